@@ -1,0 +1,138 @@
+"""Stable memory of a system canister: its own SQLite database.
+
+Each canister owns one database and a fixed set of SQLModel tables (table
+names carry the canister's prefix, for example `ledger_block`). A message runs
+inside `transaction()`: it commits when the message returns and rolls back
+when it raises, so a rejected command leaves the tables exactly as they were.
+Nested transactions are savepoints: an inner failure undoes only the inner
+work, an outer failure undoes everything.
+
+`state_hash()` is the canonical hash of the whole database: tables in name
+order, rows in primary-key order, each value tagged by its type. Equal states
+give equal hashes, whatever order the rows were written in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Table, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, SQLModel, create_engine
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class StableStore:
+    """A canister's database with message-scoped transactions."""
+
+    def __init__(self, tables: Sequence[type[SQLModel]], path: str | None = None) -> None:
+        if path is None:
+            self.engine: Engine = create_engine(
+                "sqlite://",
+                connect_args={"check_same_thread": False},
+                poolclass=StaticPool,
+            )
+        else:
+            self.engine = create_engine(
+                f"sqlite:///{path}", connect_args={"check_same_thread": False}
+            )
+        event.listen(self.engine, "connect", _set_sqlite_pragmas)
+        self._tables: list[Table] = sorted(
+            (model.__table__ for model in tables),  # type: ignore[attr-defined]
+            key=lambda table: table.name,
+        )
+        SQLModel.metadata.create_all(self.engine, tables=self._tables)
+        self._session: Session | None = None
+
+    @property
+    def tables(self) -> list[Table]:
+        return list(self._tables)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commit on return, roll back on any exception."""
+        if self._session is not None:
+            savepoint = self._session.begin_nested()
+            try:
+                yield self._session
+            except BaseException:
+                savepoint.rollback()
+                raise
+            else:
+                if savepoint.is_active:
+                    savepoint.commit()
+            return
+        session = Session(self.engine, expire_on_commit=False)
+        self._session = session
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            self._session = None
+            session.close()
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._session is not None
+
+    def state_hash(self) -> bytes:
+        """SHA-256 over every table's rows in primary-key order."""
+        digest = hashlib.sha256(b"icbox-stable-state")
+        with self.engine.connect() as connection:
+            for table in self._tables:
+                _update_with_value(digest, table.name)
+                keys = [column.name for column in table.primary_key.columns] or [
+                    column.name for column in table.columns
+                ]
+                order = ", ".join(f'"{name}"' for name in keys)
+                columns = ", ".join(f'"{column.name}"' for column in table.columns)
+                rows = connection.execute(
+                    text(f'SELECT {columns} FROM "{table.name}" ORDER BY {order}')
+                )
+                count = 0
+                for row in rows:
+                    count += 1
+                    for value in row:
+                        _update_with_value(digest, value)
+                _update_with_value(digest, count)
+        return digest.digest()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _update_with_value(digest: Any, value: object) -> None:
+    """Feed one SQLite value to the digest with a type tag and a length."""
+    if value is None:
+        digest.update(b"N")
+    elif isinstance(value, bool):
+        digest.update(b"T" if value else b"F")
+    elif isinstance(value, int):
+        encoded = str(value).encode()
+        digest.update(b"I" + struct.pack(">I", len(encoded)) + encoded)
+    elif isinstance(value, float):
+        digest.update(b"R" + struct.pack(">d", value))
+    elif isinstance(value, str):
+        encoded = value.encode()
+        digest.update(b"S" + struct.pack(">I", len(encoded)) + encoded)
+    elif isinstance(value, bytes | bytearray | memoryview):
+        raw = bytes(value)
+        digest.update(b"B" + struct.pack(">I", len(raw)) + raw)
+    else:
+        encoded = repr(value).encode()
+        digest.update(b"O" + struct.pack(">I", len(encoded)) + encoded)
