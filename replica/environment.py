@@ -57,6 +57,25 @@ class Reject:
     message: str
 
 
+class _Deferred:
+    """The marker a method returns when its reply will come from a callback."""
+
+    _instance: _Deferred | None = None
+
+    def __new__(cls) -> _Deferred:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "DEFERRED"
+
+
+DEFERRED: Final = _Deferred()
+"""Returned by a method (or a callback) that has made outgoing calls and will
+reply to its caller later, from the callback that receives their answer."""
+
+
 class Environment(Protocol):
     """What a core may ask of the world around it."""
 
