@@ -27,11 +27,18 @@ from sqlmodel import Session, SQLModel, create_engine
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite opens transactions lazily and would let a savepoint commit on its
+    # own; taking transaction control here makes BEGIN explicit (see `_begin`).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 class StableStore:
@@ -49,6 +56,7 @@ class StableStore:
                 f"sqlite:///{path}", connect_args={"check_same_thread": False}
             )
         event.listen(self.engine, "connect", _set_sqlite_pragmas)
+        event.listen(self.engine, "begin", _begin)
         self._tables: list[Table] = sorted(
             (model.__table__ for model in tables),  # type: ignore[attr-defined]
             key=lambda table: table.name,
