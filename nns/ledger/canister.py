@@ -1,0 +1,553 @@
+"""The ICP ledger canister.
+
+Balances are keyed by account identifier. Every accepted request appends one
+block to the hash chain; a refused one raises a `LedgerError` and, because one
+message is one transaction of the canister's stable store, changes nothing.
+
+Minting and burning go through the minting account (NNS governance's default
+account): a transfer from it mints with fee 0, a transfer to it burns with fee
+0 and at least the transfer fee. Every other transfer pays exactly the ledger
+fee, which is burned. Requests that carry `created_at_time` are deduplicated
+for the transaction window (24 hours): a request too old, too far in the
+future (more than the permitted drift of 60 s) or equal to a recorded one is
+refused (spec nns-governance section 8).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlmodel import Field, SQLModel
+
+from nns.ledger.accounts import Account, AccountIdentifier, validate_subaccount
+from nns.ledger.errors import (
+    AllowanceChanged,
+    BadBurn,
+    BadFee,
+    Expired,
+    GenericError,
+    InsufficientAllowance,
+    InsufficientFunds,
+    TxCreatedInFuture,
+    TxDuplicate,
+    TxTooOld,
+)
+from nns.ledger.types import (
+    MAX_ICRC1_MEMO_BYTES,
+    AccountBalanceArgs,
+    Allowance,
+    AllowanceArgs,
+    Approve,
+    ApproveArgs,
+    Block,
+    Burn,
+    GetBlocksArgs,
+    Icrc1TransferArgs,
+    Mint,
+    Operation,
+    QueryBlocksResponse,
+    TipOfChain,
+    Transaction,
+    Transfer,
+    TransferArgs,
+    TransferFromArgs,
+)
+from replica.canister.stable import StableStore
+from replica.environment import NANOS_PER_SECOND, Environment
+from replica.types import Principal
+
+DEFAULT_TRANSFER_FEE_E8S: Final = 10_000
+PERMITTED_DRIFT_NS: Final = 60 * NANOS_PER_SECOND
+MAX_BLOCKS_PER_QUERY: Final = 2_000
+MAX_E8S: Final = 2**64 - 1
+DECIMALS: Final = 8
+
+
+class LedgerBalance(SQLModel, table=True):
+    __tablename__ = "ledger_balance"
+    account: bytes = Field(primary_key=True)
+    balance_e8s: int
+
+
+class LedgerBlock(SQLModel, table=True):
+    __tablename__ = "ledger_block"
+    block_index: int = Field(primary_key=True)
+    block_hash: bytes
+    encoded: bytes
+    transaction_hash: bytes = Field(index=True)
+    timestamp_ns: int
+
+
+class LedgerAllowance(SQLModel, table=True):
+    __tablename__ = "ledger_allowance"
+    owner: bytes = Field(primary_key=True)
+    spender: bytes = Field(primary_key=True)
+    allowance_e8s: int
+    expires_at_ns: int | None = None
+
+
+class LedgerSetting(SQLModel, table=True):
+    __tablename__ = "ledger_setting"
+    name: str = Field(primary_key=True)
+    value: int
+
+
+TABLES: Final = (LedgerBalance, LedgerBlock, LedgerAllowance, LedgerSetting)
+
+
+class Ledger:
+    """The ICP ledger: balances, the block chain and ICRC-2 allowances."""
+
+    def __init__(
+        self,
+        environment: Environment,
+        *,
+        minting_account: Account,
+        transfer_fee_e8s: int = DEFAULT_TRANSFER_FEE_E8S,
+        initial_balances: Mapping[AccountIdentifier, int] | None = None,
+        path: str | None = None,
+        transaction_window_seconds: int = 24 * 3_600,
+        token_symbol: str = "ICP",
+        token_name: str = "Internet Computer",
+    ) -> None:
+        self.environment = environment
+        self.minting_account = minting_account
+        self.minting_identifier = minting_account.identifier()
+        self.transfer_fee_e8s = transfer_fee_e8s
+        self.transaction_window_ns = transaction_window_seconds * NANOS_PER_SECOND
+        self.token_symbol = token_symbol
+        self.token_name = token_name
+        self.store = StableStore(list(TABLES), path)
+        with self.store.transaction() as session:
+            connection = session.connection()
+            if _count_blocks(connection) == 0:
+                connection.execute(
+                    text("INSERT INTO ledger_setting (name, value) VALUES ('total_supply', 0)")
+                )
+                for account, amount in sorted((initial_balances or {}).items()):
+                    self._record(
+                        connection, Transaction(operation=Mint(to=account, amount_e8s=amount))
+                    )
+
+    # -- legacy ICP interface ---------------------------------------------------------------
+
+    def transfer(self, caller: Principal, args: TransferArgs) -> int:
+        """Move ICP between account identifiers; returns the new block's index."""
+        source = AccountIdentifier.of(caller, _checked_subaccount(args.from_subaccount))
+        _check_amount(args.amount_e8s)
+        _check_amount(args.fee_e8s)
+        operation = self._classify(source, args.to, args.amount_e8s, args.fee_e8s, None)
+        transaction = Transaction(
+            operation=operation, memo=args.memo, created_at_time_ns=args.created_at_time_ns
+        )
+        with self.store.transaction() as session:
+            return self._apply(session.connection(), transaction)
+
+    def account_balance(self, caller: Principal, args: AccountBalanceArgs) -> int:
+        with self.store.transaction() as session:
+            return _balance(session.connection(), args.account.raw)
+
+    def transfer_fee(self, caller: Principal, argument: object = None) -> int:
+        return self.transfer_fee_e8s
+
+    def query_blocks(self, caller: Principal, args: GetBlocksArgs) -> QueryBlocksResponse:
+        length = max(0, min(args.length, MAX_BLOCKS_PER_QUERY))
+        with self.store.transaction() as session:
+            connection = session.connection()
+            rows = connection.execute(
+                text(
+                    "SELECT encoded FROM ledger_block WHERE block_index >= :start "
+                    "AND block_index < :end ORDER BY block_index"
+                ),
+                {"start": args.start, "end": args.start + length},
+            ).all()
+            chain_length = _count_blocks(connection)
+            tip = _tip(connection)
+        return QueryBlocksResponse(
+            chain_length=chain_length,
+            first_block_index=args.start,
+            blocks=tuple(Block.decode(row[0]) for row in rows),
+            tip_hash=None if tip is None else tip[1],
+        )
+
+    def tip_of_chain(self, caller: Principal, argument: object = None) -> TipOfChain:
+        with self.store.transaction() as session:
+            tip = _tip(session.connection())
+        if tip is None:
+            return TipOfChain(tip_index=0, tip_hash=None)
+        return TipOfChain(tip_index=tip[0], tip_hash=tip[1])
+
+    # -- ICRC-1 -----------------------------------------------------------------------------
+
+    def icrc1_transfer(self, caller: Principal, args: Icrc1TransferArgs) -> int:
+        source = Account.of(caller, _checked_subaccount(args.from_subaccount))
+        _check_amount(args.amount_e8s)
+        _check_memo(args.memo)
+        operation = self._classify(
+            source.identifier(), args.to.identifier(), args.amount_e8s, args.fee_e8s, None
+        )
+        transaction = Transaction(
+            operation=operation, icrc1_memo=args.memo, created_at_time_ns=args.created_at_time_ns
+        )
+        with self.store.transaction() as session:
+            return self._apply(session.connection(), transaction)
+
+    def icrc1_balance_of(self, caller: Principal, account: Account) -> int:
+        with self.store.transaction() as session:
+            return _balance(session.connection(), account.identifier().raw)
+
+    def icrc1_total_supply(self, caller: Principal, argument: object = None) -> int:
+        with self.store.transaction() as session:
+            return _total_supply(session.connection())
+
+    def icrc1_fee(self, caller: Principal, argument: object = None) -> int:
+        return self.transfer_fee_e8s
+
+    def icrc1_minting_account(self, caller: Principal, argument: object = None) -> Account:
+        return self.minting_account
+
+    def icrc1_name(self, caller: Principal, argument: object = None) -> str:
+        return self.token_name
+
+    def icrc1_symbol(self, caller: Principal, argument: object = None) -> str:
+        return self.token_symbol
+
+    def icrc1_decimals(self, caller: Principal, argument: object = None) -> int:
+        return DECIMALS
+
+    def icrc1_metadata(self, caller: Principal, argument: object = None) -> list[tuple[str, object]]:
+        return [
+            ("icrc1:decimals", DECIMALS),
+            ("icrc1:name", self.token_name),
+            ("icrc1:symbol", self.token_symbol),
+            ("icrc1:fee", self.transfer_fee_e8s),
+        ]
+
+    def icrc1_supported_standards(
+        self, caller: Principal, argument: object = None
+    ) -> list[tuple[str, str]]:
+        return [
+            ("ICRC-1", "https://github.com/dfinity/ICRC-1/tree/main/standards/ICRC-1"),
+            ("ICRC-2", "https://github.com/dfinity/ICRC-1/tree/main/standards/ICRC-2"),
+        ]
+
+    # -- ICRC-2 -----------------------------------------------------------------------------
+
+    def icrc2_approve(self, caller: Principal, args: ApproveArgs) -> int:
+        owner = Account.of(caller, _checked_subaccount(args.from_subaccount))
+        _check_amount(args.amount_e8s)
+        _check_memo(args.memo)
+        if owner.identifier() == args.spender.identifier():
+            raise GenericError(1, "self approval is not allowed")
+        fee = self.transfer_fee_e8s if args.fee_e8s is None else args.fee_e8s
+        if fee != self.transfer_fee_e8s:
+            raise BadFee(self.transfer_fee_e8s)
+        now = self.environment.now_ns()
+        if args.expires_at_ns is not None and args.expires_at_ns <= now:
+            raise Expired(now)
+        operation = Approve(
+            from_account=owner.identifier(),
+            spender=args.spender.identifier(),
+            allowance_e8s=args.amount_e8s,
+            expected_allowance_e8s=args.expected_allowance_e8s,
+            expires_at_ns=args.expires_at_ns,
+            fee_e8s=fee,
+        )
+        transaction = Transaction(
+            operation=operation, icrc1_memo=args.memo, created_at_time_ns=args.created_at_time_ns
+        )
+        with self.store.transaction() as session:
+            return self._apply(session.connection(), transaction)
+
+    def icrc2_allowance(self, caller: Principal, args: AllowanceArgs) -> Allowance:
+        with self.store.transaction() as session:
+            amount, expires = _allowance(
+                session.connection(),
+                args.account.identifier().raw,
+                args.spender.identifier().raw,
+                self.environment.now_ns(),
+            )
+        return Allowance(allowance_e8s=amount, expires_at_ns=expires)
+
+    def icrc2_transfer_from(self, caller: Principal, args: TransferFromArgs) -> int:
+        spender = Account.of(caller, _checked_subaccount(args.spender_subaccount))
+        _check_amount(args.amount_e8s)
+        _check_memo(args.memo)
+        operation = self._classify(
+            args.from_account.identifier(),
+            args.to.identifier(),
+            args.amount_e8s,
+            args.fee_e8s,
+            spender.identifier(),
+        )
+        transaction = Transaction(
+            operation=operation, icrc1_memo=args.memo, created_at_time_ns=args.created_at_time_ns
+        )
+        with self.store.transaction() as session:
+            return self._apply(session.connection(), transaction)
+
+    # -- state ------------------------------------------------------------------------------
+
+    def state_hash(self) -> bytes:
+        return self.store.state_hash()
+
+    def balances(self) -> dict[AccountIdentifier, int]:
+        """Every non-zero balance (for tests and tools)."""
+        with self.store.transaction() as session:
+            rows = session.connection().execute(
+                text("SELECT account, balance_e8s FROM ledger_balance ORDER BY account")
+            )
+            return {AccountIdentifier(bytes(row[0])): row[1] for row in rows}
+
+    # -- the rules --------------------------------------------------------------------------
+
+    def _classify(
+        self,
+        source: AccountIdentifier,
+        destination: AccountIdentifier,
+        amount_e8s: int,
+        fee_e8s: int | None,
+        spender: AccountIdentifier | None,
+    ) -> Operation:
+        """Mint, burn or transfer, with the fee rule of each."""
+        minting = self.minting_identifier
+        if source == minting:
+            if spender is not None:
+                raise GenericError(2, "the minting account cannot delegate mints")
+            if destination == minting:
+                raise GenericError(3, "a transfer from the minting account to itself is not allowed")
+            if fee_e8s not in (None, 0):
+                raise BadFee(0)
+            return Mint(to=destination, amount_e8s=amount_e8s)
+        if destination == minting:
+            if fee_e8s not in (None, 0):
+                raise BadFee(0)
+            if amount_e8s < self.transfer_fee_e8s:
+                raise BadBurn(self.transfer_fee_e8s)
+            return Burn(from_account=source, amount_e8s=amount_e8s, spender=spender)
+        fee = self.transfer_fee_e8s if fee_e8s is None else fee_e8s
+        if fee != self.transfer_fee_e8s:
+            raise BadFee(self.transfer_fee_e8s)
+        return Transfer(
+            from_account=source,
+            to=destination,
+            amount_e8s=amount_e8s,
+            fee_e8s=fee,
+            spender=spender,
+        )
+
+    def _apply(self, connection: Connection, transaction: Transaction) -> int:
+        """Check time and duplicates, apply the operation, and append its block."""
+        now = self.environment.now_ns()
+        created = transaction.created_at_time_ns
+        transaction_hash = transaction.hash()
+        if created is not None:
+            if created + self.transaction_window_ns < now:
+                raise TxTooOld(self.transaction_window_ns)
+            if created > now + PERMITTED_DRIFT_NS:
+                raise TxCreatedInFuture(now)
+            duplicate = connection.execute(
+                text(
+                    "SELECT block_index FROM ledger_block WHERE transaction_hash = :hash "
+                    "AND timestamp_ns + :window >= :now ORDER BY block_index LIMIT 1"
+                ),
+                {"hash": transaction_hash, "window": self.transaction_window_ns, "now": now},
+            ).first()
+            if duplicate is not None:
+                raise TxDuplicate(duplicate[0])
+        return self._record(connection, transaction, transaction_hash)
+
+    def _record(
+        self, connection: Connection, transaction: Transaction, transaction_hash: bytes | None = None
+    ) -> int:
+        now = self.environment.now_ns()
+        operation = transaction.operation
+        match operation:
+            case Mint():
+                _credit(connection, operation.to.raw, operation.amount_e8s)
+                _add_supply(connection, operation.amount_e8s)
+            case Burn():
+                if operation.spender is not None:
+                    _use_allowance(
+                        connection, operation.from_account.raw, operation.spender.raw,
+                        operation.amount_e8s, now,
+                    )
+                _debit(connection, operation.from_account.raw, operation.amount_e8s)
+                _add_supply(connection, -operation.amount_e8s)
+            case Transfer():
+                total = operation.amount_e8s + operation.fee_e8s
+                if operation.spender is not None:
+                    _use_allowance(
+                        connection, operation.from_account.raw, operation.spender.raw, total, now
+                    )
+                _debit(connection, operation.from_account.raw, total)
+                _credit(connection, operation.to.raw, operation.amount_e8s)
+                _add_supply(connection, -operation.fee_e8s)
+            case Approve():
+                _set_allowance(connection, operation, now)
+                _debit(connection, operation.from_account.raw, operation.fee_e8s)
+                _add_supply(connection, -operation.fee_e8s)
+        tip = _tip(connection)
+        block = Block(
+            parent_hash=None if tip is None else tip[1],
+            transaction=transaction,
+            timestamp_ns=now,
+        )
+        index = 0 if tip is None else tip[0] + 1
+        connection.execute(
+            text(
+                "INSERT INTO ledger_block (block_index, block_hash, encoded, transaction_hash, "
+                "timestamp_ns) VALUES (:index, :hash, :encoded, :transaction_hash, :timestamp)"
+            ),
+            {
+                "index": index,
+                "hash": block.hash(),
+                "encoded": block.encode(),
+                "transaction_hash": transaction_hash or transaction.hash(),
+                "timestamp": now,
+            },
+        )
+        return index
+
+
+def _checked_subaccount(subaccount: bytes | None) -> bytes:
+    try:
+        return validate_subaccount(subaccount)
+    except ValueError as error:
+        raise GenericError(4, str(error)) from error
+
+
+def _check_amount(amount_e8s: int) -> None:
+    if not 0 <= amount_e8s <= MAX_E8S:
+        raise GenericError(5, f"amount out of range: {amount_e8s}")
+
+
+def _check_memo(memo: bytes | None) -> None:
+    if memo is not None and len(memo) > MAX_ICRC1_MEMO_BYTES:
+        raise GenericError(
+            6, f"the memo has {len(memo)} bytes, at most {MAX_ICRC1_MEMO_BYTES} are allowed"
+        )
+
+
+def _balance(connection: Connection, account: bytes) -> int:
+    row = connection.execute(
+        text("SELECT balance_e8s FROM ledger_balance WHERE account = :account"),
+        {"account": account},
+    ).first()
+    return 0 if row is None else int(row[0])
+
+
+def _credit(connection: Connection, account: bytes, amount_e8s: int) -> None:
+    if amount_e8s == 0:
+        return
+    connection.execute(
+        text(
+            "INSERT INTO ledger_balance (account, balance_e8s) VALUES (:account, :amount) "
+            "ON CONFLICT(account) DO UPDATE SET balance_e8s = balance_e8s + :amount"
+        ),
+        {"account": account, "amount": amount_e8s},
+    )
+
+
+def _debit(connection: Connection, account: bytes, amount_e8s: int) -> None:
+    balance = _balance(connection, account)
+    if balance < amount_e8s:
+        raise InsufficientFunds(balance)
+    if balance == amount_e8s:
+        connection.execute(
+            text("DELETE FROM ledger_balance WHERE account = :account"), {"account": account}
+        )
+    elif amount_e8s:
+        connection.execute(
+            text("UPDATE ledger_balance SET balance_e8s = :balance WHERE account = :account"),
+            {"account": account, "balance": balance - amount_e8s},
+        )
+
+
+def _total_supply(connection: Connection) -> int:
+    row = connection.execute(
+        text("SELECT value FROM ledger_setting WHERE name = 'total_supply'")
+    ).first()
+    return 0 if row is None else int(row[0])
+
+
+def _add_supply(connection: Connection, delta_e8s: int) -> None:
+    if delta_e8s:
+        connection.execute(
+            text("UPDATE ledger_setting SET value = value + :delta WHERE name = 'total_supply'"),
+            {"delta": delta_e8s},
+        )
+
+
+def _tip(connection: Connection) -> tuple[int, bytes] | None:
+    row = connection.execute(
+        text("SELECT block_index, block_hash FROM ledger_block ORDER BY block_index DESC LIMIT 1")
+    ).first()
+    return None if row is None else (int(row[0]), bytes(row[1]))
+
+
+def _count_blocks(connection: Connection) -> int:
+    tip = _tip(connection)
+    return 0 if tip is None else tip[0] + 1
+
+
+def _allowance(
+    connection: Connection, owner: bytes, spender: bytes, now_ns: int
+) -> tuple[int, int | None]:
+    row = connection.execute(
+        text(
+            "SELECT allowance_e8s, expires_at_ns FROM ledger_allowance "
+            "WHERE owner = :owner AND spender = :spender"
+        ),
+        {"owner": owner, "spender": spender},
+    ).first()
+    if row is None or (row[1] is not None and row[1] <= now_ns):
+        return 0, None
+    return int(row[0]), row[1]
+
+
+def _set_allowance(connection: Connection, operation: Approve, now_ns: int) -> None:
+    owner, spender = operation.from_account.raw, operation.spender.raw
+    current, _expires = _allowance(connection, owner, spender, now_ns)
+    if operation.expected_allowance_e8s is not None and operation.expected_allowance_e8s != current:
+        raise AllowanceChanged(current)
+    connection.execute(
+        text("DELETE FROM ledger_allowance WHERE owner = :owner AND spender = :spender"),
+        {"owner": owner, "spender": spender},
+    )
+    if operation.allowance_e8s:
+        connection.execute(
+            text(
+                "INSERT INTO ledger_allowance (owner, spender, allowance_e8s, expires_at_ns) "
+                "VALUES (:owner, :spender, :amount, :expires)"
+            ),
+            {
+                "owner": owner,
+                "spender": spender,
+                "amount": operation.allowance_e8s,
+                "expires": operation.expires_at_ns,
+            },
+        )
+
+
+def _use_allowance(
+    connection: Connection, owner: bytes, spender: bytes, amount_e8s: int, now_ns: int
+) -> None:
+    current, expires = _allowance(connection, owner, spender, now_ns)
+    if current < amount_e8s:
+        raise InsufficientAllowance(current)
+    connection.execute(
+        text("DELETE FROM ledger_allowance WHERE owner = :owner AND spender = :spender"),
+        {"owner": owner, "spender": spender},
+    )
+    if current > amount_e8s:
+        connection.execute(
+            text(
+                "INSERT INTO ledger_allowance (owner, spender, allowance_e8s, expires_at_ns) "
+                "VALUES (:owner, :spender, :amount, :expires)"
+            ),
+            {"owner": owner, "spender": spender, "amount": current - amount_e8s, "expires": expires},
+        )
