@@ -11,7 +11,8 @@ Computer replies from a callback.
 Canister conventions it relies on (the canister SDK adapts the same objects):
 - a method is `method(caller: Principal, argument) -> reply | DEFERRED`;
 - a callback is `callback(context: Mapping[str, object], answer) -> reply | DEFERRED`,
-  where `answer` is the reply value or a `Reject`;
+  where `answer` is the reply value or a `Reject`; the first reply or reject
+  answers the original message, and callbacks after that only change state;
 - refusals raise `CanisterError` subclasses; other exceptions are traps;
 - a canister with a `store` attribute (a `StableStore`) gets one transaction
   per message.
@@ -39,6 +40,11 @@ class _Pending:
     reply: object = DEFERRED
     reject: Reject | None = None
     error: BaseException | None = None
+
+    @property
+    def answered(self) -> bool:
+        """A message is answered once; later callbacks of its calls only change state."""
+        return self.reply is not DEFERRED or self.reject is not None
 
 
 class LocalRouter:
@@ -124,11 +130,12 @@ class LocalRouter:
                 result = body()
         except Exception as error:
             self.environment.take_outbox()
-            pending.reject = reject_for(error)
-            pending.error = error
+            if not pending.answered:
+                pending.reject = reject_for(error)
+                pending.error = error
             return
         calls = self.environment.take_outbox()
-        if result is not DEFERRED:
+        if result is not DEFERRED and not pending.answered:
             pending.reply = result
         for outgoing in calls:
             self._deliver(canister_id, outgoing, pending)
