@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Table, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -98,10 +98,23 @@ class StableStore:
     def in_transaction(self) -> bool:
         return self._session is not None
 
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A connection for reading: the open transaction's one if a message is running.
+
+        Opening a second pooled connection inside a transaction would, with the
+        in-memory pool, reset (roll back) the very connection the message uses.
+        """
+        if self._session is not None:
+            yield self._session.connection()
+            return
+        with self.engine.connect() as connection:
+            yield connection
+
     def state_hash(self) -> bytes:
         """SHA-256 over every table's rows in primary-key order."""
         digest = hashlib.sha256(b"icbox-stable-state")
-        with self.engine.connect() as connection:
+        with self.connection() as connection:
             for table in self._tables:
                 _update_with_value(digest, table.name)
                 keys = [column.name for column in table.primary_key.columns] or [

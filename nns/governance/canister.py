@@ -1,0 +1,494 @@
+"""The NNS governance canister.
+
+Entry points in the canister shape of `replica.canister.local`: updates
+(`manage_neuron`, `claim_or_refresh_neuron_from_account`,
+`run_periodic_tasks`, `update_maturity_modulation`), queries (neurons,
+proposals, economics, reward events) and the callbacks that receive the
+ledger's and the registry's answers. Time-driven work runs from
+`run_periodic_tasks`, which reads the time from the environment: decisions at
+deadlines, spawning, maturity disbursements, unstaking the maturity of
+dissolved neurons, pruning the following of stale neurons, daily reward events
+and garbage collection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from nns.governance.commands import _int
+from nns.governance.core import (
+    CYCLES_MINTING_CANISTER_ID,
+    GOVERNANCE_CANISTER_ID,
+    LEDGER_CANISTER_ID,
+)
+from nns.governance.enums import REWARD_WEIGHT_HUNDREDTHS, NeuronState, Visibility, Vote
+from nns.governance.errors import (
+    invalid_command,
+    not_authorized,
+    precondition_failed,
+)
+from nns.governance.neuron import (
+    Neuron,
+    apply_maturity_modulation,
+    get_age_seconds,
+    get_deciding_voting_power,
+    get_dissolve_delay_seconds,
+    get_minted_stake_e8s,
+    get_potential_voting_power,
+    get_state,
+    is_stale,
+    prune_following,
+)
+from nns.governance.parameters import (
+    MAX_LIST_NEURONS,
+    MAX_MATURITY_MODULATION_BASIS_POINTS,
+    MAX_RECENT_BALLOTS,
+    MIN_MATURITY_MODULATION_BASIS_POINTS,
+    Durations,
+    NetworkEconomics,
+)
+from nns.governance.proposals import ProposalRecord
+from nns.governance.requests import (
+    BallotInfo,
+    ClaimByMemoAndController,
+    ClaimOrRefresh,
+    ClaimOrRefreshNeuronFromAccount,
+    KnownNeuron,
+    ListNeurons,
+    ListNeuronsResponse,
+    ManageNeuronRequest,
+    NeuronInfo,
+)
+from nns.governance.rewards import RewardEvent, compute_neuron_rewards, compute_reward_pool_e8s
+from nns.governance.state import TABLES, GovernanceState
+from nns.governance.voting import ProposalVoting
+from nns.ledger.accounts import AccountIdentifier
+from replica.canister.stable import StableStore
+from replica.environment import NANOS_PER_SECOND, Environment, OutgoingCall
+from replica.presets import MAINNET, Preset
+from replica.types import Principal
+
+UNSTAKE_BATCH = 100
+
+
+class Governance(ProposalVoting):
+    """NNS governance: neurons, proposals, voting and rewards."""
+
+    def __init__(
+        self,
+        environment: Environment,
+        *,
+        preset: Preset = MAINNET,
+        economics: NetworkEconomics | None = None,
+        genesis_timestamp_seconds: int | None = None,
+        path: str | None = None,
+        governance_id: Principal = GOVERNANCE_CANISTER_ID,
+        ledger_id: Principal = LEDGER_CANISTER_ID,
+        cycles_minting_id: Principal = CYCLES_MINTING_CANISTER_ID,
+        default_followees: Mapping[int, tuple[int, ...]] | None = None,
+    ) -> None:
+        self.environment = environment
+        self.preset = preset
+        self.durations = Durations.of(preset)
+        self.governance_id = governance_id
+        self.ledger_id = ledger_id
+        self.cycles_minting_id = cycles_minting_id
+        self.store = StableStore(list(TABLES), path)
+        self.state = GovernanceState(self.store)
+        if "economics" not in self.state.settings:
+            genesis = (
+                environment.now_ns() // NANOS_PER_SECOND
+                if genesis_timestamp_seconds is None
+                else genesis_timestamp_seconds
+            )
+            with self.store.transaction() as session:
+                self.state.put_setting(
+                    session, "economics", economics or NetworkEconomics.default(self.durations)
+                )
+                self.state.put_setting(session, "genesis_timestamp_seconds", genesis)
+                self.state.put_setting(session, "default_followees", dict(default_followees or {}))
+                self.state.put_setting(session, "maturity_modulation_basis_points", 0)
+                self.state.put_setting(
+                    session,
+                    "latest_reward_event",
+                    RewardEvent(
+                        day_after_genesis=0,
+                        actual_timestamp_seconds=genesis,
+                        settled_proposals=(),
+                        distributed_e8s_equivalent=0,
+                        total_available_e8s_equivalent=0,
+                        rounds_since_last_distribution=0,
+                        latest_round_available_e8s_equivalent=0,
+                    ),
+                )
+
+    # -- updates ----------------------------------------------------------------------------
+
+    def manage_neuron(self, caller: Principal, request: ManageNeuronRequest) -> object:
+        """Run one ManageNeuron command; commands that move ICP answer from a callback."""
+        neuron_id, subaccount = request.id, None
+        if request.neuron_id_or_subaccount is not None:
+            if request.id is not None:
+                raise precondition_failed("Both id and neuron_id_or_subaccount fields are set")
+            neuron_id = request.neuron_id_or_subaccount.neuron_id
+            subaccount = request.neuron_id_or_subaccount.subaccount
+            if (neuron_id is None) == (subaccount is None):
+                raise invalid_command("Give exactly one of a neuron id and a subaccount.")
+        if request.command is None:
+            raise invalid_command("No command given.")
+        with self.transaction() as session:
+            return self.run_command(session, caller, neuron_id, subaccount, request.command, {})
+
+    def claim_or_refresh_neuron_from_account(
+        self, caller: Principal, request: ClaimOrRefreshNeuronFromAccount
+    ) -> object:
+        command = ClaimOrRefresh(
+            by=ClaimByMemoAndController(memo=request.memo, controller=request.controller)
+        )
+        with self.transaction() as session:
+            return self.run_command(session, caller, None, None, command, {})
+
+    def update_maturity_modulation(self, caller: Principal, basis_points: int) -> None:
+        """The cycles minting canister's daily maturity modulation, within ±5%."""
+        if caller != self.cycles_minting_id:
+            raise not_authorized("Only the cycles minting canister sets the maturity modulation.")
+        if not MIN_MATURITY_MODULATION_BASIS_POINTS <= basis_points <= MAX_MATURITY_MODULATION_BASIS_POINTS:
+            raise invalid_command(f"Maturity modulation out of range: {basis_points} basis points.")
+        with self.transaction() as session:
+            self.state.put_setting(session, "maturity_modulation_basis_points", basis_points)
+
+    def run_periodic_tasks(self, caller: Principal, argument: object = None) -> None:
+        """Everything that happens because time passed."""
+        with self.transaction() as session:
+            now = self.now_seconds()
+            for record in sorted(self.state.proposals.values(), key=lambda r: r.id):
+                self.process_proposal(session, record)
+            self._spawn_neurons(session, now)
+            self._finalize_maturity_disbursements(session, now)
+            self._unstake_maturity_of_dissolved_neurons(session, now)
+            self._prune_following(session, now)
+            self._maybe_start_reward_event(now)
+            self.maybe_collect_garbage(session)
+
+    def load_genesis_neurons(self, neurons: Iterable[Neuron]) -> int:
+        """Bulk-load neurons at genesis (and in benchmarks); returns how many were loaded."""
+        with self.transaction() as session:
+            batch = list(neurons)
+            for neuron in batch:
+                if neuron.id in self.state.neurons or neuron.subaccount in self.state.by_subaccount:
+                    raise precondition_failed(f"Neuron {neuron.id} or its subaccount exists already.")
+            self.state.put_neurons(session, batch)
+            return len(batch)
+
+    def state_hash(self) -> bytes:
+        return self.store.state_hash()
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def get_neuron_info(self, caller: Principal, neuron_id: int) -> NeuronInfo:
+        return self.neuron_info(self.get_neuron(neuron_id), caller)
+
+    def neuron_info(self, neuron: Neuron, caller: Principal) -> NeuronInfo:
+        now = self.now_seconds()
+        readable = neuron.visibility == Visibility.PUBLIC or neuron.is_authorized(caller)
+        ballots = (
+            tuple(
+                BallotInfo(proposal_id=proposal_id, vote=Vote(vote))
+                for proposal_id, vote in self.state.get_recent_ballots(neuron.id, MAX_RECENT_BALLOTS)
+            )
+            if readable
+            else ()
+        )
+        potential = get_potential_voting_power(neuron, now, self.durations)
+        deciding = get_deciding_voting_power(
+            neuron, now, self.durations, self.economics.voting_power_economics
+        )
+        return NeuronInfo(
+            id=neuron.id,
+            dissolve_delay_seconds=get_dissolve_delay_seconds(neuron, now),
+            recent_ballots=ballots,
+            neuron_type=int(neuron.neuron_type) or None,
+            created_timestamp_seconds=neuron.created_timestamp_seconds,
+            state=int(get_state(neuron, now)),
+            stake_e8s=get_minted_stake_e8s(neuron),
+            joined_community_fund_timestamp_seconds=(
+                neuron.joined_community_fund_timestamp_seconds if readable else None
+            ),
+            retrieved_at_timestamp_seconds=now,
+            visibility=int(neuron.visibility),
+            known_neuron_name=None if neuron.known_neuron_data is None else neuron.known_neuron_data.name,
+            age_seconds=get_age_seconds(neuron, now),
+            voting_power=deciding,
+            voting_power_refreshed_timestamp_seconds=neuron.voting_power_refreshed_timestamp_seconds,
+            deciding_voting_power=deciding,
+            potential_voting_power=potential,
+        )
+
+    def can_read_full_neuron(self, neuron: Neuron, caller: Principal) -> bool:
+        """Controller, hot keys, or those who can vote on ManageNeuron proposals for it."""
+        if neuron.is_authorized(caller):
+            return True
+        managers = neuron.followees.get(1, ())
+        return any(
+            manager in self.state.neurons and self.state.neurons[manager].is_authorized(caller)
+            for manager in managers
+        )
+
+    def get_full_neuron(self, caller: Principal, neuron_id: int) -> Neuron:
+        neuron = self.get_neuron(neuron_id)
+        if not self.can_read_full_neuron(neuron, caller):
+            raise not_authorized(f"Caller is not authorized to read neuron {neuron_id}.")
+        return neuron
+
+    def get_neuron_ids(self, caller: Principal, argument: object = None) -> tuple[int, ...]:
+        return tuple(sorted(self.state.neurons_of(caller)))
+
+    def list_neurons(self, caller: Principal, request: ListNeurons) -> ListNeuronsResponse:
+        ids = set(request.neuron_ids)
+        if request.include_neurons_readable_by_caller:
+            for neuron_id in self.state.neurons_of(caller):
+                neuron = self.state.neurons[neuron_id]
+                empty = neuron.cached_neuron_stake_e8s + neuron.maturity_e8s_equivalent + neuron.staked_maturity_e8s_equivalent == 0
+                if not empty or request.include_empty_neurons_readable_by_caller is not False:
+                    ids.add(neuron_id)
+        ordered = sorted(i for i in ids if i in self.state.neurons)
+        page_size = min(request.page_size or MAX_LIST_NEURONS, MAX_LIST_NEURONS)
+        page_number = request.page_number or 0
+        pages = max(1, -(-len(ordered) // page_size))
+        page = ordered[page_number * page_size : (page_number + 1) * page_size]
+        infos, full = [], []
+        for neuron_id in page:
+            neuron = self.state.neurons[neuron_id]
+            infos.append(self.neuron_info(neuron, caller))
+            if self.can_read_full_neuron(neuron, caller) or (
+                request.include_public_neurons_in_full_neurons
+                and neuron.visibility == Visibility.PUBLIC
+            ):
+                full.append(neuron)
+        return ListNeuronsResponse(
+            neuron_infos=tuple(infos), full_neurons=tuple(full), total_pages_available=pages
+        )
+
+    def list_known_neurons(self, caller: Principal, argument: object = None) -> tuple[KnownNeuron, ...]:
+        return tuple(
+            KnownNeuron(
+                id=neuron.id,
+                name=neuron.known_neuron_data.name,
+                description=neuron.known_neuron_data.description,
+                links=neuron.known_neuron_data.links,
+                committed_topics=neuron.known_neuron_data.committed_topics,
+            )
+            for neuron in sorted(self.state.neurons.values(), key=lambda n: n.id)
+            if neuron.known_neuron_data is not None
+        )
+
+    def get_network_economics_parameters(self, caller: Principal, argument: object = None) -> NetworkEconomics:
+        return self.economics
+
+    def get_latest_reward_event(self, caller: Principal, argument: object = None) -> RewardEvent:
+        event: RewardEvent = self.state.settings["latest_reward_event"]
+        return event
+
+    # -- spawning and maturity (spec 2.7-2.9) -----------------------------------------------
+
+    def _spawn_neurons(self, session: Any, now: int) -> None:
+        modulation = int(self.state.settings["maturity_modulation_basis_points"])
+        for neuron in sorted(self.state.neurons.values(), key=lambda n: n.id):
+            spawn_at = neuron.spawn_at_timestamp_seconds
+            if spawn_at is None or spawn_at > now or neuron.id in self.locks:
+                continue
+            amount = apply_maturity_modulation(neuron.maturity_e8s_equivalent, modulation)
+            self.lock_neuron(session, neuron.id, "Spawn")
+            self.call_ledger_transfer(
+                from_subaccount=None,
+                to=self.neuron_account(neuron),
+                amount_e8s=amount,
+                fee_e8s=0,
+                memo=0,
+                on_reply="_on_spawn_minted",
+                on_reject="_on_mint_rejected",
+                context={"neuron_id": neuron.id, "amount": amount},
+            )
+
+    def _on_spawn_minted(self, context: Mapping[str, object], block: object) -> None:
+        with self.transaction() as session:
+            neuron = self.state.neurons[_int(context, "neuron_id")]
+            self.state.put_neuron(
+                session,
+                replace(
+                    neuron,
+                    cached_neuron_stake_e8s=_int(context, "amount"),
+                    maturity_e8s_equivalent=0,
+                    spawn_at_timestamp_seconds=None,
+                ),
+            )
+            self.unlock_neuron(session, neuron.id)
+
+    def _on_mint_rejected(self, context: Mapping[str, object], reject: object) -> None:
+        with self.transaction() as session:
+            self.unlock_neuron(session, _int(context, "neuron_id"))
+
+    def _finalize_maturity_disbursements(self, session: Any, now: int) -> None:
+        modulation = int(self.state.settings["maturity_modulation_basis_points"])
+        for neuron in sorted(self.state.neurons.values(), key=lambda n: n.id):
+            if not neuron.maturity_disbursements_in_progress or neuron.id in self.locks:
+                continue
+            first = neuron.maturity_disbursements_in_progress[0]
+            if first.finalize_disbursement_timestamp_seconds > now:
+                continue
+            self.lock_neuron(session, neuron.id, "DisburseMaturity")
+            self.call_ledger_transfer(
+                from_subaccount=None,
+                to=AccountIdentifier(first.account_identifier),
+                amount_e8s=apply_maturity_modulation(first.amount_e8s, modulation),
+                fee_e8s=0,
+                memo=0,
+                on_reply="_on_maturity_disbursed",
+                on_reject="_on_mint_rejected",
+                context={"neuron_id": neuron.id},
+            )
+
+    def _on_maturity_disbursed(self, context: Mapping[str, object], block: object) -> None:
+        with self.transaction() as session:
+            neuron = self.state.neurons[_int(context, "neuron_id")]
+            self.state.put_neuron(
+                session,
+                replace(
+                    neuron,
+                    maturity_disbursements_in_progress=neuron.maturity_disbursements_in_progress[1:],
+                ),
+            )
+            self.unlock_neuron(session, neuron.id)
+
+    def _unstake_maturity_of_dissolved_neurons(self, session: Any, now: int) -> None:
+        changed = []
+        for neuron in self.state.neurons.values():
+            if neuron.staked_maturity_e8s_equivalent and get_state(neuron, now) == NeuronState.DISSOLVED:
+                changed.append(
+                    replace(
+                        neuron,
+                        maturity_e8s_equivalent=neuron.maturity_e8s_equivalent
+                        + neuron.staked_maturity_e8s_equivalent,
+                        staked_maturity_e8s_equivalent=0,
+                    )
+                )
+                if len(changed) == UNSTAKE_BATCH:
+                    break
+        self.state.set_maturities(session, changed)
+
+    def _prune_following(self, session: Any, now: int) -> None:
+        economics = self.economics.voting_power_economics
+        stale = [
+            prune_following(neuron)
+            for neuron in self.state.neurons.values()
+            if is_stale(neuron, now, economics)
+            and any(topic != 1 for topic in neuron.followees)
+        ]
+        self.state.put_neurons(session, stale)
+
+    # -- rewards (spec 5) -------------------------------------------------------------------
+
+    def _maybe_start_reward_event(self, now: int) -> None:
+        latest = self.get_latest_reward_event(self.governance_id)
+        day = self.durations.one_day_seconds
+        due = self.genesis_timestamp_seconds + (latest.day_after_genesis + 1) * day
+        if now < due:
+            return
+        self.environment.call(
+            OutgoingCall(
+                callee=self.ledger_id,
+                method="icrc1_total_supply",
+                argument=None,
+                on_reply="_on_total_supply",
+                on_reject="_on_total_supply_rejected",
+                context={},
+            )
+        )
+
+    def _on_total_supply_rejected(self, context: Mapping[str, object], reject: object) -> None:
+        return None
+
+    def _on_total_supply(self, context: Mapping[str, object], supply: object) -> None:
+        if not isinstance(supply, int):
+            raise TypeError("the ledger answered a total supply that is not an integer")
+        with self.transaction() as session:
+            self.distribute_rewards(session, supply)
+
+    def distribute_rewards(self, session: Any, total_supply_e8s: int) -> RewardEvent | None:
+        """One reward event: settle what is ready, mint the pool as maturity."""
+        now = self.now_seconds()
+        day = self.durations.one_day_seconds
+        genesis = self.genesis_timestamp_seconds
+        today = (now - genesis) // day
+        latest = self.get_latest_reward_event(self.governance_id)
+        if today <= latest.day_after_genesis:
+            return None
+        new_days = range(latest.day_after_genesis, today)
+        rolled_over = 0 if latest.settled_proposals else latest.total_available_e8s_equivalent
+        pool = compute_reward_pool_e8s(total_supply_e8s, new_days) + rolled_over
+        cutoff = genesis + today * day
+        settled = [
+            record
+            for record in sorted(self.state.proposals.values(), key=lambda r: r.id)
+            if not record.is_manage_neuron
+            and record.reward_event_round == 0
+            and record.deadline_timestamp_seconds <= cutoff
+        ]
+        distributed = 0
+        if settled:
+            used: dict[int, int] = {}
+            total = 0
+            for record in settled:
+                weight = REWARD_WEIGHT_HUNDREDTHS.get(record.topic, 100)
+                total += weight * record.total_potential_voting_power
+                votes = record.ballots.votes
+                for neuron_id, power in record.ballots.power.items():
+                    if votes[neuron_id] != Vote.UNSPECIFIED and power:
+                        used[neuron_id] = used.get(neuron_id, 0) + weight * power
+            rewards = compute_neuron_rewards(used, total, pool)
+            updated = []
+            for neuron_id, reward in sorted(rewards.items()):
+                neuron = self.state.neurons.get(neuron_id)
+                if neuron is None:
+                    continue
+                distributed += reward
+                if neuron.auto_stake_maturity:
+                    updated.append(replace(neuron, staked_maturity_e8s_equivalent=neuron.staked_maturity_e8s_equivalent + reward))
+                else:
+                    updated.append(replace(neuron, maturity_e8s_equivalent=neuron.maturity_e8s_equivalent + reward))
+            self.state.set_maturities(session, updated)
+            for record in settled:
+                self._settle(session, record, today)
+        event = RewardEvent(
+            day_after_genesis=today,
+            actual_timestamp_seconds=now,
+            settled_proposals=tuple(record.id for record in settled),
+            distributed_e8s_equivalent=distributed,
+            total_available_e8s_equivalent=pool,
+            rounds_since_last_distribution=len(new_days)
+            + (0 if latest.settled_proposals else latest.rounds_since_last_distribution),
+            latest_round_available_e8s_equivalent=compute_reward_pool_e8s(
+                total_supply_e8s, [today - 1]
+            ),
+        )
+        self.state.put_setting(session, "latest_reward_event", event)
+        return event
+
+    def _settle(self, session: Any, record: ProposalRecord, round_number: int) -> None:
+        """Mark settled, keep its Yes/No ballots in the neurons' history, drop the ballots."""
+        votes = record.ballots.votes
+        self.state.record_recent_ballots(
+            session,
+            [
+                {"neuron_id": neuron_id, "proposal_id": record.id, "vote": vote}
+                for neuron_id, vote in sorted(votes.items())
+                if vote != Vote.UNSPECIFIED
+            ],
+        )
+        record.reward_event_round = round_number
+        record.ballots = type(record.ballots)({})
+        self.state.put_proposal(session, record)
+
+

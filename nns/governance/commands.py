@@ -1,0 +1,854 @@
+"""ManageNeuron commands that change a neuron itself (spec section 2).
+
+Configuration, following and maturity commands change only governance state.
+Commands that move ICP (claim or refresh, disburse, split, merge, disburse to
+neuron) lock the neuron, call the ledger, and finish in the callback that
+receives the ledger's answer; the answer to the caller comes from there. A
+ledger refusal unlocks the neuron and answers with an External error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any, Final
+
+from nns.governance.core import GovernanceCore
+from nns.governance.enums import ErrorType, NeuronState, Topic, Visibility
+from nns.governance.errors import (
+    GovernanceError,
+    insufficient_funds,
+    invalid_command,
+    not_authorized,
+    not_found,
+    precondition_failed,
+)
+from nns.governance.neuron import (
+    MaturityDisbursement,
+    Neuron,
+    combine_aged_stakes,
+    compute_disburse_to_neuron_subaccount,
+    compute_neuron_staking_subaccount,
+    compute_split_subaccount,
+    get_age_seconds,
+    get_dissolve_delay_seconds,
+    get_minted_stake_e8s,
+    get_state,
+    increase_dissolve_delay,
+    set_dissolve_timestamp,
+    start_dissolving,
+    stop_dissolving,
+    update_stake_adjust_age,
+)
+from nns.governance.parameters import (
+    MAX_DISBURSEMENTS_IN_PROGRESS,
+    MAX_FOLLOWEES_PER_TOPIC,
+    MAX_HOT_KEYS,
+    MAX_NEURONS,
+    MIN_MATURITY_MODULATION_BASIS_POINTS,
+)
+from nns.governance.requests import (
+    AddHotKey,
+    ChangeAutoStakeMaturity,
+    ClaimByMemo,
+    ClaimByMemoAndController,
+    ClaimByNeuronIdOrSubaccount,
+    ClaimOrRefresh,
+    ClaimOrRefreshResponse,
+    Configure,
+    Disburse,
+    DisburseMaturity,
+    DisburseMaturityResponse,
+    DisburseResponse,
+    DisburseToNeuron,
+    EmptyResponse,
+    Follow,
+    IncreaseDissolveDelay,
+    JoinCommunityFund,
+    LeaveCommunityFund,
+    Merge,
+    MergeResponse,
+    RemoveHotKey,
+    SetDissolveTimestamp,
+    SetFollowing,
+    SetVisibility,
+    Spawn,
+    SpawnResponse,
+    Split,
+    StakeMaturity,
+    StakeMaturityResponse,
+    StartDissolving,
+    StopDissolving,
+)
+from nns.ledger.accounts import AccountIdentifier
+from nns.ledger.types import AccountBalanceArgs
+from replica.environment import DEFERRED, OutgoingCall, Reject
+from replica.types import Principal
+
+E8S_PER_ICP: Final = 100_000_000
+MIN_DISBURSE_MATURITY_E8S: Final = E8S_PER_ICP
+
+
+class ManageNeuronCommands(GovernanceCore):
+    """The neuron commands of ManageNeuron, each validated before it changes anything."""
+
+    # -- configure (spec 2.2) ---------------------------------------------------------------
+
+    def configure(self, session: Any, caller: Principal, neuron_id: int, command: Configure) -> EmptyResponse:
+        operation = command.operation
+        if operation is None:
+            raise invalid_command("Configure requires an operation.")
+        neuron = self.get_neuron(neuron_id)
+        if isinstance(operation, JoinCommunityFund | LeaveCommunityFund):
+            if not neuron.is_authorized(caller):
+                raise not_authorized()
+        elif caller != neuron.controller:
+            raise not_authorized()
+        now = self.now_seconds()
+        max_delay = self.durations.max_dissolve_delay_seconds
+        match operation:
+            case IncreaseDissolveDelay():
+                updated = increase_dissolve_delay(
+                    neuron, now, operation.additional_dissolve_delay_seconds, max_delay
+                )
+            case SetDissolveTimestamp():
+                updated = set_dissolve_timestamp(
+                    neuron, now, operation.dissolve_timestamp_seconds, max_delay
+                )
+            case StartDissolving():
+                updated = start_dissolving(neuron, now)
+            case StopDissolving():
+                updated = stop_dissolving(neuron, now)
+            case AddHotKey():
+                if operation.new_hot_key in neuron.hot_keys:
+                    raise GovernanceError(ErrorType.HOT_KEY, "Hot key duplicated.")
+                if len(neuron.hot_keys) >= MAX_HOT_KEYS:
+                    raise GovernanceError(
+                        ErrorType.RESOURCE_EXHAUSTED, "Reached the maximum number of hotkeys."
+                    )
+                updated = replace(neuron, hot_keys=(*neuron.hot_keys, operation.new_hot_key))
+            case RemoveHotKey():
+                if operation.hot_key_to_remove not in neuron.hot_keys:
+                    raise not_found("Remove failed: Hot key not found.")
+                updated = replace(
+                    neuron,
+                    hot_keys=tuple(k for k in neuron.hot_keys if k != operation.hot_key_to_remove),
+                )
+            case JoinCommunityFund():
+                if neuron.joined_community_fund_timestamp_seconds:
+                    raise GovernanceError(
+                        ErrorType.ALREADY_JOINED_COMMUNITY_FUND,
+                        "Neuron is already a member of the Neurons' Fund.",
+                    )
+                updated = replace(neuron, joined_community_fund_timestamp_seconds=now)
+            case LeaveCommunityFund():
+                if not neuron.joined_community_fund_timestamp_seconds:
+                    raise GovernanceError(
+                        ErrorType.NOT_IN_THE_COMMUNITY_FUND,
+                        "Neuron is not a member of the Neurons' Fund.",
+                    )
+                updated = replace(neuron, joined_community_fund_timestamp_seconds=None)
+            case ChangeAutoStakeMaturity():
+                updated = replace(
+                    neuron, auto_stake_maturity=operation.requested_setting_for_auto_stake_maturity
+                )
+            case SetVisibility():
+                updated = self._set_visibility(neuron, operation)
+        self.state.put_neuron(session, updated)
+        return EmptyResponse(command="Configure")
+
+    @staticmethod
+    def _set_visibility(neuron: Neuron, operation: SetVisibility) -> Neuron:
+        if operation.visibility not in (Visibility.PRIVATE, Visibility.PUBLIC):
+            raise invalid_command(f"Invalid visibility: {operation.visibility}.")
+        if neuron.known_neuron_data is not None:
+            if operation.visibility == Visibility.PRIVATE:
+                raise precondition_failed("Known neurons are always public.")
+            return neuron
+        return replace(neuron, visibility=Visibility(operation.visibility))
+
+    # -- following (spec 3.2) ---------------------------------------------------------------
+
+    def follow(self, session: Any, caller: Principal, neuron_id: int, command: Follow) -> EmptyResponse:
+        self._apply_following(session, caller, neuron_id, {command.topic: command.followees})
+        return EmptyResponse(command="Follow")
+
+    def set_following(
+        self, session: Any, caller: Principal, neuron_id: int, command: SetFollowing
+    ) -> EmptyResponse:
+        entries = command.topic_following or ()
+        changes: dict[int, tuple[int, ...]] = {}
+        for entry in entries:
+            topic = 0 if entry.topic is None else entry.topic
+            if topic in changes:
+                raise invalid_command(f"Topic {topic} appears more than once.")
+            changes[topic] = entry.followees or ()
+        self._apply_following(session, caller, neuron_id, changes)
+        return EmptyResponse(command="SetFollowing")
+
+    def _apply_following(
+        self, session: Any, caller: Principal, neuron_id: int, changes: Mapping[int, tuple[int, ...]]
+    ) -> None:
+        neuron = self.get_neuron(neuron_id)
+        if not neuron.is_authorized(caller):
+            raise not_authorized()
+        for topic, followees in changes.items():
+            if topic not in Topic._value2member_map_ or topic == Topic.SNS_DECENTRALIZATION_SALE:
+                raise invalid_command(f"Not a known topic number: {topic}.")
+            if len(followees) > MAX_FOLLOWEES_PER_TOPIC:
+                raise invalid_command(
+                    f"Too many followees: {len(followees)} (at most {MAX_FOLLOWEES_PER_TOPIC})."
+                )
+            if topic == Topic.NEURON_MANAGEMENT and caller != neuron.controller:
+                raise not_authorized(
+                    "Only the controller may set following on the NeuronManagement topic."
+                )
+            if topic != Topic.NEURON_MANAGEMENT:
+                self._check_follow_restrictions(neuron, topic, followees)
+        followees_by_topic = dict(neuron.followees)
+        for topic, followees in changes.items():
+            if followees:
+                followees_by_topic[topic] = tuple(followees)
+            else:
+                followees_by_topic.pop(topic, None)
+        updated = replace(
+            neuron,
+            followees=followees_by_topic,
+            voting_power_refreshed_timestamp_seconds=self.now_seconds(),
+        )
+        self.state.put_neuron(session, updated)
+
+    def _check_follow_restrictions(
+        self, follower: Neuron, topic: int, followees: tuple[int, ...]
+    ) -> None:
+        """A newly added followee must be public, or share the controller, or list it as hot key."""
+        existing = set(follower.followees.get(topic, ()))
+        invalid = []
+        for followee_id in followees:
+            if followee_id in existing:
+                continue
+            followee = self.state.neurons.get(followee_id)
+            if followee is None or not (
+                followee.visibility == Visibility.PUBLIC
+                or followee.controller == follower.controller
+                or follower.controller in followee.hot_keys
+            ):
+                invalid.append(followee_id)
+        if invalid:
+            listed = ", ".join(str(i) for i in sorted(set(invalid)))
+            raise precondition_failed(
+                f"Neurons may only follow public neurons or neurons of the same controller; "
+                f"not allowed: {listed}."
+            )
+
+    # -- claim or refresh (spec 2.3) --------------------------------------------------------
+
+    def claim_or_refresh(
+        self,
+        session: Any,
+        caller: Principal,
+        neuron_id: int | None,
+        subaccount: bytes | None,
+        command: ClaimOrRefresh,
+    ) -> object:
+        by = command.by
+        if isinstance(by, ClaimByMemo):
+            subaccount, controller = compute_neuron_staking_subaccount(caller, by.memo), caller
+        elif isinstance(by, ClaimByMemoAndController):
+            controller = by.controller or caller
+            subaccount = compute_neuron_staking_subaccount(controller, by.memo)
+        elif isinstance(by, ClaimByNeuronIdOrSubaccount):
+            if neuron_id is not None:
+                subaccount = self.get_neuron(neuron_id).subaccount
+            if subaccount is None or subaccount not in self.state.by_subaccount:
+                raise not_found("No neuron with this id or subaccount.")
+            controller = self.state.neurons[self.state.by_subaccount[subaccount]].controller
+        else:
+            raise invalid_command("ClaimOrRefresh requires `by`.")
+        existing = self.state.by_subaccount.get(subaccount)
+        if existing is not None:
+            self.lock_neuron(session, existing, "ClaimOrRefresh")
+        elif len(self.state.neurons) >= MAX_NEURONS:
+            raise GovernanceError(ErrorType.RESOURCE_EXHAUSTED, "Reached the maximum number of neurons.")
+        self.environment.call(
+            OutgoingCall(
+                callee=self.ledger_id,
+                method="account_balance",
+                argument=AccountBalanceArgs(
+                    account=AccountIdentifier.of(self.governance_id, subaccount)
+                ),
+                on_reply="_on_claim_balance",
+                on_reject="_on_claim_rejected",
+                context={"subaccount": subaccount, "controller": controller.raw},
+            )
+        )
+        return DEFERRED
+
+    def _on_claim_balance(self, context: Mapping[str, object], balance: object) -> object:
+        subaccount, controller_raw = _bytes(context, "subaccount"), _bytes(context, "controller")
+        if not isinstance(balance, int):
+            raise TypeError("the ledger answered a balance that is not an integer")
+        with self.transaction() as session:
+            existing = self.state.by_subaccount.get(subaccount)
+            if existing is not None:
+                self.unlock_neuron(session, existing)
+            minimum = self.economics.neuron_minimum_stake_e8s
+            if balance < minimum:
+                return insufficient_funds(
+                    "Account does not have enough funds to stake a neuron. Please make sure that "
+                    f"account has at least {minimum} e8s (was {balance} e8s)"
+                )
+            now = self.now_seconds()
+            if existing is not None:
+                neuron = self.state.neurons[existing]
+                if balance != neuron.cached_neuron_stake_e8s:
+                    self.state.put_neuron(session, update_stake_adjust_age(neuron, balance, now))
+                return ClaimOrRefreshResponse(refreshed_neuron_id=existing)
+            self.take_rate_limit_slot(session)
+            neuron = Neuron(
+                id=self.new_neuron_id(),
+                subaccount=subaccount,
+                controller=Principal(controller_raw),
+                created_timestamp_seconds=now,
+                voting_power_refreshed_timestamp_seconds=now,
+                cached_neuron_stake_e8s=balance,
+                dissolve_delay_seconds=self.durations.initial_neuron_dissolve_delay_seconds,
+                aging_since_timestamp_seconds=now,
+                followees=dict(self.state.settings.get("default_followees", {})),
+            )
+            self.state.put_neuron(session, neuron)
+            return ClaimOrRefreshResponse(refreshed_neuron_id=neuron.id)
+
+    def _on_claim_rejected(self, context: Mapping[str, object], reject: object) -> object:
+        subaccount = _bytes(context, "subaccount")
+        with self.transaction() as session:
+            existing = self.state.by_subaccount.get(subaccount)
+            if existing is not None:
+                self.unlock_neuron(session, existing)
+        return _external(reject)
+
+    # -- disburse (spec 2.4) ----------------------------------------------------------------
+
+    def disburse(
+        self, session: Any, caller: Principal, neuron_id: int, command: Disburse, context: dict[str, object]
+    ) -> object:
+        neuron = self.get_controlled_neuron(caller, neuron_id)
+        if get_state(neuron, self.now_seconds()) != NeuronState.DISSOLVED:
+            raise GovernanceError(
+                ErrorType.REQUIRES_DISSOLVED,
+                f"Neuron {neuron_id} is NOT dissolved. It is in state {get_state(neuron, self.now_seconds()).name}",
+            )
+        if not neuron.kyc_verified:
+            raise precondition_failed(f"Neuron {neuron_id} is not kyc verified.")
+        fee = self.economics.transaction_fee_e8s
+        minted = get_minted_stake_e8s(neuron)
+        if command.amount_e8s is not None and command.amount_e8s > minted:
+            raise insufficient_funds(
+                f"Neuron {neuron_id} has {minted} e8s of stake, less than the requested amount."
+            )
+        amount = minted if command.amount_e8s is None else command.amount_e8s
+        if amount > fee:
+            amount -= fee
+        destination = command.to_account or AccountIdentifier.of(caller)
+        self.lock_neuron(session, neuron_id, "Disburse")
+        step = {
+            **context,
+            "neuron_id": neuron_id,
+            "amount": amount,
+            "to": destination.raw,
+        }
+        if neuron.neuron_fees_e8s > fee:
+            self.call_ledger_transfer(
+                from_subaccount=neuron.subaccount,
+                to=self.minting_account(),
+                amount_e8s=neuron.neuron_fees_e8s,
+                fee_e8s=0,
+                memo=0,
+                on_reply="_on_disburse_fees_burned",
+                on_reject="_on_neuron_ledger_rejected",
+                context=step,
+            )
+        else:
+            self._disburse_transfer(step)
+        return DEFERRED
+
+    def _disburse_transfer(self, context: Mapping[str, object]) -> None:
+        neuron = self.state.neurons[_int(context, "neuron_id")]
+        self.call_ledger_transfer(
+            from_subaccount=neuron.subaccount,
+            to=AccountIdentifier(_bytes(context, "to")),
+            amount_e8s=_int(context, "amount"),
+            fee_e8s=self.economics.transaction_fee_e8s,
+            memo=0,
+            on_reply="_on_disbursed",
+            on_reject="_on_neuron_ledger_rejected",
+            context=context,
+        )
+
+    def _on_disburse_fees_burned(self, context: Mapping[str, object], block: object) -> object:
+        with self.transaction() as session:
+            neuron = self.state.neurons[_int(context, "neuron_id")]
+            self.state.put_neuron(
+                session,
+                replace(
+                    neuron,
+                    cached_neuron_stake_e8s=neuron.cached_neuron_stake_e8s - neuron.neuron_fees_e8s,
+                    neuron_fees_e8s=0,
+                ),
+            )
+            self._disburse_transfer(context)
+        return DEFERRED
+
+    def _on_disbursed(self, context: Mapping[str, object], block: object) -> object:
+        if not isinstance(block, int):
+            raise TypeError("the ledger answered a block index that is not an integer")
+        with self.transaction() as session:
+            neuron = self.state.neurons[_int(context, "neuron_id")]
+            spent = _int(context, "amount") + self.economics.transaction_fee_e8s
+            self.state.put_neuron(
+                session,
+                replace(neuron, cached_neuron_stake_e8s=max(0, neuron.cached_neuron_stake_e8s - spent)),
+            )
+            self.unlock_neuron(session, neuron.id)
+            return self.finish_command(session, context, DisburseResponse(transfer_block_height=block))
+
+    def _on_neuron_ledger_rejected(self, context: Mapping[str, object], reject: object) -> object:
+        with self.transaction() as session:
+            self.unlock_neuron(session, _int(context, "neuron_id"))
+            return self.finish_command(session, context, _external(reject))
+
+    # -- split (spec 2.5) -------------------------------------------------------------------
+
+    def split(
+        self, session: Any, caller: Principal, neuron_id: int, command: Split, context: dict[str, object]
+    ) -> object:
+        neuron = self.get_controlled_neuron(caller, neuron_id)
+        self.require_not_spawning(neuron)
+        economics = self.economics
+        minimum, fee = economics.neuron_minimum_stake_e8s, economics.transaction_fee_e8s
+        if command.amount_e8s < minimum + fee:
+            raise insufficient_funds(
+                f"Trying to split a neuron with argument {command.amount_e8s} e8s. This is too "
+                f"little: at the minimum, one needs the minimum neuron stake, which is {minimum} "
+                f"e8s, plus the transaction fee, which is {fee}."
+            )
+        minted = get_minted_stake_e8s(neuron)
+        if minted < minimum + command.amount_e8s:
+            raise insufficient_funds(
+                f"Trying to split {command.amount_e8s} e8s out of neuron {neuron_id}. This is "
+                f"not allowed, because the parent has stake {minted} e8s. If the requested amount "
+                f"was subtracted from it, there would be less than the minimum allowed stake, "
+                f"which is {minimum} e8s."
+            )
+        if command.memo is not None:
+            child_subaccount = compute_split_subaccount(caller, command.memo)
+            if child_subaccount in self.state.by_subaccount:
+                raise precondition_failed("A neuron already uses the subaccount of this memo.")
+        else:
+            child_subaccount = self.new_subaccount()
+        self.take_rate_limit_slot(session)
+        self.lock_neuron(session, neuron_id, "Split")
+        child_id = self.new_neuron_id()
+        self.call_ledger_transfer(
+            from_subaccount=neuron.subaccount,
+            to=AccountIdentifier.of(self.governance_id, child_subaccount),
+            amount_e8s=command.amount_e8s - fee,
+            fee_e8s=fee,
+            memo=0,
+            on_reply="_on_split_transferred",
+            on_reject="_on_neuron_ledger_rejected",
+            context={
+                **context,
+                "neuron_id": neuron_id,
+                "child_id": child_id,
+                "child_subaccount": child_subaccount,
+                "amount": command.amount_e8s,
+            },
+        )
+        return DEFERRED
+
+    def _on_split_transferred(self, context: Mapping[str, object], block: object) -> object:
+        with self.transaction() as session:
+            parent = self.state.neurons[_int(context, "neuron_id")]
+            amount = _int(context, "amount")
+            minted = max(1, get_minted_stake_e8s(parent))
+            child_maturity = parent.maturity_e8s_equivalent * amount // minted
+            child_staked = parent.staked_maturity_e8s_equivalent * amount // minted
+            now = self.now_seconds()
+            child = replace(
+                parent,
+                id=_int(context, "child_id"),
+                subaccount=_bytes(context, "child_subaccount"),
+                created_timestamp_seconds=now,
+                voting_power_refreshed_timestamp_seconds=now,
+                cached_neuron_stake_e8s=amount - self.economics.transaction_fee_e8s,
+                neuron_fees_e8s=0,
+                maturity_e8s_equivalent=child_maturity,
+                staked_maturity_e8s_equivalent=child_staked,
+                known_neuron_data=None,
+                spawn_at_timestamp_seconds=None,
+                maturity_disbursements_in_progress=(),
+            )
+            self.state.put_neurons(
+                session,
+                [
+                    replace(
+                        parent,
+                        cached_neuron_stake_e8s=parent.cached_neuron_stake_e8s - amount,
+                        maturity_e8s_equivalent=parent.maturity_e8s_equivalent - child_maturity,
+                        staked_maturity_e8s_equivalent=parent.staked_maturity_e8s_equivalent
+                        - child_staked,
+                    ),
+                    child,
+                ],
+            )
+            self.unlock_neuron(session, parent.id)
+            return self.finish_command(session, context, SpawnResponse(created_neuron_id=child.id))
+
+    # -- merge (spec 2.6) -------------------------------------------------------------------
+
+    def merge(
+        self, session: Any, caller: Principal, neuron_id: int, command: Merge, context: dict[str, object]
+    ) -> object:
+        if command.source_neuron_id is None:
+            raise invalid_command("There was no source neuron id.")
+        if command.source_neuron_id == neuron_id:
+            raise invalid_command("Cannot merge a neuron into itself.")
+        target = self.get_controlled_neuron(caller, neuron_id)
+        source = self.get_controlled_neuron(caller, command.source_neuron_id)
+        for neuron in (source, target):
+            self.require_not_spawning(neuron)
+            if neuron.dissolve_delay_seconds is None or neuron.dissolve_delay_seconds == 0:
+                raise GovernanceError(
+                    ErrorType.REQUIRES_NOT_DISSOLVING,
+                    f"Neuron {neuron.id} must be non-dissolving with a positive dissolve delay.",
+                )
+            if neuron.joined_community_fund_timestamp_seconds:
+                raise precondition_failed(f"Neuron {neuron.id} is in the Neurons' Fund.")
+            if neuron.id in self.locks:
+                raise GovernanceError(ErrorType.LEDGER_UPDATE_ONGOING, f"Neuron {neuron.id} is locked.")
+            if any(
+                record.managed_neuron_id == neuron.id and record.decided_timestamp_seconds == 0
+                for record in self.state.proposals.values()
+            ):
+                raise precondition_failed(f"Neuron {neuron.id} is the subject of an open proposal.")
+        if source.followees.get(Topic.NEURON_MANAGEMENT) != target.followees.get(
+            Topic.NEURON_MANAGEMENT
+        ):
+            raise precondition_failed("The neurons have different NeuronManagement followees.")
+        if (source.kyc_verified, source.not_for_profit, source.neuron_type) != (
+            target.kyc_verified,
+            target.not_for_profit,
+            target.neuron_type,
+        ):
+            raise precondition_failed("The neurons differ in KYC, not-for-profit or neuron type.")
+        self.lock_neuron(session, source.id, "Merge")
+        self.lock_neuron(session, target.id, "Merge")
+        step = {**context, "source_id": source.id, "target_id": target.id}
+        fee = self.economics.transaction_fee_e8s
+        if source.neuron_fees_e8s > fee:
+            self.call_ledger_transfer(
+                from_subaccount=source.subaccount,
+                to=self.minting_account(),
+                amount_e8s=source.neuron_fees_e8s,
+                fee_e8s=0,
+                memo=0,
+                on_reply="_on_merge_fees_burned",
+                on_reject="_on_merge_rejected",
+                context=step,
+            )
+            return DEFERRED
+        return self._merge_transfer(session, step)
+
+    def _on_merge_fees_burned(self, context: Mapping[str, object], block: object) -> object:
+        with self.transaction() as session:
+            source = self.state.neurons[_int(context, "source_id")]
+            self.state.put_neuron(
+                session,
+                replace(
+                    source,
+                    cached_neuron_stake_e8s=source.cached_neuron_stake_e8s - source.neuron_fees_e8s,
+                    neuron_fees_e8s=0,
+                ),
+            )
+            return self._merge_transfer(session, context)
+
+    def _merge_transfer(self, session: Any, context: Mapping[str, object]) -> object:
+        source = self.state.neurons[_int(context, "source_id")]
+        target = self.state.neurons[_int(context, "target_id")]
+        fee = self.economics.transaction_fee_e8s
+        amount = get_minted_stake_e8s(source) - fee
+        if amount <= 0:
+            return self._finish_merge(session, context, 0)
+        self.call_ledger_transfer(
+            from_subaccount=source.subaccount,
+            to=self.neuron_account(target),
+            amount_e8s=amount,
+            fee_e8s=fee,
+            memo=0,
+            on_reply="_on_merge_transferred",
+            on_reject="_on_merge_rejected",
+            context={**context, "amount": amount},
+        )
+        return DEFERRED
+
+    def _on_merge_transferred(self, context: Mapping[str, object], block: object) -> object:
+        with self.transaction() as session:
+            return self._finish_merge(session, context, _int(context, "amount"))
+
+    def _finish_merge(self, session: Any, context: Mapping[str, object], amount: int) -> object:
+        source = self.state.neurons[_int(context, "source_id")]
+        target = self.state.neurons[_int(context, "target_id")]
+        now = self.now_seconds()
+        fee = self.economics.transaction_fee_e8s
+        target_stake, target_age = combine_aged_stakes(
+            target.cached_neuron_stake_e8s,
+            get_age_seconds(target, now),
+            amount,
+            get_age_seconds(source, now),
+        )
+        delay = max(get_dissolve_delay_seconds(source, now), get_dissolve_delay_seconds(target, now))
+        new_target = replace(
+            target,
+            cached_neuron_stake_e8s=target_stake,
+            aging_since_timestamp_seconds=now - target_age,
+            dissolve_delay_seconds=delay,
+            maturity_e8s_equivalent=target.maturity_e8s_equivalent + source.maturity_e8s_equivalent,
+            staked_maturity_e8s_equivalent=target.staked_maturity_e8s_equivalent
+            + source.staked_maturity_e8s_equivalent,
+        )
+        moved = amount + fee if amount > 0 else 0
+        new_source = replace(
+            source,
+            cached_neuron_stake_e8s=max(0, source.cached_neuron_stake_e8s - moved),
+            aging_since_timestamp_seconds=now if amount > 0 else source.aging_since_timestamp_seconds,
+            maturity_e8s_equivalent=0,
+            staked_maturity_e8s_equivalent=0,
+        )
+        self.state.put_neurons(session, [new_source, new_target])
+        self.unlock_neuron(session, source.id)
+        self.unlock_neuron(session, target.id)
+        return self.finish_command(
+            session, context, MergeResponse(source_neuron_id=source.id, target_neuron_id=target.id)
+        )
+
+    def _on_merge_rejected(self, context: Mapping[str, object], reject: object) -> object:
+        with self.transaction() as session:
+            self.unlock_neuron(session, _int(context, "source_id"))
+            self.unlock_neuron(session, _int(context, "target_id"))
+            return self.finish_command(session, context, _external(reject))
+
+    # -- spawn, stake and disburse maturity (spec 2.7-2.9) ----------------------------------
+
+    def spawn(self, session: Any, caller: Principal, neuron_id: int, command: Spawn) -> SpawnResponse:
+        parent = self.get_controlled_neuron(caller, neuron_id)
+        self.require_not_spawning(parent)
+        percentage = _percentage(command.percentage_to_spawn, "percentage_to_spawn")
+        maturity = parent.maturity_e8s_equivalent * percentage // 100
+        minimum = self.economics.neuron_minimum_stake_e8s
+        worst_case = maturity * (10_000 + MIN_MATURITY_MODULATION_BASIS_POINTS) // 10_000
+        if worst_case < minimum:
+            raise insufficient_funds(
+                f"There isn't enough maturity to spawn a new neuron due to worst case maturity "
+                f"modulation. Worst case maturity: {worst_case} e8s, minimum stake: {minimum} e8s."
+            )
+        controller = command.new_controller or parent.controller
+        if command.nonce is not None:
+            subaccount = compute_neuron_staking_subaccount(controller, command.nonce)
+            if subaccount in self.state.by_subaccount:
+                raise precondition_failed("A neuron already uses the subaccount of this nonce.")
+        else:
+            subaccount = self.new_subaccount()
+        now = self.now_seconds()
+        spawn_at = now + self.economics.neuron_spawn_dissolve_delay_seconds
+        child = Neuron(
+            id=self.new_neuron_id(),
+            subaccount=subaccount,
+            controller=controller,
+            created_timestamp_seconds=now,
+            voting_power_refreshed_timestamp_seconds=now,
+            hot_keys=parent.hot_keys,
+            followees=dict(parent.followees),
+            kyc_verified=parent.kyc_verified,
+            when_dissolved_timestamp_seconds=spawn_at,
+            spawn_at_timestamp_seconds=spawn_at,
+            maturity_e8s_equivalent=maturity,
+        )
+        self.state.put_neurons(
+            session,
+            [replace(parent, maturity_e8s_equivalent=parent.maturity_e8s_equivalent - maturity), child],
+        )
+        return SpawnResponse(created_neuron_id=child.id)
+
+    def stake_maturity(
+        self, session: Any, caller: Principal, neuron_id: int, command: StakeMaturity
+    ) -> StakeMaturityResponse:
+        neuron = self.get_controlled_neuron(caller, neuron_id)
+        self.require_not_spawning(neuron)
+        percentage = _percentage(command.percentage_to_stake, "percentage_to_stake")
+        moved = neuron.maturity_e8s_equivalent * percentage // 100
+        updated = replace(
+            neuron,
+            maturity_e8s_equivalent=neuron.maturity_e8s_equivalent - moved,
+            staked_maturity_e8s_equivalent=neuron.staked_maturity_e8s_equivalent + moved,
+        )
+        self.state.put_neuron(session, updated)
+        return StakeMaturityResponse(
+            maturity_e8s=updated.maturity_e8s_equivalent,
+            staked_maturity_e8s=updated.staked_maturity_e8s_equivalent,
+        )
+
+    def disburse_maturity(
+        self, session: Any, caller: Principal, neuron_id: int, command: DisburseMaturity
+    ) -> DisburseMaturityResponse:
+        neuron = self.get_controlled_neuron(caller, neuron_id)
+        self.require_not_spawning(neuron)
+        percentage = command.percentage_to_disburse
+        if not 1 <= percentage <= 100:
+            raise invalid_command("percentage_to_disburse must be between 1 and 100.")
+        if command.to_account is not None and command.to_account_identifier is not None:
+            raise invalid_command("Give at most one of to_account and to_account_identifier.")
+        if len(neuron.maturity_disbursements_in_progress) >= MAX_DISBURSEMENTS_IN_PROGRESS:
+            raise GovernanceError(
+                ErrorType.RESOURCE_EXHAUSTED,
+                f"A neuron has at most {MAX_DISBURSEMENTS_IN_PROGRESS} maturity disbursements in progress.",
+            )
+        amount = neuron.maturity_e8s_equivalent * percentage // 100
+        worst_case = amount * (10_000 + MIN_MATURITY_MODULATION_BASIS_POINTS) // 10_000
+        if worst_case < MIN_DISBURSE_MATURITY_E8S:
+            raise precondition_failed(
+                f"The amount to disburse must be at least {MIN_DISBURSE_MATURITY_E8S} e8s after "
+                f"the worst case maturity modulation, got {worst_case} e8s."
+            )
+        if command.to_account is not None:
+            destination = command.to_account.identifier()
+        elif command.to_account_identifier is not None:
+            destination = command.to_account_identifier
+        else:
+            destination = AccountIdentifier.of(caller)
+        now = self.now_seconds()
+        disbursement = MaturityDisbursement(
+            amount_e8s=amount,
+            timestamp_of_disbursement_seconds=now,
+            finalize_disbursement_timestamp_seconds=now + self.durations.disburse_maturity_delay_seconds,
+            account_identifier=destination.raw,
+        )
+        self.state.put_neuron(
+            session,
+            replace(
+                neuron,
+                maturity_e8s_equivalent=neuron.maturity_e8s_equivalent - amount,
+                maturity_disbursements_in_progress=(
+                    *neuron.maturity_disbursements_in_progress,
+                    disbursement,
+                ),
+            ),
+        )
+        return DisburseMaturityResponse(amount_disbursed_e8s=amount)
+
+    # -- disburse to neuron (spec 2.10) -----------------------------------------------------
+
+    def disburse_to_neuron(
+        self,
+        session: Any,
+        caller: Principal,
+        neuron_id: int,
+        command: DisburseToNeuron,
+        context: dict[str, object],
+    ) -> object:
+        parent = self.get_controlled_neuron(caller, neuron_id)
+        if get_state(parent, self.now_seconds()) != NeuronState.DISSOLVED:
+            raise GovernanceError(ErrorType.REQUIRES_DISSOLVED, f"Neuron {neuron_id} is NOT dissolved.")
+        if not parent.kyc_verified:
+            raise precondition_failed(f"Neuron {neuron_id} is not kyc verified.")
+        if command.new_controller is None:
+            raise invalid_command("Must specify a new controller for disburse to neuron.")
+        economics = self.economics
+        minimum, fee = economics.neuron_minimum_stake_e8s, economics.transaction_fee_e8s
+        if command.amount_e8s < minimum + fee:
+            raise insufficient_funds("The amount is below the minimum stake plus the fee.")
+        if get_minted_stake_e8s(parent) < minimum + command.amount_e8s:
+            raise insufficient_funds("The parent would keep less than the minimum stake.")
+        subaccount = compute_disburse_to_neuron_subaccount(command.new_controller, command.nonce)
+        if subaccount in self.state.by_subaccount:
+            raise precondition_failed("A neuron already uses the subaccount of this nonce.")
+        self.take_rate_limit_slot(session)
+        self.lock_neuron(session, neuron_id, "DisburseToNeuron")
+        self.call_ledger_transfer(
+            from_subaccount=parent.subaccount,
+            to=AccountIdentifier.of(self.governance_id, subaccount),
+            amount_e8s=command.amount_e8s - fee,
+            fee_e8s=fee,
+            memo=self.now_seconds(),
+            on_reply="_on_disbursed_to_neuron",
+            on_reject="_on_neuron_ledger_rejected",
+            context={
+                **context,
+                "neuron_id": neuron_id,
+                "child_id": self.new_neuron_id(),
+                "child_subaccount": subaccount,
+                "amount": command.amount_e8s,
+                "controller": command.new_controller.raw,
+                "dissolve_delay": command.dissolve_delay_seconds,
+                "kyc": command.kyc_verified,
+            },
+        )
+        return DEFERRED
+
+    def _on_disbursed_to_neuron(self, context: Mapping[str, object], block: object) -> object:
+        with self.transaction() as session:
+            parent = self.state.neurons[_int(context, "neuron_id")]
+            amount = _int(context, "amount")
+            now = self.now_seconds()
+            delay = min(_int(context, "dissolve_delay"), self.durations.max_dissolve_delay_seconds)
+            child = Neuron(
+                id=_int(context, "child_id"),
+                subaccount=_bytes(context, "child_subaccount"),
+                controller=Principal(_bytes(context, "controller")),
+                created_timestamp_seconds=now,
+                voting_power_refreshed_timestamp_seconds=now,
+                cached_neuron_stake_e8s=amount - self.economics.transaction_fee_e8s,
+                dissolve_delay_seconds=delay if delay > 0 else None,
+                aging_since_timestamp_seconds=now,
+                when_dissolved_timestamp_seconds=None if delay > 0 else now,
+                kyc_verified=bool(context["kyc"]),
+                followees=dict(self.state.settings.get("default_followees", {})),
+            )
+            self.state.put_neurons(
+                session,
+                [replace(parent, cached_neuron_stake_e8s=parent.cached_neuron_stake_e8s - amount), child],
+            )
+            self.unlock_neuron(session, parent.id)
+            return self.finish_command(session, context, SpawnResponse(created_neuron_id=child.id))
+
+    # -- the end of a command ---------------------------------------------------------------
+
+    def finish_command(self, session: Any, context: Mapping[str, object], outcome: object) -> object:
+        """Hook for commands run by an adopted ManageNeuron proposal (see voting)."""
+        return outcome
+
+
+def _percentage(value: int | None, name: str) -> int:
+    percentage = 100 if value is None else value
+    if not 1 <= percentage <= 100:
+        raise invalid_command(f"{name} must be between 1 and 100, got {percentage}.")
+    return percentage
+
+
+def _external(reject: object) -> GovernanceError:
+    message = reject.message if isinstance(reject, Reject) else str(reject)
+    return GovernanceError(ErrorType.EXTERNAL, f"Ledger refused the transfer: {message}")
+
+
+def _int(context: Mapping[str, object], key: str) -> int:
+    value = context[key]
+    if not isinstance(value, int):
+        raise TypeError(f"context {key!r} is not an integer")
+    return value
+
+
+def _bytes(context: Mapping[str, object], key: str) -> bytes:
+    value = context[key]
+    if not isinstance(value, bytes):
+        raise TypeError(f"context {key!r} is not bytes")
+    return value

@@ -1,0 +1,285 @@
+"""Governance state: in-memory indexes over SQLModel tables.
+
+The tables are the truth: one row per neuron (hot numbers in columns, the rest
+as a canonical record), one per proposal (ballots packed), the recent-ballot
+history of settled proposals, and named settings. The canister keeps indexes
+in memory for speed (neurons by id, subaccount and principal; the follower
+index; proposals) and writes every change through to the tables inside the
+message's transaction. If a message fails, the transaction rolls back and the
+indexes are rebuilt from the tables, so nothing of a refused command remains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any, Final
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlmodel import Field, SQLModel
+
+from nns.governance import codec
+from nns.governance.enums import Topic
+from nns.governance.following import FollowerIndex
+from nns.governance.neuron import Neuron
+from nns.governance.proposals import Ballots, ProposalRecord
+from replica.canister.stable import StableStore
+from replica.types import Principal
+
+
+class GovernanceNeuron(SQLModel, table=True):
+    __tablename__ = "governance_neuron"
+    id: int = Field(primary_key=True)
+    controller: bytes = Field(index=True)
+    subaccount: bytes = Field(unique=True)
+    cached_neuron_stake_e8s: int
+    neuron_fees_e8s: int
+    maturity_e8s_equivalent: int
+    staked_maturity_e8s_equivalent: int
+    data: bytes
+
+
+class GovernanceProposal(SQLModel, table=True):
+    __tablename__ = "governance_proposal"
+    id: int = Field(primary_key=True)
+    data: bytes
+    ballots: bytes
+
+
+class GovernanceRecentBallot(SQLModel, table=True):
+    __tablename__ = "governance_recent_ballot"
+    neuron_id: int = Field(primary_key=True)
+    proposal_id: int = Field(primary_key=True)
+    vote: int
+
+
+class GovernanceSetting(SQLModel, table=True):
+    __tablename__ = "governance_setting"
+    name: str = Field(primary_key=True)
+    data: bytes
+
+
+TABLES: Final = (GovernanceNeuron, GovernanceProposal, GovernanceRecentBallot, GovernanceSetting)
+
+_NEURON_UPSERT: Final = text(
+    "INSERT INTO governance_neuron (id, controller, subaccount, cached_neuron_stake_e8s, "
+    "neuron_fees_e8s, maturity_e8s_equivalent, staked_maturity_e8s_equivalent, data) "
+    "VALUES (:id, :controller, :subaccount, :stake, :fees, :maturity, :staked, :data) "
+    "ON CONFLICT(id) DO UPDATE SET controller = excluded.controller, "
+    "subaccount = excluded.subaccount, cached_neuron_stake_e8s = excluded.cached_neuron_stake_e8s, "
+    "neuron_fees_e8s = excluded.neuron_fees_e8s, "
+    "maturity_e8s_equivalent = excluded.maturity_e8s_equivalent, "
+    "staked_maturity_e8s_equivalent = excluded.staked_maturity_e8s_equivalent, data = excluded.data"
+)
+
+
+def _neuron_row(neuron: Neuron) -> dict[str, Any]:
+    bare = replace(
+        neuron,
+        cached_neuron_stake_e8s=0,
+        neuron_fees_e8s=0,
+        maturity_e8s_equivalent=0,
+        staked_maturity_e8s_equivalent=0,
+    )
+    return {
+        "id": neuron.id,
+        "controller": neuron.controller.raw,
+        "subaccount": neuron.subaccount,
+        "stake": neuron.cached_neuron_stake_e8s,
+        "fees": neuron.neuron_fees_e8s,
+        "maturity": neuron.maturity_e8s_equivalent,
+        "staked": neuron.staked_maturity_e8s_equivalent,
+        "data": codec.encode(bare),
+    }
+
+
+class GovernanceState:
+    """The canister's tables and the indexes it keeps over them."""
+
+    def __init__(self, store: StableStore) -> None:
+        self.store = store
+        self.neurons: dict[int, Neuron] = {}
+        self.by_subaccount: dict[bytes, int] = {}
+        self.by_principal: dict[Principal, set[int]] = {}
+        self.followers = FollowerIndex()
+        self.proposals: dict[int, ProposalRecord] = {}
+        self.settings: dict[str, Any] = {}
+        self.reload()
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Rebuild every index from the tables."""
+        self.neurons, self.by_subaccount, self.by_principal = {}, {}, {}
+        self.followers = FollowerIndex()
+        self.proposals, self.settings = {}, {}
+        with self.store.connection() as connection:
+            for row in connection.execute(
+                text(
+                    "SELECT id, cached_neuron_stake_e8s, neuron_fees_e8s, maturity_e8s_equivalent, "
+                    "staked_maturity_e8s_equivalent, data FROM governance_neuron ORDER BY id"
+                )
+            ):
+                bare = codec.decode(row[5])
+                neuron = replace(
+                    bare,
+                    cached_neuron_stake_e8s=row[1],
+                    neuron_fees_e8s=row[2],
+                    maturity_e8s_equivalent=row[3],
+                    staked_maturity_e8s_equivalent=row[4],
+                )
+                self._index(neuron)
+            for row in connection.execute(
+                text("SELECT id, data, ballots FROM governance_proposal ORDER BY id")
+            ):
+                record = codec.decode(row[1])
+                record.topic = Topic(record.topic)
+                record.ballots = Ballots.decode(row[2])
+                self.proposals[row[0]] = record
+            for row in connection.execute(
+                text("SELECT name, data FROM governance_setting ORDER BY name")
+            ):
+                self.settings[row[0]] = codec.decode(row[1])
+
+    def _index(self, neuron: Neuron) -> None:
+        self.neurons[neuron.id] = neuron
+        self.by_subaccount[neuron.subaccount] = neuron.id
+        for principal in (neuron.controller, *neuron.hot_keys):
+            self.by_principal.setdefault(principal, set()).add(neuron.id)
+        self.followers.add(neuron.id, neuron.followees)
+
+    def _unindex(self, neuron: Neuron) -> None:
+        del self.neurons[neuron.id]
+        del self.by_subaccount[neuron.subaccount]
+        for principal in (neuron.controller, *neuron.hot_keys):
+            ids = self.by_principal.get(principal)
+            if ids is not None:
+                ids.discard(neuron.id)
+                if not ids:
+                    del self.by_principal[principal]
+        self.followers.remove(neuron.id, neuron.followees)
+
+    # -- writing ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _connection(session: Any) -> Connection:
+        connection: Connection = session.connection()
+        return connection
+
+    def put_neuron(self, session: Any, neuron: Neuron) -> None:
+        """Insert or replace one neuron, in memory and in its table."""
+        old = self.neurons.get(neuron.id)
+        if old is not None:
+            self._unindex(old)
+        self._index(neuron)
+        self._connection(session).execute(_NEURON_UPSERT, _neuron_row(neuron))
+
+    def put_neurons(self, session: Any, neurons: Iterable[Neuron]) -> None:
+        """Bulk form of `put_neuron` (one executemany)."""
+        rows = []
+        for neuron in neurons:
+            old = self.neurons.get(neuron.id)
+            if old is not None:
+                self._unindex(old)
+            self._index(neuron)
+            rows.append(_neuron_row(neuron))
+        if rows:
+            self._connection(session).execute(_NEURON_UPSERT, rows)
+
+    def set_maturities(self, session: Any, neurons: Iterable[Neuron]) -> None:
+        """Write only the maturity columns of many neurons (reward distribution)."""
+        rows = []
+        for neuron in neurons:
+            self.neurons[neuron.id] = neuron
+            rows.append(
+                {
+                    "id": neuron.id,
+                    "maturity": neuron.maturity_e8s_equivalent,
+                    "staked": neuron.staked_maturity_e8s_equivalent,
+                }
+            )
+        if rows:
+            self._connection(session).execute(
+                text(
+                    "UPDATE governance_neuron SET maturity_e8s_equivalent = :maturity, "
+                    "staked_maturity_e8s_equivalent = :staked WHERE id = :id"
+                ),
+                rows,
+            )
+
+    def delete_neuron(self, session: Any, neuron_id: int) -> None:
+        neuron = self.neurons[neuron_id]
+        self._unindex(neuron)
+        self._connection(session).execute(
+            text("DELETE FROM governance_neuron WHERE id = :id"), {"id": neuron_id}
+        )
+
+    def put_proposal(self, session: Any, record: ProposalRecord, *, ballots: bool = True) -> None:
+        """Write a proposal; `ballots=False` keeps the stored ballots (they did not change)."""
+        self.proposals[record.id] = record
+        data = codec.encode(record)
+        connection = self._connection(session)
+        if ballots:
+            connection.execute(
+                text(
+                    "INSERT INTO governance_proposal (id, data, ballots) VALUES (:id, :data, :ballots) "
+                    "ON CONFLICT(id) DO UPDATE SET data = excluded.data, ballots = excluded.ballots"
+                ),
+                {"id": record.id, "data": data, "ballots": record.ballots.encode()},
+            )
+        else:
+            connection.execute(
+                text("UPDATE governance_proposal SET data = :data WHERE id = :id"),
+                {"id": record.id, "data": data},
+            )
+
+    def delete_proposal(self, session: Any, proposal_id: int) -> None:
+        del self.proposals[proposal_id]
+        self._connection(session).execute(
+            text("DELETE FROM governance_proposal WHERE id = :id"), {"id": proposal_id}
+        )
+
+    def record_recent_ballots(self, session: Any, rows: list[dict[str, int]]) -> None:
+        if rows:
+            self._connection(session).execute(
+                text(
+                    "INSERT OR REPLACE INTO governance_recent_ballot (neuron_id, proposal_id, vote) "
+                    "VALUES (:neuron_id, :proposal_id, :vote)"
+                ),
+                rows,
+            )
+
+    def get_recent_ballots(self, neuron_id: int, limit: int) -> list[tuple[int, int]]:
+        """(proposal id, vote) of the neuron's latest Yes/No ballots, newest first."""
+        live = [
+            (record.id, vote)
+            for record in self.proposals.values()
+            if (vote := record.ballots.votes.get(neuron_id, 0)) != 0
+        ]
+        with self.store.connection() as connection:
+            settled = [
+                (row[0], row[1])
+                for row in connection.execute(
+                    text(
+                        "SELECT proposal_id, vote FROM governance_recent_ballot "
+                        "WHERE neuron_id = :id ORDER BY proposal_id DESC LIMIT :limit"
+                    ),
+                    {"id": neuron_id, "limit": limit},
+                )
+            ]
+        merged = sorted(set(live) | set(settled), reverse=True)
+        return merged[:limit]
+
+    def put_setting(self, session: Any, name: str, value: object) -> None:
+        self.settings[name] = value
+        self._connection(session).execute(
+            text(
+                "INSERT INTO governance_setting (name, data) VALUES (:name, :data) "
+                "ON CONFLICT(name) DO UPDATE SET data = excluded.data"
+            ),
+            {"name": name, "data": codec.encode(value)},
+        )
+
+    def neurons_of(self, principal: Principal) -> set[int]:
+        return self.by_principal.get(principal, set())
