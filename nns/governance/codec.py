@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+from collections.abc import Mapping
 from enum import Enum
 from typing import Any, Final
 
@@ -53,9 +54,9 @@ def _from_plain(value: Any) -> Any:
         name, fields = value.value
         kind = _resolve(name)
         return kind(**{key: _from_plain(item) for key, item in fields.items()})
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return tuple(_from_plain(item) for item in value)
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {key: _from_plain(item) for key, item in value.items()}
     return value
 
