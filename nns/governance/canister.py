@@ -40,6 +40,7 @@ from nns.governance.neuron import (
     get_state,
     is_stale,
     prune_following,
+    with_maturity,
 )
 from nns.governance.parameters import (
     MAX_LIST_NEURONS,
@@ -454,10 +455,13 @@ class Governance(ProposalVoting):
                 if neuron is None:
                     continue
                 distributed += reward
+                maturity = neuron.maturity_e8s_equivalent
+                staked = neuron.staked_maturity_e8s_equivalent
                 if neuron.auto_stake_maturity:
-                    updated.append(replace(neuron, staked_maturity_e8s_equivalent=neuron.staked_maturity_e8s_equivalent + reward))
+                    staked += reward
                 else:
-                    updated.append(replace(neuron, maturity_e8s_equivalent=neuron.maturity_e8s_equivalent + reward))
+                    maturity += reward
+                updated.append(with_maturity(neuron, maturity, staked))
             self.state.set_maturities(session, updated)
             for record in settled:
                 self._settle(session, record, today)
@@ -482,8 +486,8 @@ class Governance(ProposalVoting):
         self.state.record_recent_ballots(
             session,
             [
-                {"neuron_id": neuron_id, "proposal_id": record.id, "vote": vote}
-                for neuron_id, vote in sorted(votes.items())
+                (neuron_id, record.id, vote)
+                for neuron_id, vote in votes.items()
                 if vote != Vote.UNSPECIFIED
             ],
         )

@@ -14,10 +14,12 @@ value or a new neuron; refusals raise `GovernanceError`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Final
+from typing import Any, Final
 
 from nns.governance.enums import ErrorType, NeuronState, NeuronType, Topic, Visibility
 from nns.governance.errors import GovernanceError, invalid_command
@@ -81,6 +83,33 @@ class Neuron:
 
     def followees_for(self, topic: int) -> tuple[int, ...] | None:
         return self.followees.get(topic)
+
+
+def _compile_with_maturity() -> Callable[[Neuron, int, int], Neuron]:
+    """Build `with_maturity` as straight-line code over the neuron's slots.
+
+    A reward event changes the two maturity fields of up to every neuron at once;
+    `dataclasses.replace` costs about 11 µs a neuron, this about a third of it.
+    """
+    kept = [
+        field.name
+        for field in dataclasses.fields(Neuron)
+        if field.name not in ("maturity_e8s_equivalent", "staked_maturity_e8s_equivalent")
+    ]
+    lines = ["def with_maturity(neuron, maturity_e8s, staked_maturity_e8s):", "    clone = new(Neuron)"]
+    lines += [f"    set_(clone, {name!r}, neuron.{name})" for name in kept]
+    lines += [
+        "    set_(clone, 'maturity_e8s_equivalent', maturity_e8s)",
+        "    set_(clone, 'staked_maturity_e8s_equivalent', staked_maturity_e8s)",
+        "    return clone",
+    ]
+    namespace: dict[str, Any] = {"new": object.__new__, "set_": object.__setattr__, "Neuron": Neuron}
+    exec("\n".join(lines), namespace)
+    function: Callable[[Neuron, int, int], Neuron] = namespace["with_maturity"]
+    return function
+
+
+with_maturity: Final = _compile_with_maturity()
 
 
 # -- subaccounts (spec 2.3) ---------------------------------------------------------------------

@@ -193,18 +193,12 @@ class GovernanceState:
         for neuron in neurons:
             self.neurons[neuron.id] = neuron
             rows.append(
-                {
-                    "id": neuron.id,
-                    "maturity": neuron.maturity_e8s_equivalent,
-                    "staked": neuron.staked_maturity_e8s_equivalent,
-                }
+                (neuron.maturity_e8s_equivalent, neuron.staked_maturity_e8s_equivalent, neuron.id)
             )
         if rows:
-            self._connection(session).execute(
-                text(
-                    "UPDATE governance_neuron SET maturity_e8s_equivalent = :maturity, "
-                    "staked_maturity_e8s_equivalent = :staked WHERE id = :id"
-                ),
+            self._connection(session).exec_driver_sql(
+                "UPDATE governance_neuron SET maturity_e8s_equivalent = ?, "
+                "staked_maturity_e8s_equivalent = ? WHERE id = ?",
                 rows,
             )
 
@@ -240,13 +234,12 @@ class GovernanceState:
             text("DELETE FROM governance_proposal WHERE id = :id"), {"id": proposal_id}
         )
 
-    def record_recent_ballots(self, session: Any, rows: list[dict[str, int]]) -> None:
+    def record_recent_ballots(self, session: Any, rows: list[tuple[int, int, int]]) -> None:
+        """Keep (neuron id, proposal id, vote) of settled proposals for the neurons' history."""
         if rows:
-            self._connection(session).execute(
-                text(
-                    "INSERT OR REPLACE INTO governance_recent_ballot (neuron_id, proposal_id, vote) "
-                    "VALUES (:neuron_id, :proposal_id, :vote)"
-                ),
+            self._connection(session).exec_driver_sql(
+                "INSERT OR REPLACE INTO governance_recent_ballot (neuron_id, proposal_id, vote) "
+                "VALUES (?, ?, ?)",
                 rows,
             )
 

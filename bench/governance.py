@@ -1,0 +1,200 @@
+"""Governance at mainnet scale: ballots, the following cascade and a reward event.
+
+Builds N neurons (default 100,000) with a follow graph shaped like mainnet's:
+about 20 known neurons that most neurons follow on the catch-all topic (one to
+three each), some topic-specific following, chains and cycles. Then it times,
+inside the governance canister:
+
+- creating a proposal: ballots with deciding voting power for every eligible
+  neuron (the proposer has no followers, so no cascade is included);
+- one vote by the most-followed neuron and its full cascade;
+- one daily reward event settling the proposal;
+
+and, as a baseline in the same run, the same cascade over plain Python dicts.
+Prints the figures, the ratio to the baseline and the peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from collections import deque
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from nns.governance.canister import Governance  # noqa: E402
+from nns.governance.enums import Topic, Vote  # noqa: E402
+from nns.governance.following import compute_follow_vote, get_followees_for_topic  # noqa: E402
+from nns.governance.neuron import Neuron  # noqa: E402
+from nns.governance.parameters import zero_economics  # noqa: E402
+from nns.governance.requests import (  # noqa: E402
+    MakeProposal,
+    ManageNetworkEconomics,
+    ManageNeuronRequest,
+    Proposal,
+    RegisterVote,
+)
+from replica.environment import DeterministicRandom, ManualEnvironment  # noqa: E402
+from replica.types import Principal  # noqa: E402
+
+E8S = 100_000_000
+START_SECONDS = 1_700_000_000
+KNOWN_NEURONS = 20
+TOPIC = Topic.NETWORK_ECONOMICS
+
+
+def build_neurons(count: int, seed: int) -> tuple[list[Neuron], int]:
+    """Neurons with a realistic follow graph; returns them and the proposer's id."""
+    random = DeterministicRandom(seed)
+    known = list(range(1, KNOWN_NEURONS + 1))
+    neurons = []
+    for neuron_id in range(1, count + 1):
+        controller = Principal.self_authenticating(neuron_id.to_bytes(8, "big"))
+        followees: dict[int, tuple[int, ...]] = {}
+        if neuron_id > KNOWN_NEURONS + 1:
+            roll = random.random_below(100)
+            if roll < 80:  # most follow one to three known neurons on the catch-all topic
+                picks = tuple(known[random.random_below(len(known))] for _ in range(1 + random.random_below(3)))
+                followees[0] = picks
+            if 60 <= roll < 75:  # some follow on specific topics
+                followees[TOPIC] = (known[random.random_below(len(known))],)
+            if 90 <= roll < 96:  # chains: follow an earlier ordinary neuron
+                followees[0] = (KNOWN_NEURONS + 2 + random.random_below(neuron_id - KNOWN_NEURONS - 1),)
+        elif neuron_id <= KNOWN_NEURONS:
+            # known neurons follow each other in a ring on the topic: a cycle
+            followees[TOPIC] = (neuron_id % KNOWN_NEURONS + 1,)
+        stake = (1 + random.random_below(10_000)) * E8S
+        neurons.append(
+            Neuron(
+                id=neuron_id,
+                subaccount=neuron_id.to_bytes(32, "big"),
+                controller=controller,
+                created_timestamp_seconds=START_SECONDS - 86_400 * 400,
+                voting_power_refreshed_timestamp_seconds=START_SECONDS,
+                cached_neuron_stake_e8s=stake,
+                dissolve_delay_seconds=15_778_800 + random.random_below(8 * 31_557_600 - 15_778_800),
+                aging_since_timestamp_seconds=START_SECONDS - random.random_below(4 * 31_557_600),
+                followees=followees,
+            )
+        )
+    # the proposer is neuron KNOWN_NEURONS + 1, which nobody follows
+    return neurons, KNOWN_NEURONS + 1
+
+
+def baseline_cascade(neurons: list[Neuron], start: int, vote: Vote) -> tuple[float, int]:
+    """The same cascade over plain dicts, built outside the timed part."""
+    followers: dict[tuple[int, int], list[int]] = {}
+    followees = {n.id: n.followees for n in neurons}
+    for neuron in neurons:
+        for topic, ids in neuron.followees.items():
+            for followee in set(ids):
+                followers.setdefault((followee, topic), []).append(neuron.id)
+    votes: dict[int, int] = dict.fromkeys(followees, Vote.UNSPECIFIED)
+    began = time.perf_counter()
+    votes[start] = vote
+    queue = deque([start])
+    cast = 1
+    while queue:
+        followee = queue.popleft()
+        for follower in followers.get((followee, TOPIC), []) + followers.get((followee, 0), []):
+            if votes[follower] != Vote.UNSPECIFIED:
+                continue
+            decided = compute_follow_vote(get_followees_for_topic(followees[follower], TOPIC), votes)
+            if decided != Vote.UNSPECIFIED:
+                votes[follower] = decided
+                cast += 1
+                queue.append(follower)
+    return time.perf_counter() - began, cast
+
+
+def most_followed(governance: Governance) -> int:
+    return max(range(1, KNOWN_NEURONS + 1), key=governance.state.followers.count_followers)
+
+
+def run(count: int, seed: int) -> dict[str, float | int]:
+    environment = ManualEnvironment(now_ns=START_SECONDS * 1_000_000_000, seed=seed)
+    governance = Governance(environment, genesis_timestamp_seconds=START_SECONDS - 10 * 86_400)
+    neurons, proposer_id = build_neurons(count, seed)
+    started = time.perf_counter()
+    governance.load_genesis_neurons(neurons)
+    seed_s = time.perf_counter() - started
+    proposer = governance.state.neurons[proposer_id]
+
+    began = time.perf_counter()
+    response = governance.manage_neuron(
+        proposer.controller,
+        ManageNeuronRequest(
+            id=proposer_id,
+            command=MakeProposal(
+                proposal=Proposal(
+                    title="Keep the economics as they are",
+                    summary="A benchmark proposal.",
+                    url="",
+                    action=ManageNetworkEconomics(economics=zero_economics()),
+                )
+            ),
+        ),
+    )
+    proposal_creation_s = time.perf_counter() - began
+    proposal_id = response.proposal_id  # type: ignore[attr-defined]
+    record = governance.state.proposals[proposal_id]
+    ballots = len(record.ballots)
+
+    leader = governance.state.neurons[most_followed(governance)]
+    already = sum(1 for v in record.ballots.votes.values() if v != Vote.UNSPECIFIED)
+    began = time.perf_counter()
+    governance.manage_neuron(
+        leader.controller,
+        ManageNeuronRequest(id=leader.id, command=RegisterVote(proposal=proposal_id, vote=Vote.YES)),
+    )
+    cascade_s = time.perf_counter() - began
+    voted = sum(1 for v in record.ballots.votes.values() if v != Vote.UNSPECIFIED) - already
+
+    baseline_s, baseline_voted = baseline_cascade(neurons, leader.id, Vote.YES)
+
+    environment.advance_seconds(5 * 86_400)
+    began = time.perf_counter()
+    with governance.transaction() as session:
+        event = governance.distribute_rewards(session, 500_000_000 * E8S)
+    reward_event_s = time.perf_counter() - began
+    peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "neurons": count,
+        "ballots": ballots,
+        "seed_neurons_s": round(seed_s, 3),
+        "proposal_creation_s": round(proposal_creation_s, 4),
+        "cascade_s": round(cascade_s, 4),
+        "cascade_neurons_voted": voted,
+        "baseline_cascade_s": round(baseline_s, 4),
+        "baseline_cascade_neurons_voted": baseline_voted,
+        "cascade_vs_baseline_ratio": round(cascade_s / baseline_s, 2) if baseline_s else 0.0,
+        "reward_event_s": round(reward_event_s, 4),
+        "reward_event_settled": len(event.settled_proposals) if event else 0,
+        "proposal_creation_us_per_neuron": round(proposal_creation_s / count * 1e6, 3),
+        "peak_rss_mib": round(peak_rss_mib, 1),
+        "leader_neuron_id": leader.id,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--neurons", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--smoke", action="store_true", help="a small run (2,000 neurons)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    figures = run(2_000 if args.smoke else args.neurons, args.seed)
+    if args.json:
+        print(json.dumps(figures))
+        return
+    width = max(len(key) for key in figures)
+    for key, value in figures.items():
+        print(f"{key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
