@@ -2,10 +2,9 @@
 
 Each function has an official numeric id, a topic, and a target: the canister
 and method the adopted proposal calls with its payload (spec 4.1). Payloads are
-typed records; `PAYLOAD_TYPES` names the record type each function accepts,
-and a payload's own `validate()` refuses a malformed one at submission. The
-registry's mutation payloads fill this table for the functions that change the
-network's topology.
+typed records; `PAYLOAD_TYPES` names the record type each function accepts
+(the registry's request types), and a payload's own `validate()` refuses a
+malformed one at submission.
 """
 
 from __future__ import annotations
@@ -15,6 +14,8 @@ from enum import IntEnum
 from typing import Final
 
 from nns.governance.enums import Topic
+from registry.requests import PAYLOAD_TYPES as REGISTRY_PAYLOAD_TYPES
+from registry.requests import REGISTRY_METHODS
 from replica.types import Principal
 
 REGISTRY_CANISTER_ID: Final = Principal.from_canister_id(0)
@@ -114,5 +115,10 @@ TARGETS: Final[dict[NnsFunction, Target]] = {
     ),
 }
 
-# Payload record type per function; filled by the registry's request types.
-PAYLOAD_TYPES: dict[NnsFunction, type] = {}
+# Payload record type per function: the registry's request types.
+if any(TARGETS[NnsFunction(function_id)].method != method for function_id, method in REGISTRY_METHODS.items()):
+    raise ImportError("the governance targets and the registry's methods disagree")
+
+PAYLOAD_TYPES: dict[NnsFunction, type] = {
+    NnsFunction(function_id): payload_type for function_id, payload_type in REGISTRY_PAYLOAD_TYPES.items()
+}

@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
-from nns.governance import codec
+from replica.canister import codec
 from nns.governance.enums import Topic
 from nns.governance.following import FollowerIndex
 from nns.governance.neuron import Neuron

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlparse
 
-from nns.governance import codec
+from replica.canister import codec
 from nns.governance.commands import ManageNeuronCommands, _int
 from nns.governance.enums import ErrorType, ProposalStatus, Topic, Visibility, Vote
 from nns.governance.errors import (

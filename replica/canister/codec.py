@@ -1,4 +1,4 @@
-"""Canonical bytes for governance records kept in stable memory.
+"""Canonical bytes for records kept in stable memory.
 
 Frozen dataclasses (neurons, proposals and their typed payloads, including the
 registry's) are written as CBOR with their type's qualified name, tuples as

@@ -1,0 +1,467 @@
+"""The registry canister: proposal-driven mutations, node registration and queries.
+
+Every mutating method builds one atomic batch and hands it to the store, which
+checks mutation kinds and the global invariants before anything is written
+(spec A.2, B). Proposal-driven methods accept only the governance canister as
+caller; `add_node` is called by a node operator with an allowance left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+from registry.dkg import InitialDkg
+from registry.errors import InvalidPayload, KeyNotPresent, Unauthorized
+from registry.invariants import check_global_invariants
+from registry.records import (
+    BLESSED_REPLICA_VERSIONS_KEY,
+    CANISTER_IDS_PER_SUBNET,
+    NNS_SUBNET_ID_KEY,
+    NODE_RECORD_PREFIX,
+    ROUTING_TABLE_KEY,
+    SUBNET_LIST_KEY,
+    UNASSIGNED_NODES_CONFIG_KEY,
+    BlessedReplicaVersions,
+    CatchUpPackageContents,
+    KeyPurpose,
+    NodeOperatorRecord,
+    NodeRecord,
+    PublicKeyRecord,
+    ReplicaVersionRecord,
+    RoutingTable,
+    RoutingTableEntry,
+    SubnetListRecord,
+    SubnetRecord,
+    ThresholdPublicKeyRecord,
+    TlsCertificateRecord,
+    UnassignedNodesConfigRecord,
+    catch_up_package_contents_key,
+    crypto_record_key,
+    data_center_record_key,
+    node_operator_record_key,
+    node_record_key,
+    replica_version_key,
+    subnet_record_key,
+    threshold_public_key_key,
+    tls_cert_key,
+)
+from registry.requests import (
+    AddNodeOperatorPayload,
+    AddNodePayload,
+    AddNodesToSubnetPayload,
+    AddOrRemoveDataCentersProposalPayload,
+    ChangeSubnetMembershipPayload,
+    CreateSubnetPayload,
+    DeployGuestosToAllSubnetNodesPayload,
+    DeployGuestosToAllUnassignedNodesPayload,
+    RecoverSubnetPayload,
+    RemoveNodesFromSubnetPayload,
+    RemoveNodesPayload,
+    ReviseElectedGuestosVersionsPayload,
+    UpdateNodeOperatorConfigPayload,
+    UpdateSubnetPayload,
+)
+from registry.store import (
+    TABLES,
+    Mutation,
+    RegistryDelta,
+    RegistryStore,
+    delete,
+    insert,
+    update,
+    upsert,
+)
+from replica.canister import codec
+from replica.canister.stable import StableStore
+from replica.environment import Environment
+from replica.types import Principal
+
+GOVERNANCE_CANISTER_ID = Principal.from_canister_id(1)
+
+
+class Registry:
+    """The registry canister."""
+
+    def __init__(
+        self,
+        environment: Environment,
+        *,
+        initial_dkg: InitialDkg,
+        governance_id: Principal = GOVERNANCE_CANISTER_ID,
+        path: str | None = None,
+    ) -> None:
+        self.environment = environment
+        self.initial_dkg = initial_dkg
+        self.governance_id = governance_id
+        self.store = StableStore(list(TABLES), path)
+        self.registry = RegistryStore(self.store)
+
+    # -- the checked path -------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        try:
+            with self.store.transaction() as session:
+                yield session
+        except BaseException:
+            self.registry.reload()
+            raise
+
+    def apply(self, mutations: Sequence[Mutation]) -> int:
+        """Check one batch against kinds and invariants and append it; returns its version."""
+        with self._transaction() as session:
+            return self.registry.apply(session, mutations, check=check_global_invariants)
+
+    def apply_genesis(self, batches: Sequence[Sequence[Mutation]]) -> int:
+        """Apply the initial batches in order, each through the same checks."""
+        version = self.registry.latest_version
+        for batch in batches:
+            version = self.apply(batch)
+        return version
+
+    def _require_governance(self, caller: Principal) -> None:
+        if caller != self.governance_id:
+            raise Unauthorized(f"only the governance canister may call this method, not {caller}")
+
+    def _subnet(self, subnet_id: Principal) -> SubnetRecord:
+        record: SubnetRecord | None = self.registry.get(subnet_record_key(subnet_id))
+        if record is None:
+            raise InvalidPayload(f"subnet {subnet_id} does not exist")
+        return record
+
+    def _require_nodes(self, node_ids: Sequence[Principal]) -> None:
+        for node_id in node_ids:
+            if self.registry.get(node_record_key(node_id)) is None:
+                raise InvalidPayload(f"node {node_id} is not registered")
+
+    def subnet_of(self, node_id: Principal) -> Principal | None:
+        subnet_list: SubnetListRecord | None = self.registry.get(SUBNET_LIST_KEY)
+        for subnet_id in subnet_list.subnets if subnet_list is not None else ():
+            if node_id in self._subnet(subnet_id).membership:
+                return subnet_id
+        return None
+
+    # -- subnets (spec B) -------------------------------------------------------------------
+
+    def create_subnet(self, caller: Principal, payload: CreateSubnetPayload) -> Principal:
+        self._require_governance(caller)
+        payload.validate()
+        self._require_nodes(payload.node_ids)
+        for node_id in payload.node_ids:
+            subnet = self.subnet_of(node_id)
+            if subnet is not None:
+                raise InvalidPayload(f"node {node_id} is already a member of subnet {subnet}")
+        result = self.initial_dkg.setup_initial_dkg(payload.node_ids, self.registry.latest_version)
+        subnet_id = payload.subnet_id_override or result.subnet_id
+        subnet_list: SubnetListRecord | None = self.registry.get(SUBNET_LIST_KEY)
+        listed = subnet_list.subnets if subnet_list is not None else ()
+        if subnet_id in listed:
+            raise InvalidPayload(f"subnet {subnet_id} exists already")
+        record = SubnetRecord(
+            membership=payload.node_ids,
+            subnet_type=payload.subnet_type,
+            replica_version_id=payload.replica_version_id,
+            dkg_interval_length=payload.dkg_interval_length,
+            unit_delay_millis=payload.unit_delay_millis,
+            initial_notary_delay_millis=payload.initial_notary_delay_millis,
+            max_ingress_bytes_per_message=payload.max_ingress_bytes_per_message,
+            max_ingress_messages_per_block=payload.max_ingress_messages_per_block,
+            max_block_payload_size=payload.max_block_payload_size,
+            dkg_dealings_per_block=payload.dkg_dealings_per_block,
+            start_as_nns=payload.start_as_nns,
+            is_halted=payload.is_halted,
+            max_number_of_canisters=payload.max_number_of_canisters,
+            ssh_readonly_access=payload.ssh_readonly_access,
+            ssh_backup_access=payload.ssh_backup_access,
+        )
+        cup = CatchUpPackageContents(
+            height=0,
+            time_ns=0,
+            state_hash=bytes(32),
+            low_threshold_transcript=result.low_threshold,
+            high_threshold_transcript=result.high_threshold,
+        )
+        mutations = [
+            upsert(SUBNET_LIST_KEY, SubnetListRecord(subnets=(*listed, subnet_id))),
+            insert(subnet_record_key(subnet_id), record),
+            insert(catch_up_package_contents_key(subnet_id), cup),
+            insert(threshold_public_key_key(subnet_id), ThresholdPublicKeyRecord(public_key_der=result.public_key_der)),
+            upsert(ROUTING_TABLE_KEY, self._routing_table_with(subnet_id)),
+        ]
+        self.apply(mutations)
+        return subnet_id
+
+    def _routing_table_with(self, subnet_id: Principal) -> RoutingTable:
+        """The routing table plus the next free range of 2^20 canister ids for a new subnet."""
+        table: RoutingTable | None = self.registry.get(ROUTING_TABLE_KEY)
+        entries = table.entries if table is not None else ()
+        start = 0 if not entries else (entries[-1].end // CANISTER_IDS_PER_SUBNET + 1) * CANISTER_IDS_PER_SUBNET
+        entry = RoutingTableEntry(start=start, end=start + CANISTER_IDS_PER_SUBNET - 1, subnet_id=subnet_id)
+        return RoutingTable(entries=(*entries, entry))
+
+    def add_nodes_to_subnet(self, caller: Principal, payload: AddNodesToSubnetPayload) -> int:
+        self._require_governance(caller)
+        payload.validate()
+        record = self._subnet(payload.subnet_id)
+        self._require_nodes(payload.node_ids)
+        updated = replace(record, membership=(*payload.node_ids, *record.membership))
+        return self.apply([update(subnet_record_key(payload.subnet_id), updated)])
+
+    def remove_nodes_from_subnet(self, caller: Principal, payload: RemoveNodesFromSubnetPayload) -> int:
+        self._require_governance(caller)
+        payload.validate()
+        removed = set(payload.node_ids)
+        subnet_list: SubnetListRecord | None = self.registry.get(SUBNET_LIST_KEY)
+        mutations = []
+        for subnet_id in subnet_list.subnets if subnet_list is not None else ():
+            record = self._subnet(subnet_id)
+            if removed & set(record.membership):
+                kept = tuple(node for node in record.membership if node not in removed)
+                mutations.append(update(subnet_record_key(subnet_id), replace(record, membership=kept)))
+        if not mutations:
+            raise InvalidPayload("none of the nodes is a member of a subnet")
+        return self.apply(mutations)
+
+    def change_subnet_membership(self, caller: Principal, payload: ChangeSubnetMembershipPayload) -> int:
+        """Add and remove nodes of one subnet in one registry version (node replacement)."""
+        self._require_governance(caller)
+        payload.validate()
+        record = self._subnet(payload.subnet_id)
+        for node_id in payload.node_ids_remove:
+            if node_id not in record.membership:
+                raise InvalidPayload(f"node {node_id} is not a member of subnet {payload.subnet_id}")
+        self._require_nodes(payload.node_ids_add)
+        removed = set(payload.node_ids_remove)
+        membership = (*payload.node_ids_add, *(node for node in record.membership if node not in removed))
+        return self.apply([upsert(subnet_record_key(payload.subnet_id), replace(record, membership=membership))])
+
+    def update_subnet(self, caller: Principal, payload: UpdateSubnetPayload) -> int:
+        self._require_governance(caller)
+        payload.validate()
+        record = self._subnet(payload.subnet_id)
+        changes = {
+            name: getattr(payload, name)
+            for name in (
+                "max_ingress_bytes_per_message", "max_ingress_messages_per_block", "max_block_payload_size",
+                "unit_delay_millis", "initial_notary_delay_millis", "dkg_interval_length",
+                "dkg_dealings_per_block", "start_as_nns", "subnet_type", "is_halted",
+                "halt_at_cup_height", "max_number_of_canisters", "ssh_readonly_access", "ssh_backup_access",
+            )
+            if getattr(payload, name) is not None
+        }
+        if not changes:
+            raise InvalidPayload("the update changes nothing")
+        return self.apply([update(subnet_record_key(payload.subnet_id), replace(record, **changes))])
+
+    def recover_subnet(self, caller: Principal, payload: RecoverSubnetPayload) -> int:
+        """A new CUP (and new keys) for a stalled subnet, optionally with new members."""
+        self._require_governance(caller)
+        payload.validate()
+        record = self._subnet(payload.subnet_id)
+        mutations = []
+        if payload.replacement_nodes is not None:
+            self._require_nodes(payload.replacement_nodes)
+            record = replace(record, membership=payload.replacement_nodes)
+        record = replace(record, halt_at_cup_height=False, is_halted=True)
+        mutations.append(update(subnet_record_key(payload.subnet_id), record))
+        result = self.initial_dkg.setup_initial_dkg(record.membership, self.registry.latest_version)
+        mutations.append(
+            update(
+                catch_up_package_contents_key(payload.subnet_id),
+                CatchUpPackageContents(
+                    height=payload.height,
+                    time_ns=payload.time_ns,
+                    state_hash=payload.state_hash,
+                    low_threshold_transcript=result.low_threshold,
+                    high_threshold_transcript=result.high_threshold,
+                ),
+            )
+        )
+        mutations.append(
+            update(threshold_public_key_key(payload.subnet_id), ThresholdPublicKeyRecord(public_key_der=result.public_key_der))
+        )
+        return self.apply(mutations)
+
+    # -- replica versions (spec B) ----------------------------------------------------------
+
+    def revise_elected_guestos_versions(self, caller: Principal, payload: ReviseElectedGuestosVersionsPayload) -> int:
+        self._require_governance(caller)
+        payload.validate()
+        blessed: BlessedReplicaVersions | None = self.registry.get(BLESSED_REPLICA_VERSIONS_KEY)
+        versions = list(blessed.blessed_version_ids if blessed is not None else ())
+        mutations: list[Mutation] = []
+        in_use = self._versions_in_use()
+        for version_id in payload.replica_versions_to_unelect:
+            if version_id in in_use:
+                raise InvalidPayload(f"replica version {version_id} is in use by {in_use[version_id]}")
+            if self.registry.get(replica_version_key(version_id)) is None:
+                raise KeyNotPresent(replica_version_key(version_id))
+            mutations.append(delete(replica_version_key(version_id)))
+            versions = [v for v in versions if v != version_id]
+        if payload.replica_version_to_elect is not None and payload.release_package_sha256_hex:
+            mutations.append(
+                insert(
+                    replica_version_key(payload.replica_version_to_elect),
+                    ReplicaVersionRecord(
+                        release_package_sha256_hex=payload.release_package_sha256_hex,
+                        release_package_urls=payload.release_package_urls,
+                    ),
+                )
+            )
+            versions.append(payload.replica_version_to_elect)
+        mutations.append(upsert(BLESSED_REPLICA_VERSIONS_KEY, BlessedReplicaVersions(blessed_version_ids=tuple(versions))))
+        return self.apply(mutations)
+
+    def _versions_in_use(self) -> dict[str, str]:
+        in_use: dict[str, str] = {}
+        subnet_list: SubnetListRecord | None = self.registry.get(SUBNET_LIST_KEY)
+        for subnet_id in subnet_list.subnets if subnet_list is not None else ():
+            in_use[self._subnet(subnet_id).replica_version_id] = f"subnet {subnet_id}"
+        unassigned: UnassignedNodesConfigRecord | None = self.registry.get(UNASSIGNED_NODES_CONFIG_KEY)
+        if unassigned is not None:
+            in_use[unassigned.replica_version] = "the unassigned nodes"
+        return in_use
+
+    def _require_blessed(self, version_id: str) -> None:
+        blessed: BlessedReplicaVersions | None = self.registry.get(BLESSED_REPLICA_VERSIONS_KEY)
+        if blessed is None or version_id not in blessed.blessed_version_ids:
+            raise InvalidPayload(f"replica version {version_id} is not elected")
+
+    def deploy_guestos_to_all_subnet_nodes(self, caller: Principal, payload: DeployGuestosToAllSubnetNodesPayload) -> int:
+        self._require_governance(caller)
+        payload.validate()
+        self._require_blessed(payload.replica_version_id)
+        record = self._subnet(payload.subnet_id)
+        return self.apply([update(subnet_record_key(payload.subnet_id), replace(record, replica_version_id=payload.replica_version_id))])
+
+    def deploy_guestos_to_all_unassigned_nodes(self, caller: Principal, payload: DeployGuestosToAllUnassignedNodesPayload) -> int:
+        self._require_governance(caller)
+        payload.validate()
+        self._require_blessed(payload.elected_replica_version)
+        current: UnassignedNodesConfigRecord | None = self.registry.get(UNASSIGNED_NODES_CONFIG_KEY)
+        config = (
+            UnassignedNodesConfigRecord(replica_version=payload.elected_replica_version)
+            if current is None
+            else replace(current, replica_version=payload.elected_replica_version)
+        )
+        return self.apply([upsert(UNASSIGNED_NODES_CONFIG_KEY, config)])
+
+    # -- operators, nodes and data centers (spec B) -----------------------------------------
+
+    def add_node_operator(self, caller: Principal, payload: AddNodeOperatorPayload) -> int:
+        self._require_governance(caller)
+        payload.validate()
+        record = NodeOperatorRecord(
+            node_operator_principal_id=payload.node_operator_principal_id,
+            node_provider_principal_id=payload.node_provider_principal_id,
+            node_allowance=payload.node_allowance,
+            dc_id=payload.dc_id,
+        )
+        return self.apply([insert(node_operator_record_key(payload.node_operator_principal_id), record)])
+
+    def update_node_operator_config(self, caller: Principal, payload: UpdateNodeOperatorConfigPayload) -> int:
+        self._require_governance(caller)
+        payload.validate()
+        key = node_operator_record_key(payload.node_operator_id)
+        record: NodeOperatorRecord | None = self.registry.get(key)
+        if record is None:
+            raise KeyNotPresent(key)
+        changes: dict[str, Any] = {}
+        if payload.node_allowance is not None:
+            changes["node_allowance"] = payload.node_allowance
+        if payload.dc_id is not None:
+            changes["dc_id"] = payload.dc_id
+        if payload.node_provider_id is not None:
+            changes["node_provider_principal_id"] = payload.node_provider_id
+        return self.apply([update(key, replace(record, **changes))])
+
+    def add_node(self, caller: Principal, payload: AddNodePayload) -> Principal:
+        """A node operator registers a node: keys, endpoints, one allowance used."""
+        payload.validate()
+        operator_key = node_operator_record_key(caller)
+        operator: NodeOperatorRecord | None = self.registry.get(operator_key)
+        if operator is None:
+            raise Unauthorized(f"{caller} is not a node operator")
+        if operator.node_allowance <= 0:
+            raise InvalidPayload(f"node operator {caller} has no node allowance left")
+        node_id = Principal.self_authenticating(payload.node_signing_public_key_der)
+        if self.registry.get(node_record_key(node_id)) is not None:
+            raise InvalidPayload(f"node {node_id} is already registered")
+        record = NodeRecord(
+            xnet=payload.xnet_endpoint, http=payload.http_endpoint, node_operator_id=caller, domain=payload.domain
+        )
+        self.apply(
+            [
+                insert(node_record_key(node_id), record),
+                insert(crypto_record_key(node_id, KeyPurpose.NODE_SIGNING), PublicKeyRecord(key_value=payload.node_signing_public_key_der)),
+                insert(crypto_record_key(node_id, KeyPurpose.COMMITTEE_SIGNING), PublicKeyRecord(key_value=payload.committee_signing_public_key)),
+                insert(crypto_record_key(node_id, KeyPurpose.DKG_DEALING_ENCRYPTION), PublicKeyRecord(key_value=payload.dkg_dealing_encryption_public_key)),
+                insert(tls_cert_key(node_id), TlsCertificateRecord(certificate_der=payload.transport_tls_certificate_der)),
+                update(operator_key, replace(operator, node_allowance=operator.node_allowance - 1)),
+            ]
+        )
+        return node_id
+
+    def remove_nodes(self, caller: Principal, payload: RemoveNodesPayload) -> int:
+        self._require_governance(caller)
+        payload.validate()
+        mutations: list[Mutation] = []
+        allowances: dict[str, NodeOperatorRecord] = {}
+        for node_id in dict.fromkeys(payload.node_ids):
+            record: NodeRecord | None = self.registry.get(node_record_key(node_id))
+            if record is None:
+                continue
+            subnet = self.subnet_of(node_id)
+            if subnet is not None:
+                raise InvalidPayload(f"node {node_id} is still a member of subnet {subnet}")
+            mutations.append(delete(node_record_key(node_id)))
+            for purpose in KeyPurpose:
+                if self.registry.get(crypto_record_key(node_id, purpose)) is not None:
+                    mutations.append(delete(crypto_record_key(node_id, purpose)))
+            mutations.append(delete(tls_cert_key(node_id)))
+            operator_key = node_operator_record_key(record.node_operator_id)
+            operator = allowances.get(operator_key) or self.registry.get(operator_key)
+            if operator is not None:
+                allowances[operator_key] = replace(operator, node_allowance=operator.node_allowance + 1)
+        if not mutations:
+            raise InvalidPayload("none of the nodes is registered")
+        mutations.extend(update(key, record) for key, record in allowances.items())
+        return self.apply(mutations)
+
+    def add_or_remove_data_centers(self, caller: Principal, payload: AddOrRemoveDataCentersProposalPayload) -> int:
+        self._require_governance(caller)
+        payload.validate()
+        mutations = [insert(data_center_record_key(dc.id), dc) for dc in payload.data_centers_to_add]
+        mutations += [delete(data_center_record_key(dc_id)) for dc_id in payload.data_centers_to_remove]
+        return self.apply(mutations)
+
+    # -- queries (spec A.2) -----------------------------------------------------------------
+
+    def get_value(self, caller: Principal, request: tuple[str, int | None]) -> tuple[bytes, int]:
+        """The encoded value of a key at a version (latest if None) and that version."""
+        key, version = request
+        value, _ = self.registry.get_with_version(key, version)
+        at = self.registry.latest_version if version is None else version
+        if value is None:
+            raise KeyNotPresent(key, at)
+        return codec.encode(value), at
+
+    def get_latest_version(self, caller: Principal, argument: object = None) -> int:
+        return self.registry.latest_version
+
+    def get_changes_since(self, caller: Principal, version: int) -> tuple[list[RegistryDelta], int]:
+        """Deltas after `version` (at most 1,000 versions) and the latest version."""
+        return self.registry.get_changes_since(version), self.registry.latest_version
+
+    def state_hash(self) -> bytes:
+        return self.store.state_hash()
+
+    def node_ids(self) -> list[Principal]:
+        return [Principal.from_text(key[len(NODE_RECORD_PREFIX):]) for key in self.registry.keys(NODE_RECORD_PREFIX)]
+
+    def nns_subnet_id(self) -> Principal | None:
+        record = self.registry.get(NNS_SUBNET_ID_KEY)
+        return None if record is None else record.subnet_id

@@ -1,0 +1,236 @@
+"""The initial registry of a network, built deterministically from a description and a seed.
+
+Subnets of given sizes and types, unassigned nodes, node operators, one elected
+replica version, and a routing table giving each subnet 2^20 canister ids with
+the NNS subnet first, so the NNS canisters (ids 0 to 10) route to it. Node keys
+(Ed25519 signing, X25519 dealing encryption, committee signing, a self-signed
+TLS certificate) derive from the seed; the same description and seed always
+give the same registry.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.x509.oid import NameOID
+
+from registry.dkg import InitialDkg
+from registry.records import (
+    BLESSED_REPLICA_VERSIONS_KEY,
+    CANISTER_IDS_PER_SUBNET,
+    NNS_SUBNET_ID_KEY,
+    ROUTING_TABLE_KEY,
+    SUBNET_LIST_KEY,
+    UNASSIGNED_NODES_CONFIG_KEY,
+    BlessedReplicaVersions,
+    CatchUpPackageContents,
+    Endpoint,
+    KeyPurpose,
+    NnsSubnetIdRecord,
+    NodeOperatorRecord,
+    NodeRecord,
+    PublicKeyRecord,
+    ReplicaVersionRecord,
+    RoutingTable,
+    RoutingTableEntry,
+    SubnetListRecord,
+    SubnetRecord,
+    SubnetType,
+    ThresholdPublicKeyRecord,
+    TlsCertificateRecord,
+    UnassignedNodesConfigRecord,
+    catch_up_package_contents_key,
+    crypto_record_key,
+    node_operator_record_key,
+    node_record_key,
+    replica_version_key,
+    subnet_record_key,
+    threshold_public_key_key,
+    tls_cert_key,
+)
+from registry.store import Mutation, insert, upsert
+from replica.presets import LOCAL, Preset
+from replica.types import Principal
+
+_CERTIFICATE_NOT_BEFORE = datetime.datetime(2021, 5, 10, tzinfo=datetime.UTC)
+_CERTIFICATE_NOT_AFTER = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.UTC)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubnetSpec:
+    size: int
+    subnet_type: SubnetType = SubnetType.APPLICATION
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkDescription:
+    """What a network starts with. The first subnet is the NNS subnet (a system subnet)."""
+
+    subnets: tuple[SubnetSpec, ...] = (SubnetSpec(size=4, subnet_type=SubnetType.SYSTEM), SubnetSpec(size=4))
+    unassigned_nodes: int = 3
+    node_operators: int = 1
+    replica_version_id: str = "0.1.0"
+    release_package_sha256_hex: str = "0" * 64
+    release_package_urls: tuple[str, ...] = ("http://localhost/releases/0.1.0.tar.gz",)
+    base_ip: str = "127.0.0"
+    base_port: int = 40_000
+    preset: Preset = LOCAL
+    node_allowance: int = 100
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GenesisNode:
+    node_id: Principal
+    operator: Principal
+    signing_key_der: bytes
+    dealing_public_key: bytes
+    committee_public_key: bytes
+    tls_certificate_der: bytes
+    xnet: Endpoint
+    http: Endpoint
+
+
+def derive_seed(seed: bytes, *labels: object) -> bytes:
+    return hashlib.sha256(seed + b"".join(str(label).encode() + b"\x00" for label in labels)).digest()
+
+
+def make_node_keys(seed: bytes, index: int) -> tuple[bytes, bytes, bytes, bytes]:
+    """(signing key DER, dealing public key, committee public key, TLS certificate DER)."""
+    signing = Ed25519PrivateKey.from_private_bytes(derive_seed(seed, "node-signing", index))
+    signing_der = signing.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    dealing = X25519PrivateKey.from_private_bytes(derive_seed(seed, "dkg-dealing", index))
+    dealing_raw = dealing.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    committee = Ed25519PrivateKey.from_private_bytes(derive_seed(seed, "committee-signing", index))
+    committee_der = committee.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    node_id = Principal.self_authenticating(signing_der)
+    tls = Ed25519PrivateKey.from_private_bytes(derive_seed(seed, "tls", index))
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, node_id.to_text())])
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(tls.public_key())
+        .serial_number(int.from_bytes(derive_seed(seed, "tls-serial", index)[:16], "big") >> 1)
+        .not_valid_before(_CERTIFICATE_NOT_BEFORE)
+        .not_valid_after(_CERTIFICATE_NOT_AFTER)
+        .sign(tls, algorithm=None)
+    )
+    return signing_der, dealing_raw, committee_der, certificate.public_bytes(serialization.Encoding.DER)
+
+
+def make_genesis_nodes(description: NetworkDescription, seed: bytes) -> list[GenesisNode]:
+    total = sum(spec.size for spec in description.subnets) + description.unassigned_nodes
+    operators = [
+        Principal.self_authenticating(derive_seed(seed, "operator", index))
+        for index in range(max(1, description.node_operators))
+    ]
+    nodes = []
+    for index in range(total):
+        signing_der, dealing, committee, certificate = make_node_keys(seed, index)
+        host = f"{description.base_ip}.{1 + index % 250}"
+        nodes.append(
+            GenesisNode(
+                node_id=Principal.self_authenticating(signing_der),
+                operator=operators[index % len(operators)],
+                signing_key_der=signing_der,
+                dealing_public_key=dealing,
+                committee_public_key=committee,
+                tls_certificate_der=certificate,
+                xnet=Endpoint(ip_addr=host, port=description.base_port + 2 * index),
+                http=Endpoint(ip_addr=host, port=description.base_port + 2 * index + 1),
+            )
+        )
+    return nodes
+
+
+def build_genesis(description: NetworkDescription, seed: bytes, initial_dkg: InitialDkg) -> list[list[Mutation]]:
+    """The batches that create the network: version 1 holds everything."""
+    nodes = make_genesis_nodes(description, seed)
+    mutations: list[Mutation] = []
+    operators: dict[Principal, int] = {}
+    for node in nodes:
+        operators[node.operator] = operators.get(node.operator, 0) + 1
+        mutations += [
+            insert(node_record_key(node.node_id), NodeRecord(xnet=node.xnet, http=node.http, node_operator_id=node.operator)),
+            insert(crypto_record_key(node.node_id, KeyPurpose.NODE_SIGNING), PublicKeyRecord(key_value=node.signing_key_der)),
+            insert(crypto_record_key(node.node_id, KeyPurpose.DKG_DEALING_ENCRYPTION), PublicKeyRecord(key_value=node.dealing_public_key)),
+            insert(crypto_record_key(node.node_id, KeyPurpose.COMMITTEE_SIGNING), PublicKeyRecord(key_value=node.committee_public_key)),
+            insert(tls_cert_key(node.node_id), TlsCertificateRecord(certificate_der=node.tls_certificate_der)),
+        ]
+    for operator, count in operators.items():
+        mutations.append(
+            insert(
+                node_operator_record_key(operator),
+                NodeOperatorRecord(
+                    node_operator_principal_id=operator,
+                    node_provider_principal_id=operator,
+                    node_allowance=max(0, description.node_allowance - count),
+                ),
+            )
+        )
+    version = description.replica_version_id
+    mutations += [
+        insert(
+            replica_version_key(version),
+            ReplicaVersionRecord(
+                release_package_sha256_hex=description.release_package_sha256_hex,
+                release_package_urls=description.release_package_urls,
+            ),
+        ),
+        insert(BLESSED_REPLICA_VERSIONS_KEY, BlessedReplicaVersions(blessed_version_ids=(version,))),
+        insert(UNASSIGNED_NODES_CONFIG_KEY, UnassignedNodesConfigRecord(replica_version=version)),
+    ]
+    subnet_ids: list[Principal] = []
+    routing = []
+    offset = 0
+    for number, spec in enumerate(description.subnets):
+        members = tuple(node.node_id for node in nodes[offset : offset + spec.size])
+        offset += spec.size
+        result = initial_dkg.setup_initial_dkg(members, 0)
+        subnet_id = result.subnet_id
+        subnet_ids.append(subnet_id)
+        preset = description.preset
+        mutations += [
+            insert(
+                subnet_record_key(subnet_id),
+                SubnetRecord(
+                    membership=members,
+                    subnet_type=spec.subnet_type if number else SubnetType.SYSTEM,
+                    replica_version_id=version,
+                    dkg_interval_length=preset.dkg_interval_length,
+                    unit_delay_millis=preset.unit_delay_ms,
+                    initial_notary_delay_millis=preset.initial_notary_delay_ms,
+                    start_as_nns=number == 0,
+                ),
+            ),
+            insert(
+                catch_up_package_contents_key(subnet_id),
+                CatchUpPackageContents(
+                    height=0,
+                    time_ns=0,
+                    state_hash=bytes(32),
+                    low_threshold_transcript=result.low_threshold,
+                    high_threshold_transcript=result.high_threshold,
+                ),
+            ),
+            insert(threshold_public_key_key(subnet_id), ThresholdPublicKeyRecord(public_key_der=result.public_key_der)),
+        ]
+        start = number * CANISTER_IDS_PER_SUBNET
+        routing.append(RoutingTableEntry(start=start, end=start + CANISTER_IDS_PER_SUBNET - 1, subnet_id=subnet_id))
+    mutations += [
+        upsert(SUBNET_LIST_KEY, SubnetListRecord(subnets=tuple(subnet_ids))),
+        upsert(ROUTING_TABLE_KEY, RoutingTable(entries=tuple(routing))),
+    ]
+    if subnet_ids:
+        mutations.append(upsert(NNS_SUBNET_ID_KEY, NnsSubnetIdRecord(subnet_id=subnet_ids[0])))
+    return [mutations]
