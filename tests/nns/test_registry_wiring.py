@@ -1,0 +1,88 @@
+"""Governance drives the registry: an adopted proposal changes the topology."""
+
+from __future__ import annotations
+
+import pytest
+
+from nns.governance.enums import ErrorType, ProposalStatus, Vote
+from nns.governance.errors import GovernanceError
+from nns.governance.nns_functions import REGISTRY_CANISTER_ID, NnsFunction
+from nns.governance.requests import ExecuteNnsFunction, MakeProposal, Proposal
+from registry.records import SubnetType
+from registry.requests import ChangeSubnetMembershipPayload, CreateSubnetPayload
+from tests.nns.governance.world import World, make_world, principal
+from tests.registry.world import RegistryWorld, make_registry
+
+
+def wire() -> tuple[World, RegistryWorld]:
+    world, registry_world = make_world(), make_registry()
+    world.router.install(REGISTRY_CANISTER_ID, registry_world.registry)
+    return world, registry_world
+
+
+def propose(world: World, owner: str, neuron_id: int, function: NnsFunction, payload: object) -> int:
+    response = world.manage(
+        principal(owner), neuron_id,
+        MakeProposal(proposal=Proposal(title="Change the topology", summary="", url="",
+                                       action=ExecuteNnsFunction(nns_function=function, payload=payload))),
+    )
+    proposal_id: int = response.proposal_id
+    return proposal_id
+
+
+def test_change_subnet_membership_end_to_end() -> None:
+    world, registry = wire()
+    proposer, voter = world.stake("alice", 100), world.stake("bob", 200)
+    client = registry.client()
+    version = client.latest_version
+    old, new = registry.members(registry.app_subnet)[0], registry.unassigned[0]
+    payload = ChangeSubnetMembershipPayload(subnet_id=registry.app_subnet, node_ids_add=(new,), node_ids_remove=(old,))
+    proposal_id = propose(world, "alice", proposer, NnsFunction.CHANGE_SUBNET_MEMBERSHIP, payload)
+    assert world.governance.state.proposals[proposal_id].get_status() == ProposalStatus.OPEN
+    assert client.sync() == version
+    world.vote("bob", voter, proposal_id, Vote.YES)
+    assert world.governance.state.proposals[proposal_id].get_status() == ProposalStatus.EXECUTED
+    assert client.sync() == version + 1
+    members = client.get_subnet_members(registry.app_subnet)
+    assert new in members and old not in members
+
+
+def test_create_subnet_by_proposal() -> None:
+    world, registry = wire()
+    neuron_id = world.stake("alice", 500)
+    nodes = tuple(registry.unassigned[:2])
+    payload = CreateSubnetPayload(node_ids=nodes, subnet_type=SubnetType.APPLICATION, replica_version_id="0.1.0",
+                                  dkg_interval_length=19, unit_delay_millis=500, initial_notary_delay_millis=300)
+    proposal_id = propose(world, "alice", neuron_id, NnsFunction.CREATE_SUBNET, payload)
+    assert world.governance.state.proposals[proposal_id].get_status() == ProposalStatus.EXECUTED
+    client = registry.client()
+    assert len(client.get_subnet_ids()) == 3
+    assert client.get_subnet_of_node(nodes[0]) == client.get_subnet_ids()[-1]
+
+
+def test_malformed_payload_is_refused_before_anyone_votes() -> None:
+    world, registry = wire()
+    neuron_id = world.stake("alice", 500)
+    node = registry.members(registry.app_subnet)[0]
+    bad = ChangeSubnetMembershipPayload(subnet_id=registry.app_subnet, node_ids_add=(node,), node_ids_remove=(node,))
+    before = world.governance.state_hash()
+    with pytest.raises(GovernanceError) as refused:
+        propose(world, "alice", neuron_id, NnsFunction.CHANGE_SUBNET_MEMBERSHIP, bad)
+    assert refused.value.error_type == ErrorType.INVALID_PROPOSAL
+    assert world.governance.state_hash() == before
+
+
+def test_a_proposal_that_became_invalid_fails_with_the_reason() -> None:
+    world, registry = wire()
+    proposer, voter = world.stake("alice", 100), world.stake("bob", 200)
+    node = registry.unassigned[0]
+    first = propose(world, "alice", proposer, NnsFunction.CHANGE_SUBNET_MEMBERSHIP,
+                    ChangeSubnetMembershipPayload(subnet_id=registry.app_subnet, node_ids_add=(node,), node_ids_remove=()))
+    second = propose(world, "alice", proposer, NnsFunction.CHANGE_SUBNET_MEMBERSHIP,
+                     ChangeSubnetMembershipPayload(subnet_id=registry.nns_subnet, node_ids_add=(node,), node_ids_remove=()))
+    world.vote("bob", voter, first, Vote.YES)
+    world.vote("bob", voter, second, Vote.YES)
+    record = world.governance.state.proposals[second]
+    assert record.get_status() == ProposalStatus.FAILED
+    assert record.failure_reason is not None and "invariant 'subnet'" in record.failure_reason
+    assert world.governance.state.proposals[first].get_status() == ProposalStatus.EXECUTED
