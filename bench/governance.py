@@ -26,20 +26,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nns.governance.canister import Governance  # noqa: E402
-from nns.governance.enums import Topic, Vote  # noqa: E402
-from nns.governance.following import compute_follow_vote, get_followees_for_topic  # noqa: E402
-from nns.governance.neuron import Neuron  # noqa: E402
-from nns.governance.parameters import zero_economics  # noqa: E402
-from nns.governance.requests import (  # noqa: E402
+from nns.governance.canister import Governance
+from nns.governance.enums import Topic, Vote
+from nns.governance.following import compute_follow_vote, get_followees_for_topic
+from nns.governance.neuron import Neuron
+from nns.governance.parameters import zero_economics
+from nns.governance.requests import (
     MakeProposal,
     ManageNetworkEconomics,
     ManageNeuronRequest,
     Proposal,
     RegisterVote,
 )
-from replica.environment import DeterministicRandom, ManualEnvironment  # noqa: E402
-from replica.types import Principal  # noqa: E402
+from replica.environment import DeterministicRandom, ManualEnvironment
+from replica.types import Principal
 
 E8S = 100_000_000
 START_SECONDS = 1_700_000_000

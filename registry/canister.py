@@ -8,7 +8,7 @@ caller; `add_node` is called by a node operator with an allowance left.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -98,6 +98,7 @@ class Registry:
         self.governance_id = governance_id
         self.store = StableStore(list(TABLES), path)
         self.registry = RegistryStore(self.store)
+        self.check_invariants: Callable[[RegistryView], None] = check_global_invariants
 
     # -- the checked path -------------------------------------------------------------------
 
@@ -113,7 +114,7 @@ class Registry:
     def apply(self, mutations: Sequence[Mutation]) -> int:
         """Check one batch against kinds and invariants and append it; returns its version."""
         with self._transaction() as session:
-            return self.registry.apply(session, mutations, check=check_global_invariants)
+            return self.registry.apply(session, mutations, check=self.check_invariants)
 
     def apply_genesis(self, batches: Sequence[Sequence[Mutation]]) -> int:
         """Apply the initial batches in order, each through the same checks."""

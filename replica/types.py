@@ -10,6 +10,7 @@ padding, cut into groups of five letters by dashes (IC interface spec,
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import zlib
 from dataclasses import dataclass
@@ -50,6 +51,10 @@ class Principal:
     @classmethod
     def from_text(cls, text: str) -> Principal:
         """Parse the dashed base32 form, checking its CRC-32 and its grouping."""
+        return cls(_raw_of(text))
+
+    @classmethod
+    def _parse_text(cls, text: str) -> Principal:
         compact = text.replace("-", "").upper()
         if not compact or not compact.isalnum():
             raise PrincipalError(f"not a textual principal: {text!r}")
@@ -93,9 +98,7 @@ class Principal:
         return cls(b"")
 
     def to_text(self) -> str:
-        checksum = zlib.crc32(self.raw).to_bytes(4, "big")
-        encoded = base64.b32encode(checksum + self.raw).decode("ascii").rstrip("=").lower()
-        return "-".join(encoded[i : i + 5] for i in range(0, len(encoded), 5))
+        return _text_of(self.raw)
 
     def canister_index(self) -> int | None:
         """The index of an opaque canister id of the standard 10-byte form, else None."""
@@ -112,3 +115,16 @@ class Principal:
 
     def __repr__(self) -> str:
         return f"Principal({self.to_text()!r})"
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _text_of(raw: bytes) -> str:
+    checksum = zlib.crc32(raw).to_bytes(4, "big")
+    encoded = base64.b32encode(checksum + raw).decode("ascii").rstrip("=").lower()
+    return "-".join(encoded[i : i + 5] for i in range(0, len(encoded), 5))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _raw_of(text: str) -> bytes:
+    """Textual form to raw bytes (cached: ids recur in registry keys and logs)."""
+    return Principal._parse_text(text).raw
