@@ -69,6 +69,7 @@ from registry.store import (
     Mutation,
     RegistryDelta,
     RegistryStore,
+    RegistryView,
     delete,
     insert,
     update,

@@ -19,11 +19,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
-from replica.canister import codec
 from nns.governance.enums import Topic
 from nns.governance.following import FollowerIndex
 from nns.governance.neuron import Neuron
 from nns.governance.proposals import Ballots, ProposalRecord
+from replica.canister import codec
 from replica.canister.stable import StableStore
 from replica.types import Principal
 

@@ -14,7 +14,6 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlparse
 
-from replica.canister import codec
 from nns.governance.commands import ManageNeuronCommands, _int
 from nns.governance.enums import ErrorType, ProposalStatus, Topic, Visibility, Vote
 from nns.governance.errors import (
@@ -83,6 +82,7 @@ from nns.governance.requests import (
     Split,
     StakeMaturity,
 )
+from replica.canister import codec
 from replica.environment import DEFERRED, OutgoingCall, Reject
 from replica.types import Principal
 
