@@ -438,7 +438,7 @@ class _Decoder:
         if kind in (Null.opcode, Reserved.opcode):
             return None
         if kind == OPT:
-            if self.reader.byte() == 0:
+            if not self._opt_flag():
                 return None
             inner_reference = self.table[reference][1]
             return self._opt_inner(inner_reference, expected, depth)
@@ -457,6 +457,12 @@ class _Decoder:
             self.skip(reference, depth)
             return None
         return Some(value) if expected.wraps else value
+
+    def _opt_flag(self) -> bool:
+        flag = self.reader.byte()
+        if flag > 1:
+            raise CandidError(f"opt flag out of range: {flag}")
+        return flag == 1
 
     def _record(self, wire_fields: list[tuple[int, int]], expected: Record, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -533,7 +539,7 @@ class _Decoder:
         entry = self.table[reference]
         kind = entry[0]
         if kind == OPT:
-            if self.reader.byte():
+            if self._opt_flag():
                 self.skip(entry[1], depth + 1)
         elif kind == VEC:
             for _ in range(self.reader.leb()):

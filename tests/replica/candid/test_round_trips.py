@@ -1,0 +1,167 @@
+"""Random values of random types encode and decode to themselves, in binary and in text."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from replica.candid import CandidError, decode, encode
+from replica.candid.did import parse_did
+from replica.candid.text import parse_text, to_text
+from replica.candid.types import (
+    FIXED_WIDTH,
+    Bool,
+    CandidType,
+    Float64,
+    Int,
+    Nat,
+    Nat8,
+    Null,
+    Opt,
+    PrincipalType,
+    Record,
+    Some,
+    Text,
+    Variant,
+    Vec,
+    idl_hash,
+    resolve,
+)
+from replica.candid.types import (
+    Int8 as _Int8,
+)
+from replica.candid.types import (
+    Nat64 as _Nat64,
+)
+from replica.types import Principal
+
+LEAVES = [Null, Bool, Nat, Int, Nat8, _Nat64, _Int8, Text, PrincipalType, Float64]
+NAMES = st.sampled_from(["amount", "to", "memo", "fee", "owner", "a", "b", "c", "id", "kind"])
+
+
+def candid_types() -> st.SearchStrategy[CandidType]:
+    return st.recursive(
+        st.sampled_from(LEAVES),
+        lambda children: st.one_of(
+            children.map(Opt),
+            children.map(Vec),
+            st.dictionaries(NAMES, children, max_size=4).map(Record),
+            st.dictionaries(NAMES, children, min_size=1, max_size=4).map(Variant),
+        ),
+        max_leaves=8,
+    )
+
+
+def values_of(candid_type: CandidType) -> st.SearchStrategy[Any]:
+    candid_type = resolve(candid_type)
+    if candid_type is Null:
+        return st.none()
+    if candid_type is Bool:
+        return st.booleans()
+    if candid_type is Nat:
+        return st.integers(0, 2**80)
+    if candid_type is Int:
+        return st.integers(-(2**80), 2**80)
+    if candid_type.opcode in FIXED_WIDTH:
+        width, signed = FIXED_WIDTH[candid_type.opcode]
+        bound = 1 << (8 * width - (1 if signed else 0))
+        return st.integers(-bound if signed else 0, bound - 1)
+    if candid_type is Text:
+        return st.text(max_size=10)
+    if candid_type is Float64:
+        return st.floats(allow_nan=False, allow_infinity=False)
+    if candid_type is PrincipalType:
+        return st.binary(max_size=29).map(Principal)
+    if isinstance(candid_type, Opt):
+        inner = values_of(candid_type.inner)
+        return st.one_of(st.none(), inner.map(Some) if candid_type.wraps else inner)
+    if isinstance(candid_type, Vec):
+        if resolve(candid_type.inner) is Nat8:
+            return st.binary(max_size=8)
+        return st.lists(values_of(candid_type.inner), max_size=3)
+    if isinstance(candid_type, Record):
+        return st.fixed_dictionaries({name: values_of(t) for _, name, t in candid_type.fields})
+    if isinstance(candid_type, Variant):
+        return st.sampled_from(candid_type.fields).flatmap(lambda f: values_of(f[2]).map(lambda v: {f[1]: v}))
+    raise AssertionError(candid_type)
+
+
+typed_values = candid_types().flatmap(lambda t: st.tuples(st.just(t), values_of(t)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(typed_values)
+def test_binary_round_trip(pair: tuple[CandidType, Any]) -> None:
+    candid_type, value = pair
+    assert decode(encode([candid_type], [value]), [candid_type]) == [value]
+
+
+@settings(max_examples=100, deadline=None)
+@given(typed_values)
+def test_text_round_trip(pair: tuple[CandidType, Any]) -> None:
+    candid_type, value = pair
+    text = to_text([candid_type], [value])
+    parsed = parse_text(text, [candid_type])
+    assert encode([candid_type], parsed) == encode([candid_type], [value])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=40))
+def test_random_bytes_never_crash_the_decoder(data: bytes) -> None:
+    try:
+        decode(b"DIDL" + data, [Opt(Record({"a": Nat, "b": Vec(Text)}))])
+    except CandidError:
+        pass
+
+
+def test_field_hash_matches_the_spec() -> None:
+    assert idl_hash("") == 0
+    assert idl_hash("a") == 97
+    assert idl_hash("amount") == 3_573_748_184
+    assert idl_hash("e8s") == 5_035_232
+
+
+def test_text_form_of_common_values() -> None:
+    account = Record({"owner": PrincipalType, "subaccount": Opt(Vec(Nat8))})
+    text = to_text([account, _Nat64], [{"owner": Principal.from_canister_id(1), "subaccount": None}, 5])
+    assert text == '(record { owner = principal "rrkah-fqaaa-aaaaa-aaaaq-cai"; subaccount = null; }, 5 : nat64)'
+    assert parse_text("(1_000 : nat64)", [_Nat64]) == [1000]
+    assert parse_text('("\\u{2603}")', [Text]) == ["☃"]
+    with pytest.raises(CandidError):
+        parse_text('("\\u{2603")', [Text])
+    with pytest.raises(CandidError):
+        parse_text("(300)", [Nat8])
+    with pytest.raises(CandidError):
+        parse_text("(-1)", [Nat])
+
+
+def test_nan_prints() -> None:
+    assert math.isnan(decode(encode([Float64], [math.nan]), [Float64])[0])
+
+
+def test_did_interface_with_recursion_and_a_service() -> None:
+    interface = parse_did(
+        """
+        type Tokens = record { e8s : nat64 };
+        type Tree = variant { leaf : int; node : record { left : Tree; right : Tree } };
+        service : {
+          account_balance : (record { account : blob }) -> (Tokens) query;
+          transfer : (record { to : blob; amount : Tokens }) -> (variant { Ok : nat64; Err : text });
+        }
+        """
+    )
+    balance = interface.method("account_balance")
+    assert balance.modes == ["query"]
+    tree = interface.types["Tree"]
+    value = {"node": {"left": {"leaf": 1}, "right": {"node": {"left": {"leaf": -2}, "right": {"leaf": 3}}}}}
+    assert decode(encode([tree], [value]), [tree]) == [value]
+    reply = encode(balance.results, [{"e8s": 7}])
+    assert decode(reply, [Record({"e8s": _Nat64, "note": Opt(Text)})]) == [{"e8s": 7, "note": None}]
+    with pytest.raises(CandidError):
+        interface.method("missing")
+    with pytest.raises(CandidError):
+        parse_did("type A = B;")
