@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any
 
@@ -112,10 +113,8 @@ def test_text_round_trip(pair: tuple[CandidType, Any]) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=40))
 def test_random_bytes_never_crash_the_decoder(data: bytes) -> None:
-    try:
+    with contextlib.suppress(CandidError):
         decode(b"DIDL" + data, [Opt(Record({"a": Nat, "b": Vec(Text)}))])
-    except CandidError:
-        pass
 
 
 def test_field_hash_matches_the_spec() -> None:
