@@ -1,0 +1,148 @@
+"""The management canister `aaaaa-aa`: the subset the NNS needs.
+
+create_canister, install_code (system canisters by name: the module is the
+UTF-8 name, optionally prefixed `icbox:`), canister_status, start_canister,
+stop_canister, update_settings and raw_rand. Ingress arrives Candid-encoded
+with the interface spec's types; canisters call it with the same values
+already decoded. Only controllers may manage a canister; only the configured
+installers (NNS root) may install system canisters.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from replica.candid import CandidError, decode, encode
+from replica.candid.types import (
+    Blob,
+    Nat,
+    Null,
+    Opt,
+    PrincipalType,
+    Record,
+    Variant,
+    Vec,
+)
+from replica.canister.errors import CanisterError
+from replica.environment import Reject, RejectCode
+from replica.execution.messages import IngressMessage, Request, Status
+from replica.types import Principal
+
+if TYPE_CHECKING:
+    from replica.execution.engine import ExecutionEngine
+
+CANISTER_ID_RECORD: Final = Record({"canister_id": PrincipalType})
+SETTINGS: Final = Record({"controllers": Opt(Vec(PrincipalType))})
+CREATE_CANISTER_ARGS: Final = Record({"settings": Opt(SETTINGS)})
+INSTALL_MODE: Final = Variant({"install": Null, "reinstall": Null, "upgrade": Opt(Record({}))})
+INSTALL_CODE_ARGS: Final = Record(
+    {"mode": INSTALL_MODE, "canister_id": PrincipalType, "wasm_module": Blob(), "arg": Blob()}
+)
+UPDATE_SETTINGS_ARGS: Final = Record({"canister_id": PrincipalType, "settings": SETTINGS})
+STATUS: Final = Variant({"running": Null, "stopping": Null, "stopped": Null})
+CANISTER_STATUS_RESULT: Final = Record(
+    {
+        "status": STATUS,
+        "settings": Record({"controllers": Vec(PrincipalType)}),
+        "module_hash": Opt(Blob()),
+        "memory_size": Nat,
+        "cycles": Nat,
+    }
+)
+
+SIGNATURES: Final[dict[str, tuple[list[Any], list[Any]]]] = {
+    "create_canister": ([CREATE_CANISTER_ARGS], [CANISTER_ID_RECORD]),
+    "install_code": ([INSTALL_CODE_ARGS], []),
+    "canister_status": ([CANISTER_ID_RECORD], [CANISTER_STATUS_RESULT]),
+    "start_canister": ([CANISTER_ID_RECORD], []),
+    "stop_canister": ([CANISTER_ID_RECORD], []),
+    "update_settings": ([UPDATE_SETTINGS_ARGS], []),
+    "raw_rand": ([], [Blob()]),
+}
+
+
+class ManagementCanister:
+    def __init__(self, engine: ExecutionEngine) -> None:
+        self.engine = engine
+
+    def execute_ingress(self, message: IngressMessage) -> None:
+        status = self.engine.ingress_history[message.message_id]
+        signature = SIGNATURES.get(message.method)
+        if signature is None or message.method == "raw_rand":
+            status.status = Status.REJECTED
+            status.reject = Reject(code=RejectCode.DESTINATION_INVALID, message=f"management method {message.method!r} cannot be called by ingress")
+        else:
+            try:
+                values = decode(message.arg, signature[0])
+                result = self.run(message.sender, message.method, values[0] if values else None)
+                status.status, status.reply = Status.REPLIED, encode(signature[1], [] if result is None else [result])
+            except CandidError as error:
+                status.status = Status.REJECTED
+                status.reject = Reject(code=RejectCode.CANISTER_ERROR, message=f"invalid argument: {error}")
+            except CanisterError as error:
+                status.status, status.reject = Status.REJECTED, error.to_reject()
+        self.engine._completed.append(message.message_id)
+
+    def execute_request(self, request: Request) -> None:
+        try:
+            answer: Any = self.run(request.caller, request.method, request.argument)
+        except CanisterError as error:
+            answer = error.to_reject()
+        self.engine.deliver_answer(request, answer)
+
+    def _controlled(self, caller: Principal, argument: dict[str, Any]) -> Any:
+        canister_id = argument["canister_id"]
+        record = self.engine.canisters.get(canister_id)
+        if record is None:
+            raise CanisterError(f"canister {canister_id} not found")
+        if caller not in record.controllers:
+            raise CanisterError(f"only the controllers of canister {canister_id} may do this")
+        return record
+
+    def run(self, caller: Principal, method: str, argument: Any) -> Any:
+        engine = self.engine
+        if method == "create_canister":
+            settings = (argument or {}).get("settings") or {}
+            controllers = settings.get("controllers") or [caller]
+            return {"canister_id": engine.create_canister(controllers)}
+        if method == "install_code":
+            record = self._controlled(caller, argument)
+            if caller not in engine.system_installers:
+                raise CanisterError("only NNS root may install system canisters")
+            name = bytes(argument["wasm_module"]).decode(errors="replace").removeprefix("icbox:")
+            kind = engine.factories.get(name)
+            if kind is None:
+                raise CanisterError(f"no system canister is called {name!r}")
+            (mode,) = argument["mode"]
+            try:
+                init = kind.to_init(decode(bytes(argument["arg"]), list(kind.init_arguments)))
+            except CandidError as error:
+                raise CanisterError(f"invalid init argument: {error}") from error
+            engine.install(record.canister_id, name, init, mode=mode)
+            return None
+        if method == "canister_status":
+            record = self._controlled(caller, argument)
+            return {
+                "status": {record.status: None},
+                "settings": {"controllers": list(record.controllers)},
+                "module_hash": record.module_hash,
+                "memory_size": 0,
+                "cycles": record.cycles,
+            }
+        if method == "start_canister":
+            self._controlled(caller, argument).status = "running"
+            return None
+        if method == "stop_canister":
+            record = self._controlled(caller, argument)
+            busy = any(context.canister_id == record.canister_id for context in engine.call_contexts.values())
+            record.status = "stopping" if busy else "stopped"
+            return None
+        if method == "update_settings":
+            record = self._controlled(caller, argument)
+            controllers = argument["settings"].get("controllers")
+            if controllers is not None:
+                record.controllers = tuple(controllers)
+            return None
+        if method == "raw_rand":
+            return engine.random_bytes_for(caller)
+        raise CanisterError(f"the management canister has no method {method!r}")

@@ -1,0 +1,102 @@
+"""What flows through the execution engine: batches, ingress, calls, statuses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from replica.environment import Reject
+from replica.types import Principal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IngressMessage:
+    message_id: bytes
+    sender: Principal
+    canister_id: Principal
+    method: str
+    arg: bytes
+    ingress_expiry_ns: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Batch:
+    """A finalized block's input to execution."""
+
+    height: int
+    time_ns: int
+    random_tape: bytes
+    ingress: tuple[IngressMessage, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoundResult:
+    height: int
+    state_hash: bytes
+    completed: tuple[bytes, ...]
+    instructions_used: int
+
+
+class Status(StrEnum):
+    """Request statuses of the IC interface spec."""
+
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    REPLIED = "replied"
+    REJECTED = "rejected"
+    DONE = "done"
+
+
+@dataclass(slots=True, kw_only=True)
+class IngressStatus:
+    status: Status
+    time_ns: int
+    expiry_ns: int
+    reply: bytes | None = None
+    reject: Reject | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Callback:
+    """Where the answer to a call goes: a call context of the caller and its methods."""
+
+    call_context: int
+    on_reply: str
+    on_reject: str
+    context: Any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request:
+    caller: Principal
+    callee: Principal
+    method: str
+    argument: Any
+    callback: Callback | None
+    cycles: int = 0
+    ingress: IngressMessage | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Response:
+    caller: Principal
+    callback: Callback
+    answer: Any
+    refund_cycles: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class CallContext:
+    """An incoming message being answered, possibly after several rounds of calls."""
+
+    id: int
+    canister_id: Principal
+    ingress: IngressMessage | None = None
+    caller: Principal | None = None
+    callback: Callback | None = None
+    method: str = ""
+    outstanding: int = 0
+    answered: bool = False
+    cycles: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
