@@ -157,7 +157,7 @@ def test_two_engines_fed_the_same_batches_agree(tmp_path: Path) -> None:
 
 
 def test_checkpoint_round_trip(tmp_path: Path) -> None:
-    harness, counter, relay = make(tmp_path)
+    harness, counter, _ = make(tmp_path)
     harness.call(ALICE, counter, "add", 9)
     harness.engine.write_checkpoint(tmp_path / "checkpoint")
     restored = ExecutionEngine.from_checkpoint(
