@@ -173,6 +173,10 @@ class Governance(ProposalVoting):
             self._maybe_start_reward_event(now)
             self.maybe_collect_garbage(session)
 
+    def heartbeat(self) -> None:
+        """On a replica, the periodic tasks run at every round's heartbeat."""
+        self.run_periodic_tasks(self.governance_id)
+
     def load_genesis_neurons(self, neurons: Iterable[Neuron]) -> int:
         """Bulk-load neurons at genesis (and in benchmarks); returns how many were loaded."""
         with self.transaction() as session:

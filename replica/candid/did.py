@@ -88,6 +88,23 @@ def parse_did(text: str) -> Interface:
     return interface
 
 
+def parse_types(text: str, definitions: str = "") -> list[CandidType]:
+    """A tuple of types, `(nat, opt Tree)`, whose names refer to the `.did` type definitions given."""
+    interface = parse_did(definitions)
+    slots = dict(interface.types)
+
+    def named(name: str) -> CandidType:
+        if name not in slots:
+            raise CandidError(f"type {name} is not defined")
+        return slots[name]
+
+    tokens = _Tokens(_strip_block_comments(text))
+    types = _parse_tuple(tokens, named)
+    if tokens.peek()[0] != "end":
+        raise CandidError("text after the type tuple")
+    return types
+
+
 def _strip_block_comments(text: str) -> str:
     while "/*" in text:
         start = text.index("/*")
@@ -154,7 +171,7 @@ def _parse_fields(tokens: _Tokens, named: object, *, variant: bool) -> dict[str,
         if tokens.accept(":"):
             name = unquote(label).decode() if kind == "string" else label
             fields[name] = _parse_type(tokens, named)
-        elif variant and kind in ("word", "string") and tokens.peek()[1] in (";", "}"):
+        elif variant and kind in ("word", "string", "number") and tokens.peek()[1] in (";", "}"):
             fields[unquote(label).decode() if kind == "string" else label] = Null
         else:
             tokens.index = saved

@@ -87,6 +87,8 @@ Text: Final = PrimitiveType("text", -15)
 Reserved: Final = PrimitiveType("reserved", -16)
 Empty: Final = PrimitiveType("empty", -17)
 PrincipalType: Final = PrimitiveType("principal", -24)
+Principal: Final = PrincipalType
+"""The principal type (its values are `replica.types.Principal`)."""
 
 PRIMITIVES: Final[dict[int, PrimitiveType]] = {
     t.opcode: t
@@ -134,8 +136,17 @@ class Vec(CandidType):
         return "blob" if resolve(self.inner) is Nat8 else f"vec {self.inner!r}"
 
 
-def Blob() -> Vec:
-    return Vec(Nat8)
+class _BlobType(Vec):
+    """`blob`, the same type as `vec nat8`; calling it returns itself, so `Blob` and `Blob()` agree."""
+
+    def __init__(self) -> None:
+        super().__init__(Nat8)
+
+    def __call__(self) -> _BlobType:
+        return self
+
+
+Blob: Final = _BlobType()
 
 
 class Record(CandidType):
@@ -210,6 +221,14 @@ class Service(CandidType):
     @property
     def name(self) -> str:  # type: ignore[override]
         return "service { " + "; ".join(f"{n} : {t!r}" for n, t in self.methods.items()) + " }"
+
+
+class FutureType(CandidType):
+    """A type from a later version of Candid, met in a sender's type table: its values are skipped."""
+
+    def __init__(self, opcode: int) -> None:
+        self.opcode = opcode
+        self.name = f"future type {opcode}"
 
 
 class Rec(CandidType):

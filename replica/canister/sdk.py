@@ -87,7 +87,11 @@ class MethodSpec:
         """The Candid reply for a refusal, or None if it is answered with a reject."""
         if self.error_results is None:
             return None
-        return encode(self.results, self.error_results(error))
+        try:
+            values = self.error_results(error)
+        except CanisterError:
+            return None
+        return encode(self.results, values)
 
 
 @dataclass

@@ -1,0 +1,454 @@
+"""NNS governance behind its official Candid interface (the methods icbox implements).
+
+`GOVERNANCE_DID` uses the names and types of the official `governance.did` for
+`manage_neuron`, `claim_or_refresh_neuron_from_account`, neuron and proposal
+queries, reward events and known neurons; `governance_interface` maps them onto
+the `Governance` canister. Refusals become `ManageNeuronResponse{ command =
+Error }` (or the `Err` variant) as the official interface answers them.
+ExecuteNnsFunction payloads arrive as Candid blobs of the registry's payload
+records and are decoded into those records at submission. Proposal actions
+that the reply type does not list (ManageNetworkEconomics, ManageNeuron) are
+answered with `action = null`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from nns.governance.canister import Governance
+from nns.governance.errors import GovernanceError
+from nns.governance.proposals import ProposalInfo
+from nns.governance.requests import (
+    AddHotKey,
+    ChangeAutoStakeMaturity,
+    ClaimByMemo,
+    ClaimByMemoAndController,
+    ClaimByNeuronIdOrSubaccount,
+    ClaimOrRefresh,
+    ClaimOrRefreshNeuronFromAccount,
+    ClaimOrRefreshResponse,
+    Configure,
+    Disburse,
+    DisburseMaturity,
+    DisburseMaturityResponse,
+    DisburseResponse,
+    EmptyResponse,
+    ExecuteNnsFunction,
+    Follow,
+    IncreaseDissolveDelay,
+    JoinCommunityFund,
+    LeaveCommunityFund,
+    ListProposalInfo,
+    MakeProposal,
+    MakeProposalResponse,
+    ManageNeuronRequest,
+    Merge,
+    MergeResponse,
+    Motion,
+    NeuronIdOrSubaccount,
+    NeuronInfo,
+    Proposal,
+    RefreshVotingPower,
+    RegisterKnownNeuron,
+    RegisterVote,
+    RemoveHotKey,
+    SetDissolveTimestamp,
+    SetVisibility,
+    Spawn,
+    SpawnResponse,
+    Split,
+    StakeMaturity,
+    StakeMaturityResponse,
+    StartDissolving,
+    StopDissolving,
+)
+from nns.ledger.accounts import AccountIdentifier
+from registry.interface import decode_payload
+from registry.requests import PAYLOAD_TYPES as REGISTRY_PAYLOAD_TYPES
+from replica.candid import CandidError, encode
+from replica.candid.did import parse_did
+from replica.canister.errors import CanisterError
+from replica.canister.sdk import Interface, MethodSpec
+
+GOVERNANCE_DID: Final = """
+type NeuronId = record { id : nat64 };
+type ProposalId = record { id : nat64 };
+type AccountIdentifier = record { hash : blob };
+type Amount = record { e8s : nat64 };
+type GovernanceError = record { error_message : text; error_type : int32 };
+type NeuronIdOrSubaccount = variant { Subaccount : blob; NeuronId : NeuronId };
+type ClaimOrRefreshNeuronFromAccount = record { controller : opt principal; memo : nat64 };
+type By = variant { NeuronIdOrSubaccount : record {}; MemoAndController : ClaimOrRefreshNeuronFromAccount; Memo : nat64 };
+type Operation = variant {
+  RemoveHotKey : record { hot_key_to_remove : opt principal };
+  AddHotKey : record { new_hot_key : opt principal };
+  ChangeAutoStakeMaturity : record { requested_setting_for_auto_stake_maturity : bool };
+  StopDissolving : record {};
+  StartDissolving : record {};
+  IncreaseDissolveDelay : record { additional_dissolve_delay_seconds : nat32 };
+  SetVisibility : record { visibility : opt int32 };
+  JoinCommunityFund : record {};
+  LeaveCommunityFund : record {};
+  SetDissolveTimestamp : record { dissolve_timestamp_seconds : nat64 };
+};
+type KnownNeuronData = record { name : text; description : opt text; links : opt vec text };
+type KnownNeuron = record { id : opt NeuronId; known_neuron_data : opt KnownNeuronData };
+type Action = variant {
+  Motion : record { motion_text : text };
+  ExecuteNnsFunction : record { nns_function : int32; payload : blob };
+  RegisterKnownNeuron : KnownNeuron;
+};
+type MakeProposalRequest = record { url : text; title : opt text; action : opt Action; summary : text };
+type Proposal = record { url : text; title : opt text; action : opt Action; summary : text };
+type ManageNeuronCommandRequest = variant {
+  Spawn : record { percentage_to_spawn : opt nat32; new_controller : opt principal; nonce : opt nat64 };
+  Split : record { amount_e8s : nat64; memo : opt nat64 };
+  Follow : record { topic : int32; followees : vec NeuronId };
+  ClaimOrRefresh : record { by : opt By };
+  Configure : record { operation : opt Operation };
+  RegisterVote : record { vote : int32; proposal : opt ProposalId };
+  Merge : record { source_neuron_id : opt NeuronId };
+  MakeProposal : MakeProposalRequest;
+  StakeMaturity : record { percentage_to_stake : opt nat32 };
+  Disburse : record { to_account : opt AccountIdentifier; amount : opt Amount };
+  RefreshVotingPower : record {};
+  DisburseMaturity : record { percentage_to_disburse : nat32; to_account_identifier : opt AccountIdentifier };
+};
+type ManageNeuronRequest = record {
+  id : opt NeuronId; command : opt ManageNeuronCommandRequest; neuron_id_or_subaccount : opt NeuronIdOrSubaccount;
+};
+type SpawnResponse = record { created_neuron_id : opt NeuronId };
+type Command_1 = variant {
+  Error : GovernanceError;
+  Spawn : SpawnResponse;
+  Split : SpawnResponse;
+  Follow : record {};
+  ClaimOrRefresh : record { refreshed_neuron_id : opt NeuronId };
+  Configure : record {};
+  RegisterVote : record {};
+  Merge : record { target_neuron_info : opt NeuronInfo; source_neuron_info : opt NeuronInfo };
+  DisburseToNeuron : SpawnResponse;
+  MakeProposal : record { message : opt text; proposal_id : opt ProposalId };
+  StakeMaturity : record { maturity_e8s : nat64; staked_maturity_e8s : nat64 };
+  Disburse : record { transfer_block_height : nat64 };
+  RefreshVotingPower : record {};
+  DisburseMaturity : record { amount_disbursed_e8s : opt nat64 };
+  SetFollowing : record {};
+};
+type ManageNeuronResponse = record { command : opt Command_1 };
+type BallotInfo = record { vote : int32; proposal_id : opt ProposalId };
+type NeuronInfo = record {
+  id : opt NeuronId; dissolve_delay_seconds : nat64; recent_ballots : vec BallotInfo; neuron_type : opt int32;
+  created_timestamp_seconds : nat64; state : int32; stake_e8s : nat64;
+  joined_community_fund_timestamp_seconds : opt nat64; retrieved_at_timestamp_seconds : nat64;
+  visibility : opt int32; known_neuron_data : opt KnownNeuronData; voting_power : nat64;
+  voting_power_refreshed_timestamp_seconds : opt nat64; age_seconds : nat64;
+  deciding_voting_power : opt nat64; potential_voting_power : opt nat64;
+};
+type Ballot = record { vote : int32; voting_power : nat64 };
+type Tally = record { no : nat64; yes : nat64; total : nat64; timestamp_seconds : nat64 };
+type ProposalInfo = record {
+  id : opt ProposalId; status : int32; topic : int32; failure_reason : opt GovernanceError;
+  ballots : vec record { nat64; Ballot }; proposal_timestamp_seconds : nat64; reward_event_round : nat64;
+  deadline_timestamp_seconds : opt nat64; failed_timestamp_seconds : nat64; reject_cost_e8s : nat64;
+  latest_tally : opt Tally; total_potential_voting_power : opt nat64; reward_status : int32;
+  decided_timestamp_seconds : nat64; proposal : opt Proposal; proposer : opt NeuronId;
+  executed_timestamp_seconds : nat64;
+};
+type ListProposalInfo = record {
+  include_reward_status : vec int32; omit_large_fields : opt bool; before_proposal : opt ProposalId;
+  limit : nat32; exclude_topic : vec int32; include_all_manage_neuron_proposals : opt bool;
+  include_status : vec int32;
+};
+type RewardEvent = record {
+  rounds_since_last_distribution : opt nat64; day_after_genesis : nat64; actual_timestamp_seconds : nat64;
+  total_available_e8s_equivalent : nat64; latest_round_available_e8s_equivalent : opt nat64;
+  distributed_e8s_equivalent : nat64; settled_proposals : vec ProposalId;
+};
+service : {
+  manage_neuron : (ManageNeuronRequest) -> (ManageNeuronResponse);
+  claim_or_refresh_neuron_from_account : (ClaimOrRefreshNeuronFromAccount) ->
+    (record { result : opt variant { Error : GovernanceError; NeuronId : NeuronId } });
+  get_neuron_info : (nat64) -> (variant { Ok : NeuronInfo; Err : GovernanceError }) query;
+  get_neuron_ids : () -> (vec nat64) query;
+  get_proposal_info : (nat64) -> (opt ProposalInfo) query;
+  get_pending_proposals : () -> (vec ProposalInfo) query;
+  list_proposals : (ListProposalInfo) -> (record { proposal_info : vec ProposalInfo }) query;
+  get_latest_reward_event : () -> (RewardEvent) query;
+  list_known_neurons : () -> (record { known_neurons : vec KnownNeuron }) query;
+}
+"""
+
+GOVERNANCE_INTERFACE: Final = parse_did(GOVERNANCE_DID)
+
+
+def _id(value: dict[str, int] | None) -> int | None:
+    return None if value is None else value["id"]
+
+
+def _error(error: GovernanceError) -> dict[str, Any]:
+    return {"error_message": error.error_message, "error_type": int(error.error_type)}
+
+
+def _operation(value: dict[str, Any] | None) -> Any:
+    if value is None:
+        return None
+    ((tag, fields),) = value.items()
+    match tag:
+        case "IncreaseDissolveDelay":
+            return IncreaseDissolveDelay(additional_dissolve_delay_seconds=fields["additional_dissolve_delay_seconds"])
+        case "SetDissolveTimestamp":
+            return SetDissolveTimestamp(dissolve_timestamp_seconds=fields["dissolve_timestamp_seconds"])
+        case "StartDissolving":
+            return StartDissolving()
+        case "StopDissolving":
+            return StopDissolving()
+        case "AddHotKey":
+            if fields["new_hot_key"] is None:
+                raise GovernanceError(_invalid(), "AddHotKey needs new_hot_key.")
+            return AddHotKey(new_hot_key=fields["new_hot_key"])
+        case "RemoveHotKey":
+            if fields["hot_key_to_remove"] is None:
+                raise GovernanceError(_invalid(), "RemoveHotKey needs hot_key_to_remove.")
+            return RemoveHotKey(hot_key_to_remove=fields["hot_key_to_remove"])
+        case "JoinCommunityFund":
+            return JoinCommunityFund()
+        case "LeaveCommunityFund":
+            return LeaveCommunityFund()
+        case "ChangeAutoStakeMaturity":
+            return ChangeAutoStakeMaturity(requested_setting_for_auto_stake_maturity=fields["requested_setting_for_auto_stake_maturity"])
+        case "SetVisibility":
+            return SetVisibility(visibility=fields["visibility"])
+    raise GovernanceError(_invalid(), f"unknown operation {tag}")
+
+
+def _invalid() -> Any:
+    from nns.governance.enums import ErrorType
+
+    return ErrorType.INVALID_COMMAND
+
+
+def _action(value: dict[str, Any] | None) -> Any:
+    if value is None:
+        return None
+    ((tag, fields),) = value.items()
+    if tag == "Motion":
+        return Motion(motion_text=fields["motion_text"])
+    if tag == "RegisterKnownNeuron":
+        data = fields["known_neuron_data"] or {}
+        return RegisterKnownNeuron(
+            id=_id(fields["id"]) or 0, name=data.get("name", ""), description=data.get("description"),
+            links=tuple(data.get("links") or ()),
+        )
+    function = fields["nns_function"]
+    if function not in REGISTRY_PAYLOAD_TYPES:
+        return ExecuteNnsFunction(nns_function=function, payload=fields["payload"])
+    try:
+        payload = decode_payload(function, fields["payload"])
+    except (CandidError, TypeError, ValueError) as error:
+        from nns.governance.errors import invalid_proposal
+
+        raise invalid_proposal(f"The payload of NNS function {function} does not decode: {error}") from error
+    return ExecuteNnsFunction(nns_function=function, payload=payload)
+
+
+def _command(value: dict[str, Any] | None) -> Any:
+    if value is None:
+        return None
+    ((tag, fields),) = value.items()
+    match tag:
+        case "Configure":
+            return Configure(operation=_operation(fields["operation"]))
+        case "Follow":
+            return Follow(topic=fields["topic"], followees=tuple(f["id"] for f in fields["followees"]))
+        case "RegisterVote":
+            return RegisterVote(proposal=_id(fields["proposal"]), vote=fields["vote"])
+        case "ClaimOrRefresh":
+            by = fields["by"]
+            if by is None:
+                return ClaimOrRefresh(by=None)
+            ((kind, inner),) = by.items()
+            if kind == "Memo":
+                return ClaimOrRefresh(by=ClaimByMemo(memo=inner))
+            if kind == "MemoAndController":
+                return ClaimOrRefresh(by=ClaimByMemoAndController(memo=inner["memo"], controller=inner["controller"]))
+            return ClaimOrRefresh(by=ClaimByNeuronIdOrSubaccount())
+        case "MakeProposal":
+            return MakeProposal(proposal=Proposal(title=fields["title"], summary=fields["summary"], url=fields["url"],
+                                                  action=_action(fields["action"])))
+        case "Split":
+            return Split(amount_e8s=fields["amount_e8s"], memo=fields["memo"])
+        case "Spawn":
+            return Spawn(percentage_to_spawn=fields["percentage_to_spawn"], new_controller=fields["new_controller"], nonce=fields["nonce"])
+        case "Merge":
+            return Merge(source_neuron_id=_id(fields["source_neuron_id"]))
+        case "StakeMaturity":
+            return StakeMaturity(percentage_to_stake=fields["percentage_to_stake"])
+        case "Disburse":
+            to = fields["to_account"]
+            amount = fields["amount"]
+            return Disburse(to_account=None if to is None else AccountIdentifier.from_bytes(to["hash"]),
+                            amount_e8s=None if amount is None else amount["e8s"])
+        case "RefreshVotingPower":
+            return RefreshVotingPower()
+        case "DisburseMaturity":
+            to = fields["to_account_identifier"]
+            return DisburseMaturity(percentage_to_disburse=fields["percentage_to_disburse"],
+                                    to_account_identifier=None if to is None else AccountIdentifier.from_bytes(to["hash"]))
+    raise GovernanceError(_invalid(), f"unknown command {tag}")
+
+
+def _request(values: list[Any]) -> ManageNeuronRequest:
+    value = values[0]
+    which = value["neuron_id_or_subaccount"]
+    target = None
+    if which is not None:
+        ((kind, inner),) = which.items()
+        target = NeuronIdOrSubaccount(neuron_id=inner["id"]) if kind == "NeuronId" else NeuronIdOrSubaccount(subaccount=inner)
+    return ManageNeuronRequest(command=_command(value["command"]), neuron_id_or_subaccount=target, id=_id(value["id"]))
+
+
+def _response(reply: Any) -> list[Any]:
+    match reply:
+        case GovernanceError():
+            command: dict[str, Any] = {"Error": _error(reply)}
+        case ClaimOrRefreshResponse():
+            command = {"ClaimOrRefresh": {"refreshed_neuron_id": {"id": reply.refreshed_neuron_id}}}
+        case SpawnResponse():
+            command = {"Spawn": {"created_neuron_id": {"id": reply.created_neuron_id}}}
+        case DisburseResponse():
+            command = {"Disburse": {"transfer_block_height": reply.transfer_block_height}}
+        case MakeProposalResponse():
+            command = {"MakeProposal": {"message": reply.message, "proposal_id": {"id": reply.proposal_id}}}
+        case StakeMaturityResponse():
+            command = {"StakeMaturity": {"maturity_e8s": reply.maturity_e8s, "staked_maturity_e8s": reply.staked_maturity_e8s}}
+        case DisburseMaturityResponse():
+            command = {"DisburseMaturity": {"amount_disbursed_e8s": reply.amount_disbursed_e8s}}
+        case MergeResponse():
+            command = {"Merge": {"target_neuron_info": None, "source_neuron_info": None}}
+        case EmptyResponse():
+            command = {reply.command: {}}
+        case _:
+            raise TypeError(f"unexpected ManageNeuron reply {reply!r}")
+    return [{"command": command}]
+
+
+def _neuron_info(info: NeuronInfo) -> dict[str, Any]:
+    return {
+        "id": {"id": info.id}, "dissolve_delay_seconds": info.dissolve_delay_seconds,
+        "recent_ballots": [{"vote": int(b.vote), "proposal_id": {"id": b.proposal_id}} for b in info.recent_ballots],
+        "neuron_type": info.neuron_type, "created_timestamp_seconds": info.created_timestamp_seconds,
+        "state": info.state, "stake_e8s": info.stake_e8s,
+        "joined_community_fund_timestamp_seconds": info.joined_community_fund_timestamp_seconds,
+        "retrieved_at_timestamp_seconds": info.retrieved_at_timestamp_seconds, "visibility": info.visibility,
+        "known_neuron_data": None if info.known_neuron_name is None else {"name": info.known_neuron_name, "description": None, "links": None},
+        "voting_power": info.voting_power,
+        "voting_power_refreshed_timestamp_seconds": info.voting_power_refreshed_timestamp_seconds,
+        "age_seconds": info.age_seconds, "deciding_voting_power": info.deciding_voting_power,
+        "potential_voting_power": info.potential_voting_power,
+    }
+
+
+def _candid_action(action: Any) -> Any:
+    match action:
+        case Motion():
+            return {"Motion": {"motion_text": action.motion_text}}
+        case RegisterKnownNeuron():
+            return {"RegisterKnownNeuron": {"id": {"id": action.id}, "known_neuron_data": {
+                "name": action.name, "description": action.description, "links": list(action.links)}}}
+        case ExecuteNnsFunction() if isinstance(action.payload, bytes):
+            return {"ExecuteNnsFunction": {"nns_function": action.nns_function, "payload": action.payload}}
+        case ExecuteNnsFunction():
+            from registry.interface import payload_candid_type
+
+            return {"ExecuteNnsFunction": {"nns_function": action.nns_function,
+                                           "payload": _encode_payload(payload_candid_type(action.nns_function), action.payload)}}
+    return None
+
+
+def _encode_payload(candid_type: Any, payload: Any) -> bytes:
+    import dataclasses
+
+    value: dict[str, Any] = {}
+    for field in dataclasses.fields(payload):
+        item = getattr(payload, field.name)
+        if field.name == "subnet_type":
+            item = {item.name.lower(): None}
+        elif field.name == "data_centers_to_add":
+            item = [{"id": dc.id, "region": dc.region, "owner": dc.owner} for dc in item]
+        elif isinstance(item, tuple):
+            item = list(item)
+        value[field.name] = item
+    return encode([candid_type], [value])
+
+
+def _proposal_info(info: ProposalInfo) -> dict[str, Any]:
+    proposal = info.proposal
+    return {
+        "id": {"id": info.id}, "status": info.status, "topic": info.topic,
+        "failure_reason": None if info.failure_reason is None else {"error_message": info.failure_reason, "error_type": 12},
+        "ballots": [(neuron, {"vote": int(b.vote), "voting_power": b.voting_power}) for neuron, b in info.ballots],
+        "proposal_timestamp_seconds": info.proposal_timestamp_seconds, "reward_event_round": info.reward_event_round,
+        "deadline_timestamp_seconds": info.deadline_timestamp_seconds,
+        "failed_timestamp_seconds": info.failed_timestamp_seconds, "reject_cost_e8s": info.reject_cost_e8s,
+        "latest_tally": {"no": info.latest_tally.no, "yes": info.latest_tally.yes, "total": info.latest_tally.total,
+                         "timestamp_seconds": info.latest_tally.timestamp_seconds},
+        "total_potential_voting_power": info.total_potential_voting_power, "reward_status": info.reward_status,
+        "decided_timestamp_seconds": info.decided_timestamp_seconds,
+        "proposal": None if proposal is None else {
+            "url": proposal.url, "title": proposal.title, "summary": proposal.summary, "action": _candid_action(proposal.action)},
+        "proposer": {"id": info.proposer}, "executed_timestamp_seconds": info.executed_timestamp_seconds,
+    }
+
+
+def _spec(name: str, **conversions: Any) -> MethodSpec:
+    signature = GOVERNANCE_INTERFACE.method(name)
+    return MethodSpec(name=name, mode="query" if "query" in signature.modes else "update",
+                      arguments=signature.arguments, results=signature.results, **conversions)
+
+
+def _manage_neuron_error(error: CanisterError) -> list[Any]:
+    if isinstance(error, GovernanceError):
+        return [{"command": {"Error": _error(error)}}]
+    raise error
+
+
+def governance_interface(governance: object) -> Interface:
+    if not isinstance(governance, Governance):
+        raise TypeError("governance_interface needs a Governance")
+    specs = [
+        _spec("manage_neuron", to_argument=_request, to_results=_response, error_results=_manage_neuron_error),
+        _spec(
+            "claim_or_refresh_neuron_from_account",
+            to_argument=lambda v: ClaimOrRefreshNeuronFromAccount(controller=v[0]["controller"], memo=v[0]["memo"]),
+            to_results=lambda r: [{"result": {"Error": _error(r)} if isinstance(r, GovernanceError) else {"NeuronId": {"id": r.refreshed_neuron_id}}}],
+            error_results=lambda e: [{"result": {"Error": _error(e)}}] if isinstance(e, GovernanceError) else _raise(e),
+        ),
+        _spec("get_neuron_info", to_argument=lambda v: v[0], to_results=lambda info: [{"Ok": _neuron_info(info)}],
+              error_results=lambda e: [{"Err": _error(e)}] if isinstance(e, GovernanceError) else _raise(e)),
+        _spec("get_neuron_ids", to_results=lambda ids: [list(ids)]),
+        _spec("get_proposal_info", to_argument=lambda v: v[0],
+              to_results=lambda info: [None if info is None else _proposal_info(info)]),
+        _spec("get_pending_proposals", to_results=lambda infos: [[_proposal_info(i) for i in infos]]),
+        _spec("list_proposals", to_argument=lambda v: ListProposalInfo(
+            limit=v[0]["limit"], before_proposal=_id(v[0]["before_proposal"]), exclude_topic=tuple(v[0]["exclude_topic"]),
+            include_reward_status=tuple(v[0]["include_reward_status"]), include_status=tuple(v[0]["include_status"]),
+            include_all_manage_neuron_proposals=v[0]["include_all_manage_neuron_proposals"],
+            omit_large_fields=v[0]["omit_large_fields"]),
+            to_results=lambda infos: [{"proposal_info": [_proposal_info(i) for i in infos]}]),
+        _spec("get_latest_reward_event", to_results=lambda e: [{
+            "rounds_since_last_distribution": e.rounds_since_last_distribution, "day_after_genesis": e.day_after_genesis,
+            "actual_timestamp_seconds": e.actual_timestamp_seconds,
+            "total_available_e8s_equivalent": e.total_available_e8s_equivalent,
+            "latest_round_available_e8s_equivalent": e.latest_round_available_e8s_equivalent,
+            "distributed_e8s_equivalent": e.distributed_e8s_equivalent,
+            "settled_proposals": [{"id": p} for p in e.settled_proposals]}]),
+        _spec("list_known_neurons", to_results=lambda known: [{"known_neurons": [
+            {"id": {"id": k.id}, "known_neuron_data": {"name": k.name, "description": k.description, "links": list(k.links)}}
+            for k in known]}]),
+    ]
+    return Interface(methods={spec.name: spec for spec in specs}, heartbeat="heartbeat")
+
+
+def _raise(error: CanisterError) -> list[Any]:
+    raise error

@@ -1,0 +1,331 @@
+"""The ICP ledger behind its official Candid interface.
+
+`LEDGER_DID` declares, in the official `ledger.did`'s names and types, the
+methods icbox implements; `ledger_interface` maps them onto the `Ledger`
+canister: Candid records to request dataclasses, results and refusals to the
+interface's `Ok`/`Err` variants, so an official client can decode every reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final
+
+from nns.ledger.accounts import Account, AccountIdentifier
+from nns.ledger.canister import Ledger
+from nns.ledger.errors import (
+    AllowanceChanged,
+    BadBurn,
+    BadFee,
+    Expired,
+    GenericError,
+    InsufficientAllowance,
+    InsufficientFunds,
+    LedgerError,
+    TxCreatedInFuture,
+    TxDuplicate,
+    TxTooOld,
+)
+from nns.ledger.types import (
+    AccountBalanceArgs,
+    AllowanceArgs,
+    Approve,
+    ApproveArgs,
+    Block,
+    Burn,
+    GetBlocksArgs,
+    Icrc1TransferArgs,
+    Mint,
+    QueryBlocksResponse,
+    Transfer,
+    TransferArgs,
+    TransferFromArgs,
+)
+from replica.candid.did import parse_did
+from replica.canister.errors import CanisterError
+from replica.canister.sdk import Interface, MethodSpec
+
+LEDGER_DID: Final = """
+type Tokens = record { e8s : nat64 };
+type TimeStamp = record { timestamp_nanos : nat64 };
+type AccountIdentifier = blob;
+type SubAccount = blob;
+type Memo = nat64;
+type BlockIndex = nat64;
+type TransferArgs = record {
+  memo : Memo; amount : Tokens; fee : Tokens; from_subaccount : opt SubAccount;
+  to : AccountIdentifier; created_at_time : opt TimeStamp;
+};
+type TransferError = variant {
+  BadFee : record { expected_fee : Tokens };
+  InsufficientFunds : record { balance : Tokens };
+  TxTooOld : record { allowed_window_nanos : nat64 };
+  TxCreatedInFuture : null;
+  TxDuplicate : record { duplicate_of : BlockIndex };
+};
+type TransferResult = variant { Ok : Memo; Err : TransferError };
+type AccountBalanceArgs = record { account : AccountIdentifier };
+type Account = record { owner : principal; subaccount : opt blob };
+type Icrc1Tokens = nat;
+type Icrc1Timestamp = nat64;
+type TransferArg = record {
+  from_subaccount : opt SubAccount; to : Account; amount : Icrc1Tokens; fee : opt Icrc1Tokens;
+  memo : opt blob; created_at_time : opt Icrc1Timestamp;
+};
+type Icrc1TransferError = variant {
+  BadFee : record { expected_fee : Icrc1Tokens };
+  BadBurn : record { min_burn_amount : Icrc1Tokens };
+  InsufficientFunds : record { balance : Icrc1Tokens };
+  TooOld;
+  CreatedInFuture : record { ledger_time : nat64 };
+  TemporarilyUnavailable;
+  Duplicate : record { duplicate_of : Icrc1Tokens };
+  GenericError : record { error_code : nat; message : text };
+};
+type Icrc1TransferResult = variant { Ok : Icrc1Tokens; Err : Icrc1TransferError };
+type Value = variant { Nat : nat; Int : int; Text : text; Blob : blob };
+type ApproveArgs = record {
+  from_subaccount : opt blob; spender : Account; amount : nat; expected_allowance : opt nat;
+  expires_at : opt nat64; fee : opt nat; memo : opt blob; created_at_time : opt nat64;
+};
+type ApproveError = variant {
+  BadFee : record { expected_fee : nat };
+  InsufficientFunds : record { balance : nat };
+  AllowanceChanged : record { current_allowance : nat };
+  Expired : record { ledger_time : nat64 };
+  TooOld;
+  CreatedInFuture : record { ledger_time : nat64 };
+  Duplicate : record { duplicate_of : nat };
+  TemporarilyUnavailable;
+  GenericError : record { error_code : nat; message : text };
+};
+type ApproveResult = variant { Ok : nat; Err : ApproveError };
+type AllowanceArgs = record { account : Account; spender : Account };
+type Allowance = record { allowance : nat; expires_at : opt nat64 };
+type TransferFromArgs = record {
+  spender_subaccount : opt blob; from : Account; to : Account; amount : nat; fee : opt nat;
+  memo : opt blob; created_at_time : opt nat64;
+};
+type TransferFromError = variant {
+  BadFee : record { expected_fee : nat };
+  BadBurn : record { min_burn_amount : nat };
+  InsufficientFunds : record { balance : nat };
+  InsufficientAllowance : record { allowance : nat };
+  TooOld;
+  CreatedInFuture : record { ledger_time : nat64 };
+  Duplicate : record { duplicate_of : nat };
+  TemporarilyUnavailable;
+  GenericError : record { error_code : nat; message : text };
+};
+type TransferFromResult = variant { Ok : nat; Err : TransferFromError };
+type GetBlocksArgs = record { start : BlockIndex; length : nat64 };
+type Operation = variant {
+  Mint : record { to : AccountIdentifier; amount : Tokens };
+  Burn : record { from : AccountIdentifier; spender : opt AccountIdentifier; amount : Tokens };
+  Transfer : record {
+    from : AccountIdentifier; to : AccountIdentifier; amount : Tokens; fee : Tokens;
+    spender : opt vec nat8;
+  };
+  Approve : record {
+    from : AccountIdentifier; spender : AccountIdentifier; allowance_e8s : int; allowance : Tokens;
+    fee : Tokens; expires_at : opt TimeStamp; expected_allowance : opt Tokens;
+  };
+};
+type Transaction = record {
+  memo : Memo; icrc1_memo : opt blob; operation : opt Operation; created_at_time : TimeStamp;
+};
+type Block = record { parent_hash : opt blob; transaction : Transaction; timestamp : TimeStamp };
+type QueryArchiveError = variant {
+  BadFirstBlockIndex : record { requested_index : BlockIndex; first_valid_index : BlockIndex };
+  Other : record { error_code : nat64; error_message : text };
+};
+type QueryArchiveResult = variant { Ok : record { blocks : vec Block }; Err : QueryArchiveError };
+type QueryArchiveFn = func (GetBlocksArgs) -> (QueryArchiveResult) query;
+type ArchivedBlocksRange = record { start : BlockIndex; length : nat64; callback : QueryArchiveFn };
+type QueryBlocksResponse = record {
+  chain_length : nat64; certificate : opt blob; blocks : vec Block; first_block_index : BlockIndex;
+  archived_blocks : vec ArchivedBlocksRange;
+};
+service : {
+  transfer : (TransferArgs) -> (TransferResult);
+  account_balance : (AccountBalanceArgs) -> (Tokens) query;
+  transfer_fee : (record {}) -> (record { transfer_fee : Tokens }) query;
+  query_blocks : (GetBlocksArgs) -> (QueryBlocksResponse) query;
+  symbol : () -> (record { symbol : text }) query;
+  name : () -> (record { name : text }) query;
+  decimals : () -> (record { decimals : nat32 }) query;
+  icrc1_name : () -> (text) query;
+  icrc1_symbol : () -> (text) query;
+  icrc1_decimals : () -> (nat8) query;
+  icrc1_fee : () -> (nat) query;
+  icrc1_metadata : () -> (vec record { text; Value }) query;
+  icrc1_minting_account : () -> (opt Account) query;
+  icrc1_balance_of : (Account) -> (nat) query;
+  icrc1_total_supply : () -> (nat) query;
+  icrc1_supported_standards : () -> (vec record { name : text; url : text }) query;
+  icrc1_transfer : (TransferArg) -> (Icrc1TransferResult);
+  icrc2_approve : (ApproveArgs) -> (ApproveResult);
+  icrc2_allowance : (AllowanceArgs) -> (Allowance) query;
+  icrc2_transfer_from : (TransferFromArgs) -> (TransferFromResult);
+}
+"""
+
+LEDGER_INTERFACE: Final = parse_did(LEDGER_DID)
+
+
+def _tokens(e8s: int) -> dict[str, int]:
+    return {"e8s": e8s}
+
+
+def _time(value: dict[str, int] | None) -> int | None:
+    return None if value is None else value["timestamp_nanos"]
+
+
+def _account(value: dict[str, Any]) -> Account:
+    return Account.of(value["owner"], value["subaccount"])
+
+
+def _candid_account(account: Account) -> dict[str, Any]:
+    return {"owner": account.owner, "subaccount": None if account.is_default_subaccount else account.subaccount}
+
+
+def _legacy_error(error: CanisterError) -> dict[str, Any]:
+    match error:
+        case BadFee():
+            return {"BadFee": {"expected_fee": _tokens(error.expected_fee_e8s)}}
+        case InsufficientFunds():
+            return {"InsufficientFunds": {"balance": _tokens(error.balance_e8s)}}
+        case TxTooOld():
+            return {"TxTooOld": {"allowed_window_nanos": error.allowed_window_nanos}}
+        case TxCreatedInFuture():
+            return {"TxCreatedInFuture": None}
+        case TxDuplicate():
+            return {"TxDuplicate": {"duplicate_of": error.duplicate_of}}
+    raise error
+
+
+def _icrc_error(error: CanisterError, *, approve: bool = False) -> dict[str, Any]:
+    match error:
+        case BadFee():
+            return {"BadFee": {"expected_fee": error.expected_fee_e8s}}
+        case BadBurn() if not approve:
+            return {"BadBurn": {"min_burn_amount": error.min_burn_amount_e8s}}
+        case InsufficientFunds():
+            return {"InsufficientFunds": {"balance": error.balance_e8s}}
+        case InsufficientAllowance():
+            return {"InsufficientAllowance": {"allowance": error.allowance_e8s}}
+        case AllowanceChanged():
+            return {"AllowanceChanged": {"current_allowance": error.current_allowance_e8s}}
+        case Expired():
+            return {"Expired": {"ledger_time": error.ledger_time_ns}}
+        case TxTooOld():
+            return {"TooOld": None}
+        case TxCreatedInFuture():
+            return {"CreatedInFuture": {"ledger_time": error.ledger_time_ns}}
+        case TxDuplicate():
+            return {"Duplicate": {"duplicate_of": error.duplicate_of}}
+        case GenericError():
+            return {"GenericError": {"error_code": error.error_code, "message": error.message}}
+    if isinstance(error, LedgerError):
+        return {"GenericError": {"error_code": 0, "message": str(error)}}
+    raise error
+
+
+def _operation(block: Block) -> dict[str, Any]:
+    operation = block.transaction.operation
+    match operation:
+        case Mint():
+            return {"Mint": {"to": operation.to.raw, "amount": _tokens(operation.amount_e8s)}}
+        case Burn():
+            spender = None if operation.spender is None else operation.spender.raw
+            return {"Burn": {"from": operation.from_account.raw, "spender": spender, "amount": _tokens(operation.amount_e8s)}}
+        case Transfer():
+            spender = None if operation.spender is None else operation.spender.raw
+            return {"Transfer": {"from": operation.from_account.raw, "to": operation.to.raw, "amount": _tokens(operation.amount_e8s),
+                                 "fee": _tokens(operation.fee_e8s), "spender": spender}}
+        case Approve():
+            return {"Approve": {
+                "from": operation.from_account.raw, "spender": operation.spender.raw,
+                "allowance_e8s": operation.allowance_e8s, "allowance": _tokens(operation.allowance_e8s),
+                "fee": _tokens(operation.fee_e8s),
+                "expires_at": None if operation.expires_at_ns is None else {"timestamp_nanos": operation.expires_at_ns},
+                "expected_allowance": None if operation.expected_allowance_e8s is None else _tokens(operation.expected_allowance_e8s),
+            }}
+    raise TypeError(f"unknown operation {operation!r}")
+
+
+def _blocks(response: QueryBlocksResponse) -> dict[str, Any]:
+    return {
+        "chain_length": response.chain_length,
+        "certificate": None,
+        "first_block_index": response.first_block_index,
+        "archived_blocks": [],
+        "blocks": [
+            {
+                "parent_hash": block.parent_hash,
+                "timestamp": {"timestamp_nanos": block.timestamp_ns},
+                "transaction": {
+                    "memo": block.transaction.memo,
+                    "icrc1_memo": block.transaction.icrc1_memo,
+                    "operation": _operation(block),
+                    "created_at_time": {"timestamp_nanos": block.transaction.created_at_time_ns or block.timestamp_ns},
+                },
+            }
+            for block in response.blocks
+        ],
+    }
+
+
+def _spec(name: str, *, python_name: str | None = None, to_argument: Callable[[list[Any]], Any] | None = None,
+          to_results: Callable[[Any], list[Any]] | None = None, error_results: Callable[[CanisterError], list[Any]] | None = None) -> MethodSpec:
+    signature = LEDGER_INTERFACE.method(name)
+    return MethodSpec(
+        name=name, mode="query" if "query" in signature.modes else "update",
+        arguments=signature.arguments, results=signature.results,
+        to_argument=to_argument or (lambda values: None),
+        to_results=to_results or (lambda reply: [reply]),
+        error_results=error_results, python_name=python_name or name,
+    )
+
+
+def ledger_interface(ledger: object) -> Interface:
+    """The official interface of a `Ledger` canister object."""
+    if not isinstance(ledger, Ledger):
+        raise TypeError("ledger_interface needs a Ledger")
+    specs = [
+        _spec("transfer", to_argument=lambda v: TransferArgs(
+            memo=v[0]["memo"], amount_e8s=v[0]["amount"]["e8s"], fee_e8s=v[0]["fee"]["e8s"],
+            from_subaccount=v[0]["from_subaccount"], to=AccountIdentifier.from_bytes(v[0]["to"]),
+            created_at_time_ns=_time(v[0]["created_at_time"])),
+            to_results=lambda index: [{"Ok": index}], error_results=lambda e: [{"Err": _legacy_error(e)}]),
+        _spec("account_balance", to_argument=lambda v: AccountBalanceArgs(account=AccountIdentifier.from_bytes(v[0]["account"])),
+              to_results=lambda e8s: [_tokens(e8s)]),
+        _spec("transfer_fee", to_results=lambda fee: [{"transfer_fee": _tokens(fee)}]),
+        _spec("query_blocks", to_argument=lambda v: GetBlocksArgs(start=v[0]["start"], length=v[0]["length"]),
+              to_results=lambda response: [_blocks(response)]),
+        _spec("symbol", python_name="icrc1_symbol", to_results=lambda symbol: [{"symbol": symbol}]),
+        _spec("name", python_name="icrc1_name", to_results=lambda name: [{"name": name}]),
+        _spec("decimals", python_name="icrc1_decimals", to_results=lambda decimals: [{"decimals": decimals}]),
+        _spec("icrc1_name"), _spec("icrc1_symbol"), _spec("icrc1_decimals"), _spec("icrc1_fee"),
+        _spec("icrc1_total_supply"),
+        _spec("icrc1_metadata", to_results=lambda entries: [[(key, {"Nat": value} if isinstance(value, int) else {"Text": value}) for key, value in entries]]),
+        _spec("icrc1_minting_account", to_results=lambda account: [_candid_account(account)]),
+        _spec("icrc1_balance_of", to_argument=lambda v: _account(v[0])),
+        _spec("icrc1_supported_standards", to_results=lambda standards: [[{"name": n, "url": u} for n, u in standards]]),
+        _spec("icrc1_transfer", to_argument=lambda v: Icrc1TransferArgs(
+            from_subaccount=v[0]["from_subaccount"], to=_account(v[0]["to"]), amount_e8s=v[0]["amount"],
+            fee_e8s=v[0]["fee"], memo=v[0]["memo"], created_at_time_ns=v[0]["created_at_time"]),
+            to_results=lambda index: [{"Ok": index}], error_results=lambda e: [{"Err": _icrc_error(e)}]),
+        _spec("icrc2_approve", to_argument=lambda v: ApproveArgs(
+            from_subaccount=v[0]["from_subaccount"], spender=_account(v[0]["spender"]), amount_e8s=v[0]["amount"],
+            expected_allowance_e8s=v[0]["expected_allowance"], expires_at_ns=v[0]["expires_at"], fee_e8s=v[0]["fee"],
+            memo=v[0]["memo"], created_at_time_ns=v[0]["created_at_time"]),
+            to_results=lambda index: [{"Ok": index}], error_results=lambda e: [{"Err": _icrc_error(e, approve=True)}]),
+        _spec("icrc2_allowance", to_argument=lambda v: AllowanceArgs(account=_account(v[0]["account"]), spender=_account(v[0]["spender"])),
+              to_results=lambda allowance: [{"allowance": allowance.allowance_e8s, "expires_at": allowance.expires_at_ns}]),
+        _spec("icrc2_transfer_from", to_argument=lambda v: TransferFromArgs(
+            spender_subaccount=v[0]["spender_subaccount"], from_account=_account(v[0]["from"]), to=_account(v[0]["to"]),
+            amount_e8s=v[0]["amount"], fee_e8s=v[0]["fee"], memo=v[0]["memo"], created_at_time_ns=v[0]["created_at_time"]),
+            to_results=lambda index: [{"Ok": index}], error_results=lambda e: [{"Err": _icrc_error(e)}]),
+    ]
+    return Interface(methods={spec.name: spec for spec in specs})

@@ -1,0 +1,153 @@
+"""The registry canister's Candid interface, and the Candid form of proposal payloads.
+
+Mutation methods take the payload records of the official registry interface
+(field names as in `registry.did`); queries answer the latest version and the
+log's deltas. Deliberate difference: the IC's registry answers `get_value` and
+`get_changes_since` in protobuf; icbox answers in Candid, with each value as the
+canonical CBOR of its record.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any, Final
+
+from registry.canister import Registry
+from registry.records import DataCenterRecord, SubnetType
+from registry.requests import PAYLOAD_TYPES, REGISTRY_METHODS
+from replica.candid import decode
+from replica.candid.did import parse_did
+from replica.candid.types import CandidType
+from replica.canister.sdk import Interface, MethodSpec
+
+REGISTRY_DID: Final = """
+type SubnetType = variant { application; verified_application; system; cloud_engine };
+type CreateSubnetPayload = record {
+  node_ids : vec principal; subnet_type : SubnetType; replica_version_id : text;
+  dkg_interval_length : nat64; unit_delay_millis : nat64; initial_notary_delay_millis : nat64;
+  max_ingress_bytes_per_message : opt nat64; max_ingress_messages_per_block : opt nat64;
+  max_block_payload_size : opt nat64; start_as_nns : opt bool; is_halted : opt bool;
+  subnet_id_override : opt principal;
+};
+type AddNodesToSubnetPayload = record { subnet_id : principal; node_ids : vec principal };
+type RemoveNodesFromSubnetPayload = record { node_ids : vec principal };
+type ChangeSubnetMembershipPayload = record {
+  subnet_id : principal; node_ids_add : vec principal; node_ids_remove : vec principal;
+};
+type UpdateSubnetPayload = record {
+  subnet_id : principal; max_ingress_bytes_per_message : opt nat64; max_ingress_messages_per_block : opt nat64;
+  max_block_payload_size : opt nat64; unit_delay_millis : opt nat64; initial_notary_delay_millis : opt nat64;
+  dkg_interval_length : opt nat64; dkg_dealings_per_block : opt nat64; start_as_nns : opt bool;
+  is_halted : opt bool; halt_at_cup_height : opt bool; max_number_of_canisters : opt nat64;
+  ssh_readonly_access : opt vec text; ssh_backup_access : opt vec text;
+};
+type RecoverSubnetPayload = record {
+  subnet_id : principal; height : nat64; time_ns : nat64; state_hash : blob; replacement_nodes : opt vec principal;
+};
+type ReviseElectedGuestosVersionsPayload = record {
+  replica_version_to_elect : opt text; release_package_sha256_hex : opt text;
+  release_package_urls : vec text; replica_versions_to_unelect : vec text;
+};
+type DeployGuestosToAllSubnetNodesPayload = record { subnet_id : principal; replica_version_id : text };
+type DeployGuestosToAllUnassignedNodesPayload = record { elected_replica_version : text };
+type AddNodeOperatorPayload = record {
+  node_operator_principal_id : principal; node_provider_principal_id : principal; node_allowance : nat64; dc_id : text;
+};
+type UpdateNodeOperatorConfigPayload = record {
+  node_operator_id : principal; node_allowance : opt nat64; dc_id : opt text; node_provider_id : opt principal;
+};
+type RemoveNodesPayload = record { node_ids : vec principal };
+type DataCenterRecord = record { id : text; region : text; owner : text };
+type AddOrRemoveDataCentersProposalPayload = record {
+  data_centers_to_add : vec DataCenterRecord; data_centers_to_remove : vec text;
+};
+type Delta = record { key : text; values : vec record { version : nat64; value : opt blob } };
+service : {
+  get_latest_version : () -> (nat64) query;
+  get_changes_since : (nat64) -> (record { deltas : vec Delta; version : nat64 }) query;
+  create_subnet : (CreateSubnetPayload) -> ();
+  add_nodes_to_subnet : (AddNodesToSubnetPayload) -> ();
+  remove_nodes_from_subnet : (RemoveNodesFromSubnetPayload) -> ();
+  change_subnet_membership : (ChangeSubnetMembershipPayload) -> ();
+  update_subnet : (UpdateSubnetPayload) -> ();
+  recover_subnet : (RecoverSubnetPayload) -> ();
+  revise_elected_guestos_versions : (ReviseElectedGuestosVersionsPayload) -> ();
+  deploy_guestos_to_all_subnet_nodes : (DeployGuestosToAllSubnetNodesPayload) -> ();
+  deploy_guestos_to_all_unassigned_nodes : (DeployGuestosToAllUnassignedNodesPayload) -> ();
+  add_node_operator : (AddNodeOperatorPayload) -> ();
+  update_node_operator_config : (UpdateNodeOperatorConfigPayload) -> ();
+  remove_nodes : (RemoveNodesPayload) -> ();
+  add_or_remove_data_centers : (AddOrRemoveDataCentersProposalPayload) -> ();
+}
+"""
+
+REGISTRY_INTERFACE: Final = parse_did(REGISTRY_DID)
+
+_SUBNET_TYPES: Final = {
+    "application": SubnetType.APPLICATION,
+    "verified_application": SubnetType.VERIFIED_APPLICATION,
+    "system": SubnetType.SYSTEM,
+    "cloud_engine": SubnetType.CLOUD_ENGINE,
+}
+
+
+def payload_from_candid(payload_type: type, value: dict[str, Any]) -> Any:
+    """Build a payload record from its Candid value (fields by name; absent opts keep defaults)."""
+    arguments: dict[str, Any] = {}
+    for field in dataclasses.fields(payload_type):
+        if field.name not in value or value[field.name] is None:
+            continue
+        item = value[field.name]
+        if field.name == "subnet_type" and isinstance(item, dict):
+            (tag,) = item
+            item = _SUBNET_TYPES[tag]
+        elif field.name == "data_centers_to_add":
+            item = tuple(DataCenterRecord(**entry) for entry in item)
+        elif isinstance(item, list):
+            item = tuple(item)
+        arguments[field.name] = item
+    return payload_type(**arguments)
+
+
+def payload_candid_type(nns_function: int) -> CandidType:
+    method = REGISTRY_METHODS[nns_function]
+    return REGISTRY_INTERFACE.method(method).arguments[0]
+
+
+def decode_payload(nns_function: int, data: bytes) -> Any:
+    """An ExecuteNnsFunction payload blob as the registry's typed payload."""
+    (value,) = decode(data, [payload_candid_type(nns_function)])
+    return payload_from_candid(PAYLOAD_TYPES[nns_function], value)
+
+
+def _mutation(name: str, payload_type: type) -> MethodSpec:
+    signature = REGISTRY_INTERFACE.method(name)
+    return MethodSpec(
+        name=name, mode="update", arguments=signature.arguments, results=signature.results,
+        to_argument=lambda values: payload_from_candid(payload_type, values[0]),
+        to_results=lambda reply: [],
+    )
+
+
+def registry_interface(registry: object) -> Interface:
+    if not isinstance(registry, Registry):
+        raise TypeError("registry_interface needs a Registry")
+    specs: list[MethodSpec] = [_mutation(REGISTRY_METHODS[f], PAYLOAD_TYPES[f]) for f in sorted(REGISTRY_METHODS)]
+    latest = REGISTRY_INTERFACE.method("get_latest_version")
+    changes = REGISTRY_INTERFACE.method("get_changes_since")
+    to_changes: Callable[[Any], list[Any]] = lambda reply: [  # noqa: E731
+        {
+            "deltas": [
+                {"key": delta.key, "values": [{"version": v, "value": data} for v, data in delta.values]}
+                for delta in reply[0]
+            ],
+            "version": reply[1],
+        }
+    ]
+    specs += [
+        MethodSpec(name="get_latest_version", mode="query", arguments=latest.arguments, results=latest.results),
+        MethodSpec(name="get_changes_since", mode="query", arguments=changes.arguments, results=changes.results,
+                   to_argument=lambda values: values[0], to_results=to_changes),
+    ]
+    return Interface(methods={spec.name: spec for spec in specs})

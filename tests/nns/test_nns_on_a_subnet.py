@@ -1,0 +1,117 @@
+"""The NNS installed on an execution engine, driven only by Candid-encoded messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nns.genesis import (
+    REGISTRY_CANISTER_ID,
+    ROOT_CANISTER_ID,
+    NnsConfig,
+    install_nns,
+    nns_factories,
+)
+from nns.governance.core import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
+from nns.governance.enums import ProposalStatus, Topic
+from nns.governance.neuron import compute_neuron_staking_subaccount
+from nns.ledger.accounts import AccountIdentifier
+from registry.interface import payload_candid_type
+from replica.candid import encode
+from replica.canister.errors import CallRejected
+from replica.environment import RejectCode
+from replica.execution.harness import SubnetHarness
+from replica.types import Principal
+
+E8S = 100_000_000
+ALICE = Principal.self_authenticating(b"alice")
+BOB = Principal.self_authenticating(b"bob")
+
+
+def make_nns(tmp_path: Path) -> SubnetHarness:
+    config = NnsConfig(ledger_balances={AccountIdentifier.of(ALICE): 1_000 * E8S, AccountIdentifier.of(BOB): 500 * E8S})
+    harness = SubnetHarness(tmp_path / "nns", nns_factories(config), system_installers=[ROOT_CANISTER_ID])
+    install_nns(harness.engine, config)
+    return harness
+
+
+def stake(harness: SubnetHarness, who: Principal, icp: int, nonce: int) -> int:
+    subaccount = compute_neuron_staking_subaccount(who, nonce)
+    reply = harness.call(who, LEDGER_CANISTER_ID, "transfer", {
+        "memo": nonce, "amount": {"e8s": icp * E8S}, "fee": {"e8s": 10_000}, "from_subaccount": None,
+        "to": AccountIdentifier.of(GOVERNANCE_CANISTER_ID, subaccount).raw, "created_at_time": None,
+    })
+    assert "Ok" in reply[0], reply
+    response = manage(harness, who, None, {"ClaimOrRefresh": {"by": {"Memo": nonce}}})
+    neuron_id: int = response["ClaimOrRefresh"]["refreshed_neuron_id"]["id"]
+    return neuron_id
+
+
+def manage(harness: SubnetHarness, who: Principal, neuron_id: int | None, command: dict[str, Any]) -> dict[str, Any]:
+    request = {"id": None if neuron_id is None else {"id": neuron_id}, "command": command, "neuron_id_or_subaccount": None}
+    (reply,) = harness.call(who, GOVERNANCE_CANISTER_ID, "manage_neuron", request)
+    result: dict[str, Any] = reply["command"]
+    return result
+
+
+def configure(operation: dict[str, Any]) -> dict[str, Any]:
+    return {"Configure": {"operation": operation}}
+
+
+def test_stake_follow_propose_vote_and_change_the_topology(tmp_path: Path) -> None:
+    harness = make_nns(tmp_path)
+    alice, bob = stake(harness, ALICE, 100, 1), stake(harness, BOB, 300, 1)
+    for who, neuron in ((ALICE, alice), (BOB, bob)):
+        manage(harness, who, neuron, configure({"IncreaseDissolveDelay": {"additional_dissolve_delay_seconds": 20_000}}))
+    manage(harness, ALICE, alice, configure({"SetVisibility": {"visibility": 2}}))
+    assert manage(harness, BOB, bob, {"Follow": {"topic": Topic.SUBNET_MANAGEMENT, "followees": [{"id": alice}]}}) == {"Follow": {}}
+    (info,) = harness.query(BOB, GOVERNANCE_CANISTER_ID, "get_neuron_info", bob)
+    assert info["Ok"]["stake_e8s"] == 300 * E8S
+
+    registry = harness.engine.canisters[REGISTRY_CANISTER_ID].instance
+    (version,) = harness.query(ALICE, REGISTRY_CANISTER_ID, "get_latest_version")
+    app_subnet = registry.registry.get("subnet_list").subnets[1]  # type: ignore[union-attr]
+    old = registry._subnet(app_subnet).membership[0]  # type: ignore[union-attr]
+    new = sorted(set(registry.node_ids()) - {n for s in registry.registry.get("subnet_list").subnets for n in registry._subnet(s).membership})[0]  # type: ignore[union-attr]
+    payload = encode([payload_candid_type(31)], [{"subnet_id": app_subnet, "node_ids_add": [new], "node_ids_remove": [old]}])
+    made = manage(harness, ALICE, alice, {"MakeProposal": {
+        "url": "", "title": "Replace a node", "summary": "", "action": {"ExecuteNnsFunction": {"nns_function": 31, "payload": payload}},
+    }})
+    proposal_id = made["MakeProposal"]["proposal_id"]["id"]
+    for _ in range(3):
+        harness.run_round()
+    (proposal,) = harness.query(ALICE, GOVERNANCE_CANISTER_ID, "get_proposal_info", proposal_id)
+    assert proposal["status"] == ProposalStatus.EXECUTED, proposal
+    assert proposal["latest_tally"]["yes"] == proposal["latest_tally"]["total"]
+    assert harness.query(ALICE, REGISTRY_CANISTER_ID, "get_latest_version") == [version + 1]
+    assert new in registry._subnet(app_subnet).membership  # type: ignore[union-attr]
+    assert old not in registry._subnet(app_subnet).membership  # type: ignore[union-attr]
+
+
+def test_refusals_come_back_as_the_official_error_shapes(tmp_path: Path) -> None:
+    harness = make_nns(tmp_path)
+    error = manage(harness, ALICE, 42, configure({"StartDissolving": {}}))
+    assert error["Error"]["error_type"] == 4  # NotFound
+    reply = harness.call(ALICE, LEDGER_CANISTER_ID, "transfer", {
+        "memo": 0, "amount": {"e8s": 1}, "fee": {"e8s": 1}, "from_subaccount": None,
+        "to": AccountIdentifier.of(BOB).raw, "created_at_time": None,
+    })
+    assert reply == [{"Err": {"BadFee": {"expected_fee": {"e8s": 10_000}}}}]
+    assert harness.query(ALICE, LEDGER_CANISTER_ID, "account_balance", {"account": AccountIdentifier.of(ALICE).raw}) == [{"e8s": 1_000 * E8S}]
+
+
+def test_unknown_methods_malformed_arguments_and_wrong_callers_are_rejected(tmp_path: Path) -> None:
+    harness = make_nns(tmp_path)
+    with pytest.raises(CallRejected) as unknown:
+        harness.update(ALICE, GOVERNANCE_CANISTER_ID, "no_such_method", encode([], []))
+    assert unknown.value.reject.code == RejectCode.DESTINATION_INVALID
+    with pytest.raises(CallRejected) as malformed:
+        harness.update(ALICE, LEDGER_CANISTER_ID, "transfer", b"DIDL\x00\x01\x7d\x01")
+    assert malformed.value.reject.code == RejectCode.CANISTER_ERROR
+    registry = harness.engine.canisters[REGISTRY_CANISTER_ID].instance
+    app_subnet = registry.registry.get("subnet_list").subnets[1]  # type: ignore[union-attr]
+    with pytest.raises(CallRejected, match="governance") as wrong:
+        harness.call(ALICE, REGISTRY_CANISTER_ID, "update_subnet", {"subnet_id": app_subnet, "is_halted": True})
+    assert wrong.value.reject.code == RejectCode.CANISTER_REJECT
