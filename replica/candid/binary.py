@@ -341,9 +341,13 @@ def _record_encoder(candid_type: Record, name: str) -> Encoder:
     fields = [(field_name, encoder_for(field), may_be_missing(field) or resolve(field) is Null)
               for _, field_name, field in candid_type.fields]
 
+    is_tuple = candid_type.is_tuple
+
     def record(value: Any, out: bytearray) -> None:
         if not isinstance(value, dict):
-            raise _EncodeFailure(f"expected a dict for {name}, got {type(value).__name__}")
+            if not (is_tuple and isinstance(value, tuple | list) and len(value) == len(fields)):
+                raise _EncodeFailure(f"expected a dict for {name}, got {type(value).__name__}")
+            value = {str(index): item for index, item in enumerate(value)}
         for field_name, field_encoder, optional in fields:
             item = value.get(field_name, value)
             if item is value:

@@ -12,8 +12,8 @@ Values (what encoding takes and decoding returns):
 - vec: `list`; opt: `None` or the value, except that an opt whose inner type
   is null, reserved or opt wraps its value in `Some`, so nested options stay
   unambiguous;
-- record: `dict` keyed by field name (tuple records: "0", "1", ...; a field
-  known only by its number when decoding: "_<id>_");
+- record: `dict` keyed by field name (tuple records: "0", "1", ..., and a
+  tuple or list of the right length is also accepted when encoding one);
 - variant: a `dict` with exactly one entry `{tag: value}`;
 - func reference: `(Principal, method name)`; service reference: `Principal`.
 """
