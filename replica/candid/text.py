@@ -51,8 +51,10 @@ _KEYWORDS: Final = frozenset(
 # -- printing ----------------------------------------------------------------------------------
 
 
-def to_text(types: Sequence[CandidType], values: Sequence[Any]) -> str:
-    """Print argument values as a Candid text tuple."""
+def to_text(values: Sequence[Any], types: Sequence[CandidType]) -> str:
+    """Print argument values (of the given types) as a Candid text tuple, `didc` style."""
+    if len(values) != len(types):
+        raise CandidError(f"{len(types)} types but {len(values)} values")
     return "(" + ", ".join(value_to_text(t, v) for t, v in zip(types, values, strict=True)) + ")"
 
 

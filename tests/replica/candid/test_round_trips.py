@@ -11,13 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from replica.candid import CandidError, decode, encode
+from replica.candid import types as candid_types_module
 from replica.candid.did import parse_did
 from replica.candid.text import parse_text, to_text
 from replica.candid.types import (
     FIXED_WIDTH,
+    Blob,
     Bool,
     CandidType,
     Float64,
+    Func,
     Int,
     Nat,
     Nat8,
@@ -25,6 +28,7 @@ from replica.candid.types import (
     Opt,
     PrincipalType,
     Record,
+    Service,
     Some,
     Text,
     Variant,
@@ -105,7 +109,7 @@ def test_binary_round_trip(pair: tuple[CandidType, Any]) -> None:
 @given(typed_values)
 def test_text_round_trip(pair: tuple[CandidType, Any]) -> None:
     candid_type, value = pair
-    text = to_text([candid_type], [value])
+    text = to_text([value], [candid_type])
     parsed = parse_text(text, [candid_type])
     assert encode([candid_type], parsed) == encode([candid_type], [value])
 
@@ -126,7 +130,7 @@ def test_field_hash_matches_the_spec() -> None:
 
 def test_text_form_of_common_values() -> None:
     account = Record({"owner": PrincipalType, "subaccount": Opt(Vec(Nat8))})
-    text = to_text([account, _Nat64], [{"owner": Principal.from_canister_id(1), "subaccount": None}, 5])
+    text = to_text([{"owner": Principal.from_canister_id(1), "subaccount": None}, 5], [account, _Nat64])
     assert text == '(record { owner = principal "rrkah-fqaaa-aaaaa-aaaaq-cai"; subaccount = null; }, 5 : nat64)'
     assert parse_text("(1_000 : nat64)", [_Nat64]) == [1000]
     assert parse_text('("\\u{2603}")', [Text]) == ["☃"]
@@ -164,3 +168,80 @@ def test_did_interface_with_recursion_and_a_service() -> None:
         interface.method("missing")
     with pytest.raises(CandidError):
         parse_did("type A = B;")
+
+
+def test_references_blob_and_principal_types_round_trip() -> None:
+    assert Blob() is Blob
+    assert candid_types_module.Principal is PrincipalType
+    callback = Func([Nat], [], ["query"])
+    ledger = Service({"transfer": Func([Blob], [Nat])})
+    values = [(Principal.from_canister_id(2), "notify"), Principal.from_canister_id(2), b"\x00\xff", Principal.anonymous()]
+    types = [callback, ledger, Blob, PrincipalType]
+    assert decode(encode(types, values), types) == values
+    assert parse_text(to_text(values, types), types) == values
+
+
+def test_tuple_records_accept_a_tuple_when_encoding() -> None:
+    pair = Record([Nat, Text])
+    assert decode(encode([pair], [(1, "a")]), [pair]) == [{"0": 1, "1": "a"}]
+
+
+def test_encoding_errors_name_the_faulty_value() -> None:
+    ballots = Record({"ballots": Vec(Record({"vote": _Int8}))})
+    with pytest.raises(CandidError, match=r"argument 0\.ballots\[1\]\.vote: .*integer"):
+        encode([ballots], [{"ballots": [{"vote": 1}, {"vote": "yes"}]}])
+    with pytest.raises(CandidError, match="missing"):
+        encode([ballots], [{}])
+    with pytest.raises(CandidError, match="does not fit"):
+        encode([_Int8], [300])
+    with pytest.raises(CandidError, match="Some"):
+        encode([Opt(Opt(Nat))], [3])
+
+
+def test_identical_table_entries_are_written_once() -> None:
+    first, second = Record({"id": _Nat64}), Record({"id": _Nat64})
+    message = encode([first, second, Opt(first)], [{"id": 1}, {"id": 2}, {"id": 3}])
+    assert message[4] == 2  # one record entry and one opt entry
+
+
+def test_deep_nesting_is_a_candid_error() -> None:
+    interface = parse_did("type List = opt record { head : nat; tail : List };")
+    list_type = interface.types["List"]
+    value: Any = None
+    for index in range(50):
+        value = {"head": index, "tail": value}
+    assert decode(encode([list_type], [value]), [list_type]) == [value]
+    deep = b"DIDL\x02\x6e\x01\x6c\x02\x00\x7d\x01\x00\x01\x00" + b"\x01\x00" * 5_000 + b"\x00"
+    with pytest.raises(CandidError, match="deep"):
+        decode(deep, [list_type])
+
+
+def test_did_service_with_init_arguments_comments_and_modes() -> None:
+    interface = parse_did(
+        """
+        // the ledger, trimmed
+        type InitArgs = record { minting_account : text; /* block comment */ fee : opt nat };
+        service : (InitArgs) -> {
+          "name" : () -> (text) query;
+          notify : (nat) -> () oneway;
+          peek : () -> (nat) composite_query;
+        }
+        """
+    )
+    assert [repr(t) for t in interface.init] == ["InitArgs"]
+    assert interface.method("name").modes == ["query"]
+    assert interface.method("notify").modes == ["oneway"]
+    assert interface.method("peek").modes == ["composite_query"]
+    assert decode(encode(interface.init, [{"minting_account": "m"}]), interface.init) == [{"minting_account": "m", "fee": None}]
+
+
+def test_text_form_of_variants_and_numbered_fields() -> None:
+    result = Variant({"Ok": Nat, "Err": Variant({"InsufficientFunds": Record({"balance": Nat})})})
+    value = {"Err": {"InsufficientFunds": {"balance": 5}}}
+    text = to_text([value], [result])
+    assert text == "(variant { Err = variant { InsufficientFunds = record { balance = 5; } } })"
+    assert parse_text(text, [result]) == [value]
+    assert parse_text("(record { 0 = 1; 1 = \"x\" })", [Record([Nat, Text])]) == [{"0": 1, "1": "x"}]
+    assert parse_text("(record { 1; \"x\" })", [Record([Nat, Text])]) == [{"0": 1, "1": "x"}]
+    with pytest.raises(CandidError):
+        parse_text("(variant { Maybe })", [result])

@@ -652,7 +652,7 @@ def check(message: str, types_text: str, expected: Any) -> None:
         assert decode(data, types) == expected
 
 
-def rows(table: list[Row]) -> Any:
+def rows(table: list[Row]) -> pytest.MarkDecorator:
     return pytest.mark.parametrize(("message", "types_text", "expected"), [row[1:] for row in table], ids=[row[0] for row in table])
 
 
