@@ -1,7 +1,7 @@
 """The textual form of Candid values: printing them, and parsing them at a type.
 
 Printing follows `didc`'s style: `(record { amount = 5 : nat; memo = "x" })`,
-`opt 3`, `vec { 1; 2 }`, `blob "\\de\\ad"`, `variant { Ok = 1 }`,
+`opt 3 : nat8`, `vec { 1 : int; 2 : int }`, `blob "\\de\\ad"`, `variant { Ok = 1 : nat }`,
 `principal "aaaaa-aa"`. Parsing reads that syntax, guided by the expected
 types (numbers may carry a `: type` annotation and `_` separators; records may
 name fields by name or number), so a command line can type arguments.
@@ -82,15 +82,18 @@ def _field_name(name: str) -> str:
     return _quote(name)
 
 
+def _braces(keyword: str, parts: list[str]) -> str:
+    return f"{keyword} {{ {'; '.join(parts)} }}" if parts else f"{keyword} {{}}"
+
+
 def value_to_text(candid_type: CandidType, value: Any) -> str:
     candid_type = resolve(candid_type)
     if candid_type is Nat or candid_type is Int or candid_type.opcode in FIXED_WIDTH:
-        return f"{value} : {candid_type!r}" if candid_type is not Nat and candid_type is not Int else str(value)
+        return f"{value} : {candid_type!r}"
     if candid_type is Float32 or candid_type is Float64:
         if math.isnan(value) or math.isinf(value):
-            return str(value)
-        text = repr(float(value))
-        return text[:-1] if text.endswith(".0") else text
+            return f"{value} : {candid_type!r}"
+        return f"{float(value)!r} : {candid_type!r}"
     if candid_type is Text:
         return _quote(value)
     if candid_type is Bool:
@@ -107,13 +110,13 @@ def value_to_text(candid_type: CandidType, value: Any) -> str:
     if isinstance(candid_type, Vec):
         if resolve(candid_type.inner) is Nat8 and isinstance(value, bytes | bytearray):
             return 'blob "' + "".join(f"\\{byte:02x}" for byte in value) + '"'
-        return "vec {" + "".join(f" {value_to_text(candid_type.inner, item)};" for item in value) + (" }" if value else "}")
+        return _braces("vec", [value_to_text(candid_type.inner, item) for item in value])
     if isinstance(candid_type, Record):
         if candid_type.is_tuple and candid_type.fields:
             parts = [value_to_text(t, value[name]) for _, name, t in candid_type.fields]
         else:
             parts = [f"{_field_name(name)} = {value_to_text(t, value[name])}" for _, name, t in candid_type.fields]
-        return "record {" + "".join(f" {part};" for part in parts) + (" }" if parts else "}")
+        return _braces("record", parts)
     if isinstance(candid_type, Variant):
         ((tag, inner),) = value.items()
         field_type = resolve(candid_type.by_name[tag][2])
@@ -226,6 +229,12 @@ def parse_text(text: str, types: Sequence[CandidType]) -> list[Any]:
 
 def _parse_number(tokens: _Tokens, candid_type: CandidType) -> Any:
     kind, raw = tokens.next()
+    is_float = candid_type is Float32 or candid_type is Float64
+    if is_float and raw in ("-", "+") and tokens.peek()[1] in ("inf", "nan"):
+        raw += tokens.next()[1]
+        kind = "number"
+    elif is_float and raw in ("inf", "nan"):
+        kind = "number"
     if kind != "number":
         raise CandidError(f"expected a number for {candid_type!r}, found {raw!r}")
     if tokens.accept(":"):
@@ -233,7 +242,7 @@ def _parse_number(tokens: _Tokens, candid_type: CandidType) -> Any:
         if annotation != repr(candid_type):
             raise CandidError(f"annotation {annotation} does not match {candid_type!r}")
     cleaned = raw.replace("_", "")
-    if candid_type is Float32 or candid_type is Float64:
+    if is_float:
         return float(cleaned)
     if "." in cleaned or ("e" in cleaned.lower() and not cleaned.lower().startswith(("0x", "-0x", "+0x"))):
         raise CandidError(f"{raw} is not an integer")

@@ -19,6 +19,7 @@ from replica.candid.types import (
     Blob,
     Bool,
     CandidType,
+    Float32,
     Float64,
     Func,
     Int,
@@ -27,7 +28,9 @@ from replica.candid.types import (
     Null,
     Opt,
     PrincipalType,
+    Rec,
     Record,
+    Reserved,
     Service,
     Some,
     Text,
@@ -39,12 +42,25 @@ from replica.candid.types import (
 from replica.candid.types import (
     Int8 as _Int8,
 )
+from replica.candid.types import Int16 as _Int16
+from replica.candid.types import Int32 as _Int32
+from replica.candid.types import Int64 as _Int64
+from replica.candid.types import Nat16 as _Nat16
+from replica.candid.types import Nat32 as _Nat32
 from replica.candid.types import (
     Nat64 as _Nat64,
 )
+from replica.candid.wire import build_types, encode_header, is_subtype, read_header, reference_type
 from replica.types import Principal
 
-LEAVES = [Null, Bool, Nat, Int, Nat8, _Nat64, _Int8, Text, PrincipalType, Float64]
+TREE = Rec("Tree")
+TREE.define(Variant({"leaf": Int, "node": Vec(TREE)}))
+CALLBACK = Func([Nat], [Opt(Text)], ["query"])
+LEAVES = [
+    Null, Bool, Nat, Int, Nat8, _Nat16, _Nat32, _Nat64, _Int8, _Int16, _Int32, _Int64, Text, PrincipalType,
+    Float32, Float64, Reserved, TREE, CALLBACK, Service({"m": CALLBACK}),
+]
+PRINCIPALS = st.binary(max_size=29).map(Principal)
 NAMES = st.sampled_from(["amount", "to", "memo", "fee", "owner", "a", "b", "c", "id", "kind"])
 
 
@@ -78,9 +94,23 @@ def values_of(candid_type: CandidType) -> st.SearchStrategy[Any]:
     if candid_type is Text:
         return st.text(max_size=10)
     if candid_type is Float64:
-        return st.floats(allow_nan=False, allow_infinity=False)
+        return st.floats(allow_nan=False)
+    if candid_type is Float32:
+        return st.floats(allow_nan=False, width=32)
+    if candid_type is Reserved:
+        return st.none()
+    if candid_type is TREE.target:
+        return st.recursive(
+            st.integers(-5, 5).map(lambda leaf: {"leaf": leaf}),
+            lambda trees: st.lists(trees, max_size=3).map(lambda children: {"node": children}),
+            max_leaves=6,
+        )
+    if isinstance(candid_type, Func):
+        return st.tuples(PRINCIPALS, st.sampled_from(["m", "notify", "🐂"]))
+    if isinstance(candid_type, Service):
+        return PRINCIPALS
     if candid_type is PrincipalType:
-        return st.binary(max_size=29).map(Principal)
+        return PRINCIPALS
     if isinstance(candid_type, Opt):
         inner = values_of(candid_type.inner)
         return st.one_of(st.none(), inner.map(Some) if candid_type.wraps else inner)
@@ -115,6 +145,25 @@ def test_text_round_trip(pair: tuple[CandidType, Any]) -> None:
 
 
 @settings(max_examples=100, deadline=None)
+@given(candid_types())
+def test_types_survive_the_type_table(candid_type: CandidType) -> None:
+    entries, references, _ = read_header(encode_header([candid_type, Opt(candid_type)]))
+    wire = reference_type(references[0], build_types(entries))
+    assert is_subtype(candid_type, candid_type)
+    assert is_subtype(wire, candid_type) and is_subtype(candid_type, wire)
+    assert is_subtype(candid_type, Opt(candid_type)) and is_subtype(candid_type, Reserved)
+
+
+@settings(max_examples=100, deadline=None)
+@given(typed_values)
+def test_a_value_reads_at_a_wider_record(pair: tuple[CandidType, Any]) -> None:
+    candid_type, value = pair
+    wider = Record({"value": candid_type, "added": Opt(Text)})
+    message = encode([Record({"value": candid_type, "dropped": Nat})], [{"value": value, "dropped": 1}])
+    assert decode(message, [wider]) == [{"value": value, "added": None}]
+
+
+@settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=40))
 def test_random_bytes_never_crash_the_decoder(data: bytes) -> None:
     with contextlib.suppress(CandidError):
@@ -131,7 +180,7 @@ def test_field_hash_matches_the_spec() -> None:
 def test_text_form_of_common_values() -> None:
     account = Record({"owner": PrincipalType, "subaccount": Opt(Vec(Nat8))})
     text = to_text([{"owner": Principal.from_canister_id(1), "subaccount": None}, 5], [account, _Nat64])
-    assert text == '(record { owner = principal "rrkah-fqaaa-aaaaa-aaaaq-cai"; subaccount = null; }, 5 : nat64)'
+    assert text == '(record { owner = principal "rrkah-fqaaa-aaaaa-aaaaq-cai"; subaccount = null }, 5 : nat64)'
     assert parse_text("(1_000 : nat64)", [_Nat64]) == [1000]
     assert parse_text('("\\u{2603}")', [Text]) == ["☃"]
     with pytest.raises(CandidError):
@@ -239,9 +288,14 @@ def test_text_form_of_variants_and_numbered_fields() -> None:
     result = Variant({"Ok": Nat, "Err": Variant({"InsufficientFunds": Record({"balance": Nat})})})
     value = {"Err": {"InsufficientFunds": {"balance": 5}}}
     text = to_text([value], [result])
-    assert text == "(variant { Err = variant { InsufficientFunds = record { balance = 5; } } })"
+    assert text == "(variant { Err = variant { InsufficientFunds = record { balance = 5 : nat } } })"
     assert parse_text(text, [result]) == [value]
     assert parse_text("(record { 0 = 1; 1 = \"x\" })", [Record([Nat, Text])]) == [{"0": 1, "1": "x"}]
     assert parse_text("(record { 1; \"x\" })", [Record([Nat, Text])]) == [{"0": 1, "1": "x"}]
     with pytest.raises(CandidError):
         parse_text("(variant { Maybe })", [result])
+    floats = [Float64, Float64, Float64]
+    printed = to_text([-math.inf, 0.25, 1e300], floats)
+    assert printed == "(-inf : float64, 0.25 : float64, 1e+300 : float64)"
+    assert parse_text(printed, floats) == [-math.inf, 0.25, 1e300]
+    assert math.isnan(parse_text("(nan : float64)", [Float64])[0])
