@@ -5,14 +5,15 @@
   the mapping of Candid values to Python values (see its docstring);
 - `encode(types, values) -> bytes` and `decode(data, types) -> list`: the
   binary format, decoding with the specification's subtyping and coercion;
+  `decode_untyped(data)` reads a message at its own types;
 - `to_text(values, types)` and `parse_text(text, types)`: the textual form;
 - `replica.candid.did.parse_did(text)`: `.did` interface files.
 Every failure is a `CandidError` (`CandidTypeMismatch` when well-formed data
 does not fit the expected type).
 """
 
-from replica.candid.binary import decode, encode
+from replica.candid.binary import decode, decode_untyped, encode
 from replica.candid.text import parse_text, to_text
 from replica.candid.types import CandidError, CandidTypeMismatch, Some, idl_hash
 
-__all__ = ["CandidError", "CandidTypeMismatch", "Some", "decode", "encode", "idl_hash", "parse_text", "to_text"]
+__all__ = ["CandidError", "CandidTypeMismatch", "Some", "decode", "decode_untyped", "encode", "idl_hash", "parse_text", "to_text"]

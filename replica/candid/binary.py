@@ -430,6 +430,24 @@ def decode(data: bytes, types: Sequence[CandidType]) -> list[Any]:
     return values
 
 
+def decode_untyped(data: bytes) -> tuple[list[CandidType], list[Any]]:
+    """Decode a message at its own types (no interface at hand): the sender's types and the values.
+
+    Record fields and variant tags are known only by their ids and are named "_<id>_"
+    (tuple records keep "0", "1", ...); print them with `to_text(values, types)`.
+    """
+    data = bytes(data)
+    try:
+        entries, references, start = read_header(data)
+    except (IndexError, struct.error):
+        raise CandidError("unexpected end of input") from None
+    except UnicodeDecodeError:
+        raise CandidError("text is not valid UTF-8") from None
+    slots = build_types(entries)
+    types = [reference_type(reference, slots) for reference in references]
+    return types, decode(data, types)
+
+
 def _compile_plan(entries: list[Any], references: list[int], expected: tuple[CandidType, ...]) -> _Plan:
     slots = build_types(entries)
     compiler = _Compiler()
@@ -762,4 +780,4 @@ def _skip_future(data: bytes, position: int, budget: _Budget) -> tuple[Any, int]
     return None, end
 
 
-__all__ = ["MAGIC", "decode", "encode", "encoder_for"]
+__all__ = ["MAGIC", "decode", "decode_untyped", "encode", "encoder_for"]

@@ -13,7 +13,8 @@ Values (what encoding takes and decoding returns):
   is null, reserved or opt wraps its value in `Some`, so nested options stay
   unambiguous;
 - record: `dict` keyed by field name (tuple records: "0", "1", ..., and a
-  tuple or list of the right length is also accepted when encoding one);
+  tuple or list of the right length is also accepted when encoding one; a
+  field known only by its id, as in `decode_untyped`, is named "_<id>_");
 - variant: a `dict` with exactly one entry `{tag: value}`;
 - func reference: `(Principal, method name)`; service reference: `Principal`.
 """
@@ -42,8 +43,12 @@ def idl_hash(name: str) -> int:
 
 
 def field_id(name: str) -> int:
-    """Numeric names ("0", "42") are their own ids; other names are hashed."""
-    return int(name) if name.isdigit() else idl_hash(name)
+    """Numeric names ("0", "42") and `_<id>_` names ("_5035232_") are their ids; others are hashed."""
+    if name.isdigit():
+        return int(name)
+    if len(name) > 2 and name[0] == "_" and name[-1] == "_" and name[1:-1].isdigit():
+        return int(name[1:-1])
+    return idl_hash(name)
 
 
 @dataclass(frozen=True, slots=True)

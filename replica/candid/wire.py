@@ -342,7 +342,11 @@ def build_types(entries: list[_Entry]) -> list[Rec]:
         elif opcode == VEC:
             slot.define(Vec(of(entry[1])))
         elif opcode in (RECORD, VARIANT):
-            fields = {str(identifier): of(field) for identifier, field in entry[1]}
+            identifiers = [identifier for identifier, _ in entry[1]]
+            is_tuple = opcode == RECORD and identifiers == list(range(len(identifiers)))
+            fields = {
+                (str(identifier) if is_tuple else f"_{identifier}_"): of(field) for identifier, field in entry[1]
+            }
             slot.define(Record(fields) if opcode == RECORD else Variant(fields))
         elif opcode == FUNC:
             modes = [_MODE_NAMES[mode] for mode in entry[3]]

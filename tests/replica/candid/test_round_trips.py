@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from replica.candid import CandidError, decode, encode
+from replica.candid import CandidError, decode, decode_untyped, encode
 from replica.candid import types as candid_types_module
 from replica.candid.did import parse_did
 from replica.candid.text import parse_text, to_text
@@ -299,3 +299,16 @@ def test_text_form_of_variants_and_numbered_fields() -> None:
     assert printed == "(-inf : float64, 0.25 : float64, 1e+300 : float64)"
     assert parse_text(printed, floats) == [-math.inf, 0.25, 1e300]
     assert math.isnan(parse_text("(nan : float64)", [Float64])[0])
+
+
+def test_untyped_decoding_names_fields_by_id() -> None:
+    account = Record({"owner": PrincipalType, "subaccount": Opt(Vec(Nat8))})
+    result = Variant({"Ok": Nat, "Err": Text})
+    owner = Principal.from_canister_id(1)
+    message = encode([account, result, Record([Nat, Text])], [{"owner": owner, "subaccount": None}, {"Ok": 5}, (1, "x")])
+    types, values = decode_untyped(message)
+    owner_id, subaccount_id, ok_id = idl_hash("owner"), idl_hash("subaccount"), idl_hash("Ok")
+    assert values == [{f"_{owner_id}_": owner, f"_{subaccount_id}_": None}, {f"_{ok_id}_": 5}, {"0": 1, "1": "x"}]
+    text = to_text(values, types)
+    assert text.startswith(f'(record {{ _{owner_id}_ = principal "{owner.to_text()}"')
+    assert decode(encode(types, parse_text(text, types)), [account, result]) == [{"owner": owner, "subaccount": None}, {"Ok": 5}]
