@@ -438,7 +438,7 @@ def decode_untyped(data: bytes) -> tuple[list[CandidType], list[Any]]:
     """
     data = bytes(data)
     try:
-        entries, references, start = read_header(data)
+        entries, references, _ = read_header(data)
     except (IndexError, struct.error):
         raise CandidError("unexpected end of input") from None
     except UnicodeDecodeError:
