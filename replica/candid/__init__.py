@@ -12,7 +12,8 @@ Every failure is a `CandidError` (`CandidTypeMismatch` when well-formed data
 does not fit the expected type).
 """
 
-from replica.candid.binary import decode, decode_untyped, encode
+from replica.candid.decoding import decode, decode_untyped
+from replica.candid.encoding import encode
 from replica.candid.text import parse_text, to_text
 from replica.candid.types import CandidError, CandidTypeMismatch, Some, idl_hash
 
