@@ -49,8 +49,15 @@ from replica.candid.types import (
     Func,
     FutureType,
     Int,
+    Int8,
+    Int16,
+    Int32,
+    Int64,
     Nat,
     Nat8,
+    Nat16,
+    Nat32,
+    Nat64,
     Null,
     Opt,
     PrincipalType,
@@ -203,20 +210,25 @@ def _read_text(data: bytes, position: int) -> tuple[str, int]:
     return data[position:end].decode(), end
 
 
+_STRUCT_CODES: Final = {
+    Nat8.opcode: "B", Nat16.opcode: "H", Nat32.opcode: "I", Nat64.opcode: "Q",
+    Int8.opcode: "b", Int16.opcode: "h", Int32.opcode: "i", Int64.opcode: "q",
+    Float32.opcode: "f", Float64.opcode: "d",
+}
+
+
 def _primitive_decoder(opcode: int) -> Decoder:
     if opcode == Nat.opcode:
         return lambda data, position, budget: read_leb(data, position)
     if opcode == Int.opcode:
         return lambda data, position, budget: read_sleb(data, position)
     if opcode in FIXED_WIDTH:
-        width, signed = FIXED_WIDTH[opcode]
-        from_bytes = int.from_bytes
+        unpacker = struct.Struct("<" + _STRUCT_CODES[opcode])
+        width = unpacker.size
+        unpack_from = unpacker.unpack_from
 
         def fixed(data: bytes, position: int, budget: _Budget) -> tuple[Any, int]:
-            end = position + width
-            if end > len(data):
-                raise IndexError(end)
-            return from_bytes(data[position:end], "little", signed=signed), end
+            return unpack_from(data, position)[0], position + width
 
         return fixed
     if opcode == Text.opcode:
@@ -366,6 +378,19 @@ class _Compiler:
         if required:
             return _mismatch(f"record field {required[0]!r} is missing")
         defaults = {name: None for name, _ in missing}
+        packed = _packed_record(wire, expected)
+        if packed is not None:
+            packer, names = packed
+            size = packer.size
+            unpack_from = packer.unpack_from
+
+            def fixed_record(data: bytes, position: int, budget: _Budget) -> tuple[Any, int]:
+                result = dict(zip(names, unpack_from(data, position), strict=False))
+                if defaults:
+                    result.update(defaults)
+                return result, position + size
+
+            return fixed_record
 
         def record(data: bytes, position: int, budget: _Budget) -> tuple[Any, int]:
             result = dict(defaults)
@@ -458,6 +483,29 @@ class _Compiler:
             total = 1
         self.costs[key] = total
         return total
+
+
+
+
+def _packed_record(wire: Record, expected: Record) -> tuple[struct.Struct, tuple[str, ...]] | None:
+    """A record of fixed-width numbers read at the same types: one `struct` format reads it whole."""
+    codes, names = [], []
+    for identifier, _name, field in wire.fields:
+        field = resolve(field)
+        code = _STRUCT_CODES.get(field.opcode) if field.opcode in PRIMITIVES else None
+        if code is None:
+            return None
+        known = expected.by_id.get(identifier)
+        if known is None:
+            codes.append(f"{struct.calcsize(code)}x")
+        elif resolve(known[2]) is field:
+            codes.append(code)
+            names.append(known[1])
+        else:
+            return None
+    if not names:
+        return None
+    return struct.Struct("<" + "".join(codes)), tuple(names)
 
 
 def _read_blob(data: bytes, position: int, budget: _Budget) -> tuple[Any, int]:
