@@ -312,3 +312,20 @@ def test_untyped_decoding_names_fields_by_id() -> None:
     text = to_text(values, types)
     assert text.startswith(f'(record {{ _{owner_id}_ = principal "{owner.to_text()}"')
     assert decode(encode(types, parse_text(text, types)), [account, result]) == [{"owner": owner, "subaccount": None}, {"Ok": 5}]
+
+
+def test_large_honest_vectors_fit_the_budget() -> None:
+    numbers = list(range(300_000))
+    assert decode(encode([Vec(_Nat64)], [numbers]), [Vec(_Nat64)]) == [numbers]
+    empties = [{}] * 100_000
+    assert decode(encode([Vec(Record({}))], [empties]), [Vec(Record({}))]) == [empties]
+
+
+def test_one_message_decodes_at_different_expected_types() -> None:
+    message = encode([Record({"a": Nat, "b": Text})], [{"a": 1, "b": "x"}])
+    assert decode(message, [Record({"a": Nat})]) == [{"a": 1}]
+    assert decode(message, [Record({"b": Text, "c": Opt(Nat)})]) == [{"b": "x", "c": None}]
+    assert decode(message, [Record({"a": Int})]) == [{"a": 1}]
+    with pytest.raises(CandidError, match="missing"):
+        decode(message, [Record({"z": Nat})])
+    assert decode(message, [Opt(Record({"z": Nat}))]) == [None]
