@@ -317,7 +317,7 @@ def test_untyped_decoding_names_fields_by_id() -> None:
 def test_large_honest_vectors_fit_the_budget() -> None:
     numbers = list(range(300_000))
     assert decode(encode([Vec(_Nat64)], [numbers]), [Vec(_Nat64)]) == [numbers]
-    empties = [{}] * 100_000
+    empties: list[dict[str, Any]] = [{}] * 100_000
     assert decode(encode([Vec(Record({}))], [empties]), [Vec(Record({}))]) == [empties]
 
 
