@@ -1,0 +1,477 @@
+"""The IC hash tree: a Merkle tree of labeled values, revealed in part to prove the rest.
+
+A hash tree is one of five nodes (IC interface spec, "Certification"):
+`Empty`, `Fork(left, right)`, `Labeled(label, subtree)`, `Leaf(value)` and
+`Pruned(digest)`. Its root hash is computed by `reconstruct`, which hashes each
+node kind with its own domain separator `ds(s) = len(s) || s`; a pruned node
+stands for any subtree whose root hash it holds. A replica builds the full tree
+of its certified state, signs the root hash, and answers a read by pruning
+everything the reader did not ask for: the root hash, and so the signature,
+stays valid.
+
+Well-formed trees list the labels of each fork-forest in strictly increasing
+byte order and never mix leaves with labels. `build` makes such a tree from a
+nested mapping, with balanced forks. `lookup` follows a path of labels and
+answers Found (a leaf value), Absent (provably not in the tree), Unknown (hidden
+in a pruned part) or NotALeaf (the path ends on a subtree), exactly as the
+spec's `lookup_path` and `find_label`. `prune` keeps the requested paths and
+what proves the absence of the missing ones.
+
+The wire form is CBOR: `[0]`, `[1, left, right]`, `[2, label, tree]`,
+`[3, value]`, `[4, hash]`. Values in the state tree are natural numbers as
+unsigned LEB128, text as UTF-8 and blobs as they are.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, TypeAlias
+
+import cbor2
+
+from replica.crypto.errors import CryptoError
+
+HASH_SIZE: Final = 32
+
+
+class HashTreeError(CryptoError):
+    """A hash tree that is malformed or cannot be built from the given values."""
+
+
+def domain_separator(name: str) -> bytes:
+    """`ds(s)`: one length byte, then the ASCII name."""
+    encoded = name.encode("ascii")
+    return bytes([len(encoded)]) + encoded
+
+
+_EMPTY_DS: Final = domain_separator("ic-hashtree-empty")
+_FORK_DS: Final = domain_separator("ic-hashtree-fork")
+_LABELED_DS: Final = domain_separator("ic-hashtree-labeled")
+_LEAF_DS: Final = domain_separator("ic-hashtree-leaf")
+EMPTY_HASH: Final = hashlib.sha256(_EMPTY_DS).digest()
+
+
+# -- nodes ------------------------------------------------------------------------------------
+# Each node caches its root hash in a slot left out of comparison: trees are immutable, and a
+# certified state tree is hashed once when built and again for every pruned answer.
+
+
+@dataclass(frozen=True, slots=True)
+class Empty:
+    @property
+    def digest(self) -> bytes:
+        return EMPTY_HASH
+
+
+@dataclass(frozen=True, slots=True)
+class Fork:
+    left: HashTree
+    right: HashTree
+    _digest: bytes | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def digest(self) -> bytes:
+        if self._digest is None:
+            value = hashlib.sha256(_FORK_DS + self.left.digest + self.right.digest).digest()
+            object.__setattr__(self, "_digest", value)
+            return value
+        return self._digest
+
+
+@dataclass(frozen=True, slots=True)
+class Labeled:
+    label: bytes
+    subtree: HashTree
+    _digest: bytes | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def digest(self) -> bytes:
+        if self._digest is None:
+            value = hashlib.sha256(_LABELED_DS + self.label + self.subtree.digest).digest()
+            object.__setattr__(self, "_digest", value)
+            return value
+        return self._digest
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    value: bytes
+    _digest: bytes | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def digest(self) -> bytes:
+        if self._digest is None:
+            value = hashlib.sha256(_LEAF_DS + self.value).digest()
+            object.__setattr__(self, "_digest", value)
+            return value
+        return self._digest
+
+
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    hash: bytes
+
+    def __post_init__(self) -> None:
+        if len(self.hash) != HASH_SIZE:
+            raise HashTreeError(f"a pruned node holds a {HASH_SIZE}-byte hash, got {len(self.hash)}")
+
+    @property
+    def digest(self) -> bytes:
+        return self.hash
+
+
+HashTree: TypeAlias = Empty | Fork | Labeled | Leaf | Pruned
+EMPTY: Final = Empty()
+
+
+def reconstruct(tree: HashTree) -> bytes:
+    """The root hash of a tree (the spec's `reconstruct`)."""
+    return tree.digest
+
+
+# -- value encodings --------------------------------------------------------------------------
+
+
+def encode_nat(value: int) -> bytes:
+    """Unsigned LEB128."""
+    if value < 0:
+        raise HashTreeError(f"a natural number cannot be negative: {value}")
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def decode_nat(data: bytes) -> int:
+    """Read a whole byte string as one unsigned LEB128 number."""
+    value, shift = 0, 0
+    for position, byte in enumerate(data):
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            if position != len(data) - 1:
+                raise HashTreeError("trailing bytes after a LEB128 number")
+            return value
+    raise HashTreeError("truncated LEB128 number")
+
+
+LeafValue: TypeAlias = bytes | str | int
+TreeValue: TypeAlias = "LeafValue | HashTree | Mapping[bytes | str, TreeValue]"
+
+
+def encode_value(value: LeafValue) -> bytes:
+    """The bytes of a leaf: a nat as LEB128, text as UTF-8, a blob as it is."""
+    if isinstance(value, bool):
+        raise HashTreeError("booleans have no encoding in the state tree")
+    if isinstance(value, int):
+        return encode_nat(value)
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    raise HashTreeError(f"cannot encode {type(value).__name__} as a leaf")
+
+
+def encode_label(label: bytes | str) -> bytes:
+    return label.encode("utf-8") if isinstance(label, str) else bytes(label)
+
+
+# -- building ---------------------------------------------------------------------------------
+
+
+def fork_forest(trees: Sequence[HashTree]) -> HashTree:
+    """Join a forest into one balanced tree of forks, keeping the order of the trees.
+
+    Adjacent trees are paired round by round; an odd tree out moves up unpaired.
+    """
+    if not trees:
+        return EMPTY
+    level = list(trees)
+    while len(level) > 1:
+        paired: list[HashTree] = [Fork(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
+
+
+def build(value: TreeValue) -> HashTree:
+    """A well-formed tree from a nested mapping of labels to values, subtrees or mappings.
+
+    Labels may be bytes or text (UTF-8); within one mapping their encodings must be
+    distinct, and they are laid out in increasing byte order. A leaf value is
+    encoded by `encode_value`; a `HashTree` is inserted as it is.
+    """
+    if isinstance(value, Empty | Fork | Labeled | Leaf | Pruned):
+        return value
+    if isinstance(value, Mapping):
+        labeled: dict[bytes, HashTree] = {}
+        for label, child in value.items():
+            key = encode_label(label)
+            if key in labeled:
+                raise HashTreeError(f"label {key!r} appears twice")
+            labeled[key] = build(child)
+        return fork_forest([Labeled(key, labeled[key]) for key in sorted(labeled)])
+    return Leaf(encode_value(value))
+
+
+# -- lookup -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    value: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Absent:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class NotALeaf:
+    """The path ends on a fork or a labeled subtree, not on a value (the spec's Error)."""
+
+
+LookupResult: TypeAlias = Found | Absent | Unknown | NotALeaf
+ABSENT: Final = Absent()
+UNKNOWN: Final = Unknown()
+NOT_A_LEAF: Final = NotALeaf()
+
+Path: TypeAlias = Sequence[bytes | str]
+
+
+def flatten_forks(tree: HashTree) -> list[HashTree]:
+    """The nodes of a fork-forest, left to right (Empty contributes nothing)."""
+    out: list[HashTree] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Fork):
+            stack.append(node.right)
+            stack.append(node.left)
+        elif not isinstance(node, Empty):
+            out.append(node)
+    return out
+
+
+def find_label(label: bytes, tree: HashTree) -> HashTree | Absent | Unknown:
+    """The subtree under `label` in a fork-forest, or why there is none (spec `find_label`)."""
+    nodes = flatten_forks(tree)
+    if not nodes or (len(nodes) == 1 and isinstance(nodes[0], Leaf)):
+        return ABSENT
+    previous_is_smaller_label = True  # the start of the list acts as a smaller label
+    for node in nodes:
+        if isinstance(node, Labeled):
+            if node.label == label:
+                return node.subtree
+            if label < node.label:
+                return ABSENT if previous_is_smaller_label else UNKNOWN
+            previous_is_smaller_label = True
+        else:
+            previous_is_smaller_label = False
+    return ABSENT if previous_is_smaller_label else UNKNOWN
+
+
+def lookup_subtree(tree: HashTree, path: Path) -> HashTree | Absent | Unknown:
+    """The subtree at `path`, or Absent/Unknown."""
+    node = tree
+    for label in path:
+        found = find_label(encode_label(label), node)
+        if isinstance(found, Absent | Unknown):
+            return found
+        node = found
+    return node
+
+
+def lookup(tree: HashTree, path: Path) -> LookupResult:
+    """The value at `path` (the spec's `lookup_path`)."""
+    node = lookup_subtree(tree, path)
+    if isinstance(node, Absent | Unknown):
+        return node
+    if isinstance(node, Leaf):
+        return Found(node.value)
+    if isinstance(node, Empty):
+        return ABSENT
+    if isinstance(node, Pruned):
+        return UNKNOWN
+    return NOT_A_LEAF
+
+
+def labeled_children(tree: HashTree) -> list[tuple[bytes, HashTree]]:
+    """The revealed labels of a fork-forest with their subtrees, in order."""
+    return [(node.label, node.subtree) for node in flatten_forks(tree) if isinstance(node, Labeled)]
+
+
+# -- pruning ----------------------------------------------------------------------------------
+
+
+class _Trie:
+    """The requested paths as a trie; `whole` means everything below is requested."""
+
+    __slots__ = ("children", "whole")
+
+    def __init__(self) -> None:
+        self.children: dict[bytes, _Trie] = {}
+        self.whole = False
+
+    def add(self, path: Iterable[bytes]) -> None:
+        node = self
+        for label in path:
+            if node.whole:
+                return
+            node = node.children.setdefault(label, _Trie())
+        node.whole, node.children = True, {}
+
+
+def prune(tree: HashTree, paths: Iterable[Path]) -> HashTree:
+    """Keep the subtrees at `paths` and prune everything else to `Pruned(hash)`.
+
+    A requested label that is not in the tree keeps its neighbours' labels (with
+    pruned subtrees) so that a lookup proves it Absent. The root hash is unchanged.
+    """
+    trie = _Trie()
+    for path in paths:
+        trie.add(encode_label(label) for label in path)
+    if trie.whole:
+        return tree
+    if not trie.children:
+        return Pruned(tree.digest)
+    return _prune(tree, trie)
+
+
+def _prune(tree: HashTree, trie: _Trie) -> HashTree:
+    if trie.whole:
+        return tree
+    nodes = flatten_forks(tree)
+    keep: dict[int, HashTree] = {}
+    labels = [node.label if isinstance(node, Labeled) else None for node in nodes]
+    for label, child_trie in trie.children.items():
+        position = _position(labels, label)
+        if isinstance(position, int):
+            node = nodes[position]
+            if isinstance(node, Labeled):  # always: _position only matches labeled nodes
+                keep[position] = Labeled(node.label, _prune(node.subtree, child_trie))
+            continue
+        for index in position:
+            if index is not None and index not in keep:
+                node = nodes[index]
+                if isinstance(node, Labeled):
+                    keep[index] = Labeled(node.label, Pruned(node.subtree.digest))
+    if not keep:
+        # No labels at all: an empty forest, or a leaf where the path wanted a subtree.
+        # Either proves the requested labels absent, so it stays as it is.
+        return tree
+    rebuilt, _ = _rebuild(tree, keep, sorted(keep), 0)
+    return rebuilt
+
+
+def _position(labels: list[bytes | None], label: bytes) -> int | tuple[int | None, int | None]:
+    """The index of `label` among the labeled nodes, or the indices of its neighbours."""
+    before: int | None = None
+    for index, current in enumerate(labels):
+        if current is None:
+            continue
+        if current == label:
+            return index
+        if label < current:
+            return before, index
+        before = index
+    return before, None
+
+
+def _rebuild(
+    tree: HashTree, keep: Mapping[int, HashTree], kept: list[int], start: int
+) -> tuple[HashTree, int]:
+    """Rebuild the fork structure keeping the chosen forest nodes; return the next index.
+
+    `kept` is the sorted list of `keep`'s indices: a fork with none of them in its
+    range of forest nodes becomes one pruned node.
+    """
+    if isinstance(tree, Empty):
+        return tree, start
+    if isinstance(tree, Fork):
+        left, middle = _rebuild(tree.left, keep, kept, start)
+        right, end = _rebuild(tree.right, keep, kept, middle)
+        first = bisect.bisect_left(kept, start)
+        if first == len(kept) or kept[first] >= end:
+            return Pruned(tree.digest), end
+        return Fork(left, right), end
+    if start in keep:
+        return keep[start], start + 1
+    return (tree if isinstance(tree, Pruned) else Pruned(tree.digest)), start + 1
+
+
+# -- CBOR -------------------------------------------------------------------------------------
+
+
+def to_cbor_value(tree: HashTree) -> list[Any]:
+    """The CBOR data model form `[0]`, `[1, l, r]`, `[2, label, t]`, `[3, v]`, `[4, h]`."""
+    if isinstance(tree, Empty):
+        return [0]
+    if isinstance(tree, Fork):
+        return [1, to_cbor_value(tree.left), to_cbor_value(tree.right)]
+    if isinstance(tree, Labeled):
+        return [2, tree.label, to_cbor_value(tree.subtree)]
+    if isinstance(tree, Leaf):
+        return [3, tree.value]
+    return [4, tree.hash]
+
+
+def from_cbor_value(value: Any, *, depth: int = 0) -> HashTree:
+    """Parse the CBOR data model form, checking every node's shape."""
+    if depth > 128:
+        raise HashTreeError("hash tree nested too deeply")
+    if not isinstance(value, list | tuple) or not value or not isinstance(value[0], int):
+        raise HashTreeError(f"not a hash tree node: {value!r:.80}")
+    kind = value[0]
+    if kind == 0 and len(value) == 1:
+        return EMPTY
+    if kind == 1 and len(value) == 3:
+        return Fork(from_cbor_value(value[1], depth=depth + 1), from_cbor_value(value[2], depth=depth + 1))
+    if kind == 2 and len(value) == 3 and isinstance(value[1], bytes):
+        return Labeled(value[1], from_cbor_value(value[2], depth=depth + 1))
+    if kind == 3 and len(value) == 2 and isinstance(value[1], bytes):
+        return Leaf(value[1])
+    if kind == 4 and len(value) == 2 and isinstance(value[1], bytes):
+        return Pruned(value[1])
+    raise HashTreeError(f"not a hash tree node: {value!r:.80}")
+
+
+def encode(tree: HashTree) -> bytes:
+    return bytes(cbor2.dumps(to_cbor_value(tree)))
+
+
+def decode(data: bytes) -> HashTree:
+    try:
+        value = cbor2.loads(data)
+    except (cbor2.CBORDecodeError, ValueError, TypeError) as error:
+        raise HashTreeError(f"hash tree is not valid CBOR: {error}") from error
+    if isinstance(value, cbor2.CBORTag) and value.tag == 55799:
+        value = value.value
+    return from_cbor_value(value)
+
+
+def iter_leaves(tree: HashTree, prefix: tuple[bytes, ...] = ()) -> Iterator[tuple[tuple[bytes, ...], bytes]]:
+    """Every revealed leaf with its path, in tree order."""
+    if isinstance(tree, Leaf):
+        yield prefix, tree.value
+        return
+    for node in flatten_forks(tree):
+        if isinstance(node, Labeled):
+            yield from iter_leaves(node.subtree, (*prefix, node.label))
+        elif isinstance(node, Leaf):
+            yield prefix, node.value
