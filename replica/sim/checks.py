@@ -1,0 +1,140 @@
+"""Safety and liveness properties of a simulated subnet, checked as the run goes.
+
+Safety: never two different finalized blocks at one height (across all
+replicas that are not Byzantine; a Byzantine replica's own view is not
+trusted); every honest replica has the same state hash at every height it
+reached; every certification verifies against the subnet's public key; every
+ingress message is executed once and its reply certified. Liveness: the subnet
+keeps finalizing.
+
+The world calls `observe` after every input it gives a replica, so what a
+replica finalized is recorded before it is purged from its pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from replica.types import Principal
+
+
+class SimError(Exception):
+    """Base of the simulator's errors."""
+
+
+class PropertyViolation(SimError):
+    """A safety or liveness property failed; the message says which and where."""
+
+
+class ObservedReplica(Protocol):
+    """The read-outs of a replica that the checks use."""
+
+    @property
+    def finalized_height(self) -> int: ...
+
+    @property
+    def executed_height(self) -> int: ...
+
+    @property
+    def certified_height(self) -> int: ...
+
+    def finalized_block(self, height: int) -> object | None: ...
+
+    def state_hash(self, height: int) -> bytes | None: ...
+
+    def certification(self, height: int) -> object | None: ...
+
+
+BlockId = Callable[[object], bytes]
+VerifyCertification = Callable[[object, int], bool]
+
+
+@dataclass(slots=True)
+class _Progress:
+    finalized: int = 0
+    hashed: int = 0
+    certified: int = 0
+
+
+@dataclass(slots=True)
+class SubnetChecker:
+    """Records what every replica of one subnet finalized, computed and certified."""
+
+    block_id: BlockId
+    verify_certification: VerifyCertification | None = None
+    finalized: dict[int, dict[bytes, set[Principal]]] = field(default_factory=dict)
+    state_hashes: dict[int, dict[bytes, set[Principal]]] = field(default_factory=dict)
+    certifications_checked: int = 0
+    violations: list[str] = field(default_factory=list)
+    _progress: dict[Principal, _Progress] = field(default_factory=dict)
+
+    def observe(self, node: Principal, replica: ObservedReplica, *, honest: bool) -> None:
+        progress = self._progress.setdefault(node, _Progress())
+        top = replica.finalized_height
+        if honest:
+            for height in range(progress.finalized + 1, top + 1):
+                block = replica.finalized_block(height)
+                if block is not None:
+                    self._record(self.finalized, height, self.block_id(block), node, "finalized blocks")
+            progress.finalized = max(progress.finalized, top)
+            self._observe_state(node, replica, progress)
+
+    def _observe_state(self, node: Principal, replica: ObservedReplica, progress: _Progress) -> None:
+        executed = replica.executed_height
+        for height in range(progress.hashed + 1, executed + 1):
+            state_hash = replica.state_hash(height)
+            if state_hash is not None:
+                self._record(self.state_hashes, height, state_hash, node, "state hashes")
+        progress.hashed = max(progress.hashed, executed)
+        if self.verify_certification is None:
+            return
+        certified = replica.certified_height
+        for height in range(progress.certified + 1, certified + 1):
+            certification = replica.certification(height)
+            if certification is None:
+                continue
+            self.certifications_checked += 1
+            if not self.verify_certification(certification, height):
+                self.violations.append(f"certification of height {height} at {node} does not verify")
+        progress.certified = max(progress.certified, certified)
+
+    def skip_to(self, node: Principal, height: int) -> None:
+        """A replica that caught up from a CUP at `height` has nothing to show below it."""
+        progress = self._progress.setdefault(node, _Progress())
+        progress.finalized = max(progress.finalized, height)
+        progress.hashed = max(progress.hashed, height)
+        progress.certified = max(progress.certified, height)
+
+    def _record(
+        self, table: dict[int, dict[bytes, set[Principal]]], height: int, value: bytes, node: Principal, what: str
+    ) -> None:
+        seen = table.setdefault(height, {})
+        seen.setdefault(value, set()).add(node)
+        if len(seen) > 1 and len(seen[value]) == 1:
+            groups = "; ".join(f"{v.hex()[:16]} at {sorted(str(n)[:5] for n in nodes)}" for v, nodes in seen.items())
+            self.violations.append(f"two different {what} at height {height}: {groups}")
+
+    # -- verdicts ---------------------------------------------------------------------------
+
+    @property
+    def top_finalized_height(self) -> int:
+        return max(self.finalized, default=0)
+
+    def check_safety(self) -> None:
+        if self.violations:
+            raise PropertyViolation(self.violations[0])
+
+    def check_finalized(self, height: int, nodes: Iterable[Principal]) -> None:
+        """Liveness: each of `nodes` has finalized up to `height`."""
+        behind = [
+            f"{str(node)[:5]} at {self._progress.get(node, _Progress()).finalized}"
+            for node in nodes
+            if self._progress.get(node, _Progress()).finalized < height
+        ]
+        if behind:
+            raise PropertyViolation(f"not finalized up to height {height}: {', '.join(behind)}")
+
+    def finalized_height_of(self, node: Principal) -> int:
+        return self._progress.get(node, _Progress()).finalized

@@ -1,0 +1,91 @@
+"""What the simulator drives: a sans-I/O replica, and the factory that builds one.
+
+The simulator is written against these protocols. `replica.sim.consensus`
+adapts the real `ReplicaNode` of `replica.consensus` to them; tests may drive
+the simulator with a smaller replica of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from registry.client import RegistryClient
+from replica.execution.engine import SystemCanister
+from replica.execution.messages import IngressMessage, IngressStatus
+from replica.sim.faults import Forger
+from replica.types import Principal
+
+
+class ReplicaOutput(Protocol):
+    @property
+    def broadcast(self) -> Sequence[Any]: ...
+
+    @property
+    def wake_at_ns(self) -> int | None: ...
+
+    @property
+    def events(self) -> Sequence[Any]: ...
+
+
+class SimulatedReplica(Protocol):
+    """A replica as the simulator sees it: inputs in, outputs out, and read-outs."""
+
+    def on_artifacts(self, artifacts: Sequence[Any], now_ns: int) -> ReplicaOutput: ...
+
+    def on_timer(self, now_ns: int) -> ReplicaOutput: ...
+
+    def submit_ingress(self, message: IngressMessage, now_ns: int) -> ReplicaOutput: ...
+
+    @property
+    def finalized_height(self) -> int: ...
+
+    @property
+    def executed_height(self) -> int: ...
+
+    @property
+    def certified_height(self) -> int: ...
+
+    def finalized_block(self, height: int) -> Any | None: ...
+
+    def state_hash(self, height: int) -> bytes | None: ...
+
+    def certification(self, height: int) -> Any | None: ...
+
+    def ingress_status(self, message_id: bytes) -> IngressStatus | None: ...
+
+    def is_member(self, height: int) -> bool: ...
+
+    def pool_artifacts(self) -> Iterable[Any]: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplicaSpec:
+    """Everything a factory needs to start (or restart) one replica."""
+
+    node_id: Principal
+    node_index: int
+    subnet_id: Principal
+    registry: RegistryClient
+    state_dir: Path
+    factories: Mapping[str, SystemCanister]
+    network_seed: bytes
+    subnet_type: str = "system"
+
+
+class ReplicaFactory(Protocol):
+    """Builds replicas and knows their artifacts (ids, certifications, forgeries)."""
+
+    def start(self, spec: ReplicaSpec) -> SimulatedReplica: ...
+
+    def restart(self, spec: ReplicaSpec) -> SimulatedReplica: ...
+
+    def block_id(self, block: Any) -> bytes: ...
+
+    def verify_certification(self, certification: Any, height: int, subnet_public_key: bytes) -> bool: ...
+
+    def forger(self, spec: ReplicaSpec) -> Forger: ...
+
+    def subnet_public_key(self, replica: SimulatedReplica) -> bytes: ...

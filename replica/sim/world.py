@@ -1,0 +1,451 @@
+"""A simulated network of subnets, built from registry genesis and driven in virtual time.
+
+`World` builds the registry of a network from a seed (registry genesis with
+`SeededInitialDkg`), keeps it in a `RegistryStore`, gives every replica its own
+`RegistryClient`, starts one replica per subnet member, and connects them
+through a seeded `Network` on one `Scheduler`. It then runs until a height or
+a virtual time, crashes and restarts replicas, partitions the network, applies
+registry changes (add or remove subnet members, or both at once, written as
+registry batches like the registry canister's), and submits ingress to a
+chosen replica. After every input a replica gets, the `SubnetChecker` of its
+subnet records what it finalized, computed and certified.
+
+Every choice comes from the seed, so a run is reproducible; a failed property
+raises `PropertyViolation` carrying the command that replays the run.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import random
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Final
+
+from registry.client import RegistryClient
+from registry.dkg import SeededInitialDkg
+from registry.genesis import NetworkDescription, SubnetSpec, build_genesis, make_genesis_nodes
+from registry.invariants import check_global_invariants
+from registry.records import SubnetRecord, SubnetType, subnet_record_key
+from registry.store import TABLES, Mutation, RegistryDelta, RegistryStore, upsert
+from replica.canister.stable import StableStore
+from replica.execution.engine import SystemCanister
+from replica.execution.messages import IngressMessage
+from replica.presets import TEST, Preset
+from replica.sim.checks import PropertyViolation, SubnetChecker
+from replica.sim.faults import Behaviour, FaultPlan, Forger, Honest, assign_faults
+from replica.sim.network import MILLISECOND_NS, Network, NetworkConfig
+from replica.sim.replica import ReplicaFactory, ReplicaOutput, ReplicaSpec, SimulatedReplica
+from replica.sim.scheduler import EventHandle, Scheduler
+from replica.types import Principal
+
+SECOND_NS: Final = 1_000_000_000
+HONEST: Final = Honest()
+
+
+def network_seed(seed: int) -> bytes:
+    return b"icbox-sim:" + str(seed).encode()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorldConfig:
+    seed: int
+    subnet_sizes: tuple[int, ...] = (4,)
+    spare_nodes: int = 0
+    faults: FaultPlan = field(default_factory=FaultPlan)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    preset: Preset = TEST
+    # Crash and partition times are drawn within this much virtual time.
+    fault_horizon_s: float = 6.0
+    # Artifacts that reach a replica within this window are handed over in one batch.
+    batch_window_ns: int = MILLISECOND_NS
+    # What the run aims for, named in the replay command.
+    heights: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class SimNode:
+    """One replica in the world: its spec, the running object (None while down) and its queues."""
+
+    spec: ReplicaSpec
+    behaviour: Behaviour = HONEST
+    replica: SimulatedReplica | None = None
+    forger: Forger | None = None
+    started: bool = False
+    inbox: list[Any] = field(default_factory=list)
+    flush: EventHandle | None = None
+    timer: EventHandle | None = None
+    events: list[tuple[int, Any]] = field(default_factory=list)
+    rng: random.Random = field(default_factory=random.Random)
+    crashes: int = 0
+
+    @property
+    def node_id(self) -> Principal:
+        return self.spec.node_id
+
+    @property
+    def is_up(self) -> bool:
+        return self.replica is not None
+
+    @property
+    def honest(self) -> bool:
+        return isinstance(self.behaviour, Honest)
+
+    def running(self) -> SimulatedReplica:
+        if self.replica is None:
+            raise PropertyViolation(f"node {self.node_id} is down")
+        return self.replica
+
+
+@dataclass(slots=True, kw_only=True)
+class SimSubnet:
+    subnet_id: Principal
+    index: int
+    checker: SubnetChecker
+    roster: list[Principal] = field(default_factory=list)
+    public_key: bytes | None = None
+    finalized_at_ns: dict[int, int] = field(default_factory=dict)
+
+
+class World:
+    """Subnets of simulated replicas on one virtual clock."""
+
+    def __init__(
+        self,
+        config: WorldConfig,
+        factory: ReplicaFactory,
+        *,
+        factories: Mapping[str, SystemCanister] | None = None,
+        state_root: Path | None = None,
+    ) -> None:
+        self.config = config
+        self.factory = factory
+        self.factories = dict(factories or {})
+        self.seed_bytes = network_seed(config.seed)
+        self.scheduler = Scheduler()
+        network_config = config.network
+        if config.faults.drop_percent:
+            network_config = replace(network_config, drop_probability=config.faults.drop_percent / 100)
+        self.network = Network(self.scheduler, config.seed, self._deliver, network_config)
+        self._owns_state_root = state_root is None
+        self.state_root = state_root or Path(tempfile.mkdtemp(prefix="icbox-sim-"))
+        self.registry_stable = StableStore(list(TABLES))
+        self.registry = RegistryStore(self.registry_stable)
+        self.nodes: dict[Principal, SimNode] = {}
+        self.subnets: list[SimSubnet] = []
+        self.node_order: list[Principal] = []
+        self._build_genesis()
+        self._apply_fault_plan()
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _build_genesis(self) -> None:
+        description = NetworkDescription(
+            subnets=tuple(
+                SubnetSpec(size=size, subnet_type=SubnetType.SYSTEM if index == 0 else SubnetType.APPLICATION)
+                for index, size in enumerate(self.config.subnet_sizes)
+            ),
+            unassigned_nodes=self.config.spare_nodes,
+            preset=self.config.preset,
+        )
+        dkg = SeededInitialDkg(self.seed_bytes)
+        for batch in build_genesis(description, self.seed_bytes, dkg):
+            self._apply_batch(batch)
+        genesis_nodes = make_genesis_nodes(description, self.seed_bytes)
+        subnet_ids = self.registry.get("subnet_list").subnets
+        member_of: dict[Principal, tuple[int, Principal]] = {}
+        for index, subnet_id in enumerate(subnet_ids):
+            checker = SubnetChecker(block_id=self.factory.block_id)
+            subnet = SimSubnet(subnet_id=subnet_id, index=index, checker=checker)
+            self.subnets.append(subnet)
+            record: SubnetRecord = self.registry.get(subnet_record_key(subnet_id))
+            for node_id in record.membership:
+                member_of[node_id] = (index, subnet_id)
+                subnet.roster.append(node_id)
+        for index, genesis_node in enumerate(genesis_nodes):
+            node_id = genesis_node.node_id
+            subnet_index, subnet_id = member_of.get(node_id, (-1, Principal.anonymous()))
+            spec = ReplicaSpec(
+                node_id=node_id,
+                node_index=index,
+                subnet_id=subnet_id,
+                registry=self._new_registry_client(),
+                state_dir=self.state_root / f"node-{index:03d}",
+                factories=self.factories,
+                network_seed=self.seed_bytes,
+                subnet_type="system" if subnet_index <= 0 else "application",
+            )
+            rng = random.Random(int.from_bytes(hashlib.sha256(self.seed_bytes + node_id.raw).digest()[:8], "big"))
+            self.nodes[node_id] = SimNode(spec=spec, rng=rng)
+            self.node_order.append(node_id)
+        for subnet in self.subnets:
+            for node_id in subnet.roster:
+                self._start(self.nodes[node_id])
+            subnet.public_key = self.factory.subnet_public_key(self.nodes[subnet.roster[0]].running())
+            public_key = subnet.public_key
+
+            def verify(certification: Any, height: int, key: bytes = public_key) -> bool:
+                return self.factory.verify_certification(certification, height, key)
+
+            subnet.checker.verify_certification = verify
+
+    def _apply_fault_plan(self) -> None:
+        plan = self.config.faults
+        if not self.subnets:
+            return
+        subnet = self.subnets[0]
+        members = list(subnet.roster)
+        horizon = int(self.config.fault_horizon_s * SECOND_NS)
+        assignment = assign_faults(plan, len(members), self.config.seed, horizon_ns=horizon)
+        for index, behaviour in assignment.behaviours.items():
+            node = self.nodes[members[index]]
+            node.behaviour = behaviour
+            node.forger = self.factory.forger(node.spec)
+        for crash in assignment.crashes:
+            node_id = members[crash.node]
+            self.scheduler.schedule(crash.at_ns, functools.partial(self.crash, node_id))
+            if crash.restart_ns is not None:
+                self.scheduler.schedule(crash.restart_ns, functools.partial(self.restart, node_id))
+        if plan.partition_s is not None and assignment.partition_groups:
+            start, heal = plan.partition_s
+            self.partition(
+                [[members[index] for index in group] for group in assignment.partition_groups],
+                start_ns=int(start * SECOND_NS),
+                heal_ns=int(heal * SECOND_NS),
+            )
+
+    def _new_registry_client(self) -> RegistryClient:
+        client = RegistryClient(self._fetch_changes)
+        client.sync()
+        return client
+
+    def _fetch_changes(self, version: int) -> tuple[list[RegistryDelta], int]:
+        return self.registry.get_changes_since(version), self.registry.latest_version
+
+    def _apply_batch(self, mutations: Sequence[Mutation]) -> int:
+        with self.registry_stable.transaction() as session:
+            try:
+                return self.registry.apply(session, mutations, check=check_global_invariants)
+            except BaseException:
+                self.registry.reload()
+                raise
+
+    # -- the replicas' inputs ----------------------------------------------------------------
+
+    def _start(self, node: SimNode) -> None:
+        node.started = True
+        node.replica = self.factory.start(node.spec)
+        self.network.set_up(node.node_id)
+        self._after_start(node)
+
+    def _after_start(self, node: SimNode) -> None:
+        self._call(node, lambda replica: replica.on_timer(self.scheduler.now_ns))
+        # p2p resends the validated pool of every peer to a node that (re)connects.
+        for peer_id in self._peers(node):
+            peer = self.nodes[peer_id]
+            if peer.replica is not None and peer.honest:
+                for artifact in peer.replica.pool_artifacts():
+                    self.network.send(peer_id, node.node_id, artifact)
+
+    def _subnet_of(self, node: SimNode) -> SimSubnet | None:
+        for subnet in self.subnets:
+            if subnet.subnet_id == node.spec.subnet_id:
+                return subnet
+        return None
+
+    def _peers(self, node: SimNode) -> list[Principal]:
+        subnet = self._subnet_of(node)
+        if subnet is None:
+            return []
+        return [peer for peer in subnet.roster if peer != node.node_id and self.nodes[peer].started]
+
+    def _deliver(self, sender: Principal, receiver: Principal, artifact: object) -> None:
+        node = self.nodes[receiver]
+        if node.replica is None:
+            return
+        node.inbox.append(artifact)
+        if node.flush is None:
+            node.flush = self.scheduler.schedule_after(self.config.batch_window_ns, lambda: self._flush(node))
+
+    def _flush(self, node: SimNode) -> None:
+        node.flush = None
+        batch, node.inbox = node.inbox, []
+        if batch and node.replica is not None:
+            self._call(node, lambda replica: replica.on_artifacts(batch, self.scheduler.now_ns))
+
+    def _on_timer(self, node: SimNode) -> None:
+        node.timer = None
+        self._call(node, lambda replica: replica.on_timer(self.scheduler.now_ns))
+
+    def _call(self, node: SimNode, step: Callable[[SimulatedReplica], ReplicaOutput]) -> None:
+        replica = node.replica
+        if replica is None:
+            return
+        output = step(replica)
+        self._handle_output(node, replica, output)
+
+    def _handle_output(self, node: SimNode, replica: SimulatedReplica, output: ReplicaOutput) -> None:
+        now = self.scheduler.now_ns
+        for event in output.events:
+            node.events.append((now, event))
+        if output.broadcast:
+            peers = self._peers(node)
+            if node.forger is None:
+                for artifact in output.broadcast:
+                    self.network.broadcast(node.node_id, peers, artifact)
+            else:
+                for send in node.behaviour.transform(output.broadcast, peers, node.rng, node.forger):
+                    self.network.broadcast(node.node_id, send.receivers, send.artifact)
+        wake = output.wake_at_ns
+        if wake is not None and (node.timer is None or wake < node.timer.time_ns):
+            if node.timer is not None:
+                self.scheduler.cancel(node.timer)
+            node.timer = self.scheduler.schedule(wake, lambda: self._on_timer(node))
+        subnet = self._subnet_of(node)
+        if subnet is not None:
+            before = subnet.checker.finalized_height_of(node.node_id)
+            subnet.checker.observe(node.node_id, replica, honest=node.honest)
+            if node.honest:
+                for height in range(before + 1, replica.finalized_height + 1):
+                    subnet.finalized_at_ns.setdefault(height, now)
+
+    # -- faults -----------------------------------------------------------------------------
+
+    def crash(self, node_id: Principal) -> None:
+        """The node's process dies: its object and everything not on disk are gone."""
+        node = self.nodes[node_id]
+        if node.replica is None:
+            return
+        node.replica = None
+        node.crashes += 1
+        node.inbox = []
+        for handle in (node.flush, node.timer):
+            if handle is not None:
+                self.scheduler.cancel(handle)
+        node.flush = node.timer = None
+        self.network.set_down(node_id)
+
+    def restart(self, node_id: Principal) -> None:
+        """The node's process starts again from its state directory."""
+        node = self.nodes[node_id]
+        if node.replica is not None:
+            return
+        node.spec = replace(node.spec, registry=self._new_registry_client())
+        node.replica = self.factory.restart(node.spec)
+        self.network.set_up(node_id)
+        self._after_start(node)
+
+    def make_byzantine(self, node_id: Principal, behaviour: Behaviour) -> None:
+        """From now on, what `node_id` sends goes through `behaviour`."""
+        node = self.nodes[node_id]
+        node.behaviour = behaviour
+        node.forger = None if isinstance(behaviour, Honest) else self.factory.forger(node.spec)
+
+    def partition(self, groups: Iterable[Iterable[Principal]], *, start_ns: int, heal_ns: int) -> None:
+        self.network.add_partition([list(group) for group in groups], start_ns=start_ns, heal_ns=heal_ns)
+
+    # -- registry changes -------------------------------------------------------------------
+
+    def subnet_record(self, subnet: int = 0) -> SubnetRecord:
+        record: SubnetRecord = self.registry.get(subnet_record_key(self.subnets[subnet].subnet_id))
+        return record
+
+    def change_membership(
+        self, subnet: int = 0, *, add: Sequence[Principal] = (), remove: Sequence[Principal] = ()
+    ) -> int:
+        """One registry version that adds and removes members (as `change_subnet_membership`)."""
+        target = self.subnets[subnet]
+        record = self.subnet_record(subnet)
+        removed = set(remove)
+        membership = (*add, *(node for node in record.membership if node not in removed))
+        version = self.apply_registry([upsert(subnet_record_key(target.subnet_id), replace(record, membership=membership))])
+        for node_id in add:
+            node = self.nodes[node_id]
+            node.spec = replace(node.spec, subnet_id=target.subnet_id, registry=self._new_registry_client())
+            if node_id not in target.roster:
+                target.roster.append(node_id)
+            if not node.started:
+                self._start(node)
+        return version
+
+    def apply_registry(self, mutations: Sequence[Mutation]) -> int:
+        """Append one registry batch (checked against the invariants) and let every replica see it."""
+        version = self._apply_batch(mutations)
+        for node in self.nodes.values():
+            if node.started:
+                node.spec.registry.sync()
+        return version
+
+    def spare_nodes(self) -> list[Principal]:
+        return [node_id for node_id in self.node_order if not self.nodes[node_id].started]
+
+    # -- users ------------------------------------------------------------------------------
+
+    def submit_ingress(self, node_id: Principal, message: IngressMessage) -> None:
+        node = self.nodes[node_id]
+        self._call(node, lambda replica: replica.submit_ingress(message, self.scheduler.now_ns))
+
+    # -- running ----------------------------------------------------------------------------
+
+    @property
+    def now_ns(self) -> int:
+        return self.scheduler.now_ns
+
+    def members(self, subnet: int = 0) -> list[Principal]:
+        return list(self.subnet_record(subnet).membership)
+
+    def honest_up_members(self, subnet: int = 0) -> list[Principal]:
+        return [node_id for node_id in self.members(subnet) if self.nodes[node_id].honest and self.nodes[node_id].is_up]
+
+    def replica(self, node_id: Principal) -> SimulatedReplica:
+        return self.nodes[node_id].running()
+
+    def run_for(self, seconds: float) -> None:
+        self.scheduler.run_until(time_ns=self.now_ns + int(seconds * SECOND_NS))
+        self.check_safety()
+
+    def run_until(self, condition: Callable[[], bool], *, timeout_s: float, what: str) -> None:
+        deadline = self.now_ns + int(timeout_s * SECOND_NS)
+        if not self.scheduler.run_until(time_ns=deadline, until=condition):
+            self.check_safety()
+            raise self.violation(f"liveness: {what} not reached within {timeout_s:g} s of virtual time")
+        self.check_safety()
+
+    def run_until_height(self, height: int, *, subnet: int = 0, timeout_s: float = 60.0) -> None:
+        """Run until every honest, running member of the subnet has finalized `height`."""
+
+        def reached() -> bool:
+            return all(self.replica(node_id).finalized_height >= height for node_id in self.honest_up_members(subnet))
+
+        self.run_until(reached, timeout_s=timeout_s, what=f"height {height} finalized by every honest replica")
+
+    def check_safety(self) -> None:
+        for subnet in self.subnets:
+            try:
+                subnet.checker.check_safety()
+            except PropertyViolation as error:
+                raise self.violation(str(error)) from None
+
+    def violation(self, message: str) -> PropertyViolation:
+        return PropertyViolation(f"{message}\nreplay: {self.replay_command()}")
+
+    def replay_command(self) -> str:
+        sizes = ",".join(str(size) for size in self.config.subnet_sizes)
+        return (
+            f"python -m replica.sim --seed {self.config.seed} --nodes {sizes} "
+            f"--faults {self.config.faults.to_text()} --heights {self.config.heights}"
+        )
+
+    def close(self) -> None:
+        if self._owns_state_root:
+            shutil.rmtree(self.state_root, ignore_errors=True)
+
+    def __enter__(self) -> World:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
