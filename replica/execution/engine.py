@@ -94,6 +94,7 @@ class _CanisterEnvironment:
         self.cycles_available_now = 0
         self.cycles_accepted = 0
         self._random_counter = 0
+        self._random_height = -1
 
     @property
     def canister_id(self) -> Principal:
@@ -103,6 +104,10 @@ class _CanisterEnvironment:
         return self._engine.time_ns
 
     def random_bytes(self, count: int) -> bytes:
+        # The counter starts afresh each height, so a replica restored from a checkpoint
+        # draws the same bytes as one that never stopped.
+        if self._random_height != self._engine.height:
+            self._random_height, self._random_counter = self._engine.height, 0
         out = b""
         while len(out) < count:
             self._random_counter += 1
@@ -578,6 +583,10 @@ class ExecutionEngine:
             ],
         }
 
+    def checkpoint_metadata(self) -> bytes:
+        """The engine's own state, everything but the canisters' databases, as canonical CBOR."""
+        return codec.encode(self._metadata())
+
     def write_checkpoint(self, directory: str | Path) -> None:
         """Copy every canister's database and the engine's metadata into `directory`."""
         target = Path(directory)
@@ -589,7 +598,7 @@ class ExecutionEngine:
                 with store.engine.connect() as connection:
                     connection.connection.driver_connection.backup(destination)
                 destination.close()
-        (target / "engine.cbor").write_bytes(codec.encode(self._metadata()))
+        (target / "engine.cbor").write_bytes(self.checkpoint_metadata())
 
     @classmethod
     def from_checkpoint(

@@ -1,0 +1,139 @@
+"""The certified state tree of one height.
+
+After executing a height the subnet certifies a small part of its state, laid
+out as the IC interface spec's state tree ("The system state tree"):
+
+    /time                                      nat: the batch time in nanoseconds
+    /request_status/<request id>/status        text: received, processing, replied, rejected, done
+    /request_status/<request id>/reply         blob (when replied)
+    /request_status/<request id>/reject_code   nat (when rejected)
+    /request_status/<request id>/reject_message text (when rejected)
+    /canister/<canister id>/certified_data     blob, empty until the canister sets it
+    /canister/<canister id>/module_hash        blob (when the canister has code)
+    /canister/<canister id>/controllers        55799([principal, ...])
+    /subnet/<subnet id>/public_key             DER BLS key (133 bytes)
+    /subnet/<subnet id>/canister_ranges        55799([[start, end], ...]), closed and sorted
+    /subnet/<subnet id>/node/<node id>/public_key  DER Ed25519 key (44 bytes)
+    /canister_ranges/<subnet id>/<lower bound> the same ranges, one range per shard
+
+Ids are labels of raw principal bytes. Values are encoded as the spec says
+(nat as LEB128, text as UTF-8, blob as is); hash_tree.build lays out labels in
+byte order with balanced forks, so equal states give equal trees and root
+hashes on every replica.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cbor2
+
+from replica.crypto import hashtree
+from replica.crypto.certificate import SELF_DESCRIBED_CBOR_TAG, encode_canister_ranges
+from replica.crypto.hashtree import HashTree, TreeValue
+from replica.state.errors import StateError
+from replica.types import Principal
+
+CanisterRange = tuple[Principal, Principal]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubnetInfo:
+    """What the state tree says about one subnet (from the registry at the height's version)."""
+
+    subnet_id: Principal
+    public_key_der: bytes
+    canister_ranges: tuple[CanisterRange, ...] = ()
+    node_public_keys: tuple[tuple[Principal, bytes], ...] = ()
+
+    @classmethod
+    def from_index_ranges(
+        cls,
+        subnet_id: Principal,
+        public_key_der: bytes,
+        index_ranges: Sequence[tuple[int, int]],
+        node_public_keys: Mapping[Principal, bytes] | Sequence[tuple[Principal, bytes]] = (),
+    ) -> SubnetInfo:
+        """From closed ranges of canister indices, as the execution engine holds them."""
+        pairs = node_public_keys.items() if isinstance(node_public_keys, Mapping) else node_public_keys
+        return cls(
+            subnet_id=subnet_id,
+            public_key_der=public_key_der,
+            canister_ranges=tuple(
+                (Principal.from_canister_id(start), Principal.from_canister_id(end))
+                for start, end in sorted(index_ranges)
+            ),
+            node_public_keys=tuple(sorted(pairs)),
+        )
+
+
+def encode_principals(principals: Sequence[bytes]) -> bytes:
+    """`55799([principal bytes, ...])`, the spec's encoding of controllers."""
+    return bytes(cbor2.dumps(cbor2.CBORTag(SELF_DESCRIBED_CBOR_TAG, list(principals))))
+
+
+def request_status_subtree(entry: Mapping[str, Any]) -> dict[bytes | str, TreeValue]:
+    """One request's status; reply and reject fields only where the status has them."""
+    status = entry["status"]
+    node: dict[bytes | str, TreeValue] = {"status": status}
+    if status == "replied" and entry.get("reply") is not None:
+        node["reply"] = entry["reply"]
+    if status == "rejected":
+        if entry.get("reject_code") is not None:
+            node["reject_code"] = int(entry["reject_code"])
+        if entry.get("reject_message") is not None:
+            node["reject_message"] = entry["reject_message"]
+    return node
+
+
+def canister_subtree(entry: Mapping[str, Any]) -> dict[bytes | str, TreeValue]:
+    node: dict[bytes | str, TreeValue] = {
+        "certified_data": entry.get("certified_data") or b"",
+        "controllers": encode_principals(entry.get("controllers") or ()),
+    }
+    if entry.get("module_hash") is not None:
+        node["module_hash"] = entry["module_hash"]
+    return node
+
+
+def subnet_subtree(subnet: SubnetInfo) -> dict[bytes | str, TreeValue]:
+    return {
+        "public_key": subnet.public_key_der,
+        "canister_ranges": encode_canister_ranges(subnet.canister_ranges),
+        "node": {node_id.raw: {"public_key": key} for node_id, key in subnet.node_public_keys},
+    }
+
+
+def state_tree_content(certified_state: Mapping[str, Any], subnets: Sequence[SubnetInfo]) -> dict[bytes | str, TreeValue]:
+    """The nested mapping of the state tree (see the module docstring)."""
+    if "time" not in certified_state:
+        raise StateError("the certified state has no time")
+    seen = {subnet.subnet_id for subnet in subnets}
+    if len(seen) != len(subnets):
+        raise StateError("a subnet appears twice in the state tree")
+    return {
+        "time": int(certified_state["time"]),
+        "request_status": {
+            bytes(message_id): request_status_subtree(entry)
+            for message_id, entry in certified_state.get("request_status", {}).items()
+        },
+        "canister": {
+            bytes(canister_id): canister_subtree(entry)
+            for canister_id, entry in certified_state.get("canister", {}).items()
+        },
+        "subnet": {subnet.subnet_id.raw: subnet_subtree(subnet) for subnet in subnets},
+        "canister_ranges": {
+            subnet.subnet_id.raw: {
+                start.raw: encode_canister_ranges([(start, end)]) for start, end in subnet.canister_ranges
+            }
+            for subnet in subnets
+            if subnet.canister_ranges
+        },
+    }
+
+
+def build_state_tree(certified_state: Mapping[str, Any], subnets: Sequence[SubnetInfo]) -> HashTree:
+    """The full (unpruned) state tree of one height."""
+    return hashtree.build(state_tree_content(certified_state, subnets))
