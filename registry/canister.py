@@ -77,6 +77,7 @@ from registry.store import (
 )
 from replica.canister import codec
 from replica.canister.stable import StableStore
+from replica.crypto import bls
 from replica.environment import Environment
 from replica.types import Principal
 
@@ -389,6 +390,10 @@ class Registry:
             raise Unauthorized(f"{caller} is not a node operator")
         if operator.node_allowance <= 0:
             raise InvalidPayload(f"node operator {caller} has no node allowance left")
+        if not bls.is_valid_public_key(payload.committee_signing_public_key):
+            raise InvalidPayload("the committee signing key is not a 96-byte BLS12-381 G2 public key")
+        if len(payload.dkg_dealing_encryption_public_key) != 32:
+            raise InvalidPayload("the dealing encryption key is not a 32-byte X25519 public key")
         node_id = Principal.self_authenticating(payload.node_signing_public_key_der)
         if self.registry.get(node_record_key(node_id)) is not None:
             raise InvalidPayload(f"node {node_id} is already registered")

@@ -3,22 +3,14 @@
 Subnets of given sizes and types, unassigned nodes, node operators, one elected
 replica version, and a routing table giving each subnet 2^20 canister ids with
 the NNS subnet first, so the NNS canisters (ids 0 to 10) route to it. Node keys
-(Ed25519 signing, X25519 dealing encryption, committee signing, a self-signed
-TLS certificate) derive from the seed; the same description and seed always
-give the same registry.
+(Ed25519 signing, X25519 dealing encryption, BLS committee signing, a
+self-signed TLS certificate) derive from the seed as `replica.crypto.keys`
+defines; the same description and seed always give the same registry.
 """
 
 from __future__ import annotations
 
-import datetime
-import hashlib
 from dataclasses import dataclass
-
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from cryptography.x509.oid import NameOID
 
 from registry.dkg import InitialDkg
 from registry.records import (
@@ -55,11 +47,9 @@ from registry.records import (
     tls_cert_key,
 )
 from registry.store import Mutation, insert, upsert
+from replica.crypto.keys import NodeSecretKeys, derive_seed
 from replica.presets import LOCAL, Preset
 from replica.types import Principal
-
-_CERTIFICATE_NOT_BEFORE = datetime.datetime(2021, 5, 10, tzinfo=datetime.UTC)
-_CERTIFICATE_NOT_AFTER = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.UTC)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,36 +86,15 @@ class GenesisNode:
     http: Endpoint
 
 
-def derive_seed(seed: bytes, *labels: object) -> bytes:
-    return hashlib.sha256(seed + b"".join(str(label).encode() + b"\x00" for label in labels)).digest()
-
-
 def make_node_keys(seed: bytes, index: int) -> tuple[bytes, bytes, bytes, bytes]:
-    """(signing key DER, dealing public key, committee public key, TLS certificate DER)."""
-    signing = Ed25519PrivateKey.from_private_bytes(derive_seed(seed, "node-signing", index))
-    signing_der = signing.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    dealing = X25519PrivateKey.from_private_bytes(derive_seed(seed, "dkg-dealing", index))
-    dealing_raw = dealing.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    committee = Ed25519PrivateKey.from_private_bytes(derive_seed(seed, "committee-signing", index))
-    committee_der = committee.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    node_id = Principal.self_authenticating(signing_der)
-    tls = Ed25519PrivateKey.from_private_bytes(derive_seed(seed, "tls", index))
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, node_id.to_text())])
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(tls.public_key())
-        .serial_number(int.from_bytes(derive_seed(seed, "tls-serial", index)[:16], "big") >> 1)
-        .not_valid_before(_CERTIFICATE_NOT_BEFORE)
-        .not_valid_after(_CERTIFICATE_NOT_AFTER)
-        .sign(tls, algorithm=None)
-    )
-    return signing_der, dealing_raw, committee_der, certificate.public_bytes(serialization.Encoding.DER)
+    """(signing key DER, dealing public key, committee public key, TLS certificate DER).
+
+    The keys of `NodeSecretKeys.from_seed(seed, index)`: the node signing key is
+    Ed25519 (DER), the dealing key raw X25519 (32 bytes), the committee key a
+    BLS12-381 G2 point (96 bytes).
+    """
+    keys = NodeSecretKeys.from_seed(seed, index).public_keys()
+    return keys.signing_key_der, keys.dealing_public_key, keys.committee_public_key, keys.tls_certificate_der
 
 
 def make_genesis_nodes(description: NetworkDescription, seed: bytes) -> list[GenesisNode]:

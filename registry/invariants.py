@@ -41,6 +41,7 @@ from registry.records import (
     subnet_record_key,
 )
 from registry.store import RegistryView
+from replica.crypto import bls
 from replica.types import Principal
 
 MAX_SSH_KEYS: Final = 50
@@ -111,6 +112,9 @@ def _check_node_keys_parse(node_text: str, keys: list[str], records: list[object
     dealing_key = records[1].key_value  # type: ignore[attr-defined]
     if len(dealing_key) != 32:
         raise InvariantViolation("node crypto keys", keys[1], "the dealing encryption key is not 32 bytes")
+    committee_key = records[2].key_value  # type: ignore[attr-defined]
+    if not bls.is_valid_public_key(committee_key):
+        raise InvariantViolation("node crypto keys", keys[2], "the committee signing key is not a BLS12-381 G2 public key")
     try:
         load_der_x509_certificate(certificate_der)
     except ValueError as error:

@@ -108,7 +108,8 @@ class NodeRecord:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PublicKeyRecord:
-    """One node public key: Ed25519 DER for signing, raw X25519 for dealing encryption."""
+    """One node public key: Ed25519 DER for signing, raw X25519 (32 bytes) for dealing
+    encryption, a compressed BLS12-381 G2 point (96 bytes) for committee signing."""
 
     key_value: bytes
 

@@ -1,0 +1,218 @@
+"""BLS12-381 signatures in the Internet Computer's form.
+
+The IC signs with BLS over the pairing-friendly curve BLS12-381 in its
+"minimal signature" variant: a signature is a point of G1 (48 bytes
+compressed), a public key a point of G2 (96 bytes compressed), and a message
+is hashed to G1 with the RFC 9380 suite `BLS12381G1_XMD:SHA-256_SSWU_RO_`
+under the domain separation tag `BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_`.
+A secret key is a scalar s mod the group order r; its public key is s·G2, its
+signature on m is s·H(m), and a signature σ verifies when
+e(σ, G2) = e(H(m), pk), checked as e(σ, −G2)·e(H(m), pk) = 1.
+
+Because the scheme is linear, signatures and public keys can be summed
+(multi-signatures) and combined with Lagrange coefficients (threshold
+signatures); `g1_linear_combination` and `g2_linear_combination` are the
+primitives for that. Points use the ZCash compressed encoding and are always
+checked to lie in the prime-order subgroup when decoded.
+
+This module is a facade over the arkworks binding `py_arkworks_bls12381`;
+`bls_reference` implements the same functions over py-ecc and the tests hold
+the two to identical bytes. Hashing to G1, decoding points and verifying are
+pure functions of their bytes, so their results are kept in bounded LRU caches:
+a simulator runs every replica of a subnet in one process and they all verify
+the same artifacts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Final
+
+from py_arkworks_bls12381 import GT, G1Point, G2Point, Scalar
+
+from replica.crypto.errors import CryptoError
+
+CURVE_ORDER: Final = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
+DST: Final = b"BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_"
+SIGNATURE_BYTES: Final = 48
+PUBLIC_KEY_BYTES: Final = 96
+PUBLIC_KEY_DER_PREFIX: Final = bytes.fromhex(
+    "308182301d060d2b0601040182dc7c0503010201060c2b0601040182dc7c05030201036100"
+)
+"""DER SubjectPublicKeyInfo prefix of an IC BLS public key (OIDs 1.3.6.1.4.1.44668.5.3.1.2.1
+for the algorithm and 1.3.6.1.4.1.44668.5.3.2.1 for the curve); 37 + 96 = 133 bytes."""
+
+G1_IDENTITY: Final = bytes([0xC0]) + bytes(SIGNATURE_BYTES - 1)
+G2_IDENTITY: Final = bytes([0xC0]) + bytes(PUBLIC_KEY_BYTES - 1)
+
+_NEGATED_G2_GENERATOR: Final = -G2Point()
+_HASH_CACHE_SIZE: Final = 8192
+_POINT_CACHE_SIZE: Final = 16384
+_VERIFY_CACHE_SIZE: Final = 16384
+
+
+def _scalar(value: int) -> Scalar:
+    return Scalar(value % CURVE_ORDER)
+
+
+def _secret_scalar(secret: int) -> Scalar:
+    if secret % CURVE_ORDER == 0:
+        raise CryptoError("a BLS secret key must be non-zero mod the group order")
+    return _scalar(secret)
+
+
+@lru_cache(maxsize=_HASH_CACHE_SIZE)
+def hash_to_g1(message: bytes, dst: bytes = DST) -> G1Point:
+    """H(m): the message hashed to G1 (by default under the IC's signature DST)."""
+    return G1Point.hash_to_curve(message, dst)
+
+
+@lru_cache(maxsize=_POINT_CACHE_SIZE)
+def decode_g1(data: bytes) -> G1Point:
+    """A compressed G1 point, checked to be on the curve and in the subgroup."""
+    if not isinstance(data, bytes) or len(data) != SIGNATURE_BYTES:
+        raise CryptoError(f"a compressed G1 point has {SIGNATURE_BYTES} bytes")
+    try:
+        return G1Point.from_compressed_bytes(data)
+    except ValueError as error:
+        raise CryptoError(f"not a G1 point in the subgroup: {error}") from error
+
+
+@lru_cache(maxsize=_POINT_CACHE_SIZE)
+def decode_g2(data: bytes) -> G2Point:
+    """A compressed G2 point, checked to be on the curve and in the subgroup."""
+    if not isinstance(data, bytes) or len(data) != PUBLIC_KEY_BYTES:
+        raise CryptoError(f"a compressed G2 point has {PUBLIC_KEY_BYTES} bytes")
+    try:
+        return G2Point.from_compressed_bytes(data)
+    except ValueError as error:
+        raise CryptoError(f"not a G2 point in the subgroup: {error}") from error
+
+
+def is_valid_public_key(public_key: bytes) -> bool:
+    """A well-formed, non-identity G2 point."""
+    try:
+        decode_g2(public_key)
+    except CryptoError:
+        return False
+    return public_key != G2_IDENTITY
+
+
+def public_key(secret: int) -> bytes:
+    """secret·G2, compressed (96 bytes)."""
+    return bytes((G2Point() * _secret_scalar(secret)).to_compressed_bytes())
+
+
+def sign(secret: int, message: bytes, *, dst: bytes = DST) -> bytes:
+    """secret·H(message), compressed (48 bytes). Deterministic.
+
+    `dst` is for other uses of the scheme (proofs of possession); IC signatures use DST.
+    """
+    return bytes((hash_to_g1(message, dst) * _secret_scalar(secret)).to_compressed_bytes())
+
+
+def verify(public_key: bytes, message: bytes, signature: bytes, *, dst: bytes = DST) -> bool:
+    """Whether `signature` is the signature on `message` under `public_key`.
+
+    Never raises: malformed or out-of-subgroup points, wrong lengths and the
+    identity public key all give False.
+    """
+    if not (
+        isinstance(public_key, bytes) and isinstance(message, bytes) and isinstance(signature, bytes)
+    ):
+        return False
+    return _verify_cached(public_key, message, signature, dst)
+
+
+@lru_cache(maxsize=_VERIFY_CACHE_SIZE)
+def _verify_cached(public_key: bytes, message: bytes, signature: bytes, dst: bytes) -> bool:
+    # The identity key would accept the identity signature on every message.
+    if public_key == G2_IDENTITY:
+        return False
+    try:
+        key_point = decode_g2(public_key)
+        signature_point = decode_g1(signature)
+    except CryptoError:
+        return False
+    return bool(
+        GT.pairing_check(
+            [signature_point, hash_to_g1(message, dst)], [_NEGATED_G2_GENERATOR, key_point]
+        )
+    )
+
+
+def aggregate_signatures(signatures: Sequence[bytes]) -> bytes:
+    """The sum of G1 signatures (raises CryptoError on a malformed one or an empty list)."""
+    if not signatures:
+        raise CryptoError("nothing to aggregate")
+    total = G1Point.identity()
+    for signature in signatures:
+        total = total + decode_g1(signature)
+    return bytes(total.to_compressed_bytes())
+
+
+def aggregate_public_keys(public_keys: Sequence[bytes]) -> bytes:
+    """The sum of G2 public keys (raises CryptoError on a malformed one or an empty list)."""
+    if not public_keys:
+        raise CryptoError("nothing to aggregate")
+    total = G2Point.identity()
+    for key in public_keys:
+        total = total + decode_g2(key)
+    return bytes(total.to_compressed_bytes())
+
+
+def verify_aggregate(public_keys: Sequence[bytes], message: bytes, signature: bytes) -> bool:
+    """A same-message multi-signature: the sum of the signers' signatures verifies
+    under the sum of their public keys. Never raises."""
+    if not public_keys or any(key == G2_IDENTITY for key in public_keys):
+        return False
+    try:
+        aggregate = aggregate_public_keys(public_keys)
+    except CryptoError:
+        return False
+    return verify(aggregate, message, signature)
+
+
+def g1_linear_combination(points: Sequence[bytes], scalars: Sequence[int]) -> bytes:
+    """Σ scalars[i]·points[i] in G1 (the identity for no points)."""
+    if len(points) != len(scalars):
+        raise CryptoError("as many scalars as points are needed")
+    if not points:
+        return G1_IDENTITY
+    decoded = [decode_g1(point) for point in points]
+    return bytes(
+        G1Point.multiexp_unchecked(decoded, [_scalar(s) for s in scalars]).to_compressed_bytes()
+    )
+
+
+def g2_linear_combination(points: Sequence[bytes], scalars: Sequence[int]) -> bytes:
+    """Σ scalars[i]·points[i] in G2 (the identity for no points)."""
+    if len(points) != len(scalars):
+        raise CryptoError("as many scalars as points are needed")
+    if not points:
+        return G2_IDENTITY
+    decoded = [decode_g2(point) for point in points]
+    return bytes(
+        G2Point.multiexp_unchecked(decoded, [_scalar(s) for s in scalars]).to_compressed_bytes()
+    )
+
+
+def public_key_to_der(public_key: bytes) -> bytes:
+    """The 133-byte DER SubjectPublicKeyInfo of a 96-byte BLS public key."""
+    if not isinstance(public_key, bytes) or len(public_key) != PUBLIC_KEY_BYTES:
+        raise CryptoError(f"a BLS public key has {PUBLIC_KEY_BYTES} bytes")
+    return PUBLIC_KEY_DER_PREFIX + public_key
+
+
+def public_key_from_der(der: bytes) -> bytes:
+    """The 96-byte key inside a DER BLS public key, checked to be a valid G2 point."""
+    if (
+        not isinstance(der, bytes)
+        or len(der) != len(PUBLIC_KEY_DER_PREFIX) + PUBLIC_KEY_BYTES
+        or not der.startswith(PUBLIC_KEY_DER_PREFIX)
+    ):
+        raise CryptoError("not a DER BLS12-381 G2 public key")
+    key = der[len(PUBLIC_KEY_DER_PREFIX) :]
+    decode_g2(key)
+    return key

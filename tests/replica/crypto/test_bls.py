@@ -1,0 +1,151 @@
+"""The BLS facade against the py-ecc reference and the interface spec's vectors."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from py_arkworks_bls12381 import G1Point
+
+from replica.crypto import bls
+from replica.crypto.errors import CryptoError
+
+# http-interface.md 3.3: the deterministic certificate vector of @dfinity/agent 3.4.3.
+SPEC_SECRET = 0x010F8578FFDD624B556502249A9B74517A236EDE9B27F3E5F8C905DF281CF909
+SPEC_PUBLIC_KEY = bytes.fromhex(
+    "84d28e2bb8c8bb59f737b203e3223c55a065442a83f7b08803458b6fc771c0d8c79666e12289b87b545b8872"
+    "9f5f7ed7094dee998c0613d0268cc5429917ec2b4096a84a83fea01d061a6a23aec95066e178e36ba8ef0f7c0e6ce92b98d44129"
+)
+SPEC_ROOT_HASH = bytes.fromhex("ffcdf81b7a30ab9cc4ba40877ec2d3b0956c5f693b8dd98e49ffb1100fd724a3")
+SPEC_MESSAGE = b"\x0dic-state-root" + SPEC_ROOT_HASH
+SPEC_SIGNATURE = bytes.fromhex(
+    "b93b2cd0be6bdbd44884298d3e2b73c3f6f79f992bf5409c4210268beac43fb027236bfbe2175d4d05be0f158dd5b83b"
+)
+
+SECRETS = [1, 2**255 - 19, int.from_bytes(hashlib.sha512(b"icbox").digest(), "big") % bls.CURVE_ORDER]
+
+
+def test_the_spec_certificate_vector() -> None:
+    assert bls.public_key(SPEC_SECRET) == SPEC_PUBLIC_KEY
+    assert bls.sign(SPEC_SECRET, SPEC_MESSAGE) == SPEC_SIGNATURE
+    assert bls.verify(SPEC_PUBLIC_KEY, SPEC_MESSAGE, SPEC_SIGNATURE)
+    assert not bls.verify(SPEC_PUBLIC_KEY, SPEC_MESSAGE + b"x", SPEC_SIGNATURE)
+    der = bls.public_key_to_der(SPEC_PUBLIC_KEY)
+    assert len(der) == 133 and der.hex().startswith("308182301d060d2b0601040182dc7c05030102")
+    assert bls.public_key_from_der(der) == SPEC_PUBLIC_KEY
+
+
+def test_rfc9380_hash_to_g1_vector() -> None:
+    # RFC 9380 J.9.1, msg = "" under the QUUX test DST: P.x and P.y.
+    point = G1Point.hash_to_curve(b"", b"QUUX-V01-CS02-with-BLS12381G1_XMD:SHA-256_SSWU_RO_")
+    xy = bytes(point.to_xy_bytes_be())
+    assert xy[:48].hex() == (
+        "052926add2207b76ca4fa57a8734416c8dc95e24501772c814278700eed6d1e4e8cf62d9c09db0fac349612b759e79a1"
+    )
+    assert xy[48:].hex() == (
+        "08ba738453bfed09cb546dbb0783dbb3a5f1f566ed67bb6be0e8c67e2e81a4cc68ee29813bb7994998f3eae0c9c6a265"
+    )
+
+
+def test_facade_matches_the_reference_byte_for_byte() -> None:
+    from replica.crypto import bls_reference as reference
+
+    message = b"notarization of block 7"
+    assert reference.sign(SPEC_SECRET, SPEC_MESSAGE) == SPEC_SIGNATURE
+    for secret in SECRETS[:2]:
+        assert reference.public_key(secret) == bls.public_key(secret)
+        assert reference.sign(secret, message) == bls.sign(secret, message)
+    signatures = [bls.sign(secret, message) for secret in SECRETS]
+    keys = [bls.public_key(secret) for secret in SECRETS]
+    assert reference.aggregate_signatures(signatures) == bls.aggregate_signatures(signatures)
+    assert reference.g1_linear_combination(signatures, [3, 0, 5]) == bls.g1_linear_combination(
+        signatures, [3, 0, 5]
+    )
+    assert reference.g2_linear_combination(keys[:2], [7, 11]) == bls.g2_linear_combination(
+        keys[:2], [7, 11]
+    )
+    # One pairing check in the reference (each costs a fraction of a second).
+    assert reference.verify(SPEC_PUBLIC_KEY, SPEC_MESSAGE, SPEC_SIGNATURE)
+
+
+def _non_subgroup_g1_point() -> bytes:
+    """A compressed point on the curve y² = x³ + 4 but outside the prime-order subgroup."""
+    from py_ecc.fields import optimized_bls12_381_FQ as FQ
+
+    q = FQ.field_modulus
+    for x in range(1, 1000):
+        rhs = (x**3 + 4) % q
+        y = pow(rhs, (q + 1) // 4, q)
+        if y * y % q != rhs:
+            continue
+        encoded = (x | (1 << 383) | ((1 << 381) if y * 2 // q else 0)).to_bytes(48, "big")
+        try:
+            G1Point.from_compressed_bytes(encoded)
+        except ValueError:
+            return encoded
+    raise AssertionError("no point outside the subgroup found")
+
+
+def test_a_point_outside_the_subgroup_is_rejected() -> None:
+    from replica.crypto import bls_reference as reference
+
+    corrupted = _non_subgroup_g1_point()
+    G1Point.from_compressed_bytes_unchecked(corrupted)  # on the curve
+    with pytest.raises(CryptoError):
+        bls.decode_g1(corrupted)
+    with pytest.raises(CryptoError):
+        reference.decode_g1(corrupted)
+    assert not bls.verify(SPEC_PUBLIC_KEY, SPEC_MESSAGE, corrupted)
+
+
+@pytest.mark.parametrize(
+    ("public_key", "signature"),
+    [
+        (SPEC_PUBLIC_KEY, b""),
+        (SPEC_PUBLIC_KEY, SPEC_SIGNATURE[:-1]),
+        (SPEC_PUBLIC_KEY, b"\xff" * 48),
+        (SPEC_PUBLIC_KEY, bytes(48)),
+        (SPEC_PUBLIC_KEY, bls.G1_IDENTITY),
+        (b"\x00" * 96, SPEC_SIGNATURE),
+        (SPEC_PUBLIC_KEY[:-1], SPEC_SIGNATURE),
+        (bls.G2_IDENTITY, SPEC_SIGNATURE),
+        (bls.G2_IDENTITY, bls.G1_IDENTITY),
+        (SPEC_PUBLIC_KEY + b"\x00", SPEC_SIGNATURE),
+    ],
+)
+def test_malformed_input_does_not_verify(public_key: bytes, signature: bytes) -> None:
+    assert bls.verify(public_key, SPEC_MESSAGE, signature) is False
+    assert bls.verify_aggregate([public_key], SPEC_MESSAGE, signature) is False
+
+
+def test_verify_rejects_non_bytes() -> None:
+    assert bls.verify("key", SPEC_MESSAGE, SPEC_SIGNATURE) is False  # type: ignore[arg-type]
+    assert bls.verify(SPEC_PUBLIC_KEY, SPEC_MESSAGE, None) is False  # type: ignore[arg-type]
+
+
+def test_same_message_multi_signature() -> None:
+    message = b"finalize"
+    keys = [bls.public_key(secret) for secret in SECRETS]
+    signature = bls.aggregate_signatures([bls.sign(secret, message) for secret in SECRETS])
+    assert bls.verify_aggregate(keys, message, signature)
+    assert not bls.verify_aggregate(keys[:2], message, signature)
+    assert not bls.verify_aggregate(keys, b"other", signature)
+    assert not bls.verify_aggregate([], message, signature)
+
+
+def test_zero_secret_and_bad_encodings_raise() -> None:
+    with pytest.raises(CryptoError):
+        bls.public_key(0)
+    with pytest.raises(CryptoError):
+        bls.sign(bls.CURVE_ORDER, b"m")
+    with pytest.raises(CryptoError):
+        bls.public_key_from_der(b"\x30" * 133)
+    with pytest.raises(CryptoError):
+        bls.public_key_to_der(b"short")
+    with pytest.raises(CryptoError):
+        bls.aggregate_signatures([])
+    with pytest.raises(CryptoError):
+        bls.g2_linear_combination([SPEC_PUBLIC_KEY], [1, 2])
+    assert bls.g1_linear_combination([], []) == bls.G1_IDENTITY
+    assert bls.g2_linear_combination([SPEC_PUBLIC_KEY], [0]) == bls.G2_IDENTITY
+    assert bls.public_key(SPEC_SECRET + bls.CURVE_ORDER) == SPEC_PUBLIC_KEY
