@@ -372,3 +372,34 @@ def read_checkpoint(state_dir: str | Path, height: int) -> CheckpointInfo:
 def latest_checkpoint_in(state_dir: str | Path) -> CheckpointInfo | None:
     heights = checkpoint_heights_in(state_dir)
     return read_checkpoint(state_dir, heights[-1]) if heights else None
+
+
+def install_checkpoint(
+    state_dir: str | Path, height: int, manifest: Manifest, chunks: Mapping[int, bytes]
+) -> CheckpointInfo:
+    """Install a checkpoint fetched by state sync under `state_dir/checkpoints/<height>`.
+
+    `chunks` holds the fetched chunks by index in `manifest`; the others are
+    copied from the latest local checkpoint (see `manifest.chunks_to_fetch`).
+    Every chunk and the result are checked against the manifest, whose root the
+    caller has checked against the catch-up package's state hash.
+    """
+    root = Path(state_dir)
+    local = latest_checkpoint_in(root)
+    final = root / CHECKPOINTS_DIRECTORY / str(height)
+    staging = root / CHECKPOINTS_DIRECTORY / f"{height}.syncing"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    try:
+        manifests.assemble_checkpoint(
+            staging, manifest, chunks, local=None if local is None else (local.directory, local.manifest)
+        )
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    (staging / MANIFEST_FILE).write_bytes(manifest.to_cbor())
+    if final.exists():
+        shutil.rmtree(final)
+    staging.rename(final)
+    return CheckpointInfo(height=height, directory=final, manifest=manifest)

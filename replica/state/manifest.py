@@ -244,13 +244,15 @@ def assemble_checkpoint(
     """
     root = Path(directory)
     local_index = find_local_chunks(local[1]) if local is not None else {}
+    per_file: dict[int, list[int]] = {}
+    for chunk_index, chunk in enumerate(manifest.chunk_table):
+        per_file.setdefault(chunk.file_index, []).append(chunk_index)
     for file_index, file in enumerate(manifest.file_table):
         target = root / file.relative_path
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("wb") as handle:
-            for chunk_index, chunk in enumerate(manifest.chunk_table):
-                if chunk.file_index != file_index:
-                    continue
+            for chunk_index in per_file.get(file_index, []):
+                chunk = manifest.chunk_table[chunk_index]
                 data = chunks.get(chunk_index)
                 if data is None and local is not None and chunk.hash in local_index:
                     data = read_chunk(local[0], local[1], local_index[chunk.hash])

@@ -1,0 +1,126 @@
+"""The certified state tree: paths, encodings, determinism, certificates clients can check."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import cbor2
+
+from replica.crypto import bls, hashtree
+from replica.crypto.certificate import (
+    Certificate,
+    decode_canister_ranges,
+    sign_tree,
+    verify_certificate,
+)
+from replica.crypto.hashtree import ABSENT, UNKNOWN, Found, lookup
+from replica.state.tree import SubnetInfo, build_state_tree, state_tree_content
+from replica.types import Principal
+from tests.replica.state.worlds import (
+    ALICE,
+    COUNTER,
+    NODES,
+    SUBNET_ID,
+    SUBNET_SECRET,
+    Workload,
+    new_manager,
+    run,
+    subnet_info,
+)
+
+REPLIED = b"\x01" * 32
+REJECTED = b"\x02" * 32
+DONE = b"\x03" * 32
+CANISTER = Principal.from_canister_id(7)
+
+
+def certified_state() -> dict[str, object]:
+    return {
+        "time": 1_700_000_000_000_000_000,
+        "request_status": {
+            REPLIED: {"status": "replied", "reply": b"DIDL\x00\x00", "reject_code": None, "reject_message": None},
+            REJECTED: {"status": "rejected", "reply": None, "reject_code": 4, "reject_message": "no"},
+            DONE: {"status": "done", "reply": None, "reject_code": None, "reject_message": None},
+        },
+        "canister": {
+            CANISTER.raw: {"certified_data": b"cd", "module_hash": b"\x09" * 32, "controllers": [ALICE.raw]},
+            Principal.from_canister_id(8).raw: {"certified_data": b"", "module_hash": None, "controllers": []},
+        },
+    }
+
+
+def test_paths_and_encodings_of_the_spec() -> None:
+    tree = build_state_tree(certified_state(), [subnet_info()])
+    assert lookup(tree, ["time"]) == Found(hashtree.encode_nat(1_700_000_000_000_000_000))
+    assert lookup(tree, ["request_status", REPLIED, "status"]) == Found(b"replied")
+    assert lookup(tree, ["request_status", REPLIED, "reply"]) == Found(b"DIDL\x00\x00")
+    assert lookup(tree, ["request_status", REPLIED, "reject_code"]) is ABSENT
+    assert lookup(tree, ["request_status", REJECTED, "reject_code"]) == Found(b"\x04")
+    assert lookup(tree, ["request_status", REJECTED, "reject_message"]) == Found(b"no")
+    assert lookup(tree, ["request_status", DONE, "status"]) == Found(b"done")
+    assert lookup(tree, ["request_status", DONE, "reply"]) is ABSENT
+    assert lookup(tree, ["canister", CANISTER.raw, "certified_data"]) == Found(b"cd")
+    assert lookup(tree, ["canister", CANISTER.raw, "module_hash"]) == Found(b"\x09" * 32)
+    controllers = lookup(tree, ["canister", CANISTER.raw, "controllers"])
+    assert isinstance(controllers, Found) and controllers.value.startswith(bytes.fromhex("d9d9f7"))
+    assert list(cbor2.loads(controllers.value)) == [ALICE.raw]
+    assert lookup(tree, ["canister", Principal.from_canister_id(8).raw, "module_hash"]) is ABSENT
+    info = subnet_info()
+    assert lookup(tree, ["subnet", SUBNET_ID.raw, "public_key"]) == Found(info.public_key_der)
+    flat = lookup(tree, ["subnet", SUBNET_ID.raw, "canister_ranges"])
+    assert isinstance(flat, Found)
+    assert decode_canister_ranges(flat.value) == [(Principal.from_canister_id(0), Principal.from_canister_id((1 << 20) - 1))]
+    shard = lookup(tree, ["canister_ranges", SUBNET_ID.raw, Principal.from_canister_id(0).raw])
+    assert shard == flat
+    for node_id, key in NODES:
+        assert lookup(tree, ["subnet", SUBNET_ID.raw, "node", node_id.raw, "public_key"]) == Found(key)
+
+
+def test_the_tree_is_deterministic_whatever_the_order_of_its_input() -> None:
+    state = certified_state()
+    shuffled = dict(state)
+    for key in ("request_status", "canister"):
+        items = list(state[key].items())  # type: ignore[attr-defined]
+        random.Random(7).shuffle(items)
+        shuffled[key] = dict(items)
+    other_node_order = SubnetInfo(
+        subnet_id=SUBNET_ID, public_key_der=subnet_info().public_key_der,
+        canister_ranges=subnet_info().canister_ranges, node_public_keys=tuple(reversed(NODES)),
+    )
+    first = build_state_tree(state, [subnet_info()])
+    assert build_state_tree(shuffled, [other_node_order]).digest == first.digest
+    assert hashtree.encode(build_state_tree(shuffled, [subnet_info()])) == hashtree.encode(first)
+    assert state_tree_content(state, [subnet_info()]).keys() == {
+        "time", "request_status", "canister", "subnet", "canister_ranges"
+    }
+
+
+def test_two_replicas_build_the_same_trees(tmp_path: Path) -> None:
+    first, second = new_manager(tmp_path / "a"), new_manager(tmp_path / "b")
+    run(first, range(1, 9))
+    run(second, range(1, 9))
+    for height in range(0, 9):
+        assert first.certification_content(height) == second.certification_content(height)
+    assert len({first.certification_content(h) for h in range(9)}) == 9
+
+
+def test_a_certificate_of_a_height_checks_against_the_subnet_key(tmp_path: Path) -> None:
+    manager = new_manager(tmp_path / "a")
+    run(manager, range(1, 4))
+    message_id = Workload().batch(3).ingress[0].message_id
+    other_id = Workload().batch(3).ingress[1].message_id
+    tree = manager.tree(3)
+    full = sign_tree(tree, SUBNET_SECRET)
+    pruned = Certificate(
+        tree=hashtree.prune(tree, [["time"], ["request_status", message_id], ["subnet", SUBNET_ID.raw]]),
+        signature=full.signature,
+    )
+    root_der = bls.public_key_to_der(bls.public_key(SUBNET_SECRET))
+    assert Principal.self_authenticating(root_der) != SUBNET_ID  # the test subnet id is arbitrary
+    decoded = Certificate.from_cbor(pruned.to_cbor())
+    verify_certificate(decoded, root_der, now_ns=decoded.time_ns())
+    assert isinstance(decoded.lookup(["request_status", message_id, "status"]), Found)
+    assert decoded.lookup(["request_status", other_id, "status"]) is UNKNOWN
+    assert isinstance(decoded.lookup(["subnet", SUBNET_ID.raw, "canister_ranges"]), Found)
+    assert decoded.lookup(["canister", COUNTER.raw, "certified_data"]) is UNKNOWN
