@@ -39,7 +39,7 @@ from replica.state import manifest as manifests
 from replica.state.checkpoint import restore_engine, write_engine_files
 from replica.state.errors import CertificationMismatch, CheckpointError, StateError
 from replica.state.manifest import Manifest
-from replica.state.tree import SubnetInfo, build_state_tree
+from replica.state.tree import StateTreeBuilder, SubnetInfo
 from replica.types import Principal
 
 ENGINE_DIRECTORY: Final = "engine"
@@ -108,6 +108,7 @@ class StateManager:
         self._heights: dict[int, ExecutedHeight] = {}
         self._pending: dict[int, Certification] = {}
         self._certification: Certification | None = None
+        self._tree_builder = StateTreeBuilder()
         self._remember(self._snapshot(completed=()))
 
     # -- construction -------------------------------------------------------------------------
@@ -193,7 +194,7 @@ class StateManager:
         return executed
 
     def _snapshot(self, *, completed: tuple[bytes, ...], state_hash: bytes | None = None) -> ExecutedHeight:
-        tree = build_state_tree(self.engine.certified_state(), self._subnets)
+        tree = self._tree_builder.build(self.engine.certified_state(), self._subnets)
         return ExecutedHeight(
             height=self.engine.height,
             time_ns=self.engine.time_ns,

@@ -15,7 +15,7 @@ from replica.crypto.certificate import (
     verify_certificate,
 )
 from replica.crypto.hashtree import ABSENT, UNKNOWN, Found, lookup
-from replica.state.tree import SubnetInfo, build_state_tree, state_tree_content
+from replica.state.tree import StateTreeBuilder, SubnetInfo, build_state_tree, state_tree_content
 from replica.types import Principal
 from tests.replica.state.worlds import (
     ALICE,
@@ -124,3 +124,31 @@ def test_a_certificate_of_a_height_checks_against_the_subnet_key(tmp_path: Path)
     assert decoded.lookup(["request_status", other_id, "status"]) is UNKNOWN
     assert isinstance(decoded.lookup(["subnet", SUBNET_ID.raw, "canister_ranges"]), Found)
     assert decoded.lookup(["canister", COUNTER.raw, "certified_data"]) is UNKNOWN
+
+
+def test_the_incremental_builder_builds_exactly_the_full_tree(tmp_path: Path) -> None:
+    builder = StateTreeBuilder()
+    states = []
+    state = certified_state()
+    states.append(state)
+    changed = dict(state)
+    changed["time"] = 1_700_000_001_000_000_000
+    changed["request_status"] = {
+        **state["request_status"],  # type: ignore[dict-item]
+        REJECTED: {"status": "done", "reply": None, "reject_code": None, "reject_message": None},
+        b"\x00" * 32: {"status": "received", "reply": None, "reject_code": None, "reject_message": None},
+    }
+    states.append(changed)
+    unchanged_but_time = dict(changed)
+    unchanged_but_time["time"] = 1_700_000_002_000_000_000
+    states.append(unchanged_but_time)
+    fewer = dict(unchanged_but_time)
+    fewer["canister"] = {CANISTER.raw: {"certified_data": b"new", "module_hash": None, "controllers": []}}
+    states.append(fewer)
+    subnets = [[subnet_info()], [subnet_info()], [], [subnet_info()]]
+    for content, subnet_list in zip(states, subnets, strict=True):
+        assert builder.build(content, subnet_list) == build_state_tree(content, subnet_list)
+    manager = new_manager(tmp_path / "a")
+    for height in range(1, 6):
+        manager.execute(Workload().batch(height))
+        assert manager.tree(height) == build_state_tree(manager.engine.certified_state(), [subnet_info()])
