@@ -12,9 +12,9 @@ from replica.crypto.hashtree import UNKNOWN, Found
 from replica.state.errors import CertificationMismatch, CheckpointError, StateError
 from replica.state.manager import Certification, StateManager, install_checkpoint
 from replica.state.manifest import chunks_to_fetch, compute_manifest
-from tests.replica.execution.toys import FACTORIES
 from tests.replica.state.worlds import (
     COUNTER,
+    FACTORIES,
     SUBNET_ID,
     SUBNET_SECRET,
     Workload,
