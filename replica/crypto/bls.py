@@ -125,6 +125,21 @@ def verify(public_key: bytes, message: bytes, signature: bytes, *, dst: bytes = 
     return _verify_cached(public_key, message, signature, dst)
 
 
+def verify_uncached(public_key: bytes, message: bytes, signature: bytes, *, dst: bytes = DST) -> bool:
+    """`verify` without its result memo (for measuring what one replica pays alone)."""
+    if not (
+        isinstance(public_key, bytes) and isinstance(message, bytes) and isinstance(signature, bytes)
+    ):
+        return False
+    return bool(_verify_cached.__wrapped__(public_key, message, signature, dst))
+
+
+def clear_caches() -> None:
+    """Empty the memos of hashing, point decoding and verification."""
+    for cached in (hash_to_g1, decode_g1, decode_g2, _verify_cached):
+        cached.cache_clear()
+
+
 @lru_cache(maxsize=_VERIFY_CACHE_SIZE)
 def _verify_cached(public_key: bytes, message: bytes, signature: bytes, dst: bytes) -> bool:
     # The identity key would accept the identity signature on every message.
