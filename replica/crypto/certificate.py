@@ -61,7 +61,7 @@ class Certificate:
     def root_hash(self) -> bytes:
         return self.tree.digest
 
-    def lookup(self, path: hashtree.Path) -> hashtree.LookupResult:
+    def lookup(self, path: hashtree.LabelPath) -> hashtree.LookupResult:
         return hashtree.lookup(self.tree, path)
 
     def time_ns(self) -> int:

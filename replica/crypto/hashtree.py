@@ -251,7 +251,8 @@ ABSENT: Final = Absent()
 UNKNOWN: Final = Unknown()
 NOT_A_LEAF: Final = NotALeaf()
 
-Path: TypeAlias = Sequence[bytes | str]
+LabelPath: TypeAlias = Sequence[bytes | str]
+"""A path of labels from the root; text labels stand for their UTF-8 bytes."""
 
 
 def flatten_forks(tree: HashTree) -> list[HashTree]:
@@ -286,7 +287,7 @@ def find_label(label: bytes, tree: HashTree) -> HashTree | Absent | Unknown:
     return ABSENT if previous_is_smaller_label else UNKNOWN
 
 
-def lookup_subtree(tree: HashTree, path: Path) -> HashTree | Absent | Unknown:
+def lookup_subtree(tree: HashTree, path: LabelPath) -> HashTree | Absent | Unknown:
     """The subtree at `path`, or Absent/Unknown."""
     node = tree
     for label in path:
@@ -297,7 +298,7 @@ def lookup_subtree(tree: HashTree, path: Path) -> HashTree | Absent | Unknown:
     return node
 
 
-def lookup(tree: HashTree, path: Path) -> LookupResult:
+def lookup(tree: HashTree, path: LabelPath) -> LookupResult:
     """The value at `path` (the spec's `lookup_path`)."""
     node = lookup_subtree(tree, path)
     if isinstance(node, Absent | Unknown):
@@ -337,7 +338,7 @@ class _Trie:
         node.whole, node.children = True, {}
 
 
-def prune(tree: HashTree, paths: Iterable[Path]) -> HashTree:
+def prune(tree: HashTree, paths: Iterable[LabelPath]) -> HashTree:
     """Keep the subtrees at `paths` and prune everything else to `Pruned(hash)`.
 
     A requested label that is not in the tree keeps its neighbours' labels (with

@@ -290,7 +290,7 @@ class StateManager:
             del self._pending[height]
         return True
 
-    def certificate(self, paths: Sequence[hashtree.Path], *, height: int | None = None) -> Certificate:
+    def certificate(self, paths: Sequence[hashtree.LabelPath], *, height: int | None = None) -> Certificate:
         """A certificate of the latest certified height revealing `paths` (and `/time`)."""
         certification = self._certification
         if certification is None or (height is not None and height != certification.height):
