@@ -82,6 +82,8 @@ class SimNode:
     events: list[tuple[int, Any]] = field(default_factory=list)
     rng: random.Random = field(default_factory=random.Random)
     crashes: int = 0
+    # The highest height of an artifact this node signed and sent (None: it never signed).
+    signed_height: int | None = None
 
     @property
     def node_id(self) -> Principal:
@@ -248,8 +250,9 @@ class World:
         for peer_id in self._peers(node):
             peer = self.nodes[peer_id]
             if peer.replica is not None and peer.honest:
-                for artifact in peer.replica.pool_artifacts():
-                    self.network.send(peer_id, node.node_id, artifact)
+                artifacts = tuple(peer.replica.pool_artifacts())
+                if artifacts:
+                    self.network.send(peer_id, node.node_id, artifacts)
 
     def _subnet_of(self, node: SimNode) -> SimSubnet | None:
         for subnet in self.subnets:
@@ -263,11 +266,12 @@ class World:
             return []
         return [peer for peer in subnet.roster if peer != node.node_id and self.nodes[peer].started]
 
-    def _deliver(self, sender: Principal, receiver: Principal, artifact: object) -> None:
+    def _deliver(self, sender: Principal, receiver: Principal, bundle: object) -> None:
+        """A bundle (the artifacts of one output of the sender) reaches a node."""
         node = self.nodes[receiver]
-        if node.replica is None:
+        if node.replica is None or not isinstance(bundle, tuple):
             return
-        node.inbox.append(artifact)
+        node.inbox.extend(bundle)
         if node.flush is None:
             node.flush = self.scheduler.schedule_after(self.config.batch_window_ns, lambda: self._flush(node))
 
@@ -292,14 +296,26 @@ class World:
         now = self.scheduler.now_ns
         for event in output.events:
             node.events.append((now, event))
+            problem = self.factory.describe_violation(event) if node.honest else None
+            subnet_of_node = self._subnet_of(node)
+            if problem is not None and subnet_of_node is not None:
+                subnet_of_node.checker.violations.append(f"{problem} at {node.node_id}")
         if output.broadcast:
+            for artifact in output.broadcast:
+                if getattr(artifact, "signer", None) == node.node_id:
+                    height = getattr(artifact, "height", 0)
+                    if node.signed_height is None or height > node.signed_height:
+                        node.signed_height = height
             peers = self._peers(node)
             if node.forger is None:
-                for artifact in output.broadcast:
-                    self.network.broadcast(node.node_id, peers, artifact)
+                self.network.broadcast(node.node_id, peers, tuple(output.broadcast))
             else:
+                bundles: dict[Principal, list[Any]] = {}
                 for send in node.behaviour.transform(output.broadcast, peers, node.rng, node.forger):
-                    self.network.broadcast(node.node_id, send.receivers, send.artifact)
+                    for receiver in send.receivers:
+                        bundles.setdefault(receiver, []).append(send.artifact)
+                for receiver, artifacts in bundles.items():
+                    self.network.send(node.node_id, receiver, tuple(artifacts))
         wake = output.wake_at_ns
         if wake is not None and (node.timer is None or wake < node.timer.time_ns):
             if node.timer is not None:

@@ -222,3 +222,6 @@ class ToyFactory:
 
     def subnet_public_key(self, replica: Any) -> bytes:
         return b"toy-key"
+
+    def describe_violation(self, event: Any) -> str | None:
+        return None
