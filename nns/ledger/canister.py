@@ -1,8 +1,10 @@
 """The ICP ledger canister.
 
 Balances are keyed by account identifier. Every accepted request appends one
-block to the hash chain; a refused one raises a `LedgerError` and, because one
-message is one transaction of the canister's stable store, changes nothing.
+block to the hash chain; a refused one raises a `LedgerError` and changes
+nothing: every check runs before the first write, and one message is one
+transaction of the canister's stable store. A request joins the message's
+transaction rather than opening a savepoint of its own.
 
 Minting and burning go through the minting account (NNS governance's default
 account): a transfer from it mints with fee 0, a transfer to it burns with fee
@@ -65,6 +67,43 @@ MAX_BLOCKS_PER_QUERY: Final = 2_000
 MAX_E8S: Final = 2**64 - 1
 DECIMALS: Final = 8
 
+# The ledger's statements, built once: a `text()` clause per call costs more than the query.
+_INSERT_SUPPLY: Final = text("INSERT INTO ledger_setting (name, value) VALUES ('total_supply', 0)")
+_SELECT_BLOCKS: Final = text(
+    "SELECT encoded FROM ledger_block WHERE block_index >= :start AND block_index < :end ORDER BY block_index"
+)
+_SELECT_BALANCES: Final = text("SELECT account, balance_e8s FROM ledger_balance ORDER BY account")
+_SELECT_DUPLICATE: Final = text(
+    "SELECT block_index FROM ledger_block WHERE transaction_hash = :hash AND timestamp_ns + :window >= :now ORDER BY block_index LIMIT 1"
+)
+_INSERT_BLOCK: Final = text(
+    "INSERT INTO ledger_block (block_index, block_hash, encoded, transaction_hash, timestamp_ns) VALUES (:index, :hash, :encoded, :transaction_hash, :timestamp)"
+)
+_SELECT_BALANCE: Final = text("SELECT balance_e8s FROM ledger_balance WHERE account = :account")
+_CREDIT: Final = text(
+    "INSERT INTO ledger_balance (account, balance_e8s) VALUES (:account, :amount) ON CONFLICT(account) DO UPDATE SET balance_e8s = balance_e8s + :amount"
+)
+_DELETE_BALANCE: Final = text("DELETE FROM ledger_balance WHERE account = :account")
+_UPDATE_BALANCE: Final = text(
+    "UPDATE ledger_balance SET balance_e8s = :balance WHERE account = :account"
+)
+_SELECT_SUPPLY: Final = text("SELECT value FROM ledger_setting WHERE name = 'total_supply'")
+_ADD_SUPPLY: Final = text(
+    "UPDATE ledger_setting SET value = value + :delta WHERE name = 'total_supply'"
+)
+_SELECT_TIP: Final = text(
+    "SELECT block_index, block_hash FROM ledger_block ORDER BY block_index DESC LIMIT 1"
+)
+_SELECT_ALLOWANCE: Final = text(
+    "SELECT allowance_e8s, expires_at_ns FROM ledger_allowance WHERE owner = :owner AND spender = :spender"
+)
+_DELETE_ALLOWANCE: Final = text(
+    "DELETE FROM ledger_allowance WHERE owner = :owner AND spender = :spender"
+)
+_INSERT_ALLOWANCE: Final = text(
+    "INSERT INTO ledger_allowance (owner, spender, allowance_e8s, expires_at_ns) VALUES (:owner, :spender, :amount, :expires)"
+)
+
 
 class LedgerBalance(SQLModel, table=True):
     __tablename__ = "ledger_balance"
@@ -121,12 +160,10 @@ class Ledger:
         self.token_symbol = token_symbol
         self.token_name = token_name
         self.store = StableStore(list(TABLES), path)
-        with self.store.transaction() as session:
+        with self.store.transaction(savepoint=False) as session:
             connection = session.connection()
             if _count_blocks(connection) == 0:
-                connection.execute(
-                    text("INSERT INTO ledger_setting (name, value) VALUES ('total_supply', 0)")
-                )
+                connection.execute(_INSERT_SUPPLY)
                 for account, amount in sorted((initial_balances or {}).items()):
                     self._record(
                         connection, Transaction(operation=Mint(to=account, amount_e8s=amount))
@@ -143,11 +180,11 @@ class Ledger:
         transaction = Transaction(
             operation=operation, memo=args.memo, created_at_time_ns=args.created_at_time_ns
         )
-        with self.store.transaction() as session:
+        with self.store.transaction(savepoint=False) as session:
             return self._apply(session.connection(), transaction)
 
     def account_balance(self, caller: Principal, args: AccountBalanceArgs) -> int:
-        with self.store.transaction() as session:
+        with self.store.transaction(savepoint=False) as session:
             return _balance(session.connection(), args.account.raw)
 
     def transfer_fee(self, caller: Principal, argument: object = None) -> int:
@@ -155,13 +192,10 @@ class Ledger:
 
     def query_blocks(self, caller: Principal, args: GetBlocksArgs) -> QueryBlocksResponse:
         length = max(0, min(args.length, MAX_BLOCKS_PER_QUERY))
-        with self.store.transaction() as session:
+        with self.store.transaction(savepoint=False) as session:
             connection = session.connection()
             rows = connection.execute(
-                text(
-                    "SELECT encoded FROM ledger_block WHERE block_index >= :start "
-                    "AND block_index < :end ORDER BY block_index"
-                ),
+                _SELECT_BLOCKS,
                 {"start": args.start, "end": args.start + length},
             ).all()
             chain_length = _count_blocks(connection)
@@ -174,7 +208,7 @@ class Ledger:
         )
 
     def tip_of_chain(self, caller: Principal, argument: object = None) -> TipOfChain:
-        with self.store.transaction() as session:
+        with self.store.transaction(savepoint=False) as session:
             tip = _tip(session.connection())
         if tip is None:
             return TipOfChain(tip_index=0, tip_hash=None)
@@ -192,15 +226,15 @@ class Ledger:
         transaction = Transaction(
             operation=operation, icrc1_memo=args.memo, created_at_time_ns=args.created_at_time_ns
         )
-        with self.store.transaction() as session:
+        with self.store.transaction(savepoint=False) as session:
             return self._apply(session.connection(), transaction)
 
     def icrc1_balance_of(self, caller: Principal, account: Account) -> int:
-        with self.store.transaction() as session:
+        with self.store.transaction(savepoint=False) as session:
             return _balance(session.connection(), account.identifier().raw)
 
     def icrc1_total_supply(self, caller: Principal, argument: object = None) -> int:
-        with self.store.transaction() as session:
+        with self.store.transaction(savepoint=False) as session:
             return _total_supply(session.connection())
 
     def icrc1_fee(self, caller: Principal, argument: object = None) -> int:
@@ -218,7 +252,9 @@ class Ledger:
     def icrc1_decimals(self, caller: Principal, argument: object = None) -> int:
         return DECIMALS
 
-    def icrc1_metadata(self, caller: Principal, argument: object = None) -> list[tuple[str, object]]:
+    def icrc1_metadata(
+        self, caller: Principal, argument: object = None
+    ) -> list[tuple[str, object]]:
         return [
             ("icrc1:decimals", DECIMALS),
             ("icrc1:name", self.token_name),
@@ -259,11 +295,11 @@ class Ledger:
         transaction = Transaction(
             operation=operation, icrc1_memo=args.memo, created_at_time_ns=args.created_at_time_ns
         )
-        with self.store.transaction() as session:
+        with self.store.transaction(savepoint=False) as session:
             return self._apply(session.connection(), transaction)
 
     def icrc2_allowance(self, caller: Principal, args: AllowanceArgs) -> Allowance:
-        with self.store.transaction() as session:
+        with self.store.transaction(savepoint=False) as session:
             amount, expires = _allowance(
                 session.connection(),
                 args.account.identifier().raw,
@@ -286,7 +322,7 @@ class Ledger:
         transaction = Transaction(
             operation=operation, icrc1_memo=args.memo, created_at_time_ns=args.created_at_time_ns
         )
-        with self.store.transaction() as session:
+        with self.store.transaction(savepoint=False) as session:
             return self._apply(session.connection(), transaction)
 
     # -- state ------------------------------------------------------------------------------
@@ -296,10 +332,8 @@ class Ledger:
 
     def balances(self) -> dict[AccountIdentifier, int]:
         """Every non-zero balance (for tests and tools)."""
-        with self.store.transaction() as session:
-            rows = session.connection().execute(
-                text("SELECT account, balance_e8s FROM ledger_balance ORDER BY account")
-            )
+        with self.store.transaction(savepoint=False) as session:
+            rows = session.connection().execute(_SELECT_BALANCES)
             return {AccountIdentifier(bytes(row[0])): row[1] for row in rows}
 
     # -- the rules --------------------------------------------------------------------------
@@ -318,7 +352,9 @@ class Ledger:
             if spender is not None:
                 raise GenericError(2, "the minting account cannot delegate mints")
             if destination == minting:
-                raise GenericError(3, "a transfer from the minting account to itself is not allowed")
+                raise GenericError(
+                    3, "a transfer from the minting account to itself is not allowed"
+                )
             if fee_e8s not in (None, 0):
                 raise BadFee(0)
             return Mint(to=destination, amount_e8s=amount_e8s)
@@ -350,10 +386,7 @@ class Ledger:
             if created > now + PERMITTED_DRIFT_NS:
                 raise TxCreatedInFuture(now)
             duplicate = connection.execute(
-                text(
-                    "SELECT block_index FROM ledger_block WHERE transaction_hash = :hash "
-                    "AND timestamp_ns + :window >= :now ORDER BY block_index LIMIT 1"
-                ),
+                _SELECT_DUPLICATE,
                 {"hash": transaction_hash, "window": self.transaction_window_ns, "now": now},
             ).first()
             if duplicate is not None:
@@ -361,34 +394,49 @@ class Ledger:
         return self._record(connection, transaction, transaction_hash)
 
     def _record(
-        self, connection: Connection, transaction: Transaction, transaction_hash: bytes | None = None
+        self,
+        connection: Connection,
+        transaction: Transaction,
+        transaction_hash: bytes | None = None,
     ) -> int:
         now = self.environment.now_ns()
         operation = transaction.operation
+        # Every refusal is raised before the first write, so a refused request
+        # changes nothing even when it runs inside a caller's transaction.
         match operation:
             case Mint():
                 _credit(connection, operation.to.raw, operation.amount_e8s)
                 _add_supply(connection, operation.amount_e8s)
             case Burn():
-                if operation.spender is not None:
-                    _use_allowance(
-                        connection, operation.from_account.raw, operation.spender.raw,
-                        operation.amount_e8s, now,
-                    )
-                _debit(connection, operation.from_account.raw, operation.amount_e8s)
+                source, spender = operation.from_account.raw, operation.spender
+                allowance = _required_allowance(
+                    connection, source, spender, operation.amount_e8s, now
+                )
+                balance = _required_balance(connection, source, operation.amount_e8s)
+                _use_allowance(connection, source, spender, allowance, operation.amount_e8s)
+                _write_balance(connection, source, balance - operation.amount_e8s)
                 _add_supply(connection, -operation.amount_e8s)
             case Transfer():
+                source, spender = operation.from_account.raw, operation.spender
                 total = operation.amount_e8s + operation.fee_e8s
-                if operation.spender is not None:
-                    _use_allowance(
-                        connection, operation.from_account.raw, operation.spender.raw, total, now
-                    )
-                _debit(connection, operation.from_account.raw, total)
+                allowance = _required_allowance(connection, source, spender, total, now)
+                balance = _required_balance(connection, source, total)
+                _use_allowance(connection, source, spender, allowance, total)
+                _write_balance(connection, source, balance - total)
                 _credit(connection, operation.to.raw, operation.amount_e8s)
                 _add_supply(connection, -operation.fee_e8s)
             case Approve():
-                _set_allowance(connection, operation, now)
-                _debit(connection, operation.from_account.raw, operation.fee_e8s)
+                # as the ICP ledger does: the fee is checked before the expected allowance
+                source, approved = operation.from_account.raw, operation.spender.raw
+                balance = _required_balance(connection, source, operation.fee_e8s)
+                current, _expires = _allowance(connection, source, approved, now)
+                expected = operation.expected_allowance_e8s
+                if expected is not None and expected != current:
+                    raise AllowanceChanged(current)
+                _write_allowance(
+                    connection, source, approved, operation.allowance_e8s, operation.expires_at_ns
+                )
+                _write_balance(connection, source, balance - operation.fee_e8s)
                 _add_supply(connection, -operation.fee_e8s)
         tip = _tip(connection)
         block = Block(
@@ -398,10 +446,7 @@ class Ledger:
         )
         index = 0 if tip is None else tip[0] + 1
         connection.execute(
-            text(
-                "INSERT INTO ledger_block (block_index, block_hash, encoded, transaction_hash, "
-                "timestamp_ns) VALUES (:index, :hash, :encoded, :transaction_hash, :timestamp)"
-            ),
+            _INSERT_BLOCK,
             {
                 "index": index,
                 "hash": block.hash(),
@@ -434,7 +479,7 @@ def _check_memo(memo: bytes | None) -> None:
 
 def _balance(connection: Connection, account: bytes) -> int:
     row = connection.execute(
-        text("SELECT balance_e8s FROM ledger_balance WHERE account = :account"),
+        _SELECT_BALANCE,
         {"account": account},
     ).first()
     return 0 if row is None else int(row[0])
@@ -444,48 +489,42 @@ def _credit(connection: Connection, account: bytes, amount_e8s: int) -> None:
     if amount_e8s == 0:
         return
     connection.execute(
-        text(
-            "INSERT INTO ledger_balance (account, balance_e8s) VALUES (:account, :amount) "
-            "ON CONFLICT(account) DO UPDATE SET balance_e8s = balance_e8s + :amount"
-        ),
+        _CREDIT,
         {"account": account, "amount": amount_e8s},
     )
 
 
-def _debit(connection: Connection, account: bytes, amount_e8s: int) -> None:
+def _required_balance(connection: Connection, account: bytes, amount_e8s: int) -> int:
+    """The account's balance, if it covers `amount_e8s`; otherwise InsufficientFunds."""
     balance = _balance(connection, account)
     if balance < amount_e8s:
         raise InsufficientFunds(balance)
-    if balance == amount_e8s:
-        connection.execute(
-            text("DELETE FROM ledger_balance WHERE account = :account"), {"account": account}
-        )
-    elif amount_e8s:
-        connection.execute(
-            text("UPDATE ledger_balance SET balance_e8s = :balance WHERE account = :account"),
-            {"account": account, "balance": balance - amount_e8s},
-        )
+    return balance
+
+
+def _write_balance(connection: Connection, account: bytes, balance_e8s: int) -> None:
+    """Set a debited account's balance; an empty account has no row."""
+    if balance_e8s == 0:
+        connection.execute(_DELETE_BALANCE, {"account": account})
+    else:
+        connection.execute(_UPDATE_BALANCE, {"account": account, "balance": balance_e8s})
 
 
 def _total_supply(connection: Connection) -> int:
-    row = connection.execute(
-        text("SELECT value FROM ledger_setting WHERE name = 'total_supply'")
-    ).first()
+    row = connection.execute(_SELECT_SUPPLY).first()
     return 0 if row is None else int(row[0])
 
 
 def _add_supply(connection: Connection, delta_e8s: int) -> None:
     if delta_e8s:
         connection.execute(
-            text("UPDATE ledger_setting SET value = value + :delta WHERE name = 'total_supply'"),
+            _ADD_SUPPLY,
             {"delta": delta_e8s},
         )
 
 
 def _tip(connection: Connection) -> tuple[int, bytes] | None:
-    row = connection.execute(
-        text("SELECT block_index, block_hash FROM ledger_block ORDER BY block_index DESC LIMIT 1")
-    ).first()
+    row = connection.execute(_SELECT_TIP).first()
     return None if row is None else (int(row[0]), bytes(row[1]))
 
 
@@ -498,10 +537,7 @@ def _allowance(
     connection: Connection, owner: bytes, spender: bytes, now_ns: int
 ) -> tuple[int, int | None]:
     row = connection.execute(
-        text(
-            "SELECT allowance_e8s, expires_at_ns FROM ledger_allowance "
-            "WHERE owner = :owner AND spender = :spender"
-        ),
+        _SELECT_ALLOWANCE,
         {"owner": owner, "spender": spender},
     ).first()
     if row is None or (row[1] is not None and row[1] <= now_ns):
@@ -509,45 +545,43 @@ def _allowance(
     return int(row[0]), row[1]
 
 
-def _set_allowance(connection: Connection, operation: Approve, now_ns: int) -> None:
-    owner, spender = operation.from_account.raw, operation.spender.raw
-    current, _expires = _allowance(connection, owner, spender, now_ns)
-    if operation.expected_allowance_e8s is not None and operation.expected_allowance_e8s != current:
-        raise AllowanceChanged(current)
-    connection.execute(
-        text("DELETE FROM ledger_allowance WHERE owner = :owner AND spender = :spender"),
-        {"owner": owner, "spender": spender},
-    )
-    if operation.allowance_e8s:
-        connection.execute(
-            text(
-                "INSERT INTO ledger_allowance (owner, spender, allowance_e8s, expires_at_ns) "
-                "VALUES (:owner, :spender, :amount, :expires)"
-            ),
-            {
-                "owner": owner,
-                "spender": spender,
-                "amount": operation.allowance_e8s,
-                "expires": operation.expires_at_ns,
-            },
-        )
+def _required_allowance(
+    connection: Connection,
+    owner: bytes,
+    spender: AccountIdentifier | None,
+    amount_e8s: int,
+    now_ns: int,
+) -> tuple[int, int | None]:
+    """A spender's allowance and expiry if it covers `amount_e8s` (else InsufficientAllowance).
+
+    Without a spender the owner moves its own funds and no allowance is needed.
+    """
+    if spender is None:
+        return 0, None
+    current, expires = _allowance(connection, owner, spender.raw, now_ns)
+    if current < amount_e8s:
+        raise InsufficientAllowance(current)
+    return current, expires
 
 
 def _use_allowance(
-    connection: Connection, owner: bytes, spender: bytes, amount_e8s: int, now_ns: int
+    connection: Connection,
+    owner: bytes,
+    spender: AccountIdentifier | None,
+    allowance: tuple[int, int | None],
+    amount_e8s: int,
 ) -> None:
-    current, expires = _allowance(connection, owner, spender, now_ns)
-    if current < amount_e8s:
-        raise InsufficientAllowance(current)
-    connection.execute(
-        text("DELETE FROM ledger_allowance WHERE owner = :owner AND spender = :spender"),
-        {"owner": owner, "spender": spender},
-    )
-    if current > amount_e8s:
+    if spender is not None:
+        current, expires = allowance
+        _write_allowance(connection, owner, spender.raw, current - amount_e8s, expires)
+
+
+def _write_allowance(
+    connection: Connection, owner: bytes, spender: bytes, amount_e8s: int, expires_at_ns: int | None
+) -> None:
+    connection.execute(_DELETE_ALLOWANCE, {"owner": owner, "spender": spender})
+    if amount_e8s:
         connection.execute(
-            text(
-                "INSERT INTO ledger_allowance (owner, spender, allowance_e8s, expires_at_ns) "
-                "VALUES (:owner, :spender, :amount, :expires)"
-            ),
-            {"owner": owner, "spender": spender, "amount": current - amount_e8s, "expires": expires},
+            _INSERT_ALLOWANCE,
+            {"owner": owner, "spender": spender, "amount": amount_e8s, "expires": expires_at_ns},
         )

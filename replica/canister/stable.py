@@ -5,7 +5,10 @@ names carry the canister's prefix, for example `ledger_block`). A message runs
 inside `transaction()`: it commits when the message returns and rolls back
 when it raises, so a rejected command leaves the tables exactly as they were.
 Nested transactions are savepoints: an inner failure undoes only the inner
-work, an outer failure undoes everything.
+work, an outer failure undoes everything. A nested `transaction(savepoint=False)`
+joins the open transaction instead (a savepoint costs about as much as a small
+message): for work that raises every refusal before its first write, so that
+there is nothing for a savepoint to undo.
 
 `state_hash()` is the canonical hash of the whole database: tables in name
 order, rows in primary-key order, each value tagged by its type. Equal states
@@ -69,18 +72,21 @@ class StableStore:
         return list(self._tables)
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, savepoint: bool = True) -> Iterator[Session]:
         """One unit of work: commit on return, roll back on any exception."""
+        if self._session is not None and not savepoint:
+            yield self._session
+            return
         if self._session is not None:
-            savepoint = self._session.begin_nested()
+            nested = self._session.begin_nested()
             try:
                 yield self._session
             except BaseException:
-                savepoint.rollback()
+                nested.rollback()
                 raise
             else:
-                if savepoint.is_active:
-                    savepoint.commit()
+                if nested.is_active:
+                    nested.commit()
             return
         session = Session(self.engine, expire_on_commit=False)
         self._session = session

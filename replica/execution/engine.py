@@ -151,6 +151,7 @@ class ExecutionEngine:
         canister_id_ranges: Sequence[tuple[int, int]] = ((0, (1 << 20) - 1),),
         instruction_limit_per_round: int = DEFAULT_INSTRUCTION_LIMIT_PER_ROUND,
         system_installers: Sequence[Principal] = (),
+        time_ns: int = 0,
     ) -> None:
         self.subnet_id = subnet_id
         self.subnet_type: SubnetType = subnet_type
@@ -167,7 +168,8 @@ class ExecutionEngine:
         self.next_call_context = 1
         self.next_canister_index = self.canister_id_ranges[0][0]
         self.height = 0
-        self.time_ns = 0
+        # the time canisters installed before the first batch see (genesis)
+        self.time_ns = time_ns
         self.random_tape = b""
         self.management = ManagementCanister(self)
         self._completed: list[bytes] = []

@@ -36,7 +36,7 @@ class SubnetHarness:
     ) -> None:
         self.engine = ExecutionEngine(
             subnet_id or Principal.self_authenticating(b"subnet:" + seed),
-            state_dir=state_dir, factories=factories, subnet_type=subnet_type, **options,
+            state_dir=state_dir, factories=factories, subnet_type=subnet_type, time_ns=start_time_ns, **options,
         )
         self.seed = seed
         self.time_ns = start_time_ns

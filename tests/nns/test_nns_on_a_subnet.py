@@ -115,3 +115,13 @@ def test_unknown_methods_malformed_arguments_and_wrong_callers_are_rejected(tmp_
     with pytest.raises(CallRejected, match="governance") as wrong:
         harness.call(ALICE, REGISTRY_CANISTER_ID, "update_subnet", {"subnet_id": app_subnet, "is_halted": True})
     assert wrong.value.reject.code == RejectCode.CANISTER_REJECT
+
+
+def test_genesis_happens_at_the_subnets_start_time(tmp_path: Path) -> None:
+    """Canisters installed before the first batch see the subnet's start time, not zero."""
+    harness = make_nns(tmp_path)
+    governance = harness.engine.canisters[GOVERNANCE_CANISTER_ID].instance
+    assert governance.genesis_timestamp_seconds == harness.time_ns // 1_000_000_000  # type: ignore[union-attr]
+    harness.run_round()
+    (event,) = harness.query(ALICE, GOVERNANCE_CANISTER_ID, "get_latest_reward_event")
+    assert event["day_after_genesis"] == 0

@@ -98,6 +98,22 @@ def test_nested_transaction_is_a_savepoint() -> None:
         assert [row.name for row in session.exec(select(FoundationRow))] == ["kept"]
 
 
+def test_nested_transaction_without_a_savepoint_joins_the_outer_one() -> None:
+    store = StableStore([FoundationRow])
+    with pytest.raises(RuntimeError), store.transaction() as session:
+        with store.transaction(savepoint=False) as inner:
+            assert inner is session
+            inner.add(FoundationRow(id=1, name="joined"))
+            inner.flush()
+        raise RuntimeError("outer trap")
+    with store.transaction() as session:
+        assert list(session.exec(select(FoundationRow))) == []
+    with store.transaction(savepoint=False) as session:  # outermost: a transaction of its own
+        session.add(FoundationRow(id=2, name="own"))
+    with store.transaction() as session:
+        assert [row.name for row in session.exec(select(FoundationRow))] == ["own"]
+
+
 def test_state_hash_ignores_insertion_order() -> None:
     first, second = StableStore([FoundationRow]), StableStore([FoundationRow])
     with first.transaction() as session:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from nns.ledger.accounts import Account
+from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.errors import (
     AllowanceChanged,
     Expired,
@@ -12,8 +14,8 @@ from nns.ledger.errors import (
     InsufficientAllowance,
     InsufficientFunds,
 )
-from nns.ledger.types import AllowanceArgs, ApproveArgs, TransferFromArgs
-from tests.nns.ledger.conftest import ALICE, BOB, CAROL, START_NS, LedgerWorld
+from nns.ledger.types import AllowanceArgs, ApproveArgs, TransferArgs, TransferFromArgs
+from tests.nns.ledger.conftest import ALICE, BOB, CAROL, START_NS, LedgerWorld, make_ledger
 
 ICP = 100_000_000
 FEE = 10_000
@@ -97,3 +99,41 @@ def test_self_approval_is_refused(world: LedgerWorld) -> None:
         world.ledger.icrc2_approve(
             ALICE, ApproveArgs(from_subaccount=None, spender=Account.of(ALICE), amount_e8s=1)
         )
+
+
+
+def test_approve_checks_the_fee_before_the_expected_allowance() -> None:
+    world = make_ledger(alice=100)
+    before = world.ledger.state_hash()
+    with pytest.raises(InsufficientFunds):
+        world.ledger.icrc2_approve(
+            BOB,
+            ApproveArgs(from_subaccount=None, spender=Account.of(ALICE), amount_e8s=ICP, expected_allowance_e8s=7),
+        )
+    assert world.ledger.state_hash() == before
+
+
+def send(world: LedgerWorld, amount: int) -> int:
+    return world.ledger.transfer(
+        BOB, TransferArgs(memo=0, amount_e8s=amount, fee_e8s=FEE, from_subaccount=None, to=AccountIdentifier.of(CAROL))
+    )
+
+
+REFUSALS: dict[str, tuple[Callable[[LedgerWorld], object], type[Exception]]] = {
+    "transfer_from beyond the allowance": (lambda world: pull(world, 2_000 * ICP), InsufficientAllowance),
+    "transfer_from beyond the balance": (lambda world: pull(world, 200 * ICP), InsufficientFunds),
+    "approve with a changed allowance": (lambda world: approve(world, ICP, expected_allowance_e8s=5), AllowanceChanged),
+    "transfer beyond the balance": (lambda world: send(world, 50 * ICP), InsufficientFunds),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSALS))
+def test_a_refusal_changes_nothing_inside_a_callers_transaction(world: LedgerWorld, name: str) -> None:
+    """A request joins its caller's transaction, so every check runs before the first write."""
+    request, error = REFUSALS[name]
+    approve(world, 1_000 * ICP)
+    with world.ledger.store.transaction():
+        before = world.ledger.state_hash()
+        with pytest.raises(error):
+            request(world)
+        assert world.ledger.state_hash() == before
