@@ -47,6 +47,7 @@ G1_IDENTITY: Final = bytes([0xC0]) + bytes(SIGNATURE_BYTES - 1)
 G2_IDENTITY: Final = bytes([0xC0]) + bytes(PUBLIC_KEY_BYTES - 1)
 
 _NEGATED_G2_GENERATOR: Final = -G2Point()
+_INFINITY_FLAG: Final = 0x40
 _HASH_CACHE_SIZE: Final = 8192
 _POINT_CACHE_SIZE: Final = 16384
 _VERIFY_CACHE_SIZE: Final = 16384
@@ -73,6 +74,9 @@ def decode_g1(data: bytes) -> G1Point:
     """A compressed G1 point, checked to be on the curve and in the subgroup."""
     if not isinstance(data, bytes) or len(data) != SIGNATURE_BYTES:
         raise CryptoError(f"a compressed G1 point has {SIGNATURE_BYTES} bytes")
+    # arkworks decodes any bytes with the infinity flag as the identity; only one is canonical.
+    if data[0] & _INFINITY_FLAG and data != G1_IDENTITY:
+        raise CryptoError("a non-canonical encoding of the point at infinity")
     try:
         return G1Point.from_compressed_bytes(data)
     except ValueError as error:
@@ -84,6 +88,9 @@ def decode_g2(data: bytes) -> G2Point:
     """A compressed G2 point, checked to be on the curve and in the subgroup."""
     if not isinstance(data, bytes) or len(data) != PUBLIC_KEY_BYTES:
         raise CryptoError(f"a compressed G2 point has {PUBLIC_KEY_BYTES} bytes")
+    # arkworks decodes any bytes with the infinity flag as the identity; only one is canonical.
+    if data[0] & _INFINITY_FLAG and data != G2_IDENTITY:
+        raise CryptoError("a non-canonical encoding of the point at infinity")
     try:
         return G2Point.from_compressed_bytes(data)
     except ValueError as error:

@@ -96,6 +96,12 @@ def lagrange_coefficients_at_zero(indices: Iterable[int]) -> list[int]:
 
     Σ λ_i·p(x_i) = p(0) for every polynomial of degree below the number of indices.
     """
+    return list(_lagrange_coefficients_at_zero(tuple(indices)))
+
+
+@lru_cache(maxsize=4096)
+def _lagrange_coefficients_at_zero(indices: tuple[int, ...]) -> tuple[int, ...]:
+    # Cached: the same signer sets recur round after round.
     xs = [index + 1 for index in indices]
     if any(x <= 0 for x in xs):
         raise CryptoError("share indices are non-negative")
@@ -110,7 +116,7 @@ def lagrange_coefficients_at_zero(indices: Iterable[int]) -> list[int]:
                 numerator = numerator * x_j % order
                 denominator = denominator * (x_j - x_i) % order
         coefficients.append(numerator * pow(denominator, -1, order) % order)
-    return coefficients
+    return tuple(coefficients)
 
 
 def sign_share(secret_share: int, message: bytes) -> bytes:

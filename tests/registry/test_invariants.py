@@ -130,3 +130,18 @@ def test_a_valid_batch_passes_all_invariants() -> None:
     record = current(world, node_record_key(world.unassigned[0]))
     moved = replace(record, http=Endpoint(ip_addr="10.1.2.3", port=8080))  # type: ignore[type-var]
     assert world.registry.apply([update(node_record_key(world.unassigned[0]), moved)]) == 2
+
+
+def test_a_committee_key_that_is_not_bls_breaks_node_crypto_keys() -> None:
+    world = make_registry()
+    node = world.unassigned[0]
+    signing = current(world, crypto_record_key(node, KeyPurpose.NODE_SIGNING))
+    assert isinstance(signing, PublicKeyRecord)
+    committee = crypto_record_key(node, KeyPurpose.COMMITTEE_SIGNING)
+    committee_key = current(world, committee)
+    assert isinstance(committee_key, PublicKeyRecord) and len(committee_key.key_value) == 96
+    # An Ed25519 DER key (what committee keys were before they became BLS), a point off the curve.
+    ed25519_like = PublicKeyRecord(key_value=signing.key_value[:-1] + b"\x01")
+    error = refused(world, "node crypto keys", [update(committee, ed25519_like)])
+    assert error.key == committee
+    refused(world, "node crypto keys", [update(committee, PublicKeyRecord(key_value=b"\xff" * 96))])

@@ -190,6 +190,13 @@ def test_node_operators_and_node_registration() -> None:
         xnet_endpoint=Endpoint(ip_addr="10.0.0.3", port=4100), http_endpoint=Endpoint(ip_addr="10.0.0.3", port=8080),
     )
     refused(world, RegistryError, lambda: world.registry.add_node(operator, broken))
+    for committee_key in (signing2, committee2[:-1], b"\xc0" + bytes(95)):  # Ed25519 DER, short, identity
+        not_bls = AddNodePayload(
+            node_signing_public_key_der=signing2, committee_signing_public_key=committee_key,
+            dkg_dealing_encryption_public_key=dealing2, transport_tls_certificate_der=tls2,
+            xnet_endpoint=Endpoint(ip_addr="10.0.0.2", port=4100), http_endpoint=Endpoint(ip_addr="10.0.0.2", port=8080),
+        )
+        refused(world, InvalidPayload, lambda payload=not_bls: world.registry.add_node(operator, payload))
     world.registry.add_node(operator, second)
     refused(world, KeyNotPresent, lambda: world.registry.update_node_operator_config(
         GOVERNANCE, UpdateNodeOperatorConfigPayload(node_operator_id=STRANGER, node_allowance=1)))

@@ -118,6 +118,23 @@ def test_malformed_input_does_not_verify(public_key: bytes, signature: bytes) ->
     assert bls.verify_aggregate([public_key], SPEC_MESSAGE, signature) is False
 
 
+@pytest.mark.parametrize("prefix", [b"\xff", b"\xe0", b"\xc0\x01"])
+def test_only_the_canonical_point_at_infinity_decodes(prefix: bytes) -> None:
+    from replica.crypto import bls_reference as reference
+
+    for size, decode, reference_decode in (
+        (48, bls.decode_g1, reference.decode_g1),
+        (96, bls.decode_g2, reference.decode_g2),
+    ):
+        encoded = (prefix + b"\x01" * size)[:size]
+        with pytest.raises(CryptoError):
+            decode(encoded)
+        with pytest.raises(CryptoError):
+            reference_decode(encoded)
+    assert bls.decode_g1(bls.G1_IDENTITY) == bls.decode_g1(bls.aggregate_signatures([bls.G1_IDENTITY]))
+    assert reference.encode_g2(reference.decode_g2(bls.G2_IDENTITY)) == bls.G2_IDENTITY
+
+
 def test_verify_rejects_non_bytes() -> None:
     assert bls.verify("key", SPEC_MESSAGE, SPEC_SIGNATURE) is False  # type: ignore[arg-type]
     assert bls.verify(SPEC_PUBLIC_KEY, SPEC_MESSAGE, None) is False  # type: ignore[arg-type]

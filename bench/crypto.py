@@ -1,0 +1,191 @@
+"""The replica's cryptography, per operation, at subnet sizes n = 4, 13 and 40.
+
+Prints, in milliseconds (median over a few samples, wall time, one thread):
+
+- BLS: sign, verify (without the verification memo, as a replica in its own
+  process pays it), the same verify again through the memo, hash to G1;
+- threshold, with t = n − f: sign one share, combine t shares, verify the
+  group signature once (the IC's combine-first path), the whole "sign share +
+  combine + verify" round of one replica, and the fallback that verifies every
+  share;
+- multi-signature: aggregate n − f signatures and verify the aggregate;
+- DKG (high threshold, resharing to the same committee): create one dealing,
+  verify one dealing, build the transcript, one receiver's secret share;
+
+and, as the baseline in the same run, the py-ecc reference's verify once, and
+the ratio to the facade's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from registry.dkg import SeededInitialDkg
+from replica.crypto import bls, multisig, threshold
+from replica.crypto.dkg import (
+    DkgConfig,
+    DkgId,
+    Transcript,
+    compute_initial_secret_share,
+    compute_secret_share,
+    create_dealing,
+    create_transcript,
+    verify_dealing,
+)
+from replica.crypto.keys import NodeSecretKeys
+from replica.types import Principal
+
+SEED = b"bench-crypto"
+
+
+def median_ms(action: Callable[[int], object], samples: int) -> float:
+    times = []
+    for sample in range(samples):
+        began = time.perf_counter()
+        action(sample)
+        times.append(time.perf_counter() - began)
+    return statistics.median(times) * 1_000
+
+
+def measure(nodes: int, samples: int) -> dict[str, float]:
+    f = (nodes - 1) // 3
+    t = nodes - f
+    keys = [NodeSecretKeys.from_seed(SEED, index) for index in range(nodes)]
+    members = tuple(key.node_id for key in keys)
+    initial = SeededInitialDkg(SEED)
+    result = initial.setup_initial_dkg(members, 0)
+    subnet = Principal.self_authenticating(b"bench-subnet")
+    transcript = Transcript.from_initial(result.high_threshold, subnet_id=subnet, tag="high")
+    shares = [compute_initial_secret_share(initial, transcript, member) for member in members]
+    coefficients = transcript.coefficients
+    for index in range(nodes):
+        coefficients.share_public_key(index)  # once per key epoch
+    figures: dict[str, float] = {}
+
+    def message(sample: int) -> bytes:
+        return b"bench-message-%d-%d" % (nodes, sample)
+
+    signed = {s: threshold.sign_share(shares[0], message(s)) for s in range(samples)}
+    figures["bls_sign_ms"] = median_ms(lambda s: bls.sign(shares[0], message(s) + b"!"), samples)
+    figures["bls_hash_to_g1_ms"] = median_ms(lambda s: bls.hash_to_g1(message(s) + b"#"), samples)
+    figures["bls_verify_ms"] = median_ms(
+        lambda s: bls.verify_uncached(coefficients.share_public_key(0), message(s), signed[s]), samples
+    )
+    for s in range(samples):
+        bls.verify(coefficients.share_public_key(0), message(s), signed[s])
+    figures["bls_verify_memoised_ms"] = median_ms(
+        lambda s: bls.verify(coefficients.share_public_key(0), message(s), signed[s]), samples
+    )
+
+    def share_set(sample: int) -> dict[int, bytes]:
+        text = message(sample) + b"t"
+        return {index: threshold.sign_share(shares[index], text) for index in range(t)}
+
+    sets = {s: share_set(s) for s in range(samples)}
+    figures["threshold_sign_share_ms"] = median_ms(
+        lambda s: threshold.sign_share(shares[1], message(s) + b"u"), samples
+    )
+    figures["threshold_combine_ms"] = median_ms(lambda s: threshold.combine_shares(sets[s], t), samples)
+    combined = {s: threshold.combine_shares(sets[s], t) for s in range(samples)}
+    figures["threshold_verify_combined_ms"] = median_ms(
+        lambda s: bls.verify_uncached(coefficients.public_key, message(s) + b"t", combined[s]), samples
+    )
+    figures["threshold_round_ms"] = (
+        figures["threshold_sign_share_ms"]
+        + figures["threshold_combine_ms"]
+        + figures["threshold_verify_combined_ms"]
+    )
+    figures["threshold_verify_every_share_ms"] = median_ms(
+        lambda s: [
+            bls.verify_uncached(coefficients.share_public_key(i), message(s) + b"t", share)
+            for i, share in sets[s].items()
+        ],
+        max(3, samples // 4),
+    )
+
+    committee_keys = [key.committee_public_key for key in keys[:t]]
+    multi = {
+        s: [key.sign_committee(message(s) + b"m") for key in keys[:t]] for s in range(samples)
+    }
+    figures["multisig_aggregate_ms"] = median_ms(lambda s: multisig.aggregate(multi[s]), samples)
+    aggregated = {s: multisig.aggregate(multi[s]) for s in range(samples)}
+    bls.clear_caches()
+    figures["multisig_verify_aggregate_ms"] = median_ms(
+        lambda s: multisig.verify_aggregate(committee_keys, message(s) + b"m", aggregated[s]), samples
+    )
+
+    config = DkgConfig(
+        dkg_id=DkgId(subnet_id=subnet, start_height=100, tag="high"),
+        dealers=members, receivers=members, threshold=t, resharing=transcript,
+    )
+    receiver_keys = {key.node_id: key.dealing_public_key for key in keys}
+    dkg_samples = max(3, samples // 4)
+    figures["dkg_create_dealing_ms"] = median_ms(
+        lambda s: create_dealing(config, members[s % nodes], shares[s % nodes], b"%d" % s, receiver_keys),
+        dkg_samples,
+    )
+    dealings = [
+        create_dealing(config, member, shares[index], b"d", receiver_keys)
+        for index, member in enumerate(members)
+    ]
+    bls.clear_caches()
+    figures["dkg_verify_dealing_ms"] = median_ms(
+        lambda s: verify_dealing(config, dealings[s % nodes]), min(dkg_samples, nodes)
+    )
+    bls.clear_caches()
+    began = time.perf_counter()
+    new = create_transcript(config, dealings)
+    figures["dkg_create_transcript_ms"] = (time.perf_counter() - began) * 1_000
+    figures["dkg_compute_secret_share_ms"] = median_ms(
+        lambda s: compute_secret_share(new, members[s % nodes], keys[s % nodes].dealing_private_key),
+        min(dkg_samples, nodes),
+    )
+    if new.public_key != transcript.public_key:
+        raise SystemExit("resharing changed the public key")
+    return {name: round(value, 3) for name, value in figures.items()}
+
+
+def reference_verify_ms() -> float:
+    from replica.crypto import bls_reference
+
+    secret = 12_345
+    signature = bls.sign(secret, b"reference")
+    key = bls.public_key(secret)
+    began = time.perf_counter()
+    if not bls_reference.verify(key, b"reference", signature):
+        raise SystemExit("the reference did not verify")
+    return (time.perf_counter() - began) * 1_000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--samples", type=int, default=20)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[4, 13, 40])
+    args = parser.parse_args()
+    figures: dict[str, Any] = {}
+    for nodes in args.sizes:
+        for name, value in measure(nodes, args.samples).items():
+            figures[f"{name}_n{nodes}"] = value
+    reference = reference_verify_ms()
+    figures["baseline_py_ecc_verify_ms"] = round(reference, 1)
+    facade = figures.get(f"bls_verify_ms_n{args.sizes[0]}", 0.0) if args.sizes else 0.0
+    figures["py_ecc_vs_facade_verify_ratio"] = round(reference / facade, 1) if facade else 0.0
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        for name, value in figures.items():
+            print(f"{name:48} {value}")
+
+
+if __name__ == "__main__":
+    main()
