@@ -1,0 +1,146 @@
+"""The block maker: propose a block on a notarized parent when the rank's delay has passed (spec D.1, D.2).
+
+At height h = notarized height + 1 the node of rank r (ranks 0..f come from
+the beacon of h−1) proposes once `now >= round_start + unit_delay · r`,
+unless it already proposed at h or a valid proposal of a lower rank is in
+its pool. The block extends the lowest-ranked notarized block of h−1. Its
+validation context never goes below the parent's: the registry version is
+the newest the node has, the certified height its own, the time its clock
+(strictly after the parent's).
+
+The payload is a DKG summary at the summary heights and otherwise ingress
+messages from the node's ingress pool that are not on the chain yet, within
+the subnet record's per-block limits, and DKG dealings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Final
+
+from replica.consensus.artifacts import (
+    Block,
+    BlockProposal,
+    DataPayload,
+    DkgSummary,
+    ValidationContext,
+)
+from replica.consensus.context import RoleContext
+from replica.consensus.notary import NANOS_PER_MILLISECOND
+from replica.consensus.pool import AddToValidated, ChangeSet
+from replica.consensus.signing import sign_proposal
+from replica.crypto.keys import NodeSecretKeys
+from replica.execution.messages import IngressMessage
+
+MAX_INGRESS_TTL_NS: Final = 5 * 60 * 1_000_000_000
+
+SummaryMaker = Callable[[Block, int, ValidationContext], DkgSummary | None]
+DealingsMaker = Callable[[Block, int], tuple[bytes, ...]]
+
+
+def compute_block_maker_delay_ns(rank: int, unit_delay_ms: int) -> int:
+    return rank * unit_delay_ms * NANOS_PER_MILLISECOND
+
+
+def get_parent(ctx: RoleContext, height: int) -> Block | None:
+    """The lowest-ranked notarized block of `height − 1` (ties broken by hash)."""
+    candidates = ctx.chain.get_notarized(height - 1)
+    if not candidates:
+        return None
+    return min(candidates, key=lambda block: (block.rank, block.id))
+
+
+def get_ingress_on_chain(ctx: RoleContext, parent: Block) -> set[bytes]:
+    """Message ids in the blocks above the executed height, up to `parent`."""
+    seen: set[bytes] = set()
+    for block in ctx.chain.iterate_chain(parent, ctx.executed_height):
+        if isinstance(block.payload, DataPayload):
+            seen.update(message.message_id for message in block.payload.ingress)
+    return seen
+
+
+def is_ingress_includable(message: IngressMessage, time_ns: int) -> bool:
+    return time_ns <= message.ingress_expiry_ns <= time_ns + MAX_INGRESS_TTL_NS
+
+
+def select_ingress(
+    ctx: RoleContext,
+    parent: Block,
+    time_ns: int,
+    ingress_pool: Mapping[bytes, IngressMessage],
+    is_known: Callable[[bytes], bool],
+    max_messages: int,
+    max_bytes: int,
+) -> tuple[IngressMessage, ...]:
+    on_chain = get_ingress_on_chain(ctx, parent)
+    chosen: list[IngressMessage] = []
+    size = 0
+    for message_id, message in ingress_pool.items():
+        if len(chosen) >= max_messages:
+            break
+        if message_id in on_chain or is_known(message_id) or not is_ingress_includable(message, time_ns):
+            continue
+        message_size = len(message.arg) + len(message.method) + 64
+        if size + message_size > max_bytes:
+            continue
+        chosen.append(message)
+        size += message_size
+    return tuple(chosen)
+
+
+def make_block_changes(
+    ctx: RoleContext,
+    keys: NodeSecretKeys,
+    *,
+    ingress_pool: Mapping[bytes, IngressMessage],
+    is_ingress_known: Callable[[bytes], bool],
+    make_summary: SummaryMaker,
+    make_dealings: DealingsMaker,
+) -> tuple[ChangeSet, int | None]:
+    chain = ctx.chain
+    height = chain.notarized_height + 1
+    info = ctx.get_height_info(height)
+    start = chain.round_start_ns.get(height)
+    if info is None or start is None:
+        return [], None
+    rank = info.ranks.get(ctx.node_id)
+    if rank is None:
+        return [], None
+    disqualified = chain.disqualified.get(height, set())
+    for proposal in ctx.pool.validated.get(BlockProposal, height):
+        if proposal.signer == ctx.node_id:
+            return [], None
+        if proposal.rank < rank and proposal.signer not in disqualified:
+            return [], None
+    ready_at = start + compute_block_maker_delay_ns(rank, info.record.unit_delay_millis)
+    if ctx.now_ns < ready_at:
+        return [], ready_at
+    parent = get_parent(ctx, height)
+    if parent is None:
+        return [], None
+    context = ValidationContext(
+        registry_version=max(parent.context.registry_version, ctx.registry.latest_version),
+        certified_height=max(parent.context.certified_height, min(ctx.certified_height, parent.height)),
+        time_ns=max(ctx.now_ns, parent.context.time_ns + 1),
+    )
+    is_summary = chain.is_summary_height(height)
+    payload: DataPayload | DkgSummary | None
+    if is_summary is None:
+        return [], None
+    if is_summary:
+        payload = make_summary(parent, height, context)
+    else:
+        payload = DataPayload(
+            ingress=select_ingress(
+                ctx, parent, context.time_ns, ingress_pool, is_ingress_known,
+                info.record.max_ingress_messages_per_block, info.record.max_block_payload_size,
+            ),
+            dealings=make_dealings(parent, height),
+        )
+    if payload is None:
+        return [], None
+    block = Block(
+        version=info.record.replica_version_id, parent=parent.id, height=height, rank=rank,
+        context=context, payload=payload,
+    )
+    return [AddToValidated(artifact=sign_proposal(keys, block))], None

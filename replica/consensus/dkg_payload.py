@@ -1,0 +1,135 @@
+"""DKG payloads: dealings in ordinary blocks, summaries every interval (spec D.3).
+
+A summary block S_{k+1} at height S_k.height + S_k.interval_length + 1 is
+computed from S_k, the dealings on the chain since S_k and the new block's
+validation context:
+
+- `next_transcripts` are built from S_k's configs and the dealings on chain;
+  `current_transcripts` are S_k's next transcripts (its current ones, per tag,
+  where a DKG produced nothing);
+- `registry_version` is S_k's validation-context registry version, so the
+  registry version a block maker saw becomes the version of the interval
+  after next;
+- `interval_length` is S_k's `next_interval_length`, and the new
+  `next_interval_length` is the subnet record's `dkg_interval_length` at the
+  new block's context version;
+- the new configs use the new block's context version: receivers are the
+  subnet's members at that version; the low-threshold key is dealt afresh by
+  those members (threshold f+1); the high-threshold key is *reshared* by the
+  committee of the transcript being reshared (the new next transcript, else
+  the current one), threshold n−f of the receivers, so the subnet's public key
+  never changes.
+
+Every replica computes the summary itself and accepts a summary block only if
+its payload is exactly that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from replica.consensus.artifacts import (
+    Block,
+    DataPayload,
+    DkgConfigRecord,
+    DkgSummary,
+    DkgTag,
+    KeyTranscript,
+    ValidationContext,
+)
+from replica.consensus.chain import ChainState
+from replica.consensus.membership import compute_high_threshold, compute_low_threshold
+from replica.types import Principal
+
+TranscriptBuilder = Callable[[DkgConfigRecord, KeyTranscript | None, Sequence[bytes]], KeyTranscript | None]
+"""Builds the transcript of a config from the dealings on chain (None if there are too few)."""
+
+GetMembers = Callable[[int], tuple[Principal, ...] | None]
+GetIntervalLength = Callable[[int], int | None]
+
+
+def make_configs(
+    *, start_height: int, registry_version: int, receivers: tuple[Principal, ...], resharing: KeyTranscript | None
+) -> tuple[DkgConfigRecord, ...]:
+    """The low (fresh) and high (resharing) configs of an interval."""
+    low = DkgConfigRecord(
+        tag="low", start_height=start_height, dealers=receivers, receivers=receivers,
+        threshold=compute_low_threshold(len(receivers)), registry_version=registry_version, resharing=False,
+    )
+    high = DkgConfigRecord(
+        tag="high", start_height=start_height,
+        dealers=resharing.committee if resharing is not None else receivers,
+        receivers=receivers, threshold=compute_high_threshold(len(receivers)),
+        registry_version=registry_version, resharing=resharing is not None,
+    )
+    return (low, high)
+
+
+def get_resharing_transcript(summary: DkgSummary) -> KeyTranscript | None:
+    """The high-threshold transcript a summary's configs reshare: its next one, else its current one."""
+    return summary.get_next("high") or summary.get_current("high")
+
+
+def get_dealings_on_chain(chain: ChainState, parent: Block, summary_height: int) -> list[bytes]:
+    """The dealings in the blocks after the summary at `summary_height`, up to `parent`, in chain order."""
+    dealings: list[bytes] = []
+    for block in reversed(chain.iterate_chain(parent, summary_height)):
+        if isinstance(block.payload, DataPayload):
+            dealings.extend(block.payload.dealings)
+    return dealings
+
+
+def create_summary(
+    *,
+    chain: ChainState,
+    parent: Block,
+    height: int,
+    context: ValidationContext,
+    get_members: GetMembers,
+    get_interval_length: GetIntervalLength,
+    build_transcript: TranscriptBuilder,
+) -> DkgSummary | None:
+    """The summary payload of the block at `height` on top of `parent` (None if not computable yet)."""
+    previous_block = chain.get_last_summary_of(parent)
+    if previous_block is None:
+        return None
+    previous = previous_block.summary
+    if previous.next_summary_height != height:
+        return None
+    dealings = get_dealings_on_chain(chain, parent, previous.height)
+    next_transcripts: list[KeyTranscript] = []
+    for config in previous.configs:
+        resharing = get_resharing_transcript(previous) if config.resharing else None
+        transcript = build_transcript(config, resharing, dealings)
+        if transcript is not None:
+            next_transcripts.append(transcript)
+    current: list[KeyTranscript] = []
+    tags: tuple[DkgTag, ...] = ("low", "high")
+    for tag in tags:
+        chosen = previous.get_next(tag) or previous.get_current(tag)
+        if chosen is not None:
+            current.append(chosen)
+    members = get_members(context.registry_version)
+    next_interval_length = get_interval_length(context.registry_version)
+    if members is None or next_interval_length is None:
+        return None
+    reshared = next((t for t in next_transcripts if t.tag == "high"), None) or next(
+        (t for t in current if t.tag == "high"), None
+    )
+    return DkgSummary(
+        registry_version=previous_block.context.registry_version,
+        configs=make_configs(start_height=height, registry_version=context.registry_version,
+                             receivers=members, resharing=reshared),
+        current_transcripts=tuple(current),
+        next_transcripts=tuple(next_transcripts),
+        interval_length=previous.next_interval_length,
+        next_interval_length=next_interval_length,
+        height=height,
+    )
+
+
+def build_no_transcript(
+    config: DkgConfigRecord, resharing: KeyTranscript | None, dealings: Sequence[bytes]
+) -> KeyTranscript | None:
+    """A transcript builder for subnets without a distributed key generation: keys carry over."""
+    return None

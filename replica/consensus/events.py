@@ -1,0 +1,80 @@
+"""What a replica reports about itself: typed events, for the driver to log, show or assert on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from replica.types import Principal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlockFinalized:
+    height: int
+    block_hash: bytes
+    is_summary: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BatchExecuted:
+    height: int
+    root_hash: bytes
+    state_hash: bytes
+    completed: tuple[bytes, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CertificationCreated:
+    height: int
+    root_hash: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CatchUpPackageCreated:
+    height: int
+    state_hash: bytes
+    registry_version: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MembershipChanged:
+    """A new interval starts with this registry version and these members."""
+
+    height: int
+    registry_version: int
+    members: tuple[Principal, ...]
+    is_member: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NodeStoppedParticipating:
+    """The node is neither a member nor in a threshold committee from this height on."""
+
+    height: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateDiverged:
+    """The subnet certified a root hash at a height that differs from this replica's."""
+
+    height: int
+    certified_root_hash: bytes
+    own_root_hash: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArtifactRejected:
+    kind: str
+    height: int
+    reason: str
+
+
+NodeEvent = (
+    BlockFinalized
+    | BatchExecuted
+    | CertificationCreated
+    | CatchUpPackageCreated
+    | MembershipChanged
+    | NodeStoppedParticipating
+    | StateDiverged
+    | ArtifactRejected
+)

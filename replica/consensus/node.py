@@ -1,0 +1,489 @@
+"""One replica of one subnet: consensus, execution and certification, sans-I/O.
+
+`ReplicaNode` takes artifacts from peers, timer ticks and ingress messages,
+each with the current time, and returns a `NodeOutput`: the artifacts to
+broadcast to the other replicas, when to call `on_timer` next, and typed
+events. Inside, the roles (validator, random beacon and tape, block maker,
+notary, finalizer, certifier, catch-up, purger) each look at the artifact
+pool and return a change set; the node is the pool's one owner and applies
+them, then executes newly finalized heights on its state manager.
+
+Membership, the replica version, the delays and the threshold keys of every
+height come from the summary blocks (spec D.3), whose registry versions the
+node reads from the registry client the driver keeps synced. A node that is
+not a member at a height only follows: it validates and executes, and signs
+nothing, which is also what a removed node does from the interval that no
+longer lists it.
+
+The node keeps its pool in an append-only file and its state in checkpoints
+under `state_dir`; `ReplicaNode.restart` resumes from the latest checkpoint
+and replays the finalized blocks of the persisted pool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from registry.client import RegistryClient
+from registry.dkg import SeededInitialDkg
+from registry.records import ROUTING_TABLE_KEY, KeyPurpose, RoutingTable, SubnetType
+from replica.consensus import beacon, block_maker, catchup, certifier, finalizer, notary, purger
+from replica.consensus.artifacts import (
+    Artifact,
+    Block,
+    CatchUpPackage,
+    Certification,
+    ConsensusArtifact,
+    DataPayload,
+    DkgConfigRecord,
+    DkgSummary,
+    IngressArtifact,
+    KeyTranscript,
+    ValidationContext,
+)
+from replica.consensus.chain import ChainState
+from replica.consensus.context import RoleContext
+from replica.consensus.dkg_payload import build_no_transcript, create_summary
+from replica.consensus.errors import ConsensusError
+from replica.consensus.events import (
+    ArtifactRejected,
+    BatchExecuted,
+    BlockFinalized,
+    CatchUpPackageCreated,
+    CertificationCreated,
+    MembershipChanged,
+    NodeEvent,
+    NodeStoppedParticipating,
+    StateDiverged,
+)
+from replica.consensus.pool import AddToValidated, ArtifactPool, ChangeSet, HandleInvalid
+from replica.consensus.signing import Signer
+from replica.consensus.validator import Validator
+from replica.crypto import bls
+from replica.crypto.keys import NodeSecretKeys
+from replica.execution.engine import ExecutionEngine, SystemCanister
+from replica.execution.messages import Batch, IngressMessage, IngressStatus
+from replica.state.errors import CertificationMismatch, StateError
+from replica.state.manager import Certification as StateCertification
+from replica.state.manager import StateManager, latest_checkpoint_in, read_checkpoint
+from replica.state.tree import SubnetInfo
+from replica.types import Principal
+
+MAX_PASSES: Final = 16
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NodeConfig:
+    node_id: Principal
+    subnet_id: Principal
+    keys: NodeSecretKeys
+    registry: RegistryClient
+    state_dir: Path
+    factories: Mapping[str, SystemCanister]
+    subnet_type: str = "system"
+    genesis_seed: bytes | None = None
+    """The network seed: genesis threshold keys come from `SeededInitialDkg` until DKG replaces them."""
+    install_genesis: Callable[[ExecutionEngine], None] | None = None
+    """Creates the subnet's initial canisters on a fresh engine (height 0)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NodeOutput:
+    broadcast: tuple[Artifact, ...]
+    wake_at_ns: int | None
+    events: tuple[NodeEvent, ...]
+
+
+class ReplicaNode:
+    """A sans-I/O replica: artifacts, ticks and ingress in; broadcasts, a wake-up time and events out."""
+
+    def __init__(self, config: NodeConfig) -> None:
+        self.config = config
+        self.node_id = config.node_id
+        self.subnet_id = config.subnet_id
+        self.registry = config.registry
+        state_dir = Path(config.state_dir)
+        state_dir.mkdir(parents=True, exist_ok=True)
+        self.genesis_cup = catchup.make_genesis_cup(self.registry, self.subnet_id)
+        high = self.genesis_cup.content.block.summary.get_current("high")
+        if high is None:
+            raise ConsensusError("the genesis summary has no high-threshold transcript")
+        self.subnet_public_key = high.public_key
+        self.state = self._open_state(state_dir)
+        self.pool = ArtifactPool(state_dir)
+        persisted = self.pool.load()
+        start = self.genesis_cup
+        for artifact in persisted:
+            if isinstance(artifact, CatchUpPackage) and start.height < artifact.height <= self.state.height:
+                start = artifact
+        self.chain = ChainState(start)
+        self.signer = Signer(config.keys, self.registry, self._get_secret_share)
+        self.ctx = RoleContext(
+            node_id=self.node_id, subnet_id=self.subnet_id, registry=self.registry, pool=self.pool,
+            chain=self.chain, signer=self.signer,
+        )
+        self.ctx.executed_height = self.state.height
+        self.ctx.certified_height = max(self.state.certified_height, start.height)
+        self.validator = Validator(
+            self.ctx, compute_summary=self._compute_summary, check_dealings=self._check_dealings,
+            get_root_hash=self._get_root_hash, is_ingress_known=self._is_ingress_known,
+            subnet_public_key=self.subnet_public_key,
+        )
+        self.ingress_pool: dict[bytes, IngressMessage] = {}
+        self._share_floor = 0
+        self._chain_floor = 0
+        self._subnet_info_version = -1
+        self._participating = True
+        for artifact in persisted:
+            if artifact.height > start.height or isinstance(artifact, CatchUpPackage):
+                self.chain.observe(artifact, 0)
+
+    @classmethod
+    def restart(cls, config: NodeConfig) -> ReplicaNode:
+        """A node resumed from its state directory (latest checkpoint and persisted pool)."""
+        return cls(config)
+
+    # -- construction helpers -------------------------------------------------------------
+
+    def _open_state(self, state_dir: Path) -> StateManager:
+        options = self._engine_options()
+        verify = self._verify_subnet_signature
+        if latest_checkpoint_in(state_dir) is not None:
+            return StateManager.restore(
+                state_dir, subnet_id=self.subnet_id, factories=self.config.factories,
+                subnets=self._subnet_infos(self.genesis_cup.registry_version), verify_signature=verify, **options,
+            )
+        state = StateManager.create(
+            state_dir, subnet_id=self.subnet_id, factories=self.config.factories,
+            subnets=self._subnet_infos(self.genesis_cup.registry_version), verify_signature=verify, **options,
+        )
+        if self.config.install_genesis is not None:
+            self.config.install_genesis(state.engine)
+        state.write_checkpoint(state.height)
+        return state
+
+    def _engine_options(self) -> dict[str, Any]:
+        version = self.genesis_cup.registry_version
+        record = self.registry.get_subnet_record(self.subnet_id, version)
+        subnet_type = self.config.subnet_type
+        if record is not None:
+            subnet_type = "system" if record.subnet_type == SubnetType.SYSTEM else "application"
+        ranges = self._canister_ranges(self.subnet_id, version)
+        options: dict[str, Any] = {"subnet_type": subnet_type}
+        if ranges:
+            options["canister_id_ranges"] = ranges
+        return options
+
+    def _canister_ranges(self, subnet_id: Principal, version: int) -> list[tuple[int, int]]:
+        table: RoutingTable | None = self.registry.get(ROUTING_TABLE_KEY, version)
+        if table is None:
+            return []
+        return [(entry.start, entry.end) for entry in table.entries if entry.subnet_id == subnet_id]
+
+    def _subnet_infos(self, version: int) -> list[SubnetInfo]:
+        infos = []
+        for subnet_id in self.registry.get_subnet_ids(version):
+            key = self.registry.get_threshold_public_key_der(subnet_id, version)
+            if key is None:
+                continue
+            nodes = {}
+            for node in self.registry.get_subnet_members(subnet_id, version):
+                signing = self.registry.get_node_public_key(node, KeyPurpose.NODE_SIGNING, version)
+                if signing is not None:
+                    nodes[node] = signing
+            infos.append(SubnetInfo.from_index_ranges(subnet_id, key, self._canister_ranges(subnet_id, version), nodes))
+        return infos
+
+    def _verify_subnet_signature(self, message: bytes, signature: bytes) -> bool:
+        return bls.verify(self.subnet_public_key, message, signature)
+
+    def _get_secret_share(self, transcript: KeyTranscript) -> int | None:
+        if self.node_id not in transcript.committee:
+            return None
+        index = transcript.committee.index(self.node_id)
+        if not transcript.body:
+            if self.config.genesis_seed is None:
+                return None
+            return SeededInitialDkg(self.config.genesis_seed).secret_share(
+                transcript.tag, transcript.committee, transcript.registry_version, transcript.threshold, index
+            )
+        return None
+
+    # -- callbacks for the roles ----------------------------------------------------------
+
+    def _get_members(self, version: int) -> tuple[Principal, ...] | None:
+        record = self.ctx.get_subnet_record(version)
+        return None if record is None else record.membership
+
+    def _get_interval_length(self, version: int) -> int | None:
+        record = self.ctx.get_subnet_record(version)
+        return None if record is None else record.dkg_interval_length
+
+    def _build_transcript(
+        self, config: DkgConfigRecord, resharing: KeyTranscript | None, dealings: Sequence[bytes]
+    ) -> KeyTranscript | None:
+        return build_no_transcript(config, resharing, dealings)
+
+    def _compute_summary(self, parent: Block, height: int, context: ValidationContext) -> DkgSummary | None:
+        return create_summary(
+            chain=self.chain, parent=parent, height=height, context=context,
+            get_members=self._get_members, get_interval_length=self._get_interval_length,
+            build_transcript=self._build_transcript,
+        )
+
+    def _make_dealings(self, parent: Block, height: int) -> tuple[bytes, ...]:
+        return ()
+
+    def _check_dealings(self, parent: Block, dealings: tuple[bytes, ...]) -> str | None:
+        return None if not dealings else "dealings are not accepted yet"
+
+    def _get_root_hash(self, height: int) -> bytes | None:
+        try:
+            return self.state.certification_content(height)
+        except StateError:
+            return None
+
+    def _get_state_hash(self, height: int) -> bytes | None:
+        try:
+            return read_checkpoint(self.config.state_dir, height).root_hash
+        except Exception:
+            return None
+
+    def _is_ingress_known(self, message_id: bytes) -> bool:
+        return self.state.engine.ingress_status(message_id) is not None
+
+    # -- inputs ---------------------------------------------------------------------------
+
+    def on_artifact(self, artifact: Artifact, now_ns: int) -> NodeOutput:
+        return self.on_artifacts((artifact,), now_ns)
+
+    def on_artifacts(self, artifacts: Iterable[Artifact], now_ns: int) -> NodeOutput:
+        for artifact in artifacts:
+            if isinstance(artifact, IngressArtifact):
+                self._add_ingress(artifact.message, now_ns)
+            elif artifact.id not in self.pool.validated:
+                self.pool.unvalidated.add(artifact)
+        return self._process(now_ns)
+
+    def on_timer(self, now_ns: int) -> NodeOutput:
+        return self._process(now_ns)
+
+    def submit_ingress(self, message: IngressMessage, now_ns: int) -> NodeOutput:
+        """Ingress from a user: kept for block making and gossiped to the other replicas."""
+        added = self._add_ingress(message, now_ns)
+        output = self._process(now_ns)
+        if not added:
+            return output
+        return NodeOutput(
+            broadcast=(IngressArtifact(message=message), *output.broadcast),
+            wake_at_ns=output.wake_at_ns, events=output.events,
+        )
+
+    def _add_ingress(self, message: IngressMessage, now_ns: int) -> bool:
+        if message.message_id in self.ingress_pool or self._is_ingress_known(message.message_id):
+            return False
+        if message.ingress_expiry_ns < now_ns:
+            return False
+        self.ingress_pool[message.message_id] = message
+        return True
+
+    # -- the loop -------------------------------------------------------------------------
+
+    def _process(self, now_ns: int) -> NodeOutput:
+        ctx = self.ctx
+        ctx.now_ns = now_ns
+        broadcast: list[Artifact] = []
+        events: list[NodeEvent] = []
+        wake: list[int] = []
+        for _ in range(MAX_PASSES):
+            progressed = self._apply(self.validator.make_changes(), broadcast, events)
+            progressed |= self._apply(beacon.make_beacon_changes(ctx), broadcast, events)
+            changes, block_wake = block_maker.make_block_changes(
+                ctx, self.config.keys, ingress_pool=self.ingress_pool, is_ingress_known=self._is_ingress_known,
+                make_summary=self._compute_summary, make_dealings=self._make_dealings,
+            )
+            progressed |= self._apply(changes, broadcast, events)
+            changes, notary_wake = notary.make_notary_changes(ctx)
+            progressed |= self._apply(changes, broadcast, events)
+            progressed |= self._apply(finalizer.make_finalizer_changes(ctx), broadcast, events)
+            progressed |= self._apply(beacon.make_tape_changes(ctx), broadcast, events)
+            progressed |= self._execute(events)
+            progressed |= self._apply(certifier.make_certification_changes(ctx, self._get_root_hash), broadcast, events)
+            progressed |= self._apply(catchup.make_catch_up_changes(ctx, self._get_state_hash), broadcast, events)
+            if not progressed:
+                for candidate in (block_wake, notary_wake, self.validator.wake_at_ns):
+                    if candidate is not None and candidate > now_ns:
+                        wake.append(candidate)
+                break
+        changes, self._share_floor, self._chain_floor = purger.make_purge_changes(
+            ctx, self._share_floor, self._chain_floor
+        )
+        if changes:
+            self.pool.apply(changes)
+            self.pool.take_added()
+            self.chain.purge_below(self._chain_floor)
+            ctx.purge_below(min(self._share_floor, self._chain_floor))
+        return NodeOutput(broadcast=tuple(broadcast), wake_at_ns=min(wake) if wake else None, events=tuple(events))
+
+    def _apply(self, changes: ChangeSet, broadcast: list[Artifact], events: list[NodeEvent]) -> bool:
+        if not changes:
+            return False
+        own = {change.artifact.id for change in changes if isinstance(change, AddToValidated)}
+        self.pool.apply(changes)
+        for change in changes:
+            if isinstance(change, HandleInvalid):
+                events.append(ArtifactRejected(
+                    kind=type(change.artifact).__name__, height=change.artifact.height, reason=change.reason))
+        for artifact in self.pool.take_added():
+            if artifact.id in own:
+                broadcast.append(artifact)
+            self._observe(artifact, events)
+        return True
+
+    def _observe(self, artifact: ConsensusArtifact, events: list[NodeEvent]) -> None:
+        for finalized in self.chain.observe(artifact, self.ctx.now_ns):
+            block = finalized.block
+            events.append(BlockFinalized(height=block.height, block_hash=block.id, is_summary=block.is_summary))
+            if block.is_summary:
+                self._on_new_interval(block, events)
+        if isinstance(artifact, Certification):
+            self._deliver_certification(artifact, events)
+        elif isinstance(artifact, CatchUpPackage):
+            events.append(CatchUpPackageCreated(
+                height=artifact.height, state_hash=artifact.content.state_hash,
+                registry_version=artifact.registry_version))
+
+    def _on_new_interval(self, block: Block, events: list[NodeEvent]) -> None:
+        summary = block.summary
+        record = self.ctx.get_subnet_record(summary.registry_version)
+        members = record.membership if record is not None else ()
+        is_member = self.node_id in members
+        events.append(MembershipChanged(
+            height=block.height, registry_version=summary.registry_version, members=members, is_member=is_member))
+        in_committees = any(
+            self.node_id in t.committee for t in (*summary.current_transcripts, *summary.next_transcripts)
+        )
+        participating = is_member or in_committees
+        if self._participating and not participating:
+            events.append(NodeStoppedParticipating(height=block.height))
+        self._participating = participating
+
+    def _deliver_certification(self, certification: Certification, events: list[NodeEvent]) -> None:
+        try:
+            newer = self.state.deliver_certification(StateCertification(
+                height=certification.height, root_hash=certification.root_hash, signature=certification.signature))
+        except CertificationMismatch:
+            own = self._get_root_hash(certification.height) or b""
+            events.append(StateDiverged(
+                height=certification.height, certified_root_hash=certification.root_hash, own_root_hash=own))
+            return
+        except StateError:
+            return
+        if newer:
+            self.ctx.certified_height = self.state.certified_height
+            events.append(CertificationCreated(height=certification.height, root_hash=certification.root_hash))
+
+    def _execute(self, events: list[NodeEvent]) -> bool:
+        progressed = False
+        chain = self.chain
+        while self.state.height < chain.finalized_height:
+            height = self.state.height + 1
+            block = chain.finalized.get(height)
+            tape = chain.tapes.get(height)
+            if block is None or tape is None:
+                break
+            self._update_subnet_info(height)
+            ingress = block.payload.ingress if isinstance(block.payload, DataPayload) else ()
+            batch = Batch(
+                height=height, time_ns=block.context.time_ns,
+                random_tape=hashlib.sha256(b"random_tape" + tape.signature).digest(), ingress=ingress,
+            )
+            executed = self.state.execute(batch)
+            self.ctx.executed_height = height
+            for message in ingress:
+                self.ingress_pool.pop(message.message_id, None)
+            if block.is_summary:
+                self.state.write_checkpoint(height)
+                self.state.purge_checkpoints()
+            events.append(BatchExecuted(
+                height=height, root_hash=executed.root_hash, state_hash=executed.state_hash,
+                completed=executed.completed))
+            progressed = True
+        if progressed:
+            self._expire_ingress()
+        return progressed
+
+    def _update_subnet_info(self, height: int) -> None:
+        active = self.ctx.get_active(height)
+        if active is None or active.registry_version == self._subnet_info_version:
+            return
+        self._subnet_info_version = active.registry_version
+        self.state.set_subnets(self._subnet_infos(active.registry_version))
+
+    def _expire_ingress(self) -> None:
+        now = self.state.engine.time_ns
+        for message_id in [m for m, message in self.ingress_pool.items() if message.ingress_expiry_ns < now]:
+            del self.ingress_pool[message_id]
+
+    # -- read-outs ------------------------------------------------------------------------
+
+    @property
+    def finalized_height(self) -> int:
+        return self.chain.finalized_height
+
+    @property
+    def notarized_height(self) -> int:
+        return self.chain.notarized_height
+
+    @property
+    def executed_height(self) -> int:
+        return self.state.height
+
+    @property
+    def certified_height(self) -> int:
+        return self.ctx.certified_height
+
+    @property
+    def latest_cup(self) -> CatchUpPackage:
+        return self.chain.cup
+
+    def finalized_block(self, height: int) -> Block | None:
+        return self.chain.finalized.get(height)
+
+    def state_hash(self, height: int) -> bytes | None:
+        try:
+            return self.state.state_hash(height)
+        except StateError:
+            return None
+
+    def root_hash(self, height: int) -> bytes | None:
+        return self._get_root_hash(height)
+
+    def certification(self, height: int) -> Certification | None:
+        return self.chain.certifications.get(height)
+
+    def ingress_status(self, message_id: bytes) -> IngressStatus | None:
+        return self.state.engine.ingress_status(message_id)
+
+    def is_member(self, height: int) -> bool:
+        active = self.ctx.get_active(height)
+        if active is None:
+            return False
+        record = self.ctx.get_subnet_record(active.registry_version)
+        return record is not None and self.node_id in record.membership
+
+    def pool_artifacts(self) -> tuple[Artifact, ...]:
+        """The validated artifacts a peer that (re)connects is offered, oldest first."""
+        out: list[Artifact] = []
+        for kind in (CatchUpPackage, *purger.ROUND_ARTIFACTS):
+            out.extend(self.pool.validated.all_of(kind))
+        out.sort(key=lambda artifact: artifact.height)
+        out.extend(IngressArtifact(message=message) for message in self.ingress_pool.values())
+        return tuple(out)
+
+    def close(self) -> None:
+        self.pool.close()

@@ -1,0 +1,86 @@
+"""Four real replicas in an in-test loop: they finalize, execute, certify and make CUPs."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from replica.candid import encode
+from replica.candid.types import Nat
+from replica.consensus.artifacts import certification_message
+from replica.consensus.catchup import is_valid_catch_up_package
+from replica.crypto import bls
+from replica.execution.messages import IngressMessage, Status
+from tests.replica.consensus.world import ALICE, COUNTER, Subnet
+
+
+def add_message(amount: int, now_ns: int, nonce: int = 0) -> IngressMessage:
+    arg = encode([Nat], [amount])
+    return IngressMessage(
+        message_id=hashlib.sha256(b"add" + arg + nonce.to_bytes(4, "big")).digest(), sender=ALICE,
+        canister_id=COUNTER, method="add", arg=arg, ingress_expiry_ns=now_ns + 60 * 10**9,
+    )
+
+
+def test_four_replicas_finalize_certify_and_make_catch_up_packages(tmp_path: Path) -> None:
+    subnet = Subnet(tmp_path)
+    nodes = list(subnet.nodes.values())
+    first = nodes[0]
+    message = add_message(5, subnet.now_ns)
+    subnet.submit(first.node_id, message)
+    subnet.run_until(lambda: subnet.min_finalized() >= 24)
+    # One chain: every replica finalized the same block at every height, summary blocks included.
+    for height in range(1, 25):
+        assert len({node.finalized_block(height).id for node in nodes}) == 1  # type: ignore[union-attr]
+    summaries = [h for h in range(1, 25) if first.finalized_block(h).is_summary]  # type: ignore[union-attr]
+    assert summaries == [5, 10, 15, 20]  # interval length 4: a summary every 5 heights
+    # The same state everywhere, certified with the subnet key.
+    subnet.run_until(lambda: min(node.certified_height for node in nodes) >= 20)
+    for height in (5, 12, 20):
+        assert len({node.state_hash(height) for node in nodes}) == 1
+    certification = first.certification(first.certified_height)
+    assert certification is not None
+    assert bls.verify(first.subnet_public_key, certification_message(certification.root_hash), certification.signature)
+    # The ingress message ran exactly once, on every replica.
+    for node in nodes:
+        status = node.ingress_status(message.message_id)
+        assert status is not None and status.status == Status.REPLIED
+        assert node.state.engine.query(COUNTER, "get", encode([], []), ALICE) == encode([Nat], [5])
+    included = [
+        h for h in range(1, 25)
+        if any(m.message_id == message.message_id for m in getattr(first.finalized_block(h).payload, "ingress", ()))  # type: ignore[union-attr]
+    ]
+    assert len(included) == 1
+    # Catch-up packages at summary heights, signed by the subnet.
+    cup = first.latest_cup
+    assert cup.height in summaries and is_valid_catch_up_package(cup, first.subnet_public_key)
+    assert cup.content.state_hash == first.state.checkpoint(cup.height).root_hash
+
+
+def test_ingress_submitted_to_several_replicas_runs_once(tmp_path: Path) -> None:
+    subnet = Subnet(tmp_path)
+    nodes = list(subnet.nodes.values())
+    message = add_message(7, subnet.now_ns, nonce=1)
+    for node in nodes:
+        subnet.submit(node.node_id, message)
+    subnet.run_until(lambda: all(
+        (s := node.ingress_status(message.message_id)) is not None and s.status == Status.REPLIED for node in nodes))
+    subnet.run_until(lambda: subnet.min_finalized() >= 8)
+    for node in nodes:
+        assert node.state.engine.query(COUNTER, "get", encode([], []), ALICE) == encode([Nat], [7])
+
+
+def test_a_crashed_replica_restarts_from_its_checkpoint_and_catches_up(tmp_path: Path) -> None:
+    subnet = Subnet(tmp_path)
+    nodes = list(subnet.nodes)
+    victim = nodes[3]
+    subnet.run_until(lambda: subnet.min_finalized() >= 12)
+    subnet.crash(victim)
+    subnet.run_until(lambda: subnet.min_finalized() >= 22)
+    subnet.restart(victim)
+    restarted = subnet.nodes[victim]
+    assert restarted.executed_height >= 10  # from the checkpoint at the last summary height it executed
+    subnet.run_until(lambda: restarted.finalized_height >= 26 and restarted.executed_height >= 25)
+    reference = subnet.nodes[nodes[0]]
+    for height in range(restarted.executed_height - 3, restarted.executed_height + 1):
+        assert restarted.state_hash(height) == reference.state_hash(height)

@@ -1,0 +1,131 @@
+"""The validator refuses what breaks the rules, and disqualifies an equivocating block maker."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from replica.consensus.artifacts import (
+    Block,
+    BlockProposal,
+    DataPayload,
+    EquivocationProof,
+    Notarization,
+    RandomBeacon,
+    ValidationContext,
+    beacon_message,
+    notarization_message,
+)
+from replica.consensus.events import ArtifactRejected
+from replica.consensus.node import NodeOutput, ReplicaNode
+from replica.consensus.signing import sign_proposal
+from replica.crypto import multisig
+from replica.crypto.keys import NodeSecretKeys
+from replica.types import Principal
+from tests.replica.consensus.test_subnet import add_message
+from tests.replica.consensus.world import Subnet
+
+
+def setup(tmp_path: Path) -> tuple[Subnet, ReplicaNode, dict[int, NodeSecretKeys]]:
+    subnet = Subnet(tmp_path)
+    observer = next(iter(subnet.nodes.values()))
+    info = observer.ctx.get_height_info(1)
+    assert info is not None
+    keys = {rank: subnet.configs[node].keys for node, rank in info.ranks.items()}
+    return subnet, observer, keys
+
+
+def block_at_one(subnet: Subnet, observer: ReplicaNode, rank: int, **changes: object) -> Block:
+    genesis = observer.genesis_cup.content.block
+    block = Block(
+        version=genesis.version, parent=genesis.id, height=1, rank=rank,
+        context=ValidationContext(registry_version=1, certified_height=0, time_ns=subnet.now_ns),
+        payload=DataPayload(),
+    )
+    return replace(block, **changes)  # type: ignore[arg-type]
+
+
+def rejections(output: NodeOutput) -> list[str]:
+    return [event.reason for event in output.events if isinstance(event, ArtifactRejected)]
+
+
+def test_a_proposal_from_the_wrong_rank_or_signer_is_refused(tmp_path: Path) -> None:
+    subnet, observer, keys = setup(tmp_path)
+    wrong_rank = sign_proposal(keys[1], block_at_one(subnet, observer, 0))
+    assert rejections(observer.on_artifact(wrong_rank, subnet.now_ns)) == ["the signer is not the block maker of this rank"]
+    forged = BlockProposal(block=block_at_one(subnet, observer, 1, context=ValidationContext(
+        registry_version=1, certified_height=0, time_ns=subnet.now_ns + 1)), signer=keys[1].node_id,
+        signature=keys[0].sign(b"something else"))
+    assert rejections(observer.on_artifact(forged, subnet.now_ns + 1)) == ["invalid proposal signature"]
+
+
+def test_payload_rules(tmp_path: Path) -> None:
+    subnet, observer, keys = setup(tmp_path)
+    genesis = observer.genesis_cup.content.block
+    summary_too_early = sign_proposal(keys[1], block_at_one(subnet, observer, 1, payload=genesis.payload))
+    assert rejections(observer.on_artifact(summary_too_early, subnet.now_ns)) == [
+        "a summary block at a height that is not a summary height"]
+    message = add_message(1, subnet.now_ns)
+    twice = sign_proposal(keys[1], block_at_one(
+        subnet, observer, 1, payload=DataPayload(ingress=(message, message)),
+        context=ValidationContext(registry_version=1, certified_height=0, time_ns=subnet.now_ns + 2)))
+    assert rejections(observer.on_artifact(twice, subnet.now_ns + 2)) == ["an ingress message appears twice"]
+    backwards = sign_proposal(keys[1], block_at_one(
+        subnet, observer, 1, context=ValidationContext(registry_version=1, certified_height=0, time_ns=0)))
+    assert rejections(observer.on_artifact(backwards, subnet.now_ns + 3)) == ["the block time is not after the parent's"]
+
+
+def test_a_block_from_the_future_waits(tmp_path: Path) -> None:
+    subnet, observer, keys = setup(tmp_path)
+    later = subnet.now_ns + 10**9
+    proposal = sign_proposal(keys[1], block_at_one(subnet, observer, 1, context=ValidationContext(
+        registry_version=1, certified_height=0, time_ns=later)))
+    output = observer.on_artifact(proposal, subnet.now_ns)
+    assert rejections(output) == [] and proposal.id in observer.pool.unvalidated
+    assert output.wake_at_ns is not None and output.wake_at_ns <= later
+    observer.on_timer(later)
+    assert proposal.id in observer.pool.validated
+
+
+def test_an_equivocating_maker_is_disqualified_for_the_height(tmp_path: Path) -> None:
+    subnet, observer, keys = setup(tmp_path)
+    maker = keys[1]
+    first = sign_proposal(maker, block_at_one(subnet, observer, 1))
+    second = sign_proposal(maker, block_at_one(subnet, observer, 1, context=ValidationContext(
+        registry_version=1, certified_height=0, time_ns=subnet.now_ns + 1)))
+    observer.on_artifact(first, subnet.now_ns + 1)
+    output = observer.on_artifact(second, subnet.now_ns + 1)
+    proofs = [a for a in output.broadcast if isinstance(a, EquivocationProof)]
+    assert len(proofs) == 1 and proofs[0].signer == maker.node_id
+    assert maker.node_id in observer.chain.disqualified[1]
+    # Another replica accepts the proof and disqualifies the maker too.
+    other = list(subnet.nodes.values())[1]
+    other.on_artifact(proofs[0], subnet.now_ns + 1)
+    assert maker.node_id in other.chain.disqualified[1]
+    # A forged proof (one block not signed by the maker) is refused.
+    fake = EquivocationProof(first=first, second=replace(second, signature=keys[0].sign(b"x")))
+    third = list(subnet.nodes.values())[2]
+    assert rejections(third.on_artifact(fake, subnet.now_ns + 1)) == ["invalid proposal signature"]
+
+
+def test_combined_signatures_are_checked(tmp_path: Path) -> None:
+    subnet, observer, keys = setup(tmp_path)
+    proposal = sign_proposal(keys[0], block_at_one(subnet, observer, 0))
+    observer.on_artifact(proposal, subnet.now_ns)
+    block = proposal.block
+    message = notarization_message(1, block.id)
+    signers = sorted(subnet.configs)
+    secrets = {node: subnet.configs[node].keys.committee_secret for node in signers}
+    too_few = Notarization(height=1, block=block.id, signers=tuple(signers[:2]),
+                           signature=multisig.aggregate([multisig.sign(secrets[s], message) for s in signers[:2]]))
+    assert rejections(observer.on_artifact(too_few, subnet.now_ns)) == ["too few distinct signers"]
+    wrong = Notarization(height=1, block=block.id, signers=tuple(signers[:3]),
+                         signature=multisig.aggregate([multisig.sign(secrets[s], b"other") for s in signers[:3]]))
+    assert rejections(observer.on_artifact(wrong, subnet.now_ns)) == ["invalid multi-signature"]
+    outsider = Principal.self_authenticating(b"outsider")
+    stranger = replace(wrong, signers=(outsider, *signers[:2]))
+    assert rejections(observer.on_artifact(stranger, subnet.now_ns)) == ["a signer is not in the committee"]
+    genesis_beacon = observer.chain.beacons[0]
+    bad_beacon = RandomBeacon(height=1, parent=genesis_beacon.id,
+                              signature=multisig.sign(secrets[signers[0]], beacon_message(1, genesis_beacon.id)))
+    assert rejections(observer.on_artifact(bad_beacon, subnet.now_ns)) == ["invalid beacon signature"]
