@@ -77,6 +77,10 @@ class NodeSecretKeys:
     tls_key: Ed25519PrivateKey
     tls_certificate_der: bytes
     signing_key_der: bytes
+    dealing_public_key: bytes
+    """The raw 32-byte X25519 public key dealers encrypt to."""
+    committee_public_key: bytes
+    """The 96-byte BLS G2 public key of the committee signing key."""
 
     @classmethod
     def from_seed(cls, seed: bytes, index: int) -> NodeSecretKeys:
@@ -96,13 +100,19 @@ class NodeSecretKeys:
             .not_valid_after(_CERTIFICATE_NOT_AFTER)
             .sign(tls, algorithm=None)
         )
+        dealing = X25519PrivateKey.from_private_bytes(derive_seed(seed, "dkg-dealing", index))
+        committee_secret = derive_scalar(seed, "committee-signing", index)
         return cls(
             signing_key=signing,
-            dealing_key=X25519PrivateKey.from_private_bytes(derive_seed(seed, "dkg-dealing", index)),
-            committee_secret=derive_scalar(seed, "committee-signing", index),
+            dealing_key=dealing,
+            committee_secret=committee_secret,
             tls_key=tls,
             tls_certificate_der=certificate.public_bytes(serialization.Encoding.DER),
             signing_key_der=signing_der,
+            dealing_public_key=dealing.public_key().public_bytes(
+                serialization.Encoding.Raw, serialization.PublicFormat.Raw
+            ),
+            committee_public_key=bls.public_key(committee_secret),
         )
 
     @property
@@ -118,18 +128,6 @@ class NodeSecretKeys:
             serialization.PrivateFormat.Raw,
             serialization.NoEncryption(),
         )
-
-    @property
-    def dealing_public_key(self) -> bytes:
-        """The raw 32-byte X25519 public key dealers encrypt to."""
-        return self.dealing_key.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
-
-    @property
-    def committee_public_key(self) -> bytes:
-        """The 96-byte BLS G2 public key of the committee signing key."""
-        return bls.public_key(self.committee_secret)
 
     def sign(self, message: bytes) -> bytes:
         """An Ed25519 signature (64 bytes) with the node signing key."""

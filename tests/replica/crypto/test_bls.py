@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from py_arkworks_bls12381 import G1Point
 
 from replica.crypto import bls
@@ -166,3 +168,19 @@ def test_zero_secret_and_bad_encodings_raise() -> None:
     assert bls.g1_linear_combination([], []) == bls.G1_IDENTITY
     assert bls.g2_linear_combination([SPEC_PUBLIC_KEY], [0]) == bls.G2_IDENTITY
     assert bls.public_key(SPEC_SECRET + bls.CURVE_ORDER) == SPEC_PUBLIC_KEY
+
+
+@settings(max_examples=4, deadline=None, derandomize=True)
+@given(
+    st.lists(st.integers(min_value=1, max_value=bls.CURVE_ORDER - 1), min_size=1, max_size=2),
+    st.binary(max_size=16),
+)
+def test_facade_and_reference_agree_on_random_secrets(secrets: list[int], message: bytes) -> None:
+    from replica.crypto import bls_reference as reference
+
+    signatures = [bls.sign(secret, message) for secret in secrets]
+    assert [reference.sign(secret, message) for secret in secrets] == signatures
+    scalars = [secret * 3 + 1 for secret in secrets]
+    assert reference.g1_linear_combination(signatures, scalars) == bls.g1_linear_combination(
+        signatures, scalars
+    )

@@ -123,3 +123,20 @@ def test_public_coefficients_validation() -> None:
     assert PublicCoefficients.from_concatenated(b"".join(public.commitments)) == public
     with pytest.raises(CryptoError):
         PublicCoefficients.from_concatenated(b"x" * 95)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.data())
+def test_any_subset_of_signature_shares_of_threshold_size_combines(data: st.DataObject) -> None:
+    threshold = data.draw(st.integers(min_value=1, max_value=7), label="threshold")
+    n = data.draw(st.integers(min_value=threshold, max_value=10), label="n")
+    coefficients, shares, public = sharing(n, threshold)
+    signers = data.draw(
+        st.lists(st.integers(min_value=0, max_value=n - 1), min_size=threshold, unique=True),
+        label="signers",
+    )
+    signatures = {index: sign_share(shares[index], MESSAGE) for index in signers}
+    assert combine_and_verify(public, MESSAGE, signatures) == bls.sign(coefficients[0], MESSAGE)
+    if threshold > 1:
+        fewer = dict(list(signatures.items())[: threshold - 1])
+        assert combine_and_verify(public, MESSAGE, fewer) is None
