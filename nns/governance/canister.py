@@ -27,6 +27,7 @@ from nns.governance.enums import REWARD_WEIGHT_HUNDREDTHS, NeuronState, Visibili
 from nns.governance.errors import (
     invalid_command,
     not_authorized,
+    not_found,
     precondition_failed,
 )
 from nns.governance.neuron import (
@@ -60,6 +61,7 @@ from nns.governance.requests import (
     ListNeurons,
     ListNeuronsResponse,
     ManageNeuronRequest,
+    NeuronIdOrSubaccount,
     NeuronInfo,
 )
 from nns.governance.rewards import RewardEvent, compute_neuron_rewards, compute_reward_pool_e8s
@@ -246,6 +248,33 @@ class Governance(ProposalVoting):
         if not self.can_read_full_neuron(neuron, caller):
             raise not_authorized(f"Caller is not authorized to read neuron {neuron_id}.")
         return neuron
+
+    def get_neuron_by_id_or_subaccount(self, which: NeuronIdOrSubaccount) -> Neuron:
+        if which.neuron_id is not None:
+            return self.get_neuron(which.neuron_id)
+        neuron_id = self.state.by_subaccount.get(which.subaccount or b"")
+        if neuron_id is None:
+            raise not_found(f"No neuron has subaccount {(which.subaccount or b'').hex()}")
+        return self.get_neuron(neuron_id)
+
+    def get_neuron_info_by_id_or_subaccount(self, caller: Principal, which: NeuronIdOrSubaccount) -> NeuronInfo:
+        return self.neuron_info(self.get_neuron_by_id_or_subaccount(which), caller)
+
+    def get_full_neuron_by_id_or_subaccount(self, caller: Principal, which: NeuronIdOrSubaccount) -> Neuron:
+        return self.get_full_neuron(caller, self.get_neuron_by_id_or_subaccount(which).id)
+
+    def get_recent_ballots(self, neuron: Neuron) -> tuple[BallotInfo, ...]:
+        return tuple(
+            BallotInfo(proposal_id=proposal_id, vote=Vote(vote))
+            for proposal_id, vote in self.state.get_recent_ballots(neuron.id, MAX_RECENT_BALLOTS)
+        )
+
+    def get_voting_powers(self, neuron: Neuron) -> tuple[int, int]:
+        """(deciding, potential) voting power now."""
+        now = self.now_seconds()
+        potential = get_potential_voting_power(neuron, now, self.durations)
+        deciding = get_deciding_voting_power(neuron, now, self.durations, self.economics.voting_power_economics)
+        return deciding, potential
 
     def get_neuron_ids(self, caller: Principal, argument: object = None) -> tuple[int, ...]:
         return tuple(sorted(self.state.neurons_of(caller)))

@@ -1,8 +1,9 @@
 """NNS governance behind its official Candid interface (the methods icbox implements).
 
 `GOVERNANCE_DID` uses the names and types of the official `governance.did` for
-`manage_neuron`, `claim_or_refresh_neuron_from_account`, neuron and proposal
-queries, reward events and known neurons; `governance_interface` maps them onto
+`manage_neuron`, `claim_or_refresh_neuron_from_account`, neuron queries (info,
+full neuron, list_neurons), proposal queries, reward events, known neurons and
+the network economics; `governance_interface` maps them onto
 the `Governance` canister. Refusals become `ManageNeuronResponse{ command =
 Error }` (or the `Err` variant) as the official interface answers them.
 ExecuteNnsFunction payloads arrive as Candid blobs of the registry's payload
@@ -17,6 +18,8 @@ from typing import Any, Final
 
 from nns.governance.canister import Governance
 from nns.governance.errors import GovernanceError
+from nns.governance.neuron import Neuron
+from nns.governance.parameters import NetworkEconomics
 from nns.governance.proposals import ProposalInfo
 from nns.governance.requests import (
     AddHotKey,
@@ -38,6 +41,7 @@ from nns.governance.requests import (
     IncreaseDissolveDelay,
     JoinCommunityFund,
     LeaveCommunityFund,
+    ListNeurons,
     ListProposalInfo,
     MakeProposal,
     MakeProposalResponse,
@@ -160,6 +164,54 @@ type ListProposalInfo = record {
   limit : nat32; exclude_topic : vec int32; include_all_manage_neuron_proposals : opt bool;
   include_status : vec int32;
 };
+type Followees = record { followees : vec NeuronId };
+type DissolveState = variant { DissolveDelaySeconds : nat64; WhenDissolvedTimestampSeconds : nat64 };
+type NeuronStakeTransfer = record {
+  to_subaccount : blob; neuron_stake_e8s : nat64; from : opt principal; memo : nat64; from_subaccount : blob;
+  transfer_timestamp : nat64; block_height : nat64;
+};
+type Neuron = record {
+  id : opt NeuronId; staked_maturity_e8s_equivalent : opt nat64; controller : opt principal;
+  recent_ballots : vec BallotInfo; kyc_verified : bool; neuron_type : opt int32; not_for_profit : bool;
+  maturity_e8s_equivalent : nat64; cached_neuron_stake_e8s : nat64; created_timestamp_seconds : nat64;
+  auto_stake_maturity : opt bool; aging_since_timestamp_seconds : nat64; hot_keys : vec principal; account : blob;
+  joined_community_fund_timestamp_seconds : opt nat64; dissolve_state : opt DissolveState;
+  followees : vec record { int32; Followees }; neuron_fees_e8s : nat64; visibility : opt int32;
+  transfer : opt NeuronStakeTransfer; known_neuron_data : opt KnownNeuronData; spawn_at_timestamp_seconds : opt nat64;
+  voting_power_refreshed_timestamp_seconds : opt nat64; deciding_voting_power : opt nat64;
+  potential_voting_power : opt nat64;
+};
+type NeuronResult = variant { Ok : Neuron; Err : GovernanceError };
+type NeuronInfoResult = variant { Ok : NeuronInfo; Err : GovernanceError };
+type ListNeurons = record {
+  neuron_ids : vec nat64; include_neurons_readable_by_caller : bool; include_empty_neurons_readable_by_caller : opt bool;
+  include_public_neurons_in_full_neurons : opt bool; page_number : opt nat64; page_size : opt nat64;
+  neuron_subaccounts : opt vec record { subaccount : blob };
+};
+type ListNeuronsResponse = record {
+  neuron_infos : vec record { nat64; NeuronInfo }; full_neurons : vec Neuron; total_pages_available : opt nat64;
+};
+type Percentage = record { basis_points : opt nat64 };
+type Decimal = record { human_readable : opt text };
+type NeuronsFundMatchedFundingCurveCoefficients = record {
+  contribution_threshold_xdr : opt Decimal; one_third_participation_milestone_xdr : opt Decimal;
+  full_participation_milestone_xdr : opt Decimal;
+};
+type NeuronsFundEconomics = record {
+  maximum_icp_xdr_rate : opt Percentage;
+  neurons_fund_matched_funding_curve_coefficients : opt NeuronsFundMatchedFundingCurveCoefficients;
+  max_theoretical_neurons_fund_participation_amount_xdr : opt Decimal; minimum_icp_xdr_rate : opt Percentage;
+};
+type VotingPowerEconomics = record {
+  start_reducing_voting_power_after_seconds : opt nat64; clear_following_after_seconds : opt nat64;
+  neuron_minimum_dissolve_delay_to_vote_seconds : opt nat64;
+};
+type NetworkEconomics = record {
+  neuron_minimum_stake_e8s : nat64; max_proposals_to_keep_per_topic : nat32;
+  neuron_management_fee_per_proposal_e8s : nat64; reject_cost_e8s : nat64; transaction_fee_e8s : nat64;
+  neuron_spawn_dissolve_delay_seconds : nat64; minimum_icp_xdr_rate : nat64; maximum_node_provider_rewards_e8s : nat64;
+  neurons_fund_economics : opt NeuronsFundEconomics; voting_power_economics : opt VotingPowerEconomics;
+};
 type RewardEvent = record {
   rounds_since_last_distribution : opt nat64; day_after_genesis : nat64; actual_timestamp_seconds : nat64;
   total_available_e8s_equivalent : nat64; latest_round_available_e8s_equivalent : opt nat64;
@@ -169,7 +221,12 @@ service : {
   manage_neuron : (ManageNeuronRequest) -> (ManageNeuronResponse);
   claim_or_refresh_neuron_from_account : (ClaimOrRefreshNeuronFromAccount) ->
     (record { result : opt variant { Error : GovernanceError; NeuronId : NeuronId } });
-  get_neuron_info : (nat64) -> (variant { Ok : NeuronInfo; Err : GovernanceError }) query;
+  get_neuron_info : (nat64) -> (NeuronInfoResult) query;
+  get_neuron_info_by_id_or_subaccount : (NeuronIdOrSubaccount) -> (NeuronInfoResult) query;
+  get_full_neuron : (nat64) -> (NeuronResult) query;
+  get_full_neuron_by_id_or_subaccount : (NeuronIdOrSubaccount) -> (NeuronResult) query;
+  list_neurons : (ListNeurons) -> (ListNeuronsResponse) query;
+  get_network_economics_parameters : () -> (NetworkEconomics) query;
   get_neuron_ids : () -> (vec nat64) query;
   get_proposal_info : (nat64) -> (opt ProposalInfo) query;
   get_pending_proposals : () -> (vec ProposalInfo) query;
@@ -401,6 +458,106 @@ def _proposal_info(info: ProposalInfo) -> dict[str, Any]:
     }
 
 
+def _neuron_id_or_subaccount(value: dict[str, Any]) -> NeuronIdOrSubaccount:
+    ((kind, inner),) = value.items()
+    if kind == "NeuronId":
+        return NeuronIdOrSubaccount(neuron_id=inner["id"])
+    return NeuronIdOrSubaccount(subaccount=inner)
+
+
+def _full_neuron(governance: Governance, neuron: Neuron) -> dict[str, Any]:
+    """The official `Neuron` record: the stored neuron plus its ballots and voting power now."""
+    if neuron.dissolve_delay_seconds is not None:
+        dissolve_state: Any = {"DissolveDelaySeconds": neuron.dissolve_delay_seconds}
+    elif neuron.when_dissolved_timestamp_seconds is not None:
+        dissolve_state = {"WhenDissolvedTimestampSeconds": neuron.when_dissolved_timestamp_seconds}
+    else:
+        dissolve_state = None
+    deciding, potential = governance.get_voting_powers(neuron)
+    known = neuron.known_neuron_data
+    return {
+        "id": {"id": neuron.id},
+        "staked_maturity_e8s_equivalent": neuron.staked_maturity_e8s_equivalent or None,
+        "controller": neuron.controller,
+        "recent_ballots": [
+            {"vote": int(b.vote), "proposal_id": {"id": b.proposal_id}} for b in governance.get_recent_ballots(neuron)
+        ],
+        "kyc_verified": neuron.kyc_verified,
+        "neuron_type": int(neuron.neuron_type) or None,
+        "not_for_profit": neuron.not_for_profit,
+        "maturity_e8s_equivalent": neuron.maturity_e8s_equivalent,
+        "cached_neuron_stake_e8s": neuron.cached_neuron_stake_e8s,
+        "created_timestamp_seconds": neuron.created_timestamp_seconds,
+        "auto_stake_maturity": neuron.auto_stake_maturity or None,
+        "aging_since_timestamp_seconds": neuron.aging_since_timestamp_seconds,
+        "hot_keys": list(neuron.hot_keys),
+        "account": neuron.subaccount,
+        "joined_community_fund_timestamp_seconds": neuron.joined_community_fund_timestamp_seconds,
+        "dissolve_state": dissolve_state,
+        "followees": [
+            (topic, {"followees": [{"id": f} for f in followees]}) for topic, followees in sorted(neuron.followees.items())
+        ],
+        "neuron_fees_e8s": neuron.neuron_fees_e8s,
+        "visibility": int(neuron.visibility),
+        "transfer": None,
+        "known_neuron_data": None if known is None else {
+            "name": known.name, "description": known.description, "links": list(known.links)},
+        "spawn_at_timestamp_seconds": neuron.spawn_at_timestamp_seconds,
+        "voting_power_refreshed_timestamp_seconds": neuron.voting_power_refreshed_timestamp_seconds,
+        "deciding_voting_power": deciding,
+        "potential_voting_power": potential,
+    }
+
+
+def _network_economics(economics: NetworkEconomics) -> dict[str, Any]:
+    voting, fund = economics.voting_power_economics, economics.neurons_fund_economics
+
+    def xdr(amount: int) -> dict[str, Any]:
+        return {"human_readable": str(amount)}
+
+    return {
+        "neuron_minimum_stake_e8s": economics.neuron_minimum_stake_e8s,
+        "max_proposals_to_keep_per_topic": economics.max_proposals_to_keep_per_topic,
+        "neuron_management_fee_per_proposal_e8s": economics.neuron_management_fee_per_proposal_e8s,
+        "reject_cost_e8s": economics.reject_cost_e8s,
+        "transaction_fee_e8s": economics.transaction_fee_e8s,
+        "neuron_spawn_dissolve_delay_seconds": economics.neuron_spawn_dissolve_delay_seconds,
+        "minimum_icp_xdr_rate": economics.minimum_icp_xdr_rate,
+        "maximum_node_provider_rewards_e8s": economics.maximum_node_provider_rewards_e8s,
+        "neurons_fund_economics": {
+            "maximum_icp_xdr_rate": {"basis_points": fund.maximum_icp_xdr_rate_basis_points},
+            "neurons_fund_matched_funding_curve_coefficients": {
+                "contribution_threshold_xdr": xdr(fund.neurons_fund_matched_funding_curve_contribution_threshold_xdr),
+                "one_third_participation_milestone_xdr": xdr(fund.one_third_participation_milestone_xdr),
+                "full_participation_milestone_xdr": xdr(fund.full_participation_milestone_xdr),
+            },
+            "max_theoretical_neurons_fund_participation_amount_xdr": xdr(
+                fund.max_theoretical_neurons_fund_participation_amount_xdr),
+            "minimum_icp_xdr_rate": {"basis_points": fund.minimum_icp_xdr_rate_basis_points},
+        },
+        "voting_power_economics": {
+            "start_reducing_voting_power_after_seconds": voting.start_reducing_voting_power_after_seconds,
+            "clear_following_after_seconds": voting.clear_following_after_seconds,
+            "neuron_minimum_dissolve_delay_to_vote_seconds": voting.neuron_minimum_dissolve_delay_to_vote_seconds,
+        },
+    }
+
+
+def _list_neurons(governance: Governance, values: list[Any]) -> ListNeurons:
+    value = values[0]
+    ids = list(value["neuron_ids"])
+    for entry in value["neuron_subaccounts"] or ():
+        neuron_id = governance.state.by_subaccount.get(entry["subaccount"])
+        if neuron_id is not None:
+            ids.append(neuron_id)
+    return ListNeurons(
+        neuron_ids=tuple(ids), include_neurons_readable_by_caller=value["include_neurons_readable_by_caller"],
+        include_empty_neurons_readable_by_caller=value["include_empty_neurons_readable_by_caller"],
+        include_public_neurons_in_full_neurons=value["include_public_neurons_in_full_neurons"],
+        page_number=value["page_number"], page_size=value["page_size"],
+    )
+
+
 def _spec(name: str, **conversions: Any) -> MethodSpec:
     signature = GOVERNANCE_INTERFACE.method(name)
     return MethodSpec(name=name, mode="query" if "query" in signature.modes else "update",
@@ -416,6 +573,12 @@ def _manage_neuron_error(error: CanisterError) -> list[Any]:
 def governance_interface(governance: object) -> Interface:
     if not isinstance(governance, Governance):
         raise TypeError("governance_interface needs a Governance")
+
+    def error_variant(error: CanisterError) -> list[Any]:
+        if isinstance(error, GovernanceError):
+            return [{"Err": _error(error)}]
+        raise error
+
     specs = [
         _spec("manage_neuron", to_argument=_request, to_results=_response, error_results=_manage_neuron_error),
         _spec(
@@ -425,7 +588,18 @@ def governance_interface(governance: object) -> Interface:
             error_results=lambda e: [{"result": {"Error": _error(e)}}] if isinstance(e, GovernanceError) else _raise(e),
         ),
         _spec("get_neuron_info", to_argument=lambda v: v[0], to_results=lambda info: [{"Ok": _neuron_info(info)}],
-              error_results=lambda e: [{"Err": _error(e)}] if isinstance(e, GovernanceError) else _raise(e)),
+              error_results=error_variant),
+        _spec("get_neuron_info_by_id_or_subaccount", to_argument=lambda v: _neuron_id_or_subaccount(v[0]),
+              to_results=lambda info: [{"Ok": _neuron_info(info)}], error_results=error_variant),
+        _spec("get_full_neuron", to_argument=lambda v: v[0],
+              to_results=lambda neuron: [{"Ok": _full_neuron(governance, neuron)}], error_results=error_variant),
+        _spec("get_full_neuron_by_id_or_subaccount", to_argument=lambda v: _neuron_id_or_subaccount(v[0]),
+              to_results=lambda neuron: [{"Ok": _full_neuron(governance, neuron)}], error_results=error_variant),
+        _spec("list_neurons", to_argument=lambda v: _list_neurons(governance, v), to_results=lambda r: [{
+            "neuron_infos": [(info.id, _neuron_info(info)) for info in r.neuron_infos],
+            "full_neurons": [_full_neuron(governance, neuron) for neuron in r.full_neurons],
+            "total_pages_available": r.total_pages_available}]),
+        _spec("get_network_economics_parameters", to_results=lambda e: [_network_economics(e)]),
         _spec("get_neuron_ids", to_results=lambda ids: [list(ids)]),
         _spec("get_proposal_info", to_argument=lambda v: v[0],
               to_results=lambda info: [None if info is None else _proposal_info(info)]),

@@ -1,0 +1,58 @@
+"""Neuron reads and the network economics behind governance's official Candid interface."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nns.governance.core import GOVERNANCE_CANISTER_ID
+from nns.governance.enums import ErrorType
+from nns.governance.neuron import compute_neuron_staking_subaccount
+from tests.nns.test_nns_on_a_subnet import ALICE, BOB, E8S, configure, make_nns, manage, stake
+
+
+def test_full_neuron_by_id_and_by_subaccount_for_its_controller_only(tmp_path: Path) -> None:
+    harness = make_nns(tmp_path)
+    neuron_id = stake(harness, ALICE, 100, 7)
+    manage(harness, ALICE, neuron_id, configure({"IncreaseDissolveDelay": {"additional_dissolve_delay_seconds": 20_000}}))
+    (reply,) = harness.query(ALICE, GOVERNANCE_CANISTER_ID, "get_full_neuron", neuron_id)
+    neuron = reply["Ok"]
+    assert neuron["id"] == {"id": neuron_id}
+    assert neuron["controller"] == ALICE
+    assert neuron["cached_neuron_stake_e8s"] == 100 * E8S
+    assert neuron["account"] == compute_neuron_staking_subaccount(ALICE, 7)
+    assert neuron["dissolve_state"]["DissolveDelaySeconds"] >= 20_000
+    assert neuron["potential_voting_power"] is not None and neuron["deciding_voting_power"] is not None
+    by_subaccount = {"Subaccount": compute_neuron_staking_subaccount(ALICE, 7)}
+    assert harness.query(ALICE, GOVERNANCE_CANISTER_ID, "get_full_neuron_by_id_or_subaccount", by_subaccount) == [reply]
+    (info,) = harness.query(BOB, GOVERNANCE_CANISTER_ID, "get_neuron_info_by_id_or_subaccount", {"NeuronId": {"id": neuron_id}})
+    assert info["Ok"]["stake_e8s"] == 100 * E8S
+    (refused,) = harness.query(BOB, GOVERNANCE_CANISTER_ID, "get_full_neuron", neuron_id)
+    assert refused["Err"]["error_type"] == ErrorType.NOT_AUTHORIZED
+    (missing,) = harness.query(ALICE, GOVERNANCE_CANISTER_ID, "get_full_neuron_by_id_or_subaccount", {"Subaccount": b"\x00" * 32})
+    assert missing["Err"]["error_type"] == ErrorType.NOT_FOUND
+
+
+def test_list_neurons_gives_infos_and_the_full_neurons_the_caller_may_read(tmp_path: Path) -> None:
+    harness = make_nns(tmp_path)
+    alice, bob = stake(harness, ALICE, 10, 1), stake(harness, BOB, 20, 1)
+    request = {
+        "neuron_ids": [bob], "include_neurons_readable_by_caller": True, "include_empty_neurons_readable_by_caller": None,
+        "include_public_neurons_in_full_neurons": None, "page_number": None, "page_size": None,
+        "neuron_subaccounts": None,
+    }
+    (listed,) = harness.query(ALICE, GOVERNANCE_CANISTER_ID, "list_neurons", request)
+    assert sorted(entry["0"] for entry in listed["neuron_infos"]) == sorted([alice, bob])
+    assert [neuron["id"]["id"] for neuron in listed["full_neurons"]] == [alice]
+    assert listed["total_pages_available"] == 1
+    by_subaccount = dict(request, neuron_ids=[], include_neurons_readable_by_caller=False,
+                         neuron_subaccounts=[{"subaccount": compute_neuron_staking_subaccount(BOB, 1)}])
+    (listed,) = harness.query(BOB, GOVERNANCE_CANISTER_ID, "list_neurons", by_subaccount)
+    assert [neuron["id"]["id"] for neuron in listed["full_neurons"]] == [bob]
+
+
+def test_network_economics_parameters(tmp_path: Path) -> None:
+    harness = make_nns(tmp_path)
+    (economics,) = harness.query(ALICE, GOVERNANCE_CANISTER_ID, "get_network_economics_parameters")
+    assert economics["reject_cost_e8s"] == E8S
+    assert economics["transaction_fee_e8s"] == 10_000
+    assert economics["voting_power_economics"]["neuron_minimum_dissolve_delay_to_vote_seconds"] is not None
