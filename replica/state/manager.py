@@ -45,7 +45,7 @@ from replica.types import Principal
 ENGINE_DIRECTORY: Final = "engine"
 CHECKPOINTS_DIRECTORY: Final = "checkpoints"
 MANIFEST_FILE: Final = "manifest.cbor"
-DEFAULT_KEPT_HEIGHTS: Final = 64
+DEFAULT_KEPT_HEIGHTS: Final = 128  # more than the 70-height certification gap where notaries stop
 DEFAULT_KEPT_CHECKPOINTS: Final = 2
 
 SignatureCheck = Callable[[bytes, bytes], bool]
@@ -345,9 +345,13 @@ class StateManager:
         return manifests.read_chunk(info.directory, info.manifest, chunk_index)
 
     def purge_checkpoints(self, keep: int = DEFAULT_KEPT_CHECKPOINTS) -> None:
-        """Remove all but the `keep` newest checkpoints."""
+        """Remove all but the `keep` newest checkpoints, and what interrupted writes left."""
         for height in checkpoint_heights_in(self.state_dir)[:-keep] if keep > 0 else []:
             shutil.rmtree(self.checkpoints_dir / str(height))
+        if self.checkpoints_dir.is_dir():
+            for leftover in self.checkpoints_dir.iterdir():
+                if leftover.is_dir() and not leftover.name.isdigit():
+                    shutil.rmtree(leftover)
 
 
 def checkpoint_heights_in(state_dir: str | Path) -> list[int]:

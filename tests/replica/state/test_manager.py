@@ -169,8 +169,11 @@ def test_old_checkpoints_are_purged(tmp_path: Path) -> None:
     for height in range(1, 5):
         run(manager, range(height, height + 1))
         manager.write_checkpoint()
+    (manager.checkpoints_dir / "5.writing").mkdir()  # a write interrupted by a crash
+    assert manager.checkpoint_heights() == [1, 2, 3, 4]
     manager.purge_checkpoints(keep=2)
     assert manager.checkpoint_heights() == [3, 4]
+    assert sorted(path.name for path in manager.checkpoints_dir.iterdir()) == ["3", "4"]
     assert restore(tmp_path / "a", height=3).height == 3
 
 
