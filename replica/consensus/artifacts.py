@@ -420,6 +420,20 @@ class IngressArtifact(_Canonical):
         return 0
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DealingArtifact(_Canonical):
+    """A DKG dealing gossiped until a block includes it; `height` is its DKG's start height."""
+
+    DOMAIN = b"ic-dealing"
+
+    height: int
+    tag: DkgTag
+    dealer: Principal
+    dealing: bytes
+    _bytes: bytes = _cached()
+    _id: bytes = _cached()
+
+
 ConsensusArtifact = (
     BlockProposal
     | NotarizationShare
@@ -436,12 +450,13 @@ ConsensusArtifact = (
     | CatchUpPackage
     | EquivocationProof
 )
-Artifact = ConsensusArtifact | IngressArtifact
+Artifact = ConsensusArtifact | IngressArtifact | DealingArtifact
 
 ARTIFACT_TYPES: Final = (
     BlockProposal, NotarizationShare, Notarization, FinalizationShare, Finalization,
     RandomBeaconShare, RandomBeacon, RandomTapeShare, RandomTape, CertificationShare,
     Certification, CatchUpPackageShare, CatchUpPackage, EquivocationProof, IngressArtifact,
+    DealingArtifact,
 )
 
 

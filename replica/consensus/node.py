@@ -39,6 +39,7 @@ from replica.consensus.artifacts import (
     Certification,
     ConsensusArtifact,
     DataPayload,
+    DealingArtifact,
     DkgConfigRecord,
     DkgSummary,
     IngressArtifact,
@@ -47,7 +48,18 @@ from replica.consensus.artifacts import (
 )
 from replica.consensus.chain import ChainState
 from replica.consensus.context import RoleContext
-from replica.consensus.dkg_payload import build_no_transcript, create_summary
+from replica.consensus.dealings import (
+    DealingChecker,
+    DealingKey,
+    build_transcript,
+    compute_dkg_secret_share,
+    dealing_key,
+    decode_dealing,
+    get_collection_threshold,
+    get_dealing_keys_on_chain,
+    make_dealings,
+)
+from replica.consensus.dkg_payload import create_summary
 from replica.consensus.errors import ConsensusError
 from replica.consensus.events import (
     ArtifactRejected,
@@ -134,13 +146,19 @@ class ReplicaNode:
             subnet_public_key=self.subnet_public_key,
         )
         self.ingress_pool: dict[bytes, IngressMessage] = {}
+        self.dkg_pool: dict[DealingKey, bytes] = {}
+        self.dealing_checker = DealingChecker(self.subnet_id)
+        self._dealing_seed = hashlib.sha256(
+            b"icbox-node-dealing-seed" + config.keys.committee_secret.to_bytes(32, "big")).digest()
+        self._outbox: list[Artifact] = []
         self._share_floor = 0
         self._chain_floor = 0
         self._subnet_info_version = -1
         self._participating = True
+        self._deal(start.content.block.summary)
         for artifact in persisted:
             if artifact.height > start.height or isinstance(artifact, CatchUpPackage):
-                self.chain.observe(artifact, 0)
+                self._observe(artifact, [])
 
     @classmethod
     def restart(cls, config: NodeConfig) -> ReplicaNode:
@@ -211,7 +229,7 @@ class ReplicaNode:
             return SeededInitialDkg(self.config.genesis_seed).secret_share(
                 transcript.tag, transcript.committee, transcript.registry_version, transcript.threshold, index
             )
-        return None
+        return compute_dkg_secret_share(self.subnet_id, transcript, self.node_id, self.config.keys.dealing_private_key)
 
     # -- callbacks for the roles ----------------------------------------------------------
 
@@ -226,7 +244,7 @@ class ReplicaNode:
     def _build_transcript(
         self, config: DkgConfigRecord, resharing: KeyTranscript | None, dealings: Sequence[bytes]
     ) -> KeyTranscript | None:
-        return build_no_transcript(config, resharing, dealings)
+        return build_transcript(self.subnet_id, config, resharing, dealings)
 
     def _compute_summary(self, parent: Block, height: int, context: ValidationContext) -> DkgSummary | None:
         return create_summary(
@@ -235,11 +253,55 @@ class ReplicaNode:
             build_transcript=self._build_transcript,
         )
 
+    def _dealings_context(self, parent: Block) -> tuple[DkgSummary, set[DealingKey]] | None:
+        summary_block = self.chain.get_last_summary_of(parent)
+        if summary_block is None:
+            return None
+        blocks = self.chain.iterate_chain(parent, summary_block.height)
+        return summary_block.summary, get_dealing_keys_on_chain(self.chain, blocks)
+
     def _make_dealings(self, parent: Block, height: int) -> tuple[bytes, ...]:
-        return ()
+        found = self._dealings_context(parent)
+        if found is None or not self.dkg_pool:
+            return ()
+        summary, on_chain = found
+        record = self.ctx.get_subnet_record(parent.context.registry_version)
+        per_block = record.dkg_dealings_per_block if record is not None else 1
+        needed = sum(get_collection_threshold(summary, config) for config in summary.configs)
+        # Short intervals need several dealings per block to finish every DKG in time.
+        limit = max(per_block, -(-needed // max(1, summary.interval_length // 2)))
+        return self.dealing_checker.select(summary, on_chain, self.dkg_pool, limit)
 
     def _check_dealings(self, parent: Block, dealings: tuple[bytes, ...]) -> str | None:
-        return None if not dealings else "dealings are not accepted yet"
+        if not dealings:
+            return None
+        found = self._dealings_context(parent)
+        if found is None:
+            return "no summary block on the chain"
+        summary, on_chain = found
+        return self.dealing_checker.check_payload(summary, on_chain, dealings)
+
+    def _deal(self, summary: DkgSummary) -> None:
+        """This node's dealings for the DKGs a newly finalized summary schedules."""
+        for key in [k for k in self.dkg_pool if k[0] < summary.height]:
+            del self.dkg_pool[key]
+        dealings = make_dealings(
+            subnet_id=self.subnet_id, summary=summary, dealer=self.node_id, seed=self._dealing_seed,
+            get_secret_share=lambda t: self.signer.threshold_key(t).secret_share,
+            get_dealing_key=lambda node, version: self.registry.get_node_public_key(
+                node, KeyPurpose.DKG_DEALING_ENCRYPTION, version),
+        )
+        for data in dealings:
+            dealing = decode_dealing(data)
+            if dealing is not None:
+                self._add_dealing(data)
+                self._outbox.append(DealingArtifact(
+                    height=dealing.dkg_id.start_height, tag=dealing.dkg_id.tag, dealer=dealing.dealer, dealing=data))
+
+    def _add_dealing(self, data: bytes) -> None:
+        dealing = decode_dealing(data)
+        if dealing is not None and dealing.dkg_id.start_height >= self.chain.cup.height:
+            self.dkg_pool.setdefault(dealing_key(dealing), data)
 
     def _get_root_hash(self, height: int) -> bytes | None:
         try:
@@ -265,6 +327,8 @@ class ReplicaNode:
         for artifact in artifacts:
             if isinstance(artifact, IngressArtifact):
                 self._add_ingress(artifact.message, now_ns)
+            elif isinstance(artifact, DealingArtifact):
+                self._add_dealing(artifact.dealing)
             elif artifact.id not in self.pool.validated:
                 self.pool.unvalidated.add(artifact)
         return self._process(now_ns)
@@ -296,7 +360,8 @@ class ReplicaNode:
     def _process(self, now_ns: int) -> NodeOutput:
         ctx = self.ctx
         ctx.now_ns = now_ns
-        broadcast: list[Artifact] = []
+        broadcast: list[Artifact] = self._outbox
+        self._outbox = []
         events: list[NodeEvent] = []
         wake: list[int] = []
         for _ in range(MAX_PASSES):
@@ -371,6 +436,7 @@ class ReplicaNode:
         if self._participating and not participating:
             events.append(NodeStoppedParticipating(height=block.height))
         self._participating = participating
+        self._deal(summary)
 
     def _deliver_certification(self, certification: Certification, events: list[NodeEvent]) -> None:
         try:
@@ -483,6 +549,8 @@ class ReplicaNode:
             out.extend(self.pool.validated.all_of(kind))
         out.sort(key=lambda artifact: artifact.height)
         out.extend(IngressArtifact(message=message) for message in self.ingress_pool.values())
+        for (start, tag, dealer), data in sorted(self.dkg_pool.items(), key=lambda item: (item[0][0], item[0][1])):
+            out.append(DealingArtifact(height=start, tag=tag, dealer=dealer, dealing=data))  # type: ignore[arg-type]
         return tuple(out)
 
     def close(self) -> None:

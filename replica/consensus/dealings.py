@@ -1,0 +1,241 @@
+"""DKG dealings: made by the dealers of an interval, carried in blocks, combined in summaries.
+
+When a summary block is finalized, each dealer of its configs deals: for the
+low-threshold key a fresh random polynomial, for the high-threshold key its
+current share of the key being reshared. Dealings are gossiped and any block
+maker includes those the chain still needs (one per dealer and config, until
+a config has enough); every replica checks each dealing's public part
+against its config before accepting a block. The next summary block turns the
+dealings on chain into transcripts (spec D.3), and each receiver decrypts its
+own share from a transcript once it is needed.
+
+Transcripts go into summary blocks as `KeyTranscript` records whose body is
+the crypto layer's canonical transcript bytes; the crypto layer's configs and
+transcripts are rebuilt from the records on demand (and kept in caches:
+building a transcript is the same pure function on every replica).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Final
+
+from replica.consensus.artifacts import DataPayload, DkgConfigRecord, DkgSummary, KeyTranscript
+from replica.consensus.chain import ChainState
+from replica.consensus.dkg_payload import get_resharing_transcript
+from replica.crypto import dkg
+from replica.crypto.errors import CryptoError
+from replica.crypto.threshold import PublicCoefficients
+from replica.types import Principal
+
+DealingKey = tuple[int, str, Principal]
+"""(start height, tag, dealer): at most one dealing of each on a chain."""
+
+_TRANSCRIPT_CACHE: Final = 64
+
+
+def to_crypto_transcript(subnet_id: Principal, transcript: KeyTranscript) -> dkg.Transcript:
+    if transcript.body:
+        return _decode_transcript(transcript.body)
+    return dkg.Transcript(
+        dkg_id=dkg.DkgId(subnet_id=subnet_id, start_height=transcript.dkg_start_height, tag=transcript.tag),
+        threshold=transcript.threshold,
+        committee=transcript.committee,
+        coefficients=PublicCoefficients(commitments=transcript.commitments),
+        registry_version=transcript.registry_version,
+    )
+
+
+@lru_cache(maxsize=_TRANSCRIPT_CACHE)
+def _decode_transcript(body: bytes) -> dkg.Transcript:
+    return dkg.Transcript.from_bytes(body)
+
+
+def to_crypto_config(
+    subnet_id: Principal, config: DkgConfigRecord, resharing: KeyTranscript | None
+) -> dkg.DkgConfig:
+    return dkg.DkgConfig(
+        dkg_id=dkg.DkgId(subnet_id=subnet_id, start_height=config.start_height, tag=config.tag),
+        dealers=config.dealers,
+        receivers=config.receivers,
+        threshold=config.threshold,
+        resharing=to_crypto_transcript(subnet_id, resharing) if resharing is not None else None,
+        registry_version=config.registry_version,
+    )
+
+
+def get_config_resharing(summary: DkgSummary, config: DkgConfigRecord) -> KeyTranscript | None:
+    return get_resharing_transcript(summary) if config.resharing else None
+
+
+def get_collection_threshold(summary: DkgSummary, config: DkgConfigRecord) -> int:
+    resharing = get_config_resharing(summary, config)
+    return resharing.threshold if resharing is not None else config.threshold
+
+
+@lru_cache(maxsize=1024)
+def decode_dealing(data: bytes) -> dkg.Dealing | None:
+    try:
+        return dkg.Dealing.from_bytes(data)
+    except (CryptoError, ValueError):
+        return None
+
+
+def dealing_key(dealing: dkg.Dealing) -> DealingKey:
+    return (dealing.dkg_id.start_height, dealing.dkg_id.tag, dealing.dealer)
+
+
+def build_transcript(
+    subnet_id: Principal, config: DkgConfigRecord, resharing: KeyTranscript | None, dealings: Sequence[bytes]
+) -> KeyTranscript | None:
+    """The transcript of `config` from the dealings on chain, or None if there are too few."""
+    mine = []
+    for data in dealings:
+        dealing = decode_dealing(data)
+        if dealing is not None and dealing.dkg_id.start_height == config.start_height and dealing.dkg_id.tag == config.tag:
+            mine.append(data)
+    return _build_transcript(subnet_id, config, resharing, tuple(mine))
+
+
+@lru_cache(maxsize=_TRANSCRIPT_CACHE)
+def _build_transcript(
+    subnet_id: Principal, config: DkgConfigRecord, resharing: KeyTranscript | None, dealings: tuple[bytes, ...]
+) -> KeyTranscript | None:
+    decoded = [d for d in (decode_dealing(data) for data in dealings) if d is not None]
+    try:
+        crypto_config = to_crypto_config(subnet_id, config, resharing)
+        if len({d.dealer for d in decoded}) < crypto_config.collection_threshold:
+            return None
+        transcript = dkg.create_transcript(crypto_config, decoded)
+    except CryptoError:
+        return None
+    return KeyTranscript(
+        tag=config.tag, dkg_start_height=config.start_height, registry_version=config.registry_version,
+        committee=transcript.committee, threshold=transcript.threshold,
+        commitments=transcript.coefficients.commitments, body=transcript.to_bytes(),
+    )
+
+
+def compute_dkg_secret_share(subnet_id: Principal, transcript: KeyTranscript, node: Principal, x25519_private: bytes) -> int | None:
+    try:
+        return dkg.compute_secret_share(to_crypto_transcript(subnet_id, transcript), node, x25519_private)
+    except CryptoError:
+        return None
+
+
+def make_dealings(
+    *,
+    subnet_id: Principal,
+    summary: DkgSummary,
+    dealer: Principal,
+    seed: bytes,
+    get_secret_share: Callable[[KeyTranscript], int | None],
+    get_dealing_key: Callable[[Principal, int], bytes | None],
+) -> list[bytes]:
+    """This node's dealings for the configs of `summary` (empty where it is no dealer)."""
+    out = []
+    for config in summary.configs:
+        if dealer not in config.dealers:
+            continue
+        resharing = get_config_resharing(summary, config)
+        secret = None
+        if resharing is not None:
+            secret = get_secret_share(resharing)
+            if secret is None:
+                continue
+        keys = {r: get_dealing_key(r, config.registry_version) for r in config.receivers}
+        if any(k is None for k in keys.values()):
+            continue
+        try:
+            dealing = dkg.create_dealing(
+                to_crypto_config(subnet_id, config, resharing), dealer, secret,
+                hashlib.sha256(b"icbox-dealing-seed" + seed).digest(),
+                {r: k for r, k in keys.items() if k is not None},
+            )
+        except CryptoError:
+            continue
+        out.append(dealing.to_bytes())
+    return out
+
+
+def get_dealing_keys_on_chain(chain: ChainState, blocks: Iterable[object]) -> set[DealingKey]:
+    seen: set[DealingKey] = set()
+    for block in blocks:
+        payload = getattr(block, "payload", None)
+        if isinstance(payload, DataPayload):
+            for data in payload.dealings:
+                dealing = decode_dealing(data)
+                if dealing is not None:
+                    seen.add(dealing_key(dealing))
+    return seen
+
+
+class DealingChecker:
+    """Checks a block's dealings against the configs of the summary on its chain (with a cache)."""
+
+    def __init__(self, subnet_id: Principal) -> None:
+        self.subnet_id = subnet_id
+        self._valid: dict[tuple[bytes, bytes], bool] = {}
+
+    def is_valid(self, summary: DkgSummary, data: bytes) -> bool:
+        cache_key = (hashlib.sha256(data).digest(), summary.height.to_bytes(8, "big"))
+        known = self._valid.get(cache_key)
+        if known is not None:
+            return known
+        valid = self._check(summary, data)
+        self._valid[cache_key] = valid
+        if len(self._valid) > 4096:
+            self._valid.clear()
+        return valid
+
+    def _check(self, summary: DkgSummary, data: bytes) -> bool:
+        dealing = decode_dealing(data)
+        if dealing is None:
+            return False
+        config = next(
+            (c for c in summary.configs
+             if c.tag == dealing.dkg_id.tag and c.start_height == dealing.dkg_id.start_height),
+            None,
+        )
+        if config is None or dealing.dkg_id.subnet_id != self.subnet_id:
+            return False
+        try:
+            dkg.verify_dealing(to_crypto_config(self.subnet_id, config, get_config_resharing(summary, config)), dealing)
+        except CryptoError:
+            return False
+        return True
+
+    def check_payload(self, summary: DkgSummary, on_chain: set[DealingKey], dealings: Sequence[bytes]) -> str | None:
+        """Why the dealings of a block are refused, or None."""
+        seen = set(on_chain)
+        for data in dealings:
+            dealing = decode_dealing(data)
+            if dealing is None or not self.is_valid(summary, data):
+                return "an invalid dealing"
+            key = dealing_key(dealing)
+            if key in seen:
+                return "a dealing already on the chain"
+            seen.add(key)
+        return None
+
+    def select(
+        self, summary: DkgSummary, on_chain: set[DealingKey], pool: Mapping[DealingKey, bytes], limit: int
+    ) -> tuple[bytes, ...]:
+        """Valid pooled dealings the chain still needs, at most `limit`."""
+        counts: dict[tuple[int, str], int] = {}
+        for start, tag, _ in on_chain:
+            counts[(start, tag)] = counts.get((start, tag), 0) + 1
+        needed = {(c.start_height, c.tag): get_collection_threshold(summary, c) for c in summary.configs}
+        chosen: list[bytes] = []
+        for key in sorted(pool, key=lambda k: (k[0], k[1], k[2].raw)):
+            config_key = (key[0], key[1])
+            if len(chosen) >= limit:
+                break
+            if key in on_chain or config_key not in needed or counts.get(config_key, 0) >= needed[config_key]:
+                continue
+            if self.is_valid(summary, pool[key]):
+                chosen.append(pool[key])
+                counts[config_key] = counts.get(config_key, 0) + 1
+        return tuple(chosen)
