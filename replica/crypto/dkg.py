@@ -83,6 +83,9 @@ class DkgId:
         if self.start_height < 0:
             raise DkgError("a DKG's start height is non-negative")
 
+    def __str__(self) -> str:
+        return f"the {self.tag}-threshold DKG of subnet {self.subnet_id} from height {self.start_height}"
+
     def to_cbor(self) -> list[Any]:
         return [self.subnet_id.raw, self.start_height, self.tag]
 
@@ -414,7 +417,7 @@ def verify_dealing(config: DkgConfig, dealing: Dealing) -> None:
         raise DkgError("the ephemeral key is a 32-byte X25519 public key")
     if config.resharing is None:
         if dealing.commitments[0] == bls.G2_IDENTITY:
-            raise DkgError("a fresh dealing contributes a non-zero secret")
+            raise DkgError("a fresh dealing must contribute a non-zero secret")
     else:
         expected = config.resharing.share_public_key(config.resharing.index_of(dealing.dealer))
         if dealing.commitments[0] != expected:

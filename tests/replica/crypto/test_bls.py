@@ -66,6 +66,9 @@ def test_facade_matches_the_reference_byte_for_byte() -> None:
     assert reference.g2_linear_combination(keys[:2], [7, 11]) == bls.g2_linear_combination(
         keys[:2], [7, 11]
     )
+    assert reference.aggregate_public_keys(keys[:2]) == bls.aggregate_public_keys(keys[:2])
+    assert reference.public_key_to_der(SPEC_PUBLIC_KEY) == bls.public_key_to_der(SPEC_PUBLIC_KEY)
+    assert reference.public_key_from_der(bls.public_key_to_der(SPEC_PUBLIC_KEY)) == SPEC_PUBLIC_KEY
     # One pairing check in the reference (each costs a fraction of a second).
     assert reference.verify(SPEC_PUBLIC_KEY, SPEC_MESSAGE, SPEC_SIGNATURE)
 
