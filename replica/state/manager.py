@@ -18,6 +18,7 @@ Layout of `state_dir`:
 
     engine/                       the live databases of the execution engine
     checkpoints/<height>/         the checkpoint files (see `replica.state.checkpoint`)
+    checkpoints/<height>/subnets.cbor   the subnet info of the height's state tree
     checkpoints/<height>/manifest.cbor  their manifest (not itself in the manifest)
 """
 
@@ -39,12 +40,13 @@ from replica.state import manifest as manifests
 from replica.state.checkpoint import restore_engine, write_engine_files
 from replica.state.errors import CertificationMismatch, CheckpointError, StateError
 from replica.state.manifest import Manifest
-from replica.state.tree import StateTreeBuilder, SubnetInfo
+from replica.state.tree import StateTreeBuilder, SubnetInfo, decode_subnets, encode_subnets
 from replica.types import Principal
 
 ENGINE_DIRECTORY: Final = "engine"
 CHECKPOINTS_DIRECTORY: Final = "checkpoints"
 MANIFEST_FILE: Final = "manifest.cbor"
+SUBNETS_FILE: Final = "subnets.cbor"
 DEFAULT_KEPT_HEIGHTS: Final = 128  # more than the 70-height certification gap where notaries stop
 DEFAULT_KEPT_CHECKPOINTS: Final = 2
 
@@ -103,6 +105,7 @@ class StateManager:
         self.engine = engine
         self.state_dir = Path(state_dir)
         self._subnets = tuple(subnets)
+        self._tree_subnets = self._subnets  # what the last height's tree was built with
         self._verify_signature = verify_signature
         self._kept_heights = max(1, kept_heights)
         self._heights: dict[int, ExecutedHeight] = {}
@@ -137,7 +140,7 @@ class StateManager:
         *,
         subnet_id: Principal,
         factories: Mapping[str, SystemCanister],
-        subnets: Sequence[SubnetInfo] = (),
+        subnets: Sequence[SubnetInfo] | None = None,
         height: int | None = None,
         verify_signature: SignatureCheck | None = None,
         kept_heights: int = DEFAULT_KEPT_HEIGHTS,
@@ -146,7 +149,9 @@ class StateManager:
         """A manager at a checkpoint (the latest one unless `height` is given).
 
         The checkpoint's files are checked against its manifest first; the live
-        databases are rebuilt from them.
+        databases are rebuilt from them. The tree of the checkpoint height is
+        built with the subnet info the checkpoint kept; `subnets`, if given, is
+        the subnet info from the next height on (as `set_subnets`).
         """
         root = Path(state_dir)
         info = read_checkpoint(root, height) if height is not None else latest_checkpoint_in(root)
@@ -160,7 +165,15 @@ class StateManager:
         )
         if engine.height != info.height:
             raise CheckpointError(f"checkpoint {info.height} holds the state of height {engine.height}")
-        return cls(engine, state_dir=root, subnets=subnets, verify_signature=verify_signature, kept_heights=kept_heights)
+        kept_subnets = info.directory / SUBNETS_FILE
+        checkpoint_subnets = decode_subnets(kept_subnets.read_bytes()) if kept_subnets.is_file() else ()
+        manager = cls(
+            engine, state_dir=root, subnets=checkpoint_subnets or tuple(subnets or ()),
+            verify_signature=verify_signature, kept_heights=kept_heights,
+        )
+        if subnets is not None:
+            manager.set_subnets(subnets)
+        return manager
 
     # -- execution ----------------------------------------------------------------------------
 
@@ -195,6 +208,7 @@ class StateManager:
 
     def _snapshot(self, *, completed: tuple[bytes, ...], state_hash: bytes | None = None) -> ExecutedHeight:
         tree = self._tree_builder.build(self.engine.certified_state(), self._subnets)
+        self._tree_subnets = self._subnets
         return ExecutedHeight(
             height=self.engine.height,
             time_ns=self.engine.time_ns,
@@ -323,6 +337,7 @@ class StateManager:
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
         write_engine_files(self.engine, staging)
+        (staging / SUBNETS_FILE).write_bytes(encode_subnets(self._tree_subnets))
         manifest = manifests.compute_manifest(staging, exclude=[MANIFEST_FILE])
         (staging / MANIFEST_FILE).write_bytes(manifest.to_cbor())
         if final.exists():

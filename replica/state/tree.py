@@ -69,6 +69,30 @@ class SubnetInfo:
         )
 
 
+def encode_subnets(subnets: Sequence[SubnetInfo]) -> bytes:
+    """Canonical CBOR of subnet info, as a checkpoint keeps it."""
+    return bytes(cbor2.dumps([
+        [s.subnet_id.raw, s.public_key_der, [[a.raw, b.raw] for a, b in s.canister_ranges],
+         [[node.raw, key] for node, key in s.node_public_keys]]
+        for s in subnets
+    ], canonical=True))
+
+
+def decode_subnets(data: bytes) -> tuple[SubnetInfo, ...]:
+    try:
+        return tuple(
+            SubnetInfo(
+                subnet_id=Principal(bytes(raw)),
+                public_key_der=bytes(key),
+                canister_ranges=tuple((Principal(bytes(a)), Principal(bytes(b))) for a, b in ranges),
+                node_public_keys=tuple((Principal(bytes(node)), bytes(node_key)) for node, node_key in nodes),
+            )
+            for raw, key, ranges, nodes in cbor2.loads(data)
+        )
+    except (cbor2.CBORDecodeError, TypeError, ValueError) as error:
+        raise StateError(f"not an encoding of subnet info: {error}") from error
+
+
 def encode_principals(principals: Sequence[bytes]) -> bytes:
     """`55799([principal bytes, ...])`, the spec's encoding of controllers."""
     return bytes(cbor2.dumps(cbor2.CBORTag(SELF_DESCRIBED_CBOR_TAG, list(principals))))

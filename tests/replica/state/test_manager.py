@@ -12,6 +12,7 @@ from replica.crypto.hashtree import UNKNOWN, Found
 from replica.state.errors import CertificationMismatch, CheckpointError, StateError
 from replica.state.manager import Certification, StateManager, install_checkpoint
 from replica.state.manifest import chunks_to_fetch, compute_manifest
+from replica.state.tree import SubnetInfo
 from tests.replica.state.worlds import (
     COUNTER,
     FACTORIES,
@@ -197,3 +198,20 @@ def test_state_sync_fetches_the_missing_chunks_and_restores(tmp_path: Path) -> N
     run(synced, range(16, 18))
     run(leader, range(16, 18))
     assert synced.certification_content(17) == leader.certification_content(17)
+
+
+def test_the_checkpoint_keeps_the_subnet_info_of_its_tree(tmp_path: Path) -> None:
+    steady, crashing = new_manager(tmp_path / "steady"), new_manager(tmp_path / "crash")
+    run(steady, range(1, 6))
+    run(crashing, range(1, 6))
+    crashing.write_checkpoint()
+    later = SubnetInfo.from_index_ranges(SUBNET_ID, SUBNET_DER, [(0, 99)])
+    restored = StateManager.restore(tmp_path / "crash", subnet_id=SUBNET_ID, factories=FACTORIES, subnets=[later])
+    assert restored.certification_content(5) == steady.certification_content(5)
+    assert restored.subnets == (later,)
+    restored.execute(Workload().batch(6))
+    steady.set_subnets([later])
+    steady.execute(Workload().batch(6))
+    assert restored.certification_content(6) == steady.certification_content(6)
+    without = StateManager.restore(tmp_path / "crash", subnet_id=SUBNET_ID, factories=FACTORIES)
+    assert without.subnets == (subnet_info(),)
