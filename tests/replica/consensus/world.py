@@ -9,8 +9,8 @@ from pathlib import Path
 from registry.client import RegistryClient
 from registry.dkg import SeededInitialDkg
 from registry.genesis import NetworkDescription, SubnetSpec, build_genesis
-from registry.records import SubnetType
-from registry.store import TABLES, RegistryStore
+from registry.records import SubnetType, subnet_record_key
+from registry.store import TABLES, RegistryStore, upsert
 from replica.canister.stable import StableStore
 from replica.consensus.artifacts import Artifact
 from replica.consensus.node import NodeConfig, NodeOutput, ReplicaNode
@@ -34,12 +34,14 @@ def install_counter(engine: ExecutionEngine) -> None:
 class Subnet:
     """`n` replicas of one subnet (the NNS subnet of a one-subnet network)."""
 
-    def __init__(self, root: Path, n: int = 4, *, preset=TEST, seed: bytes = SEED) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, root: Path, n: int = 4, *, spares: int = 0, preset=TEST, seed: bytes = SEED) -> None:  # type: ignore[no-untyped-def]
         self.root = root
         self.seed = seed
         self.store = RegistryStore(StableStore(list(TABLES)))
         description = NetworkDescription(subnets=(SubnetSpec(size=n, subnet_type=SubnetType.SYSTEM),),
-                                         unassigned_nodes=0, preset=preset)
+                                         unassigned_nodes=spares, preset=preset)
+        self.size = n
+        self.spares = spares
         dkg = SeededInitialDkg(seed)
         for batch in build_genesis(description, seed, dkg):
             with self.store.stable.transaction() as session:
@@ -52,15 +54,33 @@ class Subnet:
         self.queue: list[tuple[Principal, Artifact]] = []
         self.down: set[Principal] = set()
         for index in range(n):
-            keys = NodeSecretKeys.from_seed(seed, index)
-            config = NodeConfig(
-                node_id=keys.node_id, subnet_id=self.subnet_id, keys=keys, registry=self.client(),
-                state_dir=root / f"node-{index}", factories=FACTORIES, genesis_seed=seed,
-                install_genesis=install_counter,
-            )
-            self.configs[keys.node_id] = config
-            self.nodes[keys.node_id] = ReplicaNode(config)
-            self.wake[keys.node_id] = self.now_ns
+            self.start_node(index)
+
+    def start_node(self, index: int) -> ReplicaNode:
+        """Start the replica of node `index` of the network (a spare one joins by replaying peers' pools)."""
+        keys = NodeSecretKeys.from_seed(self.seed, index)
+        config = NodeConfig(
+            node_id=keys.node_id, subnet_id=self.subnet_id, keys=keys, registry=self.client(),
+            state_dir=self.root / f"node-{index}", factories=FACTORIES, genesis_seed=self.seed,
+            install_genesis=install_counter,
+        )
+        peers = list(self.nodes.values())
+        self.configs[keys.node_id] = config
+        node = self.nodes[keys.node_id] = ReplicaNode(config)
+        self.wake[keys.node_id] = self.now_ns
+        for peer in peers:
+            for artifact in peer.pool_artifacts():
+                self.queue.append((keys.node_id, artifact))
+        return node
+
+    def set_members(self, members: tuple[Principal, ...]) -> int:
+        """Write a new subnet membership to the registry; every replica's client syncs it."""
+        record = self.store.get(subnet_record_key(self.subnet_id))
+        with self.store.stable.transaction() as session:
+            version = self.store.apply(session, [upsert(subnet_record_key(self.subnet_id), replace(record, membership=members))])
+        for config in self.configs.values():
+            config.registry.sync()
+        return version
 
     def client(self) -> RegistryClient:
         store = self.store
