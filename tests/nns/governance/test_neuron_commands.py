@@ -285,10 +285,12 @@ def test_maturity_modulation_only_from_the_cycles_minting_canister_and_in_range(
     world = make_world()
     from replica.canister.errors import CanisterError
 
+    before = world.governance.state_hash()
     with pytest.raises(CanisterError):
         world.router.call(GOVERNANCE_CANISTER_ID, "update_maturity_modulation", ALICE, 100)
     with pytest.raises(CanisterError):
         world.router.call(GOVERNANCE_CANISTER_ID, "update_maturity_modulation", world.governance.cycles_minting_id, 501)
+    assert world.governance.state_hash() == before
 
 
 def test_stake_and_disburse_maturity() -> None:

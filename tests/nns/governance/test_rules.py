@@ -9,7 +9,7 @@ from fractions import Fraction
 import pytest
 
 from nns.governance.core import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
-from nns.governance.enums import REWARD_WEIGHT_HUNDREDTHS, ProposalStatus, Topic, Vote
+from nns.governance.enums import REWARD_WEIGHT_HUNDREDTHS, ErrorType, ProposalStatus, Topic, Vote
 from nns.governance.errors import GovernanceError
 from nns.governance.following import compute_follow_vote, get_followees_for_topic
 from nns.governance.neuron import (
@@ -100,8 +100,11 @@ def test_rule_03_a_cast_ballot_never_changes_and_cycles_terminate() -> None:
     assert votes[c] == Vote.YES
     world.vote("alice", a, proposal, Vote.NO)
     assert votes[a] == Vote.NO and votes[b] == Vote.NO and votes[c] == Vote.YES
-    with pytest.raises(GovernanceError, match="already voted"):
+    before = world.governance.state_hash()
+    with pytest.raises(GovernanceError, match="already voted") as raised:
         world.vote("bob", b, proposal, Vote.YES)
+    assert raised.value.error_type == ErrorType.NEURON_ALREADY_VOTED
+    assert world.governance.state_hash() == before
 
 
 def test_rule_04_early_adoption_strict_majority_early_rejection_at_half() -> None:
