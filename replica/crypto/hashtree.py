@@ -71,6 +71,7 @@ class Fork:
     left: HashTree
     right: HashTree
     _digest: bytes | None = field(default=None, init=False, repr=False, compare=False)
+    _summary: _Summary | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def digest(self) -> bytes:
@@ -125,6 +126,87 @@ class Pruned:
 
 HashTree: TypeAlias = Empty | Fork | Labeled | Leaf | Pruned
 EMPTY: Final = Empty()
+
+_Summary: TypeAlias = tuple[bytes | None, bytes | None, bool]
+"""Of a fork-forest: its first label, its last label, and whether it is sorted.
+
+A sorted forest holds only labeled nodes (and empty ones), in strictly
+increasing label order: no pruned node and no leaf. Full trees built by
+`build` are sorted everywhere, and in them a label is found, or proved absent,
+by walking down one path of forks instead of reading the whole forest.
+"""
+
+_EMPTY_SUMMARY: Final[_Summary] = (None, None, True)
+_OPAQUE_SUMMARY: Final[_Summary] = (None, None, False)
+
+
+def _summary(tree: HashTree) -> _Summary:
+    if isinstance(tree, Labeled):
+        return (tree.label, tree.label, True)
+    if isinstance(tree, Empty):
+        return _EMPTY_SUMMARY
+    if not isinstance(tree, Fork):
+        return _OPAQUE_SUMMARY
+    if tree._summary is not None:
+        return tree._summary
+    left_first, left_last, left_sorted = _summary(tree.left)
+    right_first, right_last, right_sorted = _summary(tree.right)
+    is_sorted = left_sorted and right_sorted and (left_last is None or right_first is None or left_last < right_first)
+    summary = (
+        left_first if left_first is not None else right_first,
+        right_last if right_last is not None else left_last,
+        is_sorted,
+    )
+    object.__setattr__(tree, "_summary", summary)
+    return summary
+
+
+def _is_sorted_forest(tree: HashTree) -> bool:
+    return _summary(tree)[2]
+
+
+def _find_in_sorted(tree: HashTree, label: bytes) -> Labeled | None:
+    node = tree
+    while isinstance(node, Fork):
+        first_right = _summary(node.right)[0]
+        node = node.right if first_right is not None and label >= first_right else node.left
+    return node if isinstance(node, Labeled) and node.label == label else None
+
+
+def _first_labeled(tree: HashTree | None) -> Labeled | None:
+    node = tree
+    while isinstance(node, Fork):
+        node = node.left if _summary(node.left)[0] is not None else node.right
+    return node if isinstance(node, Labeled) else None
+
+
+def _last_labeled(tree: HashTree | None) -> Labeled | None:
+    node = tree
+    while isinstance(node, Fork):
+        node = node.right if _summary(node.right)[1] is not None else node.left
+    return node if isinstance(node, Labeled) else None
+
+
+def _neighbours_in_sorted(tree: HashTree, label: bytes) -> tuple[Labeled | None, Labeled | None]:
+    """The labeled nodes just before and just after a label that is not in a sorted forest."""
+    before: HashTree | None = None
+    after: HashTree | None = None
+    node = tree
+    while isinstance(node, Fork):
+        first_right = _summary(node.right)[0]
+        if first_right is not None and label >= first_right:
+            if _summary(node.left)[1] is not None:
+                before = node.left
+            node = node.right
+        else:
+            if first_right is not None:
+                after = node.right
+            node = node.left
+    if isinstance(node, Labeled):
+        if node.label < label:
+            return node, _first_labeled(after)
+        return _last_labeled(before), node
+    return _last_labeled(before), _first_labeled(after)
 
 
 def reconstruct(tree: HashTree) -> bytes:
@@ -271,6 +353,9 @@ def flatten_forks(tree: HashTree) -> list[HashTree]:
 
 def find_label(label: bytes, tree: HashTree) -> HashTree | Absent | Unknown:
     """The subtree under `label` in a fork-forest, or why there is none (spec `find_label`)."""
+    if _is_sorted_forest(tree):
+        found = _find_in_sorted(tree, label)
+        return ABSENT if found is None else found.subtree
     nodes = flatten_forks(tree)
     if not nodes or (len(nodes) == 1 and isinstance(nodes[0], Leaf)):
         return ABSENT
@@ -357,6 +442,47 @@ def prune(tree: HashTree, paths: Iterable[LabelPath]) -> HashTree:
 def _prune(tree: HashTree, trie: _Trie) -> HashTree:
     if trie.whole:
         return tree
+    if _is_sorted_forest(tree):
+        return _prune_sorted(tree, trie)
+    return _prune_any(tree, trie)
+
+
+def _prune_sorted(tree: HashTree, trie: _Trie) -> HashTree:
+    """`_prune_any` for a sorted forest, touching only the paths to the revealed labels."""
+    reveal: dict[bytes, HashTree] = {}
+    absent: list[bytes] = []
+    for label, child_trie in trie.children.items():
+        found = _find_in_sorted(tree, label)
+        if found is None:
+            absent.append(label)
+        else:
+            reveal[label] = Labeled(label, _prune(found.subtree, child_trie))
+    for label in absent:
+        for neighbour in _neighbours_in_sorted(tree, label):
+            if neighbour is not None and neighbour.label not in reveal:
+                reveal[neighbour.label] = Labeled(neighbour.label, Pruned(neighbour.subtree.digest))
+    if not reveal:
+        return tree
+    return _rebuild_sorted(tree, reveal, sorted(reveal))
+
+
+def _rebuild_sorted(tree: HashTree, reveal: Mapping[bytes, HashTree], labels: list[bytes]) -> HashTree:
+    if isinstance(tree, Labeled):
+        kept = reveal.get(tree.label)
+        return Pruned(tree.digest) if kept is None else kept
+    if isinstance(tree, Fork):
+        first, last, _ = _summary(tree)
+        if first is None or last is None:
+            return Pruned(tree.digest)
+        index = bisect.bisect_left(labels, first)
+        if index == len(labels) or labels[index] > last:
+            return Pruned(tree.digest)
+        return Fork(_rebuild_sorted(tree.left, reveal, labels), _rebuild_sorted(tree.right, reveal, labels))
+    return tree
+
+
+def _prune_any(tree: HashTree, trie: _Trie) -> HashTree:
+    """Prune a forest of any shape (pruned nodes, leaves) by reading it whole."""
     nodes = flatten_forks(tree)
     keep: dict[int, HashTree] = {}
     labels = [node.label if isinstance(node, Labeled) else None for node in nodes]

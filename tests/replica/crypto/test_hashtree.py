@@ -159,3 +159,55 @@ def test_any_pruning_keeps_the_root_and_every_requested_value(
         for extra in (b"", b"\x00", b"\xff\xff"):
             if isinstance(hashtree.lookup_subtree(tree, path), hashtree.Fork | hashtree.Labeled):
                 assert lookup(witness, [*path, extra]) == lookup(tree, [*path, extra])
+
+
+def reference_prune(tree: hashtree.HashTree, paths: list[list[bytes]]) -> hashtree.HashTree:
+    """Pruning by reading every forest whole (the reference the one-path walk must match)."""
+    trie = hashtree._Trie()
+    for path in paths:
+        trie.add(path)
+    if trie.whole:
+        return tree
+    if not trie.children:
+        return Pruned(tree.digest)
+
+    def walk(node: hashtree.HashTree, sub: hashtree._Trie) -> hashtree.HashTree:
+        if sub.whole:
+            return node
+        pruned = hashtree._prune_any(node, sub)
+        return pruned
+
+    original = hashtree._prune
+    try:
+        hashtree._prune = walk  # type: ignore[assignment]
+        return walk(tree, trie)
+    finally:
+        hashtree._prune = original
+
+
+def reference_find_label(label: bytes, tree: hashtree.HashTree) -> object:
+    nodes = [node for node in hashtree.flatten_forks(tree) if isinstance(node, Labeled) and node.label == label]
+    return nodes[0].subtree if nodes else ABSENT
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(labels, nested, max_size=12), st.lists(st.lists(labels, max_size=3), max_size=5))
+def test_the_one_path_walk_matches_reading_whole_forests(
+    content: dict[bytes, object], paths: list[list[bytes]]
+) -> None:
+    tree = build(content)  # type: ignore[arg-type]
+    assert prune(tree, paths) == reference_prune(tree, paths)
+    for path in paths:
+        if path:
+            assert hashtree.find_label(path[0], tree) == reference_find_label(path[0], tree)
+
+
+def test_lookup_in_a_large_tree_walks_one_path() -> None:
+    tree = build({"request_status": {i.to_bytes(4, "big"): {"status": "done"} for i in range(0, 20000, 2)}})
+    assert lookup(tree, ["request_status", (10).to_bytes(4, "big"), "status"]) == Found(b"done")
+    assert lookup(tree, ["request_status", (11).to_bytes(4, "big"), "status"]) is ABSENT
+    witness = prune(tree, [["request_status", (11).to_bytes(4, "big")]])
+    assert witness.digest == tree.digest
+    assert lookup(witness, ["request_status", (11).to_bytes(4, "big"), "status"]) is ABSENT
+    assert lookup(witness, ["request_status", (10).to_bytes(4, "big")]) is UNKNOWN
+    assert len(hashtree.encode(witness)) < 2000
