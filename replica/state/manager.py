@@ -175,6 +175,14 @@ class StateManager:
             manager.set_subnets(subnets)
         return manager
 
+    def close(self) -> None:
+        """Release the engine's databases (a crashed replica's manager, before restoring it)."""
+        for record in self.engine.canisters.values():
+            store = getattr(record.instance, "store", None)
+            dispose = getattr(store, "dispose", None)
+            if callable(dispose):
+                dispose()
+
     # -- execution ----------------------------------------------------------------------------
 
     @property

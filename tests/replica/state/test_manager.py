@@ -142,6 +142,7 @@ def test_restore_then_continue_matches_a_replica_that_never_stopped(tmp_path: Pa
     run(crashing, range(1, 9))
     crashing.write_checkpoint()
     run(crashing, range(9, 12))  # executed, then lost in the crash
+    crashing.close()
     restored = restore(tmp_path / "crash")
     assert restored.height == 8
     assert restored.state_hash(8) == steady.state_hash(8)
