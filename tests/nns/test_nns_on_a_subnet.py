@@ -125,3 +125,30 @@ def test_genesis_happens_at_the_subnets_start_time(tmp_path: Path) -> None:
     harness.run_round()
     (event,) = harness.query(ALICE, GOVERNANCE_CANISTER_ID, "get_latest_reward_event")
     assert event["day_after_genesis"] == 0
+
+
+def test_a_trap_in_the_middle_of_a_transfer_leaves_no_trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ledger fails after it has debited the sender: the whole message is rolled back."""
+    import nns.ledger.canister as ledger_module
+
+    harness = make_nns(tmp_path)
+    ledger = harness.engine.canisters[LEDGER_CANISTER_ID].instance
+    before = ledger.state_hash()  # type: ignore[union-attr]
+
+    def trap(*_: object) -> None:
+        raise RuntimeError("trap after the debit")
+
+    monkeypatch.setattr(ledger_module, "_credit", trap)
+    transfer = {
+        "memo": 1, "amount": {"e8s": 5 * E8S}, "fee": {"e8s": 10_000}, "from_subaccount": None,
+        "to": AccountIdentifier.of(BOB).raw, "created_at_time": None,
+    }
+    with pytest.raises(CallRejected, match="trap after the debit") as rejected:
+        harness.call(ALICE, LEDGER_CANISTER_ID, "transfer", transfer)
+    assert rejected.value.reject.code == RejectCode.CANISTER_ERROR
+    assert ledger.state_hash() == before  # type: ignore[union-attr]
+    monkeypatch.undo()
+    # blocks 0 and 1 are the genesis mints: the trapped transfer left no block behind
+    assert harness.call(ALICE, LEDGER_CANISTER_ID, "transfer", transfer) == [{"Ok": 2}]
+    assert harness.query(ALICE, LEDGER_CANISTER_ID, "account_balance", {"account": AccountIdentifier.of(ALICE).raw}) == [
+        {"e8s": 995 * E8S - 10_000}]

@@ -72,6 +72,9 @@ def test_a_trap_leaves_no_trace(tmp_path: Path) -> None:
     assert harness.engine.canisters[counter].instance.store.state_hash() == before  # type: ignore[union-attr]
     assert harness.engine.canisters[counter].certified_data == (2).to_bytes(8, "big")
     assert harness.query(ALICE, counter, "get") == [2]
+    # its outgoing call was never sent: no call context waits, no message is queued
+    assert harness.engine.call_contexts == {}
+    assert all(not queue for queue in harness.engine.queues.values())
 
 
 def test_calls_between_canisters_answer_from_the_callback(tmp_path: Path) -> None:
