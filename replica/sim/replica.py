@@ -7,13 +7,13 @@ the simulator with a smaller replica of their own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from registry.client import RegistryClient
-from replica.execution.engine import SystemCanister
+from replica.execution.engine import ExecutionEngine, SystemCanister
 from replica.execution.messages import IngressMessage, IngressStatus
 from replica.sim.faults import Forger
 from replica.types import Principal
@@ -73,6 +73,8 @@ class ReplicaSpec:
     factories: Mapping[str, SystemCanister]
     network_seed: bytes
     subnet_type: str = "system"
+    # Creates the subnet's initial canisters on a fresh execution engine, the same on every replica.
+    install_genesis: Callable[[ExecutionEngine], None] | None = None
 
 
 class ReplicaFactory(Protocol):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import random
 import shutil
 import tempfile
@@ -33,7 +34,7 @@ from registry.invariants import check_global_invariants
 from registry.records import SubnetRecord, SubnetType, subnet_record_key
 from registry.store import TABLES, Mutation, RegistryDelta, RegistryStore, upsert
 from replica.canister.stable import StableStore
-from replica.execution.engine import SystemCanister
+from replica.execution.engine import ExecutionEngine, SystemCanister
 from replica.execution.messages import IngressMessage
 from replica.presets import TEST, Preset
 from replica.sim.checks import PropertyViolation, SubnetChecker
@@ -45,6 +46,12 @@ from replica.types import Principal
 
 SECOND_NS: Final = 1_000_000_000
 HONEST: Final = Honest()
+
+
+def fast_temporary_directory() -> str | None:
+    """Memory-backed storage for the replicas' throwaway state directories, where there is one."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
 
 
 def network_seed(seed: int) -> bytes:
@@ -82,8 +89,8 @@ class SimNode:
     events: list[tuple[int, Any]] = field(default_factory=list)
     rng: random.Random = field(default_factory=random.Random)
     crashes: int = 0
-    # The highest height of an artifact this node signed and sent (None: it never signed).
-    signed_height: int | None = None
+    # The highest height of an artifact this node signed and sent, per artifact kind.
+    signed_heights: dict[str, int] = field(default_factory=dict)
 
     @property
     def node_id(self) -> Principal:
@@ -122,11 +129,14 @@ class World:
         factory: ReplicaFactory,
         *,
         factories: Mapping[str, SystemCanister] | None = None,
+        install_genesis: Callable[[ExecutionEngine], None] | None = None,
         state_root: Path | None = None,
     ) -> None:
         self.config = config
         self.factory = factory
         self.factories = dict(factories or {})
+        self.install_genesis = install_genesis
+        self.idle_tick_ns = config.preset.unit_delay_ms * MILLISECOND_NS
         self.seed_bytes = network_seed(config.seed)
         self.scheduler = Scheduler()
         network_config = config.network
@@ -134,7 +144,7 @@ class World:
             network_config = replace(network_config, drop_probability=config.faults.drop_percent / 100)
         self.network = Network(self.scheduler, config.seed, self._deliver, network_config)
         self._owns_state_root = state_root is None
-        self.state_root = state_root or Path(tempfile.mkdtemp(prefix="icbox-sim-"))
+        self.state_root = state_root or Path(tempfile.mkdtemp(prefix="icbox-sim-", dir=fast_temporary_directory()))
         self.registry_stable = StableStore(list(TABLES))
         self.registry = RegistryStore(self.registry_stable)
         self.nodes: dict[Principal, SimNode] = {}
@@ -158,6 +168,7 @@ class World:
         for batch in build_genesis(description, self.seed_bytes, dkg):
             self._apply_batch(batch)
         genesis_nodes = make_genesis_nodes(description, self.seed_bytes)
+        install_genesis = self.install_genesis
         subnet_ids = self.registry.get("subnet_list").subnets
         member_of: dict[Principal, tuple[int, Principal]] = {}
         for index, subnet_id in enumerate(subnet_ids):
@@ -180,6 +191,7 @@ class World:
                 factories=self.factories,
                 network_seed=self.seed_bytes,
                 subnet_type="system" if subnet_index <= 0 else "application",
+                install_genesis=install_genesis if subnet_index == 0 else None,
             )
             rng = random.Random(int.from_bytes(hashlib.sha256(self.seed_bytes + node_id.raw).digest()[:8], "big"))
             self.nodes[node_id] = SimNode(spec=spec, rng=rng)
@@ -272,6 +284,12 @@ class World:
         if node.replica is None or not isinstance(bundle, tuple):
             return
         node.inbox.extend(bundle)
+        if not self.nodes[sender].honest and node.honest:
+            # p2p gossip: what an honest node holds reaches every honest peer, even what a
+            # Byzantine node sent to it alone (so both blocks of an equivocation spread).
+            for peer in self._peers(node):
+                if peer != sender:
+                    self.network.send(receiver, peer, bundle)
         if node.flush is None:
             node.flush = self.scheduler.schedule_after(self.config.batch_window_ns, lambda: self._flush(node))
 
@@ -289,7 +307,10 @@ class World:
         replica = node.replica
         if replica is None:
             return
-        output = step(replica)
+        try:
+            output = step(replica)
+        except Exception as error:
+            raise self.violation(f"replica {node.node_id} raised {type(error).__name__}: {error}") from error
         self._handle_output(node, replica, output)
 
     def _handle_output(self, node: SimNode, replica: SimulatedReplica, output: ReplicaOutput) -> None:
@@ -303,9 +324,9 @@ class World:
         if output.broadcast:
             for artifact in output.broadcast:
                 if getattr(artifact, "signer", None) == node.node_id:
-                    height = getattr(artifact, "height", 0)
-                    if node.signed_height is None or height > node.signed_height:
-                        node.signed_height = height
+                    kind, height = type(artifact).__name__, getattr(artifact, "height", 0)
+                    if height > node.signed_heights.get(kind, -1):
+                        node.signed_heights[kind] = height
             peers = self._peers(node)
             if node.forger is None:
                 self.network.broadcast(node.node_id, peers, tuple(output.broadcast))
@@ -317,6 +338,9 @@ class World:
                 for receiver, artifacts in bundles.items():
                     self.network.send(node.node_id, receiver, tuple(artifacts))
         wake = output.wake_at_ns
+        if wake is None and node.timer is None:
+            # A replica with nothing pending is still ticked now and then.
+            wake = now + self.idle_tick_ns
         if wake is not None and (node.timer is None or wake < node.timer.time_ns):
             if node.timer is not None:
                 self.scheduler.cancel(node.timer)
@@ -381,7 +405,13 @@ class World:
         version = self.apply_registry([upsert(subnet_record_key(target.subnet_id), replace(record, membership=membership))])
         for node_id in add:
             node = self.nodes[node_id]
-            node.spec = replace(node.spec, subnet_id=target.subnet_id, registry=self._new_registry_client())
+            node.spec = replace(
+                node.spec,
+                subnet_id=target.subnet_id,
+                registry=self._new_registry_client(),
+                subnet_type="system" if subnet == 0 else "application",
+                install_genesis=self.install_genesis if subnet == 0 else None,
+            )
             if node_id not in target.roster:
                 target.roster.append(node_id)
             if not node.started:
@@ -431,13 +461,19 @@ class World:
             raise self.violation(f"liveness: {what} not reached within {timeout_s:g} s of virtual time")
         self.check_safety()
 
-    def run_until_height(self, height: int, *, subnet: int = 0, timeout_s: float = 60.0) -> None:
-        """Run until every honest, running member of the subnet has finalized `height`."""
+    def run_until_height(
+        self, height: int, *, subnet: int = 0, timeout_s: float = 60.0, quorum: int | None = None
+    ) -> None:
+        """Run until every honest, running member of the subnet (or `quorum` of them) has finalized `height`."""
 
         def reached() -> bool:
-            return all(self.replica(node_id).finalized_height >= height for node_id in self.honest_up_members(subnet))
+            done = sum(
+                1 for node_id in self.honest_up_members(subnet) if self.replica(node_id).finalized_height >= height
+            )
+            return done >= (len(self.honest_up_members(subnet)) if quorum is None else quorum)
 
-        self.run_until(reached, timeout_s=timeout_s, what=f"height {height} finalized by every honest replica")
+        who = "every honest replica" if quorum is None else f"{quorum} honest replicas"
+        self.run_until(reached, timeout_s=timeout_s, what=f"height {height} finalized by {who}")
 
     def check_safety(self) -> None:
         for subnet in self.subnets:
@@ -457,6 +493,11 @@ class World:
         )
 
     def close(self) -> None:
+        for node in self.nodes.values():
+            close = getattr(node.replica, "close", None)
+            if callable(close):
+                close()
+            node.replica = None
         if self._owns_state_root:
             shutil.rmtree(self.state_root, ignore_errors=True)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from replica.execution.messages import IngressMessage
@@ -9,7 +11,7 @@ from replica.sim.checks import PropertyViolation
 from replica.sim.faults import Equivocator, FaultPlan
 from replica.sim.world import World, WorldConfig
 from replica.types import Principal
-from tests.replica.sim.doubles import ToyFactory, ToyReplica
+from tests.replica.sim.doubles import ToyBlock, ToyFactory, ToyReplica
 
 
 def toy_world(seed: int = 1, **config: object) -> World:
@@ -75,11 +77,26 @@ def test_ingress_to_any_replica_is_executed_once() -> None:
             assert all(replica.executed.get(message_id) == 1 for message_id in ids)
 
 
-def test_an_equivocating_toy_leader_is_caught_with_a_replay_command() -> None:
+def test_two_finalized_blocks_at_one_height_fail_safety_with_a_replay_command() -> None:
+    with toy_world(seed=3, heights=10) as world:
+        world.run_until_height(3)
+        leader = leader_of(world)
+        replica = world.replica(leader)
+        assert isinstance(replica, ToyReplica)
+        # Another replica that finalized something else at height 2 (as a broken protocol would).
+        forked = copy.copy(replica)
+        forked.chain = [replica.chain[0], ToyBlock(height=2, parent=replica.chain[0].id, maker=leader, salt=9)]
+        world.subnets[0].checker.observe(Principal.self_authenticating(b"fork"), forked, honest=True)
+        with pytest.raises(PropertyViolation) as caught:
+            world.run_for(0.2)
+        message = str(caught.value)
+        assert "two different finalized blocks at height 2" in message
+        assert "python -m replica.sim --seed 3 --nodes 4 --faults none --heights 10" in message
+
+
+def test_a_byzantine_leader_split_is_gossiped_to_every_honest_replica() -> None:
     with toy_world(seed=3, heights=10) as world:
         world.make_byzantine(leader_of(world), Equivocator())
-        with pytest.raises(PropertyViolation) as caught:
-            world.run_until_height(10)
-        message = str(caught.value)
-        assert "two different finalized blocks" in message
-        assert "python -m replica.sim --seed 3 --nodes 4 --faults none --heights 10" in message
+        world.run_for(0.5)
+        firsts = {world.replica(node).finalized_block(1).id for node in world.members() if node != leader_of(world)}  # type: ignore[union-attr]
+        assert len(firsts) == 1

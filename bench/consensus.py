@@ -1,0 +1,158 @@
+"""Consensus in simulation: rounds per CPU second, a threshold signature round, finality latency.
+
+Runs whole subnets of real replicas (`replica.consensus.ReplicaNode`) in one
+process under the simulator, in virtual time, with no faults, and prints:
+
+- rounds finalized per CPU second (`time.process_time`, every replica of the
+  subnet in this process) for n = 4, 13 and 40, after genesis;
+- the cost of one threshold signature round per replica at n = 13: sign a
+  share, combine n − f shares by Lagrange interpolation, verify the result
+  against the group key once (the IC's combine-first path), and, beside it, the
+  fallback that verifies every share;
+- finality latency in virtual time at n = 13: from a block's time (its maker's
+  clock when it proposed) to the first replica that finalized it, against the
+  spec's delay formula (D.2): a rank-0 block is notarized no earlier than
+  `initial_notary_delay`, so that is the floor of finality latency;
+- as the baseline, measured in the same run: the same n = 4 rounds with the BLS
+  verification memo disabled (every replica pays every pairing itself, as
+  separate processes would), and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from replica.consensus.artifacts import Block
+from replica.crypto import bls, threshold
+from replica.presets import TEST
+from replica.sim.consensus import ConsensusReplicas
+from replica.sim.world import SECOND_NS, World, WorldConfig
+
+SEED = 20_260_201
+
+
+def run_rounds(nodes: int, heights: int) -> dict[str, Any]:
+    """Finalize `heights` rounds on a fresh n-node subnet; CPU seconds exclude genesis."""
+    began = time.process_time()
+    world = World(WorldConfig(seed=SEED + nodes, subnet_sizes=(nodes,), preset=TEST, heights=heights), ConsensusReplicas())
+    genesis_cpu_s = time.process_time() - began
+    try:
+        start_height = world.subnets[0].checker.top_finalized_height
+        began = time.process_time()
+        world.run_until_height(heights, timeout_s=heights * 10.0)
+        cpu_s = time.process_time() - began
+        subnet = world.subnets[0]
+        rounds = subnet.checker.top_finalized_height - start_height
+        latencies = []
+        replica = world.replica(world.honest_up_members()[0])
+        for height in range(2, subnet.checker.top_finalized_height + 1):
+            block = replica.finalized_block(height)
+            finalized_at = subnet.finalized_at_ns.get(height)
+            if isinstance(block, Block) and finalized_at is not None:
+                latencies.append((finalized_at - block.context.time_ns) / SECOND_NS)
+        return {
+            "rounds": rounds,
+            "cpu_s": cpu_s,
+            "genesis_cpu_s": genesis_cpu_s,
+            "virtual_s": world.now_ns / SECOND_NS,
+            "finality_s": statistics.median(latencies) if latencies else 0.0,
+            "messages": world.network.stats.delivered,
+        }
+    finally:
+        world.close()
+
+
+def threshold_round_ms(nodes: int, samples: int) -> tuple[float, float]:
+    """(combine-first round, verify-every-share round) per replica, in ms."""
+    f = (nodes - 1) // 3
+    t = nodes - f
+    secrets = [(index * 7_919 + 12_345) % bls.CURVE_ORDER for index in range(t)]
+    commitments = tuple(bls.public_key(secret) for secret in secrets)
+    coefficients = threshold.PublicCoefficients(commitments=commitments)
+    shares_secret = [threshold.evaluate_polynomial(secrets, index + 1) for index in range(nodes)]
+    fast, slow = [], []
+    for sample in range(samples):
+        message = b"bench-threshold-round" + sample.to_bytes(4, "big")
+        began = time.perf_counter()
+        own = threshold.sign_share(shares_secret[0], message)
+        shares = {0: own, **{index: threshold.sign_share(shares_secret[index], message) for index in range(1, t)}}
+        signing_others = time.perf_counter()
+        combined = threshold.combine_shares(shares, t)
+        ok = bls._verify_cached.__wrapped__(coefficients.public_key, message, combined, bls.DST)
+        finished = time.perf_counter()
+        if not ok:
+            raise SystemExit("threshold signature did not verify")
+        # One replica signs one share; the other t-1 signatures stand for what it receives.
+        sign_one = (signing_others - began) / t
+        fast.append(sign_one + (finished - signing_others))
+        began = time.perf_counter()
+        for index, share in shares.items():
+            bls._verify_cached.__wrapped__(coefficients.share_public_key(index), message, share, bls.DST)
+        slow.append(sign_one + (finished - signing_others) + time.perf_counter() - began)
+    return statistics.median(fast) * 1_000, statistics.median(slow) * 1_000
+
+
+def without_verify_memo(nodes: int, heights: int) -> dict[str, Any]:
+    original = bls._verify_cached
+    unmemoised = original.__wrapped__
+    bls._verify_cached = unmemoised  # type: ignore[assignment]
+    try:
+        return run_rounds(nodes, heights)
+    finally:
+        bls._verify_cached = original
+
+
+def run(heights: dict[int, int], baseline_heights: int, samples: int) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
+    results = {}
+    for nodes, count in heights.items():
+        results[nodes] = result = run_rounds(nodes, count)
+        figures[f"rounds_per_cpu_s_n{nodes}"] = round(result["rounds"] / result["cpu_s"], 2)
+        figures[f"rounds_n{nodes}"] = result["rounds"]
+        figures[f"genesis_cpu_s_n{nodes}"] = round(result["genesis_cpu_s"], 3)
+    fast_ms, slow_ms = threshold_round_ms(13, samples)
+    figures["threshold_round_ms_n13"] = round(fast_ms, 3)
+    figures["threshold_round_verify_every_share_ms_n13"] = round(slow_ms, 3)
+    finality = results[13]["finality_s"] if 13 in results else 0.0
+    spec_floor_s = TEST.initial_notary_delay_ms / 1_000
+    figures["finality_virtual_s_n13"] = round(finality, 4)
+    figures["spec_notary_delay_floor_s"] = spec_floor_s
+    figures["finality_vs_spec_floor_ratio"] = round(finality / spec_floor_s, 2)
+    figures["block_interval_virtual_s_n13"] = (
+        round(results[13]["virtual_s"] / max(1, results[13]["rounds"]), 4) if 13 in results else 0.0
+    )
+    baseline = without_verify_memo(4, baseline_heights)
+    baseline_rate = baseline["rounds"] / baseline["cpu_s"]
+    figures["baseline_rounds_per_cpu_s_n4_no_verify_memo"] = round(baseline_rate, 2)
+    memo_rate = results[4]["rounds"] / results[4]["cpu_s"] if 4 in results else 0.0
+    figures["memo_vs_baseline_ratio_n4"] = round(memo_rate / baseline_rate, 2) if baseline_rate else 0.0
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="a small run")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    arguments = parser.parse_args()
+    if arguments.smoke:
+        figures = run({4: 6, 13: 4, 40: 2}, 6, 5)
+    else:
+        figures = run({4: 60, 13: 30, 40: 8}, 30, 30)
+    if arguments.json:
+        print(json.dumps(figures))
+        return
+    width = max(len(key) for key in figures)
+    for key, value in figures.items():
+        print(f"{key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()

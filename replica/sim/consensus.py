@@ -1,0 +1,83 @@
+"""The real replica under the simulator: `ReplicaNode` of `replica.consensus`.
+
+`ConsensusReplicas` is the `ReplicaFactory` the simulator uses by default: it
+turns a `ReplicaSpec` into a `NodeConfig` (the node's keys derive from the
+network seed and its genesis index, as registry genesis derives its public
+keys), identifies blocks by their id, verifies certifications with the
+subnet's public key, and gives Byzantine nodes a `ConsensusForger`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from replica.consensus.artifacts import Block, Certification, certification_message
+from replica.consensus.events import StateDiverged
+from replica.consensus.node import NodeConfig, ReplicaNode
+from replica.crypto import bls
+from replica.crypto.keys import NodeSecretKeys
+from replica.sim.forgery import ConsensusForger
+from replica.sim.replica import ReplicaSpec, SimulatedReplica
+
+
+class ConsensusReplicas:
+    """Builds `ReplicaNode`s for the simulator."""
+
+    def __init__(self) -> None:
+        self._keys: dict[tuple[bytes, int], NodeSecretKeys] = {}
+
+    def keys(self, spec: ReplicaSpec) -> NodeSecretKeys:
+        key = (spec.network_seed, spec.node_index)
+        keys = self._keys.get(key)
+        if keys is None:
+            keys = self._keys[key] = NodeSecretKeys.from_seed(spec.network_seed, spec.node_index)
+        return keys
+
+    def config(self, spec: ReplicaSpec) -> NodeConfig:
+        return NodeConfig(
+            node_id=spec.node_id,
+            subnet_id=spec.subnet_id,
+            keys=self.keys(spec),
+            registry=spec.registry,
+            state_dir=spec.state_dir,
+            factories=spec.factories,
+            subnet_type=spec.subnet_type,
+            genesis_seed=spec.network_seed,
+            install_genesis=spec.install_genesis,
+        )
+
+    def start(self, spec: ReplicaSpec) -> SimulatedReplica:
+        node: SimulatedReplica = ReplicaNode(self.config(spec))
+        return node
+
+    def restart(self, spec: ReplicaSpec) -> SimulatedReplica:
+        node: SimulatedReplica = ReplicaNode.restart(self.config(spec))
+        return node
+
+    def block_id(self, block: Any) -> bytes:
+        if not isinstance(block, Block):
+            raise TypeError(f"not a block: {type(block).__name__}")
+        return block.id
+
+    def verify_certification(self, certification: Any, height: int, subnet_public_key: bytes) -> bool:
+        if not isinstance(certification, Certification) or certification.height != height:
+            return False
+        return bls.verify(subnet_public_key, certification_message(certification.root_hash), certification.signature)
+
+    def forger(self, spec: ReplicaSpec) -> ConsensusForger:
+        members = spec.registry.get_subnet_members(spec.subnet_id)
+        return ConsensusForger(self.keys(spec), spec.network_seed, members)
+
+    def describe_violation(self, event: Any) -> str | None:
+        if isinstance(event, StateDiverged):
+            return (
+                f"state diverged at height {event.height}: certified root {event.certified_root_hash.hex()[:16]}, "
+                f"own {event.own_root_hash.hex()[:16]}"
+            )
+        return None
+
+    def subnet_public_key(self, replica: SimulatedReplica) -> bytes:
+        if not isinstance(replica, ReplicaNode):
+            raise TypeError("not a ReplicaNode")
+        key: bytes = replica.subnet_public_key
+        return key
