@@ -34,7 +34,10 @@ def make_beacon_changes(ctx: RoleContext) -> ChangeSet:
     height = chain.beacon_height + 1
     if height > chain.notarized_height + 1:
         return []
-    previous = chain.beacons[height - 1]
+    previous = chain.beacons.get(height - 1)
+    if previous is None:
+        # Finalized past beacons it does not hold (catching up): the peers' beacons will come.
+        return []
     key = ctx.low_key(height)
     if key is None:
         return []

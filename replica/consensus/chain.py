@@ -51,6 +51,8 @@ class ChainState:
         self.notarized_height = block.height
         self.finalized_height = block.height
         self.beacons: dict[int, RandomBeacon] = {block.height: cup.content.beacon}
+        self.beacon_height = block.height
+        """The greatest height up to which the beacon chain is complete."""
         self.tapes: dict[int, RandomTape] = {}
         self.certifications: dict[int, Certification] = {}
         self.summaries: dict[int, Block] = {block.height: block}
@@ -76,6 +78,8 @@ class ChainState:
                 finalized = self._finalize(block)
         elif isinstance(artifact, RandomBeacon):
             self.beacons.setdefault(artifact.height, artifact)
+            while self.beacon_height + 1 in self.beacons:
+                self.beacon_height += 1
         elif isinstance(artifact, RandomTape):
             self.tapes.setdefault(artifact.height, artifact)
         elif isinstance(artifact, Certification):
@@ -120,13 +124,6 @@ class ChainState:
             self.round_start_ns[height] = now_ns
 
     # -- reading --------------------------------------------------------------------------
-
-    @property
-    def beacon_height(self) -> int:
-        height = self.finalized_height
-        while height + 1 in self.beacons:
-            height += 1
-        return height
 
     def get_notarized(self, height: int) -> list[Block]:
         return list(self.notarized.get(height, {}).values())
@@ -188,7 +185,7 @@ class ChainState:
         keep_summary = self.get_summary_block_below(height)
         for index in (self.notarized, self.finalized, self.beacons, self.tapes, self.certifications,
                       self.round_start_ns, self.disqualified, self.cups):
-            for old in [h for h in index if h < height]:
+            for old in [h for h in index if h < min(height, self.beacon_height)]:
                 del index[old]
         self.blocks = {k: b for k, b in self.blocks.items() if b.height >= height or b.is_summary}
         self.proposals = {k: p for k, p in self.proposals.items() if p.height >= height}

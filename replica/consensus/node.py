@@ -364,7 +364,7 @@ class ReplicaNode:
         self._outbox = []
         events: list[NodeEvent] = []
         wake: list[int] = []
-        for _ in range(MAX_PASSES):
+        for passes in range(MAX_PASSES):
             progressed = self._apply(self.validator.make_changes(), broadcast, events)
             progressed |= self._apply(beacon.make_beacon_changes(ctx), broadcast, events)
             changes, block_wake = block_maker.make_block_changes(
@@ -384,6 +384,8 @@ class ReplicaNode:
                     if candidate is not None and candidate > now_ns:
                         wake.append(candidate)
                 break
+            if passes == MAX_PASSES - 1:
+                wake.append(now_ns + 1)  # still catching up: continue on the next tick
         changes, self._share_floor, self._chain_floor = purger.make_purge_changes(
             ctx, self._share_floor, self._chain_floor
         )

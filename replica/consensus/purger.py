@@ -35,6 +35,7 @@ ROUND_ARTIFACTS: Final = (
     *ROUND_SHARES, BlockProposal, Notarization, Finalization, RandomBeacon, RandomTape, Certification,
     EquivocationProof,
 )
+PURGED_WITH_SHARES: Final = tuple(kind for kind in ROUND_ARTIFACTS if kind is not RandomBeacon)
 
 
 def compute_share_purge_height(ctx: RoleContext) -> int:
@@ -51,7 +52,8 @@ def make_purge_changes(ctx: RoleContext, share_floor: int, chain_floor: int) -> 
     shares = compute_share_purge_height(ctx)
     if shares > share_floor:
         changes.append(PurgeBelow(section="validated", height=shares, kinds=ROUND_SHARES))
-        changes.append(PurgeBelow(section="unvalidated", height=shares, kinds=ROUND_ARTIFACTS))
+        changes.append(PurgeBelow(section="unvalidated", height=shares, kinds=PURGED_WITH_SHARES))
+        changes.append(PurgeBelow(section="unvalidated", height=ctx.chain.beacon_height + 1, kinds=(RandomBeacon,)))
         for section in ("validated", "unvalidated"):
             changes.append(PurgeBelow(section=section, height=ctx.chain.cup.height + 1, kinds=(CatchUpPackageShare,)))
         share_floor = shares

@@ -258,7 +258,7 @@ class Validator:
         if not isinstance(artifact, RandomBeacon):
             return "wrong type"
         chain = self.ctx.chain
-        if artifact.height in chain.beacons or artifact.height <= chain.finalized_height:
+        if artifact.height <= chain.beacon_height or artifact.height in chain.beacons:
             return ""
         previous = chain.beacons.get(artifact.height - 1)
         key = self.ctx.low_key(artifact.height)

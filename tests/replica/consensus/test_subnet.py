@@ -7,7 +7,7 @@ from pathlib import Path
 
 from replica.candid import encode
 from replica.candid.types import Nat
-from replica.consensus.artifacts import certification_message
+from replica.consensus.artifacts import RandomBeacon, RandomBeaconShare, certification_message
 from replica.consensus.catchup import is_valid_catch_up_package
 from replica.crypto import bls
 from replica.execution.messages import IngressMessage, Status
@@ -84,3 +84,15 @@ def test_a_crashed_replica_restarts_from_its_checkpoint_and_catches_up(tmp_path:
     reference = subnet.nodes[nodes[0]]
     for height in range(restarted.executed_height - 3, restarted.executed_height + 1):
         assert restarted.state_hash(height) == reference.state_hash(height)
+
+
+def test_a_beacon_that_arrives_after_its_height_is_finalized_is_still_used(tmp_path: Path) -> None:
+    subnet = Subnet(tmp_path)
+    late = list(subnet.nodes)[2]
+    subnet.hold = lambda receiver, artifact: (
+        receiver == late and isinstance(artifact, RandomBeacon | RandomBeaconShare) and artifact.height == 3)
+    others = [node for node_id, node in subnet.nodes.items() if node_id != late]
+    subnet.run_until(lambda: min(node.finalized_height for node in others) >= 8)
+    assert subnet.nodes[late].finalized_height >= 3 and subnet.nodes[late].chain.beacon_height == 2
+    subnet.release()
+    subnet.run_until(lambda: subnet.nodes[late].finalized_height >= 12)

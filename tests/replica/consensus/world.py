@@ -53,6 +53,8 @@ class Subnet:
         self.wake: dict[Principal, int] = {}
         self.queue: list[tuple[Principal, Artifact]] = []
         self.down: set[Principal] = set()
+        self.hold: Callable[[Principal, Artifact], bool] = lambda receiver, artifact: False
+        self.parked: list[tuple[Principal, Artifact]] = []
         for index in range(n):
             self.start_node(index)
 
@@ -105,7 +107,10 @@ class Subnet:
         if self.queue:
             batches: dict[Principal, list[Artifact]] = {}
             for receiver, artifact in self.queue:
-                batches.setdefault(receiver, []).append(artifact)
+                if self.hold(receiver, artifact):
+                    self.parked.append((receiver, artifact))
+                else:
+                    batches.setdefault(receiver, []).append(artifact)
             self.queue = []
             for receiver, artifacts in batches.items():
                 if receiver in self.down:
@@ -146,6 +151,12 @@ class Subnet:
             if other != node and other not in self.down:
                 for artifact in replica.pool_artifacts():
                     self.queue.append((node, artifact))
+
+    def release(self) -> None:
+        """Deliver what `hold` kept back, and stop holding."""
+        self.hold = lambda receiver, artifact: False
+        self.queue.extend(self.parked)
+        self.parked = []
 
     def min_finalized(self) -> int:
         return min(node.finalized_height for node_id, node in self.nodes.items() if node_id not in self.down)
