@@ -28,6 +28,7 @@ from replica.types import Principal
 
 GOVERNANCE_CANISTER_ID: Final = Principal.from_canister_id(1)
 LEDGER_CANISTER_ID: Final = Principal.from_canister_id(2)
+ROOT_CANISTER_ID: Final = Principal.from_canister_id(3)
 CYCLES_MINTING_CANISTER_ID: Final = Principal.from_canister_id(4)
 
 

@@ -9,11 +9,13 @@ Error }` (or the `Err` variant) as the official interface answers them.
 ExecuteNnsFunction payloads arrive as Candid blobs of the registry's payload
 records and are decoded into those records at submission. Proposal actions
 that the reply type does not list (ManageNetworkEconomics, ManageNeuron) are
-answered with `action = null`.
+answered with `action = null`. An InstallCode proposal is made with the module
+and its argument and shown, as officially, with their SHA-256 hashes.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Final
 
 from nns.governance.canister import Governance
@@ -39,6 +41,7 @@ from nns.governance.requests import (
     ExecuteNnsFunction,
     Follow,
     IncreaseDissolveDelay,
+    InstallCode,
     JoinCommunityFund,
     LeaveCommunityFund,
     ListNeurons,
@@ -97,12 +100,27 @@ type Operation = variant {
 };
 type KnownNeuronData = record { name : text; description : opt text; links : opt vec text };
 type KnownNeuron = record { id : opt NeuronId; known_neuron_data : opt KnownNeuronData };
+type InstallCode = record {
+  skip_stopping_before_installing : opt bool; wasm_module_hash : opt blob; canister_id : opt principal;
+  arg_hash : opt blob; install_mode : opt int32;
+};
+type InstallCodeRequest = record {
+  arg : opt blob; wasm_module : opt blob; skip_stopping_before_installing : opt bool; canister_id : opt principal;
+  install_mode : opt int32;
+};
 type Action = variant {
   Motion : record { motion_text : text };
   ExecuteNnsFunction : record { nns_function : int32; payload : blob };
   RegisterKnownNeuron : KnownNeuron;
+  InstallCode : InstallCode;
 };
-type MakeProposalRequest = record { url : text; title : opt text; action : opt Action; summary : text };
+type ProposalActionRequest = variant {
+  Motion : record { motion_text : text };
+  ExecuteNnsFunction : record { nns_function : int32; payload : blob };
+  RegisterKnownNeuron : KnownNeuron;
+  InstallCode : InstallCodeRequest;
+};
+type MakeProposalRequest = record { url : text; title : opt text; action : opt ProposalActionRequest; summary : text };
 type Proposal = record { url : text; title : opt text; action : opt Action; summary : text };
 type ManageNeuronCommandRequest = variant {
   Spawn : record { percentage_to_spawn : opt nat32; new_controller : opt principal; nonce : opt nat64 };
@@ -291,6 +309,16 @@ def _action(value: dict[str, Any] | None) -> Any:
     ((tag, fields),) = value.items()
     if tag == "Motion":
         return Motion(motion_text=fields["motion_text"])
+    if tag == "InstallCode":
+        if fields["canister_id"] is None or fields["wasm_module"] is None:
+            from nns.governance.errors import invalid_proposal
+
+            raise invalid_proposal("InstallCode needs canister_id and wasm_module.")
+        return InstallCode(
+            canister_id=fields["canister_id"], wasm_module=fields["wasm_module"], arg=fields["arg"] or b"",
+            install_mode=fields["install_mode"] or 0,
+            skip_stopping_before_installing=bool(fields["skip_stopping_before_installing"]),
+        )
     if tag == "RegisterKnownNeuron":
         data = fields["known_neuron_data"] or {}
         return RegisterKnownNeuron(
@@ -413,6 +441,11 @@ def _candid_action(action: Any) -> Any:
         case RegisterKnownNeuron():
             return {"RegisterKnownNeuron": {"id": {"id": action.id}, "known_neuron_data": {
                 "name": action.name, "description": action.description, "links": list(action.links)}}}
+        case InstallCode():
+            return {"InstallCode": {
+                "skip_stopping_before_installing": action.skip_stopping_before_installing,
+                "wasm_module_hash": hashlib.sha256(action.wasm_module).digest(), "canister_id": action.canister_id,
+                "arg_hash": hashlib.sha256(action.arg).digest(), "install_mode": action.install_mode}}
         case ExecuteNnsFunction() if isinstance(action.payload, bytes):
             return {"ExecuteNnsFunction": {"nns_function": action.nns_function, "payload": action.payload}}
         case ExecuteNnsFunction():

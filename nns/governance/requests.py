@@ -7,6 +7,7 @@ with units in the field names where the .did has them in the type.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 
 from nns.governance.enums import Vote
 from nns.governance.parameters import NetworkEconomics
@@ -263,8 +264,36 @@ class ExecuteNnsFunction:
     payload: object
 
 
+class InstallMode(IntEnum):
+    """The official InstallCode modes."""
+
+    INSTALL = 1
+    REINSTALL = 2
+    UPGRADE = 3
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstallCode:
+    """Install, reinstall or upgrade an NNS canister: NNS root does it when the proposal passes.
+
+    On icbox the module names the system canister (`icbox:ledger`), as the
+    management canister's install_code expects.
+    """
+
+    canister_id: Principal
+    wasm_module: bytes
+    arg: bytes = b""
+    install_mode: int = InstallMode.UPGRADE
+    skip_stopping_before_installing: bool = False
+
+
 ProposalAction = (
-    Motion | ManageNetworkEconomics | RegisterKnownNeuron | ManageNeuronProposal | ExecuteNnsFunction
+    Motion
+    | ManageNetworkEconomics
+    | RegisterKnownNeuron
+    | ManageNeuronProposal
+    | ExecuteNnsFunction
+    | InstallCode
 )
 
 

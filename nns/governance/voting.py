@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlparse
 
 from nns.governance.commands import ManageNeuronCommands, _int
+from nns.governance.core import ROOT_CANISTER_ID
 from nns.governance.enums import ErrorType, ProposalStatus, Topic, Visibility, Vote
 from nns.governance.errors import (
     GovernanceError,
@@ -65,6 +66,8 @@ from nns.governance.requests import (
     EmptyResponse,
     ExecuteNnsFunction,
     Follow,
+    InstallCode,
+    InstallMode,
     ListProposalInfo,
     MakeProposal,
     MakeProposalResponse,
@@ -86,10 +89,29 @@ from replica.canister import codec
 from replica.environment import DEFERRED, OutgoingCall, Reject
 from replica.types import Principal
 
+# The canisters NNS root controls and may change by an InstallCode proposal: registry,
+# governance, ledger and cycles minting (root itself is changed through the lifeline).
+ROOT_CONTROLLED_CANISTERS: Final = frozenset(Principal.from_canister_id(index) for index in (0, 1, 2, 4))
+EMPTY_CANDID_ARGUMENTS: Final = b"DIDL\x00\x00"
 MAX_KNOWN_NEURON_NAME_BYTES = 200
 MAX_KNOWN_NEURON_DESCRIPTION_BYTES = 3_000
 MAX_KNOWN_NEURON_LINKS = 10
 MAX_KNOWN_NEURON_LINK_BYTES = 100
+
+
+def validate_install_code(action: InstallCode) -> None:
+    """An InstallCode proposal names a canister root controls, a module and a mode."""
+    if action.canister_id not in ROOT_CONTROLLED_CANISTERS:
+        raise invalid_proposal(f"Canister {action.canister_id} is not an NNS canister that root controls.")
+    if action.install_mode not in tuple(InstallMode):
+        raise invalid_proposal(f"Invalid install mode: {action.install_mode}.")
+    if not action.wasm_module:
+        raise invalid_proposal("InstallCode needs a wasm module.")
+    size = len(action.wasm_module) + len(action.arg)
+    if size > MAX_PAYLOAD_BYTES:
+        raise invalid_proposal(
+            f"The maximum InstallCode size is {MAX_PAYLOAD_BYTES} bytes, this one is {size} bytes."
+        )
 
 
 class ProposalVoting(ManageNeuronCommands):
@@ -268,6 +290,9 @@ class ProposalVoting(ManageNeuronCommands):
                 return Topic.NEURON_MANAGEMENT, action.neuron_id
             case ExecuteNnsFunction():
                 return self.validate_nns_function(action), None
+            case InstallCode():
+                validate_install_code(action)
+                return Topic.PROTOCOL_CANISTER_MANAGEMENT, None
         raise invalid_proposal(f"Unsupported proposal action {type(action).__name__}.")
 
     def validate_nns_function(self, action: ExecuteNnsFunction) -> Topic:
@@ -444,6 +469,24 @@ class ProposalVoting(ManageNeuronCommands):
                             callee=target.canister_id,
                             method=target.method,
                             argument=action.payload,
+                            on_reply="_on_proposal_executed",
+                            on_reject="_on_proposal_failed",
+                            context={"proposal_id": record.id},
+                        )
+                    )
+                case InstallCode():
+                    validate_install_code(action)
+                    self.environment.call(
+                        OutgoingCall(
+                            callee=ROOT_CANISTER_ID,
+                            method="change_nns_canister",
+                            argument={
+                                "canister_id": action.canister_id,
+                                "mode": {InstallMode(action.install_mode).name.lower(): None},
+                                "wasm_module": action.wasm_module,
+                                "arg": action.arg or EMPTY_CANDID_ARGUMENTS,
+                                "stop_before_installing": not action.skip_stopping_before_installing,
+                            },
                             on_reply="_on_proposal_executed",
                             on_reject="_on_proposal_failed",
                             context={"proposal_id": record.id},

@@ -15,7 +15,7 @@ from nns.genesis import (
     nns_factories,
 )
 from nns.governance.core import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
-from nns.governance.enums import ProposalStatus, Topic
+from nns.governance.enums import ErrorType, ProposalStatus, Topic
 from nns.governance.neuron import compute_neuron_staking_subaccount
 from nns.ledger.accounts import AccountIdentifier
 from registry.interface import payload_candid_type
@@ -152,3 +152,58 @@ def test_a_trap_in_the_middle_of_a_transfer_leaves_no_trace(tmp_path: Path, monk
     assert harness.call(ALICE, LEDGER_CANISTER_ID, "transfer", transfer) == [{"Ok": 2}]
     assert harness.query(ALICE, LEDGER_CANISTER_ID, "account_balance", {"account": AccountIdentifier.of(ALICE).raw}) == [
         {"e8s": 995 * E8S - 10_000}]
+
+
+def install_code(module: bytes, canister_id: Principal = LEDGER_CANISTER_ID, mode: int = 3) -> dict[str, Any]:
+    return {"MakeProposal": {"url": "", "title": "Change an NNS canister", "summary": "", "action": {"InstallCode": {
+        "canister_id": canister_id, "wasm_module": module, "arg": None, "install_mode": mode,
+        "skip_stopping_before_installing": None,
+    }}}}
+
+
+def test_an_adopted_install_code_proposal_upgrades_an_nns_canister_through_root(tmp_path: Path) -> None:
+    import hashlib
+
+    harness = make_nns(tmp_path)
+    alice = stake(harness, ALICE, 100, 1)
+    manage(harness, ALICE, alice, configure({"IncreaseDissolveDelay": {"additional_dissolve_delay_seconds": 20_000}}))
+    old_ledger = harness.engine.canisters[LEDGER_CANISTER_ID].instance
+    balance = harness.query(BOB, LEDGER_CANISTER_ID, "account_balance", {"account": AccountIdentifier.of(BOB).raw})
+    made = manage(harness, ALICE, alice, install_code(b"icbox:ledger"))
+    proposal_id = made["MakeProposal"]["proposal_id"]["id"]
+    for _ in range(3):
+        harness.run_round()
+    (proposal,) = harness.query(ALICE, GOVERNANCE_CANISTER_ID, "get_proposal_info", proposal_id)
+    assert proposal["status"] == ProposalStatus.EXECUTED, proposal
+    assert proposal["topic"] == Topic.PROTOCOL_CANISTER_MANAGEMENT
+    shown = proposal["proposal"]["action"]["InstallCode"]
+    assert shown["wasm_module_hash"] == hashlib.sha256(b"icbox:ledger").digest() and shown["install_mode"] == 3
+    assert harness.engine.canisters[LEDGER_CANISTER_ID].instance is not old_ledger  # a new instance ...
+    assert harness.query(BOB, LEDGER_CANISTER_ID, "account_balance", {"account": AccountIdentifier.of(BOB).raw}) == balance
+
+    made = manage(harness, ALICE, alice, install_code(b"icbox:governance", GOVERNANCE_CANISTER_ID))
+    upgraded = made["MakeProposal"]["proposal_id"]["id"]
+    failing = manage(harness, ALICE, alice, install_code(b"icbox:no-such-canister"))["MakeProposal"]["proposal_id"]["id"]
+    for _ in range(4):
+        harness.run_round()
+    (proposal,) = harness.query(ALICE, GOVERNANCE_CANISTER_ID, "get_proposal_info", upgraded)
+    assert proposal["status"] == ProposalStatus.EXECUTED, proposal  # governance upgraded itself through root
+    (proposal,) = harness.query(ALICE, GOVERNANCE_CANISTER_ID, "get_proposal_info", failing)
+    assert proposal["status"] == ProposalStatus.FAILED
+    assert "no system canister is called 'no-such-canister'" in proposal["failure_reason"]["error_message"]
+
+
+def test_install_code_proposals_are_checked_at_submission(tmp_path: Path) -> None:
+    harness = make_nns(tmp_path)
+    alice = stake(harness, ALICE, 100, 1)
+    manage(harness, ALICE, alice, configure({"IncreaseDissolveDelay": {"additional_dissolve_delay_seconds": 20_000}}))
+    governance = harness.engine.canisters[GOVERNANCE_CANISTER_ID].instance
+    before = governance.state_hash()  # type: ignore[union-attr]
+    for command in (
+        install_code(b"icbox:ledger", canister_id=ROOT_CANISTER_ID),  # root is changed through the lifeline
+        install_code(b"icbox:ledger", mode=7),
+        install_code(b""),
+    ):
+        error = manage(harness, ALICE, alice, command)["Error"]
+        assert error["error_type"] == ErrorType.INVALID_PROPOSAL, error
+    assert governance.state_hash() == before  # type: ignore[union-attr]
