@@ -503,7 +503,7 @@ class ManageNeuronCommands(GovernanceCore):
                 ],
             )
             self.unlock_neuron(session, parent.id)
-            return self.finish_command(session, context, SpawnResponse(created_neuron_id=child.id))
+            return self.finish_command(session, context, SpawnResponse(created_neuron_id=child.id, command="Split"))
 
     # -- merge (spec 2.6) -------------------------------------------------------------------
 
@@ -819,7 +819,7 @@ class ManageNeuronCommands(GovernanceCore):
                 [replace(parent, cached_neuron_stake_e8s=parent.cached_neuron_stake_e8s - amount), child],
             )
             self.unlock_neuron(session, parent.id)
-            return self.finish_command(session, context, SpawnResponse(created_neuron_id=child.id))
+            return self.finish_command(session, context, SpawnResponse(created_neuron_id=child.id, command="DisburseToNeuron"))
 
     # -- the end of a command ---------------------------------------------------------------
 

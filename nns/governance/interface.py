@@ -37,9 +37,11 @@ from nns.governance.requests import (
     DisburseMaturity,
     DisburseMaturityResponse,
     DisburseResponse,
+    DisburseToNeuron,
     EmptyResponse,
     ExecuteNnsFunction,
     Follow,
+    FolloweesForTopic,
     IncreaseDissolveDelay,
     InstallCode,
     JoinCommunityFund,
@@ -50,6 +52,7 @@ from nns.governance.requests import (
     MakeProposalResponse,
     ManageNeuronRequest,
     Merge,
+    MergeMaturity,
     MergeResponse,
     Motion,
     NeuronIdOrSubaccount,
@@ -60,6 +63,7 @@ from nns.governance.requests import (
     RegisterVote,
     RemoveHotKey,
     SetDissolveTimestamp,
+    SetFollowing,
     SetVisibility,
     Spawn,
     SpawnResponse,
@@ -122,6 +126,7 @@ type ProposalActionRequest = variant {
 };
 type MakeProposalRequest = record { url : text; title : opt text; action : opt ProposalActionRequest; summary : text };
 type Proposal = record { url : text; title : opt text; action : opt Action; summary : text };
+type FolloweesForTopic = record { topic : opt int32; followees : opt vec NeuronId };
 type ManageNeuronCommandRequest = variant {
   Spawn : record { percentage_to_spawn : opt nat32; new_controller : opt principal; nonce : opt nat64 };
   Split : record { amount_e8s : nat64; memo : opt nat64 };
@@ -135,6 +140,11 @@ type ManageNeuronCommandRequest = variant {
   Disburse : record { to_account : opt AccountIdentifier; amount : opt Amount };
   RefreshVotingPower : record {};
   DisburseMaturity : record { percentage_to_disburse : nat32; to_account_identifier : opt AccountIdentifier };
+  DisburseToNeuron : record {
+    dissolve_delay_seconds : nat64; kyc_verified : bool; amount_e8s : nat64; new_controller : opt principal; nonce : nat64;
+  };
+  SetFollowing : record { topic_following : opt vec FolloweesForTopic };
+  MergeMaturity : record { percentage_to_merge : nat32 };
 };
 type ManageNeuronRequest = record {
   id : opt NeuronId; command : opt ManageNeuronCommandRequest; neuron_id_or_subaccount : opt NeuronIdOrSubaccount;
@@ -380,6 +390,20 @@ def _command(value: dict[str, Any] | None) -> Any:
             to = fields["to_account_identifier"]
             return DisburseMaturity(percentage_to_disburse=fields["percentage_to_disburse"],
                                     to_account_identifier=None if to is None else AccountIdentifier.from_bytes(to["hash"]))
+        case "DisburseToNeuron":
+            return DisburseToNeuron(
+                new_controller=fields["new_controller"], amount_e8s=fields["amount_e8s"],
+                dissolve_delay_seconds=fields["dissolve_delay_seconds"], kyc_verified=fields["kyc_verified"],
+                nonce=fields["nonce"],
+            )
+        case "SetFollowing":
+            following = fields["topic_following"]
+            return SetFollowing(topic_following=None if following is None else tuple(
+                FolloweesForTopic(topic=entry["topic"],
+                                  followees=None if entry["followees"] is None else tuple(f["id"] for f in entry["followees"]))
+                for entry in following))
+        case "MergeMaturity":
+            return MergeMaturity(percentage_to_merge=fields["percentage_to_merge"])
     raise GovernanceError(_invalid(), f"unknown command {tag}")
 
 
@@ -400,7 +424,7 @@ def _response(reply: Any) -> list[Any]:
         case ClaimOrRefreshResponse():
             command = {"ClaimOrRefresh": {"refreshed_neuron_id": {"id": reply.refreshed_neuron_id}}}
         case SpawnResponse():
-            command = {"Spawn": {"created_neuron_id": {"id": reply.created_neuron_id}}}
+            command = {reply.command: {"created_neuron_id": {"id": reply.created_neuron_id}}}
         case DisburseResponse():
             command = {"Disburse": {"transfer_block_height": reply.transfer_block_height}}
         case MakeProposalResponse():

@@ -322,9 +322,10 @@ class ClaimOrRefreshResponse:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SpawnResponse:
-    """Spawn, Split and DisburseToNeuron answer with the new neuron's id."""
+    """Spawn, Split and DisburseToNeuron answer with the new neuron's id (under their own name)."""
 
     created_neuron_id: int
+    command: str = "Spawn"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -207,3 +207,52 @@ def test_install_code_proposals_are_checked_at_submission(tmp_path: Path) -> Non
         error = manage(harness, ALICE, alice, command)["Error"]
         assert error["error_type"] == ErrorType.INVALID_PROPOSAL, error
     assert governance.state_hash() == before  # type: ignore[union-attr]
+
+
+def test_governance_moves_icp_through_the_ledger_and_pays_rewards_on_the_subnet(tmp_path: Path) -> None:
+    """Split, disburse, disburse-to-neuron and a reward event: asynchronous calls to the ledger canister."""
+    harness = make_nns(tmp_path)
+
+    def balance(account: AccountIdentifier) -> int:
+        (tokens,) = harness.query(ALICE, LEDGER_CANISTER_ID, "account_balance", {"account": account.raw})
+        amount: int = tokens["e8s"]
+        return amount
+
+    alice, bob = stake(harness, ALICE, 100, 1), stake(harness, BOB, 300, 1)
+    alice_account = AccountIdentifier.of(GOVERNANCE_CANISTER_ID, compute_neuron_staking_subaccount(ALICE, 1))
+    child = manage(harness, ALICE, alice, {"Split": {"amount_e8s": 10 * E8S, "memo": None}})["Split"]["created_neuron_id"]["id"]
+    (full,) = harness.query(ALICE, GOVERNANCE_CANISTER_ID, "get_full_neuron", child)
+    child_account = AccountIdentifier.of(GOVERNANCE_CANISTER_ID, full["Ok"]["account"])
+    assert balance(child_account) == 10 * E8S - 10_000 and balance(alice_account) == 90 * E8S
+    for who, neuron in ((ALICE, alice), (BOB, bob)):
+        manage(harness, who, neuron, configure({"IncreaseDissolveDelay": {"additional_dissolve_delay_seconds": 20_000}}))
+    manage(harness, ALICE, child, configure({"StartDissolving": {}}))
+    manage(harness, ALICE, alice, configure({"SetVisibility": {"visibility": 2}}))
+    following = {"topic_following": [{"topic": Topic.SUBNET_MANAGEMENT, "followees": [{"id": alice}]}]}
+    assert manage(harness, BOB, bob, {"SetFollowing": following}) == {"SetFollowing": {}}
+
+    made = manage(harness, ALICE, alice, {"MakeProposal": {
+        "url": "", "title": "A motion to vote on", "summary": "", "action": {"Motion": {"motion_text": "Vote on me."}}}})
+    proposal_id = made["MakeProposal"]["proposal_id"]["id"]
+    assert manage(harness, BOB, bob, {"RegisterVote": {"proposal": {"id": proposal_id}, "vote": 1}}) == {"RegisterVote": {}}
+    (proposal,) = harness.query(ALICE, GOVERNANCE_CANISTER_ID, "get_proposal_info", proposal_id)
+    assert proposal["status"] == ProposalStatus.EXECUTED and proposal["latest_tally"]["yes"] == proposal["latest_tally"]["total"]
+
+    harness.advance(600)  # ten governance days on the local preset: the child dissolves, the motion settles
+    for _ in range(3):
+        harness.run_round()
+    given = manage(harness, ALICE, child, {"DisburseToNeuron": {
+        "dissolve_delay_seconds": 20_000, "kyc_verified": True, "amount_e8s": 3 * E8S, "new_controller": BOB, "nonce": 9}})
+    grandchild = given["DisburseToNeuron"]["created_neuron_id"]["id"]
+    (info,) = harness.query(BOB, GOVERNANCE_CANISTER_ID, "get_neuron_info", grandchild)
+    assert info["Ok"]["stake_e8s"] == 3 * E8S - 10_000
+    wallet = balance(AccountIdentifier.of(ALICE))
+    disbursed = manage(harness, ALICE, child, {"Disburse": {"to_account": None, "amount": None}})
+    assert disbursed["Disburse"]["transfer_block_height"] > 0
+    # the child held 10 ICP less the split fee; 3 ICP (fee included) went to the new neuron
+    assert balance(AccountIdentifier.of(ALICE)) == wallet + 7 * E8S - 2 * 10_000 and balance(child_account) == 0
+
+    (event,) = harness.query(ALICE, GOVERNANCE_CANISTER_ID, "get_latest_reward_event")
+    assert {"id": proposal_id} in event["settled_proposals"] and event["distributed_e8s_equivalent"] > 0
+    (full,) = harness.query(ALICE, GOVERNANCE_CANISTER_ID, "get_full_neuron", alice)
+    assert full["Ok"]["maturity_e8s_equivalent"] > 0
