@@ -434,6 +434,45 @@ class DealingArtifact(_Canonical):
     _id: bytes = _cached()
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateSyncRequest(_Canonical):
+    """A replica asks its peers for the manifest (`chunks` None) or chunks of a checkpoint."""
+
+    DOMAIN = b"ic-state-sync-request"
+
+    height: int
+    state_hash: bytes
+    requester: Principal
+    chunks: tuple[int, ...] | None = None
+    _bytes: bytes = _cached()
+    _id: bytes = _cached()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateManifestArtifact(_Canonical):
+    DOMAIN = b"ic-state-manifest"
+
+    height: int
+    state_hash: bytes
+    manifest: bytes
+    _bytes: bytes = _cached()
+    _id: bytes = _cached()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateChunkArtifact(_Canonical):
+    DOMAIN = b"ic-state-chunk"
+
+    height: int
+    state_hash: bytes
+    index: int
+    data: bytes
+    _bytes: bytes = _cached()
+    _id: bytes = _cached()
+
+
+StateSyncArtifact = StateSyncRequest | StateManifestArtifact | StateChunkArtifact
+
 ConsensusArtifact = (
     BlockProposal
     | NotarizationShare
@@ -450,13 +489,13 @@ ConsensusArtifact = (
     | CatchUpPackage
     | EquivocationProof
 )
-Artifact = ConsensusArtifact | IngressArtifact | DealingArtifact
+Artifact = ConsensusArtifact | IngressArtifact | DealingArtifact | StateSyncArtifact
 
 ARTIFACT_TYPES: Final = (
     BlockProposal, NotarizationShare, Notarization, FinalizationShare, Finalization,
     RandomBeaconShare, RandomBeacon, RandomTapeShare, RandomTape, CertificationShare,
     Certification, CatchUpPackageShare, CatchUpPackage, EquivocationProof, IngressArtifact,
-    DealingArtifact,
+    DealingArtifact, StateSyncRequest, StateManifestArtifact, StateChunkArtifact,
 )
 
 

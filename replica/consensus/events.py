@@ -62,6 +62,20 @@ class StateDiverged:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class StateSyncStarted:
+    """The node is far behind a valid CUP and fetches that height's checkpoint from its peers."""
+
+    height: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StateSyncCompleted:
+    """The checkpoint is installed; the node continues from the CUP of this height."""
+
+    height: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ArtifactRejected:
     kind: str
     height: int
@@ -76,5 +90,7 @@ NodeEvent = (
     | MembershipChanged
     | NodeStoppedParticipating
     | StateDiverged
+    | StateSyncStarted
+    | StateSyncCompleted
     | ArtifactRejected
 )

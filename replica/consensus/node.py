@@ -36,6 +36,7 @@ from replica.consensus.artifacts import (
     Artifact,
     Block,
     CatchUpPackage,
+    CatchUpPackageShare,
     Certification,
     ConsensusArtifact,
     DataPayload,
@@ -44,8 +45,12 @@ from replica.consensus.artifacts import (
     DkgSummary,
     IngressArtifact,
     KeyTranscript,
+    StateChunkArtifact,
+    StateManifestArtifact,
+    StateSyncRequest,
     ValidationContext,
 )
+from replica.consensus.catchup import is_valid_catch_up_package
 from replica.consensus.chain import ChainState
 from replica.consensus.context import RoleContext
 from replica.consensus.dealings import (
@@ -71,9 +76,12 @@ from replica.consensus.events import (
     NodeEvent,
     NodeStoppedParticipating,
     StateDiverged,
+    StateSyncCompleted,
+    StateSyncStarted,
 )
 from replica.consensus.pool import AddToValidated, ArtifactPool, ChangeSet, HandleInvalid
 from replica.consensus.signing import Signer
+from replica.consensus.statesync import StateSync, answer_request, is_sync_needed
 from replica.consensus.validator import Validator
 from replica.crypto import bls
 from replica.crypto.keys import NodeSecretKeys
@@ -114,6 +122,7 @@ class ReplicaNode:
     """A sans-I/O replica: artifacts, ticks and ingress in; broadcasts, a wake-up time and events out."""
 
     def __init__(self, config: NodeConfig) -> None:
+        self._sync: StateSync | None = None
         self.config = config
         self.node_id = config.node_id
         self.subnet_id = config.subnet_id
@@ -329,6 +338,12 @@ class ReplicaNode:
                 self._add_ingress(artifact.message, now_ns)
             elif isinstance(artifact, DealingArtifact):
                 self._add_dealing(artifact.dealing)
+            elif isinstance(artifact, StateSyncRequest):
+                if artifact.requester != self.node_id:
+                    self._outbox.extend(answer_request(Path(self.config.state_dir), artifact))
+            elif isinstance(artifact, StateManifestArtifact | StateChunkArtifact):
+                if self._sync is not None:
+                    self._sync.on_artifact(artifact)
             elif artifact.id not in self.pool.validated:
                 self.pool.unvalidated.add(artifact)
         return self._process(now_ns)
@@ -360,10 +375,13 @@ class ReplicaNode:
     def _process(self, now_ns: int) -> NodeOutput:
         ctx = self.ctx
         ctx.now_ns = now_ns
-        broadcast: list[Artifact] = self._outbox
-        self._outbox = []
         events: list[NodeEvent] = []
         wake: list[int] = []
+        sync_wake = self._run_state_sync(now_ns, events)
+        if sync_wake is not None:
+            wake.append(sync_wake)
+        broadcast: list[Artifact] = self._outbox
+        self._outbox = []
         for passes in range(MAX_PASSES):
             progressed = self._apply(self.validator.make_changes(), broadcast, events)
             progressed |= self._apply(beacon.make_beacon_changes(ctx), broadcast, events)
@@ -395,6 +413,51 @@ class ReplicaNode:
             self.chain.purge_below(self._chain_floor)
             ctx.purge_below(min(self._share_floor, self._chain_floor))
         return NodeOutput(broadcast=tuple(broadcast), wake_at_ns=min(wake) if wake else None, events=tuple(events))
+
+    # -- state sync -----------------------------------------------------------------------
+
+    def _run_state_sync(self, now_ns: int, events: list[NodeEvent]) -> int | None:
+        """Start, continue or finish catching up from a CUP far above the finalized height."""
+        for cup in self.pool.unvalidated.all_of(CatchUpPackage):
+            if not is_sync_needed(cup, self.chain.finalized_height):
+                continue
+            if self._sync is not None and cup.height <= self._sync.height:
+                continue
+            if is_valid_catch_up_package(cup, self.subnet_public_key):
+                self._sync = StateSync(cup, self.node_id, Path(self.config.state_dir))
+                events.append(StateSyncStarted(height=cup.height))
+        sync = self._sync
+        if sync is None:
+            return None
+        if not sync.is_complete:
+            requests, wake = sync.make_requests(now_ns)
+            self._outbox.extend(requests)
+            return wake
+        try:
+            sync.install()
+        except StateError:
+            self._sync = None
+            return now_ns + 1
+        self._resume_from(sync.cup)
+        events.append(StateSyncCompleted(height=sync.cup.height))
+        return now_ns + 1
+
+    def _resume_from(self, cup: CatchUpPackage) -> None:
+        """Start again from an installed checkpoint and its CUP, as a restart would."""
+        self.pool.apply([AddToValidated(artifact=cup)])
+        self.pool.close()
+        unvalidated = [
+            artifact for kind in (*purger.ROUND_ARTIFACTS, CatchUpPackageShare)
+            for artifact in self.pool.unvalidated.all_of(kind)
+            if artifact.height > cup.height
+        ]
+        ingress, outbox = self.ingress_pool, self._outbox
+        self.__init__(self.config)  # type: ignore[misc]
+        self.ingress_pool.update(ingress)
+        self._outbox = outbox + self._outbox
+        for artifact in unvalidated:
+            if artifact.id not in self.pool.validated:
+                self.pool.unvalidated.add(artifact)
 
     def _apply(self, changes: ChangeSet, broadcast: list[Artifact], events: list[NodeEvent]) -> bool:
         if not changes:

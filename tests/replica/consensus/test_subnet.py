@@ -96,3 +96,21 @@ def test_a_beacon_that_arrives_after_its_height_is_finalized_is_still_used(tmp_p
     assert subnet.nodes[late].finalized_height >= 3 and subnet.nodes[late].chain.beacon_height == 2
     subnet.release()
     subnet.run_until(lambda: subnet.nodes[late].finalized_height >= 12)
+
+
+def test_a_replica_far_behind_syncs_the_state_of_a_newer_cup(tmp_path: Path) -> None:
+    subnet = Subnet(tmp_path)
+    nodes = list(subnet.nodes)
+    victim = nodes[1]
+    subnet.run_until(lambda: subnet.min_finalized() >= 6)
+    subnet.crash(victim)
+    subnet.run_until(lambda: subnet.min_finalized() >= 90, max_steps=60_000)
+    reference = subnet.nodes[nodes[0]]
+    assert reference.finalized_block(20) is None  # purged below the CUP, keeping 50 heights
+    subnet.restart(victim)
+    restarted = subnet.nodes[victim]
+    assert restarted.executed_height == 5
+    subnet.run_until(lambda: restarted.executed_height >= 95, max_steps=60_000)
+    assert restarted.latest_cup.height >= 85
+    for height in (restarted.latest_cup.height, 95):
+        assert restarted.state_hash(height) == reference.state_hash(height)
