@@ -137,6 +137,8 @@ class World:
         self.factories = dict(factories or {})
         self.install_genesis = install_genesis
         self.idle_tick_ns = config.preset.unit_delay_ms * MILLISECOND_NS
+        # Bumped whenever what a replica reads out may have changed (see `run_until`).
+        self._epoch = 0
         self.seed_bytes = network_seed(config.seed)
         self.scheduler = Scheduler()
         network_config = config.network
@@ -253,6 +255,7 @@ class World:
     def _start(self, node: SimNode) -> None:
         node.started = True
         node.replica = self.factory.start(node.spec)
+        self._epoch += 1
         self.network.set_up(node.node_id)
         self._after_start(node)
 
@@ -315,6 +318,8 @@ class World:
 
     def _handle_output(self, node: SimNode, replica: SimulatedReplica, output: ReplicaOutput) -> None:
         now = self.scheduler.now_ns
+        if output.events:
+            self._epoch += 1
         for event in output.events:
             node.events.append((now, event))
             problem = self.factory.describe_violation(event) if node.honest else None
@@ -362,6 +367,7 @@ class World:
             return
         node.replica = None
         node.crashes += 1
+        self._epoch += 1
         node.inbox = []
         for handle in (node.flush, node.timer):
             if handle is not None:
@@ -376,6 +382,7 @@ class World:
             return
         node.spec = replace(node.spec, registry=self._new_registry_client())
         node.replica = self.factory.restart(node.spec)
+        self._epoch += 1
         self.network.set_up(node_id)
         self._after_start(node)
 
@@ -421,6 +428,7 @@ class World:
     def apply_registry(self, mutations: Sequence[Mutation]) -> int:
         """Append one registry batch (checked against the invariants) and let every replica see it."""
         version = self._apply_batch(mutations)
+        self._epoch += 1
         for node in self.nodes.values():
             if node.started:
                 node.spec.registry.sync()
@@ -455,8 +463,17 @@ class World:
         self.check_safety()
 
     def run_until(self, condition: Callable[[], bool], *, timeout_s: float, what: str) -> None:
+        """Run until `condition()` holds; it is evaluated again only after replicas report events
+        (what they read out changes only then) or the world changes (crash, restart, registry)."""
         deadline = self.now_ns + int(timeout_s * SECOND_NS)
-        if not self.scheduler.run_until(time_ns=deadline, until=condition):
+        seen = [-1, False]
+
+        def gated() -> bool:
+            if seen[0] != self._epoch:
+                seen[0], seen[1] = self._epoch, condition()
+            return bool(seen[1])
+
+        if not self.scheduler.run_until(time_ns=deadline, until=gated):
             self.check_safety()
             raise self.violation(f"liveness: {what} not reached within {timeout_s:g} s of virtual time")
         self.check_safety()

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from replica.sim.consensus import ConsensusReplicas
 from replica.sim.forgery import ConsensusForger
+from replica.sim.world import World, WorldConfig
 from tests.replica.sim.scenarios import consensus_world
 
 SECOND_NS = 1_000_000_000
@@ -65,3 +67,12 @@ def test_a_restarted_replica_catches_up_from_its_checkpoint() -> None:
         )
         hashes = {world.replica(node).state_hash(24) for node in world.members()}
         assert len(hashes) == 1 and None not in hashes
+
+
+def test_two_subnets_finalize_side_by_side_with_their_own_keys() -> None:
+    with World(WorldConfig(seed=91, subnet_sizes=(4, 4), heights=8), ConsensusReplicas()) as world:
+        for subnet in (0, 1):
+            world.run_until_height(8, subnet=subnet)
+        assert world.subnets[0].public_key != world.subnets[1].public_key
+        assert set(world.members(0)).isdisjoint(world.members(1))
+        assert all(subnet.checker.certifications_checked > 0 for subnet in world.subnets)
