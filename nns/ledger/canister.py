@@ -270,6 +270,24 @@ class Ledger:
             ("ICRC-2", "https://github.com/dfinity/ICRC-1/tree/main/standards/ICRC-2"),
         ]
 
+    def icrc10_supported_standards(
+        self, caller: Principal, argument: object = None
+    ) -> list[tuple[str, str]]:
+        return [
+            *self.icrc1_supported_standards(caller),
+            ("ICRC-10", "https://github.com/dfinity/ICRC/blob/main/ICRCs/ICRC-10/ICRC-10.md"),
+        ]
+
+    def account_identifier(self, caller: Principal, account: Account) -> AccountIdentifier:
+        return account.identifier()
+
+    def archives(self, caller: Principal, argument: object = None) -> tuple[Principal, ...]:
+        """The whole chain stays in this canister: there are no archive canisters."""
+        return ()
+
+    def is_ledger_ready(self, caller: Principal, argument: object = None) -> bool:
+        return True
+
     # -- ICRC-2 -----------------------------------------------------------------------------
 
     def icrc2_approve(self, caller: Principal, args: ApproveArgs) -> int:

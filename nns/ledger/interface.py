@@ -146,8 +146,30 @@ type QueryBlocksResponse = record {
   chain_length : nat64; certificate : opt blob; blocks : vec Block; first_block_index : BlockIndex;
   archived_blocks : vec ArchivedBlocksRange;
 };
+type Archive = record { canister_id : principal };
+type Archives = record { archives : vec Archive };
+type QueryArchiveEncodedResult = variant { Ok : vec blob; Err : QueryArchiveError };
+type ArchivedEncodedBlocksRange = record {
+  callback : func (GetBlocksArgs) -> (QueryArchiveEncodedResult) query; start : nat64; length : nat64;
+};
+type QueryEncodedBlocksResponse = record {
+  certificate : opt blob; blocks : vec blob; chain_length : nat64; first_block_index : nat64;
+  archived_blocks : vec ArchivedEncodedBlocksRange;
+};
+type TextAccountIdentifier = text;
+type SendArgs = record {
+  to : TextAccountIdentifier; fee : Tokens; memo : Memo; from_subaccount : opt SubAccount;
+  created_at_time : opt TimeStamp; amount : Tokens;
+};
 service : {
   transfer : (TransferArgs) -> (TransferResult);
+  send_dfx : (SendArgs) -> (BlockIndex);
+  account_balance_dfx : (record { account : TextAccountIdentifier }) -> (Tokens) query;
+  account_identifier : (Account) -> (AccountIdentifier) query;
+  query_encoded_blocks : (GetBlocksArgs) -> (QueryEncodedBlocksResponse) query;
+  archives : () -> (Archives) query;
+  is_ledger_ready : () -> (bool) query;
+  icrc10_supported_standards : () -> (vec record { name : text; url : text }) query;
   account_balance : (AccountBalanceArgs) -> (Tokens) query;
   transfer_fee : (record {}) -> (record { transfer_fee : Tokens }) query;
   query_blocks : (GetBlocksArgs) -> (QueryBlocksResponse) query;
@@ -183,6 +205,13 @@ def _time(value: dict[str, int] | None) -> int | None:
 
 def _account(value: dict[str, Any]) -> Account:
     return Account.of(value["owner"], value["subaccount"])
+
+
+def _text_account(text: str) -> AccountIdentifier:
+    try:
+        return AccountIdentifier.from_hex(text)
+    except ValueError as error:
+        raise GenericError(4, f"not an account identifier: {text!r}") from error
 
 
 def _candid_account(account: Account) -> dict[str, Any]:
@@ -298,6 +327,23 @@ def ledger_interface(ledger: object) -> Interface:
             from_subaccount=v[0]["from_subaccount"], to=AccountIdentifier.from_bytes(v[0]["to"]),
             created_at_time_ns=_time(v[0]["created_at_time"])),
             to_results=lambda index: [{"Ok": index}], error_results=lambda e: [{"Err": _legacy_error(e)}]),
+        _spec("send_dfx", python_name="transfer", to_argument=lambda v: TransferArgs(
+            memo=v[0]["memo"], amount_e8s=v[0]["amount"]["e8s"], fee_e8s=v[0]["fee"]["e8s"],
+            from_subaccount=v[0]["from_subaccount"], to=_text_account(v[0]["to"]),
+            created_at_time_ns=_time(v[0]["created_at_time"]))),
+        _spec("account_balance_dfx", python_name="account_balance",
+              to_argument=lambda v: AccountBalanceArgs(account=_text_account(v[0]["account"])),
+              to_results=lambda e8s: [_tokens(e8s)]),
+        _spec("account_identifier", to_argument=lambda v: _account(v[0]), to_results=lambda identifier: [identifier.raw]),
+        _spec("query_encoded_blocks", python_name="query_blocks",
+              to_argument=lambda v: GetBlocksArgs(start=v[0]["start"], length=v[0]["length"]),
+              to_results=lambda response: [{
+                  "certificate": None, "blocks": [block.encode() for block in response.blocks],
+                  "chain_length": response.chain_length, "first_block_index": response.first_block_index,
+                  "archived_blocks": []}]),
+        _spec("archives", to_results=lambda archives: [{"archives": [{"canister_id": a} for a in archives]}]),
+        _spec("is_ledger_ready"),
+        _spec("icrc10_supported_standards", to_results=lambda standards: [[{"name": n, "url": u} for n, u in standards]]),
         _spec("account_balance", to_argument=lambda v: AccountBalanceArgs(account=AccountIdentifier.from_bytes(v[0]["account"])),
               to_results=lambda e8s: [_tokens(e8s)]),
         _spec("transfer_fee", to_results=lambda fee: [{"transfer_fee": _tokens(fee)}]),

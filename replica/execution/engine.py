@@ -325,25 +325,33 @@ class ExecutionEngine:
             self.ingress_history[message.ingress.message_id].status = Status.PROCESSING
         problem = self._refuse_reason(record, message)
         if problem is not None:
-            self._answer(context, problem, None)
+            self._refuse(context, problem, None)
             return cost
         if not self._charge(record, cost):
-            self._answer(context, Reject(code=RejectCode.SYS_TRANSIENT, message=f"canister {canister_id} is out of cycles"), None)
+            self._refuse(context, Reject(code=RejectCode.SYS_TRANSIENT, message=f"canister {canister_id} is out of cycles"), None)
             return cost
         spec = record.interface.method(message.method)
-        if spec is None:
+        if spec is None:  # _refuse_reason has answered this already
             return cost
         if message.ingress is not None:
             try:
                 argument = spec.decode_argument(message.argument)
-            except CandidError as error:
-                self._answer(context, Reject(code=RejectCode.CANISTER_ERROR, message=f"invalid argument: {error}"), None)
+            except CanisterError as error:  # a refusal while reading the argument, in the method's own terms
+                self._refuse(context, error, spec)
+                return cost
+            except (CandidError, TypeError, ValueError, KeyError) as error:
+                self._refuse(context, Reject(code=RejectCode.CANISTER_ERROR, message=f"invalid argument: {error}"), None)
                 return cost
         else:
             argument = message.argument
         function = python_method(record.instance, spec)
         self._execute(record, context, lambda: function(message.caller, argument), cycles=message.cycles, spec=spec)
         return cost
+
+    def _refuse(self, context: CallContext, outcome: Reject | CanisterError, spec: MethodSpec | None) -> None:
+        """Answer a message that does not run, and close its call context."""
+        self._answer(context, outcome, spec)
+        self._finish_if_stuck(context)
 
     def _refuse_reason(self, record: CanisterRecord, message: Request) -> Reject | None:
         if record.instance is None:
@@ -501,7 +509,10 @@ class ExecutionEngine:
             return Reject(code=RejectCode.CANISTER_ERROR, message=f"canister {canister_id} is {record.status}")
         try:
             argument = spec.decode_argument(arg)
-        except CandidError as error:
+        except CanisterError as error:
+            encoded = spec.encode_error(error)
+            return encoded if encoded is not None else error.to_reject()
+        except (CandidError, TypeError, ValueError, KeyError) as error:
             return Reject(code=RejectCode.CANISTER_ERROR, message=f"invalid argument: {error}")
         environment: _CanisterEnvironment = record.environment
         environment.arm(0)

@@ -110,6 +110,9 @@ def test_unknown_methods_malformed_arguments_and_wrong_callers_are_rejected(tmp_
     with pytest.raises(CallRejected) as malformed:
         harness.update(ALICE, LEDGER_CANISTER_ID, "transfer", b"DIDL\x00\x01\x7d\x01")
     assert malformed.value.reject.code == RejectCode.CANISTER_ERROR
+    # a refusal raised while reading the argument is answered in the interface's own terms
+    assert manage(harness, ALICE, 1, configure({"AddHotKey": {"new_hot_key": None}}))["Error"]["error_type"] == 5
+    assert harness.engine.call_contexts == {}
     registry = harness.engine.canisters[REGISTRY_CANISTER_ID].instance
     app_subnet = registry.registry.get("subnet_list").subnets[1]  # type: ignore[union-attr]
     with pytest.raises(CallRejected, match="governance") as wrong:

@@ -1,12 +1,18 @@
-"""Neuron reads and the network economics behind governance's official Candid interface."""
+"""Methods of the official Candid interfaces beyond the scenario tests: neuron reads, the network
+economics, and the ledger's dfx, archive and readiness methods."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from nns.governance.core import GOVERNANCE_CANISTER_ID
+import pytest
+
+from nns.governance.core import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
 from nns.governance.enums import ErrorType
 from nns.governance.neuron import compute_neuron_staking_subaccount
+from nns.ledger.accounts import AccountIdentifier
+from nns.ledger.types import Block
+from replica.canister.errors import CallRejected
 from tests.nns.test_nns_on_a_subnet import ALICE, BOB, E8S, configure, make_nns, manage, stake
 
 
@@ -56,3 +62,25 @@ def test_network_economics_parameters(tmp_path: Path) -> None:
     assert economics["reject_cost_e8s"] == E8S
     assert economics["transaction_fee_e8s"] == 10_000
     assert economics["voting_power_economics"]["neuron_minimum_dissolve_delay_to_vote_seconds"] is not None
+
+
+def test_the_ledgers_dfx_archive_and_readiness_methods(tmp_path: Path) -> None:
+    harness = make_nns(tmp_path)
+    bob = AccountIdentifier.of(BOB)
+    assert harness.query(ALICE, LEDGER_CANISTER_ID, "account_identifier", {"owner": BOB, "subaccount": None}) == [bob.raw]
+    assert harness.query(ALICE, LEDGER_CANISTER_ID, "account_balance_dfx", {"account": bob.to_hex()}) == [{"e8s": 500 * E8S}]
+    (index,) = harness.call(ALICE, LEDGER_CANISTER_ID, "send_dfx", {
+        "to": bob.to_hex(), "fee": {"e8s": 10_000}, "memo": 3, "from_subaccount": None, "created_at_time": None,
+        "amount": {"e8s": E8S}})
+    assert harness.query(ALICE, LEDGER_CANISTER_ID, "account_balance_dfx", {"account": bob.to_hex()}) == [{"e8s": 501 * E8S}]
+    (encoded,) = harness.query(ALICE, LEDGER_CANISTER_ID, "query_encoded_blocks", {"start": index, "length": 5})
+    assert encoded["chain_length"] == index + 1 and len(encoded["blocks"]) == 1
+    assert Block.decode(encoded["blocks"][0]).transaction.memo == 3
+    assert harness.query(ALICE, LEDGER_CANISTER_ID, "archives") == [{"archives": []}]
+    assert harness.query(ALICE, LEDGER_CANISTER_ID, "is_ledger_ready") == [True]
+    (standards,) = harness.query(ALICE, LEDGER_CANISTER_ID, "icrc10_supported_standards")
+    assert {entry["name"] for entry in standards} == {"ICRC-1", "ICRC-2", "ICRC-10"}
+    with pytest.raises(CallRejected, match="not an account identifier"):
+        harness.call(ALICE, LEDGER_CANISTER_ID, "send_dfx", {
+            "to": "zz", "fee": {"e8s": 10_000}, "memo": 3, "from_subaccount": None, "created_at_time": None,
+            "amount": {"e8s": E8S}})

@@ -61,6 +61,7 @@ def test_rejects_carry_the_right_codes(tmp_path: Path) -> None:
         with pytest.raises(CallRejected) as rejected:
             harness.update(ALICE, canister, method, arg)
         assert rejected.value.reject.code == code, (method, rejected.value.reject)
+    assert harness.engine.call_contexts == {}  # a refused message closes its call context
 
 
 def test_a_trap_leaves_no_trace(tmp_path: Path) -> None:
