@@ -7,11 +7,12 @@ from typing import Any
 
 from sqlmodel import Field, SQLModel
 
-from replica.candid.types import Nat, Nat64, PrincipalType, Text
+from replica.candid.types import Blob, Nat, Nat64, PrincipalType, Text
 from replica.canister.errors import CanisterError
 from replica.canister.sdk import (
     CanisterEnvironment,
     heartbeat,
+    init,
     interface_of,
     post_upgrade,
     pre_upgrade,
@@ -134,8 +135,44 @@ class Relay:
         return answer.hex()
 
 
+class Greeter:
+    """Keeps its install argument (the init hook), certifies data, accepts half of attached cycles."""
+
+    def __init__(self, environment: CanisterEnvironment, path: str | None, init: Any) -> None:
+        self.environment = environment
+        self.greeting = ""
+
+    @init
+    def setup(self, argument: Any) -> None:
+        self.greeting = argument or ""
+
+    @query(results=[Text])
+    def greeting_text(self, caller: Principal, argument: Any) -> str:
+        return self.greeting
+
+    @update(args=[Blob()], results=[])
+    def certify(self, caller: Principal, data: bytes) -> None:
+        self.environment.set_certified_data(data)
+
+    @update(results=[Nat])
+    def accept(self, caller: Principal, argument: Any) -> int:
+        return self.environment.accept_cycles(self.environment.cycles_available() // 2)
+
+    @update(args=[PrincipalType, Nat], results=[Nat])
+    def pay(self, caller: Principal, argument: tuple[Principal, int]) -> object:
+        target, amount = argument
+        self.environment.call(OutgoingCall(callee=target, method="accept", argument=None, on_reply="_paid",
+                                           on_reject="_paid", cycles=amount))
+        return DEFERRED
+
+    def _paid(self, context: Mapping[str, object], answer: object) -> int:
+        assert isinstance(answer, int)
+        return answer
+
+
 FACTORIES = {
     "counter": SystemCanister(create=Counter, interface=lambda instance: interface_of(type(instance))),
     "ticker": SystemCanister(create=Ticker, interface=lambda instance: interface_of(type(instance))),
     "relay": SystemCanister(create=Relay, interface=lambda instance: interface_of(type(instance))),
+    "greeter": SystemCanister(create=Greeter, interface=lambda instance: interface_of(type(instance)), init_arguments=[Text]),
 }
