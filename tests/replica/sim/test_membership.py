@@ -84,7 +84,6 @@ def test_membership_changes_at_the_interval_boundary_with_the_key_unchanged(add:
 
 
 @CHANGES
-@pytest.mark.xfail(reason="the replica has no distributed key generation yet: transcripts never change", strict=False)
 def test_threshold_committees_follow_the_membership_one_interval_later(add: int, remove: int) -> None:
     with consensus_world(71 + add + 2 * remove, nodes=4, spare=add, heights=40) as world:
         added, removed, boundary, blocks = run_change(world, add=add, remove=remove)

@@ -19,9 +19,8 @@ def test_safety_holds_for_every_seed(sweep_seed: int) -> None:
     nodes = 7 if sweep_seed % 8 == 7 else 4
     plan = FaultPlan.mixed_for_seed(sweep_seed, nodes)
     with consensus_world(sweep_seed, nodes=nodes, faults=plan.to_text(), heights=HEIGHTS) as world:
-        # Progress of the subnet (n - f honest replicas); a lagging restarted replica is checked
-        # for safety all the same, and catching up has its own liveness tests.
-        world.run_until_height(HEIGHTS, timeout_s=60, quorum=nodes - (nodes - 1) // 3)
+        # Every honest replica that is up, a restarted one included, reaches the height.
+        world.run_until_height(HEIGHTS, timeout_s=60)
         checker = world.subnets[0].checker
         assert checker.top_finalized_height >= HEIGHTS
         assert checker.certifications_checked > 0, world.replay_command()
