@@ -456,6 +456,12 @@ class Registry:
             raise KeyNotPresent(key, at)
         return codec.encode(value), at
 
+    def get_subnet_for_canister(self, caller: Principal, canister: Principal) -> Principal | None:
+        """The subnet hosting a canister id at the latest version (None outside every range)."""
+        table: RoutingTable | None = self.registry.get(ROUTING_TABLE_KEY)
+        index = canister.canister_index()
+        return None if table is None or index is None else table.get_subnet_for(index)
+
     def get_latest_version(self, caller: Principal, argument: object = None) -> int:
         return self.registry.latest_version
 

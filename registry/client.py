@@ -135,12 +135,7 @@ class RegistryClient:
         table: RoutingTable | None = self.get(ROUTING_TABLE_KEY, version)
         if index is None or table is None:
             return None
-        starts = [entry.start for entry in table.entries]
-        position = bisect_right(starts, index) - 1
-        if position < 0:
-            return None
-        entry = table.entries[position]
-        return entry.subnet_id if entry.start <= index <= entry.end else None
+        return table.get_subnet_for(index)
 
     def get_node_public_key(self, node_id: Principal, purpose: KeyPurpose, version: int | None = None) -> bytes | None:
         record = self.get(crypto_record_key(node_id, purpose), version)

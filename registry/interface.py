@@ -1,8 +1,9 @@
 """The registry canister's Candid interface, and the Candid form of proposal payloads.
 
 Mutation methods take the payload records of the official registry interface
-(field names as in `registry.did`); queries answer the latest version and the
-log's deltas. Deliberate difference: the IC's registry answers `get_value` and
+(field names as in `registry.did`), add_node among them (called by a node
+operator, endpoints as `address:port` text); queries answer the latest version,
+the log's deltas and the subnet of a canister id. Deliberate difference: the IC's registry answers `get_value` and
 `get_changes_since` in protobuf; icbox answers in Candid, with each value as the
 canonical CBOR of its record.
 """
@@ -14,12 +15,14 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from registry.canister import Registry
-from registry.records import DataCenterRecord, SubnetType
-from registry.requests import PAYLOAD_TYPES, REGISTRY_METHODS
+from registry.errors import InvalidPayload
+from registry.records import DataCenterRecord, Endpoint, SubnetType
+from registry.requests import PAYLOAD_TYPES, REGISTRY_METHODS, AddNodePayload
 from replica.candid import decode
 from replica.candid.did import parse_did
 from replica.candid.types import CandidType
 from replica.canister.sdk import Interface, MethodSpec
+from replica.types import Principal
 
 REGISTRY_DID: Final = """
 type SubnetType = variant { application; verified_application; system; cloud_engine };
@@ -62,6 +65,10 @@ type DataCenterRecord = record { id : text; region : text; owner : text };
 type AddOrRemoveDataCentersProposalPayload = record {
   data_centers_to_add : vec DataCenterRecord; data_centers_to_remove : vec text;
 };
+type AddNodePayload = record {
+  node_signing_pk : blob; committee_signing_pk : blob; ni_dkg_dealing_encryption_pk : blob; transport_tls_cert : blob;
+  xnet_endpoint : text; http_endpoint : text; domain : opt text;
+};
 type Delta = record { key : text; values : vec record { version : nat64; value : opt blob } };
 service : {
   get_latest_version : () -> (nat64) query;
@@ -79,6 +86,9 @@ service : {
   update_node_operator_config : (UpdateNodeOperatorConfigPayload) -> ();
   remove_nodes : (RemoveNodesPayload) -> ();
   add_or_remove_data_centers : (AddOrRemoveDataCentersProposalPayload) -> ();
+  add_node : (AddNodePayload) -> (principal);
+  get_subnet_for_canister : (record { "principal" : opt principal }) ->
+    (variant { Ok : record { subnet_id : opt principal }; Err : text }) query;
 }
 """
 
@@ -121,6 +131,30 @@ def decode_payload(nns_function: int, data: bytes) -> Any:
     return payload_from_candid(PAYLOAD_TYPES[nns_function], value)
 
 
+def parse_endpoint(text: str) -> Endpoint:
+    """`1.2.3.4:4100` or `[2001:db8::1]:4100`, as the official add_node takes endpoints."""
+    host, separator, port = text.rpartition(":")
+    if not separator or not port.isdigit():
+        raise InvalidPayload(f"not an endpoint of the form address:port: {text!r}")
+    return Endpoint(ip_addr=host.removeprefix("[").removesuffix("]"), port=int(port))
+
+
+def _add_node_payload(value: dict[str, Any]) -> AddNodePayload:
+    return AddNodePayload(
+        node_signing_public_key_der=value["node_signing_pk"], committee_signing_public_key=value["committee_signing_pk"],
+        dkg_dealing_encryption_public_key=value["ni_dkg_dealing_encryption_pk"],
+        transport_tls_certificate_der=value["transport_tls_cert"], xnet_endpoint=parse_endpoint(value["xnet_endpoint"]),
+        http_endpoint=parse_endpoint(value["http_endpoint"]), domain=value["domain"],
+    )
+
+
+def _canister_argument(values: list[Any]) -> Principal:
+    canister: Principal | None = values[0]["principal"]
+    if canister is None:
+        raise InvalidPayload("get_subnet_for_canister needs a principal")
+    return canister
+
+
 def _mutation(name: str, payload_type: type) -> MethodSpec:
     signature = REGISTRY_INTERFACE.method(name)
     return MethodSpec(
@@ -145,7 +179,14 @@ def registry_interface(registry: object) -> Interface:
             "version": reply[1],
         }
     ]
+    add_node = REGISTRY_INTERFACE.method("add_node")
+    subnet_for = REGISTRY_INTERFACE.method("get_subnet_for_canister")
     specs += [
+        MethodSpec(name="add_node", mode="update", arguments=add_node.arguments, results=add_node.results,
+                   to_argument=lambda values: _add_node_payload(values[0]), to_results=lambda node_id: [node_id]),
+        MethodSpec(name="get_subnet_for_canister", mode="query", arguments=subnet_for.arguments, results=subnet_for.results,
+                   to_argument=_canister_argument, to_results=lambda subnet: [{"Ok": {"subnet_id": subnet}}],
+                   error_results=lambda error: [{"Err": str(error)}]),
         MethodSpec(name="get_latest_version", mode="query", arguments=latest.arguments, results=latest.results),
         MethodSpec(name="get_changes_since", mode="query", arguments=changes.arguments, results=changes.results,
                    to_argument=lambda values: values[0], to_results=to_changes),

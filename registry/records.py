@@ -7,6 +7,7 @@ canister indices (the u64 inside an opaque canister id).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Final
@@ -172,6 +173,14 @@ class RoutingTableEntry:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RoutingTable:
     entries: tuple[RoutingTableEntry, ...]
+
+    def get_subnet_for(self, canister_index: int) -> Principal | None:
+        """The subnet whose range holds the index, by binary search over the sorted ranges."""
+        position = bisect_right([entry.start for entry in self.entries], canister_index) - 1
+        if position < 0:
+            return None
+        entry = self.entries[position]
+        return entry.subnet_id if entry.start <= canister_index <= entry.end else None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

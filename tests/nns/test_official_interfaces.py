@@ -13,6 +13,7 @@ from nns.governance.neuron import compute_neuron_staking_subaccount
 from nns.ledger.accounts import AccountIdentifier
 from nns.ledger.types import Block
 from replica.canister.errors import CallRejected
+from replica.types import Principal
 from tests.nns.test_nns_on_a_subnet import ALICE, BOB, E8S, configure, make_nns, manage, stake
 
 
@@ -84,3 +85,29 @@ def test_the_ledgers_dfx_archive_and_readiness_methods(tmp_path: Path) -> None:
         harness.call(ALICE, LEDGER_CANISTER_ID, "send_dfx", {
             "to": "zz", "fee": {"e8s": 10_000}, "memo": 3, "from_subaccount": None, "created_at_time": None,
             "amount": {"e8s": E8S}})
+
+
+def test_the_registry_routes_canisters_and_registers_nodes_through_candid(tmp_path: Path) -> None:
+    from nns.genesis import REGISTRY_CANISTER_ID
+    from registry.genesis import make_node_keys
+
+    harness = make_nns(tmp_path)
+    registry = harness.engine.canisters[REGISTRY_CANISTER_ID].instance
+    nns_subnet = registry.nns_subnet_id()  # type: ignore[union-attr]
+    assert harness.query(ALICE, REGISTRY_CANISTER_ID, "get_subnet_for_canister", {"principal": GOVERNANCE_CANISTER_ID}) == [
+        {"Ok": {"subnet_id": nns_subnet}}]
+    far = Principal.from_canister_id(10**9)
+    assert harness.query(ALICE, REGISTRY_CANISTER_ID, "get_subnet_for_canister", {"principal": far}) == [{"Ok": {"subnet_id": None}}]
+    assert "Err" in harness.query(ALICE, REGISTRY_CANISTER_ID, "get_subnet_for_canister", {"principal": None})[0]
+
+    operator = Principal.self_authenticating(b"candid-operator")
+    harness.call(GOVERNANCE_CANISTER_ID, REGISTRY_CANISTER_ID, "add_node_operator", {
+        "node_operator_principal_id": operator, "node_provider_principal_id": operator, "node_allowance": 1, "dc_id": ""})
+    signing, dealing, committee, tls = make_node_keys(b"candid-node", 0)
+    node = {"node_signing_pk": signing, "committee_signing_pk": committee, "ni_dkg_dealing_encryption_pk": dealing,
+            "transport_tls_cert": tls, "xnet_endpoint": "10.9.0.1:4100", "http_endpoint": "[2001:db8::9]:8080", "domain": None}
+    (node_id,) = harness.call(operator, REGISTRY_CANISTER_ID, "add_node", node)
+    assert node_id == Principal.self_authenticating(signing)
+    assert node_id in registry.node_ids()  # type: ignore[union-attr]
+    with pytest.raises(CallRejected, match="no node allowance left"):
+        harness.call(operator, REGISTRY_CANISTER_ID, "add_node", node)
