@@ -412,6 +412,11 @@ class ReplicaNode:
             self.pool.take_added()
             self.chain.purge_below(self._chain_floor)
             ctx.purge_below(min(self._share_floor, self._chain_floor))
+            floor = self.chain.get_summary_block_below(self._chain_floor)
+            if floor is not None:
+                # Keys dealt two intervals before the floor's summary may still be current there.
+                oldest = floor.height - 3 * (floor.summary.interval_length + 1)
+                self.signer.forget_threshold_keys(lambda t: t.dkg_start_height >= oldest)
         return NodeOutput(broadcast=tuple(broadcast), wake_at_ns=min(wake) if wake else None, events=tuple(events))
 
     # -- state sync -----------------------------------------------------------------------

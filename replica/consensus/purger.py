@@ -30,6 +30,8 @@ from replica.consensus.context import RoleContext
 from replica.consensus.pool import ChangeSet, PurgeBelow
 
 MINIMUM_CHAIN_LENGTH: Final = 50
+CHAIN_PURGE_STEP: Final = 25
+"""Persisted artifacts are purged in steps: each purge rewrites the pool file."""
 ROUND_SHARES: Final = (NotarizationShare, FinalizationShare, RandomBeaconShare, RandomTapeShare, CertificationShare)
 ROUND_ARTIFACTS: Final = (
     *ROUND_SHARES, BlockProposal, Notarization, Finalization, RandomBeacon, RandomTape, Certification,
@@ -58,7 +60,7 @@ def make_purge_changes(ctx: RoleContext, share_floor: int, chain_floor: int) -> 
             changes.append(PurgeBelow(section=section, height=ctx.chain.cup.height + 1, kinds=(CatchUpPackageShare,)))
         share_floor = shares
     height = compute_chain_purge_height(ctx)
-    if height > chain_floor:
+    if height >= chain_floor + CHAIN_PURGE_STEP:
         changes.append(PurgeBelow(section="validated", height=height))
         chain_floor = height
     return changes, share_floor, chain_floor
