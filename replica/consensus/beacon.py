@@ -35,8 +35,7 @@ def make_beacon_changes(ctx: RoleContext) -> ChangeSet:
     if height > chain.notarized_height + 1:
         return []
     previous = chain.beacons.get(height - 1)
-    if previous is None:
-        # Finalized past beacons it does not hold (catching up): the peers' beacons will come.
+    if previous is None:  # cannot happen: `beacon_height` is the top of the complete beacon chain
         return []
     key = ctx.low_key(height)
     if key is None:

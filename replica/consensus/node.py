@@ -83,7 +83,8 @@ from replica.consensus.pool import AddToValidated, ArtifactPool, ChangeSet, Hand
 from replica.consensus.signing import Signer
 from replica.consensus.statesync import StateSync, answer_request, is_sync_needed
 from replica.consensus.validator import Validator
-from replica.crypto import bls
+from replica.crypto import bls, hashtree
+from replica.crypto.certificate import Certificate
 from replica.crypto.keys import NodeSecretKeys
 from replica.execution.engine import ExecutionEngine, SystemCanister
 from replica.execution.messages import Batch, IngressMessage, IngressStatus
@@ -601,6 +602,10 @@ class ReplicaNode:
 
     def certification(self, height: int) -> Certification | None:
         return self.chain.certifications.get(height)
+
+    def certificate(self, paths: Sequence[hashtree.Path]) -> Certificate:
+        """A certificate of the latest certified state revealing `paths` (raises StateError if none)."""
+        return self.state.certificate(paths)
 
     def ingress_status(self, message_id: bytes) -> IngressStatus | None:
         return self.state.engine.ingress_status(message_id)
