@@ -603,7 +603,7 @@ class ReplicaNode:
     def certification(self, height: int) -> Certification | None:
         return self.chain.certifications.get(height)
 
-    def certificate(self, paths: Sequence[hashtree.Path]) -> Certificate:
+    def certificate(self, paths: Sequence[hashtree.LabelPath]) -> Certificate:
         """A certificate of the latest certified state revealing `paths` (raises StateError if none)."""
         return self.state.certificate(paths)
 
