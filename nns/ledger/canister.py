@@ -17,10 +17,10 @@ refused (spec nns-governance section 8).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping
 from typing import Final
 
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
@@ -67,42 +67,27 @@ MAX_BLOCKS_PER_QUERY: Final = 2_000
 MAX_E8S: Final = 2**64 - 1
 DECIMALS: Final = 8
 
-# The ledger's statements, built once: a `text()` clause per call costs more than the query.
-_INSERT_SUPPLY: Final = text("INSERT INTO ledger_setting (name, value) VALUES ('total_supply', 0)")
-_SELECT_BLOCKS: Final = text(
-    "SELECT encoded FROM ledger_block WHERE block_index >= :start AND block_index < :end ORDER BY block_index"
-)
-_SELECT_BALANCES: Final = text("SELECT account, balance_e8s FROM ledger_balance ORDER BY account")
-_SELECT_DUPLICATE: Final = text(
-    "SELECT block_index FROM ledger_block WHERE transaction_hash = :hash AND timestamp_ns + :window >= :now ORDER BY block_index LIMIT 1"
-)
-_INSERT_BLOCK: Final = text(
-    "INSERT INTO ledger_block (block_index, block_hash, encoded, transaction_hash, timestamp_ns) VALUES (:index, :hash, :encoded, :transaction_hash, :timestamp)"
-)
-_SELECT_BALANCE: Final = text("SELECT balance_e8s FROM ledger_balance WHERE account = :account")
-_CREDIT: Final = text(
-    "INSERT INTO ledger_balance (account, balance_e8s) VALUES (:account, :amount) ON CONFLICT(account) DO UPDATE SET balance_e8s = balance_e8s + :amount"
-)
-_DELETE_BALANCE: Final = text("DELETE FROM ledger_balance WHERE account = :account")
-_UPDATE_BALANCE: Final = text(
-    "UPDATE ledger_balance SET balance_e8s = :balance WHERE account = :account"
-)
-_SELECT_SUPPLY: Final = text("SELECT value FROM ledger_setting WHERE name = 'total_supply'")
-_ADD_SUPPLY: Final = text(
-    "UPDATE ledger_setting SET value = value + :delta WHERE name = 'total_supply'"
-)
-_SELECT_TIP: Final = text(
+# The ledger's statements. They run on the message's SQLite connection itself (`_execute`):
+# for statements this small, SQLAlchemy's execution layer costs several times the query.
+_INSERT_SUPPLY: Final = "INSERT INTO ledger_setting (name, value) VALUES ('total_supply', 0)"
+_SELECT_BLOCKS: Final = "SELECT encoded FROM ledger_block WHERE block_index >= :start AND block_index < :end ORDER BY block_index"
+_SELECT_BALANCES: Final = "SELECT account, balance_e8s FROM ledger_balance ORDER BY account"
+_SELECT_DUPLICATE: Final = "SELECT block_index FROM ledger_block WHERE transaction_hash = :hash AND timestamp_ns + :window >= :now ORDER BY block_index LIMIT 1"
+_INSERT_BLOCK: Final = "INSERT INTO ledger_block (block_index, block_hash, encoded, transaction_hash, timestamp_ns) VALUES (:index, :hash, :encoded, :transaction_hash, :timestamp)"
+_SELECT_BALANCE: Final = "SELECT balance_e8s FROM ledger_balance WHERE account = :account"
+_CREDIT: Final = "INSERT INTO ledger_balance (account, balance_e8s) VALUES (:account, :amount) ON CONFLICT(account) DO UPDATE SET balance_e8s = balance_e8s + :amount"
+_DELETE_BALANCE: Final = "DELETE FROM ledger_balance WHERE account = :account"
+_UPDATE_BALANCE: Final = "UPDATE ledger_balance SET balance_e8s = :balance WHERE account = :account"
+_SELECT_SUPPLY: Final = "SELECT value FROM ledger_setting WHERE name = 'total_supply'"
+_ADD_SUPPLY: Final = "UPDATE ledger_setting SET value = value + :delta WHERE name = 'total_supply'"
+_SELECT_TIP: Final = (
     "SELECT block_index, block_hash FROM ledger_block ORDER BY block_index DESC LIMIT 1"
 )
-_SELECT_ALLOWANCE: Final = text(
-    "SELECT allowance_e8s, expires_at_ns FROM ledger_allowance WHERE owner = :owner AND spender = :spender"
-)
-_DELETE_ALLOWANCE: Final = text(
+_SELECT_ALLOWANCE: Final = "SELECT allowance_e8s, expires_at_ns FROM ledger_allowance WHERE owner = :owner AND spender = :spender"
+_DELETE_ALLOWANCE: Final = (
     "DELETE FROM ledger_allowance WHERE owner = :owner AND spender = :spender"
 )
-_INSERT_ALLOWANCE: Final = text(
-    "INSERT INTO ledger_allowance (owner, spender, allowance_e8s, expires_at_ns) VALUES (:owner, :spender, :amount, :expires)"
-)
+_INSERT_ALLOWANCE: Final = "INSERT INTO ledger_allowance (owner, spender, allowance_e8s, expires_at_ns) VALUES (:owner, :spender, :amount, :expires)"
 
 
 class LedgerBalance(SQLModel, table=True):
@@ -163,7 +148,7 @@ class Ledger:
         with self.store.transaction(savepoint=False) as session:
             connection = session.connection()
             if _count_blocks(connection) == 0:
-                connection.execute(_INSERT_SUPPLY)
+                _execute(connection, _INSERT_SUPPLY)
                 for account, amount in sorted((initial_balances or {}).items()):
                     self._record(
                         connection, Transaction(operation=Mint(to=account, amount_e8s=amount))
@@ -194,10 +179,11 @@ class Ledger:
         length = max(0, min(args.length, MAX_BLOCKS_PER_QUERY))
         with self.store.transaction(savepoint=False) as session:
             connection = session.connection()
-            rows = connection.execute(
+            rows = _execute(
+                connection,
                 _SELECT_BLOCKS,
                 {"start": args.start, "end": args.start + length},
-            ).all()
+            ).fetchall()
             chain_length = _count_blocks(connection)
             tip = _tip(connection)
         return QueryBlocksResponse(
@@ -351,7 +337,7 @@ class Ledger:
     def balances(self) -> dict[AccountIdentifier, int]:
         """Every non-zero balance (for tests and tools)."""
         with self.store.transaction(savepoint=False) as session:
-            rows = session.connection().execute(_SELECT_BALANCES)
+            rows = _execute(session.connection(), _SELECT_BALANCES)
             return {AccountIdentifier(bytes(row[0])): row[1] for row in rows}
 
     # -- the rules --------------------------------------------------------------------------
@@ -403,10 +389,11 @@ class Ledger:
                 raise TxTooOld(self.transaction_window_ns)
             if created > now + PERMITTED_DRIFT_NS:
                 raise TxCreatedInFuture(now)
-            duplicate = connection.execute(
+            duplicate = _execute(
+                connection,
                 _SELECT_DUPLICATE,
                 {"hash": transaction_hash, "window": self.transaction_window_ns, "now": now},
-            ).first()
+            ).fetchone()
             if duplicate is not None:
                 raise TxDuplicate(duplicate[0])
         return self._record(connection, transaction, transaction_hash)
@@ -463,7 +450,8 @@ class Ledger:
             timestamp_ns=now,
         )
         index = 0 if tip is None else tip[0] + 1
-        connection.execute(
+        _execute(
+            connection,
             _INSERT_BLOCK,
             {
                 "index": index,
@@ -474,6 +462,14 @@ class Ledger:
             },
         )
         return index
+
+
+def _execute(
+    connection: Connection, statement: str, parameters: Mapping[str, object] | None = None
+) -> sqlite3.Cursor:
+    """Run a statement on the DBAPI connection under the open transaction."""
+    driver: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
+    return driver.execute(statement, parameters or {})
 
 
 def _checked_subaccount(subaccount: bytes | None) -> bytes:
@@ -496,17 +492,19 @@ def _check_memo(memo: bytes | None) -> None:
 
 
 def _balance(connection: Connection, account: bytes) -> int:
-    row = connection.execute(
+    row = _execute(
+        connection,
         _SELECT_BALANCE,
         {"account": account},
-    ).first()
+    ).fetchone()
     return 0 if row is None else int(row[0])
 
 
 def _credit(connection: Connection, account: bytes, amount_e8s: int) -> None:
     if amount_e8s == 0:
         return
-    connection.execute(
+    _execute(
+        connection,
         _CREDIT,
         {"account": account, "amount": amount_e8s},
     )
@@ -523,26 +521,27 @@ def _required_balance(connection: Connection, account: bytes, amount_e8s: int) -
 def _write_balance(connection: Connection, account: bytes, balance_e8s: int) -> None:
     """Set a debited account's balance; an empty account has no row."""
     if balance_e8s == 0:
-        connection.execute(_DELETE_BALANCE, {"account": account})
+        _execute(connection, _DELETE_BALANCE, {"account": account})
     else:
-        connection.execute(_UPDATE_BALANCE, {"account": account, "balance": balance_e8s})
+        _execute(connection, _UPDATE_BALANCE, {"account": account, "balance": balance_e8s})
 
 
 def _total_supply(connection: Connection) -> int:
-    row = connection.execute(_SELECT_SUPPLY).first()
+    row = _execute(connection, _SELECT_SUPPLY).fetchone()
     return 0 if row is None else int(row[0])
 
 
 def _add_supply(connection: Connection, delta_e8s: int) -> None:
     if delta_e8s:
-        connection.execute(
+        _execute(
+            connection,
             _ADD_SUPPLY,
             {"delta": delta_e8s},
         )
 
 
 def _tip(connection: Connection) -> tuple[int, bytes] | None:
-    row = connection.execute(_SELECT_TIP).first()
+    row = _execute(connection, _SELECT_TIP).fetchone()
     return None if row is None else (int(row[0]), bytes(row[1]))
 
 
@@ -554,10 +553,11 @@ def _count_blocks(connection: Connection) -> int:
 def _allowance(
     connection: Connection, owner: bytes, spender: bytes, now_ns: int
 ) -> tuple[int, int | None]:
-    row = connection.execute(
+    row = _execute(
+        connection,
         _SELECT_ALLOWANCE,
         {"owner": owner, "spender": spender},
-    ).first()
+    ).fetchone()
     if row is None or (row[1] is not None and row[1] <= now_ns):
         return 0, None
     return int(row[0]), row[1]
@@ -597,9 +597,10 @@ def _use_allowance(
 def _write_allowance(
     connection: Connection, owner: bytes, spender: bytes, amount_e8s: int, expires_at_ns: int | None
 ) -> None:
-    connection.execute(_DELETE_ALLOWANCE, {"owner": owner, "spender": spender})
+    _execute(connection, _DELETE_ALLOWANCE, {"owner": owner, "spender": spender})
     if amount_e8s:
-        connection.execute(
+        _execute(
+            connection,
             _INSERT_ALLOWANCE,
             {"owner": owner, "spender": spender, "amount": amount_e8s, "expires": expires_at_ns},
         )
