@@ -86,3 +86,65 @@ def test_a_proposal_that_became_invalid_fails_with_the_reason() -> None:
     assert record.get_status() == ProposalStatus.FAILED
     assert record.failure_reason is not None and "invariant 'subnet'" in record.failure_reason
     assert world.governance.state.proposals[first].get_status() == ProposalStatus.EXECUTED
+
+
+def payload_for(function: NnsFunction, registry: RegistryWorld) -> object:
+    """A valid payload of each NNS function chain evolution needs, for this registry."""
+    from registry.records import DataCenterRecord, node_record_key
+    from registry.requests import (
+        AddNodeOperatorPayload,
+        AddNodesToSubnetPayload,
+        AddOrRemoveDataCentersProposalPayload,
+        DeployGuestosToAllSubnetNodesPayload,
+        DeployGuestosToAllUnassignedNodesPayload,
+        RecoverSubnetPayload,
+        RemoveNodesFromSubnetPayload,
+        RemoveNodesPayload,
+        ReviseElectedGuestosVersionsPayload,
+        UpdateNodeOperatorConfigPayload,
+        UpdateSubnetPayload,
+    )
+
+    app, spare, version = registry.app_subnet, registry.unassigned, registry.description.replica_version_id
+    member = registry.members(app)[0]
+    operator = registry.registry.registry.get(node_record_key(spare[0])).node_operator_id
+    stranger = principal("new-operator")
+    payloads: dict[NnsFunction, object] = {
+        NnsFunction.CREATE_SUBNET: CreateSubnetPayload(
+            node_ids=(spare[0],), subnet_type=SubnetType.APPLICATION, replica_version_id=version,
+            dkg_interval_length=19, unit_delay_millis=500, initial_notary_delay_millis=300),
+        NnsFunction.ADD_NODE_TO_SUBNET: AddNodesToSubnetPayload(subnet_id=app, node_ids=(spare[0],)),
+        NnsFunction.RECOVER_SUBNET: RecoverSubnetPayload(subnet_id=app, height=10, time_ns=1, state_hash=b"\x01" * 32),
+        NnsFunction.UPDATE_CONFIG_OF_SUBNET: UpdateSubnetPayload(subnet_id=app, is_halted=True),
+        NnsFunction.ASSIGN_NOID: AddNodeOperatorPayload(
+            node_operator_principal_id=stranger, node_provider_principal_id=stranger, node_allowance=1),
+        NnsFunction.DEPLOY_GUESTOS_TO_ALL_SUBNET_NODES: DeployGuestosToAllSubnetNodesPayload(
+            subnet_id=app, replica_version_id=version),
+        NnsFunction.REMOVE_NODES_FROM_SUBNET: RemoveNodesFromSubnetPayload(node_ids=(member,)),
+        NnsFunction.UPDATE_NODE_OPERATOR_CONFIG: UpdateNodeOperatorConfigPayload(node_operator_id=operator, node_allowance=9),
+        NnsFunction.REMOVE_NODES: RemoveNodesPayload(node_ids=(spare[1],)),
+        NnsFunction.ADD_OR_REMOVE_DATA_CENTERS: AddOrRemoveDataCentersProposalPayload(
+            data_centers_to_add=(DataCenterRecord(id="zh9", region="Europe,CH,Zurich", owner="o"),)),
+        NnsFunction.CHANGE_SUBNET_MEMBERSHIP: ChangeSubnetMembershipPayload(
+            subnet_id=app, node_ids_add=(spare[0],), node_ids_remove=(member,)),
+        NnsFunction.REVISE_ELECTED_GUESTOS_VERSIONS: ReviseElectedGuestosVersionsPayload(
+            replica_version_to_elect="0.9.0", release_package_sha256_hex="ef" * 32,
+            release_package_urls=("https://example.org/r.tar.gz",)),
+        NnsFunction.DEPLOY_GUESTOS_TO_ALL_UNASSIGNED_NODES: DeployGuestosToAllUnassignedNodesPayload(
+            elected_replica_version=version),
+    }
+    return payloads[function]
+
+
+CHAIN_EVOLUTION_FUNCTIONS = (1, 2, 6, 7, 8, 11, 13, 16, 18, 21, 31, 38, 48)
+
+
+@pytest.mark.parametrize("function", CHAIN_EVOLUTION_FUNCTIONS)
+def test_every_chain_evolution_function_executes_into_the_registry(function: int) -> None:
+    world, registry = wire()
+    neuron_id = world.stake("alice", 500)
+    version = registry.registry.registry.latest_version
+    proposal_id = propose(world, "alice", neuron_id, NnsFunction(function), payload_for(NnsFunction(function), registry))
+    record = world.governance.state.proposals[proposal_id]
+    assert record.get_status() == ProposalStatus.EXECUTED, record.failure_reason
+    assert registry.registry.registry.latest_version == version + 1
