@@ -1,7 +1,9 @@
 """Run (or replay) one simulation: `python -m replica.sim --seed 1234 --nodes 4 --faults crash:1 --heights 60`.
 
-Builds the world from its seed, runs it until every honest replica has
-finalized the given height, checks the safety properties all along, and prints
+Builds the world from its seed (with the counter canister on every subnet),
+submits a few ingress messages, runs until every honest replica has finalized
+the given height and every message is answered and certified, checks the
+safety properties all along and ingress exactly-once at the end, and prints
 what happened. A failed property prints its message and the command that
 replays the run, and exits with status 1.
 """
@@ -14,9 +16,11 @@ import sys
 import time
 
 from replica.presets import get_preset
+from replica.sim.canister import COUNTER_FACTORIES, install_counter
 from replica.sim.checks import PropertyViolation
 from replica.sim.consensus import ConsensusReplicas
 from replica.sim.faults import FaultPlan
+from replica.sim.workload import CounterWorkload
 from replica.sim.world import SECOND_NS, World, WorldConfig
 
 
@@ -29,6 +33,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--preset", default="test")
     parser.add_argument("--fault-horizon", type=float, default=None, help="seconds within which faults strike")
     parser.add_argument("--timeout", type=float, default=120.0, help="virtual seconds before liveness fails")
+    parser.add_argument("--ingress", type=int, default=3, help="add(1) messages to the counter canister, checked exactly-once")
     parser.add_argument("--json", action="store_true")
     return parser.parse_args(argv)
 
@@ -50,9 +55,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     began = time.process_time()
     try:
-        with World(config, ConsensusReplicas()) as world:
-            for subnet in range(len(sizes)):
+        world = World(config, ConsensusReplicas(), factories=COUNTER_FACTORIES, install_genesis=install_counter)
+        with world:
+            workloads = [CounterWorkload(world, subnet=subnet) for subnet in range(len(sizes))]
+            for subnet, workload in enumerate(workloads):
+                world.run_until_height(1, subnet=subnet, timeout_s=arguments.timeout)
+                workload.submit(arguments.ingress)
+            for subnet, workload in enumerate(workloads):
                 world.run_until_height(arguments.heights, subnet=subnet, timeout_s=arguments.timeout)
+                world.run_until(workload.is_done, timeout_s=arguments.timeout, what="ingress replied and certified")
+                workload.check()
             summary = {
                 "seed": arguments.seed,
                 "finalized_height": [subnet.checker.top_finalized_height for subnet in world.subnets],
@@ -60,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
                 "events": world.scheduler.events_run,
                 "messages": world.network.stats.delivered,
                 "certifications_checked": sum(s.checker.certifications_checked for s in world.subnets),
+                "ingress_checked": sum(len(workload.messages) for workload in workloads),
                 "cpu_s": round(time.process_time() - began, 3),
             }
     except PropertyViolation as violation:

@@ -15,9 +15,13 @@ from replica.consensus.artifacts import Block, Certification, certification_mess
 from replica.consensus.events import StateDiverged
 from replica.consensus.node import NodeConfig, ReplicaNode
 from replica.crypto import bls
+from replica.crypto.certificate import verify_certificate_with_key
+from replica.crypto.errors import CryptoError
+from replica.crypto.hashtree import Found
 from replica.crypto.keys import NodeSecretKeys
 from replica.sim.forgery import ConsensusForger
 from replica.sim.replica import ReplicaSpec, SimulatedReplica
+from replica.state.errors import StateError
 
 
 class ConsensusReplicas:
@@ -67,6 +71,18 @@ class ConsensusReplicas:
     def forger(self, spec: ReplicaSpec) -> ConsensusForger:
         members = spec.registry.get_subnet_members(spec.subnet_id)
         return ConsensusForger(self.keys(spec), spec.network_seed, members)
+
+    def certified_reply(self, replica: SimulatedReplica, message_id: bytes, subnet_public_key: bytes) -> bytes | None:
+        if not isinstance(replica, ReplicaNode):
+            return None
+        path = [b"request_status", message_id, b"reply"]
+        try:
+            certificate = replica.state.certificate([path])
+            verify_certificate_with_key(certificate, subnet_public_key, now_ns=None)
+        except (StateError, CryptoError):
+            return None
+        found = certificate.lookup(path)
+        return found.value if isinstance(found, Found) else None
 
     def describe_violation(self, event: Any) -> str | None:
         if isinstance(event, StateDiverged):

@@ -92,6 +92,11 @@ class ReplicaFactory(Protocol):
 
     def subnet_public_key(self, replica: SimulatedReplica) -> bytes: ...
 
+    def certified_reply(self, replica: SimulatedReplica, message_id: bytes, subnet_public_key: bytes) -> bytes | None:
+        """The reply to `message_id` as the replica's certificate reveals it, if the certificate
+        verifies against the subnet key (None: not certified yet, or not valid)."""
+        ...
+
     def describe_violation(self, event: Any) -> str | None:
         """What is wrong if an honest replica reports `event` (a divergence), else None."""
         ...

@@ -193,7 +193,7 @@ class World:
                 factories=self.factories,
                 network_seed=self.seed_bytes,
                 subnet_type="system" if subnet_index <= 0 else "application",
-                install_genesis=install_genesis if subnet_index == 0 else None,
+                install_genesis=install_genesis if subnet_index >= 0 else None,
             )
             rng = random.Random(int.from_bytes(hashlib.sha256(self.seed_bytes + node_id.raw).digest()[:8], "big"))
             self.nodes[node_id] = SimNode(spec=spec, rng=rng)
@@ -417,7 +417,7 @@ class World:
                 subnet_id=target.subnet_id,
                 registry=self._new_registry_client(),
                 subnet_type="system" if subnet == 0 else "application",
-                install_genesis=self.install_genesis if subnet == 0 else None,
+                install_genesis=self.install_genesis,
             )
             if node_id not in target.roster:
                 target.roster.append(node_id)

@@ -225,3 +225,7 @@ class ToyFactory:
 
     def describe_violation(self, event: Any) -> str | None:
         return None
+
+    def certified_reply(self, replica: Any, message_id: bytes, subnet_public_key: bytes) -> bytes | None:
+        status = replica.ingress_status(message_id)
+        return None if status is None else status.reply
