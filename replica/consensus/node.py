@@ -26,11 +26,11 @@ import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from registry.client import RegistryClient
 from registry.dkg import SeededInitialDkg
-from registry.records import ROUTING_TABLE_KEY, KeyPurpose, RoutingTable, SubnetType
+from registry.records import KeyPurpose
 from replica.consensus import beacon, block_maker, catchup, certifier, finalizer, notary, purger
 from replica.consensus.artifacts import (
     Artifact,
@@ -39,7 +39,6 @@ from replica.consensus.artifacts import (
     CatchUpPackageShare,
     Certification,
     ConsensusArtifact,
-    DataPayload,
     DealingArtifact,
     DkgConfigRecord,
     DkgSummary,
@@ -68,17 +67,15 @@ from replica.consensus.dkg_payload import create_summary
 from replica.consensus.errors import ConsensusError
 from replica.consensus.events import (
     ArtifactRejected,
-    BatchExecuted,
     BlockFinalized,
     CatchUpPackageCreated,
-    CertificationCreated,
     MembershipChanged,
     NodeEvent,
     NodeStoppedParticipating,
-    StateDiverged,
     StateSyncCompleted,
     StateSyncStarted,
 )
+from replica.consensus.execution import Executor, open_state
 from replica.consensus.pool import AddToValidated, ArtifactPool, ChangeSet, HandleInvalid
 from replica.consensus.signing import Signer
 from replica.consensus.statesync import StateSync, answer_request, is_sync_needed
@@ -87,11 +84,8 @@ from replica.crypto import bls, hashtree
 from replica.crypto.certificate import Certificate
 from replica.crypto.keys import NodeSecretKeys
 from replica.execution.engine import ExecutionEngine, SystemCanister
-from replica.execution.messages import Batch, IngressMessage, IngressStatus
-from replica.state.errors import CertificationMismatch, StateError
-from replica.state.manager import Certification as StateCertification
-from replica.state.manager import StateManager, latest_checkpoint_in, read_checkpoint
-from replica.state.tree import SubnetInfo
+from replica.execution.messages import IngressMessage, IngressStatus
+from replica.state.errors import StateError
 from replica.types import Principal
 
 MAX_PASSES: Final = 16
@@ -135,7 +129,12 @@ class ReplicaNode:
         if high is None:
             raise ConsensusError("the genesis summary has no high-threshold transcript")
         self.subnet_public_key = high.public_key
-        self.state = self._open_state(state_dir)
+        self.state = open_state(
+            state_dir=state_dir, subnet_id=self.subnet_id, registry=self.registry,
+            registry_version=self.genesis_cup.registry_version, factories=config.factories,
+            subnet_type=config.subnet_type, install_genesis=config.install_genesis,
+            verify_signature=self._verify_subnet_signature,
+        )
         self.pool = ArtifactPool(state_dir)
         persisted = self.pool.load()
         start = self.genesis_cup
@@ -150,6 +149,8 @@ class ReplicaNode:
         )
         self.ctx.executed_height = self.state.height
         self.ctx.certified_height = max(self.state.certified_height, start.height)
+        self.executor = Executor(self.state, self.registry, self.ctx, state_dir)
+        self._get_root_hash = self.executor.get_root_hash
         self.validator = Validator(
             self.ctx, compute_summary=self._compute_summary, check_dealings=self._check_dealings,
             get_root_hash=self._get_root_hash, is_ingress_known=self._is_ingress_known,
@@ -163,7 +164,6 @@ class ReplicaNode:
         self._outbox: list[Artifact] = []
         self._share_floor = 0
         self._chain_floor = 0
-        self._subnet_info_version = -1
         self._participating = True
         self._deal(start.content.block.summary)
         for artifact in persisted:
@@ -176,55 +176,6 @@ class ReplicaNode:
         return cls(config)
 
     # -- construction helpers -------------------------------------------------------------
-
-    def _open_state(self, state_dir: Path) -> StateManager:
-        options = self._engine_options()
-        verify = self._verify_subnet_signature
-        if latest_checkpoint_in(state_dir) is not None:
-            return StateManager.restore(
-                state_dir, subnet_id=self.subnet_id, factories=self.config.factories,
-                subnets=self._subnet_infos(self.genesis_cup.registry_version), verify_signature=verify, **options,
-            )
-        state = StateManager.create(
-            state_dir, subnet_id=self.subnet_id, factories=self.config.factories,
-            subnets=self._subnet_infos(self.genesis_cup.registry_version), verify_signature=verify, **options,
-        )
-        if self.config.install_genesis is not None:
-            self.config.install_genesis(state.engine)
-        state.write_checkpoint(state.height)
-        return state
-
-    def _engine_options(self) -> dict[str, Any]:
-        version = self.genesis_cup.registry_version
-        record = self.registry.get_subnet_record(self.subnet_id, version)
-        subnet_type = self.config.subnet_type
-        if record is not None:
-            subnet_type = "system" if record.subnet_type == SubnetType.SYSTEM else "application"
-        ranges = self._canister_ranges(self.subnet_id, version)
-        options: dict[str, Any] = {"subnet_type": subnet_type}
-        if ranges:
-            options["canister_id_ranges"] = ranges
-        return options
-
-    def _canister_ranges(self, subnet_id: Principal, version: int) -> list[tuple[int, int]]:
-        table: RoutingTable | None = self.registry.get(ROUTING_TABLE_KEY, version)
-        if table is None:
-            return []
-        return [(entry.start, entry.end) for entry in table.entries if entry.subnet_id == subnet_id]
-
-    def _subnet_infos(self, version: int) -> list[SubnetInfo]:
-        infos = []
-        for subnet_id in self.registry.get_subnet_ids(version):
-            key = self.registry.get_threshold_public_key_der(subnet_id, version)
-            if key is None:
-                continue
-            nodes = {}
-            for node in self.registry.get_subnet_members(subnet_id, version):
-                signing = self.registry.get_node_public_key(node, KeyPurpose.NODE_SIGNING, version)
-                if signing is not None:
-                    nodes[node] = signing
-            infos.append(SubnetInfo.from_index_ranges(subnet_id, key, self._canister_ranges(subnet_id, version), nodes))
-        return infos
 
     def _verify_subnet_signature(self, message: bytes, signature: bytes) -> bool:
         return bls.verify(self.subnet_public_key, message, signature)
@@ -313,18 +264,6 @@ class ReplicaNode:
         if dealing is not None and dealing.dkg_id.start_height >= self.chain.cup.height:
             self.dkg_pool.setdefault(dealing_key(dealing), data)
 
-    def _get_root_hash(self, height: int) -> bytes | None:
-        try:
-            return self.state.certification_content(height)
-        except StateError:
-            return None
-
-    def _get_state_hash(self, height: int) -> bytes | None:
-        try:
-            return read_checkpoint(self.config.state_dir, height).root_hash
-        except Exception:
-            return None
-
     def _is_ingress_known(self, message_id: bytes) -> bool:
         return self.state.engine.ingress_status(message_id) is not None
 
@@ -397,7 +336,7 @@ class ReplicaNode:
             progressed |= self._apply(beacon.make_tape_changes(ctx), broadcast, events)
             progressed |= self._execute(events)
             progressed |= self._apply(certifier.make_certification_changes(ctx, self._get_root_hash), broadcast, events)
-            progressed |= self._apply(catchup.make_catch_up_changes(ctx, self._get_state_hash), broadcast, events)
+            progressed |= self._apply(catchup.make_catch_up_changes(ctx, self.executor.get_checkpoint_hash), broadcast, events)
             if not progressed:
                 for candidate in (block_wake, notary_wake, self.validator.wake_at_ns):
                     if candidate is not None and candidate > now_ns:
@@ -487,7 +426,7 @@ class ReplicaNode:
             if block.is_summary:
                 self._on_new_interval(block, events)
         if isinstance(artifact, Certification):
-            self._deliver_certification(artifact, events)
+            self.executor.deliver_certification(artifact, events)
         elif isinstance(artifact, CatchUpPackage):
             events.append(CatchUpPackageCreated(
                 height=artifact.height, state_hash=artifact.content.state_hash,
@@ -509,57 +448,14 @@ class ReplicaNode:
         self._participating = participating
         self._deal(summary)
 
-    def _deliver_certification(self, certification: Certification, events: list[NodeEvent]) -> None:
-        try:
-            newer = self.state.deliver_certification(StateCertification(
-                height=certification.height, root_hash=certification.root_hash, signature=certification.signature))
-        except CertificationMismatch:
-            own = self._get_root_hash(certification.height) or b""
-            events.append(StateDiverged(
-                height=certification.height, certified_root_hash=certification.root_hash, own_root_hash=own))
-            return
-        except StateError:
-            return
-        if newer:
-            self.ctx.certified_height = self.state.certified_height
-            events.append(CertificationCreated(height=certification.height, root_hash=certification.root_hash))
-
     def _execute(self, events: list[NodeEvent]) -> bool:
-        progressed = False
-        chain = self.chain
-        while self.state.height < chain.finalized_height:
-            height = self.state.height + 1
-            block = chain.finalized.get(height)
-            tape = chain.tapes.get(height)
-            if block is None or tape is None:
-                break
-            self._update_subnet_info(height)
-            ingress = block.payload.ingress if isinstance(block.payload, DataPayload) else ()
-            batch = Batch(
-                height=height, time_ns=block.context.time_ns,
-                random_tape=hashlib.sha256(b"random_tape" + tape.signature).digest(), ingress=ingress,
-            )
-            executed = self.state.execute(batch)
-            self.ctx.executed_height = height
-            for message in ingress:
+        batches = self.executor.execute_finalized(self.chain, events)
+        for batch in batches:
+            for message in batch.ingress:
                 self.ingress_pool.pop(message.message_id, None)
-            if block.is_summary:
-                self.state.write_checkpoint(height)
-                self.state.purge_checkpoints()
-            events.append(BatchExecuted(
-                height=height, root_hash=executed.root_hash, state_hash=executed.state_hash,
-                completed=executed.completed))
-            progressed = True
-        if progressed:
+        if batches:
             self._expire_ingress()
-        return progressed
-
-    def _update_subnet_info(self, height: int) -> None:
-        active = self.ctx.get_active(height)
-        if active is None or active.registry_version == self._subnet_info_version:
-            return
-        self._subnet_info_version = active.registry_version
-        self.state.set_subnets(self._subnet_infos(active.registry_version))
+        return bool(batches)
 
     def _expire_ingress(self) -> None:
         now = self.state.engine.time_ns
