@@ -1,7 +1,27 @@
-"""IC consensus for one subnet.
+"""IC consensus for one subnet (spec D, E, H).
 
-Random beacon, block making by rank, notarization and finalization with
-threshold signature shares, DKG summary blocks and catch-up packages. Each
-role looks at the artifact pool and returns a change set; one pool owner
-applies it.
+Per height, a random beacon (low-threshold signature) ranks the block makers;
+ranked makers propose blocks after rank-based delays; n−f multi-signature
+shares notarize a block and n−f more finalize it when the signers supported
+no other block. Finalized blocks are executed by the state manager, whose
+per-height state roots the subnet certifies with its high-threshold key.
+Every interval ends in a summary block with the DKG transcripts of the
+interval and the next (a fresh low-threshold key; the high-threshold key
+reshared, so the subnet key never changes), and a catch-up package signed
+with the subnet key marks a height any replica can start from.
+
+Each role is one module that looks at the artifact pool and returns a change
+set (STYLE rule 6); `node.ReplicaNode` owns the pool, applies the change sets
+and is the sans-I/O replica a driver runs:
+
+- `artifacts`: the records replicas exchange and the messages they sign;
+- `pool`, `chain`, `context`: the pool, the block tree it holds, and what
+  roles ask of a height (`membership` has the pure rules: f, committees,
+  thresholds, ranking shuffles, active data of a height);
+- `beacon`, `block_maker`, `notary`, `finalizer`, `validator`, `certifier`,
+  `catchup`, `purger`: the roles (`shares` and `signing` are their helpers);
+- `dkg_payload`, `dealings`: summary blocks and DKG dealings;
+- `execution`, `statesync`: the state manager side, and catching up from a
+  newer catch-up package with peers' checkpoints;
+- `events`: what a replica reports.
 """
