@@ -20,7 +20,13 @@ from replica.consensus.artifacts import (
 )
 from replica.consensus.chain import ChainState
 from replica.consensus.dkg_payload import create_summary, make_configs
-from replica.consensus.pool import POOL_FILE, AddToValidated, ArtifactPool, MoveToValidated, PurgeBelow
+from replica.consensus.pool import (
+    POOL_FILE,
+    AddToValidated,
+    ArtifactPool,
+    MoveToValidated,
+    PurgeBelow,
+)
 from replica.types import Principal
 from tests.replica.consensus.test_rules import NODES, summary_block
 
