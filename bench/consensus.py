@@ -45,7 +45,7 @@ SEED = 20_260_201
 def run_rounds(nodes: int, heights: int) -> dict[str, Any]:
     """Finalize `heights` rounds on a fresh n-node subnet; CPU seconds exclude genesis."""
     began = time.process_time()
-    world = World(WorldConfig(seed=SEED + nodes, subnet_sizes=(nodes,), preset=TEST, heights=heights), ConsensusReplicas())
+    world = World(WorldConfig(seed=SEED + nodes, subnet_sizes=(nodes,), preset=TEST, heights=heights, network=NetworkConfig()), ConsensusReplicas())
     genesis_cpu_s = time.process_time() - began
     try:
         start_height = world.subnets[0].checker.top_finalized_height

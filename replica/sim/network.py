@@ -36,6 +36,14 @@ class NetworkConfig:
     drop_probability: float = 0.0
     retransmit_ns: int = 150 * MILLISECOND_NS
 
+    @classmethod
+    def for_seed(cls, seed: int) -> NetworkConfig:
+        """Link latencies that vary with the seed: from one data center to across continents."""
+        rng = random.Random(seed * 2_654_435_761 + 7)
+        low = rng.randint(1, 10) * MILLISECOND_NS
+        high = low + rng.randint(5, 120) * MILLISECOND_NS
+        return cls(min_latency_ns=low, max_latency_ns=high, mean_jitter_ns=rng.randint(0, 30) * MILLISECOND_NS)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Partition:

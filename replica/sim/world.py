@@ -64,7 +64,8 @@ class WorldConfig:
     subnet_sizes: tuple[int, ...] = (4,)
     spare_nodes: int = 0
     faults: FaultPlan = field(default_factory=FaultPlan)
-    network: NetworkConfig = field(default_factory=NetworkConfig)
+    # How links behave; None: latencies drawn from the seed (`NetworkConfig.for_seed`).
+    network: NetworkConfig | None = None
     preset: Preset = TEST
     # Crash and partition times are drawn within this much virtual time.
     fault_horizon_s: float = 6.0
@@ -141,7 +142,7 @@ class World:
         self._epoch = 0
         self.seed_bytes = network_seed(config.seed)
         self.scheduler = Scheduler()
-        network_config = config.network
+        network_config = config.network or NetworkConfig.for_seed(config.seed)
         if config.faults.drop_percent:
             network_config = replace(network_config, drop_probability=config.faults.drop_percent / 100)
         self.network = Network(self.scheduler, config.seed, self._deliver, network_config)

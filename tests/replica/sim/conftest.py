@@ -1,4 +1,4 @@
-"""The simulator's seed sweep: `pytest tests/replica/sim --seeds 5000` runs thousands."""
+"""The simulator's seed sweep: `pytest tests/replica/sim --seeds 5000 [--first-seed 10000]` runs thousands."""
 
 from __future__ import annotations
 
@@ -7,4 +7,5 @@ import pytest
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "sweep_seed" in metafunc.fixturenames:
-        metafunc.parametrize("sweep_seed", range(metafunc.config.getoption("--seeds")))
+        first = metafunc.config.getoption("--first-seed")
+        metafunc.parametrize("sweep_seed", range(first, first + metafunc.config.getoption("--seeds")))
