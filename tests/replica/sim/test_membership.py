@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from replica.consensus.artifacts import Block
+from replica.consensus.events import NodeStoppedParticipating
 from replica.sim.world import World
 from replica.types import Principal
 from tests.replica.sim.scenarios import consensus_world
@@ -95,5 +96,7 @@ def test_threshold_committees_follow_the_membership_one_interval_later(add: int,
         assert rekeyed == boundary + world.subnet_record().dkg_interval_length + 1, "D.3 (4)"
         for node in removed:
             assert last_signed(world, node, THRESHOLD_SIGNED) < rekeyed, "the removed node stops signing"
+            stopped = [event.height for _, event in world.nodes[node].events if isinstance(event, NodeStoppedParticipating)]
+            assert stopped == [rekeyed], "it says so once, where its last committee ends"
         for node in added:
             assert last_signed(world, node, THRESHOLD_SIGNED) >= rekeyed, "the added node signs shares"
