@@ -77,7 +77,7 @@ class ConsensusReplicas:
             return None
         path = [b"request_status", message_id, b"reply"]
         try:
-            certificate = replica.state.certificate([path])
+            certificate = replica.certificate([path])
             verify_certificate_with_key(certificate, subnet_public_key, now_ns=None)
         except (StateError, CryptoError):
             return None
