@@ -12,7 +12,8 @@ beacon, the registry version its context names, the time its block claims).
   its interval and exactly the summary every replica computes at summary
   heights, or ingress within the subnet's limits that is not on the chain yet.
   Two different proposals of one maker at one height are an equivocation:
-  the proof disqualifies the maker for that height.
+  the proof disqualifies the maker for that height (both blocks are kept, since
+  replicas that saw only one of them may still notarize it).
 - Notarizations and finalizations are multi-signatures of at least the
   threshold of distinct committee members; beacons, tapes, certifications
   and catch-up packages are threshold signatures under the key active at
@@ -134,6 +135,7 @@ class Validator:
         for height in ctx.pool.unvalidated.heights(BlockProposal):
             if height > chain.notarized_height + 1:
                 break
+            moved: list[BlockProposal] = []
             for proposal in ctx.pool.unvalidated.get(BlockProposal, height):
                 if height <= chain.finalized_height or proposal.id in ctx.pool.validated:
                     changes.append(RemoveFromUnvalidated(artifact=proposal))
@@ -148,15 +150,15 @@ class Validator:
                     changes.append(HandleInvalid(artifact=proposal, reason=str(verdict)))
                     continue
                 other = next(
-                    (p for p in ctx.pool.validated.get(BlockProposal, height)
+                    (p for p in (*ctx.pool.validated.get(BlockProposal, height), *moved)
                      if p.signer == proposal.signer and p.block.id != proposal.block.id),
                     None,
                 )
-                if other is not None:
+                moved.append(proposal)
+                if other is not None and proposal.signer not in chain.disqualified.get(height, set()):
                     changes.append(AddToValidated(artifact=EquivocationProof(first=other, second=proposal)))
-                    changes.append(RemoveFromUnvalidated(artifact=proposal))
-                else:
-                    changes.append(MoveToValidated(artifact=proposal))
+                # Both blocks stay: peers that saw only one of them may notarize and finalize it.
+                changes.append(MoveToValidated(artifact=proposal))
         return changes
 
     def _check_proposal(self, proposal: BlockProposal, info: HeightInfo) -> Verdict:

@@ -129,3 +129,15 @@ def test_combined_signatures_are_checked(tmp_path: Path) -> None:
     bad_beacon = RandomBeacon(height=1, parent=genesis_beacon.id,
                               signature=multisig.sign(secrets[signers[0]], beacon_message(1, genesis_beacon.id)))
     assert rejections(observer.on_artifact(bad_beacon, subnet.now_ns)) == ["invalid beacon signature"]
+
+
+def test_both_blocks_of_an_equivocation_arriving_together_are_kept_and_the_maker_disqualified(tmp_path: Path) -> None:
+    subnet, observer, keys = setup(tmp_path)
+    maker = keys[1]
+    first = sign_proposal(maker, block_at_one(subnet, observer, 1))
+    second = sign_proposal(maker, block_at_one(subnet, observer, 1, context=ValidationContext(
+        registry_version=1, certified_height=0, time_ns=subnet.now_ns + 1)))
+    output = observer.on_artifacts([first, second], subnet.now_ns + 1)
+    assert [a.signer for a in output.broadcast if isinstance(a, EquivocationProof)] == [maker.node_id]
+    assert first.id in observer.pool.validated and second.id in observer.pool.validated
+    assert maker.node_id in observer.chain.disqualified[1]
