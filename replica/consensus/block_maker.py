@@ -10,7 +10,9 @@ the newest the node has, the certified height its own, the time its clock
 
 The payload is a DKG summary at the summary heights and otherwise ingress
 messages from the node's ingress pool that are not on the chain yet, within
-the subnet record's per-block limits, and DKG dealings.
+the subnet record's per-block limits, and DKG dealings. A halted subnet (its
+newest record says `is_halted`) makes no blocks until the record says
+otherwise.
 """
 
 from __future__ import annotations
@@ -88,6 +90,12 @@ def select_ingress(
     return tuple(chosen)
 
 
+def is_halted(ctx: RoleContext) -> bool:
+    """Whether the newest subnet record the node has halts the subnet (spec D.7): no more blocks."""
+    record = ctx.get_subnet_record(ctx.registry.latest_version)
+    return record is not None and record.is_halted
+
+
 def make_block_changes(
     ctx: RoleContext,
     keys: NodeSecretKeys,
@@ -104,7 +112,7 @@ def make_block_changes(
     if info is None or start is None:
         return [], None
     rank = info.ranks.get(ctx.node_id)
-    if rank is None:
+    if rank is None or is_halted(ctx):
         return [], None
     disqualified = chain.disqualified.get(height, set())
     for proposal in ctx.pool.validated.get(BlockProposal, height):

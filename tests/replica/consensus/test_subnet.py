@@ -114,3 +114,18 @@ def test_a_replica_far_behind_syncs_the_state_of_a_newer_cup(tmp_path: Path) -> 
     assert restarted.latest_cup.height >= 85
     for height in (restarted.latest_cup.height, 95):
         assert restarted.state_hash(height) == reference.state_hash(height)
+
+
+def test_a_halted_subnet_makes_no_blocks_until_unhalted(tmp_path: Path) -> None:
+    subnet = Subnet(tmp_path)
+    subnet.run_until(lambda: subnet.min_finalized() >= 4)
+    subnet.update_record(is_halted=True)
+    for _ in range(400):
+        subnet.step()
+    halted_at = max(node.finalized_height for node in subnet.nodes.values())
+    assert halted_at <= 6
+    for _ in range(400):
+        subnet.step()
+    assert max(node.finalized_height for node in subnet.nodes.values()) == halted_at
+    subnet.update_record(is_halted=False)
+    subnet.run_until(lambda: subnet.min_finalized() >= halted_at + 5)

@@ -77,9 +77,13 @@ class Subnet:
 
     def set_members(self, members: tuple[Principal, ...]) -> int:
         """Write a new subnet membership to the registry; every replica's client syncs it."""
+        return self.update_record(membership=members)
+
+    def update_record(self, **changes: object) -> int:
+        """Change fields of the subnet record in the registry; every replica's client syncs it."""
         record = self.store.get(subnet_record_key(self.subnet_id))
         with self.store.stable.transaction() as session:
-            version = self.store.apply(session, [upsert(subnet_record_key(self.subnet_id), replace(record, membership=members))])
+            version = self.store.apply(session, [upsert(subnet_record_key(self.subnet_id), replace(record, **changes))])
         for config in self.configs.values():
             config.registry.sync()
         return version
