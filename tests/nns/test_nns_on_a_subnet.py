@@ -259,3 +259,29 @@ def test_governance_moves_icp_through_the_ledger_and_pays_rewards_on_the_subnet(
     assert {"id": proposal_id} in event["settled_proposals"] and event["distributed_e8s_equivalent"] > 0
     (full,) = harness.query(ALICE, GOVERNANCE_CANISTER_ID, "get_full_neuron", alice)
     assert full["Ok"]["maturity_e8s_equivalent"] > 0
+
+
+def test_spawned_maturity_is_minted_by_the_ledger_on_the_subnet(tmp_path: Path) -> None:
+    from nns.governance.neuron import Neuron
+
+    start = 1_700_000_000
+    parent = Neuron(
+        id=77, subaccount=compute_neuron_staking_subaccount(ALICE, 5), controller=ALICE,
+        created_timestamp_seconds=start - 86_400, voting_power_refreshed_timestamp_seconds=start,
+        dissolve_delay_seconds=20_000, aging_since_timestamp_seconds=start - 86_400,
+        maturity_e8s_equivalent=50 * E8S,
+    )
+    config = NnsConfig(neurons=[parent])
+    harness = SubnetHarness(tmp_path / "nns", nns_factories(config), system_installers=[ROOT_CANISTER_ID])
+    install_nns(harness.engine, config)
+    spawned = manage(harness, ALICE, 77, {"Spawn": {"percentage_to_spawn": None, "new_controller": None, "nonce": 3}})
+    child = spawned["Spawn"]["created_neuron_id"]["id"]
+    child_account = AccountIdentifier.of(GOVERNANCE_CANISTER_ID, compute_neuron_staking_subaccount(ALICE, 3))
+    assert harness.query(ALICE, LEDGER_CANISTER_ID, "account_balance", {"account": child_account.raw}) == [{"e8s": 0}]
+    harness.advance(8 * 60)  # the spawn delay is seven governance days: seven minutes on the local preset
+    for _ in range(3):
+        harness.run_round()
+    assert harness.query(ALICE, LEDGER_CANISTER_ID, "account_balance", {"account": child_account.raw}) == [{"e8s": 50 * E8S}]
+    (full,) = harness.query(ALICE, GOVERNANCE_CANISTER_ID, "get_full_neuron", child)
+    assert full["Ok"]["cached_neuron_stake_e8s"] == 50 * E8S and full["Ok"]["maturity_e8s_equivalent"] == 0
+    assert full["Ok"]["spawn_at_timestamp_seconds"] is None
