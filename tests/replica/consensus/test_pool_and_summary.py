@@ -92,3 +92,25 @@ def test_summary_from_the_previous_summary_and_the_new_context() -> None:
     assert low.registry_version == high.registry_version == 7 and low.start_height == 5
     assert create_summary(chain=chain, parent=parent, height=6, context=context, get_members=lambda v: new_members,
                           get_interval_length=lambda v: 19, build_transcript=build) is None
+
+
+def test_every_artifact_the_node_sends_round_trips_through_its_canonical_bytes(tmp_path: Path) -> None:
+    from replica.consensus.artifacts import artifact_from_bytes
+    from tests.replica.consensus.world import Subnet
+
+    subnet = Subnet(tmp_path)
+    kinds: set[str] = set()
+    original = subnet._handle
+
+    def check(sender: Principal, output: object) -> None:
+        for artifact in output.broadcast:  # type: ignore[attr-defined]
+            decoded = artifact_from_bytes(artifact.to_bytes())
+            assert decoded == artifact and decoded.id == artifact.id
+            kinds.add(type(artifact).__name__)
+        original(sender, output)  # type: ignore[arg-type]
+
+    subnet._handle = check  # type: ignore[method-assign]
+    subnet.run_until(lambda: subnet.min_finalized() >= 11)
+    assert {"BlockProposal", "NotarizationShare", "Notarization", "FinalizationShare", "Finalization",
+            "RandomBeaconShare", "RandomBeacon", "RandomTapeShare", "RandomTape", "CertificationShare",
+            "Certification", "CatchUpPackageShare", "CatchUpPackage", "DealingArtifact"} <= kinds
