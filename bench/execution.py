@@ -116,6 +116,11 @@ def time_baseline_transfers(state_dir: Path, count: int) -> float:
     return elapsed
 
 
+def ratio(baseline_per_s: float, measured_per_s: float) -> float:
+    """How many times longer the measured operation takes than the baseline."""
+    return round(baseline_per_s / measured_per_s, 2) if measured_per_s else 0.0
+
+
 def rate(count: int, seconds: float) -> float:
     return round(count / seconds, 1) if seconds else 0.0
 
@@ -221,13 +226,13 @@ def run(transfers: int, queries: int, ballots: int, candid_count: int) -> dict[s
         "ledger_transfers_per_s": transfers_per_s,
         "ledger_transfers_per_cpu_s": rate(transfers, round_cpu_s),
         "baseline_calls_per_s": baseline_calls_per_s,
-        "transfers_vs_baseline_ratio": round(baseline_calls_per_s / transfers_per_s, 2) if transfers_per_s else 0.0,
+        "transfers_vs_baseline_ratio": ratio(baseline_calls_per_s, transfers_per_s),
         "recipient_balance_e8s": balance["e8s"],
         "state_hash_s": round(state_hash_s, 4),
         "queries": queries,
         "queries_per_s": queries_per_s,
         "baseline_queries_per_s": baseline_queries_per_s,
-        "queries_vs_baseline_ratio": round(baseline_queries_per_s / queries_per_s, 2) if queries_per_s else 0.0,
+        "queries_vs_baseline_ratio": ratio(baseline_queries_per_s, queries_per_s),
         "proposal_info_ballots": ballots,
         "proposal_info_bytes": info["bytes"],
         "candid_encode_per_s": info["encode_per_s"],
@@ -237,12 +242,15 @@ def run(transfers: int, queries: int, ballots: int, candid_count: int) -> dict[s
         "proposal_info_baseline_calls_per_s": info["baseline_calls_per_s"],
         "proposal_info_cbor_encode_per_s": info["cbor_encode_per_s"],
         "proposal_info_cbor_decode_per_s": info["cbor_decode_per_s"],
+        "candid_encode_vs_baseline_ratio": ratio(info["baseline_calls_per_s"], info["encode_per_s"]),
+        "candid_decode_vs_baseline_ratio": ratio(info["baseline_calls_per_s"], info["decode_per_s"]),
         "neuron_bytes": neuron["bytes"],
         "neuron_candid_encode_per_s": neuron["encode_per_s"],
         "neuron_candid_decode_per_s": neuron["decode_per_s"],
         "neuron_baseline_calls_per_s": neuron["baseline_calls_per_s"],
         "neuron_cbor_encode_per_s": neuron["cbor_encode_per_s"],
         "neuron_cbor_decode_per_s": neuron["cbor_decode_per_s"],
+        "neuron_candid_encode_vs_cbor_ratio": ratio(neuron["cbor_encode_per_s"], neuron["encode_per_s"]),
     }
 
 
