@@ -8,9 +8,10 @@ a change set, a list of actions, and `ArtifactPool.apply` carries it out
 (STYLE rule 6, the IC's `on_state_change(pool) -> ChangeSet`).
 
 The validated blocks, notarizations, finalizations, beacons, tapes,
-certifications and catch-up packages are appended to a file in the node's
-state directory, so a restarted replica finds its chain again; purging
-rewrites the file with what is left.
+certifications, catch-up packages and the replica's own notarization and
+finalization shares are appended to a file in the node's state directory, so
+a restarted replica finds its chain again and keeps the promises it signed;
+purging all kinds rewrites the file with what is left.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from replica.consensus.artifacts import (
     ConsensusArtifact,
     EquivocationProof,
     Finalization,
+    FinalizationShare,
     Notarization,
+    NotarizationShare,
     RandomBeacon,
     RandomTape,
     artifact_from_bytes,
@@ -36,8 +39,11 @@ from replica.consensus.artifacts import (
 POOL_FILE: Final = "consensus_pool.bin"
 PERSISTED_TYPES: Final = (
     BlockProposal, Notarization, Finalization, RandomBeacon, RandomTape, Certification,
-    CatchUpPackage, EquivocationProof,
+    CatchUpPackage, EquivocationProof, NotarizationShare, FinalizationShare,
 )
+"""What a restarted replica must find again: its chain, and the notarization and
+finalization shares it signed (the finalizer rule depends on them: a replica
+never finality-signs a height where it notarized another block)."""
 
 A = TypeVar("A", bound=ConsensusArtifact)
 
@@ -235,7 +241,8 @@ class ArtifactPool:
                 self.unvalidated.purge_below(change.height, change.kinds)
             else:
                 removed = self.validated.purge_below(change.height, change.kinds)
-                if any(isinstance(artifact, PERSISTED_TYPES) for artifact in removed):
+                # Partial purges (shares, every height) leave the file alone; the next full one compacts it.
+                if change.kinds is None and any(isinstance(artifact, PERSISTED_TYPES) for artifact in removed):
                     rewrite = True
         if rewrite:
             self._rewrite()

@@ -16,6 +16,7 @@ from replica.consensus.artifacts import (
     Notarization,
     NotarizationShare,
     RandomBeacon,
+    RandomTapeShare,
     ValidationContext,
 )
 from replica.consensus.chain import ChainState
@@ -36,18 +37,20 @@ def test_the_pool_persists_validated_artifacts_and_survives_a_torn_tail(tmp_path
     signer = Principal.self_authenticating(b"n")
     beacons = [RandomBeacon(height=h, parent=ZERO_HASH, signature=bytes([h])) for h in range(1, 6)]
     share = NotarizationShare(height=1, block=ZERO_HASH, signer=signer, signature=b"s")
+    tape_share = RandomTapeShare(height=1, signer=signer, signature=b"t")
     notarization = Notarization(height=2, block=ZERO_HASH, signers=(signer,), signature=b"n")
     pool.unvalidated.add(notarization)
     pool.apply([*(AddToValidated(artifact=b) for b in beacons), AddToValidated(artifact=share),
-                MoveToValidated(artifact=notarization)])
+                AddToValidated(artifact=tape_share), MoveToValidated(artifact=notarization)])
     assert notarization.id not in pool.unvalidated and notarization.id in pool.validated
-    assert [a.id for a in pool.take_added()] == [*(b.id for b in beacons), share.id, notarization.id]
+    assert [a.id for a in pool.take_added()] == [*(b.id for b in beacons), share.id, tape_share.id, notarization.id]
     pool.close()
     with (tmp_path / POOL_FILE).open("ab") as file:
         file.write(b"\x00\x00\x01\x00partial")  # a crash in the middle of an append
     reloaded = ArtifactPool(tmp_path)
     loaded = reloaded.load()
-    assert {a.id for a in loaded} == {*(b.id for b in beacons), notarization.id}  # shares are not persisted
+    # Notarization shares are kept (the finalizer rule needs them); other shares are not.
+    assert {a.id for a in loaded} == {*(b.id for b in beacons), share.id, notarization.id}
     reloaded.apply([PurgeBelow(section="validated", height=4)])
     reloaded.close()
     again = ArtifactPool(tmp_path)

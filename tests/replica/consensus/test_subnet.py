@@ -7,7 +7,12 @@ from pathlib import Path
 
 from replica.candid import encode
 from replica.candid.types import Nat
-from replica.consensus.artifacts import RandomBeacon, RandomBeaconShare, certification_message
+from replica.consensus.artifacts import (
+    NotarizationShare,
+    RandomBeacon,
+    RandomBeaconShare,
+    certification_message,
+)
 from replica.consensus.catchup import is_valid_catch_up_package
 from replica.crypto import bls
 from replica.execution.messages import IngressMessage, Status
@@ -129,3 +134,15 @@ def test_a_halted_subnet_makes_no_blocks_until_unhalted(tmp_path: Path) -> None:
     assert max(node.finalized_height for node in subnet.nodes.values()) == halted_at
     subnet.update_record(is_halted=False)
     subnet.run_until(lambda: subnet.min_finalized() >= halted_at + 5)
+
+
+def test_a_restarted_replica_remembers_the_shares_it_signed(tmp_path: Path) -> None:
+    subnet = Subnet(tmp_path)
+    victim = next(iter(subnet.nodes))
+    subnet.run_until(lambda: subnet.min_finalized() >= 3)
+    before = {s.id for s in subnet.nodes[victim].pool.validated.all_of(NotarizationShare)}
+    assert before
+    subnet.crash(victim)
+    subnet.restart(victim)
+    after = {s.id for s in subnet.nodes[victim].pool.validated.all_of(NotarizationShare)}
+    assert before <= after
