@@ -63,7 +63,8 @@ class ChainState:
 
     # -- feeding --------------------------------------------------------------------------
 
-    def observe(self, artifact: ConsensusArtifact, now_ns: int) -> list[Finalized]:
+    def observe(self, artifact: ConsensusArtifact, now_ns: int | None) -> list[Finalized]:
+        """Index a newly validated artifact (`now_ns` None while replaying the persisted pool)."""
         finalized: list[Finalized] = []
         if isinstance(artifact, BlockProposal):
             self.blocks[artifact.block.id] = artifact.block
@@ -90,7 +91,8 @@ class ChainState:
                 self.cup = artifact
         elif isinstance(artifact, EquivocationProof):
             self.disqualified.setdefault(artifact.height, set()).add(artifact.signer)
-        self._start_round(now_ns)
+        if now_ns is not None:
+            self.start_round(now_ns)
         return finalized
 
     def _notarize(self, block: Block) -> None:
@@ -118,7 +120,8 @@ class ChainState:
             out.append(Finalized(block=item))
         return out
 
-    def _start_round(self, now_ns: int) -> None:
+    def start_round(self, now_ns: int) -> None:
+        """Note when the next height's round began: its parent notarized and its beacon known."""
         height = self.notarized_height + 1
         if height not in self.round_start_ns and height - 1 in self.beacons:
             self.round_start_ns[height] = now_ns

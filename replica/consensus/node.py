@@ -165,10 +165,12 @@ class ReplicaNode:
         self._share_floor = 0
         self._chain_floor = 0
         self._participating = True
+        self._started = False
         self._deal(start.content.block.summary)
         for artifact in persisted:
             if artifact.height > start.height or isinstance(artifact, CatchUpPackage):
                 self._observe(artifact, [])
+        self._started = True
 
     @classmethod
     def restart(cls, config: NodeConfig) -> ReplicaNode:
@@ -315,6 +317,7 @@ class ReplicaNode:
     def _process(self, now_ns: int) -> NodeOutput:
         ctx = self.ctx
         ctx.now_ns = now_ns
+        self.chain.start_round(now_ns)
         events: list[NodeEvent] = []
         wake: list[int] = []
         sync_wake = self._run_state_sync(now_ns, events)
@@ -420,7 +423,8 @@ class ReplicaNode:
         return True
 
     def _observe(self, artifact: ConsensusArtifact, events: list[NodeEvent]) -> None:
-        for finalized in self.chain.observe(artifact, self.ctx.now_ns):
+        now_ns = self.ctx.now_ns if self._started else None
+        for finalized in self.chain.observe(artifact, now_ns):
             block = finalized.block
             events.append(BlockFinalized(height=block.height, block_hash=block.id, is_summary=block.is_summary))
             if block.is_summary:
