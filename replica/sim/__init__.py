@@ -1,5 +1,14 @@
-"""The deterministic simulator: every replica of a subnet in one process.
+"""The deterministic simulator: every replica of one or more subnets in one process.
 
-Virtual time and a seeded network with delays, drops, reordering, partitions,
-crashes and Byzantine replicas; a run is reproducible from its seed.
+It drives the sans-I/O `ReplicaNode` of `replica.consensus` in virtual time
+(`scheduler`), over a seeded network with per-link latencies, jitter that
+reorders messages, drops with retransmission, partitions that heal and
+eventual delivery (`network`). `faults` crashes replicas and restarts them from
+disk and makes some Byzantine by transforming what they send (`forgery` signs
+their equivocating blocks and broken shares with their own keys). `world`
+builds the network from registry genesis, keeps the registry and every
+replica's registry client, applies membership changes and submits ingress;
+`workload` puts ingress on the `canister` counter; `checks` holds the run to
+its safety properties as it goes. A run is a function of its seed, and
+`python -m replica.sim` replays one.
 """
