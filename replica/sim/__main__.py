@@ -11,6 +11,7 @@ replays the run, and exits with status 1.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                 "messages": world.network.stats.delivered,
                 "certifications_checked": sum(s.checker.certifications_checked for s in world.subnets),
                 "ingress_checked": sum(len(workload.messages) for workload in workloads),
+                "digest": hashlib.sha256(b"".join(s.checker.digest() for s in world.subnets)).hexdigest()[:32],
                 "cpu_s": round(time.process_time() - began, 3),
             }
     except PropertyViolation as violation:

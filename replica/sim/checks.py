@@ -13,6 +13,7 @@ replica finalized is recorded before it is purged from its pool.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -121,6 +122,15 @@ class SubnetChecker:
     @property
     def top_finalized_height(self) -> int:
         return max(self.finalized, default=0)
+
+    def digest(self) -> bytes:
+        """A hash of every finalized block and state hash recorded, height by height: equal
+        digests mean two runs agreed on everything the checks saw."""
+        digest = hashlib.sha256()
+        for table in (self.finalized, self.state_hashes):
+            for height in sorted(table):
+                digest.update(height.to_bytes(8, "big") + b"".join(sorted(table[height])))
+        return digest.digest()
 
     def check_safety(self) -> None:
         if self.violations:
