@@ -171,7 +171,10 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--sizes", type=int, nargs="*", default=[4, 13, 40])
+    parser.add_argument("--smoke", action="store_true", help="a small run (n = 4, three samples)")
     args = parser.parse_args()
+    if args.smoke:
+        args.samples, args.sizes = 3, [4]
     figures: dict[str, Any] = {}
     for nodes in args.sizes:
         for name, value in measure(nodes, args.samples).items():
