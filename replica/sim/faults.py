@@ -224,7 +224,7 @@ class FaultPlan:
     @classmethod
     def mixed_for_seed(cls, seed: int, nodes: int) -> FaultPlan:
         """A plan with at most f faulty replicas, varied by seed (what the seed sweep runs)."""
-        rng = random.Random(seed * 7919 + nodes)
+        rng = random.Random(f"fault-plan:{seed}:{nodes}")
         f = (nodes - 1) // 3
         kinds = ["none", "crash", "drop", "partition", *BYZANTINE_BEHAVIOURS]
         choice = kinds[rng.randrange(len(kinds))]
@@ -237,6 +237,9 @@ class FaultPlan:
         if choice == "partition":
             start = rng.choice((0.5, 1.0, 1.5))
             return cls(partition_s=(start, start + rng.choice((1.0, 2.0))))
+        if f >= 2 and rng.random() < 0.5:
+            # One replica crashes and restarts while the others are Byzantine.
+            return cls(crashes=1, byzantine=((choice, f - 1),))
         return cls(byzantine=((choice, f),))
 
 
@@ -251,7 +254,7 @@ class Assignment:
 
 def assign_faults(plan: FaultPlan, nodes: int, seed: int, *, horizon_ns: int) -> Assignment:
     """Choose the faulty nodes and crash times for `plan` in a subnet of `nodes` replicas."""
-    rng = random.Random(seed * 104_729 + 17)
+    rng = random.Random(f"fault-assignment:{seed}:{nodes}")
     order = list(range(nodes))
     rng.shuffle(order)
     assignment = Assignment()
