@@ -12,7 +12,9 @@ The payload is a DKG summary at the summary heights and otherwise ingress
 messages from the node's ingress pool that are not on the chain yet, within
 the subnet record's per-block limits, and DKG dealings. A halted subnet (its
 newest record says `is_halted`) makes no blocks until the record says
-otherwise.
+otherwise. A replica running another version than its interval's (an
+upgrade is due, spec D.8) makes empty blocks: the CUP of the interval's
+summary hands the chain over to the new version.
 """
 
 from __future__ import annotations
@@ -104,6 +106,7 @@ def make_block_changes(
     is_ingress_known: Callable[[bytes], bool],
     make_summary: SummaryMaker,
     make_dealings: DealingsMaker,
+    replica_version: str | None = None,
 ) -> tuple[ChangeSet, int | None]:
     chain = ctx.chain
     height = chain.notarized_height + 1
@@ -137,6 +140,9 @@ def make_block_changes(
         return [], None
     if is_summary:
         payload = make_summary(parent, height, context)
+    elif replica_version is not None and replica_version != info.record.replica_version_id:
+        # An upgrade is due (spec D.8): the old version makes empty blocks until the CUP hands over.
+        payload = DataPayload()
     else:
         payload = DataPayload(
             ingress=select_ingress(

@@ -76,6 +76,14 @@ class StateSyncCompleted:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ReplicaVersionChanged:
+    """The CUP of this height names another replica version: this replica stops; restart it in `version`."""
+
+    height: int
+    version: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ArtifactRejected:
     kind: str
     height: int
@@ -92,5 +100,6 @@ NodeEvent = (
     | StateDiverged
     | StateSyncStarted
     | StateSyncCompleted
+    | ReplicaVersionChanged
     | ArtifactRejected
 )

@@ -72,6 +72,7 @@ from replica.consensus.events import (
     MembershipChanged,
     NodeEvent,
     NodeStoppedParticipating,
+    ReplicaVersionChanged,
     StateSyncCompleted,
     StateSyncStarted,
 )
@@ -104,6 +105,8 @@ class NodeConfig:
     """The network seed: genesis threshold keys come from `SeededInitialDkg` until DKG replaces them."""
     install_genesis: Callable[[ExecutionEngine], None] | None = None
     """Creates the subnet's initial canisters on a fresh engine (height 0)."""
+    replica_version: str | None = None
+    """The version this replica runs; None follows whatever the registry names (no upgrades)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -166,6 +169,8 @@ class ReplicaNode:
         self._chain_floor = 0
         self._participating = True
         self._started = False
+        self.upgrade_to: str | None = None
+        """The replica version the subnet runs from the latest CUP on, when it is not this one's."""
         self._deal(start.content.block.summary)
         for artifact in persisted:
             if artifact.height > start.height or isinstance(artifact, CatchUpPackage):
@@ -317,6 +322,8 @@ class ReplicaNode:
     def _process(self, now_ns: int) -> NodeOutput:
         ctx = self.ctx
         ctx.now_ns = now_ns
+        if self.upgrade_to is not None:
+            return NodeOutput(broadcast=(), wake_at_ns=None, events=())
         self.chain.start_round(now_ns)
         events: list[NodeEvent] = []
         wake: list[int] = []
@@ -331,6 +338,7 @@ class ReplicaNode:
             changes, block_wake = block_maker.make_block_changes(
                 ctx, self.config.keys, ingress_pool=self.ingress_pool, is_ingress_known=self._is_ingress_known,
                 make_summary=self._compute_summary, make_dealings=self._make_dealings,
+                replica_version=self.config.replica_version,
             )
             progressed |= self._apply(changes, broadcast, events)
             changes, notary_wake = notary.make_notary_changes(ctx)
@@ -435,6 +443,11 @@ class ReplicaNode:
             events.append(CatchUpPackageCreated(
                 height=artifact.height, state_hash=artifact.content.state_hash,
                 registry_version=artifact.registry_version))
+            version = self.config.replica_version
+            if version is not None and artifact.content.version != version and artifact is self.chain.cup:
+                # The subnet moved to another replica version at this CUP: this one stops here.
+                self.upgrade_to = artifact.content.version
+                events.append(ReplicaVersionChanged(height=artifact.height, version=artifact.content.version))
 
     def _on_new_interval(self, block: Block, events: list[NodeEvent]) -> None:
         summary = block.summary

@@ -146,3 +146,29 @@ def test_a_restarted_replica_remembers_the_shares_it_signed(tmp_path: Path) -> N
     subnet.restart(victim)
     after = {s.id for s in subnet.nodes[victim].pool.validated.all_of(NotarizationShare)}
     assert before <= after
+
+
+def test_an_upgrade_hands_over_at_the_cup_of_the_interval_that_names_the_new_version(tmp_path: Path) -> None:
+    subnet = Subnet(tmp_path, replica_version="0.1.0")
+    subnet.run_until(lambda: subnet.min_finalized() >= 6)
+    subnet.update_record(replica_version_id="0.2.0")
+    # The summary at 10 sees the new version in its context; the interval from 15 runs 0.2.0.
+    subnet.run_until(lambda: all(node.upgrade_to is not None for node in subnet.nodes.values()), max_steps=40_000)
+    nodes = list(subnet.nodes.values())
+    assert {node.upgrade_to for node in nodes} == {"0.2.0"} and {node.latest_cup.height for node in nodes} == {15}
+    first = nodes[0]
+    assert first.finalized_block(15).version == "0.2.0" and first.finalized_block(14).version == "0.1.0"  # type: ignore[union-attr]
+    for height in range(16, first.finalized_height + 1):
+        assert first.finalized_block(height).payload == DataPayload()  # type: ignore[union-attr]
+    stopped_at = first.finalized_height
+    for _ in range(200):
+        subnet.step()
+    assert first.finalized_height == stopped_at  # the old version does nothing more
+    message = add_message(3, subnet.now_ns, nonce=9)
+    for node_id in list(subnet.nodes):
+        subnet.restart(node_id, replica_version="0.2.0")
+    subnet.submit(next(iter(subnet.nodes)), message)
+    subnet.run_until(lambda: all(
+        (s := node.ingress_status(message.message_id)) is not None and s.status == Status.REPLIED
+        for node in subnet.nodes.values()))
+    assert all(node.upgrade_to is None for node in subnet.nodes.values())

@@ -34,7 +34,9 @@ def install_counter(engine: ExecutionEngine) -> None:
 class Subnet:
     """`n` replicas of one subnet (the NNS subnet of a one-subnet network)."""
 
-    def __init__(self, root: Path, n: int = 4, *, spares: int = 0, preset=TEST, seed: bytes = SEED) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, root: Path, n: int = 4, *, spares: int = 0, preset=TEST, seed: bytes = SEED,  # type: ignore[no-untyped-def]
+                 replica_version: str | None = None) -> None:
+        self.replica_version = replica_version
         self.root = root
         self.seed = seed
         self.store = RegistryStore(StableStore(list(TABLES)))
@@ -64,7 +66,7 @@ class Subnet:
         config = NodeConfig(
             node_id=keys.node_id, subnet_id=self.subnet_id, keys=keys, registry=self.client(),
             state_dir=self.root / f"node-{index}", factories=FACTORIES, genesis_seed=self.seed,
-            install_genesis=install_counter,
+            install_genesis=install_counter, replica_version=self.replica_version,
         )
         peers = list(self.nodes.values())
         self.configs[keys.node_id] = config
@@ -146,8 +148,8 @@ class Subnet:
         self.nodes[node].close()
         self.down.add(node)
 
-    def restart(self, node: Principal) -> None:
-        config = replace(self.configs[node], registry=self.client())
+    def restart(self, node: Principal, **changes: object) -> None:
+        config = self.configs[node] = replace(self.configs[node], registry=self.client(), **changes)  # type: ignore[arg-type]
         self.nodes[node] = ReplicaNode.restart(config)
         self.down.discard(node)
         self.wake[node] = self.now_ns
