@@ -10,9 +10,9 @@ the newest the node has, the certified height its own, the time its clock
 
 The payload is a DKG summary at the summary heights and otherwise ingress
 messages from the node's ingress pool that are not on the chain yet, within
-the subnet record's per-block limits, and DKG dealings. A halted subnet (its
-newest record says `is_halted`) makes no blocks until the record says
-otherwise. A replica running another version than its interval's (an
+the subnet record's per-block limits, and DKG dealings. A halted subnet makes
+no blocks until the registry says otherwise (`is_halted` at once,
+`halt_at_cup_height` from the next summary block on). A replica running another version than its interval's (an
 upgrade is due, spec D.8) makes empty blocks: the CUP of the interval's
 summary hands the chain over to the new version.
 """
@@ -92,10 +92,21 @@ def select_ingress(
     return tuple(chosen)
 
 
-def is_halted(ctx: RoleContext) -> bool:
-    """Whether the newest subnet record the node has halts the subnet (spec D.7): no more blocks."""
+def is_halted(ctx: RoleContext, parent: Block) -> bool:
+    """Whether the subnet makes no more blocks on `parent` (spec D.7).
+
+    `is_halted` in the newest subnet record halts at once; `halt_at_cup_height`
+    halts after the first summary block whose context already saw it (so the
+    subnet stops at that summary's CUP), for as long as the newest record says so.
+    """
     record = ctx.get_subnet_record(ctx.registry.latest_version)
-    return record is not None and record.is_halted
+    if record is None or record.is_halted:
+        return record is not None
+    if not record.halt_at_cup_height:
+        return False
+    summary = ctx.chain.get_last_summary_of(parent)
+    seen = None if summary is None else ctx.get_subnet_record(summary.context.registry_version)
+    return seen is not None and seen.halt_at_cup_height
 
 
 def make_block_changes(
@@ -115,7 +126,7 @@ def make_block_changes(
     if info is None or start is None:
         return [], None
     rank = info.ranks.get(ctx.node_id)
-    if rank is None or is_halted(ctx):
+    if rank is None:
         return [], None
     disqualified = chain.disqualified.get(height, set())
     for proposal in ctx.pool.validated.get(BlockProposal, height):
@@ -127,7 +138,7 @@ def make_block_changes(
     if ctx.now_ns < ready_at:
         return [], ready_at
     parent = get_parent(ctx, height)
-    if parent is None:
+    if parent is None or is_halted(ctx, parent):
         return [], None
     context = ValidationContext(
         registry_version=max(parent.context.registry_version, ctx.registry.latest_version),

@@ -177,3 +177,15 @@ def test_an_upgrade_hands_over_at_the_cup_of_the_interval_that_names_the_new_ver
         (s := node.ingress_status(message.message_id)) is not None and s.status == Status.REPLIED
         for node in subnet.nodes.values()))
     assert all(node.upgrade_to is None for node in subnet.nodes.values())
+
+
+def test_halt_at_cup_height_stops_at_the_next_summary_and_its_cup(tmp_path: Path) -> None:
+    subnet = Subnet(tmp_path)
+    subnet.run_until(lambda: subnet.min_finalized() >= 6)
+    subnet.update_record(halt_at_cup_height=True)
+    subnet.run_until(lambda: all(node.latest_cup.height == 10 for node in subnet.nodes.values()))
+    for _ in range(300):
+        subnet.step()
+    assert {node.finalized_height for node in subnet.nodes.values()} == {10}
+    subnet.update_record(halt_at_cup_height=False)
+    subnet.run_until(lambda: subnet.min_finalized() >= 14)
