@@ -14,7 +14,7 @@ replica finalized is recorded before it is purged from its pool.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -101,13 +101,6 @@ class SubnetChecker:
                 self.violations.append(f"certification of height {height} at {node} does not verify")
         progress.certified = max(progress.certified, certified)
 
-    def skip_to(self, node: Principal, height: int) -> None:
-        """A replica that caught up from a CUP at `height` has nothing to show below it."""
-        progress = self._progress.setdefault(node, _Progress())
-        progress.finalized = max(progress.finalized, height)
-        progress.hashed = max(progress.hashed, height)
-        progress.certified = max(progress.certified, height)
-
     def _record(
         self, table: dict[int, dict[bytes, set[Principal]]], height: int, value: bytes, node: Principal, what: str
     ) -> None:
@@ -135,16 +128,6 @@ class SubnetChecker:
     def check_safety(self) -> None:
         if self.violations:
             raise PropertyViolation(self.violations[0])
-
-    def check_finalized(self, height: int, nodes: Iterable[Principal]) -> None:
-        """Liveness: each of `nodes` has finalized up to `height`."""
-        behind = [
-            f"{str(node)[:5]} at {self._progress.get(node, _Progress()).finalized}"
-            for node in nodes
-            if self._progress.get(node, _Progress()).finalized < height
-        ]
-        if behind:
-            raise PropertyViolation(f"not finalized up to height {height}: {', '.join(behind)}")
 
     def finalized_height_of(self, node: Principal) -> int:
         return self._progress.get(node, _Progress()).finalized

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 from replica.sim.scheduler import Scheduler
@@ -73,8 +73,6 @@ class NetworkStats:
     delivered: int = 0
     dropped: int = 0
     parked: int = 0
-    bytes_hint: int = 0
-    per_kind: dict[str, int] = field(default_factory=dict)
 
 
 class Network:
@@ -129,8 +127,6 @@ class Network:
 
     def send(self, sender: Principal, receiver: Principal, message: object) -> None:
         self.stats.sent += 1
-        kind = type(message).__name__
-        self.stats.per_kind[kind] = self.stats.per_kind.get(kind, 0) + 1
         self._transmit(sender, receiver, message)
 
     def broadcast(self, sender: Principal, receivers: Iterable[Principal], message: object) -> None:
