@@ -5,8 +5,9 @@ the beacon of h−1) proposes once `now >= round_start + unit_delay · r`,
 unless it already proposed at h or a valid proposal of a lower rank is in
 its pool. The block extends the lowest-ranked notarized block of h−1. Its
 validation context never goes below the parent's: the registry version is
-the newest the node has, the certified height its own, the time its clock
-(strictly after the parent's).
+the newest *stable* one the node has (held for at least the configured age,
+spec D.3 (1), so its peers have most likely seen it too), the certified height
+its own, the time its clock (strictly after the parent's).
 
 The payload is a DKG summary at the summary heights and otherwise ingress
 messages from the node's ingress pool that are not on the chain yet, within
@@ -141,7 +142,7 @@ def make_block_changes(
     if parent is None or is_halted(ctx, parent):
         return [], None
     context = ValidationContext(
-        registry_version=max(parent.context.registry_version, ctx.registry.latest_version),
+        registry_version=max(parent.context.registry_version, ctx.stable_registry_version),
         certified_height=max(parent.context.certified_height, min(ctx.certified_height, parent.height)),
         time_ns=max(ctx.now_ns, parent.context.time_ns + 1),
     )

@@ -107,6 +107,8 @@ class NodeConfig:
     """Creates the subnet's initial canisters on a fresh engine (height 0)."""
     replica_version: str | None = None
     """The version this replica runs; None follows whatever the registry names (no upgrades)."""
+    stable_registry_age_ns: int = 0
+    """How long a registry version must have been held before blocks name it (spec D.3 (1): 10 s on the IC)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -169,6 +171,8 @@ class ReplicaNode:
         self._chain_floor = 0
         self._participating = True
         self._started = False
+        self._registry_seen: list[tuple[int, int]] = []
+        self.ctx.stable_registry_version = self.genesis_cup.registry_version
         self.upgrade_to: str | None = None
         """The replica version the subnet runs from the latest CUP on, when it is not this one's."""
         self._deal(start.content.block.summary)
@@ -325,6 +329,7 @@ class ReplicaNode:
         if self.upgrade_to is not None:
             return NodeOutput(broadcast=(), wake_at_ns=None, events=())
         self.chain.start_round(now_ns)
+        self._update_stable_registry_version(now_ns)
         events: list[NodeEvent] = []
         wake: list[int] = []
         sync_wake = self._run_state_sync(now_ns, events)
@@ -369,6 +374,16 @@ class ReplicaNode:
                 oldest = floor.height - 3 * (floor.summary.interval_length + 1)
                 self.signer.forget_threshold_keys(lambda t: t.dkg_start_height >= oldest)
         return NodeOutput(broadcast=tuple(broadcast), wake_at_ns=min(wake) if wake else None, events=tuple(events))
+
+    def _update_stable_registry_version(self, now_ns: int) -> None:
+        latest = self.registry.latest_version
+        if not self._registry_seen or latest > self._registry_seen[-1][0]:
+            self._registry_seen.append((latest, now_ns))
+        age = self.config.stable_registry_age_ns
+        stable = [version for version, seen in self._registry_seen if seen + age <= now_ns]
+        if stable:
+            self.ctx.stable_registry_version = stable[-1]
+            self._registry_seen = self._registry_seen[len(stable) - 1 :]
 
     # -- state sync -----------------------------------------------------------------------
 

@@ -56,3 +56,16 @@ def test_replace_a_node_keeps_the_subnet_key(tmp_path: Path) -> None:
     # The new replica computed the same states.
     height = min(joining.executed_height, observer.executed_height)
     assert joining.state_hash(height) == observer.state_hash(height)
+
+
+def test_blocks_name_a_registry_version_only_once_it_is_stable(tmp_path: Path) -> None:
+    subnet = Subnet(tmp_path, 4, stable_registry_age_ns=2 * 10**9)
+    subnet.run_until(lambda: subnet.min_finalized() >= 6)
+    changed_ns = subnet.now_ns
+    subnet.update_record(dkg_interval_length=9)
+    subnet.run_until(lambda: subnet.min_finalized() >= 40, max_steps=60_000)
+    node = next(iter(subnet.nodes.values()))
+    blocks = [node.finalized_block(h) for h in range(1, 41)]
+    naming = [b for b in blocks if b is not None and b.context.registry_version == 2]
+    assert naming and all(b.context.time_ns >= changed_ns + 2 * 10**9 for b in naming)
+    assert all(b.context.registry_version == 1 for b in blocks if b is not None and b.context.time_ns < changed_ns)

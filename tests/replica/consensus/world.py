@@ -35,8 +35,9 @@ class Subnet:
     """`n` replicas of one subnet (the NNS subnet of a one-subnet network)."""
 
     def __init__(self, root: Path, n: int = 4, *, spares: int = 0, preset=TEST, seed: bytes = SEED,  # type: ignore[no-untyped-def]
-                 replica_version: str | None = None) -> None:
+                 replica_version: str | None = None, stable_registry_age_ns: int = 0) -> None:
         self.replica_version = replica_version
+        self.stable_registry_age_ns = stable_registry_age_ns
         self.root = root
         self.seed = seed
         self.store = RegistryStore(StableStore(list(TABLES)))
@@ -67,6 +68,7 @@ class Subnet:
             node_id=keys.node_id, subnet_id=self.subnet_id, keys=keys, registry=self.client(),
             state_dir=self.root / f"node-{index}", factories=FACTORIES, genesis_seed=self.seed,
             install_genesis=install_counter, replica_version=self.replica_version,
+            stable_registry_age_ns=self.stable_registry_age_ns,
         )
         peers = list(self.nodes.values())
         self.configs[keys.node_id] = config
