@@ -117,3 +117,23 @@ def test_every_artifact_the_node_sends_round_trips_through_its_canonical_bytes(t
     assert {"BlockProposal", "NotarizationShare", "Notarization", "FinalizationShare", "Finalization",
             "RandomBeaconShare", "RandomBeacon", "RandomTapeShare", "RandomTape", "CertificationShare",
             "Certification", "CatchUpPackageShare", "CatchUpPackage", "DealingArtifact"} <= kinds
+
+
+def test_bytes_from_a_peer_are_parsed_once_at_the_edge() -> None:
+    import pytest
+
+    from replica.canister import codec
+    from replica.consensus.artifacts import artifact_from_bytes
+
+    signer = Principal.self_authenticating(b"n")
+    good = NotarizationShare(height=1, block=ZERO_HASH, signer=signer, signature=b"s")
+    assert artifact_from_bytes(good.to_bytes()) == good
+    for field, bad in (("height", "1"), ("height", True), ("signer", b"raw"), ("block", None)):
+        broken = NotarizationShare(height=1, block=ZERO_HASH, signer=signer, signature=b"s")
+        object.__setattr__(broken, field, bad)
+        with pytest.raises(ValueError):
+            artifact_from_bytes(codec.encode(broken))
+    with pytest.raises(ValueError):
+        artifact_from_bytes(b"\xff\x00")
+    with pytest.raises(ValueError):
+        artifact_from_bytes(codec.encode(signer))  # a record, but not an artifact
