@@ -153,11 +153,20 @@ class DkgSummary:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SignedDealing:
+    """A DKG dealing (the crypto layer's bytes) signed by its dealer's node signing key."""
+
+    dealer: Principal
+    dealing: bytes
+    signature: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DataPayload:
-    """The payload of an ordinary block: ingress messages and DKG dealings (serialized)."""
+    """The payload of an ordinary block: ingress messages and DKG dealings."""
 
     ingress: tuple[IngressMessage, ...] = ()
-    dealings: tuple[bytes, ...] = ()
+    dealings: tuple[SignedDealing, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -430,8 +439,7 @@ class DealingArtifact(_Canonical):
 
     height: int
     tag: DkgTag
-    dealer: Principal
-    dealing: bytes
+    signed: SignedDealing
     _bytes: bytes = _cached()
     _id: bytes = _cached()
 
@@ -575,6 +583,10 @@ def _check_shape(value: object, expected: Any) -> None:
 
 def _height_bytes(height: int) -> bytes:
     return height.to_bytes(8, "big")
+
+
+def dealing_message(dealing: bytes) -> bytes:
+    return b"\x0bdkg_dealing" + hashlib.sha256(dealing).digest()
 
 
 def proposal_message(block_hash: bytes) -> bytes:

@@ -28,6 +28,7 @@ from replica.consensus.artifacts import (
     BlockProposal,
     DataPayload,
     DkgSummary,
+    SignedDealing,
     ValidationContext,
 )
 from replica.consensus.context import RoleContext
@@ -40,7 +41,7 @@ from replica.execution.messages import IngressMessage
 MAX_INGRESS_TTL_NS: Final = 5 * 60 * 1_000_000_000
 
 SummaryMaker = Callable[[Block, int, ValidationContext], DkgSummary | None]
-DealingsMaker = Callable[[Block, int], tuple[bytes, ...]]
+DealingsMaker = Callable[[Block, int], tuple[SignedDealing, ...]]
 
 
 def compute_block_maker_delay_ns(rank: int, unit_delay_ms: int) -> int:

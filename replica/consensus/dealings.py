@@ -22,11 +22,19 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Final
 
-from replica.consensus.artifacts import DataPayload, DkgConfigRecord, DkgSummary, KeyTranscript
+from replica.consensus.artifacts import (
+    DataPayload,
+    DkgConfigRecord,
+    DkgSummary,
+    KeyTranscript,
+    SignedDealing,
+    dealing_message,
+)
 from replica.consensus.chain import ChainState
 from replica.consensus.dkg_payload import get_resharing_transcript
 from replica.crypto import dkg
 from replica.crypto.errors import CryptoError
+from replica.crypto.keys import NodeSecretKeys, verify_node_signature
 from replica.crypto.threshold import PublicCoefficients
 from replica.types import Principal
 
@@ -129,13 +137,14 @@ def make_dealings(
     *,
     subnet_id: Principal,
     summary: DkgSummary,
-    dealer: Principal,
+    keys: NodeSecretKeys,
     seed: bytes,
     get_secret_share: Callable[[KeyTranscript], int | None],
     get_dealing_key: Callable[[Principal, int], bytes | None],
-) -> list[bytes]:
-    """This node's dealings for the configs of `summary` (empty where it is no dealer)."""
-    out = []
+) -> list[SignedDealing]:
+    """This node's signed dealings for the configs of `summary` (empty where it is no dealer)."""
+    dealer = keys.node_id
+    out: list[SignedDealing] = []
     for config in summary.configs:
         if dealer not in config.dealers:
             continue
@@ -145,18 +154,19 @@ def make_dealings(
             secret = get_secret_share(resharing)
             if secret is None:
                 continue
-        keys = {r: get_dealing_key(r, config.registry_version) for r in config.receivers}
-        if any(k is None for k in keys.values()):
+        receiver_keys = {r: get_dealing_key(r, config.registry_version) for r in config.receivers}
+        if any(k is None for k in receiver_keys.values()):
             continue
         try:
             dealing = dkg.create_dealing(
                 to_crypto_config(subnet_id, config, resharing), dealer, secret,
                 hashlib.sha256(b"icbox-dealing-seed" + seed).digest(),
-                {r: k for r, k in keys.items() if k is not None},
+                {r: k for r, k in receiver_keys.items() if k is not None},
             )
         except CryptoError:
             continue
-        out.append(dealing.to_bytes())
+        data = dealing.to_bytes()
+        out.append(SignedDealing(dealer=dealer, dealing=data, signature=keys.sign(dealing_message(data))))
     return out
 
 
@@ -165,34 +175,44 @@ def get_dealing_keys_on_chain(chain: ChainState, blocks: Iterable[object]) -> se
     for block in blocks:
         payload = getattr(block, "payload", None)
         if isinstance(payload, DataPayload):
-            for data in payload.dealings:
-                dealing = decode_dealing(data)
+            for signed in payload.dealings:
+                dealing = decode_dealing(signed.dealing)
                 if dealing is not None:
                     seen.add(dealing_key(dealing))
     return seen
 
 
+SigningKeyOf = Callable[[Principal, int], bytes | None]
+"""A node's signing key (DER) at a registry version."""
+
+
 class DealingChecker:
-    """Checks a block's dealings against the configs of the summary on its chain (with a cache)."""
+    """Checks dealings against the configs of the summary on their chain (with a cache).
 
-    def __init__(self, subnet_id: Principal) -> None:
+    A dealing is valid for a summary if it is signed by the dealer it names (its
+    node signing key at the config's registry version), that dealer deals in one
+    of the summary's configs, and its public part verifies for that config.
+    """
+
+    def __init__(self, subnet_id: Principal, get_signing_key: SigningKeyOf) -> None:
         self.subnet_id = subnet_id
-        self._valid: dict[tuple[bytes, bytes], bool] = {}
+        self.get_signing_key = get_signing_key
+        self._valid: dict[tuple[bytes, int], bool] = {}
 
-    def is_valid(self, summary: DkgSummary, data: bytes) -> bool:
-        cache_key = (hashlib.sha256(data).digest(), summary.height.to_bytes(8, "big"))
+    def is_valid(self, summary: DkgSummary, signed: SignedDealing) -> bool:
+        cache_key = (hashlib.sha256(signed.dealing + signed.signature + signed.dealer.raw).digest(), summary.height)
         known = self._valid.get(cache_key)
         if known is not None:
             return known
-        valid = self._check(summary, data)
+        valid = self._check(summary, signed)
         self._valid[cache_key] = valid
         if len(self._valid) > 4096:
             self._valid.clear()
         return valid
 
-    def _check(self, summary: DkgSummary, data: bytes) -> bool:
-        dealing = decode_dealing(data)
-        if dealing is None:
+    def _check(self, summary: DkgSummary, signed: SignedDealing) -> bool:
+        dealing = decode_dealing(signed.dealing)
+        if dealing is None or dealing.dealer != signed.dealer:
             return False
         config = next(
             (c for c in summary.configs
@@ -201,18 +221,23 @@ class DealingChecker:
         )
         if config is None or dealing.dkg_id.subnet_id != self.subnet_id:
             return False
+        key = self.get_signing_key(signed.dealer, config.registry_version)
+        if key is None or not verify_node_signature(key, dealing_message(signed.dealing), signed.signature):
+            return False
         try:
             dkg.verify_dealing(to_crypto_config(self.subnet_id, config, get_config_resharing(summary, config)), dealing)
         except CryptoError:
             return False
         return True
 
-    def check_payload(self, summary: DkgSummary, on_chain: set[DealingKey], dealings: Sequence[bytes]) -> str | None:
+    def check_payload(
+        self, summary: DkgSummary, on_chain: set[DealingKey], dealings: Sequence[SignedDealing]
+    ) -> str | None:
         """Why the dealings of a block are refused, or None."""
         seen = set(on_chain)
-        for data in dealings:
-            dealing = decode_dealing(data)
-            if dealing is None or not self.is_valid(summary, data):
+        for signed in dealings:
+            dealing = decode_dealing(signed.dealing)
+            if dealing is None or not self.is_valid(summary, signed):
                 return "an invalid dealing"
             key = dealing_key(dealing)
             if key in seen:
@@ -221,21 +246,23 @@ class DealingChecker:
         return None
 
     def select(
-        self, summary: DkgSummary, on_chain: set[DealingKey], pool: Mapping[DealingKey, bytes], limit: int
-    ) -> tuple[bytes, ...]:
-        """Valid pooled dealings the chain still needs, at most `limit`."""
+        self, summary: DkgSummary, on_chain: set[DealingKey],
+        pool: Mapping[DealingKey, Sequence[SignedDealing]], limit: int,
+    ) -> tuple[SignedDealing, ...]:
+        """Valid pooled dealings the chain still needs (one per dealer and config), at most `limit`."""
         counts: dict[tuple[int, str], int] = {}
         for start, tag, _ in on_chain:
             counts[(start, tag)] = counts.get((start, tag), 0) + 1
         needed = {(c.start_height, c.tag): get_collection_threshold(summary, c) for c in summary.configs}
-        chosen: list[bytes] = []
+        chosen: list[SignedDealing] = []
         for key in sorted(pool, key=lambda k: (k[0], k[1], k[2].raw)):
             config_key = (key[0], key[1])
             if len(chosen) >= limit:
                 break
             if key in on_chain or config_key not in needed or counts.get(config_key, 0) >= needed[config_key]:
                 continue
-            if self.is_valid(summary, pool[key]):
-                chosen.append(pool[key])
+            valid = next((signed for signed in pool[key] if self.is_valid(summary, signed)), None)
+            if valid is not None:
+                chosen.append(valid)
                 counts[config_key] = counts.get(config_key, 0) + 1
         return tuple(chosen)

@@ -75,7 +75,7 @@ def get_dealings_on_chain(chain: ChainState, parent: Block, summary_height: int)
     dealings: list[bytes] = []
     for block in reversed(chain.iterate_chain(parent, summary_height)):
         if isinstance(block.payload, DataPayload):
-            dealings.extend(block.payload.dealings)
+            dealings.extend(signed.dealing for signed in block.payload.dealings)
     return dealings
 
 

@@ -44,6 +44,7 @@ from replica.consensus.artifacts import (
     DkgSummary,
     IngressArtifact,
     KeyTranscript,
+    SignedDealing,
     StateChunkArtifact,
     StateManifestArtifact,
     StateSyncRequest,
@@ -90,6 +91,7 @@ from replica.state.errors import StateError
 from replica.types import Principal
 
 MAX_PASSES: Final = 16
+MAX_DEALINGS_PER_KEY: Final = 4
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -162,8 +164,8 @@ class ReplicaNode:
             subnet_public_key=self.subnet_public_key,
         )
         self.ingress_pool: dict[bytes, IngressMessage] = {}
-        self.dkg_pool: dict[DealingKey, bytes] = {}
-        self.dealing_checker = DealingChecker(self.subnet_id)
+        self.dkg_pool: dict[DealingKey, list[SignedDealing]] = {}
+        self.dealing_checker = DealingChecker(self.subnet_id, self.signer.signing_key)
         self._dealing_seed = hashlib.sha256(
             b"icbox-node-dealing-seed" + config.keys.committee_secret.to_bytes(32, "big")).digest()
         self._outbox: list[Artifact] = []
@@ -232,7 +234,7 @@ class ReplicaNode:
         blocks = self.chain.iterate_chain(parent, summary_block.height)
         return summary_block.summary, get_dealing_keys_on_chain(self.chain, blocks)
 
-    def _make_dealings(self, parent: Block, height: int) -> tuple[bytes, ...]:
+    def _make_dealings(self, parent: Block, height: int) -> tuple[SignedDealing, ...]:
         found = self._dealings_context(parent)
         if found is None or not self.dkg_pool:
             return ()
@@ -244,7 +246,7 @@ class ReplicaNode:
         limit = max(per_block, -(-needed // max(1, summary.interval_length // 2)))
         return self.dealing_checker.select(summary, on_chain, self.dkg_pool, limit)
 
-    def _check_dealings(self, parent: Block, dealings: tuple[bytes, ...]) -> str | None:
+    def _check_dealings(self, parent: Block, dealings: tuple[SignedDealing, ...]) -> str | None:
         if not dealings:
             return None
         found = self._dealings_context(parent)
@@ -258,22 +260,26 @@ class ReplicaNode:
         for key in [k for k in self.dkg_pool if k[0] < summary.height]:
             del self.dkg_pool[key]
         dealings = make_dealings(
-            subnet_id=self.subnet_id, summary=summary, dealer=self.node_id, seed=self._dealing_seed,
+            subnet_id=self.subnet_id, summary=summary, keys=self.config.keys, seed=self._dealing_seed,
             get_secret_share=lambda t: self.signer.threshold_key(t).secret_share,
             get_dealing_key=lambda node, version: self.registry.get_node_public_key(
                 node, KeyPurpose.DKG_DEALING_ENCRYPTION, version),
         )
-        for data in dealings:
-            dealing = decode_dealing(data)
+        for signed in dealings:
+            dealing = decode_dealing(signed.dealing)
             if dealing is not None:
-                self._add_dealing(data)
+                self._add_dealing(signed)
                 self._outbox.append(DealingArtifact(
-                    height=dealing.dkg_id.start_height, tag=dealing.dkg_id.tag, dealer=dealing.dealer, dealing=data))
+                    height=dealing.dkg_id.start_height, tag=dealing.dkg_id.tag, signed=signed))
 
-    def _add_dealing(self, data: bytes) -> None:
-        dealing = decode_dealing(data)
-        if dealing is not None and dealing.dkg_id.start_height >= self.chain.cup.height:
-            self.dkg_pool.setdefault(dealing_key(dealing), data)
+    def _add_dealing(self, signed: SignedDealing) -> None:
+        """Keep a gossiped dealing (a few per dealer and DKG: a forged one must not shadow the real one)."""
+        dealing = decode_dealing(signed.dealing)
+        if dealing is None or dealing.dkg_id.start_height < self.chain.cup.height:
+            return
+        known = self.dkg_pool.setdefault(dealing_key(dealing), [])
+        if signed not in known and len(known) < MAX_DEALINGS_PER_KEY:
+            known.append(signed)
 
     def _is_ingress_known(self, message_id: bytes) -> bool:
         return self.state.engine.ingress_status(message_id) is not None
@@ -288,7 +294,7 @@ class ReplicaNode:
             if isinstance(artifact, IngressArtifact):
                 self._add_ingress(artifact.message, now_ns)
             elif isinstance(artifact, DealingArtifact):
-                self._add_dealing(artifact.dealing)
+                self._add_dealing(artifact.signed)
             elif isinstance(artifact, StateSyncRequest):
                 if artifact.requester != self.node_id:
                     self._outbox.extend(answer_request(Path(self.config.state_dir), artifact))
@@ -552,8 +558,8 @@ class ReplicaNode:
             out.extend(self.pool.validated.all_of(kind))
         out.sort(key=lambda artifact: artifact.height)
         out.extend(IngressArtifact(message=message) for message in self.ingress_pool.values())
-        for (start, tag, dealer), data in sorted(self.dkg_pool.items(), key=lambda item: (item[0][0], item[0][1])):
-            out.append(DealingArtifact(height=start, tag=tag, dealer=dealer, dealing=data))  # type: ignore[arg-type]
+        for (start, tag, _), known in sorted(self.dkg_pool.items(), key=lambda item: (item[0][0], item[0][1])):
+            out.extend(DealingArtifact(height=start, tag=tag, signed=signed) for signed in known)  # type: ignore[arg-type]
         return tuple(out)
 
     def close(self) -> None:

@@ -42,6 +42,7 @@ from replica.consensus.artifacts import (
     Notarization,
     RandomBeacon,
     RandomTape,
+    SignedDealing,
     ValidationContext,
     beacon_message,
     certification_message,
@@ -63,7 +64,7 @@ from replica.consensus.pool import (
 from replica.crypto.keys import verify_node_signature
 
 SummaryComputer = Callable[[Block, int, ValidationContext], DkgSummary | None]
-DealingsCheck = Callable[[Block, tuple[bytes, ...]], str | None]
+DealingsCheck = Callable[[Block, tuple[SignedDealing, ...]], str | None]
 RootHashOf = Callable[[int], bytes | None]
 
 

@@ -17,6 +17,7 @@ from replica.consensus.artifacts import (
     NotarizationShare,
     RandomBeacon,
     RandomTapeShare,
+    SignedDealing,
     ValidationContext,
 )
 from replica.consensus.chain import ChainState
@@ -70,7 +71,7 @@ def test_summary_from_the_previous_summary_and_the_new_context() -> None:
     for height in range(1, 5):
         parent = Block(version="1", parent=parent.id, height=height, rank=0,
                        context=ValidationContext(registry_version=5, certified_height=0, time_ns=height),
-                       payload=DataPayload(dealings=(bytes([height]),)))
+                       payload=DataPayload(dealings=(SignedDealing(dealer=NODES[0], dealing=bytes([height]), signature=b""),)))
         chain.blocks[parent.id] = parent
     new_members = NODES[2:9]
     seen: list[tuple[DkgConfigRecord, tuple[bytes, ...]]] = []

@@ -141,3 +141,27 @@ def test_both_blocks_of_an_equivocation_arriving_together_are_kept_and_the_maker
     assert [a.signer for a in output.broadcast if isinstance(a, EquivocationProof)] == [maker.node_id]
     assert first.id in observer.pool.validated and second.id in observer.pool.validated
     assert maker.node_id in observer.chain.disqualified[1]
+
+
+def test_a_dealing_must_be_signed_by_the_dealer_it_names(tmp_path: Path) -> None:
+    from replica.consensus.artifacts import DealingArtifact, SignedDealing, dealing_message
+
+    subnet, observer, keys = setup(tmp_path)
+    summary = observer.genesis_cup.content.block.summary
+    real = next(iter(observer.dkg_pool.values()))[0]
+    checker = observer.dealing_checker
+    assert checker.is_valid(summary, real)
+    impostor = keys[0] if keys[0].node_id != real.dealer else keys[1]
+    forged = SignedDealing(dealer=real.dealer, dealing=real.dealing, signature=impostor.sign(dealing_message(real.dealing)))
+    assert not checker.is_valid(summary, forged)
+    renamed = SignedDealing(dealer=impostor.node_id, dealing=real.dealing, signature=impostor.sign(dealing_message(real.dealing)))
+    assert not checker.is_valid(summary, renamed)  # the dealing names another dealer
+    # A forged copy gossiped first does not shadow the real dealing.
+    other = list(subnet.nodes.values())[1]
+    key = next(k for k, v in observer.dkg_pool.items() if real in v)
+    other.dkg_pool[key] = [forged]
+    other.on_artifact(DealingArtifact(height=0, tag=key[1], signed=real), subnet.now_ns)  # type: ignore[arg-type]
+    assert other.dkg_pool[key] == [forged, real]
+    genesis = observer.genesis_cup.content.block
+    chosen = checker.select(summary, set(), {key: other.dkg_pool[key]}, 8)
+    assert chosen == (real,) and genesis.height == 0
