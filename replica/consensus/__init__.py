@@ -23,5 +23,5 @@ and is the sans-I/O replica a driver runs:
 - `dkg_payload`, `dealings`: summary blocks and DKG dealings;
 - `execution`, `statesync`: the state manager side, and catching up from a
   newer catch-up package with peers' checkpoints;
-- `events`: what a replica reports.
+- `events`: what a replica reports; `shapes`: parsing of records from peers.
 """

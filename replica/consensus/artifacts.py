@@ -20,12 +20,11 @@ message built by the `*_message` functions below.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, fields, is_dataclass
-from functools import cache
-from types import UnionType
-from typing import Any, Final, Literal, Union, get_args, get_origin, get_type_hints
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
 
 from replica.canister import codec
+from replica.consensus.shapes import check_shape
 from replica.execution.messages import IngressMessage
 from replica.types import Principal
 
@@ -521,61 +520,10 @@ def artifact_from_bytes(data: bytes) -> Artifact:
         raise ValueError(f"not an artifact: {error}") from error
     if not isinstance(value, ARTIFACT_TYPES):
         raise ValueError(f"not an artifact: {type(value).__name__}")
-    _check_shape(value, type(value))
+    check_shape(value, type(value))
     if value.to_bytes() != data:
         raise ValueError("not the canonical encoding of the artifact")
     return value
-
-
-@cache
-def _field_types(kind: type) -> tuple[tuple[str, Any], ...]:
-    hints = get_type_hints(kind)
-    return tuple((f.name, hints[f.name]) for f in fields(kind) if not f.metadata.get("stored_apart"))
-
-
-def _check_shape(value: object, expected: Any) -> None:
-    """Raise ValueError unless `value` has the type `expected` (records, tuples, unions, literals)."""
-    origin = get_origin(expected)
-    if expected is Any:
-        return
-    if origin is Literal:
-        if value not in get_args(expected):
-            raise ValueError(f"{value!r} is not one of {get_args(expected)}")
-        return
-    if origin in (Union, UnionType):
-        for option in get_args(expected):
-            try:
-                _check_shape(value, option)
-            except ValueError:
-                continue
-            return
-        raise ValueError(f"{type(value).__name__} is none of {expected}")
-    if origin is tuple:
-        arguments = get_args(expected)
-        if not isinstance(value, tuple):
-            raise ValueError(f"expected a tuple, got {type(value).__name__}")
-        if len(arguments) == 2 and arguments[1] is Ellipsis:
-            for item in value:
-                _check_shape(item, arguments[0])
-            return
-        if len(arguments) != len(value):
-            raise ValueError("a tuple of the wrong length")
-        for item, argument in zip(value, arguments, strict=True):
-            _check_shape(item, argument)
-        return
-    if expected is type(None):
-        if value is not None:
-            raise ValueError("expected nothing")
-        return
-    if not isinstance(expected, type):
-        raise ValueError(f"cannot check against {expected!r}")
-    if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise ValueError(f"expected an integer, got {type(value).__name__}")
-    if not isinstance(value, expected):
-        raise ValueError(f"expected {expected.__name__}, got {type(value).__name__}")
-    if is_dataclass(expected):
-        for name, field_type in _field_types(expected):
-            _check_shape(getattr(value, name), field_type)
 
 
 # -- signed messages ----------------------------------------------------------------------
