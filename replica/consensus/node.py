@@ -35,15 +35,25 @@ from replica.consensus import beacon, block_maker, catchup, certifier, finalizer
 from replica.consensus.artifacts import (
     Artifact,
     Block,
+    BlockProposal,
     CatchUpPackage,
     CatchUpPackageShare,
     Certification,
+    CertificationShare,
     ConsensusArtifact,
     DealingArtifact,
     DkgConfigRecord,
     DkgSummary,
+    Finalization,
+    FinalizationShare,
     IngressArtifact,
     KeyTranscript,
+    Notarization,
+    NotarizationShare,
+    RandomBeacon,
+    RandomBeaconShare,
+    RandomTape,
+    RandomTapeShare,
     SignedDealing,
     StateChunkArtifact,
     StateManifestArtifact,
@@ -91,6 +101,7 @@ from replica.state.errors import StateError
 from replica.types import Principal
 
 MAX_PASSES: Final = 16
+FOREVER_NS: Final = 1 << 127
 MAX_DEALINGS_PER_KEY: Final = 4
 
 
@@ -173,6 +184,8 @@ class ReplicaNode:
         self._chain_floor = 0
         self._participating = True
         self._started = False
+        self._next_wake_ns = 0
+        self._registry_version_seen = -1
         self._registry_seen: list[tuple[int, int]] = []
         self.ctx.stable_registry_version = self.genesis_cup.registry_version
         self.upgrade_to: str | None = None
@@ -272,14 +285,16 @@ class ReplicaNode:
                 self._outbox.append(DealingArtifact(
                     height=dealing.dkg_id.start_height, tag=dealing.dkg_id.tag, signed=signed))
 
-    def _add_dealing(self, signed: SignedDealing) -> None:
+    def _add_dealing(self, signed: SignedDealing) -> bool:
         """Keep a gossiped dealing (a few per dealer and DKG: a forged one must not shadow the real one)."""
         dealing = decode_dealing(signed.dealing)
         if dealing is None or dealing.dkg_id.start_height < self.chain.cup.height:
-            return
+            return False
         known = self.dkg_pool.setdefault(dealing_key(dealing), [])
-        if signed not in known and len(known) < MAX_DEALINGS_PER_KEY:
-            known.append(signed)
+        if signed in known or len(known) >= MAX_DEALINGS_PER_KEY:
+            return False
+        known.append(signed)
+        return True
 
     def _is_ingress_known(self, message_id: bytes) -> bool:
         return self.state.engine.ingress_status(message_id) is not None
@@ -290,20 +305,44 @@ class ReplicaNode:
         return self.on_artifacts((artifact,), now_ns)
 
     def on_artifacts(self, artifacts: Iterable[Artifact], now_ns: int) -> NodeOutput:
+        relevant = False
         for artifact in artifacts:
             if isinstance(artifact, IngressArtifact):
-                self._add_ingress(artifact.message, now_ns)
+                relevant |= self._add_ingress(artifact.message, now_ns)
             elif isinstance(artifact, DealingArtifact):
-                self._add_dealing(artifact.signed)
+                relevant |= self._add_dealing(artifact.signed)
             elif isinstance(artifact, StateSyncRequest):
                 if artifact.requester != self.node_id:
-                    self._outbox.extend(answer_request(Path(self.config.state_dir), artifact))
+                    answers = answer_request(Path(self.config.state_dir), artifact)
+                    self._outbox.extend(answers)
+                    relevant |= bool(answers)
             elif isinstance(artifact, StateManifestArtifact | StateChunkArtifact):
                 if self._sync is not None:
                     self._sync.on_artifact(artifact)
-            elif artifact.id not in self.pool.validated:
-                self.pool.unvalidated.add(artifact)
+                    relevant = True
+            elif artifact.id not in self.pool.validated and not self._is_stale(artifact):
+                relevant |= self.pool.unvalidated.add(artifact)
+        if not relevant and now_ns < self._next_wake_ns and self.registry.latest_version == self._registry_version_seen:
+            # Nothing new and no delay has run out: no role could do anything (they are pure in pool and time).
+            return NodeOutput(broadcast=(), wake_at_ns=None, events=())
         return self._process(now_ns)
+
+    def _is_stale(self, artifact: ConsensusArtifact) -> bool:
+        """Whether an artifact from a peer can no longer matter (a late share, a duplicate combination)."""
+        chain, ctx, height = self.chain, self.ctx, artifact.height
+        if isinstance(artifact, NotarizationShare | Notarization):
+            return height <= chain.finalized_height or chain.is_notarized(artifact.block, height)
+        if isinstance(artifact, FinalizationShare | Finalization | BlockProposal):
+            return height <= chain.finalized_height
+        if isinstance(artifact, RandomBeaconShare | RandomBeacon):
+            return height <= chain.beacon_height
+        if isinstance(artifact, RandomTapeShare | RandomTape):
+            return height <= ctx.executed_height or height in chain.tapes
+        if isinstance(artifact, CertificationShare | Certification):
+            return height <= ctx.certified_height or height in chain.certifications
+        if isinstance(artifact, CatchUpPackageShare):
+            return height <= chain.cup.height
+        return False
 
     def on_timer(self, now_ns: int) -> NodeOutput:
         return self._process(now_ns)
@@ -335,9 +374,9 @@ class ReplicaNode:
         if self.upgrade_to is not None:
             return NodeOutput(broadcast=(), wake_at_ns=None, events=())
         self.chain.start_round(now_ns)
-        self._update_stable_registry_version(now_ns)
+        stable_wake = self._update_stable_registry_version(now_ns)
         events: list[NodeEvent] = []
-        wake: list[int] = []
+        wake: list[int] = [] if stable_wake is None else [stable_wake]
         sync_wake = self._run_state_sync(now_ns, events)
         if sync_wake is not None:
             wake.append(sync_wake)
@@ -379,9 +418,12 @@ class ReplicaNode:
                 # Keys dealt two intervals before the floor's summary may still be current there.
                 oldest = floor.height - 3 * (floor.summary.interval_length + 1)
                 self.signer.forget_threshold_keys(lambda t: t.dkg_start_height >= oldest)
+        self._next_wake_ns = min(wake) if wake else FOREVER_NS
+        self._registry_version_seen = self.registry.latest_version
         return NodeOutput(broadcast=tuple(broadcast), wake_at_ns=min(wake) if wake else None, events=tuple(events))
 
-    def _update_stable_registry_version(self, now_ns: int) -> None:
+    def _update_stable_registry_version(self, now_ns: int) -> int | None:
+        """Advance the stable registry version; when the next one becomes stable."""
         latest = self.registry.latest_version
         if not self._registry_seen or latest > self._registry_seen[-1][0]:
             self._registry_seen.append((latest, now_ns))
@@ -390,6 +432,8 @@ class ReplicaNode:
         if stable:
             self.ctx.stable_registry_version = stable[-1]
             self._registry_seen = self._registry_seen[len(stable) - 1 :]
+        pending = [seen + age for _, seen in self._registry_seen if seen + age > now_ns]
+        return min(pending) if pending else None
 
     # -- state sync -----------------------------------------------------------------------
 
