@@ -140,6 +140,8 @@ class World:
         self.idle_tick_ns = config.preset.unit_delay_ms * MILLISECOND_NS
         # Bumped whenever what a replica reads out may have changed (see `run_until`).
         self._epoch = 0
+        # Ids of artifacts from Byzantine senders that an honest node has passed on.
+        self._relayed: set[bytes] = set()
         self.seed_bytes = network_seed(config.seed)
         self.scheduler = Scheduler()
         network_config = config.network or NetworkConfig.for_seed(config.seed)
@@ -291,11 +293,23 @@ class World:
         if not self.nodes[sender].honest and node.honest:
             # p2p gossip: what an honest node holds reaches every honest peer, even what a
             # Byzantine node sent to it alone (so both blocks of an equivocation spread).
-            for peer in self._peers(node):
-                if peer != sender:
-                    self.network.send(receiver, peer, bundle)
+            # The first honest node to get an artifact passes it on; the others need not.
+            fresh = tuple(artifact for artifact in bundle if self._first_relay(artifact))
+            if fresh:
+                for peer in self._peers(node):
+                    if peer != sender:
+                        self.network.send(receiver, peer, fresh)
         if node.flush is None:
             node.flush = self.scheduler.schedule_after(self.config.batch_window_ns, lambda: self._flush(node))
+
+    def _first_relay(self, artifact: object) -> bool:
+        key = getattr(artifact, "id", None)
+        if not isinstance(key, bytes):
+            return True
+        if key in self._relayed:
+            return False
+        self._relayed.add(key)
+        return True
 
     def _flush(self, node: SimNode) -> None:
         node.flush = None
