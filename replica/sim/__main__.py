@@ -29,7 +29,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m replica.sim", description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--nodes", default="4", help="subnet sizes, comma separated (the first is the NNS subnet)")
-    parser.add_argument("--faults", default="none", help="e.g. crash:1,equivocate:1,partition:1-3,drop:10")
+    parser.add_argument("--faults", default="none", help="e.g. crash:1,equivocate:1,partition:1-3,drop:10; `mixed`: the seed sweep's plan for this seed")
     parser.add_argument("--heights", type=int, default=20, help="run until every honest replica finalized this height")
     parser.add_argument("--preset", default="test")
     parser.add_argument("--fault-horizon", type=float, default=None, help="seconds within which faults strike")
@@ -49,7 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     config = WorldConfig(
         seed=arguments.seed,
         subnet_sizes=sizes,
-        faults=FaultPlan.parse(arguments.faults),
+        faults=(
+            FaultPlan.mixed_for_seed(arguments.seed, sizes[0])
+            if arguments.faults == "mixed"
+            else FaultPlan.parse(arguments.faults)
+        ),
         preset=preset,
         fault_horizon_s=horizon,
         heights=arguments.heights,
