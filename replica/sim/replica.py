@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from registry.client import RegistryClient
 from replica.execution.engine import ExecutionEngine, SystemCanister
 from replica.execution.messages import IngressMessage, IngressStatus
+from replica.sim.checks import ObservedReplica
 from replica.sim.faults import Forger
 from replica.types import Principal
 
@@ -30,29 +31,14 @@ class ReplicaOutput(Protocol):
     def events(self) -> Sequence[Any]: ...
 
 
-class SimulatedReplica(Protocol):
-    """A replica as the simulator sees it: inputs in, outputs out, and read-outs."""
+class SimulatedReplica(ObservedReplica, Protocol):
+    """A replica as the simulator sees it: inputs in, outputs out, and the read-outs of the checks."""
 
     def on_artifacts(self, artifacts: Sequence[Any], now_ns: int) -> ReplicaOutput: ...
 
     def on_timer(self, now_ns: int) -> ReplicaOutput: ...
 
     def submit_ingress(self, message: IngressMessage, now_ns: int) -> ReplicaOutput: ...
-
-    @property
-    def finalized_height(self) -> int: ...
-
-    @property
-    def executed_height(self) -> int: ...
-
-    @property
-    def certified_height(self) -> int: ...
-
-    def finalized_block(self, height: int) -> Any | None: ...
-
-    def state_hash(self, height: int) -> bytes | None: ...
-
-    def certification(self, height: int) -> Any | None: ...
 
     def ingress_status(self, message_id: bytes) -> IngressStatus | None: ...
 
