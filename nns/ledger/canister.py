@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
 from nns.ledger.accounts import Account, AccountIdentifier, validate_subaccount
+from nns.ledger.consent import ConsentInfo, ConsentMessageRequest, build_consent_info
 from nns.ledger.errors import (
     AllowanceChanged,
     BadBurn,
@@ -42,15 +43,18 @@ from nns.ledger.types import (
     AccountBalanceArgs,
     Allowance,
     AllowanceArgs,
+    AllowanceEntry,
     Approve,
     ApproveArgs,
     Block,
     Burn,
+    GetAllowancesArgs,
     GetBlocksArgs,
     Icrc1TransferArgs,
     Mint,
     Operation,
     QueryBlocksResponse,
+    RemoveApprovalArgs,
     TipOfChain,
     Transaction,
     Transfer,
@@ -65,6 +69,7 @@ DEFAULT_TRANSFER_FEE_E8S: Final = 10_000
 PERMITTED_DRIFT_NS: Final = 60 * NANOS_PER_SECOND
 MAX_BLOCKS_PER_QUERY: Final = 2_000
 MAX_E8S: Final = 2**64 - 1
+MAX_TAKE_ALLOWANCES: Final = 500
 DECIMALS: Final = 8
 
 # The ledger's statements. They run on the message's SQLite connection itself (`_execute`):
@@ -86,6 +91,11 @@ _SELECT_TIP: Final = (
 _SELECT_ALLOWANCE: Final = "SELECT allowance_e8s, expires_at_ns FROM ledger_allowance WHERE owner = :owner AND spender = :spender"
 _DELETE_ALLOWANCE: Final = (
     "DELETE FROM ledger_allowance WHERE owner = :owner AND spender = :spender"
+)
+_SELECT_ALLOWANCES: Final = (
+    "SELECT spender, allowance_e8s, expires_at_ns FROM ledger_allowance "
+    "WHERE owner = :owner AND spender > :after AND (expires_at_ns IS NULL OR expires_at_ns > :now) "
+    "ORDER BY spender LIMIT :take"
 )
 _INSERT_ALLOWANCE: Final = "INSERT INTO ledger_allowance (owner, spender, allowance_e8s, expires_at_ns) VALUES (:owner, :spender, :amount, :expires)"
 
@@ -262,6 +272,7 @@ class Ledger:
         return [
             *self.icrc1_supported_standards(caller),
             ("ICRC-10", "https://github.com/dfinity/ICRC/blob/main/ICRCs/ICRC-10/ICRC-10.md"),
+            ("ICRC-21", "https://github.com/dfinity/wg-identity-authentication/blob/main/topics/ICRC-21/icrc_21_consent_msg.md"),
         ]
 
     def account_identifier(self, caller: Principal, account: Account) -> AccountIdentifier:
@@ -280,27 +291,92 @@ class Ledger:
         owner = Account.of(caller, _checked_subaccount(args.from_subaccount))
         _check_amount(args.amount_e8s)
         _check_memo(args.memo)
-        if owner.identifier() == args.spender.identifier():
-            raise GenericError(1, "self approval is not allowed")
-        fee = self.transfer_fee_e8s if args.fee_e8s is None else args.fee_e8s
-        if fee != self.transfer_fee_e8s:
-            raise BadFee(self.transfer_fee_e8s)
-        now = self.environment.now_ns()
-        if args.expires_at_ns is not None and args.expires_at_ns <= now:
-            raise Expired(now)
-        operation = Approve(
-            from_account=owner.identifier(),
-            spender=args.spender.identifier(),
+        return self._approve(
+            owner.identifier(),
+            args.spender.identifier(),
             allowance_e8s=args.amount_e8s,
             expected_allowance_e8s=args.expected_allowance_e8s,
             expires_at_ns=args.expires_at_ns,
+            fee_e8s=args.fee_e8s,
+            memo=args.memo,
+            created_at_time_ns=args.created_at_time_ns,
+        )
+
+    def remove_approval(self, caller: Principal, args: RemoveApprovalArgs) -> int:
+        """Set the spender's allowance on the caller's account to zero; an Approve block, fee charged.
+
+        As the ICP ledger does, this is an approval of 0 without expected allowance or expiry,
+        so it is refused as an approval is (BadFee, InsufficientFunds, self approval).
+        """
+        owner = AccountIdentifier.of(caller, _checked_subaccount(args.from_subaccount))
+        return self._approve(
+            owner, args.spender, allowance_e8s=0, expected_allowance_e8s=None, expires_at_ns=None,
+            fee_e8s=args.fee_e8s, memo=None, created_at_time_ns=None,
+        )
+
+    def _approve(
+        self,
+        owner: AccountIdentifier,
+        spender: AccountIdentifier,
+        *,
+        allowance_e8s: int,
+        expected_allowance_e8s: int | None,
+        expires_at_ns: int | None,
+        fee_e8s: int | None,
+        memo: bytes | None,
+        created_at_time_ns: int | None,
+    ) -> int:
+        if owner == spender:
+            raise GenericError(1, "self approval is not allowed")
+        fee = self.transfer_fee_e8s if fee_e8s is None else fee_e8s
+        if fee != self.transfer_fee_e8s:
+            raise BadFee(self.transfer_fee_e8s)
+        now = self.environment.now_ns()
+        if expires_at_ns is not None and expires_at_ns <= now:
+            raise Expired(now)
+        operation = Approve(
+            from_account=owner,
+            spender=spender,
+            allowance_e8s=allowance_e8s,
+            expected_allowance_e8s=expected_allowance_e8s,
+            expires_at_ns=expires_at_ns,
             fee_e8s=fee,
         )
         transaction = Transaction(
-            operation=operation, icrc1_memo=args.memo, created_at_time_ns=args.created_at_time_ns
+            operation=operation, icrc1_memo=memo, created_at_time_ns=created_at_time_ns
         )
         with self.store.transaction(savepoint=False) as session:
             return self._apply(session.connection(), transaction)
+
+    def get_allowances(self, caller: Principal, args: GetAllowancesArgs) -> tuple[AllowanceEntry, ...]:
+        """A page of an account's live allowances, by spender, after `prev_spender` (at most 500)."""
+        take = MAX_TAKE_ALLOWANCES if args.take is None else min(args.take, MAX_TAKE_ALLOWANCES)
+        after = b"" if args.prev_spender is None else args.prev_spender.raw
+        with self.store.transaction(savepoint=False) as session:
+            rows = _execute(
+                session.connection(),
+                _SELECT_ALLOWANCES,
+                {"owner": args.from_account.raw, "after": after, "now": self.environment.now_ns(), "take": take},
+            ).fetchall()
+        return tuple(
+            AllowanceEntry(
+                from_account=args.from_account,
+                spender=AccountIdentifier(bytes(row[0])),
+                allowance_e8s=int(row[1]),
+                expires_at_ns=row[2],
+            )
+            for row in rows
+        )
+
+    # -- ICRC-21 ----------------------------------------------------------------------------
+
+    def icrc21_canister_call_consent_message(
+        self, caller: Principal, request: ConsentMessageRequest
+    ) -> ConsentInfo:
+        return build_consent_info(
+            request, caller=caller, fee_e8s=self.transfer_fee_e8s, symbol=self.token_symbol,
+            minting=self.minting_identifier,
+        )
 
     def icrc2_allowance(self, caller: Principal, args: AllowanceArgs) -> Allowance:
         with self.store.transaction(savepoint=False) as session:

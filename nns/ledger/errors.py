@@ -81,3 +81,11 @@ class GenericError(LedgerError):
         super().__init__(message)
         self.error_code = error_code
         self.message = message
+
+
+class UnsupportedCanisterCall(LedgerError):
+    """ICRC-21: the ledger gives no consent message for this method or this argument."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+        self.description = description

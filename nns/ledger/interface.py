@@ -4,6 +4,8 @@
 methods icbox implements; `ledger_interface` maps them onto the `Ledger`
 canister: Candid records to request dataclasses, results and refusals to the
 interface's `Ok`/`Err` variants, so an official client can decode every reply.
+The argument inside an ICRC-21 consent request is decoded here, at the types of
+the method it names, so the ledger explains typed requests.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any, Final
 
 from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.canister import Ledger
+from nns.ledger.consent import ConsentArgument, ConsentInfo, ConsentMessageRequest, LineDisplay
 from nns.ledger.errors import (
     AllowanceChanged,
     BadBurn,
@@ -25,22 +28,27 @@ from nns.ledger.errors import (
     TxCreatedInFuture,
     TxDuplicate,
     TxTooOld,
+    UnsupportedCanisterCall,
 )
 from nns.ledger.types import (
     AccountBalanceArgs,
     AllowanceArgs,
+    AllowanceEntry,
     Approve,
     ApproveArgs,
     Block,
     Burn,
+    GetAllowancesArgs,
     GetBlocksArgs,
     Icrc1TransferArgs,
     Mint,
     QueryBlocksResponse,
+    RemoveApprovalArgs,
     Transfer,
     TransferArgs,
     TransferFromArgs,
 )
+from replica.candid import CandidError, decode
 from replica.candid.did import parse_did
 from replica.canister.errors import CanisterError
 from replica.canister.sdk import Interface, MethodSpec
@@ -161,6 +169,40 @@ type SendArgs = record {
   to : TextAccountIdentifier; fee : Tokens; memo : Memo; from_subaccount : opt SubAccount;
   created_at_time : opt TimeStamp; amount : Tokens;
 };
+type RemoveApprovalArgs = record { fee : opt nat; from_subaccount : opt SubAccount; spender : AccountIdentifier };
+type GetAllowancesArgs = record {
+  from_account_id : TextAccountIdentifier; prev_spender_id : opt TextAccountIdentifier; take : opt nat64;
+};
+type Allowances = vec record {
+  from_account_id : TextAccountIdentifier; to_spender_id : TextAccountIdentifier; allowance : Tokens;
+  expires_at : opt nat64;
+};
+type icrc21_consent_message_metadata = record { language : text; utc_offset_minutes : opt int16 };
+type icrc21_consent_message_spec = record {
+  metadata : icrc21_consent_message_metadata;
+  device_spec : opt variant {
+    GenericDisplay;
+    LineDisplay : record { characters_per_line : nat16; lines_per_page : nat16 };
+  };
+};
+type icrc21_consent_message_request = record {
+  method : text; arg : blob; user_preferences : icrc21_consent_message_spec;
+};
+type icrc21_consent_message = variant {
+  GenericDisplayMessage : text;
+  LineDisplayMessage : record { pages : vec record { lines : vec text } };
+};
+type icrc21_consent_info = record {
+  consent_message : icrc21_consent_message; metadata : icrc21_consent_message_metadata;
+};
+type icrc21_error_info = record { description : text };
+type icrc21_error = variant {
+  UnsupportedCanisterCall : icrc21_error_info;
+  ConsentMessageUnavailable : icrc21_error_info;
+  InsufficientPayment : icrc21_error_info;
+  GenericError : record { error_code : nat; description : text };
+};
+type icrc21_consent_message_response = variant { Ok : icrc21_consent_info; Err : icrc21_error };
 service : {
   transfer : (TransferArgs) -> (TransferResult);
   send_dfx : (SendArgs) -> (BlockIndex);
@@ -189,6 +231,9 @@ service : {
   icrc2_approve : (ApproveArgs) -> (ApproveResult);
   icrc2_allowance : (AllowanceArgs) -> (Allowance) query;
   icrc2_transfer_from : (TransferFromArgs) -> (TransferFromResult);
+  remove_approval : (RemoveApprovalArgs) -> (ApproveResult);
+  get_allowances : (GetAllowancesArgs) -> (Allowances) query;
+  icrc21_canister_call_consent_message : (icrc21_consent_message_request) -> (icrc21_consent_message_response);
 }
 """
 
@@ -305,6 +350,94 @@ def _blocks(response: QueryBlocksResponse) -> dict[str, Any]:
     }
 
 
+def _spender_identifier(data: bytes) -> AccountIdentifier:
+    try:
+        return AccountIdentifier.from_bytes(data)
+    except ValueError as error:
+        raise GenericError(4, f"the spender is not an account identifier: {error}") from error
+
+
+def _transfer_args(value: dict[str, Any]) -> TransferArgs:
+    return TransferArgs(
+        memo=value["memo"], amount_e8s=value["amount"]["e8s"], fee_e8s=value["fee"]["e8s"],
+        from_subaccount=value["from_subaccount"], to=AccountIdentifier.from_bytes(value["to"]),
+        created_at_time_ns=_time(value["created_at_time"]))
+
+
+def _icrc1_transfer_args(value: dict[str, Any]) -> Icrc1TransferArgs:
+    return Icrc1TransferArgs(
+        from_subaccount=value["from_subaccount"], to=_account(value["to"]), amount_e8s=value["amount"],
+        fee_e8s=value["fee"], memo=value["memo"], created_at_time_ns=value["created_at_time"])
+
+
+def _approve_args(value: dict[str, Any]) -> ApproveArgs:
+    return ApproveArgs(
+        from_subaccount=value["from_subaccount"], spender=_account(value["spender"]), amount_e8s=value["amount"],
+        expected_allowance_e8s=value["expected_allowance"], expires_at_ns=value["expires_at"], fee_e8s=value["fee"],
+        memo=value["memo"], created_at_time_ns=value["created_at_time"])
+
+
+def _transfer_from_args(value: dict[str, Any]) -> TransferFromArgs:
+    return TransferFromArgs(
+        spender_subaccount=value["spender_subaccount"], from_account=_account(value["from"]), to=_account(value["to"]),
+        amount_e8s=value["amount"], fee_e8s=value["fee"], memo=value["memo"], created_at_time_ns=value["created_at_time"])
+
+
+_CONSENT_ARGUMENTS: Final[dict[str, Callable[[dict[str, Any]], ConsentArgument]]] = {
+    "transfer": _transfer_args,
+    "icrc1_transfer": _icrc1_transfer_args,
+    "icrc2_approve": _approve_args,
+    "icrc2_transfer_from": _transfer_from_args,
+}
+
+
+def _consent_request(value: dict[str, Any]) -> ConsentMessageRequest:
+    """Decode the argument of the call to explain at the types of the method it names."""
+    method, preferences = value["method"], value["user_preferences"]
+    device = preferences["device_spec"]
+    line_display = None
+    if device is not None and "LineDisplay" in device:
+        spec = device["LineDisplay"]
+        line_display = LineDisplay(characters_per_line=spec["characters_per_line"], lines_per_page=spec["lines_per_page"])
+    argument: ConsentArgument | None = None
+    problem: str | None = None
+    convert = _CONSENT_ARGUMENTS.get(method)
+    if convert is not None:
+        try:
+            (decoded,) = decode(value["arg"], LEDGER_INTERFACE.method(method).arguments)
+            argument = convert(decoded)
+        except (CandidError, ValueError, KeyError, TypeError) as error:
+            problem = str(error) or type(error).__name__
+    return ConsentMessageRequest(
+        method=method, argument=argument, decode_error=problem, language=preferences["metadata"]["language"],
+        utc_offset_minutes=preferences["metadata"]["utc_offset_minutes"], line_display=line_display,
+    )
+
+
+def _consent_info(info: ConsentInfo) -> list[Any]:
+    if info.pages is None:
+        message: dict[str, Any] = {"GenericDisplayMessage": info.generic_text}
+    else:
+        message = {"LineDisplayMessage": {"pages": [{"lines": list(page)} for page in info.pages]}}
+    return [{"Ok": {"consent_message": message,
+                    "metadata": {"language": info.language, "utc_offset_minutes": info.utc_offset_minutes}}}]
+
+
+def _consent_error(error: CanisterError) -> list[Any]:
+    if isinstance(error, UnsupportedCanisterCall):
+        return [{"Err": {"UnsupportedCanisterCall": {"description": error.description}}}]
+    if isinstance(error, GenericError):
+        return [{"Err": {"GenericError": {"error_code": error.error_code, "description": error.message}}}]
+    if isinstance(error, LedgerError):
+        return [{"Err": {"GenericError": {"error_code": 0, "description": str(error)}}}]
+    raise error
+
+
+def _allowances(entries: tuple[AllowanceEntry, ...]) -> list[Any]:
+    return [[{"from_account_id": entry.from_account.to_hex(), "to_spender_id": entry.spender.to_hex(),
+              "allowance": _tokens(entry.allowance_e8s), "expires_at": entry.expires_at_ns} for entry in entries]]
+
+
 def _spec(name: str, *, python_name: str | None = None, to_argument: Callable[[list[Any]], Any] | None = None,
           to_results: Callable[[Any], list[Any]] | None = None, error_results: Callable[[CanisterError], list[Any]] | None = None) -> MethodSpec:
     signature = LEDGER_INTERFACE.method(name)
@@ -322,10 +455,7 @@ def ledger_interface(ledger: object) -> Interface:
     if not isinstance(ledger, Ledger):
         raise TypeError("ledger_interface needs a Ledger")
     specs = [
-        _spec("transfer", to_argument=lambda v: TransferArgs(
-            memo=v[0]["memo"], amount_e8s=v[0]["amount"]["e8s"], fee_e8s=v[0]["fee"]["e8s"],
-            from_subaccount=v[0]["from_subaccount"], to=AccountIdentifier.from_bytes(v[0]["to"]),
-            created_at_time_ns=_time(v[0]["created_at_time"])),
+        _spec("transfer", to_argument=lambda v: _transfer_args(v[0]),
             to_results=lambda index: [{"Ok": index}], error_results=lambda e: [{"Err": _legacy_error(e)}]),
         _spec("send_dfx", python_name="transfer", to_argument=lambda v: TransferArgs(
             memo=v[0]["memo"], amount_e8s=v[0]["amount"]["e8s"], fee_e8s=v[0]["fee"]["e8s"],
@@ -358,20 +488,22 @@ def ledger_interface(ledger: object) -> Interface:
         _spec("icrc1_minting_account", to_results=lambda account: [_candid_account(account)]),
         _spec("icrc1_balance_of", to_argument=lambda v: _account(v[0])),
         _spec("icrc1_supported_standards", to_results=lambda standards: [[{"name": n, "url": u} for n, u in standards]]),
-        _spec("icrc1_transfer", to_argument=lambda v: Icrc1TransferArgs(
-            from_subaccount=v[0]["from_subaccount"], to=_account(v[0]["to"]), amount_e8s=v[0]["amount"],
-            fee_e8s=v[0]["fee"], memo=v[0]["memo"], created_at_time_ns=v[0]["created_at_time"]),
+        _spec("icrc1_transfer", to_argument=lambda v: _icrc1_transfer_args(v[0]),
             to_results=lambda index: [{"Ok": index}], error_results=lambda e: [{"Err": _icrc_error(e)}]),
-        _spec("icrc2_approve", to_argument=lambda v: ApproveArgs(
-            from_subaccount=v[0]["from_subaccount"], spender=_account(v[0]["spender"]), amount_e8s=v[0]["amount"],
-            expected_allowance_e8s=v[0]["expected_allowance"], expires_at_ns=v[0]["expires_at"], fee_e8s=v[0]["fee"],
-            memo=v[0]["memo"], created_at_time_ns=v[0]["created_at_time"]),
+        _spec("icrc2_approve", to_argument=lambda v: _approve_args(v[0]),
             to_results=lambda index: [{"Ok": index}], error_results=lambda e: [{"Err": _icrc_error(e, approve=True)}]),
         _spec("icrc2_allowance", to_argument=lambda v: AllowanceArgs(account=_account(v[0]["account"]), spender=_account(v[0]["spender"])),
               to_results=lambda allowance: [{"allowance": allowance.allowance_e8s, "expires_at": allowance.expires_at_ns}]),
-        _spec("icrc2_transfer_from", to_argument=lambda v: TransferFromArgs(
-            spender_subaccount=v[0]["spender_subaccount"], from_account=_account(v[0]["from"]), to=_account(v[0]["to"]),
-            amount_e8s=v[0]["amount"], fee_e8s=v[0]["fee"], memo=v[0]["memo"], created_at_time_ns=v[0]["created_at_time"]),
+        _spec("icrc2_transfer_from", to_argument=lambda v: _transfer_from_args(v[0]),
             to_results=lambda index: [{"Ok": index}], error_results=lambda e: [{"Err": _icrc_error(e)}]),
+        _spec("remove_approval", to_argument=lambda v: RemoveApprovalArgs(
+            from_subaccount=v[0]["from_subaccount"], spender=_spender_identifier(v[0]["spender"]), fee_e8s=v[0]["fee"]),
+            to_results=lambda index: [{"Ok": index}], error_results=lambda e: [{"Err": _icrc_error(e, approve=True)}]),
+        _spec("get_allowances", to_argument=lambda v: GetAllowancesArgs(
+            from_account=_text_account(v[0]["from_account_id"]),
+            prev_spender=None if v[0]["prev_spender_id"] is None else _text_account(v[0]["prev_spender_id"]),
+            take=v[0]["take"]), to_results=_allowances),
+        _spec("icrc21_canister_call_consent_message", to_argument=lambda v: _consent_request(v[0]),
+              to_results=_consent_info, error_results=_consent_error),
     ]
     return Interface(methods={spec.name: spec for spec in specs})

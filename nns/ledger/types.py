@@ -90,6 +90,32 @@ class TransferFromArgs:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RemoveApprovalArgs:
+    """Remove an allowance: the spender is an account identifier, as the ICP ledger keys allowances."""
+
+    from_subaccount: bytes | None
+    spender: AccountIdentifier
+    fee_e8s: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GetAllowancesArgs:
+    """A page of one account's allowances, spenders after `prev_spender` in byte order."""
+
+    from_account: AccountIdentifier
+    prev_spender: AccountIdentifier | None = None
+    take: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AllowanceEntry:
+    from_account: AccountIdentifier
+    spender: AccountIdentifier
+    allowance_e8s: int
+    expires_at_ns: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GetBlocksArgs:
     start: int
     length: int

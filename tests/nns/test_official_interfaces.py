@@ -80,7 +80,7 @@ def test_the_ledgers_dfx_archive_and_readiness_methods(tmp_path: Path) -> None:
     assert harness.query(ALICE, LEDGER_CANISTER_ID, "archives") == [{"archives": []}]
     assert harness.query(ALICE, LEDGER_CANISTER_ID, "is_ledger_ready") == [True]
     (standards,) = harness.query(ALICE, LEDGER_CANISTER_ID, "icrc10_supported_standards")
-    assert {entry["name"] for entry in standards} == {"ICRC-1", "ICRC-2", "ICRC-10"}
+    assert {entry["name"] for entry in standards} == {"ICRC-1", "ICRC-2", "ICRC-10", "ICRC-21"}
     with pytest.raises(CallRejected, match="not an account identifier"):
         harness.call(ALICE, LEDGER_CANISTER_ID, "send_dfx", {
             "to": "zz", "fee": {"e8s": 10_000}, "memo": 3, "from_subaccount": None, "created_at_time": None,
