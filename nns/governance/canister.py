@@ -1,10 +1,11 @@
 """The NNS governance canister.
 
 Entry points in the canister shape of `replica.canister.local`: updates
-(`manage_neuron`, `claim_or_refresh_neuron_from_account`,
-`run_periodic_tasks`, `update_maturity_modulation`), queries (neurons,
-proposals, economics, reward events) and the callbacks that receive the
-ledger's and the registry's answers. Time-driven work runs from
+(`manage_neuron`, `simulate_manage_neuron`, `claim_or_refresh_neuron_from_account`,
+`run_periodic_tasks`, `update_maturity_modulation`, the Neurons' Fund
+settlements, which always refuse), queries (neurons, the neuron index, votes,
+proposals, economics, reward events, metrics) and the callbacks that receive
+the ledger's and the registry's answers. Time-driven work runs from
 `run_periodic_tasks`, which reads the time from the environment: decisions at
 deadlines, spawning, maturity disbursements, unstaking the maturity of
 dissolved neurons, pruning the following of stale neurons, daily reward events
@@ -23,13 +24,15 @@ from nns.governance.core import (
     GOVERNANCE_CANISTER_ID,
     LEDGER_CANISTER_ID,
 )
-from nns.governance.enums import REWARD_WEIGHT_HUNDREDTHS, NeuronState, Visibility, Vote
+from nns.governance.enums import REWARD_WEIGHT_HUNDREDTHS, ErrorType, NeuronState, Visibility, Vote
 from nns.governance.errors import (
+    GovernanceError,
     invalid_command,
     not_authorized,
     not_found,
     precondition_failed,
 )
+from nns.governance.metrics import GovernanceCachedMetrics, compute_cached_metrics
 from nns.governance.neuron import (
     Neuron,
     apply_maturity_modulation,
@@ -42,6 +45,14 @@ from nns.governance.neuron import (
     is_stale,
     prune_following,
     with_maturity,
+)
+from nns.governance.neurons_fund import (
+    NeuronsFundAuditInfoRequest,
+    SettleCommunityFundParticipation,
+    SettleNeuronsFundParticipation,
+    refuse_community_fund_settlement,
+    refuse_neurons_fund_audit_info,
+    refuse_neurons_fund_settlement,
 )
 from nns.governance.parameters import (
     MAX_LIST_NEURONS,
@@ -65,8 +76,15 @@ from nns.governance.requests import (
     NeuronInfo,
 )
 from nns.governance.rewards import RewardEvent, compute_neuron_rewards, compute_reward_pool_e8s
+from nns.governance.simulation import ManageNeuronSimulation
 from nns.governance.state import TABLES, GovernanceState
-from nns.governance.voting import ProposalVoting
+from nns.governance.votes import (
+    ListNeuronVotes,
+    NeuronIndexRequest,
+    NeuronVotes,
+    get_neuron_index_page,
+    list_neuron_votes,
+)
 from nns.ledger.accounts import AccountIdentifier
 from replica.canister.stable import StableStore
 from replica.environment import NANOS_PER_SECOND, Environment, OutgoingCall
@@ -76,7 +94,7 @@ from replica.types import Principal
 UNSTAKE_BATCH = 100
 
 
-class Governance(ProposalVoting):
+class Governance(ManageNeuronSimulation):
     """NNS governance: neurons, proposals, voting and rewards."""
 
     def __init__(
@@ -131,14 +149,7 @@ class Governance(ProposalVoting):
 
     def manage_neuron(self, caller: Principal, request: ManageNeuronRequest) -> object:
         """Run one ManageNeuron command; commands that move ICP answer from a callback."""
-        neuron_id, subaccount = request.id, None
-        if request.neuron_id_or_subaccount is not None:
-            if request.id is not None:
-                raise precondition_failed("Both id and neuron_id_or_subaccount fields are set")
-            neuron_id = request.neuron_id_or_subaccount.neuron_id
-            subaccount = request.neuron_id_or_subaccount.subaccount
-            if (neuron_id is None) == (subaccount is None):
-                raise invalid_command("Give exactly one of a neuron id and a subaccount.")
+        neuron_id, subaccount = self.resolve_manage_neuron_target(request)
         if request.command is None:
             raise invalid_command("No command given.")
         with self.transaction() as session:
@@ -325,6 +336,47 @@ class Governance(ProposalVoting):
         event: RewardEvent = self.state.settings["latest_reward_event"]
         return event
 
+    def get_neuron_index(self, caller: Principal, request: NeuronIndexRequest) -> tuple[NeuronInfo, ...]:
+        """Every neuron, a page at a time in id order, as the caller may see it."""
+        return tuple(
+            self.neuron_info(self.state.neurons[neuron_id], caller)
+            for neuron_id in get_neuron_index_page(self.state, request)
+        )
+
+    def list_neuron_votes(self, caller: Principal, request: ListNeuronVotes) -> NeuronVotes:
+        return list_neuron_votes(self.state, request, self.now_seconds())
+
+    def get_metrics(self, caller: Principal, argument: object = None) -> GovernanceCachedMetrics:
+        """Metrics of all neurons now; unavailable until governance has read the total supply."""
+        supply = self.state.settings.get("total_supply_e8s")
+        if supply is None:
+            raise GovernanceError(
+                ErrorType.UNAVAILABLE,
+                "Metrics not available: governance has not read the ledger's total supply yet "
+                "(it does at each reward event).",
+            )
+        return compute_cached_metrics(
+            self.state.neurons.values(), now_seconds=self.now_seconds(), durations=self.durations,
+            economics=self.economics, total_supply_e8s=int(supply),
+        )
+
+    def get_restore_aging_summary(self, caller: Principal, argument: object = None) -> None:
+        """No neuron's age was ever restored on this network: the summary is the empty one."""
+        return None
+
+    def get_neurons_fund_audit_info(self, caller: Principal, request: NeuronsFundAuditInfoRequest) -> object:
+        refuse_neurons_fund_audit_info(self.state.proposals, request)
+
+    def settle_neurons_fund_participation(
+        self, caller: Principal, request: SettleNeuronsFundParticipation
+    ) -> object:
+        refuse_neurons_fund_settlement(self.state.proposals, caller, request)
+
+    def settle_community_fund_participation(
+        self, caller: Principal, request: SettleCommunityFundParticipation
+    ) -> object:
+        refuse_community_fund_settlement(self.state.proposals, caller, request)
+
     # -- spawning and maturity (spec 2.7-2.9) -----------------------------------------------
 
     def _spawn_neurons(self, session: Any, now: int) -> None:
@@ -448,6 +500,7 @@ class Governance(ProposalVoting):
         if not isinstance(supply, int):
             raise TypeError("the ledger answered a total supply that is not an integer")
         with self.transaction() as session:
+            self.state.put_setting(session, "total_supply_e8s", supply)
             self.distribute_rewards(session, supply)
 
     def distribute_rewards(self, session: Any, total_supply_e8s: int) -> RewardEvent | None:

@@ -3,7 +3,9 @@
 `GOVERNANCE_DID` uses the names and types of the official `governance.did` for
 `manage_neuron`, `claim_or_refresh_neuron_from_account`, neuron queries (info,
 full neuron, list_neurons), proposal queries, reward events, known neurons and
-the network economics; `governance_interface` maps them onto
+the network economics, `simulate_manage_neuron`, `get_neuron_index`,
+`list_neuron_votes`, `get_metrics`, `get_restore_aging_summary` and the
+Neurons' Fund methods; `governance_interface` maps them onto
 the `Governance` canister. Refusals become `ManageNeuronResponse{ command =
 Error }` (or the `Err` variant) as the official interface answers them.
 ExecuteNnsFunction payloads arrive as Candid blobs of the registry's payload
@@ -15,12 +17,20 @@ and its argument and shown, as officially, with their SHA-256 hashes.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from typing import Any, Final
 
 from nns.governance.canister import Governance
+from nns.governance.enums import Vote
 from nns.governance.errors import GovernanceError
+from nns.governance.metrics import GovernanceCachedMetrics, NeuronSubsetMetrics
 from nns.governance.neuron import Neuron
+from nns.governance.neurons_fund import (
+    NeuronsFundAuditInfoRequest,
+    SettleCommunityFundParticipation,
+    SettleNeuronsFundParticipation,
+)
 from nns.governance.parameters import NetworkEconomics
 from nns.governance.proposals import ProposalInfo
 from nns.governance.requests import (
@@ -73,6 +83,8 @@ from nns.governance.requests import (
     StartDissolving,
     StopDissolving,
 )
+from nns.governance.simulation import SimulatedMergeResponse
+from nns.governance.votes import ListNeuronVotes, NeuronIndexRequest, NeuronVotes
 from nns.ledger.accounts import AccountIdentifier
 from registry.interface import decode_payload
 from registry.requests import PAYLOAD_TYPES as REGISTRY_PAYLOAD_TYPES
@@ -158,7 +170,10 @@ type Command_1 = variant {
   ClaimOrRefresh : record { refreshed_neuron_id : opt NeuronId };
   Configure : record {};
   RegisterVote : record {};
-  Merge : record { target_neuron_info : opt NeuronInfo; source_neuron_info : opt NeuronInfo };
+  Merge : record {
+    target_neuron : opt Neuron; source_neuron : opt Neuron; target_neuron_info : opt NeuronInfo;
+    source_neuron_info : opt NeuronInfo;
+  };
   DisburseToNeuron : SpawnResponse;
   MakeProposal : record { message : opt text; proposal_id : opt ProposalId };
   StakeMaturity : record { maturity_e8s : nat64; staked_maturity_e8s : nat64 };
@@ -245,8 +260,117 @@ type RewardEvent = record {
   total_available_e8s_equivalent : nat64; latest_round_available_e8s_equivalent : opt nat64;
   distributed_e8s_equivalent : nat64; settled_proposals : vec ProposalId;
 };
+type Vote = variant { Unspecified; Yes; No };
+type NeuronVote = record { proposal_id : opt ProposalId; vote : opt Vote };
+type ListNeuronVotesRequest = record { neuron_id : opt NeuronId; before_proposal : opt ProposalId; limit : opt nat64 };
+type ListNeuronVotesResponse = variant {
+  Ok : record { votes : opt vec NeuronVote; all_finalized_before_proposal : opt ProposalId };
+  Err : GovernanceError;
+};
+type GetNeuronIndexRequest = record { exclusive_start_neuron_id : opt NeuronId; page_size : opt nat32 };
+type NeuronIndexData = record { neurons : vec NeuronInfo };
+type GetNeuronIndexResult = variant { Ok : NeuronIndexData; Err : GovernanceError };
+type NeuronSubsetMetrics = record {
+  count : opt nat64; total_staked_e8s : opt nat64; total_maturity_e8s_equivalent : opt nat64;
+  total_staked_maturity_e8s_equivalent : opt nat64; total_voting_power : opt nat64;
+  total_deciding_voting_power : opt nat64; total_potential_voting_power : opt nat64;
+  count_buckets : vec record { nat64; nat64 }; staked_e8s_buckets : vec record { nat64; nat64 };
+  maturity_e8s_equivalent_buckets : vec record { nat64; nat64 };
+  staked_maturity_e8s_equivalent_buckets : vec record { nat64; nat64 };
+  voting_power_buckets : vec record { nat64; nat64 }; deciding_voting_power_buckets : vec record { nat64; nat64 };
+  potential_voting_power_buckets : vec record { nat64; nat64 };
+};
+type GovernanceCachedMetrics = record {
+  total_maturity_e8s_equivalent : nat64; not_dissolving_neurons_e8s_buckets : vec record { nat64; float64 };
+  dissolving_neurons_staked_maturity_e8s_equivalent_sum : nat64; garbage_collectable_neurons_count : nat64;
+  dissolving_neurons_staked_maturity_e8s_equivalent_buckets : vec record { nat64; float64 };
+  neurons_with_invalid_stake_count : nat64; not_dissolving_neurons_count_buckets : vec record { nat64; nat64 };
+  ect_neuron_count : nat64; total_supply_icp : nat64; neurons_with_less_than_6_months_dissolve_delay_count : nat64;
+  dissolved_neurons_count : nat64; community_fund_total_maturity_e8s_equivalent : nat64;
+  total_staked_e8s_seed : nat64; total_staked_maturity_e8s_equivalent_ect : nat64; total_staked_e8s : nat64;
+  not_dissolving_neurons_count : nat64; total_locked_e8s : nat64; neurons_fund_total_active_neurons : nat64;
+  total_voting_power_non_self_authenticating_controller : opt nat64; total_staked_maturity_e8s_equivalent : nat64;
+  not_dissolving_neurons_e8s_buckets_ect : vec record { nat64; float64 }; total_staked_e8s_ect : nat64;
+  not_dissolving_neurons_staked_maturity_e8s_equivalent_sum : nat64; dissolved_neurons_e8s : nat64;
+  total_staked_e8s_non_self_authenticating_controller : opt nat64;
+  dissolving_neurons_e8s_buckets_seed : vec record { nat64; float64 };
+  neurons_with_less_than_6_months_dissolve_delay_e8s : nat64;
+  not_dissolving_neurons_staked_maturity_e8s_equivalent_buckets : vec record { nat64; float64 };
+  dissolving_neurons_count_buckets : vec record { nat64; nat64 };
+  dissolving_neurons_e8s_buckets_ect : vec record { nat64; float64 }; dissolving_neurons_count : nat64;
+  dissolving_neurons_e8s_buckets : vec record { nat64; float64 }; total_staked_maturity_e8s_equivalent_seed : nat64;
+  community_fund_total_staked_e8s : nat64; not_dissolving_neurons_e8s_buckets_seed : vec record { nat64; float64 };
+  timestamp_seconds : nat64; seed_neuron_count : nat64;
+  non_self_authenticating_controller_neuron_subset_metrics : opt NeuronSubsetMetrics;
+  public_neuron_subset_metrics : opt NeuronSubsetMetrics;
+  declining_voting_power_neuron_subset_metrics : opt NeuronSubsetMetrics;
+  fully_lost_voting_power_neuron_subset_metrics : opt NeuronSubsetMetrics;
+};
+type GetMetricsResult = variant { Ok : GovernanceCachedMetrics; Err : GovernanceError };
+type RestoreAgingNeuronGroup = record {
+  count : opt nat64; previous_total_stake_e8s : opt nat64; current_total_stake_e8s : opt nat64; group_type : int32;
+};
+type RestoreAgingSummary = record { groups : vec RestoreAgingNeuronGroup; timestamp_seconds : opt nat64 };
+type Principals = record { principals : vec principal };
+type SwapParticipationLimits = record {
+  min_participant_icp_e8s : opt nat64; max_participant_icp_e8s : opt nat64;
+  min_direct_participation_icp_e8s : opt nat64; max_direct_participation_icp_e8s : opt nat64;
+};
+type NeuronsFundNeuronPortion = record {
+  controller : opt principal; hotkeys : vec principal; is_capped : opt bool; maturity_equivalent_icp_e8s : opt nat64;
+  nns_neuron_id : opt NeuronId; amount_icp_e8s : opt nat64;
+};
+type NeuronsFundSnapshot = record { neurons_fund_neuron_portions : vec NeuronsFundNeuronPortion };
+type IdealMatchedParticipationFunction = record { serialized_representation : opt text };
+type NeuronsFundParticipation = record {
+  total_maturity_equivalent_icp_e8s : opt nat64; intended_neurons_fund_participation_icp_e8s : opt nat64;
+  direct_participation_icp_e8s : opt nat64; swap_participation_limits : opt SwapParticipationLimits;
+  max_neurons_fund_swap_participation_icp_e8s : opt nat64; neurons_fund_reserves : opt NeuronsFundSnapshot;
+  ideal_matched_participation_function : opt IdealMatchedParticipationFunction;
+  allocated_neurons_fund_participation_icp_e8s : opt nat64;
+};
+type NeuronsFundAuditInfo = record {
+  final_neurons_fund_participation : opt NeuronsFundParticipation;
+  initial_neurons_fund_participation : opt NeuronsFundParticipation;
+  neurons_fund_refunds : opt NeuronsFundSnapshot;
+};
+type GetNeuronsFundAuditInfoRequest = record { nns_proposal_id : opt ProposalId };
+type GetNeuronsFundAuditInfoResponse = record {
+  result : opt variant { Ok : record { neurons_fund_audit_info : opt NeuronsFundAuditInfo }; Err : GovernanceError };
+};
+type Committed = record {
+  total_direct_contribution_icp_e8s : opt nat64; total_neurons_fund_contribution_icp_e8s : opt nat64;
+  sns_governance_canister_id : opt principal;
+};
+type Committed_1 = record {
+  total_direct_participation_icp_e8s : opt nat64; total_neurons_fund_participation_icp_e8s : opt nat64;
+  sns_governance_canister_id : opt principal;
+};
+type NeuronsFundNeuron = record {
+  controller : opt principal; hotkeys : opt Principals; is_capped : opt bool; nns_neuron_id : opt nat64;
+  amount_icp_e8s : opt nat64;
+};
+type SettleNeuronsFundParticipationRequest = record {
+  result : opt variant { Committed : Committed_1; Aborted : record {} }; nns_proposal_id : opt nat64;
+};
+type SettleNeuronsFundParticipationResponse = record {
+  result : opt variant { Ok : record { neurons_fund_neuron_portions : vec NeuronsFundNeuron }; Err : GovernanceError };
+};
+type SettleCommunityFundParticipation = record {
+  result : opt variant { Committed : Committed; Aborted : record {} }; open_sns_token_swap_proposal_id : opt nat64;
+};
+type Result = variant { Ok; Err : GovernanceError };
 service : {
   manage_neuron : (ManageNeuronRequest) -> (ManageNeuronResponse);
+  simulate_manage_neuron : (ManageNeuronRequest) -> (ManageNeuronResponse);
+  get_neuron_index : (GetNeuronIndexRequest) -> (GetNeuronIndexResult) query;
+  list_neuron_votes : (ListNeuronVotesRequest) -> (ListNeuronVotesResponse) query;
+  get_metrics : () -> (GetMetricsResult) query;
+  get_restore_aging_summary : () -> (RestoreAgingSummary) query;
+  get_neurons_fund_audit_info : (GetNeuronsFundAuditInfoRequest) -> (GetNeuronsFundAuditInfoResponse) query;
+  settle_neurons_fund_participation : (SettleNeuronsFundParticipationRequest) ->
+    (SettleNeuronsFundParticipationResponse);
+  settle_community_fund_participation : (SettleCommunityFundParticipation) -> (Result);
   claim_or_refresh_neuron_from_account : (ClaimOrRefreshNeuronFromAccount) ->
     (record { result : opt variant { Error : GovernanceError; NeuronId : NeuronId } });
   get_neuron_info : (nat64) -> (NeuronInfoResult) query;
@@ -434,7 +558,8 @@ def _response(reply: Any) -> list[Any]:
         case DisburseMaturityResponse():
             command = {"DisburseMaturity": {"amount_disbursed_e8s": reply.amount_disbursed_e8s}}
         case MergeResponse():
-            command = {"Merge": {"target_neuron_info": None, "source_neuron_info": None}}
+            command = {"Merge": {"target_neuron": None, "source_neuron": None,
+                                 "target_neuron_info": None, "source_neuron_info": None}}
         case EmptyResponse():
             command = {reply.command: {}}
         case _:
@@ -678,8 +803,72 @@ def governance_interface(governance: object) -> Interface:
             {"id": {"id": k.id}, "known_neuron_data": {"name": k.name, "description": k.description, "links": list(k.links)}}
             for k in known]}]),
     ]
+    specs += [
+        _spec("simulate_manage_neuron", to_argument=_request, to_results=lambda r: _simulated_response(governance, r),
+              error_results=_manage_neuron_error),
+        _spec("get_neuron_index", to_argument=lambda v: NeuronIndexRequest(
+            exclusive_start_neuron_id=_id(v[0]["exclusive_start_neuron_id"]), page_size=v[0]["page_size"]),
+            to_results=lambda infos: [{"Ok": {"neurons": [_neuron_info(info) for info in infos]}}],
+            error_results=error_variant),
+        _spec("list_neuron_votes", to_argument=lambda v: ListNeuronVotes(
+            neuron_id=_id(v[0]["neuron_id"]), before_proposal=_id(v[0]["before_proposal"]), limit=v[0]["limit"]),
+            to_results=_neuron_votes, error_results=error_variant),
+        _spec("get_metrics", to_results=lambda metrics: [{"Ok": _candid_metrics(metrics)}], error_results=error_variant),
+        _spec("get_restore_aging_summary", to_results=lambda _: [{"groups": [], "timestamp_seconds": None}]),
+        _spec("get_neurons_fund_audit_info", to_argument=lambda v: NeuronsFundAuditInfoRequest(
+            nns_proposal_id=_id(v[0]["nns_proposal_id"])), to_results=_never,
+            error_results=lambda e: [{"result": {"Err": _error(e)}}] if isinstance(e, GovernanceError) else _raise(e)),
+        _spec("settle_neurons_fund_participation", to_argument=lambda v: SettleNeuronsFundParticipation(
+            nns_proposal_id=v[0]["nns_proposal_id"], result=_outcome(v[0]["result"])), to_results=_never,
+            error_results=lambda e: [{"result": {"Err": _error(e)}}] if isinstance(e, GovernanceError) else _raise(e)),
+        _spec("settle_community_fund_participation", to_argument=lambda v: SettleCommunityFundParticipation(
+            open_sns_token_swap_proposal_id=v[0]["open_sns_token_swap_proposal_id"], result=_outcome(v[0]["result"])),
+            to_results=_never, error_results=error_variant),
+    ]
     return Interface(methods={spec.name: spec for spec in specs}, heartbeat="heartbeat")
 
 
 def _raise(error: CanisterError) -> list[Any]:
     raise error
+
+
+def _never(reply: object) -> list[Any]:
+    raise TypeError(f"this method only refuses, yet it answered {reply!r}")
+
+
+def _simulated_response(governance: Governance, reply: Any) -> list[Any]:
+    if isinstance(reply, SimulatedMergeResponse):
+        return [{"command": {"Merge": {
+            "target_neuron": _full_neuron(governance, reply.target_neuron),
+            "source_neuron": _full_neuron(governance, reply.source_neuron),
+            "target_neuron_info": _neuron_info(reply.target_neuron_info),
+            "source_neuron_info": _neuron_info(reply.source_neuron_info),
+        }}}]
+    return _response(reply)
+
+
+_VOTE_NAMES: Final = {Vote.UNSPECIFIED: "Unspecified", Vote.YES: "Yes", Vote.NO: "No"}
+
+
+def _neuron_votes(votes: NeuronVotes) -> list[Any]:
+    return [{"Ok": {
+        "votes": [{"proposal_id": {"id": proposal_id}, "vote": {_VOTE_NAMES[vote]: None}} for proposal_id, vote in votes.votes],
+        "all_finalized_before_proposal": {"id": votes.all_finalized_before_proposal},
+    }}]
+
+
+def _candid_metrics(value: GovernanceCachedMetrics | NeuronSubsetMetrics) -> dict[str, Any]:
+    """Field by field: bucket maps become sorted `vec record { bucket; amount }`."""
+    record: dict[str, Any] = {}
+    for item in dataclasses.fields(value):
+        entry = getattr(value, item.name)
+        if isinstance(entry, dict):
+            entry = sorted(entry.items())
+        elif isinstance(entry, NeuronSubsetMetrics):
+            entry = _candid_metrics(entry)
+        record[item.name] = entry
+    return record
+
+
+def _outcome(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else next(iter(value))
