@@ -69,7 +69,7 @@ def format_tokens(amount_e8s: int, symbol: str) -> str:
     """`150000000` → `1.5 ICP`: whole tokens and the fraction without trailing zeros."""
     whole, fraction = divmod(amount_e8s, E8S_PER_TOKEN)
     digits = f"{fraction:08d}".rstrip("0")
-    return f"{whole:,}{'.' + digits if digits else ''} {symbol}".replace(",", "\u2019")
+    return f"{whole}{'.' + digits if digits else ''} {symbol}"
 
 
 def format_timestamp(timestamp_ns: int, utc_offset_minutes: int | None) -> str:
