@@ -14,7 +14,9 @@ and, as a baseline in the same run, the same cascade over plain Python dicts.
 Prints the figures, the ratio to the baseline and the peak memory. Each timing
 is also given in CPU seconds (`*_cpu_s`, unaffected by other processes) and per
 neuron, so that runs at different sizes (`--neurons 500000`) show whether the
-cost grows linearly.
+cost grows linearly. `--scaling` runs the benchmark at N and 5N neurons, each in
+a fresh process (best of `--repeat` runs), and prints how the per-neuron CPU
+cost of each part grows: 1.0 is linear.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import subprocess
 import sys
 import time
 from collections import deque
@@ -88,7 +91,7 @@ def build_neurons(count: int, seed: int) -> tuple[list[Neuron], int]:
     return neurons, KNOWN_NEURONS + 1
 
 
-def baseline_cascade(neurons: list[Neuron], start: int, vote: Vote) -> tuple[float, int]:
+def baseline_cascade(neurons: list[Neuron], start: int, vote: Vote) -> tuple[float, float, int]:
     """The same cascade over plain dicts, built outside the timed part."""
     followers: dict[tuple[int, int], list[int]] = {}
     followees = {n.id: n.followees for n in neurons}
@@ -97,7 +100,7 @@ def baseline_cascade(neurons: list[Neuron], start: int, vote: Vote) -> tuple[flo
             for followee in set(ids):
                 followers.setdefault((followee, topic), []).append(neuron.id)
     votes: dict[int, int] = dict.fromkeys(followees, Vote.UNSPECIFIED)
-    began = time.perf_counter()
+    began, began_cpu = time.perf_counter(), time.process_time()
     votes[start] = vote
     queue = deque([start])
     cast = 1
@@ -111,7 +114,7 @@ def baseline_cascade(neurons: list[Neuron], start: int, vote: Vote) -> tuple[flo
                 votes[follower] = decided
                 cast += 1
                 queue.append(follower)
-    return time.perf_counter() - began, cast
+    return time.perf_counter() - began, time.process_time() - began_cpu, cast
 
 
 def most_followed(governance: Governance) -> int:
@@ -157,7 +160,7 @@ def run(count: int, seed: int) -> dict[str, float | int]:
     cascade_s, cascade_cpu_s = time.perf_counter() - began, time.process_time() - began_cpu
     voted = sum(1 for v in record.ballots.votes.values() if v != Vote.UNSPECIFIED) - already
 
-    baseline_s, baseline_voted = baseline_cascade(neurons, leader.id, Vote.YES)
+    baseline_s, baseline_cpu_s, baseline_voted = baseline_cascade(neurons, leader.id, Vote.YES)
 
     environment.advance_seconds(5 * 86_400)
     began, began_cpu = time.perf_counter(), time.process_time()
@@ -184,9 +187,53 @@ def run(count: int, seed: int) -> dict[str, float | int]:
         "proposal_creation_cpu_s": round(proposal_creation_cpu_s, 4),
         "cascade_cpu_s": round(cascade_cpu_s, 4),
         "reward_event_cpu_s": round(reward_event_cpu_s, 4),
+        "baseline_cascade_cpu_s": round(baseline_cpu_s, 4),
+        "proposal_creation_cpu_us_per_neuron": round(proposal_creation_cpu_s / count * 1e6, 3),
+        "cascade_cpu_us_per_voted_neuron": round(cascade_cpu_s / voted * 1e6, 3) if voted else 0.0,
+        "baseline_cascade_cpu_us_per_voted_neuron": (
+            round(baseline_cpu_s / baseline_voted * 1e6, 3) if baseline_voted else 0.0
+        ),
+        "reward_event_cpu_us_per_neuron": round(reward_event_cpu_s / count * 1e6, 3),
         "peak_rss_mib": round(peak_rss_mib, 1),
         "leader_neuron_id": leader.id,
     }
+
+
+# The per-neuron CPU figures that --scaling compares, lowest of the repeated runs.
+SCALING_FIGURES = (
+    "proposal_creation_cpu_us_per_neuron",
+    "cascade_cpu_us_per_voted_neuron",
+    "baseline_cascade_cpu_us_per_voted_neuron",
+    "reward_event_cpu_us_per_neuron",
+)
+
+
+def run_in_subprocess(count: int, seed: int) -> dict[str, float | int]:
+    """One run in a fresh interpreter, so that neither size inherits the other's heap."""
+    command = [sys.executable, __file__, "--json", "--neurons", str(count), "--seed", str(seed)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    figures: dict[str, float | int] = json.loads(output)
+    return figures
+
+
+def run_scaling(count: int, seed: int, repeat: int) -> dict[str, float | int]:
+    """Per-neuron CPU cost at `count` and 5 × `count` neurons, and how much it grows."""
+    sizes = {"small": count, "large": 5 * count}
+    best: dict[str, dict[str, float | int]] = {}
+    for _ in range(repeat):
+        for label, size in sizes.items():
+            figures = run_in_subprocess(size, seed)
+            kept = best.setdefault(label, figures)
+            for key in (*SCALING_FIGURES, "peak_rss_mib"):
+                kept[key] = min(kept[key], figures[key])
+    report: dict[str, float | int] = {"neurons": count, "large_neurons": 5 * count, "repeat": repeat}
+    for key in (*SCALING_FIGURES, "peak_rss_mib"):
+        small, large = best["small"][key], best["large"][key]
+        report[key] = small
+        report[f"large_{key}"] = large
+        if key in SCALING_FIGURES:
+            report[f"{key}_growth"] = round(large / small, 2) if small else 0.0
+    return report
 
 
 def main() -> None:
@@ -195,8 +242,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--smoke", action="store_true", help="a small run (2,000 neurons)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--scaling", action="store_true", help="compare N and 5N neurons, each in its own process"
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="runs per size for --scaling")
     args = parser.parse_args()
-    figures = run(2_000 if args.smoke else args.neurons, args.seed)
+    count = 2_000 if args.smoke else args.neurons
+    if args.scaling:
+        figures = run_scaling(count, args.seed, max(1, args.repeat))
+    else:
+        figures = run(count, args.seed)
     if args.json:
         print(json.dumps(figures))
         return

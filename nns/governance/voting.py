@@ -374,19 +374,15 @@ class ProposalVoting(ManageNeuronCommands):
 
     def cast_votes(self, session: Any, record: ProposalRecord, direct: list[tuple[int, Vote]]) -> None:
         """Cast the votes and their cascade, re-tally, apply wait-for-quiet, then process."""
-        neurons = self.state.neurons
-        empty: dict[int, tuple[int, ...]] = {}
+        votes = record.ballots.votes
         cast = cascade_votes(
-            topic=record.topic,
-            votes=record.ballots.votes,
-            direct_votes=direct,
-            followees_of=lambda neuron_id: neurons[neuron_id].followees if neuron_id in neurons else empty,
-            followers_of=self.state.followers.followers_of,
+            topic=record.topic, votes=votes, direct_votes=direct, index=self.state.followers
         )
         power = record.ballots.power
         yes, no = record.yes, record.no
-        for neuron_id, vote in cast:
-            if vote == Vote.YES:
+        # in id order, the order of the ballot tables, which is much faster for a large cascade
+        for neuron_id in sorted(cast):
+            if votes[neuron_id] == Vote.YES:
                 yes += power[neuron_id]
             else:
                 no += power[neuron_id]

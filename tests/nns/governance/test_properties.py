@@ -69,10 +69,7 @@ def test_cascade_equals_the_fixpoint_of_the_majority_rule(graph: tuple[int, dict
     for neuron, entries in followees.items():
         index.add(neuron, entries)
     votes: dict[int, int] = dict.fromkeys(range(size), Vote.UNSPECIFIED)
-    cascade_votes(
-        topic=topic, votes=votes, direct_votes=list(direct.items()),
-        followees_of=lambda n: followees[n], followers_of=index.followers_of,
-    )
+    cascade_votes(topic=topic, votes=votes, direct_votes=list(direct.items()), index=index)
     assert votes == naive_fixpoint(size, followees, direct, topic)
 
 
