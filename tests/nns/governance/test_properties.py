@@ -73,6 +73,34 @@ def test_cascade_equals_the_fixpoint_of_the_majority_rule(graph: tuple[int, dict
     assert votes == naive_fixpoint(size, followees, direct, topic)
 
 
+@settings(max_examples=100, deadline=None)
+@given(follow_graphs(), st.lists(st.tuples(st.integers(0, 13), st.sampled_from(TOPICS), st.lists(st.integers(0, 13), max_size=3)), max_size=8))
+def test_the_follower_index_stays_in_step_when_following_changes(
+    graph: tuple[int, dict[int, dict[int, tuple[int, ...]]], dict[int, Vote], int],
+    changes: list[tuple[int, int, list[int]]],
+) -> None:
+    size, followees, direct, topic = graph
+    index = FollowerIndex()
+    for neuron, entries in followees.items():
+        index.add(neuron, entries)
+    for neuron, changed_topic, new_list in changes:
+        if neuron >= size:
+            continue
+        old = followees[neuron]
+        new = {key: value for key, value in old.items() if key != changed_topic}
+        if new_list:
+            new[changed_topic] = tuple(followee % size for followee in new_list)
+        index.remove(neuron, old)
+        index.add(neuron, new)
+        followees[neuron] = new
+    for list_topic in TOPICS:
+        expected = {neuron: entries[list_topic] for neuron, entries in followees.items() if list_topic in entries}
+        assert dict(index.lists_for_topic(list_topic)) == expected
+    votes: dict[int, int] = dict.fromkeys(range(size), Vote.UNSPECIFIED)
+    cascade_votes(topic=topic, votes=votes, direct_votes=list(direct.items()), index=index)
+    assert votes == naive_fixpoint(size, followees, direct, topic)
+
+
 DURATIONS = Durations.of(MAINNET)
 ECONOMICS = NetworkEconomics.default(DURATIONS).voting_power_economics
 
