@@ -58,6 +58,14 @@ def compute_high_threshold(nodes: int) -> int:
     return compute_committee_size(nodes) - compute_faults_tolerated(nodes)
 
 
+def compute_support_threshold(receivers: int, threshold: int) -> int:
+    """How many receivers must support a dealing before a block may include it (see `dealings`):
+    threshold + f, so that `threshold` honest receivers hold a checked share, but never more than
+    n − f, the most the honest receivers alone always reach (binding for the high threshold)."""
+    f = compute_faults_tolerated(receivers)
+    return min(threshold + f, receivers - f)
+
+
 class _Stream:
     """A SHA-256 counter-mode byte stream: the CSPRNG of the shuffles."""
 

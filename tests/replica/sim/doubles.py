@@ -189,6 +189,12 @@ class ToyForger:
         return ToyBlock(height=proposal.height, parent=proposal.parent, maker=proposal.maker,
                         ingress=proposal.ingress, salt=1)
 
+    def is_own_dealing(self, artifact: object) -> bool:
+        return False
+
+    def bad_dealing(self, artifact: object) -> object:
+        return artifact
+
 
 class ToyFactory:
     """Builds toy replicas; the first genesis member of each subnet leads."""
