@@ -193,6 +193,8 @@ class ReplicaNode:
         self._support_proofs: dict[SupportKey, DealingSupport] = {}
         self._examined: dict[bytes, int] = {}
         """Dealings (bytes) this node has decrypted its share of, with their DKG start heights."""
+        self._unexamined = True
+        """Whether a dealing or a summary block arrived since dealings were last examined."""
         self._dealing_seed = compute_dealing_seed(config.keys)
         self._outbox: list[Artifact] = []
         self._share_floor = 0
@@ -340,11 +342,15 @@ class ReplicaNode:
         if signed in known or len(known) >= MAX_DEALINGS_PER_KEY:
             return False
         known.append(signed)
+        self._unexamined = True
         return True
 
     def _support_dealings(self) -> None:
         """Decrypt and check this node's share of each new pooled dealing whose summary block is
         finalized here; support those whose share is good (spec: dealing support, see `dealings`)."""
+        if not self._unexamined:
+            return
+        self._unexamined = False
         for (start, _, _), known in self.dkg_pool.items():
             summary_block = self.chain.finalized.get(start)
             if summary_block is None or not summary_block.is_summary:
@@ -393,7 +399,8 @@ class ReplicaNode:
             elif isinstance(artifact, DealingArtifact):
                 relevant |= self._add_dealing(artifact.signed)
             elif isinstance(artifact, DealingSupportShare):
-                relevant |= self._add_support_share(artifact)
+                # Kept for block making, which runs on its own delays: no reason to run the roles now.
+                self._add_support_share(artifact)
             elif isinstance(artifact, StateSyncRequest):
                 if artifact.requester != self.node_id:
                     answers = answer_request(Path(self.config.state_dir), artifact)
@@ -614,6 +621,7 @@ class ReplicaNode:
         if self._participating and not participating:
             events.append(NodeStoppedParticipating(height=block.height))
         self._participating = participating
+        self._unexamined = True
         self._deal(summary)
 
     def _execute(self, events: list[NodeEvent]) -> bool:
