@@ -367,21 +367,35 @@ class ReplicaNode:
                     self._outbox.append(share)
 
     def _add_support_share(self, share: DealingSupportShare) -> bool:
-        """Keep a gossiped support share (a few per signer and dealer: forged hashes must not crowd
-        out the real one)."""
+        """Keep a gossiped support share. Shares are checked one by one only when they conflict with
+        a kept one or exceed a few per signer and dealer, so a forgery cannot shadow the real share."""
         if share.height < self.chain.cup.height:
             return False
         key = (share.height, share.tag, share.dealing_hash)
-        known = self.support_pool.get(key)
-        if known is not None and share.signer in known:
+        existing = self.support_pool.get(key, {}).get(share.signer)
+        if existing == share.signature:
             return False
         count_key = (share.height, share.tag, share.dealer, share.signer)
         count = self._supports_per_signer.get(count_key, 0)
-        if count >= MAX_DEALINGS_PER_KEY:
-            return False
-        self._supports_per_signer[count_key] = count + 1
+        if existing is not None or count >= MAX_DEALINGS_PER_KEY:
+            # BLS signatures are deterministic: of two different shares at most one is valid.
+            if not self._is_valid_support_share(share):
+                return False
+            self._support_proofs.pop(key, None)
+        else:
+            self._supports_per_signer[count_key] = count + 1
         self.support_pool.setdefault(key, {})[share.signer] = share.signature
         return True
+
+    def _is_valid_support_share(self, share: DealingSupportShare) -> bool:
+        summary_block = self.chain.finalized.get(share.height)
+        if summary_block is None or not summary_block.is_summary:
+            return False
+        config = next((c for c in summary_block.summary.configs if c.tag == share.tag), None)
+        if config is None or share.signer not in config.receivers:
+            return False
+        message = dealing_support_message(self.subnet_id, share.height, share.tag, share.dealing_hash)
+        return self.signer.verify_committee_share(share.signer, config.registry_version, message, share.signature)
 
     def _is_ingress_known(self, message_id: bytes) -> bool:
         return self.state.engine.ingress_status(message_id) is not None

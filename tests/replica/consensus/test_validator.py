@@ -250,3 +250,28 @@ def test_a_receiver_supports_a_dealing_only_if_its_share_checks(tmp_path: Path) 
         assert make_support_share(subnet_id=subnet.subnet_id, summary=summary, signed=real, keys=keys) is not None
         share = make_support_share(subnet_id=subnet.subnet_id, summary=summary, signed=bad, keys=keys)
         assert (share is None) == (receiver == cheated)
+
+
+def test_a_forged_support_share_does_not_shadow_the_real_one(tmp_path: Path) -> None:
+    from replica.consensus.artifacts import (
+        DealingSupportShare,
+        compute_dealing_hash,
+        dealing_support_message,
+    )
+    from replica.consensus.dealings import decode_dealing
+
+    subnet, observer, _ = setup(tmp_path)
+    real = next(iter(observer.dkg_pool.values()))[0]
+    dealing = decode_dealing(real.dealing)
+    assert dealing is not None
+    signer = next(node for node in subnet.nodes if node != observer.node_id)
+    dealing_hash = compute_dealing_hash(real.dealing)
+    message = dealing_support_message(subnet.subnet_id, 0, dealing.dkg_id.tag, dealing_hash)
+    genuine = DealingSupportShare(height=0, tag=dealing.dkg_id.tag, dealer=dealing.dealer, dealing_hash=dealing_hash,
+                                  signer=signer, signature=subnet.configs[signer].keys.sign_committee(message))
+    forged = replace(genuine, signature=observer.config.keys.sign_committee(message))
+    for first, second in ((forged, genuine), (genuine, forged)):
+        observer.support_pool.clear()
+        observer.on_artifacts([first], subnet.now_ns)
+        observer.on_artifacts([second], subnet.now_ns)
+        assert observer.support_pool[(0, dealing.dkg_id.tag, dealing_hash)][signer] == genuine.signature
