@@ -58,12 +58,12 @@ def compute_high_threshold(nodes: int) -> int:
     return compute_committee_size(nodes) - compute_faults_tolerated(nodes)
 
 
-def compute_support_threshold(receivers: int, threshold: int) -> int:
+def compute_support_threshold(receivers: int) -> int:
     """How many receivers must support a dealing before a block may include it (see `dealings`):
-    threshold + f, so that `threshold` honest receivers hold a checked share, but never more than
-    n − f, the most the honest receivers alone always reach (binding for the high threshold)."""
-    f = compute_faults_tolerated(receivers)
-    return min(threshold + f, receivers - f)
+    n − f, the most the honest receivers alone always reach. It is at least threshold + f for the
+    low threshold (so `threshold` honest receivers hold a checked share), and for the high
+    threshold when n ≥ 4f + 1; and it leaves at most f receivers without a checked share."""
+    return receivers - compute_faults_tolerated(receivers)
 
 
 class _Stream:
