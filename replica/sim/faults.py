@@ -53,8 +53,13 @@ class Forger(Protocol):
         """A DKG dealing of the Byzantine node itself."""
         ...
 
-    def bad_dealing(self, artifact: object) -> object:
-        """The dealing, validly signed, with wrong shares encrypted for f + 1 of its receivers."""
+    def bad_dealing(self, artifact: object, *, few: bool = False) -> object:
+        """The dealing, validly signed, with wrong shares encrypted for f + 1 of its receivers
+        (only f if `few`)."""
+        ...
+
+    def support_of(self, artifact: object) -> object | None:
+        """The node's own support share of a dealing it sends."""
         ...
 
 
@@ -174,6 +179,28 @@ class BadDealer:
             Send(artifact=forger.bad_dealing(a) if forger.is_own_dealing(a) else a, receivers=tuple(peers))
             for a in artifacts
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class FewBadShares:
+    """Sends each of its dealings with wrong shares for only f receivers, with its own support share
+    of it: the dealing can gather n − f supporters, the attack the support rule alone does not stop
+    (see `replica.consensus.dealings`). Not in the mixed plans."""
+
+    name: str = "few-bad-shares"
+
+    def transform(
+        self, artifacts: Sequence[object], peers: Sequence[Principal], rng: random.Random, forger: Forger
+    ) -> list[Send]:
+        sends = []
+        for artifact in artifacts:
+            if forger.is_own_dealing(artifact):
+                artifact = forger.bad_dealing(artifact, few=True)
+                support = forger.support_of(artifact)
+                if support is not None:
+                    sends.append(Send(artifact=support, receivers=tuple(peers)))
+            sends.append(Send(artifact=artifact, receivers=tuple(peers)))
+        return sends
 
 
 BYZANTINE_BEHAVIOURS: Final[dict[str, Behaviour]] = {

@@ -34,7 +34,9 @@ from replica.consensus.artifacts import (
     SignedDealing,
     ValidationContext,
     certification_message,
+    compute_dealing_hash,
     dealing_message,
+    dealing_support_message,
     finalization_message,
     notarization_message,
     proposal_message,
@@ -132,8 +134,9 @@ class ConsensusForger:
     def is_own_dealing(self, artifact: object) -> bool:
         return isinstance(artifact, DealingArtifact) and artifact.signed.dealer == self.keys.node_id
 
-    def bad_dealing(self, artifact: object) -> object:
-        """The node's dealing with a wrong share encrypted for f + 1 of its receivers (not itself)."""
+    def bad_dealing(self, artifact: object, *, few: bool = False) -> object:
+        """The node's dealing with a wrong share encrypted for f + 1 of its receivers (not itself),
+        or for only f of them if `few`."""
         if not isinstance(artifact, DealingArtifact) or self.registry is None or self.subnet_id is None:
             return artifact
         dealing = decode_dealing(artifact.signed.dealing)
@@ -147,7 +150,7 @@ class ConsensusForger:
         targets = sorted(
             (r for r in receivers if r != self.keys.node_id),
             key=lambda r: hashlib.sha256(r.raw + artifact.signed.dealing).digest(),
-        )[: f + 1]
+        )[: f if few else f + 1]
         ephemeral = dkg.derive_ephemeral_private_key(
             compute_dkg_seed(compute_dealing_seed(self.keys)), dealing.dkg_id, dealing.dealer)
         shares = list(dealing.encrypted_shares)
@@ -167,3 +170,17 @@ class ConsensusForger:
         self.bad_dealings += 1
         signed = SignedDealing(dealer=dealing.dealer, dealing=data, signature=self.keys.sign(dealing_message(data)))
         return DealingArtifact(height=artifact.height, tag=artifact.tag, signed=signed)
+
+    def support_of(self, artifact: object) -> object | None:
+        """This node's support share of a dealing it sends, whatever the shares in it."""
+        if not isinstance(artifact, DealingArtifact) or self.subnet_id is None:
+            return None
+        dealing = decode_dealing(artifact.signed.dealing)
+        if dealing is None:
+            return None
+        dealing_hash = compute_dealing_hash(artifact.signed.dealing)
+        message = dealing_support_message(self.subnet_id, dealing.dkg_id.start_height, dealing.dkg_id.tag, dealing_hash)
+        return DealingSupportShare(
+            height=dealing.dkg_id.start_height, tag=dealing.dkg_id.tag, dealer=dealing.dealer,
+            dealing_hash=dealing_hash, signer=self.keys.node_id, signature=self.keys.sign_committee(message),
+        )

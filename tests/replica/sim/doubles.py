@@ -192,8 +192,11 @@ class ToyForger:
     def is_own_dealing(self, artifact: object) -> bool:
         return False
 
-    def bad_dealing(self, artifact: object) -> object:
+    def bad_dealing(self, artifact: object, *, few: bool = False) -> object:
         return artifact
+
+    def support_of(self, artifact: object) -> object | None:
+        return None
 
 
 class ToyFactory:

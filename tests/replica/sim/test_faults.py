@@ -77,7 +77,7 @@ def test_a_bad_dealer_replaces_only_its_own_dealings() -> None:
         def is_own_dealing(self, artifact: object) -> bool:
             return artifact == "own dealing"
 
-        def bad_dealing(self, artifact: object) -> object:
+        def bad_dealing(self, artifact: object, *, few: bool = False) -> object:
             return "bad dealing"
 
     sends = BadDealer().transform(["own dealing", SHARE, BLOCK], PEERS[1:], random.Random(1), DealingForger())
