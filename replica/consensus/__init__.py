@@ -20,7 +20,8 @@ and is the sans-I/O replica a driver runs:
   thresholds, ranking shuffles, active data of a height);
 - `beacon`, `block_maker`, `notary`, `finalizer`, `validator`, `certifier`,
   `catchup`, `purger`: the roles (`shares` and `signing` are their helpers);
-- `dkg_payload`, `dealings`: summary blocks and DKG dealings;
+- `dkg_payload`, `dealings`: summary blocks, DKG dealings and the receivers'
+  support proofs a dealing needs to enter a block;
 - `execution`, `statesync`: the state manager side, and catching up from a
   newer catch-up package with peers' checkpoints;
 - `events`: what a replica reports; `shapes`: parsing of records from peers.

@@ -161,11 +161,23 @@ class SignedDealing:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DealingSupport:
+    """The support proof of a dealing: the multi-signature of receivers that decrypted and checked
+    their share of it (committee signing keys, on `dealing_support_message`)."""
+
+    dealing_hash: bytes
+    signers: tuple[Principal, ...]
+    signature: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DataPayload:
-    """The payload of an ordinary block: ingress messages and DKG dealings."""
+    """The payload of an ordinary block: ingress messages, DKG dealings and their support proofs
+    (exactly one proof per dealing, in the same block)."""
 
     ingress: tuple[IngressMessage, ...] = ()
     dealings: tuple[SignedDealing, ...] = ()
+    supports: tuple[DealingSupport, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -444,6 +456,23 @@ class DealingArtifact(_Canonical):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DealingSupportShare(_Canonical):
+    """A receiver's support of a dealing whose share it decrypted and checked; gossiped until a
+    block includes the dealing. `height` is the DKG's start height."""
+
+    DOMAIN = b"ic-dealing-support-share"
+
+    height: int
+    tag: DkgTag
+    dealer: Principal
+    dealing_hash: bytes
+    signer: Principal
+    signature: bytes
+    _bytes: bytes = _cached()
+    _id: bytes = _cached()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StateSyncRequest(_Canonical):
     """A replica asks its peers for the manifest (`chunks` None) or chunks of a checkpoint."""
 
@@ -498,13 +527,13 @@ ConsensusArtifact = (
     | CatchUpPackage
     | EquivocationProof
 )
-Artifact = ConsensusArtifact | IngressArtifact | DealingArtifact | StateSyncArtifact
+Artifact = ConsensusArtifact | IngressArtifact | DealingArtifact | DealingSupportShare | StateSyncArtifact
 
 ARTIFACT_TYPES: Final = (
     BlockProposal, NotarizationShare, Notarization, FinalizationShare, Finalization,
     RandomBeaconShare, RandomBeacon, RandomTapeShare, RandomTape, CertificationShare,
     Certification, CatchUpPackageShare, CatchUpPackage, EquivocationProof, IngressArtifact,
-    DealingArtifact, StateSyncRequest, StateManifestArtifact, StateChunkArtifact,
+    DealingArtifact, DealingSupportShare, StateSyncRequest, StateManifestArtifact, StateChunkArtifact,
 )
 
 
@@ -535,6 +564,17 @@ def _height_bytes(height: int) -> bytes:
 
 def dealing_message(dealing: bytes) -> bytes:
     return b"\x0bdkg_dealing" + hashlib.sha256(dealing).digest()
+
+
+def compute_dealing_hash(dealing: bytes) -> bytes:
+    """The id of a dealing (the crypto layer's canonical bytes) that support proofs name."""
+    return compute_hash(b"ic-dkg-dealing", dealing)
+
+
+def dealing_support_message(subnet_id: Principal, start_height: int, tag: DkgTag, dealing_hash: bytes) -> bytes:
+    """What a receiver signs to support a dealing: the DKG id and the dealing's hash."""
+    dkg_id = compute_hash(b"ic-dkg-id", subnet_id.raw + _height_bytes(start_height) + tag.encode())
+    return b"\x13dkg_dealing_support" + dkg_id + dealing_hash
 
 
 def proposal_message(block_hash: bytes) -> bytes:

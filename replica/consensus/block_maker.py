@@ -11,7 +11,8 @@ its own, the time its clock (strictly after the parent's).
 
 The payload is a DKG summary at the summary heights and otherwise ingress
 messages from the node's ingress pool that are not on the chain yet, within
-the subnet record's per-block limits, and DKG dealings. A halted subnet makes
+the subnet record's per-block limits, and DKG dealings with their support
+proofs (see `dealings`). A halted subnet makes
 no blocks until the registry says otherwise (`is_halted` at once,
 `halt_at_cup_height` from the next summary block on). A replica running another version than its interval's (an
 upgrade is due, spec D.8) makes empty blocks: the CUP of the interval's
@@ -27,6 +28,7 @@ from replica.consensus.artifacts import (
     Block,
     BlockProposal,
     DataPayload,
+    DealingSupport,
     DkgSummary,
     SignedDealing,
     ValidationContext,
@@ -41,7 +43,8 @@ from replica.execution.messages import IngressMessage
 MAX_INGRESS_TTL_NS: Final = 5 * 60 * 1_000_000_000
 
 SummaryMaker = Callable[[Block, int, ValidationContext], DkgSummary | None]
-DealingsMaker = Callable[[Block, int], tuple[SignedDealing, ...]]
+DealingsMaker = Callable[[Block, int], tuple[tuple[SignedDealing, ...], tuple[DealingSupport, ...]]]
+"""The dealings a block on `parent` at a height carries, with their support proofs."""
 
 
 def compute_block_maker_delay_ns(rank: int, unit_delay_ms: int) -> int:
@@ -157,12 +160,14 @@ def make_block_changes(
         # An upgrade is due (spec D.8): the old version makes empty blocks until the CUP hands over.
         payload = DataPayload()
     else:
+        dealings, supports = make_dealings(parent, height)
         payload = DataPayload(
             ingress=select_ingress(
                 ctx, parent, context.time_ns, ingress_pool, is_ingress_known,
                 info.record.max_ingress_messages_per_block, info.record.max_block_payload_size,
             ),
-            dealings=make_dealings(parent, height),
+            dealings=dealings,
+            supports=supports,
         )
     if payload is None:
         return [], None

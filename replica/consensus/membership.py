@@ -58,6 +58,14 @@ def compute_high_threshold(nodes: int) -> int:
     return compute_committee_size(nodes) - compute_faults_tolerated(nodes)
 
 
+def compute_support_threshold(receivers: int) -> int:
+    """How many receivers must support a dealing before a block may include it (see `dealings`):
+    n − f, the most the honest receivers alone always reach. It is at least threshold + f for the
+    low threshold (so `threshold` honest receivers hold a checked share), and for the high
+    threshold when n ≥ 4f + 1; and it leaves at most f receivers without a checked share."""
+    return receivers - compute_faults_tolerated(receivers)
+
+
 class _Stream:
     """A SHA-256 counter-mode byte stream: the CSPRNG of the shuffles."""
 

@@ -22,7 +22,6 @@ and replays the finalized blocks of the persisted pool.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +40,10 @@ from replica.consensus.artifacts import (
     Certification,
     CertificationShare,
     ConsensusArtifact,
+    DataPayload,
     DealingArtifact,
+    DealingSupport,
+    DealingSupportShare,
     DkgConfigRecord,
     DkgSummary,
     Finalization,
@@ -59,6 +61,8 @@ from replica.consensus.artifacts import (
     StateManifestArtifact,
     StateSyncRequest,
     ValidationContext,
+    compute_dealing_hash,
+    dealing_support_message,
 )
 from replica.consensus.catchup import is_valid_catch_up_package
 from replica.consensus.chain import ChainState
@@ -67,12 +71,15 @@ from replica.consensus.dealings import (
     DealingChecker,
     DealingKey,
     build_transcript,
+    compute_dealing_seed,
     compute_dkg_secret_share,
     dealing_key,
     decode_dealing,
     get_collection_threshold,
     get_dealing_keys_on_chain,
+    get_support_threshold,
     make_dealings,
+    make_support_share,
 )
 from replica.consensus.dkg_payload import create_summary
 from replica.consensus.errors import ConsensusError
@@ -103,6 +110,8 @@ from replica.types import Principal
 MAX_PASSES: Final = 16
 FOREVER_NS: Final = 1 << 127
 MAX_DEALINGS_PER_KEY: Final = 4
+SupportKey = tuple[int, str, bytes]
+"""(DKG start height, tag, dealing hash): the support shares of one dealing."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,9 +185,17 @@ class ReplicaNode:
         )
         self.ingress_pool: dict[bytes, IngressMessage] = {}
         self.dkg_pool: dict[DealingKey, list[SignedDealing]] = {}
-        self.dealing_checker = DealingChecker(self.subnet_id, self.signer.signing_key)
-        self._dealing_seed = hashlib.sha256(
-            b"icbox-node-dealing-seed" + config.keys.committee_secret.to_bytes(32, "big")).digest()
+        self.dealing_checker = DealingChecker(
+            self.subnet_id, self.signer.signing_key, self.signer.verify_multisignature)
+        self.support_pool: dict[SupportKey, dict[Principal, bytes]] = {}
+        """Support shares of dealings, by dealing, then signer."""
+        self._supports_per_signer: dict[tuple[int, str, Principal, Principal], int] = {}
+        self._support_proofs: dict[SupportKey, DealingSupport] = {}
+        self._examined: dict[bytes, int] = {}
+        """Dealings (bytes) this node has decrypted its share of, with their DKG start heights."""
+        self._unexamined = True
+        """Whether a dealing or a summary block arrived since dealings were last examined."""
+        self._dealing_seed = compute_dealing_seed(config.keys)
         self._outbox: list[Artifact] = []
         self._share_floor = 0
         self._chain_floor = 0
@@ -247,31 +264,62 @@ class ReplicaNode:
         blocks = self.chain.iterate_chain(parent, summary_block.height)
         return summary_block.summary, get_dealing_keys_on_chain(self.chain, blocks)
 
-    def _make_dealings(self, parent: Block, height: int) -> tuple[SignedDealing, ...]:
+    def _make_dealings(
+        self, parent: Block, height: int
+    ) -> tuple[tuple[SignedDealing, ...], tuple[DealingSupport, ...]]:
         found = self._dealings_context(parent)
         if found is None or not self.dkg_pool:
-            return ()
+            return (), ()
         summary, on_chain = found
         record = self.ctx.get_subnet_record(parent.context.registry_version)
         per_block = record.dkg_dealings_per_block if record is not None else 1
         needed = sum(get_collection_threshold(summary, config) for config in summary.configs)
         # Short intervals need several dealings per block to finish every DKG in time.
         limit = max(per_block, -(-needed // max(1, summary.interval_length // 2)))
-        return self.dealing_checker.select(summary, on_chain, self.dkg_pool, limit)
+        return self.dealing_checker.select(summary, on_chain, self.dkg_pool, limit, self._get_support)
 
-    def _check_dealings(self, parent: Block, dealings: tuple[SignedDealing, ...]) -> str | None:
-        if not dealings:
+    def _get_support(self, config: DkgConfigRecord, signed: SignedDealing) -> DealingSupport | None:
+        """The support proof of a pooled dealing from the support shares at hand (combined once)."""
+        dealing_hash = compute_dealing_hash(signed.dealing)
+        key = (config.start_height, config.tag, dealing_hash)
+        proof = self._support_proofs.get(key)
+        if proof is not None:
+            return proof
+        shares = {s: sig for s, sig in self.support_pool.get(key, {}).items() if s in config.receivers}
+        needed = get_support_threshold(config)
+        if len(shares) < needed:
+            return None
+        message = dealing_support_message(self.subnet_id, config.start_height, config.tag, dealing_hash)
+        combined = self.signer.combine_committee_shares(shares, config.registry_version, message, needed)
+        if not isinstance(combined, tuple):
+            for bad in combined:  # invalid shares are dropped; their signers may send valid ones
+                self.support_pool[key].pop(bad, None)
+            return None
+        signers, signature = combined
+        proof = self._support_proofs[key] = DealingSupport(
+            dealing_hash=dealing_hash, signers=signers, signature=signature)
+        return proof
+
+    def _check_dealings(self, parent: Block, payload: DataPayload) -> str | None:
+        if not payload.dealings and not payload.supports:
             return None
         found = self._dealings_context(parent)
         if found is None:
             return "no summary block on the chain"
         summary, on_chain = found
-        return self.dealing_checker.check_payload(summary, on_chain, dealings)
+        return self.dealing_checker.check_payload(summary, on_chain, payload.dealings, payload.supports)
 
     def _deal(self, summary: DkgSummary) -> None:
         """This node's dealings for the DKGs a newly finalized summary schedules."""
         for key in [k for k in self.dkg_pool if k[0] < summary.height]:
             del self.dkg_pool[key]
+        for support_key in [k for k in self.support_pool if k[0] < summary.height]:
+            del self.support_pool[support_key]
+            self._support_proofs.pop(support_key, None)
+        for count_key in [k for k in self._supports_per_signer if k[0] < summary.height]:
+            del self._supports_per_signer[count_key]
+        for data in [d for d, start in self._examined.items() if start < summary.height]:
+            del self._examined[data]
         dealings = make_dealings(
             subnet_id=self.subnet_id, summary=summary, keys=self.config.keys, seed=self._dealing_seed,
             get_secret_share=lambda t: self.signer.threshold_key(t).secret_share,
@@ -294,7 +342,60 @@ class ReplicaNode:
         if signed in known or len(known) >= MAX_DEALINGS_PER_KEY:
             return False
         known.append(signed)
+        self._unexamined = True
         return True
+
+    def _support_dealings(self) -> None:
+        """Decrypt and check this node's share of each new pooled dealing whose summary block is
+        finalized here; support those whose share is good (spec: dealing support, see `dealings`)."""
+        if not self._unexamined:
+            return
+        self._unexamined = False
+        for (start, _, _), known in self.dkg_pool.items():
+            summary_block = self.chain.finalized.get(start)
+            if summary_block is None or not summary_block.is_summary:
+                continue
+            for signed in known:
+                if signed.dealing in self._examined:
+                    continue
+                self._examined[signed.dealing] = start
+                if not self.dealing_checker.is_valid(summary_block.summary, signed):
+                    continue
+                share = make_support_share(
+                    subnet_id=self.subnet_id, summary=summary_block.summary, signed=signed, keys=self.config.keys)
+                if share is not None and self._add_support_share(share):
+                    self._outbox.append(share)
+
+    def _add_support_share(self, share: DealingSupportShare) -> bool:
+        """Keep a gossiped support share. Shares are checked one by one only when they conflict with
+        a kept one or exceed a few per signer and dealer, so a forgery cannot shadow the real share."""
+        if share.height < self.chain.cup.height:
+            return False
+        key = (share.height, share.tag, share.dealing_hash)
+        existing = self.support_pool.get(key, {}).get(share.signer)
+        if existing == share.signature:
+            return False
+        count_key = (share.height, share.tag, share.dealer, share.signer)
+        count = self._supports_per_signer.get(count_key, 0)
+        if existing is not None or count >= MAX_DEALINGS_PER_KEY:
+            # BLS signatures are deterministic: of two different shares at most one is valid.
+            if not self._is_valid_support_share(share):
+                return False
+            self._support_proofs.pop(key, None)
+        else:
+            self._supports_per_signer[count_key] = count + 1
+        self.support_pool.setdefault(key, {})[share.signer] = share.signature
+        return True
+
+    def _is_valid_support_share(self, share: DealingSupportShare) -> bool:
+        summary_block = self.chain.finalized.get(share.height)
+        if summary_block is None or not summary_block.is_summary:
+            return False
+        config = next((c for c in summary_block.summary.configs if c.tag == share.tag), None)
+        if config is None or share.signer not in config.receivers:
+            return False
+        message = dealing_support_message(self.subnet_id, share.height, share.tag, share.dealing_hash)
+        return self.signer.verify_committee_share(share.signer, config.registry_version, message, share.signature)
 
     def _is_ingress_known(self, message_id: bytes) -> bool:
         return self.state.engine.ingress_status(message_id) is not None
@@ -311,6 +412,9 @@ class ReplicaNode:
                 relevant |= self._add_ingress(artifact.message, now_ns)
             elif isinstance(artifact, DealingArtifact):
                 relevant |= self._add_dealing(artifact.signed)
+            elif isinstance(artifact, DealingSupportShare):
+                # Kept for block making, which runs on its own delays: no reason to run the roles now.
+                self._add_support_share(artifact)
             elif isinstance(artifact, StateSyncRequest):
                 if artifact.requester != self.node_id:
                     answers = answer_request(Path(self.config.state_dir), artifact)
@@ -383,6 +487,9 @@ class ReplicaNode:
         broadcast: list[Artifact] = self._outbox
         self._outbox = []
         for passes in range(MAX_PASSES):
+            self._support_dealings()
+            broadcast.extend(self._outbox)
+            self._outbox.clear()
             progressed = self._apply(self.validator.make_changes(), broadcast, events)
             progressed |= self._apply(beacon.make_beacon_changes(ctx), broadcast, events)
             changes, block_wake = block_maker.make_block_changes(
@@ -528,6 +635,7 @@ class ReplicaNode:
         if self._participating and not participating:
             events.append(NodeStoppedParticipating(height=block.height))
         self._participating = participating
+        self._unexamined = True
         self._deal(summary)
 
     def _execute(self, events: list[NodeEvent]) -> bool:
@@ -604,7 +712,23 @@ class ReplicaNode:
         out.extend(IngressArtifact(message=message) for message in self.ingress_pool.values())
         for (start, tag, _), known in sorted(self.dkg_pool.items(), key=lambda item: (item[0][0], item[0][1])):
             out.extend(DealingArtifact(height=start, tag=tag, signed=signed) for signed in known)  # type: ignore[arg-type]
+        for (start, tag, dealing_hash), shares in sorted(self.support_pool.items(), key=lambda item: item[0][:2]):
+            dealer = self._dealer_of(start, tag, dealing_hash)
+            if dealer is None:
+                continue
+            out.extend(
+                DealingSupportShare(height=start, tag=tag, dealer=dealer, dealing_hash=dealing_hash,  # type: ignore[arg-type]
+                                    signer=signer, signature=signature)
+                for signer, signature in shares.items()
+            )
         return tuple(out)
+
+    def _dealer_of(self, start: int, tag: str, dealing_hash: bytes) -> Principal | None:
+        for (pooled_start, pooled_tag, dealer), known in self.dkg_pool.items():
+            if (pooled_start, pooled_tag) == (start, tag) and any(
+                    compute_dealing_hash(signed.dealing) == dealing_hash for signed in known):
+                return dealer
+        return None
 
     def close(self) -> None:
         self.pool.close()

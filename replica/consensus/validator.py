@@ -10,7 +10,8 @@ beacon, the registry version its context names, the time its block claims).
   version), extends a notarized block of the height below, never goes back in
   registry version, certified height or time, carries the replica version of
   its interval and exactly the summary every replica computes at summary
-  heights, or ingress within the subnet's limits that is not on the chain yet.
+  heights, or ingress within the subnet's limits that is not on the chain yet
+  and valid dealings, each with a valid support proof (see `dealings`).
   Two different proposals of one maker at one height are an equivocation:
   the proof disqualifies the maker for that height (both blocks are kept, since
   replicas that saw only one of them may still notarize it).
@@ -42,7 +43,6 @@ from replica.consensus.artifacts import (
     Notarization,
     RandomBeacon,
     RandomTape,
-    SignedDealing,
     ValidationContext,
     beacon_message,
     certification_message,
@@ -64,7 +64,8 @@ from replica.consensus.pool import (
 from replica.crypto.keys import verify_node_signature
 
 SummaryComputer = Callable[[Block, int, ValidationContext], DkgSummary | None]
-DealingsCheck = Callable[[Block, tuple[SignedDealing, ...]], str | None]
+DealingsCheck = Callable[[Block, DataPayload], str | None]
+"""Why the dealings and support proofs of a block's payload are refused, or None."""
 RootHashOf = Callable[[int], bytes | None]
 
 
@@ -220,7 +221,7 @@ class Validator:
                 return "an ingress message is expired or expires too late"
             if len(message.arg) > record.max_ingress_bytes_per_message:
                 return "an ingress message is too large"
-        return self.check_dealings(parent, payload.dealings)
+        return self.check_dealings(parent, payload)
 
     # -- combined signatures --------------------------------------------------------------
 

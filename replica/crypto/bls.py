@@ -108,7 +108,39 @@ def is_valid_public_key(public_key: bytes) -> bool:
 
 def public_key(secret: int) -> bytes:
     """secret·G2, compressed (96 bytes)."""
-    return bytes((G2Point() * _secret_scalar(secret)).to_compressed_bytes())
+    if secret % CURVE_ORDER == 0:
+        raise CryptoError("a BLS secret key must be non-zero mod the group order")
+    return bytes(_g2_generator_times(secret % CURVE_ORDER).to_compressed_bytes())
+
+
+_WINDOW_BITS: Final = 8
+_WINDOWS: Final = (CURVE_ORDER.bit_length() + _WINDOW_BITS - 1) // _WINDOW_BITS
+
+
+@lru_cache(maxsize=1)
+def _g2_generator_table() -> tuple[tuple[G2Point, ...], ...]:
+    """Row w holds j·2^(8w)·G2 for j < 256: fixed-base multiples, computed once (about 8000 additions)."""
+    rows = []
+    base = G2Point()
+    for _ in range(_WINDOWS):
+        row = [G2Point.identity()]
+        for _ in range((1 << _WINDOW_BITS) - 1):
+            row.append(row[-1] + base)
+        rows.append(tuple(row))
+        base = row[-1] + base
+    return tuple(rows)
+
+
+def _g2_generator_times(scalar: int) -> G2Point:
+    """scalar·G2 by fixed-base windows: one addition per byte of the scalar instead of a full
+    scalar multiplication (dealings, their checks and key shares multiply the generator a lot)."""
+    total = G2Point.identity()
+    for row in _g2_generator_table():
+        digit = scalar & 0xFF
+        if digit:
+            total = total + row[digit]
+        scalar >>= _WINDOW_BITS
+    return total
 
 
 def sign(secret: int, message: bytes, *, dst: bytes = DST) -> bytes:

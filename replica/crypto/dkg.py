@@ -29,7 +29,9 @@ What this leaves out of the IC's NI-DKG (eprint 2021/339): dealings carry no
 zero-knowledge proof that the encrypted shares match the commitments, and the
 encryption is not forward-secure. A dealer that encrypts a wrong share for a
 receiver is caught only by that receiver (`decrypt_share` and
-`compute_secret_share` raise `DkgError` naming the dealer).
+`compute_secret_share` raise `DkgError` naming the dealer); consensus makes up
+for the missing proof with support proofs from the receivers
+(`replica.consensus.dealings`).
 
 Randomness comes in as a seed; every function is deterministic.
 """
@@ -370,9 +372,7 @@ def create_dealing(
             raise DkgError(f"{dealer}'s share does not match the reshared transcript")
         polynomial = [secret, *random_terms[1:]]
     commitments = tuple(_commit(coefficient) for coefficient in polynomial)
-    ephemeral = X25519PrivateKey.from_private_bytes(
-        hashlib.sha256(_EPHEMERAL_DOMAIN + base).digest()
-    )
+    ephemeral = X25519PrivateKey.from_private_bytes(derive_ephemeral_private_key(seed, config.dkg_id, dealer))
     ephemeral_public = _raw_public(ephemeral.public_key())
     encrypted = []
     for index, receiver in enumerate(config.receivers):
@@ -390,6 +390,12 @@ def create_dealing(
         encrypted_shares=tuple(encrypted),
         ephemeral_public_key=ephemeral_public,
     )
+
+
+def derive_ephemeral_private_key(seed: bytes, dkg_id: DkgId, dealer: Principal) -> bytes:
+    """The raw X25519 ephemeral private key `create_dealing` derives from `seed` for one dealing
+    (so a dealer, e.g. the simulator's Byzantine one, can re-encrypt a share of its own dealing)."""
+    return hashlib.sha256(_EPHEMERAL_DOMAIN + _dealing_seed(seed, dkg_id, dealer)).digest()
 
 
 def verify_dealing(config: DkgConfig, dealing: Dealing) -> None:

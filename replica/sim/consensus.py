@@ -70,7 +70,7 @@ class ConsensusReplicas:
 
     def forger(self, spec: ReplicaSpec) -> ConsensusForger:
         members = spec.registry.get_subnet_members(spec.subnet_id)
-        return ConsensusForger(self.keys(spec), spec.network_seed, members)
+        return ConsensusForger(self.keys(spec), spec.network_seed, members, spec.registry, spec.subnet_id)
 
     def certified_reply(self, replica: SimulatedReplica, message_id: bytes, subnet_public_key: bytes) -> bytes | None:
         if not isinstance(replica, ReplicaNode):

@@ -6,7 +6,9 @@ persisted survives. A Byzantine replica runs the honest code, and the
 simulator transforms what it sends: it equivocates as block maker (two
 different, validly signed blocks for one height, each to half of the peers),
 sends invalid signature shares (corrupted bytes, or a valid signature over a
-different message), leaves some shares out, or stops signing altogether. The
+different message), leaves some shares out, stops signing altogether, or
+deals wrong shares to some receivers of its DKG dealings (a dealing the
+support rule must keep off the chain). The
 transformations know the artifacts through a `Forger`, which holds the
 Byzantine node's keys, as a real attacker would.
 
@@ -45,6 +47,19 @@ class Forger(Protocol):
 
     def equivocate(self, proposal: object) -> object | None:
         """A second, differently built and validly signed proposal for the same height and rank."""
+        ...
+
+    def is_own_dealing(self, artifact: object) -> bool:
+        """A DKG dealing of the Byzantine node itself."""
+        ...
+
+    def bad_dealing(self, artifact: object, *, few: bool = False) -> object:
+        """The dealing, validly signed, with wrong shares encrypted for f + 1 of its receivers
+        (only f if `few`)."""
+        ...
+
+    def support_of(self, artifact: object) -> object | None:
+        """The node's own support share of a dealing it sends."""
         ...
 
 
@@ -151,12 +166,50 @@ class Equivocator:
         return sends
 
 
+@dataclass(frozen=True, slots=True)
+class BadDealer:
+    """Sends each of its DKG dealings with wrong shares for f + 1 receivers (to everybody)."""
+
+    name: str = "bad-dealing"
+
+    def transform(
+        self, artifacts: Sequence[object], peers: Sequence[Principal], rng: random.Random, forger: Forger
+    ) -> list[Send]:
+        return [
+            Send(artifact=forger.bad_dealing(a) if forger.is_own_dealing(a) else a, receivers=tuple(peers))
+            for a in artifacts
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class FewBadShares:
+    """Sends each of its dealings with wrong shares for only f receivers, with its own support share
+    of it: the dealing can gather n − f supporters, the attack the support rule alone does not stop
+    (see `replica.consensus.dealings`). Not in the mixed plans."""
+
+    name: str = "few-bad-shares"
+
+    def transform(
+        self, artifacts: Sequence[object], peers: Sequence[Principal], rng: random.Random, forger: Forger
+    ) -> list[Send]:
+        sends = []
+        for artifact in artifacts:
+            if forger.is_own_dealing(artifact):
+                artifact = forger.bad_dealing(artifact, few=True)
+                support = forger.support_of(artifact)
+                if support is not None:
+                    sends.append(Send(artifact=support, receivers=tuple(peers)))
+            sends.append(Send(artifact=artifact, receivers=tuple(peers)))
+        return sends
+
+
 BYZANTINE_BEHAVIOURS: Final[dict[str, Behaviour]] = {
     "equivocate": Equivocator(),
     "invalid-shares": InvalidShares(),
     "wrong-message": InvalidShares(wrong_message=True, name="wrong-message"),
     "missing-shares": MissingShares(),
     "stop-signing": StopsSigning(),
+    "bad-dealing": BadDealer(),
 }
 
 

@@ -4,33 +4,47 @@ The simulator knows every node's secret keys (they derive from the network
 seed), so a Byzantine node can do exactly what a real attacker holding them
 could: sign a second, different block for a height it makes a block for (the
 block is the honest one with its time moved by one nanosecond, so it is still
-well formed), damage the bytes of a share, or produce a correct signature of
-its own over a different message than the share claims.
+well formed), damage the bytes of a share, produce a correct signature of
+its own over a different message than the share claims, or deal some
+receivers a wrong share: it re-encrypts, under its dealing's own ephemeral key
+(it knows its dealing seed), a random scalar for f + 1 receivers, keeps the
+commitments and the other receivers' ciphertexts, and signs the result.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from typing import Final
 
+from registry.client import RegistryClient
 from registry.dkg import SeededInitialDkg
+from registry.records import KeyPurpose
 from replica.consensus.artifacts import (
     Block,
     BlockProposal,
     CatchUpPackageShare,
     CertificationShare,
+    DealingArtifact,
+    DealingSupportShare,
     FinalizationShare,
     NotarizationShare,
     RandomBeaconShare,
     RandomTapeShare,
+    SignedDealing,
     ValidationContext,
     certification_message,
+    compute_dealing_hash,
+    dealing_message,
+    dealing_support_message,
     finalization_message,
     notarization_message,
     proposal_message,
     tape_message,
 )
-from replica.crypto import threshold
+from replica.consensus.dealings import compute_dealing_seed, compute_dkg_seed, decode_dealing
+from replica.crypto import bls, dkg, threshold
+from replica.crypto.errors import CryptoError
 from replica.crypto.keys import NodeSecretKeys
 from replica.types import Principal
 
@@ -41,6 +55,7 @@ SHARE_TYPES: Final = (
     RandomTapeShare,
     CertificationShare,
     CatchUpPackageShare,
+    DealingSupportShare,
 )
 
 _OTHER: Final = b"\xff" * 32
@@ -49,11 +64,17 @@ _OTHER: Final = b"\xff" * 32
 class ConsensusForger:
     """Forgeries by one node, `keys`, of the subnet whose genesis members are `members`."""
 
-    def __init__(self, keys: NodeSecretKeys, network_seed: bytes, members: tuple[Principal, ...]) -> None:
+    def __init__(
+        self, keys: NodeSecretKeys, network_seed: bytes, members: tuple[Principal, ...],
+        registry: RegistryClient | None = None, subnet_id: Principal | None = None,
+    ) -> None:
         self.keys = keys
         self.members = members
+        self.registry = registry
+        self.subnet_id = subnet_id
         self.equivocations = 0
         self.broken_shares = 0
+        self.bad_dealings = 0
         dkg = SeededInitialDkg(network_seed)
         n = len(members)
         f = (n - 1) // 3
@@ -109,3 +130,57 @@ class ConsensusForger:
         )
         self.equivocations += 1
         return BlockProposal(block=other, signer=proposal.signer, signature=self.keys.sign(proposal_message(other.id)))
+
+    def is_own_dealing(self, artifact: object) -> bool:
+        return isinstance(artifact, DealingArtifact) and artifact.signed.dealer == self.keys.node_id
+
+    def bad_dealing(self, artifact: object, *, few: bool = False) -> object:
+        """The node's dealing with a wrong share encrypted for f + 1 of its receivers (not itself),
+        or for only f of them if `few`."""
+        if not isinstance(artifact, DealingArtifact) or self.registry is None or self.subnet_id is None:
+            return artifact
+        dealing = decode_dealing(artifact.signed.dealing)
+        if dealing is None:
+            return artifact
+        version = self.registry.latest_version
+        receivers = self.registry.get_subnet_members(self.subnet_id, version)
+        if len(receivers) != len(dealing.encrypted_shares):
+            return artifact
+        f = (len(receivers) - 1) // 3
+        targets = sorted(
+            (r for r in receivers if r != self.keys.node_id),
+            key=lambda r: hashlib.sha256(r.raw + artifact.signed.dealing).digest(),
+        )[: f if few else f + 1]
+        ephemeral = dkg.derive_ephemeral_private_key(
+            compute_dkg_seed(compute_dealing_seed(self.keys)), dealing.dkg_id, dealing.dealer)
+        shares = list(dealing.encrypted_shares)
+        try:
+            for receiver in targets:
+                key = self.registry.get_node_public_key(receiver, KeyPurpose.DKG_DEALING_ENCRYPTION, version)
+                if key is None:
+                    return artifact
+                wrong = int.from_bytes(hashlib.sha512(b"wrong" + receiver.raw + artifact.signed.dealing).digest(), "big")
+                shares[receivers.index(receiver)] = dkg.encrypt_share(
+                    dkg_id=dealing.dkg_id, dealer=dealing.dealer, receiver=receiver, receiver_public_key=key,
+                    ephemeral_private_key=ephemeral, share=wrong % bls.CURVE_ORDER,
+                )
+        except CryptoError:
+            return artifact
+        data = replace(dealing, encrypted_shares=tuple(shares)).to_bytes()
+        self.bad_dealings += 1
+        signed = SignedDealing(dealer=dealing.dealer, dealing=data, signature=self.keys.sign(dealing_message(data)))
+        return DealingArtifact(height=artifact.height, tag=artifact.tag, signed=signed)
+
+    def support_of(self, artifact: object) -> object | None:
+        """This node's support share of a dealing it sends, whatever the shares in it."""
+        if not isinstance(artifact, DealingArtifact) or self.subnet_id is None:
+            return None
+        dealing = decode_dealing(artifact.signed.dealing)
+        if dealing is None:
+            return None
+        dealing_hash = compute_dealing_hash(artifact.signed.dealing)
+        message = dealing_support_message(self.subnet_id, dealing.dkg_id.start_height, dealing.dkg_id.tag, dealing_hash)
+        return DealingSupportShare(
+            height=dealing.dkg_id.start_height, tag=dealing.dkg_id.tag, dealer=dealing.dealer,
+            dealing_hash=dealing_hash, signer=self.keys.node_id, signature=self.keys.sign_committee(message),
+        )

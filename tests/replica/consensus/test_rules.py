@@ -16,9 +16,12 @@ from replica.consensus.membership import (
     compute_block_maker_ranks,
     compute_committee_size,
     compute_faults_tolerated,
+    compute_high_threshold,
+    compute_low_threshold,
     compute_notarization_committee,
     compute_notarization_threshold,
     compute_shuffled_nodes,
+    compute_support_threshold,
     get_active_data_at,
 )
 from replica.consensus.notary import compute_notary_delay_ns
@@ -39,6 +42,18 @@ def test_thresholds_follow_the_fault_bound() -> None:
     for n in range(1, 50):
         c, f, t = compute_committee_size(n), compute_faults_tolerated(n), compute_notarization_threshold(n)
         assert c - (t - f) < t and c - f >= t  # safety and liveness (MEMB test)
+
+
+def test_dealing_support_is_reachable_by_honest_receivers_and_leaves_at_most_f_cheated() -> None:
+    assert [compute_support_threshold(n) for n in (1, 4, 5, 7, 13, 40)] == [1, 3, 4, 5, 9, 27]
+    for n in range(1, 50):
+        f = compute_faults_tolerated(n)
+        support = compute_support_threshold(n)
+        assert support <= n - f  # liveness: the honest receivers alone reach it
+        assert n - support <= f  # a dealing that cheats f + 1 receivers never gets it
+        low, high = compute_low_threshold(n), compute_high_threshold(n)
+        assert support - f >= low  # t honest receivers with a checked share of the low key
+        assert (support - f >= high) == (n >= 4 * f + 1)
 
 
 def test_ranking_is_a_deterministic_shuffle_of_the_sorted_members() -> None:

@@ -14,6 +14,7 @@ from replica.consensus.artifacts import (
     RandomBeacon,
     ValidationContext,
     beacon_message,
+    dealing_message,
     notarization_message,
 )
 from replica.consensus.events import ArtifactRejected
@@ -144,7 +145,13 @@ def test_both_blocks_of_an_equivocation_arriving_together_are_kept_and_the_maker
 
 
 def test_a_dealing_must_be_signed_by_the_dealer_it_names(tmp_path: Path) -> None:
-    from replica.consensus.artifacts import DealingArtifact, SignedDealing, dealing_message
+    from replica.consensus.artifacts import (
+        DealingArtifact,
+        DealingSupport,
+        SignedDealing,
+        compute_dealing_hash,
+        dealing_message,
+    )
 
     subnet, observer, keys = setup(tmp_path)
     summary = observer.genesis_cup.content.block.summary
@@ -163,5 +170,108 @@ def test_a_dealing_must_be_signed_by_the_dealer_it_names(tmp_path: Path) -> None
     other.on_artifact(DealingArtifact(height=0, tag=key[1], signed=real), subnet.now_ns)  # type: ignore[arg-type]
     assert other.dkg_pool[key] == [forged, real]
     genesis = observer.genesis_cup.content.block
-    chosen = checker.select(summary, set(), {key: other.dkg_pool[key]}, 8)
-    assert chosen == (real,) and genesis.height == 0
+    proof = DealingSupport(dealing_hash=compute_dealing_hash(real.dealing), signers=(), signature=b"")
+    chosen = checker.select(summary, set(), {key: other.dkg_pool[key]}, 8, lambda config, signed: proof)
+    assert chosen == ((real,), (proof,)) and genesis.height == 0
+    # Without a support proof at hand the dealing is not chosen.
+    assert checker.select(summary, set(), {key: other.dkg_pool[key]}, 8, lambda config, signed: None) == ((), ())
+
+
+def test_a_dealing_is_refused_without_a_support_proof_from_enough_receivers(tmp_path: Path) -> None:
+    from replica.consensus.artifacts import (
+        DealingSupport,
+        compute_dealing_hash,
+        dealing_support_message,
+    )
+    from replica.consensus.dealings import decode_dealing, get_support_threshold
+
+    subnet, observer, keys = setup(tmp_path)
+    summary = observer.genesis_cup.content.block.summary
+    real = next(iter(observer.dkg_pool.values()))[0]
+    dealing = decode_dealing(real.dealing)
+    assert dealing is not None
+    config = next(c for c in summary.configs if c.tag == dealing.dkg_id.tag)
+    needed = get_support_threshold(config)
+    assert needed == 3  # n − f = t + f for the low key of four replicas
+    dealing_hash = compute_dealing_hash(real.dealing)
+    message = dealing_support_message(subnet.subnet_id, config.start_height, config.tag, dealing_hash)
+    receivers = sorted(config.receivers)
+    signatures = {node: subnet.configs[node].keys.sign_committee(message) for node in receivers}
+
+    def proof(signers: list[Principal], signed_by: list[Principal] | None = None) -> DealingSupport:
+        aggregate = multisig.aggregate([signatures[node] for node in (signed_by or signers)])
+        return DealingSupport(dealing_hash=dealing_hash, signers=tuple(signers), signature=aggregate)
+
+    cases = [
+        (DataPayload(dealings=(real,)), ["a dealing without a support proof"]),
+        (DataPayload(dealings=(real,), supports=(proof(receivers[:2]),)), ["an invalid support proof"]),
+        (DataPayload(dealings=(real,), supports=(proof(receivers[:3], receivers[1:]),)), ["an invalid support proof"]),
+        (DataPayload(supports=(proof(receivers[:3]),)), ["a support proof without its dealing"]),
+        (DataPayload(dealings=(real,), supports=(proof(receivers[:3]),)), []),
+    ]
+    for offset, (payload, expected) in enumerate(cases, start=1):
+        at = subnet.now_ns + offset
+        block = block_at_one(subnet, observer, 1, payload=payload, context=ValidationContext(
+            registry_version=1, certified_height=0, time_ns=at))
+        proposal = sign_proposal(keys[1], block)
+        assert rejections(observer.on_artifact(proposal, at)) == expected, payload
+    assert proposal.id in observer.pool.validated
+
+
+def test_a_receiver_supports_a_dealing_only_if_its_share_checks(tmp_path: Path) -> None:
+    from replica.consensus.dealings import (
+        compute_dealing_seed,
+        compute_dkg_seed,
+        decode_dealing,
+        make_support_share,
+    )
+    from replica.crypto import dkg
+
+    subnet, observer, _ = setup(tmp_path)
+    summary = observer.genesis_cup.content.block.summary
+    real = next(iter(observer.dkg_pool.values()))[0]
+    dealing = decode_dealing(real.dealing)
+    assert dealing is not None
+    config = next(c for c in summary.configs if c.tag == dealing.dkg_id.tag)
+    cheated = config.receivers[1]
+    dealer_keys = subnet.configs[dealing.dealer].keys
+    ephemeral = dkg.derive_ephemeral_private_key(
+        compute_dkg_seed(compute_dealing_seed(dealer_keys)), dealing.dkg_id, dealing.dealer)
+    shares = list(dealing.encrypted_shares)
+    shares[1] = dkg.encrypt_share(
+        dkg_id=dealing.dkg_id, dealer=dealing.dealer, receiver=cheated,
+        receiver_public_key=subnet.configs[cheated].keys.dealing_public_key,
+        ephemeral_private_key=ephemeral, share=12345)
+    bad_bytes = replace(dealing, encrypted_shares=tuple(shares)).to_bytes()
+    bad = replace(real, dealing=bad_bytes, signature=dealer_keys.sign(dealing_message(bad_bytes)))
+    assert observer.dealing_checker.is_valid(summary, bad)  # the public part is fine
+    for receiver in config.receivers:
+        keys = subnet.configs[receiver].keys
+        assert make_support_share(subnet_id=subnet.subnet_id, summary=summary, signed=real, keys=keys) is not None
+        share = make_support_share(subnet_id=subnet.subnet_id, summary=summary, signed=bad, keys=keys)
+        assert (share is None) == (receiver == cheated)
+
+
+def test_a_forged_support_share_does_not_shadow_the_real_one(tmp_path: Path) -> None:
+    from replica.consensus.artifacts import (
+        DealingSupportShare,
+        compute_dealing_hash,
+        dealing_support_message,
+    )
+    from replica.consensus.dealings import decode_dealing
+
+    subnet, observer, _ = setup(tmp_path)
+    real = next(iter(observer.dkg_pool.values()))[0]
+    dealing = decode_dealing(real.dealing)
+    assert dealing is not None
+    signer = next(node for node in subnet.nodes if node != observer.node_id)
+    dealing_hash = compute_dealing_hash(real.dealing)
+    message = dealing_support_message(subnet.subnet_id, 0, dealing.dkg_id.tag, dealing_hash)
+    genuine = DealingSupportShare(height=0, tag=dealing.dkg_id.tag, dealer=dealing.dealer, dealing_hash=dealing_hash,
+                                  signer=signer, signature=subnet.configs[signer].keys.sign_committee(message))
+    forged = replace(genuine, signature=observer.config.keys.sign_committee(message))
+    for first, second in ((forged, genuine), (genuine, forged)):
+        observer.support_pool.clear()
+        observer.on_artifacts([first], subnet.now_ns)
+        observer.on_artifacts([second], subnet.now_ns)
+        assert observer.support_pool[(0, dealing.dkg_id.tag, dealing_hash)][signer] == genuine.signature

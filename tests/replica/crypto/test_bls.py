@@ -187,3 +187,11 @@ def test_facade_and_reference_agree_on_random_secrets(secrets: list[int], messag
     assert reference.g1_linear_combination(signatures, scalars) == bls.g1_linear_combination(
         signatures, scalars
     )
+
+
+def test_fixed_base_multiples_of_the_generator_match_scalar_multiplication() -> None:
+    from py_arkworks_bls12381 import G2Point, Scalar
+
+    for secret in (1, 2, 255, 256, 257, 2**64 + 1, bls.CURVE_ORDER - 1, bls.CURVE_ORDER + 5, *SECRETS):
+        expected = bytes((G2Point() * Scalar(secret % bls.CURVE_ORDER)).to_compressed_bytes())
+        assert bls.public_key(secret) == expected

@@ -189,6 +189,15 @@ class ToyForger:
         return ToyBlock(height=proposal.height, parent=proposal.parent, maker=proposal.maker,
                         ingress=proposal.ingress, salt=1)
 
+    def is_own_dealing(self, artifact: object) -> bool:
+        return False
+
+    def bad_dealing(self, artifact: object, *, few: bool = False) -> object:
+        return artifact
+
+    def support_of(self, artifact: object) -> object | None:
+        return None
+
 
 class ToyFactory:
     """Builds toy replicas; the first genesis member of each subnet leads."""

@@ -68,3 +68,18 @@ def test_share_faults() -> None:
     partial = MissingShares(0.5).transform([SHARE] * 20, PEERS, random.Random(1), forger)
     delivered = sum(len(send.receivers) for send in partial)
     assert 0 < delivered < 20 * len(PEERS)
+
+
+def test_a_bad_dealer_replaces_only_its_own_dealings() -> None:
+    from replica.sim.faults import BadDealer
+
+    class DealingForger(ToyForger):
+        def is_own_dealing(self, artifact: object) -> bool:
+            return artifact == "own dealing"
+
+        def bad_dealing(self, artifact: object, *, few: bool = False) -> object:
+            return "bad dealing"
+
+    sends = BadDealer().transform(["own dealing", SHARE, BLOCK], PEERS[1:], random.Random(1), DealingForger())
+    assert [send.artifact for send in sends] == ["bad dealing", SHARE, BLOCK]
+    assert all(send.receivers == PEERS[1:] for send in sends)
