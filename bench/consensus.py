@@ -4,7 +4,9 @@ Runs whole subnets of real replicas (`replica.consensus.ReplicaNode`) in one
 process under the simulator, in virtual time, with no faults, and prints:
 
 - rounds finalized per CPU second (`time.process_time`, every replica of the
-  subnet in this process) for n = 4, 13 and 40, after genesis;
+  subnet in this process) for n = 4, 13 and 40, after genesis (with the test
+  preset's DKG every 5 heights, and for n = 13 and 40 also with the local
+  preset's DKG interval of 20 heights);
 - the cost of one threshold signature round per replica at n = 13: sign a
   share, combine n − f shares by Lagrange interpolation, verify the result
   against the group key once (the IC's combine-first path), and, beside it, the
@@ -27,14 +29,15 @@ import json
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from replica.consensus.artifacts import Block
 from replica.crypto import bls, threshold
-from replica.presets import TEST
+from replica.presets import LOCAL, TEST, Preset
 from replica.sim.consensus import ConsensusReplicas
 from replica.sim.network import NetworkConfig
 from replica.sim.world import SECOND_NS, World, WorldConfig
@@ -42,11 +45,15 @@ from replica.sim.world import SECOND_NS, World, WorldConfig
 SEED = 20_260_201
 
 
-def run_rounds(nodes: int, heights: int) -> dict[str, Any]:
+# The test preset runs a DKG every 5 heights; `icbox up` (the local preset) every 20.
+LOCAL_INTERVAL: Final = replace(TEST, dkg_interval_length=LOCAL.dkg_interval_length)
+
+
+def run_rounds(nodes: int, heights: int, preset: Preset = TEST) -> dict[str, Any]:
     """Finalize `heights` rounds on a fresh n-node subnet; CPU seconds exclude genesis."""
     bls.clear_caches()
     began = time.process_time()
-    world = World(WorldConfig(seed=SEED + nodes, subnet_sizes=(nodes,), preset=TEST, heights=heights, network=NetworkConfig()), ConsensusReplicas())
+    world = World(WorldConfig(seed=SEED + nodes, subnet_sizes=(nodes,), preset=preset, heights=heights, network=NetworkConfig()), ConsensusReplicas())
     genesis_cpu_s = time.process_time() - began
     try:
         start_height = world.subnets[0].checker.top_finalized_height
@@ -114,7 +121,7 @@ def without_verify_memo(nodes: int, heights: int) -> dict[str, Any]:
         bls.verify = memoised
 
 
-def run(heights: dict[int, int], baseline_heights: int, samples: int) -> dict[str, Any]:
+def run(heights: dict[int, int], baseline_heights: int, samples: int, local_heights: dict[int, int]) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     results = {}
     for nodes, count in heights.items():
@@ -122,6 +129,9 @@ def run(heights: dict[int, int], baseline_heights: int, samples: int) -> dict[st
         figures[f"rounds_per_cpu_s_n{nodes}"] = round(result["rounds"] / result["cpu_s"], 2)
         figures[f"rounds_n{nodes}"] = result["rounds"]
         figures[f"genesis_cpu_s_n{nodes}"] = round(result["genesis_cpu_s"], 3)
+    for nodes, count in local_heights.items():
+        result = run_rounds(nodes, count, LOCAL_INTERVAL)
+        figures[f"rounds_per_cpu_s_n{nodes}_dkg_interval_20"] = round(result["rounds"] / result["cpu_s"], 2)
     fast_ms, slow_ms = threshold_round_ms(13, samples)
     figures["threshold_round_ms_n13"] = round(fast_ms, 3)
     figures["threshold_round_verify_every_share_ms_n13"] = round(slow_ms, 3)
@@ -154,9 +164,9 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     arguments = parser.parse_args()
     if arguments.smoke:
-        figures = run({4: 6, 13: 4, 40: 2}, 6, 5)
+        figures = run({4: 6, 13: 4, 40: 2}, 6, 5, {})
     else:
-        figures = run({4: 60, 13: 30, 40: 8}, 30, 30)
+        figures = run({4: 60, 13: 30, 40: 8}, 30, 30, {13: 40, 40: 20})
     if arguments.json:
         print(json.dumps(figures))
         return
