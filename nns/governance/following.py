@@ -17,7 +17,7 @@ from typing import Final
 from nns.governance.enums import CATCH_ALL, NO_CATCH_ALL_TOPICS, Topic, Vote
 
 NO_LISTS: Final[Mapping[int, tuple[int, ...]]] = {}
-NO_FOLLOWERS: Final[Mapping[int, list[int]]] = {}
+NO_FOLLOWERS: Final[Mapping[int, dict[int, None]]] = {}
 # The votes as module constants: in the cascade's inner loop, looking up an enum
 # member (Vote.YES) costs more than the comparison it is used in.
 UNSPECIFIED: Final = Vote.UNSPECIFIED
@@ -62,11 +62,13 @@ class FollowerIndex:
     followee → topic → followers says whom a cast ballot may move; topic →
     follower → list gives the list that decides each of them, so the cascade
     never has to look at the neurons themselves. Equal lists are stored once:
-    most neurons follow the same few known neurons.
+    most neurons follow the same few known neurons. Followers are kept as
+    insertion-ordered dicts (keys only), so removing one follower of a known
+    neuron with many thousands of followers costs the same as adding one.
     """
 
     def __init__(self) -> None:
-        self._followers: dict[int, dict[int, list[int]]] = {}
+        self._followers: dict[int, dict[int, dict[int, None]]] = {}
         self._lists: dict[int, dict[int, tuple[int, ...]]] = {}
         self._shared: dict[tuple[int, ...], tuple[int, ...]] = {}
         self._uses: dict[tuple[int, ...], int] = {}
@@ -74,7 +76,7 @@ class FollowerIndex:
     def add(self, follower: int, followees: Mapping[int, tuple[int, ...]]) -> None:
         for topic, followee_ids in followees.items():
             for followee in set(followee_ids):
-                self._followers.setdefault(followee, {}).setdefault(topic, []).append(follower)
+                self._followers.setdefault(followee, {}).setdefault(topic, {})[follower] = None
             self._lists.setdefault(topic, {})[follower] = self._share(followee_ids)
 
     def remove(self, follower: int, followees: Mapping[int, tuple[int, ...]]) -> None:
@@ -83,7 +85,7 @@ class FollowerIndex:
                 by_topic = self._followers.get(followee)
                 if by_topic is None or topic not in by_topic:
                     continue
-                by_topic[topic].remove(follower)
+                del by_topic[topic][follower]
                 if not by_topic[topic]:
                     del by_topic[topic]
                 if not by_topic:
@@ -107,9 +109,9 @@ class FollowerIndex:
             del self._uses[shared], self._shared[shared]
 
     def followers_of(self, followee: int, topic: int) -> list[int]:
-        return self.followers_by_topic(followee).get(topic, [])
+        return list(self.followers_by_topic(followee).get(topic, ()))
 
-    def followers_by_topic(self, followee: int) -> Mapping[int, list[int]]:
+    def followers_by_topic(self, followee: int) -> Mapping[int, dict[int, None]]:
         return self._followers.get(followee, NO_FOLLOWERS)
 
     def lists_for_topic(self, topic: int) -> Mapping[int, tuple[int, ...]]:
