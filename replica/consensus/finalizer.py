@@ -18,7 +18,7 @@ from replica.consensus.artifacts import (
 )
 from replica.consensus.context import RoleContext
 from replica.consensus.pool import AddToValidated, ChangeSet
-from replica.consensus.shares import collect_shares, combine_committee_shares
+from replica.consensus.shares import combine_block_shares
 
 
 def is_finalization_allowed(block_hash: bytes, own_notarization_shares: list[bytes]) -> bool:
@@ -61,12 +61,9 @@ def combine_finalizations(ctx: RoleContext, height: int, own: FinalizationShare 
     for block_hash in sorted(candidates):
         if block_hash not in ctx.chain.blocks:
             continue
-        shares = collect_shares(ctx, FinalizationShare, height, lambda s, b=block_hash: s.block == b)  # type: ignore[misc]
-        if own is not None and own.block == block_hash:
-            shares.setdefault(own.signer, own)
-        result, more = combine_committee_shares(
-            ctx, shares, info.committee, info.active.registry_version,
-            finalization_message(height, block_hash), info.notarization_threshold,
+        result, more = combine_block_shares(
+            ctx, FinalizationShare, info, height, block_hash, () if own is None else (own,),
+            finalization_message(height, block_hash),
         )
         changes += more
         if result is not None:

@@ -26,7 +26,7 @@ from replica.consensus.artifacts import (
 )
 from replica.consensus.context import RoleContext
 from replica.consensus.pool import AddToValidated, ChangeSet
-from replica.consensus.shares import collect_shares, combine_committee_shares
+from replica.consensus.shares import combine_block_shares
 
 NANOS_PER_MILLISECOND: Final = 1_000_000
 ACCEPTABLE_FINALIZATION_CERTIFICATION_GAP: Final = 3
@@ -134,13 +134,8 @@ def combine_notarizations(ctx: RoleContext, height: int, own: list[object]) -> C
     for block_hash in sorted(candidates):
         if block_hash not in ctx.chain.blocks or ctx.chain.is_notarized(block_hash, height):
             continue
-        shares = collect_shares(ctx, NotarizationShare, height, lambda s, b=block_hash: s.block == b)  # type: ignore[misc]
-        for share in own:
-            if isinstance(share, NotarizationShare) and share.block == block_hash:
-                shares.setdefault(share.signer, share)
-        result, more = combine_committee_shares(
-            ctx, shares, info.committee, info.active.registry_version,
-            notarization_message(height, block_hash), info.notarization_threshold,
+        result, more = combine_block_shares(
+            ctx, NotarizationShare, info, height, block_hash, own, notarization_message(height, block_hash)
         )
         changes += more
         if result is not None:

@@ -9,10 +9,10 @@ shares sit in the validated section (and were broadcast).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Protocol, TypeVar
 
-from replica.consensus.context import RoleContext
+from replica.consensus.context import HeightInfo, RoleContext
 from replica.consensus.pool import ChangeSet, HandleInvalid, RemoveFromUnvalidated
 from replica.consensus.signing import ThresholdKey
 from replica.types import Principal
@@ -30,6 +30,14 @@ class Share(Protocol):
 
 
 S = TypeVar("S", bound=Share)
+
+
+class BlockShare(Share, Protocol):
+    @property
+    def block(self) -> bytes: ...
+
+
+B = TypeVar("B", bound=BlockShare)
 
 
 def collect_shares(ctx: RoleContext, kind: type[S], height: int, matches: Callable[[S], bool]) -> dict[Principal, S]:
@@ -86,3 +94,21 @@ def combine_committee_shares(
         if members[signer].id in ctx.pool.unvalidated
     ]
     return None, bad
+
+
+def combine_block_shares(
+    ctx: RoleContext, kind: type[B], info: HeightInfo, height: int, block_hash: bytes,
+    own: Iterable[object], message: bytes,
+) -> tuple[tuple[tuple[Principal, ...], bytes] | None, ChangeSet]:
+    """The n − f committee multi-signature on one block from shares of `kind`.
+
+    Notarization and finalization alike: the pool's shares on the block, plus
+    the replica's own shares of this step that the pool does not hold yet.
+    """
+    shares = collect_shares(ctx, kind, height, lambda share: share.block == block_hash)
+    for share in own:
+        if isinstance(share, kind) and share.block == block_hash:
+            shares.setdefault(share.signer, share)
+    return combine_committee_shares(
+        ctx, shares, info.committee, info.active.registry_version, message, info.notarization_threshold
+    )
