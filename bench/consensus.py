@@ -25,7 +25,6 @@ process under the simulator, in virtual time, with no faults, and prints:
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -34,6 +33,8 @@ from pathlib import Path
 from typing import Any, Final
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _report import print_figures
 
 from replica.consensus.artifacts import Block
 from replica.crypto import bls, threshold
@@ -167,12 +168,7 @@ def main() -> None:
         figures = run({4: 6, 13: 4, 40: 2}, 6, 5, {})
     else:
         figures = run({4: 60, 13: 30, 40: 8}, 30, 30, {13: 40, 40: 20})
-    if arguments.json:
-        print(json.dumps(figures))
-        return
-    width = max(len(key) for key in figures)
-    for key, value in figures.items():
-        print(f"{key:<{width}}  {value}")
+    print_figures(figures, as_json=arguments.json)
 
 
 if __name__ == "__main__":

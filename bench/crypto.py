@@ -19,7 +19,6 @@ the ratio to the facade's.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -28,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _report import print_figures
 
 from registry.dkg import SeededInitialDkg
 from replica.crypto import bls, multisig, threshold
@@ -183,11 +184,7 @@ def main() -> None:
     figures["baseline_py_ecc_verify_ms"] = round(reference, 1)
     facade = figures.get(f"bls_verify_ms_n{args.sizes[0]}", 0.0) if args.sizes else 0.0
     figures["py_ecc_vs_facade_verify_ratio"] = round(reference / facade, 1) if facade else 0.0
-    if args.json:
-        print(json.dumps(figures))
-    else:
-        for name, value in figures.items():
-            print(f"{name:48} {value}")
+    print_figures(figures, as_json=args.json)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ stable memory. Prints the figures and the ratios.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -30,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _report import print_figures
 
 from nns.genesis import ROOT_CANISTER_ID, NnsConfig, install_nns, nns_factories
 from nns.governance.canister import Governance
@@ -267,12 +268,7 @@ def main() -> None:
         figures = run(300, 300, 100, 20)
     else:
         figures = run(args.transfers, args.queries, args.ballots, args.candid)
-    if args.json:
-        print(json.dumps(figures))
-        return
-    width = max(len(key) for key in figures)
-    for key, value in figures.items():
-        print(f"{key:<{width}}  {value}")
+    print_figures(figures, as_json=args.json)
 
 
 if __name__ == "__main__":

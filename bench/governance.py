@@ -32,6 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _report import print_figures
+
 from nns.governance.canister import Governance
 from nns.governance.enums import Topic, Vote
 from nns.governance.following import compute_follow_vote, get_followees_for_topic
@@ -252,12 +254,7 @@ def main() -> None:
         figures = run_scaling(count, args.seed, max(1, args.repeat))
     else:
         figures = run(count, args.seed)
-    if args.json:
-        print(json.dumps(figures))
-        return
-    width = max(len(key) for key in figures)
-    for key, value in figures.items():
-        print(f"{key:<{width}}  {value}")
+    print_figures(figures, as_json=args.json)
 
 
 if __name__ == "__main__":

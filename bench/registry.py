@@ -19,13 +19,14 @@ with, as a baseline in the same run, reading every latest record from memory.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _report import print_figures
 
 from registry.canister import GOVERNANCE_CANISTER_ID, Registry
 from registry.client import RegistryClient
@@ -161,12 +162,7 @@ def main() -> None:
         figures = run(120, 6, 1_500, 10)
     else:
         figures = run(args.nodes, args.subnets, args.versions, args.samples)
-    if args.json:
-        print(json.dumps(figures))
-        return
-    width = max(len(key) for key in figures)
-    for key, value in figures.items():
-        print(f"{key:<{width}}  {value}")
+    print_figures(figures, as_json=args.json)
 
 
 if __name__ == "__main__":
