@@ -102,7 +102,8 @@ def test_the_registry_routes_canisters_and_registers_nodes_through_candid(tmp_pa
 
     operator = Principal.self_authenticating(b"candid-operator")
     harness.call(GOVERNANCE_CANISTER_ID, REGISTRY_CANISTER_ID, "add_node_operator", {
-        "node_operator_principal_id": operator, "node_provider_principal_id": operator, "node_allowance": 1, "dc_id": ""})
+        "node_operator_principal_id": operator, "node_provider_principal_id": operator, "node_allowance": 1, "dc_id": "",
+        "rewardable_nodes": [], "ipv6": None, "max_rewardable_nodes": None})
     signing, dealing, committee, tls = make_node_keys(b"candid-node", 0)
     node = {"node_signing_pk": signing, "committee_signing_pk": committee, "ni_dkg_dealing_encryption_pk": dealing,
             "transport_tls_cert": tls, "xnet_endpoint": "10.9.0.1:4100", "http_endpoint": "[2001:db8::9]:8080", "domain": None}
