@@ -21,7 +21,8 @@ from nns.governance.neuron import Neuron
 from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.canister import Ledger
 from nns.ledger.interface import ledger_interface
-from nns.root import CyclesMinting, Root
+from nns.cycles_minting import CyclesMinting
+from nns.root import Root
 from registry.canister import Registry
 from registry.dkg import SeededInitialDkg
 from registry.genesis import NetworkDescription, build_genesis
@@ -55,6 +56,11 @@ class NnsConfig:
     neurons: Sequence[Neuron] = ()
     network: NetworkDescription = field(default_factory=NetworkDescription)
     genesis_timestamp_seconds: int | None = None
+
+
+def nns_engine_options() -> dict[str, Any]:
+    """The NNS subnet's engine options: root installs system canisters, the CMC mints cycles."""
+    return {"system_installers": [ROOT_CANISTER_ID], "cycles_minters": [CYCLES_MINTING_CANISTER_ID]}
 
 
 def nns_factories(config: NnsConfig) -> dict[str, SystemCanister]:

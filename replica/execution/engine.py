@@ -93,6 +93,7 @@ class _CanisterEnvironment:
         self.certified_data: bytes | None = None
         self.cycles_available_now = 0
         self.cycles_accepted = 0
+        self.cycles_minted = 0
         self._random_counter = 0
         self._random_height = -1
 
@@ -130,12 +131,21 @@ class _CanisterEnvironment:
         self.cycles_accepted += accepted
         return accepted
 
+    def mint_cycles(self, amount: int) -> int:
+        """Create cycles on this canister's balance: only for the subnet's cycles minters (ic0.mint_cycles)."""
+        if self._canister_id not in self._engine.cycles_minters:
+            raise CanisterError("only the cycles minting canister may mint cycles")
+        if amount < 0:
+            raise CanisterError("cannot mint a negative amount of cycles")
+        self.cycles_minted += amount
+        return amount
+
     def set_certified_data(self, data: bytes) -> None:
         self.certified_data = check_certified_data(data)
 
     def arm(self, cycles: int) -> None:
         self.outbox, self.certified_data = [], None
-        self.cycles_available_now, self.cycles_accepted = cycles, 0
+        self.cycles_available_now, self.cycles_accepted, self.cycles_minted = cycles, 0, 0
 
 
 class ExecutionEngine:
@@ -151,6 +161,7 @@ class ExecutionEngine:
         canister_id_ranges: Sequence[tuple[int, int]] = ((0, (1 << 20) - 1),),
         instruction_limit_per_round: int = DEFAULT_INSTRUCTION_LIMIT_PER_ROUND,
         system_installers: Sequence[Principal] = (),
+        cycles_minters: Sequence[Principal] = (),
         time_ns: int = 0,
     ) -> None:
         self.subnet_id = subnet_id
@@ -161,6 +172,7 @@ class ExecutionEngine:
         self.canister_id_ranges = list(canister_id_ranges)
         self.instruction_limit_per_round = instruction_limit_per_round
         self.system_installers = frozenset(system_installers)
+        self.cycles_minters = frozenset(cycles_minters)
         self.canisters: dict[Principal, CanisterRecord] = {}
         self.queues: dict[Principal, deque[Request | Response]] = {}
         self.ingress_history: dict[bytes, IngressStatus] = {}
@@ -423,7 +435,7 @@ class ExecutionEngine:
         if environment.certified_data is not None:
             record.certified_data = environment.certified_data
         refund = cycles - environment.cycles_accepted
-        record.cycles += environment.cycles_accepted
+        record.cycles += environment.cycles_accepted + environment.cycles_minted
         for call in environment.outbox:
             self._send(record, context, call)
         if result is not DEFERRED:

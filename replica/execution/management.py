@@ -2,7 +2,8 @@
 
 create_canister, install_code (system canisters by name: the module is the
 UTF-8 name, optionally prefixed `icbox:`), canister_status, start_canister,
-stop_canister, update_settings and raw_rand. Ingress arrives Candid-encoded
+stop_canister, update_settings, deposit_cycles and raw_rand. A canister that
+calls create_canister with cycles gives them to the new canister. Ingress arrives Candid-encoded
 with the interface spec's types; canisters call it with the same values
 already decoded. Only controllers may manage a canister; only the configured
 installers (NNS root) may install system canisters.
@@ -58,6 +59,7 @@ SIGNATURES: Final[dict[str, tuple[list[Any], list[Any]]]] = {
     "stop_canister": ([CANISTER_ID_RECORD], []),
     "update_settings": ([UPDATE_SETTINGS_ARGS], []),
     "raw_rand": ([], [Blob()]),
+    "deposit_cycles": ([CANISTER_ID_RECORD], []),
 }
 
 
@@ -85,7 +87,7 @@ class ManagementCanister:
 
     def execute_request(self, request: Request) -> None:
         try:
-            answer: Any = self.run(request.caller, request.method, request.argument)
+            answer: Any = self.run(request.caller, request.method, request.argument, cycles=request.cycles)
         except CanisterError as error:
             answer = error.to_reject()
         self.engine.deliver_answer(request, answer)
@@ -99,12 +101,20 @@ class ManagementCanister:
             raise CanisterError(f"only the controllers of canister {canister_id} may do this")
         return record
 
-    def run(self, caller: Principal, method: str, argument: Any) -> Any:
+    def run(self, caller: Principal, method: str, argument: Any, *, cycles: int = 0) -> Any:
         engine = self.engine
         if method == "create_canister":
             settings = (argument or {}).get("settings") or {}
             controllers = settings.get("controllers") or [caller]
+            if cycles:
+                return {"canister_id": engine.create_canister(controllers, cycles=cycles)}
             return {"canister_id": engine.create_canister(controllers)}
+        if method == "deposit_cycles":
+            record = engine.canisters.get(argument["canister_id"])
+            if record is None:
+                raise CanisterError(f"canister {argument['canister_id']} not found")
+            record.cycles += cycles
+            return None
         if method == "install_code":
             record = self._controlled(caller, argument)
             if caller not in engine.system_installers:

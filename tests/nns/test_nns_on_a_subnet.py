@@ -12,6 +12,7 @@ from nns.genesis import (
     ROOT_CANISTER_ID,
     NnsConfig,
     install_nns,
+    nns_engine_options,
     nns_factories,
 )
 from nns.governance.core import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
@@ -32,7 +33,7 @@ BOB = Principal.self_authenticating(b"bob")
 
 def make_nns(tmp_path: Path) -> SubnetHarness:
     config = NnsConfig(ledger_balances={AccountIdentifier.of(ALICE): 1_000 * E8S, AccountIdentifier.of(BOB): 500 * E8S})
-    harness = SubnetHarness(tmp_path / "nns", nns_factories(config), system_installers=[ROOT_CANISTER_ID])
+    harness = SubnetHarness(tmp_path / "nns", nns_factories(config), **nns_engine_options())
     install_nns(harness.engine, config)
     return harness
 
