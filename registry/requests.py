@@ -212,8 +212,8 @@ class DeployGuestosToAllUnassignedNodesPayload:
 class AddNodeOperatorPayload:
     """The official payload: both principal ids are `opt` on the wire and both are required."""
 
-    node_operator_principal_id: Principal | None
-    node_provider_principal_id: Principal | None
+    node_operator_principal_id: Principal | None = None
+    node_provider_principal_id: Principal | None = None
     node_allowance: int
     dc_id: str = ""
     ipv6: str | None = None
@@ -230,7 +230,7 @@ class AddNodeOperatorPayload:
 class UpdateNodeOperatorConfigPayload:
     """The official payload: `node_operator_id` is `opt` on the wire and required."""
 
-    node_operator_id: Principal | None
+    node_operator_id: Principal | None = None
     node_allowance: int | None = None
     dc_id: str | None = None
     node_provider_id: Principal | None = None

@@ -112,3 +112,15 @@ def test_the_registry_routes_canisters_and_registers_nodes_through_candid(tmp_pa
     assert node_id in registry.node_ids()  # type: ignore[union-attr]
     with pytest.raises(CallRejected, match="no node allowance left"):
         harness.call(operator, REGISTRY_CANISTER_ID, "add_node", node)
+
+
+def test_tip_of_chain_names_the_last_block(tmp_path: Path) -> None:
+    """`tip_of_chain` of rs/ledger_suite/icp/ledger.did: the index of the newest block."""
+    harness = make_nns(tmp_path)
+    (tip,) = harness.query(ALICE, LEDGER_CANISTER_ID, "tip_of_chain")
+    (blocks,) = harness.query(ALICE, LEDGER_CANISTER_ID, "query_blocks", {"start": 0, "length": 0})
+    assert tip == {"certification": None, "tip_index": blocks["chain_length"] - 1}
+    (index,) = harness.call(ALICE, LEDGER_CANISTER_ID, "send_dfx", {
+        "to": AccountIdentifier.of(BOB).to_hex(), "fee": {"e8s": 10_000}, "memo": 1, "from_subaccount": None,
+        "created_at_time": None, "amount": {"e8s": E8S}})
+    assert harness.query(ALICE, LEDGER_CANISTER_ID, "tip_of_chain") == [{"certification": None, "tip_index": index}]
