@@ -486,6 +486,9 @@ class Registry:
         index = canister.canister_index()
         return None if table is None or index is None else table.get_subnet_for(index)
 
+    def get_build_metadata(self, caller: Principal, argument: object = None) -> str:
+        return "icbox registry"
+
     def get_latest_version(self, caller: Principal, argument: object = None) -> int:
         return self.registry.latest_version
 

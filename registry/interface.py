@@ -133,6 +133,7 @@ service : {
   remove_nodes : (RemoveNodesPayload) -> ();
   add_or_remove_data_centers : (AddOrRemoveDataCentersProposalPayload) -> ();
   add_node : (AddNodePayload) -> (principal);
+  get_build_metadata : () -> (text) query;
   get_subnet_for_canister : (record { "principal" : opt principal }) ->
     (variant { Ok : record { subnet_id : opt principal }; Err : text }) query;
 }
@@ -263,6 +264,17 @@ def registry_interface(registry: object) -> Interface:
     if not isinstance(registry, Registry):
         raise TypeError("registry_interface needs a Registry")
     specs: list[MethodSpec] = [_mutation(REGISTRY_METHODS[f], PAYLOAD_TYPES[f]) for f in sorted(REGISTRY_METHODS)]
+    # The IC keeps revise_elected_replica_versions as the old name of revise_elected_guestos_versions.
+    elect = REGISTRY_INTERFACE.method("revise_elected_guestos_versions")
+    elect_payload = PAYLOAD_TYPES[38]
+    specs.append(MethodSpec(
+        name="revise_elected_replica_versions", mode="update", arguments=elect.arguments, results=elect.results,
+        to_argument=lambda values: payload_from_candid(elect_payload, values[0]), to_results=lambda reply: [],
+        python_name="revise_elected_guestos_versions",
+    ))
+    build = REGISTRY_INTERFACE.method("get_build_metadata")
+    specs.append(MethodSpec(name="get_build_metadata", mode="query", arguments=build.arguments, results=build.results,
+                            to_argument=lambda values: None, to_results=lambda text: [text]))
     latest = REGISTRY_INTERFACE.method("get_latest_version")
     changes = REGISTRY_INTERFACE.method("get_changes_since")
     to_changes: Callable[[Any], list[Any]] = lambda reply: [  # noqa: E731
