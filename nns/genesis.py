@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from nns.cycles_minting import CyclesMinting
 from nns.governance.canister import Governance
 from nns.governance.core import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
 from nns.governance.interface import governance_interface
@@ -21,7 +22,6 @@ from nns.governance.neuron import Neuron
 from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.canister import Ledger
 from nns.ledger.interface import ledger_interface
-from nns.cycles_minting import CyclesMinting
 from nns.root import Root
 from registry.canister import Registry
 from registry.dkg import SeededInitialDkg

@@ -80,7 +80,9 @@ def _message(answer: object) -> str:
 
 
 def _unsupported(settings: Mapping[str, Any], supported: frozenset[str]) -> list[str]:
-    return sorted(name for name, value in settings.items() if value is not None and name not in supported)
+    return sorted(
+        name for name, value in settings.items() if value is not None and name not in supported
+    )
 
 
 class Root:
@@ -91,11 +93,24 @@ class Root:
         if caller != GOVERNANCE_CANISTER_ID:
             raise CanisterError(f"only NNS governance may call this method, not {caller}")
 
-    def _manage(self, method: str, argument: object, on_reply: str, on_reject: str, context: Mapping[str, Any]) -> object:
-        self.environment.call(OutgoingCall(
-            callee=Principal.management_canister(), method=method, argument=argument,
-            on_reply=on_reply, on_reject=on_reject, context=dict(context),
-        ))
+    def _manage(
+        self,
+        method: str,
+        argument: object,
+        on_reply: str,
+        on_reject: str,
+        context: Mapping[str, Any],
+    ) -> object:
+        self.environment.call(
+            OutgoingCall(
+                callee=Principal.management_canister(),
+                method=method,
+                argument=argument,
+                on_reply=on_reply,
+                on_reject=on_reject,
+                context=dict(context),
+            )
+        )
         return DEFERRED
 
     # -- installing code ----------------------------------------------------------------------
@@ -104,18 +119,29 @@ class Root:
     def change_nns_canister(self, caller: Principal, request: dict[str, Any]) -> object:
         self._require_governance(caller)
         unsupported = _unsupported(
-            {name: request.get(name) for name in ("memory_allocation", "compute_allocation", "chunked_canister_wasm")},
+            {
+                name: request.get(name)
+                for name in ("memory_allocation", "compute_allocation", "chunked_canister_wasm")
+            },
             frozenset(),
         )
         if unsupported:
-            raise CanisterError(f"root cannot apply {', '.join(unsupported)}: icbox canisters have no such settings")
+            raise CanisterError(
+                f"root cannot apply {', '.join(unsupported)}: icbox canisters have no such settings"
+            )
         # stop_before_installing needs no action: installing a system canister is one atomic step here.
         ((mode, _),) = request["mode"].items()
         return self._manage(
             "install_code",
-            {"mode": {mode: None}, "canister_id": request["canister_id"], "wasm_module": request["wasm_module"],
-             "arg": request["arg"]},
-            "_installed", "_failed", {},
+            {
+                "mode": {mode: None},
+                "canister_id": request["canister_id"],
+                "wasm_module": request["wasm_module"],
+                "arg": request["arg"],
+            },
+            "_installed",
+            "_failed",
+            {},
         )
 
     def _installed(self, context: Mapping[str, object], answer: object) -> None:
@@ -128,17 +154,34 @@ class Root:
 
     @update(**_signature("canister_status"))
     def canister_status(self, caller: Principal, request: dict[str, Any]) -> object:
-        return self._manage("canister_status", {"canister_id": request["canister_id"]}, "_on_status", "_failed_status", {})
+        return self._manage(
+            "canister_status",
+            {"canister_id": request["canister_id"]},
+            "_on_status",
+            "_failed_status",
+            {},
+        )
 
-    def _on_status(self, context: Mapping[str, object], status: Mapping[str, Any]) -> dict[str, Any]:
+    def _on_status(
+        self, context: Mapping[str, object], status: Mapping[str, Any]
+    ) -> dict[str, Any]:
         return {
-            "status": status["status"], "memory_size": status["memory_size"], "cycles": status["cycles"],
+            "status": status["status"],
+            "memory_size": status["memory_size"],
+            "cycles": status["cycles"],
             "settings": {
-                "controllers": list(status["settings"]["controllers"]), "freezing_threshold": None,
-                "reserved_cycles_limit": None, "log_visibility": None, "wasm_memory_limit": None,
-                "memory_allocation": None, "compute_allocation": None, "wasm_memory_threshold": None,
+                "controllers": list(status["settings"]["controllers"]),
+                "freezing_threshold": None,
+                "reserved_cycles_limit": None,
+                "log_visibility": None,
+                "wasm_memory_limit": None,
+                "memory_allocation": None,
+                "compute_allocation": None,
+                "wasm_memory_threshold": None,
             },
-            "idle_cycles_burned_per_day": 0, "module_hash": status["module_hash"], "reserved_cycles": None,
+            "idle_cycles_burned_per_day": 0,
+            "module_hash": status["module_hash"],
+            "reserved_cycles": None,
             "query_stats": None,
         }
 
@@ -151,10 +194,21 @@ class Root:
         settings = request["settings"]
         unsupported = _unsupported(settings, frozenset({"controllers"}))
         if unsupported:
-            return {"Err": {"code": None, "description": f"icbox canisters have no {', '.join(unsupported)} setting"}}
+            return {
+                "Err": {
+                    "code": None,
+                    "description": f"icbox canisters have no {', '.join(unsupported)} setting",
+                }
+            }
         return self._manage(
-            "update_settings", {"canister_id": request["canister_id"], "settings": {"controllers": settings["controllers"]}},
-            "_on_settings_updated", "_on_settings_failed", {},
+            "update_settings",
+            {
+                "canister_id": request["canister_id"],
+                "settings": {"controllers": settings["controllers"]},
+            },
+            "_on_settings_updated",
+            "_on_settings_failed",
+            {},
         )
 
     def _on_settings_updated(self, context: Mapping[str, object], answer: object) -> dict[str, Any]:
@@ -169,8 +223,13 @@ class Root:
         self._require_governance(caller)
         ((action, _),) = request["action"].items()
         method = "stop_canister" if action == "Stop" else "start_canister"
-        return self._manage(method, {"canister_id": request["canister_id"]}, "_installed", "_failed_action",
-                            {"action": action})
+        return self._manage(
+            method,
+            {"canister_id": request["canister_id"]},
+            "_installed",
+            "_failed_action",
+            {"action": action},
+        )
 
     def _failed_action(self, context: Mapping[str, Any], answer: object) -> None:
         raise CanisterError(f"{context['action']} failed: {_message(answer)}")
@@ -180,18 +239,33 @@ class Root:
     @update(**_signature("change_canister_controllers"))
     def change_canister_controllers(self, caller: Principal, request: dict[str, Any]) -> object:
         if caller != SNS_WASM_CANISTER_ID:
-            return {"change_canister_controllers_result": {"Err": {
-                "code": None, "description": f"only the SNS-W canister may change controllers through root, not {caller}"}}}
+            return {
+                "change_canister_controllers_result": {
+                    "Err": {
+                        "code": None,
+                        "description": f"only the SNS-W canister may change controllers through root, not {caller}",
+                    }
+                }
+            }
         return self._manage(
             "update_settings",
-            {"canister_id": request["target_canister_id"], "settings": {"controllers": list(request["new_controllers"])}},
-            "_on_controllers_changed", "_on_controllers_failed", {},
+            {
+                "canister_id": request["target_canister_id"],
+                "settings": {"controllers": list(request["new_controllers"])},
+            },
+            "_on_controllers_changed",
+            "_on_controllers_failed",
+            {},
         )
 
-    def _on_controllers_changed(self, context: Mapping[str, object], answer: object) -> dict[str, Any]:
+    def _on_controllers_changed(
+        self, context: Mapping[str, object], answer: object
+    ) -> dict[str, Any]:
         return {"change_canister_controllers_result": {"Ok": None}}
 
-    def _on_controllers_failed(self, context: Mapping[str, object], answer: object) -> dict[str, Any]:
+    def _on_controllers_failed(
+        self, context: Mapping[str, object], answer: object
+    ) -> dict[str, Any]:
         return {"change_canister_controllers_result": self._on_settings_failed(context, answer)}
 
     @query(**_signature("get_build_metadata"))

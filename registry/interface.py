@@ -16,7 +16,13 @@ from typing import Any, Final
 
 from registry.canister import Registry
 from registry.errors import InvalidPayload
-from registry.records import CanisterCyclesCostSchedule, DataCenterRecord, Endpoint, SubnetFeatures, SubnetType
+from registry.records import (
+    CanisterCyclesCostSchedule,
+    DataCenterRecord,
+    Endpoint,
+    SubnetFeatures,
+    SubnetType,
+)
 from registry.requests import PAYLOAD_TYPES, REGISTRY_METHODS, AddNodePayload, UpdateSubnetPayload
 from replica.candid import decode
 from replica.candid.did import parse_did

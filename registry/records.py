@@ -131,6 +131,9 @@ class SubnetFeatures:
     sev_enabled: bool | None = None
 
 
+NO_SUBNET_FEATURES: Final = SubnetFeatures()
+
+
 class CanisterCyclesCostSchedule(IntEnum):
     """How a subnet charges canisters for cycles (the IC's `CanisterCyclesCostSchedule`)."""
 
@@ -156,7 +159,7 @@ class SubnetRecord:
     max_number_of_canisters: int = 0
     ssh_readonly_access: tuple[str, ...] = ()
     ssh_backup_access: tuple[str, ...] = ()
-    features: SubnetFeatures = SubnetFeatures()
+    features: SubnetFeatures = NO_SUBNET_FEATURES
     canister_cycles_cost_schedule: CanisterCyclesCostSchedule = CanisterCyclesCostSchedule.NORMAL
 
 

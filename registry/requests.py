@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from typing import Final
 
 from registry.errors import InvalidPayload
-from registry.records import CanisterCyclesCostSchedule, DataCenterRecord, Endpoint, SubnetFeatures, SubnetType
+from registry.records import (
+    NO_SUBNET_FEATURES,
+    CanisterCyclesCostSchedule,
+    DataCenterRecord,
+    Endpoint,
+    SubnetFeatures,
+    SubnetType,
+)
 from replica.types import Principal
 
 
@@ -53,7 +60,7 @@ class CreateSubnetPayload:
     ssh_readonly_access: tuple[str, ...] = ()
     ssh_backup_access: tuple[str, ...] = ()
     subnet_id_override: Principal | None = None
-    features: SubnetFeatures = SubnetFeatures()
+    features: SubnetFeatures = NO_SUBNET_FEATURES
     canister_cycles_cost_schedule: CanisterCyclesCostSchedule = CanisterCyclesCostSchedule.NORMAL
     chain_key_config: object | None = None
 

@@ -73,10 +73,16 @@ def _invalid(message: str) -> dict[str, Any]:
     return {"Err": {"InvalidTransaction": message}}
 
 
-def _refused_settings(settings: Mapping[str, Any] | None, subnet_type: str | None, selection: Any) -> str | None:
+def _refused_settings(
+    settings: Mapping[str, Any] | None, subnet_type: str | None, selection: Any
+) -> str | None:
     if subnet_type is not None or selection is not None:
         return "icbox's cycles minting canister creates canisters on its own subnet only: no subnet type or selection"
-    others = sorted(name for name, value in (settings or {}).items() if value is not None and name != "controllers")
+    others = sorted(
+        name
+        for name, value in (settings or {}).items()
+        if value is not None and name != "controllers"
+    )
     if others:
         return f"icbox's cycles minting canister sets only the controllers of a new canister, not {', '.join(others)}"
     return None
@@ -86,34 +92,54 @@ class CyclesMinting(CyclesMintingState):
     # -- fetching and checking a payment ------------------------------------------------------
 
     def _fetch_block(self, block_index: int, on_reply: str, context: dict[str, Any]) -> object:
-        self.environment.call(OutgoingCall(
-            callee=LEDGER_CANISTER_ID, method="query_blocks", argument=GetBlocksArgs(start=block_index, length=1),
-            on_reply=on_reply, on_reject="_on_fetch_failed", context=context,
-        ))
+        self.environment.call(
+            OutgoingCall(
+                callee=LEDGER_CANISTER_ID,
+                method="query_blocks",
+                argument=GetBlocksArgs(start=block_index, length=1),
+                on_reply=on_reply,
+                on_reject="_on_fetch_failed",
+                context=context,
+            )
+        )
         return DEFERRED
 
     def _on_fetch_failed(self, context: Mapping[str, Any], answer: object) -> dict[str, Any]:
         message = answer.message if isinstance(answer, Reject) else str(answer)
-        return _other(NotifyErrorCode.FAILED_TO_FETCH_BLOCK, f"failed to fetch block {context['block_index']}: {message}")
+        return _other(
+            NotifyErrorCode.FAILED_TO_FETCH_BLOCK,
+            f"failed to fetch block {context['block_index']}: {message}",
+        )
 
-    def _check_payment(self, answer: QueryBlocksResponse, block_index: int, beneficiary: Principal, memo: int
-                       ) -> tuple[int, AccountIdentifier] | dict[str, Any]:
+    def _check_payment(
+        self, answer: QueryBlocksResponse, block_index: int, beneficiary: Principal, memo: int
+    ) -> tuple[int, AccountIdentifier] | dict[str, Any]:
         """The amount and payer of a block paying the CMC for `beneficiary`, or the error reply."""
         if not answer.blocks or answer.first_block_index != block_index:
             return _other(NotifyErrorCode.FAILED_TO_FETCH_BLOCK, f"block {block_index} not found")
         transaction = answer.blocks[0].transaction
         operation = transaction.operation
         if not isinstance(operation, Transfer):
-            return _invalid(f"notification transaction must be of type transfer, not {type(operation).__name__}")
-        expected = AccountIdentifier.of(self.environment.canister_id, principal_to_subaccount(beneficiary))
+            return _invalid(
+                f"notification transaction must be of type transfer, not {type(operation).__name__}"
+            )
+        expected = AccountIdentifier.of(
+            self.environment.canister_id, principal_to_subaccount(beneficiary)
+        )
         if operation.to != expected:
-            return _invalid(f"destination account in the block ({operation.to.to_hex()}) different than in the "
-                            f"notification ({expected.to_hex()})")
+            return _invalid(
+                f"destination account in the block ({operation.to.to_hex()}) different than in the "
+                f"notification ({expected.to_hex()})"
+            )
         icrc1_memo = transaction.icrc1_memo
         if transaction.memo != memo and icrc1_memo != memo.to_bytes(8, "little"):
-            return _invalid(f"intent in the block ({transaction.memo}) different than in the notification ({memo})")
+            return _invalid(
+                f"intent in the block ({transaction.memo}) different than in the notification ({memo})"
+            )
         if operation.amount_e8s < TRANSFER_FEE_E8S:
-            return _invalid(f"the payment of {operation.amount_e8s} e8s is below the minimum of {TRANSFER_FEE_E8S}")
+            return _invalid(
+                f"the payment of {operation.amount_e8s} e8s is below the minimum of {TRANSFER_FEE_E8S}"
+            )
         return operation.amount_e8s, operation.from_account
 
     def _earlier_result(self, block_index: int, kind: str) -> dict[str, Any] | None:
@@ -136,7 +162,10 @@ class CyclesMinting(CyclesMintingState):
             return earlier
         rate = self.current_rate()
         if rate is None:
-            return _other(NotifyErrorCode.INTERNAL, "no conversion rate found in the CMC, notification aborted")
+            return _other(
+                NotifyErrorCode.INTERNAL,
+                "no conversion rate found in the CMC, notification aborted",
+            )
         self.put_notification(block_index, "processing", None)
         return rate.xdr_permyriad_per_icp, {}
 
@@ -146,35 +175,62 @@ class CyclesMinting(CyclesMintingState):
 
     def _burn(self, context: Mapping[str, Any], on_reply: str) -> object:
         subaccount = principal_to_subaccount(Principal.from_text(context["beneficiary"]))
-        self.environment.call(OutgoingCall(
-            callee=LEDGER_CANISTER_ID, method="transfer",
-            argument=TransferArgs(memo=0, amount_e8s=context["amount_e8s"], fee_e8s=0, from_subaccount=subaccount,
-                                  to=MINTING_ACCOUNT),
-            on_reply=on_reply, on_reject=on_reply, context=dict(context),
-        ))
+        self.environment.call(
+            OutgoingCall(
+                callee=LEDGER_CANISTER_ID,
+                method="transfer",
+                argument=TransferArgs(
+                    memo=0,
+                    amount_e8s=context["amount_e8s"],
+                    fee_e8s=0,
+                    from_subaccount=subaccount,
+                    to=MINTING_ACCOUNT,
+                ),
+                on_reply=on_reply,
+                on_reject=on_reply,
+                context=dict(context),
+            )
+        )
         return DEFERRED
 
     def _refund(self, context: Mapping[str, Any], reason: str) -> object:
         """Send the payment back to the payer less one fee; answer `Refunded` from the callback."""
         refund = context["amount_e8s"] - TRANSFER_FEE_E8S
         if refund <= 0:
-            return self._finish(context, {"Err": {"Refunded": {"reason": reason, "block_index": None}}})
+            return self._finish(
+                context, {"Err": {"Refunded": {"reason": reason, "block_index": None}}}
+            )
         subaccount = principal_to_subaccount(Principal.from_text(context["beneficiary"]))
-        self.environment.call(OutgoingCall(
-            callee=LEDGER_CANISTER_ID, method="transfer",
-            argument=TransferArgs(memo=0, amount_e8s=refund, fee_e8s=TRANSFER_FEE_E8S, from_subaccount=subaccount,
-                                  to=AccountIdentifier(bytes.fromhex(context["payer"]))),
-            on_reply="_on_refunded", on_reject="_on_refund_failed", context={**context, "reason": reason},
-        ))
+        self.environment.call(
+            OutgoingCall(
+                callee=LEDGER_CANISTER_ID,
+                method="transfer",
+                argument=TransferArgs(
+                    memo=0,
+                    amount_e8s=refund,
+                    fee_e8s=TRANSFER_FEE_E8S,
+                    from_subaccount=subaccount,
+                    to=AccountIdentifier(bytes.fromhex(context["payer"])),
+                ),
+                on_reply="_on_refunded",
+                on_reject="_on_refund_failed",
+                context={**context, "reason": reason},
+            )
+        )
         return DEFERRED
 
     def _on_refunded(self, context: Mapping[str, Any], refund_block: int) -> dict[str, Any]:
-        return self._finish(context, {"Err": {"Refunded": {"reason": context["reason"], "block_index": refund_block}}})
+        return self._finish(
+            context,
+            {"Err": {"Refunded": {"reason": context["reason"], "block_index": refund_block}}},
+        )
 
     def _on_refund_failed(self, context: Mapping[str, Any], answer: object) -> dict[str, Any]:
         message = answer.message if isinstance(answer, Reject) else str(answer)
         self.forget_notification(context["block_index"])
-        return _other(NotifyErrorCode.REFUND_FAILED, f"{context['reason']}; the refund failed: {message}")
+        return _other(
+            NotifyErrorCode.REFUND_FAILED, f"{context['reason']}; the refund failed: {message}"
+        )
 
     # -- top up -------------------------------------------------------------------------------
 
@@ -184,12 +240,19 @@ class CyclesMinting(CyclesMintingState):
         earlier = self._earlier_result(block_index, "top-up")
         if earlier is not None:
             return earlier
-        return self._fetch_block(block_index, "_on_top_up_block",
-                                 {"block_index": block_index, "beneficiary": canister_id.to_text(), "kind": "top-up"})
+        return self._fetch_block(
+            block_index,
+            "_on_top_up_block",
+            {"block_index": block_index, "beneficiary": canister_id.to_text(), "kind": "top-up"},
+        )
 
     def _on_top_up_block(self, context: Mapping[str, Any], answer: QueryBlocksResponse) -> object:
-        payment = self._check_payment(answer, context["block_index"], Principal.from_text(context["beneficiary"]),
-                                      MEMO_TOP_UP_CANISTER)
+        payment = self._check_payment(
+            answer,
+            context["block_index"],
+            Principal.from_text(context["beneficiary"]),
+            MEMO_TOP_UP_CANISTER,
+        )
         if isinstance(payment, dict):
             return payment
         started = self._start(context["block_index"], "top-up")
@@ -198,12 +261,22 @@ class CyclesMinting(CyclesMintingState):
         amount, payer = payment
         cycles = compute_cycles(amount, started[0])
         self.environment.mint_cycles(cycles)
-        self.environment.call(OutgoingCall(
-            callee=Principal.management_canister(), method="deposit_cycles",
-            argument={"canister_id": Principal.from_text(context["beneficiary"])},
-            on_reply="_on_deposited", on_reject="_on_deposit_failed", cycles=cycles,
-            context={**context, "amount_e8s": amount, "payer": payer.to_hex(), "cycles": cycles},
-        ))
+        self.environment.call(
+            OutgoingCall(
+                callee=Principal.management_canister(),
+                method="deposit_cycles",
+                argument={"canister_id": Principal.from_text(context["beneficiary"])},
+                on_reply="_on_deposited",
+                on_reject="_on_deposit_failed",
+                cycles=cycles,
+                context={
+                    **context,
+                    "amount_e8s": amount,
+                    "payer": payer.to_hex(),
+                    "cycles": cycles,
+                },
+            )
+        )
         return DEFERRED
 
     def _on_deposited(self, context: Mapping[str, Any], answer: object) -> object:
@@ -214,7 +287,9 @@ class CyclesMinting(CyclesMintingState):
 
     def _on_deposit_failed(self, context: Mapping[str, Any], answer: object) -> object:
         message = answer.message if isinstance(answer, Reject) else str(answer)
-        return self._refund(context, f"depositing cycles to {context['beneficiary']} failed: {message}")
+        return self._refund(
+            context, f"depositing cycles to {context['beneficiary']} failed: {message}"
+        )
 
     # -- create a canister from ICP -----------------------------------------------------------
 
@@ -222,23 +297,37 @@ class CyclesMinting(CyclesMintingState):
     def notify_create_canister(self, caller: Principal, argument: Mapping[str, Any]) -> object:
         block_index, controller = argument["block_index"], argument["controller"]
         if caller != controller:
-            return _other(NotifyErrorCode.UNAUTHORIZED,
-                          f"only the controller {controller} may notify the creation of its canister, not {caller}")
-        refused = _refused_settings(argument["settings"], argument["subnet_type"], argument["subnet_selection"])
+            return _other(
+                NotifyErrorCode.UNAUTHORIZED,
+                f"only the controller {controller} may notify the creation of its canister, not {caller}",
+            )
+        refused = _refused_settings(
+            argument["settings"], argument["subnet_type"], argument["subnet_selection"]
+        )
         if refused is not None:
             return _other(NotifyErrorCode.BAD_SUBNET_SELECTION, refused)
         earlier = self._earlier_result(block_index, "create")
         if earlier is not None:
             return earlier
-        controllers = ((argument["settings"] or {}).get("controllers") or [controller])
-        return self._fetch_block(block_index, "_on_create_block", {
-            "block_index": block_index, "beneficiary": controller.to_text(), "kind": "create",
-            "controllers": [principal.to_text() for principal in controllers],
-        })
+        controllers = (argument["settings"] or {}).get("controllers") or [controller]
+        return self._fetch_block(
+            block_index,
+            "_on_create_block",
+            {
+                "block_index": block_index,
+                "beneficiary": controller.to_text(),
+                "kind": "create",
+                "controllers": [principal.to_text() for principal in controllers],
+            },
+        )
 
     def _on_create_block(self, context: Mapping[str, Any], answer: QueryBlocksResponse) -> object:
-        payment = self._check_payment(answer, context["block_index"], Principal.from_text(context["beneficiary"]),
-                                      MEMO_CREATE_CANISTER)
+        payment = self._check_payment(
+            answer,
+            context["block_index"],
+            Principal.from_text(context["beneficiary"]),
+            MEMO_CREATE_CANISTER,
+        )
         if isinstance(payment, dict):
             return payment
         started = self._start(context["block_index"], "create")
@@ -248,16 +337,28 @@ class CyclesMinting(CyclesMintingState):
         cycles = compute_cycles(amount, started[0])
         self.environment.mint_cycles(cycles)
         controllers = [Principal.from_text(text) for text in context["controllers"]]
-        self.environment.call(OutgoingCall(
-            callee=Principal.management_canister(), method="create_canister",
-            argument={"settings": {"controllers": controllers}},
-            on_reply="_on_created", on_reject="_on_deposit_failed", cycles=cycles,
-            context={**context, "amount_e8s": amount, "payer": payer.to_hex(), "cycles": cycles},
-        ))
+        self.environment.call(
+            OutgoingCall(
+                callee=Principal.management_canister(),
+                method="create_canister",
+                argument={"settings": {"controllers": controllers}},
+                on_reply="_on_created",
+                on_reject="_on_deposit_failed",
+                cycles=cycles,
+                context={
+                    **context,
+                    "amount_e8s": amount,
+                    "payer": payer.to_hex(),
+                    "cycles": cycles,
+                },
+            )
+        )
         return DEFERRED
 
     def _on_created(self, context: Mapping[str, Any], answer: Mapping[str, Principal]) -> object:
-        return self._burn({**context, "canister_id": answer["canister_id"].to_text()}, "_on_create_burned")
+        return self._burn(
+            {**context, "canister_id": answer["canister_id"].to_text()}, "_on_create_burned"
+        )
 
     def _on_create_burned(self, context: Mapping[str, Any], answer: object) -> dict[str, Any]:
         return self._finish(context, {"Ok": Principal.from_text(context["canister_id"])})
@@ -268,33 +369,51 @@ class CyclesMinting(CyclesMintingState):
     def create_canister(self, caller: Principal, argument: Mapping[str, Any]) -> object:
         """A canister attaches cycles; the CMC creates a canister with them (controllers: the caller by default)."""
         offered = self.environment.cycles_available()
-        refused = _refused_settings(argument["settings"], argument["subnet_type"], argument["subnet_selection"])
+        refused = _refused_settings(
+            argument["settings"], argument["subnet_type"], argument["subnet_selection"]
+        )
         if offered == 0:
             refused = "creating a canister needs cycles attached to the call"
         if refused is not None:  # nothing accepted: the attached cycles go back with the reply
             return {"Err": {"Refunded": {"refund_amount": offered, "create_error": refused}}}
         cycles = self.environment.accept_cycles(offered)
         controllers = (argument["settings"] or {}).get("controllers") or [caller]
-        self.environment.call(OutgoingCall(
-            callee=Principal.management_canister(), method="create_canister",
-            argument={"settings": {"controllers": list(controllers)}}, cycles=cycles,
-            on_reply="_on_cycles_canister_created", on_reject="_on_cycles_canister_failed",
-            context={"caller": caller.to_text(), "cycles": cycles},
-        ))
+        self.environment.call(
+            OutgoingCall(
+                callee=Principal.management_canister(),
+                method="create_canister",
+                argument={"settings": {"controllers": list(controllers)}},
+                cycles=cycles,
+                on_reply="_on_cycles_canister_created",
+                on_reject="_on_cycles_canister_failed",
+                context={"caller": caller.to_text(), "cycles": cycles},
+            )
+        )
         return DEFERRED
 
-    def _on_cycles_canister_created(self, context: Mapping[str, Any], answer: Mapping[str, Principal]) -> dict[str, Any]:
+    def _on_cycles_canister_created(
+        self, context: Mapping[str, Any], answer: Mapping[str, Principal]
+    ) -> dict[str, Any]:
         return {"Ok": answer["canister_id"]}
 
     def _on_cycles_canister_failed(self, context: Mapping[str, Any], answer: object) -> object:
         message = answer.message if isinstance(answer, Reject) else str(answer)
-        self.environment.call(OutgoingCall(
-            callee=Principal.management_canister(), method="deposit_cycles",
-            argument={"canister_id": Principal.from_text(context["caller"])}, cycles=context["cycles"],
-            on_reply="_on_cycles_returned", on_reject="_on_cycles_returned", context={**context, "error": message},
-        ))
+        self.environment.call(
+            OutgoingCall(
+                callee=Principal.management_canister(),
+                method="deposit_cycles",
+                argument={"canister_id": Principal.from_text(context["caller"])},
+                cycles=context["cycles"],
+                on_reply="_on_cycles_returned",
+                on_reject="_on_cycles_returned",
+                context={**context, "error": message},
+            )
+        )
         return DEFERRED
 
     def _on_cycles_returned(self, context: Mapping[str, Any], answer: object) -> dict[str, Any]:
-        return {"Err": {"Refunded": {"refund_amount": context["cycles"], "create_error": context["error"]}}}
-
+        return {
+            "Err": {
+                "Refunded": {"refund_amount": context["cycles"], "create_error": context["error"]}
+            }
+        }

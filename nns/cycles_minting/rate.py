@@ -35,7 +35,9 @@ AVERAGE_WINDOW_SECONDS: Final = 30 * 24 * 3_600
 LATEST_LABEL: Final = b"ICP_XDR_CONVERSION_RATE"
 AVERAGE_LABEL: Final = b"AVERAGE_ICP_XDR_CONVERSION_RATE"
 
-ICP_XDR_CONVERSION_RATE: Final = Record({"timestamp_seconds": Nat64, "xdr_permyriad_per_icp": Nat64})
+ICP_XDR_CONVERSION_RATE: Final = Record(
+    {"timestamp_seconds": Nat64, "xdr_permyriad_per_icp": Nat64}
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,21 +46,28 @@ class ConversionRate:
     xdr_permyriad_per_icp: int
 
     def to_candid(self) -> dict[str, int]:
-        return {"timestamp_seconds": self.timestamp_seconds, "xdr_permyriad_per_icp": self.xdr_permyriad_per_icp}
+        return {
+            "timestamp_seconds": self.timestamp_seconds,
+            "xdr_permyriad_per_icp": self.xdr_permyriad_per_icp,
+        }
 
     def encoded(self) -> bytes:
         """The Candid message of this rate: the leaf the certified tree holds."""
         return encode([ICP_XDR_CONVERSION_RATE], [self.to_candid()])
 
 
-def compute_cycles(amount_e8s: int, xdr_permyriad_per_icp: int, cycles_per_xdr: int = CYCLES_PER_XDR) -> int:
+def compute_cycles(
+    amount_e8s: int, xdr_permyriad_per_icp: int, cycles_per_xdr: int = CYCLES_PER_XDR
+) -> int:
     """The cycles that `amount_e8s` ICP buy at the rate (integer arithmetic, rounded down)."""
     return amount_e8s * xdr_permyriad_per_icp * cycles_per_xdr // (PERMYRIAD * E8S_PER_ICP)
 
 
 def compute_average(rates: Sequence[ConversionRate], now_seconds: int) -> ConversionRate | None:
     """The mean of the rates of the last 30 days (rounded down), stamped with the latest one's time."""
-    recent = [rate for rate in rates if rate.timestamp_seconds + AVERAGE_WINDOW_SECONDS >= now_seconds]
+    recent = [
+        rate for rate in rates if rate.timestamp_seconds + AVERAGE_WINDOW_SECONDS >= now_seconds
+    ]
     if not recent:
         return None
     latest = max(recent, key=lambda rate: rate.timestamp_seconds)

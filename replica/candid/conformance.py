@@ -76,8 +76,14 @@ def signatures_of_service(service: Service) -> dict[str, MethodSignature]:
         function = resolve(method)
         if not isinstance(function, Func):
             continue
-        mode = "query" if "query" in function.modes or "composite_query" in function.modes else "update"
-        signatures[name] = MethodSignature(mode=mode, arguments=function.arguments, results=function.results)
+        mode = (
+            "query"
+            if "query" in function.modes or "composite_query" in function.modes
+            else "update"
+        )
+        signatures[name] = MethodSignature(
+            mode=mode, arguments=function.arguments, results=function.results
+        )
     return signatures
 
 
@@ -90,7 +96,11 @@ def compare_service(ours: Mapping[str, MethodSignature], official: Service) -> l
             differences.append(Difference(method=name, path="", problem="missing"))
             continue
         if actual.mode != expected.mode:
-            differences.append(Difference(method=name, path="", problem=f"is {actual.mode}, officially {expected.mode}"))
+            differences.append(
+                Difference(
+                    method=name, path="", problem=f"is {actual.mode}, officially {expected.mode}"
+                )
+            )
         checker = _Checker(name, differences)
         checker.tuple("arg", actual.arguments, expected.arguments, "argument")
         checker.tuple("reply", actual.results, expected.results, "reply")
@@ -111,7 +121,13 @@ class _Checker:
     def report(self, path: str, problem: str) -> None:
         self.differences.append(Difference(method=self.method, path=path, problem=problem))
 
-    def tuple(self, path: str, ours: Sequence[CandidType], official: Sequence[CandidType], direction: Direction) -> None:
+    def tuple(
+        self,
+        path: str,
+        ours: Sequence[CandidType],
+        official: Sequence[CandidType],
+        direction: Direction,
+    ) -> None:
         for index, expected in enumerate(official):
             if index < len(ours):
                 self.type(f"{path}{index}", ours[index], expected, direction)
@@ -119,9 +135,13 @@ class _Checker:
                 self.report(f"{path}{index}", "missing")
         for index in range(len(official), len(ours)):
             if direction == "argument" and not _is_optional(ours[index]):
-                self.report(f"{path}{index}", "an argument beyond the official ones that is not opt")
+                self.report(
+                    f"{path}{index}", "an argument beyond the official ones that is not opt"
+                )
 
-    def type(self, path: str, ours_type: CandidType, official_type: CandidType, direction: Direction) -> None:
+    def type(
+        self, path: str, ours_type: CandidType, official_type: CandidType, direction: Direction
+    ) -> None:
         key = (id(ours_type), id(official_type), direction)
         if key in self.in_progress:
             return  # a recursive type met again: the first visit checks it
@@ -131,8 +151,15 @@ class _Checker:
         finally:
             self.in_progress.discard(key)
 
-    def _compare(self, path: str, ours: CandidType, official: CandidType, direction: Direction) -> None:
-        if direction == "argument" and isinstance(ours, Opt) and not isinstance(official, Opt) and not _is_optional(official):
+    def _compare(
+        self, path: str, ours: CandidType, official: CandidType, direction: Direction
+    ) -> None:
+        if (
+            direction == "argument"
+            and isinstance(ours, Opt)
+            and not isinstance(official, Opt)
+            and not _is_optional(official)
+        ):
             # An official `t` read at `opt t` arrives as the same value (the spec's t <: opt t rule).
             self.type(path, ours.inner, official, direction)
             return
@@ -183,7 +210,9 @@ class _Checker:
         if direction == "argument":
             for field_id, name, actual in ours.fields:
                 if field_id not in official.by_id and not _is_optional(actual):
-                    self.report(f"{path}.{name}", "a field beyond the official ones that is not opt")
+                    self.report(
+                        f"{path}.{name}", "a field beyond the official ones that is not opt"
+                    )
 
     def _variant(self, path: str, ours: Variant, official: Variant, direction: Direction) -> None:
         if direction == "reply":

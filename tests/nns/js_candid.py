@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from replica.candid.types import CandidType as Type
 from replica.candid.types import (
     Func,
     Nat8,
@@ -26,7 +27,6 @@ from replica.candid.types import (
     Vec,
     resolve,
 )
-from replica.candid.types import CandidType as Type
 from replica.types import Principal
 
 JS_DIRECTORY = Path(__file__).parent.parent / "js"
@@ -66,12 +66,21 @@ class TypeTable:
         if isinstance(candid_type, Record):
             if candid_type.is_tuple and candid_type.fields:
                 return {"tuple": [self.describe(field) for _, _, field in candid_type.fields]}
-            return {"record": [[name, self.describe(field)] for _, name, field in candid_type.fields]}
+            return {
+                "record": [[name, self.describe(field)] for _, name, field in candid_type.fields]
+            }
         if isinstance(candid_type, Variant):
-            return {"variant": [[name, self.describe(field)] for _, name, field in candid_type.fields]}
+            return {
+                "variant": [[name, self.describe(field)] for _, name, field in candid_type.fields]
+            }
         if isinstance(candid_type, Func):
-            return {"func": {"args": [self.describe(t) for t in candid_type.arguments],
-                             "rets": [self.describe(t) for t in candid_type.results], "modes": candid_type.modes}}
+            return {
+                "func": {
+                    "args": [self.describe(t) for t in candid_type.arguments],
+                    "rets": [self.describe(t) for t in candid_type.results],
+                    "modes": candid_type.modes,
+                }
+            }
         if isinstance(candid_type, Service):
             return {"service": {}}
         raise TypeError(f"no JSON form for {candid_type!r}")
@@ -100,8 +109,15 @@ def plain(candid_type: Type, value: Any) -> Any:
         return [plain(resolved.inner, item) for item in value]
     if isinstance(resolved, Record):
         if resolved.is_tuple and resolved.fields:
-            items = [value[name] for _, name, _ in resolved.fields] if isinstance(value, dict) else list(value)
-            return [plain(field, item) for (_, _, field), item in zip(resolved.fields, items, strict=True)]
+            items = (
+                [value[name] for _, name, _ in resolved.fields]
+                if isinstance(value, dict)
+                else list(value)
+            )
+            return [
+                plain(field, item)
+                for (_, _, field), item in zip(resolved.fields, items, strict=True)
+            ]
         return {name: plain(field, value[name]) for _, name, field in resolved.fields}
     if isinstance(resolved, Variant):
         ((tag, inner),) = value.items()
@@ -115,10 +131,18 @@ def plain(candid_type: Type, value: Any) -> Any:
 def decode_with_javascript(cases: Sequence[tuple[Sequence[Type], bytes]]) -> list[dict[str, Any]]:
     """Each message decoded by @dfinity/candid at its types: `{"ok": [values]}` or `{"error": text}`."""
     table = TypeTable()
-    job_cases = [{"types": [table.describe(t) for t in types], "hex": message.hex()} for types, message in cases]
+    job_cases = [
+        {"types": [table.describe(t) for t in types], "hex": message.hex()}
+        for types, message in cases
+    ]
     completed = subprocess.run(
-        ["node", str(DECODER)], input=json.dumps({"defs": table.definitions, "cases": job_cases}),
-        capture_output=True, text=True, cwd=JS_DIRECTORY, timeout=120, check=True,
+        ["node", str(DECODER)],
+        input=json.dumps({"defs": table.definitions, "cases": job_cases}),
+        capture_output=True,
+        text=True,
+        cwd=JS_DIRECTORY,
+        timeout=120,
+        check=True,
     )
     result: list[dict[str, Any]] = json.loads(completed.stdout)
     return result

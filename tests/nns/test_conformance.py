@@ -37,9 +37,17 @@ NO_NODE_REWARDS: Final = "node provider rewards are not implemented"
 NO_DIRECT_NODE_CHANGES: Final = "node operators change nodes only through add_node and proposals"
 
 _GOVERNANCE_ACTIONS: Final = (
-    "FulfillSubnetRentalRequest", "ManageNeuron", "UpdateCanisterSettings", "DeregisterKnownNeuron",
-    "StopOrStartCanister", "CreateServiceNervousSystem", "RewardNodeProvider", "RewardNodeProviders",
-    "ManageNetworkEconomics", "ApproveGenesisKyc", "AddOrRemoveNodeProvider",
+    "FulfillSubnetRentalRequest",
+    "ManageNeuron",
+    "UpdateCanisterSettings",
+    "DeregisterKnownNeuron",
+    "StopOrStartCanister",
+    "CreateServiceNervousSystem",
+    "RewardNodeProvider",
+    "RewardNodeProviders",
+    "ManageNetworkEconomics",
+    "ApproveGenesisKyc",
+    "AddOrRemoveNodeProvider",
 )
 
 OMISSIONS: Final[dict[str, dict[str, str]]] = {
@@ -131,13 +139,17 @@ def signatures(interface: Interface) -> dict[str, MethodSignature]:
 def differences(nns: SubnetHarness, canister: str) -> list[Difference]:
     official = parse_did((OFFICIAL / f"{canister}.did").read_text()).service
     assert official is not None
-    return compare_service(signatures(nns.engine.canisters[CANISTERS[canister]].interface), official)
+    return compare_service(
+        signatures(nns.engine.canisters[CANISTERS[canister]].interface), official
+    )
 
 
 def test_every_vendored_file_names_its_revision() -> None:
     for canister in CANISTERS:
         header = (OFFICIAL / f"{canister}.did").read_text().splitlines()[0]
-        assert header.startswith("// Vendored: dfinity/ic ") and ("commit" in header or "@" in header), header
+        assert header.startswith("// Vendored: dfinity/ic ") and (
+            "commit" in header or "@" in header
+        ), header
 
 
 @pytest.mark.parametrize("canister", sorted(CANISTERS))
@@ -147,5 +159,7 @@ def test_the_service_conforms_to_its_official_interface(nns: SubnetHarness, cani
     unexplained = [str(difference) for difference in found if difference.key not in omissions]
     assert not unexplained, f"{canister} departs from its official .did:\n" + "\n".join(unexplained)
     stale = sorted(set(omissions) - {difference.key for difference in found})
-    assert not stale, f"{canister}: these omissions are closed now, remove them from OMISSIONS: {stale}"
+    assert not stale, (
+        f"{canister}: these omissions are closed now, remove them from OMISSIONS: {stale}"
+    )
     assert all(reason.strip() for reason in omissions.values())

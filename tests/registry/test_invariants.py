@@ -9,10 +9,10 @@ import pytest
 
 from registry.errors import InvariantViolation
 from registry.records import (
+    REQUIRED_KEY_PURPOSES,
     ROUTING_TABLE_KEY,
     UNASSIGNED_NODES_CONFIG_KEY,
     Endpoint,
-    REQUIRED_KEY_PURPOSES,
     KeyPurpose,
     PublicKeyRecord,
     ReplicaVersionRecord,

@@ -27,8 +27,11 @@ def ours(text: str) -> dict[str, MethodSignature]:
     signatures = {}
     for name, method in service.methods.items():
         modes = getattr(method, "modes", [])
-        signatures[name] = MethodSignature(mode="query" if "query" in modes else "update",
-                                           arguments=method.arguments, results=method.results)  # type: ignore[attr-defined]
+        signatures[name] = MethodSignature(
+            mode="query" if "query" in modes else "update",
+            arguments=method.arguments,
+            results=method.results,
+        )  # type: ignore[attr-defined]
     return signatures
 
 
@@ -61,25 +64,32 @@ def test_a_field_sent_at_another_type_and_an_unknown_variant_case() -> None:
     found = problems("""type Reply = record { amount : nat; memo : opt nat; kind : variant { a; b; c } };
         type Arg = record { to : principal; note : opt text; mode : variant { fast; slow } };
         service : { call : (Arg) -> (Reply); read : () -> (nat) query }""")
-    assert sorted(found) == sorted([
-        "call reply0.amount: is nat, officially nat64",
-        "call reply0.memo: is nat, officially text",
-        "call reply0.kind.c: a case the official variant does not have",
-    ])
+    assert sorted(found) == sorted(
+        [
+            "call reply0.amount: is nat, officially nat64",
+            "call reply0.memo: is nat, officially text",
+            "call reply0.kind.c: a case the official variant does not have",
+        ]
+    )
 
 
 def test_arguments_must_read_every_field_and_accept_every_case() -> None:
     found = problems("""type Reply = record { amount : nat64; memo : opt text; kind : variant { a; b } };
         type Arg = record { to : principal; mode : variant { fast }; extra : nat };
         service : { call : (Arg) -> (Reply); read : () -> (nat) query }""")
-    assert sorted(found) == sorted([
-        "call arg0.note: not read (missing from our argument type)",
-        "call arg0.mode.slow: case not accepted",
-        "call arg0.extra: a field beyond the official ones that is not opt",
-    ])
+    assert sorted(found) == sorted(
+        [
+            "call arg0.note: not read (missing from our argument type)",
+            "call arg0.mode.slow: case not accepted",
+            "call arg0.extra: a field beyond the official ones that is not opt",
+        ]
+    )
 
 
 def test_an_argument_read_at_opt_of_its_type_is_read() -> None:
-    assert problems("""type Reply = record { amount : nat64; memo : opt text; kind : variant { a; b } };
+    assert (
+        problems("""type Reply = record { amount : nat64; memo : opt text; kind : variant { a; b } };
         type Arg = record { to : opt principal; note : opt text; mode : variant { fast; slow } };
-        service : { call : (Arg) -> (Reply); read : () -> (nat) query }""") == []
+        service : { call : (Arg) -> (Reply); read : () -> (nat) query }""")
+        == []
+    )

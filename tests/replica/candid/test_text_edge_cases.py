@@ -12,14 +12,25 @@ from replica.candid.types import CandidError, Record, Variant, resolve
 
 
 def test_numeric_field_labels_in_hex_or_with_underscores_are_ids() -> None:
-    interface = parse_did("type A = record { 0x10 : nat; 1_000 : text; 0x1_F : bool }; type V = variant { 0x2; 3_0 : nat };")
+    interface = parse_did(
+        "type A = record { 0x10 : nat; 1_000 : text; 0x1_F : bool }; type V = variant { 0x2; 3_0 : nat };"
+    )
     record = resolve(interface.types["A"])
     variant = resolve(interface.types["V"])
     assert isinstance(record, Record) and isinstance(variant, Variant)
-    assert [(identifier, name) for identifier, name, _ in record.fields] == [(16, "16"), (31, "31"), (1000, "1000")]
+    assert [(identifier, name) for identifier, name, _ in record.fields] == [
+        (16, "16"),
+        (31, "31"),
+        (1000, "1000"),
+    ]
     assert sorted(variant.by_id) == [2, 30]
     # The same ids written in decimal denote the same type.
-    assert resolve(parse_did("type A = record { 16 : nat; 31 : bool; 1000 : text };").types["A"]).by_id.keys() == record.by_id.keys()
+    assert (
+        resolve(
+            parse_did("type A = record { 16 : nat; 31 : bool; 1000 : text };").types["A"]
+        ).by_id.keys()
+        == record.by_id.keys()
+    )
 
 
 def test_numeric_labels_in_values() -> None:
@@ -33,7 +44,9 @@ def test_numeric_labels_in_values() -> None:
 
 
 def test_nested_block_comments_are_accepted() -> None:
-    interface = parse_did("/* outer /* inner */ still the outer comment */ type A = nat; /* a /* b /* c */ */ */ service : {}")
+    interface = parse_did(
+        "/* outer /* inner */ still the outer comment */ type A = nat; /* a /* b /* c */ */ */ service : {}"
+    )
     assert list(interface.types) == ["A"]
     with pytest.raises(CandidError, match="unclosed comment"):
         parse_did("/* outer /* inner */ type A = nat;")
