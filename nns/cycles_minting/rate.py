@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+import cbor2
+
 from replica.candid import encode
 from replica.candid.types import Nat64, Record
 from replica.crypto import hashtree
@@ -32,6 +34,7 @@ E8S_PER_ICP: Final = 100_000_000
 PERMYRIAD: Final = 10_000
 AVERAGE_WINDOW_SECONDS: Final = 30 * 24 * 3_600
 
+SELF_DESCRIBED_CBOR_TAG: Final = 55799
 LATEST_LABEL: Final = b"ICP_XDR_CONVERSION_RATE"
 AVERAGE_LABEL: Final = b"AVERAGE_ICP_XDR_CONVERSION_RATE"
 
@@ -84,5 +87,9 @@ def build_rate_tree(latest: ConversionRate, average: ConversionRate | None) -> h
 
 
 def witness(tree: hashtree.HashTree, label: bytes) -> bytes:
-    """The tree pruned to one label, in the CBOR form of the interface specification."""
-    return hashtree.encode(hashtree.prune(tree, [[label]]))
+    """The tree pruned to one label, in the interface specification's CBOR form, self-described
+    (tag 55799) as the IC's CMC serialises it."""
+    pruned = hashtree.prune(tree, [[label]])
+    return bytes(
+        cbor2.dumps(cbor2.CBORTag(SELF_DESCRIBED_CBOR_TAG, hashtree.to_cbor_value(pruned)))
+    )
