@@ -275,7 +275,7 @@ class AsyncAgent:
     @staticmethod
     def _request_outcome(certificate: Certificate, request_id: bytes) -> bytes | None:
         """The reply if the certificate shows a terminal status; None while it is pending."""
-        base = ["request_status", request_id]
+        base: list[bytes | str] = ["request_status", request_id]
         status = certificate.lookup([*base, "status"])
         if not isinstance(status, Found):
             return None

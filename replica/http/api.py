@@ -29,7 +29,13 @@ from replica.crypto.certificate import Certificate
 from replica.crypto.hashtree import Found, HashTree
 from replica.environment import Reject, RejectCode
 from replica.http import cbor
-from replica.http.backend import Accepted, CertifiedState, NonReplicatedRejection, Refused, ReplicaBackend
+from replica.http.backend import (
+    Accepted,
+    CertifiedState,
+    NonReplicatedRejection,
+    Refused,
+    ReplicaBackend,
+)
 from replica.http.envelope import RESPONSE_DOMAIN, hash_of_map
 from replica.http.paths import check_canister_paths, check_subnet_paths
 from replica.http.requests import RequestError, VerifiedCall, verify_call, verify_read_state

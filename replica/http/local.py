@@ -17,6 +17,7 @@ so that `/time` stays fresh.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -195,10 +196,8 @@ class LocalReplica:
             if self.pending or idle:
                 self.notifier.notify(self.execute_round())
             self._wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.round_seconds if self.pending else self.idle_round_seconds)
-            except TimeoutError:
-                pass
             await asyncio.sleep(self.round_seconds)
 
 

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from replica.execution.messages import IngressMessage
-from replica.http.auth import AuthenticationError, Authorized, authenticate, check_target, validate_ingress_expiry
+from replica.http.auth import (
+    AuthenticationError,
+    Authorized,
+    authenticate,
+    check_target,
+    validate_ingress_expiry,
+)
 from replica.http.backend import SignedIngress
 from replica.http.envelope import (
     CallContent,
