@@ -1,7 +1,10 @@
 """The NNS governance client (`GovernanceCanister` of `@dfinity/nns`).
 
-Reads default to `certified=True` as in the JS client: the query method is
-sent as an update, so the answer carries a certificate. `manage_neuron`
+Reads take `certified` as in the JS client: `certified=True` sends the query
+method as an update, so the answer carries a certificate. The JS client
+defaults to True; here the default is False (a query whose reply is checked
+against the node signatures), because the execution engine still refuses
+ingress messages to query methods, which the IC runs as replicated queries. `manage_neuron`
 commands raise `GovernanceError` when governance answers with an `Error`
 (or with no command at all), as the JS client throws.
 """
@@ -41,7 +44,7 @@ class GovernanceCanister(NnsClient):
         include_status: Sequence[int] = (),
         include_reward_status: Sequence[int] = (),
         exclude_topic: Sequence[int] = (),
-        certified: bool = True,
+        certified: bool = False,
     ) -> list[dict[str, Any]]:
         request = {
             "limit": limit,
@@ -55,12 +58,12 @@ class GovernanceCanister(NnsClient):
         answer = await self.canister.call_one("list_proposals", request, certified=certified)
         return list(answer["proposal_info"])
 
-    async def get_proposal(self, proposal_id: int, *, certified: bool = True) -> dict[str, Any] | None:
+    async def get_proposal(self, proposal_id: int, *, certified: bool = False) -> dict[str, Any] | None:
         answer: dict[str, Any] | None = await self.canister.call_one("get_proposal_info", proposal_id, certified=certified)
         return answer
 
     async def list_neurons(
-        self, *, neuron_ids: Sequence[int] = (), include_readable_by_caller: bool = True, certified: bool = True
+        self, *, neuron_ids: Sequence[int] = (), include_readable_by_caller: bool = True, certified: bool = False
     ) -> dict[str, Any]:
         request = {
             "neuron_ids": list(neuron_ids),
@@ -74,12 +77,12 @@ class GovernanceCanister(NnsClient):
         answer: dict[str, Any] = await self.canister.call_one("list_neurons", request, certified=certified)
         return answer
 
-    async def get_neuron(self, neuron_id: int, *, certified: bool = True) -> dict[str, Any] | None:
+    async def get_neuron(self, neuron_id: int, *, certified: bool = False) -> dict[str, Any] | None:
         answer = await self.list_neurons(neuron_ids=[neuron_id], include_readable_by_caller=False, certified=certified)
         neurons = [neuron for neuron in answer["full_neurons"] if neuron["id"] == {"id": neuron_id}]
         return neurons[0] if neurons else None
 
-    async def get_latest_reward_event(self, *, certified: bool = True) -> dict[str, Any]:
+    async def get_latest_reward_event(self, *, certified: bool = False) -> dict[str, Any]:
         answer: dict[str, Any] = await self.canister.call_one("get_latest_reward_event", certified=certified)
         return answer
 

@@ -25,7 +25,7 @@ class LedgerCanister(NnsClient):
     DEFAULT_CANISTER_ID = LEDGER_CANISTER_ID
     INTERFACE = LEDGER_INTERFACE
 
-    async def account_balance(self, account_identifier: bytes, *, certified: bool = True) -> int:
+    async def account_balance(self, account_identifier: bytes, *, certified: bool = False) -> int:
         """The balance in e8s of a 32-byte account identifier."""
         tokens = await self.canister.call_one("account_balance", {"account": account_identifier}, certified=certified)
         return int(tokens["e8s"])
@@ -58,7 +58,7 @@ class LedgerCanister(NnsClient):
             raise TransferError(*variant_of(value))
         return int(value)
 
-    async def icrc1_balance_of(self, owner: Principal, subaccount: bytes | None = None, *, certified: bool = True) -> int:
+    async def icrc1_balance_of(self, owner: Principal, subaccount: bytes | None = None, *, certified: bool = False) -> int:
         answer = await self.canister.call_one(
             "icrc1_balance_of", {"owner": owner, "subaccount": subaccount}, certified=certified
         )

@@ -193,11 +193,14 @@ class LocalReplica:
         """Execute rounds forever (cancel the task to stop)."""
         while True:
             idle = time.monotonic() - self._last_round >= self.idle_round_seconds
-            if self.pending or idle:
+            busy = any(self.state.engine.queues.values())  # calls between canisters still to run
+            if self.pending or busy or idle:
                 self.notifier.notify(self.execute_round())
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.round_seconds if self.pending else self.idle_round_seconds)
+                await asyncio.wait_for(
+                    self._wake.wait(), self.round_seconds if self.pending or busy else self.idle_round_seconds
+                )
             await asyncio.sleep(self.round_seconds)
 
 

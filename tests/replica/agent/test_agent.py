@@ -15,8 +15,7 @@ from replica.agent.sync import Agent
 from replica.candid import decode, encode
 from replica.candid.types import Nat
 from replica.crypto.certificate import Certificate, CertificateError, verify_certificate
-from replica.types import Principal
-from tests.replica.http.network import APP_COUNTER, NNS_COUNTER, served_network
+from tests.replica.http.network import APP_COUNTER, NNS_COUNTER, network_in_thread, served_network
 
 ADD_ONE = encode([Nat], [1])
 NO_ARGS = encode([], [])
@@ -148,41 +147,8 @@ async def test_a_rejected_call_is_a_certified_reject(tmp_path: Path) -> None:
 
 
 def test_the_synchronous_agent(tmp_path: Path) -> None:
-    import asyncio
-    import threading
-
-    started = threading.Event()
-    stop: list[asyncio.AbstractEventLoop] = []
-    urls: list[str] = []
-
-    async def serve() -> None:
-        async with served_network(tmp_path) as served:
-            urls.extend(served.urls)
-            stop.append(asyncio.get_running_loop())
-            started.set()
-            while True:
-                await asyncio.sleep(0.05)
-
-    thread = threading.Thread(target=lambda: asyncio.run(_until_cancelled(serve())), daemon=True)
-    thread.start()
-    assert started.wait(30)
-    with Agent(urls[1], identity=Ed25519Identity.generate(), fetch_root_key=True) as agent:
+    with network_in_thread(tmp_path) as urls, Agent(urls[1], identity=Ed25519Identity.generate(), fetch_root_key=True) as agent:
         assert decode(agent.update(APP_COUNTER, "add", ADD_ONE), [Nat]) == [1]
         assert decode(agent.query(APP_COUNTER, "get", NO_ARGS), [Nat]) == [1]
         assert agent.read_state(APP_COUNTER, [["time"]]).time_ns() > 0
         assert isinstance(agent.status()["root_key"], bytes)
-    loop = stop[0]
-    for task in asyncio.all_tasks(loop):
-        loop.call_soon_threadsafe(task.cancel)
-    thread.join(30)
-    assert not thread.is_alive()
-    assert Principal.anonymous().to_text() == "2vxsx-fae"
-
-
-async def _until_cancelled(coroutine: object) -> None:
-    import asyncio
-
-    try:
-        await coroutine  # type: ignore[misc]
-    except asyncio.CancelledError:
-        pass

@@ -12,9 +12,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from replica.agent.identity import AnonymousIdentity, EcdsaIdentity, Ed25519Identity, delegate, sign_envelope
+from replica.agent.identity import (
+    AnonymousIdentity,
+    EcdsaIdentity,
+    Ed25519Identity,
+    delegate,
+    sign_envelope,
+)
 from replica.http import cbor
-from replica.http.auth import MAX_INGRESS_TTL_NS, PERMITTED_DRIFT_AT_VALIDATOR_NS, is_valid_signature
+from replica.http.auth import (
+    MAX_INGRESS_TTL_NS,
+    PERMITTED_DRIFT_AT_VALIDATOR_NS,
+    is_valid_signature,
+)
 from replica.http.envelope import REQUEST_DOMAIN, call_content, hash_of_map, request_id
 from replica.http.requests import RequestError, parse_call_envelope, verify_call
 from replica.types import Principal
