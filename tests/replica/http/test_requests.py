@@ -80,7 +80,7 @@ def test_the_expiry_window_is_five_minutes_and_thirty_seconds() -> None:
         if ok:
             verify_call(body, request_type="call", effective_canister_id=CANISTER, now_ns=NOW)
         else:
-            with pytest.raises(RequestError, match="^Invalid request expiry: ") as refused:
+            with pytest.raises(RequestError, match=r"^Invalid request expiry: ") as refused:
                 verify_call(body, request_type="call", effective_canister_id=CANISTER, now_ns=NOW)
             assert refused.value.status == 400
 
