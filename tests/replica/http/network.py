@@ -51,7 +51,9 @@ async def served_network(tmp_path: Path, *, clock_offset_ns: int = 0, **api_opti
 
 
 @contextmanager
-def network_in_thread(tmp_path: Path, specs: Sequence[LocalSubnetSpec] | None = None) -> Iterator[list[str]]:
+def network_in_thread(
+    tmp_path: Path, specs: Sequence[LocalSubnetSpec] | None = None, **api_options: Any
+) -> Iterator[list[str]]:
     """A local network served from its own thread and event loop, for synchronous tests: its URLs."""
     counter = LocalSubnetSpec(factories=COUNTER_FACTORIES, install_genesis=install_counter)
     subnets = list(specs) if specs is not None else [counter, counter]
@@ -63,7 +65,7 @@ def network_in_thread(tmp_path: Path, specs: Sequence[LocalSubnetSpec] | None = 
     async def serve() -> None:
         network = LocalNetwork(tmp_path, subnets)
         rounds = [asyncio.create_task(replica.run()) for replica in network.replicas]
-        servers = [HttpServer(HttpApi(replica)) for replica in network.replicas]
+        servers = [HttpServer(HttpApi(replica, **api_options)) for replica in network.replicas]
         stop = asyncio.Event()
         try:
             for server in servers:
