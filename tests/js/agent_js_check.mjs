@@ -1,10 +1,12 @@
-// The official agent-js (@dfinity/agent 3.4.3) against icbox: an update (v3, certificate verified
-// against the root key, with the NNS delegation on the application subnet), a query (node
-// signature verified), and a wrong pinned root key that must fail. Prints one JSON line.
-import { Actor, HttpAgent } from "@dfinity/agent";
-import { Ed25519KeyIdentity } from "@dfinity/identity";
-
-const [, , ...targets] = process.argv; // url=canister pairs
+// The official agents against icbox: @dfinity/agent 3.4.3 ("dfinity": v3 call, v2 query and
+// read_state) or @icp-sdk/core 5.4.0 ("icp-sdk", the agent of @dfinity/nns 12: v4 call, which
+// answers 404 and falls back to v2, v3 query and read_state). For each url=canister pair: an
+// update (certificate verified against the root key, through the NNS delegation on the
+// application subnet), a query (node signature verified), and a wrong pinned root key that
+// must fail. Prints one JSON line.
+const [, , flavour, ...targets] = process.argv;
+const { Actor, HttpAgent } = await import(flavour === "icp-sdk" ? "@icp-sdk/core/agent" : "@dfinity/agent");
+const { Ed25519KeyIdentity } = await import(flavour === "icp-sdk" ? "@icp-sdk/core/identity" : "@dfinity/identity");
 const idlFactory = ({ IDL }) =>
   IDL.Service({ add: IDL.Func([IDL.Nat], [IDL.Nat], []), get: IDL.Func([], [IDL.Nat], ["query"]) });
 
