@@ -26,6 +26,12 @@ import uvicorn
 from replica.http.api import HttpApi, HttpResponse, text
 
 MAX_BODY_BYTES: Final = 5 * 1024 * 1024
+CORS_PREFLIGHT_HEADERS: Final = [
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-allow-methods", b"GET, POST"),
+    (b"access-control-allow-headers", b"authorization, accept, content-type"),
+    (b"content-length", b"0"),
+]
 LOGGER: Final = logging.getLogger("icbox.http")
 
 Scope = MutableMapping[str, Any]
@@ -48,6 +54,10 @@ class AsgiApp:
         if scope["type"] != "http":
             return
         headers = {bytes(name).lower(): bytes(value) for name, value in scope.get("headers", ())}
+        if scope["method"] == "OPTIONS":  # a browser's CORS preflight (the IC's `cors_layer`)
+            await send({"type": "http.response.start", "status": 204, "headers": CORS_PREFLIGHT_HEADERS})
+            await send({"type": "http.response.body", "body": b""})
+            return
         response = await self._respond(scope, headers, receive)
         await send({
             "type": "http.response.start",

@@ -55,6 +55,8 @@ async def test_status_is_tagged_cbor_with_the_root_key_and_health(tmp_path: Path
         assert status["replica_health_status"] == "healthy"
         assert status["impl_version"] == "icbox-local"
         assert status["certified_height"] >= 1
+        preflight = await client.options(f"{served.urls[0]}/api/v3/canister/{NNS_COUNTER}/call")
+        assert preflight.status_code == 204 and preflight.headers["access-control-allow-origin"] == "*"
 
 
 @pytest.mark.asyncio
