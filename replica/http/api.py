@@ -37,7 +37,12 @@ from replica.http.backend import (
     ReplicaBackend,
 )
 from replica.http.envelope import RESPONSE_DOMAIN, hash_of_map
-from replica.http.paths import check_canister_paths, check_subnet_paths
+from replica.http.paths import (
+    check_canister_paths,
+    check_subnet_paths,
+    check_v3_canister_ranges,
+    without_flat_canister_ranges,
+)
 from replica.http.requests import RequestError, VerifiedCall, verify_call, verify_read_state
 from replica.types import Principal, PrincipalError
 
@@ -125,7 +130,7 @@ class HttpApi:
             return await (self.call_v3(effective_id, body) if version == "v3" else self.call_v2(effective_id, body))
         if endpoint == "query":
             return self.query(effective_id, body)
-        return self.canister_read_state(effective_id, body)
+        return self.canister_read_state(effective_id, body, version=version)
 
     # -- status -------------------------------------------------------------------------------
 
@@ -252,13 +257,20 @@ class HttpApi:
             return text(503, "The NNS delegation is not available yet. Please try again...")
         return cbor_response({"certificate": certificate.to_cbor()})
 
-    def canister_read_state(self, effective_id: Principal, body: bytes) -> HttpResponse:
+    def canister_read_state(self, effective_id: Principal, body: bytes, *, version: str = "v2") -> HttpResponse:
         verified = verify_read_state(body, now_ns=self.backend.now_ns())
         health = self.backend.health()
         if health != "healthy":
             return text(503, f"Replica is unhealthy: {health}. Check the /api/v2/status for more information.")
         check_canister_paths(verified, effective_id, self.backend.ingress_origin)
-        return self._read_state_response(verified.content.paths)
+        paths: Sequence[hashtree.LabelPath] = verified.content.paths
+        if version == "v3":
+            nns_subnet_id = Principal.self_authenticating(self.backend.root_key_der())
+            check_v3_canister_ranges(verified.content.paths, nns_subnet_id)
+            state = self.backend.latest_certified_state()
+            if state is not None:
+                paths = without_flat_canister_ranges(state.tree, verified.content.paths, nns_subnet_id)
+        return self._read_state_response(paths)
 
     def subnet_read_state(self, effective_id: Principal, body: bytes) -> HttpResponse:
         verified = verify_read_state(body, now_ns=self.backend.now_ns())

@@ -13,6 +13,9 @@ The IC's rules (`rs/http_endpoints/public/src/read_state/canister.rs` and
 - anything else is 404 "Invalid path requested.".
 
 The subnet endpoint allows `/time`, `/subnet/...` and `/canister_ranges/...` only.
+On `/api/v3/canister/<id>/read_state` the flat `/subnet/<id>/canister_ranges`
+of subnets other than the NNS may not be asked for, and is pruned from what
+a wider path reveals (agents of v3 read the ranges from `/canister_ranges`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Final
 
+from replica.crypto import hashtree
+from replica.crypto.hashtree import HashTree
 from replica.http.backend import IngressOrigin
 from replica.http.requests import RequestError, VerifiedReadState
 from replica.types import Principal, PrincipalError
@@ -99,3 +104,46 @@ def check_canister_paths(
                 )
             continue
         raise RequestError(404, "Invalid path requested.")
+
+
+def check_v3_canister_ranges(paths: Sequence[Sequence[bytes]], nns_subnet_id: Principal) -> None:
+    """v3 read_state: `/subnet/<id>/canister_ranges` may be asked only of the NNS subnet (IC `Version::V3`)."""
+    for path in paths:
+        if len(path) == 3 and path[0] == b"subnet" and path[2] == b"canister_ranges" and path[1] != nns_subnet_id.raw:
+            raise RequestError(404, "Invalid path requested.")
+
+
+def without_flat_canister_ranges(
+    tree: HashTree, paths: Sequence[Sequence[bytes]], nns_subnet_id: Principal
+) -> list[list[bytes]]:
+    """The paths to reveal so that no subnet but the NNS shows its flat `/subnet/<id>/canister_ranges`.
+
+    The IC prunes those from v3 read_state certificates (`DeprecatedCanisterRangesFilter::KeepOnlyNNS`):
+    a path that covers one is replaced by the paths of its other children.
+    """
+    revealed: list[list[bytes]] = []
+    for path in paths:
+        if not path or path[0] != b"subnet" or len(path) > 2:
+            revealed.append(list(path))
+            continue
+        if len(path) == 2:
+            subnets = [path[1]]
+        else:
+            found = hashtree.lookup_subtree(tree, ["subnet"])
+            subnets = [] if isinstance(found, hashtree.Absent | hashtree.Unknown) else [
+                label for label, _ in hashtree.labeled_children(found)
+            ]
+            if not subnets:
+                revealed.append(list(path))
+        for subnet in subnets:
+            if subnet == nns_subnet_id.raw:
+                revealed.append([b"subnet", subnet])
+                continue
+            found = hashtree.lookup_subtree(tree, ["subnet", subnet])
+            children = [] if isinstance(found, hashtree.Absent | hashtree.Unknown) else [
+                label for label, _ in hashtree.labeled_children(found)
+            ]
+            revealed.extend([b"subnet", subnet, child] for child in children if child != b"canister_ranges")
+            if not children:
+                revealed.append([b"subnet", subnet])
+    return revealed

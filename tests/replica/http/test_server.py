@@ -207,3 +207,24 @@ async def test_a_slow_client_does_not_block_others(tmp_path: Path) -> None:
         await agent.close()
         writer.close()
 
+
+
+@pytest.mark.asyncio
+async def test_v3_read_state_hides_the_flat_ranges_of_other_subnets_than_the_nns(tmp_path: Path) -> None:
+    async with served_network(tmp_path) as served, httpx.AsyncClient() as client:
+        nns, app = (info.subnet_id for info in served.network.subnet_infos)
+        base = served.urls[1]
+
+        async def read(version: str, paths: list[list[bytes]]) -> httpx.Response:
+            content = read_state_content(paths=paths, sender=ALICE.principal, ingress_expiry_ns=time.time_ns() + 60 * 10**9)
+            return await post(client, f"{base}/api/{version}/canister/{APP_COUNTER}/read_state",
+                              sign_envelope(ALICE, content).to_cbor())
+
+        flat = [b"subnet", app.raw, b"canister_ranges"]
+        assert (await read("v3", [flat])).status_code == 404
+        assert (await read("v2", [flat])).status_code == 200
+        response = await read("v3", [[b"subnet"]])
+        certificate = Certificate.from_cbor(cbor.decode(response.content)["certificate"])
+        assert type(certificate.lookup(flat)).__name__ == "Unknown"
+        assert certificate.lookup([b"subnet", app.raw, b"public_key"]).value  # type: ignore[union-attr]
+        assert certificate.lookup([b"subnet", nns.raw, b"canister_ranges"]).value  # type: ignore[union-attr]
