@@ -44,8 +44,13 @@ async def _tiny_asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
         return
     while (await receive()).get("more_body"):
         pass
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"text/plain"), (b"content-length", b"2")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"text/plain"), (b"content-length", b"2")],
+        }
+    )
     await send({"type": "http.response.body", "body": b"ok"})
 
 
@@ -76,7 +81,9 @@ async def _serve(kind: str) -> None:
         sock.bind(("127.0.0.1", 0))
         sock.listen(1024)
         print(sock.getsockname()[1], flush=True)
-        config = uvicorn.Config(_tiny_asgi, http="httptools", lifespan="off", log_level="warning", access_log=False)
+        config = uvicorn.Config(
+            _tiny_asgi, http="httptools", lifespan="off", log_level="warning", access_log=False
+        )
         await uvicorn.Server(config).serve(sockets=[sock])
         return
     from replica.http.api import HttpApi
@@ -84,7 +91,10 @@ async def _serve(kind: str) -> None:
     from replica.http.server import HttpServer
     from replica.sim.canister import COUNTER_FACTORIES, install_counter
 
-    network = LocalNetwork(tempfile.mkdtemp(), [LocalSubnetSpec(factories=COUNTER_FACTORIES, install_genesis=install_counter)])
+    network = LocalNetwork(
+        tempfile.mkdtemp(),
+        [LocalSubnetSpec(factories=COUNTER_FACTORIES, install_genesis=install_counter)],
+    )
     rounds = asyncio.create_task(network.replicas[0].run())
     server = HttpServer(HttpApi(network.replicas[0]))
     print(await server.start(), flush=True)
@@ -117,13 +127,17 @@ async def _load(port: int, request: bytes, seconds: float) -> float:
     counts: list[int] = []
     started = time.monotonic()
     deadline = started + seconds
-    await asyncio.gather(*(_connection(port, request, deadline, counts) for _ in range(CONNECTIONS)))
+    await asyncio.gather(
+        *(_connection(port, request, deadline, counts) for _ in range(CONNECTIONS))
+    )
     return sum(counts) / (time.monotonic() - started)
 
 
 def _measure(kind: str, requests: list[bytes], seconds: float) -> list[float]:
     child = subprocess.Popen(
-        [sys.executable, __file__, "--serve", kind], stdout=subprocess.PIPE, text=True,
+        [sys.executable, __file__, "--serve", kind],
+        stdout=subprocess.PIPE,
+        text=True,
         cwd=Path(__file__).resolve().parent.parent,
     )
     try:
@@ -143,11 +157,19 @@ def _query_request(method: str = "get") -> bytes:
 
     identity = Ed25519Identity.from_seed(b"\x05" * 32)
     canister = Principal.from_canister_id(0)
-    content = call_content("query", canister_id=canister, method_name=method, arg=encode([], []),
-                           sender=identity.principal, ingress_expiry_ns=time.time_ns() + 240 * 10**9)
+    content = call_content(
+        "query",
+        canister_id=canister,
+        method_name=method,
+        arg=encode([], []),
+        sender=identity.principal,
+        ingress_expiry_ns=time.time_ns() + 240 * 10**9,
+    )
     body = sign_envelope(identity, content).to_cbor()
-    return (f"POST /api/v3/canister/{canister}/query HTTP/1.1\r\nHost: b\r\n"
-            f"Content-Type: application/cbor\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+    return (
+        f"POST /api/v3/canister/{canister}/query HTTP/1.1\r\nHost: b\r\n"
+        f"Content-Type: application/cbor\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
 
 
 def main() -> None:
@@ -167,17 +189,20 @@ def main() -> None:
     status_rps, query_rps, bare_query_rps = _measure(
         "icbox", [status, _query_request(), _query_request("no_such_method")], seconds
     )
-    print_figures({
-        "uvicorn_httptools_tiny_rps": round(uvicorn_rps),
-        "baseline_aiohttp_tiny_rps": round(aiohttp_rps),
-        "ratio_uvicorn_over_aiohttp": round(uvicorn_rps / aiohttp_rps, 2),
-        "status_rps": round(status_rps),
-        "signed_query_rps": round(query_rps),
-        "signed_query_without_canister_work_rps": round(bare_query_rps),
-        "connections": CONNECTIONS,
-        "seconds_per_measurement": seconds,
-        "cpus": os.cpu_count(),
-    }, as_json=args.json)
+    print_figures(
+        {
+            "uvicorn_httptools_tiny_rps": round(uvicorn_rps),
+            "baseline_aiohttp_tiny_rps": round(aiohttp_rps),
+            "ratio_uvicorn_over_aiohttp": round(uvicorn_rps / aiohttp_rps, 2),
+            "status_rps": round(status_rps),
+            "signed_query_rps": round(query_rps),
+            "signed_query_without_canister_work_rps": round(bare_query_rps),
+            "connections": CONNECTIONS,
+            "seconds_per_measurement": seconds,
+            "cpus": os.cpu_count(),
+        },
+        as_json=args.json,
+    )
 
 
 if __name__ == "__main__":

@@ -18,4 +18,11 @@ from nns.clients.ledger import LedgerCanister, TransferError
 from nns.clients.registry import RegistryCanister
 from nns.clients.root import RootCanister
 
-__all__ = ["GovernanceCanister", "GovernanceError", "LedgerCanister", "RegistryCanister", "RootCanister", "TransferError"]
+__all__ = [
+    "GovernanceCanister",
+    "GovernanceError",
+    "LedgerCanister",
+    "RegistryCanister",
+    "RootCanister",
+    "TransferError",
+]

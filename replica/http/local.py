@@ -85,7 +85,9 @@ class LocalReplica:
             factories=spec.factories,
             subnets=network.subnet_infos,
             subnet_type=spec.subnet_type,
-            canister_id_ranges=[(index * CANISTERS_PER_SUBNET, (index + 1) * CANISTERS_PER_SUBNET - 1)],
+            canister_id_ranges=[
+                (index * CANISTERS_PER_SUBNET, (index + 1) * CANISTERS_PER_SUBNET - 1)
+            ],
             system_installers=spec.system_installers,
             time_ns=network.now_ns(),
         )
@@ -143,7 +145,10 @@ class LocalReplica:
 
     def submit_ingress(self, ingress: SignedIngress) -> SubmitOutcome:
         message = ingress.message
-        if message.message_id in self.pending or self.state.engine.ingress_status(message.message_id) is not None:
+        if (
+            message.message_id in self.pending
+            or self.state.engine.ingress_status(message.message_id) is not None
+        ):
             return Accepted(known=True)
         if message.canister_id.raw and message.canister_id not in self.state.engine.canisters:
             return NonReplicatedRejection(
@@ -152,11 +157,15 @@ class LocalReplica:
                 error_code="IC0301",
             )
         self.pending[message.message_id] = message
-        self.origins[message.message_id] = IngressOrigin(sender=message.sender, canister_id=message.canister_id)
+        self.origins[message.message_id] = IngressOrigin(
+            sender=message.sender, canister_id=message.canister_id
+        )
         self._wake.set()
         return Accepted()
 
-    def query(self, canister_id: Principal, method: str, arg: bytes, sender: Principal) -> bytes | Reject:
+    def query(
+        self, canister_id: Principal, method: str, arg: bytes, sender: Principal
+    ) -> bytes | Reject:
         return self.state.engine.query(canister_id, method, arg, sender)
 
     def latest_certified_state(self) -> CertifiedState | None:
@@ -164,7 +173,9 @@ class LocalReplica:
         if certification is None:
             return None
         return CertifiedState(
-            height=certification.height, tree=self.state.tree(certification.height), signature=certification.signature
+            height=certification.height,
+            tree=self.state.tree(certification.height),
+            signature=certification.signature,
         )
 
     def ingress_origin(self, request_id: bytes) -> IngressOrigin | None:
@@ -179,12 +190,18 @@ class LocalReplica:
         """Execute the waiting ingress as the next height and certify it; the height."""
         height = self.state.height + 1
         time_ns = max(self.network.now_ns(), self.state.engine.time_ns + 1)
-        tape = hashlib.sha256(b"icbox-local-tape" + self.subnet_id.raw + height.to_bytes(8, "big")).digest()
-        batch = Batch(height=height, time_ns=time_ns, random_tape=tape, ingress=tuple(self.pending.values()))
+        tape = hashlib.sha256(
+            b"icbox-local-tape" + self.subnet_id.raw + height.to_bytes(8, "big")
+        ).digest()
+        batch = Batch(
+            height=height, time_ns=time_ns, random_tape=tape, ingress=tuple(self.pending.values())
+        )
         self.pending = {}
         executed = self.state.execute(batch)
         signature = bls.sign(self._secret, signed_message(executed.root_hash))
-        self.state.deliver_certification(Certification(height=height, root_hash=executed.root_hash, signature=signature))
+        self.state.deliver_certification(
+            Certification(height=height, root_hash=executed.root_hash, signature=signature)
+        )
         self.state.purge_below(height - 8)
         self._last_round = time.monotonic()
         return height
@@ -199,7 +216,8 @@ class LocalReplica:
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
-                    self._wake.wait(), self.round_seconds if self.pending or busy else self.idle_round_seconds
+                    self._wake.wait(),
+                    self.round_seconds if self.pending or busy else self.idle_round_seconds,
                 )
             await asyncio.sleep(self.round_seconds)
 
@@ -220,7 +238,9 @@ class LocalNetwork:
         self.clock = clock
         self.clock_offset_ns = 0
         secrets = [derive_scalar(seed, "local-subnet", index) for index in range(len(subnets))]
-        keys = [NodeSecretKeys.from_seed(seed + b"/local-node", index) for index in range(len(subnets))]
+        keys = [
+            NodeSecretKeys.from_seed(seed + b"/local-node", index) for index in range(len(subnets))
+        ]
         self.subnet_infos = tuple(
             SubnetInfo.from_index_ranges(
                 Principal.self_authenticating(bls.public_key_to_der(bls.public_key(secret))),
@@ -235,8 +255,13 @@ class LocalNetwork:
         for index, spec in enumerate(subnets):
             self.replicas.append(
                 LocalReplica(
-                    network=self, index=index, spec=spec, secret=secrets[index], node_keys=keys[index],
-                    info=self.subnet_infos[index], state_dir=Path(state_dir) / f"subnet-{index}",
+                    network=self,
+                    index=index,
+                    spec=spec,
+                    secret=secrets[index],
+                    node_keys=keys[index],
+                    info=self.subnet_infos[index],
+                    state_dir=Path(state_dir) / f"subnet-{index}",
                 )
             )
         for replica in self.replicas:

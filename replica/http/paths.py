@@ -30,7 +30,9 @@ from replica.http.requests import RequestError, VerifiedReadState
 from replica.types import Principal, PrincipalError
 
 REQUEST_ID_BYTES: Final = 32
-_REQUEST_STATUS_FIELDS: Final = frozenset({b"status", b"reply", b"reject_code", b"reject_message", b"error_code"})
+_REQUEST_STATUS_FIELDS: Final = frozenset(
+    {b"status", b"reply", b"reject_code", b"reject_message", b"error_code"}
+)
 
 
 def _principal(raw: bytes) -> Principal:
@@ -49,7 +51,9 @@ def _is_public_path(path: Sequence[bytes]) -> bool:
             return True
         if len(path) == 3:
             return path[2] in (b"public_key", b"canister_ranges", b"node")
-        return path[2] == b"node" and (len(path) == 4 or (len(path) == 5 and path[4] == b"public_key"))
+        return path[2] == b"node" and (
+            len(path) == 4 or (len(path) == 5 and path[4] == b"public_key")
+        )
     return bool(path) and path[0] == b"canister_ranges" and len(path) <= 3
 
 
@@ -68,9 +72,13 @@ def check_canister_paths(
     for path in request.content.paths:
         if _is_public_path(path):
             continue
-        if path and path[0] == b"canister" and (
-            (len(path) == 3 and path[2] in (b"controllers", b"module_hash"))
-            or (len(path) == 4 and path[2] == b"metadata")
+        if (
+            path
+            and path[0] == b"canister"
+            and (
+                (len(path) == 3 and path[2] in (b"controllers", b"module_hash"))
+                or (len(path) == 4 and path[2] == b"metadata")
+            )
         ):
             canister_id = _principal(path[1])
             if canister_id != effective_canister_id:
@@ -79,13 +87,16 @@ def check_canister_paths(
                     f"Effective principal id in URL {effective_canister_id} does not match requested principal id: {canister_id}.",
                 )
             continue
-        if path and path[0] == b"request_status" and (
-            len(path) == 2 or (len(path) == 3 and path[2] in _REQUEST_STATUS_FIELDS)
+        if (
+            path
+            and path[0] == b"request_status"
+            and (len(path) == 2 or (len(path) == 3 and path[2] in _REQUEST_STATUS_FIELDS))
         ):
             request_id = path[1]
             if len(request_id) != REQUEST_ID_BYTES:
                 raise RequestError(
-                    400, f"Invalid request id in paths. Maybe the request ID is not of {REQUEST_ID_BYTES} bytes in length?!"
+                    400,
+                    f"Invalid request id in paths. Maybe the request ID is not of {REQUEST_ID_BYTES} bytes in length?!",
                 )
             if seen_request_id is not None and seen_request_id != request_id:
                 raise RequestError(
@@ -96,7 +107,9 @@ def check_canister_paths(
             seen_request_id = request_id
             origin = ingress_origin(request_id)
             if origin is not None and origin.sender != request.authorized.sender:
-                raise RequestError(403, "The user tries to access Request ID not signed by the caller.")
+                raise RequestError(
+                    403, "The user tries to access Request ID not signed by the caller."
+                )
             if origin is not None and not request.authorized.allows(origin.canister_id):
                 raise RequestError(
                     403,
@@ -109,7 +122,12 @@ def check_canister_paths(
 def check_v3_canister_ranges(paths: Sequence[Sequence[bytes]], nns_subnet_id: Principal) -> None:
     """v3 read_state: `/subnet/<id>/canister_ranges` may be asked only of the NNS subnet (IC `Version::V3`)."""
     for path in paths:
-        if len(path) == 3 and path[0] == b"subnet" and path[2] == b"canister_ranges" and path[1] != nns_subnet_id.raw:
+        if (
+            len(path) == 3
+            and path[0] == b"subnet"
+            and path[2] == b"canister_ranges"
+            and path[1] != nns_subnet_id.raw
+        ):
             raise RequestError(404, "Invalid path requested.")
 
 
@@ -130,9 +148,11 @@ def without_flat_canister_ranges(
             subnets = [path[1]]
         else:
             found = hashtree.lookup_subtree(tree, ["subnet"])
-            subnets = [] if isinstance(found, hashtree.Absent | hashtree.Unknown) else [
-                label for label, _ in hashtree.labeled_children(found)
-            ]
+            subnets = (
+                []
+                if isinstance(found, hashtree.Absent | hashtree.Unknown)
+                else [label for label, _ in hashtree.labeled_children(found)]
+            )
             if not subnets:
                 revealed.append(list(path))
         for subnet in subnets:
@@ -140,10 +160,14 @@ def without_flat_canister_ranges(
                 revealed.append([b"subnet", subnet])
                 continue
             found = hashtree.lookup_subtree(tree, ["subnet", subnet])
-            children = [] if isinstance(found, hashtree.Absent | hashtree.Unknown) else [
-                label for label, _ in hashtree.labeled_children(found)
-            ]
-            revealed.extend([b"subnet", subnet, child] for child in children if child != b"canister_ranges")
+            children = (
+                []
+                if isinstance(found, hashtree.Absent | hashtree.Unknown)
+                else [label for label, _ in hashtree.labeled_children(found)]
+            )
+            revealed.extend(
+                [b"subnet", subnet, child] for child in children if child != b"canister_ranges"
+            )
             if not children:
                 revealed.append([b"subnet", subnet])
     return revealed

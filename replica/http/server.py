@@ -55,22 +55,33 @@ class AsgiApp:
             return
         headers = {bytes(name).lower(): bytes(value) for name, value in scope.get("headers", ())}
         if scope["method"] == "OPTIONS":  # a browser's CORS preflight (the IC's `cors_layer`)
-            await send({"type": "http.response.start", "status": 204, "headers": CORS_PREFLIGHT_HEADERS})
+            await send(
+                {"type": "http.response.start", "status": 204, "headers": CORS_PREFLIGHT_HEADERS}
+            )
             await send({"type": "http.response.body", "body": b""})
             return
         response = await self._respond(scope, headers, receive)
-        await send({
-            "type": "http.response.start",
-            "status": response.status,
-            "headers": [
-                (b"content-type", response.content_type.encode()),
-                (b"content-length", str(len(response.body)).encode()),
-                (b"access-control-allow-origin", b"*"),
-            ],
-        })
-        await send({"type": "http.response.body", "body": response.body if scope["method"] != "HEAD" else b""})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status,
+                "headers": [
+                    (b"content-type", response.content_type.encode()),
+                    (b"content-length", str(len(response.body)).encode()),
+                    (b"access-control-allow-origin", b"*"),
+                ],
+            }
+        )
+        await send(
+            {
+                "type": "http.response.body",
+                "body": response.body if scope["method"] != "HEAD" else b"",
+            }
+        )
 
-    async def _respond(self, scope: Scope, headers: dict[bytes, bytes], receive: Receive) -> HttpResponse:
+    async def _respond(
+        self, scope: Scope, headers: dict[bytes, bytes], receive: Receive
+    ) -> HttpResponse:
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
             return text(413, f"Request body is larger than {self.max_body_bytes} bytes.")
@@ -80,7 +91,10 @@ class AsgiApp:
         content_type = headers.get(b"content-type")
         try:
             return await self.api.handle(
-                scope["method"], scope["path"], None if content_type is None else content_type.decode("latin-1"), body
+                scope["method"],
+                scope["path"],
+                None if content_type is None else content_type.decode("latin-1"),
+                body,
             )
         except Exception as error:  # the one place that turns any bug into a 500, not a dead server
             LOGGER.exception("internal error answering %s %s", scope["method"], scope["path"])
@@ -116,7 +130,12 @@ class HttpServer:
     """uvicorn serving an `HttpApi` on one TCP port, inside the running event loop."""
 
     def __init__(
-        self, api: HttpApi, *, host: str = "127.0.0.1", port: int = 0, max_body_bytes: int = MAX_BODY_BYTES
+        self,
+        api: HttpApi,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self.app = AsgiApp(api, max_body_bytes=max_body_bytes)
         self.host = host

@@ -37,7 +37,10 @@ DFX_PEM_V2 = (
 def test_dfx_identity_pem_is_read_and_written() -> None:
     identity = Ed25519Identity.from_pem(DFX_PEM_V2)
     # the principal of seed 07 x 32, as agent-js computes it (spec/http-interface.md section 2.4)
-    assert identity.principal.to_text() == "tek7g-2zmny-nzjwg-ansf7-rkxv6-z32x6-3flbb-ous5d-pygjx-wkhlc-jae"
+    assert (
+        identity.principal.to_text()
+        == "tek7g-2zmny-nzjwg-ansf7-rkxv6-z32x6-3flbb-ous5d-pygjx-wkhlc-jae"
+    )
     assert Ed25519Identity.from_pem(identity.to_pem()).principal == identity.principal
     secp = EcdsaIdentity.generate("secp256k1")
     assert identity_from_pem(secp.to_pem()).principal == secp.principal
@@ -49,8 +52,17 @@ async def test_every_key_kind_and_a_delegation_chain_can_call(tmp_path: Path) ->
     root = Ed25519Identity.from_seed(b"\x03" * 32)
     session = EcdsaIdentity.generate("p256")
     expiry = time.time_ns() + 3600 * 10**9
-    chained = delegate(delegate(root, Ed25519Identity.generate(), expiration_ns=expiry), session, expiration_ns=expiry)
-    identities = [Ed25519Identity.generate(), EcdsaIdentity.generate("secp256k1"), EcdsaIdentity.generate("p256"), chained]
+    chained = delegate(
+        delegate(root, Ed25519Identity.generate(), expiration_ns=expiry),
+        session,
+        expiration_ns=expiry,
+    )
+    identities = [
+        Ed25519Identity.generate(),
+        EcdsaIdentity.generate("secp256k1"),
+        EcdsaIdentity.generate("p256"),
+        chained,
+    ]
     async with served_network(tmp_path) as served:
         for count, identity in enumerate(identities, start=1):
             agent = AsyncAgent(served.urls[0], identity=identity, fetch_root_key=True)
@@ -63,7 +75,9 @@ async def test_every_key_kind_and_a_delegation_chain_can_call(tmp_path: Path) ->
 async def test_delegation_targets_and_expiry_are_enforced(tmp_path: Path) -> None:
     root = Ed25519Identity.generate()
     future = time.time_ns() + 3600 * 10**9
-    scoped = delegate(root, Ed25519Identity.generate(), expiration_ns=future, targets=(APP_COUNTER,))
+    scoped = delegate(
+        root, Ed25519Identity.generate(), expiration_ns=future, targets=(APP_COUNTER,)
+    )
     expired = delegate(root, Ed25519Identity.generate(), expiration_ns=time.time_ns() - 10**9)
     async with served_network(tmp_path) as served:
         agent = AsyncAgent(served.urls[0], identity=scoped, fetch_root_key=True)
@@ -91,12 +105,20 @@ async def test_a_tampered_certificate_and_a_foreign_delegation_fail(tmp_path: Pa
             tampered = bytearray(data)
             tampered[index] ^= 0x01
             with pytest.raises((CertificateError, ValueError)):
-                verify_certificate(Certificate.from_cbor(bytes(tampered)), root_key, now_ns=None,
-                                   effective_canister_id=APP_COUNTER)
+                verify_certificate(
+                    Certificate.from_cbor(bytes(tampered)),
+                    root_key,
+                    now_ns=None,
+                    effective_canister_id=APP_COUNTER,
+                )
         with pytest.raises(CertificateError, match="outside the ranges"):
-            verify_certificate(certificate, root_key, now_ns=None, effective_canister_id=NNS_COUNTER)
+            verify_certificate(
+                certificate, root_key, now_ns=None, effective_canister_id=NNS_COUNTER
+            )
         with pytest.raises(VerificationError, match="outside the ranges"):
-            await agent.read_state(NNS_COUNTER, [["time"]])  # the app subnet answering for an NNS canister
+            await agent.read_state(
+                NNS_COUNTER, [["time"]]
+            )  # the app subnet answering for an NNS canister
         await agent.close()
 
 
@@ -129,7 +151,9 @@ async def test_query_signatures_are_checked_against_the_node_keys(tmp_path: Path
 
 @pytest.mark.asyncio
 async def test_a_stale_replica_clock_is_synced_once(tmp_path: Path) -> None:
-    async with served_network(tmp_path, clock_offset_ns=-8 * 60 * 10**9) as served:  # eight minutes behind
+    async with served_network(
+        tmp_path, clock_offset_ns=-8 * 60 * 10**9
+    ) as served:  # eight minutes behind
         agent = AsyncAgent(served.urls[0], identity=Ed25519Identity.generate(), fetch_root_key=True)
         assert decode(await agent.update(NNS_COUNTER, "add", ADD_ONE), [Nat]) == [1]
         assert agent.time_offset_ns < -7 * 60 * 10**9
@@ -147,7 +171,10 @@ async def test_a_rejected_call_is_a_certified_reject(tmp_path: Path) -> None:
 
 
 def test_the_synchronous_agent(tmp_path: Path) -> None:
-    with network_in_thread(tmp_path) as urls, Agent(urls[1], identity=Ed25519Identity.generate(), fetch_root_key=True) as agent:
+    with (
+        network_in_thread(tmp_path) as urls,
+        Agent(urls[1], identity=Ed25519Identity.generate(), fetch_root_key=True) as agent,
+    ):
         assert decode(agent.update(APP_COUNTER, "add", ADD_ONE), [Nat]) == [1]
         assert decode(agent.query(APP_COUNTER, "get", NO_ARGS), [Nat]) == [1]
         assert agent.read_state(APP_COUNTER, [["time"]]).time_ns() > 0

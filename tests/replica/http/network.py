@@ -32,7 +32,9 @@ class Served:
 
 
 @asynccontextmanager
-async def served_network(tmp_path: Path, *, clock_offset_ns: int = 0, **api_options: Any) -> AsyncIterator[Served]:
+async def served_network(
+    tmp_path: Path, *, clock_offset_ns: int = 0, **api_options: Any
+) -> AsyncIterator[Served]:
     spec = LocalSubnetSpec(factories=COUNTER_FACTORIES, install_genesis=install_counter)
     network = LocalNetwork(tmp_path, [spec, spec], clock=lambda: time.time_ns() + clock_offset_ns)
     tasks = [asyncio.create_task(replica.run()) for replica in network.replicas]
