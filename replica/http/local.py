@@ -3,8 +3,9 @@
 Each `LocalReplica` is a `ReplicaBackend` built on the same cores a real
 replica runs: a `StateManager` over an `ExecutionEngine` executes batches of
 the ingress it accepted, builds the certified state tree of each height, and
-certifies it with the subnet's BLS key (one key instead of threshold shares:
-the signature is the same). `LocalNetwork` holds the subnets of one network:
+certifies it with the subnet's threshold key: `THRESHOLD` signature shares of
+the height's root hash, combined by Lagrange interpolation into the subnet's
+signature (the signers are the shares of one process, not separate replicas). `LocalNetwork` holds the subnets of one network:
 the first is the NNS (root) subnet, whose id is the self-authenticating id
 of its key, as on the IC; the others get the NNS delegation from its
 certified state. It serves tests and development without consensus or P2P.
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from replica.crypto import bls
+from replica.crypto import bls, threshold
 from replica.crypto.certificate import Delegation, signed_message
 from replica.crypto.keys import NodeSecretKeys, derive_scalar
 from replica.environment import Reject, RejectCode
@@ -47,6 +48,7 @@ from replica.state.tree import SubnetInfo
 from replica.types import Principal
 
 CANISTERS_PER_SUBNET: Final = 1 << 20
+THRESHOLD: Final = 2
 LOCAL_REPLICA_VERSION: Final = "icbox-local"
 
 
@@ -76,7 +78,19 @@ class LocalReplica:
     ) -> None:
         self.network = network
         self.index = index
-        self._secret = secret
+        self._secret_shares = {
+            signer: threshold.evaluate_polynomial(
+                [
+                    secret,
+                    *(
+                        derive_scalar(secret.to_bytes(32, "big"), "local-coefficient", k)
+                        for k in range(1, THRESHOLD)
+                    ),
+                ],
+                signer + 1,
+            )
+            for signer in range(THRESHOLD + 1)
+        }
         self._node_keys = node_keys
         self.info = info
         self.state = StateManager.create(
@@ -198,7 +212,12 @@ class LocalReplica:
         )
         self.pending = {}
         executed = self.state.execute(batch)
-        signature = bls.sign(self._secret, signed_message(executed.root_hash))
+        message = signed_message(executed.root_hash)
+        shares = {
+            signer: threshold.sign_share(share, message)
+            for signer, share in list(self._secret_shares.items())[:THRESHOLD]
+        }
+        signature = threshold.combine_shares(shares, THRESHOLD)
         self.state.deliver_certification(
             Certification(height=height, root_hash=executed.root_hash, signature=signature)
         )
