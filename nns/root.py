@@ -68,6 +68,7 @@ service : {
 """
 
 ROOT_INTERFACE: Final = parse_did(ROOT_DID)
+CHANGE_CANISTER_REQUEST: Final = ROOT_INTERFACE.method("change_nns_canister").arguments[0]
 
 
 def _signature(method: str) -> dict[str, Any]:
