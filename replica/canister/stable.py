@@ -175,6 +175,46 @@ class StableStore:
                 _update_with_value(digest, count)
         return digest.digest()
 
+    def copy_to(self, path: str) -> None:
+        """Write a consistent copy of the database to a new file at `path`."""
+        destination = sqlite3.connect(path)
+        try:
+            with self._driver() as source:
+                source.backup(destination)
+        finally:
+            destination.close()
+
+    def snapshot(self) -> bytes:
+        """The database's content, for `restore` to put back."""
+        memory = sqlite3.connect(":memory:")
+        try:
+            with self._driver() as source:
+                source.backup(memory)
+            return memory.serialize()
+        finally:
+            memory.close()
+
+    def restore(self, snapshot: bytes) -> None:
+        """Put back the content `snapshot()` returned, in place (the store stays open)."""
+        memory = sqlite3.connect(":memory:")
+        try:
+            memory.deserialize(snapshot)
+            with self._driver() as destination:
+                memory.backup(destination)
+        finally:
+            memory.close()
+        self._hash = None
+
+    @contextmanager
+    def _driver(self) -> Iterator[sqlite3.Connection]:
+        if self._session is not None:
+            raise RuntimeError("the database cannot be copied inside a transaction")
+        with self.engine.connect() as connection:
+            driver = connection.connection.driver_connection
+            if not isinstance(driver, sqlite3.Connection):
+                raise TypeError(f"stable memory is SQLite, not {type(driver).__name__}")
+            yield driver
+
     def dispose(self) -> None:
         self.engine.dispose()
 
