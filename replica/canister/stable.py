@@ -184,25 +184,17 @@ class StableStore:
         finally:
             destination.close()
 
-    def snapshot(self) -> bytes:
-        """The database's content, for `restore` to put back."""
+    def snapshot(self) -> StoreSnapshot:
+        """A copy of the database's content in memory, for `restore` to put back."""
         memory = sqlite3.connect(":memory:")
-        try:
-            with self._driver() as source:
-                source.backup(memory)
-            return memory.serialize()
-        finally:
-            memory.close()
+        with self._driver() as source:
+            source.backup(memory)
+        return StoreSnapshot(memory)
 
-    def restore(self, snapshot: bytes) -> None:
-        """Put back the content `snapshot()` returned, in place (the store stays open)."""
-        memory = sqlite3.connect(":memory:")
-        try:
-            memory.deserialize(snapshot)
-            with self._driver() as destination:
-                memory.backup(destination)
-        finally:
-            memory.close()
+    def restore(self, snapshot: StoreSnapshot) -> None:
+        """Put back the content of `snapshot`, in place (the store stays open)."""
+        with self._driver() as destination:
+            snapshot.connection.backup(destination)
         self._hash = None
 
     @contextmanager
@@ -217,6 +209,16 @@ class StableStore:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class StoreSnapshot:
+    """A database's content held in memory; close it when done."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 def _update_with_value(digest: Any, value: object) -> None:

@@ -211,11 +211,14 @@ def install_code(
         _delete_database(path)
         if snapshot is not None and old_store is not None:
             old_store.restore(snapshot)
+            snapshot.close()
         raise SystemReject(
             ErrorCode.CANISTER_CALLED_TRAP,
             f"installing {name!r} on canister {record.canister_id} trapped, nothing changed: "
             f"{type(error).__name__}: {error}",
         ) from error
+    if snapshot is not None:
+        snapshot.close()
     _release(record)
     _switch(record, code, name)
 

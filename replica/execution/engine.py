@@ -51,7 +51,11 @@ from replica.execution.canisters import (
     install_code,
     release_code,
 )
-from replica.execution.ingress import DEFAULT_INGRESS_MEMORY_CAPACITY, MAX_INGRESS_TTL_NS, IngressHistory
+from replica.execution.ingress import (
+    DEFAULT_INGRESS_MEMORY_CAPACITY,
+    MAX_INGRESS_TTL_NS,
+    IngressHistory,
+)
 from replica.execution.management import ManagementCanister
 from replica.execution.messages import (
     Batch,
@@ -66,7 +70,7 @@ from replica.execution.messages import (
 )
 from replica.types import Principal
 
-__all__ = ["ExecutionEngine", "SubnetType", "SystemCanister", "DEFAULT_CANISTER_CYCLES", "MANAGEMENT_CANISTER_ID"]
+__all__ = ["DEFAULT_CANISTER_CYCLES", "MANAGEMENT_CANISTER_ID", "ExecutionEngine", "SubnetType", "SystemCanister"]
 
 MANAGEMENT_CANISTER_ID: Final = Principal.management_canister()
 INSTRUCTIONS_PER_MESSAGE: Final = 200_000
@@ -341,9 +345,9 @@ class ExecutionEngine:
             with _transaction(record.store):
                 result = body()
                 effects = self._check(record, context, environment, result, spec)
-        except Exception as error:  # noqa: BLE001 - the trap boundary: whatever the canister raised
+        except Exception as error:  # the trap boundary: whatever the canister's code raised
             environment.arm(0)
-            failure = self._failure(context, error, spec)
+            failure = self._failure(error, spec if context.ingress is not None else None)
             if isinstance(failure, Reject):
                 self._answer(context, failure)
             else:
@@ -398,15 +402,16 @@ class ExecutionEngine:
         )
 
     @staticmethod
-    def _failure(context: CallContext, error: Exception, spec: MethodSpec | None) -> Reject | bytes:
-        """The answer to a failed message: a reject, or the method's own error reply to an ingress refusal."""
-        if (
-            context.ingress is not None and spec is not None
-            and isinstance(error, CanisterError) and not isinstance(error, SystemReject)
-        ):
+    def _failure(error: Exception, spec: MethodSpec | None) -> Reject | bytes:
+        """The answer to a failed ingress message or query: a reject, or the method's own error reply.
+
+        A refusal (`CanisterError`) of a method whose interface answers errors in Candid
+        (`spec.encode_error`) is replied in those terms; everything else is a reject.
+        """
+        if spec is not None and isinstance(error, CanisterError) and not isinstance(error, SystemReject):
             try:
                 encoded = spec.encode_error(error)
-            except Exception:  # noqa: BLE001 - the canister's error conversion trapped: answer with the reject
+            except Exception:  # the canister's own error conversion trapped: answer with the reject
                 encoded = None
             if encoded is not None:
                 return encoded
@@ -497,11 +502,8 @@ class ExecutionEngine:
                 raise _RollBack
         except _RollBack:
             pass
-        except CanisterError as error:
-            encoded = spec.encode_error(error)
-            return encoded if encoded is not None else error.to_reject()
-        except Exception as error:  # noqa: BLE001 - the trap boundary: whatever the canister raised
-            return reject_for(error)
+        except Exception as error:  # the trap boundary: whatever the canister's code raised
+            return self._failure(error, spec)
         finally:
             record.environment.arm(0)
         return reply

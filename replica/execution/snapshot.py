@@ -21,7 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from replica.canister import codec
 from replica.environment import ErrorCode, Reject, RejectCode
-from replica.execution.canisters import CanisterRecord, CanisterStatus, SystemEnvironment, reopen_code
+from replica.execution.canisters import (
+    CanisterRecord,
+    CanisterStatus,
+    SystemEnvironment,
+    reopen_code,
+)
 from replica.execution.messages import CallContext, IngressStatus, Status
 from replica.types import Principal
 

@@ -176,3 +176,95 @@ FACTORIES = {
     "relay": SystemCanister(create=Relay, interface=lambda instance: interface_of(type(instance))),
     "greeter": SystemCanister(create=Greeter, interface=lambda instance: interface_of(type(instance)), init_arguments=[Text]),
 }
+
+
+class Payer(Counter):
+    """Writes, then pays another canister's `accept` with cycles; answers what was accepted."""
+
+    @update(args=[PrincipalType, Nat], results=[Nat])
+    def pay(self, caller: Principal, argument: tuple[Principal, int]) -> object:
+        target, amount = argument
+        self._set("payments", self._get("payments") + 1)
+        self.environment.set_certified_data(b"paying")
+        self.environment.call(OutgoingCall(callee=target, method="accept", argument=None, on_reply="_paid",
+                                           on_reject="_paid", cycles=amount))
+        return DEFERRED
+
+    @update(args=[Nat], results=[Nat])
+    def bad_reply(self, caller: Principal, amount: int) -> object:
+        self._set("count", self._get("count") + amount)
+        return "not a nat"
+
+    @update(args=[PrincipalType], results=[Nat])
+    def call_nowhere(self, caller: Principal, target: Principal) -> object:
+        self._set("count", self._get("count") + 1)
+        self.environment.call(OutgoingCall(callee=target, method="add", argument=1, on_reply="_missing",
+                                           on_reject="_paid"))
+        return DEFERRED
+
+    @update(args=[PrincipalType], results=[Nat])
+    def trap_in_callback(self, caller: Principal, target: Principal) -> object:
+        self._set("count", self._get("count") + 1)
+        self.environment.call(OutgoingCall(callee=target, method="add", argument=1, on_reply="_trap", on_reject="_trap"))
+        return DEFERRED
+
+    @update(args=[Text], results=[Text])
+    def manage(self, caller: Principal, method: str) -> object:
+        """Calls the management canister with no argument (malformed for most methods)."""
+        self.environment.call(OutgoingCall(callee=Principal.management_canister(), method=method, argument=None,
+                                           on_reply="_managed", on_reject="_managed"))
+        return DEFERRED
+
+    def _paid(self, context: Mapping[str, object], answer: object) -> object:
+        return answer.code.value if isinstance(answer, Reject) else answer
+
+    def _trap(self, context: Mapping[str, object], answer: object) -> object:
+        self._set("count", self._get("count") + 100)
+        raise ZeroDivisionError("the callback trapped")
+
+    def _managed(self, context: Mapping[str, object], answer: object) -> str:
+        if isinstance(answer, Reject):
+            return f"{answer.code.name} {answer.error_code.text if answer.error_code else ''}: {answer.message}"
+        return "replied"
+
+
+class Fragile(Counter):
+    """Its init and post_upgrade hooks trap when the install argument says "trap"."""
+
+    @init
+    def setup(self, argument: Any) -> None:
+        self._set("installs", self._get("installs") + 1)
+        if argument == "trap":
+            raise ZeroDivisionError("init trapped")
+
+    @post_upgrade
+    def after_upgrade(self, argument: Any) -> None:
+        self.upgrades = self._get("upgrades")
+        if argument == "trap":
+            raise KeyError("post_upgrade trapped")
+
+    @query(results=[Nat])
+    def upgrades_seen(self, caller: Principal, argument: Any) -> int:
+        return self._get("upgrades")
+
+
+class Thumper(Counter):
+    """Its heartbeat writes, then traps on every other round."""
+
+    @heartbeat
+    def thump(self) -> None:
+        beats = self._get("beats") + 1
+        self._set("beats", beats)
+        if beats % 2 == 0:
+            raise RuntimeError("the heartbeat trapped")
+
+    @query(results=[Nat])
+    def beats(self, caller: Principal, argument: Any) -> int:
+        return self._get("beats")
+
+
+FACTORIES.update({
+    "payer": SystemCanister(create=Payer, interface=lambda instance: interface_of(type(instance))),
+    "fragile": SystemCanister(create=Fragile, interface=lambda instance: interface_of(type(instance)), init_arguments=[Text]),
+    "thumper": SystemCanister(create=Thumper, interface=lambda instance: interface_of(type(instance))),
+})
