@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -268,3 +269,64 @@ FACTORIES.update({
     "fragile": SystemCanister(create=Fragile, interface=lambda instance: interface_of(type(instance)), init_arguments=[Text]),
     "thumper": SystemCanister(create=Thumper, interface=lambda instance: interface_of(type(instance))),
 })
+
+
+class Scripted:
+    """Follows a plan given as JSON text: writes, accepts cycles, makes calls, then ends as the plan says.
+
+    A plan is `{"w": n, "accept": cycles, "calls": [call, ...], "end": end}`, where a call is
+    `{"to": principal text, "cycles": n, "plan": plan for the callee, "then": plan for the callback}`
+    and `end` is "reply", "defer", "trap", "refuse" or "badreply" (a reply of the wrong type).
+    Callbacks follow their `then` plan the same way. Fuzz tests draw plans at random.
+    """
+
+    def __init__(self, environment: CanisterEnvironment, path: str | None, init: Any) -> None:
+        self.environment = environment
+        self.store = StableStore([ToyCell], path)
+
+    @update(args=[Text], results=[Text])
+    def run(self, caller: Principal, plan: str) -> object:
+        return self._follow(json.loads(plan))
+
+    @query(results=[Nat])
+    def total(self, caller: Principal, argument: Any) -> int:
+        with self.store.transaction() as session:
+            cell = session.get(ToyCell, "w")
+            return 0 if cell is None else cell.value
+
+    def _on_answer(self, context: Mapping[str, object], answer: object) -> object:
+        then = context["then"]
+        assert isinstance(then, str)
+        return self._follow(json.loads(then))
+
+    def _follow(self, plan: dict[str, Any]) -> object:
+        if plan.get("w"):
+            with self.store.transaction() as session:
+                cell = session.get(ToyCell, "w") or ToyCell(name="w", value=0)
+                cell.value += plan["w"]
+                session.add(cell)
+                self.environment.set_certified_data(cell.value.to_bytes(8, "big"))
+        if plan.get("accept"):
+            self.environment.accept_cycles(plan["accept"])
+        for call in plan.get("calls", ()):
+            callee = Principal.from_text(call["to"])
+            management = callee == Principal.management_canister()
+            self.environment.call(OutgoingCall(
+                callee=callee, method="raw_rand" if management else "run",
+                argument=None if management else json.dumps(call["plan"]),
+                on_reply="_on_answer", on_reject="_on_answer", context={"then": json.dumps(call["then"])},
+                cycles=call["cycles"],
+            ))
+        end = plan["end"]
+        if end == "trap":
+            raise RuntimeError("the plan traps")
+        if end == "refuse":
+            raise CanisterError("the plan refuses")
+        if end == "defer":
+            return DEFERRED
+        if end == "badreply":
+            return 12345
+        return "done"
+
+
+FACTORIES["scripted"] = SystemCanister(create=Scripted, interface=lambda instance: interface_of(type(instance)))
