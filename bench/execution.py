@@ -12,6 +12,12 @@ the execution engine and with Candid-encoded messages only:
   ProposalInfo with B ballots (`get_proposal_info`) and a full Neuron with its
   followees and 100 recent ballots (`get_full_neuron`);
 
+- an empty round (no ingress; the heartbeats run) on a subnet that has just
+  answered M messages, all of whose statuses are still in the ingress history
+  (`empty_round_ms_after_100k_messages` at the default M = 100,000), against
+  the same subnet when fresh; and the one round that prunes those M statuses
+  once they are five minutes old;
+
 and, as baselines in the same run, bare Python calls of the same canister
 methods (a `Ledger` and the same `Governance` called directly, each call its
 own transaction), plus the same values through the canonical CBOR codec of
@@ -43,9 +49,13 @@ from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.canister import DEFAULT_TRANSFER_FEE_E8S, Ledger
 from nns.ledger.types import AccountBalanceArgs, TransferArgs
 from replica.candid import decode, encode
+from replica.candid.types import Blob
 from replica.canister import codec
+from replica.canister.sdk import CanisterEnvironment, interface_of, update
 from replica.environment import ManualEnvironment
+from replica.execution.engine import SystemCanister
 from replica.execution.harness import SubnetHarness
+from replica.execution.ingress import MAX_INGRESS_TTL_NS
 from replica.execution.messages import Status
 from replica.types import Principal
 
@@ -66,6 +76,70 @@ def build_subnet(state_dir: Path) -> SubnetHarness:
     harness.engine.instruction_limit_per_round = 10**15  # one round executes the whole batch
     harness.run_round()
     return harness
+
+
+class Echo:
+    """Replies with its argument: a message that costs the engine, not a database."""
+
+    def __init__(self, environment: CanisterEnvironment, path: str | None, init: Any) -> None:
+        self.environment = environment
+
+    @update(args=[Blob()], results=[Blob()])
+    def echo(self, caller: Principal, data: bytes) -> bytes:
+        return data
+
+
+def build_aging_subnet(state_dir: Path) -> tuple[SubnetHarness, Principal]:
+    """The NNS subnet of `build_subnet` plus an echo canister."""
+    config = NnsConfig()
+    factories = {**nns_factories(config), "echo": SystemCanister(create=Echo, interface=lambda i: interface_of(type(i)))}
+    harness = SubnetHarness(state_dir, factories, system_installers=[ROOT_CANISTER_ID])
+    install_nns(harness.engine, config)
+    echo = harness.engine.create_canister([ROOT_CANISTER_ID])
+    harness.engine.install(echo, "echo", None)
+    harness.engine.instruction_limit_per_round = 10**15
+    harness.run_round()
+    return harness, echo
+
+
+def time_empty_rounds(harness: SubnetHarness, rounds: int) -> float:
+    """The median wall time of `execute_round` on empty batches, in milliseconds."""
+    times = []
+    for _ in range(rounds):
+        began = time.perf_counter()
+        harness.run_round()
+        times.append(time.perf_counter() - began)
+    return round(sorted(times)[len(times) // 2] * 1_000, 3)
+
+
+def time_aging(state_dir: Path, messages: int, rounds: int) -> dict[str, float | int]:
+    """Empty rounds on a fresh subnet and after `messages` answered messages; the round that prunes them."""
+    harness, echo = build_aging_subnet(state_dir)
+    fresh_ms = time_empty_rounds(harness, rounds)
+    people = senders()
+    per_round = 5_000
+    for first in range(0, messages, per_round):
+        for index in range(first, min(messages, first + per_round)):
+            harness.submit(people[index % SENDERS], echo, "echo", encode([Blob()], [index.to_bytes(8, "big")]))
+        harness.run_round()
+    history = harness.engine.ingress_history
+    kept = len(history)
+    aged_ms = time_empty_rounds(harness, rounds)
+    harness.advance(MAX_INGRESS_TTL_NS / 1_000_000_000)
+    began = time.perf_counter()
+    harness.run_round()
+    pruning_ms = round((time.perf_counter() - began) * 1_000, 3)
+    after_ms = time_empty_rounds(harness, rounds)
+    return {
+        "aging_messages": messages,
+        "ingress_statuses_kept": kept,
+        "empty_round_ms_fresh": fresh_ms,
+        "empty_round_ms_after_messages": aged_ms,
+        "empty_round_vs_fresh_ratio": round(aged_ms / fresh_ms, 2) if fresh_ms else 0.0,
+        "pruning_round_ms": pruning_ms,
+        "ingress_statuses_after_pruning": len(history),
+        "empty_round_ms_after_pruning": after_ms,
+    }
 
 
 def transfer_value(memo: int) -> dict[str, Any]:
@@ -190,9 +264,10 @@ def time_candid(governance: Governance, method: str, argument: int, caller: Prin
     }
 
 
-def run(transfers: int, queries: int, ballots: int, candid_count: int) -> dict[str, float | int]:
+def run(transfers: int, queries: int, ballots: int, candid_count: int, aging: int) -> dict[str, float | int]:
     with tempfile.TemporaryDirectory(prefix="icbox-bench-execution-") as directory:
         state_dir = Path(directory)
+        aging_figures = time_aging(state_dir / "aging", aging, rounds=101)
         harness = build_subnet(state_dir / "subnet")
         time_transfers(harness, min(200, transfers), first_memo=10_000_000)  # warm the decoders and the caches
         round_s, round_cpu_s, replied = time_transfers(harness, transfers, first_memo=0)
@@ -252,6 +327,8 @@ def run(transfers: int, queries: int, ballots: int, candid_count: int) -> dict[s
         "neuron_cbor_encode_per_s": neuron["cbor_encode_per_s"],
         "neuron_cbor_decode_per_s": neuron["cbor_decode_per_s"],
         "neuron_candid_encode_vs_cbor_ratio": ratio(neuron["cbor_encode_per_s"], neuron["encode_per_s"]),
+        **aging_figures,
+        **({"empty_round_ms_after_100k_messages": aging_figures["empty_round_ms_after_messages"]} if aging == 100_000 else {}),
     }
 
 
@@ -261,13 +338,14 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=5_000)
     parser.add_argument("--ballots", type=int, default=1_000)
     parser.add_argument("--candid", type=int, default=300, help="encodes and decodes of the ProposalInfo")
+    parser.add_argument("--aging", type=int, default=100_000, help="messages answered before the aged empty rounds")
     parser.add_argument("--smoke", action="store_true", help="a small run")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     if args.smoke:
-        figures = run(300, 300, 100, 20)
+        figures = run(300, 300, 100, 20, 2_000)
     else:
-        figures = run(args.transfers, args.queries, args.ballots, args.candid)
+        figures = run(args.transfers, args.queries, args.ballots, args.candid, args.aging)
     print_figures(figures, as_json=args.json)
 
 
