@@ -162,6 +162,18 @@ def python_method(canister: object, spec: MethodSpec) -> Callable[[Principal, An
     return function
 
 
+def method_named(canister: object, name: str) -> Callable[..., Any] | None:
+    """The canister's method called `name` (a hook or a callback named in a call), if it has one.
+
+    Hooks and callbacks are named by strings because they travel in serialisable
+    call contexts and interface tables; this is the one place that resolves them.
+    """
+    if name.startswith("__"):
+        return None
+    found = getattr(canister, name, None)
+    return found if callable(found) else None
+
+
 def check_certified_data(data: bytes) -> bytes:
     if len(data) > MAX_CERTIFIED_DATA_BYTES:
         raise CanisterError(f"certified data has at most {MAX_CERTIFIED_DATA_BYTES} bytes, got {len(data)}")

@@ -24,7 +24,7 @@ import sqlite3
 import struct
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Final
+from typing import Any, Final, Protocol, runtime_checkable
 
 from sqlalchemy import Table, event, text
 from sqlalchemy.engine import Connection, Engine
@@ -209,6 +209,21 @@ class StableStore:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@runtime_checkable
+class Persistent(Protocol):
+    """A canister object whose state lives in its stable memory."""
+
+    @property
+    def store(self) -> StableStore: ...
+
+
+def store_of(instance: object) -> StableStore | None:
+    """The stable memory of a canister object, if it keeps one."""
+    if isinstance(instance, Persistent) and isinstance(instance.store, StableStore):
+        return instance.store
+    return None
 
 
 class StoreSnapshot:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -38,7 +39,7 @@ from typing import Any, Final, Literal
 from replica.candid import CandidError
 from replica.canister import codec
 from replica.canister.errors import CanisterError, SystemReject, reject_for
-from replica.canister.sdk import MethodSpec, python_method
+from replica.canister.sdk import MethodSpec, method_named, python_method
 from replica.canister.stable import StableStore
 from replica.environment import DEFERRED, ErrorCode, OutgoingCall, Reject
 from replica.execution import snapshot
@@ -236,11 +237,12 @@ class ExecutionEngine:
         used = 0
         for canister_id in sorted(self.canisters):
             record = self.canisters[canister_id]
-            hook = record.interface.heartbeat
-            if record.status is CanisterStatus.RUNNING and record.instance is not None and hook:
-                context = self._new_context(canister_id, method=hook, answered=True)
+            name = record.interface.heartbeat
+            hook = method_named(record.instance, name) if name and record.instance is not None else None
+            if record.status is CanisterStatus.RUNNING and hook is not None:
+                context = self._new_context(canister_id, method=name, answered=True)
                 used += INSTRUCTIONS_PER_MESSAGE
-                self._execute(record, context, getattr(record.instance, hook))
+                self._execute(record, context, hook)
         return used
 
     def _drain(self, budget: int) -> int:
@@ -326,8 +328,8 @@ class ExecutionEngine:
         context.outstanding -= 1
         is_reject = isinstance(message.answer, Reject)
         method_name = message.callback.on_reject if is_reject else message.callback.on_reply
-        callback = getattr(record.instance, method_name, None) if record.instance is not None else None
-        if not callable(callback):  # the code changed since the call was made
+        callback = method_named(record.instance, method_name) if record.instance is not None else None
+        if callback is None:  # the code changed since the call was made
             self._finish_if_stuck(context)
             return INSTRUCTIONS_PER_MESSAGE
         spec = record.interface.method(context.method) if context.ingress is not None else None
@@ -377,7 +379,7 @@ class ExecutionEngine:
             if call.cycles < 0:
                 raise SystemReject(ErrorCode.CANISTER_CONTRACT_VIOLATION, f"a call attaches {call.cycles} cycles")
             for name in (call.on_reply, call.on_reject):
-                if not callable(getattr(record.instance, name, None)):
+                if method_named(record.instance, name) is None:
                     raise SystemReject(ErrorCode.CANISTER_CONTRACT_VIOLATION, f"the callback {name!r} is not a method")
             codec.encode([call.argument, dict(call.context)])  # what the queues and the state hash will hold
             attached += call.cycles
@@ -544,15 +546,6 @@ class ExecutionEngine:
         return self.ingress_history.get(message_id)
 
 
-def _transaction(store: StableStore | None) -> Any:
-    return store.transaction() if store is not None else _NoTransaction()
-
-
-class _NoTransaction:
-    """A canister without stable memory: nothing to commit or roll back."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *_: object) -> None:
-        return None
+def _transaction(store: StableStore | None) -> AbstractContextManager[object]:
+    """The message's transaction; a canister without stable memory has nothing to roll back."""
+    return store.transaction() if store is not None else nullcontext()

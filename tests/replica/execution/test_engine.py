@@ -15,7 +15,7 @@ from replica.execution.harness import SubnetHarness
 from replica.execution.management import CANISTER_ID_RECORD, CREATE_CANISTER_ARGS, INSTALL_CODE_ARGS
 from replica.execution.messages import Status
 from replica.types import Principal
-from tests.replica.execution.toys import FACTORIES
+from tests.replica.execution.toys import FACTORIES, Counter
 
 ALICE = Principal.self_authenticating(b"alice")
 ROOT = Principal.from_canister_id(3)
@@ -72,10 +72,12 @@ def test_rejects_carry_the_right_codes(tmp_path: Path) -> None:
 def test_a_trap_leaves_no_trace(tmp_path: Path) -> None:
     harness, counter, _ = make(tmp_path)
     harness.call(ALICE, counter, "add", 2)
-    before = harness.engine.canisters[counter].instance.store.state_hash()  # type: ignore[union-attr]
+    store = harness.engine.canisters[counter].store
+    assert store is not None
+    before = store.state_hash()
     with pytest.raises(CallRejected, match="boom"):
         harness.call(ALICE, counter, "add_then_trap", 40)
-    assert harness.engine.canisters[counter].instance.store.state_hash() == before  # type: ignore[union-attr]
+    assert store.state_hash() == before
     assert harness.engine.canisters[counter].certified_data == (2).to_bytes(8, "big")
     assert harness.query(ALICE, counter, "get") == [2]
     # its outgoing call was never sent: no call context waits, no message is queued
@@ -149,7 +151,8 @@ def test_management_canister_flows(tmp_path: Path) -> None:
     upgrade = {**install, "mode": {"upgrade": None}}
     harness.update(ROOT, management, "install_code", encode([INSTALL_CODE_ARGS], [upgrade]))
     assert harness.query(ALICE, new_id, "get") == [4]
-    assert harness.engine.canisters[new_id].instance.upgrades == 1  # type: ignore[union-attr]
+    instance = harness.engine.canisters[new_id].instance
+    assert isinstance(instance, Counter) and instance.upgrades == 1
     reinstall = {**install, "mode": {"reinstall": None}}
     harness.update(ROOT, management, "install_code", encode([INSTALL_CODE_ARGS], [reinstall]))
     assert harness.query(ALICE, new_id, "get") == [0]

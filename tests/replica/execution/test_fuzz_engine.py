@@ -100,7 +100,7 @@ def test_random_messages_complete_every_round_and_every_engine_agrees(scenario: 
         directory = Path(name)
         harnesses = engines(directory, scenario)
         total_before = sum(record.cycles for record in harnesses[0].engine.canisters.values())
-        submitted = []
+        submitted: list[bytes] = []
         for number, batch in enumerate(scenario["rounds"]):
             for target, plan in batch:
                 argument = encode([Text], [json.dumps(plan)])
