@@ -21,8 +21,8 @@ import struct
 import zlib
 from typing import Final
 
-_GROUP_BITS: Final = 8
-_BUCKETS: Final = 1 << 16
+_GROUP_BITS: Final = 6
+_BUCKETS: Final = 1 << 12
 _EMPTY: Final = b""
 
 

@@ -198,6 +198,7 @@ class ExecutionEngine:
     def execute_round(self, batch: Batch) -> RoundResult:
         self.height, self.time_ns, self.random_tape = batch.height, batch.time_ns, batch.random_tape
         self._completed = []
+        self.ingress_history.begin_round()
         self.ingress_history.prune(self.time_ns)
         for message in batch.ingress:
             self._induct(message)
@@ -515,6 +516,15 @@ class ExecutionEngine:
     def certified_state(self) -> dict[str, Any]:
         """What the state tree certifies: time, request statuses, canister metadata."""
         return snapshot.certified_state(self)
+
+    def certified_request_status(self, message_id: bytes) -> dict[str, Any] | None:
+        """One request's entry in the certified state, None if the history has no status for it."""
+        status = self.ingress_history.get(message_id)
+        return None if status is None else snapshot.certified_status(status)
+
+    def certified_canisters(self) -> dict[bytes, dict[str, Any]]:
+        """The canister part of the certified state."""
+        return snapshot.certified_canisters(self)
 
     def state_hash(self) -> bytes:
         """The hash of the whole state; its cost follows what changed, not the subnet's age."""

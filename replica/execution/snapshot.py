@@ -39,14 +39,18 @@ def certified_state(engine: ExecutionEngine) -> dict[str, Any]:
     return {
         "time": engine.time_ns,
         "request_status": {message_id: certified_status(status) for message_id, status in engine.ingress_history.items()},
-        "canister": {
-            canister_id.raw: {
-                "certified_data": record.certified_data,
-                "module_hash": record.module_hash,
-                "controllers": [controller.raw for controller in record.controllers],
-            }
-            for canister_id, record in sorted(engine.canisters.items())
-        },
+        "canister": certified_canisters(engine),
+    }
+
+
+def certified_canisters(engine: ExecutionEngine) -> dict[bytes, dict[str, Any]]:
+    return {
+        canister_id.raw: {
+            "certified_data": record.certified_data,
+            "module_hash": record.module_hash,
+            "controllers": [controller.raw for controller in record.controllers],
+        }
+        for canister_id, record in sorted(engine.canisters.items())
     }
 
 

@@ -203,15 +203,25 @@ class StateManager:
         if batch.height != self.height + 1:
             raise StateError(f"expected a batch at height {self.height + 1}, got {batch.height}")
         result = self.engine.execute_round(batch)
-        executed = self._snapshot(completed=result.completed, state_hash=result.state_hash)
+        executed = self._snapshot(completed=result.completed, state_hash=result.state_hash, incremental=True)
         self._remember(executed)
         pending = self._pending.pop(batch.height, None)
         if pending is not None:
             self.deliver_certification(pending)
         return executed
 
-    def _snapshot(self, *, completed: tuple[bytes, ...], state_hash: bytes | None = None) -> ExecutedHeight:
-        tree = self._tree_builder.build(self.engine.certified_state(), self._subnets)
+    def _snapshot(
+        self, *, completed: tuple[bytes, ...], state_hash: bytes | None = None, incremental: bool = False
+    ) -> ExecutedHeight:
+        engine = self.engine
+        if incremental:  # only the statuses this height changed (or pruned) are rebuilt
+            changes = {message_id: engine.certified_request_status(message_id) for message_id in engine.ingress_history.changes}
+            tree = self._tree_builder.update(
+                {"time": engine.time_ns, "canister": engine.certified_canisters()}, self._subnets,
+                request_status_changes=changes,
+            )
+        else:
+            tree = self._tree_builder.build(engine.certified_state(), self._subnets)
         self._tree_subnets = self._subnets
         return ExecutedHeight(
             height=self.engine.height,

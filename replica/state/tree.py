@@ -198,6 +198,41 @@ class StateTreeBuilder:
         request_status = self._section(
             "request_status", certified_state.get("request_status", {}), _request_status_key, request_status_subtree
         )
+        return self._top(certified_state, request_status, subnets)
+
+    def update(
+        self,
+        certified_state: Mapping[str, Any],
+        subnets: Sequence[SubnetInfo],
+        *,
+        request_status_changes: Mapping[bytes, Mapping[str, Any] | None],
+    ) -> HashTree:
+        """The tree of a state whose request statuses differ from the last tree's only in `request_status_changes`.
+
+        `certified_state` holds the time and the canisters; each change is a request's new
+        entry, or None where its status was pruned. The cost follows the changes: a height
+        that changed no status reuses the request_status section as it is.
+        """
+        if "time" not in certified_state:
+            raise StateError("the certified state has no time")
+        entries = self._entries["request_status"]
+        last = self._sections.get("request_status")
+        if request_status_changes or last is None:
+            for raw_label, entry in request_status_changes.items():
+                label = bytes(raw_label)
+                if entry is None:
+                    entries.pop(label, None)
+                    continue
+                key = _request_status_key(entry)
+                cached = entries.get(label)
+                if cached is None or cached[0] != key:
+                    entries[label] = (key, hashtree.Labeled(label, hashtree.build(request_status_subtree(entry))))
+            nodes = [entries[label][1] for label in sorted(entries)]
+            last = (nodes, hashtree.fork_forest(nodes))
+            self._sections["request_status"] = last
+        return self._top(certified_state, last[1], subnets)
+
+    def _top(self, certified_state: Mapping[str, Any], request_status: HashTree, subnets: Sequence[SubnetInfo]) -> HashTree:
         canister = self._section("canister", certified_state.get("canister", {}), _canister_key, canister_subtree)
         subnet, ranges = self._subnet_sections(tuple(subnets))
         top = {

@@ -23,6 +23,7 @@ from replica.execution.harness import SubnetHarness
 from replica.execution.ingress import MAX_INGRESS_TTL_NS, IngressHistory
 from replica.execution.messages import Batch, IngressMessage, IngressStatus, Status
 from replica.state.manager import StateManager
+from replica.state.tree import build_state_tree
 from replica.types import Principal
 from tests.replica.execution.toys import FACTORIES
 
@@ -41,13 +42,14 @@ def test_a_terminal_status_is_pruned_after_the_ttl_as_the_ic_prunes_it() -> None
     history.set(b"two", replied(T0))
     history.set(b"three", replied(T0 + MAX_INGRESS_TTL_NS // 2))
     history.set(b"waiting", IngressStatus(status=Status.PROCESSING, time_ns=T0, expiry_ns=T0))
+    history.begin_round()
     history.prune(T0 + MAX_INGRESS_TTL_NS)  # pruning times before the batch time go, not equal ones
     assert len(history) == 4
     history.prune(T0 + MAX_INGRESS_TTL_NS + 10 * NANOS_PER_SECOND)
     assert history.get(b"one") is None and history.get(b"two") is None
     assert history.get(b"three") is not None
     assert history.get(b"waiting") is not None  # never pruned before it is terminal
-    assert history.take_changes() >= {b"one", b"two"}
+    assert history.changes == {b"one", b"two"}
 
 
 def test_over_its_memory_capacity_the_oldest_replies_become_done_then_go() -> None:
@@ -106,6 +108,10 @@ def test_the_certified_tree_drops_a_pruned_request(tmp_path: Path) -> None:
     assert lookup(kept.tree, path) == Found(b"replied")
     pruned = manager.execute(Batch(height=3, time_ns=T0 + 2 + MAX_INGRESS_TTL_NS, random_tape=b"t"))
     assert isinstance(lookup(pruned.tree, path), Absent)
+    # the tree built from the height's changes is the tree built from the whole state
+    for executed in (first, kept, pruned):
+        assert executed.tree != build_state_tree({"time": 0}, [])
+    assert pruned.tree == build_state_tree(manager.engine.certified_state(), [])
 
 
 entries = st.dictionaries(st.binary(min_size=1, max_size=40), st.binary(max_size=20), max_size=60)
