@@ -126,9 +126,10 @@ def time_aging(state_dir: Path, messages: int, rounds: int) -> dict[str, float |
     kept = len(history)
     aged_ms = time_empty_rounds(harness, rounds)
     harness.advance(MAX_INGRESS_TTL_NS / 1_000_000_000)
-    began = time.perf_counter()
+    began, began_cpu = time.perf_counter(), time.process_time()
     harness.run_round()
     pruning_ms = round((time.perf_counter() - began) * 1_000, 3)
+    pruning_cpu_ms = round((time.process_time() - began_cpu) * 1_000, 3)
     after_ms = time_empty_rounds(harness, rounds)
     return {
         "aging_messages": messages,
@@ -137,6 +138,7 @@ def time_aging(state_dir: Path, messages: int, rounds: int) -> dict[str, float |
         "empty_round_ms_after_messages": aged_ms,
         "empty_round_vs_fresh_ratio": round(aged_ms / fresh_ms, 2) if fresh_ms else 0.0,
         "pruning_round_ms": pruning_ms,
+        "pruning_round_cpu_ms": pruning_cpu_ms,
         "ingress_statuses_after_pruning": len(history),
         "empty_round_ms_after_pruning": after_ms,
     }
