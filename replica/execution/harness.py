@@ -13,6 +13,7 @@ from typing import Any
 
 from replica.candid import decode, encode
 from replica.canister.errors import CallRejected
+from replica.canister.sdk import MethodSpec
 from replica.environment import NANOS_PER_SECOND, Reject
 from replica.execution.engine import ExecutionEngine, SubnetType, SystemCanister
 from replica.execution.messages import Batch, IngressMessage, IngressStatus, RoundResult, Status
@@ -97,7 +98,7 @@ class SubnetHarness:
             raise CallRejected(answer)
         return decode(answer, spec.results)
 
-    def _spec(self, canister_id: Principal, method: str) -> Any:
+    def _spec(self, canister_id: Principal, method: str) -> MethodSpec:
         record = self.engine.canisters[canister_id]
         spec = record.interface.method(method)
         if spec is None:

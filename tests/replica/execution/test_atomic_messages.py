@@ -86,6 +86,17 @@ def test_a_call_naming_a_callback_that_is_not_a_method_is_never_sent(tmp_path: P
     assert all(not queue for queue in harness.engine.queues.values())
 
 
+@pytest.mark.parametrize(("kind", "error_code"), [
+    ("argument", ErrorCode.CANISTER_CALLED_TRAP), ("cycles", ErrorCode.CANISTER_CONTRACT_VIOLATION),
+])
+def test_a_call_the_engine_cannot_keep_is_never_sent(tmp_path: Path, kind: str, error_code: ErrorCode) -> None:
+    harness, payer, greeter = world(tmp_path)
+    rejected(harness, payer, "odd_call", encode([PrincipalType, Text], [greeter, kind]), error_code)
+    assert harness.query(ALICE, payer, "get") == [0]
+    assert harness.engine.canisters[payer].cycles == 1_000
+    assert all(not queue for queue in harness.engine.queues.values())
+
+
 def test_a_trapping_callback_rejects_the_original_message_and_keeps_only_the_first_part(tmp_path: Path) -> None:
     harness, payer, _ = world(tmp_path)
     counter = harness.engine.create_canister([ALICE])

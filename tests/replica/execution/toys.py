@@ -209,6 +209,16 @@ class Payer(Counter):
         self.environment.call(OutgoingCall(callee=target, method="add", argument=1, on_reply="_trap", on_reject="_trap"))
         return DEFERRED
 
+    @update(args=[PrincipalType, Text], results=[Nat])
+    def odd_call(self, caller: Principal, argument: tuple[Principal, str]) -> object:
+        """Writes, then makes a call the engine must refuse: an argument it cannot keep, or negative cycles."""
+        target, kind = argument
+        self._set("count", self._get("count") + 1)
+        odd: object = object() if kind == "argument" else None
+        self.environment.call(OutgoingCall(callee=target, method="accept", argument=odd, on_reply="_paid",
+                                           on_reject="_paid", cycles=-5 if kind == "cycles" else 0))
+        return DEFERRED
+
     @update(args=[Text], results=[Text])
     def manage(self, caller: Principal, method: str) -> object:
         """Calls the management canister with no argument (malformed for most methods)."""
