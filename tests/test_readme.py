@@ -48,7 +48,12 @@ def python_sections(text: str) -> list[Section]:
             continue
         opening = _FENCE.match(line.strip())
         if opening is not None:
-            fence, language, start, lines = opening.group(1), opening.group(2).lower(), number + 1, []
+            fence, language, start, lines = (
+                opening.group(1),
+                opening.group(2).lower(),
+                number + 1,
+                [],
+            )
             continue
         heading = _SECTION.match(line)
         if heading is not None:
@@ -70,14 +75,42 @@ def test_the_readme_has_python_snippets() -> None:
 
 
 def test_sections_and_blocks_are_found_as_markdown_lays_them_out() -> None:
-    text = "\n".join([
-        "# Title", "```python", "a = 1", "```",
-        "## One", "```python", "b = 2", "```", "```sh", "echo no", "```", "### Deeper", "````python", "c = b", "````",
-        "## Two", "```", "not python", "```",
-        "## Three", "~~~python", "d = 4", "~~~",
-    ])
-    found = [(section.title, [block.source for block in section.blocks]) for section in python_sections(text)]
-    assert found == [("Title", ["a = 1\n"]), ("One", ["b = 2\n", "c = b\n"]), ("Three", ["d = 4\n"])]
+    text = "\n".join(
+        [
+            "# Title",
+            "```python",
+            "a = 1",
+            "```",
+            "## One",
+            "```python",
+            "b = 2",
+            "```",
+            "```sh",
+            "echo no",
+            "```",
+            "### Deeper",
+            "````python",
+            "c = b",
+            "````",
+            "## Two",
+            "```",
+            "not python",
+            "```",
+            "## Three",
+            "~~~python",
+            "d = 4",
+            "~~~",
+        ]
+    )
+    found = [
+        (section.title, [block.source for block in section.blocks])
+        for section in python_sections(text)
+    ]
+    assert found == [
+        ("Title", ["a = 1\n"]),
+        ("One", ["b = 2\n", "c = b\n"]),
+        ("Three", ["d = 4\n"]),
+    ]
 
 
 @pytest.mark.parametrize("section", SECTIONS, ids=[section.title for section in SECTIONS])

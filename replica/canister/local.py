@@ -79,7 +79,9 @@ class LocalRouter:
             )
         return pending.reply
 
-    def query(self, canister_id: Principal, method: str, caller: Principal, argument: object) -> Any:
+    def query(
+        self, canister_id: Principal, method: str, caller: Principal, argument: object
+    ) -> Any:
         """Run a query: its effects are rolled back whatever it does."""
         target = self._target(canister_id)
         function = self._method(target, method)

@@ -108,20 +108,29 @@ class Interface:
         return self.methods.get(name)
 
 
-def update(*, args: Sequence[CandidType] = (), results: Sequence[CandidType] = (), name: str | None = None) -> Callable[[F], F]:
+def update(
+    *, args: Sequence[CandidType] = (), results: Sequence[CandidType] = (), name: str | None = None
+) -> Callable[[F], F]:
     """Mark an SDK method as an update call."""
     return _mark("update", args, results, name)
 
 
-def query(*, args: Sequence[CandidType] = (), results: Sequence[CandidType] = (), name: str | None = None) -> Callable[[F], F]:
+def query(
+    *, args: Sequence[CandidType] = (), results: Sequence[CandidType] = (), name: str | None = None
+) -> Callable[[F], F]:
     """Mark an SDK method as a query."""
     return _mark("query", args, results, name)
 
 
-def _mark(mode: Mode, args: Sequence[CandidType], results: Sequence[CandidType], name: str | None) -> Callable[[F], F]:
+def _mark(
+    mode: Mode, args: Sequence[CandidType], results: Sequence[CandidType], name: str | None
+) -> Callable[[F], F]:
     def decorate(function: F) -> F:
         function.__candid__ = MethodSpec(  # type: ignore[attr-defined]
-            name=name or function.__name__, mode=mode, arguments=list(args), results=list(results),
+            name=name or function.__name__,
+            mode=mode,
+            arguments=list(args),
+            results=list(results),
             python_name=function.__name__,
         )
         return function
@@ -176,7 +185,9 @@ def method_named(canister: object, name: str) -> Callable[..., Any] | None:
 
 def check_certified_data(data: bytes) -> bytes:
     if len(data) > MAX_CERTIFIED_DATA_BYTES:
-        raise CanisterError(f"certified data has at most {MAX_CERTIFIED_DATA_BYTES} bytes, got {len(data)}")
+        raise CanisterError(
+            f"certified data has at most {MAX_CERTIFIED_DATA_BYTES} bytes, got {len(data)}"
+        )
     return bytes(data)
 
 

@@ -49,7 +49,15 @@ def _begin(connection: Any) -> None:
 
 # Statements that never change the database's content; any other one clears the cached hash.
 _CHANGES_KEY: Final = "icbox_total_changes"
-_READ_ONLY_PREFIXES: Final = ("SELECT", "PRAGMA", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+_READ_ONLY_PREFIXES: Final = (
+    "SELECT",
+    "PRAGMA",
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
+    "SAVEPOINT",
+    "RELEASE",
+)
 
 
 class StableStore:
@@ -142,7 +150,9 @@ class StableStore:
             pooled.info[_CHANGES_KEY] = total
 
     def _after_execute(self, _connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        if self._hash is not None and not statement.lstrip().upper().startswith(_READ_ONLY_PREFIXES):
+        if self._hash is not None and not statement.lstrip().upper().startswith(
+            _READ_ONLY_PREFIXES
+        ):
             self._hash = None
 
     def state_hash(self) -> bytes:

@@ -103,7 +103,9 @@ class SystemEnvironment:
         while len(out) < count:
             self._random_counter += 1
             out += hashlib.sha256(
-                self._state.random_tape + self._canister_id.raw + self._random_counter.to_bytes(8, "big")
+                self._state.random_tape
+                + self._canister_id.raw
+                + self._random_counter.to_bytes(8, "big")
             ).digest()
         return out[:count]
 
@@ -176,9 +178,14 @@ def install_code(
             f"canister {record.canister_id} already has code; use reinstall or upgrade",
         )
     if mode is InstallMode.UPGRADE and record.instance is None:
-        raise SystemReject(ErrorCode.CANISTER_WASM_MODULE_NOT_FOUND, f"canister {record.canister_id} has no code to upgrade")
+        raise SystemReject(
+            ErrorCode.CANISTER_WASM_MODULE_NOT_FOUND,
+            f"canister {record.canister_id} has no code to upgrade",
+        )
     old_store = record.store
-    snapshot = old_store.snapshot() if mode is InstallMode.UPGRADE and old_store is not None else None
+    snapshot = (
+        old_store.snapshot() if mode is InstallMode.UPGRADE and old_store is not None else None
+    )
     created: list[StableStore] = []
     try:
         if mode is InstallMode.UPGRADE:
@@ -206,7 +213,14 @@ def install_code(
     _switch(record, code, name)
 
 
-def reopen_code(record: CanisterRecord, kind: SystemCanister, name: str, *, environment: SystemEnvironment, path: str) -> None:
+def reopen_code(
+    record: CanisterRecord,
+    kind: SystemCanister,
+    name: str,
+    *,
+    environment: SystemEnvironment,
+    path: str,
+) -> None:
     """Open the code of a canister restored from a checkpoint on its restored database."""
     code = _build(kind, environment, path, None, [])
     _run_hook(code.instance, code.interface.post_upgrade, None)
@@ -229,19 +243,33 @@ def _run_hook(instance: object, name: str | None, *arguments: Any) -> None:
 
 
 def _build(
-    kind: SystemCanister, environment: SystemEnvironment, path: str, init_argument: Any, created: list[StableStore]
+    kind: SystemCanister,
+    environment: SystemEnvironment,
+    path: str,
+    init_argument: Any,
+    created: list[StableStore],
 ) -> _Code:
     environment.arm(0)
     instance = kind.create(environment, path, init_argument)
     store = store_of(instance)
     if store is not None:
         created.append(store)
-    return _Code(instance=instance, interface=kind.interface(instance), environment=environment, store=store, path=path)
+    return _Code(
+        instance=instance,
+        interface=kind.interface(instance),
+        environment=environment,
+        store=store,
+        path=path,
+    )
 
 
 def _switch(record: CanisterRecord, code: _Code, name: str) -> None:
     code.environment.arm(0)
-    record.instance, record.interface, record.environment = code.instance, code.interface, code.environment
+    record.instance, record.interface, record.environment = (
+        code.instance,
+        code.interface,
+        code.environment,
+    )
     record.store, record.store_path = code.store, code.path
     record.module_name, record.module_hash = name, module_hash_of(name)
 

@@ -55,16 +55,31 @@ def payload_bytes(status: IngressStatus) -> int:
 def _field(value: bytes | int | str | None) -> bytes:
     if value is None:
         return b"N"
-    data = value.encode() if isinstance(value, str) else str(value).encode() if isinstance(value, int) else value
+    data = (
+        value.encode()
+        if isinstance(value, str)
+        else str(value).encode()
+        if isinstance(value, int)
+        else value
+    )
     return struct.pack(">I", len(data)) + data
 
 
 def encode_status(status: IngressStatus) -> bytes:
     """Canonical bytes of one status, for the digest: each field length-prefixed."""
     reject = status.reject
-    fields: list[bytes | int | str | None] = [status.status.value, status.time_ns, status.expiry_ns, status.reply]
+    fields: list[bytes | int | str | None] = [
+        status.status.value,
+        status.time_ns,
+        status.expiry_ns,
+        status.reply,
+    ]
     if reject is not None:
-        fields += [int(reject.code), reject.message, None if reject.error_code is None else int(reject.error_code)]
+        fields += [
+            int(reject.code),
+            reject.message,
+            None if reject.error_code is None else int(reject.error_code),
+        ]
     return b"".join(_field(value) for value in fields)
 
 
@@ -165,7 +180,9 @@ class IngressHistory:
                 message_id = pruning[index][1]
                 status = self._statuses.get(message_id)
                 if status is not None and status.status in _WITH_PAYLOAD:
-                    self._put(message_id, replace(status, status=Status.DONE, reply=None, reject=None))
+                    self._put(
+                        message_id, replace(status, status=Status.DONE, reply=None, reject=None)
+                    )
                 index += 1
 
     def restore(self, statuses: list[tuple[bytes, IngressStatus]]) -> None:

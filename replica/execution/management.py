@@ -76,16 +76,30 @@ class ManagementCanister:
         self.engine = engine
         self.methods: dict[str, ManagementMethod] = {
             "create_canister": ManagementMethod(
-                arguments=[CREATE_CANISTER_ARGS], results=[CANISTER_ID_RECORD], run=self._create_canister
+                arguments=[CREATE_CANISTER_ARGS],
+                results=[CANISTER_ID_RECORD],
+                run=self._create_canister,
             ),
-            "install_code": ManagementMethod(arguments=[INSTALL_CODE_ARGS], results=[], run=self._install_code),
+            "install_code": ManagementMethod(
+                arguments=[INSTALL_CODE_ARGS], results=[], run=self._install_code
+            ),
             "canister_status": ManagementMethod(
-                arguments=[CANISTER_ID_RECORD], results=[CANISTER_STATUS_RESULT], run=self._canister_status
+                arguments=[CANISTER_ID_RECORD],
+                results=[CANISTER_STATUS_RESULT],
+                run=self._canister_status,
             ),
-            "start_canister": ManagementMethod(arguments=[CANISTER_ID_RECORD], results=[], run=self._start_canister),
-            "stop_canister": ManagementMethod(arguments=[CANISTER_ID_RECORD], results=[], run=self._stop_canister),
-            "update_settings": ManagementMethod(arguments=[UPDATE_SETTINGS_ARGS], results=[], run=self._update_settings),
-            "raw_rand": ManagementMethod(arguments=[], results=[Blob()], run=self._raw_rand, by_ingress=False),
+            "start_canister": ManagementMethod(
+                arguments=[CANISTER_ID_RECORD], results=[], run=self._start_canister
+            ),
+            "stop_canister": ManagementMethod(
+                arguments=[CANISTER_ID_RECORD], results=[], run=self._stop_canister
+            ),
+            "update_settings": ManagementMethod(
+                arguments=[UPDATE_SETTINGS_ARGS], results=[], run=self._update_settings
+            ),
+            "raw_rand": ManagementMethod(
+                arguments=[], results=[Blob()], run=self._raw_rand, by_ingress=False
+            ),
         }
 
     def execute_ingress(self, message: IngressMessage) -> bytes | Reject:
@@ -93,7 +107,8 @@ class ManagementCanister:
         method = self.methods.get(message.method)
         if method is None or not method.by_ingress:
             return Reject.of(
-                ErrorCode.UNKNOWN_MANAGEMENT_MESSAGE, f"management method {message.method!r} cannot be called by ingress"
+                ErrorCode.UNKNOWN_MANAGEMENT_MESSAGE,
+                f"management method {message.method!r} cannot be called by ingress",
             )
         try:
             values = decode(message.arg, method.arguments)
@@ -110,7 +125,10 @@ class ManagementCanister:
         method = self.methods.get(request.method)
         answer: Any
         if method is None:
-            answer = Reject.of(ErrorCode.UNKNOWN_MANAGEMENT_MESSAGE, f"the management canister has no method {request.method!r}")
+            answer = Reject.of(
+                ErrorCode.UNKNOWN_MANAGEMENT_MESSAGE,
+                f"the management canister has no method {request.method!r}",
+            )
         else:
             try:
                 answer = method.run(request.caller, _checked(method.arguments, request.argument))
@@ -124,7 +142,10 @@ class ManagementCanister:
         if record is None:
             raise SystemReject(ErrorCode.CANISTER_NOT_FOUND, f"canister {canister_id} not found")
         if caller not in record.controllers:
-            raise SystemReject(ErrorCode.CANISTER_INVALID_CONTROLLER, f"only the controllers of canister {canister_id} may do this")
+            raise SystemReject(
+                ErrorCode.CANISTER_INVALID_CONTROLLER,
+                f"only the controllers of canister {canister_id} may do this",
+            )
         return record
 
     def _create_canister(self, caller: Principal, argument: Any) -> dict[str, Principal]:
@@ -136,16 +157,22 @@ class ManagementCanister:
         engine = self.engine
         record = self._controlled(caller, argument)
         if caller not in engine.system_installers:
-            raise SystemReject(ErrorCode.CANISTER_REJECTED_MESSAGE, "only NNS root may install system canisters")
+            raise SystemReject(
+                ErrorCode.CANISTER_REJECTED_MESSAGE, "only NNS root may install system canisters"
+            )
         name = bytes(argument["wasm_module"]).decode(errors="replace").removeprefix("icbox:")
         kind = engine.factories.get(name)
         if kind is None:
-            raise SystemReject(ErrorCode.CANISTER_INVALID_WASM, f"no system canister is called {name!r}")
+            raise SystemReject(
+                ErrorCode.CANISTER_INVALID_WASM, f"no system canister is called {name!r}"
+            )
         (mode,) = argument["mode"]
         try:
             init = kind.to_init(decode(bytes(argument["arg"]), list(kind.init_arguments)))
         except CandidError as error:
-            raise SystemReject(ErrorCode.INVALID_MANAGEMENT_PAYLOAD, f"invalid init argument: {error}") from error
+            raise SystemReject(
+                ErrorCode.INVALID_MANAGEMENT_PAYLOAD, f"invalid init argument: {error}"
+            ) from error
         engine.install(record.canister_id, name, init, mode=InstallMode(mode))
 
     def _canister_status(self, caller: Principal, argument: Any) -> dict[str, Any]:
@@ -163,7 +190,10 @@ class ManagementCanister:
 
     def _stop_canister(self, caller: Principal, argument: Any) -> None:
         record = self._controlled(caller, argument)
-        busy = any(context.canister_id == record.canister_id for context in self.engine.call_contexts.values())
+        busy = any(
+            context.canister_id == record.canister_id
+            for context in self.engine.call_contexts.values()
+        )
         record.status = CanisterStatus.STOPPING if busy else CanisterStatus.STOPPED
 
     def _update_settings(self, caller: Principal, argument: Any) -> None:
@@ -182,5 +212,7 @@ def _checked(types: list[CandidType], argument: Any) -> Any:
     try:
         decoded = decode(encode(types, values), types)
     except CandidError as error:
-        raise SystemReject(ErrorCode.INVALID_MANAGEMENT_PAYLOAD, f"invalid argument: {error}") from error
+        raise SystemReject(
+            ErrorCode.INVALID_MANAGEMENT_PAYLOAD, f"invalid argument: {error}"
+        ) from error
     return decoded[0] if decoded else None
