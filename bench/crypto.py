@@ -36,12 +36,12 @@ from replica.crypto.dkg import (
     DkgConfig,
     DkgId,
     Transcript,
-    compute_initial_secret_share,
     compute_secret_share,
     create_dealing,
     create_transcript,
     verify_dealing,
 )
+from replica.crypto.initial_shares import NodeInitialShares, compute_initial_secret_share
 from replica.crypto.keys import NodeSecretKeys
 from replica.types import Principal
 
@@ -66,7 +66,15 @@ def measure(nodes: int, samples: int) -> dict[str, float]:
     result = initial.setup_initial_dkg(members, 0)
     subnet = Principal.self_authenticating(b"bench-subnet")
     transcript = Transcript.from_initial(result.high_threshold, subnet_id=subnet, tag="high")
-    shares = [compute_initial_secret_share(initial, transcript, member) for member in members]
+    dealt = initial.deal_shares(
+        transcript.dkg_id, result.high_threshold, {key.node_id: key.dealing_public_key for key in keys}
+    )
+    shares = [
+        compute_initial_secret_share(
+            NodeInitialShares(node_id=key.node_id, shares=(dealt[key.node_id],)), transcript, key.dealing_private_key
+        )
+        for key in keys
+    ]
     coefficients = transcript.coefficients
     for index in range(nodes):
         coefficients.share_public_key(index)  # once per key epoch

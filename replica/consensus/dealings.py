@@ -88,6 +88,7 @@ from replica.consensus.dkg_payload import get_resharing_transcript
 from replica.consensus.membership import compute_support_threshold
 from replica.crypto import dkg
 from replica.crypto.errors import CryptoError
+from replica.crypto.initial_shares import NodeInitialShares, compute_initial_secret_share
 from replica.crypto.keys import NodeSecretKeys, verify_node_signature
 from replica.crypto.threshold import PublicCoefficients
 from replica.types import Principal
@@ -195,6 +196,17 @@ def _build_transcript(
 def compute_dkg_secret_share(subnet_id: Principal, transcript: KeyTranscript, node: Principal, x25519_private: bytes) -> int | None:
     try:
         return dkg.compute_secret_share(to_crypto_transcript(subnet_id, transcript), node, x25519_private)
+    except CryptoError:
+        return None
+
+
+def compute_initial_share(
+    subnet_id: Principal, transcript: KeyTranscript, shares: NodeInitialShares, x25519_private: bytes
+) -> int | None:
+    """This node's share of an initial transcript (no body: from the registry's CUP contents),
+    decrypted from the shares the initial DKG dealt it; None if it holds no valid share."""
+    try:
+        return compute_initial_secret_share(shares, to_crypto_transcript(subnet_id, transcript), x25519_private)
     except CryptoError:
         return None
 

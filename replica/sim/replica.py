@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from registry.client import RegistryClient
+from replica.crypto.initial_shares import NodeInitialShares
 from replica.execution.engine import ExecutionEngine, SystemCanister
 from replica.execution.messages import IngressMessage, IngressStatus
 from replica.sim.checks import ObservedReplica
@@ -58,6 +59,9 @@ class ReplicaSpec:
     state_dir: Path
     factories: Mapping[str, SystemCanister]
     network_seed: bytes
+    """Derives the node's keys (`NodeSecretKeys.from_seed(network_seed, node_index)`)."""
+    initial_shares: NodeInitialShares | None = None
+    """The node's encrypted shares of the genesis threshold keys, dealt once by the world."""
     subnet_type: str = "system"
     # Creates the subnet's initial canisters on a fresh execution engine, the same on every replica.
     install_genesis: Callable[[ExecutionEngine], None] | None = None
