@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _report import print_figures
 
-from registry.canister import GOVERNANCE_CANISTER_ID, Registry
+from registry.canister import Registry
 from registry.client import RegistryClient
 from registry.dkg import SeededInitialDkg
 from registry.genesis import NetworkDescription, SubnetSpec, build_genesis
@@ -37,6 +37,7 @@ from registry.records import SUBNET_LIST_KEY, SubnetType, subnet_record_key
 from registry.requests import ChangeSubnetMembershipPayload, UpdateSubnetPayload
 from registry.store import RegistryView
 from registry.topology import topology_at
+from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID
 from replica.environment import ManualEnvironment
 
 SEED = b"registry-bench"

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from nns.governance.canister import Governance
-from nns.governance.core import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
 from nns.governance.interface import governance_interface
 from nns.governance.neuron import Neuron
 from nns.ledger.accounts import Account, AccountIdentifier
@@ -35,16 +34,18 @@ from registry.dkg import SeededInitialDkg
 from registry.genesis import NetworkDescription, build_genesis
 from registry.interface import registry_interface
 from registry.store import Mutation
+from replica.canister.nns_ids import (
+    CYCLES_MINTING_CANISTER_ID,
+    GOVERNANCE_CANISTER_ID,
+    LEDGER_CANISTER_ID,
+    LIFELINE_CANISTER_ID,
+    REGISTRY_CANISTER_ID,
+    ROOT_CANISTER_ID,
+)
 from replica.canister.sdk import interface_of
 from replica.crypto.keys import derive_seed
 from replica.execution.engine import ExecutionEngine, SystemCanister
 from replica.presets import LOCAL, Preset
-from replica.types import Principal
-
-REGISTRY_CANISTER_ID: Final = Principal.from_canister_id(0)
-ROOT_CANISTER_ID: Final = Principal.from_canister_id(3)
-CYCLES_MINTING_CANISTER_ID: Final = Principal.from_canister_id(4)
-LIFELINE_CANISTER_ID: Final = Principal.from_canister_id(5)
 
 NNS_CANISTERS: Final = (
     (REGISTRY_CANISTER_ID, "registry"),

@@ -35,6 +35,8 @@ from replica.crypto.errors import CryptoError
 
 CURVE_ORDER: Final = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
 DST: Final = b"BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_"
+POP_DST: Final = b"BLS_POP_BLS12381G1_XMD:SHA-256_SSWU_RO_POP_"
+"""The tag of proofs of possession (a committee key's signature on itself), `multisig`."""
 SIGNATURE_BYTES: Final = 48
 PUBLIC_KEY_BYTES: Final = 96
 PUBLIC_KEY_DER_PREFIX: Final = bytes.fromhex(
