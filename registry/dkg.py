@@ -61,7 +61,7 @@ class SeededInitialDkg:
         self.seed = seed
 
     def coefficients(
-        self, tag: str, node_ids: tuple[Principal, ...], registry_version: int, threshold: int
+        self, tag: DkgTag, node_ids: tuple[Principal, ...], registry_version: int, threshold: int
     ) -> list[int]:
         base = hashlib.sha256(
             self.seed
@@ -77,7 +77,7 @@ class SeededInitialDkg:
 
     def secret_share(
         self,
-        tag: str,
+        tag: DkgTag,
         node_ids: tuple[Principal, ...],
         registry_version: int,
         threshold: int,
@@ -90,7 +90,7 @@ class SeededInitialDkg:
         return value
 
     def _transcript(
-        self, tag: str, node_ids: tuple[Principal, ...], registry_version: int, threshold: int
+        self, tag: DkgTag, node_ids: tuple[Principal, ...], registry_version: int, threshold: int
     ) -> InitialDkgTranscript:
         commitments = [
             bls.G2_IDENTITY if coefficient == 0 else bls.public_key(coefficient)
@@ -122,7 +122,6 @@ class SeededInitialDkg:
     ) -> dict[Principal, InitialShareCiphertext]:
         """Each committee member's share of `transcript` (made by this dealer), encrypted to the
         member's raw X25519 dealing key, bound to `dkg_id` (the subnet, the CUP height, the tag)."""
-        tag: DkgTag = dkg_id.tag
         ephemeral = hashlib.sha256(
             _EPHEMERAL_DOMAIN
             + self.seed
@@ -133,7 +132,11 @@ class SeededInitialDkg:
         dealt = {}
         for index, member in enumerate(transcript.committee):
             share = self.secret_share(
-                tag, transcript.committee, transcript.registry_version, transcript.threshold, index
+                dkg_id.tag,
+                transcript.committee,
+                transcript.registry_version,
+                transcript.threshold,
+                index,
             )
             dealt[member] = encrypt_initial_share(
                 dkg_id=dkg_id,

@@ -72,6 +72,7 @@ from functools import lru_cache
 from typing import Final
 
 from replica.consensus.artifacts import (
+    Block,
     DataPayload,
     DealingSupport,
     DealingSupportShare,
@@ -280,10 +281,10 @@ def make_support_share(
     )
 
 
-def get_dealing_keys_on_chain(chain: ChainState, blocks: Iterable[object]) -> set[DealingKey]:
+def get_dealing_keys_on_chain(chain: ChainState, blocks: Iterable[Block]) -> set[DealingKey]:
     seen: set[DealingKey] = set()
     for block in blocks:
-        payload = getattr(block, "payload", None)
+        payload = block.payload
         if isinstance(payload, DataPayload):
             for signed in payload.dealings:
                 dealing = decode_dealing(signed.dealing)

@@ -103,7 +103,7 @@ from replica.crypto import bls, hashtree
 from replica.crypto.certificate import Certificate
 from replica.crypto.initial_shares import NodeInitialShares
 from replica.crypto.keys import NodeSecretKeys
-from replica.execution.engine import ExecutionEngine, SystemCanister
+from replica.execution.engine import ExecutionEngine, SubnetType, SystemCanister
 from replica.execution.messages import IngressMessage, IngressStatus
 from replica.state.errors import StateError
 from replica.types import Principal
@@ -123,7 +123,7 @@ class NodeConfig:
     registry: RegistryClient
     state_dir: Path
     factories: Mapping[str, SystemCanister]
-    subnet_type: str = "system"
+    subnet_type: SubnetType = "system"
     initial_shares: NodeInitialShares | None = None
     """This node's shares of the initial threshold keys, encrypted to its dealing key (from
     `registry.genesis.deal_genesis`, or its directory: `replica.crypto.keystore`); None: it

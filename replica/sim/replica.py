@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from registry.client import RegistryClient
 from replica.crypto.initial_shares import NodeInitialShares
-from replica.execution.engine import ExecutionEngine, SystemCanister
+from replica.execution.engine import ExecutionEngine, SubnetType, SystemCanister
 from replica.execution.messages import IngressMessage, IngressStatus
 from replica.sim.checks import ObservedReplica
 from replica.sim.faults import Forger
@@ -62,7 +62,7 @@ class ReplicaSpec:
     """Derives the node's keys (`NodeSecretKeys.from_seed(network_seed, node_index)`)."""
     initial_shares: NodeInitialShares | None = None
     """The node's encrypted shares of the genesis threshold keys, dealt once by the world."""
-    subnet_type: str = "system"
+    subnet_type: SubnetType = "system"
     # Creates the subnet's initial canisters on a fresh execution engine, the same on every replica.
     install_genesis: Callable[[ExecutionEngine], None] | None = None
 
