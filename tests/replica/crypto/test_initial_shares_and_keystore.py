@@ -11,7 +11,13 @@ import pytest
 
 from registry.dkg import SeededInitialDkg
 from registry.genesis import Genesis, NetworkDescription, SubnetSpec, build_genesis, deal_genesis
-from registry.records import CatchUpPackageContents, SubnetType, catch_up_package_contents_key
+from registry.records import (
+    SUBNET_LIST_KEY,
+    CatchUpPackageContents,
+    SubnetListRecord,
+    SubnetType,
+    catch_up_package_contents_key,
+)
 from replica.crypto import bls, threshold
 from replica.crypto.dkg import DkgId, Transcript
 from replica.crypto.errors import DkgError
@@ -52,8 +58,9 @@ def keys_of(index: int) -> NodeSecretKeys:
 def transcripts(subnet_index: int) -> tuple[Principal, Transcript, Transcript]:
     """(subnet id, low, high) as the registry's catch-up package contents hold them."""
     mutations = genesis().batches[0]
-    subnet_ids = next(m.value.subnets for m in mutations if m.key == "subnet_list")
-    subnet_id = subnet_ids[subnet_index]
+    subnet_list = next(m.value for m in mutations if m.key == SUBNET_LIST_KEY)
+    assert isinstance(subnet_list, SubnetListRecord)
+    subnet_id = subnet_list.subnets[subnet_index]
     contents = next(m.value for m in mutations if m.key == catch_up_package_contents_key(subnet_id))
     assert isinstance(contents, CatchUpPackageContents)
     low = Transcript.from_initial(contents.low_threshold_transcript, subnet_id=subnet_id, tag="low")
