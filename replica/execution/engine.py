@@ -35,6 +35,7 @@ from replica.canister.errors import CanisterError, reject_for
 from replica.canister.sdk import Interface, MethodSpec, check_certified_data, python_method
 from replica.environment import DEFERRED, OutgoingCall, Reject, RejectCode
 from replica.execution.management import ManagementCanister
+from replica.execution.runtime import RawReply
 from replica.execution.messages import (
     Batch,
     Callback,
@@ -46,6 +47,7 @@ from replica.execution.messages import (
     RoundResult,
     Status,
 )
+from replica.execution.wasm.subnet import WasmSubnet
 from replica.types import Principal
 
 MANAGEMENT_CANISTER_ID: Final = Principal.management_canister()
@@ -172,6 +174,8 @@ class ExecutionEngine:
         self.time_ns = time_ns
         self.random_tape = b""
         self.management = ManagementCanister(self)
+        # Wasm canisters run in their own runtime; the engine hands it their messages
+        self.wasm = WasmSubnet(self)
         self._completed: list[bytes] = []
 
     # -- canisters --------------------------------------------------------------------------
@@ -240,12 +244,14 @@ class ExecutionEngine:
     # -- rounds -----------------------------------------------------------------------------
 
     def execute_round(self, batch: Batch) -> RoundResult:
+        previous_time_ns = self.time_ns
         self.height, self.time_ns, self.random_tape = batch.height, batch.time_ns, batch.random_tape
         self._completed = []
         self._expire_ingress()
         for message in batch.ingress:
             self._induct(message)
-        used = self._run_heartbeats()
+        used = self.wasm.start_round(previous_time_ns)
+        used += self._run_heartbeats()
         used += self._drain(self.instruction_limit_per_round - used)
         return RoundResult(
             height=batch.height, state_hash=self.state_hash(), completed=tuple(self._completed), instructions_used=used
@@ -268,7 +274,12 @@ class ExecutionEngine:
         if record is None:
             self._reject_ingress(message, RejectCode.DESTINATION_INVALID, f"canister {message.canister_id} not found")
             return
-        if self.subnet_type == "application":
+        if self.wasm.owns(message.canister_id):
+            refusal = self.wasm.inspect_ingress(message)
+            if refusal is not None:
+                self._reject_ingress(message, refusal.code, refusal.message)
+                return
+        elif self.subnet_type == "application":
             if record.cycles < INGRESS_INDUCTION_CYCLES:
                 self._reject_ingress(message, RejectCode.SYS_TRANSIENT, f"canister {message.canister_id} is out of cycles")
                 return
@@ -291,7 +302,7 @@ class ExecutionEngine:
     def _drain(self, budget: int) -> int:
         used = 0
         while used < budget:
-            ready = sorted(canister_id for canister_id, queue in self.queues.items() if queue)
+            ready = sorted(canister_id for canister_id, queue in self.queues.items() if queue and not self.wasm.busy(canister_id))
             if not ready:
                 break
             start = self.height % len(ready)
@@ -312,6 +323,10 @@ class ExecutionEngine:
         return context
 
     def _process(self, canister_id: Principal, message: Request | Response) -> int:
+        if self.wasm.owns(canister_id):
+            if isinstance(message, Response):
+                return INSTRUCTIONS_PER_MESSAGE + self.wasm.process_response(canister_id, message)
+            return INSTRUCTIONS_PER_MESSAGE + self.wasm.process_request(canister_id, message)
         record = self.canisters[canister_id]
         if isinstance(message, Response):
             return self._process_response(record, message)
@@ -464,6 +479,8 @@ class ExecutionEngine:
             status = self.ingress_history[message_id]
             if isinstance(outcome, Reject):
                 status.status, status.reject = Status.REJECTED, outcome
+            elif isinstance(outcome, RawReply):
+                status.status, status.reply = Status.REPLIED, outcome.data
             elif isinstance(outcome, CanisterError):
                 encoded = spec.encode_error(outcome) if spec is not None else None
                 if encoded is None:
@@ -500,6 +517,8 @@ class ExecutionEngine:
     def query(self, canister_id: Principal, method: str, arg: bytes, sender: Principal) -> bytes | Reject:
         """Run a query method; whatever it changes is rolled back."""
         record = self.canisters.get(canister_id)
+        if record is not None and self.wasm.owns(canister_id):
+            return self.wasm.query(canister_id, method, arg, sender)
         if record is None or record.instance is None:
             return Reject(code=RejectCode.DESTINATION_INVALID, message=f"canister {canister_id} not found")
         spec = record.interface.method(method)
@@ -573,6 +592,7 @@ class ExecutionEngine:
             store = getattr(record.instance, "store", None)
             digest.update(canister_id.raw)
             digest.update(store.state_hash() if store is not None else b"")
+            digest.update(self.wasm.state_digest(canister_id))
         return digest.digest()
 
     def _metadata(self) -> dict[str, Any]:
@@ -604,6 +624,7 @@ class ExecutionEngine:
         """Copy every canister's database and the engine's metadata into `directory`."""
         target = Path(directory)
         (target / "canisters").mkdir(parents=True, exist_ok=True)
+        self.wasm.abort_paused()
         for canister_id, record in sorted(self.canisters.items()):
             store = getattr(record.instance, "store", None)
             if store is not None:

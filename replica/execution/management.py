@@ -26,6 +26,9 @@ from replica.candid.types import (
 from replica.canister.errors import CanisterError
 from replica.environment import Reject, RejectCode
 from replica.execution.messages import IngressMessage, Request, Status
+from replica.execution.wasm.interface import SIGNATURES as WASM_SIGNATURES
+from replica.execution.wasm.management import NOT_HANDLED
+from replica.execution.wasm.management import manage as manage_wasm
 from replica.types import Principal
 
 if TYPE_CHECKING:
@@ -67,7 +70,7 @@ class ManagementCanister:
 
     def execute_ingress(self, message: IngressMessage) -> None:
         status = self.engine.ingress_history[message.message_id]
-        signature = SIGNATURES.get(message.method)
+        signature = WASM_SIGNATURES.get(message.method) or SIGNATURES.get(message.method)
         if signature is None or message.method == "raw_rand":
             status.status = Status.REJECTED
             status.reject = Reject(code=RejectCode.DESTINATION_INVALID, message=f"management method {message.method!r} cannot be called by ingress")
@@ -101,6 +104,9 @@ class ManagementCanister:
 
     def run(self, caller: Principal, method: str, argument: Any) -> Any:
         engine = self.engine
+        handled = manage_wasm(engine.wasm, caller, method, argument)
+        if handled is not NOT_HANDLED:
+            return handled
         if method == "create_canister":
             settings = (argument or {}).get("settings") or {}
             controllers = settings.get("controllers") or [caller]
