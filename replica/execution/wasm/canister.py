@@ -318,7 +318,7 @@ def _trap_message(error: wasmtime.Trap, limit: int) -> str:
         return "Canister trapped: stack overflow"
     if code == wasmtime.TrapCode.MEMORY_OUT_OF_BOUNDS:
         return "Canister trapped: heap out of bounds"
-    if code == wasmtime.TrapCode.UNREACHABLE_CODE_REACHED:
+    if code == wasmtime.TrapCode.UNREACHABLE:
         return "Canister trapped: unreachable"
     if code == wasmtime.TrapCode.INTEGER_DIVISION_BY_ZERO:
         return "Canister trapped: integer division by 0"

@@ -50,7 +50,9 @@ class Kind(StrEnum):
 
 
 ALL: Final = frozenset(Kind)
-ARG_KINDS: Final = frozenset({Kind.INIT, Kind.UPDATE, Kind.REPLICATED_QUERY, Kind.QUERY, Kind.COMPOSITE_QUERY, Kind.INSPECT})
+ARG_KINDS: Final = frozenset(
+    {Kind.INIT, Kind.UPDATE, Kind.REPLICATED_QUERY, Kind.QUERY, Kind.COMPOSITE_QUERY, Kind.REPLY, Kind.INSPECT}
+)
 REPLY_KINDS: Final = frozenset(
     {Kind.UPDATE, Kind.REPLICATED_QUERY, Kind.QUERY, Kind.COMPOSITE_QUERY, Kind.REPLY, Kind.REJECT}
 )
