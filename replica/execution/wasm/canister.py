@@ -39,7 +39,14 @@ from replica.execution.wasm.costs import (
     WASM_PAGE_SIZE,
 )
 from replica.execution.wasm.host import WasmHost
-from replica.execution.wasm.module import GLOBAL_EXPORT_PREFIX, MEMORY_EXPORT, TABLE_EXPORT, InvalidModule, PreparedModule
+from replica.execution.wasm.module import (
+    GLOBAL_EXPORT_PREFIX,
+    MEMORY_EXPORT,
+    START_EXPORT,
+    TABLE_EXPORT,
+    InvalidModule,
+    PreparedModule,
+)
 from replica.execution.wasm.system_api import (
     SIGNATURES,
     CanisterTrap,
@@ -125,6 +132,7 @@ class WasmCanister:
         *,
         stable: StableMemory | None = None,
         max_memory_bytes: int | None = None,
+        start: bool = True,
     ) -> None:
         self.host = host
         self.module = module
@@ -137,6 +145,8 @@ class WasmCanister:
         self.api = SystemApi(self)
         self._compiled = host.compile(module)
         self._instantiate()
+        if start:
+            self.run_start()
 
     # -- the instance ---------------------------------------------------------------------------
 
@@ -174,6 +184,19 @@ class WasmCanister:
             item = exports.get(f"{GLOBAL_EXPORT_PREFIX}{index}")
             if isinstance(item, wasmtime.Global):
                 self._globals.append(item)
+
+    def run_start(self) -> None:
+        """Run the module's start function (instantiation leaves it to the host)."""
+        start = self._exports.get(START_EXPORT)
+        if not isinstance(start, wasmtime.Func):
+            return
+        self.store.set_fuel(10_000_000_000)
+        try:
+            start(self.store)
+        except (wasmtime.Trap, wasmtime.WasmtimeError, CanisterTrap) as error:
+            raise InvalidModule(f"the module's start function trapped: {' '.join(str(error).split())[:300]}") from error
+        finally:
+            self.store.set_fuel(0)
 
     def has_export(self, name: str) -> bool:
         return isinstance(self._exports.get(name), wasmtime.Func)

@@ -255,14 +255,22 @@ def install(subnet: WasmSubnet, record: CanisterRecord, caller: Principal, mode_
                 raise CanisterError(f"Error from Canister {record.canister_id}: Canister called pre_upgrade and trapped: {result.trap}")
         stable = StableMemory(bytes(old.stable.data))
     try:
-        canister = WasmCanister(subnet.host, prepared, stable=stable)
+        canister = WasmCanister(subnet.host, prepared, stable=stable, start=not keep_memory)
     except InvalidModule as error:
         _undo(old, old_snapshot, old_stable)
         raise CanisterError(f"Error from Canister {record.canister_id}: Canister's Wasm module is not valid: {error}") from error
     if mode == "upgrade" and keep_memory:
         assert old is not None
+        # the kept memory, then the new module's data segments on top, as instantiation over it does
         fresh = canister.snapshot()
         canister.restore(Snapshot(old.snapshot().memory, fresh.globals, fresh.table_size))
+        for offset, data in prepared.data_segments:
+            canister.write_memory(offset, data)
+        try:
+            canister.run_start()
+        except InvalidModule as error:
+            _undo(old, old_snapshot, old_stable)
+            raise CanisterError(f"Error from Canister {record.canister_id}: {error}") from error
         canister.global_timer = 0
     entry = "canister_post_upgrade" if mode == "upgrade" else "canister_init"
     message = subnet._message_state(record, Kind.INIT, caller=caller.raw, argument=arg)

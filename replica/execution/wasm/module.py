@@ -15,7 +15,9 @@ replica appends one export, `__icbox_global_<index>`, for every mutable global
 the module defines, so that it can save and restore them around each message,
 and exports memory 0 and table 0 (`__icbox_memory`, `__icbox_table`: the
 System API reads the memory and calls back through the table whatever the
-module names them)
+module names them). The start function is exported as `__icbox_start`
+instead of being run by instantiation, so that an upgrade that keeps main
+memory can put the old memory in place before it runs, as the IC does
 (the IC instruments modules the same way, rs/embedders/src/wasm_utils/instrumentation.rs
 exports its own counters and the module's globals). Nothing else in the module
 changes.
@@ -34,6 +36,7 @@ GZIP_MAGIC: Final = b"\x1f\x8b"
 GLOBAL_EXPORT_PREFIX: Final = "__icbox_global_"
 MEMORY_EXPORT: Final = "__icbox_memory"
 TABLE_EXPORT: Final = "__icbox_table"
+START_EXPORT: Final = "__icbox_start"
 MAX_DECOMPRESSED_SIZE: Final = 100 * 1024 * 1024  # the IC's MAX_WASM_MEMORY_IN_BYTES for a module
 SYSTEM_EXPORTS: Final = frozenset(
     {
@@ -67,6 +70,8 @@ class PreparedModule:
     memory64: bool
     public_metadata: tuple[tuple[str, bytes], ...]
     private_metadata: tuple[tuple[str, bytes], ...]
+    data_segments: tuple[tuple[int, bytes], ...] = ()  # active segments of memory 0 at constant offsets
+    has_start: bool = False  # the start function, exported as START_EXPORT, runs after instantiation
 
     def metadata(self, name: str) -> bytes | None:
         for key, value in self.public_metadata + self.private_metadata:
@@ -95,6 +100,17 @@ class _Reader:
             if not byte & 0x80:
                 return result
             shift += 7
+            if shift > 70:
+                raise InvalidModule("malformed LEB128 number")
+
+    def sleb(self) -> int:
+        result = shift = 0
+        while True:
+            byte = self.byte()
+            result |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                return result - (1 << shift) if byte & 0x40 else result
             if shift > 70:
                 raise InvalidModule("malformed LEB128 number")
 
@@ -207,7 +223,9 @@ def prepare_module(installed: bytes) -> PreparedModule:
     memory64 = False
     exports: list[tuple[str, int, int]] = []
     export_section: tuple[int, int] | None = None  # start of the section id, end of the section
+    start: tuple[int, int, int] | None = None  # the start section's bounds and function
     public: list[tuple[str, bytes]] = []
+    segments: list[tuple[int, bytes]] = []
     private: list[tuple[str, bytes]] = []
     while reader.position < len(wasm):
         section_start = reader.position
@@ -261,6 +279,10 @@ def prepare_module(installed: bytes) -> PreparedModule:
                 body.const_expression()
                 if mutable:
                     defined_mutable.append(imported_globals + index)
+        elif section_id == 8:
+            start = (section_start, end, body.uleb())
+        elif section_id == 11:
+            segments = _data_segments(body)
         elif section_id == 7:
             export_section = (section_start, end)
             for _ in range(body.uleb()):
@@ -274,6 +296,13 @@ def prepare_module(installed: bytes) -> PreparedModule:
         added.append((MEMORY_EXPORT, 0x02, 0))
     if tables:
         added.append((TABLE_EXPORT, 0x01, 0))
+    if start is not None:
+        # the host calls the start function itself, after it has put a kept memory in place
+        added.append((START_EXPORT, 0x00, start[2]))
+        wasm = wasm[: start[0]] + wasm[start[1] :]
+        if export_section is not None and export_section[0] > start[0]:
+            shift = start[1] - start[0]
+            export_section = (export_section[0] - shift, export_section[1] - shift)
     wasm = _add_exports(wasm, export_section, exports, added)
     return PreparedModule(
         module_hash=hashlib.sha256(installed).digest(),
@@ -286,7 +315,27 @@ def prepare_module(installed: bytes) -> PreparedModule:
         memory64=memory64,
         public_metadata=tuple(public),
         private_metadata=tuple(private),
+        data_segments=tuple(segments),
+        has_start=start is not None,
     )
+
+
+def _data_segments(body: _Reader) -> list[tuple[int, bytes]]:
+    segments: list[tuple[int, bytes]] = []
+    for _ in range(body.uleb()):
+        flags = body.uleb()
+        if flags == 1:  # passive
+            body.raw(body.uleb())
+            continue
+        memory = body.uleb() if flags == 2 else 0
+        opcode = body.byte()
+        offset = body.sleb() if opcode in (0x41, 0x42) else None
+        if offset is None or body.byte() != 0x0B:
+            raise InvalidModule("a data segment's offset is not a constant")
+        data = body.raw(body.uleb())
+        if memory == 0:
+            segments.append((offset & 0xFFFFFFFFFFFFFFFF if opcode == 0x42 else offset & 0xFFFFFFFF, data))
+    return segments
 
 
 def _check_exports(
