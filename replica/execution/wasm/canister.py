@@ -137,7 +137,8 @@ class WasmCanister:
         self.host = host
         self.module = module
         self.stable = stable or StableMemory()
-        self.max_memory_bytes = max_memory_bytes or (MAX_WASM64_MEMORY_BYTES if module.memory64 else MAX_WASM32_MEMORY_BYTES)
+        architecture = MAX_WASM64_MEMORY_BYTES if module.memory64 else MAX_WASM32_MEMORY_BYTES
+        self.max_memory_bytes = min(max_memory_bytes or architecture, architecture)
         self.message: MessageState | None = None
         self.global_timer = 0
         self.instructions_before = 0

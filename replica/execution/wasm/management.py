@@ -27,7 +27,7 @@ from replica.environment import Reject, RejectCode
 from replica.execution.messages import Request
 from replica.execution.runtime import RawReply
 from replica.execution.wasm.canister import Snapshot, StableMemory, WasmCanister
-from replica.execution.wasm.costs import MAX_CHUNK_SIZE, MAX_CHUNKS
+from replica.execution.wasm.costs import MAX_CHUNK_SIZE, MAX_CHUNKS, MAX_WASM64_MEMORY_BYTES
 from replica.execution.wasm.interface import SIGNATURES
 from replica.execution.wasm.module import GZIP_MAGIC, WASM_MAGIC, InvalidModule
 from replica.execution.wasm.system_api import Kind
@@ -255,7 +255,8 @@ def install(subnet: WasmSubnet, record: CanisterRecord, caller: Principal, mode_
                 raise CanisterError(f"Error from Canister {record.canister_id}: Canister called pre_upgrade and trapped: {result.trap}")
         stable = StableMemory(bytes(old.stable.data))
     try:
-        canister = WasmCanister(subnet.host, prepared, stable=stable, start=not keep_memory)
+        limit = min(state.settings.wasm_memory_limit or MAX_WASM64_MEMORY_BYTES, MAX_WASM64_MEMORY_BYTES)
+        canister = WasmCanister(subnet.host, prepared, stable=stable, start=not keep_memory, max_memory_bytes=limit)
     except InvalidModule as error:
         _undo(old, old_snapshot, old_stable)
         raise CanisterError(f"Error from Canister {record.canister_id}: Canister's Wasm module is not valid: {error}") from error

@@ -56,10 +56,12 @@ class CanisterOperations:
         return values[0] if values else None
 
     def create(self, *, controllers: list[Principal] | None = None, freezing_threshold: int | None = None,
-               compute_allocation: int | None = None, memory_allocation: int | None = None) -> Principal:  # fmt: skip
+               compute_allocation: int | None = None, memory_allocation: int | None = None,
+               wasm_memory_limit: int | None = None) -> Principal:  # fmt: skip
         settings = {
             "controllers": controllers, "freezing_threshold": freezing_threshold,
             "compute_allocation": compute_allocation, "memory_allocation": memory_allocation,
+            "wasm_memory_limit": wasm_memory_limit,
         }  # fmt: skip
         result = self._manage("create_canister", {"settings": settings})
         canister_id: Principal = result["canister_id"]

@@ -18,7 +18,7 @@ from tests.replica.execution.wasm.helpers import ALICE, TARGETS, deploy, fixture
 def test_malicious_messages_are_stopped_and_other_canisters_keep_running(tmp_path: Path, target: str) -> None:
     harness, ops = subnet(tmp_path)
     harness.engine.wasm.message_limit = 50_000_000
-    bad = deploy(ops, fixture(f"c_canister_{target}.wasm"))
+    bad = deploy(ops, fixture(f"c_canister_{target}.wasm"), wasm_memory_limit=256 * 1024 * 1024)
     good = deploy(ops, fixture(f"c_counter_{target}.wasm"))
     expectations = {
         "infinite": "exceeded the limit of 50000000 instructions",
