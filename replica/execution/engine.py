@@ -35,7 +35,6 @@ from replica.canister.errors import CanisterError, reject_for
 from replica.canister.sdk import Interface, MethodSpec, check_certified_data, python_method
 from replica.environment import DEFERRED, OutgoingCall, Reject, RejectCode
 from replica.execution.management import ManagementCanister
-from replica.execution.runtime import RawReply
 from replica.execution.messages import (
     Batch,
     Callback,
@@ -47,6 +46,7 @@ from replica.execution.messages import (
     RoundResult,
     Status,
 )
+from replica.execution.runtime import RawReply
 from replica.execution.wasm.subnet import WasmSubnet
 from replica.types import Principal
 

@@ -57,7 +57,6 @@ from replica.execution.wasm.system_api import (
 )
 
 
-
 class StableMemory:
     """Stable memory in 64 KiB pages, with an undo journal for rollback."""
 
@@ -85,7 +84,9 @@ class StableMemory:
     def write(self, offset: int, data: bytes) -> None:
         end = offset + len(data)
         if end > len(self.data):
-            raise CanisterTrap(f"stable memory out of bounds: {offset} + {len(data)} > {len(self.data)}")
+            raise CanisterTrap(
+                f"stable memory out of bounds: {offset} + {len(data)} > {len(self.data)}"
+            )
         if self._journal is not None and offset < self._size_before:
             self._journal.append((offset, bytes(self.data[offset : min(end, self._size_before)])))
         self.data[offset:end] = data
@@ -153,15 +154,25 @@ class WasmCanister:
 
     def _instantiate(self) -> None:
         store = wasmtime.Store(self.host.engine)
-        store.set_limits(memory_size=self.max_memory_bytes, table_elements=MAX_TABLE_ELEMENTS, instances=1, tables=4, memories=1)
+        store.set_limits(
+            memory_size=self.max_memory_bytes,
+            table_elements=MAX_TABLE_ELEMENTS,
+            instances=1,
+            tables=4,
+            memories=1,
+        )
         store.set_fuel(0)
         imports: list[wasmtime.Func] = []
         for item in self._compiled.imports:
             if item.module != "ic0" or item.name not in SIGNATURES:
-                raise InvalidModule(f"the module imports {item.module}.{item.name}, which the System API does not provide")
+                raise InvalidModule(
+                    f"the module imports {item.module}.{item.name}, which the System API does not provide"
+                )
             expected = func_type(item.name, memory64=self.module.memory64)
             declared = item.type
-            if not isinstance(declared, wasmtime.FuncType) or _signature(declared) != _signature(expected):
+            if not isinstance(declared, wasmtime.FuncType) or _signature(declared) != _signature(
+                expected
+            ):
                 raise InvalidModule(f"the module imports ic0.{item.name} with the wrong type")
             imports.append(wasmtime.Func(store, expected, getattr(self.api, item.name)))
         self.store = store
@@ -170,21 +181,27 @@ class WasmCanister:
             store.set_fuel(10_000_000_000)
             self.instance = wasmtime.Instance(store, self._compiled, imports)
         except wasmtime.WasmtimeError as error:
-            raise InvalidModule(f"the module cannot be instantiated: {' '.join(str(error).split())[:300]}") from error
+            raise InvalidModule(
+                f"the module cannot be instantiated: {' '.join(str(error).split())[:300]}"
+            ) from error
         except wasmtime.Trap as error:
-            raise InvalidModule(f"the module's start function trapped: {error.message[:300]}") from error
+            raise InvalidModule(
+                f"the module's start function trapped: {error.message[:300]}"
+            ) from error
         store.set_fuel(0)
         exports = self.instance.exports(store)
         self._exports = exports
         memory = exports.get(MEMORY_EXPORT)
-        self.memory: wasmtime.Memory | None = memory if isinstance(memory, wasmtime.Memory) else None
+        self.memory: wasmtime.Memory | None = (
+            memory if isinstance(memory, wasmtime.Memory) else None
+        )
         table = exports.get(TABLE_EXPORT)
         self.table: wasmtime.Table | None = table if isinstance(table, wasmtime.Table) else None
         self._globals: list[wasmtime.Global] = []
         for index in self.module.mutable_globals:
-            item = exports.get(f"{GLOBAL_EXPORT_PREFIX}{index}")
-            if isinstance(item, wasmtime.Global):
-                self._globals.append(item)
+            exported = exports.get(f"{GLOBAL_EXPORT_PREFIX}{index}")
+            if isinstance(exported, wasmtime.Global):
+                self._globals.append(exported)
 
     def run_start(self) -> None:
         """Run the module's start function (instantiation leaves it to the host)."""
@@ -195,7 +212,9 @@ class WasmCanister:
         try:
             start(self.store)
         except (wasmtime.Trap, wasmtime.WasmtimeError, CanisterTrap) as error:
-            raise InvalidModule(f"the module's start function trapped: {' '.join(str(error).split())[:300]}") from error
+            raise InvalidModule(
+                f"the module's start function trapped: {' '.join(str(error).split())[:300]}"
+            ) from error
         finally:
             self.store.set_fuel(0)
 
@@ -221,8 +240,14 @@ class WasmCanister:
     def write_memory(self, offset: int, data: bytes) -> None:
         if not data:
             return
-        if self.memory is None or offset < 0 or offset + len(data) > self.memory.data_len(self.store):
-            raise CanisterTrap(f"heap out of bounds: {offset} + {len(data)} > {self.memory_bytes()}")
+        if (
+            self.memory is None
+            or offset < 0
+            or offset + len(data) > self.memory.data_len(self.store)
+        ):
+            raise CanisterTrap(
+                f"heap out of bounds: {offset} + {len(data)} > {self.memory_bytes()}"
+            )
         ctypes.memmove(self._address() + offset, data, len(data))
 
     def charge(self, instructions: int) -> None:
@@ -231,7 +256,9 @@ class WasmCanister:
         cost = instructions + 50
         if cost > fuel:
             self.store.set_fuel(0)
-            raise CanisterTrap(f"Canister exceeded the limit of {self._limit} instructions for single message execution.")
+            raise CanisterTrap(
+                f"Canister exceeded the limit of {self._limit} instructions for single message execution."
+            )
         self.store.set_fuel(fuel - cost)
 
     def instructions_in_slice(self) -> int:
@@ -240,7 +267,9 @@ class WasmCanister:
     # -- snapshots ------------------------------------------------------------------------------
 
     def snapshot(self) -> Snapshot:
-        memory = b"" if self.memory is None else self.read_memory(0, self.memory.data_len(self.store))
+        memory = (
+            b"" if self.memory is None else self.read_memory(0, self.memory.data_len(self.store))
+        )
         values = tuple(g.value(self.store) for g in self._globals)
         table_size = 0 if self.table is None else self.table.size(self.store)
         return Snapshot(memory, values, table_size)
@@ -262,20 +291,36 @@ class WasmCanister:
     # -- running entry points ---------------------------------------------------------------------
 
     def run(
-        self, export: str, state: MessageState, *, limit: int, keep: bool, hold_over: int | None = None
+        self,
+        export: str,
+        state: MessageState,
+        *,
+        limit: int,
+        keep: bool,
+        hold_over: int | None = None,
     ) -> RunResult:
         """Run `export` (or nothing if the module lacks it); roll back unless it returns and `keep`.
 
         With `hold_over`, an execution that keeps its state but used more instructions
         than that returns its new state in `held` and leaves the old one in place.
         """
-        return self._run(lambda: self._call_export(export), state, limit=limit, keep=keep, hold_over=hold_over)
+        return self._run(
+            lambda: self._call_export(export), state, limit=limit, keep=keep, hold_over=hold_over
+        )
 
     def run_callback(
-        self, callback: WasmCallback, state: MessageState, *, limit: int, keep: bool, hold_over: int | None = None
+        self,
+        callback: WasmCallback,
+        state: MessageState,
+        *,
+        limit: int,
+        keep: bool,
+        hold_over: int | None = None,
     ) -> RunResult:
         """Run a closure from the module's table (a reply, reject or cleanup callback)."""
-        return self._run(lambda: self._call_table(callback), state, limit=limit, keep=keep, hold_over=hold_over)
+        return self._run(
+            lambda: self._call_table(callback), state, limit=limit, keep=keep, hold_over=hold_over
+        )
 
     def install_held(self, held: tuple[Snapshot, bytes]) -> None:
         """Make a held execution's state the canister's."""
@@ -301,7 +346,9 @@ class WasmCanister:
             raise CanisterTrap(f"callback {index} is not a function")
         function(self.store, callback.env)
 
-    def _run(self, body: Any, state: MessageState, *, limit: int, keep: bool, hold_over: int | None) -> RunResult:
+    def _run(
+        self, body: Any, state: MessageState, *, limit: int, keep: bool, hold_over: int | None
+    ) -> RunResult:
         snapshot = self.snapshot()
         self.stable.begin()
         self.message = state
@@ -351,4 +398,3 @@ def _trap_message(error: wasmtime.Trap, limit: int) -> str:
 
 def _signature(function: wasmtime.FuncType) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(str(p) for p in function.params), tuple(str(r) for r in function.results)
-

@@ -34,7 +34,9 @@ WASM_PAGE_SIZE: Final = 65536
 MAX_STABLE_MEMORY_BYTES: Final = 500 * GIB
 MAX_WASM32_MEMORY_BYTES: Final = 4 * GIB
 MAX_WASM64_MEMORY_BYTES: Final = 6 * GIB
-MAX_TABLE_ELEMENTS: Final = 1_000_000  # the IC's MAX_NUMBER_OF_TABLE_ELEMENTS (wasm_utils/validation.rs)
+MAX_TABLE_ELEMENTS: Final = (
+    1_000_000  # the IC's MAX_NUMBER_OF_TABLE_ELEMENTS (wasm_utils/validation.rs)
+)
 MAX_CHUNK_SIZE: Final = 1024 * 1024
 MAX_CHUNKS: Final = 10_000
 
@@ -67,7 +69,11 @@ class CostSchedule:
 
     def execution_cost(self, instructions: int, *, wasm64: bool = False) -> int:
         """The fee for executing one message of `instructions` instructions."""
-        per_ten = self.ten_update_instructions_execution_fee_wasm64 if wasm64 else self.ten_update_instructions_execution_fee
+        per_ten = (
+            self.ten_update_instructions_execution_fee_wasm64
+            if wasm64
+            else self.ten_update_instructions_execution_fee
+        )
         return self._scale(self.update_message_execution_fee + instructions // 10 * per_ten)
 
     def prepay_execution(self, instruction_limit: int, *, wasm64: bool = False) -> int:
@@ -75,7 +81,9 @@ class CostSchedule:
         return self.execution_cost(instruction_limit, wasm64=wasm64)
 
     def ingress_induction_cost(self, size: int) -> int:
-        return self._scale(self.ingress_message_reception_fee + self.ingress_byte_reception_fee * size)
+        return self._scale(
+            self.ingress_message_reception_fee + self.ingress_byte_reception_fee * size
+        )
 
     def xnet_call_cost(self, request_bytes: int) -> int:
         return self._scale(self.xnet_call_fee + self.xnet_byte_transmission_fee * request_bytes)
@@ -93,13 +101,20 @@ class CostSchedule:
 
     def idle_cycles_burned_per_day(self, memory_bytes: int, compute_allocation: int) -> int:
         day = 24 * 3600
-        return self.storage_cost(memory_bytes * day) + self.compute_allocation_cost(compute_allocation, day)
+        return self.storage_cost(memory_bytes * day) + self.compute_allocation_cost(
+            compute_allocation, day
+        )
 
     def freezing_threshold_cycles(
-        self, *, freezing_threshold_seconds: int, memory_bytes: int, memory_allocation: int, compute_allocation: int
+        self,
+        *,
+        freezing_threshold_seconds: int,
+        memory_bytes: int,
+        memory_allocation: int,
+        compute_allocation: int,
     ) -> int:
         """The balance below which a canister is frozen."""
         charged_memory = max(memory_bytes, memory_allocation)
-        return self.storage_cost(charged_memory * freezing_threshold_seconds) + self.compute_allocation_cost(
-            compute_allocation, freezing_threshold_seconds
-        )
+        return self.storage_cost(
+            charged_memory * freezing_threshold_seconds
+        ) + self.compute_allocation_cost(compute_allocation, freezing_threshold_seconds)

@@ -80,7 +80,9 @@ class WasmHost:
         try:
             module = wasmtime.Module(self.engine, prepared.wasm)
         except wasmtime.WasmtimeError as error:
-            raise InvalidModule(f"the module does not validate: {_first_line(str(error))}") from error
+            raise InvalidModule(
+                f"the module does not validate: {_first_line(str(error))}"
+            ) from error
         with self._lock:
             self.compilations += 1
             self._cache[key] = module

@@ -18,7 +18,9 @@ from replica.candid.types import (
 )
 
 CANISTER_ID_RECORD: Final = Record({"canister_id": PrincipalType})
-LOG_VISIBILITY: Final = Variant({"controllers": Null, "public": Null, "allowed_viewers": Vec(PrincipalType)})
+LOG_VISIBILITY: Final = Variant(
+    {"controllers": Null, "public": Null, "allowed_viewers": Vec(PrincipalType)}
+)
 CANISTER_SETTINGS: Final = Record(
     {
         "controllers": Opt(Vec(PrincipalType)),
@@ -43,7 +45,9 @@ DEFINITE_SETTINGS: Final = Record(
         "wasm_memory_threshold": Nat,
     }
 )
-CREATE_CANISTER_ARGS: Final = Record({"settings": Opt(CANISTER_SETTINGS), "sender_canister_version": Opt(Nat64)})
+CREATE_CANISTER_ARGS: Final = Record(
+    {"settings": Opt(CANISTER_SETTINGS), "sender_canister_version": Opt(Nat64)}
+)
 UPGRADE_OPTIONS: Final = Record(
     {
         "skip_pre_upgrade": Opt(Bool),
@@ -74,7 +78,11 @@ INSTALL_CHUNKED_CODE_ARGS: Final = Record(
     }
 )
 UPDATE_SETTINGS_ARGS: Final = Record(
-    {"canister_id": PrincipalType, "settings": CANISTER_SETTINGS, "sender_canister_version": Opt(Nat64)}
+    {
+        "canister_id": PrincipalType,
+        "settings": CANISTER_SETTINGS,
+        "sender_canister_version": Opt(Nat64),
+    }
 )
 CANISTER_STATUS_RESULT: Final = Record(
     {

@@ -49,11 +49,16 @@ def call_management(subnet: WasmSubnet, request: Request) -> RawReply | Reject:
     """A Wasm canister's call to the management canister."""
     signature = SIGNATURES.get(request.method)
     if signature is None:
-        return Reject(code=RejectCode.DESTINATION_INVALID, message=f"Management canister has no method '{request.method}'")
+        return Reject(
+            code=RejectCode.DESTINATION_INVALID,
+            message=f"Management canister has no method '{request.method}'",
+        )
     try:
         values = decode(request.argument, signature[0])
     except CandidError as error:
-        return Reject(code=RejectCode.CANISTER_ERROR, message=f"invalid argument to {request.method}: {error}")
+        return Reject(
+            code=RejectCode.CANISTER_ERROR, message=f"invalid argument to {request.method}: {error}"
+        )
     argument = values[0] if values else None
     try:
         result = manage(subnet, request.caller, request.method, argument, cycles=request.cycles)
@@ -77,7 +82,9 @@ def _controlled(subnet: WasmSubnet, caller: Principal, canister_id: Principal) -
     return record
 
 
-def _apply_settings(state: WasmState, record: CanisterRecord | None, settings: dict[str, Any]) -> tuple[Principal, ...] | None:
+def _apply_settings(
+    state: WasmState, record: CanisterRecord | None, settings: dict[str, Any]
+) -> tuple[Principal, ...] | None:
     controllers = settings.get("controllers")
     if controllers is not None and len(controllers) > 10:
         raise CanisterError("a canister has at most 10 controllers")
@@ -97,7 +104,9 @@ def _apply_settings(state: WasmState, record: CanisterRecord | None, settings: d
     return None if controllers is None else tuple(controllers)
 
 
-def manage(subnet: WasmSubnet, caller: Principal, method: str, argument: Any, *, cycles: int = 0) -> Any:
+def manage(
+    subnet: WasmSubnet, caller: Principal, method: str, argument: Any, *, cycles: int = 0
+) -> Any:
     """Run a management method if it concerns Wasm canisters; NOT_HANDLED otherwise."""
     engine = subnet.engine
     if method == "create_canister":
@@ -119,12 +128,18 @@ def manage(subnet: WasmSubnet, caller: Principal, method: str, argument: Any, *,
             store_id = argument.get("store_canister") or target
             _controlled(subnet, caller, store_id)
             chunks = subnet.state(store_id).chunks
-            missing = [bytes(h["hash"]).hex() for h in argument["chunk_hashes_list"] if bytes(h["hash"]) not in chunks]
+            missing = [
+                bytes(h["hash"]).hex()
+                for h in argument["chunk_hashes_list"]
+                if bytes(h["hash"]) not in chunks
+            ]
             if missing:
                 raise CanisterError(f"chunks not found in the chunk store: {', '.join(missing)}")
             module = b"".join(chunks[bytes(h["hash"])] for h in argument["chunk_hashes_list"])
             if hashlib.sha256(module).digest() != bytes(argument["wasm_module_hash"]):
-                raise CanisterError("the hash of the assembled module does not match wasm_module_hash")
+                raise CanisterError(
+                    "the hash of the assembled module does not match wasm_module_hash"
+                )
         record = _controlled(subnet, caller, target)
         install(subnet, record, caller, argument["mode"], module, bytes(argument["arg"]))
         return None
@@ -191,16 +206,18 @@ def manage(subnet: WasmSubnet, caller: Principal, method: str, argument: Any, *,
     if method == "delete_canister":
         record = _controlled(subnet, caller, argument["canister_id"])
         if record.status != "stopped":
-            raise CanisterError(f"Canister {record.canister_id} must be stopped before it is deleted")
+            raise CanisterError(
+                f"Canister {record.canister_id} must be stopped before it is deleted"
+            )
         del engine.canisters[record.canister_id]
         engine.queues.pop(record.canister_id, None)
         subnet.states.pop(record.canister_id, None)
         return None
     if method == "deposit_cycles":
-        record = engine.canisters.get(argument["canister_id"])
-        if record is None:
+        target = engine.canisters.get(argument["canister_id"])
+        if target is None:
             raise CanisterError(f"Canister {argument['canister_id']} not found")
-        record.cycles += cycles
+        target.cycles += cycles
         return None
     return NOT_HANDLED
 
@@ -214,18 +231,31 @@ def engine_default_cycles(subnet: WasmSubnet) -> int:
 def _reject_open_contexts(subnet: WasmSubnet, canister_id: Principal) -> None:
     engine = subnet.engine
     for context in [c for c in engine.call_contexts.values() if c.canister_id == canister_id]:
-        engine._answer(context, Reject(code=RejectCode.CANISTER_REJECT, message="Canister has been uninstalled."), None)
+        engine._answer(
+            context,
+            Reject(code=RejectCode.CANISTER_REJECT, message="Canister has been uninstalled."),
+            None,
+        )
         del engine.call_contexts[context.id]
 
 
-def install(subnet: WasmSubnet, record: CanisterRecord, caller: Principal, mode_value: dict[str, Any], module: bytes, arg: bytes) -> None:
+def install(
+    subnet: WasmSubnet,
+    record: CanisterRecord,
+    caller: Principal,
+    mode_value: dict[str, Any],
+    module: bytes,
+    arg: bytes,
+) -> None:
     """Install, reinstall or upgrade a Wasm module; on any trap the canister is unchanged."""
-    (mode, options), = mode_value.items()
+    ((mode, options),) = mode_value.items()
     options = options or {}
     state = subnet.state(record.canister_id)
     old = state.canister
     if record.instance is not None:
-        raise CanisterError(f"Canister {record.canister_id} runs a system canister; it cannot take a Wasm module")
+        raise CanisterError(
+            f"Canister {record.canister_id} runs a system canister; it cannot take a Wasm module"
+        )
     if mode == "install" and old is not None:
         raise CanisterError(f"Canister {record.canister_id} is already installed")
     if mode == "upgrade" and old is None:
@@ -235,7 +265,9 @@ def install(subnet: WasmSubnet, record: CanisterRecord, caller: Principal, mode_
     try:
         prepared = subnet.host.prepare(module)
     except InvalidModule as error:
-        raise CanisterError(f"Error from Canister {record.canister_id}: Canister's Wasm module is not valid: {error}") from error
+        raise CanisterError(
+            f"Error from Canister {record.canister_id}: Canister's Wasm module is not valid: {error}"
+        ) from error
     keep_memory = "keep" in (options.get("wasm_memory_persistence") or {})
     stable = StableMemory()
     old_stable = bytes(old.stable.data) if old is not None else b""
@@ -247,19 +279,29 @@ def install(subnet: WasmSubnet, record: CanisterRecord, caller: Principal, mode_
                 "Missing upgrade option: Enhanced orthogonal persistence requires the `wasm_memory_persistence` upgrade option."
             )
         if keep_memory and prepared.metadata(EOP_SECTION) is None:
-            raise CanisterError("Invalid upgrade option: `wasm_memory_persistence: opt Keep` requires a module with enhanced orthogonal persistence.")
+            raise CanisterError(
+                "Invalid upgrade option: `wasm_memory_persistence: opt Keep` requires a module with enhanced orthogonal persistence."
+            )
         if not options.get("skip_pre_upgrade"):
             message = subnet._message_state(record, Kind.PRE_UPGRADE, caller=caller.raw)
             result = old.run("canister_pre_upgrade", message, limit=subnet.install_limit, keep=True)
             if result.trap is not None:
-                raise CanisterError(f"Error from Canister {record.canister_id}: Canister called pre_upgrade and trapped: {result.trap}")
+                raise CanisterError(
+                    f"Error from Canister {record.canister_id}: Canister called pre_upgrade and trapped: {result.trap}"
+                )
         stable = StableMemory(bytes(old.stable.data))
     try:
-        limit = min(state.settings.wasm_memory_limit or MAX_WASM64_MEMORY_BYTES, MAX_WASM64_MEMORY_BYTES)
-        canister = WasmCanister(subnet.host, prepared, stable=stable, start=not keep_memory, max_memory_bytes=limit)
+        limit = min(
+            state.settings.wasm_memory_limit or MAX_WASM64_MEMORY_BYTES, MAX_WASM64_MEMORY_BYTES
+        )
+        canister = WasmCanister(
+            subnet.host, prepared, stable=stable, start=not keep_memory, max_memory_bytes=limit
+        )
     except InvalidModule as error:
         _undo(old, old_snapshot, old_stable)
-        raise CanisterError(f"Error from Canister {record.canister_id}: Canister's Wasm module is not valid: {error}") from error
+        raise CanisterError(
+            f"Error from Canister {record.canister_id}: Canister's Wasm module is not valid: {error}"
+        ) from error
     if mode == "upgrade" and keep_memory:
         assert old is not None
         # the kept memory, then the new module's data segments on top, as instantiation over it does
@@ -278,8 +320,14 @@ def install(subnet: WasmSubnet, record: CanisterRecord, caller: Principal, mode_
     result = canister.run(entry, message, limit=subnet.install_limit, keep=True)
     if result.trap is not None:
         _undo(old, old_snapshot, old_stable)
-        raise CanisterError(f"Error from Canister {record.canister_id}: Canister called {entry.removeprefix('canister_')} and trapped: {result.trap}")
-    record.cycles = max(0, record.cycles - subnet.schedule.execution_cost(result.instructions, wasm64=prepared.memory64))
+        raise CanisterError(
+            f"Error from Canister {record.canister_id}: Canister called {entry.removeprefix('canister_')} and trapped: {result.trap}"
+        )
+    record.cycles = max(
+        0,
+        record.cycles
+        - subnet.schedule.execution_cost(result.instructions, wasm64=prepared.memory64),
+    )
     state.canister, state.installed = canister, module
     state.version += 1
     record.module_hash = prepared.module_hash

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import zlib
 from dataclasses import dataclass
 from typing import Final
@@ -70,8 +71,12 @@ class PreparedModule:
     memory64: bool
     public_metadata: tuple[tuple[str, bytes], ...]
     private_metadata: tuple[tuple[str, bytes], ...]
-    data_segments: tuple[tuple[int, bytes], ...] = ()  # active segments of memory 0 at constant offsets
-    has_start: bool = False  # the start function, exported as START_EXPORT, runs after instantiation
+    data_segments: tuple[
+        tuple[int, bytes], ...
+    ] = ()  # active segments of memory 0 at constant offsets
+    has_start: bool = (
+        False  # the start function, exported as START_EXPORT, runs after instantiation
+    )
 
     def metadata(self, name: str) -> bytes | None:
         for key, value in self.public_metadata + self.private_metadata:
@@ -164,7 +169,9 @@ class _Reader:
             elif opcode in (0x6A, 0x6B, 0x6C, 0x7C, 0x7D, 0x7E):  # extended constant arithmetic
                 continue
             else:
-                raise InvalidModule(f"unsupported instruction 0x{opcode:02x} in a constant expression")
+                raise InvalidModule(
+                    f"unsupported instruction 0x{opcode:02x} in a constant expression"
+                )
 
 
 def _uleb(value: int) -> bytes:
@@ -188,29 +195,18 @@ def decompress(module: bytes) -> bytes:
     """The raw Wasm binary of a module as installed (gzip is optional)."""
     if module.startswith(GZIP_MAGIC):
         try:
-            with gzip.GzipFile(fileobj=_Limited(module)) as stream:
+            with gzip.GzipFile(fileobj=io.BytesIO(module)) as stream:
                 data = stream.read(MAX_DECOMPRESSED_SIZE + 1)
         except (OSError, EOFError, zlib.error) as error:
-            raise InvalidModule(f"the gzip-compressed module does not decompress: {error}") from error
+            raise InvalidModule(
+                f"the gzip-compressed module does not decompress: {error}"
+            ) from error
         if len(data) > MAX_DECOMPRESSED_SIZE:
             raise InvalidModule("the decompressed module is too large")
         module = data
     if not module.startswith(WASM_MAGIC) or module[4:8] != b"\x01\x00\x00\x00":
         raise InvalidModule("not a Wasm module (bad magic number or version)")
     return module
-
-
-class _Limited:
-    """A read-only byte stream for GzipFile."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data, self._position = data, 0
-
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._data) if size < 0 else self._position + size
-        chunk = self._data[self._position : end]
-        self._position += len(chunk)
-        return chunk
 
 
 def prepare_module(installed: bytes) -> PreparedModule:
@@ -334,7 +330,9 @@ def _data_segments(body: _Reader) -> list[tuple[int, bytes]]:
             raise InvalidModule("a data segment's offset is not a constant")
         data = body.raw(body.uleb())
         if memory == 0:
-            segments.append((offset & 0xFFFFFFFFFFFFFFFF if opcode == 0x42 else offset & 0xFFFFFFFF, data))
+            segments.append(
+                (offset & 0xFFFFFFFFFFFFFFFF if opcode == 0x42 else offset & 0xFFFFFFFF, data)
+            )
     return segments
 
 
@@ -357,7 +355,9 @@ def _check_exports(
             continue
         method = name.removeprefix(prefix)
         if method in seen:
-            raise InvalidModule(f"the method {method!r} is exported as both {seen[method]!r} and {prefix.strip()!r}")
+            raise InvalidModule(
+                f"the method {method!r} is exported as both {seen[method]!r} and {prefix.strip()!r}"
+            )
         seen[method] = prefix.strip()
         kinds[prefix].add(method)
     return (
@@ -369,11 +369,16 @@ def _check_exports(
 
 
 def _add_exports(
-    wasm: bytes, section: tuple[int, int] | None, exports: list[tuple[str, int, int]], added: list[tuple[str, int, int]]
+    wasm: bytes,
+    section: tuple[int, int] | None,
+    exports: list[tuple[str, int, int]],
+    added: list[tuple[str, int, int]],
 ) -> bytes:
     if not added:
         return wasm
-    entries = b"".join(_name(name) + bytes([kind]) + _uleb(index) for name, kind, index in exports + added)
+    entries = b"".join(
+        _name(name) + bytes([kind]) + _uleb(index) for name, kind, index in exports + added
+    )
     body = _uleb(len(exports) + len(added)) + entries
     new_section = b"\x07" + _uleb(len(body)) + body
     if section is not None:

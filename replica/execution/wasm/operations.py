@@ -30,7 +30,9 @@ class Subnet(Protocol):
 
     engine: Any
 
-    def update(self, sender: Principal, canister_id: Principal, method: str, arg: bytes) -> bytes: ...
+    def update(
+        self, sender: Principal, canister_id: Principal, method: str, arg: bytes
+    ) -> bytes: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +53,12 @@ class CanisterOperations:
 
     def _manage(self, method: str, argument: Any) -> Any:
         arguments, results = SIGNATURES[method]
-        reply = self.subnet.update(self.identity, MANAGEMENT, method, encode(arguments, [] if argument is None else [argument]))
+        reply = self.subnet.update(
+            self.identity,
+            MANAGEMENT,
+            method,
+            encode(arguments, [] if argument is None else [argument]),
+        )
         values = decode(reply, results)
         return values[0] if values else None
 
@@ -79,20 +86,30 @@ class CanisterOperations:
         else:
             mode_value = {mode: None}
         if len(module) <= 2 * 1024 * 1024 - 4096:
-            self._manage("install_code", {"mode": mode_value, "canister_id": canister_id, "wasm_module": module, "arg": arg})
+            self._manage(
+                "install_code",
+                {"mode": mode_value, "canister_id": canister_id, "wasm_module": module, "arg": arg},
+            )
             return
         import hashlib
 
         self._manage("clear_chunk_store", {"canister_id": canister_id})
         hashes = []
         for start in range(0, len(module), 1024 * 1024):
-            hashes.append(self._manage("upload_chunk", {"canister_id": canister_id, "chunk": module[start : start + 1024 * 1024]}))
+            hashes.append(
+                self._manage(
+                    "upload_chunk",
+                    {"canister_id": canister_id, "chunk": module[start : start + 1024 * 1024]},
+                )
+            )
         self._manage("install_chunked_code", {
             "mode": mode_value, "target_canister": canister_id, "store_canister": None, "chunk_hashes_list": hashes,
             "wasm_module_hash": hashlib.sha256(module).digest(), "arg": arg,
         })  # fmt: skip
 
-    def upgrade(self, canister_id: Principal, module: bytes, arg: bytes = b"DIDL\x00\x00", **options: bool) -> None:
+    def upgrade(
+        self, canister_id: Principal, module: bytes, arg: bytes = b"DIDL\x00\x00", **options: bool
+    ) -> None:
         self.install(canister_id, module, arg, mode="upgrade", **options)
 
     def call(self, canister_id: Principal, method: str, arg: bytes = b"DIDL\x00\x00") -> bytes:
@@ -147,7 +164,7 @@ class CanisterOperations:
 def format_reply(reply: bytes) -> str:
     """A Candid reply in the text form `(v1, v2)`, raw bytes in hex if it is not Candid."""
     if not reply.startswith(b"DIDL"):
-        return "blob \"" + "".join(f"\\{b:02x}" for b in reply) + "\""
+        return 'blob "' + "".join(f"\\{b:02x}" for b in reply) + '"'
     _, values = decode_untyped(reply)
     return "(" + ", ".join(_text(v) for v in values) + ")"
 

@@ -34,9 +34,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from replica.environment import Reject, RejectCode
-from replica.execution.messages import Callback, CallContext, IngressMessage, Request, Response, Status
+from replica.execution.messages import (
+    Callback,
+    CallContext,
+    IngressMessage,
+    Request,
+    Response,
+    Status,
+)
 from replica.execution.runtime import RawReply
-from replica.execution.wasm.canister import RunResult, Snapshot, StableMemory, WasmCanister
+from replica.execution.wasm.canister import RunResult, Snapshot, WasmCanister
 from replica.execution.wasm.costs import (
     DEFAULT_FREEZING_THRESHOLD_SECONDS,
     MAX_INSTRUCTIONS_PER_INSTALL_CODE,
@@ -46,7 +53,7 @@ from replica.execution.wasm.costs import (
     CostSchedule,
 )
 from replica.execution.wasm.host import WasmHost, default_host
-from replica.execution.wasm.system_api import Kind, MessageState, OutgoingWasmCall, WasmCallback
+from replica.execution.wasm.system_api import Kind, MessageState, OutgoingWasmCall
 from replica.types import Principal
 
 if TYPE_CHECKING:
@@ -151,7 +158,9 @@ class WasmSubnet:
         state = self.states.get(canister_id)
         if state is None or state.canister is None:
             return 0
-        return state.canister.memory_bytes() + len(state.canister.stable.data) + len(state.installed)
+        return (
+            state.canister.memory_bytes() + len(state.canister.stable.data) + len(state.installed)
+        )
 
     def _message_state(self, record: CanisterRecord, kind: Kind, **fields: Any) -> MessageState:
         state = self.state(record.canister_id)
@@ -168,14 +177,26 @@ class WasmSubnet:
         assert canister is not None
         cost = self.schedule.ingress_induction_cost(len(message.arg) + len(message.method))
         if record.cycles - cost < self.frozen_limit(record):
-            return Reject(code=RejectCode.SYS_TRANSIENT, message=f"Canister {message.canister_id} is out of cycles")
+            return Reject(
+                code=RejectCode.SYS_TRANSIENT,
+                message=f"Canister {message.canister_id} is out of cycles",
+            )
         if "canister_inspect_message" in canister.module.system_exports:
             inspect = self._message_state(
-                record, Kind.INSPECT, method=message.method, argument=message.arg, caller=message.sender.raw
+                record,
+                Kind.INSPECT,
+                method=message.method,
+                argument=message.arg,
+                caller=message.sender.raw,
             )
-            result = canister.run("canister_inspect_message", inspect, limit=INSPECT_LIMIT, keep=False)
+            result = canister.run(
+                "canister_inspect_message", inspect, limit=INSPECT_LIMIT, keep=False
+            )
             if result.trap is not None:
-                return Reject(code=RejectCode.CANISTER_ERROR, message=f"Error from Canister {message.canister_id}: {result.trap}")
+                return Reject(
+                    code=RejectCode.CANISTER_ERROR,
+                    message=f"Error from Canister {message.canister_id}: {result.trap}",
+                )
             if not inspect.message_accepted:
                 return Reject(
                     code=RejectCode.CANISTER_REJECT,
@@ -206,10 +227,14 @@ class WasmSubnet:
                 f"Canister {canister_id} has no update method '{request.method}'",
             )  # fmt: skip
         if record.status != "running":
-            return self._refuse(context, RejectCode.CANISTER_ERROR, f"Canister {canister_id} is {record.status}")
+            return self._refuse(
+                context, RejectCode.CANISTER_ERROR, f"Canister {canister_id} is {record.status}"
+            )
         prepaid = self.schedule.prepay_execution(self.message_limit, wasm64=module.memory64)
         if record.cycles - prepaid < self.frozen_limit(record):
-            return self._refuse(context, RejectCode.SYS_TRANSIENT, f"Canister {canister_id} is out of cycles")
+            return self._refuse(
+                context, RejectCode.SYS_TRANSIENT, f"Canister {canister_id} is out of cycles"
+            )
         record.cycles -= prepaid
         argument = request.argument if isinstance(request.argument, bytes) else b""
         message = self._message_state(
@@ -217,7 +242,11 @@ class WasmSubnet:
             cycles_available=request.cycles, deadline_ns=0,
         )  # fmt: skip
         result = canister.run(
-            export, message, limit=self.message_limit, keep=kind == Kind.UPDATE, hold_over=self.slice_instructions
+            export,
+            message,
+            limit=self.message_limit,
+            keep=kind == Kind.UPDATE,
+            hold_over=self.slice_instructions,
         )
         return self._finish(record, context, result, request, prepaid)
 
@@ -233,12 +262,22 @@ class WasmSubnet:
             return 0
         context.outstanding -= 1
         answer = response.answer
-        prepaid = self.schedule.prepay_execution(self.message_limit, wasm64=canister.module.memory64)
+        prepaid = self.schedule.prepay_execution(
+            self.message_limit, wasm64=canister.module.memory64
+        )
         record.cycles -= prepaid
-        common = {"cycles_refunded": response.refund_cycles, "replied": context.answered, "caller": (context.caller or record.canister_id).raw}
+        common = {
+            "cycles_refunded": response.refund_cycles,
+            "replied": context.answered,
+            "caller": (context.caller or record.canister_id).raw,
+        }
         if isinstance(answer, Reject):
             message = self._message_state(
-                record, Kind.REJECT, reject_code=int(answer.code), reject_message=answer.message, **common
+                record,
+                Kind.REJECT,
+                reject_code=int(answer.code),
+                reject_message=answer.message,
+                **common,
             )
             callback = call.on_reject
         else:
@@ -246,14 +285,20 @@ class WasmSubnet:
             message = self._message_state(record, Kind.REPLY, argument=data, **common)
             callback = call.on_reply
         result = canister.run_callback(
-            callback, message, limit=self.message_limit, keep=True, hold_over=self.slice_instructions
+            callback,
+            message,
+            limit=self.message_limit,
+            keep=True,
+            hold_over=self.slice_instructions,
         )
         if result.trap is not None and call.on_cleanup is not None:
             cleanup = self._message_state(record, Kind.CLEANUP, replied=context.answered)
             canister.run_callback(call.on_cleanup, cleanup, limit=self.message_limit, keep=True)
         return self._finish(record, context, result, response, prepaid)
 
-    def query(self, canister_id: Principal, method: str, arg: bytes, sender: Principal) -> bytes | Reject:
+    def query(
+        self, canister_id: Principal, method: str, arg: bytes, sender: Principal
+    ) -> bytes | Reject:
         record = self.engine.canisters[canister_id]
         canister = self.state(canister_id).canister
         assert canister is not None
@@ -263,9 +308,14 @@ class WasmSubnet:
         elif method in module.composite_queries:
             export = f"canister_composite_query {method}"
         else:
-            return Reject(code=RejectCode.CANISTER_ERROR, message=f"Canister {canister_id} has no query method '{method}'")
+            return Reject(
+                code=RejectCode.CANISTER_ERROR,
+                message=f"Canister {canister_id} has no query method '{method}'",
+            )
         if record.status != "running":
-            return Reject(code=RejectCode.CANISTER_ERROR, message=f"Canister {canister_id} is {record.status}")
+            return Reject(
+                code=RejectCode.CANISTER_ERROR, message=f"Canister {canister_id} is {record.status}"
+            )
         provider = self.certificate_provider
         message = self._message_state(
             record, Kind.QUERY, method=method, argument=arg, caller=sender.raw,
@@ -273,11 +323,17 @@ class WasmSubnet:
         )  # fmt: skip
         result = canister.run(export, message, limit=MAX_INSTRUCTIONS_PER_QUERY, keep=False)
         if result.trap is not None:
-            return Reject(code=RejectCode.CANISTER_ERROR, message=f"Error from Canister {canister_id}: {result.trap}")
+            return Reject(
+                code=RejectCode.CANISTER_ERROR,
+                message=f"Error from Canister {canister_id}: {result.trap}",
+            )
         if message.reject is not None:
             return Reject(code=RejectCode.CANISTER_REJECT, message=message.reject)
         if message.reply is None:
-            return Reject(code=RejectCode.CANISTER_ERROR, message=f"Canister {canister_id} did not reply to the call")
+            return Reject(
+                code=RejectCode.CANISTER_ERROR,
+                message=f"Canister {canister_id} did not reply to the call",
+            )
         return message.reply
 
     def start_round(self, previous_time_ns: int) -> int:
@@ -290,8 +346,16 @@ class WasmSubnet:
                 continue
             if elapsed:
                 charged = max(self.memory_size(canister_id), state.settings.memory_allocation)
-                record.cycles = max(0, record.cycles - self.schedule.storage_cost(charged * elapsed))
-                record.cycles = max(0, record.cycles - self.schedule.compute_allocation_cost(state.settings.compute_allocation, elapsed))
+                record.cycles = max(
+                    0, record.cycles - self.schedule.storage_cost(charged * elapsed)
+                )
+                record.cycles = max(
+                    0,
+                    record.cycles
+                    - self.schedule.compute_allocation_cost(
+                        state.settings.compute_allocation, elapsed
+                    ),
+                )
             if state.paused is not None:
                 used += self._continue(canister_id, state)
                 continue
@@ -321,7 +385,12 @@ class WasmSubnet:
         return 0
 
     def _finish(
-        self, record: CanisterRecord, context: CallContext, result: RunResult, message: Request | Response, prepaid: int
+        self,
+        record: CanisterRecord,
+        context: CallContext,
+        result: RunResult,
+        message: Request | Response,
+        prepaid: int,
     ) -> int:
         canister_id = record.canister_id
         canister = self.state(canister_id).canister
@@ -337,7 +406,9 @@ class WasmSubnet:
         self._apply(record, context, result, prepaid - fee)
         return result.instructions
 
-    def _apply(self, record: CanisterRecord, context: CallContext, result: RunResult, refund: int) -> None:
+    def _apply(
+        self, record: CanisterRecord, context: CallContext, result: RunResult, refund: int
+    ) -> None:
         engine = self.engine
         record.cycles += max(0, refund)
         state = result.state
@@ -345,7 +416,12 @@ class WasmSubnet:
         self.state(canister_id).debug.extend(state.debug)
         if result.trap is not None:
             engine._answer(
-                context, Reject(code=RejectCode.CANISTER_ERROR, message=f"Error from Canister {canister_id}: {result.trap}"), None
+                context,
+                Reject(
+                    code=RejectCode.CANISTER_ERROR,
+                    message=f"Error from Canister {canister_id}: {result.trap}",
+                ),
+                None,
             )
             engine._finish_if_stuck(context)
             return
@@ -362,14 +438,18 @@ class WasmSubnet:
         if state.reply is not None:
             engine._answer(context, RawReply(state.reply), None, refund=available)
         elif state.reject is not None:
-            engine._answer(context, Reject(code=RejectCode.CANISTER_REJECT, message=state.reject), None)
+            engine._answer(
+                context, Reject(code=RejectCode.CANISTER_REJECT, message=state.reject), None
+            )
         engine._finish_if_stuck(context)
 
     def _send(self, record: CanisterRecord, context: CallContext, call: OutgoingWasmCall) -> None:
         from replica.execution.wasm.management import call_management
 
         engine = self.engine
-        record.cycles = max(0, record.cycles - self.schedule.xnet_call_cost(len(call.argument) + len(call.method)))
+        record.cycles = max(
+            0, record.cycles - self.schedule.xnet_call_cost(len(call.argument) + len(call.method))
+        )
         context.outstanding += 1
         callback = Callback(call_context=context.id, on_reply="", on_reject="", context=call)
         callee = Principal(call.callee)
@@ -380,11 +460,17 @@ class WasmSubnet:
         if callee == Principal.management_canister():
             engine.deliver_answer(request, call_management(self, request))
         elif callee not in engine.canisters:
-            engine.deliver_answer(request, Reject(code=RejectCode.DESTINATION_INVALID, message=f"Canister {callee} not found"))
+            engine.deliver_answer(
+                request,
+                Reject(code=RejectCode.DESTINATION_INVALID, message=f"Canister {callee} not found"),
+            )
         elif not self.owns(callee) and engine.canisters[callee].instance is not None:
             engine.deliver_answer(
                 request,
-                Reject(code=RejectCode.CANISTER_ERROR, message=f"Canister {callee} is a system canister; Wasm canisters cannot call it"),
+                Reject(
+                    code=RejectCode.CANISTER_ERROR,
+                    message=f"Canister {callee} is a system canister; Wasm canisters cannot call it",
+                ),
             )
         else:
             engine.queues[callee].append(request)
@@ -430,7 +516,9 @@ class WasmSubnet:
             if "canister_global_timer" in canister.module.system_exports:
                 tasks.append("canister_global_timer")
         for export in tasks:
-            prepaid = self.schedule.prepay_execution(self.message_limit, wasm64=canister.module.memory64)
+            prepaid = self.schedule.prepay_execution(
+                self.message_limit, wasm64=canister.module.memory64
+            )
             if record.cycles - prepaid < self.frozen_limit(record):
                 break
             record.cycles -= prepaid

@@ -30,7 +30,9 @@ MAX_CALL_BYTES: Final = 2 * 1024 * 1024
 MAX_REJECT_MESSAGE_BYTES: Final = 8 * 1024
 MAX_CERTIFIED_DATA: Final = 32
 MAX_DEBUG_PRINT: Final = 64 * 1024
-SYSTEM_API_OVERHEAD: Final = 50  # instructions a call of the System API costs on top of the bytes it copies
+SYSTEM_API_OVERHEAD: Final = (
+    50  # instructions a call of the System API costs on top of the bytes it copies
+)
 
 
 class Kind(StrEnum):
@@ -51,16 +53,34 @@ class Kind(StrEnum):
 
 ALL: Final = frozenset(Kind)
 ARG_KINDS: Final = frozenset(
-    {Kind.INIT, Kind.UPDATE, Kind.REPLICATED_QUERY, Kind.QUERY, Kind.COMPOSITE_QUERY, Kind.REPLY, Kind.INSPECT}
+    {
+        Kind.INIT,
+        Kind.UPDATE,
+        Kind.REPLICATED_QUERY,
+        Kind.QUERY,
+        Kind.COMPOSITE_QUERY,
+        Kind.REPLY,
+        Kind.INSPECT,
+    }
 )
 REPLY_KINDS: Final = frozenset(
     {Kind.UPDATE, Kind.REPLICATED_QUERY, Kind.QUERY, Kind.COMPOSITE_QUERY, Kind.REPLY, Kind.REJECT}
 )
 CALLBACK_KINDS: Final = frozenset({Kind.REPLY, Kind.REJECT})
-CALL_KINDS: Final = frozenset({Kind.UPDATE, Kind.COMPOSITE_QUERY, Kind.REPLY, Kind.REJECT, Kind.SYSTEM_TASK})
+CALL_KINDS: Final = frozenset(
+    {Kind.UPDATE, Kind.COMPOSITE_QUERY, Kind.REPLY, Kind.REJECT, Kind.SYSTEM_TASK}
+)
 CYCLE_ACCEPT_KINDS: Final = frozenset({Kind.UPDATE, Kind.REPLY, Kind.REJECT})
 CHANGING_KINDS: Final = frozenset(
-    {Kind.INIT, Kind.PRE_UPGRADE, Kind.UPDATE, Kind.REPLY, Kind.REJECT, Kind.CLEANUP, Kind.SYSTEM_TASK}
+    {
+        Kind.INIT,
+        Kind.PRE_UPGRADE,
+        Kind.UPDATE,
+        Kind.REPLY,
+        Kind.REJECT,
+        Kind.CLEANUP,
+        Kind.SYSTEM_TASK,
+    }
 )
 QUERY_KINDS: Final = frozenset({Kind.QUERY, Kind.COMPOSITE_QUERY, Kind.REPLICATED_QUERY})
 
@@ -142,7 +162,14 @@ class MessageState:
         return self.replied or self.reply is not None or self.reject is not None
 
     def spendable(self) -> int:
-        return max(0, self.balance + self.cycles_accepted - self.cycles_sent - self.cycles_burned - self.freezing_limit)
+        return max(
+            0,
+            self.balance
+            + self.cycles_accepted
+            - self.cycles_sent
+            - self.cycles_burned
+            - self.freezing_limit,
+        )
 
 
 I32: Final = wasmtime.ValType.i32()
@@ -172,7 +199,9 @@ class SystemApi:
 
     def _copy_out(self, name: str, data: bytes, dst: int, offset: int, size: int) -> None:
         if offset + size > len(data):
-            raise CanisterTrap(f"ic0.{name} heap: src={offset} + length={size} exceeds the slice size={len(data)}")
+            raise CanisterTrap(
+                f"ic0.{name} heap: src={offset} + length={size} exceeds the slice size={len(data)}"
+            )
         self.canister.charge(size)
         self.canister.write_memory(dst, data[offset : offset + size])
 
@@ -186,22 +215,38 @@ class SystemApi:
         return len(self._allow("msg_arg_data_size", ARG_KINDS).argument)
 
     def msg_arg_data_copy(self, dst: int, offset: int, size: int) -> None:
-        self._copy_out("msg_arg_data_copy", self._allow("msg_arg_data_copy", ARG_KINDS).argument, dst, offset, size)
+        self._copy_out(
+            "msg_arg_data_copy",
+            self._allow("msg_arg_data_copy", ARG_KINDS).argument,
+            dst,
+            offset,
+            size,
+        )
 
     def msg_caller_size(self) -> int:
         return len(self._allow("msg_caller_size", ALL - {Kind.SYSTEM_TASK}).caller)
 
     def msg_caller_copy(self, dst: int, offset: int, size: int) -> None:
-        self._copy_out("msg_caller_copy", self._allow("msg_caller_copy", ALL - {Kind.SYSTEM_TASK}).caller, dst, offset, size)
+        self._copy_out(
+            "msg_caller_copy",
+            self._allow("msg_caller_copy", ALL - {Kind.SYSTEM_TASK}).caller,
+            dst,
+            offset,
+            size,
+        )
 
     def msg_reject_code(self) -> int:
         return self._allow("msg_reject_code", CALLBACK_KINDS).reject_code
 
     def msg_reject_msg_size(self) -> int:
-        return len(self._allow("msg_reject_msg_size", frozenset({Kind.REJECT})).reject_message.encode())
+        return len(
+            self._allow("msg_reject_msg_size", frozenset({Kind.REJECT})).reject_message.encode()
+        )
 
     def msg_reject_msg_copy(self, dst: int, offset: int, size: int) -> None:
-        message = self._allow("msg_reject_msg_copy", frozenset({Kind.REJECT})).reject_message.encode()
+        message = self._allow(
+            "msg_reject_msg_copy", frozenset({Kind.REJECT})
+        ).reject_message.encode()
         self._copy_out("msg_reject_msg_copy", message, dst, offset, size)
 
     def msg_method_name_size(self) -> int:
@@ -231,7 +276,9 @@ class SystemApi:
     def msg_reply_data_append(self, src: int, size: int) -> None:
         state = self._answerable("msg_reply_data_append")
         if len(state.reply_buffer) + size > MAX_REPLY_BYTES:
-            raise CanisterTrap(f"ic0.msg_reply_data_append: the reply exceeds {MAX_REPLY_BYTES} bytes")
+            raise CanisterTrap(
+                f"ic0.msg_reply_data_append: the reply exceeds {MAX_REPLY_BYTES} bytes"
+            )
         state.reply_buffer += self._read(src, size)
 
     def msg_reply(self) -> None:
@@ -241,7 +288,9 @@ class SystemApi:
     def msg_reject(self, src: int, size: int) -> None:
         state = self._answerable("msg_reject")
         if size > MAX_REJECT_MESSAGE_BYTES:
-            raise CanisterTrap(f"ic0.msg_reject: the reject message exceeds {MAX_REJECT_MESSAGE_BYTES} bytes")
+            raise CanisterTrap(
+                f"ic0.msg_reject: the reject message exceeds {MAX_REJECT_MESSAGE_BYTES} bytes"
+            )
         state.reject = self._read(src, size).decode(errors="replace")
 
     # -- cycles ---------------------------------------------------------------------------------
@@ -261,7 +310,9 @@ class SystemApi:
         self._write128(dst, self._allow("msg_cycles_refunded128", CALLBACK_KINDS).cycles_refunded)
 
     def msg_cycles_refunded(self) -> int:
-        return min(self._allow("msg_cycles_refunded", CALLBACK_KINDS).cycles_refunded, (1 << 64) - 1)
+        return min(
+            self._allow("msg_cycles_refunded", CALLBACK_KINDS).cycles_refunded, (1 << 64) - 1
+        )
 
     def _accept(self, name: str, maximum: int) -> int:
         state = self._allow(name, CYCLE_ACCEPT_KINDS)
@@ -284,11 +335,16 @@ class SystemApi:
 
     def canister_cycle_balance128(self, dst: int) -> None:
         state = self.state
-        self._write128(dst, state.balance + state.cycles_accepted - state.cycles_sent - state.cycles_burned)
+        self._write128(
+            dst, state.balance + state.cycles_accepted - state.cycles_sent - state.cycles_burned
+        )
 
     def canister_cycle_balance(self) -> int:
         state = self.state
-        return min(state.balance + state.cycles_accepted - state.cycles_sent - state.cycles_burned, (1 << 64) - 1)
+        return min(
+            state.balance + state.cycles_accepted - state.cycles_sent - state.cycles_burned,
+            (1 << 64) - 1,
+        )
 
     def canister_liquid_cycle_balance128(self, dst: int) -> None:
         self._write128(dst, self.state.spendable())
@@ -340,7 +396,9 @@ class SystemApi:
     def call_data_append(self, src: int, size: int) -> None:
         pending = self._pending("call_data_append")
         if len(pending.argument) + size > MAX_CALL_BYTES:
-            raise CanisterTrap(f"ic0.call_data_append: the call's argument exceeds {MAX_CALL_BYTES} bytes")
+            raise CanisterTrap(
+                f"ic0.call_data_append: the call's argument exceeds {MAX_CALL_BYTES} bytes"
+            )
         pending.argument += self._read(src, size)
 
     def call_on_cleanup(self, fun: int, env: int) -> None:
@@ -352,7 +410,9 @@ class SystemApi:
     def call_with_best_effort_response(self, timeout_seconds: int) -> None:
         pending = self._pending("call_with_best_effort_response")
         if pending.timeout_seconds is not None:
-            raise CanisterTrap("ic0.call_with_best_effort_response can be called only once per call")
+            raise CanisterTrap(
+                "ic0.call_with_best_effort_response can be called only once per call"
+            )
         pending.timeout_seconds = max(1, min(_u32(timeout_seconds), 300))
 
     def _add_cycles(self, name: str, amount: int) -> None:
@@ -378,8 +438,13 @@ class SystemApi:
             return 2  # SYS_TRANSIENT: composite queries are not executed by this replica
         state.calls.append(
             OutgoingWasmCall(
-                callee=pending.callee, method=pending.method, argument=bytes(pending.argument), cycles=pending.cycles,
-                on_reply=pending.on_reply, on_reject=pending.on_reject, on_cleanup=pending.on_cleanup,
+                callee=pending.callee,
+                method=pending.method,
+                argument=bytes(pending.argument),
+                cycles=pending.cycles,
+                on_reply=pending.on_reply,
+                on_reject=pending.on_reject,
+                on_cleanup=pending.on_cleanup,
                 timeout_seconds=pending.timeout_seconds,
             )
         )
@@ -430,13 +495,17 @@ class SystemApi:
         return int(self.state.certificate is not None)
 
     def data_certificate_size(self) -> int:
-        certificate = self._allow("data_certificate_size", frozenset({Kind.QUERY, Kind.COMPOSITE_QUERY})).certificate
+        certificate = self._allow(
+            "data_certificate_size", frozenset({Kind.QUERY, Kind.COMPOSITE_QUERY})
+        ).certificate
         if certificate is None:
             raise CanisterTrap("ic0.data_certificate_size: no certificate is present")
         return len(certificate)
 
     def data_certificate_copy(self, dst: int, offset: int, size: int) -> None:
-        certificate = self._allow("data_certificate_copy", frozenset({Kind.QUERY, Kind.COMPOSITE_QUERY})).certificate
+        certificate = self._allow(
+            "data_certificate_copy", frozenset({Kind.QUERY, Kind.COMPOSITE_QUERY})
+        ).certificate
         if certificate is None:
             raise CanisterTrap("ic0.data_certificate_copy: no certificate is present")
         self._copy_out("data_certificate_copy", certificate, dst, offset, size)

@@ -21,12 +21,16 @@ def fixture(name: str) -> bytes:
     return (BUILT / name).read_bytes()
 
 
-def subnet(tmp_path: Path, *, subnet_type: str = "application", **options: Any) -> tuple[SubnetHarness, CanisterOperations]:
+def subnet(
+    tmp_path: Path, *, subnet_type: str = "application", **options: Any
+) -> tuple[SubnetHarness, CanisterOperations]:
     harness = SubnetHarness(tmp_path / "subnet", {}, subnet_type=subnet_type, **options)  # type: ignore[arg-type]
     return harness, CanisterOperations(harness, ALICE)
 
 
-def deploy(ops: CanisterOperations, module: bytes, arg: bytes = b"DIDL\x00\x00", **settings: Any) -> Principal:
+def deploy(
+    ops: CanisterOperations, module: bytes, arg: bytes = b"DIDL\x00\x00", **settings: Any
+) -> Principal:
     canister_id = ops.create(**settings)
     ops.install(canister_id, module, arg)
     return canister_id
@@ -35,7 +39,12 @@ def deploy(ops: CanisterOperations, module: bytes, arg: bytes = b"DIDL\x00\x00",
 def call_arg(callee: Principal, method: str, payload: bytes = b"", cycles: int = 0) -> bytes:
     """The argument of canister.c's `call` methods."""
     return (
-        bytes([len(callee.raw)]) + callee.raw + bytes([len(method)]) + method.encode() + cycles.to_bytes(8, "little") + payload
+        bytes([len(callee.raw)])
+        + callee.raw
+        + bytes([len(method)])
+        + method.encode()
+        + cycles.to_bytes(8, "little")
+        + payload
     )
 
 

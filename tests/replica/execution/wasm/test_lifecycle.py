@@ -38,7 +38,7 @@ def test_only_controllers_manage_a_canister(tmp_path: Path) -> None:
         lambda: stranger.delete(canister),
         lambda: stranger.upgrade(canister, fixture("c_counter_wasm32.wasm")),
     ):
-        with pytest.raises(CallRejected, match="(?i)only the controllers"):
+        with pytest.raises(CallRejected, match=r"(?i)only the controllers"):
             action()
 
 
@@ -49,12 +49,16 @@ def test_install_reinstall_and_upgrade_keep_or_reset_state(tmp_path: Path) -> No
     assert u64(ops.query(canister, "state")) == 6
     with pytest.raises(CallRejected, match="already installed"):
         ops.install(canister, fixture("c_canister_wasm64.wasm"))
-    ops.upgrade(canister, fixture("c_canister_wasm64.wasm"))  # pre_upgrade saves the counter in stable memory
+    ops.upgrade(
+        canister, fixture("c_canister_wasm64.wasm")
+    )  # pre_upgrade saves the counter in stable memory
     assert u64(ops.query(canister, "state")) == 6
     ops.call(canister, "touch")
     ops.upgrade(canister, fixture("c_canister_wasm64.wasm"), skip_pre_upgrade=True)
     assert u64(ops.query(canister, "state")) == 6  # the saved value from the previous pre_upgrade
-    ops.install(canister, fixture("c_canister_wasm64.wasm"), (9).to_bytes(8, "little"), mode="reinstall")
+    ops.install(
+        canister, fixture("c_canister_wasm64.wasm"), (9).to_bytes(8, "little"), mode="reinstall"
+    )
     assert u64(ops.query(canister, "state")) == 9
     assert u64(ops.query(canister, "state"), 3) == 0  # reinstall clears stable memory
 
@@ -101,8 +105,12 @@ def test_stop_waits_for_open_calls_then_delete(tmp_path: Path) -> None:
     harness, ops = subnet(tmp_path)
     caller = deploy(ops, fixture("c_canister_wasm32.wasm"))
     callee = deploy(ops, fixture("c_canister_wasm32.wasm"))
-    harness.engine.wasm.slice_instructions = 1_000_000  # the callee's long update takes several rounds
-    message = harness.submit(ALICE, caller, "call", call_arg(callee, "long", (1_000_000).to_bytes(8, "little")))
+    harness.engine.wasm.slice_instructions = (
+        1_000_000  # the callee's long update takes several rounds
+    )
+    message = harness.submit(
+        ALICE, caller, "call", call_arg(callee, "long", (1_000_000).to_bytes(8, "little"))
+    )
     harness.run_round()
     assert harness.engine.call_contexts  # the call is under way
     stop = harness.submit(ALICE, Principal_management(), "stop_canister", _record(caller))
@@ -128,8 +136,11 @@ def test_stop_waits_for_open_calls_then_delete(tmp_path: Path) -> None:
 def test_update_settings_and_deposit_cycles(tmp_path: Path) -> None:
     harness, ops = subnet(tmp_path)
     canister = deploy(ops, fixture("c_counter_wasm32.wasm"))
-    ops._manage("update_settings", {"canister_id": canister, "settings": {"controllers": [BOB], "freezing_threshold": 7}})
-    with pytest.raises(CallRejected, match="(?i)only the controllers"):
+    ops._manage(
+        "update_settings",
+        {"canister_id": canister, "settings": {"controllers": [BOB], "freezing_threshold": 7}},
+    )
+    with pytest.raises(CallRejected, match=r"(?i)only the controllers"):
         ops.status(canister)
     bob = CanisterOperations(harness, BOB)
     assert bob.status(canister).freezing_threshold == 7

@@ -15,7 +15,9 @@ from tests.replica.execution.wasm.helpers import ALICE, TARGETS, deploy, fixture
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_malicious_messages_are_stopped_and_other_canisters_keep_running(tmp_path: Path, target: str) -> None:
+def test_malicious_messages_are_stopped_and_other_canisters_keep_running(
+    tmp_path: Path, target: str
+) -> None:
     harness, ops = subnet(tmp_path)
     harness.engine.wasm.message_limit = 50_000_000
     bad = deploy(ops, fixture(f"c_canister_{target}.wasm"), wasm_memory_limit=256 * 1024 * 1024)
@@ -30,9 +32,13 @@ def test_malicious_messages_are_stopped_and_other_canisters_keep_running(tmp_pat
         other = harness.submit(ALICE, good, "inc", b"DIDL\x00\x00")
         status = harness.await_status(message)
         assert status.status == Status.REJECTED and status.reject is not None
-        assert status.reject.code == RejectCode.CANISTER_ERROR and text in status.reject.message, status.reject.message
+        assert status.reject.code == RejectCode.CANISTER_ERROR and text in status.reject.message, (
+            status.reject.message
+        )
         assert harness.await_status(other).status == Status.REPLIED
-    assert u64(ops.call(bad, "stable_bomb")) == (1 << 64) - 1  # stable64_grow past the limit answers -1
+    assert (
+        u64(ops.call(bad, "stable_bomb")) == (1 << 64) - 1
+    )  # stable64_grow past the limit answers -1
     assert u64(ops.query(bad, "state")) == 0  # nothing of the stopped messages stayed
 
 
@@ -44,7 +50,9 @@ def test_a_huge_table_and_an_invalid_module_are_refused_at_install(tmp_path: Pat
         ops.install(canister, huge_table)
     with pytest.raises(CallRejected, match="not valid"):
         ops.install(canister, b"\x00asm\x01\x00\x00\x00\x0a\x02\x01\x00")
-    ops.install(canister, fixture("c_counter_wasm32.wasm"))  # the canister is still empty and usable
+    ops.install(
+        canister, fixture("c_counter_wasm32.wasm")
+    )  # the canister is still empty and usable
 
 
 def test_updates_pay_the_application_subnet_schedule(tmp_path: Path) -> None:
@@ -59,19 +67,28 @@ def test_updates_pay_the_application_subnet_schedule(tmp_path: Path) -> None:
     spent = before - record.cycles
     induction = schedule.ingress_induction_cost(len(b"12345") + len("echo"))
     assert spent >= induction + schedule.update_message_execution_fee
-    assert spent < induction + schedule.update_message_execution_fee + 1_000_000  # plus a few instructions
+    assert (
+        spent < induction + schedule.update_message_execution_fee + 1_000_000
+    )  # plus a few instructions
     assert CostSchedule.for_subnet("system").execution_cost(10**9) == 0
-    assert CostSchedule(subnet_size=26).execution_cost(0) == 2 * schedule.update_message_execution_fee
+    assert (
+        CostSchedule(subnet_size=26).execution_cost(0) == 2 * schedule.update_message_execution_fee
+    )
 
 
 def test_a_canister_below_its_freezing_threshold_refuses_messages(tmp_path: Path) -> None:
     harness, ops = subnet(tmp_path)
     canister = deploy(ops, fixture("c_counter_wasm32.wasm"))
     harness.engine.canisters[canister].cycles = 10**9
-    ops._manage("update_settings", {"canister_id": canister, "settings": {"freezing_threshold": 10**10}})
+    ops._manage(
+        "update_settings", {"canister_id": canister, "settings": {"freezing_threshold": 10**10}}
+    )
     with pytest.raises(CallRejected) as frozen:
         ops.call(canister, "inc", b"DIDL\x00\x00")
-    assert frozen.value.reject.code == RejectCode.SYS_TRANSIENT and "out of cycles" in frozen.value.reject.message
+    assert (
+        frozen.value.reject.code == RejectCode.SYS_TRANSIENT
+        and "out of cycles" in frozen.value.reject.message
+    )
     ops.deposit_cycles(canister, 10**15)
     ops.call(canister, "inc", b"DIDL\x00\x00")
 
@@ -107,7 +124,9 @@ def _long_run(tmp_path: Path, checkpoint_at: int | None) -> tuple[bytes, bytes, 
     return status.reply or b"", harness.engine.wasm.state_digest(canister), rounds
 
 
-def test_a_long_update_spans_rounds_and_a_checkpoint_restarts_it_with_the_same_result(tmp_path: Path) -> None:
+def test_a_long_update_spans_rounds_and_a_checkpoint_restarts_it_with_the_same_result(
+    tmp_path: Path,
+) -> None:
     reply, digest, rounds = _long_run(tmp_path / "a", None)
     assert rounds >= 3
     again, digest_again, rounds_again = _long_run(tmp_path / "b", 2)

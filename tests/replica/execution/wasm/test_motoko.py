@@ -42,7 +42,9 @@ def test_the_classic_counter_keeps_stable_variables_across_an_upgrade(tmp_path: 
     ops.upgrade(canister, fixture("motoko_counter_classic.wasm"))
     assert nat(ops.query(canister, "get", EMPTY)) == 2
     assert nat(ops.query(canister, "session_count", EMPTY)) == 0
-    with pytest.raises(CallRejected, match="requires a module with enhanced orthogonal persistence"):
+    with pytest.raises(
+        CallRejected, match="requires a module with enhanced orthogonal persistence"
+    ):
         ops.upgrade(canister, fixture("motoko_counter_classic.wasm"), keep_memory=True)
 
 
@@ -51,8 +53,12 @@ def test_inter_canister_calls_reply_reject_and_trap(tmp_path: Path) -> None:
     callee = deploy(ops, fixture("motoko_callee.wasm"))
     caller = deploy(ops, fixture("motoko_features.wasm"))
     text = str(callee)
-    assert decode(ops.call(caller, "call_double", encode([Text, Nat], [text, 21])), [Text]) == ["42"]
-    assert decode(ops.call(caller, "call_refuse", encode([Text], [text])), [Text]) == ["rejected: refused by the callee"]
+    assert decode(ops.call(caller, "call_double", encode([Text, Nat], [text, 21])), [Text]) == [
+        "42"
+    ]
+    assert decode(ops.call(caller, "call_refuse", encode([Text], [text])), [Text]) == [
+        "rejected: refused by the callee"
+    ]
     (crashed,) = decode(ops.call(caller, "call_crash", encode([Text], [text])), [Text])
     assert crashed.startswith("rejected: ") and "assertion failed" in crashed
 
@@ -82,7 +88,9 @@ def test_the_timer_fires_every_second(tmp_path: Path) -> None:
 def test_inspect_message_refuses_large_arguments(tmp_path: Path) -> None:
     harness, ops = subnet(tmp_path)
     canister = deploy(ops, fixture("motoko_features.wasm"))
-    status = harness.await_status(harness.submit(ALICE, canister, "certify", encode([Blob], [b"x" * 100])))
+    status = harness.await_status(
+        harness.submit(ALICE, canister, "certify", encode([Blob], [b"x" * 100]))
+    )
     assert status.status == Status.REJECTED
     ops.call(canister, "certify", encode([Blob], [b"small"]))
 
@@ -98,6 +106,8 @@ def test_a_long_update_runs_over_several_rounds(tmp_path: Path) -> None:
         rounds += 1
         assert rounds < 100
         if rounds == 1:
-            assert nat(ops.query(canister, "timer_fired", EMPTY)) >= 0  # queries see the state before the update
+            assert (
+                nat(ops.query(canister, "timer_fired", EMPTY)) >= 0
+            )  # queries see the state before the update
     assert rounds >= 3
     assert decode(harness.status(message).reply or b"", [Nat]) == [1]  # type: ignore[union-attr]

@@ -11,7 +11,9 @@ from tests.replica.execution.wasm.helpers import TARGETS, deploy, fixture, subne
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_a_trap_rolls_back_memory_stable_memory_globals_certified_data_timer_and_calls(tmp_path: Path, target: str) -> None:
+def test_a_trap_rolls_back_memory_stable_memory_globals_certified_data_timer_and_calls(
+    tmp_path: Path, target: str
+) -> None:
     harness, ops = subnet(tmp_path)
     canister = deploy(ops, fixture(f"c_canister_{target}.wasm"))
     assert u64(ops.call(canister, "touch")) == 1

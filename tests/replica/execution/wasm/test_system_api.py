@@ -14,7 +14,16 @@ from replica.canister.errors import CallRejected
 from replica.environment import RejectCode
 from replica.execution.messages import Status
 from replica.types import Principal
-from tests.replica.execution.wasm.helpers import ALICE, BOB, TARGETS, call_arg, deploy, fixture, subnet, u64
+from tests.replica.execution.wasm.helpers import (
+    ALICE,
+    BOB,
+    TARGETS,
+    call_arg,
+    deploy,
+    fixture,
+    subnet,
+    u64,
+)
 
 
 @pytest.fixture(params=TARGETS)
@@ -32,7 +41,10 @@ def test_message_data_caller_self_and_replies(tmp_path: Path, target: str) -> No
     assert u64(ops.query(canister, "time")) == harness.engine.time_ns
     with pytest.raises(CallRejected) as rejected:
         ops.call(canister, "reject")
-    assert rejected.value.reject.code == RejectCode.CANISTER_REJECT and rejected.value.reject.message == "no thanks"
+    assert (
+        rejected.value.reject.code == RejectCode.CANISTER_REJECT
+        and rejected.value.reject.message == "no thanks"
+    )
 
 
 def test_traps_and_misuse_reject_with_canister_error(tmp_path: Path, target: str) -> None:
@@ -58,7 +70,9 @@ def test_traps_and_misuse_reject_with_canister_error(tmp_path: Path, target: str
     assert missing.value.reject.code == RejectCode.CANISTER_ERROR
 
 
-def test_status_version_deadline_replicated_and_performance_counters(tmp_path: Path, target: str) -> None:
+def test_status_version_deadline_replicated_and_performance_counters(
+    tmp_path: Path, target: str
+) -> None:
     _, ops = subnet(tmp_path)
     canister = deploy(ops, fixture(f"c_canister_{target}.wasm"))
     facts = ops.call(canister, "facts")
@@ -75,7 +89,9 @@ def test_is_controller_debug_print_and_stable_memory(tmp_path: Path, target: str
     ops.call(canister, "debug", b"printed")
     assert "printed" in harness.engine.wasm.states[canister].debug
     answer = ops.call(canister, "stable", bytes([2]) + b"stable bytes")
-    assert answer[:12] == b"stable bytes" and u64(answer[12:]) == 0  # stable64_grow answered the old size
+    assert (
+        answer[:12] == b"stable bytes" and u64(answer[12:]) == 0
+    )  # stable64_grow answered the old size
     answer = ops.call(canister, "stable", bytes([1]) + b"more")
     assert u64(answer[4:]) == 2
     assert len(harness.engine.wasm.states[canister].canister.stable.data) == 3 * 65536  # type: ignore[union-attr]
@@ -103,7 +119,9 @@ def test_the_global_timer_fires_once_when_due(tmp_path: Path, target: str) -> No
     for _ in range(10):
         harness.run_round()
     assert u64(ops.query(canister, "timer_fired")) == 1
-    assert u64(ops.call(canister, "set_timer", (0).to_bytes(8, "little"))) == 0  # fired timers are reset to 0
+    assert (
+        u64(ops.call(canister, "set_timer", (0).to_bytes(8, "little"))) == 0
+    )  # fired timers are reset to 0
 
 
 def test_inspect_message_filters_ingress(tmp_path: Path, target: str) -> None:
@@ -122,7 +140,9 @@ def test_calls_reply_reject_and_trap_in_the_callee(tmp_path: Path, target: str) 
     answer = ops.call(caller, "call", call_arg(callee, "echo", b"ping"))
     assert answer[:1] == b"R" and answer[17:] == b"ping"
     answer = ops.call(caller, "call", call_arg(callee, "reject"))
-    assert answer[:2] == bytes([b"J"[0], RejectCode.CANISTER_REJECT]) and answer[18:] == b"no thanks"
+    assert (
+        answer[:2] == bytes([b"J"[0], RejectCode.CANISTER_REJECT]) and answer[18:] == b"no thanks"
+    )
     answer = ops.call(caller, "call", call_arg(callee, "trap"))
     assert answer[1] == RejectCode.CANISTER_ERROR and b"it's a trap" in answer[18:]
     answer = ops.call(caller, "call", call_arg(Principal.from_canister_id(999), "echo"))
@@ -143,8 +163,12 @@ def test_a_trap_in_the_reply_callback_runs_the_cleanup(tmp_path: Path, target: s
 def test_raw_rand_through_the_management_canister(tmp_path: Path, target: str) -> None:
     _, ops = subnet(tmp_path)
     caller = deploy(ops, fixture(f"c_canister_{target}.wasm"))
-    first = ops.call(caller, "call", call_arg(Principal.management_canister(), "raw_rand", b"DIDL\x00\x00"))
-    second = ops.call(caller, "call", call_arg(Principal.management_canister(), "raw_rand", b"DIDL\x00\x00"))
+    first = ops.call(
+        caller, "call", call_arg(Principal.management_canister(), "raw_rand", b"DIDL\x00\x00")
+    )
+    second = ops.call(
+        caller, "call", call_arg(Principal.management_canister(), "raw_rand", b"DIDL\x00\x00")
+    )
     assert first[:1] == b"R" and first[17:21] == b"DIDL" and first[17:] != second[17:]
 
 
@@ -155,7 +179,9 @@ def test_cycles_sent_accepted_and_refunded(tmp_path: Path, target: str) -> None:
     before = harness.engine.canisters[caller].cycles, harness.engine.canisters[callee].cycles
     answer = ops.call(caller, "call", call_arg(callee, "accept_half", cycles=1_000_000))
     assert int.from_bytes(answer[17:33], "little") == 500_000  # what the callee accepted
-    assert int.from_bytes(answer[1:17], "little") == 500_000  # msg_cycles_refunded128 in the callback
+    assert (
+        int.from_bytes(answer[1:17], "little") == 500_000
+    )  # msg_cycles_refunded128 in the callback
     assert harness.engine.canisters[caller].cycles == before[0] - 500_000
     assert harness.engine.canisters[callee].cycles == before[1] + 500_000
     answer = ops.call(caller, "call", call_arg(callee, "reject", cycles=70))
