@@ -624,7 +624,7 @@ class ExecutionEngine:
         """Copy every canister's database and the engine's metadata into `directory`."""
         target = Path(directory)
         (target / "canisters").mkdir(parents=True, exist_ok=True)
-        self.wasm.abort_paused()
+        self.wasm.write_checkpoint(target / "wasm")
         for canister_id, record in sorted(self.canisters.items()):
             store = getattr(record.instance, "store", None)
             if store is not None:
@@ -657,6 +657,7 @@ class ExecutionEngine:
             if module_name is not None:
                 engine.install(canister_id, module_name, None, mode="upgrade")
                 engine.canisters[canister_id].module_hash = module_hash
+        engine.wasm.load_checkpoint(source / "wasm")
         for raw, messages in metadata["queues"]:
             engine.queues[Principal(raw)] = deque(messages)
         for message_id, status, time_ns, expiry_ns, reply, reject in metadata["ingress"]:

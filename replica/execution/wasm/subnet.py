@@ -33,6 +33,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
+from replica.canister import codec
 from replica.environment import Reject, RejectCode
 from replica.execution.messages import (
     Callback,
@@ -43,7 +44,7 @@ from replica.execution.messages import (
     Status,
 )
 from replica.execution.runtime import RawReply
-from replica.execution.wasm.canister import RunResult, Snapshot, WasmCanister
+from replica.execution.wasm.canister import RunResult, Snapshot, StableMemory, WasmCanister
 from replica.execution.wasm.costs import (
     DEFAULT_FREEZING_THRESHOLD_SECONDS,
     MAX_INSTRUCTIONS_PER_INSTALL_CODE,
@@ -58,6 +59,7 @@ from replica.types import Principal
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from replica.execution.engine import CanisterRecord, ExecutionEngine
 
@@ -376,6 +378,51 @@ class WasmSubnet:
         digest.update(canister.global_timer.to_bytes(8, "big"))
         digest.update(state.version.to_bytes(8, "big"))
         return digest.digest()
+
+    # -- checkpoints -----------------------------------------------------------------------------
+
+    def write_checkpoint(self, directory: Path) -> None:
+        """Write each Wasm canister's state (module, memory, globals, stable memory, settings) to `directory`."""
+        self.abort_paused()
+        directory.mkdir(parents=True, exist_ok=True)
+        for canister_id, state in sorted(self.states.items()):
+            canister = state.canister
+            image: dict[str, Any] = {
+                "settings": state.settings, "version": state.version, "chunks": state.chunks, "installed": state.installed,
+            }  # fmt: skip
+            if canister is not None:
+                snapshot = canister.snapshot()
+                image |= {
+                    "memory": snapshot.memory, "globals": list(snapshot.globals), "stable": bytes(canister.stable.data),
+                    "timer": canister.global_timer, "memory_limit": canister.max_memory_bytes,
+                }  # fmt: skip
+            (directory / f"{canister_id.to_text()}.cbor").write_bytes(codec.encode(image))
+
+    def load_checkpoint(self, directory: Path) -> None:
+        """Restore the Wasm canisters `write_checkpoint` wrote."""
+        for path in sorted(directory.glob("*.cbor")):
+            image = codec.decode(path.read_bytes())
+            state = self.state(Principal.from_text(path.stem))
+            state.settings, state.version, state.chunks = (
+                image["settings"],
+                image["version"],
+                image["chunks"],
+            )
+            state.installed = image["installed"]
+            if "memory" not in image:
+                continue
+            prepared = self.host.prepare(state.installed)
+            canister = WasmCanister(
+                self.host, prepared, stable=StableMemory(image["stable"]), start=False,
+                max_memory_bytes=image["memory_limit"],
+            )  # fmt: skip
+            current = canister.snapshot()
+            canister.restore(Snapshot(image["memory"], tuple(image["globals"]), current.table_size))
+            canister.global_timer = image["timer"]
+            state.canister = canister
+            record = self.engine.canisters.get(Principal.from_text(path.stem))
+            if record is not None:
+                record.module_hash = prepared.module_hash
 
     # -- applying a message's result --------------------------------------------------------------
 

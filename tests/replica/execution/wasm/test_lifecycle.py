@@ -159,3 +159,26 @@ def _record(canister: object) -> bytes:
     from replica.execution.wasm.interface import CANISTER_ID_RECORD
 
     return encode([CANISTER_ID_RECORD], [{"canister_id": canister}])
+
+
+def test_a_checkpoint_keeps_wasm_canisters(tmp_path: Path) -> None:
+    from replica.execution.engine import ExecutionEngine
+
+    harness, ops = subnet(tmp_path)
+    c_canister = deploy(ops, fixture("c_canister_wasm64.wasm"))
+    motoko = deploy(ops, fixture("motoko_counter_eop.wasm"))
+    ops.call(c_canister, "touch")
+    ops.call(motoko, "inc", b"DIDL\x00\x00")
+    engine = harness.engine
+    engine.write_checkpoint(tmp_path / "checkpoint")
+    restored = ExecutionEngine.from_checkpoint(
+        tmp_path / "checkpoint", state_dir=tmp_path / "restored", subnet_id=engine.subnet_id, factories={},
+        subnet_type="application",
+    )  # fmt: skip
+    assert restored.state_hash() == engine.state_hash()
+    for canister in (c_canister, motoko):
+        assert restored.wasm.state_digest(canister) == engine.wasm.state_digest(canister)
+    assert u64(restored.query(c_canister, "state", b"", ALICE)) == 1  # type: ignore[arg-type]
+    assert restored.query(motoko, "get", b"DIDL\x00\x00", ALICE) == engine.query(
+        motoko, "get", b"DIDL\x00\x00", ALICE
+    )
