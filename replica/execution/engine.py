@@ -306,7 +306,9 @@ class ExecutionEngine:
             if not ready:
                 break
             start = self.height % len(ready)
-            for canister_id in ready[start:] + ready[:start]:
+            order = ready[start:] + ready[:start]
+            self.wasm.speculate([(canister_id, self.queues[canister_id][0]) for canister_id in order])
+            for canister_id in order:
                 if used >= budget:
                     break
                 queue = self.queues.get(canister_id)

@@ -54,6 +54,7 @@ from replica.execution.wasm.costs import (
     CostSchedule,
 )
 from replica.execution.wasm.host import WasmHost, default_host
+from replica.execution.wasm.parallel import Speculator, inputs
 from replica.execution.wasm.system_api import Kind, MessageState, OutgoingWasmCall
 from replica.types import Principal
 
@@ -116,6 +117,7 @@ class WasmSubnet:
         slice_instructions: int = MAX_INSTRUCTIONS_PER_SLICE,
         message_limit: int = MAX_INSTRUCTIONS_PER_MESSAGE,
         install_limit: int = MAX_INSTRUCTIONS_PER_INSTALL_CODE,
+        threads: int = 1,
     ) -> None:
         self.engine = engine
         self._host = host
@@ -125,6 +127,7 @@ class WasmSubnet:
         self.install_limit = install_limit
         self.states: dict[Principal, WasmState] = {}
         self.certificate_provider: Callable[[Principal], bytes | None] | None = None
+        self.speculator = Speculator(threads)
 
     @property
     def host(self) -> WasmHost:
@@ -207,6 +210,32 @@ class WasmSubnet:
         record.cycles -= cost
         return None
 
+    def prepare_request(
+        self, canister_id: Principal, request: Request
+    ) -> tuple[WasmCanister, str, MessageState, int] | None:
+        """What running `request` takes, or None if it is refused without running."""
+        record = self.engine.canisters[canister_id]
+        canister = self.state(canister_id).canister
+        assert canister is not None
+        if request.method in canister.module.updates:
+            kind, export = Kind.UPDATE, f"canister_update {request.method}"
+        elif request.method in canister.module.queries:
+            kind, export = Kind.REPLICATED_QUERY, f"canister_query {request.method}"
+        else:
+            return None
+        prepaid = self.schedule.prepay_execution(
+            self.message_limit, wasm64=canister.module.memory64
+        )
+        if record.status != "running" or record.cycles - prepaid < self.frozen_limit(record):
+            return None
+        argument = request.argument if isinstance(request.argument, bytes) else b""
+        message = self._message_state(
+            record, kind, method=request.method, argument=argument, caller=request.caller.raw,
+            cycles_available=request.cycles, deadline_ns=0,
+        )  # fmt: skip
+        message.balance -= prepaid
+        return canister, export, message, prepaid
+
     def process_request(self, canister_id: Principal, request: Request) -> int:
         engine = self.engine
         record = engine.canisters[canister_id]
@@ -219,11 +248,7 @@ class WasmSubnet:
         if request.ingress is not None:
             engine.ingress_history[request.ingress.message_id].status = Status.PROCESSING
         module = canister.module
-        if request.method in module.updates:
-            kind, export = Kind.UPDATE, f"canister_update {request.method}"
-        elif request.method in module.queries:
-            kind, export = Kind.REPLICATED_QUERY, f"canister_query {request.method}"
-        else:
+        if request.method not in module.updates and request.method not in module.queries:
             return self._refuse(
                 context, RejectCode.CANISTER_ERROR,
                 f"Canister {canister_id} has no update method '{request.method}'",
@@ -232,24 +257,28 @@ class WasmSubnet:
             return self._refuse(
                 context, RejectCode.CANISTER_ERROR, f"Canister {canister_id} is {record.status}"
             )
-        prepaid = self.schedule.prepay_execution(self.message_limit, wasm64=module.memory64)
-        if record.cycles - prepaid < self.frozen_limit(record):
+        prepared = self.prepare_request(canister_id, request)
+        if prepared is None:
             return self._refuse(
                 context, RejectCode.SYS_TRANSIENT, f"Canister {canister_id} is out of cycles"
             )
+        _, export, message, prepaid = prepared
         record.cycles -= prepaid
-        argument = request.argument if isinstance(request.argument, bytes) else b""
-        message = self._message_state(
-            record, kind, method=request.method, argument=argument, caller=request.caller.raw,
-            cycles_available=request.cycles, deadline_ns=0,
-        )  # fmt: skip
-        result = canister.run(
-            export,
-            message,
-            limit=self.message_limit,
-            keep=kind == Kind.UPDATE,
-            hold_over=self.slice_instructions,
+        speculated = self.speculator.take(
+            request, inputs(canister, message, self.state(canister_id).version)
         )
+        if speculated is not None and speculated.held is not None:
+            result = speculated
+            if speculated.instructions <= self.slice_instructions:
+                canister.install_held(speculated.held)
+                result = RunResult(
+                    state=speculated.state, instructions=speculated.instructions, trap=None
+                )
+        else:
+            result = canister.run(
+                export, message, limit=self.message_limit, keep=message.kind == Kind.UPDATE,
+                hold_over=self.slice_instructions,
+            )  # fmt: skip
         return self._finish(record, context, result, request, prepaid)
 
     def process_response(self, canister_id: Principal, response: Response) -> int:
@@ -338,7 +367,16 @@ class WasmSubnet:
             )
         return message.reply
 
+    def set_threads(self, threads: int) -> None:
+        """Execute independent canisters on `threads` threads (1: sequentially)."""
+        self.speculator.close()
+        self.speculator = Speculator(threads)
+
+    def speculate(self, heads: list[tuple[Principal, Request | Response]]) -> None:
+        self.speculator.speculate(self, heads)
+
     def start_round(self, previous_time_ns: int) -> int:
+        self.speculator.clear()
         elapsed = max(0, self.engine.time_ns - previous_time_ns) // 1_000_000_000
         used = 0
         for canister_id in sorted(self.states):
