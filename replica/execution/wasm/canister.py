@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import wasmtime
+from wasmtime import _ffi as ffi
 
 from replica.execution.wasm.costs import (
     MAX_STABLE_MEMORY_BYTES,
@@ -55,6 +56,9 @@ from replica.execution.wasm.system_api import (
     WasmCallback,
     func_type,
 )
+
+
+_NUMERIC_FIELDS = {0: "i32", 1: "i64", 2: "f32", 3: "f64"}  # wasmtime's value kinds
 
 
 class StableMemory:
@@ -108,7 +112,7 @@ class StableMemory:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    memory: bytes
+    memory: bytes | bytearray
     globals: tuple[Any, ...]
     table_size: int
 
@@ -141,6 +145,7 @@ class WasmCanister:
         architecture = MAX_WASM64_MEMORY_BYTES if module.memory64 else MAX_WASM32_MEMORY_BYTES
         self.max_memory_bytes = min(max_memory_bytes or architecture, architecture)
         self.message: MessageState | None = None
+        self._scratch = bytearray()
         self.global_timer = 0
         self.instructions_before = 0
         self._limit = 0
@@ -237,7 +242,7 @@ class WasmCanister:
             raise CanisterTrap(f"heap out of bounds: {offset} + {size} > {self.memory_bytes()}")
         return ctypes.string_at(self._address() + offset, size)
 
-    def write_memory(self, offset: int, data: bytes) -> None:
+    def write_memory(self, offset: int, data: bytes | bytearray) -> None:
         if not data:
             return
         if (
@@ -248,7 +253,10 @@ class WasmCanister:
             raise CanisterTrap(
                 f"heap out of bounds: {offset} + {len(data)} > {self.memory_bytes()}"
             )
-        ctypes.memmove(self._address() + offset, data, len(data))
+        source = (
+            (ctypes.c_char * len(data)).from_buffer(data) if isinstance(data, bytearray) else data
+        )
+        ctypes.memmove(self._address() + offset, source, len(data))
 
     def charge(self, instructions: int) -> None:
         """Consume fuel for the bytes a System API call copies; trap past the limit."""
@@ -266,13 +274,48 @@ class WasmCanister:
 
     # -- snapshots ------------------------------------------------------------------------------
 
-    def snapshot(self) -> Snapshot:
-        memory = (
-            b"" if self.memory is None else self.read_memory(0, self.memory.data_len(self.store))
-        )
-        values = tuple(g.value(self.store) for g in self._globals)
+    def snapshot(self, *, scratch: bool = False) -> Snapshot:
+        """The state a message could change; `scratch` copies memory into the canister's reused buffer."""
+        if self.memory is None:
+            memory: bytes | bytearray = b""
+        elif scratch:
+            size = self.memory.data_len(self.store)
+            if len(self._scratch) != size:
+                self._scratch = bytearray(size)
+            ctypes.memmove((ctypes.c_char * size).from_buffer(self._scratch), self._address(), size)
+            memory = self._scratch
+        else:
+            memory = self.read_memory(0, self.memory.data_len(self.store))
         table_size = 0 if self.table is None else self.table.size(self.store)
-        return Snapshot(memory, values, table_size)
+        return Snapshot(memory, self._read_globals(), table_size)
+
+    def _read_globals(self) -> tuple[Any, ...]:
+        """Global values, numbers as (kind, value), read through wasmtime's C API directly (it is faster)."""
+        context = self.store._context()
+        raw = ffi.wasmtime_val_t()
+        values: list[Any] = []
+        for item in self._globals:
+            ffi.wasmtime_global_get(context, ctypes.byref(item._global), ctypes.byref(raw))
+            if raw.kind in _NUMERIC_FIELDS:
+                values.append((raw.kind, getattr(raw.of, _NUMERIC_FIELDS[raw.kind])))
+            else:
+                ffi.wasmtime_val_unroot(ctypes.byref(raw))
+                values.append(item.value(self.store))
+        return tuple(values)
+
+    def _write_globals(self, values: tuple[Any, ...]) -> None:
+        current = self._read_globals()
+        context = self.store._context()
+        for item, value, now in zip(self._globals, values, current, strict=True):
+            if value == now:
+                continue
+            if isinstance(value, tuple):
+                raw = ffi.wasmtime_val_t()
+                raw.kind = value[0]
+                setattr(raw.of, _NUMERIC_FIELDS[value[0]], value[1])
+                ffi.wasmtime_global_set(context, ctypes.byref(item._global), ctypes.byref(raw))
+            else:
+                item.set_value(self.store, value)
 
     def restore(self, snapshot: Snapshot) -> None:
         """Put memory, globals and the table's size back as `snapshot` has them."""
@@ -285,8 +328,7 @@ class WasmCanister:
             self.memory.grow(self.store, pages)
         if snapshot.memory:
             self.write_memory(0, snapshot.memory)
-        for item, value in zip(self._globals, snapshot.globals, strict=True):
-            item.set_value(self.store, value)
+        self._write_globals(snapshot.globals)
 
     # -- running entry points ---------------------------------------------------------------------
 
@@ -349,7 +391,7 @@ class WasmCanister:
     def _run(
         self, body: Any, state: MessageState, *, limit: int, keep: bool, hold_over: int | None
     ) -> RunResult:
-        snapshot = self.snapshot()
+        snapshot = self.snapshot(scratch=True)
         self.stable.begin()
         self.message = state
         self._limit = limit
