@@ -30,8 +30,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _report import print_figures
 
@@ -45,6 +44,7 @@ from replica.execution.wasm.system_api import Kind, MessageState
 from replica.types import Principal
 from tests.replica.execution.toys import FACTORIES
 
+ROOT = Path(__file__).resolve().parent.parent
 BUILT = ROOT / "tests" / "fixtures" / "wasm" / "built"
 OWNER = Principal.self_authenticating(b"bench-owner")
 

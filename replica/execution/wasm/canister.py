@@ -57,7 +57,6 @@ from replica.execution.wasm.system_api import (
     func_type,
 )
 
-
 _NUMERIC_FIELDS = {0: "i32", 1: "i64", 2: "f32", 3: "f64"}  # wasmtime's value kinds
 
 
