@@ -295,8 +295,9 @@ class WasmCanister:
         values: list[Any] = []
         for item in self._globals:
             ffi.wasmtime_global_get(context, ctypes.byref(item._global), ctypes.byref(raw))
-            if raw.kind in _NUMERIC_FIELDS:
-                values.append((raw.kind, getattr(raw.of, _NUMERIC_FIELDS[raw.kind])))
+            kind = int(raw.kind)
+            if kind in _NUMERIC_FIELDS:
+                values.append((kind, getattr(raw.of, _NUMERIC_FIELDS[kind])))
             else:
                 ffi.wasmtime_val_unroot(ctypes.byref(raw))
                 values.append(item.value(self.store))
