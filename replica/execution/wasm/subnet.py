@@ -167,12 +167,21 @@ class WasmSubnet:
             state.canister.memory_bytes() + len(state.canister.stable.data) + len(state.installed)
         )
 
-    def _message_state(self, record: CanisterRecord, kind: Kind, **fields: Any) -> MessageState:
+    def _message_state(
+        self,
+        record: CanisterRecord,
+        kind: Kind,
+        *,
+        freezing_limit: int | None = None,
+        **fields: Any,
+    ) -> MessageState:
         state = self.state(record.canister_id)
+        if freezing_limit is None:
+            freezing_limit = self.frozen_limit(record)
         return MessageState(
             kind=kind, canister_id=record.canister_id.raw, time_ns=self.engine.time_ns, balance=record.cycles,
             controllers=frozenset(c.raw for c in record.controllers), status=_STATUS_CODES.get(str(record.status), 1),
-            version=state.version, freezing_limit=self.frozen_limit(record), **fields,
+            version=state.version, freezing_limit=freezing_limit, **fields,
         )  # fmt: skip
 
     def inspect_ingress(self, message: IngressMessage) -> Reject | None:
@@ -226,12 +235,13 @@ class WasmSubnet:
         prepaid = self.schedule.prepay_execution(
             self.message_limit, wasm64=canister.module.memory64
         )
-        if record.status != "running" or record.cycles - prepaid < self.frozen_limit(record):
+        frozen = self.frozen_limit(record)
+        if record.status != "running" or record.cycles - prepaid < frozen:
             return None
         argument = request.argument if isinstance(request.argument, bytes) else b""
         message = self._message_state(
             record, kind, method=request.method, argument=argument, caller=request.caller.raw,
-            cycles_available=request.cycles, deadline_ns=0,
+            cycles_available=request.cycles, deadline_ns=0, freezing_limit=frozen,
         )  # fmt: skip
         message.balance -= prepaid
         return canister, export, message, prepaid
