@@ -4,8 +4,10 @@ create_canister, install_code (system canisters by name: the module is the
 UTF-8 name, optionally prefixed `icbox:`), canister_status, start_canister,
 stop_canister, update_settings and raw_rand. Ingress arrives Candid-encoded
 with the interface spec's types; canisters call it with the same values
-already decoded. Only controllers may manage a canister; only the configured
-installers (NNS root) may install system canisters.
+already decoded (checked against the same types). Only controllers may manage a
+canister; only the configured installers (NNS root) may install system
+canisters. Refusals carry the IC's error codes; an install whose canister code
+traps changes nothing (see `replica.execution.canisters`).
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from replica.candid.types import (
     Variant,
     Vec,
 )
-from replica.canister.errors import CanisterError
-from replica.environment import Reject, RejectCode
-from replica.execution.messages import IngressMessage, Request, Status
+from replica.canister.errors import CanisterError, SystemReject
+from replica.environment import ErrorCode, Reject
+from replica.execution.canisters import CanisterRecord, CanisterStatus, InstallMode
+from replica.execution.messages import IngressMessage, Request
 from replica.execution.wasm.interface import SIGNATURES as WASM_SIGNATURES
 from replica.execution.wasm.management import NOT_HANDLED
 from replica.execution.wasm.management import manage as manage_wasm
@@ -65,44 +68,52 @@ SIGNATURES: Final[dict[str, tuple[list[Any], list[Any]]]] = {
 
 
 class ManagementCanister:
+    """The management canister of one subnet; it answers at once and never raises."""
+
     def __init__(self, engine: ExecutionEngine) -> None:
         self.engine = engine
 
-    def execute_ingress(self, message: IngressMessage) -> None:
-        status = self.engine.ingress_history[message.message_id]
+    def execute_ingress(self, message: IngressMessage) -> bytes | Reject:
+        """The answer to an ingress message: Candid reply bytes or a reject."""
         signature = WASM_SIGNATURES.get(message.method) or SIGNATURES.get(message.method)
         if signature is None or message.method == "raw_rand":
-            status.status = Status.REJECTED
-            status.reject = Reject(code=RejectCode.DESTINATION_INVALID, message=f"management method {message.method!r} cannot be called by ingress")
-        else:
-            try:
-                values = decode(message.arg, signature[0])
-                result = self.run(message.sender, message.method, values[0] if values else None)
-                status.status, status.reply = Status.REPLIED, encode(signature[1], [] if result is None else [result])
-            except CandidError as error:
-                status.status = Status.REJECTED
-                status.reject = Reject(code=RejectCode.CANISTER_ERROR, message=f"invalid argument: {error}")
-            except CanisterError as error:
-                status.status, status.reject = Status.REJECTED, error.to_reject()
-        self.engine._completed.append(message.message_id)
+            return Reject.of(
+                ErrorCode.UNKNOWN_MANAGEMENT_MESSAGE, f"management method {message.method!r} cannot be called by ingress"
+            )
+        try:
+            values = decode(message.arg, signature[0])
+        except CandidError as error:
+            return Reject.of(ErrorCode.INVALID_MANAGEMENT_PAYLOAD, f"invalid argument: {error}")
+        try:
+            result = self.run(message.sender, message.method, values[0] if values else None)
+        except CanisterError as error:
+            return error.to_reject()
+        return encode(signature[1], [] if result is None else [result])
 
     def execute_request(self, request: Request) -> None:
-        try:
-            answer: Any = self.run(request.caller, request.method, request.argument)
-        except CanisterError as error:
-            answer = error.to_reject()
+        """Answer a canister's call; its argument is checked against the method's Candid type first."""
+        signature = SIGNATURES.get(request.method)
+        answer: Any
+        if signature is None:
+            answer = Reject.of(ErrorCode.UNKNOWN_MANAGEMENT_MESSAGE, f"the management canister has no method {request.method!r}")
+        else:
+            try:
+                answer = self.run(request.caller, request.method, _checked(signature[0], request.argument))
+            except CanisterError as error:
+                answer = error.to_reject()
         self.engine.deliver_answer(request, answer)
 
-    def _controlled(self, caller: Principal, argument: dict[str, Any]) -> Any:
+    def _controlled(self, caller: Principal, argument: dict[str, Any]) -> CanisterRecord:
         canister_id = argument["canister_id"]
         record = self.engine.canisters.get(canister_id)
         if record is None:
-            raise CanisterError(f"canister {canister_id} not found")
+            raise SystemReject(ErrorCode.CANISTER_NOT_FOUND, f"canister {canister_id} not found")
         if caller not in record.controllers:
-            raise CanisterError(f"only the controllers of canister {canister_id} may do this")
+            raise SystemReject(ErrorCode.CANISTER_INVALID_CONTROLLER, f"only the controllers of canister {canister_id} may do this")
         return record
 
     def run(self, caller: Principal, method: str, argument: Any) -> Any:
+        """Run a method on an argument of its Candid type; a refusal raises `CanisterError`."""
         engine = self.engine
         handled = manage_wasm(engine.wasm, caller, method, argument)
         if handled is not NOT_HANDLED:
@@ -114,34 +125,34 @@ class ManagementCanister:
         if method == "install_code":
             record = self._controlled(caller, argument)
             if caller not in engine.system_installers:
-                raise CanisterError("only NNS root may install system canisters")
+                raise SystemReject(ErrorCode.CANISTER_REJECTED_MESSAGE, "only NNS root may install system canisters")
             name = bytes(argument["wasm_module"]).decode(errors="replace").removeprefix("icbox:")
             kind = engine.factories.get(name)
             if kind is None:
-                raise CanisterError(f"no system canister is called {name!r}")
+                raise SystemReject(ErrorCode.CANISTER_INVALID_WASM, f"no system canister is called {name!r}")
             (mode,) = argument["mode"]
             try:
                 init = kind.to_init(decode(bytes(argument["arg"]), list(kind.init_arguments)))
             except CandidError as error:
-                raise CanisterError(f"invalid init argument: {error}") from error
-            engine.install(record.canister_id, name, init, mode=mode)
+                raise SystemReject(ErrorCode.INVALID_MANAGEMENT_PAYLOAD, f"invalid init argument: {error}") from error
+            engine.install(record.canister_id, name, init, mode=InstallMode(mode))
             return None
         if method == "canister_status":
             record = self._controlled(caller, argument)
             return {
-                "status": {record.status: None},
+                "status": {record.status.value: None},
                 "settings": {"controllers": list(record.controllers)},
                 "module_hash": record.module_hash,
                 "memory_size": 0,
                 "cycles": record.cycles,
             }
         if method == "start_canister":
-            self._controlled(caller, argument).status = "running"
+            self._controlled(caller, argument).status = CanisterStatus.RUNNING
             return None
         if method == "stop_canister":
             record = self._controlled(caller, argument)
             busy = any(context.canister_id == record.canister_id for context in engine.call_contexts.values())
-            record.status = "stopping" if busy else "stopped"
+            record.status = CanisterStatus.STOPPING if busy else CanisterStatus.STOPPED
             return None
         if method == "update_settings":
             record = self._controlled(caller, argument)
@@ -151,4 +162,14 @@ class ManagementCanister:
             return None
         if method == "raw_rand":
             return engine.random_bytes_for(caller)
-        raise CanisterError(f"the management canister has no method {method!r}")
+        raise SystemReject(ErrorCode.UNKNOWN_MANAGEMENT_MESSAGE, f"the management canister has no method {method!r}")
+
+
+def _checked(types: list[Any], argument: Any) -> Any:
+    """A canister's argument as the method's Candid type reads it (a wrong shape is refused)."""
+    values = [] if argument is None and not types else [argument]
+    try:
+        decoded = decode(encode(types, values), types)
+    except CandidError as error:
+        raise SystemReject(ErrorCode.INVALID_MANAGEMENT_PAYLOAD, f"invalid argument: {error}") from error
+    return decoded[0] if decoded else None

@@ -89,9 +89,8 @@ def write_engine_files(engine: ExecutionEngine, directory: Path) -> None:
     canisters = directory / CANISTERS_DIRECTORY
     canisters.mkdir(parents=True, exist_ok=True)
     for canister_id, record in sorted(engine.canisters.items()):
-        store = getattr(record.instance, "store", None)
-        if isinstance(store, StableStore):
-            (canisters / f"{canister_id.to_text()}{DUMP_SUFFIX}").write_bytes(dump_store(store))
+        if record.store is not None:
+            (canisters / f"{canister_id.to_text()}{DUMP_SUFFIX}").write_bytes(dump_store(record.store))
     (directory / ENGINE_FILE).write_bytes(engine.checkpoint_metadata())
 
 

@@ -177,11 +177,7 @@ class StateManager:
 
     def close(self) -> None:
         """Release the engine's databases (a crashed replica's manager, before restoring it)."""
-        for record in self.engine.canisters.values():
-            store = getattr(record.instance, "store", None)
-            dispose = getattr(store, "dispose", None)
-            if callable(dispose):
-                dispose()
+        self.engine.close()
 
     # -- execution ----------------------------------------------------------------------------
 

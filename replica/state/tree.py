@@ -8,6 +8,7 @@ out as the IC interface spec's state tree ("The system state tree"):
     /request_status/<request id>/reply         blob (when replied)
     /request_status/<request id>/reject_code   nat (when rejected)
     /request_status/<request id>/reject_message text (when rejected)
+    /request_status/<request id>/error_code    text, such as IC0503 (when rejected, if known)
     /canister/<canister id>/certified_data     blob, empty until the canister sets it
     /canister/<canister id>/module_hash        blob (when the canister has code)
     /canister/<canister id>/controllers        55799([principal, ...])
@@ -109,6 +110,8 @@ def request_status_subtree(entry: Mapping[str, Any]) -> dict[bytes | str, TreeVa
             node["reject_code"] = int(entry["reject_code"])
         if entry.get("reject_message") is not None:
             node["reject_message"] = entry["reject_message"]
+        if entry.get("error_code") is not None:
+            node["error_code"] = entry["error_code"]
     return node
 
 
@@ -164,7 +167,9 @@ def build_state_tree(certified_state: Mapping[str, Any], subnets: Sequence[Subne
 
 
 def _request_status_key(entry: Mapping[str, Any]) -> tuple[Any, ...]:
-    return (entry["status"], entry.get("reply"), entry.get("reject_code"), entry.get("reject_message"))
+    return (
+        entry["status"], entry.get("reply"), entry.get("reject_code"), entry.get("reject_message"), entry.get("error_code")
+    )
 
 
 def _canister_key(entry: Mapping[str, Any]) -> tuple[Any, ...]:

@@ -22,8 +22,8 @@ import hashlib
 from typing import TYPE_CHECKING, Any, Final
 
 from replica.candid import CandidError, decode, encode
-from replica.canister.errors import CanisterError
-from replica.environment import Reject, RejectCode
+from replica.canister.errors import CanisterError, SystemReject
+from replica.environment import ErrorCode, Reject, RejectCode
 from replica.execution.messages import Request
 from replica.execution.runtime import RawReply
 from replica.execution.wasm.canister import Snapshot, StableMemory, WasmCanister
@@ -34,7 +34,7 @@ from replica.execution.wasm.system_api import Kind
 from replica.types import Principal
 
 if TYPE_CHECKING:
-    from replica.execution.engine import CanisterRecord
+    from replica.execution.canisters import CanisterRecord
     from replica.execution.wasm.subnet import WasmState, WasmSubnet
 
 EOP_SECTION: Final = "enhanced-orthogonal-persistence"
@@ -45,39 +45,41 @@ def is_wasm(module: bytes) -> bool:
     return module.startswith(WASM_MAGIC) or module.startswith(GZIP_MAGIC)
 
 
-def call_management(subnet: WasmSubnet, request: Request) -> RawReply | Reject:
-    """A Wasm canister's call to the management canister."""
+def call_management(subnet: WasmSubnet, request: Request) -> tuple[RawReply | Reject, int]:
+    """A Wasm canister's call to the management canister: the answer and the cycles it kept."""
     signature = SIGNATURES.get(request.method)
     if signature is None:
-        return Reject(
-            code=RejectCode.DESTINATION_INVALID,
-            message=f"Management canister has no method '{request.method}'",
-        )
+        return Reject.of(
+            ErrorCode.UNKNOWN_MANAGEMENT_MESSAGE,
+            f"Management canister has no method '{request.method}'",
+        ), 0
     try:
         values = decode(request.argument, signature[0])
     except CandidError as error:
-        return Reject(
-            code=RejectCode.CANISTER_ERROR, message=f"invalid argument to {request.method}: {error}"
-        )
+        return Reject.of(
+            ErrorCode.INVALID_MANAGEMENT_PAYLOAD, f"invalid argument to {request.method}: {error}"
+        ), 0
     argument = values[0] if values else None
     try:
         result = manage(subnet, request.caller, request.method, argument, cycles=request.cycles)
         if result is NOT_HANDLED:
             result = subnet.engine.management.run(request.caller, request.method, argument)
     except CanisterError as error:
-        return error.to_reject()
-    return RawReply(encode(signature[1], [] if result is None else [result]))
+        return error.to_reject(), 0
+    kept = request.cycles if request.method in ("deposit_cycles", "create_canister") else 0
+    return RawReply(encode(signature[1], [] if result is None else [result])), kept
 
 
 def _controlled(subnet: WasmSubnet, caller: Principal, canister_id: Principal) -> CanisterRecord:
     record = subnet.engine.canisters.get(canister_id)
     if record is None:
-        raise CanisterError(f"Canister {canister_id} not found")
+        raise SystemReject(ErrorCode.CANISTER_NOT_FOUND, f"Canister {canister_id} not found")
     if caller not in record.controllers:
-        raise CanisterError(
+        raise SystemReject(
+            ErrorCode.CANISTER_INVALID_CONTROLLER,
             f"Only the controllers of the canister {canister_id} can control it. Canister's controllers: "
             + " ".join(str(c) for c in record.controllers)
-            + f". Sender's ID: {caller}"
+            + f". Sender's ID: {caller}",
         )
     return record
 
@@ -87,10 +89,15 @@ def _apply_settings(
 ) -> tuple[Principal, ...] | None:
     controllers = settings.get("controllers")
     if controllers is not None and len(controllers) > 10:
-        raise CanisterError("a canister has at most 10 controllers")
+        raise SystemReject(
+            ErrorCode.CANISTER_REJECTED_MESSAGE, "a canister has at most 10 controllers"
+        )
     compute = settings.get("compute_allocation")
     if compute is not None and not 0 <= compute <= 100:
-        raise CanisterError("the compute allocation is a percentage from 0 to 100")
+        raise SystemReject(
+            ErrorCode.CANISTER_REJECTED_MESSAGE,
+            "the compute allocation is a percentage from 0 to 100",
+        )
     for name in ("compute_allocation", "memory_allocation", "freezing_threshold", "reserved_cycles_limit",
                  "wasm_memory_limit", "wasm_memory_threshold"):  # fmt: skip
         value = settings.get(name)
@@ -134,11 +141,15 @@ def manage(
                 if bytes(h["hash"]) not in chunks
             ]
             if missing:
-                raise CanisterError(f"chunks not found in the chunk store: {', '.join(missing)}")
+                raise SystemReject(
+                    ErrorCode.CANISTER_REJECTED_MESSAGE,
+                    f"chunks not found in the chunk store: {', '.join(missing)}",
+                )
             module = b"".join(chunks[bytes(h["hash"])] for h in argument["chunk_hashes_list"])
             if hashlib.sha256(module).digest() != bytes(argument["wasm_module_hash"]):
-                raise CanisterError(
-                    "the hash of the assembled module does not match wasm_module_hash"
+                raise SystemReject(
+                    ErrorCode.CANISTER_REJECTED_MESSAGE,
+                    "the hash of the assembled module does not match wasm_module_hash",
                 )
         record = _controlled(subnet, caller, target)
         install(subnet, record, caller, argument["mode"], module, bytes(argument["arg"]))
@@ -147,10 +158,12 @@ def manage(
         record = _controlled(subnet, caller, argument["canister_id"])
         chunk = bytes(argument["chunk"])
         if len(chunk) > MAX_CHUNK_SIZE:
-            raise CanisterError(f"a chunk holds at most {MAX_CHUNK_SIZE} bytes")
+            raise SystemReject(
+                ErrorCode.CANISTER_REJECTED_MESSAGE, f"a chunk holds at most {MAX_CHUNK_SIZE} bytes"
+            )
         chunks = subnet.state(record.canister_id).chunks
         if len(chunks) >= MAX_CHUNKS:
-            raise CanisterError("the chunk store is full")
+            raise SystemReject(ErrorCode.CANISTER_REJECTED_MESSAGE, "the chunk store is full")
         digest = hashlib.sha256(chunk).digest()
         chunks[digest] = chunk
         return {"hash": digest}
@@ -206,8 +219,9 @@ def manage(
     if method == "delete_canister":
         record = _controlled(subnet, caller, argument["canister_id"])
         if record.status != "stopped":
-            raise CanisterError(
-                f"Canister {record.canister_id} must be stopped before it is deleted"
+            raise SystemReject(
+                ErrorCode.CANISTER_REJECTED_MESSAGE,
+                f"Canister {record.canister_id} must be stopped before it is deleted",
             )
         del engine.canisters[record.canister_id]
         engine.queues.pop(record.canister_id, None)
@@ -216,7 +230,9 @@ def manage(
     if method == "deposit_cycles":
         target = engine.canisters.get(argument["canister_id"])
         if target is None:
-            raise CanisterError(f"Canister {argument['canister_id']} not found")
+            raise SystemReject(
+                ErrorCode.CANISTER_NOT_FOUND, f"Canister {argument['canister_id']} not found"
+            )
         target.cycles += cycles
         return None
     return NOT_HANDLED
@@ -234,7 +250,6 @@ def _reject_open_contexts(subnet: WasmSubnet, canister_id: Principal) -> None:
         engine._answer(
             context,
             Reject(code=RejectCode.CANISTER_REJECT, message="Canister has been uninstalled."),
-            None,
         )
         del engine.call_contexts[context.id]
 
@@ -253,20 +268,31 @@ def install(
     state = subnet.state(record.canister_id)
     old = state.canister
     if record.instance is not None:
-        raise CanisterError(
-            f"Canister {record.canister_id} runs a system canister; it cannot take a Wasm module"
+        raise SystemReject(
+            ErrorCode.CANISTER_NON_EMPTY,
+            f"Canister {record.canister_id} runs a system canister; it cannot take a Wasm module",
         )
     if mode == "install" and old is not None:
-        raise CanisterError(f"Canister {record.canister_id} is already installed")
+        raise SystemReject(
+            ErrorCode.CANISTER_ALREADY_INSTALLED,
+            f"Canister {record.canister_id} is already installed",
+        )
     if mode == "upgrade" and old is None:
-        raise CanisterError(f"Canister {record.canister_id} is empty; it cannot be upgraded")
+        raise SystemReject(
+            ErrorCode.CANISTER_WASM_MODULE_NOT_FOUND,
+            f"Canister {record.canister_id} is empty; it cannot be upgraded",
+        )
     if state.paused is not None:
-        raise CanisterError(f"Canister {record.canister_id} is executing a long message")
+        raise SystemReject(
+            ErrorCode.CANISTER_REJECTED_MESSAGE,
+            f"Canister {record.canister_id} is executing a long message",
+        )
     try:
         prepared = subnet.host.prepare(module)
     except InvalidModule as error:
-        raise CanisterError(
-            f"Error from Canister {record.canister_id}: Canister's Wasm module is not valid: {error}"
+        raise SystemReject(
+            ErrorCode.CANISTER_INVALID_WASM,
+            f"Error from Canister {record.canister_id}: Canister's Wasm module is not valid: {error}",
         ) from error
     keep_memory = "keep" in (options.get("wasm_memory_persistence") or {})
     stable = StableMemory()
@@ -275,19 +301,22 @@ def install(
     if mode == "upgrade":
         assert old is not None
         if old.module.metadata(EOP_SECTION) is not None and not keep_memory:
-            raise CanisterError(
-                "Missing upgrade option: Enhanced orthogonal persistence requires the `wasm_memory_persistence` upgrade option."
+            raise SystemReject(
+                ErrorCode.CANISTER_REJECTED_MESSAGE,
+                "Missing upgrade option: Enhanced orthogonal persistence requires the `wasm_memory_persistence` upgrade option.",
             )
         if keep_memory and prepared.metadata(EOP_SECTION) is None:
-            raise CanisterError(
-                "Invalid upgrade option: `wasm_memory_persistence: opt Keep` requires a module with enhanced orthogonal persistence."
+            raise SystemReject(
+                ErrorCode.CANISTER_REJECTED_MESSAGE,
+                "Invalid upgrade option: `wasm_memory_persistence: opt Keep` requires a module with enhanced orthogonal persistence.",
             )
         if not options.get("skip_pre_upgrade"):
             message = subnet._message_state(record, Kind.PRE_UPGRADE, caller=caller.raw)
             result = old.run("canister_pre_upgrade", message, limit=subnet.install_limit, keep=True)
             if result.trap is not None:
-                raise CanisterError(
-                    f"Error from Canister {record.canister_id}: Canister called pre_upgrade and trapped: {result.trap}"
+                raise SystemReject(
+                    ErrorCode.CANISTER_CALLED_TRAP,
+                    f"Error from Canister {record.canister_id}: Canister called pre_upgrade and trapped: {result.trap}",
                 )
         stable = StableMemory(bytes(old.stable.data))
     try:
@@ -299,8 +328,9 @@ def install(
         )
     except InvalidModule as error:
         _undo(old, old_snapshot, old_stable)
-        raise CanisterError(
-            f"Error from Canister {record.canister_id}: Canister's Wasm module is not valid: {error}"
+        raise SystemReject(
+            ErrorCode.CANISTER_INVALID_WASM,
+            f"Error from Canister {record.canister_id}: Canister's Wasm module is not valid: {error}",
         ) from error
     if mode == "upgrade" and keep_memory:
         assert old is not None
@@ -313,15 +343,19 @@ def install(
             canister.run_start()
         except InvalidModule as error:
             _undo(old, old_snapshot, old_stable)
-            raise CanisterError(f"Error from Canister {record.canister_id}: {error}") from error
+            raise SystemReject(
+                ErrorCode.CANISTER_INVALID_WASM,
+                f"Error from Canister {record.canister_id}: {error}",
+            ) from error
         canister.global_timer = 0
     entry = "canister_post_upgrade" if mode == "upgrade" else "canister_init"
     message = subnet._message_state(record, Kind.INIT, caller=caller.raw, argument=arg)
     result = canister.run(entry, message, limit=subnet.install_limit, keep=True)
     if result.trap is not None:
         _undo(old, old_snapshot, old_stable)
-        raise CanisterError(
-            f"Error from Canister {record.canister_id}: Canister called {entry.removeprefix('canister_')} and trapped: {result.trap}"
+        raise SystemReject(
+            ErrorCode.CANISTER_CALLED_TRAP,
+            f"Error from Canister {record.canister_id}: Canister called {entry.removeprefix('canister_')} and trapped: {result.trap}",
         )
     record.cycles = max(
         0,

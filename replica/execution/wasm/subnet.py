@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from replica.canister import codec
-from replica.environment import Reject, RejectCode
+from replica.environment import ErrorCode, Reject, RejectCode
 from replica.execution.messages import (
     Callback,
     CallContext,
@@ -62,7 +62,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from replica.execution.engine import CanisterRecord, ExecutionEngine
+    from replica.execution.canisters import CanisterRecord
+    from replica.execution.engine import ExecutionEngine
 
 INSPECT_LIMIT: Final = 200_000_000
 SYSTEM_TASK_LIMIT: Final = MAX_INSTRUCTIONS_PER_MESSAGE
@@ -191,9 +192,8 @@ class WasmSubnet:
         assert canister is not None
         cost = self.schedule.ingress_induction_cost(len(message.arg) + len(message.method))
         if record.cycles - cost < self.frozen_limit(record):
-            return Reject(
-                code=RejectCode.SYS_TRANSIENT,
-                message=f"Canister {message.canister_id} is out of cycles",
+            return Reject.of(
+                ErrorCode.CANISTER_OUT_OF_CYCLES, f"Canister {message.canister_id} is out of cycles"
             )
         if "canister_inspect_message" in canister.module.system_exports:
             inspect = self._message_state(
@@ -207,14 +207,14 @@ class WasmSubnet:
                 "canister_inspect_message", inspect, limit=INSPECT_LIMIT, keep=False
             )
             if result.trap is not None:
-                return Reject(
-                    code=RejectCode.CANISTER_ERROR,
-                    message=f"Error from Canister {message.canister_id}: {result.trap}",
+                return Reject.of(
+                    ErrorCode.CANISTER_CALLED_TRAP,
+                    f"Error from Canister {message.canister_id}: {result.trap}",
                 )
             if not inspect.message_accepted:
-                return Reject(
-                    code=RejectCode.CANISTER_REJECT,
-                    message=f"Canister {message.canister_id} rejected the message in canister_inspect_message",
+                return Reject.of(
+                    ErrorCode.CANISTER_REJECTED_MESSAGE,
+                    f"Canister {message.canister_id} rejected the message in canister_inspect_message",
                 )
         record.cycles -= cost
         return None
@@ -256,21 +256,23 @@ class WasmSubnet:
             method=request.method, cycles=request.cycles,
         )  # fmt: skip
         if request.ingress is not None:
-            engine.ingress_history[request.ingress.message_id].status = Status.PROCESSING
+            engine._set_status(request.ingress, Status.PROCESSING)
         module = canister.module
         if request.method not in module.updates and request.method not in module.queries:
             return self._refuse(
-                context, RejectCode.CANISTER_ERROR,
+                context, ErrorCode.CANISTER_METHOD_NOT_FOUND,
                 f"Canister {canister_id} has no update method '{request.method}'",
             )  # fmt: skip
         if record.status != "running":
             return self._refuse(
-                context, RejectCode.CANISTER_ERROR, f"Canister {canister_id} is {record.status}"
+                context, _status_error(record), f"Canister {canister_id} is {record.status}"
             )
         prepared = self.prepare_request(canister_id, request)
         if prepared is None:
             return self._refuse(
-                context, RejectCode.SYS_TRANSIENT, f"Canister {canister_id} is out of cycles"
+                context,
+                ErrorCode.CANISTER_OUT_OF_CYCLES,
+                f"Canister {canister_id} is out of cycles",
             )
         _, export, message, prepaid = prepared
         record.cycles -= prepaid
@@ -307,7 +309,7 @@ class WasmSubnet:
             self.message_limit, wasm64=canister.module.memory64
         )
         record.cycles -= prepaid
-        common = {
+        common: dict[str, Any] = {
             "cycles_refunded": response.refund_cycles,
             "replied": context.answered,
             "caller": (context.caller or record.canister_id).raw,
@@ -349,14 +351,12 @@ class WasmSubnet:
         elif method in module.composite_queries:
             export = f"canister_composite_query {method}"
         else:
-            return Reject(
-                code=RejectCode.CANISTER_ERROR,
-                message=f"Canister {canister_id} has no query method '{method}'",
+            return Reject.of(
+                ErrorCode.CANISTER_METHOD_NOT_FOUND,
+                f"Canister {canister_id} has no query method '{method}'",
             )
         if record.status != "running":
-            return Reject(
-                code=RejectCode.CANISTER_ERROR, message=f"Canister {canister_id} is {record.status}"
-            )
+            return Reject.of(_status_error(record), f"Canister {canister_id} is {record.status}")
         provider = self.certificate_provider
         message = self._message_state(
             record, Kind.QUERY, method=method, argument=arg, caller=sender.raw,
@@ -364,16 +364,15 @@ class WasmSubnet:
         )  # fmt: skip
         result = canister.run(export, message, limit=MAX_INSTRUCTIONS_PER_QUERY, keep=False)
         if result.trap is not None:
-            return Reject(
-                code=RejectCode.CANISTER_ERROR,
-                message=f"Error from Canister {canister_id}: {result.trap}",
+            return Reject.of(
+                ErrorCode.CANISTER_CALLED_TRAP, f"Error from Canister {canister_id}: {result.trap}"
             )
         if message.reject is not None:
             return Reject(code=RejectCode.CANISTER_REJECT, message=message.reject)
         if message.reply is None:
-            return Reject(
-                code=RejectCode.CANISTER_ERROR,
-                message=f"Canister {canister_id} did not reply to the call",
+            return Reject.of(
+                ErrorCode.CANISTER_DID_NOT_REPLY,
+                f"Canister {canister_id} did not reply to the call",
             )
         return message.reply
 
@@ -474,8 +473,8 @@ class WasmSubnet:
 
     # -- applying a message's result --------------------------------------------------------------
 
-    def _refuse(self, context: CallContext, code: RejectCode, text: str) -> int:
-        self.engine._answer(context, Reject(code=code, message=text), None)
+    def _refuse(self, context: CallContext, code: ErrorCode, text: str) -> int:
+        self.engine._answer(context, Reject.of(code, text))
         self.engine._finish_if_stuck(context)
         return 0
 
@@ -512,11 +511,10 @@ class WasmSubnet:
         if result.trap is not None:
             engine._answer(
                 context,
-                Reject(
-                    code=RejectCode.CANISTER_ERROR,
-                    message=f"Error from Canister {canister_id}: {result.trap}",
+                Reject.of(
+                    ErrorCode.CANISTER_CALLED_TRAP,
+                    f"Error from Canister {canister_id}: {result.trap}",
                 ),
-                None,
             )
             engine._finish_if_stuck(context)
             return
@@ -529,13 +527,11 @@ class WasmSubnet:
             canister.global_timer = state.global_timer
         for call in state.calls:
             self._send(record, context, call)
-        available = state.cycles_available - state.cycles_accepted
+        context.accepted += state.cycles_accepted
         if state.reply is not None:
-            engine._answer(context, RawReply(state.reply), None, refund=available)
+            engine._answer(context, RawReply(state.reply))
         elif state.reject is not None:
-            engine._answer(
-                context, Reject(code=RejectCode.CANISTER_REJECT, message=state.reject), None
-            )
+            engine._answer(context, Reject(code=RejectCode.CANISTER_REJECT, message=state.reject))
         engine._finish_if_stuck(context)
 
     def _send(self, record: CanisterRecord, context: CallContext, call: OutgoingWasmCall) -> None:
@@ -553,18 +549,26 @@ class WasmSubnet:
             callback=callback, cycles=call.cycles,
         )  # fmt: skip
         if callee == Principal.management_canister():
-            engine.deliver_answer(request, call_management(self, request))
+            answer, kept = call_management(self, request)
+            engine.queues[record.canister_id].append(
+                Response(
+                    caller=record.canister_id,
+                    callback=callback,
+                    answer=answer,
+                    refund_cycles=call.cycles - kept,
+                )
+            )
         elif callee not in engine.canisters:
             engine.deliver_answer(
                 request,
-                Reject(code=RejectCode.DESTINATION_INVALID, message=f"Canister {callee} not found"),
+                Reject.of(ErrorCode.CANISTER_NOT_FOUND, f"Canister {callee} not found"),
             )
         elif not self.owns(callee) and engine.canisters[callee].instance is not None:
             engine.deliver_answer(
                 request,
-                Reject(
-                    code=RejectCode.CANISTER_ERROR,
-                    message=f"Canister {callee} is a system canister; Wasm canisters cannot call it",
+                Reject.of(
+                    ErrorCode.CANISTER_CONTRACT_VIOLATION,
+                    f"Canister {callee} is a system canister; Wasm canisters cannot call it",
                 ),
             )
         else:
@@ -624,3 +628,7 @@ class WasmSubnet:
                 caller=record.canister_id, callee=record.canister_id, method=export, argument=b"", callback=None,
             ), prepaid)  # fmt: skip
         return used
+
+
+def _status_error(record: CanisterRecord) -> ErrorCode:
+    return ErrorCode.CANISTER_STOPPED if record.status == "stopped" else ErrorCode.CANISTER_STOPPING

@@ -9,7 +9,7 @@ import pytest
 from replica.candid import decode, encode
 from replica.candid.types import Nat
 from replica.canister.errors import CallRejected
-from replica.environment import RejectCode
+from replica.environment import ErrorCode, RejectCode
 from replica.execution.engine import DEFAULT_CANISTER_CYCLES, ExecutionEngine
 from replica.execution.harness import SubnetHarness
 from replica.execution.management import CANISTER_ID_RECORD, CREATE_CANISTER_ARGS, INSTALL_CODE_ARGS
@@ -42,25 +42,30 @@ def test_ingress_goes_from_received_to_replied(tmp_path: Path) -> None:
     assert harness.query(ALICE, counter, "get") == [5]
     assert harness.query(ALICE, counter, "whoami") == [ALICE]
     assert harness.engine.canisters[counter].certified_data == (5).to_bytes(8, "big")
+    # pruned five minutes after it was answered (MAX_INGRESS_TTL), see test_ingress_history.py
     harness.advance(400)
     harness.run_round()
-    assert harness.status(message).status == Status.DONE  # type: ignore[union-attr]
+    assert harness.status(message) is None
 
 
 def test_rejects_carry_the_right_codes(tmp_path: Path) -> None:
     harness, counter, _ = make(tmp_path)
     cases = [
-        (Principal.from_canister_id(77), "add", encode([Nat], [1]), RejectCode.DESTINATION_INVALID),
-        (counter, "nope", encode([Nat], [1]), RejectCode.DESTINATION_INVALID),
-        (counter, "get", b"DIDL\x00\x00", RejectCode.DESTINATION_INVALID),
-        (counter, "add", b"not candid", RejectCode.CANISTER_ERROR),
-        (counter, "refuse", encode([Nat], [3]), RejectCode.CANISTER_REJECT),
-        (counter, "add_then_trap", encode([Nat], [3]), RejectCode.CANISTER_ERROR),
+        (Principal.from_canister_id(77), "add", encode([Nat], [1]), ErrorCode.CANISTER_NOT_FOUND),
+        (counter, "nope", encode([Nat], [1]), ErrorCode.CANISTER_METHOD_NOT_FOUND),
+        (counter, "get", b"DIDL\x00\x00", ErrorCode.CANISTER_METHOD_NOT_FOUND),
+        (counter, "add", b"not candid", ErrorCode.CANISTER_CALLED_TRAP),
+        (counter, "refuse", encode([Nat], [3]), ErrorCode.CANISTER_REJECTED_MESSAGE),
+        (counter, "add_then_trap", encode([Nat], [3]), ErrorCode.CANISTER_CALLED_TRAP),
     ]
-    for canister, method, arg, code in cases:
+    for canister, method, arg, error_code in cases:
         with pytest.raises(CallRejected) as rejected:
             harness.update(ALICE, canister, method, arg)
-        assert rejected.value.reject.code == code, (method, rejected.value.reject)
+        reject = rejected.value.reject
+        assert (reject.code, reject.error_code) == (error_code.reject_code, error_code), (method, reject)
+    assert [code.reject_code for code in (ErrorCode.CANISTER_NOT_FOUND, ErrorCode.CANISTER_REJECTED_MESSAGE)] == [
+        RejectCode.DESTINATION_INVALID, RejectCode.CANISTER_REJECT,
+    ]
     assert harness.engine.call_contexts == {}  # a refused message closes its call context
 
 
