@@ -67,16 +67,20 @@ def instructions_per_s(iterations: int) -> float:
 def updates_per_s(
     harness: SubnetHarness, canister: Principal, method: str, arg: bytes, count: int
 ) -> float:
-    for index in range(count):
+    messages = [
         harness.submit(Principal.self_authenticating(b"sender-%d" % index), canister, method, arg)
+        for index in range(count)
+    ]
     harness.engine.instruction_limit_per_round = 10**15
     started = time.perf_counter()
     harness.run_round()
     elapsed = time.perf_counter() - started
     replied = sum(
-        1 for status in harness.engine.ingress_history.values() if status.reply is not None
+        1
+        for message in messages
+        if (status := harness.status(message)) and status.reply is not None
     )
-    assert replied >= count, f"only {replied} of {count} replied"
+    assert replied == count, f"only {replied} of {count} replied"
     return count / elapsed
 
 
