@@ -191,3 +191,29 @@ def test_cycles_sent_accepted_and_refunded(tmp_path: Path, target: str) -> None:
     burned = ops.call(caller, "burn", (1234).to_bytes(8, "little"))
     assert int.from_bytes(burned, "little") == 1234
     assert harness.engine.canisters[caller].cycles == int.from_bytes(balance[:16], "little") - 1234
+
+
+def test_the_heartbeat_runs_every_round_and_its_traps_change_nothing(tmp_path: Path) -> None:
+    import wasmtime
+
+    wat = """
+    (module
+      (import "ic0" "msg_reply_data_append" (func $append (param i32 i32)))
+      (import "ic0" "msg_reply" (func $reply))
+      (import "ic0" "trap" (func $trap (param i32 i32)))
+      (memory 1)
+      (global $beats (mut i32) (i32.const 0))
+      (func (export "canister_heartbeat")
+        (global.set $beats (i32.add (global.get $beats) (i32.const 1)))
+        (if (i32.eq (global.get $beats) (i32.const 3)) (then (call $trap (i32.const 0) (i32.const 0)))))
+      (func (export "canister_query beats")
+        (i32.store (i32.const 0) (global.get $beats))
+        (call $append (i32.const 0) (i32.const 4))
+        (call $reply)))
+    """
+    harness, ops = subnet(tmp_path)
+    canister = deploy(ops, bytes(wasmtime.wat2wasm(wat)))
+    for _ in range(5):
+        harness.run_round()
+    # every heartbeat counts, until the one that would reach 3 traps: rolled back, again and again
+    assert int.from_bytes(ops.query(canister, "beats"), "little") == 2
