@@ -50,5 +50,6 @@ def reject_for(error: BaseException) -> Reject:
     """
     if isinstance(error, CanisterError):
         return error.to_reject()
-    return Reject.of(ErrorCode.CANISTER_CALLED_TRAP, f"canister trapped: {type(error).__name__}: {error}")
-
+    return Reject.of(
+        ErrorCode.CANISTER_CALLED_TRAP, f"canister trapped: {type(error).__name__}: {error}"
+    )

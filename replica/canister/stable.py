@@ -24,7 +24,7 @@ import sqlite3
 import struct
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Final
+from typing import Any, Final, Protocol, runtime_checkable
 
 from sqlalchemy import Table, event, text
 from sqlalchemy.engine import Connection, Engine
@@ -49,7 +49,15 @@ def _begin(connection: Any) -> None:
 
 # Statements that never change the database's content; any other one clears the cached hash.
 _CHANGES_KEY: Final = "icbox_total_changes"
-_READ_ONLY_PREFIXES: Final = ("SELECT", "PRAGMA", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+_READ_ONLY_PREFIXES: Final = (
+    "SELECT",
+    "PRAGMA",
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
+    "SAVEPOINT",
+    "RELEASE",
+)
 
 
 class StableStore:
@@ -142,7 +150,9 @@ class StableStore:
             pooled.info[_CHANGES_KEY] = total
 
     def _after_execute(self, _connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        if self._hash is not None and not statement.lstrip().upper().startswith(_READ_ONLY_PREFIXES):
+        if self._hash is not None and not statement.lstrip().upper().startswith(
+            _READ_ONLY_PREFIXES
+        ):
             self._hash = None
 
     def state_hash(self) -> bytes:
@@ -209,6 +219,21 @@ class StableStore:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@runtime_checkable
+class Persistent(Protocol):
+    """A canister object whose state lives in its stable memory."""
+
+    @property
+    def store(self) -> StableStore: ...
+
+
+def store_of(instance: object) -> StableStore | None:
+    """The stable memory of a canister object, if it keeps one."""
+    if isinstance(instance, Persistent) and isinstance(instance.store, StableStore):
+        return instance.store
+    return None
 
 
 class StoreSnapshot:

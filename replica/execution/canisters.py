@@ -20,11 +20,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 from replica.canister.errors import SystemReject
-from replica.canister.sdk import Interface, check_certified_data
-from replica.canister.stable import StableStore
+from replica.canister.sdk import Interface, check_certified_data, method_named
+from replica.canister.stable import StableStore, store_of
 from replica.environment import ErrorCode, OutgoingCall
 from replica.types import Principal
 
@@ -43,21 +43,6 @@ class InstallMode(StrEnum):
     INSTALL = "install"
     REINSTALL = "reinstall"
     UPGRADE = "upgrade"
-
-
-@runtime_checkable
-class Persistent(Protocol):
-    """A canister object whose state lives in its stable memory."""
-
-    @property
-    def store(self) -> StableStore: ...
-
-
-def store_of(instance: object) -> StableStore | None:
-    """The stable memory of a canister object, if it keeps one."""
-    if isinstance(instance, Persistent) and isinstance(instance.store, StableStore):
-        return instance.store
-    return None
 
 
 class RoundState(Protocol):
@@ -118,7 +103,9 @@ class SystemEnvironment:
         while len(out) < count:
             self._random_counter += 1
             out += hashlib.sha256(
-                self._state.random_tape + self._canister_id.raw + self._random_counter.to_bytes(8, "big")
+                self._state.random_tape
+                + self._canister_id.raw
+                + self._random_counter.to_bytes(8, "big")
             ).digest()
         return out[:count]
 
@@ -191,20 +178,23 @@ def install_code(
             f"canister {record.canister_id} already has code; use reinstall or upgrade",
         )
     if mode is InstallMode.UPGRADE and record.instance is None:
-        raise SystemReject(ErrorCode.CANISTER_WASM_MODULE_NOT_FOUND, f"canister {record.canister_id} has no code to upgrade")
+        raise SystemReject(
+            ErrorCode.CANISTER_WASM_MODULE_NOT_FOUND,
+            f"canister {record.canister_id} has no code to upgrade",
+        )
     old_store = record.store
-    snapshot = old_store.snapshot() if mode is InstallMode.UPGRADE and old_store is not None else None
+    snapshot = (
+        old_store.snapshot() if mode is InstallMode.UPGRADE and old_store is not None else None
+    )
     created: list[StableStore] = []
     try:
         if mode is InstallMode.UPGRADE:
-            if record.interface.pre_upgrade:
-                getattr(record.instance, record.interface.pre_upgrade)()
+            _run_hook(record.instance, record.interface.pre_upgrade)
             if old_store is not None:
                 old_store.copy_to(path)
         code = _build(kind, environment, path, init_argument, created)
         hook = code.interface.post_upgrade if mode is InstallMode.UPGRADE else code.interface.init
-        if hook:
-            getattr(code.instance, hook)(init_argument)
+        _run_hook(code.instance, hook, init_argument)
     except Exception as error:  # canister code (a constructor or a hook) trapped: undo the install
         for store in created:
             store.dispose()
@@ -223,11 +213,17 @@ def install_code(
     _switch(record, code, name)
 
 
-def reopen_code(record: CanisterRecord, kind: SystemCanister, name: str, *, environment: SystemEnvironment, path: str) -> None:
+def reopen_code(
+    record: CanisterRecord,
+    kind: SystemCanister,
+    name: str,
+    *,
+    environment: SystemEnvironment,
+    path: str,
+) -> None:
     """Open the code of a canister restored from a checkpoint on its restored database."""
     code = _build(kind, environment, path, None, [])
-    if code.interface.post_upgrade:
-        getattr(code.instance, code.interface.post_upgrade)(None)
+    _run_hook(code.instance, code.interface.post_upgrade, None)
     _switch(record, code, name)
 
 
@@ -237,20 +233,43 @@ def release_code(record: CanisterRecord) -> None:
         record.store.dispose()
 
 
+def _run_hook(instance: object, name: str | None, *arguments: Any) -> None:
+    if name is None:
+        return
+    hook = method_named(instance, name)
+    if hook is None:
+        raise TypeError(f"the hook {name!r} is not a method of {type(instance).__name__}")
+    hook(*arguments)
+
+
 def _build(
-    kind: SystemCanister, environment: SystemEnvironment, path: str, init_argument: Any, created: list[StableStore]
+    kind: SystemCanister,
+    environment: SystemEnvironment,
+    path: str,
+    init_argument: Any,
+    created: list[StableStore],
 ) -> _Code:
     environment.arm(0)
     instance = kind.create(environment, path, init_argument)
     store = store_of(instance)
     if store is not None:
         created.append(store)
-    return _Code(instance=instance, interface=kind.interface(instance), environment=environment, store=store, path=path)
+    return _Code(
+        instance=instance,
+        interface=kind.interface(instance),
+        environment=environment,
+        store=store,
+        path=path,
+    )
 
 
 def _switch(record: CanisterRecord, code: _Code, name: str) -> None:
     code.environment.arm(0)
-    record.instance, record.interface, record.environment = code.instance, code.interface, code.environment
+    record.instance, record.interface, record.environment = (
+        code.instance,
+        code.interface,
+        code.environment,
+    )
     record.store, record.store_path = code.store, code.path
     record.module_name, record.module_hash = name, module_hash_of(name)
 

@@ -21,8 +21,8 @@ import struct
 import zlib
 from typing import Final
 
-_GROUP_BITS: Final = 8
-_BUCKETS: Final = 1 << 16
+_GROUP_BITS: Final = 6
+_BUCKETS: Final = 1 << 12
 _EMPTY: Final = b""
 
 
@@ -66,7 +66,9 @@ class MapDigest:
             entries = self._buckets.get(bucket)
             if entries:
                 self._bucket_digests[bucket] = hashlib.sha256(
-                    b"".join(entries[key] for key in sorted(entries))  # each entry hash commits to its key
+                    b"".join(
+                        entries[key] for key in sorted(entries)
+                    )  # each entry hash commits to its key
                 ).digest()
             else:
                 self._buckets.pop(bucket, None)

@@ -32,14 +32,12 @@ from __future__ import annotations
 import hashlib
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from replica.candid import CandidError
-from replica.canister import codec
-from replica.canister.errors import CanisterError, SystemReject, reject_for
-from replica.canister.sdk import MethodSpec, python_method
+from replica.canister.errors import SystemReject
+from replica.canister.sdk import MethodSpec, method_named, python_method
 from replica.canister.stable import StableStore
 from replica.environment import DEFERRED, ErrorCode, OutgoingCall, Reject
 from replica.execution import snapshot
@@ -52,6 +50,7 @@ from replica.execution.canisters import (
     install_code,
     release_code,
 )
+from replica.execution.effects import check_effects, failure_answer
 from replica.execution.ingress import (
     DEFAULT_INGRESS_MEMORY_CAPACITY,
     MAX_INGRESS_TTL_NS,
@@ -73,7 +72,13 @@ from replica.execution.runtime import RawReply
 from replica.execution.wasm.subnet import WasmSubnet
 from replica.types import Principal
 
-__all__ = ["DEFAULT_CANISTER_CYCLES", "MANAGEMENT_CANISTER_ID", "ExecutionEngine", "SubnetType", "SystemCanister"]
+__all__ = [
+    "DEFAULT_CANISTER_CYCLES",
+    "MANAGEMENT_CANISTER_ID",
+    "ExecutionEngine",
+    "SubnetType",
+    "SystemCanister",
+]
 
 MANAGEMENT_CANISTER_ID: Final = Principal.management_canister()
 INSTRUCTIONS_PER_MESSAGE: Final = 200_000
@@ -88,17 +93,6 @@ SubnetType = Literal["system", "application"]
 
 class _RollBack(Exception):
     """Raised inside a query's transaction to undo whatever the query wrote."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Effects:
-    """What a message that did not fail leaves behind, checked before its transaction commits."""
-
-    calls: tuple[OutgoingCall, ...]
-    certified_data: bytes | None
-    accepted: int
-    result: object
-    reply: bytes | None
 
 
 class ExecutionEngine:
@@ -135,9 +129,9 @@ class ExecutionEngine:
         # the time canisters installed before the first batch see (genesis)
         self.time_ns = time_ns
         self.random_tape = b""
-        self.management = ManagementCanister(self)
         # Wasm canisters run in their own runtime; the engine hands it their messages
         self.wasm = WasmSubnet(self)
+        self.management = ManagementCanister(self)
         self._completed: list[bytes] = []
         self._database_generation = 0
 
@@ -163,19 +157,36 @@ class ExecutionEngine:
                     self.next_canister_index = index + 1
                     return candidate
                 index += 1
-        raise SystemReject(ErrorCode.CANISTER_REJECTED_MESSAGE, "the subnet has no canister ids left")
+        raise SystemReject(
+            ErrorCode.CANISTER_REJECTED_MESSAGE, "the subnet has no canister ids left"
+        )
 
     def create_canister(
-        self, controllers: Sequence[Principal], *, canister_id: Principal | None = None, cycles: int = DEFAULT_CANISTER_CYCLES
+        self,
+        controllers: Sequence[Principal],
+        *,
+        canister_id: Principal | None = None,
+        cycles: int = DEFAULT_CANISTER_CYCLES,
     ) -> Principal:
         canister_id = canister_id or self.allocate_canister_id()
         if canister_id in self.canisters:
-            raise SystemReject(ErrorCode.CANISTER_REJECTED_MESSAGE, f"canister {canister_id} exists already")
-        self.canisters[canister_id] = CanisterRecord(canister_id=canister_id, controllers=tuple(controllers), cycles=cycles)
+            raise SystemReject(
+                ErrorCode.CANISTER_REJECTED_MESSAGE, f"canister {canister_id} exists already"
+            )
+        self.canisters[canister_id] = CanisterRecord(
+            canister_id=canister_id, controllers=tuple(controllers), cycles=cycles
+        )
         self.queues[canister_id] = deque()
         return canister_id
 
-    def install(self, canister_id: Principal, name: str, init_argument: Any, *, mode: InstallMode = InstallMode.INSTALL) -> None:
+    def install(
+        self,
+        canister_id: Principal,
+        name: str,
+        init_argument: Any,
+        *,
+        mode: InstallMode = InstallMode.INSTALL,
+    ) -> None:
         """Install (or reinstall, or upgrade) the system canister `name` on `canister_id`, atomically.
 
         A refusal or a trap of the canister's constructor or hooks raises `SystemReject`
@@ -183,13 +194,22 @@ class ExecutionEngine:
         """
         record = self.canisters.get(canister_id)
         if record is None:
-            raise SystemReject(ErrorCode.CANISTER_NOT_FOUND, f"canister {canister_id} does not exist")
+            raise SystemReject(
+                ErrorCode.CANISTER_NOT_FOUND, f"canister {canister_id} does not exist"
+            )
         kind = self.factories.get(name)
         if kind is None:
-            raise SystemReject(ErrorCode.CANISTER_INVALID_WASM, f"no system canister is called {name!r}")
+            raise SystemReject(
+                ErrorCode.CANISTER_INVALID_WASM, f"no system canister is called {name!r}"
+            )
         install_code(
-            record, kind, name, init_argument, InstallMode(mode),
-            environment=SystemEnvironment(self, canister_id), path=self.database_path(canister_id),
+            record,
+            kind,
+            name,
+            init_argument,
+            InstallMode(mode),
+            environment=SystemEnvironment(self, canister_id),
+            path=self.database_path(canister_id),
         )
 
     def close(self) -> None:
@@ -203,6 +223,7 @@ class ExecutionEngine:
         previous_time_ns = self.time_ns
         self.height, self.time_ns, self.random_tape = batch.height, batch.time_ns, batch.random_tape
         self._completed = []
+        self.ingress_history.begin_round()
         self.ingress_history.prune(self.time_ns)
         for message in batch.ingress:
             self._induct(message)
@@ -210,7 +231,10 @@ class ExecutionEngine:
         used += self._run_heartbeats()
         used += self._drain(self.instruction_limit_per_round - used)
         return RoundResult(
-            height=batch.height, state_hash=self.state_hash(), completed=tuple(self._completed), instructions_used=used
+            height=batch.height,
+            state_hash=self.state_hash(),
+            completed=tuple(self._completed),
+            instructions_used=used,
         )
 
     def _induct(self, message: IngressMessage) -> None:
@@ -226,7 +250,12 @@ class ExecutionEngine:
             return
         record = self.canisters.get(message.canister_id)
         if record is None:
-            self._finish_ingress(message, Reject.of(ErrorCode.CANISTER_NOT_FOUND, f"canister {message.canister_id} not found"))
+            self._finish_ingress(
+                message,
+                Reject.of(
+                    ErrorCode.CANISTER_NOT_FOUND, f"canister {message.canister_id} not found"
+                ),
+            )
             return
         if self.wasm.owns(message.canister_id):
             refusal = self.wasm.inspect_ingress(message)
@@ -235,24 +264,38 @@ class ExecutionEngine:
                 return
         elif self.subnet_type == "application":
             if record.cycles < INGRESS_INDUCTION_CYCLES:
-                reject = Reject.of(ErrorCode.CANISTER_OUT_OF_CYCLES, f"canister {message.canister_id} is out of cycles")
+                reject = Reject.of(
+                    ErrorCode.CANISTER_OUT_OF_CYCLES,
+                    f"canister {message.canister_id} is out of cycles",
+                )
                 self._finish_ingress(message, reject)
                 return
             record.cycles -= INGRESS_INDUCTION_CYCLES
         self.queues[message.canister_id].append(
-            Request(caller=message.sender, callee=message.canister_id, method=message.method, argument=message.arg,
-                    callback=None, ingress=message)
+            Request(
+                caller=message.sender,
+                callee=message.canister_id,
+                method=message.method,
+                argument=message.arg,
+                callback=None,
+                ingress=message,
+            )
         )
 
     def _run_heartbeats(self) -> int:
         used = 0
         for canister_id in sorted(self.canisters):
             record = self.canisters[canister_id]
-            hook = record.interface.heartbeat
-            if record.status is CanisterStatus.RUNNING and record.instance is not None and hook:
-                context = self._new_context(canister_id, method=hook, answered=True)
+            name = record.interface.heartbeat
+            hook = (
+                method_named(record.instance, name)
+                if name and record.instance is not None
+                else None
+            )
+            if record.status is CanisterStatus.RUNNING and hook is not None:
+                context = self._new_context(canister_id, method=name, answered=True)
                 used += INSTRUCTIONS_PER_MESSAGE
-                self._execute(record, context, getattr(record.instance, hook))
+                self._execute(record, context, hook)
         return used
 
     def _drain(self, budget: int) -> int:
@@ -291,40 +334,59 @@ class ExecutionEngine:
         size = len(message.argument) if isinstance(message.argument, bytes) else 0
         cost = INSTRUCTIONS_PER_MESSAGE + INSTRUCTIONS_PER_BYTE * size
         context = self._new_context(
-            canister_id, ingress=message.ingress, caller=message.caller, callback=message.callback,
-            method=message.method, cycles=message.cycles,
+            canister_id,
+            ingress=message.ingress,
+            caller=message.caller,
+            callback=message.callback,
+            method=message.method,
+            cycles=message.cycles,
         )
         if message.ingress is not None:
             self._set_status(message.ingress, Status.PROCESSING)
         spec = record.interface.method(message.method)
         problem = self._refuse_reason(record, message, spec)
         if problem is None and not self._charge(record, cost):
-            problem = Reject.of(ErrorCode.CANISTER_OUT_OF_CYCLES, f"canister {canister_id} is out of cycles")
+            problem = Reject.of(
+                ErrorCode.CANISTER_OUT_OF_CYCLES, f"canister {canister_id} is out of cycles"
+            )
         if problem is not None or spec is None:
-            self._answer(context, problem or Reject.of(ErrorCode.CANISTER_METHOD_NOT_FOUND, message.method))
+            self._answer(
+                context, problem or Reject.of(ErrorCode.CANISTER_METHOD_NOT_FOUND, message.method)
+            )
             self._finish_if_stuck(context)
             return cost
         function = python_method(record.instance, spec)
         caller, argument = message.caller, message.argument
         if message.ingress is not None:
-            self._execute(record, context, lambda: function(caller, spec.decode_argument(argument)), spec=spec)
+            self._execute(
+                record, context, lambda: function(caller, spec.decode_argument(argument)), spec=spec
+            )
         else:
             self._execute(record, context, lambda: function(caller, argument), spec=spec)
         return cost
 
-    def _refuse_reason(self, record: CanisterRecord, message: Request, spec: MethodSpec | None) -> Reject | None:
+    def _refuse_reason(
+        self, record: CanisterRecord, message: Request, spec: MethodSpec | None
+    ) -> Reject | None:
         canister_id = record.canister_id
         if record.instance is None:
-            return Reject.of(ErrorCode.CANISTER_WASM_MODULE_NOT_FOUND, f"canister {canister_id} has no code")
+            return Reject.of(
+                ErrorCode.CANISTER_WASM_MODULE_NOT_FOUND, f"canister {canister_id} has no code"
+            )
         if record.status is CanisterStatus.STOPPED:
             return Reject.of(ErrorCode.CANISTER_STOPPED, f"canister {canister_id} is stopped")
         if record.status is CanisterStatus.STOPPING:
             return Reject.of(ErrorCode.CANISTER_STOPPING, f"canister {canister_id} is stopping")
         if spec is None:
             kind = "update " if message.ingress else ""
-            return Reject.of(ErrorCode.CANISTER_METHOD_NOT_FOUND, f"canister {canister_id} has no {kind}method {message.method!r}")
+            return Reject.of(
+                ErrorCode.CANISTER_METHOD_NOT_FOUND,
+                f"canister {canister_id} has no {kind}method {message.method!r}",
+            )
         if spec.mode != "update" and message.ingress is not None:
-            return Reject.of(ErrorCode.CANISTER_METHOD_NOT_FOUND, f"{message.method} is a query, not an update")
+            return Reject.of(
+                ErrorCode.CANISTER_METHOD_NOT_FOUND, f"{message.method} is a query, not an update"
+            )
         return None
 
     def _charge(self, record: CanisterRecord, instructions: int) -> bool:
@@ -344,8 +406,10 @@ class ExecutionEngine:
         context.outstanding -= 1
         is_reject = isinstance(message.answer, Reject)
         method_name = message.callback.on_reject if is_reject else message.callback.on_reply
-        callback = getattr(record.instance, method_name, None) if record.instance is not None else None
-        if not callable(callback):  # the code changed since the call was made
+        callback = (
+            method_named(record.instance, method_name) if record.instance is not None else None
+        )
+        if callback is None:  # the code changed since the call was made
             self._finish_if_stuck(context)
             return INSTRUCTIONS_PER_MESSAGE
         spec = record.interface.method(context.method) if context.ingress is not None else None
@@ -353,7 +417,14 @@ class ExecutionEngine:
         self._execute(record, context, lambda: callback(data, answer), spec=spec)
         return INSTRUCTIONS_PER_MESSAGE
 
-    def _execute(self, record: CanisterRecord, context: CallContext, body: Callable[[], Any], *, spec: MethodSpec | None = None) -> None:
+    def _execute(
+        self,
+        record: CanisterRecord,
+        context: CallContext,
+        body: Callable[[], Any],
+        *,
+        spec: MethodSpec | None = None,
+    ) -> None:
         """Run one message: all its effects, or none of them and a reject."""
         environment = record.environment
         if environment is None:
@@ -362,10 +433,10 @@ class ExecutionEngine:
         try:
             with _transaction(record.store):
                 result = body()
-                effects = self._check(record, context, environment, result, spec)
+                effects = check_effects(record, context, environment, result, spec)
         except Exception as error:  # the trap boundary: whatever the canister's code raised
             environment.arm(0)
-            failure = self._failure(error, spec if context.ingress is not None else None)
+            failure = failure_answer(error, spec if context.ingress is not None else None)
             if isinstance(failure, Reject):
                 self._answer(context, failure)
             else:
@@ -383,68 +454,30 @@ class ExecutionEngine:
             self._answer(context, effects.result, encoded=effects.reply)
         self._finish_if_stuck(context)
 
-    def _check(
-        self, record: CanisterRecord, context: CallContext, environment: SystemEnvironment, result: object, spec: MethodSpec | None
-    ) -> _Effects:
-        """Everything the message produced, checked inside its transaction: a failure here rolls it back."""
-        calls = tuple(environment.outbox)
-        attached = 0
-        for call in calls:
-            if not (isinstance(call, OutgoingCall) and isinstance(call.callee, Principal) and isinstance(call.method, str)):
-                raise SystemReject(ErrorCode.CANISTER_CONTRACT_VIOLATION, f"not a call: {call!r}")
-            if call.cycles < 0:
-                raise SystemReject(ErrorCode.CANISTER_CONTRACT_VIOLATION, f"a call attaches {call.cycles} cycles")
-            for name in (call.on_reply, call.on_reject):
-                if not callable(getattr(record.instance, name, None)):
-                    raise SystemReject(ErrorCode.CANISTER_CONTRACT_VIOLATION, f"the callback {name!r} is not a method")
-            codec.encode([call.argument, dict(call.context)])  # what the queues and the state hash will hold
-            attached += call.cycles
-        holds = record.cycles + environment.cycles_accepted
-        if attached > holds:
-            raise SystemReject(
-                ErrorCode.INSUFFICIENT_CYCLES_IN_CALL,
-                f"canister {record.canister_id} attaches {attached} cycles to its calls but holds {holds}",
-            )
-        reply = None
-        if result is not DEFERRED and not context.answered:
-            if context.ingress is not None:
-                try:
-                    reply = spec.encode_reply(result) if spec is not None else b""
-                except CandidError as error:
-                    raise SystemReject(ErrorCode.CANISTER_CONTRACT_VIOLATION, f"reply does not fit its type: {error}") from error
-            else:
-                codec.encode(result)
-        return _Effects(
-            calls=calls, certified_data=environment.certified_data, accepted=environment.cycles_accepted,
-            result=result, reply=reply,
-        )
-
-    @staticmethod
-    def _failure(error: Exception, spec: MethodSpec | None) -> Reject | bytes:
-        """The answer to a failed ingress message or query: a reject, or the method's own error reply.
-
-        A refusal (`CanisterError`) of a method whose interface answers errors in Candid
-        (`spec.encode_error`) is replied in those terms; everything else is a reject.
-        """
-        if spec is not None and isinstance(error, CanisterError) and not isinstance(error, SystemReject):
-            try:
-                encoded = spec.encode_error(error)
-            except Exception:  # the canister's own error conversion trapped: answer with the reject
-                encoded = None
-            if encoded is not None:
-                return encoded
-        return reject_for(error)
-
     def _send(self, record: CanisterRecord, context: CallContext, call: OutgoingCall) -> None:
         record.cycles -= call.cycles
         context.outstanding += 1
-        callback = Callback(call_context=context.id, on_reply=call.on_reply, on_reject=call.on_reject, context=call.context)
-        request = Request(caller=record.canister_id, callee=call.callee, method=call.method, argument=call.argument,
-                          callback=callback, cycles=call.cycles)
+        callback = Callback(
+            call_context=context.id,
+            on_reply=call.on_reply,
+            on_reject=call.on_reject,
+            context=call.context,
+        )
+        request = Request(
+            caller=record.canister_id,
+            callee=call.callee,
+            method=call.method,
+            argument=call.argument,
+            callback=callback,
+            cycles=call.cycles,
+        )
         if call.callee == MANAGEMENT_CANISTER_ID:
             self.management.execute_request(request)
         elif call.callee not in self.canisters:
-            self.deliver_answer(request, Reject.of(ErrorCode.CANISTER_NOT_FOUND, f"canister {call.callee} not found"))
+            self.deliver_answer(
+                request,
+                Reject.of(ErrorCode.CANISTER_NOT_FOUND, f"canister {call.callee} not found"),
+            )
         else:
             self.queues[call.callee].append(request)
 
@@ -453,10 +486,17 @@ class ExecutionEngine:
         if request.callback is None:
             return
         self.queues[request.caller].append(
-            Response(caller=request.caller, callback=request.callback, answer=answer, refund_cycles=request.cycles)
+            Response(
+                caller=request.caller,
+                callback=request.callback,
+                answer=answer,
+                refund_cycles=request.cycles,
+            )
         )
 
-    def _answer(self, context: CallContext, outcome: object, *, encoded: bytes | None = None) -> None:
+    def _answer(
+        self, context: CallContext, outcome: object, *, encoded: bytes | None = None
+    ) -> None:
         """Answer a call context once: an ingress status, or a response to the calling canister.
 
         `outcome` is a `Reject` or the reply value; an ingress message is replied with
@@ -468,29 +508,53 @@ class ExecutionEngine:
         if context.ingress is not None:
             if isinstance(outcome, RawReply):
                 encoded = outcome.data
-            self._finish_ingress(context.ingress, outcome if isinstance(outcome, Reject) else encoded or b"")
+            self._finish_ingress(
+                context.ingress, outcome if isinstance(outcome, Reject) else encoded or b""
+            )
         elif context.callback is not None and context.caller is not None:
             self.queues[context.caller].append(
-                Response(caller=context.caller, callback=context.callback, answer=outcome,
-                         refund_cycles=context.cycles - context.accepted)
+                Response(
+                    caller=context.caller,
+                    callback=context.callback,
+                    answer=outcome,
+                    refund_cycles=context.cycles - context.accepted,
+                )
             )
 
     def _finish_if_stuck(self, context: CallContext) -> None:
         if context.outstanding != 0:
             return
         if not context.answered:
-            self._answer(context, Reject.of(ErrorCode.CANISTER_DID_NOT_REPLY, "canister did not reply to the call"))
+            self._answer(
+                context,
+                Reject.of(ErrorCode.CANISTER_DID_NOT_REPLY, "canister did not reply to the call"),
+            )
         del self.call_contexts[context.id]
         record = self.canisters.get(context.canister_id)
-        if record is not None and record.status is CanisterStatus.STOPPING and not any(
-            c.canister_id == context.canister_id for c in self.call_contexts.values()
+        if (
+            record is not None
+            and record.status is CanisterStatus.STOPPING
+            and not any(c.canister_id == context.canister_id for c in self.call_contexts.values())
         ):
             record.status = CanisterStatus.STOPPED
 
-    def _set_status(self, message: IngressMessage, status: Status, *, reply: bytes | None = None, reject: Reject | None = None) -> None:
+    def _set_status(
+        self,
+        message: IngressMessage,
+        status: Status,
+        *,
+        reply: bytes | None = None,
+        reject: Reject | None = None,
+    ) -> None:
         self.ingress_history.set(
             message.message_id,
-            IngressStatus(status=status, time_ns=self.time_ns, expiry_ns=message.ingress_expiry_ns, reply=reply, reject=reject),
+            IngressStatus(
+                status=status,
+                time_ns=self.time_ns,
+                expiry_ns=message.ingress_expiry_ns,
+                reply=reply,
+                reject=reject,
+            ),
         )
 
     def _finish_ingress(self, message: IngressMessage, outcome: bytes | Reject) -> None:
@@ -502,7 +566,9 @@ class ExecutionEngine:
 
     # -- queries ----------------------------------------------------------------------------
 
-    def query(self, canister_id: Principal, method: str, arg: bytes, sender: Principal) -> bytes | Reject:
+    def query(
+        self, canister_id: Principal, method: str, arg: bytes, sender: Principal
+    ) -> bytes | Reject:
         """Run a query method; whatever it changes is rolled back."""
         record = self.canisters.get(canister_id)
         if record is not None and self.wasm.owns(canister_id):
@@ -511,9 +577,16 @@ class ExecutionEngine:
             return Reject.of(ErrorCode.CANISTER_NOT_FOUND, f"canister {canister_id} not found")
         spec = record.interface.method(method)
         if spec is None or spec.mode != "query":
-            return Reject.of(ErrorCode.CANISTER_METHOD_NOT_FOUND, f"canister {canister_id} has no query method {method!r}")
+            return Reject.of(
+                ErrorCode.CANISTER_METHOD_NOT_FOUND,
+                f"canister {canister_id} has no query method {method!r}",
+            )
         if record.status is not CanisterStatus.RUNNING:
-            code = ErrorCode.CANISTER_STOPPED if record.status is CanisterStatus.STOPPED else ErrorCode.CANISTER_STOPPING
+            code = (
+                ErrorCode.CANISTER_STOPPED
+                if record.status is CanisterStatus.STOPPED
+                else ErrorCode.CANISTER_STOPPING
+            )
             return Reject.of(code, f"canister {canister_id} is {record.status}")
         function = python_method(record.instance, spec)
         record.environment.arm(0)
@@ -525,7 +598,7 @@ class ExecutionEngine:
         except _RollBack:
             pass
         except Exception as error:  # the trap boundary: whatever the canister's code raised
-            return self._failure(error, spec)
+            return failure_answer(error, spec)
         finally:
             record.environment.arm(0)
         return reply
@@ -535,6 +608,15 @@ class ExecutionEngine:
     def certified_state(self) -> dict[str, Any]:
         """What the state tree certifies: time, request statuses, canister metadata."""
         return snapshot.certified_state(self)
+
+    def certified_request_status(self, message_id: bytes) -> dict[str, Any] | None:
+        """One request's entry in the certified state, None if the history has no status for it."""
+        status = self.ingress_history.get(message_id)
+        return None if status is None else snapshot.certified_status(status)
+
+    def certified_canisters(self) -> dict[bytes, dict[str, Any]]:
+        """The canister part of the certified state."""
+        return snapshot.certified_canisters(self)
 
     def state_hash(self) -> bytes:
         """The hash of the whole state; its cost follows what changed, not the subnet's age."""
@@ -554,7 +636,13 @@ class ExecutionEngine:
 
     @classmethod
     def from_checkpoint(
-        cls, directory: str | Path, *, state_dir: str | Path, subnet_id: Principal, factories: Mapping[str, SystemCanister], **options: Any
+        cls,
+        directory: str | Path,
+        *,
+        state_dir: str | Path,
+        subnet_id: Principal,
+        factories: Mapping[str, SystemCanister],
+        **options: Any,
     ) -> ExecutionEngine:
         """A new engine whose state is the checkpoint's (the databases are copied to `state_dir`)."""
         engine = cls(subnet_id, state_dir=state_dir, factories=factories, **options)
@@ -571,15 +659,6 @@ class ExecutionEngine:
         return self.ingress_history.get(message_id)
 
 
-def _transaction(store: StableStore | None) -> Any:
-    return store.transaction() if store is not None else _NoTransaction()
-
-
-class _NoTransaction:
-    """A canister without stable memory: nothing to commit or roll back."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *_: object) -> None:
-        return None
+def _transaction(store: StableStore | None) -> AbstractContextManager[object]:
+    """The message's transaction; a canister without stable memory has nothing to roll back."""
+    return store.transaction() if store is not None else nullcontext()

@@ -18,18 +18,18 @@ batch time (the ingress selector's rule), so a request has expired before its
 status is pruned and can never run twice.
 
 The history keeps an incremental digest of its content (`digest()`), and the
-ids whose status changed since the last `take_changes()`, for the certified
+ids whose status changed in the current round (`changes`), for the certified
 state tree.
 """
 
 from __future__ import annotations
 
 import bisect
+import struct
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Final
 
-from replica.canister import codec
 from replica.environment import NANOS_PER_SECOND
 from replica.execution.digest import MapDigest
 from replica.execution.messages import IngressStatus, Status
@@ -52,14 +52,35 @@ def payload_bytes(status: IngressStatus) -> int:
     return 0
 
 
+def _field(value: bytes | int | str | None) -> bytes:
+    if value is None:
+        return b"N"
+    data = (
+        value.encode()
+        if isinstance(value, str)
+        else str(value).encode()
+        if isinstance(value, int)
+        else value
+    )
+    return struct.pack(">I", len(data)) + data
+
+
 def encode_status(status: IngressStatus) -> bytes:
-    """Canonical bytes of one status, for the digest."""
+    """Canonical bytes of one status, for the digest: each field length-prefixed."""
     reject = status.reject
-    return codec.encode([
-        status.status.value, status.time_ns, status.expiry_ns, status.reply,
-        None if reject is None else [int(reject.code), reject.message,
-                                     None if reject.error_code is None else int(reject.error_code)],
-    ])
+    fields: list[bytes | int | str | None] = [
+        status.status.value,
+        status.time_ns,
+        status.expiry_ns,
+        status.reply,
+    ]
+    if reject is not None:
+        fields += [
+            int(reject.code),
+            reject.message,
+            None if reject.error_code is None else int(reject.error_code),
+        ]
+    return b"".join(_field(value) for value in fields)
 
 
 class IngressHistory:
@@ -96,19 +117,27 @@ class IngressHistory:
     def digest(self) -> bytes:
         return self._digest.digest()
 
-    def take_changes(self) -> set[bytes]:
-        """Ids whose status changed or disappeared since the last call."""
-        changed, self._changed = self._changed, set()
-        return changed
+    def begin_round(self) -> None:
+        """Start recording the ids this round changes (see `changes`)."""
+        self._changed = set()
+
+    @property
+    def changes(self) -> frozenset[bytes]:
+        """Ids whose status changed or disappeared since the round began."""
+        return frozenset(self._changed)
 
     def set(self, message_id: bytes, status: IngressStatus) -> None:
         """Record `status` (its `time_ns` is the batch time of the change)."""
         self._put(message_id, status)
         if status.status in _TERMINAL:
             entry = (status.time_ns + MAX_INGRESS_TTL_NS, message_id)
-            index = bisect.bisect_right(self._pruning, entry, lo=self._head)
-            self._pruning.insert(index, entry)
-            self._forget_from = min(self._forget_from, index)
+            pruning = self._pruning
+            if not pruning or pruning[-1] <= entry:  # batch time never goes back: the usual case
+                pruning.append(entry)
+            else:
+                index = bisect.bisect_right(pruning, entry, lo=self._head)
+                pruning.insert(index, entry)
+                self._forget_from = min(self._forget_from, index)
         if self._memory > self.memory_capacity:
             self._forget_terminal_statuses()
 
@@ -151,7 +180,9 @@ class IngressHistory:
                 message_id = pruning[index][1]
                 status = self._statuses.get(message_id)
                 if status is not None and status.status in _WITH_PAYLOAD:
-                    self._put(message_id, replace(status, status=Status.DONE, reply=None, reject=None))
+                    self._put(
+                        message_id, replace(status, status=Status.DONE, reply=None, reject=None)
+                    )
                 index += 1
 
     def restore(self, statuses: list[tuple[bytes, IngressStatus]]) -> None:

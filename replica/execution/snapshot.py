@@ -38,15 +38,22 @@ def certified_state(engine: ExecutionEngine) -> dict[str, Any]:
     """What the state tree certifies: time, request statuses, canister metadata."""
     return {
         "time": engine.time_ns,
-        "request_status": {message_id: certified_status(status) for message_id, status in engine.ingress_history.items()},
-        "canister": {
-            canister_id.raw: {
-                "certified_data": record.certified_data,
-                "module_hash": record.module_hash,
-                "controllers": [controller.raw for controller in record.controllers],
-            }
-            for canister_id, record in sorted(engine.canisters.items())
+        "request_status": {
+            message_id: certified_status(status)
+            for message_id, status in engine.ingress_history.items()
         },
+        "canister": certified_canisters(engine),
+    }
+
+
+def certified_canisters(engine: ExecutionEngine) -> dict[bytes, dict[str, Any]]:
+    return {
+        canister_id.raw: {
+            "certified_data": record.certified_data,
+            "module_hash": record.module_hash,
+            "controllers": [controller.raw for controller in record.controllers],
+        }
+        for canister_id, record in sorted(engine.canisters.items())
     }
 
 
@@ -58,7 +65,9 @@ def certified_status(status: IngressStatus) -> dict[str, Any]:
         "reply": status.reply,
         "reject_code": None if reject is None else int(reject.code),
         "reject_message": None if reject is None else reject.message,
-        "error_code": None if reject is None or reject.error_code is None else reject.error_code.text,
+        "error_code": None
+        if reject is None or reject.error_code is None
+        else reject.error_code.text,
     }
 
 
@@ -80,47 +89,81 @@ def _live_metadata(engine: ExecutionEngine) -> dict[str, Any]:
         "next_canister_index": engine.next_canister_index,
         "next_call_context": engine.next_call_context,
         "canisters": [_encode_record(record) for _, record in sorted(engine.canisters.items())],
-        "queues": [[canister_id.raw, list(queue)] for canister_id, queue in sorted(engine.queues.items())],
-        "contexts": [_encode_context(context) for _, context in sorted(engine.call_contexts.items())],
+        "queues": [
+            [canister_id.raw, list(queue)] for canister_id, queue in sorted(engine.queues.items())
+        ],
+        "contexts": [
+            _encode_context(context) for _, context in sorted(engine.call_contexts.items())
+        ],
     }
 
 
 def _encode_record(record: CanisterRecord) -> list[Any]:
     return [
-        record.canister_id.raw, [p.raw for p in record.controllers], record.cycles, record.status.value,
-        record.module_name, record.module_hash, record.certified_data,
+        record.canister_id.raw,
+        [p.raw for p in record.controllers],
+        record.cycles,
+        record.status.value,
+        record.module_name,
+        record.module_hash,
+        record.certified_data,
     ]
 
 
 def _encode_context(context: CallContext) -> list[Any]:
     return [
-        context.id, context.canister_id.raw, context.ingress, None if context.caller is None else context.caller.raw,
-        context.callback, context.method, context.outstanding, context.answered, context.cycles, context.accepted,
+        context.id,
+        context.canister_id.raw,
+        context.ingress,
+        None if context.caller is None else context.caller.raw,
+        context.callback,
+        context.method,
+        context.outstanding,
+        context.answered,
+        context.cycles,
+        context.accepted,
     ]
 
 
 def _encode_reject(reject: Reject | None) -> list[Any] | None:
     if reject is None:
         return None
-    return [int(reject.code), reject.message, None if reject.error_code is None else int(reject.error_code)]
+    return [
+        int(reject.code),
+        reject.message,
+        None if reject.error_code is None else int(reject.error_code),
+    ]
 
 
 def _decode_reject(value: Any) -> Reject | None:
     if value is None:
         return None
     code, message, error_code = value
-    return Reject(code=RejectCode(code), message=message, error_code=None if error_code is None else ErrorCode(error_code))
+    return Reject(
+        code=RejectCode(code),
+        message=message,
+        error_code=None if error_code is None else ErrorCode(error_code),
+    )
 
 
 def encode_metadata(engine: ExecutionEngine) -> bytes:
     """The engine's own state, everything but the canisters' databases, as canonical CBOR."""
-    return codec.encode({
-        **_live_metadata(engine),
-        "ingress": [
-            [message_id, s.status.value, s.time_ns, s.expiry_ns, s.reply, _encode_reject(s.reject)]
-            for message_id, s in engine.ingress_history.items()
-        ],
-    })
+    return codec.encode(
+        {
+            **_live_metadata(engine),
+            "ingress": [
+                [
+                    message_id,
+                    s.status.value,
+                    s.time_ns,
+                    s.expiry_ns,
+                    s.reply,
+                    _encode_reject(s.reject),
+                ]
+                for message_id, s in engine.ingress_history.items()
+            ],
+        }
+    )
 
 
 def write_checkpoint(engine: ExecutionEngine, target: Path) -> None:
@@ -140,35 +183,73 @@ def load_checkpoint(engine: ExecutionEngine, source: Path) -> None:
     engine.height, engine.time_ns = metadata["height"], metadata["time"]
     engine.next_canister_index = metadata["next_canister_index"]
     engine.next_call_context = metadata["next_call_context"]
-    for raw, controllers, cycles, status, module_name, module_hash, certified in metadata["canisters"]:
+    for raw, controllers, cycles, status, module_name, module_hash, certified in metadata[
+        "canisters"
+    ]:
         canister_id = Principal(raw)
         record = CanisterRecord(
-            canister_id=canister_id, controllers=tuple(Principal(p) for p in controllers), cycles=cycles,
-            status=CanisterStatus(status), certified_data=certified,
+            canister_id=canister_id,
+            controllers=tuple(Principal(p) for p in controllers),
+            cycles=cycles,
+            status=CanisterStatus(status),
+            certified_data=certified,
         )
         engine.canisters[canister_id] = record
         engine.queues[canister_id] = deque()
         if module_name is not None:
             reopen_code(
-                record, engine.factories[module_name], module_name,
-                environment=SystemEnvironment(engine, canister_id), path=engine.database_path(canister_id, fresh=False),
+                record,
+                engine.factories[module_name],
+                module_name,
+                environment=SystemEnvironment(engine, canister_id),
+                path=engine.database_path(canister_id, fresh=False),
             )
             record.module_hash = module_hash
     for raw, messages in metadata["queues"]:
         engine.queues[Principal(raw)] = deque(messages)
-    engine.ingress_history.restore([
-        (message_id, IngressStatus(
-            status=Status(status), time_ns=time_ns, expiry_ns=expiry_ns, reply=reply, reject=_decode_reject(reject),
-        ))
-        for message_id, status, time_ns, expiry_ns, reply, reject in metadata["ingress"]
-    ])
-    for context_id, raw, ingress, caller, callback, method, outstanding, answered, cycles, accepted in metadata["contexts"]:
+    engine.ingress_history.restore(
+        [
+            (
+                message_id,
+                IngressStatus(
+                    status=Status(status),
+                    time_ns=time_ns,
+                    expiry_ns=expiry_ns,
+                    reply=reply,
+                    reject=_decode_reject(reject),
+                ),
+            )
+            for message_id, status, time_ns, expiry_ns, reply, reject in metadata["ingress"]
+        ]
+    )
+    for (
+        context_id,
+        raw,
+        ingress,
+        caller,
+        callback,
+        method,
+        outstanding,
+        answered,
+        cycles,
+        accepted,
+    ) in metadata["contexts"]:
         engine.call_contexts[context_id] = CallContext(
-            id=context_id, canister_id=Principal(raw), ingress=ingress, caller=None if caller is None else Principal(caller),
-            callback=callback, method=method, outstanding=outstanding, answered=answered, cycles=cycles, accepted=accepted,
+            id=context_id,
+            canister_id=Principal(raw),
+            ingress=ingress,
+            caller=None if caller is None else Principal(caller),
+            callback=callback,
+            method=method,
+            outstanding=outstanding,
+            answered=answered,
+            cycles=cycles,
+            accepted=accepted,
         )
 
 
 def raw_rand(random_tape: bytes, caller: Principal, counter: int) -> bytes:
     """32 bytes for `raw_rand`, from the round's random tape."""
-    return hashlib.sha256(b"raw_rand" + random_tape + caller.raw + counter.to_bytes(8, "big")).digest()
+    return hashlib.sha256(
+        b"raw_rand" + random_tape + caller.raw + counter.to_bytes(8, "big")
+    ).digest()

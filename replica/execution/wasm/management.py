@@ -19,6 +19,7 @@ on the new one. If any step traps, the canister is left exactly as it was.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from replica.candid import CandidError, decode, encode
@@ -47,14 +48,14 @@ def is_wasm(module: bytes) -> bool:
 
 def call_management(subnet: WasmSubnet, request: Request) -> tuple[RawReply | Reject, int]:
     """A Wasm canister's call to the management canister: the answer and the cycles it kept."""
-    signature = SIGNATURES.get(request.method)
-    if signature is None:
+    method = subnet.engine.management.methods.get(request.method)
+    if method is None:
         return Reject.of(
             ErrorCode.UNKNOWN_MANAGEMENT_MESSAGE,
             f"Management canister has no method '{request.method}'",
         ), 0
     try:
-        values = decode(request.argument, signature[0])
+        values = decode(request.argument, method.arguments)
     except CandidError as error:
         return Reject.of(
             ErrorCode.INVALID_MANAGEMENT_PAYLOAD, f"invalid argument to {request.method}: {error}"
@@ -63,11 +64,43 @@ def call_management(subnet: WasmSubnet, request: Request) -> tuple[RawReply | Re
     try:
         result = manage(subnet, request.caller, request.method, argument, cycles=request.cycles)
         if result is NOT_HANDLED:
-            result = subnet.engine.management.run(request.caller, request.method, argument)
+            result = method.run(request.caller, argument)
     except CanisterError as error:
         return error.to_reject(), 0
     kept = request.cycles if request.method in ("deposit_cycles", "create_canister") else 0
-    return RawReply(encode(signature[1], [] if result is None else [result])), kept
+    return RawReply(encode(method.results, [] if result is None else [result])), kept
+
+
+Handler = Callable[[Principal, Any], Any]
+
+
+def wasm_methods(
+    subnet: WasmSubnet, existing: Mapping[str, Any]
+) -> dict[str, tuple[list[Any], list[Any], Handler, bool]]:
+    """The management methods with the spec's types: (arguments, results, handler, callable by ingress).
+
+    Each handler runs `manage` and falls back to the method the management canister
+    already had (system canisters installed by name, for instance).
+    """
+    methods: dict[str, tuple[list[Any], list[Any], Handler, bool]] = {}
+    for name, (arguments, results) in SIGNATURES.items():
+        fallback = existing.get(name)
+
+        def run(
+            caller: Principal, argument: Any, name: str = name, fallback: Any = fallback
+        ) -> Any:
+            handled = manage(subnet, caller, name, argument)
+            if handled is not NOT_HANDLED:
+                return handled
+            if fallback is None:
+                raise SystemReject(
+                    ErrorCode.UNKNOWN_MANAGEMENT_MESSAGE,
+                    f"the management canister has no method {name!r}",
+                )
+            return fallback.run(caller, argument)
+
+        methods[name] = (arguments, results, run, name != "raw_rand")
+    return methods
 
 
 def _controlled(subnet: WasmSubnet, caller: Principal, canister_id: Principal) -> CanisterRecord:

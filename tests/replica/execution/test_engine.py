@@ -15,13 +15,15 @@ from replica.execution.harness import SubnetHarness
 from replica.execution.management import CANISTER_ID_RECORD, CREATE_CANISTER_ARGS, INSTALL_CODE_ARGS
 from replica.execution.messages import Status
 from replica.types import Principal
-from tests.replica.execution.toys import FACTORIES
+from tests.replica.execution.toys import FACTORIES, Counter
 
 ALICE = Principal.self_authenticating(b"alice")
 ROOT = Principal.from_canister_id(3)
 
 
-def make(tmp_path: Path, name: str = "s", **options: object) -> tuple[SubnetHarness, Principal, Principal]:
+def make(
+    tmp_path: Path, name: str = "s", **options: object
+) -> tuple[SubnetHarness, Principal, Principal]:
     harness = SubnetHarness(tmp_path / name, FACTORIES, system_installers=[ROOT], **options)  # type: ignore[arg-type]
     counter = harness.engine.create_canister([ALICE, ROOT])
     harness.engine.install(counter, "counter", None)
@@ -62,9 +64,16 @@ def test_rejects_carry_the_right_codes(tmp_path: Path) -> None:
         with pytest.raises(CallRejected) as rejected:
             harness.update(ALICE, canister, method, arg)
         reject = rejected.value.reject
-        assert (reject.code, reject.error_code) == (error_code.reject_code, error_code), (method, reject)
-    assert [code.reject_code for code in (ErrorCode.CANISTER_NOT_FOUND, ErrorCode.CANISTER_REJECTED_MESSAGE)] == [
-        RejectCode.DESTINATION_INVALID, RejectCode.CANISTER_REJECT,
+        assert (reject.code, reject.error_code) == (error_code.reject_code, error_code), (
+            method,
+            reject,
+        )
+    assert [
+        code.reject_code
+        for code in (ErrorCode.CANISTER_NOT_FOUND, ErrorCode.CANISTER_REJECTED_MESSAGE)
+    ] == [
+        RejectCode.DESTINATION_INVALID,
+        RejectCode.CANISTER_REJECT,
     ]
     assert harness.engine.call_contexts == {}  # a refused message closes its call context
 
@@ -72,10 +81,12 @@ def test_rejects_carry_the_right_codes(tmp_path: Path) -> None:
 def test_a_trap_leaves_no_trace(tmp_path: Path) -> None:
     harness, counter, _ = make(tmp_path)
     harness.call(ALICE, counter, "add", 2)
-    before = harness.engine.canisters[counter].instance.store.state_hash()  # type: ignore[union-attr]
+    store = harness.engine.canisters[counter].store
+    assert store is not None
+    before = store.state_hash()
     with pytest.raises(CallRejected, match="boom"):
         harness.call(ALICE, counter, "add_then_trap", 40)
-    assert harness.engine.canisters[counter].instance.store.state_hash() == before  # type: ignore[union-attr]
+    assert store.state_hash() == before
     assert harness.engine.canisters[counter].certified_data == (2).to_bytes(8, "big")
     assert harness.query(ALICE, counter, "get") == [2]
     # its outgoing call was never sent: no call context waits, no message is queued
@@ -86,7 +97,9 @@ def test_a_trap_leaves_no_trace(tmp_path: Path) -> None:
 def test_calls_between_canisters_answer_from_the_callback(tmp_path: Path) -> None:
     harness, counter, relay = make(tmp_path)
     assert harness.call(ALICE, relay, "relay", counter, 7) == ["added 7, now 7"]
-    assert harness.call(ALICE, relay, "relay", Principal.from_canister_id(99), 1)[0].startswith("refused:")
+    assert harness.call(ALICE, relay, "relay", Principal.from_canister_id(99), 1)[0].startswith(
+        "refused:"
+    )
     random = harness.call(ALICE, relay, "random", counter)[0]
     assert len(bytes.fromhex(random)) == 32
 
@@ -133,23 +146,51 @@ def test_cycles_are_charged_on_application_subnets_only(tmp_path: Path) -> None:
 def test_management_canister_flows(tmp_path: Path) -> None:
     harness, counter, _ = make(tmp_path)
     management = Principal.management_canister()
-    created = decode(harness.update(ROOT, management, "create_canister", encode([CREATE_CANISTER_ARGS], [{"settings": None}])), [CANISTER_ID_RECORD])
+    created = decode(
+        harness.update(
+            ROOT,
+            management,
+            "create_canister",
+            encode([CREATE_CANISTER_ARGS], [{"settings": None}]),
+        ),
+        [CANISTER_ID_RECORD],
+    )
     new_id = created[0]["canister_id"]
-    install = {"mode": {"install": None}, "canister_id": new_id, "wasm_module": b"icbox:counter", "arg": encode([], [])}
+    install = {
+        "mode": {"install": None},
+        "canister_id": new_id,
+        "wasm_module": b"icbox:counter",
+        "arg": encode([], []),
+    }
     with pytest.raises(CallRejected, match="only NNS root"):
-        harness.update(ALICE, management, "install_code", encode([INSTALL_CODE_ARGS], [{**install, "canister_id": counter}]))
+        harness.update(
+            ALICE,
+            management,
+            "install_code",
+            encode([INSTALL_CODE_ARGS], [{**install, "canister_id": counter}]),
+        )
     harness.update(ROOT, management, "install_code", encode([INSTALL_CODE_ARGS], [install]))
     assert harness.call(ALICE, new_id, "add", 4) == [4]
     with pytest.raises(CallRejected, match="controllers"):
-        harness.update(ALICE, management, "stop_canister", encode([CANISTER_ID_RECORD], [{"canister_id": new_id}]))
-    harness.update(ROOT, management, "stop_canister", encode([CANISTER_ID_RECORD], [{"canister_id": new_id}]))
+        harness.update(
+            ALICE,
+            management,
+            "stop_canister",
+            encode([CANISTER_ID_RECORD], [{"canister_id": new_id}]),
+        )
+    harness.update(
+        ROOT, management, "stop_canister", encode([CANISTER_ID_RECORD], [{"canister_id": new_id}])
+    )
     with pytest.raises(CallRejected, match="stopped"):
         harness.call(ALICE, new_id, "add", 1)
-    harness.update(ROOT, management, "start_canister", encode([CANISTER_ID_RECORD], [{"canister_id": new_id}]))
+    harness.update(
+        ROOT, management, "start_canister", encode([CANISTER_ID_RECORD], [{"canister_id": new_id}])
+    )
     upgrade = {**install, "mode": {"upgrade": None}}
     harness.update(ROOT, management, "install_code", encode([INSTALL_CODE_ARGS], [upgrade]))
     assert harness.query(ALICE, new_id, "get") == [4]
-    assert harness.engine.canisters[new_id].instance.upgrades == 1  # type: ignore[union-attr]
+    instance = harness.engine.canisters[new_id].instance
+    assert isinstance(instance, Counter) and instance.upgrades == 1
     reinstall = {**install, "mode": {"reinstall": None}}
     harness.update(ROOT, management, "install_code", encode([INSTALL_CODE_ARGS], [reinstall]))
     assert harness.query(ALICE, new_id, "get") == [0]
@@ -170,7 +211,10 @@ def test_checkpoint_round_trip(tmp_path: Path) -> None:
     harness.call(ALICE, counter, "add", 9)
     harness.engine.write_checkpoint(tmp_path / "checkpoint")
     restored = ExecutionEngine.from_checkpoint(
-        tmp_path / "checkpoint", state_dir=tmp_path / "restored", subnet_id=harness.engine.subnet_id, factories=FACTORIES,
+        tmp_path / "checkpoint",
+        state_dir=tmp_path / "restored",
+        subnet_id=harness.engine.subnet_id,
+        factories=FACTORIES,
         system_installers=[ROOT],
     )
     assert restored.state_hash() == harness.engine.state_hash()

@@ -42,30 +42,45 @@ def plans(depth: int) -> st.SearchStrategy[dict[str, Any]]:
     calls: st.SearchStrategy[list[dict[str, Any]]] = st.just([])
     if depth > 0:
         calls = st.lists(
-            st.fixed_dictionaries({
-                "to": st.sampled_from(TARGETS), "cycles": st.sampled_from(CYCLES),
-                "plan": plans(depth - 1), "then": plans(depth - 1),
-            }),
+            st.fixed_dictionaries(
+                {
+                    "to": st.sampled_from(TARGETS),
+                    "cycles": st.sampled_from(CYCLES),
+                    "plan": plans(depth - 1),
+                    "then": plans(depth - 1),
+                }
+            ),
             max_size=2,
         )
-    return st.fixed_dictionaries({
-        "w": st.integers(0, 3), "accept": st.sampled_from([0, 0, 7, 10**6]), "calls": calls, "end": st.sampled_from(ENDS),
-    })
+    return st.fixed_dictionaries(
+        {
+            "w": st.integers(0, 3),
+            "accept": st.sampled_from([0, 0, 7, 10**6]),
+            "calls": calls,
+            "end": st.sampled_from(ENDS),
+        }
+    )
 
 
 messages = st.tuples(st.integers(0, len(CANISTERS) - 1), plans(2))
-scenarios = st.fixed_dictionaries({
-    "application": st.booleans(),
-    "balances": st.lists(st.sampled_from([0, 2_000_000, 50_000_000, 10**16]), min_size=3, max_size=3),
-    "rounds": st.lists(st.lists(messages, max_size=4), min_size=1, max_size=4),
-})
+scenarios = st.fixed_dictionaries(
+    {
+        "application": st.booleans(),
+        "balances": st.lists(
+            st.sampled_from([0, 2_000_000, 50_000_000, 10**16]), min_size=3, max_size=3
+        ),
+        "rounds": st.lists(st.lists(messages, max_size=4), min_size=1, max_size=4),
+    }
+)
 
 
 def engines(directory: Path, scenario: dict[str, Any]) -> list[SubnetHarness]:
     harnesses = []
     for index in range(3):
         harness = SubnetHarness(
-            directory / f"engine-{index}", FACTORIES, seed=b"fuzz",
+            directory / f"engine-{index}",
+            FACTORIES,
+            seed=b"fuzz",
             subnet_type="application" if scenario["application"] else "system",
         )
         for canister, balance in zip(CANISTERS, scenario["balances"], strict=True):
@@ -85,7 +100,10 @@ def restore_from_checkpoint(harness: SubnetHarness, directory: Path) -> None:
     engine = harness.engine
     engine.write_checkpoint(directory / "checkpoint")
     restored = ExecutionEngine.from_checkpoint(
-        directory / "checkpoint", state_dir=directory / "restored", subnet_id=engine.subnet_id, factories=FACTORIES,
+        directory / "checkpoint",
+        state_dir=directory / "restored",
+        subnet_id=engine.subnet_id,
+        factories=FACTORIES,
         subnet_type=engine.subnet_type,
     )
     assert restored.state_hash() == engine.state_hash()
@@ -93,18 +111,27 @@ def restore_from_checkpoint(harness: SubnetHarness, directory: Path) -> None:
     harness.engine = restored
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(scenario=scenarios)
-def test_random_messages_complete_every_round_and_every_engine_agrees(scenario: dict[str, Any]) -> None:
+def test_random_messages_complete_every_round_and_every_engine_agrees(
+    scenario: dict[str, Any],
+) -> None:
     with tempfile.TemporaryDirectory(prefix="icbox-fuzz-") as name:
         directory = Path(name)
         harnesses = engines(directory, scenario)
         total_before = sum(record.cycles for record in harnesses[0].engine.canisters.values())
-        submitted = []
+        submitted: list[bytes] = []
         for number, batch in enumerate(scenario["rounds"]):
             for target, plan in batch:
                 argument = encode([Text], [json.dumps(plan)])
-                ids = {harness.submit(ALICE, CANISTERS[target], "run", argument) for harness in harnesses}
+                ids = {
+                    harness.submit(ALICE, CANISTERS[target], "run", argument)
+                    for harness in harnesses
+                }
                 submitted.extend(ids)
                 assert len(ids) == 1
             run_round_everywhere(harnesses)

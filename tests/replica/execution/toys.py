@@ -60,7 +60,9 @@ class Counter:
     def add_then_trap(self, caller: Principal, amount: int) -> int:
         self._set("count", self._get("count") + amount)
         self.environment.set_certified_data(b"trapped")
-        self.environment.call(OutgoingCall(callee=caller, method="x", argument=None, on_reply="_x", on_reject="_x"))
+        self.environment.call(
+            OutgoingCall(callee=caller, method="x", argument=None, on_reply="_x", on_reject="_x")
+        )
         raise RuntimeError("boom")
 
     @update(args=[Nat], results=[Nat])
@@ -114,14 +116,30 @@ class Relay:
     @update(args=[PrincipalType, Nat], results=[Text])
     def relay(self, caller: Principal, argument: tuple[Principal, int]) -> object:
         target, amount = argument
-        self.environment.call(OutgoingCall(callee=target, method="add", argument=amount, on_reply="_added",
-                                           on_reject="_refused", context={"amount": amount}))
+        self.environment.call(
+            OutgoingCall(
+                callee=target,
+                method="add",
+                argument=amount,
+                on_reply="_added",
+                on_reject="_refused",
+                context={"amount": amount},
+            )
+        )
         return DEFERRED
 
     @update(args=[PrincipalType], results=[Text])
     def random(self, caller: Principal, target: Principal) -> object:
-        self.environment.call(OutgoingCall(callee=Principal.management_canister(), method="raw_rand", argument=None,
-                                           on_reply="_random", on_reject="_refused", context={}))
+        self.environment.call(
+            OutgoingCall(
+                callee=Principal.management_canister(),
+                method="raw_rand",
+                argument=None,
+                on_reply="_random",
+                on_reject="_refused",
+                context={},
+            )
+        )
         return DEFERRED
 
     def _added(self, context: Mapping[str, object], answer: object) -> str:
@@ -162,8 +180,16 @@ class Greeter:
     @update(args=[PrincipalType, Nat], results=[Nat])
     def pay(self, caller: Principal, argument: tuple[Principal, int]) -> object:
         target, amount = argument
-        self.environment.call(OutgoingCall(callee=target, method="accept", argument=None, on_reply="_paid",
-                                           on_reject="_paid", cycles=amount))
+        self.environment.call(
+            OutgoingCall(
+                callee=target,
+                method="accept",
+                argument=None,
+                on_reply="_paid",
+                on_reject="_paid",
+                cycles=amount,
+            )
+        )
         return DEFERRED
 
     def _paid(self, context: Mapping[str, object], answer: object) -> int:
@@ -172,10 +198,18 @@ class Greeter:
 
 
 FACTORIES = {
-    "counter": SystemCanister(create=Counter, interface=lambda instance: interface_of(type(instance))),
-    "ticker": SystemCanister(create=Ticker, interface=lambda instance: interface_of(type(instance))),
+    "counter": SystemCanister(
+        create=Counter, interface=lambda instance: interface_of(type(instance))
+    ),
+    "ticker": SystemCanister(
+        create=Ticker, interface=lambda instance: interface_of(type(instance))
+    ),
     "relay": SystemCanister(create=Relay, interface=lambda instance: interface_of(type(instance))),
-    "greeter": SystemCanister(create=Greeter, interface=lambda instance: interface_of(type(instance)), init_arguments=[Text]),
+    "greeter": SystemCanister(
+        create=Greeter,
+        interface=lambda instance: interface_of(type(instance)),
+        init_arguments=[Text],
+    ),
 }
 
 
@@ -187,8 +221,16 @@ class Payer(Counter):
         target, amount = argument
         self._set("payments", self._get("payments") + 1)
         self.environment.set_certified_data(b"paying")
-        self.environment.call(OutgoingCall(callee=target, method="accept", argument=None, on_reply="_paid",
-                                           on_reject="_paid", cycles=amount))
+        self.environment.call(
+            OutgoingCall(
+                callee=target,
+                method="accept",
+                argument=None,
+                on_reply="_paid",
+                on_reject="_paid",
+                cycles=amount,
+            )
+        )
         return DEFERRED
 
     @update(args=[Nat], results=[Nat])
@@ -199,21 +241,53 @@ class Payer(Counter):
     @update(args=[PrincipalType], results=[Nat])
     def call_nowhere(self, caller: Principal, target: Principal) -> object:
         self._set("count", self._get("count") + 1)
-        self.environment.call(OutgoingCall(callee=target, method="add", argument=1, on_reply="_missing",
-                                           on_reject="_paid"))
+        self.environment.call(
+            OutgoingCall(
+                callee=target, method="add", argument=1, on_reply="_missing", on_reject="_paid"
+            )
+        )
         return DEFERRED
 
     @update(args=[PrincipalType], results=[Nat])
     def trap_in_callback(self, caller: Principal, target: Principal) -> object:
         self._set("count", self._get("count") + 1)
-        self.environment.call(OutgoingCall(callee=target, method="add", argument=1, on_reply="_trap", on_reject="_trap"))
+        self.environment.call(
+            OutgoingCall(
+                callee=target, method="add", argument=1, on_reply="_trap", on_reject="_trap"
+            )
+        )
+        return DEFERRED
+
+    @update(args=[PrincipalType, Text], results=[Nat])
+    def odd_call(self, caller: Principal, argument: tuple[Principal, str]) -> object:
+        """Writes, then makes a call the engine must refuse: an argument it cannot keep, or negative cycles."""
+        target, kind = argument
+        self._set("count", self._get("count") + 1)
+        odd: object = object() if kind == "argument" else None
+        self.environment.call(
+            OutgoingCall(
+                callee=target,
+                method="accept",
+                argument=odd,
+                on_reply="_paid",
+                on_reject="_paid",
+                cycles=-5 if kind == "cycles" else 0,
+            )
+        )
         return DEFERRED
 
     @update(args=[Text], results=[Text])
     def manage(self, caller: Principal, method: str) -> object:
         """Calls the management canister with no argument (malformed for most methods)."""
-        self.environment.call(OutgoingCall(callee=Principal.management_canister(), method=method, argument=None,
-                                           on_reply="_managed", on_reject="_managed"))
+        self.environment.call(
+            OutgoingCall(
+                callee=Principal.management_canister(),
+                method=method,
+                argument=None,
+                on_reply="_managed",
+                on_reject="_managed",
+            )
+        )
         return DEFERRED
 
     def _paid(self, context: Mapping[str, object], answer: object) -> object:
@@ -264,11 +338,21 @@ class Thumper(Counter):
         return self._get("beats")
 
 
-FACTORIES.update({
-    "payer": SystemCanister(create=Payer, interface=lambda instance: interface_of(type(instance))),
-    "fragile": SystemCanister(create=Fragile, interface=lambda instance: interface_of(type(instance)), init_arguments=[Text]),
-    "thumper": SystemCanister(create=Thumper, interface=lambda instance: interface_of(type(instance))),
-})
+FACTORIES.update(
+    {
+        "payer": SystemCanister(
+            create=Payer, interface=lambda instance: interface_of(type(instance))
+        ),
+        "fragile": SystemCanister(
+            create=Fragile,
+            interface=lambda instance: interface_of(type(instance)),
+            init_arguments=[Text],
+        ),
+        "thumper": SystemCanister(
+            create=Thumper, interface=lambda instance: interface_of(type(instance))
+        ),
+    }
+)
 
 
 class Scripted:
@@ -311,12 +395,17 @@ class Scripted:
         for call in plan.get("calls", ()):
             callee = Principal.from_text(call["to"])
             management = callee == Principal.management_canister()
-            self.environment.call(OutgoingCall(
-                callee=callee, method="raw_rand" if management else "run",
-                argument=None if management else json.dumps(call["plan"]),
-                on_reply="_on_answer", on_reject="_on_answer", context={"then": json.dumps(call["then"])},
-                cycles=call["cycles"],
-            ))
+            self.environment.call(
+                OutgoingCall(
+                    callee=callee,
+                    method="raw_rand" if management else "run",
+                    argument=None if management else json.dumps(call["plan"]),
+                    on_reply="_on_answer",
+                    on_reject="_on_answer",
+                    context={"then": json.dumps(call["then"])},
+                    cycles=call["cycles"],
+                )
+            )
         end = plan["end"]
         if end == "trap":
             raise RuntimeError("the plan traps")
@@ -329,4 +418,6 @@ class Scripted:
         return "done"
 
 
-FACTORIES["scripted"] = SystemCanister(create=Scripted, interface=lambda instance: interface_of(type(instance)))
+FACTORIES["scripted"] = SystemCanister(
+    create=Scripted, interface=lambda instance: interface_of(type(instance))
+)
