@@ -301,12 +301,18 @@ class ExecutionEngine:
     def _drain(self, budget: int) -> int:
         used = 0
         while used < budget:
-            ready = sorted(canister_id for canister_id, queue in self.queues.items() if queue and not self.wasm.busy(canister_id))
+            ready = sorted(
+                canister_id
+                for canister_id, queue in self.queues.items()
+                if queue and not self.wasm.busy(canister_id)
+            )
             if not ready:
                 break
             start = self.height % len(ready)
             order = ready[start:] + ready[:start]
-            self.wasm.speculate([(canister_id, self.queues[canister_id][0]) for canister_id in order])
+            self.wasm.speculate(
+                [(canister_id, self.queues[canister_id][0]) for canister_id in order]
+            )
             for canister_id in order:
                 if used >= budget:
                     break
