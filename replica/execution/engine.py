@@ -29,6 +29,7 @@ Application subnets charge cycles for it; system subnets charge nothing.
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -67,6 +68,8 @@ from replica.execution.messages import (
     RoundResult,
     Status,
 )
+from replica.execution.runtime import RawReply
+from replica.execution.wasm.subnet import WasmSubnet
 from replica.types import Principal
 
 __all__ = [
@@ -126,6 +129,8 @@ class ExecutionEngine:
         # the time canisters installed before the first batch see (genesis)
         self.time_ns = time_ns
         self.random_tape = b""
+        # Wasm canisters run in their own runtime; the engine hands it their messages
+        self.wasm = WasmSubnet(self)
         self.management = ManagementCanister(self)
         self._completed: list[bytes] = []
         self._database_generation = 0
@@ -215,13 +220,15 @@ class ExecutionEngine:
     # -- rounds -----------------------------------------------------------------------------
 
     def execute_round(self, batch: Batch) -> RoundResult:
+        previous_time_ns = self.time_ns
         self.height, self.time_ns, self.random_tape = batch.height, batch.time_ns, batch.random_tape
         self._completed = []
         self.ingress_history.begin_round()
         self.ingress_history.prune(self.time_ns)
         for message in batch.ingress:
             self._induct(message)
-        used = self._run_heartbeats()
+        used = self.wasm.start_round(previous_time_ns)
+        used += self._run_heartbeats()
         used += self._drain(self.instruction_limit_per_round - used)
         return RoundResult(
             height=batch.height,
@@ -250,7 +257,12 @@ class ExecutionEngine:
                 ),
             )
             return
-        if self.subnet_type == "application":
+        if self.wasm.owns(message.canister_id):
+            refusal = self.wasm.inspect_ingress(message)
+            if refusal is not None:
+                self._finish_ingress(message, refusal)
+                return
+        elif self.subnet_type == "application":
             if record.cycles < INGRESS_INDUCTION_CYCLES:
                 reject = Reject.of(
                     ErrorCode.CANISTER_OUT_OF_CYCLES,
@@ -289,11 +301,19 @@ class ExecutionEngine:
     def _drain(self, budget: int) -> int:
         used = 0
         while used < budget:
-            ready = sorted(canister_id for canister_id, queue in self.queues.items() if queue)
+            ready = sorted(
+                canister_id
+                for canister_id, queue in self.queues.items()
+                if queue and not self.wasm.busy(canister_id)
+            )
             if not ready:
                 break
             start = self.height % len(ready)
-            for canister_id in ready[start:] + ready[:start]:
+            order = ready[start:] + ready[:start]
+            self.wasm.speculate(
+                [(canister_id, self.queues[canister_id][0]) for canister_id in order]
+            )
+            for canister_id in order:
                 if used >= budget:
                     break
                 queue = self.queues.get(canister_id)
@@ -310,6 +330,10 @@ class ExecutionEngine:
         return context
 
     def _process(self, canister_id: Principal, message: Request | Response) -> int:
+        if self.wasm.owns(canister_id):
+            if isinstance(message, Response):
+                return INSTRUCTIONS_PER_MESSAGE + self.wasm.process_response(canister_id, message)
+            return INSTRUCTIONS_PER_MESSAGE + self.wasm.process_request(canister_id, message)
         record = self.canisters[canister_id]
         if isinstance(message, Response):
             return self._process_response(record, message)
@@ -488,6 +512,8 @@ class ExecutionEngine:
             return
         context.answered = True
         if context.ingress is not None:
+            if isinstance(outcome, RawReply):
+                encoded = outcome.data
             self._finish_ingress(
                 context.ingress, outcome if isinstance(outcome, Reject) else encoded or b""
             )
@@ -551,6 +577,8 @@ class ExecutionEngine:
     ) -> bytes | Reject:
         """Run a query method; whatever it changes is rolled back."""
         record = self.canisters.get(canister_id)
+        if record is not None and self.wasm.owns(canister_id):
+            return self.wasm.query(canister_id, method, arg, sender)
         if record is None or record.instance is None or record.environment is None:
             return Reject.of(ErrorCode.CANISTER_NOT_FOUND, f"canister {canister_id} not found")
         spec = record.interface.method(method)
@@ -598,14 +626,18 @@ class ExecutionEngine:
 
     def state_hash(self) -> bytes:
         """The hash of the whole state; its cost follows what changed, not the subnet's age."""
-        return snapshot.state_hash(self)
+        wasm = [self.wasm.state_digest(canister_id) for canister_id in sorted(self.wasm.states)]
+        if not any(wasm):
+            return snapshot.state_hash(self)
+        return hashlib.sha256(snapshot.state_hash(self) + b"".join(wasm)).digest()
 
     def checkpoint_metadata(self) -> bytes:
         """The engine's own state, everything but the canisters' databases, as canonical CBOR."""
         return snapshot.encode_metadata(self)
 
     def write_checkpoint(self, directory: str | Path) -> None:
-        """Copy every canister's database and the engine's metadata into `directory`."""
+        """Copy every canister's database, the Wasm canisters' state and the engine's metadata into `directory`."""
+        self.wasm.write_checkpoint(Path(directory) / "wasm")
         snapshot.write_checkpoint(self, Path(directory))
 
     @classmethod
@@ -621,6 +653,7 @@ class ExecutionEngine:
         """A new engine whose state is the checkpoint's (the databases are copied to `state_dir`)."""
         engine = cls(subnet_id, state_dir=state_dir, factories=factories, **options)
         snapshot.load_checkpoint(engine, Path(directory))
+        engine.wasm.load_checkpoint(Path(directory) / "wasm")
         return engine
 
     def random_bytes_for(self, caller: Principal) -> bytes:

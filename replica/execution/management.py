@@ -32,6 +32,7 @@ from replica.canister.errors import CanisterError, SystemReject
 from replica.environment import ErrorCode, Reject
 from replica.execution.canisters import CanisterRecord, CanisterStatus, InstallMode
 from replica.execution.messages import IngressMessage, Request
+from replica.execution.wasm.management import wasm_methods
 from replica.types import Principal
 
 if TYPE_CHECKING:
@@ -101,6 +102,13 @@ class ManagementCanister:
                 arguments=[], results=[Blob()], run=self._raw_rand, by_ingress=False
             ),
         }
+        # the interface spec's full types, and the methods for Wasm canisters (replica.execution.wasm)
+        for name, (arguments, results, run, by_ingress) in wasm_methods(
+            engine.wasm, self.methods
+        ).items():
+            self.methods[name] = ManagementMethod(
+                arguments=arguments, results=results, run=run, by_ingress=by_ingress
+            )
 
     def execute_ingress(self, message: IngressMessage) -> bytes | Reject:
         """The answer to an ingress message: Candid reply bytes or a reject."""
