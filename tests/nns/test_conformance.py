@@ -17,10 +17,15 @@ from typing import Final
 
 import pytest
 
-from nns.genesis import CYCLES_MINTING_CANISTER_ID, REGISTRY_CANISTER_ID, ROOT_CANISTER_ID
-from nns.governance.core import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
 from replica.candid.conformance import Difference, MethodSignature, compare_service
 from replica.candid.did import parse_did
+from replica.canister.nns_ids import (
+    CYCLES_MINTING_CANISTER_ID,
+    GOVERNANCE_CANISTER_ID,
+    LEDGER_CANISTER_ID,
+    REGISTRY_CANISTER_ID,
+    ROOT_CANISTER_ID,
+)
 from replica.canister.sdk import Interface
 from replica.execution.harness import SubnetHarness
 from replica.types import Principal

@@ -12,10 +12,13 @@ import pytest
 from nns.cycles_minting import principal_to_subaccount
 from nns.cycles_minting.canister import MEMO_CREATE_CANISTER, MEMO_TOP_UP_CANISTER, NotifyErrorCode
 from nns.cycles_minting.rate import AVERAGE_LABEL, LATEST_LABEL, ConversionRate, compute_cycles
-from nns.genesis import CYCLES_MINTING_CANISTER_ID
-from nns.governance.core import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
 from nns.ledger.accounts import AccountIdentifier
 from replica.canister.errors import CallRejected
+from replica.canister.nns_ids import (
+    CYCLES_MINTING_CANISTER_ID,
+    GOVERNANCE_CANISTER_ID,
+    LEDGER_CANISTER_ID,
+)
 from replica.crypto import hashtree
 from replica.execution.harness import SubnetHarness
 from replica.types import Principal
@@ -104,7 +107,9 @@ def test_the_rate_is_certified_by_the_canisters_certified_data(nns: SubnetHarnes
     """The hash tree of the IC's CMC: ICP_XDR_CONVERSION_RATE and AVERAGE_ICP_XDR_CONVERSION_RATE,
     each the Candid of an IcpXdrConversionRate; its root is the certified data."""
     (reply,) = nns.query(ALICE, CYCLES_MINTING_CANISTER_ID, "get_icp_xdr_conversion_rate")
-    assert reply["hash_tree"][:3] == b"\xd9\xd9\xf7"  # self-described CBOR, as the IC serialises witnesses
+    assert (
+        reply["hash_tree"][:3] == b"\xd9\xd9\xf7"
+    )  # self-described CBOR, as the IC serialises witnesses
     tree = hashtree.decode(reply["hash_tree"])
     assert (
         hashtree.reconstruct(tree)

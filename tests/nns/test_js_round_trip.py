@@ -11,12 +11,17 @@ import pytest
 
 from nns.cycles_minting import principal_to_subaccount
 from nns.cycles_minting.canister import MEMO_TOP_UP_CANISTER
-from nns.genesis import CYCLES_MINTING_CANISTER_ID, REGISTRY_CANISTER_ID, ROOT_CANISTER_ID
-from nns.governance.core import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
 from nns.ledger.accounts import AccountIdentifier
 from replica.candid import decode, encode
 from replica.candid.did import Interface, parse_did
 from replica.candid.types import CandidType
+from replica.canister.nns_ids import (
+    CYCLES_MINTING_CANISTER_ID,
+    GOVERNANCE_CANISTER_ID,
+    LEDGER_CANISTER_ID,
+    REGISTRY_CANISTER_ID,
+    ROOT_CANISTER_ID,
+)
 from replica.environment import Reject
 from replica.execution.harness import SubnetHarness
 from replica.types import Principal

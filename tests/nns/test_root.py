@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from nns.genesis import CYCLES_MINTING_CANISTER_ID, ROOT_CANISTER_ID
-from nns.governance.core import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
 from replica.canister.errors import CallRejected
+from replica.canister.nns_ids import (
+    CYCLES_MINTING_CANISTER_ID,
+    GOVERNANCE_CANISTER_ID,
+    LEDGER_CANISTER_ID,
+    ROOT_CANISTER_ID,
+)
 from tests.nns.test_nns_on_a_subnet import ALICE, make_nns
 
 
