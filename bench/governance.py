@@ -9,8 +9,14 @@ inside the governance canister:
   neuron (the proposer has no followers, so no cascade is included);
 - one vote by the most-followed neuron and its full cascade;
 - one daily reward event settling the proposal;
+- a refused command (a second vote by a neuron that already voted, refused after
+  its checks) and a refused proposal (refused after its ballots were built and
+  written, so the undo journal restores the proposer and the settings);
 
-and, as a baseline in the same run, the same cascade over plain Python dicts.
+and, as baselines in the same run, the same cascade over plain Python dicts and,
+for the refusals, an accepted command of the same size (a vote by a neuron that
+nobody follows) and the old way of undoing a refusal, rebuilding every index
+from the tables (`reload_indexes_s`).
 Prints the figures, the ratio to the baseline and the peak memory. Each timing
 is also given in CPU seconds (`*_cpu_s`, unaffected by other processes) and per
 neuron, so that runs at different sizes (`--neurons 500000`) show whether the
@@ -28,6 +34,7 @@ import subprocess
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -35,7 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _report import print_figures
 
 from nns.governance.canister import Governance
-from nns.governance.enums import Topic, Vote
+from nns.governance.enums import ErrorType, Topic, Vote
+from nns.governance.errors import GovernanceError
 from nns.governance.following import compute_follow_vote, get_followees_for_topic
 from nns.governance.neuron import Neuron
 from nns.governance.parameters import zero_economics
@@ -123,6 +131,76 @@ def most_followed(governance: Governance) -> int:
     return max(range(1, KNOWN_NEURONS + 1), key=governance.state.followers.count_followers)
 
 
+def best_of(repeat: int, action: Callable[[], object]) -> float:
+    """The shortest of `repeat` timings of `action` (each refused or accepted as it will)."""
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        try:
+            action()
+        except GovernanceError:
+            pass
+        times.append(time.perf_counter() - began)
+    return min(times)
+
+
+def time_refusals(governance: Governance, proposal_id: int, leader: Neuron) -> dict[str, float]:
+    """A refused vote, a proposal refused after its ballots, an accepted vote, a full reload."""
+    vote = ManageNeuronRequest(id=leader.id, command=RegisterVote(proposal=proposal_id, vote=Vote.YES))
+    refused_s = best_of(5, lambda: governance.manage_neuron(leader.controller, vote))
+    # A proposal refused at its last step: everything before it (the fee, the ballots of
+    # every neuron, the proposal id) was written and is undone.
+    proposer = governance.state.neurons[KNOWN_NEURONS + 1]
+
+    def refused_late() -> None:
+        with governance.transaction() as session:
+            governance.make_proposal(session, proposer.controller, proposer.id, economics_proposal())
+            raise GovernanceError(ErrorType.PRECONDITION_FAILED, "refused after the ballots")
+
+    hash_before = governance.state_hash()
+    refused_proposal_s = best_of(3, refused_late)
+    assert governance.state_hash() == hash_before
+    # An accepted command of the same size: the vote of a neuron nobody follows.
+    lonely = [
+        neuron_id
+        for neuron_id, vote in governance.state.proposals[proposal_id].ballots.votes.items()
+        if vote == Vote.UNSPECIFIED and not governance.state.followers.count_followers(neuron_id)
+    ][:3]
+    accepted_s = min(
+        best_of(
+            1,
+            lambda neuron_id=neuron_id: governance.manage_neuron(
+                governance.state.neurons[neuron_id].controller,
+                ManageNeuronRequest(
+                    id=neuron_id, command=RegisterVote(proposal=proposal_id, vote=Vote.NO)
+                ),
+            ),
+        )
+        for neuron_id in lonely
+    )
+    began = time.perf_counter()
+    governance.state.reload()
+    reload_s = time.perf_counter() - began
+    return {
+        "refused_command_s": round(refused_s, 6),
+        "accepted_command_s": round(accepted_s, 6),
+        "refused_vs_accepted_ratio": round(refused_s / accepted_s, 2) if accepted_s else 0.0,
+        "refused_proposal_s": round(refused_proposal_s, 4),
+        "reload_indexes_s": round(reload_s, 4),
+    }
+
+
+def economics_proposal() -> MakeProposal:
+    return MakeProposal(
+        proposal=Proposal(
+            title="Keep the economics as they are",
+            summary="A benchmark proposal.",
+            url="",
+            action=ManageNetworkEconomics(economics=zero_economics()),
+        )
+    )
+
+
 def run(count: int, seed: int) -> dict[str, float | int]:
     environment = ManualEnvironment(now_ns=START_SECONDS * 1_000_000_000, seed=seed)
     governance = Governance(environment, genesis_timestamp_seconds=START_SECONDS - 10 * 86_400)
@@ -135,17 +213,7 @@ def run(count: int, seed: int) -> dict[str, float | int]:
     began, began_cpu = time.perf_counter(), time.process_time()
     response = governance.manage_neuron(
         proposer.controller,
-        ManageNeuronRequest(
-            id=proposer_id,
-            command=MakeProposal(
-                proposal=Proposal(
-                    title="Keep the economics as they are",
-                    summary="A benchmark proposal.",
-                    url="",
-                    action=ManageNetworkEconomics(economics=zero_economics()),
-                )
-            ),
-        ),
+        ManageNeuronRequest(id=proposer_id, command=economics_proposal()),
     )
     proposal_creation_s, proposal_creation_cpu_s = time.perf_counter() - began, time.process_time() - began_cpu
     proposal_id = response.proposal_id  # type: ignore[attr-defined]
@@ -163,6 +231,7 @@ def run(count: int, seed: int) -> dict[str, float | int]:
     voted = sum(1 for v in record.ballots.votes.values() if v != Vote.UNSPECIFIED) - already
 
     baseline_s, baseline_cpu_s, baseline_voted = baseline_cascade(neurons, leader.id, Vote.YES)
+    refusals = time_refusals(governance, proposal_id, leader)
 
     environment.advance_seconds(5 * 86_400)
     began, began_cpu = time.perf_counter(), time.process_time()
@@ -180,6 +249,7 @@ def run(count: int, seed: int) -> dict[str, float | int]:
         "baseline_cascade_s": round(baseline_s, 4),
         "baseline_cascade_neurons_voted": baseline_voted,
         "cascade_vs_baseline_ratio": round(cascade_s / baseline_s, 2) if baseline_s else 0.0,
+        **refusals,
         "reward_event_s": round(reward_event_s, 4),
         "reward_event_settled": len(event.settled_proposals) if event else 0,
         "proposal_creation_us_per_neuron": round(proposal_creation_s / count * 1e6, 3),

@@ -577,6 +577,7 @@ class Governance(ManageNeuronSimulation):
                 if vote != Vote.UNSPECIFIED
             ],
         )
+        self.state.touch_proposal(record)
         record.reward_event_round = round_number
         record.ballots = type(record.ballots)({})
         self.state.put_proposal(session, record)

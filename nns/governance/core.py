@@ -113,13 +113,16 @@ class GovernanceCore:
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:
-        """One message: on any failure the tables roll back and the indexes are rebuilt."""
+        """One message (or a savepoint inside one): on any failure the tables roll back and
+        the undo journal restores the in-memory indexes, newest change first."""
+        self.state.begin()
         try:
             with self.store.transaction() as session:
                 yield session
         except BaseException:
-            self.state.reload()
+            self.state.rollback()
             raise
+        self.state.commit()
 
     # -- neurons ----------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """`simulate_manage_neuron`: what a ManageNeuron command would answer, with no effect.
 
 The command runs through the same door as `manage_neuron`, inside a savepoint
-that is always rolled back (and the in-memory indexes rebuilt), with an
+that is always rolled back (the undo journal restores the in-memory indexes), with an
 environment that keeps the canister's time but draws randomness from its own
 stream and holds back every outgoing call. So the answer is the one the
 command would give now, and nothing of it remains: not in the tables, not in

@@ -5,13 +5,18 @@ as a canonical record), one per proposal (ballots packed), the recent-ballot
 history of settled proposals, and named settings. The canister keeps indexes
 in memory for speed (neurons by id, subaccount and principal; the follower
 index; proposals) and writes every change through to the tables inside the
-message's transaction. If a message fails, the transaction rolls back and the
-indexes are rebuilt from the tables, so nothing of a refused command remains.
+message's transaction. Every in-memory change is also written to an undo
+journal (one per open transaction, nested like the savepoints): if a message
+fails, the transaction rolls back in SQLite and the journal is replayed
+backwards in memory, so a refusal costs what its own writes cost, never a
+rebuild. `reload()` rebuilds everything from the tables (at start, and in tests
+that check the journal against the tables).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import replace
 from typing import Any, Final
 
@@ -60,6 +65,8 @@ class GovernanceSetting(SQLModel, table=True):
     data: bytes
 
 
+_MISSING: Final = object()
+
 TABLES: Final = (GovernanceNeuron, GovernanceProposal, GovernanceRecentBallot, GovernanceSetting)
 
 _NEURON_UPSERT: Final = text(
@@ -105,7 +112,67 @@ class GovernanceState:
         self.followers = FollowerIndex()
         self.proposals: dict[int, ProposalRecord] = {}
         self.settings: dict[str, Any] = {}
+        self._journals: list[list[Callable[[], None]]] = []
         self.reload()
+
+    # -- the undo journal -------------------------------------------------------------------
+
+    def begin(self) -> None:
+        """Open a journal for a transaction (or a savepoint inside one)."""
+        self._journals.append([])
+
+    def commit(self) -> None:
+        """Keep the changes; inside an outer transaction they stay undoable by it."""
+        entries = self._journals.pop()
+        if self._journals:
+            self._journals[-1].extend(entries)
+
+    def rollback(self) -> None:
+        """Undo in memory, newest first, every change since the matching `begin`."""
+        entries = self._journals.pop()
+        for undo in reversed(entries):
+            undo()
+
+    def _record(self, undo: Callable[[], None]) -> None:
+        if self._journals:
+            self._journals[-1].append(undo)
+
+    def _restore_neuron(self, neuron_id: int, old: Neuron | None) -> None:
+        current = self.neurons.get(neuron_id)
+        if current is not None:
+            self._unindex(current)
+        if old is not None:
+            self._index(old)
+
+    def _journal_neuron(self, neuron_id: int) -> None:
+        if self._journals:
+            old = self.neurons.get(neuron_id)
+            self._journals[-1].append(lambda: self._restore_neuron(neuron_id, old))
+
+    def touch_proposal(self, record: ProposalRecord) -> None:
+        """Call before changing a proposal record in place: its fields come back on rollback."""
+        if not self._journals:
+            return
+        saved = copy.copy(record)
+
+        def undo() -> None:
+            for name in ProposalRecord.__slots__:
+                setattr(record, name, getattr(saved, name))
+            self.proposals[record.id] = record
+
+        self._journals[-1].append(undo)
+
+    def journal_cast_votes(self, votes: MutableMapping[int, int], cast: Iterable[int]) -> None:
+        """Ballots just cast (they were all unspecified) return to unspecified on rollback."""
+        if not self._journals:
+            return
+        ids = list(cast)
+
+        def undo() -> None:
+            for neuron_id in ids:
+                votes[neuron_id] = 0
+
+        self._journals[-1].append(undo)
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -169,6 +236,7 @@ class GovernanceState:
 
     def put_neuron(self, session: Any, neuron: Neuron) -> None:
         """Insert or replace one neuron, in memory and in its table."""
+        self._journal_neuron(neuron.id)
         old = self.neurons.get(neuron.id)
         if old is not None:
             self._unindex(old)
@@ -179,6 +247,7 @@ class GovernanceState:
         """Bulk form of `put_neuron` (one executemany)."""
         rows = []
         for neuron in neurons:
+            self._journal_neuron(neuron.id)
             old = self.neurons.get(neuron.id)
             if old is not None:
                 self._unindex(old)
@@ -191,6 +260,7 @@ class GovernanceState:
         """Write only the maturity columns of many neurons (reward distribution)."""
         rows = []
         for neuron in neurons:
+            self._journal_maturity(neuron.id)
             self.neurons[neuron.id] = neuron
             rows.append(
                 (neuron.maturity_e8s_equivalent, neuron.staked_maturity_e8s_equivalent, neuron.id)
@@ -202,7 +272,13 @@ class GovernanceState:
                 rows,
             )
 
+    def _journal_maturity(self, neuron_id: int) -> None:
+        if self._journals:
+            old = self.neurons[neuron_id]
+            self._journals[-1].append(lambda: self.neurons.__setitem__(neuron_id, old))
+
     def delete_neuron(self, session: Any, neuron_id: int) -> None:
+        self._journal_neuron(neuron_id)
         neuron = self.neurons[neuron_id]
         self._unindex(neuron)
         self._connection(session).execute(
@@ -211,6 +287,7 @@ class GovernanceState:
 
     def put_proposal(self, session: Any, record: ProposalRecord, *, ballots: bool = True) -> None:
         """Write a proposal; `ballots=False` keeps the stored ballots (they did not change)."""
+        self._journal_proposal(record.id)
         self.proposals[record.id] = record
         data = codec.encode(record)
         connection = self._connection(session)
@@ -228,7 +305,20 @@ class GovernanceState:
                 {"id": record.id, "data": data},
             )
 
+    def _journal_proposal(self, proposal_id: int) -> None:
+        if self._journals:
+            old = self.proposals.get(proposal_id)
+
+            def undo() -> None:
+                if old is None:
+                    self.proposals.pop(proposal_id, None)
+                else:
+                    self.proposals[proposal_id] = old
+
+            self._journals[-1].append(undo)
+
     def delete_proposal(self, session: Any, proposal_id: int) -> None:
+        self._journal_proposal(proposal_id)
         del self.proposals[proposal_id]
         self._connection(session).execute(
             text("DELETE FROM governance_proposal WHERE id = :id"), {"id": proposal_id}
@@ -265,6 +355,16 @@ class GovernanceState:
         return merged[:limit]
 
     def put_setting(self, session: Any, name: str, value: object) -> None:
+        if self._journals:
+            old = self.settings.get(name, _MISSING)
+
+            def undo() -> None:
+                if old is _MISSING:
+                    self.settings.pop(name, None)
+                else:
+                    self.settings[name] = old
+
+            self._journals[-1].append(undo)
         self.settings[name] = value
         self._connection(session).execute(
             text(

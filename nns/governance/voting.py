@@ -375,9 +375,11 @@ class ProposalVoting(ManageNeuronCommands):
     def cast_votes(self, session: Any, record: ProposalRecord, direct: list[tuple[int, Vote]]) -> None:
         """Cast the votes and their cascade, re-tally, apply wait-for-quiet, then process."""
         votes = record.ballots.votes
+        self.state.touch_proposal(record)
         cast = cascade_votes(
             topic=record.topic, votes=votes, direct_votes=direct, index=self.state.followers
         )
+        self.state.journal_cast_votes(votes, cast)
         power = record.ballots.power
         yes, no = record.yes, record.no
         # in id order, the order of the ballot tables, which is much faster for a large cascade
@@ -412,6 +414,7 @@ class ProposalVoting(ManageNeuronCommands):
             or now >= record.deadline_timestamp_seconds
         ):
             return
+        self.state.touch_proposal(record)
         record.decided_timestamp_seconds = now
         record.accepted = is_accepted(
             record.yes, record.no, record.total, is_manage_neuron=record.is_manage_neuron
@@ -570,6 +573,7 @@ class ProposalVoting(ManageNeuronCommands):
         if record is None:
             return
         now = self.now_seconds()
+        self.state.touch_proposal(record)
         if failure_reason is None:
             record.executed_timestamp_seconds, record.failure_reason = now, None
             record.failed_timestamp_seconds = 0

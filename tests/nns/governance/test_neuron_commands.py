@@ -39,7 +39,15 @@ from nns.governance.requests import (
     StopDissolving,
 )
 from nns.ledger.accounts import AccountIdentifier
-from tests.nns.governance.world import E8S, ONE_DAY, SIX_MONTHS, World, make_world, principal
+from tests.nns.governance.world import (
+    E8S,
+    ONE_DAY,
+    SIX_MONTHS,
+    World,
+    make_world,
+    memory_matches_tables,
+    principal,
+)
 
 ALICE = principal("alice")
 FEE = 10_000
@@ -53,6 +61,7 @@ def refused(world: World, error_type: ErrorType, call: Callable[[], Any]) -> Gov
     assert raised.value.error_type == error_type, raised.value
     assert world.governance.state_hash() == governance
     assert world.ledger.state_hash() == ledger
+    assert memory_matches_tables(world.governance)
     return raised.value
 
 

@@ -26,7 +26,7 @@ from nns.governance.requests import (
     StartDissolving,
 )
 from replica.presets import MAINNET
-from tests.nns.governance.world import E8S, make_world, principal
+from tests.nns.governance.world import E8S, make_world, memory_matches_tables, principal
 
 TOPICS = [0, Topic.NODE_ADMIN, Topic.GOVERNANCE, Topic.SUBNET_MANAGEMENT]
 
@@ -125,11 +125,15 @@ command_strategy = st.lists(
 )
 
 
-def run_commands(commands: list[tuple[str, int, int]]) -> bytes:
+def run_commands(commands: list[tuple[str, int, int]]) -> tuple[bytes, int, int]:
+    """Run the commands; every refusal must leave tables and indexes as they were.
+
+    Returns the final state hash and how many commands succeeded and were refused."""
     world = make_world(seed=11)
     owners = ["alice", "bob", "carol", "dave"]
     neurons = [world.stake(owner, 20 + 10 * i) for i, owner in enumerate(owners)]
     proposals: list[int] = []
+    succeeded = refused = 0
     for kind, who, other in commands:
         owner, neuron = owners[who], neurons[who]
         before = world.governance.state_hash()
@@ -150,12 +154,34 @@ def run_commands(commands: list[tuple[str, int, int]]) -> bytes:
                 world.advance(days=other)
             elif kind == "propose":
                 proposals.append(world.propose_motion(owner, neuron))
+            else:
+                continue
+            succeeded += 1
         except GovernanceError:
+            refused += 1
             assert world.governance.state_hash() == before
-    return world.governance.state_hash()
+            assert memory_matches_tables(world.governance)
+    return world.governance.state_hash(), succeeded, refused
 
 
 @settings(max_examples=12, deadline=None)
 @given(command_strategy)
 def test_two_replays_of_the_same_commands_give_the_same_state_hash(commands: list[tuple[str, int, int]]) -> None:
-    assert run_commands(commands) == run_commands(commands)
+    assert run_commands(commands)[0] == run_commands(commands)[0]
+
+
+def test_refusals_change_nothing_while_most_commands_succeed() -> None:
+    """Issue 9 item 13: the property is worth something only if many commands are accepted."""
+    counts: list[tuple[int, int]] = []
+
+    @settings(max_examples=15, deadline=None, database=None, derandomize=True)
+    @given(command_strategy)
+    def check(commands: list[tuple[str, int, int]]) -> None:
+        _, succeeded, refused = run_commands(commands)
+        counts.append((succeeded, refused))
+
+    check()
+    succeeded = sum(ok for ok, _ in counts)
+    refused = sum(no for _, no in counts)
+    assert refused > 0, "no command was refused: the property was not exercised"
+    assert succeeded >= (succeeded + refused) // 3, f"only {succeeded} of {succeeded + refused} commands succeeded"

@@ -21,6 +21,7 @@ from nns.governance.requests import (
     RegisterVote,
     SetVisibility,
 )
+from nns.governance.state import GovernanceState
 from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.canister import Ledger
 from nns.ledger.types import TransferArgs
@@ -115,6 +116,33 @@ class World:
 
     def balance(self, owner: str) -> int:
         return self.ledger.balances().get(AccountIdentifier.of(principal(owner)), 0)
+
+
+def index_view(state: GovernanceState) -> dict[str, object]:
+    """Every in-memory index of the state, in a form that compares by value."""
+    return {
+        "neurons": dict(state.neurons),
+        "by_subaccount": dict(state.by_subaccount),
+        "by_principal": {key: set(ids) for key, ids in state.by_principal.items() if ids},
+        "followers": {
+            followee: {topic: set(followers) for topic, followers in by_topic.items()}
+            for followee, by_topic in state.followers._followers.items()
+        },
+        "lists": {topic: dict(lists) for topic, lists in state.followers._lists.items()},
+        "proposals": {
+            proposal_id: (
+                {name: getattr(record, name) for name in record.__slots__ if name != "ballots"},
+                record.ballots.encode(),
+            )
+            for proposal_id, record in state.proposals.items()
+        },
+        "settings": dict(state.settings),
+    }
+
+
+def memory_matches_tables(governance: Governance) -> bool:
+    """The in-memory indexes equal those rebuilt from the tables (the undo journal is exact)."""
+    return index_view(governance.state) == index_view(GovernanceState(governance.store))
 
 
 def make_world(
