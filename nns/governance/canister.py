@@ -184,6 +184,7 @@ class Governance(ManageNeuronSimulation):
             self._unstake_maturity_of_dissolved_neurons(session, now)
             self._prune_following(session, now)
             self._maybe_start_reward_event(now)
+            self.snapshot_voting_power(session, now)
             self.maybe_collect_garbage(session)
 
     def heartbeat(self) -> None:

@@ -333,20 +333,17 @@ class ManageNeuronCommands(GovernanceCore):
         self, session: Any, caller: Principal, neuron_id: int, command: Disburse, context: dict[str, object]
     ) -> object:
         neuron = self.get_controlled_neuron(caller, neuron_id)
-        if get_state(neuron, self.now_seconds()) != NeuronState.DISSOLVED:
-            raise GovernanceError(
-                ErrorType.REQUIRES_DISSOLVED,
-                f"Neuron {neuron_id} is NOT dissolved. It is in state {get_state(neuron, self.now_seconds()).name}",
-            )
+        require_dissolved(neuron, self.now_seconds())
         if not neuron.kyc_verified:
             raise precondition_failed(f"Neuron {neuron_id} is not kyc verified.")
         fee = self.economics.transaction_fee_e8s
-        minted = get_minted_stake_e8s(neuron)
-        if command.amount_e8s is not None and command.amount_e8s > minted:
-            raise insufficient_funds(
-                f"Neuron {neuron_id} has {minted} e8s of stake, less than the requested amount."
-            )
-        amount = minted if command.amount_e8s is None else command.amount_e8s
+        # governance.rs disburse_neuron: the fees owed are burned first and taken out of the
+        # requested amount (saturating); the amount is not compared with the stake, the
+        # ledger refuses what the account cannot pay.
+        if command.amount_e8s is None:
+            amount = get_minted_stake_e8s(neuron)
+        else:
+            amount = max(0, command.amount_e8s - neuron.neuron_fees_e8s)
         if amount > fee:
             amount -= fee
         destination = command.to_account or AccountIdentifier.of(caller)
@@ -488,6 +485,8 @@ class ManageNeuronCommands(GovernanceCore):
                 known_neuron_data=None,
                 spawn_at_timestamp_seconds=None,
                 maturity_disbursements_in_progress=(),
+                # governance.rs split_neuron builds the child without the parent's visibility
+                visibility=Visibility.PRIVATE,
             )
             self.state.put_neurons(
                 session,
@@ -757,8 +756,7 @@ class ManageNeuronCommands(GovernanceCore):
         context: dict[str, object],
     ) -> object:
         parent = self.get_controlled_neuron(caller, neuron_id)
-        if get_state(parent, self.now_seconds()) != NeuronState.DISSOLVED:
-            raise GovernanceError(ErrorType.REQUIRES_DISSOLVED, f"Neuron {neuron_id} is NOT dissolved.")
+        require_dissolved(parent, self.now_seconds())
         if not parent.kyc_verified:
             raise precondition_failed(f"Neuron {neuron_id} is not kyc verified.")
         if command.new_controller is None:
@@ -826,6 +824,16 @@ class ManageNeuronCommands(GovernanceCore):
     def finish_command(self, session: Any, context: Mapping[str, object], outcome: object) -> object:
         """Hook for commands run by an adopted ManageNeuron proposal (see voting)."""
         return outcome
+
+
+def require_dissolved(neuron: Neuron, now_seconds: int) -> None:
+    """PreconditionFailed unless dissolved, with the IC's text (governance.rs disburse_neuron)."""
+    state = get_state(neuron, now_seconds)
+    if state != NeuronState.DISSOLVED:
+        name = "".join(word.capitalize() for word in state.name.split("_"))
+        raise precondition_failed(
+            f"Neuron {neuron.id} has NOT been dissolved. It is in state {name}"
+        )
 
 
 def _percentage(value: int | None, name: str) -> int:

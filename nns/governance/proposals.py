@@ -128,6 +128,8 @@ class ProposalRecord:
     failure_reason: str | None = None
     reward_event_round: int = 0
     managed_neuron_id: int | None = None
+    # set when a voting-power spike made the ballots come from an earlier snapshot
+    previous_ballots_timestamp_seconds: int | None = None
     ballots: Ballots = field(default_factory=lambda: Ballots({}), metadata={"stored_apart": True})
 
     @property

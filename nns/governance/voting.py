@@ -27,11 +27,18 @@ from nns.governance.errors import (
     precondition_failed,
 )
 from nns.governance.following import cascade_votes
+from nns.governance.snapshots import (
+    Snapshots,
+    VotingPowerSnapshot,
+    is_latest_snapshot_a_spike,
+    previous_ballots_if_spike,
+    record_snapshot,
+)
+from nns.governance.voting_power import compute_ballots
 from nns.governance.neuron import (
     KnownNeuronData,
     get_dissolve_delay_seconds,
     get_minted_stake_e8s,
-    is_inactive,
 )
 from nns.governance.nns_functions import OBSOLETE_FUNCTIONS, PAYLOAD_TYPES, TARGETS, NnsFunction
 from nns.governance.parameters import (
@@ -151,8 +158,7 @@ class ProposalVoting(ManageNeuronCommands):
                 "Reached maximum number of proposals that have not yet been taken into account "
                 "for voting rewards. Please try again later.",
             )
-        proposer = replace(proposer, neuron_fees_e8s=proposer.neuron_fees_e8s + fee)
-        self.state.put_neuron(session, proposer)
+        previous_ballots_timestamp: int | None = None
         if is_manage_neuron:
             managed_id = managed_neuron_id if managed_neuron_id is not None else 0
             ballots, total_potential = self._manage_neuron_ballots(managed_id, proposer.id)
@@ -162,9 +168,18 @@ class ProposalVoting(ManageNeuronCommands):
             period = self.durations.neuron_management_voting_period_seconds
         else:
             ballots, total_potential = self.compute_ballots(now)
+            previous = previous_ballots_if_spike(self.voting_power_snapshots, total_potential, now)
+            if previous is not None:
+                ballots = previous.voting_power()
+                total_potential = previous.total_potential_voting_power
+                previous_ballots_timestamp = previous.timestamp_seconds
             period = self.durations.initial_voting_period_seconds
         if not ballots:
             raise precondition_failed("No eligible voters.")
+        # governance.rs make_proposal: the reject cost is charged after the ballots are made,
+        # so it lowers neither the proposer's ballot nor the total potential voting power
+        proposer = replace(proposer, neuron_fees_e8s=proposer.neuron_fees_e8s + fee)
+        self.state.put_neuron(session, proposer)
         proposal_id = int(self.state.settings.get("next_proposal_id", 1))
         self.state.put_setting(session, "next_proposal_id", proposal_id + 1)
         self.state.put_setting(
@@ -180,6 +195,7 @@ class ProposalVoting(ManageNeuronCommands):
             deadline_timestamp_seconds=now + period,
             total_potential_voting_power=total_potential,
             managed_neuron_id=managed_neuron_id,
+            previous_ballots_timestamp_seconds=previous_ballots_timestamp,
             ballots=Ballots(ballots),
         )
         record.yes, record.no, record.total = record.ballots.tally()
@@ -194,55 +210,44 @@ class ProposalVoting(ManageNeuronCommands):
 
     def compute_ballots(self, now_seconds: int) -> tuple[dict[int, int], int]:
         """Deciding voting power of every eligible neuron, and the total potential power."""
-        durations = self.durations
-        vp_economics = self.economics.voting_power_economics
-        minimum = vp_economics.neuron_minimum_dissolve_delay_to_vote_seconds
-        max_delay = durations.max_dissolve_delay_seconds
-        max_age = durations.max_neuron_age_for_age_bonus_seconds
-        reduce_after = vp_economics.start_reducing_voting_power_after_seconds
-        clear_after = vp_economics.clear_following_after_seconds
-        ballots: dict[int, int] = {}
-        total_potential = 0
-        for neuron in self.state.neurons.values():
-            delay = neuron.dissolve_delay_seconds
-            if delay is None:
-                when = neuron.when_dissolved_timestamp_seconds or 0
-                delay = when - now_seconds if when > now_seconds else 0
-                age = 0
-            else:
-                age = now_seconds - neuron.aging_since_timestamp_seconds
-                age = age if age > 0 else 0
-            if delay < minimum or is_inactive(neuron, now_seconds, durations):
-                continue
-            stake = neuron.cached_neuron_stake_e8s - neuron.neuron_fees_e8s
-            stake = (stake if stake > 0 else 0) + neuron.staked_maturity_e8s_equivalent
-            capped_delay = delay if delay < max_delay else max_delay
-            with_delay = stake + stake * capped_delay // max_delay
-            capped_age = age if age < max_age else max_age
-            potential = with_delay + with_delay * capped_age // (4 * max_age)
-            potential = min(potential, 2**64 - 1)
-            since = now_seconds - neuron.voting_power_refreshed_timestamp_seconds
-            if since <= reduce_after:
-                deciding = potential
-            elif since >= reduce_after + clear_after:
-                deciding = 0
-            else:
-                # round-half-even of potential × (1 − (since − reduce)/clear), exactly
-                numerator = potential * (reduce_after + clear_after - since)
-                quotient, remainder = divmod(numerator, clear_after)
-                doubled = 2 * remainder
-                if doubled > clear_after or (doubled == clear_after and quotient % 2 == 1):
-                    quotient += 1
-                deciding = quotient
-            ballots[neuron.id] = deciding
-            total_potential += potential
-        return ballots, total_potential
+        return compute_ballots(
+            self.state.neurons.values(),
+            now_seconds,
+            self.durations,
+            self.economics.voting_power_economics,
+        )
 
     def _manage_neuron_ballots(self, managed_neuron_id: int, proposer_id: int) -> tuple[dict[int, int], int]:
+        """One ballot of weight 1 per NeuronManagement followee id, whether or not a neuron has
+        that id (governance.rs make_proposal); only a followee may propose."""
         managed = self.get_neuron(managed_neuron_id)
         followees = managed.followees.get(Topic.NEURON_MANAGEMENT, ())
-        ballots = {followee: 1 for followee in followees if followee in self.state.neurons}
+        if proposer_id not in followees:
+            raise precondition_failed("Proposer not among the followees of neuron.")
+        ballots = dict.fromkeys(followees, 1)
         return ballots, len(ballots)
+
+    @property
+    def voting_power_snapshots(self) -> Snapshots:
+        snapshots: Snapshots = self.state.settings.get("voting_power_snapshots", ())
+        return snapshots
+
+    def snapshot_voting_power(self, session: Any, now_seconds: int) -> None:
+        """The daily snapshot (timer_tasks/snapshot_voting_power.rs): none while the latest
+        snapshot is a spike."""
+        due = int(self.state.settings.get("voting_power_snapshot_due", 0))
+        if now_seconds < due:
+            return
+        self.state.put_setting(
+            session, "voting_power_snapshot_due", now_seconds + self.durations.one_day_seconds
+        )
+        snapshots = self.voting_power_snapshots
+        if is_latest_snapshot_a_spike(snapshots, now_seconds):
+            return
+        power, total_potential = self.compute_ballots(now_seconds)
+        recorded = record_snapshot(snapshots, VotingPowerSnapshot.of(now_seconds, power, total_potential))
+        if recorded != snapshots:
+            self.state.put_setting(session, "voting_power_snapshots", recorded)
 
     def validate_proposal(self, proposal: Proposal) -> tuple[Topic, int | None]:
         """Refuse a malformed proposal before anyone votes; return its topic."""
@@ -356,11 +361,12 @@ class ProposalVoting(ManageNeuronCommands):
         self, session: Any, caller: Principal, neuron_id: int, command: RegisterVote
     ) -> EmptyResponse:
         neuron = self.get_authorized_neuron(caller, neuron_id)
+        # governance.rs register_vote: both refusals are PreconditionFailed
         if command.proposal is None:
-            raise invalid_command("Vote must include a proposal id.")
+            raise precondition_failed("Vote must include a proposal id.")
         record = self.get_proposal(command.proposal)
         if command.vote not in (Vote.YES, Vote.NO):
-            raise invalid_command("Invalid vote specified.")
+            raise precondition_failed("Invalid vote specified.")
         if self.now_seconds() >= record.deadline_timestamp_seconds:
             raise precondition_failed("Proposal deadline has passed.")
         current = record.ballots.votes.get(neuron_id)

@@ -233,7 +233,7 @@ def test_disburse_after_dissolving_burns_fees_and_pays_out() -> None:
     neuron_id = world.stake("alice", 10, delay_seconds=None)
     world.stake("bob", 500)
     world.propose_motion("alice", world.stake("alice", 10, memo=5))
-    refused(world, ErrorType.REQUIRES_DISSOLVED, lambda: world.manage(ALICE, neuron_id, Disburse()))
+    refused(world, ErrorType.PRECONDITION_FAILED, lambda: world.manage(ALICE, neuron_id, Disburse()))
     world.manage(ALICE, neuron_id, Configure(operation=StartDissolving()))
     world.advance(days=7)
     before = world.balance("alice")

@@ -127,11 +127,12 @@ def test_votes_are_checked() -> None:
     small = world.stake("bob", 10)
     late = world.stake("carol", 10, delay_seconds=None)
     proposal_id = world.propose_motion("bob", small)
-    refused(world, ErrorType.INVALID_COMMAND, lambda: world.vote("alice", neuron_id, proposal_id, 0))
+    # governance.rs register_vote: an Unspecified vote is PreconditionFailed
+    refused(world, ErrorType.PRECONDITION_FAILED, lambda: world.vote("alice", neuron_id, proposal_id, 0))
     refused(world, ErrorType.NOT_FOUND, lambda: world.vote("alice", neuron_id, 77, Vote.YES))
     refused(world, ErrorType.NOT_AUTHORIZED, lambda: world.vote("carol", late, proposal_id, Vote.YES))
     refused(world, ErrorType.NEURON_ALREADY_VOTED, lambda: world.vote("bob", small, proposal_id, Vote.NO))
-    refused(world, ErrorType.INVALID_COMMAND, lambda: world.manage(ALICE, neuron_id, RegisterVote(proposal=None, vote=1)))
+    refused(world, ErrorType.PRECONDITION_FAILED, lambda: world.manage(ALICE, neuron_id, RegisterVote(proposal=None, vote=1)))
     world.advance(days=5)
     refused(world, ErrorType.PRECONDITION_FAILED, lambda: world.vote("alice", neuron_id, proposal_id, Vote.YES))
 
