@@ -28,6 +28,7 @@ cost of each part grows: 1.0 is linear.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import resource
 import subprocess
@@ -136,10 +137,8 @@ def best_of(repeat: int, action: Callable[[], object]) -> float:
     times = []
     for _ in range(repeat):
         began = time.perf_counter()
-        try:
+        with contextlib.suppress(GovernanceError):
             action()
-        except GovernanceError:
-            pass
         times.append(time.perf_counter() - began)
     return min(times)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import replace
+from functools import partial
 from typing import Any, Final
 
 from sqlalchemy import text
@@ -246,8 +247,10 @@ class GovernanceState:
     def put_neurons(self, session: Any, neurons: Iterable[Neuron]) -> None:
         """Bulk form of `put_neuron` (one executemany)."""
         rows = []
+        journal = self._journals[-1] if self._journals else None
         for neuron in neurons:
-            self._journal_neuron(neuron.id)
+            if journal is not None:
+                journal.append(partial(self._restore_neuron, neuron.id, self.neurons.get(neuron.id)))
             old = self.neurons.get(neuron.id)
             if old is not None:
                 self._unindex(old)
@@ -259,8 +262,11 @@ class GovernanceState:
     def set_maturities(self, session: Any, neurons: Iterable[Neuron]) -> None:
         """Write only the maturity columns of many neurons (reward distribution)."""
         rows = []
+        neurons = list(neurons)
+        if self._journals:
+            olds = [self.neurons[neuron.id] for neuron in neurons]
+            self._journals[-1].append(partial(self._restore_maturities, olds))
         for neuron in neurons:
-            self._journal_maturity(neuron.id)
             self.neurons[neuron.id] = neuron
             rows.append(
                 (neuron.maturity_e8s_equivalent, neuron.staked_maturity_e8s_equivalent, neuron.id)
@@ -272,10 +278,10 @@ class GovernanceState:
                 rows,
             )
 
-    def _journal_maturity(self, neuron_id: int) -> None:
-        if self._journals:
-            old = self.neurons[neuron_id]
-            self._journals[-1].append(lambda: self.neurons.__setitem__(neuron_id, old))
+    def _restore_maturities(self, olds: list[Neuron]) -> None:
+        """Only maturities changed: no index but `neurons` depends on them."""
+        for old in reversed(olds):
+            self.neurons[old.id] = old
 
     def delete_neuron(self, session: Any, neuron_id: int) -> None:
         self._journal_neuron(neuron_id)

@@ -27,14 +27,6 @@ from nns.governance.errors import (
     precondition_failed,
 )
 from nns.governance.following import cascade_votes
-from nns.governance.snapshots import (
-    Snapshots,
-    VotingPowerSnapshot,
-    is_latest_snapshot_a_spike,
-    previous_ballots_if_spike,
-    record_snapshot,
-)
-from nns.governance.voting_power import compute_ballots
 from nns.governance.neuron import (
     KnownNeuronData,
     get_dissolve_delay_seconds,
@@ -92,6 +84,14 @@ from nns.governance.requests import (
     Split,
     StakeMaturity,
 )
+from nns.governance.snapshots import (
+    Snapshots,
+    VotingPowerSnapshot,
+    is_latest_snapshot_a_spike,
+    previous_ballots_if_spike,
+    record_snapshot,
+)
+from nns.governance.voting_power import compute_ballots
 from replica.canister import codec
 from replica.environment import DEFERRED, OutgoingCall, Reject
 from replica.types import Principal
