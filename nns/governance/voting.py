@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Final
+from typing import Any, Final, Protocol, runtime_checkable
 from urllib.parse import urlparse
 
 from nns.governance.commands import ManageNeuronCommands, _int
@@ -92,6 +92,7 @@ from nns.governance.snapshots import (
     record_snapshot,
 )
 from nns.governance.voting_power import compute_ballots
+from registry.errors import InvalidPayload
 from replica.canister import codec
 from replica.environment import DEFERRED, OutgoingCall, Reject
 from replica.types import Principal
@@ -104,6 +105,13 @@ MAX_KNOWN_NEURON_NAME_BYTES = 200
 MAX_KNOWN_NEURON_DESCRIPTION_BYTES = 3_000
 MAX_KNOWN_NEURON_LINKS = 10
 MAX_KNOWN_NEURON_LINK_BYTES = 100
+
+
+@runtime_checkable
+class ValidatedPayload(Protocol):
+    """A payload that checks itself; it raises `InvalidPayload` for a malformed one."""
+
+    def validate(self) -> None: ...
 
 
 def validate_install_code(action: InstallCode) -> None:
@@ -322,11 +330,10 @@ class ProposalVoting(ManageNeuronCommands):
                 f"The maximum NNS function payload size is {MAX_PAYLOAD_BYTES} bytes, "
                 f"this payload is {size} bytes."
             )
-        validate = getattr(action.payload, "validate", None)
-        if callable(validate):
+        if isinstance(action.payload, ValidatedPayload):
             try:
-                validate()
-            except Exception as error:
+                action.payload.validate()
+            except InvalidPayload as error:
                 raise invalid_proposal(f"Invalid {function.name} payload: {error}") from error
         return target.topic
 

@@ -21,6 +21,7 @@ from nns.governance.requests import (
     RegisterKnownNeuron,
     RegisterVote,
 )
+from registry.errors import InvalidPayload
 from replica.canister.errors import CanisterError
 from replica.types import Principal
 from tests.nns.governance.test_neuron_commands import refused
@@ -36,7 +37,7 @@ class FakeMembershipPayload:
 
     def validate(self) -> None:
         if not self.nodes:
-            raise ValueError("no nodes to add or remove")
+            raise InvalidPayload("no nodes to add or remove")
 
 
 class RegistryRefusal(CanisterError):
@@ -107,6 +108,22 @@ def test_malformed_nns_function_payloads_are_refused_before_voting(fake_payloads
     refused(world, ErrorType.INVALID_PROPOSAL, lambda: propose(world, neuron_id, ExecuteNnsFunction(nns_function=999, payload=None)))
     big = FakeMembershipPayload(subnet="a", nodes=("n" * 1_000,) * 80)
     refused(world, ErrorType.INVALID_PROPOSAL, lambda: propose(world, neuron_id, ExecuteNnsFunction(nns_function=31, payload=big)))
+
+
+@dataclass(frozen=True)
+class BrokenPayload:
+    def validate(self) -> None:
+        raise RuntimeError("a bug in validation, not a bad proposal")
+
+
+def test_a_bug_in_payload_validation_is_not_reported_as_an_invalid_proposal(fake_payloads: None) -> None:
+    """Issue 9 item 9: only InvalidPayload means a malformed payload."""
+    world, neuron_id = majority_world()
+    PAYLOAD_TYPES[NnsFunction.CHANGE_SUBNET_MEMBERSHIP] = BrokenPayload
+    before = world.governance.state_hash()
+    with pytest.raises(RuntimeError):
+        propose(world, neuron_id, ExecuteNnsFunction(nns_function=31, payload=BrokenPayload()))
+    assert world.governance.state_hash() == before
 
 
 def test_bad_titles_summaries_urls_and_motions_are_refused() -> None:
