@@ -9,6 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from nns.governance.actions import (
+    AddOrRemoveNodeProvider,
+    DeregisterKnownNeuron,
+    RewardNodeProvider,
+    RewardNodeProviders,
+    StopOrStartCanister,
+    UnsupportedAction,
+    UpdateCanisterSettings,
+)
 from nns.governance.enums import Vote
 from nns.governance.parameters import NetworkEconomics
 from nns.ledger.accounts import Account, AccountIdentifier
@@ -294,6 +303,13 @@ ProposalAction = (
     | ManageNeuronProposal
     | ExecuteNnsFunction
     | InstallCode
+    | StopOrStartCanister
+    | UpdateCanisterSettings
+    | DeregisterKnownNeuron
+    | AddOrRemoveNodeProvider
+    | RewardNodeProvider
+    | RewardNodeProviders
+    | UnsupportedAction
 )
 
 

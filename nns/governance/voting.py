@@ -14,7 +14,16 @@ from dataclasses import replace
 from typing import Any, Final, Protocol, runtime_checkable
 from urllib.parse import urlparse
 
-from nns.governance.commands import ManageNeuronCommands, _int
+from nns.governance.action_execution import ActionExecution
+from nns.governance.actions import (
+    AddOrRemoveNodeProvider,
+    DeregisterKnownNeuron,
+    RewardNodeProvider,
+    RewardNodeProviders,
+    StopOrStartCanister,
+    UpdateCanisterSettings,
+)
+from nns.governance.commands import _int
 from nns.governance.core import ROOT_CANISTER_ID
 from nns.governance.enums import ErrorType, ProposalStatus, Topic, Visibility, Vote
 from nns.governance.errors import (
@@ -129,7 +138,7 @@ def validate_install_code(action: InstallCode) -> None:
         )
 
 
-class ProposalVoting(ManageNeuronCommands):
+class ProposalVoting(ActionExecution):
     """Proposals from submission to execution."""
 
     # -- submission (spec 4.2, 4.3) ---------------------------------------------------------
@@ -306,7 +315,7 @@ class ProposalVoting(ManageNeuronCommands):
             case InstallCode():
                 validate_install_code(action)
                 return Topic.PROTOCOL_CANISTER_MANAGEMENT, None
-        raise invalid_proposal(f"Unsupported proposal action {type(action).__name__}.")
+        return self.validate_canister_and_provider_action(action), None
 
     def validate_nns_function(self, action: ExecuteNnsFunction) -> Topic:
         try:
@@ -486,6 +495,15 @@ class ProposalVoting(ManageNeuronCommands):
                             context={"proposal_id": record.id},
                         )
                     )
+                case (
+                    StopOrStartCanister()
+                    | UpdateCanisterSettings()
+                    | DeregisterKnownNeuron()
+                    | AddOrRemoveNodeProvider()
+                    | RewardNodeProvider()
+                    | RewardNodeProviders()
+                ):
+                    self.execute_canister_and_provider_action(session, record.id, action)
                 case InstallCode():
                     validate_install_code(action)
                     self.environment.call(
@@ -580,19 +598,6 @@ class ProposalVoting(ManageNeuronCommands):
             failure = outcome.error_message if isinstance(outcome, GovernanceError) else None
             self.mark_executed(session, proposal_id, failure)
         return outcome
-
-    def mark_executed(self, session: Any, proposal_id: int, failure_reason: str | None) -> None:
-        record = self.state.proposals.get(proposal_id)
-        if record is None:
-            return
-        now = self.now_seconds()
-        self.state.touch_proposal(record)
-        if failure_reason is None:
-            record.executed_timestamp_seconds, record.failure_reason = now, None
-            record.failed_timestamp_seconds = 0
-        elif not record.executed_timestamp_seconds:
-            record.failed_timestamp_seconds, record.failure_reason = now, failure_reason
-        self.state.put_proposal(session, record, ballots=False)
 
     def _on_proposal_executed(self, context: Mapping[str, object], reply: object) -> None:
         with self.transaction() as session:
