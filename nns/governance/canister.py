@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from nns.governance.actions import NodeProvider
 from nns.governance.commands import _int
 from nns.governance.core import (
     CYCLES_MINTING_CANISTER_ID,
@@ -243,6 +244,7 @@ class Governance(ManageNeuronSimulation):
             voting_power_refreshed_timestamp_seconds=neuron.voting_power_refreshed_timestamp_seconds,
             deciding_voting_power=deciding,
             potential_voting_power=potential,
+            known_neuron_data=neuron.known_neuron_data,
         )
 
     def can_read_full_neuron(self, neuron: Neuron, caller: Principal) -> bool:
@@ -329,6 +331,10 @@ class Governance(ManageNeuronSimulation):
             for neuron in sorted(self.state.neurons.values(), key=lambda n: n.id)
             if neuron.known_neuron_data is not None
         )
+
+    def list_node_providers(self, caller: Principal, argument: object = None) -> tuple[NodeProvider, ...]:
+        """The node providers added by AddOrRemoveNodeProvider proposals, in order."""
+        return self.node_providers
 
     def get_network_economics_parameters(self, caller: Principal, argument: object = None) -> NetworkEconomics:
         return self.economics

@@ -24,8 +24,14 @@ from typing import Any, Final
 from nns.governance.canister import Governance
 from nns.governance.enums import Vote
 from nns.governance.errors import GovernanceError
+from nns.governance.interface_actions import (
+    ACTIONS_DID,
+    decode_action,
+    encode_action,
+    known_neuron_data,
+)
 from nns.governance.metrics import GovernanceCachedMetrics, NeuronSubsetMetrics
-from nns.governance.neuron import Neuron
+from nns.governance.neuron import KnownNeuronData, Neuron
 from nns.governance.neurons_fund import (
     NeuronsFundAuditInfoRequest,
     SettleCommunityFundParticipation,
@@ -60,6 +66,7 @@ from nns.governance.requests import (
     ListProposalInfo,
     MakeProposal,
     MakeProposalResponse,
+    ManageNeuronProposal,
     ManageNeuronRequest,
     Merge,
     MergeMaturity,
@@ -69,7 +76,6 @@ from nns.governance.requests import (
     NeuronInfo,
     Proposal,
     RefreshVotingPower,
-    RegisterKnownNeuron,
     RegisterVote,
     RemoveHotKey,
     SetDissolveTimestamp,
@@ -85,7 +91,7 @@ from nns.governance.requests import (
 )
 from nns.governance.simulation import SimulatedMergeResponse
 from nns.governance.votes import ListNeuronVotes, NeuronIndexRequest, NeuronVotes
-from nns.ledger.accounts import AccountIdentifier
+from nns.ledger.accounts import Account, AccountIdentifier
 from registry.interface import decode_payload
 from registry.requests import PAYLOAD_TYPES as REGISTRY_PAYLOAD_TYPES
 from replica.candid import CandidError, encode
@@ -114,7 +120,9 @@ type Operation = variant {
   LeaveCommunityFund : record {};
   SetDissolveTimestamp : record { dissolve_timestamp_seconds : nat64 };
 };
-type KnownNeuronData = record { name : text; description : opt text; links : opt vec text };
+type KnownNeuronData = record {
+  name : text; description : opt text; links : opt vec text; committed_topics : opt vec opt TopicToFollow;
+};
 type KnownNeuron = record { id : opt NeuronId; known_neuron_data : opt KnownNeuronData };
 type InstallCode = record {
   skip_stopping_before_installing : opt bool; wasm_module_hash : opt blob; canister_id : opt principal;
@@ -129,12 +137,31 @@ type Action = variant {
   ExecuteNnsFunction : record { nns_function : int32; payload : blob };
   RegisterKnownNeuron : KnownNeuron;
   InstallCode : InstallCode;
+  ManageNeuron : ManageNeuronProposal;
+  ManageNetworkEconomics : NetworkEconomics;
+  StopOrStartCanister : StopOrStartCanister;
+  UpdateCanisterSettings : UpdateCanisterSettings;
+  DeregisterKnownNeuron : DeregisterKnownNeuron;
+  AddOrRemoveNodeProvider : AddOrRemoveNodeProvider;
+  RewardNodeProvider : RewardNodeProvider;
+  RewardNodeProviders : RewardNodeProviders;
 };
 type ProposalActionRequest = variant {
-  Motion : record { motion_text : text };
-  ExecuteNnsFunction : record { nns_function : int32; payload : blob };
   RegisterKnownNeuron : KnownNeuron;
+  DeregisterKnownNeuron : DeregisterKnownNeuron;
+  ManageNeuron : ManageNeuronRequest;
+  UpdateCanisterSettings : UpdateCanisterSettings;
   InstallCode : InstallCodeRequest;
+  StopOrStartCanister : StopOrStartCanister;
+  CreateServiceNervousSystem : CreateServiceNervousSystem;
+  ExecuteNnsFunction : record { nns_function : int32; payload : blob };
+  RewardNodeProvider : RewardNodeProvider;
+  RewardNodeProviders : RewardNodeProviders;
+  ManageNetworkEconomics : NetworkEconomics;
+  ApproveGenesisKyc : Principals;
+  AddOrRemoveNodeProvider : AddOrRemoveNodeProvider;
+  Motion : record { motion_text : text };
+  FulfillSubnetRentalRequest : FulfillSubnetRentalRequest;
 };
 type MakeProposalRequest = record { url : text; title : opt text; action : opt ProposalActionRequest; summary : text };
 type Proposal = record { url : text; title : opt text; action : opt Action; summary : text };
@@ -151,7 +178,9 @@ type ManageNeuronCommandRequest = variant {
   StakeMaturity : record { percentage_to_stake : opt nat32 };
   Disburse : record { to_account : opt AccountIdentifier; amount : opt Amount };
   RefreshVotingPower : record {};
-  DisburseMaturity : record { percentage_to_disburse : nat32; to_account_identifier : opt AccountIdentifier };
+  DisburseMaturity : record {
+    percentage_to_disburse : nat32; to_account : opt Account; to_account_identifier : opt AccountIdentifier;
+  };
   DisburseToNeuron : record {
     dissolve_delay_seconds : nat64; kyc_verified : bool; amount_e8s : nat64; new_controller : opt principal; nonce : nat64;
   };
@@ -300,7 +329,7 @@ type GovernanceCachedMetrics = record {
   dissolving_neurons_e8s_buckets_ect : vec record { nat64; float64 }; dissolving_neurons_count : nat64;
   dissolving_neurons_e8s_buckets : vec record { nat64; float64 }; total_staked_maturity_e8s_equivalent_seed : nat64;
   community_fund_total_staked_e8s : nat64; not_dissolving_neurons_e8s_buckets_seed : vec record { nat64; float64 };
-  timestamp_seconds : nat64; seed_neuron_count : nat64;
+  timestamp_seconds : nat64; seed_neuron_count : nat64; spawning_neurons_count : nat64;
   non_self_authenticating_controller_neuron_subset_metrics : opt NeuronSubsetMetrics;
   public_neuron_subset_metrics : opt NeuronSubsetMetrics;
   declining_voting_power_neuron_subset_metrics : opt NeuronSubsetMetrics;
@@ -360,6 +389,7 @@ type SettleCommunityFundParticipation = record {
   result : opt variant { Committed : Committed; Aborted : record {} }; open_sns_token_swap_proposal_id : opt nat64;
 };
 type Result = variant { Ok; Err : GovernanceError };
+type ListNodeProvidersResponse = record { node_providers : vec NodeProvider };
 service : {
   manage_neuron : (ManageNeuronRequest) -> (ManageNeuronResponse);
   simulate_manage_neuron : (ManageNeuronRequest) -> (ManageNeuronResponse);
@@ -385,8 +415,9 @@ service : {
   list_proposals : (ListProposalInfo) -> (record { proposal_info : vec ProposalInfo }) query;
   get_latest_reward_event : () -> (RewardEvent) query;
   list_known_neurons : () -> (record { known_neurons : vec KnownNeuron }) query;
+  list_node_providers : () -> (ListNodeProvidersResponse) query;
 }
-"""
+""" + ACTIONS_DID
 
 GOVERNANCE_INTERFACE: Final = parse_did(GOVERNANCE_DID)
 
@@ -441,6 +472,9 @@ def _action(value: dict[str, Any] | None) -> Any:
     if value is None:
         return None
     ((tag, fields),) = value.items()
+    decoded = decode_action(tag, fields, _manage_neuron_action)
+    if decoded is not None:
+        return decoded
     if tag == "Motion":
         return Motion(motion_text=fields["motion_text"])
     if tag == "InstallCode":
@@ -453,12 +487,6 @@ def _action(value: dict[str, Any] | None) -> Any:
             install_mode=fields["install_mode"] or 0,
             skip_stopping_before_installing=bool(fields["skip_stopping_before_installing"]),
         )
-    if tag == "RegisterKnownNeuron":
-        data = fields["known_neuron_data"] or {}
-        return RegisterKnownNeuron(
-            id=_id(fields["id"]) or 0, name=data.get("name", ""), description=data.get("description"),
-            links=tuple(data.get("links") or ()),
-        )
     function = fields["nns_function"]
     if function not in REGISTRY_PAYLOAD_TYPES:
         return ExecuteNnsFunction(nns_function=function, payload=fields["payload"])
@@ -469,6 +497,22 @@ def _action(value: dict[str, Any] | None) -> Any:
 
         raise invalid_proposal(f"The payload of NNS function {function} does not decode: {error}") from error
     return ExecuteNnsFunction(nns_function=function, payload=payload)
+
+
+def _manage_neuron_action(fields: Any) -> ManageNeuronProposal:
+    """A ManageNeuron action names its neuron by id and carries a command."""
+    request = _request([fields])
+    from nns.governance.errors import invalid_proposal
+
+    if request.neuron_id_or_subaccount is not None and request.neuron_id_or_subaccount.neuron_id is not None:
+        neuron_id = request.neuron_id_or_subaccount.neuron_id
+    elif request.neuron_id_or_subaccount is None and request.id is not None:
+        neuron_id = request.id
+    else:
+        raise invalid_proposal("A ManageNeuron proposal must name the managed neuron by its id.")
+    if request.command is None:
+        raise invalid_proposal("A ManageNeuron proposal must have a command.")
+    return ManageNeuronProposal(neuron_id=neuron_id, command=request.command)
 
 
 def _command(value: dict[str, Any] | None) -> Any:
@@ -513,6 +557,7 @@ def _command(value: dict[str, Any] | None) -> Any:
         case "DisburseMaturity":
             to = fields["to_account_identifier"]
             return DisburseMaturity(percentage_to_disburse=fields["percentage_to_disburse"],
+                                    to_account=_icrc_account(fields["to_account"]),
                                     to_account_identifier=None if to is None else AccountIdentifier.from_bytes(to["hash"]))
         case "DisburseToNeuron":
             return DisburseToNeuron(
@@ -529,6 +574,18 @@ def _command(value: dict[str, Any] | None) -> Any:
         case "MergeMaturity":
             return MergeMaturity(percentage_to_merge=fields["percentage_to_merge"])
     raise GovernanceError(_invalid(), f"unknown command {tag}")
+
+
+def _icrc_account(value: dict[str, Any] | None) -> Account | None:
+    """An ICRC-1 account of DisburseMaturity; it must name its owner."""
+    if value is None:
+        return None
+    if value["owner"] is None:
+        raise GovernanceError(_invalid(), "The account to disburse maturity to must have an owner.")
+    try:
+        return Account.of(value["owner"], value["subaccount"])
+    except ValueError as error:
+        raise GovernanceError(_invalid(), f"Invalid account to disburse maturity to: {error}") from error
 
 
 def _request(values: list[Any]) -> ManageNeuronRequest:
@@ -575,7 +632,7 @@ def _neuron_info(info: NeuronInfo) -> dict[str, Any]:
         "state": info.state, "stake_e8s": info.stake_e8s,
         "joined_community_fund_timestamp_seconds": info.joined_community_fund_timestamp_seconds,
         "retrieved_at_timestamp_seconds": info.retrieved_at_timestamp_seconds, "visibility": info.visibility,
-        "known_neuron_data": None if info.known_neuron_name is None else {"name": info.known_neuron_name, "description": None, "links": None},
+        "known_neuron_data": None if info.known_neuron_data is None else _known_neuron_data(info.known_neuron_data),
         "voting_power": info.voting_power,
         "voting_power_refreshed_timestamp_seconds": info.voting_power_refreshed_timestamp_seconds,
         "age_seconds": info.age_seconds, "deciding_voting_power": info.deciding_voting_power,
@@ -584,12 +641,12 @@ def _neuron_info(info: NeuronInfo) -> dict[str, Any]:
 
 
 def _candid_action(action: Any) -> Any:
+    encoded = encode_action(action, _network_economics)
+    if encoded is not None:
+        return encoded
     match action:
         case Motion():
             return {"Motion": {"motion_text": action.motion_text}}
-        case RegisterKnownNeuron():
-            return {"RegisterKnownNeuron": {"id": {"id": action.id}, "known_neuron_data": {
-                "name": action.name, "description": action.description, "links": list(action.links)}}}
         case InstallCode():
             return {"InstallCode": {
                 "skip_stopping_before_installing": action.skip_stopping_before_installing,
@@ -640,6 +697,10 @@ def _proposal_info(info: ProposalInfo) -> dict[str, Any]:
     }
 
 
+def _known_neuron_data(known: KnownNeuronData) -> dict[str, Any]:
+    return known_neuron_data(known.name, known.description, known.links, known.committed_topics)
+
+
 def _neuron_id_or_subaccount(value: dict[str, Any]) -> NeuronIdOrSubaccount:
     ((kind, inner),) = value.items()
     if kind == "NeuronId":
@@ -682,8 +743,7 @@ def _full_neuron(governance: Governance, neuron: Neuron) -> dict[str, Any]:
         "neuron_fees_e8s": neuron.neuron_fees_e8s,
         "visibility": int(neuron.visibility),
         "transfer": None,
-        "known_neuron_data": None if known is None else {
-            "name": known.name, "description": known.description, "links": list(known.links)},
+        "known_neuron_data": None if known is None else _known_neuron_data(known),
         "spawn_at_timestamp_seconds": neuron.spawn_at_timestamp_seconds,
         "voting_power_refreshed_timestamp_seconds": neuron.voting_power_refreshed_timestamp_seconds,
         "deciding_voting_power": deciding,
@@ -800,8 +860,11 @@ def governance_interface(governance: object) -> Interface:
             "distributed_e8s_equivalent": e.distributed_e8s_equivalent,
             "settled_proposals": [{"id": p} for p in e.settled_proposals]}]),
         _spec("list_known_neurons", to_results=lambda known: [{"known_neurons": [
-            {"id": {"id": k.id}, "known_neuron_data": {"name": k.name, "description": k.description, "links": list(k.links)}}
+            {"id": {"id": k.id}, "known_neuron_data": known_neuron_data(k.name, k.description, k.links, k.committed_topics)}
             for k in known]}]),
+        _spec("list_node_providers", to_results=lambda providers: [{"node_providers": [
+            {"id": p.id, "reward_account": None if p.reward_account is None else {"hash": p.reward_account.raw}}
+            for p in providers]}]),
     ]
     specs += [
         _spec("simulate_manage_neuron", to_argument=_request, to_results=lambda r: _simulated_response(governance, r),

@@ -3,9 +3,9 @@
 `compute_cached_metrics` is the pure function behind `get_metrics`, over every
 neuron at one moment (the IC's `GovernanceCachedMetrics`). Neurons are
 classified by state (not dissolving, dissolving, dissolved; spawning neurons
-count only in the totals) and bucketed by dissolve delay in half years:
-bucket `b` holds the neurons with `b × ½ year ≤ dissolve delay < (b+1) × ½
-year`. Stakes are minted stakes (cached stake less fees). Subsets (public
+are counted apart, `spawning_neurons_count`, and otherwise only in the
+totals) and bucketed by dissolve delay in half years: bucket `b` holds the
+neurons with `b × ½ year ≤ dissolve delay < (b+1) × ½ year`. Stakes are minted stakes (cached stake less fees). Subsets (public
 neurons, neurons whose controller is not a self-authenticating principal,
 neurons whose deciding voting power declines or is lost) get the same sums and
 buckets. `total_supply_icp` is the ledger's supply as governance last read it
@@ -102,6 +102,7 @@ class GovernanceCachedMetrics:
     neurons_fund_total_active_neurons: int = 0
     seed_neuron_count: int = 0
     ect_neuron_count: int = 0
+    spawning_neurons_count: int = 0
     total_staked_e8s_seed: int = 0
     total_staked_e8s_ect: int = 0
     total_staked_maturity_e8s_equivalent_seed: int = 0
@@ -188,6 +189,8 @@ def compute_cached_metrics(
         elif state == NeuronState.DISSOLVED:
             metrics.dissolved_neurons_count += 1
             metrics.dissolved_neurons_e8s += stake
+        elif state == NeuronState.SPAWNING:
+            metrics.spawning_neurons_count += 1
         potential = get_potential_voting_power(neuron, now_seconds, durations)
         deciding = get_deciding_voting_power(neuron, now_seconds, durations, voting)
         entry = (bucket, stake, maturity, staked_maturity, deciding, potential)

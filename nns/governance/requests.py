@@ -19,6 +19,7 @@ from nns.governance.actions import (
     UpdateCanisterSettings,
 )
 from nns.governance.enums import Vote
+from nns.governance.neuron import KnownNeuronData
 from nns.governance.parameters import NetworkEconomics
 from nns.ledger.accounts import Account, AccountIdentifier
 from replica.types import Principal
@@ -431,6 +432,7 @@ class NeuronInfo:
     voting_power_refreshed_timestamp_seconds: int
     deciding_voting_power: int
     potential_voting_power: int
+    known_neuron_data: KnownNeuronData | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
