@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+
+from sqlmodel import Session
 
 from nns.governance.actions import (
     ROOT_CANISTER_ID,
@@ -53,7 +54,7 @@ class ActionExecution(ManageNeuronCommands):
         providers: tuple[NodeProvider, ...] = self.state.settings.get("node_providers", ())
         return providers
 
-    def mark_executed(self, session: Any, proposal_id: int, failure_reason: str | None) -> None:
+    def mark_executed(self, session: Session, proposal_id: int, failure_reason: str | None) -> None:
         """Record the outcome of an adopted proposal; a success after a failure wins."""
         record = self.state.proposals.get(proposal_id)
         if record is None:
@@ -120,7 +121,7 @@ class ActionExecution(ManageNeuronCommands):
 
     # -- execution --------------------------------------------------------------------------
 
-    def execute_canister_and_provider_action(self, session: Any, proposal_id: int, action: object) -> None:
+    def execute_canister_and_provider_action(self, session: Session, proposal_id: int, action: object) -> None:
         """Carry out an adopted action; a refusal raises GovernanceError (the proposal fails)."""
         match action:
             case StopOrStartCanister():
@@ -188,7 +189,7 @@ class ActionExecution(ManageNeuronCommands):
         return ()
 
     def reward_next_node_provider(
-        self, session: Any, proposal_id: int, index: int, failure: str | None
+        self, session: Session, proposal_id: int, index: int, failure: str | None
     ) -> None:
         """Mint reward `index` of the proposal, or finish once every reward was tried."""
         rewards = self._rewards_of(proposal_id)

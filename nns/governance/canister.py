@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from typing import Any
+
+from sqlmodel import Session
 
 from nns.governance.actions import NodeProvider
 from nns.governance.commands import _int
@@ -386,7 +387,7 @@ class Governance(ManageNeuronSimulation):
 
     # -- spawning and maturity (spec 2.7-2.9) -----------------------------------------------
 
-    def _spawn_neurons(self, session: Any, now: int) -> None:
+    def _spawn_neurons(self, session: Session, now: int) -> None:
         modulation = int(self.state.settings["maturity_modulation_basis_points"])
         for neuron in sorted(self.state.neurons.values(), key=lambda n: n.id):
             spawn_at = neuron.spawn_at_timestamp_seconds
@@ -423,7 +424,7 @@ class Governance(ManageNeuronSimulation):
         with self.transaction() as session:
             self.unlock_neuron(session, _int(context, "neuron_id"))
 
-    def _finalize_maturity_disbursements(self, session: Any, now: int) -> None:
+    def _finalize_maturity_disbursements(self, session: Session, now: int) -> None:
         modulation = int(self.state.settings["maturity_modulation_basis_points"])
         for neuron in sorted(self.state.neurons.values(), key=lambda n: n.id):
             if not neuron.maturity_disbursements_in_progress or neuron.id in self.locks:
@@ -455,7 +456,7 @@ class Governance(ManageNeuronSimulation):
             )
             self.unlock_neuron(session, neuron.id)
 
-    def _unstake_maturity_of_dissolved_neurons(self, session: Any, now: int) -> None:
+    def _unstake_maturity_of_dissolved_neurons(self, session: Session, now: int) -> None:
         changed = []
         for neuron in self.state.neurons.values():
             if neuron.staked_maturity_e8s_equivalent and get_state(neuron, now) == NeuronState.DISSOLVED:
@@ -471,7 +472,7 @@ class Governance(ManageNeuronSimulation):
                     break
         self.state.set_maturities(session, changed)
 
-    def _prune_following(self, session: Any, now: int) -> None:
+    def _prune_following(self, session: Session, now: int) -> None:
         economics = self.economics.voting_power_economics
         stale = [
             prune_following(neuron)
@@ -510,7 +511,7 @@ class Governance(ManageNeuronSimulation):
             self.state.put_setting(session, "total_supply_e8s", supply)
             self.distribute_rewards(session, supply)
 
-    def distribute_rewards(self, session: Any, total_supply_e8s: int) -> RewardEvent | None:
+    def distribute_rewards(self, session: Session, total_supply_e8s: int) -> RewardEvent | None:
         """One reward event: settle what is ready, mint the pool as maturity."""
         now = self.now_seconds()
         day = self.durations.one_day_seconds
@@ -573,7 +574,7 @@ class Governance(ManageNeuronSimulation):
         self.state.put_setting(session, "latest_reward_event", event)
         return event
 
-    def _settle(self, session: Any, record: ProposalRecord, round_number: int) -> None:
+    def _settle(self, session: Session, record: ProposalRecord, round_number: int) -> None:
         """Mark settled, keep its Yes/No ballots in the neurons' history, drop the ballots."""
         votes = record.ballots.votes
         self.state.record_recent_ballots(

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Final
+from typing import Final
+
+from sqlmodel import Session
 
 from nns.governance.core import GovernanceCore
 from nns.governance.enums import ErrorType, NeuronState, Topic, Visibility
@@ -94,7 +96,7 @@ class ManageNeuronCommands(GovernanceCore):
 
     # -- configure (spec 2.2) ---------------------------------------------------------------
 
-    def configure(self, session: Any, caller: Principal, neuron_id: int, command: Configure) -> EmptyResponse:
+    def configure(self, session: Session, caller: Principal, neuron_id: int, command: Configure) -> EmptyResponse:
         operation = command.operation
         if operation is None:
             raise invalid_command("Configure requires an operation.")
@@ -169,12 +171,12 @@ class ManageNeuronCommands(GovernanceCore):
 
     # -- following (spec 3.2) ---------------------------------------------------------------
 
-    def follow(self, session: Any, caller: Principal, neuron_id: int, command: Follow) -> EmptyResponse:
+    def follow(self, session: Session, caller: Principal, neuron_id: int, command: Follow) -> EmptyResponse:
         self._apply_following(session, caller, neuron_id, {command.topic: command.followees})
         return EmptyResponse(command="Follow")
 
     def set_following(
-        self, session: Any, caller: Principal, neuron_id: int, command: SetFollowing
+        self, session: Session, caller: Principal, neuron_id: int, command: SetFollowing
     ) -> EmptyResponse:
         entries = command.topic_following or ()
         changes: dict[int, tuple[int, ...]] = {}
@@ -187,7 +189,7 @@ class ManageNeuronCommands(GovernanceCore):
         return EmptyResponse(command="SetFollowing")
 
     def _apply_following(
-        self, session: Any, caller: Principal, neuron_id: int, changes: Mapping[int, tuple[int, ...]]
+        self, session: Session, caller: Principal, neuron_id: int, changes: Mapping[int, tuple[int, ...]]
     ) -> None:
         neuron = self.get_neuron(neuron_id)
         if not neuron.is_authorized(caller):
@@ -245,7 +247,7 @@ class ManageNeuronCommands(GovernanceCore):
 
     def claim_or_refresh(
         self,
-        session: Any,
+        session: Session,
         caller: Principal,
         neuron_id: int | None,
         subaccount: bytes | None,
@@ -330,7 +332,7 @@ class ManageNeuronCommands(GovernanceCore):
     # -- disburse (spec 2.4) ----------------------------------------------------------------
 
     def disburse(
-        self, session: Any, caller: Principal, neuron_id: int, command: Disburse, context: dict[str, object]
+        self, session: Session, caller: Principal, neuron_id: int, command: Disburse, context: dict[str, object]
     ) -> object:
         neuron = self.get_controlled_neuron(caller, neuron_id)
         require_dissolved(neuron, self.now_seconds())
@@ -417,7 +419,7 @@ class ManageNeuronCommands(GovernanceCore):
     # -- split (spec 2.5) -------------------------------------------------------------------
 
     def split(
-        self, session: Any, caller: Principal, neuron_id: int, command: Split, context: dict[str, object]
+        self, session: Session, caller: Principal, neuron_id: int, command: Split, context: dict[str, object]
     ) -> object:
         neuron = self.get_controlled_neuron(caller, neuron_id)
         self.require_not_spawning(neuron)
@@ -507,7 +509,7 @@ class ManageNeuronCommands(GovernanceCore):
     # -- merge (spec 2.6) -------------------------------------------------------------------
 
     def merge(
-        self, session: Any, caller: Principal, neuron_id: int, command: Merge, context: dict[str, object]
+        self, session: Session, caller: Principal, neuron_id: int, command: Merge, context: dict[str, object]
     ) -> object:
         if command.source_neuron_id is None:
             raise invalid_command("There was no source neuron id.")
@@ -572,7 +574,7 @@ class ManageNeuronCommands(GovernanceCore):
             )
             return self._merge_transfer(session, context)
 
-    def _merge_transfer(self, session: Any, context: Mapping[str, object]) -> object:
+    def _merge_transfer(self, session: Session, context: Mapping[str, object]) -> object:
         source = self.state.neurons[_int(context, "source_id")]
         target = self.state.neurons[_int(context, "target_id")]
         fee = self.economics.transaction_fee_e8s
@@ -595,7 +597,7 @@ class ManageNeuronCommands(GovernanceCore):
         with self.transaction() as session:
             return self._finish_merge(session, context, _int(context, "amount"))
 
-    def _finish_merge(self, session: Any, context: Mapping[str, object], amount: int) -> object:
+    def _finish_merge(self, session: Session, context: Mapping[str, object], amount: int) -> object:
         source = self.state.neurons[_int(context, "source_id")]
         target = self.state.neurons[_int(context, "target_id")]
         now = self.now_seconds()
@@ -639,7 +641,7 @@ class ManageNeuronCommands(GovernanceCore):
 
     # -- spawn, stake and disburse maturity (spec 2.7-2.9) ----------------------------------
 
-    def spawn(self, session: Any, caller: Principal, neuron_id: int, command: Spawn) -> SpawnResponse:
+    def spawn(self, session: Session, caller: Principal, neuron_id: int, command: Spawn) -> SpawnResponse:
         parent = self.get_controlled_neuron(caller, neuron_id)
         self.require_not_spawning(parent)
         percentage = _percentage(command.percentage_to_spawn, "percentage_to_spawn")
@@ -680,7 +682,7 @@ class ManageNeuronCommands(GovernanceCore):
         return SpawnResponse(created_neuron_id=child.id)
 
     def stake_maturity(
-        self, session: Any, caller: Principal, neuron_id: int, command: StakeMaturity
+        self, session: Session, caller: Principal, neuron_id: int, command: StakeMaturity
     ) -> StakeMaturityResponse:
         neuron = self.get_controlled_neuron(caller, neuron_id)
         self.require_not_spawning(neuron)
@@ -698,7 +700,7 @@ class ManageNeuronCommands(GovernanceCore):
         )
 
     def disburse_maturity(
-        self, session: Any, caller: Principal, neuron_id: int, command: DisburseMaturity
+        self, session: Session, caller: Principal, neuron_id: int, command: DisburseMaturity
     ) -> DisburseMaturityResponse:
         neuron = self.get_controlled_neuron(caller, neuron_id)
         self.require_not_spawning(neuron)
@@ -749,7 +751,7 @@ class ManageNeuronCommands(GovernanceCore):
 
     def disburse_to_neuron(
         self,
-        session: Any,
+        session: Session,
         caller: Principal,
         neuron_id: int,
         command: DisburseToNeuron,
@@ -821,7 +823,7 @@ class ManageNeuronCommands(GovernanceCore):
 
     # -- the end of a command ---------------------------------------------------------------
 
-    def finish_command(self, session: Any, context: Mapping[str, object], outcome: object) -> object:
+    def finish_command(self, session: Session, context: Mapping[str, object], outcome: object) -> object:
         """Hook for commands run by an adopted ManageNeuron proposal (see voting)."""
         return outcome
 

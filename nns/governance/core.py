@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, Final
+from typing import Final
+
+from sqlmodel import Session
 
 from nns.governance.enums import ErrorType, NeuronState
 from nns.governance.errors import GovernanceError, not_authorized, not_found
@@ -79,7 +81,7 @@ class GovernanceCore:
         locks: Mapping[int, str] = self.state.settings.get("locks", {})
         return locks
 
-    def lock_neuron(self, session: Any, neuron_id: int, command: str) -> None:
+    def lock_neuron(self, session: Session, neuron_id: int, command: str) -> None:
         if neuron_id in self.locks:
             raise GovernanceError(
                 ErrorType.LEDGER_UPDATE_ONGOING,
@@ -87,12 +89,12 @@ class GovernanceCore:
             )
         self.state.put_setting(session, "locks", {**self.locks, neuron_id: command})
 
-    def unlock_neuron(self, session: Any, neuron_id: int) -> None:
+    def unlock_neuron(self, session: Session, neuron_id: int) -> None:
         locks = dict(self.locks)
         locks.pop(neuron_id, None)
         self.state.put_setting(session, "locks", locks)
 
-    def take_rate_limit_slot(self, session: Any) -> None:
+    def take_rate_limit_slot(self, session: Session) -> None:
         """Neuron creation is rate limited: a slot every 240 s, at most 300 in reserve."""
         now = self.now_seconds()
         available, last = self.state.settings.get(
@@ -112,7 +114,7 @@ class GovernanceCore:
     # -- transactions -----------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[Any]:
+    def transaction(self) -> Iterator[Session]:
         """One message (or a savepoint inside one): on any failure the tables roll back and
         the undo journal restores the in-memory indexes, newest change first."""
         self.state.begin()
@@ -144,7 +146,7 @@ class GovernanceCore:
             raise not_authorized()
         return neuron
 
-    def refresh_voting_power(self, session: Any, neuron: Neuron) -> Neuron:
+    def refresh_voting_power(self, session: Session, neuron: Neuron) -> Neuron:
         refreshed = replace(neuron, voting_power_refreshed_timestamp_seconds=self.now_seconds())
         self.state.put_neuron(session, refreshed)
         return refreshed

@@ -23,7 +23,7 @@ from typing import Any, Final
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 from nns.governance.enums import Topic
 from nns.governance.following import FollowerIndex
@@ -231,11 +231,11 @@ class GovernanceState:
     # -- writing ----------------------------------------------------------------------------
 
     @staticmethod
-    def _connection(session: Any) -> Connection:
+    def _connection(session: Session) -> Connection:
         connection: Connection = session.connection()
         return connection
 
-    def put_neuron(self, session: Any, neuron: Neuron) -> None:
+    def put_neuron(self, session: Session, neuron: Neuron) -> None:
         """Insert or replace one neuron, in memory and in its table."""
         self._journal_neuron(neuron.id)
         old = self.neurons.get(neuron.id)
@@ -244,7 +244,7 @@ class GovernanceState:
         self._index(neuron)
         self._connection(session).execute(_NEURON_UPSERT, _neuron_row(neuron))
 
-    def put_neurons(self, session: Any, neurons: Iterable[Neuron]) -> None:
+    def put_neurons(self, session: Session, neurons: Iterable[Neuron]) -> None:
         """Bulk form of `put_neuron` (one executemany)."""
         rows = []
         journal = self._journals[-1] if self._journals else None
@@ -259,7 +259,7 @@ class GovernanceState:
         if rows:
             self._connection(session).execute(_NEURON_UPSERT, rows)
 
-    def set_maturities(self, session: Any, neurons: Iterable[Neuron]) -> None:
+    def set_maturities(self, session: Session, neurons: Iterable[Neuron]) -> None:
         """Write only the maturity columns of many neurons (reward distribution)."""
         rows = []
         neurons = list(neurons)
@@ -283,7 +283,7 @@ class GovernanceState:
         for old in reversed(olds):
             self.neurons[old.id] = old
 
-    def delete_neuron(self, session: Any, neuron_id: int) -> None:
+    def delete_neuron(self, session: Session, neuron_id: int) -> None:
         self._journal_neuron(neuron_id)
         neuron = self.neurons[neuron_id]
         self._unindex(neuron)
@@ -291,7 +291,7 @@ class GovernanceState:
             text("DELETE FROM governance_neuron WHERE id = :id"), {"id": neuron_id}
         )
 
-    def put_proposal(self, session: Any, record: ProposalRecord, *, ballots: bool = True) -> None:
+    def put_proposal(self, session: Session, record: ProposalRecord, *, ballots: bool = True) -> None:
         """Write a proposal; `ballots=False` keeps the stored ballots (they did not change)."""
         self._journal_proposal(record.id)
         self.proposals[record.id] = record
@@ -323,14 +323,14 @@ class GovernanceState:
 
             self._journals[-1].append(undo)
 
-    def delete_proposal(self, session: Any, proposal_id: int) -> None:
+    def delete_proposal(self, session: Session, proposal_id: int) -> None:
         self._journal_proposal(proposal_id)
         del self.proposals[proposal_id]
         self._connection(session).execute(
             text("DELETE FROM governance_proposal WHERE id = :id"), {"id": proposal_id}
         )
 
-    def record_recent_ballots(self, session: Any, rows: list[tuple[int, int, int]]) -> None:
+    def record_recent_ballots(self, session: Session, rows: list[tuple[int, int, int]]) -> None:
         """Keep (neuron id, proposal id, vote) of settled proposals for the neurons' history."""
         if rows:
             self._connection(session).exec_driver_sql(
@@ -360,7 +360,7 @@ class GovernanceState:
         merged = sorted(set(live) | set(settled), reverse=True)
         return merged[:limit]
 
-    def put_setting(self, session: Any, name: str, value: object) -> None:
+    def put_setting(self, session: Session, name: str, value: object) -> None:
         if self._journals:
             old = self.settings.get(name, _MISSING)
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Final, Protocol, runtime_checkable
+from typing import Final, Protocol, runtime_checkable
 from urllib.parse import urlparse
+
+from sqlmodel import Session
 
 from nns.governance.action_execution import ActionExecution
 from nns.governance.actions import (
@@ -144,7 +146,7 @@ class ProposalVoting(ActionExecution):
     # -- submission (spec 4.2, 4.3) ---------------------------------------------------------
 
     def make_proposal(
-        self, session: Any, caller: Principal, neuron_id: int, command: MakeProposal
+        self, session: Session, caller: Principal, neuron_id: int, command: MakeProposal
     ) -> MakeProposalResponse:
         proposer = self.get_authorized_neuron(caller, neuron_id)
         proposal = command.proposal
@@ -249,7 +251,7 @@ class ProposalVoting(ActionExecution):
         snapshots: Snapshots = self.state.settings.get("voting_power_snapshots", ())
         return snapshots
 
-    def snapshot_voting_power(self, session: Any, now_seconds: int) -> None:
+    def snapshot_voting_power(self, session: Session, now_seconds: int) -> None:
         """The daily snapshot (timer_tasks/snapshot_voting_power.rs): none while the latest
         snapshot is a spike."""
         due = int(self.state.settings.get("voting_power_snapshot_due", 0))
@@ -374,7 +376,7 @@ class ProposalVoting(ActionExecution):
     # -- voting (spec 4.4, 3.4) -------------------------------------------------------------
 
     def register_vote(
-        self, session: Any, caller: Principal, neuron_id: int, command: RegisterVote
+        self, session: Session, caller: Principal, neuron_id: int, command: RegisterVote
     ) -> EmptyResponse:
         neuron = self.get_authorized_neuron(caller, neuron_id)
         # governance.rs register_vote: both refusals are PreconditionFailed
@@ -394,7 +396,7 @@ class ProposalVoting(ActionExecution):
         self.cast_votes(session, record, [(neuron_id, Vote(command.vote))])
         return EmptyResponse(command="RegisterVote")
 
-    def cast_votes(self, session: Any, record: ProposalRecord, direct: list[tuple[int, Vote]]) -> None:
+    def cast_votes(self, session: Session, record: ProposalRecord, direct: list[tuple[int, Vote]]) -> None:
         """Cast the votes and their cascade, re-tally, apply wait-for-quiet, then process."""
         votes = record.ballots.votes
         self.state.touch_proposal(record)
@@ -427,7 +429,7 @@ class ProposalVoting(ActionExecution):
 
     # -- decision and execution (spec 4.5, 4.8) ---------------------------------------------
 
-    def process_proposal(self, session: Any, record: ProposalRecord) -> None:
+    def process_proposal(self, session: Session, record: ProposalRecord) -> None:
         if record.decided_timestamp_seconds:
             return
         now = self.now_seconds()
@@ -452,7 +454,7 @@ class ProposalVoting(ActionExecution):
         if record.accepted:
             self.execute_proposal(session, record)
 
-    def execute_proposal(self, session: Any, record: ProposalRecord) -> None:
+    def execute_proposal(self, session: Session, record: ProposalRecord) -> None:
         action = record.proposal.action
         try:
             match action:
@@ -526,7 +528,7 @@ class ProposalVoting(ActionExecution):
             self.mark_executed(session, record.id, error.error_message)
 
     def execute_manage_neuron_proposal(
-        self, session: Any, record: ProposalRecord, action: ManageNeuronProposal
+        self, session: Session, record: ProposalRecord, action: ManageNeuronProposal
     ) -> None:
         managed = self.get_neuron(action.neuron_id)
         outcome = self.run_command(
@@ -537,7 +539,7 @@ class ProposalVoting(ActionExecution):
 
     def run_command(
         self,
-        session: Any,
+        session: Session,
         caller: Principal,
         neuron_id: int | None,
         subaccount: bytes | None,
@@ -592,7 +594,7 @@ class ProposalVoting(ActionExecution):
                 )
         raise invalid_command("No command given.")
 
-    def finish_command(self, session: Any, context: Mapping[str, object], outcome: object) -> object:
+    def finish_command(self, session: Session, context: Mapping[str, object], outcome: object) -> object:
         proposal_id = context.get("proposal_id")
         if isinstance(proposal_id, int):
             failure = outcome.error_message if isinstance(outcome, GovernanceError) else None
@@ -682,7 +684,7 @@ class ProposalVoting(ActionExecution):
 
     # -- garbage collection (spec 7.3) ------------------------------------------------------
 
-    def maybe_collect_garbage(self, session: Any) -> int:
+    def maybe_collect_garbage(self, session: Session) -> int:
         now = self.now_seconds()
         last = int(self.state.settings.get("last_gc_timestamp_seconds", 0))
         since = int(self.state.settings.get("proposals_since_gc", 0))
