@@ -12,7 +12,6 @@ others, and the proposal fails with the first failure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 
 from sqlmodel import Session
@@ -35,7 +34,8 @@ from nns.governance.actions import (
     validate_stop_or_start_canister,
     validate_update_canister_settings,
 )
-from nns.governance.commands import ManageNeuronCommands, _bytes, _int
+from nns.governance.commands import ManageNeuronCommands
+from nns.governance.contexts import NodeProviderRewardContext, ProposalContext
 from nns.governance.enums import Topic
 from nns.governance.errors import GovernanceError, invalid_proposal, not_found, precondition_failed
 from nns.governance.neuron import Neuron
@@ -165,18 +165,18 @@ class ActionExecution(ManageNeuronCommands):
                 argument=argument,
                 on_reply=on_reply,
                 on_reject="_on_proposal_failed",
-                context={"proposal_id": proposal_id},
+                context=ProposalContext(proposal_id=proposal_id),
             )
         )
 
-    def _on_canister_settings_updated(self, context: Mapping[str, object], reply: object) -> None:
+    def _on_canister_settings_updated(self, context: ProposalContext, reply: object) -> None:
         """Root answers `variant { Ok; Err : record { code; description } }`."""
         failure = None
         if isinstance(reply, dict) and "Err" in reply:
             error = reply["Err"]
             failure = str(error.get("description", error)) if isinstance(error, dict) else str(error)
         with self.transaction() as session:
-            self.mark_executed(session, _int(context, "proposal_id"), failure)
+            self.mark_executed(session, context.proposal_id, failure)
 
     # -- node provider rewards --------------------------------------------------------------
 
@@ -214,14 +214,14 @@ class ActionExecution(ManageNeuronCommands):
         maximum = self.economics.maximum_node_provider_rewards_e8s
         if reward.amount_e8s > maximum:
             raise precondition_failed(f"Proposed reward {reward.amount_e8s} greater than maximum {maximum}")
-        context: dict[str, object] = {"proposal_id": proposal_id, "index": index, "failure": failure or ""}
+        context = NodeProviderRewardContext(proposal_id=proposal_id, index=index, failure=failure)
         match reward.reward_mode:
             case None:
                 raise precondition_failed("Reward node provider proposal must have a reward mode.")
             case RewardToNeuron():
                 subaccount = self.new_subaccount()
                 to = AccountIdentifier.of(self.governance_id, subaccount)
-                context.update(subaccount=subaccount, neuron_id=self.new_neuron_id())
+                context = replace(context, subaccount=subaccount, neuron_id=self.new_neuron_id())
             case RewardToAccount():
                 to = reward.reward_mode.to_account or AccountIdentifier.of(provider.id)
         self.call_ledger_transfer(
@@ -235,29 +235,30 @@ class ActionExecution(ManageNeuronCommands):
             context=context,
         )
 
-    def _on_node_provider_reward_minted(self, context: Mapping[str, object], block: object) -> None:
-        proposal_id, index = _int(context, "proposal_id"), _int(context, "index")
+    def _on_node_provider_reward_minted(self, context: NodeProviderRewardContext, block: object) -> None:
+        proposal_id, index = context.proposal_id, context.index
         with self.transaction() as session:
             reward = self._rewards_of(proposal_id)[index]
             if isinstance(reward.reward_mode, RewardToNeuron) and reward.node_provider is not None:
                 self.state.put_neuron(session, self._reward_neuron(context, reward))
-            self.reward_next_node_provider(session, proposal_id, index + 1, _failure(context))
+            self.reward_next_node_provider(session, proposal_id, index + 1, context.failure)
 
-    def _on_node_provider_reward_refused(self, context: Mapping[str, object], reject: object) -> None:
+    def _on_node_provider_reward_refused(self, context: NodeProviderRewardContext, reject: object) -> None:
         message = reject.message if isinstance(reject, Reject) else str(reject)
-        failure = _failure(context) or f"Couldn't perform minting transfer: {message}"
+        failure = context.failure or f"Couldn't perform minting transfer: {message}"
         with self.transaction() as session:
-            self.reward_next_node_provider(session, _int(context, "proposal_id"), _int(context, "index") + 1, failure)
+            self.reward_next_node_provider(session, context.proposal_id, context.index + 1, failure)
 
-    def _reward_neuron(self, context: Mapping[str, object], reward: RewardNodeProvider) -> Neuron:
+    def _reward_neuron(self, context: NodeProviderRewardContext, reward: RewardNodeProvider) -> Neuron:
         """mint_reward_to_neuron_or_account: a KYC-verified neuron of the node provider."""
         assert isinstance(reward.reward_mode, RewardToNeuron)
         assert reward.node_provider is not None and reward.node_provider.id is not None
+        assert context.neuron_id is not None and context.subaccount is not None
         now = self.now_seconds()
         delay = min(reward.reward_mode.dissolve_delay_seconds, self.durations.max_dissolve_delay_seconds)
         return Neuron(
-            id=_int(context, "neuron_id"),
-            subaccount=_bytes(context, "subaccount"),
+            id=context.neuron_id,
+            subaccount=context.subaccount,
             controller=reward.node_provider.id,
             created_timestamp_seconds=now,
             voting_power_refreshed_timestamp_seconds=now,
@@ -268,9 +269,3 @@ class ActionExecution(ManageNeuronCommands):
             kyc_verified=True,
             followees=dict(self.state.settings.get("default_followees", {})),
         )
-
-
-def _failure(context: Mapping[str, object]) -> str | None:
-    value = context.get("failure")
-    return value if isinstance(value, str) and value else None
-

@@ -20,7 +20,7 @@ from dataclasses import replace
 from sqlmodel import Session
 
 from nns.governance.actions import NodeProvider
-from nns.governance.commands import _int
+from nns.governance.contexts import MintContext, TotalSupplyContext
 from nns.governance.core import (
     CYCLES_MINTING_CANISTER_ID,
     GOVERNANCE_CANISTER_ID,
@@ -155,7 +155,7 @@ class Governance(ManageNeuronSimulation):
         if request.command is None:
             raise invalid_command("No command given.")
         with self.transaction() as session:
-            return self.run_command(session, caller, neuron_id, subaccount, request.command, {})
+            return self.run_command(session, caller, neuron_id, subaccount, request.command, None)
 
     def claim_or_refresh_neuron_from_account(
         self, caller: Principal, request: ClaimOrRefreshNeuronFromAccount
@@ -164,7 +164,7 @@ class Governance(ManageNeuronSimulation):
             by=ClaimByMemoAndController(memo=request.memo, controller=request.controller)
         )
         with self.transaction() as session:
-            return self.run_command(session, caller, None, None, command, {})
+            return self.run_command(session, caller, None, None, command, None)
 
     def update_maturity_modulation(self, caller: Principal, basis_points: int) -> None:
         """The cycles minting canister's daily maturity modulation, within ±5%."""
@@ -403,26 +403,26 @@ class Governance(ManageNeuronSimulation):
                 memo=0,
                 on_reply="_on_spawn_minted",
                 on_reject="_on_mint_rejected",
-                context={"neuron_id": neuron.id, "amount": amount},
+                context=MintContext(neuron_id=neuron.id, amount=amount),
             )
 
-    def _on_spawn_minted(self, context: Mapping[str, object], block: object) -> None:
+    def _on_spawn_minted(self, context: MintContext, block: object) -> None:
         with self.transaction() as session:
-            neuron = self.state.neurons[_int(context, "neuron_id")]
+            neuron = self.state.neurons[context.neuron_id]
             self.state.put_neuron(
                 session,
                 replace(
                     neuron,
-                    cached_neuron_stake_e8s=_int(context, "amount"),
+                    cached_neuron_stake_e8s=context.amount,
                     maturity_e8s_equivalent=0,
                     spawn_at_timestamp_seconds=None,
                 ),
             )
             self.unlock_neuron(session, neuron.id)
 
-    def _on_mint_rejected(self, context: Mapping[str, object], reject: object) -> None:
+    def _on_mint_rejected(self, context: MintContext, reject: object) -> None:
         with self.transaction() as session:
-            self.unlock_neuron(session, _int(context, "neuron_id"))
+            self.unlock_neuron(session, context.neuron_id)
 
     def _finalize_maturity_disbursements(self, session: Session, now: int) -> None:
         modulation = int(self.state.settings["maturity_modulation_basis_points"])
@@ -441,12 +441,12 @@ class Governance(ManageNeuronSimulation):
                 memo=0,
                 on_reply="_on_maturity_disbursed",
                 on_reject="_on_mint_rejected",
-                context={"neuron_id": neuron.id},
+                context=MintContext(neuron_id=neuron.id),
             )
 
-    def _on_maturity_disbursed(self, context: Mapping[str, object], block: object) -> None:
+    def _on_maturity_disbursed(self, context: MintContext, block: object) -> None:
         with self.transaction() as session:
-            neuron = self.state.neurons[_int(context, "neuron_id")]
+            neuron = self.state.neurons[context.neuron_id]
             self.state.put_neuron(
                 session,
                 replace(
@@ -497,14 +497,14 @@ class Governance(ManageNeuronSimulation):
                 argument=None,
                 on_reply="_on_total_supply",
                 on_reject="_on_total_supply_rejected",
-                context={},
+                context=TotalSupplyContext(),
             )
         )
 
-    def _on_total_supply_rejected(self, context: Mapping[str, object], reject: object) -> None:
+    def _on_total_supply_rejected(self, context: TotalSupplyContext, reject: object) -> None:
         return None
 
-    def _on_total_supply(self, context: Mapping[str, object], supply: object) -> None:
+    def _on_total_supply(self, context: TotalSupplyContext, supply: object) -> None:
         if not isinstance(supply, int):
             raise TypeError("the ledger answered a total supply that is not an integer")
         with self.transaction() as session:

@@ -15,6 +15,14 @@ from typing import Final
 
 from sqlmodel import Session
 
+from nns.governance.contexts import (
+    ClaimContext,
+    DisburseContext,
+    DisburseToNeuronContext,
+    MergeContext,
+    NeuronTransferContext,
+    SplitContext,
+)
 from nns.governance.core import GovernanceCore
 from nns.governance.enums import ErrorType, NeuronState, Topic, Visibility
 from nns.governance.errors import (
@@ -281,13 +289,13 @@ class ManageNeuronCommands(GovernanceCore):
                 ),
                 on_reply="_on_claim_balance",
                 on_reject="_on_claim_rejected",
-                context={"subaccount": subaccount, "controller": controller.raw},
+                context=ClaimContext(subaccount=subaccount, controller=controller),
             )
         )
         return DEFERRED
 
-    def _on_claim_balance(self, context: Mapping[str, object], balance: object) -> object:
-        subaccount, controller_raw = _bytes(context, "subaccount"), _bytes(context, "controller")
+    def _on_claim_balance(self, context: ClaimContext, balance: object) -> object:
+        subaccount = context.subaccount
         if not isinstance(balance, int):
             raise TypeError("the ledger answered a balance that is not an integer")
         with self.transaction() as session:
@@ -310,7 +318,7 @@ class ManageNeuronCommands(GovernanceCore):
             neuron = Neuron(
                 id=self.new_neuron_id(),
                 subaccount=subaccount,
-                controller=Principal(controller_raw),
+                controller=context.controller,
                 created_timestamp_seconds=now,
                 voting_power_refreshed_timestamp_seconds=now,
                 cached_neuron_stake_e8s=balance,
@@ -321,8 +329,8 @@ class ManageNeuronCommands(GovernanceCore):
             self.state.put_neuron(session, neuron)
             return ClaimOrRefreshResponse(refreshed_neuron_id=neuron.id)
 
-    def _on_claim_rejected(self, context: Mapping[str, object], reject: object) -> object:
-        subaccount = _bytes(context, "subaccount")
+    def _on_claim_rejected(self, context: ClaimContext, reject: object) -> object:
+        subaccount = context.subaccount
         with self.transaction() as session:
             existing = self.state.by_subaccount.get(subaccount)
             if existing is not None:
@@ -332,7 +340,7 @@ class ManageNeuronCommands(GovernanceCore):
     # -- disburse (spec 2.4) ----------------------------------------------------------------
 
     def disburse(
-        self, session: Session, caller: Principal, neuron_id: int, command: Disburse, context: dict[str, object]
+        self, session: Session, caller: Principal, neuron_id: int, command: Disburse, proposal_id: int | None
     ) -> object:
         neuron = self.get_controlled_neuron(caller, neuron_id)
         require_dissolved(neuron, self.now_seconds())
@@ -350,12 +358,7 @@ class ManageNeuronCommands(GovernanceCore):
             amount -= fee
         destination = command.to_account or AccountIdentifier.of(caller)
         self.lock_neuron(session, neuron_id, "Disburse")
-        step = {
-            **context,
-            "neuron_id": neuron_id,
-            "amount": amount,
-            "to": destination.raw,
-        }
+        step = DisburseContext(neuron_id=neuron_id, amount=amount, to=destination, proposal_id=proposal_id)
         if neuron.neuron_fees_e8s > fee:
             self.call_ledger_transfer(
                 from_subaccount=neuron.subaccount,
@@ -371,12 +374,12 @@ class ManageNeuronCommands(GovernanceCore):
             self._disburse_transfer(step)
         return DEFERRED
 
-    def _disburse_transfer(self, context: Mapping[str, object]) -> None:
-        neuron = self.state.neurons[_int(context, "neuron_id")]
+    def _disburse_transfer(self, context: DisburseContext) -> None:
+        neuron = self.state.neurons[context.neuron_id]
         self.call_ledger_transfer(
             from_subaccount=neuron.subaccount,
-            to=AccountIdentifier(_bytes(context, "to")),
-            amount_e8s=_int(context, "amount"),
+            to=context.to,
+            amount_e8s=context.amount,
             fee_e8s=self.economics.transaction_fee_e8s,
             memo=0,
             on_reply="_on_disbursed",
@@ -384,9 +387,9 @@ class ManageNeuronCommands(GovernanceCore):
             context=context,
         )
 
-    def _on_disburse_fees_burned(self, context: Mapping[str, object], block: object) -> object:
+    def _on_disburse_fees_burned(self, context: DisburseContext, block: object) -> object:
         with self.transaction() as session:
-            neuron = self.state.neurons[_int(context, "neuron_id")]
+            neuron = self.state.neurons[context.neuron_id]
             self.state.put_neuron(
                 session,
                 replace(
@@ -398,28 +401,28 @@ class ManageNeuronCommands(GovernanceCore):
             self._disburse_transfer(context)
         return DEFERRED
 
-    def _on_disbursed(self, context: Mapping[str, object], block: object) -> object:
+    def _on_disbursed(self, context: DisburseContext, block: object) -> object:
         if not isinstance(block, int):
             raise TypeError("the ledger answered a block index that is not an integer")
         with self.transaction() as session:
-            neuron = self.state.neurons[_int(context, "neuron_id")]
-            spent = _int(context, "amount") + self.economics.transaction_fee_e8s
+            neuron = self.state.neurons[context.neuron_id]
+            spent = context.amount + self.economics.transaction_fee_e8s
             self.state.put_neuron(
                 session,
                 replace(neuron, cached_neuron_stake_e8s=max(0, neuron.cached_neuron_stake_e8s - spent)),
             )
             self.unlock_neuron(session, neuron.id)
-            return self.finish_command(session, context, DisburseResponse(transfer_block_height=block))
+            return self.finish_command(session, context.proposal_id, DisburseResponse(transfer_block_height=block))
 
-    def _on_neuron_ledger_rejected(self, context: Mapping[str, object], reject: object) -> object:
+    def _on_neuron_ledger_rejected(self, context: NeuronTransferContext, reject: object) -> object:
         with self.transaction() as session:
-            self.unlock_neuron(session, _int(context, "neuron_id"))
-            return self.finish_command(session, context, _external(reject))
+            self.unlock_neuron(session, context.neuron_id)
+            return self.finish_command(session, context.proposal_id, _external(reject))
 
     # -- split (spec 2.5) -------------------------------------------------------------------
 
     def split(
-        self, session: Session, caller: Principal, neuron_id: int, command: Split, context: dict[str, object]
+        self, session: Session, caller: Principal, neuron_id: int, command: Split, proposal_id: int | None
     ) -> object:
         neuron = self.get_controlled_neuron(caller, neuron_id)
         self.require_not_spawning(neuron)
@@ -456,28 +459,28 @@ class ManageNeuronCommands(GovernanceCore):
             memo=0,
             on_reply="_on_split_transferred",
             on_reject="_on_neuron_ledger_rejected",
-            context={
-                **context,
-                "neuron_id": neuron_id,
-                "child_id": child_id,
-                "child_subaccount": child_subaccount,
-                "amount": command.amount_e8s,
-            },
+            context=SplitContext(
+                neuron_id=neuron_id,
+                child_id=child_id,
+                child_subaccount=child_subaccount,
+                amount=command.amount_e8s,
+                proposal_id=proposal_id,
+            ),
         )
         return DEFERRED
 
-    def _on_split_transferred(self, context: Mapping[str, object], block: object) -> object:
+    def _on_split_transferred(self, context: SplitContext, block: object) -> object:
         with self.transaction() as session:
-            parent = self.state.neurons[_int(context, "neuron_id")]
-            amount = _int(context, "amount")
+            parent = self.state.neurons[context.neuron_id]
+            amount = context.amount
             minted = max(1, get_minted_stake_e8s(parent))
             child_maturity = parent.maturity_e8s_equivalent * amount // minted
             child_staked = parent.staked_maturity_e8s_equivalent * amount // minted
             now = self.now_seconds()
             child = replace(
                 parent,
-                id=_int(context, "child_id"),
-                subaccount=_bytes(context, "child_subaccount"),
+                id=context.child_id,
+                subaccount=context.child_subaccount,
                 created_timestamp_seconds=now,
                 voting_power_refreshed_timestamp_seconds=now,
                 cached_neuron_stake_e8s=amount - self.economics.transaction_fee_e8s,
@@ -504,12 +507,12 @@ class ManageNeuronCommands(GovernanceCore):
                 ],
             )
             self.unlock_neuron(session, parent.id)
-            return self.finish_command(session, context, SpawnResponse(created_neuron_id=child.id, command="Split"))
+            return self.finish_command(session, context.proposal_id, SpawnResponse(created_neuron_id=child.id, command="Split"))
 
     # -- merge (spec 2.6) -------------------------------------------------------------------
 
     def merge(
-        self, session: Session, caller: Principal, neuron_id: int, command: Merge, context: dict[str, object]
+        self, session: Session, caller: Principal, neuron_id: int, command: Merge, proposal_id: int | None
     ) -> object:
         if command.source_neuron_id is None:
             raise invalid_command("There was no source neuron id.")
@@ -545,7 +548,7 @@ class ManageNeuronCommands(GovernanceCore):
             raise precondition_failed("The neurons differ in KYC, not-for-profit or neuron type.")
         self.lock_neuron(session, source.id, "Merge")
         self.lock_neuron(session, target.id, "Merge")
-        step = {**context, "source_id": source.id, "target_id": target.id}
+        step = MergeContext(source_id=source.id, target_id=target.id, proposal_id=proposal_id)
         fee = self.economics.transaction_fee_e8s
         if source.neuron_fees_e8s > fee:
             self.call_ledger_transfer(
@@ -561,9 +564,9 @@ class ManageNeuronCommands(GovernanceCore):
             return DEFERRED
         return self._merge_transfer(session, step)
 
-    def _on_merge_fees_burned(self, context: Mapping[str, object], block: object) -> object:
+    def _on_merge_fees_burned(self, context: MergeContext, block: object) -> object:
         with self.transaction() as session:
-            source = self.state.neurons[_int(context, "source_id")]
+            source = self.state.neurons[context.source_id]
             self.state.put_neuron(
                 session,
                 replace(
@@ -574,9 +577,9 @@ class ManageNeuronCommands(GovernanceCore):
             )
             return self._merge_transfer(session, context)
 
-    def _merge_transfer(self, session: Session, context: Mapping[str, object]) -> object:
-        source = self.state.neurons[_int(context, "source_id")]
-        target = self.state.neurons[_int(context, "target_id")]
+    def _merge_transfer(self, session: Session, context: MergeContext) -> object:
+        source = self.state.neurons[context.source_id]
+        target = self.state.neurons[context.target_id]
         fee = self.economics.transaction_fee_e8s
         amount = get_minted_stake_e8s(source) - fee
         if amount <= 0:
@@ -589,17 +592,17 @@ class ManageNeuronCommands(GovernanceCore):
             memo=0,
             on_reply="_on_merge_transferred",
             on_reject="_on_merge_rejected",
-            context={**context, "amount": amount},
+            context=replace(context, amount=amount),
         )
         return DEFERRED
 
-    def _on_merge_transferred(self, context: Mapping[str, object], block: object) -> object:
+    def _on_merge_transferred(self, context: MergeContext, block: object) -> object:
         with self.transaction() as session:
-            return self._finish_merge(session, context, _int(context, "amount"))
+            return self._finish_merge(session, context, context.amount)
 
-    def _finish_merge(self, session: Session, context: Mapping[str, object], amount: int) -> object:
-        source = self.state.neurons[_int(context, "source_id")]
-        target = self.state.neurons[_int(context, "target_id")]
+    def _finish_merge(self, session: Session, context: MergeContext, amount: int) -> object:
+        source = self.state.neurons[context.source_id]
+        target = self.state.neurons[context.target_id]
         now = self.now_seconds()
         fee = self.economics.transaction_fee_e8s
         target_stake, target_age = combine_aged_stakes(
@@ -630,14 +633,14 @@ class ManageNeuronCommands(GovernanceCore):
         self.unlock_neuron(session, source.id)
         self.unlock_neuron(session, target.id)
         return self.finish_command(
-            session, context, MergeResponse(source_neuron_id=source.id, target_neuron_id=target.id)
+            session, context.proposal_id, MergeResponse(source_neuron_id=source.id, target_neuron_id=target.id)
         )
 
-    def _on_merge_rejected(self, context: Mapping[str, object], reject: object) -> object:
+    def _on_merge_rejected(self, context: MergeContext, reject: object) -> object:
         with self.transaction() as session:
-            self.unlock_neuron(session, _int(context, "source_id"))
-            self.unlock_neuron(session, _int(context, "target_id"))
-            return self.finish_command(session, context, _external(reject))
+            self.unlock_neuron(session, context.source_id)
+            self.unlock_neuron(session, context.target_id)
+            return self.finish_command(session, context.proposal_id, _external(reject))
 
     # -- spawn, stake and disburse maturity (spec 2.7-2.9) ----------------------------------
 
@@ -755,7 +758,7 @@ class ManageNeuronCommands(GovernanceCore):
         caller: Principal,
         neuron_id: int,
         command: DisburseToNeuron,
-        context: dict[str, object],
+        proposal_id: int | None,
     ) -> object:
         parent = self.get_controlled_neuron(caller, neuron_id)
         require_dissolved(parent, self.now_seconds())
@@ -782,36 +785,36 @@ class ManageNeuronCommands(GovernanceCore):
             memo=self.now_seconds(),
             on_reply="_on_disbursed_to_neuron",
             on_reject="_on_neuron_ledger_rejected",
-            context={
-                **context,
-                "neuron_id": neuron_id,
-                "child_id": self.new_neuron_id(),
-                "child_subaccount": subaccount,
-                "amount": command.amount_e8s,
-                "controller": command.new_controller.raw,
-                "dissolve_delay": command.dissolve_delay_seconds,
-                "kyc": command.kyc_verified,
-            },
+            context=DisburseToNeuronContext(
+                neuron_id=neuron_id,
+                child_id=self.new_neuron_id(),
+                child_subaccount=subaccount,
+                amount=command.amount_e8s,
+                controller=command.new_controller,
+                dissolve_delay_seconds=command.dissolve_delay_seconds,
+                kyc_verified=command.kyc_verified,
+                proposal_id=proposal_id,
+            ),
         )
         return DEFERRED
 
-    def _on_disbursed_to_neuron(self, context: Mapping[str, object], block: object) -> object:
+    def _on_disbursed_to_neuron(self, context: DisburseToNeuronContext, block: object) -> object:
         with self.transaction() as session:
-            parent = self.state.neurons[_int(context, "neuron_id")]
-            amount = _int(context, "amount")
+            parent = self.state.neurons[context.neuron_id]
+            amount = context.amount
             now = self.now_seconds()
-            delay = min(_int(context, "dissolve_delay"), self.durations.max_dissolve_delay_seconds)
+            delay = min(context.dissolve_delay_seconds, self.durations.max_dissolve_delay_seconds)
             child = Neuron(
-                id=_int(context, "child_id"),
-                subaccount=_bytes(context, "child_subaccount"),
-                controller=Principal(_bytes(context, "controller")),
+                id=context.child_id,
+                subaccount=context.child_subaccount,
+                controller=context.controller,
                 created_timestamp_seconds=now,
                 voting_power_refreshed_timestamp_seconds=now,
                 cached_neuron_stake_e8s=amount - self.economics.transaction_fee_e8s,
                 dissolve_delay_seconds=delay if delay > 0 else None,
                 aging_since_timestamp_seconds=now,
                 when_dissolved_timestamp_seconds=None if delay > 0 else now,
-                kyc_verified=bool(context["kyc"]),
+                kyc_verified=context.kyc_verified,
                 followees=dict(self.state.settings.get("default_followees", {})),
             )
             self.state.put_neurons(
@@ -819,11 +822,13 @@ class ManageNeuronCommands(GovernanceCore):
                 [replace(parent, cached_neuron_stake_e8s=parent.cached_neuron_stake_e8s - amount), child],
             )
             self.unlock_neuron(session, parent.id)
-            return self.finish_command(session, context, SpawnResponse(created_neuron_id=child.id, command="DisburseToNeuron"))
+            return self.finish_command(
+                session, context.proposal_id, SpawnResponse(created_neuron_id=child.id, command="DisburseToNeuron")
+            )
 
     # -- the end of a command ---------------------------------------------------------------
 
-    def finish_command(self, session: Session, context: Mapping[str, object], outcome: object) -> object:
+    def finish_command(self, session: Session, proposal_id: int | None, outcome: object) -> object:
         """Hook for commands run by an adopted ManageNeuron proposal (see voting)."""
         return outcome
 
@@ -848,17 +853,3 @@ def _percentage(value: int | None, name: str) -> int:
 def _external(reject: object) -> GovernanceError:
     message = reject.message if isinstance(reject, Reject) else str(reject)
     return GovernanceError(ErrorType.EXTERNAL, f"Ledger refused the transfer: {message}")
-
-
-def _int(context: Mapping[str, object], key: str) -> int:
-    value = context[key]
-    if not isinstance(value, int):
-        raise TypeError(f"context {key!r} is not an integer")
-    return value
-
-
-def _bytes(context: Mapping[str, object], key: str) -> bytes:
-    value = context[key]
-    if not isinstance(value, bytes):
-        raise TypeError(f"context {key!r} is not bytes")
-    return value

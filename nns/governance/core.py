@@ -170,7 +170,7 @@ class GovernanceCore:
         memo: int,
         on_reply: str,
         on_reject: str,
-        context: Mapping[str, object],
+        context: object,
     ) -> None:
         """Ask the ledger to move ICP out of a governance account (or mint, from the default one)."""
         self.environment.call(

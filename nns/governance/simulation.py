@@ -103,7 +103,7 @@ class ManageNeuronSimulation(ProposalVoting):
         outcome: object = None
         try:
             with self.transaction() as session:
-                outcome = self.run_command(session, caller, neuron_id, subaccount, command, {})
+                outcome = self.run_command(session, caller, neuron_id, subaccount, command, None)
                 while outcome is DEFERRED:
                     outcome = self._answer_ledger_call(command, simulated)
                 if isinstance(outcome, MergeResponse):

@@ -9,7 +9,6 @@ proposal is executed at once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Final, Protocol, runtime_checkable
 from urllib.parse import urlparse
@@ -25,7 +24,7 @@ from nns.governance.actions import (
     StopOrStartCanister,
     UpdateCanisterSettings,
 )
-from nns.governance.commands import _int
+from nns.governance.contexts import ProposalContext
 from nns.governance.core import ROOT_CANISTER_ID
 from nns.governance.enums import ErrorType, ProposalStatus, Topic, Visibility, Vote
 from nns.governance.errors import (
@@ -494,7 +493,7 @@ class ProposalVoting(ActionExecution):
                             argument=action.payload,
                             on_reply="_on_proposal_executed",
                             on_reject="_on_proposal_failed",
-                            context={"proposal_id": record.id},
+                            context=ProposalContext(proposal_id=record.id),
                         )
                     )
                 case (
@@ -521,7 +520,7 @@ class ProposalVoting(ActionExecution):
                             },
                             on_reply="_on_proposal_executed",
                             on_reject="_on_proposal_failed",
-                            context={"proposal_id": record.id},
+                            context=ProposalContext(proposal_id=record.id),
                         )
                     )
         except GovernanceError as error:
@@ -532,10 +531,10 @@ class ProposalVoting(ActionExecution):
     ) -> None:
         managed = self.get_neuron(action.neuron_id)
         outcome = self.run_command(
-            session, managed.controller, action.neuron_id, None, action.command, {"proposal_id": record.id}
+            session, managed.controller, action.neuron_id, None, action.command, record.id
         )
         if outcome is not DEFERRED:
-            self.finish_command(session, {"proposal_id": record.id}, outcome)
+            self.finish_command(session, record.id, outcome)
 
     def run_command(
         self,
@@ -544,7 +543,7 @@ class ProposalVoting(ActionExecution):
         neuron_id: int | None,
         subaccount: bytes | None,
         command: object,
-        context: dict[str, object],
+        proposal_id: int | None,
     ) -> object:
         """The one door of ManageNeuron: dispatch a command to its handler."""
         if isinstance(command, ClaimOrRefresh):
@@ -575,11 +574,11 @@ class ProposalVoting(ActionExecution):
                 self.refresh_voting_power(session, self.get_authorized_neuron(caller, neuron_id))
                 return EmptyResponse(command="RefreshVotingPower")
             case Disburse():
-                return self.disburse(session, caller, neuron_id, command, context)
+                return self.disburse(session, caller, neuron_id, command, proposal_id)
             case Split():
-                return self.split(session, caller, neuron_id, command, context)
+                return self.split(session, caller, neuron_id, command, proposal_id)
             case Merge():
-                return self.merge(session, caller, neuron_id, command, context)
+                return self.merge(session, caller, neuron_id, command, proposal_id)
             case Spawn():
                 return self.spawn(session, caller, neuron_id, command)
             case StakeMaturity():
@@ -587,28 +586,27 @@ class ProposalVoting(ActionExecution):
             case DisburseMaturity():
                 return self.disburse_maturity(session, caller, neuron_id, command)
             case DisburseToNeuron():
-                return self.disburse_to_neuron(session, caller, neuron_id, command, context)
+                return self.disburse_to_neuron(session, caller, neuron_id, command, proposal_id)
             case MergeMaturity():
                 raise invalid_command(
                     "The command MergeMaturity is no longer available, use StakeMaturity instead."
                 )
         raise invalid_command("No command given.")
 
-    def finish_command(self, session: Session, context: Mapping[str, object], outcome: object) -> object:
-        proposal_id = context.get("proposal_id")
-        if isinstance(proposal_id, int):
+    def finish_command(self, session: Session, proposal_id: int | None, outcome: object) -> object:
+        if proposal_id is not None:
             failure = outcome.error_message if isinstance(outcome, GovernanceError) else None
             self.mark_executed(session, proposal_id, failure)
         return outcome
 
-    def _on_proposal_executed(self, context: Mapping[str, object], reply: object) -> None:
+    def _on_proposal_executed(self, context: ProposalContext, reply: object) -> None:
         with self.transaction() as session:
-            self.mark_executed(session, _int(context, "proposal_id"), None)
+            self.mark_executed(session, context.proposal_id, None)
 
-    def _on_proposal_failed(self, context: Mapping[str, object], reject: object) -> None:
+    def _on_proposal_failed(self, context: ProposalContext, reject: object) -> None:
         message = reject.message if isinstance(reject, Reject) else str(reject)
         with self.transaction() as session:
-            self.mark_executed(session, _int(context, "proposal_id"), message)
+            self.mark_executed(session, context.proposal_id, message)
 
     # -- reading (spec 7.3, 9) --------------------------------------------------------------
 
