@@ -97,6 +97,6 @@ class NodeProviderRewardContext:
     subaccount: bytes | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class TotalSupplyContext:
     """The ledger's total supply, read before a reward event."""
