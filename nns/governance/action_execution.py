@@ -39,6 +39,7 @@ from nns.governance.contexts import NodeProviderRewardContext, ProposalContext
 from nns.governance.enums import Topic
 from nns.governance.errors import GovernanceError, invalid_proposal, not_found, precondition_failed
 from nns.governance.neuron import Neuron
+from nns.governance.settings import DEFAULT_FOLLOWEES, NODE_PROVIDERS
 from nns.ledger.accounts import AccountIdentifier
 from replica.environment import OutgoingCall, Reject
 
@@ -51,8 +52,7 @@ class ActionExecution(ManageNeuronCommands):
 
     @property
     def node_providers(self) -> tuple[NodeProvider, ...]:
-        providers: tuple[NodeProvider, ...] = self.state.settings.get("node_providers", ())
-        return providers
+        return self.state.get(NODE_PROVIDERS)
 
     def mark_executed(self, session: Session, proposal_id: int, failure_reason: str | None) -> None:
         """Record the outcome of an adopted proposal; a success after a failure wins."""
@@ -150,7 +150,7 @@ class ActionExecution(ManageNeuronCommands):
                     providers = (*self.node_providers, provider)
                 else:
                     providers = tuple(p for p in self.node_providers if p.id != provider.id)
-                self.state.put_setting(session, "node_providers", providers)
+                self.state.put(session, NODE_PROVIDERS, providers)
                 self.mark_executed(session, proposal_id, None)
             case RewardNodeProvider() | RewardNodeProviders():
                 self.reward_next_node_provider(session, proposal_id, 0, None)
@@ -267,5 +267,5 @@ class ActionExecution(ManageNeuronCommands):
             aging_since_timestamp_seconds=now,
             when_dissolved_timestamp_seconds=None if delay > 0 else now,
             kyc_verified=True,
-            followees=dict(self.state.settings.get("default_followees", {})),
+            followees=dict(self.state.get(DEFAULT_FOLLOWEES)),
         )

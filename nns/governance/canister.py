@@ -78,6 +78,14 @@ from nns.governance.requests import (
     NeuronInfo,
 )
 from nns.governance.rewards import RewardEvent, compute_neuron_rewards, compute_reward_pool_e8s
+from nns.governance.settings import (
+    DEFAULT_FOLLOWEES,
+    ECONOMICS,
+    GENESIS_TIMESTAMP_SECONDS,
+    LATEST_REWARD_EVENT,
+    MATURITY_MODULATION_BASIS_POINTS,
+    TOTAL_SUPPLY_E8S,
+)
 from nns.governance.simulation import ManageNeuronSimulation
 from nns.governance.state import TABLES, GovernanceState
 from nns.governance.votes import (
@@ -127,15 +135,13 @@ class Governance(ManageNeuronSimulation):
                 else genesis_timestamp_seconds
             )
             with self.store.transaction() as session:
-                self.state.put_setting(
-                    session, "economics", economics or NetworkEconomics.default(self.durations)
-                )
-                self.state.put_setting(session, "genesis_timestamp_seconds", genesis)
-                self.state.put_setting(session, "default_followees", dict(default_followees or {}))
-                self.state.put_setting(session, "maturity_modulation_basis_points", 0)
-                self.state.put_setting(
+                self.state.put(session, ECONOMICS, economics or NetworkEconomics.default(self.durations))
+                self.state.put(session, GENESIS_TIMESTAMP_SECONDS, genesis)
+                self.state.put(session, DEFAULT_FOLLOWEES, dict(default_followees or {}))
+                self.state.put(session, MATURITY_MODULATION_BASIS_POINTS, 0)
+                self.state.put(
                     session,
-                    "latest_reward_event",
+                    LATEST_REWARD_EVENT,
                     RewardEvent(
                         day_after_genesis=0,
                         actual_timestamp_seconds=genesis,
@@ -173,7 +179,7 @@ class Governance(ManageNeuronSimulation):
         if not MIN_MATURITY_MODULATION_BASIS_POINTS <= basis_points <= MAX_MATURITY_MODULATION_BASIS_POINTS:
             raise invalid_command(f"Maturity modulation out of range: {basis_points} basis points.")
         with self.transaction() as session:
-            self.state.put_setting(session, "maturity_modulation_basis_points", basis_points)
+            self.state.put(session, MATURITY_MODULATION_BASIS_POINTS, basis_points)
 
     def run_periodic_tasks(self, caller: Principal, argument: object = None) -> None:
         """Everything that happens because time passed."""
@@ -341,7 +347,7 @@ class Governance(ManageNeuronSimulation):
         return self.economics
 
     def get_latest_reward_event(self, caller: Principal, argument: object = None) -> RewardEvent:
-        event: RewardEvent = self.state.settings["latest_reward_event"]
+        event = self.state.get(LATEST_REWARD_EVENT)
         return event
 
     def get_neuron_index(self, caller: Principal, request: NeuronIndexRequest) -> tuple[NeuronInfo, ...]:
@@ -356,7 +362,7 @@ class Governance(ManageNeuronSimulation):
 
     def get_metrics(self, caller: Principal, argument: object = None) -> GovernanceCachedMetrics:
         """Metrics of all neurons now; unavailable until governance has read the total supply."""
-        supply = self.state.settings.get("total_supply_e8s")
+        supply = self.state.get(TOTAL_SUPPLY_E8S)
         if supply is None:
             raise GovernanceError(
                 ErrorType.UNAVAILABLE,
@@ -388,7 +394,7 @@ class Governance(ManageNeuronSimulation):
     # -- spawning and maturity (spec 2.7-2.9) -----------------------------------------------
 
     def _spawn_neurons(self, session: Session, now: int) -> None:
-        modulation = int(self.state.settings["maturity_modulation_basis_points"])
+        modulation = self.state.get(MATURITY_MODULATION_BASIS_POINTS)
         for neuron in sorted(self.state.neurons.values(), key=lambda n: n.id):
             spawn_at = neuron.spawn_at_timestamp_seconds
             if spawn_at is None or spawn_at > now or neuron.id in self.locks:
@@ -425,7 +431,7 @@ class Governance(ManageNeuronSimulation):
             self.unlock_neuron(session, context.neuron_id)
 
     def _finalize_maturity_disbursements(self, session: Session, now: int) -> None:
-        modulation = int(self.state.settings["maturity_modulation_basis_points"])
+        modulation = self.state.get(MATURITY_MODULATION_BASIS_POINTS)
         for neuron in sorted(self.state.neurons.values(), key=lambda n: n.id):
             if not neuron.maturity_disbursements_in_progress or neuron.id in self.locks:
                 continue
@@ -508,7 +514,7 @@ class Governance(ManageNeuronSimulation):
         if not isinstance(supply, int):
             raise TypeError("the ledger answered a total supply that is not an integer")
         with self.transaction() as session:
-            self.state.put_setting(session, "total_supply_e8s", supply)
+            self.state.put(session, TOTAL_SUPPLY_E8S, supply)
             self.distribute_rewards(session, supply)
 
     def distribute_rewards(self, session: Session, total_supply_e8s: int) -> RewardEvent | None:
@@ -571,7 +577,7 @@ class Governance(ManageNeuronSimulation):
                 total_supply_e8s, [today - 1]
             ),
         )
-        self.state.put_setting(session, "latest_reward_event", event)
+        self.state.put(session, LATEST_REWARD_EVENT, event)
         return event
 
     def _settle(self, session: Session, record: ProposalRecord, round_number: int) -> None:

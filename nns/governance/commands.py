@@ -90,6 +90,7 @@ from nns.governance.requests import (
     StartDissolving,
     StopDissolving,
 )
+from nns.governance.settings import DEFAULT_FOLLOWEES
 from nns.ledger.accounts import AccountIdentifier
 from nns.ledger.types import AccountBalanceArgs
 from replica.environment import DEFERRED, OutgoingCall, Reject
@@ -324,7 +325,7 @@ class ManageNeuronCommands(GovernanceCore):
                 cached_neuron_stake_e8s=balance,
                 dissolve_delay_seconds=self.durations.initial_neuron_dissolve_delay_seconds,
                 aging_since_timestamp_seconds=now,
-                followees=dict(self.state.settings.get("default_followees", {})),
+                followees=dict(self.state.get(DEFAULT_FOLLOWEES)),
             )
             self.state.put_neuron(session, neuron)
             return ClaimOrRefreshResponse(refreshed_neuron_id=neuron.id)
@@ -815,7 +816,7 @@ class ManageNeuronCommands(GovernanceCore):
                 aging_since_timestamp_seconds=now,
                 when_dissolved_timestamp_seconds=None if delay > 0 else now,
                 kyc_verified=context.kyc_verified,
-                followees=dict(self.state.settings.get("default_followees", {})),
+                followees=dict(self.state.get(DEFAULT_FOLLOWEES)),
             )
             self.state.put_neurons(
                 session,

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable, MutableMapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar, cast
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -67,6 +67,17 @@ class GovernanceSetting(SQLModel, table=True):
 
 
 _MISSING: Final = object()
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+@dataclass(frozen=True)
+class Setting(Generic[T_co]):
+    """A named value of the settings table, with its type and, unless it is set at
+    installation, the value it has before it is first written (see `nns.governance.settings`)."""
+
+    name: str
+    default: object = _MISSING
 
 TABLES: Final = (GovernanceNeuron, GovernanceProposal, GovernanceRecentBallot, GovernanceSetting)
 
@@ -359,6 +370,16 @@ class GovernanceState:
             ]
         merged = sorted(set(live) | set(settled), reverse=True)
         return merged[:limit]
+
+    def get(self, setting: Setting[T]) -> T:
+        """The setting's value; a setting without a default must have been written."""
+        value = self.settings.get(setting.name, setting.default)
+        if value is _MISSING:
+            raise KeyError(f"setting {setting.name!r} was never written")
+        return cast(T, value)
+
+    def put(self, session: Session, setting: Setting[T], value: T) -> None:
+        self.put_setting(session, setting.name, value)
 
     def put_setting(self, session: Session, name: str, value: object) -> None:
         if self._journals:

@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from nns.governance.enums import Vote
 from nns.governance.errors import invalid_command, not_found
+from nns.governance.settings import NEXT_PROPOSAL_ID
 from nns.governance.state import GovernanceState
 
 MAX_LIST_NEURON_VOTES: Final = 500
@@ -56,7 +57,7 @@ def get_all_finalized_before_proposal(state: GovernanceState, now_seconds: int) 
     ]
     if open_ids:
         return min(open_ids)
-    return int(state.settings.get("next_proposal_id", 1))
+    return state.get(NEXT_PROPOSAL_ID)
 
 
 def list_neuron_votes(state: GovernanceState, request: ListNeuronVotes, now_seconds: int) -> NeuronVotes:

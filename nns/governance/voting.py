@@ -94,6 +94,14 @@ from nns.governance.requests import (
     Split,
     StakeMaturity,
 )
+from nns.governance.settings import (
+    ECONOMICS,
+    LAST_GC_TIMESTAMP_SECONDS,
+    NEXT_PROPOSAL_ID,
+    PROPOSALS_SINCE_GC,
+    VOTING_POWER_SNAPSHOT_DUE,
+    VOTING_POWER_SNAPSHOTS,
+)
 from nns.governance.snapshots import (
     Snapshots,
     VotingPowerSnapshot,
@@ -198,11 +206,9 @@ class ProposalVoting(ActionExecution):
         # so it lowers neither the proposer's ballot nor the total potential voting power
         proposer = replace(proposer, neuron_fees_e8s=proposer.neuron_fees_e8s + fee)
         self.state.put_neuron(session, proposer)
-        proposal_id = int(self.state.settings.get("next_proposal_id", 1))
-        self.state.put_setting(session, "next_proposal_id", proposal_id + 1)
-        self.state.put_setting(
-            session, "proposals_since_gc", int(self.state.settings.get("proposals_since_gc", 0)) + 1
-        )
+        proposal_id = self.state.get(NEXT_PROPOSAL_ID)
+        self.state.put(session, NEXT_PROPOSAL_ID, proposal_id + 1)
+        self.state.put(session, PROPOSALS_SINCE_GC, self.state.get(PROPOSALS_SINCE_GC) + 1)
         record = ProposalRecord(
             id=proposal_id,
             proposer=proposer.id,
@@ -247,25 +253,22 @@ class ProposalVoting(ActionExecution):
 
     @property
     def voting_power_snapshots(self) -> Snapshots:
-        snapshots: Snapshots = self.state.settings.get("voting_power_snapshots", ())
-        return snapshots
+        return self.state.get(VOTING_POWER_SNAPSHOTS)
 
     def snapshot_voting_power(self, session: Session, now_seconds: int) -> None:
         """The daily snapshot (timer_tasks/snapshot_voting_power.rs): none while the latest
         snapshot is a spike."""
-        due = int(self.state.settings.get("voting_power_snapshot_due", 0))
+        due = self.state.get(VOTING_POWER_SNAPSHOT_DUE)
         if now_seconds < due:
             return
-        self.state.put_setting(
-            session, "voting_power_snapshot_due", now_seconds + self.durations.one_day_seconds
-        )
+        self.state.put(session, VOTING_POWER_SNAPSHOT_DUE, now_seconds + self.durations.one_day_seconds)
         snapshots = self.voting_power_snapshots
         if is_latest_snapshot_a_spike(snapshots, now_seconds):
             return
         power, total_potential = self.compute_ballots(now_seconds)
         recorded = record_snapshot(snapshots, VotingPowerSnapshot.of(now_seconds, power, total_potential))
         if recorded != snapshots:
-            self.state.put_setting(session, "voting_power_snapshots", recorded)
+            self.state.put(session, VOTING_POWER_SNAPSHOTS, recorded)
 
     def validate_proposal(self, proposal: Proposal) -> tuple[Topic, int | None]:
         """Refuse a malformed proposal before anyone votes; return its topic."""
@@ -462,7 +465,7 @@ class ProposalVoting(ActionExecution):
                 case ManageNetworkEconomics():
                     economics = self.economics.inherit(action.economics)
                     economics.validate(self.durations)
-                    self.state.put_setting(session, "economics", economics)
+                    self.state.put(session, ECONOMICS, economics)
                     self.mark_executed(session, record.id, None)
                 case RegisterKnownNeuron():
                     self.validate_known_neuron(action)
@@ -684,8 +687,8 @@ class ProposalVoting(ActionExecution):
 
     def maybe_collect_garbage(self, session: Session) -> int:
         now = self.now_seconds()
-        last = int(self.state.settings.get("last_gc_timestamp_seconds", 0))
-        since = int(self.state.settings.get("proposals_since_gc", 0))
+        last = self.state.get(LAST_GC_TIMESTAMP_SECONDS)
+        since = self.state.get(PROPOSALS_SINCE_GC)
         if since <= GC_NEW_PROPOSALS_TRIGGER and now - last <= self.durations.one_day_seconds:
             return 0
         keep = self.economics.max_proposals_to_keep_per_topic
@@ -701,8 +704,8 @@ class ProposalVoting(ActionExecution):
                 if record.is_final(now):
                     self.state.delete_proposal(session, record.id)
                     deleted += 1
-        self.state.put_setting(session, "last_gc_timestamp_seconds", now)
-        self.state.put_setting(session, "proposals_since_gc", 0)
+        self.state.put(session, LAST_GC_TIMESTAMP_SECONDS, now)
+        self.state.put(session, PROPOSALS_SINCE_GC, 0)
         return deleted
 
 

@@ -27,6 +27,7 @@ from nns.governance.requests import (
     RefreshVotingPower,
     RegisterKnownNeuron,
 )
+from nns.governance.settings import TOTAL_SUPPLY_E8S
 from nns.ledger.accounts import Account
 from replica.candid import decode, encode
 from replica.canister.errors import CanisterError
@@ -205,7 +206,7 @@ def test_get_metrics_counts_spawning_neurons() -> None:
     neuron_id = world.stake("alice", 100)
     give_maturity(world, neuron_id, 10 * E8S)
     with world.governance.transaction() as session:
-        world.governance.state.put_setting(session, "total_supply_e8s", 1_000_000 * E8S)
+        world.governance.state.put(session, TOTAL_SUPPLY_E8S, 1_000_000 * E8S)
     assert client.call("get_metrics", ALICE)["Ok"]["spawning_neurons_count"] == 0
     from nns.governance.requests import Spawn
 
