@@ -515,38 +515,43 @@ class ManageNeuronCommands(GovernanceCore):
     def merge(
         self, session: Session, caller: Principal, neuron_id: int, command: Merge, proposal_id: int | None
     ) -> object:
+        # governance/merge_neurons.rs MergeNeuronsError: the types and texts of its refusals
         if command.source_neuron_id is None:
-            raise invalid_command("There was no source neuron id.")
+            raise invalid_command("There was no source neuron id")
         if command.source_neuron_id == neuron_id:
-            raise invalid_command("Cannot merge a neuron into itself.")
-        target = self.get_controlled_neuron(caller, neuron_id)
-        source = self.get_controlled_neuron(caller, command.source_neuron_id)
-        for neuron in (source, target):
-            self.require_not_spawning(neuron)
+            raise invalid_command("Source id and target id cannot be the same")
+        source = self.state.neurons.get(command.source_neuron_id)
+        if source is None:
+            raise not_found("Source neuron not found")
+        target = self.state.neurons.get(neuron_id)
+        if target is None:
+            raise not_found("Target neuron not found")
+        for neuron, role in ((source, "Source"), (target, "Target")):
+            if caller != neuron.controller:
+                raise not_authorized(f"{role} neuron must be owned by the caller")
+            if get_state(neuron, self.now_seconds()) == NeuronState.SPAWNING:
+                raise precondition_failed(f"Can't perform operation on neuron: {role} neuron is spawning.")
             if neuron.dissolve_delay_seconds is None or neuron.dissolve_delay_seconds == 0:
                 raise GovernanceError(
                     ErrorType.REQUIRES_NOT_DISSOLVING,
-                    f"Neuron {neuron.id} must be non-dissolving with a positive dissolve delay.",
+                    "Only two non-dissolving neurons with a dissolve delay greater than 0 can be merged.",
                 )
             if neuron.joined_community_fund_timestamp_seconds:
-                raise precondition_failed(f"Neuron {neuron.id} is in the Neurons' Fund.")
+                raise precondition_failed("Cannot merge neurons that have been dedicated to the Neurons' Fund")
             if neuron.id in self.locks:
                 raise GovernanceError(ErrorType.LEDGER_UPDATE_ONGOING, f"Neuron {neuron.id} is locked.")
             if any(
                 record.managed_neuron_id == neuron.id and record.decided_timestamp_seconds == 0
                 for record in self.state.proposals.values()
             ):
-                raise precondition_failed(f"Neuron {neuron.id} is the subject of an open proposal.")
+                raise precondition_failed("Cannot merge neurons that are involved in open proposals")
         if source.followees.get(Topic.NEURON_MANAGEMENT) != target.followees.get(
             Topic.NEURON_MANAGEMENT
         ):
-            raise precondition_failed("The neurons have different NeuronManagement followees.")
-        if (source.kyc_verified, source.not_for_profit, source.neuron_type) != (
-            target.kyc_verified,
-            target.not_for_profit,
-            target.neuron_type,
-        ):
-            raise precondition_failed("The neurons differ in KYC, not-for-profit or neuron type.")
+            raise precondition_failed("ManageNeuron following of source and target does not match")
+        for field in ("kyc_verified", "not_for_profit", "neuron_type"):
+            if getattr(source, field) != getattr(target, field):
+                raise precondition_failed(f"Source neuron's {field} field does not match target")
         self.lock_neuron(session, source.id, "Merge")
         self.lock_neuron(session, target.id, "Merge")
         step = MergeContext(source_id=source.id, target_id=target.id, proposal_id=proposal_id)
@@ -706,24 +711,28 @@ class ManageNeuronCommands(GovernanceCore):
     def disburse_maturity(
         self, session: Session, caller: Principal, neuron_id: int, command: DisburseMaturity
     ) -> DisburseMaturityResponse:
-        neuron = self.get_controlled_neuron(caller, neuron_id)
-        self.require_not_spawning(neuron)
+        """governance/disburse_maturity.rs initiate_maturity_disbursement: its checks, types and order."""
         percentage = command.percentage_to_disburse
         if not 1 <= percentage <= 100:
-            raise invalid_command("percentage_to_disburse must be between 1 and 100.")
+            raise invalid_command("Invalid percentage: must be between 1 and 100")
         if command.to_account is not None and command.to_account_identifier is not None:
             raise invalid_command("Give at most one of to_account and to_account_identifier.")
-        if len(neuron.maturity_disbursements_in_progress) >= MAX_DISBURSEMENTS_IN_PROGRESS:
-            raise GovernanceError(
-                ErrorType.RESOURCE_EXHAUSTED,
-                f"A neuron has at most {MAX_DISBURSEMENTS_IN_PROGRESS} maturity disbursements in progress.",
-            )
+        neuron = self.get_neuron(neuron_id)
         amount = neuron.maturity_e8s_equivalent * percentage // 100
         worst_case = amount * (10_000 + MIN_MATURITY_MODULATION_BASIS_POINTS) // 10_000
         if worst_case < MIN_DISBURSE_MATURITY_E8S:
             raise precondition_failed(
-                f"The amount to disburse must be at least {MIN_DISBURSE_MATURITY_E8S} e8s after "
-                f"the worst case maturity modulation, got {worst_case} e8s."
+                f"Disbursement ({amount}) is too small. After the worst case maturity modulation "
+                f"({MIN_MATURITY_MODULATION_BASIS_POINTS}) the amount should be at least: "
+                f"{MIN_DISBURSE_MATURITY_E8S} e8s"
+            )
+        if get_state(neuron, self.now_seconds()) == NeuronState.SPAWNING:
+            raise invalid_command("Neuron is spawning and cannot be disbursed")
+        if caller != neuron.controller:
+            raise invalid_command("Caller is not the neuron controller")
+        if len(neuron.maturity_disbursements_in_progress) >= MAX_DISBURSEMENTS_IN_PROGRESS:
+            raise precondition_failed(
+                f"Too many disbursements in progress. Max: {MAX_DISBURSEMENTS_IN_PROGRESS}"
             )
         if command.to_account is not None:
             destination = command.to_account.identifier()

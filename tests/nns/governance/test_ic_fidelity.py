@@ -15,12 +15,14 @@ from nns.governance.neuron import (
     compute_deciding_voting_power,
     get_deciding_voting_power,
 )
-from nns.governance.parameters import Durations, NetworkEconomics
+from nns.governance.parameters import MAX_DISBURSEMENTS_IN_PROGRESS, Durations, NetworkEconomics
 from nns.governance.requests import (
     Configure,
     Disburse,
+    DisburseMaturity,
     MakeProposal,
     ManageNeuronProposal,
+    Merge,
     Proposal,
     RefreshVotingPower,
     RegisterVote,
@@ -331,3 +333,46 @@ def test_disbursing_a_neuron_that_is_not_dissolved_is_precondition_failed() -> N
     error = refused(world, ErrorType.PRECONDITION_FAILED, lambda: world.manage(principal("alice"), neuron_id, Disburse()))
     assert error.error_message == f"Neuron {neuron_id} has NOT been dissolved. It is in state NotDissolving"
     refused(world, ErrorType.NOT_AUTHORIZED, lambda: world.manage(principal("bob"), neuron_id, Disburse()))
+
+
+def test_merge_refusals_carry_the_ics_types_and_texts() -> None:
+    """governance/merge_neurons.rs: MergeNeuronsError into GovernanceError."""
+    world = make_world()
+    alice = principal("alice")
+    target, source = world.stake("alice", 10), world.stake("alice", 10, memo=1)
+    dissolving = world.stake("alice", 10, memo=2)
+    world.manage(alice, dissolving, Configure(operation=StartDissolving()))
+    bobs = world.stake("bob", 10)
+    cases = [
+        (Merge(source_neuron_id=None), ErrorType.INVALID_COMMAND, "There was no source neuron id"),
+        (Merge(source_neuron_id=target), ErrorType.INVALID_COMMAND, "Source id and target id cannot be the same"),
+        (Merge(source_neuron_id=4242), ErrorType.NOT_FOUND, "Source neuron not found"),
+        (Merge(source_neuron_id=bobs), ErrorType.NOT_AUTHORIZED, "Source neuron must be owned by the caller"),
+        (Merge(source_neuron_id=dissolving), ErrorType.REQUIRES_NOT_DISSOLVING,
+         "Only two non-dissolving neurons with a dissolve delay greater than 0 can be merged."),
+    ]
+    for command, error_type, message in cases:
+        error = refused(world, error_type, lambda command=command: world.manage(alice, target, command))
+        assert error.error_message == message
+    world.follow("alice", source, Topic.NEURON_MANAGEMENT, [bobs])
+    error = refused(world, ErrorType.PRECONDITION_FAILED, lambda: world.manage(alice, target, Merge(source_neuron_id=source)))
+    assert error.error_message == "ManageNeuron following of source and target does not match"
+
+
+def test_disburse_maturity_refusals_carry_the_ics_types_and_texts() -> None:
+    """governance/disburse_maturity.rs InitiateMaturityDisbursementError, checked in its order."""
+    world = make_world()
+    alice = principal("alice")
+    neuron_id = world.stake("alice", 10)
+    with world.governance.transaction() as session:
+        world.governance.state.put_neuron(session, replace(world.neuron(neuron_id), maturity_e8s_equivalent=100 * E8S))
+    error = refused(world, ErrorType.INVALID_COMMAND, lambda: world.manage(alice, neuron_id, DisburseMaturity(percentage_to_disburse=0)))
+    assert error.error_message == "Invalid percentage: must be between 1 and 100"
+    small = refused(world, ErrorType.PRECONDITION_FAILED, lambda: world.manage(alice, neuron_id, DisburseMaturity(percentage_to_disburse=1)))
+    assert small.error_message.startswith("Disbursement (100000000) is too small.")
+    error = refused(world, ErrorType.INVALID_COMMAND, lambda: world.manage(principal("bob"), neuron_id, DisburseMaturity(percentage_to_disburse=50)))
+    assert error.error_message == "Caller is not the neuron controller"
+    for _ in range(MAX_DISBURSEMENTS_IN_PROGRESS):
+        world.manage(alice, neuron_id, DisburseMaturity(percentage_to_disburse=5))
+    error = refused(world, ErrorType.PRECONDITION_FAILED, lambda: world.manage(alice, neuron_id, DisburseMaturity(percentage_to_disburse=5)))
+    assert error.error_message == f"Too many disbursements in progress. Max: {MAX_DISBURSEMENTS_IN_PROGRESS}"
