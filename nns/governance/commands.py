@@ -36,30 +36,26 @@ from nns.governance.errors import (
 from nns.governance.neuron import (
     MaturityDisbursement,
     Neuron,
-    combine_aged_stakes,
     compute_disburse_to_neuron_subaccount,
     compute_neuron_staking_subaccount,
     compute_split_subaccount,
-    get_age_seconds,
-    get_dissolve_delay_seconds,
     get_minted_stake_e8s,
     get_state,
-    increase_dissolve_delay,
-    set_dissolve_timestamp,
-    start_dissolving,
-    stop_dissolving,
     update_stake_adjust_age,
+)
+from nns.governance.neuron_changes import (
+    apply_operation,
+    merged_neurons,
+    split_neurons,
+    validate_merge,
 )
 from nns.governance.parameters import (
     MAX_DISBURSEMENTS_IN_PROGRESS,
     MAX_FOLLOWEES_PER_TOPIC,
-    MAX_HOT_KEYS,
     MAX_NEURONS,
     MIN_MATURITY_MODULATION_BASIS_POINTS,
 )
 from nns.governance.requests import (
-    AddHotKey,
-    ChangeAutoStakeMaturity,
     ClaimByMemo,
     ClaimByMemoAndController,
     ClaimByNeuronIdOrSubaccount,
@@ -73,22 +69,16 @@ from nns.governance.requests import (
     DisburseToNeuron,
     EmptyResponse,
     Follow,
-    IncreaseDissolveDelay,
     JoinCommunityFund,
     LeaveCommunityFund,
     Merge,
     MergeResponse,
-    RemoveHotKey,
-    SetDissolveTimestamp,
     SetFollowing,
-    SetVisibility,
     Spawn,
     SpawnResponse,
     Split,
     StakeMaturity,
     StakeMaturityResponse,
-    StartDissolving,
-    StopDissolving,
 )
 from nns.governance.settings import DEFAULT_FOLLOWEES
 from nns.ledger.accounts import AccountIdentifier
@@ -115,68 +105,9 @@ class ManageNeuronCommands(GovernanceCore):
                 raise not_authorized()
         elif caller != neuron.controller:
             raise not_authorized()
-        now = self.now_seconds()
-        max_delay = self.durations.max_dissolve_delay_seconds
-        match operation:
-            case IncreaseDissolveDelay():
-                updated = increase_dissolve_delay(
-                    neuron, now, operation.additional_dissolve_delay_seconds, max_delay
-                )
-            case SetDissolveTimestamp():
-                updated = set_dissolve_timestamp(
-                    neuron, now, operation.dissolve_timestamp_seconds, max_delay
-                )
-            case StartDissolving():
-                updated = start_dissolving(neuron, now)
-            case StopDissolving():
-                updated = stop_dissolving(neuron, now)
-            case AddHotKey():
-                if operation.new_hot_key in neuron.hot_keys:
-                    raise GovernanceError(ErrorType.HOT_KEY, "Hot key duplicated.")
-                if len(neuron.hot_keys) >= MAX_HOT_KEYS:
-                    raise GovernanceError(
-                        ErrorType.RESOURCE_EXHAUSTED, "Reached the maximum number of hotkeys."
-                    )
-                updated = replace(neuron, hot_keys=(*neuron.hot_keys, operation.new_hot_key))
-            case RemoveHotKey():
-                if operation.hot_key_to_remove not in neuron.hot_keys:
-                    raise not_found("Remove failed: Hot key not found.")
-                updated = replace(
-                    neuron,
-                    hot_keys=tuple(k for k in neuron.hot_keys if k != operation.hot_key_to_remove),
-                )
-            case JoinCommunityFund():
-                if neuron.joined_community_fund_timestamp_seconds:
-                    raise GovernanceError(
-                        ErrorType.ALREADY_JOINED_COMMUNITY_FUND,
-                        "Neuron is already a member of the Neurons' Fund.",
-                    )
-                updated = replace(neuron, joined_community_fund_timestamp_seconds=now)
-            case LeaveCommunityFund():
-                if not neuron.joined_community_fund_timestamp_seconds:
-                    raise GovernanceError(
-                        ErrorType.NOT_IN_THE_COMMUNITY_FUND,
-                        "Neuron is not a member of the Neurons' Fund.",
-                    )
-                updated = replace(neuron, joined_community_fund_timestamp_seconds=None)
-            case ChangeAutoStakeMaturity():
-                updated = replace(
-                    neuron, auto_stake_maturity=operation.requested_setting_for_auto_stake_maturity
-                )
-            case SetVisibility():
-                updated = self._set_visibility(neuron, operation)
+        updated = apply_operation(neuron, operation, self.now_seconds(), self.durations.max_dissolve_delay_seconds)
         self.state.put_neuron(session, updated)
         return EmptyResponse(command="Configure")
-
-    @staticmethod
-    def _set_visibility(neuron: Neuron, operation: SetVisibility) -> Neuron:
-        if operation.visibility not in (Visibility.PRIVATE, Visibility.PUBLIC):
-            raise invalid_command(f"Invalid visibility: {operation.visibility}.")
-        if neuron.known_neuron_data is not None:
-            if operation.visibility == Visibility.PRIVATE:
-                raise precondition_failed("Known neurons are always public.")
-            return neuron
-        return replace(neuron, visibility=Visibility(operation.visibility))
 
     # -- following (spec 3.2) ---------------------------------------------------------------
 
@@ -474,39 +405,11 @@ class ManageNeuronCommands(GovernanceCore):
         with self.transaction() as session:
             parent = self.state.neurons[context.neuron_id]
             amount = context.amount
-            minted = max(1, get_minted_stake_e8s(parent))
-            child_maturity = parent.maturity_e8s_equivalent * amount // minted
-            child_staked = parent.staked_maturity_e8s_equivalent * amount // minted
-            now = self.now_seconds()
-            child = replace(
-                parent,
-                id=context.child_id,
-                subaccount=context.child_subaccount,
-                created_timestamp_seconds=now,
-                voting_power_refreshed_timestamp_seconds=now,
-                cached_neuron_stake_e8s=amount - self.economics.transaction_fee_e8s,
-                neuron_fees_e8s=0,
-                maturity_e8s_equivalent=child_maturity,
-                staked_maturity_e8s_equivalent=child_staked,
-                known_neuron_data=None,
-                spawn_at_timestamp_seconds=None,
-                maturity_disbursements_in_progress=(),
-                # governance.rs split_neuron builds the child without the parent's visibility
-                visibility=Visibility.PRIVATE,
+            new_parent, child = split_neurons(
+                parent, context.child_id, context.child_subaccount, amount,
+                self.now_seconds(), self.economics.transaction_fee_e8s,
             )
-            self.state.put_neurons(
-                session,
-                [
-                    replace(
-                        parent,
-                        cached_neuron_stake_e8s=parent.cached_neuron_stake_e8s - amount,
-                        maturity_e8s_equivalent=parent.maturity_e8s_equivalent - child_maturity,
-                        staked_maturity_e8s_equivalent=parent.staked_maturity_e8s_equivalent
-                        - child_staked,
-                    ),
-                    child,
-                ],
-            )
+            self.state.put_neurons(session, [new_parent, child])
             self.unlock_neuron(session, parent.id)
             return self.finish_command(session, context.proposal_id, SpawnResponse(created_neuron_id=child.id, command="Split"))
 
@@ -515,43 +418,9 @@ class ManageNeuronCommands(GovernanceCore):
     def merge(
         self, session: Session, caller: Principal, neuron_id: int, command: Merge, proposal_id: int | None
     ) -> object:
-        # governance/merge_neurons.rs MergeNeuronsError: the types and texts of its refusals
-        if command.source_neuron_id is None:
-            raise invalid_command("There was no source neuron id")
-        if command.source_neuron_id == neuron_id:
-            raise invalid_command("Source id and target id cannot be the same")
-        source = self.state.neurons.get(command.source_neuron_id)
-        if source is None:
-            raise not_found("Source neuron not found")
-        target = self.state.neurons.get(neuron_id)
-        if target is None:
-            raise not_found("Target neuron not found")
-        for neuron, role in ((source, "Source"), (target, "Target")):
-            if caller != neuron.controller:
-                raise not_authorized(f"{role} neuron must be owned by the caller")
-            if get_state(neuron, self.now_seconds()) == NeuronState.SPAWNING:
-                raise precondition_failed(f"Can't perform operation on neuron: {role} neuron is spawning.")
-            if neuron.dissolve_delay_seconds is None or neuron.dissolve_delay_seconds == 0:
-                raise GovernanceError(
-                    ErrorType.REQUIRES_NOT_DISSOLVING,
-                    "Only two non-dissolving neurons with a dissolve delay greater than 0 can be merged.",
-                )
-            if neuron.joined_community_fund_timestamp_seconds:
-                raise precondition_failed("Cannot merge neurons that have been dedicated to the Neurons' Fund")
-            if neuron.id in self.locks:
-                raise GovernanceError(ErrorType.LEDGER_UPDATE_ONGOING, f"Neuron {neuron.id} is locked.")
-            if any(
-                record.managed_neuron_id == neuron.id and record.decided_timestamp_seconds == 0
-                for record in self.state.proposals.values()
-            ):
-                raise precondition_failed("Cannot merge neurons that are involved in open proposals")
-        if source.followees.get(Topic.NEURON_MANAGEMENT) != target.followees.get(
-            Topic.NEURON_MANAGEMENT
-        ):
-            raise precondition_failed("ManageNeuron following of source and target does not match")
-        for field in ("kyc_verified", "not_for_profit", "neuron_type"):
-            if getattr(source, field) != getattr(target, field):
-                raise precondition_failed(f"Source neuron's {field} field does not match target")
+        source, target = validate_merge(
+            self.state, self.locks, caller, neuron_id, command.source_neuron_id, self.now_seconds()
+        )
         self.lock_neuron(session, source.id, "Merge")
         self.lock_neuron(session, target.id, "Merge")
         step = MergeContext(source_id=source.id, target_id=target.id, proposal_id=proposal_id)
@@ -609,31 +478,8 @@ class ManageNeuronCommands(GovernanceCore):
     def _finish_merge(self, session: Session, context: MergeContext, amount: int) -> object:
         source = self.state.neurons[context.source_id]
         target = self.state.neurons[context.target_id]
-        now = self.now_seconds()
-        fee = self.economics.transaction_fee_e8s
-        target_stake, target_age = combine_aged_stakes(
-            target.cached_neuron_stake_e8s,
-            get_age_seconds(target, now),
-            amount,
-            get_age_seconds(source, now),
-        )
-        delay = max(get_dissolve_delay_seconds(source, now), get_dissolve_delay_seconds(target, now))
-        new_target = replace(
-            target,
-            cached_neuron_stake_e8s=target_stake,
-            aging_since_timestamp_seconds=now - target_age,
-            dissolve_delay_seconds=delay,
-            maturity_e8s_equivalent=target.maturity_e8s_equivalent + source.maturity_e8s_equivalent,
-            staked_maturity_e8s_equivalent=target.staked_maturity_e8s_equivalent
-            + source.staked_maturity_e8s_equivalent,
-        )
-        moved = amount + fee if amount > 0 else 0
-        new_source = replace(
-            source,
-            cached_neuron_stake_e8s=max(0, source.cached_neuron_stake_e8s - moved),
-            aging_since_timestamp_seconds=now if amount > 0 else source.aging_since_timestamp_seconds,
-            maturity_e8s_equivalent=0,
-            staked_maturity_e8s_equivalent=0,
+        new_source, new_target = merged_neurons(
+            source, target, amount, self.now_seconds(), self.economics.transaction_fee_e8s
         )
         self.state.put_neurons(session, [new_source, new_target])
         self.unlock_neuron(session, source.id)
