@@ -9,8 +9,9 @@ proposal is executed at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Final, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 from urllib.parse import urlparse
 
 from sqlmodel import Session
@@ -555,46 +556,23 @@ class ProposalVoting(ActionExecution):
             if subaccount is None or subaccount not in self.state.by_subaccount:
                 raise not_found("No neuron id or subaccount given, or no neuron has it.")
             neuron_id = self.state.by_subaccount[subaccount]
-        if neuron_id in self.locks and not isinstance(
-            command, RegisterVote | Follow | SetFollowing | RefreshVotingPower | MakeProposal
-        ):
+        entry = COMMANDS.get(type(command))
+        if entry is None:
+            raise invalid_command("No command given.")
+        handler, allowed_while_locked = entry
+        if neuron_id in self.locks and not allowed_while_locked:
             raise GovernanceError(
                 ErrorType.LEDGER_UPDATE_ONGOING,
                 f"Neuron {neuron_id} has an ongoing ledger update ({self.locks[neuron_id]}).",
             )
-        match command:
-            case Configure():
-                return self.configure(session, caller, neuron_id, command)
-            case Follow():
-                return self.follow(session, caller, neuron_id, command)
-            case SetFollowing():
-                return self.set_following(session, caller, neuron_id, command)
-            case RegisterVote():
-                return self.register_vote(session, caller, neuron_id, command)
-            case MakeProposal():
-                return self.make_proposal(session, caller, neuron_id, command)
-            case RefreshVotingPower():
-                self.refresh_voting_power(session, self.get_authorized_neuron(caller, neuron_id))
-                return EmptyResponse(command="RefreshVotingPower")
-            case Disburse():
-                return self.disburse(session, caller, neuron_id, command, proposal_id)
-            case Split():
-                return self.split(session, caller, neuron_id, command, proposal_id)
-            case Merge():
-                return self.merge(session, caller, neuron_id, command, proposal_id)
-            case Spawn():
-                return self.spawn(session, caller, neuron_id, command)
-            case StakeMaturity():
-                return self.stake_maturity(session, caller, neuron_id, command)
-            case DisburseMaturity():
-                return self.disburse_maturity(session, caller, neuron_id, command)
-            case DisburseToNeuron():
-                return self.disburse_to_neuron(session, caller, neuron_id, command, proposal_id)
-            case MergeMaturity():
-                raise invalid_command(
-                    "The command MergeMaturity is no longer available, use StakeMaturity instead."
-                )
-        raise invalid_command("No command given.")
+        return handler(self, session, caller, neuron_id, command, proposal_id)
+
+    def refresh_voting_power_command(self, session: Session, caller: Principal, neuron_id: int) -> EmptyResponse:
+        self.refresh_voting_power(session, self.get_authorized_neuron(caller, neuron_id))
+        return EmptyResponse(command="RefreshVotingPower")
+
+    def merge_maturity(self, *_: object) -> object:
+        raise invalid_command("The command MergeMaturity is no longer available, use StakeMaturity instead.")
 
     def finish_command(self, session: Session, proposal_id: int | None, outcome: object) -> object:
         if proposal_id is not None:
@@ -709,3 +687,22 @@ class ProposalVoting(ActionExecution):
         return deleted
 
 
+# The commands of ManageNeuron (ClaimOrRefresh aside, which names no neuron): each one's handler
+# and whether it runs on a neuron locked by an ongoing ledger update.
+Handler = Callable[[ProposalVoting, Session, Principal, int, Any, "int | None"], object]
+COMMANDS: Final[dict[type, tuple[Handler, bool]]] = {
+    Configure: (lambda g, s, c, n, command, p: g.configure(s, c, n, command), False),
+    Follow: (lambda g, s, c, n, command, p: g.follow(s, c, n, command), True),
+    SetFollowing: (lambda g, s, c, n, command, p: g.set_following(s, c, n, command), True),
+    RegisterVote: (lambda g, s, c, n, command, p: g.register_vote(s, c, n, command), True),
+    MakeProposal: (lambda g, s, c, n, command, p: g.make_proposal(s, c, n, command), True),
+    RefreshVotingPower: (lambda g, s, c, n, command, p: g.refresh_voting_power_command(s, c, n), True),
+    Disburse: (lambda g, s, c, n, command, p: g.disburse(s, c, n, command, p), False),
+    Split: (lambda g, s, c, n, command, p: g.split(s, c, n, command, p), False),
+    Merge: (lambda g, s, c, n, command, p: g.merge(s, c, n, command, p), False),
+    Spawn: (lambda g, s, c, n, command, p: g.spawn(s, c, n, command), False),
+    StakeMaturity: (lambda g, s, c, n, command, p: g.stake_maturity(s, c, n, command), False),
+    DisburseMaturity: (lambda g, s, c, n, command, p: g.disburse_maturity(s, c, n, command), False),
+    DisburseToNeuron: (lambda g, s, c, n, command, p: g.disburse_to_neuron(s, c, n, command, p), False),
+    MergeMaturity: (lambda g, s, c, n, command, p: g.merge_maturity(), False),
+}
