@@ -75,12 +75,17 @@ def build_neurons(count: int, seed: int) -> tuple[list[Neuron], int]:
         if neuron_id > KNOWN_NEURONS + 1:
             roll = random.random_below(100)
             if roll < 80:  # most follow one to three known neurons on the catch-all topic
-                picks = tuple(known[random.random_below(len(known))] for _ in range(1 + random.random_below(3)))
+                picks = tuple(
+                    known[random.random_below(len(known))]
+                    for _ in range(1 + random.random_below(3))
+                )
                 followees[0] = picks
             if 60 <= roll < 75:  # some follow on specific topics
                 followees[TOPIC] = (known[random.random_below(len(known))],)
             if 90 <= roll < 96:  # chains: follow an earlier ordinary neuron
-                followees[0] = (KNOWN_NEURONS + 2 + random.random_below(neuron_id - KNOWN_NEURONS - 1),)
+                followees[0] = (
+                    KNOWN_NEURONS + 2 + random.random_below(neuron_id - KNOWN_NEURONS - 1),
+                )
         elif neuron_id <= KNOWN_NEURONS:
             # known neurons follow each other in a ring on the topic: a cycle
             followees[TOPIC] = (neuron_id % KNOWN_NEURONS + 1,)
@@ -93,7 +98,8 @@ def build_neurons(count: int, seed: int) -> tuple[list[Neuron], int]:
                 created_timestamp_seconds=START_SECONDS - 86_400 * 400,
                 voting_power_refreshed_timestamp_seconds=START_SECONDS,
                 cached_neuron_stake_e8s=stake,
-                dissolve_delay_seconds=15_778_800 + random.random_below(8 * 31_557_600 - 15_778_800),
+                dissolve_delay_seconds=15_778_800
+                + random.random_below(8 * 31_557_600 - 15_778_800),
                 aging_since_timestamp_seconds=START_SECONDS - random.random_below(4 * 31_557_600),
                 followees=followees,
             )
@@ -120,7 +126,9 @@ def baseline_cascade(neurons: list[Neuron], start: int, vote: Vote) -> tuple[flo
         for follower in followers.get((followee, TOPIC), []) + followers.get((followee, 0), []):
             if votes[follower] != Vote.UNSPECIFIED:
                 continue
-            decided = compute_follow_vote(get_followees_for_topic(followees[follower], TOPIC), votes)
+            decided = compute_follow_vote(
+                get_followees_for_topic(followees[follower], TOPIC), votes
+            )
             if decided != Vote.UNSPECIFIED:
                 votes[follower] = decided
                 cast += 1
@@ -145,7 +153,9 @@ def best_of(repeat: int, action: Callable[[], object]) -> float:
 
 def time_refusals(governance: Governance, proposal_id: int, leader: Neuron) -> dict[str, float]:
     """A refused vote, a proposal refused after its ballots, an accepted vote, a full reload."""
-    vote = ManageNeuronRequest(id=leader.id, command=RegisterVote(proposal=proposal_id, vote=Vote.YES))
+    vote = ManageNeuronRequest(
+        id=leader.id, command=RegisterVote(proposal=proposal_id, vote=Vote.YES)
+    )
     refused_s = best_of(5, lambda: governance.manage_neuron(leader.controller, vote))
     # A proposal refused at its last step: everything before it (the fee, the ballots of
     # every neuron, the proposal id) was written and is undone.
@@ -153,7 +163,9 @@ def time_refusals(governance: Governance, proposal_id: int, leader: Neuron) -> d
 
     def refused_late() -> None:
         with governance.transaction() as session:
-            governance.make_proposal(session, proposer.controller, proposer.id, economics_proposal())
+            governance.make_proposal(
+                session, proposer.controller, proposer.id, economics_proposal()
+            )
             raise GovernanceError(ErrorType.PRECONDITION_FAILED, "refused after the ballots")
 
     hash_before = governance.state_hash()
@@ -214,7 +226,10 @@ def run(count: int, seed: int) -> dict[str, float | int]:
         proposer.controller,
         ManageNeuronRequest(id=proposer_id, command=economics_proposal()),
     )
-    proposal_creation_s, proposal_creation_cpu_s = time.perf_counter() - began, time.process_time() - began_cpu
+    proposal_creation_s, proposal_creation_cpu_s = (
+        time.perf_counter() - began,
+        time.process_time() - began_cpu,
+    )
     proposal_id = response.proposal_id  # type: ignore[attr-defined]
     record = governance.state.proposals[proposal_id]
     ballots = len(record.ballots)
@@ -224,7 +239,9 @@ def run(count: int, seed: int) -> dict[str, float | int]:
     began, began_cpu = time.perf_counter(), time.process_time()
     governance.manage_neuron(
         leader.controller,
-        ManageNeuronRequest(id=leader.id, command=RegisterVote(proposal=proposal_id, vote=Vote.YES)),
+        ManageNeuronRequest(
+            id=leader.id, command=RegisterVote(proposal=proposal_id, vote=Vote.YES)
+        ),
     )
     cascade_s, cascade_cpu_s = time.perf_counter() - began, time.process_time() - began_cpu
     voted = sum(1 for v in record.ballots.votes.values() if v != Vote.UNSPECIFIED) - already
@@ -236,7 +253,10 @@ def run(count: int, seed: int) -> dict[str, float | int]:
     began, began_cpu = time.perf_counter(), time.process_time()
     with governance.transaction() as session:
         event = governance.distribute_rewards(session, 500_000_000 * E8S)
-    reward_event_s, reward_event_cpu_s = time.perf_counter() - began, time.process_time() - began_cpu
+    reward_event_s, reward_event_cpu_s = (
+        time.perf_counter() - began,
+        time.process_time() - began_cpu,
+    )
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
         "neurons": count,
@@ -253,7 +273,9 @@ def run(count: int, seed: int) -> dict[str, float | int]:
         "reward_event_settled": len(event.settled_proposals) if event else 0,
         "proposal_creation_us_per_neuron": round(proposal_creation_s / count * 1e6, 3),
         "cascade_us_per_voted_neuron": round(cascade_s / voted * 1e6, 3) if voted else 0.0,
-        "baseline_cascade_us_per_voted_neuron": round(baseline_s / baseline_voted * 1e6, 3) if baseline_voted else 0.0,
+        "baseline_cascade_us_per_voted_neuron": round(baseline_s / baseline_voted * 1e6, 3)
+        if baseline_voted
+        else 0.0,
         "reward_event_us_per_neuron": round(reward_event_s / count * 1e6, 3),
         "proposal_creation_cpu_s": round(proposal_creation_cpu_s, 4),
         "cascade_cpu_s": round(cascade_cpu_s, 4),
@@ -297,7 +319,11 @@ def run_scaling(count: int, seed: int, repeat: int) -> dict[str, float | int]:
             kept = best.setdefault(label, figures)
             for key in (*SCALING_FIGURES, "peak_rss_mib"):
                 kept[key] = min(kept[key], figures[key])
-    report: dict[str, float | int] = {"neurons": count, "large_neurons": 5 * count, "repeat": repeat}
+    report: dict[str, float | int] = {
+        "neurons": count,
+        "large_neurons": 5 * count,
+        "repeat": repeat,
+    }
     for key in (*SCALING_FIGURES, "peak_rss_mib"):
         small, large = best["small"][key], best["large"][key]
         report[key] = small

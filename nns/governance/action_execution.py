@@ -93,13 +93,17 @@ class ActionExecution(ManageNeuronCommands):
                     )
                 return Topic.NODE_PROVIDER_REWARDS
             case UnsupportedAction():
-                raise invalid_proposal(f"The proposal action {action.name} is not supported by icbox.")
+                raise invalid_proposal(
+                    f"The proposal action {action.name} is not supported by icbox."
+                )
         raise invalid_proposal(f"Unsupported proposal action {type(action).__name__}.")
 
     def validate_deregister_known_neuron(self, action: DeregisterKnownNeuron) -> Neuron:
         """proposals/deregister_known_neuron.rs DeregisterKnownNeuron::validate."""
         if action.id is None:
-            raise invalid_proposal("No neuron ID specified in the request to deregister a known neuron.")
+            raise invalid_proposal(
+                "No neuron ID specified in the request to deregister a known neuron."
+            )
         neuron = self.get_neuron(action.id)
         if neuron.known_neuron_data is None:
             raise precondition_failed(f"Neuron {action.id} is not a known neuron")
@@ -111,7 +115,9 @@ class ActionExecution(ManageNeuronCommands):
         provider_id = node_provider_id(provider)
         exists = any(known.id == provider_id for known in self.node_providers)
         if action.to_add is not None and exists:
-            raise precondition_failed(f"NodeProvider with id {provider_id.to_text()} already exists")
+            raise precondition_failed(
+                f"NodeProvider with id {provider_id.to_text()} already exists"
+            )
         if action.to_remove is not None and not exists:
             raise precondition_failed(
                 "AddOrRemoveNodeProvider ToRemove must target an existing Node Provider but "
@@ -121,14 +127,19 @@ class ActionExecution(ManageNeuronCommands):
 
     # -- execution --------------------------------------------------------------------------
 
-    def execute_canister_and_provider_action(self, session: Session, proposal_id: int, action: object) -> None:
+    def execute_canister_and_provider_action(
+        self, session: Session, proposal_id: int, action: object
+    ) -> None:
         """Carry out an adopted action; a refusal raises GovernanceError (the proposal fails)."""
         match action:
             case StopOrStartCanister():
                 _, canister_action = validate_stop_or_start_canister(action)
                 self.call_root(
                     "stop_or_start_nns_canister",
-                    {"canister_id": action.canister_id, "action": {canister_action.name.capitalize(): None}},
+                    {
+                        "canister_id": action.canister_id,
+                        "action": {canister_action.name.capitalize(): None},
+                    },
                     proposal_id,
                 )
             case UpdateCanisterSettings():
@@ -136,7 +147,10 @@ class ActionExecution(ManageNeuronCommands):
                 assert action.settings is not None
                 self.call_root(
                     "update_canister_settings",
-                    {"canister_id": action.canister_id, "settings": root_canister_settings(action.settings)},
+                    {
+                        "canister_id": action.canister_id,
+                        "settings": root_canister_settings(action.settings),
+                    },
                     proposal_id,
                     on_reply="_on_canister_settings_updated",
                 )
@@ -156,7 +170,12 @@ class ActionExecution(ManageNeuronCommands):
                 self.reward_next_node_provider(session, proposal_id, 0, None)
 
     def call_root(
-        self, method: str, argument: object, proposal_id: int, *, on_reply: str = "_on_proposal_executed"
+        self,
+        method: str,
+        argument: object,
+        proposal_id: int,
+        *,
+        on_reply: str = "_on_proposal_executed",
     ) -> None:
         self.environment.call(
             OutgoingCall(
@@ -174,7 +193,9 @@ class ActionExecution(ManageNeuronCommands):
         failure = None
         if isinstance(reply, dict) and "Err" in reply:
             error = reply["Err"]
-            failure = str(error.get("description", error)) if isinstance(error, dict) else str(error)
+            failure = (
+                str(error.get("description", error)) if isinstance(error, dict) else str(error)
+            )
         with self.transaction() as session:
             self.mark_executed(session, context.proposal_id, failure)
 
@@ -213,7 +234,9 @@ class ActionExecution(ManageNeuronCommands):
             raise not_found(f"Node provider with id {provider.id.to_text()} not found.")
         maximum = self.economics.maximum_node_provider_rewards_e8s
         if reward.amount_e8s > maximum:
-            raise precondition_failed(f"Proposed reward {reward.amount_e8s} greater than maximum {maximum}")
+            raise precondition_failed(
+                f"Proposed reward {reward.amount_e8s} greater than maximum {maximum}"
+            )
         context = NodeProviderRewardContext(proposal_id=proposal_id, index=index, failure=failure)
         match reward.reward_mode:
             case None:
@@ -235,7 +258,9 @@ class ActionExecution(ManageNeuronCommands):
             context=context,
         )
 
-    def _on_node_provider_reward_minted(self, context: NodeProviderRewardContext, block: object) -> None:
+    def _on_node_provider_reward_minted(
+        self, context: NodeProviderRewardContext, block: object
+    ) -> None:
         proposal_id, index = context.proposal_id, context.index
         with self.transaction() as session:
             reward = self._rewards_of(proposal_id)[index]
@@ -243,19 +268,25 @@ class ActionExecution(ManageNeuronCommands):
                 self.state.put_neuron(session, self._reward_neuron(context, reward))
             self.reward_next_node_provider(session, proposal_id, index + 1, context.failure)
 
-    def _on_node_provider_reward_refused(self, context: NodeProviderRewardContext, reject: object) -> None:
+    def _on_node_provider_reward_refused(
+        self, context: NodeProviderRewardContext, reject: object
+    ) -> None:
         message = reject.message if isinstance(reject, Reject) else str(reject)
         failure = context.failure or f"Couldn't perform minting transfer: {message}"
         with self.transaction() as session:
             self.reward_next_node_provider(session, context.proposal_id, context.index + 1, failure)
 
-    def _reward_neuron(self, context: NodeProviderRewardContext, reward: RewardNodeProvider) -> Neuron:
+    def _reward_neuron(
+        self, context: NodeProviderRewardContext, reward: RewardNodeProvider
+    ) -> Neuron:
         """mint_reward_to_neuron_or_account: a KYC-verified neuron of the node provider."""
         assert isinstance(reward.reward_mode, RewardToNeuron)
         assert reward.node_provider is not None and reward.node_provider.id is not None
         assert context.neuron_id is not None and context.subaccount is not None
         now = self.now_seconds()
-        delay = min(reward.reward_mode.dissolve_delay_seconds, self.durations.max_dissolve_delay_seconds)
+        delay = min(
+            reward.reward_mode.dissolve_delay_seconds, self.durations.max_dissolve_delay_seconds
+        )
         return Neuron(
             id=context.neuron_id,
             subaccount=context.subaccount,

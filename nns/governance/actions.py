@@ -174,7 +174,9 @@ def validate_update_canister_settings(action: UpdateCanisterSettings) -> Topic:
         raise invalid_proposal(f"Invalid log visibility {settings.log_visibility}")
     if canister_id == ROOT_CANISTER_ID:
         # the IC asks the lifeline canister (update_root_settings), which icbox does not have
-        raise invalid_proposal("Updating the settings of root needs the lifeline canister, which icbox does not run.")
+        raise invalid_proposal(
+            "Updating the settings of root needs the lifeline canister, which icbox does not run."
+        )
     return topic_to_manage_canister(canister_id)
 
 

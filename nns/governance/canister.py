@@ -135,7 +135,9 @@ class Governance(ManageNeuronSimulation):
                 else genesis_timestamp_seconds
             )
             with self.store.transaction() as session:
-                self.state.put(session, ECONOMICS, economics or NetworkEconomics.default(self.durations))
+                self.state.put(
+                    session, ECONOMICS, economics or NetworkEconomics.default(self.durations)
+                )
                 self.state.put(session, GENESIS_TIMESTAMP_SECONDS, genesis)
                 self.state.put(session, DEFAULT_FOLLOWEES, dict(default_followees or {}))
                 self.state.put(session, MATURITY_MODULATION_BASIS_POINTS, 0)
@@ -176,7 +178,11 @@ class Governance(ManageNeuronSimulation):
         """The cycles minting canister's daily maturity modulation, within ±5%."""
         if caller != self.cycles_minting_id:
             raise not_authorized("Only the cycles minting canister sets the maturity modulation.")
-        if not MIN_MATURITY_MODULATION_BASIS_POINTS <= basis_points <= MAX_MATURITY_MODULATION_BASIS_POINTS:
+        if (
+            not MIN_MATURITY_MODULATION_BASIS_POINTS
+            <= basis_points
+            <= MAX_MATURITY_MODULATION_BASIS_POINTS
+        ):
             raise invalid_command(f"Maturity modulation out of range: {basis_points} basis points.")
         with self.transaction() as session:
             self.state.put(session, MATURITY_MODULATION_BASIS_POINTS, basis_points)
@@ -205,7 +211,9 @@ class Governance(ManageNeuronSimulation):
             batch = list(neurons)
             for neuron in batch:
                 if neuron.id in self.state.neurons or neuron.subaccount in self.state.by_subaccount:
-                    raise precondition_failed(f"Neuron {neuron.id} or its subaccount exists already.")
+                    raise precondition_failed(
+                        f"Neuron {neuron.id} or its subaccount exists already."
+                    )
             self.state.put_neurons(session, batch)
             return len(batch)
 
@@ -223,7 +231,9 @@ class Governance(ManageNeuronSimulation):
         ballots = (
             tuple(
                 BallotInfo(proposal_id=proposal_id, vote=Vote(vote))
-                for proposal_id, vote in self.state.get_recent_ballots(neuron.id, MAX_RECENT_BALLOTS)
+                for proposal_id, vote in self.state.get_recent_ballots(
+                    neuron.id, MAX_RECENT_BALLOTS
+                )
             )
             if readable
             else ()
@@ -245,7 +255,9 @@ class Governance(ManageNeuronSimulation):
             ),
             retrieved_at_timestamp_seconds=now,
             visibility=int(neuron.visibility),
-            known_neuron_name=None if neuron.known_neuron_data is None else neuron.known_neuron_data.name,
+            known_neuron_name=None
+            if neuron.known_neuron_data is None
+            else neuron.known_neuron_data.name,
             age_seconds=get_age_seconds(neuron, now),
             voting_power=deciding,
             voting_power_refreshed_timestamp_seconds=neuron.voting_power_refreshed_timestamp_seconds,
@@ -278,10 +290,14 @@ class Governance(ManageNeuronSimulation):
             raise not_found(f"No neuron has subaccount {(which.subaccount or b'').hex()}")
         return self.get_neuron(neuron_id)
 
-    def get_neuron_info_by_id_or_subaccount(self, caller: Principal, which: NeuronIdOrSubaccount) -> NeuronInfo:
+    def get_neuron_info_by_id_or_subaccount(
+        self, caller: Principal, which: NeuronIdOrSubaccount
+    ) -> NeuronInfo:
         return self.neuron_info(self.get_neuron_by_id_or_subaccount(which), caller)
 
-    def get_full_neuron_by_id_or_subaccount(self, caller: Principal, which: NeuronIdOrSubaccount) -> Neuron:
+    def get_full_neuron_by_id_or_subaccount(
+        self, caller: Principal, which: NeuronIdOrSubaccount
+    ) -> Neuron:
         return self.get_full_neuron(caller, self.get_neuron_by_id_or_subaccount(which).id)
 
     def get_recent_ballots(self, neuron: Neuron) -> tuple[BallotInfo, ...]:
@@ -294,7 +310,9 @@ class Governance(ManageNeuronSimulation):
         """(deciding, potential) voting power now."""
         now = self.now_seconds()
         potential = get_potential_voting_power(neuron, now, self.durations)
-        deciding = get_deciding_voting_power(neuron, now, self.durations, self.economics.voting_power_economics)
+        deciding = get_deciding_voting_power(
+            neuron, now, self.durations, self.economics.voting_power_economics
+        )
         return deciding, potential
 
     def get_neuron_ids(self, caller: Principal, argument: object = None) -> tuple[int, ...]:
@@ -305,7 +323,12 @@ class Governance(ManageNeuronSimulation):
         if request.include_neurons_readable_by_caller:
             for neuron_id in self.state.neurons_of(caller):
                 neuron = self.state.neurons[neuron_id]
-                empty = neuron.cached_neuron_stake_e8s + neuron.maturity_e8s_equivalent + neuron.staked_maturity_e8s_equivalent == 0
+                empty = (
+                    neuron.cached_neuron_stake_e8s
+                    + neuron.maturity_e8s_equivalent
+                    + neuron.staked_maturity_e8s_equivalent
+                    == 0
+                )
                 if not empty or request.include_empty_neurons_readable_by_caller is not False:
                     ids.add(neuron_id)
         ordered = sorted(i for i in ids if i in self.state.neurons)
@@ -326,7 +349,9 @@ class Governance(ManageNeuronSimulation):
             neuron_infos=tuple(infos), full_neurons=tuple(full), total_pages_available=pages
         )
 
-    def list_known_neurons(self, caller: Principal, argument: object = None) -> tuple[KnownNeuron, ...]:
+    def list_known_neurons(
+        self, caller: Principal, argument: object = None
+    ) -> tuple[KnownNeuron, ...]:
         return tuple(
             KnownNeuron(
                 id=neuron.id,
@@ -339,18 +364,24 @@ class Governance(ManageNeuronSimulation):
             if neuron.known_neuron_data is not None
         )
 
-    def list_node_providers(self, caller: Principal, argument: object = None) -> tuple[NodeProvider, ...]:
+    def list_node_providers(
+        self, caller: Principal, argument: object = None
+    ) -> tuple[NodeProvider, ...]:
         """The node providers added by AddOrRemoveNodeProvider proposals, in order."""
         return self.node_providers
 
-    def get_network_economics_parameters(self, caller: Principal, argument: object = None) -> NetworkEconomics:
+    def get_network_economics_parameters(
+        self, caller: Principal, argument: object = None
+    ) -> NetworkEconomics:
         return self.economics
 
     def get_latest_reward_event(self, caller: Principal, argument: object = None) -> RewardEvent:
         event = self.state.get(LATEST_REWARD_EVENT)
         return event
 
-    def get_neuron_index(self, caller: Principal, request: NeuronIndexRequest) -> tuple[NeuronInfo, ...]:
+    def get_neuron_index(
+        self, caller: Principal, request: NeuronIndexRequest
+    ) -> tuple[NeuronInfo, ...]:
         """Every neuron, a page at a time in id order, as the caller may see it."""
         return tuple(
             self.neuron_info(self.state.neurons[neuron_id], caller)
@@ -370,15 +401,20 @@ class Governance(ManageNeuronSimulation):
                 "(it does at each reward event).",
             )
         return compute_cached_metrics(
-            self.state.neurons.values(), now_seconds=self.now_seconds(), durations=self.durations,
-            economics=self.economics, total_supply_e8s=int(supply),
+            self.state.neurons.values(),
+            now_seconds=self.now_seconds(),
+            durations=self.durations,
+            economics=self.economics,
+            total_supply_e8s=int(supply),
         )
 
     def get_restore_aging_summary(self, caller: Principal, argument: object = None) -> None:
         """No neuron's age was ever restored on this network: the summary is the empty one."""
         return None
 
-    def get_neurons_fund_audit_info(self, caller: Principal, request: NeuronsFundAuditInfoRequest) -> object:
+    def get_neurons_fund_audit_info(
+        self, caller: Principal, request: NeuronsFundAuditInfoRequest
+    ) -> object:
         refuse_neurons_fund_audit_info(self.state.proposals, request)
 
     def settle_neurons_fund_participation(
@@ -457,7 +493,9 @@ class Governance(ManageNeuronSimulation):
                 session,
                 replace(
                     neuron,
-                    maturity_disbursements_in_progress=neuron.maturity_disbursements_in_progress[1:],
+                    maturity_disbursements_in_progress=neuron.maturity_disbursements_in_progress[
+                        1:
+                    ],
                 ),
             )
             self.unlock_neuron(session, neuron.id)
@@ -465,7 +503,10 @@ class Governance(ManageNeuronSimulation):
     def _unstake_maturity_of_dissolved_neurons(self, session: Session, now: int) -> None:
         changed = []
         for neuron in self.state.neurons.values():
-            if neuron.staked_maturity_e8s_equivalent and get_state(neuron, now) == NeuronState.DISSOLVED:
+            if (
+                neuron.staked_maturity_e8s_equivalent
+                and get_state(neuron, now) == NeuronState.DISSOLVED
+            ):
                 changed.append(
                     replace(
                         neuron,
@@ -483,8 +524,7 @@ class Governance(ManageNeuronSimulation):
         stale = [
             prune_following(neuron)
             for neuron in self.state.neurons.values()
-            if is_stale(neuron, now, economics)
-            and any(topic != 1 for topic in neuron.followees)
+            if is_stale(neuron, now, economics) and any(topic != 1 for topic in neuron.followees)
         ]
         self.state.put_neurons(session, stale)
 
@@ -595,5 +635,3 @@ class Governance(ManageNeuronSimulation):
         record.reward_event_round = round_number
         record.ballots = type(record.ballots)({})
         self.state.put_proposal(session, record)
-
-

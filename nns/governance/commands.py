@@ -95,7 +95,9 @@ class ManageNeuronCommands(GovernanceCore):
 
     # -- configure (spec 2.2) ---------------------------------------------------------------
 
-    def configure(self, session: Session, caller: Principal, neuron_id: int, command: Configure) -> EmptyResponse:
+    def configure(
+        self, session: Session, caller: Principal, neuron_id: int, command: Configure
+    ) -> EmptyResponse:
         operation = command.operation
         if operation is None:
             raise invalid_command("Configure requires an operation.")
@@ -105,13 +107,17 @@ class ManageNeuronCommands(GovernanceCore):
                 raise not_authorized()
         elif caller != neuron.controller:
             raise not_authorized()
-        updated = apply_operation(neuron, operation, self.now_seconds(), self.durations.max_dissolve_delay_seconds)
+        updated = apply_operation(
+            neuron, operation, self.now_seconds(), self.durations.max_dissolve_delay_seconds
+        )
         self.state.put_neuron(session, updated)
         return EmptyResponse(command="Configure")
 
     # -- following (spec 3.2) ---------------------------------------------------------------
 
-    def follow(self, session: Session, caller: Principal, neuron_id: int, command: Follow) -> EmptyResponse:
+    def follow(
+        self, session: Session, caller: Principal, neuron_id: int, command: Follow
+    ) -> EmptyResponse:
         self._apply_following(session, caller, neuron_id, {command.topic: command.followees})
         return EmptyResponse(command="Follow")
 
@@ -129,7 +135,11 @@ class ManageNeuronCommands(GovernanceCore):
         return EmptyResponse(command="SetFollowing")
 
     def _apply_following(
-        self, session: Session, caller: Principal, neuron_id: int, changes: Mapping[int, tuple[int, ...]]
+        self,
+        session: Session,
+        caller: Principal,
+        neuron_id: int,
+        changes: Mapping[int, tuple[int, ...]],
     ) -> None:
         neuron = self.get_neuron(neuron_id)
         if not neuron.is_authorized(caller):
@@ -211,7 +221,9 @@ class ManageNeuronCommands(GovernanceCore):
         if existing is not None:
             self.lock_neuron(session, existing, "ClaimOrRefresh")
         elif len(self.state.neurons) >= MAX_NEURONS:
-            raise GovernanceError(ErrorType.RESOURCE_EXHAUSTED, "Reached the maximum number of neurons.")
+            raise GovernanceError(
+                ErrorType.RESOURCE_EXHAUSTED, "Reached the maximum number of neurons."
+            )
         self.environment.call(
             OutgoingCall(
                 callee=self.ledger_id,
@@ -272,7 +284,12 @@ class ManageNeuronCommands(GovernanceCore):
     # -- disburse (spec 2.4) ----------------------------------------------------------------
 
     def disburse(
-        self, session: Session, caller: Principal, neuron_id: int, command: Disburse, proposal_id: int | None
+        self,
+        session: Session,
+        caller: Principal,
+        neuron_id: int,
+        command: Disburse,
+        proposal_id: int | None,
     ) -> object:
         neuron = self.get_controlled_neuron(caller, neuron_id)
         require_dissolved(neuron, self.now_seconds())
@@ -290,7 +307,9 @@ class ManageNeuronCommands(GovernanceCore):
             amount -= fee
         destination = command.to_account or AccountIdentifier.of(caller)
         self.lock_neuron(session, neuron_id, "Disburse")
-        step = DisburseContext(neuron_id=neuron_id, amount=amount, to=destination, proposal_id=proposal_id)
+        step = DisburseContext(
+            neuron_id=neuron_id, amount=amount, to=destination, proposal_id=proposal_id
+        )
         if neuron.neuron_fees_e8s > fee:
             self.call_ledger_transfer(
                 from_subaccount=neuron.subaccount,
@@ -341,10 +360,14 @@ class ManageNeuronCommands(GovernanceCore):
             spent = context.amount + self.economics.transaction_fee_e8s
             self.state.put_neuron(
                 session,
-                replace(neuron, cached_neuron_stake_e8s=max(0, neuron.cached_neuron_stake_e8s - spent)),
+                replace(
+                    neuron, cached_neuron_stake_e8s=max(0, neuron.cached_neuron_stake_e8s - spent)
+                ),
             )
             self.unlock_neuron(session, neuron.id)
-            return self.finish_command(session, context.proposal_id, DisburseResponse(transfer_block_height=block))
+            return self.finish_command(
+                session, context.proposal_id, DisburseResponse(transfer_block_height=block)
+            )
 
     def _on_neuron_ledger_rejected(self, context: NeuronTransferContext, reject: object) -> object:
         with self.transaction() as session:
@@ -354,7 +377,12 @@ class ManageNeuronCommands(GovernanceCore):
     # -- split (spec 2.5) -------------------------------------------------------------------
 
     def split(
-        self, session: Session, caller: Principal, neuron_id: int, command: Split, proposal_id: int | None
+        self,
+        session: Session,
+        caller: Principal,
+        neuron_id: int,
+        command: Split,
+        proposal_id: int | None,
     ) -> object:
         neuron = self.get_controlled_neuron(caller, neuron_id)
         self.require_not_spawning(neuron)
@@ -406,17 +434,30 @@ class ManageNeuronCommands(GovernanceCore):
             parent = self.state.neurons[context.neuron_id]
             amount = context.amount
             new_parent, child = split_neurons(
-                parent, context.child_id, context.child_subaccount, amount,
-                self.now_seconds(), self.economics.transaction_fee_e8s,
+                parent,
+                context.child_id,
+                context.child_subaccount,
+                amount,
+                self.now_seconds(),
+                self.economics.transaction_fee_e8s,
             )
             self.state.put_neurons(session, [new_parent, child])
             self.unlock_neuron(session, parent.id)
-            return self.finish_command(session, context.proposal_id, SpawnResponse(created_neuron_id=child.id, command="Split"))
+            return self.finish_command(
+                session,
+                context.proposal_id,
+                SpawnResponse(created_neuron_id=child.id, command="Split"),
+            )
 
     # -- merge (spec 2.6) -------------------------------------------------------------------
 
     def merge(
-        self, session: Session, caller: Principal, neuron_id: int, command: Merge, proposal_id: int | None
+        self,
+        session: Session,
+        caller: Principal,
+        neuron_id: int,
+        command: Merge,
+        proposal_id: int | None,
     ) -> object:
         source, target = validate_merge(
             self.state, self.locks, caller, neuron_id, command.source_neuron_id, self.now_seconds()
@@ -485,7 +526,9 @@ class ManageNeuronCommands(GovernanceCore):
         self.unlock_neuron(session, source.id)
         self.unlock_neuron(session, target.id)
         return self.finish_command(
-            session, context.proposal_id, MergeResponse(source_neuron_id=source.id, target_neuron_id=target.id)
+            session,
+            context.proposal_id,
+            MergeResponse(source_neuron_id=source.id, target_neuron_id=target.id),
         )
 
     def _on_merge_rejected(self, context: MergeContext, reject: object) -> object:
@@ -496,7 +539,9 @@ class ManageNeuronCommands(GovernanceCore):
 
     # -- spawn, stake and disburse maturity (spec 2.7-2.9) ----------------------------------
 
-    def spawn(self, session: Session, caller: Principal, neuron_id: int, command: Spawn) -> SpawnResponse:
+    def spawn(
+        self, session: Session, caller: Principal, neuron_id: int, command: Spawn
+    ) -> SpawnResponse:
         parent = self.get_controlled_neuron(caller, neuron_id)
         self.require_not_spawning(parent)
         percentage = _percentage(command.percentage_to_spawn, "percentage_to_spawn")
@@ -532,7 +577,10 @@ class ManageNeuronCommands(GovernanceCore):
         )
         self.state.put_neurons(
             session,
-            [replace(parent, maturity_e8s_equivalent=parent.maturity_e8s_equivalent - maturity), child],
+            [
+                replace(parent, maturity_e8s_equivalent=parent.maturity_e8s_equivalent - maturity),
+                child,
+            ],
         )
         return SpawnResponse(created_neuron_id=child.id)
 
@@ -590,7 +638,8 @@ class ManageNeuronCommands(GovernanceCore):
         disbursement = MaturityDisbursement(
             amount_e8s=amount,
             timestamp_of_disbursement_seconds=now,
-            finalize_disbursement_timestamp_seconds=now + self.durations.disburse_maturity_delay_seconds,
+            finalize_disbursement_timestamp_seconds=now
+            + self.durations.disburse_maturity_delay_seconds,
             account_identifier=destination.raw,
         )
         self.state.put_neuron(
@@ -675,11 +724,18 @@ class ManageNeuronCommands(GovernanceCore):
             )
             self.state.put_neurons(
                 session,
-                [replace(parent, cached_neuron_stake_e8s=parent.cached_neuron_stake_e8s - amount), child],
+                [
+                    replace(
+                        parent, cached_neuron_stake_e8s=parent.cached_neuron_stake_e8s - amount
+                    ),
+                    child,
+                ],
             )
             self.unlock_neuron(session, parent.id)
             return self.finish_command(
-                session, context.proposal_id, SpawnResponse(created_neuron_id=child.id, command="DisburseToNeuron")
+                session,
+                context.proposal_id,
+                SpawnResponse(created_neuron_id=child.id, command="DisburseToNeuron"),
             )
 
     # -- the end of a command ---------------------------------------------------------------

@@ -7,7 +7,8 @@ from typing import Final
 
 from nns.governance.interface_actions import ACTIONS_DID
 
-GOVERNANCE_DID: Final = """
+GOVERNANCE_DID: Final = (
+    """
 type NeuronId = record { id : nat64 };
 type ProposalId = record { id : nat64 };
 type AccountIdentifier = record { hash : blob };
@@ -325,4 +326,6 @@ service : {
   list_known_neurons : () -> (record { known_neurons : vec KnownNeuron }) query;
   list_node_providers : () -> (ListNodeProvidersResponse) query;
 }
-""" + ACTIONS_DID
+"""
+    + ACTIONS_DID
+)

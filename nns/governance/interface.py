@@ -116,9 +116,13 @@ def _operation(value: dict[str, Any] | None) -> Any:
     ((tag, fields),) = value.items()
     match tag:
         case "IncreaseDissolveDelay":
-            return IncreaseDissolveDelay(additional_dissolve_delay_seconds=fields["additional_dissolve_delay_seconds"])
+            return IncreaseDissolveDelay(
+                additional_dissolve_delay_seconds=fields["additional_dissolve_delay_seconds"]
+            )
         case "SetDissolveTimestamp":
-            return SetDissolveTimestamp(dissolve_timestamp_seconds=fields["dissolve_timestamp_seconds"])
+            return SetDissolveTimestamp(
+                dissolve_timestamp_seconds=fields["dissolve_timestamp_seconds"]
+            )
         case "StartDissolving":
             return StartDissolving()
         case "StopDissolving":
@@ -136,7 +140,11 @@ def _operation(value: dict[str, Any] | None) -> Any:
         case "LeaveCommunityFund":
             return LeaveCommunityFund()
         case "ChangeAutoStakeMaturity":
-            return ChangeAutoStakeMaturity(requested_setting_for_auto_stake_maturity=fields["requested_setting_for_auto_stake_maturity"])
+            return ChangeAutoStakeMaturity(
+                requested_setting_for_auto_stake_maturity=fields[
+                    "requested_setting_for_auto_stake_maturity"
+                ]
+            )
         case "SetVisibility":
             return SetVisibility(visibility=fields["visibility"])
     raise GovernanceError(_invalid(), f"unknown operation {tag}")
@@ -163,7 +171,9 @@ def _action(value: dict[str, Any] | None) -> Any:
 
             raise invalid_proposal("InstallCode needs canister_id and wasm_module.")
         return InstallCode(
-            canister_id=fields["canister_id"], wasm_module=fields["wasm_module"], arg=fields["arg"] or b"",
+            canister_id=fields["canister_id"],
+            wasm_module=fields["wasm_module"],
+            arg=fields["arg"] or b"",
             install_mode=fields["install_mode"] or 0,
             skip_stopping_before_installing=bool(fields["skip_stopping_before_installing"]),
         )
@@ -175,7 +185,9 @@ def _action(value: dict[str, Any] | None) -> Any:
     except (CandidError, TypeError, ValueError) as error:
         from nns.governance.errors import invalid_proposal
 
-        raise invalid_proposal(f"The payload of NNS function {function} does not decode: {error}") from error
+        raise invalid_proposal(
+            f"The payload of NNS function {function} does not decode: {error}"
+        ) from error
     return ExecuteNnsFunction(nns_function=function, payload=payload)
 
 
@@ -184,7 +196,10 @@ def _manage_neuron_action(fields: Any) -> ManageNeuronProposal:
     request = _request([fields])
     from nns.governance.errors import invalid_proposal
 
-    if request.neuron_id_or_subaccount is not None and request.neuron_id_or_subaccount.neuron_id is not None:
+    if (
+        request.neuron_id_or_subaccount is not None
+        and request.neuron_id_or_subaccount.neuron_id is not None
+    ):
         neuron_id = request.neuron_id_or_subaccount.neuron_id
     elif request.neuron_id_or_subaccount is None and request.id is not None:
         neuron_id = request.id
@@ -203,7 +218,9 @@ def _command(value: dict[str, Any] | None) -> Any:
         case "Configure":
             return Configure(operation=_operation(fields["operation"]))
         case "Follow":
-            return Follow(topic=fields["topic"], followees=tuple(f["id"] for f in fields["followees"]))
+            return Follow(
+                topic=fields["topic"], followees=tuple(f["id"] for f in fields["followees"])
+            )
         case "RegisterVote":
             return RegisterVote(proposal=_id(fields["proposal"]), vote=fields["vote"])
         case "ClaimOrRefresh":
@@ -214,15 +231,27 @@ def _command(value: dict[str, Any] | None) -> Any:
             if kind == "Memo":
                 return ClaimOrRefresh(by=ClaimByMemo(memo=inner))
             if kind == "MemoAndController":
-                return ClaimOrRefresh(by=ClaimByMemoAndController(memo=inner["memo"], controller=inner["controller"]))
+                return ClaimOrRefresh(
+                    by=ClaimByMemoAndController(memo=inner["memo"], controller=inner["controller"])
+                )
             return ClaimOrRefresh(by=ClaimByNeuronIdOrSubaccount())
         case "MakeProposal":
-            return MakeProposal(proposal=Proposal(title=fields["title"], summary=fields["summary"], url=fields["url"],
-                                                  action=_action(fields["action"])))
+            return MakeProposal(
+                proposal=Proposal(
+                    title=fields["title"],
+                    summary=fields["summary"],
+                    url=fields["url"],
+                    action=_action(fields["action"]),
+                )
+            )
         case "Split":
             return Split(amount_e8s=fields["amount_e8s"], memo=fields["memo"])
         case "Spawn":
-            return Spawn(percentage_to_spawn=fields["percentage_to_spawn"], new_controller=fields["new_controller"], nonce=fields["nonce"])
+            return Spawn(
+                percentage_to_spawn=fields["percentage_to_spawn"],
+                new_controller=fields["new_controller"],
+                nonce=fields["nonce"],
+            )
         case "Merge":
             return Merge(source_neuron_id=_id(fields["source_neuron_id"]))
         case "StakeMaturity":
@@ -230,27 +259,44 @@ def _command(value: dict[str, Any] | None) -> Any:
         case "Disburse":
             to = fields["to_account"]
             amount = fields["amount"]
-            return Disburse(to_account=None if to is None else AccountIdentifier.from_bytes(to["hash"]),
-                            amount_e8s=None if amount is None else amount["e8s"])
+            return Disburse(
+                to_account=None if to is None else AccountIdentifier.from_bytes(to["hash"]),
+                amount_e8s=None if amount is None else amount["e8s"],
+            )
         case "RefreshVotingPower":
             return RefreshVotingPower()
         case "DisburseMaturity":
             to = fields["to_account_identifier"]
-            return DisburseMaturity(percentage_to_disburse=fields["percentage_to_disburse"],
-                                    to_account=_icrc_account(fields["to_account"]),
-                                    to_account_identifier=None if to is None else AccountIdentifier.from_bytes(to["hash"]))
+            return DisburseMaturity(
+                percentage_to_disburse=fields["percentage_to_disburse"],
+                to_account=_icrc_account(fields["to_account"]),
+                to_account_identifier=None
+                if to is None
+                else AccountIdentifier.from_bytes(to["hash"]),
+            )
         case "DisburseToNeuron":
             return DisburseToNeuron(
-                new_controller=fields["new_controller"], amount_e8s=fields["amount_e8s"],
-                dissolve_delay_seconds=fields["dissolve_delay_seconds"], kyc_verified=fields["kyc_verified"],
+                new_controller=fields["new_controller"],
+                amount_e8s=fields["amount_e8s"],
+                dissolve_delay_seconds=fields["dissolve_delay_seconds"],
+                kyc_verified=fields["kyc_verified"],
                 nonce=fields["nonce"],
             )
         case "SetFollowing":
             following = fields["topic_following"]
-            return SetFollowing(topic_following=None if following is None else tuple(
-                FolloweesForTopic(topic=entry["topic"],
-                                  followees=None if entry["followees"] is None else tuple(f["id"] for f in entry["followees"]))
-                for entry in following))
+            return SetFollowing(
+                topic_following=None
+                if following is None
+                else tuple(
+                    FolloweesForTopic(
+                        topic=entry["topic"],
+                        followees=None
+                        if entry["followees"] is None
+                        else tuple(f["id"] for f in entry["followees"]),
+                    )
+                    for entry in following
+                )
+            )
         case "MergeMaturity":
             return MergeMaturity(percentage_to_merge=fields["percentage_to_merge"])
     raise GovernanceError(_invalid(), f"unknown command {tag}")
@@ -265,7 +311,9 @@ def _icrc_account(value: dict[str, Any] | None) -> Account | None:
     try:
         return Account.of(value["owner"], value["subaccount"])
     except ValueError as error:
-        raise GovernanceError(_invalid(), f"Invalid account to disburse maturity to: {error}") from error
+        raise GovernanceError(
+            _invalid(), f"Invalid account to disburse maturity to: {error}"
+        ) from error
 
 
 def _request(values: list[Any]) -> ManageNeuronRequest:
@@ -274,8 +322,14 @@ def _request(values: list[Any]) -> ManageNeuronRequest:
     target = None
     if which is not None:
         ((kind, inner),) = which.items()
-        target = NeuronIdOrSubaccount(neuron_id=inner["id"]) if kind == "NeuronId" else NeuronIdOrSubaccount(subaccount=inner)
-    return ManageNeuronRequest(command=_command(value["command"]), neuron_id_or_subaccount=target, id=_id(value["id"]))
+        target = (
+            NeuronIdOrSubaccount(neuron_id=inner["id"])
+            if kind == "NeuronId"
+            else NeuronIdOrSubaccount(subaccount=inner)
+        )
+    return ManageNeuronRequest(
+        command=_command(value["command"]), neuron_id_or_subaccount=target, id=_id(value["id"])
+    )
 
 
 def _response(reply: Any) -> list[Any]:
@@ -289,14 +343,27 @@ def _response(reply: Any) -> list[Any]:
         case DisburseResponse():
             command = {"Disburse": {"transfer_block_height": reply.transfer_block_height}}
         case MakeProposalResponse():
-            command = {"MakeProposal": {"message": reply.message, "proposal_id": {"id": reply.proposal_id}}}
+            command = {
+                "MakeProposal": {"message": reply.message, "proposal_id": {"id": reply.proposal_id}}
+            }
         case StakeMaturityResponse():
-            command = {"StakeMaturity": {"maturity_e8s": reply.maturity_e8s, "staked_maturity_e8s": reply.staked_maturity_e8s}}
+            command = {
+                "StakeMaturity": {
+                    "maturity_e8s": reply.maturity_e8s,
+                    "staked_maturity_e8s": reply.staked_maturity_e8s,
+                }
+            }
         case DisburseMaturityResponse():
             command = {"DisburseMaturity": {"amount_disbursed_e8s": reply.amount_disbursed_e8s}}
         case MergeResponse():
-            command = {"Merge": {"target_neuron": None, "source_neuron": None,
-                                 "target_neuron_info": None, "source_neuron_info": None}}
+            command = {
+                "Merge": {
+                    "target_neuron": None,
+                    "source_neuron": None,
+                    "target_neuron_info": None,
+                    "source_neuron_info": None,
+                }
+            }
         case EmptyResponse():
             command = {reply.command: {}}
         case _:
@@ -306,16 +373,25 @@ def _response(reply: Any) -> list[Any]:
 
 def _neuron_info(info: NeuronInfo) -> dict[str, Any]:
     return {
-        "id": {"id": info.id}, "dissolve_delay_seconds": info.dissolve_delay_seconds,
-        "recent_ballots": [{"vote": int(b.vote), "proposal_id": {"id": b.proposal_id}} for b in info.recent_ballots],
-        "neuron_type": info.neuron_type, "created_timestamp_seconds": info.created_timestamp_seconds,
-        "state": info.state, "stake_e8s": info.stake_e8s,
+        "id": {"id": info.id},
+        "dissolve_delay_seconds": info.dissolve_delay_seconds,
+        "recent_ballots": [
+            {"vote": int(b.vote), "proposal_id": {"id": b.proposal_id}} for b in info.recent_ballots
+        ],
+        "neuron_type": info.neuron_type,
+        "created_timestamp_seconds": info.created_timestamp_seconds,
+        "state": info.state,
+        "stake_e8s": info.stake_e8s,
         "joined_community_fund_timestamp_seconds": info.joined_community_fund_timestamp_seconds,
-        "retrieved_at_timestamp_seconds": info.retrieved_at_timestamp_seconds, "visibility": info.visibility,
-        "known_neuron_data": None if info.known_neuron_data is None else _known_neuron_data(info.known_neuron_data),
+        "retrieved_at_timestamp_seconds": info.retrieved_at_timestamp_seconds,
+        "visibility": info.visibility,
+        "known_neuron_data": None
+        if info.known_neuron_data is None
+        else _known_neuron_data(info.known_neuron_data),
         "voting_power": info.voting_power,
         "voting_power_refreshed_timestamp_seconds": info.voting_power_refreshed_timestamp_seconds,
-        "age_seconds": info.age_seconds, "deciding_voting_power": info.deciding_voting_power,
+        "age_seconds": info.age_seconds,
+        "deciding_voting_power": info.deciding_voting_power,
         "potential_voting_power": info.potential_voting_power,
     }
 
@@ -328,17 +404,33 @@ def _candid_action(action: Any) -> Any:
         case Motion():
             return {"Motion": {"motion_text": action.motion_text}}
         case InstallCode():
-            return {"InstallCode": {
-                "skip_stopping_before_installing": action.skip_stopping_before_installing,
-                "wasm_module_hash": hashlib.sha256(action.wasm_module).digest(), "canister_id": action.canister_id,
-                "arg_hash": hashlib.sha256(action.arg).digest(), "install_mode": action.install_mode}}
+            return {
+                "InstallCode": {
+                    "skip_stopping_before_installing": action.skip_stopping_before_installing,
+                    "wasm_module_hash": hashlib.sha256(action.wasm_module).digest(),
+                    "canister_id": action.canister_id,
+                    "arg_hash": hashlib.sha256(action.arg).digest(),
+                    "install_mode": action.install_mode,
+                }
+            }
         case ExecuteNnsFunction() if isinstance(action.payload, bytes):
-            return {"ExecuteNnsFunction": {"nns_function": action.nns_function, "payload": action.payload}}
+            return {
+                "ExecuteNnsFunction": {
+                    "nns_function": action.nns_function,
+                    "payload": action.payload,
+                }
+            }
         case ExecuteNnsFunction():
             from registry.interface import payload_candid_type
 
-            return {"ExecuteNnsFunction": {"nns_function": action.nns_function,
-                                           "payload": _encode_payload(payload_candid_type(action.nns_function), action.payload)}}
+            return {
+                "ExecuteNnsFunction": {
+                    "nns_function": action.nns_function,
+                    "payload": _encode_payload(
+                        payload_candid_type(action.nns_function), action.payload
+                    ),
+                }
+            }
     return None
 
 
@@ -361,19 +453,40 @@ def _encode_payload(candid_type: Any, payload: Any) -> bytes:
 def _proposal_info(info: ProposalInfo) -> dict[str, Any]:
     proposal = info.proposal
     return {
-        "id": {"id": info.id}, "status": info.status, "topic": info.topic,
-        "failure_reason": None if info.failure_reason is None else {"error_message": info.failure_reason, "error_type": 12},
-        "ballots": [(neuron, {"vote": int(b.vote), "voting_power": b.voting_power}) for neuron, b in info.ballots],
-        "proposal_timestamp_seconds": info.proposal_timestamp_seconds, "reward_event_round": info.reward_event_round,
+        "id": {"id": info.id},
+        "status": info.status,
+        "topic": info.topic,
+        "failure_reason": None
+        if info.failure_reason is None
+        else {"error_message": info.failure_reason, "error_type": 12},
+        "ballots": [
+            (neuron, {"vote": int(b.vote), "voting_power": b.voting_power})
+            for neuron, b in info.ballots
+        ],
+        "proposal_timestamp_seconds": info.proposal_timestamp_seconds,
+        "reward_event_round": info.reward_event_round,
         "deadline_timestamp_seconds": info.deadline_timestamp_seconds,
-        "failed_timestamp_seconds": info.failed_timestamp_seconds, "reject_cost_e8s": info.reject_cost_e8s,
-        "latest_tally": {"no": info.latest_tally.no, "yes": info.latest_tally.yes, "total": info.latest_tally.total,
-                         "timestamp_seconds": info.latest_tally.timestamp_seconds},
-        "total_potential_voting_power": info.total_potential_voting_power, "reward_status": info.reward_status,
+        "failed_timestamp_seconds": info.failed_timestamp_seconds,
+        "reject_cost_e8s": info.reject_cost_e8s,
+        "latest_tally": {
+            "no": info.latest_tally.no,
+            "yes": info.latest_tally.yes,
+            "total": info.latest_tally.total,
+            "timestamp_seconds": info.latest_tally.timestamp_seconds,
+        },
+        "total_potential_voting_power": info.total_potential_voting_power,
+        "reward_status": info.reward_status,
         "decided_timestamp_seconds": info.decided_timestamp_seconds,
-        "proposal": None if proposal is None else {
-            "url": proposal.url, "title": proposal.title, "summary": proposal.summary, "action": _candid_action(proposal.action)},
-        "proposer": {"id": info.proposer}, "executed_timestamp_seconds": info.executed_timestamp_seconds,
+        "proposal": None
+        if proposal is None
+        else {
+            "url": proposal.url,
+            "title": proposal.title,
+            "summary": proposal.summary,
+            "action": _candid_action(proposal.action),
+        },
+        "proposer": {"id": info.proposer},
+        "executed_timestamp_seconds": info.executed_timestamp_seconds,
     }
 
 
@@ -403,7 +516,8 @@ def _full_neuron(governance: Governance, neuron: Neuron) -> dict[str, Any]:
         "staked_maturity_e8s_equivalent": neuron.staked_maturity_e8s_equivalent or None,
         "controller": neuron.controller,
         "recent_ballots": [
-            {"vote": int(b.vote), "proposal_id": {"id": b.proposal_id}} for b in governance.get_recent_ballots(neuron)
+            {"vote": int(b.vote), "proposal_id": {"id": b.proposal_id}}
+            for b in governance.get_recent_ballots(neuron)
         ],
         "kyc_verified": neuron.kyc_verified,
         "neuron_type": int(neuron.neuron_type) or None,
@@ -418,7 +532,8 @@ def _full_neuron(governance: Governance, neuron: Neuron) -> dict[str, Any]:
         "joined_community_fund_timestamp_seconds": neuron.joined_community_fund_timestamp_seconds,
         "dissolve_state": dissolve_state,
         "followees": [
-            (topic, {"followees": [{"id": f} for f in followees]}) for topic, followees in sorted(neuron.followees.items())
+            (topic, {"followees": [{"id": f} for f in followees]})
+            for topic, followees in sorted(neuron.followees.items())
         ],
         "neuron_fees_e8s": neuron.neuron_fees_e8s,
         "visibility": int(neuron.visibility),
@@ -449,12 +564,17 @@ def _network_economics(economics: NetworkEconomics) -> dict[str, Any]:
         "neurons_fund_economics": {
             "maximum_icp_xdr_rate": {"basis_points": fund.maximum_icp_xdr_rate_basis_points},
             "neurons_fund_matched_funding_curve_coefficients": {
-                "contribution_threshold_xdr": xdr(fund.neurons_fund_matched_funding_curve_contribution_threshold_xdr),
-                "one_third_participation_milestone_xdr": xdr(fund.one_third_participation_milestone_xdr),
+                "contribution_threshold_xdr": xdr(
+                    fund.neurons_fund_matched_funding_curve_contribution_threshold_xdr
+                ),
+                "one_third_participation_milestone_xdr": xdr(
+                    fund.one_third_participation_milestone_xdr
+                ),
                 "full_participation_milestone_xdr": xdr(fund.full_participation_milestone_xdr),
             },
             "max_theoretical_neurons_fund_participation_amount_xdr": xdr(
-                fund.max_theoretical_neurons_fund_participation_amount_xdr),
+                fund.max_theoretical_neurons_fund_participation_amount_xdr
+            ),
             "minimum_icp_xdr_rate": {"basis_points": fund.minimum_icp_xdr_rate_basis_points},
         },
         "voting_power_economics": {
@@ -473,17 +593,24 @@ def _list_neurons(governance: Governance, values: list[Any]) -> ListNeurons:
         if neuron_id is not None:
             ids.append(neuron_id)
     return ListNeurons(
-        neuron_ids=tuple(ids), include_neurons_readable_by_caller=value["include_neurons_readable_by_caller"],
+        neuron_ids=tuple(ids),
+        include_neurons_readable_by_caller=value["include_neurons_readable_by_caller"],
         include_empty_neurons_readable_by_caller=value["include_empty_neurons_readable_by_caller"],
         include_public_neurons_in_full_neurons=value["include_public_neurons_in_full_neurons"],
-        page_number=value["page_number"], page_size=value["page_size"],
+        page_number=value["page_number"],
+        page_size=value["page_size"],
     )
 
 
 def _spec(name: str, **conversions: Any) -> MethodSpec:
     signature = GOVERNANCE_INTERFACE.method(name)
-    return MethodSpec(name=name, mode="query" if "query" in signature.modes else "update",
-                      arguments=signature.arguments, results=signature.results, **conversions)
+    return MethodSpec(
+        name=name,
+        mode="query" if "query" in signature.modes else "update",
+        arguments=signature.arguments,
+        results=signature.results,
+        **conversions,
+    )
 
 
 def _manage_neuron_error(error: CanisterError) -> list[Any]:
@@ -502,71 +629,197 @@ def governance_interface(governance: object) -> Interface:
         raise error
 
     specs = [
-        _spec("manage_neuron", to_argument=_request, to_results=_response, error_results=_manage_neuron_error),
+        _spec(
+            "manage_neuron",
+            to_argument=_request,
+            to_results=_response,
+            error_results=_manage_neuron_error,
+        ),
         _spec(
             "claim_or_refresh_neuron_from_account",
-            to_argument=lambda v: ClaimOrRefreshNeuronFromAccount(controller=v[0]["controller"], memo=v[0]["memo"]),
-            to_results=lambda r: [{"result": {"Error": _error(r)} if isinstance(r, GovernanceError) else {"NeuronId": {"id": r.refreshed_neuron_id}}}],
-            error_results=lambda e: [{"result": {"Error": _error(e)}}] if isinstance(e, GovernanceError) else _raise(e),
+            to_argument=lambda v: ClaimOrRefreshNeuronFromAccount(
+                controller=v[0]["controller"], memo=v[0]["memo"]
+            ),
+            to_results=lambda r: [
+                {
+                    "result": {"Error": _error(r)}
+                    if isinstance(r, GovernanceError)
+                    else {"NeuronId": {"id": r.refreshed_neuron_id}}
+                }
+            ],
+            error_results=lambda e: (
+                [{"result": {"Error": _error(e)}}] if isinstance(e, GovernanceError) else _raise(e)
+            ),
         ),
-        _spec("get_neuron_info", to_argument=lambda v: v[0], to_results=lambda info: [{"Ok": _neuron_info(info)}],
-              error_results=error_variant),
-        _spec("get_neuron_info_by_id_or_subaccount", to_argument=lambda v: _neuron_id_or_subaccount(v[0]),
-              to_results=lambda info: [{"Ok": _neuron_info(info)}], error_results=error_variant),
-        _spec("get_full_neuron", to_argument=lambda v: v[0],
-              to_results=lambda neuron: [{"Ok": _full_neuron(governance, neuron)}], error_results=error_variant),
-        _spec("get_full_neuron_by_id_or_subaccount", to_argument=lambda v: _neuron_id_or_subaccount(v[0]),
-              to_results=lambda neuron: [{"Ok": _full_neuron(governance, neuron)}], error_results=error_variant),
-        _spec("list_neurons", to_argument=lambda v: _list_neurons(governance, v), to_results=lambda r: [{
-            "neuron_infos": [(info.id, _neuron_info(info)) for info in r.neuron_infos],
-            "full_neurons": [_full_neuron(governance, neuron) for neuron in r.full_neurons],
-            "total_pages_available": r.total_pages_available}]),
+        _spec(
+            "get_neuron_info",
+            to_argument=lambda v: v[0],
+            to_results=lambda info: [{"Ok": _neuron_info(info)}],
+            error_results=error_variant,
+        ),
+        _spec(
+            "get_neuron_info_by_id_or_subaccount",
+            to_argument=lambda v: _neuron_id_or_subaccount(v[0]),
+            to_results=lambda info: [{"Ok": _neuron_info(info)}],
+            error_results=error_variant,
+        ),
+        _spec(
+            "get_full_neuron",
+            to_argument=lambda v: v[0],
+            to_results=lambda neuron: [{"Ok": _full_neuron(governance, neuron)}],
+            error_results=error_variant,
+        ),
+        _spec(
+            "get_full_neuron_by_id_or_subaccount",
+            to_argument=lambda v: _neuron_id_or_subaccount(v[0]),
+            to_results=lambda neuron: [{"Ok": _full_neuron(governance, neuron)}],
+            error_results=error_variant,
+        ),
+        _spec(
+            "list_neurons",
+            to_argument=lambda v: _list_neurons(governance, v),
+            to_results=lambda r: [
+                {
+                    "neuron_infos": [(info.id, _neuron_info(info)) for info in r.neuron_infos],
+                    "full_neurons": [_full_neuron(governance, neuron) for neuron in r.full_neurons],
+                    "total_pages_available": r.total_pages_available,
+                }
+            ],
+        ),
         _spec("get_network_economics_parameters", to_results=lambda e: [_network_economics(e)]),
         _spec("get_neuron_ids", to_results=lambda ids: [list(ids)]),
-        _spec("get_proposal_info", to_argument=lambda v: v[0],
-              to_results=lambda info: [None if info is None else _proposal_info(info)]),
-        _spec("get_pending_proposals", to_results=lambda infos: [[_proposal_info(i) for i in infos]]),
-        _spec("list_proposals", to_argument=lambda v: ListProposalInfo(
-            limit=v[0]["limit"], before_proposal=_id(v[0]["before_proposal"]), exclude_topic=tuple(v[0]["exclude_topic"]),
-            include_reward_status=tuple(v[0]["include_reward_status"]), include_status=tuple(v[0]["include_status"]),
-            include_all_manage_neuron_proposals=v[0]["include_all_manage_neuron_proposals"],
-            omit_large_fields=v[0]["omit_large_fields"]),
-            to_results=lambda infos: [{"proposal_info": [_proposal_info(i) for i in infos]}]),
-        _spec("get_latest_reward_event", to_results=lambda e: [{
-            "rounds_since_last_distribution": e.rounds_since_last_distribution, "day_after_genesis": e.day_after_genesis,
-            "actual_timestamp_seconds": e.actual_timestamp_seconds,
-            "total_available_e8s_equivalent": e.total_available_e8s_equivalent,
-            "latest_round_available_e8s_equivalent": e.latest_round_available_e8s_equivalent,
-            "distributed_e8s_equivalent": e.distributed_e8s_equivalent,
-            "settled_proposals": [{"id": p} for p in e.settled_proposals]}]),
-        _spec("list_known_neurons", to_results=lambda known: [{"known_neurons": [
-            {"id": {"id": k.id}, "known_neuron_data": known_neuron_data(k.name, k.description, k.links, k.committed_topics)}
-            for k in known]}]),
-        _spec("list_node_providers", to_results=lambda providers: [{"node_providers": [
-            {"id": p.id, "reward_account": None if p.reward_account is None else {"hash": p.reward_account.raw}}
-            for p in providers]}]),
+        _spec(
+            "get_proposal_info",
+            to_argument=lambda v: v[0],
+            to_results=lambda info: [None if info is None else _proposal_info(info)],
+        ),
+        _spec(
+            "get_pending_proposals", to_results=lambda infos: [[_proposal_info(i) for i in infos]]
+        ),
+        _spec(
+            "list_proposals",
+            to_argument=lambda v: ListProposalInfo(
+                limit=v[0]["limit"],
+                before_proposal=_id(v[0]["before_proposal"]),
+                exclude_topic=tuple(v[0]["exclude_topic"]),
+                include_reward_status=tuple(v[0]["include_reward_status"]),
+                include_status=tuple(v[0]["include_status"]),
+                include_all_manage_neuron_proposals=v[0]["include_all_manage_neuron_proposals"],
+                omit_large_fields=v[0]["omit_large_fields"],
+            ),
+            to_results=lambda infos: [{"proposal_info": [_proposal_info(i) for i in infos]}],
+        ),
+        _spec(
+            "get_latest_reward_event",
+            to_results=lambda e: [
+                {
+                    "rounds_since_last_distribution": e.rounds_since_last_distribution,
+                    "day_after_genesis": e.day_after_genesis,
+                    "actual_timestamp_seconds": e.actual_timestamp_seconds,
+                    "total_available_e8s_equivalent": e.total_available_e8s_equivalent,
+                    "latest_round_available_e8s_equivalent": e.latest_round_available_e8s_equivalent,
+                    "distributed_e8s_equivalent": e.distributed_e8s_equivalent,
+                    "settled_proposals": [{"id": p} for p in e.settled_proposals],
+                }
+            ],
+        ),
+        _spec(
+            "list_known_neurons",
+            to_results=lambda known: [
+                {
+                    "known_neurons": [
+                        {
+                            "id": {"id": k.id},
+                            "known_neuron_data": known_neuron_data(
+                                k.name, k.description, k.links, k.committed_topics
+                            ),
+                        }
+                        for k in known
+                    ]
+                }
+            ],
+        ),
+        _spec(
+            "list_node_providers",
+            to_results=lambda providers: [
+                {
+                    "node_providers": [
+                        {
+                            "id": p.id,
+                            "reward_account": None
+                            if p.reward_account is None
+                            else {"hash": p.reward_account.raw},
+                        }
+                        for p in providers
+                    ]
+                }
+            ],
+        ),
     ]
     specs += [
-        _spec("simulate_manage_neuron", to_argument=_request, to_results=lambda r: _simulated_response(governance, r),
-              error_results=_manage_neuron_error),
-        _spec("get_neuron_index", to_argument=lambda v: NeuronIndexRequest(
-            exclusive_start_neuron_id=_id(v[0]["exclusive_start_neuron_id"]), page_size=v[0]["page_size"]),
+        _spec(
+            "simulate_manage_neuron",
+            to_argument=_request,
+            to_results=lambda r: _simulated_response(governance, r),
+            error_results=_manage_neuron_error,
+        ),
+        _spec(
+            "get_neuron_index",
+            to_argument=lambda v: NeuronIndexRequest(
+                exclusive_start_neuron_id=_id(v[0]["exclusive_start_neuron_id"]),
+                page_size=v[0]["page_size"],
+            ),
             to_results=lambda infos: [{"Ok": {"neurons": [_neuron_info(info) for info in infos]}}],
-            error_results=error_variant),
-        _spec("list_neuron_votes", to_argument=lambda v: ListNeuronVotes(
-            neuron_id=_id(v[0]["neuron_id"]), before_proposal=_id(v[0]["before_proposal"]), limit=v[0]["limit"]),
-            to_results=_neuron_votes, error_results=error_variant),
-        _spec("get_metrics", to_results=lambda metrics: [{"Ok": _candid_metrics(metrics)}], error_results=error_variant),
-        _spec("get_restore_aging_summary", to_results=lambda _: [{"groups": [], "timestamp_seconds": None}]),
-        _spec("get_neurons_fund_audit_info", to_argument=lambda v: NeuronsFundAuditInfoRequest(
-            nns_proposal_id=_id(v[0]["nns_proposal_id"])), to_results=_never,
-            error_results=lambda e: [{"result": {"Err": _error(e)}}] if isinstance(e, GovernanceError) else _raise(e)),
-        _spec("settle_neurons_fund_participation", to_argument=lambda v: SettleNeuronsFundParticipation(
-            nns_proposal_id=v[0]["nns_proposal_id"], result=_outcome(v[0]["result"])), to_results=_never,
-            error_results=lambda e: [{"result": {"Err": _error(e)}}] if isinstance(e, GovernanceError) else _raise(e)),
-        _spec("settle_community_fund_participation", to_argument=lambda v: SettleCommunityFundParticipation(
-            open_sns_token_swap_proposal_id=v[0]["open_sns_token_swap_proposal_id"], result=_outcome(v[0]["result"])),
-            to_results=_never, error_results=error_variant),
+            error_results=error_variant,
+        ),
+        _spec(
+            "list_neuron_votes",
+            to_argument=lambda v: ListNeuronVotes(
+                neuron_id=_id(v[0]["neuron_id"]),
+                before_proposal=_id(v[0]["before_proposal"]),
+                limit=v[0]["limit"],
+            ),
+            to_results=_neuron_votes,
+            error_results=error_variant,
+        ),
+        _spec(
+            "get_metrics",
+            to_results=lambda metrics: [{"Ok": _candid_metrics(metrics)}],
+            error_results=error_variant,
+        ),
+        _spec(
+            "get_restore_aging_summary",
+            to_results=lambda _: [{"groups": [], "timestamp_seconds": None}],
+        ),
+        _spec(
+            "get_neurons_fund_audit_info",
+            to_argument=lambda v: NeuronsFundAuditInfoRequest(
+                nns_proposal_id=_id(v[0]["nns_proposal_id"])
+            ),
+            to_results=_never,
+            error_results=lambda e: (
+                [{"result": {"Err": _error(e)}}] if isinstance(e, GovernanceError) else _raise(e)
+            ),
+        ),
+        _spec(
+            "settle_neurons_fund_participation",
+            to_argument=lambda v: SettleNeuronsFundParticipation(
+                nns_proposal_id=v[0]["nns_proposal_id"], result=_outcome(v[0]["result"])
+            ),
+            to_results=_never,
+            error_results=lambda e: (
+                [{"result": {"Err": _error(e)}}] if isinstance(e, GovernanceError) else _raise(e)
+            ),
+        ),
+        _spec(
+            "settle_community_fund_participation",
+            to_argument=lambda v: SettleCommunityFundParticipation(
+                open_sns_token_swap_proposal_id=v[0]["open_sns_token_swap_proposal_id"],
+                result=_outcome(v[0]["result"]),
+            ),
+            to_results=_never,
+            error_results=error_variant,
+        ),
     ]
     return Interface(methods={spec.name: spec for spec in specs}, heartbeat="heartbeat")
 
@@ -581,12 +834,18 @@ def _never(reply: object) -> list[Any]:
 
 def _simulated_response(governance: Governance, reply: Any) -> list[Any]:
     if isinstance(reply, SimulatedMergeResponse):
-        return [{"command": {"Merge": {
-            "target_neuron": _full_neuron(governance, reply.target_neuron),
-            "source_neuron": _full_neuron(governance, reply.source_neuron),
-            "target_neuron_info": _neuron_info(reply.target_neuron_info),
-            "source_neuron_info": _neuron_info(reply.source_neuron_info),
-        }}}]
+        return [
+            {
+                "command": {
+                    "Merge": {
+                        "target_neuron": _full_neuron(governance, reply.target_neuron),
+                        "source_neuron": _full_neuron(governance, reply.source_neuron),
+                        "target_neuron_info": _neuron_info(reply.target_neuron_info),
+                        "source_neuron_info": _neuron_info(reply.source_neuron_info),
+                    }
+                }
+            }
+        ]
     return _response(reply)
 
 
@@ -594,10 +853,17 @@ _VOTE_NAMES: Final = {Vote.UNSPECIFIED: "Unspecified", Vote.YES: "Yes", Vote.NO:
 
 
 def _neuron_votes(votes: NeuronVotes) -> list[Any]:
-    return [{"Ok": {
-        "votes": [{"proposal_id": {"id": proposal_id}, "vote": {_VOTE_NAMES[vote]: None}} for proposal_id, vote in votes.votes],
-        "all_finalized_before_proposal": {"id": votes.all_finalized_before_proposal},
-    }}]
+    return [
+        {
+            "Ok": {
+                "votes": [
+                    {"proposal_id": {"id": proposal_id}, "vote": {_VOTE_NAMES[vote]: None}}
+                    for proposal_id, vote in votes.votes
+                ],
+                "all_finalized_before_proposal": {"id": votes.all_finalized_before_proposal},
+            }
+        }
+    ]
 
 
 def _candid_metrics(value: GovernanceCachedMetrics | NeuronSubsetMetrics) -> dict[str, Any]:

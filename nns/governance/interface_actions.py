@@ -97,21 +97,29 @@ TOPIC_TO_FOLLOW: Final = {
     "ServiceNervousSystemManagement": Topic.SERVICE_NERVOUS_SYSTEM_MANAGEMENT,
 }
 TOPIC_NAMES: Final = {topic: name for name, topic in TOPIC_TO_FOLLOW.items()}
-UNSUPPORTED: Final = frozenset({"ApproveGenesisKyc", "CreateServiceNervousSystem", "FulfillSubnetRentalRequest"})
+UNSUPPORTED: Final = frozenset(
+    {"ApproveGenesisKyc", "CreateServiceNervousSystem", "FulfillSubnetRentalRequest"}
+)
 
 
 def committed_topics(value: list[dict[str, None] | None] | None) -> tuple[int, ...]:
     """`opt vec opt TopicToFollow`: unknown (null) entries are skipped."""
-    return tuple(int(TOPIC_TO_FOLLOW[next(iter(entry))]) for entry in value or () if entry is not None)
+    return tuple(
+        int(TOPIC_TO_FOLLOW[next(iter(entry))]) for entry in value or () if entry is not None
+    )
 
 
 def candid_committed_topics(topics: tuple[int, ...]) -> list[dict[str, None]]:
     return [{TOPIC_NAMES[Topic(topic)]: None} for topic in topics]
 
 
-def known_neuron_data(name: str, description: str | None, links: tuple[str, ...], topics: tuple[int, ...]) -> dict[str, Any]:
+def known_neuron_data(
+    name: str, description: str | None, links: tuple[str, ...], topics: tuple[int, ...]
+) -> dict[str, Any]:
     return {
-        "name": name, "description": description, "links": list(links),
+        "name": name,
+        "description": description,
+        "links": list(links),
         "committed_topics": candid_committed_topics(topics),
     }
 
@@ -135,7 +143,9 @@ def _reward(value: dict[str, Any]) -> RewardNodeProvider:
         else:
             mode = RewardToAccount(to_account=_account(inner["to_account"]))
     return RewardNodeProvider(
-        node_provider=_node_provider(value["node_provider"]), amount_e8s=value["amount_e8s"], reward_mode=mode
+        node_provider=_node_provider(value["node_provider"]),
+        amount_e8s=value["amount_e8s"],
+        reward_mode=mode,
     )
 
 
@@ -172,9 +182,14 @@ def network_economics(value: dict[str, Any]) -> NetworkEconomics:
         transaction_fee_e8s=value["transaction_fee_e8s"],
         max_proposals_to_keep_per_topic=value["max_proposals_to_keep_per_topic"],
         voting_power_economics=VotingPowerEconomics(
-            start_reducing_voting_power_after_seconds=voting.get("start_reducing_voting_power_after_seconds") or 0,
+            start_reducing_voting_power_after_seconds=voting.get(
+                "start_reducing_voting_power_after_seconds"
+            )
+            or 0,
             clear_following_after_seconds=voting.get("clear_following_after_seconds") or 0,
-            neuron_minimum_dissolve_delay_to_vote_seconds=voting.get("neuron_minimum_dissolve_delay_to_vote_seconds")
+            neuron_minimum_dissolve_delay_to_vote_seconds=voting.get(
+                "neuron_minimum_dissolve_delay_to_vote_seconds"
+            )
             or 0,
         ),
         neurons_fund_economics=NeuronsFundEconomics(
@@ -184,7 +199,9 @@ def network_economics(value: dict[str, Any]) -> NetworkEconomics:
             neurons_fund_matched_funding_curve_contribution_threshold_xdr=_xdr(
                 curve.get("contribution_threshold_xdr")
             ),
-            one_third_participation_milestone_xdr=_xdr(curve.get("one_third_participation_milestone_xdr")),
+            one_third_participation_milestone_xdr=_xdr(
+                curve.get("one_third_participation_milestone_xdr")
+            ),
             full_participation_milestone_xdr=_xdr(curve.get("full_participation_milestone_xdr")),
             minimum_icp_xdr_rate_basis_points=_basis_points(fund.get("minimum_icp_xdr_rate")),
             maximum_icp_xdr_rate_basis_points=_basis_points(fund.get("maximum_icp_xdr_rate")),
@@ -192,15 +209,19 @@ def network_economics(value: dict[str, Any]) -> NetworkEconomics:
     )
 
 
-def decode_action(tag: str, fields: Any, manage_neuron: Callable[[Any], ManageNeuronProposal]) -> object | None:
+def decode_action(
+    tag: str, fields: Any, manage_neuron: Callable[[Any], ManageNeuronProposal]
+) -> object | None:
     """The typed action of one `ProposalActionRequest` case, or None for the cases decoded
     elsewhere (Motion, ExecuteNnsFunction, InstallCode)."""
     match tag:
         case "RegisterKnownNeuron":
             data = fields["known_neuron_data"] or {}
             return RegisterKnownNeuron(
-                id=0 if fields["id"] is None else fields["id"]["id"], name=data.get("name", ""),
-                description=data.get("description"), links=tuple(data.get("links") or ()),
+                id=0 if fields["id"] is None else fields["id"]["id"],
+                name=data.get("name", ""),
+                description=data.get("description"),
+                links=tuple(data.get("links") or ()),
                 committed_topics=committed_topics(data.get("committed_topics")),
             )
         case "ManageNetworkEconomics":
@@ -213,8 +234,12 @@ def decode_action(tag: str, fields: Any, manage_neuron: Callable[[Any], ManageNe
             settings = fields["settings"]
             return UpdateCanisterSettings(
                 canister_id=fields["canister_id"],
-                settings=None if settings is None else CanisterSettings(
-                    controllers=None if settings["controllers"] is None else tuple(settings["controllers"]["controllers"]),
+                settings=None
+                if settings is None
+                else CanisterSettings(
+                    controllers=None
+                    if settings["controllers"] is None
+                    else tuple(settings["controllers"]["controllers"]),
                     compute_allocation=settings["compute_allocation"],
                     memory_allocation=settings["memory_allocation"],
                     freezing_threshold=settings["freezing_threshold"],
@@ -258,34 +283,66 @@ def _candid_provider(provider: NodeProvider | None) -> dict[str, Any] | None:
 def _candid_reward(reward: RewardNodeProvider) -> dict[str, Any]:
     mode: dict[str, Any] | None = None
     if isinstance(reward.reward_mode, RewardToNeuron):
-        mode = {"RewardToNeuron": {"dissolve_delay_seconds": reward.reward_mode.dissolve_delay_seconds}}
+        mode = {
+            "RewardToNeuron": {"dissolve_delay_seconds": reward.reward_mode.dissolve_delay_seconds}
+        }
     elif isinstance(reward.reward_mode, RewardToAccount):
         mode = {"RewardToAccount": {"to_account": _candid_account(reward.reward_mode.to_account)}}
-    return {"node_provider": _candid_provider(reward.node_provider), "reward_mode": mode, "amount_e8s": reward.amount_e8s}
+    return {
+        "node_provider": _candid_provider(reward.node_provider),
+        "reward_mode": mode,
+        "amount_e8s": reward.amount_e8s,
+    }
 
 
-def encode_action(action: object, economics: Callable[[NetworkEconomics], dict[str, Any]]) -> dict[str, Any] | None:
+def encode_action(
+    action: object, economics: Callable[[NetworkEconomics], dict[str, Any]]
+) -> dict[str, Any] | None:
     """The official `Action` case of an action this module decodes, or None."""
     match action:
         case RegisterKnownNeuron():
-            return {"RegisterKnownNeuron": {"id": {"id": action.id}, "known_neuron_data": known_neuron_data(
-                action.name, action.description, action.links, action.committed_topics)}}
+            return {
+                "RegisterKnownNeuron": {
+                    "id": {"id": action.id},
+                    "known_neuron_data": known_neuron_data(
+                        action.name, action.description, action.links, action.committed_topics
+                    ),
+                }
+            }
         case ManageNetworkEconomics():
             return {"ManageNetworkEconomics": economics(action.economics)}
         case ManageNeuronProposal():
-            return {"ManageNeuron": {"id": {"id": action.neuron_id}, "neuron_id_or_subaccount": None}}
+            return {
+                "ManageNeuron": {"id": {"id": action.neuron_id}, "neuron_id_or_subaccount": None}
+            }
         case StopOrStartCanister():
-            return {"StopOrStartCanister": {"canister_id": action.canister_id, "action": action.action}}
+            return {
+                "StopOrStartCanister": {"canister_id": action.canister_id, "action": action.action}
+            }
         case UpdateCanisterSettings():
             settings = action.settings
-            return {"UpdateCanisterSettings": {"canister_id": action.canister_id, "settings": None if settings is None else {
-                "controllers": None if settings.controllers is None else {"controllers": list(settings.controllers)},
-                "compute_allocation": settings.compute_allocation, "memory_allocation": settings.memory_allocation,
-                "freezing_threshold": settings.freezing_threshold, "log_visibility": settings.log_visibility,
-                "wasm_memory_limit": settings.wasm_memory_limit, "wasm_memory_threshold": settings.wasm_memory_threshold,
-            }}}
+            return {
+                "UpdateCanisterSettings": {
+                    "canister_id": action.canister_id,
+                    "settings": None
+                    if settings is None
+                    else {
+                        "controllers": None
+                        if settings.controllers is None
+                        else {"controllers": list(settings.controllers)},
+                        "compute_allocation": settings.compute_allocation,
+                        "memory_allocation": settings.memory_allocation,
+                        "freezing_threshold": settings.freezing_threshold,
+                        "log_visibility": settings.log_visibility,
+                        "wasm_memory_limit": settings.wasm_memory_limit,
+                        "wasm_memory_threshold": settings.wasm_memory_threshold,
+                    },
+                }
+            }
         case DeregisterKnownNeuron():
-            return {"DeregisterKnownNeuron": {"id": None if action.id is None else {"id": action.id}}}
+            return {
+                "DeregisterKnownNeuron": {"id": None if action.id is None else {"id": action.id}}
+            }
         case AddOrRemoveNodeProvider():
             if action.to_add is not None:
                 change: dict[str, Any] | None = {"ToAdd": _candid_provider(action.to_add)}
@@ -297,8 +354,10 @@ def encode_action(action: object, economics: Callable[[NetworkEconomics], dict[s
         case RewardNodeProvider():
             return {"RewardNodeProvider": _candid_reward(action)}
         case RewardNodeProviders():
-            return {"RewardNodeProviders": {
-                "use_registry_derived_rewards": action.use_registry_derived_rewards,
-                "rewards": [_candid_reward(reward) for reward in action.rewards],
-            }}
+            return {
+                "RewardNodeProviders": {
+                    "use_registry_derived_rewards": action.use_registry_derived_rewards,
+                    "rewards": [_candid_reward(reward) for reward in action.rewards],
+                }
+            }
     return None

@@ -51,7 +51,15 @@ class NeuronSubsetMetrics:
     deciding_voting_power_buckets: dict[int, int] = field(default_factory=dict)
     potential_voting_power_buckets: dict[int, int] = field(default_factory=dict)
 
-    def add(self, bucket: int, stake: int, maturity: int, staked_maturity: int, deciding: int, potential: int) -> None:
+    def add(
+        self,
+        bucket: int,
+        stake: int,
+        maturity: int,
+        staked_maturity: int,
+        deciding: int,
+        potential: int,
+    ) -> None:
         self.count += 1
         self.total_staked_e8s += stake
         self.total_maturity_e8s_equivalent += maturity
@@ -60,10 +68,12 @@ class NeuronSubsetMetrics:
         self.total_deciding_voting_power += deciding
         self.total_potential_voting_power += potential
         for buckets, amount in (
-            (self.count_buckets, 1), (self.staked_e8s_buckets, stake),
+            (self.count_buckets, 1),
+            (self.staked_e8s_buckets, stake),
             (self.maturity_e8s_equivalent_buckets, maturity),
             (self.staked_maturity_e8s_equivalent_buckets, staked_maturity),
-            (self.voting_power_buckets, deciding), (self.deciding_voting_power_buckets, deciding),
+            (self.voting_power_buckets, deciding),
+            (self.deciding_voting_power_buckets, deciding),
             (self.potential_voting_power_buckets, potential),
         ):
             buckets[bucket] = buckets.get(bucket, 0) + amount
@@ -82,14 +92,18 @@ class GovernanceCachedMetrics:
     dissolving_neurons_e8s_buckets: dict[int, float] = field(default_factory=dict)
     dissolving_neurons_e8s_buckets_seed: dict[int, float] = field(default_factory=dict)
     dissolving_neurons_e8s_buckets_ect: dict[int, float] = field(default_factory=dict)
-    dissolving_neurons_staked_maturity_e8s_equivalent_buckets: dict[int, float] = field(default_factory=dict)
+    dissolving_neurons_staked_maturity_e8s_equivalent_buckets: dict[int, float] = field(
+        default_factory=dict
+    )
     dissolving_neurons_staked_maturity_e8s_equivalent_sum: int = 0
     not_dissolving_neurons_count: int = 0
     not_dissolving_neurons_count_buckets: dict[int, int] = field(default_factory=dict)
     not_dissolving_neurons_e8s_buckets: dict[int, float] = field(default_factory=dict)
     not_dissolving_neurons_e8s_buckets_seed: dict[int, float] = field(default_factory=dict)
     not_dissolving_neurons_e8s_buckets_ect: dict[int, float] = field(default_factory=dict)
-    not_dissolving_neurons_staked_maturity_e8s_equivalent_buckets: dict[int, float] = field(default_factory=dict)
+    not_dissolving_neurons_staked_maturity_e8s_equivalent_buckets: dict[int, float] = field(
+        default_factory=dict
+    )
     not_dissolving_neurons_staked_maturity_e8s_equivalent_sum: int = 0
     dissolved_neurons_count: int = 0
     dissolved_neurons_e8s: int = 0
@@ -113,8 +127,12 @@ class GovernanceCachedMetrics:
     non_self_authenticating_controller_neuron_subset_metrics: NeuronSubsetMetrics = field(
         default_factory=NeuronSubsetMetrics
     )
-    declining_voting_power_neuron_subset_metrics: NeuronSubsetMetrics = field(default_factory=NeuronSubsetMetrics)
-    fully_lost_voting_power_neuron_subset_metrics: NeuronSubsetMetrics = field(default_factory=NeuronSubsetMetrics)
+    declining_voting_power_neuron_subset_metrics: NeuronSubsetMetrics = field(
+        default_factory=NeuronSubsetMetrics
+    )
+    fully_lost_voting_power_neuron_subset_metrics: NeuronSubsetMetrics = field(
+        default_factory=NeuronSubsetMetrics
+    )
 
 
 def _add(buckets: dict[int, float], bucket: int, amount: int) -> None:
@@ -129,13 +147,21 @@ def compute_cached_metrics(
     economics: NetworkEconomics,
     total_supply_e8s: int,
 ) -> GovernanceCachedMetrics:
-    metrics = GovernanceCachedMetrics(timestamp_seconds=now_seconds, total_supply_icp=total_supply_e8s // E8S_PER_ICP)
+    metrics = GovernanceCachedMetrics(
+        timestamp_seconds=now_seconds, total_supply_icp=total_supply_e8s // E8S_PER_ICP
+    )
     half_year = durations.one_year_seconds // 2
     voting = economics.voting_power_economics
-    start, span = voting.start_reducing_voting_power_after_seconds, voting.clear_following_after_seconds
+    start, span = (
+        voting.start_reducing_voting_power_after_seconds,
+        voting.clear_following_after_seconds,
+    )
     for neuron in neurons:
         stake = get_minted_stake_e8s(neuron)
-        maturity, staked_maturity = neuron.maturity_e8s_equivalent, neuron.staked_maturity_e8s_equivalent
+        maturity, staked_maturity = (
+            neuron.maturity_e8s_equivalent,
+            neuron.staked_maturity_e8s_equivalent,
+        )
         delay = get_dissolve_delay_seconds(neuron, now_seconds)
         bucket = delay // half_year
         state = get_state(neuron, now_seconds)
@@ -168,7 +194,11 @@ def compute_cached_metrics(
             counts = metrics.not_dissolving_neurons_count_buckets
             counts[bucket] = counts.get(bucket, 0) + 1
             _add(metrics.not_dissolving_neurons_e8s_buckets, bucket, stake)
-            _add(metrics.not_dissolving_neurons_staked_maturity_e8s_equivalent_buckets, bucket, staked_maturity)
+            _add(
+                metrics.not_dissolving_neurons_staked_maturity_e8s_equivalent_buckets,
+                bucket,
+                staked_maturity,
+            )
             metrics.not_dissolving_neurons_staked_maturity_e8s_equivalent_sum += staked_maturity
             if seed:
                 _add(metrics.not_dissolving_neurons_e8s_buckets_seed, bucket, stake)
@@ -180,7 +210,11 @@ def compute_cached_metrics(
             counts = metrics.dissolving_neurons_count_buckets
             counts[bucket] = counts.get(bucket, 0) + 1
             _add(metrics.dissolving_neurons_e8s_buckets, bucket, stake)
-            _add(metrics.dissolving_neurons_staked_maturity_e8s_equivalent_buckets, bucket, staked_maturity)
+            _add(
+                metrics.dissolving_neurons_staked_maturity_e8s_equivalent_buckets,
+                bucket,
+                staked_maturity,
+            )
             metrics.dissolving_neurons_staked_maturity_e8s_equivalent_sum += staked_maturity
             if seed:
                 _add(metrics.dissolving_neurons_e8s_buckets_seed, bucket, stake)

@@ -45,13 +45,19 @@ from nns.governance.state import GovernanceState
 from replica.types import Principal
 
 
-def apply_operation(neuron: Neuron, operation: ConfigureOperation, now: int, max_delay: int) -> Neuron:
+def apply_operation(
+    neuron: Neuron, operation: ConfigureOperation, now: int, max_delay: int
+) -> Neuron:
     """The neuron after one Configure operation (spec 2.2); refusals raise GovernanceError."""
     match operation:
         case IncreaseDissolveDelay():
-            return increase_dissolve_delay(neuron, now, operation.additional_dissolve_delay_seconds, max_delay)
+            return increase_dissolve_delay(
+                neuron, now, operation.additional_dissolve_delay_seconds, max_delay
+            )
         case SetDissolveTimestamp():
-            return set_dissolve_timestamp(neuron, now, operation.dissolve_timestamp_seconds, max_delay)
+            return set_dissolve_timestamp(
+                neuron, now, operation.dissolve_timestamp_seconds, max_delay
+            )
         case StartDissolving():
             return start_dissolving(neuron, now)
         case StopDissolving():
@@ -60,26 +66,35 @@ def apply_operation(neuron: Neuron, operation: ConfigureOperation, now: int, max
             if operation.new_hot_key in neuron.hot_keys:
                 raise GovernanceError(ErrorType.HOT_KEY, "Hot key duplicated.")
             if len(neuron.hot_keys) >= MAX_HOT_KEYS:
-                raise GovernanceError(ErrorType.RESOURCE_EXHAUSTED, "Reached the maximum number of hotkeys.")
+                raise GovernanceError(
+                    ErrorType.RESOURCE_EXHAUSTED, "Reached the maximum number of hotkeys."
+                )
             return replace(neuron, hot_keys=(*neuron.hot_keys, operation.new_hot_key))
         case RemoveHotKey():
             if operation.hot_key_to_remove not in neuron.hot_keys:
                 raise not_found("Remove failed: Hot key not found.")
-            return replace(neuron, hot_keys=tuple(k for k in neuron.hot_keys if k != operation.hot_key_to_remove))
+            return replace(
+                neuron,
+                hot_keys=tuple(k for k in neuron.hot_keys if k != operation.hot_key_to_remove),
+            )
         case JoinCommunityFund():
             if neuron.joined_community_fund_timestamp_seconds:
                 raise GovernanceError(
-                    ErrorType.ALREADY_JOINED_COMMUNITY_FUND, "Neuron is already a member of the Neurons' Fund."
+                    ErrorType.ALREADY_JOINED_COMMUNITY_FUND,
+                    "Neuron is already a member of the Neurons' Fund.",
                 )
             return replace(neuron, joined_community_fund_timestamp_seconds=now)
         case LeaveCommunityFund():
             if not neuron.joined_community_fund_timestamp_seconds:
                 raise GovernanceError(
-                    ErrorType.NOT_IN_THE_COMMUNITY_FUND, "Neuron is not a member of the Neurons' Fund."
+                    ErrorType.NOT_IN_THE_COMMUNITY_FUND,
+                    "Neuron is not a member of the Neurons' Fund.",
                 )
             return replace(neuron, joined_community_fund_timestamp_seconds=None)
         case ChangeAutoStakeMaturity():
-            return replace(neuron, auto_stake_maturity=operation.requested_setting_for_auto_stake_maturity)
+            return replace(
+                neuron, auto_stake_maturity=operation.requested_setting_for_auto_stake_maturity
+            )
         case SetVisibility():
             return set_visibility(neuron, operation)
     raise invalid_command("Configure requires an operation.")
@@ -151,14 +166,18 @@ def validate_merge(
         if caller != neuron.controller:
             raise not_authorized(f"{role} neuron must be owned by the caller")
         if get_state(neuron, now) == NeuronState.SPAWNING:
-            raise precondition_failed(f"Can't perform operation on neuron: {role} neuron is spawning.")
+            raise precondition_failed(
+                f"Can't perform operation on neuron: {role} neuron is spawning."
+            )
         if neuron.dissolve_delay_seconds is None or neuron.dissolve_delay_seconds == 0:
             raise GovernanceError(
                 ErrorType.REQUIRES_NOT_DISSOLVING,
                 "Only two non-dissolving neurons with a dissolve delay greater than 0 can be merged.",
             )
         if neuron.joined_community_fund_timestamp_seconds:
-            raise precondition_failed("Cannot merge neurons that have been dedicated to the Neurons' Fund")
+            raise precondition_failed(
+                "Cannot merge neurons that have been dedicated to the Neurons' Fund"
+            )
         if neuron.id in locks:
             raise GovernanceError(ErrorType.LEDGER_UPDATE_ONGOING, f"Neuron {neuron.id} is locked.")
         if any(
@@ -166,7 +185,9 @@ def validate_merge(
             for record in state.proposals.values()
         ):
             raise precondition_failed("Cannot merge neurons that are involved in open proposals")
-    if source.followees.get(Topic.NEURON_MANAGEMENT) != target.followees.get(Topic.NEURON_MANAGEMENT):
+    if source.followees.get(Topic.NEURON_MANAGEMENT) != target.followees.get(
+        Topic.NEURON_MANAGEMENT
+    ):
         raise precondition_failed("ManageNeuron following of source and target does not match")
     for field in ("kyc_verified", "not_for_profit", "neuron_type"):
         if getattr(source, field) != getattr(target, field):
@@ -174,7 +195,9 @@ def validate_merge(
     return source, target
 
 
-def merged_neurons(source: Neuron, target: Neuron, amount: int, now: int, fee: int) -> tuple[Neuron, Neuron]:
+def merged_neurons(
+    source: Neuron, target: Neuron, amount: int, now: int, fee: int
+) -> tuple[Neuron, Neuron]:
     """(source, target) after `amount` of stake moved: the target takes the weighted age,
     the larger dissolve delay and all maturity; the source keeps only what was left."""
     target_stake, target_age = combine_aged_stakes(

@@ -34,6 +34,8 @@ PROPOSALS_SINCE_GC: Final = Setting[int]("proposals_since_gc", 0)
 LAST_GC_TIMESTAMP_SECONDS: Final = Setting[int]("last_gc_timestamp_seconds", 0)
 # the ledger's total supply as last read (at a reward event); None before the first
 TOTAL_SUPPLY_E8S: Final = Setting[int | None]("total_supply_e8s", None)
-VOTING_POWER_SNAPSHOTS: Final = Setting[tuple[VotingPowerSnapshot, ...]]("voting_power_snapshots", ())
+VOTING_POWER_SNAPSHOTS: Final = Setting[tuple[VotingPowerSnapshot, ...]](
+    "voting_power_snapshots", ()
+)
 VOTING_POWER_SNAPSHOT_DUE: Final = Setting[int]("voting_power_snapshot_due", 0)
 NODE_PROVIDERS: Final = Setting[tuple[NodeProvider, ...]]("node_providers", ())

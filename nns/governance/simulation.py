@@ -57,7 +57,9 @@ class _SimulationEnvironment:
 
     def __init__(self, base: Environment) -> None:
         self.base = base
-        self.random = DeterministicRandom(hashlib.sha256(b"simulate" + base.now_ns().to_bytes(8, "big")).digest())
+        self.random = DeterministicRandom(
+            hashlib.sha256(b"simulate" + base.now_ns().to_bytes(8, "big")).digest()
+        )
         self.calls: list[OutgoingCall] = []
 
     def now_ns(self) -> int:
@@ -78,7 +80,9 @@ class ManageNeuronSimulation(ProposalVoting):
     def neuron_info(self, neuron: Neuron, caller: Principal) -> NeuronInfo:
         raise NotImplementedError
 
-    def resolve_manage_neuron_target(self, request: ManageNeuronRequest) -> tuple[int | None, bytes | None]:
+    def resolve_manage_neuron_target(
+        self, request: ManageNeuronRequest
+    ) -> tuple[int | None, bytes | None]:
         """The neuron id or subaccount a ManageNeuron request names (at most one)."""
         neuron_id, subaccount = request.id, None
         if request.neuron_id_or_subaccount is not None:
@@ -110,7 +114,8 @@ class ManageNeuronSimulation(ProposalVoting):
                     source = self.state.neurons[outcome.source_neuron_id]
                     target = self.state.neurons[outcome.target_neuron_id]
                     outcome = SimulatedMergeResponse(
-                        source_neuron=source, target_neuron=target,
+                        source_neuron=source,
+                        target_neuron=target,
                         source_neuron_info=self.neuron_info(source, caller),
                         target_neuron_info=self.neuron_info(target, caller),
                     )

@@ -36,7 +36,9 @@ class VotingPowerSnapshot:
     packed_voting_power: bytes
 
     @classmethod
-    def of(cls, timestamp_seconds: int, power: dict[int, int], total_potential: int) -> VotingPowerSnapshot:
+    def of(
+        cls, timestamp_seconds: int, power: dict[int, int], total_potential: int
+    ) -> VotingPowerSnapshot:
         return cls(
             timestamp_seconds=timestamp_seconds,
             total_potential_voting_power=total_potential,
@@ -71,7 +73,9 @@ def minimum_snapshot_if_spiked(
         return None
     # the first of equal minima, in timestamp order, as Rust's min_by_key keeps
     minimum = min(fresh, key=lambda s: s.total_potential_voting_power)
-    threshold = float(minimum.total_potential_voting_power) * MULTIPLIER_THRESHOLD_FOR_VOTING_POWER_SPIKE
+    threshold = (
+        float(minimum.total_potential_voting_power) * MULTIPLIER_THRESHOLD_FOR_VOTING_POWER_SPIKE
+    )
     return minimum if float(total_potential_voting_power) > threshold else None
 
 
@@ -79,7 +83,10 @@ def is_latest_snapshot_a_spike(snapshots: Snapshots, now_seconds: int) -> bool:
     if not snapshots:
         return False
     latest = snapshots[-1]
-    return minimum_snapshot_if_spiked(snapshots, now_seconds, latest.total_potential_voting_power) is not None
+    return (
+        minimum_snapshot_if_spiked(snapshots, now_seconds, latest.total_potential_voting_power)
+        is not None
+    )
 
 
 def previous_ballots_if_spike(

@@ -79,6 +79,7 @@ class Setting(Generic[T_co]):
     name: str
     default: object = _MISSING
 
+
 TABLES: Final = (GovernanceNeuron, GovernanceProposal, GovernanceRecentBallot, GovernanceSetting)
 
 _NEURON_UPSERT: Final = text(
@@ -261,7 +262,9 @@ class GovernanceState:
         journal = self._journals[-1] if self._journals else None
         for neuron in neurons:
             if journal is not None:
-                journal.append(partial(self._restore_neuron, neuron.id, self.neurons.get(neuron.id)))
+                journal.append(
+                    partial(self._restore_neuron, neuron.id, self.neurons.get(neuron.id))
+                )
             old = self.neurons.get(neuron.id)
             if old is not None:
                 self._unindex(old)
@@ -302,7 +305,9 @@ class GovernanceState:
             text("DELETE FROM governance_neuron WHERE id = :id"), {"id": neuron_id}
         )
 
-    def put_proposal(self, session: Session, record: ProposalRecord, *, ballots: bool = True) -> None:
+    def put_proposal(
+        self, session: Session, record: ProposalRecord, *, ballots: bool = True
+    ) -> None:
         """Write a proposal; `ballots=False` keeps the stored ballots (they did not change)."""
         self._journal_proposal(record.id)
         self.proposals[record.id] = record

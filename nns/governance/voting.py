@@ -118,7 +118,9 @@ from replica.types import Principal
 
 # The canisters NNS root controls and may change by an InstallCode proposal: registry,
 # governance, ledger and cycles minting (root itself is changed through the lifeline).
-ROOT_CONTROLLED_CANISTERS: Final = frozenset(Principal.from_canister_id(index) for index in (0, 1, 2, 4))
+ROOT_CONTROLLED_CANISTERS: Final = frozenset(
+    Principal.from_canister_id(index) for index in (0, 1, 2, 4)
+)
 EMPTY_CANDID_ARGUMENTS: Final = b"DIDL\x00\x00"
 MAX_KNOWN_NEURON_NAME_BYTES = 200
 MAX_KNOWN_NEURON_DESCRIPTION_BYTES = 3_000
@@ -136,7 +138,9 @@ class ValidatedPayload(Protocol):
 def validate_install_code(action: InstallCode) -> None:
     """An InstallCode proposal names a canister root controls, a module and a mode."""
     if action.canister_id not in ROOT_CONTROLLED_CANISTERS:
-        raise invalid_proposal(f"Canister {action.canister_id} is not an NNS canister that root controls.")
+        raise invalid_proposal(
+            f"Canister {action.canister_id} is not an NNS canister that root controls."
+        )
     if action.install_mode not in tuple(InstallMode):
         raise invalid_proposal(f"Invalid install mode: {action.install_mode}.")
     if not action.wasm_module:
@@ -172,14 +176,29 @@ class ProposalVoting(ActionExecution):
             raise insufficient_funds(
                 f"Neuron doesn't have enough minted stake to submit proposal: {minted}"
             )
-        minimum_delay = economics.voting_power_economics.neuron_minimum_dissolve_delay_to_vote_seconds
+        minimum_delay = (
+            economics.voting_power_economics.neuron_minimum_dissolve_delay_to_vote_seconds
+        )
         if not is_manage_neuron and get_dissolve_delay_seconds(proposer, now) < minimum_delay:
             raise insufficient_funds("Neuron's dissolve delay is too short.")
         open_records = [r for r in self.state.proposals.values() if r.reward_event_round == 0]
         if is_manage_neuron:
-            if sum(1 for r in open_records if r.is_manage_neuron and r.decided_timestamp_seconds == 0) >= MAX_OPEN_MANAGE_NEURON_PROPOSALS:
-                raise GovernanceError(ErrorType.RESOURCE_EXHAUSTED, "Reached maximum number of proposals that have not yet been taken into account for voting rewards.")
-        elif sum(1 for r in open_records if not r.is_manage_neuron) >= MAX_UNSETTLED_PROPOSALS_WITH_BALLOTS:
+            if (
+                sum(
+                    1
+                    for r in open_records
+                    if r.is_manage_neuron and r.decided_timestamp_seconds == 0
+                )
+                >= MAX_OPEN_MANAGE_NEURON_PROPOSALS
+            ):
+                raise GovernanceError(
+                    ErrorType.RESOURCE_EXHAUSTED,
+                    "Reached maximum number of proposals that have not yet been taken into account for voting rewards.",
+                )
+        elif (
+            sum(1 for r in open_records if not r.is_manage_neuron)
+            >= MAX_UNSETTLED_PROPOSALS_WITH_BALLOTS
+        ):
             raise GovernanceError(
                 ErrorType.RESOURCE_EXHAUSTED,
                 "Reached maximum number of proposals that have not yet been taken into account "
@@ -189,9 +208,7 @@ class ProposalVoting(ActionExecution):
         if is_manage_neuron:
             managed_id = managed_neuron_id if managed_neuron_id is not None else 0
             ballots, total_potential = self._manage_neuron_ballots(managed_id, proposer.id)
-            proposal = replace(
-                proposal, title=f"Manage neuron proposal for neuron: {managed_id}"
-            )
+            proposal = replace(proposal, title=f"Manage neuron proposal for neuron: {managed_id}")
             period = self.durations.neuron_management_voting_period_seconds
         else:
             ballots, total_potential = self.compute_ballots(now)
@@ -242,7 +259,9 @@ class ProposalVoting(ActionExecution):
             self.economics.voting_power_economics,
         )
 
-    def _manage_neuron_ballots(self, managed_neuron_id: int, proposer_id: int) -> tuple[dict[int, int], int]:
+    def _manage_neuron_ballots(
+        self, managed_neuron_id: int, proposer_id: int
+    ) -> tuple[dict[int, int], int]:
         """One ballot of weight 1 per NeuronManagement followee id, whether or not a neuron has
         that id (governance.rs make_proposal); only a followee may propose."""
         managed = self.get_neuron(managed_neuron_id)
@@ -262,12 +281,16 @@ class ProposalVoting(ActionExecution):
         due = self.state.get(VOTING_POWER_SNAPSHOT_DUE)
         if now_seconds < due:
             return
-        self.state.put(session, VOTING_POWER_SNAPSHOT_DUE, now_seconds + self.durations.one_day_seconds)
+        self.state.put(
+            session, VOTING_POWER_SNAPSHOT_DUE, now_seconds + self.durations.one_day_seconds
+        )
         snapshots = self.voting_power_snapshots
         if is_latest_snapshot_a_spike(snapshots, now_seconds):
             return
         power, total_potential = self.compute_ballots(now_seconds)
-        recorded = record_snapshot(snapshots, VotingPowerSnapshot.of(now_seconds, power, total_potential))
+        recorded = record_snapshot(
+            snapshots, VotingPowerSnapshot.of(now_seconds, power, total_potential)
+        )
         if recorded != snapshots:
             self.state.put(session, VOTING_POWER_SNAPSHOTS, recorded)
 
@@ -363,7 +386,10 @@ class ProposalVoting(ActionExecution):
             data = neuron.known_neuron_data
             if data is not None and data.name == action.name and neuron.id != action.id:
                 raise invalid_proposal(f"The name {action.name} already belongs to a known neuron.")
-        if action.description is not None and len(action.description.encode()) > MAX_KNOWN_NEURON_DESCRIPTION_BYTES:
+        if (
+            action.description is not None
+            and len(action.description.encode()) > MAX_KNOWN_NEURON_DESCRIPTION_BYTES
+        ):
             raise invalid_proposal(
                 f"The description has more than {MAX_KNOWN_NEURON_DESCRIPTION_BYTES} bytes."
             )
@@ -394,12 +420,16 @@ class ProposalVoting(ActionExecution):
         if current is None:
             raise not_authorized("Neuron not authorized to vote on proposal.")
         if current != Vote.UNSPECIFIED:
-            raise GovernanceError(ErrorType.NEURON_ALREADY_VOTED, "Neuron already voted on proposal.")
+            raise GovernanceError(
+                ErrorType.NEURON_ALREADY_VOTED, "Neuron already voted on proposal."
+            )
         self.refresh_voting_power(session, neuron)
         self.cast_votes(session, record, [(neuron_id, Vote(command.vote))])
         return EmptyResponse(command="RegisterVote")
 
-    def cast_votes(self, session: Session, record: ProposalRecord, direct: list[tuple[int, Vote]]) -> None:
+    def cast_votes(
+        self, session: Session, record: ProposalRecord, direct: list[tuple[int, Vote]]
+    ) -> None:
         """Cast the votes and their cascade, re-tally, apply wait-for-quiet, then process."""
         votes = record.ballots.votes
         self.state.touch_proposal(record)
@@ -451,7 +481,9 @@ class ProposalVoting(ActionExecution):
             if proposer is not None and proposer.neuron_fees_e8s >= record.reject_cost_e8s:
                 self.state.put_neuron(
                     session,
-                    replace(proposer, neuron_fees_e8s=proposer.neuron_fees_e8s - record.reject_cost_e8s),
+                    replace(
+                        proposer, neuron_fees_e8s=proposer.neuron_fees_e8s - record.reject_cost_e8s
+                    ),
                 )
         self.state.put_proposal(session, record, ballots=False)
         if record.accepted:
@@ -567,12 +599,16 @@ class ProposalVoting(ActionExecution):
             )
         return handler(self, session, caller, neuron_id, command, proposal_id)
 
-    def refresh_voting_power_command(self, session: Session, caller: Principal, neuron_id: int) -> EmptyResponse:
+    def refresh_voting_power_command(
+        self, session: Session, caller: Principal, neuron_id: int
+    ) -> EmptyResponse:
         self.refresh_voting_power(session, self.get_authorized_neuron(caller, neuron_id))
         return EmptyResponse(command="RefreshVotingPower")
 
     def merge_maturity(self, *_: object) -> object:
-        raise invalid_command("The command MergeMaturity is no longer available, use StakeMaturity instead.")
+        raise invalid_command(
+            "The command MergeMaturity is no longer available, use StakeMaturity instead."
+        )
 
     def finish_command(self, session: Session, proposal_id: int | None, outcome: object) -> object:
         if proposal_id is not None:
@@ -615,7 +651,9 @@ class ProposalVoting(ActionExecution):
             reward_event_round=record.reward_event_round,
             reject_cost_e8s=record.reject_cost_e8s,
             latest_tally=Tally(
-                yes=record.yes, no=record.no, total=record.total,
+                yes=record.yes,
+                no=record.no,
+                total=record.total,
                 timestamp_seconds=record.tally_timestamp_seconds,
             ),
             total_potential_voting_power=record.total_potential_voting_power,
@@ -633,14 +671,18 @@ class ProposalVoting(ActionExecution):
             return None
         return self.proposal_info(record, caller)
 
-    def get_pending_proposals(self, caller: Principal, argument: object = None) -> tuple[ProposalInfo, ...]:
+    def get_pending_proposals(
+        self, caller: Principal, argument: object = None
+    ) -> tuple[ProposalInfo, ...]:
         return tuple(
             self.proposal_info(record, caller)
             for record in sorted(self.state.proposals.values(), key=lambda r: -r.id)
             if record.get_status() == ProposalStatus.OPEN and self.is_visible(record, caller)
         )
 
-    def list_proposals(self, caller: Principal, request: ListProposalInfo) -> tuple[ProposalInfo, ...]:
+    def list_proposals(
+        self, caller: Principal, request: ListProposalInfo
+    ) -> tuple[ProposalInfo, ...]:
         limit = request.limit if 0 < request.limit <= 100 else 100
         now = self.now_seconds()
         found: list[ProposalInfo] = []
@@ -652,7 +694,10 @@ class ProposalVoting(ActionExecution):
                 continue
             if request.include_status and record.get_status() not in request.include_status:
                 continue
-            if request.include_reward_status and record.get_reward_status(now) not in request.include_reward_status:
+            if (
+                request.include_reward_status
+                and record.get_reward_status(now) not in request.include_reward_status
+            ):
                 continue
             if not (request.include_all_manage_neuron_proposals or self.is_visible(record, caller)):
                 continue
@@ -696,13 +741,19 @@ COMMANDS: Final[dict[type, tuple[Handler, bool]]] = {
     SetFollowing: (lambda g, s, c, n, command, p: g.set_following(s, c, n, command), True),
     RegisterVote: (lambda g, s, c, n, command, p: g.register_vote(s, c, n, command), True),
     MakeProposal: (lambda g, s, c, n, command, p: g.make_proposal(s, c, n, command), True),
-    RefreshVotingPower: (lambda g, s, c, n, command, p: g.refresh_voting_power_command(s, c, n), True),
+    RefreshVotingPower: (
+        lambda g, s, c, n, command, p: g.refresh_voting_power_command(s, c, n),
+        True,
+    ),
     Disburse: (lambda g, s, c, n, command, p: g.disburse(s, c, n, command, p), False),
     Split: (lambda g, s, c, n, command, p: g.split(s, c, n, command, p), False),
     Merge: (lambda g, s, c, n, command, p: g.merge(s, c, n, command, p), False),
     Spawn: (lambda g, s, c, n, command, p: g.spawn(s, c, n, command), False),
     StakeMaturity: (lambda g, s, c, n, command, p: g.stake_maturity(s, c, n, command), False),
     DisburseMaturity: (lambda g, s, c, n, command, p: g.disburse_maturity(s, c, n, command), False),
-    DisburseToNeuron: (lambda g, s, c, n, command, p: g.disburse_to_neuron(s, c, n, command, p), False),
+    DisburseToNeuron: (
+        lambda g, s, c, n, command, p: g.disburse_to_neuron(s, c, n, command, p),
+        False,
+    ),
     MergeMaturity: (lambda g, s, c, n, command, p: g.merge_maturity(), False),
 }

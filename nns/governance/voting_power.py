@@ -82,7 +82,9 @@ def compute_ballots(
             deciding = 0
         else:
             # round-half-even of potential × (1 − (since − reduce)/clear), exactly
-            quotient, remainder = divmod(potential * (reduce_after + clear_after - since), clear_after)
+            quotient, remainder = divmod(
+                potential * (reduce_after + clear_after - since), clear_after
+            )
             doubled = 2 * remainder
             if doubled > clear_after or (doubled == clear_after and quotient % 2 == 1):
                 quotient += 1

@@ -51,7 +51,9 @@ FEE = 10_000
 def manage_neuron_proposal(managed: int) -> MakeProposal:
     return MakeProposal(
         proposal=Proposal(
-            title=None, summary="", url="",
+            title=None,
+            summary="",
+            url="",
             action=ManageNeuronProposal(neuron_id=managed, command=RefreshVotingPower()),
         )
     )
@@ -77,7 +79,9 @@ def spec_deciding_voting_power(potential: int, since_refresh: int) -> int:
 
 @given(st.integers(0, 2**64 - 1), st.integers(-(2**33), 2**33))
 def test_deciding_voting_power_is_the_spec_formula(potential: int, since_refresh: int) -> None:
-    assert compute_deciding_voting_power(potential, since_refresh, ECONOMICS) == spec_deciding_voting_power(potential, since_refresh)
+    assert compute_deciding_voting_power(
+        potential, since_refresh, ECONOMICS
+    ) == spec_deciding_voting_power(potential, since_refresh)
 
 
 NOW = 1_800_000_000
@@ -118,7 +122,9 @@ neurons_strategy = st.lists(
 def test_the_fast_ballot_builder_equals_the_reference_rule(neurons: list[Neuron]) -> None:
     """STYLE rule 7: compute_ballots (inlined) and ballot_of (the reference functions)."""
     ballots, total_potential = compute_ballots(neurons, NOW, DURATIONS, ECONOMICS)
-    expected = {n.id: b for n in neurons if (b := ballot_of(n, NOW, DURATIONS, ECONOMICS)) is not None}
+    expected = {
+        n.id: b for n in neurons if (b := ballot_of(n, NOW, DURATIONS, ECONOMICS)) is not None
+    }
     assert ballots == {neuron_id: deciding for neuron_id, (deciding, _) in expected.items()}
     assert total_potential == sum(potential for _, potential in expected.values())
 
@@ -130,7 +136,10 @@ def test_ballots_and_queries_give_the_same_voting_power() -> None:
     proposal_id = world.propose_motion("bob", world.stake("bob", 10))
     deciding, _ = world.governance.get_voting_powers(world.neuron(neuron_id))
     assert world.governance.state.proposals[proposal_id].ballots.power[neuron_id] == deciding
-    assert world.governance.get_neuron_info(principal("alice"), neuron_id).deciding_voting_power == deciding
+    assert (
+        world.governance.get_neuron_info(principal("alice"), neuron_id).deciding_voting_power
+        == deciding
+    )
 
 
 # -- rule 1: the reject cost is charged after the ballots (governance.rs make_proposal) ------
@@ -165,10 +174,15 @@ def test_a_proposer_just_over_half_decides_at_once() -> None:
 
 def test_only_a_neuron_management_followee_may_propose() -> None:
     world = make_world()
-    managed, manager, outsider = world.stake("alice", 10), world.stake("bob", 10), world.stake("carol", 10)
+    managed, manager, outsider = (
+        world.stake("alice", 10),
+        world.stake("bob", 10),
+        world.stake("carol", 10),
+    )
     world.follow("alice", managed, Topic.NEURON_MANAGEMENT, [manager])
     error = refused(
-        world, ErrorType.PRECONDITION_FAILED,
+        world,
+        ErrorType.PRECONDITION_FAILED,
         lambda: world.manage(principal("carol"), outsider, manage_neuron_proposal(managed)),
     )
     assert error.error_message == "Proposer not among the followees of neuron."
@@ -176,7 +190,11 @@ def test_only_a_neuron_management_followee_may_propose() -> None:
 
 def test_manage_neuron_ballots_include_followee_ids_that_are_no_neuron() -> None:
     world = make_world()
-    managed, manager_1, manager_2 = world.stake("alice", 10), world.stake("bob", 10), world.stake("carol", 10)
+    managed, manager_1, manager_2 = (
+        world.stake("alice", 10),
+        world.stake("bob", 10),
+        world.stake("carol", 10),
+    )
     missing = 12_345
     assert missing not in world.governance.state.neurons
     world.follow("alice", managed, Topic.NEURON_MANAGEMENT, [manager_1, missing, manager_2])
@@ -207,7 +225,9 @@ def test_a_missing_followee_can_make_a_manage_neuron_proposal_undecidable() -> N
 def dissolved_neuron_with_fees(world: World, fees_e8s: int) -> int:
     neuron_id = world.stake("alice", 10, delay_seconds=None)
     with world.governance.transaction() as session:
-        world.governance.state.put_neuron(session, replace(world.neuron(neuron_id), neuron_fees_e8s=fees_e8s))
+        world.governance.state.put_neuron(
+            session, replace(world.neuron(neuron_id), neuron_fees_e8s=fees_e8s)
+        )
     world.manage(principal("alice"), neuron_id, Configure(operation=StartDissolving()))
     world.advance(days=7)
     return neuron_id
@@ -241,7 +261,9 @@ def test_disburse_of_more_than_the_stake_is_left_to_the_ledger() -> None:
 def test_a_split_child_of_a_public_neuron_is_private() -> None:
     world = make_world()
     parent = world.stake("alice", 10)
-    world.manage(principal("alice"), parent, Configure(operation=SetVisibility(visibility=Visibility.PUBLIC)))
+    world.manage(
+        principal("alice"), parent, Configure(operation=SetVisibility(visibility=Visibility.PUBLIC))
+    )
     child = world.manage(principal("alice"), parent, Split(amount_e8s=3 * E8S)).created_neuron_id
     assert world.neuron(parent).visibility == Visibility.PUBLIC
     assert world.neuron(child).visibility == Visibility.PRIVATE
@@ -278,7 +300,9 @@ def test_no_snapshot_is_recorded_while_the_latest_is_a_spike() -> None:
     assert not is_latest_snapshot_a_spike(snapshots[:1], 0)
 
 
-def test_a_proposal_made_in_a_voting_power_spike_takes_its_ballots_from_the_smallest_snapshot() -> None:
+def test_a_proposal_made_in_a_voting_power_spike_takes_its_ballots_from_the_smallest_snapshot() -> (
+    None
+):
     world = make_world(balances_icp={"alice": 1_000, "bob": 1_000, "whale": 100_000})
     alice = world.stake("alice", 100)
     bob = world.stake("bob", 100)
@@ -293,10 +317,15 @@ def test_a_proposal_made_in_a_voting_power_spike_takes_its_ballots_from_the_smal
     assert record.previous_ballots_timestamp_seconds == smallest.timestamp_seconds
     assert set(record.ballots.power) == {alice, bob}
     assert record.total_potential_voting_power == smallest.total_potential_voting_power
-    refused(world, ErrorType.NOT_AUTHORIZED, lambda: world.vote("whale", whale, proposal_id, Vote.YES))
+    refused(
+        world, ErrorType.NOT_AUTHORIZED, lambda: world.vote("whale", whale, proposal_id, Vote.YES)
+    )
     # the daily snapshot is skipped while the latest one is a spike: first one with the whale
     world.advance(days=1)
-    assert world.governance.voting_power_snapshots[-1].total_potential_voting_power > smallest.total_potential_voting_power
+    assert (
+        world.governance.voting_power_snapshots[-1].total_potential_voting_power
+        > smallest.total_potential_voting_power
+    )
     world.advance(days=1)
     assert len(world.governance.voting_power_snapshots) == MAX_VOTING_POWER_SNAPSHOTS
     latest = world.governance.voting_power_snapshots[-1]
@@ -320,19 +349,38 @@ def test_register_vote_refusals_carry_the_ics_error_types() -> None:
         (ErrorType.PRECONDITION_FAILED, RegisterVote(proposal=proposal_id, vote=7)),
     ]
     for error_type, command in cases:
-        refused(world, error_type, lambda command=command: world.manage(principal("bob"), bob, command))
-    refused(world, ErrorType.NEURON_ALREADY_VOTED, lambda: world.vote("alice", alice, proposal_id, Vote.NO))
+        refused(
+            world, error_type, lambda command=command: world.manage(principal("bob"), bob, command)
+        )
+    refused(
+        world,
+        ErrorType.NEURON_ALREADY_VOTED,
+        lambda: world.vote("alice", alice, proposal_id, Vote.NO),
+    )
     world.advance(days=5)
-    refused(world, ErrorType.PRECONDITION_FAILED, lambda: world.vote("bob", bob, proposal_id, Vote.NO))
+    refused(
+        world, ErrorType.PRECONDITION_FAILED, lambda: world.vote("bob", bob, proposal_id, Vote.NO)
+    )
 
 
 def test_disbursing_a_neuron_that_is_not_dissolved_is_precondition_failed() -> None:
     """governance.rs disburse_neuron: PreconditionFailed, 'has NOT been dissolved'."""
     world = make_world()
     neuron_id = world.stake("alice", 10)
-    error = refused(world, ErrorType.PRECONDITION_FAILED, lambda: world.manage(principal("alice"), neuron_id, Disburse()))
-    assert error.error_message == f"Neuron {neuron_id} has NOT been dissolved. It is in state NotDissolving"
-    refused(world, ErrorType.NOT_AUTHORIZED, lambda: world.manage(principal("bob"), neuron_id, Disburse()))
+    error = refused(
+        world,
+        ErrorType.PRECONDITION_FAILED,
+        lambda: world.manage(principal("alice"), neuron_id, Disburse()),
+    )
+    assert (
+        error.error_message
+        == f"Neuron {neuron_id} has NOT been dissolved. It is in state NotDissolving"
+    )
+    refused(
+        world,
+        ErrorType.NOT_AUTHORIZED,
+        lambda: world.manage(principal("bob"), neuron_id, Disburse()),
+    )
 
 
 def test_merge_refusals_carry_the_ics_types_and_texts() -> None:
@@ -345,17 +393,34 @@ def test_merge_refusals_carry_the_ics_types_and_texts() -> None:
     bobs = world.stake("bob", 10)
     cases = [
         (Merge(source_neuron_id=None), ErrorType.INVALID_COMMAND, "There was no source neuron id"),
-        (Merge(source_neuron_id=target), ErrorType.INVALID_COMMAND, "Source id and target id cannot be the same"),
+        (
+            Merge(source_neuron_id=target),
+            ErrorType.INVALID_COMMAND,
+            "Source id and target id cannot be the same",
+        ),
         (Merge(source_neuron_id=4242), ErrorType.NOT_FOUND, "Source neuron not found"),
-        (Merge(source_neuron_id=bobs), ErrorType.NOT_AUTHORIZED, "Source neuron must be owned by the caller"),
-        (Merge(source_neuron_id=dissolving), ErrorType.REQUIRES_NOT_DISSOLVING,
-         "Only two non-dissolving neurons with a dissolve delay greater than 0 can be merged."),
+        (
+            Merge(source_neuron_id=bobs),
+            ErrorType.NOT_AUTHORIZED,
+            "Source neuron must be owned by the caller",
+        ),
+        (
+            Merge(source_neuron_id=dissolving),
+            ErrorType.REQUIRES_NOT_DISSOLVING,
+            "Only two non-dissolving neurons with a dissolve delay greater than 0 can be merged.",
+        ),
     ]
     for command, error_type, message in cases:
-        error = refused(world, error_type, lambda command=command: world.manage(alice, target, command))
+        error = refused(
+            world, error_type, lambda command=command: world.manage(alice, target, command)
+        )
         assert error.error_message == message
     world.follow("alice", source, Topic.NEURON_MANAGEMENT, [bobs])
-    error = refused(world, ErrorType.PRECONDITION_FAILED, lambda: world.manage(alice, target, Merge(source_neuron_id=source)))
+    error = refused(
+        world,
+        ErrorType.PRECONDITION_FAILED,
+        lambda: world.manage(alice, target, Merge(source_neuron_id=source)),
+    )
     assert error.error_message == "ManageNeuron following of source and target does not match"
 
 
@@ -365,14 +430,37 @@ def test_disburse_maturity_refusals_carry_the_ics_types_and_texts() -> None:
     alice = principal("alice")
     neuron_id = world.stake("alice", 10)
     with world.governance.transaction() as session:
-        world.governance.state.put_neuron(session, replace(world.neuron(neuron_id), maturity_e8s_equivalent=100 * E8S))
-    error = refused(world, ErrorType.INVALID_COMMAND, lambda: world.manage(alice, neuron_id, DisburseMaturity(percentage_to_disburse=0)))
+        world.governance.state.put_neuron(
+            session, replace(world.neuron(neuron_id), maturity_e8s_equivalent=100 * E8S)
+        )
+    error = refused(
+        world,
+        ErrorType.INVALID_COMMAND,
+        lambda: world.manage(alice, neuron_id, DisburseMaturity(percentage_to_disburse=0)),
+    )
     assert error.error_message == "Invalid percentage: must be between 1 and 100"
-    small = refused(world, ErrorType.PRECONDITION_FAILED, lambda: world.manage(alice, neuron_id, DisburseMaturity(percentage_to_disburse=1)))
+    small = refused(
+        world,
+        ErrorType.PRECONDITION_FAILED,
+        lambda: world.manage(alice, neuron_id, DisburseMaturity(percentage_to_disburse=1)),
+    )
     assert small.error_message.startswith("Disbursement (100000000) is too small.")
-    error = refused(world, ErrorType.INVALID_COMMAND, lambda: world.manage(principal("bob"), neuron_id, DisburseMaturity(percentage_to_disburse=50)))
+    error = refused(
+        world,
+        ErrorType.INVALID_COMMAND,
+        lambda: world.manage(
+            principal("bob"), neuron_id, DisburseMaturity(percentage_to_disburse=50)
+        ),
+    )
     assert error.error_message == "Caller is not the neuron controller"
     for _ in range(MAX_DISBURSEMENTS_IN_PROGRESS):
         world.manage(alice, neuron_id, DisburseMaturity(percentage_to_disburse=5))
-    error = refused(world, ErrorType.PRECONDITION_FAILED, lambda: world.manage(alice, neuron_id, DisburseMaturity(percentage_to_disburse=5)))
-    assert error.error_message == f"Too many disbursements in progress. Max: {MAX_DISBURSEMENTS_IN_PROGRESS}"
+    error = refused(
+        world,
+        ErrorType.PRECONDITION_FAILED,
+        lambda: world.manage(alice, neuron_id, DisburseMaturity(percentage_to_disburse=5)),
+    )
+    assert (
+        error.error_message
+        == f"Too many disbursements in progress. Max: {MAX_DISBURSEMENTS_IN_PROGRESS}"
+    )

@@ -50,7 +50,9 @@ class World:
 
     # -- time --
     def advance(self, *, days: float = 0, seconds: int = 0, tick: bool = True) -> World:
-        self.environment.advance_seconds(int(days * self.governance.durations.one_day_seconds) + seconds)
+        self.environment.advance_seconds(
+            int(days * self.governance.durations.one_day_seconds) + seconds
+        )
         if tick:
             self.tick()
         return self
@@ -70,7 +72,9 @@ class World:
             ManageNeuronRequest(id=neuron_id, command=command),
         )
 
-    def stake(self, owner: str, icp: float, *, memo: int = 0, delay_seconds: int | None = SIX_MONTHS) -> int:
+    def stake(
+        self, owner: str, icp: float, *, memo: int = 0, delay_seconds: int | None = SIX_MONTHS
+    ) -> int:
         """Transfer ICP to the neuron's staking subaccount, claim it, lock it for `delay_seconds`."""
         controller = principal(owner)
         subaccount = compute_neuron_staking_subaccount(controller, memo)
@@ -79,17 +83,27 @@ class World:
             "transfer",
             controller,
             TransferArgs(
-                memo=memo, amount_e8s=int(icp * E8S), fee_e8s=10_000, from_subaccount=None,
+                memo=memo,
+                amount_e8s=int(icp * E8S),
+                fee_e8s=10_000,
+                from_subaccount=None,
                 to=AccountIdentifier.of(GOVERNANCE_CANISTER_ID, subaccount),
             ),
         )
-        neuron_id: int = self.manage(controller, None, ClaimOrRefresh(by=ClaimByMemo(memo=memo))).refreshed_neuron_id
+        neuron_id: int = self.manage(
+            controller, None, ClaimOrRefresh(by=ClaimByMemo(memo=memo))
+        ).refreshed_neuron_id
         if delay_seconds:
             initial = self.governance.durations.initial_neuron_dissolve_delay_seconds
             if delay_seconds > initial:
                 self.manage(
-                    controller, neuron_id,
-                    Configure(operation=IncreaseDissolveDelay(additional_dissolve_delay_seconds=delay_seconds - initial)),
+                    controller,
+                    neuron_id,
+                    Configure(
+                        operation=IncreaseDissolveDelay(
+                            additional_dissolve_delay_seconds=delay_seconds - initial
+                        )
+                    ),
                 )
         self.names[f"{owner}:{memo}"] = neuron_id
         return neuron_id
@@ -98,18 +112,30 @@ class World:
         self.manage(principal(owner), neuron_id, Configure(operation=SetVisibility(visibility=2)))
 
     def follow(self, owner: str, neuron_id: int, topic: int, followees: list[int]) -> Any:
-        return self.manage(principal(owner), neuron_id, Follow(topic=topic, followees=tuple(followees)))
+        return self.manage(
+            principal(owner), neuron_id, Follow(topic=topic, followees=tuple(followees))
+        )
 
     def propose_motion(self, owner: str, neuron_id: int, text: str = "a motion") -> int:
         response = self.manage(
-            principal(owner), neuron_id,
-            MakeProposal(proposal=Proposal(title="A motion title", summary="summary", url="", action=Motion(motion_text=text))),
+            principal(owner),
+            neuron_id,
+            MakeProposal(
+                proposal=Proposal(
+                    title="A motion title",
+                    summary="summary",
+                    url="",
+                    action=Motion(motion_text=text),
+                )
+            ),
         )
         proposal_id: int = response.proposal_id
         return proposal_id
 
     def vote(self, owner: str, neuron_id: int, proposal_id: int, vote: int) -> Any:
-        return self.manage(principal(owner), neuron_id, RegisterVote(proposal=proposal_id, vote=vote))
+        return self.manage(
+            principal(owner), neuron_id, RegisterVote(proposal=proposal_id, vote=vote)
+        )
 
     def neuron(self, neuron_id: int) -> Neuron:
         return self.governance.state.neurons[neuron_id]
@@ -154,7 +180,9 @@ def make_world(
     ledger = Ledger(
         environment,
         minting_account=Account.of(GOVERNANCE_CANISTER_ID),
-        initial_balances={AccountIdentifier.of(principal(n)): icp * E8S for n, icp in funded.items()},
+        initial_balances={
+            AccountIdentifier.of(principal(n)): icp * E8S for n, icp in funded.items()
+        },
     )
     governance = Governance(environment, preset=preset)
     router.install(LEDGER_CANISTER_ID, ledger)
