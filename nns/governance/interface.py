@@ -26,10 +26,10 @@ from nns.governance.did import GOVERNANCE_DID
 from nns.governance.enums import Vote
 from nns.governance.errors import GovernanceError
 from nns.governance.interface_actions import (
-    decode_action,
     encode_action,
     known_neuron_data,
 )
+from nns.governance.interface_requests import decode_id, decode_request
 from nns.governance.metrics import GovernanceCachedMetrics, NeuronSubsetMetrics
 from nns.governance.neuron import KnownNeuronData, Neuron
 from nns.governance.neurons_fund import (
@@ -40,61 +40,26 @@ from nns.governance.neurons_fund import (
 from nns.governance.parameters import NetworkEconomics
 from nns.governance.proposals import ProposalInfo
 from nns.governance.requests import (
-    AddHotKey,
-    ChangeAutoStakeMaturity,
-    ClaimByMemo,
-    ClaimByMemoAndController,
-    ClaimByNeuronIdOrSubaccount,
-    ClaimOrRefresh,
     ClaimOrRefreshNeuronFromAccount,
     ClaimOrRefreshResponse,
-    Configure,
-    Disburse,
-    DisburseMaturity,
     DisburseMaturityResponse,
     DisburseResponse,
-    DisburseToNeuron,
     EmptyResponse,
     ExecuteNnsFunction,
-    Follow,
-    FolloweesForTopic,
-    IncreaseDissolveDelay,
     InstallCode,
-    JoinCommunityFund,
-    LeaveCommunityFund,
     ListNeurons,
     ListProposalInfo,
-    MakeProposal,
     MakeProposalResponse,
-    ManageNeuronProposal,
-    ManageNeuronRequest,
-    Merge,
-    MergeMaturity,
     MergeResponse,
     Motion,
     NeuronIdOrSubaccount,
     NeuronInfo,
-    Proposal,
-    RefreshVotingPower,
-    RegisterVote,
-    RemoveHotKey,
-    SetDissolveTimestamp,
-    SetFollowing,
-    SetVisibility,
-    Spawn,
     SpawnResponse,
-    Split,
-    StakeMaturity,
     StakeMaturityResponse,
-    StartDissolving,
-    StopDissolving,
 )
 from nns.governance.simulation import SimulatedMergeResponse
 from nns.governance.votes import ListNeuronVotes, NeuronIndexRequest, NeuronVotes
-from nns.ledger.accounts import Account, AccountIdentifier
-from registry.interface import decode_payload
-from registry.requests import PAYLOAD_TYPES as REGISTRY_PAYLOAD_TYPES
-from replica.candid import CandidError, encode
+from replica.candid import encode
 from replica.candid.did import parse_did
 from replica.canister.errors import CanisterError
 from replica.canister.sdk import Interface, MethodSpec
@@ -102,234 +67,8 @@ from replica.canister.sdk import Interface, MethodSpec
 GOVERNANCE_INTERFACE: Final = parse_did(GOVERNANCE_DID)
 
 
-def _id(value: dict[str, int] | None) -> int | None:
-    return None if value is None else value["id"]
-
-
 def _error(error: GovernanceError) -> dict[str, Any]:
     return {"error_message": error.error_message, "error_type": int(error.error_type)}
-
-
-def _operation(value: dict[str, Any] | None) -> Any:
-    if value is None:
-        return None
-    ((tag, fields),) = value.items()
-    match tag:
-        case "IncreaseDissolveDelay":
-            return IncreaseDissolveDelay(
-                additional_dissolve_delay_seconds=fields["additional_dissolve_delay_seconds"]
-            )
-        case "SetDissolveTimestamp":
-            return SetDissolveTimestamp(
-                dissolve_timestamp_seconds=fields["dissolve_timestamp_seconds"]
-            )
-        case "StartDissolving":
-            return StartDissolving()
-        case "StopDissolving":
-            return StopDissolving()
-        case "AddHotKey":
-            if fields["new_hot_key"] is None:
-                raise GovernanceError(_invalid(), "AddHotKey needs new_hot_key.")
-            return AddHotKey(new_hot_key=fields["new_hot_key"])
-        case "RemoveHotKey":
-            if fields["hot_key_to_remove"] is None:
-                raise GovernanceError(_invalid(), "RemoveHotKey needs hot_key_to_remove.")
-            return RemoveHotKey(hot_key_to_remove=fields["hot_key_to_remove"])
-        case "JoinCommunityFund":
-            return JoinCommunityFund()
-        case "LeaveCommunityFund":
-            return LeaveCommunityFund()
-        case "ChangeAutoStakeMaturity":
-            return ChangeAutoStakeMaturity(
-                requested_setting_for_auto_stake_maturity=fields[
-                    "requested_setting_for_auto_stake_maturity"
-                ]
-            )
-        case "SetVisibility":
-            return SetVisibility(visibility=fields["visibility"])
-    raise GovernanceError(_invalid(), f"unknown operation {tag}")
-
-
-def _invalid() -> Any:
-    from nns.governance.enums import ErrorType
-
-    return ErrorType.INVALID_COMMAND
-
-
-def _action(value: dict[str, Any] | None) -> Any:
-    if value is None:
-        return None
-    ((tag, fields),) = value.items()
-    decoded = decode_action(tag, fields, _manage_neuron_action)
-    if decoded is not None:
-        return decoded
-    if tag == "Motion":
-        return Motion(motion_text=fields["motion_text"])
-    if tag == "InstallCode":
-        if fields["canister_id"] is None or fields["wasm_module"] is None:
-            from nns.governance.errors import invalid_proposal
-
-            raise invalid_proposal("InstallCode needs canister_id and wasm_module.")
-        return InstallCode(
-            canister_id=fields["canister_id"],
-            wasm_module=fields["wasm_module"],
-            arg=fields["arg"] or b"",
-            install_mode=fields["install_mode"] or 0,
-            skip_stopping_before_installing=bool(fields["skip_stopping_before_installing"]),
-        )
-    function = fields["nns_function"]
-    if function not in REGISTRY_PAYLOAD_TYPES:
-        return ExecuteNnsFunction(nns_function=function, payload=fields["payload"])
-    try:
-        payload = decode_payload(function, fields["payload"])
-    except (CandidError, TypeError, ValueError) as error:
-        from nns.governance.errors import invalid_proposal
-
-        raise invalid_proposal(
-            f"The payload of NNS function {function} does not decode: {error}"
-        ) from error
-    return ExecuteNnsFunction(nns_function=function, payload=payload)
-
-
-def _manage_neuron_action(fields: Any) -> ManageNeuronProposal:
-    """A ManageNeuron action names its neuron by id and carries a command."""
-    request = _request([fields])
-    from nns.governance.errors import invalid_proposal
-
-    if (
-        request.neuron_id_or_subaccount is not None
-        and request.neuron_id_or_subaccount.neuron_id is not None
-    ):
-        neuron_id = request.neuron_id_or_subaccount.neuron_id
-    elif request.neuron_id_or_subaccount is None and request.id is not None:
-        neuron_id = request.id
-    else:
-        raise invalid_proposal("A ManageNeuron proposal must name the managed neuron by its id.")
-    if request.command is None:
-        raise invalid_proposal("A ManageNeuron proposal must have a command.")
-    return ManageNeuronProposal(neuron_id=neuron_id, command=request.command)
-
-
-def _command(value: dict[str, Any] | None) -> Any:
-    if value is None:
-        return None
-    ((tag, fields),) = value.items()
-    match tag:
-        case "Configure":
-            return Configure(operation=_operation(fields["operation"]))
-        case "Follow":
-            return Follow(
-                topic=fields["topic"], followees=tuple(f["id"] for f in fields["followees"])
-            )
-        case "RegisterVote":
-            return RegisterVote(proposal=_id(fields["proposal"]), vote=fields["vote"])
-        case "ClaimOrRefresh":
-            by = fields["by"]
-            if by is None:
-                return ClaimOrRefresh(by=None)
-            ((kind, inner),) = by.items()
-            if kind == "Memo":
-                return ClaimOrRefresh(by=ClaimByMemo(memo=inner))
-            if kind == "MemoAndController":
-                return ClaimOrRefresh(
-                    by=ClaimByMemoAndController(memo=inner["memo"], controller=inner["controller"])
-                )
-            return ClaimOrRefresh(by=ClaimByNeuronIdOrSubaccount())
-        case "MakeProposal":
-            return MakeProposal(
-                proposal=Proposal(
-                    title=fields["title"],
-                    summary=fields["summary"],
-                    url=fields["url"],
-                    action=_action(fields["action"]),
-                )
-            )
-        case "Split":
-            return Split(amount_e8s=fields["amount_e8s"], memo=fields["memo"])
-        case "Spawn":
-            return Spawn(
-                percentage_to_spawn=fields["percentage_to_spawn"],
-                new_controller=fields["new_controller"],
-                nonce=fields["nonce"],
-            )
-        case "Merge":
-            return Merge(source_neuron_id=_id(fields["source_neuron_id"]))
-        case "StakeMaturity":
-            return StakeMaturity(percentage_to_stake=fields["percentage_to_stake"])
-        case "Disburse":
-            to = fields["to_account"]
-            amount = fields["amount"]
-            return Disburse(
-                to_account=None if to is None else AccountIdentifier.from_bytes(to["hash"]),
-                amount_e8s=None if amount is None else amount["e8s"],
-            )
-        case "RefreshVotingPower":
-            return RefreshVotingPower()
-        case "DisburseMaturity":
-            to = fields["to_account_identifier"]
-            return DisburseMaturity(
-                percentage_to_disburse=fields["percentage_to_disburse"],
-                to_account=_icrc_account(fields["to_account"]),
-                to_account_identifier=None
-                if to is None
-                else AccountIdentifier.from_bytes(to["hash"]),
-            )
-        case "DisburseToNeuron":
-            return DisburseToNeuron(
-                new_controller=fields["new_controller"],
-                amount_e8s=fields["amount_e8s"],
-                dissolve_delay_seconds=fields["dissolve_delay_seconds"],
-                kyc_verified=fields["kyc_verified"],
-                nonce=fields["nonce"],
-            )
-        case "SetFollowing":
-            following = fields["topic_following"]
-            return SetFollowing(
-                topic_following=None
-                if following is None
-                else tuple(
-                    FolloweesForTopic(
-                        topic=entry["topic"],
-                        followees=None
-                        if entry["followees"] is None
-                        else tuple(f["id"] for f in entry["followees"]),
-                    )
-                    for entry in following
-                )
-            )
-        case "MergeMaturity":
-            return MergeMaturity(percentage_to_merge=fields["percentage_to_merge"])
-    raise GovernanceError(_invalid(), f"unknown command {tag}")
-
-
-def _icrc_account(value: dict[str, Any] | None) -> Account | None:
-    """An ICRC-1 account of DisburseMaturity; it must name its owner."""
-    if value is None:
-        return None
-    if value["owner"] is None:
-        raise GovernanceError(_invalid(), "The account to disburse maturity to must have an owner.")
-    try:
-        return Account.of(value["owner"], value["subaccount"])
-    except ValueError as error:
-        raise GovernanceError(
-            _invalid(), f"Invalid account to disburse maturity to: {error}"
-        ) from error
-
-
-def _request(values: list[Any]) -> ManageNeuronRequest:
-    value = values[0]
-    which = value["neuron_id_or_subaccount"]
-    target = None
-    if which is not None:
-        ((kind, inner),) = which.items()
-        target = (
-            NeuronIdOrSubaccount(neuron_id=inner["id"])
-            if kind == "NeuronId"
-            else NeuronIdOrSubaccount(subaccount=inner)
-        )
-    return ManageNeuronRequest(
-        command=_command(value["command"]), neuron_id_or_subaccount=target, id=_id(value["id"])
-    )
 
 
 def _response(reply: Any) -> list[Any]:
@@ -631,7 +370,7 @@ def governance_interface(governance: object) -> Interface:
     specs = [
         _spec(
             "manage_neuron",
-            to_argument=_request,
+            to_argument=decode_request,
             to_results=_response,
             error_results=_manage_neuron_error,
         ),
@@ -700,7 +439,7 @@ def governance_interface(governance: object) -> Interface:
             "list_proposals",
             to_argument=lambda v: ListProposalInfo(
                 limit=v[0]["limit"],
-                before_proposal=_id(v[0]["before_proposal"]),
+                before_proposal=decode_id(v[0]["before_proposal"]),
                 exclude_topic=tuple(v[0]["exclude_topic"]),
                 include_reward_status=tuple(v[0]["include_reward_status"]),
                 include_status=tuple(v[0]["include_status"]),
@@ -759,14 +498,14 @@ def governance_interface(governance: object) -> Interface:
     specs += [
         _spec(
             "simulate_manage_neuron",
-            to_argument=_request,
+            to_argument=decode_request,
             to_results=lambda r: _simulated_response(governance, r),
             error_results=_manage_neuron_error,
         ),
         _spec(
             "get_neuron_index",
             to_argument=lambda v: NeuronIndexRequest(
-                exclusive_start_neuron_id=_id(v[0]["exclusive_start_neuron_id"]),
+                exclusive_start_neuron_id=decode_id(v[0]["exclusive_start_neuron_id"]),
                 page_size=v[0]["page_size"],
             ),
             to_results=lambda infos: [{"Ok": {"neurons": [_neuron_info(info) for info in infos]}}],
@@ -775,8 +514,8 @@ def governance_interface(governance: object) -> Interface:
         _spec(
             "list_neuron_votes",
             to_argument=lambda v: ListNeuronVotes(
-                neuron_id=_id(v[0]["neuron_id"]),
-                before_proposal=_id(v[0]["before_proposal"]),
+                neuron_id=decode_id(v[0]["neuron_id"]),
+                before_proposal=decode_id(v[0]["before_proposal"]),
                 limit=v[0]["limit"],
             ),
             to_results=_neuron_votes,
@@ -794,7 +533,7 @@ def governance_interface(governance: object) -> Interface:
         _spec(
             "get_neurons_fund_audit_info",
             to_argument=lambda v: NeuronsFundAuditInfoRequest(
-                nns_proposal_id=_id(v[0]["nns_proposal_id"])
+                nns_proposal_id=decode_id(v[0]["nns_proposal_id"])
             ),
             to_results=_never,
             error_results=lambda e: (
