@@ -21,11 +21,6 @@ from sqlmodel import Session
 
 from nns.governance.actions import NodeProvider
 from nns.governance.contexts import MintContext, TotalSupplyContext
-from nns.governance.core import (
-    CYCLES_MINTING_CANISTER_ID,
-    GOVERNANCE_CANISTER_ID,
-    LEDGER_CANISTER_ID,
-)
 from nns.governance.enums import REWARD_WEIGHT_HUNDREDTHS, ErrorType, NeuronState, Visibility, Vote
 from nns.governance.errors import (
     GovernanceError,
@@ -96,6 +91,11 @@ from nns.governance.votes import (
     list_neuron_votes,
 )
 from nns.ledger.accounts import AccountIdentifier
+from replica.canister.nns_ids import (
+    CYCLES_MINTING_CANISTER_ID,
+    GOVERNANCE_CANISTER_ID,
+    LEDGER_CANISTER_ID,
+)
 from replica.canister.stable import StableStore
 from replica.environment import NANOS_PER_SECOND, Environment, OutgoingCall
 from replica.presets import MAINNET, Preset
