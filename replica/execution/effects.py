@@ -92,7 +92,7 @@ def _check_call(record: CanisterRecord, call: object) -> None:
                 ErrorCode.CANISTER_CONTRACT_VIOLATION, f"the callback {name!r} is not a method"
             )
     codec.encode(
-        [call.argument, dict(call.context)]
+        [call.argument, call.context]
     )  # the request waits in a queue the state hash covers
 
 
