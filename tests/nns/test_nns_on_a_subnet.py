@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from nns.genesis import NnsConfig, install_nns, nns_engine_options, nns_factories
+from nns.governance.canister import Governance
 from nns.governance.enums import ErrorType, ProposalStatus, Topic
 from nns.governance.neuron import compute_neuron_staking_subaccount
 from nns.ledger.accounts import AccountIdentifier
+from nns.ledger.canister import Ledger
+from registry.canister import Registry
 from registry.interface import payload_candid_type
 from replica.candid import encode
 from replica.canister.errors import CallRejected
@@ -69,11 +72,11 @@ def test_stake_follow_propose_vote_and_change_the_topology(tmp_path: Path) -> No
     (info,) = harness.query(BOB, GOVERNANCE_CANISTER_ID, "get_neuron_info", bob)
     assert info["Ok"]["stake_e8s"] == 300 * E8S
 
-    registry = harness.engine.canisters[REGISTRY_CANISTER_ID].instance
+    registry = cast(Registry, harness.engine.canisters[REGISTRY_CANISTER_ID].instance)
     (version,) = harness.query(ALICE, REGISTRY_CANISTER_ID, "get_latest_version")
-    app_subnet = registry.registry.get("subnet_list").subnets[1]  # type: ignore[union-attr]
-    old = registry._subnet(app_subnet).membership[0]  # type: ignore[union-attr]
-    new = sorted(set(registry.node_ids()) - {n for s in registry.registry.get("subnet_list").subnets for n in registry._subnet(s).membership})[0]  # type: ignore[union-attr]
+    app_subnet = registry.registry.get("subnet_list").subnets[1]
+    old = registry._subnet(app_subnet).membership[0]
+    new = sorted(set(registry.node_ids()) - {n for s in registry.registry.get("subnet_list").subnets for n in registry._subnet(s).membership})[0]
     payload = encode([payload_candid_type(31)], [{"subnet_id": app_subnet, "node_ids_add": [new], "node_ids_remove": [old]}])
     made = manage(harness, ALICE, alice, {"MakeProposal": {
         "url": "", "title": "Replace a node", "summary": "", "action": {"ExecuteNnsFunction": {"nns_function": 31, "payload": payload}},
@@ -85,8 +88,8 @@ def test_stake_follow_propose_vote_and_change_the_topology(tmp_path: Path) -> No
     assert proposal["status"] == ProposalStatus.EXECUTED, proposal
     assert proposal["latest_tally"]["yes"] == proposal["latest_tally"]["total"]
     assert harness.query(ALICE, REGISTRY_CANISTER_ID, "get_latest_version") == [version + 1]
-    assert new in registry._subnet(app_subnet).membership  # type: ignore[union-attr]
-    assert old not in registry._subnet(app_subnet).membership  # type: ignore[union-attr]
+    assert new in registry._subnet(app_subnet).membership
+    assert old not in registry._subnet(app_subnet).membership
 
 
 def test_refusals_come_back_as_the_official_error_shapes(tmp_path: Path) -> None:
@@ -112,8 +115,8 @@ def test_unknown_methods_malformed_arguments_and_wrong_callers_are_rejected(tmp_
     # a refusal raised while reading the argument is answered in the interface's own terms
     assert manage(harness, ALICE, 1, configure({"AddHotKey": {"new_hot_key": None}}))["Error"]["error_type"] == 5
     assert harness.engine.call_contexts == {}
-    registry = harness.engine.canisters[REGISTRY_CANISTER_ID].instance
-    app_subnet = registry.registry.get("subnet_list").subnets[1]  # type: ignore[union-attr]
+    registry = cast(Registry, harness.engine.canisters[REGISTRY_CANISTER_ID].instance)
+    app_subnet = registry.registry.get("subnet_list").subnets[1]
     with pytest.raises(CallRejected, match="governance") as wrong:
         harness.call(ALICE, REGISTRY_CANISTER_ID, "update_subnet", {"subnet_id": app_subnet, "is_halted": True})
     assert wrong.value.reject.code == RejectCode.CANISTER_REJECT
@@ -122,8 +125,8 @@ def test_unknown_methods_malformed_arguments_and_wrong_callers_are_rejected(tmp_
 def test_genesis_happens_at_the_subnets_start_time(tmp_path: Path) -> None:
     """Canisters installed before the first batch see the subnet's start time, not zero."""
     harness = make_nns(tmp_path)
-    governance = harness.engine.canisters[GOVERNANCE_CANISTER_ID].instance
-    assert governance.genesis_timestamp_seconds == harness.time_ns // 1_000_000_000  # type: ignore[union-attr]
+    governance = cast(Governance, harness.engine.canisters[GOVERNANCE_CANISTER_ID].instance)
+    assert governance.genesis_timestamp_seconds == harness.time_ns // 1_000_000_000
     harness.run_round()
     (event,) = harness.query(ALICE, GOVERNANCE_CANISTER_ID, "get_latest_reward_event")
     assert event["day_after_genesis"] == 0
@@ -134,8 +137,8 @@ def test_a_trap_in_the_middle_of_a_transfer_leaves_no_trace(tmp_path: Path, monk
     import nns.ledger.canister as ledger_module
 
     harness = make_nns(tmp_path)
-    ledger = harness.engine.canisters[LEDGER_CANISTER_ID].instance
-    before = ledger.state_hash()  # type: ignore[union-attr]
+    ledger = cast(Ledger, harness.engine.canisters[LEDGER_CANISTER_ID].instance)
+    before = ledger.state_hash()
 
     def trap(*_: object) -> None:
         raise RuntimeError("trap after the debit")
@@ -148,7 +151,7 @@ def test_a_trap_in_the_middle_of_a_transfer_leaves_no_trace(tmp_path: Path, monk
     with pytest.raises(CallRejected, match="trap after the debit") as rejected:
         harness.call(ALICE, LEDGER_CANISTER_ID, "transfer", transfer)
     assert rejected.value.reject.code == RejectCode.CANISTER_ERROR
-    assert ledger.state_hash() == before  # type: ignore[union-attr]
+    assert ledger.state_hash() == before
     monkeypatch.undo()
     # blocks 0 and 1 are the genesis mints: the trapped transfer left no block behind
     assert harness.call(ALICE, LEDGER_CANISTER_ID, "transfer", transfer) == [{"Ok": 2}]
@@ -199,8 +202,8 @@ def test_install_code_proposals_are_checked_at_submission(tmp_path: Path) -> Non
     harness = make_nns(tmp_path)
     alice = stake(harness, ALICE, 100, 1)
     manage(harness, ALICE, alice, configure({"IncreaseDissolveDelay": {"additional_dissolve_delay_seconds": 20_000}}))
-    governance = harness.engine.canisters[GOVERNANCE_CANISTER_ID].instance
-    before = governance.state_hash()  # type: ignore[union-attr]
+    governance = cast(Governance, harness.engine.canisters[GOVERNANCE_CANISTER_ID].instance)
+    before = governance.state_hash()
     for command in (
         install_code(b"icbox:ledger", canister_id=ROOT_CANISTER_ID),  # root is changed through the lifeline
         install_code(b"icbox:ledger", mode=7),
@@ -208,7 +211,7 @@ def test_install_code_proposals_are_checked_at_submission(tmp_path: Path) -> Non
     ):
         error = manage(harness, ALICE, alice, command)["Error"]
         assert error["error_type"] == ErrorType.INVALID_PROPOSAL, error
-    assert governance.state_hash() == before  # type: ignore[union-attr]
+    assert governance.state_hash() == before
 
 
 def test_governance_moves_icp_through_the_ledger_and_pays_rewards_on_the_subnet(tmp_path: Path) -> None:

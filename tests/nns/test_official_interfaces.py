@@ -4,6 +4,7 @@ economics, and the ledger's dfx, archive and readiness methods."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -88,12 +89,13 @@ def test_the_ledgers_dfx_archive_and_readiness_methods(tmp_path: Path) -> None:
 
 
 def test_the_registry_routes_canisters_and_registers_nodes_through_candid(tmp_path: Path) -> None:
+    from registry.canister import Registry
     from registry.genesis import make_node_keys
     from replica.canister.nns_ids import REGISTRY_CANISTER_ID
 
     harness = make_nns(tmp_path)
-    registry = harness.engine.canisters[REGISTRY_CANISTER_ID].instance
-    nns_subnet = registry.nns_subnet_id()  # type: ignore[union-attr]
+    registry = cast(Registry, harness.engine.canisters[REGISTRY_CANISTER_ID].instance)
+    nns_subnet = registry.nns_subnet_id()
     assert harness.query(ALICE, REGISTRY_CANISTER_ID, "get_subnet_for_canister", {"principal": GOVERNANCE_CANISTER_ID}) == [
         {"Ok": {"subnet_id": nns_subnet}}]
     far = Principal.from_canister_id(10**9)
@@ -109,7 +111,7 @@ def test_the_registry_routes_canisters_and_registers_nodes_through_candid(tmp_pa
             "transport_tls_cert": tls, "xnet_endpoint": "10.9.0.1:4100", "http_endpoint": "[2001:db8::9]:8080", "domain": None}
     (node_id,) = harness.call(operator, REGISTRY_CANISTER_ID, "add_node", node)
     assert node_id == Principal.self_authenticating(signing)
-    assert node_id in registry.node_ids()  # type: ignore[union-attr]
+    assert node_id in registry.node_ids()
     with pytest.raises(CallRejected, match="no node allowance left"):
         harness.call(operator, REGISTRY_CANISTER_ID, "add_node", node)
 

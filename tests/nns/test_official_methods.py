@@ -8,11 +8,12 @@ consent message) leaves the canister's state hash as it was.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 import pytest
 
 from nns.genesis import NnsConfig, install_nns, nns_factories
+from nns.governance.canister import Governance
 from nns.governance.enums import ErrorType, Topic, Visibility
 from nns.governance.neuron import KnownNeuronData, Neuron
 from nns.ledger.accounts import Account, AccountIdentifier
@@ -48,9 +49,12 @@ def make_nns(tmp_path: Path, *, known_neuron: bool = False) -> SubnetHarness:
     return harness
 
 
+class _HashesItsState(Protocol):
+    def state_hash(self) -> bytes: ...
+
+
 def state_hash(harness: SubnetHarness, canister_id: Principal) -> bytes:
-    digest: bytes = harness.engine.canisters[canister_id].instance.state_hash()  # type: ignore[union-attr]
-    return digest
+    return cast(_HashesItsState, harness.engine.canisters[canister_id].instance).state_hash()
 
 
 def balance(harness: SubnetHarness, who: Principal) -> int:
@@ -368,8 +372,8 @@ def test_get_metrics_is_computed_from_the_neurons_once_the_supply_is_known(tmp_p
     assert metrics["total_supply_icp"] == supply // E8S
     assert metrics["total_staked_e8s"] == 30 * E8S
     assert metrics["not_dissolving_neurons_count"] == 1 and metrics["dissolving_neurons_count"] == 1
-    governance = harness.engine.canisters[GOVERNANCE_CANISTER_ID].instance
-    half_year = governance.durations.one_year_seconds // 2  # type: ignore[union-attr]
+    governance = cast(Governance, harness.engine.canisters[GOVERNANCE_CANISTER_ID].instance)
+    half_year = governance.durations.one_year_seconds // 2
     bucket = full_neuron(harness, ALICE, locked)["dissolve_state"]["DissolveDelaySeconds"] // half_year
     assert pairs(metrics["not_dissolving_neurons_count_buckets"]) == [(bucket, 1)]
     assert pairs(metrics["not_dissolving_neurons_e8s_buckets"]) == [(bucket, float(10 * E8S))]
