@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from replica.candid.conformance import MethodSignature, compare_service
 from replica.candid.did import parse_did
-from replica.candid.types import Service
+from replica.candid.types import Func, Service
 from replica.candid.wire import is_subtype
 
 OFFICIAL = """
@@ -24,14 +26,14 @@ def official() -> Service:
 def ours(text: str) -> dict[str, MethodSignature]:
     service = parse_did(text).service
     assert service is not None
-    signatures = {}
+    signatures: dict[str, MethodSignature] = {}
     for name, method in service.methods.items():
         modes = getattr(method, "modes", [])
         signatures[name] = MethodSignature(
             mode="query" if "query" in modes else "update",
-            arguments=method.arguments,
-            results=method.results,
-        )  # type: ignore[attr-defined]
+            arguments=cast(Func, method).arguments,
+            results=cast(Func, method).results,
+        )
     return signatures
 
 

@@ -4,6 +4,8 @@ are separated by `;`."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 
 from replica.candid import decode, encode, parse_text
@@ -26,8 +28,9 @@ def test_numeric_field_labels_in_hex_or_with_underscores_are_ids() -> None:
     assert sorted(variant.by_id) == [2, 30]
     # The same ids written in decimal denote the same type.
     assert (
-        resolve(
-            parse_did("type A = record { 16 : nat; 31 : bool; 1000 : text };").types["A"]
+        cast(
+            Record,
+            resolve(parse_did("type A = record { 16 : nat; 31 : bool; 1000 : text };").types["A"]),
         ).by_id.keys()
         == record.by_id.keys()
     )

@@ -16,6 +16,7 @@ from replica.agent.identity import (
     AnonymousIdentity,
     EcdsaIdentity,
     Ed25519Identity,
+    Identity,
     delegate,
     sign_envelope,
 )
@@ -34,7 +35,7 @@ CANISTER = Principal.from_canister_id(5)
 
 
 def content_of(
-    identity: object, *, expiry: int = NOW + 60 * 10**9, canister: Principal = CANISTER
+    identity: Identity, *, expiry: int = NOW + 60 * 10**9, canister: Principal = CANISTER
 ) -> dict[str, object]:
     return call_content(
         "call",
@@ -44,7 +45,7 @@ def content_of(
         sender=identity.principal,
         ingress_expiry_ns=expiry,
         nonce=b"n" * 16,
-    )  # type: ignore[attr-defined]
+    )
 
 
 def test_the_spec_request_id_example() -> None:
@@ -155,7 +156,7 @@ def test_delegation_chains_check_signatures_targets_expiry_and_cycles() -> None:
     body = sign_envelope(chained, content_of(chained)).to_cbor()
     assert verify_call(
         body, request_type="call", effective_canister_id=CANISTER, now_ns=NOW
-    ).authorized.targets == {CANISTER}
+    ).authorized.targets == frozenset({CANISTER})
     other = Principal.from_canister_id(6)
     with pytest.raises(RequestError, match="not one of the delegation targets"):
         verify_call(

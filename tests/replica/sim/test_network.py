@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from replica.sim.network import Network, NetworkConfig
 from replica.sim.scheduler import Scheduler
 from replica.types import Principal
@@ -27,7 +29,7 @@ def test_same_seed_same_deliveries_and_messages_overtake_each_other() -> None:
         scheduler.run_until()
         runs.append(received)
     assert runs[0] == runs[1]
-    order = [message for _, _, message, _ in runs[0]]
+    order = [cast(int, message) for _, _, message, _ in runs[0]]
     assert sorted(order) == list(range(50)) and order != list(range(50))
 
 
@@ -36,7 +38,7 @@ def test_dropped_messages_are_retransmitted_until_they_arrive() -> None:
     for index in range(100):
         network.send(A, B, index)
     scheduler.run_until()
-    assert sorted(message for _, _, message, _ in received) == list(range(100))
+    assert sorted(cast(int, message) for _, _, message, _ in received) == list(range(100))
     assert network.stats.dropped > 20
 
 
