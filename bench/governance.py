@@ -36,6 +36,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -177,18 +178,16 @@ def time_refusals(governance: Governance, proposal_id: int, leader: Neuron) -> d
         for neuron_id, vote in governance.state.proposals[proposal_id].ballots.votes.items()
         if vote == Vote.UNSPECIFIED and not governance.state.followers.count_followers(neuron_id)
     ][:3]
-    accepted_s = min(
-        best_of(
-            1,
-            lambda neuron_id=neuron_id: governance.manage_neuron(
-                governance.state.neurons[neuron_id].controller,
-                ManageNeuronRequest(
-                    id=neuron_id, command=RegisterVote(proposal=proposal_id, vote=Vote.NO)
-                ),
+
+    def vote_no(neuron_id: int) -> object:
+        return governance.manage_neuron(
+            governance.state.neurons[neuron_id].controller,
+            ManageNeuronRequest(
+                id=neuron_id, command=RegisterVote(proposal=proposal_id, vote=Vote.NO)
             ),
         )
-        for neuron_id in lonely
-    )
+
+    accepted_s = min(best_of(1, partial(vote_no, neuron_id)) for neuron_id in lonely)
     began = time.perf_counter()
     governance.state.reload()
     reload_s = time.perf_counter() - began

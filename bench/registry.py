@@ -30,7 +30,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -117,7 +117,8 @@ def grow_history(registry: Registry, target_version: int) -> dict[str, int]:
                         ("dkg_interval_length", rng.randrange(20, 500)),
                     )
                 )
-                overlay[subnet_record_key(subnet_id)] = replace(record, **{field: value})
+                changes: dict[str, Any] = {field: value}
+                overlay[subnet_record_key(subnet_id)] = replace(record, **changes)
             elif kind == "node_endpoint":
                 # Each node moves between its genesis port and one 10,000 above: no two nodes collide.
                 node_id = rng.choice(nodes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -38,7 +39,8 @@ def refused(world: RegistryWorld, invariant: str, mutations: list[Mutation]) -> 
     return raised.value
 
 
-def current(world: RegistryWorld, key: str) -> object:
+def current(world: RegistryWorld, key: str) -> Any:
+    """The record under `key`, typed as loosely as `RegistryView.get` types it."""
     return world.registry.registry.get(key)
 
 
@@ -65,7 +67,7 @@ def test_shared_or_mismatched_keys_break_node_crypto_keys() -> None:
 def test_bad_routing_tables_break_the_routing_table_invariant() -> None:
     world = make_registry()
     table = current(world, ROUTING_TABLE_KEY)
-    entries = table.entries  # type: ignore[attr-defined]
+    entries = table.entries
     overlapping = replace(table, entries=(entries[0], replace(entries[1], start=entries[0].end)))
     refused(world, "routing table", [update(ROUTING_TABLE_KEY, overlapping)])
     empty = replace(table, entries=(replace(entries[0], start=10, end=5), *entries[1:]))
@@ -80,9 +82,9 @@ def test_subnet_invariants() -> None:
     app = current(world, subnet_record_key(world.app_subnet))
     nns = current(world, subnet_record_key(world.nns_subnet))
     refused(world, "subnet", [update(subnet_record_key(world.app_subnet), replace(app, membership=()))])
-    members = app.membership  # type: ignore[attr-defined]
+    members = app.membership
     refused(world, "subnet", [update(subnet_record_key(world.app_subnet), replace(app, membership=(*members, members[0])))])
-    stolen = nns.membership[0]  # type: ignore[attr-defined]
+    stolen = nns.membership[0]
     refused(world, "subnet", [update(subnet_record_key(world.app_subnet), replace(app, membership=(*members, stolen)))])
     refused(world, "subnet", [delete(subnet_record_key(world.app_subnet))])
     refused(world, "subnet", [update(subnet_record_key(world.nns_subnet), replace(nns, subnet_type=SubnetType.APPLICATION))])
@@ -103,7 +105,7 @@ def test_replica_version_invariants() -> None:
     world = make_registry()
     app = current(world, subnet_record_key(world.app_subnet))
     refused(world, "replica version", [update(subnet_record_key(world.app_subnet), replace(app, replica_version_id="9.9.9"))])
-    refused(world, "replica version", [update(UNASSIGNED_NODES_CONFIG_KEY, replace(current(world, UNASSIGNED_NODES_CONFIG_KEY), replica_version=""))])  # type: ignore[type-var]
+    refused(world, "replica version", [update(UNASSIGNED_NODES_CONFIG_KEY, replace(current(world, UNASSIGNED_NODES_CONFIG_KEY), replica_version=""))])
     bad_hash = ReplicaVersionRecord(release_package_sha256_hex="XYZ", release_package_urls=("http://x/y",))
     refused(world, "replica version", [insert(replica_version_key("2.0"), bad_hash)])
     file_url = ReplicaVersionRecord(release_package_sha256_hex="a" * 64, release_package_urls=("file:///tmp/x",))
@@ -115,7 +117,7 @@ def test_endpoint_invariants() -> None:
     world = make_registry()
     first, second = world.unassigned[:2]
     record = current(world, node_record_key(first))
-    clash = current(world, node_record_key(second)).http  # type: ignore[attr-defined]
+    clash = current(world, node_record_key(second)).http
     cases: list[Callable[[], object]] = [
         lambda: replace(record, http=clash),
         lambda: replace(record, http=Endpoint(ip_addr="not-an-ip", port=1)),
@@ -129,7 +131,7 @@ def test_endpoint_invariants() -> None:
 def test_a_valid_batch_passes_all_invariants() -> None:
     world = make_registry()
     record = current(world, node_record_key(world.unassigned[0]))
-    moved = replace(record, http=Endpoint(ip_addr="10.1.2.3", port=8080))  # type: ignore[type-var]
+    moved = replace(record, http=Endpoint(ip_addr="10.1.2.3", port=8080))
     assert world.registry.apply([update(node_record_key(world.unassigned[0]), moved)]) == 2
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import pytest
 
@@ -196,7 +197,7 @@ def test_node_operators_and_node_registration() -> None:
             dkg_dealing_encryption_public_key=dealing2, transport_tls_certificate_der=tls2,
             xnet_endpoint=Endpoint(ip_addr="10.0.0.2", port=4100), http_endpoint=Endpoint(ip_addr="10.0.0.2", port=8080),
         )
-        refused(world, InvalidPayload, lambda payload=not_bls: world.registry.add_node(operator, payload))
+        refused(world, InvalidPayload, partial(world.registry.add_node, operator, not_bls))
     world.registry.add_node(operator, second)
     refused(world, KeyNotPresent, lambda: world.registry.update_node_operator_config(
         GOVERNANCE, UpdateNodeOperatorConfigPayload(node_operator_id=STRANGER, node_allowance=1)))

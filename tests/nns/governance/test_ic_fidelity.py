@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from functools import partial
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -350,7 +351,7 @@ def test_register_vote_refusals_carry_the_ics_error_types() -> None:
     ]
     for error_type, command in cases:
         refused(
-            world, error_type, lambda command=command: world.manage(principal("bob"), bob, command)
+            world, error_type, partial(world.manage, principal("bob"), bob, command)
         )
     refused(
         world,
@@ -412,7 +413,7 @@ def test_merge_refusals_carry_the_ics_types_and_texts() -> None:
     ]
     for command, error_type, message in cases:
         error = refused(
-            world, error_type, lambda command=command: world.manage(alice, target, command)
+            world, error_type, partial(world.manage, alice, target, command)
         )
         assert error.error_message == message
     world.follow("alice", source, Topic.NEURON_MANAGEMENT, [bobs])
