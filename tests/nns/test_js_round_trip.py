@@ -5,7 +5,7 @@ compared value for value with what icbox meant to send (icbox's reply read at th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -145,7 +145,7 @@ def collect(tmp_path: Path) -> Replies:
             ],
         ),
     ]:
-        replies.query(ALICE, GOVERNANCE_CANISTER_ID, method, *arguments)
+        replies.query(ALICE, GOVERNANCE_CANISTER_ID, method, *cast(list[Any], arguments))
 
     bob_account = AccountIdentifier.of(BOB)
     replies.call(
@@ -199,7 +199,7 @@ def collect(tmp_path: Path) -> Replies:
             ],
         ),
     ]:
-        replies.query(ALICE, LEDGER_CANISTER_ID, method, *arguments)
+        replies.query(ALICE, LEDGER_CANISTER_ID, method, *cast(list[Any], arguments))
     consent_argument = encode(
         replies.official["ledger"].method("icrc1_transfer").arguments,
         [

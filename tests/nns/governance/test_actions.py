@@ -23,7 +23,7 @@ from nns.governance.actions import (
 )
 from nns.governance.enums import ErrorType, ProposalStatus, Topic
 from nns.governance.errors import GovernanceError
-from nns.governance.requests import MakeProposal, Proposal, RegisterKnownNeuron
+from nns.governance.requests import MakeProposal, Proposal, ProposalAction, RegisterKnownNeuron
 from nns.ledger.accounts import AccountIdentifier
 from replica.canister.errors import CanisterError
 from replica.types import Principal
@@ -64,20 +64,20 @@ def governing_world() -> tuple[World, int, FakeRoot]:
     return world, world.stake("alice", 5_000), root
 
 
-def propose(world: World, neuron_id: int, action: object) -> int:
+def propose(world: World, neuron_id: int, action: ProposalAction | None) -> int:
     response = world.manage(
         principal("alice"),
         neuron_id,
         MakeProposal(
             proposal=Proposal(title="A proposal title", summary="", url="", action=action)
-        ),  # type: ignore[arg-type]
+        ),
     )
     proposal_id: int = response.proposal_id
     return proposal_id
 
 
 def refused_proposal(
-    world: World, neuron_id: int, action: object, error_type: ErrorType = ErrorType.INVALID_PROPOSAL
+    world: World, neuron_id: int, action: ProposalAction | None, error_type: ErrorType = ErrorType.INVALID_PROPOSAL
 ) -> GovernanceError:
     return refused(world, error_type, lambda: propose(world, neuron_id, action))
 
@@ -259,7 +259,7 @@ def test_add_and_remove_a_node_provider() -> None:
     )
     assert duplicate.error_message == f"NodeProvider with id {PROVIDER.to_text()} already exists"
     propose(world, neuron_id, AddOrRemoveNodeProvider(to_remove=NodeProvider(id=PROVIDER)))
-    assert world.governance.node_providers == ()
+    assert world.governance.node_providers == tuple()
 
 
 # -- RewardNodeProvider(s) (governance.rs reward_node_provider_helper) ------------------------

@@ -18,7 +18,6 @@ from nns.governance.actions import (
     UnsupportedAction,
     UpdateCanisterSettings,
 )
-from nns.governance.core import GOVERNANCE_CANISTER_ID
 from nns.governance.enums import ErrorType, Topic
 from nns.governance.interface import governance_interface
 from nns.governance.requests import (
@@ -31,6 +30,7 @@ from nns.governance.settings import TOTAL_SUPPLY_E8S
 from nns.ledger.accounts import Account
 from replica.candid import decode, encode
 from replica.canister.errors import CanisterError
+from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID
 from replica.types import Principal
 from tests.nns.governance.test_neuron_commands import give_maturity
 from tests.nns.governance.world import E8S, World, make_world, principal

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import pytest
 
 from nns.governance.enums import ErrorType, ProposalStatus, RewardStatus, Topic, Vote
+from nns.governance.neuron import Neuron
 from nns.governance.nns_functions import PAYLOAD_TYPES, NnsFunction
 from nns.governance.parameters import zero_economics
 from nns.governance.requests import (
@@ -18,6 +20,7 @@ from nns.governance.requests import (
     ManageNetworkEconomics,
     Motion,
     Proposal,
+    ProposalAction,
     RegisterKnownNeuron,
     RegisterVote,
 )
@@ -68,7 +71,7 @@ def fake_payloads() -> Iterator[None]:
 
 
 def propose(
-    world: World, neuron_id: int, action: object, title: str = "A proposal title", **extra: str
+    world: World, neuron_id: int, action: ProposalAction | None, title: str = "A proposal title", **extra: str
 ) -> int:
     response = world.manage(
         ALICE,
@@ -80,7 +83,7 @@ def propose(
                 url=extra.get("url", ""),
                 action=action,
             )
-        ),  # type: ignore[arg-type]
+        ),
     )
     proposal_id: int = response.proposal_id
     return proposal_id
@@ -380,7 +383,7 @@ def test_pending_proposals_and_neuron_listing() -> None:
     assert [p.id for p in world.governance.get_pending_proposals(ALICE)] == [proposal_id]
     listing = world.governance.list_neurons(ALICE, ListNeurons())
     assert [info.id for info in listing.neuron_infos] == [a]
-    assert [n.id for n in listing.full_neurons] == [a]
+    assert [cast(Neuron, n).id for n in listing.full_neurons] == [a]
     info = world.governance.get_neuron_info(principal("zed"), a)
     assert info.recent_ballots == ()  # private neuron: no ballots for strangers
     mine = world.governance.get_neuron_info(ALICE, a)

@@ -17,7 +17,7 @@ from nns.governance.neuron import (
     compute_potential_voting_power,
     get_age_seconds,
 )
-from nns.governance.parameters import Durations
+from nns.governance.parameters import Durations, VotingPowerEconomics
 from nns.governance.proposals import (
     can_decide_early,
     compute_wait_for_quiet_deadline,
@@ -290,7 +290,7 @@ def test_rule_08_deciding_power_rounds_half_to_even() -> None:
     assert compute_deciding_voting_power(7, start + span // 2, economics) == 4
 
 
-def world_economics():  # type: ignore[no-untyped-def]
+def world_economics() -> VotingPowerEconomics:
     from nns.governance.parameters import NetworkEconomics
 
     return NetworkEconomics.default(DURATIONS).voting_power_economics

@@ -36,7 +36,7 @@ def test_agent_js_updates_and_queries_with_verification(
     node = shutil.which("node")
     if node is None or not (JS_DIRECTORY / "node_modules" / "@dfinity" / "agent").is_dir():
         pytest.skip("node or tests/js/node_modules missing (npm ci --prefix tests/js)")
-    with network_in_thread(tmp_path, **api_options) as urls:
+    with network_in_thread(tmp_path, None, **api_options) as urls:
         targets = [f"{urls[0]}={NNS_COUNTER}", f"{urls[1]}={APP_COUNTER}"]
         done = subprocess.run(
             [node, "agent_js_check.mjs", flavour, *targets],

@@ -21,6 +21,7 @@ from replica.candid.types import Nat
 from replica.crypto.certificate import Certificate
 from replica.http import cbor
 from replica.http.envelope import call_content, read_state_content
+from replica.types import Principal
 from tests.replica.http.network import APP_COUNTER, NNS_COUNTER, served_network
 
 ALICE = Ed25519Identity.from_seed(b"\x01" * 32)
@@ -30,7 +31,7 @@ CBOR = {"content-type": "application/cbor"}
 
 def add_body(
     identity: Ed25519Identity | AnonymousIdentity,
-    canister=NNS_COUNTER,
+    canister: Principal = NNS_COUNTER,
     *,
     amount: int = 1,
     expiry_ns: int | None = None,

@@ -120,7 +120,7 @@ def test_nan_results_are_canonical() -> None:
     engine = wasmtime.Engine(deterministic_config())
     store = wasmtime.Store(engine)
     store.set_fuel(1000)
-    instance = wasmtime.Instance(store, wasmtime.Module(engine, wasm), [])
+    instance = wasmtime.Instance(store, wasmtime.Module(engine, bytes(wasm)), [])
     function = instance.exports(store)["f"]
     assert isinstance(function, wasmtime.Func)
     assert function(store) & 0xFFFFFFFF == 0x7FC00000  # the canonical quiet NaN

@@ -12,6 +12,7 @@ from replica.candid import decode, encode
 from replica.candid.types import Nat64
 from replica.canister.errors import CallRejected
 from replica.execution.wasm.operations import CanisterOperations
+from replica.types import Principal
 from tests.replica.execution.wasm.helpers import ALICE, BOB, call_arg, deploy, fixture, subnet, u64
 
 
@@ -149,7 +150,7 @@ def test_update_settings_and_deposit_cycles(tmp_path: Path) -> None:
     assert harness.engine.canisters[canister].cycles == cycles + 10**12
 
 
-def Principal_management():  # type: ignore[no-untyped-def]
+def Principal_management() -> Principal:
     from replica.types import Principal
 
     return Principal.management_canister()

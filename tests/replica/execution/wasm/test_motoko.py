@@ -37,7 +37,7 @@ def test_the_enhanced_persistence_counter_keeps_its_state_across_an_upgrade(tmp_
 def test_the_classic_counter_keeps_stable_variables_across_an_upgrade(tmp_path: Path) -> None:
     _, ops = subnet(tmp_path)
     canister = deploy(ops, fixture("motoko_counter_classic.wasm"))
-    assert not ops.subnet.engine.wasm.states[canister].canister.module.memory64  # type: ignore[union-attr]
+    assert not ops.subnet.engine.wasm.states[canister].canister.module.memory64
     assert [nat(ops.call(canister, "inc", EMPTY)) for _ in range(2)] == [1, 2]
     ops.upgrade(canister, fixture("motoko_counter_classic.wasm"))
     assert nat(ops.query(canister, "get", EMPTY)) == 2
