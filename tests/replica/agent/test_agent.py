@@ -10,7 +10,13 @@ import pytest
 
 from replica.agent.agent import AsyncAgent
 from replica.agent.errors import AgentError, HttpStatusError, RejectError, VerificationError
-from replica.agent.identity import EcdsaIdentity, Ed25519Identity, delegate, identity_from_pem
+from replica.agent.identity import (
+    EcdsaIdentity,
+    Ed25519Identity,
+    Identity,
+    delegate,
+    identity_from_pem,
+)
 from replica.agent.sync import Agent
 from replica.candid import decode, encode
 from replica.candid.types import Nat
@@ -57,7 +63,7 @@ async def test_every_key_kind_and_a_delegation_chain_can_call(tmp_path: Path) ->
         session,
         expiration_ns=expiry,
     )
-    identities = [
+    identities: list[Identity] = [
         Ed25519Identity.generate(),
         EcdsaIdentity.generate("secp256k1"),
         EcdsaIdentity.generate("p256"),

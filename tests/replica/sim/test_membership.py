@@ -10,8 +10,6 @@ high-threshold public key stays the same through every interval (resharing).
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from replica.consensus.artifacts import Block
@@ -66,7 +64,7 @@ def run_change(world: World, *, add: int, remove: int) -> tuple[list[Principal],
     return added, removed, effective_boundary(blocks, version), blocks
 
 
-CHANGES: Any = pytest.mark.parametrize(("add", "remove"), [(1, 0), (0, 1), (1, 1)], ids=["add", "remove", "replace"])
+CHANGES = pytest.mark.parametrize(("add", "remove"), [(1, 0), (0, 1), (1, 1)], ids=["add", "remove", "replace"])
 
 
 @CHANGES

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import cast
 
 import pytest
 
@@ -98,5 +99,5 @@ def test_a_byzantine_leader_split_is_gossiped_to_every_honest_replica() -> None:
     with toy_world(seed=3, heights=10) as world:
         world.make_byzantine(leader_of(world), Equivocator())
         world.run_for(0.5)
-        firsts = {world.replica(node).finalized_block(1).id for node in world.members() if node != leader_of(world)}  # type: ignore[union-attr]
+        firsts = {cast(ToyBlock, world.replica(node).finalized_block(1)).id for node in world.members() if node != leader_of(world)}
         assert len(firsts) == 1
