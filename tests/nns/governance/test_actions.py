@@ -77,7 +77,10 @@ def propose(world: World, neuron_id: int, action: ProposalAction | None) -> int:
 
 
 def refused_proposal(
-    world: World, neuron_id: int, action: ProposalAction | None, error_type: ErrorType = ErrorType.INVALID_PROPOSAL
+    world: World,
+    neuron_id: int,
+    action: ProposalAction | None,
+    error_type: ErrorType = ErrorType.INVALID_PROPOSAL,
 ) -> GovernanceError:
     return refused(world, error_type, lambda: propose(world, neuron_id, action))
 
@@ -259,6 +262,7 @@ def test_add_and_remove_a_node_provider() -> None:
     )
     assert duplicate.error_message == f"NodeProvider with id {PROVIDER.to_text()} already exists"
     propose(world, neuron_id, AddOrRemoveNodeProvider(to_remove=NodeProvider(id=PROVIDER)))
+    # `tuple()`, not `()`: mypy narrows the attribute to a one-tuple after the assertion above.
     assert world.governance.node_providers == tuple()
 
 

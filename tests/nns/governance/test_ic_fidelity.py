@@ -350,9 +350,7 @@ def test_register_vote_refusals_carry_the_ics_error_types() -> None:
         (ErrorType.PRECONDITION_FAILED, RegisterVote(proposal=proposal_id, vote=7)),
     ]
     for error_type, command in cases:
-        refused(
-            world, error_type, partial(world.manage, principal("bob"), bob, command)
-        )
+        refused(world, error_type, partial(world.manage, principal("bob"), bob, command))
     refused(
         world,
         ErrorType.NEURON_ALREADY_VOTED,
@@ -412,9 +410,7 @@ def test_merge_refusals_carry_the_ics_types_and_texts() -> None:
         ),
     ]
     for command, error_type, message in cases:
-        error = refused(
-            world, error_type, partial(world.manage, alice, target, command)
-        )
+        error = refused(world, error_type, partial(world.manage, alice, target, command))
         assert error.error_message == message
     world.follow("alice", source, Topic.NEURON_MANAGEMENT, [bobs])
     error = refused(

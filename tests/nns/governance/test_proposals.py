@@ -71,7 +71,11 @@ def fake_payloads() -> Iterator[None]:
 
 
 def propose(
-    world: World, neuron_id: int, action: ProposalAction | None, title: str = "A proposal title", **extra: str
+    world: World,
+    neuron_id: int,
+    action: ProposalAction | None,
+    title: str = "A proposal title",
+    **extra: str,
 ) -> int:
     response = world.manage(
         ALICE,
