@@ -20,7 +20,6 @@ import pytest
 from replica.consensus import beacon as beacon_role
 from replica.consensus.artifacts import (
     Block,
-    BlockProposal,
     CatchUpPackage,
     DataPayload,
     Notarization,
@@ -204,7 +203,7 @@ def test_beacon_shares_of_another_height_or_parent_never_reach_the_combination(
     genesis_beacon = observer.chain.beacons[0]
     beacon_one = beacon_at(subnet, 1, genesis_beacon)
     seen: list[dict[Principal, object]] = []
-    real = beacon_role.combine_threshold_shares
+    real = beacon_role.combine_threshold_shares  # type: ignore[attr-defined]
 
     def spy(ctx, key, message, shares):  # type: ignore[no-untyped-def]
         seen.append(dict(shares))
