@@ -26,15 +26,37 @@ from replica.sim.world import SECOND_NS, World, WorldConfig
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m replica.sim", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m replica.sim", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--nodes", default="4", help="subnet sizes, comma separated (the first is the NNS subnet)")
-    parser.add_argument("--faults", default="none", help="e.g. crash:1,equivocate:1,partition:1-3,drop:10; `mixed`: the seed sweep's plan for this seed")
-    parser.add_argument("--heights", type=int, default=20, help="run until every honest replica finalized this height")
+    parser.add_argument(
+        "--nodes", default="4", help="subnet sizes, comma separated (the first is the NNS subnet)"
+    )
+    parser.add_argument(
+        "--faults",
+        default="none",
+        help="e.g. crash:1,equivocate:1,partition:1-3,drop:10; `mixed`: the seed sweep's plan for this seed",
+    )
+    parser.add_argument(
+        "--heights",
+        type=int,
+        default=20,
+        help="run until every honest replica finalized this height",
+    )
     parser.add_argument("--preset", default="test")
-    parser.add_argument("--fault-horizon", type=float, default=None, help="seconds within which faults strike")
-    parser.add_argument("--timeout", type=float, default=120.0, help="virtual seconds before liveness fails")
-    parser.add_argument("--ingress", type=int, default=3, help="add(1) messages to the counter canister, checked exactly-once")
+    parser.add_argument(
+        "--fault-horizon", type=float, default=None, help="seconds within which faults strike"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=120.0, help="virtual seconds before liveness fails"
+    )
+    parser.add_argument(
+        "--ingress",
+        type=int,
+        default=3,
+        help="add(1) messages to the counter canister, checked exactly-once",
+    )
     parser.add_argument("--json", action="store_true")
     return parser.parse_args(argv)
 
@@ -60,25 +82,42 @@ def main(argv: list[str] | None = None) -> int:
     )
     began = time.process_time()
     try:
-        world = World(config, ConsensusReplicas(), factories=COUNTER_FACTORIES, install_genesis=install_counter)
+        world = World(
+            config,
+            ConsensusReplicas(),
+            factories=COUNTER_FACTORIES,
+            install_genesis=install_counter,
+        )
         with world:
             workloads = [CounterWorkload(world, subnet=subnet) for subnet in range(len(sizes))]
             for subnet, workload in enumerate(workloads):
                 world.run_until_height(1, subnet=subnet, timeout_s=arguments.timeout)
                 workload.submit(arguments.ingress)
             for subnet, workload in enumerate(workloads):
-                world.run_until_height(arguments.heights, subnet=subnet, timeout_s=arguments.timeout)
-                world.run_until(workload.is_done, timeout_s=arguments.timeout, what="ingress replied and certified")
+                world.run_until_height(
+                    arguments.heights, subnet=subnet, timeout_s=arguments.timeout
+                )
+                world.run_until(
+                    workload.is_done,
+                    timeout_s=arguments.timeout,
+                    what="ingress replied and certified",
+                )
                 workload.check()
             summary = {
                 "seed": arguments.seed,
-                "finalized_height": [subnet.checker.top_finalized_height for subnet in world.subnets],
+                "finalized_height": [
+                    subnet.checker.top_finalized_height for subnet in world.subnets
+                ],
                 "virtual_s": round(world.now_ns / SECOND_NS, 3),
                 "events": world.scheduler.events_run,
                 "messages": world.network.stats.delivered,
-                "certifications_checked": sum(s.checker.certifications_checked for s in world.subnets),
+                "certifications_checked": sum(
+                    s.checker.certifications_checked for s in world.subnets
+                ),
                 "ingress_checked": sum(len(workload.messages) for workload in workloads),
-                "digest": hashlib.sha256(b"".join(s.checker.digest() for s in world.subnets)).hexdigest()[:32],
+                "digest": hashlib.sha256(
+                    b"".join(s.checker.digest() for s in world.subnets)
+                ).hexdigest()[:32],
                 "cpu_s": round(time.process_time() - began, 3),
             }
     except PropertyViolation as violation:

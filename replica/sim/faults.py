@@ -76,7 +76,11 @@ class Behaviour(Protocol):
     def name(self) -> str: ...
 
     def transform(
-        self, artifacts: Sequence[object], peers: Sequence[Principal], rng: random.Random, forger: Forger
+        self,
+        artifacts: Sequence[object],
+        peers: Sequence[Principal],
+        rng: random.Random,
+        forger: Forger,
     ) -> list[Send]: ...
 
 
@@ -85,7 +89,11 @@ class Honest:
     name: str = "honest"
 
     def transform(
-        self, artifacts: Sequence[object], peers: Sequence[Principal], rng: random.Random, forger: Forger
+        self,
+        artifacts: Sequence[object],
+        peers: Sequence[Principal],
+        rng: random.Random,
+        forger: Forger,
     ) -> list[Send]:
         return [Send(artifact=artifact, receivers=tuple(peers)) for artifact in artifacts]
 
@@ -97,9 +105,15 @@ class StopsSigning:
     name: str = "stop-signing"
 
     def transform(
-        self, artifacts: Sequence[object], peers: Sequence[Principal], rng: random.Random, forger: Forger
+        self,
+        artifacts: Sequence[object],
+        peers: Sequence[Principal],
+        rng: random.Random,
+        forger: Forger,
     ) -> list[Send]:
-        return [Send(artifact=a, receivers=tuple(peers)) for a in artifacts if not forger.is_share(a)]
+        return [
+            Send(artifact=a, receivers=tuple(peers)) for a in artifacts if not forger.is_share(a)
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +124,11 @@ class MissingShares:
     name: str = "missing-shares"
 
     def transform(
-        self, artifacts: Sequence[object], peers: Sequence[Principal], rng: random.Random, forger: Forger
+        self,
+        artifacts: Sequence[object],
+        peers: Sequence[Principal],
+        rng: random.Random,
+        forger: Forger,
     ) -> list[Send]:
         sends = []
         for artifact in artifacts:
@@ -131,12 +149,20 @@ class InvalidShares:
     name: str = "invalid-shares"
 
     def transform(
-        self, artifacts: Sequence[object], peers: Sequence[Principal], rng: random.Random, forger: Forger
+        self,
+        artifacts: Sequence[object],
+        peers: Sequence[Principal],
+        rng: random.Random,
+        forger: Forger,
     ) -> list[Send]:
         sends = []
         for artifact in artifacts:
             if forger.is_share(artifact):
-                broken = forger.share_over_other_message(artifact) if self.wrong_message else forger.corrupt_share(artifact)
+                broken = (
+                    forger.share_over_other_message(artifact)
+                    if self.wrong_message
+                    else forger.corrupt_share(artifact)
+                )
                 sends.append(Send(artifact=broken, receivers=tuple(peers)))
             else:
                 sends.append(Send(artifact=artifact, receivers=tuple(peers)))
@@ -150,7 +176,11 @@ class Equivocator:
     name: str = "equivocate"
 
     def transform(
-        self, artifacts: Sequence[object], peers: Sequence[Principal], rng: random.Random, forger: Forger
+        self,
+        artifacts: Sequence[object],
+        peers: Sequence[Principal],
+        rng: random.Random,
+        forger: Forger,
     ) -> list[Send]:
         sends = []
         for artifact in artifacts:
@@ -173,10 +203,17 @@ class BadDealer:
     name: str = "bad-dealing"
 
     def transform(
-        self, artifacts: Sequence[object], peers: Sequence[Principal], rng: random.Random, forger: Forger
+        self,
+        artifacts: Sequence[object],
+        peers: Sequence[Principal],
+        rng: random.Random,
+        forger: Forger,
     ) -> list[Send]:
         return [
-            Send(artifact=forger.bad_dealing(a) if forger.is_own_dealing(a) else a, receivers=tuple(peers))
+            Send(
+                artifact=forger.bad_dealing(a) if forger.is_own_dealing(a) else a,
+                receivers=tuple(peers),
+            )
             for a in artifacts
         ]
 
@@ -190,7 +227,11 @@ class FewBadShares:
     name: str = "few-bad-shares"
 
     def transform(
-        self, artifacts: Sequence[object], peers: Sequence[Principal], rng: random.Random, forger: Forger
+        self,
+        artifacts: Sequence[object],
+        peers: Sequence[Principal],
+        rng: random.Random,
+        forger: Forger,
     ) -> list[Send]:
         sends = []
         for artifact in artifacts:
@@ -259,7 +300,13 @@ class FaultPlan:
             else:
                 known = ", ".join(["crash", "down", "drop", "partition", *BYZANTINE_BEHAVIOURS])
                 raise ValueError(f"unknown fault {kind!r} (known: {known})")
-        return cls(crashes=crashes, down=down, byzantine=tuple(byzantine), partition_s=partition, drop_percent=drop)
+        return cls(
+            crashes=crashes,
+            down=down,
+            byzantine=tuple(byzantine),
+            partition_s=partition,
+            drop_percent=drop,
+        )
 
     def to_text(self) -> str:
         parts = []

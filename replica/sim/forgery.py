@@ -65,8 +65,12 @@ class ConsensusForger:
     """Forgeries by one node, `keys`, of the subnet whose genesis members are `members`."""
 
     def __init__(
-        self, keys: NodeSecretKeys, network_seed: bytes, members: tuple[Principal, ...],
-        registry: RegistryClient | None = None, subnet_id: Principal | None = None,
+        self,
+        keys: NodeSecretKeys,
+        network_seed: bytes,
+        members: tuple[Principal, ...],
+        registry: RegistryClient | None = None,
+        subnet_id: Principal | None = None,
     ) -> None:
         self.keys = keys
         self.members = members
@@ -93,20 +97,33 @@ class ConsensusForger:
         if not isinstance(artifact, SHARE_TYPES):
             return artifact
         self.broken_shares += 1
-        damaged = bytes([artifact.signature[0] ^ 0x01]) + artifact.signature[1:] if artifact.signature else b"\x00"
+        damaged = (
+            bytes([artifact.signature[0] ^ 0x01]) + artifact.signature[1:]
+            if artifact.signature
+            else b"\x00"
+        )
         return replace(artifact, signature=damaged)
 
     def share_over_other_message(self, artifact: object) -> object:
         self.broken_shares += 1
         if isinstance(artifact, NotarizationShare):
-            return replace(artifact, signature=self.keys.sign_committee(notarization_message(artifact.height, _OTHER)))
+            return replace(
+                artifact,
+                signature=self.keys.sign_committee(notarization_message(artifact.height, _OTHER)),
+            )
         if isinstance(artifact, FinalizationShare):
-            return replace(artifact, signature=self.keys.sign_committee(finalization_message(artifact.height, _OTHER)))
+            return replace(
+                artifact,
+                signature=self.keys.sign_committee(finalization_message(artifact.height, _OTHER)),
+            )
         if isinstance(artifact, RandomBeaconShare | RandomTapeShare):
             message = tape_message(artifact.height + 1_000_000)
             return replace(artifact, signature=threshold.sign_share(self.low_share, message))
         if isinstance(artifact, CertificationShare | CatchUpPackageShare):
-            return replace(artifact, signature=threshold.sign_share(self.high_share, certification_message(_OTHER)))
+            return replace(
+                artifact,
+                signature=threshold.sign_share(self.high_share, certification_message(_OTHER)),
+            )
         return artifact
 
     def equivocate(self, proposal: object) -> object | None:
@@ -129,7 +146,11 @@ class ConsensusForger:
             payload=block.payload,
         )
         self.equivocations += 1
-        return BlockProposal(block=other, signer=proposal.signer, signature=self.keys.sign(proposal_message(other.id)))
+        return BlockProposal(
+            block=other,
+            signer=proposal.signer,
+            signature=self.keys.sign(proposal_message(other.id)),
+        )
 
     def is_own_dealing(self, artifact: object) -> bool:
         return isinstance(artifact, DealingArtifact) and artifact.signed.dealer == self.keys.node_id
@@ -137,7 +158,11 @@ class ConsensusForger:
     def bad_dealing(self, artifact: object, *, few: bool = False) -> object:
         """The node's dealing with a wrong share encrypted for f + 1 of its receivers (not itself),
         or for only f of them if `few`."""
-        if not isinstance(artifact, DealingArtifact) or self.registry is None or self.subnet_id is None:
+        if (
+            not isinstance(artifact, DealingArtifact)
+            or self.registry is None
+            or self.subnet_id is None
+        ):
             return artifact
         dealing = decode_dealing(artifact.signed.dealing)
         if dealing is None:
@@ -152,23 +177,35 @@ class ConsensusForger:
             key=lambda r: hashlib.sha256(r.raw + artifact.signed.dealing).digest(),
         )[: f if few else f + 1]
         ephemeral = dkg.derive_ephemeral_private_key(
-            compute_dkg_seed(compute_dealing_seed(self.keys)), dealing.dkg_id, dealing.dealer)
+            compute_dkg_seed(compute_dealing_seed(self.keys)), dealing.dkg_id, dealing.dealer
+        )
         shares = list(dealing.encrypted_shares)
         try:
             for receiver in targets:
-                key = self.registry.get_node_public_key(receiver, KeyPurpose.DKG_DEALING_ENCRYPTION, version)
+                key = self.registry.get_node_public_key(
+                    receiver, KeyPurpose.DKG_DEALING_ENCRYPTION, version
+                )
                 if key is None:
                     return artifact
-                wrong = int.from_bytes(hashlib.sha512(b"wrong" + receiver.raw + artifact.signed.dealing).digest(), "big")
+                wrong = int.from_bytes(
+                    hashlib.sha512(b"wrong" + receiver.raw + artifact.signed.dealing).digest(),
+                    "big",
+                )
                 shares[receivers.index(receiver)] = dkg.encrypt_share(
-                    dkg_id=dealing.dkg_id, dealer=dealing.dealer, receiver=receiver, receiver_public_key=key,
-                    ephemeral_private_key=ephemeral, share=wrong % bls.CURVE_ORDER,
+                    dkg_id=dealing.dkg_id,
+                    dealer=dealing.dealer,
+                    receiver=receiver,
+                    receiver_public_key=key,
+                    ephemeral_private_key=ephemeral,
+                    share=wrong % bls.CURVE_ORDER,
                 )
         except CryptoError:
             return artifact
         data = replace(dealing, encrypted_shares=tuple(shares)).to_bytes()
         self.bad_dealings += 1
-        signed = SignedDealing(dealer=dealing.dealer, dealing=data, signature=self.keys.sign(dealing_message(data)))
+        signed = SignedDealing(
+            dealer=dealing.dealer, dealing=data, signature=self.keys.sign(dealing_message(data))
+        )
         return DealingArtifact(height=artifact.height, tag=artifact.tag, signed=signed)
 
     def support_of(self, artifact: object) -> object | None:
@@ -179,8 +216,14 @@ class ConsensusForger:
         if dealing is None:
             return None
         dealing_hash = compute_dealing_hash(artifact.signed.dealing)
-        message = dealing_support_message(self.subnet_id, dealing.dkg_id.start_height, dealing.dkg_id.tag, dealing_hash)
+        message = dealing_support_message(
+            self.subnet_id, dealing.dkg_id.start_height, dealing.dkg_id.tag, dealing_hash
+        )
         return DealingSupportShare(
-            height=dealing.dkg_id.start_height, tag=dealing.dkg_id.tag, dealer=dealing.dealer,
-            dealing_hash=dealing_hash, signer=self.keys.node_id, signature=self.keys.sign_committee(message),
+            height=dealing.dkg_id.start_height,
+            tag=dealing.dkg_id.tag,
+            dealer=dealing.dealer,
+            dealing_hash=dealing_hash,
+            signer=self.keys.node_id,
+            signature=self.keys.sign_committee(message),
         )

@@ -223,6 +223,13 @@ class ToyFactory:
         assert isinstance(block, ToyBlock)
         return block.id
 
+    def ingress_of(self, block: Any) -> Sequence[bytes]:
+        assert isinstance(block, ToyBlock)
+        return block.ingress
+
+    def make_auditor(self, subnet_id: Principal, subnet_public_key: bytes, registry: Any) -> None:
+        return None
+
     def verify_certification(self, certification: Any, height: int, subnet_public_key: bytes) -> bool:
         return bool(certification[0] == "cert" and certification[1] == height and subnet_public_key == b"toy-key")
 
