@@ -9,6 +9,14 @@ its own over a different message than the share claims, or deal some
 receivers a wrong share: it re-encrypts, under its dealing's own ephemeral key
 (it knows its dealing seed), a random scalar for f + 1 receivers, keeps the
 commitments and the other receivers' ciphertexts, and signs the result.
+
+With what it has seen of its peers (`note`), it also mounts the attacks of
+`faults.Attack`: notarization and finalization shares for every block of a
+height it knows (double signing), a block built on a valid block of the
+height below that it made itself and never had notarized (or on a block two
+heights down), certifications and CUPs combined from its own share alone (a
+CUP also moved far ahead, to lure replicas into state sync), and its beacon
+and notarization shares of the height before replayed for the current one.
 """
 
 from __future__ import annotations
@@ -23,12 +31,16 @@ from registry.records import KeyPurpose
 from replica.consensus.artifacts import (
     Block,
     BlockProposal,
+    CatchUpContent,
+    CatchUpPackage,
     CatchUpPackageShare,
+    Certification,
     CertificationShare,
     DealingArtifact,
     DealingSupportShare,
     FinalizationShare,
     NotarizationShare,
+    RandomBeacon,
     RandomBeaconShare,
     RandomTapeShare,
     SignedDealing,
@@ -43,14 +55,17 @@ from replica.consensus.artifacts import (
     tape_message,
 )
 from replica.consensus.dealings import compute_dealing_seed, compute_dkg_seed, decode_dealing
+from replica.consensus.membership import compute_block_maker_ranks
 from replica.crypto import bls, dkg, threshold
 from replica.crypto.errors import CryptoError
 from replica.crypto.keys import NodeSecretKeys
+from replica.sim.faults import Attack
 from replica.types import Principal
 
 SHARE_TYPES: Final = (
     NotarizationShare,
     FinalizationShare,
+    RandomBeacon,
     RandomBeaconShare,
     RandomTapeShare,
     CertificationShare,
@@ -59,6 +74,8 @@ SHARE_TYPES: Final = (
 )
 
 _OTHER: Final = b"\xff" * 32
+CUP_LURE_HEIGHTS: Final = 100
+"""How far above the real one a forged CUP claims to be (beyond the state-sync lag)."""
 
 
 class ConsensusForger:
@@ -79,6 +96,11 @@ class ConsensusForger:
         self.equivocations = 0
         self.broken_shares = 0
         self.bad_dealings = 0
+        self.forgeries: dict[Attack, int] = {}
+        self.stash: dict[int, list[object]] = {}
+        self._blocks: dict[int, dict[bytes, Block]] = {}
+        self._beacons: dict[int, RandomBeacon] = {}
+        self._own_shares: dict[tuple[type, int], object] = {}
         dkg = SeededInitialDkg(network_seed)
         n = len(members)
         f = (n - 1) // 3
@@ -227,3 +249,164 @@ class ConsensusForger:
             signer=self.keys.node_id,
             signature=self.keys.sign_committee(message),
         )
+
+    # -- attacks with what the node has seen ---------------------------------------------------
+
+    def note(self, artifact: object) -> None:
+        """An artifact that reached this node (blocks and beacons feed the attacks)."""
+        if isinstance(artifact, BlockProposal):
+            self._blocks.setdefault(artifact.height, {})[artifact.block.id] = artifact.block
+        elif isinstance(artifact, RandomBeacon):
+            self._beacons[artifact.height] = artifact
+        for height in [h for h in self._blocks if h < artifact_height(artifact) - 8]:
+            del self._blocks[height]
+
+    def forge(self, attack: Attack, artifact: object) -> list[object]:
+        """What `attack` sends besides (or, for WRONG_PARENT, instead of) `artifact`."""
+        made = self._forge(attack, artifact)
+        if made:
+            self.forgeries[attack] = self.forgeries.get(attack, 0) + 1
+        return made
+
+    def _forge(self, attack: Attack, artifact: object) -> list[object]:
+        if attack is Attack.DOUBLE_NOTARIZE and isinstance(artifact, NotarizationShare):
+            return [
+                replace(
+                    artifact,
+                    block=other,
+                    signature=self.keys.sign_committee(
+                        notarization_message(artifact.height, other)
+                    ),
+                )
+                for other in self._other_blocks(artifact.height, artifact.block)
+            ]
+        if attack is Attack.DOUBLE_FINALIZE and isinstance(artifact, FinalizationShare):
+            return [
+                replace(
+                    artifact,
+                    block=other,
+                    signature=self.keys.sign_committee(
+                        finalization_message(artifact.height, other)
+                    ),
+                )
+                for other in self._other_blocks(artifact.height, artifact.block)
+            ]
+        if attack is Attack.WRONG_PARENT and self.is_block_proposal(artifact):
+            assert isinstance(artifact, BlockProposal)
+            return self._on_wrong_parent(artifact)
+        if attack is Attack.FORGE_CERTIFICATION and isinstance(artifact, CertificationShare):
+            other = threshold.sign_share(self.high_share, certification_message(_OTHER))
+            return [
+                Certification(
+                    height=artifact.height,
+                    root_hash=artifact.root_hash,
+                    signature=artifact.signature,
+                ),
+                Certification(height=artifact.height, root_hash=_OTHER, signature=other),
+            ]
+        if attack is Attack.FORGE_CUP and isinstance(artifact, CatchUpPackageShare):
+            return self._forged_cups(artifact)
+        if attack is Attack.REPLAY_SHARES and isinstance(
+            artifact, RandomBeaconShare | NotarizationShare
+        ):
+            return self._replays(artifact)
+        return []
+
+    def _other_blocks(self, height: int, block_hash: bytes) -> list[bytes]:
+        others = [b for b in self._blocks.get(height, {}) if b != block_hash]
+        return others or [hashlib.sha256(b"no such block" + block_hash).digest()]
+
+    def _on_wrong_parent(self, proposal: BlockProposal) -> list[object]:
+        """The proposal rebuilt on a block of the height below that was never notarized: one this
+        node makes now as the maker of its rank there if it has one, else a block two heights down."""
+        block = proposal.block
+        if block.is_summary:
+            return []
+        below = self._unnotarized_below(block)
+        if below is None:
+            return []
+        child = replace(block, parent=below.id)
+        forged = BlockProposal(
+            block=child,
+            signer=proposal.signer,
+            signature=self.keys.sign(proposal_message(child.id)),
+        )
+        out: list[object] = [forged]
+        if below.height == block.height - 1:
+            out.insert(
+                0,
+                BlockProposal(
+                    block=below,
+                    signer=proposal.signer,
+                    signature=self.keys.sign(proposal_message(below.id)),
+                ),
+            )
+        return out
+
+    def _unnotarized_below(self, block: Block) -> Block | None:
+        parent = self._blocks.get(block.height - 1, {}).get(block.parent)
+        beacon = self._beacons.get(block.height - 2)
+        if (
+            parent is not None
+            and beacon is not None
+            and self.registry is not None
+            and self.subnet_id is not None
+        ):
+            members = self.registry.get_subnet_members(
+                self.subnet_id, parent.context.registry_version
+            )
+            rank = compute_block_maker_ranks(members, beacon).get(self.keys.node_id)
+            if rank is not None and rank != parent.rank and not parent.is_summary:
+                context = replace(parent.context, time_ns=parent.context.time_ns + 1)
+                return replace(parent, rank=rank, context=context)
+        grandparent = next(iter(self._blocks.get(block.height - 2, {}).values()), None)
+        return grandparent
+
+    def _forged_cups(self, share: CatchUpPackageShare) -> list[object]:
+        block = self._blocks.get(share.height, {}).get(share.block)
+        beacon = self._beacons.get(share.height)
+        if block is None or beacon is None or beacon.id != share.beacon:
+            return []
+        content = CatchUpContent(
+            version=share.version,
+            block=block,
+            beacon=beacon,
+            state_hash=share.state_hash,
+            oldest_registry_version=share.oldest_registry_version,
+        )
+        lure_height = share.height + CUP_LURE_HEIGHTS
+        lure = replace(
+            content,
+            block=replace(
+                block, height=lure_height, payload=replace(block.summary, height=lure_height)
+            ),
+            beacon=replace(beacon, height=lure_height),
+        )
+        return [
+            CatchUpPackage(content=content, signature=share.signature),
+            CatchUpPackage(content=lure, signature=share.signature),
+        ]
+
+    def _replays(self, share: RandomBeaconShare | NotarizationShare) -> list[object]:
+        key = (type(share), share.height)
+        self._own_shares[key] = share
+        old = self._own_shares.pop((type(share), share.height - 1), None)
+        if old is None:
+            return []
+        if isinstance(share, RandomBeaconShare) and isinstance(old, RandomBeaconShare):
+            # The old share as it was (another previous beacon) and under the current previous beacon.
+            return [
+                replace(old, height=share.height),
+                replace(old, height=share.height, parent=share.parent),
+            ]
+        if isinstance(share, NotarizationShare) and isinstance(old, NotarizationShare):
+            return [
+                replace(old, height=share.height),
+                replace(old, height=share.height, block=share.block),
+            ]
+        return []
+
+
+def artifact_height(artifact: object) -> int:
+    height = getattr(artifact, "height", 0)
+    return height if isinstance(height, int) else 0

@@ -46,6 +46,9 @@ from replica.types import Principal
 
 SECOND_NS: Final = 1_000_000_000
 HONEST: Final = Honest()
+RATE_FACTOR: Final = 1.5
+"""Finality may take this many times the pace `World.check_rate` computes (the sweep's slowest
+seeds take about 0.6 of it; a protocol that needs three times as long per height fails)."""
 
 
 def fast_temporary_directory() -> str | None:
@@ -317,6 +320,9 @@ class World:
         if node.replica is None or not isinstance(bundle, tuple):
             return
         node.inbox.extend(bundle)
+        if node.forger is not None:
+            for artifact in bundle:
+                node.forger.note(artifact)
         if not self.nodes[sender].honest and node.honest:
             # p2p gossip: what an honest node holds reaches every honest peer, even what a
             # Byzantine node sent to it alone (so both blocks of an equivocation spread).
@@ -385,6 +391,8 @@ class World:
                 self.network.broadcast(node.node_id, peers, tuple(output.broadcast))
             else:
                 bundles: dict[Principal, list[Any]] = {}
+                for artifact in output.broadcast:
+                    node.forger.note(artifact)
                 sends = node.behaviour.transform(output.broadcast, peers, node.rng, node.forger)
                 if [(send.artifact, set(send.receivers)) for send in sends] != [
                     (artifact, set(peers)) for artifact in output.broadcast
@@ -592,7 +600,7 @@ class World:
                 missing.append(node.behaviour.name)
         return missing
 
-    def check_rate(self, subnet: int = 0, *, factor: float = 4.0) -> None:
+    def check_rate(self, subnet: int = 0, *, factor: float = RATE_FACTOR) -> None:
         """Finality within `factor` times the delay formula's pace (partitions excluded), so slowdowns fail.
 
         The pace of one height is the initial notary delay, plus one unit delay for each of the f
