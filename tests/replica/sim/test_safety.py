@@ -34,8 +34,12 @@ def test_safety_holds_for_every_seed(sweep_seed: int) -> None:
         # Every honest replica that is up, a restarted one included, reaches the height.
         world.run_until_height(HEIGHTS, timeout_s=60)
         world.check_rate()
-        world.run_until(lambda: not world.unstruck_faults(), timeout_s=60, what="every planned fault struck")
-        world.run_until(workload.is_done, timeout_s=30, what="the seed's ingress replied and certified")
+        world.run_until(
+            lambda: not world.unstruck_faults(), timeout_s=60, what="every planned fault struck"
+        )
+        world.run_until(
+            workload.is_done, timeout_s=30, what="the seed's ingress replied and certified"
+        )
         workload.check()
         checker = world.subnets[0].checker
         assert checker.certifications_checked > 0, world.replay_command()
