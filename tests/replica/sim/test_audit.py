@@ -59,7 +59,7 @@ def test_an_honest_run_under_every_attack_passes_the_audit() -> None:
 
 def test_blocks_on_unnotarized_parents_are_seen(monkeypatch: pytest.MonkeyPatch) -> None:
     without_notarized_parent_rule(monkeypatch)
-    with pytest.raises(PropertyViolation, match="has no notarization|liveness"):
+    with pytest.raises(PropertyViolation, match=r"has no notarization|liveness"):
         run(3, "wrong-parent:1", 24)
 
 
@@ -67,7 +67,7 @@ def test_a_cup_accepted_without_its_signature_is_seen(monkeypatch: pytest.Monkey
     monkeypatch.setattr(
         "replica.consensus.validator.is_valid_catch_up_package", lambda cup, key: True
     )
-    with pytest.raises(PropertyViolation, match="CUP of height .* does not verify"):
+    with pytest.raises(PropertyViolation, match=r"CUP of height .* does not verify"):
         run(3, "forge-cup:1", 12)
     assert is_valid_catch_up_package  # the rule itself stays in place elsewhere
 

@@ -114,7 +114,7 @@ def test_a_bad_certification() -> None:
     bad = Replica.honest(3)
     bad.certifications[2] = ("forged", 2)
     check.observe(A, bad, honest=True)
-    with pytest.raises(PropertyViolation, match="certification of height 2 .* does not verify"):
+    with pytest.raises(PropertyViolation, match=r"certification of height 2 .* does not verify"):
         check.check_safety()
 
 
@@ -124,7 +124,7 @@ def test_double_execution() -> None:
     replica.blocks[2] = Block(2, ingress=(b"message",))
     replica.blocks[4] = Block(4, ingress=(b"message",))
     check.observe(A, replica, honest=True)
-    with pytest.raises(PropertyViolation, match="double execution: message .* at heights 2 and 4"):
+    with pytest.raises(PropertyViolation, match=r"double execution: message .* at heights 2 and 4"):
         check.check_safety()
 
 
