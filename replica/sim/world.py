@@ -78,6 +78,8 @@ class WorldConfig:
     heights: int = 0
     # Which subnet (index) the fault plan strikes.
     fault_subnet: int = 0
+    # Whether the factory's auditor checks every finalized height (benchmarks of the replica alone turn it off).
+    audit: bool = True
     # Options of the command line that shaped the run beyond this config (named in the replay command).
     replay_options: tuple[str, ...] = ()
 
@@ -235,9 +237,10 @@ class World:
                 return self.factory.verify_certification(certification, height, key)
 
             subnet.checker.verify_certification = verify
-            subnet.checker.auditor = self.factory.make_auditor(
-                subnet.subnet_id, public_key, self._new_registry_client()
-            )
+            if self.config.audit:
+                subnet.checker.auditor = self.factory.make_auditor(
+                    subnet.subnet_id, public_key, self._new_registry_client()
+                )
 
     def _apply_fault_plan(self) -> None:
         plan = self.config.faults
