@@ -272,9 +272,9 @@ class DkgPool:
             out.extend(
                 DealingSupportShare(
                     height=start,
-                    tag=tag,
+                    tag=tag,  # type: ignore[arg-type]
                     dealer=dealer,
-                    dealing_hash=dealing_hash,  # type: ignore[arg-type]
+                    dealing_hash=dealing_hash,
                     signer=signer,
                     signature=signature,
                 )
