@@ -9,7 +9,9 @@ blocks, never the replica's caches or validator):
 - **validity**: the finalized chain is linked; every block on it was proposed
   by the maker of its rank (ranks from the previous beacon and the members of
   its registry version), is notarized by at least n − f distinct members of the
-  height's notarization committee, and the chain's top is finalized by such a
+  height's notarization committee, names the interval's replica version and a
+  validation context that never goes back (time after its parent's, certified
+  height at most its parent's), and the chain's top is finalized by such a
   multi-signature (or is the block of a verified CUP); blocks carry a summary
   exactly at summary heights; no ingress message appears twice on the chain or
   after its expiry;
@@ -156,6 +158,13 @@ class ConsensusAuditor:
                 self._fail(
                     f"the notarization of the finalized block at height {height} is invalid", node
                 )
+        if block.version != record.replica_version_id:
+            self._fail(
+                f"the finalized block at height {height} names replica version {block.version}",
+                node,
+            )
+        if below is not None:
+            self._audit_context(node, block, below)
         self._audit_payload(node, block, summary_block)
         self._chain[height] = block
         if block.is_summary:
@@ -193,6 +202,26 @@ class ConsensusAuditor:
         ):
             self._fail(
                 f"the finalized block at height {block.height} is not signed by its maker", node
+            )
+
+    def _audit_context(self, node: Principal, block: Block, parent: Block) -> None:
+        context, before = block.context, parent.context
+        if context.time_ns <= before.time_ns:
+            self._fail(
+                f"the finalized block at height {block.height} is not later than its parent", node
+            )
+        if (
+            context.registry_version < before.registry_version
+            or context.certified_height < before.certified_height
+        ):
+            self._fail(
+                f"the validation context of the finalized block at height {block.height} goes back",
+                node,
+            )
+        if context.certified_height > parent.height:
+            self._fail(
+                f"the finalized block at height {block.height} claims a certified height above its parent",
+                node,
             )
 
     def _audit_payload(self, node: Principal, block: Block, summary_block: Block | None) -> None:

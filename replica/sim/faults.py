@@ -45,6 +45,7 @@ class Attack(Enum):
     FORGE_CERTIFICATION = "forge-certification"
     FORGE_CUP = "forge-cup"
     REPLAY_SHARES = "replay-shares"
+    BAD_BLOCK = "bad-block"
 
 
 class Forger(Protocol):
@@ -276,8 +277,8 @@ class FewBadShares:
 
 @dataclass(frozen=True, slots=True)
 class Forging:
-    """Sends what the honest code sends plus the forgeries of one `Attack` (for WRONG_PARENT,
-    the rebuilt block instead of its own)."""
+    """Sends what the honest code sends plus the forgeries of one `Attack` (for WRONG_PARENT and
+    BAD_BLOCK, the rebuilt block instead of its own)."""
 
     attack: Attack
     name: str = ""
@@ -292,7 +293,7 @@ class Forging:
         sends = []
         for artifact in artifacts:
             forged = forger.forge(self.attack, artifact)
-            if not (forged and self.attack is Attack.WRONG_PARENT):
+            if not (forged and self.attack in (Attack.WRONG_PARENT, Attack.BAD_BLOCK)):
                 sends.append(Send(artifact=artifact, receivers=tuple(peers)))
             sends.extend(Send(artifact=item, receivers=tuple(peers)) for item in forged)
         return sends

@@ -16,7 +16,12 @@ height it knows (double signing), a block built on a valid block of the
 height below that it made itself and never had notarized (or on a block two
 heights down), certifications and CUPs combined from its own share alone (a
 CUP also moved far ahead, to lure replicas into state sync), and its beacon
-and notarization shares of the height before replayed for the current one.
+and notarization shares of the height before replayed for the current one;
+and, as block maker, a block that breaks one validity rule of its payload or
+header (each height another: a rank it does not hold, another replica version,
+a time not after its parent's, a certified height above its parent or below
+its parent's, an ingress message twice, an expired one, one
+already executed) in place of its own.
 """
 
 from __future__ import annotations
@@ -36,8 +41,10 @@ from replica.consensus.artifacts import (
     CatchUpPackageShare,
     Certification,
     CertificationShare,
+    DataPayload,
     DealingArtifact,
     DealingSupportShare,
+    Finalization,
     FinalizationShare,
     NotarizationShare,
     RandomBeacon,
@@ -59,6 +66,7 @@ from replica.consensus.membership import compute_block_maker_ranks
 from replica.crypto import bls, dkg, threshold
 from replica.crypto.errors import CryptoError
 from replica.crypto.keys import NodeSecretKeys
+from replica.execution.messages import IngressMessage
 from replica.sim.faults import Attack
 from replica.types import Principal
 
@@ -101,6 +109,7 @@ class ConsensusForger:
         self._blocks: dict[int, dict[bytes, Block]] = {}
         self._beacons: dict[int, RandomBeacon] = {}
         self._own_shares: dict[tuple[type, int], object] = {}
+        self._executed: list[IngressMessage] = []
         dkg = SeededInitialDkg(network_seed)
         n = len(members)
         f = (n - 1) // 3
@@ -256,6 +265,10 @@ class ConsensusForger:
         """An artifact that reached this node (blocks and beacons feed the attacks)."""
         if isinstance(artifact, BlockProposal):
             self._blocks.setdefault(artifact.height, {})[artifact.block.id] = artifact.block
+        elif isinstance(artifact, Finalization):
+            block = self._blocks.get(artifact.height, {}).get(artifact.block)
+            if block is not None and isinstance(block.payload, DataPayload):
+                self._executed.extend(block.payload.ingress)
         elif isinstance(artifact, RandomBeacon):
             self._beacons[artifact.height] = artifact
         for height in [h for h in self._blocks if h < artifact_height(artifact) - 8]:
@@ -310,7 +323,49 @@ class ConsensusForger:
             artifact, RandomBeaconShare | NotarizationShare
         ):
             return self._replays(artifact)
+        if attack is Attack.BAD_BLOCK and self.is_block_proposal(artifact):
+            assert isinstance(artifact, BlockProposal)
+            bad = self._bad_block(artifact.block)
+            if bad is None:
+                return []
+            signature = self.keys.sign(proposal_message(bad.id))
+            return [BlockProposal(block=bad, signer=artifact.signer, signature=signature)]
         return []
+
+    def _bad_block(self, block: Block) -> Block | None:
+        """The block with one rule broken (chosen by height), or None if that rule needs what is missing."""
+        if block.is_summary or not isinstance(block.payload, DataPayload):
+            return None
+        parent = self._blocks.get(block.height - 1, {}).get(block.parent)
+        context, payload = block.context, block.payload
+        variant = block.height % 8
+        if variant == 0:
+            return replace(block, rank=1 if block.rank == 0 else 0)
+        if variant == 1:
+            return replace(block, version=block.version + "-forged")
+        if variant == 2 and parent is not None:
+            return replace(block, context=replace(context, time_ns=parent.context.time_ns))
+        if variant == 3:
+            return replace(block, context=replace(context, certified_height=block.height))
+        if variant == 4 and parent is not None and parent.context.certified_height > 0:
+            lower = replace(context, certified_height=parent.context.certified_height - 1)
+            return replace(block, context=lower)
+        executed = self._executed[-1] if self._executed else None
+        template = payload.ingress[0] if payload.ingress else executed
+        if template is None:
+            return None
+        if variant == 5:
+            return replace(block, payload=replace(payload, ingress=(*payload.ingress, template)))
+        if variant == 6:
+            expired = replace(
+                template,
+                message_id=hashlib.sha256(b"expired" + template.message_id).digest(),
+                ingress_expiry_ns=context.time_ns - 1,
+            )
+            return replace(block, payload=replace(payload, ingress=(*payload.ingress, expired)))
+        if executed is not None:
+            return replace(block, payload=replace(payload, ingress=(*payload.ingress, executed)))
+        return None
 
     def _other_blocks(self, height: int, block_hash: bytes) -> list[bytes]:
         others = [b for b in self._blocks.get(height, {}) if b != block_hash]
