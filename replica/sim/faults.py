@@ -46,6 +46,7 @@ class Attack(Enum):
     FORGE_CUP = "forge-cup"
     REPLAY_SHARES = "replay-shares"
     BAD_BLOCK = "bad-block"
+    FORGE_COMBINED = "forge-combined"
 
 
 class Forger(Protocol):

@@ -21,7 +21,9 @@ and, as block maker, a block that breaks one validity rule of its payload or
 header (each height another: a rank it does not hold, another replica version,
 a time not after its parent's, a certified height above its parent or below
 its parent's, an ingress message twice, an expired one, one
-already executed) in place of its own.
+already executed) in place of its own; and combined artifacts that are only
+its own share (notarizations and finalizations naming itself alone or n − f
+members, beacons, tapes) and its block under another maker's name.
 """
 
 from __future__ import annotations
@@ -46,9 +48,11 @@ from replica.consensus.artifacts import (
     DealingSupportShare,
     Finalization,
     FinalizationShare,
+    Notarization,
     NotarizationShare,
     RandomBeacon,
     RandomBeaconShare,
+    RandomTape,
     RandomTapeShare,
     SignedDealing,
     ValidationContext,
@@ -323,6 +327,8 @@ class ConsensusForger:
             artifact, RandomBeaconShare | NotarizationShare
         ):
             return self._replays(artifact)
+        if attack is Attack.FORGE_COMBINED:
+            return self._forged_combinations(artifact)
         if attack is Attack.BAD_BLOCK and self.is_block_proposal(artifact):
             assert isinstance(artifact, BlockProposal)
             bad = self._bad_block(artifact.block)
@@ -330,6 +336,48 @@ class ConsensusForger:
                 return []
             signature = self.keys.sign(proposal_message(bad.id))
             return [BlockProposal(block=bad, signer=artifact.signer, signature=signature)]
+        return []
+
+    def _forged_combinations(self, artifact: object) -> list[object]:
+        """Notarizations and finalizations of its own share alone (naming itself, or n − f members),
+        a beacon and a tape that are its own share, and its block under another maker's name."""
+        me = self.keys.node_id
+        quorum = tuple(
+            sorted({me, *self.members})[: len(self.members) - (len(self.members) - 1) // 3]
+        )
+        if isinstance(artifact, NotarizationShare | FinalizationShare):
+            kind = Notarization if isinstance(artifact, NotarizationShare) else Finalization
+            return [
+                kind(
+                    height=artifact.height,
+                    block=artifact.block,
+                    signers=signers,
+                    signature=artifact.signature,
+                )
+                for signers in ((me,), quorum if me in quorum else (me, *quorum[1:]))
+            ]
+        if isinstance(artifact, RandomBeaconShare):
+            return [
+                RandomBeacon(
+                    height=artifact.height, parent=artifact.parent, signature=artifact.signature
+                )
+            ]
+        if isinstance(artifact, RandomTapeShare):
+            return [RandomTape(height=artifact.height, signature=artifact.signature)]
+        if self.is_block_proposal(artifact):
+            assert isinstance(artifact, BlockProposal)
+            other = next((m for m in self.members if m != me), None)
+            if other is None:
+                return []
+            block = replace(
+                artifact.block,
+                context=replace(artifact.block.context, time_ns=artifact.block.context.time_ns + 2),
+            )
+            return [
+                BlockProposal(
+                    block=block, signer=other, signature=self.keys.sign(proposal_message(block.id))
+                )
+            ]
         return []
 
     def _bad_block(self, block: Block) -> Block | None:
