@@ -18,7 +18,7 @@ heights down), certifications and CUPs combined from its own share alone (a
 CUP also moved far ahead, to lure replicas into state sync), and its beacon
 and notarization shares of the height before replayed for the current one;
 and, as block maker, a block that breaks one validity rule of its payload or
-header (each height another: a rank it does not hold, another replica version,
+header (each time the next: a rank it does not hold, another replica version,
 a time not after its parent's, a certified height above its parent or below
 its parent's, an ingress message twice, an expired one, one
 already executed) in place of its own; and combined artifacts that are only
@@ -386,7 +386,8 @@ class ConsensusForger:
             return None
         parent = self._blocks.get(block.height - 1, {}).get(block.parent)
         context, payload = block.context, block.payload
-        variant = block.height % 8
+        # Each forged block breaks the next rule in turn, from a start that varies by node.
+        variant = (self.keys.node_id.raw[-1] + self.forgeries.get(Attack.BAD_BLOCK, 0)) % 8
         if variant == 0:
             return replace(block, rank=1 if block.rank == 0 else 0)
         if variant == 1:
