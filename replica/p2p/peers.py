@@ -1,0 +1,293 @@
+"""The P2P service of one replica: authenticated connections to every peer of its subnet.
+
+Each replica dials every peer it may talk to and sends its artifacts only on
+the connections it dialed; it receives on the connections its peers dialed.
+Per peer there is one bounded outgoing queue and one dialer task, so a slow or
+dead peer never holds up the others. When a queue overflows, or a write does
+not complete within its timeout, the connection is dropped and the queue
+emptied: the next connection starts with the peer's hello, and the replica
+resends everything it holds above the peer's catch-up package (`resend`),
+which is what makes delivery eventual.
+
+Incoming connections go through the TLS handshake with a context trusting
+only the current peers' registered certificates; a refusal (an unknown key, a
+node no longer in the subnet, a protocol violation) is logged and costs only
+that connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from replica.consensus.artifacts import Artifact
+from replica.p2p.frames import ArtifactsReceived, Connection, Hello, ProtocolViolation
+from replica.p2p.tls import PeerRefused, identify_peer, make_context
+from replica.types import Principal
+
+log = logging.getLogger("icbox.p2p")
+
+QUEUE_LIMIT: Final = 20_000
+"""Artifacts waiting for one peer before its connection is reset (and resent on reconnect)."""
+CONNECT_TIMEOUT_S: Final = 3.0
+WRITE_TIMEOUT_S: Final = 10.0
+HELLO_TIMEOUT_S: Final = 5.0
+RECONNECT_MIN_S: Final = 0.2
+RECONNECT_MAX_S: Final = 2.0
+READ_BYTES: Final = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PeerAddress:
+    node_id: Principal
+    host: str
+    port: int
+
+
+@dataclass(slots=True, kw_only=True)
+class PeerStats:
+    connected: bool = False
+    connections: int = 0
+    artifacts_sent: int = 0
+    artifacts_received: int = 0
+    resets: int = 0
+
+
+@dataclass(slots=True, kw_only=True)
+class _Outbox:
+    """The artifacts waiting for one peer."""
+
+    items: deque[Artifact] = field(default_factory=deque)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    overflowed: bool = False
+
+    def put(self, artifacts: Sequence[Artifact]) -> None:
+        if len(self.items) + len(artifacts) > QUEUE_LIMIT:
+            self.items.clear()
+            self.overflowed = True
+        else:
+            self.items.extend(artifacts)
+        self.ready.set()
+
+    def take(self) -> list[Artifact]:
+        taken = list(self.items)
+        self.items.clear()
+        self.ready.clear()
+        return taken
+
+
+ArtifactSink = Callable[[Principal, tuple[Artifact, ...]], None]
+Resend = Callable[[int], Sequence[Artifact]]
+"""The artifacts a peer whose CUP is at the given height may lack."""
+AllowedPeers = Callable[[], Mapping[Principal, bytes]]
+HelloSource = Callable[[], Hello]
+
+
+class P2PService:
+    """Listens on `host:port`, dials `peers`, and moves artifacts both ways."""
+
+    def __init__(
+        self,
+        *,
+        node_id: Principal,
+        listen: tuple[str, int],
+        certificate_path: Path,
+        key_path: Path,
+        get_allowed: AllowedPeers,
+        get_hello: HelloSource,
+        resend: Resend,
+        on_artifacts: ArtifactSink,
+    ) -> None:
+        self.node_id = node_id
+        self.listen = listen
+        self._certificate_path = certificate_path
+        self._key_path = key_path
+        self._get_allowed = get_allowed
+        self._get_hello = get_hello
+        self._resend = resend
+        self._on_artifacts = on_artifacts
+        self._outboxes: dict[Principal, _Outbox] = {}
+        self._dialers: dict[Principal, asyncio.Task[None]] = {}
+        self._peers: dict[Principal, PeerAddress] = {}
+        self.stats: dict[Principal, PeerStats] = {}
+        self.refused = 0
+        self._contexts: dict[tuple[bool, frozenset[bytes]], ssl.SSLContext] = {}
+        self._server: asyncio.Server | None = None
+        self._inbound: set[asyncio.Task[None]] = set()
+
+    # -- what the driver calls ----------------------------------------------------------------
+
+    def set_peers(self, peers: Iterable[PeerAddress]) -> None:
+        """Dial these peers from now on (new ones get a dialer, removed ones lose theirs)."""
+        wanted = {peer.node_id: peer for peer in peers if peer.node_id != self.node_id}
+        for node_id in [n for n in self._dialers if n not in wanted]:
+            self._dialers.pop(node_id).cancel()
+            self._outboxes.pop(node_id, None)
+        for node_id, peer in wanted.items():
+            self._peers[node_id] = peer
+            if node_id not in self._dialers:
+                self._outboxes[node_id] = _Outbox()
+                self.stats.setdefault(node_id, PeerStats())
+                self._dialers[node_id] = asyncio.get_running_loop().create_task(self._dial_forever(node_id))
+
+    def broadcast(self, artifacts: Sequence[Artifact]) -> None:
+        if artifacts:
+            for outbox in self._outboxes.values():
+                outbox.put(artifacts)
+
+    def send_to(self, node_id: Principal, artifacts: Sequence[Artifact]) -> None:
+        outbox = self._outboxes.get(node_id)
+        if outbox is not None and artifacts:
+            outbox.put(artifacts)
+
+    @property
+    def connected_peers(self) -> list[Principal]:
+        return [node_id for node_id, stats in self.stats.items() if stats.connected]
+
+    async def start(self) -> None:
+        host, port = self.listen
+        self._server = await asyncio.start_server(self._accept, host, port, reuse_address=True)
+
+    async def close(self) -> None:
+        for task in [*self._dialers.values(), *self._inbound]:
+            task.cancel()
+        for task in [*self._dialers.values(), *self._inbound]:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._dialers.clear()
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 1.0)
+
+    # -- TLS ----------------------------------------------------------------------------------
+
+    def _context(self, *, server: bool) -> tuple[ssl.SSLContext, Mapping[Principal, bytes]]:
+        allowed = dict(self._get_allowed())
+        key = (server, frozenset(allowed.values()))
+        context = self._contexts.get(key)
+        if context is None:
+            if len(self._contexts) > 16:
+                self._contexts.clear()
+            context = self._contexts[key] = make_context(
+                self._certificate_path, self._key_path, allowed.values(), server=server)
+        return context, allowed
+
+    # -- outgoing -----------------------------------------------------------------------------
+
+    async def _dial_forever(self, node_id: Principal) -> None:
+        delay = RECONNECT_MIN_S
+        stats = self.stats[node_id]
+        while True:
+            try:
+                await self._dial_once(node_id)
+                delay = RECONNECT_MIN_S
+            except asyncio.CancelledError:
+                raise
+            except (OSError, TimeoutError, ssl.SSLError, PeerRefused, ConnectionError) as error:
+                log.debug("connection to %s failed: %s", node_id, error)
+            except Exception:
+                log.exception("connection to %s failed", node_id)
+            stats.connected = False
+            await asyncio.sleep(delay)
+            delay = min(RECONNECT_MAX_S, delay * 2)
+
+    async def _dial_once(self, node_id: Principal) -> None:
+        peer = self._peers[node_id]
+        context, allowed = self._context(server=False)
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(peer.host, peer.port, ssl=context, server_hostname=None),
+            CONNECT_TIMEOUT_S,
+        )
+        try:
+            ssl_object = writer.get_extra_info("ssl_object")
+            presented = identify_peer(ssl_object.getpeercert(binary_form=True), allowed)
+            if presented != node_id:
+                raise PeerRefused(f"dialed {node_id} but {presented} answered")
+            connection = Connection()
+            writer.write(connection.send_hello(self._get_hello()))
+            hello = await asyncio.wait_for(self._read_hello(reader, connection), HELLO_TIMEOUT_S)
+            outbox = self._outboxes[node_id]
+            outbox.take()  # everything still queued is in the resend below, or older than the peer's CUP
+            outbox.overflowed = False
+            stats = self.stats[node_id]
+            stats.connected = True
+            stats.connections += 1
+            pending: list[Artifact] = list(self._resend(hello.cup_height))
+            while True:
+                if pending:
+                    writer.write(connection.send_artifacts(pending))
+                    await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT_S)
+                    stats.artifacts_sent += len(pending)
+                if reader.at_eof():
+                    raise ConnectionError("the peer closed the connection")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(outbox.ready.wait(), 1.0)
+                if outbox.overflowed:
+                    stats.resets += 1
+                    raise ConnectionError("outgoing queue overflowed: reconnect and resend")
+                pending = outbox.take()
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer.wait_closed(), 1.0)
+
+    async def _read_hello(self, reader: asyncio.StreamReader, connection: Connection) -> Hello:
+        while True:
+            data = await reader.read(READ_BYTES)
+            if not data:
+                raise ConnectionError("closed before hello")
+            for event in connection.receive_data(data):
+                if isinstance(event, Hello):
+                    return event
+                if isinstance(event, ProtocolViolation):
+                    raise ConnectionError(event.reason)
+
+    # -- incoming -----------------------------------------------------------------------------
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._inbound.add(task)
+        address = writer.get_extra_info("peername")
+        try:
+            context, allowed = self._context(server=True)
+            try:
+                await asyncio.wait_for(writer.start_tls(context), CONNECT_TIMEOUT_S)
+                ssl_object = writer.get_extra_info("ssl_object")
+                node_id = identify_peer(ssl_object.getpeercert(binary_form=True), allowed)
+            except (ssl.SSLError, PeerRefused, TimeoutError, OSError) as error:
+                self.refused += 1
+                log.warning("refused P2P connection from %s: %s", address, error)
+                return
+            await self._receive(node_id, reader, writer)
+        except (OSError, ConnectionError, TimeoutError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            if task is not None:
+                self._inbound.discard(task)
+            writer.close()
+
+    async def _receive(self, node_id: Principal, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connection = Connection()
+        writer.write(connection.send_hello(self._get_hello()))
+        await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT_S)
+        stats = self.stats.setdefault(node_id, PeerStats())
+        while True:
+            data = await reader.read(READ_BYTES)
+            if not data:
+                return
+            for event in connection.receive_data(data):
+                if isinstance(event, ArtifactsReceived):
+                    stats.artifacts_received += len(event.artifacts)
+                    self._on_artifacts(node_id, event.artifacts)
+                elif isinstance(event, ProtocolViolation):
+                    log.warning("dropped P2P connection from %s: %s", node_id, event.reason)
+                    return
