@@ -12,6 +12,7 @@ only to the peers that asked for them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from registry.client import RegistryClient
+from registry.records import SubnetType
 from replica.consensus.artifacts import (
     Artifact,
     StateChunkArtifact,
@@ -40,7 +42,13 @@ from replica.crypto.keys import NodeSecretKeys
 from replica.execution.messages import IngressMessage
 from replica.live.driver import LiveDriver, open_local_registry
 from replica.live.genesis import load_subnet_canisters
-from replica.live.layout import REGISTRY_FILE, STATUS_FILE, NodeSettings, read_settings, write_json_atomically
+from replica.live.layout import (
+    REGISTRY_FILE,
+    STATUS_FILE,
+    NodeSettings,
+    read_settings,
+    write_json_atomically,
+)
 from replica.live.status import ReplicaStatus
 from replica.p2p.frames import Hello
 from replica.p2p.peers import P2PService, PeerAddress
@@ -71,7 +79,7 @@ def make_node_config(directory: Path, settings: NodeSettings, registry: Registry
     canisters = load_subnet_canisters(settings.genesis, settings.genesis_arguments)
     subnet_id = Principal.from_text(settings.subnet_id)
     record = registry.get_subnet_record(subnet_id)
-    subnet_type = "system" if record is not None and record.subnet_type.name == "SYSTEM" else "application"
+    subnet_type = "system" if record is not None and record.subnet_type == SubnetType.SYSTEM else "application"
     return NodeConfig(
         node_id=Principal.from_text(settings.node_id),
         subnet_id=subnet_id,
@@ -198,8 +206,8 @@ class ReplicaService:
             self.counters.state_syncs += 1
         if isinstance(event, CatchUpPackageCreated | StateSyncStarted | StateSyncCompleted | MembershipChanged):
             log.info("%s %s", type(event).__name__, _describe(event))
-        else:
-            log.info("%s", event)
+        elif log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s", type(event).__name__, _describe(event))
 
     # -- the loops --------------------------------------------------------------------------
 
@@ -230,10 +238,8 @@ class ReplicaService:
             if self._deadline_ns is not None:
                 timeout = max(0.0, (self._deadline_ns - self.clock()) / 1e9)
             if not self._inbox:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout)
-                except TimeoutError:
-                    pass
                 self._wake.clear()
             if self._inbox:
                 await asyncio.sleep(BATCH_WINDOW_S)

@@ -29,7 +29,7 @@ from typing import Final
 
 from replica.consensus.artifacts import Artifact
 from replica.p2p.frames import ArtifactsReceived, Connection, Hello, ProtocolViolation
-from replica.p2p.tls import PeerRefused, identify_peer, make_context
+from replica.p2p.tls import PeerRefused, TlsSession, identify_peer, make_context
 from replica.types import Principal
 
 log = logging.getLogger("icbox.p2p")
@@ -120,7 +120,7 @@ class P2PService:
         self.refused = 0
         self._contexts: dict[tuple[bool, frozenset[bytes]], ssl.SSLContext] = {}
         self._server: asyncio.Server | None = None
-        self._inbound: set[asyncio.Task[None]] = set()
+        self._inbound: set[asyncio.StreamWriter] = set()
 
     # -- what the driver calls ----------------------------------------------------------------
 
@@ -156,12 +156,14 @@ class P2PService:
         self._server = await asyncio.start_server(self._accept, host, port, reuse_address=True)
 
     async def close(self) -> None:
-        for task in [*self._dialers.values(), *self._inbound]:
+        for task in self._dialers.values():
             task.cancel()
-        for task in [*self._dialers.values(), *self._inbound]:
+        for task in self._dialers.values():
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._dialers.clear()
+        for writer in list(self._inbound):
+            writer.close()
         if self._server is not None:
             self._server.close()
             with contextlib.suppress(Exception):
@@ -253,41 +255,67 @@ class P2PService:
     # -- incoming -----------------------------------------------------------------------------
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._inbound.add(task)
+        """Authenticate an incoming connection (TLS on memory buffers over the TCP stream), then
+        receive on it. A refusal is logged and closes only this connection."""
+        self._inbound.add(writer)
         address = writer.get_extra_info("peername")
         try:
             context, allowed = self._context(server=True)
+            session = TlsSession(context, server_side=True)
             try:
-                await asyncio.wait_for(writer.start_tls(context), CONNECT_TIMEOUT_S)
-                ssl_object = writer.get_extra_info("ssl_object")
-                node_id = identify_peer(ssl_object.getpeercert(binary_form=True), allowed)
-            except (ssl.SSLError, PeerRefused, TimeoutError, OSError) as error:
+                await asyncio.wait_for(self._server_handshake(session, reader, writer), CONNECT_TIMEOUT_S)
+                node_id = identify_peer(session.peer_certificate(), allowed)
+            except (ssl.SSLError, PeerRefused, TimeoutError, ConnectionError) as error:
                 self.refused += 1
-                log.warning("refused P2P connection from %s: %s", address, error)
+                log.warning("refused P2P connection from %s: %s", address, error or type(error).__name__)
+                with contextlib.suppress(Exception):
+                    writer.write(session.take_outgoing())  # the TLS alert, if any
                 return
-            await self._receive(node_id, reader, writer)
-        except (OSError, ConnectionError, TimeoutError, asyncio.IncompleteReadError):
+            await self._receive(node_id, session, reader, writer)
+        except (OSError, ConnectionError, TimeoutError, ssl.SSLError):
             pass
         finally:
-            if task is not None:
-                self._inbound.discard(task)
+            self._inbound.discard(writer)
             writer.close()
 
-    async def _receive(self, node_id: Principal, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    @staticmethod
+    async def _server_handshake(session: TlsSession, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            done = session.handshake()
+            outgoing = session.take_outgoing()
+            if outgoing:
+                writer.write(outgoing)
+                await writer.drain()
+            if done:
+                return
+            data = await reader.read(READ_BYTES)
+            if not data:
+                raise ConnectionError("closed during the handshake")
+            session.feed(data)
+
+    async def _receive(
+        self, node_id: Principal, session: TlsSession, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         connection = Connection()
-        writer.write(connection.send_hello(self._get_hello()))
+        session.write(connection.send_hello(self._get_hello()))
+        writer.write(session.take_outgoing())
         await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT_S)
         stats = self.stats.setdefault(node_id, PeerStats())
         while True:
             data = await reader.read(READ_BYTES)
             if not data:
                 return
-            for event in connection.receive_data(data):
+            session.feed(data)
+            plaintext = session.read()
+            outgoing = session.take_outgoing()
+            if outgoing:
+                writer.write(outgoing)
+            for event in connection.receive_data(plaintext):
                 if isinstance(event, ArtifactsReceived):
                     stats.artifacts_received += len(event.artifacts)
                     self._on_artifacts(node_id, event.artifacts)
                 elif isinstance(event, ProtocolViolation):
                     log.warning("dropped P2P connection from %s: %s", node_id, event.reason)
                     return
+            if session.closed:
+                return

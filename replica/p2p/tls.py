@@ -95,3 +95,62 @@ def identify_peer(certificate_der: bytes | None, allowed: Mapping[Principal, byt
     except ValueError:
         subject = "an unreadable certificate"
     raise PeerRefused(f"certificate of {subject} is not registered for a member of the subnet")
+
+
+class TlsSession:
+    """A TLS connection as a sans-I/O object (`ssl.SSLObject` over memory buffers).
+
+    Bytes from the network go in with `feed`, bytes for the network come out of
+    `take_outgoing`; `handshake`, `read` and `write` never block. The server side
+    of a replica's P2P connections runs on it, so a failed handshake is an
+    exception the service sees (and logs), whatever event loop it runs on.
+    """
+
+    def __init__(self, context: ssl.SSLContext, *, server_side: bool) -> None:
+        self._incoming = ssl.MemoryBIO()
+        self._outgoing = ssl.MemoryBIO()
+        self.ssl_object = context.wrap_bio(self._incoming, self._outgoing, server_side=server_side)
+        self.closed = False
+
+    def feed(self, data: bytes) -> None:
+        if data:
+            self._incoming.write(data)
+        else:
+            self._incoming.write_eof()
+
+    def take_outgoing(self) -> bytes:
+        return self._outgoing.read()
+
+    def handshake(self) -> bool:
+        """Advance the handshake; True once complete (raises `ssl.SSLError` if it fails)."""
+        try:
+            self.ssl_object.do_handshake()
+        except ssl.SSLWantReadError:
+            return False
+        return True
+
+    def read(self) -> bytes:
+        """All application data decrypted so far (b"" if none; `closed` set at the peer's close)."""
+        parts = []
+        while True:
+            try:
+                chunk = self.ssl_object.read(256 * 1024)
+            except ssl.SSLWantReadError:
+                break
+            except ssl.SSLZeroReturnError:
+                self.closed = True
+                break
+            if not chunk:
+                self.closed = True
+                break
+            parts.append(chunk)
+        return b"".join(parts)
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = self.ssl_object.write(view)
+            view = view[written:]
+
+    def peer_certificate(self) -> bytes | None:
+        return self.ssl_object.getpeercert(binary_form=True)
