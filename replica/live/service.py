@@ -25,6 +25,7 @@ from registry.client import RegistryClient
 from registry.records import SubnetType
 from replica.consensus.artifacts import (
     Artifact,
+    IngressArtifact,
     StateChunkArtifact,
     StateManifestArtifact,
     StateSyncRequest,
@@ -40,6 +41,8 @@ from replica.consensus.events import (
 from replica.consensus.node import NodeConfig, NodeOutput
 from replica.crypto.keys import NodeSecretKeys
 from replica.execution.messages import IngressMessage
+from replica.http.backend import IngressOrigin, SignedIngress
+from replica.live.backend import LiveBackend
 from replica.live.driver import LiveDriver, open_local_registry
 from replica.live.genesis import load_subnet_canisters
 from replica.live.layout import (
@@ -131,9 +134,14 @@ class ReplicaService:
             key_path=key,
             get_allowed=self.get_allowed_peers,
             get_hello=self.get_hello,
-            resend=self.driver.resend_above,
+            resend=self.resend_above,
             on_artifacts=self.on_peer_artifacts,
+            on_ingress=self.on_peer_ingress,
         )
+        self.envelopes: dict[bytes, tuple[bytes, int]] = {}
+        """Signed envelopes of the calls in the ingress pool (request id -> envelope, expiry)."""
+        self.backend = LiveBackend(self)
+        self.http_server: Any = None
         self.stopping = asyncio.Event()
 
     # -- P2P callbacks ----------------------------------------------------------------------
@@ -157,11 +165,53 @@ class ReplicaService:
     def get_hello(self) -> Hello:
         return Hello(cup_height=self.driver.node.latest_cup.height, registry_version=self.registry.latest_version)
 
+    def resend_above(self, cup_height: int) -> list[Artifact | bytes]:
+        """What a (re)connecting peer may lack: ingress goes as its signed envelopes."""
+        out: list[Artifact | bytes] = []
+        for artifact in self.driver.resend_above(cup_height):
+            if isinstance(artifact, IngressArtifact):
+                found = self.envelopes.get(artifact.message.message_id)
+                if found is not None:
+                    out.append(found[0])
+            else:
+                out.append(artifact)
+        return out
+
+    def on_peer_ingress(self, sender: Principal, envelopes: tuple[bytes, ...]) -> None:
+        """Calls a peer gossiped: checked again (envelope, signatures, expiry), then kept."""
+        from replica.http.requests import RequestError, parse_call_envelope
+
+        now = self.clock()
+        node = self.driver.node
+        for envelope in envelopes:
+            try:
+                ingress = parse_call_envelope(envelope, now)
+            except (RequestError, ValueError) as error:
+                log.debug("dropped an ingress envelope from %s: %s", sender, error)
+                continue
+            message = ingress.message
+            if message.message_id in self.envelopes or node.ingress_status(message.message_id) is not None:
+                continue
+            self.envelopes[message.message_id] = (envelope, message.ingress_expiry_ns)
+            self.backend.remember(message.message_id, IngressOrigin(sender=message.sender, canister_id=message.canister_id),
+                                  message.ingress_expiry_ns)
+            self._inbox.append(IngressArtifact(message=message))
+        self._wake.set()
+
+    def submit_signed_ingress(self, ingress: SignedIngress) -> None:
+        """A call the HTTP layer accepted: into the pool, and its envelope to every peer."""
+        message = ingress.message
+        self.envelopes[message.message_id] = (ingress.envelope, message.ingress_expiry_ns)
+        self.p2p.broadcast([ingress.envelope])
+        self.submit_ingress(message)
+
     def on_peer_artifacts(self, sender: Principal, artifacts: tuple[Artifact, ...]) -> None:
         for artifact in artifacts:
+            if isinstance(artifact, IngressArtifact):
+                continue  # ingress travels only as signed envelopes
             if isinstance(artifact, StateSyncRequest):
                 self._sync_requesters.setdefault((artifact.height, artifact.state_hash), set()).add(sender)
-        self._inbox.extend(artifacts)
+        self._inbox.extend(artifact for artifact in artifacts if not isinstance(artifact, IngressArtifact))
         self._wake.set()
 
     # -- inputs -----------------------------------------------------------------------------
@@ -176,6 +226,9 @@ class ReplicaService:
         self._dispatch(output.broadcast)
         for event in output.events:
             self._record(event)
+        certified = self.driver.node.certified_height
+        if certified > self.backend.notifier.height:
+            self.backend.on_certified(certified)
         now = self.clock()
         wake = output.wake_at_ns
         if wake is None and self._deadline_ns is None:
@@ -187,6 +240,8 @@ class ReplicaService:
     def _dispatch(self, broadcast: Sequence[Artifact]) -> None:
         general: list[Artifact] = []
         for artifact in broadcast:
+            if isinstance(artifact, IngressArtifact):
+                continue  # gossiped as its signed envelope when it was submitted
             if isinstance(artifact, StateManifestArtifact | StateChunkArtifact):
                 for peer in self._sync_requesters.get((artifact.height, artifact.state_hash), ()):
                     self.p2p.send_to(peer, [artifact])
@@ -202,12 +257,21 @@ class ReplicaService:
         if isinstance(event, CatchUpPackageCreated):
             # Answers for checkpoints below the new CUP are no longer asked for.
             self._sync_requesters = {k: v for k, v in self._sync_requesters.items() if k[0] >= event.height}
+            self._forget_envelopes()
         if isinstance(event, StateSyncCompleted):
             self.counters.state_syncs += 1
         if isinstance(event, CatchUpPackageCreated | StateSyncStarted | StateSyncCompleted | MembershipChanged):
             log.info("%s %s", type(event).__name__, _describe(event))
         elif log.isEnabledFor(logging.DEBUG):
             log.debug("%s %s", type(event).__name__, _describe(event))
+
+    def _forget_envelopes(self) -> None:
+        node, now = self.driver.node, self.clock()
+        done = [key for key, (_, expiry) in self.envelopes.items()
+                if expiry < now or (key not in node.ingress_pool and node.ingress_status(key) is not None)]
+        for key in done:
+            del self.envelopes[key]
+        self.backend.forget_expired(now)
 
     # -- the loops --------------------------------------------------------------------------
 
@@ -216,20 +280,32 @@ class ReplicaService:
                  self.driver.node.finalized_height, os.getpid())
         await self.p2p.start()
         self.p2p.set_peers(self.get_peer_addresses())
+        await self.start_http()
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._step_loop())
                 group.create_task(self._status_loop())
+                group.create_task(self.backend.keep_delegation_fresh())
                 stop = group.create_task(self.stopping.wait())
                 await stop
                 raise _Stop
         except* _Stop:
             pass
         finally:
+            if self.http_server is not None:
+                await self.http_server.stop()
             await self.p2p.close()
             self.write_status()
             self.driver.close()
             log.info("replica %s stopped", self.node_id)
+
+    async def start_http(self) -> None:
+        from replica.http.api import HttpApi
+        from replica.http.server import HttpServer
+
+        self.http_server = HttpServer(HttpApi(self.backend), host=self.settings.http_host, port=self.settings.http_port)
+        await self.http_server.start()
+        log.info("HTTP interface on %s", self.http_server.url)
 
     async def _step_loop(self) -> None:
         self._handle(self.driver.on_timer())

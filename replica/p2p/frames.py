@@ -7,6 +7,8 @@ whose first byte says what it holds:
   latest registry version, 8 bytes each, big-endian. The other end answers a
   hello by resending what it holds above that height, so a peer that was away
   receives what it lacks.
+- `INGRESS`: signed call envelopes as users sent them (each a 4-byte length
+  and the CBOR bytes); the receiver checks each again before it keeps it.
 - `ARTIFACTS`: one or more artifacts, each a 4-byte length and the artifact's
   canonical encoding (`replica.consensus.artifacts`); decoding parses every
   field once and refuses anything that is not canonical.
@@ -35,6 +37,7 @@ LENGTH_BYTES: Final = 4
 class FrameKind(IntEnum):
     HELLO = 1
     ARTIFACTS = 2
+    INGRESS = 3
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,13 +54,18 @@ class ArtifactsReceived:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class IngressReceived:
+    envelopes: tuple[bytes, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ProtocolViolation:
     """The peer sent something that is not a valid frame; the connection is over."""
 
     reason: str
 
 
-ConnectionEvent = Hello | ArtifactsReceived | ProtocolViolation
+ConnectionEvent = Hello | ArtifactsReceived | IngressReceived | ProtocolViolation
 
 
 class ProtocolError(Exception):
@@ -71,28 +79,33 @@ def encode_frame(kind: FrameKind, body: bytes) -> bytes:
     return len(payload).to_bytes(LENGTH_BYTES, "big") + payload
 
 
+def encode_items(items: Sequence[bytes]) -> bytes:
+    return b"".join(len(data).to_bytes(LENGTH_BYTES, "big") + data for data in items)
+
+
+def decode_items(body: bytes) -> list[bytes]:
+    """Split a body of length-prefixed items (raises ValueError if it is truncated)."""
+    items: list[bytes] = []
+    offset = 0
+    while offset < len(body):
+        if offset + LENGTH_BYTES > len(body):
+            raise ValueError("truncated item length")
+        size = int.from_bytes(body[offset : offset + LENGTH_BYTES], "big")
+        offset += LENGTH_BYTES
+        if offset + size > len(body):
+            raise ValueError("truncated item")
+        items.append(body[offset : offset + size])
+        offset += size
+    return items
+
+
 def encode_artifacts(artifacts: Sequence[Artifact]) -> bytes:
-    parts = []
-    for artifact in artifacts:
-        data = artifact.to_bytes()
-        parts.append(len(data).to_bytes(LENGTH_BYTES, "big") + data)
-    return b"".join(parts)
+    return encode_items([artifact.to_bytes() for artifact in artifacts])
 
 
 def decode_artifacts(body: bytes) -> tuple[Artifact, ...]:
     """Parse an ARTIFACTS body (raises ValueError on anything malformed)."""
-    artifacts: list[Artifact] = []
-    offset = 0
-    while offset < len(body):
-        if offset + LENGTH_BYTES > len(body):
-            raise ValueError("truncated artifact length")
-        size = int.from_bytes(body[offset : offset + LENGTH_BYTES], "big")
-        offset += LENGTH_BYTES
-        if offset + size > len(body):
-            raise ValueError("truncated artifact")
-        artifacts.append(artifact_from_bytes(body[offset : offset + size]))
-        offset += size
-    return tuple(artifacts)
+    return tuple(artifact_from_bytes(item) for item in decode_items(body))
 
 
 class Connection:
@@ -115,19 +128,26 @@ class Connection:
 
     def send_artifacts(self, artifacts: Sequence[Artifact]) -> bytes:
         """The frames carrying `artifacts`, split so that no frame exceeds the limit."""
+        return self._send_items(FrameKind.ARTIFACTS, [artifact.to_bytes() for artifact in artifacts])
+
+    def send_ingress(self, envelopes: Sequence[bytes]) -> bytes:
+        """The frames carrying signed call envelopes."""
+        return self._send_items(FrameKind.INGRESS, envelopes)
+
+    def _send_items(self, kind: FrameKind, items: Sequence[bytes]) -> bytes:
         self._check_open()
         out: list[bytes] = []
-        bundle: list[Artifact] = []
+        bundle: list[bytes] = []
         size = 1
-        for artifact in artifacts:
-            length = LENGTH_BYTES + len(artifact.to_bytes())
+        for item in items:
+            length = LENGTH_BYTES + len(item)
             if bundle and size + length > self._max_frame_bytes:
-                out.append(encode_frame(FrameKind.ARTIFACTS, encode_artifacts(bundle)))
+                out.append(encode_frame(kind, encode_items(bundle)))
                 bundle, size = [], 1
-            bundle.append(artifact)
+            bundle.append(item)
             size += length
         if bundle:
-            out.append(encode_frame(FrameKind.ARTIFACTS, encode_artifacts(bundle)))
+            out.append(encode_frame(kind, encode_items(bundle)))
         return self._count(b"".join(out))
 
     def _count(self, data: bytes) -> bytes:
@@ -169,10 +189,12 @@ class Connection:
             hello = Hello(cup_height=int.from_bytes(body[:8], "big"), registry_version=int.from_bytes(body[8:], "big"))
             self.peer_hello = hello
             return hello
-        if kind == FrameKind.ARTIFACTS:
+        if kind in (FrameKind.ARTIFACTS, FrameKind.INGRESS):
             if self.peer_hello is None:
                 return self._fail("artifacts before hello")
             try:
+                if kind == FrameKind.INGRESS:
+                    return IngressReceived(envelopes=tuple(decode_items(body)))
                 return ArtifactsReceived(artifacts=decode_artifacts(body))
             except ValueError as error:
                 return self._fail(str(error))

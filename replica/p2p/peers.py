@@ -28,7 +28,13 @@ from pathlib import Path
 from typing import Final
 
 from replica.consensus.artifacts import Artifact
-from replica.p2p.frames import ArtifactsReceived, Connection, Hello, ProtocolViolation
+from replica.p2p.frames import (
+    ArtifactsReceived,
+    Connection,
+    Hello,
+    IngressReceived,
+    ProtocolViolation,
+)
 from replica.p2p.tls import PeerRefused, TlsSession, identify_peer, make_context
 from replica.types import Principal
 
@@ -64,11 +70,11 @@ class PeerStats:
 class _Outbox:
     """The artifacts waiting for one peer."""
 
-    items: deque[Artifact] = field(default_factory=deque)
+    items: deque[Artifact | bytes] = field(default_factory=deque)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     overflowed: bool = False
 
-    def put(self, artifacts: Sequence[Artifact]) -> None:
+    def put(self, artifacts: Sequence[Artifact | bytes]) -> None:
         if len(self.items) + len(artifacts) > QUEUE_LIMIT:
             self.items.clear()
             self.overflowed = True
@@ -76,7 +82,7 @@ class _Outbox:
             self.items.extend(artifacts)
         self.ready.set()
 
-    def take(self) -> list[Artifact]:
+    def take(self) -> list[Artifact | bytes]:
         taken = list(self.items)
         self.items.clear()
         self.ready.clear()
@@ -84,8 +90,9 @@ class _Outbox:
 
 
 ArtifactSink = Callable[[Principal, tuple[Artifact, ...]], None]
-Resend = Callable[[int], Sequence[Artifact]]
-"""The artifacts a peer whose CUP is at the given height may lack."""
+Resend = Callable[[int], Sequence[Artifact | bytes]]
+"""The artifacts (and ingress envelopes) a peer whose CUP is at the given height may lack."""
+IngressSink = Callable[[Principal, tuple[bytes, ...]], None]
 AllowedPeers = Callable[[], Mapping[Principal, bytes]]
 HelloSource = Callable[[], Hello]
 
@@ -104,6 +111,7 @@ class P2PService:
         get_hello: HelloSource,
         resend: Resend,
         on_artifacts: ArtifactSink,
+        on_ingress: IngressSink | None = None,
     ) -> None:
         self.node_id = node_id
         self.listen = listen
@@ -113,6 +121,7 @@ class P2PService:
         self._get_hello = get_hello
         self._resend = resend
         self._on_artifacts = on_artifacts
+        self._on_ingress = on_ingress
         self._outboxes: dict[Principal, _Outbox] = {}
         self._dialers: dict[Principal, asyncio.Task[None]] = {}
         self._peers: dict[Principal, PeerAddress] = {}
@@ -137,7 +146,8 @@ class P2PService:
                 self.stats.setdefault(node_id, PeerStats())
                 self._dialers[node_id] = asyncio.get_running_loop().create_task(self._dial_forever(node_id))
 
-    def broadcast(self, artifacts: Sequence[Artifact]) -> None:
+    def broadcast(self, artifacts: Sequence[Artifact | bytes]) -> None:
+        """Queue artifacts (and signed ingress envelopes, as bytes) for every peer."""
         if artifacts:
             for outbox in self._outboxes.values():
                 outbox.put(artifacts)
@@ -222,10 +232,13 @@ class P2PService:
             stats = self.stats[node_id]
             stats.connected = True
             stats.connections += 1
-            pending: list[Artifact] = list(self._resend(hello.cup_height))
+            pending: list[Artifact | bytes] = list(self._resend(hello.cup_height))
             while True:
                 if pending:
-                    writer.write(connection.send_artifacts(pending))
+                    envelopes = [item for item in pending if isinstance(item, bytes)]
+                    if envelopes:
+                        writer.write(connection.send_ingress(envelopes))
+                    writer.write(connection.send_artifacts([item for item in pending if not isinstance(item, bytes)]))
                     await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT_S)
                     stats.artifacts_sent += len(pending)
                 if reader.at_eof():
@@ -314,6 +327,9 @@ class P2PService:
                 if isinstance(event, ArtifactsReceived):
                     stats.artifacts_received += len(event.artifacts)
                     self._on_artifacts(node_id, event.artifacts)
+                elif isinstance(event, IngressReceived):
+                    if self._on_ingress is not None:
+                        self._on_ingress(node_id, event.envelopes)
                 elif isinstance(event, ProtocolViolation):
                     log.warning("dropped P2P connection from %s: %s", node_id, event.reason)
                     return
