@@ -34,6 +34,7 @@ from registry.store import TABLES, RegistryStore
 from replica.canister.stable import StableStore
 from replica.live.layout import REGISTRY_FILE, NodeSettings, write_json_atomically, write_settings
 from replica.presets import get_preset
+from replica.types import Principal
 from tui.network.genesis import description_from_json
 from tui.network.identity import create_identity
 from tui.network.paths import NetworkPaths
@@ -122,7 +123,7 @@ def create_network(paths: NetworkPaths, options: NetworkOptions) -> dict[str, An
     subnet_ids = store.get(SUBNET_LIST_KEY).subnets
     nns_subnet_id = subnet_ids[0]
     root_key_der: bytes = store.get(threshold_public_key_key(nns_subnet_id)).public_key_der
-    member_of = {}
+    member_of: dict[Principal, int] = {}
     subnets_json = []
     for number, subnet_id in enumerate(subnet_ids):
         record: SubnetRecord = store.get(subnet_record_key(subnet_id))
@@ -151,16 +152,16 @@ def create_network(paths: NetworkPaths, options: NetworkOptions) -> dict[str, An
         }],
         "genesis_timestamp_seconds": now_s,
     }
-    nodes_json = []
+    nodes_json: list[dict[str, Any]] = []
     for genesis_node in make_genesis_nodes(description, seed):
         index = len(nodes_json)
-        number = member_of.get(genesis_node.node_id)
+        subnet_number = member_of.get(genesis_node.node_id)
         directory = paths.node_dir(index)
         if directory.exists():
             shutil.rmtree(directory)
         directory.mkdir(parents=True)
         shutil.copyfile(template, directory / REGISTRY_FILE)
-        subnet_id = None if number is None else subnet_ids[number]
+        subnet_id = None if subnet_number is None else subnet_ids[subnet_number]
         settings = NodeSettings(
             node_id=str(genesis_node.node_id),
             node_index=index,
@@ -170,9 +171,9 @@ def create_network(paths: NetworkPaths, options: NetworkOptions) -> dict[str, An
             http_host=genesis_node.http.ip_addr,
             http_port=genesis_node.http.port,
             log_file=str(paths.log_file(index)),
-            genesis=None if number is None else (
-                "tui.network.genesis:nns_subnet" if number == 0 else "tui.network.genesis:application_subnet"),
-            genesis_arguments=nns_arguments if number == 0 else {},
+            genesis=None if subnet_number is None else (
+                "tui.network.genesis:nns_subnet" if subnet_number == 0 else "tui.network.genesis:application_subnet"),
+            genesis_arguments=nns_arguments if subnet_number == 0 else {},
             network_seed_hex=seed.hex(),
             replica_version=description.replica_version_id,
             root_key_hex=root_key_der.hex(),

@@ -196,7 +196,7 @@ async def test_without_v3_the_agent_falls_back_to_v2(tmp_path: Path) -> None:
 @pytest.mark.asyncio
 async def test_a_slow_client_does_not_block_others(tmp_path: Path) -> None:
     async with served_network(tmp_path) as served:
-        reader, writer = await asyncio.open_connection("127.0.0.1", served.servers[0].port)
+        _reader, writer = await asyncio.open_connection("127.0.0.1", served.servers[0].port)
         writer.write(b"POST /api/v2/canister/" + str(NNS_COUNTER).encode() +
                      b"/call HTTP/1.1\r\nHost: x\r\nContent-Type: application/cbor\r\nContent-Length: 1000\r\n\r\nabc")
         await writer.drain()
