@@ -315,7 +315,8 @@ class ReplicaService:
                 timeout = max(0.0, (self._deadline_ns - self.clock()) / 1e9)
             if not self._inbox:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout)
+                    async with asyncio.timeout(timeout):
+                        await self._wake.wait()
                 self._wake.clear()
             if self._inbox:
                 await asyncio.sleep(BATCH_WINDOW_S)

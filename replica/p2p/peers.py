@@ -164,6 +164,7 @@ class P2PService:
     async def start(self) -> None:
         host, port = self.listen
         self._server = await asyncio.start_server(self._accept, host, port, reuse_address=True)
+        self.listen = (host, self._server.sockets[0].getsockname()[1])
 
     async def close(self) -> None:
         for task in self._dialers.values():
@@ -177,7 +178,8 @@ class P2PService:
         if self._server is not None:
             self._server.close()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 1.0)
+                async with asyncio.timeout(1.0):
+                    await self._server.wait_closed()
 
     # -- TLS ----------------------------------------------------------------------------------
 
@@ -214,10 +216,8 @@ class P2PService:
     async def _dial_once(self, node_id: Principal) -> None:
         peer = self._peers[node_id]
         context, allowed = self._context(server=False)
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(peer.host, peer.port, ssl=context, server_hostname=None),
-            CONNECT_TIMEOUT_S,
-        )
+        async with asyncio.timeout(CONNECT_TIMEOUT_S):
+            reader, writer = await asyncio.open_connection(peer.host, peer.port, ssl=context, server_hostname=None)
         try:
             ssl_object = writer.get_extra_info("ssl_object")
             presented = identify_peer(ssl_object.getpeercert(binary_form=True), allowed)
@@ -225,9 +225,11 @@ class P2PService:
                 raise PeerRefused(f"dialed {node_id} but {presented} answered")
             connection = Connection()
             writer.write(connection.send_hello(self._get_hello()))
-            hello = await asyncio.wait_for(self._read_hello(reader, connection), HELLO_TIMEOUT_S)
+            async with asyncio.timeout(HELLO_TIMEOUT_S):
+                hello = await self._read_hello(reader, connection)
             outbox = self._outboxes[node_id]
-            outbox.take()  # everything still queued is in the resend below, or older than the peer's CUP
+            # What overflowed while disconnected is in the resend below (what the peer lacks above
+            # its CUP); what is still queued follows it. Duplicates are dropped by the receiver.
             outbox.overflowed = False
             stats = self.stats[node_id]
             stats.connected = True
@@ -239,20 +241,21 @@ class P2PService:
                     if envelopes:
                         writer.write(connection.send_ingress(envelopes))
                     writer.write(connection.send_artifacts([item for item in pending if not isinstance(item, bytes)]))
-                    await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT_S)
+                    async with asyncio.timeout(WRITE_TIMEOUT_S):
+                        await writer.drain()
                     stats.artifacts_sent += len(pending)
                 if reader.at_eof():
                     raise ConnectionError("the peer closed the connection")
+                # asyncio.timeout, not wait_for: wait_for may swallow a cancellation (Python 3.11).
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(outbox.ready.wait(), 1.0)
+                    async with asyncio.timeout(1.0):
+                        await outbox.ready.wait()
                 if outbox.overflowed:
                     stats.resets += 1
                     raise ConnectionError("outgoing queue overflowed: reconnect and resend")
                 pending = outbox.take()
         finally:
             writer.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(writer.wait_closed(), 1.0)
 
     async def _read_hello(self, reader: asyncio.StreamReader, connection: Connection) -> Hello:
         while True:
@@ -276,7 +279,8 @@ class P2PService:
             context, allowed = self._context(server=True)
             session = TlsSession(context, server_side=True)
             try:
-                await asyncio.wait_for(self._server_handshake(session, reader, writer), CONNECT_TIMEOUT_S)
+                async with asyncio.timeout(CONNECT_TIMEOUT_S):
+                    await self._server_handshake(session, reader, writer)
                 node_id = identify_peer(session.peer_certificate(), allowed)
             except (ssl.SSLError, PeerRefused, TimeoutError, ConnectionError) as error:
                 self.refused += 1
@@ -312,7 +316,8 @@ class P2PService:
         connection = Connection()
         session.write(connection.send_hello(self._get_hello()))
         writer.write(session.take_outgoing())
-        await asyncio.wait_for(writer.drain(), WRITE_TIMEOUT_S)
+        async with asyncio.timeout(WRITE_TIMEOUT_S):
+            await writer.drain()
         stats = self.stats.setdefault(node_id, PeerStats())
         while True:
             data = await reader.read(READ_BYTES)
