@@ -39,9 +39,9 @@ class LiveDriver:
         return cls(ReplicaNode.restart(config), clock, durable=durable)
 
     def _finish(self, output: NodeOutput) -> NodeOutput:
-        self.steps += 1
         if self.durable:
             self.node.pool.sync()
+        self.steps += 1
         return output
 
     def on_artifacts(self, artifacts: Iterable[Artifact]) -> NodeOutput:

@@ -44,12 +44,13 @@ def read_network(paths: NetworkPaths) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def certified_heights(network: dict[str, Any], nodes: list[NodeProcesses]) -> dict[str, int]:
-    """Per subnet, the highest certified height a running replica reports."""
+def certified_heights(network: dict[str, Any], nodes: list[NodeProcesses], *, live: bool = True) -> dict[str, int]:
+    """Per subnet, the highest height finalized and certified that a running replica reports
+    (`live=False`: that any replica reported last, running or not)."""
     heights = {subnet["subnet_id"]: -1 for subnet in network["subnets"]}
     for node in nodes:
-        status = node.status
-        if status is not None and status.subnet_id in heights and node.replica_pid is not None:
+        status = node.live_status if live else node.status
+        if status is not None and status.subnet_id in heights:
             heights[status.subnet_id] = max(heights[status.subnet_id], min(status.certified_height, status.finalized_height))
     return heights
 
@@ -79,7 +80,7 @@ def bring_up(
         if all(height >= 1 for height in heights.values()):
             return UpResult(network=network, already_running=True, resumed=False, created=False,
                             seconds=time.monotonic() - began, heights=heights)
-    baseline = {subnet: max(0, height) for subnet, height in certified_heights(network, nodes).items()}
+    baseline = {subnet: max(0, height) for subnet, height in certified_heights(network, nodes, live=False).items()}
     resumed = not created and any(
         node.status is not None or (node.directory / "state").exists() for node in nodes)
     if progress:
@@ -114,7 +115,7 @@ def network_status(directory: Path) -> dict[str, Any]:
         replicas = []
         for member in members:
             node = by_index.get(member["index"])
-            status = node.status if node is not None else None
+            status = node.live_status if node is not None else None
             replicas.append({
                 "index": member["index"],
                 "node_id": member["node_id"],

@@ -26,7 +26,7 @@ from replica.live.layout import (
     read_json,
     read_settings,
 )
-from replica.live.pidfile import live_pid
+from replica.live.pidfile import PidRecord, is_alive, live_pid, read_pid_file
 from replica.live.status import ReplicaStatus
 from tui.network.paths import NetworkPaths
 
@@ -40,7 +40,14 @@ class NodeProcesses:
     supervisor_pid: int | None
     replica_pid: int | None
     status: ReplicaStatus | None
+    """The latest status the node's replica wrote (possibly of a process that is gone)."""
     assigned: bool
+
+    @property
+    def live_status(self) -> ReplicaStatus | None:
+        """The status of the replica process running now, if it has written one."""
+        status = self.status
+        return status if status is not None and status.pid == self.replica_pid else None
 
 
 def node_directories(paths: NetworkPaths) -> list[Path]:
@@ -53,8 +60,6 @@ def inspect_node(directory: Path) -> NodeProcesses:
     settings = read_settings(directory)
     replica_pid = live_pid(directory / REPLICA_PID_FILE)
     status = ReplicaStatus.from_json(read_json(directory / STATUS_FILE))
-    if status is not None and status.pid != replica_pid:
-        status = None if replica_pid is None else status
     return NodeProcesses(
         index=settings.node_index,
         directory=directory,
@@ -104,28 +109,36 @@ def stop_node(directory: Path, *, grace_s: float = GRACE_S) -> None:
 
 
 def stop_nodes(directories: list[Path], *, grace_s: float = GRACE_S) -> list[int]:
-    """Stop the supervisors and replicas of these nodes; the pids that were running."""
-    pids: list[tuple[Path, int]] = []
+    """Stop the supervisors and replicas of these nodes; the pids that were running.
+
+    Waits on the processes themselves (pid and start time), not on their pid files: a
+    process removes its file a moment before it exits.
+    """
+    running: list[tuple[str, PidRecord]] = []
     for directory in directories:
         for name in (SUPERVISOR_PID_FILE, REPLICA_PID_FILE):
-            pid = live_pid(directory / name)
-            if pid is not None:
-                pids.append((directory / name, pid))
-    for path, pid in pids:
-        if path.name == SUPERVISOR_PID_FILE:
-            _signal(pid, signal.SIGTERM)
+            record = read_pid_file(directory / name)
+            if is_alive(record) and record is not None:
+                running.append((name, record))
+    for name, record in running:
+        if name == SUPERVISOR_PID_FILE:
+            _signal(record.pid, signal.SIGTERM)
+
+    def alive() -> list[PidRecord]:
+        return [record for _, record in running if is_alive(record)]
+
     deadline = time.monotonic() + grace_s
-    while time.monotonic() < deadline and any(live_pid(path) is not None for path, _ in pids):
+    while time.monotonic() < deadline and alive():
         time.sleep(0.05)
-    for path, pid in pids:
-        if live_pid(path) is not None:
-            _signal(pid, signal.SIGKILL)
+    for record in alive():
+        _signal(record.pid, signal.SIGKILL)
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and any(live_pid(path) is not None for path, _ in pids):
+    while time.monotonic() < deadline and alive():
         time.sleep(0.05)
-    for path, _ in pids:
-        live_pid(path)  # a dead process's file is removed here
-    return [pid for _, pid in pids]
+    for directory in directories:
+        for name in (SUPERVISOR_PID_FILE, REPLICA_PID_FILE):
+            live_pid(directory / name)  # a dead process's file is removed here
+    return [record.pid for _, record in running]
 
 
 def stop_network(paths: NetworkPaths, *, grace_s: float = GRACE_S) -> list[int]:

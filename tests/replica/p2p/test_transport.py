@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.asyncio
-
 from replica.consensus.artifacts import Artifact, IngressArtifact
 from replica.crypto.keys import NodeSecretKeys
 from replica.execution.messages import IngressMessage
@@ -19,6 +17,8 @@ from replica.p2p.frames import Hello
 from replica.p2p.peers import P2PService, PeerAddress
 from replica.p2p.tls import write_tls_files
 from replica.types import Principal
+
+pytestmark = pytest.mark.asyncio
 
 SEED = b"p2p-test"
 
