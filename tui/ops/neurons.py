@@ -74,7 +74,8 @@ def _view(info: dict[str, Any], full: dict[str, Any] | None) -> NeuronView:
     controller = None
     maturity = staked = 0
     if full is not None:
-        followees = {int(t): tuple(int(f["id"]) for f in entry["followees"]) for t, entry in full["followees"]}
+        followees = {topic: tuple(int(f["id"]) for f in entry["followees"])
+                     for topic, entry in map(_pair, full["followees"])}
         hot_keys = tuple(p.to_text() for p in full["hot_keys"])
         controller = full["controller"].to_text() if full["controller"] is not None else None
         maturity = int(full["maturity_e8s_equivalent"])
@@ -89,10 +90,18 @@ def _view(info: dict[str, Any], full: dict[str, Any] | None) -> NeuronView:
         neuron_id=int(info["id"]["id"]) if info.get("id") else int(full["id"]["id"]) if full else 0,
         controller=controller, stake_e8s=int(info["stake_e8s"]), maturity_e8s=maturity, staked_maturity_e8s=staked,
         dissolve_delay_seconds=int(info["dissolve_delay_seconds"]), state=state,
-        voting_power=int(info.get("deciding_voting_power") or info["voting_power"]),
+        voting_power=int(info["voting_power"] if info.get("deciding_voting_power") is None
+                         else info["deciding_voting_power"]),
         age_seconds=int(info["age_seconds"]), visibility=visibility, hot_keys=hot_keys,
         followees=followees, known_name=known["name"] if known else None,
     )
+
+
+def _pair(entry: Any) -> tuple[int, dict[str, Any]]:
+    """A decoded Candid `record { nat64; T }`: a tuple, or a record with fields '0' and '1'."""
+    if isinstance(entry, dict):
+        return int(entry["0"]), entry["1"]
+    return int(entry[0]), entry[1]
 
 
 def list_neurons(session: Session, neuron_ids: tuple[int, ...] = (), *, mine: bool = True,
@@ -104,7 +113,7 @@ def list_neurons(session: Session, neuron_ids: tuple[int, ...] = (), *, mine: bo
     }
     answer = session.run(session.governance.canister.call_one("list_neurons", request))
     full = {int(n["id"]["id"]): n for n in answer["full_neurons"] if n["id"] is not None}
-    infos = sorted(answer["neuron_infos"], key=lambda pair: int(pair[0]))
+    infos = sorted((_pair(entry) for entry in answer["neuron_infos"]), key=lambda pair: int(pair[0]))
     views = []
     for neuron_id, info in infos:
         views.append(_view({**info, "id": {"id": int(neuron_id)}}, full.get(int(neuron_id))))

@@ -97,6 +97,8 @@ def translate(error: Exception) -> OpsError:
         return Refused(f"the replica refused the request: HTTP {error.status}: {error.reason}",
                        kind=f"Http{error.status}")
     if isinstance(error, AgentError):
+        if "connect" in str(error).lower() or "timed out" in str(error).lower():
+            return NetworkUnreachable(f"the network is unreachable: {error}")
         return NetworkUnreachable(f"the network did not answer as it should: {error}")
     if isinstance(error, (OSError, TimeoutError)):
         return NetworkUnreachable(f"the network is unreachable: {error}")
