@@ -73,7 +73,7 @@ def operation(function: F) -> F:
                   help="Identity to sign with (default: `icbox identity use`, else the local network's).")
     @click.option("--network", "network", default=None, metavar="NETWORK",
                   help="'local' (the network in .icbox/), a replica URL, or a name in networks.json.")
-    def wrapper(ctx: click.Context, *args: Any, network: str | None, identity: str | None, as_json: bool,
+    def wrapper(ctx: click.Context, /, *args: Any, network: str | None, identity: str | None, as_json: bool,
                 **kwargs: Any) -> Any:
         root = ctx.find_root().params
         cli = Cli(directory=Path(root.get("directory") or "."), network=network or root.get("network"),
