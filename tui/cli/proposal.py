@@ -251,7 +251,7 @@ def _update_subnet(subnet: str, halt: bool | None, dkg_interval: int | None,
 @click.option("--version", "version", required=True)
 @click.option("--sha256", default=None, help="Hex SHA-256 of the release package.")
 @click.option("--package", type=click.Path(exists=True, dir_okay=False), default=None, help="Hash this file.")
-@click.option("--url", "urls", multiple=True, help="Download URL (repeatable).")
+@click.option("--package-url", "urls", multiple=True, help="Download URL of the package (repeatable).")
 def _elect(version: str, sha256: str | None, package: str | None, urls: tuple[str, ...]) -> actions.ProposalAction:
     data = Path(package).read_bytes() if package else None
     return actions.elect_replica_version(version, urls=list(urls), sha256_hex=sha256, package=data)
