@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from nns.clients.base import NnsClient, variant_of
-from nns.governance.core import GOVERNANCE_CANISTER_ID
 from nns.governance.interface import GOVERNANCE_INTERFACE
+from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID
 from replica.types import Principal
 
 VOTE_YES: Final = 1

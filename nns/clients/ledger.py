@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from nns.clients.base import NnsClient, variant_of
-from nns.governance.core import LEDGER_CANISTER_ID
 from nns.ledger.interface import LEDGER_INTERFACE
+from replica.canister.nns_ids import LEDGER_CANISTER_ID
 from replica.types import Principal
 
 DEFAULT_TRANSFER_FEE_E8S = 10_000

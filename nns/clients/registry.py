@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from nns.clients.base import NnsClient, variant_of
-from nns.genesis import REGISTRY_CANISTER_ID
 from registry.interface import REGISTRY_INTERFACE
+from replica.canister.nns_ids import REGISTRY_CANISTER_ID
 from replica.types import Principal
 
 
