@@ -206,7 +206,10 @@ class ReplicaService:
         message = ingress.message
         self.envelopes[message.message_id] = (ingress.envelope, message.ingress_expiry_ns)
         self.p2p.broadcast([ingress.envelope])
-        self.submit_ingress(message)
+        self.counters.ingress_submitted += 1
+        # Into the next batch with the peers' artifacts: one pass of the roles per batch, not per call.
+        self._inbox.append(IngressArtifact(message=message))
+        self._wake.set()
 
     def on_peer_artifacts(self, sender: Principal, artifacts: tuple[Artifact, ...]) -> None:
         for artifact in artifacts:
