@@ -40,7 +40,6 @@ from replica.consensus.events import (
 )
 from replica.consensus.node import NodeConfig, NodeOutput
 from replica.crypto.keystore import NodeDirectory, load_node_directory
-from replica.execution.messages import IngressMessage
 from replica.http.backend import IngressOrigin, SignedIngress
 from replica.live.backend import LiveBackend
 from replica.live.driver import LiveDriver, open_local_registry
@@ -221,11 +220,6 @@ class ReplicaService:
         self._wake.set()
 
     # -- inputs -----------------------------------------------------------------------------
-
-    def submit_ingress(self, message: IngressMessage) -> None:
-        """Ingress from a user (the HTTP interface): kept, gossiped, and in a block soon."""
-        self.counters.ingress_submitted += 1
-        self._handle(self.driver.submit_ingress(message))
 
     def _handle(self, output: NodeOutput) -> None:
         self.counters.steps += 1
