@@ -1,19 +1,26 @@
 """The replica's cryptography, per operation, at subnet sizes n = 4, 13 and 40.
 
-Prints, in milliseconds (median over a few samples, wall time, one thread):
+Prints, in milliseconds (median over a few samples of this process's CPU time,
+one thread, so that other work on a shared machine does not inflate them):
 
-- BLS: sign, verify (without the verification memo, as a replica in its own
-  process pays it), the same verify again through the memo, hash to G1;
+- BLS: sign, verify without any memo (every cache of the crypto layer is
+  emptied before each sample, untimed: hashing to G1, point decoding with its
+  subgroup checks, share keys, the verification memo: the first verify under a
+  key), verify of a new message under a key already decoded (what a replica in
+  its own process pays per artifact), the same verify again through the memo,
+  hash to G1;
 - threshold, with t = n − f: sign one share, combine t shares, verify the
-  group signature once (the IC's combine-first path), the whole "sign share +
-  combine + verify" round of one replica, and the fallback that verifies every
-  share;
+  group signature once (the IC's combine-first path), one replica's whole
+  round timed as one (sign its share, combine it with t − 1 received shares,
+  verify the result; per-message memos empty, per-key ones warm), and the
+  fallback that verifies every share;
 - multi-signature: aggregate n − f signatures and verify the aggregate;
 - DKG (high threshold, resharing to the same committee): create one dealing,
   verify one dealing, build the transcript, one receiver's secret share;
 
-and, as the baseline in the same run, the py-ecc reference's verify once, and
-the ratio to the facade's.
+and, as the baseline in the same run, the py-ecc reference's verify of one
+signature and the facade's verify of the very same key, message and signature
+from empty caches (like by like), and their ratio.
 """
 
 from __future__ import annotations
@@ -36,25 +43,38 @@ from replica.crypto.dkg import (
     DkgConfig,
     DkgId,
     Transcript,
-    compute_initial_secret_share,
     compute_secret_share,
     create_dealing,
     create_transcript,
     verify_dealing,
 )
+from replica.crypto.initial_shares import NodeInitialShares, compute_initial_secret_share
 from replica.crypto.keys import NodeSecretKeys
 from replica.types import Principal
 
 SEED = b"bench-crypto"
 
 
-def median_ms(action: Callable[[int], object], samples: int) -> float:
+def median_ms(
+    action: Callable[[int], object], samples: int, *, before: Callable[[], object] | None = None
+) -> float:
+    """The median CPU time of `action(sample)`; `before()` runs untimed ahead of each sample."""
     times = []
     for sample in range(samples):
-        began = time.perf_counter()
+        if before is not None:
+            before()
+        began = time.process_time()
         action(sample)
-        times.append(time.perf_counter() - began)
+        times.append(time.process_time() - began)
     return statistics.median(times) * 1_000
+
+
+def cold_messages(*known_keys: bytes) -> None:
+    """Every memo of the crypto layer emptied, then the given public keys decoded again: the
+    state of a replica that has used these keys before but sees each message for the first time."""
+    threshold.clear_caches()
+    for key in known_keys:
+        bls.decode_g2(key)
 
 
 def measure(nodes: int, samples: int) -> dict[str, float]:
@@ -66,7 +86,15 @@ def measure(nodes: int, samples: int) -> dict[str, float]:
     result = initial.setup_initial_dkg(members, 0)
     subnet = Principal.self_authenticating(b"bench-subnet")
     transcript = Transcript.from_initial(result.high_threshold, subnet_id=subnet, tag="high")
-    shares = [compute_initial_secret_share(initial, transcript, member) for member in members]
+    dealt = initial.deal_shares(
+        transcript.dkg_id, result.high_threshold, {key.node_id: key.dealing_public_key for key in keys}
+    )
+    shares = [
+        compute_initial_secret_share(
+            NodeInitialShares(node_id=key.node_id, shares=(dealt[key.node_id],)), transcript, key.dealing_private_key
+        )
+        for key in keys
+    ]
     coefficients = transcript.coefficients
     for index in range(nodes):
         coefficients.share_public_key(index)  # once per key epoch
@@ -78,8 +106,12 @@ def measure(nodes: int, samples: int) -> dict[str, float]:
     signed = {s: threshold.sign_share(shares[0], message(s)) for s in range(samples)}
     figures["bls_sign_ms"] = median_ms(lambda s: bls.sign(shares[0], message(s) + b"!"), samples)
     figures["bls_hash_to_g1_ms"] = median_ms(lambda s: bls.hash_to_g1(message(s) + b"#"), samples)
+    share_key = coefficients.share_public_key(0)
     figures["bls_verify_ms"] = median_ms(
-        lambda s: bls.verify_uncached(coefficients.share_public_key(0), message(s), signed[s]), samples
+        lambda s: bls.verify(share_key, message(s), signed[s]), samples, before=threshold.clear_caches
+    )
+    figures["bls_verify_known_key_ms"] = median_ms(
+        lambda s: bls.verify(share_key, message(s), signed[s]), samples, before=lambda: cold_messages(share_key)
     )
     for s in range(samples):
         bls.verify(coefficients.share_public_key(0), message(s), signed[s])
@@ -95,22 +127,37 @@ def measure(nodes: int, samples: int) -> dict[str, float]:
     figures["threshold_sign_share_ms"] = median_ms(
         lambda s: threshold.sign_share(shares[1], message(s) + b"u"), samples
     )
-    figures["threshold_combine_ms"] = median_ms(lambda s: threshold.combine_shares(sets[s], t), samples)
+    figures["threshold_combine_ms"] = median_ms(
+        lambda s: threshold.combine_shares(sets[s], t), samples, before=bls.clear_caches
+    )
     combined = {s: threshold.combine_shares(sets[s], t) for s in range(samples)}
     figures["threshold_verify_combined_ms"] = median_ms(
-        lambda s: bls.verify_uncached(coefficients.public_key, message(s) + b"t", combined[s]), samples
+        lambda s: bls.verify(coefficients.public_key, message(s) + b"t", combined[s]),
+        samples,
+        before=lambda: cold_messages(coefficients.public_key),
     )
-    figures["threshold_round_ms"] = (
-        figures["threshold_sign_share_ms"]
-        + figures["threshold_combine_ms"]
-        + figures["threshold_verify_combined_ms"]
+
+    def round_of_replica_zero(sample: int) -> None:
+        """Replica 0 signs its share and combines it with the t − 1 shares it received."""
+        text = message(sample) + b"t"
+        received = {index: share for index, share in sets[sample].items() if index != 0}
+        received[0] = threshold.sign_share(shares[0], text)
+        if threshold.combine_and_verify(coefficients, text, received) is None:
+            raise SystemExit("the threshold round did not verify")
+
+    # Per-message memos (hashing, decoding shares, verification) start empty; the per-key-epoch
+    # ones (the decoded group key, share public keys, Lagrange coefficients of the usual signer
+    # set) stay warm, as in a replica that has signed with this key before.
+    figures["threshold_round_ms"] = median_ms(
+        round_of_replica_zero, samples, before=lambda: cold_messages(coefficients.public_key)
     )
     figures["threshold_verify_every_share_ms"] = median_ms(
         lambda s: [
-            bls.verify_uncached(coefficients.share_public_key(i), message(s) + b"t", share)
+            bls.verify(coefficients.share_public_key(i), message(s) + b"t", share)
             for i, share in sets[s].items()
         ],
         max(3, samples // 4),
+        before=lambda: cold_messages(*(coefficients.share_public_key(i) for i in range(t))),
     )
 
     committee_keys = [key.committee_public_key for key in keys[:t]]
@@ -119,9 +166,10 @@ def measure(nodes: int, samples: int) -> dict[str, float]:
     }
     figures["multisig_aggregate_ms"] = median_ms(lambda s: multisig.aggregate(multi[s]), samples)
     aggregated = {s: multisig.aggregate(multi[s]) for s in range(samples)}
-    bls.clear_caches()
     figures["multisig_verify_aggregate_ms"] = median_ms(
-        lambda s: multisig.verify_aggregate(committee_keys, message(s) + b"m", aggregated[s]), samples
+        lambda s: multisig.verify_aggregate(committee_keys, message(s) + b"m", aggregated[s]),
+        samples,
+        before=lambda: cold_messages(*committee_keys),
     )
 
     config = DkgConfig(
@@ -138,14 +186,15 @@ def measure(nodes: int, samples: int) -> dict[str, float]:
         create_dealing(config, member, shares[index], b"d", receiver_keys)
         for index, member in enumerate(members)
     ]
-    bls.clear_caches()
     figures["dkg_verify_dealing_ms"] = median_ms(
-        lambda s: verify_dealing(config, dealings[s % nodes]), min(dkg_samples, nodes)
+        lambda s: verify_dealing(config, dealings[s % nodes]),
+        min(dkg_samples, nodes),
+        before=threshold.clear_caches,
     )
-    bls.clear_caches()
-    began = time.perf_counter()
+    threshold.clear_caches()
+    began = time.process_time()
     new = create_transcript(config, dealings)
-    figures["dkg_create_transcript_ms"] = (time.perf_counter() - began) * 1_000
+    figures["dkg_create_transcript_ms"] = (time.process_time() - began) * 1_000
     figures["dkg_compute_secret_share_ms"] = median_ms(
         lambda s: compute_secret_share(new, members[s % nodes], keys[s % nodes].dealing_private_key),
         min(dkg_samples, nodes),
@@ -155,16 +204,26 @@ def measure(nodes: int, samples: int) -> dict[str, float]:
     return {name: round(value, 3) for name, value in figures.items()}
 
 
-def reference_verify_ms() -> float:
+def reference_and_facade_verify_ms(samples: int) -> tuple[float, float]:
+    """The median verify of one signature by py-ecc and by the facade from empty caches: the
+    same key, message and signature, so the ratio compares like with like."""
     from replica.crypto import bls_reference
 
     secret = 12_345
     signature = bls.sign(secret, b"reference")
     key = bls.public_key(secret)
-    began = time.perf_counter()
-    if not bls_reference.verify(key, b"reference", signature):
-        raise SystemExit("the reference did not verify")
-    return (time.perf_counter() - began) * 1_000
+
+    def by_reference(sample: int) -> None:
+        if not bls_reference.verify(key, b"reference", signature):
+            raise SystemExit("the reference did not verify")
+
+    def by_facade(sample: int) -> None:
+        if not bls.verify(key, b"reference", signature):
+            raise SystemExit("the facade did not verify")
+
+    reference = median_ms(by_reference, samples)
+    facade = median_ms(by_facade, max(samples, 5), before=threshold.clear_caches)
+    return reference, facade
 
 
 def main() -> None:
@@ -180,9 +239,9 @@ def main() -> None:
     for nodes in args.sizes:
         for name, value in measure(nodes, args.samples).items():
             figures[f"{name}_n{nodes}"] = value
-    reference = reference_verify_ms()
+    reference, facade = reference_and_facade_verify_ms(1 if args.smoke else 3)
     figures["baseline_py_ecc_verify_ms"] = round(reference, 1)
-    facade = figures.get(f"bls_verify_ms_n{args.sizes[0]}", 0.0) if args.sizes else 0.0
+    figures["facade_verify_same_signature_ms"] = round(facade, 3)
     figures["py_ecc_vs_facade_verify_ratio"] = round(reference / facade, 1) if facade else 0.0
     print_figures(figures, as_json=args.json)
 

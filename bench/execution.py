@@ -32,9 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _report import print_figures
 
-from nns.genesis import ROOT_CANISTER_ID, NnsConfig, install_nns, nns_factories
+from nns.genesis import NnsConfig, install_nns, nns_factories
 from nns.governance.canister import Governance
-from nns.governance.core import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
 from nns.governance.enums import Topic
 from nns.governance.interface import governance_interface
 from nns.governance.neuron import Neuron
@@ -44,6 +43,7 @@ from nns.ledger.canister import DEFAULT_TRANSFER_FEE_E8S, Ledger
 from nns.ledger.types import AccountBalanceArgs, TransferArgs
 from replica.candid import decode, encode
 from replica.canister import codec
+from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID, ROOT_CANISTER_ID
 from replica.environment import ManualEnvironment
 from replica.execution.harness import SubnetHarness
 from replica.execution.messages import Status

@@ -6,6 +6,14 @@ canisters; only root may install system canisters through the management
 canister. Genesis creates the canisters at those ids, installs each by name,
 funds ledger accounts, loads genesis neurons and writes the initial registry.
 The replica finds the NNS canisters only through the factory table built here.
+
+The registry canister's genesis records are public; a node process that runs
+the NNS gets them as `NnsConfig.registry_genesis` (the batches of
+`registry.genesis.deal_genesis`, made once by the network's creator) and never
+the network seed, from which every node's keys derive. The registry canister's
+own dealer, for subnets created or recovered later, is seeded with
+`registry_dealer_seed` (by default a seed derived from `seed` for that one
+purpose, which derives no node key).
 """
 
 from __future__ import annotations
@@ -15,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from nns.governance.canister import Governance
-from nns.governance.core import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
 from nns.governance.interface import governance_interface
 from nns.governance.neuron import Neuron
 from nns.ledger.accounts import Account, AccountIdentifier
@@ -26,15 +33,19 @@ from registry.canister import Registry
 from registry.dkg import SeededInitialDkg
 from registry.genesis import NetworkDescription, build_genesis
 from registry.interface import registry_interface
+from registry.store import Mutation
+from replica.canister.nns_ids import (
+    CYCLES_MINTING_CANISTER_ID,
+    GOVERNANCE_CANISTER_ID,
+    LEDGER_CANISTER_ID,
+    LIFELINE_CANISTER_ID,
+    REGISTRY_CANISTER_ID,
+    ROOT_CANISTER_ID,
+)
 from replica.canister.sdk import interface_of
+from replica.crypto.keys import derive_seed
 from replica.execution.engine import ExecutionEngine, SystemCanister
 from replica.presets import LOCAL, Preset
-from replica.types import Principal
-
-REGISTRY_CANISTER_ID: Final = Principal.from_canister_id(0)
-ROOT_CANISTER_ID: Final = Principal.from_canister_id(3)
-CYCLES_MINTING_CANISTER_ID: Final = Principal.from_canister_id(4)
-LIFELINE_CANISTER_ID: Final = Principal.from_canister_id(5)
 
 NNS_CANISTERS: Final = (
     (REGISTRY_CANISTER_ID, "registry"),
@@ -55,29 +66,53 @@ class NnsConfig:
     neurons: Sequence[Neuron] = ()
     network: NetworkDescription = field(default_factory=NetworkDescription)
     genesis_timestamp_seconds: int | None = None
+    registry_genesis: Sequence[Sequence[Mutation]] | None = None
+    """The registry's genesis batches (public records) from `deal_genesis`; None: built here from `seed`."""
+    registry_dealer_seed: bytes | None = None
+    """Seeds the registry canister's initial DKG for new subnets; None: derived from `seed`."""
+
+    def get_registry_dealer_seed(self) -> bytes:
+        if self.registry_dealer_seed is not None:
+            return self.registry_dealer_seed
+        return derive_seed(self.seed, "registry-initial-dkg")
 
 
 def nns_factories(config: NnsConfig) -> dict[str, SystemCanister]:
     """The system canisters of the NNS by name, built for this network's configuration."""
-    dkg = SeededInitialDkg(config.seed)
+    dkg = SeededInitialDkg(config.get_registry_dealer_seed())
 
     def ledger(environment: Any, path: str | None, init: Any) -> Ledger:
         balances = dict(config.ledger_balances) if init == "genesis" else {}
-        return Ledger(environment, minting_account=Account.of(GOVERNANCE_CANISTER_ID), initial_balances=balances, path=path)
+        return Ledger(
+            environment,
+            minting_account=Account.of(GOVERNANCE_CANISTER_ID),
+            initial_balances=balances,
+            path=path,
+        )
 
     def governance(environment: Any, path: str | None, init: Any) -> Governance:
-        return Governance(environment, preset=config.preset, path=path,
-                          genesis_timestamp_seconds=config.genesis_timestamp_seconds)
+        return Governance(
+            environment,
+            preset=config.preset,
+            path=path,
+            genesis_timestamp_seconds=config.genesis_timestamp_seconds,
+        )
 
     def registry(environment: Any, path: str | None, init: Any) -> Registry:
-        return Registry(environment, initial_dkg=dkg, governance_id=GOVERNANCE_CANISTER_ID, path=path)
+        return Registry(
+            environment, initial_dkg=dkg, governance_id=GOVERNANCE_CANISTER_ID, path=path
+        )
 
     return {
         "ledger": SystemCanister(create=ledger, interface=ledger_interface),
         "governance": SystemCanister(create=governance, interface=governance_interface),
         "registry": SystemCanister(create=registry, interface=registry_interface),
-        "root": SystemCanister(create=Root, interface=lambda instance: interface_of(type(instance))),
-        "cycles-minting": SystemCanister(create=CyclesMinting, interface=lambda instance: interface_of(type(instance))),
+        "root": SystemCanister(
+            create=Root, interface=lambda instance: interface_of(type(instance))
+        ),
+        "cycles-minting": SystemCanister(
+            create=CyclesMinting, interface=lambda instance: interface_of(type(instance))
+        ),
     }
 
 
@@ -89,7 +124,12 @@ def install_nns(engine: ExecutionEngine, config: NnsConfig) -> None:
         engine.install(canister_id, name, "genesis")
     registry = engine.canisters[REGISTRY_CANISTER_ID].instance
     if isinstance(registry, Registry) and registry.registry.latest_version == 0:
-        registry.apply_genesis(build_genesis(config.network, config.seed, SeededInitialDkg(config.seed)))
+        if config.registry_genesis is not None:
+            registry.apply_genesis(config.registry_genesis)
+        else:
+            registry.apply_genesis(
+                build_genesis(config.network, config.seed, SeededInitialDkg(config.seed))
+            )
     governance = engine.canisters[GOVERNANCE_CANISTER_ID].instance
     if isinstance(governance, Governance) and config.neurons:
         governance.load_genesis_neurons(config.neurons)

@@ -26,11 +26,10 @@ from replica.candid.types import (
     Vec,
 )
 from replica.canister.errors import CanisterError
+from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID
 from replica.canister.sdk import CanisterEnvironment, query, update
 from replica.environment import DEFERRED, OutgoingCall, Reject
 from replica.types import Principal
-
-GOVERNANCE_CANISTER_ID: Final = Principal.from_canister_id(1)
 
 CHANGE_CANISTER_REQUEST: Final = Record(
     {

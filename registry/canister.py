@@ -76,12 +76,11 @@ from registry.store import (
     upsert,
 )
 from replica.canister import codec
+from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID
 from replica.canister.stable import StableStore
 from replica.crypto import bls
 from replica.environment import Environment
 from replica.types import Principal
-
-GOVERNANCE_CANISTER_ID = Principal.from_canister_id(1)
 
 
 class Registry:

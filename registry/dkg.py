@@ -7,23 +7,28 @@ implementation: a dealer derives the polynomial of each transcript from a
 network seed, the nodes and the registry version, and publishes the Feldman
 commitments (compressed G2 points) as the transcript; its first commitment is
 the subnet's public key. The replica's distributed DKG replaces it.
+
+The dealer knows every share, so it lives only in the process that creates
+the network (`registry.genesis.deal_genesis`) and in the registry canister; the
+consensus core cannot import it (an import-linter contract). Each node receives
+its shares encrypted to its own dealing key (`deal_shares`,
+`replica.crypto.initial_shares`).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Protocol
 
-from py_arkworks_bls12381 import G2Point, Scalar
-
 from registry.records import InitialDkgTranscript
+from replica.crypto import bls
+from replica.crypto.dkg import DkgId, DkgTag
+from replica.crypto.initial_shares import InitialShareCiphertext, encrypt_initial_share
 from replica.types import Principal
 
-CURVE_ORDER: Final = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
-BLS_PUBLIC_KEY_DER_PREFIX: Final = bytes.fromhex(
-    "308182301d060d2b0601040182dc7c0503010201060c2b0601040182dc7c05030201036100"
-)
+_EPHEMERAL_DOMAIN: Final = b"icbox-initial-dkg-ephemeral"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,7 +44,9 @@ class InitialDkgResult:
 
 
 class InitialDkg(Protocol):
-    def setup_initial_dkg(self, node_ids: tuple[Principal, ...], registry_version: int) -> InitialDkgResult: ...
+    def setup_initial_dkg(
+        self, node_ids: tuple[Principal, ...], registry_version: int
+    ) -> InitialDkgResult: ...
 
 
 def compute_fault_tolerance(nodes: int) -> int:
@@ -53,37 +60,90 @@ class SeededInitialDkg:
     def __init__(self, seed: bytes) -> None:
         self.seed = seed
 
-    def coefficients(self, tag: str, node_ids: tuple[Principal, ...], registry_version: int, threshold: int) -> list[int]:
+    def coefficients(
+        self, tag: DkgTag, node_ids: tuple[Principal, ...], registry_version: int, threshold: int
+    ) -> list[int]:
         base = hashlib.sha256(
-            self.seed + tag.encode() + b"".join(n.raw for n in node_ids) + registry_version.to_bytes(8, "big")
+            self.seed
+            + tag.encode()
+            + b"".join(n.raw for n in node_ids)
+            + registry_version.to_bytes(8, "big")
         ).digest()
         return [
-            int.from_bytes(hashlib.sha512(base + index.to_bytes(4, "big")).digest(), "big") % CURVE_ORDER
+            int.from_bytes(hashlib.sha512(base + index.to_bytes(4, "big")).digest(), "big")
+            % bls.CURVE_ORDER
             for index in range(threshold)
         ]
 
-    def secret_share(self, tag: str, node_ids: tuple[Principal, ...], registry_version: int, threshold: int, index: int) -> int:
+    def secret_share(
+        self,
+        tag: DkgTag,
+        node_ids: tuple[Principal, ...],
+        registry_version: int,
+        threshold: int,
+        index: int,
+    ) -> int:
         """The share of node `index` (0-based; evaluated at x = index + 1)."""
         x, value = index + 1, 0
         for coefficient in reversed(self.coefficients(tag, node_ids, registry_version, threshold)):
-            value = (value * x + coefficient) % CURVE_ORDER
+            value = (value * x + coefficient) % bls.CURVE_ORDER
         return value
 
-    def _transcript(self, tag: str, node_ids: tuple[Principal, ...], registry_version: int, threshold: int) -> InitialDkgTranscript:
+    def _transcript(
+        self, tag: DkgTag, node_ids: tuple[Principal, ...], registry_version: int, threshold: int
+    ) -> InitialDkgTranscript:
         commitments = [
-            (G2Point() * Scalar(coefficient)).to_compressed_bytes()
+            bls.G2_IDENTITY if coefficient == 0 else bls.public_key(coefficient)
             for coefficient in self.coefficients(tag, node_ids, registry_version, threshold)
         ]
         return InitialDkgTranscript(
             threshold=threshold,
             committee=node_ids,
             registry_version=registry_version,
-            public_key_der=BLS_PUBLIC_KEY_DER_PREFIX + bytes(commitments[0]),
-            transcript=b"".join(bytes(c) for c in commitments),
+            public_key_der=bls.public_key_to_der(commitments[0]),
+            transcript=b"".join(commitments),
         )
 
-    def setup_initial_dkg(self, node_ids: tuple[Principal, ...], registry_version: int) -> InitialDkgResult:
+    def setup_initial_dkg(
+        self, node_ids: tuple[Principal, ...], registry_version: int
+    ) -> InitialDkgResult:
         n, f = len(node_ids), compute_fault_tolerance(len(node_ids))
         low = self._transcript("low", node_ids, registry_version, f + 1)
         high = self._transcript("high", node_ids, registry_version, n - f)
-        return InitialDkgResult(low_threshold=low, high_threshold=high, public_key_der=high.public_key_der)
+        return InitialDkgResult(
+            low_threshold=low, high_threshold=high, public_key_der=high.public_key_der
+        )
+
+    def deal_shares(
+        self,
+        dkg_id: DkgId,
+        transcript: InitialDkgTranscript,
+        dealing_keys: Mapping[Principal, bytes],
+    ) -> dict[Principal, InitialShareCiphertext]:
+        """Each committee member's share of `transcript` (made by this dealer), encrypted to the
+        member's raw X25519 dealing key, bound to `dkg_id` (the subnet, the CUP height, the tag)."""
+        ephemeral = hashlib.sha256(
+            _EPHEMERAL_DOMAIN
+            + self.seed
+            + bytes(transcript.transcript)
+            + dkg_id.subnet_id.raw
+            + dkg_id.start_height.to_bytes(8, "big")
+        ).digest()
+        dealt = {}
+        for index, member in enumerate(transcript.committee):
+            share = self.secret_share(
+                dkg_id.tag,
+                transcript.committee,
+                transcript.registry_version,
+                transcript.threshold,
+                index,
+            )
+            dealt[member] = encrypt_initial_share(
+                dkg_id=dkg_id,
+                registry_version=transcript.registry_version,
+                receiver=member,
+                receiver_public_key=dealing_keys[member],
+                ephemeral_private_key=ephemeral,
+                share=share,
+            )
+        return dealt

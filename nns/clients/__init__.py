@@ -7,9 +7,10 @@
     governance.list_proposals(limit=10)
 
 `create(agent)` with an `AsyncAgent` gives coroutine methods; with the
-synchronous `Agent` it gives the same methods, run to completion. Methods
-that the JS clients mark `certified` take `certified=True` (the default for
-reads, as there): the read is sent as an update and its reply certified.
+synchronous `Agent` it gives the same methods, run to completion. Reads
+take `certified` as the JS clients do (`certified=True` sends the query method
+as an update, answered with a certificate); the default is False while the
+execution engine refuses ingress to query methods (see `governance`).
 """
 
 from nns.clients.governance import GovernanceCanister, GovernanceError
@@ -17,4 +18,11 @@ from nns.clients.ledger import LedgerCanister, TransferError
 from nns.clients.registry import RegistryCanister
 from nns.clients.root import RootCanister
 
-__all__ = ["GovernanceCanister", "GovernanceError", "LedgerCanister", "RegistryCanister", "RootCanister", "TransferError"]
+__all__ = [
+    "GovernanceCanister",
+    "GovernanceError",
+    "LedgerCanister",
+    "RegistryCanister",
+    "RootCanister",
+    "TransferError",
+]

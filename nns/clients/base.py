@@ -41,10 +41,14 @@ class NnsClient:
     INTERFACE: Interface | Mapping[str, Func]
 
     def __init__(self, agent: AsyncAgent, canister_id: Principal | None = None) -> None:
-        self.canister = CanisterClient(agent, canister_id or self.DEFAULT_CANISTER_ID, self.INTERFACE)
+        self.canister = CanisterClient(
+            agent, canister_id or self.DEFAULT_CANISTER_ID, self.INTERFACE
+        )
 
     @classmethod
-    def create(cls: type[ClientT], agent: AsyncAgent | Agent, canister_id: Principal | None = None) -> Any:
+    def create(
+        cls: type[ClientT], agent: AsyncAgent | Agent, canister_id: Principal | None = None
+    ) -> Any:
         """The client over `agent`; synchronous methods when `agent` is the synchronous `Agent`."""
         if isinstance(agent, Agent):
             return Synchronous(cls(agent.inner, canister_id), agent)

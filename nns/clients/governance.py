@@ -1,7 +1,10 @@
 """The NNS governance client (`GovernanceCanister` of `@dfinity/nns`).
 
-Reads default to `certified=True` as in the JS client: the query method is
-sent as an update, so the answer carries a certificate. `manage_neuron`
+Reads take `certified` as in the JS client: `certified=True` sends the query
+method as an update, so the answer carries a certificate. The JS client
+defaults to True; here the default is False (a query whose reply is checked
+against the node signatures), because the execution engine still refuses
+ingress messages to query methods, which the IC runs as replicated queries. `manage_neuron`
 commands raise `GovernanceError` when governance answers with an `Error`
 (or with no command at all), as the JS client throws.
 """
@@ -12,8 +15,8 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from nns.clients.base import NnsClient, variant_of
-from nns.governance.core import GOVERNANCE_CANISTER_ID
 from nns.governance.interface import GOVERNANCE_INTERFACE
+from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID
 from replica.types import Principal
 
 VOTE_YES: Final = 1
@@ -41,7 +44,7 @@ class GovernanceCanister(NnsClient):
         include_status: Sequence[int] = (),
         include_reward_status: Sequence[int] = (),
         exclude_topic: Sequence[int] = (),
-        certified: bool = True,
+        certified: bool = False,
     ) -> list[dict[str, Any]]:
         request = {
             "limit": limit,
@@ -55,12 +58,20 @@ class GovernanceCanister(NnsClient):
         answer = await self.canister.call_one("list_proposals", request, certified=certified)
         return list(answer["proposal_info"])
 
-    async def get_proposal(self, proposal_id: int, *, certified: bool = True) -> dict[str, Any] | None:
-        answer: dict[str, Any] | None = await self.canister.call_one("get_proposal_info", proposal_id, certified=certified)
+    async def get_proposal(
+        self, proposal_id: int, *, certified: bool = False
+    ) -> dict[str, Any] | None:
+        answer: dict[str, Any] | None = await self.canister.call_one(
+            "get_proposal_info", proposal_id, certified=certified
+        )
         return answer
 
     async def list_neurons(
-        self, *, neuron_ids: Sequence[int] = (), include_readable_by_caller: bool = True, certified: bool = True
+        self,
+        *,
+        neuron_ids: Sequence[int] = (),
+        include_readable_by_caller: bool = True,
+        certified: bool = False,
     ) -> dict[str, Any]:
         request = {
             "neuron_ids": list(neuron_ids),
@@ -71,21 +82,29 @@ class GovernanceCanister(NnsClient):
             "page_size": None,
             "neuron_subaccounts": None,
         }
-        answer: dict[str, Any] = await self.canister.call_one("list_neurons", request, certified=certified)
+        answer: dict[str, Any] = await self.canister.call_one(
+            "list_neurons", request, certified=certified
+        )
         return answer
 
-    async def get_neuron(self, neuron_id: int, *, certified: bool = True) -> dict[str, Any] | None:
-        answer = await self.list_neurons(neuron_ids=[neuron_id], include_readable_by_caller=False, certified=certified)
+    async def get_neuron(self, neuron_id: int, *, certified: bool = False) -> dict[str, Any] | None:
+        answer = await self.list_neurons(
+            neuron_ids=[neuron_id], include_readable_by_caller=False, certified=certified
+        )
         neurons = [neuron for neuron in answer["full_neurons"] if neuron["id"] == {"id": neuron_id}]
         return neurons[0] if neurons else None
 
-    async def get_latest_reward_event(self, *, certified: bool = True) -> dict[str, Any]:
-        answer: dict[str, Any] = await self.canister.call_one("get_latest_reward_event", certified=certified)
+    async def get_latest_reward_event(self, *, certified: bool = False) -> dict[str, Any]:
+        answer: dict[str, Any] = await self.canister.call_one(
+            "get_latest_reward_event", certified=certified
+        )
         return answer
 
     # -- manage_neuron ------------------------------------------------------------------------
 
-    async def manage_neuron(self, neuron_id: int | None, command: dict[str, Any]) -> tuple[str, Any]:
+    async def manage_neuron(
+        self, neuron_id: int | None, command: dict[str, Any]
+    ) -> tuple[str, Any]:
         """Run one command; the response command's tag and value, or `GovernanceError`."""
         request = {
             "id": None if neuron_id is None else {"id": neuron_id},
@@ -102,13 +121,23 @@ class GovernanceCanister(NnsClient):
         return tag, value
 
     async def register_vote(self, *, neuron_id: int, proposal_id: int, vote: int) -> None:
-        await self.manage_neuron(neuron_id, {"RegisterVote": {"vote": vote, "proposal": {"id": proposal_id}}})
+        await self.manage_neuron(
+            neuron_id, {"RegisterVote": {"vote": vote, "proposal": {"id": proposal_id}}}
+        )
 
     async def set_followees(self, *, neuron_id: int, topic: int, followees: Sequence[int]) -> None:
-        await self.manage_neuron(neuron_id, {"Follow": {"topic": topic, "followees": [{"id": f} for f in followees]}})
+        await self.manage_neuron(
+            neuron_id, {"Follow": {"topic": topic, "followees": [{"id": f} for f in followees]}}
+        )
 
-    async def increase_dissolve_delay(self, *, neuron_id: int, additional_dissolve_delay_seconds: int) -> None:
-        operation = {"IncreaseDissolveDelay": {"additional_dissolve_delay_seconds": additional_dissolve_delay_seconds}}
+    async def increase_dissolve_delay(
+        self, *, neuron_id: int, additional_dissolve_delay_seconds: int
+    ) -> None:
+        operation = {
+            "IncreaseDissolveDelay": {
+                "additional_dissolve_delay_seconds": additional_dissolve_delay_seconds
+            }
+        }
         await self.manage_neuron(neuron_id, {"Configure": {"operation": operation}})
 
     async def make_proposal(
@@ -122,12 +151,20 @@ class GovernanceCanister(NnsClient):
             raise GovernanceError(0, str(value.get("message") or "no proposal id"))
         return int(proposal["id"])
 
-    async def make_motion_proposal(self, *, neuron_id: int, title: str, summary: str, motion_text: str, url: str = "") -> int:
+    async def make_motion_proposal(
+        self, *, neuron_id: int, title: str, summary: str, motion_text: str, url: str = ""
+    ) -> int:
         return await self.make_proposal(
-            neuron_id=neuron_id, title=title, summary=summary, url=url, action={"Motion": {"motion_text": motion_text}}
+            neuron_id=neuron_id,
+            title=title,
+            summary=summary,
+            url=url,
+            action={"Motion": {"motion_text": motion_text}},
         )
 
-    async def claim_or_refresh_neuron_from_account(self, *, memo: int, controller: Principal | None = None) -> int:
+    async def claim_or_refresh_neuron_from_account(
+        self, *, memo: int, controller: Principal | None = None
+    ) -> int:
         """Claim (or refresh) the neuron staked by a transfer with `memo`; its id."""
         by = {"MemoAndController": {"memo": memo, "controller": controller}}
         _, value = await self.manage_neuron(None, {"ClaimOrRefresh": {"by": by}})

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from nns.clients.base import NnsClient, variant_of
-from nns.genesis import REGISTRY_CANISTER_ID
 from registry.interface import REGISTRY_INTERFACE
+from replica.canister.nns_ids import REGISTRY_CANISTER_ID
 from replica.types import Principal
 
 
@@ -18,12 +18,18 @@ class RegistryCanister(NnsClient):
         return int(await self.canister.call_one("get_latest_version", certified=certified))
 
     async def get_changes_since(self, version: int, *, certified: bool = False) -> dict[str, Any]:
-        answer: dict[str, Any] = await self.canister.call_one("get_changes_since", version, certified=certified)
+        answer: dict[str, Any] = await self.canister.call_one(
+            "get_changes_since", version, certified=certified
+        )
         return answer
 
-    async def get_subnet_for_canister(self, canister_id: Principal, *, certified: bool = False) -> Principal | None:
+    async def get_subnet_for_canister(
+        self, canister_id: Principal, *, certified: bool = False
+    ) -> Principal | None:
         tag, value = variant_of(
-            await self.canister.call_one("get_subnet_for_canister", {"principal": canister_id}, certified=certified)
+            await self.canister.call_one(
+                "get_subnet_for_canister", {"principal": canister_id}, certified=certified
+            )
         )
         if tag != "Ok":
             raise LookupError(str(value))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any, Final
 
 from nns.clients.base import NnsClient
-from nns.genesis import ROOT_CANISTER_ID
 from nns.root import CHANGE_CANISTER_REQUEST
 from replica.candid.types import Func
+from replica.canister.nns_ids import ROOT_CANISTER_ID
 
 ROOT_METHODS: Final = {"change_nns_canister": Func([CHANGE_CANISTER_REQUEST], [])}
 

@@ -19,11 +19,6 @@ from dataclasses import replace
 from typing import Any
 
 from nns.governance.commands import _int
-from nns.governance.core import (
-    CYCLES_MINTING_CANISTER_ID,
-    GOVERNANCE_CANISTER_ID,
-    LEDGER_CANISTER_ID,
-)
 from nns.governance.enums import REWARD_WEIGHT_HUNDREDTHS, ErrorType, NeuronState, Visibility, Vote
 from nns.governance.errors import (
     GovernanceError,
@@ -86,6 +81,11 @@ from nns.governance.votes import (
     list_neuron_votes,
 )
 from nns.ledger.accounts import AccountIdentifier
+from replica.canister.nns_ids import (
+    CYCLES_MINTING_CANISTER_ID,
+    GOVERNANCE_CANISTER_ID,
+    LEDGER_CANISTER_ID,
+)
 from replica.canister.stable import StableStore
 from replica.environment import NANOS_PER_SECOND, Environment, OutgoingCall
 from replica.presets import MAINNET, Preset

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, Final
+from typing import Any
 
 from nns.governance.enums import ErrorType, NeuronState
 from nns.governance.errors import GovernanceError, not_authorized, not_found
@@ -25,11 +25,6 @@ from replica.canister.stable import StableStore
 from replica.environment import NANOS_PER_SECOND, Environment, OutgoingCall
 from replica.presets import Preset
 from replica.types import Principal
-
-GOVERNANCE_CANISTER_ID: Final = Principal.from_canister_id(1)
-LEDGER_CANISTER_ID: Final = Principal.from_canister_id(2)
-ROOT_CANISTER_ID: Final = Principal.from_canister_id(3)
-CYCLES_MINTING_CANISTER_ID: Final = Principal.from_canister_id(4)
 
 
 class GovernanceCore:

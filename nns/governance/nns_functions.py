@@ -16,9 +16,8 @@ from typing import Final
 from nns.governance.enums import Topic
 from registry.requests import PAYLOAD_TYPES as REGISTRY_PAYLOAD_TYPES
 from registry.requests import REGISTRY_METHODS
+from replica.canister.nns_ids import REGISTRY_CANISTER_ID
 from replica.types import Principal
-
-REGISTRY_CANISTER_ID: Final = Principal.from_canister_id(0)
 
 
 class NnsFunction(IntEnum):

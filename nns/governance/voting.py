@@ -15,7 +15,6 @@ from typing import Any, Final
 from urllib.parse import urlparse
 
 from nns.governance.commands import ManageNeuronCommands, _int
-from nns.governance.core import ROOT_CANISTER_ID
 from nns.governance.enums import ErrorType, ProposalStatus, Topic, Visibility, Vote
 from nns.governance.errors import (
     GovernanceError,
@@ -86,12 +85,21 @@ from nns.governance.requests import (
     StakeMaturity,
 )
 from replica.canister import codec
+from replica.canister.nns_ids import (
+    CYCLES_MINTING_CANISTER_ID,
+    GOVERNANCE_CANISTER_ID,
+    LEDGER_CANISTER_ID,
+    REGISTRY_CANISTER_ID,
+    ROOT_CANISTER_ID,
+)
 from replica.environment import DEFERRED, OutgoingCall, Reject
 from replica.types import Principal
 
 # The canisters NNS root controls and may change by an InstallCode proposal: registry,
 # governance, ledger and cycles minting (root itself is changed through the lifeline).
-ROOT_CONTROLLED_CANISTERS: Final = frozenset(Principal.from_canister_id(index) for index in (0, 1, 2, 4))
+ROOT_CONTROLLED_CANISTERS: Final = frozenset(
+    (REGISTRY_CANISTER_ID, GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID, CYCLES_MINTING_CANISTER_ID)
+)
 EMPTY_CANDID_ARGUMENTS: Final = b"DIDL\x00\x00"
 MAX_KNOWN_NEURON_NAME_BYTES = 200
 MAX_KNOWN_NEURON_DESCRIPTION_BYTES = 3_000

@@ -25,7 +25,9 @@ How official agents behave (agent-js `agent/http/index.ts`, `polling/`,
 from __future__ import annotations
 
 import asyncio
+import datetime
 import os
+import re
 import statistics
 import time
 from collections.abc import Sequence
@@ -63,6 +65,21 @@ MAX_QUERY_AGE_NS: Final = 5 * 60 * NANOS_PER_SECOND
 NODE_KEYS_TTL_SECONDS: Final = 5 * 60
 MANAGEMENT_CANISTER_ID: Final = Principal.management_canister()
 CBOR_HEADERS: Final = {"content-type": "application/cbor"}
+_REPLICA_TIME: Final = re.compile(
+    r"Local replica time:\s*(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(?:\.(\d{1,9}))? UTC"
+)
+
+
+def replica_time_in(reason: str) -> int | None:
+    """The replica's clock as an expiry refusal states it (the IC's text), in ns."""
+    match = _REPLICA_TIME.search(reason)
+    if match is None:
+        return None
+    moment = datetime.datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S").replace(
+        tzinfo=datetime.UTC
+    )
+    fraction = (match.group(2) or "0").ljust(9, "0")
+    return int(moment.timestamp()) * NANOS_PER_SECOND + int(fraction)
 
 
 class AsyncAgent:
@@ -157,22 +174,33 @@ class AsyncAgent:
 
     # -- certificates -------------------------------------------------------------------------
 
-    async def verify(self, certificate_cbor: bytes, effective_id: Principal, *, check_time: bool = True) -> Certificate:
+    async def verify(
+        self, certificate_cbor: bytes, effective_id: Principal, *, check_time: bool = True
+    ) -> Certificate:
         root_key = await self.fetch_root_key()
         try:
             certificate = Certificate.from_cbor(certificate_cbor)
-            verify_certificate(certificate, root_key, now_ns=None, effective_canister_id=effective_id)
+            verify_certificate(
+                certificate, root_key, now_ns=None, effective_canister_id=effective_id
+            )
         except CertificateError as error:
             raise VerificationError(str(error)) from error
         if check_time:
             try:
-                verify_certificate(certificate, root_key, now_ns=self.now_ns(), effective_canister_id=effective_id)
+                verify_certificate(
+                    certificate, root_key, now_ns=self.now_ns(), effective_canister_id=effective_id
+                )
             except CertificateError as error:
                 if self._synced_time:
                     raise VerificationError(str(error)) from error
                 await self.sync_time(effective_id)
                 try:
-                    verify_certificate(certificate, root_key, now_ns=self.now_ns(), effective_canister_id=effective_id)
+                    verify_certificate(
+                        certificate,
+                        root_key,
+                        now_ns=self.now_ns(),
+                        effective_canister_id=effective_id,
+                    )
                 except CertificateError as again:
                     raise VerificationError(str(again)) from again
         return certificate
@@ -182,7 +210,9 @@ class AsyncAgent:
         offsets = []
         for _ in range(3):
             local = time.time_ns()
-            certificate = await self._read_state(effective_id, [["time"]], check_time=False, anonymous=True)
+            certificate = await self._read_state(
+                effective_id, [["time"]], check_time=False, anonymous=True
+            )
             offsets.append(certificate.time_ns() - local)
         self.time_offset_ns = int(statistics.median(offsets))
         self._synced_time = True
@@ -200,7 +230,9 @@ class AsyncAgent:
     ) -> Certificate:
         identity: Identity = AnonymousIdentity() if anonymous else self.identity
         encoded = [[hashtree.encode_label(label) for label in path] for path in paths]
-        content = read_state_content(paths=encoded, sender=identity.principal, ingress_expiry_ns=self._expiry_ns())
+        content = read_state_content(
+            paths=encoded, sender=identity.principal, ingress_expiry_ns=self._expiry_ns()
+        )
         body = sign_envelope(identity, content).to_cbor()
         response = await self._post(f"/api/v2/{kind}/{effective_id.to_text()}/read_state", body)
         if response.status_code != 200:
@@ -210,31 +242,54 @@ class AsyncAgent:
             raise AgentError("the read_state answer has no certificate")
         return await self.verify(certificate, effective_id, check_time=check_time)
 
-    async def read_state(self, effective_canister_id: Principal, paths: Sequence[LabelPath]) -> Certificate:
+    async def read_state(
+        self, effective_canister_id: Principal, paths: Sequence[LabelPath]
+    ) -> Certificate:
         """A verified certificate revealing `paths` (and `/time`)."""
         return await self._read_state(effective_canister_id, paths)
 
-    async def read_subnet_state(self, subnet_id: Principal, paths: Sequence[LabelPath]) -> Certificate:
+    async def read_subnet_state(
+        self, subnet_id: Principal, paths: Sequence[LabelPath]
+    ) -> Certificate:
         return await self._read_state(subnet_id, paths, kind="subnet")
 
     # -- updates ------------------------------------------------------------------------------
 
     async def update(
-        self, canister_id: Principal, method: str, arg: bytes, *, effective_canister_id: Principal | None = None
+        self,
+        canister_id: Principal,
+        method: str,
+        arg: bytes,
+        *,
+        effective_canister_id: Principal | None = None,
     ) -> bytes:
         """An update call: the certified reply, or `RejectError`."""
         effective = effective_canister_id or canister_id
         for attempt in range(2):
             content = call_content(
-                "call", canister_id=canister_id, method_name=method, arg=arg, sender=self.identity.principal,
-                ingress_expiry_ns=self._expiry_ns(), nonce=os.urandom(16),
+                "call",
+                canister_id=canister_id,
+                method_name=method,
+                arg=arg,
+                sender=self.identity.principal,
+                ingress_expiry_ns=self._expiry_ns(),
+                nonce=os.urandom(16),
             )
             envelope = sign_envelope(self.identity, content)
             request_id = envelope.request_id
             try:
                 return await self._submit_call(effective, envelope.to_cbor(), request_id)
             except HttpStatusError as error:
-                if attempt == 0 and error.status == 400 and error.reason.startswith(EXPIRY_ERROR_PREFIX):
+                if (
+                    attempt == 0
+                    and error.status == 400
+                    and error.reason.startswith(EXPIRY_ERROR_PREFIX)
+                ):
+                    replica_now = replica_time_in(error.reason)
+                    if (
+                        replica_now is not None
+                    ):  # provisional: lets the certified sync's requests in
+                        self.time_offset_ns = replica_now - time.time_ns()
                     await self.sync_time(effective)
                     continue
                 raise
@@ -247,7 +302,9 @@ class AsyncAgent:
                 self._use_v3_call = False
             elif response.status_code == 200:
                 answer = self._decode(response)
-                if answer.get("status") == "replied" and isinstance(answer.get("certificate"), bytes):
+                if answer.get("status") == "replied" and isinstance(
+                    answer.get("certificate"), bytes
+                ):
                     certificate = await self.verify(answer["certificate"], effective)
                     outcome = self._request_outcome(certificate, request_id)
                     if outcome is not None:
@@ -268,8 +325,10 @@ class AsyncAgent:
     @staticmethod
     def _uncertified_reject(answer: dict[str, Any]) -> RejectError:
         return RejectError(
-            int(answer.get("reject_code", 0)), str(answer.get("reject_message", "")),
-            error_code=str(answer.get("error_code", "")), certified=False,
+            int(answer.get("reject_code", 0)),
+            str(answer.get("reject_message", "")),
+            error_code=str(answer.get("error_code", "")),
+            certified=False,
         )
 
     @staticmethod
@@ -291,11 +350,15 @@ class AsyncAgent:
             raise RejectError(
                 hashtree.decode_nat(code.value) if isinstance(code, Found) else 0,
                 message.value.decode(errors="replace") if isinstance(message, Found) else "",
-                error_code=error_code.value.decode(errors="replace") if isinstance(error_code, Found) else "",
+                error_code=error_code.value.decode(errors="replace")
+                if isinstance(error_code, Found)
+                else "",
                 certified=True,
             )
         if status.value == b"done":
-            raise RequestDoneError(f"request {request_id.hex()} is done; its reply is no longer available")
+            raise RequestDoneError(
+                f"request {request_id.hex()} is done; its reply is no longer available"
+            )
         return None
 
     async def poll(self, effective: Principal, request_id: bytes) -> bytes:
@@ -308,19 +371,30 @@ class AsyncAgent:
             if outcome is not None:
                 return outcome
             if time.monotonic() + delay > deadline:
-                raise PollTimeout(f"request {request_id.hex()} did not complete in {self.poll_timeout_seconds} s")
+                raise PollTimeout(
+                    f"request {request_id.hex()} did not complete in {self.poll_timeout_seconds} s"
+                )
             await asyncio.sleep(delay)
             delay = min(delay * 1.5, 1.0)
 
     # -- queries ------------------------------------------------------------------------------
 
     async def query(
-        self, canister_id: Principal, method: str, arg: bytes, *, effective_canister_id: Principal | None = None
+        self,
+        canister_id: Principal,
+        method: str,
+        arg: bytes,
+        *,
+        effective_canister_id: Principal | None = None,
     ) -> bytes:
         """A query: the reply, checked against the subnet's node keys, or `RejectError`."""
         effective = effective_canister_id or canister_id
         content = call_content(
-            "query", canister_id=canister_id, method_name=method, arg=arg, sender=self.identity.principal,
+            "query",
+            canister_id=canister_id,
+            method_name=method,
+            arg=arg,
+            sender=self.identity.principal,
             ingress_expiry_ns=self._expiry_ns(),
         )
         envelope = sign_envelope(self.identity, content)
@@ -345,25 +419,38 @@ class AsyncAgent:
             return bytes(reply["arg"])
         if answer.get("status") == "rejected":
             raise RejectError(
-                int(answer.get("reject_code", 0)), str(answer.get("reject_message", "")),
-                error_code=str(answer.get("error_code", "")), certified=False,
+                int(answer.get("reject_code", 0)),
+                str(answer.get("reject_message", "")),
+                error_code=str(answer.get("error_code", "")),
+                certified=False,
             )
         raise AgentError(f"unexpected query status {answer.get('status')!r}")
 
-    async def subnet_node_keys(self, effective: Principal, *, refresh: bool = False) -> dict[Principal, bytes]:
+    async def subnet_node_keys(
+        self, effective: Principal, *, refresh: bool = False
+    ) -> dict[Principal, bytes]:
         """The node keys of the subnet holding `effective`, from a verified read_state of `/subnet`."""
         cached = self._node_keys.get(effective.raw)
-        if cached is not None and not refresh and time.monotonic() - cached[0] < NODE_KEYS_TTL_SECONDS:
+        if (
+            cached is not None
+            and not refresh
+            and time.monotonic() - cached[0] < NODE_KEYS_TTL_SECONDS
+        ):
             return cached[1]
         certificate = await self._read_state(effective, [["subnet"]])
         root_key = await self.fetch_root_key()
         subnet_id = (
-            certificate.delegation.subnet_id if certificate.delegation is not None
+            certificate.delegation.subnet_id
+            if certificate.delegation is not None
             else Principal.self_authenticating(root_key)
         )
         ranges = certificate.lookup(["subnet", subnet_id.raw, "canister_ranges"])
-        if not isinstance(ranges, Found) or not is_in_ranges(effective, decode_canister_ranges(ranges.value)):
-            raise VerificationError(f"canister {effective} is not in the ranges of subnet {subnet_id}")
+        if not isinstance(ranges, Found) or not is_in_ranges(
+            effective, decode_canister_ranges(ranges.value)
+        ):
+            raise VerificationError(
+                f"canister {effective} is not in the ranges of subnet {subnet_id}"
+            )
         nodes = hashtree.lookup_subtree(certificate.tree, ["subnet", subnet_id.raw, "node"])
         keys: dict[Principal, bytes] = {}
         if not isinstance(nodes, hashtree.Absent | hashtree.Unknown):
@@ -376,7 +463,9 @@ class AsyncAgent:
         self._node_keys[effective.raw] = (time.monotonic(), keys)
         return keys
 
-    async def _verify_query_signatures(self, effective: Principal, request_id: bytes, answer: dict[str, Any]) -> None:
+    async def _verify_query_signatures(
+        self, effective: Principal, request_id: bytes, answer: dict[str, Any]
+    ) -> None:
         signatures = answer.get("signatures")
         if not isinstance(signatures, list) or not signatures:
             raise VerificationError("the query answer carries no node signature")
@@ -384,12 +473,19 @@ class AsyncAgent:
             reply = answer.get("reply")
             signed: dict[str, Any] = {"status": "replied", "reply": reply}
         else:
-            signed = {key: answer[key] for key in ("status", "reject_code", "reject_message", "error_code") if key in answer}
+            signed = {
+                key: answer[key]
+                for key in ("status", "reject_code", "reject_message", "error_code")
+                if key in answer
+            }
         for refresh in (False, True):
             keys = await self.subnet_node_keys(effective, refresh=refresh)
             if len(signatures) > len(keys):
                 raise VerificationError("more query signatures than nodes in the subnet")
-            if all(self._is_valid_node_signature(entry, signed, request_id, keys) for entry in signatures):
+            if all(
+                self._is_valid_node_signature(entry, signed, request_id, keys)
+                for entry in signatures
+            ):
                 return
         raise VerificationError("query signature verification failed")
 
@@ -398,13 +494,23 @@ class AsyncAgent:
     ) -> bool:
         if not isinstance(entry, dict):
             return False
-        timestamp, signature, identity = entry.get("timestamp"), entry.get("signature"), entry.get("identity")
-        if not isinstance(timestamp, int) or not isinstance(signature, bytes) or not isinstance(identity, bytes):
+        timestamp, signature, identity = (
+            entry.get("timestamp"),
+            entry.get("signature"),
+            entry.get("identity"),
+        )
+        if (
+            not isinstance(timestamp, int)
+            or not isinstance(signature, bytes)
+            or not isinstance(identity, bytes)
+        ):
             return False
         if self.now_ns() - timestamp > MAX_QUERY_AGE_NS:
             raise VerificationError("the query answer is more than five minutes old")
         key = keys.get(Principal(identity))
         if key is None:
             return False
-        message = RESPONSE_DOMAIN + hash_of_map({**signed, "timestamp": timestamp, "request_id": request_id})
+        message = RESPONSE_DOMAIN + hash_of_map(
+            {**signed, "timestamp": timestamp, "request_id": request_id}
+        )
         return verify_node_signature(key, message, signature)

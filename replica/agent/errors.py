@@ -19,8 +19,12 @@ class HttpStatusError(AgentError):
 class RejectError(AgentError):
     """A call or query was rejected; `certified` says whether a certificate proves it."""
 
-    def __init__(self, reject_code: int, reject_message: str, *, error_code: str = "", certified: bool) -> None:
-        super().__init__(f"rejected (code {reject_code}{', ' + error_code if error_code else ''}): {reject_message}")
+    def __init__(
+        self, reject_code: int, reject_message: str, *, error_code: str = "", certified: bool
+    ) -> None:
+        super().__init__(
+            f"rejected (code {reject_code}{', ' + error_code if error_code else ''}): {reject_message}"
+        )
         self.reject_code = reject_code
         self.reject_message = reject_message
         self.error_code = error_code

@@ -34,7 +34,9 @@ from replica.types import Principal
 
 _SECP256K1_ORDER: Final = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 _P256_ORDER: Final = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
-_ED25519_PKCS8_SEED_PREFIX: Final = bytes.fromhex("0420")  # OCTET STRING of 32 bytes inside the private key
+_ED25519_PKCS8_SEED_PREFIX: Final = bytes.fromhex(
+    "0420"
+)  # OCTET STRING of 32 bytes inside the private key
 
 
 class IdentityError(ValueError):
@@ -104,7 +106,9 @@ class Ed25519Identity:
 
     def to_pem(self) -> str:
         return self._key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
         ).decode()
 
     @property
@@ -125,7 +129,11 @@ class Ed25519Identity:
 
 def _ed25519_seed_from_pkcs8(pem: bytes) -> bytes | None:
     """The 32-byte seed of a PKCS#8 Ed25519 key that the loader refused (some v2 encodings)."""
-    lines = [line for line in pem.decode(errors="replace").splitlines() if line and not line.startswith("-----")]
+    lines = [
+        line
+        for line in pem.decode(errors="replace").splitlines()
+        if line and not line.startswith("-----")
+    ]
     try:
         der = base64.b64decode("".join(lines), validate=True)
     except ValueError:
@@ -146,18 +154,26 @@ class EcdsaIdentity:
         if not isinstance(private_key.curve, ec.SECP256K1 | ec.SECP256R1):
             raise IdentityError("only secp256k1 and P-256 keys are supported")
         self._key = private_key
-        self._order = _SECP256K1_ORDER if isinstance(private_key.curve, ec.SECP256K1) else _P256_ORDER
+        self._order = (
+            _SECP256K1_ORDER if isinstance(private_key.curve, ec.SECP256K1) else _P256_ORDER
+        )
         self._der = private_key.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
 
     @classmethod
     def generate(cls, curve: str = "secp256k1") -> EcdsaIdentity:
-        return cls(ec.generate_private_key(ec.SECP256K1() if curve == "secp256k1" else ec.SECP256R1()))
+        return cls(
+            ec.generate_private_key(ec.SECP256K1() if curve == "secp256k1" else ec.SECP256R1())
+        )
 
     @classmethod
     def from_secret(cls, secret: int, curve: str = "secp256k1") -> EcdsaIdentity:
-        return cls(ec.derive_private_key(secret, ec.SECP256K1() if curve == "secp256k1" else ec.SECP256R1()))
+        return cls(
+            ec.derive_private_key(
+                secret, ec.SECP256K1() if curve == "secp256k1" else ec.SECP256R1()
+            )
+        )
 
     @classmethod
     def from_pem(cls, pem: str | bytes) -> EcdsaIdentity:
@@ -172,7 +188,9 @@ class EcdsaIdentity:
 
     def to_pem(self) -> str:
         return self._key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
         ).decode()
 
     @property
@@ -226,8 +244,12 @@ def delegate(
     targets: tuple[Principal, ...] | None = None,
 ) -> DelegationIdentity:
     """Let `session` sign for `delegator` until `expiration_ns` (for `targets` only, if given)."""
-    delegation = Delegation(pubkey=session.public_key_der, expiration_ns=expiration_ns, targets=targets)
-    signed = SignedDelegation(delegation=delegation, signature=delegator.sign(delegation.signed_bytes()))
+    delegation = Delegation(
+        pubkey=session.public_key_der, expiration_ns=expiration_ns, targets=targets
+    )
+    signed = SignedDelegation(
+        delegation=delegation, signature=delegator.sign(delegation.signed_bytes())
+    )
     root_key = delegator.public_key_der
     if root_key is None:
         raise IdentityError("the delegator has no key")

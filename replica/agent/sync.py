@@ -26,7 +26,9 @@ T = TypeVar("T")
 class Agent:
     def __init__(self, url: str, **options: Any) -> None:
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="icbox-agent", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="icbox-agent", daemon=True
+        )
         self._thread.start()
         self.inner = AsyncAgent(url, **options)
 
@@ -43,13 +45,33 @@ class Agent:
     def fetch_root_key(self) -> bytes:
         return self.run(self.inner.fetch_root_key())
 
-    def update(self, canister_id: Principal, method: str, arg: bytes, *, effective_canister_id: Principal | None = None) -> bytes:
-        return self.run(self.inner.update(canister_id, method, arg, effective_canister_id=effective_canister_id))
+    def update(
+        self,
+        canister_id: Principal,
+        method: str,
+        arg: bytes,
+        *,
+        effective_canister_id: Principal | None = None,
+    ) -> bytes:
+        return self.run(
+            self.inner.update(canister_id, method, arg, effective_canister_id=effective_canister_id)
+        )
 
-    def query(self, canister_id: Principal, method: str, arg: bytes, *, effective_canister_id: Principal | None = None) -> bytes:
-        return self.run(self.inner.query(canister_id, method, arg, effective_canister_id=effective_canister_id))
+    def query(
+        self,
+        canister_id: Principal,
+        method: str,
+        arg: bytes,
+        *,
+        effective_canister_id: Principal | None = None,
+    ) -> bytes:
+        return self.run(
+            self.inner.query(canister_id, method, arg, effective_canister_id=effective_canister_id)
+        )
 
-    def read_state(self, effective_canister_id: Principal, paths: Sequence[LabelPath]) -> Certificate:
+    def read_state(
+        self, effective_canister_id: Principal, paths: Sequence[LabelPath]
+    ) -> Certificate:
         return self.run(self.inner.read_state(effective_canister_id, paths))
 
     def read_subnet_state(self, subnet_id: Principal, paths: Sequence[LabelPath]) -> Certificate:

@@ -21,14 +21,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final
+
+import cbor2
 
 from replica.canister import codec
 from replica.consensus.shapes import check_shape
+from replica.crypto.dkg import DkgTag
+from replica.crypto.errors import CryptoError
 from replica.execution.messages import IngressMessage
 from replica.types import Principal
-
-DkgTag = Literal["low", "high"]
 
 _CACHE: Final[Any] = {"stored_apart": True}
 ZERO_HASH: Final = bytes(32)
@@ -537,6 +539,18 @@ ARTIFACT_TYPES: Final = (
 )
 
 
+MALFORMED_INPUT_ERRORS: Final = (
+    cbor2.CBORDecodeError,  # not CBOR
+    ValueError,  # a record type refused, a bad field value
+    TypeError,  # a record built with missing or unknown fields, an unhashable map key
+    AttributeError,  # a record name that names nothing, record fields that are not a map
+    ImportError,  # a record name in a module that does not exist
+    RecursionError,  # nesting deeper than the interpreter allows
+    CryptoError,  # a record that refuses its contents (e.g. a DKG id with a bad tag)
+)
+"""What decoding bytes from a peer raises when the bytes are malformed (and nothing else)."""
+
+
 def artifact_from_bytes(data: bytes) -> Artifact:
     """Decode an artifact's canonical bytes (raises ValueError on anything else).
 
@@ -545,7 +559,7 @@ def artifact_from_bytes(data: bytes) -> Artifact:
     """
     try:
         value = codec.decode(data)
-    except Exception as error:
+    except MALFORMED_INPUT_ERRORS as error:
         raise ValueError(f"not an artifact: {error}") from error
     if not isinstance(value, ARTIFACT_TYPES):
         raise ValueError(f"not an artifact: {type(value).__name__}")

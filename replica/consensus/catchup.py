@@ -27,7 +27,6 @@ from replica.consensus.artifacts import (
     CatchUpPackage,
     CatchUpPackageShare,
     DkgSummary,
-    DkgTag,
     KeyTranscript,
     RandomBeacon,
     ValidationContext,
@@ -40,6 +39,7 @@ from replica.consensus.errors import ConsensusError
 from replica.consensus.pool import AddToValidated, ChangeSet
 from replica.consensus.shares import collect_shares, combine_threshold_shares
 from replica.crypto import bls
+from replica.crypto.dkg import DkgTag
 from replica.crypto.threshold import PublicCoefficients
 from replica.types import Principal
 

@@ -72,6 +72,7 @@ from functools import lru_cache
 from typing import Final
 
 from replica.consensus.artifacts import (
+    Block,
     DataPayload,
     DealingSupport,
     DealingSupportShare,
@@ -88,6 +89,7 @@ from replica.consensus.dkg_payload import get_resharing_transcript
 from replica.consensus.membership import compute_support_threshold
 from replica.crypto import dkg
 from replica.crypto.errors import CryptoError
+from replica.crypto.initial_shares import NodeInitialShares, compute_initial_secret_share
 from replica.crypto.keys import NodeSecretKeys, verify_node_signature
 from replica.crypto.threshold import PublicCoefficients
 from replica.types import Principal
@@ -199,6 +201,17 @@ def compute_dkg_secret_share(subnet_id: Principal, transcript: KeyTranscript, no
         return None
 
 
+def compute_initial_share(
+    subnet_id: Principal, transcript: KeyTranscript, shares: NodeInitialShares, x25519_private: bytes
+) -> int | None:
+    """This node's share of an initial transcript (no body: from the registry's CUP contents),
+    decrypted from the shares the initial DKG dealt it; None if it holds no valid share."""
+    try:
+        return compute_initial_secret_share(shares, to_crypto_transcript(subnet_id, transcript), x25519_private)
+    except CryptoError:
+        return None
+
+
 def compute_dealing_seed(keys: NodeSecretKeys) -> bytes:
     """The seed of a node's dealings (its randomness comes from its own secret key)."""
     return hashlib.sha256(b"icbox-node-dealing-seed" + keys.committee_secret.to_bytes(32, "big")).digest()
@@ -268,10 +281,10 @@ def make_support_share(
     )
 
 
-def get_dealing_keys_on_chain(chain: ChainState, blocks: Iterable[object]) -> set[DealingKey]:
+def get_dealing_keys_on_chain(chain: ChainState, blocks: Iterable[Block]) -> set[DealingKey]:
     seen: set[DealingKey] = set()
     for block in blocks:
-        payload = getattr(block, "payload", None)
+        payload = block.payload
         if isinstance(payload, DataPayload):
             for signed in payload.dealings:
                 dealing = decode_dealing(signed.dealing)

@@ -33,12 +33,12 @@ from replica.consensus.artifacts import (
     DataPayload,
     DkgConfigRecord,
     DkgSummary,
-    DkgTag,
     KeyTranscript,
     ValidationContext,
 )
 from replica.consensus.chain import ChainState
 from replica.consensus.membership import compute_high_threshold, compute_low_threshold
+from replica.crypto.dkg import DkgTag
 from replica.types import Principal
 
 TranscriptBuilder = Callable[[DkgConfigRecord, KeyTranscript | None, Sequence[bytes]], KeyTranscript | None]

@@ -24,6 +24,7 @@ from replica.consensus.chain import ChainState
 from replica.consensus.context import RoleContext
 from replica.consensus.events import BatchExecuted, CertificationCreated, NodeEvent, StateDiverged
 from replica.execution.engine import ExecutionEngine, SystemCanister
+from replica.execution.engine import SubnetType as EngineSubnetType
 from replica.execution.messages import Batch
 from replica.state.errors import CertificationMismatch, StateError
 from replica.state.manager import Certification as StateCertification
@@ -67,7 +68,7 @@ def open_state(
     registry: RegistryClient,
     registry_version: int,
     factories: Mapping[str, SystemCanister],
-    subnet_type: str,
+    subnet_type: EngineSubnetType,
     install_genesis: Callable[[ExecutionEngine], None] | None,
     verify_signature: SignatureCheck,
 ) -> StateManager:

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Final
 
-from replica.consensus.artifacts import Block, DkgTag, KeyTranscript, RandomBeacon
+from replica.consensus.artifacts import Block, KeyTranscript, RandomBeacon
+from replica.crypto.dkg import DkgTag
 from replica.types import Principal
 
 

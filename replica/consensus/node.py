@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Final
 
 from registry.client import RegistryClient
-from registry.dkg import SeededInitialDkg
 from registry.records import KeyPurpose
 from replica.consensus import beacon, block_maker, catchup, certifier, finalizer, notary, purger
 from replica.consensus.artifacts import (
@@ -73,6 +72,7 @@ from replica.consensus.dealings import (
     build_transcript,
     compute_dealing_seed,
     compute_dkg_secret_share,
+    compute_initial_share,
     dealing_key,
     decode_dealing,
     get_collection_threshold,
@@ -101,8 +101,9 @@ from replica.consensus.statesync import StateSync, answer_request, is_sync_neede
 from replica.consensus.validator import Validator
 from replica.crypto import bls, hashtree
 from replica.crypto.certificate import Certificate
+from replica.crypto.initial_shares import NodeInitialShares
 from replica.crypto.keys import NodeSecretKeys
-from replica.execution.engine import ExecutionEngine, SystemCanister
+from replica.execution.engine import ExecutionEngine, SubnetType, SystemCanister
 from replica.execution.messages import IngressMessage, IngressStatus
 from replica.state.errors import StateError
 from replica.types import Principal
@@ -122,9 +123,11 @@ class NodeConfig:
     registry: RegistryClient
     state_dir: Path
     factories: Mapping[str, SystemCanister]
-    subnet_type: str = "system"
-    genesis_seed: bytes | None = None
-    """The network seed: genesis threshold keys come from `SeededInitialDkg` until DKG replaces them."""
+    subnet_type: SubnetType = "system"
+    initial_shares: NodeInitialShares | None = None
+    """This node's shares of the initial threshold keys, encrypted to its dealing key (from
+    `registry.genesis.deal_genesis`, or its directory: `replica.crypto.keystore`); None: it
+    holds none and only follows until DKG deals it shares."""
     install_genesis: Callable[[ExecutionEngine], None] | None = None
     """Creates the subnet's initial canisters on a fresh engine (height 0)."""
     replica_version: str | None = None
@@ -226,13 +229,11 @@ class ReplicaNode:
     def _get_secret_share(self, transcript: KeyTranscript) -> int | None:
         if self.node_id not in transcript.committee:
             return None
-        index = transcript.committee.index(self.node_id)
         if not transcript.body:
-            if self.config.genesis_seed is None:
+            if self.config.initial_shares is None:
                 return None
-            return SeededInitialDkg(self.config.genesis_seed).secret_share(
-                transcript.tag, transcript.committee, transcript.registry_version, transcript.threshold, index
-            )
+            return compute_initial_share(
+                self.subnet_id, transcript, self.config.initial_shares, self.config.keys.dealing_private_key)
         return compute_dkg_secret_share(self.subnet_id, transcript, self.node_id, self.config.keys.dealing_private_key)
 
     # -- callbacks for the roles ----------------------------------------------------------

@@ -19,6 +19,7 @@ from registry.client import RegistryClient
 from registry.records import KeyPurpose
 from replica.consensus.artifacts import Block, BlockProposal, KeyTranscript, proposal_message
 from replica.crypto import bls, multisig, threshold
+from replica.crypto.errors import CryptoError
 from replica.crypto.keys import NodeSecretKeys, verify_node_signature
 from replica.types import Principal
 
@@ -133,7 +134,7 @@ class Signer:
         signers = tuple(sorted(shares)[:needed])
         try:
             aggregate = multisig.aggregate([shares[s] for s in signers])
-        except Exception:
+        except CryptoError:  # a malformed share: find it below
             aggregate = b""
         if aggregate and self.verify_multisignature(signers, registry_version, message, aggregate):
             return signers, aggregate

@@ -35,6 +35,8 @@ from replica.crypto.errors import CryptoError
 
 CURVE_ORDER: Final = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
 DST: Final = b"BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_"
+POP_DST: Final = b"BLS_POP_BLS12381G1_XMD:SHA-256_SSWU_RO_POP_"
+"""The tag of proofs of possession (a committee key's signature on itself), `multisig`."""
 SIGNATURE_BYTES: Final = 48
 PUBLIC_KEY_BYTES: Final = 96
 PUBLIC_KEY_DER_PREFIX: Final = bytes.fromhex(
@@ -164,18 +166,9 @@ def verify(public_key: bytes, message: bytes, signature: bytes, *, dst: bytes = 
     return _verify_cached(public_key, message, signature, dst)
 
 
-def verify_uncached(public_key: bytes, message: bytes, signature: bytes, *, dst: bytes = DST) -> bool:
-    """`verify` without its result memo (for measuring what one replica pays alone)."""
-    if not (
-        isinstance(public_key, bytes) and isinstance(message, bytes) and isinstance(signature, bytes)
-    ):
-        return False
-    return bool(_verify_cached.__wrapped__(public_key, message, signature, dst))
-
-
 def clear_caches() -> None:
     """Empty the memos of hashing, point decoding and verification."""
-    for cached in (hash_to_g1, decode_g1, decode_g2, _verify_cached):
+    for cached in _MEMOS:
         cached.cache_clear()
 
 
@@ -194,6 +187,11 @@ def _verify_cached(public_key: bytes, message: bytes, signature: bytes, dst: byt
             [signature_point, hash_to_g1(message, dst)], [_NEGATED_G2_GENERATOR, key_point]
         )
     )
+
+
+_MEMOS: Final = (hash_to_g1, decode_g1, decode_g2, _verify_cached)
+"""The memoised functions, held here so that `clear_caches` reaches them even while a
+benchmark has swapped the module's names for the unmemoised versions."""
 
 
 def aggregate_signatures(signatures: Sequence[bytes]) -> bytes:

@@ -7,14 +7,15 @@ slow (a pairing takes about a quarter of a second), so only tests use it.
 
 py-ecc's point decompression checks that a point is on the curve but not that
 it lies in the prime-order subgroup; `decode_g1`/`decode_g2` add that check
-(r·P must be the point at infinity), as the IC requires.
+(r·P must be the point at infinity), as the IC requires. The constants (group
+order, DST, DER prefix) are the facade's: one declaration each.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Any, Final, cast
+from typing import Any, cast
 
 from py_ecc.bls.g2_primitives import subgroup_check
 from py_ecc.bls.hash_to_curve import hash_to_G1
@@ -26,20 +27,14 @@ from py_ecc.optimized_bls12_381.optimized_curve import (
     Z1,
     Z2,
     add,
-    curve_order,
     is_inf,
     multiply,
     neg,
 )
 from py_ecc.optimized_bls12_381.optimized_pairing import final_exponentiate, miller_loop
 
+from replica.crypto.bls import CURVE_ORDER, DST, PUBLIC_KEY_DER_PREFIX
 from replica.crypto.errors import CryptoError
-
-CURVE_ORDER: Final[int] = curve_order
-DST: Final = b"BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_"
-PUBLIC_KEY_DER_PREFIX: Final = bytes.fromhex(
-    "308182301d060d2b0601040182dc7c0503010201060c2b0601040182dc7c05030201036100"
-)
 
 Point = Any
 

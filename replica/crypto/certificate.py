@@ -34,9 +34,6 @@ NANOS_PER_MINUTE: Final = 60 * 1_000_000_000
 DEFAULT_MAX_AGE_NS: Final = 5 * NANOS_PER_MINUTE
 DELEGATION_MAX_AGE_NS: Final = 30 * 24 * 60 * NANOS_PER_MINUTE
 MAX_CLOCK_DRIFT_NS: Final = 5 * NANOS_PER_MINUTE
-ROOT_KEY_DER_PREFIX: Final = bytes.fromhex(
-    "308182301d060d2b0601040182dc7c0503010201060c2b0601040182dc7c05030201036100"
-)
 
 
 class CertificateError(CryptoError):
@@ -132,8 +129,9 @@ def sign_tree(tree: HashTree, secret: int, *, delegation: Delegation | None = No
 
 def root_key_from_der(der: bytes) -> bytes:
     """The 96-byte BLS key inside a 133-byte DER root key with the fixed prefix."""
-    if len(der) != len(ROOT_KEY_DER_PREFIX) + bls.PUBLIC_KEY_BYTES or not der.startswith(ROOT_KEY_DER_PREFIX):
-        raise CertificateError(f"a root key is {len(ROOT_KEY_DER_PREFIX) + bls.PUBLIC_KEY_BYTES} bytes of DER with the BLS prefix")
+    size = len(bls.PUBLIC_KEY_DER_PREFIX) + bls.PUBLIC_KEY_BYTES
+    if len(der) != size or not der.startswith(bls.PUBLIC_KEY_DER_PREFIX):
+        raise CertificateError(f"a root key is {size} bytes of DER with the BLS prefix")
     try:
         return bls.public_key_from_der(der)
     except CryptoError as error:

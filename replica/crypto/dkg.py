@@ -164,7 +164,9 @@ class Transcript:
     dealings: tuple[Dealing, ...] = ()
     dealing_weights: tuple[int, ...] = ()
     registry_version: int = 0
-    _index: dict[Principal, int] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _index: dict[Principal, int] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if self.coefficients.threshold != self.threshold:
@@ -250,14 +252,18 @@ class Transcript:
 
     @classmethod
     def from_initial(
-        cls, initial: InitialTranscriptFields, *, subnet_id: Principal, tag: DkgTag, start_height: int = 0
+        cls,
+        initial: InitialTranscriptFields,
+        *,
+        subnet_id: Principal,
+        tag: DkgTag,
+        start_height: int = 0,
     ) -> Transcript:
         """The transcript of a registry `InitialDkgTranscript` (CatchUpPackageContents).
 
         Its `transcript` field is the concatenated compressed G2 commitments. It has no
-        dealings: a genesis node gets its share from the initial DKG that made it, e.g.
-        `SeededInitialDkg(seed).secret_share(tag, committee, registry_version, threshold,
-        index)`; `compute_initial_secret_share` does that and checks the result.
+        dealings: a genesis node receives its share from the initial DKG that made it,
+        encrypted to its dealing key (`replica.crypto.initial_shares`).
         """
         try:
             coefficients = PublicCoefficients.from_concatenated(initial.transcript)
@@ -291,14 +297,6 @@ class InitialTranscriptFields(Protocol):
     def public_key_der(self) -> bytes: ...
     @property
     def transcript(self) -> bytes: ...
-
-
-class InitialShareSource(Protocol):
-    """The registry's `SeededInitialDkg`: the trusted dealer of genesis transcripts."""
-
-    def secret_share(
-        self, tag: str, node_ids: tuple[Principal, ...], registry_version: int, threshold: int, index: int
-    ) -> int: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -356,9 +354,7 @@ def create_dealing(
     if dealer not in config.dealers:
         raise DkgError(f"{dealer} is not a dealer of {config.dkg_id}")
     base = _dealing_seed(seed, config.dkg_id, dealer)
-    random_terms = [
-        _derive_scalar(base, _COEFFICIENT_DOMAIN, k) for k in range(config.threshold)
-    ]
+    random_terms = [_derive_scalar(base, _COEFFICIENT_DOMAIN, k) for k in range(config.threshold)]
     if config.resharing is None:
         if dealer_index_secret is not None:
             raise DkgError("a fresh DKG dealer deals a random secret, not a share")
@@ -372,7 +368,9 @@ def create_dealing(
             raise DkgError(f"{dealer}'s share does not match the reshared transcript")
         polynomial = [secret, *random_terms[1:]]
     commitments = tuple(_commit(coefficient) for coefficient in polynomial)
-    ephemeral = X25519PrivateKey.from_private_bytes(derive_ephemeral_private_key(seed, config.dkg_id, dealer))
+    ephemeral = X25519PrivateKey.from_private_bytes(
+        derive_ephemeral_private_key(seed, config.dkg_id, dealer)
+    )
     ephemeral_public = _raw_public(ephemeral.public_key())
     encrypted = []
     for index, receiver in enumerate(config.receivers):
@@ -381,7 +379,9 @@ def create_dealing(
             raise DkgError(f"no dealing encryption key for receiver {receiver}")
         share = evaluate_polynomial(polynomial, index + 1)
         encrypted.append(
-            _encrypt(ephemeral, ephemeral_public, config.dkg_id, dealer, receiver, receiver_key, share)
+            _encrypt(
+                ephemeral, ephemeral_public, config.dkg_id, dealer, receiver, receiver_key, share
+            )
         )
     return Dealing(
         dkg_id=config.dkg_id,
@@ -410,7 +410,9 @@ def verify_dealing(config: DkgConfig, dealing: Dealing) -> None:
     if dealing.dealer not in config.dealers:
         raise DkgError(f"{dealing.dealer} is not a dealer of {config.dkg_id}")
     if len(dealing.commitments) != config.threshold:
-        raise DkgError(f"a dealing has {config.threshold} commitments, got {len(dealing.commitments)}")
+        raise DkgError(
+            f"a dealing has {config.threshold} commitments, got {len(dealing.commitments)}"
+        )
     try:
         dealing.public_coefficients.validate()
     except CryptoError as error:
@@ -430,7 +432,9 @@ def verify_dealing(config: DkgConfig, dealing: Dealing) -> None:
             raise DkgError(f"{dealing.dealer} does not reshare its share of the old key")
 
 
-def decrypt_share(config: DkgConfig, dealing: Dealing, receiver: Principal, x25519_private: bytes) -> int:
+def decrypt_share(
+    config: DkgConfig, dealing: Dealing, receiver: Principal, x25519_private: bytes
+) -> int:
     """`receiver`'s share of `dealing`, checked against the dealing's commitments."""
     index = config.receiver_index(receiver)
     if len(dealing.encrypted_shares) != len(config.receivers):
@@ -490,13 +494,14 @@ def compute_secret_share(transcript: Transcript, receiver: Principal, x25519_pri
     """
     if not transcript.dealings:
         raise DkgError(
-            "an initial transcript has no dealings; its shares come from the initial DKG "
-            "(compute_initial_secret_share)"
+            "an initial transcript has no dealings; its shares come encrypted from the initial DKG "
+            "(replica.crypto.initial_shares.compute_initial_secret_share)"
         )
     index = transcript.index_of(receiver)
     shares = [_decrypt(dealing, receiver, index, x25519_private) for dealing in transcript.dealings]
     secret = (
-        sum(w * s for w, s in zip(transcript.dealing_weights, shares, strict=True)) % bls.CURVE_ORDER
+        sum(w * s for w, s in zip(transcript.dealing_weights, shares, strict=True))
+        % bls.CURVE_ORDER
     )
     if _commit(secret) == transcript.share_public_key(index):
         return secret
@@ -505,23 +510,13 @@ def compute_secret_share(transcript: Transcript, receiver: Principal, x25519_pri
     raise DkgError(f"{receiver}'s combined share does not match the transcript")
 
 
-def compute_initial_secret_share(source: InitialShareSource, transcript: Transcript, node: Principal) -> int:
-    """A genesis node's share of an initial transcript, from the dealer that made it
-    (the registry's `SeededInitialDkg`), checked against the transcript."""
-    index = transcript.index_of(node)
-    share = source.secret_share(
-        transcript.dkg_id.tag, transcript.committee, transcript.registry_version, transcript.threshold, index
-    )
-    if _commit(share) != transcript.share_public_key(index):
-        raise DkgError(f"the initial share of {node} does not match the transcript")
-    return share
-
-
 # Encryption of shares.
 
 
 def _dealing_seed(seed: bytes, dkg_id: DkgId, dealer: Principal) -> bytes:
-    material = cbor2.dumps([b"icbox-dkg-dealing", seed, dkg_id.to_cbor(), dealer.raw], canonical=True)
+    material = cbor2.dumps(
+        [b"icbox-dkg-dealing", seed, dkg_id.to_cbor(), dealer.raw], canonical=True
+    )
     return hashlib.sha256(material).digest()
 
 
@@ -551,7 +546,10 @@ def _share_key(
     except ValueError as error:
         raise DkgError(f"not a usable X25519 public key: {error}") from error
     return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=_KDF_INFO + ephemeral_public + receiver_public
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=None,
+        info=_KDF_INFO + ephemeral_public + receiver_public,
     ).derive(shared)
 
 
@@ -574,7 +572,9 @@ def encrypt_share(
     except ValueError as error:
         raise DkgError(f"not an X25519 private key: {error}") from error
     ephemeral_public = _raw_public(ephemeral.public_key())
-    return _encrypt(ephemeral, ephemeral_public, dkg_id, dealer, receiver, receiver_public_key, share)
+    return _encrypt(
+        ephemeral, ephemeral_public, dkg_id, dealer, receiver, receiver_public_key, share
+    )
 
 
 def _encrypt(
@@ -598,21 +598,46 @@ def _associated_data(dkg_id: DkgId, dealer: Principal, receiver: Principal) -> b
 
 
 def _decrypt(dealing: Dealing, receiver: Principal, index: int, x25519_private: bytes) -> int:
+    if not 0 <= index < len(dealing.encrypted_shares):
+        raise DkgError(f"{dealing.dealer}'s dealing has no share for {receiver}")
+    return decrypt_share_ciphertext(
+        dkg_id=dealing.dkg_id,
+        dealer=dealing.dealer,
+        receiver=receiver,
+        ephemeral_public_key=dealing.ephemeral_public_key,
+        ciphertext=dealing.encrypted_shares[index],
+        x25519_private=x25519_private,
+    )
+
+
+def decrypt_share_ciphertext(
+    *,
+    dkg_id: DkgId,
+    dealer: Principal,
+    receiver: Principal,
+    ephemeral_public_key: bytes,
+    ciphertext: bytes,
+    x25519_private: bytes,
+) -> int:
+    """The share `encrypt_share` encrypted for `receiver`, decrypted with its X25519 private key.
+
+    Raises DkgError if the ciphertext was not made for this DKG id, dealer and receiver (the
+    associated data binds them), was altered, or holds a value that is not a scalar.
+    """
     try:
         private = X25519PrivateKey.from_private_bytes(x25519_private)
     except ValueError as error:
         raise DkgError(f"not an X25519 private key: {error}") from error
     receiver_public = _raw_public(private.public_key())
-    ephemeral_public = dealing.ephemeral_public_key
-    key = _share_key(private, ephemeral_public, ephemeral_public, receiver_public)
-    aad = _associated_data(dealing.dkg_id, dealing.dealer, receiver)
+    key = _share_key(private, ephemeral_public_key, ephemeral_public_key, receiver_public)
+    aad = _associated_data(dkg_id, dealer, receiver)
     try:
-        plaintext = ChaCha20Poly1305(key).decrypt(_NONCE, dealing.encrypted_shares[index], aad)
-    except (InvalidTag, IndexError) as error:
-        raise DkgError(f"{receiver} cannot decrypt its share of {dealing.dealer}'s dealing") from error
+        plaintext = ChaCha20Poly1305(key).decrypt(_NONCE, ciphertext, aad)
+    except InvalidTag as error:
+        raise DkgError(f"{receiver} cannot decrypt its share of {dealer}'s dealing") from error
     share = int.from_bytes(plaintext, "big")
     if len(plaintext) != SCALAR_BYTES or share >= bls.CURVE_ORDER:
-        raise DkgError(f"{dealing.dealer} dealt {receiver} a share out of range")
+        raise DkgError(f"{dealer} dealt {receiver} a share out of range")
     return share
 
 
@@ -622,7 +647,9 @@ def _check_share(dealing: Dealing, receiver: Principal, index: int, share: int) 
     except CryptoError as error:
         raise DkgError(f"{dealing.dealer}'s dealing has an invalid commitment: {error}") from error
     if _commit(share) != expected:
-        raise DkgError(f"{dealing.dealer} dealt {receiver} a share that does not match its commitments")
+        raise DkgError(
+            f"{dealing.dealer} dealt {receiver} a share that does not match its commitments"
+        )
 
 
 # Decoding.

@@ -10,9 +10,13 @@ A node holds four keys (IC interface spec "node keys"; registry `KeyPurpose`):
 - an Ed25519 TLS key with a self-signed X.509 certificate whose subject is the
   node id, for node-to-node connections.
 
-All four derive from a seed and the node's index, deterministically, so a
-network built from one seed always has the same nodes (registry genesis uses
-exactly this derivation). Signing is deterministic too (Ed25519 and BLS).
+Tests and genesis derive all four from a seed and the node's index,
+deterministically (`NodeSecretKeys.from_seed`), so a network built from one
+seed always has the same nodes (registry genesis uses exactly this
+derivation). A node process never sees the seed: it loads its keys from its
+own directory (`replica.crypto.keystore`), where they are kept as their raw
+secrets (`NodeSecretKeys.from_secrets`, `NodeSecretKeys.secrets`). Signing is
+deterministic too (Ed25519 and BLS).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 from cryptography.x509.oid import NameOID
 
 from replica.crypto import bls, multisig
+from replica.crypto.errors import CryptoError
 from replica.types import Principal
 
 _CERTIFICATE_NOT_BEFORE: Final = datetime.datetime(2021, 5, 10, tzinfo=datetime.UTC)
@@ -40,7 +45,9 @@ _CERTIFICATE_NOT_AFTER: Final = datetime.datetime(9999, 12, 31, 23, 59, 59, tzin
 
 def derive_seed(seed: bytes, *labels: object) -> bytes:
     """SHA-256(seed ‖ label₁ ‖ 0 ‖ label₂ ‖ 0 …): a 32-byte sub-seed for one purpose."""
-    return hashlib.sha256(seed + b"".join(str(label).encode() + b"\x00" for label in labels)).digest()
+    return hashlib.sha256(
+        seed + b"".join(str(label).encode() + b"\x00" for label in labels)
+    ).digest()
 
 
 def derive_scalar(seed: bytes, *labels: object) -> int:
@@ -49,10 +56,35 @@ def derive_scalar(seed: bytes, *labels: object) -> int:
     return int.from_bytes(digest, "big") % (bls.CURVE_ORDER - 1) + 1
 
 
+def _raw_private(key: Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+
+
 def _der(public_key: Ed25519PublicKey) -> bytes:
     return public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
+
+
+class NodeKeyError(CryptoError):
+    """A node key that cannot be used: malformed bytes, or a key directory that is not the node's own."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class NodeSecrets:
+    """The raw secrets of a node's keys: 32-byte Ed25519 and X25519 private keys, the BLS
+    committee secret (a scalar), and the TLS certificate the TLS key signed."""
+
+    signing_key: bytes
+    dealing_key: bytes
+    committee_secret: int
+    tls_key: bytes
+    tls_certificate_der: bytes
+
+    def __repr__(self) -> str:
+        return "NodeSecrets(<redacted>)"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,7 +101,7 @@ class NodePublicKeys:
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class NodeSecretKeys:
-    """The secret keys of one node. Build with `from_seed`."""
+    """The secret keys of one node. Build with `from_secrets` (or `from_seed` in tests and genesis)."""
 
     signing_key: Ed25519PrivateKey
     dealing_key: X25519PrivateKey
@@ -100,19 +132,47 @@ class NodeSecretKeys:
             .not_valid_after(_CERTIFICATE_NOT_AFTER)
             .sign(tls, algorithm=None)
         )
-        dealing = X25519PrivateKey.from_private_bytes(derive_seed(seed, "dkg-dealing", index))
-        committee_secret = derive_scalar(seed, "committee-signing", index)
+        return cls.from_secrets(
+            NodeSecrets(
+                signing_key=derive_seed(seed, "node-signing", index),
+                dealing_key=derive_seed(seed, "dkg-dealing", index),
+                committee_secret=derive_scalar(seed, "committee-signing", index),
+                tls_key=derive_seed(seed, "tls", index),
+                tls_certificate_der=certificate.public_bytes(serialization.Encoding.DER),
+            )
+        )
+
+    @classmethod
+    def from_secrets(cls, secrets: NodeSecrets) -> NodeSecretKeys:
+        """The keys whose raw secrets are `secrets`; raises NodeKeyError if one is not usable."""
+        try:
+            signing = Ed25519PrivateKey.from_private_bytes(secrets.signing_key)
+            dealing = X25519PrivateKey.from_private_bytes(secrets.dealing_key)
+            tls = Ed25519PrivateKey.from_private_bytes(secrets.tls_key)
+            committee_public_key = bls.public_key(secrets.committee_secret)
+        except (ValueError, CryptoError) as error:
+            raise NodeKeyError(f"not a usable node key: {error}") from error
         return cls(
             signing_key=signing,
             dealing_key=dealing,
-            committee_secret=committee_secret,
+            committee_secret=secrets.committee_secret % bls.CURVE_ORDER,
             tls_key=tls,
-            tls_certificate_der=certificate.public_bytes(serialization.Encoding.DER),
-            signing_key_der=signing_der,
+            tls_certificate_der=secrets.tls_certificate_der,
+            signing_key_der=_der(signing.public_key()),
             dealing_public_key=dealing.public_key().public_bytes(
                 serialization.Encoding.Raw, serialization.PublicFormat.Raw
             ),
-            committee_public_key=bls.public_key(committee_secret),
+            committee_public_key=committee_public_key,
+        )
+
+    def secrets(self) -> NodeSecrets:
+        """The raw secrets these keys are built from (what a node's key directory stores)."""
+        return NodeSecrets(
+            signing_key=_raw_private(self.signing_key),
+            dealing_key=self.dealing_private_key,
+            committee_secret=self.committee_secret,
+            tls_key=_raw_private(self.tls_key),
+            tls_certificate_der=self.tls_certificate_der,
         )
 
     @property

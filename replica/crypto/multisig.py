@@ -15,11 +15,8 @@ so the proof can never be replayed as a signature on a message.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
 
 from replica.crypto import bls
-
-POP_DST: Final = b"BLS_POP_BLS12381G1_XMD:SHA-256_SSWU_RO_POP_"
 
 
 def sign(secret: int, message: bytes) -> bytes:
@@ -49,9 +46,9 @@ def verify_aggregate(public_keys: Sequence[bytes], message: bytes, signature: by
 
 def proof_of_possession(secret: int) -> bytes:
     """A signature on the public key itself under the proof-of-possession DST."""
-    return bls.sign(secret, bls.public_key(secret), dst=POP_DST)
+    return bls.sign(secret, bls.public_key(secret), dst=bls.POP_DST)
 
 
 def verify_proof_of_possession(public_key: bytes, proof: bytes) -> bool:
     """Whether `proof` shows knowledge of the secret of `public_key`. Never raises."""
-    return bls.verify(public_key, public_key, proof, dst=POP_DST)
+    return bls.verify(public_key, public_key, proof, dst=bls.POP_DST)

@@ -74,6 +74,13 @@ def _share_public_key(commitments: tuple[bytes, ...], index: int) -> bytes:
     return bls.g2_linear_combination(commitments, powers(x, len(commitments)))
 
 
+def clear_caches() -> None:
+    """Empty the memos of share public keys and Lagrange coefficients, and the BLS facade's."""
+    _share_public_key.cache_clear()
+    _lagrange_coefficients_at_zero.cache_clear()
+    bls.clear_caches()
+
+
 def powers(x: int, count: int) -> list[int]:
     """[1, x, x², …] mod the group order, `count` of them."""
     result, value = [], 1

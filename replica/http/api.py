@@ -37,13 +37,20 @@ from replica.http.backend import (
     ReplicaBackend,
 )
 from replica.http.envelope import RESPONSE_DOMAIN, hash_of_map
-from replica.http.paths import check_canister_paths, check_subnet_paths
+from replica.http.paths import (
+    check_canister_paths,
+    check_subnet_paths,
+    check_v3_canister_ranges,
+    without_flat_canister_ranges,
+)
 from replica.http.requests import RequestError, VerifiedCall, verify_call, verify_read_state
 from replica.types import Principal, PrincipalError
 
 CONTENT_TYPE_CBOR: Final = "application/cbor"
 CONTENT_TYPE_TEXT: Final = "text/plain; charset=utf-8"
-DEFAULT_MAX_INGRESS_BYTES: Final = 3 * 1024 * 1024 + 512 * 1024  # MAX_INGRESS_BYTES_PER_MESSAGE_NNS_SUBNET
+DEFAULT_MAX_INGRESS_BYTES: Final = (
+    3 * 1024 * 1024 + 512 * 1024
+)  # MAX_INGRESS_BYTES_PER_MESSAGE_NNS_SUBNET
 DEFAULT_CALL_TIMEOUT_SECONDS: Final = 10.0  # ingress_message_certificate_timeout_seconds
 TERMINAL_STATUSES: Final = frozenset({b"replied", b"rejected", b"done"})
 ERROR_CODES: Final = {
@@ -94,22 +101,33 @@ class HttpApi:
 
     # -- dispatch -----------------------------------------------------------------------------
 
-    async def handle(self, method: str, path: str, content_type: str | None, body: bytes) -> HttpResponse:
+    async def handle(
+        self, method: str, path: str, content_type: str | None, body: bytes
+    ) -> HttpResponse:
         try:
             return await self._route(method, path, content_type, body)
         except RequestError as error:
             return text(error.status, error.reason)
 
-    async def _route(self, method: str, path: str, content_type: str | None, body: bytes) -> HttpResponse:
+    async def _route(
+        self, method: str, path: str, content_type: str | None, body: bytes
+    ) -> HttpResponse:
         parts = path.strip("/").split("/")
         if parts == ["api", "v2", "status"]:
             return self.status() if method in ("GET", "HEAD") else text(405, "Method not allowed.")
-        if len(parts) != 5 or parts[0] != "api" or parts[1] not in ("v2", "v3") or parts[2] not in ("canister", "subnet"):
+        if (
+            len(parts) != 5
+            or parts[0] != "api"
+            or parts[1] not in ("v2", "v3")
+            or parts[2] not in ("canister", "subnet")
+        ):
             return _not_found()
         version, kind, raw_id, endpoint = parts[1], parts[2], parts[3], parts[4]
         if kind == "subnet" and endpoint != "read_state":
             return _not_found()
-        if endpoint not in ("call", "query", "read_state") or (endpoint == "call" and version == "v3" and not self.enable_v3_call):
+        if endpoint not in ("call", "query", "read_state") or (
+            endpoint == "call" and version == "v3" and not self.enable_v3_call
+        ):
             return _not_found()
         if method != "POST":
             return text(405, "Method not allowed.")
@@ -122,10 +140,14 @@ class HttpApi:
         if kind == "subnet":
             return self.subnet_read_state(effective_id, body)
         if endpoint == "call":
-            return await (self.call_v3(effective_id, body) if version == "v3" else self.call_v2(effective_id, body))
+            return await (
+                self.call_v3(effective_id, body)
+                if version == "v3"
+                else self.call_v2(effective_id, body)
+            )
         if endpoint == "query":
             return self.query(effective_id, body)
-        return self.canister_read_state(effective_id, body)
+        return self.canister_read_state(effective_id, body, version=version)
 
     # -- status -------------------------------------------------------------------------------
 
@@ -143,8 +165,15 @@ class HttpApi:
 
     # -- calls --------------------------------------------------------------------------------
 
-    def _verify_call(self, effective_id: Principal, body: bytes) -> VerifiedCall | HttpResponse | NonReplicatedRejection:
-        verified = verify_call(body, request_type="call", effective_canister_id=effective_id, now_ns=self.backend.now_ns())
+    def _verify_call(
+        self, effective_id: Principal, body: bytes
+    ) -> VerifiedCall | HttpResponse | NonReplicatedRejection:
+        verified = verify_call(
+            body,
+            request_type="call",
+            effective_canister_id=effective_id,
+            now_ns=self.backend.now_ns(),
+        )
         if len(body) > self.max_ingress_bytes:
             return text(
                 413,
@@ -197,7 +226,9 @@ class HttpApi:
             return verified
         request_id = verified.request_id
         known = self._certified_terminal(request_id)
-        if known is not None:  # already executed: answer from the certified state, never run it again
+        if (
+            known is not None
+        ):  # already executed: answer from the certified state, never run it again
             return self._call_certificate(known, request_id)
         refused = self._submit(verified, synchronous=True)
         if refused is not None:
@@ -210,7 +241,10 @@ class HttpApi:
                 return self._call_certificate(state, request_id)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return text(202, "Message did not complete execution and certification within the replica defined timeout.")
+                return text(
+                    202,
+                    "Message did not complete execution and certification within the replica defined timeout.",
+                )
             await self.backend.wait_for_certification(height, remaining)
 
     @staticmethod
@@ -233,7 +267,9 @@ class HttpApi:
     def _is_nns_subnet(self) -> bool:
         return Principal.self_authenticating(self.backend.root_key_der()) == self.backend.subnet_id
 
-    def _certificate(self, state: CertifiedState, paths: Sequence[hashtree.LabelPath]) -> Certificate | None:
+    def _certificate(
+        self, state: CertifiedState, paths: Sequence[hashtree.LabelPath]
+    ) -> Certificate | None:
         """A pruned certificate of `state`; None off the NNS subnet while the delegation is missing."""
         delegation = None
         if not self._is_nns_subnet():
@@ -252,33 +288,59 @@ class HttpApi:
             return text(503, "The NNS delegation is not available yet. Please try again...")
         return cbor_response({"certificate": certificate.to_cbor()})
 
-    def canister_read_state(self, effective_id: Principal, body: bytes) -> HttpResponse:
+    def canister_read_state(
+        self, effective_id: Principal, body: bytes, *, version: str = "v2"
+    ) -> HttpResponse:
         verified = verify_read_state(body, now_ns=self.backend.now_ns())
         health = self.backend.health()
         if health != "healthy":
-            return text(503, f"Replica is unhealthy: {health}. Check the /api/v2/status for more information.")
+            return text(
+                503,
+                f"Replica is unhealthy: {health}. Check the /api/v2/status for more information.",
+            )
         check_canister_paths(verified, effective_id, self.backend.ingress_origin)
-        return self._read_state_response(verified.content.paths)
+        paths: Sequence[hashtree.LabelPath] = verified.content.paths
+        if version == "v3":
+            nns_subnet_id = Principal.self_authenticating(self.backend.root_key_der())
+            check_v3_canister_ranges(verified.content.paths, nns_subnet_id)
+            state = self.backend.latest_certified_state()
+            if state is not None:
+                paths = without_flat_canister_ranges(
+                    state.tree, verified.content.paths, nns_subnet_id
+                )
+        return self._read_state_response(paths)
 
     def subnet_read_state(self, effective_id: Principal, body: bytes) -> HttpResponse:
         verified = verify_read_state(body, now_ns=self.backend.now_ns())
         health = self.backend.health()
         if health != "healthy":
-            return text(503, f"Replica is unhealthy: {health}. Check the /api/v2/status for more information.")
+            return text(
+                503,
+                f"Replica is unhealthy: {health}. Check the /api/v2/status for more information.",
+            )
         check_subnet_paths(verified.content.paths)
         return self._read_state_response(verified.content.paths)
 
     # -- queries ------------------------------------------------------------------------------
 
     def query(self, effective_id: Principal, body: bytes) -> HttpResponse:
-        verified = verify_call(body, request_type="query", effective_canister_id=effective_id, now_ns=self.backend.now_ns())
+        verified = verify_call(
+            body,
+            request_type="query",
+            effective_canister_id=effective_id,
+            now_ns=self.backend.now_ns(),
+        )
         content = verified.content
         subnet = self.backend.route(effective_id)
         answer: bytes | Reject
         if subnet != self.backend.subnet_id:
-            answer = Reject(code=RejectCode.DESTINATION_INVALID, message=f"Canister {effective_id} not found")
+            answer = Reject(
+                code=RejectCode.DESTINATION_INVALID, message=f"Canister {effective_id} not found"
+            )
         else:
-            answer = self.backend.query(content.canister_id, content.method_name, content.arg, content.sender)
+            answer = self.backend.query(
+                content.canister_id, content.method_name, content.arg, content.sender
+            )
         return cbor_response(self.signed_query_response(verified.request_id, answer))
 
     def signed_query_response(self, request_id: bytes, answer: bytes | Reject) -> dict[str, Any]:
@@ -298,5 +360,11 @@ class HttpApi:
         signature = self.backend.sign_as_node(RESPONSE_DOMAIN + digest)
         return {
             **signed,
-            "signatures": [{"timestamp": timestamp, "signature": signature, "identity": self.backend.node_id.raw}],
+            "signatures": [
+                {
+                    "timestamp": timestamp,
+                    "signature": signature,
+                    "identity": self.backend.node_id.raw,
+                }
+            ],
         }

@@ -91,9 +91,13 @@ def load_public_key(der: bytes) -> PublicKey:
         raise AuthenticationError(f"Invalid public key: not a DER public key ({error})") from error
     if isinstance(key, Ed25519PublicKey):
         return key
-    if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1 | ec.SECP256K1):
+    if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(
+        key.curve, ec.SECP256R1 | ec.SECP256K1
+    ):
         return key
-    raise AuthenticationError("Invalid public key: only Ed25519, ECDSA P-256 and ECDSA secp256k1 keys are supported")
+    raise AuthenticationError(
+        "Invalid public key: only Ed25519, ECDSA P-256 and ECDSA secp256k1 keys are supported"
+    )
 
 
 def is_valid_signature(public_key_der: bytes, message: bytes, signature: bytes) -> bool:
@@ -105,7 +109,9 @@ def is_valid_signature(public_key_der: bytes, message: bytes, signature: bytes) 
             return True
         if len(signature) != 64:
             return False
-        der_signature = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+        der_signature = encode_dss_signature(
+            int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+        )
         key.verify(der_signature, message, ec.ECDSA(hashes.SHA256()))
         return True
     except (InvalidSignature, ValueError):
@@ -133,7 +139,9 @@ def _validate_delegations(
         except AuthenticationError as error:
             raise AuthenticationError(f"Invalid delegation: {error}") from error
         if not valid:
-            raise AuthenticationError("Invalid delegation: Invalid basic signature on the delegation")
+            raise AuthenticationError(
+                "Invalid delegation: Invalid basic signature on the delegation"
+            )
         if delegation.targets is not None:
             allowed = frozenset(delegation.targets)
             targets = allowed if targets is None else targets & allowed
@@ -165,14 +173,18 @@ def authenticate(
     if sender_pubkey is None or sender_sig is None:
         raise AuthenticationError(f"Missing signature from user: {sender}")
     if Principal.self_authenticating(sender_pubkey) != sender:
-        raise AuthenticationError(f"The user id {sender} does not match the public key {sender_pubkey.hex()}")
+        raise AuthenticationError(
+            f"The user id {sender} does not match the public key {sender_pubkey.hex()}"
+        )
     signing_key, targets = _validate_delegations(sender_delegation, sender_pubkey, now_ns)
     try:
         valid = is_valid_signature(signing_key, REQUEST_DOMAIN + request_id, sender_sig)
     except AuthenticationError as error:
         raise AuthenticationError(f"Invalid signature: {error}") from error
     if not valid:
-        raise AuthenticationError(f"Invalid signature: Invalid basic signature on request {request_id.hex()}")
+        raise AuthenticationError(
+            f"Invalid signature: Invalid basic signature on request {request_id.hex()}"
+        )
     return Authorized(sender=sender, targets=targets)
 
 

@@ -104,8 +104,10 @@ def check_shape(data: bytes, *, max_depth: int = MAX_DEPTH, max_items: int = MAX
 def decode(data: bytes) -> Any:
     """Decode a checked body, dropping a leading 55799 tag."""
     check_shape(data)
-    while data.startswith(SELF_DESCRIBED_PREFIX):  # untagged, cbor2 gives plain (mutable) containers
-        data = data[len(SELF_DESCRIBED_PREFIX):]
+    while data.startswith(
+        SELF_DESCRIBED_PREFIX
+    ):  # untagged, cbor2 gives plain (mutable) containers
+        data = data[len(SELF_DESCRIBED_PREFIX) :]
     try:
         value = cbor2.loads(data)
     except Exception as error:  # cbor2 raises many types on bad input; all mean "malformed"

@@ -47,5 +47,7 @@ def delegation_from_certificate(certificate_cbor: bytes, subnet_id: Principal) -
     certificate.time_ns()
     for path in delegation_paths(subnet_id)[:2]:
         if not isinstance(certificate.lookup(path), Found):
-            raise CertificateError(f"the NNS certificate does not reveal /{'/'.join(map(str, path))}")
+            raise CertificateError(
+                f"the NNS certificate does not reveal /{'/'.join(map(str, path))}"
+            )
     return Delegation(subnet_id=subnet_id, certificate=certificate_cbor)

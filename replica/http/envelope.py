@@ -81,7 +81,9 @@ def hash_value(value: Any) -> bytes:
         return hash_of_map(value)
     if isinstance(value, list | tuple):
         return hashlib.sha256(b"".join(hash_value(item) for item in value)).digest()
-    raise EnvelopeError(f"a value of type {type(value).__name__} has no representation-independent hash")
+    raise EnvelopeError(
+        f"a value of type {type(value).__name__} has no representation-independent hash"
+    )
 
 
 def hash_of_map(fields: Mapping[Any, Any]) -> bytes:
@@ -210,7 +212,9 @@ def _delegation(value: Any) -> SignedDelegation:
     targets = None
     if "targets" in fields:
         raw_targets = fields["targets"]
-        if not isinstance(raw_targets, list | tuple) or not all(isinstance(t, bytes) for t in raw_targets):
+        if not isinstance(raw_targets, list | tuple) or not all(
+            isinstance(t, bytes) for t in raw_targets
+        ):
             raise EnvelopeError("delegation targets must be a list of principals")
         if len(raw_targets) > MAX_DELEGATION_TARGETS:
             raise EnvelopeError(f"a delegation has at most {MAX_DELEGATION_TARGETS} targets")
@@ -218,7 +222,11 @@ def _delegation(value: Any) -> SignedDelegation:
             targets = tuple(Principal(t) for t in raw_targets)
         except PrincipalError as error:
             raise EnvelopeError(f"a delegation target is not a principal: {error}") from error
-    delegation = Delegation(pubkey=_blob(fields, "pubkey") or b"", expiration_ns=_nat(fields, "expiration"), targets=targets)
+    delegation = Delegation(
+        pubkey=_blob(fields, "pubkey") or b"",
+        expiration_ns=_nat(fields, "expiration"),
+        targets=targets,
+    )
     return SignedDelegation(delegation=delegation, signature=signature or b"")
 
 
@@ -253,7 +261,9 @@ def _nonce(content: Mapping[str, Any]) -> bytes | None:
     return nonce
 
 
-def parse_call_content(content: Mapping[str, Any], expected: Literal["call", "query"]) -> CallContent:
+def parse_call_content(
+    content: Mapping[str, Any], expected: Literal["call", "query"]
+) -> CallContent:
     request_type = content.get("request_type")
     if request_type != expected:
         raise EnvelopeError(f"expected request_type {expected!r}, got {request_type!r:.40}")
@@ -273,7 +283,9 @@ def parse_call_content(content: Mapping[str, Any], expected: Literal["call", "qu
 
 def parse_read_state_content(content: Mapping[str, Any]) -> ReadStateContent:
     if content.get("request_type") != "read_state":
-        raise EnvelopeError(f"expected request_type 'read_state', got {content.get('request_type')!r:.40}")
+        raise EnvelopeError(
+            f"expected request_type 'read_state', got {content.get('request_type')!r:.40}"
+        )
     raw_paths = content.get("paths")
     if not isinstance(raw_paths, list | tuple):
         raise EnvelopeError("field 'paths' must be a list of paths")
@@ -281,7 +293,9 @@ def parse_read_state_content(content: Mapping[str, Any]) -> ReadStateContent:
         raise EnvelopeError(f"a read_state request has at most {MAX_PATHS} paths")
     paths = []
     for path in raw_paths:
-        if not isinstance(path, list | tuple) or not all(isinstance(label, bytes) for label in path):
+        if not isinstance(path, list | tuple) or not all(
+            isinstance(label, bytes) for label in path
+        ):
             raise EnvelopeError("a path is a list of blobs")
         if len(path) > MAX_PATH_LABELS:
             raise EnvelopeError(f"a path has at most {MAX_PATH_LABELS} labels")
@@ -321,7 +335,11 @@ def call_content(
 
 
 def read_state_content(
-    *, paths: Sequence[Sequence[bytes]], sender: Principal, ingress_expiry_ns: int, nonce: bytes | None = None
+    *,
+    paths: Sequence[Sequence[bytes]],
+    sender: Principal,
+    ingress_expiry_ns: int,
+    nonce: bytes | None = None,
 ) -> dict[str, Any]:
     content: dict[str, Any] = {
         "request_type": "read_state",

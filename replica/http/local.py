@@ -3,8 +3,9 @@
 Each `LocalReplica` is a `ReplicaBackend` built on the same cores a real
 replica runs: a `StateManager` over an `ExecutionEngine` executes batches of
 the ingress it accepted, builds the certified state tree of each height, and
-certifies it with the subnet's BLS key (one key instead of threshold shares:
-the signature is the same). `LocalNetwork` holds the subnets of one network:
+certifies it with the subnet's threshold key: `THRESHOLD` signature shares of
+the height's root hash, combined by Lagrange interpolation into the subnet's
+signature (the signers are the shares of one process, not separate replicas). `LocalNetwork` holds the subnets of one network:
 the first is the NNS (root) subnet, whose id is the self-authenticating id
 of its key, as on the IC; the others get the NNS delegation from its
 certified state. It serves tests and development without consensus or P2P.
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from replica.crypto import bls
+from replica.crypto import bls, threshold
 from replica.crypto.certificate import Delegation, signed_message
 from replica.crypto.keys import NodeSecretKeys, derive_scalar
 from replica.environment import Reject, RejectCode
@@ -47,6 +48,7 @@ from replica.state.tree import SubnetInfo
 from replica.types import Principal
 
 CANISTERS_PER_SUBNET: Final = 1 << 20
+THRESHOLD: Final = 2
 LOCAL_REPLICA_VERSION: Final = "icbox-local"
 
 
@@ -76,7 +78,19 @@ class LocalReplica:
     ) -> None:
         self.network = network
         self.index = index
-        self._secret = secret
+        self._secret_shares = {
+            signer: threshold.evaluate_polynomial(
+                [
+                    secret,
+                    *(
+                        derive_scalar(secret.to_bytes(32, "big"), "local-coefficient", k)
+                        for k in range(1, THRESHOLD)
+                    ),
+                ],
+                signer + 1,
+            )
+            for signer in range(THRESHOLD + 1)
+        }
         self._node_keys = node_keys
         self.info = info
         self.state = StateManager.create(
@@ -85,7 +99,9 @@ class LocalReplica:
             factories=spec.factories,
             subnets=network.subnet_infos,
             subnet_type=spec.subnet_type,
-            canister_id_ranges=[(index * CANISTERS_PER_SUBNET, (index + 1) * CANISTERS_PER_SUBNET - 1)],
+            canister_id_ranges=[
+                (index * CANISTERS_PER_SUBNET, (index + 1) * CANISTERS_PER_SUBNET - 1)
+            ],
             system_installers=spec.system_installers,
             time_ns=network.now_ns(),
         )
@@ -143,7 +159,10 @@ class LocalReplica:
 
     def submit_ingress(self, ingress: SignedIngress) -> SubmitOutcome:
         message = ingress.message
-        if message.message_id in self.pending or self.state.engine.ingress_status(message.message_id) is not None:
+        if (
+            message.message_id in self.pending
+            or self.state.engine.ingress_status(message.message_id) is not None
+        ):
             return Accepted(known=True)
         if message.canister_id.raw and message.canister_id not in self.state.engine.canisters:
             return NonReplicatedRejection(
@@ -152,11 +171,15 @@ class LocalReplica:
                 error_code="IC0301",
             )
         self.pending[message.message_id] = message
-        self.origins[message.message_id] = IngressOrigin(sender=message.sender, canister_id=message.canister_id)
+        self.origins[message.message_id] = IngressOrigin(
+            sender=message.sender, canister_id=message.canister_id
+        )
         self._wake.set()
         return Accepted()
 
-    def query(self, canister_id: Principal, method: str, arg: bytes, sender: Principal) -> bytes | Reject:
+    def query(
+        self, canister_id: Principal, method: str, arg: bytes, sender: Principal
+    ) -> bytes | Reject:
         return self.state.engine.query(canister_id, method, arg, sender)
 
     def latest_certified_state(self) -> CertifiedState | None:
@@ -164,7 +187,9 @@ class LocalReplica:
         if certification is None:
             return None
         return CertifiedState(
-            height=certification.height, tree=self.state.tree(certification.height), signature=certification.signature
+            height=certification.height,
+            tree=self.state.tree(certification.height),
+            signature=certification.signature,
         )
 
     def ingress_origin(self, request_id: bytes) -> IngressOrigin | None:
@@ -179,12 +204,23 @@ class LocalReplica:
         """Execute the waiting ingress as the next height and certify it; the height."""
         height = self.state.height + 1
         time_ns = max(self.network.now_ns(), self.state.engine.time_ns + 1)
-        tape = hashlib.sha256(b"icbox-local-tape" + self.subnet_id.raw + height.to_bytes(8, "big")).digest()
-        batch = Batch(height=height, time_ns=time_ns, random_tape=tape, ingress=tuple(self.pending.values()))
+        tape = hashlib.sha256(
+            b"icbox-local-tape" + self.subnet_id.raw + height.to_bytes(8, "big")
+        ).digest()
+        batch = Batch(
+            height=height, time_ns=time_ns, random_tape=tape, ingress=tuple(self.pending.values())
+        )
         self.pending = {}
         executed = self.state.execute(batch)
-        signature = bls.sign(self._secret, signed_message(executed.root_hash))
-        self.state.deliver_certification(Certification(height=height, root_hash=executed.root_hash, signature=signature))
+        message = signed_message(executed.root_hash)
+        shares = {
+            signer: threshold.sign_share(share, message)
+            for signer, share in list(self._secret_shares.items())[:THRESHOLD]
+        }
+        signature = threshold.combine_shares(shares, THRESHOLD)
+        self.state.deliver_certification(
+            Certification(height=height, root_hash=executed.root_hash, signature=signature)
+        )
         self.state.purge_below(height - 8)
         self._last_round = time.monotonic()
         return height
@@ -193,11 +229,15 @@ class LocalReplica:
         """Execute rounds forever (cancel the task to stop)."""
         while True:
             idle = time.monotonic() - self._last_round >= self.idle_round_seconds
-            if self.pending or idle:
+            busy = any(self.state.engine.queues.values())  # calls between canisters still to run
+            if self.pending or busy or idle:
                 self.notifier.notify(self.execute_round())
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.round_seconds if self.pending else self.idle_round_seconds)
+                await asyncio.wait_for(
+                    self._wake.wait(),
+                    self.round_seconds if self.pending or busy else self.idle_round_seconds,
+                )
             await asyncio.sleep(self.round_seconds)
 
 
@@ -217,7 +257,9 @@ class LocalNetwork:
         self.clock = clock
         self.clock_offset_ns = 0
         secrets = [derive_scalar(seed, "local-subnet", index) for index in range(len(subnets))]
-        keys = [NodeSecretKeys.from_seed(seed + b"/local-node", index) for index in range(len(subnets))]
+        keys = [
+            NodeSecretKeys.from_seed(seed + b"/local-node", index) for index in range(len(subnets))
+        ]
         self.subnet_infos = tuple(
             SubnetInfo.from_index_ranges(
                 Principal.self_authenticating(bls.public_key_to_der(bls.public_key(secret))),
@@ -232,8 +274,13 @@ class LocalNetwork:
         for index, spec in enumerate(subnets):
             self.replicas.append(
                 LocalReplica(
-                    network=self, index=index, spec=spec, secret=secrets[index], node_keys=keys[index],
-                    info=self.subnet_infos[index], state_dir=Path(state_dir) / f"subnet-{index}",
+                    network=self,
+                    index=index,
+                    spec=spec,
+                    secret=secrets[index],
+                    node_keys=keys[index],
+                    info=self.subnet_infos[index],
+                    state_dir=Path(state_dir) / f"subnet-{index}",
                 )
             )
         for replica in self.replicas:

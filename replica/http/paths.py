@@ -13,6 +13,9 @@ The IC's rules (`rs/http_endpoints/public/src/read_state/canister.rs` and
 - anything else is 404 "Invalid path requested.".
 
 The subnet endpoint allows `/time`, `/subnet/...` and `/canister_ranges/...` only.
+On `/api/v3/canister/<id>/read_state` the flat `/subnet/<id>/canister_ranges`
+of subnets other than the NNS may not be asked for, and is pruned from what
+a wider path reveals (agents of v3 read the ranges from `/canister_ranges`).
 """
 
 from __future__ import annotations
@@ -20,12 +23,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Final
 
+from replica.crypto import hashtree
+from replica.crypto.hashtree import HashTree
 from replica.http.backend import IngressOrigin
 from replica.http.requests import RequestError, VerifiedReadState
 from replica.types import Principal, PrincipalError
 
 REQUEST_ID_BYTES: Final = 32
-_REQUEST_STATUS_FIELDS: Final = frozenset({b"status", b"reply", b"reject_code", b"reject_message", b"error_code"})
+_REQUEST_STATUS_FIELDS: Final = frozenset(
+    {b"status", b"reply", b"reject_code", b"reject_message", b"error_code"}
+)
 
 
 def _principal(raw: bytes) -> Principal:
@@ -44,7 +51,9 @@ def _is_public_path(path: Sequence[bytes]) -> bool:
             return True
         if len(path) == 3:
             return path[2] in (b"public_key", b"canister_ranges", b"node")
-        return path[2] == b"node" and (len(path) == 4 or (len(path) == 5 and path[4] == b"public_key"))
+        return path[2] == b"node" and (
+            len(path) == 4 or (len(path) == 5 and path[4] == b"public_key")
+        )
     return bool(path) and path[0] == b"canister_ranges" and len(path) <= 3
 
 
@@ -63,9 +72,13 @@ def check_canister_paths(
     for path in request.content.paths:
         if _is_public_path(path):
             continue
-        if path and path[0] == b"canister" and (
-            (len(path) == 3 and path[2] in (b"controllers", b"module_hash"))
-            or (len(path) == 4 and path[2] == b"metadata")
+        if (
+            path
+            and path[0] == b"canister"
+            and (
+                (len(path) == 3 and path[2] in (b"controllers", b"module_hash"))
+                or (len(path) == 4 and path[2] == b"metadata")
+            )
         ):
             canister_id = _principal(path[1])
             if canister_id != effective_canister_id:
@@ -74,13 +87,16 @@ def check_canister_paths(
                     f"Effective principal id in URL {effective_canister_id} does not match requested principal id: {canister_id}.",
                 )
             continue
-        if path and path[0] == b"request_status" and (
-            len(path) == 2 or (len(path) == 3 and path[2] in _REQUEST_STATUS_FIELDS)
+        if (
+            path
+            and path[0] == b"request_status"
+            and (len(path) == 2 or (len(path) == 3 and path[2] in _REQUEST_STATUS_FIELDS))
         ):
             request_id = path[1]
             if len(request_id) != REQUEST_ID_BYTES:
                 raise RequestError(
-                    400, f"Invalid request id in paths. Maybe the request ID is not of {REQUEST_ID_BYTES} bytes in length?!"
+                    400,
+                    f"Invalid request id in paths. Maybe the request ID is not of {REQUEST_ID_BYTES} bytes in length?!",
                 )
             if seen_request_id is not None and seen_request_id != request_id:
                 raise RequestError(
@@ -91,7 +107,9 @@ def check_canister_paths(
             seen_request_id = request_id
             origin = ingress_origin(request_id)
             if origin is not None and origin.sender != request.authorized.sender:
-                raise RequestError(403, "The user tries to access Request ID not signed by the caller.")
+                raise RequestError(
+                    403, "The user tries to access Request ID not signed by the caller."
+                )
             if origin is not None and not request.authorized.allows(origin.canister_id):
                 raise RequestError(
                     403,
@@ -99,3 +117,57 @@ def check_canister_paths(
                 )
             continue
         raise RequestError(404, "Invalid path requested.")
+
+
+def check_v3_canister_ranges(paths: Sequence[Sequence[bytes]], nns_subnet_id: Principal) -> None:
+    """v3 read_state: `/subnet/<id>/canister_ranges` may be asked only of the NNS subnet (IC `Version::V3`)."""
+    for path in paths:
+        if (
+            len(path) == 3
+            and path[0] == b"subnet"
+            and path[2] == b"canister_ranges"
+            and path[1] != nns_subnet_id.raw
+        ):
+            raise RequestError(404, "Invalid path requested.")
+
+
+def without_flat_canister_ranges(
+    tree: HashTree, paths: Sequence[Sequence[bytes]], nns_subnet_id: Principal
+) -> list[list[bytes]]:
+    """The paths to reveal so that no subnet but the NNS shows its flat `/subnet/<id>/canister_ranges`.
+
+    The IC prunes those from v3 read_state certificates (`DeprecatedCanisterRangesFilter::KeepOnlyNNS`):
+    a path that covers one is replaced by the paths of its other children.
+    """
+    revealed: list[list[bytes]] = []
+    for path in paths:
+        if not path or path[0] != b"subnet" or len(path) > 2:
+            revealed.append(list(path))
+            continue
+        if len(path) == 2:
+            subnets = [path[1]]
+        else:
+            found = hashtree.lookup_subtree(tree, ["subnet"])
+            subnets = (
+                []
+                if isinstance(found, hashtree.Absent | hashtree.Unknown)
+                else [label for label, _ in hashtree.labeled_children(found)]
+            )
+            if not subnets:
+                revealed.append(list(path))
+        for subnet in subnets:
+            if subnet == nns_subnet_id.raw:
+                revealed.append([b"subnet", subnet])
+                continue
+            found = hashtree.lookup_subtree(tree, ["subnet", subnet])
+            children = (
+                []
+                if isinstance(found, hashtree.Absent | hashtree.Unknown)
+                else [label for label, _ in hashtree.labeled_children(found)]
+            )
+            revealed.extend(
+                [b"subnet", subnet, child] for child in children if child != b"canister_ranges"
+            )
+            if not children:
+                revealed.append([b"subnet", subnet])
+    return revealed

@@ -84,7 +84,9 @@ def _decode(body: bytes, what: str) -> Envelope:
         raise RequestError(400, f"Could not parse body as {what}: {error}") from error
 
 
-def _authenticate(envelope: Envelope, request_id: bytes, sender: Principal, expiry_ns: int, now_ns: int) -> Authorized:
+def _authenticate(
+    envelope: Envelope, request_id: bytes, sender: Principal, expiry_ns: int, now_ns: int
+) -> Authorized:
     try:
         validate_ingress_expiry(expiry_ns, now_ns)
         return authenticate(
@@ -123,7 +125,9 @@ def verify_call(
             400,
             f"Specified CanisterId {content.canister_id} does not match effective canister id in URL {effective_canister_id}",
         )
-    authorized = _authenticate(envelope, request_id, content.sender, content.ingress_expiry_ns, now_ns)
+    authorized = _authenticate(
+        envelope, request_id, content.sender, content.ingress_expiry_ns, now_ns
+    )
     try:
         check_target(authorized, content.canister_id)
     except AuthenticationError as error:
@@ -138,7 +142,9 @@ def verify_read_state(body: bytes, *, now_ns: int) -> VerifiedReadState:
         request_id = envelope.request_id
     except EnvelopeError as error:
         raise RequestError(400, f"Malformed request: {error}") from error
-    authorized = _authenticate(envelope, request_id, content.sender, content.ingress_expiry_ns, now_ns)
+    authorized = _authenticate(
+        envelope, request_id, content.sender, content.ingress_expiry_ns, now_ns
+    )
     return VerifiedReadState(content=content, request_id=request_id, authorized=authorized)
 
 
@@ -147,4 +153,6 @@ def parse_call_envelope(body: bytes, now_ns: int) -> SignedIngress:
 
     Raises `RequestError` if the envelope is malformed, expired or wrongly signed.
     """
-    return verify_call(body, request_type="call", effective_canister_id=None, now_ns=now_ns).to_ingress()
+    return verify_call(
+        body, request_type="call", effective_canister_id=None, now_ns=now_ns
+    ).to_ingress()

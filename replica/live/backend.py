@@ -99,7 +99,8 @@ class LiveBackend:
     def submit_ingress(self, ingress: SignedIngress) -> SubmitOutcome:
         message = ingress.message
         node = self.service.driver.node
-        if message.message_id in node.ingress_pool or node.ingress_status(message.message_id) is not None:
+        if (message.message_id in node.ingress_pool or message.message_id in self.service.envelopes
+                or node.ingress_status(message.message_id) is not None):
             return Accepted(known=True)
         if message.canister_id.raw and message.canister_id not in node.state.engine.canisters:
             return NonReplicatedRejection(

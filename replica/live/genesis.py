@@ -2,7 +2,8 @@
 
 The replica never imports a concrete canister (DESIGN section 1): the network
 builder names a function, the process imports it by name and calls it with the
-node's genesis arguments. It returns the factory table of the system canisters
+node's genesis arguments and its registry client (the genesis registry is
+public: the NNS registry canister starts from the same records). It returns the factory table of the system canisters
 the subnet runs and the genesis that creates the subnet's first canisters, the
 same on every replica of the subnet (the NNS at its mainnet ids, for one).
 """
@@ -14,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from registry.client import RegistryClient
 from replica.execution.engine import ExecutionEngine, SystemCanister
 
 
@@ -24,14 +26,16 @@ class SubnetCanisters:
 
 
 class GenesisFunction(Protocol):
-    def __call__(self, arguments: Mapping[str, Any]) -> SubnetCanisters: ...
+    def __call__(self, arguments: Mapping[str, Any], registry: RegistryClient) -> SubnetCanisters: ...
 
 
 class GenesisError(Exception):
     """The genesis reference in `node.json` names nothing callable."""
 
 
-def load_subnet_canisters(reference: str | None, arguments: Mapping[str, Any]) -> SubnetCanisters:
+def load_subnet_canisters(
+    reference: str | None, arguments: Mapping[str, Any], registry: RegistryClient
+) -> SubnetCanisters:
     if not reference:
         return SubnetCanisters()
     module_name, _, attribute = reference.partition(":")
@@ -39,7 +43,7 @@ def load_subnet_canisters(reference: str | None, arguments: Mapping[str, Any]) -
         function = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as error:
         raise GenesisError(f"cannot load genesis {reference!r}: {error}") from error
-    result = function(arguments)
+    result = function(arguments, registry)
     if not isinstance(result, SubnetCanisters):
         raise GenesisError(f"genesis {reference!r} returned {type(result).__name__}, not SubnetCanisters")
     return result

@@ -4,8 +4,8 @@
 <node dir>/
   node.json            NodeSettings: who the node is, its subnet, endpoints, genesis
   registry.sqlite      the node's local copy of the registry (its local store)
-  keys/                the node's own secret keys (nothing of any other node)
-  tls/                 the node's TLS certificate and key as PEM (for the TLS library)
+  keys/                the node's own secrets (`replica.crypto.keystore`): its keys, its TLS
+                       certificate and key as PEM, its encrypted initial threshold shares
   state/               the replica's state: consensus pool file and checkpoints
   status.json          what the running replica reports (heights, peers), rewritten atomically
   supervisor.pid       the supervisor's pid and start time
@@ -23,6 +23,7 @@ from typing import Any, Final
 
 NODE_FILE: Final = "node.json"
 REGISTRY_FILE: Final = "registry.sqlite"
+KEYS_DIRECTORY: Final = "keys"
 STATUS_FILE: Final = "status.json"
 SUPERVISOR_PID_FILE: Final = "supervisor.pid"
 REPLICA_PID_FILE: Final = "replica.pid"
@@ -44,8 +45,6 @@ class NodeSettings:
     genesis: str | None = None
     """`module:function` building the subnet's canisters at genesis (see `replica.live.genesis`)."""
     genesis_arguments: dict[str, Any] = field(default_factory=dict)
-    network_seed_hex: str | None = None
-    """The network seed, for keys derived from it; None when the node's keys are in `keys/`."""
     replica_version: str | None = None
     root_key_hex: str | None = None
     """The NNS subnet's public key (DER), which the HTTP interface reports on a local network."""

@@ -19,7 +19,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from registry.client import RegistryClient
 from registry.records import SubnetType
@@ -39,13 +39,13 @@ from replica.consensus.events import (
     StateSyncStarted,
 )
 from replica.consensus.node import NodeConfig, NodeOutput
-from replica.crypto.keys import NodeSecretKeys
-from replica.execution.messages import IngressMessage
+from replica.crypto.keystore import NodeDirectory, load_node_directory
 from replica.http.backend import IngressOrigin, SignedIngress
 from replica.live.backend import LiveBackend
 from replica.live.driver import LiveDriver, open_local_registry
 from replica.live.genesis import load_subnet_canisters
 from replica.live.layout import (
+    KEYS_DIRECTORY,
     REGISTRY_FILE,
     STATUS_FILE,
     NodeSettings,
@@ -55,7 +55,7 @@ from replica.live.layout import (
 from replica.live.status import ReplicaStatus
 from replica.p2p.frames import Hello
 from replica.p2p.peers import P2PService, PeerAddress
-from replica.p2p.tls import get_allowed_peers, write_tls_files
+from replica.p2p.tls import get_allowed_peers
 from replica.types import Principal
 
 log = logging.getLogger("icbox.replica")
@@ -69,29 +69,30 @@ def wall_clock_ns() -> int:
     return time.time_ns()
 
 
-def load_keys(directory: Path, settings: NodeSettings) -> NodeSecretKeys:
-    """The node's secret keys: from its key directory, or derived from the network seed."""
-    if settings.network_seed_hex is None:
-        raise FileNotFoundError(f"no keys for node {settings.node_id} in {directory}")
-    return NodeSecretKeys.from_seed(bytes.fromhex(settings.network_seed_hex), settings.node_index)
+def load_keys(directory: Path) -> NodeDirectory:
+    """The node's own secrets (keys, TLS files, initial shares) from `<node dir>/keys`."""
+    return load_node_directory(directory / KEYS_DIRECTORY)
 
 
-def make_node_config(directory: Path, settings: NodeSettings, registry: RegistryClient) -> NodeConfig:
+def make_node_config(
+    directory: Path, settings: NodeSettings, registry: RegistryClient, secrets: NodeDirectory
+) -> NodeConfig:
     if settings.subnet_id is None:
         raise ValueError(f"node {settings.node_id} is not assigned to a subnet")
-    canisters = load_subnet_canisters(settings.genesis, settings.genesis_arguments)
+    canisters = load_subnet_canisters(settings.genesis, settings.genesis_arguments, registry)
     subnet_id = Principal.from_text(settings.subnet_id)
     record = registry.get_subnet_record(subnet_id)
-    subnet_type = "system" if record is not None and record.subnet_type == SubnetType.SYSTEM else "application"
+    subnet_type: Literal["system", "application"] = (
+        "system" if record is not None and record.subnet_type == SubnetType.SYSTEM else "application")
     return NodeConfig(
         node_id=Principal.from_text(settings.node_id),
         subnet_id=subnet_id,
-        keys=load_keys(directory, settings),
+        keys=secrets.keys,
         registry=registry,
         state_dir=directory / "state",
         factories=canisters.factories,
         subnet_type=subnet_type,
-        genesis_seed=None if settings.network_seed_hex is None else bytes.fromhex(settings.network_seed_hex),
+        initial_shares=secrets.initial_shares,
         install_genesis=canisters.install_genesis,
         replica_version=settings.replica_version,
     )
@@ -116,7 +117,8 @@ class ReplicaService:
         self.settings = read_settings(directory)
         self.clock = clock
         self.registry_store, self.registry = open_local_registry(directory / REGISTRY_FILE)
-        config = make_node_config(directory, self.settings, self.registry)
+        secrets = load_keys(directory)
+        config = make_node_config(directory, self.settings, self.registry, secrets)
         self.keys = config.keys
         self.node_id = config.node_id
         self.subnet_id = config.subnet_id
@@ -126,7 +128,7 @@ class ReplicaService:
         self._wake = asyncio.Event()
         self._deadline_ns: int | None = None
         self._sync_requesters: dict[tuple[int, bytes], set[Principal]] = {}
-        certificate, key = write_tls_files(self.keys, directory / "tls")
+        certificate, key = secrets.tls_certificate_path, secrets.tls_key_path
         self.p2p = P2PService(
             node_id=self.node_id,
             listen=(self.settings.p2p_host, self.settings.p2p_port),
@@ -203,7 +205,10 @@ class ReplicaService:
         message = ingress.message
         self.envelopes[message.message_id] = (ingress.envelope, message.ingress_expiry_ns)
         self.p2p.broadcast([ingress.envelope])
-        self.submit_ingress(message)
+        self.counters.ingress_submitted += 1
+        # Into the next batch with the peers' artifacts: one pass of the roles per batch, not per call.
+        self._inbox.append(IngressArtifact(message=message))
+        self._wake.set()
 
     def on_peer_artifacts(self, sender: Principal, artifacts: tuple[Artifact, ...]) -> None:
         for artifact in artifacts:
@@ -215,11 +220,6 @@ class ReplicaService:
         self._wake.set()
 
     # -- inputs -----------------------------------------------------------------------------
-
-    def submit_ingress(self, message: IngressMessage) -> None:
-        """Ingress from a user (the HTTP interface): kept, gossiped, and in a block soon."""
-        self.counters.ingress_submitted += 1
-        self._handle(self.driver.submit_ingress(message))
 
     def _handle(self, output: NodeOutput) -> None:
         self.counters.steps += 1

@@ -3,7 +3,7 @@
 `ConsensusReplicas` is the `ReplicaFactory` the simulator uses by default: it
 turns a `ReplicaSpec` into a `NodeConfig` (the node's keys derive from the
 network seed and its genesis index, as registry genesis derives its public
-keys), identifies blocks by their id, verifies certifications with the
+keys; its genesis threshold shares are the encrypted ones the world dealt it), identifies blocks by their id, verifies certifications with the
 subnet's public key, and gives Byzantine nodes a `ConsensusForger`.
 """
 
@@ -46,7 +46,7 @@ class ConsensusReplicas:
             state_dir=spec.state_dir,
             factories=spec.factories,
             subnet_type=spec.subnet_type,
-            genesis_seed=spec.network_seed,
+            initial_shares=spec.initial_shares,
             install_genesis=spec.install_genesis,
         )
 
@@ -69,8 +69,7 @@ class ConsensusReplicas:
         return bls.verify(subnet_public_key, certification_message(certification.root_hash), certification.signature)
 
     def forger(self, spec: ReplicaSpec) -> ConsensusForger:
-        members = spec.registry.get_subnet_members(spec.subnet_id)
-        return ConsensusForger(self.keys(spec), spec.network_seed, members, spec.registry, spec.subnet_id)
+        return ConsensusForger(self.keys(spec), spec.initial_shares, spec.registry, spec.subnet_id)
 
     def certified_reply(self, replica: SimulatedReplica, message_id: bytes, subnet_public_key: bytes) -> bytes | None:
         if not isinstance(replica, ReplicaNode):

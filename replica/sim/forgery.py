@@ -1,8 +1,8 @@
 """A Byzantine replica's forgeries of consensus artifacts, made with its own keys.
 
-The simulator knows every node's secret keys (they derive from the network
-seed), so a Byzantine node can do exactly what a real attacker holding them
-could: sign a second, different block for a height it makes a block for (the
+A Byzantine node holds what an honest one holds: its own secret keys and its
+encrypted shares of the genesis threshold keys (which it decrypts), so it can do
+exactly what a real attacker holding them could: sign a second, different block for a height it makes a block for (the
 block is the honest one with its time moved by one nanosecond, so it is still
 well formed), damage the bytes of a share, produce a correct signature of
 its own over a different message than the share claims, or deal some
@@ -18,7 +18,6 @@ from dataclasses import replace
 from typing import Final
 
 from registry.client import RegistryClient
-from registry.dkg import SeededInitialDkg
 from registry.records import KeyPurpose
 from replica.consensus.artifacts import (
     Block,
@@ -45,6 +44,7 @@ from replica.consensus.artifacts import (
 from replica.consensus.dealings import compute_dealing_seed, compute_dkg_seed, decode_dealing
 from replica.crypto import bls, dkg, threshold
 from replica.crypto.errors import CryptoError
+from replica.crypto.initial_shares import NodeInitialShares, decrypt_initial_share
 from replica.crypto.keys import NodeSecretKeys
 from replica.types import Principal
 
@@ -62,26 +62,32 @@ _OTHER: Final = b"\xff" * 32
 
 
 class ConsensusForger:
-    """Forgeries by one node, `keys`, of the subnet whose genesis members are `members`."""
+    """Forgeries by one node, `keys`, of subnet `subnet_id`, with its genesis shares `initial_shares`."""
 
     def __init__(
-        self, keys: NodeSecretKeys, network_seed: bytes, members: tuple[Principal, ...],
+        self, keys: NodeSecretKeys, initial_shares: NodeInitialShares | None,
         registry: RegistryClient | None = None, subnet_id: Principal | None = None,
     ) -> None:
         self.keys = keys
-        self.members = members
         self.registry = registry
         self.subnet_id = subnet_id
         self.equivocations = 0
         self.broken_shares = 0
         self.bad_dealings = 0
-        dkg = SeededInitialDkg(network_seed)
-        n = len(members)
-        f = (n - 1) // 3
-        index = members.index(keys.node_id) if keys.node_id in members else 0
         # The genesis threshold shares: valid signatures of this node until the keys change.
-        self.low_share = dkg.secret_share("low", members, 0, f + 1, index)
-        self.high_share = dkg.secret_share("high", members, 0, n - f, index)
+        self.low_share = self._initial_share(initial_shares, "low")
+        self.high_share = self._initial_share(initial_shares, "high")
+
+    def _initial_share(self, shares: NodeInitialShares | None, tag: dkg.DkgTag) -> int:
+        """This node's genesis share of a key (its committee secret if it holds none: a share
+        that signs, but not validly)."""
+        if shares is None or self.subnet_id is None:
+            return self.keys.committee_secret
+        dkg_id = dkg.DkgId(subnet_id=self.subnet_id, start_height=0, tag=tag)
+        try:
+            return decrypt_initial_share(shares, dkg_id, 0, self.keys.dealing_private_key)
+        except CryptoError:
+            return self.keys.committee_secret
 
     def is_share(self, artifact: object) -> bool:
         return isinstance(artifact, SHARE_TYPES)

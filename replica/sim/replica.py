@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from registry.client import RegistryClient
-from replica.execution.engine import ExecutionEngine, SystemCanister
+from replica.crypto.initial_shares import NodeInitialShares
+from replica.execution.engine import ExecutionEngine, SubnetType, SystemCanister
 from replica.execution.messages import IngressMessage, IngressStatus
 from replica.sim.checks import ObservedReplica
 from replica.sim.faults import Forger
@@ -58,7 +59,10 @@ class ReplicaSpec:
     state_dir: Path
     factories: Mapping[str, SystemCanister]
     network_seed: bytes
-    subnet_type: str = "system"
+    """Derives the node's keys (`NodeSecretKeys.from_seed(network_seed, node_index)`)."""
+    initial_shares: NodeInitialShares | None = None
+    """The node's encrypted shares of the genesis threshold keys, dealt once by the world."""
+    subnet_type: SubnetType = "system"
     # Creates the subnet's initial canisters on a fresh execution engine, the same on every replica.
     install_genesis: Callable[[ExecutionEngine], None] | None = None
 

@@ -1,8 +1,9 @@
 """A simulated network of subnets, built from registry genesis and driven in virtual time.
 
-`World` builds the registry of a network from a seed (registry genesis with
-`SeededInitialDkg`), keeps it in a `RegistryStore`, gives every replica its own
-`RegistryClient`, starts one replica per subnet member, and connects them
+`World` builds the registry of a network from a seed and deals the genesis
+threshold shares once (`registry.genesis.deal_genesis`), keeps the registry in a
+`RegistryStore`, gives every replica its own `RegistryClient` and only its own
+encrypted shares, starts one replica per subnet member, and connects them
 through a seeded `Network` on one `Scheduler`. It then runs until a height or
 a virtual time, crashes and restarts replicas, partitions the network, applies
 registry changes (add or remove subnet members, or both at once, written as
@@ -28,8 +29,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from registry.client import RegistryClient
-from registry.dkg import SeededInitialDkg
-from registry.genesis import NetworkDescription, SubnetSpec, build_genesis, make_genesis_nodes
+from registry.genesis import NetworkDescription, SubnetSpec, deal_genesis
 from registry.invariants import check_global_invariants
 from registry.records import SubnetRecord, SubnetType, subnet_record_key
 from registry.store import TABLES, Mutation, RegistryDelta, RegistryStore, upsert
@@ -169,10 +169,10 @@ class World:
             unassigned_nodes=self.config.spare_nodes,
             preset=self.config.preset,
         )
-        dkg = SeededInitialDkg(self.seed_bytes)
-        for batch in build_genesis(description, self.seed_bytes, dkg):
+        genesis = deal_genesis(description, self.seed_bytes)
+        for batch in genesis.batches:
             self._apply_batch(batch)
-        genesis_nodes = make_genesis_nodes(description, self.seed_bytes)
+        genesis_nodes = genesis.nodes
         install_genesis = self.install_genesis
         subnet_ids = self.registry.get("subnet_list").subnets
         member_of: dict[Principal, tuple[int, Principal]] = {}
@@ -195,6 +195,7 @@ class World:
                 state_dir=self.state_root / f"node-{index:03d}",
                 factories=self.factories,
                 network_seed=self.seed_bytes,
+                initial_shares=genesis.shares_of(node_id) if subnet_index >= 0 else None,
                 subnet_type="system" if subnet_index <= 0 else "application",
                 install_genesis=install_genesis if subnet_index >= 0 else None,
             )

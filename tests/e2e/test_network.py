@@ -29,7 +29,7 @@ from replica.types import Principal
 from tests.e2e.conftest import LiveNetwork, assert_gone, icbox, wait_until
 from tui.network.identity import identity_principal
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-network")]
 
 E8S = 100_000_000
 MOTION_STATUS_EXECUTED = 4

@@ -7,20 +7,19 @@ from typing import Any
 
 import pytest
 
-from nns.genesis import (
-    REGISTRY_CANISTER_ID,
-    ROOT_CANISTER_ID,
-    NnsConfig,
-    install_nns,
-    nns_factories,
-)
-from nns.governance.core import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
+from nns.genesis import NnsConfig, install_nns, nns_factories
 from nns.governance.enums import ErrorType, ProposalStatus, Topic
 from nns.governance.neuron import compute_neuron_staking_subaccount
 from nns.ledger.accounts import AccountIdentifier
 from registry.interface import payload_candid_type
 from replica.candid import encode
 from replica.canister.errors import CallRejected
+from replica.canister.nns_ids import (
+    GOVERNANCE_CANISTER_ID,
+    LEDGER_CANISTER_ID,
+    REGISTRY_CANISTER_ID,
+    ROOT_CANISTER_ID,
+)
 from replica.environment import RejectCode
 from replica.execution.harness import SubnetHarness
 from replica.types import Principal

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from nns.governance.core import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
 from nns.governance.enums import ErrorType
 from nns.governance.neuron import compute_neuron_staking_subaccount
 from nns.ledger.accounts import AccountIdentifier
 from nns.ledger.types import Block
 from replica.canister.errors import CallRejected
+from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
 from replica.types import Principal
 from tests.nns.test_nns_on_a_subnet import ALICE, BOB, E8S, configure, make_nns, manage, stake
 
@@ -88,8 +88,8 @@ def test_the_ledgers_dfx_archive_and_readiness_methods(tmp_path: Path) -> None:
 
 
 def test_the_registry_routes_canisters_and_registers_nodes_through_candid(tmp_path: Path) -> None:
-    from nns.genesis import REGISTRY_CANISTER_ID
     from registry.genesis import make_node_keys
+    from replica.canister.nns_ids import REGISTRY_CANISTER_ID
 
     harness = make_nns(tmp_path)
     registry = harness.engine.canisters[REGISTRY_CANISTER_ID].instance

@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 
-from nns.genesis import ROOT_CANISTER_ID, NnsConfig, install_nns, nns_factories
-from nns.governance.core import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
+from nns.genesis import NnsConfig, install_nns, nns_factories
 from nns.governance.enums import ErrorType, Topic, Visibility
 from nns.governance.neuron import KnownNeuronData, Neuron
 from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.interface import LEDGER_INTERFACE
 from replica.candid import encode
 from replica.canister.errors import CallRejected
+from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID, ROOT_CANISTER_ID
 from replica.execution.harness import DEFAULT_START_NS, SubnetHarness
 from replica.types import Principal
 from tests.nns.test_nns_on_a_subnet import ALICE, BOB, E8S, configure, manage, stake

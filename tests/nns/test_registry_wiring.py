@@ -6,10 +6,11 @@ import pytest
 
 from nns.governance.enums import ErrorType, ProposalStatus, Vote
 from nns.governance.errors import GovernanceError
-from nns.governance.nns_functions import REGISTRY_CANISTER_ID, NnsFunction
+from nns.governance.nns_functions import NnsFunction
 from nns.governance.requests import ExecuteNnsFunction, MakeProposal, Proposal
 from registry.records import SubnetType
 from registry.requests import ChangeSubnetMembershipPayload, CreateSubnetPayload
+from replica.canister.nns_ids import REGISTRY_CANISTER_ID
 from tests.nns.governance.world import World, make_world, principal
 from tests.registry.world import RegistryWorld, make_registry
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from registry.canister import GOVERNANCE_CANISTER_ID, Registry
+from registry.canister import Registry
 from registry.client import RegistryClient
 from registry.dkg import SeededInitialDkg
 from registry.genesis import NetworkDescription, SubnetSpec, build_genesis, make_genesis_nodes
 from registry.records import SubnetType
+from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID
 from replica.environment import ManualEnvironment
 from replica.types import Principal
 

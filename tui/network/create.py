@@ -1,9 +1,12 @@
 """Building a new local network in a directory: keys, the genesis registry, node directories.
 
 The network's description (subnet sizes, unassigned nodes, preset, ports) and
-a fresh random seed give the genesis registry (`registry.genesis`), the same
-one the NNS registry canister starts with. Every node gets a directory with its
-`node.json`, its local copy of the registry, and its keys; every NNS replica
+a fresh random seed give the genesis registry and each node's encrypted shares
+of its subnet's initial threshold keys (`registry.genesis.deal_genesis`); the
+NNS registry canister starts from the same records. The seed is used here, in
+this process, and never written: every node gets a directory with its
+`node.json`, its local copy of the registry, and only its own secrets
+(`replica.crypto.keystore`); every NNS replica
 gets the same NNS genesis arguments: the default identity's ledger balance and
 a neuron big enough to pass any proposal alone (it is the only neuron).
 """
@@ -18,11 +21,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Final
 
-from nns.governance.core import GOVERNANCE_CANISTER_ID
 from nns.governance.neuron import compute_neuron_staking_subaccount
 from nns.ledger.accounts import AccountIdentifier
-from registry.dkg import SeededInitialDkg
-from registry.genesis import build_genesis, make_genesis_nodes
+from registry.genesis import deal_genesis
 from registry.records import (
     SUBNET_LIST_KEY,
     SubnetRecord,
@@ -31,8 +32,17 @@ from registry.records import (
     threshold_public_key_key,
 )
 from registry.store import TABLES, RegistryStore
+from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID
 from replica.canister.stable import StableStore
-from replica.live.layout import REGISTRY_FILE, NodeSettings, write_json_atomically, write_settings
+from replica.crypto.keys import NodeSecretKeys
+from replica.crypto.keystore import write_node_directory
+from replica.live.layout import (
+    KEYS_DIRECTORY,
+    REGISTRY_FILE,
+    NodeSettings,
+    write_json_atomically,
+    write_settings,
+)
 from replica.presets import get_preset
 from replica.types import Principal
 from tui.network.genesis import description_from_json
@@ -117,7 +127,8 @@ def create_network(paths: NetworkPaths, options: NetworkOptions) -> dict[str, An
     template.unlink(missing_ok=True)
     stable = StableStore(list(TABLES), str(template))
     store = RegistryStore(stable)
-    for batch in build_genesis(description, seed, SeededInitialDkg(seed)):
+    genesis = deal_genesis(description, seed)
+    for batch in genesis.batches:
         with stable.transaction() as session:
             store.apply(session, batch)
     subnet_ids = store.get(SUBNET_LIST_KEY).subnets
@@ -139,7 +150,7 @@ def create_network(paths: NetworkPaths, options: NetworkOptions) -> dict[str, An
 
     neuron_subaccount = compute_neuron_staking_subaccount(principal, 0)
     nns_arguments = {
-        "seed": seed.hex(),
+        "registry_dealer_seed": os.urandom(32).hex(),
         "description": description_json,
         "balances": {
             AccountIdentifier.of(principal).to_hex(): IDENTITY_BALANCE_E8S,
@@ -153,7 +164,7 @@ def create_network(paths: NetworkPaths, options: NetworkOptions) -> dict[str, An
         "genesis_timestamp_seconds": now_s,
     }
     nodes_json: list[dict[str, Any]] = []
-    for genesis_node in make_genesis_nodes(description, seed):
+    for genesis_node in genesis.nodes:
         index = len(nodes_json)
         subnet_number = member_of.get(genesis_node.node_id)
         directory = paths.node_dir(index)
@@ -161,6 +172,9 @@ def create_network(paths: NetworkPaths, options: NetworkOptions) -> dict[str, An
             shutil.rmtree(directory)
         directory.mkdir(parents=True)
         shutil.copyfile(template, directory / REGISTRY_FILE)
+        # The node's own secrets only: its keys and its shares of the initial threshold keys.
+        write_node_directory(directory / KEYS_DIRECTORY, NodeSecretKeys.from_seed(seed, index),
+                             genesis.shares_of(genesis_node.node_id))
         subnet_id = None if subnet_number is None else subnet_ids[subnet_number]
         settings = NodeSettings(
             node_id=str(genesis_node.node_id),
@@ -174,7 +188,6 @@ def create_network(paths: NetworkPaths, options: NetworkOptions) -> dict[str, An
             genesis=None if subnet_number is None else (
                 "tui.network.genesis:nns_subnet" if subnet_number == 0 else "tui.network.genesis:application_subnet"),
             genesis_arguments=nns_arguments if subnet_number == 0 else {},
-            network_seed_hex=seed.hex(),
             replica_version=description.replica_version_id,
             root_key_hex=root_key_der.hex(),
             nns_subnet_id=str(nns_subnet_id),

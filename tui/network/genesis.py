@@ -14,8 +14,10 @@ from typing import Any
 from nns.genesis import NnsConfig, install_nns, nns_factories
 from nns.governance.neuron import Neuron
 from nns.ledger.accounts import AccountIdentifier
+from registry.client import RegistryClient
 from registry.genesis import NetworkDescription, SubnetSpec
 from registry.records import SubnetType
+from registry.store import Mutation, insert
 from replica.execution.engine import ExecutionEngine
 from replica.live.genesis import SubnetCanisters
 from replica.presets import get_preset
@@ -37,7 +39,12 @@ def description_from_json(value: Mapping[str, Any]) -> NetworkDescription:
     )
 
 
-def nns_config_from_json(value: Mapping[str, Any]) -> NnsConfig:
+def registry_genesis_of(registry: RegistryClient) -> list[list[Mutation]]:
+    """The genesis registry (version 1) as one batch, from a node's copy of it."""
+    return [[insert(key, registry.get(key, 1)) for key in registry.keys("", 1) if registry.get(key, 1) is not None]]
+
+
+def nns_config_from_json(value: Mapping[str, Any], registry: RegistryClient | None = None) -> NnsConfig:
     neurons = []
     for neuron in value["neurons"]:
         controller = Principal.from_text(neuron["controller"])
@@ -49,7 +56,9 @@ def nns_config_from_json(value: Mapping[str, Any]) -> NnsConfig:
             aging_since_timestamp_seconds=created,
         ))
     return NnsConfig(
-        seed=bytes.fromhex(value["seed"]),
+        seed=b"",
+        registry_genesis=None if registry is None else registry_genesis_of(registry),
+        registry_dealer_seed=bytes.fromhex(value["registry_dealer_seed"]),
         preset=get_preset(value["description"]["preset"]),
         ledger_balances={AccountIdentifier.from_hex(account): e8s for account, e8s in value["balances"].items()},
         neurons=tuple(neurons),
@@ -58,8 +67,8 @@ def nns_config_from_json(value: Mapping[str, Any]) -> NnsConfig:
     )
 
 
-def nns_subnet(arguments: Mapping[str, Any]) -> SubnetCanisters:
-    config = nns_config_from_json(arguments)
+def nns_subnet(arguments: Mapping[str, Any], registry: RegistryClient) -> SubnetCanisters:
+    config = nns_config_from_json(arguments, registry)
 
     def install(engine: ExecutionEngine) -> None:
         install_nns(engine, config)
@@ -67,5 +76,5 @@ def nns_subnet(arguments: Mapping[str, Any]) -> SubnetCanisters:
     return SubnetCanisters(factories=nns_factories(config), install_genesis=install)
 
 
-def application_subnet(arguments: Mapping[str, Any]) -> SubnetCanisters:
+def application_subnet(arguments: Mapping[str, Any], registry: RegistryClient) -> SubnetCanisters:
     return SubnetCanisters(factories=COUNTER_FACTORIES, install_genesis=install_counter)

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from nns.governance.core import GOVERNANCE_CANISTER_ID
 from nns.governance.enums import ErrorType, NeuronState, Topic, Visibility
 from nns.governance.errors import GovernanceError
 from nns.governance.neuron import get_dissolve_delay_seconds, get_state
@@ -39,6 +38,7 @@ from nns.governance.requests import (
     StopDissolving,
 )
 from nns.ledger.accounts import AccountIdentifier
+from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID
 from tests.nns.governance.world import E8S, ONE_DAY, SIX_MONTHS, World, make_world, principal
 
 ALICE = principal("alice")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from nns.governance.enums import ErrorType, ProposalStatus, RewardStatus, Topic, Vote
-from nns.governance.nns_functions import PAYLOAD_TYPES, REGISTRY_CANISTER_ID, NnsFunction
+from nns.governance.nns_functions import PAYLOAD_TYPES, NnsFunction
 from nns.governance.parameters import zero_economics
 from nns.governance.requests import (
     ExecuteNnsFunction,
@@ -22,6 +22,7 @@ from nns.governance.requests import (
     RegisterVote,
 )
 from replica.canister.errors import CanisterError
+from replica.canister.nns_ids import REGISTRY_CANISTER_ID
 from replica.types import Principal
 from tests.nns.governance.test_neuron_commands import refused
 from tests.nns.governance.world import E8S, World, make_world, principal

@@ -8,7 +8,6 @@ from fractions import Fraction
 
 import pytest
 
-from nns.governance.core import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
 from nns.governance.enums import REWARD_WEIGHT_HUNDREDTHS, ErrorType, ProposalStatus, Topic, Vote
 from nns.governance.errors import GovernanceError
 from nns.governance.following import compute_follow_vote, get_followees_for_topic
@@ -44,6 +43,7 @@ from nns.governance.requests import (
 from nns.governance.rewards import compute_reward_rate
 from nns.ledger.accounts import AccountIdentifier
 from nns.ledger.types import TransferArgs
+from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
 from replica.presets import MAINNET
 from tests.nns.governance.world import E8S, ONE_DAY, SIX_MONTHS, make_world, principal
 

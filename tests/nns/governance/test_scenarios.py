@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from nns.governance.core import GOVERNANCE_CANISTER_ID
 from nns.governance.enums import ProposalStatus, RewardStatus, Topic, Vote
 from nns.governance.requests import MakeProposal, ManageNeuronProposal, Proposal, RefreshVotingPower
+from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID
 from tests.nns.governance.world import World, make_world, principal
 
 

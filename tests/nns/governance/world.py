@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nns.governance.canister import Governance
-from nns.governance.core import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
 from nns.governance.neuron import Neuron, compute_neuron_staking_subaccount
 from nns.governance.requests import (
     ClaimByMemo,
@@ -25,6 +24,7 @@ from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.canister import Ledger
 from nns.ledger.types import TransferArgs
 from replica.canister.local import LocalRouter
+from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
 from replica.environment import ManualEnvironment
 from replica.presets import MAINNET, Preset
 from replica.types import Principal

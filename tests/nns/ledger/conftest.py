@@ -6,10 +6,11 @@ import pytest
 
 from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.canister import Ledger
+from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID
 from replica.environment import ManualEnvironment
 from replica.types import Principal
 
-GOVERNANCE = Principal.from_canister_id(1)
+GOVERNANCE = GOVERNANCE_CANISTER_ID
 ALICE = Principal.self_authenticating(b"alice-key")
 BOB = Principal.self_authenticating(b"bob-key")
 CAROL = Principal.self_authenticating(b"carol-key")

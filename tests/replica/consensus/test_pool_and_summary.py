@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from replica.consensus.artifacts import (
     ZERO_HASH,
     Block,
@@ -138,3 +141,22 @@ def test_bytes_from_a_peer_are_parsed_once_at_the_edge() -> None:
         artifact_from_bytes(b"\xff\x00")
     with pytest.raises(ValueError):
         artifact_from_bytes(codec.encode(signer))  # a record, but not an artifact
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_any_damage_to_an_artifacts_bytes_is_refused_as_value_error_or_decodes_to_an_artifact(data: st.DataObject) -> None:
+    """The edge catches only malformed input: whatever bytes a peer sends, decoding returns an
+    artifact or raises ValueError (never another exception that would escape the node)."""
+    from replica.consensus.artifacts import ARTIFACT_TYPES, artifact_from_bytes
+
+    signer = Principal.self_authenticating(b"n")
+    good = NotarizationShare(height=1, block=ZERO_HASH, signer=signer, signature=b"s").to_bytes()
+    position = data.draw(st.integers(0, len(good) - 1))
+    replacement = data.draw(st.binary(min_size=0, max_size=4))
+    damaged = good[:position] + replacement + good[position + data.draw(st.integers(0, 3)):]
+    try:
+        decoded = artifact_from_bytes(damaged)
+    except ValueError:
+        return
+    assert isinstance(decoded, ARTIFACT_TYPES)

@@ -9,6 +9,7 @@ from replica.candid import encode
 from replica.candid.types import Nat
 from replica.consensus.artifacts import (
     BlockProposal,
+    CertificationShare,
     DataPayload,
     NotarizationShare,
     RandomBeacon,
@@ -16,8 +17,10 @@ from replica.consensus.artifacts import (
     certification_message,
 )
 from replica.consensus.catchup import is_valid_catch_up_package
+from replica.consensus.node import NodeOutput
 from replica.crypto import bls
 from replica.execution.messages import IngressMessage, Status
+from replica.types import Principal
 from tests.replica.consensus.world import ALICE, COUNTER, Subnet
 
 
@@ -189,3 +192,38 @@ def test_halt_at_cup_height_stops_at_the_next_summary_and_its_cup(tmp_path: Path
     assert {node.finalized_height for node in subnet.nodes.values()} == {10}
     subnet.update_record(halt_at_cup_height=False)
     subnet.run_until(lambda: subnet.min_finalized() >= 14)
+
+
+def test_replicas_run_from_their_own_key_directories_alone(tmp_path: Path) -> None:
+    """Each node loads its keys and its encrypted genesis shares from its own directory (no seed,
+    no dealer): the subnet still signs beacons, certifies and makes catch-up packages."""
+    subnet = Subnet(tmp_path, node_directories=True)
+    nodes = list(subnet.nodes.values())
+    subnet.run_until(lambda: min(node.certified_height for node in nodes) >= 6)
+    first = nodes[0]
+    certification = first.certification(first.certified_height)
+    assert certification is not None
+    assert bls.verify(first.subnet_public_key, certification_message(certification.root_hash), certification.signature)
+    assert first.latest_cup.height >= 5 and is_valid_catch_up_package(first.latest_cup, first.subnet_public_key)
+
+
+def test_a_node_without_its_genesis_shares_signs_no_threshold_shares(tmp_path: Path) -> None:
+    """A node that holds no genesis shares follows the chain but cannot sign with the subnet key:
+    the others (3 of 4, enough for both thresholds) carry on."""
+    subnet = Subnet(tmp_path)
+    nodes = list(subnet.nodes.values())
+    shareless = nodes[0].node_id
+    subnet.crash(shareless)
+    subnet.restart(shareless, initial_shares=None)
+    sent: list[object] = []
+    original = subnet._handle
+
+    def record(sender: Principal, output: NodeOutput) -> None:
+        if sender == shareless:
+            sent.extend(output.broadcast)
+        original(sender, output)
+
+    subnet._handle = record  # type: ignore[method-assign]
+    subnet.run_until(lambda: subnet.min_finalized() >= 4)
+    assert not [a for a in sent if isinstance(a, RandomBeaconShare | CertificationShare)]
+    assert any(isinstance(a, NotarizationShare) for a in sent)

@@ -7,14 +7,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from registry.client import RegistryClient
-from registry.dkg import SeededInitialDkg
-from registry.genesis import NetworkDescription, SubnetSpec, build_genesis
+from registry.genesis import NetworkDescription, SubnetSpec, deal_genesis
 from registry.records import SubnetType, subnet_record_key
 from registry.store import TABLES, RegistryStore, upsert
 from replica.canister.stable import StableStore
 from replica.consensus.artifacts import Artifact
 from replica.consensus.node import NodeConfig, NodeOutput, ReplicaNode
+from replica.crypto.initial_shares import NodeInitialShares
 from replica.crypto.keys import NodeSecretKeys
+from replica.crypto.keystore import load_node_directory, write_node_directory
 from replica.execution.engine import ExecutionEngine
 from replica.presets import TEST
 from replica.types import Principal
@@ -35,7 +36,8 @@ class Subnet:
     """`n` replicas of one subnet (the NNS subnet of a one-subnet network)."""
 
     def __init__(self, root: Path, n: int = 4, *, spares: int = 0, preset=TEST, seed: bytes = SEED,  # type: ignore[no-untyped-def]
-                 replica_version: str | None = None, stable_registry_age_ns: int = 0) -> None:
+                 replica_version: str | None = None, stable_registry_age_ns: int = 0,
+                 node_directories: bool = False) -> None:
         self.replica_version = replica_version
         self.stable_registry_age_ns = stable_registry_age_ns
         self.root = root
@@ -45,10 +47,17 @@ class Subnet:
                                          unassigned_nodes=spares, preset=preset)
         self.size = n
         self.spares = spares
-        dkg = SeededInitialDkg(seed)
-        for batch in build_genesis(description, seed, dkg):
+        self.genesis = deal_genesis(description, seed)
+        for batch in self.genesis.batches:
             with self.store.stable.transaction() as session:
                 self.store.apply(session, batch)
+        # With node directories, the network's creator writes each node's own secrets once and a
+        # node starts from its directory alone (what the live network gives each node process).
+        self.key_root = root / "keys" if node_directories else None
+        if self.key_root is not None:
+            for index in range(n + spares):
+                keys = NodeSecretKeys.from_seed(seed, index)
+                write_node_directory(self.key_root / f"node-{index}", keys, self.genesis.shares_of(keys.node_id))
         self.subnet_id = self.store.get("subnet_list").subnets[0]
         self.now_ns = START_NS
         self.nodes: dict[Principal, ReplicaNode] = {}
@@ -63,10 +72,16 @@ class Subnet:
 
     def start_node(self, index: int) -> ReplicaNode:
         """Start the replica of node `index` of the network (a spare one joins by replaying peers' pools)."""
-        keys = NodeSecretKeys.from_seed(self.seed, index)
+        shares: NodeInitialShares | None
+        if self.key_root is None:
+            keys = NodeSecretKeys.from_seed(self.seed, index)
+            shares = self.genesis.shares_of(keys.node_id)
+        else:
+            directory = load_node_directory(self.key_root / f"node-{index}")
+            keys, shares = directory.keys, directory.initial_shares
         config = NodeConfig(
             node_id=keys.node_id, subnet_id=self.subnet_id, keys=keys, registry=self.client(),
-            state_dir=self.root / f"node-{index}", factories=FACTORIES, genesis_seed=self.seed,
+            state_dir=self.root / f"node-{index}", factories=FACTORIES, initial_shares=shares,
             install_genesis=install_counter, replica_version=self.replica_version,
             stable_registry_age_ns=self.stable_registry_age_ns,
         )

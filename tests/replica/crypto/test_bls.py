@@ -195,3 +195,14 @@ def test_fixed_base_multiples_of_the_generator_match_scalar_multiplication() -> 
     for secret in (1, 2, 255, 256, 257, 2**64 + 1, bls.CURVE_ORDER - 1, bls.CURVE_ORDER + 5, *SECRETS):
         expected = bytes((G2Point() * Scalar(secret % bls.CURVE_ORDER)).to_compressed_bytes())
         assert bls.public_key(secret) == expected
+
+
+def test_the_facade_constants_are_the_curve_and_the_ic_ones() -> None:
+    """One declaration each (bls.py); the reference uses them, so they are checked here against
+    py-ecc's curve and the IC's DER key prefix (OIDs 1.3.6.1.4.1.44668.5.3.1.2.1, ...5.3.2.1)."""
+    from py_ecc.optimized_bls12_381.optimized_curve import curve_order
+
+    assert curve_order == bls.CURVE_ORDER
+    assert len(bls.PUBLIC_KEY_DER_PREFIX) + bls.PUBLIC_KEY_BYTES == 133
+    assert bls.public_key_from_der(bls.public_key_to_der(SPEC_PUBLIC_KEY)) == SPEC_PUBLIC_KEY
+    assert bls.DST.endswith(b"_NUL_") and bls.POP_DST.endswith(b"_POP_")

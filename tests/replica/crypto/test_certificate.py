@@ -6,7 +6,6 @@ import pytest
 
 from replica.crypto import bls, hashtree
 from replica.crypto.certificate import (
-    ROOT_KEY_DER_PREFIX,
     STATE_ROOT_DOMAIN,
     Certificate,
     CertificateError,
@@ -29,7 +28,7 @@ VECTOR_SIGNATURE = bytes.fromhex(
     "b93b2cd0be6bdbd44884298d3e2b73c3f6f79f992bf5409c4210268beac43fb027236bfbe2175d4d05be0f158dd5b83b"
 )
 VECTOR_TIME = 1_700_000_000_000_000_000
-ROOT_DER = ROOT_KEY_DER_PREFIX + VECTOR_KEY
+ROOT_DER = bls.PUBLIC_KEY_DER_PREFIX + VECTOR_KEY
 MINUTE = 60 * 1_000_000_000
 
 

@@ -15,7 +15,6 @@ from replica.crypto.dkg import (
     DkgConfig,
     DkgId,
     Transcript,
-    compute_initial_secret_share,
     compute_secret_share,
     create_dealing,
     create_transcript,
@@ -24,6 +23,7 @@ from replica.crypto.dkg import (
     verify_dealing,
 )
 from replica.crypto.errors import CryptoError, DkgError
+from replica.crypto.initial_shares import NodeInitialShares, compute_initial_secret_share
 from replica.crypto.keys import NodeSecretKeys
 from replica.types import Principal
 
@@ -58,7 +58,13 @@ def genesis(members: tuple[Principal, ...]) -> tuple[Transcript, dict[Principal,
     result = initial.setup_initial_dkg(members, 0)
     transcript = Transcript.from_initial(result.high_threshold, subnet_id=SUBNET, tag="high")
     assert transcript.public_key_der == result.public_key_der
-    shares = {m: compute_initial_secret_share(initial, transcript, m) for m in members}
+    dealt = initial.deal_shares(transcript.dkg_id, result.high_threshold, dealing_keys(members))
+    shares = {
+        m: compute_initial_secret_share(
+            NodeInitialShares(node_id=m, shares=(dealt[m],)), transcript, KEYS_BY_ID[m].dealing_private_key
+        )
+        for m in members
+    }
     return transcript, shares
 
 
