@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tui import Client  # noqa: E402
-from tui.ops.errors import OpsError  # noqa: E402
+from tui import Client
+from tui.ops.errors import OpsError
 
 EIGHT_YEARS_SECONDS = 8 * 365 * 86_400
 

@@ -11,10 +11,10 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from nns.governance.core import GOVERNANCE_CANISTER_ID
 from nns.governance.enums import NeuronState, Topic, Visibility
 from nns.governance.neuron import compute_neuron_staking_subaccount
 from nns.ledger.accounts import AccountIdentifier
+from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID
 from replica.types import Principal
 from tui.ops.decide import NeuronNode, WhoDecides, who_decides
 from tui.ops.errors import Refused, UsageError

@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from registry.canister import GOVERNANCE_CANISTER_ID, Registry
+from registry.canister import Registry
 from registry.client import RegistryClient
 from registry.dkg import SeededInitialDkg
 from registry.errors import RegistryError
@@ -26,6 +26,7 @@ from registry.requests import REGISTRY_METHODS
 from registry.store import Mutation, RegistryDelta, delete, upsert
 from registry.topology import diff_topology, topology_at
 from replica.canister import codec
+from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID
 from replica.environment import ManualEnvironment
 
 
