@@ -12,14 +12,17 @@ import stat
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from click.testing import CliRunner
 from referencing import Registry, Resource
 
 from tests.e2e.conftest import REPOSITORY, LiveNetwork
+from tui.cli import main
 
 pytestmark = pytest.mark.slow
 
@@ -34,15 +37,33 @@ def check(document: Any, schema: str) -> Any:
     return document
 
 
+@dataclass(frozen=True)
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
 class Icbox:
+    """`icbox` in this process (Click's runner: the same code path from argv to exit code, without
+    a Python start-up per command), or as a real process with `process()`."""
+
     def __init__(self, network: LiveNetwork, home: Path) -> None:
         self.network = network
+        self.home = home
         self.environment = {**os.environ, "PYTHONPATH": str(REPOSITORY), "ICBOX_HOME": str(home)}
 
-    def __call__(self, *arguments: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    def __call__(self, *arguments: str, stdin: str | None = None) -> Outcome:
+        result = CliRunner().invoke(main, ["--directory", str(self.network.directory), *arguments], input=stdin,
+                                    env={"ICBOX_HOME": str(self.home)}, prog_name="icbox", terminal_width=200)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return Outcome(result.exit_code, result.stdout, result.stderr)
+
+    def process(self, *arguments: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "tui.cli", "--directory", str(self.network.directory), *arguments],
-            capture_output=True, text=True, timeout=300, env=self.environment, cwd=str(REPOSITORY), input=stdin)
+            capture_output=True, text=True, timeout=300, env=self.environment, cwd=str(REPOSITORY))
 
     def json(self, *arguments: str, schema: str) -> Any:
         result = self(*arguments, "--json")
@@ -138,7 +159,7 @@ def test_an_unreachable_network_exits_2_with_a_json_error(icbox: Icbox) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     icbox.refused("ledger", "balance", "--network", f"http://127.0.0.1:{port}", code=2, kind="NetworkUnreachable")
-    plain = icbox("ledger", "balance", "--network", f"http://127.0.0.1:{port}")
+    plain = icbox.process("ledger", "balance", "--network", f"http://127.0.0.1:{port}")
     assert plain.returncode == 2 and plain.stderr.startswith("error:") and "Traceback" not in plain.stderr
     icbox.refused("ledger", "balance", "--network", "nowhere", code=1, kind="UnknownNetwork")
 

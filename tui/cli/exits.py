@@ -19,7 +19,8 @@ from tui.ops.errors import EXIT_USAGE, NetworkUnreachable, UsageError
 
 
 def run_main(main: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    as_json = "--json" in sys.argv[1:]
+    given = args[0] if args else kwargs.get("args")
+    as_json = "--json" in (sys.argv[1:] if given is None else list(given))
     kwargs["standalone_mode"] = False
     kwargs.setdefault("prog_name", "icbox")
     try:
