@@ -252,7 +252,7 @@ def test_a_proposal_the_registry_would_refuse_is_shown_and_not_submitted(icbox: 
     nns_subnet = icbox.network.network["subnets"][0]["subnet_id"]
     preview = icbox.json("proposal", "make", "add-nodes", "--subnet", nns_subnet, "--nodes", member, "--dry-run",
                          schema="make")["preview"]["registry"]
-    assert not preview["valid"] and "already" in preview["error"]
+    assert not preview["valid"] and "member of subnet" in preview["error"]
     icbox.refused("proposal", "make", "add-nodes", "--subnet", nns_subnet, "--nodes", member, "--yes",
                   code=3, kind="InvalidProposal")
     icbox.refused("proposal", "make", "motion", "--text", "x", code=1, text="--yes")
