@@ -43,8 +43,9 @@ class Client:
         self.session = session
 
     @classmethod
-    def open(cls, *, network: str | None = None, identity: str | None = None,
-             directory: str | Path = ".") -> Client:
+    def open(
+        cls, *, network: str | None = None, identity: str | None = None, directory: str | Path = "."
+    ) -> Client:
         return cls(Session.open(network, identity, directory=Path(directory)))
 
     def close(self) -> None:
@@ -71,17 +72,24 @@ class Client:
         return ledger.get_balance(self.session, ledger.parse_account(account) if account else None)
 
     def transfer(self, to: str, icp: str | float, *, memo: int = 0) -> TransferResult:
-        return ledger.transfer(self.session, to=ledger.parse_account(to), amount_e8s=ledger.parse_icp(str(icp)),
-                               memo=memo)
+        return ledger.transfer(
+            self.session,
+            to=ledger.parse_account(to),
+            amount_e8s=ledger.parse_icp(str(icp)),
+            memo=memo,
+        )
 
     def history(self, account: str | None = None, *, limit: int = 20) -> list[HistoryEntry]:
-        return ledger.get_history(self.session, ledger.parse_account(account) if account else None, limit=limit)
+        return ledger.get_history(
+            self.session, ledger.parse_account(account) if account else None, limit=limit
+        )
 
     # -- neurons --------------------------------------------------------------------------------
 
     def stake(self, icp: str | float, *, dissolve_delay_seconds: int = 0) -> int:
-        return neurons.stake(self.session, ledger.parse_icp(str(icp)),
-                             dissolve_delay_seconds=dissolve_delay_seconds).neuron_id
+        return neurons.stake(
+            self.session, ledger.parse_icp(str(icp)), dissolve_delay_seconds=dissolve_delay_seconds
+        ).neuron_id
 
     def neurons(self) -> list[NeuronView]:
         return neurons.list_neurons(self.session)
@@ -107,14 +115,31 @@ class Client:
 
     # -- proposals ------------------------------------------------------------------------------
 
-    def preview(self, neuron_id: int, title: str, action: ProposalAction, *, summary: str = "",
-                url: str = "") -> ProposalPreview:
-        return proposals.preview_proposal(self.session, neuron_id=neuron_id, title=title, summary=summary, url=url,
-                                          action=action)
+    def preview(
+        self,
+        neuron_id: int,
+        title: str,
+        action: ProposalAction,
+        *,
+        summary: str = "",
+        url: str = "",
+    ) -> ProposalPreview:
+        return proposals.preview_proposal(
+            self.session, neuron_id=neuron_id, title=title, summary=summary, url=url, action=action
+        )
 
-    def make_proposal(self, neuron_id: int, title: str, action: ProposalAction, *, summary: str = "",
-                      url: str = "") -> int:
-        return proposals.submit_proposal(self.session, self.preview(neuron_id, title, action, summary=summary, url=url))
+    def make_proposal(
+        self,
+        neuron_id: int,
+        title: str,
+        action: ProposalAction,
+        *,
+        summary: str = "",
+        url: str = "",
+    ) -> int:
+        return proposals.submit_proposal(
+            self.session, self.preview(neuron_id, title, action, summary=summary, url=url)
+        )
 
     def proposal(self, proposal_id: int) -> ProposalView:
         return proposals.get_proposal(self.session, proposal_id)

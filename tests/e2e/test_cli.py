@@ -28,7 +28,9 @@ pytestmark = pytest.mark.slow
 
 SCHEMAS = Path(__file__).parent / "schemas"
 REGISTRY: Registry = Registry().with_resources(
-    (path.name, Resource.from_contents(json.loads(path.read_text()))) for path in SCHEMAS.glob("*.json"))
+    (path.name, Resource.from_contents(json.loads(path.read_text())))
+    for path in SCHEMAS.glob("*.json")
+)
 
 
 def check(document: Any, schema: str) -> Any:
@@ -54,23 +56,43 @@ class Icbox:
         self.environment = {**os.environ, "PYTHONPATH": str(REPOSITORY), "ICBOX_HOME": str(home)}
 
     def __call__(self, *arguments: str, stdin: str | None = None) -> Outcome:
-        result = CliRunner().invoke(main, ["--directory", str(self.network.directory), *arguments], input=stdin,
-                                    env={"ICBOX_HOME": str(self.home)}, prog_name="icbox", terminal_width=200)
+        result = CliRunner().invoke(
+            main,
+            ["--directory", str(self.network.directory), *arguments],
+            input=stdin,
+            env={"ICBOX_HOME": str(self.home)},
+            prog_name="icbox",
+            terminal_width=200,
+        )
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
         return Outcome(result.exit_code, result.stdout, result.stderr)
 
     def process(self, *arguments: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "tui.cli", "--directory", str(self.network.directory), *arguments],
-            capture_output=True, text=True, timeout=300, env=self.environment, cwd=str(REPOSITORY))
+            [
+                sys.executable,
+                "-m",
+                "tui.cli",
+                "--directory",
+                str(self.network.directory),
+                *arguments,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=self.environment,
+            cwd=str(REPOSITORY),
+        )
 
     def json(self, *arguments: str, schema: str) -> Any:
         result = self(*arguments, "--json")
         assert result.returncode == 0, result.stdout + result.stderr
         return check(json.loads(result.stdout), schema)
 
-    def refused(self, *arguments: str, code: int, kind: str | None = None, text: str = "") -> dict[str, Any]:
+    def refused(
+        self, *arguments: str, code: int, kind: str | None = None, text: str = ""
+    ) -> dict[str, Any]:
         result = self(*arguments, "--json")
         assert result.returncode == code, result.stdout + result.stderr
         assert result.stdout == ""
@@ -97,16 +119,25 @@ def staked(icbox: Icbox) -> int:
     stake = icbox.json("neuron", "stake", "10", "--dissolve-delay", "8y", schema="stake")
     neuron_id = int(stake["neuron_id"])
     for topic in ("all", "governance"):
-        assert icbox("neuron", "follow", str(neuron_id), "--topic", topic, "--followees", "1").returncode == 0
+        assert (
+            icbox(
+                "neuron", "follow", str(neuron_id), "--topic", topic, "--followees", "1"
+            ).returncode
+            == 0
+        )
     return neuron_id
 
 
 # -- identities -------------------------------------------------------------------------------------
 
 
-def test_identities_are_dfx_pem_files_readable_only_by_their_owner(icbox: Icbox, alice: dict[str, Any]) -> None:
+def test_identities_are_dfx_pem_files_readable_only_by_their_owner(
+    icbox: Icbox, alice: dict[str, Any]
+) -> None:
     pem = Path(alice["pem_path"])
-    assert stat.S_IMODE(pem.stat().st_mode) == 0o600 and pem.read_text().startswith("-----BEGIN PRIVATE KEY-----")
+    assert stat.S_IMODE(pem.stat().st_mode) == 0o600 and pem.read_text().startswith(
+        "-----BEGIN PRIVATE KEY-----"
+    )
     listed = icbox("identity", "list", "--json")
     names = [entry["name"] for entry in json.loads(listed.stdout)["identities"]]
     assert names[:2] == ["anonymous", "network"] and "alice" in names
@@ -126,15 +157,21 @@ def test_identities_are_dfx_pem_files_readable_only_by_their_owner(icbox: Icbox,
 # -- the ledger ---------------------------------------------------------------------------------------
 
 
-def test_a_transfer_shows_its_fee_and_lands_in_both_histories(icbox: Icbox, alice: dict[str, Any]) -> None:
+def test_a_transfer_shows_its_fee_and_lands_in_both_histories(
+    icbox: Icbox, alice: dict[str, Any]
+) -> None:
     before = icbox.json("ledger", "balance", schema="balance")
-    sent = icbox.json("ledger", "transfer", "2.5", "--to", alice["principal"], "--memo", "77", schema="transfer")
+    sent = icbox.json(
+        "ledger", "transfer", "2.5", "--to", alice["principal"], "--memo", "77", schema="transfer"
+    )
     assert sent["fee_e8s"] == 10_000 and sent["to"] == alice["account_id"] and sent["memo"] == 77
     after = icbox.json("ledger", "balance", schema="balance")
     assert after["balance_e8s"] == before["balance_e8s"] - 250_000_000 - 10_000
     theirs = icbox.json("ledger", "balance", alice["account_id"], schema="balance")
     assert theirs["balance_e8s"] == 250_000_000
-    history = icbox.json("ledger", "history", "--identity", "alice", "--limit", "5", schema="history")
+    history = icbox.json(
+        "ledger", "history", "--identity", "alice", "--limit", "5", schema="history"
+    )
     assert history["transactions"][0]["block_index"] == sent["block_index"]
     assert history["transactions"][0]["memo"] == 77
     account = icbox("ledger", "account-id", "--identity", "alice")
@@ -146,11 +183,31 @@ def test_insufficient_funds_and_a_malformed_principal_are_refused_and_change_not
     icbox: Icbox, alice: dict[str, Any]
 ) -> None:
     before = icbox.json("ledger", "balance", "--identity", "alice", schema="balance")
-    error = icbox.refused("ledger", "transfer", "1000", "--to", "ryjl3-tyaaa-aaaaa-aaaba-cai", "--identity", "alice",
-                          code=3, kind="InsufficientFunds", text="insufficientfunds")
+    error = icbox.refused(
+        "ledger",
+        "transfer",
+        "1000",
+        "--to",
+        "ryjl3-tyaaa-aaaaa-aaaba-cai",
+        "--identity",
+        "alice",
+        code=3,
+        kind="InsufficientFunds",
+        text="insufficientfunds",
+    )
     assert "balance" in error["message"]
-    icbox.refused("ledger", "transfer", "1", "--to", "not-a-principal", code=1, kind="MalformedPrincipal")
-    icbox.refused("ledger", "transfer", "1.000000001", "--to", alice["principal"], code=1, kind="MalformedAmount")
+    icbox.refused(
+        "ledger", "transfer", "1", "--to", "not-a-principal", code=1, kind="MalformedPrincipal"
+    )
+    icbox.refused(
+        "ledger",
+        "transfer",
+        "1.000000001",
+        "--to",
+        alice["principal"],
+        code=1,
+        kind="MalformedAmount",
+    )
     assert icbox.json("ledger", "balance", "--identity", "alice", schema="balance") == before
 
 
@@ -158,9 +215,20 @@ def test_an_unreachable_network_exits_2_with_a_json_error(icbox: Icbox) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    icbox.refused("ledger", "balance", "--network", f"http://127.0.0.1:{port}", code=2, kind="NetworkUnreachable")
+    icbox.refused(
+        "ledger",
+        "balance",
+        "--network",
+        f"http://127.0.0.1:{port}",
+        code=2,
+        kind="NetworkUnreachable",
+    )
     plain = icbox.process("ledger", "balance", "--network", f"http://127.0.0.1:{port}")
-    assert plain.returncode == 2 and plain.stderr.startswith("error:") and "Traceback" not in plain.stderr
+    assert (
+        plain.returncode == 2
+        and plain.stderr.startswith("error:")
+        and "Traceback" not in plain.stderr
+    )
     icbox.refused("ledger", "balance", "--network", "nowhere", code=1, kind="UnknownNetwork")
 
 
@@ -172,24 +240,55 @@ def test_a_staked_neuron_is_listed_and_shown_with_its_following(icbox: Icbox, st
     ids = [check(neuron, "neuron")["id"] for neuron in json.loads(listed.stdout)["neurons"]]
     assert 1 in ids and staked in ids
     shown = icbox.json("neuron", "show", str(staked), schema="neuron")
-    assert shown["followees"] == {"all": [1], "governance": [1]} and shown["stake_e8s"] == 10 * 100_000_000
+    assert (
+        shown["followees"] == {"all": [1], "governance": [1]}
+        and shown["stake_e8s"] == 10 * 100_000_000
+    )
     assert shown["dissolve_delay_seconds"] > 0 and shown["state"] == "not-dissolving"
 
 
 def test_who_decides_follows_the_chain_to_the_neuron_that_votes(icbox: Icbox, staked: int) -> None:
-    follower = icbox.json("neuron", "stake", "1", "--dissolve-delay", "8y", schema="stake")["neuron_id"]
-    assert icbox("neuron", "follow", str(follower), "--topic", "subnet-management",
-                 "--followees", str(staked)).returncode == 0
-    result = icbox.json("neuron", "who-decides", str(follower), "--topic", "subnet-management", schema="who_decides")
+    follower = icbox.json("neuron", "stake", "1", "--dissolve-delay", "8y", schema="stake")[
+        "neuron_id"
+    ]
+    assert (
+        icbox(
+            "neuron",
+            "follow",
+            str(follower),
+            "--topic",
+            "subnet-management",
+            "--followees",
+            str(staked),
+        ).returncode
+        == 0
+    )
+    result = icbox.json(
+        "neuron", "who-decides", str(follower), "--topic", "subnet-management", schema="who_decides"
+    )
     (decider,) = result["deciders"]
-    assert decider["neuron_id"] == 1 and decider["sole"] and decider["chains"] == [[follower, staked, 1]]
+    assert (
+        decider["neuron_id"] == 1
+        and decider["sole"]
+        and decider["chains"] == [[follower, staked, 1]]
+    )
     assert decider["voting_power_behind"] > decider["voting_power"] > 0
     text = icbox("neuron", "who-decides", str(follower), "--topic", "subnet-management").stdout
     assert "decides alone" in text and f"{follower} -> {staked} -> 1" in text
-    icbox.refused("neuron", "who-decides", str(follower), "--topic", "no-such-topic", code=1, kind="UnknownTopic")
+    icbox.refused(
+        "neuron",
+        "who-decides",
+        str(follower),
+        "--topic",
+        "no-such-topic",
+        code=1,
+        kind="UnknownTopic",
+    )
 
 
-def test_neuron_configuration_commands_change_the_neuron(icbox: Icbox, staked: int, alice: dict[str, Any]) -> None:
+def test_neuron_configuration_commands_change_the_neuron(
+    icbox: Icbox, staked: int, alice: dict[str, Any]
+) -> None:
     neuron = str(staked)
     assert icbox("neuron", "hotkey", "add", neuron, alice["principal"]).returncode == 0
     assert icbox.json("neuron", "show", neuron, schema="neuron")["hot_keys"] == [alice["principal"]]
@@ -208,16 +307,30 @@ def test_neuron_configuration_commands_change_the_neuron(icbox: Icbox, staked: i
     shown = icbox.json("neuron", "show", neuron, schema="neuron")
     assert shown["state"] == "not-dissolving" and shown["hot_keys"] == []
     assert icbox("neuron", "unfollow", neuron, "--topic", "governance").returncode == 0
-    assert icbox("neuron", "follow", neuron, "--topic", "governance", "--followees", "1").returncode == 0
+    assert (
+        icbox("neuron", "follow", neuron, "--topic", "governance", "--followees", "1").returncode
+        == 0
+    )
 
 
 def test_a_hot_key_change_by_a_stranger_is_refused_and_changes_nothing(
     icbox: Icbox, staked: int, alice: dict[str, Any]
 ) -> None:
     before = icbox.json("neuron", "show", str(staked), schema="neuron")
-    icbox.refused("neuron", "hotkey", "add", str(staked), alice["principal"], "--identity", "alice",
-                  code=3, kind="NotAuthorized")
-    icbox.refused("neuron", "hotkey", "add", str(staked), "bad principal", code=1, kind="MalformedPrincipal")
+    icbox.refused(
+        "neuron",
+        "hotkey",
+        "add",
+        str(staked),
+        alice["principal"],
+        "--identity",
+        "alice",
+        code=3,
+        kind="NotAuthorized",
+    )
+    icbox.refused(
+        "neuron", "hotkey", "add", str(staked), "bad principal", code=1, kind="MalformedPrincipal"
+    )
     after = icbox.json("neuron", "show", str(staked), schema="neuron")
     assert after["hot_keys"] == before["hot_keys"]
 
@@ -226,22 +339,46 @@ def test_a_hot_key_change_by_a_stranger_is_refused_and_changes_nothing(
 
 
 def proposal_count(icbox: Icbox) -> int:
-    return len(icbox.json("proposal", "list", "--limit", "100", schema="proposal_list")["proposals"])
+    return len(
+        icbox.json("proposal", "list", "--limit", "100", schema="proposal_list")["proposals"]
+    )
 
 
 def test_a_dry_run_previews_without_submitting(icbox: Icbox, staked: int) -> None:
     before = proposal_count(icbox)
-    preview = icbox.json("proposal", "make", "motion", "--neuron", "1", "--title", "Dry", "--text", "only a preview",
-                         "--dry-run", schema="make")
+    preview = icbox.json(
+        "proposal",
+        "make",
+        "motion",
+        "--neuron",
+        "1",
+        "--title",
+        "Dry",
+        "--text",
+        "only a preview",
+        "--dry-run",
+        schema="make",
+    )
     assert preview["dry_run"] and preview["preview"]["reject_cost_e8s"] == 100_000_000
     projected = preview["preview"]["projected_tally"]
     assert projected["adopted_at_once"] and staked in projected["neurons_voting_yes"]
     subnet = icbox.network.network["subnets"][1]["subnet_id"]
-    halt = icbox.json("proposal", "make", "update-subnet", "--subnet", subnet, "--halt", "--dry-run",
-                      schema="make")["preview"]["registry"]
+    halt = icbox.json(
+        "proposal",
+        "make",
+        "update-subnet",
+        "--subnet",
+        subnet,
+        "--halt",
+        "--dry-run",
+        schema="make",
+    )["preview"]["registry"]
     assert halt["valid"] and halt["diff"]["subnets_changed"] == [
-        {"id": subnet, "is_halted": {"from": False, "to": True}}]
-    text = icbox("proposal", "make", "update-subnet", "--subnet", subnet, "--halt", "--dry-run").stdout
+        {"id": subnet, "is_halted": {"from": False, "to": True}}
+    ]
+    text = icbox(
+        "proposal", "make", "update-subnet", "--subnet", subnet, "--halt", "--dry-run"
+    ).stdout
     assert "reject cost" in text and "is_halted" in text
     assert proposal_count(icbox) == before
 
@@ -250,18 +387,48 @@ def test_a_proposal_the_registry_would_refuse_is_shown_and_not_submitted(icbox: 
     before = proposal_count(icbox)
     member = icbox.network.subnet_nodes(1)[0]["node_id"]
     nns_subnet = icbox.network.network["subnets"][0]["subnet_id"]
-    preview = icbox.json("proposal", "make", "add-nodes", "--subnet", nns_subnet, "--nodes", member, "--dry-run",
-                         schema="make")["preview"]["registry"]
+    preview = icbox.json(
+        "proposal",
+        "make",
+        "add-nodes",
+        "--subnet",
+        nns_subnet,
+        "--nodes",
+        member,
+        "--dry-run",
+        schema="make",
+    )["preview"]["registry"]
     assert not preview["valid"] and "member of subnet" in preview["error"]
-    icbox.refused("proposal", "make", "add-nodes", "--subnet", nns_subnet, "--nodes", member, "--yes",
-                  code=3, kind="InvalidProposal")
+    icbox.refused(
+        "proposal",
+        "make",
+        "add-nodes",
+        "--subnet",
+        nns_subnet,
+        "--nodes",
+        member,
+        "--yes",
+        code=3,
+        kind="InvalidProposal",
+    )
     icbox.refused("proposal", "make", "motion", "--text", "x", code=1, text="--yes")
     assert proposal_count(icbox) == before
 
 
 def test_a_motion_is_made_watched_until_executed_and_shown(icbox: Icbox, staked: int) -> None:
-    made = icbox.json("proposal", "make", "motion", "--neuron", "1", "--title", "CLI motion", "--text", "Aye",
-                      "--yes", schema="make")
+    made = icbox.json(
+        "proposal",
+        "make",
+        "motion",
+        "--neuron",
+        "1",
+        "--title",
+        "CLI motion",
+        "--text",
+        "Aye",
+        "--yes",
+        schema="make",
+    )
     proposal_id = str(made["proposal_id"])
     watched = icbox("proposal", "watch", proposal_id, "--json", "--timeout", "120")
     assert watched.returncode == 0, watched.stderr
@@ -273,20 +440,50 @@ def test_a_motion_is_made_watched_until_executed_and_shown(icbox: Icbox, staked:
     assert int(proposal_id) in [p["id"] for p in listed["proposals"]]
     assert "executed" in icbox("proposal", "list").stdout
     icbox.refused("proposal", "show", "987654", code=3, kind="NotFound")
-    icbox.refused("proposal", "vote", "987654", "--neuron", str(staked), "--yes", code=3, kind="NotFound")
+    icbox.refused(
+        "proposal", "vote", "987654", "--neuron", str(staked), "--yes", code=3, kind="NotFound"
+    )
 
 
-def test_too_short_a_dissolve_delay_cannot_vote_and_too_little_stake_cannot_propose(icbox: Icbox) -> None:
+def test_too_short_a_dissolve_delay_cannot_vote_and_too_little_stake_cannot_propose(
+    icbox: Icbox,
+) -> None:
     short = icbox.json("neuron", "stake", "1", schema="stake")["neuron_id"]
-    small = icbox.json("neuron", "stake", "1", "--dissolve-delay", "8y", schema="stake")["neuron_id"]
-    first = icbox.json("proposal", "make", "motion", "--neuron", str(small), "--title", "Small", "--text", "open",
-                       "--yes", schema="make")
+    small = icbox.json("neuron", "stake", "1", "--dissolve-delay", "8y", schema="stake")[
+        "neuron_id"
+    ]
+    first = icbox.json(
+        "proposal",
+        "make",
+        "motion",
+        "--neuron",
+        str(small),
+        "--title",
+        "Small",
+        "--text",
+        "open",
+        "--yes",
+        schema="make",
+    )
     proposal_id = str(first["proposal_id"])
     icbox.refused("neuron", "vote", str(short), "--proposal", proposal_id, "--yes", code=3)
-    assert str(short) not in json.dumps(icbox.json("proposal", "show", proposal_id, schema="proposal"))
+    assert str(short) not in json.dumps(
+        icbox.json("proposal", "show", proposal_id, schema="proposal")
+    )
     before = proposal_count(icbox)
-    error = icbox.refused("proposal", "make", "motion", "--neuron", str(small), "--title", "Again", "--text", "no",
-                          "--yes", code=3)
+    error = icbox.refused(
+        "proposal",
+        "make",
+        "motion",
+        "--neuron",
+        str(small),
+        "--title",
+        "Again",
+        "--text",
+        "no",
+        "--yes",
+        code=3,
+    )
     assert error["kind"] in ("InsufficientFunds", "PreconditionFailed"), error
     assert proposal_count(icbox) == before
     voted = icbox("proposal", "vote", proposal_id, "--neuron", "1", "--yes")
@@ -299,8 +496,21 @@ def test_too_short_a_dissolve_delay_cannot_vote_and_too_little_stake_cannot_prop
 def test_topology_at_a_version_and_the_diff_after_an_election(icbox: Icbox) -> None:
     first = icbox.json("topology", "--at-version", "1", schema="topology")
     assert len(first["subnets"]) == 2 and len(first["unassigned_nodes"]) == 3
-    made = icbox.json("proposal", "make", "elect-version", "--neuron", "1", "--version", "9.9.9-cli",
-                      "--sha256", "ab" * 32, "--package-url", "https://example.org/r.tar.gz", "--yes", schema="make")
+    made = icbox.json(
+        "proposal",
+        "make",
+        "elect-version",
+        "--neuron",
+        "1",
+        "--version",
+        "9.9.9-cli",
+        "--sha256",
+        "ab" * 32,
+        "--package-url",
+        "https://example.org/r.tar.gz",
+        "--yes",
+        schema="make",
+    )
     assert made["preview"]["registry"]["diff"]["elected_replica_versions"]["added"] == ["9.9.9-cli"]
     watched = icbox("proposal", "watch", str(made["proposal_id"]), "--timeout", "120")
     assert watched.returncode == 0 and "executed" in watched.stdout, watched.stdout + watched.stderr
@@ -308,7 +518,10 @@ def test_topology_at_a_version_and_the_diff_after_an_election(icbox: Icbox) -> N
     assert "9.9.9-cli" in latest["elected_replica_versions"]
     diff = icbox.json("topology", "--diff", "1", str(latest["version"]), schema="diff")
     assert "9.9.9-cli" in diff["elected_replica_versions"]["added"]
-    assert "elected version added: 9.9.9-cli" in icbox("topology", "--diff", "1", str(latest["version"])).stdout
+    assert (
+        "elected version added: 9.9.9-cli"
+        in icbox("topology", "--diff", "1", str(latest["version"])).stdout
+    )
     assert "subnet" in icbox("topology", "--tree").stdout
     icbox.refused("topology", "--at-version", "100000", code=1, kind="UnknownVersion")
 
@@ -318,9 +531,21 @@ def test_topology_at_a_version_and_the_diff_after_an_election(icbox: Icbox) -> N
 
 def test_the_chain_evolution_example_runs_to_the_end(icbox: Icbox) -> None:
     result = subprocess.run(
-        [sys.executable, str(REPOSITORY / "examples" / "chain_evolution.py"), "--directory",
-         str(icbox.network.directory), "--json", "--version", "0.3.0-example"],
-        capture_output=True, text=True, timeout=400, env=icbox.environment, cwd=str(REPOSITORY))
+        [
+            sys.executable,
+            str(REPOSITORY / "examples" / "chain_evolution.py"),
+            "--directory",
+            str(icbox.network.directory),
+            "--json",
+            "--version",
+            "0.3.0-example",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=400,
+        env=icbox.environment,
+        cwd=str(REPOSITORY),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert report["status"] == "executed" and report["follower_voted_yes"]

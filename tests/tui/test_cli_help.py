@@ -41,8 +41,16 @@ def snapshot_name(path: tuple[str, ...]) -> str:
 
 def test_every_group_of_the_issue_is_there() -> None:
     names = {" ".join(path) for path in PATHS}
-    for expected in ("identity new", "ledger transfer", "neuron who-decides", "neuron hotkey add",
-                     "proposal make create-subnet", "proposal make update-subnet", "proposal watch", "topology"):
+    for expected in (
+        "identity new",
+        "ledger transfer",
+        "neuron who-decides",
+        "neuron hotkey add",
+        "proposal make create-subnet",
+        "proposal make update-subnet",
+        "proposal watch",
+        "topology",
+    ):
         assert expected in names
 
 
@@ -63,10 +71,18 @@ def test_help_of_a_command_with_examples_shows_them() -> None:
 
 
 def test_the_root_help_imports_neither_the_agent_nor_the_operations() -> None:
-    probe = ("import sys\nfrom tui.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-             "print(sorted(m for m in sys.modules if m.startswith(('replica', 'tui.ops.session', 'nns', 'rich', 'httpx'))))")
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPOSITORY,
-                            env={**os.environ, "PYTHONPATH": str(REPOSITORY)}, timeout=60)
+    probe = (
+        "import sys\nfrom tui.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('replica', 'tui.ops.session', 'nns', 'rich', 'httpx'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=REPOSITORY,
+        env={**os.environ, "PYTHONPATH": str(REPOSITORY)},
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
 

@@ -14,8 +14,14 @@ SUBNET = int(Topic.SUBNET_MANAGEMENT)
 GOVERNANCE = int(Topic.GOVERNANCE)
 
 
-def node(neuron_id: int, power: int, followees: dict[int, tuple[int, ...]] | None = None) -> NeuronNode:
-    return NeuronNode(neuron_id=neuron_id, voting_power=power, followees=followees if followees is not None else {})
+def node(
+    neuron_id: int, power: int, followees: dict[int, tuple[int, ...]] | None = None
+) -> NeuronNode:
+    return NeuronNode(
+        neuron_id=neuron_id,
+        voting_power=power,
+        followees=followees if followees is not None else {},
+    )
 
 
 def test_a_chain_of_single_followees_ends_at_the_one_neuron_that_decides() -> None:
@@ -36,7 +42,10 @@ def test_catch_all_following_does_not_reach_the_governance_topic() -> None:
 
 def test_a_majority_of_three_shares_the_decision_and_a_cycle_is_cut() -> None:
     neurons = {
-        1: node(1, 50), 2: node(2, 30), 3: node(3, 20, {SUBNET: (4,)}), 4: node(4, 1, {SUBNET: (3,)}),
+        1: node(1, 50),
+        2: node(2, 30),
+        3: node(3, 20, {SUBNET: (4,)}),
+        4: node(4, 1, {SUBNET: (3,)}),
         9: node(9, 7, {SUBNET: (1, 2, 3)}),
     }
     result = who_decides(9, SUBNET, neurons)
@@ -47,13 +56,19 @@ def test_a_majority_of_three_shares_the_decision_and_a_cycle_is_cut() -> None:
 
 
 def test_unreadable_following_is_said_so() -> None:
-    neurons = {1: NeuronNode(neuron_id=1, voting_power=5, followees=None), 2: node(2, 1, {SUBNET: (1,)})}
+    neurons = {
+        1: NeuronNode(neuron_id=1, voting_power=5, followees=None),
+        2: node(2, 1, {SUBNET: (1,)}),
+    }
     assert who_decides(2, SUBNET, neurons).tree.followees[0].rule == "following not readable"
 
 
 def test_the_projected_tally_cascades_the_proposers_yes_through_following() -> None:
     neurons = {
-        1: node(1, 60), 2: node(2, 30, {0: (1,)}), 3: node(3, 20, {SUBNET: (1, 4)}), 4: node(4, 10),
+        1: node(1, 60),
+        2: node(2, 30, {0: (1,)}),
+        3: node(3, 20, {SUBNET: (1, 4)}),
+        4: node(4, 10),
     }
     tally = project_tally(1, SUBNET, neurons)
     assert (tally.yes, tally.no, tally.total) == (90, 0, 120)

@@ -26,7 +26,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Cli:
     """The options of one invocation and the session it opens on first use."""
 
-    def __init__(self, *, directory: Path, network: str | None, identity: str | None, as_json: bool) -> None:
+    def __init__(
+        self, *, directory: Path, network: str | None, identity: str | None, as_json: bool
+    ) -> None:
         self.directory = directory
         self.network = network
         self.identity = identity
@@ -68,16 +70,42 @@ def fail(error: OpsError, as_json: bool) -> None:
 def operation(function: F) -> F:
     """A leaf command with --network/--identity/--json, run with a `Cli` as its first argument."""
 
-    @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout (errors as JSON on stderr).")
-    @click.option("--identity", "identity", default=None, metavar="NAME",
-                  help="Identity to sign with (default: `icbox identity use`, else the local network's).")
-    @click.option("--network", "network", default=None, metavar="NETWORK",
-                  help="'local' (the network in .icbox/), a replica URL, or a name in networks.json.")
-    def wrapper(ctx: click.Context, /, *args: Any, network: str | None, identity: str | None, as_json: bool,
-                **kwargs: Any) -> Any:
+    @click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print one JSON document on stdout (errors as JSON on stderr).",
+    )
+    @click.option(
+        "--identity",
+        "identity",
+        default=None,
+        metavar="NAME",
+        help="Identity to sign with (default: `icbox identity use`, else the local network's).",
+    )
+    @click.option(
+        "--network",
+        "network",
+        default=None,
+        metavar="NETWORK",
+        help="'local' (the network in .icbox/), a replica URL, or a name in networks.json.",
+    )
+    def wrapper(
+        ctx: click.Context,
+        /,
+        *args: Any,
+        network: str | None,
+        identity: str | None,
+        as_json: bool,
+        **kwargs: Any,
+    ) -> Any:
         root = ctx.find_root().params
-        cli = Cli(directory=Path(root.get("directory") or "."), network=network or root.get("network"),
-                  identity=identity or root.get("identity"), as_json=as_json or bool(root.get("as_json")))
+        cli = Cli(
+            directory=Path(root.get("directory") or "."),
+            network=network or root.get("network"),
+            identity=identity or root.get("identity"),
+            as_json=as_json or bool(root.get("as_json")),
+        )
         try:
             return function(cli, *args, **kwargs)
         except OpsError as error:
@@ -99,7 +127,9 @@ def confirm(cli: Cli, question: str, *, yes: bool) -> bool:
     if yes:
         return True
     if not sys.stdin.isatty():
-        raise OpsError("not confirmed: give --yes to confirm without a terminal (or --dry-run to only preview)")
+        raise OpsError(
+            "not confirmed: give --yes to confirm without a terminal (or --dry-run to only preview)"
+        )
     return click.confirm(question, default=False, err=cli.as_json)
 
 

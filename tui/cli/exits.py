@@ -29,7 +29,10 @@ def run_main(main: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         sys.exit(done.exit_code)
     except click.ClickException as error:
         if as_json:
-            click.echo(json.dumps(UsageError(error.format_message(), kind=type(error).__name__).to_json()), err=True)
+            click.echo(
+                json.dumps(UsageError(error.format_message(), kind=type(error).__name__).to_json()),
+                err=True,
+            )
         else:
             error.show()
         sys.exit(EXIT_USAGE)
@@ -43,9 +46,16 @@ def run_main(main: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         # A fault of icbox itself: one line, and the traceback only when asked for.
         if os.environ.get("ICBOX_DEBUG"):
             raise
-        message = f"internal error: {type(error).__name__}: {error} (set ICBOX_DEBUG=1 for the traceback)"
+        message = (
+            f"internal error: {type(error).__name__}: {error} (set ICBOX_DEBUG=1 for the traceback)"
+        )
         if as_json:
-            click.echo(json.dumps({"error": {"kind": "InternalError", "message": message, "exit_code": 1}}), err=True)
+            click.echo(
+                json.dumps(
+                    {"error": {"kind": "InternalError", "message": message, "exit_code": 1}}
+                ),
+                err=True,
+            )
         else:
             click.echo(f"error: {message}", err=True)
         sys.exit(EXIT_USAGE)

@@ -25,9 +25,14 @@ def _store(cli: Cli) -> IdentityStore:
 
 
 def _show(cli: Cli, info: IdentityInfo) -> None:
-    cli.emit(info.to_json(), lambda: click.echo(
-        f"{info.name}{' (default)' if info.is_default else ''}\n  principal   {info.principal}\n"
-        f"  account id  {info.account_id}" + (f"\n  pem         {info.pem_path}" if info.pem_path else "")))
+    cli.emit(
+        info.to_json(),
+        lambda: click.echo(
+            f"{info.name}{' (default)' if info.is_default else ''}\n  principal   {info.principal}\n"
+            f"  account id  {info.account_id}"
+            + (f"\n  pem         {info.pem_path}" if info.pem_path else "")
+        ),
+    )
 
 
 @click.group()
@@ -56,8 +61,14 @@ def new(cli: Cli, name: str) -> None:
 def list_(cli: Cli) -> None:
     """Every identity, its principal, and which is the default."""
     infos = _store(cli).list()
-    cli.emit({"identities": [i.to_json() for i in infos]}, lambda: table(
-        None, ["name", "principal", "default"], [[i.name, i.principal, "*" if i.is_default else ""] for i in infos]))
+    cli.emit(
+        {"identities": [i.to_json() for i in infos]},
+        lambda: table(
+            None,
+            ["name", "principal", "default"],
+            [[i.name, i.principal, "*" if i.is_default else ""] for i in infos],
+        ),
+    )
 
 
 @identity.command("use")

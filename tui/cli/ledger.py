@@ -34,27 +34,56 @@ def balance(cli: Cli, account: str | None, subaccount: str | None) -> None:
     """The balance of ACCOUNT (default: the identity's own account)."""
     target = ops.parse_account(account, subaccount) if account else None
     result = ops.get_balance(cli.session, target)
-    cli.emit(result.to_json(), lambda: click.echo(f"{format_icp(result.balance_e8s)} ICP  ({result.account_id})"))
+    cli.emit(
+        result.to_json(),
+        lambda: click.echo(f"{format_icp(result.balance_e8s)} ICP  ({result.account_id})"),
+    )
 
 
 @ledger.command()
 @click.argument("amount")
 @click.option("--to", "to", required=True, help="The receiving ACCOUNT.")
 @click.option("--to-subaccount", default=None, help="Hex subaccount of a principal --to.")
-@click.option("--memo", default=0, show_default=True, type=click.IntRange(0, 2**64 - 1), help="The transfer's memo.")
-@click.option("--created-at-time", type=int, default=None,
-              help="Nanoseconds since the epoch (default: now); the ledger refuses a duplicate within 24 h.")
+@click.option(
+    "--memo",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 2**64 - 1),
+    help="The transfer's memo.",
+)
+@click.option(
+    "--created-at-time",
+    type=int,
+    default=None,
+    help="Nanoseconds since the epoch (default: now); the ledger refuses a duplicate within 24 h.",
+)
 @click.option("--fee", default=None, help="ICP fee (default: the ledger's).")
 @operation
-def transfer(cli: Cli, amount: str, to: str, to_subaccount: str | None, memo: int,
-             created_at_time: int | None, fee: str | None) -> None:
+def transfer(
+    cli: Cli,
+    amount: str,
+    to: str,
+    to_subaccount: str | None,
+    memo: int,
+    created_at_time: int | None,
+    fee: str | None,
+) -> None:
     """Send AMOUNT ICP (e.g. 1.5) to an account; the fee is paid on top."""
-    result = ops.transfer(cli.session, to=ops.parse_account(to, to_subaccount), amount_e8s=ops.parse_icp(amount),
-                          memo=memo, fee_e8s=None if fee is None else ops.parse_icp(fee),
-                          created_at_time_ns=created_at_time)
-    cli.emit(result.to_json(), lambda: click.echo(
-        f"sent {format_icp(result.amount_e8s)} ICP to {result.to_account_id} in block {result.block_index} "
-        f"(fee {format_icp(result.fee_e8s)} ICP, memo {result.memo})"))
+    result = ops.transfer(
+        cli.session,
+        to=ops.parse_account(to, to_subaccount),
+        amount_e8s=ops.parse_icp(amount),
+        memo=memo,
+        fee_e8s=None if fee is None else ops.parse_icp(fee),
+        created_at_time_ns=created_at_time,
+    )
+    cli.emit(
+        result.to_json(),
+        lambda: click.echo(
+            f"sent {format_icp(result.amount_e8s)} ICP to {result.to_account_id} in block {result.block_index} "
+            f"(fee {format_icp(result.fee_e8s)} ICP, memo {result.memo})"
+        ),
+    )
 
 
 @ledger.command("account-id")
@@ -72,7 +101,11 @@ def account_id(cli: Cli, owner: str | None, subaccount: str | None) -> None:
     else:
         principal = ops.parse_principal(owner)
     account = AccountIdentifier.of(principal, ops.parse_subaccount(subaccount))
-    document = {"principal": principal.to_text(), "subaccount": subaccount, "account_id": account.to_hex()}
+    document = {
+        "principal": principal.to_text(),
+        "subaccount": subaccount,
+        "account_id": account.to_hex(),
+    }
     cli.emit(document, lambda: click.echo(account.to_hex()))
 
 
@@ -95,7 +128,22 @@ def history(cli: Cli, account: str | None, subaccount: str | None, limit: int) -
     """The latest transactions of ACCOUNT (default: the identity's), newest first."""
     target = ops.parse_account(account, subaccount) if account else None
     entries = ops.get_history(cli.session, target, limit=limit)
-    cli.emit({"transactions": [e.to_json() for e in entries]}, lambda: table(
-        None, ["block", "operation", "from", "to", "ICP", "fee", "memo"],
-        [[e.block_index, e.operation, (e.from_account_id or "")[:12], (e.to_account_id or "")[:12],
-          format_icp(e.amount_e8s), format_icp(e.fee_e8s), e.memo] for e in entries]))
+    cli.emit(
+        {"transactions": [e.to_json() for e in entries]},
+        lambda: table(
+            None,
+            ["block", "operation", "from", "to", "ICP", "fee", "memo"],
+            [
+                [
+                    e.block_index,
+                    e.operation,
+                    (e.from_account_id or "")[:12],
+                    (e.to_account_id or "")[:12],
+                    format_icp(e.amount_e8s),
+                    format_icp(e.fee_e8s),
+                    e.memo,
+                ]
+                for e in entries
+            ],
+        ),
+    )

@@ -22,7 +22,9 @@ def parse_duration(text: str) -> int:
             return int(float(cleaned[:-1]) * UNITS[cleaned[-1]])
         return int(cleaned)
     except ValueError as error:
-        raise UsageError(f"{text!r} is not a duration (e.g. 3600, 200d, 8y)", kind="MalformedDuration") from error
+        raise UsageError(
+            f"{text!r} is not a duration (e.g. 3600, 200d, 8y)", kind="MalformedDuration"
+        ) from error
 
 
 def _done(cli: Cli, document: dict[str, Any], line: str) -> None:
@@ -45,20 +47,42 @@ def neuron() -> None:
 
 @neuron.command()
 @click.argument("amount")
-@click.option("--dissolve-delay", default=None, help="Dissolve delay to set at once (e.g. 200d, 8y).")
-@click.option("--memo", type=click.IntRange(0, 2**64 - 1), default=None, help="Nonce of the neuron's account.")
+@click.option(
+    "--dissolve-delay", default=None, help="Dissolve delay to set at once (e.g. 200d, 8y)."
+)
+@click.option(
+    "--memo", type=click.IntRange(0, 2**64 - 1), default=None, help="Nonce of the neuron's account."
+)
 @operation
 def stake(cli: Cli, amount: str, dissolve_delay: str | None, memo: int | None) -> None:
     """Stake AMOUNT ICP in a new neuron (a ledger transfer, then a claim)."""
-    result = ops.stake(cli.session, parse_icp(amount), memo=memo,
-                       dissolve_delay_seconds=parse_duration(dissolve_delay) if dissolve_delay else 0)
-    _done(cli, result.to_json(), f"neuron {result.neuron_id} staked with {format_icp(result.stake_e8s)} ICP "
-          f"(block {result.block_index}, fee {format_icp(result.fee_e8s)} ICP)")
+    result = ops.stake(
+        cli.session,
+        parse_icp(amount),
+        memo=memo,
+        dissolve_delay_seconds=parse_duration(dissolve_delay) if dissolve_delay else 0,
+    )
+    _done(
+        cli,
+        result.to_json(),
+        f"neuron {result.neuron_id} staked with {format_icp(result.stake_e8s)} ICP "
+        f"(block {result.block_index}, fee {format_icp(result.fee_e8s)} ICP)",
+    )
 
 
 def _neuron_rows(views: list[ops.NeuronView]) -> list[list[Any]]:
-    return [[v.neuron_id, v.known_name or "", format_icp(v.stake_e8s), f"{v.dissolve_delay_seconds // 86_400}d",
-             v.state, format_icp(v.voting_power), v.visibility] for v in views]
+    return [
+        [
+            v.neuron_id,
+            v.known_name or "",
+            format_icp(v.stake_e8s),
+            f"{v.dissolve_delay_seconds // 86_400}d",
+            v.state,
+            format_icp(v.voting_power),
+            v.visibility,
+        ]
+        for v in views
+    ]
 
 
 COLUMNS = ["id", "name", "stake ICP", "delay", "state", "voting power", "visibility"]
@@ -69,7 +93,9 @@ COLUMNS = ["id", "name", "stake ICP", "delay", "state", "voting power", "visibil
 def list_(cli: Cli) -> None:
     """The neurons the identity controls or is a hot key of."""
     views = ops.list_neurons(cli.session)
-    cli.emit({"neurons": [v.to_json() for v in views]}, lambda: table(None, COLUMNS, _neuron_rows(views)))
+    cli.emit(
+        {"neurons": [v.to_json() for v in views]}, lambda: table(None, COLUMNS, _neuron_rows(views))
+    )
 
 
 @neuron.command()
@@ -82,10 +108,14 @@ def show(cli: Cli, neuron_id: int) -> None:
     def render() -> None:
         table(f"neuron {neuron_id}", COLUMNS, _neuron_rows([view]))
         click.echo(f"controller  {view.controller or '(not readable)'}")
-        click.echo(f"maturity    {format_icp(view.maturity_e8s)} ICP (staked {format_icp(view.staked_maturity_e8s)})")
+        click.echo(
+            f"maturity    {format_icp(view.maturity_e8s)} ICP (staked {format_icp(view.staked_maturity_e8s)})"
+        )
         click.echo(f"hot keys    {', '.join(view.hot_keys) or '-'}")
         for topic, followees in sorted(view.followees.items()):
-            click.echo(f"follows on {ops.topic_name(topic)}: {', '.join(map(str, followees)) or '-'}")
+            click.echo(
+                f"follows on {ops.topic_name(topic)}: {', '.join(map(str, followees)) or '-'}"
+            )
 
     cli.emit(view.to_json(), render)
 
@@ -98,7 +128,11 @@ def increase_dissolve_delay(cli: Cli, neuron_id: int, by: str) -> None:
     """Add to the dissolve delay (voting needs at least six months)."""
     seconds = parse_duration(by)
     ops.increase_dissolve_delay(cli.session, neuron_id, seconds)
-    _done(cli, {"neuron_id": neuron_id, "added_seconds": seconds}, f"neuron {neuron_id}: dissolve delay +{seconds} s")
+    _done(
+        cli,
+        {"neuron_id": neuron_id, "added_seconds": seconds},
+        f"neuron {neuron_id}: dissolve delay +{seconds} s",
+    )
 
 
 @neuron.command("start-dissolving")
@@ -116,7 +150,11 @@ def start_dissolving(cli: Cli, neuron_id: int) -> None:
 def stop_dissolving(cli: Cli, neuron_id: int) -> None:
     """Stop the dissolve countdown."""
     ops.stop_dissolving(cli.session, neuron_id)
-    _done(cli, {"neuron_id": neuron_id, "state": "not-dissolving"}, f"neuron {neuron_id} stopped dissolving")
+    _done(
+        cli,
+        {"neuron_id": neuron_id, "state": "not-dissolving"},
+        f"neuron {neuron_id} stopped dissolving",
+    )
 
 
 def _ids(text: str) -> tuple[int, ...]:
@@ -136,8 +174,11 @@ def follow(cli: Cli, neuron_id: int, topic: str, followees: str) -> None:
     parsed = ops.parse_topic(topic)
     ids = _ids(followees)
     ops.follow(cli.session, neuron_id, int(parsed), ids)
-    _done(cli, {"neuron_id": neuron_id, "topic": ops.topic_name(parsed), "followees": list(ids)},
-          f"neuron {neuron_id} follows {', '.join(map(str, ids))} on {ops.topic_name(parsed)}")
+    _done(
+        cli,
+        {"neuron_id": neuron_id, "topic": ops.topic_name(parsed), "followees": list(ids)},
+        f"neuron {neuron_id} follows {', '.join(map(str, ids))} on {ops.topic_name(parsed)}",
+    )
 
 
 @neuron.command()
@@ -148,8 +189,11 @@ def unfollow(cli: Cli, neuron_id: int, topic: str) -> None:
     """Stop following on a topic (an empty list)."""
     parsed = ops.parse_topic(topic)
     ops.follow(cli.session, neuron_id, int(parsed), ())
-    _done(cli, {"neuron_id": neuron_id, "topic": ops.topic_name(parsed), "followees": []},
-          f"neuron {neuron_id} follows no one on {ops.topic_name(parsed)}")
+    _done(
+        cli,
+        {"neuron_id": neuron_id, "topic": ops.topic_name(parsed), "followees": []},
+        f"neuron {neuron_id} follows no one on {ops.topic_name(parsed)}",
+    )
 
 
 @neuron.command()
@@ -160,8 +204,11 @@ def unfollow(cli: Cli, neuron_id: int, topic: str) -> None:
 def vote(cli: Cli, neuron_id: int, proposal: int, yes: bool) -> None:
     """Vote on a proposal with one neuron."""
     ops.vote(cli.session, neuron_id, proposal, yes=yes)
-    _done(cli, {"neuron_id": neuron_id, "proposal_id": proposal, "vote": "yes" if yes else "no"},
-          f"neuron {neuron_id} voted {'Yes' if yes else 'No'} on proposal {proposal}")
+    _done(
+        cli,
+        {"neuron_id": neuron_id, "proposal_id": proposal, "vote": "yes" if yes else "no"},
+        f"neuron {neuron_id} voted {'Yes' if yes else 'No'} on proposal {proposal}",
+    )
 
 
 @neuron.group()
@@ -176,7 +223,11 @@ def hotkey() -> None:
 def hotkey_add(cli: Cli, neuron_id: int, principal: str) -> None:
     """Add PRINCIPAL as a hot key of the neuron."""
     ops.add_hot_key(cli.session, neuron_id, parse_principal(principal))
-    _done(cli, {"neuron_id": neuron_id, "hot_key_added": principal}, f"neuron {neuron_id}: hot key {principal} added")
+    _done(
+        cli,
+        {"neuron_id": neuron_id, "hot_key_added": principal},
+        f"neuron {neuron_id}: hot key {principal} added",
+    )
 
 
 @hotkey.command("remove")
@@ -186,8 +237,11 @@ def hotkey_add(cli: Cli, neuron_id: int, principal: str) -> None:
 def hotkey_remove(cli: Cli, neuron_id: int, principal: str) -> None:
     """Remove PRINCIPAL from the neuron's hot keys."""
     ops.remove_hot_key(cli.session, neuron_id, parse_principal(principal))
-    _done(cli, {"neuron_id": neuron_id, "hot_key_removed": principal},
-          f"neuron {neuron_id}: hot key {principal} removed")
+    _done(
+        cli,
+        {"neuron_id": neuron_id, "hot_key_removed": principal},
+        f"neuron {neuron_id}: hot key {principal} removed",
+    )
 
 
 @neuron.command()
@@ -197,27 +251,39 @@ def hotkey_remove(cli: Cli, neuron_id: int, principal: str) -> None:
 def split(cli: Cli, neuron_id: int, amount: str) -> None:
     """Split AMOUNT ICP off into a new neuron."""
     created = ops.split(cli.session, neuron_id, parse_icp(amount))
-    _done(cli, {"neuron_id": neuron_id, "created_neuron_id": created}, f"split off neuron {created}")
+    _done(
+        cli, {"neuron_id": neuron_id, "created_neuron_id": created}, f"split off neuron {created}"
+    )
 
 
 @neuron.command()
 @click.argument("target_id", type=int)
-@click.option("--from", "source_id", type=int, required=True, help="The neuron merged into TARGET_ID.")
+@click.option(
+    "--from", "source_id", type=int, required=True, help="The neuron merged into TARGET_ID."
+)
 @operation
 def merge(cli: Cli, target_id: int, source_id: int) -> None:
     """Merge another neuron's stake and maturity into TARGET_ID."""
     ops.merge(cli.session, target_id, source_id)
-    _done(cli, {"neuron_id": target_id, "merged": source_id}, f"merged neuron {source_id} into {target_id}")
+    _done(
+        cli,
+        {"neuron_id": target_id, "merged": source_id},
+        f"merged neuron {source_id} into {target_id}",
+    )
 
 
 @neuron.command()
 @click.argument("neuron_id", type=int)
 @click.option("--percentage", type=click.IntRange(1, 100), default=100, show_default=True)
-@click.option("--controller", default=None, help="Controller of the new neuron (default: the caller).")
+@click.option(
+    "--controller", default=None, help="Controller of the new neuron (default: the caller)."
+)
 @operation
 def spawn(cli: Cli, neuron_id: int, percentage: int, controller: str | None) -> None:
     """Spawn a new neuron from maturity."""
-    created = ops.spawn(cli.session, neuron_id, percentage, parse_principal(controller) if controller else None)
+    created = ops.spawn(
+        cli.session, neuron_id, percentage, parse_principal(controller) if controller else None
+    )
     _done(cli, {"neuron_id": neuron_id, "created_neuron_id": created}, f"spawned neuron {created}")
 
 
@@ -228,8 +294,11 @@ def spawn(cli: Cli, neuron_id: int, percentage: int, controller: str | None) -> 
 def stake_maturity(cli: Cli, neuron_id: int, percentage: int) -> None:
     """Stake a percentage of the neuron's maturity."""
     staked = ops.stake_maturity(cli.session, neuron_id, percentage)
-    _done(cli, {"neuron_id": neuron_id, "staked_maturity_e8s": staked},
-          f"neuron {neuron_id}: {format_icp(staked)} ICP of maturity staked")
+    _done(
+        cli,
+        {"neuron_id": neuron_id, "staked_maturity_e8s": staked},
+        f"neuron {neuron_id}: {format_icp(staked)} ICP of maturity staked",
+    )
 
 
 @neuron.command()
@@ -239,9 +308,17 @@ def stake_maturity(cli: Cli, neuron_id: int, percentage: int) -> None:
 @operation
 def disburse(cli: Cli, neuron_id: int, to: str | None, amount: str | None) -> None:
     """Pay out a dissolved neuron's stake."""
-    block = ops.disburse(cli.session, neuron_id, parse_account(to) if to else None,
-                         parse_icp(amount) if amount else None)
-    _done(cli, {"neuron_id": neuron_id, "block_index": block}, f"neuron {neuron_id} disbursed in block {block}")
+    block = ops.disburse(
+        cli.session,
+        neuron_id,
+        parse_account(to) if to else None,
+        parse_icp(amount) if amount else None,
+    )
+    _done(
+        cli,
+        {"neuron_id": neuron_id, "block_index": block},
+        f"neuron {neuron_id} disbursed in block {block}",
+    )
 
 
 @neuron.command("disburse-maturity")
@@ -251,9 +328,14 @@ def disburse(cli: Cli, neuron_id: int, to: str | None, amount: str | None) -> No
 @operation
 def disburse_maturity(cli: Cli, neuron_id: int, percentage: int, to: str | None) -> None:
     """Disburse a percentage of the neuron's maturity (paid out after seven days)."""
-    amount = ops.disburse_maturity(cli.session, neuron_id, percentage, parse_account(to) if to else None)
-    _done(cli, {"neuron_id": neuron_id, "amount_disbursed_e8s": amount},
-          f"neuron {neuron_id}: {format_icp(amount or 0)} ICP of maturity disbursing")
+    amount = ops.disburse_maturity(
+        cli.session, neuron_id, percentage, parse_account(to) if to else None
+    )
+    _done(
+        cli,
+        {"neuron_id": neuron_id, "amount_disbursed_e8s": amount},
+        f"neuron {neuron_id}: {format_icp(amount or 0)} ICP of maturity disbursing",
+    )
 
 
 @neuron.command()
@@ -272,7 +354,11 @@ def refresh(cli: Cli, neuron_id: int) -> None:
 def set_visibility(cli: Cli, neuron_id: int, visibility: str) -> None:
     """Make the neuron public (its following and votes readable by all) or private."""
     ops.set_visibility(cli.session, neuron_id, visibility == "public")
-    _done(cli, {"neuron_id": neuron_id, "visibility": visibility}, f"neuron {neuron_id} is {visibility}")
+    _done(
+        cli,
+        {"neuron_id": neuron_id, "visibility": visibility},
+        f"neuron {neuron_id} is {visibility}",
+    )
 
 
 @neuron.command("who-decides")
@@ -310,7 +396,9 @@ def who_decides(cli: Cli, neuron_id: int, topic: str) -> None:
         for decider in result.deciders:
             chains = "; ".join(" -> ".join(map(str, chain)) for chain in decider.chains)
             verdict = "decides alone" if decider.sole else "shares the decision"
-            console.print(f"neuron {decider.neuron_id}{' ' + decider.name if decider.name else ''} {verdict}: "
-                          f"{format_icp(decider.voting_power_behind)} VP follows it; via {chains}")
+            console.print(
+                f"neuron {decider.neuron_id}{' ' + decider.name if decider.name else ''} {verdict}: "
+                f"{format_icp(decider.voting_power_behind)} VP follows it; via {chains}"
+            )
 
     cli.emit(result.to_json(), render)

@@ -17,8 +17,18 @@ from tui.ops.ledger import format_icp
 
 
 def _rows(views: list[ops.ProposalView]) -> list[list[Any]]:
-    return [[v.proposal_id, v.title[:48], v.topic, v.status, format_icp(v.yes), format_icp(v.no),
-             _remaining(v.deadline_s) if v.status == "open" else ""] for v in views]
+    return [
+        [
+            v.proposal_id,
+            v.title[:48],
+            v.topic,
+            v.status,
+            format_icp(v.yes),
+            format_icp(v.no),
+            _remaining(v.deadline_s) if v.status == "open" else "",
+        ]
+        for v in views
+    ]
 
 
 def _remaining(deadline_s: int | None) -> str:
@@ -49,20 +59,32 @@ def proposal() -> None:
 @proposal.command("list")
 @click.option("--limit", type=click.IntRange(1, 100), default=20, show_default=True)
 @click.option("--before", type=int, default=None, help="Only proposals with a smaller id (paging).")
-@click.option("--status", "statuses", multiple=True, help="open, rejected, adopted, executed or failed (repeatable).")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    help="open, rejected, adopted, executed or failed (repeatable).",
+)
 @operation
 def list_(cli: Cli, limit: int, before: int | None, statuses: tuple[str, ...]) -> None:
     """The latest proposals, newest first."""
-    views = ops.list_proposals(cli.session, limit=limit, before=before,
-                               status=tuple(ops.parse_status(s) for s in statuses))
-    cli.emit({"proposals": [v.to_json() for v in views]}, lambda: table(None, COLUMNS, _rows(views)))
+    views = ops.list_proposals(
+        cli.session, limit=limit, before=before, status=tuple(ops.parse_status(s) for s in statuses)
+    )
+    cli.emit(
+        {"proposals": [v.to_json() for v in views]}, lambda: table(None, COLUMNS, _rows(views))
+    )
 
 
 def _render(view: ops.ProposalView) -> None:
     table(f"proposal {view.proposal_id}", COLUMNS, _rows([view]))
     click.echo(f"action    {view.action} {view.action_details}")
-    click.echo(f"proposer  neuron {view.proposer}; reject cost {format_icp(view.reject_cost_e8s)} ICP")
-    click.echo(f"tally     yes {format_icp(view.yes)} / no {format_icp(view.no)} of {format_icp(view.total)}")
+    click.echo(
+        f"proposer  neuron {view.proposer}; reject cost {format_icp(view.reject_cost_e8s)} ICP"
+    )
+    click.echo(
+        f"tally     yes {format_icp(view.yes)} / no {format_icp(view.no)} of {format_icp(view.total)}"
+    )
     if view.failure:
         click.echo(f"failure   {view.failure}")
     if view.summary:
@@ -81,8 +103,14 @@ def show(cli: Cli, proposal_id: int) -> None:
 @proposal.command()
 @click.argument("proposal_id", type=int)
 @click.option("--timeout", default=600.0, show_default=True, help="Seconds to wait at most.")
-@click.option("--until", "until", type=click.Choice(["decided", "final"]), default="final", show_default=True,
-              help="decided: adopted or rejected; final: executed, failed or rejected.")
+@click.option(
+    "--until",
+    "until",
+    type=click.Choice(["decided", "final"]),
+    default="final",
+    show_default=True,
+    help="decided: adopted or rejected; final: executed, failed or rejected.",
+)
 @operation
 def watch(cli: Cli, proposal_id: int, timeout: float, until: str) -> None:
     """Follow a proposal's tally and deadline (wait-for-quiet moves it) until it is decided and executed.
@@ -90,32 +118,53 @@ def watch(cli: Cli, proposal_id: int, timeout: float, until: str) -> None:
     With --json, one JSON document per change (JSON lines), the last one final.
     """
     stop: Callable[[ops.ProposalView], bool] = (
-        (lambda v: v.is_decided) if until == "decided" else (lambda v: v.is_final))
+        (lambda v: v.is_decided) if until == "decided" else (lambda v: v.is_final)
+    )
     last = None
     for view in ops.watch(cli.session, proposal_id, timeout_s=timeout, until=stop):
         last = view
         if cli.as_json:
             click.echo(__import__("json").dumps(view.to_json()))
         else:
-            click.echo(f"{time.strftime('%H:%M:%S')}  proposal {view.proposal_id}: {view.status:<9} "
-                       f"yes {format_icp(view.yes)}  no {format_icp(view.no)}  of {format_icp(view.total)}  "
-                       f"deadline in {_remaining(view.deadline_s) or '-'}")
+            click.echo(
+                f"{time.strftime('%H:%M:%S')}  proposal {view.proposal_id}: {view.status:<9} "
+                f"yes {format_icp(view.yes)}  no {format_icp(view.no)}  of {format_icp(view.total)}  "
+                f"deadline in {_remaining(view.deadline_s) or '-'}"
+            )
     if last is not None and not cli.as_json:
-        click.echo(f"proposal {proposal_id} is {last.status}" + (f": {last.failure}" if last.failure else ""))
+        click.echo(
+            f"proposal {proposal_id} is {last.status}"
+            + (f": {last.failure}" if last.failure else "")
+        )
 
 
 @proposal.command()
 @click.argument("proposal_id", type=int)
-@click.option("--neuron", "neurons", type=int, multiple=True, required=True, help="Voting neuron (repeatable).")
+@click.option(
+    "--neuron",
+    "neurons",
+    type=int,
+    multiple=True,
+    required=True,
+    help="Voting neuron (repeatable).",
+)
 @click.option("--yes/--no", "yes", required=True, help="The vote.")
 @operation
 def vote(cli: Cli, proposal_id: int, neurons: tuple[int, ...], yes: bool) -> None:
     """Vote on PROPOSAL_ID with one or more neurons."""
     view = ops.vote(cli.session, proposal_id, neurons, yes=yes)
-    cli.emit({"proposal_id": proposal_id, "neurons": list(neurons), "vote": "yes" if yes else "no",
-              "proposal": view.to_json()},
-             lambda: click.echo(f"voted {'Yes' if yes else 'No'} with {len(neurons)} neuron(s); proposal is "
-                                f"{view.status} (yes {format_icp(view.yes)} / no {format_icp(view.no)})"))
+    cli.emit(
+        {
+            "proposal_id": proposal_id,
+            "neurons": list(neurons),
+            "vote": "yes" if yes else "no",
+            "proposal": view.to_json(),
+        },
+        lambda: click.echo(
+            f"voted {'Yes' if yes else 'No'} with {len(neurons)} neuron(s); proposal is "
+            f"{view.status} (yes {format_icp(view.yes)} / no {format_icp(view.no)})"
+        ),
+    )
 
 
 @proposal.group()
@@ -136,45 +185,79 @@ def _render_preview(preview: ops.ProposalPreview) -> None:
     out.print(f"  topic        {preview.to_json()['topic']}")
     for key, value in preview.action.summary_of_action.items():
         out.print(f"  {key:<12} {value}")
-    out.print(f"  reject cost  {format_icp(preview.reject_cost_e8s)} ICP (paid by the neuron if rejected)")
+    out.print(
+        f"  reject cost  {format_icp(preview.reject_cost_e8s)} ICP (paid by the neuron if rejected)"
+    )
     registry = preview.registry
     if registry is not None:
         if not registry.valid:
             out.print(f"  [red]the registry would refuse it:[/red] {registry.error}")
         else:
             diff = registry.diff or {}
-            changes = {k: v for k, v in diff.items() if v and k not in ("from_version", "to_version")
-                       and v != {"added": [], "removed": []}}
-            out.print(f"  registry     version {diff.get('from_version')} -> {diff.get('to_version')}: "
-                      f"{changes or 'no topology change'}")
+            changes = {
+                k: v
+                for k, v in diff.items()
+                if v
+                and k not in ("from_version", "to_version")
+                and v != {"added": [], "removed": []}
+            }
+            out.print(
+                f"  registry     version {diff.get('from_version')} -> {diff.get('to_version')}: "
+                f"{changes or 'no topology change'}"
+            )
     tally = preview.projected
-    out.print(f"  projected    yes {format_icp(tally.yes)} of {format_icp(tally.total)} voting power "
-              f"({tally.neurons_seen} neurons visible); "
-              + ("adopted at once" if tally.adopted_at_once else "needs more votes"))
+    out.print(
+        f"  projected    yes {format_icp(tally.yes)} of {format_icp(tally.total)} voting power "
+        f"({tally.neurons_seen} neurons visible); "
+        + ("adopted at once" if tally.adopted_at_once else "needs more votes")
+    )
 
 
-def make_command(kind: str, help_text: str) -> Callable[[Callable[..., actions.ProposalAction]], click.Command]:
+def make_command(
+    kind: str, help_text: str
+) -> Callable[[Callable[..., actions.ProposalAction]], click.Command]:
     """A `make` subcommand: its own options build the action; the shared ones file it."""
 
     def decorate(build: Callable[..., actions.ProposalAction]) -> click.Command:
-        def run(cli: Cli, neuron: int | None, title: str | None, summary: str, url: str, dry_run: bool,
-                yes: bool, **options: Any) -> None:
+        def run(
+            cli: Cli,
+            neuron: int | None,
+            title: str | None,
+            summary: str,
+            url: str,
+            dry_run: bool,
+            yes: bool,
+            **options: Any,
+        ) -> None:
             action = build(**options)
             neuron_id = neuron if neuron is not None else cli.session.target.neuron_id
             if neuron_id is None:
                 raise UsageError("give --neuron (the proposing neuron)")
-            preview = ops.preview_proposal(cli.session, neuron_id=neuron_id, title=title or f"{kind} proposal",
-                                           summary=summary, url=url, action=action)
+            preview = ops.preview_proposal(
+                cli.session,
+                neuron_id=neuron_id,
+                title=title or f"{kind} proposal",
+                summary=summary,
+                url=url,
+                action=action,
+            )
             if dry_run:
-                cli.emit({"dry_run": True, "preview": preview.to_json()}, lambda: _render_preview(preview))
+                cli.emit(
+                    {"dry_run": True, "preview": preview.to_json()},
+                    lambda: _render_preview(preview),
+                )
                 return
             if not cli.as_json:
                 _render_preview(preview)
             if not confirm(cli, "Submit this proposal?", yes=yes):
                 raise click.Abort
             proposal_id = ops.submit_proposal(cli.session, preview)
-            cli.emit({"dry_run": False, "proposal_id": proposal_id, "preview": preview.to_json()},
-                     lambda: click.echo(f"proposal {proposal_id} submitted (icbox proposal watch {proposal_id})"))
+            cli.emit(
+                {"dry_run": False, "proposal_id": proposal_id, "preview": preview.to_json()},
+                lambda: click.echo(
+                    f"proposal {proposal_id} submitted (icbox proposal watch {proposal_id})"
+                ),
+            )
 
         run.__doc__ = help_text
         run.__name__ = build.__name__.lstrip("_")
@@ -185,8 +268,12 @@ def make_command(kind: str, help_text: str) -> Callable[[Callable[..., actions.P
             click.option("--url", default="", help="A link for voters."),
             click.option("--summary", default="", help="What and why (markdown)."),
             click.option("--title", default=None, help="The proposal's title."),
-            click.option("--neuron", type=int, default=None,
-                         help="The proposing neuron (default: the local network's neuron)."),
+            click.option(
+                "--neuron",
+                type=int,
+                default=None,
+                help="The proposing neuron (default: the local network's neuron).",
+            ),
         ):
             command = decorator(command)
         command.__click_params__.extend(getattr(build, "__click_params__", []))  # type: ignore[attr-defined]
@@ -205,14 +292,22 @@ def _motion(text: str) -> actions.ProposalAction:
     return actions.motion(text)
 
 
-@make_command("create-subnet", "Create a subnet of unassigned NODES running an elected replica version.")
+@make_command(
+    "create-subnet", "Create a subnet of unassigned NODES running an elected replica version."
+)
 @click.option("--nodes", required=True, help="Comma-separated node ids.")
 @click.option("--replica-version", required=True, help="An elected replica version.")
 @click.option("--subnet-type", default="application", show_default=True)
 @click.option("--dkg-interval", type=int, default=19, show_default=True)
-def _create_subnet(nodes: str, replica_version: str, subnet_type: str, dkg_interval: int) -> actions.ProposalAction:
-    return actions.create_subnet(_list(nodes), replica_version=replica_version, subnet_type=subnet_type,
-                                 dkg_interval_length=dkg_interval)
+def _create_subnet(
+    nodes: str, replica_version: str, subnet_type: str, dkg_interval: int
+) -> actions.ProposalAction:
+    return actions.create_subnet(
+        _list(nodes),
+        replica_version=replica_version,
+        subnet_type=subnet_type,
+        dkg_interval_length=dkg_interval,
+    )
 
 
 @make_command("add-nodes", "Add unassigned nodes to a subnet.")
@@ -241,18 +336,26 @@ def _change_membership(subnet: str, add: str, remove: str) -> actions.ProposalAc
 @click.option("--halt/--unhalt", "halt", default=None, help="Halt the subnet (or resume it).")
 @click.option("--dkg-interval", type=int, default=None)
 @click.option("--unit-delay-ms", type=int, default=None)
-def _update_subnet(subnet: str, halt: bool | None, dkg_interval: int | None,
-                   unit_delay_ms: int | None) -> actions.ProposalAction:
-    return actions.update_subnet(subnet, is_halted=halt, dkg_interval_length=dkg_interval,
-                                 unit_delay_millis=unit_delay_ms)
+def _update_subnet(
+    subnet: str, halt: bool | None, dkg_interval: int | None, unit_delay_ms: int | None
+) -> actions.ProposalAction:
+    return actions.update_subnet(
+        subnet, is_halted=halt, dkg_interval_length=dkg_interval, unit_delay_millis=unit_delay_ms
+    )
 
 
 @make_command("elect-version", "Elect a replica version (its package hash and download URLs).")
 @click.option("--version", "version", required=True)
 @click.option("--sha256", default=None, help="Hex SHA-256 of the release package.")
-@click.option("--package", type=click.Path(exists=True, dir_okay=False), default=None, help="Hash this file.")
-@click.option("--package-url", "urls", multiple=True, help="Download URL of the package (repeatable).")
-def _elect(version: str, sha256: str | None, package: str | None, urls: tuple[str, ...]) -> actions.ProposalAction:
+@click.option(
+    "--package", type=click.Path(exists=True, dir_okay=False), default=None, help="Hash this file."
+)
+@click.option(
+    "--package-url", "urls", multiple=True, help="Download URL of the package (repeatable)."
+)
+def _elect(
+    version: str, sha256: str | None, package: str | None, urls: tuple[str, ...]
+) -> actions.ProposalAction:
     data = Path(package).read_bytes() if package else None
     return actions.elect_replica_version(version, urls=list(urls), sha256_hex=sha256, package=data)
 
@@ -281,8 +384,12 @@ def _deploy_unassigned(version: str) -> actions.ProposalAction:
 @click.option("--provider", required=True, help="The node provider's principal.")
 @click.option("--allowance", type=click.IntRange(0), default=1, show_default=True)
 @click.option("--dc", "data_center", required=True, help="Data center id.")
-def _add_operator(operator: str, provider: str, allowance: int, data_center: str) -> actions.ProposalAction:
-    return actions.add_node_operator(operator, provider, allowance=allowance, data_center=data_center)
+def _add_operator(
+    operator: str, provider: str, allowance: int, data_center: str
+) -> actions.ProposalAction:
+    return actions.add_node_operator(
+        operator, provider, allowance=allowance, data_center=data_center
+    )
 
 
 @make_command("data-centers", "Add and remove data centers.")
@@ -295,7 +402,12 @@ def _data_centers(add: tuple[str, ...], remove: tuple[str, ...]) -> actions.Prop
 @make_command("install-code", "Install, reinstall or upgrade the code of an NNS canister.")
 @click.option("--canister", required=True)
 @click.option("--wasm", type=click.Path(exists=True, dir_okay=False), required=True)
-@click.option("--mode", type=click.Choice(["install", "reinstall", "upgrade"]), default="upgrade", show_default=True)
+@click.option(
+    "--mode",
+    type=click.Choice(["install", "reinstall", "upgrade"]),
+    default="upgrade",
+    show_default=True,
+)
 @click.option("--arg", "arg_hex", default="", help="Hex install argument.")
 def _install_code(canister: str, wasm: str, mode: str, arg_hex: str) -> actions.ProposalAction:
     try:

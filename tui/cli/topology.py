@@ -15,10 +15,14 @@ def _render_tree(topology: dict[str, Any]) -> None:
 
     root = Tree(f"registry version {topology['version']}")
     for subnet in topology["subnets"]:
-        branch = root.add(f"subnet {subnet['id']} [dim]{subnet['type']}, version {subnet['replica_version']}"
-                          f"{', HALTED' if subnet['is_halted'] else ''}[/dim]")
+        branch = root.add(
+            f"subnet {subnet['id']} [dim]{subnet['type']}, version {subnet['replica_version']}"
+            f"{', HALTED' if subnet['is_halted'] else ''}[/dim]"
+        )
         for member in subnet["members"]:
-            branch.add(f"node {member} [dim]{topology['nodes'].get(member, {}).get('http', '')}[/dim]")
+            branch.add(
+                f"node {member} [dim]{topology['nodes'].get(member, {}).get('http', '')}[/dim]"
+            )
     unassigned = root.add(f"unassigned [dim]version {topology['unassigned_replica_version']}[/dim]")
     for node in topology["unassigned_nodes"]:
         unassigned.add(f"node {node}")
@@ -30,12 +34,34 @@ def _render_tree(topology: dict[str, Any]) -> None:
 
 
 def _render_table(topology: dict[str, Any]) -> None:
-    rows = [[subnet["id"], subnet["type"], subnet["replica_version"], len(subnet["members"]),
-             "yes" if subnet["is_halted"] else ""] for subnet in topology["subnets"]]
-    rows.append(["(unassigned)", "", topology["unassigned_replica_version"], len(topology["unassigned_nodes"]), ""])
-    table(f"registry version {topology['version']}", ["subnet", "type", "version", "nodes", "halted"], rows)
-    click.echo(f"elected versions: {', '.join(topology['elected_replica_versions']) or '-'}; "
-               f"node operators: {len(topology['node_operators'])}")
+    rows = [
+        [
+            subnet["id"],
+            subnet["type"],
+            subnet["replica_version"],
+            len(subnet["members"]),
+            "yes" if subnet["is_halted"] else "",
+        ]
+        for subnet in topology["subnets"]
+    ]
+    rows.append(
+        [
+            "(unassigned)",
+            "",
+            topology["unassigned_replica_version"],
+            len(topology["unassigned_nodes"]),
+            "",
+        ]
+    )
+    table(
+        f"registry version {topology['version']}",
+        ["subnet", "type", "version", "nodes", "halted"],
+        rows,
+    )
+    click.echo(
+        f"elected versions: {', '.join(topology['elected_replica_versions']) or '-'}; "
+        f"node operators: {len(topology['node_operators'])}"
+    )
 
 
 def _render_diff(diff: dict[str, Any]) -> None:
@@ -58,9 +84,21 @@ def _render_diff(diff: dict[str, Any]) -> None:
 
 
 @click.command()
-@click.option("--at-version", type=int, default=None, help="The registry version to show (default: the latest).")
-@click.option("--diff", "diff", type=int, nargs=2, default=None, metavar="V1 V2",
-              help="What changed between registry versions V1 and V2.")
+@click.option(
+    "--at-version",
+    type=int,
+    default=None,
+    help="The registry version to show (default: the latest).",
+)
+@click.option(
+    "--diff",
+    "diff",
+    type=int,
+    nargs=2,
+    default=None,
+    metavar="V1 V2",
+    help="What changed between registry versions V1 and V2.",
+)
 @click.option("--tree", is_flag=True, help="A tree of subnets and their nodes instead of a table.")
 @operation
 def topology(cli: Cli, at_version: int | None, diff: tuple[int, int] | None, tree: bool) -> None:

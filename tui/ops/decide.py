@@ -41,8 +41,13 @@ class Decision:
     followees: tuple[Decision, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"neuron_id": self.neuron_id, "voting_power": self.voting_power, "name": self.name,
-                "rule": self.rule, "followees": [f.to_json() for f in self.followees]}
+        return {
+            "neuron_id": self.neuron_id,
+            "voting_power": self.voting_power,
+            "name": self.name,
+            "rule": self.rule,
+            "followees": [f.to_json() for f in self.followees],
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,9 +64,14 @@ class Decider:
     """True when this neuron alone decides the vote (every chain is a chain of single followees)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"neuron_id": self.neuron_id, "name": self.name, "voting_power": self.voting_power,
-                "voting_power_behind": self.voting_power_behind, "chains": [list(c) for c in self.chains],
-                "sole": self.sole}
+        return {
+            "neuron_id": self.neuron_id,
+            "name": self.name,
+            "voting_power": self.voting_power,
+            "voting_power_behind": self.voting_power_behind,
+            "chains": [list(c) for c in self.chains],
+            "sole": self.sole,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,8 +82,12 @@ class WhoDecides:
     deciders: tuple[Decider, ...] = field(default_factory=tuple)
 
     def to_json(self) -> dict[str, Any]:
-        return {"neuron_id": self.neuron_id, "topic": self.topic, "tree": self.tree.to_json(),
-                "deciders": [d.to_json() for d in self.deciders]}
+        return {
+            "neuron_id": self.neuron_id,
+            "topic": self.topic,
+            "tree": self.tree.to_json(),
+            "deciders": [d.to_json() for d in self.deciders],
+        }
 
 
 def _rule(count: int) -> str:
@@ -82,22 +96,36 @@ def _rule(count: int) -> str:
     return f"follows {count}: Yes when {yes} vote Yes, No when {no} vote No"
 
 
-def build_tree(neuron_id: int, topic: int, neurons: Mapping[int, NeuronNode],
-               path: tuple[int, ...] = ()) -> Decision:
+def build_tree(
+    neuron_id: int, topic: int, neurons: Mapping[int, NeuronNode], path: tuple[int, ...] = ()
+) -> Decision:
     node = neurons.get(neuron_id)
     if node is None:
         return Decision(neuron_id=neuron_id, voting_power=0, name=None, rule="unknown neuron")
     if neuron_id in path:
-        return Decision(neuron_id=neuron_id, voting_power=node.voting_power, name=node.name, rule="cycle")
+        return Decision(
+            neuron_id=neuron_id, voting_power=node.voting_power, name=node.name, rule="cycle"
+        )
     if node.followees is None:
-        return Decision(neuron_id=neuron_id, voting_power=node.voting_power, name=node.name,
-                        rule="following not readable")
+        return Decision(
+            neuron_id=neuron_id,
+            voting_power=node.voting_power,
+            name=node.name,
+            rule="following not readable",
+        )
     followees = get_followees_for_topic(node.followees, topic)
     if not followees:
-        return Decision(neuron_id=neuron_id, voting_power=node.voting_power, name=node.name, rule="votes itself")
+        return Decision(
+            neuron_id=neuron_id, voting_power=node.voting_power, name=node.name, rule="votes itself"
+        )
     children = tuple(build_tree(f, topic, neurons, (*path, neuron_id)) for f in followees)
-    return Decision(neuron_id=neuron_id, voting_power=node.voting_power, name=node.name,
-                    rule=_rule(len(followees)), followees=children)
+    return Decision(
+        neuron_id=neuron_id,
+        voting_power=node.voting_power,
+        name=node.name,
+        rule=_rule(len(followees)),
+        followees=children,
+    )
 
 
 def _chains(tree: Decision, prefix: tuple[int, ...] = ()) -> list[tuple[int, ...]]:
@@ -134,11 +162,16 @@ def who_decides(neuron_id: int, topic: int, neurons: Mapping[int, NeuronNode]) -
     deciders = []
     for leaf, leaf_chains in by_leaf.items():
         node = neurons.get(leaf)
-        deciders.append(Decider(
-            neuron_id=leaf, name=node.name if node else None, voting_power=node.voting_power if node else 0,
-            voting_power_behind=voting_power_behind(leaf, topic, neurons), chains=tuple(leaf_chains),
-            sole=len(by_leaf) == 1,
-        ))
+        deciders.append(
+            Decider(
+                neuron_id=leaf,
+                name=node.name if node else None,
+                voting_power=node.voting_power if node else 0,
+                voting_power_behind=voting_power_behind(leaf, topic, neurons),
+                chains=tuple(leaf_chains),
+                sole=len(by_leaf) == 1,
+            )
+        )
     deciders.sort(key=lambda d: (-d.voting_power_behind, d.neuron_id))
     return WhoDecides(neuron_id=neuron_id, topic=topic, tree=tree, deciders=tuple(deciders))
 
@@ -155,13 +188,23 @@ class ProjectedTally:
     """Yes is more than half of the total: adopted as soon as it is made (spec 3.5)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"yes": self.yes, "no": self.no, "undecided": self.undecided, "total": self.total,
-                "neurons_voting_yes": list(self.neurons_voting_yes), "neurons_seen": self.neurons_seen,
-                "adopted_at_once": self.adopted_at_once}
+        return {
+            "yes": self.yes,
+            "no": self.no,
+            "undecided": self.undecided,
+            "total": self.total,
+            "neurons_voting_yes": list(self.neurons_voting_yes),
+            "neurons_seen": self.neurons_seen,
+            "adopted_at_once": self.adopted_at_once,
+        }
 
 
-def project_tally(proposer: int, topic: int, neurons: Mapping[int, NeuronNode],
-                  eligible: frozenset[int] | None = None) -> ProjectedTally:
+def project_tally(
+    proposer: int,
+    topic: int,
+    neurons: Mapping[int, NeuronNode],
+    eligible: frozenset[int] | None = None,
+) -> ProjectedTally:
     """The tally right after the proposer votes Yes and following cascades, over the visible neurons."""
     voters = [n for n in neurons.values() if eligible is None or n.neuron_id in eligible]
     votes: dict[int, int] = {n.neuron_id: Vote.UNSPECIFIED for n in voters}
@@ -182,7 +225,11 @@ def project_tally(proposer: int, topic: int, neurons: Mapping[int, NeuronNode],
     no = sum(power[n] for n, v in votes.items() if v == Vote.NO)
     total = sum(power.values())
     return ProjectedTally(
-        yes=yes, no=no, undecided=total - yes - no, total=total,
+        yes=yes,
+        no=no,
+        undecided=total - yes - no,
+        total=total,
         neurons_voting_yes=tuple(sorted(n for n, v in votes.items() if v == Vote.YES)),
-        neurons_seen=len(voters), adopted_at_once=2 * yes > total,
+        neurons_seen=len(voters),
+        adopted_at_once=2 * yes > total,
     )

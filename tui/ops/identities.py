@@ -40,8 +40,13 @@ class IdentityInfo:
     pem_path: str | None
 
     def to_json(self) -> dict[str, object]:
-        return {"name": self.name, "principal": self.principal, "account_id": self.account_id,
-                "default": self.is_default, "pem_path": self.pem_path}
+        return {
+            "name": self.name,
+            "principal": self.principal,
+            "account_id": self.account_id,
+            "default": self.is_default,
+            "pem_path": self.pem_path,
+        }
 
 
 def identity_from_pem(pem: str, where: str = "the PEM") -> Identity:
@@ -68,11 +73,17 @@ class IdentityStore:
 
     def _check_name(self, name: str) -> None:
         if not NAME_PATTERN.match(name) or name in (ANONYMOUS, NETWORK):
-            raise UsageError(f"{name!r} is not a name an identity can take "
-                             "(letters, digits, '.', '_', '-'; not 'anonymous' or 'network')")
+            raise UsageError(
+                f"{name!r} is not a name an identity can take "
+                "(letters, digits, '.', '_', '-'; not 'anonymous' or 'network')"
+            )
 
     def names(self) -> list[str]:
-        stored = sorted(p.parent.name for p in self.directory.glob("*/identity.pem")) if self.directory.exists() else []
+        stored = (
+            sorted(p.parent.name for p in self.directory.glob("*/identity.pem"))
+            if self.directory.exists()
+            else []
+        )
         extra = [NETWORK] if self.network_pem is not None and self.network_pem.exists() else []
         return [ANONYMOUS, *extra, *stored]
 
@@ -95,19 +106,24 @@ class IdentityStore:
     def _existing_pem(self, name: str) -> Path:
         if name == NETWORK:
             if self.network_pem is None or not self.network_pem.exists():
-                raise UsageError("there is no local network here, so no 'network' identity (run `icbox up`)",
-                                 kind="UnknownIdentity")
+                raise UsageError(
+                    "there is no local network here, so no 'network' identity (run `icbox up`)",
+                    kind="UnknownIdentity",
+                )
             return self.network_pem
         path = self.pem_path(name)
         if not NAME_PATTERN.match(name) or not path.exists():
-            raise UsageError(f"no identity named {name!r} (see `icbox identity list`)", kind="UnknownIdentity")
+            raise UsageError(
+                f"no identity named {name!r} (see `icbox identity list`)", kind="UnknownIdentity"
+            )
         return path
 
     def info(self, name: str | None = None) -> IdentityInfo:
         chosen = name or self.default_name()
         identity = self.load(chosen)
         return IdentityInfo(
-            name=chosen, principal=identity.principal.to_text(),
+            name=chosen,
+            principal=identity.principal.to_text(),
             account_id=AccountIdentifier.of(identity.principal).to_hex(),
             is_default=chosen == self.default_name(),
             pem_path=None if chosen == ANONYMOUS else str(self._existing_pem(chosen)),
@@ -143,7 +159,9 @@ class IdentityStore:
 
     def use(self, name: str) -> IdentityInfo:
         if name not in self.names():
-            raise UsageError(f"no identity named {name!r} (see `icbox identity list`)", kind="UnknownIdentity")
+            raise UsageError(
+                f"no identity named {name!r} (see `icbox identity list`)", kind="UnknownIdentity"
+            )
         self.home.mkdir(parents=True, exist_ok=True)
         (self.home / "identity.json").write_text(json.dumps({"default": name}))
         return self.info(name)
@@ -151,8 +169,12 @@ class IdentityStore:
     def remove(self, name: str) -> None:
         self._check_name(name)
         if not self.pem_path(name).exists():
-            raise UsageError(f"no identity named {name!r} (see `icbox identity list`)", kind="UnknownIdentity")
+            raise UsageError(
+                f"no identity named {name!r} (see `icbox identity list`)", kind="UnknownIdentity"
+            )
         if self.default_name() == name:
-            raise UsageError(f"{name!r} is the default identity; `icbox identity use` another one first",
-                             kind="IdentityInUse")
+            raise UsageError(
+                f"{name!r} is the default identity; `icbox identity use` another one first",
+                kind="IdentityInUse",
+            )
         shutil.rmtree(self.pem_path(name).parent)

@@ -25,8 +25,10 @@ def parse_principal(text: str) -> Principal:
     try:
         return Principal.from_text(text.strip())
     except Exception as error:
-        raise UsageError(f"{text!r} is not a principal (e.g. rrkah-fqaaa-aaaaa-aaaaq-cai)",
-                         kind="MalformedPrincipal") from error
+        raise UsageError(
+            f"{text!r} is not a principal (e.g. rrkah-fqaaa-aaaaa-aaaaq-cai)",
+            kind="MalformedPrincipal",
+        ) from error
 
 
 def parse_subaccount(text: str | None) -> bytes | None:
@@ -60,7 +62,9 @@ def parse_icp(text: str) -> int:
         raise UsageError(f"{text!r} is not an amount of ICP", kind="MalformedAmount") from error
     e8s = amount * E8S
     if amount < 0 or e8s != e8s.to_integral_value():
-        raise UsageError(f"{text!r}: an amount is positive with at most 8 decimals", kind="MalformedAmount")
+        raise UsageError(
+            f"{text!r}: an amount is positive with at most 8 decimals", kind="MalformedAmount"
+        )
     return int(e8s)
 
 
@@ -75,7 +79,11 @@ class Balance:
     balance_e8s: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"account_id": self.account_id, "balance_e8s": self.balance_e8s, "balance_icp": format_icp(self.balance_e8s)}
+        return {
+            "account_id": self.account_id,
+            "balance_e8s": self.balance_e8s,
+            "balance_icp": format_icp(self.balance_e8s),
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,8 +96,14 @@ class TransferResult:
     created_at_time_ns: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"block_index": self.block_index, "to": self.to_account_id, "amount_e8s": self.amount_e8s,
-                "fee_e8s": self.fee_e8s, "memo": self.memo, "created_at_time_ns": self.created_at_time_ns}
+        return {
+            "block_index": self.block_index,
+            "to": self.to_account_id,
+            "amount_e8s": self.amount_e8s,
+            "fee_e8s": self.fee_e8s,
+            "memo": self.memo,
+            "created_at_time_ns": self.created_at_time_ns,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,9 +118,16 @@ class HistoryEntry:
     timestamp_ns: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"block_index": self.block_index, "operation": self.operation, "from": self.from_account_id,
-                "to": self.to_account_id, "amount_e8s": self.amount_e8s, "fee_e8s": self.fee_e8s,
-                "memo": self.memo, "timestamp_ns": self.timestamp_ns}
+        return {
+            "block_index": self.block_index,
+            "operation": self.operation,
+            "from": self.from_account_id,
+            "to": self.to_account_id,
+            "amount_e8s": self.amount_e8s,
+            "fee_e8s": self.fee_e8s,
+            "memo": self.memo,
+            "timestamp_ns": self.timestamp_ns,
+        }
 
 
 def own_account(session: Session, subaccount: bytes | None = None) -> AccountIdentifier:
@@ -124,15 +145,35 @@ def get_fee(session: Session) -> int:
 
 
 def transfer(
-    session: Session, *, to: AccountIdentifier, amount_e8s: int, memo: int = 0, fee_e8s: int | None = None,
-    from_subaccount: bytes | None = None, created_at_time_ns: int | None = None,
+    session: Session,
+    *,
+    to: AccountIdentifier,
+    amount_e8s: int,
+    memo: int = 0,
+    fee_e8s: int | None = None,
+    from_subaccount: bytes | None = None,
+    created_at_time_ns: int | None = None,
 ) -> TransferResult:
     fee = get_fee(session) if fee_e8s is None else fee_e8s
     created = time.time_ns() if created_at_time_ns is None else created_at_time_ns
-    block = session.run(session.ledger.transfer(to=to.raw, amount_e8s=amount_e8s, memo=memo, fee_e8s=fee,
-                                                from_subaccount=from_subaccount, created_at_time_ns=created))
-    return TransferResult(block_index=block, to_account_id=to.to_hex(), amount_e8s=amount_e8s, fee_e8s=fee,
-                          memo=memo, created_at_time_ns=created)
+    block = session.run(
+        session.ledger.transfer(
+            to=to.raw,
+            amount_e8s=amount_e8s,
+            memo=memo,
+            fee_e8s=fee,
+            from_subaccount=from_subaccount,
+            created_at_time_ns=created,
+        )
+    )
+    return TransferResult(
+        block_index=block,
+        to_account_id=to.to_hex(),
+        amount_e8s=amount_e8s,
+        fee_e8s=fee,
+        memo=memo,
+        created_at_time_ns=created,
+    )
 
 
 def _account_hex(value: Any) -> str | None:
@@ -141,7 +182,9 @@ def _account_hex(value: Any) -> str | None:
     return AccountIdentifier.from_bytes(bytes(value)).to_hex()
 
 
-def get_history(session: Session, account: AccountIdentifier | None = None, *, limit: int = 20) -> list[HistoryEntry]:
+def get_history(
+    session: Session, account: AccountIdentifier | None = None, *, limit: int = 20
+) -> list[HistoryEntry]:
     """The last `limit` blocks that touch `account`, newest first (the ledger keeps every block)."""
     target = (account or own_account(session)).to_hex()
     probe = session.run(session.ledger.canister.call_one("query_blocks", {"start": 0, "length": 0}))
@@ -150,7 +193,11 @@ def get_history(session: Session, account: AccountIdentifier | None = None, *, l
     end = length
     while end > 0 and len(entries) < limit:
         start = max(0, end - 500)
-        page = session.run(session.ledger.canister.call_one("query_blocks", {"start": start, "length": end - start}))
+        page = session.run(
+            session.ledger.canister.call_one(
+                "query_blocks", {"start": start, "length": end - start}
+            )
+        )
         first = int(page["first_block_index"])
         for offset, block in reversed(list(enumerate(page["blocks"]))):
             transaction = block["transaction"]
@@ -158,15 +205,24 @@ def get_history(session: Session, account: AccountIdentifier | None = None, *, l
                 continue
             kind, fields = variant_of(transaction["operation"])
             source = _account_hex(fields.get("from"))
-            destination = _account_hex(fields.get("to") if kind != "Approve" else fields.get("spender"))
+            destination = _account_hex(
+                fields.get("to") if kind != "Approve" else fields.get("spender")
+            )
             if target not in (source, destination):
                 continue
             amount = fields.get("amount") or fields.get("allowance") or {"e8s": 0}
-            entries.append(HistoryEntry(
-                block_index=first + offset, operation=kind, from_account_id=source, to_account_id=destination,
-                amount_e8s=int(amount["e8s"]), fee_e8s=int((fields.get("fee") or {"e8s": 0})["e8s"]),
-                memo=int(transaction["memo"]), timestamp_ns=int(block["timestamp"]["timestamp_nanos"]),
-            ))
+            entries.append(
+                HistoryEntry(
+                    block_index=first + offset,
+                    operation=kind,
+                    from_account_id=source,
+                    to_account_id=destination,
+                    amount_e8s=int(amount["e8s"]),
+                    fee_e8s=int((fields.get("fee") or {"e8s": 0})["e8s"]),
+                    memo=int(transaction["memo"]),
+                    timestamp_ns=int(block["timestamp"]["timestamp_nanos"]),
+                )
+            )
             if len(entries) >= limit:
                 break
         end = start

@@ -42,19 +42,24 @@ class RegistryPreview:
 
 def replay(deltas: list[RegistryDelta]) -> Registry:
     """A private registry holding the versions of `deltas` (the whole log, as fetched)."""
-    registry = Registry(ManualEnvironment(seed=os.urandom(8)), initial_dkg=SeededInitialDkg(os.urandom(32)))
+    registry = Registry(
+        ManualEnvironment(seed=os.urandom(8)), initial_dkg=SeededInitialDkg(os.urandom(32))
+    )
     by_version: dict[int, list[Mutation]] = defaultdict(list)
     for delta in deltas:
         for version, value in delta.values:
-            by_version[version].append(delete(delta.key) if value is None else upsert(delta.key, codec.decode(value)))
+            by_version[version].append(
+                delete(delta.key) if value is None else upsert(delta.key, codec.decode(value))
+            )
     for version in sorted(by_version):
         with registry.store.transaction() as session:
             registry.registry.apply(session, by_version[version])
     return registry
 
 
-def preview_registry_call(client: RegistryClient, deltas: list[RegistryDelta], nns_function: int,
-                          payload_blob: bytes) -> RegistryPreview:
+def preview_registry_call(
+    client: RegistryClient, deltas: list[RegistryDelta], nns_function: int, payload_blob: bytes
+) -> RegistryPreview:
     method = REGISTRY_METHODS.get(nns_function)
     if method is None:
         return RegistryPreview(valid=True, error=None, diff=None)

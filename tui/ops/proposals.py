@@ -36,7 +36,9 @@ def parse_status(text: str) -> ProposalStatus:
     try:
         return ProposalStatus[text.strip().upper()]
     except KeyError as error:
-        raise UsageError(f"unknown status {text!r}; one of open, rejected, adopted, executed, failed") from error
+        raise UsageError(
+            f"unknown status {text!r}; one of open, rejected, adopted, executed, failed"
+        ) from error
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,13 +73,23 @@ class ProposalView:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.proposal_id, "title": self.title, "summary": self.summary, "url": self.url,
-            "topic": self.topic, "status": self.status, "reward_status": self.reward_status,
-            "proposer": self.proposer, "action": self.action, "action_details": self.action_details,
+            "id": self.proposal_id,
+            "title": self.title,
+            "summary": self.summary,
+            "url": self.url,
+            "topic": self.topic,
+            "status": self.status,
+            "reward_status": self.reward_status,
+            "proposer": self.proposer,
+            "action": self.action,
+            "action_details": self.action_details,
             "tally": {"yes": self.yes, "no": self.no, "total": self.total},
-            "created_timestamp_seconds": self.created_s, "deadline_timestamp_seconds": self.deadline_s,
-            "decided_timestamp_seconds": self.decided_s, "executed_timestamp_seconds": self.executed_s,
-            "failure": self.failure, "reject_cost_e8s": self.reject_cost_e8s,
+            "created_timestamp_seconds": self.created_s,
+            "deadline_timestamp_seconds": self.deadline_s,
+            "decided_timestamp_seconds": self.decided_s,
+            "executed_timestamp_seconds": self.executed_s,
+            "failure": self.failure,
+            "reject_cost_e8s": self.reject_cost_e8s,
         }
 
 
@@ -90,8 +102,10 @@ def _details(tag: str, value: Any) -> dict[str, Any]:
         data = value.get("known_neuron_data") or {}
         return {"neuron_id": (value.get("id") or {}).get("id"), "name": data.get("name")}
     if tag == "InstallCode":
-        return {"canister_id": value["canister_id"].to_text() if value.get("canister_id") else None,
-                "install_mode": value.get("install_mode")}
+        return {
+            "canister_id": value["canister_id"].to_text() if value.get("canister_id") else None,
+            "install_mode": value.get("install_mode"),
+        }
     return {}
 
 
@@ -106,21 +120,45 @@ def view_of(info: dict[str, Any]) -> ProposalView:
         reward = str(info["reward_status"])
     failure = info.get("failure_reason")
     return ProposalView(
-        proposal_id=int(info["id"]["id"]), title=proposal.get("title") or "", summary=proposal.get("summary", ""),
-        url=proposal.get("url", ""), topic=topic_name(int(info["topic"])), status=status_name(int(info["status"])),
-        reward_status=reward, proposer=int(info["proposer"]["id"]) if info.get("proposer") else None,
-        action=tag, action_details=_details(tag, value), yes=int(tally["yes"]), no=int(tally["no"]),
-        total=int(tally["total"]), created_s=int(info["proposal_timestamp_seconds"]),
-        deadline_s=int(info["deadline_timestamp_seconds"]) if info.get("deadline_timestamp_seconds") else None,
-        decided_s=int(info["decided_timestamp_seconds"]), executed_s=int(info["executed_timestamp_seconds"]),
-        failure=failure["error_message"] if failure else None, reject_cost_e8s=int(info["reject_cost_e8s"]),
+        proposal_id=int(info["id"]["id"]),
+        title=proposal.get("title") or "",
+        summary=proposal.get("summary", ""),
+        url=proposal.get("url", ""),
+        topic=topic_name(int(info["topic"])),
+        status=status_name(int(info["status"])),
+        reward_status=reward,
+        proposer=int(info["proposer"]["id"]) if info.get("proposer") else None,
+        action=tag,
+        action_details=_details(tag, value),
+        yes=int(tally["yes"]),
+        no=int(tally["no"]),
+        total=int(tally["total"]),
+        created_s=int(info["proposal_timestamp_seconds"]),
+        deadline_s=int(info["deadline_timestamp_seconds"])
+        if info.get("deadline_timestamp_seconds")
+        else None,
+        decided_s=int(info["decided_timestamp_seconds"]),
+        executed_s=int(info["executed_timestamp_seconds"]),
+        failure=failure["error_message"] if failure else None,
+        reject_cost_e8s=int(info["reject_cost_e8s"]),
     )
 
 
-def list_proposals(session: Session, *, limit: int = 20, before: int | None = None,
-                   status: tuple[ProposalStatus, ...] = ()) -> list[ProposalView]:
-    infos = session.run(session.governance.list_proposals(
-        limit=limit, before_proposal=before, include_status=[int(s) for s in status], certified=False))
+def list_proposals(
+    session: Session,
+    *,
+    limit: int = 20,
+    before: int | None = None,
+    status: tuple[ProposalStatus, ...] = (),
+) -> list[ProposalView]:
+    infos = session.run(
+        session.governance.list_proposals(
+            limit=limit,
+            before_proposal=before,
+            include_status=[int(s) for s in status],
+            certified=False,
+        )
+    )
     return [view_of(info) for info in infos]
 
 
@@ -131,17 +169,28 @@ def get_proposal(session: Session, proposal_id: int) -> ProposalView:
     return view_of(info)
 
 
-def vote(session: Session, proposal_id: int, neuron_ids: tuple[int, ...], *, yes: bool) -> ProposalView:
+def vote(
+    session: Session, proposal_id: int, neuron_ids: tuple[int, ...], *, yes: bool
+) -> ProposalView:
     get_proposal(session, proposal_id)
     for neuron_id in neuron_ids:
-        session.run(session.governance.register_vote(neuron_id=neuron_id, proposal_id=proposal_id,
-                                                     vote=1 if yes else 2))
+        session.run(
+            session.governance.register_vote(
+                neuron_id=neuron_id, proposal_id=proposal_id, vote=1 if yes else 2
+            )
+        )
     return get_proposal(session, proposal_id)
 
 
-def watch(session: Session, proposal_id: int, *, interval_s: float = 0.5, timeout_s: float = 600.0,
-          until: Callable[[ProposalView], bool] = lambda view: view.is_final,
-          sleep: Callable[[float], None] = time.sleep) -> Iterator[ProposalView]:
+def watch(
+    session: Session,
+    proposal_id: int,
+    *,
+    interval_s: float = 0.5,
+    timeout_s: float = 600.0,
+    until: Callable[[ProposalView], bool] = lambda view: view.is_final,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[ProposalView]:
     """Each change of the proposal (tally, status, deadline: wait-for-quiet moves it), until `until`."""
     deadline = time.monotonic() + timeout_s
     last: ProposalView | None = None
@@ -153,7 +202,9 @@ def watch(session: Session, proposal_id: int, *, interval_s: float = 0.5, timeou
         if until(view):
             return
         if time.monotonic() > deadline:
-            raise Refused(f"proposal {proposal_id} was not decided within {timeout_s:.0f} s", kind="Timeout")
+            raise Refused(
+                f"proposal {proposal_id} was not decided within {timeout_s:.0f} s", kind="Timeout"
+            )
         sleep(interval_s)
 
 
@@ -170,21 +221,29 @@ class ProposalPreview:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "neuron_id": self.neuron_id, "title": self.title, "summary": self.summary, "url": self.url,
-            "kind": self.action.kind, "topic": topic_name(int(self.action.topic)),
-            "action": self.action.summary_of_action, "reject_cost_e8s": self.reject_cost_e8s,
+            "neuron_id": self.neuron_id,
+            "title": self.title,
+            "summary": self.summary,
+            "url": self.url,
+            "kind": self.action.kind,
+            "topic": topic_name(int(self.action.topic)),
+            "action": self.action.summary_of_action,
+            "reject_cost_e8s": self.reject_cost_e8s,
             "registry": None if self.registry is None else self.registry.to_json(),
             "projected_tally": self.projected.to_json(),
         }
 
 
 def get_reject_cost(session: Session) -> int:
-    economics = session.run(session.governance.canister.call_one("get_network_economics_parameters"))
+    economics = session.run(
+        session.governance.canister.call_one("get_network_economics_parameters")
+    )
     return int(economics["reject_cost_e8s"])
 
 
-def preview_proposal(session: Session, *, neuron_id: int, title: str, summary: str, url: str,
-                     action: ProposalAction) -> ProposalPreview:
+def preview_proposal(
+    session: Session, *, neuron_id: int, title: str, summary: str, url: str, action: ProposalAction
+) -> ProposalPreview:
     registry_preview = None
     if action.nns_function is not None and action.payload is not None:
         log: list[RegistryDelta] = []
@@ -192,15 +251,29 @@ def preview_proposal(session: Session, *, neuron_id: int, title: str, summary: s
         registry_preview = preview_registry_call(client, log, action.nns_function, action.payload)
     graph = neuron_graph(session, (neuron_id,))
     return ProposalPreview(
-        neuron_id=neuron_id, title=title, summary=summary, url=url, action=action,
-        reject_cost_e8s=get_reject_cost(session), registry=registry_preview,
+        neuron_id=neuron_id,
+        title=title,
+        summary=summary,
+        url=url,
+        action=action,
+        reject_cost_e8s=get_reject_cost(session),
+        registry=registry_preview,
         projected=project_tally(neuron_id, int(action.topic), graph),
     )
 
 
 def submit_proposal(session: Session, preview: ProposalPreview) -> int:
     if preview.registry is not None and not preview.registry.valid:
-        raise Refused(f"the registry would refuse this proposal: {preview.registry.error}", kind="InvalidProposal")
-    return session.run(session.governance.make_proposal(
-        neuron_id=preview.neuron_id, title=preview.title, summary=preview.summary, url=preview.url,
-        action=preview.action.action))
+        raise Refused(
+            f"the registry would refuse this proposal: {preview.registry.error}",
+            kind="InvalidProposal",
+        )
+    return session.run(
+        session.governance.make_proposal(
+            neuron_id=preview.neuron_id,
+            title=preview.title,
+            summary=preview.summary,
+            url=preview.url,
+            action=preview.action.action,
+        )
+    )

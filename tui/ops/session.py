@@ -50,23 +50,34 @@ def resolve_network(network: str | None, directory: Path = Path(".")) -> Network
         try:
             description = json.loads(path.read_text())
         except (OSError, ValueError) as error:
-            raise NetworkUnreachable(f"no local network in {path.parent} (run `icbox up`, or give --network)") from error
+            raise NetworkUnreachable(
+                f"no local network in {path.parent} (run `icbox up`, or give --network)"
+            ) from error
         nns = description["nns_subnet_id"]
         urls = tuple(node["http"] for node in description["nodes"] if node["subnet_id"] == nns)
-        return NetworkTarget(name="local", urls=urls, root_key_der=bytes.fromhex(description["root_key"]),
-                             network_pem=Path(description["identity"]["pem"]),
-                             neuron_id=int(description["identity"]["neuron_id"]))
+        return NetworkTarget(
+            name="local",
+            urls=urls,
+            root_key_der=bytes.fromhex(description["root_key"]),
+            network_pem=Path(description["identity"]["pem"]),
+            neuron_id=int(description["identity"]["neuron_id"]),
+        )
     if network.startswith(("http://", "https://")):
         return NetworkTarget(name=network, urls=(network.rstrip("/"),), root_key_der=None)
     config = icbox_home() / "networks.json"
     try:
         entry = json.loads(config.read_text())[network]
         root_key = entry.get("root_key")
-        return NetworkTarget(name=network, urls=(str(entry["url"]).rstrip("/"),),
-                             root_key_der=bytes.fromhex(root_key) if root_key else None)
+        return NetworkTarget(
+            name=network,
+            urls=(str(entry["url"]).rstrip("/"),),
+            root_key_der=bytes.fromhex(root_key) if root_key else None,
+        )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-        raise UsageError(f"unknown network {network!r}: not 'local', a URL, or a name in {config}",
-                         kind="UnknownNetwork") from error
+        raise UsageError(
+            f"unknown network {network!r}: not 'local', a URL, or a name in {config}",
+            kind="UnknownNetwork",
+        ) from error
 
 
 def error_type_name(error_type: int) -> str:
@@ -81,21 +92,31 @@ def translate(error: Exception) -> OpsError:
     if isinstance(error, OpsError):
         return error
     if isinstance(error, GovernanceError):
-        return Refused(f"governance refused: {error.error_message}", kind=error_type_name(error.error_type))
+        return Refused(
+            f"governance refused: {error.error_message}", kind=error_type_name(error.error_type)
+        )
     if isinstance(error, TransferError):
         details = error.details if isinstance(error.details, dict) else {}
-        shown = ", ".join(f"{key} {value.get('e8s', value) if isinstance(value, dict) else value}"
-                          for key, value in details.items())
-        return Refused(f"the ledger refused the transfer: {error.kind}{' (' + shown + ')' if shown else ''}",
-                       kind=error.kind)
+        shown = ", ".join(
+            f"{key} {value.get('e8s', value) if isinstance(value, dict) else value}"
+            for key, value in details.items()
+        )
+        return Refused(
+            f"the ledger refused the transfer: {error.kind}{' (' + shown + ')' if shown else ''}",
+            kind=error.kind,
+        )
     if isinstance(error, RejectError):
-        return Refused(f"the canister rejected the call: {error.reject_message}",
-                       kind=error.error_code or f"Reject{error.reject_code}")
+        return Refused(
+            f"the canister rejected the call: {error.reject_message}",
+            kind=error.error_code or f"Reject{error.reject_code}",
+        )
     if isinstance(error, HttpStatusError):
         if error.status >= 500 or error.status in (404, 429):
             return NetworkUnreachable(f"the replica answered HTTP {error.status}: {error.reason}")
-        return Refused(f"the replica refused the request: HTTP {error.status}: {error.reason}",
-                       kind=f"Http{error.status}")
+        return Refused(
+            f"the replica refused the request: HTTP {error.status}: {error.reason}",
+            kind=f"Http{error.status}",
+        )
     if isinstance(error, AgentError):
         if "connect" in str(error).lower() or "timed out" in str(error).lower():
             return NetworkUnreachable(f"the network is unreachable: {error}")
@@ -111,13 +132,20 @@ def translate(error: Exception) -> OpsError:
 class Session:
     """An agent for one identity on one network, and the NNS clients over it."""
 
-    def __init__(self, target: NetworkTarget, identity: Identity, *, identity_name: str = "") -> None:
+    def __init__(
+        self, target: NetworkTarget, identity: Identity, *, identity_name: str = ""
+    ) -> None:
         self.target = target
         self.identity = identity
         self.identity_name = identity_name
         try:
-            self.agent = Agent(target.urls[0], identity=identity, root_key_der=target.root_key_der,
-                               fetch_root_key=target.root_key_der is None, request_timeout_seconds=20.0)
+            self.agent = Agent(
+                target.urls[0],
+                identity=identity,
+                root_key_der=target.root_key_der,
+                fetch_root_key=target.root_key_der is None,
+                request_timeout_seconds=20.0,
+            )
         except Exception as error:
             raise translate(error) from error
         self.governance = GovernanceCanister(self.agent.inner)
@@ -125,8 +153,14 @@ class Session:
         self.registry = RegistryCanister(self.agent.inner)
 
     @classmethod
-    def open(cls, network: str | None = None, identity: str | None = None, *,
-             directory: Path = Path("."), home: Path | None = None) -> Session:
+    def open(
+        cls,
+        network: str | None = None,
+        identity: str | None = None,
+        *,
+        directory: Path = Path("."),
+        home: Path | None = None,
+    ) -> Session:
         target = resolve_network(network, directory)
         store = IdentityStore(home, network_pem=target.network_pem)
         name = identity or store.default_name()

@@ -21,10 +21,16 @@ def fetch_registry(session: Session, log: list[RegistryDelta] | None = None) -> 
 
     def fetch(version: int) -> tuple[list[RegistryDelta], int]:
         answer = session.run(session.registry.get_changes_since(version))
-        deltas = [RegistryDelta(key=delta["key"],
-                                values=tuple((int(v["version"]), None if v["value"] is None else bytes(v["value"]))
-                                             for v in delta["values"]))
-                  for delta in answer["deltas"]]
+        deltas = [
+            RegistryDelta(
+                key=delta["key"],
+                values=tuple(
+                    (int(v["version"]), None if v["value"] is None else bytes(v["value"]))
+                    for v in delta["values"]
+                ),
+            )
+            for delta in answer["deltas"]
+        ]
         if log is not None:
             log.extend(deltas)
         return deltas, int(answer["version"])
@@ -39,17 +45,23 @@ def _check_version(client: RegistryClient, version: int | None) -> int:
     if version is None:
         return latest
     if not 1 <= version <= latest:
-        raise UsageError(f"registry version {version} does not exist (the latest is {latest})",
-                         kind="UnknownVersion")
+        raise UsageError(
+            f"registry version {version} does not exist (the latest is {latest})",
+            kind="UnknownVersion",
+        )
     return version
 
 
-def get_topology(session: Session, version: int | None = None, client: RegistryClient | None = None) -> dict[str, Any]:
+def get_topology(
+    session: Session, version: int | None = None, client: RegistryClient | None = None
+) -> dict[str, Any]:
     registry = client or fetch_registry(session)
     return topology_at(registry, _check_version(registry, version))
 
 
 def get_topology_diff(session: Session, before: int, after: int | None = None) -> dict[str, Any]:
     registry = fetch_registry(session)
-    return diff_topology(topology_at(registry, _check_version(registry, before)),
-                         topology_at(registry, _check_version(registry, after)))
+    return diff_topology(
+        topology_at(registry, _check_version(registry, before)),
+        topology_at(registry, _check_version(registry, after)),
+    )
