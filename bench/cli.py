@@ -49,9 +49,9 @@ def icbox(directory: Path, *arguments: str) -> list[str]:
 
 
 async def campaign(session: Any, neurons: int, proposals: int, leader: int) -> None:
-    from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID
     from nns.governance.neuron import compute_neuron_staking_subaccount
     from nns.ledger.accounts import AccountIdentifier
+    from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID
 
     limit = asyncio.Semaphore(32)
 
