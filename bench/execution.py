@@ -12,6 +12,12 @@ the execution engine and with Candid-encoded messages only:
   ProposalInfo with B ballots (`get_proposal_info`) and a full Neuron with its
   followees and 100 recent ballots (`get_full_neuron`);
 
+- an empty round (no ingress; the heartbeats run) on a subnet that has just
+  answered M messages, all of whose statuses are still in the ingress history
+  (`empty_round_ms_after_100k_messages` at the default M = 100,000), against
+  the same subnet when fresh; and the one round that prunes those M statuses
+  once they are five minutes old;
+
 and, as baselines in the same run, bare Python calls of the same canister
 methods (a `Ledger` and the same `Governance` called directly, each call its
 own transaction), plus the same values through the canonical CBOR codec of
@@ -42,10 +48,14 @@ from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.canister import DEFAULT_TRANSFER_FEE_E8S, Ledger
 from nns.ledger.types import AccountBalanceArgs, TransferArgs
 from replica.candid import decode, encode
+from replica.candid.types import Blob
 from replica.canister import codec
 from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID, ROOT_CANISTER_ID
+from replica.canister.sdk import CanisterEnvironment, interface_of, update
 from replica.environment import ManualEnvironment
+from replica.execution.engine import SystemCanister
 from replica.execution.harness import SubnetHarness
+from replica.execution.ingress import MAX_INGRESS_TTL_NS
 from replica.execution.messages import Status
 from replica.types import Principal
 
@@ -60,7 +70,9 @@ def senders() -> list[Principal]:
 
 
 def build_subnet(state_dir: Path) -> SubnetHarness:
-    config = NnsConfig(ledger_balances={AccountIdentifier.of(p): 1_000_000 * E8S for p in senders()})
+    config = NnsConfig(
+        ledger_balances={AccountIdentifier.of(p): 1_000_000 * E8S for p in senders()}
+    )
     harness = SubnetHarness(state_dir, nns_factories(config), system_installers=[ROOT_CANISTER_ID])
     install_nns(harness.engine, config)
     harness.engine.instruction_limit_per_round = 10**15  # one round executes the whole batch
@@ -68,10 +80,85 @@ def build_subnet(state_dir: Path) -> SubnetHarness:
     return harness
 
 
+class Echo:
+    """Replies with its argument: a message that costs the engine, not a database."""
+
+    def __init__(self, environment: CanisterEnvironment, path: str | None, init: Any) -> None:
+        self.environment = environment
+
+    @update(args=[Blob()], results=[Blob()])
+    def echo(self, caller: Principal, data: bytes) -> bytes:
+        return data
+
+
+def build_aging_subnet(state_dir: Path) -> tuple[SubnetHarness, Principal]:
+    """The NNS subnet of `build_subnet` plus an echo canister."""
+    config = NnsConfig()
+    factories = {
+        **nns_factories(config),
+        "echo": SystemCanister(create=Echo, interface=lambda i: interface_of(type(i))),
+    }
+    harness = SubnetHarness(state_dir, factories, system_installers=[ROOT_CANISTER_ID])
+    install_nns(harness.engine, config)
+    echo = harness.engine.create_canister([ROOT_CANISTER_ID])
+    harness.engine.install(echo, "echo", None)
+    harness.engine.instruction_limit_per_round = 10**15
+    harness.run_round()
+    return harness, echo
+
+
+def time_empty_rounds(harness: SubnetHarness, rounds: int) -> float:
+    """The median wall time of `execute_round` on empty batches, in milliseconds."""
+    times = []
+    for _ in range(rounds):
+        began = time.perf_counter()
+        harness.run_round()
+        times.append(time.perf_counter() - began)
+    return round(sorted(times)[len(times) // 2] * 1_000, 3)
+
+
+def time_aging(state_dir: Path, messages: int, rounds: int) -> dict[str, float | int]:
+    """Empty rounds on a fresh subnet and after `messages` answered messages; the round that prunes them."""
+    harness, echo = build_aging_subnet(state_dir)
+    fresh_ms = time_empty_rounds(harness, rounds)
+    people = senders()
+    per_round = 5_000
+    for first in range(0, messages, per_round):
+        for index in range(first, min(messages, first + per_round)):
+            harness.submit(
+                people[index % SENDERS], echo, "echo", encode([Blob()], [index.to_bytes(8, "big")])
+            )
+        harness.run_round()
+    history = harness.engine.ingress_history
+    kept = len(history)
+    aged_ms = time_empty_rounds(harness, rounds)
+    harness.advance(MAX_INGRESS_TTL_NS / 1_000_000_000)
+    began, began_cpu = time.perf_counter(), time.process_time()
+    harness.run_round()
+    pruning_ms = round((time.perf_counter() - began) * 1_000, 3)
+    pruning_cpu_ms = round((time.process_time() - began_cpu) * 1_000, 3)
+    after_ms = time_empty_rounds(harness, rounds)
+    return {
+        "aging_messages": messages,
+        "ingress_statuses_kept": kept,
+        "empty_round_ms_fresh": fresh_ms,
+        "empty_round_ms_after_messages": aged_ms,
+        "empty_round_vs_fresh_ratio": round(aged_ms / fresh_ms, 2) if fresh_ms else 0.0,
+        "pruning_round_ms": pruning_ms,
+        "pruning_round_cpu_ms": pruning_cpu_ms,
+        "ingress_statuses_after_pruning": len(history),
+        "empty_round_ms_after_pruning": after_ms,
+    }
+
+
 def transfer_value(memo: int) -> dict[str, Any]:
     return {
-        "memo": memo, "amount": {"e8s": 1_000}, "fee": {"e8s": DEFAULT_TRANSFER_FEE_E8S},
-        "from_subaccount": None, "to": RECIPIENT.raw, "created_at_time": None,
+        "memo": memo,
+        "amount": {"e8s": 1_000},
+        "fee": {"e8s": DEFAULT_TRANSFER_FEE_E8S},
+        "from_subaccount": None,
+        "to": RECIPIENT.raw,
+        "created_at_time": None,
     }
 
 
@@ -81,8 +168,12 @@ def time_transfers(harness: SubnetHarness, count: int, first_memo: int) -> tuple
     assert spec is not None
     people = senders()
     ids = [
-        harness.submit(people[index % SENDERS], LEDGER_CANISTER_ID, "transfer",
-                       encode(spec.arguments, [transfer_value(first_memo + index)]))
+        harness.submit(
+            people[index % SENDERS],
+            LEDGER_CANISTER_ID,
+            "transfer",
+            encode(spec.arguments, [transfer_value(first_memo + index)]),
+        )
         for index in range(count)
     ]
     began, began_cpu = time.perf_counter(), time.process_time()
@@ -102,11 +193,19 @@ def time_baseline_transfers(state_dir: Path, count: int) -> float:
     people = senders()
     environment = ManualEnvironment(now_ns=START_SECONDS * 1_000_000_000)
     ledger = Ledger(
-        environment, minting_account=Account.of(GOVERNANCE_CANISTER_ID), path=str(state_dir / "baseline-ledger.sqlite3"),
+        environment,
+        minting_account=Account.of(GOVERNANCE_CANISTER_ID),
+        path=str(state_dir / "baseline-ledger.sqlite3"),
         initial_balances={AccountIdentifier.of(p): 1_000_000 * E8S for p in people},
     )
     arguments = [
-        TransferArgs(memo=index, amount_e8s=1_000, fee_e8s=DEFAULT_TRANSFER_FEE_E8S, from_subaccount=None, to=RECIPIENT)
+        TransferArgs(
+            memo=index,
+            amount_e8s=1_000,
+            fee_e8s=DEFAULT_TRANSFER_FEE_E8S,
+            from_subaccount=None,
+            to=RECIPIENT,
+        )
         for index in range(count)
     ]
     began = time.perf_counter()
@@ -144,28 +243,53 @@ def build_governance(ballots: int) -> tuple[Governance, int, int, Principal]:
     governance = Governance(environment, genesis_timestamp_seconds=START_SECONDS - 86_400)
     neurons = []
     for neuron_id in range(1, ballots + 1):
-        followees = {0: (1, 2, 3), int(Topic.GOVERNANCE): (2,), int(Topic.SUBNET_MANAGEMENT): (3, 4)} if neuron_id > 4 else {}
-        neurons.append(Neuron(
-            id=neuron_id, subaccount=neuron_id.to_bytes(32, "big"),
-            controller=owner,
-            hot_keys=(Principal.self_authenticating(b"hot" + neuron_id.to_bytes(8, "big")),),
-            created_timestamp_seconds=START_SECONDS - 86_400 * 400, voting_power_refreshed_timestamp_seconds=START_SECONDS,
-            cached_neuron_stake_e8s=(neuron_id % 1_000 + 1) * E8S, dissolve_delay_seconds=31_557_600 + neuron_id,
-            aging_since_timestamp_seconds=START_SECONDS - 86_400 * neuron_id % 1_000, followees=followees,
-            maturity_e8s_equivalent=neuron_id * 1_000,
-        ))
+        followees = (
+            {0: (1, 2, 3), int(Topic.GOVERNANCE): (2,), int(Topic.SUBNET_MANAGEMENT): (3, 4)}
+            if neuron_id > 4
+            else {}
+        )
+        neurons.append(
+            Neuron(
+                id=neuron_id,
+                subaccount=neuron_id.to_bytes(32, "big"),
+                controller=owner,
+                hot_keys=(Principal.self_authenticating(b"hot" + neuron_id.to_bytes(8, "big")),),
+                created_timestamp_seconds=START_SECONDS - 86_400 * 400,
+                voting_power_refreshed_timestamp_seconds=START_SECONDS,
+                cached_neuron_stake_e8s=(neuron_id % 1_000 + 1) * E8S,
+                dissolve_delay_seconds=31_557_600 + neuron_id,
+                aging_since_timestamp_seconds=START_SECONDS - 86_400 * neuron_id % 1_000,
+                followees=followees,
+                maturity_e8s_equivalent=neuron_id * 1_000,
+            )
+        )
     governance.load_genesis_neurons(neurons)
-    response = governance.manage_neuron(owner, ManageNeuronRequest(id=1, command=MakeProposal(
-        proposal=Proposal(title="A benchmark motion", summary="Ballots for every neuron.", url="",
-                          action=Motion(motion_text="Measure the Candid of a large ProposalInfo.")))))
+    response = governance.manage_neuron(
+        owner,
+        ManageNeuronRequest(
+            id=1,
+            command=MakeProposal(
+                proposal=Proposal(
+                    title="A benchmark motion",
+                    summary="Ballots for every neuron.",
+                    url="",
+                    action=Motion(motion_text="Measure the Candid of a large ProposalInfo."),
+                )
+            ),
+        ),
+    )
     proposal_id: int = response.proposal_id  # type: ignore[attr-defined]
     full = governance.state.neurons[5]
     with governance.transaction() as session:
-        governance.state.record_recent_ballots(session, [(full.id, 1_000_000 + i, 1 + i % 2) for i in range(100)])
+        governance.state.record_recent_ballots(
+            session, [(full.id, 1_000_000 + i, 1 + i % 2) for i in range(100)]
+        )
     return governance, proposal_id, full.id, owner
 
 
-def time_candid(governance: Governance, method: str, argument: int, caller: Principal, count: int) -> dict[str, float]:
+def time_candid(
+    governance: Governance, method: str, argument: int, caller: Principal, count: int
+) -> dict[str, float]:
     """Encode and decode rate of one reply, the bare call of the method, and the CBOR reference."""
     spec = governance_interface(governance).method(method)
     assert spec is not None
@@ -190,11 +314,16 @@ def time_candid(governance: Governance, method: str, argument: int, caller: Prin
     }
 
 
-def run(transfers: int, queries: int, ballots: int, candid_count: int) -> dict[str, float | int]:
+def run(
+    transfers: int, queries: int, ballots: int, candid_count: int, aging: int
+) -> dict[str, float | int]:
     with tempfile.TemporaryDirectory(prefix="icbox-bench-execution-") as directory:
         state_dir = Path(directory)
+        aging_figures = time_aging(state_dir / "aging", aging, rounds=101)
         harness = build_subnet(state_dir / "subnet")
-        time_transfers(harness, min(200, transfers), first_memo=10_000_000)  # warm the decoders and the caches
+        time_transfers(
+            harness, min(200, transfers), first_memo=10_000_000
+        )  # warm the decoders and the caches
         round_s, round_cpu_s, replied = time_transfers(harness, transfers, first_memo=0)
         if replied != transfers:
             raise SystemExit(f"only {replied} of {transfers} transfers replied Ok")
@@ -208,11 +337,15 @@ def run(transfers: int, queries: int, ballots: int, candid_count: int) -> dict[s
         query = encode(spec.arguments, [{"account": RECIPIENT.raw}])
         sender = senders()[0]
         engine = harness.engine
-        query_s = time_calls(lambda: engine.query(LEDGER_CANISTER_ID, "account_balance", query, sender), queries)
+        query_s = time_calls(
+            lambda: engine.query(LEDGER_CANISTER_ID, "account_balance", query, sender), queries
+        )
         ledger: Ledger = time_baseline_transfers.ledger  # type: ignore[attr-defined]
         balance_args = AccountBalanceArgs(account=RECIPIENT)
         baseline_query_s = time_calls(lambda: ledger.account_balance(sender, balance_args), queries)
-        (balance,) = harness.query(sender, LEDGER_CANISTER_ID, "account_balance", {"account": RECIPIENT.raw})
+        (balance,) = harness.query(
+            sender, LEDGER_CANISTER_ID, "account_balance", {"account": RECIPIENT.raw}
+        )
 
     governance, proposal_id, neuron_id, controller = build_governance(ballots)
     info = time_candid(governance, "get_proposal_info", proposal_id, controller, candid_count)
@@ -243,15 +376,27 @@ def run(transfers: int, queries: int, ballots: int, candid_count: int) -> dict[s
         "proposal_info_baseline_calls_per_s": info["baseline_calls_per_s"],
         "proposal_info_cbor_encode_per_s": info["cbor_encode_per_s"],
         "proposal_info_cbor_decode_per_s": info["cbor_decode_per_s"],
-        "candid_encode_vs_baseline_ratio": ratio(info["baseline_calls_per_s"], info["encode_per_s"]),
-        "candid_decode_vs_baseline_ratio": ratio(info["baseline_calls_per_s"], info["decode_per_s"]),
+        "candid_encode_vs_baseline_ratio": ratio(
+            info["baseline_calls_per_s"], info["encode_per_s"]
+        ),
+        "candid_decode_vs_baseline_ratio": ratio(
+            info["baseline_calls_per_s"], info["decode_per_s"]
+        ),
         "neuron_bytes": neuron["bytes"],
         "neuron_candid_encode_per_s": neuron["encode_per_s"],
         "neuron_candid_decode_per_s": neuron["decode_per_s"],
         "neuron_baseline_calls_per_s": neuron["baseline_calls_per_s"],
         "neuron_cbor_encode_per_s": neuron["cbor_encode_per_s"],
         "neuron_cbor_decode_per_s": neuron["cbor_decode_per_s"],
-        "neuron_candid_encode_vs_cbor_ratio": ratio(neuron["cbor_encode_per_s"], neuron["encode_per_s"]),
+        "neuron_candid_encode_vs_cbor_ratio": ratio(
+            neuron["cbor_encode_per_s"], neuron["encode_per_s"]
+        ),
+        **aging_figures,
+        **(
+            {"empty_round_ms_after_100k_messages": aging_figures["empty_round_ms_after_messages"]}
+            if aging == 100_000
+            else {}
+        ),
     }
 
 
@@ -260,14 +405,19 @@ def main() -> None:
     parser.add_argument("--transfers", type=int, default=5_000)
     parser.add_argument("--queries", type=int, default=5_000)
     parser.add_argument("--ballots", type=int, default=1_000)
-    parser.add_argument("--candid", type=int, default=300, help="encodes and decodes of the ProposalInfo")
+    parser.add_argument(
+        "--candid", type=int, default=300, help="encodes and decodes of the ProposalInfo"
+    )
+    parser.add_argument(
+        "--aging", type=int, default=100_000, help="messages answered before the aged empty rounds"
+    )
     parser.add_argument("--smoke", action="store_true", help="a small run")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     if args.smoke:
-        figures = run(300, 300, 100, 20)
+        figures = run(300, 300, 100, 20, 2_000)
     else:
-        figures = run(args.transfers, args.queries, args.ballots, args.candid)
+        figures = run(args.transfers, args.queries, args.ballots, args.candid, args.aging)
     print_figures(figures, as_json=args.json)
 
 

@@ -36,6 +36,42 @@ class RejectCode(IntEnum):
     SYS_UNKNOWN = 6
 
 
+class ErrorCode(IntEnum):
+    """The IC's user-facing error codes that icbox reports (`IC0503` and so on).
+
+    The first digit is the reject code the error is classified under, as in
+    dfinity/ic rs/types/error_types/src/lib.rs (`ErrorCode`, `From<ErrorCode>
+    for RejectCode`).
+    """
+
+    CANISTER_OUT_OF_CYCLES = 207
+    CANISTER_NOT_FOUND = 301
+    CANISTER_REJECTED_MESSAGE = 406
+    UNKNOWN_MANAGEMENT_MESSAGE = 407
+    INVALID_MANAGEMENT_PAYLOAD = 408
+    CANISTER_CALLED_TRAP = 503
+    CANISTER_CONTRACT_VIOLATION = 504
+    CANISTER_INVALID_WASM = 505
+    CANISTER_DID_NOT_REPLY = 506
+    CANISTER_STOPPED = 508
+    CANISTER_STOPPING = 509
+    CANISTER_INVALID_CONTROLLER = 512
+    CANISTER_NON_EMPTY = 514
+    INSUFFICIENT_CYCLES_IN_CALL = 520
+    CANISTER_METHOD_NOT_FOUND = 536
+    CANISTER_WASM_MODULE_NOT_FOUND = 537
+    CANISTER_ALREADY_INSTALLED = 538
+
+    @property
+    def reject_code(self) -> RejectCode:
+        return RejectCode(self.value // 100)
+
+    @property
+    def text(self) -> str:
+        """The form the interface spec's `error_code` field carries: `IC0503`."""
+        return f"IC{self.value:04d}"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OutgoingCall:
     """A call a canister makes to another canister's method."""
@@ -55,6 +91,12 @@ class Reject:
 
     code: RejectCode
     message: str
+    error_code: ErrorCode | None = None
+
+    @classmethod
+    def of(cls, error_code: ErrorCode, message: str) -> Reject:
+        """A reject classified by an IC error code (its reject code follows from it)."""
+        return cls(code=error_code.reject_code, message=message, error_code=error_code)
 
 
 class _Deferred:

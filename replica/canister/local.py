@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from replica.canister.errors import CallRejected, reject_for
-from replica.canister.stable import StableStore
+from replica.canister.stable import store_of
 from replica.environment import DEFERRED, ManualEnvironment, OutgoingCall, Reject, RejectCode
 from replica.types import Principal
 
@@ -79,12 +79,14 @@ class LocalRouter:
             )
         return pending.reply
 
-    def query(self, canister_id: Principal, method: str, caller: Principal, argument: object) -> Any:
+    def query(
+        self, canister_id: Principal, method: str, caller: Principal, argument: object
+    ) -> Any:
         """Run a query: its effects are rolled back whatever it does."""
         target = self._target(canister_id)
         function = self._method(target, method)
-        store = getattr(target, "store", None)
-        if not isinstance(store, StableStore):
+        store = store_of(target)
+        if store is None:
             return function(caller, argument)
         result: Any = None
 
@@ -183,7 +185,7 @@ class LocalRouter:
     @staticmethod
     @contextmanager
     def _transaction(target: object) -> Iterator[None]:
-        store = getattr(target, "store", None)
-        manager = store.transaction() if isinstance(store, StableStore) else nullcontext()
+        store = store_of(target)
+        manager = store.transaction() if store is not None else nullcontext()
         with manager:
             yield

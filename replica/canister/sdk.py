@@ -108,20 +108,29 @@ class Interface:
         return self.methods.get(name)
 
 
-def update(*, args: Sequence[CandidType] = (), results: Sequence[CandidType] = (), name: str | None = None) -> Callable[[F], F]:
+def update(
+    *, args: Sequence[CandidType] = (), results: Sequence[CandidType] = (), name: str | None = None
+) -> Callable[[F], F]:
     """Mark an SDK method as an update call."""
     return _mark("update", args, results, name)
 
 
-def query(*, args: Sequence[CandidType] = (), results: Sequence[CandidType] = (), name: str | None = None) -> Callable[[F], F]:
+def query(
+    *, args: Sequence[CandidType] = (), results: Sequence[CandidType] = (), name: str | None = None
+) -> Callable[[F], F]:
     """Mark an SDK method as a query."""
     return _mark("query", args, results, name)
 
 
-def _mark(mode: Mode, args: Sequence[CandidType], results: Sequence[CandidType], name: str | None) -> Callable[[F], F]:
+def _mark(
+    mode: Mode, args: Sequence[CandidType], results: Sequence[CandidType], name: str | None
+) -> Callable[[F], F]:
     def decorate(function: F) -> F:
         function.__candid__ = MethodSpec(  # type: ignore[attr-defined]
-            name=name or function.__name__, mode=mode, arguments=list(args), results=list(results),
+            name=name or function.__name__,
+            mode=mode,
+            arguments=list(args),
+            results=list(results),
             python_name=function.__name__,
         )
         return function
@@ -162,9 +171,23 @@ def python_method(canister: object, spec: MethodSpec) -> Callable[[Principal, An
     return function
 
 
+def method_named(canister: object, name: str) -> Callable[..., Any] | None:
+    """The canister's method called `name` (a hook or a callback named in a call), if it has one.
+
+    Hooks and callbacks are named by strings because they travel in serialisable
+    call contexts and interface tables; this is the one place that resolves them.
+    """
+    if name.startswith("__"):
+        return None
+    found = getattr(canister, name, None)
+    return found if callable(found) else None
+
+
 def check_certified_data(data: bytes) -> bytes:
     if len(data) > MAX_CERTIFIED_DATA_BYTES:
-        raise CanisterError(f"certified data has at most {MAX_CERTIFIED_DATA_BYTES} bytes, got {len(data)}")
+        raise CanisterError(
+            f"certified data has at most {MAX_CERTIFIED_DATA_BYTES} bytes, got {len(data)}"
+        )
     return bytes(data)
 
 

@@ -12,16 +12,19 @@ there is nothing for a savepoint to undo.
 
 `state_hash()` is the canonical hash of the whole database: tables in name
 order, rows in primary-key order, each value tagged by its type. Equal states
-give equal hashes, whatever order the rows were written in.
+give equal hashes, whatever order the rows were written in. The hash is kept
+until a statement that may write runs on the database, so a canister that did
+not change costs nothing to hash again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import struct
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Final, Protocol, runtime_checkable
 
 from sqlalchemy import Table, event, text
 from sqlalchemy.engine import Connection, Engine
@@ -44,6 +47,19 @@ def _begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
+# Statements that never change the database's content; any other one clears the cached hash.
+_CHANGES_KEY: Final = "icbox_total_changes"
+_READ_ONLY_PREFIXES: Final = (
+    "SELECT",
+    "PRAGMA",
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
+    "SAVEPOINT",
+    "RELEASE",
+)
+
+
 class StableStore:
     """A canister's database with message-scoped transactions."""
 
@@ -60,6 +76,8 @@ class StableStore:
             )
         event.listen(self.engine, "connect", _set_sqlite_pragmas)
         event.listen(self.engine, "begin", _begin)
+        event.listen(self.engine, "after_cursor_execute", self._after_execute)
+        self._hash: bytes | None = None
         self._tables: list[Table] = sorted(
             (model.__table__ for model in tables),  # type: ignore[attr-defined]
             key=lambda table: table.name,
@@ -92,6 +110,7 @@ class StableStore:
         self._session = session
         try:
             yield session
+            self._note_changes(session)
             session.commit()
         except BaseException:
             session.rollback()
@@ -117,8 +136,35 @@ class StableStore:
         with self.engine.connect() as connection:
             yield connection
 
+    def _note_changes(self, session: Session) -> None:
+        """Forget the cached hash if the transaction about to commit changed a row."""
+        if not session.in_transaction():
+            return
+        # Writes made on the raw DBAPI connection (the ledger's fast path) pass no statement
+        # event; SQLite's count of changed rows, kept with each pooled connection, sees them.
+        pooled = session.connection().connection
+        driver = pooled.driver_connection
+        total = driver.total_changes if isinstance(driver, sqlite3.Connection) else None
+        if total is None or pooled.info.get(_CHANGES_KEY) != total:
+            self._hash = None
+            pooled.info[_CHANGES_KEY] = total
+
+    def _after_execute(self, _connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if self._hash is not None and not statement.lstrip().upper().startswith(
+            _READ_ONLY_PREFIXES
+        ):
+            self._hash = None
+
     def state_hash(self) -> bytes:
-        """SHA-256 over every table's rows in primary-key order."""
+        """SHA-256 over every table's rows in primary-key order (cached until the next write)."""
+        if self._hash is not None:
+            return self._hash
+        computed = self._compute_state_hash()
+        if self._session is None:  # inside a transaction the rows may still roll back
+            self._hash = computed
+        return computed
+
+    def _compute_state_hash(self) -> bytes:
         digest = hashlib.sha256(b"icbox-stable-state")
         with self.connection() as connection:
             for table in self._tables:
@@ -139,8 +185,65 @@ class StableStore:
                 _update_with_value(digest, count)
         return digest.digest()
 
+    def copy_to(self, path: str) -> None:
+        """Write a consistent copy of the database to a new file at `path`."""
+        destination = sqlite3.connect(path)
+        try:
+            with self._driver() as source:
+                source.backup(destination)
+        finally:
+            destination.close()
+
+    def snapshot(self) -> StoreSnapshot:
+        """A copy of the database's content in memory, for `restore` to put back."""
+        memory = sqlite3.connect(":memory:")
+        with self._driver() as source:
+            source.backup(memory)
+        return StoreSnapshot(memory)
+
+    def restore(self, snapshot: StoreSnapshot) -> None:
+        """Put back the content of `snapshot`, in place (the store stays open)."""
+        with self._driver() as destination:
+            snapshot.connection.backup(destination)
+        self._hash = None
+
+    @contextmanager
+    def _driver(self) -> Iterator[sqlite3.Connection]:
+        if self._session is not None:
+            raise RuntimeError("the database cannot be copied inside a transaction")
+        with self.engine.connect() as connection:
+            driver = connection.connection.driver_connection
+            if not isinstance(driver, sqlite3.Connection):
+                raise TypeError(f"stable memory is SQLite, not {type(driver).__name__}")
+            yield driver
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@runtime_checkable
+class Persistent(Protocol):
+    """A canister object whose state lives in its stable memory."""
+
+    @property
+    def store(self) -> StableStore: ...
+
+
+def store_of(instance: object) -> StableStore | None:
+    """The stable memory of a canister object, if it keeps one."""
+    if isinstance(instance, Persistent) and isinstance(instance.store, StableStore):
+        return instance.store
+    return None
+
+
+class StoreSnapshot:
+    """A database's content held in memory; close it when done."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 def _update_with_value(digest: Any, value: object) -> None:

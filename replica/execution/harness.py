@@ -13,6 +13,7 @@ from typing import Any
 
 from replica.candid import decode, encode
 from replica.canister.errors import CallRejected
+from replica.canister.sdk import MethodSpec
 from replica.environment import NANOS_PER_SECOND, Reject
 from replica.execution.engine import ExecutionEngine, SubnetType, SystemCanister
 from replica.execution.messages import Batch, IngressMessage, IngressStatus, RoundResult, Status
@@ -36,7 +37,11 @@ class SubnetHarness:
     ) -> None:
         self.engine = ExecutionEngine(
             subnet_id or Principal.self_authenticating(b"subnet:" + seed),
-            state_dir=state_dir, factories=factories, subnet_type=subnet_type, time_ns=start_time_ns, **options,
+            state_dir=state_dir,
+            factories=factories,
+            subnet_type=subnet_type,
+            time_ns=start_time_ns,
+            **options,
         )
         self.seed = seed
         self.time_ns = start_time_ns
@@ -47,14 +52,28 @@ class SubnetHarness:
     def advance(self, seconds: float) -> None:
         self.time_ns += int(seconds * NANOS_PER_SECOND)
 
-    def submit(self, sender: Principal, canister_id: Principal, method: str, arg: bytes, *, expiry_seconds: int = 300) -> bytes:
+    def submit(
+        self,
+        sender: Principal,
+        canister_id: Principal,
+        method: str,
+        arg: bytes,
+        *,
+        expiry_seconds: int = 300,
+    ) -> bytes:
         self._nonce += 1
         message_id = hashlib.sha256(
             self._nonce.to_bytes(8, "big") + sender.raw + canister_id.raw + method.encode() + arg
         ).digest()
         self.pending.append(
-            IngressMessage(message_id=message_id, sender=sender, canister_id=canister_id, method=method, arg=arg,
-                           ingress_expiry_ns=self.time_ns + expiry_seconds * NANOS_PER_SECOND)
+            IngressMessage(
+                message_id=message_id,
+                sender=sender,
+                canister_id=canister_id,
+                method=method,
+                arg=arg,
+                ingress_expiry_ns=self.time_ns + expiry_seconds * NANOS_PER_SECOND,
+            )
         )
         return message_id
 
@@ -62,7 +81,9 @@ class SubnetHarness:
         self.height += 1
         self.time_ns += ROUND_NS
         tape = hashlib.sha256(self.seed + self.height.to_bytes(8, "big")).digest()
-        batch = Batch(height=self.height, time_ns=self.time_ns, random_tape=tape, ingress=tuple(self.pending))
+        batch = Batch(
+            height=self.height, time_ns=self.time_ns, random_tape=tape, ingress=tuple(self.pending)
+        )
         self.pending = []
         return self.engine.execute_round(batch)
 
@@ -73,7 +94,11 @@ class SubnetHarness:
         for _ in range(max_rounds):
             self.run_round()
             status = self.status(message_id)
-            if status is not None and status.status in (Status.REPLIED, Status.REJECTED, Status.DONE):
+            if status is not None and status.status in (
+                Status.REPLIED,
+                Status.REJECTED,
+                Status.DONE,
+            ):
                 return status
         raise TimeoutError(f"message {message_id.hex()} did not complete in {max_rounds} rounds")
 
@@ -84,20 +109,26 @@ class SubnetHarness:
             raise CallRejected(status.reject)
         return status.reply or b""
 
-    def call(self, sender: Principal, canister_id: Principal, method: str, *values: Any) -> list[Any]:
+    def call(
+        self, sender: Principal, canister_id: Principal, method: str, *values: Any
+    ) -> list[Any]:
         """An update call with Candid values typed by the canister's own interface."""
         spec = self._spec(canister_id, method)
         reply = self.update(sender, canister_id, method, encode(spec.arguments, list(values)))
         return decode(reply, spec.results)
 
-    def query(self, sender: Principal, canister_id: Principal, method: str, *values: Any) -> list[Any]:
+    def query(
+        self, sender: Principal, canister_id: Principal, method: str, *values: Any
+    ) -> list[Any]:
         spec = self._spec(canister_id, method)
-        answer = self.engine.query(canister_id, method, encode(spec.arguments, list(values)), sender)
+        answer = self.engine.query(
+            canister_id, method, encode(spec.arguments, list(values)), sender
+        )
         if isinstance(answer, Reject):
             raise CallRejected(answer)
         return decode(answer, spec.results)
 
-    def _spec(self, canister_id: Principal, method: str) -> Any:
+    def _spec(self, canister_id: Principal, method: str) -> MethodSpec:
         record = self.engine.canisters[canister_id]
         spec = record.interface.method(method)
         if spec is None:

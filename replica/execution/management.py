@@ -4,17 +4,22 @@ create_canister, install_code (system canisters by name: the module is the
 UTF-8 name, optionally prefixed `icbox:`), canister_status, start_canister,
 stop_canister, update_settings and raw_rand. Ingress arrives Candid-encoded
 with the interface spec's types; canisters call it with the same values
-already decoded. Only controllers may manage a canister; only the configured
-installers (NNS root) may install system canisters.
+already decoded (checked against the same types). Only controllers may manage a
+canister; only the configured installers (NNS root) may install system
+canisters. Refusals carry the IC's error codes; an install whose canister code
+traps changes nothing (see `replica.execution.canisters`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from replica.candid import CandidError, decode, encode
 from replica.candid.types import (
     Blob,
+    CandidType,
     Nat,
     Null,
     Opt,
@@ -23,9 +28,11 @@ from replica.candid.types import (
     Variant,
     Vec,
 )
-from replica.canister.errors import CanisterError
-from replica.environment import Reject, RejectCode
-from replica.execution.messages import IngressMessage, Request, Status
+from replica.canister.errors import CanisterError, SystemReject
+from replica.environment import ErrorCode, Reject
+from replica.execution.canisters import CanisterRecord, CanisterStatus, InstallMode
+from replica.execution.messages import IngressMessage, Request
+from replica.execution.wasm.management import wasm_methods
 from replica.types import Principal
 
 if TYPE_CHECKING:
@@ -50,99 +57,170 @@ CANISTER_STATUS_RESULT: Final = Record(
     }
 )
 
-SIGNATURES: Final[dict[str, tuple[list[Any], list[Any]]]] = {
-    "create_canister": ([CREATE_CANISTER_ARGS], [CANISTER_ID_RECORD]),
-    "install_code": ([INSTALL_CODE_ARGS], []),
-    "canister_status": ([CANISTER_ID_RECORD], [CANISTER_STATUS_RESULT]),
-    "start_canister": ([CANISTER_ID_RECORD], []),
-    "stop_canister": ([CANISTER_ID_RECORD], []),
-    "update_settings": ([UPDATE_SETTINGS_ARGS], []),
-    "raw_rand": ([], [Blob()]),
-}
+Handler = Callable[[Principal, Any], Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ManagementMethod:
+    """One method of the management canister: its Candid signature and what runs it."""
+
+    arguments: list[CandidType]
+    results: list[CandidType]
+    run: Handler
+    by_ingress: bool = True
 
 
 class ManagementCanister:
+    """The management canister of one subnet; it answers at once and never raises."""
+
     def __init__(self, engine: ExecutionEngine) -> None:
         self.engine = engine
+        self.methods: dict[str, ManagementMethod] = {
+            "create_canister": ManagementMethod(
+                arguments=[CREATE_CANISTER_ARGS],
+                results=[CANISTER_ID_RECORD],
+                run=self._create_canister,
+            ),
+            "install_code": ManagementMethod(
+                arguments=[INSTALL_CODE_ARGS], results=[], run=self._install_code
+            ),
+            "canister_status": ManagementMethod(
+                arguments=[CANISTER_ID_RECORD],
+                results=[CANISTER_STATUS_RESULT],
+                run=self._canister_status,
+            ),
+            "start_canister": ManagementMethod(
+                arguments=[CANISTER_ID_RECORD], results=[], run=self._start_canister
+            ),
+            "stop_canister": ManagementMethod(
+                arguments=[CANISTER_ID_RECORD], results=[], run=self._stop_canister
+            ),
+            "update_settings": ManagementMethod(
+                arguments=[UPDATE_SETTINGS_ARGS], results=[], run=self._update_settings
+            ),
+            "raw_rand": ManagementMethod(
+                arguments=[], results=[Blob()], run=self._raw_rand, by_ingress=False
+            ),
+        }
+        # the interface spec's full types, and the methods for Wasm canisters (replica.execution.wasm)
+        for name, (arguments, results, run, by_ingress) in wasm_methods(
+            engine.wasm, self.methods
+        ).items():
+            self.methods[name] = ManagementMethod(
+                arguments=arguments, results=results, run=run, by_ingress=by_ingress
+            )
 
-    def execute_ingress(self, message: IngressMessage) -> None:
-        status = self.engine.ingress_history[message.message_id]
-        signature = SIGNATURES.get(message.method)
-        if signature is None or message.method == "raw_rand":
-            status.status = Status.REJECTED
-            status.reject = Reject(code=RejectCode.DESTINATION_INVALID, message=f"management method {message.method!r} cannot be called by ingress")
-        else:
-            try:
-                values = decode(message.arg, signature[0])
-                result = self.run(message.sender, message.method, values[0] if values else None)
-                status.status, status.reply = Status.REPLIED, encode(signature[1], [] if result is None else [result])
-            except CandidError as error:
-                status.status = Status.REJECTED
-                status.reject = Reject(code=RejectCode.CANISTER_ERROR, message=f"invalid argument: {error}")
-            except CanisterError as error:
-                status.status, status.reject = Status.REJECTED, error.to_reject()
-        self.engine._completed.append(message.message_id)
+    def execute_ingress(self, message: IngressMessage) -> bytes | Reject:
+        """The answer to an ingress message: Candid reply bytes or a reject."""
+        method = self.methods.get(message.method)
+        if method is None or not method.by_ingress:
+            return Reject.of(
+                ErrorCode.UNKNOWN_MANAGEMENT_MESSAGE,
+                f"management method {message.method!r} cannot be called by ingress",
+            )
+        try:
+            values = decode(message.arg, method.arguments)
+        except CandidError as error:
+            return Reject.of(ErrorCode.INVALID_MANAGEMENT_PAYLOAD, f"invalid argument: {error}")
+        try:
+            result = method.run(message.sender, values[0] if values else None)
+        except CanisterError as error:
+            return error.to_reject()
+        return encode(method.results, [] if result is None else [result])
 
     def execute_request(self, request: Request) -> None:
-        try:
-            answer: Any = self.run(request.caller, request.method, request.argument)
-        except CanisterError as error:
-            answer = error.to_reject()
+        """Answer a canister's call; its argument is checked against the method's Candid type first."""
+        method = self.methods.get(request.method)
+        answer: Any
+        if method is None:
+            answer = Reject.of(
+                ErrorCode.UNKNOWN_MANAGEMENT_MESSAGE,
+                f"the management canister has no method {request.method!r}",
+            )
+        else:
+            try:
+                answer = method.run(request.caller, _checked(method.arguments, request.argument))
+            except CanisterError as error:
+                answer = error.to_reject()
         self.engine.deliver_answer(request, answer)
 
-    def _controlled(self, caller: Principal, argument: dict[str, Any]) -> Any:
+    def _controlled(self, caller: Principal, argument: dict[str, Any]) -> CanisterRecord:
         canister_id = argument["canister_id"]
         record = self.engine.canisters.get(canister_id)
         if record is None:
-            raise CanisterError(f"canister {canister_id} not found")
+            raise SystemReject(ErrorCode.CANISTER_NOT_FOUND, f"canister {canister_id} not found")
         if caller not in record.controllers:
-            raise CanisterError(f"only the controllers of canister {canister_id} may do this")
+            raise SystemReject(
+                ErrorCode.CANISTER_INVALID_CONTROLLER,
+                f"only the controllers of canister {canister_id} may do this",
+            )
         return record
 
-    def run(self, caller: Principal, method: str, argument: Any) -> Any:
+    def _create_canister(self, caller: Principal, argument: Any) -> dict[str, Principal]:
+        settings = (argument or {}).get("settings") or {}
+        controllers = settings.get("controllers") or [caller]
+        return {"canister_id": self.engine.create_canister(controllers)}
+
+    def _install_code(self, caller: Principal, argument: Any) -> None:
         engine = self.engine
-        if method == "create_canister":
-            settings = (argument or {}).get("settings") or {}
-            controllers = settings.get("controllers") or [caller]
-            return {"canister_id": engine.create_canister(controllers)}
-        if method == "install_code":
-            record = self._controlled(caller, argument)
-            if caller not in engine.system_installers:
-                raise CanisterError("only NNS root may install system canisters")
-            name = bytes(argument["wasm_module"]).decode(errors="replace").removeprefix("icbox:")
-            kind = engine.factories.get(name)
-            if kind is None:
-                raise CanisterError(f"no system canister is called {name!r}")
-            (mode,) = argument["mode"]
-            try:
-                init = kind.to_init(decode(bytes(argument["arg"]), list(kind.init_arguments)))
-            except CandidError as error:
-                raise CanisterError(f"invalid init argument: {error}") from error
-            engine.install(record.canister_id, name, init, mode=mode)
-            return None
-        if method == "canister_status":
-            record = self._controlled(caller, argument)
-            return {
-                "status": {record.status: None},
-                "settings": {"controllers": list(record.controllers)},
-                "module_hash": record.module_hash,
-                "memory_size": 0,
-                "cycles": record.cycles,
-            }
-        if method == "start_canister":
-            self._controlled(caller, argument).status = "running"
-            return None
-        if method == "stop_canister":
-            record = self._controlled(caller, argument)
-            busy = any(context.canister_id == record.canister_id for context in engine.call_contexts.values())
-            record.status = "stopping" if busy else "stopped"
-            return None
-        if method == "update_settings":
-            record = self._controlled(caller, argument)
-            controllers = argument["settings"].get("controllers")
-            if controllers is not None:
-                record.controllers = tuple(controllers)
-            return None
-        if method == "raw_rand":
-            return engine.random_bytes_for(caller)
-        raise CanisterError(f"the management canister has no method {method!r}")
+        record = self._controlled(caller, argument)
+        if caller not in engine.system_installers:
+            raise SystemReject(
+                ErrorCode.CANISTER_REJECTED_MESSAGE, "only NNS root may install system canisters"
+            )
+        name = bytes(argument["wasm_module"]).decode(errors="replace").removeprefix("icbox:")
+        kind = engine.factories.get(name)
+        if kind is None:
+            raise SystemReject(
+                ErrorCode.CANISTER_INVALID_WASM, f"no system canister is called {name!r}"
+            )
+        (mode,) = argument["mode"]
+        try:
+            init = kind.to_init(decode(bytes(argument["arg"]), list(kind.init_arguments)))
+        except CandidError as error:
+            raise SystemReject(
+                ErrorCode.INVALID_MANAGEMENT_PAYLOAD, f"invalid init argument: {error}"
+            ) from error
+        engine.install(record.canister_id, name, init, mode=InstallMode(mode))
+
+    def _canister_status(self, caller: Principal, argument: Any) -> dict[str, Any]:
+        record = self._controlled(caller, argument)
+        return {
+            "status": {record.status.value: None},
+            "settings": {"controllers": list(record.controllers)},
+            "module_hash": record.module_hash,
+            "memory_size": 0,
+            "cycles": record.cycles,
+        }
+
+    def _start_canister(self, caller: Principal, argument: Any) -> None:
+        self._controlled(caller, argument).status = CanisterStatus.RUNNING
+
+    def _stop_canister(self, caller: Principal, argument: Any) -> None:
+        record = self._controlled(caller, argument)
+        busy = any(
+            context.canister_id == record.canister_id
+            for context in self.engine.call_contexts.values()
+        )
+        record.status = CanisterStatus.STOPPING if busy else CanisterStatus.STOPPED
+
+    def _update_settings(self, caller: Principal, argument: Any) -> None:
+        record = self._controlled(caller, argument)
+        controllers = argument["settings"].get("controllers")
+        if controllers is not None:
+            record.controllers = tuple(controllers)
+
+    def _raw_rand(self, caller: Principal, argument: Any) -> bytes:
+        return self.engine.random_bytes_for(caller)
+
+
+def _checked(types: list[CandidType], argument: Any) -> Any:
+    """A canister's argument as the method's Candid type reads it (a wrong shape is refused)."""
+    values = [] if argument is None and not types else [argument]
+    try:
+        decoded = decode(encode(types, values), types)
+    except CandidError as error:
+        raise SystemReject(
+            ErrorCode.INVALID_MANAGEMENT_PAYLOAD, f"invalid argument: {error}"
+        ) from error
+    return decoded[0] if decoded else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -47,9 +47,15 @@ class Status(StrEnum):
     REJECTED = "rejected"
     DONE = "done"
 
+    @property
+    def is_terminal(self) -> bool:
+        return self in (Status.REPLIED, Status.REJECTED, Status.DONE)
 
-@dataclass(slots=True, kw_only=True)
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class IngressStatus:
+    """A request's status, the batch time it took it, and the request's expiry."""
+
     status: Status
     time_ns: int
     expiry_ns: int
@@ -99,4 +105,5 @@ class CallContext:
     outstanding: int = 0
     answered: bool = False
     cycles: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    """Cycles attached to the call; those not `accepted` are refunded with its answer."""
+    accepted: int = 0

@@ -50,11 +50,18 @@ def dump_store(store: StableStore) -> bytes:
         ]
         tables = []
         for table in store.tables:
-            keys = [column.name for column in table.primary_key.columns] or [column.name for column in table.columns]
+            keys = [column.name for column in table.primary_key.columns] or [
+                column.name for column in table.columns
+            ]
             order = ", ".join(f'"{name}"' for name in keys)
             columns = [column.name for column in table.columns]
             selected = ", ".join(f'"{name}"' for name in columns)
-            rows = [list(row) for row in connection.execute(text(f'SELECT {selected} FROM "{table.name}" ORDER BY {order}'))]
+            rows = [
+                list(row)
+                for row in connection.execute(
+                    text(f'SELECT {selected} FROM "{table.name}" ORDER BY {order}')
+                )
+            ]
             tables.append([table.name, columns, rows])
     return bytes(cbor2.dumps({"schema": schema, "tables": tables}, canonical=True))
 
@@ -76,7 +83,9 @@ def load_store_file(path: Path, dump: bytes) -> None:
         for name, columns, rows in tables:
             names = ", ".join(f'"{column}"' for column in columns)
             marks = ", ".join("?" for _ in columns)
-            connection.executemany(f'INSERT INTO "{name}" ({names}) VALUES ({marks})', [tuple(row) for row in rows])
+            connection.executemany(
+                f'INSERT INTO "{name}" ({names}) VALUES ({marks})', [tuple(row) for row in rows]
+            )
         connection.execute("COMMIT")
     except sqlite3.Error as error:
         raise CheckpointError(f"cannot restore the database {path.name}: {error}") from error
@@ -89,9 +98,10 @@ def write_engine_files(engine: ExecutionEngine, directory: Path) -> None:
     canisters = directory / CANISTERS_DIRECTORY
     canisters.mkdir(parents=True, exist_ok=True)
     for canister_id, record in sorted(engine.canisters.items()):
-        store = getattr(record.instance, "store", None)
-        if isinstance(store, StableStore):
-            (canisters / f"{canister_id.to_text()}{DUMP_SUFFIX}").write_bytes(dump_store(store))
+        if record.store is not None:
+            (canisters / f"{canister_id.to_text()}{DUMP_SUFFIX}").write_bytes(
+                dump_store(record.store)
+            )
     (directory / ENGINE_FILE).write_bytes(engine.checkpoint_metadata())
 
 

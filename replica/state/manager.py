@@ -131,8 +131,16 @@ class StateManager:
     ) -> StateManager:
         """A manager with a fresh engine at height 0 under `state_dir/engine`."""
         root = Path(state_dir)
-        engine = ExecutionEngine(subnet_id, state_dir=root / ENGINE_DIRECTORY, factories=factories, **engine_options)
-        return cls(engine, state_dir=root, subnets=subnets, verify_signature=verify_signature, kept_heights=kept_heights)
+        engine = ExecutionEngine(
+            subnet_id, state_dir=root / ENGINE_DIRECTORY, factories=factories, **engine_options
+        )
+        return cls(
+            engine,
+            state_dir=root,
+            subnets=subnets,
+            verify_signature=verify_signature,
+            kept_heights=kept_heights,
+        )
 
     @classmethod
     def restore(
@@ -162,15 +170,26 @@ class StateManager:
         if found.root_hash != info.root_hash:
             raise CheckpointError(f"checkpoint {info.height} does not match its manifest")
         engine = restore_engine(
-            info.directory, live_dir=root / ENGINE_DIRECTORY, subnet_id=subnet_id, factories=factories, **engine_options
+            info.directory,
+            live_dir=root / ENGINE_DIRECTORY,
+            subnet_id=subnet_id,
+            factories=factories,
+            **engine_options,
         )
         if engine.height != info.height:
-            raise CheckpointError(f"checkpoint {info.height} holds the state of height {engine.height}")
+            raise CheckpointError(
+                f"checkpoint {info.height} holds the state of height {engine.height}"
+            )
         kept_subnets = info.directory / SUBNETS_FILE
-        checkpoint_subnets = decode_subnets(kept_subnets.read_bytes()) if kept_subnets.is_file() else ()
+        checkpoint_subnets = (
+            decode_subnets(kept_subnets.read_bytes()) if kept_subnets.is_file() else ()
+        )
         manager = cls(
-            engine, state_dir=root, subnets=checkpoint_subnets or tuple(subnets or ()),
-            verify_signature=verify_signature, kept_heights=kept_heights,
+            engine,
+            state_dir=root,
+            subnets=checkpoint_subnets or tuple(subnets or ()),
+            verify_signature=verify_signature,
+            kept_heights=kept_heights,
         )
         if subnets is not None:
             manager.set_subnets(subnets)
@@ -178,11 +197,7 @@ class StateManager:
 
     def close(self) -> None:
         """Release the engine's databases (a crashed replica's manager, before restoring it)."""
-        for record in self.engine.canisters.values():
-            store = getattr(record.instance, "store", None)
-            dispose = getattr(store, "dispose", None)
-            if callable(dispose):
-                dispose()
+        self.engine.close()
 
     # -- execution ----------------------------------------------------------------------------
 
@@ -208,15 +223,35 @@ class StateManager:
         if batch.height != self.height + 1:
             raise StateError(f"expected a batch at height {self.height + 1}, got {batch.height}")
         result = self.engine.execute_round(batch)
-        executed = self._snapshot(completed=result.completed, state_hash=result.state_hash)
+        executed = self._snapshot(
+            completed=result.completed, state_hash=result.state_hash, incremental=True
+        )
         self._remember(executed)
         pending = self._pending.pop(batch.height, None)
         if pending is not None:
             self.deliver_certification(pending)
         return executed
 
-    def _snapshot(self, *, completed: tuple[bytes, ...], state_hash: bytes | None = None) -> ExecutedHeight:
-        tree = self._tree_builder.build(self.engine.certified_state(), self._subnets)
+    def _snapshot(
+        self,
+        *,
+        completed: tuple[bytes, ...],
+        state_hash: bytes | None = None,
+        incremental: bool = False,
+    ) -> ExecutedHeight:
+        engine = self.engine
+        if incremental:  # only the statuses this height changed (or pruned) are rebuilt
+            changes = {
+                message_id: engine.certified_request_status(message_id)
+                for message_id in engine.ingress_history.changes
+            }
+            tree = self._tree_builder.update(
+                {"time": engine.time_ns, "canister": engine.certified_canisters()},
+                self._subnets,
+                request_status_changes=changes,
+            )
+        else:
+            tree = self._tree_builder.build(engine.certified_state(), self._subnets)
         self._tree_subnets = self._subnets
         return ExecutedHeight(
             height=self.engine.height,
@@ -282,7 +317,9 @@ class StateManager:
         try:
             key = bls.public_key_from_der(own.public_key_der)
         except CryptoError as error:
-            raise StateError(f"the public key of subnet {self.subnet_id} is invalid: {error}") from error
+            raise StateError(
+                f"the public key of subnet {self.subnet_id} is invalid: {error}"
+            ) from error
         return bls.verify(key, message, signature)
 
     def deliver_certification(self, certification: Certification) -> bool:
@@ -313,13 +350,19 @@ class StateManager:
             del self._pending[height]
         return True
 
-    def certificate(self, paths: Sequence[hashtree.LabelPath], *, height: int | None = None) -> Certificate:
+    def certificate(
+        self, paths: Sequence[hashtree.LabelPath], *, height: int | None = None
+    ) -> Certificate:
         """A certificate of the latest certified height revealing `paths` (and `/time`)."""
         certification = self._certification
         if certification is None or (height is not None and height != certification.height):
-            raise StateError(f"height {height if height is not None else self.height} is not certified")
+            raise StateError(
+                f"height {height if height is not None else self.height} is not certified"
+            )
         tree = self.executed(certification.height).tree
-        return Certificate(tree=hashtree.prune(tree, [["time"], *paths]), signature=certification.signature)
+        return Certificate(
+            tree=hashtree.prune(tree, [["time"], *paths]), signature=certification.signature
+        )
 
     def full_certificate(self) -> Certificate:
         """The latest certified tree, unpruned, with its signature."""
@@ -339,7 +382,9 @@ class StateManager:
         """
         height = self.height if height is None else height
         if height != self.height:
-            raise StateError(f"the state is at height {self.height}; cannot checkpoint height {height}")
+            raise StateError(
+                f"the state is at height {self.height}; cannot checkpoint height {height}"
+            )
         final = self.checkpoints_dir / str(height)
         staging = self.checkpoints_dir / f"{height}.writing"
         if staging.exists():
@@ -397,7 +442,9 @@ def read_checkpoint(state_dir: str | Path, height: int) -> CheckpointInfo:
     manifest_path = directory / MANIFEST_FILE
     if not manifest_path.is_file():
         raise CheckpointError(f"no checkpoint at height {height}")
-    return CheckpointInfo(height=height, directory=directory, manifest=Manifest.from_cbor(manifest_path.read_bytes()))
+    return CheckpointInfo(
+        height=height, directory=directory, manifest=Manifest.from_cbor(manifest_path.read_bytes())
+    )
 
 
 def latest_checkpoint_in(state_dir: str | Path) -> CheckpointInfo | None:
@@ -424,7 +471,10 @@ def install_checkpoint(
     staging.mkdir(parents=True)
     try:
         manifests.assemble_checkpoint(
-            staging, manifest, chunks, local=None if local is None else (local.directory, local.manifest)
+            staging,
+            manifest,
+            chunks,
+            local=None if local is None else (local.directory, local.manifest),
         )
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

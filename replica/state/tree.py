@@ -8,6 +8,7 @@ out as the IC interface spec's state tree ("The system state tree"):
     /request_status/<request id>/reply         blob (when replied)
     /request_status/<request id>/reject_code   nat (when rejected)
     /request_status/<request id>/reject_message text (when rejected)
+    /request_status/<request id>/error_code    text, such as IC0503 (when rejected, if known)
     /canister/<canister id>/certified_data     blob, empty until the canister sets it
     /canister/<canister id>/module_hash        blob (when the canister has code)
     /canister/<canister id>/controllers        55799([principal, ...])
@@ -57,7 +58,9 @@ class SubnetInfo:
         node_public_keys: Mapping[Principal, bytes] | Sequence[tuple[Principal, bytes]] = (),
     ) -> SubnetInfo:
         """From closed ranges of canister indices, as the execution engine holds them."""
-        pairs = node_public_keys.items() if isinstance(node_public_keys, Mapping) else node_public_keys
+        pairs = (
+            node_public_keys.items() if isinstance(node_public_keys, Mapping) else node_public_keys
+        )
         return cls(
             subnet_id=subnet_id,
             public_key_der=public_key_der,
@@ -71,11 +74,20 @@ class SubnetInfo:
 
 def encode_subnets(subnets: Sequence[SubnetInfo]) -> bytes:
     """Canonical CBOR of subnet info, as a checkpoint keeps it."""
-    return bytes(cbor2.dumps([
-        [s.subnet_id.raw, s.public_key_der, [[a.raw, b.raw] for a, b in s.canister_ranges],
-         [[node.raw, key] for node, key in s.node_public_keys]]
-        for s in subnets
-    ], canonical=True))
+    return bytes(
+        cbor2.dumps(
+            [
+                [
+                    s.subnet_id.raw,
+                    s.public_key_der,
+                    [[a.raw, b.raw] for a, b in s.canister_ranges],
+                    [[node.raw, key] for node, key in s.node_public_keys],
+                ]
+                for s in subnets
+            ],
+            canonical=True,
+        )
+    )
 
 
 def decode_subnets(data: bytes) -> tuple[SubnetInfo, ...]:
@@ -84,8 +96,12 @@ def decode_subnets(data: bytes) -> tuple[SubnetInfo, ...]:
             SubnetInfo(
                 subnet_id=Principal(bytes(raw)),
                 public_key_der=bytes(key),
-                canister_ranges=tuple((Principal(bytes(a)), Principal(bytes(b))) for a, b in ranges),
-                node_public_keys=tuple((Principal(bytes(node)), bytes(node_key)) for node, node_key in nodes),
+                canister_ranges=tuple(
+                    (Principal(bytes(a)), Principal(bytes(b))) for a, b in ranges
+                ),
+                node_public_keys=tuple(
+                    (Principal(bytes(node)), bytes(node_key)) for node, node_key in nodes
+                ),
             )
             for raw, key, ranges, nodes in cbor2.loads(data)
         )
@@ -109,6 +125,8 @@ def request_status_subtree(entry: Mapping[str, Any]) -> dict[bytes | str, TreeVa
             node["reject_code"] = int(entry["reject_code"])
         if entry.get("reject_message") is not None:
             node["reject_message"] = entry["reject_message"]
+        if entry.get("error_code") is not None:
+            node["error_code"] = entry["error_code"]
     return node
 
 
@@ -130,7 +148,9 @@ def subnet_subtree(subnet: SubnetInfo) -> dict[bytes | str, TreeValue]:
     }
 
 
-def state_tree_content(certified_state: Mapping[str, Any], subnets: Sequence[SubnetInfo]) -> dict[bytes | str, TreeValue]:
+def state_tree_content(
+    certified_state: Mapping[str, Any], subnets: Sequence[SubnetInfo]
+) -> dict[bytes | str, TreeValue]:
     """The nested mapping of the state tree (see the module docstring)."""
     if "time" not in certified_state:
         raise StateError("the certified state has no time")
@@ -150,7 +170,8 @@ def state_tree_content(certified_state: Mapping[str, Any], subnets: Sequence[Sub
         "subnet": {subnet.subnet_id.raw: subnet_subtree(subnet) for subnet in subnets},
         "canister_ranges": {
             subnet.subnet_id.raw: {
-                start.raw: encode_canister_ranges([(start, end)]) for start, end in subnet.canister_ranges
+                start.raw: encode_canister_ranges([(start, end)])
+                for start, end in subnet.canister_ranges
             }
             for subnet in subnets
             if subnet.canister_ranges
@@ -164,11 +185,21 @@ def build_state_tree(certified_state: Mapping[str, Any], subnets: Sequence[Subne
 
 
 def _request_status_key(entry: Mapping[str, Any]) -> tuple[Any, ...]:
-    return (entry["status"], entry.get("reply"), entry.get("reject_code"), entry.get("reject_message"))
+    return (
+        entry["status"],
+        entry.get("reply"),
+        entry.get("reject_code"),
+        entry.get("reject_message"),
+        entry.get("error_code"),
+    )
 
 
 def _canister_key(entry: Mapping[str, Any]) -> tuple[Any, ...]:
-    return (entry.get("certified_data"), entry.get("module_hash"), tuple(entry.get("controllers") or ()))
+    return (
+        entry.get("certified_data"),
+        entry.get("module_hash"),
+        tuple(entry.get("controllers") or ()),
+    )
 
 
 class StateTreeBuilder:
@@ -182,7 +213,8 @@ class StateTreeBuilder:
 
     def __init__(self) -> None:
         self._entries: dict[str, dict[bytes, tuple[tuple[Any, ...], HashTree]]] = {
-            "request_status": {}, "canister": {},
+            "request_status": {},
+            "canister": {},
         }
         self._sections: dict[str, tuple[list[HashTree], HashTree]] = {}
         self._subnets: tuple[tuple[SubnetInfo, ...], HashTree, HashTree] | None = None
@@ -191,9 +223,57 @@ class StateTreeBuilder:
         if "time" not in certified_state:
             raise StateError("the certified state has no time")
         request_status = self._section(
-            "request_status", certified_state.get("request_status", {}), _request_status_key, request_status_subtree
+            "request_status",
+            certified_state.get("request_status", {}),
+            _request_status_key,
+            request_status_subtree,
         )
-        canister = self._section("canister", certified_state.get("canister", {}), _canister_key, canister_subtree)
+        return self._top(certified_state, request_status, subnets)
+
+    def update(
+        self,
+        certified_state: Mapping[str, Any],
+        subnets: Sequence[SubnetInfo],
+        *,
+        request_status_changes: Mapping[bytes, Mapping[str, Any] | None],
+    ) -> HashTree:
+        """The tree of a state whose request statuses differ from the last tree's only in `request_status_changes`.
+
+        `certified_state` holds the time and the canisters; each change is a request's new
+        entry, or None where its status was pruned. The cost follows the changes: a height
+        that changed no status reuses the request_status section as it is.
+        """
+        if "time" not in certified_state:
+            raise StateError("the certified state has no time")
+        entries = self._entries["request_status"]
+        last = self._sections.get("request_status")
+        if request_status_changes or last is None:
+            for raw_label, entry in request_status_changes.items():
+                label = bytes(raw_label)
+                if entry is None:
+                    entries.pop(label, None)
+                    continue
+                key = _request_status_key(entry)
+                cached = entries.get(label)
+                if cached is None or cached[0] != key:
+                    entries[label] = (
+                        key,
+                        hashtree.Labeled(label, hashtree.build(request_status_subtree(entry))),
+                    )
+            nodes = [entries[label][1] for label in sorted(entries)]
+            last = (nodes, hashtree.fork_forest(nodes))
+            self._sections["request_status"] = last
+        return self._top(certified_state, last[1], subnets)
+
+    def _top(
+        self,
+        certified_state: Mapping[str, Any],
+        request_status: HashTree,
+        subnets: Sequence[SubnetInfo],
+    ) -> HashTree:
+        canister = self._section(
+            "canister", certified_state.get("canister", {}), _canister_key, canister_subtree
+        )
         subnet, ranges = self._subnet_sections(tuple(subnets))
         top = {
             b"time": hashtree.Leaf(hashtree.encode_nat(int(certified_state["time"]))),
@@ -224,7 +304,11 @@ class StateTreeBuilder:
         self._entries[name] = current
         nodes = [current[label][1] for label in sorted(current)]
         last = self._sections.get(name)
-        if last is not None and len(last[0]) == len(nodes) and all(a is b for a, b in zip(last[0], nodes, strict=True)):
+        if (
+            last is not None
+            and len(last[0]) == len(nodes)
+            and all(a is b for a, b in zip(last[0], nodes, strict=True))
+        ):
             return last[1]
         forest = hashtree.fork_forest(nodes)
         self._sections[name] = (nodes, forest)
@@ -234,6 +318,9 @@ class StateTreeBuilder:
         if self._subnets is not None and self._subnets[0] == subnets:
             return self._subnets[1], self._subnets[2]
         content = state_tree_content({"time": 0}, subnets)
-        subnet, ranges = hashtree.build(content["subnet"]), hashtree.build(content["canister_ranges"])
+        subnet, ranges = (
+            hashtree.build(content["subnet"]),
+            hashtree.build(content["canister_ranges"]),
+        )
         self._subnets = (subnets, subnet, ranges)
         return subnet, ranges

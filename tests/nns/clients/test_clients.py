@@ -15,13 +15,13 @@ from nns.clients import (
     RootCanister,
     TransferError,
 )
-from nns.genesis import ROOT_CANISTER_ID, NnsConfig, install_nns, nns_factories
-from nns.governance.core import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID
+from nns.genesis import NnsConfig, install_nns, nns_factories
 from nns.governance.neuron import compute_neuron_staking_subaccount
 from nns.ledger.accounts import AccountIdentifier
 from replica.agent.errors import RejectError
 from replica.agent.identity import Ed25519Identity
 from replica.agent.sync import Agent
+from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID, ROOT_CANISTER_ID
 from replica.http.local import LocalSubnetSpec
 from tests.replica.http.network import network_in_thread
 

@@ -9,19 +9,21 @@ import pytest
 from replica.candid import decode, encode
 from replica.candid.types import Nat
 from replica.canister.errors import CallRejected
-from replica.environment import RejectCode
+from replica.environment import ErrorCode, RejectCode
 from replica.execution.engine import DEFAULT_CANISTER_CYCLES, ExecutionEngine
 from replica.execution.harness import SubnetHarness
 from replica.execution.management import CANISTER_ID_RECORD, CREATE_CANISTER_ARGS, INSTALL_CODE_ARGS
 from replica.execution.messages import Status
 from replica.types import Principal
-from tests.replica.execution.toys import FACTORIES
+from tests.replica.execution.toys import FACTORIES, Counter
 
 ALICE = Principal.self_authenticating(b"alice")
 ROOT = Principal.from_canister_id(3)
 
 
-def make(tmp_path: Path, name: str = "s", **options: object) -> tuple[SubnetHarness, Principal, Principal]:
+def make(
+    tmp_path: Path, name: str = "s", **options: object
+) -> tuple[SubnetHarness, Principal, Principal]:
     harness = SubnetHarness(tmp_path / name, FACTORIES, system_installers=[ROOT], **options)  # type: ignore[arg-type]
     counter = harness.engine.create_canister([ALICE, ROOT])
     harness.engine.install(counter, "counter", None)
@@ -42,35 +44,49 @@ def test_ingress_goes_from_received_to_replied(tmp_path: Path) -> None:
     assert harness.query(ALICE, counter, "get") == [5]
     assert harness.query(ALICE, counter, "whoami") == [ALICE]
     assert harness.engine.canisters[counter].certified_data == (5).to_bytes(8, "big")
+    # pruned five minutes after it was answered (MAX_INGRESS_TTL), see test_ingress_history.py
     harness.advance(400)
     harness.run_round()
-    assert harness.status(message).status == Status.DONE  # type: ignore[union-attr]
+    assert harness.status(message) is None
 
 
 def test_rejects_carry_the_right_codes(tmp_path: Path) -> None:
     harness, counter, _ = make(tmp_path)
     cases = [
-        (Principal.from_canister_id(77), "add", encode([Nat], [1]), RejectCode.DESTINATION_INVALID),
-        (counter, "nope", encode([Nat], [1]), RejectCode.DESTINATION_INVALID),
-        (counter, "get", b"DIDL\x00\x00", RejectCode.DESTINATION_INVALID),
-        (counter, "add", b"not candid", RejectCode.CANISTER_ERROR),
-        (counter, "refuse", encode([Nat], [3]), RejectCode.CANISTER_REJECT),
-        (counter, "add_then_trap", encode([Nat], [3]), RejectCode.CANISTER_ERROR),
+        (Principal.from_canister_id(77), "add", encode([Nat], [1]), ErrorCode.CANISTER_NOT_FOUND),
+        (counter, "nope", encode([Nat], [1]), ErrorCode.CANISTER_METHOD_NOT_FOUND),
+        (counter, "get", b"DIDL\x00\x00", ErrorCode.CANISTER_METHOD_NOT_FOUND),
+        (counter, "add", b"not candid", ErrorCode.CANISTER_CALLED_TRAP),
+        (counter, "refuse", encode([Nat], [3]), ErrorCode.CANISTER_REJECTED_MESSAGE),
+        (counter, "add_then_trap", encode([Nat], [3]), ErrorCode.CANISTER_CALLED_TRAP),
     ]
-    for canister, method, arg, code in cases:
+    for canister, method, arg, error_code in cases:
         with pytest.raises(CallRejected) as rejected:
             harness.update(ALICE, canister, method, arg)
-        assert rejected.value.reject.code == code, (method, rejected.value.reject)
+        reject = rejected.value.reject
+        assert (reject.code, reject.error_code) == (error_code.reject_code, error_code), (
+            method,
+            reject,
+        )
+    assert [
+        code.reject_code
+        for code in (ErrorCode.CANISTER_NOT_FOUND, ErrorCode.CANISTER_REJECTED_MESSAGE)
+    ] == [
+        RejectCode.DESTINATION_INVALID,
+        RejectCode.CANISTER_REJECT,
+    ]
     assert harness.engine.call_contexts == {}  # a refused message closes its call context
 
 
 def test_a_trap_leaves_no_trace(tmp_path: Path) -> None:
     harness, counter, _ = make(tmp_path)
     harness.call(ALICE, counter, "add", 2)
-    before = harness.engine.canisters[counter].instance.store.state_hash()  # type: ignore[union-attr]
+    store = harness.engine.canisters[counter].store
+    assert store is not None
+    before = store.state_hash()
     with pytest.raises(CallRejected, match="boom"):
         harness.call(ALICE, counter, "add_then_trap", 40)
-    assert harness.engine.canisters[counter].instance.store.state_hash() == before  # type: ignore[union-attr]
+    assert store.state_hash() == before
     assert harness.engine.canisters[counter].certified_data == (2).to_bytes(8, "big")
     assert harness.query(ALICE, counter, "get") == [2]
     # its outgoing call was never sent: no call context waits, no message is queued
@@ -81,7 +97,9 @@ def test_a_trap_leaves_no_trace(tmp_path: Path) -> None:
 def test_calls_between_canisters_answer_from_the_callback(tmp_path: Path) -> None:
     harness, counter, relay = make(tmp_path)
     assert harness.call(ALICE, relay, "relay", counter, 7) == ["added 7, now 7"]
-    assert harness.call(ALICE, relay, "relay", Principal.from_canister_id(99), 1)[0].startswith("refused:")
+    assert harness.call(ALICE, relay, "relay", Principal.from_canister_id(99), 1)[0].startswith(
+        "refused:"
+    )
     random = harness.call(ALICE, relay, "random", counter)[0]
     assert len(bytes.fromhex(random)) == 32
 
@@ -128,23 +146,51 @@ def test_cycles_are_charged_on_application_subnets_only(tmp_path: Path) -> None:
 def test_management_canister_flows(tmp_path: Path) -> None:
     harness, counter, _ = make(tmp_path)
     management = Principal.management_canister()
-    created = decode(harness.update(ROOT, management, "create_canister", encode([CREATE_CANISTER_ARGS], [{"settings": None}])), [CANISTER_ID_RECORD])
+    created = decode(
+        harness.update(
+            ROOT,
+            management,
+            "create_canister",
+            encode([CREATE_CANISTER_ARGS], [{"settings": None}]),
+        ),
+        [CANISTER_ID_RECORD],
+    )
     new_id = created[0]["canister_id"]
-    install = {"mode": {"install": None}, "canister_id": new_id, "wasm_module": b"icbox:counter", "arg": encode([], [])}
+    install = {
+        "mode": {"install": None},
+        "canister_id": new_id,
+        "wasm_module": b"icbox:counter",
+        "arg": encode([], []),
+    }
     with pytest.raises(CallRejected, match="only NNS root"):
-        harness.update(ALICE, management, "install_code", encode([INSTALL_CODE_ARGS], [{**install, "canister_id": counter}]))
+        harness.update(
+            ALICE,
+            management,
+            "install_code",
+            encode([INSTALL_CODE_ARGS], [{**install, "canister_id": counter}]),
+        )
     harness.update(ROOT, management, "install_code", encode([INSTALL_CODE_ARGS], [install]))
     assert harness.call(ALICE, new_id, "add", 4) == [4]
     with pytest.raises(CallRejected, match="controllers"):
-        harness.update(ALICE, management, "stop_canister", encode([CANISTER_ID_RECORD], [{"canister_id": new_id}]))
-    harness.update(ROOT, management, "stop_canister", encode([CANISTER_ID_RECORD], [{"canister_id": new_id}]))
+        harness.update(
+            ALICE,
+            management,
+            "stop_canister",
+            encode([CANISTER_ID_RECORD], [{"canister_id": new_id}]),
+        )
+    harness.update(
+        ROOT, management, "stop_canister", encode([CANISTER_ID_RECORD], [{"canister_id": new_id}])
+    )
     with pytest.raises(CallRejected, match="stopped"):
         harness.call(ALICE, new_id, "add", 1)
-    harness.update(ROOT, management, "start_canister", encode([CANISTER_ID_RECORD], [{"canister_id": new_id}]))
+    harness.update(
+        ROOT, management, "start_canister", encode([CANISTER_ID_RECORD], [{"canister_id": new_id}])
+    )
     upgrade = {**install, "mode": {"upgrade": None}}
     harness.update(ROOT, management, "install_code", encode([INSTALL_CODE_ARGS], [upgrade]))
     assert harness.query(ALICE, new_id, "get") == [4]
-    assert harness.engine.canisters[new_id].instance.upgrades == 1  # type: ignore[union-attr]
+    instance = harness.engine.canisters[new_id].instance
+    assert isinstance(instance, Counter) and instance.upgrades == 1
     reinstall = {**install, "mode": {"reinstall": None}}
     harness.update(ROOT, management, "install_code", encode([INSTALL_CODE_ARGS], [reinstall]))
     assert harness.query(ALICE, new_id, "get") == [0]
@@ -165,7 +211,10 @@ def test_checkpoint_round_trip(tmp_path: Path) -> None:
     harness.call(ALICE, counter, "add", 9)
     harness.engine.write_checkpoint(tmp_path / "checkpoint")
     restored = ExecutionEngine.from_checkpoint(
-        tmp_path / "checkpoint", state_dir=tmp_path / "restored", subnet_id=harness.engine.subnet_id, factories=FACTORIES,
+        tmp_path / "checkpoint",
+        state_dir=tmp_path / "restored",
+        subnet_id=harness.engine.subnet_id,
+        factories=FACTORIES,
         system_installers=[ROOT],
     )
     assert restored.state_hash() == harness.engine.state_hash()

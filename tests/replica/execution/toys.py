@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -59,7 +60,9 @@ class Counter:
     def add_then_trap(self, caller: Principal, amount: int) -> int:
         self._set("count", self._get("count") + amount)
         self.environment.set_certified_data(b"trapped")
-        self.environment.call(OutgoingCall(callee=caller, method="x", argument=None, on_reply="_x", on_reject="_x"))
+        self.environment.call(
+            OutgoingCall(callee=caller, method="x", argument=None, on_reply="_x", on_reject="_x")
+        )
         raise RuntimeError("boom")
 
     @update(args=[Nat], results=[Nat])
@@ -113,14 +116,30 @@ class Relay:
     @update(args=[PrincipalType, Nat], results=[Text])
     def relay(self, caller: Principal, argument: tuple[Principal, int]) -> object:
         target, amount = argument
-        self.environment.call(OutgoingCall(callee=target, method="add", argument=amount, on_reply="_added",
-                                           on_reject="_refused", context={"amount": amount}))
+        self.environment.call(
+            OutgoingCall(
+                callee=target,
+                method="add",
+                argument=amount,
+                on_reply="_added",
+                on_reject="_refused",
+                context={"amount": amount},
+            )
+        )
         return DEFERRED
 
     @update(args=[PrincipalType], results=[Text])
     def random(self, caller: Principal, target: Principal) -> object:
-        self.environment.call(OutgoingCall(callee=Principal.management_canister(), method="raw_rand", argument=None,
-                                           on_reply="_random", on_reject="_refused", context={}))
+        self.environment.call(
+            OutgoingCall(
+                callee=Principal.management_canister(),
+                method="raw_rand",
+                argument=None,
+                on_reply="_random",
+                on_reject="_refused",
+                context={},
+            )
+        )
         return DEFERRED
 
     def _added(self, context: Mapping[str, object], answer: object) -> str:
@@ -161,8 +180,16 @@ class Greeter:
     @update(args=[PrincipalType, Nat], results=[Nat])
     def pay(self, caller: Principal, argument: tuple[Principal, int]) -> object:
         target, amount = argument
-        self.environment.call(OutgoingCall(callee=target, method="accept", argument=None, on_reply="_paid",
-                                           on_reject="_paid", cycles=amount))
+        self.environment.call(
+            OutgoingCall(
+                callee=target,
+                method="accept",
+                argument=None,
+                on_reply="_paid",
+                on_reject="_paid",
+                cycles=amount,
+            )
+        )
         return DEFERRED
 
     def _paid(self, context: Mapping[str, object], answer: object) -> int:
@@ -171,8 +198,226 @@ class Greeter:
 
 
 FACTORIES = {
-    "counter": SystemCanister(create=Counter, interface=lambda instance: interface_of(type(instance))),
-    "ticker": SystemCanister(create=Ticker, interface=lambda instance: interface_of(type(instance))),
+    "counter": SystemCanister(
+        create=Counter, interface=lambda instance: interface_of(type(instance))
+    ),
+    "ticker": SystemCanister(
+        create=Ticker, interface=lambda instance: interface_of(type(instance))
+    ),
     "relay": SystemCanister(create=Relay, interface=lambda instance: interface_of(type(instance))),
-    "greeter": SystemCanister(create=Greeter, interface=lambda instance: interface_of(type(instance)), init_arguments=[Text]),
+    "greeter": SystemCanister(
+        create=Greeter,
+        interface=lambda instance: interface_of(type(instance)),
+        init_arguments=[Text],
+    ),
 }
+
+
+class Payer(Counter):
+    """Writes, then pays another canister's `accept` with cycles; answers what was accepted."""
+
+    @update(args=[PrincipalType, Nat], results=[Nat])
+    def pay(self, caller: Principal, argument: tuple[Principal, int]) -> object:
+        target, amount = argument
+        self._set("payments", self._get("payments") + 1)
+        self.environment.set_certified_data(b"paying")
+        self.environment.call(
+            OutgoingCall(
+                callee=target,
+                method="accept",
+                argument=None,
+                on_reply="_paid",
+                on_reject="_paid",
+                cycles=amount,
+            )
+        )
+        return DEFERRED
+
+    @update(args=[Nat], results=[Nat])
+    def bad_reply(self, caller: Principal, amount: int) -> object:
+        self._set("count", self._get("count") + amount)
+        return "not a nat"
+
+    @update(args=[PrincipalType], results=[Nat])
+    def call_nowhere(self, caller: Principal, target: Principal) -> object:
+        self._set("count", self._get("count") + 1)
+        self.environment.call(
+            OutgoingCall(
+                callee=target, method="add", argument=1, on_reply="_missing", on_reject="_paid"
+            )
+        )
+        return DEFERRED
+
+    @update(args=[PrincipalType], results=[Nat])
+    def trap_in_callback(self, caller: Principal, target: Principal) -> object:
+        self._set("count", self._get("count") + 1)
+        self.environment.call(
+            OutgoingCall(
+                callee=target, method="add", argument=1, on_reply="_trap", on_reject="_trap"
+            )
+        )
+        return DEFERRED
+
+    @update(args=[PrincipalType, Text], results=[Nat])
+    def odd_call(self, caller: Principal, argument: tuple[Principal, str]) -> object:
+        """Writes, then makes a call the engine must refuse: an argument it cannot keep, or negative cycles."""
+        target, kind = argument
+        self._set("count", self._get("count") + 1)
+        odd: object = object() if kind == "argument" else None
+        self.environment.call(
+            OutgoingCall(
+                callee=target,
+                method="accept",
+                argument=odd,
+                on_reply="_paid",
+                on_reject="_paid",
+                cycles=-5 if kind == "cycles" else 0,
+            )
+        )
+        return DEFERRED
+
+    @update(args=[Text], results=[Text])
+    def manage(self, caller: Principal, method: str) -> object:
+        """Calls the management canister with no argument (malformed for most methods)."""
+        self.environment.call(
+            OutgoingCall(
+                callee=Principal.management_canister(),
+                method=method,
+                argument=None,
+                on_reply="_managed",
+                on_reject="_managed",
+            )
+        )
+        return DEFERRED
+
+    def _paid(self, context: Mapping[str, object], answer: object) -> object:
+        return answer.code.value if isinstance(answer, Reject) else answer
+
+    def _trap(self, context: Mapping[str, object], answer: object) -> object:
+        self._set("count", self._get("count") + 100)
+        raise ZeroDivisionError("the callback trapped")
+
+    def _managed(self, context: Mapping[str, object], answer: object) -> str:
+        if isinstance(answer, Reject):
+            return f"{answer.code.name} {answer.error_code.text if answer.error_code else ''}: {answer.message}"
+        return "replied"
+
+
+class Fragile(Counter):
+    """Its init and post_upgrade hooks trap when the install argument says "trap"."""
+
+    @init
+    def setup(self, argument: Any) -> None:
+        self._set("installs", self._get("installs") + 1)
+        if argument == "trap":
+            raise ZeroDivisionError("init trapped")
+
+    @post_upgrade
+    def after_upgrade(self, argument: Any) -> None:
+        self.upgrades = self._get("upgrades")
+        if argument == "trap":
+            raise KeyError("post_upgrade trapped")
+
+    @query(results=[Nat])
+    def upgrades_seen(self, caller: Principal, argument: Any) -> int:
+        return self._get("upgrades")
+
+
+class Thumper(Counter):
+    """Its heartbeat writes, then traps on every other round."""
+
+    @heartbeat
+    def thump(self) -> None:
+        beats = self._get("beats") + 1
+        self._set("beats", beats)
+        if beats % 2 == 0:
+            raise RuntimeError("the heartbeat trapped")
+
+    @query(results=[Nat])
+    def beats(self, caller: Principal, argument: Any) -> int:
+        return self._get("beats")
+
+
+FACTORIES.update(
+    {
+        "payer": SystemCanister(
+            create=Payer, interface=lambda instance: interface_of(type(instance))
+        ),
+        "fragile": SystemCanister(
+            create=Fragile,
+            interface=lambda instance: interface_of(type(instance)),
+            init_arguments=[Text],
+        ),
+        "thumper": SystemCanister(
+            create=Thumper, interface=lambda instance: interface_of(type(instance))
+        ),
+    }
+)
+
+
+class Scripted:
+    """Follows a plan given as JSON text: writes, accepts cycles, makes calls, then ends as the plan says.
+
+    A plan is `{"w": n, "accept": cycles, "calls": [call, ...], "end": end}`, where a call is
+    `{"to": principal text, "cycles": n, "plan": plan for the callee, "then": plan for the callback}`
+    and `end` is "reply", "defer", "trap", "refuse" or "badreply" (a reply of the wrong type).
+    Callbacks follow their `then` plan the same way. Fuzz tests draw plans at random.
+    """
+
+    def __init__(self, environment: CanisterEnvironment, path: str | None, init: Any) -> None:
+        self.environment = environment
+        self.store = StableStore([ToyCell], path)
+
+    @update(args=[Text], results=[Text])
+    def run(self, caller: Principal, plan: str) -> object:
+        return self._follow(json.loads(plan))
+
+    @query(results=[Nat])
+    def total(self, caller: Principal, argument: Any) -> int:
+        with self.store.transaction() as session:
+            cell = session.get(ToyCell, "w")
+            return 0 if cell is None else cell.value
+
+    def _on_answer(self, context: Mapping[str, object], answer: object) -> object:
+        then = context["then"]
+        assert isinstance(then, str)
+        return self._follow(json.loads(then))
+
+    def _follow(self, plan: dict[str, Any]) -> object:
+        if plan.get("w"):
+            with self.store.transaction() as session:
+                cell = session.get(ToyCell, "w") or ToyCell(name="w", value=0)
+                cell.value += plan["w"]
+                session.add(cell)
+                self.environment.set_certified_data(cell.value.to_bytes(8, "big"))
+        if plan.get("accept"):
+            self.environment.accept_cycles(plan["accept"])
+        for call in plan.get("calls", ()):
+            callee = Principal.from_text(call["to"])
+            management = callee == Principal.management_canister()
+            self.environment.call(
+                OutgoingCall(
+                    callee=callee,
+                    method="raw_rand" if management else "run",
+                    argument=None if management else json.dumps(call["plan"]),
+                    on_reply="_on_answer",
+                    on_reject="_on_answer",
+                    context={"then": json.dumps(call["then"])},
+                    cycles=call["cycles"],
+                )
+            )
+        end = plan["end"]
+        if end == "trap":
+            raise RuntimeError("the plan traps")
+        if end == "refuse":
+            raise CanisterError("the plan refuses")
+        if end == "defer":
+            return DEFERRED
+        if end == "badreply":
+            return 12345
+        return "done"
+
+
+FACTORIES["scripted"] = SystemCanister(
+    create=Scripted, interface=lambda instance: interface_of(type(instance))
+)
