@@ -25,14 +25,19 @@ CERTIFICATION_WINDOW: Final = 16
 def make_certification_changes(ctx: RoleContext, get_root_hash: Callable[[int], bytes | None]) -> ChangeSet:
     changes: ChangeSet = []
     chain = ctx.chain
-    low = ctx.certified_height + 1
-    for height in range(low, min(ctx.executed_height, low + CERTIFICATION_WINDOW) + 1):
+    worked_on = 0
+    # Heights without a root hash here (below the checkpoint a restarted replica resumed from,
+    # when the subnet restarted before certifying them) are skipped, not waited for.
+    for height in range(ctx.certified_height + 1, ctx.executed_height + 1):
+        if worked_on >= CERTIFICATION_WINDOW:
+            break
         if height in chain.certifications:
             continue
         root = get_root_hash(height)
         key = ctx.high_key(height)
         if root is None or key is None:
             continue
+        worked_on += 1
         message = certification_message(root)
         shares = collect_shares(ctx, CertificationShare, height, lambda s, r=root: s.root_hash == r)  # type: ignore[misc]
         if ctx.node_id not in shares and key.secret_share is not None:

@@ -16,6 +16,7 @@ purging all kinds rewrites the file with what is left.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,7 +214,15 @@ class ArtifactPool:
                     for artifact in self.validated.get(kind, height):
                         data = artifact.to_bytes()
                         out.write(len(data).to_bytes(4, "big") + data)
+            out.flush()
+            os.fsync(out.fileno())
         temporary.replace(self._path)
+
+    def sync(self) -> None:
+        """Make every appended artifact durable (a live replica calls this before it sends what it
+        signed, so a restart never forgets a share it promised; the IC persists before it gossips)."""
+        if self._file is not None:
+            os.fsync(self._file.fileno())
 
     def close(self) -> None:
         if self._file is not None:

@@ -24,6 +24,7 @@ Layout of `state_dir`:
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -393,9 +394,11 @@ class StateManager:
         (staging / SUBNETS_FILE).write_bytes(encode_subnets(self._tree_subnets))
         manifest = manifests.compute_manifest(staging, exclude=[MANIFEST_FILE])
         (staging / MANIFEST_FILE).write_bytes(manifest.to_cbor())
+        sync_tree(staging)
         if final.exists():
             shutil.rmtree(final)
         staging.rename(final)
+        sync_directory(self.checkpoints_dir)
         return CheckpointInfo(height=height, directory=final, manifest=manifest)
 
     def latest_checkpoint(self) -> CheckpointInfo | None:
@@ -477,7 +480,31 @@ def install_checkpoint(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     (staging / MANIFEST_FILE).write_bytes(manifest.to_cbor())
+    sync_tree(staging)
     if final.exists():
         shutil.rmtree(final)
     staging.rename(final)
+    sync_directory(final.parent)
     return CheckpointInfo(height=height, directory=final, manifest=manifest)
+
+
+def sync_directory(directory: Path) -> None:
+    """Make a directory's entries (a rename into it) durable."""
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def sync_tree(root: Path) -> None:
+    """fsync every file and directory under `root`: a checkpoint is durable before it is renamed
+    into place, so a replica killed (or a machine that loses power) restarts from a whole one."""
+    for directory, _, files in os.walk(root):
+        for name in files:
+            descriptor = os.open(os.path.join(directory, name), os.O_RDONLY)
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+        sync_directory(Path(directory))

@@ -55,27 +55,21 @@ _GOVERNANCE_ACTIONS: Final = (
     "AddOrRemoveNodeProvider",
 )
 
+NO_GTC: Final = "icbox has no Genesis Token Canister neurons"
+NO_NODE_PROVIDER_REWARDS: Final = (
+    "node provider rewards are paid by RewardNodeProvider proposals only; the monthly reward tables are not kept"
+)
+
 OMISSIONS: Final[dict[str, dict[str, str]]] = {
     "governance": {
-        "claim_gtc_neurons": BEING_COMPLETED,
-        "transfer_gtc_neuron": BEING_COMPLETED,
-        "get_build_metadata": BEING_COMPLETED,
-        "get_metrics reply0.Ok.spawning_neurons_count": BEING_COMPLETED,
-        "get_monthly_node_provider_rewards": BEING_COMPLETED,
-        "get_most_recent_monthly_node_provider_rewards": BEING_COMPLETED,
-        "get_node_provider_by_caller": BEING_COMPLETED,
-        "list_node_provider_rewards": BEING_COMPLETED,
-        "list_node_providers": BEING_COMPLETED,
-        "update_node_provider": BEING_COMPLETED,
-        **{
-            f"{method} arg0.command.{path}": BEING_COMPLETED
-            for method in ("manage_neuron", "simulate_manage_neuron")
-            for path in (
-                "DisburseMaturity.to_account",
-                "MakeProposal.action.RegisterKnownNeuron.known_neuron_data.committed_topics",
-                *(f"MakeProposal.action.{action}" for action in _GOVERNANCE_ACTIONS),
-            )
-        },
+        "claim_gtc_neurons": NO_GTC,
+        "transfer_gtc_neuron": NO_GTC,
+        "get_build_metadata": "icbox's canisters are not built from a commit to report",
+        "get_monthly_node_provider_rewards": NO_NODE_PROVIDER_REWARDS,
+        "get_most_recent_monthly_node_provider_rewards": NO_NODE_PROVIDER_REWARDS,
+        "get_node_provider_by_caller": NO_NODE_PROVIDER_REWARDS,
+        "list_node_provider_rewards": NO_NODE_PROVIDER_REWARDS,
+        "update_node_provider": NO_NODE_PROVIDER_REWARDS,
     },
     "ledger": {},
     "registry": {

@@ -1,0 +1,10 @@
+"""The live driver: one replica as one operating-system process.
+
+The process runs the same `ReplicaNode` (consensus, the state manager and the
+execution engine) that the simulator runs, on the wall clock, with its state in
+its own node directory (`layout`). `driver` is the thin synchronous shell
+around the node (the clock, durability before sending); `service` is the
+asyncio process around it (P2P, timers, the status file, the HTTP interface);
+`supervisor` is the small per-node process that starts the replica process
+and restarts it when it dies (the orchestrator grows out of it).
+"""

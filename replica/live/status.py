@@ -1,0 +1,61 @@
+"""What a running replica reports about itself, in its node directory's `status.json`.
+
+The file is rewritten atomically twice a second, so `icbox status`, `icbox up`
+(waiting for every subnet to certify) and the tests read heights and peers
+without talking to the process. A status whose `pid` is not alive, or whose
+time is old, describes a replica that is gone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplicaStatus:
+    pid: int
+    node_id: str
+    subnet_id: str
+    replica_version: str
+    time_ns: int
+    started_ns: int
+    finalized_height: int
+    certified_height: int
+    executed_height: int
+    cup_height: int
+    checkpoint_height: int
+    checkpoint_hash: str
+    peers_connected: int
+    peers: int
+    refused_connections: int
+    ingress_pool: int
+    ingress_submitted: int
+    state_syncs: int
+    steps: int
+    recent_finalizations: tuple[tuple[int, int], ...]
+    """(height, wall-clock ns) of the latest finalizations this replica saw."""
+    cpu_s: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, value: Any) -> ReplicaStatus | None:
+        if not isinstance(value, dict):
+            return None
+        names = {f.name for f in fields(cls)}
+        try:
+            data = {name: value[name] for name in names}
+            data["recent_finalizations"] = tuple(tuple(pair) for pair in data["recent_finalizations"])
+            return cls(**data)
+        except (KeyError, TypeError):
+            return None
+
+    @property
+    def finalization_rate(self) -> float:
+        """Finalized heights per second over the recent finalizations (0 when too few)."""
+        recent = self.recent_finalizations
+        if len(recent) < 2 or recent[-1][1] <= recent[0][1]:
+            return 0.0
+        return (recent[-1][0] - recent[0][0]) / ((recent[-1][1] - recent[0][1]) / 1e9)

@@ -1,0 +1,97 @@
+"""The help text of every icbox command, against the snapshots in tests/tui/help/.
+
+Regenerate after a deliberate change with `ICBOX_UPDATE_SNAPSHOTS=1 pytest tests/tui/test_cli_help.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from tui.cli import main
+
+SNAPSHOTS = Path(__file__).parent / "help"
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths = [prefix]
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        if isinstance(command, click.Group):
+            paths.extend(command_paths(command, (*prefix, name)))
+        elif command is not None:
+            paths.append((*prefix, name))
+    return paths
+
+
+PATHS = command_paths(main)
+
+
+def snapshot_name(path: tuple[str, ...]) -> str:
+    return ("icbox " + " ".join(path)).strip().replace(" ", "_") + ".txt"
+
+
+def test_every_group_of_the_issue_is_there() -> None:
+    names = {" ".join(path) for path in PATHS}
+    for expected in (
+        "identity new",
+        "ledger transfer",
+        "neuron who-decides",
+        "neuron hotkey add",
+        "proposal make create-subnet",
+        "proposal make update-subnet",
+        "proposal watch",
+        "topology",
+    ):
+        assert expected in names
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[" ".join(p) or "icbox" for p in PATHS])
+def test_help_text_matches_its_snapshot(path: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(main, [*path, "--help"], terminal_width=100, prog_name="icbox")
+    assert result.exit_code == 0, result.output
+    snapshot = SNAPSHOTS / snapshot_name(path)
+    if os.environ.get("ICBOX_UPDATE_SNAPSHOTS"):
+        SNAPSHOTS.mkdir(exist_ok=True)
+        snapshot.write_text(result.output)
+    assert result.output == snapshot.read_text()
+
+
+def test_help_of_a_command_with_examples_shows_them() -> None:
+    assert "Examples:" in (SNAPSHOTS / snapshot_name(("neuron",))).read_text()
+    assert "Exit codes: 0 done, 1 bad usage" in (SNAPSHOTS / snapshot_name(())).read_text()
+
+
+def test_the_root_help_imports_neither_the_agent_nor_the_operations() -> None:
+    probe = (
+        "import sys\nfrom tui.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('replica', 'tui.ops.session', 'nns', 'rich', 'httpx'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=REPOSITORY,
+        env={**os.environ, "PYTHONPATH": str(REPOSITORY)},
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_an_unknown_option_is_bad_usage_with_exit_code_1() -> None:
+    result = CliRunner().invoke(main, ["ledger", "balance", "--no-such-option"], prog_name="icbox")
+    assert result.exit_code == 1 and "No such option" in result.output
+
+
+def test_the_completion_script_names_the_icbox_command() -> None:
+    result = CliRunner().invoke(main, ["completion", "bash"], prog_name="icbox")
+    assert result.exit_code == 0 and "_ICBOX_COMPLETE" in result.output
