@@ -157,7 +157,7 @@ def run_raft_node(index: int, ports: list[int], operations: int, results: Any, d
             super().__init__(me, others, SyncObjConf(dynamicMembershipChange=False, appendEntriesUseBatch=True))
             self.value = 0
 
-        @replicated  # type: ignore[misc]
+        @replicated  # type: ignore[untyped-decorator]  # pysyncobj ships no types
         def add(self, amount: int) -> int:
             self.value += amount
             return self.value
