@@ -36,7 +36,10 @@ class IcboxApp(App[None]):
     TITLE = "icbox"
     MODES: ClassVar = {name: screen for name, _, _, _, screen in SCREENS_TABLE}
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(Binding(key, f"switch_mode('{name}')", label) for name, key, label, _, _ in SCREENS_TABLE),
+        *(
+            Binding(key, f"switch_mode('{name}')", label)
+            for name, key, label, _, _ in SCREENS_TABLE
+        ),
         Binding("t", "toggle_dark", "Theme"),
         Binding("q", "quit", "Quit"),
     ]
@@ -71,10 +74,12 @@ class IcboxApp(App[None]):
             )
         if isinstance(screen, ProposalsScreen):
             yield SystemCommand(
-                "Vote Yes", "On the selected proposal, with all my neurons",
+                "Vote Yes",
+                "On the selected proposal, with all my neurons",
                 lambda: screen.action_vote(True),
             )
             yield SystemCommand(
-                "Vote No", "On the selected proposal, with all my neurons",
+                "Vote No",
+                "On the selected proposal, with all my neurons",
                 lambda: screen.action_vote(False),
             )

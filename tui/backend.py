@@ -9,6 +9,7 @@ of `tui.ops.errors`.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -48,7 +49,11 @@ class OpsBackend:
     """`Backend` over `tui.ops` and one session."""
 
     def __init__(
-        self, network: str | None = None, identity: str | None = None, *, directory: Path = Path(".")
+        self,
+        network: str | None = None,
+        identity: str | None = None,
+        *,
+        directory: Path = Path("."),
     ) -> None:
         self.network_name = network or "local"
         self.identity_name = identity or "default"
@@ -82,7 +87,8 @@ class OpsBackend:
     def _heights(self) -> dict[str, int | None]:
         if self._network not in (None, "local"):
             return {}
-        from tui.network.operations import NetworkError, network_status
+        from tui.network.create import NetworkError
+        from tui.network.operations import network_status
 
         try:
             report = network_status(self._directory)
@@ -121,7 +127,5 @@ class OpsBackend:
     def close(self) -> None:
         session, self._session = self._session, None
         if session is not None:
-            try:
+            with contextlib.suppress(OpsError, OSError, RuntimeError):
                 session.close()
-            except (OpsError, OSError, RuntimeError):
-                pass

@@ -18,25 +18,51 @@ from tui.ops.neurons import NeuronView
 from tui.ops.proposals import ProposalView
 
 SUBNET = "tdb26-jop6k-aogll-7ltgs-eruif-6kk7m-qpktf-gdiqx-mxtrf-vb5e6-eqe"
-NODES = ("xtyea-fa5nh-aaaaa-aaaap-2aa", "wrmfs-ro5oe-aaaaa-aaaap-2aa", "ub4vn-cfsgu-aaaaa-aaaap-2aa")
+NODES = (
+    "xtyea-fa5nh-aaaaa-aaaap-2aa",
+    "wrmfs-ro5oe-aaaaa-aaaap-2aa",
+    "ub4vn-cfsgu-aaaaa-aaaap-2aa",
+)
 OPERATOR = "2vxsx-fae"
 
 
 def proposal(proposal_id: int, title: str, *, status: str = "open") -> ProposalView:
     return ProposalView(
-        proposal_id=proposal_id, title=title, summary="", url="", topic="governance",
-        status=status, reward_status="accept-votes", proposer=1, action="Motion",
-        action_details={"motion_text": title}, yes=0, no=0, total=300_000_000,
-        created_s=1_000, deadline_s=4_000_000_000 if status == "open" else None,
-        decided_s=0, executed_s=0, failure=None, reject_cost_e8s=100_000_000,
+        proposal_id=proposal_id,
+        title=title,
+        summary="",
+        url="",
+        topic="governance",
+        status=status,
+        reward_status="accept-votes",
+        proposer=1,
+        action="Motion",
+        action_details={"motion_text": title},
+        yes=0,
+        no=0,
+        total=300_000_000,
+        created_s=1_000,
+        deadline_s=4_000_000_000 if status == "open" else None,
+        decided_s=0,
+        executed_s=0,
+        failure=None,
+        reject_cost_e8s=100_000_000,
     )
 
 
 def neuron(neuron_id: int, power: int) -> NeuronView:
     return NeuronView(
-        neuron_id=neuron_id, controller=OPERATOR, stake_e8s=power, maturity_e8s=0,
-        staked_maturity_e8s=0, dissolve_delay_seconds=15_778_800, state="not-dissolving",
-        voting_power=power, age_seconds=0, visibility="private", hot_keys=(),
+        neuron_id=neuron_id,
+        controller=OPERATOR,
+        stake_e8s=power,
+        maturity_e8s=0,
+        staked_maturity_e8s=0,
+        dissolve_delay_seconds=15_778_800,
+        state="not-dissolving",
+        voting_power=power,
+        age_seconds=0,
+        visibility="private",
+        hot_keys=(),
         followees={4: (1,)} if neuron_id == 2 else {},
     )
 
@@ -50,7 +76,10 @@ class FakeBackend:
         self.votes: list[tuple[int, int, bool]] = []
         self._lock = threading.Lock()
         self._neurons = [neuron(1, 200_000_000), neuron(2, 100_000_000)]
-        self._proposals = {1: proposal(1, "Adopt the roadmap"), 2: proposal(2, "Old", status="executed")}
+        self._proposals = {
+            1: proposal(1, "Adopt the roadmap"),
+            2: proposal(2, "Old", status="executed"),
+        }
 
     def _check(self) -> None:
         if not self.reachable:
@@ -58,14 +87,23 @@ class FakeBackend:
 
     def network(self) -> NetworkView:
         self._check()
-        nodes = {node: {"operator": OPERATOR, "http": "127.0.0.1:8080", "subnet": SUBNET} for node in NODES[:2]}
+        nodes = {
+            node: {"operator": OPERATOR, "http": "127.0.0.1:8080", "subnet": SUBNET}
+            for node in NODES[:2]
+        }
         nodes[NODES[2]] = {"operator": OPERATOR, "http": "127.0.0.1:8082", "subnet": None}
         topology = {
             "version": 7,
-            "subnets": [{
-                "id": SUBNET, "type": "system", "replica_version": "0.9.0",
-                "members": list(NODES[:2]), "dkg_interval_length": 99, "is_halted": False,
-            }],
+            "subnets": [
+                {
+                    "id": SUBNET,
+                    "type": "system",
+                    "replica_version": "0.9.0",
+                    "members": list(NODES[:2]),
+                    "dkg_interval_length": 99,
+                    "is_halted": False,
+                }
+            ],
             "nodes": nodes,
             "unassigned_nodes": [NODES[2]],
             "unassigned_replica_version": "0.9.0",
@@ -95,8 +133,10 @@ class FakeBackend:
                 raise Refused(f"there is no proposal {proposal_id}", kind="NotFound")
             for neuron_id in neuron_ids:
                 if any(v[:2] == (proposal_id, neuron_id) for v in self.votes):
-                    raise Refused("governance refused: Neuron already voted on proposal.",
-                                  kind="NeuronAlreadyVoted")
+                    raise Refused(
+                        "governance refused: Neuron already voted on proposal.",
+                        kind="NeuronAlreadyVoted",
+                    )
                 power = next(n.voting_power for n in self._neurons if n.neuron_id == neuron_id)
                 view = dataclasses.replace(
                     view, yes=view.yes + power * yes, no=view.no + power * (not yes)

@@ -72,11 +72,16 @@ async def test_vote_yes_with_all_my_neurons_updates_the_tally() -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         rows = cells(app)
-        assert [row[:3] for row in rows] == [["2", "executed", "governance"], ["1", "open", "governance"]]
+        assert [row[:3] for row in rows] == [
+            ["2", "executed", "governance"],
+            ["1", "open", "governance"],
+        ]
         assert "0.0% yes" in rows[1][4]
         await pilot.press("down", "y")
         await pilot.pause()
-        assert "Vote Yes on proposal 1 with neurons 1, 2?" in str(app.screen.query_one("#question", Static).render())
+        assert "Vote Yes on proposal 1 with neurons 1, 2?" in str(
+            app.screen.query_one("#question", Static).render()
+        )
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -115,19 +120,42 @@ async def test_cancelled_vote_sends_nothing() -> None:
         assert backend.votes == []
 
 
+async def settle(app: IcboxApp, pilot: Any) -> None:
+    """Until no worker runs and every message posted is handled."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 @pytest.mark.asyncio
 async def test_unreachable_network_is_shown_without_crashing_and_recovers() -> None:
     backend = FakeBackend(reachable=False)
-    app = IcboxApp(backend, interval=0.05)
+    app = IcboxApp(backend, interval=60)
     async with app.run_test(size=SIZE) as pilot:
         for key in ("1", "2", "3", "4"):
             await pilot.press(key)
-            await pilot.pause()
-        await app.workers.wait_for_complete()
-        assert app.connection == "unreachable"
-        assert "unreachable" in str(app.screen.query_one(StatusLine).render())
+            await settle(app, pilot)
+            assert app.connection == "unreachable"
+            assert "unreachable" in str(app.screen.query_one(StatusLine).render())
         assert sum("unreachable" in n.message for n in app._notifications) == 1
         backend.reachable = True
-        while app.connection != "connected":
-            await pilot.pause(0.05)
-        assert app.is_running
+        await pilot.press("1")
+        await settle(app, pilot)
+        assert app.connection == "connected"
+        assert "registry version 7" in text(app, "#registry-version")
+
+
+@pytest.mark.asyncio
+async def test_the_poll_refreshes_a_screen_by_itself() -> None:
+    backend = FakeBackend(reachable=False)
+    app = IcboxApp(backend, interval=0.01)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        backend.reachable = True
+        for _ in range(1000):
+            if app.connection == "connected":
+                break
+            await pilot.pause(0.01)
+        await settle(app, pilot)
+        assert "registry version 7" in text(app, "#registry-version")

@@ -8,7 +8,9 @@ import click
 
 
 @click.command()
-@click.option("--network", default=None, metavar="NETWORK", help="'local' (default), a URL or a name.")
+@click.option(
+    "--network", default=None, metavar="NETWORK", help="'local' (default), a URL or a name."
+)
 @click.option("--identity", default=None, metavar="NAME", help="The identity to act as.")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between refreshes.")
 @click.pass_context

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from textual import work
 from textual.app import ComposeResult
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header
 
 from tui.ops.errors import OpsError
@@ -19,7 +20,8 @@ T = TypeVar("T")
 class PollingScreen(Screen[None], Generic[T]):
     """Fetches with `fetch` (in a thread), shows with `show`, again `app.interval` s later.
 
-    The poll is one exclusive worker at a time; input is never blocked by it.
+    The poll is one exclusive worker at a time, run only while the screen is the
+    current one (and at once when it becomes so); input is never blocked by it.
     A failure becomes the app's connection state and a notification, never a crash.
     """
 
@@ -36,6 +38,9 @@ class PollingScreen(Screen[None], Generic[T]):
 
     def on_mount(self) -> None:
         self.title = self.TITLE
+        self._timer: Timer | None = None
+
+    def on_screen_resume(self) -> None:
         self.poll()
 
     def fetch(self, backend: Any) -> T:
@@ -47,6 +52,8 @@ class PollingScreen(Screen[None], Generic[T]):
     @work(exclusive=True, group="poll")
     async def poll(self) -> None:
         app: Any = self.app
+        if not self.is_current:
+            return
         try:
             data = await asyncio.to_thread(self.fetch, app.backend)
         except OpsError as error:
@@ -56,14 +63,16 @@ class PollingScreen(Screen[None], Generic[T]):
             self.show(data)
         finally:
             if self.is_attached:
-                self.set_timer(app.interval, self.poll)
+                if self._timer is not None:
+                    self._timer.stop()
+                self._timer = self.set_timer(app.interval, self.poll)
 
-    def run_action(self, what: str, call: Any) -> None:
+    def perform(self, what: str, call: Any) -> None:
         """Runs a blocking backend call in a worker; its failure is a notification."""
-        self._action(what, call)
+        self._perform(what, call)
 
     @work(group="action")
-    async def _action(self, what: str, call: Any) -> None:
+    async def _perform(self, what: str, call: Any) -> None:
         app: Any = self.app
         try:
             await asyncio.to_thread(call)
@@ -87,4 +96,3 @@ def update_table(table: DataTable[Any], rows: dict[str, tuple[Any, ...]]) -> Non
                     table.update_cell(key, column, cell)
         else:
             table.add_row(*cells, key=key)
-

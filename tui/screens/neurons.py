@@ -17,10 +17,13 @@ def duration(seconds: int) -> str:
 
 
 def following(neuron: NeuronView) -> str:
-    return "; ".join(
-        f"{topic_name(topic)}: {', '.join(map(str, ids))}"
-        for topic, ids in sorted(neuron.followees.items())
-    ) or "-"
+    return (
+        "; ".join(
+            f"{topic_name(topic)}: {', '.join(map(str, ids))}"
+            for topic, ids in sorted(neuron.followees.items())
+        )
+        or "-"
+    )
 
 
 class NeuronsScreen(PollingScreen[list[NeuronView]]):

@@ -41,9 +41,7 @@ class ProposalsScreen(PollingScreen[ProposalsData]):
     my_neurons: tuple[int, ...] = ()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(
-            "id", "status", "topic", "title", "tally", "deadline"
-        )
+        self.query_one(DataTable).add_columns("id", "status", "topic", "title", "tally", "deadline")
         super().on_mount()
 
     def fetch(self, backend: Any) -> ProposalsData:
@@ -91,8 +89,8 @@ class ProposalsScreen(PollingScreen[ProposalsData]):
 
         def confirmed(answer: bool | None) -> None:
             if answer:
-                backend: Any = getattr(self.app, "backend")
-                self.run_action(
+                backend: Any = self.app.backend  # type: ignore[attr-defined]
+                self.perform(
                     f"voted {word} on proposal {proposal_id}",
                     lambda: backend.vote(proposal_id, neurons, yes=yes),
                 )

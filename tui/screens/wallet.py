@@ -23,5 +23,7 @@ class WalletScreen(PollingScreen[Balance]):
         return balance
 
     def show(self, data: Balance) -> None:
-        self.query_one("#balance", Static).update(f"balance [b]{format_icp(data.balance_e8s)} ICP[/b]")
+        self.query_one("#balance", Static).update(
+            f"balance [b]{format_icp(data.balance_e8s)} ICP[/b]"
+        )
         self.query_one("#account", Static).update(f"account id {data.account_id}")
