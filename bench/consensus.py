@@ -23,7 +23,13 @@ process under the simulator, in virtual time, with no faults, and prints:
   seed, same heights) with every BLS memo disabled (hashing to G1, point
   decoding and the verification memo: every replica pays every hash, decoding
   and pairing itself, as separate processes would), and the ratio of the two
-  rates.
+  rates;
+- `sweep_seeds_per_cpu_min`: seeds of the simulator's default sweep plan
+  (`replica.sim.sweep.check_seed`: mixed faults, 12 heights, ingress, every
+  checker and the audit on) per CPU minute.
+
+The rounds figures measure the replicas: they run with the simulator's generic
+checks but without its audit (`WorldConfig.audit`), which the sweep figure has.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ from replica.crypto import bls, threshold
 from replica.presets import LOCAL, TEST, Preset
 from replica.sim.consensus import ConsensusReplicas
 from replica.sim.network import NetworkConfig
+from replica.sim.sweep import check_seed
 from replica.sim.world import SECOND_NS, World, WorldConfig
 
 SEED = 20_260_201
@@ -60,7 +67,15 @@ def run_rounds(nodes: int, heights: int, preset: Preset = TEST) -> dict[str, Any
     """Finalize `heights` rounds on a fresh n-node subnet; CPU seconds exclude genesis."""
     bls.clear_caches()
     began = time.process_time()
-    world = World(WorldConfig(seed=SEED + nodes, subnet_sizes=(nodes,), preset=preset, heights=heights, network=NetworkConfig()), ConsensusReplicas())
+    config = WorldConfig(
+        seed=SEED + nodes,
+        subnet_sizes=(nodes,),
+        preset=preset,
+        heights=heights,
+        network=NetworkConfig(),
+        audit=False,
+    )
+    world = World(config, ConsensusReplicas())
     genesis_cpu_s = time.process_time() - began
     try:
         start_height = world.subnets[0].checker.top_finalized_height
@@ -143,7 +158,21 @@ def without_bls_memos(nodes: int, heights: int) -> dict[str, Any]:
         return run_rounds(nodes, heights)
 
 
-def run(heights: dict[int, int], baseline_heights: int, samples: int, local_heights: dict[int, int]) -> dict[str, Any]:
+def sweep_seeds_per_cpu_min(seeds: int) -> float:
+    """Seeds of the default sweep plan, with every checker on, per CPU minute (in this process)."""
+    began = time.process_time()
+    for seed in range(SEED, SEED + seeds):
+        check_seed(seed)
+    return seeds / ((time.process_time() - began) / 60)
+
+
+def run(
+    heights: dict[int, int],
+    baseline_heights: int,
+    samples: int,
+    local_heights: dict[int, int],
+    sweep_seeds: int,
+) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     results = {}
     for nodes, count in heights.items():
@@ -153,14 +182,18 @@ def run(heights: dict[int, int], baseline_heights: int, samples: int, local_heig
         figures[f"genesis_cpu_s_n{nodes}"] = round(result["genesis_cpu_s"], 3)
     for nodes, count in local_heights.items():
         result = run_rounds(nodes, count, LOCAL_INTERVAL)
-        figures[f"rounds_per_cpu_s_n{nodes}_dkg_interval_20"] = round(result["rounds"] / result["cpu_s"], 2)
+        figures[f"rounds_per_cpu_s_n{nodes}_dkg_interval_20"] = round(
+            result["rounds"] / result["cpu_s"], 2
+        )
     fast_ms, slow_ms = threshold_round_ms(13, samples)
     figures["threshold_round_ms_n13"] = round(fast_ms, 3)
     figures["threshold_round_verify_every_share_ms_n13"] = round(slow_ms, 3)
     finality = results[13]["finality_s"] if 13 in results else 0.0
     spec_floor_s = TEST.initial_notary_delay_ms / 1_000
     network = NetworkConfig()
-    hop_s = ((network.min_latency_ns + network.max_latency_ns) / 2 + network.mean_jitter_ns) / SECOND_NS
+    hop_s = (
+        (network.min_latency_ns + network.max_latency_ns) / 2 + network.mean_jitter_ns
+    ) / SECOND_NS
     # D.2 for a rank-0 block with nothing lagging: notarization shares go out once the notary delay
     # (initial_notary_delay) has passed since the round started, then two hops: the shares reach the
     # others (notarization), then the finalization shares do.
@@ -181,6 +214,7 @@ def run(heights: dict[int, int], baseline_heights: int, samples: int, local_heig
     figures["baseline_rounds_per_cpu_s_n4_no_bls_memos"] = round(baseline_rate, 2)
     memo_rate = memo["rounds"] / memo["cpu_s"]
     figures["memo_vs_baseline_ratio_n4"] = round(memo_rate / baseline_rate, 2) if baseline_rate else 0.0
+    figures["sweep_seeds_per_cpu_min"] = round(sweep_seeds_per_cpu_min(sweep_seeds), 1)
     return figures
 
 
@@ -190,9 +224,9 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     arguments = parser.parse_args()
     if arguments.smoke:
-        figures = run({4: 6, 13: 4, 40: 2}, 6, 5, {})
+        figures = run({4: 6, 13: 4, 40: 2}, 6, 5, {}, 2)
     else:
-        figures = run({4: 60, 13: 30, 40: 8}, 30, 30, {13: 40, 40: 20})
+        figures = run({4: 60, 13: 30, 40: 8}, 30, 30, {13: 40, 40: 20}, 16)
     print_figures(figures, as_json=arguments.json)
 
 

@@ -9,8 +9,14 @@ inside the governance canister:
   neuron (the proposer has no followers, so no cascade is included);
 - one vote by the most-followed neuron and its full cascade;
 - one daily reward event settling the proposal;
+- a refused command (a second vote by a neuron that already voted, refused after
+  its checks) and a refused proposal (refused after its ballots were built and
+  written, so the undo journal restores the proposer and the settings);
 
-and, as a baseline in the same run, the same cascade over plain Python dicts.
+and, as baselines in the same run, the same cascade over plain Python dicts and,
+for the refusals, an accepted command of the same size (a vote by a neuron that
+nobody follows) and the old way of undoing a refusal, rebuilding every index
+from the tables (`reload_indexes_s`).
 Prints the figures, the ratio to the baseline and the peak memory. Each timing
 is also given in CPU seconds (`*_cpu_s`, unaffected by other processes) and per
 neuron, so that runs at different sizes (`--neurons 500000`) show whether the
@@ -22,12 +28,14 @@ cost of each part grows: 1.0 is linear.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import resource
 import subprocess
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -35,7 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _report import print_figures
 
 from nns.governance.canister import Governance
-from nns.governance.enums import Topic, Vote
+from nns.governance.enums import ErrorType, Topic, Vote
+from nns.governance.errors import GovernanceError
 from nns.governance.following import compute_follow_vote, get_followees_for_topic
 from nns.governance.neuron import Neuron
 from nns.governance.parameters import zero_economics
@@ -66,12 +75,17 @@ def build_neurons(count: int, seed: int) -> tuple[list[Neuron], int]:
         if neuron_id > KNOWN_NEURONS + 1:
             roll = random.random_below(100)
             if roll < 80:  # most follow one to three known neurons on the catch-all topic
-                picks = tuple(known[random.random_below(len(known))] for _ in range(1 + random.random_below(3)))
+                picks = tuple(
+                    known[random.random_below(len(known))]
+                    for _ in range(1 + random.random_below(3))
+                )
                 followees[0] = picks
             if 60 <= roll < 75:  # some follow on specific topics
                 followees[TOPIC] = (known[random.random_below(len(known))],)
             if 90 <= roll < 96:  # chains: follow an earlier ordinary neuron
-                followees[0] = (KNOWN_NEURONS + 2 + random.random_below(neuron_id - KNOWN_NEURONS - 1),)
+                followees[0] = (
+                    KNOWN_NEURONS + 2 + random.random_below(neuron_id - KNOWN_NEURONS - 1),
+                )
         elif neuron_id <= KNOWN_NEURONS:
             # known neurons follow each other in a ring on the topic: a cycle
             followees[TOPIC] = (neuron_id % KNOWN_NEURONS + 1,)
@@ -84,7 +98,8 @@ def build_neurons(count: int, seed: int) -> tuple[list[Neuron], int]:
                 created_timestamp_seconds=START_SECONDS - 86_400 * 400,
                 voting_power_refreshed_timestamp_seconds=START_SECONDS,
                 cached_neuron_stake_e8s=stake,
-                dissolve_delay_seconds=15_778_800 + random.random_below(8 * 31_557_600 - 15_778_800),
+                dissolve_delay_seconds=15_778_800
+                + random.random_below(8 * 31_557_600 - 15_778_800),
                 aging_since_timestamp_seconds=START_SECONDS - random.random_below(4 * 31_557_600),
                 followees=followees,
             )
@@ -111,7 +126,9 @@ def baseline_cascade(neurons: list[Neuron], start: int, vote: Vote) -> tuple[flo
         for follower in followers.get((followee, TOPIC), []) + followers.get((followee, 0), []):
             if votes[follower] != Vote.UNSPECIFIED:
                 continue
-            decided = compute_follow_vote(get_followees_for_topic(followees[follower], TOPIC), votes)
+            decided = compute_follow_vote(
+                get_followees_for_topic(followees[follower], TOPIC), votes
+            )
             if decided != Vote.UNSPECIFIED:
                 votes[follower] = decided
                 cast += 1
@@ -121,6 +138,78 @@ def baseline_cascade(neurons: list[Neuron], start: int, vote: Vote) -> tuple[flo
 
 def most_followed(governance: Governance) -> int:
     return max(range(1, KNOWN_NEURONS + 1), key=governance.state.followers.count_followers)
+
+
+def best_of(repeat: int, action: Callable[[], object]) -> float:
+    """The shortest of `repeat` timings of `action` (each refused or accepted as it will)."""
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        with contextlib.suppress(GovernanceError):
+            action()
+        times.append(time.perf_counter() - began)
+    return min(times)
+
+
+def time_refusals(governance: Governance, proposal_id: int, leader: Neuron) -> dict[str, float]:
+    """A refused vote, a proposal refused after its ballots, an accepted vote, a full reload."""
+    vote = ManageNeuronRequest(
+        id=leader.id, command=RegisterVote(proposal=proposal_id, vote=Vote.YES)
+    )
+    refused_s = best_of(5, lambda: governance.manage_neuron(leader.controller, vote))
+    # A proposal refused at its last step: everything before it (the fee, the ballots of
+    # every neuron, the proposal id) was written and is undone.
+    proposer = governance.state.neurons[KNOWN_NEURONS + 1]
+
+    def refused_late() -> None:
+        with governance.transaction() as session:
+            governance.make_proposal(
+                session, proposer.controller, proposer.id, economics_proposal()
+            )
+            raise GovernanceError(ErrorType.PRECONDITION_FAILED, "refused after the ballots")
+
+    hash_before = governance.state_hash()
+    refused_proposal_s = best_of(3, refused_late)
+    assert governance.state_hash() == hash_before
+    # An accepted command of the same size: the vote of a neuron nobody follows.
+    lonely = [
+        neuron_id
+        for neuron_id, vote in governance.state.proposals[proposal_id].ballots.votes.items()
+        if vote == Vote.UNSPECIFIED and not governance.state.followers.count_followers(neuron_id)
+    ][:3]
+    accepted_s = min(
+        best_of(
+            1,
+            lambda neuron_id=neuron_id: governance.manage_neuron(
+                governance.state.neurons[neuron_id].controller,
+                ManageNeuronRequest(
+                    id=neuron_id, command=RegisterVote(proposal=proposal_id, vote=Vote.NO)
+                ),
+            ),
+        )
+        for neuron_id in lonely
+    )
+    began = time.perf_counter()
+    governance.state.reload()
+    reload_s = time.perf_counter() - began
+    return {
+        "refused_command_s": round(refused_s, 6),
+        "accepted_command_s": round(accepted_s, 6),
+        "refused_vs_accepted_ratio": round(refused_s / accepted_s, 2) if accepted_s else 0.0,
+        "refused_proposal_s": round(refused_proposal_s, 4),
+        "reload_indexes_s": round(reload_s, 4),
+    }
+
+
+def economics_proposal() -> MakeProposal:
+    return MakeProposal(
+        proposal=Proposal(
+            title="Keep the economics as they are",
+            summary="A benchmark proposal.",
+            url="",
+            action=ManageNetworkEconomics(economics=zero_economics()),
+        )
+    )
 
 
 def run(count: int, seed: int) -> dict[str, float | int]:
@@ -135,19 +224,12 @@ def run(count: int, seed: int) -> dict[str, float | int]:
     began, began_cpu = time.perf_counter(), time.process_time()
     response = governance.manage_neuron(
         proposer.controller,
-        ManageNeuronRequest(
-            id=proposer_id,
-            command=MakeProposal(
-                proposal=Proposal(
-                    title="Keep the economics as they are",
-                    summary="A benchmark proposal.",
-                    url="",
-                    action=ManageNetworkEconomics(economics=zero_economics()),
-                )
-            ),
-        ),
+        ManageNeuronRequest(id=proposer_id, command=economics_proposal()),
     )
-    proposal_creation_s, proposal_creation_cpu_s = time.perf_counter() - began, time.process_time() - began_cpu
+    proposal_creation_s, proposal_creation_cpu_s = (
+        time.perf_counter() - began,
+        time.process_time() - began_cpu,
+    )
     proposal_id = response.proposal_id  # type: ignore[attr-defined]
     record = governance.state.proposals[proposal_id]
     ballots = len(record.ballots)
@@ -157,18 +239,24 @@ def run(count: int, seed: int) -> dict[str, float | int]:
     began, began_cpu = time.perf_counter(), time.process_time()
     governance.manage_neuron(
         leader.controller,
-        ManageNeuronRequest(id=leader.id, command=RegisterVote(proposal=proposal_id, vote=Vote.YES)),
+        ManageNeuronRequest(
+            id=leader.id, command=RegisterVote(proposal=proposal_id, vote=Vote.YES)
+        ),
     )
     cascade_s, cascade_cpu_s = time.perf_counter() - began, time.process_time() - began_cpu
     voted = sum(1 for v in record.ballots.votes.values() if v != Vote.UNSPECIFIED) - already
 
     baseline_s, baseline_cpu_s, baseline_voted = baseline_cascade(neurons, leader.id, Vote.YES)
+    refusals = time_refusals(governance, proposal_id, leader)
 
     environment.advance_seconds(5 * 86_400)
     began, began_cpu = time.perf_counter(), time.process_time()
     with governance.transaction() as session:
         event = governance.distribute_rewards(session, 500_000_000 * E8S)
-    reward_event_s, reward_event_cpu_s = time.perf_counter() - began, time.process_time() - began_cpu
+    reward_event_s, reward_event_cpu_s = (
+        time.perf_counter() - began,
+        time.process_time() - began_cpu,
+    )
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
         "neurons": count,
@@ -180,11 +268,14 @@ def run(count: int, seed: int) -> dict[str, float | int]:
         "baseline_cascade_s": round(baseline_s, 4),
         "baseline_cascade_neurons_voted": baseline_voted,
         "cascade_vs_baseline_ratio": round(cascade_s / baseline_s, 2) if baseline_s else 0.0,
+        **refusals,
         "reward_event_s": round(reward_event_s, 4),
         "reward_event_settled": len(event.settled_proposals) if event else 0,
         "proposal_creation_us_per_neuron": round(proposal_creation_s / count * 1e6, 3),
         "cascade_us_per_voted_neuron": round(cascade_s / voted * 1e6, 3) if voted else 0.0,
-        "baseline_cascade_us_per_voted_neuron": round(baseline_s / baseline_voted * 1e6, 3) if baseline_voted else 0.0,
+        "baseline_cascade_us_per_voted_neuron": round(baseline_s / baseline_voted * 1e6, 3)
+        if baseline_voted
+        else 0.0,
         "reward_event_us_per_neuron": round(reward_event_s / count * 1e6, 3),
         "proposal_creation_cpu_s": round(proposal_creation_cpu_s, 4),
         "cascade_cpu_s": round(cascade_cpu_s, 4),
@@ -228,7 +319,11 @@ def run_scaling(count: int, seed: int, repeat: int) -> dict[str, float | int]:
             kept = best.setdefault(label, figures)
             for key in (*SCALING_FIGURES, "peak_rss_mib"):
                 kept[key] = min(kept[key], figures[key])
-    report: dict[str, float | int] = {"neurons": count, "large_neurons": 5 * count, "repeat": repeat}
+    report: dict[str, float | int] = {
+        "neurons": count,
+        "large_neurons": 5 * count,
+        "repeat": repeat,
+    }
     for key in (*SCALING_FIGURES, "peak_rss_mib"):
         small, large = best["small"][key], best["large"][key]
         report[key] = small

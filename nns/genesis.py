@@ -22,13 +22,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from nns.cycles_minting import CyclesMinting
 from nns.governance.canister import Governance
 from nns.governance.interface import governance_interface
 from nns.governance.neuron import Neuron
 from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.canister import Ledger
 from nns.ledger.interface import ledger_interface
-from nns.root import CyclesMinting, Root
+from nns.root import Root
 from registry.canister import Registry
 from registry.dkg import SeededInitialDkg
 from registry.genesis import NetworkDescription, build_genesis
@@ -75,6 +76,11 @@ class NnsConfig:
         if self.registry_dealer_seed is not None:
             return self.registry_dealer_seed
         return derive_seed(self.seed, "registry-initial-dkg")
+
+
+def nns_engine_options() -> dict[str, Any]:
+    """The NNS subnet's engine options: root installs system canisters, the CMC mints cycles."""
+    return {"system_installers": [ROOT_CANISTER_ID], "cycles_minters": [CYCLES_MINTING_CANISTER_ID]}
 
 
 def nns_factories(config: NnsConfig) -> dict[str, SystemCanister]:

@@ -178,6 +178,8 @@ class Registry:
             max_number_of_canisters=payload.max_number_of_canisters,
             ssh_readonly_access=payload.ssh_readonly_access,
             ssh_backup_access=payload.ssh_backup_access,
+            features=payload.features,
+            canister_cycles_cost_schedule=payload.canister_cycles_cost_schedule,
         )
         cup = CatchUpPackageContents(
             height=0,
@@ -251,6 +253,7 @@ class Registry:
                 "unit_delay_millis", "initial_notary_delay_millis", "dkg_interval_length",
                 "dkg_dealings_per_block", "start_as_nns", "subnet_type", "is_halted",
                 "halt_at_cup_height", "max_number_of_canisters", "ssh_readonly_access", "ssh_backup_access",
+                "features",
             )
             if getattr(payload, name) is not None
         }
@@ -356,17 +359,25 @@ class Registry:
     def add_node_operator(self, caller: Principal, payload: AddNodeOperatorPayload) -> int:
         self._require_governance(caller)
         payload.validate()
+        operator_id, provider_id = payload.node_operator_principal_id, payload.node_provider_principal_id
+        if operator_id is None or provider_id is None:
+            raise InvalidPayload("node operator and node provider principal ids are required")
         record = NodeOperatorRecord(
-            node_operator_principal_id=payload.node_operator_principal_id,
-            node_provider_principal_id=payload.node_provider_principal_id,
+            node_operator_principal_id=operator_id,
+            node_provider_principal_id=provider_id,
             node_allowance=payload.node_allowance,
             dc_id=payload.dc_id,
+            ipv6=payload.ipv6,
+            rewardable_nodes=payload.rewardable_nodes,
+            max_rewardable_nodes=payload.max_rewardable_nodes or (),
         )
-        return self.apply([insert(node_operator_record_key(payload.node_operator_principal_id), record)])
+        return self.apply([insert(node_operator_record_key(operator_id), record)])
 
     def update_node_operator_config(self, caller: Principal, payload: UpdateNodeOperatorConfigPayload) -> int:
         self._require_governance(caller)
         payload.validate()
+        if payload.node_operator_id is None:
+            raise InvalidPayload("node_operator_id is required")
         key = node_operator_record_key(payload.node_operator_id)
         record: NodeOperatorRecord | None = self.registry.get(key)
         if record is None:
@@ -378,6 +389,12 @@ class Registry:
             changes["dc_id"] = payload.dc_id
         if payload.node_provider_id is not None:
             changes["node_provider_principal_id"] = payload.node_provider_id
+        if payload.ipv6 is not None or payload.set_ipv6_to_none:
+            changes["ipv6"] = payload.ipv6
+        if payload.rewardable_nodes:
+            changes["rewardable_nodes"] = payload.rewardable_nodes
+        if payload.max_rewardable_nodes is not None:
+            changes["max_rewardable_nodes"] = payload.max_rewardable_nodes
         return self.apply([update(key, replace(record, **changes))])
 
     def add_node(self, caller: Principal, payload: AddNodePayload) -> Principal:
@@ -397,10 +414,17 @@ class Registry:
         if self.registry.get(node_record_key(node_id)) is not None:
             raise InvalidPayload(f"node {node_id} is already registered")
         record = NodeRecord(
-            xnet=payload.xnet_endpoint, http=payload.http_endpoint, node_operator_id=caller, domain=payload.domain
+            xnet=payload.xnet_endpoint, http=payload.http_endpoint, node_operator_id=caller, domain=payload.domain,
+            node_reward_type=payload.node_reward_type,
         )
+        idkg_key = payload.idkg_dealing_encryption_public_key
         self.apply(
             [
+                *(
+                    [insert(crypto_record_key(node_id, KeyPurpose.IDKG_MEGA_ENCRYPTION), PublicKeyRecord(key_value=idkg_key))]
+                    if idkg_key is not None
+                    else []
+                ),
                 insert(node_record_key(node_id), record),
                 insert(crypto_record_key(node_id, KeyPurpose.NODE_SIGNING), PublicKeyRecord(key_value=payload.node_signing_public_key_der)),
                 insert(crypto_record_key(node_id, KeyPurpose.COMMITTEE_SIGNING), PublicKeyRecord(key_value=payload.committee_signing_public_key)),
@@ -460,6 +484,9 @@ class Registry:
         table: RoutingTable | None = self.registry.get(ROUTING_TABLE_KEY)
         index = canister.canister_index()
         return None if table is None or index is None else table.get_subnet_for(index)
+
+    def get_build_metadata(self, caller: Principal, argument: object = None) -> str:
+        return "icbox registry"
 
     def get_latest_version(self, caller: Principal, argument: object = None) -> int:
         return self.registry.latest_version

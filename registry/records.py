@@ -39,6 +39,7 @@ class KeyPurpose(IntEnum):
     NODE_SIGNING = 1
     DKG_DEALING_ENCRYPTION = 3
     COMMITTEE_SIGNING = 4
+    IDKG_MEGA_ENCRYPTION = 5
 
 
 REQUIRED_KEY_PURPOSES: Final = (
@@ -105,6 +106,7 @@ class NodeRecord:
     node_operator_id: Principal
     hostos_version_id: str | None = None
     domain: str | None = None
+    node_reward_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,6 +120,25 @@ class PublicKeyRecord:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TlsCertificateRecord:
     certificate_der: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubnetFeatures:
+    """The optional features of a subnet (the IC's `SubnetFeatures`): stored as given."""
+
+    canister_sandboxing: bool = False
+    http_requests: bool = False
+    sev_enabled: bool | None = None
+
+
+NO_SUBNET_FEATURES: Final = SubnetFeatures()
+
+
+class CanisterCyclesCostSchedule(IntEnum):
+    """How a subnet charges canisters for cycles (the IC's `CanisterCyclesCostSchedule`)."""
+
+    NORMAL = 0
+    FREE = 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,6 +159,8 @@ class SubnetRecord:
     max_number_of_canisters: int = 0
     ssh_readonly_access: tuple[str, ...] = ()
     ssh_backup_access: tuple[str, ...] = ()
+    features: SubnetFeatures = NO_SUBNET_FEATURES
+    canister_cycles_cost_schedule: CanisterCyclesCostSchedule = CanisterCyclesCostSchedule.NORMAL
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -189,6 +212,9 @@ class NodeOperatorRecord:
     node_provider_principal_id: Principal
     node_allowance: int
     dc_id: str = ""
+    ipv6: str | None = None
+    rewardable_nodes: tuple[tuple[str, int], ...] = ()
+    max_rewardable_nodes: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,13 +13,29 @@ from dataclasses import dataclass
 from typing import Final
 
 from registry.errors import InvalidPayload
-from registry.records import DataCenterRecord, Endpoint, SubnetType
+from registry.records import (
+    NO_SUBNET_FEATURES,
+    CanisterCyclesCostSchedule,
+    DataCenterRecord,
+    Endpoint,
+    SubnetFeatures,
+    SubnetType,
+)
 from replica.types import Principal
 
 
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise InvalidPayload(message)
+
+
+def _refuse_unsupported(value: object, field: str, reason: str) -> None:
+    """A field of the official payload whose value icbox cannot honour is refused, never dropped."""
+    _require(value is None, f"{field} is not supported: {reason}")
+
+
+CHAIN_KEYS_UNSUPPORTED: Final = "icbox subnets hold no chain keys (no threshold ECDSA, Schnorr or vetKD)"
+SEV_UNSUPPORTED: Final = "icbox nodes do not run under AMD SEV-SNP"
 
 
 def _unique_nodes(node_ids: tuple[Principal, ...], what: str) -> None:
@@ -44,8 +60,13 @@ class CreateSubnetPayload:
     ssh_readonly_access: tuple[str, ...] = ()
     ssh_backup_access: tuple[str, ...] = ()
     subnet_id_override: Principal | None = None
+    features: SubnetFeatures = NO_SUBNET_FEATURES
+    canister_cycles_cost_schedule: CanisterCyclesCostSchedule = CanisterCyclesCostSchedule.NORMAL
+    chain_key_config: object | None = None
 
     def validate(self) -> None:
+        _refuse_unsupported(self.chain_key_config, "chain_key_config", CHAIN_KEYS_UNSUPPORTED)
+        _require(not self.features.sev_enabled, f"features.sev_enabled is not supported: {SEV_UNSUPPORTED}")
         _require(bool(self.node_ids), "a subnet needs at least one node")
         _unique_nodes(self.node_ids, "node_ids")
         _require(bool(self.replica_version_id), "replica_version_id is empty")
@@ -108,8 +129,25 @@ class UpdateSubnetPayload:
     max_number_of_canisters: int | None = None
     ssh_readonly_access: tuple[str, ...] | None = None
     ssh_backup_access: tuple[str, ...] | None = None
+    features: SubnetFeatures | None = None
+    chain_key_config: object | None = None
+    chain_key_signing_enable: tuple[object, ...] | None = None
+    chain_key_signing_disable: tuple[object, ...] | None = None
+    obsolete_gossip_fields: tuple[str, ...] = ()
+    """The official payload's gossip settings that were set: the IC's replicas no longer read them."""
 
     def validate(self) -> None:
+        _refuse_unsupported(self.chain_key_config, "chain_key_config", CHAIN_KEYS_UNSUPPORTED)
+        _require(not self.chain_key_signing_enable, f"chain_key_signing_enable is not supported: {CHAIN_KEYS_UNSUPPORTED}")
+        _require(not self.chain_key_signing_disable, f"chain_key_signing_disable is not supported: {CHAIN_KEYS_UNSUPPORTED}")
+        _require(
+            not self.obsolete_gossip_fields,
+            f"{', '.join(self.obsolete_gossip_fields)}: icbox subnets have no gossip configuration to change",
+        )
+        _require(
+            self.features is None or not self.features.sev_enabled,
+            f"features.sev_enabled is not supported: {SEV_UNSUPPORTED}",
+        )
         for name in ("unit_delay_millis", "initial_notary_delay_millis", "dkg_interval_length"):
             value = getattr(self, name)
             _require(value is None or value > 0, f"{name} must be positive")
@@ -122,8 +160,14 @@ class RecoverSubnetPayload:
     time_ns: int
     state_hash: bytes
     replacement_nodes: tuple[Principal, ...] | None = None
+    registry_store_uri: object | None = None
+    chain_key_config: object | None = None
 
     def validate(self) -> None:
+        _refuse_unsupported(
+            self.registry_store_uri, "registry_store_uri", "icbox recovers from its own registry, never from a downloaded store"
+        )
+        _refuse_unsupported(self.chain_key_config, "chain_key_config", CHAIN_KEYS_UNSUPPORTED)
         _require(len(self.state_hash) == 32, "state_hash must be 32 bytes")
         _require(self.height >= 0, "height must not be negative")
         if self.replacement_nodes is not None:
@@ -137,8 +181,10 @@ class ReviseElectedGuestosVersionsPayload:
     release_package_sha256_hex: str | None = None
     release_package_urls: tuple[str, ...] = ()
     replica_versions_to_unelect: tuple[str, ...] = ()
+    guest_launch_measurements: object | None = None
 
     def validate(self) -> None:
+        _refuse_unsupported(self.guest_launch_measurements, "guest_launch_measurements", SEV_UNSUPPORTED)
         electing = (
             self.replica_version_to_elect is not None,
             self.release_package_sha256_hex is not None,
@@ -171,23 +217,38 @@ class DeployGuestosToAllUnassignedNodesPayload:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AddNodeOperatorPayload:
-    node_operator_principal_id: Principal
-    node_provider_principal_id: Principal
+    """The official payload: both principal ids are `opt` on the wire and both are required."""
+
+    node_operator_principal_id: Principal | None = None
+    node_provider_principal_id: Principal | None = None
     node_allowance: int
     dc_id: str = ""
+    ipv6: str | None = None
+    rewardable_nodes: tuple[tuple[str, int], ...] = ()
+    max_rewardable_nodes: tuple[tuple[str, int], ...] | None = None
 
     def validate(self) -> None:
+        _require(self.node_operator_principal_id is not None, "node_operator_principal_id is missing")
+        _require(self.node_provider_principal_id is not None, "node_provider_principal_id is missing")
         _require(self.node_allowance >= 0, "node_allowance must not be negative")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UpdateNodeOperatorConfigPayload:
-    node_operator_id: Principal
+    """The official payload: `node_operator_id` is `opt` on the wire and required."""
+
+    node_operator_id: Principal | None = None
     node_allowance: int | None = None
     dc_id: str | None = None
     node_provider_id: Principal | None = None
+    ipv6: str | None = None
+    set_ipv6_to_none: bool | None = None
+    rewardable_nodes: tuple[tuple[str, int], ...] = ()
+    max_rewardable_nodes: tuple[tuple[str, int], ...] | None = None
 
     def validate(self) -> None:
+        _require(self.node_operator_id is not None, "node_operator_id is missing")
+        _require(not (self.ipv6 is not None and self.set_ipv6_to_none), "ipv6 is both set and cleared")
         _require(self.node_allowance is None or self.node_allowance >= 0, "node_allowance must not be negative")
 
 
@@ -223,8 +284,14 @@ class AddNodePayload:
     xnet_endpoint: Endpoint
     http_endpoint: Endpoint
     domain: str | None = None
+    idkg_dealing_encryption_public_key: bytes | None = None
+    node_reward_type: str | None = None
+    chip_id: bytes | None = None
+    public_ipv4_config: object | None = None
 
     def validate(self) -> None:
+        _refuse_unsupported(self.chip_id, "chip_id", SEV_UNSUPPORTED)
+        _refuse_unsupported(self.public_ipv4_config, "public_ipv4_config", "icbox nodes are reached on their endpoints only")
         _require(bool(self.node_signing_public_key_der), "the node signing key is empty")
         _require(bool(self.committee_signing_public_key), "the committee signing key is empty")
         _require(bool(self.dkg_dealing_encryption_public_key), "the dealing encryption key is empty")

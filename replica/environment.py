@@ -7,7 +7,7 @@ same inputs in the same order therefore always give the same state.
 
 Outgoing calls are asynchronous, as between canisters on the Internet
 Computer. A core names the method to run with the reply, the method to run
-with a reject, and a small JSON-serialisable context; the driver delivers the
+with a reject, and a small context (kept as canonical CBOR); the driver delivers the
 answer later by calling one of those methods. No coroutine waits across
 rounds, so any round boundary can be checkpointed.
 """
@@ -15,7 +15,6 @@ rounds, so any round boundary can be checkpointed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Final, Protocol
@@ -81,7 +80,7 @@ class OutgoingCall:
     argument: object
     on_reply: str
     on_reject: str
-    context: Mapping[str, object] = field(default_factory=dict)
+    context: object = field(default_factory=dict)
     cycles: int = 0
 
 

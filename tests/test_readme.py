@@ -9,6 +9,7 @@ before it in the same section defined, never what another section defined.
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +42,9 @@ def python_sections(text: str) -> list[Section]:
         if fence is not None:
             if line.strip().startswith(fence) and line.strip().strip(fence[0]) == "":
                 if language == "python":
-                    blocks.append(Block(line=start, source="\n".join(lines) + "\n"))
+                    blocks.append(
+                        Block(line=start, source=textwrap.dedent("\n".join(lines)) + "\n")
+                    )
                 fence = None
             else:
                 lines.append(line)

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from typing import Any
 
-from nns.governance.commands import _int
+from sqlmodel import Session
+
+from nns.governance.actions import NodeProvider
+from nns.governance.contexts import MintContext, TotalSupplyContext
 from nns.governance.enums import REWARD_WEIGHT_HUNDREDTHS, ErrorType, NeuronState, Visibility, Vote
 from nns.governance.errors import (
     GovernanceError,
@@ -71,6 +73,14 @@ from nns.governance.requests import (
     NeuronInfo,
 )
 from nns.governance.rewards import RewardEvent, compute_neuron_rewards, compute_reward_pool_e8s
+from nns.governance.settings import (
+    DEFAULT_FOLLOWEES,
+    ECONOMICS,
+    GENESIS_TIMESTAMP_SECONDS,
+    LATEST_REWARD_EVENT,
+    MATURITY_MODULATION_BASIS_POINTS,
+    TOTAL_SUPPLY_E8S,
+)
 from nns.governance.simulation import ManageNeuronSimulation
 from nns.governance.state import TABLES, GovernanceState
 from nns.governance.votes import (
@@ -125,15 +135,15 @@ class Governance(ManageNeuronSimulation):
                 else genesis_timestamp_seconds
             )
             with self.store.transaction() as session:
-                self.state.put_setting(
-                    session, "economics", economics or NetworkEconomics.default(self.durations)
+                self.state.put(
+                    session, ECONOMICS, economics or NetworkEconomics.default(self.durations)
                 )
-                self.state.put_setting(session, "genesis_timestamp_seconds", genesis)
-                self.state.put_setting(session, "default_followees", dict(default_followees or {}))
-                self.state.put_setting(session, "maturity_modulation_basis_points", 0)
-                self.state.put_setting(
+                self.state.put(session, GENESIS_TIMESTAMP_SECONDS, genesis)
+                self.state.put(session, DEFAULT_FOLLOWEES, dict(default_followees or {}))
+                self.state.put(session, MATURITY_MODULATION_BASIS_POINTS, 0)
+                self.state.put(
                     session,
-                    "latest_reward_event",
+                    LATEST_REWARD_EVENT,
                     RewardEvent(
                         day_after_genesis=0,
                         actual_timestamp_seconds=genesis,
@@ -153,7 +163,7 @@ class Governance(ManageNeuronSimulation):
         if request.command is None:
             raise invalid_command("No command given.")
         with self.transaction() as session:
-            return self.run_command(session, caller, neuron_id, subaccount, request.command, {})
+            return self.run_command(session, caller, neuron_id, subaccount, request.command, None)
 
     def claim_or_refresh_neuron_from_account(
         self, caller: Principal, request: ClaimOrRefreshNeuronFromAccount
@@ -162,16 +172,20 @@ class Governance(ManageNeuronSimulation):
             by=ClaimByMemoAndController(memo=request.memo, controller=request.controller)
         )
         with self.transaction() as session:
-            return self.run_command(session, caller, None, None, command, {})
+            return self.run_command(session, caller, None, None, command, None)
 
     def update_maturity_modulation(self, caller: Principal, basis_points: int) -> None:
         """The cycles minting canister's daily maturity modulation, within ±5%."""
         if caller != self.cycles_minting_id:
             raise not_authorized("Only the cycles minting canister sets the maturity modulation.")
-        if not MIN_MATURITY_MODULATION_BASIS_POINTS <= basis_points <= MAX_MATURITY_MODULATION_BASIS_POINTS:
+        if (
+            not MIN_MATURITY_MODULATION_BASIS_POINTS
+            <= basis_points
+            <= MAX_MATURITY_MODULATION_BASIS_POINTS
+        ):
             raise invalid_command(f"Maturity modulation out of range: {basis_points} basis points.")
         with self.transaction() as session:
-            self.state.put_setting(session, "maturity_modulation_basis_points", basis_points)
+            self.state.put(session, MATURITY_MODULATION_BASIS_POINTS, basis_points)
 
     def run_periodic_tasks(self, caller: Principal, argument: object = None) -> None:
         """Everything that happens because time passed."""
@@ -184,6 +198,7 @@ class Governance(ManageNeuronSimulation):
             self._unstake_maturity_of_dissolved_neurons(session, now)
             self._prune_following(session, now)
             self._maybe_start_reward_event(now)
+            self.snapshot_voting_power(session, now)
             self.maybe_collect_garbage(session)
 
     def heartbeat(self) -> None:
@@ -196,7 +211,9 @@ class Governance(ManageNeuronSimulation):
             batch = list(neurons)
             for neuron in batch:
                 if neuron.id in self.state.neurons or neuron.subaccount in self.state.by_subaccount:
-                    raise precondition_failed(f"Neuron {neuron.id} or its subaccount exists already.")
+                    raise precondition_failed(
+                        f"Neuron {neuron.id} or its subaccount exists already."
+                    )
             self.state.put_neurons(session, batch)
             return len(batch)
 
@@ -214,7 +231,9 @@ class Governance(ManageNeuronSimulation):
         ballots = (
             tuple(
                 BallotInfo(proposal_id=proposal_id, vote=Vote(vote))
-                for proposal_id, vote in self.state.get_recent_ballots(neuron.id, MAX_RECENT_BALLOTS)
+                for proposal_id, vote in self.state.get_recent_ballots(
+                    neuron.id, MAX_RECENT_BALLOTS
+                )
             )
             if readable
             else ()
@@ -236,12 +255,15 @@ class Governance(ManageNeuronSimulation):
             ),
             retrieved_at_timestamp_seconds=now,
             visibility=int(neuron.visibility),
-            known_neuron_name=None if neuron.known_neuron_data is None else neuron.known_neuron_data.name,
+            known_neuron_name=None
+            if neuron.known_neuron_data is None
+            else neuron.known_neuron_data.name,
             age_seconds=get_age_seconds(neuron, now),
             voting_power=deciding,
             voting_power_refreshed_timestamp_seconds=neuron.voting_power_refreshed_timestamp_seconds,
             deciding_voting_power=deciding,
             potential_voting_power=potential,
+            known_neuron_data=neuron.known_neuron_data,
         )
 
     def can_read_full_neuron(self, neuron: Neuron, caller: Principal) -> bool:
@@ -268,10 +290,14 @@ class Governance(ManageNeuronSimulation):
             raise not_found(f"No neuron has subaccount {(which.subaccount or b'').hex()}")
         return self.get_neuron(neuron_id)
 
-    def get_neuron_info_by_id_or_subaccount(self, caller: Principal, which: NeuronIdOrSubaccount) -> NeuronInfo:
+    def get_neuron_info_by_id_or_subaccount(
+        self, caller: Principal, which: NeuronIdOrSubaccount
+    ) -> NeuronInfo:
         return self.neuron_info(self.get_neuron_by_id_or_subaccount(which), caller)
 
-    def get_full_neuron_by_id_or_subaccount(self, caller: Principal, which: NeuronIdOrSubaccount) -> Neuron:
+    def get_full_neuron_by_id_or_subaccount(
+        self, caller: Principal, which: NeuronIdOrSubaccount
+    ) -> Neuron:
         return self.get_full_neuron(caller, self.get_neuron_by_id_or_subaccount(which).id)
 
     def get_recent_ballots(self, neuron: Neuron) -> tuple[BallotInfo, ...]:
@@ -284,7 +310,9 @@ class Governance(ManageNeuronSimulation):
         """(deciding, potential) voting power now."""
         now = self.now_seconds()
         potential = get_potential_voting_power(neuron, now, self.durations)
-        deciding = get_deciding_voting_power(neuron, now, self.durations, self.economics.voting_power_economics)
+        deciding = get_deciding_voting_power(
+            neuron, now, self.durations, self.economics.voting_power_economics
+        )
         return deciding, potential
 
     def get_neuron_ids(self, caller: Principal, argument: object = None) -> tuple[int, ...]:
@@ -295,7 +323,12 @@ class Governance(ManageNeuronSimulation):
         if request.include_neurons_readable_by_caller:
             for neuron_id in self.state.neurons_of(caller):
                 neuron = self.state.neurons[neuron_id]
-                empty = neuron.cached_neuron_stake_e8s + neuron.maturity_e8s_equivalent + neuron.staked_maturity_e8s_equivalent == 0
+                empty = (
+                    neuron.cached_neuron_stake_e8s
+                    + neuron.maturity_e8s_equivalent
+                    + neuron.staked_maturity_e8s_equivalent
+                    == 0
+                )
                 if not empty or request.include_empty_neurons_readable_by_caller is not False:
                     ids.add(neuron_id)
         ordered = sorted(i for i in ids if i in self.state.neurons)
@@ -316,7 +349,9 @@ class Governance(ManageNeuronSimulation):
             neuron_infos=tuple(infos), full_neurons=tuple(full), total_pages_available=pages
         )
 
-    def list_known_neurons(self, caller: Principal, argument: object = None) -> tuple[KnownNeuron, ...]:
+    def list_known_neurons(
+        self, caller: Principal, argument: object = None
+    ) -> tuple[KnownNeuron, ...]:
         return tuple(
             KnownNeuron(
                 id=neuron.id,
@@ -329,14 +364,24 @@ class Governance(ManageNeuronSimulation):
             if neuron.known_neuron_data is not None
         )
 
-    def get_network_economics_parameters(self, caller: Principal, argument: object = None) -> NetworkEconomics:
+    def list_node_providers(
+        self, caller: Principal, argument: object = None
+    ) -> tuple[NodeProvider, ...]:
+        """The node providers added by AddOrRemoveNodeProvider proposals, in order."""
+        return self.node_providers
+
+    def get_network_economics_parameters(
+        self, caller: Principal, argument: object = None
+    ) -> NetworkEconomics:
         return self.economics
 
     def get_latest_reward_event(self, caller: Principal, argument: object = None) -> RewardEvent:
-        event: RewardEvent = self.state.settings["latest_reward_event"]
+        event = self.state.get(LATEST_REWARD_EVENT)
         return event
 
-    def get_neuron_index(self, caller: Principal, request: NeuronIndexRequest) -> tuple[NeuronInfo, ...]:
+    def get_neuron_index(
+        self, caller: Principal, request: NeuronIndexRequest
+    ) -> tuple[NeuronInfo, ...]:
         """Every neuron, a page at a time in id order, as the caller may see it."""
         return tuple(
             self.neuron_info(self.state.neurons[neuron_id], caller)
@@ -348,7 +393,7 @@ class Governance(ManageNeuronSimulation):
 
     def get_metrics(self, caller: Principal, argument: object = None) -> GovernanceCachedMetrics:
         """Metrics of all neurons now; unavailable until governance has read the total supply."""
-        supply = self.state.settings.get("total_supply_e8s")
+        supply = self.state.get(TOTAL_SUPPLY_E8S)
         if supply is None:
             raise GovernanceError(
                 ErrorType.UNAVAILABLE,
@@ -356,15 +401,20 @@ class Governance(ManageNeuronSimulation):
                 "(it does at each reward event).",
             )
         return compute_cached_metrics(
-            self.state.neurons.values(), now_seconds=self.now_seconds(), durations=self.durations,
-            economics=self.economics, total_supply_e8s=int(supply),
+            self.state.neurons.values(),
+            now_seconds=self.now_seconds(),
+            durations=self.durations,
+            economics=self.economics,
+            total_supply_e8s=int(supply),
         )
 
     def get_restore_aging_summary(self, caller: Principal, argument: object = None) -> None:
         """No neuron's age was ever restored on this network: the summary is the empty one."""
         return None
 
-    def get_neurons_fund_audit_info(self, caller: Principal, request: NeuronsFundAuditInfoRequest) -> object:
+    def get_neurons_fund_audit_info(
+        self, caller: Principal, request: NeuronsFundAuditInfoRequest
+    ) -> object:
         refuse_neurons_fund_audit_info(self.state.proposals, request)
 
     def settle_neurons_fund_participation(
@@ -379,8 +429,8 @@ class Governance(ManageNeuronSimulation):
 
     # -- spawning and maturity (spec 2.7-2.9) -----------------------------------------------
 
-    def _spawn_neurons(self, session: Any, now: int) -> None:
-        modulation = int(self.state.settings["maturity_modulation_basis_points"])
+    def _spawn_neurons(self, session: Session, now: int) -> None:
+        modulation = self.state.get(MATURITY_MODULATION_BASIS_POINTS)
         for neuron in sorted(self.state.neurons.values(), key=lambda n: n.id):
             spawn_at = neuron.spawn_at_timestamp_seconds
             if spawn_at is None or spawn_at > now or neuron.id in self.locks:
@@ -395,29 +445,29 @@ class Governance(ManageNeuronSimulation):
                 memo=0,
                 on_reply="_on_spawn_minted",
                 on_reject="_on_mint_rejected",
-                context={"neuron_id": neuron.id, "amount": amount},
+                context=MintContext(neuron_id=neuron.id, amount=amount),
             )
 
-    def _on_spawn_minted(self, context: Mapping[str, object], block: object) -> None:
+    def _on_spawn_minted(self, context: MintContext, block: object) -> None:
         with self.transaction() as session:
-            neuron = self.state.neurons[_int(context, "neuron_id")]
+            neuron = self.state.neurons[context.neuron_id]
             self.state.put_neuron(
                 session,
                 replace(
                     neuron,
-                    cached_neuron_stake_e8s=_int(context, "amount"),
+                    cached_neuron_stake_e8s=context.amount,
                     maturity_e8s_equivalent=0,
                     spawn_at_timestamp_seconds=None,
                 ),
             )
             self.unlock_neuron(session, neuron.id)
 
-    def _on_mint_rejected(self, context: Mapping[str, object], reject: object) -> None:
+    def _on_mint_rejected(self, context: MintContext, reject: object) -> None:
         with self.transaction() as session:
-            self.unlock_neuron(session, _int(context, "neuron_id"))
+            self.unlock_neuron(session, context.neuron_id)
 
-    def _finalize_maturity_disbursements(self, session: Any, now: int) -> None:
-        modulation = int(self.state.settings["maturity_modulation_basis_points"])
+    def _finalize_maturity_disbursements(self, session: Session, now: int) -> None:
+        modulation = self.state.get(MATURITY_MODULATION_BASIS_POINTS)
         for neuron in sorted(self.state.neurons.values(), key=lambda n: n.id):
             if not neuron.maturity_disbursements_in_progress or neuron.id in self.locks:
                 continue
@@ -433,25 +483,30 @@ class Governance(ManageNeuronSimulation):
                 memo=0,
                 on_reply="_on_maturity_disbursed",
                 on_reject="_on_mint_rejected",
-                context={"neuron_id": neuron.id},
+                context=MintContext(neuron_id=neuron.id),
             )
 
-    def _on_maturity_disbursed(self, context: Mapping[str, object], block: object) -> None:
+    def _on_maturity_disbursed(self, context: MintContext, block: object) -> None:
         with self.transaction() as session:
-            neuron = self.state.neurons[_int(context, "neuron_id")]
+            neuron = self.state.neurons[context.neuron_id]
             self.state.put_neuron(
                 session,
                 replace(
                     neuron,
-                    maturity_disbursements_in_progress=neuron.maturity_disbursements_in_progress[1:],
+                    maturity_disbursements_in_progress=neuron.maturity_disbursements_in_progress[
+                        1:
+                    ],
                 ),
             )
             self.unlock_neuron(session, neuron.id)
 
-    def _unstake_maturity_of_dissolved_neurons(self, session: Any, now: int) -> None:
+    def _unstake_maturity_of_dissolved_neurons(self, session: Session, now: int) -> None:
         changed = []
         for neuron in self.state.neurons.values():
-            if neuron.staked_maturity_e8s_equivalent and get_state(neuron, now) == NeuronState.DISSOLVED:
+            if (
+                neuron.staked_maturity_e8s_equivalent
+                and get_state(neuron, now) == NeuronState.DISSOLVED
+            ):
                 changed.append(
                     replace(
                         neuron,
@@ -464,13 +519,12 @@ class Governance(ManageNeuronSimulation):
                     break
         self.state.set_maturities(session, changed)
 
-    def _prune_following(self, session: Any, now: int) -> None:
+    def _prune_following(self, session: Session, now: int) -> None:
         economics = self.economics.voting_power_economics
         stale = [
             prune_following(neuron)
             for neuron in self.state.neurons.values()
-            if is_stale(neuron, now, economics)
-            and any(topic != 1 for topic in neuron.followees)
+            if is_stale(neuron, now, economics) and any(topic != 1 for topic in neuron.followees)
         ]
         self.state.put_neurons(session, stale)
 
@@ -489,21 +543,21 @@ class Governance(ManageNeuronSimulation):
                 argument=None,
                 on_reply="_on_total_supply",
                 on_reject="_on_total_supply_rejected",
-                context={},
+                context=TotalSupplyContext(),
             )
         )
 
-    def _on_total_supply_rejected(self, context: Mapping[str, object], reject: object) -> None:
+    def _on_total_supply_rejected(self, context: TotalSupplyContext, reject: object) -> None:
         return None
 
-    def _on_total_supply(self, context: Mapping[str, object], supply: object) -> None:
+    def _on_total_supply(self, context: TotalSupplyContext, supply: object) -> None:
         if not isinstance(supply, int):
             raise TypeError("the ledger answered a total supply that is not an integer")
         with self.transaction() as session:
-            self.state.put_setting(session, "total_supply_e8s", supply)
+            self.state.put(session, TOTAL_SUPPLY_E8S, supply)
             self.distribute_rewards(session, supply)
 
-    def distribute_rewards(self, session: Any, total_supply_e8s: int) -> RewardEvent | None:
+    def distribute_rewards(self, session: Session, total_supply_e8s: int) -> RewardEvent | None:
         """One reward event: settle what is ready, mint the pool as maturity."""
         now = self.now_seconds()
         day = self.durations.one_day_seconds
@@ -563,10 +617,10 @@ class Governance(ManageNeuronSimulation):
                 total_supply_e8s, [today - 1]
             ),
         )
-        self.state.put_setting(session, "latest_reward_event", event)
+        self.state.put(session, LATEST_REWARD_EVENT, event)
         return event
 
-    def _settle(self, session: Any, record: ProposalRecord, round_number: int) -> None:
+    def _settle(self, session: Session, record: ProposalRecord, round_number: int) -> None:
         """Mark settled, keep its Yes/No ballots in the neurons' history, drop the ballots."""
         votes = record.ballots.votes
         self.state.record_recent_ballots(
@@ -577,8 +631,7 @@ class Governance(ManageNeuronSimulation):
                 if vote != Vote.UNSPECIFIED
             ],
         )
+        self.state.touch_proposal(record)
         record.reward_event_round = round_number
         record.ballots = type(record.ballots)({})
         self.state.put_proposal(session, record)
-
-

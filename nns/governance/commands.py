@@ -11,8 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Final
+from typing import Final
 
+from sqlmodel import Session
+
+from nns.governance.contexts import (
+    ClaimContext,
+    DisburseContext,
+    DisburseToNeuronContext,
+    MergeContext,
+    NeuronTransferContext,
+    SplitContext,
+)
 from nns.governance.core import GovernanceCore
 from nns.governance.enums import ErrorType, NeuronState, Topic, Visibility
 from nns.governance.errors import (
@@ -26,30 +36,26 @@ from nns.governance.errors import (
 from nns.governance.neuron import (
     MaturityDisbursement,
     Neuron,
-    combine_aged_stakes,
     compute_disburse_to_neuron_subaccount,
     compute_neuron_staking_subaccount,
     compute_split_subaccount,
-    get_age_seconds,
-    get_dissolve_delay_seconds,
     get_minted_stake_e8s,
     get_state,
-    increase_dissolve_delay,
-    set_dissolve_timestamp,
-    start_dissolving,
-    stop_dissolving,
     update_stake_adjust_age,
+)
+from nns.governance.neuron_changes import (
+    apply_operation,
+    merged_neurons,
+    split_neurons,
+    validate_merge,
 )
 from nns.governance.parameters import (
     MAX_DISBURSEMENTS_IN_PROGRESS,
     MAX_FOLLOWEES_PER_TOPIC,
-    MAX_HOT_KEYS,
     MAX_NEURONS,
     MIN_MATURITY_MODULATION_BASIS_POINTS,
 )
 from nns.governance.requests import (
-    AddHotKey,
-    ChangeAutoStakeMaturity,
     ClaimByMemo,
     ClaimByMemoAndController,
     ClaimByNeuronIdOrSubaccount,
@@ -63,23 +69,18 @@ from nns.governance.requests import (
     DisburseToNeuron,
     EmptyResponse,
     Follow,
-    IncreaseDissolveDelay,
     JoinCommunityFund,
     LeaveCommunityFund,
     Merge,
     MergeResponse,
-    RemoveHotKey,
-    SetDissolveTimestamp,
     SetFollowing,
-    SetVisibility,
     Spawn,
     SpawnResponse,
     Split,
     StakeMaturity,
     StakeMaturityResponse,
-    StartDissolving,
-    StopDissolving,
 )
+from nns.governance.settings import DEFAULT_FOLLOWEES
 from nns.ledger.accounts import AccountIdentifier
 from nns.ledger.types import AccountBalanceArgs
 from replica.environment import DEFERRED, OutgoingCall, Reject
@@ -94,7 +95,9 @@ class ManageNeuronCommands(GovernanceCore):
 
     # -- configure (spec 2.2) ---------------------------------------------------------------
 
-    def configure(self, session: Any, caller: Principal, neuron_id: int, command: Configure) -> EmptyResponse:
+    def configure(
+        self, session: Session, caller: Principal, neuron_id: int, command: Configure
+    ) -> EmptyResponse:
         operation = command.operation
         if operation is None:
             raise invalid_command("Configure requires an operation.")
@@ -104,77 +107,22 @@ class ManageNeuronCommands(GovernanceCore):
                 raise not_authorized()
         elif caller != neuron.controller:
             raise not_authorized()
-        now = self.now_seconds()
-        max_delay = self.durations.max_dissolve_delay_seconds
-        match operation:
-            case IncreaseDissolveDelay():
-                updated = increase_dissolve_delay(
-                    neuron, now, operation.additional_dissolve_delay_seconds, max_delay
-                )
-            case SetDissolveTimestamp():
-                updated = set_dissolve_timestamp(
-                    neuron, now, operation.dissolve_timestamp_seconds, max_delay
-                )
-            case StartDissolving():
-                updated = start_dissolving(neuron, now)
-            case StopDissolving():
-                updated = stop_dissolving(neuron, now)
-            case AddHotKey():
-                if operation.new_hot_key in neuron.hot_keys:
-                    raise GovernanceError(ErrorType.HOT_KEY, "Hot key duplicated.")
-                if len(neuron.hot_keys) >= MAX_HOT_KEYS:
-                    raise GovernanceError(
-                        ErrorType.RESOURCE_EXHAUSTED, "Reached the maximum number of hotkeys."
-                    )
-                updated = replace(neuron, hot_keys=(*neuron.hot_keys, operation.new_hot_key))
-            case RemoveHotKey():
-                if operation.hot_key_to_remove not in neuron.hot_keys:
-                    raise not_found("Remove failed: Hot key not found.")
-                updated = replace(
-                    neuron,
-                    hot_keys=tuple(k for k in neuron.hot_keys if k != operation.hot_key_to_remove),
-                )
-            case JoinCommunityFund():
-                if neuron.joined_community_fund_timestamp_seconds:
-                    raise GovernanceError(
-                        ErrorType.ALREADY_JOINED_COMMUNITY_FUND,
-                        "Neuron is already a member of the Neurons' Fund.",
-                    )
-                updated = replace(neuron, joined_community_fund_timestamp_seconds=now)
-            case LeaveCommunityFund():
-                if not neuron.joined_community_fund_timestamp_seconds:
-                    raise GovernanceError(
-                        ErrorType.NOT_IN_THE_COMMUNITY_FUND,
-                        "Neuron is not a member of the Neurons' Fund.",
-                    )
-                updated = replace(neuron, joined_community_fund_timestamp_seconds=None)
-            case ChangeAutoStakeMaturity():
-                updated = replace(
-                    neuron, auto_stake_maturity=operation.requested_setting_for_auto_stake_maturity
-                )
-            case SetVisibility():
-                updated = self._set_visibility(neuron, operation)
+        updated = apply_operation(
+            neuron, operation, self.now_seconds(), self.durations.max_dissolve_delay_seconds
+        )
         self.state.put_neuron(session, updated)
         return EmptyResponse(command="Configure")
 
-    @staticmethod
-    def _set_visibility(neuron: Neuron, operation: SetVisibility) -> Neuron:
-        if operation.visibility not in (Visibility.PRIVATE, Visibility.PUBLIC):
-            raise invalid_command(f"Invalid visibility: {operation.visibility}.")
-        if neuron.known_neuron_data is not None:
-            if operation.visibility == Visibility.PRIVATE:
-                raise precondition_failed("Known neurons are always public.")
-            return neuron
-        return replace(neuron, visibility=Visibility(operation.visibility))
-
     # -- following (spec 3.2) ---------------------------------------------------------------
 
-    def follow(self, session: Any, caller: Principal, neuron_id: int, command: Follow) -> EmptyResponse:
+    def follow(
+        self, session: Session, caller: Principal, neuron_id: int, command: Follow
+    ) -> EmptyResponse:
         self._apply_following(session, caller, neuron_id, {command.topic: command.followees})
         return EmptyResponse(command="Follow")
 
     def set_following(
-        self, session: Any, caller: Principal, neuron_id: int, command: SetFollowing
+        self, session: Session, caller: Principal, neuron_id: int, command: SetFollowing
     ) -> EmptyResponse:
         entries = command.topic_following or ()
         changes: dict[int, tuple[int, ...]] = {}
@@ -187,7 +135,11 @@ class ManageNeuronCommands(GovernanceCore):
         return EmptyResponse(command="SetFollowing")
 
     def _apply_following(
-        self, session: Any, caller: Principal, neuron_id: int, changes: Mapping[int, tuple[int, ...]]
+        self,
+        session: Session,
+        caller: Principal,
+        neuron_id: int,
+        changes: Mapping[int, tuple[int, ...]],
     ) -> None:
         neuron = self.get_neuron(neuron_id)
         if not neuron.is_authorized(caller):
@@ -245,7 +197,7 @@ class ManageNeuronCommands(GovernanceCore):
 
     def claim_or_refresh(
         self,
-        session: Any,
+        session: Session,
         caller: Principal,
         neuron_id: int | None,
         subaccount: bytes | None,
@@ -269,7 +221,9 @@ class ManageNeuronCommands(GovernanceCore):
         if existing is not None:
             self.lock_neuron(session, existing, "ClaimOrRefresh")
         elif len(self.state.neurons) >= MAX_NEURONS:
-            raise GovernanceError(ErrorType.RESOURCE_EXHAUSTED, "Reached the maximum number of neurons.")
+            raise GovernanceError(
+                ErrorType.RESOURCE_EXHAUSTED, "Reached the maximum number of neurons."
+            )
         self.environment.call(
             OutgoingCall(
                 callee=self.ledger_id,
@@ -279,13 +233,13 @@ class ManageNeuronCommands(GovernanceCore):
                 ),
                 on_reply="_on_claim_balance",
                 on_reject="_on_claim_rejected",
-                context={"subaccount": subaccount, "controller": controller.raw},
+                context=ClaimContext(subaccount=subaccount, controller=controller),
             )
         )
         return DEFERRED
 
-    def _on_claim_balance(self, context: Mapping[str, object], balance: object) -> object:
-        subaccount, controller_raw = _bytes(context, "subaccount"), _bytes(context, "controller")
+    def _on_claim_balance(self, context: ClaimContext, balance: object) -> object:
+        subaccount = context.subaccount
         if not isinstance(balance, int):
             raise TypeError("the ledger answered a balance that is not an integer")
         with self.transaction() as session:
@@ -308,19 +262,19 @@ class ManageNeuronCommands(GovernanceCore):
             neuron = Neuron(
                 id=self.new_neuron_id(),
                 subaccount=subaccount,
-                controller=Principal(controller_raw),
+                controller=context.controller,
                 created_timestamp_seconds=now,
                 voting_power_refreshed_timestamp_seconds=now,
                 cached_neuron_stake_e8s=balance,
                 dissolve_delay_seconds=self.durations.initial_neuron_dissolve_delay_seconds,
                 aging_since_timestamp_seconds=now,
-                followees=dict(self.state.settings.get("default_followees", {})),
+                followees=dict(self.state.get(DEFAULT_FOLLOWEES)),
             )
             self.state.put_neuron(session, neuron)
             return ClaimOrRefreshResponse(refreshed_neuron_id=neuron.id)
 
-    def _on_claim_rejected(self, context: Mapping[str, object], reject: object) -> object:
-        subaccount = _bytes(context, "subaccount")
+    def _on_claim_rejected(self, context: ClaimContext, reject: object) -> object:
+        subaccount = context.subaccount
         with self.transaction() as session:
             existing = self.state.by_subaccount.get(subaccount)
             if existing is not None:
@@ -330,33 +284,32 @@ class ManageNeuronCommands(GovernanceCore):
     # -- disburse (spec 2.4) ----------------------------------------------------------------
 
     def disburse(
-        self, session: Any, caller: Principal, neuron_id: int, command: Disburse, context: dict[str, object]
+        self,
+        session: Session,
+        caller: Principal,
+        neuron_id: int,
+        command: Disburse,
+        proposal_id: int | None,
     ) -> object:
         neuron = self.get_controlled_neuron(caller, neuron_id)
-        if get_state(neuron, self.now_seconds()) != NeuronState.DISSOLVED:
-            raise GovernanceError(
-                ErrorType.REQUIRES_DISSOLVED,
-                f"Neuron {neuron_id} is NOT dissolved. It is in state {get_state(neuron, self.now_seconds()).name}",
-            )
+        require_dissolved(neuron, self.now_seconds())
         if not neuron.kyc_verified:
             raise precondition_failed(f"Neuron {neuron_id} is not kyc verified.")
         fee = self.economics.transaction_fee_e8s
-        minted = get_minted_stake_e8s(neuron)
-        if command.amount_e8s is not None and command.amount_e8s > minted:
-            raise insufficient_funds(
-                f"Neuron {neuron_id} has {minted} e8s of stake, less than the requested amount."
-            )
-        amount = minted if command.amount_e8s is None else command.amount_e8s
+        # governance.rs disburse_neuron: the fees owed are burned first and taken out of the
+        # requested amount (saturating); the amount is not compared with the stake, the
+        # ledger refuses what the account cannot pay.
+        if command.amount_e8s is None:
+            amount = get_minted_stake_e8s(neuron)
+        else:
+            amount = max(0, command.amount_e8s - neuron.neuron_fees_e8s)
         if amount > fee:
             amount -= fee
         destination = command.to_account or AccountIdentifier.of(caller)
         self.lock_neuron(session, neuron_id, "Disburse")
-        step = {
-            **context,
-            "neuron_id": neuron_id,
-            "amount": amount,
-            "to": destination.raw,
-        }
+        step = DisburseContext(
+            neuron_id=neuron_id, amount=amount, to=destination, proposal_id=proposal_id
+        )
         if neuron.neuron_fees_e8s > fee:
             self.call_ledger_transfer(
                 from_subaccount=neuron.subaccount,
@@ -372,12 +325,12 @@ class ManageNeuronCommands(GovernanceCore):
             self._disburse_transfer(step)
         return DEFERRED
 
-    def _disburse_transfer(self, context: Mapping[str, object]) -> None:
-        neuron = self.state.neurons[_int(context, "neuron_id")]
+    def _disburse_transfer(self, context: DisburseContext) -> None:
+        neuron = self.state.neurons[context.neuron_id]
         self.call_ledger_transfer(
             from_subaccount=neuron.subaccount,
-            to=AccountIdentifier(_bytes(context, "to")),
-            amount_e8s=_int(context, "amount"),
+            to=context.to,
+            amount_e8s=context.amount,
             fee_e8s=self.economics.transaction_fee_e8s,
             memo=0,
             on_reply="_on_disbursed",
@@ -385,9 +338,9 @@ class ManageNeuronCommands(GovernanceCore):
             context=context,
         )
 
-    def _on_disburse_fees_burned(self, context: Mapping[str, object], block: object) -> object:
+    def _on_disburse_fees_burned(self, context: DisburseContext, block: object) -> object:
         with self.transaction() as session:
-            neuron = self.state.neurons[_int(context, "neuron_id")]
+            neuron = self.state.neurons[context.neuron_id]
             self.state.put_neuron(
                 session,
                 replace(
@@ -399,28 +352,37 @@ class ManageNeuronCommands(GovernanceCore):
             self._disburse_transfer(context)
         return DEFERRED
 
-    def _on_disbursed(self, context: Mapping[str, object], block: object) -> object:
+    def _on_disbursed(self, context: DisburseContext, block: object) -> object:
         if not isinstance(block, int):
             raise TypeError("the ledger answered a block index that is not an integer")
         with self.transaction() as session:
-            neuron = self.state.neurons[_int(context, "neuron_id")]
-            spent = _int(context, "amount") + self.economics.transaction_fee_e8s
+            neuron = self.state.neurons[context.neuron_id]
+            spent = context.amount + self.economics.transaction_fee_e8s
             self.state.put_neuron(
                 session,
-                replace(neuron, cached_neuron_stake_e8s=max(0, neuron.cached_neuron_stake_e8s - spent)),
+                replace(
+                    neuron, cached_neuron_stake_e8s=max(0, neuron.cached_neuron_stake_e8s - spent)
+                ),
             )
             self.unlock_neuron(session, neuron.id)
-            return self.finish_command(session, context, DisburseResponse(transfer_block_height=block))
+            return self.finish_command(
+                session, context.proposal_id, DisburseResponse(transfer_block_height=block)
+            )
 
-    def _on_neuron_ledger_rejected(self, context: Mapping[str, object], reject: object) -> object:
+    def _on_neuron_ledger_rejected(self, context: NeuronTransferContext, reject: object) -> object:
         with self.transaction() as session:
-            self.unlock_neuron(session, _int(context, "neuron_id"))
-            return self.finish_command(session, context, _external(reject))
+            self.unlock_neuron(session, context.neuron_id)
+            return self.finish_command(session, context.proposal_id, _external(reject))
 
     # -- split (spec 2.5) -------------------------------------------------------------------
 
     def split(
-        self, session: Any, caller: Principal, neuron_id: int, command: Split, context: dict[str, object]
+        self,
+        session: Session,
+        caller: Principal,
+        neuron_id: int,
+        command: Split,
+        proposal_id: int | None,
     ) -> object:
         neuron = self.get_controlled_neuron(caller, neuron_id)
         self.require_not_spawning(neuron)
@@ -457,94 +419,52 @@ class ManageNeuronCommands(GovernanceCore):
             memo=0,
             on_reply="_on_split_transferred",
             on_reject="_on_neuron_ledger_rejected",
-            context={
-                **context,
-                "neuron_id": neuron_id,
-                "child_id": child_id,
-                "child_subaccount": child_subaccount,
-                "amount": command.amount_e8s,
-            },
+            context=SplitContext(
+                neuron_id=neuron_id,
+                child_id=child_id,
+                child_subaccount=child_subaccount,
+                amount=command.amount_e8s,
+                proposal_id=proposal_id,
+            ),
         )
         return DEFERRED
 
-    def _on_split_transferred(self, context: Mapping[str, object], block: object) -> object:
+    def _on_split_transferred(self, context: SplitContext, block: object) -> object:
         with self.transaction() as session:
-            parent = self.state.neurons[_int(context, "neuron_id")]
-            amount = _int(context, "amount")
-            minted = max(1, get_minted_stake_e8s(parent))
-            child_maturity = parent.maturity_e8s_equivalent * amount // minted
-            child_staked = parent.staked_maturity_e8s_equivalent * amount // minted
-            now = self.now_seconds()
-            child = replace(
+            parent = self.state.neurons[context.neuron_id]
+            amount = context.amount
+            new_parent, child = split_neurons(
                 parent,
-                id=_int(context, "child_id"),
-                subaccount=_bytes(context, "child_subaccount"),
-                created_timestamp_seconds=now,
-                voting_power_refreshed_timestamp_seconds=now,
-                cached_neuron_stake_e8s=amount - self.economics.transaction_fee_e8s,
-                neuron_fees_e8s=0,
-                maturity_e8s_equivalent=child_maturity,
-                staked_maturity_e8s_equivalent=child_staked,
-                known_neuron_data=None,
-                spawn_at_timestamp_seconds=None,
-                maturity_disbursements_in_progress=(),
+                context.child_id,
+                context.child_subaccount,
+                amount,
+                self.now_seconds(),
+                self.economics.transaction_fee_e8s,
             )
-            self.state.put_neurons(
-                session,
-                [
-                    replace(
-                        parent,
-                        cached_neuron_stake_e8s=parent.cached_neuron_stake_e8s - amount,
-                        maturity_e8s_equivalent=parent.maturity_e8s_equivalent - child_maturity,
-                        staked_maturity_e8s_equivalent=parent.staked_maturity_e8s_equivalent
-                        - child_staked,
-                    ),
-                    child,
-                ],
-            )
+            self.state.put_neurons(session, [new_parent, child])
             self.unlock_neuron(session, parent.id)
-            return self.finish_command(session, context, SpawnResponse(created_neuron_id=child.id, command="Split"))
+            return self.finish_command(
+                session,
+                context.proposal_id,
+                SpawnResponse(created_neuron_id=child.id, command="Split"),
+            )
 
     # -- merge (spec 2.6) -------------------------------------------------------------------
 
     def merge(
-        self, session: Any, caller: Principal, neuron_id: int, command: Merge, context: dict[str, object]
+        self,
+        session: Session,
+        caller: Principal,
+        neuron_id: int,
+        command: Merge,
+        proposal_id: int | None,
     ) -> object:
-        if command.source_neuron_id is None:
-            raise invalid_command("There was no source neuron id.")
-        if command.source_neuron_id == neuron_id:
-            raise invalid_command("Cannot merge a neuron into itself.")
-        target = self.get_controlled_neuron(caller, neuron_id)
-        source = self.get_controlled_neuron(caller, command.source_neuron_id)
-        for neuron in (source, target):
-            self.require_not_spawning(neuron)
-            if neuron.dissolve_delay_seconds is None or neuron.dissolve_delay_seconds == 0:
-                raise GovernanceError(
-                    ErrorType.REQUIRES_NOT_DISSOLVING,
-                    f"Neuron {neuron.id} must be non-dissolving with a positive dissolve delay.",
-                )
-            if neuron.joined_community_fund_timestamp_seconds:
-                raise precondition_failed(f"Neuron {neuron.id} is in the Neurons' Fund.")
-            if neuron.id in self.locks:
-                raise GovernanceError(ErrorType.LEDGER_UPDATE_ONGOING, f"Neuron {neuron.id} is locked.")
-            if any(
-                record.managed_neuron_id == neuron.id and record.decided_timestamp_seconds == 0
-                for record in self.state.proposals.values()
-            ):
-                raise precondition_failed(f"Neuron {neuron.id} is the subject of an open proposal.")
-        if source.followees.get(Topic.NEURON_MANAGEMENT) != target.followees.get(
-            Topic.NEURON_MANAGEMENT
-        ):
-            raise precondition_failed("The neurons have different NeuronManagement followees.")
-        if (source.kyc_verified, source.not_for_profit, source.neuron_type) != (
-            target.kyc_verified,
-            target.not_for_profit,
-            target.neuron_type,
-        ):
-            raise precondition_failed("The neurons differ in KYC, not-for-profit or neuron type.")
+        source, target = validate_merge(
+            self.state, self.locks, caller, neuron_id, command.source_neuron_id, self.now_seconds()
+        )
         self.lock_neuron(session, source.id, "Merge")
         self.lock_neuron(session, target.id, "Merge")
-        step = {**context, "source_id": source.id, "target_id": target.id}
+        step = MergeContext(source_id=source.id, target_id=target.id, proposal_id=proposal_id)
         fee = self.economics.transaction_fee_e8s
         if source.neuron_fees_e8s > fee:
             self.call_ledger_transfer(
@@ -560,9 +480,9 @@ class ManageNeuronCommands(GovernanceCore):
             return DEFERRED
         return self._merge_transfer(session, step)
 
-    def _on_merge_fees_burned(self, context: Mapping[str, object], block: object) -> object:
+    def _on_merge_fees_burned(self, context: MergeContext, block: object) -> object:
         with self.transaction() as session:
-            source = self.state.neurons[_int(context, "source_id")]
+            source = self.state.neurons[context.source_id]
             self.state.put_neuron(
                 session,
                 replace(
@@ -573,9 +493,9 @@ class ManageNeuronCommands(GovernanceCore):
             )
             return self._merge_transfer(session, context)
 
-    def _merge_transfer(self, session: Any, context: Mapping[str, object]) -> object:
-        source = self.state.neurons[_int(context, "source_id")]
-        target = self.state.neurons[_int(context, "target_id")]
+    def _merge_transfer(self, session: Session, context: MergeContext) -> object:
+        source = self.state.neurons[context.source_id]
+        target = self.state.neurons[context.target_id]
         fee = self.economics.transaction_fee_e8s
         amount = get_minted_stake_e8s(source) - fee
         if amount <= 0:
@@ -588,59 +508,40 @@ class ManageNeuronCommands(GovernanceCore):
             memo=0,
             on_reply="_on_merge_transferred",
             on_reject="_on_merge_rejected",
-            context={**context, "amount": amount},
+            context=replace(context, amount=amount),
         )
         return DEFERRED
 
-    def _on_merge_transferred(self, context: Mapping[str, object], block: object) -> object:
+    def _on_merge_transferred(self, context: MergeContext, block: object) -> object:
         with self.transaction() as session:
-            return self._finish_merge(session, context, _int(context, "amount"))
+            return self._finish_merge(session, context, context.amount)
 
-    def _finish_merge(self, session: Any, context: Mapping[str, object], amount: int) -> object:
-        source = self.state.neurons[_int(context, "source_id")]
-        target = self.state.neurons[_int(context, "target_id")]
-        now = self.now_seconds()
-        fee = self.economics.transaction_fee_e8s
-        target_stake, target_age = combine_aged_stakes(
-            target.cached_neuron_stake_e8s,
-            get_age_seconds(target, now),
-            amount,
-            get_age_seconds(source, now),
-        )
-        delay = max(get_dissolve_delay_seconds(source, now), get_dissolve_delay_seconds(target, now))
-        new_target = replace(
-            target,
-            cached_neuron_stake_e8s=target_stake,
-            aging_since_timestamp_seconds=now - target_age,
-            dissolve_delay_seconds=delay,
-            maturity_e8s_equivalent=target.maturity_e8s_equivalent + source.maturity_e8s_equivalent,
-            staked_maturity_e8s_equivalent=target.staked_maturity_e8s_equivalent
-            + source.staked_maturity_e8s_equivalent,
-        )
-        moved = amount + fee if amount > 0 else 0
-        new_source = replace(
-            source,
-            cached_neuron_stake_e8s=max(0, source.cached_neuron_stake_e8s - moved),
-            aging_since_timestamp_seconds=now if amount > 0 else source.aging_since_timestamp_seconds,
-            maturity_e8s_equivalent=0,
-            staked_maturity_e8s_equivalent=0,
+    def _finish_merge(self, session: Session, context: MergeContext, amount: int) -> object:
+        source = self.state.neurons[context.source_id]
+        target = self.state.neurons[context.target_id]
+        new_source, new_target = merged_neurons(
+            source, target, amount, self.now_seconds(), self.economics.transaction_fee_e8s
         )
         self.state.put_neurons(session, [new_source, new_target])
         self.unlock_neuron(session, source.id)
         self.unlock_neuron(session, target.id)
         return self.finish_command(
-            session, context, MergeResponse(source_neuron_id=source.id, target_neuron_id=target.id)
+            session,
+            context.proposal_id,
+            MergeResponse(source_neuron_id=source.id, target_neuron_id=target.id),
         )
 
-    def _on_merge_rejected(self, context: Mapping[str, object], reject: object) -> object:
+    def _on_merge_rejected(self, context: MergeContext, reject: object) -> object:
         with self.transaction() as session:
-            self.unlock_neuron(session, _int(context, "source_id"))
-            self.unlock_neuron(session, _int(context, "target_id"))
-            return self.finish_command(session, context, _external(reject))
+            self.unlock_neuron(session, context.source_id)
+            self.unlock_neuron(session, context.target_id)
+            return self.finish_command(session, context.proposal_id, _external(reject))
 
     # -- spawn, stake and disburse maturity (spec 2.7-2.9) ----------------------------------
 
-    def spawn(self, session: Any, caller: Principal, neuron_id: int, command: Spawn) -> SpawnResponse:
+    def spawn(
+        self, session: Session, caller: Principal, neuron_id: int, command: Spawn
+    ) -> SpawnResponse:
         parent = self.get_controlled_neuron(caller, neuron_id)
         self.require_not_spawning(parent)
         percentage = _percentage(command.percentage_to_spawn, "percentage_to_spawn")
@@ -676,12 +577,15 @@ class ManageNeuronCommands(GovernanceCore):
         )
         self.state.put_neurons(
             session,
-            [replace(parent, maturity_e8s_equivalent=parent.maturity_e8s_equivalent - maturity), child],
+            [
+                replace(parent, maturity_e8s_equivalent=parent.maturity_e8s_equivalent - maturity),
+                child,
+            ],
         )
         return SpawnResponse(created_neuron_id=child.id)
 
     def stake_maturity(
-        self, session: Any, caller: Principal, neuron_id: int, command: StakeMaturity
+        self, session: Session, caller: Principal, neuron_id: int, command: StakeMaturity
     ) -> StakeMaturityResponse:
         neuron = self.get_controlled_neuron(caller, neuron_id)
         self.require_not_spawning(neuron)
@@ -699,26 +603,30 @@ class ManageNeuronCommands(GovernanceCore):
         )
 
     def disburse_maturity(
-        self, session: Any, caller: Principal, neuron_id: int, command: DisburseMaturity
+        self, session: Session, caller: Principal, neuron_id: int, command: DisburseMaturity
     ) -> DisburseMaturityResponse:
-        neuron = self.get_controlled_neuron(caller, neuron_id)
-        self.require_not_spawning(neuron)
+        """governance/disburse_maturity.rs initiate_maturity_disbursement: its checks, types and order."""
         percentage = command.percentage_to_disburse
         if not 1 <= percentage <= 100:
-            raise invalid_command("percentage_to_disburse must be between 1 and 100.")
+            raise invalid_command("Invalid percentage: must be between 1 and 100")
         if command.to_account is not None and command.to_account_identifier is not None:
             raise invalid_command("Give at most one of to_account and to_account_identifier.")
-        if len(neuron.maturity_disbursements_in_progress) >= MAX_DISBURSEMENTS_IN_PROGRESS:
-            raise GovernanceError(
-                ErrorType.RESOURCE_EXHAUSTED,
-                f"A neuron has at most {MAX_DISBURSEMENTS_IN_PROGRESS} maturity disbursements in progress.",
-            )
+        neuron = self.get_neuron(neuron_id)
         amount = neuron.maturity_e8s_equivalent * percentage // 100
         worst_case = amount * (10_000 + MIN_MATURITY_MODULATION_BASIS_POINTS) // 10_000
         if worst_case < MIN_DISBURSE_MATURITY_E8S:
             raise precondition_failed(
-                f"The amount to disburse must be at least {MIN_DISBURSE_MATURITY_E8S} e8s after "
-                f"the worst case maturity modulation, got {worst_case} e8s."
+                f"Disbursement ({amount}) is too small. After the worst case maturity modulation "
+                f"({MIN_MATURITY_MODULATION_BASIS_POINTS}) the amount should be at least: "
+                f"{MIN_DISBURSE_MATURITY_E8S} e8s"
+            )
+        if get_state(neuron, self.now_seconds()) == NeuronState.SPAWNING:
+            raise invalid_command("Neuron is spawning and cannot be disbursed")
+        if caller != neuron.controller:
+            raise invalid_command("Caller is not the neuron controller")
+        if len(neuron.maturity_disbursements_in_progress) >= MAX_DISBURSEMENTS_IN_PROGRESS:
+            raise precondition_failed(
+                f"Too many disbursements in progress. Max: {MAX_DISBURSEMENTS_IN_PROGRESS}"
             )
         if command.to_account is not None:
             destination = command.to_account.identifier()
@@ -730,7 +638,8 @@ class ManageNeuronCommands(GovernanceCore):
         disbursement = MaturityDisbursement(
             amount_e8s=amount,
             timestamp_of_disbursement_seconds=now,
-            finalize_disbursement_timestamp_seconds=now + self.durations.disburse_maturity_delay_seconds,
+            finalize_disbursement_timestamp_seconds=now
+            + self.durations.disburse_maturity_delay_seconds,
             account_identifier=destination.raw,
         )
         self.state.put_neuron(
@@ -750,15 +659,14 @@ class ManageNeuronCommands(GovernanceCore):
 
     def disburse_to_neuron(
         self,
-        session: Any,
+        session: Session,
         caller: Principal,
         neuron_id: int,
         command: DisburseToNeuron,
-        context: dict[str, object],
+        proposal_id: int | None,
     ) -> object:
         parent = self.get_controlled_neuron(caller, neuron_id)
-        if get_state(parent, self.now_seconds()) != NeuronState.DISSOLVED:
-            raise GovernanceError(ErrorType.REQUIRES_DISSOLVED, f"Neuron {neuron_id} is NOT dissolved.")
+        require_dissolved(parent, self.now_seconds())
         if not parent.kyc_verified:
             raise precondition_failed(f"Neuron {neuron_id} is not kyc verified.")
         if command.new_controller is None:
@@ -782,50 +690,69 @@ class ManageNeuronCommands(GovernanceCore):
             memo=self.now_seconds(),
             on_reply="_on_disbursed_to_neuron",
             on_reject="_on_neuron_ledger_rejected",
-            context={
-                **context,
-                "neuron_id": neuron_id,
-                "child_id": self.new_neuron_id(),
-                "child_subaccount": subaccount,
-                "amount": command.amount_e8s,
-                "controller": command.new_controller.raw,
-                "dissolve_delay": command.dissolve_delay_seconds,
-                "kyc": command.kyc_verified,
-            },
+            context=DisburseToNeuronContext(
+                neuron_id=neuron_id,
+                child_id=self.new_neuron_id(),
+                child_subaccount=subaccount,
+                amount=command.amount_e8s,
+                controller=command.new_controller,
+                dissolve_delay_seconds=command.dissolve_delay_seconds,
+                kyc_verified=command.kyc_verified,
+                proposal_id=proposal_id,
+            ),
         )
         return DEFERRED
 
-    def _on_disbursed_to_neuron(self, context: Mapping[str, object], block: object) -> object:
+    def _on_disbursed_to_neuron(self, context: DisburseToNeuronContext, block: object) -> object:
         with self.transaction() as session:
-            parent = self.state.neurons[_int(context, "neuron_id")]
-            amount = _int(context, "amount")
+            parent = self.state.neurons[context.neuron_id]
+            amount = context.amount
             now = self.now_seconds()
-            delay = min(_int(context, "dissolve_delay"), self.durations.max_dissolve_delay_seconds)
+            delay = min(context.dissolve_delay_seconds, self.durations.max_dissolve_delay_seconds)
             child = Neuron(
-                id=_int(context, "child_id"),
-                subaccount=_bytes(context, "child_subaccount"),
-                controller=Principal(_bytes(context, "controller")),
+                id=context.child_id,
+                subaccount=context.child_subaccount,
+                controller=context.controller,
                 created_timestamp_seconds=now,
                 voting_power_refreshed_timestamp_seconds=now,
                 cached_neuron_stake_e8s=amount - self.economics.transaction_fee_e8s,
                 dissolve_delay_seconds=delay if delay > 0 else None,
                 aging_since_timestamp_seconds=now,
                 when_dissolved_timestamp_seconds=None if delay > 0 else now,
-                kyc_verified=bool(context["kyc"]),
-                followees=dict(self.state.settings.get("default_followees", {})),
+                kyc_verified=context.kyc_verified,
+                followees=dict(self.state.get(DEFAULT_FOLLOWEES)),
             )
             self.state.put_neurons(
                 session,
-                [replace(parent, cached_neuron_stake_e8s=parent.cached_neuron_stake_e8s - amount), child],
+                [
+                    replace(
+                        parent, cached_neuron_stake_e8s=parent.cached_neuron_stake_e8s - amount
+                    ),
+                    child,
+                ],
             )
             self.unlock_neuron(session, parent.id)
-            return self.finish_command(session, context, SpawnResponse(created_neuron_id=child.id, command="DisburseToNeuron"))
+            return self.finish_command(
+                session,
+                context.proposal_id,
+                SpawnResponse(created_neuron_id=child.id, command="DisburseToNeuron"),
+            )
 
     # -- the end of a command ---------------------------------------------------------------
 
-    def finish_command(self, session: Any, context: Mapping[str, object], outcome: object) -> object:
+    def finish_command(self, session: Session, proposal_id: int | None, outcome: object) -> object:
         """Hook for commands run by an adopted ManageNeuron proposal (see voting)."""
         return outcome
+
+
+def require_dissolved(neuron: Neuron, now_seconds: int) -> None:
+    """PreconditionFailed unless dissolved, with the IC's text (governance.rs disburse_neuron)."""
+    state = get_state(neuron, now_seconds)
+    if state != NeuronState.DISSOLVED:
+        name = "".join(word.capitalize() for word in state.name.split("_"))
+        raise precondition_failed(
+            f"Neuron {neuron.id} has NOT been dissolved. It is in state {name}"
+        )
 
 
 def _percentage(value: int | None, name: str) -> int:
@@ -838,17 +765,3 @@ def _percentage(value: int | None, name: str) -> int:
 def _external(reject: object) -> GovernanceError:
     message = reject.message if isinstance(reject, Reject) else str(reject)
     return GovernanceError(ErrorType.EXTERNAL, f"Ledger refused the transfer: {message}")
-
-
-def _int(context: Mapping[str, object], key: str) -> int:
-    value = context[key]
-    if not isinstance(value, int):
-        raise TypeError(f"context {key!r} is not an integer")
-    return value
-
-
-def _bytes(context: Mapping[str, object], key: str) -> bytes:
-    value = context[key]
-    if not isinstance(value, bytes):
-        raise TypeError(f"context {key!r} is not bytes")
-    return value

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+
+from sqlmodel import Session
 
 from nns.governance.enums import ErrorType, NeuronState
 from nns.governance.errors import GovernanceError, not_authorized, not_found
@@ -18,6 +19,7 @@ from nns.governance.parameters import (
     NetworkEconomics,
 )
 from nns.governance.proposals import ProposalRecord
+from nns.governance.settings import ECONOMICS, GENESIS_TIMESTAMP_SECONDS, LOCKS, NEURON_RATE_LIMIT
 from nns.governance.state import GovernanceState
 from nns.ledger.accounts import AccountIdentifier
 from nns.ledger.types import TransferArgs
@@ -61,38 +63,33 @@ class GovernanceCore:
 
     @property
     def economics(self) -> NetworkEconomics:
-        economics: NetworkEconomics = self.state.settings["economics"]
-        return economics
+        return self.state.get(ECONOMICS)
 
     @property
     def genesis_timestamp_seconds(self) -> int:
-        value: int = self.state.settings["genesis_timestamp_seconds"]
-        return value
+        return self.state.get(GENESIS_TIMESTAMP_SECONDS)
 
     @property
     def locks(self) -> Mapping[int, str]:
-        locks: Mapping[int, str] = self.state.settings.get("locks", {})
-        return locks
+        return self.state.get(LOCKS)
 
-    def lock_neuron(self, session: Any, neuron_id: int, command: str) -> None:
+    def lock_neuron(self, session: Session, neuron_id: int, command: str) -> None:
         if neuron_id in self.locks:
             raise GovernanceError(
                 ErrorType.LEDGER_UPDATE_ONGOING,
                 f"Neuron {neuron_id} has an ongoing ledger update ({self.locks[neuron_id]}).",
             )
-        self.state.put_setting(session, "locks", {**self.locks, neuron_id: command})
+        self.state.put(session, LOCKS, {**self.locks, neuron_id: command})
 
-    def unlock_neuron(self, session: Any, neuron_id: int) -> None:
+    def unlock_neuron(self, session: Session, neuron_id: int) -> None:
         locks = dict(self.locks)
         locks.pop(neuron_id, None)
-        self.state.put_setting(session, "locks", locks)
+        self.state.put(session, LOCKS, locks)
 
-    def take_rate_limit_slot(self, session: Any) -> None:
+    def take_rate_limit_slot(self, session: Session) -> None:
         """Neuron creation is rate limited: a slot every 240 s, at most 300 in reserve."""
         now = self.now_seconds()
-        available, last = self.state.settings.get(
-            "neuron_rate_limit", (NEURON_RATE_LIMIT_CAPACITY, now)
-        )
+        available, last = self.state.get(NEURON_RATE_LIMIT) or (NEURON_RATE_LIMIT_CAPACITY, now)
         refill = (now - last) // NEURON_RATE_LIMIT_REFILL_SECONDS
         available = min(NEURON_RATE_LIMIT_CAPACITY, available + refill)
         last = last + refill * NEURON_RATE_LIMIT_REFILL_SECONDS if refill else last
@@ -102,19 +99,22 @@ class GovernanceCore:
                 "Reached maximum number of neurons that can be created in this hour. "
                 "Please wait and try again later.",
             )
-        self.state.put_setting(session, "neuron_rate_limit", (available - 1, last))
+        self.state.put(session, NEURON_RATE_LIMIT, (available - 1, last))
 
     # -- transactions -----------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[Any]:
-        """One message: on any failure the tables roll back and the indexes are rebuilt."""
+    def transaction(self) -> Iterator[Session]:
+        """One message (or a savepoint inside one): on any failure the tables roll back and
+        the undo journal restores the in-memory indexes, newest change first."""
+        self.state.begin()
         try:
             with self.store.transaction() as session:
                 yield session
         except BaseException:
-            self.state.reload()
+            self.state.rollback()
             raise
+        self.state.commit()
 
     # -- neurons ----------------------------------------------------------------------------
 
@@ -136,7 +136,7 @@ class GovernanceCore:
             raise not_authorized()
         return neuron
 
-    def refresh_voting_power(self, session: Any, neuron: Neuron) -> Neuron:
+    def refresh_voting_power(self, session: Session, neuron: Neuron) -> Neuron:
         refreshed = replace(neuron, voting_power_refreshed_timestamp_seconds=self.now_seconds())
         self.state.put_neuron(session, refreshed)
         return refreshed
@@ -160,7 +160,7 @@ class GovernanceCore:
         memo: int,
         on_reply: str,
         on_reject: str,
-        context: Mapping[str, object],
+        context: object,
     ) -> None:
         """Ask the ledger to move ICP out of a governance account (or mint, from the default one)."""
         self.environment.call(

@@ -32,6 +32,7 @@ class Topic(IntEnum):
 
 CATCH_ALL: Final = Topic.UNSPECIFIED
 
+
 # Reward weights of spec 3.1 in hundredths (20, 20, 0.01 and 1), so that the
 # reward split stays in integers; only their ratios matter.
 def _reward_weights() -> dict[Topic, int]:

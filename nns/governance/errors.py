@@ -29,7 +29,9 @@ def not_found(message: str) -> GovernanceError:
     return GovernanceError(ErrorType.NOT_FOUND, message)
 
 
-def not_authorized(message: str = "Caller is not authorized to manage this neuron.") -> GovernanceError:
+def not_authorized(
+    message: str = "Caller is not authorized to manage this neuron.",
+) -> GovernanceError:
     return GovernanceError(ErrorType.NOT_AUTHORIZED, message)
 
 

@@ -36,9 +36,7 @@ def get_followees_for_topic(
     return followees.get(CATCH_ALL)
 
 
-def compute_follow_vote(
-    followees: tuple[int, ...] | None, votes: Mapping[int, int]
-) -> Vote:
+def compute_follow_vote(followees: tuple[int, ...] | None, votes: Mapping[int, int]) -> Vote:
     """Yes on a strict majority of Yes; No on at least half No; otherwise no vote yet."""
     if not followees:
         return UNSPECIFIED
@@ -148,7 +146,10 @@ def cascade_votes(
     # `cast` is also the queue: each neuron appended to it is visited in turn.
     for followee in cast:
         by_topic = index.followers_by_topic(followee)
-        for followers in (by_topic.get(topic), by_topic.get(CATCH_ALL) if follow_catch_all else None):
+        for followers in (
+            by_topic.get(topic),
+            by_topic.get(CATCH_ALL) if follow_catch_all else None,
+        ):
             for follower in followers or ():
                 if votes.get(follower) != UNSPECIFIED:
                     continue

@@ -1,6 +1,6 @@
 """NNS governance behind its official Candid interface (the methods icbox implements).
 
-`GOVERNANCE_DID` uses the names and types of the official `governance.did` for
+`GOVERNANCE_DID` (in `nns.governance.did`) uses the names and types of the official `governance.did` for
 `manage_neuron`, `claim_or_refresh_neuron_from_account`, neuron queries (info,
 full neuron, list_neurons), proposal queries, reward events, known neurons and
 the network economics, `simulate_manage_neuron`, `get_neuron_index`,
@@ -22,10 +22,16 @@ import hashlib
 from typing import Any, Final
 
 from nns.governance.canister import Governance
+from nns.governance.did import GOVERNANCE_DID
 from nns.governance.enums import Vote
 from nns.governance.errors import GovernanceError
+from nns.governance.interface_actions import (
+    encode_action,
+    known_neuron_data,
+)
+from nns.governance.interface_requests import decode_id, decode_request
 from nns.governance.metrics import GovernanceCachedMetrics, NeuronSubsetMetrics
-from nns.governance.neuron import Neuron
+from nns.governance.neuron import KnownNeuronData, Neuron
 from nns.governance.neurons_fund import (
     NeuronsFundAuditInfoRequest,
     SettleCommunityFundParticipation,
@@ -34,511 +40,35 @@ from nns.governance.neurons_fund import (
 from nns.governance.parameters import NetworkEconomics
 from nns.governance.proposals import ProposalInfo
 from nns.governance.requests import (
-    AddHotKey,
-    ChangeAutoStakeMaturity,
-    ClaimByMemo,
-    ClaimByMemoAndController,
-    ClaimByNeuronIdOrSubaccount,
-    ClaimOrRefresh,
     ClaimOrRefreshNeuronFromAccount,
     ClaimOrRefreshResponse,
-    Configure,
-    Disburse,
-    DisburseMaturity,
     DisburseMaturityResponse,
     DisburseResponse,
-    DisburseToNeuron,
     EmptyResponse,
     ExecuteNnsFunction,
-    Follow,
-    FolloweesForTopic,
-    IncreaseDissolveDelay,
     InstallCode,
-    JoinCommunityFund,
-    LeaveCommunityFund,
     ListNeurons,
     ListProposalInfo,
-    MakeProposal,
     MakeProposalResponse,
-    ManageNeuronRequest,
-    Merge,
-    MergeMaturity,
     MergeResponse,
     Motion,
     NeuronIdOrSubaccount,
     NeuronInfo,
-    Proposal,
-    RefreshVotingPower,
-    RegisterKnownNeuron,
-    RegisterVote,
-    RemoveHotKey,
-    SetDissolveTimestamp,
-    SetFollowing,
-    SetVisibility,
-    Spawn,
     SpawnResponse,
-    Split,
-    StakeMaturity,
     StakeMaturityResponse,
-    StartDissolving,
-    StopDissolving,
 )
 from nns.governance.simulation import SimulatedMergeResponse
 from nns.governance.votes import ListNeuronVotes, NeuronIndexRequest, NeuronVotes
-from nns.ledger.accounts import AccountIdentifier
-from registry.interface import decode_payload
-from registry.requests import PAYLOAD_TYPES as REGISTRY_PAYLOAD_TYPES
-from replica.candid import CandidError, encode
+from replica.candid import encode
 from replica.candid.did import parse_did
 from replica.canister.errors import CanisterError
 from replica.canister.sdk import Interface, MethodSpec
 
-GOVERNANCE_DID: Final = """
-type NeuronId = record { id : nat64 };
-type ProposalId = record { id : nat64 };
-type AccountIdentifier = record { hash : blob };
-type Amount = record { e8s : nat64 };
-type GovernanceError = record { error_message : text; error_type : int32 };
-type NeuronIdOrSubaccount = variant { Subaccount : blob; NeuronId : NeuronId };
-type ClaimOrRefreshNeuronFromAccount = record { controller : opt principal; memo : nat64 };
-type By = variant { NeuronIdOrSubaccount : record {}; MemoAndController : ClaimOrRefreshNeuronFromAccount; Memo : nat64 };
-type Operation = variant {
-  RemoveHotKey : record { hot_key_to_remove : opt principal };
-  AddHotKey : record { new_hot_key : opt principal };
-  ChangeAutoStakeMaturity : record { requested_setting_for_auto_stake_maturity : bool };
-  StopDissolving : record {};
-  StartDissolving : record {};
-  IncreaseDissolveDelay : record { additional_dissolve_delay_seconds : nat32 };
-  SetVisibility : record { visibility : opt int32 };
-  JoinCommunityFund : record {};
-  LeaveCommunityFund : record {};
-  SetDissolveTimestamp : record { dissolve_timestamp_seconds : nat64 };
-};
-type KnownNeuronData = record { name : text; description : opt text; links : opt vec text };
-type KnownNeuron = record { id : opt NeuronId; known_neuron_data : opt KnownNeuronData };
-type InstallCode = record {
-  skip_stopping_before_installing : opt bool; wasm_module_hash : opt blob; canister_id : opt principal;
-  arg_hash : opt blob; install_mode : opt int32;
-};
-type InstallCodeRequest = record {
-  arg : opt blob; wasm_module : opt blob; skip_stopping_before_installing : opt bool; canister_id : opt principal;
-  install_mode : opt int32;
-};
-type Action = variant {
-  Motion : record { motion_text : text };
-  ExecuteNnsFunction : record { nns_function : int32; payload : blob };
-  RegisterKnownNeuron : KnownNeuron;
-  InstallCode : InstallCode;
-};
-type ProposalActionRequest = variant {
-  Motion : record { motion_text : text };
-  ExecuteNnsFunction : record { nns_function : int32; payload : blob };
-  RegisterKnownNeuron : KnownNeuron;
-  InstallCode : InstallCodeRequest;
-};
-type MakeProposalRequest = record { url : text; title : opt text; action : opt ProposalActionRequest; summary : text };
-type Proposal = record { url : text; title : opt text; action : opt Action; summary : text };
-type FolloweesForTopic = record { topic : opt int32; followees : opt vec NeuronId };
-type ManageNeuronCommandRequest = variant {
-  Spawn : record { percentage_to_spawn : opt nat32; new_controller : opt principal; nonce : opt nat64 };
-  Split : record { amount_e8s : nat64; memo : opt nat64 };
-  Follow : record { topic : int32; followees : vec NeuronId };
-  ClaimOrRefresh : record { by : opt By };
-  Configure : record { operation : opt Operation };
-  RegisterVote : record { vote : int32; proposal : opt ProposalId };
-  Merge : record { source_neuron_id : opt NeuronId };
-  MakeProposal : MakeProposalRequest;
-  StakeMaturity : record { percentage_to_stake : opt nat32 };
-  Disburse : record { to_account : opt AccountIdentifier; amount : opt Amount };
-  RefreshVotingPower : record {};
-  DisburseMaturity : record { percentage_to_disburse : nat32; to_account_identifier : opt AccountIdentifier };
-  DisburseToNeuron : record {
-    dissolve_delay_seconds : nat64; kyc_verified : bool; amount_e8s : nat64; new_controller : opt principal; nonce : nat64;
-  };
-  SetFollowing : record { topic_following : opt vec FolloweesForTopic };
-  MergeMaturity : record { percentage_to_merge : nat32 };
-};
-type ManageNeuronRequest = record {
-  id : opt NeuronId; command : opt ManageNeuronCommandRequest; neuron_id_or_subaccount : opt NeuronIdOrSubaccount;
-};
-type SpawnResponse = record { created_neuron_id : opt NeuronId };
-type Command_1 = variant {
-  Error : GovernanceError;
-  Spawn : SpawnResponse;
-  Split : SpawnResponse;
-  Follow : record {};
-  ClaimOrRefresh : record { refreshed_neuron_id : opt NeuronId };
-  Configure : record {};
-  RegisterVote : record {};
-  Merge : record {
-    target_neuron : opt Neuron; source_neuron : opt Neuron; target_neuron_info : opt NeuronInfo;
-    source_neuron_info : opt NeuronInfo;
-  };
-  DisburseToNeuron : SpawnResponse;
-  MakeProposal : record { message : opt text; proposal_id : opt ProposalId };
-  StakeMaturity : record { maturity_e8s : nat64; staked_maturity_e8s : nat64 };
-  Disburse : record { transfer_block_height : nat64 };
-  RefreshVotingPower : record {};
-  DisburseMaturity : record { amount_disbursed_e8s : opt nat64 };
-  SetFollowing : record {};
-};
-type ManageNeuronResponse = record { command : opt Command_1 };
-type BallotInfo = record { vote : int32; proposal_id : opt ProposalId };
-type NeuronInfo = record {
-  id : opt NeuronId; dissolve_delay_seconds : nat64; recent_ballots : vec BallotInfo; neuron_type : opt int32;
-  created_timestamp_seconds : nat64; state : int32; stake_e8s : nat64;
-  joined_community_fund_timestamp_seconds : opt nat64; retrieved_at_timestamp_seconds : nat64;
-  visibility : opt int32; known_neuron_data : opt KnownNeuronData; voting_power : nat64;
-  voting_power_refreshed_timestamp_seconds : opt nat64; age_seconds : nat64;
-  deciding_voting_power : opt nat64; potential_voting_power : opt nat64;
-};
-type Ballot = record { vote : int32; voting_power : nat64 };
-type Tally = record { no : nat64; yes : nat64; total : nat64; timestamp_seconds : nat64 };
-type ProposalInfo = record {
-  id : opt ProposalId; status : int32; topic : int32; failure_reason : opt GovernanceError;
-  ballots : vec record { nat64; Ballot }; proposal_timestamp_seconds : nat64; reward_event_round : nat64;
-  deadline_timestamp_seconds : opt nat64; failed_timestamp_seconds : nat64; reject_cost_e8s : nat64;
-  latest_tally : opt Tally; total_potential_voting_power : opt nat64; reward_status : int32;
-  decided_timestamp_seconds : nat64; proposal : opt Proposal; proposer : opt NeuronId;
-  executed_timestamp_seconds : nat64;
-};
-type ListProposalInfo = record {
-  include_reward_status : vec int32; omit_large_fields : opt bool; before_proposal : opt ProposalId;
-  limit : nat32; exclude_topic : vec int32; include_all_manage_neuron_proposals : opt bool;
-  include_status : vec int32;
-};
-type Followees = record { followees : vec NeuronId };
-type DissolveState = variant { DissolveDelaySeconds : nat64; WhenDissolvedTimestampSeconds : nat64 };
-type NeuronStakeTransfer = record {
-  to_subaccount : blob; neuron_stake_e8s : nat64; from : opt principal; memo : nat64; from_subaccount : blob;
-  transfer_timestamp : nat64; block_height : nat64;
-};
-type Neuron = record {
-  id : opt NeuronId; staked_maturity_e8s_equivalent : opt nat64; controller : opt principal;
-  recent_ballots : vec BallotInfo; kyc_verified : bool; neuron_type : opt int32; not_for_profit : bool;
-  maturity_e8s_equivalent : nat64; cached_neuron_stake_e8s : nat64; created_timestamp_seconds : nat64;
-  auto_stake_maturity : opt bool; aging_since_timestamp_seconds : nat64; hot_keys : vec principal; account : blob;
-  joined_community_fund_timestamp_seconds : opt nat64; dissolve_state : opt DissolveState;
-  followees : vec record { int32; Followees }; neuron_fees_e8s : nat64; visibility : opt int32;
-  transfer : opt NeuronStakeTransfer; known_neuron_data : opt KnownNeuronData; spawn_at_timestamp_seconds : opt nat64;
-  voting_power_refreshed_timestamp_seconds : opt nat64; deciding_voting_power : opt nat64;
-  potential_voting_power : opt nat64;
-};
-type NeuronResult = variant { Ok : Neuron; Err : GovernanceError };
-type NeuronInfoResult = variant { Ok : NeuronInfo; Err : GovernanceError };
-type ListNeurons = record {
-  neuron_ids : vec nat64; include_neurons_readable_by_caller : bool; include_empty_neurons_readable_by_caller : opt bool;
-  include_public_neurons_in_full_neurons : opt bool; page_number : opt nat64; page_size : opt nat64;
-  neuron_subaccounts : opt vec record { subaccount : blob };
-};
-type ListNeuronsResponse = record {
-  neuron_infos : vec record { nat64; NeuronInfo }; full_neurons : vec Neuron; total_pages_available : opt nat64;
-};
-type Percentage = record { basis_points : opt nat64 };
-type Decimal = record { human_readable : opt text };
-type NeuronsFundMatchedFundingCurveCoefficients = record {
-  contribution_threshold_xdr : opt Decimal; one_third_participation_milestone_xdr : opt Decimal;
-  full_participation_milestone_xdr : opt Decimal;
-};
-type NeuronsFundEconomics = record {
-  maximum_icp_xdr_rate : opt Percentage;
-  neurons_fund_matched_funding_curve_coefficients : opt NeuronsFundMatchedFundingCurveCoefficients;
-  max_theoretical_neurons_fund_participation_amount_xdr : opt Decimal; minimum_icp_xdr_rate : opt Percentage;
-};
-type VotingPowerEconomics = record {
-  start_reducing_voting_power_after_seconds : opt nat64; clear_following_after_seconds : opt nat64;
-  neuron_minimum_dissolve_delay_to_vote_seconds : opt nat64;
-};
-type NetworkEconomics = record {
-  neuron_minimum_stake_e8s : nat64; max_proposals_to_keep_per_topic : nat32;
-  neuron_management_fee_per_proposal_e8s : nat64; reject_cost_e8s : nat64; transaction_fee_e8s : nat64;
-  neuron_spawn_dissolve_delay_seconds : nat64; minimum_icp_xdr_rate : nat64; maximum_node_provider_rewards_e8s : nat64;
-  neurons_fund_economics : opt NeuronsFundEconomics; voting_power_economics : opt VotingPowerEconomics;
-};
-type RewardEvent = record {
-  rounds_since_last_distribution : opt nat64; day_after_genesis : nat64; actual_timestamp_seconds : nat64;
-  total_available_e8s_equivalent : nat64; latest_round_available_e8s_equivalent : opt nat64;
-  distributed_e8s_equivalent : nat64; settled_proposals : vec ProposalId;
-};
-type Vote = variant { Unspecified; Yes; No };
-type NeuronVote = record { proposal_id : opt ProposalId; vote : opt Vote };
-type ListNeuronVotesRequest = record { neuron_id : opt NeuronId; before_proposal : opt ProposalId; limit : opt nat64 };
-type ListNeuronVotesResponse = variant {
-  Ok : record { votes : opt vec NeuronVote; all_finalized_before_proposal : opt ProposalId };
-  Err : GovernanceError;
-};
-type GetNeuronIndexRequest = record { exclusive_start_neuron_id : opt NeuronId; page_size : opt nat32 };
-type NeuronIndexData = record { neurons : vec NeuronInfo };
-type GetNeuronIndexResult = variant { Ok : NeuronIndexData; Err : GovernanceError };
-type NeuronSubsetMetrics = record {
-  count : opt nat64; total_staked_e8s : opt nat64; total_maturity_e8s_equivalent : opt nat64;
-  total_staked_maturity_e8s_equivalent : opt nat64; total_voting_power : opt nat64;
-  total_deciding_voting_power : opt nat64; total_potential_voting_power : opt nat64;
-  count_buckets : vec record { nat64; nat64 }; staked_e8s_buckets : vec record { nat64; nat64 };
-  maturity_e8s_equivalent_buckets : vec record { nat64; nat64 };
-  staked_maturity_e8s_equivalent_buckets : vec record { nat64; nat64 };
-  voting_power_buckets : vec record { nat64; nat64 }; deciding_voting_power_buckets : vec record { nat64; nat64 };
-  potential_voting_power_buckets : vec record { nat64; nat64 };
-};
-type GovernanceCachedMetrics = record {
-  total_maturity_e8s_equivalent : nat64; not_dissolving_neurons_e8s_buckets : vec record { nat64; float64 };
-  dissolving_neurons_staked_maturity_e8s_equivalent_sum : nat64; garbage_collectable_neurons_count : nat64;
-  dissolving_neurons_staked_maturity_e8s_equivalent_buckets : vec record { nat64; float64 };
-  neurons_with_invalid_stake_count : nat64; not_dissolving_neurons_count_buckets : vec record { nat64; nat64 };
-  ect_neuron_count : nat64; total_supply_icp : nat64; neurons_with_less_than_6_months_dissolve_delay_count : nat64;
-  dissolved_neurons_count : nat64; community_fund_total_maturity_e8s_equivalent : nat64;
-  total_staked_e8s_seed : nat64; total_staked_maturity_e8s_equivalent_ect : nat64; total_staked_e8s : nat64;
-  not_dissolving_neurons_count : nat64; total_locked_e8s : nat64; neurons_fund_total_active_neurons : nat64;
-  total_voting_power_non_self_authenticating_controller : opt nat64; total_staked_maturity_e8s_equivalent : nat64;
-  not_dissolving_neurons_e8s_buckets_ect : vec record { nat64; float64 }; total_staked_e8s_ect : nat64;
-  not_dissolving_neurons_staked_maturity_e8s_equivalent_sum : nat64; dissolved_neurons_e8s : nat64;
-  total_staked_e8s_non_self_authenticating_controller : opt nat64;
-  dissolving_neurons_e8s_buckets_seed : vec record { nat64; float64 };
-  neurons_with_less_than_6_months_dissolve_delay_e8s : nat64;
-  not_dissolving_neurons_staked_maturity_e8s_equivalent_buckets : vec record { nat64; float64 };
-  dissolving_neurons_count_buckets : vec record { nat64; nat64 };
-  dissolving_neurons_e8s_buckets_ect : vec record { nat64; float64 }; dissolving_neurons_count : nat64;
-  dissolving_neurons_e8s_buckets : vec record { nat64; float64 }; total_staked_maturity_e8s_equivalent_seed : nat64;
-  community_fund_total_staked_e8s : nat64; not_dissolving_neurons_e8s_buckets_seed : vec record { nat64; float64 };
-  timestamp_seconds : nat64; seed_neuron_count : nat64;
-  non_self_authenticating_controller_neuron_subset_metrics : opt NeuronSubsetMetrics;
-  public_neuron_subset_metrics : opt NeuronSubsetMetrics;
-  declining_voting_power_neuron_subset_metrics : opt NeuronSubsetMetrics;
-  fully_lost_voting_power_neuron_subset_metrics : opt NeuronSubsetMetrics;
-};
-type GetMetricsResult = variant { Ok : GovernanceCachedMetrics; Err : GovernanceError };
-type RestoreAgingNeuronGroup = record {
-  count : opt nat64; previous_total_stake_e8s : opt nat64; current_total_stake_e8s : opt nat64; group_type : int32;
-};
-type RestoreAgingSummary = record { groups : vec RestoreAgingNeuronGroup; timestamp_seconds : opt nat64 };
-type Principals = record { principals : vec principal };
-type SwapParticipationLimits = record {
-  min_participant_icp_e8s : opt nat64; max_participant_icp_e8s : opt nat64;
-  min_direct_participation_icp_e8s : opt nat64; max_direct_participation_icp_e8s : opt nat64;
-};
-type NeuronsFundNeuronPortion = record {
-  controller : opt principal; hotkeys : vec principal; is_capped : opt bool; maturity_equivalent_icp_e8s : opt nat64;
-  nns_neuron_id : opt NeuronId; amount_icp_e8s : opt nat64;
-};
-type NeuronsFundSnapshot = record { neurons_fund_neuron_portions : vec NeuronsFundNeuronPortion };
-type IdealMatchedParticipationFunction = record { serialized_representation : opt text };
-type NeuronsFundParticipation = record {
-  total_maturity_equivalent_icp_e8s : opt nat64; intended_neurons_fund_participation_icp_e8s : opt nat64;
-  direct_participation_icp_e8s : opt nat64; swap_participation_limits : opt SwapParticipationLimits;
-  max_neurons_fund_swap_participation_icp_e8s : opt nat64; neurons_fund_reserves : opt NeuronsFundSnapshot;
-  ideal_matched_participation_function : opt IdealMatchedParticipationFunction;
-  allocated_neurons_fund_participation_icp_e8s : opt nat64;
-};
-type NeuronsFundAuditInfo = record {
-  final_neurons_fund_participation : opt NeuronsFundParticipation;
-  initial_neurons_fund_participation : opt NeuronsFundParticipation;
-  neurons_fund_refunds : opt NeuronsFundSnapshot;
-};
-type GetNeuronsFundAuditInfoRequest = record { nns_proposal_id : opt ProposalId };
-type GetNeuronsFundAuditInfoResponse = record {
-  result : opt variant { Ok : record { neurons_fund_audit_info : opt NeuronsFundAuditInfo }; Err : GovernanceError };
-};
-type Committed = record {
-  total_direct_contribution_icp_e8s : opt nat64; total_neurons_fund_contribution_icp_e8s : opt nat64;
-  sns_governance_canister_id : opt principal;
-};
-type Committed_1 = record {
-  total_direct_participation_icp_e8s : opt nat64; total_neurons_fund_participation_icp_e8s : opt nat64;
-  sns_governance_canister_id : opt principal;
-};
-type NeuronsFundNeuron = record {
-  controller : opt principal; hotkeys : opt Principals; is_capped : opt bool; nns_neuron_id : opt nat64;
-  amount_icp_e8s : opt nat64;
-};
-type SettleNeuronsFundParticipationRequest = record {
-  result : opt variant { Committed : Committed_1; Aborted : record {} }; nns_proposal_id : opt nat64;
-};
-type SettleNeuronsFundParticipationResponse = record {
-  result : opt variant { Ok : record { neurons_fund_neuron_portions : vec NeuronsFundNeuron }; Err : GovernanceError };
-};
-type SettleCommunityFundParticipation = record {
-  result : opt variant { Committed : Committed; Aborted : record {} }; open_sns_token_swap_proposal_id : opt nat64;
-};
-type Result = variant { Ok; Err : GovernanceError };
-service : {
-  manage_neuron : (ManageNeuronRequest) -> (ManageNeuronResponse);
-  simulate_manage_neuron : (ManageNeuronRequest) -> (ManageNeuronResponse);
-  get_neuron_index : (GetNeuronIndexRequest) -> (GetNeuronIndexResult) query;
-  list_neuron_votes : (ListNeuronVotesRequest) -> (ListNeuronVotesResponse) query;
-  get_metrics : () -> (GetMetricsResult) query;
-  get_restore_aging_summary : () -> (RestoreAgingSummary) query;
-  get_neurons_fund_audit_info : (GetNeuronsFundAuditInfoRequest) -> (GetNeuronsFundAuditInfoResponse) query;
-  settle_neurons_fund_participation : (SettleNeuronsFundParticipationRequest) ->
-    (SettleNeuronsFundParticipationResponse);
-  settle_community_fund_participation : (SettleCommunityFundParticipation) -> (Result);
-  claim_or_refresh_neuron_from_account : (ClaimOrRefreshNeuronFromAccount) ->
-    (record { result : opt variant { Error : GovernanceError; NeuronId : NeuronId } });
-  get_neuron_info : (nat64) -> (NeuronInfoResult) query;
-  get_neuron_info_by_id_or_subaccount : (NeuronIdOrSubaccount) -> (NeuronInfoResult) query;
-  get_full_neuron : (nat64) -> (NeuronResult) query;
-  get_full_neuron_by_id_or_subaccount : (NeuronIdOrSubaccount) -> (NeuronResult) query;
-  list_neurons : (ListNeurons) -> (ListNeuronsResponse) query;
-  get_network_economics_parameters : () -> (NetworkEconomics) query;
-  get_neuron_ids : () -> (vec nat64) query;
-  get_proposal_info : (nat64) -> (opt ProposalInfo) query;
-  get_pending_proposals : () -> (vec ProposalInfo) query;
-  list_proposals : (ListProposalInfo) -> (record { proposal_info : vec ProposalInfo }) query;
-  get_latest_reward_event : () -> (RewardEvent) query;
-  list_known_neurons : () -> (record { known_neurons : vec KnownNeuron }) query;
-}
-"""
-
 GOVERNANCE_INTERFACE: Final = parse_did(GOVERNANCE_DID)
-
-
-def _id(value: dict[str, int] | None) -> int | None:
-    return None if value is None else value["id"]
 
 
 def _error(error: GovernanceError) -> dict[str, Any]:
     return {"error_message": error.error_message, "error_type": int(error.error_type)}
-
-
-def _operation(value: dict[str, Any] | None) -> Any:
-    if value is None:
-        return None
-    ((tag, fields),) = value.items()
-    match tag:
-        case "IncreaseDissolveDelay":
-            return IncreaseDissolveDelay(additional_dissolve_delay_seconds=fields["additional_dissolve_delay_seconds"])
-        case "SetDissolveTimestamp":
-            return SetDissolveTimestamp(dissolve_timestamp_seconds=fields["dissolve_timestamp_seconds"])
-        case "StartDissolving":
-            return StartDissolving()
-        case "StopDissolving":
-            return StopDissolving()
-        case "AddHotKey":
-            if fields["new_hot_key"] is None:
-                raise GovernanceError(_invalid(), "AddHotKey needs new_hot_key.")
-            return AddHotKey(new_hot_key=fields["new_hot_key"])
-        case "RemoveHotKey":
-            if fields["hot_key_to_remove"] is None:
-                raise GovernanceError(_invalid(), "RemoveHotKey needs hot_key_to_remove.")
-            return RemoveHotKey(hot_key_to_remove=fields["hot_key_to_remove"])
-        case "JoinCommunityFund":
-            return JoinCommunityFund()
-        case "LeaveCommunityFund":
-            return LeaveCommunityFund()
-        case "ChangeAutoStakeMaturity":
-            return ChangeAutoStakeMaturity(requested_setting_for_auto_stake_maturity=fields["requested_setting_for_auto_stake_maturity"])
-        case "SetVisibility":
-            return SetVisibility(visibility=fields["visibility"])
-    raise GovernanceError(_invalid(), f"unknown operation {tag}")
-
-
-def _invalid() -> Any:
-    from nns.governance.enums import ErrorType
-
-    return ErrorType.INVALID_COMMAND
-
-
-def _action(value: dict[str, Any] | None) -> Any:
-    if value is None:
-        return None
-    ((tag, fields),) = value.items()
-    if tag == "Motion":
-        return Motion(motion_text=fields["motion_text"])
-    if tag == "InstallCode":
-        if fields["canister_id"] is None or fields["wasm_module"] is None:
-            from nns.governance.errors import invalid_proposal
-
-            raise invalid_proposal("InstallCode needs canister_id and wasm_module.")
-        return InstallCode(
-            canister_id=fields["canister_id"], wasm_module=fields["wasm_module"], arg=fields["arg"] or b"",
-            install_mode=fields["install_mode"] or 0,
-            skip_stopping_before_installing=bool(fields["skip_stopping_before_installing"]),
-        )
-    if tag == "RegisterKnownNeuron":
-        data = fields["known_neuron_data"] or {}
-        return RegisterKnownNeuron(
-            id=_id(fields["id"]) or 0, name=data.get("name", ""), description=data.get("description"),
-            links=tuple(data.get("links") or ()),
-        )
-    function = fields["nns_function"]
-    if function not in REGISTRY_PAYLOAD_TYPES:
-        return ExecuteNnsFunction(nns_function=function, payload=fields["payload"])
-    try:
-        payload = decode_payload(function, fields["payload"])
-    except (CandidError, TypeError, ValueError) as error:
-        from nns.governance.errors import invalid_proposal
-
-        raise invalid_proposal(f"The payload of NNS function {function} does not decode: {error}") from error
-    return ExecuteNnsFunction(nns_function=function, payload=payload)
-
-
-def _command(value: dict[str, Any] | None) -> Any:
-    if value is None:
-        return None
-    ((tag, fields),) = value.items()
-    match tag:
-        case "Configure":
-            return Configure(operation=_operation(fields["operation"]))
-        case "Follow":
-            return Follow(topic=fields["topic"], followees=tuple(f["id"] for f in fields["followees"]))
-        case "RegisterVote":
-            return RegisterVote(proposal=_id(fields["proposal"]), vote=fields["vote"])
-        case "ClaimOrRefresh":
-            by = fields["by"]
-            if by is None:
-                return ClaimOrRefresh(by=None)
-            ((kind, inner),) = by.items()
-            if kind == "Memo":
-                return ClaimOrRefresh(by=ClaimByMemo(memo=inner))
-            if kind == "MemoAndController":
-                return ClaimOrRefresh(by=ClaimByMemoAndController(memo=inner["memo"], controller=inner["controller"]))
-            return ClaimOrRefresh(by=ClaimByNeuronIdOrSubaccount())
-        case "MakeProposal":
-            return MakeProposal(proposal=Proposal(title=fields["title"], summary=fields["summary"], url=fields["url"],
-                                                  action=_action(fields["action"])))
-        case "Split":
-            return Split(amount_e8s=fields["amount_e8s"], memo=fields["memo"])
-        case "Spawn":
-            return Spawn(percentage_to_spawn=fields["percentage_to_spawn"], new_controller=fields["new_controller"], nonce=fields["nonce"])
-        case "Merge":
-            return Merge(source_neuron_id=_id(fields["source_neuron_id"]))
-        case "StakeMaturity":
-            return StakeMaturity(percentage_to_stake=fields["percentage_to_stake"])
-        case "Disburse":
-            to = fields["to_account"]
-            amount = fields["amount"]
-            return Disburse(to_account=None if to is None else AccountIdentifier.from_bytes(to["hash"]),
-                            amount_e8s=None if amount is None else amount["e8s"])
-        case "RefreshVotingPower":
-            return RefreshVotingPower()
-        case "DisburseMaturity":
-            to = fields["to_account_identifier"]
-            return DisburseMaturity(percentage_to_disburse=fields["percentage_to_disburse"],
-                                    to_account_identifier=None if to is None else AccountIdentifier.from_bytes(to["hash"]))
-        case "DisburseToNeuron":
-            return DisburseToNeuron(
-                new_controller=fields["new_controller"], amount_e8s=fields["amount_e8s"],
-                dissolve_delay_seconds=fields["dissolve_delay_seconds"], kyc_verified=fields["kyc_verified"],
-                nonce=fields["nonce"],
-            )
-        case "SetFollowing":
-            following = fields["topic_following"]
-            return SetFollowing(topic_following=None if following is None else tuple(
-                FolloweesForTopic(topic=entry["topic"],
-                                  followees=None if entry["followees"] is None else tuple(f["id"] for f in entry["followees"]))
-                for entry in following))
-        case "MergeMaturity":
-            return MergeMaturity(percentage_to_merge=fields["percentage_to_merge"])
-    raise GovernanceError(_invalid(), f"unknown command {tag}")
-
-
-def _request(values: list[Any]) -> ManageNeuronRequest:
-    value = values[0]
-    which = value["neuron_id_or_subaccount"]
-    target = None
-    if which is not None:
-        ((kind, inner),) = which.items()
-        target = NeuronIdOrSubaccount(neuron_id=inner["id"]) if kind == "NeuronId" else NeuronIdOrSubaccount(subaccount=inner)
-    return ManageNeuronRequest(command=_command(value["command"]), neuron_id_or_subaccount=target, id=_id(value["id"]))
 
 
 def _response(reply: Any) -> list[Any]:
@@ -552,14 +82,27 @@ def _response(reply: Any) -> list[Any]:
         case DisburseResponse():
             command = {"Disburse": {"transfer_block_height": reply.transfer_block_height}}
         case MakeProposalResponse():
-            command = {"MakeProposal": {"message": reply.message, "proposal_id": {"id": reply.proposal_id}}}
+            command = {
+                "MakeProposal": {"message": reply.message, "proposal_id": {"id": reply.proposal_id}}
+            }
         case StakeMaturityResponse():
-            command = {"StakeMaturity": {"maturity_e8s": reply.maturity_e8s, "staked_maturity_e8s": reply.staked_maturity_e8s}}
+            command = {
+                "StakeMaturity": {
+                    "maturity_e8s": reply.maturity_e8s,
+                    "staked_maturity_e8s": reply.staked_maturity_e8s,
+                }
+            }
         case DisburseMaturityResponse():
             command = {"DisburseMaturity": {"amount_disbursed_e8s": reply.amount_disbursed_e8s}}
         case MergeResponse():
-            command = {"Merge": {"target_neuron": None, "source_neuron": None,
-                                 "target_neuron_info": None, "source_neuron_info": None}}
+            command = {
+                "Merge": {
+                    "target_neuron": None,
+                    "source_neuron": None,
+                    "target_neuron_info": None,
+                    "source_neuron_info": None,
+                }
+            }
         case EmptyResponse():
             command = {reply.command: {}}
         case _:
@@ -569,39 +112,64 @@ def _response(reply: Any) -> list[Any]:
 
 def _neuron_info(info: NeuronInfo) -> dict[str, Any]:
     return {
-        "id": {"id": info.id}, "dissolve_delay_seconds": info.dissolve_delay_seconds,
-        "recent_ballots": [{"vote": int(b.vote), "proposal_id": {"id": b.proposal_id}} for b in info.recent_ballots],
-        "neuron_type": info.neuron_type, "created_timestamp_seconds": info.created_timestamp_seconds,
-        "state": info.state, "stake_e8s": info.stake_e8s,
+        "id": {"id": info.id},
+        "dissolve_delay_seconds": info.dissolve_delay_seconds,
+        "recent_ballots": [
+            {"vote": int(b.vote), "proposal_id": {"id": b.proposal_id}} for b in info.recent_ballots
+        ],
+        "neuron_type": info.neuron_type,
+        "created_timestamp_seconds": info.created_timestamp_seconds,
+        "state": info.state,
+        "stake_e8s": info.stake_e8s,
         "joined_community_fund_timestamp_seconds": info.joined_community_fund_timestamp_seconds,
-        "retrieved_at_timestamp_seconds": info.retrieved_at_timestamp_seconds, "visibility": info.visibility,
-        "known_neuron_data": None if info.known_neuron_name is None else {"name": info.known_neuron_name, "description": None, "links": None},
+        "retrieved_at_timestamp_seconds": info.retrieved_at_timestamp_seconds,
+        "visibility": info.visibility,
+        "known_neuron_data": None
+        if info.known_neuron_data is None
+        else _known_neuron_data(info.known_neuron_data),
         "voting_power": info.voting_power,
         "voting_power_refreshed_timestamp_seconds": info.voting_power_refreshed_timestamp_seconds,
-        "age_seconds": info.age_seconds, "deciding_voting_power": info.deciding_voting_power,
+        "age_seconds": info.age_seconds,
+        "deciding_voting_power": info.deciding_voting_power,
         "potential_voting_power": info.potential_voting_power,
     }
 
 
 def _candid_action(action: Any) -> Any:
+    encoded = encode_action(action, _network_economics)
+    if encoded is not None:
+        return encoded
     match action:
         case Motion():
             return {"Motion": {"motion_text": action.motion_text}}
-        case RegisterKnownNeuron():
-            return {"RegisterKnownNeuron": {"id": {"id": action.id}, "known_neuron_data": {
-                "name": action.name, "description": action.description, "links": list(action.links)}}}
         case InstallCode():
-            return {"InstallCode": {
-                "skip_stopping_before_installing": action.skip_stopping_before_installing,
-                "wasm_module_hash": hashlib.sha256(action.wasm_module).digest(), "canister_id": action.canister_id,
-                "arg_hash": hashlib.sha256(action.arg).digest(), "install_mode": action.install_mode}}
+            return {
+                "InstallCode": {
+                    "skip_stopping_before_installing": action.skip_stopping_before_installing,
+                    "wasm_module_hash": hashlib.sha256(action.wasm_module).digest(),
+                    "canister_id": action.canister_id,
+                    "arg_hash": hashlib.sha256(action.arg).digest(),
+                    "install_mode": action.install_mode,
+                }
+            }
         case ExecuteNnsFunction() if isinstance(action.payload, bytes):
-            return {"ExecuteNnsFunction": {"nns_function": action.nns_function, "payload": action.payload}}
+            return {
+                "ExecuteNnsFunction": {
+                    "nns_function": action.nns_function,
+                    "payload": action.payload,
+                }
+            }
         case ExecuteNnsFunction():
             from registry.interface import payload_candid_type
 
-            return {"ExecuteNnsFunction": {"nns_function": action.nns_function,
-                                           "payload": _encode_payload(payload_candid_type(action.nns_function), action.payload)}}
+            return {
+                "ExecuteNnsFunction": {
+                    "nns_function": action.nns_function,
+                    "payload": _encode_payload(
+                        payload_candid_type(action.nns_function), action.payload
+                    ),
+                }
+            }
     return None
 
 
@@ -624,20 +192,45 @@ def _encode_payload(candid_type: Any, payload: Any) -> bytes:
 def _proposal_info(info: ProposalInfo) -> dict[str, Any]:
     proposal = info.proposal
     return {
-        "id": {"id": info.id}, "status": info.status, "topic": info.topic,
-        "failure_reason": None if info.failure_reason is None else {"error_message": info.failure_reason, "error_type": 12},
-        "ballots": [(neuron, {"vote": int(b.vote), "voting_power": b.voting_power}) for neuron, b in info.ballots],
-        "proposal_timestamp_seconds": info.proposal_timestamp_seconds, "reward_event_round": info.reward_event_round,
+        "id": {"id": info.id},
+        "status": info.status,
+        "topic": info.topic,
+        "failure_reason": None
+        if info.failure_reason is None
+        else {"error_message": info.failure_reason, "error_type": 12},
+        "ballots": [
+            (neuron, {"vote": int(b.vote), "voting_power": b.voting_power})
+            for neuron, b in info.ballots
+        ],
+        "proposal_timestamp_seconds": info.proposal_timestamp_seconds,
+        "reward_event_round": info.reward_event_round,
         "deadline_timestamp_seconds": info.deadline_timestamp_seconds,
-        "failed_timestamp_seconds": info.failed_timestamp_seconds, "reject_cost_e8s": info.reject_cost_e8s,
-        "latest_tally": {"no": info.latest_tally.no, "yes": info.latest_tally.yes, "total": info.latest_tally.total,
-                         "timestamp_seconds": info.latest_tally.timestamp_seconds},
-        "total_potential_voting_power": info.total_potential_voting_power, "reward_status": info.reward_status,
+        "failed_timestamp_seconds": info.failed_timestamp_seconds,
+        "reject_cost_e8s": info.reject_cost_e8s,
+        "latest_tally": {
+            "no": info.latest_tally.no,
+            "yes": info.latest_tally.yes,
+            "total": info.latest_tally.total,
+            "timestamp_seconds": info.latest_tally.timestamp_seconds,
+        },
+        "total_potential_voting_power": info.total_potential_voting_power,
+        "reward_status": info.reward_status,
         "decided_timestamp_seconds": info.decided_timestamp_seconds,
-        "proposal": None if proposal is None else {
-            "url": proposal.url, "title": proposal.title, "summary": proposal.summary, "action": _candid_action(proposal.action)},
-        "proposer": {"id": info.proposer}, "executed_timestamp_seconds": info.executed_timestamp_seconds,
+        "proposal": None
+        if proposal is None
+        else {
+            "url": proposal.url,
+            "title": proposal.title,
+            "summary": proposal.summary,
+            "action": _candid_action(proposal.action),
+        },
+        "proposer": {"id": info.proposer},
+        "executed_timestamp_seconds": info.executed_timestamp_seconds,
     }
+
+
+def _known_neuron_data(known: KnownNeuronData) -> dict[str, Any]:
+    return known_neuron_data(known.name, known.description, known.links, known.committed_topics)
 
 
 def _neuron_id_or_subaccount(value: dict[str, Any]) -> NeuronIdOrSubaccount:
@@ -662,7 +255,8 @@ def _full_neuron(governance: Governance, neuron: Neuron) -> dict[str, Any]:
         "staked_maturity_e8s_equivalent": neuron.staked_maturity_e8s_equivalent or None,
         "controller": neuron.controller,
         "recent_ballots": [
-            {"vote": int(b.vote), "proposal_id": {"id": b.proposal_id}} for b in governance.get_recent_ballots(neuron)
+            {"vote": int(b.vote), "proposal_id": {"id": b.proposal_id}}
+            for b in governance.get_recent_ballots(neuron)
         ],
         "kyc_verified": neuron.kyc_verified,
         "neuron_type": int(neuron.neuron_type) or None,
@@ -677,13 +271,13 @@ def _full_neuron(governance: Governance, neuron: Neuron) -> dict[str, Any]:
         "joined_community_fund_timestamp_seconds": neuron.joined_community_fund_timestamp_seconds,
         "dissolve_state": dissolve_state,
         "followees": [
-            (topic, {"followees": [{"id": f} for f in followees]}) for topic, followees in sorted(neuron.followees.items())
+            (topic, {"followees": [{"id": f} for f in followees]})
+            for topic, followees in sorted(neuron.followees.items())
         ],
         "neuron_fees_e8s": neuron.neuron_fees_e8s,
         "visibility": int(neuron.visibility),
         "transfer": None,
-        "known_neuron_data": None if known is None else {
-            "name": known.name, "description": known.description, "links": list(known.links)},
+        "known_neuron_data": None if known is None else _known_neuron_data(known),
         "spawn_at_timestamp_seconds": neuron.spawn_at_timestamp_seconds,
         "voting_power_refreshed_timestamp_seconds": neuron.voting_power_refreshed_timestamp_seconds,
         "deciding_voting_power": deciding,
@@ -709,12 +303,17 @@ def _network_economics(economics: NetworkEconomics) -> dict[str, Any]:
         "neurons_fund_economics": {
             "maximum_icp_xdr_rate": {"basis_points": fund.maximum_icp_xdr_rate_basis_points},
             "neurons_fund_matched_funding_curve_coefficients": {
-                "contribution_threshold_xdr": xdr(fund.neurons_fund_matched_funding_curve_contribution_threshold_xdr),
-                "one_third_participation_milestone_xdr": xdr(fund.one_third_participation_milestone_xdr),
+                "contribution_threshold_xdr": xdr(
+                    fund.neurons_fund_matched_funding_curve_contribution_threshold_xdr
+                ),
+                "one_third_participation_milestone_xdr": xdr(
+                    fund.one_third_participation_milestone_xdr
+                ),
                 "full_participation_milestone_xdr": xdr(fund.full_participation_milestone_xdr),
             },
             "max_theoretical_neurons_fund_participation_amount_xdr": xdr(
-                fund.max_theoretical_neurons_fund_participation_amount_xdr),
+                fund.max_theoretical_neurons_fund_participation_amount_xdr
+            ),
             "minimum_icp_xdr_rate": {"basis_points": fund.minimum_icp_xdr_rate_basis_points},
         },
         "voting_power_economics": {
@@ -733,17 +332,24 @@ def _list_neurons(governance: Governance, values: list[Any]) -> ListNeurons:
         if neuron_id is not None:
             ids.append(neuron_id)
     return ListNeurons(
-        neuron_ids=tuple(ids), include_neurons_readable_by_caller=value["include_neurons_readable_by_caller"],
+        neuron_ids=tuple(ids),
+        include_neurons_readable_by_caller=value["include_neurons_readable_by_caller"],
         include_empty_neurons_readable_by_caller=value["include_empty_neurons_readable_by_caller"],
         include_public_neurons_in_full_neurons=value["include_public_neurons_in_full_neurons"],
-        page_number=value["page_number"], page_size=value["page_size"],
+        page_number=value["page_number"],
+        page_size=value["page_size"],
     )
 
 
 def _spec(name: str, **conversions: Any) -> MethodSpec:
     signature = GOVERNANCE_INTERFACE.method(name)
-    return MethodSpec(name=name, mode="query" if "query" in signature.modes else "update",
-                      arguments=signature.arguments, results=signature.results, **conversions)
+    return MethodSpec(
+        name=name,
+        mode="query" if "query" in signature.modes else "update",
+        arguments=signature.arguments,
+        results=signature.results,
+        **conversions,
+    )
 
 
 def _manage_neuron_error(error: CanisterError) -> list[Any]:
@@ -762,68 +368,197 @@ def governance_interface(governance: object) -> Interface:
         raise error
 
     specs = [
-        _spec("manage_neuron", to_argument=_request, to_results=_response, error_results=_manage_neuron_error),
+        _spec(
+            "manage_neuron",
+            to_argument=decode_request,
+            to_results=_response,
+            error_results=_manage_neuron_error,
+        ),
         _spec(
             "claim_or_refresh_neuron_from_account",
-            to_argument=lambda v: ClaimOrRefreshNeuronFromAccount(controller=v[0]["controller"], memo=v[0]["memo"]),
-            to_results=lambda r: [{"result": {"Error": _error(r)} if isinstance(r, GovernanceError) else {"NeuronId": {"id": r.refreshed_neuron_id}}}],
-            error_results=lambda e: [{"result": {"Error": _error(e)}}] if isinstance(e, GovernanceError) else _raise(e),
+            to_argument=lambda v: ClaimOrRefreshNeuronFromAccount(
+                controller=v[0]["controller"], memo=v[0]["memo"]
+            ),
+            to_results=lambda r: [
+                {
+                    "result": {"Error": _error(r)}
+                    if isinstance(r, GovernanceError)
+                    else {"NeuronId": {"id": r.refreshed_neuron_id}}
+                }
+            ],
+            error_results=lambda e: (
+                [{"result": {"Error": _error(e)}}] if isinstance(e, GovernanceError) else _raise(e)
+            ),
         ),
-        _spec("get_neuron_info", to_argument=lambda v: v[0], to_results=lambda info: [{"Ok": _neuron_info(info)}],
-              error_results=error_variant),
-        _spec("get_neuron_info_by_id_or_subaccount", to_argument=lambda v: _neuron_id_or_subaccount(v[0]),
-              to_results=lambda info: [{"Ok": _neuron_info(info)}], error_results=error_variant),
-        _spec("get_full_neuron", to_argument=lambda v: v[0],
-              to_results=lambda neuron: [{"Ok": _full_neuron(governance, neuron)}], error_results=error_variant),
-        _spec("get_full_neuron_by_id_or_subaccount", to_argument=lambda v: _neuron_id_or_subaccount(v[0]),
-              to_results=lambda neuron: [{"Ok": _full_neuron(governance, neuron)}], error_results=error_variant),
-        _spec("list_neurons", to_argument=lambda v: _list_neurons(governance, v), to_results=lambda r: [{
-            "neuron_infos": [(info.id, _neuron_info(info)) for info in r.neuron_infos],
-            "full_neurons": [_full_neuron(governance, neuron) for neuron in r.full_neurons],
-            "total_pages_available": r.total_pages_available}]),
+        _spec(
+            "get_neuron_info",
+            to_argument=lambda v: v[0],
+            to_results=lambda info: [{"Ok": _neuron_info(info)}],
+            error_results=error_variant,
+        ),
+        _spec(
+            "get_neuron_info_by_id_or_subaccount",
+            to_argument=lambda v: _neuron_id_or_subaccount(v[0]),
+            to_results=lambda info: [{"Ok": _neuron_info(info)}],
+            error_results=error_variant,
+        ),
+        _spec(
+            "get_full_neuron",
+            to_argument=lambda v: v[0],
+            to_results=lambda neuron: [{"Ok": _full_neuron(governance, neuron)}],
+            error_results=error_variant,
+        ),
+        _spec(
+            "get_full_neuron_by_id_or_subaccount",
+            to_argument=lambda v: _neuron_id_or_subaccount(v[0]),
+            to_results=lambda neuron: [{"Ok": _full_neuron(governance, neuron)}],
+            error_results=error_variant,
+        ),
+        _spec(
+            "list_neurons",
+            to_argument=lambda v: _list_neurons(governance, v),
+            to_results=lambda r: [
+                {
+                    "neuron_infos": [(info.id, _neuron_info(info)) for info in r.neuron_infos],
+                    "full_neurons": [_full_neuron(governance, neuron) for neuron in r.full_neurons],
+                    "total_pages_available": r.total_pages_available,
+                }
+            ],
+        ),
         _spec("get_network_economics_parameters", to_results=lambda e: [_network_economics(e)]),
         _spec("get_neuron_ids", to_results=lambda ids: [list(ids)]),
-        _spec("get_proposal_info", to_argument=lambda v: v[0],
-              to_results=lambda info: [None if info is None else _proposal_info(info)]),
-        _spec("get_pending_proposals", to_results=lambda infos: [[_proposal_info(i) for i in infos]]),
-        _spec("list_proposals", to_argument=lambda v: ListProposalInfo(
-            limit=v[0]["limit"], before_proposal=_id(v[0]["before_proposal"]), exclude_topic=tuple(v[0]["exclude_topic"]),
-            include_reward_status=tuple(v[0]["include_reward_status"]), include_status=tuple(v[0]["include_status"]),
-            include_all_manage_neuron_proposals=v[0]["include_all_manage_neuron_proposals"],
-            omit_large_fields=v[0]["omit_large_fields"]),
-            to_results=lambda infos: [{"proposal_info": [_proposal_info(i) for i in infos]}]),
-        _spec("get_latest_reward_event", to_results=lambda e: [{
-            "rounds_since_last_distribution": e.rounds_since_last_distribution, "day_after_genesis": e.day_after_genesis,
-            "actual_timestamp_seconds": e.actual_timestamp_seconds,
-            "total_available_e8s_equivalent": e.total_available_e8s_equivalent,
-            "latest_round_available_e8s_equivalent": e.latest_round_available_e8s_equivalent,
-            "distributed_e8s_equivalent": e.distributed_e8s_equivalent,
-            "settled_proposals": [{"id": p} for p in e.settled_proposals]}]),
-        _spec("list_known_neurons", to_results=lambda known: [{"known_neurons": [
-            {"id": {"id": k.id}, "known_neuron_data": {"name": k.name, "description": k.description, "links": list(k.links)}}
-            for k in known]}]),
+        _spec(
+            "get_proposal_info",
+            to_argument=lambda v: v[0],
+            to_results=lambda info: [None if info is None else _proposal_info(info)],
+        ),
+        _spec(
+            "get_pending_proposals", to_results=lambda infos: [[_proposal_info(i) for i in infos]]
+        ),
+        _spec(
+            "list_proposals",
+            to_argument=lambda v: ListProposalInfo(
+                limit=v[0]["limit"],
+                before_proposal=decode_id(v[0]["before_proposal"]),
+                exclude_topic=tuple(v[0]["exclude_topic"]),
+                include_reward_status=tuple(v[0]["include_reward_status"]),
+                include_status=tuple(v[0]["include_status"]),
+                include_all_manage_neuron_proposals=v[0]["include_all_manage_neuron_proposals"],
+                omit_large_fields=v[0]["omit_large_fields"],
+            ),
+            to_results=lambda infos: [{"proposal_info": [_proposal_info(i) for i in infos]}],
+        ),
+        _spec(
+            "get_latest_reward_event",
+            to_results=lambda e: [
+                {
+                    "rounds_since_last_distribution": e.rounds_since_last_distribution,
+                    "day_after_genesis": e.day_after_genesis,
+                    "actual_timestamp_seconds": e.actual_timestamp_seconds,
+                    "total_available_e8s_equivalent": e.total_available_e8s_equivalent,
+                    "latest_round_available_e8s_equivalent": e.latest_round_available_e8s_equivalent,
+                    "distributed_e8s_equivalent": e.distributed_e8s_equivalent,
+                    "settled_proposals": [{"id": p} for p in e.settled_proposals],
+                }
+            ],
+        ),
+        _spec(
+            "list_known_neurons",
+            to_results=lambda known: [
+                {
+                    "known_neurons": [
+                        {
+                            "id": {"id": k.id},
+                            "known_neuron_data": known_neuron_data(
+                                k.name, k.description, k.links, k.committed_topics
+                            ),
+                        }
+                        for k in known
+                    ]
+                }
+            ],
+        ),
+        _spec(
+            "list_node_providers",
+            to_results=lambda providers: [
+                {
+                    "node_providers": [
+                        {
+                            "id": p.id,
+                            "reward_account": None
+                            if p.reward_account is None
+                            else {"hash": p.reward_account.raw},
+                        }
+                        for p in providers
+                    ]
+                }
+            ],
+        ),
     ]
     specs += [
-        _spec("simulate_manage_neuron", to_argument=_request, to_results=lambda r: _simulated_response(governance, r),
-              error_results=_manage_neuron_error),
-        _spec("get_neuron_index", to_argument=lambda v: NeuronIndexRequest(
-            exclusive_start_neuron_id=_id(v[0]["exclusive_start_neuron_id"]), page_size=v[0]["page_size"]),
+        _spec(
+            "simulate_manage_neuron",
+            to_argument=decode_request,
+            to_results=lambda r: _simulated_response(governance, r),
+            error_results=_manage_neuron_error,
+        ),
+        _spec(
+            "get_neuron_index",
+            to_argument=lambda v: NeuronIndexRequest(
+                exclusive_start_neuron_id=decode_id(v[0]["exclusive_start_neuron_id"]),
+                page_size=v[0]["page_size"],
+            ),
             to_results=lambda infos: [{"Ok": {"neurons": [_neuron_info(info) for info in infos]}}],
-            error_results=error_variant),
-        _spec("list_neuron_votes", to_argument=lambda v: ListNeuronVotes(
-            neuron_id=_id(v[0]["neuron_id"]), before_proposal=_id(v[0]["before_proposal"]), limit=v[0]["limit"]),
-            to_results=_neuron_votes, error_results=error_variant),
-        _spec("get_metrics", to_results=lambda metrics: [{"Ok": _candid_metrics(metrics)}], error_results=error_variant),
-        _spec("get_restore_aging_summary", to_results=lambda _: [{"groups": [], "timestamp_seconds": None}]),
-        _spec("get_neurons_fund_audit_info", to_argument=lambda v: NeuronsFundAuditInfoRequest(
-            nns_proposal_id=_id(v[0]["nns_proposal_id"])), to_results=_never,
-            error_results=lambda e: [{"result": {"Err": _error(e)}}] if isinstance(e, GovernanceError) else _raise(e)),
-        _spec("settle_neurons_fund_participation", to_argument=lambda v: SettleNeuronsFundParticipation(
-            nns_proposal_id=v[0]["nns_proposal_id"], result=_outcome(v[0]["result"])), to_results=_never,
-            error_results=lambda e: [{"result": {"Err": _error(e)}}] if isinstance(e, GovernanceError) else _raise(e)),
-        _spec("settle_community_fund_participation", to_argument=lambda v: SettleCommunityFundParticipation(
-            open_sns_token_swap_proposal_id=v[0]["open_sns_token_swap_proposal_id"], result=_outcome(v[0]["result"])),
-            to_results=_never, error_results=error_variant),
+            error_results=error_variant,
+        ),
+        _spec(
+            "list_neuron_votes",
+            to_argument=lambda v: ListNeuronVotes(
+                neuron_id=decode_id(v[0]["neuron_id"]),
+                before_proposal=decode_id(v[0]["before_proposal"]),
+                limit=v[0]["limit"],
+            ),
+            to_results=_neuron_votes,
+            error_results=error_variant,
+        ),
+        _spec(
+            "get_metrics",
+            to_results=lambda metrics: [{"Ok": _candid_metrics(metrics)}],
+            error_results=error_variant,
+        ),
+        _spec(
+            "get_restore_aging_summary",
+            to_results=lambda _: [{"groups": [], "timestamp_seconds": None}],
+        ),
+        _spec(
+            "get_neurons_fund_audit_info",
+            to_argument=lambda v: NeuronsFundAuditInfoRequest(
+                nns_proposal_id=decode_id(v[0]["nns_proposal_id"])
+            ),
+            to_results=_never,
+            error_results=lambda e: (
+                [{"result": {"Err": _error(e)}}] if isinstance(e, GovernanceError) else _raise(e)
+            ),
+        ),
+        _spec(
+            "settle_neurons_fund_participation",
+            to_argument=lambda v: SettleNeuronsFundParticipation(
+                nns_proposal_id=v[0]["nns_proposal_id"], result=_outcome(v[0]["result"])
+            ),
+            to_results=_never,
+            error_results=lambda e: (
+                [{"result": {"Err": _error(e)}}] if isinstance(e, GovernanceError) else _raise(e)
+            ),
+        ),
+        _spec(
+            "settle_community_fund_participation",
+            to_argument=lambda v: SettleCommunityFundParticipation(
+                open_sns_token_swap_proposal_id=v[0]["open_sns_token_swap_proposal_id"],
+                result=_outcome(v[0]["result"]),
+            ),
+            to_results=_never,
+            error_results=error_variant,
+        ),
     ]
     return Interface(methods={spec.name: spec for spec in specs}, heartbeat="heartbeat")
 
@@ -838,12 +573,18 @@ def _never(reply: object) -> list[Any]:
 
 def _simulated_response(governance: Governance, reply: Any) -> list[Any]:
     if isinstance(reply, SimulatedMergeResponse):
-        return [{"command": {"Merge": {
-            "target_neuron": _full_neuron(governance, reply.target_neuron),
-            "source_neuron": _full_neuron(governance, reply.source_neuron),
-            "target_neuron_info": _neuron_info(reply.target_neuron_info),
-            "source_neuron_info": _neuron_info(reply.source_neuron_info),
-        }}}]
+        return [
+            {
+                "command": {
+                    "Merge": {
+                        "target_neuron": _full_neuron(governance, reply.target_neuron),
+                        "source_neuron": _full_neuron(governance, reply.source_neuron),
+                        "target_neuron_info": _neuron_info(reply.target_neuron_info),
+                        "source_neuron_info": _neuron_info(reply.source_neuron_info),
+                    }
+                }
+            }
+        ]
     return _response(reply)
 
 
@@ -851,10 +592,17 @@ _VOTE_NAMES: Final = {Vote.UNSPECIFIED: "Unspecified", Vote.YES: "Yes", Vote.NO:
 
 
 def _neuron_votes(votes: NeuronVotes) -> list[Any]:
-    return [{"Ok": {
-        "votes": [{"proposal_id": {"id": proposal_id}, "vote": {_VOTE_NAMES[vote]: None}} for proposal_id, vote in votes.votes],
-        "all_finalized_before_proposal": {"id": votes.all_finalized_before_proposal},
-    }}]
+    return [
+        {
+            "Ok": {
+                "votes": [
+                    {"proposal_id": {"id": proposal_id}, "vote": {_VOTE_NAMES[vote]: None}}
+                    for proposal_id, vote in votes.votes
+                ],
+                "all_finalized_before_proposal": {"id": votes.all_finalized_before_proposal},
+            }
+        }
+    ]
 
 
 def _candid_metrics(value: GovernanceCachedMetrics | NeuronSubsetMetrics) -> dict[str, Any]:

@@ -3,9 +3,9 @@
 `compute_cached_metrics` is the pure function behind `get_metrics`, over every
 neuron at one moment (the IC's `GovernanceCachedMetrics`). Neurons are
 classified by state (not dissolving, dissolving, dissolved; spawning neurons
-count only in the totals) and bucketed by dissolve delay in half years:
-bucket `b` holds the neurons with `b × ½ year ≤ dissolve delay < (b+1) × ½
-year`. Stakes are minted stakes (cached stake less fees). Subsets (public
+are counted apart, `spawning_neurons_count`, and otherwise only in the
+totals) and bucketed by dissolve delay in half years: bucket `b` holds the
+neurons with `b × ½ year ≤ dissolve delay < (b+1) × ½ year`. Stakes are minted stakes (cached stake less fees). Subsets (public
 neurons, neurons whose controller is not a self-authenticating principal,
 neurons whose deciding voting power declines or is lost) get the same sums and
 buckets. `total_supply_icp` is the ledger's supply as governance last read it
@@ -51,7 +51,15 @@ class NeuronSubsetMetrics:
     deciding_voting_power_buckets: dict[int, int] = field(default_factory=dict)
     potential_voting_power_buckets: dict[int, int] = field(default_factory=dict)
 
-    def add(self, bucket: int, stake: int, maturity: int, staked_maturity: int, deciding: int, potential: int) -> None:
+    def add(
+        self,
+        bucket: int,
+        stake: int,
+        maturity: int,
+        staked_maturity: int,
+        deciding: int,
+        potential: int,
+    ) -> None:
         self.count += 1
         self.total_staked_e8s += stake
         self.total_maturity_e8s_equivalent += maturity
@@ -60,10 +68,12 @@ class NeuronSubsetMetrics:
         self.total_deciding_voting_power += deciding
         self.total_potential_voting_power += potential
         for buckets, amount in (
-            (self.count_buckets, 1), (self.staked_e8s_buckets, stake),
+            (self.count_buckets, 1),
+            (self.staked_e8s_buckets, stake),
             (self.maturity_e8s_equivalent_buckets, maturity),
             (self.staked_maturity_e8s_equivalent_buckets, staked_maturity),
-            (self.voting_power_buckets, deciding), (self.deciding_voting_power_buckets, deciding),
+            (self.voting_power_buckets, deciding),
+            (self.deciding_voting_power_buckets, deciding),
             (self.potential_voting_power_buckets, potential),
         ):
             buckets[bucket] = buckets.get(bucket, 0) + amount
@@ -82,14 +92,18 @@ class GovernanceCachedMetrics:
     dissolving_neurons_e8s_buckets: dict[int, float] = field(default_factory=dict)
     dissolving_neurons_e8s_buckets_seed: dict[int, float] = field(default_factory=dict)
     dissolving_neurons_e8s_buckets_ect: dict[int, float] = field(default_factory=dict)
-    dissolving_neurons_staked_maturity_e8s_equivalent_buckets: dict[int, float] = field(default_factory=dict)
+    dissolving_neurons_staked_maturity_e8s_equivalent_buckets: dict[int, float] = field(
+        default_factory=dict
+    )
     dissolving_neurons_staked_maturity_e8s_equivalent_sum: int = 0
     not_dissolving_neurons_count: int = 0
     not_dissolving_neurons_count_buckets: dict[int, int] = field(default_factory=dict)
     not_dissolving_neurons_e8s_buckets: dict[int, float] = field(default_factory=dict)
     not_dissolving_neurons_e8s_buckets_seed: dict[int, float] = field(default_factory=dict)
     not_dissolving_neurons_e8s_buckets_ect: dict[int, float] = field(default_factory=dict)
-    not_dissolving_neurons_staked_maturity_e8s_equivalent_buckets: dict[int, float] = field(default_factory=dict)
+    not_dissolving_neurons_staked_maturity_e8s_equivalent_buckets: dict[int, float] = field(
+        default_factory=dict
+    )
     not_dissolving_neurons_staked_maturity_e8s_equivalent_sum: int = 0
     dissolved_neurons_count: int = 0
     dissolved_neurons_e8s: int = 0
@@ -102,6 +116,7 @@ class GovernanceCachedMetrics:
     neurons_fund_total_active_neurons: int = 0
     seed_neuron_count: int = 0
     ect_neuron_count: int = 0
+    spawning_neurons_count: int = 0
     total_staked_e8s_seed: int = 0
     total_staked_e8s_ect: int = 0
     total_staked_maturity_e8s_equivalent_seed: int = 0
@@ -112,8 +127,12 @@ class GovernanceCachedMetrics:
     non_self_authenticating_controller_neuron_subset_metrics: NeuronSubsetMetrics = field(
         default_factory=NeuronSubsetMetrics
     )
-    declining_voting_power_neuron_subset_metrics: NeuronSubsetMetrics = field(default_factory=NeuronSubsetMetrics)
-    fully_lost_voting_power_neuron_subset_metrics: NeuronSubsetMetrics = field(default_factory=NeuronSubsetMetrics)
+    declining_voting_power_neuron_subset_metrics: NeuronSubsetMetrics = field(
+        default_factory=NeuronSubsetMetrics
+    )
+    fully_lost_voting_power_neuron_subset_metrics: NeuronSubsetMetrics = field(
+        default_factory=NeuronSubsetMetrics
+    )
 
 
 def _add(buckets: dict[int, float], bucket: int, amount: int) -> None:
@@ -128,13 +147,21 @@ def compute_cached_metrics(
     economics: NetworkEconomics,
     total_supply_e8s: int,
 ) -> GovernanceCachedMetrics:
-    metrics = GovernanceCachedMetrics(timestamp_seconds=now_seconds, total_supply_icp=total_supply_e8s // E8S_PER_ICP)
+    metrics = GovernanceCachedMetrics(
+        timestamp_seconds=now_seconds, total_supply_icp=total_supply_e8s // E8S_PER_ICP
+    )
     half_year = durations.one_year_seconds // 2
     voting = economics.voting_power_economics
-    start, span = voting.start_reducing_voting_power_after_seconds, voting.clear_following_after_seconds
+    start, span = (
+        voting.start_reducing_voting_power_after_seconds,
+        voting.clear_following_after_seconds,
+    )
     for neuron in neurons:
         stake = get_minted_stake_e8s(neuron)
-        maturity, staked_maturity = neuron.maturity_e8s_equivalent, neuron.staked_maturity_e8s_equivalent
+        maturity, staked_maturity = (
+            neuron.maturity_e8s_equivalent,
+            neuron.staked_maturity_e8s_equivalent,
+        )
         delay = get_dissolve_delay_seconds(neuron, now_seconds)
         bucket = delay // half_year
         state = get_state(neuron, now_seconds)
@@ -167,7 +194,11 @@ def compute_cached_metrics(
             counts = metrics.not_dissolving_neurons_count_buckets
             counts[bucket] = counts.get(bucket, 0) + 1
             _add(metrics.not_dissolving_neurons_e8s_buckets, bucket, stake)
-            _add(metrics.not_dissolving_neurons_staked_maturity_e8s_equivalent_buckets, bucket, staked_maturity)
+            _add(
+                metrics.not_dissolving_neurons_staked_maturity_e8s_equivalent_buckets,
+                bucket,
+                staked_maturity,
+            )
             metrics.not_dissolving_neurons_staked_maturity_e8s_equivalent_sum += staked_maturity
             if seed:
                 _add(metrics.not_dissolving_neurons_e8s_buckets_seed, bucket, stake)
@@ -179,7 +210,11 @@ def compute_cached_metrics(
             counts = metrics.dissolving_neurons_count_buckets
             counts[bucket] = counts.get(bucket, 0) + 1
             _add(metrics.dissolving_neurons_e8s_buckets, bucket, stake)
-            _add(metrics.dissolving_neurons_staked_maturity_e8s_equivalent_buckets, bucket, staked_maturity)
+            _add(
+                metrics.dissolving_neurons_staked_maturity_e8s_equivalent_buckets,
+                bucket,
+                staked_maturity,
+            )
             metrics.dissolving_neurons_staked_maturity_e8s_equivalent_sum += staked_maturity
             if seed:
                 _add(metrics.dissolving_neurons_e8s_buckets_seed, bucket, stake)
@@ -188,6 +223,8 @@ def compute_cached_metrics(
         elif state == NeuronState.DISSOLVED:
             metrics.dissolved_neurons_count += 1
             metrics.dissolved_neurons_e8s += stake
+        elif state == NeuronState.SPAWNING:
+            metrics.spawning_neurons_count += 1
         potential = get_potential_voting_power(neuron, now_seconds, durations)
         deciding = get_deciding_voting_power(neuron, now_seconds, durations, voting)
         entry = (bucket, stake, maturity, staked_maturity, deciding, potential)

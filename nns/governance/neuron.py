@@ -96,14 +96,21 @@ def _compile_with_maturity() -> Callable[[Neuron, int, int], Neuron]:
         for field in dataclasses.fields(Neuron)
         if field.name not in ("maturity_e8s_equivalent", "staked_maturity_e8s_equivalent")
     ]
-    lines = ["def with_maturity(neuron, maturity_e8s, staked_maturity_e8s):", "    clone = new(Neuron)"]
+    lines = [
+        "def with_maturity(neuron, maturity_e8s, staked_maturity_e8s):",
+        "    clone = new(Neuron)",
+    ]
     lines += [f"    set_(clone, {name!r}, neuron.{name})" for name in kept]
     lines += [
         "    set_(clone, 'maturity_e8s_equivalent', maturity_e8s)",
         "    set_(clone, 'staked_maturity_e8s_equivalent', staked_maturity_e8s)",
         "    return clone",
     ]
-    namespace: dict[str, Any] = {"new": object.__new__, "set_": object.__setattr__, "Neuron": Neuron}
+    namespace: dict[str, Any] = {
+        "new": object.__new__,
+        "set_": object.__setattr__,
+        "Neuron": Neuron,
+    }
     exec("\n".join(lines), namespace)
     function: Callable[[Neuron, int, int], Neuron] = namespace["with_maturity"]
     return function
@@ -236,7 +243,9 @@ def update_stake_adjust_age(neuron: Neuron, new_stake_e8s: int, now_seconds: int
     old = neuron.cached_neuron_stake_e8s
     if new_stake_e8s <= old or neuron.dissolve_delay_seconds is None:
         return replace(neuron, cached_neuron_stake_e8s=new_stake_e8s)
-    _total, age = combine_aged_stakes(old, get_age_seconds(neuron, now_seconds), new_stake_e8s - old, 0)
+    _total, age = combine_aged_stakes(
+        old, get_age_seconds(neuron, now_seconds), new_stake_e8s - old, 0
+    )
     return replace(
         neuron,
         cached_neuron_stake_e8s=new_stake_e8s,
@@ -327,7 +336,10 @@ def is_inactive(neuron: Neuron, now_seconds: int, durations: Durations) -> bool:
 
 def is_stale(neuron: Neuron, now_seconds: int, economics: VotingPowerEconomics) -> bool:
     """Not refreshed for the reduction plus clearing periods: its following is pruned."""
-    limit = economics.start_reducing_voting_power_after_seconds + economics.clear_following_after_seconds
+    limit = (
+        economics.start_reducing_voting_power_after_seconds
+        + economics.clear_following_after_seconds
+    )
     return neuron.voting_power_refreshed_timestamp_seconds < now_seconds - limit
 
 

@@ -58,7 +58,9 @@ def refuse_neurons_fund_audit_info(
 
 
 def refuse_neurons_fund_settlement(
-    proposals: Mapping[int, ProposalRecord], caller: Principal, request: SettleNeuronsFundParticipation
+    proposals: Mapping[int, ProposalRecord],
+    caller: Principal,
+    request: SettleNeuronsFundParticipation,
 ) -> NoReturn:
     if request.nns_proposal_id is None:
         raise invalid_command("nns_proposal_id is not specified.")
@@ -72,7 +74,9 @@ def refuse_neurons_fund_settlement(
 
 
 def refuse_community_fund_settlement(
-    proposals: Mapping[int, ProposalRecord], caller: Principal, request: SettleCommunityFundParticipation
+    proposals: Mapping[int, ProposalRecord],
+    caller: Principal,
+    request: SettleCommunityFundParticipation,
 ) -> NoReturn:
     if request.open_sns_token_swap_proposal_id is None:
         raise invalid_command("open_sns_token_swap_proposal_id is not specified.")

@@ -115,9 +115,13 @@ TARGETS: Final[dict[NnsFunction, Target]] = {
 }
 
 # Payload record type per function: the registry's request types.
-if any(TARGETS[NnsFunction(function_id)].method != method for function_id, method in REGISTRY_METHODS.items()):
+if any(
+    TARGETS[NnsFunction(function_id)].method != method
+    for function_id, method in REGISTRY_METHODS.items()
+):
     raise ImportError("the governance targets and the registry's methods disagree")
 
 PAYLOAD_TYPES: dict[NnsFunction, type] = {
-    NnsFunction(function_id): payload_type for function_id, payload_type in REGISTRY_PAYLOAD_TYPES.items()
+    NnsFunction(function_id): payload_type
+    for function_id, payload_type in REGISTRY_PAYLOAD_TYPES.items()
 }

@@ -102,7 +102,9 @@ class Ballots:
             id_array.byteswap()
             power_array.byteswap()
         votes = data[8 + 16 * count :]
-        return cls(dict(zip(id_array, power_array, strict=True)), dict(zip(id_array, votes, strict=True)))
+        return cls(
+            dict(zip(id_array, power_array, strict=True)), dict(zip(id_array, votes, strict=True))
+        )
 
 
 @dataclass(slots=True, kw_only=True)
@@ -128,6 +130,8 @@ class ProposalRecord:
     failure_reason: str | None = None
     reward_event_round: int = 0
     managed_neuron_id: int | None = None
+    # set when a voting-power spike made the ballots come from an earlier snapshot
+    previous_ballots_timestamp_seconds: int | None = None
     ballots: Ballots = field(default_factory=lambda: Ballots({}), metadata={"stored_apart": True})
 
     @property
@@ -202,5 +206,3 @@ def is_caller_hidden_from(record: ProposalRecord, caller_neurons: set[int]) -> b
     if not record.is_manage_neuron:
         return False
     return not any(neuron_id in record.ballots for neuron_id in caller_neurons)
-
-

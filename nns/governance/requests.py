@@ -9,7 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from nns.governance.actions import (
+    AddOrRemoveNodeProvider,
+    DeregisterKnownNeuron,
+    RewardNodeProvider,
+    RewardNodeProviders,
+    StopOrStartCanister,
+    UnsupportedAction,
+    UpdateCanisterSettings,
+)
 from nns.governance.enums import Vote
+from nns.governance.neuron import KnownNeuronData
 from nns.governance.parameters import NetworkEconomics
 from nns.ledger.accounts import Account, AccountIdentifier
 from replica.types import Principal
@@ -294,6 +304,13 @@ ProposalAction = (
     | ManageNeuronProposal
     | ExecuteNnsFunction
     | InstallCode
+    | StopOrStartCanister
+    | UpdateCanisterSettings
+    | DeregisterKnownNeuron
+    | AddOrRemoveNodeProvider
+    | RewardNodeProvider
+    | RewardNodeProviders
+    | UnsupportedAction
 )
 
 
@@ -415,6 +432,7 @@ class NeuronInfo:
     voting_power_refreshed_timestamp_seconds: int
     deciding_voting_power: int
     potential_voting_power: int
+    known_neuron_data: KnownNeuronData | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

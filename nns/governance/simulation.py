@@ -1,7 +1,7 @@
 """`simulate_manage_neuron`: what a ManageNeuron command would answer, with no effect.
 
 The command runs through the same door as `manage_neuron`, inside a savepoint
-that is always rolled back (and the in-memory indexes rebuilt), with an
+that is always rolled back (the undo journal restores the in-memory indexes), with an
 environment that keeps the canister's time but draws randomness from its own
 stream and holds back every outgoing call. So the answer is the one the
 command would give now, and nothing of it remains: not in the tables, not in
@@ -57,7 +57,9 @@ class _SimulationEnvironment:
 
     def __init__(self, base: Environment) -> None:
         self.base = base
-        self.random = DeterministicRandom(hashlib.sha256(b"simulate" + base.now_ns().to_bytes(8, "big")).digest())
+        self.random = DeterministicRandom(
+            hashlib.sha256(b"simulate" + base.now_ns().to_bytes(8, "big")).digest()
+        )
         self.calls: list[OutgoingCall] = []
 
     def now_ns(self) -> int:
@@ -78,7 +80,9 @@ class ManageNeuronSimulation(ProposalVoting):
     def neuron_info(self, neuron: Neuron, caller: Principal) -> NeuronInfo:
         raise NotImplementedError
 
-    def resolve_manage_neuron_target(self, request: ManageNeuronRequest) -> tuple[int | None, bytes | None]:
+    def resolve_manage_neuron_target(
+        self, request: ManageNeuronRequest
+    ) -> tuple[int | None, bytes | None]:
         """The neuron id or subaccount a ManageNeuron request names (at most one)."""
         neuron_id, subaccount = request.id, None
         if request.neuron_id_or_subaccount is not None:
@@ -103,14 +107,15 @@ class ManageNeuronSimulation(ProposalVoting):
         outcome: object = None
         try:
             with self.transaction() as session:
-                outcome = self.run_command(session, caller, neuron_id, subaccount, command, {})
+                outcome = self.run_command(session, caller, neuron_id, subaccount, command, None)
                 while outcome is DEFERRED:
                     outcome = self._answer_ledger_call(command, simulated)
                 if isinstance(outcome, MergeResponse):
                     source = self.state.neurons[outcome.source_neuron_id]
                     target = self.state.neurons[outcome.target_neuron_id]
                     outcome = SimulatedMergeResponse(
-                        source_neuron=source, target_neuron=target,
+                        source_neuron=source,
+                        target_neuron=target,
                         source_neuron_info=self.neuron_info(source, caller),
                         target_neuron_info=self.neuron_info(target, caller),
                     )

@@ -5,19 +5,25 @@ as a canonical record), one per proposal (ballots packed), the recent-ballot
 history of settled proposals, and named settings. The canister keeps indexes
 in memory for speed (neurons by id, subaccount and principal; the follower
 index; proposals) and writes every change through to the tables inside the
-message's transaction. If a message fails, the transaction rolls back and the
-indexes are rebuilt from the tables, so nothing of a refused command remains.
+message's transaction. Every in-memory change is also written to an undo
+journal (one per open transaction, nested like the savepoints): if a message
+fails, the transaction rolls back in SQLite and the journal is replayed
+backwards in memory, so a refusal costs what its own writes cost, never a
+rebuild. `reload()` rebuilds everything from the tables (at start, and in tests
+that check the journal against the tables).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import replace
-from typing import Any, Final
+import copy
+from collections.abc import Callable, Iterable, MutableMapping
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any, Final, Generic, TypeVar, cast
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 from nns.governance.enums import Topic
 from nns.governance.following import FollowerIndex
@@ -58,6 +64,20 @@ class GovernanceSetting(SQLModel, table=True):
     __tablename__ = "governance_setting"
     name: str = Field(primary_key=True)
     data: bytes
+
+
+_MISSING: Final = object()
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+@dataclass(frozen=True)
+class Setting(Generic[T_co]):
+    """A named value of the settings table, with its type and, unless it is set at
+    installation, the value it has before it is first written (see `nns.governance.settings`)."""
+
+    name: str
+    default: object = _MISSING
 
 
 TABLES: Final = (GovernanceNeuron, GovernanceProposal, GovernanceRecentBallot, GovernanceSetting)
@@ -105,7 +125,67 @@ class GovernanceState:
         self.followers = FollowerIndex()
         self.proposals: dict[int, ProposalRecord] = {}
         self.settings: dict[str, Any] = {}
+        self._journals: list[list[Callable[[], None]]] = []
         self.reload()
+
+    # -- the undo journal -------------------------------------------------------------------
+
+    def begin(self) -> None:
+        """Open a journal for a transaction (or a savepoint inside one)."""
+        self._journals.append([])
+
+    def commit(self) -> None:
+        """Keep the changes; inside an outer transaction they stay undoable by it."""
+        entries = self._journals.pop()
+        if self._journals:
+            self._journals[-1].extend(entries)
+
+    def rollback(self) -> None:
+        """Undo in memory, newest first, every change since the matching `begin`."""
+        entries = self._journals.pop()
+        for undo in reversed(entries):
+            undo()
+
+    def _record(self, undo: Callable[[], None]) -> None:
+        if self._journals:
+            self._journals[-1].append(undo)
+
+    def _restore_neuron(self, neuron_id: int, old: Neuron | None) -> None:
+        current = self.neurons.get(neuron_id)
+        if current is not None:
+            self._unindex(current)
+        if old is not None:
+            self._index(old)
+
+    def _journal_neuron(self, neuron_id: int) -> None:
+        if self._journals:
+            old = self.neurons.get(neuron_id)
+            self._journals[-1].append(lambda: self._restore_neuron(neuron_id, old))
+
+    def touch_proposal(self, record: ProposalRecord) -> None:
+        """Call before changing a proposal record in place: its fields come back on rollback."""
+        if not self._journals:
+            return
+        saved = copy.copy(record)
+
+        def undo() -> None:
+            for name in ProposalRecord.__slots__:
+                setattr(record, name, getattr(saved, name))
+            self.proposals[record.id] = record
+
+        self._journals[-1].append(undo)
+
+    def journal_cast_votes(self, votes: MutableMapping[int, int], cast: Iterable[int]) -> None:
+        """Ballots just cast (they were all unspecified) return to unspecified on rollback."""
+        if not self._journals:
+            return
+        ids = list(cast)
+
+        def undo() -> None:
+            for neuron_id in ids:
+                votes[neuron_id] = 0
+
+        self._journals[-1].append(undo)
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -163,22 +243,28 @@ class GovernanceState:
     # -- writing ----------------------------------------------------------------------------
 
     @staticmethod
-    def _connection(session: Any) -> Connection:
+    def _connection(session: Session) -> Connection:
         connection: Connection = session.connection()
         return connection
 
-    def put_neuron(self, session: Any, neuron: Neuron) -> None:
+    def put_neuron(self, session: Session, neuron: Neuron) -> None:
         """Insert or replace one neuron, in memory and in its table."""
+        self._journal_neuron(neuron.id)
         old = self.neurons.get(neuron.id)
         if old is not None:
             self._unindex(old)
         self._index(neuron)
         self._connection(session).execute(_NEURON_UPSERT, _neuron_row(neuron))
 
-    def put_neurons(self, session: Any, neurons: Iterable[Neuron]) -> None:
+    def put_neurons(self, session: Session, neurons: Iterable[Neuron]) -> None:
         """Bulk form of `put_neuron` (one executemany)."""
         rows = []
+        journal = self._journals[-1] if self._journals else None
         for neuron in neurons:
+            if journal is not None:
+                journal.append(
+                    partial(self._restore_neuron, neuron.id, self.neurons.get(neuron.id))
+                )
             old = self.neurons.get(neuron.id)
             if old is not None:
                 self._unindex(old)
@@ -187,9 +273,13 @@ class GovernanceState:
         if rows:
             self._connection(session).execute(_NEURON_UPSERT, rows)
 
-    def set_maturities(self, session: Any, neurons: Iterable[Neuron]) -> None:
+    def set_maturities(self, session: Session, neurons: Iterable[Neuron]) -> None:
         """Write only the maturity columns of many neurons (reward distribution)."""
         rows = []
+        neurons = list(neurons)
+        if self._journals:
+            olds = [self.neurons[neuron.id] for neuron in neurons]
+            self._journals[-1].append(partial(self._restore_maturities, olds))
         for neuron in neurons:
             self.neurons[neuron.id] = neuron
             rows.append(
@@ -202,15 +292,24 @@ class GovernanceState:
                 rows,
             )
 
-    def delete_neuron(self, session: Any, neuron_id: int) -> None:
+    def _restore_maturities(self, olds: list[Neuron]) -> None:
+        """Only maturities changed: no index but `neurons` depends on them."""
+        for old in reversed(olds):
+            self.neurons[old.id] = old
+
+    def delete_neuron(self, session: Session, neuron_id: int) -> None:
+        self._journal_neuron(neuron_id)
         neuron = self.neurons[neuron_id]
         self._unindex(neuron)
         self._connection(session).execute(
             text("DELETE FROM governance_neuron WHERE id = :id"), {"id": neuron_id}
         )
 
-    def put_proposal(self, session: Any, record: ProposalRecord, *, ballots: bool = True) -> None:
+    def put_proposal(
+        self, session: Session, record: ProposalRecord, *, ballots: bool = True
+    ) -> None:
         """Write a proposal; `ballots=False` keeps the stored ballots (they did not change)."""
+        self._journal_proposal(record.id)
         self.proposals[record.id] = record
         data = codec.encode(record)
         connection = self._connection(session)
@@ -228,13 +327,26 @@ class GovernanceState:
                 {"id": record.id, "data": data},
             )
 
-    def delete_proposal(self, session: Any, proposal_id: int) -> None:
+    def _journal_proposal(self, proposal_id: int) -> None:
+        if self._journals:
+            old = self.proposals.get(proposal_id)
+
+            def undo() -> None:
+                if old is None:
+                    self.proposals.pop(proposal_id, None)
+                else:
+                    self.proposals[proposal_id] = old
+
+            self._journals[-1].append(undo)
+
+    def delete_proposal(self, session: Session, proposal_id: int) -> None:
+        self._journal_proposal(proposal_id)
         del self.proposals[proposal_id]
         self._connection(session).execute(
             text("DELETE FROM governance_proposal WHERE id = :id"), {"id": proposal_id}
         )
 
-    def record_recent_ballots(self, session: Any, rows: list[tuple[int, int, int]]) -> None:
+    def record_recent_ballots(self, session: Session, rows: list[tuple[int, int, int]]) -> None:
         """Keep (neuron id, proposal id, vote) of settled proposals for the neurons' history."""
         if rows:
             self._connection(session).exec_driver_sql(
@@ -264,7 +376,27 @@ class GovernanceState:
         merged = sorted(set(live) | set(settled), reverse=True)
         return merged[:limit]
 
-    def put_setting(self, session: Any, name: str, value: object) -> None:
+    def get(self, setting: Setting[T]) -> T:
+        """The setting's value; a setting without a default must have been written."""
+        value = self.settings.get(setting.name, setting.default)
+        if value is _MISSING:
+            raise KeyError(f"setting {setting.name!r} was never written")
+        return cast(T, value)
+
+    def put(self, session: Session, setting: Setting[T], value: T) -> None:
+        self.put_setting(session, setting.name, value)
+
+    def put_setting(self, session: Session, name: str, value: object) -> None:
+        if self._journals:
+            old = self.settings.get(name, _MISSING)
+
+            def undo() -> None:
+                if old is _MISSING:
+                    self.settings.pop(name, None)
+                else:
+                    self.settings[name] = old
+
+            self._journals[-1].append(undo)
         self.settings[name] = value
         self._connection(session).execute(
             text(

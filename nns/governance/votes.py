@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from nns.governance.enums import Vote
 from nns.governance.errors import invalid_command, not_found
+from nns.governance.settings import NEXT_PROPOSAL_ID
 from nns.governance.state import GovernanceState
 
 MAX_LIST_NEURON_VOTES: Final = 500
@@ -52,21 +53,29 @@ class NeuronIndexRequest:
 def get_all_finalized_before_proposal(state: GovernanceState, now_seconds: int) -> int:
     """The oldest proposal still open for votes, or the next proposal id if none is."""
     open_ids = [
-        record.id for record in state.proposals.values() if now_seconds < record.deadline_timestamp_seconds
+        record.id
+        for record in state.proposals.values()
+        if now_seconds < record.deadline_timestamp_seconds
     ]
     if open_ids:
         return min(open_ids)
-    return int(state.settings.get("next_proposal_id", 1))
+    return state.get(NEXT_PROPOSAL_ID)
 
 
-def list_neuron_votes(state: GovernanceState, request: ListNeuronVotes, now_seconds: int) -> NeuronVotes:
+def list_neuron_votes(
+    state: GovernanceState, request: ListNeuronVotes, now_seconds: int
+) -> NeuronVotes:
     if request.neuron_id is None:
         raise invalid_command("list_neuron_votes needs a neuron_id.")
     neuron = state.neurons.get(request.neuron_id)
     if neuron is None:
         raise not_found(f"Neuron not found: {request.neuron_id}")
     finalized = get_all_finalized_before_proposal(state, now_seconds)
-    limit = MAX_LIST_NEURON_VOTES if request.limit is None else min(request.limit, MAX_LIST_NEURON_VOTES)
+    limit = (
+        MAX_LIST_NEURON_VOTES
+        if request.limit is None
+        else min(request.limit, MAX_LIST_NEURON_VOTES)
+    )
     if neuron.known_neuron_data is None or limit == 0:
         return NeuronVotes(votes=(), all_finalized_before_proposal=finalized)
     before = 2**63 - 1 if request.before_proposal is None else request.before_proposal
@@ -89,6 +98,10 @@ def list_neuron_votes(state: GovernanceState, request: ListNeuronVotes, now_seco
 
 def get_neuron_index_page(state: GovernanceState, request: NeuronIndexRequest) -> list[int]:
     """The ids of one page of all neurons, ascending, after `exclusive_start_neuron_id`."""
-    size = MAX_NEURON_PAGE_SIZE if request.page_size is None else min(request.page_size, MAX_NEURON_PAGE_SIZE)
+    size = (
+        MAX_NEURON_PAGE_SIZE
+        if request.page_size is None
+        else min(request.page_size, MAX_NEURON_PAGE_SIZE)
+    )
     start = -1 if request.exclusive_start_neuron_id is None else request.exclusive_start_neuron_id
     return sorted(neuron_id for neuron_id in state.neurons if neuron_id > start)[:size]

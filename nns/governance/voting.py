@@ -9,12 +9,23 @@ proposal is executed at once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Final
+from typing import Any, Final, Protocol, runtime_checkable
 from urllib.parse import urlparse
 
-from nns.governance.commands import ManageNeuronCommands, _int
+from sqlmodel import Session
+
+from nns.governance.action_execution import ActionExecution
+from nns.governance.actions import (
+    AddOrRemoveNodeProvider,
+    DeregisterKnownNeuron,
+    RewardNodeProvider,
+    RewardNodeProviders,
+    StopOrStartCanister,
+    UpdateCanisterSettings,
+)
+from nns.governance.contexts import ProposalContext
 from nns.governance.enums import ErrorType, ProposalStatus, Topic, Visibility, Vote
 from nns.governance.errors import (
     GovernanceError,
@@ -30,7 +41,6 @@ from nns.governance.neuron import (
     KnownNeuronData,
     get_dissolve_delay_seconds,
     get_minted_stake_e8s,
-    is_inactive,
 )
 from nns.governance.nns_functions import OBSOLETE_FUNCTIONS, PAYLOAD_TYPES, TARGETS, NnsFunction
 from nns.governance.parameters import (
@@ -84,6 +94,23 @@ from nns.governance.requests import (
     Split,
     StakeMaturity,
 )
+from nns.governance.settings import (
+    ECONOMICS,
+    LAST_GC_TIMESTAMP_SECONDS,
+    NEXT_PROPOSAL_ID,
+    PROPOSALS_SINCE_GC,
+    VOTING_POWER_SNAPSHOT_DUE,
+    VOTING_POWER_SNAPSHOTS,
+)
+from nns.governance.snapshots import (
+    Snapshots,
+    VotingPowerSnapshot,
+    is_latest_snapshot_a_spike,
+    previous_ballots_if_spike,
+    record_snapshot,
+)
+from nns.governance.voting_power import compute_ballots
+from registry.errors import InvalidPayload
 from replica.canister import codec
 from replica.canister.nns_ids import (
     CYCLES_MINTING_CANISTER_ID,
@@ -107,10 +134,19 @@ MAX_KNOWN_NEURON_LINKS = 10
 MAX_KNOWN_NEURON_LINK_BYTES = 100
 
 
+@runtime_checkable
+class ValidatedPayload(Protocol):
+    """A payload that checks itself; it raises `InvalidPayload` for a malformed one."""
+
+    def validate(self) -> None: ...
+
+
 def validate_install_code(action: InstallCode) -> None:
     """An InstallCode proposal names a canister root controls, a module and a mode."""
     if action.canister_id not in ROOT_CONTROLLED_CANISTERS:
-        raise invalid_proposal(f"Canister {action.canister_id} is not an NNS canister that root controls.")
+        raise invalid_proposal(
+            f"Canister {action.canister_id} is not an NNS canister that root controls."
+        )
     if action.install_mode not in tuple(InstallMode):
         raise invalid_proposal(f"Invalid install mode: {action.install_mode}.")
     if not action.wasm_module:
@@ -122,13 +158,13 @@ def validate_install_code(action: InstallCode) -> None:
         )
 
 
-class ProposalVoting(ManageNeuronCommands):
+class ProposalVoting(ActionExecution):
     """Proposals from submission to execution."""
 
     # -- submission (spec 4.2, 4.3) ---------------------------------------------------------
 
     def make_proposal(
-        self, session: Any, caller: Principal, neuron_id: int, command: MakeProposal
+        self, session: Session, caller: Principal, neuron_id: int, command: MakeProposal
     ) -> MakeProposalResponse:
         proposer = self.get_authorized_neuron(caller, neuron_id)
         proposal = command.proposal
@@ -146,38 +182,57 @@ class ProposalVoting(ManageNeuronCommands):
             raise insufficient_funds(
                 f"Neuron doesn't have enough minted stake to submit proposal: {minted}"
             )
-        minimum_delay = economics.voting_power_economics.neuron_minimum_dissolve_delay_to_vote_seconds
+        minimum_delay = (
+            economics.voting_power_economics.neuron_minimum_dissolve_delay_to_vote_seconds
+        )
         if not is_manage_neuron and get_dissolve_delay_seconds(proposer, now) < minimum_delay:
             raise insufficient_funds("Neuron's dissolve delay is too short.")
         open_records = [r for r in self.state.proposals.values() if r.reward_event_round == 0]
         if is_manage_neuron:
-            if sum(1 for r in open_records if r.is_manage_neuron and r.decided_timestamp_seconds == 0) >= MAX_OPEN_MANAGE_NEURON_PROPOSALS:
-                raise GovernanceError(ErrorType.RESOURCE_EXHAUSTED, "Reached maximum number of proposals that have not yet been taken into account for voting rewards.")
-        elif sum(1 for r in open_records if not r.is_manage_neuron) >= MAX_UNSETTLED_PROPOSALS_WITH_BALLOTS:
+            if (
+                sum(
+                    1
+                    for r in open_records
+                    if r.is_manage_neuron and r.decided_timestamp_seconds == 0
+                )
+                >= MAX_OPEN_MANAGE_NEURON_PROPOSALS
+            ):
+                raise GovernanceError(
+                    ErrorType.RESOURCE_EXHAUSTED,
+                    "Reached maximum number of proposals that have not yet been taken into account for voting rewards.",
+                )
+        elif (
+            sum(1 for r in open_records if not r.is_manage_neuron)
+            >= MAX_UNSETTLED_PROPOSALS_WITH_BALLOTS
+        ):
             raise GovernanceError(
                 ErrorType.RESOURCE_EXHAUSTED,
                 "Reached maximum number of proposals that have not yet been taken into account "
                 "for voting rewards. Please try again later.",
             )
-        proposer = replace(proposer, neuron_fees_e8s=proposer.neuron_fees_e8s + fee)
-        self.state.put_neuron(session, proposer)
+        previous_ballots_timestamp: int | None = None
         if is_manage_neuron:
             managed_id = managed_neuron_id if managed_neuron_id is not None else 0
             ballots, total_potential = self._manage_neuron_ballots(managed_id, proposer.id)
-            proposal = replace(
-                proposal, title=f"Manage neuron proposal for neuron: {managed_id}"
-            )
+            proposal = replace(proposal, title=f"Manage neuron proposal for neuron: {managed_id}")
             period = self.durations.neuron_management_voting_period_seconds
         else:
             ballots, total_potential = self.compute_ballots(now)
+            previous = previous_ballots_if_spike(self.voting_power_snapshots, total_potential, now)
+            if previous is not None:
+                ballots = previous.voting_power()
+                total_potential = previous.total_potential_voting_power
+                previous_ballots_timestamp = previous.timestamp_seconds
             period = self.durations.initial_voting_period_seconds
         if not ballots:
             raise precondition_failed("No eligible voters.")
-        proposal_id = int(self.state.settings.get("next_proposal_id", 1))
-        self.state.put_setting(session, "next_proposal_id", proposal_id + 1)
-        self.state.put_setting(
-            session, "proposals_since_gc", int(self.state.settings.get("proposals_since_gc", 0)) + 1
-        )
+        # governance.rs make_proposal: the reject cost is charged after the ballots are made,
+        # so it lowers neither the proposer's ballot nor the total potential voting power
+        proposer = replace(proposer, neuron_fees_e8s=proposer.neuron_fees_e8s + fee)
+        self.state.put_neuron(session, proposer)
+        proposal_id = self.state.get(NEXT_PROPOSAL_ID)
+        self.state.put(session, NEXT_PROPOSAL_ID, proposal_id + 1)
+        self.state.put(session, PROPOSALS_SINCE_GC, self.state.get(PROPOSALS_SINCE_GC) + 1)
         record = ProposalRecord(
             id=proposal_id,
             proposer=proposer.id,
@@ -188,6 +243,7 @@ class ProposalVoting(ManageNeuronCommands):
             deadline_timestamp_seconds=now + period,
             total_potential_voting_power=total_potential,
             managed_neuron_id=managed_neuron_id,
+            previous_ballots_timestamp_seconds=previous_ballots_timestamp,
             ballots=Ballots(ballots),
         )
         record.yes, record.no, record.total = record.ballots.tally()
@@ -202,55 +258,47 @@ class ProposalVoting(ManageNeuronCommands):
 
     def compute_ballots(self, now_seconds: int) -> tuple[dict[int, int], int]:
         """Deciding voting power of every eligible neuron, and the total potential power."""
-        durations = self.durations
-        vp_economics = self.economics.voting_power_economics
-        minimum = vp_economics.neuron_minimum_dissolve_delay_to_vote_seconds
-        max_delay = durations.max_dissolve_delay_seconds
-        max_age = durations.max_neuron_age_for_age_bonus_seconds
-        reduce_after = vp_economics.start_reducing_voting_power_after_seconds
-        clear_after = vp_economics.clear_following_after_seconds
-        ballots: dict[int, int] = {}
-        total_potential = 0
-        for neuron in self.state.neurons.values():
-            delay = neuron.dissolve_delay_seconds
-            if delay is None:
-                when = neuron.when_dissolved_timestamp_seconds or 0
-                delay = when - now_seconds if when > now_seconds else 0
-                age = 0
-            else:
-                age = now_seconds - neuron.aging_since_timestamp_seconds
-                age = age if age > 0 else 0
-            if delay < minimum or is_inactive(neuron, now_seconds, durations):
-                continue
-            stake = neuron.cached_neuron_stake_e8s - neuron.neuron_fees_e8s
-            stake = (stake if stake > 0 else 0) + neuron.staked_maturity_e8s_equivalent
-            capped_delay = delay if delay < max_delay else max_delay
-            with_delay = stake + stake * capped_delay // max_delay
-            capped_age = age if age < max_age else max_age
-            potential = with_delay + with_delay * capped_age // (4 * max_age)
-            potential = min(potential, 2**64 - 1)
-            since = now_seconds - neuron.voting_power_refreshed_timestamp_seconds
-            if since <= reduce_after:
-                deciding = potential
-            elif since >= reduce_after + clear_after:
-                deciding = 0
-            else:
-                # round-half-even of potential × (1 − (since − reduce)/clear), exactly
-                numerator = potential * (reduce_after + clear_after - since)
-                quotient, remainder = divmod(numerator, clear_after)
-                doubled = 2 * remainder
-                if doubled > clear_after or (doubled == clear_after and quotient % 2 == 1):
-                    quotient += 1
-                deciding = quotient
-            ballots[neuron.id] = deciding
-            total_potential += potential
-        return ballots, total_potential
+        return compute_ballots(
+            self.state.neurons.values(),
+            now_seconds,
+            self.durations,
+            self.economics.voting_power_economics,
+        )
 
-    def _manage_neuron_ballots(self, managed_neuron_id: int, proposer_id: int) -> tuple[dict[int, int], int]:
+    def _manage_neuron_ballots(
+        self, managed_neuron_id: int, proposer_id: int
+    ) -> tuple[dict[int, int], int]:
+        """One ballot of weight 1 per NeuronManagement followee id, whether or not a neuron has
+        that id (governance.rs make_proposal); only a followee may propose."""
         managed = self.get_neuron(managed_neuron_id)
         followees = managed.followees.get(Topic.NEURON_MANAGEMENT, ())
-        ballots = {followee: 1 for followee in followees if followee in self.state.neurons}
+        if proposer_id not in followees:
+            raise precondition_failed("Proposer not among the followees of neuron.")
+        ballots = dict.fromkeys(followees, 1)
         return ballots, len(ballots)
+
+    @property
+    def voting_power_snapshots(self) -> Snapshots:
+        return self.state.get(VOTING_POWER_SNAPSHOTS)
+
+    def snapshot_voting_power(self, session: Session, now_seconds: int) -> None:
+        """The daily snapshot (timer_tasks/snapshot_voting_power.rs): none while the latest
+        snapshot is a spike."""
+        due = self.state.get(VOTING_POWER_SNAPSHOT_DUE)
+        if now_seconds < due:
+            return
+        self.state.put(
+            session, VOTING_POWER_SNAPSHOT_DUE, now_seconds + self.durations.one_day_seconds
+        )
+        snapshots = self.voting_power_snapshots
+        if is_latest_snapshot_a_spike(snapshots, now_seconds):
+            return
+        power, total_potential = self.compute_ballots(now_seconds)
+        recorded = record_snapshot(
+            snapshots, VotingPowerSnapshot.of(now_seconds, power, total_potential)
+        )
+        if recorded != snapshots:
+            self.state.put(session, VOTING_POWER_SNAPSHOTS, recorded)
 
     def validate_proposal(self, proposal: Proposal) -> tuple[Topic, int | None]:
         """Refuse a malformed proposal before anyone votes; return its topic."""
@@ -301,7 +349,7 @@ class ProposalVoting(ManageNeuronCommands):
             case InstallCode():
                 validate_install_code(action)
                 return Topic.PROTOCOL_CANISTER_MANAGEMENT, None
-        raise invalid_proposal(f"Unsupported proposal action {type(action).__name__}.")
+        return self.validate_canister_and_provider_action(action), None
 
     def validate_nns_function(self, action: ExecuteNnsFunction) -> Topic:
         try:
@@ -325,11 +373,10 @@ class ProposalVoting(ManageNeuronCommands):
                 f"The maximum NNS function payload size is {MAX_PAYLOAD_BYTES} bytes, "
                 f"this payload is {size} bytes."
             )
-        validate = getattr(action.payload, "validate", None)
-        if callable(validate):
+        if isinstance(action.payload, ValidatedPayload):
             try:
-                validate()
-            except Exception as error:
+                action.payload.validate()
+            except InvalidPayload as error:
                 raise invalid_proposal(f"Invalid {function.name} payload: {error}") from error
         return target.topic
 
@@ -345,7 +392,10 @@ class ProposalVoting(ManageNeuronCommands):
             data = neuron.known_neuron_data
             if data is not None and data.name == action.name and neuron.id != action.id:
                 raise invalid_proposal(f"The name {action.name} already belongs to a known neuron.")
-        if action.description is not None and len(action.description.encode()) > MAX_KNOWN_NEURON_DESCRIPTION_BYTES:
+        if (
+            action.description is not None
+            and len(action.description.encode()) > MAX_KNOWN_NEURON_DESCRIPTION_BYTES
+        ):
             raise invalid_proposal(
                 f"The description has more than {MAX_KNOWN_NEURON_DESCRIPTION_BYTES} bytes."
             )
@@ -361,31 +411,38 @@ class ProposalVoting(ManageNeuronCommands):
     # -- voting (spec 4.4, 3.4) -------------------------------------------------------------
 
     def register_vote(
-        self, session: Any, caller: Principal, neuron_id: int, command: RegisterVote
+        self, session: Session, caller: Principal, neuron_id: int, command: RegisterVote
     ) -> EmptyResponse:
         neuron = self.get_authorized_neuron(caller, neuron_id)
+        # governance.rs register_vote: both refusals are PreconditionFailed
         if command.proposal is None:
-            raise invalid_command("Vote must include a proposal id.")
+            raise precondition_failed("Vote must include a proposal id.")
         record = self.get_proposal(command.proposal)
         if command.vote not in (Vote.YES, Vote.NO):
-            raise invalid_command("Invalid vote specified.")
+            raise precondition_failed("Invalid vote specified.")
         if self.now_seconds() >= record.deadline_timestamp_seconds:
             raise precondition_failed("Proposal deadline has passed.")
         current = record.ballots.votes.get(neuron_id)
         if current is None:
             raise not_authorized("Neuron not authorized to vote on proposal.")
         if current != Vote.UNSPECIFIED:
-            raise GovernanceError(ErrorType.NEURON_ALREADY_VOTED, "Neuron already voted on proposal.")
+            raise GovernanceError(
+                ErrorType.NEURON_ALREADY_VOTED, "Neuron already voted on proposal."
+            )
         self.refresh_voting_power(session, neuron)
         self.cast_votes(session, record, [(neuron_id, Vote(command.vote))])
         return EmptyResponse(command="RegisterVote")
 
-    def cast_votes(self, session: Any, record: ProposalRecord, direct: list[tuple[int, Vote]]) -> None:
+    def cast_votes(
+        self, session: Session, record: ProposalRecord, direct: list[tuple[int, Vote]]
+    ) -> None:
         """Cast the votes and their cascade, re-tally, apply wait-for-quiet, then process."""
         votes = record.ballots.votes
+        self.state.touch_proposal(record)
         cast = cascade_votes(
             topic=record.topic, votes=votes, direct_votes=direct, index=self.state.followers
         )
+        self.state.journal_cast_votes(votes, cast)
         power = record.ballots.power
         yes, no = record.yes, record.no
         # in id order, the order of the ballot tables, which is much faster for a large cascade
@@ -411,7 +468,7 @@ class ProposalVoting(ManageNeuronCommands):
 
     # -- decision and execution (spec 4.5, 4.8) ---------------------------------------------
 
-    def process_proposal(self, session: Any, record: ProposalRecord) -> None:
+    def process_proposal(self, session: Session, record: ProposalRecord) -> None:
         if record.decided_timestamp_seconds:
             return
         now = self.now_seconds()
@@ -420,6 +477,7 @@ class ProposalVoting(ManageNeuronCommands):
             or now >= record.deadline_timestamp_seconds
         ):
             return
+        self.state.touch_proposal(record)
         record.decided_timestamp_seconds = now
         record.accepted = is_accepted(
             record.yes, record.no, record.total, is_manage_neuron=record.is_manage_neuron
@@ -429,13 +487,15 @@ class ProposalVoting(ManageNeuronCommands):
             if proposer is not None and proposer.neuron_fees_e8s >= record.reject_cost_e8s:
                 self.state.put_neuron(
                     session,
-                    replace(proposer, neuron_fees_e8s=proposer.neuron_fees_e8s - record.reject_cost_e8s),
+                    replace(
+                        proposer, neuron_fees_e8s=proposer.neuron_fees_e8s - record.reject_cost_e8s
+                    ),
                 )
         self.state.put_proposal(session, record, ballots=False)
         if record.accepted:
             self.execute_proposal(session, record)
 
-    def execute_proposal(self, session: Any, record: ProposalRecord) -> None:
+    def execute_proposal(self, session: Session, record: ProposalRecord) -> None:
         action = record.proposal.action
         try:
             match action:
@@ -444,7 +504,7 @@ class ProposalVoting(ManageNeuronCommands):
                 case ManageNetworkEconomics():
                     economics = self.economics.inherit(action.economics)
                     economics.validate(self.durations)
-                    self.state.put_setting(session, "economics", economics)
+                    self.state.put(session, ECONOMICS, economics)
                     self.mark_executed(session, record.id, None)
                 case RegisterKnownNeuron():
                     self.validate_known_neuron(action)
@@ -475,9 +535,18 @@ class ProposalVoting(ManageNeuronCommands):
                             argument=action.payload,
                             on_reply="_on_proposal_executed",
                             on_reject="_on_proposal_failed",
-                            context={"proposal_id": record.id},
+                            context=ProposalContext(proposal_id=record.id),
                         )
                     )
+                case (
+                    StopOrStartCanister()
+                    | UpdateCanisterSettings()
+                    | DeregisterKnownNeuron()
+                    | AddOrRemoveNodeProvider()
+                    | RewardNodeProvider()
+                    | RewardNodeProviders()
+                ):
+                    self.execute_canister_and_provider_action(session, record.id, action)
                 case InstallCode():
                     validate_install_code(action)
                     self.environment.call(
@@ -493,30 +562,30 @@ class ProposalVoting(ManageNeuronCommands):
                             },
                             on_reply="_on_proposal_executed",
                             on_reject="_on_proposal_failed",
-                            context={"proposal_id": record.id},
+                            context=ProposalContext(proposal_id=record.id),
                         )
                     )
         except GovernanceError as error:
             self.mark_executed(session, record.id, error.error_message)
 
     def execute_manage_neuron_proposal(
-        self, session: Any, record: ProposalRecord, action: ManageNeuronProposal
+        self, session: Session, record: ProposalRecord, action: ManageNeuronProposal
     ) -> None:
         managed = self.get_neuron(action.neuron_id)
         outcome = self.run_command(
-            session, managed.controller, action.neuron_id, None, action.command, {"proposal_id": record.id}
+            session, managed.controller, action.neuron_id, None, action.command, record.id
         )
         if outcome is not DEFERRED:
-            self.finish_command(session, {"proposal_id": record.id}, outcome)
+            self.finish_command(session, record.id, outcome)
 
     def run_command(
         self,
-        session: Any,
+        session: Session,
         caller: Principal,
         neuron_id: int | None,
         subaccount: bytes | None,
         command: object,
-        context: dict[str, object],
+        proposal_id: int | None,
     ) -> object:
         """The one door of ManageNeuron: dispatch a command to its handler."""
         if isinstance(command, ClaimOrRefresh):
@@ -525,74 +594,42 @@ class ProposalVoting(ManageNeuronCommands):
             if subaccount is None or subaccount not in self.state.by_subaccount:
                 raise not_found("No neuron id or subaccount given, or no neuron has it.")
             neuron_id = self.state.by_subaccount[subaccount]
-        if neuron_id in self.locks and not isinstance(
-            command, RegisterVote | Follow | SetFollowing | RefreshVotingPower | MakeProposal
-        ):
+        entry = COMMANDS.get(type(command))
+        if entry is None:
+            raise invalid_command("No command given.")
+        handler, allowed_while_locked = entry
+        if neuron_id in self.locks and not allowed_while_locked:
             raise GovernanceError(
                 ErrorType.LEDGER_UPDATE_ONGOING,
                 f"Neuron {neuron_id} has an ongoing ledger update ({self.locks[neuron_id]}).",
             )
-        match command:
-            case Configure():
-                return self.configure(session, caller, neuron_id, command)
-            case Follow():
-                return self.follow(session, caller, neuron_id, command)
-            case SetFollowing():
-                return self.set_following(session, caller, neuron_id, command)
-            case RegisterVote():
-                return self.register_vote(session, caller, neuron_id, command)
-            case MakeProposal():
-                return self.make_proposal(session, caller, neuron_id, command)
-            case RefreshVotingPower():
-                self.refresh_voting_power(session, self.get_authorized_neuron(caller, neuron_id))
-                return EmptyResponse(command="RefreshVotingPower")
-            case Disburse():
-                return self.disburse(session, caller, neuron_id, command, context)
-            case Split():
-                return self.split(session, caller, neuron_id, command, context)
-            case Merge():
-                return self.merge(session, caller, neuron_id, command, context)
-            case Spawn():
-                return self.spawn(session, caller, neuron_id, command)
-            case StakeMaturity():
-                return self.stake_maturity(session, caller, neuron_id, command)
-            case DisburseMaturity():
-                return self.disburse_maturity(session, caller, neuron_id, command)
-            case DisburseToNeuron():
-                return self.disburse_to_neuron(session, caller, neuron_id, command, context)
-            case MergeMaturity():
-                raise invalid_command(
-                    "The command MergeMaturity is no longer available, use StakeMaturity instead."
-                )
-        raise invalid_command("No command given.")
+        return handler(self, session, caller, neuron_id, command, proposal_id)
 
-    def finish_command(self, session: Any, context: Mapping[str, object], outcome: object) -> object:
-        proposal_id = context.get("proposal_id")
-        if isinstance(proposal_id, int):
+    def refresh_voting_power_command(
+        self, session: Session, caller: Principal, neuron_id: int
+    ) -> EmptyResponse:
+        self.refresh_voting_power(session, self.get_authorized_neuron(caller, neuron_id))
+        return EmptyResponse(command="RefreshVotingPower")
+
+    def merge_maturity(self, *_: object) -> object:
+        raise invalid_command(
+            "The command MergeMaturity is no longer available, use StakeMaturity instead."
+        )
+
+    def finish_command(self, session: Session, proposal_id: int | None, outcome: object) -> object:
+        if proposal_id is not None:
             failure = outcome.error_message if isinstance(outcome, GovernanceError) else None
             self.mark_executed(session, proposal_id, failure)
         return outcome
 
-    def mark_executed(self, session: Any, proposal_id: int, failure_reason: str | None) -> None:
-        record = self.state.proposals.get(proposal_id)
-        if record is None:
-            return
-        now = self.now_seconds()
-        if failure_reason is None:
-            record.executed_timestamp_seconds, record.failure_reason = now, None
-            record.failed_timestamp_seconds = 0
-        elif not record.executed_timestamp_seconds:
-            record.failed_timestamp_seconds, record.failure_reason = now, failure_reason
-        self.state.put_proposal(session, record, ballots=False)
-
-    def _on_proposal_executed(self, context: Mapping[str, object], reply: object) -> None:
+    def _on_proposal_executed(self, context: ProposalContext, reply: object) -> None:
         with self.transaction() as session:
-            self.mark_executed(session, _int(context, "proposal_id"), None)
+            self.mark_executed(session, context.proposal_id, None)
 
-    def _on_proposal_failed(self, context: Mapping[str, object], reject: object) -> None:
+    def _on_proposal_failed(self, context: ProposalContext, reject: object) -> None:
         message = reject.message if isinstance(reject, Reject) else str(reject)
         with self.transaction() as session:
-            self.mark_executed(session, _int(context, "proposal_id"), message)
+            self.mark_executed(session, context.proposal_id, message)
 
     # -- reading (spec 7.3, 9) --------------------------------------------------------------
 
@@ -620,7 +657,9 @@ class ProposalVoting(ManageNeuronCommands):
             reward_event_round=record.reward_event_round,
             reject_cost_e8s=record.reject_cost_e8s,
             latest_tally=Tally(
-                yes=record.yes, no=record.no, total=record.total,
+                yes=record.yes,
+                no=record.no,
+                total=record.total,
                 timestamp_seconds=record.tally_timestamp_seconds,
             ),
             total_potential_voting_power=record.total_potential_voting_power,
@@ -638,14 +677,18 @@ class ProposalVoting(ManageNeuronCommands):
             return None
         return self.proposal_info(record, caller)
 
-    def get_pending_proposals(self, caller: Principal, argument: object = None) -> tuple[ProposalInfo, ...]:
+    def get_pending_proposals(
+        self, caller: Principal, argument: object = None
+    ) -> tuple[ProposalInfo, ...]:
         return tuple(
             self.proposal_info(record, caller)
             for record in sorted(self.state.proposals.values(), key=lambda r: -r.id)
             if record.get_status() == ProposalStatus.OPEN and self.is_visible(record, caller)
         )
 
-    def list_proposals(self, caller: Principal, request: ListProposalInfo) -> tuple[ProposalInfo, ...]:
+    def list_proposals(
+        self, caller: Principal, request: ListProposalInfo
+    ) -> tuple[ProposalInfo, ...]:
         limit = request.limit if 0 < request.limit <= 100 else 100
         now = self.now_seconds()
         found: list[ProposalInfo] = []
@@ -657,7 +700,10 @@ class ProposalVoting(ManageNeuronCommands):
                 continue
             if request.include_status and record.get_status() not in request.include_status:
                 continue
-            if request.include_reward_status and record.get_reward_status(now) not in request.include_reward_status:
+            if (
+                request.include_reward_status
+                and record.get_reward_status(now) not in request.include_reward_status
+            ):
                 continue
             if not (request.include_all_manage_neuron_proposals or self.is_visible(record, caller)):
                 continue
@@ -668,10 +714,10 @@ class ProposalVoting(ManageNeuronCommands):
 
     # -- garbage collection (spec 7.3) ------------------------------------------------------
 
-    def maybe_collect_garbage(self, session: Any) -> int:
+    def maybe_collect_garbage(self, session: Session) -> int:
         now = self.now_seconds()
-        last = int(self.state.settings.get("last_gc_timestamp_seconds", 0))
-        since = int(self.state.settings.get("proposals_since_gc", 0))
+        last = self.state.get(LAST_GC_TIMESTAMP_SECONDS)
+        since = self.state.get(PROPOSALS_SINCE_GC)
         if since <= GC_NEW_PROPOSALS_TRIGGER and now - last <= self.durations.one_day_seconds:
             return 0
         keep = self.economics.max_proposals_to_keep_per_topic
@@ -687,8 +733,33 @@ class ProposalVoting(ManageNeuronCommands):
                 if record.is_final(now):
                     self.state.delete_proposal(session, record.id)
                     deleted += 1
-        self.state.put_setting(session, "last_gc_timestamp_seconds", now)
-        self.state.put_setting(session, "proposals_since_gc", 0)
+        self.state.put(session, LAST_GC_TIMESTAMP_SECONDS, now)
+        self.state.put(session, PROPOSALS_SINCE_GC, 0)
         return deleted
 
 
+# The commands of ManageNeuron (ClaimOrRefresh aside, which names no neuron): each one's handler
+# and whether it runs on a neuron locked by an ongoing ledger update.
+Handler = Callable[[ProposalVoting, Session, Principal, int, Any, "int | None"], object]
+COMMANDS: Final[dict[type, tuple[Handler, bool]]] = {
+    Configure: (lambda g, s, c, n, command, p: g.configure(s, c, n, command), False),
+    Follow: (lambda g, s, c, n, command, p: g.follow(s, c, n, command), True),
+    SetFollowing: (lambda g, s, c, n, command, p: g.set_following(s, c, n, command), True),
+    RegisterVote: (lambda g, s, c, n, command, p: g.register_vote(s, c, n, command), True),
+    MakeProposal: (lambda g, s, c, n, command, p: g.make_proposal(s, c, n, command), True),
+    RefreshVotingPower: (
+        lambda g, s, c, n, command, p: g.refresh_voting_power_command(s, c, n),
+        True,
+    ),
+    Disburse: (lambda g, s, c, n, command, p: g.disburse(s, c, n, command, p), False),
+    Split: (lambda g, s, c, n, command, p: g.split(s, c, n, command, p), False),
+    Merge: (lambda g, s, c, n, command, p: g.merge(s, c, n, command, p), False),
+    Spawn: (lambda g, s, c, n, command, p: g.spawn(s, c, n, command), False),
+    StakeMaturity: (lambda g, s, c, n, command, p: g.stake_maturity(s, c, n, command), False),
+    DisburseMaturity: (lambda g, s, c, n, command, p: g.disburse_maturity(s, c, n, command), False),
+    DisburseToNeuron: (
+        lambda g, s, c, n, command, p: g.disburse_to_neuron(s, c, n, command, p),
+        False,
+    ),
+    MergeMaturity: (lambda g, s, c, n, command, p: g.merge_maturity(), False),
+}

@@ -11,13 +11,14 @@ standard; the ICP ledger's `icrc21_canister_call_consent_message`).
 
 Messages are in English (other languages are answered in English, and the
 metadata says so), timestamps in UTC shifted by the caller's
-`utc_offset_minutes`. A `LineDisplay` device gets the same text wrapped to its
-line width and cut into pages of its height.
+`utc_offset_minutes`. A `FieldsDisplay` device (the current ICRC-21, as the
+ledger's official .did has it) gets an intent and labelled values instead of
+text: amounts as `TokenAmount` (8 decimals and the symbol), the expiry as
+`TimestampSeconds`, accounts and memos as `Text`.
 """
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
@@ -34,10 +35,21 @@ LANGUAGE: Final = "en"
 ConsentArgument = TransferArgs | Icrc1TransferArgs | ApproveArgs | TransferFromArgs
 
 
+DECIMALS: Final = 8
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class LineDisplay:
-    characters_per_line: int
-    lines_per_page: int
+class TokenAmount:
+    amount_e8s: int
+    symbol: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimestampSeconds:
+    seconds: int
+
+
+FieldValue = TokenAmount | TimestampSeconds | str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,15 +61,16 @@ class ConsentMessageRequest:
     decode_error: str | None = None
     language: str = LANGUAGE
     utc_offset_minutes: int | None = None
-    line_display: LineDisplay | None = None
+    fields_display: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConsentInfo:
-    """The message as one text (`GenericDisplayMessage`) or as pages of lines (`LineDisplayMessage`)."""
+    """The message as one text (`GenericDisplayMessage`) or as an intent and fields (`FieldsDisplayMessage`)."""
 
     generic_text: str | None
-    pages: tuple[tuple[str, ...], ...] | None
+    intent: str | None = None
+    fields: tuple[tuple[str, FieldValue], ...] | None = None
     language: str
     utc_offset_minutes: int | None
 
@@ -167,24 +180,64 @@ def compute_consent_lines(
     raise UnsupportedCanisterCall(f"The ledger gives no consent message for the method {request.method!r}.")
 
 
+def compute_consent_fields(lines: list[str]) -> tuple[str, tuple[tuple[str, FieldValue], ...]]:
+    """The intent and fields of a message: its title, and each `**Label:**` with the lines under it.
+
+    A line that reads as an amount (`1.5 ICP`) becomes a `TokenAmount`; an expiry
+    becomes `TimestampSeconds`; everything else is `Text`.
+    """
+    intent = lines[0].lstrip("# ")
+    fields: list[tuple[str, FieldValue]] = []
+    label: str | None = None
+    for line in lines[1:]:
+        if line.startswith("**") and line.endswith(":**"):
+            label = line[2:-3]
+        elif label is not None and line:
+            fields.append((label, line))
+            label = None
+    return intent, tuple(fields)
+
+
+def _typed_fields(
+    request: ConsentMessageRequest, fields: tuple[tuple[str, FieldValue], ...], *, caller: Principal,
+    fee_e8s: int, symbol: str, minting: AccountIdentifier,
+) -> tuple[tuple[str, FieldValue], ...]:
+    """Replace the text of amounts and of the expiry by their typed values."""
+    argument = request.argument
+    amounts: dict[str, int] = {}
+    match argument:
+        case TransferArgs():
+            amounts = {"Amount": argument.amount_e8s, "Fees": argument.fee_e8s}
+        case Icrc1TransferArgs() | TransferFromArgs():
+            fee = fee_e8s if argument.fee_e8s is None else argument.fee_e8s
+            amounts = {"Amount": argument.amount_e8s, "Fees": 0 if argument.to.identifier() == minting else fee}
+        case ApproveArgs():
+            fee = fee_e8s if argument.fee_e8s is None else argument.fee_e8s
+            amounts = {"Requested allowance": argument.amount_e8s, "Approval fees": fee}
+            if argument.expected_allowance_e8s is not None:
+                amounts["Existing allowance"] = argument.expected_allowance_e8s
+    typed: list[tuple[str, FieldValue]] = []
+    for label, value in fields:
+        if label in amounts:
+            typed.append((label, TokenAmount(amount_e8s=amounts[label], symbol=symbol)))
+        elif label == "Approval expiration" and isinstance(argument, ApproveArgs) and argument.expires_at_ns is not None:
+            typed.append((label, TimestampSeconds(seconds=argument.expires_at_ns // NANOS_PER_SECOND)))
+        else:
+            typed.append((label, value))
+    return tuple(typed)
+
+
 def build_consent_info(
     request: ConsentMessageRequest, *, caller: Principal, fee_e8s: int, symbol: str,
     minting: AccountIdentifier,
 ) -> ConsentInfo:
     lines = compute_consent_lines(request, caller=caller, fee_e8s=fee_e8s, symbol=symbol, minting=minting)
-    if request.line_display is None:
+    if not request.fields_display:
         return ConsentInfo(
-            generic_text="\n".join(lines), pages=None, language=LANGUAGE,
-            utc_offset_minutes=request.utc_offset_minutes,
+            generic_text="\n".join(lines), language=LANGUAGE, utc_offset_minutes=request.utc_offset_minutes,
         )
-    width = max(1, request.line_display.characters_per_line)
-    height = max(1, request.line_display.lines_per_page)
-    wrapped: list[str] = []
-    for line in lines:
-        plain = line.replace("**", "").lstrip("# ")
-        if plain:
-            wrapped.extend(textwrap.wrap(plain, width, break_long_words=True) or [""])
-    pages = tuple(tuple(wrapped[start : start + height]) for start in range(0, len(wrapped), height))
+    intent, fields = compute_consent_fields(lines)
+    typed = _typed_fields(request, fields, caller=caller, fee_e8s=fee_e8s, symbol=symbol, minting=minting)
     return ConsentInfo(
-        generic_text=None, pages=pages, language=LANGUAGE, utc_offset_minutes=request.utc_offset_minutes
+        generic_text=None, intent=intent, fields=typed, language=LANGUAGE, utc_offset_minutes=request.utc_offset_minutes,
     )

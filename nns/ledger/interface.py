@@ -15,7 +15,15 @@ from typing import Any, Final
 
 from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.canister import Ledger
-from nns.ledger.consent import ConsentArgument, ConsentInfo, ConsentMessageRequest, LineDisplay
+from nns.ledger.consent import (
+    DECIMALS,
+    ConsentArgument,
+    ConsentInfo,
+    ConsentMessageRequest,
+    FieldValue,
+    TimestampSeconds,
+    TokenAmount,
+)
 from nns.ledger.errors import (
     AllowanceChanged,
     BadBurn,
@@ -180,17 +188,20 @@ type Allowances = vec record {
 type icrc21_consent_message_metadata = record { language : text; utc_offset_minutes : opt int16 };
 type icrc21_consent_message_spec = record {
   metadata : icrc21_consent_message_metadata;
-  device_spec : opt variant {
-    GenericDisplay;
-    LineDisplay : record { characters_per_line : nat16; lines_per_page : nat16 };
-  };
+  device_spec : opt variant { GenericDisplay; FieldsDisplay };
 };
 type icrc21_consent_message_request = record {
   method : text; arg : blob; user_preferences : icrc21_consent_message_spec;
 };
+type Icrc21Value = variant {
+  TokenAmount : record { decimals : nat8; amount : nat64; symbol : text };
+  TimestampSeconds : record { amount : nat64 };
+  DurationSeconds : record { amount : nat64 };
+  Text : record { content : text };
+};
 type icrc21_consent_message = variant {
   GenericDisplayMessage : text;
-  LineDisplayMessage : record { pages : vec record { lines : vec text } };
+  FieldsDisplayMessage : record { intent : text; fields : vec record { text; Icrc21Value } };
 };
 type icrc21_consent_info = record {
   consent_message : icrc21_consent_message; metadata : icrc21_consent_message_metadata;
@@ -211,6 +222,7 @@ service : {
   query_encoded_blocks : (GetBlocksArgs) -> (QueryEncodedBlocksResponse) query;
   archives : () -> (Archives) query;
   is_ledger_ready : () -> (bool) query;
+  tip_of_chain : () -> (record { certification : opt blob; tip_index : BlockIndex }) query;
   icrc10_supported_standards : () -> (vec record { name : text; url : text }) query;
   account_balance : (AccountBalanceArgs) -> (Tokens) query;
   transfer_fee : (record {}) -> (record { transfer_fee : Tokens }) query;
@@ -395,10 +407,6 @@ def _consent_request(value: dict[str, Any]) -> ConsentMessageRequest:
     """Decode the argument of the call to explain at the types of the method it names."""
     method, preferences = value["method"], value["user_preferences"]
     device = preferences["device_spec"]
-    line_display = None
-    if device is not None and "LineDisplay" in device:
-        spec = device["LineDisplay"]
-        line_display = LineDisplay(characters_per_line=spec["characters_per_line"], lines_per_page=spec["lines_per_page"])
     argument: ConsentArgument | None = None
     problem: str | None = None
     convert = _CONSENT_ARGUMENTS.get(method)
@@ -410,15 +418,25 @@ def _consent_request(value: dict[str, Any]) -> ConsentMessageRequest:
             problem = str(error) or type(error).__name__
     return ConsentMessageRequest(
         method=method, argument=argument, decode_error=problem, language=preferences["metadata"]["language"],
-        utc_offset_minutes=preferences["metadata"]["utc_offset_minutes"], line_display=line_display,
+        utc_offset_minutes=preferences["metadata"]["utc_offset_minutes"],
+        fields_display=device is not None and "FieldsDisplay" in device,
     )
 
 
+def _field_value(value: FieldValue) -> dict[str, Any]:
+    if isinstance(value, TokenAmount):
+        return {"TokenAmount": {"decimals": DECIMALS, "amount": value.amount_e8s, "symbol": value.symbol}}
+    if isinstance(value, TimestampSeconds):
+        return {"TimestampSeconds": {"amount": value.seconds}}
+    return {"Text": {"content": value}}
+
+
 def _consent_info(info: ConsentInfo) -> list[Any]:
-    if info.pages is None:
+    if info.fields is None:
         message: dict[str, Any] = {"GenericDisplayMessage": info.generic_text}
     else:
-        message = {"LineDisplayMessage": {"pages": [{"lines": list(page)} for page in info.pages]}}
+        message = {"FieldsDisplayMessage": {
+            "intent": info.intent, "fields": [(label, _field_value(value)) for label, value in info.fields]}}
     return [{"Ok": {"consent_message": message,
                     "metadata": {"language": info.language, "utc_offset_minutes": info.utc_offset_minutes}}}]
 
@@ -473,6 +491,8 @@ def ledger_interface(ledger: object) -> Interface:
                   "archived_blocks": []}]),
         _spec("archives", to_results=lambda archives: [{"archives": [{"canister_id": a} for a in archives]}]),
         _spec("is_ledger_ready"),
+        # The certification is a data certificate, which canisters are not handed here: always null.
+        _spec("tip_of_chain", to_results=lambda tip: [{"certification": None, "tip_index": tip.tip_index}]),
         _spec("icrc10_supported_standards", to_results=lambda standards: [[{"name": n, "url": u} for n, u in standards]]),
         _spec("account_balance", to_argument=lambda v: AccountBalanceArgs(account=AccountIdentifier.from_bytes(v[0]["account"])),
               to_results=lambda e8s: [_tokens(e8s)]),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
-from replica.candid.text import _Tokens, unquote
+from replica.candid.text import _label, _Tokens
 from replica.candid.types import (
     PRIMITIVES_BY_NAME,
     CandidError,
@@ -65,7 +65,9 @@ def parse_did(text: str) -> Interface:
             tokens.expect("=")
             named(name)
             slots[name].define(_parse_type(tokens, named))
-            tokens.accept(";")
+            # Definitions are separated by `;` (`<def>;*`): only the last one before the service may omit it.
+            if not tokens.accept(";") and tokens.peek()[1] not in ("service", ""):
+                raise CandidError(f"expected ';' after the definition of {name}, found {tokens.peek()[1]!r}")
         elif keyword == "service":
             if tokens.peek()[0] == "word" and tokens.peek()[1] != "service":
                 tokens.next()
@@ -106,13 +108,40 @@ def parse_types(text: str, definitions: str = "") -> list[CandidType]:
 
 
 def _strip_block_comments(text: str) -> str:
-    while "/*" in text:
-        start = text.index("/*")
-        end = text.find("*/", start)
-        if end < 0:
-            raise CandidError("unclosed comment")
-        text = text[:start] + " " + text[end + 2 :]
-    return text.replace("->", " - > ")
+    """Remove `/* ... */` comments, which nest (`/* a /* b */ c */` is one comment), outside strings."""
+    out: list[str] = []
+    index, depth, in_string = 0, 0, False
+    while index < len(text):
+        pair = text[index : index + 2]
+        if depth == 0 and in_string:
+            out.append(text[index])
+            if text[index] == "\\":
+                out.append(text[index + 1 : index + 2])
+                index += 1
+            elif text[index] == '"':
+                in_string = False
+            index += 1
+        elif pair == "/*":
+            depth += 1
+            index += 2
+        elif depth > 0 and pair == "*/":
+            depth -= 1
+            index += 2
+            if depth == 0:
+                out.append(" ")
+        elif depth > 0:
+            index += 1
+        elif pair == "//":
+            end = text.find("\n", index)
+            index = len(text) if end < 0 else end
+        else:
+            if text[index] == '"':
+                in_string = True
+            out.append(text[index])
+            index += 1
+    if depth > 0:
+        raise CandidError("unclosed comment")
+    return "".join(out).replace("->", " - > ")
 
 
 def _parse_tuple(tokens: _Tokens, named: object) -> list[CandidType]:
@@ -153,8 +182,7 @@ def _parse_service_body(tokens: _Tokens, named: object) -> Service:
     tokens.expect("{")
     methods: dict[str, CandidType] = {}
     while not tokens.accept("}"):
-        label = tokens.next()[1]
-        name = unquote(label).decode() if label.startswith('"') else label
+        name = _label(tokens.next()[1])
         tokens.expect(":")
         methods[name] = _parse_func_signature(tokens, named) if tokens.peek()[1] == "(" else _parse_type(tokens, named)
         tokens.accept(";")
@@ -168,11 +196,10 @@ def _parse_fields(tokens: _Tokens, named: object, *, variant: bool) -> dict[str,
     while not tokens.accept("}"):
         saved = tokens.index
         kind, label = tokens.next()
-        if tokens.accept(":"):
-            name = unquote(label).decode() if kind == "string" else label
-            fields[name] = _parse_type(tokens, named)
+        if kind in ("word", "string", "number") and tokens.accept(":"):
+            fields[_label(label)] = _parse_type(tokens, named)
         elif variant and kind in ("word", "string", "number") and tokens.peek()[1] in (";", "}"):
-            fields[unquote(label).decode() if kind == "string" else label] = Null
+            fields[_label(label)] = Null
         else:
             tokens.index = saved
             fields[str(position)] = _parse_type(tokens, named)

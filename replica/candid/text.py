@@ -360,8 +360,17 @@ def _parse_record(tokens: _Tokens, candid_type: Record) -> dict[str, Any]:
     return result
 
 
+_NUMERIC_LABEL: Final = re.compile(r"^(?:0x[0-9a-fA-F][0-9a-fA-F_]*|[0-9][0-9_]*)$")
+
+
 def _label(token: str) -> str:
-    return unquote(token).decode() if token.startswith('"') else token
+    """A field label as a name: quoted text, an identifier, or a number (`42`, `0x2a`, `4_2`), which is the id."""
+    if token.startswith('"'):
+        return unquote(token).decode()
+    if _NUMERIC_LABEL.match(token):
+        digits = token.replace("_", "")
+        return str(int(digits[2:], 16) if digits.startswith("0x") else int(digits))
+    return token
 
 
 def _principal(token: str) -> Principal:

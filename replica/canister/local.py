@@ -10,7 +10,7 @@ Computer replies from a callback.
 
 Canister conventions it relies on (the canister SDK adapts the same objects):
 - a method is `method(caller: Principal, argument) -> reply | DEFERRED`;
-- a callback is `callback(context: Mapping[str, object], answer) -> reply | DEFERRED`,
+- a callback is `callback(context, answer) -> reply | DEFERRED` (the context the call named),
   where `answer` is the reply value or a `Reject`; the first reply or reject
   answers the original message, and callbacks after that only change state;
 - refusals raise `CanisterError` subclasses; other exceptions are traps;
@@ -22,7 +22,7 @@ Tests of canister logic use it; the execution engine replaces it on a replica.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -156,7 +156,7 @@ class LocalRouter:
         else:
             callback = getattr(caller, outgoing.on_reply)
             answer = inner.reply
-        context: Mapping[str, object] = outgoing.context
+        context = outgoing.context
         self._execute(caller_id, lambda: callback(context, answer), pending)
 
     def _target(self, canister_id: Principal) -> object:

@@ -1,5 +1,8 @@
 """IC consensus for one subnet (spec D, E, H).
 
+`RULES.md` beside this file lists every validity rule with the unit test and the
+simulator behaviour that catch its removal.
+
 Per height, a random beacon (low-threshold signature) ranks the block makers;
 ranked makers propose blocks after rank-based delays; n−f multi-signature
 shares notarize a block and n−f more finalize it when the signers supported
@@ -21,7 +24,9 @@ and is the sans-I/O replica a driver runs:
 - `beacon`, `block_maker`, `notary`, `finalizer`, `validator`, `certifier`,
   `catchup`, `purger`: the roles (`shares` and `signing` are their helpers);
 - `dkg_payload`, `dealings`: summary blocks, DKG dealings and the receivers'
-  support proofs a dealing needs to enter a block;
+  support proofs a dealing needs to enter a block; `dkg_pool` and
+  `ingress_pool`: the pools beside the artifact pool (dealings and support
+  shares, user messages) with the logic of their owners;
 - `execution`, `statesync`: the state manager side, and catching up from a
   newer catch-up package with peers' checkpoints;
 - `events`: what a replica reports; `shapes`: parsing of records from peers.

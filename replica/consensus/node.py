@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Final
 
 from registry.client import RegistryClient
-from registry.records import KeyPurpose
 from replica.consensus import beacon, block_maker, catchup, certifier, finalizer, notary, purger
 from replica.consensus.artifacts import (
     Artifact,
@@ -39,9 +38,7 @@ from replica.consensus.artifacts import (
     Certification,
     CertificationShare,
     ConsensusArtifact,
-    DataPayload,
     DealingArtifact,
-    DealingSupport,
     DealingSupportShare,
     DkgConfigRecord,
     DkgSummary,
@@ -60,8 +57,6 @@ from replica.consensus.artifacts import (
     StateManifestArtifact,
     StateSyncRequest,
     ValidationContext,
-    compute_dealing_hash,
-    dealing_support_message,
 )
 from replica.consensus.catchup import is_valid_catch_up_package
 from replica.consensus.chain import ChainState
@@ -70,18 +65,11 @@ from replica.consensus.dealings import (
     DealingChecker,
     DealingKey,
     build_transcript,
-    compute_dealing_seed,
     compute_dkg_secret_share,
     compute_initial_share,
-    dealing_key,
-    decode_dealing,
-    get_collection_threshold,
-    get_dealing_keys_on_chain,
-    get_support_threshold,
-    make_dealings,
-    make_support_share,
 )
 from replica.consensus.dkg_payload import create_summary
+from replica.consensus.dkg_pool import DkgPool, SupportKey
 from replica.consensus.errors import ConsensusError
 from replica.consensus.events import (
     ArtifactRejected,
@@ -95,6 +83,7 @@ from replica.consensus.events import (
     StateSyncStarted,
 )
 from replica.consensus.execution import Executor, open_state
+from replica.consensus.ingress_pool import IngressPool
 from replica.consensus.pool import AddToValidated, ArtifactPool, ChangeSet, HandleInvalid
 from replica.consensus.signing import Signer
 from replica.consensus.statesync import StateSync, answer_request, is_sync_needed
@@ -110,9 +99,6 @@ from replica.types import Principal
 
 MAX_PASSES: Final = 16
 FOREVER_NS: Final = 1 << 127
-MAX_DEALINGS_PER_KEY: Final = 4
-SupportKey = tuple[int, str, bytes]
-"""(DKG start height, tag, dealing hash): the support shares of one dealing."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,6 +134,7 @@ class ReplicaNode:
 
     def __init__(self, config: NodeConfig) -> None:
         self._sync: StateSync | None = None
+        self._outbox: list[Artifact] = []
         self.config = config
         self.node_id = config.node_id
         self.subnet_id = config.subnet_id
@@ -181,25 +168,16 @@ class ReplicaNode:
         self.ctx.certified_height = max(self.state.certified_height, start.height)
         self.executor = Executor(self.state, self.registry, self.ctx, state_dir)
         self._get_root_hash = self.executor.get_root_hash
+        self.dkg = DkgPool(
+            subnet_id=self.subnet_id, keys=config.keys, registry=self.registry, signer=self.signer, ctx=self.ctx,
+            send=self._outbox_append,
+        )
         self.validator = Validator(
-            self.ctx, compute_summary=self._compute_summary, check_dealings=self._check_dealings,
+            self.ctx, compute_summary=self._compute_summary, check_dealings=self.dkg.check_dealings,
             get_root_hash=self._get_root_hash, is_ingress_known=self._is_ingress_known,
             subnet_public_key=self.subnet_public_key,
         )
-        self.ingress_pool: dict[bytes, IngressMessage] = {}
-        self.dkg_pool: dict[DealingKey, list[SignedDealing]] = {}
-        self.dealing_checker = DealingChecker(
-            self.subnet_id, self.signer.signing_key, self.signer.verify_multisignature)
-        self.support_pool: dict[SupportKey, dict[Principal, bytes]] = {}
-        """Support shares of dealings, by dealing, then signer."""
-        self._supports_per_signer: dict[tuple[int, str, Principal, Principal], int] = {}
-        self._support_proofs: dict[SupportKey, DealingSupport] = {}
-        self._examined: dict[bytes, int] = {}
-        """Dealings (bytes) this node has decrypted its share of, with their DKG start heights."""
-        self._unexamined = True
-        """Whether a dealing or a summary block arrived since dealings were last examined."""
-        self._dealing_seed = compute_dealing_seed(config.keys)
-        self._outbox: list[Artifact] = []
+        self.ingress = IngressPool(self._is_ingress_known)
         self._share_floor = 0
         self._chain_floor = 0
         self._participating = True
@@ -210,11 +188,33 @@ class ReplicaNode:
         self.ctx.stable_registry_version = self.genesis_cup.registry_version
         self.upgrade_to: str | None = None
         """The replica version the subnet runs from the latest CUP on, when it is not this one's."""
-        self._deal(start.content.block.summary)
+        self.dkg.deal(start.content.block.summary)
         for artifact in persisted:
             if artifact.height > start.height or isinstance(artifact, CatchUpPackage):
                 self._observe(artifact, [])
         self._started = True
+
+    def _outbox_append(self, artifact: Artifact) -> None:
+        self._outbox.append(artifact)
+
+    @property
+    def ingress_pool(self) -> dict[bytes, IngressMessage]:
+        """The pooled ingress messages by id (see `ingress_pool.IngressPool`)."""
+        return self.ingress.messages
+
+    @property
+    def dkg_pool(self) -> dict[DealingKey, list[SignedDealing]]:
+        """The pooled DKG dealings (see `dkg_pool.DkgPool`)."""
+        return self.dkg.dealings
+
+    @property
+    def support_pool(self) -> dict[SupportKey, dict[Principal, bytes]]:
+        """The pooled support shares of dealings, by dealing, then signer."""
+        return self.dkg.supports
+
+    @property
+    def dealing_checker(self) -> DealingChecker:
+        return self.dkg.checker
 
     @classmethod
     def restart(cls, config: NodeConfig) -> ReplicaNode:
@@ -258,146 +258,6 @@ class ReplicaNode:
             build_transcript=self._build_transcript,
         )
 
-    def _dealings_context(self, parent: Block) -> tuple[DkgSummary, set[DealingKey]] | None:
-        summary_block = self.chain.get_last_summary_of(parent)
-        if summary_block is None:
-            return None
-        blocks = self.chain.iterate_chain(parent, summary_block.height)
-        return summary_block.summary, get_dealing_keys_on_chain(self.chain, blocks)
-
-    def _make_dealings(
-        self, parent: Block, height: int
-    ) -> tuple[tuple[SignedDealing, ...], tuple[DealingSupport, ...]]:
-        found = self._dealings_context(parent)
-        if found is None or not self.dkg_pool:
-            return (), ()
-        summary, on_chain = found
-        record = self.ctx.get_subnet_record(parent.context.registry_version)
-        per_block = record.dkg_dealings_per_block if record is not None else 1
-        needed = sum(get_collection_threshold(summary, config) for config in summary.configs)
-        # Short intervals need several dealings per block to finish every DKG in time.
-        limit = max(per_block, -(-needed // max(1, summary.interval_length // 2)))
-        return self.dealing_checker.select(summary, on_chain, self.dkg_pool, limit, self._get_support)
-
-    def _get_support(self, config: DkgConfigRecord, signed: SignedDealing) -> DealingSupport | None:
-        """The support proof of a pooled dealing from the support shares at hand (combined once)."""
-        dealing_hash = compute_dealing_hash(signed.dealing)
-        key = (config.start_height, config.tag, dealing_hash)
-        proof = self._support_proofs.get(key)
-        if proof is not None:
-            return proof
-        shares = {s: sig for s, sig in self.support_pool.get(key, {}).items() if s in config.receivers}
-        needed = get_support_threshold(config)
-        if len(shares) < needed:
-            return None
-        message = dealing_support_message(self.subnet_id, config.start_height, config.tag, dealing_hash)
-        combined = self.signer.combine_committee_shares(shares, config.registry_version, message, needed)
-        if not isinstance(combined, tuple):
-            for bad in combined:  # invalid shares are dropped; their signers may send valid ones
-                self.support_pool[key].pop(bad, None)
-            return None
-        signers, signature = combined
-        proof = self._support_proofs[key] = DealingSupport(
-            dealing_hash=dealing_hash, signers=signers, signature=signature)
-        return proof
-
-    def _check_dealings(self, parent: Block, payload: DataPayload) -> str | None:
-        if not payload.dealings and not payload.supports:
-            return None
-        found = self._dealings_context(parent)
-        if found is None:
-            return "no summary block on the chain"
-        summary, on_chain = found
-        return self.dealing_checker.check_payload(summary, on_chain, payload.dealings, payload.supports)
-
-    def _deal(self, summary: DkgSummary) -> None:
-        """This node's dealings for the DKGs a newly finalized summary schedules."""
-        for key in [k for k in self.dkg_pool if k[0] < summary.height]:
-            del self.dkg_pool[key]
-        for support_key in [k for k in self.support_pool if k[0] < summary.height]:
-            del self.support_pool[support_key]
-            self._support_proofs.pop(support_key, None)
-        for count_key in [k for k in self._supports_per_signer if k[0] < summary.height]:
-            del self._supports_per_signer[count_key]
-        for data in [d for d, start in self._examined.items() if start < summary.height]:
-            del self._examined[data]
-        dealings = make_dealings(
-            subnet_id=self.subnet_id, summary=summary, keys=self.config.keys, seed=self._dealing_seed,
-            get_secret_share=lambda t: self.signer.threshold_key(t).secret_share,
-            get_dealing_key=lambda node, version: self.registry.get_node_public_key(
-                node, KeyPurpose.DKG_DEALING_ENCRYPTION, version),
-        )
-        for signed in dealings:
-            dealing = decode_dealing(signed.dealing)
-            if dealing is not None:
-                self._add_dealing(signed)
-                self._outbox.append(DealingArtifact(
-                    height=dealing.dkg_id.start_height, tag=dealing.dkg_id.tag, signed=signed))
-
-    def _add_dealing(self, signed: SignedDealing) -> bool:
-        """Keep a gossiped dealing (a few per dealer and DKG: a forged one must not shadow the real one)."""
-        dealing = decode_dealing(signed.dealing)
-        if dealing is None or dealing.dkg_id.start_height < self.chain.cup.height:
-            return False
-        known = self.dkg_pool.setdefault(dealing_key(dealing), [])
-        if signed in known or len(known) >= MAX_DEALINGS_PER_KEY:
-            return False
-        known.append(signed)
-        self._unexamined = True
-        return True
-
-    def _support_dealings(self) -> None:
-        """Decrypt and check this node's share of each new pooled dealing whose summary block is
-        finalized here; support those whose share is good (spec: dealing support, see `dealings`)."""
-        if not self._unexamined:
-            return
-        self._unexamined = False
-        for (start, _, _), known in self.dkg_pool.items():
-            summary_block = self.chain.finalized.get(start)
-            if summary_block is None or not summary_block.is_summary:
-                continue
-            for signed in known:
-                if signed.dealing in self._examined:
-                    continue
-                self._examined[signed.dealing] = start
-                if not self.dealing_checker.is_valid(summary_block.summary, signed):
-                    continue
-                share = make_support_share(
-                    subnet_id=self.subnet_id, summary=summary_block.summary, signed=signed, keys=self.config.keys)
-                if share is not None and self._add_support_share(share):
-                    self._outbox.append(share)
-
-    def _add_support_share(self, share: DealingSupportShare) -> bool:
-        """Keep a gossiped support share. Shares are checked one by one only when they conflict with
-        a kept one or exceed a few per signer and dealer, so a forgery cannot shadow the real share."""
-        if share.height < self.chain.cup.height:
-            return False
-        key = (share.height, share.tag, share.dealing_hash)
-        existing = self.support_pool.get(key, {}).get(share.signer)
-        if existing == share.signature:
-            return False
-        count_key = (share.height, share.tag, share.dealer, share.signer)
-        count = self._supports_per_signer.get(count_key, 0)
-        if existing is not None or count >= MAX_DEALINGS_PER_KEY:
-            # BLS signatures are deterministic: of two different shares at most one is valid.
-            if not self._is_valid_support_share(share):
-                return False
-            self._support_proofs.pop(key, None)
-        else:
-            self._supports_per_signer[count_key] = count + 1
-        self.support_pool.setdefault(key, {})[share.signer] = share.signature
-        return True
-
-    def _is_valid_support_share(self, share: DealingSupportShare) -> bool:
-        summary_block = self.chain.finalized.get(share.height)
-        if summary_block is None or not summary_block.is_summary:
-            return False
-        config = next((c for c in summary_block.summary.configs if c.tag == share.tag), None)
-        if config is None or share.signer not in config.receivers:
-            return False
-        message = dealing_support_message(self.subnet_id, share.height, share.tag, share.dealing_hash)
-        return self.signer.verify_committee_share(share.signer, config.registry_version, message, share.signature)
-
     def _is_ingress_known(self, message_id: bytes) -> bool:
         return self.state.engine.ingress_status(message_id) is not None
 
@@ -410,12 +270,12 @@ class ReplicaNode:
         relevant = False
         for artifact in artifacts:
             if isinstance(artifact, IngressArtifact):
-                relevant |= self._add_ingress(artifact.message, now_ns)
+                relevant |= self.ingress.add(artifact.message, now_ns)
             elif isinstance(artifact, DealingArtifact):
-                relevant |= self._add_dealing(artifact.signed)
+                relevant |= self.dkg.add_dealing(artifact.signed)
             elif isinstance(artifact, DealingSupportShare):
                 # Kept for block making, which runs on its own delays: no reason to run the roles now.
-                self._add_support_share(artifact)
+                self.dkg.add_support_share(artifact)
             elif isinstance(artifact, StateSyncRequest):
                 if artifact.requester != self.node_id:
                     answers = answer_request(Path(self.config.state_dir), artifact)
@@ -454,7 +314,7 @@ class ReplicaNode:
 
     def submit_ingress(self, message: IngressMessage, now_ns: int) -> NodeOutput:
         """Ingress from a user: kept for block making and gossiped to the other replicas."""
-        added = self._add_ingress(message, now_ns)
+        added = self.ingress.add(message, now_ns)
         output = self._process(now_ns)
         if not added:
             return output
@@ -462,14 +322,6 @@ class ReplicaNode:
             broadcast=(IngressArtifact(message=message), *output.broadcast),
             wake_at_ns=output.wake_at_ns, events=output.events,
         )
-
-    def _add_ingress(self, message: IngressMessage, now_ns: int) -> bool:
-        if message.message_id in self.ingress_pool or self._is_ingress_known(message.message_id):
-            return False
-        if message.ingress_expiry_ns < now_ns:
-            return False
-        self.ingress_pool[message.message_id] = message
-        return True
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -488,14 +340,14 @@ class ReplicaNode:
         broadcast: list[Artifact] = self._outbox
         self._outbox = []
         for passes in range(MAX_PASSES):
-            self._support_dealings()
+            self.dkg.support_dealings()
             broadcast.extend(self._outbox)
             self._outbox.clear()
             progressed = self._apply(self.validator.make_changes(), broadcast, events)
             progressed |= self._apply(beacon.make_beacon_changes(ctx), broadcast, events)
             changes, block_wake = block_maker.make_block_changes(
-                ctx, self.config.keys, ingress_pool=self.ingress_pool, is_ingress_known=self._is_ingress_known,
-                make_summary=self._compute_summary, make_dealings=self._make_dealings,
+                ctx, self.config.keys, ingress_pool=self.ingress.messages, is_ingress_known=self._is_ingress_known,
+                make_summary=self._compute_summary, make_dealings=self.dkg.make_dealings,
                 replica_version=self.config.replica_version,
             )
             progressed |= self._apply(changes, broadcast, events)
@@ -580,9 +432,10 @@ class ReplicaNode:
             for artifact in self.pool.unvalidated.all_of(kind)
             if artifact.height > cup.height
         ]
-        ingress, outbox = self.ingress_pool, self._outbox
+        ingress, outbox = self.ingress, self._outbox
         self.__init__(self.config)  # type: ignore[misc]
-        self.ingress_pool.update(ingress)
+        ingress.is_known = self._is_ingress_known
+        self.ingress = ingress
         self._outbox = outbox + self._outbox
         for artifact in unvalidated:
             if artifact.id not in self.pool.validated:
@@ -636,22 +489,18 @@ class ReplicaNode:
         if self._participating and not participating:
             events.append(NodeStoppedParticipating(height=block.height))
         self._participating = participating
-        self._unexamined = True
-        self._deal(summary)
+        self.dkg.unexamined = True
+        self.dkg.deal(summary)
 
     def _execute(self, events: list[NodeEvent]) -> bool:
         batches = self.executor.execute_finalized(self.chain, events)
         for batch in batches:
             for message in batch.ingress:
-                self.ingress_pool.pop(message.message_id, None)
+                self.ingress.remove([message.message_id])
         if batches:
-            self._expire_ingress()
+            self.ingress.expire(self.state.engine.time_ns)
         return bool(batches)
 
-    def _expire_ingress(self) -> None:
-        now = self.state.engine.time_ns
-        for message_id in [m for m, message in self.ingress_pool.items() if message.ingress_expiry_ns < now]:
-            del self.ingress_pool[message_id]
 
     # -- read-outs ------------------------------------------------------------------------
 
@@ -710,26 +559,9 @@ class ReplicaNode:
         for kind in (CatchUpPackage, *purger.ROUND_ARTIFACTS):
             out.extend(self.pool.validated.all_of(kind))
         out.sort(key=lambda artifact: artifact.height)
-        out.extend(IngressArtifact(message=message) for message in self.ingress_pool.values())
-        for (start, tag, _), known in sorted(self.dkg_pool.items(), key=lambda item: (item[0][0], item[0][1])):
-            out.extend(DealingArtifact(height=start, tag=tag, signed=signed) for signed in known)  # type: ignore[arg-type]
-        for (start, tag, dealing_hash), shares in sorted(self.support_pool.items(), key=lambda item: item[0][:2]):
-            dealer = self._dealer_of(start, tag, dealing_hash)
-            if dealer is None:
-                continue
-            out.extend(
-                DealingSupportShare(height=start, tag=tag, dealer=dealer, dealing_hash=dealing_hash,  # type: ignore[arg-type]
-                                    signer=signer, signature=signature)
-                for signer, signature in shares.items()
-            )
+        out.extend(self.ingress.artifacts())
+        out.extend(self.dkg.artifacts())
         return tuple(out)
-
-    def _dealer_of(self, start: int, tag: str, dealing_hash: bytes) -> Principal | None:
-        for (pooled_start, pooled_tag, dealer), known in self.dkg_pool.items():
-            if (pooled_start, pooled_tag) == (start, tag) and any(
-                    compute_dealing_hash(signed.dealing) == dealing_hash for signed in known):
-                return dealer
-        return None
 
     def close(self) -> None:
         self.pool.close()

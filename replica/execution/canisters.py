@@ -22,7 +22,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from replica.canister.errors import SystemReject
+from replica.canister.errors import CanisterError, SystemReject
 from replica.canister.sdk import Interface, check_certified_data, method_named
 from replica.canister.stable import StableStore, store_of
 from replica.environment import ErrorCode, OutgoingCall
@@ -59,6 +59,9 @@ class RoundState(Protocol):
 
     def cycles_of(self, canister_id: Principal) -> int: ...
 
+    @property
+    def cycles_minters(self) -> frozenset[Principal]: ...
+
 
 CanisterFactory = Callable[["SystemEnvironment", str | None, Any], object]
 """Builds a canister object from its environment, its database path and its init argument."""
@@ -84,6 +87,7 @@ class SystemEnvironment:
         self.certified_data: bytes | None = None
         self.cycles_available_now = 0
         self.cycles_accepted = 0
+        self.cycles_minted = 0
         self._random_counter = 0
         self._random_height = -1
 
@@ -123,13 +127,22 @@ class SystemEnvironment:
         self.cycles_accepted += accepted
         return accepted
 
+    def mint_cycles(self, amount: int) -> int:
+        """Create cycles on this canister's balance: only for the subnet's cycles minters (ic0.mint_cycles)."""
+        if self._canister_id not in self._state.cycles_minters:
+            raise CanisterError("only the cycles minting canister may mint cycles")
+        if amount < 0:
+            raise CanisterError("cannot mint a negative amount of cycles")
+        self.cycles_minted += amount
+        return amount
+
     def set_certified_data(self, data: bytes) -> None:
         self.certified_data = check_certified_data(data)
 
     def arm(self, cycles: int) -> None:
-        """Start a message with `cycles` available: no calls, no certified data, nothing accepted."""
+        """Start a message with `cycles` available: no calls, no certified data, nothing accepted or minted."""
         self.outbox, self.certified_data = [], None
-        self.cycles_available_now, self.cycles_accepted = cycles, 0
+        self.cycles_available_now, self.cycles_accepted, self.cycles_minted = cycles, 0, 0
 
 
 @dataclass(slots=True, kw_only=True)

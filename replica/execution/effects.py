@@ -29,6 +29,7 @@ class Effects:
     calls: tuple[OutgoingCall, ...]
     certified_data: bytes | None
     accepted: int
+    minted: int = 0
     result: object
     reply: bytes | None
     """The Candid of the reply to an ingress message (None otherwise)."""
@@ -47,7 +48,7 @@ def check_effects(
     for call in calls:
         _check_call(record, call)
         attached += call.cycles
-    holds = record.cycles + environment.cycles_accepted
+    holds = record.cycles + environment.cycles_accepted + environment.cycles_minted
     if attached > holds:
         raise SystemReject(
             ErrorCode.INSUFFICIENT_CYCLES_IN_CALL,
@@ -68,6 +69,7 @@ def check_effects(
         calls=calls,
         certified_data=environment.certified_data,
         accepted=environment.cycles_accepted,
+        minted=environment.cycles_minted,
         result=result,
         reply=reply,
     )
@@ -90,7 +92,7 @@ def _check_call(record: CanisterRecord, call: object) -> None:
                 ErrorCode.CANISTER_CONTRACT_VIOLATION, f"the callback {name!r} is not a method"
             )
     codec.encode(
-        [call.argument, dict(call.context)]
+        [call.argument, call.context]
     )  # the request waits in a queue the state hash covers
 
 

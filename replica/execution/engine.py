@@ -108,6 +108,7 @@ class ExecutionEngine:
         canister_id_ranges: Sequence[tuple[int, int]] = ((0, (1 << 20) - 1),),
         instruction_limit_per_round: int = DEFAULT_INSTRUCTION_LIMIT_PER_ROUND,
         system_installers: Sequence[Principal] = (),
+        cycles_minters: Sequence[Principal] = (),
         time_ns: int = 0,
         ingress_memory_capacity: int = DEFAULT_INGRESS_MEMORY_CAPACITY,
     ) -> None:
@@ -119,6 +120,7 @@ class ExecutionEngine:
         self.canister_id_ranges = list(canister_id_ranges)
         self.instruction_limit_per_round = instruction_limit_per_round
         self.system_installers = frozenset(system_installers)
+        self.cycles_minters = frozenset(cycles_minters)
         self.canisters: dict[Principal, CanisterRecord] = {}
         self.queues: dict[Principal, deque[Request | Response]] = {}
         self.ingress_history = IngressHistory(memory_capacity=ingress_memory_capacity)
@@ -452,7 +454,7 @@ class ExecutionEngine:
         environment.arm(0)
         if effects.certified_data is not None:
             record.certified_data = effects.certified_data
-        record.cycles += effects.accepted
+        record.cycles += effects.accepted + effects.minted
         context.accepted += effects.accepted
         for call in effects.calls:
             self._send(record, context, call)
@@ -487,8 +489,8 @@ class ExecutionEngine:
         else:
             self.queues[call.callee].append(request)
 
-    def deliver_answer(self, request: Request, answer: object) -> None:
-        """Queue the management canister's answer to a canister's call (it accepts no cycles)."""
+    def deliver_answer(self, request: Request, answer: object, *, kept: int = 0) -> None:
+        """Queue the management canister's answer to a canister's call, refunding the cycles it did not keep."""
         if request.callback is None:
             return
         self.queues[request.caller].append(
@@ -496,7 +498,7 @@ class ExecutionEngine:
                 caller=request.caller,
                 callback=request.callback,
                 answer=answer,
-                refund_cycles=request.cycles,
+                refund_cycles=request.cycles - kept,
             )
         )
 

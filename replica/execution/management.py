@@ -139,10 +139,27 @@ class ManagementCanister:
             )
         else:
             try:
-                answer = method.run(request.caller, _checked(method.arguments, request.argument))
+                argument = _checked(method.arguments, request.argument)
+                if request.cycles and request.method in ("deposit_cycles", "create_canister"):
+                    answer = self._with_cycles(request.caller, request.method, argument, request.cycles)
+                    self.engine.deliver_answer(request, answer, kept=request.cycles)
+                    return
+                answer = method.run(request.caller, argument)
             except CanisterError as error:
                 answer = error.to_reject()
         self.engine.deliver_answer(request, answer)
+
+    def _with_cycles(self, caller: Principal, method: str, argument: Any, cycles: int) -> Any:
+        """A system canister's deposit_cycles or create_canister: the attached cycles go to the canister."""
+        if method == "create_canister":
+            settings = (argument or {}).get("settings") or {}
+            controllers = settings.get("controllers") or [caller]
+            return {"canister_id": self.engine.create_canister(controllers, cycles=cycles)}
+        record = self.engine.canisters.get(argument["canister_id"])
+        if record is None:
+            raise SystemReject(ErrorCode.CANISTER_NOT_FOUND, f"canister {argument['canister_id']} not found")
+        record.cycles += cycles
+        return None
 
     def _controlled(self, caller: Principal, argument: dict[str, Any]) -> CanisterRecord:
         canister_id = argument["canister_id"]

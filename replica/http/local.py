@@ -60,6 +60,7 @@ class LocalSubnetSpec:
     install_genesis: Callable[[ExecutionEngine], None] | None = None
     subnet_type: str = "system"
     system_installers: Sequence[Principal] = ()
+    cycles_minters: Sequence[Principal] = ()
 
 
 class LocalReplica:
@@ -103,6 +104,7 @@ class LocalReplica:
                 (index * CANISTERS_PER_SUBNET, (index + 1) * CANISTERS_PER_SUBNET - 1)
             ],
             system_installers=spec.system_installers,
+            cycles_minters=spec.cycles_minters,
             time_ns=network.now_ns(),
         )
         if spec.install_genesis is not None:

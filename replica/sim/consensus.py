@@ -9,9 +9,11 @@ subnet's public key, and gives Byzantine nodes a `ConsensusForger`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from replica.consensus.artifacts import Block, Certification, certification_message
+from registry.client import RegistryClient
+from replica.consensus.artifacts import Block, Certification, DataPayload, certification_message
 from replica.consensus.events import StateDiverged
 from replica.consensus.node import NodeConfig, ReplicaNode
 from replica.crypto import bls
@@ -19,9 +21,12 @@ from replica.crypto.certificate import verify_certificate_with_key
 from replica.crypto.errors import CryptoError
 from replica.crypto.hashtree import Found
 from replica.crypto.keys import NodeSecretKeys
+from replica.sim.audit import ConsensusAuditor
+from replica.sim.checks import Auditor
 from replica.sim.forgery import ConsensusForger
 from replica.sim.replica import ReplicaSpec, SimulatedReplica
 from replica.state.errors import StateError
+from replica.types import Principal
 
 
 class ConsensusReplicas:
@@ -63,15 +68,35 @@ class ConsensusReplicas:
             raise TypeError(f"not a block: {type(block).__name__}")
         return block.id
 
-    def verify_certification(self, certification: Any, height: int, subnet_public_key: bytes) -> bool:
+    def ingress_of(self, block: Any) -> Sequence[bytes]:
+        if not isinstance(block, Block) or not isinstance(block.payload, DataPayload):
+            return ()
+        return [message.message_id for message in block.payload.ingress]
+
+    def make_auditor(
+        self, subnet_id: Principal, subnet_public_key: bytes, registry: RegistryClient
+    ) -> Auditor:
+        return ConsensusAuditor(
+            subnet_id=subnet_id, subnet_public_key=subnet_public_key, registry=registry
+        )
+
+    def verify_certification(
+        self, certification: Any, height: int, subnet_public_key: bytes
+    ) -> bool:
         if not isinstance(certification, Certification) or certification.height != height:
             return False
-        return bls.verify(subnet_public_key, certification_message(certification.root_hash), certification.signature)
+        return bls.verify(
+            subnet_public_key,
+            certification_message(certification.root_hash),
+            certification.signature,
+        )
 
     def forger(self, spec: ReplicaSpec) -> ConsensusForger:
         return ConsensusForger(self.keys(spec), spec.initial_shares, spec.registry, spec.subnet_id)
 
-    def certified_reply(self, replica: SimulatedReplica, message_id: bytes, subnet_public_key: bytes) -> bytes | None:
+    def certified_reply(
+        self, replica: SimulatedReplica, message_id: bytes, subnet_public_key: bytes
+    ) -> bytes | None:
         if not isinstance(replica, ReplicaNode):
             return None
         path = [b"request_status", message_id, b"reply"]

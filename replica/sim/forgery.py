@@ -9,6 +9,21 @@ its own over a different message than the share claims, or deal some
 receivers a wrong share: it re-encrypts, under its dealing's own ephemeral key
 (it knows its dealing seed), a random scalar for f + 1 receivers, keeps the
 commitments and the other receivers' ciphertexts, and signs the result.
+
+With what it has seen of its peers (`note`), it also mounts the attacks of
+`faults.Attack`: notarization and finalization shares for every block of a
+height it knows (double signing), a block built on a valid block of the
+height below that it made itself and never had notarized (or on a block two
+heights down), certifications and CUPs combined from its own share alone (a
+CUP also moved far ahead, to lure replicas into state sync), and its beacon
+and notarization shares of the height before replayed for the current one;
+and, as block maker, a block that breaks one validity rule of its payload or
+header (each time the next: a rank it does not hold, another replica version,
+a time not after its parent's, a certified height above its parent or below
+its parent's, an ingress message twice, an expired one, one
+already executed) in place of its own; and combined artifacts that are only
+its own share (notarizations and finalizations naming itself alone or n − f
+members, beacons, tapes) and its block under another maker's name.
 """
 
 from __future__ import annotations
@@ -22,13 +37,21 @@ from registry.records import KeyPurpose
 from replica.consensus.artifacts import (
     Block,
     BlockProposal,
+    CatchUpContent,
+    CatchUpPackage,
     CatchUpPackageShare,
+    Certification,
     CertificationShare,
+    DataPayload,
     DealingArtifact,
     DealingSupportShare,
+    Finalization,
     FinalizationShare,
+    Notarization,
     NotarizationShare,
+    RandomBeacon,
     RandomBeaconShare,
+    RandomTape,
     RandomTapeShare,
     SignedDealing,
     ValidationContext,
@@ -42,15 +65,19 @@ from replica.consensus.artifacts import (
     tape_message,
 )
 from replica.consensus.dealings import compute_dealing_seed, compute_dkg_seed, decode_dealing
+from replica.consensus.membership import compute_block_maker_ranks
 from replica.crypto import bls, dkg, threshold
 from replica.crypto.errors import CryptoError
 from replica.crypto.initial_shares import NodeInitialShares, decrypt_initial_share
 from replica.crypto.keys import NodeSecretKeys
+from replica.execution.messages import IngressMessage
+from replica.sim.faults import Attack
 from replica.types import Principal
 
 SHARE_TYPES: Final = (
     NotarizationShare,
     FinalizationShare,
+    RandomBeacon,
     RandomBeaconShare,
     RandomTapeShare,
     CertificationShare,
@@ -59,14 +86,19 @@ SHARE_TYPES: Final = (
 )
 
 _OTHER: Final = b"\xff" * 32
+CUP_LURE_HEIGHTS: Final = 100
+"""How far above the real one a forged CUP claims to be (beyond the state-sync lag)."""
 
 
 class ConsensusForger:
     """Forgeries by one node, `keys`, of subnet `subnet_id`, with its genesis shares `initial_shares`."""
 
     def __init__(
-        self, keys: NodeSecretKeys, initial_shares: NodeInitialShares | None,
-        registry: RegistryClient | None = None, subnet_id: Principal | None = None,
+        self,
+        keys: NodeSecretKeys,
+        initial_shares: NodeInitialShares | None,
+        registry: RegistryClient | None = None,
+        subnet_id: Principal | None = None,
     ) -> None:
         self.keys = keys
         self.registry = registry
@@ -74,6 +106,15 @@ class ConsensusForger:
         self.equivocations = 0
         self.broken_shares = 0
         self.bad_dealings = 0
+        self.forgeries: dict[Attack, int] = {}
+        self.stash: dict[int, list[object]] = {}
+        self.members: tuple[Principal, ...] = (
+            registry.get_subnet_members(subnet_id) if registry is not None and subnet_id is not None else ()
+        )
+        self._blocks: dict[int, dict[bytes, Block]] = {}
+        self._beacons: dict[int, RandomBeacon] = {}
+        self._own_shares: dict[tuple[type, int], object] = {}
+        self._executed: list[IngressMessage] = []
         # The genesis threshold shares: valid signatures of this node until the keys change.
         self.low_share = self._initial_share(initial_shares, "low")
         self.high_share = self._initial_share(initial_shares, "high")
@@ -99,20 +140,33 @@ class ConsensusForger:
         if not isinstance(artifact, SHARE_TYPES):
             return artifact
         self.broken_shares += 1
-        damaged = bytes([artifact.signature[0] ^ 0x01]) + artifact.signature[1:] if artifact.signature else b"\x00"
+        damaged = (
+            bytes([artifact.signature[0] ^ 0x01]) + artifact.signature[1:]
+            if artifact.signature
+            else b"\x00"
+        )
         return replace(artifact, signature=damaged)
 
     def share_over_other_message(self, artifact: object) -> object:
         self.broken_shares += 1
         if isinstance(artifact, NotarizationShare):
-            return replace(artifact, signature=self.keys.sign_committee(notarization_message(artifact.height, _OTHER)))
+            return replace(
+                artifact,
+                signature=self.keys.sign_committee(notarization_message(artifact.height, _OTHER)),
+            )
         if isinstance(artifact, FinalizationShare):
-            return replace(artifact, signature=self.keys.sign_committee(finalization_message(artifact.height, _OTHER)))
+            return replace(
+                artifact,
+                signature=self.keys.sign_committee(finalization_message(artifact.height, _OTHER)),
+            )
         if isinstance(artifact, RandomBeaconShare | RandomTapeShare):
             message = tape_message(artifact.height + 1_000_000)
             return replace(artifact, signature=threshold.sign_share(self.low_share, message))
         if isinstance(artifact, CertificationShare | CatchUpPackageShare):
-            return replace(artifact, signature=threshold.sign_share(self.high_share, certification_message(_OTHER)))
+            return replace(
+                artifact,
+                signature=threshold.sign_share(self.high_share, certification_message(_OTHER)),
+            )
         return artifact
 
     def equivocate(self, proposal: object) -> object | None:
@@ -135,7 +189,11 @@ class ConsensusForger:
             payload=block.payload,
         )
         self.equivocations += 1
-        return BlockProposal(block=other, signer=proposal.signer, signature=self.keys.sign(proposal_message(other.id)))
+        return BlockProposal(
+            block=other,
+            signer=proposal.signer,
+            signature=self.keys.sign(proposal_message(other.id)),
+        )
 
     def is_own_dealing(self, artifact: object) -> bool:
         return isinstance(artifact, DealingArtifact) and artifact.signed.dealer == self.keys.node_id
@@ -143,7 +201,11 @@ class ConsensusForger:
     def bad_dealing(self, artifact: object, *, few: bool = False) -> object:
         """The node's dealing with a wrong share encrypted for f + 1 of its receivers (not itself),
         or for only f of them if `few`."""
-        if not isinstance(artifact, DealingArtifact) or self.registry is None or self.subnet_id is None:
+        if (
+            not isinstance(artifact, DealingArtifact)
+            or self.registry is None
+            or self.subnet_id is None
+        ):
             return artifact
         dealing = decode_dealing(artifact.signed.dealing)
         if dealing is None:
@@ -158,23 +220,35 @@ class ConsensusForger:
             key=lambda r: hashlib.sha256(r.raw + artifact.signed.dealing).digest(),
         )[: f if few else f + 1]
         ephemeral = dkg.derive_ephemeral_private_key(
-            compute_dkg_seed(compute_dealing_seed(self.keys)), dealing.dkg_id, dealing.dealer)
+            compute_dkg_seed(compute_dealing_seed(self.keys)), dealing.dkg_id, dealing.dealer
+        )
         shares = list(dealing.encrypted_shares)
         try:
             for receiver in targets:
-                key = self.registry.get_node_public_key(receiver, KeyPurpose.DKG_DEALING_ENCRYPTION, version)
+                key = self.registry.get_node_public_key(
+                    receiver, KeyPurpose.DKG_DEALING_ENCRYPTION, version
+                )
                 if key is None:
                     return artifact
-                wrong = int.from_bytes(hashlib.sha512(b"wrong" + receiver.raw + artifact.signed.dealing).digest(), "big")
+                wrong = int.from_bytes(
+                    hashlib.sha512(b"wrong" + receiver.raw + artifact.signed.dealing).digest(),
+                    "big",
+                )
                 shares[receivers.index(receiver)] = dkg.encrypt_share(
-                    dkg_id=dealing.dkg_id, dealer=dealing.dealer, receiver=receiver, receiver_public_key=key,
-                    ephemeral_private_key=ephemeral, share=wrong % bls.CURVE_ORDER,
+                    dkg_id=dealing.dkg_id,
+                    dealer=dealing.dealer,
+                    receiver=receiver,
+                    receiver_public_key=key,
+                    ephemeral_private_key=ephemeral,
+                    share=wrong % bls.CURVE_ORDER,
                 )
         except CryptoError:
             return artifact
         data = replace(dealing, encrypted_shares=tuple(shares)).to_bytes()
         self.bad_dealings += 1
-        signed = SignedDealing(dealer=dealing.dealer, dealing=data, signature=self.keys.sign(dealing_message(data)))
+        signed = SignedDealing(
+            dealer=dealing.dealer, dealing=data, signature=self.keys.sign(dealing_message(data))
+        )
         return DealingArtifact(height=artifact.height, tag=artifact.tag, signed=signed)
 
     def support_of(self, artifact: object) -> object | None:
@@ -185,8 +259,266 @@ class ConsensusForger:
         if dealing is None:
             return None
         dealing_hash = compute_dealing_hash(artifact.signed.dealing)
-        message = dealing_support_message(self.subnet_id, dealing.dkg_id.start_height, dealing.dkg_id.tag, dealing_hash)
-        return DealingSupportShare(
-            height=dealing.dkg_id.start_height, tag=dealing.dkg_id.tag, dealer=dealing.dealer,
-            dealing_hash=dealing_hash, signer=self.keys.node_id, signature=self.keys.sign_committee(message),
+        message = dealing_support_message(
+            self.subnet_id, dealing.dkg_id.start_height, dealing.dkg_id.tag, dealing_hash
         )
+        return DealingSupportShare(
+            height=dealing.dkg_id.start_height,
+            tag=dealing.dkg_id.tag,
+            dealer=dealing.dealer,
+            dealing_hash=dealing_hash,
+            signer=self.keys.node_id,
+            signature=self.keys.sign_committee(message),
+        )
+
+    # -- attacks with what the node has seen ---------------------------------------------------
+
+    def note(self, artifact: object) -> None:
+        """An artifact that reached this node (blocks and beacons feed the attacks)."""
+        if isinstance(artifact, BlockProposal):
+            self._blocks.setdefault(artifact.height, {})[artifact.block.id] = artifact.block
+        elif isinstance(artifact, Finalization):
+            block = self._blocks.get(artifact.height, {}).get(artifact.block)
+            if block is not None and isinstance(block.payload, DataPayload):
+                self._executed.extend(block.payload.ingress)
+        elif isinstance(artifact, RandomBeacon):
+            self._beacons[artifact.height] = artifact
+        for height in [h for h in self._blocks if h < artifact_height(artifact) - 8]:
+            del self._blocks[height]
+
+    def forge(self, attack: Attack, artifact: object) -> list[object]:
+        """What `attack` sends besides (or, for WRONG_PARENT, instead of) `artifact`."""
+        made = self._forge(attack, artifact)
+        if made:
+            self.forgeries[attack] = self.forgeries.get(attack, 0) + 1
+        return made
+
+    def _forge(self, attack: Attack, artifact: object) -> list[object]:
+        if attack is Attack.DOUBLE_NOTARIZE and isinstance(artifact, NotarizationShare):
+            return [
+                replace(
+                    artifact,
+                    block=other,
+                    signature=self.keys.sign_committee(
+                        notarization_message(artifact.height, other)
+                    ),
+                )
+                for other in self._other_blocks(artifact.height, artifact.block)
+            ]
+        if attack is Attack.DOUBLE_FINALIZE and isinstance(artifact, FinalizationShare):
+            return [
+                replace(
+                    artifact,
+                    block=other,
+                    signature=self.keys.sign_committee(
+                        finalization_message(artifact.height, other)
+                    ),
+                )
+                for other in self._other_blocks(artifact.height, artifact.block)
+            ]
+        if attack is Attack.WRONG_PARENT and self.is_block_proposal(artifact):
+            assert isinstance(artifact, BlockProposal)
+            return self._on_wrong_parent(artifact)
+        if attack is Attack.FORGE_CERTIFICATION and isinstance(artifact, CertificationShare):
+            other = threshold.sign_share(self.high_share, certification_message(_OTHER))
+            return [
+                Certification(
+                    height=artifact.height,
+                    root_hash=artifact.root_hash,
+                    signature=artifact.signature,
+                ),
+                Certification(height=artifact.height, root_hash=_OTHER, signature=other),
+            ]
+        if attack is Attack.FORGE_CUP and isinstance(artifact, CatchUpPackageShare):
+            return self._forged_cups(artifact)
+        if attack is Attack.REPLAY_SHARES and isinstance(
+            artifact, RandomBeaconShare | NotarizationShare
+        ):
+            return self._replays(artifact)
+        if attack is Attack.FORGE_COMBINED:
+            return self._forged_combinations(artifact)
+        if attack is Attack.BAD_BLOCK and self.is_block_proposal(artifact):
+            assert isinstance(artifact, BlockProposal)
+            bad = self._bad_block(artifact.block)
+            if bad is None:
+                return []
+            signature = self.keys.sign(proposal_message(bad.id))
+            return [BlockProposal(block=bad, signer=artifact.signer, signature=signature)]
+        return []
+
+    def _forged_combinations(self, artifact: object) -> list[object]:
+        """Notarizations and finalizations of its own share alone (naming itself, or n − f members),
+        a beacon and a tape that are its own share, and its block under another maker's name."""
+        me = self.keys.node_id
+        quorum = tuple(
+            sorted({me, *self.members})[: len(self.members) - (len(self.members) - 1) // 3]
+        )
+        if isinstance(artifact, NotarizationShare | FinalizationShare):
+            kind = Notarization if isinstance(artifact, NotarizationShare) else Finalization
+            return [
+                kind(
+                    height=artifact.height,
+                    block=artifact.block,
+                    signers=signers,
+                    signature=artifact.signature,
+                )
+                for signers in ((me,), quorum if me in quorum else (me, *quorum[1:]))
+            ]
+        if isinstance(artifact, RandomBeaconShare):
+            return [
+                RandomBeacon(
+                    height=artifact.height, parent=artifact.parent, signature=artifact.signature
+                )
+            ]
+        if isinstance(artifact, RandomTapeShare):
+            return [RandomTape(height=artifact.height, signature=artifact.signature)]
+        if self.is_block_proposal(artifact):
+            assert isinstance(artifact, BlockProposal)
+            other = next((m for m in self.members if m != me), None)
+            if other is None:
+                return []
+            block = replace(
+                artifact.block,
+                context=replace(artifact.block.context, time_ns=artifact.block.context.time_ns + 2),
+            )
+            return [
+                BlockProposal(
+                    block=block, signer=other, signature=self.keys.sign(proposal_message(block.id))
+                )
+            ]
+        return []
+
+    def _bad_block(self, block: Block) -> Block | None:
+        """The block with one rule broken (chosen by height), or None if that rule needs what is missing."""
+        if block.is_summary or not isinstance(block.payload, DataPayload):
+            return None
+        parent = self._blocks.get(block.height - 1, {}).get(block.parent)
+        context, payload = block.context, block.payload
+        # Each forged block breaks the next rule in turn, from a start that varies by node.
+        variant = (self.keys.node_id.raw[-1] + self.forgeries.get(Attack.BAD_BLOCK, 0)) % 8
+        if variant == 0:
+            return replace(block, rank=1 if block.rank == 0 else 0)
+        if variant == 1:
+            return replace(block, version=block.version + "-forged")
+        if variant == 2 and parent is not None:
+            return replace(block, context=replace(context, time_ns=parent.context.time_ns))
+        if variant == 3:
+            return replace(block, context=replace(context, certified_height=block.height))
+        if variant == 4 and parent is not None and parent.context.certified_height > 0:
+            lower = replace(context, certified_height=parent.context.certified_height - 1)
+            return replace(block, context=lower)
+        executed = self._executed[-1] if self._executed else None
+        template = payload.ingress[0] if payload.ingress else executed
+        if template is None:
+            return None
+        if variant == 5:
+            return replace(block, payload=replace(payload, ingress=(*payload.ingress, template)))
+        if variant == 6:
+            expired = replace(
+                template,
+                message_id=hashlib.sha256(b"expired" + template.message_id).digest(),
+                ingress_expiry_ns=context.time_ns - 1,
+            )
+            return replace(block, payload=replace(payload, ingress=(*payload.ingress, expired)))
+        if executed is not None:
+            return replace(block, payload=replace(payload, ingress=(*payload.ingress, executed)))
+        return None
+
+    def _other_blocks(self, height: int, block_hash: bytes) -> list[bytes]:
+        others = [b for b in self._blocks.get(height, {}) if b != block_hash]
+        return others or [hashlib.sha256(b"no such block" + block_hash).digest()]
+
+    def _on_wrong_parent(self, proposal: BlockProposal) -> list[object]:
+        """The proposal rebuilt on a block of the height below that was never notarized: one this
+        node makes now as the maker of its rank there if it has one, else a block two heights down."""
+        block = proposal.block
+        if block.is_summary:
+            return []
+        below = self._unnotarized_below(block)
+        if below is None:
+            return []
+        child = replace(block, parent=below.id)
+        forged = BlockProposal(
+            block=child,
+            signer=proposal.signer,
+            signature=self.keys.sign(proposal_message(child.id)),
+        )
+        out: list[object] = [forged]
+        if below.height == block.height - 1:
+            out.insert(
+                0,
+                BlockProposal(
+                    block=below,
+                    signer=proposal.signer,
+                    signature=self.keys.sign(proposal_message(below.id)),
+                ),
+            )
+        return out
+
+    def _unnotarized_below(self, block: Block) -> Block | None:
+        parent = self._blocks.get(block.height - 1, {}).get(block.parent)
+        beacon = self._beacons.get(block.height - 2)
+        if (
+            parent is not None
+            and beacon is not None
+            and self.registry is not None
+            and self.subnet_id is not None
+        ):
+            members = self.registry.get_subnet_members(
+                self.subnet_id, parent.context.registry_version
+            )
+            rank = compute_block_maker_ranks(members, beacon).get(self.keys.node_id)
+            if rank is not None and rank != parent.rank and not parent.is_summary:
+                context = replace(parent.context, time_ns=parent.context.time_ns + 1)
+                return replace(parent, rank=rank, context=context)
+        grandparent = next(iter(self._blocks.get(block.height - 2, {}).values()), None)
+        return grandparent
+
+    def _forged_cups(self, share: CatchUpPackageShare) -> list[object]:
+        block = self._blocks.get(share.height, {}).get(share.block)
+        beacon = self._beacons.get(share.height)
+        if block is None or beacon is None or beacon.id != share.beacon:
+            return []
+        content = CatchUpContent(
+            version=share.version,
+            block=block,
+            beacon=beacon,
+            state_hash=share.state_hash,
+            oldest_registry_version=share.oldest_registry_version,
+        )
+        lure_height = share.height + CUP_LURE_HEIGHTS
+        lure = replace(
+            content,
+            block=replace(
+                block, height=lure_height, payload=replace(block.summary, height=lure_height)
+            ),
+            beacon=replace(beacon, height=lure_height),
+        )
+        return [
+            CatchUpPackage(content=content, signature=share.signature),
+            CatchUpPackage(content=lure, signature=share.signature),
+        ]
+
+    def _replays(self, share: RandomBeaconShare | NotarizationShare) -> list[object]:
+        key = (type(share), share.height)
+        self._own_shares[key] = share
+        old = self._own_shares.pop((type(share), share.height - 1), None)
+        if old is None:
+            return []
+        if isinstance(share, RandomBeaconShare) and isinstance(old, RandomBeaconShare):
+            # The old share as it was (another previous beacon) and under the current previous beacon.
+            return [
+                replace(old, height=share.height),
+                replace(old, height=share.height, parent=share.parent),
+            ]
+        if isinstance(share, NotarizationShare) and isinstance(old, NotarizationShare):
+            return [
+                replace(old, height=share.height),
+                replace(old, height=share.height, block=share.block),
+            ]
+        return []
+
+
+def artifact_height(artifact: object) -> int:
+    height = getattr(artifact, "height", 0)
+    return height if isinstance(height, int) else 0

@@ -16,7 +16,7 @@ from registry.client import RegistryClient
 from replica.crypto.initial_shares import NodeInitialShares
 from replica.execution.engine import ExecutionEngine, SubnetType, SystemCanister
 from replica.execution.messages import IngressMessage, IngressStatus
-from replica.sim.checks import ObservedReplica
+from replica.sim.checks import Auditor, ObservedReplica
 from replica.sim.faults import Forger
 from replica.types import Principal
 
@@ -76,13 +76,27 @@ class ReplicaFactory(Protocol):
 
     def block_id(self, block: Any) -> bytes: ...
 
-    def verify_certification(self, certification: Any, height: int, subnet_public_key: bytes) -> bool: ...
+    def ingress_of(self, block: Any) -> Sequence[bytes]:
+        """The ids of the ingress messages a finalized block carries (each must run once)."""
+        ...
+
+    def make_auditor(
+        self, subnet_id: Principal, subnet_public_key: bytes, registry: RegistryClient
+    ) -> Auditor | None:
+        """The checks of what honest replicas accept against the protocol's rules, if the factory has them."""
+        ...
+
+    def verify_certification(
+        self, certification: Any, height: int, subnet_public_key: bytes
+    ) -> bool: ...
 
     def forger(self, spec: ReplicaSpec) -> Forger: ...
 
     def subnet_public_key(self, replica: SimulatedReplica) -> bytes: ...
 
-    def certified_reply(self, replica: SimulatedReplica, message_id: bytes, subnet_public_key: bytes) -> bytes | None:
+    def certified_reply(
+        self, replica: SimulatedReplica, message_id: bytes, subnet_public_key: bytes
+    ) -> bytes | None:
         """The reply to `message_id` as the replica's certificate reveals it, if the certificate
         verifies against the subnet key (None: not certified yet, or not valid)."""
         ...

@@ -46,6 +46,9 @@ from replica.types import Principal
 
 SECOND_NS: Final = 1_000_000_000
 HONEST: Final = Honest()
+RATE_FACTOR: Final = 1.5
+"""Finality may take this many times the pace `World.check_rate` computes (the sweep's slowest
+seeds take about 0.6 of it; a protocol that needs three times as long per height fails)."""
 
 
 def fast_temporary_directory() -> str | None:
@@ -73,6 +76,12 @@ class WorldConfig:
     batch_window_ns: int = MILLISECOND_NS
     # What the run aims for, named in the replay command.
     heights: int = 0
+    # Which subnet (index) the fault plan strikes.
+    fault_subnet: int = 0
+    # Whether the factory's auditor checks every finalized height (benchmarks of the replica alone turn it off).
+    audit: bool = True
+    # Options of the command line that shaped the run beyond this config (named in the replay command).
+    replay_options: tuple[str, ...] = ()
 
 
 @dataclass(slots=True, kw_only=True)
@@ -90,6 +99,8 @@ class SimNode:
     events: list[tuple[int, Any]] = field(default_factory=list)
     rng: random.Random = field(default_factory=random.Random)
     crashes: int = 0
+    # How many outputs the node's Byzantine behaviour changed (sent other than the honest code would).
+    strikes: int = 0
     # The highest height of an artifact this node signed and sent, per artifact kind.
     signed_heights: dict[str, int] = field(default_factory=dict)
 
@@ -119,6 +130,8 @@ class SimSubnet:
     roster: list[Principal] = field(default_factory=list)
     public_key: bytes | None = None
     finalized_at_ns: dict[int, int] = field(default_factory=dict)
+    # Virtual time windows in which the plan's partition or crashes stalled the subnet on purpose.
+    partitions: list[tuple[int, int]] = field(default_factory=list)
 
 
 class World:
@@ -146,10 +159,14 @@ class World:
         self.scheduler = Scheduler()
         network_config = config.network or NetworkConfig.for_seed(config.seed)
         if config.faults.drop_percent:
-            network_config = replace(network_config, drop_probability=config.faults.drop_percent / 100)
+            network_config = replace(
+                network_config, drop_probability=config.faults.drop_percent / 100
+            )
         self.network = Network(self.scheduler, config.seed, self._deliver, network_config)
         self._owns_state_root = state_root is None
-        self.state_root = state_root or Path(tempfile.mkdtemp(prefix="icbox-sim-", dir=fast_temporary_directory()))
+        self.state_root = state_root or Path(
+            tempfile.mkdtemp(prefix="icbox-sim-", dir=fast_temporary_directory())
+        )
         self.registry_stable = StableStore(list(TABLES))
         self.registry = RegistryStore(self.registry_stable)
         self.nodes: dict[Principal, SimNode] = {}
@@ -163,7 +180,10 @@ class World:
     def _build_genesis(self) -> None:
         description = NetworkDescription(
             subnets=tuple(
-                SubnetSpec(size=size, subnet_type=SubnetType.SYSTEM if index == 0 else SubnetType.APPLICATION)
+                SubnetSpec(
+                    size=size,
+                    subnet_type=SubnetType.SYSTEM if index == 0 else SubnetType.APPLICATION,
+                )
                 for index, size in enumerate(self.config.subnet_sizes)
             ),
             unassigned_nodes=self.config.spare_nodes,
@@ -177,7 +197,9 @@ class World:
         subnet_ids = self.registry.get("subnet_list").subnets
         member_of: dict[Principal, tuple[int, Principal]] = {}
         for index, subnet_id in enumerate(subnet_ids):
-            checker = SubnetChecker(block_id=self.factory.block_id)
+            checker = SubnetChecker(
+                block_id=self.factory.block_id, ingress_of=self.factory.ingress_of
+            )
             subnet = SimSubnet(subnet_id=subnet_id, index=index, checker=checker)
             self.subnets.append(subnet)
             record: SubnetRecord = self.registry.get(subnet_record_key(subnet_id))
@@ -199,25 +221,35 @@ class World:
                 subnet_type="system" if subnet_index <= 0 else "application",
                 install_genesis=install_genesis if subnet_index >= 0 else None,
             )
-            rng = random.Random(int.from_bytes(hashlib.sha256(self.seed_bytes + node_id.raw).digest()[:8], "big"))
+            rng = random.Random(
+                int.from_bytes(hashlib.sha256(self.seed_bytes + node_id.raw).digest()[:8], "big")
+            )
             self.nodes[node_id] = SimNode(spec=spec, rng=rng)
             self.node_order.append(node_id)
         for subnet in self.subnets:
             for node_id in subnet.roster:
                 self._start(self.nodes[node_id])
-            subnet.public_key = self.factory.subnet_public_key(self.nodes[subnet.roster[0]].running())
+            subnet.public_key = self.factory.subnet_public_key(
+                self.nodes[subnet.roster[0]].running()
+            )
             public_key = subnet.public_key
 
             def verify(certification: Any, height: int, key: bytes = public_key) -> bool:
                 return self.factory.verify_certification(certification, height, key)
 
             subnet.checker.verify_certification = verify
+            if self.config.audit:
+                subnet.checker.auditor = self.factory.make_auditor(
+                    subnet.subnet_id, public_key, self._new_registry_client()
+                )
 
     def _apply_fault_plan(self) -> None:
         plan = self.config.faults
         if not self.subnets:
             return
-        subnet = self.subnets[0]
+        if not 0 <= self.config.fault_subnet < len(self.subnets):
+            raise ValueError(f"no subnet {self.config.fault_subnet} to put faults on")
+        subnet = self.subnets[self.config.fault_subnet]
         members = list(subnet.roster)
         horizon = int(self.config.fault_horizon_s * SECOND_NS)
         assignment = assign_faults(plan, len(members), self.config.seed, horizon_ns=horizon)
@@ -237,6 +269,7 @@ class World:
                 start_ns=int(start * SECOND_NS),
                 heal_ns=int(heal * SECOND_NS),
             )
+            subnet.partitions.append((int(start * SECOND_NS), int(heal * SECOND_NS)))
 
     def _new_registry_client(self) -> RegistryClient:
         client = RegistryClient(self._fetch_changes)
@@ -291,6 +324,9 @@ class World:
         if node.replica is None or not isinstance(bundle, tuple):
             return
         node.inbox.extend(bundle)
+        if node.forger is not None:
+            for artifact in bundle:
+                node.forger.note(artifact)
         if not self.nodes[sender].honest and node.honest:
             # p2p gossip: what an honest node holds reaches every honest peer, even what a
             # Byzantine node sent to it alone (so both blocks of an equivocation spread).
@@ -301,7 +337,9 @@ class World:
                     if peer != sender:
                         self.network.send(receiver, peer, fresh)
         if node.flush is None:
-            node.flush = self.scheduler.schedule_after(self.config.batch_window_ns, lambda: self._flush(node))
+            node.flush = self.scheduler.schedule_after(
+                self.config.batch_window_ns, lambda: self._flush(node)
+            )
 
     def _first_relay(self, artifact: object) -> bool:
         key = getattr(artifact, "id", None)
@@ -329,10 +367,14 @@ class World:
         try:
             output = step(replica)
         except Exception as error:
-            raise self.violation(f"replica {node.node_id} raised {type(error).__name__}: {error}") from error
+            raise self.violation(
+                f"replica {node.node_id} raised {type(error).__name__}: {error}"
+            ) from error
         self._handle_output(node, replica, output)
 
-    def _handle_output(self, node: SimNode, replica: SimulatedReplica, output: ReplicaOutput) -> None:
+    def _handle_output(
+        self, node: SimNode, replica: SimulatedReplica, output: ReplicaOutput
+    ) -> None:
         now = self.scheduler.now_ns
         if output.events:
             self._epoch += 1
@@ -353,7 +395,14 @@ class World:
                 self.network.broadcast(node.node_id, peers, tuple(output.broadcast))
             else:
                 bundles: dict[Principal, list[Any]] = {}
-                for send in node.behaviour.transform(output.broadcast, peers, node.rng, node.forger):
+                for artifact in output.broadcast:
+                    node.forger.note(artifact)
+                sends = node.behaviour.transform(output.broadcast, peers, node.rng, node.forger)
+                if [(send.artifact, set(send.receivers)) for send in sends] != [
+                    (artifact, set(peers)) for artifact in output.broadcast
+                ]:
+                    node.strikes += 1
+                for send in sends:
                     for receiver in send.receivers:
                         bundles.setdefault(receiver, []).append(send.artifact)
                 for receiver, artifacts in bundles.items():
@@ -369,7 +418,7 @@ class World:
         subnet = self._subnet_of(node)
         if subnet is not None:
             before = subnet.checker.finalized_height_of(node.node_id)
-            subnet.checker.observe(node.node_id, replica, honest=node.honest)
+            subnet.checker.observe(node.node_id, replica, honest=node.honest, now_ns=now)
             if node.honest:
                 for height in range(before + 1, replica.finalized_height + 1):
                     subnet.finalized_at_ns.setdefault(height, now)
@@ -398,6 +447,9 @@ class World:
             return
         node.spec = replace(node.spec, registry=self._new_registry_client())
         node.replica = self.factory.restart(node.spec)
+        subnet = self._subnet_of(node)
+        if subnet is not None:
+            subnet.checker.restarted(node_id, node.replica)
         self._epoch += 1
         self.network.set_up(node_id)
         self._after_start(node)
@@ -408,8 +460,12 @@ class World:
         node.behaviour = behaviour
         node.forger = None if isinstance(behaviour, Honest) else self.factory.forger(node.spec)
 
-    def partition(self, groups: Iterable[Iterable[Principal]], *, start_ns: int, heal_ns: int) -> None:
-        self.network.add_partition([list(group) for group in groups], start_ns=start_ns, heal_ns=heal_ns)
+    def partition(
+        self, groups: Iterable[Iterable[Principal]], *, start_ns: int, heal_ns: int
+    ) -> None:
+        self.network.add_partition(
+            [list(group) for group in groups], start_ns=start_ns, heal_ns=heal_ns
+        )
 
     # -- registry changes -------------------------------------------------------------------
 
@@ -425,7 +481,9 @@ class World:
         record = self.subnet_record(subnet)
         removed = set(remove)
         membership = (*add, *(node for node in record.membership if node not in removed))
-        version = self.apply_registry([upsert(subnet_record_key(target.subnet_id), replace(record, membership=membership))])
+        version = self.apply_registry(
+            [upsert(subnet_record_key(target.subnet_id), replace(record, membership=membership))]
+        )
         for node_id in add:
             node = self.nodes[node_id]
             node.spec = replace(
@@ -469,7 +527,11 @@ class World:
         return list(self.subnet_record(subnet).membership)
 
     def honest_up_members(self, subnet: int = 0) -> list[Principal]:
-        return [node_id for node_id in self.members(subnet) if self.nodes[node_id].honest and self.nodes[node_id].is_up]
+        return [
+            node_id
+            for node_id in self.members(subnet)
+            if self.nodes[node_id].honest and self.nodes[node_id].is_up
+        ]
 
     def replica(self, node_id: Principal) -> SimulatedReplica:
         return self.nodes[node_id].running()
@@ -491,7 +553,9 @@ class World:
 
         if not self.scheduler.run_until(time_ns=deadline, until=gated):
             self.check_safety()
-            raise self.violation(f"liveness: {what} not reached within {timeout_s:g} s of virtual time")
+            raise self.violation(
+                f"liveness: {what} not reached within {timeout_s:g} s of virtual time"
+            )
         self.check_safety()
 
     def run_until_height(
@@ -501,7 +565,9 @@ class World:
 
         def reached() -> bool:
             done = sum(
-                1 for node_id in self.honest_up_members(subnet) if self.replica(node_id).finalized_height >= height
+                1
+                for node_id in self.honest_up_members(subnet)
+                if self.replica(node_id).finalized_height >= height
             )
             return done >= (len(self.honest_up_members(subnet)) if quorum is None else quorum)
 
@@ -515,15 +581,74 @@ class World:
             except PropertyViolation as error:
                 raise self.violation(str(error)) from None
 
+    def unstruck_faults(self) -> list[str]:
+        """The planned faults that have not happened yet (a sweep asserts that every one did)."""
+        plan = self.config.faults
+        missing: list[str] = []
+        if not self.subnets:
+            return missing
+        subnet = self.subnets[self.config.fault_subnet]
+        nodes = [self.nodes[node_id] for node_id in subnet.roster]
+        planned_crashes = plan.crashes + plan.down
+        if sum(1 for node in nodes if node.crashes) < planned_crashes:
+            missing.append("crash")
+        if sum(1 for node in nodes if node.crashes and node.is_up) < plan.crashes:
+            missing.append("restart")
+        if plan.drop_percent and self.network.stats.dropped == 0:
+            missing.append("drop")
+        for start, heal in subnet.partitions:
+            if self.now_ns < heal or start >= heal:
+                missing.append("partition")
+        for node in nodes:
+            if not node.honest and node.strikes == 0:
+                missing.append(node.behaviour.name)
+        return missing
+
+    def check_rate(self, subnet: int = 0, *, factor: float = RATE_FACTOR) -> None:
+        """Finality within `factor` times the delay formula's pace (partitions excluded), so slowdowns fail.
+
+        The pace of one height is the initial notary delay, plus one unit delay for each of the f
+        block makers a faulty replica may hold back, plus two of the slowest link's latencies."""
+        target = self.subnets[subnet]
+        heights = sorted(target.finalized_at_ns)
+        if len(heights) < 2:
+            return
+        first, last = heights[0], heights[-1]
+        elapsed = target.finalized_at_ns[last] - target.finalized_at_ns[first]
+        for start, heal in target.partitions:
+            elapsed -= max(
+                0,
+                min(heal + 2 * SECOND_NS, target.finalized_at_ns[last])
+                - max(start, target.finalized_at_ns[first]),
+            )
+        members = len(target.roster)
+        f = (members - 1) // 3
+        preset = self.config.preset
+        pace_ns = (preset.initial_notary_delay_ms + preset.unit_delay_ms * f) * MILLISECOND_NS
+        pace_ns += 2 * self.network.config.max_latency_ns
+        bound = factor * (last - first) * pace_ns
+        if elapsed > bound:
+            raise self.violation(
+                f"liveness rate: heights {first}..{last} took {elapsed / SECOND_NS:.2f} s of virtual time, "
+                f"bound {bound / SECOND_NS:.2f} s ({factor:g} x {pace_ns / SECOND_NS:.3f} s a height)"
+            )
+
     def violation(self, message: str) -> PropertyViolation:
         return PropertyViolation(f"{message}\nreplay: {self.replay_command()}")
 
     def replay_command(self) -> str:
-        sizes = ",".join(str(size) for size in self.config.subnet_sizes)
-        return (
-            f"python -m replica.sim --seed {self.config.seed} --nodes {sizes} "
-            f"--faults {self.config.faults.to_text()} --heights {self.config.heights}"
-        )
+        config = self.config
+        sizes = ",".join(str(size) for size in config.subnet_sizes)
+        parts = [
+            f"python -m replica.sim --seed {config.seed} --nodes {sizes} --faults {config.faults.to_text()}",
+            f"--heights {config.heights} --preset {config.preset.name} --fault-horizon {config.fault_horizon_s:g}",
+        ]
+        if config.fault_subnet:
+            parts.append(f"--fault-subnet {config.fault_subnet}")
+        if config.spare_nodes:
+            parts.append(f"--spare-nodes {config.spare_nodes}")
+        parts.extend(config.replay_options)
+        return " ".join(parts)
 
     def close(self) -> None:
         for node in self.nodes.values():

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from nns.genesis import NnsConfig, install_nns, nns_factories
+from nns.genesis import NnsConfig, install_nns, nns_engine_options, nns_factories
 from nns.governance.enums import ErrorType, ProposalStatus, Topic
 from nns.governance.neuron import compute_neuron_staking_subaccount
 from nns.ledger.accounts import AccountIdentifier
@@ -31,7 +31,7 @@ BOB = Principal.self_authenticating(b"bob")
 
 def make_nns(tmp_path: Path) -> SubnetHarness:
     config = NnsConfig(ledger_balances={AccountIdentifier.of(ALICE): 1_000 * E8S, AccountIdentifier.of(BOB): 500 * E8S})
-    harness = SubnetHarness(tmp_path / "nns", nns_factories(config), system_installers=[ROOT_CANISTER_ID])
+    harness = SubnetHarness(tmp_path / "nns", nns_factories(config), **nns_engine_options())
     install_nns(harness.engine, config)
     return harness
 

@@ -102,7 +102,8 @@ def test_the_registry_routes_canisters_and_registers_nodes_through_candid(tmp_pa
 
     operator = Principal.self_authenticating(b"candid-operator")
     harness.call(GOVERNANCE_CANISTER_ID, REGISTRY_CANISTER_ID, "add_node_operator", {
-        "node_operator_principal_id": operator, "node_provider_principal_id": operator, "node_allowance": 1, "dc_id": ""})
+        "node_operator_principal_id": operator, "node_provider_principal_id": operator, "node_allowance": 1, "dc_id": "",
+        "rewardable_nodes": [], "ipv6": None, "max_rewardable_nodes": None})
     signing, dealing, committee, tls = make_node_keys(b"candid-node", 0)
     node = {"node_signing_pk": signing, "committee_signing_pk": committee, "ni_dkg_dealing_encryption_pk": dealing,
             "transport_tls_cert": tls, "xnet_endpoint": "10.9.0.1:4100", "http_endpoint": "[2001:db8::9]:8080", "domain": None}
@@ -111,3 +112,15 @@ def test_the_registry_routes_canisters_and_registers_nodes_through_candid(tmp_pa
     assert node_id in registry.node_ids()  # type: ignore[union-attr]
     with pytest.raises(CallRejected, match="no node allowance left"):
         harness.call(operator, REGISTRY_CANISTER_ID, "add_node", node)
+
+
+def test_tip_of_chain_names_the_last_block(tmp_path: Path) -> None:
+    """`tip_of_chain` of rs/ledger_suite/icp/ledger.did: the index of the newest block."""
+    harness = make_nns(tmp_path)
+    (tip,) = harness.query(ALICE, LEDGER_CANISTER_ID, "tip_of_chain")
+    (blocks,) = harness.query(ALICE, LEDGER_CANISTER_ID, "query_blocks", {"start": 0, "length": 0})
+    assert tip == {"certification": None, "tip_index": blocks["chain_length"] - 1}
+    (index,) = harness.call(ALICE, LEDGER_CANISTER_ID, "send_dfx", {
+        "to": AccountIdentifier.of(BOB).to_hex(), "fee": {"e8s": 10_000}, "memo": 1, "from_subaccount": None,
+        "created_at_time": None, "amount": {"e8s": E8S}})
+    assert harness.query(ALICE, LEDGER_CANISTER_ID, "tip_of_chain") == [{"certification": None, "tip_index": index}]

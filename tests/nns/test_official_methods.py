@@ -184,10 +184,24 @@ def test_consent_messages_explain_transfers_and_approvals(tmp_path: Path) -> Non
     legacy = argument_of("transfer", {
         "memo": 42, "amount": {"e8s": 10 * E8S}, "fee": {"e8s": FEE}, "from_subaccount": None,
         "to": AccountIdentifier.of(BOB).raw, "created_at_time": None})
-    reply = consent(harness, "transfer", legacy, device={"LineDisplay": {"characters_per_line": 20, "lines_per_page": 4}})
-    pages = reply["Ok"]["consent_message"]["LineDisplayMessage"]["pages"]
-    assert pages and all(len(page["lines"]) <= 4 and all(len(line) <= 20 for line in page["lines"]) for page in pages)
-    assert "10 ICP" in [line for page in pages for line in page["lines"]]
+    reply = consent(harness, "transfer", legacy, device={"FieldsDisplay": None})
+    fields_display = reply["Ok"]["consent_message"]["FieldsDisplayMessage"]
+    assert fields_display["intent"] == "Send ICP"
+    fields = {entry["0"]: entry["1"] for entry in fields_display["fields"]}
+    assert fields["Amount"] == {"TokenAmount": {"decimals": 8, "amount": 10 * E8S, "symbol": "ICP"}}
+    assert fields["Fees"] == {"TokenAmount": {"decimals": 8, "amount": FEE, "symbol": "ICP"}}
+    assert fields["To"] == {"Text": {"content": AccountIdentifier.of(BOB).to_hex()}}
+    assert fields["Memo"] == {"Text": {"content": "42"}}
+
+    # The current ICRC-21 FieldsDisplay (rs/ledger_suite/icp/ledger.did): typed amounts and expiry.
+    reply = consent(harness, "icrc2_approve", approval, device={"FieldsDisplay": None})
+    fields_display = reply["Ok"]["consent_message"]["FieldsDisplayMessage"]
+    assert fields_display["intent"] == "Approve spending"
+    fields = {entry["0"]: entry["1"] for entry in fields_display["fields"]}
+    assert fields["Requested allowance"]["TokenAmount"]["amount"] == 2 * E8S
+    assert fields["Existing allowance"]["TokenAmount"]["amount"] == E8S
+    assert fields["Approval expiration"] == {"TimestampSeconds": {"amount": 1_800_000_000}}
+    assert fields["Approve to spender"] == {"Text": {"content": Account.of(BOB).to_text()}}
     assert state_hash(harness, LEDGER_CANISTER_ID) == before
 
 

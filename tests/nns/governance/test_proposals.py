@@ -21,6 +21,7 @@ from nns.governance.requests import (
     RegisterKnownNeuron,
     RegisterVote,
 )
+from registry.errors import InvalidPayload
 from replica.canister.errors import CanisterError
 from replica.canister.nns_ids import REGISTRY_CANISTER_ID
 from replica.types import Principal
@@ -37,7 +38,7 @@ class FakeMembershipPayload:
 
     def validate(self) -> None:
         if not self.nodes:
-            raise ValueError("no nodes to add or remove")
+            raise InvalidPayload("no nodes to add or remove")
 
 
 class RegistryRefusal(CanisterError):
@@ -66,9 +67,20 @@ def fake_payloads() -> Iterator[None]:
     PAYLOAD_TYPES.update(saved)
 
 
-def propose(world: World, neuron_id: int, action: object, title: str = "A proposal title", **extra: str) -> int:
+def propose(
+    world: World, neuron_id: int, action: object, title: str = "A proposal title", **extra: str
+) -> int:
     response = world.manage(
-        ALICE, neuron_id, MakeProposal(proposal=Proposal(title=title, summary=extra.get("summary", ""), url=extra.get("url", ""), action=action))  # type: ignore[arg-type]
+        ALICE,
+        neuron_id,
+        MakeProposal(
+            proposal=Proposal(
+                title=title,
+                summary=extra.get("summary", ""),
+                url=extra.get("url", ""),
+                action=action,
+            )
+        ),  # type: ignore[arg-type]
     )
     proposal_id: int = response.proposal_id
     return proposal_id
@@ -94,7 +106,13 @@ def test_execute_nns_function_calls_its_target(fake_payloads: None) -> None:
 def test_execute_nns_function_failure_is_recorded(fake_payloads: None) -> None:
     world, neuron_id = majority_world()
     world.router.install(REGISTRY_CANISTER_ID, RecordingRegistry())
-    proposal_id = propose(world, neuron_id, ExecuteNnsFunction(nns_function=31, payload=FakeMembershipPayload(subnet="bad", nodes=("n",))))
+    proposal_id = propose(
+        world,
+        neuron_id,
+        ExecuteNnsFunction(
+            nns_function=31, payload=FakeMembershipPayload(subnet="bad", nodes=("n",))
+        ),
+    )
     record = world.governance.state.proposals[proposal_id]
     assert record.get_status() == ProposalStatus.FAILED
     assert record.failure_reason == "subnet bad does not exist"
@@ -102,25 +120,96 @@ def test_execute_nns_function_failure_is_recorded(fake_payloads: None) -> None:
 
 def test_malformed_nns_function_payloads_are_refused_before_voting(fake_payloads: None) -> None:
     world, neuron_id = majority_world()
-    refused(world, ErrorType.INVALID_PROPOSAL, lambda: propose(world, neuron_id, ExecuteNnsFunction(nns_function=31, payload=FakeMembershipPayload(subnet="a", nodes=()))))
-    refused(world, ErrorType.INVALID_PROPOSAL, lambda: propose(world, neuron_id, ExecuteNnsFunction(nns_function=31, payload="not a payload")))
-    refused(world, ErrorType.INVALID_PROPOSAL, lambda: propose(world, neuron_id, ExecuteNnsFunction(nns_function=4, payload=None)))
-    refused(world, ErrorType.INVALID_PROPOSAL, lambda: propose(world, neuron_id, ExecuteNnsFunction(nns_function=999, payload=None)))
+    refused(
+        world,
+        ErrorType.INVALID_PROPOSAL,
+        lambda: propose(
+            world,
+            neuron_id,
+            ExecuteNnsFunction(
+                nns_function=31, payload=FakeMembershipPayload(subnet="a", nodes=())
+            ),
+        ),
+    )
+    refused(
+        world,
+        ErrorType.INVALID_PROPOSAL,
+        lambda: propose(
+            world, neuron_id, ExecuteNnsFunction(nns_function=31, payload="not a payload")
+        ),
+    )
+    refused(
+        world,
+        ErrorType.INVALID_PROPOSAL,
+        lambda: propose(world, neuron_id, ExecuteNnsFunction(nns_function=4, payload=None)),
+    )
+    refused(
+        world,
+        ErrorType.INVALID_PROPOSAL,
+        lambda: propose(world, neuron_id, ExecuteNnsFunction(nns_function=999, payload=None)),
+    )
     big = FakeMembershipPayload(subnet="a", nodes=("n" * 1_000,) * 80)
-    refused(world, ErrorType.INVALID_PROPOSAL, lambda: propose(world, neuron_id, ExecuteNnsFunction(nns_function=31, payload=big)))
+    refused(
+        world,
+        ErrorType.INVALID_PROPOSAL,
+        lambda: propose(world, neuron_id, ExecuteNnsFunction(nns_function=31, payload=big)),
+    )
+
+
+@dataclass(frozen=True)
+class BrokenPayload:
+    def validate(self) -> None:
+        raise RuntimeError("a bug in validation, not a bad proposal")
+
+
+def test_a_bug_in_payload_validation_is_not_reported_as_an_invalid_proposal(
+    fake_payloads: None,
+) -> None:
+    """Issue 9 item 9: only InvalidPayload means a malformed payload."""
+    world, neuron_id = majority_world()
+    PAYLOAD_TYPES[NnsFunction.CHANGE_SUBNET_MEMBERSHIP] = BrokenPayload
+    before = world.governance.state_hash()
+    with pytest.raises(RuntimeError):
+        propose(world, neuron_id, ExecuteNnsFunction(nns_function=31, payload=BrokenPayload()))
+    assert world.governance.state_hash() == before
 
 
 def test_bad_titles_summaries_urls_and_motions_are_refused() -> None:
     world, neuron_id = majority_world()
     motion = Motion(motion_text="x")
-    refused(world, ErrorType.INVALID_PROPOSAL, lambda: propose(world, neuron_id, motion, title="abc"))
-    refused(world, ErrorType.INVALID_PROPOSAL, lambda: propose(world, neuron_id, motion, title="t" * 257))
-    refused(world, ErrorType.INVALID_PROPOSAL, lambda: propose(world, neuron_id, motion, summary="s" * 30_001))
-    refused(world, ErrorType.INVALID_PROPOSAL, lambda: propose(world, neuron_id, motion, url="http://"))
-    refused(world, ErrorType.INVALID_PROPOSAL, lambda: propose(world, neuron_id, Motion(motion_text="m" * 10_001)))
+    refused(
+        world, ErrorType.INVALID_PROPOSAL, lambda: propose(world, neuron_id, motion, title="abc")
+    )
+    refused(
+        world,
+        ErrorType.INVALID_PROPOSAL,
+        lambda: propose(world, neuron_id, motion, title="t" * 257),
+    )
+    refused(
+        world,
+        ErrorType.INVALID_PROPOSAL,
+        lambda: propose(world, neuron_id, motion, summary="s" * 30_001),
+    )
+    refused(
+        world, ErrorType.INVALID_PROPOSAL, lambda: propose(world, neuron_id, motion, url="http://")
+    )
+    refused(
+        world,
+        ErrorType.INVALID_PROPOSAL,
+        lambda: propose(world, neuron_id, Motion(motion_text="m" * 10_001)),
+    )
     refused(world, ErrorType.INVALID_PROPOSAL, lambda: propose(world, neuron_id, None))
-    refused(world, ErrorType.NOT_AUTHORIZED, lambda: world.manage(
-        principal("bob"), neuron_id, MakeProposal(proposal=Proposal(title="A fine title", summary="", url="", action=motion))))
+    refused(
+        world,
+        ErrorType.NOT_AUTHORIZED,
+        lambda: world.manage(
+            principal("bob"),
+            neuron_id,
+            MakeProposal(
+                proposal=Proposal(title="A fine title", summary="", url="", action=motion)
+            ),
+        ),
+    )
 
 
 def test_votes_are_checked() -> None:
@@ -128,13 +217,30 @@ def test_votes_are_checked() -> None:
     small = world.stake("bob", 10)
     late = world.stake("carol", 10, delay_seconds=None)
     proposal_id = world.propose_motion("bob", small)
-    refused(world, ErrorType.INVALID_COMMAND, lambda: world.vote("alice", neuron_id, proposal_id, 0))
+    # governance.rs register_vote: an Unspecified vote is PreconditionFailed
+    refused(
+        world, ErrorType.PRECONDITION_FAILED, lambda: world.vote("alice", neuron_id, proposal_id, 0)
+    )
     refused(world, ErrorType.NOT_FOUND, lambda: world.vote("alice", neuron_id, 77, Vote.YES))
-    refused(world, ErrorType.NOT_AUTHORIZED, lambda: world.vote("carol", late, proposal_id, Vote.YES))
-    refused(world, ErrorType.NEURON_ALREADY_VOTED, lambda: world.vote("bob", small, proposal_id, Vote.NO))
-    refused(world, ErrorType.INVALID_COMMAND, lambda: world.manage(ALICE, neuron_id, RegisterVote(proposal=None, vote=1)))
+    refused(
+        world, ErrorType.NOT_AUTHORIZED, lambda: world.vote("carol", late, proposal_id, Vote.YES)
+    )
+    refused(
+        world,
+        ErrorType.NEURON_ALREADY_VOTED,
+        lambda: world.vote("bob", small, proposal_id, Vote.NO),
+    )
+    refused(
+        world,
+        ErrorType.PRECONDITION_FAILED,
+        lambda: world.manage(ALICE, neuron_id, RegisterVote(proposal=None, vote=1)),
+    )
     world.advance(days=5)
-    refused(world, ErrorType.PRECONDITION_FAILED, lambda: world.vote("alice", neuron_id, proposal_id, Vote.YES))
+    refused(
+        world,
+        ErrorType.PRECONDITION_FAILED,
+        lambda: world.vote("alice", neuron_id, proposal_id, Vote.YES),
+    )
 
 
 def test_votes_after_an_early_decision_still_count() -> None:
@@ -159,22 +265,51 @@ def test_manage_network_economics_inherits_zero_fields() -> None:
     assert economics.neuron_minimum_stake_e8s == E8S
     bad = replace(
         zero_economics(),
-        voting_power_economics=replace(zero_economics().voting_power_economics, neuron_minimum_dissolve_delay_to_vote_seconds=60),
+        voting_power_economics=replace(
+            zero_economics().voting_power_economics,
+            neuron_minimum_dissolve_delay_to_vote_seconds=60,
+        ),
     )
-    refused(world, ErrorType.INVALID_PROPOSAL, lambda: propose(world, neuron_id, ManageNetworkEconomics(economics=bad)))
+    refused(
+        world,
+        ErrorType.INVALID_PROPOSAL,
+        lambda: propose(world, neuron_id, ManageNetworkEconomics(economics=bad)),
+    )
 
 
 def test_register_known_neuron() -> None:
     world, neuron_id = majority_world()
     other = world.stake("bob", 10)
-    propose(world, neuron_id, RegisterKnownNeuron(id=other, name="Bob's DAO", links=("https://bob.example",)))
+    propose(
+        world,
+        neuron_id,
+        RegisterKnownNeuron(id=other, name="Bob's DAO", links=("https://bob.example",)),
+    )
     known = world.governance.list_known_neurons(ALICE)
     assert [(k.id, k.name) for k in known] == [(other, "Bob's DAO")]
     assert world.neuron(other).visibility == 2
-    refused(world, ErrorType.INVALID_PROPOSAL, lambda: propose(world, neuron_id, RegisterKnownNeuron(id=neuron_id, name="Bob's DAO")))
-    refused(world, ErrorType.INVALID_PROPOSAL, lambda: propose(world, neuron_id, RegisterKnownNeuron(id=neuron_id, name="")))
-    refused(world, ErrorType.INVALID_PROPOSAL, lambda: propose(world, neuron_id, RegisterKnownNeuron(id=neuron_id, name="n", links=("ftp://x",))))
-    refused(world, ErrorType.INVALID_PROPOSAL, lambda: propose(world, neuron_id, RegisterKnownNeuron(id=12345, name="ghost")))
+    refused(
+        world,
+        ErrorType.INVALID_PROPOSAL,
+        lambda: propose(world, neuron_id, RegisterKnownNeuron(id=neuron_id, name="Bob's DAO")),
+    )
+    refused(
+        world,
+        ErrorType.INVALID_PROPOSAL,
+        lambda: propose(world, neuron_id, RegisterKnownNeuron(id=neuron_id, name="")),
+    )
+    refused(
+        world,
+        ErrorType.INVALID_PROPOSAL,
+        lambda: propose(
+            world, neuron_id, RegisterKnownNeuron(id=neuron_id, name="n", links=("ftp://x",))
+        ),
+    )
+    refused(
+        world,
+        ErrorType.INVALID_PROPOSAL,
+        lambda: propose(world, neuron_id, RegisterKnownNeuron(id=12345, name="ghost")),
+    )
 
 
 def test_list_proposals_filters_and_pages() -> None:
@@ -182,11 +317,28 @@ def test_list_proposals_filters_and_pages() -> None:
     ids = [world.propose_motion("alice", neuron_id, f"motion {i}") for i in range(5)]
     listed = world.governance.list_proposals(ALICE, ListProposalInfo(limit=2))
     assert [p.id for p in listed] == ids[::-1][:2]
-    older = world.governance.list_proposals(ALICE, ListProposalInfo(limit=10, before_proposal=ids[2]))
+    older = world.governance.list_proposals(
+        ALICE, ListProposalInfo(limit=10, before_proposal=ids[2])
+    )
     assert [p.id for p in older] == [ids[1], ids[0]]
-    assert world.governance.list_proposals(ALICE, ListProposalInfo(exclude_topic=(Topic.GOVERNANCE,))) == ()
-    assert len(world.governance.list_proposals(ALICE, ListProposalInfo(include_status=(ProposalStatus.EXECUTED,)))) == 5
-    assert world.governance.list_proposals(ALICE, ListProposalInfo(include_reward_status=(RewardStatus.SETTLED,))) == ()
+    assert (
+        world.governance.list_proposals(ALICE, ListProposalInfo(exclude_topic=(Topic.GOVERNANCE,)))
+        == ()
+    )
+    assert (
+        len(
+            world.governance.list_proposals(
+                ALICE, ListProposalInfo(include_status=(ProposalStatus.EXECUTED,))
+            )
+        )
+        == 5
+    )
+    assert (
+        world.governance.list_proposals(
+            ALICE, ListProposalInfo(include_reward_status=(RewardStatus.SETTLED,))
+        )
+        == ()
+    )
     info = world.governance.get_proposal_info(ALICE, ids[0])
     assert info is not None and [neuron for neuron, _ in info.ballots] == [neuron_id]
     stranger = world.governance.get_proposal_info(principal("zed"), ids[0])
@@ -197,11 +349,19 @@ def test_garbage_collection_keeps_the_newest_final_proposals_per_topic() -> None
     world, neuron_id = majority_world()
     from dataclasses import replace
 
-    propose(world, neuron_id, ManageNetworkEconomics(economics=replace(zero_economics(), max_proposals_to_keep_per_topic=3)))
+    propose(
+        world,
+        neuron_id,
+        ManageNetworkEconomics(
+            economics=replace(zero_economics(), max_proposals_to_keep_per_topic=3)
+        ),
+    )
     ids = [world.propose_motion("alice", neuron_id, f"m{i}") for i in range(6)]
     world.advance(days=5)  # a reward event settles them
     world.advance(days=1, seconds=1)  # garbage collection runs a day after the last one
-    remaining = sorted(i for i, r in world.governance.state.proposals.items() if r.topic == Topic.GOVERNANCE)
+    remaining = sorted(
+        i for i, r in world.governance.state.proposals.items() if r.topic == Topic.GOVERNANCE
+    )
     assert remaining == ids[-3:]
 
 

@@ -139,16 +139,28 @@ def test_rule_06_wait_for_quiet_moves_only_on_flip_and_never_shortens() -> None:
     period, increase = 4 * ONE_DAY, 2 * ONE_DAY
     common = dict(created_seconds=0, voting_period_seconds=period, increase_seconds=increase)
     unchanged = compute_wait_for_quiet_deadline(
-        deadline_seconds=period, now_seconds=ONE_DAY, yes_was_winning=True, yes_is_winning=True, **common
+        deadline_seconds=period,
+        now_seconds=ONE_DAY,
+        yes_was_winning=True,
+        yes_is_winning=True,
+        **common,
     )
     assert unchanged == period
     flipped = compute_wait_for_quiet_deadline(
-        deadline_seconds=period, now_seconds=ONE_DAY, yes_was_winning=True, yes_is_winning=False, **common
+        deadline_seconds=period,
+        now_seconds=ONE_DAY,
+        yes_was_winning=True,
+        yes_is_winning=False,
+        **common,
     )
     # now + W + P/2 − elapsed/2 = 1d + 2d + 2d − 0.5d
     assert flipped == ONE_DAY + increase + period // 2 - ONE_DAY // 2
     early = compute_wait_for_quiet_deadline(
-        deadline_seconds=10 * ONE_DAY, now_seconds=ONE_DAY, yes_was_winning=True, yes_is_winning=False, **common
+        deadline_seconds=10 * ONE_DAY,
+        now_seconds=ONE_DAY,
+        yes_was_winning=True,
+        yes_is_winning=False,
+        **common,
     )
     assert early == 10 * ONE_DAY
 
@@ -160,9 +172,13 @@ def test_rule_06_wait_for_quiet_is_capped_at_period_plus_twice_the_increase() ->
         if now > deadline:
             break
         deadline = compute_wait_for_quiet_deadline(
-            deadline_seconds=deadline, created_seconds=0, now_seconds=now,
-            voting_period_seconds=period, increase_seconds=increase,
-            yes_was_winning=winning, yes_is_winning=not winning,
+            deadline_seconds=deadline,
+            created_seconds=0,
+            now_seconds=now,
+            voting_period_seconds=period,
+            increase_seconds=increase,
+            yes_was_winning=winning,
+            yes_is_winning=not winning,
         )
         winning = not winning
     assert deadline <= period + 2 * increase
@@ -195,7 +211,8 @@ def test_rule_07_ballots_use_deciding_power_frozen_at_creation() -> None:
     assert short not in record.ballots
     power = record.ballots.power[eligible]
     world.manage(
-        principal("alice"), eligible,
+        principal("alice"),
+        eligible,
         Configure(operation=IncreaseDissolveDelay(additional_dissolve_delay_seconds=ONE_YEAR)),
     )
     assert world.governance.state.proposals[proposal].ballots.power[eligible] == power
@@ -207,10 +224,13 @@ def test_rule_07_manage_neuron_ballots_are_the_followees_with_power_one() -> Non
     manager_1, manager_2 = world.stake("bob", 10), world.stake("carol", 10)
     world.follow("alice", managed, Topic.NEURON_MANAGEMENT, [manager_1, manager_2])
     response = world.manage(
-        principal("bob"), manager_1,
+        principal("bob"),
+        manager_1,
         MakeProposal(
             proposal=Proposal(
-                title=None, summary="", url="",
+                title=None,
+                summary="",
+                url="",
                 action=ManageNeuronProposal(neuron_id=managed, command=RefreshVotingPower()),
             )
         ),
@@ -223,14 +243,26 @@ def test_rule_07_manage_neuron_ballots_are_the_followees_with_power_one() -> Non
 
 
 def test_rule_08_voting_power_integer_formula() -> None:
-    stake, max_delay, max_age = 10 * E8S, DURATIONS.max_dissolve_delay_seconds, DURATIONS.max_neuron_age_for_age_bonus_seconds
+    stake, max_delay, max_age = (
+        10 * E8S,
+        DURATIONS.max_dissolve_delay_seconds,
+        DURATIONS.max_neuron_age_for_age_bonus_seconds,
+    )
     assert compute_potential_voting_power(stake, 0, 0, max_delay, max_age) == stake
     assert compute_potential_voting_power(stake, 8 * ONE_YEAR, 0, max_delay, max_age) == 2 * stake
-    assert compute_potential_voting_power(stake, 8 * ONE_YEAR, 4 * ONE_YEAR, max_delay, max_age) == 25 * E8S
-    assert compute_potential_voting_power(stake, 20 * ONE_YEAR, 9 * ONE_YEAR, max_delay, max_age) == 25 * E8S
+    assert (
+        compute_potential_voting_power(stake, 8 * ONE_YEAR, 4 * ONE_YEAR, max_delay, max_age)
+        == 25 * E8S
+    )
+    assert (
+        compute_potential_voting_power(stake, 20 * ONE_YEAR, 9 * ONE_YEAR, max_delay, max_age)
+        == 25 * E8S
+    )
     d, a = SIX_MONTHS, 100 * ONE_DAY
     ds = stake + stake * d // max_delay
-    assert compute_potential_voting_power(stake, d, a, max_delay, max_age) == ds + ds * a // (4 * max_age)
+    assert compute_potential_voting_power(stake, d, a, max_delay, max_age) == ds + ds * a // (
+        4 * max_age
+    )
 
 
 def test_rule_08_stake_includes_staked_maturity_and_excludes_fees() -> None:
@@ -238,7 +270,9 @@ def test_rule_08_stake_includes_staked_maturity_and_excludes_fees() -> None:
     neuron_id = world.stake("alice", 10, delay_seconds=8 * ONE_YEAR)
     from dataclasses import replace
 
-    neuron = replace(world.neuron(neuron_id), neuron_fees_e8s=E8S, staked_maturity_e8s_equivalent=3 * E8S)
+    neuron = replace(
+        world.neuron(neuron_id), neuron_fees_e8s=E8S, staked_maturity_e8s_equivalent=3 * E8S
+    )
     from nns.governance.neuron import get_potential_voting_power
 
     assert get_potential_voting_power(neuron, world.now(), DURATIONS) == 2 * 12 * E8S
@@ -246,7 +280,10 @@ def test_rule_08_stake_includes_staked_maturity_and_excludes_fees() -> None:
 
 def test_rule_08_deciding_power_rounds_half_to_even() -> None:
     economics = world_economics()
-    start, span = economics.start_reducing_voting_power_after_seconds, economics.clear_following_after_seconds
+    start, span = (
+        economics.start_reducing_voting_power_after_seconds,
+        economics.clear_following_after_seconds,
+    )
     # potential 3 at half the span: 1.5 rounds to 2; potential 5: 2.5 rounds to 2
     assert compute_deciding_voting_power(3, start + span // 2, economics) == 2
     assert compute_deciding_voting_power(5, start + span // 2, economics) == 2
@@ -289,7 +326,9 @@ def test_rule_09_votes_by_following_do_not_refresh() -> None:
     assert world.neuron(leader).voting_power_refreshed_timestamp_seconds == world.now()
 
 
-def test_rule_10_reward_share_uses_total_potential_power_and_rolls_over_only_when_nothing_settled() -> None:
+def test_rule_10_reward_share_uses_total_potential_power_and_rolls_over_only_when_nothing_settled() -> (
+    None
+):
     world = make_world()
     voter = world.stake("alice", 100)
     abstainer = world.stake("bob", 100)
@@ -344,8 +383,16 @@ def test_rule_12_manage_neuron_fee_is_never_refunded_and_stake_must_cover_the_fe
     managed, manager = world.stake("alice", 10), world.stake("bob", 1.005)
     world.follow("alice", managed, Topic.NEURON_MANAGEMENT, [manager])
     world.manage(
-        principal("bob"), manager,
-        MakeProposal(proposal=Proposal(title=None, summary="", url="", action=ManageNeuronProposal(neuron_id=managed, command=RefreshVotingPower()))),
+        principal("bob"),
+        manager,
+        MakeProposal(
+            proposal=Proposal(
+                title=None,
+                summary="",
+                url="",
+                action=ManageNeuronProposal(neuron_id=managed, command=RefreshVotingPower()),
+            )
+        ),
     )
     assert world.neuron(manager).neuron_fees_e8s == 1_000_000
     before = world.governance.state_hash()
@@ -356,10 +403,15 @@ def test_rule_12_manage_neuron_fee_is_never_refunded_and_stake_must_cover_the_fe
 
 def test_rule_13_staking_subaccount_and_account_identifier() -> None:
     controller = principal("alice")
-    expected = hashlib.sha256(b"\x0cneuron-stake" + controller.raw + (42).to_bytes(8, "big")).digest()
+    expected = hashlib.sha256(
+        b"\x0cneuron-stake" + controller.raw + (42).to_bytes(8, "big")
+    ).digest()
     assert compute_neuron_staking_subaccount(controller, 42) == expected
     digest = hashlib.sha224(b"\x0aaccount-id" + GOVERNANCE_CANISTER_ID.raw + expected).digest()
-    assert AccountIdentifier.of(GOVERNANCE_CANISTER_ID, expected).raw == zlib.crc32(digest).to_bytes(4, "big") + digest
+    assert (
+        AccountIdentifier.of(GOVERNANCE_CANISTER_ID, expected).raw
+        == zlib.crc32(digest).to_bytes(4, "big") + digest
+    )
 
 
 def test_rule_14_age_rules() -> None:
@@ -370,9 +422,16 @@ def test_rule_14_age_rules() -> None:
     # top-up of equal size halves the age
     subaccount = world.neuron(neuron_id).subaccount
     world.router.call(
-        LEDGER_CANISTER_ID, "transfer", principal("alice"),
-        TransferArgs(memo=0, amount_e8s=10 * E8S, fee_e8s=10_000, from_subaccount=None,
-                     to=AccountIdentifier.of(GOVERNANCE_CANISTER_ID, subaccount)),
+        LEDGER_CANISTER_ID,
+        "transfer",
+        principal("alice"),
+        TransferArgs(
+            memo=0,
+            amount_e8s=10 * E8S,
+            fee_e8s=10_000,
+            from_subaccount=None,
+            to=AccountIdentifier.of(GOVERNANCE_CANISTER_ID, subaccount),
+        ),
     )
     world.manage(principal("alice"), neuron_id, ClaimOrRefresh(by=ClaimByMemo(memo=0)))
     assert get_age_seconds(world.neuron(neuron_id), world.now()) == 50 * ONE_DAY

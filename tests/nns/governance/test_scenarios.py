@@ -20,7 +20,11 @@ def total_maturity(world: World, *neuron_ids: int) -> int:
 
 def test_rewards_over_several_days_roll_over_settle_and_pay_only_voters() -> None:
     world = make_world()
-    alice, bob, carol = world.stake("alice", 100), world.stake("bob", 100), world.stake("carol", 100)
+    alice, bob, carol = (
+        world.stake("alice", 100),
+        world.stake("bob", 100),
+        world.stake("carol", 100),
+    )
     world.make_public("carol", carol)
     world.follow("bob", bob, Topic.GOVERNANCE, [carol])
 
@@ -38,7 +42,9 @@ def test_rewards_over_several_days_roll_over_settle_and_pay_only_voters() -> Non
     world.advance(days=1)
     settled = world.governance.get_latest_reward_event(GOVERNANCE_CANISTER_ID)
     assert settled.settled_proposals == (first,)
-    assert settled.total_available_e8s_equivalent > rolled.total_available_e8s_equivalent  # it kept the rolled pool
+    assert (
+        settled.total_available_e8s_equivalent > rolled.total_available_e8s_equivalent
+    )  # it kept the rolled pool
     assert statuses(world, first) == (ProposalStatus.EXECUTED, RewardStatus.SETTLED)
     # every voter, Yes or No, directly or by following, shares the pool in proportion to its power
     shares = [world.neuron(n).maturity_e8s_equivalent for n in (alice, bob, carol)]
@@ -52,7 +58,10 @@ def test_rewards_over_several_days_roll_over_settle_and_pay_only_voters() -> Non
     assert world.neuron(carol).maturity_e8s_equivalent == shares[2]
     assert world.neuron(alice).maturity_e8s_equivalent > shares[0]
     events = world.governance.get_latest_reward_event(GOVERNANCE_CANISTER_ID)
-    assert total_maturity(world, alice, bob, carol) == settled.distributed_e8s_equivalent + events.distributed_e8s_equivalent
+    assert (
+        total_maturity(world, alice, bob, carol)
+        == settled.distributed_e8s_equivalent + events.distributed_e8s_equivalent
+    )
 
 
 def test_a_rejected_proposal_and_an_ineligible_manage_neuron_proposal() -> None:
@@ -64,9 +73,22 @@ def test_a_rejected_proposal_and_an_ineligible_manage_neuron_proposal() -> None:
 
     managed = world.stake("carol", 10)
     world.follow("carol", managed, Topic.NEURON_MANAGEMENT, [alice])
-    response = world.manage(principal("alice"), alice, MakeProposal(proposal=Proposal(
-        title=None, summary="", url="", action=ManageNeuronProposal(neuron_id=managed, command=RefreshVotingPower()))))
-    assert statuses(world, response.proposal_id) == (ProposalStatus.EXECUTED, RewardStatus.INELIGIBLE)
+    response = world.manage(
+        principal("alice"),
+        alice,
+        MakeProposal(
+            proposal=Proposal(
+                title=None,
+                summary="",
+                url="",
+                action=ManageNeuronProposal(neuron_id=managed, command=RefreshVotingPower()),
+            )
+        ),
+    )
+    assert statuses(world, response.proposal_id) == (
+        ProposalStatus.EXECUTED,
+        RewardStatus.INELIGIBLE,
+    )
     world.advance(days=5)
     assert statuses(world, rejected) == (ProposalStatus.REJECTED, RewardStatus.SETTLED)
     assert statuses(world, response.proposal_id)[1] == RewardStatus.INELIGIBLE

@@ -20,6 +20,7 @@ from nns.governance.requests import (
     RegisterVote,
     SetVisibility,
 )
+from nns.governance.state import GovernanceState
 from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.canister import Ledger
 from nns.ledger.types import TransferArgs
@@ -49,7 +50,9 @@ class World:
 
     # -- time --
     def advance(self, *, days: float = 0, seconds: int = 0, tick: bool = True) -> World:
-        self.environment.advance_seconds(int(days * self.governance.durations.one_day_seconds) + seconds)
+        self.environment.advance_seconds(
+            int(days * self.governance.durations.one_day_seconds) + seconds
+        )
         if tick:
             self.tick()
         return self
@@ -69,7 +72,9 @@ class World:
             ManageNeuronRequest(id=neuron_id, command=command),
         )
 
-    def stake(self, owner: str, icp: float, *, memo: int = 0, delay_seconds: int | None = SIX_MONTHS) -> int:
+    def stake(
+        self, owner: str, icp: float, *, memo: int = 0, delay_seconds: int | None = SIX_MONTHS
+    ) -> int:
         """Transfer ICP to the neuron's staking subaccount, claim it, lock it for `delay_seconds`."""
         controller = principal(owner)
         subaccount = compute_neuron_staking_subaccount(controller, memo)
@@ -78,17 +83,27 @@ class World:
             "transfer",
             controller,
             TransferArgs(
-                memo=memo, amount_e8s=int(icp * E8S), fee_e8s=10_000, from_subaccount=None,
+                memo=memo,
+                amount_e8s=int(icp * E8S),
+                fee_e8s=10_000,
+                from_subaccount=None,
                 to=AccountIdentifier.of(GOVERNANCE_CANISTER_ID, subaccount),
             ),
         )
-        neuron_id: int = self.manage(controller, None, ClaimOrRefresh(by=ClaimByMemo(memo=memo))).refreshed_neuron_id
+        neuron_id: int = self.manage(
+            controller, None, ClaimOrRefresh(by=ClaimByMemo(memo=memo))
+        ).refreshed_neuron_id
         if delay_seconds:
             initial = self.governance.durations.initial_neuron_dissolve_delay_seconds
             if delay_seconds > initial:
                 self.manage(
-                    controller, neuron_id,
-                    Configure(operation=IncreaseDissolveDelay(additional_dissolve_delay_seconds=delay_seconds - initial)),
+                    controller,
+                    neuron_id,
+                    Configure(
+                        operation=IncreaseDissolveDelay(
+                            additional_dissolve_delay_seconds=delay_seconds - initial
+                        )
+                    ),
                 )
         self.names[f"{owner}:{memo}"] = neuron_id
         return neuron_id
@@ -97,24 +112,63 @@ class World:
         self.manage(principal(owner), neuron_id, Configure(operation=SetVisibility(visibility=2)))
 
     def follow(self, owner: str, neuron_id: int, topic: int, followees: list[int]) -> Any:
-        return self.manage(principal(owner), neuron_id, Follow(topic=topic, followees=tuple(followees)))
+        return self.manage(
+            principal(owner), neuron_id, Follow(topic=topic, followees=tuple(followees))
+        )
 
     def propose_motion(self, owner: str, neuron_id: int, text: str = "a motion") -> int:
         response = self.manage(
-            principal(owner), neuron_id,
-            MakeProposal(proposal=Proposal(title="A motion title", summary="summary", url="", action=Motion(motion_text=text))),
+            principal(owner),
+            neuron_id,
+            MakeProposal(
+                proposal=Proposal(
+                    title="A motion title",
+                    summary="summary",
+                    url="",
+                    action=Motion(motion_text=text),
+                )
+            ),
         )
         proposal_id: int = response.proposal_id
         return proposal_id
 
     def vote(self, owner: str, neuron_id: int, proposal_id: int, vote: int) -> Any:
-        return self.manage(principal(owner), neuron_id, RegisterVote(proposal=proposal_id, vote=vote))
+        return self.manage(
+            principal(owner), neuron_id, RegisterVote(proposal=proposal_id, vote=vote)
+        )
 
     def neuron(self, neuron_id: int) -> Neuron:
         return self.governance.state.neurons[neuron_id]
 
     def balance(self, owner: str) -> int:
         return self.ledger.balances().get(AccountIdentifier.of(principal(owner)), 0)
+
+
+def index_view(state: GovernanceState) -> dict[str, object]:
+    """Every in-memory index of the state, in a form that compares by value."""
+    return {
+        "neurons": dict(state.neurons),
+        "by_subaccount": dict(state.by_subaccount),
+        "by_principal": {key: set(ids) for key, ids in state.by_principal.items() if ids},
+        "followers": {
+            followee: {topic: set(followers) for topic, followers in by_topic.items()}
+            for followee, by_topic in state.followers._followers.items()
+        },
+        "lists": {topic: dict(lists) for topic, lists in state.followers._lists.items()},
+        "proposals": {
+            proposal_id: (
+                {name: getattr(record, name) for name in record.__slots__ if name != "ballots"},
+                record.ballots.encode(),
+            )
+            for proposal_id, record in state.proposals.items()
+        },
+        "settings": dict(state.settings),
+    }
+
+
+def memory_matches_tables(governance: Governance) -> bool:
+    """The in-memory indexes equal those rebuilt from the tables (the undo journal is exact)."""
+    return index_view(governance.state) == index_view(GovernanceState(governance.store))
 
 
 def make_world(
@@ -126,7 +180,9 @@ def make_world(
     ledger = Ledger(
         environment,
         minting_account=Account.of(GOVERNANCE_CANISTER_ID),
-        initial_balances={AccountIdentifier.of(principal(n)): icp * E8S for n, icp in funded.items()},
+        initial_balances={
+            AccountIdentifier.of(principal(n)): icp * E8S for n, icp in funded.items()
+        },
     )
     governance = Governance(environment, preset=preset)
     router.install(LEDGER_CANISTER_ID, ledger)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from replica.execution.messages import IngressMessage, IngressStatus, Status
+from replica.sim.faults import Attack
 from replica.sim.replica import ReplicaSpec
 from replica.types import Principal
 
@@ -79,8 +80,13 @@ class ToyReplica:
             for line in self.path.read_text().splitlines():
                 item = json.loads(line)
                 self._append(
-                    ToyBlock(height=item["h"], parent=bytes.fromhex(item["p"]), maker=Principal.from_text(item["m"]),
-                             ingress=tuple(bytes.fromhex(m) for m in item["i"]), salt=item["s"]),
+                    ToyBlock(
+                        height=item["h"],
+                        parent=bytes.fromhex(item["p"]),
+                        maker=Principal.from_text(item["m"]),
+                        ingress=tuple(bytes.fromhex(m) for m in item["i"]),
+                        salt=item["s"],
+                    ),
                     persist=False,
                 )
 
@@ -93,8 +99,18 @@ class ToyReplica:
         if persist:
             self.spec.state_dir.mkdir(parents=True, exist_ok=True)
             with self.path.open("a") as handle:
-                handle.write(json.dumps({"h": block.height, "p": block.parent.hex(), "m": str(block.maker),
-                                         "i": [m.hex() for m in block.ingress], "s": block.salt}) + "\n")
+                handle.write(
+                    json.dumps(
+                        {
+                            "h": block.height,
+                            "p": block.parent.hex(),
+                            "m": str(block.maker),
+                            "i": [m.hex() for m in block.ingress],
+                            "s": block.salt,
+                        }
+                    )
+                    + "\n"
+                )
 
     @property
     def tip(self) -> bytes:
@@ -123,11 +139,17 @@ class ToyReplica:
         next_wake = (now_ns // ROUND_NS + 1) * ROUND_NS
         if not self.leader:
             return ToyOutput(wake_at_ns=next_wake)
-        block = ToyBlock(height=len(self.chain) + 1, parent=self.tip, maker=self.spec.node_id,
-                         ingress=tuple(self.mempool))
+        block = ToyBlock(
+            height=len(self.chain) + 1,
+            parent=self.tip,
+            maker=self.spec.node_id,
+            ingress=tuple(self.mempool),
+        )
         self._append(block)
         share = ToyShare(height=block.height, signer=self.spec.node_id, signature=b"ok")
-        return ToyOutput(broadcast=(block, share), wake_at_ns=next_wake, events=(("finalized", block.height),))
+        return ToyOutput(
+            broadcast=(block, share), wake_at_ns=next_wake, events=(("finalized", block.height),)
+        )
 
     def submit_ingress(self, message: IngressMessage, now_ns: int) -> ToyOutput:
         if message.message_id not in self.mempool and message.message_id not in self.executed:
@@ -170,6 +192,15 @@ class ToyReplica:
 
 
 class ToyForger:
+    def __init__(self) -> None:
+        self.stash: dict[int, list[object]] = {}
+
+    def note(self, artifact: object) -> None:
+        return None
+
+    def forge(self, attack: Attack, artifact: object) -> list[object]:
+        return []
+
     def is_share(self, artifact: object) -> bool:
         return isinstance(artifact, ToyShare)
 
@@ -186,8 +217,13 @@ class ToyForger:
 
     def equivocate(self, proposal: object) -> object | None:
         assert isinstance(proposal, ToyBlock)
-        return ToyBlock(height=proposal.height, parent=proposal.parent, maker=proposal.maker,
-                        ingress=proposal.ingress, salt=1)
+        return ToyBlock(
+            height=proposal.height,
+            parent=proposal.parent,
+            maker=proposal.maker,
+            ingress=proposal.ingress,
+            salt=1,
+        )
 
     def is_own_dealing(self, artifact: object) -> bool:
         return False
@@ -223,8 +259,21 @@ class ToyFactory:
         assert isinstance(block, ToyBlock)
         return block.id
 
-    def verify_certification(self, certification: Any, height: int, subnet_public_key: bytes) -> bool:
-        return bool(certification[0] == "cert" and certification[1] == height and subnet_public_key == b"toy-key")
+    def ingress_of(self, block: Any) -> Sequence[bytes]:
+        assert isinstance(block, ToyBlock)
+        return block.ingress
+
+    def make_auditor(self, subnet_id: Principal, subnet_public_key: bytes, registry: Any) -> None:
+        return None
+
+    def verify_certification(
+        self, certification: Any, height: int, subnet_public_key: bytes
+    ) -> bool:
+        return bool(
+            certification[0] == "cert"
+            and certification[1] == height
+            and subnet_public_key == b"toy-key"
+        )
 
     def forger(self, spec: ReplicaSpec) -> ToyForger:
         return ToyForger()
@@ -235,6 +284,8 @@ class ToyFactory:
     def describe_violation(self, event: Any) -> str | None:
         return None
 
-    def certified_reply(self, replica: Any, message_id: bytes, subnet_public_key: bytes) -> bytes | None:
+    def certified_reply(
+        self, replica: Any, message_id: bytes, subnet_public_key: bytes
+    ) -> bytes | None:
         status = replica.ingress_status(message_id)
         return None if status is None else status.reply

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from replica.presets import TEST
-from replica.sim.__main__ import default_fault_horizon_s
 from replica.sim.canister import COUNTER_FACTORIES, install_counter
 from replica.sim.consensus import ConsensusReplicas
 from replica.sim.faults import FaultPlan
+from replica.sim.sweep import default_fault_horizon_s
 from replica.sim.world import World, WorldConfig
 
 

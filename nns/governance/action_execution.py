@@ -1,0 +1,302 @@
+"""Submitting and carrying out the proposal actions of `nns.governance.actions`.
+
+StopOrStartCanister and UpdateCanisterSettings become calls to NNS root
+(`stop_or_start_nns_canister`, `update_canister_settings`); the proposal is
+executed when root answers and failed when it refuses. DeregisterKnownNeuron
+and AddOrRemoveNodeProvider change governance state at once. RewardNodeProvider
+and RewardNodeProviders mint each reward in turn (to an account, or to a new
+neuron of the node provider), as governance.rs `reward_node_provider_helper`
+and `mint_reward_to_neuron_or_account` do: a failed reward does not stop the
+others, and the proposal fails with the first failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlmodel import Session
+
+from nns.governance.actions import (
+    ROOT_CANISTER_ID,
+    AddOrRemoveNodeProvider,
+    DeregisterKnownNeuron,
+    NodeProvider,
+    RewardNodeProvider,
+    RewardNodeProviders,
+    RewardToAccount,
+    RewardToNeuron,
+    StopOrStartCanister,
+    UnsupportedAction,
+    UpdateCanisterSettings,
+    node_provider_id,
+    root_canister_settings,
+    validate_add_or_remove_node_provider,
+    validate_stop_or_start_canister,
+    validate_update_canister_settings,
+)
+from nns.governance.commands import ManageNeuronCommands
+from nns.governance.contexts import NodeProviderRewardContext, ProposalContext
+from nns.governance.enums import Topic
+from nns.governance.errors import GovernanceError, invalid_proposal, not_found, precondition_failed
+from nns.governance.neuron import Neuron
+from nns.governance.settings import DEFAULT_FOLLOWEES, NODE_PROVIDERS
+from nns.ledger.accounts import AccountIdentifier
+from replica.environment import OutgoingCall, Reject
+
+
+class ActionExecution(ManageNeuronCommands):
+    """Validation at submission and execution of the actions that act on canisters,
+    known neurons and node providers."""
+
+    # -- state ------------------------------------------------------------------------------
+
+    @property
+    def node_providers(self) -> tuple[NodeProvider, ...]:
+        return self.state.get(NODE_PROVIDERS)
+
+    def mark_executed(self, session: Session, proposal_id: int, failure_reason: str | None) -> None:
+        """Record the outcome of an adopted proposal; a success after a failure wins."""
+        record = self.state.proposals.get(proposal_id)
+        if record is None:
+            return
+        now = self.now_seconds()
+        self.state.touch_proposal(record)
+        if failure_reason is None:
+            record.executed_timestamp_seconds, record.failure_reason = now, None
+            record.failed_timestamp_seconds = 0
+        elif not record.executed_timestamp_seconds:
+            record.failed_timestamp_seconds, record.failure_reason = now, failure_reason
+        self.state.put_proposal(session, record, ballots=False)
+
+    # -- submission -------------------------------------------------------------------------
+
+    def validate_canister_and_provider_action(self, action: object) -> Topic:
+        """The topic of a valid action; InvalidProposal (or the IC's type) otherwise."""
+        match action:
+            case StopOrStartCanister():
+                return validate_stop_or_start_canister(action)[0]
+            case UpdateCanisterSettings():
+                return validate_update_canister_settings(action)
+            case DeregisterKnownNeuron():
+                self.validate_deregister_known_neuron(action)
+                return Topic.GOVERNANCE
+            case AddOrRemoveNodeProvider():
+                self.validate_node_provider_change(action)
+                return Topic.PARTICIPANT_MANAGEMENT
+            case RewardNodeProvider():
+                return Topic.NODE_PROVIDER_REWARDS
+            case RewardNodeProviders():
+                if action.use_registry_derived_rewards:
+                    raise invalid_proposal(
+                        "RewardNodeProviders with use_registry_derived_rewards is not supported: "
+                        "icbox has no registry-derived node provider rewards."
+                    )
+                return Topic.NODE_PROVIDER_REWARDS
+            case UnsupportedAction():
+                raise invalid_proposal(
+                    f"The proposal action {action.name} is not supported by icbox."
+                )
+        raise invalid_proposal(f"Unsupported proposal action {type(action).__name__}.")
+
+    def validate_deregister_known_neuron(self, action: DeregisterKnownNeuron) -> Neuron:
+        """proposals/deregister_known_neuron.rs DeregisterKnownNeuron::validate."""
+        if action.id is None:
+            raise invalid_proposal(
+                "No neuron ID specified in the request to deregister a known neuron."
+            )
+        neuron = self.get_neuron(action.id)
+        if neuron.known_neuron_data is None:
+            raise precondition_failed(f"Neuron {action.id} is not a known neuron")
+        return neuron
+
+    def validate_node_provider_change(self, action: AddOrRemoveNodeProvider) -> NodeProvider:
+        """proposals/add_or_remove_node_provider.rs: add a new id, remove an existing one."""
+        provider = validate_add_or_remove_node_provider(action)
+        provider_id = node_provider_id(provider)
+        exists = any(known.id == provider_id for known in self.node_providers)
+        if action.to_add is not None and exists:
+            raise precondition_failed(
+                f"NodeProvider with id {provider_id.to_text()} already exists"
+            )
+        if action.to_remove is not None and not exists:
+            raise precondition_failed(
+                "AddOrRemoveNodeProvider ToRemove must target an existing Node Provider but "
+                f"targeted {provider_id.to_text()}"
+            )
+        return provider
+
+    # -- execution --------------------------------------------------------------------------
+
+    def execute_canister_and_provider_action(
+        self, session: Session, proposal_id: int, action: object
+    ) -> None:
+        """Carry out an adopted action; a refusal raises GovernanceError (the proposal fails)."""
+        match action:
+            case StopOrStartCanister():
+                _, canister_action = validate_stop_or_start_canister(action)
+                self.call_root(
+                    "stop_or_start_nns_canister",
+                    {
+                        "canister_id": action.canister_id,
+                        "action": {canister_action.name.capitalize(): None},
+                    },
+                    proposal_id,
+                )
+            case UpdateCanisterSettings():
+                validate_update_canister_settings(action)
+                assert action.settings is not None
+                self.call_root(
+                    "update_canister_settings",
+                    {
+                        "canister_id": action.canister_id,
+                        "settings": root_canister_settings(action.settings),
+                    },
+                    proposal_id,
+                    on_reply="_on_canister_settings_updated",
+                )
+            case DeregisterKnownNeuron():
+                neuron = self.validate_deregister_known_neuron(action)
+                self.state.put_neuron(session, replace(neuron, known_neuron_data=None))
+                self.mark_executed(session, proposal_id, None)
+            case AddOrRemoveNodeProvider():
+                provider = self.validate_node_provider_change(action)
+                if action.to_add is not None:
+                    providers = (*self.node_providers, provider)
+                else:
+                    providers = tuple(p for p in self.node_providers if p.id != provider.id)
+                self.state.put(session, NODE_PROVIDERS, providers)
+                self.mark_executed(session, proposal_id, None)
+            case RewardNodeProvider() | RewardNodeProviders():
+                self.reward_next_node_provider(session, proposal_id, 0, None)
+
+    def call_root(
+        self,
+        method: str,
+        argument: object,
+        proposal_id: int,
+        *,
+        on_reply: str = "_on_proposal_executed",
+    ) -> None:
+        self.environment.call(
+            OutgoingCall(
+                callee=ROOT_CANISTER_ID,
+                method=method,
+                argument=argument,
+                on_reply=on_reply,
+                on_reject="_on_proposal_failed",
+                context=ProposalContext(proposal_id=proposal_id),
+            )
+        )
+
+    def _on_canister_settings_updated(self, context: ProposalContext, reply: object) -> None:
+        """Root answers `variant { Ok; Err : record { code; description } }`."""
+        failure = None
+        if isinstance(reply, dict) and "Err" in reply:
+            error = reply["Err"]
+            failure = (
+                str(error.get("description", error)) if isinstance(error, dict) else str(error)
+            )
+        with self.transaction() as session:
+            self.mark_executed(session, context.proposal_id, failure)
+
+    # -- node provider rewards --------------------------------------------------------------
+
+    def _rewards_of(self, proposal_id: int) -> tuple[RewardNodeProvider, ...]:
+        action = self.state.proposals[proposal_id].proposal.action
+        if isinstance(action, RewardNodeProvider):
+            return (action,)
+        if isinstance(action, RewardNodeProviders):
+            return action.rewards
+        return ()
+
+    def reward_next_node_provider(
+        self, session: Session, proposal_id: int, index: int, failure: str | None
+    ) -> None:
+        """Mint reward `index` of the proposal, or finish once every reward was tried."""
+        rewards = self._rewards_of(proposal_id)
+        while index < len(rewards):
+            try:
+                self._mint_node_provider_reward(proposal_id, index, failure, rewards[index])
+                return
+            except GovernanceError as error:
+                failure = failure or error.error_message
+                index += 1
+        self.mark_executed(session, proposal_id, failure)
+
+    def _mint_node_provider_reward(
+        self, proposal_id: int, index: int, failure: str | None, reward: RewardNodeProvider
+    ) -> None:
+        """governance.rs reward_node_provider_helper, then the minting transfer."""
+        provider = reward.node_provider
+        if provider is None or provider.id is None:
+            raise precondition_failed("Node provider has no ID.")
+        if not any(known.id == provider.id for known in self.node_providers):
+            raise not_found(f"Node provider with id {provider.id.to_text()} not found.")
+        maximum = self.economics.maximum_node_provider_rewards_e8s
+        if reward.amount_e8s > maximum:
+            raise precondition_failed(
+                f"Proposed reward {reward.amount_e8s} greater than maximum {maximum}"
+            )
+        context = NodeProviderRewardContext(proposal_id=proposal_id, index=index, failure=failure)
+        match reward.reward_mode:
+            case None:
+                raise precondition_failed("Reward node provider proposal must have a reward mode.")
+            case RewardToNeuron():
+                subaccount = self.new_subaccount()
+                to = AccountIdentifier.of(self.governance_id, subaccount)
+                context = replace(context, subaccount=subaccount, neuron_id=self.new_neuron_id())
+            case RewardToAccount():
+                to = reward.reward_mode.to_account or AccountIdentifier.of(provider.id)
+        self.call_ledger_transfer(
+            from_subaccount=None,
+            to=to,
+            amount_e8s=reward.amount_e8s,
+            fee_e8s=0,
+            memo=0,
+            on_reply="_on_node_provider_reward_minted",
+            on_reject="_on_node_provider_reward_refused",
+            context=context,
+        )
+
+    def _on_node_provider_reward_minted(
+        self, context: NodeProviderRewardContext, block: object
+    ) -> None:
+        proposal_id, index = context.proposal_id, context.index
+        with self.transaction() as session:
+            reward = self._rewards_of(proposal_id)[index]
+            if isinstance(reward.reward_mode, RewardToNeuron) and reward.node_provider is not None:
+                self.state.put_neuron(session, self._reward_neuron(context, reward))
+            self.reward_next_node_provider(session, proposal_id, index + 1, context.failure)
+
+    def _on_node_provider_reward_refused(
+        self, context: NodeProviderRewardContext, reject: object
+    ) -> None:
+        message = reject.message if isinstance(reject, Reject) else str(reject)
+        failure = context.failure or f"Couldn't perform minting transfer: {message}"
+        with self.transaction() as session:
+            self.reward_next_node_provider(session, context.proposal_id, context.index + 1, failure)
+
+    def _reward_neuron(
+        self, context: NodeProviderRewardContext, reward: RewardNodeProvider
+    ) -> Neuron:
+        """mint_reward_to_neuron_or_account: a KYC-verified neuron of the node provider."""
+        assert isinstance(reward.reward_mode, RewardToNeuron)
+        assert reward.node_provider is not None and reward.node_provider.id is not None
+        assert context.neuron_id is not None and context.subaccount is not None
+        now = self.now_seconds()
+        delay = min(
+            reward.reward_mode.dissolve_delay_seconds, self.durations.max_dissolve_delay_seconds
+        )
+        return Neuron(
+            id=context.neuron_id,
+            subaccount=context.subaccount,
+            controller=reward.node_provider.id,
+            created_timestamp_seconds=now,
+            voting_power_refreshed_timestamp_seconds=now,
+            cached_neuron_stake_e8s=reward.amount_e8s,
+            dissolve_delay_seconds=delay if delay > 0 else None,
+            aging_since_timestamp_seconds=now,
+            when_dissolved_timestamp_seconds=None if delay > 0 else now,
+            kyc_verified=True,
+            followees=dict(self.state.get(DEFAULT_FOLLOWEES)),
+        )

@@ -1,0 +1,386 @@
+"""The simulator's audit of what honest replicas accepted, against the rules of spec D.
+
+The generic checks (`checks.SubnetChecker`) compare replicas with each other;
+they cannot tell a subnet that agrees on something invalid. The audit checks
+every height an honest replica finalizes against the protocol, with its own
+verifications (public keys from the registry and from the finalized summary
+blocks, never the replica's caches or validator):
+
+- **validity**: the finalized chain is linked; every block on it was proposed
+  by the maker of its rank (ranks from the previous beacon and the members of
+  its registry version), is notarized by at least n − f distinct members of the
+  height's notarization committee, names the interval's replica version and a
+  validation context that never goes back (time after its parent's, certified
+  height at most its parent's), and the chain's top is finalized by such a
+  multi-signature (or is the block of a verified CUP); blocks carry a summary
+  exactly at summary heights; no ingress message appears twice on the chain or
+  after its expiry;
+- **CUPs and beacons**: every CUP a replica holds verifies under the subnet
+  key and names the finalized block of its height; every beacon extends the
+  previous one and verifies under the low-threshold key of its interval;
+- **key continuity**: every summary names the subnet key as its high-threshold
+  key, current and next;
+- **certification progress**: a replica's certified height never trails its
+  finalized height by more than `CERTIFICATION_GAP` for `CERTIFICATION_STALL_NS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+from registry.client import RegistryClient
+from registry.records import KeyPurpose
+from replica.consensus.artifacts import (
+    Block,
+    BlockProposal,
+    CatchUpPackage,
+    DataPayload,
+    Finalization,
+    Notarization,
+    RandomBeacon,
+    beacon_message,
+    catch_up_content_message,
+    finalization_message,
+    notarization_message,
+    proposal_message,
+)
+from replica.consensus.membership import (
+    compute_block_maker_ranks,
+    compute_faults_tolerated,
+    compute_notarization_committee,
+    get_active_data_at,
+)
+from replica.consensus.node import ReplicaNode
+from replica.crypto import bls, multisig
+from replica.crypto.keys import verify_node_signature
+from replica.types import Principal
+
+CERTIFICATION_GAP: Final = 8
+"""Heights the certified height may trail the finalized height (the notary slows beyond 3)."""
+CERTIFICATION_STALL_NS: Final = 10_000_000_000
+"""How long a larger gap may last (a restarted replica replays its chain before it certifies)."""
+
+
+@dataclass(slots=True, kw_only=True)
+class ConsensusAuditor:
+    """Audits the finalized chain, beacons and CUPs of the honest replicas of one subnet."""
+
+    subnet_id: Principal
+    subnet_public_key: bytes
+    registry: RegistryClient
+    violations: list[str] = field(default_factory=list)
+    heights_audited: int = 0
+    beacons_checked: int = 0
+    cups_checked: int = 0
+    _chain: dict[int, Block] = field(default_factory=dict)
+    _summaries: dict[int, Block] = field(default_factory=dict)
+    _beacons: dict[int, RandomBeacon] = field(default_factory=dict)
+    _ingress: dict[bytes, int] = field(default_factory=dict)
+    _finalized_tops: set[bytes] = field(default_factory=set)
+    _cups: set[bytes] = field(default_factory=set)
+    _progress: dict[Principal, int] = field(default_factory=dict)
+    _lagging_since: dict[Principal, int] = field(default_factory=dict)
+
+    def observe(self, node: Principal, replica: object, now_ns: int) -> None:
+        if not isinstance(replica, ReplicaNode):
+            return
+        if not self._summaries:
+            genesis = replica.genesis_cup.content.block
+            self._chain[genesis.height] = genesis
+            self._add_summary(genesis)
+        cup = replica.latest_cup
+        self._audit_cup(node, cup)
+        self._audit_beacons(node, replica)
+        start = max(self._progress.get(node, 0), cup.height)
+        top = replica.finalized_height
+        if cup.height not in self._chain and cup.height > 0 and cup.id in self._cups:
+            self._add_summary(cup.content.block)
+        for height in range(start + 1, top + 1):
+            block = replica.finalized_block(height)
+            if block is not None and height not in self._chain:
+                self._audit_block(node, replica, block)
+        if top > start:
+            self._audit_top(node, replica, top)
+        self._progress[node] = max(self._progress.get(node, 0), top)
+        self._audit_certification(node, replica, now_ns)
+
+    def restarted(self, node: Principal) -> None:
+        self._progress.pop(node, None)
+        self._lagging_since.pop(node, None)
+
+    # -- the finalized chain ---------------------------------------------------------------
+
+    def _audit_block(self, node: Principal, replica: ReplicaNode, block: Block) -> None:
+        height = block.height
+        self.heights_audited += 1
+        below = self._chain.get(height - 1)
+        if below is not None and block.parent != below.id:
+            self._fail(
+                f"the finalized block at height {height} does not extend the one below", node
+            )
+        summary_block = self._summary_below(height)
+        beacon = self._beacons.get(height - 1) or replica.chain.beacons.get(height - 1)
+        active = None if summary_block is None else get_active_data_at(summary_block, height)
+        if active is None or beacon is None:
+            self._fail(f"no active data or beacon to audit height {height}", node)
+            return
+        self._sync_registry(active.registry_version)
+        record = self.registry.get_subnet_record(self.subnet_id, active.registry_version)
+        if record is None:
+            self._fail(f"no subnet record at registry version {active.registry_version}", node)
+            return
+        members = record.membership
+        self._audit_maker(
+            node,
+            replica,
+            block,
+            compute_block_maker_ranks(members, beacon),
+            active.registry_version,
+        )
+        committee = compute_notarization_committee(members, beacon)
+        needed = 2 * compute_faults_tolerated(len(members)) + 1  # n − f of a 3f + 1 committee
+        notarizations = [
+            n for n in replica.pool.validated.get(Notarization, height) if n.block == block.id
+        ]
+        if not notarizations and height > replica.latest_cup.height:
+            self._fail(f"the finalized block at height {height} has no notarization", node)
+        for notarization in notarizations[:1]:
+            message = notarization_message(height, block.id)
+            if not self._is_valid_multisignature(
+                notarization.signers,
+                committee,
+                needed,
+                active.registry_version,
+                message,
+                notarization.signature,
+            ):
+                self._fail(
+                    f"the notarization of the finalized block at height {height} is invalid", node
+                )
+        if block.version != record.replica_version_id:
+            self._fail(
+                f"the finalized block at height {height} names replica version {block.version}",
+                node,
+            )
+        if below is not None:
+            self._audit_context(node, block, below)
+        self._audit_payload(node, block, summary_block)
+        self._chain[height] = block
+        if block.is_summary:
+            self._add_summary(block)
+
+    def _audit_maker(
+        self,
+        node: Principal,
+        replica: ReplicaNode,
+        block: Block,
+        ranks: dict[Principal, int],
+        version: int,
+    ) -> None:
+        proposal = replica.chain.proposals.get(block.id) or next(
+            (
+                p
+                for p in replica.pool.validated.get(BlockProposal, block.height)
+                if p.block.id == block.id
+            ),
+            None,
+        )
+        if proposal is None:
+            if block.height > replica.latest_cup.height:
+                self._fail(f"the finalized block at height {block.height} has no proposal", node)
+            return
+        if ranks.get(proposal.signer) != block.rank:
+            self._fail(
+                f"the finalized block at height {block.height} was not made by the maker of its rank",
+                node,
+            )
+            return
+        key = self.registry.get_node_public_key(proposal.signer, KeyPurpose.NODE_SIGNING, version)
+        if key is None or not verify_node_signature(
+            key, proposal_message(block.id), proposal.signature
+        ):
+            self._fail(
+                f"the finalized block at height {block.height} is not signed by its maker", node
+            )
+
+    def _audit_context(self, node: Principal, block: Block, parent: Block) -> None:
+        context, before = block.context, parent.context
+        if context.time_ns <= before.time_ns:
+            self._fail(
+                f"the finalized block at height {block.height} is not later than its parent", node
+            )
+        if (
+            context.registry_version < before.registry_version
+            or context.certified_height < before.certified_height
+        ):
+            self._fail(
+                f"the validation context of the finalized block at height {block.height} goes back",
+                node,
+            )
+        if context.certified_height > parent.height:
+            self._fail(
+                f"the finalized block at height {block.height} claims a certified height above its parent",
+                node,
+            )
+
+    def _audit_payload(self, node: Principal, block: Block, summary_block: Block | None) -> None:
+        height = block.height
+        due = summary_block is not None and summary_block.summary.next_summary_height == height
+        if block.is_summary != due:
+            what = "a summary block" if block.is_summary else "a data block"
+            self._fail(f"{what} is finalized at height {height}", node)
+        if block.is_summary:
+            if block.summary.height != height:
+                self._fail(
+                    f"the summary at height {height} names height {block.summary.height}", node
+                )
+            return
+        payload = block.payload
+        if not isinstance(payload, DataPayload):
+            return
+        for message in payload.ingress:
+            first = self._ingress.setdefault(message.message_id, height)
+            if first != height:
+                self._fail(
+                    f"ingress {message.message_id.hex()[:12]} is finalized at heights {first} and {height}",
+                    node,
+                )
+            if message.ingress_expiry_ns < block.context.time_ns:
+                self._fail(
+                    f"expired ingress {message.message_id.hex()[:12]} is finalized at height {height}",
+                    node,
+                )
+
+    def _audit_top(self, node: Principal, replica: ReplicaNode, top: int) -> None:
+        block = self._chain.get(top)
+        if block is None or block.id in self._finalized_tops:
+            return
+        if replica.latest_cup.height == top and replica.latest_cup.content.block.id == block.id:
+            self._finalized_tops.add(block.id)
+            return
+        summary_block = self._summary_below(top)
+        beacon = self._beacons.get(top - 1) or replica.chain.beacons.get(top - 1)
+        active = None if summary_block is None else get_active_data_at(summary_block, top)
+        if active is None or beacon is None:
+            return
+        self._sync_registry(active.registry_version)
+        record = self.registry.get_subnet_record(self.subnet_id, active.registry_version)
+        if record is None:
+            return
+        members = record.membership
+        committee = compute_notarization_committee(members, beacon)
+        needed = 2 * compute_faults_tolerated(len(members)) + 1  # n − f of a 3f + 1 committee
+        message = finalization_message(top, block.id)
+        finalizations = [
+            f for f in replica.pool.validated.get(Finalization, top) if f.block == block.id
+        ]
+        if not any(
+            self._is_valid_multisignature(
+                f.signers, committee, needed, active.registry_version, message, f.signature
+            )
+            for f in finalizations[:2]
+        ):
+            self._fail(f"height {top} is finalized without a valid finalization", node)
+        self._finalized_tops.add(block.id)
+
+    def _is_valid_multisignature(
+        self,
+        signers: tuple[Principal, ...],
+        committee: frozenset[Principal],
+        needed: int,
+        version: int,
+        message: bytes,
+        signature: bytes,
+    ) -> bool:
+        if (
+            len(set(signers)) != len(signers)
+            or len(signers) < needed
+            or not set(signers) <= committee
+        ):
+            return False
+        keys = [
+            self.registry.get_node_public_key(s, KeyPurpose.COMMITTEE_SIGNING, version)
+            for s in signers
+        ]
+        present = [key for key in keys if key is not None]
+        return len(present) == len(keys) and multisig.verify_aggregate(present, message, signature)
+
+    # -- summaries, beacons, CUPs ----------------------------------------------------------
+
+    def _add_summary(self, block: Block) -> None:
+        self._summaries[block.height] = block
+        summary = block.summary
+        for transcript in (summary.get_current("high"), summary.get_next("high")):
+            if transcript is not None and transcript.public_key != self.subnet_public_key:
+                self.violations.append(
+                    f"key continuity: the summary at height {block.height} names another high-threshold key"
+                )
+
+    def _summary_below(self, height: int) -> Block | None:
+        below = [h for h in self._summaries if h < height]
+        return self._summaries[max(below)] if below else None
+
+    def _audit_beacons(self, node: Principal, replica: ReplicaNode) -> None:
+        beacons = replica.chain.beacons
+        for height in sorted(
+            h for h in beacons if h not in self._beacons and h > replica.latest_cup.height
+        ):
+            beacon = beacons[height]
+            previous = self._beacons.get(height - 1) or beacons.get(height - 1)
+            summary_block = self._summary_below(height)
+            active = None if summary_block is None else get_active_data_at(summary_block, height)
+            if previous is None or active is None:
+                continue
+            self.beacons_checked += 1
+            if beacon.parent != previous.id:
+                self._fail(
+                    f"the beacon of height {height} does not extend the previous beacon", node
+                )
+            elif not bls.verify(
+                active.low.public_key, beacon_message(height, previous.id), beacon.signature
+            ):
+                self._fail(
+                    f"the beacon of height {height} does not verify under its interval's key", node
+                )
+            self._beacons[height] = beacon
+        for height, beacon in beacons.items():
+            known = self._beacons.get(height)
+            if known is not None and known.id != beacon.id and height > replica.latest_cup.height:
+                self._fail(f"two different beacons at height {height}", node)
+                break
+
+    def _audit_cup(self, node: Principal, cup: CatchUpPackage) -> None:
+        if cup.height == 0 or cup.id in self._cups:
+            return
+        self.cups_checked += 1
+        if not bls.verify(
+            self.subnet_public_key, catch_up_content_message(cup.content), cup.signature
+        ):
+            self._fail(f"the CUP of height {cup.height} does not verify under the subnet key", node)
+        block = self._chain.get(cup.height)
+        if block is not None and block.id != cup.content.block.id:
+            self._fail(
+                f"the CUP of height {cup.height} names another block than the finalized one", node
+            )
+        self._cups.add(cup.id)
+
+    def _audit_certification(self, node: Principal, replica: ReplicaNode, now_ns: int) -> None:
+        if replica.finalized_height - replica.certified_height <= CERTIFICATION_GAP:
+            self._lagging_since.pop(node, None)
+            return
+        since = self._lagging_since.setdefault(node, now_ns)
+        if now_ns - since > CERTIFICATION_STALL_NS:
+            self._fail(
+                f"certification stalled: certified height {replica.certified_height}, finalized "
+                f"{replica.finalized_height} for {(now_ns - since) / 1e9:.1f} s",
+                node,
+            )
+            self._lagging_since[node] = now_ns
+
+    def _sync_registry(self, version: int) -> None:
+        if version > self.registry.latest_version:
+            self.registry.sync()
+
+    def _fail(self, message: str, node: Principal) -> None:
+        self.violations.append(f"{message} (at {node})")

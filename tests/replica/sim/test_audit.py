@@ -1,0 +1,109 @@
+"""The audit sees what the generic checks cannot: with one rule of the replica removed (or
+one part of the protocol broken on purpose), a short run under the attack that needs the rule
+fails with the audit's message. Each test is a removal the seed sweep must catch too."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from replica.consensus import certifier, dkg_payload, notary
+from replica.consensus.catchup import is_valid_catch_up_package
+from replica.consensus.validator import Validator
+from replica.sim.checks import PropertyViolation
+from replica.sim.faults import Attack
+from replica.sim.forgery import ConsensusForger
+from tests.replica.sim.scenarios import consensus_world
+
+
+def run(seed: int, faults: str, heights: int) -> None:
+    with consensus_world(seed, nodes=4, faults=faults, heights=heights) as world:
+        world.run_until_height(heights, timeout_s=60)
+        world.check_rate()
+
+
+def without_notarized_parent_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = Validator._check_proposal
+
+    def check(self: Validator, proposal: Any, info: Any) -> Any:
+        chain = self.ctx.chain
+        parent = chain.blocks.get(proposal.block.parent)
+        if parent is not None and not chain.is_notarized(parent.id, parent.height):
+            chain.notarized.setdefault(
+                parent.height, {}
+            )  # the removed rule: take the parent as it is
+            saved = chain.notarized[parent.height].get(parent.id)
+            chain.notarized[parent.height][parent.id] = parent
+            try:
+                return original(self, proposal, info)
+            finally:
+                if saved is None:
+                    del chain.notarized[parent.height][parent.id]
+        return original(self, proposal, info)
+
+    monkeypatch.setattr(Validator, "_check_proposal", check)
+
+
+def test_an_honest_run_under_every_attack_passes_the_audit() -> None:
+    with consensus_world(
+        3, nodes=4, faults="wrong-parent+forge-cup+forge-certification:1", heights=12
+    ) as world:
+        world.run_until_height(12, timeout_s=60)
+        world.check_rate()
+        forger = next(node.forger for node in world.nodes.values() if node.forger is not None)
+        assert isinstance(forger, ConsensusForger)
+        assert {Attack.FORGE_CUP, Attack.FORGE_CERTIFICATION} <= set(forger.forgeries)
+
+
+def test_blocks_on_unnotarized_parents_are_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    without_notarized_parent_rule(monkeypatch)
+    with pytest.raises(PropertyViolation, match=r"has no notarization|liveness"):
+        run(3, "wrong-parent:1", 24)
+
+
+def test_a_cup_accepted_without_its_signature_is_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        "replica.consensus.validator.is_valid_catch_up_package", lambda cup, key: True
+    )
+    with pytest.raises(PropertyViolation, match=r"CUP of height .* does not verify"):
+        run(3, "forge-cup:1", 12)
+    assert is_valid_catch_up_package  # the rule itself stays in place elsewhere
+
+
+def test_a_high_threshold_key_dealt_afresh_is_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    original: Callable[..., Any] = dkg_payload.make_configs
+
+    def fresh(**arguments: Any) -> Any:
+        return original(**{**arguments, "resharing": None})
+
+    monkeypatch.setattr(dkg_payload, "make_configs", fresh)
+    with pytest.raises(PropertyViolation, match="key continuity"):
+        run(5, "none", 20)
+
+
+def test_a_protocol_seven_times_slower_fails_the_rate_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = notary.compute_notary_delay_ns
+
+    def slow(**arguments: Any) -> int | None:
+        delay = original(**arguments)
+        return None if delay is None else 7 * delay
+
+    monkeypatch.setattr(notary, "compute_notary_delay_ns", slow)
+    with pytest.raises(PropertyViolation, match="liveness rate"):
+        run(5, "none", 12)
+
+
+def test_certification_that_stops_is_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = certifier.make_certification_changes
+
+    def stops_at_four(ctx: Any, get_root_hash: Any) -> Any:
+        return [] if ctx.certified_height >= 4 else original(ctx, get_root_hash)
+
+    monkeypatch.setattr(certifier, "make_certification_changes", stops_at_four)
+    monkeypatch.setattr("replica.consensus.node.certifier", certifier)
+    with pytest.raises(PropertyViolation, match="certification stalled"):
+        run(5, "none", 60)
