@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,6 +11,7 @@ from textual.widgets import DataTable, Static
 
 from tests.tui.fake_backend import NODES, SUBNET, FakeBackend
 from tui.app import IcboxApp
+from tui.backend import OpsBackend
 from tui.screens.proposals import ProposalsScreen
 from tui.widgets.status_line import StatusLine
 
@@ -159,3 +162,27 @@ async def test_the_poll_refreshes_a_screen_by_itself() -> None:
             await pilot.pause(0.01)
         await settle(app, pilot)
         assert "registry version 7" in text(app, "#registry-version")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("network", ["local", "url"])
+async def test_the_real_backend_with_no_network_shows_unreachable(
+    network: str, tmp_path: Path
+) -> None:
+    """The operations layer itself, with no `.icbox` here or nothing listening on the port."""
+    name = None if network == "local" else f"http://127.0.0.1:{free_port()}"
+    backend = OpsBackend(name, directory=tmp_path)
+    app = IcboxApp(backend, interval=60)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert app.connection == "unreachable"
+        assert app.is_running
+    backend.close()
