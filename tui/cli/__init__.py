@@ -23,6 +23,7 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
     "neuron": ("tui.cli.neuron:neuron", "Stake and manage neurons; follow; vote; who decides a neuron's vote."),
     "proposal": ("tui.cli.proposal:proposal", "List, show, watch, vote on and make proposals of every kind."),
     "topology": ("tui.cli.topology:topology", "Subnets, nodes, operators and versions; diffs between versions."),
+    "tui": ("tui.cli.tui:tui", "The dashboard: network, proposals, neurons and wallet, live."),
     "completion": ("tui.cli.completion:completion", "Print the shell completion script (bash, zsh or fish)."),
 }
 """Command name -> (`module:attribute` of its click command or group, one-line help)."""

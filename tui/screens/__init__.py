@@ -1,0 +1,1 @@
+"""The dashboard's screens: Network, Proposals, Neurons and Wallet."""

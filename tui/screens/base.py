@@ -1,0 +1,98 @@
+"""A screen that polls the backend in a worker and re-arms its timer when done."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, ClassVar, Generic, TypeVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header
+
+from tui.ops.errors import OpsError
+from tui.widgets.status_line import StatusLine
+
+T = TypeVar("T")
+
+
+class PollingScreen(Screen[None], Generic[T]):
+    """Fetches with `fetch` (in a thread), shows with `show`, again `app.interval` s later.
+
+    The poll is one exclusive worker at a time, run only while the screen is the
+    current one (and at once when it becomes so); input is never blocked by it.
+    A failure becomes the app's connection state and a notification, never a crash.
+    """
+
+    TITLE: ClassVar[str] = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield from self.body()
+        yield StatusLine(id="status-line")
+        yield Footer()
+
+    def body(self) -> ComposeResult:
+        yield DataTable(cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.title = self.TITLE
+        self._timer: Timer | None = None
+
+    def on_screen_resume(self) -> None:
+        self.poll()
+
+    def fetch(self, backend: Any) -> T:
+        raise NotImplementedError
+
+    def show(self, data: T) -> None:
+        raise NotImplementedError
+
+    @work(exclusive=True, group="poll")
+    async def poll(self) -> None:
+        app: Any = self.app
+        if not self.is_current:
+            return
+        try:
+            data = await asyncio.to_thread(self.fetch, app.backend)
+        except OpsError as error:
+            app.report_error(error)
+        else:
+            app.connection = "connected"
+            self.show(data)
+        finally:
+            if self.is_attached:
+                if self._timer is not None:
+                    self._timer.stop()
+                self._timer = self.set_timer(app.interval, self.poll)
+
+    def perform(self, what: str, call: Any) -> None:
+        """Runs a blocking backend call in a worker; its failure is a notification."""
+        self._perform(what, call)
+
+    @work(group="action")
+    async def _perform(self, what: str, call: Any) -> None:
+        app: Any = self.app
+        try:
+            await asyncio.to_thread(call)
+        except OpsError as error:
+            app.report_error(error)
+        else:
+            self.notify(what, title="done")
+            self.poll()
+
+
+def update_table(table: DataTable[Any], rows: dict[str, tuple[Any, ...]]) -> None:
+    """Brings `table` to `rows` (row key -> cells) by diff, keeping the cursor's row."""
+    columns = list(table.columns)
+    present = {str(row.value) for row in table.rows}
+    for key in present - rows.keys():
+        table.remove_row(key)
+    for key, cells in rows.items():
+        if key in present:
+            for column, cell in zip(columns, cells, strict=True):
+                if table.get_cell(key, column) != cell:
+                    table.update_cell(key, column, cell)
+        else:
+            table.add_row(*cells, key=key)
