@@ -117,7 +117,9 @@ def threshold_round_ms(nodes: int, samples: int) -> tuple[float, float]:
     for sample in range(samples):
         message = b"bench-threshold-round" + sample.to_bytes(4, "big")
         # What replica 0 receives from the others, made before its round starts.
-        received = {index: threshold.sign_share(shares_secret[index], message) for index in range(1, t)}
+        received = {
+            index: threshold.sign_share(shares_secret[index], message) for index in range(1, t)
+        }
         bls.clear_caches()
         began = time.process_time()
         shares = {0: threshold.sign_share(shares_secret[0], message), **received}
@@ -129,7 +131,9 @@ def threshold_round_ms(nodes: int, samples: int) -> tuple[float, float]:
         bls.clear_caches()
         began = time.process_time()
         shares = {0: threshold.sign_share(shares_secret[0], message), **received}
-        valid = {i: s for i, s in shares.items() if threshold.verify_share(coefficients, i, message, s)}
+        valid = {
+            i: s for i, s in shares.items() if threshold.verify_share(coefficients, i, message, s)
+        }
         combined = threshold.combine_shares(valid, t)
         ok = bls.verify(coefficients.public_key, message, combined)
         slow.append(time.process_time() - began)
@@ -213,7 +217,9 @@ def run(
     baseline_rate = baseline["rounds"] / baseline["cpu_s"]
     figures["baseline_rounds_per_cpu_s_n4_no_bls_memos"] = round(baseline_rate, 2)
     memo_rate = memo["rounds"] / memo["cpu_s"]
-    figures["memo_vs_baseline_ratio_n4"] = round(memo_rate / baseline_rate, 2) if baseline_rate else 0.0
+    figures["memo_vs_baseline_ratio_n4"] = (
+        round(memo_rate / baseline_rate, 2) if baseline_rate else 0.0
+    )
     figures["sweep_seeds_per_cpu_min"] = round(sweep_seeds_per_cpu_min(sweep_seeds), 1)
     return figures
 

@@ -87,11 +87,15 @@ def measure(nodes: int, samples: int) -> dict[str, float]:
     subnet = Principal.self_authenticating(b"bench-subnet")
     transcript = Transcript.from_initial(result.high_threshold, subnet_id=subnet, tag="high")
     dealt = initial.deal_shares(
-        transcript.dkg_id, result.high_threshold, {key.node_id: key.dealing_public_key for key in keys}
+        transcript.dkg_id,
+        result.high_threshold,
+        {key.node_id: key.dealing_public_key for key in keys},
     )
     shares = [
         compute_initial_secret_share(
-            NodeInitialShares(node_id=key.node_id, shares=(dealt[key.node_id],)), transcript, key.dealing_private_key
+            NodeInitialShares(node_id=key.node_id, shares=(dealt[key.node_id],)),
+            transcript,
+            key.dealing_private_key,
         )
         for key in keys
     ]
@@ -108,10 +112,14 @@ def measure(nodes: int, samples: int) -> dict[str, float]:
     figures["bls_hash_to_g1_ms"] = median_ms(lambda s: bls.hash_to_g1(message(s) + b"#"), samples)
     share_key = coefficients.share_public_key(0)
     figures["bls_verify_ms"] = median_ms(
-        lambda s: bls.verify(share_key, message(s), signed[s]), samples, before=threshold.clear_caches
+        lambda s: bls.verify(share_key, message(s), signed[s]),
+        samples,
+        before=threshold.clear_caches,
     )
     figures["bls_verify_known_key_ms"] = median_ms(
-        lambda s: bls.verify(share_key, message(s), signed[s]), samples, before=lambda: cold_messages(share_key)
+        lambda s: bls.verify(share_key, message(s), signed[s]),
+        samples,
+        before=lambda: cold_messages(share_key),
     )
     for s in range(samples):
         bls.verify(coefficients.share_public_key(0), message(s), signed[s])
@@ -161,9 +169,7 @@ def measure(nodes: int, samples: int) -> dict[str, float]:
     )
 
     committee_keys = [key.committee_public_key for key in keys[:t]]
-    multi = {
-        s: [key.sign_committee(message(s) + b"m") for key in keys[:t]] for s in range(samples)
-    }
+    multi = {s: [key.sign_committee(message(s) + b"m") for key in keys[:t]] for s in range(samples)}
     figures["multisig_aggregate_ms"] = median_ms(lambda s: multisig.aggregate(multi[s]), samples)
     aggregated = {s: multisig.aggregate(multi[s]) for s in range(samples)}
     figures["multisig_verify_aggregate_ms"] = median_ms(
@@ -174,12 +180,17 @@ def measure(nodes: int, samples: int) -> dict[str, float]:
 
     config = DkgConfig(
         dkg_id=DkgId(subnet_id=subnet, start_height=100, tag="high"),
-        dealers=members, receivers=members, threshold=t, resharing=transcript,
+        dealers=members,
+        receivers=members,
+        threshold=t,
+        resharing=transcript,
     )
     receiver_keys = {key.node_id: key.dealing_public_key for key in keys}
     dkg_samples = max(3, samples // 4)
     figures["dkg_create_dealing_ms"] = median_ms(
-        lambda s: create_dealing(config, members[s % nodes], shares[s % nodes], b"%d" % s, receiver_keys),
+        lambda s: create_dealing(
+            config, members[s % nodes], shares[s % nodes], b"%d" % s, receiver_keys
+        ),
         dkg_samples,
     )
     dealings = [
@@ -196,7 +207,9 @@ def measure(nodes: int, samples: int) -> dict[str, float]:
     new = create_transcript(config, dealings)
     figures["dkg_create_transcript_ms"] = (time.process_time() - began) * 1_000
     figures["dkg_compute_secret_share_ms"] = median_ms(
-        lambda s: compute_secret_share(new, members[s % nodes], keys[s % nodes].dealing_private_key),
+        lambda s: compute_secret_share(
+            new, members[s % nodes], keys[s % nodes].dealing_private_key
+        ),
         min(dkg_samples, nodes),
     )
     if new.public_key != transcript.public_key:

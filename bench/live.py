@@ -93,8 +93,12 @@ async def measure_network(network: dict[str, Any], smoke: bool) -> dict[str, Any
     app_id = network["subnets"][1]["subnet_id"]
     app_nodes = [node for node in network["nodes"] if node["subnet_id"] == app_id]
     nns_nodes = [node for node in network["nodes"] if node["subnet_id"] == network["nns_subnet_id"]]
-    app_agents = [AsyncAgent(node["http"], identity=identity, root_key_der=root_key) for node in app_nodes]
-    nns_agents = [AsyncAgent(node["http"], identity=identity, root_key_der=root_key) for node in nns_nodes]
+    app_agents = [
+        AsyncAgent(node["http"], identity=identity, root_key_der=root_key) for node in app_nodes
+    ]
+    nns_agents = [
+        AsyncAgent(node["http"], identity=identity, root_key_der=root_key) for node in nns_nodes
+    ]
     add = encode([Nat], [1])
     figures: dict[str, Any] = {}
     try:
@@ -106,27 +110,51 @@ async def measure_network(network: dict[str, Any], smoke: bool) -> dict[str, Any
         figures["update_p50_s"] = round(statistics.median(latencies), 3)
         figures["update_p99_s"] = round(percentile(latencies, 0.99), 3)
 
-        pids = [pid for node in app_nodes if (pid := live_pid(Path(node["directory"]) / REPLICA_PID_FILE))]
+        pids = [
+            pid
+            for node in app_nodes
+            if (pid := live_pid(Path(node["directory"]) / REPLICA_PID_FILE))
+        ]
         cpu_before = sum(process_cpu_s(pid) for pid in pids)
         updates = 40 if smoke else 400
-        figures["updates_per_s"] = round(await pipelined(
-            updates, 32 if smoke else 200, lambda i: app_agents[i % 4].update(COUNTER, "add", add)), 1)
+        figures["updates_per_s"] = round(
+            await pipelined(
+                updates,
+                32 if smoke else 200,
+                lambda i: app_agents[i % 4].update(COUNTER, "add", add),
+            ),
+            1,
+        )
         cpu_after = sum(process_cpu_s(pid) for pid in pids)
         figures["cpu_ms_per_update"] = round(1_000 * (cpu_after - cpu_before) / updates, 2)
 
         ledgers = [LedgerCanister(agent) for agent in nns_agents]
         to = AccountIdentifier.of(Principal.self_authenticating(b"bench-live")).raw
         transfers = 20 if smoke else 150
-        figures["transfers_per_s"] = round(await pipelined(
-            transfers, 16 if smoke else 100,
-            lambda i: ledgers[i % 4].transfer(to=to, amount_e8s=1_000, memo=i + 1)), 1)
+        figures["transfers_per_s"] = round(
+            await pipelined(
+                transfers,
+                16 if smoke else 100,
+                lambda i: ledgers[i % 4].transfer(to=to, amount_e8s=1_000, memo=i + 1),
+            ),
+            1,
+        )
 
         empty = encode([], [])
         queries = 50 if smoke else 500
-        figures["queries_per_s"] = round(await pipelined(
-            queries, 16 if smoke else 64, lambda i: app_agents[i % 4].query(COUNTER, "get", empty)), 1)
-        all_pids = [pid for node in network["nodes"] if node["subnet_id"]
-                    and (pid := live_pid(Path(node["directory"]) / REPLICA_PID_FILE))]
+        figures["queries_per_s"] = round(
+            await pipelined(
+                queries,
+                16 if smoke else 64,
+                lambda i: app_agents[i % 4].query(COUNTER, "get", empty),
+            ),
+            1,
+        )
+        all_pids = [
+            pid
+            for node in network["nodes"]
+            if node["subnet_id"] and (pid := live_pid(Path(node["directory"]) / REPLICA_PID_FILE))
+        ]
         figures["rss_per_process_mib"] = round(max(process_rss_mib(pid) for pid in all_pids), 1)
     finally:
         for agent in [*app_agents, *nns_agents]:
@@ -154,7 +182,9 @@ def run_raft_node(index: int, ports: list[int], operations: int, results: Any, d
         def __init__(self) -> None:
             me = f"127.0.0.1:{ports[index]}"
             others = [f"127.0.0.1:{port}" for i, port in enumerate(ports) if i != index]
-            super().__init__(me, others, SyncObjConf(dynamicMembershipChange=False, appendEntriesUseBatch=True))
+            super().__init__(
+                me, others, SyncObjConf(dynamicMembershipChange=False, appendEntriesUseBatch=True)
+            )
             self.value = 0
 
         @replicated  # type: ignore[untyped-decorator]  # pysyncobj ships no types
@@ -188,7 +218,10 @@ def measure_pysyncobj(operations: int) -> float:
     ports = free_ports(4)
     results = context.Queue()
     done = context.Event()
-    processes = [context.Process(target=run_raft_node, args=(i, ports, operations, results, done)) for i in range(4)]
+    processes = [
+        context.Process(target=run_raft_node, args=(i, ports, operations, results, done))
+        for i in range(4)
+    ]
     for process in processes:
         process.start()
     try:
@@ -216,8 +249,12 @@ def main() -> int:
             figures.update(asyncio.run(measure_network(result.network, arguments.smoke)))
         finally:
             bring_down(Path(directory))
-    figures["baseline_pysyncobj_ops_per_s"] = round(measure_pysyncobj(200 if arguments.smoke else 5_000), 1)
-    figures["ratio_to_pysyncobj"] = round(figures["updates_per_s"] / figures["baseline_pysyncobj_ops_per_s"], 3)
+    figures["baseline_pysyncobj_ops_per_s"] = round(
+        measure_pysyncobj(200 if arguments.smoke else 5_000), 1
+    )
+    figures["ratio_to_pysyncobj"] = round(
+        figures["updates_per_s"] / figures["baseline_pysyncobj_ops_per_s"], 3
+    )
     print_figures(figures, as_json=arguments.json)
     return 0
 

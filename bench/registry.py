@@ -64,7 +64,12 @@ SEED = b"registry-bench"
 def build(nodes: int, subnets: int) -> Registry:
     size = max(1, min(13, nodes // (subnets + 1)))
     description = NetworkDescription(
-        subnets=tuple(SubnetSpec(size=size, subnet_type=SubnetType.SYSTEM if i == 0 else SubnetType.APPLICATION) for i in range(subnets)),
+        subnets=tuple(
+            SubnetSpec(
+                size=size, subnet_type=SubnetType.SYSTEM if i == 0 else SubnetType.APPLICATION
+            )
+            for i in range(subnets)
+        ),
         unassigned_nodes=nodes - size * subnets,
         node_operators=max(1, nodes // 20),
         node_allowance=100,
@@ -75,7 +80,13 @@ def build(nodes: int, subnets: int) -> Registry:
     return registry
 
 
-HISTORY_KINDS: Final = ("replace_node", "subnet_config", "node_endpoint", "operator_allowance", "replica_version")
+HISTORY_KINDS: Final = (
+    "replace_node",
+    "subnet_config",
+    "node_endpoint",
+    "operator_allowance",
+    "replica_version",
+)
 
 
 def grow_history(registry: Registry, target_version: int) -> dict[str, int]:
@@ -103,7 +114,9 @@ def grow_history(registry: Registry, target_version: int) -> dict[str, int]:
                 leaving = rng.choice(record.membership)
                 joining = spare.pop(rng.randrange(len(spare)))
                 spare.append(leaving)
-                membership = tuple(joining if node == leaving else node for node in record.membership)
+                membership = tuple(
+                    joining if node == leaving else node for node in record.membership
+                )
                 overlay[subnet_record_key(subnet_id)] = replace(record, membership=membership)
             elif kind == "subnet_config":
                 subnet_id = rng.choice(subnet_ids)
@@ -124,7 +137,9 @@ def grow_history(registry: Registry, target_version: int) -> dict[str, int]:
                 node_id = rng.choice(nodes)
                 key = node_record_key(node_id)
                 node: NodeRecord = store.get(key)
-                port = node.http.port + 10_000 if node.http.port < 50_000 else node.http.port - 10_000
+                port = (
+                    node.http.port + 10_000 if node.http.port < 50_000 else node.http.port - 10_000
+                )
                 overlay[key] = replace(node, http=replace(node.http, port=port))
             elif kind == "operator_allowance":
                 key = rng.choice(operators)
@@ -154,7 +169,9 @@ def time_checked_mutations(registry: Registry, count: int) -> tuple[float, float
 
     registry.check_invariants = timed_check
     subnet_ids = registry.registry.get(SUBNET_LIST_KEY).subnets
-    spare = sorted(set(registry.node_ids()) - {n for s in subnet_ids for n in registry._subnet(s).membership})
+    spare = sorted(
+        set(registry.node_ids()) - {n for s in subnet_ids for n in registry._subnet(s).membership}
+    )
     for index in range(count):
         began = time.process_time()
         subnet_id = subnet_ids[1 + index % (len(subnet_ids) - 1)]
@@ -162,11 +179,18 @@ def time_checked_mutations(registry: Registry, count: int) -> tuple[float, float
             record = registry._subnet(subnet_id)
             registry.change_subnet_membership(
                 GOVERNANCE_CANISTER_ID,
-                ChangeSubnetMembershipPayload(subnet_id=subnet_id, node_ids_add=(spare[index],), node_ids_remove=(record.membership[-1],)),
+                ChangeSubnetMembershipPayload(
+                    subnet_id=subnet_id,
+                    node_ids_add=(spare[index],),
+                    node_ids_remove=(record.membership[-1],),
+                ),
             )
             spare[index] = record.membership[-1]
         else:
-            registry.update_subnet(GOVERNANCE_CANISTER_ID, UpdateSubnetPayload(subnet_id=subnet_id, max_number_of_canisters=index + 1))
+            registry.update_subnet(
+                GOVERNANCE_CANISTER_ID,
+                UpdateSubnetPayload(subnet_id=subnet_id, max_number_of_canisters=index + 1),
+            )
         mutations.append(time.process_time() - began)
     registry.check_invariants = check_global_invariants
     return statistics.median(mutations) * 1_000, statistics.median(spent) * 1_000

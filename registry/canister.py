@@ -192,7 +192,10 @@ class Registry:
             upsert(SUBNET_LIST_KEY, SubnetListRecord(subnets=(*listed, subnet_id))),
             insert(subnet_record_key(subnet_id), record),
             insert(catch_up_package_contents_key(subnet_id), cup),
-            insert(threshold_public_key_key(subnet_id), ThresholdPublicKeyRecord(public_key_der=result.public_key_der)),
+            insert(
+                threshold_public_key_key(subnet_id),
+                ThresholdPublicKeyRecord(public_key_der=result.public_key_der),
+            ),
             upsert(ROUTING_TABLE_KEY, self._routing_table_with(subnet_id)),
         ]
         self.apply(mutations)
@@ -202,8 +205,14 @@ class Registry:
         """The routing table plus the next free range of 2^20 canister ids for a new subnet."""
         table: RoutingTable | None = self.registry.get(ROUTING_TABLE_KEY)
         entries = table.entries if table is not None else ()
-        start = 0 if not entries else (entries[-1].end // CANISTER_IDS_PER_SUBNET + 1) * CANISTER_IDS_PER_SUBNET
-        entry = RoutingTableEntry(start=start, end=start + CANISTER_IDS_PER_SUBNET - 1, subnet_id=subnet_id)
+        start = (
+            0
+            if not entries
+            else (entries[-1].end // CANISTER_IDS_PER_SUBNET + 1) * CANISTER_IDS_PER_SUBNET
+        )
+        entry = RoutingTableEntry(
+            start=start, end=start + CANISTER_IDS_PER_SUBNET - 1, subnet_id=subnet_id
+        )
         return RoutingTable(entries=(*entries, entry))
 
     def add_nodes_to_subnet(self, caller: Principal, payload: AddNodesToSubnetPayload) -> int:
@@ -214,7 +223,9 @@ class Registry:
         updated = replace(record, membership=(*payload.node_ids, *record.membership))
         return self.apply([update(subnet_record_key(payload.subnet_id), updated)])
 
-    def remove_nodes_from_subnet(self, caller: Principal, payload: RemoveNodesFromSubnetPayload) -> int:
+    def remove_nodes_from_subnet(
+        self, caller: Principal, payload: RemoveNodesFromSubnetPayload
+    ) -> int:
         self._require_governance(caller)
         payload.validate()
         removed = set(payload.node_ids)
@@ -224,23 +235,34 @@ class Registry:
             record = self._subnet(subnet_id)
             if removed & set(record.membership):
                 kept = tuple(node for node in record.membership if node not in removed)
-                mutations.append(update(subnet_record_key(subnet_id), replace(record, membership=kept)))
+                mutations.append(
+                    update(subnet_record_key(subnet_id), replace(record, membership=kept))
+                )
         if not mutations:
             raise InvalidPayload("none of the nodes is a member of a subnet")
         return self.apply(mutations)
 
-    def change_subnet_membership(self, caller: Principal, payload: ChangeSubnetMembershipPayload) -> int:
+    def change_subnet_membership(
+        self, caller: Principal, payload: ChangeSubnetMembershipPayload
+    ) -> int:
         """Add and remove nodes of one subnet in one registry version (node replacement)."""
         self._require_governance(caller)
         payload.validate()
         record = self._subnet(payload.subnet_id)
         for node_id in payload.node_ids_remove:
             if node_id not in record.membership:
-                raise InvalidPayload(f"node {node_id} is not a member of subnet {payload.subnet_id}")
+                raise InvalidPayload(
+                    f"node {node_id} is not a member of subnet {payload.subnet_id}"
+                )
         self._require_nodes(payload.node_ids_add)
         removed = set(payload.node_ids_remove)
-        membership = (*payload.node_ids_add, *(node for node in record.membership if node not in removed))
-        return self.apply([upsert(subnet_record_key(payload.subnet_id), replace(record, membership=membership))])
+        membership = (
+            *payload.node_ids_add,
+            *(node for node in record.membership if node not in removed),
+        )
+        return self.apply(
+            [upsert(subnet_record_key(payload.subnet_id), replace(record, membership=membership))]
+        )
 
     def update_subnet(self, caller: Principal, payload: UpdateSubnetPayload) -> int:
         self._require_governance(caller)
@@ -249,17 +271,29 @@ class Registry:
         changes = {
             name: getattr(payload, name)
             for name in (
-                "max_ingress_bytes_per_message", "max_ingress_messages_per_block", "max_block_payload_size",
-                "unit_delay_millis", "initial_notary_delay_millis", "dkg_interval_length",
-                "dkg_dealings_per_block", "start_as_nns", "subnet_type", "is_halted",
-                "halt_at_cup_height", "max_number_of_canisters", "ssh_readonly_access", "ssh_backup_access",
+                "max_ingress_bytes_per_message",
+                "max_ingress_messages_per_block",
+                "max_block_payload_size",
+                "unit_delay_millis",
+                "initial_notary_delay_millis",
+                "dkg_interval_length",
+                "dkg_dealings_per_block",
+                "start_as_nns",
+                "subnet_type",
+                "is_halted",
+                "halt_at_cup_height",
+                "max_number_of_canisters",
+                "ssh_readonly_access",
+                "ssh_backup_access",
                 "features",
             )
             if getattr(payload, name) is not None
         }
         if not changes:
             raise InvalidPayload("the update changes nothing")
-        return self.apply([update(subnet_record_key(payload.subnet_id), replace(record, **changes))])
+        return self.apply(
+            [update(subnet_record_key(payload.subnet_id), replace(record, **changes))]
+        )
 
     def recover_subnet(self, caller: Principal, payload: RecoverSubnetPayload) -> int:
         """A new CUP (and new keys) for a stalled subnet, optionally with new members."""
@@ -286,13 +320,18 @@ class Registry:
             )
         )
         mutations.append(
-            update(threshold_public_key_key(payload.subnet_id), ThresholdPublicKeyRecord(public_key_der=result.public_key_der))
+            update(
+                threshold_public_key_key(payload.subnet_id),
+                ThresholdPublicKeyRecord(public_key_der=result.public_key_der),
+            )
         )
         return self.apply(mutations)
 
     # -- replica versions (spec B) ----------------------------------------------------------
 
-    def revise_elected_guestos_versions(self, caller: Principal, payload: ReviseElectedGuestosVersionsPayload) -> int:
+    def revise_elected_guestos_versions(
+        self, caller: Principal, payload: ReviseElectedGuestosVersionsPayload
+    ) -> int:
         self._require_governance(caller)
         payload.validate()
         blessed: BlessedReplicaVersions | None = self.registry.get(BLESSED_REPLICA_VERSIONS_KEY)
@@ -301,7 +340,9 @@ class Registry:
         in_use = self._versions_in_use()
         for version_id in payload.replica_versions_to_unelect:
             if version_id in in_use:
-                raise InvalidPayload(f"replica version {version_id} is in use by {in_use[version_id]}")
+                raise InvalidPayload(
+                    f"replica version {version_id} is in use by {in_use[version_id]}"
+                )
             if self.registry.get(replica_version_key(version_id)) is None:
                 raise KeyNotPresent(replica_version_key(version_id))
             mutations.append(delete(replica_version_key(version_id)))
@@ -317,7 +358,12 @@ class Registry:
                 )
             )
             versions.append(payload.replica_version_to_elect)
-        mutations.append(upsert(BLESSED_REPLICA_VERSIONS_KEY, BlessedReplicaVersions(blessed_version_ids=tuple(versions))))
+        mutations.append(
+            upsert(
+                BLESSED_REPLICA_VERSIONS_KEY,
+                BlessedReplicaVersions(blessed_version_ids=tuple(versions)),
+            )
+        )
         return self.apply(mutations)
 
     def _versions_in_use(self) -> dict[str, str]:
@@ -325,7 +371,9 @@ class Registry:
         subnet_list: SubnetListRecord | None = self.registry.get(SUBNET_LIST_KEY)
         for subnet_id in subnet_list.subnets if subnet_list is not None else ():
             in_use[self._subnet(subnet_id).replica_version_id] = f"subnet {subnet_id}"
-        unassigned: UnassignedNodesConfigRecord | None = self.registry.get(UNASSIGNED_NODES_CONFIG_KEY)
+        unassigned: UnassignedNodesConfigRecord | None = self.registry.get(
+            UNASSIGNED_NODES_CONFIG_KEY
+        )
         if unassigned is not None:
             in_use[unassigned.replica_version] = "the unassigned nodes"
         return in_use
@@ -335,14 +383,25 @@ class Registry:
         if blessed is None or version_id not in blessed.blessed_version_ids:
             raise InvalidPayload(f"replica version {version_id} is not elected")
 
-    def deploy_guestos_to_all_subnet_nodes(self, caller: Principal, payload: DeployGuestosToAllSubnetNodesPayload) -> int:
+    def deploy_guestos_to_all_subnet_nodes(
+        self, caller: Principal, payload: DeployGuestosToAllSubnetNodesPayload
+    ) -> int:
         self._require_governance(caller)
         payload.validate()
         self._require_blessed(payload.replica_version_id)
         record = self._subnet(payload.subnet_id)
-        return self.apply([update(subnet_record_key(payload.subnet_id), replace(record, replica_version_id=payload.replica_version_id))])
+        return self.apply(
+            [
+                update(
+                    subnet_record_key(payload.subnet_id),
+                    replace(record, replica_version_id=payload.replica_version_id),
+                )
+            ]
+        )
 
-    def deploy_guestos_to_all_unassigned_nodes(self, caller: Principal, payload: DeployGuestosToAllUnassignedNodesPayload) -> int:
+    def deploy_guestos_to_all_unassigned_nodes(
+        self, caller: Principal, payload: DeployGuestosToAllUnassignedNodesPayload
+    ) -> int:
         self._require_governance(caller)
         payload.validate()
         self._require_blessed(payload.elected_replica_version)
@@ -359,7 +418,10 @@ class Registry:
     def add_node_operator(self, caller: Principal, payload: AddNodeOperatorPayload) -> int:
         self._require_governance(caller)
         payload.validate()
-        operator_id, provider_id = payload.node_operator_principal_id, payload.node_provider_principal_id
+        operator_id, provider_id = (
+            payload.node_operator_principal_id,
+            payload.node_provider_principal_id,
+        )
         if operator_id is None or provider_id is None:
             raise InvalidPayload("node operator and node provider principal ids are required")
         record = NodeOperatorRecord(
@@ -373,7 +435,9 @@ class Registry:
         )
         return self.apply([insert(node_operator_record_key(operator_id), record)])
 
-    def update_node_operator_config(self, caller: Principal, payload: UpdateNodeOperatorConfigPayload) -> int:
+    def update_node_operator_config(
+        self, caller: Principal, payload: UpdateNodeOperatorConfigPayload
+    ) -> int:
         self._require_governance(caller)
         payload.validate()
         if payload.node_operator_id is None:
@@ -407,29 +471,51 @@ class Registry:
         if operator.node_allowance <= 0:
             raise InvalidPayload(f"node operator {caller} has no node allowance left")
         if not bls.is_valid_public_key(payload.committee_signing_public_key):
-            raise InvalidPayload("the committee signing key is not a 96-byte BLS12-381 G2 public key")
+            raise InvalidPayload(
+                "the committee signing key is not a 96-byte BLS12-381 G2 public key"
+            )
         if len(payload.dkg_dealing_encryption_public_key) != 32:
             raise InvalidPayload("the dealing encryption key is not a 32-byte X25519 public key")
         node_id = Principal.self_authenticating(payload.node_signing_public_key_der)
         if self.registry.get(node_record_key(node_id)) is not None:
             raise InvalidPayload(f"node {node_id} is already registered")
         record = NodeRecord(
-            xnet=payload.xnet_endpoint, http=payload.http_endpoint, node_operator_id=caller, domain=payload.domain,
+            xnet=payload.xnet_endpoint,
+            http=payload.http_endpoint,
+            node_operator_id=caller,
+            domain=payload.domain,
             node_reward_type=payload.node_reward_type,
         )
         idkg_key = payload.idkg_dealing_encryption_public_key
         self.apply(
             [
                 *(
-                    [insert(crypto_record_key(node_id, KeyPurpose.IDKG_MEGA_ENCRYPTION), PublicKeyRecord(key_value=idkg_key))]
+                    [
+                        insert(
+                            crypto_record_key(node_id, KeyPurpose.IDKG_MEGA_ENCRYPTION),
+                            PublicKeyRecord(key_value=idkg_key),
+                        )
+                    ]
                     if idkg_key is not None
                     else []
                 ),
                 insert(node_record_key(node_id), record),
-                insert(crypto_record_key(node_id, KeyPurpose.NODE_SIGNING), PublicKeyRecord(key_value=payload.node_signing_public_key_der)),
-                insert(crypto_record_key(node_id, KeyPurpose.COMMITTEE_SIGNING), PublicKeyRecord(key_value=payload.committee_signing_public_key)),
-                insert(crypto_record_key(node_id, KeyPurpose.DKG_DEALING_ENCRYPTION), PublicKeyRecord(key_value=payload.dkg_dealing_encryption_public_key)),
-                insert(tls_cert_key(node_id), TlsCertificateRecord(certificate_der=payload.transport_tls_certificate_der)),
+                insert(
+                    crypto_record_key(node_id, KeyPurpose.NODE_SIGNING),
+                    PublicKeyRecord(key_value=payload.node_signing_public_key_der),
+                ),
+                insert(
+                    crypto_record_key(node_id, KeyPurpose.COMMITTEE_SIGNING),
+                    PublicKeyRecord(key_value=payload.committee_signing_public_key),
+                ),
+                insert(
+                    crypto_record_key(node_id, KeyPurpose.DKG_DEALING_ENCRYPTION),
+                    PublicKeyRecord(key_value=payload.dkg_dealing_encryption_public_key),
+                ),
+                insert(
+                    tls_cert_key(node_id),
+                    TlsCertificateRecord(certificate_der=payload.transport_tls_certificate_der),
+                ),
                 update(operator_key, replace(operator, node_allowance=operator.node_allowance - 1)),
             ]
         )
@@ -455,17 +541,25 @@ class Registry:
             operator_key = node_operator_record_key(record.node_operator_id)
             operator = allowances.get(operator_key) or self.registry.get(operator_key)
             if operator is not None:
-                allowances[operator_key] = replace(operator, node_allowance=operator.node_allowance + 1)
+                allowances[operator_key] = replace(
+                    operator, node_allowance=operator.node_allowance + 1
+                )
         if not mutations:
             raise InvalidPayload("none of the nodes is registered")
         mutations.extend(update(key, record) for key, record in allowances.items())
         return self.apply(mutations)
 
-    def add_or_remove_data_centers(self, caller: Principal, payload: AddOrRemoveDataCentersProposalPayload) -> int:
+    def add_or_remove_data_centers(
+        self, caller: Principal, payload: AddOrRemoveDataCentersProposalPayload
+    ) -> int:
         self._require_governance(caller)
         payload.validate()
-        mutations = [insert(data_center_record_key(dc.id), dc) for dc in payload.data_centers_to_add]
-        mutations += [delete(data_center_record_key(dc_id)) for dc_id in payload.data_centers_to_remove]
+        mutations = [
+            insert(data_center_record_key(dc.id), dc) for dc in payload.data_centers_to_add
+        ]
+        mutations += [
+            delete(data_center_record_key(dc_id)) for dc_id in payload.data_centers_to_remove
+        ]
         return self.apply(mutations)
 
     # -- queries (spec A.2) -----------------------------------------------------------------
@@ -499,7 +593,10 @@ class Registry:
         return self.store.state_hash()
 
     def node_ids(self) -> list[Principal]:
-        return [Principal.from_text(key[len(NODE_RECORD_PREFIX):]) for key in self.registry.keys(NODE_RECORD_PREFIX)]
+        return [
+            Principal.from_text(key[len(NODE_RECORD_PREFIX) :])
+            for key in self.registry.keys(NODE_RECORD_PREFIX)
+        ]
 
     def nns_subnet_id(self) -> Principal | None:
         record = self.registry.get(NNS_SUBNET_ID_KEY)

@@ -60,7 +60,9 @@ class RegistryClient:
                     values.append(value)
                     page_top = max(page_top, version)
             if page_top == self.latest_version:
-                self.latest_version = max(self.latest_version, remote_latest if not deltas else page_top)
+                self.latest_version = max(
+                    self.latest_version, remote_latest if not deltas else page_top
+                )
                 return self.latest_version
             self.latest_version = page_top
             if self.latest_version >= remote_latest:
@@ -88,7 +90,11 @@ class RegistryClient:
         return self._decoded[cache_key]
 
     def keys(self, prefix: str, version: int | None = None) -> list[str]:
-        return sorted(key for key in self._versions if key.startswith(prefix) and self.get(key, version) is not None)
+        return sorted(
+            key
+            for key in self._versions
+            if key.startswith(prefix) and self.get(key, version) is not None
+        )
 
     # -- topology questions -----------------------------------------------------------------
 
@@ -96,11 +102,15 @@ class RegistryClient:
         record: SubnetListRecord | None = self.get(SUBNET_LIST_KEY, version)
         return record.subnets if record is not None else ()
 
-    def get_subnet_record(self, subnet_id: Principal, version: int | None = None) -> SubnetRecord | None:
+    def get_subnet_record(
+        self, subnet_id: Principal, version: int | None = None
+    ) -> SubnetRecord | None:
         record: SubnetRecord | None = self.get(subnet_record_key(subnet_id), version)
         return record
 
-    def get_subnet_members(self, subnet_id: Principal, version: int | None = None) -> tuple[Principal, ...]:
+    def get_subnet_members(
+        self, subnet_id: Principal, version: int | None = None
+    ) -> tuple[Principal, ...]:
         record = self.get_subnet_record(subnet_id, version)
         return record.membership if record is not None else ()
 
@@ -108,21 +118,30 @@ class RegistryClient:
         record = self.get_subnet_record(subnet_id, version)
         return record.replica_version_id if record is not None else None
 
-    def get_subnet_of_node(self, node_id: Principal, version: int | None = None) -> Principal | None:
+    def get_subnet_of_node(
+        self, node_id: Principal, version: int | None = None
+    ) -> Principal | None:
         for subnet_id in self.get_subnet_ids(version):
             if node_id in self.get_subnet_members(subnet_id, version):
                 return subnet_id
         return None
 
     def get_node_ids(self, version: int | None = None) -> list[Principal]:
-        return [Principal.from_text(key[len(NODE_RECORD_PREFIX):]) for key in self.keys(NODE_RECORD_PREFIX, version)]
+        return [
+            Principal.from_text(key[len(NODE_RECORD_PREFIX) :])
+            for key in self.keys(NODE_RECORD_PREFIX, version)
+        ]
 
     def get_node_record(self, node_id: Principal, version: int | None = None) -> NodeRecord | None:
         record: NodeRecord | None = self.get(NODE_RECORD_PREFIX + node_id.to_text(), version)
         return record
 
     def get_unassigned_nodes(self, version: int | None = None) -> list[Principal]:
-        assigned = {node for subnet in self.get_subnet_ids(version) for node in self.get_subnet_members(subnet, version)}
+        assigned = {
+            node
+            for subnet in self.get_subnet_ids(version)
+            for node in self.get_subnet_members(subnet, version)
+        }
         return [node for node in self.get_node_ids(version) if node not in assigned]
 
     def get_unassigned_replica_version(self, version: int | None = None) -> str | None:
@@ -137,10 +156,14 @@ class RegistryClient:
             return None
         return table.get_subnet_for(index)
 
-    def get_node_public_key(self, node_id: Principal, purpose: KeyPurpose, version: int | None = None) -> bytes | None:
+    def get_node_public_key(
+        self, node_id: Principal, purpose: KeyPurpose, version: int | None = None
+    ) -> bytes | None:
         record = self.get(crypto_record_key(node_id, purpose), version)
         return None if record is None else bytes(record.key_value)
 
-    def get_threshold_public_key_der(self, subnet_id: Principal, version: int | None = None) -> bytes | None:
+    def get_threshold_public_key_der(
+        self, subnet_id: Principal, version: int | None = None
+    ) -> bytes | None:
         record = self.get(threshold_public_key_key(subnet_id), version)
         return None if record is None else bytes(record.public_key_der)

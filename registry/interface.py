@@ -155,12 +155,21 @@ _SUBNET_TYPES: Final = {
 }
 
 
-_COST_SCHEDULES: Final = {"Normal": CanisterCyclesCostSchedule.NORMAL, "Free": CanisterCyclesCostSchedule.FREE}
+_COST_SCHEDULES: Final = {
+    "Normal": CanisterCyclesCostSchedule.NORMAL,
+    "Free": CanisterCyclesCostSchedule.FREE,
+}
 
 # UpdateSubnetPayload's gossip settings: still in the official payload, read by no IC replica any more.
 _GOSSIP_FIELDS: Final = (
-    "max_duplicity", "pfn_evaluation_period_ms", "retransmission_request_ms", "registry_poll_period_ms",
-    "max_chunk_wait_ms", "receive_check_cache_size", "max_chunk_size", "max_artifact_streams_per_peer",
+    "max_duplicity",
+    "pfn_evaluation_period_ms",
+    "retransmission_request_ms",
+    "registry_poll_period_ms",
+    "max_chunk_wait_ms",
+    "receive_check_cache_size",
+    "max_chunk_size",
+    "max_artifact_streams_per_peer",
 )
 
 
@@ -171,8 +180,11 @@ def _node_counts(entries: list[dict[str, Any]]) -> tuple[tuple[str, int], ...]:
 def _data_center(entry: dict[str, Any]) -> DataCenterRecord:
     gps = entry.get("gps")
     return DataCenterRecord(
-        id=entry["id"], region=entry["region"], owner=entry["owner"],
-        latitude=None if gps is None else gps["latitude"], longitude=None if gps is None else gps["longitude"],
+        id=entry["id"],
+        region=entry["region"],
+        owner=entry["owner"],
+        latitude=None if gps is None else gps["latitude"],
+        longitude=None if gps is None else gps["longitude"],
     )
 
 
@@ -182,7 +194,8 @@ def _convert(name: str, item: Any) -> Any:
         return _SUBNET_TYPES[tag]
     if name == "features":
         return SubnetFeatures(
-            canister_sandboxing=item["canister_sandboxing"], http_requests=item["http_requests"],
+            canister_sandboxing=item["canister_sandboxing"],
+            http_requests=item["http_requests"],
             sev_enabled=item.get("sev_enabled"),
         )
     if name == "canister_cycles_cost_schedule":
@@ -238,12 +251,17 @@ def parse_endpoint(text: str) -> Endpoint:
 
 def _add_node_payload(value: dict[str, Any]) -> AddNodePayload:
     return AddNodePayload(
-        node_signing_public_key_der=value["node_signing_pk"], committee_signing_public_key=value["committee_signing_pk"],
+        node_signing_public_key_der=value["node_signing_pk"],
+        committee_signing_public_key=value["committee_signing_pk"],
         dkg_dealing_encryption_public_key=value["ni_dkg_dealing_encryption_pk"],
-        transport_tls_certificate_der=value["transport_tls_cert"], xnet_endpoint=parse_endpoint(value["xnet_endpoint"]),
-        http_endpoint=parse_endpoint(value["http_endpoint"]), domain=value["domain"],
-        idkg_dealing_encryption_public_key=value["idkg_dealing_encryption_pk"], node_reward_type=value["node_reward_type"],
-        chip_id=value["chip_id"], public_ipv4_config=value["public_ipv4_config"],
+        transport_tls_certificate_der=value["transport_tls_cert"],
+        xnet_endpoint=parse_endpoint(value["xnet_endpoint"]),
+        http_endpoint=parse_endpoint(value["http_endpoint"]),
+        domain=value["domain"],
+        idkg_dealing_encryption_public_key=value["idkg_dealing_encryption_pk"],
+        node_reward_type=value["node_reward_type"],
+        chip_id=value["chip_id"],
+        public_ipv4_config=value["public_ipv4_config"],
     )
 
 
@@ -258,35 +276,60 @@ def _mutation(name: str, payload_type: type) -> MethodSpec:
     signature = REGISTRY_INTERFACE.method(name)
     # create_subnet answers the official CreateSubnetResponse; the other mutations answer nothing.
     to_results: Callable[[Any], list[Any]] = (
-        (lambda subnet_id: [{"Ok": {"new_subnet_id": subnet_id}}]) if name == "create_subnet" else (lambda reply: [])
+        (lambda subnet_id: [{"Ok": {"new_subnet_id": subnet_id}}])
+        if name == "create_subnet"
+        else (lambda reply: [])
     )
     return MethodSpec(
-        name=name, mode="update", arguments=signature.arguments, results=signature.results,
-        to_argument=lambda values: payload_from_candid(payload_type, values[0]), to_results=to_results,
+        name=name,
+        mode="update",
+        arguments=signature.arguments,
+        results=signature.results,
+        to_argument=lambda values: payload_from_candid(payload_type, values[0]),
+        to_results=to_results,
     )
 
 
 def registry_interface(registry: object) -> Interface:
     if not isinstance(registry, Registry):
         raise TypeError("registry_interface needs a Registry")
-    specs: list[MethodSpec] = [_mutation(REGISTRY_METHODS[f], PAYLOAD_TYPES[f]) for f in sorted(REGISTRY_METHODS)]
+    specs: list[MethodSpec] = [
+        _mutation(REGISTRY_METHODS[f], PAYLOAD_TYPES[f]) for f in sorted(REGISTRY_METHODS)
+    ]
     # The IC keeps revise_elected_replica_versions as the old name of revise_elected_guestos_versions.
     elect = REGISTRY_INTERFACE.method("revise_elected_guestos_versions")
     elect_payload = PAYLOAD_TYPES[38]
-    specs.append(MethodSpec(
-        name="revise_elected_replica_versions", mode="update", arguments=elect.arguments, results=elect.results,
-        to_argument=lambda values: payload_from_candid(elect_payload, values[0]), to_results=lambda reply: [],
-        python_name="revise_elected_guestos_versions",
-    ))
+    specs.append(
+        MethodSpec(
+            name="revise_elected_replica_versions",
+            mode="update",
+            arguments=elect.arguments,
+            results=elect.results,
+            to_argument=lambda values: payload_from_candid(elect_payload, values[0]),
+            to_results=lambda reply: [],
+            python_name="revise_elected_guestos_versions",
+        )
+    )
     build = REGISTRY_INTERFACE.method("get_build_metadata")
-    specs.append(MethodSpec(name="get_build_metadata", mode="query", arguments=build.arguments, results=build.results,
-                            to_argument=lambda values: None, to_results=lambda text: [text]))
+    specs.append(
+        MethodSpec(
+            name="get_build_metadata",
+            mode="query",
+            arguments=build.arguments,
+            results=build.results,
+            to_argument=lambda values: None,
+            to_results=lambda text: [text],
+        )
+    )
     latest = REGISTRY_INTERFACE.method("get_latest_version")
     changes = REGISTRY_INTERFACE.method("get_changes_since")
     to_changes: Callable[[Any], list[Any]] = lambda reply: [  # noqa: E731
         {
             "deltas": [
-                {"key": delta.key, "values": [{"version": v, "value": data} for v, data in delta.values]}
+                {
+                    "key": delta.key,
+                    "values": [{"version": v, "value": data} for v, data in delta.values],
+                }
                 for delta in reply[0]
             ],
             "version": reply[1],
@@ -295,13 +338,36 @@ def registry_interface(registry: object) -> Interface:
     add_node = REGISTRY_INTERFACE.method("add_node")
     subnet_for = REGISTRY_INTERFACE.method("get_subnet_for_canister")
     specs += [
-        MethodSpec(name="add_node", mode="update", arguments=add_node.arguments, results=add_node.results,
-                   to_argument=lambda values: _add_node_payload(values[0]), to_results=lambda node_id: [node_id]),
-        MethodSpec(name="get_subnet_for_canister", mode="query", arguments=subnet_for.arguments, results=subnet_for.results,
-                   to_argument=_canister_argument, to_results=lambda subnet: [{"Ok": {"subnet_id": subnet}}],
-                   error_results=lambda error: [{"Err": str(error)}]),
-        MethodSpec(name="get_latest_version", mode="query", arguments=latest.arguments, results=latest.results),
-        MethodSpec(name="get_changes_since", mode="query", arguments=changes.arguments, results=changes.results,
-                   to_argument=lambda values: values[0], to_results=to_changes),
+        MethodSpec(
+            name="add_node",
+            mode="update",
+            arguments=add_node.arguments,
+            results=add_node.results,
+            to_argument=lambda values: _add_node_payload(values[0]),
+            to_results=lambda node_id: [node_id],
+        ),
+        MethodSpec(
+            name="get_subnet_for_canister",
+            mode="query",
+            arguments=subnet_for.arguments,
+            results=subnet_for.results,
+            to_argument=_canister_argument,
+            to_results=lambda subnet: [{"Ok": {"subnet_id": subnet}}],
+            error_results=lambda error: [{"Err": str(error)}],
+        ),
+        MethodSpec(
+            name="get_latest_version",
+            mode="query",
+            arguments=latest.arguments,
+            results=latest.results,
+        ),
+        MethodSpec(
+            name="get_changes_since",
+            mode="query",
+            arguments=changes.arguments,
+            results=changes.results,
+            to_argument=lambda values: values[0],
+            to_results=to_changes,
+        ),
     ]
     return Interface(methods={spec.name: spec for spec in specs})

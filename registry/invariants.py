@@ -67,20 +67,28 @@ def check_global_invariants(view: RegistryView, *, everything: bool = False) -> 
         check_routing_table(view)
     if nodes_changed or touches(SUBNET_LIST_KEY, SUBNET_RECORD_PREFIX):
         check_subnets(view)
-    if touches(SUBNET_LIST_KEY, SUBNET_RECORD_PREFIX, UNASSIGNED_NODES_CONFIG_KEY, REPLICA_VERSION_PREFIX):
+    if touches(
+        SUBNET_LIST_KEY, SUBNET_RECORD_PREFIX, UNASSIGNED_NODES_CONFIG_KEY, REPLICA_VERSION_PREFIX
+    ):
         check_replica_versions(view, changed)
     if nodes_changed:
         check_endpoints(_nodes(view))
 
 
 def _nodes(view: RegistryView) -> dict[str, NodeRecord]:
-    return {key[len(NODE_RECORD_PREFIX):]: record for key, record in view.items(NODE_RECORD_PREFIX)}
+    return {
+        key[len(NODE_RECORD_PREFIX) :]: record for key, record in view.items(NODE_RECORD_PREFIX)
+    }
 
 
-def check_node_crypto_keys(view: RegistryView, nodes: dict[str, NodeRecord], changed: set[str]) -> None:
+def check_node_crypto_keys(
+    view: RegistryView, nodes: dict[str, NodeRecord], changed: set[str]
+) -> None:
     seen: dict[bytes, str] = {}
     for node_text in nodes:
-        keys = [f"{CRYPTO_RECORD_PREFIX}{node_text}_{int(purpose)}" for purpose in REQUIRED_KEY_PURPOSES]
+        keys = [
+            f"{CRYPTO_RECORD_PREFIX}{node_text}_{int(purpose)}" for purpose in REQUIRED_KEY_PURPOSES
+        ]
         certificate_key = f"{TLS_CERT_PREFIX}{node_text}"
         records = [view.get(key) for key in keys]
         certificate = view.get(certificate_key)
@@ -88,37 +96,59 @@ def check_node_crypto_keys(view: RegistryView, nodes: dict[str, NodeRecord], cha
             if record is None:
                 raise InvariantViolation("node crypto keys", key, "the node lacks this public key")
         if certificate is None:
-            raise InvariantViolation("node crypto keys", certificate_key, "the node lacks a TLS certificate")
+            raise InvariantViolation(
+                "node crypto keys", certificate_key, "the node lacks a TLS certificate"
+            )
         values = [*(record.key_value for record in records), certificate.certificate_der]
         for key, value in zip([*keys, certificate_key], values, strict=True):
             other = seen.get(value)
             if other is not None:
-                raise InvariantViolation("node crypto keys", key, f"the same key is registered for {other}")
+                raise InvariantViolation(
+                    "node crypto keys", key, f"the same key is registered for {other}"
+                )
             seen[value] = node_text
-        if NODE_RECORD_PREFIX + node_text in changed or certificate_key in changed or any(key in changed for key in keys):
+        if (
+            NODE_RECORD_PREFIX + node_text in changed
+            or certificate_key in changed
+            or any(key in changed for key in keys)
+        ):
             _check_node_keys_parse(node_text, keys, records, certificate.certificate_der)
 
 
-def _check_node_keys_parse(node_text: str, keys: list[str], records: list[object], certificate_der: bytes) -> None:
+def _check_node_keys_parse(
+    node_text: str, keys: list[str], records: list[object], certificate_der: bytes
+) -> None:
     signing_key = records[0].key_value  # type: ignore[attr-defined]
     try:
         parsed = load_der_public_key(signing_key)
     except ValueError as error:
-        raise InvariantViolation("node crypto keys", keys[0], f"not a DER public key: {error}") from error
+        raise InvariantViolation(
+            "node crypto keys", keys[0], f"not a DER public key: {error}"
+        ) from error
     if not isinstance(parsed, Ed25519PublicKey):
         raise InvariantViolation("node crypto keys", keys[0], "the node signing key is not Ed25519")
     if Principal.self_authenticating(signing_key).to_text() != node_text:
-        raise InvariantViolation("node crypto keys", keys[0], "the node id does not match its signing key")
+        raise InvariantViolation(
+            "node crypto keys", keys[0], "the node id does not match its signing key"
+        )
     dealing_key = records[1].key_value  # type: ignore[attr-defined]
     if len(dealing_key) != 32:
-        raise InvariantViolation("node crypto keys", keys[1], "the dealing encryption key is not 32 bytes")
+        raise InvariantViolation(
+            "node crypto keys", keys[1], "the dealing encryption key is not 32 bytes"
+        )
     committee_key = records[2].key_value  # type: ignore[attr-defined]
     if not bls.is_valid_public_key(committee_key):
-        raise InvariantViolation("node crypto keys", keys[2], "the committee signing key is not a BLS12-381 G2 public key")
+        raise InvariantViolation(
+            "node crypto keys",
+            keys[2],
+            "the committee signing key is not a BLS12-381 G2 public key",
+        )
     try:
         load_der_x509_certificate(certificate_der)
     except ValueError as error:
-        raise InvariantViolation("node crypto keys", f"crypto_tls_cert_{node_text}", f"not an X.509 certificate: {error}") from error
+        raise InvariantViolation(
+            "node crypto keys", f"crypto_tls_cert_{node_text}", f"not an X.509 certificate: {error}"
+        ) from error
 
 
 def check_routing_table(view: RegistryView) -> None:
@@ -126,17 +156,29 @@ def check_routing_table(view: RegistryView) -> None:
     subnet_list: SubnetListRecord | None = view.get(SUBNET_LIST_KEY)
     if table is None:
         if subnet_list is not None and subnet_list.subnets:
-            raise InvariantViolation("routing table", ROUTING_TABLE_KEY, "there are subnets but no routing table")
+            raise InvariantViolation(
+                "routing table", ROUTING_TABLE_KEY, "there are subnets but no routing table"
+            )
         return
     listed = set(subnet_list.subnets) if subnet_list is not None else set()
     previous_end = -1
     for entry in table.entries:
         if entry.start > entry.end:
-            raise InvariantViolation("routing table", ROUTING_TABLE_KEY, f"empty range [{entry.start}, {entry.end}]")
+            raise InvariantViolation(
+                "routing table", ROUTING_TABLE_KEY, f"empty range [{entry.start}, {entry.end}]"
+            )
         if entry.start <= previous_end:
-            raise InvariantViolation("routing table", ROUTING_TABLE_KEY, f"range starting at {entry.start} overlaps or is out of order")
+            raise InvariantViolation(
+                "routing table",
+                ROUTING_TABLE_KEY,
+                f"range starting at {entry.start} overlaps or is out of order",
+            )
         if entry.subnet_id not in listed:
-            raise InvariantViolation("routing table", ROUTING_TABLE_KEY, f"subnet {entry.subnet_id} is not in the subnet list")
+            raise InvariantViolation(
+                "routing table",
+                ROUTING_TABLE_KEY,
+                f"subnet {entry.subnet_id} is not in the subnet list",
+            )
         previous_end = entry.end
 
 
@@ -157,16 +199,25 @@ def check_subnets(view: RegistryView) -> None:
             raise InvariantViolation("subnet", key, "a node is listed twice")
         for node_id in record.membership:
             if view.get(node_record_key(node_id)) is None:
-                raise InvariantViolation("subnet", key, f"member {node_id} is not a registered node")
+                raise InvariantViolation(
+                    "subnet", key, f"member {node_id} is not a registered node"
+                )
             other = member_of.get(node_id)
             if other is not None:
-                raise InvariantViolation("subnet", key, f"node {node_id} is also a member of subnet {other}")
+                raise InvariantViolation(
+                    "subnet", key, f"node {node_id} is also a member of subnet {other}"
+                )
             member_of[node_id] = subnet_id
-        if len(record.ssh_readonly_access) > MAX_SSH_KEYS or len(record.ssh_backup_access) > MAX_SSH_KEYS:
+        if (
+            len(record.ssh_readonly_access) > MAX_SSH_KEYS
+            or len(record.ssh_backup_access) > MAX_SSH_KEYS
+        ):
             raise InvariantViolation("subnet", key, f"more than {MAX_SSH_KEYS} ssh keys")
         has_system = has_system or record.subnet_type == SubnetType.SYSTEM
     if subnet_list.subnets and not has_system:
-        raise InvariantViolation("subnet", SUBNET_LIST_KEY, "there must be at least one system subnet")
+        raise InvariantViolation(
+            "subnet", SUBNET_LIST_KEY, "there must be at least one system subnet"
+        )
 
 
 def check_replica_versions(view: RegistryView, changed: set[str]) -> None:
@@ -182,7 +233,9 @@ def check_replica_versions(view: RegistryView, changed: set[str]) -> None:
         if not version_id:
             raise InvariantViolation("replica version", key, "the replica version id is empty")
         if view.get(replica_version_key(version_id)) is None:
-            raise InvariantViolation("replica version", key, f"replica version {version_id} is not elected")
+            raise InvariantViolation(
+                "replica version", key, f"replica version {version_id} is not elected"
+            )
     for key in changed:
         if key.startswith(REPLICA_VERSION_PREFIX):
             version_record: ReplicaVersionRecord | None = view.get(key)
@@ -192,7 +245,9 @@ def check_replica_versions(view: RegistryView, changed: set[str]) -> None:
 
 def check_replica_version_record(key: str, record: ReplicaVersionRecord) -> None:
     if not _SHA256_HEX.match(record.release_package_sha256_hex):
-        raise InvariantViolation("replica version", key, "the release sha256 is not 64 lowercase hex digits")
+        raise InvariantViolation(
+            "replica version", key, "the release sha256 is not 64 lowercase hex digits"
+        )
     if not record.release_package_urls:
         raise InvariantViolation("replica version", key, "a release needs at least one URL")
     for url in record.release_package_urls:
@@ -209,18 +264,24 @@ def check_endpoints(nodes: dict[str, NodeRecord]) -> None:
             try:
                 address = _parse_ip(endpoint.ip_addr)
             except ValueError as error:
-                raise InvariantViolation("endpoint", key, f"{kind} address {endpoint.ip_addr!r} does not parse") from error
+                raise InvariantViolation(
+                    "endpoint", key, f"{kind} address {endpoint.ip_addr!r} does not parse"
+                ) from error
             if not _is_usable(address):
                 raise InvariantViolation("endpoint", key, f"{kind} address {address} is not usable")
             if not 0 < endpoint.port < 65_536:
-                raise InvariantViolation("endpoint", key, f"{kind} port {endpoint.port} is out of range")
+                raise InvariantViolation(
+                    "endpoint", key, f"{kind} port {endpoint.port} is out of range"
+                )
             slot = (kind, address.packed, endpoint.port)
             other = used.get(slot)
             if other is not None:
-                raise InvariantViolation("endpoint", key, f"{kind} endpoint {address}:{endpoint.port} is also used by {other}")
+                raise InvariantViolation(
+                    "endpoint",
+                    key,
+                    f"{kind} endpoint {address}:{endpoint.port} is also used by {other}",
+                )
             used[slot] = node_text
-
-
 
 
 @functools.lru_cache(maxsize=1 << 14)

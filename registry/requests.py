@@ -34,7 +34,9 @@ def _refuse_unsupported(value: object, field: str, reason: str) -> None:
     _require(value is None, f"{field} is not supported: {reason}")
 
 
-CHAIN_KEYS_UNSUPPORTED: Final = "icbox subnets hold no chain keys (no threshold ECDSA, Schnorr or vetKD)"
+CHAIN_KEYS_UNSUPPORTED: Final = (
+    "icbox subnets hold no chain keys (no threshold ECDSA, Schnorr or vetKD)"
+)
 SEV_UNSUPPORTED: Final = "icbox nodes do not run under AMD SEV-SNP"
 
 
@@ -66,13 +68,18 @@ class CreateSubnetPayload:
 
     def validate(self) -> None:
         _refuse_unsupported(self.chain_key_config, "chain_key_config", CHAIN_KEYS_UNSUPPORTED)
-        _require(not self.features.sev_enabled, f"features.sev_enabled is not supported: {SEV_UNSUPPORTED}")
+        _require(
+            not self.features.sev_enabled,
+            f"features.sev_enabled is not supported: {SEV_UNSUPPORTED}",
+        )
         _require(bool(self.node_ids), "a subnet needs at least one node")
         _unique_nodes(self.node_ids, "node_ids")
         _require(bool(self.replica_version_id), "replica_version_id is empty")
         _require(self.dkg_interval_length > 0, "dkg_interval_length must be positive")
         _require(self.unit_delay_millis > 0, "unit_delay_millis must be positive")
-        _require(self.initial_notary_delay_millis > 0, "initial_notary_delay_millis must be positive")
+        _require(
+            self.initial_notary_delay_millis > 0, "initial_notary_delay_millis must be positive"
+        )
         _require(self.subnet_type != SubnetType.UNSPECIFIED, "subnet_type is unspecified")
 
 
@@ -138,8 +145,14 @@ class UpdateSubnetPayload:
 
     def validate(self) -> None:
         _refuse_unsupported(self.chain_key_config, "chain_key_config", CHAIN_KEYS_UNSUPPORTED)
-        _require(not self.chain_key_signing_enable, f"chain_key_signing_enable is not supported: {CHAIN_KEYS_UNSUPPORTED}")
-        _require(not self.chain_key_signing_disable, f"chain_key_signing_disable is not supported: {CHAIN_KEYS_UNSUPPORTED}")
+        _require(
+            not self.chain_key_signing_enable,
+            f"chain_key_signing_enable is not supported: {CHAIN_KEYS_UNSUPPORTED}",
+        )
+        _require(
+            not self.chain_key_signing_disable,
+            f"chain_key_signing_disable is not supported: {CHAIN_KEYS_UNSUPPORTED}",
+        )
         _require(
             not self.obsolete_gossip_fields,
             f"{', '.join(self.obsolete_gossip_fields)}: icbox subnets have no gossip configuration to change",
@@ -165,7 +178,9 @@ class RecoverSubnetPayload:
 
     def validate(self) -> None:
         _refuse_unsupported(
-            self.registry_store_uri, "registry_store_uri", "icbox recovers from its own registry, never from a downloaded store"
+            self.registry_store_uri,
+            "registry_store_uri",
+            "icbox recovers from its own registry, never from a downloaded store",
         )
         _refuse_unsupported(self.chain_key_config, "chain_key_config", CHAIN_KEYS_UNSUPPORTED)
         _require(len(self.state_hash) == 32, "state_hash must be 32 bytes")
@@ -184,14 +199,21 @@ class ReviseElectedGuestosVersionsPayload:
     guest_launch_measurements: object | None = None
 
     def validate(self) -> None:
-        _refuse_unsupported(self.guest_launch_measurements, "guest_launch_measurements", SEV_UNSUPPORTED)
+        _refuse_unsupported(
+            self.guest_launch_measurements, "guest_launch_measurements", SEV_UNSUPPORTED
+        )
         electing = (
             self.replica_version_to_elect is not None,
             self.release_package_sha256_hex is not None,
             bool(self.release_package_urls),
         )
-        _require(all(electing) or not any(electing), "electing needs a version id, a sha256 and at least one URL")
-        _require(all(electing) or bool(self.replica_versions_to_unelect), "nothing to elect or unelect")
+        _require(
+            all(electing) or not any(electing),
+            "electing needs a version id, a sha256 and at least one URL",
+        )
+        _require(
+            all(electing) or bool(self.replica_versions_to_unelect), "nothing to elect or unelect"
+        )
         _require(
             self.replica_version_to_elect not in self.replica_versions_to_unelect,
             "cannot elect and unelect the same version",
@@ -228,8 +250,12 @@ class AddNodeOperatorPayload:
     max_rewardable_nodes: tuple[tuple[str, int], ...] | None = None
 
     def validate(self) -> None:
-        _require(self.node_operator_principal_id is not None, "node_operator_principal_id is missing")
-        _require(self.node_provider_principal_id is not None, "node_provider_principal_id is missing")
+        _require(
+            self.node_operator_principal_id is not None, "node_operator_principal_id is missing"
+        )
+        _require(
+            self.node_provider_principal_id is not None, "node_provider_principal_id is missing"
+        )
         _require(self.node_allowance >= 0, "node_allowance must not be negative")
 
 
@@ -248,8 +274,13 @@ class UpdateNodeOperatorConfigPayload:
 
     def validate(self) -> None:
         _require(self.node_operator_id is not None, "node_operator_id is missing")
-        _require(not (self.ipv6 is not None and self.set_ipv6_to_none), "ipv6 is both set and cleared")
-        _require(self.node_allowance is None or self.node_allowance >= 0, "node_allowance must not be negative")
+        _require(
+            not (self.ipv6 is not None and self.set_ipv6_to_none), "ipv6 is both set and cleared"
+        )
+        _require(
+            self.node_allowance is None or self.node_allowance >= 0,
+            "node_allowance must not be negative",
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -269,8 +300,14 @@ class AddOrRemoveDataCentersProposalPayload:
         added = [dc.id for dc in self.data_centers_to_add]
         _require(bool(added or self.data_centers_to_remove), "no data centers to add or remove")
         _require(len(set(added)) == len(added), "a data center is added twice")
-        _require(all(0 < len(dc_id) <= 255 for dc_id in added), "data center ids have 1 to 255 characters")
-        _require(not set(added) & set(self.data_centers_to_remove), "a data center is both added and removed")
+        _require(
+            all(0 < len(dc_id) <= 255 for dc_id in added),
+            "data center ids have 1 to 255 characters",
+        )
+        _require(
+            not set(added) & set(self.data_centers_to_remove),
+            "a data center is both added and removed",
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -291,10 +328,16 @@ class AddNodePayload:
 
     def validate(self) -> None:
         _refuse_unsupported(self.chip_id, "chip_id", SEV_UNSUPPORTED)
-        _refuse_unsupported(self.public_ipv4_config, "public_ipv4_config", "icbox nodes are reached on their endpoints only")
+        _refuse_unsupported(
+            self.public_ipv4_config,
+            "public_ipv4_config",
+            "icbox nodes are reached on their endpoints only",
+        )
         _require(bool(self.node_signing_public_key_der), "the node signing key is empty")
         _require(bool(self.committee_signing_public_key), "the committee signing key is empty")
-        _require(bool(self.dkg_dealing_encryption_public_key), "the dealing encryption key is empty")
+        _require(
+            bool(self.dkg_dealing_encryption_public_key), "the dealing encryption key is empty"
+        )
         _require(bool(self.transport_tls_certificate_der), "the TLS certificate is empty")
 
 

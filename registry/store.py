@@ -95,7 +95,9 @@ TABLES: Final = (RegistryValue, RegistryChangelog)
 class RegistryView:
     """The latest registry state, optionally with a batch laid over it."""
 
-    def __init__(self, store: RegistryStore, overlay: Mapping[str, object | None] | None = None) -> None:
+    def __init__(
+        self, store: RegistryStore, overlay: Mapping[str, object | None] | None = None
+    ) -> None:
         self._store = store
         self._overlay = overlay or {}
 
@@ -176,7 +178,9 @@ class RegistryStore:
     def keys(self, prefix: str = "") -> list[str]:
         """Present keys (latest version) starting with `prefix`, sorted."""
         return sorted(
-            key for key, (_, value) in self._latest.items() if value is not None and key.startswith(prefix)
+            key
+            for key, (_, value) in self._latest.items()
+            if value is not None and key.startswith(prefix)
         )
 
     def keys_at(self, prefix: str, version: int) -> list[str]:
@@ -193,7 +197,9 @@ class RegistryStore:
             )
             return [row[0] for row in rows if row[1] is not None]
 
-    def get_changes_since(self, version: int, max_versions: int = MAX_VERSIONS_PER_QUERY) -> list[RegistryDelta]:
+    def get_changes_since(
+        self, version: int, max_versions: int = MAX_VERSIONS_PER_QUERY
+    ) -> list[RegistryDelta]:
         top = version + max(1, min(max_versions, MAX_VERSIONS_PER_QUERY))
         deltas: dict[str, list[tuple[int, bytes | None]]] = {}
         with self.stable.connection() as connection:
@@ -204,7 +210,9 @@ class RegistryStore:
                 ),
                 {"low": version, "high": top},
             ):
-                deltas.setdefault(key, []).append((changed, None if value is None else bytes(value)))
+                deltas.setdefault(key, []).append(
+                    (changed, None if value is None else bytes(value))
+                )
         return [RegistryDelta(key=key, values=tuple(values)) for key, values in deltas.items()]
 
     def view(self) -> RegistryView:
@@ -247,7 +255,9 @@ class RegistryStore:
 
     def _write(self, session: Any, overlay: Mapping[str, object | None]) -> int:
         version = self.latest_version + 1
-        encoded = {key: None if value is None else codec.encode(value) for key, value in overlay.items()}
+        encoded = {
+            key: None if value is None else codec.encode(value) for key, value in overlay.items()
+        }
         connection = session.connection()
         connection.exec_driver_sql(
             "INSERT INTO registry_value (key, version, value) VALUES (?, ?, ?)",

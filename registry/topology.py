@@ -62,7 +62,9 @@ def topology_at(client: RegistryClient, version: int | None = None) -> dict[str,
         "nodes": nodes,
         "unassigned_nodes": [node.to_text() for node in client.get_unassigned_nodes(at)],
         "unassigned_replica_version": client.get_unassigned_replica_version(at),
-        "elected_replica_versions": list(blessed.blessed_version_ids) if blessed is not None else [],
+        "elected_replica_versions": list(blessed.blessed_version_ids)
+        if blessed is not None
+        else [],
         "node_operators": operators,
     }
 
@@ -93,7 +95,11 @@ def diff_topology(before: dict[str, Any], after: dict[str, Any]) -> dict[str, An
         "nodes_added": sorted(after["nodes"].keys() - before["nodes"].keys()),
         "nodes_removed": sorted(before["nodes"].keys() - after["nodes"].keys()),
         "elected_replica_versions": {
-            "added": sorted(set(after["elected_replica_versions"]) - set(before["elected_replica_versions"])),
-            "removed": sorted(set(before["elected_replica_versions"]) - set(after["elected_replica_versions"])),
+            "added": sorted(
+                set(after["elected_replica_versions"]) - set(before["elected_replica_versions"])
+            ),
+            "removed": sorted(
+                set(before["elected_replica_versions"]) - set(after["elected_replica_versions"])
+            ),
         },
     }

@@ -7,6 +7,11 @@ import pytest
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--seeds", type=int, default=150, help="how many seeds the simulator's safety sweep runs (tests/replica/sim)"
+        "--seeds",
+        type=int,
+        default=150,
+        help="how many seeds the simulator's safety sweep runs (tests/replica/sim)",
     )
-    parser.addoption("--first-seed", type=int, default=0, help="the first seed of the simulator's safety sweep")
+    parser.addoption(
+        "--first-seed", type=int, default=0, help="the first seed of the simulator's safety sweep"
+    )

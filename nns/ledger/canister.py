@@ -272,7 +272,10 @@ class Ledger:
         return [
             *self.icrc1_supported_standards(caller),
             ("ICRC-10", "https://github.com/dfinity/ICRC/blob/main/ICRCs/ICRC-10/ICRC-10.md"),
-            ("ICRC-21", "https://github.com/dfinity/wg-identity-authentication/blob/main/topics/ICRC-21/icrc_21_consent_msg.md"),
+            (
+                "ICRC-21",
+                "https://github.com/dfinity/wg-identity-authentication/blob/main/topics/ICRC-21/icrc_21_consent_msg.md",
+            ),
         ]
 
     def account_identifier(self, caller: Principal, account: Account) -> AccountIdentifier:
@@ -310,8 +313,14 @@ class Ledger:
         """
         owner = AccountIdentifier.of(caller, _checked_subaccount(args.from_subaccount))
         return self._approve(
-            owner, args.spender, allowance_e8s=0, expected_allowance_e8s=None, expires_at_ns=None,
-            fee_e8s=args.fee_e8s, memo=None, created_at_time_ns=None,
+            owner,
+            args.spender,
+            allowance_e8s=0,
+            expected_allowance_e8s=None,
+            expires_at_ns=None,
+            fee_e8s=args.fee_e8s,
+            memo=None,
+            created_at_time_ns=None,
         )
 
     def _approve(
@@ -348,7 +357,9 @@ class Ledger:
         with self.store.transaction(savepoint=False) as session:
             return self._apply(session.connection(), transaction)
 
-    def get_allowances(self, caller: Principal, args: GetAllowancesArgs) -> tuple[AllowanceEntry, ...]:
+    def get_allowances(
+        self, caller: Principal, args: GetAllowancesArgs
+    ) -> tuple[AllowanceEntry, ...]:
         """A page of an account's live allowances, by spender, after `prev_spender` (at most 500)."""
         take = MAX_TAKE_ALLOWANCES if args.take is None else min(args.take, MAX_TAKE_ALLOWANCES)
         after = b"" if args.prev_spender is None else args.prev_spender.raw
@@ -356,7 +367,12 @@ class Ledger:
             rows = _execute(
                 session.connection(),
                 _SELECT_ALLOWANCES,
-                {"owner": args.from_account.raw, "after": after, "now": self.environment.now_ns(), "take": take},
+                {
+                    "owner": args.from_account.raw,
+                    "after": after,
+                    "now": self.environment.now_ns(),
+                    "take": take,
+                },
             ).fetchall()
         return tuple(
             AllowanceEntry(
@@ -374,7 +390,10 @@ class Ledger:
         self, caller: Principal, request: ConsentMessageRequest
     ) -> ConsentInfo:
         return build_consent_info(
-            request, caller=caller, fee_e8s=self.transfer_fee_e8s, symbol=self.token_symbol,
+            request,
+            caller=caller,
+            fee_e8s=self.transfer_fee_e8s,
+            symbol=self.token_symbol,
             minting=self.minting_identifier,
         )
 

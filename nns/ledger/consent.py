@@ -112,13 +112,19 @@ def _account(owner: Principal, subaccount: bytes | None) -> str:
 
 
 def compute_consent_lines(
-    request: ConsentMessageRequest, *, caller: Principal, fee_e8s: int, symbol: str,
+    request: ConsentMessageRequest,
+    *,
+    caller: Principal,
+    fee_e8s: int,
+    symbol: str,
     minting: AccountIdentifier,
 ) -> list[str]:
     """The message of one call, line by line (Markdown, as wallets show it)."""
     argument = request.argument
     if request.method not in SUPPORTED_METHODS:
-        raise UnsupportedCanisterCall(f"The ledger gives no consent message for the method {request.method!r}.")
+        raise UnsupportedCanisterCall(
+            f"The ledger gives no consent message for the method {request.method!r}."
+        )
     if argument is None:
         raise UnsupportedCanisterCall(
             f"The argument does not decode as the argument of {request.method}: {request.decode_error}"
@@ -128,41 +134,87 @@ def compute_consent_lines(
         case TransferArgs():
             source = AccountIdentifier.of(caller, argument.from_subaccount)
             return [
-                f"# Send {symbol}", "", "You approve a transfer of funds from your account.", "",
-                "**From:**", source.to_hex(), "", "**Amount:**", format_tokens(argument.amount_e8s, symbol), "",
-                "**To:**", argument.to.to_hex(), "", "**Fees:**", format_tokens(argument.fee_e8s, symbol),
-                "Charged for processing the transfer.", "", "**Memo:**", str(argument.memo),
+                f"# Send {symbol}",
+                "",
+                "You approve a transfer of funds from your account.",
+                "",
+                "**From:**",
+                source.to_hex(),
+                "",
+                "**Amount:**",
+                format_tokens(argument.amount_e8s, symbol),
+                "",
+                "**To:**",
+                argument.to.to_hex(),
+                "",
+                "**Fees:**",
+                format_tokens(argument.fee_e8s, symbol),
+                "Charged for processing the transfer.",
+                "",
+                "**Memo:**",
+                str(argument.memo),
             ]
         case Icrc1TransferArgs():
             fee = fee_e8s if argument.fee_e8s is None else argument.fee_e8s
             if argument.to.identifier() == minting:
                 fee = 0
             return [
-                f"# Send {symbol}", "", "You approve a transfer of funds from your account.", "",
-                "**From:**", _account(caller, argument.from_subaccount), "",
-                "**Amount:**", format_tokens(argument.amount_e8s, symbol), "",
-                "**To:**", argument.to.to_text(), "", "**Fees:**", format_tokens(fee, symbol),
-                "Charged for processing the transfer.", *_memo(argument.memo),
+                f"# Send {symbol}",
+                "",
+                "You approve a transfer of funds from your account.",
+                "",
+                "**From:**",
+                _account(caller, argument.from_subaccount),
+                "",
+                "**Amount:**",
+                format_tokens(argument.amount_e8s, symbol),
+                "",
+                "**To:**",
+                argument.to.to_text(),
+                "",
+                "**Fees:**",
+                format_tokens(fee, symbol),
+                "Charged for processing the transfer.",
+                *_memo(argument.memo),
             ]
         case ApproveArgs():
             fee = fee_e8s if argument.fee_e8s is None else argument.fee_e8s
             lines = [
-                "# Approve spending", "",
-                "You authorize another account to transfer funds from your account, up to the allowance.", "",
-                "**From:**", _account(caller, argument.from_subaccount), "",
-                "**Approve to spender:**", argument.spender.to_text(), "",
-                "**Requested allowance:**", format_tokens(argument.amount_e8s, symbol),
+                "# Approve spending",
+                "",
+                "You authorize another account to transfer funds from your account, up to the allowance.",
+                "",
+                "**From:**",
+                _account(caller, argument.from_subaccount),
+                "",
+                "**Approve to spender:**",
+                argument.spender.to_text(),
+                "",
+                "**Requested allowance:**",
+                format_tokens(argument.amount_e8s, symbol),
             ]
             if argument.expected_allowance_e8s is not None:
-                lines += ["", "**Existing allowance:**", format_tokens(argument.expected_allowance_e8s, symbol)]
+                lines += [
+                    "",
+                    "**Existing allowance:**",
+                    format_tokens(argument.expected_allowance_e8s, symbol),
+                ]
             expiry = (
                 "This approval does not have an expiration."
                 if argument.expires_at_ns is None
                 else format_timestamp(argument.expires_at_ns, offset)
             )
             lines += [
-                "", "**Approval expiration:**", expiry, "", "**Approval fees:**", format_tokens(fee, symbol), "",
-                "**Fees paid by:**", _account(caller, argument.from_subaccount), *_memo(argument.memo),
+                "",
+                "**Approval expiration:**",
+                expiry,
+                "",
+                "**Approval fees:**",
+                format_tokens(fee, symbol),
+                "",
+                "**Fees paid by:**",
+                _account(caller, argument.from_subaccount),
+                *_memo(argument.memo),
             ]
             return lines
         case TransferFromArgs():
@@ -170,14 +222,30 @@ def compute_consent_lines(
             if argument.to.identifier() == minting:
                 fee = 0
             return [
-                "# Transfer from", "", "You transfer funds from an account that approved you as a spender.", "",
-                "**From:**", argument.from_account.to_text(), "",
-                "**Amount:**", format_tokens(argument.amount_e8s, symbol), "",
-                "**Spender:**", _account(caller, argument.spender_subaccount), "",
-                "**To:**", argument.to.to_text(), "", "**Fees:**", format_tokens(fee, symbol),
-                "Charged to the From account for processing the transfer.", *_memo(argument.memo),
+                "# Transfer from",
+                "",
+                "You transfer funds from an account that approved you as a spender.",
+                "",
+                "**From:**",
+                argument.from_account.to_text(),
+                "",
+                "**Amount:**",
+                format_tokens(argument.amount_e8s, symbol),
+                "",
+                "**Spender:**",
+                _account(caller, argument.spender_subaccount),
+                "",
+                "**To:**",
+                argument.to.to_text(),
+                "",
+                "**Fees:**",
+                format_tokens(fee, symbol),
+                "Charged to the From account for processing the transfer.",
+                *_memo(argument.memo),
             ]
-    raise UnsupportedCanisterCall(f"The ledger gives no consent message for the method {request.method!r}.")
+    raise UnsupportedCanisterCall(
+        f"The ledger gives no consent message for the method {request.method!r}."
+    )
 
 
 def compute_consent_fields(lines: list[str]) -> tuple[str, tuple[tuple[str, FieldValue], ...]]:
@@ -199,8 +267,13 @@ def compute_consent_fields(lines: list[str]) -> tuple[str, tuple[tuple[str, Fiel
 
 
 def _typed_fields(
-    request: ConsentMessageRequest, fields: tuple[tuple[str, FieldValue], ...], *, caller: Principal,
-    fee_e8s: int, symbol: str, minting: AccountIdentifier,
+    request: ConsentMessageRequest,
+    fields: tuple[tuple[str, FieldValue], ...],
+    *,
+    caller: Principal,
+    fee_e8s: int,
+    symbol: str,
+    minting: AccountIdentifier,
 ) -> tuple[tuple[str, FieldValue], ...]:
     """Replace the text of amounts and of the expiry by their typed values."""
     argument = request.argument
@@ -210,7 +283,10 @@ def _typed_fields(
             amounts = {"Amount": argument.amount_e8s, "Fees": argument.fee_e8s}
         case Icrc1TransferArgs() | TransferFromArgs():
             fee = fee_e8s if argument.fee_e8s is None else argument.fee_e8s
-            amounts = {"Amount": argument.amount_e8s, "Fees": 0 if argument.to.identifier() == minting else fee}
+            amounts = {
+                "Amount": argument.amount_e8s,
+                "Fees": 0 if argument.to.identifier() == minting else fee,
+            }
         case ApproveArgs():
             fee = fee_e8s if argument.fee_e8s is None else argument.fee_e8s
             amounts = {"Requested allowance": argument.amount_e8s, "Approval fees": fee}
@@ -220,24 +296,44 @@ def _typed_fields(
     for label, value in fields:
         if label in amounts:
             typed.append((label, TokenAmount(amount_e8s=amounts[label], symbol=symbol)))
-        elif label == "Approval expiration" and isinstance(argument, ApproveArgs) and argument.expires_at_ns is not None:
-            typed.append((label, TimestampSeconds(seconds=argument.expires_at_ns // NANOS_PER_SECOND)))
+        elif (
+            label == "Approval expiration"
+            and isinstance(argument, ApproveArgs)
+            and argument.expires_at_ns is not None
+        ):
+            typed.append(
+                (label, TimestampSeconds(seconds=argument.expires_at_ns // NANOS_PER_SECOND))
+            )
         else:
             typed.append((label, value))
     return tuple(typed)
 
 
 def build_consent_info(
-    request: ConsentMessageRequest, *, caller: Principal, fee_e8s: int, symbol: str,
+    request: ConsentMessageRequest,
+    *,
+    caller: Principal,
+    fee_e8s: int,
+    symbol: str,
     minting: AccountIdentifier,
 ) -> ConsentInfo:
-    lines = compute_consent_lines(request, caller=caller, fee_e8s=fee_e8s, symbol=symbol, minting=minting)
+    lines = compute_consent_lines(
+        request, caller=caller, fee_e8s=fee_e8s, symbol=symbol, minting=minting
+    )
     if not request.fields_display:
         return ConsentInfo(
-            generic_text="\n".join(lines), language=LANGUAGE, utc_offset_minutes=request.utc_offset_minutes,
+            generic_text="\n".join(lines),
+            language=LANGUAGE,
+            utc_offset_minutes=request.utc_offset_minutes,
         )
     intent, fields = compute_consent_fields(lines)
-    typed = _typed_fields(request, fields, caller=caller, fee_e8s=fee_e8s, symbol=symbol, minting=minting)
+    typed = _typed_fields(
+        request, fields, caller=caller, fee_e8s=fee_e8s, symbol=symbol, minting=minting
+    )
     return ConsentInfo(
-        generic_text=None, intent=intent, fields=typed, language=LANGUAGE, utc_offset_minutes=request.utc_offset_minutes,
+        generic_text=None,
+        intent=intent,
+        fields=typed,
+        language=LANGUAGE,
+        utc_offset_minutes=request.utc_offset_minutes,
     )

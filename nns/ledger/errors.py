@@ -70,9 +70,7 @@ class Expired(LedgerError):
 
 class AllowanceChanged(LedgerError):
     def __init__(self, current_allowance_e8s: int) -> None:
-        super().__init__(
-            f"allowance changed: the current allowance is {current_allowance_e8s} e8s"
-        )
+        super().__init__(f"allowance changed: the current allowance is {current_allowance_e8s} e8s")
         self.current_allowance_e8s = current_allowance_e8s
 
 

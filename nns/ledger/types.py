@@ -258,7 +258,7 @@ def _optional_account(value: bytes | None) -> AccountIdentifier | None:
 
 
 def _operation_from_cbor(raw: dict[str, Any]) -> Operation:
-    (kind, fields), = raw.items()
+    ((kind, fields),) = raw.items()
     if kind == "Mint":
         return Mint(to=AccountIdentifier(fields["to"]), amount_e8s=fields["amount"])
     if kind == "Burn":

@@ -17,4 +17,14 @@ from replica.candid.encoding import encode
 from replica.candid.text import parse_text, to_text
 from replica.candid.types import CandidError, CandidTypeMismatch, Some, idl_hash
 
-__all__ = ["CandidError", "CandidTypeMismatch", "Some", "decode", "decode_untyped", "encode", "idl_hash", "parse_text", "to_text"]
+__all__ = [
+    "CandidError",
+    "CandidTypeMismatch",
+    "Some",
+    "decode",
+    "decode_untyped",
+    "encode",
+    "idl_hash",
+    "parse_text",
+    "to_text",
+]

@@ -97,13 +97,14 @@ class _Budget:
 Decoder = Callable[[bytes, int, _Budget], tuple[Any, int]]
 
 
-
 class _Plan:
     """Compiled decoders for one sender header and one list of expected types."""
 
     __slots__ = ("arguments", "expected", "extra")
 
-    def __init__(self, expected: tuple[CandidType, ...], arguments: list[Decoder], extra: list[Decoder]) -> None:
+    def __init__(
+        self, expected: tuple[CandidType, ...], arguments: list[Decoder], extra: list[Decoder]
+    ) -> None:
         self.expected = expected
         self.arguments = arguments
         self.extra = extra
@@ -162,7 +163,9 @@ def decode_untyped(data: bytes) -> tuple[list[CandidType], list[Any]]:
     return types, decode(data, types)
 
 
-def _compile_plan(entries: list[Any], references: list[int], expected: tuple[CandidType, ...]) -> _Plan:
+def _compile_plan(
+    entries: list[Any], references: list[int], expected: tuple[CandidType, ...]
+) -> _Plan:
     slots = build_types(entries)
     compiler = _Compiler()
     wire = [reference_type(reference, slots) for reference in references]
@@ -174,7 +177,7 @@ def _compile_plan(entries: list[Any], references: list[int], expected: tuple[Can
             arguments.append(_constant_none)
         else:
             arguments.append(_mismatch(f"argument {index} is missing"))
-    extra = [compiler.skipper(candid_type) for candid_type in wire[len(expected):]]
+    extra = [compiler.skipper(candid_type) for candid_type in wire[len(expected) :]]
     return _Plan(expected, arguments, extra)
 
 
@@ -211,9 +214,16 @@ def _read_text(data: bytes, position: int) -> tuple[str, int]:
 
 
 _STRUCT_CODES: Final = {
-    Nat8.opcode: "B", Nat16.opcode: "H", Nat32.opcode: "I", Nat64.opcode: "Q",
-    Int8.opcode: "b", Int16.opcode: "h", Int32.opcode: "i", Int64.opcode: "q",
-    Float32.opcode: "f", Float64.opcode: "d",
+    Nat8.opcode: "B",
+    Nat16.opcode: "H",
+    Nat32.opcode: "I",
+    Nat64.opcode: "Q",
+    Int8.opcode: "b",
+    Int16.opcode: "h",
+    Int32.opcode: "i",
+    Int64.opcode: "q",
+    Float32.opcode: "f",
+    Float64.opcode: "d",
 }
 
 
@@ -303,11 +313,15 @@ class _Compiler:
         elif isinstance(wire, Func) and isinstance(expected, Func):
             if is_subtype(wire, expected):
                 return _read_function
-            return _mismatch(f"function type {describe(wire)} is not a subtype of {describe(expected)}")
+            return _mismatch(
+                f"function type {describe(wire)} is not a subtype of {describe(expected)}"
+            )
         elif isinstance(wire, Service) and isinstance(expected, Service):
             if is_subtype(wire, expected):
                 return lambda data, position, budget: _read_principal(data, position)
-            return _mismatch(f"service type {describe(wire)} is not a subtype of {describe(expected)}")
+            return _mismatch(
+                f"service type {describe(wire)} is not a subtype of {describe(expected)}"
+            )
         return _mismatch(f"cannot read a value of type {describe(wire)} as {describe(expected)}")
 
     def _opt(self, wire: CandidType, expected: Opt) -> Decoder:
@@ -373,7 +387,11 @@ class _Compiler:
                 plan.append((None, self.skipper(field)))
             else:
                 plan.append((known[1], self.decoder(field, known[2])))
-        missing = [(name, field) for identifier, name, field in expected.fields if identifier not in wire.by_id]
+        missing = [
+            (name, field)
+            for identifier, name, field in expected.fields
+            if identifier not in wire.by_id
+        ]
         required = [name for name, field in missing if not may_be_missing(field)]
         if required:
             return _mismatch(f"record field {required[0]!r} is missing")
@@ -483,8 +501,6 @@ class _Compiler:
             total = 1
         self.costs[key] = total
         return total
-
-
 
 
 def _packed_record(wire: Record, expected: Record) -> tuple[struct.Struct, tuple[str, ...]] | None:

@@ -67,7 +67,9 @@ def parse_did(text: str) -> Interface:
             slots[name].define(_parse_type(tokens, named))
             # Definitions are separated by `;` (`<def>;*`): only the last one before the service may omit it.
             if not tokens.accept(";") and tokens.peek()[1] not in ("service", ""):
-                raise CandidError(f"expected ';' after the definition of {name}, found {tokens.peek()[1]!r}")
+                raise CandidError(
+                    f"expected ';' after the definition of {name}, found {tokens.peek()[1]!r}"
+                )
         elif keyword == "service":
             if tokens.peek()[0] == "word" and tokens.peek()[1] != "service":
                 tokens.next()
@@ -184,7 +186,11 @@ def _parse_service_body(tokens: _Tokens, named: object) -> Service:
     while not tokens.accept("}"):
         name = _label(tokens.next()[1])
         tokens.expect(":")
-        methods[name] = _parse_func_signature(tokens, named) if tokens.peek()[1] == "(" else _parse_type(tokens, named)
+        methods[name] = (
+            _parse_func_signature(tokens, named)
+            if tokens.peek()[1] == "("
+            else _parse_type(tokens, named)
+        )
         tokens.accept(";")
     return Service(methods)
 

@@ -89,7 +89,9 @@ def encode(types: Sequence[CandidType], values: Sequence[Any]) -> bytes:
             encoder(value, out)
         except _EncodeFailure as failure:
             path = "".join(reversed(failure.path)).lstrip(".")
-            raise CandidError(f"argument {index}{'.' + path if path else ''}: {failure.reason}") from None
+            raise CandidError(
+                f"argument {index}{'.' + path if path else ''}: {failure.reason}"
+            ) from None
         except RecursionError:
             raise CandidError(f"argument {index}: value nests too deeply") from None
     return bytes(out)
@@ -221,7 +223,9 @@ def _build_encoder(candid_type: CandidType) -> Encoder:
     if isinstance(candid_type, Func):
 
         def function(value: Any, out: bytearray) -> None:
-            if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], Principal)):
+            if not (
+                isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], Principal)
+            ):
                 raise _EncodeFailure(f"a func reference is (Principal, method name), got {value!r}")
             canister, method = value
             out += b"\x01\x01"
@@ -287,8 +291,10 @@ def _vec_encoder(candid_type: Vec, name: str) -> Encoder:
 
 
 def _record_encoder(candid_type: Record, name: str) -> Encoder:
-    fields = [(field_name, encoder_for(field), may_be_missing(field) or resolve(field) is Null)
-              for _, field_name, field in candid_type.fields]
+    fields = [
+        (field_name, encoder_for(field), may_be_missing(field) or resolve(field) is Null)
+        for _, field_name, field in candid_type.fields
+    ]
 
     is_tuple = candid_type.is_tuple
 
@@ -312,7 +318,10 @@ def _record_encoder(candid_type: Record, name: str) -> Encoder:
 
 
 def _variant_encoder(candid_type: Variant) -> Encoder:
-    tags = {field_name: (index, encoder_for(field)) for index, (_, field_name, field) in enumerate(candid_type.fields)}
+    tags = {
+        field_name: (index, encoder_for(field))
+        for index, (_, field_name, field) in enumerate(candid_type.fields)
+    }
 
     def variant(value: Any, out: bytearray) -> None:
         if not isinstance(value, dict) or len(value) != 1:

@@ -43,8 +43,28 @@ from replica.types import Principal, PrincipalError
 
 _IDENTIFIER: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _KEYWORDS: Final = frozenset(
-    {"null", "bool", "nat", "int", "text", "opt", "vec", "record", "variant", "func", "service",
-     "principal", "blob", "true", "false", "reserved", "empty", "type", "query", "oneway"}
+    {
+        "null",
+        "bool",
+        "nat",
+        "int",
+        "text",
+        "opt",
+        "vec",
+        "record",
+        "variant",
+        "func",
+        "service",
+        "principal",
+        "blob",
+        "true",
+        "false",
+        "reserved",
+        "empty",
+        "type",
+        "query",
+        "oneway",
+    }
 )
 
 
@@ -115,7 +135,10 @@ def value_to_text(candid_type: CandidType, value: Any) -> str:
         if candid_type.is_tuple and candid_type.fields:
             parts = [value_to_text(t, value[name]) for _, name, t in candid_type.fields]
         else:
-            parts = [f"{_field_name(name)} = {value_to_text(t, value[name])}" for _, name, t in candid_type.fields]
+            parts = [
+                f"{_field_name(name)} = {value_to_text(t, value[name])}"
+                for _, name, t in candid_type.fields
+            ]
         return _braces("record", parts)
     if isinstance(candid_type, Variant):
         ((tag, inner),) = value.items()
@@ -149,7 +172,9 @@ class _Tokens:
                 break
             match = _TOKEN.match(text, position)
             if match is None:
-                raise CandidError(f"unexpected character at {position}: {text[position:position + 10]!r}")
+                raise CandidError(
+                    f"unexpected character at {position}: {text[position : position + 10]!r}"
+                )
             kind = match.lastgroup or ""
             self.tokens.append((kind, match.group(kind)))
             position = match.end()
@@ -244,14 +269,20 @@ def _parse_number(tokens: _Tokens, candid_type: CandidType) -> Any:
     cleaned = raw.replace("_", "")
     if is_float:
         return float(cleaned)
-    if "." in cleaned or ("e" in cleaned.lower() and not cleaned.lower().startswith(("0x", "-0x", "+0x"))):
+    if "." in cleaned or (
+        "e" in cleaned.lower() and not cleaned.lower().startswith(("0x", "-0x", "+0x"))
+    ):
         raise CandidError(f"{raw} is not an integer")
     value = int(cleaned, 0)
     if candid_type is Nat and value < 0:
         raise CandidError("nat cannot be negative")
     if candid_type.opcode in FIXED_WIDTH:
         width, signed = FIXED_WIDTH[candid_type.opcode]
-        low, high = (-(1 << (8 * width - 1)), (1 << (8 * width - 1)) - 1) if signed else (0, (1 << (8 * width)) - 1)
+        low, high = (
+            (-(1 << (8 * width - 1)), (1 << (8 * width - 1)) - 1)
+            if signed
+            else (0, (1 << (8 * width)) - 1)
+        )
         if not low <= value <= high:
             raise CandidError(f"{value} does not fit {candid_type!r}")
     return value
@@ -269,7 +300,12 @@ def _parse_value(tokens: _Tokens, candid_type: CandidType) -> Any:
             inner = _parse_value(tokens, candid_type.inner)
             return Some(inner) if candid_type.wraps else inner
         raise CandidError(f"expected null or opt for {candid_type!r}")
-    if candid_type is Nat or candid_type is Int or candid_type.opcode in FIXED_WIDTH or candid_type in (Float32, Float64):
+    if (
+        candid_type is Nat
+        or candid_type is Int
+        or candid_type.opcode in FIXED_WIDTH
+        or candid_type in (Float32, Float64)
+    ):
         return _parse_number(tokens, candid_type)
     if candid_type is Text:
         kind, token = tokens.next()

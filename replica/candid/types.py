@@ -98,16 +98,38 @@ Principal: Final = PrincipalType
 PRIMITIVES: Final[dict[int, PrimitiveType]] = {
     t.opcode: t
     for t in (
-        Null, Bool, Nat, Int, Nat8, Nat16, Nat32, Nat64, Int8, Int16, Int32, Int64,
-        Float32, Float64, Text, Reserved, Empty, PrincipalType,
+        Null,
+        Bool,
+        Nat,
+        Int,
+        Nat8,
+        Nat16,
+        Nat32,
+        Nat64,
+        Int8,
+        Int16,
+        Int32,
+        Int64,
+        Float32,
+        Float64,
+        Text,
+        Reserved,
+        Empty,
+        PrincipalType,
     )
 }
 PRIMITIVES_BY_NAME: Final[dict[str, PrimitiveType]] = {t.name: t for t in PRIMITIVES.values()}
 
 # (bytes, signed) of the fixed-width integers
 FIXED_WIDTH: Final[dict[int, tuple[int, bool]]] = {
-    -5: (1, False), -6: (2, False), -7: (4, False), -8: (8, False),
-    -9: (1, True), -10: (2, True), -11: (4, True), -12: (8, True),
+    -5: (1, False),
+    -6: (2, False),
+    -7: (4, False),
+    -8: (8, False),
+    -9: (1, True),
+    -10: (2, True),
+    -11: (4, True),
+    -12: (8, True),
 }
 
 OPT, VEC, RECORD, VARIANT, FUNC, SERVICE = -18, -19, -20, -21, -22, -23
@@ -165,7 +187,8 @@ class Record(CandidType):
         else:
             named = {str(index): field for index, field in enumerate(fields)}
         self.fields: list[tuple[int, str, CandidType]] = sorted(
-            ((field_id(name), name, field) for name, field in named.items()), key=lambda item: item[0]
+            ((field_id(name), name, field) for name, field in named.items()),
+            key=lambda item: item[0],
         )
         ids = [item[0] for item in self.fields]
         if len(set(ids)) != len(ids):
@@ -188,7 +211,8 @@ class Variant(CandidType):
 
     def __init__(self, fields: Mapping[str, CandidType]) -> None:
         self.fields: list[tuple[int, str, CandidType]] = sorted(
-            ((field_id(name), name, field) for name, field in fields.items()), key=lambda item: item[0]
+            ((field_id(name), name, field) for name, field in fields.items()),
+            key=lambda item: item[0],
         )
         self.by_id = {item[0]: item for item in self.fields}
         self.by_name = {item[1]: item for item in self.fields}
@@ -201,7 +225,12 @@ class Variant(CandidType):
 class Func(CandidType):
     opcode = FUNC
 
-    def __init__(self, arguments: Sequence[CandidType], results: Sequence[CandidType], modes: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        arguments: Sequence[CandidType],
+        results: Sequence[CandidType],
+        modes: Sequence[str] = (),
+    ) -> None:
         self.arguments = list(arguments)
         self.results = list(results)
         self.modes = list(modes)
@@ -263,4 +292,3 @@ def resolve(candid_type: CandidType) -> CandidType:
         if seen > 1_000:
             raise CandidError("a recursive type refers only to itself")
     return candid_type
-

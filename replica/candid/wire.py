@@ -345,7 +345,8 @@ def build_types(entries: list[_Entry]) -> list[Rec]:
             identifiers = [identifier for identifier, _ in entry[1]]
             is_tuple = opcode == RECORD and identifiers == list(range(len(identifiers)))
             fields = {
-                (str(identifier) if is_tuple else f"_{identifier}_"): of(field) for identifier, field in entry[1]
+                (str(identifier) if is_tuple else f"_{identifier}_"): of(field)
+                for identifier, field in entry[1]
             }
             slot.define(Record(fields) if opcode == RECORD else Variant(fields))
         elif opcode == FUNC:
@@ -421,7 +422,9 @@ def _subtype(sub: CandidType, sup: CandidType, assumed: set[tuple[int, int]]) ->
     return sub is Nat and sup is Int
 
 
-def _tuple_subtype(sub: Sequence[CandidType], sup: Sequence[CandidType], assumed: set[tuple[int, int]]) -> bool:
+def _tuple_subtype(
+    sub: Sequence[CandidType], sup: Sequence[CandidType], assumed: set[tuple[int, int]]
+) -> bool:
     for index, wanted in enumerate(sup):
         if index < len(sub):
             if not _subtype(sub[index], wanted, assumed):

@@ -529,13 +529,31 @@ ConsensusArtifact = (
     | CatchUpPackage
     | EquivocationProof
 )
-Artifact = ConsensusArtifact | IngressArtifact | DealingArtifact | DealingSupportShare | StateSyncArtifact
+Artifact = (
+    ConsensusArtifact | IngressArtifact | DealingArtifact | DealingSupportShare | StateSyncArtifact
+)
 
 ARTIFACT_TYPES: Final = (
-    BlockProposal, NotarizationShare, Notarization, FinalizationShare, Finalization,
-    RandomBeaconShare, RandomBeacon, RandomTapeShare, RandomTape, CertificationShare,
-    Certification, CatchUpPackageShare, CatchUpPackage, EquivocationProof, IngressArtifact,
-    DealingArtifact, DealingSupportShare, StateSyncRequest, StateManifestArtifact, StateChunkArtifact,
+    BlockProposal,
+    NotarizationShare,
+    Notarization,
+    FinalizationShare,
+    Finalization,
+    RandomBeaconShare,
+    RandomBeacon,
+    RandomTapeShare,
+    RandomTape,
+    CertificationShare,
+    Certification,
+    CatchUpPackageShare,
+    CatchUpPackage,
+    EquivocationProof,
+    IngressArtifact,
+    DealingArtifact,
+    DealingSupportShare,
+    StateSyncRequest,
+    StateManifestArtifact,
+    StateChunkArtifact,
 )
 
 
@@ -585,7 +603,9 @@ def compute_dealing_hash(dealing: bytes) -> bytes:
     return compute_hash(b"ic-dkg-dealing", dealing)
 
 
-def dealing_support_message(subnet_id: Principal, start_height: int, tag: DkgTag, dealing_hash: bytes) -> bytes:
+def dealing_support_message(
+    subnet_id: Principal, start_height: int, tag: DkgTag, dealing_hash: bytes
+) -> bytes:
     """What a receiver signs to support a dealing: the DKG id and the dealing's hash."""
     dkg_id = compute_hash(b"ic-dkg-id", subnet_id.raw + _height_bytes(start_height) + tag.encode())
     return b"\x13dkg_dealing_support" + dkg_id + dealing_hash
@@ -620,18 +640,33 @@ def certification_message(root_hash: bytes) -> bytes:
 
 
 def catch_up_message(
-    *, version: str, height: int, block_hash: bytes, beacon_hash: bytes, state_hash: bytes, oldest_registry_version: int
+    *,
+    version: str,
+    height: int,
+    block_hash: bytes,
+    beacon_hash: bytes,
+    state_hash: bytes,
+    oldest_registry_version: int,
 ) -> bytes:
     digest = hashlib.sha256()
-    for part in (version.encode(), _height_bytes(height), block_hash, beacon_hash, state_hash,
-                 _height_bytes(oldest_registry_version)):
+    for part in (
+        version.encode(),
+        _height_bytes(height),
+        block_hash,
+        beacon_hash,
+        state_hash,
+        _height_bytes(oldest_registry_version),
+    ):
         digest.update(len(part).to_bytes(4, "big") + part)
     return b"\x10catch_up_content" + digest.digest()
 
 
 def catch_up_content_message(content: CatchUpContent) -> bytes:
     return catch_up_message(
-        version=content.version, height=content.height, block_hash=content.block.id,
-        beacon_hash=content.beacon.id, state_hash=content.state_hash,
+        version=content.version,
+        height=content.height,
+        block_hash=content.block.id,
+        beacon_hash=content.beacon.id,
+        state_hash=content.state_hash,
         oldest_registry_version=content.oldest_registry_version,
     )

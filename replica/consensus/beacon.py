@@ -46,13 +46,19 @@ def make_beacon_changes(ctx: RoleContext) -> ChangeSet:
     if ctx.node_id not in shares and key.secret_share is not None:
         signature = key.sign(message)
         if signature is not None:
-            own = RandomBeaconShare(height=height, parent=previous.id, signer=ctx.node_id, signature=signature)
+            own = RandomBeaconShare(
+                height=height, parent=previous.id, signer=ctx.node_id, signature=signature
+            )
             changes.append(AddToValidated(artifact=own))
             shares[ctx.node_id] = own
     signature, more = combine_threshold_shares(ctx, key, message, shares)
     changes += more
     if signature is not None:
-        changes.append(AddToValidated(artifact=RandomBeacon(height=height, parent=previous.id, signature=signature)))
+        changes.append(
+            AddToValidated(
+                artifact=RandomBeacon(height=height, parent=previous.id, signature=signature)
+            )
+        )
     return changes
 
 

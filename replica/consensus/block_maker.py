@@ -87,7 +87,11 @@ def select_ingress(
     for message_id, message in ingress_pool.items():
         if len(chosen) >= max_messages:
             break
-        if message_id in on_chain or is_known(message_id) or not is_ingress_includable(message, time_ns):
+        if (
+            message_id in on_chain
+            or is_known(message_id)
+            or not is_ingress_includable(message, time_ns)
+        ):
             continue
         message_size = len(message.arg) + len(message.method) + 64
         if size + message_size > max_bytes:
@@ -147,7 +151,9 @@ def make_block_changes(
         return [], None
     context = ValidationContext(
         registry_version=max(parent.context.registry_version, ctx.stable_registry_version),
-        certified_height=max(parent.context.certified_height, min(ctx.certified_height, parent.height)),
+        certified_height=max(
+            parent.context.certified_height, min(ctx.certified_height, parent.height)
+        ),
         time_ns=max(ctx.now_ns, parent.context.time_ns + 1),
     )
     is_summary = chain.is_summary_height(height)
@@ -163,8 +169,13 @@ def make_block_changes(
         dealings, supports = make_dealings(parent, height)
         payload = DataPayload(
             ingress=select_ingress(
-                ctx, parent, context.time_ns, ingress_pool, is_ingress_known,
-                info.record.max_ingress_messages_per_block, info.record.max_block_payload_size,
+                ctx,
+                parent,
+                context.time_ns,
+                ingress_pool,
+                is_ingress_known,
+                info.record.max_ingress_messages_per_block,
+                info.record.max_block_payload_size,
             ),
             dealings=dealings,
             supports=supports,
@@ -172,7 +183,11 @@ def make_block_changes(
     if payload is None:
         return [], None
     block = Block(
-        version=info.record.replica_version_id, parent=parent.id, height=height, rank=rank,
-        context=context, payload=payload,
+        version=info.record.replica_version_id,
+        parent=parent.id,
+        height=height,
+        rank=rank,
+        context=context,
+        payload=payload,
     )
     return [AddToValidated(artifact=sign_proposal(keys, block))], None

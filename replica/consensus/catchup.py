@@ -47,12 +47,18 @@ from replica.types import Principal
 def is_valid_catch_up_package(cup: CatchUpPackage, subnet_public_key: bytes) -> bool:
     """The summary block is a summary at the CUP's height and the signature verifies."""
     block = cup.content.block
-    if not block.is_summary or block.summary.height != block.height or cup.content.beacon.height != block.height:
+    if (
+        not block.is_summary
+        or block.summary.height != block.height
+        or cup.content.beacon.height != block.height
+    ):
         return False
     return bls.verify(subnet_public_key, catch_up_content_message(cup.content), cup.signature)
 
 
-def make_catch_up_changes(ctx: RoleContext, get_state_hash: Callable[[int], bytes | None]) -> ChangeSet:
+def make_catch_up_changes(
+    ctx: RoleContext, get_state_hash: Callable[[int], bytes | None]
+) -> ChangeSet:
     chain = ctx.chain
     summary = chain.get_summary_block_below(chain.finalized_height)
     if summary is None or summary.height <= chain.cup.height:
@@ -67,21 +73,35 @@ def make_catch_up_changes(ctx: RoleContext, get_state_hash: Callable[[int], byte
         return []
     oldest = summary.summary.registry_version
     message = catch_up_message(
-        version=summary.version, height=height, block_hash=summary.id, beacon_hash=beacon.id,
-        state_hash=state_hash, oldest_registry_version=oldest,
+        version=summary.version,
+        height=height,
+        block_hash=summary.id,
+        beacon_hash=beacon.id,
+        state_hash=state_hash,
+        oldest_registry_version=oldest,
     )
     shares = collect_shares(
-        ctx, CatchUpPackageShare, height,
-        lambda s: (s.block, s.beacon, s.state_hash, s.version, s.oldest_registry_version)
-        == (summary.id, beacon.id, state_hash, summary.version, oldest),
+        ctx,
+        CatchUpPackageShare,
+        height,
+        lambda s: (
+            (s.block, s.beacon, s.state_hash, s.version, s.oldest_registry_version)
+            == (summary.id, beacon.id, state_hash, summary.version, oldest)
+        ),
     )
     changes: ChangeSet = []
     if ctx.node_id not in shares and key.secret_share is not None:
         signature = key.sign(message)
         if signature is not None:
             own = CatchUpPackageShare(
-                height=height, version=summary.version, block=summary.id, beacon=beacon.id,
-                state_hash=state_hash, oldest_registry_version=oldest, signer=ctx.node_id, signature=signature,
+                height=height,
+                version=summary.version,
+                block=summary.id,
+                beacon=beacon.id,
+                state_hash=state_hash,
+                oldest_registry_version=oldest,
+                signer=ctx.node_id,
+                signature=signature,
             )
             changes.append(AddToValidated(artifact=own))
             shares[ctx.node_id] = own
@@ -89,7 +109,10 @@ def make_catch_up_changes(ctx: RoleContext, get_state_hash: Callable[[int], byte
     changes += more
     if combined is not None:
         content = CatchUpContent(
-            version=summary.version, block=summary, beacon=beacon, state_hash=state_hash,
+            version=summary.version,
+            block=summary,
+            beacon=beacon,
+            state_hash=state_hash,
             oldest_registry_version=oldest,
         )
         changes.append(AddToValidated(artifact=CatchUpPackage(content=content, signature=combined)))
@@ -111,11 +134,17 @@ def find_first_version(registry: RegistryClient, key: str) -> int | None:
     return low
 
 
-def _initial_transcript(tag: DkgTag, initial: InitialDkgTranscript, start_height: int) -> KeyTranscript:
+def _initial_transcript(
+    tag: DkgTag, initial: InitialDkgTranscript, start_height: int
+) -> KeyTranscript:
     coefficients = PublicCoefficients.from_concatenated(initial.transcript)
     return KeyTranscript(
-        tag=tag, dkg_start_height=start_height, registry_version=initial.registry_version,
-        committee=initial.committee, threshold=initial.threshold, commitments=coefficients.commitments,
+        tag=tag,
+        dkg_start_height=start_height,
+        registry_version=initial.registry_version,
+        committee=initial.committee,
+        threshold=initial.threshold,
+        commitments=coefficients.commitments,
     )
 
 
@@ -130,17 +159,26 @@ def make_genesis_cup(registry: RegistryClient, subnet_id: Principal) -> CatchUpP
     key = catch_up_package_contents_key(subnet_id)
     version = find_first_version(registry, key)
     if version is None:
-        raise ConsensusError(f"the registry has no catch-up package contents for subnet {subnet_id}")
+        raise ConsensusError(
+            f"the registry has no catch-up package contents for subnet {subnet_id}"
+        )
     contents: CatchUpPackageContents = registry.get(key, version)
     record = registry.get_subnet_record(subnet_id, version)
     if record is None:
-        raise ConsensusError(f"the registry has no record of subnet {subnet_id} at version {version}")
+        raise ConsensusError(
+            f"the registry has no record of subnet {subnet_id} at version {version}"
+        )
     height = contents.height
     low = _initial_transcript("low", contents.low_threshold_transcript, height)
     high = _initial_transcript("high", contents.high_threshold_transcript, height)
     summary = DkgSummary(
         registry_version=version,
-        configs=make_configs(start_height=height, registry_version=version, receivers=record.membership, resharing=high),
+        configs=make_configs(
+            start_height=height,
+            registry_version=version,
+            receivers=record.membership,
+            resharing=high,
+        ),
         current_transcripts=(low, high),
         next_transcripts=(),
         interval_length=record.dkg_interval_length,
@@ -148,13 +186,21 @@ def make_genesis_cup(registry: RegistryClient, subnet_id: Principal) -> CatchUpP
         height=height,
     )
     block = Block(
-        version=record.replica_version_id, parent=ZERO_HASH, height=height, rank=0,
-        context=ValidationContext(registry_version=version, certified_height=height, time_ns=contents.time_ns),
+        version=record.replica_version_id,
+        parent=ZERO_HASH,
+        height=height,
+        rank=0,
+        context=ValidationContext(
+            registry_version=version, certified_height=height, time_ns=contents.time_ns
+        ),
         payload=summary,
     )
     beacon = RandomBeacon(height=height, parent=ZERO_HASH, signature=b"")
     content = CatchUpContent(
-        version=record.replica_version_id, block=block, beacon=beacon, state_hash=contents.state_hash,
+        version=record.replica_version_id,
+        block=block,
+        beacon=beacon,
+        state_hash=contents.state_hash,
         oldest_registry_version=version,
     )
     return CatchUpPackage(content=content, signature=b"")

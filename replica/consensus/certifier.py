@@ -22,7 +22,9 @@ CERTIFICATION_WINDOW: Final = 16
 """How many executed heights above the certified height are worked on at once."""
 
 
-def make_certification_changes(ctx: RoleContext, get_root_hash: Callable[[int], bytes | None]) -> ChangeSet:
+def make_certification_changes(
+    ctx: RoleContext, get_root_hash: Callable[[int], bytes | None]
+) -> ChangeSet:
     changes: ChangeSet = []
     chain = ctx.chain
     worked_on = 0
@@ -43,11 +45,17 @@ def make_certification_changes(ctx: RoleContext, get_root_hash: Callable[[int], 
         if ctx.node_id not in shares and key.secret_share is not None:
             signature = key.sign(message)
             if signature is not None:
-                own = CertificationShare(height=height, root_hash=root, signer=ctx.node_id, signature=signature)
+                own = CertificationShare(
+                    height=height, root_hash=root, signer=ctx.node_id, signature=signature
+                )
                 changes.append(AddToValidated(artifact=own))
                 shares[ctx.node_id] = own
         combined, more = combine_threshold_shares(ctx, key, message, shares)
         changes += more
         if combined is not None:
-            changes.append(AddToValidated(artifact=Certification(height=height, root_hash=root, signature=combined)))
+            changes.append(
+                AddToValidated(
+                    artifact=Certification(height=height, root_hash=root, signature=combined)
+                )
+            )
     return changes

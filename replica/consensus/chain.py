@@ -186,8 +186,16 @@ class ChainState:
     def purge_below(self, height: int) -> None:
         """Forget everything below `height`, keeping the summary blocks still in use."""
         keep_summary = self.get_summary_block_below(height)
-        for index in (self.notarized, self.finalized, self.beacons, self.tapes, self.certifications,
-                      self.round_start_ns, self.disqualified, self.cups):
+        for index in (
+            self.notarized,
+            self.finalized,
+            self.beacons,
+            self.tapes,
+            self.certifications,
+            self.round_start_ns,
+            self.disqualified,
+            self.cups,
+        ):
             for old in [h for h in index if h < min(height, self.beacon_height)]:
                 del index[old]
         self.blocks = {k: b for k, b in self.blocks.items() if b.height >= height or b.is_summary}

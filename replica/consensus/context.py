@@ -65,7 +65,9 @@ class RoleContext:
 
     def get_subnet_record(self, registry_version: int) -> SubnetRecord | None:
         if registry_version not in self._records:
-            self._records[registry_version] = self.registry.get_subnet_record(self.subnet_id, registry_version)
+            self._records[registry_version] = self.registry.get_subnet_record(
+                self.subnet_id, registry_version
+            )
         return self._records[registry_version]
 
     def get_height_info(self, height: int) -> HeightInfo | None:
@@ -75,7 +77,11 @@ class RoleContext:
             return info
         active = self.chain.get_active_data(height)
         beacon = self.chain.beacons.get(height - 1)
-        if active is None or beacon is None or active.registry_version > self.registry.latest_version:
+        if (
+            active is None
+            or beacon is None
+            or active.registry_version > self.registry.latest_version
+        ):
             return None
         record = self.get_subnet_record(active.registry_version)
         if record is None:

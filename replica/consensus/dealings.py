@@ -104,7 +104,9 @@ def to_crypto_transcript(subnet_id: Principal, transcript: KeyTranscript) -> dkg
     if transcript.body:
         return _decode_transcript(transcript.body)
     return dkg.Transcript(
-        dkg_id=dkg.DkgId(subnet_id=subnet_id, start_height=transcript.dkg_start_height, tag=transcript.tag),
+        dkg_id=dkg.DkgId(
+            subnet_id=subnet_id, start_height=transcript.dkg_start_height, tag=transcript.tag
+        ),
         threshold=transcript.threshold,
         committee=transcript.committee,
         coefficients=PublicCoefficients(commitments=transcript.commitments),
@@ -140,8 +142,11 @@ def get_support_threshold(config: DkgConfigRecord) -> int:
 
 def get_config_of(summary: DkgSummary, dealing: dkg.Dealing) -> DkgConfigRecord | None:
     return next(
-        (c for c in summary.configs
-         if c.tag == dealing.dkg_id.tag and c.start_height == dealing.dkg_id.start_height),
+        (
+            c
+            for c in summary.configs
+            if c.tag == dealing.dkg_id.tag and c.start_height == dealing.dkg_id.start_height
+        ),
         None,
     )
 
@@ -164,20 +169,30 @@ def dealing_key(dealing: dkg.Dealing) -> DealingKey:
 
 
 def build_transcript(
-    subnet_id: Principal, config: DkgConfigRecord, resharing: KeyTranscript | None, dealings: Sequence[bytes]
+    subnet_id: Principal,
+    config: DkgConfigRecord,
+    resharing: KeyTranscript | None,
+    dealings: Sequence[bytes],
 ) -> KeyTranscript | None:
     """The transcript of `config` from the dealings on chain, or None if there are too few."""
     mine = []
     for data in dealings:
         dealing = decode_dealing(data)
-        if dealing is not None and dealing.dkg_id.start_height == config.start_height and dealing.dkg_id.tag == config.tag:
+        if (
+            dealing is not None
+            and dealing.dkg_id.start_height == config.start_height
+            and dealing.dkg_id.tag == config.tag
+        ):
             mine.append(data)
     return _build_transcript(subnet_id, config, resharing, tuple(mine))
 
 
 @lru_cache(maxsize=_TRANSCRIPT_CACHE)
 def _build_transcript(
-    subnet_id: Principal, config: DkgConfigRecord, resharing: KeyTranscript | None, dealings: tuple[bytes, ...]
+    subnet_id: Principal,
+    config: DkgConfigRecord,
+    resharing: KeyTranscript | None,
+    dealings: tuple[bytes, ...],
 ) -> KeyTranscript | None:
     decoded = [d for d in (decode_dealing(data) for data in dealings) if d is not None]
     try:
@@ -188,33 +203,48 @@ def _build_transcript(
     except CryptoError:
         return None
     return KeyTranscript(
-        tag=config.tag, dkg_start_height=config.start_height, registry_version=config.registry_version,
-        committee=transcript.committee, threshold=transcript.threshold,
-        commitments=transcript.coefficients.commitments, body=transcript.to_bytes(),
+        tag=config.tag,
+        dkg_start_height=config.start_height,
+        registry_version=config.registry_version,
+        committee=transcript.committee,
+        threshold=transcript.threshold,
+        commitments=transcript.coefficients.commitments,
+        body=transcript.to_bytes(),
     )
 
 
-def compute_dkg_secret_share(subnet_id: Principal, transcript: KeyTranscript, node: Principal, x25519_private: bytes) -> int | None:
+def compute_dkg_secret_share(
+    subnet_id: Principal, transcript: KeyTranscript, node: Principal, x25519_private: bytes
+) -> int | None:
     try:
-        return dkg.compute_secret_share(to_crypto_transcript(subnet_id, transcript), node, x25519_private)
+        return dkg.compute_secret_share(
+            to_crypto_transcript(subnet_id, transcript), node, x25519_private
+        )
     except CryptoError:
         return None
 
 
 def compute_initial_share(
-    subnet_id: Principal, transcript: KeyTranscript, shares: NodeInitialShares, x25519_private: bytes
+    subnet_id: Principal,
+    transcript: KeyTranscript,
+    shares: NodeInitialShares,
+    x25519_private: bytes,
 ) -> int | None:
     """This node's share of an initial transcript (no body: from the registry's CUP contents),
     decrypted from the shares the initial DKG dealt it; None if it holds no valid share."""
     try:
-        return compute_initial_secret_share(shares, to_crypto_transcript(subnet_id, transcript), x25519_private)
+        return compute_initial_secret_share(
+            shares, to_crypto_transcript(subnet_id, transcript), x25519_private
+        )
     except CryptoError:
         return None
 
 
 def compute_dealing_seed(keys: NodeSecretKeys) -> bytes:
     """The seed of a node's dealings (its randomness comes from its own secret key)."""
-    return hashlib.sha256(b"icbox-node-dealing-seed" + keys.committee_secret.to_bytes(32, "big")).digest()
+    return hashlib.sha256(
+        b"icbox-node-dealing-seed" + keys.committee_secret.to_bytes(32, "big")
+    ).digest()
 
 
 def compute_dkg_seed(seed: bytes) -> bytes:
@@ -248,13 +278,18 @@ def make_dealings(
             continue
         try:
             dealing = dkg.create_dealing(
-                to_crypto_config(subnet_id, config, resharing), dealer, secret, compute_dkg_seed(seed),
+                to_crypto_config(subnet_id, config, resharing),
+                dealer,
+                secret,
+                compute_dkg_seed(seed),
                 {r: k for r, k in receiver_keys.items() if k is not None},
             )
         except CryptoError:
             continue
         data = dealing.to_bytes()
-        out.append(SignedDealing(dealer=dealer, dealing=data, signature=keys.sign(dealing_message(data))))
+        out.append(
+            SignedDealing(dealer=dealer, dealing=data, signature=keys.sign(dealing_message(data)))
+        )
     return out
 
 
@@ -276,8 +311,12 @@ def make_support_share(
     dealing_hash = compute_dealing_hash(signed.dealing)
     message = dealing_support_message(subnet_id, config.start_height, config.tag, dealing_hash)
     return DealingSupportShare(
-        height=config.start_height, tag=config.tag, dealer=dealing.dealer, dealing_hash=dealing_hash,
-        signer=keys.node_id, signature=keys.sign_committee(message),
+        height=config.start_height,
+        tag=config.tag,
+        dealer=dealing.dealer,
+        dealing_hash=dealing_hash,
+        signer=keys.node_id,
+        signature=keys.sign_committee(message),
     )
 
 
@@ -315,7 +354,10 @@ class DealingChecker:
     """
 
     def __init__(
-        self, subnet_id: Principal, get_signing_key: SigningKeyOf, verify_multisignature: VerifyMultisignature
+        self,
+        subnet_id: Principal,
+        get_signing_key: SigningKeyOf,
+        verify_multisignature: VerifyMultisignature,
     ) -> None:
         self.subnet_id = subnet_id
         self.get_signing_key = get_signing_key
@@ -324,7 +366,10 @@ class DealingChecker:
         self._valid_supports: dict[tuple[bytes, bytes, int], bool] = {}
 
     def is_valid(self, summary: DkgSummary, signed: SignedDealing) -> bool:
-        cache_key = (hashlib.sha256(signed.dealing + signed.signature + signed.dealer.raw).digest(), summary.height)
+        cache_key = (
+            hashlib.sha256(signed.dealing + signed.signature + signed.dealer.raw).digest(),
+            summary.height,
+        )
         known = self._valid.get(cache_key)
         if known is not None:
             return known
@@ -342,15 +387,22 @@ class DealingChecker:
         if config is None or dealing.dkg_id.subnet_id != self.subnet_id:
             return False
         key = self.get_signing_key(signed.dealer, config.registry_version)
-        if key is None or not verify_node_signature(key, dealing_message(signed.dealing), signed.signature):
+        if key is None or not verify_node_signature(
+            key, dealing_message(signed.dealing), signed.signature
+        ):
             return False
         try:
-            dkg.verify_dealing(to_crypto_config(self.subnet_id, config, get_config_resharing(summary, config)), dealing)
+            dkg.verify_dealing(
+                to_crypto_config(self.subnet_id, config, get_config_resharing(summary, config)),
+                dealing,
+            )
         except CryptoError:
             return False
         return True
 
-    def is_valid_support(self, summary: DkgSummary, signed: SignedDealing, support: DealingSupport) -> bool:
+    def is_valid_support(
+        self, summary: DkgSummary, signed: SignedDealing, support: DealingSupport
+    ) -> bool:
         """Whether `support` is a valid support proof of the (valid) dealing `signed`."""
         cache_key = (
             compute_dealing_hash(signed.dealing),
@@ -364,7 +416,9 @@ class DealingChecker:
                 self._valid_supports.clear()
         return known
 
-    def _check_support(self, summary: DkgSummary, signed: SignedDealing, support: DealingSupport) -> bool:
+    def _check_support(
+        self, summary: DkgSummary, signed: SignedDealing, support: DealingSupport
+    ) -> bool:
         dealing = decode_dealing(signed.dealing)
         config = None if dealing is None else get_config_of(summary, dealing)
         if config is None or support.dealing_hash != compute_dealing_hash(signed.dealing):
@@ -374,11 +428,18 @@ class DealingChecker:
             return False
         if any(signer not in config.receivers for signer in signers):
             return False
-        message = dealing_support_message(self.subnet_id, config.start_height, config.tag, support.dealing_hash)
-        return self.verify_multisignature(signers, config.registry_version, message, support.signature)
+        message = dealing_support_message(
+            self.subnet_id, config.start_height, config.tag, support.dealing_hash
+        )
+        return self.verify_multisignature(
+            signers, config.registry_version, message, support.signature
+        )
 
     def check_payload(
-        self, summary: DkgSummary, on_chain: set[DealingKey], dealings: Sequence[SignedDealing],
+        self,
+        summary: DkgSummary,
+        on_chain: set[DealingKey],
+        dealings: Sequence[SignedDealing],
         supports: Sequence[DealingSupport] = (),
     ) -> str | None:
         """Why the dealings of a block (and their support proofs) are refused, or None."""
@@ -404,15 +465,21 @@ class DealingChecker:
         return None
 
     def select(
-        self, summary: DkgSummary, on_chain: set[DealingKey],
-        pool: Mapping[DealingKey, Sequence[SignedDealing]], limit: int, get_support: SupportOf,
+        self,
+        summary: DkgSummary,
+        on_chain: set[DealingKey],
+        pool: Mapping[DealingKey, Sequence[SignedDealing]],
+        limit: int,
+        get_support: SupportOf,
     ) -> tuple[tuple[SignedDealing, ...], tuple[DealingSupport, ...]]:
         """Valid, supported pooled dealings the chain still needs (one per dealer and config), at most
         `limit`, with their support proofs."""
         counts: dict[tuple[int, str], int] = {}
         for start, tag, _ in on_chain:
             counts[(start, tag)] = counts.get((start, tag), 0) + 1
-        needed = {(c.start_height, c.tag): get_collection_threshold(summary, c) for c in summary.configs}
+        needed = {
+            (c.start_height, c.tag): get_collection_threshold(summary, c) for c in summary.configs
+        }
         configs = {(c.start_height, c.tag): c for c in summary.configs}
         chosen: list[SignedDealing] = []
         proofs: list[DealingSupport] = []
@@ -420,7 +487,11 @@ class DealingChecker:
             config_key = (key[0], key[1])
             if len(chosen) >= limit:
                 break
-            if key in on_chain or config_key not in needed or counts.get(config_key, 0) >= needed[config_key]:
+            if (
+                key in on_chain
+                or config_key not in needed
+                or counts.get(config_key, 0) >= needed[config_key]
+            ):
                 continue
             for signed in pool[key]:
                 if not self.is_valid(summary, signed):

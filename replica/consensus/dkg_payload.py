@@ -41,7 +41,9 @@ from replica.consensus.membership import compute_high_threshold, compute_low_thr
 from replica.crypto.dkg import DkgTag
 from replica.types import Principal
 
-TranscriptBuilder = Callable[[DkgConfigRecord, KeyTranscript | None, Sequence[bytes]], KeyTranscript | None]
+TranscriptBuilder = Callable[
+    [DkgConfigRecord, KeyTranscript | None, Sequence[bytes]], KeyTranscript | None
+]
 """Builds the transcript of a config from the dealings on chain (None if there are too few)."""
 
 GetMembers = Callable[[int], tuple[Principal, ...] | None]
@@ -49,18 +51,30 @@ GetIntervalLength = Callable[[int], int | None]
 
 
 def make_configs(
-    *, start_height: int, registry_version: int, receivers: tuple[Principal, ...], resharing: KeyTranscript | None
+    *,
+    start_height: int,
+    registry_version: int,
+    receivers: tuple[Principal, ...],
+    resharing: KeyTranscript | None,
 ) -> tuple[DkgConfigRecord, ...]:
     """The low (fresh) and high (resharing) configs of an interval."""
     low = DkgConfigRecord(
-        tag="low", start_height=start_height, dealers=receivers, receivers=receivers,
-        threshold=compute_low_threshold(len(receivers)), registry_version=registry_version, resharing=False,
+        tag="low",
+        start_height=start_height,
+        dealers=receivers,
+        receivers=receivers,
+        threshold=compute_low_threshold(len(receivers)),
+        registry_version=registry_version,
+        resharing=False,
     )
     high = DkgConfigRecord(
-        tag="high", start_height=start_height,
+        tag="high",
+        start_height=start_height,
         dealers=resharing.committee if resharing is not None else receivers,
-        receivers=receivers, threshold=compute_high_threshold(len(receivers)),
-        registry_version=registry_version, resharing=resharing is not None,
+        receivers=receivers,
+        threshold=compute_high_threshold(len(receivers)),
+        registry_version=registry_version,
+        resharing=resharing is not None,
     )
     return (low, high)
 
@@ -118,8 +132,12 @@ def create_summary(
     )
     return DkgSummary(
         registry_version=previous_block.context.registry_version,
-        configs=make_configs(start_height=height, registry_version=context.registry_version,
-                             receivers=members, resharing=reshared),
+        configs=make_configs(
+            start_height=height,
+            registry_version=context.registry_version,
+            receivers=members,
+            resharing=reshared,
+        ),
         current_transcripts=tuple(current),
         next_transcripts=tuple(next_transcripts),
         interval_length=previous.next_interval_length,

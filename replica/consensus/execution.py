@@ -38,7 +38,9 @@ from replica.state.tree import SubnetInfo
 from replica.types import Principal
 
 
-def get_canister_ranges(registry: RegistryClient, subnet_id: Principal, version: int) -> list[tuple[int, int]]:
+def get_canister_ranges(
+    registry: RegistryClient, subnet_id: Principal, version: int
+) -> list[tuple[int, int]]:
     table: RoutingTable | None = registry.get(ROUTING_TABLE_KEY, version)
     if table is None:
         return []
@@ -57,7 +59,11 @@ def get_subnet_infos(registry: RegistryClient, version: int) -> list[SubnetInfo]
             signing = registry.get_node_public_key(node, KeyPurpose.NODE_SIGNING, version)
             if signing is not None:
                 nodes[node] = signing
-        infos.append(SubnetInfo.from_index_ranges(subnet_id, key, get_canister_ranges(registry, subnet_id, version), nodes))
+        infos.append(
+            SubnetInfo.from_index_ranges(
+                subnet_id, key, get_canister_ranges(registry, subnet_id, version), nodes
+            )
+        )
     return infos
 
 
@@ -83,12 +89,20 @@ def open_state(
     subnets = get_subnet_infos(registry, registry_version)
     if latest_checkpoint_in(state_dir) is not None:
         return StateManager.restore(
-            state_dir, subnet_id=subnet_id, factories=factories, subnets=subnets,
-            verify_signature=verify_signature, **options,
+            state_dir,
+            subnet_id=subnet_id,
+            factories=factories,
+            subnets=subnets,
+            verify_signature=verify_signature,
+            **options,
         )
     state = StateManager.create(
-        state_dir, subnet_id=subnet_id, factories=factories, subnets=subnets,
-        verify_signature=verify_signature, **options,
+        state_dir,
+        subnet_id=subnet_id,
+        factories=factories,
+        subnets=subnets,
+        verify_signature=verify_signature,
+        **options,
     )
     if install_genesis is not None:
         install_genesis(state.engine)
@@ -99,7 +113,9 @@ def open_state(
 class Executor:
     """Feeds the finalized chain to the state manager and takes certifications back."""
 
-    def __init__(self, state: StateManager, registry: RegistryClient, ctx: RoleContext, state_dir: Path) -> None:
+    def __init__(
+        self, state: StateManager, registry: RegistryClient, ctx: RoleContext, state_dir: Path
+    ) -> None:
         self.state = state
         self.registry = registry
         self.ctx = ctx
@@ -130,17 +146,24 @@ class Executor:
             self._update_subnet_info(height)
             ingress = block.payload.ingress if isinstance(block.payload, DataPayload) else ()
             batch = Batch(
-                height=height, time_ns=block.context.time_ns,
-                random_tape=hashlib.sha256(b"random_tape" + tape.signature).digest(), ingress=ingress,
+                height=height,
+                time_ns=block.context.time_ns,
+                random_tape=hashlib.sha256(b"random_tape" + tape.signature).digest(),
+                ingress=ingress,
             )
             executed = self.state.execute(batch)
             self.ctx.executed_height = height
             if block.is_summary:
                 self.state.write_checkpoint(height)
                 self.state.purge_checkpoints()
-            events.append(BatchExecuted(
-                height=height, root_hash=executed.root_hash, state_hash=executed.state_hash,
-                completed=executed.completed))
+            events.append(
+                BatchExecuted(
+                    height=height,
+                    root_hash=executed.root_hash,
+                    state_hash=executed.state_hash,
+                    completed=executed.completed,
+                )
+            )
             batches.append(batch)
         return batches
 
@@ -153,15 +176,27 @@ class Executor:
 
     def deliver_certification(self, certification: Certification, events: list[NodeEvent]) -> None:
         try:
-            newer = self.state.deliver_certification(StateCertification(
-                height=certification.height, root_hash=certification.root_hash, signature=certification.signature))
+            newer = self.state.deliver_certification(
+                StateCertification(
+                    height=certification.height,
+                    root_hash=certification.root_hash,
+                    signature=certification.signature,
+                )
+            )
         except CertificationMismatch:
             own = self.get_root_hash(certification.height) or b""
-            events.append(StateDiverged(
-                height=certification.height, certified_root_hash=certification.root_hash, own_root_hash=own))
+            events.append(
+                StateDiverged(
+                    height=certification.height,
+                    certified_root_hash=certification.root_hash,
+                    own_root_hash=own,
+                )
+            )
             return
         except StateError:
             return
         if newer:
             self.ctx.certified_height = self.state.certified_height
-            events.append(CertificationCreated(height=certification.height, root_hash=certification.root_hash))
+            events.append(
+                CertificationCreated(height=certification.height, root_hash=certification.root_hash)
+            )

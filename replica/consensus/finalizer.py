@@ -38,19 +38,25 @@ def make_finalizer_changes(ctx: RoleContext) -> ChangeSet:
             s.signer == ctx.node_id for s in ctx.pool.validated.get(FinalizationShare, height)
         ):
             notarized_by_me = [
-                s.block for s in ctx.pool.validated.get(NotarizationShare, height) if s.signer == ctx.node_id
+                s.block
+                for s in ctx.pool.validated.get(NotarizationShare, height)
+                if s.signer == ctx.node_id
             ]
             for block in chain.get_notarized(height):
                 if is_finalization_allowed(block.id, notarized_by_me):
                     signature = ctx.signer.sign_committee(finalization_message(height, block.id))
-                    own = FinalizationShare(height=height, block=block.id, signer=ctx.node_id, signature=signature)
+                    own = FinalizationShare(
+                        height=height, block=block.id, signer=ctx.node_id, signature=signature
+                    )
                     changes.append(AddToValidated(artifact=own))
                     break
         changes += combine_finalizations(ctx, height, own)
     return changes
 
 
-def combine_finalizations(ctx: RoleContext, height: int, own: FinalizationShare | None) -> ChangeSet:
+def combine_finalizations(
+    ctx: RoleContext, height: int, own: FinalizationShare | None
+) -> ChangeSet:
     info = ctx.get_height_info(height)
     if info is None:
         return []
@@ -62,13 +68,23 @@ def combine_finalizations(ctx: RoleContext, height: int, own: FinalizationShare 
         if block_hash not in ctx.chain.blocks:
             continue
         result, more = combine_block_shares(
-            ctx, FinalizationShare, info, height, block_hash, () if own is None else (own,),
+            ctx,
+            FinalizationShare,
+            info,
+            height,
+            block_hash,
+            () if own is None else (own,),
             finalization_message(height, block_hash),
         )
         changes += more
         if result is not None:
             signers, signature = result
-            changes.append(AddToValidated(artifact=Finalization(
-                height=height, block=block_hash, signers=signers, signature=signature)))
+            changes.append(
+                AddToValidated(
+                    artifact=Finalization(
+                        height=height, block=block_hash, signers=signers, signature=signature
+                    )
+                )
+            )
             break
     return changes

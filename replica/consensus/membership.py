@@ -91,7 +91,9 @@ class _Stream:
                 return value % bound
 
 
-def compute_shuffled_nodes(members: Sequence[Principal], beacon: RandomBeacon, purpose: Purpose) -> tuple[Principal, ...]:
+def compute_shuffled_nodes(
+    members: Sequence[Principal], beacon: RandomBeacon, purpose: Purpose
+) -> tuple[Principal, ...]:
     """Fisher–Yates over the sorted members, seeded by the beacon and the purpose."""
     nodes = sorted(members)
     stream = _Stream(hashlib.sha256(_SHUFFLE_DOMAIN + purpose.value + beacon.id).digest())
@@ -101,14 +103,18 @@ def compute_shuffled_nodes(members: Sequence[Principal], beacon: RandomBeacon, p
     return tuple(nodes)
 
 
-def compute_block_maker_ranks(members: Sequence[Principal], beacon: RandomBeacon) -> dict[Principal, int]:
+def compute_block_maker_ranks(
+    members: Sequence[Principal], beacon: RandomBeacon
+) -> dict[Principal, int]:
     """Ranks 0..f of the first f+1 nodes of the block-maker shuffle."""
     shuffled = compute_shuffled_nodes(members, beacon, Purpose.BLOCK_MAKER_RANKING)
     makers = compute_faults_tolerated(len(members)) + 1
     return {node: rank for rank, node in enumerate(shuffled[:makers])}
 
 
-def compute_notarization_committee(members: Sequence[Principal], beacon: RandomBeacon) -> frozenset[Principal]:
+def compute_notarization_committee(
+    members: Sequence[Principal], beacon: RandomBeacon
+) -> frozenset[Principal]:
     """The first 3f+1 nodes of the committee shuffle (everyone when n = 3f+1)."""
     size = compute_committee_size(len(members))
     if size >= len(members):
@@ -136,7 +142,12 @@ def get_active_data_at(summary_block: Block, height: int) -> ActiveData | None:
         low, high = summary.get_current("low"), summary.get_current("high")
         if low is None or high is None:
             return None
-        return ActiveData(registry_version=summary.registry_version, summary_height=summary.height, low=low, high=high)
+        return ActiveData(
+            registry_version=summary.registry_version,
+            summary_height=summary.height,
+            low=low,
+            high=high,
+        )
     if summary.is_in_next_interval(height):
         low = summary.get_next("low") or summary.get_current("low")
         high = summary.get_next("high") or summary.get_current("high")

@@ -147,34 +147,52 @@ class ReplicaNode:
             raise ConsensusError("the genesis summary has no high-threshold transcript")
         self.subnet_public_key = high.public_key
         self.state = open_state(
-            state_dir=state_dir, subnet_id=self.subnet_id, registry=self.registry,
-            registry_version=self.genesis_cup.registry_version, factories=config.factories,
-            subnet_type=config.subnet_type, install_genesis=config.install_genesis,
+            state_dir=state_dir,
+            subnet_id=self.subnet_id,
+            registry=self.registry,
+            registry_version=self.genesis_cup.registry_version,
+            factories=config.factories,
+            subnet_type=config.subnet_type,
+            install_genesis=config.install_genesis,
             verify_signature=self._verify_subnet_signature,
         )
         self.pool = ArtifactPool(state_dir)
         persisted = self.pool.load()
         start = self.genesis_cup
         for artifact in persisted:
-            if isinstance(artifact, CatchUpPackage) and start.height < artifact.height <= self.state.height:
+            if (
+                isinstance(artifact, CatchUpPackage)
+                and start.height < artifact.height <= self.state.height
+            ):
                 start = artifact
         self.chain = ChainState(start)
         self.signer = Signer(config.keys, self.registry, self._get_secret_share)
         self.ctx = RoleContext(
-            node_id=self.node_id, subnet_id=self.subnet_id, registry=self.registry, pool=self.pool,
-            chain=self.chain, signer=self.signer,
+            node_id=self.node_id,
+            subnet_id=self.subnet_id,
+            registry=self.registry,
+            pool=self.pool,
+            chain=self.chain,
+            signer=self.signer,
         )
         self.ctx.executed_height = self.state.height
         self.ctx.certified_height = max(self.state.certified_height, start.height)
         self.executor = Executor(self.state, self.registry, self.ctx, state_dir)
         self._get_root_hash = self.executor.get_root_hash
         self.dkg = DkgPool(
-            subnet_id=self.subnet_id, keys=config.keys, registry=self.registry, signer=self.signer, ctx=self.ctx,
+            subnet_id=self.subnet_id,
+            keys=config.keys,
+            registry=self.registry,
+            signer=self.signer,
+            ctx=self.ctx,
             send=self._outbox_append,
         )
         self.validator = Validator(
-            self.ctx, compute_summary=self._compute_summary, check_dealings=self.dkg.check_dealings,
-            get_root_hash=self._get_root_hash, is_ingress_known=self._is_ingress_known,
+            self.ctx,
+            compute_summary=self._compute_summary,
+            check_dealings=self.dkg.check_dealings,
+            get_root_hash=self._get_root_hash,
+            is_ingress_known=self._is_ingress_known,
             subnet_public_key=self.subnet_public_key,
         )
         self.ingress = IngressPool(self._is_ingress_known)
@@ -233,8 +251,14 @@ class ReplicaNode:
             if self.config.initial_shares is None:
                 return None
             return compute_initial_share(
-                self.subnet_id, transcript, self.config.initial_shares, self.config.keys.dealing_private_key)
-        return compute_dkg_secret_share(self.subnet_id, transcript, self.node_id, self.config.keys.dealing_private_key)
+                self.subnet_id,
+                transcript,
+                self.config.initial_shares,
+                self.config.keys.dealing_private_key,
+            )
+        return compute_dkg_secret_share(
+            self.subnet_id, transcript, self.node_id, self.config.keys.dealing_private_key
+        )
 
     # -- callbacks for the roles ----------------------------------------------------------
 
@@ -251,10 +275,16 @@ class ReplicaNode:
     ) -> KeyTranscript | None:
         return build_transcript(self.subnet_id, config, resharing, dealings)
 
-    def _compute_summary(self, parent: Block, height: int, context: ValidationContext) -> DkgSummary | None:
+    def _compute_summary(
+        self, parent: Block, height: int, context: ValidationContext
+    ) -> DkgSummary | None:
         return create_summary(
-            chain=self.chain, parent=parent, height=height, context=context,
-            get_members=self._get_members, get_interval_length=self._get_interval_length,
+            chain=self.chain,
+            parent=parent,
+            height=height,
+            context=context,
+            get_members=self._get_members,
+            get_interval_length=self._get_interval_length,
             build_transcript=self._build_transcript,
         )
 
@@ -287,7 +317,11 @@ class ReplicaNode:
                     relevant = True
             elif artifact.id not in self.pool.validated and not self._is_stale(artifact):
                 relevant |= self.pool.unvalidated.add(artifact)
-        if not relevant and now_ns < self._next_wake_ns and self.registry.latest_version == self._registry_version_seen:
+        if (
+            not relevant
+            and now_ns < self._next_wake_ns
+            and self.registry.latest_version == self._registry_version_seen
+        ):
             # Nothing new and no delay has run out: no role could do anything (they are pure in pool and time).
             return NodeOutput(broadcast=(), wake_at_ns=None, events=())
         return self._process(now_ns)
@@ -320,7 +354,8 @@ class ReplicaNode:
             return output
         return NodeOutput(
             broadcast=(IngressArtifact(message=message), *output.broadcast),
-            wake_at_ns=output.wake_at_ns, events=output.events,
+            wake_at_ns=output.wake_at_ns,
+            events=output.events,
         )
 
     # -- the loop -------------------------------------------------------------------------
@@ -346,8 +381,12 @@ class ReplicaNode:
             progressed = self._apply(self.validator.make_changes(), broadcast, events)
             progressed |= self._apply(beacon.make_beacon_changes(ctx), broadcast, events)
             changes, block_wake = block_maker.make_block_changes(
-                ctx, self.config.keys, ingress_pool=self.ingress.messages, is_ingress_known=self._is_ingress_known,
-                make_summary=self._compute_summary, make_dealings=self.dkg.make_dealings,
+                ctx,
+                self.config.keys,
+                ingress_pool=self.ingress.messages,
+                is_ingress_known=self._is_ingress_known,
+                make_summary=self._compute_summary,
+                make_dealings=self.dkg.make_dealings,
                 replica_version=self.config.replica_version,
             )
             progressed |= self._apply(changes, broadcast, events)
@@ -356,8 +395,14 @@ class ReplicaNode:
             progressed |= self._apply(finalizer.make_finalizer_changes(ctx), broadcast, events)
             progressed |= self._apply(beacon.make_tape_changes(ctx), broadcast, events)
             progressed |= self._execute(events)
-            progressed |= self._apply(certifier.make_certification_changes(ctx, self._get_root_hash), broadcast, events)
-            progressed |= self._apply(catchup.make_catch_up_changes(ctx, self.executor.get_checkpoint_hash), broadcast, events)
+            progressed |= self._apply(
+                certifier.make_certification_changes(ctx, self._get_root_hash), broadcast, events
+            )
+            progressed |= self._apply(
+                catchup.make_catch_up_changes(ctx, self.executor.get_checkpoint_hash),
+                broadcast,
+                events,
+            )
             if not progressed:
                 for candidate in (block_wake, notary_wake, self.validator.wake_at_ns):
                     if candidate is not None and candidate > now_ns:
@@ -380,7 +425,9 @@ class ReplicaNode:
                 self.signer.forget_threshold_keys(lambda t: t.dkg_start_height >= oldest)
         self._next_wake_ns = min(wake) if wake else FOREVER_NS
         self._registry_version_seen = self.registry.latest_version
-        return NodeOutput(broadcast=tuple(broadcast), wake_at_ns=min(wake) if wake else None, events=tuple(events))
+        return NodeOutput(
+            broadcast=tuple(broadcast), wake_at_ns=min(wake) if wake else None, events=tuple(events)
+        )
 
     def _update_stable_registry_version(self, now_ns: int) -> int | None:
         """Advance the stable registry version; when the next one becomes stable."""
@@ -428,7 +475,8 @@ class ReplicaNode:
         self.pool.apply([AddToValidated(artifact=cup)])
         self.pool.close()
         unvalidated = [
-            artifact for kind in (*purger.ROUND_ARTIFACTS, CatchUpPackageShare)
+            artifact
+            for kind in (*purger.ROUND_ARTIFACTS, CatchUpPackageShare)
             for artifact in self.pool.unvalidated.all_of(kind)
             if artifact.height > cup.height
         ]
@@ -441,15 +489,22 @@ class ReplicaNode:
             if artifact.id not in self.pool.validated:
                 self.pool.unvalidated.add(artifact)
 
-    def _apply(self, changes: ChangeSet, broadcast: list[Artifact], events: list[NodeEvent]) -> bool:
+    def _apply(
+        self, changes: ChangeSet, broadcast: list[Artifact], events: list[NodeEvent]
+    ) -> bool:
         if not changes:
             return False
         own = {change.artifact.id for change in changes if isinstance(change, AddToValidated)}
         self.pool.apply(changes)
         for change in changes:
             if isinstance(change, HandleInvalid):
-                events.append(ArtifactRejected(
-                    kind=type(change.artifact).__name__, height=change.artifact.height, reason=change.reason))
+                events.append(
+                    ArtifactRejected(
+                        kind=type(change.artifact).__name__,
+                        height=change.artifact.height,
+                        reason=change.reason,
+                    )
+                )
         for artifact in self.pool.take_added():
             if artifact.id in own:
                 broadcast.append(artifact)
@@ -460,30 +515,51 @@ class ReplicaNode:
         now_ns = self.ctx.now_ns if self._started else None
         for finalized in self.chain.observe(artifact, now_ns):
             block = finalized.block
-            events.append(BlockFinalized(height=block.height, block_hash=block.id, is_summary=block.is_summary))
+            events.append(
+                BlockFinalized(
+                    height=block.height, block_hash=block.id, is_summary=block.is_summary
+                )
+            )
             if block.is_summary:
                 self._on_new_interval(block, events)
         if isinstance(artifact, Certification):
             self.executor.deliver_certification(artifact, events)
         elif isinstance(artifact, CatchUpPackage):
-            events.append(CatchUpPackageCreated(
-                height=artifact.height, state_hash=artifact.content.state_hash,
-                registry_version=artifact.registry_version))
+            events.append(
+                CatchUpPackageCreated(
+                    height=artifact.height,
+                    state_hash=artifact.content.state_hash,
+                    registry_version=artifact.registry_version,
+                )
+            )
             version = self.config.replica_version
-            if version is not None and artifact.content.version != version and artifact is self.chain.cup:
+            if (
+                version is not None
+                and artifact.content.version != version
+                and artifact is self.chain.cup
+            ):
                 # The subnet moved to another replica version at this CUP: this one stops here.
                 self.upgrade_to = artifact.content.version
-                events.append(ReplicaVersionChanged(height=artifact.height, version=artifact.content.version))
+                events.append(
+                    ReplicaVersionChanged(height=artifact.height, version=artifact.content.version)
+                )
 
     def _on_new_interval(self, block: Block, events: list[NodeEvent]) -> None:
         summary = block.summary
         record = self.ctx.get_subnet_record(summary.registry_version)
         members = record.membership if record is not None else ()
         is_member = self.node_id in members
-        events.append(MembershipChanged(
-            height=block.height, registry_version=summary.registry_version, members=members, is_member=is_member))
+        events.append(
+            MembershipChanged(
+                height=block.height,
+                registry_version=summary.registry_version,
+                members=members,
+                is_member=is_member,
+            )
+        )
         in_committees = any(
-            self.node_id in t.committee for t in (*summary.current_transcripts, *summary.next_transcripts)
+            self.node_id in t.committee
+            for t in (*summary.current_transcripts, *summary.next_transcripts)
         )
         participating = is_member or in_committees
         if self._participating and not participating:
@@ -500,7 +576,6 @@ class ReplicaNode:
         if batches:
             self.ingress.expire(self.state.engine.time_ns)
         return bool(batches)
-
 
     # -- read-outs ------------------------------------------------------------------------
 

@@ -104,23 +104,41 @@ def make_notary_changes(ctx: RoleContext) -> tuple[ChangeSet, int | None]:
     best = get_lowest_ranked_proposals(ctx, height)
     if ctx.node_id in info.committee and best:
         delay = get_notary_delay_ns(ctx, height, best[0].rank)
-        signed = {s.block: s for s in ctx.pool.validated.get(NotarizationShare, height) if s.signer == ctx.node_id}
+        signed = {
+            s.block: s
+            for s in ctx.pool.validated.get(NotarizationShare, height)
+            if s.signer == ctx.node_id
+        }
         # A block of a maker disqualified for equivocation no longer holds the notary back.
         disqualified = chain.disqualified.get(height, set())
         makers = {p.block.id: p.signer for p in ctx.pool.validated.get(BlockProposal, height)}
         signed_ranks = [
-            chain.blocks[b].rank for b in signed if b in chain.blocks and makers.get(b) not in disqualified
+            chain.blocks[b].rank
+            for b in signed
+            if b in chain.blocks and makers.get(b) not in disqualified
         ]
         if delay is not None and (not signed_ranks or best[0].rank <= min(signed_ranks)):
             if ctx.now_ns >= start + delay:
                 for block in best:
                     if block.id not in signed:
-                        signature = ctx.signer.sign_committee(notarization_message(height, block.id))
-                        changes.append(AddToValidated(artifact=NotarizationShare(
-                            height=height, block=block.id, signer=ctx.node_id, signature=signature)))
+                        signature = ctx.signer.sign_committee(
+                            notarization_message(height, block.id)
+                        )
+                        changes.append(
+                            AddToValidated(
+                                artifact=NotarizationShare(
+                                    height=height,
+                                    block=block.id,
+                                    signer=ctx.node_id,
+                                    signature=signature,
+                                )
+                            )
+                        )
             else:
                 wake = start + delay
-    changes += combine_notarizations(ctx, height, [c.artifact for c in changes if isinstance(c, AddToValidated)])
+    changes += combine_notarizations(
+        ctx, height, [c.artifact for c in changes if isinstance(c, AddToValidated)]
+    )
     return changes, wake
 
 
@@ -135,11 +153,22 @@ def combine_notarizations(ctx: RoleContext, height: int, own: list[object]) -> C
         if block_hash not in ctx.chain.blocks or ctx.chain.is_notarized(block_hash, height):
             continue
         result, more = combine_block_shares(
-            ctx, NotarizationShare, info, height, block_hash, own, notarization_message(height, block_hash)
+            ctx,
+            NotarizationShare,
+            info,
+            height,
+            block_hash,
+            own,
+            notarization_message(height, block_hash),
         )
         changes += more
         if result is not None:
             signers, signature = result
-            changes.append(AddToValidated(artifact=Notarization(
-                height=height, block=block_hash, signers=signers, signature=signature)))
+            changes.append(
+                AddToValidated(
+                    artifact=Notarization(
+                        height=height, block=block_hash, signers=signers, signature=signature
+                    )
+                )
+            )
     return changes

@@ -39,8 +39,16 @@ from replica.consensus.artifacts import (
 
 POOL_FILE: Final = "consensus_pool.bin"
 PERSISTED_TYPES: Final = (
-    BlockProposal, Notarization, Finalization, RandomBeacon, RandomTape, Certification,
-    CatchUpPackage, EquivocationProof, NotarizationShare, FinalizationShare,
+    BlockProposal,
+    Notarization,
+    Finalization,
+    RandomBeacon,
+    RandomTape,
+    Certification,
+    CatchUpPackage,
+    EquivocationProof,
+    NotarizationShare,
+    FinalizationShare,
 )
 """What a restarted replica must find again: its chain, and the notarization and
 finalization shares it signed (the finalizer rule depends on them: a replica
@@ -84,13 +92,7 @@ class PurgeBelow:
     kinds: tuple[type, ...] | None = None
 
 
-ChangeAction = (
-    AddToValidated
-    | MoveToValidated
-    | RemoveFromUnvalidated
-    | HandleInvalid
-    | PurgeBelow
-)
+ChangeAction = AddToValidated | MoveToValidated | RemoveFromUnvalidated | HandleInvalid | PurgeBelow
 ChangeSet = list[ChangeAction]
 
 
@@ -115,7 +117,9 @@ class PoolSection:
         if artifact_id in self._ids:
             return False
         self._ids.add(artifact_id)
-        self._by_type.setdefault(type(artifact), {}).setdefault(artifact.height, {})[artifact_id] = artifact
+        self._by_type.setdefault(type(artifact), {}).setdefault(artifact.height, {})[
+            artifact_id
+        ] = artifact
         return True
 
     def remove(self, artifact: ConsensusArtifact) -> None:
@@ -143,7 +147,9 @@ class PoolSection:
         for at_height in list(self._by_type.get(kind, {}).values()):
             yield from at_height.values()  # type: ignore[misc]
 
-    def purge_below(self, height: int, kinds: Iterable[type] | None = None) -> list[ConsensusArtifact]:
+    def purge_below(
+        self, height: int, kinds: Iterable[type] | None = None
+    ) -> list[ConsensusArtifact]:
         removed: list[ConsensusArtifact] = []
         for kind in list(self._by_type) if kinds is None else kinds:
             heights = self._by_type.get(kind)
@@ -251,7 +257,9 @@ class ArtifactPool:
             else:
                 removed = self.validated.purge_below(change.height, change.kinds)
                 # Partial purges (shares, every height) leave the file alone; the next full one compacts it.
-                if change.kinds is None and any(isinstance(artifact, PERSISTED_TYPES) for artifact in removed):
+                if change.kinds is None and any(
+                    isinstance(artifact, PERSISTED_TYPES) for artifact in removed
+                ):
                     rewrite = True
         if rewrite:
             self._rewrite()

@@ -17,7 +17,9 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 @cache
 def _field_types(kind: type) -> tuple[tuple[str, Any], ...]:
     hints = get_type_hints(kind)
-    return tuple((f.name, hints[f.name]) for f in fields(kind) if not f.metadata.get("stored_apart"))
+    return tuple(
+        (f.name, hints[f.name]) for f in fields(kind) if not f.metadata.get("stored_apart")
+    )
 
 
 def check_shape(value: object, expected: Any) -> None:

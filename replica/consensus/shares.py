@@ -40,7 +40,9 @@ class BlockShare(Share, Protocol):
 B = TypeVar("B", bound=BlockShare)
 
 
-def collect_shares(ctx: RoleContext, kind: type[S], height: int, matches: Callable[[S], bool]) -> dict[Principal, S]:
+def collect_shares(
+    ctx: RoleContext, kind: type[S], height: int, matches: Callable[[S], bool]
+) -> dict[Principal, S]:
     """One share per signer (own validated shares first) whose content matches."""
     out: dict[Principal, S] = {}
     for share in ctx.pool.validated.get(kind, height):  # type: ignore[type-var]
@@ -54,7 +56,9 @@ def collect_shares(ctx: RoleContext, kind: type[S], height: int, matches: Callab
 
 def consume(ctx: RoleContext, shares: dict[Principal, S]) -> ChangeSet:
     """Remove used peer shares from the unvalidated section."""
-    return [RemoveFromUnvalidated(artifact=s) for s in shares.values() if s.id in ctx.pool.unvalidated]  # type: ignore[arg-type]
+    return [
+        RemoveFromUnvalidated(artifact=s) for s in shares.values() if s.id in ctx.pool.unvalidated
+    ]  # type: ignore[arg-type]
 
 
 def combine_threshold_shares(
@@ -70,21 +74,29 @@ def combine_threshold_shares(
     bad: ChangeSet = [
         HandleInvalid(artifact=share, reason="invalid threshold signature share")  # type: ignore[arg-type]
         for signer, share in members.items()
-        if share.id in ctx.pool.unvalidated and not key.verify_share(signer, message, share.signature)
+        if share.id in ctx.pool.unvalidated
+        and not key.verify_share(signer, message, share.signature)
     ]
     return None, bad
 
 
 def combine_committee_shares(
-    ctx: RoleContext, shares: dict[Principal, S], committee: frozenset[Principal], registry_version: int,
-    message: bytes, needed: int,
+    ctx: RoleContext,
+    shares: dict[Principal, S],
+    committee: frozenset[Principal],
+    registry_version: int,
+    message: bytes,
+    needed: int,
 ) -> tuple[tuple[tuple[Principal, ...], bytes] | None, ChangeSet]:
     """(signers, multi-signature) of `needed` committee shares, or the invalid shares to drop."""
     members = {signer: share for signer, share in shares.items() if signer in committee}
     if len(members) < needed:
         return None, []
     result = ctx.signer.combine_committee_shares(
-        {signer: share.signature for signer, share in members.items()}, registry_version, message, needed
+        {signer: share.signature for signer, share in members.items()},
+        registry_version,
+        message,
+        needed,
     )
     if isinstance(result, tuple):
         return result, consume(ctx, shares)
@@ -97,8 +109,13 @@ def combine_committee_shares(
 
 
 def combine_block_shares(
-    ctx: RoleContext, kind: type[B], info: HeightInfo, height: int, block_hash: bytes,
-    own: Iterable[object], message: bytes,
+    ctx: RoleContext,
+    kind: type[B],
+    info: HeightInfo,
+    height: int,
+    block_hash: bytes,
+    own: Iterable[object],
+    message: bytes,
 ) -> tuple[tuple[tuple[Principal, ...], bytes] | None, ChangeSet]:
     """The n − f committee multi-signature on one block from shares of `kind`.
 
@@ -110,5 +127,10 @@ def combine_block_shares(
         if isinstance(share, kind) and share.block == block_hash:
             shares.setdefault(share.signer, share)
     return combine_committee_shares(
-        ctx, shares, info.committee, info.active.registry_version, message, info.notarization_threshold
+        ctx,
+        shares,
+        info.committee,
+        info.active.registry_version,
+        message,
+        info.notarization_threshold,
     )

@@ -29,7 +29,9 @@ SecretShareSource = Callable[[KeyTranscript], int | None]
 
 def sign_proposal(keys: NodeSecretKeys, block: Block) -> BlockProposal:
     """The maker's Ed25519 signature on the block's hash."""
-    return BlockProposal(block=block, signer=keys.node_id, signature=keys.sign(proposal_message(block.id)))
+    return BlockProposal(
+        block=block, signer=keys.node_id, signature=keys.sign(proposal_message(block.id))
+    )
 
 
 @dataclass(slots=True)
@@ -50,18 +52,24 @@ class ThresholdKey:
         return self.transcript.public_key
 
     def sign(self, message: bytes) -> bytes | None:
-        return None if self.secret_share is None else threshold.sign_share(self.secret_share, message)
+        return (
+            None if self.secret_share is None else threshold.sign_share(self.secret_share, message)
+        )
 
     def verify(self, message: bytes, signature: bytes) -> bool:
         return bls.verify(self.public_key, message, signature)
 
     def verify_share(self, signer: Principal, message: bytes, signature: bytes) -> bool:
         index = self.index_of.get(signer)
-        return index is not None and threshold.verify_share(self.coefficients, index, message, signature)
+        return index is not None and threshold.verify_share(
+            self.coefficients, index, message, signature
+        )
 
     def combine(self, message: bytes, shares: Mapping[Principal, bytes]) -> bytes | None:
         """The group signature from the shares of committee members, verified once."""
-        indexed = {self.index_of[signer]: sig for signer, sig in shares.items() if signer in self.index_of}
+        indexed = {
+            self.index_of[signer]: sig for signer, sig in shares.items() if signer in self.index_of
+        }
         if len(indexed) < self.threshold:
             return None
         return threshold.combine_and_verify(self.coefficients, message, indexed)
@@ -70,7 +78,9 @@ class ThresholdKey:
 class Signer:
     """The signing keys of this node and the verification keys of its peers."""
 
-    def __init__(self, keys: NodeSecretKeys, registry: RegistryClient, secret_shares: SecretShareSource) -> None:
+    def __init__(
+        self, keys: NodeSecretKeys, registry: RegistryClient, secret_shares: SecretShareSource
+    ) -> None:
         self.keys = keys
         self.node_id = keys.node_id
         self.registry = registry
@@ -85,7 +95,9 @@ class Signer:
         cache_key = (*transcript.key_id, transcript.public_key)
         key = self._threshold_keys.get(cache_key)
         if key is None:
-            share = self._secret_shares(transcript) if self.node_id in transcript.committee else None
+            share = (
+                self._secret_shares(transcript) if self.node_id in transcript.committee else None
+            )
             key = ThresholdKey(
                 transcript=transcript,
                 coefficients=threshold.PublicCoefficients(commitments=transcript.commitments),
@@ -111,12 +123,18 @@ class Signer:
     def sign_committee(self, message: bytes) -> bytes:
         return self.keys.sign_committee(message)
 
-    def verify_committee_share(self, signer: Principal, registry_version: int, message: bytes, signature: bytes) -> bool:
+    def verify_committee_share(
+        self, signer: Principal, registry_version: int, message: bytes, signature: bytes
+    ) -> bool:
         key = self.committee_key(signer, registry_version)
         return key is not None and multisig.verify_individual(key, message, signature)
 
     def verify_multisignature(
-        self, signers: tuple[Principal, ...], registry_version: int, message: bytes, signature: bytes
+        self,
+        signers: tuple[Principal, ...],
+        registry_version: int,
+        message: bytes,
+        signature: bytes,
     ) -> bool:
         keys = [self.committee_key(signer, registry_version) for signer in signers]
         if any(key is None for key in keys):
@@ -138,7 +156,11 @@ class Signer:
             aggregate = b""
         if aggregate and self.verify_multisignature(signers, registry_version, message, aggregate):
             return signers, aggregate
-        bad = [s for s, sig in shares.items() if not self.verify_committee_share(s, registry_version, message, sig)]
+        bad = [
+            s
+            for s, sig in shares.items()
+            if not self.verify_committee_share(s, registry_version, message, sig)
+        ]
         good = {s: sig for s, sig in shares.items() if s not in bad}
         if bad and len(good) >= needed:
             result = self.combine_committee_shares(good, registry_version, message, needed)
@@ -158,4 +180,6 @@ class Signer:
 
     def verify_proposal(self, proposal: BlockProposal, registry_version: int) -> bool:
         key = self.signing_key(proposal.signer, registry_version)
-        return key is not None and verify_node_signature(key, proposal_message(proposal.block.id), proposal.signature)
+        return key is not None and verify_node_signature(
+            key, proposal_message(proposal.block.id), proposal.signature
+        )

@@ -49,15 +49,24 @@ def answer_request(state_dir: Path, request: StateSyncRequest) -> list[StateSync
     if checkpoint.root_hash != request.state_hash:
         return []
     if request.chunks is None:
-        return [StateManifestArtifact(height=request.height, state_hash=request.state_hash,
-                                      manifest=checkpoint.manifest.to_cbor())]
+        return [
+            StateManifestArtifact(
+                height=request.height,
+                state_hash=request.state_hash,
+                manifest=checkpoint.manifest.to_cbor(),
+            )
+        ]
     out: list[StateSyncArtifact] = []
     for index in request.chunks[:CHUNKS_PER_REQUEST]:
         try:
             data = manifests.read_chunk(checkpoint.directory, checkpoint.manifest, index)
         except (StateError, OSError):
             continue
-        out.append(StateChunkArtifact(height=request.height, state_hash=request.state_hash, index=index, data=data))
+        out.append(
+            StateChunkArtifact(
+                height=request.height, state_hash=request.state_hash, index=index, data=data
+            )
+        )
     return out
 
 
@@ -98,7 +107,9 @@ class StateSync:
                 return
             local = latest_checkpoint_in(self.state_dir)
             self.manifest = manifest
-            self.missing = set(manifests.chunks_to_fetch(None if local is None else local.manifest, manifest))
+            self.missing = set(
+                manifests.chunks_to_fetch(None if local is None else local.manifest, manifest)
+            )
             self._last_request_ns = None
         elif (
             isinstance(artifact, StateChunkArtifact)
@@ -111,16 +122,27 @@ class StateSync:
 
     def make_requests(self, now_ns: int) -> tuple[list[StateSyncRequest], int]:
         """The requests to (re)send now, and when to look again."""
-        if self._last_request_ns is not None and now_ns < self._last_request_ns + REQUEST_INTERVAL_NS:
+        if (
+            self._last_request_ns is not None
+            and now_ns < self._last_request_ns + REQUEST_INTERVAL_NS
+        ):
             return [], self._last_request_ns + REQUEST_INTERVAL_NS
         self._last_request_ns = now_ns
         if self.manifest is None:
-            requests = [StateSyncRequest(height=self.height, state_hash=self.state_hash, requester=self.requester)]
+            requests = [
+                StateSyncRequest(
+                    height=self.height, state_hash=self.state_hash, requester=self.requester
+                )
+            ]
         else:
             missing = sorted(self.missing)
             requests = [
-                StateSyncRequest(height=self.height, state_hash=self.state_hash, requester=self.requester,
-                                 chunks=tuple(missing[i : i + CHUNKS_PER_REQUEST]))
+                StateSyncRequest(
+                    height=self.height,
+                    state_hash=self.state_hash,
+                    requester=self.requester,
+                    chunks=tuple(missing[i : i + CHUNKS_PER_REQUEST]),
+                )
                 for i in range(0, len(missing), CHUNKS_PER_REQUEST)
             ]
         return requests, now_ns + REQUEST_INTERVAL_NS

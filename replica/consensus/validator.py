@@ -110,7 +110,9 @@ class Validator:
         changes += self._validate_simple(EquivocationProof, self._check_equivocation)
         return changes
 
-    def _validate_simple(self, kind: type[ConsensusArtifact], check: Callable[[object], Verdict]) -> ChangeSet:
+    def _validate_simple(
+        self, kind: type[ConsensusArtifact], check: Callable[[object], Verdict]
+    ) -> ChangeSet:
         changes: ChangeSet = []
         unvalidated = self.ctx.pool.unvalidated
         for height in unvalidated.heights(kind):
@@ -152,13 +154,20 @@ class Validator:
                     changes.append(HandleInvalid(artifact=proposal, reason=str(verdict)))
                     continue
                 other = next(
-                    (p for p in (*ctx.pool.validated.get(BlockProposal, height), *moved)
-                     if p.signer == proposal.signer and p.block.id != proposal.block.id),
+                    (
+                        p
+                        for p in (*ctx.pool.validated.get(BlockProposal, height), *moved)
+                        if p.signer == proposal.signer and p.block.id != proposal.block.id
+                    ),
                     None,
                 )
                 moved.append(proposal)
-                if other is not None and proposal.signer not in chain.disqualified.get(height, set()):
-                    changes.append(AddToValidated(artifact=EquivocationProof(first=other, second=proposal)))
+                if other is not None and proposal.signer not in chain.disqualified.get(
+                    height, set()
+                ):
+                    changes.append(
+                        AddToValidated(artifact=EquivocationProof(first=other, second=proposal))
+                    )
                 # Both blocks stay: peers that saw only one of them may notarize and finalize it.
                 changes.append(MoveToValidated(artifact=proposal))
         return changes
@@ -176,16 +185,26 @@ class Validator:
         if block.version != info.record.replica_version_id:
             return f"replica version {block.version} is not the interval's"
         context, before = block.context, parent.context
-        if context.registry_version < before.registry_version or context.certified_height < before.certified_height:
+        if (
+            context.registry_version < before.registry_version
+            or context.certified_height < before.certified_height
+        ):
             return "the validation context goes below the parent's"
         if context.time_ns <= before.time_ns:
             return "the block time is not after the parent's"
         if context.certified_height > parent.height:
             return "the certified height is above the parent"
-        if context.registry_version > ctx.registry.latest_version or context.certified_height > ctx.certified_height:
+        if (
+            context.registry_version > ctx.registry.latest_version
+            or context.certified_height > ctx.certified_height
+        ):
             return WAIT
         if context.time_ns > ctx.now_ns:
-            self.wake_at_ns = context.time_ns if self.wake_at_ns is None else min(self.wake_at_ns, context.time_ns)
+            self.wake_at_ns = (
+                context.time_ns
+                if self.wake_at_ns is None
+                else min(self.wake_at_ns, context.time_ns)
+            )
             return WAIT
         if not ctx.signer.verify_proposal(proposal, info.active.registry_version):
             return "invalid proposal signature"
@@ -201,14 +220,19 @@ class Validator:
             expected = self.compute_summary(parent, block.height, block.context)
             if expected is None:
                 return WAIT
-            return None if expected == block.payload else "the summary differs from the computed one"
+            return (
+                None if expected == block.payload else "the summary differs from the computed one"
+            )
         if not isinstance(block.payload, DataPayload):
             return "a summary block at a height that is not a summary height"
         payload = block.payload
         record = info.record
         if len(payload.ingress) > record.max_ingress_messages_per_block:
             return "too many ingress messages"
-        if sum(len(m.arg) + len(m.method) + 64 for m in payload.ingress) > record.max_block_payload_size:
+        if (
+            sum(len(m.arg) + len(m.method) + 64 for m in payload.ingress)
+            > record.max_block_payload_size
+        ):
             return "the payload is too large"
         ids = [m.message_id for m in payload.ingress]
         if len(set(ids)) != len(ids):
@@ -225,7 +249,9 @@ class Validator:
 
     # -- combined signatures --------------------------------------------------------------
 
-    def _check_block_signature(self, artifact: Notarization | Finalization, message: bytes) -> Verdict:
+    def _check_block_signature(
+        self, artifact: Notarization | Finalization, message: bytes
+    ) -> Verdict:
         ctx, chain = self.ctx, self.ctx.chain
         if artifact.block not in chain.blocks:
             return WAIT
@@ -239,7 +265,9 @@ class Validator:
             return "too few distinct signers"
         if any(signer not in info.committee for signer in signers):
             return "a signer is not in the committee"
-        if not ctx.signer.verify_multisignature(signers, info.active.registry_version, message, artifact.signature):
+        if not ctx.signer.verify_multisignature(
+            signers, info.active.registry_version, message, artifact.signature
+        ):
             return "invalid multi-signature"
         return None
 
@@ -247,16 +275,22 @@ class Validator:
         if not isinstance(artifact, Notarization):
             return "wrong type"
         chain = self.ctx.chain
-        if artifact.height <= chain.finalized_height or chain.is_notarized(artifact.block, artifact.height):
+        if artifact.height <= chain.finalized_height or chain.is_notarized(
+            artifact.block, artifact.height
+        ):
             return ""
-        return self._check_block_signature(artifact, notarization_message(artifact.height, artifact.block))
+        return self._check_block_signature(
+            artifact, notarization_message(artifact.height, artifact.block)
+        )
 
     def _check_finalization(self, artifact: object) -> Verdict:
         if not isinstance(artifact, Finalization):
             return "wrong type"
         if artifact.height <= self.ctx.chain.finalized_height:
             return ""
-        return self._check_block_signature(artifact, finalization_message(artifact.height, artifact.block))
+        return self._check_block_signature(
+            artifact, finalization_message(artifact.height, artifact.block)
+        )
 
     def _check_beacon(self, artifact: object) -> Verdict:
         if not isinstance(artifact, RandomBeacon):
@@ -282,7 +316,11 @@ class Validator:
         key = self.ctx.low_key(artifact.height)
         if key is None:
             return WAIT
-        return None if key.verify(tape_message(artifact.height), artifact.signature) else "invalid tape signature"
+        return (
+            None
+            if key.verify(tape_message(artifact.height), artifact.signature)
+            else "invalid tape signature"
+        )
 
     def _check_certification(self, artifact: object) -> Verdict:
         if not isinstance(artifact, Certification):
@@ -312,7 +350,11 @@ class Validator:
             return WAIT
         if chain.finalized.get(artifact.height) != artifact.content.block:
             return "the CUP's block is not the finalized block of its height"
-        return None if is_valid_catch_up_package(artifact, self.subnet_public_key) else "invalid CUP signature"
+        return (
+            None
+            if is_valid_catch_up_package(artifact, self.subnet_public_key)
+            else "invalid CUP signature"
+        )
 
     def _check_equivocation(self, artifact: object) -> Verdict:
         if not isinstance(artifact, EquivocationProof):
@@ -320,7 +362,11 @@ class Validator:
         first, second = artifact.first, artifact.second
         if first.height <= self.ctx.chain.finalized_height:
             return ""
-        if first.signer != second.signer or first.height != second.height or first.block.id == second.block.id:
+        if (
+            first.signer != second.signer
+            or first.height != second.height
+            or first.block.id == second.block.id
+        ):
             return "not an equivocation"
         info = self.ctx.get_height_info(first.height)
         if info is None:
@@ -329,6 +375,8 @@ class Validator:
         if key is None:
             return "unknown signer"
         for proposal in (first, second):
-            if not verify_node_signature(key, proposal_message(proposal.block.id), proposal.signature):
+            if not verify_node_signature(
+                key, proposal_message(proposal.block.id), proposal.signature
+            ):
                 return "invalid proposal signature"
         return None

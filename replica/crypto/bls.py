@@ -160,7 +160,9 @@ def verify(public_key: bytes, message: bytes, signature: bytes, *, dst: bytes = 
     identity public key all give False.
     """
     if not (
-        isinstance(public_key, bytes) and isinstance(message, bytes) and isinstance(signature, bytes)
+        isinstance(public_key, bytes)
+        and isinstance(message, bytes)
+        and isinstance(signature, bytes)
     ):
         return False
     return _verify_cached(public_key, message, signature, dst)

@@ -73,7 +73,10 @@ class Certificate:
 
     def to_cbor(self) -> bytes:
         """The self-described CBOR form, keys in the order of the spec."""
-        body: dict[str, Any] = {"tree": hashtree.to_cbor_value(self.tree), "signature": self.signature}
+        body: dict[str, Any] = {
+            "tree": hashtree.to_cbor_value(self.tree),
+            "signature": self.signature,
+        }
         if self.delegation is not None:
             body["delegation"] = {
                 "subnet_id": self.delegation.subnet_id.raw,
@@ -90,7 +93,11 @@ class Certificate:
             raise CertificateError(f"certificate is not valid CBOR: {error}") from error
         if isinstance(value, cbor2.CBORTag) and value.tag == SELF_DESCRIBED_CBOR_TAG:
             value = value.value
-        if not isinstance(value, Mapping) or not isinstance(value.get("signature"), bytes) or "tree" not in value:
+        if (
+            not isinstance(value, Mapping)
+            or not isinstance(value.get("signature"), bytes)
+            or "tree" not in value
+        ):
             raise CertificateError("a certificate is a map with a tree and a signature")
         try:
             tree = hashtree.from_cbor_value(value["tree"])
@@ -108,7 +115,9 @@ class Certificate:
             try:
                 subnet_id = Principal(raw["subnet_id"])
             except ValueError as error:
-                raise CertificateError(f"the delegation's subnet id is not a principal: {error}") from error
+                raise CertificateError(
+                    f"the delegation's subnet id is not a principal: {error}"
+                ) from error
             delegation = Delegation(subnet_id=subnet_id, certificate=raw["certificate"])
         return cls(tree=tree, signature=value["signature"], delegation=delegation)
 
@@ -124,7 +133,9 @@ def sign_tree(tree: HashTree, secret: int, *, delegation: Delegation | None = No
     A subnet signs with its threshold key: consensus combines the shares and
     gives the signature, and `Certificate(tree=..., signature=...)` holds it.
     """
-    return Certificate(tree=tree, signature=bls.sign(secret, signed_message(tree.digest)), delegation=delegation)
+    return Certificate(
+        tree=tree, signature=bls.sign(secret, signed_message(tree.digest)), delegation=delegation
+    )
 
 
 def root_key_from_der(der: bytes) -> bytes:
@@ -150,7 +161,11 @@ def decode_canister_ranges(data: bytes) -> list[tuple[Principal, Principal]]:
         raise CertificateError("canister ranges are a list of pairs")
     ranges: list[tuple[Principal, Principal]] = []
     for pair in value:
-        if not (isinstance(pair, list | tuple) and len(pair) == 2 and all(isinstance(p, bytes) for p in pair)):
+        if not (
+            isinstance(pair, list | tuple)
+            and len(pair) == 2
+            and all(isinstance(p, bytes) for p in pair)
+        ):
             raise CertificateError("a canister range is a pair of principals")
         try:
             ranges.append((Principal(pair[0]), Principal(pair[1])))
@@ -161,11 +176,15 @@ def decode_canister_ranges(data: bytes) -> list[tuple[Principal, Principal]]:
 
 def encode_canister_ranges(ranges: Sequence[tuple[Principal, Principal]]) -> bytes:
     return bytes(
-        cbor2.dumps(cbor2.CBORTag(SELF_DESCRIBED_CBOR_TAG, [[start.raw, end.raw] for start, end in ranges]))
+        cbor2.dumps(
+            cbor2.CBORTag(SELF_DESCRIBED_CBOR_TAG, [[start.raw, end.raw] for start, end in ranges])
+        )
     )
 
 
-def _delegated_ranges(certificate: Certificate, subnet_id: Principal) -> list[tuple[Principal, Principal]]:
+def _delegated_ranges(
+    certificate: Certificate, subnet_id: Principal
+) -> list[tuple[Principal, Principal]]:
     """The subnet's canister ranges: the flat `/subnet/<id>/canister_ranges`, else its shards."""
     found = certificate.lookup(["subnet", subnet_id.raw, "canister_ranges"])
     if isinstance(found, Found):
@@ -208,12 +227,18 @@ def _signing_key(
         raise CertificateError("a delegation's certificate must not carry a delegation of its own")
     verify_certificate_with_key(parent, root_key, now_ns=now_ns, max_age_ns=DELEGATION_MAX_AGE_NS)
     if effective_canister_id is None:
-        raise CertificateError("a delegated certificate is checked against an effective canister id")
+        raise CertificateError(
+            "a delegated certificate is checked against an effective canister id"
+        )
     if not is_in_ranges(effective_canister_id, _delegated_ranges(parent, delegation.subnet_id)):
-        raise CertificateError(f"canister {effective_canister_id} is outside the ranges of subnet {delegation.subnet_id}")
+        raise CertificateError(
+            f"canister {effective_canister_id} is outside the ranges of subnet {delegation.subnet_id}"
+        )
     found = parent.lookup(["subnet", delegation.subnet_id.raw, "public_key"])
     if not isinstance(found, Found):
-        raise CertificateError(f"the delegation does not reveal the public key of subnet {delegation.subnet_id}")
+        raise CertificateError(
+            f"the delegation does not reveal the public key of subnet {delegation.subnet_id}"
+        )
     return root_key_from_der(found.value)
 
 
@@ -263,7 +288,9 @@ def is_valid_certificate(
     effective_canister_id: Principal | None = None,
 ) -> bool:
     try:
-        verify_certificate(certificate, root_key_der, now_ns=now_ns, effective_canister_id=effective_canister_id)
+        verify_certificate(
+            certificate, root_key_der, now_ns=now_ns, effective_canister_id=effective_canister_id
+        )
     except CertificateError:
         return False
     return True

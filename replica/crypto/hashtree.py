@@ -117,7 +117,9 @@ class Pruned:
 
     def __post_init__(self) -> None:
         if len(self.hash) != HASH_SIZE:
-            raise HashTreeError(f"a pruned node holds a {HASH_SIZE}-byte hash, got {len(self.hash)}")
+            raise HashTreeError(
+                f"a pruned node holds a {HASH_SIZE}-byte hash, got {len(self.hash)}"
+            )
 
     @property
     def digest(self) -> bytes:
@@ -151,7 +153,11 @@ def _summary(tree: HashTree) -> _Summary:
         return tree._summary
     left_first, left_last, left_sorted = _summary(tree.left)
     right_first, right_last, right_sorted = _summary(tree.right)
-    is_sorted = left_sorted and right_sorted and (left_last is None or right_first is None or left_last < right_first)
+    is_sorted = (
+        left_sorted
+        and right_sorted
+        and (left_last is None or right_first is None or left_last < right_first)
+    )
     summary = (
         left_first if left_first is not None else right_first,
         right_last if right_last is not None else left_last,
@@ -466,7 +472,9 @@ def _prune_sorted(tree: HashTree, trie: _Trie) -> HashTree:
     return _rebuild_sorted(tree, reveal, sorted(reveal))
 
 
-def _rebuild_sorted(tree: HashTree, reveal: Mapping[bytes, HashTree], labels: list[bytes]) -> HashTree:
+def _rebuild_sorted(
+    tree: HashTree, reveal: Mapping[bytes, HashTree], labels: list[bytes]
+) -> HashTree:
     if isinstance(tree, Labeled):
         kept = reveal.get(tree.label)
         return Pruned(tree.digest) if kept is None else kept
@@ -477,7 +485,9 @@ def _rebuild_sorted(tree: HashTree, reveal: Mapping[bytes, HashTree], labels: li
         index = bisect.bisect_left(labels, first)
         if index == len(labels) or labels[index] > last:
             return Pruned(tree.digest)
-        return Fork(_rebuild_sorted(tree.left, reveal, labels), _rebuild_sorted(tree.right, reveal, labels))
+        return Fork(
+            _rebuild_sorted(tree.left, reveal, labels), _rebuild_sorted(tree.right, reveal, labels)
+        )
     return tree
 
 
@@ -568,7 +578,9 @@ def from_cbor_value(value: Any, *, depth: int = 0) -> HashTree:
     if kind == 0 and len(value) == 1:
         return EMPTY
     if kind == 1 and len(value) == 3:
-        return Fork(from_cbor_value(value[1], depth=depth + 1), from_cbor_value(value[2], depth=depth + 1))
+        return Fork(
+            from_cbor_value(value[1], depth=depth + 1), from_cbor_value(value[2], depth=depth + 1)
+        )
     if kind == 2 and len(value) == 3 and isinstance(value[1], bytes):
         return Labeled(value[1], from_cbor_value(value[2], depth=depth + 1))
     if kind == 3 and len(value) == 2 and isinstance(value[1], bytes):
@@ -592,7 +604,9 @@ def decode(data: bytes) -> HashTree:
     return from_cbor_value(value)
 
 
-def iter_leaves(tree: HashTree, prefix: tuple[bytes, ...] = ()) -> Iterator[tuple[tuple[bytes, ...], bytes]]:
+def iter_leaves(
+    tree: HashTree, prefix: tuple[bytes, ...] = ()
+) -> Iterator[tuple[tuple[bytes, ...], bytes]]:
     """Every revealed leaf with its path, in tree order."""
     if isinstance(tree, Leaf):
         yield prefix, tree.value

@@ -35,7 +35,9 @@ class PublicCoefficients:
     def __post_init__(self) -> None:
         if not self.commitments:
             raise CryptoError("public coefficients need at least one commitment")
-        if any(not isinstance(c, bytes) or len(c) != bls.PUBLIC_KEY_BYTES for c in self.commitments):
+        if any(
+            not isinstance(c, bytes) or len(c) != bls.PUBLIC_KEY_BYTES for c in self.commitments
+        ):
             raise CryptoError(f"each commitment is a {bls.PUBLIC_KEY_BYTES}-byte G2 point")
 
     @property
@@ -131,7 +133,9 @@ def sign_share(secret_share: int, message: bytes) -> bytes:
     return bls.sign(secret_share, message)
 
 
-def verify_share(coefficients: PublicCoefficients, index: int, message: bytes, share: bytes) -> bool:
+def verify_share(
+    coefficients: PublicCoefficients, index: int, message: bytes, share: bytes
+) -> bool:
     """Whether `share` is member `index`'s signature share on `message`. Never raises."""
     if index < 0:
         return False

@@ -141,7 +141,9 @@ class ManagementCanister:
             try:
                 argument = _checked(method.arguments, request.argument)
                 if request.cycles and request.method in ("deposit_cycles", "create_canister"):
-                    answer = self._with_cycles(request.caller, request.method, argument, request.cycles)
+                    answer = self._with_cycles(
+                        request.caller, request.method, argument, request.cycles
+                    )
                     self.engine.deliver_answer(request, answer, kept=request.cycles)
                     return
                 answer = method.run(request.caller, argument)
@@ -157,7 +159,9 @@ class ManagementCanister:
             return {"canister_id": self.engine.create_canister(controllers, cycles=cycles)}
         record = self.engine.canisters.get(argument["canister_id"])
         if record is None:
-            raise SystemReject(ErrorCode.CANISTER_NOT_FOUND, f"canister {argument['canister_id']} not found")
+            raise SystemReject(
+                ErrorCode.CANISTER_NOT_FOUND, f"canister {argument['canister_id']} not found"
+            )
         record.cycles += cycles
         return None
 

@@ -19,12 +19,15 @@ from replica.live.pidfile import remove_pid_file, write_pid_file
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m replica.live", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m replica.live", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--node-dir", type=Path, required=True)
     parser.add_argument("--log-level", default="INFO")
     arguments = parser.parse_args(argv)
     logging.basicConfig(
-        level=arguments.log_level, stream=sys.stderr,
+        level=arguments.log_level,
+        stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     import os

@@ -54,7 +54,9 @@ class LiveBackend:
         self._delegation: Delegation | None = None
         settings = service.settings
         self._root_key_der = bytes.fromhex(settings.root_key_hex or "")
-        self.nns_subnet_id = Principal.from_text(settings.nns_subnet_id) if settings.nns_subnet_id else None
+        self.nns_subnet_id = (
+            Principal.from_text(settings.nns_subnet_id) if settings.nns_subnet_id else None
+        )
         self.is_nns = self.nns_subnet_id is None or self.nns_subnet_id == service.subnet_id
 
     # -- ReplicaBackend -------------------------------------------------------------------------
@@ -99,8 +101,11 @@ class LiveBackend:
     def submit_ingress(self, ingress: SignedIngress) -> SubmitOutcome:
         message = ingress.message
         node = self.service.driver.node
-        if (message.message_id in node.ingress_pool or message.message_id in self.service.envelopes
-                or node.ingress_status(message.message_id) is not None):
+        if (
+            message.message_id in node.ingress_pool
+            or message.message_id in self.service.envelopes
+            or node.ingress_status(message.message_id) is not None
+        ):
             return Accepted(known=True)
         if message.canister_id.raw and message.canister_id not in node.state.engine.canisters:
             return NonReplicatedRejection(
@@ -110,12 +115,17 @@ class LiveBackend:
             )
         if len(node.ingress_pool) >= MAX_INGRESS_POOL:
             return Refused(status=503, reason="the ingress pool is full; try again later")
-        self.remember(message.message_id, IngressOrigin(sender=message.sender, canister_id=message.canister_id),
-                      message.ingress_expiry_ns)
+        self.remember(
+            message.message_id,
+            IngressOrigin(sender=message.sender, canister_id=message.canister_id),
+            message.ingress_expiry_ns,
+        )
         self.service.submit_signed_ingress(ingress)
         return Accepted()
 
-    def query(self, canister_id: Principal, method: str, arg: bytes, sender: Principal) -> bytes | Reject:
+    def query(
+        self, canister_id: Principal, method: str, arg: bytes, sender: Principal
+    ) -> bytes | Reject:
         return self.service.driver.node.state.engine.query(canister_id, method, arg, sender)
 
     def latest_certified_state(self) -> CertifiedState | None:
@@ -127,7 +137,9 @@ class LiveBackend:
             tree = state.tree(certification.height)
         except StateError:
             return None
-        return CertifiedState(height=certification.height, tree=tree, signature=certification.signature)
+        return CertifiedState(
+            height=certification.height, tree=tree, signature=certification.signature
+        )
 
     def ingress_origin(self, request_id: bytes) -> IngressOrigin | None:
         found = self.origins.get(request_id)
@@ -143,7 +155,9 @@ class LiveBackend:
 
     def forget_expired(self, now_ns: int) -> None:
         """Drop origins of requests whose status has left the ingress history (expired)."""
-        expired = [key for key, (_, expiry) in self.origins.items() if expiry + 600 * 10**9 < now_ns]
+        expired = [
+            key for key, (_, expiry) in self.origins.items() if expiry + 600 * 10**9 < now_ns
+        ]
         for key in expired:
             del self.origins[key]
 
@@ -166,10 +180,16 @@ class LiveBackend:
             random.shuffle(urls)
             fetched = False
             for url in urls:
-                agent = AsyncAgent(url, root_key_der=self._root_key_der, request_timeout_seconds=5.0)
+                agent = AsyncAgent(
+                    url, root_key_der=self._root_key_der, request_timeout_seconds=5.0
+                )
                 try:
-                    certificate = await agent.read_subnet_state(self.nns_subnet_id, delegation_paths(self.subnet_id))
-                    self._delegation = Delegation(subnet_id=self.subnet_id, certificate=certificate.to_cbor())
+                    certificate = await agent.read_subnet_state(
+                        self.nns_subnet_id, delegation_paths(self.subnet_id)
+                    )
+                    self._delegation = Delegation(
+                        subnet_id=self.subnet_id, certificate=certificate.to_cbor()
+                    )
                     fetched = True
                     log.info("NNS delegation fetched from %s", url)
                     break

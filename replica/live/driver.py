@@ -56,8 +56,10 @@ class LiveDriver:
     def resend_above(self, cup_height: int) -> Sequence[Artifact]:
         """What a peer whose catch-up package is at `cup_height` may lack (sent when it connects)."""
         return [
-            artifact for artifact in self.node.pool_artifacts()
-            if isinstance(artifact, IngressArtifact) or artifact.height > cup_height
+            artifact
+            for artifact in self.node.pool_artifacts()
+            if isinstance(artifact, IngressArtifact)
+            or artifact.height > cup_height
             or (isinstance(artifact, CatchUpPackage) and artifact.height >= cup_height)
         ]
 

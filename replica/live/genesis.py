@@ -26,7 +26,9 @@ class SubnetCanisters:
 
 
 class GenesisFunction(Protocol):
-    def __call__(self, arguments: Mapping[str, Any], registry: RegistryClient) -> SubnetCanisters: ...
+    def __call__(
+        self, arguments: Mapping[str, Any], registry: RegistryClient
+    ) -> SubnetCanisters: ...
 
 
 class GenesisError(Exception):
@@ -45,5 +47,7 @@ def load_subnet_canisters(
         raise GenesisError(f"cannot load genesis {reference!r}: {error}") from error
     result = function(arguments, registry)
     if not isinstance(result, SubnetCanisters):
-        raise GenesisError(f"genesis {reference!r} returned {type(result).__name__}, not SubnetCanisters")
+        raise GenesisError(
+            f"genesis {reference!r} returned {type(result).__name__}, not SubnetCanisters"
+        )
     return result

@@ -76,6 +76,3 @@ def remove_pid_file(path: Path, pid: int) -> None:
     if record is not None and record.pid == pid:
         with contextlib.suppress(OSError):
             path.unlink()
-
-
-

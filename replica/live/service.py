@@ -83,7 +83,10 @@ def make_node_config(
     subnet_id = Principal.from_text(settings.subnet_id)
     record = registry.get_subnet_record(subnet_id)
     subnet_type: Literal["system", "application"] = (
-        "system" if record is not None and record.subnet_type == SubnetType.SYSTEM else "application")
+        "system"
+        if record is not None and record.subnet_type == SubnetType.SYSTEM
+        else "application"
+    )
     return NodeConfig(
         node_id=Principal.from_text(settings.node_id),
         subnet_id=subnet_id,
@@ -154,18 +157,25 @@ class ReplicaService:
         return range(min(oldest, self.registry.latest_version), self.registry.latest_version + 1)
 
     def get_allowed_peers(self) -> Mapping[Principal, bytes]:
-        return get_allowed_peers(self.registry, self.subnet_id, self.versions_in_use(), own=self.node_id)
+        return get_allowed_peers(
+            self.registry, self.subnet_id, self.versions_in_use(), own=self.node_id
+        )
 
     def get_peer_addresses(self) -> list[PeerAddress]:
         addresses = []
         for node_id in self.get_allowed_peers():
             record = self.registry.get_node_record(node_id)
             if record is not None:
-                addresses.append(PeerAddress(node_id=node_id, host=record.xnet.ip_addr, port=record.xnet.port))
+                addresses.append(
+                    PeerAddress(node_id=node_id, host=record.xnet.ip_addr, port=record.xnet.port)
+                )
         return addresses
 
     def get_hello(self) -> Hello:
-        return Hello(cup_height=self.driver.node.latest_cup.height, registry_version=self.registry.latest_version)
+        return Hello(
+            cup_height=self.driver.node.latest_cup.height,
+            registry_version=self.registry.latest_version,
+        )
 
     def resend_above(self, cup_height: int) -> list[Artifact | bytes]:
         """What a (re)connecting peer may lack: ingress goes as its signed envelopes."""
@@ -192,11 +202,17 @@ class ReplicaService:
                 log.debug("dropped an ingress envelope from %s: %s", sender, error)
                 continue
             message = ingress.message
-            if message.message_id in self.envelopes or node.ingress_status(message.message_id) is not None:
+            if (
+                message.message_id in self.envelopes
+                or node.ingress_status(message.message_id) is not None
+            ):
                 continue
             self.envelopes[message.message_id] = (envelope, message.ingress_expiry_ns)
-            self.backend.remember(message.message_id, IngressOrigin(sender=message.sender, canister_id=message.canister_id),
-                                  message.ingress_expiry_ns)
+            self.backend.remember(
+                message.message_id,
+                IngressOrigin(sender=message.sender, canister_id=message.canister_id),
+                message.ingress_expiry_ns,
+            )
             self._inbox.append(IngressArtifact(message=message))
         self._wake.set()
 
@@ -215,8 +231,12 @@ class ReplicaService:
             if isinstance(artifact, IngressArtifact):
                 continue  # ingress travels only as signed envelopes
             if isinstance(artifact, StateSyncRequest):
-                self._sync_requesters.setdefault((artifact.height, artifact.state_hash), set()).add(sender)
-        self._inbox.extend(artifact for artifact in artifacts if not isinstance(artifact, IngressArtifact))
+                self._sync_requesters.setdefault((artifact.height, artifact.state_hash), set()).add(
+                    sender
+                )
+        self._inbox.extend(
+            artifact for artifact in artifacts if not isinstance(artifact, IngressArtifact)
+        )
         self._wake.set()
 
     # -- inputs -----------------------------------------------------------------------------
@@ -256,19 +276,27 @@ class ReplicaService:
             return
         if isinstance(event, CatchUpPackageCreated):
             # Answers for checkpoints below the new CUP are no longer asked for.
-            self._sync_requesters = {k: v for k, v in self._sync_requesters.items() if k[0] >= event.height}
+            self._sync_requesters = {
+                k: v for k, v in self._sync_requesters.items() if k[0] >= event.height
+            }
             self._forget_envelopes()
         if isinstance(event, StateSyncCompleted):
             self.counters.state_syncs += 1
-        if isinstance(event, CatchUpPackageCreated | StateSyncStarted | StateSyncCompleted | MembershipChanged):
+        if isinstance(
+            event, CatchUpPackageCreated | StateSyncStarted | StateSyncCompleted | MembershipChanged
+        ):
             log.info("%s %s", type(event).__name__, _describe(event))
         elif log.isEnabledFor(logging.DEBUG):
             log.debug("%s %s", type(event).__name__, _describe(event))
 
     def _forget_envelopes(self) -> None:
         node, now = self.driver.node, self.clock()
-        done = [key for key, (_, expiry) in self.envelopes.items()
-                if expiry < now or (key not in node.ingress_pool and node.ingress_status(key) is not None)]
+        done = [
+            key
+            for key, (_, expiry) in self.envelopes.items()
+            if expiry < now
+            or (key not in node.ingress_pool and node.ingress_status(key) is not None)
+        ]
         for key in done:
             del self.envelopes[key]
         self.backend.forget_expired(now)
@@ -276,8 +304,13 @@ class ReplicaService:
     # -- the loops --------------------------------------------------------------------------
 
     async def run(self) -> None:
-        log.info("replica %s of subnet %s starting at height %d (pid %d)", self.node_id, self.subnet_id,
-                 self.driver.node.finalized_height, os.getpid())
+        log.info(
+            "replica %s of subnet %s starting at height %d (pid %d)",
+            self.node_id,
+            self.subnet_id,
+            self.driver.node.finalized_height,
+            os.getpid(),
+        )
         await self.p2p.start()
         self.p2p.set_peers(self.get_peer_addresses())
         await self.start_http()
@@ -303,7 +336,9 @@ class ReplicaService:
         from replica.http.api import HttpApi
         from replica.http.server import HttpServer
 
-        self.http_server = HttpServer(HttpApi(self.backend), host=self.settings.http_host, port=self.settings.http_port)
+        self.http_server = HttpServer(
+            HttpApi(self.backend), host=self.settings.http_host, port=self.settings.http_port
+        )
         await self.http_server.start()
         log.info("HTTP interface on %s", self.http_server.url)
 
@@ -378,4 +413,3 @@ def _describe(event: Any) -> str:
             value = len(value)
         parts.append(f"{name}={value}")
     return " ".join(parts)
-

@@ -47,7 +47,9 @@ class ReplicaStatus:
         names = {f.name for f in fields(cls)}
         try:
             data = {name: value[name] for name in names}
-            data["recent_finalizations"] = tuple(tuple(pair) for pair in data["recent_finalizations"])
+            data["recent_finalizations"] = tuple(
+                tuple(pair) for pair in data["recent_finalizations"]
+            )
             return cls(**data)
         except (KeyError, TypeError):
             return None

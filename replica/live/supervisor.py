@@ -51,7 +51,10 @@ class Supervisor:
         try:
             return subprocess.Popen(
                 [sys.executable, "-m", "replica.live", "--node-dir", str(self.directory)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=os.getcwd(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                cwd=os.getcwd(),
             )
         finally:
             log.close()
@@ -74,9 +77,15 @@ class Supervisor:
             if self.stopping:
                 break
             code = self.child.returncode
-            delay = RESTART_DELAY_S if time.monotonic() - started > STABLE_RUN_S else min(RESTART_DELAY_MAX_S, delay * 2)
+            delay = (
+                RESTART_DELAY_S
+                if time.monotonic() - started > STABLE_RUN_S
+                else min(RESTART_DELAY_MAX_S, delay * 2)
+            )
             self.restarts += 1
-            self.log(f"replica process {self.child.pid} exited with {code}; restarting in {delay:.1f} s")
+            self.log(
+                f"replica process {self.child.pid} exited with {code}; restarting in {delay:.1f} s"
+            )
             deadline = time.monotonic() + delay
             while not self.stopping and time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -98,7 +107,9 @@ class Supervisor:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m replica.live.supervisor", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m replica.live.supervisor", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--node-dir", type=Path, required=True)
     arguments = parser.parse_args(argv)
     directory: Path = arguments.node_dir

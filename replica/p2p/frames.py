@@ -128,7 +128,9 @@ class Connection:
 
     def send_artifacts(self, artifacts: Sequence[Artifact]) -> bytes:
         """The frames carrying `artifacts`, split so that no frame exceeds the limit."""
-        return self._send_items(FrameKind.ARTIFACTS, [artifact.to_bytes() for artifact in artifacts])
+        return self._send_items(
+            FrameKind.ARTIFACTS, [artifact.to_bytes() for artifact in artifacts]
+        )
 
     def send_ingress(self, envelopes: Sequence[bytes]) -> bytes:
         """The frames carrying signed call envelopes."""
@@ -186,7 +188,10 @@ class Connection:
         if kind == FrameKind.HELLO:
             if len(body) != 16 or self.peer_hello is not None:
                 return self._fail("malformed or repeated hello")
-            hello = Hello(cup_height=int.from_bytes(body[:8], "big"), registry_version=int.from_bytes(body[8:], "big"))
+            hello = Hello(
+                cup_height=int.from_bytes(body[:8], "big"),
+                registry_version=int.from_bytes(body[8:], "big"),
+            )
             self.peer_hello = hello
             return hello
         if kind in (FrameKind.ARTIFACTS, FrameKind.INGRESS):

@@ -23,7 +23,9 @@ class MemoryEnd:
 class ConnectionPair:
     """Ends `a` and `b`; bytes sent by one are delivered to the other in `piece_bytes` pieces."""
 
-    def __init__(self, *, piece_bytes: int | None = None, max_frame_bytes: int | None = None) -> None:
+    def __init__(
+        self, *, piece_bytes: int | None = None, max_frame_bytes: int | None = None
+    ) -> None:
         kwargs = {} if max_frame_bytes is None else {"max_frame_bytes": max_frame_bytes}
         self.a = MemoryEnd(connection=Connection(**kwargs))
         self.b = MemoryEnd(connection=Connection(**kwargs))

@@ -144,7 +144,9 @@ class P2PService:
             if node_id not in self._dialers:
                 self._outboxes[node_id] = _Outbox()
                 self.stats.setdefault(node_id, PeerStats())
-                self._dialers[node_id] = asyncio.get_running_loop().create_task(self._dial_forever(node_id))
+                self._dialers[node_id] = asyncio.get_running_loop().create_task(
+                    self._dial_forever(node_id)
+                )
 
     def broadcast(self, artifacts: Sequence[Artifact | bytes]) -> None:
         """Queue artifacts (and signed ingress envelopes, as bytes) for every peer."""
@@ -191,7 +193,8 @@ class P2PService:
             if len(self._contexts) > 16:
                 self._contexts.clear()
             context = self._contexts[key] = make_context(
-                self._certificate_path, self._key_path, allowed.values(), server=server)
+                self._certificate_path, self._key_path, allowed.values(), server=server
+            )
         return context, allowed
 
     # -- outgoing -----------------------------------------------------------------------------
@@ -217,7 +220,9 @@ class P2PService:
         peer = self._peers[node_id]
         context, allowed = self._context(server=False)
         async with asyncio.timeout(CONNECT_TIMEOUT_S):
-            reader, writer = await asyncio.open_connection(peer.host, peer.port, ssl=context, server_hostname=None)
+            reader, writer = await asyncio.open_connection(
+                peer.host, peer.port, ssl=context, server_hostname=None
+            )
         try:
             ssl_object = writer.get_extra_info("ssl_object")
             presented = identify_peer(ssl_object.getpeercert(binary_form=True), allowed)
@@ -240,7 +245,11 @@ class P2PService:
                     envelopes = [item for item in pending if isinstance(item, bytes)]
                     if envelopes:
                         writer.write(connection.send_ingress(envelopes))
-                    writer.write(connection.send_artifacts([item for item in pending if not isinstance(item, bytes)]))
+                    writer.write(
+                        connection.send_artifacts(
+                            [item for item in pending if not isinstance(item, bytes)]
+                        )
+                    )
                     async with asyncio.timeout(WRITE_TIMEOUT_S):
                         await writer.drain()
                     stats.artifacts_sent += len(pending)
@@ -284,7 +293,9 @@ class P2PService:
                 node_id = identify_peer(session.peer_certificate(), allowed)
             except (ssl.SSLError, PeerRefused, TimeoutError, ConnectionError) as error:
                 self.refused += 1
-                log.warning("refused P2P connection from %s: %s", address, error or type(error).__name__)
+                log.warning(
+                    "refused P2P connection from %s: %s", address, error or type(error).__name__
+                )
                 with contextlib.suppress(Exception):
                     writer.write(session.take_outgoing())  # the TLS alert, if any
                 return
@@ -296,7 +307,9 @@ class P2PService:
             writer.close()
 
     @staticmethod
-    async def _server_handshake(session: TlsSession, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _server_handshake(
+        session: TlsSession, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         while True:
             done = session.handshake()
             outgoing = session.take_outgoing()
@@ -311,7 +324,11 @@ class P2PService:
             session.feed(data)
 
     async def _receive(
-        self, node_id: Principal, session: TlsSession, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self,
+        node_id: Principal,
+        session: TlsSession,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
     ) -> None:
         connection = Connection()
         session.write(connection.send_hello(self._get_hello()))

@@ -31,7 +31,11 @@ class PeerRefused(Exception):
 
 
 def certificate_pem(certificate_der: bytes) -> str:
-    return x509.load_der_x509_certificate(certificate_der).public_bytes(serialization.Encoding.PEM).decode()
+    return (
+        x509.load_der_x509_certificate(certificate_der)
+        .public_bytes(serialization.Encoding.PEM)
+        .decode()
+    )
 
 
 def write_tls_files(keys: NodeSecretKeys, directory: Path) -> tuple[Path, Path]:
@@ -41,7 +45,8 @@ def write_tls_files(keys: NodeSecretKeys, directory: Path) -> tuple[Path, Path]:
     key_path = directory / "tls_key.pem"
     certificate_path.write_text(certificate_pem(keys.tls_certificate_der))
     key_bytes = keys.tls_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     key_path.touch(mode=0o600, exist_ok=True)
     key_path.write_bytes(key_bytes)
     return certificate_path, key_path

@@ -54,7 +54,9 @@ class Counter:
 
 
 COUNTER_FACTORIES: Final = {
-    COUNTER_NAME: SystemCanister(create=Counter, interface=lambda instance: interface_of(type(instance))),
+    COUNTER_NAME: SystemCanister(
+        create=Counter, interface=lambda instance: interface_of(type(instance))
+    ),
 }
 
 

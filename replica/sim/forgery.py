@@ -109,7 +109,9 @@ class ConsensusForger:
         self.forgeries: dict[Attack, int] = {}
         self.stash: dict[int, list[object]] = {}
         self.members: tuple[Principal, ...] = (
-            registry.get_subnet_members(subnet_id) if registry is not None and subnet_id is not None else ()
+            registry.get_subnet_members(subnet_id)
+            if registry is not None and subnet_id is not None
+            else ()
         )
         self._blocks: dict[int, dict[bytes, Block]] = {}
         self._beacons: dict[int, RandomBeacon] = {}

@@ -42,7 +42,11 @@ class NetworkConfig:
         rng = random.Random(seed * 2_654_435_761 + 7)
         low = rng.randint(1, 10) * MILLISECOND_NS
         high = low + rng.randint(5, 120) * MILLISECOND_NS
-        return cls(min_latency_ns=low, max_latency_ns=high, mean_jitter_ns=rng.randint(0, 30) * MILLISECOND_NS)
+        return cls(
+            min_latency_ns=low,
+            max_latency_ns=high,
+            mean_jitter_ns=rng.randint(0, 30) * MILLISECOND_NS,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,7 +82,9 @@ class NetworkStats:
 class Network:
     """Delivers messages between nodes on a scheduler, with seeded delays and faults."""
 
-    def __init__(self, scheduler: Scheduler, seed: int, deliver: Deliver, config: NetworkConfig | None = None) -> None:
+    def __init__(
+        self, scheduler: Scheduler, seed: int, deliver: Deliver, config: NetworkConfig | None = None
+    ) -> None:
         self.scheduler = scheduler
         self.config = config or NetworkConfig()
         self.stats = NetworkStats()
@@ -101,8 +107,12 @@ class Network:
             self._latency[key] = latency
         return latency
 
-    def add_partition(self, groups: Iterable[Collection[Principal]], *, start_ns: int, heal_ns: int) -> Partition:
-        partition = Partition(groups=tuple(frozenset(group) for group in groups), start_ns=start_ns, heal_ns=heal_ns)
+    def add_partition(
+        self, groups: Iterable[Collection[Principal]], *, start_ns: int, heal_ns: int
+    ) -> Partition:
+        partition = Partition(
+            groups=tuple(frozenset(group) for group in groups), start_ns=start_ns, heal_ns=heal_ns
+        )
         self._partitions.append(partition)
         self.scheduler.schedule(heal_ns, self._resend_parked_links)
         return partition
@@ -143,7 +153,10 @@ class Network:
         if self.is_cut(sender, receiver):
             self._park_link(sender, receiver, message)
             return
-        if self.config.drop_probability > 0 and self._random.random() < self.config.drop_probability:
+        if (
+            self.config.drop_probability > 0
+            and self._random.random() < self.config.drop_probability
+        ):
             # Lost on the wire: the sender's p2p layer retransmits it later.
             self.stats.dropped += 1
             self.scheduler.schedule_after(

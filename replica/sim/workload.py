@@ -66,7 +66,11 @@ class CounterWorkload:
                 raise PropertyViolation("no honest replica is running to take ingress")
             first = self._random.choice(targets)
             self.world.submit_ingress(first, message)
-            if duplicate_every and nonce % duplicate_every == duplicate_every - 1 and len(targets) > 1:
+            if (
+                duplicate_every
+                and nonce % duplicate_every == duplicate_every - 1
+                and len(targets) > 1
+            ):
                 second = self._random.choice([node for node in targets if node != first])
                 self.world.submit_ingress(second, message)
                 self.duplicates += 1
@@ -98,7 +102,9 @@ class CounterWorkload:
             for message in self.messages:
                 status = replica.ingress_status(message.message_id)
                 if status is None or status.status != Status.REPLIED or status.reply is None:
-                    raise self.world.violation(f"message {message.message_id.hex()[:12]} not replied at {node_id}")
+                    raise self.world.violation(
+                        f"message {message.message_id.hex()[:12]} not replied at {node_id}"
+                    )
                 replies.append(decode(status.reply, [Nat])[0])
                 certified = self.world.factory.certified_reply(replica, message.message_id, key)
                 if certified != status.reply:
@@ -106,4 +112,6 @@ class CounterWorkload:
                         f"the reply to {message.message_id.hex()[:12]} at {node_id} is not certified"
                     )
             if sorted(replies) != expected:
-                raise self.world.violation(f"ingress not executed exactly once at {node_id}: replies {sorted(replies)}")
+                raise self.world.violation(
+                    f"ingress not executed exactly once at {node_id}: replies {sorted(replies)}"
+                )

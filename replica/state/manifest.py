@@ -67,11 +67,18 @@ class Manifest:
         return compute_root_hash(self)
 
     def to_cbor(self) -> bytes:
-        return bytes(cbor2.dumps({
-            "version": self.version,
-            "files": [[f.relative_path, f.size_bytes, f.hash] for f in self.file_table],
-            "chunks": [[c.file_index, c.size_bytes, c.offset, c.hash] for c in self.chunk_table],
-        }, canonical=True))
+        return bytes(
+            cbor2.dumps(
+                {
+                    "version": self.version,
+                    "files": [[f.relative_path, f.size_bytes, f.hash] for f in self.file_table],
+                    "chunks": [
+                        [c.file_index, c.size_bytes, c.offset, c.hash] for c in self.chunk_table
+                    ],
+                },
+                canonical=True,
+            )
+        )
 
     @classmethod
     def from_cbor(cls, data: bytes) -> Manifest:
@@ -84,7 +91,12 @@ class Manifest:
                     for path, size, digest in value["files"]
                 ),
                 chunk_table=tuple(
-                    ChunkInfo(file_index=int(index), size_bytes=int(size), offset=int(offset), hash=bytes(digest))
+                    ChunkInfo(
+                        file_index=int(index),
+                        size_bytes=int(size),
+                        offset=int(offset),
+                        hash=bytes(digest),
+                    )
                     for index, size, offset, digest in value["chunks"]
                 ),
             )
@@ -113,16 +125,23 @@ def compute_root_hash(manifest: Manifest) -> bytes:
     digest.update(struct.pack(">I", len(manifest.file_table)))
     for file in manifest.file_table:
         path = file.relative_path.encode("utf-8")
-        digest.update(struct.pack(">I", len(path)) + path + struct.pack(">Q", file.size_bytes) + file.hash)
+        digest.update(
+            struct.pack(">I", len(path)) + path + struct.pack(">Q", file.size_bytes) + file.hash
+        )
     digest.update(struct.pack(">I", len(manifest.chunk_table)))
     for chunk in manifest.chunk_table:
-        digest.update(struct.pack(">IIQ", chunk.file_index, chunk.size_bytes, chunk.offset) + chunk.hash)
+        digest.update(
+            struct.pack(">IIQ", chunk.file_index, chunk.size_bytes, chunk.offset) + chunk.hash
+        )
     return digest.digest()
 
 
 def chunk_boundaries(size_bytes: int) -> list[tuple[int, int]]:
     """(offset, size) of each chunk of a file; an empty file has no chunks."""
-    return [(offset, min(CHUNK_SIZE, size_bytes - offset)) for offset in range(0, size_bytes, CHUNK_SIZE)]
+    return [
+        (offset, min(CHUNK_SIZE, size_bytes - offset))
+        for offset in range(0, size_bytes, CHUNK_SIZE)
+    ]
 
 
 def manifest_of_contents(files: Mapping[str, bytes]) -> Manifest:
@@ -135,9 +154,15 @@ def manifest_of_contents(files: Mapping[str, bytes]) -> Manifest:
         for offset, size in chunk_boundaries(len(data)):
             chunk_hash = hash_chunk(data[offset : offset + size])
             hashes.append(chunk_hash)
-            chunk_table.append(ChunkInfo(file_index=index, size_bytes=size, offset=offset, hash=chunk_hash))
-        file_table.append(FileInfo(relative_path=path, size_bytes=len(data), hash=hash_file(hashes)))
-    return Manifest(version=MANIFEST_VERSION, file_table=tuple(file_table), chunk_table=tuple(chunk_table))
+            chunk_table.append(
+                ChunkInfo(file_index=index, size_bytes=size, offset=offset, hash=chunk_hash)
+            )
+        file_table.append(
+            FileInfo(relative_path=path, size_bytes=len(data), hash=hash_file(hashes))
+        )
+    return Manifest(
+        version=MANIFEST_VERSION, file_table=tuple(file_table), chunk_table=tuple(chunk_table)
+    )
 
 
 def list_files(directory: Path, *, exclude: Iterable[str] = ()) -> list[str]:
@@ -165,10 +190,14 @@ def compute_manifest(directory: str | Path, *, exclude: Iterable[str] = ()) -> M
             while chunk := handle.read(CHUNK_SIZE):
                 chunk_hash = hash_chunk(chunk)
                 hashes.append(chunk_hash)
-                chunk_table.append(ChunkInfo(file_index=index, size_bytes=len(chunk), offset=size, hash=chunk_hash))
+                chunk_table.append(
+                    ChunkInfo(file_index=index, size_bytes=len(chunk), offset=size, hash=chunk_hash)
+                )
                 size += len(chunk)
         file_table.append(FileInfo(relative_path=relative, size_bytes=size, hash=hash_file(hashes)))
-    return Manifest(version=MANIFEST_VERSION, file_table=tuple(file_table), chunk_table=tuple(chunk_table))
+    return Manifest(
+        version=MANIFEST_VERSION, file_table=tuple(file_table), chunk_table=tuple(chunk_table)
+    )
 
 
 def validate_manifest(manifest: Manifest) -> None:
@@ -176,7 +205,9 @@ def validate_manifest(manifest: Manifest) -> None:
     per_file: dict[int, list[ChunkInfo]] = {}
     for chunk in manifest.chunk_table:
         if not 0 <= chunk.file_index < len(manifest.file_table):
-            raise CheckpointError(f"chunk of file {chunk.file_index}, which is not in the file table")
+            raise CheckpointError(
+                f"chunk of file {chunk.file_index}, which is not in the file table"
+            )
         per_file.setdefault(chunk.file_index, []).append(chunk)
     paths = [file.relative_path.encode("utf-8") for file in manifest.file_table]
     if paths != sorted(set(paths)):

@@ -29,12 +29,18 @@ from tui.network.paths import NetworkPaths
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 
-def icbox(directory: Path, *arguments: str, timeout_s: float = 240) -> subprocess.CompletedProcess[str]:
+def icbox(
+    directory: Path, *arguments: str, timeout_s: float = 240
+) -> subprocess.CompletedProcess[str]:
     """Run the `icbox` command (as `python -m tui.cli`) in `directory`."""
     environment = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
     return subprocess.run(
         [sys.executable, "-m", "tui.cli", "--directory", str(directory), *arguments],
-        capture_output=True, text=True, timeout=timeout_s, env=environment, cwd=str(REPOSITORY),
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        env=environment,
+        cwd=str(REPOSITORY),
     )
 
 
@@ -68,7 +74,9 @@ class LiveNetwork:
         return Path(node["directory"])
 
     def agent(self, node: dict[str, Any], *, anonymous: bool = False) -> Agent:
-        agent = Agent(node["http"], identity=None if anonymous else self.identity, root_key_der=self.root_key)
+        agent = Agent(
+            node["http"], identity=None if anonymous else self.identity, root_key_der=self.root_key
+        )
         self._agents.append(agent)
         return agent
 
@@ -93,7 +101,10 @@ class LiveNetwork:
         return pids
 
     def heights(self, subnet: int) -> list[int]:
-        return [s.finalized_height if (s := self.status(node)) else -1 for node in self.subnet_nodes(subnet)]
+        return [
+            s.finalized_height if (s := self.status(node)) else -1
+            for node in self.subnet_nodes(subnet)
+        ]
 
     def close_agents(self) -> None:
         for agent in self._agents:

@@ -54,7 +54,9 @@ class Load:
         self.replies: list[int] = []
         self.errors = 0
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._run, args=(network.agent(node),)) for node in nodes]
+        self._threads = [
+            threading.Thread(target=self._run, args=(network.agent(node),)) for node in nodes
+        ]
 
     def _run(self, agent: Any) -> None:
         while not self._stop.is_set():
@@ -81,7 +83,9 @@ def counter_value(network: LiveNetwork, node: dict[str, Any]) -> int:
     return int(decode(network.agent(node).query(COUNTER, "get", encode([], [])), [Nat])[0])
 
 
-def test_kill_9_of_one_replica_under_load_loses_nothing_and_it_catches_up(network: LiveNetwork) -> None:
+def test_kill_9_of_one_replica_under_load_loses_nothing_and_it_catches_up(
+    network: LiveNetwork,
+) -> None:
     nodes = network.subnet_nodes(1)
     victim, serving = nodes[3], nodes[:3]
     with Load(network, serving) as load:
@@ -91,14 +95,31 @@ def test_kill_9_of_one_replica_under_load_loses_nothing_and_it_catches_up(networ
         os.kill(old_pid, signal.SIGKILL)
         killed_at = max(network.heights(1))
         # The subnet keeps finalizing with three of four while the victim is down or starting.
-        wait_until(lambda: min(network.heights(1)[:3]) >= killed_at + 10, timeout_s=90, what="finalization with 3 of 4")
+        wait_until(
+            lambda: min(network.heights(1)[:3]) >= killed_at + 10,
+            timeout_s=90,
+            what="finalization with 3 of 4",
+        )
         # The supervisor restarts it; it resumes from its pool and checkpoint and catches up.
-        restarted = wait_until(lambda: (s := network.status(victim)) and s.pid != old_pid and s, timeout_s=90,
-                               what="the restarted replica")
-        wait_until(lambda: (s := network.status(victim)) is not None
-                   and s.finalized_height >= max(network.heights(1)[:3]) - 3, timeout_s=90, what="catch-up")
+        restarted = wait_until(
+            lambda: (s := network.status(victim)) and s.pid != old_pid and s,
+            timeout_s=90,
+            what="the restarted replica",
+        )
+        wait_until(
+            lambda: (
+                (s := network.status(victim)) is not None
+                and s.finalized_height >= max(network.heights(1)[:3]) - 3
+            ),
+            timeout_s=90,
+            what="catch-up",
+        )
         replied = len(load.replies)
-        wait_until(lambda: len(load.replies) >= replied + 5, timeout_s=60, what="more replies after the restart")
+        wait_until(
+            lambda: len(load.replies) >= replied + 5,
+            timeout_s=60,
+            what="more replies after the restart",
+        )
     assert restarted.pid != old_pid
     replies = sorted(load.replies)
     assert replies == list(range(1, len(replies) + 1)), "a reply was lost, repeated or changed"
@@ -111,8 +132,12 @@ def test_kill_9_of_one_replica_under_load_loses_nothing_and_it_catches_up(networ
         heights = {s.checkpoint_height for s in statuses if s is not None}
         return len(heights) == 1 and heights.pop() > killed_at
 
-    wait_until(same_checkpoint, timeout_s=90, what="every replica at the same checkpoint after the restart")
-    hashes = {status.checkpoint_hash for node in nodes if (status := network.status(node)) is not None}
+    wait_until(
+        same_checkpoint, timeout_s=90, what="every replica at the same checkpoint after the restart"
+    )
+    hashes = {
+        status.checkpoint_hash for node in nodes if (status := network.status(node)) is not None
+    }
     assert len(hashes) == 1
 
 
@@ -128,14 +153,24 @@ def test_two_down_stops_finalization_without_loss_and_it_resumes(network: LiveNe
     assert max(network.heights(1)[:2]) <= stalled + 1, "two of four replicas cannot finalize"
     assert counter_value(network, up[0]) == value
     start_node(network.node_dir(down[0]))
-    wait_until(lambda: max(network.heights(1)[:3]) >= stalled + 10, timeout_s=120, what="finalization to resume")
+    wait_until(
+        lambda: max(network.heights(1)[:3]) >= stalled + 10,
+        timeout_s=120,
+        what="finalization to resume",
+    )
     assert counter_value(network, up[0]) == value
     # The last one was away for several intervals: it catches up by state sync from a peer's CUP.
-    wait_until(lambda: min(s.cup_height for n in nodes[:3] if (s := network.status(n))) > stalled + 45,
-               timeout_s=120, what="two more catch-up packages")
+    wait_until(
+        lambda: min(s.cup_height for n in nodes[:3] if (s := network.status(n))) > stalled + 45,
+        timeout_s=120,
+        what="two more catch-up packages",
+    )
     start_node(network.node_dir(down[1]))
     top = max(network.heights(1))
-    wait_until(lambda: (s := network.status(down[1])) is not None and s.finalized_height >= top,
-               timeout_s=120, what="the last replica to catch up")
+    wait_until(
+        lambda: (s := network.status(down[1])) is not None and s.finalized_height >= top,
+        timeout_s=120,
+        what="the last replica to catch up",
+    )
     status = network.status(down[1])
     assert status is not None and status.state_syncs >= 1

@@ -56,9 +56,7 @@ _GOVERNANCE_ACTIONS: Final = (
 )
 
 NO_GTC: Final = "icbox has no Genesis Token Canister neurons"
-NO_NODE_PROVIDER_REWARDS: Final = (
-    "node provider rewards are paid by RewardNodeProvider proposals only; the monthly reward tables are not kept"
-)
+NO_NODE_PROVIDER_REWARDS: Final = "node provider rewards are paid by RewardNodeProvider proposals only; the monthly reward tables are not kept"
 
 OMISSIONS: Final[dict[str, dict[str, str]]] = {
     "governance": {

@@ -16,7 +16,13 @@ from tests.registry.world import GOVERNANCE, make_registry
 def test_client_replicates_in_pages() -> None:
     world = make_registry()
     for index in range(25):
-        world.registry.apply([upsert("data_center_record_dc", DataCenterRecord(id="dc", region=str(index), owner="o"))])
+        world.registry.apply(
+            [
+                upsert(
+                    "data_center_record_dc", DataCenterRecord(id="dc", region=str(index), owner="o")
+                )
+            ]
+        )
     pages: list[int] = []
 
     def fetch(version: int) -> tuple[list, int]:  # type: ignore[type-arg]
@@ -36,7 +42,12 @@ def test_questions_at_a_version() -> None:
     world = make_registry()
     old = world.members(world.app_subnet)[0]
     new = world.unassigned[0]
-    world.registry.change_subnet_membership(GOVERNANCE, ChangeSubnetMembershipPayload(subnet_id=world.app_subnet, node_ids_add=(new,), node_ids_remove=(old,)))
+    world.registry.change_subnet_membership(
+        GOVERNANCE,
+        ChangeSubnetMembershipPayload(
+            subnet_id=world.app_subnet, node_ids_add=(new,), node_ids_remove=(old,)
+        ),
+    )
     client = world.client()
     assert client.get_subnet_of_node(old, 1) == world.app_subnet
     assert client.get_subnet_of_node(old) is None
@@ -63,8 +74,15 @@ def test_topology_view_and_diff() -> None:
     before = topology_at(world.client())
     old = world.members(world.app_subnet)[0]
     new = world.unassigned[0]
-    world.registry.change_subnet_membership(GOVERNANCE, ChangeSubnetMembershipPayload(subnet_id=world.app_subnet, node_ids_add=(new,), node_ids_remove=(old,)))
-    world.registry.update_subnet(GOVERNANCE, UpdateSubnetPayload(subnet_id=world.app_subnet, is_halted=True))
+    world.registry.change_subnet_membership(
+        GOVERNANCE,
+        ChangeSubnetMembershipPayload(
+            subnet_id=world.app_subnet, node_ids_add=(new,), node_ids_remove=(old,)
+        ),
+    )
+    world.registry.update_subnet(
+        GOVERNANCE, UpdateSubnetPayload(subnet_id=world.app_subnet, is_halted=True)
+    )
     client = world.client()
     after = topology_at(client)
     json.dumps(after)

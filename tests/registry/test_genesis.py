@@ -21,7 +21,11 @@ from replica.environment import ManualEnvironment
 from replica.types import Principal
 
 DESCRIPTION = NetworkDescription(
-    subnets=(SubnetSpec(size=4, subnet_type=SubnetType.SYSTEM), SubnetSpec(size=3), SubnetSpec(size=2)),
+    subnets=(
+        SubnetSpec(size=4, subnet_type=SubnetType.SYSTEM),
+        SubnetSpec(size=3),
+        SubnetSpec(size=2),
+    ),
     unassigned_nodes=2,
 )
 
@@ -49,7 +53,9 @@ def test_every_subnet_gets_its_nodes_keys_and_a_range_of_two_to_the_twenty_canis
     assert [(entry.start, entry.end, entry.subnet_id) for entry in table.entries] == [
         (index * 2**20, (index + 1) * 2**20 - 1, subnet) for index, subnet in enumerate(subnets)
     ]
-    client = RegistryClient(lambda version: registry.get_changes_since(registry.governance_id, version))
+    client = RegistryClient(
+        lambda version: registry.get_changes_since(registry.governance_id, version)
+    )
     client.sync()
     for canister_index in range(6):  # registry, governance, ledger, root, cycles minting, lifeline
         assert client.route(Principal.from_canister_id(canister_index)) == subnets[0]
@@ -57,9 +63,17 @@ def test_every_subnet_gets_its_nodes_keys_and_a_range_of_two_to_the_twenty_canis
     assert [len(m) for m in members] == [4, 3, 2]
     assert registry._subnet(subnets[0]).subnet_type == SubnetType.SYSTEM
     for subnet in subnets:
-        assert isinstance(registry.registry.get(catch_up_package_contents_key(subnet)), CatchUpPackageContents)
+        assert isinstance(
+            registry.registry.get(catch_up_package_contents_key(subnet)), CatchUpPackageContents
+        )
         assert registry.registry.get(threshold_public_key_key(subnet)) is not None
     assigned = {node for m in members for node in m}
     assert len(set(registry.node_ids()) - assigned) == 2
-    assert registry.registry.get(UNASSIGNED_NODES_CONFIG_KEY).replica_version == DESCRIPTION.replica_version_id
-    assert registry.registry.get(subnet_record_key(subnets[1])).replica_version_id == DESCRIPTION.replica_version_id
+    assert (
+        registry.registry.get(UNASSIGNED_NODES_CONFIG_KEY).replica_version
+        == DESCRIPTION.replica_version_id
+    )
+    assert (
+        registry.registry.get(subnet_record_key(subnets[1])).replica_version_id
+        == DESCRIPTION.replica_version_id
+    )

@@ -47,7 +47,9 @@ def current(world: RegistryWorld, key: str) -> Any:
 def test_node_without_a_key_breaks_node_crypto_keys() -> None:
     world = make_registry()
     node = world.unassigned[0]
-    error = refused(world, "node crypto keys", [delete(crypto_record_key(node, KeyPurpose.COMMITTEE_SIGNING))])
+    error = refused(
+        world, "node crypto keys", [delete(crypto_record_key(node, KeyPurpose.COMMITTEE_SIGNING))]
+    )
     assert error.key == crypto_record_key(node, KeyPurpose.COMMITTEE_SIGNING)
     refused(world, "node crypto keys", [delete(tls_cert_key(node))])
 
@@ -56,12 +58,23 @@ def test_shared_or_mismatched_keys_break_node_crypto_keys() -> None:
     world = make_registry()
     first, second = world.unassigned[:2]
     shared = current(world, crypto_record_key(first, KeyPurpose.DKG_DEALING_ENCRYPTION))
-    refused(world, "node crypto keys", [update(crypto_record_key(second, KeyPurpose.DKG_DEALING_ENCRYPTION), shared)])
+    refused(
+        world,
+        "node crypto keys",
+        [update(crypto_record_key(second, KeyPurpose.DKG_DEALING_ENCRYPTION), shared)],
+    )
     other_signing = current(world, crypto_record_key(first, KeyPurpose.NODE_SIGNING))
     assert isinstance(other_signing, PublicKeyRecord)
-    refused(world, "node crypto keys", [
-        update(crypto_record_key(second, KeyPurpose.NODE_SIGNING), PublicKeyRecord(key_value=other_signing.key_value[:-1] + b"\x00")),
-    ])
+    refused(
+        world,
+        "node crypto keys",
+        [
+            update(
+                crypto_record_key(second, KeyPurpose.NODE_SIGNING),
+                PublicKeyRecord(key_value=other_signing.key_value[:-1] + b"\x00"),
+            ),
+        ],
+    )
 
 
 def test_bad_routing_tables_break_the_routing_table_invariant() -> None:
@@ -72,7 +85,13 @@ def test_bad_routing_tables_break_the_routing_table_invariant() -> None:
     refused(world, "routing table", [update(ROUTING_TABLE_KEY, overlapping)])
     empty = replace(table, entries=(replace(entries[0], start=10, end=5), *entries[1:]))
     refused(world, "routing table", [update(ROUTING_TABLE_KEY, empty)])
-    stranger = replace(table, entries=(*entries, RoutingTableEntry(start=2**40, end=2**40 + 1, subnet_id=world.unassigned[0])))
+    stranger = replace(
+        table,
+        entries=(
+            *entries,
+            RoutingTableEntry(start=2**40, end=2**40 + 1, subnet_id=world.unassigned[0]),
+        ),
+    )
     refused(world, "routing table", [update(ROUTING_TABLE_KEY, stranger)])
     refused(world, "routing table", [delete(ROUTING_TABLE_KEY)])
 
@@ -81,36 +100,92 @@ def test_subnet_invariants() -> None:
     world = make_registry()
     app = current(world, subnet_record_key(world.app_subnet))
     nns = current(world, subnet_record_key(world.nns_subnet))
-    refused(world, "subnet", [update(subnet_record_key(world.app_subnet), replace(app, membership=()))])
+    refused(
+        world, "subnet", [update(subnet_record_key(world.app_subnet), replace(app, membership=()))]
+    )
     members = app.membership
-    refused(world, "subnet", [update(subnet_record_key(world.app_subnet), replace(app, membership=(*members, members[0])))])
+    refused(
+        world,
+        "subnet",
+        [
+            update(
+                subnet_record_key(world.app_subnet), replace(app, membership=(*members, members[0]))
+            )
+        ],
+    )
     stolen = nns.membership[0]
-    refused(world, "subnet", [update(subnet_record_key(world.app_subnet), replace(app, membership=(*members, stolen)))])
+    refused(
+        world,
+        "subnet",
+        [update(subnet_record_key(world.app_subnet), replace(app, membership=(*members, stolen)))],
+    )
     refused(world, "subnet", [delete(subnet_record_key(world.app_subnet))])
-    refused(world, "subnet", [update(subnet_record_key(world.nns_subnet), replace(nns, subnet_type=SubnetType.APPLICATION))])
-    refused(world, "subnet", [update(subnet_record_key(world.app_subnet), replace(app, ssh_readonly_access=("k",) * 51))])
+    refused(
+        world,
+        "subnet",
+        [
+            update(
+                subnet_record_key(world.nns_subnet),
+                replace(nns, subnet_type=SubnetType.APPLICATION),
+            )
+        ],
+    )
+    refused(
+        world,
+        "subnet",
+        [
+            update(
+                subnet_record_key(world.app_subnet), replace(app, ssh_readonly_access=("k",) * 51)
+            )
+        ],
+    )
 
 
 def test_removing_a_member_node_breaks_the_subnet_invariant() -> None:
     world = make_registry()
     member = world.members(world.app_subnet)[0]
-    refused(world, "subnet", [
-        delete(node_record_key(member)),
-        *(delete(crypto_record_key(member, purpose)) for purpose in REQUIRED_KEY_PURPOSES),
-        delete(tls_cert_key(member)),
-    ])
+    refused(
+        world,
+        "subnet",
+        [
+            delete(node_record_key(member)),
+            *(delete(crypto_record_key(member, purpose)) for purpose in REQUIRED_KEY_PURPOSES),
+            delete(tls_cert_key(member)),
+        ],
+    )
 
 
 def test_replica_version_invariants() -> None:
     world = make_registry()
     app = current(world, subnet_record_key(world.app_subnet))
-    refused(world, "replica version", [update(subnet_record_key(world.app_subnet), replace(app, replica_version_id="9.9.9"))])
-    refused(world, "replica version", [update(UNASSIGNED_NODES_CONFIG_KEY, replace(current(world, UNASSIGNED_NODES_CONFIG_KEY), replica_version=""))])
-    bad_hash = ReplicaVersionRecord(release_package_sha256_hex="XYZ", release_package_urls=("http://x/y",))
+    refused(
+        world,
+        "replica version",
+        [update(subnet_record_key(world.app_subnet), replace(app, replica_version_id="9.9.9"))],
+    )
+    refused(
+        world,
+        "replica version",
+        [
+            update(
+                UNASSIGNED_NODES_CONFIG_KEY,
+                replace(current(world, UNASSIGNED_NODES_CONFIG_KEY), replica_version=""),
+            )
+        ],
+    )
+    bad_hash = ReplicaVersionRecord(
+        release_package_sha256_hex="XYZ", release_package_urls=("http://x/y",)
+    )
     refused(world, "replica version", [insert(replica_version_key("2.0"), bad_hash)])
-    file_url = ReplicaVersionRecord(release_package_sha256_hex="a" * 64, release_package_urls=("file:///tmp/x",))
+    file_url = ReplicaVersionRecord(
+        release_package_sha256_hex="a" * 64, release_package_urls=("file:///tmp/x",)
+    )
     refused(world, "replica version", [insert(replica_version_key("2.0"), file_url)])
-    refused(world, "replica version", [delete(replica_version_key(world.description.replica_version_id))])
+    refused(
+        world,
+        "replica version",
+        [delete(replica_version_key(world.description.replica_version_id))],
+    )
 
 
 def test_endpoint_invariants() -> None:

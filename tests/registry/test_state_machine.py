@@ -46,15 +46,28 @@ class RegistryMachine(RuleBasedStateMachine):
     @rule(subnet=st.integers(0, 5), add=st.integers(0, 20), remove=st.integers(0, 20))
     def change_membership(self, subnet: int, add: int, remove: int) -> None:
         subnet_id = self.subnets[subnet % len(self.subnets)]
-        self.attempt(lambda: self.registry.change_subnet_membership(GOVERNANCE, ChangeSubnetMembershipPayload(
-            subnet_id=subnet_id, node_ids_add=(self.nodes[add % len(self.nodes)],),
-            node_ids_remove=(self.nodes[remove % len(self.nodes)],))))
+        self.attempt(
+            lambda: self.registry.change_subnet_membership(
+                GOVERNANCE,
+                ChangeSubnetMembershipPayload(
+                    subnet_id=subnet_id,
+                    node_ids_add=(self.nodes[add % len(self.nodes)],),
+                    node_ids_remove=(self.nodes[remove % len(self.nodes)],),
+                ),
+            )
+        )
 
     @rule(first=st.integers(0, 20), size=st.integers(0, 3))
     def create_subnet(self, first: int, size: int) -> None:
         nodes = tuple(dict.fromkeys(self.nodes[(first + i) % len(self.nodes)] for i in range(size)))
-        payload = CreateSubnetPayload(node_ids=nodes, subnet_type=SubnetType.APPLICATION, replica_version_id=self.versions[-1],
-                                      dkg_interval_length=9, unit_delay_millis=100, initial_notary_delay_millis=100)
+        payload = CreateSubnetPayload(
+            node_ids=nodes,
+            subnet_type=SubnetType.APPLICATION,
+            replica_version_id=self.versions[-1],
+            dkg_interval_length=9,
+            unit_delay_millis=100,
+            initial_notary_delay_millis=100,
+        )
         before = self.registry.registry.latest_version
         try:
             self.subnets.append(self.registry.create_subnet(GOVERNANCE, payload))
@@ -64,12 +77,18 @@ class RegistryMachine(RuleBasedStateMachine):
     @rule(subnet=st.integers(0, 5), halted=st.booleans())
     def halt(self, subnet: int, halted: bool) -> None:
         subnet_id = self.subnets[subnet % len(self.subnets)]
-        self.attempt(lambda: self.registry.update_subnet(GOVERNANCE, UpdateSubnetPayload(subnet_id=subnet_id, is_halted=halted)))
+        self.attempt(
+            lambda: self.registry.update_subnet(
+                GOVERNANCE, UpdateSubnetPayload(subnet_id=subnet_id, is_halted=halted)
+            )
+        )
 
     @rule(node=st.integers(0, 20))
     def remove_node(self, node: int) -> None:
         node_id = self.nodes[node % len(self.nodes)]
-        self.attempt(lambda: self.registry.remove_nodes(GOVERNANCE, RemoveNodesPayload(node_ids=(node_id,))))
+        self.attempt(
+            lambda: self.registry.remove_nodes(GOVERNANCE, RemoveNodesPayload(node_ids=(node_id,)))
+        )
 
     @rule(number=st.integers(2, 4), unelect=st.booleans())
     def revise_versions(self, number: int, unelect: bool) -> None:
@@ -77,8 +96,11 @@ class RegistryMachine(RuleBasedStateMachine):
         payload = (
             ReviseElectedGuestosVersionsPayload(replica_versions_to_unelect=(version,))
             if unelect
-            else ReviseElectedGuestosVersionsPayload(replica_version_to_elect=version, release_package_sha256_hex="cd" * 32,
-                                                     release_package_urls=("http://localhost/x",))
+            else ReviseElectedGuestosVersionsPayload(
+                replica_version_to_elect=version,
+                release_package_sha256_hex="cd" * 32,
+                release_package_urls=("http://localhost/x",),
+            )
         )
         self.attempt(lambda: self.registry.revise_elected_guestos_versions(GOVERNANCE, payload))
 
@@ -87,7 +109,11 @@ class RegistryMachine(RuleBasedStateMachine):
         key = node_record_key(self.nodes[node % len(self.nodes)])
         record = self.registry.registry.get(key)
         if record is not None:
-            self.attempt(lambda: self.registry.apply([update(key, replace(record, http=Endpoint(ip_addr="127.0.0.1", port=port)))]))
+            self.attempt(
+                lambda: self.registry.apply(
+                    [update(key, replace(record, http=Endpoint(ip_addr="127.0.0.1", port=port)))]
+                )
+            )
 
     @invariant()
     def invariants_hold_and_versions_are_contiguous(self) -> None:
@@ -99,7 +125,13 @@ class RegistryMachine(RuleBasedStateMachine):
         replay = RegistryStore(StableStore(list(TABLES)))
         for _version, mutations in self.registry.registry.changelog():
             with replay.stable.transaction() as session:
-                replay._write(session, {key: None if value is None else codec.decode(value) for key, value in mutations})
+                replay._write(
+                    session,
+                    {
+                        key: None if value is None else codec.decode(value)
+                        for key, value in mutations
+                    },
+                )
         assert replay.stable.state_hash() == self.registry.store.state_hash()
 
 

@@ -66,10 +66,16 @@ def test_preconditions_name_the_expected_version() -> None:
     store = make_store()
     apply(store, insert("a", dc("a")))
     apply(store, insert("b", dc("b")))
-    apply(store, update("b", dc("b", "us")), preconditions=[Precondition(key="a", expected_version=1)])
+    apply(
+        store, update("b", dc("b", "us")), preconditions=[Precondition(key="a", expected_version=1)]
+    )
     before, version = store.stable.state_hash(), store.latest_version
     with pytest.raises(PreconditionFailed, match="b was last changed at version 3, not 2"):
-        apply(store, update("b", dc("b", "eu")), preconditions=[Precondition(key="b", expected_version=2)])
+        apply(
+            store,
+            update("b", dc("b", "eu")),
+            preconditions=[Precondition(key="b", expected_version=2)],
+        )
     assert store.latest_version == version and store.stable.state_hash() == before
 
 

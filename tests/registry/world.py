@@ -26,7 +26,9 @@ class RegistryWorld:
     unassigned: list[Principal]
 
     def client(self) -> RegistryClient:
-        client = RegistryClient(lambda version: self.registry.get_changes_since(GOVERNANCE, version))
+        client = RegistryClient(
+            lambda version: self.registry.get_changes_since(GOVERNANCE, version)
+        )
         client.sync()
         return client
 

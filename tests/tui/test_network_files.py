@@ -20,7 +20,9 @@ from tui.network.paths import NetworkPaths
 
 def test_each_node_directory_holds_only_its_own_secrets(tmp_path: Path) -> None:
     paths = NetworkPaths.in_directory(tmp_path)
-    network = create_network(paths, NetworkOptions(nns_nodes=4, application_subnets=(4,), unassigned_nodes=1))
+    network = create_network(
+        paths, NetworkOptions(nns_nodes=4, application_subnets=(4,), unassigned_nodes=1)
+    )
     assert len(network["nodes"]) == 9
     texts = []
     for node in network["nodes"]:
@@ -28,7 +30,9 @@ def test_each_node_directory_holds_only_its_own_secrets(tmp_path: Path) -> None:
         secrets = load_node_directory(directory / KEYS_DIRECTORY)
         assert str(secrets.keys.node_id) == node["node_id"]
         assigned = node["subnet_id"] is not None
-        assert (secrets.initial_shares is not None and bool(secrets.initial_shares.shares)) == assigned
+        assert (
+            secrets.initial_shares is not None and bool(secrets.initial_shares.shares)
+        ) == assigned
         settings = read_settings(directory)
         assert settings.p2p_port != settings.http_port
         texts.append((directory / "node.json").read_text())
@@ -48,7 +52,9 @@ def test_a_stale_pid_file_is_detected_and_removed(tmp_path: Path) -> None:
     write_pid_file(path, 1)
     record = read_pid_file(path)
     assert record is not None and is_alive(record)
-    (tmp_path / "forged.pid").write_text(json.dumps({"pid": 1, "start_ticks": record.start_ticks + 1}))
+    (tmp_path / "forged.pid").write_text(
+        json.dumps({"pid": 1, "start_ticks": record.start_ticks + 1})
+    )
     assert live_pid(tmp_path / "forged.pid") is None  # the pid lives, but it is another process
 
 

@@ -15,16 +15,37 @@ import click
 from tui.cli.exits import run_main
 
 COMMANDS: Final[dict[str, tuple[str, str]]] = {
-    "up": ("tui.cli.network:up", "Start a local network (or resume it) and wait until it certifies."),
-    "status": ("tui.cli.network:status", "Subnets, nodes, heights and processes of the local network."),
+    "up": (
+        "tui.cli.network:up",
+        "Start a local network (or resume it) and wait until it certifies.",
+    ),
+    "status": (
+        "tui.cli.network:status",
+        "Subnets, nodes, heights and processes of the local network.",
+    ),
     "down": ("tui.cli.network:down", "Stop every process of the local network."),
-    "identity": ("tui.cli.identity:identity", "Create, list, choose, import and export identities (dfx PEM files)."),
+    "identity": (
+        "tui.cli.identity:identity",
+        "Create, list, choose, import and export identities (dfx PEM files).",
+    ),
     "ledger": ("tui.cli.ledger:ledger", "ICP balances, transfers, account ids and history."),
-    "neuron": ("tui.cli.neuron:neuron", "Stake and manage neurons; follow; vote; who decides a neuron's vote."),
-    "proposal": ("tui.cli.proposal:proposal", "List, show, watch, vote on and make proposals of every kind."),
-    "topology": ("tui.cli.topology:topology", "Subnets, nodes, operators and versions; diffs between versions."),
+    "neuron": (
+        "tui.cli.neuron:neuron",
+        "Stake and manage neurons; follow; vote; who decides a neuron's vote.",
+    ),
+    "proposal": (
+        "tui.cli.proposal:proposal",
+        "List, show, watch, vote on and make proposals of every kind.",
+    ),
+    "topology": (
+        "tui.cli.topology:topology",
+        "Subnets, nodes, operators and versions; diffs between versions.",
+    ),
     "tui": ("tui.cli.tui:tui", "The dashboard: network, proposals, neurons and wallet, live."),
-    "completion": ("tui.cli.completion:completion", "Print the shell completion script (bash, zsh or fish)."),
+    "completion": (
+        "tui.cli.completion:completion",
+        "Print the shell completion script (bash, zsh or fish).",
+    ),
 }
 """Command name -> (`module:attribute` of its click command or group, one-line help)."""
 
@@ -70,12 +91,23 @@ invalid, 3 refused by a canister. Completion: eval "$(icbox completion bash)".
 
 
 @click.group(cls=LazyGroup, epilog=EPILOG)
-@click.option("--directory", "-C", type=click.Path(file_okay=False), default=".",
-              help="Where the network lives (its files are in DIRECTORY/.icbox).")
-@click.option("--network", default=None, metavar="NETWORK", help="Default --network of every command.")
-@click.option("--identity", default=None, metavar="NAME", help="Default --identity of every command.")
+@click.option(
+    "--directory",
+    "-C",
+    type=click.Path(file_okay=False),
+    default=".",
+    help="Where the network lives (its files are in DIRECTORY/.icbox).",
+)
+@click.option(
+    "--network", default=None, metavar="NETWORK", help="Default --network of every command."
+)
+@click.option(
+    "--identity", default=None, metavar="NAME", help="Default --identity of every command."
+)
 @click.option("--json", "as_json", is_flag=True, help="Default --json of every command.")
 @click.pass_context
-def main(ctx: click.Context, directory: str, network: str | None, identity: str | None, as_json: bool) -> None:
+def main(
+    ctx: click.Context, directory: str, network: str | None, identity: str | None, as_json: bool
+) -> None:
     """icbox: the Internet Computer in a box."""
     ctx.obj = {"directory": directory, "network": network, "identity": identity, "as_json": as_json}

@@ -140,12 +140,16 @@ def create_network(paths: NetworkPaths, options: NetworkOptions) -> dict[str, An
         record: SubnetRecord = store.get(subnet_record_key(subnet_id))
         for node_id in record.membership:
             member_of[node_id] = number
-        subnets_json.append({
-            "subnet_id": str(subnet_id),
-            "type": "system" if record.subnet_type == SubnetType.SYSTEM else "application",
-            "nodes": [str(node_id) for node_id in record.membership],
-            "public_key_der": store.get(threshold_public_key_key(subnet_id)).public_key_der.hex(),
-        })
+        subnets_json.append(
+            {
+                "subnet_id": str(subnet_id),
+                "type": "system" if record.subnet_type == SubnetType.SYSTEM else "application",
+                "nodes": [str(node_id) for node_id in record.membership],
+                "public_key_der": store.get(
+                    threshold_public_key_key(subnet_id)
+                ).public_key_der.hex(),
+            }
+        )
     stable.dispose()
 
     neuron_subaccount = compute_neuron_staking_subaccount(principal, 0)
@@ -154,13 +158,20 @@ def create_network(paths: NetworkPaths, options: NetworkOptions) -> dict[str, An
         "description": description_json,
         "balances": {
             AccountIdentifier.of(principal).to_hex(): IDENTITY_BALANCE_E8S,
-            AccountIdentifier.of(GOVERNANCE_CANISTER_ID, neuron_subaccount).to_hex(): NEURON_STAKE_E8S,
+            AccountIdentifier.of(
+                GOVERNANCE_CANISTER_ID, neuron_subaccount
+            ).to_hex(): NEURON_STAKE_E8S,
         },
-        "neurons": [{
-            "id": DEFAULT_NEURON_ID, "controller": str(principal), "subaccount": neuron_subaccount.hex(),
-            "stake_e8s": NEURON_STAKE_E8S, "dissolve_delay_seconds": EIGHT_YEARS_SECONDS,
-            "created_timestamp_seconds": now_s,
-        }],
+        "neurons": [
+            {
+                "id": DEFAULT_NEURON_ID,
+                "controller": str(principal),
+                "subaccount": neuron_subaccount.hex(),
+                "stake_e8s": NEURON_STAKE_E8S,
+                "dissolve_delay_seconds": EIGHT_YEARS_SECONDS,
+                "created_timestamp_seconds": now_s,
+            }
+        ],
         "genesis_timestamp_seconds": now_s,
     }
     nodes_json: list[dict[str, Any]] = []
@@ -173,8 +184,11 @@ def create_network(paths: NetworkPaths, options: NetworkOptions) -> dict[str, An
         directory.mkdir(parents=True)
         shutil.copyfile(template, directory / REGISTRY_FILE)
         # The node's own secrets only: its keys and its shares of the initial threshold keys.
-        write_node_directory(directory / KEYS_DIRECTORY, NodeSecretKeys.from_seed(seed, index),
-                             genesis.shares_of(genesis_node.node_id))
+        write_node_directory(
+            directory / KEYS_DIRECTORY,
+            NodeSecretKeys.from_seed(seed, index),
+            genesis.shares_of(genesis_node.node_id),
+        )
         subnet_id = None if subnet_number is None else subnet_ids[subnet_number]
         settings = NodeSettings(
             node_id=str(genesis_node.node_id),
@@ -185,23 +199,30 @@ def create_network(paths: NetworkPaths, options: NetworkOptions) -> dict[str, An
             http_host=genesis_node.http.ip_addr,
             http_port=genesis_node.http.port,
             log_file=str(paths.log_file(index)),
-            genesis=None if subnet_number is None else (
-                "tui.network.genesis:nns_subnet" if subnet_number == 0 else "tui.network.genesis:application_subnet"),
+            genesis=None
+            if subnet_number is None
+            else (
+                "tui.network.genesis:nns_subnet"
+                if subnet_number == 0
+                else "tui.network.genesis:application_subnet"
+            ),
             genesis_arguments=nns_arguments if subnet_number == 0 else {},
             replica_version=description.replica_version_id,
             root_key_hex=root_key_der.hex(),
             nns_subnet_id=str(nns_subnet_id),
         )
         write_settings(directory, settings)
-        nodes_json.append({
-            "index": index,
-            "node_id": str(genesis_node.node_id),
-            "subnet_id": settings.subnet_id,
-            "directory": str(directory),
-            "p2p": f"{settings.p2p_host}:{settings.p2p_port}",
-            "http": f"http://{settings.http_host}:{settings.http_port}",
-            "log": settings.log_file,
-        })
+        nodes_json.append(
+            {
+                "index": index,
+                "node_id": str(genesis_node.node_id),
+                "subnet_id": settings.subnet_id,
+                "directory": str(directory),
+                "p2p": f"{settings.p2p_host}:{settings.p2p_port}",
+                "http": f"http://{settings.http_host}:{settings.http_port}",
+                "log": settings.log_file,
+            }
+        )
     template.unlink(missing_ok=True)
     network = {
         "preset": options.preset,

@@ -29,7 +29,9 @@ def description_from_json(value: Mapping[str, Any]) -> NetworkDescription:
     sizes = value["subnet_sizes"]
     return NetworkDescription(
         subnets=tuple(
-            SubnetSpec(size=size, subnet_type=SubnetType.SYSTEM if index == 0 else SubnetType.APPLICATION)
+            SubnetSpec(
+                size=size, subnet_type=SubnetType.SYSTEM if index == 0 else SubnetType.APPLICATION
+            )
             for index, size in enumerate(sizes)
         ),
         unassigned_nodes=value["unassigned_nodes"],
@@ -41,26 +43,42 @@ def description_from_json(value: Mapping[str, Any]) -> NetworkDescription:
 
 def registry_genesis_of(registry: RegistryClient) -> list[list[Mutation]]:
     """The genesis registry (version 1) as one batch, from a node's copy of it."""
-    return [[insert(key, registry.get(key, 1)) for key in registry.keys("", 1) if registry.get(key, 1) is not None]]
+    return [
+        [
+            insert(key, registry.get(key, 1))
+            for key in registry.keys("", 1)
+            if registry.get(key, 1) is not None
+        ]
+    ]
 
 
-def nns_config_from_json(value: Mapping[str, Any], registry: RegistryClient | None = None) -> NnsConfig:
+def nns_config_from_json(
+    value: Mapping[str, Any], registry: RegistryClient | None = None
+) -> NnsConfig:
     neurons = []
     for neuron in value["neurons"]:
         controller = Principal.from_text(neuron["controller"])
         created = neuron["created_timestamp_seconds"]
-        neurons.append(Neuron(
-            id=neuron["id"], subaccount=bytes.fromhex(neuron["subaccount"]), controller=controller,
-            created_timestamp_seconds=created, voting_power_refreshed_timestamp_seconds=created,
-            cached_neuron_stake_e8s=neuron["stake_e8s"], dissolve_delay_seconds=neuron["dissolve_delay_seconds"],
-            aging_since_timestamp_seconds=created,
-        ))
+        neurons.append(
+            Neuron(
+                id=neuron["id"],
+                subaccount=bytes.fromhex(neuron["subaccount"]),
+                controller=controller,
+                created_timestamp_seconds=created,
+                voting_power_refreshed_timestamp_seconds=created,
+                cached_neuron_stake_e8s=neuron["stake_e8s"],
+                dissolve_delay_seconds=neuron["dissolve_delay_seconds"],
+                aging_since_timestamp_seconds=created,
+            )
+        )
     return NnsConfig(
         seed=b"",
         registry_genesis=None if registry is None else registry_genesis_of(registry),
         registry_dealer_seed=bytes.fromhex(value["registry_dealer_seed"]),
         preset=get_preset(value["description"]["preset"]),
-        ledger_balances={AccountIdentifier.from_hex(account): e8s for account, e8s in value["balances"].items()},
+        ledger_balances={
+            AccountIdentifier.from_hex(account): e8s for account, e8s in value["balances"].items()
+        },
         neurons=tuple(neurons),
         network=description_from_json(value["description"]),
         genesis_timestamp_seconds=value["genesis_timestamp_seconds"],

@@ -44,14 +44,18 @@ def read_network(paths: NetworkPaths) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def certified_heights(network: dict[str, Any], nodes: list[NodeProcesses], *, live: bool = True) -> dict[str, int]:
+def certified_heights(
+    network: dict[str, Any], nodes: list[NodeProcesses], *, live: bool = True
+) -> dict[str, int]:
     """Per subnet, the highest height finalized and certified that a running replica reports
     (`live=False`: that any replica reported last, running or not)."""
     heights = {subnet["subnet_id"]: -1 for subnet in network["subnets"]}
     for node in nodes:
         status = node.live_status if live else node.status
         if status is not None and status.subnet_id in heights:
-            heights[status.subnet_id] = max(heights[status.subnet_id], min(status.certified_height, status.finalized_height))
+            heights[status.subnet_id] = max(
+                heights[status.subnet_id], min(status.certified_height, status.finalized_height)
+            )
     return heights
 
 
@@ -78,11 +82,21 @@ def bring_up(
     if nodes and all(node.supervisor_pid is not None for node in nodes):
         heights = certified_heights(network, nodes)
         if all(height >= 1 for height in heights.values()):
-            return UpResult(network=network, already_running=True, resumed=False, created=False,
-                            seconds=time.monotonic() - began, heights=heights)
-    baseline = {subnet: max(0, height) for subnet, height in certified_heights(network, nodes, live=False).items()}
+            return UpResult(
+                network=network,
+                already_running=True,
+                resumed=False,
+                created=False,
+                seconds=time.monotonic() - began,
+                heights=heights,
+            )
+    baseline = {
+        subnet: max(0, height)
+        for subnet, height in certified_heights(network, nodes, live=False).items()
+    }
     resumed = not created and any(
-        node.status is not None or (node.directory / "state").exists() for node in nodes)
+        node.status is not None or (node.directory / "state").exists() for node in nodes
+    )
     if progress:
         progress("starting processes", {})
     start_network(paths)
@@ -94,11 +108,19 @@ def bring_up(
         if all(heights[subnet] > baseline[subnet] for subnet in heights):
             break
         if time.monotonic() > deadline:
-            raise NetworkError(f"subnets did not certify a height within {timeout_s:.0f} s: {heights} "
-                               f"(logs in {paths.logs})")
+            raise NetworkError(
+                f"subnets did not certify a height within {timeout_s:.0f} s: {heights} "
+                f"(logs in {paths.logs})"
+            )
         time.sleep(0.2)
-    return UpResult(network=network, already_running=False, resumed=resumed, created=created,
-                    seconds=time.monotonic() - began, heights=heights)
+    return UpResult(
+        network=network,
+        already_running=False,
+        resumed=resumed,
+        created=created,
+        seconds=time.monotonic() - began,
+        heights=heights,
+    )
 
 
 def network_status(directory: Path) -> dict[str, Any]:
@@ -116,24 +138,36 @@ def network_status(directory: Path) -> dict[str, Any]:
         for member in members:
             node = by_index.get(member["index"])
             status = node.live_status if node is not None else None
-            replicas.append({
-                "index": member["index"],
-                "node_id": member["node_id"],
-                "http": member["http"],
-                "supervisor_pid": None if node is None else node.supervisor_pid,
-                "replica_pid": None if node is None else node.replica_pid,
-                "alive": node is not None and node.replica_pid is not None,
-                "finalized_height": None if status is None else status.finalized_height,
-                "certified_height": None if status is None else status.certified_height,
-                "finalization_rate": None if status is None else round(status.finalization_rate, 3),
-                "replica_version": None if status is None else status.replica_version,
-                "peers_connected": None if status is None else status.peers_connected,
-            })
-        subnets.append({"subnet_id": subnet["subnet_id"], "type": subnet["type"], "replicas": replicas})
+            replicas.append(
+                {
+                    "index": member["index"],
+                    "node_id": member["node_id"],
+                    "http": member["http"],
+                    "supervisor_pid": None if node is None else node.supervisor_pid,
+                    "replica_pid": None if node is None else node.replica_pid,
+                    "alive": node is not None and node.replica_pid is not None,
+                    "finalized_height": None if status is None else status.finalized_height,
+                    "certified_height": None if status is None else status.certified_height,
+                    "finalization_rate": None
+                    if status is None
+                    else round(status.finalization_rate, 3),
+                    "replica_version": None if status is None else status.replica_version,
+                    "peers_connected": None if status is None else status.peers_connected,
+                }
+            )
+        subnets.append(
+            {"subnet_id": subnet["subnet_id"], "type": subnet["type"], "replicas": replicas}
+        )
     unassigned = [
-        {"index": n["index"], "node_id": n["node_id"],
-         "supervisor_pid": by_index[n["index"]].supervisor_pid if n["index"] in by_index else None}
-        for n in network["nodes"] if n["subnet_id"] is None
+        {
+            "index": n["index"],
+            "node_id": n["node_id"],
+            "supervisor_pid": by_index[n["index"]].supervisor_pid
+            if n["index"] in by_index
+            else None,
+        }
+        for n in network["nodes"]
+        if n["subnet_id"] is None
     ]
     return {
         "directory": str(paths.root),
@@ -142,7 +176,8 @@ def network_status(directory: Path) -> dict[str, Any]:
         "subnets": subnets,
         "unassigned_nodes": unassigned,
         "processes_alive": sum(
-            (node.supervisor_pid is not None) + (node.replica_pid is not None) for node in nodes),
+            (node.supervisor_pid is not None) + (node.replica_pid is not None) for node in nodes
+        ),
         "running": bool(nodes) and all(node.supervisor_pid is not None for node in nodes),
     }
 

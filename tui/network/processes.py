@@ -83,7 +83,10 @@ def start_node(directory: Path) -> int:
     with open(settings.log_file, "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "replica.live.supervisor", "--node-dir", str(directory)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
             cwd=str(Path(__file__).resolve().parents[2]),
         )
     # The supervisor writes its own pid file; wait for it so callers can rely on it.

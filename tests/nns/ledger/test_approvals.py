@@ -23,7 +23,8 @@ FEE = 10_000
 
 def approve(world: LedgerWorld, amount: int, **extra: object) -> int:
     return world.ledger.icrc2_approve(
-        ALICE, ApproveArgs(from_subaccount=None, spender=Account.of(BOB), amount_e8s=amount, **extra)  # type: ignore[arg-type]
+        ALICE,
+        ApproveArgs(from_subaccount=None, spender=Account.of(BOB), amount_e8s=amount, **extra),  # type: ignore[arg-type]
     )
 
 
@@ -37,7 +38,10 @@ def pull(world: LedgerWorld, amount: int) -> int:
     return world.ledger.icrc2_transfer_from(
         BOB,
         TransferFromArgs(
-            spender_subaccount=None, from_account=Account.of(ALICE), to=Account.of(CAROL), amount_e8s=amount
+            spender_subaccount=None,
+            from_account=Account.of(ALICE),
+            to=Account.of(CAROL),
+            amount_e8s=amount,
         ),
     )
 
@@ -101,34 +105,53 @@ def test_self_approval_is_refused(world: LedgerWorld) -> None:
         )
 
 
-
 def test_approve_checks_the_fee_before_the_expected_allowance() -> None:
     world = make_ledger(alice=100)
     before = world.ledger.state_hash()
     with pytest.raises(InsufficientFunds):
         world.ledger.icrc2_approve(
             BOB,
-            ApproveArgs(from_subaccount=None, spender=Account.of(ALICE), amount_e8s=ICP, expected_allowance_e8s=7),
+            ApproveArgs(
+                from_subaccount=None,
+                spender=Account.of(ALICE),
+                amount_e8s=ICP,
+                expected_allowance_e8s=7,
+            ),
         )
     assert world.ledger.state_hash() == before
 
 
 def send(world: LedgerWorld, amount: int) -> int:
     return world.ledger.transfer(
-        BOB, TransferArgs(memo=0, amount_e8s=amount, fee_e8s=FEE, from_subaccount=None, to=AccountIdentifier.of(CAROL))
+        BOB,
+        TransferArgs(
+            memo=0,
+            amount_e8s=amount,
+            fee_e8s=FEE,
+            from_subaccount=None,
+            to=AccountIdentifier.of(CAROL),
+        ),
     )
 
 
 REFUSALS: dict[str, tuple[Callable[[LedgerWorld], object], type[Exception]]] = {
-    "transfer_from beyond the allowance": (lambda world: pull(world, 2_000 * ICP), InsufficientAllowance),
+    "transfer_from beyond the allowance": (
+        lambda world: pull(world, 2_000 * ICP),
+        InsufficientAllowance,
+    ),
     "transfer_from beyond the balance": (lambda world: pull(world, 200 * ICP), InsufficientFunds),
-    "approve with a changed allowance": (lambda world: approve(world, ICP, expected_allowance_e8s=5), AllowanceChanged),
+    "approve with a changed allowance": (
+        lambda world: approve(world, ICP, expected_allowance_e8s=5),
+        AllowanceChanged,
+    ),
     "transfer beyond the balance": (lambda world: send(world, 50 * ICP), InsufficientFunds),
 }
 
 
 @pytest.mark.parametrize("name", sorted(REFUSALS))
-def test_a_refusal_changes_nothing_inside_a_callers_transaction(world: LedgerWorld, name: str) -> None:
+def test_a_refusal_changes_nothing_inside_a_callers_transaction(
+    world: LedgerWorld, name: str
+) -> None:
     """A request joins its caller's transaction, so every check runs before the first write."""
     request, error = REFUSALS[name]
     approve(world, 1_000 * ICP)

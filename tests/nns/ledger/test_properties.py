@@ -43,28 +43,41 @@ def run(world: LedgerWorld, ops: list[tuple[str, int, int, int, int | None, int 
                 world.ledger.transfer(
                     caller,
                     TransferArgs(
-                        memo=1, amount_e8s=amount, fee_e8s=10_000 if fee is None else fee,
-                        from_subaccount=None, to=AccountIdentifier.of(to), created_at_time_ns=created_ns,
+                        memo=1,
+                        amount_e8s=amount,
+                        fee_e8s=10_000 if fee is None else fee,
+                        from_subaccount=None,
+                        to=AccountIdentifier.of(to),
+                        created_at_time_ns=created_ns,
                     ),
                 )
             elif kind == "icrc1":
                 world.ledger.icrc1_transfer(
                     caller,
                     Icrc1TransferArgs(
-                        from_subaccount=None, to=Account.of(to), amount_e8s=amount, fee_e8s=fee,
+                        from_subaccount=None,
+                        to=Account.of(to),
+                        amount_e8s=amount,
+                        fee_e8s=fee,
                         created_at_time_ns=created_ns,
                     ),
                 )
             elif kind == "approve":
                 world.ledger.icrc2_approve(
-                    caller, ApproveArgs(from_subaccount=None, spender=Account.of(to), amount_e8s=amount, fee_e8s=fee)
+                    caller,
+                    ApproveArgs(
+                        from_subaccount=None, spender=Account.of(to), amount_e8s=amount, fee_e8s=fee
+                    ),
                 )
             elif kind == "transfer_from":
                 world.ledger.icrc2_transfer_from(
                     to,
                     TransferFromArgs(
-                        spender_subaccount=None, from_account=Account.of(caller),
-                        to=Account.of(PRINCIPALS[(source + 1) % 3]), amount_e8s=amount, fee_e8s=fee,
+                        spender_subaccount=None,
+                        from_account=Account.of(caller),
+                        to=Account.of(PRINCIPALS[(source + 1) % 3]),
+                        amount_e8s=amount,
+                        fee_e8s=fee,
                     ),
                 )
             else:
@@ -75,7 +88,9 @@ def run(world: LedgerWorld, ops: list[tuple[str, int, int, int, int | None, int 
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(operation, max_size=25))
-def test_supply_is_conserved_and_refusals_change_nothing(ops: list[tuple[str, int, int, int, int | None, int | None]]) -> None:
+def test_supply_is_conserved_and_refusals_change_nothing(
+    ops: list[tuple[str, int, int, int, int | None, int | None]],
+) -> None:
     world = make_ledger(alice=50, bob=20, carol=1)
     run(world, ops)
     supply = world.ledger.icrc1_total_supply(ALICE)
@@ -97,7 +112,9 @@ def test_supply_is_conserved_and_refusals_change_nothing(ops: list[tuple[str, in
 
 @settings(max_examples=15, deadline=None)
 @given(st.lists(operation, max_size=15))
-def test_two_replays_give_the_same_state_hash(ops: list[tuple[str, int, int, int, int | None, int | None]]) -> None:
+def test_two_replays_give_the_same_state_hash(
+    ops: list[tuple[str, int, int, int, int | None, int | None]],
+) -> None:
     first, second = make_ledger(alice=50, bob=20), make_ledger(alice=50, bob=20)
     run(first, ops)
     run(second, ops)

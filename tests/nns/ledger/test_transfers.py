@@ -34,10 +34,14 @@ DAY_NS = 86_400 * 1_000_000_000
 
 
 def legacy(to: AccountIdentifier, amount: int, fee: int = FEE, **extra: object) -> TransferArgs:
-    return TransferArgs(memo=7, amount_e8s=amount, fee_e8s=fee, from_subaccount=None, to=to, **extra)  # type: ignore[arg-type]
+    return TransferArgs(
+        memo=7, amount_e8s=amount, fee_e8s=fee, from_subaccount=None, to=to, **extra
+    )  # type: ignore[arg-type]
 
 
-def assert_refused(world: LedgerWorld, error: type[LedgerError], call: object, *args: object) -> LedgerError:
+def assert_refused(
+    world: LedgerWorld, error: type[LedgerError], call: object, *args: object
+) -> LedgerError:
     before = world.ledger.state_hash()
     with pytest.raises(error) as raised:
         call(*args)  # type: ignore[operator]
@@ -58,23 +62,34 @@ def test_transfer_pays_the_fee_and_burns_it(world: LedgerWorld) -> None:
     assert world.balance(ALICE) == 97 * ICP - FEE
     assert world.balance(BOB) == 8 * ICP
     assert world.ledger.icrc1_total_supply(ALICE) == 105 * ICP - FEE
-    assert world.ledger.account_balance(BOB, AccountBalanceArgs(account=AccountIdentifier.of(BOB))) == 8 * ICP
+    assert (
+        world.ledger.account_balance(BOB, AccountBalanceArgs(account=AccountIdentifier.of(BOB)))
+        == 8 * ICP
+    )
 
 
 def test_wrong_fee_is_bad_fee(world: LedgerWorld) -> None:
-    error = assert_refused(world, BadFee, world.ledger.transfer, ALICE, legacy(AccountIdentifier.of(BOB), ICP, fee=1))
+    error = assert_refused(
+        world, BadFee, world.ledger.transfer, ALICE, legacy(AccountIdentifier.of(BOB), ICP, fee=1)
+    )
     assert isinstance(error, BadFee) and error.expected_fee_e8s == FEE
 
 
 def test_insufficient_funds_reports_the_balance(world: LedgerWorld) -> None:
     error = assert_refused(
-        world, InsufficientFunds, world.ledger.transfer, BOB, legacy(AccountIdentifier.of(ALICE), 5 * ICP)
+        world,
+        InsufficientFunds,
+        world.ledger.transfer,
+        BOB,
+        legacy(AccountIdentifier.of(ALICE), 5 * ICP),
     )
     assert isinstance(error, InsufficientFunds) and error.balance_e8s == 5 * ICP
 
 
 def test_mint_from_the_minting_account_needs_zero_fee(world: LedgerWorld) -> None:
-    assert_refused(world, BadFee, world.ledger.transfer, GOVERNANCE, legacy(AccountIdentifier.of(BOB), ICP))
+    assert_refused(
+        world, BadFee, world.ledger.transfer, GOVERNANCE, legacy(AccountIdentifier.of(BOB), ICP)
+    )
     world.ledger.transfer(GOVERNANCE, legacy(AccountIdentifier.of(BOB), ICP, fee=0))
     assert world.balance(BOB) == 6 * ICP
     assert world.ledger.icrc1_total_supply(BOB) == 106 * ICP
@@ -93,10 +108,19 @@ def test_burn_to_the_minting_account(world: LedgerWorld) -> None:
 def test_created_at_time_window_and_drift(world: LedgerWorld) -> None:
     to = AccountIdentifier.of(BOB)
     now = START_NS
-    assert_refused(world, TxTooOld, world.ledger.transfer, ALICE, legacy(to, ICP, created_at_time_ns=now - DAY_NS - 1))
+    assert_refused(
+        world,
+        TxTooOld,
+        world.ledger.transfer,
+        ALICE,
+        legacy(to, ICP, created_at_time_ns=now - DAY_NS - 1),
+    )
     world.ledger.transfer(ALICE, legacy(to, ICP, created_at_time_ns=now - DAY_NS))
     assert_refused(
-        world, TxCreatedInFuture, world.ledger.transfer, ALICE,
+        world,
+        TxCreatedInFuture,
+        world.ledger.transfer,
+        ALICE,
         legacy(to, ICP, created_at_time_ns=now + 60_000_000_001),
     )
     world.ledger.transfer(ALICE, legacy(to, ICP, created_at_time_ns=now + 60_000_000_000))
@@ -139,18 +163,27 @@ def test_icrc1_transfer_between_subaccounts(world: LedgerWorld) -> None:
     block = world.ledger.query_blocks(ALICE, GetBlocksArgs(start=2, length=1)).blocks[0]
     assert isinstance(block.transaction.operation, Transfer)
     assert_refused(
-        world, GenericError, world.ledger.icrc1_transfer, ALICE,
+        world,
+        GenericError,
+        world.ledger.icrc1_transfer,
+        ALICE,
         Icrc1TransferArgs(from_subaccount=None, to=Account.of(BOB), amount_e8s=1, memo=bytes(33)),
     )
     assert_refused(
-        world, GenericError, world.ledger.icrc1_transfer, ALICE,
+        world,
+        GenericError,
+        world.ledger.icrc1_transfer,
+        ALICE,
         Icrc1TransferArgs(from_subaccount=b"short", to=Account.of(BOB), amount_e8s=1),
     )
 
 
 def test_icrc1_burn_below_the_fee_is_bad_burn(world: LedgerWorld) -> None:
     error = assert_refused(
-        world, BadBurn, world.ledger.icrc1_transfer, ALICE,
+        world,
+        BadBurn,
+        world.ledger.icrc1_transfer,
+        ALICE,
         Icrc1TransferArgs(from_subaccount=None, to=Account.of(GOVERNANCE), amount_e8s=FEE - 1),
     )
     assert isinstance(error, BadBurn) and error.min_burn_amount_e8s == FEE

@@ -57,8 +57,26 @@ TREE = Rec("Tree")
 TREE.define(Variant({"leaf": Int, "node": Vec(TREE)}))
 CALLBACK = Func([Nat], [Opt(Text)], ["query"])
 LEAVES = [
-    Null, Bool, Nat, Int, Nat8, _Nat16, _Nat32, _Nat64, _Int8, _Int16, _Int32, _Int64, Text, PrincipalType,
-    Float32, Float64, Reserved, TREE, CALLBACK, Service({"m": CALLBACK}),
+    Null,
+    Bool,
+    Nat,
+    Int,
+    Nat8,
+    _Nat16,
+    _Nat32,
+    _Nat64,
+    _Int8,
+    _Int16,
+    _Int32,
+    _Int64,
+    Text,
+    PrincipalType,
+    Float32,
+    Float64,
+    Reserved,
+    TREE,
+    CALLBACK,
+    Service({"m": CALLBACK}),
 ]
 PRINCIPALS = st.binary(max_size=29).map(Principal)
 NAMES = st.sampled_from(["amount", "to", "memo", "fee", "owner", "a", "b", "c", "id", "kind"])
@@ -121,7 +139,9 @@ def values_of(candid_type: CandidType) -> st.SearchStrategy[Any]:
     if isinstance(candid_type, Record):
         return st.fixed_dictionaries({name: values_of(t) for _, name, t in candid_type.fields})
     if isinstance(candid_type, Variant):
-        return st.sampled_from(candid_type.fields).flatmap(lambda f: values_of(f[2]).map(lambda v: {f[1]: v}))
+        return st.sampled_from(candid_type.fields).flatmap(
+            lambda f: values_of(f[2]).map(lambda v: {f[1]: v})
+        )
     raise AssertionError(candid_type)
 
 
@@ -159,7 +179,9 @@ def test_types_survive_the_type_table(candid_type: CandidType) -> None:
 def test_a_value_reads_at_a_wider_record(pair: tuple[CandidType, Any]) -> None:
     candid_type, value = pair
     wider = Record({"value": candid_type, "added": Opt(Text)})
-    message = encode([Record({"value": candid_type, "dropped": Nat})], [{"value": value, "dropped": 1}])
+    message = encode(
+        [Record({"value": candid_type, "dropped": Nat})], [{"value": value, "dropped": 1}]
+    )
     assert decode(message, [wider]) == [{"value": value, "added": None}]
 
 
@@ -179,8 +201,13 @@ def test_field_hash_matches_the_spec() -> None:
 
 def test_text_form_of_common_values() -> None:
     account = Record({"owner": PrincipalType, "subaccount": Opt(Vec(Nat8))})
-    text = to_text([{"owner": Principal.from_canister_id(1), "subaccount": None}, 5], [account, _Nat64])
-    assert text == '(record { owner = principal "rrkah-fqaaa-aaaaa-aaaaq-cai"; subaccount = null }, 5 : nat64)'
+    text = to_text(
+        [{"owner": Principal.from_canister_id(1), "subaccount": None}, 5], [account, _Nat64]
+    )
+    assert (
+        text
+        == '(record { owner = principal "rrkah-fqaaa-aaaaa-aaaaq-cai"; subaccount = null }, 5 : nat64)'
+    )
     assert parse_text("(1_000 : nat64)", [_Nat64]) == [1000]
     assert parse_text('("\\u{2603}")', [Text]) == ["☃"]
     with pytest.raises(CandidError):
@@ -209,7 +236,12 @@ def test_did_interface_with_recursion_and_a_service() -> None:
     balance = interface.method("account_balance")
     assert balance.modes == ["query"]
     tree = interface.types["Tree"]
-    value = {"node": {"left": {"leaf": 1}, "right": {"node": {"left": {"leaf": -2}, "right": {"leaf": 3}}}}}
+    value = {
+        "node": {
+            "left": {"leaf": 1},
+            "right": {"node": {"left": {"leaf": -2}, "right": {"leaf": 3}}},
+        }
+    }
     assert decode(encode([tree], [value]), [tree]) == [value]
     reply = encode(balance.results, [{"e8s": 7}])
     assert decode(reply, [Record({"e8s": _Nat64, "note": Opt(Text)})]) == [{"e8s": 7, "note": None}]
@@ -224,7 +256,12 @@ def test_references_blob_and_principal_types_round_trip() -> None:
     assert candid_types_module.Principal is PrincipalType
     callback = Func([Nat], [], ["query"])
     ledger = Service({"transfer": Func([Blob], [Nat])})
-    values = [(Principal.from_canister_id(2), "notify"), Principal.from_canister_id(2), b"\x00\xff", Principal.anonymous()]
+    values = [
+        (Principal.from_canister_id(2), "notify"),
+        Principal.from_canister_id(2),
+        b"\x00\xff",
+        Principal.anonymous(),
+    ]
     types = [callback, ledger, Blob, PrincipalType]
     assert decode(encode(types, values), types) == values
     assert parse_text(to_text(values, types), types) == values
@@ -281,17 +318,21 @@ def test_did_service_with_init_arguments_comments_and_modes() -> None:
     assert interface.method("name").modes == ["query"]
     assert interface.method("notify").modes == ["oneway"]
     assert interface.method("peek").modes == ["composite_query"]
-    assert decode(encode(interface.init, [{"minting_account": "m"}]), interface.init) == [{"minting_account": "m", "fee": None}]
+    assert decode(encode(interface.init, [{"minting_account": "m"}]), interface.init) == [
+        {"minting_account": "m", "fee": None}
+    ]
 
 
 def test_text_form_of_variants_and_numbered_fields() -> None:
     result = Variant({"Ok": Nat, "Err": Variant({"InsufficientFunds": Record({"balance": Nat})})})
     value = {"Err": {"InsufficientFunds": {"balance": 5}}}
     text = to_text([value], [result])
-    assert text == "(variant { Err = variant { InsufficientFunds = record { balance = 5 : nat } } })"
+    assert (
+        text == "(variant { Err = variant { InsufficientFunds = record { balance = 5 : nat } } })"
+    )
     assert parse_text(text, [result]) == [value]
-    assert parse_text("(record { 0 = 1; 1 = \"x\" })", [Record([Nat, Text])]) == [{"0": 1, "1": "x"}]
-    assert parse_text("(record { 1; \"x\" })", [Record([Nat, Text])]) == [{"0": 1, "1": "x"}]
+    assert parse_text('(record { 0 = 1; 1 = "x" })', [Record([Nat, Text])]) == [{"0": 1, "1": "x"}]
+    assert parse_text('(record { 1; "x" })', [Record([Nat, Text])]) == [{"0": 1, "1": "x"}]
     with pytest.raises(CandidError):
         parse_text("(variant { Maybe })", [result])
     floats = [Float64, Float64, Float64]
@@ -305,13 +346,23 @@ def test_untyped_decoding_names_fields_by_id() -> None:
     account = Record({"owner": PrincipalType, "subaccount": Opt(Vec(Nat8))})
     result = Variant({"Ok": Nat, "Err": Text})
     owner = Principal.from_canister_id(1)
-    message = encode([account, result, Record([Nat, Text])], [{"owner": owner, "subaccount": None}, {"Ok": 5}, (1, "x")])
+    message = encode(
+        [account, result, Record([Nat, Text])],
+        [{"owner": owner, "subaccount": None}, {"Ok": 5}, (1, "x")],
+    )
     types, values = decode_untyped(message)
     owner_id, subaccount_id, ok_id = idl_hash("owner"), idl_hash("subaccount"), idl_hash("Ok")
-    assert values == [{f"_{owner_id}_": owner, f"_{subaccount_id}_": None}, {f"_{ok_id}_": 5}, {"0": 1, "1": "x"}]
+    assert values == [
+        {f"_{owner_id}_": owner, f"_{subaccount_id}_": None},
+        {f"_{ok_id}_": 5},
+        {"0": 1, "1": "x"},
+    ]
     text = to_text(values, types)
     assert text.startswith(f'(record {{ _{owner_id}_ = principal "{owner.to_text()}"')
-    assert decode(encode(types, parse_text(text, types)), [account, result]) == [{"owner": owner, "subaccount": None}, {"Ok": 5}]
+    assert decode(encode(types, parse_text(text, types)), [account, result]) == [
+        {"owner": owner, "subaccount": None},
+        {"Ok": 5},
+    ]
 
 
 def test_large_honest_vectors_fit_the_budget() -> None:

@@ -77,7 +77,12 @@ PRIM: Final[list[Row]] = [
     ("nat: leb too short", "DIDL\\00\\01\\7d\\80", "(nat)", FAIL),
     ("nat: leb overlong", "DIDL\\00\\01\\7d\\80\\00", "(nat)", [0]),
     ("nat: leb overlong 127", "DIDL\\00\\01\\7d\\ff\\00", "(nat)", [127]),
-    ("nat: big number", "DIDL\\00\\01\\7d\\80\\80\\98\\f4\\e9\\b5\\ca\\6a", "(nat)", [60000000000000000]),
+    (
+        "nat: big number",
+        "DIDL\\00\\01\\7d\\80\\80\\98\\f4\\e9\\b5\\ca\\6a",
+        "(nat)",
+        [60000000000000000],
+    ),
     ("int: 0", "DIDL\\00\\01\\7c\\00", "(int)", [0]),
     ("int: -1", "DIDL\\00\\01\\7c\\7f", "(int)", [-1]),
     ("int: -64", "DIDL\\00\\01\\7c\\40", "(int)", [-64]),
@@ -87,8 +92,18 @@ PRIM: Final[list[Row]] = [
     ("int: overlong 1s", "DIDL\\00\\01\\7c\\ff\\7f", "(int)", [-1]),
     ("int: not overlong when signed", "DIDL\\00\\01\\7c\\ff\\00", "(int)", [127]),
     ("int: -128", "DIDL\\00\\01\\7c\\80\\7f", "(int)", [-128]),
-    ("int: big", "DIDL\\00\\01\\7c\\80\\80\\98\\f4\\e9\\b5\\ca\\ea\\00", "(int)", [60000000000000000]),
-    ("int: negative big", "DIDL\\00\\01\\7c\\80\\80\\e8\\8b\\96\\ca\\b5\\95\\7f", "(int)", [-60000000000000000]),
+    (
+        "int: big",
+        "DIDL\\00\\01\\7c\\80\\80\\98\\f4\\e9\\b5\\ca\\ea\\00",
+        "(int)",
+        [60000000000000000],
+    ),
+    (
+        "int: negative big",
+        "DIDL\\00\\01\\7c\\80\\80\\e8\\8b\\96\\ca\\b5\\95\\7f",
+        "(int)",
+        [-60000000000000000],
+    ),
     ("nat8: 255", "DIDL\\00\\01\\7b\\ff", "(nat8)", [255]),
     ("nat8: too short", "DIDL\\00\\01\\7b", "(nat8)", FAIL),
     ("nat8: too long", "DIDL\\00\\01\\7b\\00\\00", "(nat8)", FAIL),
@@ -97,7 +112,12 @@ PRIM: Final[list[Row]] = [
     ("nat16: too long", "DIDL\\00\\01\\7a\\00\\00\\00", "(nat16)", FAIL),
     ("nat32: max", "DIDL\\00\\01\\79\\ff\\ff\\ff\\ff", "(nat32)", [4294967295]),
     ("nat32: too short", "DIDL\\00\\01\\79\\00\\00\\00", "(nat32)", FAIL),
-    ("nat64: max", "DIDL\\00\\01\\78\\ff\\ff\\ff\\ff\\ff\\ff\\ff\\ff", "(nat64)", [18446744073709551615]),
+    (
+        "nat64: max",
+        "DIDL\\00\\01\\78\\ff\\ff\\ff\\ff\\ff\\ff\\ff\\ff",
+        "(nat64)",
+        [18446744073709551615],
+    ),
     ("nat64: 2^32-1", "DIDL\\00\\01\\78\\ff\\ff\\ff\\ff\\00\\00\\00\\00", "(nat64)", [4294967295]),
     ("nat64: too short", "DIDL\\00\\01\\78\\00\\00\\00\\00\\00\\00\\00", "(nat64)", FAIL),
     ("nat64: too long", "DIDL\\00\\01\\78\\00\\00\\00\\00\\00\\00\\00\\00\\00", "(nat64)", FAIL),
@@ -118,7 +138,12 @@ PRIM: Final[list[Row]] = [
     ("float32: too long", "DIDL\\00\\01\\73\\00\\00\\00\\00\\00", "(float32)", FAIL),
     ("float64: 3", "DIDL\\00\\01\\72\\00\\00\\00\\00\\00\\00\\08\\40", "(float64)", [3.0]),
     ("float64: -0.5", "DIDL\\00\\01\\72\\00\\00\\00\\00\\00\\00\\e0\\bf", "(float64)", [-0.5]),
-    ("float64: max", "DIDL\\00\\01\\72\\ff\\ff\\ff\\ff\\ff\\ff\\ef\\7f", "(float64)", [1.7976931348623157e308]),
+    (
+        "float64: max",
+        "DIDL\\00\\01\\72\\ff\\ff\\ff\\ff\\ff\\ff\\ef\\7f",
+        "(float64)",
+        [1.7976931348623157e308],
+    ),
     ("float64: too short", "DIDL\\00\\01\\72\\00\\00\\00\\00", "(float64)", FAIL),
     ("text: empty", "DIDL\\00\\01\\71\\00", "(text)", [""]),
     ("text: Motoko", "DIDL\\00\\01\\71\\06Motoko", "(text)", ["Motoko"]),
@@ -145,7 +170,9 @@ PRIM: Final[list[Row]] = [
     ),
 ]
 
-LIST_MESSAGE: Final = "DIDL\\02\\6e\\01\\6c\\02\\a0\\d2\\ac\\a8\\04\\7c\\90\\ed\\da\\e7\\04\\00\\01\\00"
+LIST_MESSAGE: Final = (
+    "DIDL\\02\\6e\\01\\6c\\02\\a0\\d2\\ac\\a8\\04\\7c\\90\\ed\\da\\e7\\04\\00\\01\\00"
+)
 VARIANT_LIST: Final = "DIDL\\02\\6b\\02\\d1\\a7\\cf\\02\\7f\\f1\\f3\\92\\8e\\04\\01\\6c\\02\\a0\\d2\\ac\\a8\\04\\7c\\90\\ed\\da\\e7\\04\\00\\01\\00"
 SKIP_FIELDS: Final = (
     "DIDL\\07\\6c\\07\\c3\\e3\\aa\\02\\01\\d3\\e3\\aa\\02\\7e\\d5\\e3\\aa\\02\\02\\db\\e3\\aa\\02\\01\\a2\\e5\\aa\\02\\04"
@@ -188,8 +215,18 @@ CONSTRUCT: Final[list[Row]] = [
     ("opt: too long", "DIDL\\01\\6e\\7c\\01\\00\\00\\2a", "(opt int)", FAIL),
     ("opt: nested", "DIDL\\02\\6e\\01\\6e\\7c\\01\\00\\01\\01\\2a", "(opt opt int)", [Some(42)]),
     ("opt: recursion", "DIDL\\01\\6e\\00\\01\\00\\01\\01\\00", "(Opt)", [Some(Some(None))]),
-    ("opt: non-recursive type", "DIDL\\01\\6e\\00\\01\\00\\01\\01\\00", "(opt opt opt empty)", [Some(Some(None))]),
-    ("opt: mutual recursion", "DIDL\\02\\6e\\01\\6e\\00\\01\\00\\01\\01\\00", "(Opt)", [Some(Some(None))]),
+    (
+        "opt: non-recursive type",
+        "DIDL\\01\\6e\\00\\01\\00\\01\\01\\00",
+        "(opt opt opt empty)",
+        [Some(Some(None))],
+    ),
+    (
+        "opt: mutual recursion",
+        "DIDL\\02\\6e\\01\\6e\\00\\01\\00\\01\\01\\00",
+        "(Opt)",
+        [Some(Some(None))],
+    ),
     ("opt: extra argument", "DIDL\\00\\00", "(Opt)", [None]),
     # vec
     ("vec: empty", "DIDL\\01\\6d\\7c\\01\\00\\00", "(vec int)", [[]]),
@@ -198,7 +235,12 @@ CONSTRUCT: Final[list[Row]] = [
     ("vec: blob", "DIDL\\01\\6d\\7b\\01\\00\\02\\01\\02", "(vec nat8)", [b"\x01\x02"]),
     ("vec: recursive vector", "DIDL\\01\\6d\\00\\01\\00\\00", "(Vec)", [[]]),
     ("vec: tree", "DIDL\\01\\6d\\00\\01\\00\\02\\00\\00", "(Vec)", [[[], []]]),
-    ("vec: non-recursive tree", "DIDL\\01\\6d\\00\\01\\00\\02\\00\\00", "(vec vec opt empty)", [[[], []]]),
+    (
+        "vec: non-recursive tree",
+        "DIDL\\01\\6d\\00\\01\\00\\02\\00\\00",
+        "(vec vec opt empty)",
+        [[[], []]],
+    ),
     ("vec: space bomb", "DIDL\\01\\6d\\7f\\01\\00\\e8\\07", "(vec null)", [[None] * 1000]),
     ("vec: too short", "DIDL\\01\\6d\\7c\\01\\00", "(vec int)", FAIL),
     ("vec: too short element", "DIDL\\01\\6d\\7c\\01\\00\\02\\01", "(vec int)", FAIL),
@@ -206,26 +248,81 @@ CONSTRUCT: Final[list[Row]] = [
     ("vec of records", "DIDL\\02\\6d\\01\\6c\\00\\01\\00\\05", "(vec record {})", [[{}] * 5]),
     # record
     ("record: empty", "DIDL\\01\\6c\\00\\01\\00", "(record {})", [{}]),
-    ("record: multiple", "DIDL\\01\\6c\\00\\03\\00\\00\\00", "(record {}, record {}, record {})", [{}, {}, {}]),
+    (
+        "record: multiple",
+        "DIDL\\01\\6c\\00\\03\\00\\00\\00",
+        "(record {}, record {}, record {})",
+        [{}, {}, {}],
+    ),
     ("record", "DIDL\\01\\6c\\01\\01\\7c\\01\\00\\2a", "(record { 1 : int })", [{"1": 42}]),
-    ("record: opt", "DIDL\\01\\6c\\01\\01\\7c\\01\\00\\2a", "(record { 1 : opt int })", [{"1": 42}]),
-    ("record: reserved", "DIDL\\01\\6c\\01\\01\\7c\\01\\00\\2a", "(record { 1 : reserved })", [{"1": None}]),
+    (
+        "record: opt",
+        "DIDL\\01\\6c\\01\\01\\7c\\01\\00\\2a",
+        "(record { 1 : opt int })",
+        [{"1": 42}],
+    ),
+    (
+        "record: reserved",
+        "DIDL\\01\\6c\\01\\01\\7c\\01\\00\\2a",
+        "(record { 1 : reserved })",
+        [{"1": None}],
+    ),
     ("record: ignore fields", "DIDL\\01\\6c\\01\\01\\7c\\01\\00\\2a", "(record {})", [{}]),
     ("record: missing field", "DIDL\\01\\6c\\01\\01\\7c\\01\\00\\2a", "(record { 2 : int })", FAIL),
-    ("record: missing opt field", "DIDL\\01\\6c\\01\\01\\7c\\01\\00\\2a", "(record { 2 : opt int })", [{"2": None}]),
-    ("record: tuple", "DIDL\\01\\6c\\02\\00\\7c\\01\\7e\\01\\00\\2a\\01", "(record { int; bool })", [{"0": 42, "1": True}]),
-    ("record: ignore a field", "DIDL\\01\\6c\\02\\00\\7c\\01\\7e\\01\\00\\2a\\01", "(record { 1 : bool })", [{"1": True}]),
-    ("record: type mismatch", "DIDL\\01\\6c\\02\\00\\7c\\01\\7e\\01\\00\\2a\\01", "(record { bool; int })", FAIL),
-    ("record: duplicate fields", "DIDL\\01\\6c\\02\\00\\7c\\00\\7e\\01\\00\\2a\\01", "(record { int; bool })", FAIL),
-    ("record: unsorted", "DIDL\\01\\6c\\02\\01\\7c\\00\\7e\\01\\00\\2a\\01", "(record { 1 : int; 0 : bool })", FAIL),
+    (
+        "record: missing opt field",
+        "DIDL\\01\\6c\\01\\01\\7c\\01\\00\\2a",
+        "(record { 2 : opt int })",
+        [{"2": None}],
+    ),
+    (
+        "record: tuple",
+        "DIDL\\01\\6c\\02\\00\\7c\\01\\7e\\01\\00\\2a\\01",
+        "(record { int; bool })",
+        [{"0": 42, "1": True}],
+    ),
+    (
+        "record: ignore a field",
+        "DIDL\\01\\6c\\02\\00\\7c\\01\\7e\\01\\00\\2a\\01",
+        "(record { 1 : bool })",
+        [{"1": True}],
+    ),
+    (
+        "record: type mismatch",
+        "DIDL\\01\\6c\\02\\00\\7c\\01\\7e\\01\\00\\2a\\01",
+        "(record { bool; int })",
+        FAIL,
+    ),
+    (
+        "record: duplicate fields",
+        "DIDL\\01\\6c\\02\\00\\7c\\00\\7e\\01\\00\\2a\\01",
+        "(record { int; bool })",
+        FAIL,
+    ),
+    (
+        "record: unsorted",
+        "DIDL\\01\\6c\\02\\01\\7c\\00\\7e\\01\\00\\2a\\01",
+        "(record { 1 : int; 0 : bool })",
+        FAIL,
+    ),
     (
         "record: named fields",
         "DIDL\\01\\6c\\02\\d3\\e3\\aa\\02\\7e\\86\\8e\\b7\\02\\7c\\01\\00\\01\\2a",
         "(record { foo : int; bar : bool })",
         [{"foo": 42, "bar": True}],
     ),
-    ("record: unicode field", "DIDL\\01\\6c\\01\\cd\\84\\b0\\05\\7f\\01\\00", '(record { "☃" : null })', [{"☃": None}]),
-    ("record: field hash larger than u32", "DIDL\\01\\6c\\01\\80\\e4\\97\\d0\\12\\7c\\01\\00\\2a", "(record {})", FAIL),
+    (
+        "record: unicode field",
+        "DIDL\\01\\6c\\01\\cd\\84\\b0\\05\\7f\\01\\00",
+        '(record { "☃" : null })',
+        [{"☃": None}],
+    ),
+    (
+        "record: field hash larger than u32",
+        "DIDL\\01\\6c\\01\\80\\e4\\97\\d0\\12\\7c\\01\\00\\2a",
+        "(record {})",
+        FAIL,
+    ),
     (
         "record: nested",
         "DIDL\\04\\6c\\01\\00\\01\\6c\\01\\00\\02\\6c\\01\\00\\03\\6c\\00\\01\\00",
@@ -233,14 +330,44 @@ CONSTRUCT: Final[list[Row]] = [
         [{"0": {"0": {"0": {}}}}],
     ),
     ("record: empty recursion", "DIDL\\01\\6c\\01\\00\\00\\01\\00", "(EmptyRecord)", FAIL),
-    ("vec of empty records", "DIDL\\02\\6d\\01\\6c\\01\\00\\01\\01\\00\\01", "(vec EmptyRecord)", FAIL),
-    ("record: value too short", "DIDL\\01\\6c\\02\\00\\7c\\01\\7e\\01\\00\\2a", "(record { int })", FAIL),
-    ("record: value too long", "DIDL\\01\\6c\\02\\00\\7c\\01\\7e\\01\\00\\2a\\01\\00", "(record { int })", FAIL),
+    (
+        "vec of empty records",
+        "DIDL\\02\\6d\\01\\6c\\01\\00\\01\\01\\00\\01",
+        "(vec EmptyRecord)",
+        FAIL,
+    ),
+    (
+        "record: value too short",
+        "DIDL\\01\\6c\\02\\00\\7c\\01\\7e\\01\\00\\2a",
+        "(record { int })",
+        FAIL,
+    ),
+    (
+        "record: value too long",
+        "DIDL\\01\\6c\\02\\00\\7c\\01\\7e\\01\\00\\2a\\01\\00",
+        "(record { int })",
+        FAIL,
+    ),
     ("record: type too short", "DIDL\\01\\6c\\02\\00\\7c\\01\\01\\00\\2a\\01", "(record {})", FAIL),
     ("record: type too short 2", "DIDL\\01\\6c\\02\\00\\7c\\01\\00\\2a\\01", "(record {})", FAIL),
-    ("record: type too long", "DIDL\\01\\6c\\02\\00\\7c\\01\\7e\\02\\7e\\01\\00\\2a\\01\\00", "(record {})", FAIL),
-    ("record: type out of range", "DIDL\\01\\6c\\02\\00\\01\\01\\7e\\01\\00\\00\\00", "(record {})", FAIL),
-    ("record: type out of range at reserved", "DIDL\\01\\6c\\02\\00\\01\\01\\7e\\01\\7c\\2a", "(reserved)", FAIL),
+    (
+        "record: type too long",
+        "DIDL\\01\\6c\\02\\00\\7c\\01\\7e\\02\\7e\\01\\00\\2a\\01\\00",
+        "(record {})",
+        FAIL,
+    ),
+    (
+        "record: type out of range",
+        "DIDL\\01\\6c\\02\\00\\01\\01\\7e\\01\\00\\00\\00",
+        "(record {})",
+        FAIL,
+    ),
+    (
+        "record: type out of range at reserved",
+        "DIDL\\01\\6c\\02\\00\\01\\01\\7e\\01\\7c\\2a",
+        "(reserved)",
+        FAIL,
+    ),
     # opt
     ("opt: null : null", "DIDL\\00\\01\\7f", "(opt empty)", [None]),
     ("opt: null : opt empty", "DIDL\\01\\6e\\6f\\01\\00\\00", "(opt empty)", [None]),
@@ -250,12 +377,27 @@ CONSTRUCT: Final[list[Row]] = [
     ("opt: invalid bool", "DIDL\\01\\6e\\7e\\01\\00\\01\\02", "(opt bool)", FAIL),
     ("opt: extra value", "DIDL\\00\\00", "(opt bool)", [None]),
     ("opt: null : opt opt bool", "DIDL\\02\\6e\\01\\6e\\7e\\01\\00\\00", "(opt opt bool)", [None]),
-    ("opt: opt null : opt opt bool", "DIDL\\02\\6e\\01\\6e\\7e\\01\\00\\01\\00", "(opt opt bool)", [Some(None)]),
-    ("opt: opt opt false", "DIDL\\02\\6e\\01\\6e\\7e\\01\\00\\01\\01\\00", "(opt opt bool)", [Some(False)]),
+    (
+        "opt: opt null : opt opt bool",
+        "DIDL\\02\\6e\\01\\6e\\7e\\01\\00\\01\\00",
+        "(opt opt bool)",
+        [Some(None)],
+    ),
+    (
+        "opt: opt opt false",
+        "DIDL\\02\\6e\\01\\6e\\7e\\01\\00\\01\\01\\00",
+        "(opt opt bool)",
+        [Some(False)],
+    ),
     ("opt: false : opt bool", "DIDL\\00\\01\\7e\\00", "(opt bool)", [False]),
     ("opt: true : opt bool", "DIDL\\00\\01\\7e\\01", "(opt bool)", [True]),
     ("opt: invalid bool at opt bool", "DIDL\\00\\01\\7e\\02", "(opt bool)", FAIL),
-    ("opt: null : opt null at opt opt null", "DIDL\\01\\6e\\7f\\01\\00\\00", "(opt opt null)", [None]),
+    (
+        "opt: null : opt null at opt opt null",
+        "DIDL\\01\\6e\\7f\\01\\00\\00",
+        "(opt opt null)",
+        [None],
+    ),
     ("opt: true at opt opt bool", "DIDL\\00\\01\\7e\\01", "(opt opt bool)", [None]),
     ("opt: true at fix opt", "DIDL\\00\\01\\7e\\01", "(Opt)", [None]),
     ("opt: fix record at fix record opt", "DIDL\\01\\6c\\01\\00\\00\\01\\00", "(OptRec)", FAIL),
@@ -263,28 +405,123 @@ CONSTRUCT: Final[list[Row]] = [
     ("null : opt bool <: opt nat", "DIDL\\01\\6e\\7e\\01\\00\\00", "(opt nat)", [None]),
     ("opt true : opt bool <: opt nat", "DIDL\\01\\6e\\7e\\01\\00\\01\\01", "(opt nat)", [None]),
     ("opt bool <: opt nat, invalid bool", "DIDL\\01\\6e\\7e\\01\\00\\01\\02", "(opt nat)", FAIL),
-    ("opt opt true <: opt nat", "DIDL\\02\\6e\\01\\6e\\7e\\01\\00\\01\\01\\01", "(opt nat)", [None]),
-    ("opt opt true <: opt opt nat", "DIDL\\02\\6e\\01\\6e\\7e\\01\\00\\01\\01\\01", "(opt opt nat)", [Some(None)]),
-    ("opt: recovered coercion error under variant", "DIDL\\02\\6e\\01\\6b\\01\\00\\7e\\01\\00\\01\\00\\01", "(opt variant { 0 : int })", [None]),
-    ("missing optional field", "DIDL\\01\\6c\\00\\01\\00", "(record { foo : opt bool })", [{"foo": None}]),
-    ("missing reserved field", "DIDL\\01\\6c\\00\\01\\00", "(record { foo : reserved })", [{"foo": None}]),
+    (
+        "opt opt true <: opt nat",
+        "DIDL\\02\\6e\\01\\6e\\7e\\01\\00\\01\\01\\01",
+        "(opt nat)",
+        [None],
+    ),
+    (
+        "opt opt true <: opt opt nat",
+        "DIDL\\02\\6e\\01\\6e\\7e\\01\\00\\01\\01\\01",
+        "(opt opt nat)",
+        [Some(None)],
+    ),
+    (
+        "opt: recovered coercion error under variant",
+        "DIDL\\02\\6e\\01\\6b\\01\\00\\7e\\01\\00\\01\\00\\01",
+        "(opt variant { 0 : int })",
+        [None],
+    ),
+    (
+        "missing optional field",
+        "DIDL\\01\\6c\\00\\01\\00",
+        "(record { foo : opt bool })",
+        [{"foo": None}],
+    ),
+    (
+        "missing reserved field",
+        "DIDL\\01\\6c\\00\\01\\00",
+        "(record { foo : reserved })",
+        [{"foo": None}],
+    ),
     # variant
     ("variant: no empty value", "DIDL\\01\\6b\\00\\01\\00", "(variant {})", FAIL),
-    ("variant: numbered field", "DIDL\\01\\6b\\01\\00\\7f\\01\\00\\00", "(variant { 0 })", [{"0": None}]),
-    ("variant: type mismatch", "DIDL\\01\\6b\\01\\00\\7f\\01\\00\\00\\2a", "(variant { 0 : int })", FAIL),
-    ("variant: type mismatch in unused tag", "DIDL\\01\\6b\\02\\00\\7f\\01\\7c\\01\\00\\01\\2a", "(variant { 0 : int; 1 : int })", [{"1": 42}]),
-    ("variant: ignore field", "DIDL\\01\\6b\\01\\00\\7f\\01\\00\\00", "(variant { 0; 1 })", [{"0": None}]),
-    ("variant {0;1} <: variant {0}", "DIDL\\01\\6b\\02\\00\\7f\\01\\7f\\01\\00\\00", "(variant { 0 })", [{"0": None}]),
-    ("variant {0;1} <: opt variant {0}", "DIDL\\01\\6b\\02\\00\\7f\\01\\7f\\01\\00\\00", "(opt variant { 0 })", [{"0": None}]),
-    ("variant: change index", "DIDL\\01\\6b\\02\\00\\7f\\01\\7f\\01\\00\\01", "(variant { 0; 1; 2 })", [{"1": None}]),
+    (
+        "variant: numbered field",
+        "DIDL\\01\\6b\\01\\00\\7f\\01\\00\\00",
+        "(variant { 0 })",
+        [{"0": None}],
+    ),
+    (
+        "variant: type mismatch",
+        "DIDL\\01\\6b\\01\\00\\7f\\01\\00\\00\\2a",
+        "(variant { 0 : int })",
+        FAIL,
+    ),
+    (
+        "variant: type mismatch in unused tag",
+        "DIDL\\01\\6b\\02\\00\\7f\\01\\7c\\01\\00\\01\\2a",
+        "(variant { 0 : int; 1 : int })",
+        [{"1": 42}],
+    ),
+    (
+        "variant: ignore field",
+        "DIDL\\01\\6b\\01\\00\\7f\\01\\00\\00",
+        "(variant { 0; 1 })",
+        [{"0": None}],
+    ),
+    (
+        "variant {0;1} <: variant {0}",
+        "DIDL\\01\\6b\\02\\00\\7f\\01\\7f\\01\\00\\00",
+        "(variant { 0 })",
+        [{"0": None}],
+    ),
+    (
+        "variant {0;1} <: opt variant {0}",
+        "DIDL\\01\\6b\\02\\00\\7f\\01\\7f\\01\\00\\00",
+        "(opt variant { 0 })",
+        [{"0": None}],
+    ),
+    (
+        "variant: change index",
+        "DIDL\\01\\6b\\02\\00\\7f\\01\\7f\\01\\00\\01",
+        "(variant { 0; 1; 2 })",
+        [{"1": None}],
+    ),
     ("variant: missing field", "DIDL\\01\\6b\\01\\00\\7f\\01\\00\\00", "(variant { 1 })", FAIL),
-    ("variant: index out of range", "DIDL\\01\\6b\\01\\00\\7f\\01\\00\\01", "(variant { 0 })", FAIL),
-    ("variant: duplicate fields", "DIDL\\01\\6b\\02\\00\\7f\\00\\7f\\01\\00\\00", "(variant { 0 })", FAIL),
-    ("variant: unsorted", "DIDL\\01\\6b\\02\\01\\7f\\00\\7f\\01\\00\\00", "(variant { 0; 1 })", FAIL),
-    ("variant: ok with maxInt", "DIDL\\01\\6b\\03\\00\\7f\\01\\7f\\ff\\ff\\ff\\ff\\0f\\7f\\01\\00\\00", "(variant { 0; 1; 4294967295 })", [{"0": None}]),
-    ("variant: unsorted with maxInt", "DIDL\\01\\6b\\03\\00\\7f\\ff\\ff\\ff\\ff\\0f\\7f\\01\\7f\\01\\00\\00", "(variant { 0; 1; 4294967295 })", FAIL),
-    ("variant: enum", "DIDL\\01\\6b\\02\\b3\\d3\\c9\\01\\7f\\e6\\fd\\d5\\01\\7f\\01\\00\\00", "(variant { Foo; Bar })", [{"Bar": None}]),
-    ("variant: unicode field", "DIDL\\01\\6b\\01\\cd\\84\\b0\\05\\7f\\01\\00\\00", '(variant { "☃" })', [{"☃": None}]),
+    (
+        "variant: index out of range",
+        "DIDL\\01\\6b\\01\\00\\7f\\01\\00\\01",
+        "(variant { 0 })",
+        FAIL,
+    ),
+    (
+        "variant: duplicate fields",
+        "DIDL\\01\\6b\\02\\00\\7f\\00\\7f\\01\\00\\00",
+        "(variant { 0 })",
+        FAIL,
+    ),
+    (
+        "variant: unsorted",
+        "DIDL\\01\\6b\\02\\01\\7f\\00\\7f\\01\\00\\00",
+        "(variant { 0; 1 })",
+        FAIL,
+    ),
+    (
+        "variant: ok with maxInt",
+        "DIDL\\01\\6b\\03\\00\\7f\\01\\7f\\ff\\ff\\ff\\ff\\0f\\7f\\01\\00\\00",
+        "(variant { 0; 1; 4294967295 })",
+        [{"0": None}],
+    ),
+    (
+        "variant: unsorted with maxInt",
+        "DIDL\\01\\6b\\03\\00\\7f\\ff\\ff\\ff\\ff\\0f\\7f\\01\\7f\\01\\00\\00",
+        "(variant { 0; 1; 4294967295 })",
+        FAIL,
+    ),
+    (
+        "variant: enum",
+        "DIDL\\01\\6b\\02\\b3\\d3\\c9\\01\\7f\\e6\\fd\\d5\\01\\7f\\01\\00\\00",
+        "(variant { Foo; Bar })",
+        [{"Bar": None}],
+    ),
+    (
+        "variant: unicode field",
+        "DIDL\\01\\6b\\01\\cd\\84\\b0\\05\\7f\\01\\00\\00",
+        '(variant { "☃" })',
+        [{"☃": None}],
+    ),
     (
         "variant: result",
         "DIDL\\01\\6b\\02\\bc\\8a\\01\\71\\c5\\fe\\d2\\01\\71\\01\\00\\00\\04\\67\\6f\\6f\\64",
@@ -309,13 +546,43 @@ CONSTRUCT: Final[list[Row]] = [
         "(variant { Foo; Bar : record { bool; int }; Baz : record { a : int; b : nat } })",
         [{"Bar": {"0": True, "1": 42}}],
     ),
-    ("variant: empty recursion", "DIDL\\01\\6b\\01\\00\\00\\01\\00" + "\\00" * 12, "(EmptyVariant)", FAIL),
-    ("variant: field hash larger than u32", "DIDL\\01\\6b\\01\\80\\e4\\97\\d0\\12\\7c\\01\\00\\00\\2a", "(reserved)", FAIL),
-    ("variant: value too short", "DIDL\\01\\6b\\02\\00\\7f\\01\\7c\\01\\00\\01", "(variant { 0; 1 : int })", FAIL),
-    ("variant: value too long", "DIDL\\01\\6b\\02\\00\\7f\\01\\7c\\01\\00\\01\\2a\\00", "(variant { 0; 1 : int })", FAIL),
-    ("variant: type out of range", "DIDL\\01\\6b\\02\\00\\01\\01\\7c\\01\\00\\01\\2a", "(variant { 0 : reserved; 1 : int })", FAIL),
+    (
+        "variant: empty recursion",
+        "DIDL\\01\\6b\\01\\00\\00\\01\\00" + "\\00" * 12,
+        "(EmptyVariant)",
+        FAIL,
+    ),
+    (
+        "variant: field hash larger than u32",
+        "DIDL\\01\\6b\\01\\80\\e4\\97\\d0\\12\\7c\\01\\00\\00\\2a",
+        "(reserved)",
+        FAIL,
+    ),
+    (
+        "variant: value too short",
+        "DIDL\\01\\6b\\02\\00\\7f\\01\\7c\\01\\00\\01",
+        "(variant { 0; 1 : int })",
+        FAIL,
+    ),
+    (
+        "variant: value too long",
+        "DIDL\\01\\6b\\02\\00\\7f\\01\\7c\\01\\00\\01\\2a\\00",
+        "(variant { 0; 1 : int })",
+        FAIL,
+    ),
+    (
+        "variant: type out of range",
+        "DIDL\\01\\6b\\02\\00\\01\\01\\7c\\01\\00\\01\\2a",
+        "(variant { 0 : reserved; 1 : int })",
+        FAIL,
+    ),
     ("variant: type too short", "DIDL\\01\\6b\\02\\00\\7f\\01\\00\\00", "(variant { 0; 1 })", FAIL),
-    ("variant: type too long", "DIDL\\01\\6b\\03\\00\\7f\\01\\7f\\01\\00\\00", "(variant { 0; 1 })", FAIL),
+    (
+        "variant: type too long",
+        "DIDL\\01\\6b\\03\\00\\7f\\01\\7f\\01\\00\\00",
+        "(variant { 0; 1 })",
+        FAIL,
+    ),
     # lists
     ("record: empty list", LIST_MESSAGE + "\\00", "(List)", [None]),
     (
@@ -330,7 +597,12 @@ CONSTRUCT: Final[list[Row]] = [
         "(List)",
         [cons(1, cons(2, None))],
     ),
-    ("record: mutual recursive list", LIST_MESSAGE + "\\01\\01\\01\\02\\00", "(List1)", [cons(1, cons(2, None))]),
+    (
+        "record: mutual recursive list",
+        LIST_MESSAGE + "\\01\\01\\01\\02\\00",
+        "(List1)",
+        [cons(1, cons(2, None))],
+    ),
     ("variant: empty list", VARIANT_LIST + "\\00", "(VariantList)", [{"nil": None}]),
     (
         "variant: list",
@@ -377,8 +649,18 @@ CONSTRUCT: Final[list[Row]] = [
     ),
     ("new record field", SKIP_FIELDS, "(record { foo : int; new_field : bool })", FAIL),
     # future types
-    ("skipping minimal future type", "DIDL\\01\\67\\00\\02\\00\\7e\\00\\00\\01", "(opt empty, bool)", [None, True]),
-    ("skipping future type with data", "DIDL\\01\\67\\03ABC\\02\\00\\7e\\05\\00hello\\01", "(opt empty, bool)", [None, True]),
+    (
+        "skipping minimal future type",
+        "DIDL\\01\\67\\00\\02\\00\\7e\\00\\00\\01",
+        "(opt empty, bool)",
+        [None, True],
+    ),
+    (
+        "skipping future type with data",
+        "DIDL\\01\\67\\03ABC\\02\\00\\7e\\05\\00hello\\01",
+        "(opt empty, bool)",
+        [None, True],
+    ),
 ]
 
 REFERENCE: Final[list[Row]] = [
@@ -463,8 +745,18 @@ REFERENCE: Final[list[Row]] = [
         "(service { foo : () -> () })",
         FAIL,
     ),
-    ("func: name", "DIDL\\01\\6a\\00\\00\\00\\01\\00\\01\\01\\03\\ca\\ff\\ee\\01\\61", "(func () -> ())", [(CAFFEE, "a")]),
-    ("func: wrong tag", "DIDL\\01\\6a\\00\\00\\00\\01\\00\\01\\00\\03\\ca\\ff\\ee\\01\\61", "(func () -> ())", FAIL),
+    (
+        "func: name",
+        "DIDL\\01\\6a\\00\\00\\00\\01\\00\\01\\01\\03\\ca\\ff\\ee\\01\\61",
+        "(func () -> ())",
+        [(CAFFEE, "a")],
+    ),
+    (
+        "func: wrong tag",
+        "DIDL\\01\\6a\\00\\00\\00\\01\\00\\01\\00\\03\\ca\\ff\\ee\\01\\61",
+        "(func () -> ())",
+        FAIL,
+    ),
     (
         "func: unicode",
         "DIDL\\02j\\02|}\\01\\01\\01\\01i\\00\\01\\00\\01\\01\\00\\04\\f0\\9f\\90\\82",
@@ -489,7 +781,12 @@ REFERENCE: Final[list[Row]] = [
         "(func (text) -> (nat) query)",
         FAIL,
     ),
-    ("func: not primitive", "DIDL\\00\\01\\6a\\01\\01\\03\\ca\\ff\\ee\\01\\61", "(func () -> ())", FAIL),
+    (
+        "func: not primitive",
+        "DIDL\\00\\01\\6a\\01\\01\\03\\ca\\ff\\ee\\01\\61",
+        "(func () -> ())",
+        FAIL,
+    ),
     ("func: no tag", "DIDL\\00\\01\\6a\\01\\03\\ca\\ff\\ee\\01\\61", "(func () -> ())", FAIL),
     (
         "func: service not in type table",
@@ -567,39 +864,113 @@ SUBTYPES: Final[list[Row]] = [
     subtype_row("bool <: opt bool", "\\7e", "opt bool", True),
     subtype_row("µ opt <: opt opt nat", "\\02|\\6e\\01", "opt opt nat", True),
     subtype_row("record {} <: record {}", "\\02|\\6c\\00", "record {}", True),
-    subtype_row("record {} <: record { a : opt empty }", "\\02|\\6c\\00", "record { a : opt empty }", True),
-    subtype_row("record {} <: record { a : opt null }", "\\02|\\6c\\00", "record { a : opt null }", True),
-    subtype_row("record {} <: record { a : reserved }", "\\02|\\6c\\00", "record { a : reserved }", True),
-    subtype_row("record {} </: record { a : empty }", "\\02|\\6c\\00", "record { a : empty }", False),
+    subtype_row(
+        "record {} <: record { a : opt empty }", "\\02|\\6c\\00", "record { a : opt empty }", True
+    ),
+    subtype_row(
+        "record {} <: record { a : opt null }", "\\02|\\6c\\00", "record { a : opt null }", True
+    ),
+    subtype_row(
+        "record {} <: record { a : reserved }", "\\02|\\6c\\00", "record { a : reserved }", True
+    ),
+    subtype_row(
+        "record {} </: record { a : empty }", "\\02|\\6c\\00", "record { a : empty }", False
+    ),
     subtype_row("record {} </: record { a : nat }", "\\02|\\6c\\00", "record { a : nat }", False),
     subtype_row("record {} </: record { a : null }", "\\02|\\6c\\00", "record { a : null }", False),
     subtype_row("func () -> () <: func () -> ()", "\\02|\\6a\\00\\00\\00", "func () -> ()", True),
-    subtype_row("func () -> () <: func () -> (opt empty)", "\\02|\\6a\\00\\00\\00", "func () -> (opt empty)", True),
-    subtype_row("func () -> () <: func () -> (reserved)", "\\02|\\6a\\00\\00\\00", "func () -> (reserved)", True),
-    subtype_row("func () -> () </: func () -> (empty)", "\\02|\\6a\\00\\00\\00", "func () -> (empty)", False),
-    subtype_row("func () -> () </: func () -> (nat)", "\\02|\\6a\\00\\00\\00", "func () -> (nat)", False),
-    subtype_row("func () -> () </: func () -> (null)", "\\02|\\6a\\00\\00\\00", "func () -> (null)", False),
-    subtype_row("func (opt empty) -> () <: func () -> ()", "\\03|\\6a\\01\\02\\00\\00\\6e\\6f", "func () -> ()", True),
-    subtype_row("func (opt null) -> () <: func () -> ()", "\\03|\\6a\\01\\02\\00\\00\\6e\\7f", "func () -> ()", True),
-    subtype_row("func (reserved) -> () <: func () -> ()", "\\02|\\6a\\01\\70\\00\\00", "func () -> ()", True),
-    subtype_row("func (empty) -> () </: func () -> ()", "\\02|\\6a\\01\\6f\\00\\00", "func () -> ()", False),
-    subtype_row("func (nat) -> () </: func () -> ()", "\\02|\\6a\\01\\7d\\00\\00", "func () -> ()", False),
-    subtype_row("func (null) -> () </: func () -> ()", "\\02|\\6a\\01\\7f\\00\\00", "func () -> ()", False),
+    subtype_row(
+        "func () -> () <: func () -> (opt empty)",
+        "\\02|\\6a\\00\\00\\00",
+        "func () -> (opt empty)",
+        True,
+    ),
+    subtype_row(
+        "func () -> () <: func () -> (reserved)",
+        "\\02|\\6a\\00\\00\\00",
+        "func () -> (reserved)",
+        True,
+    ),
+    subtype_row(
+        "func () -> () </: func () -> (empty)", "\\02|\\6a\\00\\00\\00", "func () -> (empty)", False
+    ),
+    subtype_row(
+        "func () -> () </: func () -> (nat)", "\\02|\\6a\\00\\00\\00", "func () -> (nat)", False
+    ),
+    subtype_row(
+        "func () -> () </: func () -> (null)", "\\02|\\6a\\00\\00\\00", "func () -> (null)", False
+    ),
+    subtype_row(
+        "func (opt empty) -> () <: func () -> ()",
+        "\\03|\\6a\\01\\02\\00\\00\\6e\\6f",
+        "func () -> ()",
+        True,
+    ),
+    subtype_row(
+        "func (opt null) -> () <: func () -> ()",
+        "\\03|\\6a\\01\\02\\00\\00\\6e\\7f",
+        "func () -> ()",
+        True,
+    ),
+    subtype_row(
+        "func (reserved) -> () <: func () -> ()", "\\02|\\6a\\01\\70\\00\\00", "func () -> ()", True
+    ),
+    subtype_row(
+        "func (empty) -> () </: func () -> ()", "\\02|\\6a\\01\\6f\\00\\00", "func () -> ()", False
+    ),
+    subtype_row(
+        "func (nat) -> () </: func () -> ()", "\\02|\\6a\\01\\7d\\00\\00", "func () -> ()", False
+    ),
+    subtype_row(
+        "func (null) -> () </: func () -> ()", "\\02|\\6a\\01\\7f\\00\\00", "func () -> ()", False
+    ),
     subtype_row("variant {} <: variant {}", "\\02|\\6b\\00", "variant {}", True),
     subtype_row("variant {} <: variant { 0 : nat }", "\\02|\\6b\\00", "variant { 0 : nat }", True),
-    subtype_row("variant { 0 : nat } <: variant { 0 : nat }", "\\02|\\6b\\01\\00\\7d", "variant { 0 : nat }", True),
-    subtype_row("variant { 0 : bool } </: variant { 0 : nat }", "\\02|\\6b\\01\\00\\7e", "variant { 0 : nat }", False),
-    subtype_row("variant { 0 : bool } </: variant { 1 : bool }", "\\02|\\6b\\01\\00\\7e", "variant { 1 : bool }", False),
+    subtype_row(
+        "variant { 0 : nat } <: variant { 0 : nat }",
+        "\\02|\\6b\\01\\00\\7d",
+        "variant { 0 : nat }",
+        True,
+    ),
+    subtype_row(
+        "variant { 0 : bool } </: variant { 0 : nat }",
+        "\\02|\\6b\\01\\00\\7e",
+        "variant { 0 : nat }",
+        False,
+    ),
+    subtype_row(
+        "variant { 0 : bool } </: variant { 1 : bool }",
+        "\\02|\\6b\\01\\00\\7e",
+        "variant { 1 : bool }",
+        False,
+    ),
     subtype_row("µ record <: µ record", "\\02|\\6c\\01\\00\\01", "EmptyRecord", True),
     subtype_row("µ record </: empty", "\\02|\\6c\\01\\00\\01", "empty", False),
     subtype_row("empty <: µ record", "\\6f", "EmptyRecord", True),
-    subtype_row("µ record <: record { µ record }", "\\02|\\6c\\01\\00\\01", "record { EmptyRecord }", True),
-    subtype_row("record { µ record } <: µ record", "\\03|\\6c\\01\\00\\02\\6c\\01\\00\\02", "EmptyRecord", True),
+    subtype_row(
+        "µ record <: record { µ record }", "\\02|\\6c\\01\\00\\01", "record { EmptyRecord }", True
+    ),
+    subtype_row(
+        "record { µ record } <: µ record",
+        "\\03|\\6c\\01\\00\\02\\6c\\01\\00\\02",
+        "EmptyRecord",
+        True,
+    ),
     subtype_row("µ record <: µ record opt", "\\02|\\6c\\01\\00\\01", "MuRecordOpt", True),
     subtype_row("µ variant <: µ variant", "\\02|\\6b\\01\\00\\01", "EmptyVariant", True),
     subtype_row("µ variant </: empty", "\\02|\\6b\\01\\00\\01", "empty", False),
-    subtype_row("µ variant <: variant { µ variant }", "\\02|\\6b\\01\\00\\01", "variant { 0 : EmptyVariant }", True),
-    subtype_row("variant { µ variant } <: µ variant", "\\03|\\6b\\01\\00\\02\\6b\\01\\00\\02", "EmptyVariant", True),
+    subtype_row(
+        "µ variant <: variant { µ variant }",
+        "\\02|\\6b\\01\\00\\01",
+        "variant { 0 : EmptyVariant }",
+        True,
+    ),
+    subtype_row(
+        "variant { µ variant } <: µ variant",
+        "\\03|\\6b\\01\\00\\02\\6b\\01\\00\\02",
+        "EmptyVariant",
+        True,
+    ),
     subtype_row("µ vec <: µ vec", "\\02|\\6d\\01", "Vec", True),
     subtype_row("µ vec </: empty", "\\02|\\6d\\01", "empty", False),
     subtype_row("empty <: µ vec", "\\6f", "Vec", True),
@@ -624,15 +995,50 @@ SPACEBOMB: Final[list[Row]] = [
         "()",
         FAIL,
     ),
-    ("vec vec null, extra argument", "DIDL\\02\\6d\\01\\6d\\7f\\01\\00\\05" + "\\ff\\ff\\3f" * 5, "()", FAIL),
+    (
+        "vec vec null, extra argument",
+        "DIDL\\02\\6d\\01\\6d\\7f\\01\\00\\05" + "\\ff\\ff\\3f" * 5,
+        "()",
+        FAIL,
+    ),
     ("vec opt record with 2^20 null, extra argument", NESTED_RECORDS + "\\02\\01\\01", "()", FAIL),
-    ("vec record {}, extra argument", "DIDL\\03\\6c\\01\\d6\\fc\\a7\\02\\01\\6d\\02\\6c\\00\\01\\00\\80\\ad\\e2\\04", "()", FAIL),
-    ("vec null, not ignored", "DIDL\\01\\6d\\7f\\01\\00\\80\\94\\eb\\dc\\03", "(vec opt nat)", FAIL),
-    ("vec reserved, not ignored", "DIDL\\01\\6d\\70\\01\\00\\80\\94\\eb\\dc\\03", "(vec reserved)", FAIL),
-    ("vec vec null, not ignored", "DIDL\\02\\6d\\01\\6d\\7f\\01\\00\\05" + "\\ff\\ff\\3f" * 5, "(vec vec null)", FAIL),
-    ("vec record {}, not ignored", "DIDL\\02\\6d\\01\\6c\\00\\01\\00\\80\\ad\\e2\\04", "(vec record {})", FAIL),
+    (
+        "vec record {}, extra argument",
+        "DIDL\\03\\6c\\01\\d6\\fc\\a7\\02\\01\\6d\\02\\6c\\00\\01\\00\\80\\ad\\e2\\04",
+        "()",
+        FAIL,
+    ),
+    (
+        "vec null, not ignored",
+        "DIDL\\01\\6d\\7f\\01\\00\\80\\94\\eb\\dc\\03",
+        "(vec opt nat)",
+        FAIL,
+    ),
+    (
+        "vec reserved, not ignored",
+        "DIDL\\01\\6d\\70\\01\\00\\80\\94\\eb\\dc\\03",
+        "(vec reserved)",
+        FAIL,
+    ),
+    (
+        "vec vec null, not ignored",
+        "DIDL\\02\\6d\\01\\6d\\7f\\01\\00\\05" + "\\ff\\ff\\3f" * 5,
+        "(vec vec null)",
+        FAIL,
+    ),
+    (
+        "vec record {}, not ignored",
+        "DIDL\\02\\6d\\01\\6c\\00\\01\\00\\80\\ad\\e2\\04",
+        "(vec record {})",
+        FAIL,
+    ),
     ("vec null, under opt", "DIDL\\01\\6d\\7f\\01\\00\\80\\94\\eb\\dc\\03", "(opt nat)", FAIL),
-    ("vec vec null, under opt", "DIDL\\02\\6d\\01\\6d\\7f\\01\\00\\05" + "\\ff\\ff\\3f" * 5, "(vec opt nat)", FAIL),
+    (
+        "vec vec null, under opt",
+        "DIDL\\02\\6d\\01\\6d\\7f\\01\\00\\05" + "\\ff\\ff\\3f" * 5,
+        "(vec opt nat)",
+        FAIL,
+    ),
     (
         "vec opt record with 2^20 null",
         NESTED_RECORDS + "\\05\\01\\01\\01\\01\\01",
@@ -653,7 +1059,11 @@ def check(message: str, types_text: str, expected: Any) -> None:
 
 
 def rows(table: list[Row]) -> pytest.MarkDecorator:
-    return pytest.mark.parametrize(("message", "types_text", "expected"), [row[1:] for row in table], ids=[row[0] for row in table])
+    return pytest.mark.parametrize(
+        ("message", "types_text", "expected"),
+        [row[1:] for row in table],
+        ids=[row[0] for row in table],
+    )
 
 
 @rows(PRIM)
@@ -682,7 +1092,11 @@ def test_space_bombs_are_refused(message: str, types_text: str, expected: Any) -
 
 
 def test_nan_decodes() -> None:
-    assert math.isnan(decode(blob("DIDL\\00\\01\\72\\01\\00\\00\\00\\00\\00\\f0\\7f"), parse_types("(float64)"))[0])
+    assert math.isnan(
+        decode(blob("DIDL\\00\\01\\72\\01\\00\\00\\00\\00\\00\\f0\\7f"), parse_types("(float64)"))[
+            0
+        ]
+    )
 
 
 def test_encoding_reproduces_the_vectors() -> None:
@@ -694,9 +1108,25 @@ def test_encoding_reproduces_the_vectors() -> None:
     same("(int)", [60000000000000000], "DIDL\\00\\01\\7c\\80\\80\\98\\f4\\e9\\b5\\ca\\ea\\00")
     same("(opt int)", [42], "DIDL\\01\\6e\\7c\\01\\00\\01\\2a")
     same("(text)", ["Motoko"], "DIDL\\00\\01\\71\\06Motoko")
-    same("(record { int; bool })", [{"0": 42, "1": True}], "DIDL\\01\\6c\\02\\00\\7c\\01\\7e\\01\\00\\2a\\01")
-    same("(record { foo : int; bar : bool })", [{"foo": 42, "bar": True}], "DIDL\\01\\6c\\02\\d3\\e3\\aa\\02\\7e\\86\\8e\\b7\\02\\7c\\01\\00\\01\\2a")
+    same(
+        "(record { int; bool })",
+        [{"0": 42, "1": True}],
+        "DIDL\\01\\6c\\02\\00\\7c\\01\\7e\\01\\00\\2a\\01",
+    )
+    same(
+        "(record { foo : int; bar : bool })",
+        [{"foo": 42, "bar": True}],
+        "DIDL\\01\\6c\\02\\d3\\e3\\aa\\02\\7e\\86\\8e\\b7\\02\\7c\\01\\00\\01\\2a",
+    )
     same("(Opt)", [Some(Some(None))], "DIDL\\01\\6e\\00\\01\\00\\01\\01\\00")
     same("(principal)", [CAFFEE], "DIDL\\00\\01\\68\\01\\03\\ca\\ff\\ee")
-    same("(func (principal) -> (nat))", [(CAFFEE, "foo")], "DIDL\\01\\6a\\01\\68\\01\\7d\\00\\01\\00\\01\\01\\03\\ca\\ff\\ee\\03foo")
-    same("(record { 0 : record {}; 1 : record {} })", [{"0": {}, "1": {}}], "DIDL\\02\\6c\\02\\00\\01\\01\\01\\6c\\00\\01\\00")
+    same(
+        "(func (principal) -> (nat))",
+        [(CAFFEE, "foo")],
+        "DIDL\\01\\6a\\01\\68\\01\\7d\\00\\01\\00\\01\\01\\03\\ca\\ff\\ee\\03foo",
+    )
+    same(
+        "(record { 0 : record {}; 1 : record {} })",
+        [{"0": {}, "1": {}}],
+        "DIDL\\02\\6c\\02\\00\\01\\01\\01\\6c\\00\\01\\00",
+    )

@@ -39,20 +39,35 @@ def test_replace_a_node_keeps_the_subnet_key(tmp_path: Path) -> None:
     # The context of the summary at 10 names the new version; it is the interval's version from 15.
     changed = next(b.height for b in summaries if b is not None and b.summary.registry_version == 2)
     assert changed == 15
-    assert not joining.is_member(14) and joining.is_member(15) and not subnet.nodes[removed].is_member(15)
+    assert (
+        not joining.is_member(14)
+        and joining.is_member(15)
+        and not subnet.nodes[removed].is_member(15)
+    )
     assert joining.node_id in set().union(*(notarizers(observer, h) for h in range(15, 40)))
     assert removed not in set().union(*(notarizers(observer, h) for h in range(15, 40)))
     # The removed node still holds the current threshold keys until they are replaced at 20, then stops.
     assert stopped and stopped[0].height == 20
-    assert not any(s.signer == removed for h in range(22, 40) for s in observer.pool.validated.get(RandomBeaconShare, h))
+    assert not any(
+        s.signer == removed
+        for h in range(22, 40)
+        for s in observer.pool.validated.get(RandomBeaconShare, h)
+    )
     # The subnet public key never changed; the low-threshold key is fresh every interval.
     high_keys = {b.summary.get_current("high").public_key for b in summaries if b is not None}  # type: ignore[union-attr]
     low_keys = [b.summary.get_current("low").public_key for b in summaries if b is not None]  # type: ignore[union-attr]
     assert high_keys == {observer.subnet_public_key} and len(set(low_keys)) >= 6
-    assert {m for m in summaries[-1].summary.get_current("high").committee} == {*kept, joining.node_id}  # type: ignore[union-attr]
+    assert {m for m in summaries[-1].summary.get_current("high").committee} == {
+        *kept,
+        joining.node_id,
+    }  # type: ignore[union-attr]
     certification = observer.certification(observer.certified_height)
     assert certification is not None and certification.height > 35
-    assert bls.verify(observer.subnet_public_key, certification_message(certification.root_hash), certification.signature)
+    assert bls.verify(
+        observer.subnet_public_key,
+        certification_message(certification.root_hash),
+        certification.signature,
+    )
     # The new replica computed the same states.
     height = min(joining.executed_height, observer.executed_height)
     assert joining.state_hash(height) == observer.state_hash(height)
@@ -68,4 +83,8 @@ def test_blocks_name_a_registry_version_only_once_it_is_stable(tmp_path: Path) -
     blocks = [node.finalized_block(h) for h in range(1, 41)]
     naming = [b for b in blocks if b is not None and b.context.registry_version == 2]
     assert naming and all(b.context.time_ns >= changed_ns + 2 * 10**9 for b in naming)
-    assert all(b.context.registry_version == 1 for b in blocks if b is not None and b.context.time_ns < changed_ns)
+    assert all(
+        b.context.registry_version == 1
+        for b in blocks
+        if b is not None and b.context.time_ns < changed_ns
+    )

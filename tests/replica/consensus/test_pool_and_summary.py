@@ -44,10 +44,21 @@ def test_the_pool_persists_validated_artifacts_and_survives_a_torn_tail(tmp_path
     tape_share = RandomTapeShare(height=1, signer=signer, signature=b"t")
     notarization = Notarization(height=2, block=ZERO_HASH, signers=(signer,), signature=b"n")
     pool.unvalidated.add(notarization)
-    pool.apply([*(AddToValidated(artifact=b) for b in beacons), AddToValidated(artifact=share),
-                AddToValidated(artifact=tape_share), MoveToValidated(artifact=notarization)])
+    pool.apply(
+        [
+            *(AddToValidated(artifact=b) for b in beacons),
+            AddToValidated(artifact=share),
+            AddToValidated(artifact=tape_share),
+            MoveToValidated(artifact=notarization),
+        ]
+    )
     assert notarization.id not in pool.unvalidated and notarization.id in pool.validated
-    assert [a.id for a in pool.take_added()] == [*(b.id for b in beacons), share.id, tape_share.id, notarization.id]
+    assert [a.id for a in pool.take_added()] == [
+        *(b.id for b in beacons),
+        share.id,
+        tape_share.id,
+        notarization.id,
+    ]
     pool.close()
     with (tmp_path / POOL_FILE).open("ab") as file:
         file.write(b"\x00\x00\x01\x00partial")  # a crash in the middle of an append
@@ -63,45 +74,93 @@ def test_the_pool_persists_validated_artifacts_and_survives_a_torn_tail(tmp_path
 
 def test_summary_from_the_previous_summary_and_the_new_context() -> None:
     template = summary_block(0, registry_version=1, context_version=3)
-    configs = make_configs(start_height=0, registry_version=3, receivers=NODES[:4],
-                           resharing=template.summary.get_next("high"))
+    configs = make_configs(
+        start_height=0,
+        registry_version=3,
+        receivers=NODES[:4],
+        resharing=template.summary.get_next("high"),
+    )
     previous = replace(template, payload=replace(template.summary, configs=configs))
-    cup = CatchUpPackage(content=CatchUpContent(version="1", block=previous,
-                                                beacon=RandomBeacon(height=0, parent=ZERO_HASH, signature=b""),
-                                                state_hash=bytes(32), oldest_registry_version=1), signature=b"")
+    cup = CatchUpPackage(
+        content=CatchUpContent(
+            version="1",
+            block=previous,
+            beacon=RandomBeacon(height=0, parent=ZERO_HASH, signature=b""),
+            state_hash=bytes(32),
+            oldest_registry_version=1,
+        ),
+        signature=b"",
+    )
     chain = ChainState(cup)
     parent = previous
     for height in range(1, 5):
-        parent = Block(version="1", parent=parent.id, height=height, rank=0,
-                       context=ValidationContext(registry_version=5, certified_height=0, time_ns=height),
-                       payload=DataPayload(dealings=(SignedDealing(dealer=NODES[0], dealing=bytes([height]), signature=b""),)))
+        parent = Block(
+            version="1",
+            parent=parent.id,
+            height=height,
+            rank=0,
+            context=ValidationContext(registry_version=5, certified_height=0, time_ns=height),
+            payload=DataPayload(
+                dealings=(SignedDealing(dealer=NODES[0], dealing=bytes([height]), signature=b""),)
+            ),
+        )
         chain.blocks[parent.id] = parent
     new_members = NODES[2:9]
     seen: list[tuple[DkgConfigRecord, tuple[bytes, ...]]] = []
 
-    def build(config: DkgConfigRecord, resharing: KeyTranscript | None, dealings: object) -> KeyTranscript | None:
+    def build(
+        config: DkgConfigRecord, resharing: KeyTranscript | None, dealings: object
+    ) -> KeyTranscript | None:
         seen.append((config, tuple(dealings)))  # type: ignore[arg-type]
         return None  # every DKG of the interval failed
 
     context = ValidationContext(registry_version=7, certified_height=0, time_ns=9)
-    summary = create_summary(chain=chain, parent=parent, height=5, context=context,
-                             get_members=lambda version: new_members if version == 7 else None,
-                             get_interval_length=lambda version: 19, build_transcript=build)
+    summary = create_summary(
+        chain=chain,
+        parent=parent,
+        height=5,
+        context=context,
+        get_members=lambda version: new_members if version == 7 else None,
+        get_interval_length=lambda version: 19,
+        build_transcript=build,
+    )
     assert summary is not None
-    assert summary.height == 5 and summary.registry_version == 3  # the previous summary block's context version
+    assert (
+        summary.height == 5 and summary.registry_version == 3
+    )  # the previous summary block's context version
     assert summary.interval_length == 9 and summary.next_interval_length == 19
     assert seen and all(dealings == (b"\x01", b"\x02", b"\x03", b"\x04") for _, dealings in seen)
     # No new transcripts: current := previous next, and no next.
-    assert [t.dkg_start_height for t in summary.current_transcripts] == [5, 5] and summary.next_transcripts == ()
+    assert [t.dkg_start_height for t in summary.current_transcripts] == [
+        5,
+        5,
+    ] and summary.next_transcripts == ()
     low, high = summary.configs
     assert low.receivers == new_members and low.dealers == new_members and low.threshold == 3
-    assert high.resharing and high.dealers == NODES[:4] and high.receivers == new_members and high.threshold == 5
+    assert (
+        high.resharing
+        and high.dealers == NODES[:4]
+        and high.receivers == new_members
+        and high.threshold == 5
+    )
     assert low.registry_version == high.registry_version == 7 and low.start_height == 5
-    assert create_summary(chain=chain, parent=parent, height=6, context=context, get_members=lambda v: new_members,
-                          get_interval_length=lambda v: 19, build_transcript=build) is None
+    assert (
+        create_summary(
+            chain=chain,
+            parent=parent,
+            height=6,
+            context=context,
+            get_members=lambda v: new_members,
+            get_interval_length=lambda v: 19,
+            build_transcript=build,
+        )
+        is None
+    )
 
 
-def test_every_artifact_the_node_sends_round_trips_through_its_canonical_bytes(tmp_path: Path) -> None:
+def test_every_artifact_the_node_sends_round_trips_through_its_canonical_bytes(
+    tmp_path: Path,
+) -> None:
     from replica.consensus.artifacts import artifact_from_bytes
     from tests.replica.consensus.world import Subnet
 
@@ -118,9 +177,22 @@ def test_every_artifact_the_node_sends_round_trips_through_its_canonical_bytes(t
 
     subnet._handle = check  # type: ignore[method-assign]
     subnet.run_until(lambda: subnet.min_finalized() >= 11)
-    assert {"BlockProposal", "NotarizationShare", "Notarization", "FinalizationShare", "Finalization",
-            "RandomBeaconShare", "RandomBeacon", "RandomTapeShare", "RandomTape", "CertificationShare",
-            "Certification", "CatchUpPackageShare", "CatchUpPackage", "DealingArtifact"} <= kinds
+    assert {
+        "BlockProposal",
+        "NotarizationShare",
+        "Notarization",
+        "FinalizationShare",
+        "Finalization",
+        "RandomBeaconShare",
+        "RandomBeacon",
+        "RandomTapeShare",
+        "RandomTape",
+        "CertificationShare",
+        "Certification",
+        "CatchUpPackageShare",
+        "CatchUpPackage",
+        "DealingArtifact",
+    } <= kinds
 
 
 def test_bytes_from_a_peer_are_parsed_once_at_the_edge() -> None:
@@ -145,7 +217,9 @@ def test_bytes_from_a_peer_are_parsed_once_at_the_edge() -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.data())
-def test_any_damage_to_an_artifacts_bytes_is_refused_as_value_error_or_decodes_to_an_artifact(data: st.DataObject) -> None:
+def test_any_damage_to_an_artifacts_bytes_is_refused_as_value_error_or_decodes_to_an_artifact(
+    data: st.DataObject,
+) -> None:
     """The edge catches only malformed input: whatever bytes a peer sends, decoding returns an
     artifact or raises ValueError (never another exception that would escape the node)."""
     from replica.consensus.artifacts import ARTIFACT_TYPES, artifact_from_bytes
@@ -154,7 +228,7 @@ def test_any_damage_to_an_artifacts_bytes_is_refused_as_value_error_or_decodes_t
     good = NotarizationShare(height=1, block=ZERO_HASH, signer=signer, signature=b"s").to_bytes()
     position = data.draw(st.integers(0, len(good) - 1))
     replacement = data.draw(st.binary(min_size=0, max_size=4))
-    damaged = good[:position] + replacement + good[position + data.draw(st.integers(0, 3)):]
+    damaged = good[:position] + replacement + good[position + data.draw(st.integers(0, 3)) :]
     try:
         decoded = artifact_from_bytes(damaged)
     except ValueError:

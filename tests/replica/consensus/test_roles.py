@@ -25,7 +25,9 @@ def setup(tmp_path: Path) -> tuple[Subnet, ReplicaNode, dict[int, NodeSecretKeys
 
 
 def own_shares(node: ReplicaNode) -> set[bytes]:
-    return {s.block for s in node.pool.validated.get(NotarizationShare, 1) if s.signer == node.node_id}
+    return {
+        s.block for s in node.pool.validated.get(NotarizationShare, 1) if s.signer == node.node_id
+    }
 
 
 def test_a_block_maker_of_rank_r_waits_r_unit_delays(tmp_path: Path) -> None:

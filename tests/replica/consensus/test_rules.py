@@ -40,7 +40,11 @@ def test_thresholds_follow_the_fault_bound() -> None:
     assert compute_committee_size(6) == 4 and compute_notarization_threshold(6) == 3
     assert compute_notarization_threshold(4) == 3 and compute_notarization_threshold(13) == 9
     for n in range(1, 50):
-        c, f, t = compute_committee_size(n), compute_faults_tolerated(n), compute_notarization_threshold(n)
+        c, f, t = (
+            compute_committee_size(n),
+            compute_faults_tolerated(n),
+            compute_notarization_threshold(n),
+        )
         assert c - (t - f) < t and c - f >= t  # safety and liveness (MEMB test)
 
 
@@ -60,18 +64,24 @@ def test_ranking_is_a_deterministic_shuffle_of_the_sorted_members() -> None:
     members = NODES[:7]
     shuffled = compute_shuffled_nodes(members, beacon(b"a"), Purpose.BLOCK_MAKER_RANKING)
     assert sorted(shuffled) == sorted(members)
-    assert shuffled == compute_shuffled_nodes(tuple(reversed(members)), beacon(b"a"), Purpose.BLOCK_MAKER_RANKING)
+    assert shuffled == compute_shuffled_nodes(
+        tuple(reversed(members)), beacon(b"a"), Purpose.BLOCK_MAKER_RANKING
+    )
     assert shuffled != compute_shuffled_nodes(members, beacon(b"b"), Purpose.BLOCK_MAKER_RANKING)
     assert shuffled != compute_shuffled_nodes(members, beacon(b"a"), Purpose.COMMITTEE_SAMPLING)
     ranks = compute_block_maker_ranks(members, beacon(b"a"))
     assert sorted(ranks.values()) == [0, 1, 2]  # f + 1 = 3 ranked makers
-    assert [node for node, _ in sorted(ranks.items(), key=lambda item: item[1])] == list(shuffled[:3])
+    assert [node for node, _ in sorted(ranks.items(), key=lambda item: item[1])] == list(
+        shuffled[:3]
+    )
 
 
 def test_every_member_gets_rank_zero_sometimes() -> None:
     members = NODES[:4]
-    primaries = {next(n for n, r in compute_block_maker_ranks(members, beacon(bytes([i]))).items() if r == 0)
-                 for i in range(64)}
+    primaries = {
+        next(n for n, r in compute_block_maker_ranks(members, beacon(bytes([i]))).items() if r == 0)
+        for i in range(64)
+    }
     assert primaries == set(members)
 
 
@@ -82,10 +92,19 @@ def test_the_notarization_committee_is_sampled_beyond_three_f_plus_one() -> None
 
 
 def test_notary_delay_formula() -> None:
-    def delay(rank: int, notarized: int, finalized: int, certified: int, cup: int = 0) -> int | None:
-        return compute_notary_delay_ns(rank=rank, unit_delay_ms=1000, initial_notary_delay_ms=300,
-                                       notarized_height=notarized, finalized_height=finalized,
-                                       certified_height=certified, next_cup_height=cup)
+    def delay(
+        rank: int, notarized: int, finalized: int, certified: int, cup: int = 0
+    ) -> int | None:
+        return compute_notary_delay_ns(
+            rank=rank,
+            unit_delay_ms=1000,
+            initial_notary_delay_ms=300,
+            notarized_height=notarized,
+            finalized_height=finalized,
+            certified_height=certified,
+            next_cup_height=cup,
+        )
+
     assert delay(0, 10, 10, 10) == 300 * MS
     assert delay(2, 10, 10, 10) == (300 + 2000) * MS
     assert delay(1, 12, 10, 10) == (300 + 2250) * MS  # 1.5^2 = 2.25
@@ -104,20 +123,38 @@ def test_finalizer_rule() -> None:
 
 
 def transcript(tag: str, start: int) -> KeyTranscript:
-    return KeyTranscript(tag=tag, dkg_start_height=start, registry_version=1, committee=NODES[:4],  # type: ignore[arg-type]
-                         threshold=2, commitments=(bytes(96),))
-
-
-def summary_block(height: int, *, registry_version: int, context_version: int, next_low: bool = True) -> Block:
-    summary = DkgSummary(
-        registry_version=registry_version, configs=(),
-        current_transcripts=(transcript("low", 0), transcript("high", 0)),
-        next_transcripts=(transcript("low", 5), transcript("high", 5)) if next_low else (transcript("high", 5),),
-        interval_length=4, next_interval_length=9, height=height,
+    return KeyTranscript(
+        tag=tag,
+        dkg_start_height=start,
+        registry_version=1,
+        committee=NODES[:4],  # type: ignore[arg-type]
+        threshold=2,
+        commitments=(bytes(96),),
     )
-    return Block(version="1", parent=ZERO_HASH, height=height, rank=0,
-                 context=ValidationContext(registry_version=context_version, certified_height=0, time_ns=0),
-                 payload=summary)
+
+
+def summary_block(
+    height: int, *, registry_version: int, context_version: int, next_low: bool = True
+) -> Block:
+    summary = DkgSummary(
+        registry_version=registry_version,
+        configs=(),
+        current_transcripts=(transcript("low", 0), transcript("high", 0)),
+        next_transcripts=(transcript("low", 5), transcript("high", 5))
+        if next_low
+        else (transcript("high", 5),),
+        interval_length=4,
+        next_interval_length=9,
+        height=height,
+    )
+    return Block(
+        version="1",
+        parent=ZERO_HASH,
+        height=height,
+        rank=0,
+        context=ValidationContext(registry_version=context_version, certified_height=0, time_ns=0),
+        payload=summary,
+    )
 
 
 def test_summary_heights_and_active_data() -> None:
@@ -132,5 +169,11 @@ def test_summary_heights_and_active_data() -> None:
     assert ahead is not None and ahead.registry_version == 7 and ahead.summary_height == 15
     assert ahead.low.dkg_start_height == 5 and ahead.high.dkg_start_height == 5
     assert get_active_data_at(block, 25) is None and get_active_data_at(block, 9) is None
-    fallback = get_active_data_at(summary_block(10, registry_version=3, context_version=7, next_low=False), 16)
-    assert fallback is not None and fallback.low.dkg_start_height == 0 and fallback.high.dkg_start_height == 5
+    fallback = get_active_data_at(
+        summary_block(10, registry_version=3, context_version=7, next_low=False), 16
+    )
+    assert (
+        fallback is not None
+        and fallback.low.dkg_start_height == 0
+        and fallback.high.dkg_start_height == 5
+    )

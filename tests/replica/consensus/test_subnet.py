@@ -27,8 +27,12 @@ from tests.replica.consensus.world import ALICE, COUNTER, Subnet
 def add_message(amount: int, now_ns: int, nonce: int = 0) -> IngressMessage:
     arg = encode([Nat], [amount])
     return IngressMessage(
-        message_id=hashlib.sha256(b"add" + arg + nonce.to_bytes(4, "big")).digest(), sender=ALICE,
-        canister_id=COUNTER, method="add", arg=arg, ingress_expiry_ns=now_ns + 60 * 10**9,
+        message_id=hashlib.sha256(b"add" + arg + nonce.to_bytes(4, "big")).digest(),
+        sender=ALICE,
+        canister_id=COUNTER,
+        method="add",
+        arg=arg,
+        ingress_expiry_ns=now_ns + 60 * 10**9,
     )
 
 
@@ -50,15 +54,23 @@ def test_four_replicas_finalize_certify_and_make_catch_up_packages(tmp_path: Pat
         assert len({node.state_hash(height) for node in nodes}) == 1
     certification = first.certification(first.certified_height)
     assert certification is not None
-    assert bls.verify(first.subnet_public_key, certification_message(certification.root_hash), certification.signature)
+    assert bls.verify(
+        first.subnet_public_key,
+        certification_message(certification.root_hash),
+        certification.signature,
+    )
     # The ingress message ran exactly once, on every replica.
     for node in nodes:
         status = node.ingress_status(message.message_id)
         assert status is not None and status.status == Status.REPLIED
         assert node.state.engine.query(COUNTER, "get", encode([], []), ALICE) == encode([Nat], [5])
     included = [
-        h for h in range(1, 25)
-        if any(m.message_id == message.message_id for m in getattr(first.finalized_block(h).payload, "ingress", ()))  # type: ignore[union-attr]
+        h
+        for h in range(1, 25)
+        if any(
+            m.message_id == message.message_id
+            for m in getattr(first.finalized_block(h).payload, "ingress", ())
+        )  # type: ignore[union-attr]
     ]
     assert len(included) == 1
     # Catch-up packages at summary heights, signed by the subnet.
@@ -73,8 +85,13 @@ def test_ingress_submitted_to_several_replicas_runs_once(tmp_path: Path) -> None
     message = add_message(7, subnet.now_ns, nonce=1)
     for node in nodes:
         subnet.submit(node.node_id, message)
-    subnet.run_until(lambda: all(
-        (s := node.ingress_status(message.message_id)) is not None and s.status == Status.REPLIED for node in nodes))
+    subnet.run_until(
+        lambda: all(
+            (s := node.ingress_status(message.message_id)) is not None
+            and s.status == Status.REPLIED
+            for node in nodes
+        )
+    )
     subnet.run_until(lambda: subnet.min_finalized() >= 8)
     for node in nodes:
         assert node.state.engine.query(COUNTER, "get", encode([], []), ALICE) == encode([Nat], [7])
@@ -89,7 +106,9 @@ def test_a_crashed_replica_restarts_from_its_checkpoint_and_catches_up(tmp_path:
     subnet.run_until(lambda: subnet.min_finalized() >= 22)
     subnet.restart(victim)
     restarted = subnet.nodes[victim]
-    assert restarted.executed_height >= 10  # from the checkpoint at the last summary height it executed
+    assert (
+        restarted.executed_height >= 10
+    )  # from the checkpoint at the last summary height it executed
     subnet.run_until(lambda: restarted.finalized_height >= 26 and restarted.executed_height >= 25)
     reference = subnet.nodes[nodes[0]]
     for height in range(restarted.executed_height - 3, restarted.executed_height + 1):
@@ -100,7 +119,10 @@ def test_a_beacon_that_arrives_after_its_height_is_finalized_is_still_used(tmp_p
     subnet = Subnet(tmp_path)
     late = list(subnet.nodes)[2]
     subnet.hold = lambda receiver, artifact: (
-        receiver == late and isinstance(artifact, RandomBeacon | RandomBeaconShare) and artifact.height == 3)
+        receiver == late
+        and isinstance(artifact, RandomBeacon | RandomBeaconShare)
+        and artifact.height == 3
+    )
     others = [node for node_id, node in subnet.nodes.items() if node_id != late]
     subnet.run_until(lambda: min(node.finalized_height for node in others) >= 8)
     assert subnet.nodes[late].finalized_height >= 3 and subnet.nodes[late].chain.beacon_height == 2
@@ -153,7 +175,9 @@ def test_a_restarted_replica_remembers_the_shares_it_signed(tmp_path: Path) -> N
     assert before <= after
 
 
-def test_an_upgrade_hands_over_at_the_cup_of_the_interval_that_names_the_new_version(tmp_path: Path) -> None:
+def test_an_upgrade_hands_over_at_the_cup_of_the_interval_that_names_the_new_version(
+    tmp_path: Path,
+) -> None:
     subnet = Subnet(tmp_path, replica_version="0.1.0")
     subnet.run_until(lambda: subnet.min_finalized() >= 6)
     subnet.update_record(replica_version_id="0.2.0")
@@ -161,11 +185,18 @@ def test_an_upgrade_hands_over_at_the_cup_of_the_interval_that_names_the_new_ver
     subnet.run_until(lambda: subnet.min_finalized() >= 14)
     subnet.submit(next(iter(subnet.nodes)), waiting)  # not included by the old version after 15
     # The summary at 10 sees the new version in its context; the interval from 15 runs 0.2.0.
-    subnet.run_until(lambda: all(node.upgrade_to is not None for node in subnet.nodes.values()), max_steps=40_000)
+    subnet.run_until(
+        lambda: all(node.upgrade_to is not None for node in subnet.nodes.values()), max_steps=40_000
+    )
     nodes = list(subnet.nodes.values())
-    assert {node.upgrade_to for node in nodes} == {"0.2.0"} and {node.latest_cup.height for node in nodes} == {15}
+    assert {node.upgrade_to for node in nodes} == {"0.2.0"} and {
+        node.latest_cup.height for node in nodes
+    } == {15}
     first = nodes[0]
-    assert first.finalized_block(15).version == "0.2.0" and first.finalized_block(14).version == "0.1.0"  # type: ignore[union-attr]
+    assert (
+        first.finalized_block(15).version == "0.2.0"
+        and first.finalized_block(14).version == "0.1.0"
+    )  # type: ignore[union-attr]
     later = [p for p in first.pool.validated.all_of(BlockProposal) if p.height > 15]
     assert later and all(p.block.payload == DataPayload() for p in later)
     stopped_at = first.finalized_height
@@ -176,9 +207,13 @@ def test_an_upgrade_hands_over_at_the_cup_of_the_interval_that_names_the_new_ver
     for node_id in list(subnet.nodes):
         subnet.restart(node_id, replica_version="0.2.0")
     subnet.submit(next(iter(subnet.nodes)), message)
-    subnet.run_until(lambda: all(
-        (s := node.ingress_status(message.message_id)) is not None and s.status == Status.REPLIED
-        for node in subnet.nodes.values()))
+    subnet.run_until(
+        lambda: all(
+            (s := node.ingress_status(message.message_id)) is not None
+            and s.status == Status.REPLIED
+            for node in subnet.nodes.values()
+        )
+    )
     assert all(node.upgrade_to is None for node in subnet.nodes.values())
 
 
@@ -203,8 +238,14 @@ def test_replicas_run_from_their_own_key_directories_alone(tmp_path: Path) -> No
     first = nodes[0]
     certification = first.certification(first.certified_height)
     assert certification is not None
-    assert bls.verify(first.subnet_public_key, certification_message(certification.root_hash), certification.signature)
-    assert first.latest_cup.height >= 5 and is_valid_catch_up_package(first.latest_cup, first.subnet_public_key)
+    assert bls.verify(
+        first.subnet_public_key,
+        certification_message(certification.root_hash),
+        certification.signature,
+    )
+    assert first.latest_cup.height >= 5 and is_valid_catch_up_package(
+        first.latest_cup, first.subnet_public_key
+    )
 
 
 def test_a_node_without_its_genesis_shares_signs_no_threshold_shares(tmp_path: Path) -> None:

@@ -35,16 +35,28 @@ def install_counter(engine: ExecutionEngine) -> None:
 class Subnet:
     """`n` replicas of one subnet (the NNS subnet of a one-subnet network)."""
 
-    def __init__(self, root: Path, n: int = 4, *, spares: int = 0, preset=TEST, seed: bytes = SEED,  # type: ignore[no-untyped-def]
-                 replica_version: str | None = None, stable_registry_age_ns: int = 0,
-                 node_directories: bool = False) -> None:
+    def __init__(
+        self,
+        root: Path,
+        n: int = 4,
+        *,
+        spares: int = 0,
+        preset=TEST,
+        seed: bytes = SEED,  # type: ignore[no-untyped-def]
+        replica_version: str | None = None,
+        stable_registry_age_ns: int = 0,
+        node_directories: bool = False,
+    ) -> None:
         self.replica_version = replica_version
         self.stable_registry_age_ns = stable_registry_age_ns
         self.root = root
         self.seed = seed
         self.store = RegistryStore(StableStore(list(TABLES)))
-        description = NetworkDescription(subnets=(SubnetSpec(size=n, subnet_type=SubnetType.SYSTEM),),
-                                         unassigned_nodes=spares, preset=preset)
+        description = NetworkDescription(
+            subnets=(SubnetSpec(size=n, subnet_type=SubnetType.SYSTEM),),
+            unassigned_nodes=spares,
+            preset=preset,
+        )
         self.size = n
         self.spares = spares
         self.genesis = deal_genesis(description, seed)
@@ -57,7 +69,9 @@ class Subnet:
         if self.key_root is not None:
             for index in range(n + spares):
                 keys = NodeSecretKeys.from_seed(seed, index)
-                write_node_directory(self.key_root / f"node-{index}", keys, self.genesis.shares_of(keys.node_id))
+                write_node_directory(
+                    self.key_root / f"node-{index}", keys, self.genesis.shares_of(keys.node_id)
+                )
         self.subnet_id = self.store.get("subnet_list").subnets[0]
         self.now_ns = START_NS
         self.nodes: dict[Principal, ReplicaNode] = {}
@@ -80,9 +94,15 @@ class Subnet:
             directory = load_node_directory(self.key_root / f"node-{index}")
             keys, shares = directory.keys, directory.initial_shares
         config = NodeConfig(
-            node_id=keys.node_id, subnet_id=self.subnet_id, keys=keys, registry=self.client(),
-            state_dir=self.root / f"node-{index}", factories=FACTORIES, initial_shares=shares,
-            install_genesis=install_counter, replica_version=self.replica_version,
+            node_id=keys.node_id,
+            subnet_id=self.subnet_id,
+            keys=keys,
+            registry=self.client(),
+            state_dir=self.root / f"node-{index}",
+            factories=FACTORIES,
+            initial_shares=shares,
+            install_genesis=install_counter,
+            replica_version=self.replica_version,
             stable_registry_age_ns=self.stable_registry_age_ns,
         )
         peers = list(self.nodes.values())
@@ -102,7 +122,9 @@ class Subnet:
         """Change fields of the subnet record in the registry; every replica's client syncs it."""
         record = self.store.get(subnet_record_key(self.subnet_id))
         with self.store.stable.transaction() as session:
-            version = self.store.apply(session, [upsert(subnet_record_key(self.subnet_id), replace(record, **changes))])
+            version = self.store.apply(
+                session, [upsert(subnet_record_key(self.subnet_id), replace(record, **changes))]
+            )
         for config in self.configs.values():
             config.registry.sync()
         return version
@@ -182,4 +204,8 @@ class Subnet:
         self.parked = []
 
     def min_finalized(self) -> int:
-        return min(node.finalized_height for node_id, node in self.nodes.items() if node_id not in self.down)
+        return min(
+            node.finalized_height
+            for node_id, node in self.nodes.items()
+            if node_id not in self.down
+        )

@@ -24,7 +24,11 @@ SPEC_SIGNATURE = bytes.fromhex(
     "b93b2cd0be6bdbd44884298d3e2b73c3f6f79f992bf5409c4210268beac43fb027236bfbe2175d4d05be0f158dd5b83b"
 )
 
-SECRETS = [1, 2**255 - 19, int.from_bytes(hashlib.sha512(b"icbox").digest(), "big") % bls.CURVE_ORDER]
+SECRETS = [
+    1,
+    2**255 - 19,
+    int.from_bytes(hashlib.sha512(b"icbox").digest(), "big") % bls.CURVE_ORDER,
+]
 
 
 def test_the_spec_certificate_vector() -> None:
@@ -136,7 +140,9 @@ def test_only_the_canonical_point_at_infinity_decodes(prefix: bytes) -> None:
             decode(encoded)
         with pytest.raises(CryptoError):
             reference_decode(encoded)
-    assert bls.decode_g1(bls.G1_IDENTITY) == bls.decode_g1(bls.aggregate_signatures([bls.G1_IDENTITY]))
+    assert bls.decode_g1(bls.G1_IDENTITY) == bls.decode_g1(
+        bls.aggregate_signatures([bls.G1_IDENTITY])
+    )
     assert reference.encode_g2(reference.decode_g2(bls.G2_IDENTITY)) == bls.G2_IDENTITY
 
 
@@ -192,7 +198,17 @@ def test_facade_and_reference_agree_on_random_secrets(secrets: list[int], messag
 def test_fixed_base_multiples_of_the_generator_match_scalar_multiplication() -> None:
     from py_arkworks_bls12381 import G2Point, Scalar
 
-    for secret in (1, 2, 255, 256, 257, 2**64 + 1, bls.CURVE_ORDER - 1, bls.CURVE_ORDER + 5, *SECRETS):
+    for secret in (
+        1,
+        2,
+        255,
+        256,
+        257,
+        2**64 + 1,
+        bls.CURVE_ORDER - 1,
+        bls.CURVE_ORDER + 5,
+        *SECRETS,
+    ):
         expected = bytes((G2Point() * Scalar(secret % bls.CURVE_ORDER)).to_compressed_bytes())
         assert bls.public_key(secret) == expected
 

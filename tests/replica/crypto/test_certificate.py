@@ -43,14 +43,20 @@ def test_the_spec_vector_byte_for_byte() -> None:
     assert Principal.self_authenticating(ROOT_DER).to_text() == (
         "b3pch-tczbm-jfkg4-xgfmb-cv7xp-rak3r-rjmou-jwqcn-zsu5l-pcioc-jqe"
     )
-    assert certificate.root_hash.hex() == "ffcdf81b7a30ab9cc4ba40877ec2d3b0956c5f693b8dd98e49ffb1100fd724a3"
+    assert (
+        certificate.root_hash.hex()
+        == "ffcdf81b7a30ab9cc4ba40877ec2d3b0956c5f693b8dd98e49ffb1100fd724a3"
+    )
     assert signed_message(certificate.root_hash)[:14].hex() == "0d69632d73746174652d726f6f74"
     assert STATE_ROOT_DOMAIN == b"\x0dic-state-root"
     assert certificate.signature == VECTOR_SIGNATURE
-    expected = bytes.fromhex(
-        "d9d9f7a264747265658301830241618203417883024474696d658203498080a8b1e39fe7cb17"
-        "697369676e61747572655830"
-    ) + VECTOR_SIGNATURE
+    expected = (
+        bytes.fromhex(
+            "d9d9f7a264747265658301830241618203417883024474696d658203498080a8b1e39fe7cb17"
+            "697369676e61747572655830"
+        )
+        + VECTOR_SIGNATURE
+    )
     assert certificate.to_cbor() == expected
     assert Certificate.from_cbor(expected) == certificate
     assert Certificate.from_cbor(expected[3:]) == certificate  # the 55799 tag is optional
@@ -67,7 +73,9 @@ def test_pruning_keeps_the_signature_valid() -> None:
 
 def test_tampering_fails() -> None:
     certificate = vector_certificate()
-    changed_leaf = Certificate(tree=build({"a": b"y", "time": VECTOR_TIME}), signature=certificate.signature)
+    changed_leaf = Certificate(
+        tree=build({"a": b"y", "time": VECTOR_TIME}), signature=certificate.signature
+    )
     flipped = bytearray(certificate.signature)
     flipped[10] ^= 1
     other_key = bls.public_key_to_der(bls.public_key(VECTOR_SECRET + 1))
@@ -106,8 +114,13 @@ LOW, HIGH = Principal.from_canister_id(1 << 20), Principal.from_canister_id((2 <
 
 def delegation_certificate(*, time_ns: int = VECTOR_TIME, sharded: bool = False) -> bytes:
     ranges = encode_canister_ranges([(LOW, HIGH)])
-    subnet: dict[bytes | str, hashtree.TreeValue] = {"public_key": bls.public_key_to_der(bls.public_key(SUBNET_SECRET))}
-    content: dict[bytes | str, hashtree.TreeValue] = {"time": time_ns, "subnet": {SUBNET_ID.raw: subnet}}
+    subnet: dict[bytes | str, hashtree.TreeValue] = {
+        "public_key": bls.public_key_to_der(bls.public_key(SUBNET_SECRET))
+    }
+    content: dict[bytes | str, hashtree.TreeValue] = {
+        "time": time_ns,
+        "subnet": {SUBNET_ID.raw: subnet},
+    }
     if sharded:
         content["canister_ranges"] = {SUBNET_ID.raw: {LOW.raw: ranges}}
     else:
@@ -123,10 +136,14 @@ def delegated(parent: bytes, *, secret: int = SUBNET_SECRET) -> Certificate:
 def test_a_delegated_certificate_verifies_inside_its_ranges() -> None:
     root_der = bls.public_key_to_der(bls.public_key(ROOT_SECRET))
     for sharded in (False, True):
-        certificate = Certificate.from_cbor(delegated(delegation_certificate(sharded=sharded)).to_cbor())
+        certificate = Certificate.from_cbor(
+            delegated(delegation_certificate(sharded=sharded)).to_cbor()
+        )
         assert certificate.delegation is not None and certificate.delegation.subnet_id == SUBNET_ID
         for canister in (LOW, HIGH, Principal.from_canister_id(1 << 20 | 77)):
-            verify_certificate(certificate, root_der, now_ns=VECTOR_TIME, effective_canister_id=canister)
+            verify_certificate(
+                certificate, root_der, now_ns=VECTOR_TIME, effective_canister_id=canister
+            )
 
 
 def test_a_delegation_outside_its_ranges_fails() -> None:
@@ -134,7 +151,9 @@ def test_a_delegation_outside_its_ranges_fails() -> None:
     certificate = delegated(delegation_certificate())
     for outside in (Principal.from_canister_id(5), Principal.from_canister_id(2 << 20)):
         with pytest.raises(CertificateError, match="outside"):
-            verify_certificate(certificate, root_der, now_ns=VECTOR_TIME, effective_canister_id=outside)
+            verify_certificate(
+                certificate, root_der, now_ns=VECTOR_TIME, effective_canister_id=outside
+            )
     with pytest.raises(CertificateError, match="effective canister"):
         verify_certificate(certificate, root_der, now_ns=VECTOR_TIME)
 
@@ -145,10 +164,14 @@ def test_bad_delegations_fail() -> None:
         delegated(delegation_certificate(), secret=SUBNET_SECRET + 1),  # not the delegated key
         delegated(sign_tree(build({"time": VECTOR_TIME}), ROOT_SECRET).to_cbor()),  # no subnet key
         delegated(delegated(delegation_certificate()).to_cbor()),  # a delegation in the delegation
-        delegated(sign_tree(build({"time": VECTOR_TIME}), SUBNET_SECRET).to_cbor()),  # not signed by root
+        delegated(
+            sign_tree(build({"time": VECTOR_TIME}), SUBNET_SECRET).to_cbor()
+        ),  # not signed by root
     ]
     for certificate in cases:
-        assert not is_valid_certificate(certificate, root_der, now_ns=VECTOR_TIME, effective_canister_id=LOW)
+        assert not is_valid_certificate(
+            certificate, root_der, now_ns=VECTOR_TIME, effective_canister_id=LOW
+        )
     stale = delegated(delegation_certificate(time_ns=VECTOR_TIME - 31 * 24 * 60 * MINUTE))
     with pytest.raises(CertificateError, match="old"):
         verify_certificate(stale, root_der, now_ns=VECTOR_TIME, effective_canister_id=LOW)
@@ -159,4 +182,6 @@ def test_bad_delegations_fail() -> None:
 def test_lookup_through_a_certificate() -> None:
     certificate = vector_certificate()
     assert certificate.lookup(["a"]) == Found(b"x")
-    assert isinstance(Certificate(tree=Pruned(Leaf(b"").digest), signature=b"").lookup(["a"]), hashtree.Unknown)
+    assert isinstance(
+        Certificate(tree=Pruned(Leaf(b"").digest), signature=b"").lookup(["a"]), hashtree.Unknown
+    )

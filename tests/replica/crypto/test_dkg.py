@@ -61,7 +61,9 @@ def genesis(members: tuple[Principal, ...]) -> tuple[Transcript, dict[Principal,
     dealt = initial.deal_shares(transcript.dkg_id, result.high_threshold, dealing_keys(members))
     shares = {
         m: compute_initial_secret_share(
-            NodeInitialShares(node_id=m, shares=(dealt[m],)), transcript, KEYS_BY_ID[m].dealing_private_key
+            NodeInitialShares(node_id=m, shares=(dealt[m],)),
+            transcript,
+            KEYS_BY_ID[m].dealing_private_key,
         )
         for m in members
     }
@@ -84,7 +86,9 @@ def reshare(
     )
     dealings = []
     for dealer in dealers if dealers is not None else old.committee:
-        dealing = create_dealing(config, dealer, shares[dealer], b"seed" + dealer.raw, dealing_keys(receivers))
+        dealing = create_dealing(
+            config, dealer, shares[dealer], b"seed" + dealer.raw, dealing_keys(receivers)
+        )
         verify_dealing(config, dealing)
         dealings.append(dealing)
     transcript = create_transcript(config, dealings)
@@ -94,10 +98,10 @@ def reshare(
     return transcript, new_shares
 
 
-def threshold_sign(transcript: Transcript, shares: dict[Principal, int], signers: list[Principal]) -> bytes | None:
-    signatures = {
-        transcript.index_of(s): threshold.sign_share(shares[s], MESSAGE) for s in signers
-    }
+def threshold_sign(
+    transcript: Transcript, shares: dict[Principal, int], signers: list[Principal]
+) -> bytes | None:
+    signatures = {transcript.index_of(s): threshold.sign_share(shares[s], MESSAGE) for s in signers}
     return threshold.combine_and_verify(transcript.coefficients, MESSAGE, signatures)
 
 
@@ -128,7 +132,9 @@ def test_resharing_keeps_the_public_key_through_membership_changes() -> None:
         old_committee = transcript.committee
         # Only the old threshold of dealers, not the lowest ones, deal.
         dealers = old_committee[len(old_committee) - transcript.threshold :]
-        transcript, shares = reshare(transcript, shares, nodes(members), height=10 * step, dealers=dealers)
+        transcript, shares = reshare(
+            transcript, shares, nodes(members), height=10 * step, dealers=dealers
+        )
         assert transcript.public_key == subnet_key
         assert transcript.committee == nodes(members)
         assert transcript.threshold == high_threshold(len(members))
@@ -137,10 +143,15 @@ def test_resharing_keeps_the_public_key_through_membership_changes() -> None:
         assert signature is not None and bls.verify(subnet_key, MESSAGE, signature)
         assert threshold_sign(transcript, shares, signers[1:]) is None
         for member in transcript.committee:
-            assert bls.public_key(shares[member]) == transcript.share_public_key(transcript.index_of(member))
+            assert bls.public_key(shares[member]) == transcript.share_public_key(
+                transcript.index_of(member)
+            )
     # Every committee's group signature is the same signature: the key never changed.
     genesis_transcript, genesis_shares = genesis(nodes(committees[0]))
-    assert threshold_sign(genesis_transcript, genesis_shares, list(nodes(committees[0])[:3])) == signature
+    assert (
+        threshold_sign(genesis_transcript, genesis_shares, list(nodes(committees[0])[:3]))
+        == signature
+    )
 
 
 def test_fresh_low_threshold_key() -> None:
@@ -151,12 +162,16 @@ def test_fresh_low_threshold_key() -> None:
         receivers=members,
         threshold=compute_fault_tolerance(4) + 1,
     )
-    dealings = [create_dealing(config, d, None, b"fresh", dealing_keys(members)) for d in members[:3]]
+    dealings = [
+        create_dealing(config, d, None, b"fresh", dealing_keys(members)) for d in members[:3]
+    ]
     with pytest.raises(DkgError):
         create_transcript(config, dealings[:1])
     transcript = create_transcript(config, dealings)
     assert len(transcript.dealings) == 3 and transcript.threshold == 2
-    shares = {m: compute_secret_share(transcript, m, KEYS_BY_ID[m].dealing_private_key) for m in members}
+    shares = {
+        m: compute_secret_share(transcript, m, KEYS_BY_ID[m].dealing_private_key) for m in members
+    }
     signature = threshold_sign(transcript, shares, list(members[2:]))
     assert signature is not None and bls.verify(transcript.public_key, MESSAGE, signature)
     assert threshold_sign(transcript, shares, [members[0]]) is None
@@ -191,7 +206,11 @@ def _with_bad_share(config: DkgConfig, dealing: Dealing, victim: Principal) -> D
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-    public = X25519PrivateKey.from_private_bytes(ephemeral).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    public = (
+        X25519PrivateKey.from_private_bytes(ephemeral)
+        .public_key()
+        .public_bytes(Encoding.Raw, PublicFormat.Raw)
+    )
     return replace(dealing, encrypted_shares=tuple(encrypted), ephemeral_public_key=public)
 
 
@@ -200,7 +219,10 @@ def test_a_wrong_share_is_detected_by_its_receiver() -> None:
     old, shares = genesis(members)
     config = DkgConfig(
         dkg_id=DkgId(subnet_id=SUBNET, start_height=10, tag="high"),
-        dealers=members, receivers=members, threshold=3, resharing=old,
+        dealers=members,
+        receivers=members,
+        threshold=3,
+        resharing=old,
     )
     honest = [create_dealing(config, d, shares[d], b"s", dealing_keys(members)) for d in members]
     victim = members[2]
@@ -216,7 +238,9 @@ def test_a_wrong_share_is_detected_by_its_receiver() -> None:
         compute_secret_share(transcript, victim, KEYS_BY_ID[victim].dealing_private_key)
     compute_secret_share(transcript, members[1], KEYS_BY_ID[members[1]].dealing_private_key)
     # A ciphertext from another dealing does not even decrypt.
-    swapped = replace(honest[0], encrypted_shares=(honest[1].encrypted_shares[0], *honest[0].encrypted_shares[1:]))
+    swapped = replace(
+        honest[0], encrypted_shares=(honest[1].encrypted_shares[0], *honest[0].encrypted_shares[1:])
+    )
     with pytest.raises(DkgError, match="cannot decrypt"):
         decrypt_share(config, swapped, members[0], KEYS_BY_ID[members[0]].dealing_private_key)
     # Nor does a share under another receiver's key.
@@ -229,7 +253,10 @@ def test_invalid_dealings_are_refused() -> None:
     old, shares = genesis(members)
     config = DkgConfig(
         dkg_id=DkgId(subnet_id=SUBNET, start_height=10, tag="high"),
-        dealers=members, receivers=nodes(range(1, 5)), threshold=3, resharing=old,
+        dealers=members,
+        receivers=nodes(range(1, 5)),
+        threshold=3,
+        resharing=old,
     )
     keys = dealing_keys(config.receivers)
     dealing = create_dealing(config, members[0], shares[members[0]], b"s", keys)
@@ -238,12 +265,16 @@ def test_invalid_dealings_are_refused() -> None:
     fresh = create_dealing(fresh_config, members[0], None, b"s", keys)
     verify_dealing(fresh_config, fresh)
     with pytest.raises(DkgError, match="reshare"):
-        verify_dealing(config, replace(fresh, dkg_id=config.dkg_id))  # deals a new secret, not its share
+        verify_dealing(
+            config, replace(fresh, dkg_id=config.dkg_id)
+        )  # deals a new secret, not its share
     bad_dealings = [
         replace(dealing, dkg_id=replace(config.dkg_id, start_height=11)),
         replace(dealing, dealer=node(7).node_id),
         replace(dealing, commitments=dealing.commitments[:2]),
-        replace(dealing, commitments=(dealing.commitments[0], b"\x00" * 96, dealing.commitments[2])),
+        replace(
+            dealing, commitments=(dealing.commitments[0], b"\x00" * 96, dealing.commitments[2])
+        ),
         replace(dealing, encrypted_shares=dealing.encrypted_shares[:3]),
         replace(dealing, encrypted_shares=(b"x" * 47, *dealing.encrypted_shares[1:])),
         replace(dealing, ephemeral_public_key=b"short"),
@@ -252,10 +283,18 @@ def test_invalid_dealings_are_refused() -> None:
         with pytest.raises(DkgError):
             verify_dealing(config, bad)
     with pytest.raises(DkgError):
-        create_transcript(config, [dealing, bad_dealings[3], *(
-            create_dealing(config, d, shares[d], b"s", keys) for d in members[1:3])])
+        create_transcript(
+            config,
+            [
+                dealing,
+                bad_dealings[3],
+                *(create_dealing(config, d, shares[d], b"s", keys) for d in members[1:3]),
+            ],
+        )
     with pytest.raises(DkgError, match="dealt twice"):
-        create_transcript(config, [dealing, replace(dealing, ephemeral_public_key=bytes(range(32)))])
+        create_transcript(
+            config, [dealing, replace(dealing, ephemeral_public_key=bytes(range(32)))]
+        )
     with pytest.raises(DkgError):
         create_dealing(config, members[0], shares[members[0]] + 1, b"s", keys)  # not its share
     with pytest.raises(DkgError):
@@ -267,9 +306,17 @@ def test_invalid_dealings_are_refused() -> None:
     with pytest.raises(DkgError):
         create_dealing(config, members[0], shares[members[0]], b"s", {})
     with pytest.raises(DkgError):
-        DkgConfig(dkg_id=config.dkg_id, dealers=(node(9).node_id,), receivers=members, threshold=3, resharing=old)
+        DkgConfig(
+            dkg_id=config.dkg_id,
+            dealers=(node(9).node_id,),
+            receivers=members,
+            threshold=3,
+            resharing=old,
+        )
     with pytest.raises(DkgError):
-        DkgConfig(dkg_id=config.dkg_id, dealers=members[:2], receivers=members, threshold=3, resharing=old)
+        DkgConfig(
+            dkg_id=config.dkg_id, dealers=members[:2], receivers=members, threshold=3, resharing=old
+        )
     with pytest.raises(DkgError):
         DkgConfig(dkg_id=config.dkg_id, dealers=members, receivers=members, threshold=5)
 

@@ -33,9 +33,13 @@ VECTOR_TIME = 1_700_000_000_000_000_000
 
 def test_the_spec_vector_tree_and_root_hash() -> None:
     tree = build({"time": VECTOR_TIME, "a": b"x"})
-    assert tree == Fork(Labeled(b"a", Leaf(b"x")), Labeled(b"time", Leaf(bytes.fromhex("8080a8b1e39fe7cb17"))))
+    assert tree == Fork(
+        Labeled(b"a", Leaf(b"x")), Labeled(b"time", Leaf(bytes.fromhex("8080a8b1e39fe7cb17")))
+    )
     assert tree.digest.hex() == "ffcdf81b7a30ab9cc4ba40877ec2d3b0956c5f693b8dd98e49ffb1100fd724a3"
-    assert hashtree.encode(tree).hex() == "8301830241618203417883024474696d658203498080a8b1e39fe7cb17"
+    assert (
+        hashtree.encode(tree).hex() == "8301830241618203417883024474696d658203498080a8b1e39fe7cb17"
+    )
     assert EMPTY_HASH.hex() == "4e3ed35c4e2d1ee89996483fb6260a64cffb6c47dbab216e7930e82f8190d120"
 
 
@@ -43,9 +47,14 @@ def test_reconstruct_uses_length_prefixed_domain_separators() -> None:
     leaf = Leaf(b"v")
     assert leaf.digest == hashlib.sha256(b"\x10ic-hashtree-leaf" + b"v").digest()
     labeled = Labeled(b"l", leaf)
-    assert labeled.digest == hashlib.sha256(b"\x13ic-hashtree-labeled" + b"l" + leaf.digest).digest()
+    assert (
+        labeled.digest == hashlib.sha256(b"\x13ic-hashtree-labeled" + b"l" + leaf.digest).digest()
+    )
     fork = Fork(labeled, EMPTY)
-    assert fork.digest == hashlib.sha256(b"\x10ic-hashtree-fork" + labeled.digest + EMPTY_HASH).digest()
+    assert (
+        fork.digest
+        == hashlib.sha256(b"\x10ic-hashtree-fork" + labeled.digest + EMPTY_HASH).digest()
+    )
     assert Pruned(fork.digest).digest == fork.digest
     assert hashtree.reconstruct(fork) == fork.digest
 
@@ -89,7 +98,10 @@ def test_lookup_found_absent_unknown_and_not_a_leaf() -> None:
     assert lookup(tree, ["d", "deeper"]) is ABSENT
     assert lookup(tree, ["f"]) is ABSENT
     assert lookup(tree, ["b"]) is NOT_A_LEAF
-    pruned_b = Fork(Fork(Pruned(Labeled(b"b", build({"x": b"1"})).digest), Labeled(b"d", Leaf(b"2"))), Labeled(b"f", EMPTY))
+    pruned_b = Fork(
+        Fork(Pruned(Labeled(b"b", build({"x": b"1"})).digest), Labeled(b"d", Leaf(b"2"))),
+        Labeled(b"f", EMPTY),
+    )
     assert lookup(pruned_b, ["a"]) is UNKNOWN
     assert lookup(pruned_b, ["c"]) is UNKNOWN
     assert lookup(pruned_b, ["e"]) is ABSENT
@@ -97,11 +109,15 @@ def test_lookup_found_absent_unknown_and_not_a_leaf() -> None:
 
 
 def test_pruning_keeps_the_root_and_hides_what_was_not_asked() -> None:
-    tree = build({
-        "time": 5,
-        "request_status": {bytes([i]) * 32: {"status": "replied", "reply": b"r%d" % i} for i in range(10)},
-        "subnet": {b"s": {"public_key": b"k"}},
-    })
+    tree = build(
+        {
+            "time": 5,
+            "request_status": {
+                bytes([i]) * 32: {"status": "replied", "reply": b"r%d" % i} for i in range(10)
+            },
+            "subnet": {b"s": {"public_key": b"k"}},
+        }
+    )
     wanted = bytes([3]) * 32
     witness = prune(tree, [["time"], ["request_status", wanted]])
     assert witness.digest == tree.digest
@@ -115,7 +131,9 @@ def test_pruning_keeps_the_root_and_hides_what_was_not_asked() -> None:
 
 
 def test_pruning_proves_absence_with_the_neighbours() -> None:
-    tree = build({"request_status": {bytes([i]) * 32: {"status": "done"} for i in (2, 4, 6)}, "time": 1})
+    tree = build(
+        {"request_status": {bytes([i]) * 32: {"status": "done"} for i in (2, 4, 6)}, "time": 1}
+    )
     for missing in (bytes([1]) * 32, bytes([5]) * 32, bytes([9]) * 32):
         witness = prune(tree, [["request_status", missing]])
         assert witness.digest == tree.digest
@@ -141,11 +159,15 @@ def test_cbor_round_trip_and_malformed_trees() -> None:
 
 labels = st.binary(min_size=0, max_size=4)
 values = st.binary(max_size=8)
-nested = st.recursive(values, lambda children: st.dictionaries(labels, children, max_size=5), max_leaves=25)
+nested = st.recursive(
+    values, lambda children: st.dictionaries(labels, children, max_size=5), max_leaves=25
+)
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.dictionaries(labels, nested, max_size=6), st.lists(st.lists(labels, max_size=3), max_size=4))
+@given(
+    st.dictionaries(labels, nested, max_size=6), st.lists(st.lists(labels, max_size=3), max_size=4)
+)
 def test_any_pruning_keeps_the_root_and_every_requested_value(
     content: dict[bytes, object], paths: list[list[bytes]]
 ) -> None:
@@ -186,12 +208,18 @@ def reference_prune(tree: hashtree.HashTree, paths: list[list[bytes]]) -> hashtr
 
 
 def reference_find_label(label: bytes, tree: hashtree.HashTree) -> object:
-    nodes = [node for node in hashtree.flatten_forks(tree) if isinstance(node, Labeled) and node.label == label]
+    nodes = [
+        node
+        for node in hashtree.flatten_forks(tree)
+        if isinstance(node, Labeled) and node.label == label
+    ]
     return nodes[0].subtree if nodes else ABSENT
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.dictionaries(labels, nested, max_size=12), st.lists(st.lists(labels, max_size=3), max_size=5))
+@given(
+    st.dictionaries(labels, nested, max_size=12), st.lists(st.lists(labels, max_size=3), max_size=5)
+)
 def test_the_one_path_walk_matches_reading_whole_forests(
     content: dict[bytes, object], paths: list[list[bytes]]
 ) -> None:
@@ -203,7 +231,9 @@ def test_the_one_path_walk_matches_reading_whole_forests(
 
 
 def test_lookup_in_a_large_tree_walks_one_path() -> None:
-    tree = build({"request_status": {i.to_bytes(4, "big"): {"status": "done"} for i in range(0, 20000, 2)}})
+    tree = build(
+        {"request_status": {i.to_bytes(4, "big"): {"status": "done"} for i in range(0, 20000, 2)}}
+    )
     assert lookup(tree, ["request_status", (10).to_bytes(4, "big"), "status"]) == Found(b"done")
     assert lookup(tree, ["request_status", (11).to_bytes(4, "big"), "status"]) is ABSENT
     witness = prune(tree, [["request_status", (11).to_bytes(4, "big")]])

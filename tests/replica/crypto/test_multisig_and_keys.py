@@ -23,7 +23,9 @@ def test_node_keys_are_deterministic_and_self_authenticating() -> None:
     assert len(public.dealing_public_key) == 32 and len(keys.dealing_private_key) == 32
     assert len(public.committee_public_key) == 96
     assert bls.is_valid_public_key(public.committee_public_key)
-    assert multisig.verify_proof_of_possession(public.committee_public_key, public.committee_proof_of_possession)
+    assert multisig.verify_proof_of_possession(
+        public.committee_public_key, public.committee_proof_of_possession
+    )
     certificate = x509.load_der_x509_certificate(public.tls_certificate_der)
     assert certificate.subject.rfc4514_string() == f"CN={keys.node_id.to_text()}"
     load_der_public_key(public.signing_key_der)
@@ -71,4 +73,6 @@ def test_proof_of_possession_is_not_a_message_signature() -> None:
     key = node.committee_public_key
     assert not multisig.verify_proof_of_possession(key, node.sign_committee(key))
     assert not multisig.verify_proof_of_possession(key, b"\x00")
-    assert not multisig.verify_individual(key, key, multisig.proof_of_possession(node.committee_secret))
+    assert not multisig.verify_individual(
+        key, key, multisig.proof_of_possession(node.committee_secret)
+    )

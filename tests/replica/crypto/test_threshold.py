@@ -25,7 +25,8 @@ MESSAGE = b"\x0dic-state-root" + bytes(32)
 
 def polynomial(threshold: int, label: bytes = b"") -> list[int]:
     return [
-        int.from_bytes(hashlib.sha512(label + bytes([threshold, k])).digest(), "big") % bls.CURVE_ORDER
+        int.from_bytes(hashlib.sha512(label + bytes([threshold, k])).digest(), "big")
+        % bls.CURVE_ORDER
         for k in range(threshold)
     ]
 
@@ -87,11 +88,18 @@ def test_lagrange_interpolation_recovers_the_constant_term(data: st.DataObject) 
     threshold = data.draw(st.integers(min_value=1, max_value=12))
     n = data.draw(st.integers(min_value=threshold, max_value=40))
     indices = data.draw(
-        st.lists(st.integers(min_value=0, max_value=n - 1), min_size=threshold, max_size=threshold, unique=True)
+        st.lists(
+            st.integers(min_value=0, max_value=n - 1),
+            min_size=threshold,
+            max_size=threshold,
+            unique=True,
+        )
     )
     coefficients = polynomial(threshold, data.draw(st.binary(max_size=8)))
     weights = lagrange_coefficients_at_zero(indices)
-    total = sum(w * evaluate_polynomial(coefficients, i + 1) for w, i in zip(weights, indices, strict=True))
+    total = sum(
+        w * evaluate_polynomial(coefficients, i + 1) for w, i in zip(weights, indices, strict=True)
+    )
     assert total % bls.CURVE_ORDER == coefficients[0]
     if threshold > 1:
         short = indices[:-1]

@@ -16,10 +16,16 @@ def summary(output: NodeOutput) -> tuple[object, ...]:
     return (tuple(a.id for a in output.broadcast), output.wake_at_ns, output.events)
 
 
-def test_a_live_driver_and_a_sim_replica_fed_the_same_artifacts_give_the_same_outputs(tmp_path: Path) -> None:
+def test_a_live_driver_and_a_sim_replica_fed_the_same_artifacts_give_the_same_outputs(
+    tmp_path: Path,
+) -> None:
     factory = ConsensusReplicas()
-    with World(WorldConfig(seed=5, subnet_sizes=(4,)), factory, factories=COUNTER_FACTORIES,
-               install_genesis=install_counter) as world:
+    with World(
+        WorldConfig(seed=5, subnet_sizes=(4,)),
+        factory,
+        factories=COUNTER_FACTORIES,
+        install_genesis=install_counter,
+    ) as world:
         world.run_until_height(12, subnet=0, timeout_s=60)
         roster = world.subnets[0].roster
         spec = world.nodes[roster[0]].spec
@@ -28,7 +34,9 @@ def test_a_live_driver_and_a_sim_replica_fed_the_same_artifacts_give_the_same_ou
         now_ns = world.now_ns
     sim = factory.start(replace(spec, state_dir=tmp_path / "sim"))
     clock = [now_ns]
-    live = LiveDriver.open(factory.config(replace(spec, state_dir=tmp_path / "live")), lambda: clock[0])
+    live = LiveDriver.open(
+        factory.config(replace(spec, state_dir=tmp_path / "live")), lambda: clock[0]
+    )
     outputs = []
     for step, batch in enumerate(batches):
         clock[0] = now_ns + step * 1_000_000
@@ -54,7 +62,9 @@ def test_the_driver_makes_the_pool_durable_before_it_returns(tmp_path: Path) -> 
         artifacts = tuple(a for peer in roster[1:] for a in world.replica(peer).pool_artifacts())
         now_ns = world.now_ns
     synced: list[int] = []
-    live = LiveDriver.open(factory.config(replace(spec, state_dir=tmp_path / "live")), lambda: now_ns)
+    live = LiveDriver.open(
+        factory.config(replace(spec, state_dir=tmp_path / "live")), lambda: now_ns
+    )
     original = live.node.pool.sync
 
     def sync() -> None:
@@ -67,6 +77,8 @@ def test_the_driver_makes_the_pool_durable_before_it_returns(tmp_path: Path) -> 
     # A restart (as after kill -9) finds the chain the driver reported.
     finalized = live.node.finalized_height
     live.close()
-    again = LiveDriver.open(factory.config(replace(spec, state_dir=tmp_path / "live")), lambda: now_ns)
+    again = LiveDriver.open(
+        factory.config(replace(spec, state_dir=tmp_path / "live")), lambda: now_ns
+    )
     assert again.node.finalized_height == finalized >= 5
     again.close()

@@ -21,15 +21,23 @@ from replica.types import Principal
 
 
 def ingress(number: int) -> IngressArtifact:
-    return IngressArtifact(message=IngressMessage(
-        message_id=number.to_bytes(32, "big"), sender=Principal.anonymous(),
-        canister_id=Principal.from_canister_id(1), method="add", arg=b"DIDL\x00\x00", ingress_expiry_ns=10**18,
-    ))
+    return IngressArtifact(
+        message=IngressMessage(
+            message_id=number.to_bytes(32, "big"),
+            sender=Principal.anonymous(),
+            canister_id=Principal.from_canister_id(1),
+            method="add",
+            arg=b"DIDL\x00\x00",
+            ingress_expiry_ns=10**18,
+        )
+    )
 
 
 def test_artifacts_cross_in_their_canonical_encoding_whatever_the_tcp_segmentation() -> None:
     pair = ConnectionPair(piece_bytes=7)
-    assert pair.hello("a", Hello(cup_height=40, registry_version=3)) == [Hello(cup_height=40, registry_version=3)]
+    assert pair.hello("a", Hello(cup_height=40, registry_version=3)) == [
+        Hello(cup_height=40, registry_version=3)
+    ]
     pair.hello("b", Hello(cup_height=0, registry_version=1))
     sent = [ingress(n) for n in range(5)]
     events = pair.send("a", sent)
@@ -42,13 +50,17 @@ def test_ingress_envelopes_travel_as_opaque_bytes() -> None:
     pair = ConnectionPair()
     pair.hello("a", Hello(cup_height=0, registry_version=1))
     assert pair.send_raw("a", pair.a.connection.send_ingress([b"\xd9\xd9\xf7envelope", b"x"])) == [
-        IngressReceived(envelopes=(b"\xd9\xd9\xf7envelope", b"x"))]
+        IngressReceived(envelopes=(b"\xd9\xd9\xf7envelope", b"x"))
+    ]
 
 
 def test_a_large_bundle_is_split_into_frames_under_the_limit() -> None:
     pair = ConnectionPair(max_frame_bytes=3_000)
     pair.hello("a", Hello(cup_height=0, registry_version=1))
-    chunks = [StateChunkArtifact(height=20, state_hash=bytes(32), index=i, data=bytes(1_000)) for i in range(6)]
+    chunks = [
+        StateChunkArtifact(height=20, state_hash=bytes(32), index=i, data=bytes(1_000))
+        for i in range(6)
+    ]
     data = pair.a.connection.send_artifacts(chunks)
     events = pair.send_raw("a", data)
     assert sum(1 for e in events if isinstance(e, ArtifactsReceived)) == 3
@@ -62,14 +74,22 @@ def test_a_large_bundle_is_split_into_frames_under_the_limit() -> None:
         ((1 << 31).to_bytes(4, "big"), "out of range"),
         (encode_frame(FrameKind.ARTIFACTS, b""), "artifacts before hello"),
         (encode_frame(FrameKind.HELLO, b"short"), "malformed or repeated hello"),
-        (encode_frame(FrameKind.HELLO, bytes(16)) + encode_frame(FrameKind.ARTIFACTS, b"\x00\x00\x00\x03abc"),
-         "not an artifact"),
-        (encode_frame(FrameKind.HELLO, bytes(16)) + encode_frame(FrameKind.ARTIFACTS, b"\x00\x00\x00\x09ab"),
-         "truncated"),
+        (
+            encode_frame(FrameKind.HELLO, bytes(16))
+            + encode_frame(FrameKind.ARTIFACTS, b"\x00\x00\x00\x03abc"),
+            "not an artifact",
+        ),
+        (
+            encode_frame(FrameKind.HELLO, bytes(16))
+            + encode_frame(FrameKind.ARTIFACTS, b"\x00\x00\x00\x09ab"),
+            "truncated",
+        ),
         (b"\x00\x00\x00\x01\x09", "unknown frame kind"),
     ],
 )
-def test_a_malformed_frame_ends_the_connection_and_nothing_after_it_is_read(data: bytes, reason: str) -> None:
+def test_a_malformed_frame_ends_the_connection_and_nothing_after_it_is_read(
+    data: bytes, reason: str
+) -> None:
     connection = Connection()
     events = connection.receive_data(data)
     assert isinstance(events[-1], ProtocolViolation) and reason in events[-1].reason
@@ -84,5 +104,6 @@ def test_a_non_canonical_artifact_encoding_is_refused() -> None:
     canonical = ingress(1).to_bytes()
     tampered = canonical + b"\x00"
     events = connection.receive_data(
-        encode_frame(FrameKind.ARTIFACTS, len(tampered).to_bytes(4, "big") + tampered))
+        encode_frame(FrameKind.ARTIFACTS, len(tampered).to_bytes(4, "big") + tampered)
+    )
     assert isinstance(events[0], ProtocolViolation)

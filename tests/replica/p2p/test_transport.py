@@ -24,25 +24,45 @@ SEED = b"p2p-test"
 
 
 def ingress(number: int) -> IngressArtifact:
-    return IngressArtifact(message=IngressMessage(
-        message_id=number.to_bytes(32, "big"), sender=Principal.anonymous(),
-        canister_id=Principal.from_canister_id(1), method="add", arg=b"", ingress_expiry_ns=10**18,
-    ))
+    return IngressArtifact(
+        message=IngressMessage(
+            message_id=number.to_bytes(32, "big"),
+            sender=Principal.anonymous(),
+            canister_id=Principal.from_canister_id(1),
+            method="add",
+            arg=b"",
+            ingress_expiry_ns=10**18,
+        )
+    )
 
 
 class Node:
-    def __init__(self, keys: NodeSecretKeys, directory: Path, registered: Callable[[], Mapping[Principal, bytes]],
-                 *, port: int = 0, resend: Sequence[Artifact] = ()) -> None:
+    def __init__(
+        self,
+        keys: NodeSecretKeys,
+        directory: Path,
+        registered: Callable[[], Mapping[Principal, bytes]],
+        *,
+        port: int = 0,
+        resend: Sequence[Artifact] = (),
+    ) -> None:
         self.keys = keys
         self.received: list[tuple[Principal, Artifact]] = []
         self.cup_height = 0
         certificate, key = write_tls_files(keys, directory)
         self.service = P2PService(
-            node_id=keys.node_id, listen=("127.0.0.1", port), certificate_path=certificate, key_path=key,
+            node_id=keys.node_id,
+            listen=("127.0.0.1", port),
+            certificate_path=certificate,
+            key_path=key,
             get_allowed=lambda: {n: c for n, c in registered().items() if n != keys.node_id},
             get_hello=lambda: Hello(cup_height=self.cup_height, registry_version=1),
-            resend=lambda height: [a for a in resend if a.height > height or isinstance(a, IngressArtifact)],
-            on_artifacts=lambda sender, artifacts: self.received.extend((sender, a) for a in artifacts),
+            resend=lambda height: [
+                a for a in resend if a.height > height or isinstance(a, IngressArtifact)
+            ],
+            on_artifacts=lambda sender, artifacts: self.received.extend(
+                (sender, a) for a in artifacts
+            ),
         )
 
     @property
@@ -83,7 +103,9 @@ async def test_registered_peers_exchange_artifacts_both_ways(tmp_path: Path) -> 
         await b.service.close()
 
 
-async def test_a_key_not_in_the_registry_is_refused_and_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_key_not_in_the_registry_is_refused_and_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     a_keys, b_keys = NodeSecretKeys.from_seed(SEED, 0), NodeSecretKeys.from_seed(SEED, 1)
     intruder_keys = NodeSecretKeys.from_seed(b"another network", 1)
     a = Node(a_keys, tmp_path / "a", registry_of(a_keys, b_keys))
@@ -112,7 +134,9 @@ async def test_a_dead_peer_does_not_hold_up_the_others(tmp_path: Path) -> None:
     await a.service.start()
     await b.service.start()
     try:
-        dead = PeerAddress(node_id=keys[2].node_id, host="127.0.0.1", port=1)  # nothing listens there
+        dead = PeerAddress(
+            node_id=keys[2].node_id, host="127.0.0.1", port=1
+        )  # nothing listens there
         a.service.set_peers([dead, b.address])
         for number in range(200):
             a.service.broadcast([ingress(number)])

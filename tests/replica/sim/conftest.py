@@ -8,4 +8,6 @@ import pytest
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "sweep_seed" in metafunc.fixturenames:
         first = metafunc.config.getoption("--first-seed")
-        metafunc.parametrize("sweep_seed", range(first, first + metafunc.config.getoption("--seeds")))
+        metafunc.parametrize(
+            "sweep_seed", range(first, first + metafunc.config.getoption("--seeds"))
+        )

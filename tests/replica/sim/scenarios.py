@@ -11,7 +11,13 @@ from replica.sim.world import World, WorldConfig
 
 
 def consensus_world(
-    seed: int, *, nodes: int = 4, faults: str = "none", heights: int = 10, spare: int = 0, **options: object
+    seed: int,
+    *,
+    nodes: int = 4,
+    faults: str = "none",
+    heights: int = 10,
+    spare: int = 0,
+    **options: object,
 ) -> World:
     """A subnet of `nodes` replicas from registry genesis, with the counter canister installed."""
     config = WorldConfig(
@@ -24,4 +30,6 @@ def consensus_world(
         heights=heights,
         **options,  # type: ignore[arg-type]
     )
-    return World(config, ConsensusReplicas(), factories=COUNTER_FACTORIES, install_genesis=install_counter)
+    return World(
+        config, ConsensusReplicas(), factories=COUNTER_FACTORIES, install_genesis=install_counter
+    )

@@ -18,7 +18,9 @@ INTERVALS = 5
 @pytest.mark.parametrize(("nodes", "seed"), [(4, 31), (7, 32)])
 def test_f_bad_dealers_do_not_stop_key_rotation(nodes: int, seed: int) -> None:
     f = (nodes - 1) // 3
-    with consensus_world(seed, nodes=nodes, faults=f"bad-dealing:{f}", heights=5 * INTERVALS + 2) as world:
+    with consensus_world(
+        seed, nodes=nodes, faults=f"bad-dealing:{f}", heights=5 * INTERVALS + 2
+    ) as world:
         subnet = world.subnets[0]
         byzantine = {node for node in world.members() if not world.nodes[node].honest}
         assert len(byzantine) == f
@@ -32,15 +34,28 @@ def test_f_bad_dealers_do_not_stop_key_rotation(nodes: int, seed: int) -> None:
                 block = replica.finalized_block(summary_height)
                 assert block is not None and block.is_summary
                 summary = block.summary
-                assert {t.tag for t in summary.next_transcripts} == {"low", "high"}, f"a DKG failed at {summary_height}"
+                assert {t.tag for t in summary.next_transcripts} == {"low", "high"}, (
+                    f"a DKG failed at {summary_height}"
+                )
                 for transcript in summary.next_transcripts:
-                    dealers = {d.dealer for d in to_crypto_transcript(subnet.subnet_id, transcript).dealings}
+                    dealers = {
+                        d.dealer
+                        for d in to_crypto_transcript(subnet.subnet_id, transcript).dealings
+                    }
                     # The faults apply from after genesis: the genesis interval's dealings were honest.
                     if summary_height > 5:
-                        assert not dealers & byzantine, "a dealing with wrong shares reached a transcript"
+                        assert not dealers & byzantine, (
+                            "a dealing with wrong shares reached a transcript"
+                        )
                     share = compute_dkg_secret_share(
-                        subnet.subnet_id, transcript, node_id, replica.config.keys.dealing_private_key)
-                    assert share is not None, f"{node_id} has no share of the {transcript.tag} key at {summary_height}"
+                        subnet.subnet_id,
+                        transcript,
+                        node_id,
+                        replica.config.keys.dealing_private_key,
+                    )
+                    assert share is not None, (
+                        f"{node_id} has no share of the {transcript.tag} key at {summary_height}"
+                    )
                     if transcript.tag == "high":
                         assert transcript.public_key == subnet.public_key
                     else:
@@ -55,9 +70,14 @@ def test_f_bad_dealers_do_not_stop_key_rotation(nodes: int, seed: int) -> None:
             assert world.replica(node_id).latest_cup.height >= 5 * (INTERVALS - 1)  # type: ignore[attr-defined]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "support proofs alone do not stop a dealer that cheats at most f receivers and supports its own "
-    "dealing; that needs complaints and justifications (see replica.consensus.dealings)"))
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason=(
+        "support proofs alone do not stop a dealer that cheats at most f receivers and supports its own "
+        "dealing; that needs complaints and justifications (see replica.consensus.dealings)"
+    ),
+)
 def test_a_dealer_that_cheats_only_f_receivers_can_still_leave_one_without_a_share() -> None:
     with consensus_world(33, nodes=4, heights=5 * 4 + 2) as world:
         subnet = world.subnets[0]
@@ -72,5 +92,9 @@ def test_a_dealer_that_cheats_only_f_receivers_can_still_leave_one_without_a_sha
                 assert block is not None
                 for transcript in block.summary.next_transcripts:
                     share = compute_dkg_secret_share(
-                        subnet.subnet_id, transcript, node_id, replica.config.keys.dealing_private_key)
+                        subnet.subnet_id,
+                        transcript,
+                        node_id,
+                        replica.config.keys.dealing_private_key,
+                    )
                     assert share is not None, f"{node_id} has no share of the {transcript.tag} key"

@@ -24,7 +24,15 @@ SHARE = ToyShare(height=3, signer=MAKER, signature=b"ok")
 
 
 @pytest.mark.parametrize(
-    "text", ["none", "crash:1", "crash:2,equivocate:1", "partition:1-3.5", "drop:10", "down:1,stop-signing:1"]
+    "text",
+    [
+        "none",
+        "crash:1",
+        "crash:2,equivocate:1",
+        "partition:1-3.5",
+        "drop:10",
+        "down:1,stop-signing:1",
+    ],
 )
 def test_a_plan_round_trips_through_text(text: str) -> None:
     assert FaultPlan.parse(text).to_text() == text
@@ -47,7 +55,9 @@ def test_assignment_is_a_function_of_the_seed_and_uses_distinct_nodes() -> None:
     assert first == assign_faults(plan, 7, 42, horizon_ns=10**10)
     crashed = {crash.node for crash in first.crashes}
     assert len(crashed | set(first.behaviours)) == 2
-    assert all(crash.restart_ns is not None and crash.restart_ns > crash.at_ns for crash in first.crashes)
+    assert all(
+        crash.restart_ns is not None and crash.restart_ns > crash.at_ns for crash in first.crashes
+    )
 
 
 def test_an_equivocator_sends_two_blocks_to_disjoint_halves() -> None:
@@ -60,10 +70,17 @@ def test_an_equivocator_sends_two_blocks_to_disjoint_halves() -> None:
 
 def test_share_faults() -> None:
     forger = ToyForger()
-    assert [s.artifact for s in StopsSigning().transform([BLOCK, SHARE], PEERS, random.Random(1), forger)] == [BLOCK]
+    assert [
+        s.artifact
+        for s in StopsSigning().transform([BLOCK, SHARE], PEERS, random.Random(1), forger)
+    ] == [BLOCK]
     broken = InvalidShares().transform([SHARE], PEERS, random.Random(1), forger)[0].artifact
     assert isinstance(broken, ToyShare) and broken.signature == b"bad"
-    other = InvalidShares(wrong_message=True).transform([SHARE], PEERS, random.Random(1), forger)[0].artifact
+    other = (
+        InvalidShares(wrong_message=True)
+        .transform([SHARE], PEERS, random.Random(1), forger)[0]
+        .artifact
+    )
     assert isinstance(other, ToyShare) and other.height == 4
     partial = MissingShares(0.5).transform([SHARE] * 20, PEERS, random.Random(1), forger)
     delivered = sum(len(send.receivers) for send in partial)
@@ -80,6 +97,8 @@ def test_a_bad_dealer_replaces_only_its_own_dealings() -> None:
         def bad_dealing(self, artifact: object, *, few: bool = False) -> object:
             return "bad dealing"
 
-    sends = BadDealer().transform(["own dealing", SHARE, BLOCK], PEERS[1:], random.Random(1), DealingForger())
+    sends = BadDealer().transform(
+        ["own dealing", SHARE, BLOCK], PEERS[1:], random.Random(1), DealingForger()
+    )
     assert [send.artifact for send in sends] == ["bad dealing", SHARE, BLOCK]
     assert all(send.receivers == PEERS[1:] for send in sends)

@@ -25,7 +25,9 @@ def test_seven_replicas_with_two_faulty_keep_finalizing() -> None:
         world.run_until_height(8, timeout_s=60)
 
 
-@pytest.mark.parametrize("behaviour", ["equivocate", "invalid-shares", "wrong-message", "missing-shares", "stop-signing"])
+@pytest.mark.parametrize(
+    "behaviour", ["equivocate", "invalid-shares", "wrong-message", "missing-shares", "stop-signing"]
+)
 def test_a_subnet_keeps_finalizing_with_a_byzantine_replica(behaviour: str) -> None:
     with consensus_world(21, nodes=4, faults=f"{behaviour}:1", heights=14) as world:
         world.run_until_height(14, timeout_s=60)
@@ -34,7 +36,9 @@ def test_a_subnet_keeps_finalizing_with_a_byzantine_replica(behaviour: str) -> N
         forger = world.nodes[byzantine[0]].forger
         assert isinstance(forger, ConsensusForger)
         if behaviour == "equivocate":
-            assert forger.equivocations > 0, "the Byzantine replica never made a block: pick another seed"
+            assert forger.equivocations > 0, (
+                "the Byzantine replica never made a block: pick another seed"
+            )
 
 
 def test_finalization_stops_in_a_partition_and_resumes_when_it_heals() -> None:

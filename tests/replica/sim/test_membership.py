@@ -20,7 +20,12 @@ from tests.replica.sim.scenarios import consensus_world
 
 INTERVALS = 6
 MULTI_SIGNED = ("BlockProposal", "NotarizationShare", "FinalizationShare")
-THRESHOLD_SIGNED = ("RandomBeaconShare", "RandomTapeShare", "CertificationShare", "CatchUpPackageShare")
+THRESHOLD_SIGNED = (
+    "RandomBeaconShare",
+    "RandomTapeShare",
+    "CertificationShare",
+    "CatchUpPackageShare",
+)
 
 
 def summaries(world: World, observer: Principal, top: int) -> list[Block]:
@@ -33,7 +38,9 @@ def effective_boundary(blocks: list[Block], version: int) -> int:
     """The height of the first summary whose interval runs at registry version >= `version`."""
     scheduled = next(block for block in blocks if block.context.registry_version >= version)
     effective = next(block for block in blocks if block.summary.registry_version >= version)
-    assert effective.height == scheduled.summary.next_summary_height, "D.3: effective one interval after it is scheduled"
+    assert effective.height == scheduled.summary.next_summary_height, (
+        "D.3: effective one interval after it is scheduled"
+    )
     return effective.height
 
 
@@ -42,7 +49,9 @@ def last_signed(world: World, node: Principal, kinds: tuple[str, ...]) -> int:
     return max((heights[kind] for kind in kinds if kind in heights), default=-1)
 
 
-def run_change(world: World, *, add: int, remove: int) -> tuple[list[Principal], list[Principal], int, list[Block]]:
+def run_change(
+    world: World, *, add: int, remove: int
+) -> tuple[list[Principal], list[Principal], int, list[Block]]:
     interval = world.subnet_record().dkg_interval_length + 1
     world.run_until_height(2)
     added = world.spare_nodes()[:add]
@@ -60,15 +69,21 @@ def run_change(world: World, *, add: int, remove: int) -> tuple[list[Principal],
     key = world.subnets[0].public_key
     for block in blocks:
         high = block.summary.get_current("high")
-        assert high is not None and high.public_key == key, f"the subnet key changed at {block.height}"
+        assert high is not None and high.public_key == key, (
+            f"the subnet key changed at {block.height}"
+        )
     return added, removed, effective_boundary(blocks, version), blocks
 
 
-CHANGES = pytest.mark.parametrize(("add", "remove"), [(1, 0), (0, 1), (1, 1)], ids=["add", "remove", "replace"])
+CHANGES = pytest.mark.parametrize(
+    ("add", "remove"), [(1, 0), (0, 1), (1, 1)], ids=["add", "remove", "replace"]
+)
 
 
 @CHANGES
-def test_membership_changes_at_the_interval_boundary_with_the_key_unchanged(add: int, remove: int) -> None:
+def test_membership_changes_at_the_interval_boundary_with_the_key_unchanged(
+    add: int, remove: int
+) -> None:
     with consensus_world(61 + add + 2 * remove, nodes=4, spare=add, heights=40) as world:
         added, removed, boundary, _ = run_change(world, add=add, remove=remove)
         for node in added:
@@ -78,23 +93,36 @@ def test_membership_changes_at_the_interval_boundary_with_the_key_unchanged(add:
         for node in removed:
             replica = world.replica(node)
             assert replica.is_member(boundary - 1) and not replica.is_member(boundary)
-            assert 0 <= last_signed(world, node, MULTI_SIGNED) < boundary, "the removed node stops notarizing"
+            assert 0 <= last_signed(world, node, MULTI_SIGNED) < boundary, (
+                "the removed node stops notarizing"
+            )
         world.check_safety()
 
 
 @CHANGES
-def test_threshold_committees_follow_the_membership_one_interval_later(add: int, remove: int) -> None:
+def test_threshold_committees_follow_the_membership_one_interval_later(
+    add: int, remove: int
+) -> None:
     with consensus_world(71 + add + 2 * remove, nodes=4, spare=add, heights=40) as world:
         added, removed, boundary, blocks = run_change(world, add=add, remove=remove)
         members = set(world.members())
         rekeyed = next(
-            block.height for block in blocks
+            block.height
+            for block in blocks
             if all(set(t.committee) == members for t in block.summary.current_transcripts)
         )
         assert rekeyed == boundary + world.subnet_record().dkg_interval_length + 1, "D.3 (4)"
         for node in removed:
-            assert last_signed(world, node, THRESHOLD_SIGNED) < rekeyed, "the removed node stops signing"
-            stopped = [event.height for _, event in world.nodes[node].events if isinstance(event, NodeStoppedParticipating)]
+            assert last_signed(world, node, THRESHOLD_SIGNED) < rekeyed, (
+                "the removed node stops signing"
+            )
+            stopped = [
+                event.height
+                for _, event in world.nodes[node].events
+                if isinstance(event, NodeStoppedParticipating)
+            ]
             assert stopped == [rekeyed], "it says so once, where its last committee ends"
         for node in added:
-            assert last_signed(world, node, THRESHOLD_SIGNED) >= rekeyed, "the added node signs shares"
+            assert last_signed(world, node, THRESHOLD_SIGNED) >= rekeyed, (
+                "the added node signs shares"
+            )

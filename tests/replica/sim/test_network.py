@@ -11,11 +11,16 @@ from replica.types import Principal
 A, B, C = (Principal.self_authenticating(bytes([i])) for i in (1, 2, 3))
 
 
-def make(seed: int = 1, **config: object) -> tuple[Scheduler, Network, list[tuple[Principal, Principal, object, int]]]:
+def make(
+    seed: int = 1, **config: object
+) -> tuple[Scheduler, Network, list[tuple[Principal, Principal, object, int]]]:
     scheduler = Scheduler()
     received: list[tuple[Principal, Principal, object, int]] = []
     network = Network(
-        scheduler, seed, lambda s, r, m: received.append((s, r, m, scheduler.now_ns)), NetworkConfig(**config)  # type: ignore[arg-type]
+        scheduler,
+        seed,
+        lambda s, r, m: received.append((s, r, m, scheduler.now_ns)),
+        NetworkConfig(**config),  # type: ignore[arg-type]
     )
     return scheduler, network, received
 

@@ -10,13 +10,27 @@ import sys
 
 from replica.sim.__main__ import main
 
-COMMAND = ["--seed", "77", "--nodes", "4", "--faults", "crash:1,drop:10", "--heights", "10", "--json"]
+COMMAND = [
+    "--seed",
+    "77",
+    "--nodes",
+    "4",
+    "--faults",
+    "crash:1,drop:10",
+    "--heights",
+    "10",
+    "--json",
+]
 
 
 def run_in_a_process(hash_seed: str) -> dict[str, object]:
     environment = {**os.environ, "PYTHONHASHSEED": hash_seed}
     result = subprocess.run(
-        [sys.executable, "-m", "replica.sim", *COMMAND], capture_output=True, text=True, env=environment, check=True
+        [sys.executable, "-m", "replica.sim", *COMMAND],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=True,
     )
     summary: dict[str, object] = json.loads(result.stdout)
     summary.pop("cpu_s")

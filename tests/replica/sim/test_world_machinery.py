@@ -20,7 +20,11 @@ def toy_world(seed: int = 1, **config: object) -> World:
 
 
 def leader_of(world: World) -> Principal:
-    return next(node for node in world.members() if isinstance(world.replica(node), ToyReplica) and world.replica(node).leader)  # type: ignore[attr-defined]
+    return next(
+        node
+        for node in world.members()
+        if isinstance(world.replica(node), ToyReplica) and world.replica(node).leader
+    )  # type: ignore[attr-defined]
 
 
 def test_a_world_runs_from_registry_genesis_to_a_height() -> None:
@@ -37,7 +41,13 @@ def test_the_same_seed_gives_the_same_run() -> None:
     for _ in range(2):
         with toy_world(seed=5, faults=FaultPlan.parse("drop:20")) as world:
             world.run_for(1.5)
-            runs.append((world.scheduler.events_run, world.network.stats.delivered, world.network.stats.dropped))
+            runs.append(
+                (
+                    world.scheduler.events_run,
+                    world.network.stats.delivered,
+                    world.network.stats.dropped,
+                )
+            )
     assert runs[0] == runs[1]
 
 
@@ -67,8 +77,14 @@ def test_ingress_to_any_replica_is_executed_once() -> None:
     with toy_world() as world:
         ids = []
         for index, node in enumerate(world.members()):
-            message = IngressMessage(message_id=bytes([index]) * 32, sender=Principal.anonymous(),
-                                     canister_id=Principal.anonymous(), method="m", arg=b"", ingress_expiry_ns=0)
+            message = IngressMessage(
+                message_id=bytes([index]) * 32,
+                sender=Principal.anonymous(),
+                canister_id=Principal.anonymous(),
+                method="m",
+                arg=b"",
+                ingress_expiry_ns=0,
+            )
             world.submit_ingress(node, message)
             ids.append(message.message_id)
         world.run_for(1.0)
@@ -86,8 +102,13 @@ def test_two_finalized_blocks_at_one_height_fail_safety_with_a_replay_command() 
         assert isinstance(replica, ToyReplica)
         # Another replica that finalized something else at height 2 (as a broken protocol would).
         forked = copy.copy(replica)
-        forked.chain = [replica.chain[0], ToyBlock(height=2, parent=replica.chain[0].id, maker=leader, salt=9)]
-        world.subnets[0].checker.observe(Principal.self_authenticating(b"fork"), forked, honest=True)
+        forked.chain = [
+            replica.chain[0],
+            ToyBlock(height=2, parent=replica.chain[0].id, maker=leader, salt=9),
+        ]
+        world.subnets[0].checker.observe(
+            Principal.self_authenticating(b"fork"), forked, honest=True
+        )
         with pytest.raises(PropertyViolation) as caught:
             world.run_for(0.2)
         message = str(caught.value)
@@ -99,5 +120,9 @@ def test_a_byzantine_leader_split_is_gossiped_to_every_honest_replica() -> None:
     with toy_world(seed=3, heights=10) as world:
         world.make_byzantine(leader_of(world), Equivocator())
         world.run_for(0.5)
-        firsts = {cast(ToyBlock, world.replica(node).finalized_block(1)).id for node in world.members() if node != leader_of(world)}
+        firsts = {
+            cast(ToyBlock, world.replica(node).finalized_block(1)).id
+            for node in world.members()
+            if node != leader_of(world)
+        }
         assert len(firsts) == 1

@@ -30,11 +30,17 @@ SUBNET_DER = bls.public_key_to_der(bls.public_key(SUBNET_SECRET))
 
 def certify(manager: StateManager, height: int, secret: int = SUBNET_SECRET) -> Certification:
     root_hash = manager.certification_content(height)
-    return Certification(height=height, root_hash=root_hash, signature=bls.sign(secret, signed_message(root_hash)))
+    return Certification(
+        height=height, root_hash=root_hash, signature=bls.sign(secret, signed_message(root_hash))
+    )
 
 
 def checkpoint_bytes(directory: Path) -> dict[str, bytes]:
-    return {path.relative_to(directory).as_posix(): path.read_bytes() for path in directory.rglob("*") if path.is_file()}
+    return {
+        path.relative_to(directory).as_posix(): path.read_bytes()
+        for path in directory.rglob("*")
+        if path.is_file()
+    }
 
 
 def test_heights_execute_in_order(tmp_path: Path) -> None:
@@ -42,7 +48,10 @@ def test_heights_execute_in_order(tmp_path: Path) -> None:
     assert manager.height == 0 and manager.kept_heights() == [0]
     executed = manager.execute(Workload().batch(1))
     assert executed.height == 1 and executed.root_hash == manager.certification_content(1)
-    assert executed.root_hash == manager.tree(1).digest and executed.state_hash == manager.engine.state_hash()
+    assert (
+        executed.root_hash == manager.tree(1).digest
+        and executed.state_hash == manager.engine.state_hash()
+    )
     for wrong in (1, 3):
         with pytest.raises(StateError, match="expected a batch at height 2"):
             manager.execute(Workload().batch(wrong))
@@ -59,7 +68,9 @@ def test_a_certification_is_checked_and_serves_certificates(tmp_path: Path) -> N
     assert manager.certified_height == 2
     assert not manager.deliver_certification(certify(manager, 1))  # older: ignored
     message_id = Workload().batch(2).ingress[0].message_id
-    certificate = Certificate.from_cbor(manager.certificate([["request_status", message_id]]).to_cbor())
+    certificate = Certificate.from_cbor(
+        manager.certificate([["request_status", message_id]]).to_cbor()
+    )
     verify_certificate(certificate, SUBNET_DER, now_ns=certificate.time_ns())
     assert certificate.time_ns() == Workload().batch(2).time_ns
     assert isinstance(certificate.lookup(["request_status", message_id, "status"]), Found)
@@ -74,7 +85,11 @@ def test_bad_certifications_are_refused(tmp_path: Path) -> None:
     with pytest.raises(StateError, match="signature"):
         manager.deliver_certification(certify(manager, 2, secret=SUBNET_SECRET + 1))
     other_root = manager.certification_content(1)
-    wrong_root = Certification(height=2, root_hash=other_root, signature=bls.sign(SUBNET_SECRET, signed_message(other_root)))
+    wrong_root = Certification(
+        height=2,
+        root_hash=other_root,
+        signature=bls.sign(SUBNET_SECRET, signed_message(other_root)),
+    )
     with pytest.raises(CertificationMismatch):
         manager.deliver_certification(wrong_root)
     assert manager.certified_height == 0
@@ -99,16 +114,28 @@ def test_an_injected_signature_check_replaces_the_subnet_key(tmp_path: Path) -> 
         return signature == b"combined"
 
     manager = StateManager.create(
-        tmp_path / "a", subnet_id=SUBNET_ID, factories=FACTORIES, subnets=[subnet_info()], verify_signature=accept
+        tmp_path / "a",
+        subnet_id=SUBNET_ID,
+        factories=FACTORIES,
+        subnets=[subnet_info()],
+        verify_signature=accept,
     )
     run(manager, range(1, 2))
     root = manager.certification_content(1)
-    assert manager.deliver_certification(Certification(height=1, root_hash=root, signature=b"combined"))
+    assert manager.deliver_certification(
+        Certification(height=1, root_hash=root, signature=b"combined")
+    )
     assert seen == [(signed_message(root), b"combined")]
 
 
 def test_only_recent_trees_are_kept(tmp_path: Path) -> None:
-    manager = StateManager.create(tmp_path / "a", subnet_id=SUBNET_ID, factories=FACTORIES, subnets=[subnet_info()], kept_heights=3)
+    manager = StateManager.create(
+        tmp_path / "a",
+        subnet_id=SUBNET_ID,
+        factories=FACTORIES,
+        subnets=[subnet_info()],
+        kept_heights=3,
+    )
     run(manager, range(1, 4))
     manager.deliver_certification(certify(manager, 1))
     run(manager, range(4, 8))
@@ -120,7 +147,9 @@ def test_only_recent_trees_are_kept(tmp_path: Path) -> None:
 def test_replicas_with_equal_states_write_byte_identical_checkpoints(tmp_path: Path) -> None:
     first, second = new_manager(tmp_path / "a"), new_manager(tmp_path / "b")
     run(first, range(1, 13))
-    for height in range(1, 13):  # the second replica also takes a checkpoint and restarts on the way
+    for height in range(
+        1, 13
+    ):  # the second replica also takes a checkpoint and restarts on the way
         second.execute(Workload().batch(height))
         if height == 5:
             second.write_checkpoint()
@@ -191,7 +220,10 @@ def test_state_sync_fetches_the_missing_chunks_and_restores(tmp_path: Path) -> N
     wanted = chunks_to_fetch(local.manifest, target.manifest)
     assert 0 < len(wanted) <= len(target.manifest.chunk_table)
     installed = install_checkpoint(
-        tmp_path / "follower", 15, target.manifest, {index: leader.read_chunk(15, index) for index in wanted}
+        tmp_path / "follower",
+        15,
+        target.manifest,
+        {index: leader.read_chunk(15, index) for index in wanted},
     )
     assert installed.root_hash == target.root_hash
     synced = restore(tmp_path / "follower")
@@ -207,7 +239,9 @@ def test_the_checkpoint_keeps_the_subnet_info_of_its_tree(tmp_path: Path) -> Non
     run(crashing, range(1, 6))
     crashing.write_checkpoint()
     later = SubnetInfo.from_index_ranges(SUBNET_ID, SUBNET_DER, [(0, 99)])
-    restored = StateManager.restore(tmp_path / "crash", subnet_id=SUBNET_ID, factories=FACTORIES, subnets=[later])
+    restored = StateManager.restore(
+        tmp_path / "crash", subnet_id=SUBNET_ID, factories=FACTORIES, subnets=[later]
+    )
     assert restored.certification_content(5) == steady.certification_content(5)
     assert restored.subnets == (later,)
     restored.execute(Workload().batch(6))

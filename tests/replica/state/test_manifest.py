@@ -41,7 +41,10 @@ def test_files_are_cut_into_1_mib_chunks(tmp_path: Path) -> None:
     assert manifest == manifest_of_contents(files)
     assert [f.relative_path for f in manifest.file_table] == ["a", "b/big", "c"]
     assert [(c.file_index, c.offset, c.size_bytes) for c in manifest.chunk_table] == [
-        (1, 0, MiB), (1, MiB, MiB), (1, 2 * MiB, 768), (2, 0, MiB),
+        (1, 0, MiB),
+        (1, MiB, MiB),
+        (1, 2 * MiB, 768),
+        (2, 0, MiB),
     ]
     validate_manifest(manifest)
 
@@ -55,9 +58,16 @@ def test_hashes_follow_the_domain_separated_formulas() -> None:
     chunk = h(b"\x0eic-state-chunk", b"hello")
     file = h(b"\x0dic-state-file", struct.pack(">I", 1), chunk)
     root = h(
-        b"\x11ic-state-manifest", struct.pack(">I", MANIFEST_VERSION),
-        struct.pack(">I", 1), struct.pack(">I", 1), b"f", struct.pack(">Q", 5), file,
-        struct.pack(">I", 1), struct.pack(">IIQ", 0, 5, 0), chunk,
+        b"\x11ic-state-manifest",
+        struct.pack(">I", MANIFEST_VERSION),
+        struct.pack(">I", 1),
+        struct.pack(">I", 1),
+        b"f",
+        struct.pack(">Q", 5),
+        file,
+        struct.pack(">I", 1),
+        struct.pack(">IIQ", 0, 5, 0),
+        chunk,
     )
     assert manifest.chunk_table == (ChunkInfo(file_index=0, size_bytes=5, offset=0, hash=chunk),)
     assert manifest.file_table == (FileInfo(relative_path="f", size_bytes=5, hash=file),)
@@ -81,14 +91,19 @@ def test_a_fetched_chunk_is_checked_against_its_entry(tmp_path: Path) -> None:
 
 def test_state_sync_fetches_only_the_chunks_that_differ(tmp_path: Path) -> None:
     old_files = {"big": b"\x01" * (3 * MiB), "same": b"s" * 100, "gone": b"g"}
-    new_files = {"big": b"\x01" * MiB + b"\x02" + b"\x01" * (2 * MiB - 1), "same": b"s" * 100, "new": b"n"}
+    new_files = {
+        "big": b"\x01" * MiB + b"\x02" + b"\x01" * (2 * MiB - 1),
+        "same": b"s" * 100,
+        "new": b"n",
+    }
     write_files(tmp_path / "old", old_files)
     write_files(tmp_path / "new", new_files)
     old, new = compute_manifest(tmp_path / "old"), compute_manifest(tmp_path / "new")
     wanted = chunks_to_fetch(old, new)
-    assert [(new.file_table[new.chunk_table[i].file_index].relative_path, new.chunk_table[i].offset) for i in wanted] == [
-        ("big", MiB), ("new", 0)
-    ]
+    assert [
+        (new.file_table[new.chunk_table[i].file_index].relative_path, new.chunk_table[i].offset)
+        for i in wanted
+    ] == [("big", MiB), ("new", 0)]
     assert chunks_to_fetch(None, new) == list(range(len(new.chunk_table)))
     fetched = {index: read_chunk(tmp_path / "new", new, index) for index in wanted}
     assemble_checkpoint(tmp_path / "synced", new, fetched, local=(tmp_path / "old", old))
@@ -96,7 +111,12 @@ def test_state_sync_fetches_only_the_chunks_that_differ(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError, match="missing"):
         assemble_checkpoint(tmp_path / "incomplete", new, fetched)
     with pytest.raises(CheckpointError, match="does not match"):
-        assemble_checkpoint(tmp_path / "bad", new, {**fetched, wanted[0]: b"\x00" * MiB}, local=(tmp_path / "old", old))
+        assemble_checkpoint(
+            tmp_path / "bad",
+            new,
+            {**fetched, wanted[0]: b"\x00" * MiB},
+            local=(tmp_path / "old", old),
+        )
 
 
 def test_manifest_cbor_round_trip_and_inconsistent_tables() -> None:
@@ -104,11 +124,20 @@ def test_manifest_cbor_round_trip_and_inconsistent_tables() -> None:
     assert Manifest.from_cbor(manifest.to_cbor()) == manifest
     bad_file_hash = Manifest(
         version=manifest.version,
-        file_table=(FileInfo(relative_path="a", size_bytes=MiB + 1, hash=b"\x00" * 32), *manifest.file_table[1:]),
+        file_table=(
+            FileInfo(relative_path="a", size_bytes=MiB + 1, hash=b"\x00" * 32),
+            *manifest.file_table[1:],
+        ),
         chunk_table=manifest.chunk_table,
     )
-    missing_chunk = Manifest(version=manifest.version, file_table=manifest.file_table, chunk_table=manifest.chunk_table[1:])
-    unordered = Manifest(version=manifest.version, file_table=manifest.file_table[::-1], chunk_table=())
+    missing_chunk = Manifest(
+        version=manifest.version,
+        file_table=manifest.file_table,
+        chunk_table=manifest.chunk_table[1:],
+    )
+    unordered = Manifest(
+        version=manifest.version, file_table=manifest.file_table[::-1], chunk_table=()
+    )
     for bad in (bad_file_hash, missing_chunk, unordered):
         with pytest.raises(CheckpointError):
             validate_manifest(bad)

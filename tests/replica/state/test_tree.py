@@ -39,13 +39,31 @@ def certified_state() -> dict[str, object]:
     return {
         "time": 1_700_000_000_000_000_000,
         "request_status": {
-            REPLIED: {"status": "replied", "reply": b"DIDL\x00\x00", "reject_code": None, "reject_message": None},
-            REJECTED: {"status": "rejected", "reply": None, "reject_code": 4, "reject_message": "no"},
+            REPLIED: {
+                "status": "replied",
+                "reply": b"DIDL\x00\x00",
+                "reject_code": None,
+                "reject_message": None,
+            },
+            REJECTED: {
+                "status": "rejected",
+                "reply": None,
+                "reject_code": 4,
+                "reject_message": "no",
+            },
             DONE: {"status": "done", "reply": None, "reject_code": None, "reject_message": None},
         },
         "canister": {
-            CANISTER.raw: {"certified_data": b"cd", "module_hash": b"\x09" * 32, "controllers": [ALICE.raw]},
-            Principal.from_canister_id(8).raw: {"certified_data": b"", "module_hash": None, "controllers": []},
+            CANISTER.raw: {
+                "certified_data": b"cd",
+                "module_hash": b"\x09" * 32,
+                "controllers": [ALICE.raw],
+            },
+            Principal.from_canister_id(8).raw: {
+                "certified_data": b"",
+                "module_hash": None,
+                "controllers": [],
+            },
         },
     }
 
@@ -70,11 +88,15 @@ def test_paths_and_encodings_of_the_spec() -> None:
     assert lookup(tree, ["subnet", SUBNET_ID.raw, "public_key"]) == Found(info.public_key_der)
     flat = lookup(tree, ["subnet", SUBNET_ID.raw, "canister_ranges"])
     assert isinstance(flat, Found)
-    assert decode_canister_ranges(flat.value) == [(Principal.from_canister_id(0), Principal.from_canister_id((1 << 20) - 1))]
+    assert decode_canister_ranges(flat.value) == [
+        (Principal.from_canister_id(0), Principal.from_canister_id((1 << 20) - 1))
+    ]
     shard = lookup(tree, ["canister_ranges", SUBNET_ID.raw, Principal.from_canister_id(0).raw])
     assert shard == flat
     for node_id, key in NODES:
-        assert lookup(tree, ["subnet", SUBNET_ID.raw, "node", node_id.raw, "public_key"]) == Found(key)
+        assert lookup(tree, ["subnet", SUBNET_ID.raw, "node", node_id.raw, "public_key"]) == Found(
+            key
+        )
 
 
 def test_the_tree_is_deterministic_whatever_the_order_of_its_input() -> None:
@@ -85,14 +107,20 @@ def test_the_tree_is_deterministic_whatever_the_order_of_its_input() -> None:
         random.Random(7).shuffle(items)
         shuffled[key] = dict(items)
     other_node_order = SubnetInfo(
-        subnet_id=SUBNET_ID, public_key_der=subnet_info().public_key_der,
-        canister_ranges=subnet_info().canister_ranges, node_public_keys=tuple(reversed(NODES)),
+        subnet_id=SUBNET_ID,
+        public_key_der=subnet_info().public_key_der,
+        canister_ranges=subnet_info().canister_ranges,
+        node_public_keys=tuple(reversed(NODES)),
     )
     first = build_state_tree(state, [subnet_info()])
     assert build_state_tree(shuffled, [other_node_order]).digest == first.digest
     assert hashtree.encode(build_state_tree(shuffled, [subnet_info()])) == hashtree.encode(first)
     assert state_tree_content(state, [subnet_info()]).keys() == {
-        "time", "request_status", "canister", "subnet", "canister_ranges"
+        "time",
+        "request_status",
+        "canister",
+        "subnet",
+        "canister_ranges",
     }
 
 
@@ -113,7 +141,9 @@ def test_a_certificate_of_a_height_checks_against_the_subnet_key(tmp_path: Path)
     tree = manager.tree(3)
     full = sign_tree(tree, SUBNET_SECRET)
     pruned = Certificate(
-        tree=hashtree.prune(tree, [["time"], ["request_status", message_id], ["subnet", SUBNET_ID.raw]]),
+        tree=hashtree.prune(
+            tree, [["time"], ["request_status", message_id], ["subnet", SUBNET_ID.raw]]
+        ),
         signature=full.signature,
     )
     root_der = bls.public_key_to_der(bls.public_key(SUBNET_SECRET))
@@ -136,14 +166,21 @@ def test_the_incremental_builder_builds_exactly_the_full_tree(tmp_path: Path) ->
     changed["request_status"] = {
         **state["request_status"],  # type: ignore[dict-item]
         REJECTED: {"status": "done", "reply": None, "reject_code": None, "reject_message": None},
-        b"\x00" * 32: {"status": "received", "reply": None, "reject_code": None, "reject_message": None},
+        b"\x00" * 32: {
+            "status": "received",
+            "reply": None,
+            "reject_code": None,
+            "reject_message": None,
+        },
     }
     states.append(changed)
     unchanged_but_time = dict(changed)
     unchanged_but_time["time"] = 1_700_000_002_000_000_000
     states.append(unchanged_but_time)
     fewer = dict(unchanged_but_time)
-    fewer["canister"] = {CANISTER.raw: {"certified_data": b"new", "module_hash": None, "controllers": []}}
+    fewer["canister"] = {
+        CANISTER.raw: {"certified_data": b"new", "module_hash": None, "controllers": []}
+    }
     states.append(fewer)
     subnets = [[subnet_info()], [subnet_info()], [], [subnet_info()]]
     for content, subnet_list in zip(states, subnets, strict=True):
@@ -151,4 +188,6 @@ def test_the_incremental_builder_builds_exactly_the_full_tree(tmp_path: Path) ->
     manager = new_manager(tmp_path / "a")
     for height in range(1, 6):
         manager.execute(Workload().batch(height))
-        assert manager.tree(height) == build_state_tree(manager.engine.certified_state(), [subnet_info()])
+        assert manager.tree(height) == build_state_tree(
+            manager.engine.certified_state(), [subnet_info()]
+        )

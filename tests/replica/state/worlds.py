@@ -38,13 +38,18 @@ class Dice:
         return value
 
 
-FACTORIES = {**TOY_FACTORIES, "dice": SystemCanister(create=Dice, interface=lambda instance: interface_of(type(instance)))}
+FACTORIES = {
+    **TOY_FACTORIES,
+    "dice": SystemCanister(create=Dice, interface=lambda instance: interface_of(type(instance))),
+}
 SUBNET_SECRET = 0x5EC12E7
 SUBNET_ID = Principal.self_authenticating(b"state test subnet")
 ALICE = Principal.self_authenticating(b"alice")
 START_NS = 1_700_000_000_000_000_000
 ROUND_NS = 500_000_000
-NODES = tuple((Principal.self_authenticating(b"node%d" % i), b"\x30\x2a" + bytes([i]) * 42) for i in range(4))
+NODES = tuple(
+    (Principal.self_authenticating(b"node%d" % i), b"\x30\x2a" + bytes([i]) * 42) for i in range(4)
+)
 COUNTER = Principal.from_canister_id(0)
 RELAY = Principal.from_canister_id(1)
 TICKER = Principal.from_canister_id(2)
@@ -57,7 +62,9 @@ def subnet_info() -> SubnetInfo:
 
 
 def new_manager(state_dir: Path) -> StateManager:
-    manager = StateManager.create(state_dir, subnet_id=SUBNET_ID, factories=FACTORIES, subnets=[subnet_info()])
+    manager = StateManager.create(
+        state_dir, subnet_id=SUBNET_ID, factories=FACTORIES, subnets=[subnet_info()]
+    )
     engine = manager.engine
     for name in ("counter", "relay", "ticker", "dice"):
         canister = engine.create_canister([ALICE])
@@ -66,7 +73,9 @@ def new_manager(state_dir: Path) -> StateManager:
 
 
 def restore(state_dir: Path, height: int | None = None) -> StateManager:
-    return StateManager.restore(state_dir, subnet_id=SUBNET_ID, factories=FACTORIES, subnets=[subnet_info()], height=height)
+    return StateManager.restore(
+        state_dir, subnet_id=SUBNET_ID, factories=FACTORIES, subnets=[subnet_info()], height=height
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +99,19 @@ class Workload:
                 method, arg, target = "refuse", encode([Nat], [index]), COUNTER
             else:
                 method, arg, target = "roll", encode([], []), DICE
-            message_id = hashlib.sha256(self.seed + height.to_bytes(8, "big") + bytes([index])).digest()
-            messages.append(IngressMessage(
-                message_id=message_id, sender=ALICE, canister_id=target, method=method, arg=arg,
-                ingress_expiry_ns=time_ns + 4 * ROUND_NS,
-            ))
+            message_id = hashlib.sha256(
+                self.seed + height.to_bytes(8, "big") + bytes([index])
+            ).digest()
+            messages.append(
+                IngressMessage(
+                    message_id=message_id,
+                    sender=ALICE,
+                    canister_id=target,
+                    method=method,
+                    arg=arg,
+                    ingress_expiry_ns=time_ns + 4 * ROUND_NS,
+                )
+            )
         tape = hashlib.sha256(self.seed + b"tape" + height.to_bytes(8, "big")).digest()
         return Batch(height=height, time_ns=time_ns, random_tape=tape, ingress=tuple(messages))
 
