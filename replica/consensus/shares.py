@@ -57,8 +57,10 @@ def collect_shares(
 def consume(ctx: RoleContext, shares: dict[Principal, S]) -> ChangeSet:
     """Remove used peer shares from the unvalidated section."""
     return [
-        RemoveFromUnvalidated(artifact=s) for s in shares.values() if s.id in ctx.pool.unvalidated
-    ]  # type: ignore[arg-type]
+        RemoveFromUnvalidated(artifact=s)  # type: ignore[arg-type]
+        for s in shares.values()
+        if s.id in ctx.pool.unvalidated
+    ]
 
 
 def combine_threshold_shares(

@@ -87,7 +87,7 @@ class FakeBackend:
 
     def network(self) -> NetworkView:
         self._check()
-        nodes = {
+        nodes: dict[str, dict[str, str | None]] = {
             node: {"operator": OPERATOR, "http": "127.0.0.1:8080", "subnet": SUBNET}
             for node in NODES[:2]
         }

@@ -35,8 +35,13 @@ DAY_NS = 86_400 * 1_000_000_000
 
 def legacy(to: AccountIdentifier, amount: int, fee: int = FEE, **extra: object) -> TransferArgs:
     return TransferArgs(
-        memo=7, amount_e8s=amount, fee_e8s=fee, from_subaccount=None, to=to, **extra
-    )  # type: ignore[arg-type]
+        memo=7,
+        amount_e8s=amount,
+        fee_e8s=fee,
+        from_subaccount=None,
+        to=to,
+        **extra,  # type: ignore[arg-type]
+    )
 
 
 def assert_refused(

@@ -57,10 +57,11 @@ def test_replace_a_node_keeps_the_subnet_key(tmp_path: Path) -> None:
     high_keys = {b.summary.get_current("high").public_key for b in summaries if b is not None}  # type: ignore[union-attr]
     low_keys = [b.summary.get_current("low").public_key for b in summaries if b is not None]  # type: ignore[union-attr]
     assert high_keys == {observer.subnet_public_key} and len(set(low_keys)) >= 6
-    assert {m for m in summaries[-1].summary.get_current("high").committee} == {
+    last_high = summaries[-1].summary.get_current("high")  # type: ignore[union-attr]
+    assert {m for m in last_high.committee} == {  # type: ignore[union-attr]
         *kept,
         joining.node_id,
-    }  # type: ignore[union-attr]
+    }
     certification = observer.certification(observer.certified_height)
     assert certification is not None and certification.height > 35
     assert bls.verify(

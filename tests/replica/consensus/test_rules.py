@@ -124,10 +124,10 @@ def test_finalizer_rule() -> None:
 
 def transcript(tag: str, start: int) -> KeyTranscript:
     return KeyTranscript(
-        tag=tag,
+        tag=tag,  # type: ignore[arg-type]
         dkg_start_height=start,
         registry_version=1,
-        committee=NODES[:4],  # type: ignore[arg-type]
+        committee=NODES[:4],
         threshold=2,
         commitments=(bytes(96),),
     )

@@ -69,8 +69,12 @@ def test_four_replicas_finalize_certify_and_make_catch_up_packages(tmp_path: Pat
         for h in range(1, 25)
         if any(
             m.message_id == message.message_id
-            for m in getattr(first.finalized_block(h).payload, "ingress", ())
-        )  # type: ignore[union-attr]
+            for m in getattr(
+                first.finalized_block(h).payload,  # type: ignore[union-attr]
+                "ingress",
+                (),
+            )
+        )
     ]
     assert len(included) == 1
     # Catch-up packages at summary heights, signed by the subnet.
@@ -194,9 +198,9 @@ def test_an_upgrade_hands_over_at_the_cup_of_the_interval_that_names_the_new_ver
     } == {15}
     first = nodes[0]
     assert (
-        first.finalized_block(15).version == "0.2.0"
-        and first.finalized_block(14).version == "0.1.0"
-    )  # type: ignore[union-attr]
+        first.finalized_block(15).version == "0.2.0"  # type: ignore[union-attr]
+        and first.finalized_block(14).version == "0.1.0"  # type: ignore[union-attr]
+    )
     later = [p for p in first.pool.validated.all_of(BlockProposal) if p.height > 15]
     assert later and all(p.block.payload == DataPayload() for p in later)
     stopped_at = first.finalized_height

@@ -17,7 +17,7 @@ from replica.crypto.initial_shares import NodeInitialShares
 from replica.crypto.keys import NodeSecretKeys
 from replica.crypto.keystore import load_node_directory, write_node_directory
 from replica.execution.engine import ExecutionEngine
-from replica.presets import TEST
+from replica.presets import TEST, Preset
 from replica.types import Principal
 from tests.replica.execution.toys import FACTORIES
 
@@ -41,8 +41,8 @@ class Subnet:
         n: int = 4,
         *,
         spares: int = 0,
-        preset=TEST,
-        seed: bytes = SEED,  # type: ignore[no-untyped-def]
+        preset: Preset = TEST,
+        seed: bytes = SEED,
         replica_version: str | None = None,
         stable_registry_age_ns: int = 0,
         node_directories: bool = False,

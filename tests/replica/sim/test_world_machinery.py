@@ -23,8 +23,8 @@ def leader_of(world: World) -> Principal:
     return next(
         node
         for node in world.members()
-        if isinstance(world.replica(node), ToyReplica) and world.replica(node).leader
-    )  # type: ignore[attr-defined]
+        if isinstance(world.replica(node), ToyReplica) and world.replica(node).leader  # type: ignore[attr-defined]
+    )
 
 
 def test_a_world_runs_from_registry_genesis_to_a_height() -> None:
