@@ -185,8 +185,10 @@ def test_attributes_are_read_from_the_registry() -> None:
     genesis_node = world.unassigned[0]
     plain = get_node_attributes(client, genesis_node)
     assert plain.data_center is None and plain.actor("data_center") == UNKNOWN
-    assert plain.node_operator == client.get_node_record(genesis_node).node_operator_id.to_text()
-    genesis_operator = client.get_node_record(genesis_node).node_operator_id
+    record = client.get_node_record(genesis_node)
+    assert record is not None
+    genesis_operator = record.node_operator_id
+    assert plain.node_operator == genesis_operator.to_text()
     world.registry.update_node_operator_config(
         GOVERNANCE, UpdateNodeOperatorConfigPayload(node_operator_id=genesis_operator, dc_id="zh1")
     )
