@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from tui.cli.common import Cli, operation, table
-from tui.ops import neurons as ops
+from tui.cli.lazy import lazy_module
 from tui.ops.errors import UsageError
-from tui.ops.ledger import format_icp, parse_account, parse_icp, parse_principal
+
+if TYPE_CHECKING:
+    from tui.ops import ledger
+    from tui.ops import neurons as ops
+else:
+    ops = lazy_module("tui.ops.neurons")
+    ledger = lazy_module("tui.ops.ledger")
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400, "y": 365 * 86_400 + 6 * 3600}
 
@@ -58,15 +64,15 @@ def stake(cli: Cli, amount: str, dissolve_delay: str | None, memo: int | None) -
     """Stake AMOUNT ICP in a new neuron (a ledger transfer, then a claim)."""
     result = ops.stake(
         cli.session,
-        parse_icp(amount),
+        ledger.parse_icp(amount),
         memo=memo,
         dissolve_delay_seconds=parse_duration(dissolve_delay) if dissolve_delay else 0,
     )
     _done(
         cli,
         result.to_json(),
-        f"neuron {result.neuron_id} staked with {format_icp(result.stake_e8s)} ICP "
-        f"(block {result.block_index}, fee {format_icp(result.fee_e8s)} ICP)",
+        f"neuron {result.neuron_id} staked with {ledger.format_icp(result.stake_e8s)} ICP "
+        f"(block {result.block_index}, fee {ledger.format_icp(result.fee_e8s)} ICP)",
     )
 
 
@@ -75,10 +81,10 @@ def _neuron_rows(views: list[ops.NeuronView]) -> list[list[Any]]:
         [
             v.neuron_id,
             v.known_name or "",
-            format_icp(v.stake_e8s),
+            ledger.format_icp(v.stake_e8s),
             f"{v.dissolve_delay_seconds // 86_400}d",
             v.state,
-            format_icp(v.voting_power),
+            ledger.format_icp(v.voting_power),
             v.visibility,
         ]
         for v in views
@@ -109,7 +115,7 @@ def show(cli: Cli, neuron_id: int) -> None:
         table(f"neuron {neuron_id}", COLUMNS, _neuron_rows([view]))
         click.echo(f"controller  {view.controller or '(not readable)'}")
         click.echo(
-            f"maturity    {format_icp(view.maturity_e8s)} ICP (staked {format_icp(view.staked_maturity_e8s)})"
+            f"maturity    {ledger.format_icp(view.maturity_e8s)} ICP (staked {ledger.format_icp(view.staked_maturity_e8s)})"
         )
         click.echo(f"hot keys    {', '.join(view.hot_keys) or '-'}")
         for topic, followees in sorted(view.followees.items()):
@@ -222,7 +228,7 @@ def hotkey() -> None:
 @operation
 def hotkey_add(cli: Cli, neuron_id: int, principal: str) -> None:
     """Add PRINCIPAL as a hot key of the neuron."""
-    ops.add_hot_key(cli.session, neuron_id, parse_principal(principal))
+    ops.add_hot_key(cli.session, neuron_id, ledger.parse_principal(principal))
     _done(
         cli,
         {"neuron_id": neuron_id, "hot_key_added": principal},
@@ -236,7 +242,7 @@ def hotkey_add(cli: Cli, neuron_id: int, principal: str) -> None:
 @operation
 def hotkey_remove(cli: Cli, neuron_id: int, principal: str) -> None:
     """Remove PRINCIPAL from the neuron's hot keys."""
-    ops.remove_hot_key(cli.session, neuron_id, parse_principal(principal))
+    ops.remove_hot_key(cli.session, neuron_id, ledger.parse_principal(principal))
     _done(
         cli,
         {"neuron_id": neuron_id, "hot_key_removed": principal},
@@ -250,7 +256,7 @@ def hotkey_remove(cli: Cli, neuron_id: int, principal: str) -> None:
 @operation
 def split(cli: Cli, neuron_id: int, amount: str) -> None:
     """Split AMOUNT ICP off into a new neuron."""
-    created = ops.split(cli.session, neuron_id, parse_icp(amount))
+    created = ops.split(cli.session, neuron_id, ledger.parse_icp(amount))
     _done(
         cli, {"neuron_id": neuron_id, "created_neuron_id": created}, f"split off neuron {created}"
     )
@@ -282,7 +288,10 @@ def merge(cli: Cli, target_id: int, source_id: int) -> None:
 def spawn(cli: Cli, neuron_id: int, percentage: int, controller: str | None) -> None:
     """Spawn a new neuron from maturity."""
     created = ops.spawn(
-        cli.session, neuron_id, percentage, parse_principal(controller) if controller else None
+        cli.session,
+        neuron_id,
+        percentage,
+        ledger.parse_principal(controller) if controller else None,
     )
     _done(cli, {"neuron_id": neuron_id, "created_neuron_id": created}, f"spawned neuron {created}")
 
@@ -297,7 +306,7 @@ def stake_maturity(cli: Cli, neuron_id: int, percentage: int) -> None:
     _done(
         cli,
         {"neuron_id": neuron_id, "staked_maturity_e8s": staked},
-        f"neuron {neuron_id}: {format_icp(staked)} ICP of maturity staked",
+        f"neuron {neuron_id}: {ledger.format_icp(staked)} ICP of maturity staked",
     )
 
 
@@ -311,8 +320,8 @@ def disburse(cli: Cli, neuron_id: int, to: str | None, amount: str | None) -> No
     block = ops.disburse(
         cli.session,
         neuron_id,
-        parse_account(to) if to else None,
-        parse_icp(amount) if amount else None,
+        ledger.parse_account(to) if to else None,
+        ledger.parse_icp(amount) if amount else None,
     )
     _done(
         cli,
@@ -329,12 +338,12 @@ def disburse(cli: Cli, neuron_id: int, to: str | None, amount: str | None) -> No
 def disburse_maturity(cli: Cli, neuron_id: int, percentage: int, to: str | None) -> None:
     """Disburse a percentage of the neuron's maturity (paid out after seven days)."""
     amount = ops.disburse_maturity(
-        cli.session, neuron_id, percentage, parse_account(to) if to else None
+        cli.session, neuron_id, percentage, ledger.parse_account(to) if to else None
     )
     _done(
         cli,
         {"neuron_id": neuron_id, "amount_disbursed_e8s": amount},
-        f"neuron {neuron_id}: {format_icp(amount or 0)} ICP of maturity disbursing",
+        f"neuron {neuron_id}: {ledger.format_icp(amount or 0)} ICP of maturity disbursing",
     )
 
 
@@ -382,7 +391,7 @@ def who_decides(cli: Cli, neuron_id: int, topic: str) -> None:
 
         def label(node: Any) -> str:
             name = f" [bold]{node.name}[/bold]" if node.name else ""
-            return f"neuron {node.neuron_id}{name}  {format_icp(node.voting_power)} VP  [dim]{node.rule}[/dim]"
+            return f"neuron {node.neuron_id}{name}  {ledger.format_icp(node.voting_power)} VP  [dim]{node.rule}[/dim]"
 
         def grow(branch: Tree, node: Any) -> None:
             for child in node.followees:
@@ -398,7 +407,7 @@ def who_decides(cli: Cli, neuron_id: int, topic: str) -> None:
             verdict = "decides alone" if decider.sole else "shares the decision"
             console.print(
                 f"neuron {decider.neuron_id}{' ' + decider.name if decider.name else ''} {verdict}: "
-                f"{format_icp(decider.voting_power_behind)} VP follows it; via {chains}"
+                f"{ledger.format_icp(decider.voting_power_behind)} VP follows it; via {chains}"
             )
 
     cli.emit(result.to_json(), render)

@@ -5,15 +5,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from tui.cli.common import Cli, confirm, console, operation, table
-from tui.ops import actions
-from tui.ops import proposals as ops
+from tui.cli.lazy import lazy_module
 from tui.ops.errors import UsageError
-from tui.ops.ledger import format_icp
+
+if TYPE_CHECKING:
+    from tui.ops import actions, ledger
+    from tui.ops import proposals as ops
+else:
+    actions = lazy_module("tui.ops.actions")
+    ops = lazy_module("tui.ops.proposals")
+    ledger = lazy_module("tui.ops.ledger")
 
 
 def _rows(views: list[ops.ProposalView]) -> list[list[Any]]:
@@ -23,8 +29,8 @@ def _rows(views: list[ops.ProposalView]) -> list[list[Any]]:
             v.title[:48],
             v.topic,
             v.status,
-            format_icp(v.yes),
-            format_icp(v.no),
+            ledger.format_icp(v.yes),
+            ledger.format_icp(v.no),
             _remaining(v.deadline_s) if v.status == "open" else "",
         ]
         for v in views
@@ -80,10 +86,10 @@ def _render(view: ops.ProposalView) -> None:
     table(f"proposal {view.proposal_id}", COLUMNS, _rows([view]))
     click.echo(f"action    {view.action} {view.action_details}")
     click.echo(
-        f"proposer  neuron {view.proposer}; reject cost {format_icp(view.reject_cost_e8s)} ICP"
+        f"proposer  neuron {view.proposer}; reject cost {ledger.format_icp(view.reject_cost_e8s)} ICP"
     )
     click.echo(
-        f"tally     yes {format_icp(view.yes)} / no {format_icp(view.no)} of {format_icp(view.total)}"
+        f"tally     yes {ledger.format_icp(view.yes)} / no {ledger.format_icp(view.no)} of {ledger.format_icp(view.total)}"
     )
     if view.failure:
         click.echo(f"failure   {view.failure}")
@@ -128,7 +134,7 @@ def watch(cli: Cli, proposal_id: int, timeout: float, until: str) -> None:
         else:
             click.echo(
                 f"{time.strftime('%H:%M:%S')}  proposal {view.proposal_id}: {view.status:<9} "
-                f"yes {format_icp(view.yes)}  no {format_icp(view.no)}  of {format_icp(view.total)}  "
+                f"yes {ledger.format_icp(view.yes)}  no {ledger.format_icp(view.no)}  of {ledger.format_icp(view.total)}  "
                 f"deadline in {_remaining(view.deadline_s) or '-'}"
             )
     if last is not None and not cli.as_json:
@@ -162,7 +168,7 @@ def vote(cli: Cli, proposal_id: int, neurons: tuple[int, ...], yes: bool) -> Non
         },
         lambda: click.echo(
             f"voted {'Yes' if yes else 'No'} with {len(neurons)} neuron(s); proposal is "
-            f"{view.status} (yes {format_icp(view.yes)} / no {format_icp(view.no)})"
+            f"{view.status} (yes {ledger.format_icp(view.yes)} / no {ledger.format_icp(view.no)})"
         ),
     )
 
@@ -186,7 +192,7 @@ def _render_preview(preview: ops.ProposalPreview) -> None:
     for key, value in preview.action.summary_of_action.items():
         out.print(f"  {key:<12} {value}")
     out.print(
-        f"  reject cost  {format_icp(preview.reject_cost_e8s)} ICP (paid by the neuron if rejected)"
+        f"  reject cost  {ledger.format_icp(preview.reject_cost_e8s)} ICP (paid by the neuron if rejected)"
     )
     registry = preview.registry
     if registry is not None:
@@ -207,7 +213,7 @@ def _render_preview(preview: ops.ProposalPreview) -> None:
             )
     tally = preview.projected
     out.print(
-        f"  projected    yes {format_icp(tally.yes)} of {format_icp(tally.total)} voting power "
+        f"  projected    yes {ledger.format_icp(tally.yes)} of {ledger.format_icp(tally.total)} voting power "
         f"({tally.neurons_seen} neurons visible); "
         + ("adopted at once" if tally.adopted_at_once else "needs more votes")
     )
