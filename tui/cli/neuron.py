@@ -11,26 +11,16 @@ from tui.cli.lazy import lazy_module
 from tui.ops.errors import UsageError
 
 if TYPE_CHECKING:
-    from tui.ops import ledger
+    from tui.ops import durations, ledger
     from tui.ops import neurons as ops
 else:
     ops = lazy_module("tui.ops.neurons")
     ledger = lazy_module("tui.ops.ledger")
+    durations = lazy_module("tui.ops.durations")
 
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400, "y": 365 * 86_400 + 6 * 3600}
 
-
-def parse_duration(text: str) -> int:
-    """Seconds, or a number with a unit: 90s, 30m, 12h, 200d, 26w, 8y."""
-    cleaned = text.strip().lower()
-    try:
-        if cleaned[-1:] in UNITS:
-            return int(float(cleaned[:-1]) * UNITS[cleaned[-1]])
-        return int(cleaned)
-    except ValueError as error:
-        raise UsageError(
-            f"{text!r} is not a duration (e.g. 3600, 200d, 8y)", kind="MalformedDuration"
-        ) from error
+def _seconds(cli: Cli, text: str) -> int:
+    return durations.parse_duration(text).seconds(cli.session.target.time_scale)
 
 
 def _done(cli: Cli, document: dict[str, Any], line: str) -> None:
@@ -54,20 +44,22 @@ def neuron() -> None:
 @neuron.command()
 @click.argument("amount")
 @click.option(
-    "--dissolve-delay", default=None, help="Dissolve delay to set at once (e.g. 200d, 8y)."
+    "--dissolve-delay", default=None, help="Dissolve delay to set at once (e.g. 200d, 6mo, 8y)."
 )
 @click.option(
     "--memo", type=click.IntRange(0, 2**64 - 1), default=None, help="Nonce of the neuron's account."
 )
 @operation
 def stake(cli: Cli, amount: str, dissolve_delay: str | None, memo: int | None) -> None:
-    """Stake AMOUNT ICP in a new neuron (a ledger transfer, then a claim)."""
-    result = ops.stake(
-        cli.session,
-        ledger.parse_icp(amount),
-        memo=memo,
-        dissolve_delay_seconds=parse_duration(dissolve_delay) if dissolve_delay else 0,
-    )
+    """Stake AMOUNT ICP in a new neuron (a ledger transfer, then a claim).
+
+    A duration with a unit (s, min, h, d, w, mo, y) is governance time, scaled by
+    the network's preset (on `local` one day lasts 60 s); a bare number is the
+    network's seconds.
+    """
+    amount_e8s = ledger.parse_icp(amount)
+    delay = _seconds(cli, dissolve_delay) if dissolve_delay else 0
+    result = ops.stake(cli.session, amount_e8s, memo=memo, dissolve_delay_seconds=delay)
     _done(
         cli,
         result.to_json(),
@@ -76,13 +68,13 @@ def stake(cli: Cli, amount: str, dissolve_delay: str | None, memo: int | None) -
     )
 
 
-def _neuron_rows(views: list[ops.NeuronView]) -> list[list[Any]]:
+def _neuron_rows(views: list[ops.NeuronView], time_scale: int) -> list[list[Any]]:
     return [
         [
             v.neuron_id,
             v.known_name or "",
             ledger.format_icp(v.stake_e8s),
-            f"{v.dissolve_delay_seconds // 86_400}d",
+            durations.describe(v.dissolve_delay_seconds, time_scale),
             v.state,
             ledger.format_icp(v.voting_power),
             v.visibility,
@@ -100,7 +92,8 @@ def list_(cli: Cli) -> None:
     """The neurons the identity controls or is a hot key of."""
     views = ops.list_neurons(cli.session)
     cli.emit(
-        {"neurons": [v.to_json() for v in views]}, lambda: table(None, COLUMNS, _neuron_rows(views))
+        {"neurons": [v.to_json() for v in views]},
+        lambda: table(None, COLUMNS, _neuron_rows(views, cli.session.target.time_scale)),
     )
 
 
@@ -112,7 +105,7 @@ def show(cli: Cli, neuron_id: int) -> None:
     view = ops.get_neuron(cli.session, neuron_id)
 
     def render() -> None:
-        table(f"neuron {neuron_id}", COLUMNS, _neuron_rows([view]))
+        table(f"neuron {neuron_id}", COLUMNS, _neuron_rows([view], cli.session.target.time_scale))
         click.echo(f"controller  {view.controller or '(not readable)'}")
         click.echo(
             f"maturity    {ledger.format_icp(view.maturity_e8s)} ICP (staked {ledger.format_icp(view.staked_maturity_e8s)})"
@@ -128,16 +121,22 @@ def show(cli: Cli, neuron_id: int) -> None:
 
 @neuron.command("increase-dissolve-delay")
 @click.argument("neuron_id", type=int)
-@click.option("--by", "by", required=True, help="Seconds to add (e.g. 200d, 8y).")
+@click.option("--by", "by", required=True, help="Governance time to add (e.g. 200d, 8y).")
 @operation
 def increase_dissolve_delay(cli: Cli, neuron_id: int, by: str) -> None:
-    """Add to the dissolve delay (voting needs at least six months)."""
-    seconds = parse_duration(by)
+    """Add to the dissolve delay (voting needs at least six months).
+
+    A duration with a unit (s, min, h, d, w, mo, y) is governance time, scaled by
+    the network's preset (on `local` one day lasts 60 s); a bare number is the
+    network's seconds.
+    """
+    seconds = _seconds(cli, by)
     ops.increase_dissolve_delay(cli.session, neuron_id, seconds)
     _done(
         cli,
         {"neuron_id": neuron_id, "added_seconds": seconds},
-        f"neuron {neuron_id}: dissolve delay +{seconds} s",
+        f"neuron {neuron_id}: dissolve delay "
+        f"+{durations.describe(seconds, cli.session.target.time_scale)} ({seconds} s)",
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,9 +15,10 @@ from tui.cli.lazy import lazy_module
 from tui.ops.errors import UsageError
 
 if TYPE_CHECKING:
-    from tui.ops import actions, ledger
+    from tui.ops import actions, durations, ledger
     from tui.ops import proposals as ops
 else:
+    durations = lazy_module("tui.ops.durations")
     actions = lazy_module("tui.ops.actions")
     ops = lazy_module("tui.ops.proposals")
     ledger = lazy_module("tui.ops.ledger")
@@ -182,6 +184,7 @@ def make() -> None:
       icbox proposal make motion --neuron 1 --title "Hello" --text "Let us" --yes
       icbox proposal make create-subnet --neuron 1 --nodes N1,N2,N3,N4 --replica-version 0.1.0 --dry-run
       icbox proposal make deploy-subnet --neuron 1 --subnet SUBNET --version 0.2.0 --json --yes
+      icbox proposal make network-economics --reject-cost 2 --min-dissolve-delay-to-vote 3mo --dry-run
     """
 
 
@@ -235,7 +238,9 @@ def make_command(
             yes: bool,
             **options: Any,
         ) -> None:
-            action = build(**options)
+            # A builder that reads the network (e.g. its preset for durations) takes `cli` too.
+            wants_cli = "cli" in inspect.signature(build).parameters
+            action = build(cli=cli, **options) if wants_cli else build(**options)
             neuron_id = neuron if neuron is not None else cli.session.target.neuron_id
             if neuron_id is None:
                 raise UsageError("give --neuron (the proposing neuron)")
@@ -429,3 +434,76 @@ def _install_code(canister: str, wasm: str, mode: str, arg_hex: str) -> actions.
 @click.option("--description", default=None)
 def _known(known: int, name: str, description: str | None) -> actions.ProposalAction:
     return actions.register_known_neuron(known, name, description)
+
+
+@make_command(
+    "network-economics",
+    "Change the network's economics (ManageNetworkEconomics); what is not given stays.",
+)
+@click.option("--reject-cost", default=None, help="ICP a rejected proposal costs its proposer.")
+@click.option("--min-stake", default=None, help="The smallest stake of a neuron, in ICP.")
+@click.option("--management-fee", default=None, help="ICP a rejected ManageNeuron proposal costs.")
+@click.option("--transaction-fee", default=None, help="The ledger fee governance assumes, in ICP.")
+@click.option(
+    "--max-node-provider-rewards", default=None, help="The most ICP one provider is paid a month."
+)
+@click.option(
+    "--min-icp-xdr-rate", type=click.IntRange(1), default=None, help="XDR permyriad per ICP."
+)
+@click.option(
+    "--max-proposals-per-topic",
+    type=click.IntRange(1, 2**32 - 1),
+    default=None,
+    help="Settled proposals kept per topic.",
+)
+@click.option(
+    "--spawn-dissolve-delay", default=None, help="Dissolve delay of a spawned neuron (e.g. 7d)."
+)
+@click.option(
+    "--min-dissolve-delay-to-vote", default=None, help="The least dissolve delay that votes (6mo)."
+)
+@click.option(
+    "--start-reducing-voting-power-after",
+    default=None,
+    help="Inactivity before voting power decreases (e.g. 6mo).",
+)
+@click.option(
+    "--clear-following-after", default=None, help="Decrease period until following is cleared."
+)
+def _network_economics(
+    cli: Cli,
+    reject_cost: str | None,
+    min_stake: str | None,
+    management_fee: str | None,
+    transaction_fee: str | None,
+    max_node_provider_rewards: str | None,
+    min_icp_xdr_rate: int | None,
+    max_proposals_per_topic: int | None,
+    spawn_dissolve_delay: str | None,
+    min_dissolve_delay_to_vote: str | None,
+    start_reducing_voting_power_after: str | None,
+    clear_following_after: str | None,
+) -> actions.ProposalAction:
+    def icp(text: str | None) -> int | None:
+        return None if text is None else ledger.parse_icp(text)
+
+    def seconds(text: str | None) -> int | None:
+        if text is None:
+            return None
+        return durations.parse_duration(text).seconds(cli.session.target.time_scale)
+
+    return actions.manage_network_economics(
+        {
+            "reject_cost_e8s": icp(reject_cost),
+            "neuron_minimum_stake_e8s": icp(min_stake),
+            "neuron_management_fee_per_proposal_e8s": icp(management_fee),
+            "transaction_fee_e8s": icp(transaction_fee),
+            "maximum_node_provider_rewards_e8s": icp(max_node_provider_rewards),
+            "minimum_icp_xdr_rate": min_icp_xdr_rate,
+            "max_proposals_to_keep_per_topic": max_proposals_per_topic,
+            "neuron_spawn_dissolve_delay_seconds": seconds(spawn_dissolve_delay),
+            "neuron_minimum_dissolve_delay_to_vote_seconds": seconds(min_dissolve_delay_to_vote),
+            "start_reducing_voting_power_after_seconds": seconds(start_reducing_voting_power_after),
+            "clear_following_after_seconds": seconds(clear_following_after),
+        }
+    )
