@@ -8,7 +8,7 @@ time is old, describes a replica that is gone.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any
 
 
@@ -36,6 +36,13 @@ class ReplicaStatus:
     recent_finalizations: tuple[tuple[int, int], ...]
     """(height, wall-clock ns) of the latest finalizations this replica saw."""
     cpu_s: float
+    cup_registry_version: int = 0
+    """The registry version of the latest CUP: its subnet record names the version to run."""
+    upgrade_due: str | None = None
+    """The version the subnet moved to at the latest CUP, which this replica does not run
+    (it stopped there, spec D.8); None while it runs the subnet's version."""
+    code_dir: str = ""
+    """Where the code of this process comes from (the installed tree or an unpacked release)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -44,9 +51,11 @@ class ReplicaStatus:
     def from_json(cls, value: Any) -> ReplicaStatus | None:
         if not isinstance(value, dict):
             return None
-        names = {f.name for f in fields(cls)}
+        required = {f.name for f in fields(cls) if f.default is MISSING}
+        optional = {f.name for f in fields(cls) if f.default is not MISSING}
         try:
-            data = {name: value[name] for name in names}
+            data = {name: value[name] for name in required}
+            data.update({name: value[name] for name in optional if name in value})
             data["recent_finalizations"] = tuple(
                 tuple(pair) for pair in data["recent_finalizations"]
             )
