@@ -168,3 +168,41 @@ def test_a_launched_release_imports_only_its_own_code(tmp_path: Path) -> None:
     marker, registry_file = result.stdout.strip().rsplit(" ", 1)
     assert marker == "from the release"
     assert Path(registry_file).is_relative_to(prepared.code_dir)
+
+
+def test_the_preparer_fetches_on_a_worker_and_retries_a_refused_version_later(
+    tmp_path: Path,
+) -> None:
+    from replica.release.upgrade import ReleasePreparer
+
+    good = build_archive(make_tree(tmp_path / "tree"))
+    served = {"data": b"tampered"}
+    now = [0.0]
+    releases = NodeReleases(
+        tmp_path / "node",
+        node_id=b"",
+        installed_version="0.1.0",
+        fetch=lambda url, timeout: served["data"],
+    )
+    preparer = ReleasePreparer(releases, clock=lambda: now[0], retry_s=5.0)
+    record = ReplicaVersionRecord(
+        release_package_sha256_hex=good.sha256_hex, release_package_urls=("http://x/a",)
+    )
+    try:
+        assert preparer.get_preparation("0.1.0", None).state == "ready"
+        assert preparer.get_preparation("0.2.0", None).state == "refused"
+        assert preparer.get_preparation("0.2.0", record).state == "pending"
+        preparer.wait("0.2.0", 10)
+        refused = preparer.get_preparation("0.2.0", record)
+        assert refused.state == "refused" and "ReleaseHashMismatch" in refused.why
+        served["data"] = good.data  # the server is fixed; the node tries again after 5 s
+        assert preparer.get_preparation("0.2.0", record).state == "refused"
+        with pytest.raises(ReleaseNotPrepared):
+            releases.launch("0.2.0")
+        now[0] = 6.0
+        assert preparer.get_preparation("0.2.0", record).state == "pending"
+        preparer.wait("0.2.0", 10)
+        assert preparer.get_preparation("0.2.0", record).state == "ready"
+        assert releases.launch("0.2.0").code_dir == releases.cache.code_dir(good.sha256_hex)
+    finally:
+        preparer.close()
