@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
+from registry.certification import EMPTY_CHAIN, compute_chain_hash
 from registry.dkg import InitialDkg
 from registry.errors import InvalidPayload, KeyNotPresent, Unauthorized
 from registry.invariants import check_global_invariants
@@ -100,6 +101,7 @@ class Registry:
         self.store = StableStore(list(TABLES), path)
         self.registry = RegistryStore(self.store)
         self.check_invariants: Callable[[RegistryView], None] = check_global_invariants
+        self._head: tuple[int, bytes] = (0, EMPTY_CHAIN)
 
     # -- the checked path -------------------------------------------------------------------
 
@@ -110,12 +112,33 @@ class Registry:
                 yield session
         except BaseException:
             self.registry.reload()
+            self._head = (0, EMPTY_CHAIN)
             raise
 
     def apply(self, mutations: Sequence[Mutation]) -> int:
         """Check one batch against kinds and invariants and append it; returns its version."""
         with self._transaction() as session:
-            return self.registry.apply(session, mutations, check=self.check_invariants)
+            version = self.registry.apply(session, mutations, check=self.check_invariants)
+        self.certify()
+        return version
+
+    def certified_head(self) -> bytes:
+        """The head of the hash chain over the changelog (`registry.certification`)."""
+        version, head = self._head
+        if version != self.registry.latest_version:
+            if version > self.registry.latest_version:
+                version, head = 0, EMPTY_CHAIN  # a rolled-back message: chain again
+            for batch_version, changes in self.registry.changelog(after=version):
+                head = compute_chain_hash(head, batch_version, changes)
+            self._head = (self.registry.latest_version, head)
+        return self._head[1]
+
+    def certify(self) -> None:
+        """Make the chain head the canister's certified data (inside a message), so nodes can
+        check the changes they replicate against the NNS key."""
+        setter = getattr(self.environment, "set_certified_data", None)
+        if setter is not None:
+            setter(self.certified_head())
 
     def apply_genesis(self, batches: Sequence[Sequence[Mutation]]) -> int:
         """Apply the initial batches in order, each through the same checks."""

@@ -64,6 +64,7 @@ CODE_DIR: Final = Path(__file__).resolve().parents[2]
 BATCH_WINDOW_S: Final = 0.002
 IDLE_TICK_S: Final = 0.5
 STATUS_PERIOD_S: Final = 0.5
+REGISTRY_PERIOD_S: Final = 0.5
 
 
 def wall_clock_ns() -> int:
@@ -325,6 +326,7 @@ class ReplicaService:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._step_loop())
                 group.create_task(self._status_loop())
+                group.create_task(self._registry_loop())
                 group.create_task(self.backend.keep_delegation_fresh())
                 stop = group.create_task(self.stopping.wait())
                 await stop
@@ -369,6 +371,19 @@ class ReplicaService:
                 self._handle(self.driver.on_timer())
             await asyncio.sleep(0)
 
+    async def _registry_loop(self) -> None:
+        """Read what the orchestrator replicated into the local store; new peers follow."""
+        while True:
+            await asyncio.sleep(REGISTRY_PERIOD_S)
+            before = (self.registry.latest_version, self.driver.node.latest_cup.height)
+            self.registry.sync()
+            now = (self.registry.latest_version, self.driver.node.latest_cup.height)
+            if now != before:
+                if now[0] != before[0]:
+                    log.info("registry version %d", now[0])
+                self.p2p.set_peers(self.get_peer_addresses())
+                self._wake.set()
+
     async def _status_loop(self) -> None:
         while True:
             self.write_status()
@@ -400,6 +415,7 @@ class ReplicaService:
             recent_finalizations=tuple(self.counters.finalized_at_ns[-32:]),
             cpu_s=time.process_time(),
             cup_registry_version=node.latest_cup.registry_version,
+            oldest_registry_version_in_use=node.latest_cup.content.oldest_registry_version,
             upgrade_due=node.upgrade_to,
             code_dir=str(CODE_DIR),
         )

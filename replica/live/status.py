@@ -36,8 +36,11 @@ class ReplicaStatus:
     recent_finalizations: tuple[tuple[int, int], ...]
     """(height, wall-clock ns) of the latest finalizations this replica saw."""
     cpu_s: float
-    cup_registry_version: int = 0
-    """The registry version of the latest CUP: its subnet record names the version to run."""
+    cup_registry_version: int = -1
+    """The registry version of the latest CUP's summary (-1: unknown): its subnet record names
+    the version to run."""
+    oldest_registry_version_in_use: int = -1
+    """The oldest registry version the latest CUP still uses (what the orchestrator's leaving rule reads)."""
     upgrade_due: str | None = None
     """The version the subnet moved to at the latest CUP, which this replica does not run
     (it stopped there, spec D.8); None while it runs the subnet's version."""
@@ -51,11 +54,12 @@ class ReplicaStatus:
     def from_json(cls, value: Any) -> ReplicaStatus | None:
         if not isinstance(value, dict):
             return None
-        required = {f.name for f in fields(cls) if f.default is MISSING}
-        optional = {f.name for f in fields(cls) if f.default is not MISSING}
         try:
-            data = {name: value[name] for name in required}
-            data.update({name: value[name] for name in optional if name in value})
+            data = {
+                f.name: value[f.name]
+                for f in fields(cls)
+                if f.name in value or f.default is MISSING
+            }
             data["recent_finalizations"] = tuple(
                 tuple(pair) for pair in data["recent_finalizations"]
             )
