@@ -173,13 +173,11 @@ def test_an_archive_that_does_not_match_its_hash_is_refused_and_never_run(
     unassigned = [node for node in network.network["nodes"] if node["subnet_id"] is None]
     assert unassigned
     for node in unassigned:
-        refused = wait_until(
-            lambda node=node: [
-                e for e in events(network, node) if e["what"] == "release refused"
-            ],
-            timeout_s=60,
-            what="the refusal event",
-        )
+
+        def refusals(node: dict[str, Any] = node) -> list[dict[str, Any]]:
+            return [e for e in events(network, node) if e["what"] == "release refused"]
+
+        refused = wait_until(refusals, timeout_s=60, what="the refusal event")
         assert "ReleaseHashMismatch" in refused[0]["why"], refused
         releases = network.node_dir(node) / "releases"
         assert not (releases / elected.sha256_hex).exists()
