@@ -41,6 +41,10 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
         "tui.cli.topology:topology",
         "Subnets, nodes, operators and versions; diffs between versions.",
     ),
+    "release": (
+        "tui.cli.release:release",
+        "Build release archives of the replica's code; serve them over HTTP.",
+    ),
     "tui": ("tui.cli.tui:tui", "The dashboard: network, proposals, neurons and wallet, live."),
     "completion": (
         "tui.cli.completion:completion",
