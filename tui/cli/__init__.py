@@ -41,6 +41,10 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
         "tui.cli.topology:topology",
         "Subnets, nodes, operators and versions; diffs between versions.",
     ),
+    "events": (
+        "tui.cli.events:events",
+        "The orchestrators' decisions: what each node did and why.",
+    ),
     "tui": ("tui.cli.tui:tui", "The dashboard: network, proposals, neurons and wallet, live."),
     "completion": (
         "tui.cli.completion:completion",
