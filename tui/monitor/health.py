@@ -7,8 +7,9 @@ healthy at a probe when it answers and its certified height either moved
 since its previous answer or is within `lag_heights` of the best height any
 member of its subnet reported at that probe (a stalled subnet does not make
 its members dead; it is reported as a subnet event). A member that has not
-been healthy for `dead_after_s` (counted from when the monitor first saw it,
-if it never was) is dead: `dead_nodes` lists it until the registry no longer
+been healthy for `dead_after_s` (one never seen healthy: for `dead_after_s`
+plus `join_grace_s` since the monitor first saw it, as a new member needs
+time to join) is dead: `dead_nodes` lists it until the registry no longer
 names it a member.
 """
 
@@ -41,6 +42,9 @@ class HealthConfig:
     """A subnet whose best certified height has not moved this long has stalled."""
     lag_heights: int = 10
     """A member this close to its subnet's best height is in step even if it did not move."""
+    join_grace_s: float = 120.0
+    """Added to `dead_after_s` for a member never seen healthy: a node that just joined starts
+    its replica from a peer's CUP and state-syncs before it answers."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -144,7 +148,10 @@ class HealthTracker:
             events.append(_event(now_s, "node_unhealthy", **details, reason=state.last_error))
         state.healthy = False
         since = state.first_seen_s if state.last_healthy_s is None else state.last_healthy_s
-        if not state.dead and now_s - since >= self.config.dead_after_s:
+        allowed = self.config.dead_after_s + (
+            self.config.join_grace_s if state.last_healthy_s is None else 0.0
+        )
+        if not state.dead and now_s - since >= allowed:
             state.dead = True
             events.append(
                 _event(

@@ -47,9 +47,10 @@ def test_a_member_down_for_the_configured_time_is_dead_until_it_recovers() -> No
 def test_a_member_left_behind_is_unhealthy_and_one_never_seen_healthy_counts_from_first_sight() -> (
     None
 ):
-    tracker = HealthTracker(HealthConfig(dead_after_s=5, lag_heights=3))
+    tracker = HealthTracker(HealthConfig(dead_after_s=5, lag_heights=3, join_grace_s=10))
     tracker.observe(0, probes({0: 20, 1: 20, 2: 20, 3: 2}))  # behind by 18, never healthy
-    events = tracker.observe(5, probes({0: 30, 1: 30, 2: 30, 3: 2}))
+    assert kinds(tracker.observe(14, probes({0: 29, 1: 29, 2: 29, 3: 2}))) == []  # joining
+    events = tracker.observe(15, probes({0: 30, 1: 30, 2: 30, 3: 2}))
     assert kinds(events) == [("node_dead", NODES[3].to_text())]
     assert "behind" in str(events[0].get("reason"))
     # a member that moves, even far behind, is catching up: healthy
@@ -69,7 +70,7 @@ def test_a_stalled_subnet_is_reported_but_its_members_are_not_dead() -> None:
 
 
 def test_a_node_no_longer_a_member_is_forgotten() -> None:
-    tracker = HealthTracker(HealthConfig(dead_after_s=1))
+    tracker = HealthTracker(HealthConfig(dead_after_s=1, join_grace_s=0))
     tracker.observe(0, probes({0: 1, 1: 1, 2: 1, 3: None}))
     tracker.observe(2, probes({0: 2, 1: 2, 2: 2, 3: None}))
     assert len(tracker.dead_nodes()) == 1
