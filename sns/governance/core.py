@@ -131,8 +131,8 @@ class Execution:
 class NeuronRecipe:
     """A neuron the swap asks governance to claim (`NeuronRecipe` of swap.proto)."""
 
+    neuron_id: bytes
     controller: Principal
-    memo: int
     stake_e8s: int
     dissolve_delay_seconds: int
     followees: tuple[bytes, ...] = ()
@@ -226,16 +226,8 @@ class SnsGovernanceCore:
                 "ClaimOrRefresh is only allowed for the swap canister in PreInitializationSwap mode.",
             )
         neuron_id = staking_subaccount(controller, memo)
-        existing = self.neurons.get(neuron_id)
-        if existing is not None:
-            if balance_e8s > existing.cached_neuron_stake_e8s:
-                added = balance_e8s - existing.cached_neuron_stake_e8s
-                # the age is kept by moving aging_since forward in proportion (neuron.rs)
-                age = existing.age_at(now)
-                if existing.dissolve_delay_seconds is not None and balance_e8s > 0:
-                    new_age = age * existing.cached_neuron_stake_e8s // balance_e8s
-                    existing.aging_since_timestamp_seconds = now - new_age
-                existing.cached_neuron_stake_e8s += added
+        if neuron_id in self.neurons:
+            self.refresh(neuron_id, balance_e8s, now)
             return neuron_id
         if balance_e8s < self.parameters.neuron_minimum_stake_e8s:
             raise error(
@@ -255,6 +247,16 @@ class SnsGovernanceCore:
         )
         return neuron_id
 
+    def refresh(self, neuron_id: bytes, balance_e8s: int, now: int) -> None:
+        """A top-up: the stake becomes the account's balance; the age is kept in proportion."""
+        existing = self.neuron(neuron_id)
+        if balance_e8s <= existing.cached_neuron_stake_e8s:
+            return
+        if existing.dissolve_delay_seconds is not None:
+            new_age = existing.age_at(now) * existing.cached_neuron_stake_e8s // balance_e8s
+            existing.aging_since_timestamp_seconds = now - new_age
+        existing.cached_neuron_stake_e8s = balance_e8s
+
     def claim_swap_neurons(
         self, caller: Principal, recipes: Iterable[NeuronRecipe], now: int
     ) -> list[tuple[bytes, str]]:
@@ -267,7 +269,7 @@ class SnsGovernanceCore:
             raise error(ErrorType.NOT_AUTHORIZED, "Only the swap canister may claim swap neurons.")
         results: list[tuple[bytes, str]] = []
         for recipe in recipes:
-            neuron_id = staking_subaccount(recipe.controller, recipe.memo)
+            neuron_id = recipe.neuron_id
             if neuron_id in self.neurons:
                 results.append((neuron_id, "already exists"))
                 continue
