@@ -10,6 +10,7 @@ adoption (rs/nns/governance/src/proposals/ and the registry's
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -294,7 +295,7 @@ VOTING_POWER_FIELDS = (
 )
 
 
-def manage_network_economics(changes: dict[str, int | None]) -> ProposalAction:
+def manage_network_economics(changes: Mapping[str, int | None]) -> ProposalAction:
     """ManageNetworkEconomics with the given fields; every field left out (zero) keeps its value.
 
     Governance reads a zero or absent field as "unchanged" and validates the
