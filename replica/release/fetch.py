@@ -16,6 +16,7 @@ never kept, unpacked or run. A release is kept under its hash:
 
 from __future__ import annotations
 
+import compileall
 import os
 import shutil
 import urllib.request
@@ -164,6 +165,8 @@ class ReleaseCache:
         shutil.rmtree(staging, ignore_errors=True)
         try:
             unpack_archive(data, staging)
+            # Compiled now, ahead of time, so the switch at the CUP does not wait for it.
+            compileall.compile_dir(staging, ddir=str(target), quiet=2, workers=1)
             if target.is_dir():
                 return  # another process unpacked it meanwhile
             staging.rename(target)
