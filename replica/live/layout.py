@@ -49,6 +49,8 @@ class NodeSettings:
     root_key_hex: str | None = None
     """The NNS subnet's public key (DER), which the HTTP interface reports on a local network."""
     nns_subnet_id: str | None = None
+    idle_block_delay_ms: int = 0
+    """How much longer a block with nothing in it waits (the preset's; `NodeConfig.idle_block_delay_ns`)."""
 
 
 def node_file(directory: Path) -> Path:

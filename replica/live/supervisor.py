@@ -4,7 +4,9 @@ One per node, its own process. It owns the node's directory, starts the
 replica process when the node is assigned to a subnet, restarts it when it
 dies (after `kill -9`, a crash, an out-of-memory kill), and on SIGTERM stops
 it: SIGTERM first, SIGKILL after a grace period. An unassigned node's
-supervisor runs no replica and waits. This is the seed of the orchestrator
+supervisor runs no replica and waits. When its environment names an owner
+process (`ICBOX_OWNER_PID`, see `replica.live.lifeline`), it stops its replica
+and exits when that process dies; its replica dies with it. This is the seed of the orchestrator
 (spec C), which will add registry polling, replica versions and CUP fetching.
 """
 
@@ -21,6 +23,7 @@ from types import FrameType
 from typing import Final
 
 from replica.live.layout import SUPERVISOR_PID_FILE, read_settings
+from replica.live.lifeline import owner_from_environment, watch
 from replica.live.pidfile import remove_pid_file, write_pid_file
 
 GRACE_S: Final = 5.0
@@ -46,6 +49,10 @@ class Supervisor:
     def on_signal(self, signal_number: int, frame: FrameType | None) -> None:
         self.stopping = True
 
+    def on_owner_gone(self, reason: str) -> None:
+        self.log(f"{reason}: stopping")
+        self.stopping = True
+
     def start_replica(self) -> subprocess.Popen[bytes]:
         log = open(self.settings.log_file, "ab")  # noqa: SIM115 - handed to the child, closed below
         try:
@@ -62,6 +69,9 @@ class Supervisor:
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self.on_signal)
         signal.signal(signal.SIGINT, self.on_signal)
+        owner = owner_from_environment()
+        if owner is not None:
+            watch(owner=owner, parent=False, on_gone=self.on_owner_gone)
         if self.settings.subnet_id is None:
             self.log(f"node {self.settings.node_id} is unassigned: no replica to run")
             while not self.stopping:
