@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from registry.client import RegistryClient
 from registry.dkg import SeededInitialDkg
