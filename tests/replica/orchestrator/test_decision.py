@@ -30,7 +30,7 @@ def make_registry() -> tuple[RegistryStore, RegistryClient]:
 
 
 def change(
-    store: RegistryStore, client: RegistryClient, subnet: Principal, **fields: object
+    store: RegistryStore, client: RegistryClient, subnet: Principal, **fields: Any
 ) -> int:
     record: SubnetRecord = store.get(subnet_record_key(subnet))
     with store.stable.transaction() as session:
