@@ -17,7 +17,7 @@ import logging
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -60,6 +60,7 @@ from replica.types import Principal
 
 log = logging.getLogger("icbox.replica")
 
+CODE_DIR: Final = Path(__file__).resolve().parents[2]
 BATCH_WINDOW_S: Final = 0.002
 IDLE_TICK_S: Final = 0.5
 STATUS_PERIOD_S: Final = 0.5
@@ -116,9 +117,13 @@ class Counters:
 class ReplicaService:
     """One replica process: the node, its P2P service and its status file."""
 
-    def __init__(self, directory: Path, *, clock: Any = wall_clock_ns) -> None:
+    def __init__(
+        self, directory: Path, *, clock: Any = wall_clock_ns, replica_version: str | None = None
+    ) -> None:
         self.directory = directory
         self.settings = read_settings(directory)
+        if replica_version is not None:
+            self.settings = replace(self.settings, replica_version=replica_version)
         self.clock = clock
         self.registry_store, self.registry = open_local_registry(directory / REGISTRY_FILE)
         secrets = load_keys(directory)
@@ -306,11 +311,13 @@ class ReplicaService:
 
     async def run(self) -> None:
         log.info(
-            "replica %s of subnet %s starting at height %d (pid %d)",
+            "replica %s of subnet %s version %s starting at height %d (pid %d, code in %s)",
             self.node_id,
             self.subnet_id,
+            self.settings.replica_version,
             self.driver.node.finalized_height,
             os.getpid(),
+            CODE_DIR,
         )
         await self.p2p.start()
         self.p2p.set_peers(self.get_peer_addresses())
@@ -409,6 +416,8 @@ class ReplicaService:
             cpu_s=time.process_time(),
             cup_registry_version=node.latest_cup.registry_version,
             oldest_registry_version_in_use=node.latest_cup.content.oldest_registry_version,
+            upgrade_due=node.upgrade_to,
+            code_dir=str(CODE_DIR),
         )
 
     def write_status(self) -> None:

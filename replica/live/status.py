@@ -37,9 +37,15 @@ class ReplicaStatus:
     """(height, wall-clock ns) of the latest finalizations this replica saw."""
     cpu_s: float
     cup_registry_version: int = -1
-    """The registry version of the latest CUP's summary (-1: unknown)."""
+    """The registry version of the latest CUP's summary (-1: unknown): its subnet record names
+    the version to run."""
     oldest_registry_version_in_use: int = -1
     """The oldest registry version the latest CUP still uses (what the orchestrator's leaving rule reads)."""
+    upgrade_due: str | None = None
+    """The version the subnet moved to at the latest CUP, which this replica does not run
+    (it stopped there, spec D.8); None while it runs the subnet's version."""
+    code_dir: str = ""
+    """Where the code of this process comes from (the installed tree or an unpacked release)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -40,6 +40,7 @@ from replica.orchestrator.decision import Decision, LocalCup, decide
 from replica.orchestrator.events import EventLog, OrchestratorEvent
 from replica.orchestrator.replica_process import ReplicaLauncher, ReplicaProcess, ReplicaTarget
 from replica.orchestrator.replicator import RegistryReplicator
+from replica.orchestrator.upgrades import Upgrades
 from replica.presets import get_preset
 from replica.types import Principal
 
@@ -97,11 +98,19 @@ class Orchestrator:
             root_key_der=bytes.fromhex(settings.root_key_hex or ""),
             nns_subnet_id=Principal.from_text(settings.nns_subnet_id or ""),
         )
-        self.process = ReplicaProcess(
-            directory, log_file=Path(settings.log_file), launcher=launcher
-        )
         self.events = EventLog(directory)
         self.last: Decision | None = None
+        self.upgrades = Upgrades(
+            directory,
+            node_id=self.node_id,
+            installed_version=settings.replica_version,
+            emit=self._emit_upgrade,
+        )
+        self.process = ReplicaProcess(
+            directory,
+            log_file=Path(settings.log_file),
+            launcher=launcher or self.upgrades.launcher,
+        )
         self.stopping = asyncio.Event()
 
     # -- events -----------------------------------------------------------------------------
@@ -121,6 +130,15 @@ class Orchestrator:
         self.events.append(event)
         log.info("%s: %s (%s)", what, why, event.subnet or "unassigned")
 
+    def _emit_upgrade(self, what: str, why: str) -> None:
+        last = self.last
+        self.emit(
+            what,
+            why,
+            subnet=None if last is None else last.subnet_id,
+            height=-1 if last is None else last.height,
+        )
+
     # -- one check --------------------------------------------------------------------------
 
     def check(self) -> Decision:
@@ -139,11 +157,18 @@ class Orchestrator:
         if decision.runs_replica and decision.subnet_id is not None:
             if decision.height < 0:
                 self.receive_initial_shares(decision.subnet_id)
-            done = self.process.ensure_replica(
-                ReplicaTarget(
-                    subnet_id=decision.subnet_id.to_text(),
-                    replica_version=decision.replica_version,
+            self.upgrades.prepare_ahead(self.registry, decision.subnet_id, decision.replica_version)
+            # A version whose release is not verified yet is not started (the one running
+            # keeps running); a refused one never is.
+            done = (
+                self.process.ensure_replica(
+                    ReplicaTarget(
+                        subnet_id=decision.subnet_id.to_text(),
+                        replica_version=decision.replica_version,
+                    )
                 )
+                if self.upgrades.is_ready(self.registry, decision.replica_version)
+                else None
             )
             if done is not None:
                 self.emit(
@@ -166,6 +191,8 @@ class Orchestrator:
             pid = self.process.stop()
             if pid is not None:
                 self.emit("replica stopped", f"process {pid}: the node is unassigned")
+            # Unassigned nodes take their version at once (no CUP to wait for, spec C).
+            self.upgrades.is_ready(self.registry, decision.replica_version)
         return decision
 
     def receive_initial_shares(self, subnet_id: Principal) -> None:
@@ -252,6 +279,7 @@ class Orchestrator:
             await asyncio.gather(self._replication_loop(), self._check_loop())
         finally:
             pid = await asyncio.to_thread(self.process.stop)
+            self.upgrades.close()
             await self.replicator.close()
             self.emit(
                 "stopped", "asked to stop" + ("" if pid is None else f"; stopped replica {pid}")
