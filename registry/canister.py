@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from registry.certification import EMPTY_CHAIN, compute_chain_hash
-from registry.dkg import InitialDkg
+from registry.dkg import InitialDkg, InitialDkgResult
 from registry.errors import InvalidPayload, KeyNotPresent, Unauthorized
 from registry.invariants import check_global_invariants
 from registry.records import (
@@ -210,6 +210,7 @@ class Registry:
             state_hash=bytes(32),
             low_threshold_transcript=result.low_threshold,
             high_threshold_transcript=result.high_threshold,
+            encrypted_shares=self._encrypt_shares(subnet_id, result, payload.node_ids),
         )
         mutations = [
             upsert(SUBNET_LIST_KEY, SubnetListRecord(subnets=(*listed, subnet_id))),
@@ -223,6 +224,24 @@ class Registry:
         ]
         self.apply(mutations)
         return subnet_id
+
+    def _encrypt_shares(
+        self, subnet_id: Principal, result: InitialDkgResult, node_ids: Sequence[Principal]
+    ) -> tuple[tuple[Principal, bytes], ...]:
+        """The members' shares, each encrypted to the member's registered dealing key."""
+        encrypt = getattr(self.initial_dkg, "encrypt_shares_for_members", None)
+        if encrypt is None:
+            return ()
+        keys = {}
+        for node_id in node_ids:
+            record: PublicKeyRecord | None = self.registry.get(
+                crypto_record_key(node_id, KeyPurpose.DKG_DEALING_ENCRYPTION)
+            )
+            if record is None:
+                raise InvalidPayload(f"node {node_id} has no dealing encryption key")
+            keys[node_id] = bytes(record.key_value)
+        shares: tuple[tuple[Principal, bytes], ...] = encrypt(subnet_id, result, keys)
+        return shares
 
     def _routing_table_with(self, subnet_id: Principal) -> RoutingTable:
         """The routing table plus the next free range of 2^20 canister ids for a new subnet."""

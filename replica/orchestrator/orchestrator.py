@@ -22,8 +22,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
 
+from registry.records import CatchUpPackageContents, catch_up_package_contents_key
+from replica.crypto.initial_shares import NodeInitialShares
+from replica.crypto.keystore import load_node_directory, write_initial_shares
 from replica.live.driver import open_local_registry
 from replica.live.layout import (
+    KEYS_DIRECTORY,
     REGISTRY_FILE,
     REPLICA_PID_FILE,
     STATUS_FILE,
@@ -151,6 +155,8 @@ class Orchestrator:
                 decision.kind, decision.why, subnet=decision.subnet_id, height=decision.height
             )
         if decision.runs_replica and decision.subnet_id is not None:
+            if decision.height < 0:
+                self.receive_initial_shares(decision.subnet_id)
             self.upgrades.prepare_ahead(self.registry, decision.subnet_id, decision.replica_version)
             # A version whose release is not verified yet is not started (the one running
             # keeps running); a refused one never is.
@@ -188,6 +194,35 @@ class Orchestrator:
             # Unassigned nodes take their version at once (no CUP to wait for, spec C).
             self.upgrades.is_ready(self.registry, decision.replica_version)
         return decision
+
+    def receive_initial_shares(self, subnet_id: Principal) -> None:
+        """Keep this node's encrypted shares of a new subnet's initial keys (from its CUP contents).
+
+        They stay encrypted to the node's dealing key; the replica decrypts and checks them
+        against the transcripts when it starts from the registry CUP.
+        """
+        contents: CatchUpPackageContents | None = self.registry.get(
+            catch_up_package_contents_key(subnet_id)
+        )
+        if contents is None:
+            return
+        mine = [data for node, data in contents.encrypted_shares if node == self.node_id]
+        if not mine:
+            return
+        keys = self.directory / KEYS_DIRECTORY
+        held = load_node_directory(keys).initial_shares
+        received = NodeInitialShares.from_bytes(mine[0])
+        kept = held.shares if held is not None else ()
+        new = tuple(share for share in received.shares if share not in kept)
+        if new:
+            write_initial_shares(
+                keys, NodeInitialShares(node_id=self.node_id, shares=(*kept, *new))
+            )
+            self.emit(
+                "keys received",
+                f"{len(new)} encrypted initial shares of subnet {subnet_id} from its CUP contents",
+                subnet=subnet_id,
+            )
 
     def leave(self, decision: Decision) -> None:
         """Stop the replica and wipe the node's state: it is unassigned again (spec C)."""

@@ -45,6 +45,10 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
         "tui.cli.release:release",
         "Build release archives of the replica's code; serve them over HTTP.",
     ),
+    "events": (
+        "tui.cli.events:events",
+        "The orchestrators' decisions: what each node did and why.",
+    ),
     "tui": ("tui.cli.tui:tui", "The dashboard: network, proposals, neurons and wallet, live."),
     "completion": (
         "tui.cli.completion:completion",
