@@ -13,6 +13,7 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
@@ -61,8 +62,22 @@ def main(argv: list[str] | None = None) -> int:
 
         profiler = cProfile.Profile()
         profiler.enable()
+
+    def exit_now() -> None:
+        # The replica has closed its state (pool synced, checkpoint stores closed): end the
+        # process at once rather than wait for the loop's teardown, so a restart (an upgrade,
+        # `icbox down`) is not held up by connections still closing.
+        if profiler is not None and profile_directory:
+            profiler.disable()
+            profiler.dump_stats(str(Path(profile_directory) / f"replica-{directory.name}.prof"))
+        remove_pid_file(directory / REPLICA_PID_FILE, pid)
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
     try:
-        uvloop.run(serve(directory, arguments.replica_version))
+        uvloop.run(serve(directory, arguments.replica_version, on_stopped=exit_now))
     finally:
         if profiler is not None and profile_directory:
             profiler.disable()
@@ -71,7 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-async def serve(directory: Path, replica_version: str | None = None) -> None:
+async def serve(
+    directory: Path,
+    replica_version: str | None = None,
+    *,
+    on_stopped: Callable[[], None] | None = None,
+) -> None:
     from replica.live.service import ReplicaService
 
     service = ReplicaService(directory, replica_version=replica_version)
@@ -79,6 +99,8 @@ async def serve(directory: Path, replica_version: str | None = None) -> None:
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signal_number, service.stopping.set)
     await service.run()
+    if on_stopped is not None:
+        on_stopped()
 
 
 if __name__ == "__main__":
