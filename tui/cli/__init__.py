@@ -41,6 +41,14 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
         "tui.cli.topology:topology",
         "Subnets, nodes, operators and versions; diffs between versions.",
     ),
+    "release": (
+        "tui.cli.release:release",
+        "Build release archives of the replica's code; serve them over HTTP.",
+    ),
+    "events": (
+        "tui.cli.events:events",
+        "The orchestrators' decisions: what each node did and why.",
+    ),
     "monitor": (
         "tui.cli.monitor:monitor",
         "Watch every node; replace a dead subnet member by proposal.",

@@ -210,6 +210,7 @@ def create_network(paths: NetworkPaths, options: NetworkOptions) -> dict[str, An
             replica_version=description.replica_version_id,
             root_key_hex=root_key_der.hex(),
             nns_subnet_id=str(nns_subnet_id),
+            application_genesis="tui.network.genesis:application_subnet",
         )
         write_settings(directory, settings)
         nodes_json.append(
