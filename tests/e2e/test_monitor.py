@@ -7,7 +7,9 @@ refused. Then a member of the application subnet is killed: `icbox monitor`
 (short timeouts) finds it dead and files the ChangeSubnetMembership that
 replaces it with the new node, the one candidate that lowers the share of the
 largest node provider; restarted, it files no second proposal while that one
-is open; neuron 1 adopts it and the registry changes.
+is open; neuron 1 adopts it and the registry changes; the new node's
+orchestrator then starts its replica, which catches up and certifies with
+its subnet.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from click.testing import CliRunner
 from replica.agent.identity import Ed25519Identity
 from tests.e2e.conftest import REPOSITORY, LiveNetwork
 from tui.cli import main
+from tui.monitor.service import StatusProber
 from tui.network.processes import stop_nodes
 
 pytestmark = pytest.mark.slow
@@ -224,3 +227,32 @@ def test_the_monitor_replaces_a_dead_member_once_and_the_proposal_is_adopted(wor
     )
     assert new_node in app["members"] and victim["node_id"] not in app["members"]
     assert victim["node_id"] in topology["unassigned_nodes"]
+    world.facts["http"] = topology["nodes"][new_node]["http"]
+
+
+def test_the_new_node_joins_its_subnet_and_keeps_in_step(world: World) -> None:
+    """Its orchestrator sees the membership in the replicated registry, starts the replica,
+    which catches up from its peers and then certifies with them."""
+    prober = StatusProber()
+    peers = [node["http"] for node in world.network.subnet_nodes(1)[1:]]
+    try:
+
+        def heights() -> tuple[int, int]:
+            own, _ = prober(f"http://{world.facts['http']}/api/v2/status", 5.0)
+            best = max((prober(f"{url}/api/v2/status", 5.0)[0] or -1) for url in peers)
+            return (-1 if own is None else own), best
+
+        deadline = time.monotonic() + 300
+        while True:
+            own, best = heights()
+            if own > 0 and own >= best - 5:
+                break
+            assert time.monotonic() < deadline, f"the new node is at {own}, its subnet at {best}"
+            time.sleep(2)
+        first = own
+        deadline = time.monotonic() + 120
+        while heights()[0] <= first:
+            assert time.monotonic() < deadline, "the new node stopped certifying"
+            time.sleep(1)
+    finally:
+        prober.close()

@@ -14,8 +14,9 @@ its self-signed certificate naming the node id), `registration.json` (the
 `add_node` payload: public keys, certificate and endpoints) and, if given, a
 copy of the operator's key (`operator.pem`, 0600). `register_node` sends the
 payload; `start_node` registers the node if the registry does not list it
-yet, writes its `node.json` and starts its supervisor, which for an
-unassigned node runs no replica until the orchestrator takes over.
+yet, writes its `node.json` and a copy of the registry log, and starts its
+orchestrator (`replica.orchestrator`), which replicates the registry from the
+NNS and runs a replica once a proposal puts the node in a subnet.
 """
 
 from __future__ import annotations
@@ -28,10 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from registry.certification import batches_from_deltas
 from registry.records import UNASSIGNED_NODES_CONFIG_KEY
+from registry.store import RegistryDelta
 from replica.crypto.keys import NodeSecretKeys
 from replica.crypto.keystore import load_node_directory, write_node_directory
-from replica.live.layout import KEYS_DIRECTORY, NodeSettings, write_settings
+from replica.live.driver import open_local_registry
+from replica.live.layout import KEYS_DIRECTORY, REGISTRY_FILE, NodeSettings, write_settings
 from replica.types import Principal
 from tui.ops.errors import Refused, UsageError
 from tui.ops.identities import identity_from_pem
@@ -41,6 +45,8 @@ from tui.ops.topology import fetch_registry
 REGISTRATION_FILE: Final = "registration.json"
 OPERATOR_PEM_FILE: Final = "operator.pem"
 LOG_FILE: Final = "node.log"
+APPLICATION_GENESIS: Final = "tui.network.genesis:application_subnet"
+"""The canisters an application subnet of an icbox network starts with (as `icbox up` writes)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -192,13 +198,15 @@ def start_node(session: Session, directory: Path, *, register: bool = True) -> N
     registration = read_registration(directory)
     node_id = Principal.from_text(registration["node_id"])
     load_node_directory(directory / KEYS_DIRECTORY)  # the keys are there and safe
-    registry = fetch_registry(session)
+    log: list[RegistryDelta] = []
+    registry = fetch_registry(session, log)
     registered_now = False
     if registry.get_node_record(node_id) is None:
         if not register:
             raise Refused(f"node {node_id} is not registered", kind="NotFound")
         register_node(operator_session(session, directory), directory)
-        registry.sync()
+        log.clear()
+        registry = fetch_registry(session, log)
         registered_now = True
     record = registry.get_node_record(node_id)
     if record is None:
@@ -207,8 +215,6 @@ def start_node(session: Session, directory: Path, *, register: bool = True) -> N
     nns_subnet = registry.get("nns_subnet_id")
     unassigned = registry.get(UNASSIGNED_NODES_CONFIG_KEY)
     root_key = session.target.root_key_der or session.agent.inner.root_key_der
-    # The supervisor runs no replica for a node without a subnet in its settings: joining one
-    # (from a peer's CUP, by state sync) is the orchestrator's work, not this process's.
     settings = NodeSettings(
         node_id=node_id.to_text(),
         node_index=-1,
@@ -221,12 +227,35 @@ def start_node(session: Session, directory: Path, *, register: bool = True) -> N
         replica_version=None if unassigned is None else unassigned.replica_version,
         root_key_hex=None if root_key is None else bytes(root_key).hex(),
         nns_subnet_id=None if nns_subnet is None else nns_subnet.subnet_id.to_text(),
+        application_genesis=APPLICATION_GENESIS,
     )
     write_settings(directory, settings)
+    seed_local_registry(directory / REGISTRY_FILE, log)
     pid = start_supervisor(directory)
     return NodeStart(
         node_id=node_id, registered_now=registered_now, subnet_id=subnet_id, supervisor_pid=pid
     )
+
+
+def seed_local_registry(path: Path, log: list[RegistryDelta]) -> int:
+    """Give a new node's local registry store the log read from the NNS; its latest version.
+
+    The orchestrator's replicator then checks this copy before it trusts it: the chain hash
+    over every version must equal the registry's certified data, read with a certificate
+    that verifies under the NNS key (`replica.orchestrator.replicator`). A store that already
+    holds versions is left as it is.
+    """
+    store, _ = open_local_registry(path)
+    try:
+        if store.latest_version > 0:
+            return store.latest_version
+        batches = batches_from_deltas(log, 0)
+        with store.stable.transaction() as session:
+            for batch in batches:
+                store.append_replicated(session, batch.version, batch.changes)
+        return store.latest_version
+    finally:
+        store.stable.dispose()
 
 
 def stop_node(directory: Path) -> list[int]:
