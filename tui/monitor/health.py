@@ -7,9 +7,9 @@ healthy at a probe when it answers and its certified height either moved
 since its previous answer or is within `lag_heights` of the best height any
 member of its subnet reported at that probe (a stalled subnet does not make
 its members dead; it is reported as a subnet event). A member that has not
-been healthy for `dead_after_s` (one never seen healthy: for `dead_after_s`
-plus `join_grace_s` since the monitor first saw it, as a new member needs
-time to join) is dead: `dead_nodes` lists it until the registry no longer
+been healthy for `dead_after_s` (counted from the first probe if it never
+was; a node that became a member while the monitor watched gets
+`join_grace_s` more, as a new member needs time to join) is dead: `dead_nodes` lists it until the registry no longer
 names it a member.
 """
 
@@ -62,6 +62,8 @@ class _NodeHealth:
     last_healthy_s: float | None = None
     last_height: int | None = None
     healthy: bool | None = None
+    joined: bool = False
+    """It became a member while the monitor watched (not at its first probe)."""
     dead: bool = False
     last_error: str | None = None
 
@@ -78,6 +80,7 @@ class HealthTracker:
     config: HealthConfig
     nodes: dict[Principal, _NodeHealth] = field(default_factory=dict)
     subnets: dict[Principal, _SubnetProgress] = field(default_factory=dict)
+    rounds: int = 0
 
     def observe(self, now_s: float, probes: Sequence[Probe]) -> list[MonitorEvent]:
         """Take one round of probes (every current member); the events it causes."""
@@ -96,6 +99,7 @@ class HealthTracker:
             events += self._observe_subnet(now_s, subnet_id, best.get(subnet_id, -1))
         for probe in sorted(probes, key=lambda p: p.node_id.to_text()):
             events += self._observe_node(now_s, probe, best.get(probe.subnet_id, -1))
+        self.rounds += 1
         return events
 
     def _observe_subnet(
@@ -127,7 +131,9 @@ class HealthTracker:
     def _observe_node(self, now_s: float, probe: Probe, best: int) -> list[MonitorEvent]:
         state = self.nodes.get(probe.node_id)
         if state is None or state.subnet_id != probe.subnet_id:
-            state = _NodeHealth(subnet_id=probe.subnet_id, first_seen_s=now_s)
+            state = _NodeHealth(
+                subnet_id=probe.subnet_id, first_seen_s=now_s, joined=self.rounds > 0
+            )
             self.nodes[probe.node_id] = state
         height = probe.certified_height if probe.reachable else None
         moved = height is not None and state.last_height is not None and height > state.last_height
@@ -149,7 +155,7 @@ class HealthTracker:
         state.healthy = False
         since = state.first_seen_s if state.last_healthy_s is None else state.last_healthy_s
         allowed = self.config.dead_after_s + (
-            self.config.join_grace_s if state.last_healthy_s is None else 0.0
+            self.config.join_grace_s if state.joined and state.last_healthy_s is None else 0.0
         )
         if not state.dead and now_s - since >= allowed:
             state.dead = True

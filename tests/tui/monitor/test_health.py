@@ -44,18 +44,24 @@ def test_a_member_down_for_the_configured_time_is_dead_until_it_recovers() -> No
     assert tracker.dead_nodes() == []
 
 
-def test_a_member_left_behind_is_unhealthy_and_one_never_seen_healthy_counts_from_first_sight() -> (
-    None
-):
+def test_a_member_left_behind_is_unhealthy_and_a_new_member_gets_time_to_join() -> None:
     tracker = HealthTracker(HealthConfig(dead_after_s=5, lag_heights=3, join_grace_s=10))
-    tracker.observe(0, probes({0: 20, 1: 20, 2: 20, 3: 2}))  # behind by 18, never healthy
-    assert kinds(tracker.observe(14, probes({0: 29, 1: 29, 2: 29, 3: 2}))) == []  # joining
-    events = tracker.observe(15, probes({0: 30, 1: 30, 2: 30, 3: 2}))
+    tracker.observe(0, probes({0: 20, 1: 20, 2: 20}))
+    tracker.observe(1, probes({0: 20, 1: 20, 2: 20, 3: 2}))  # joins: behind by 18
+    assert kinds(tracker.observe(15, probes({0: 29, 1: 29, 2: 29, 3: 2}))) == []  # joining
+    events = tracker.observe(16, probes({0: 30, 1: 30, 2: 30, 3: 2}))
     assert kinds(events) == [("node_dead", NODES[3].to_text())]
     assert "behind" in str(events[0].get("reason"))
     # a member that moves, even far behind, is catching up: healthy
-    events = tracker.observe(6, probes({0: 31, 1: 31, 2: 31, 3: 4}))
+    events = tracker.observe(17, probes({0: 31, 1: 31, 2: 31, 3: 4}))
     assert kinds(events) == [("node_recovered", NODES[3].to_text())]
+
+
+def test_a_member_down_when_the_monitor_starts_gets_no_join_grace() -> None:
+    tracker = HealthTracker(HealthConfig(dead_after_s=5, join_grace_s=100))
+    tracker.observe(0, probes({0: 1, 1: 1, 2: 1, 3: None}))
+    events = tracker.observe(5, probes({0: 2, 1: 2, 2: 2, 3: None}))
+    assert kinds(events) == [("node_dead", NODES[3].to_text())]
 
 
 def test_a_stalled_subnet_is_reported_but_its_members_are_not_dead() -> None:
