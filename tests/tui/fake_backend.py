@@ -30,9 +30,9 @@ from tui.ops.proposals import ProposalPreview, ProposalView
 
 SUBNET = "tdb26-jop6k-aogll-7ltgs-eruif-6kk7m-qpktf-gdiqx-mxtrf-vb5e6-eqe"
 NODES = (
-    "xtyea-fa5nh-aaaaa-aaaap-2aa",
-    "wrmfs-ro5oe-aaaaa-aaaap-2aa",
-    "ub4vn-cfsgu-aaaaa-aaaap-2aa",
+    "3tt37-qx66r-3ho6c-7gttj-wcq4n-ot6d4-m5bz7-srtfh-blisj-2zu4i-3qe",
+    "2k4oy-sz6v7-hxkoa-5kvzp-c5b5z-yc3rb-2p6cb-grvpn-6t54e-ep5ji-hae",
+    "mxngn-ja4x7-reh6a-dqn2x-wyzav-woqhv-bf2ab-xpoea-yzm3l-hooci-6qe",
 )
 OPERATOR = "2vxsx-fae"
 PROVIDER = "rrkah-fqaaa-aaaaa-aaaaq-cai"

@@ -46,8 +46,8 @@ def test_describe_diff_says_what_changed() -> None:
     }
     assert describe_diff(diff, {SUBNET: 40}) == [
         "subnet aaaaa created",
-        "node ub4vn joined subnet tdb26 at height 40",
-        "node wrmfs left subnet tdb26 at height 40",
+        "node mxngn joined subnet tdb26 at height 40",
+        "node 2k4oy left subnet tdb26 at height 40",
         "subnet tdb26 upgraded from 0.9.0 to 0.9.1",
         "replica version 0.9.1 elected",
     ]
@@ -83,7 +83,7 @@ async def test_event_feed_shows_registry_changes_as_they_appear() -> None:
         app.screen.poll()  # type: ignore[attr-defined]
         await settle(app, pilot)
         new = "".join(line.text for line in feed.lines[before:])
-        assert "v7 node wrmfs joined subnet tdb26 at height 412" in new
+        assert "v7 node 2k4oy joined subnet tdb26 at height 412" in new
         assert "registry version 7" in text(app, "#registry-version")
 
 
@@ -100,7 +100,7 @@ async def test_time_travel_steps_through_versions_with_their_diffs() -> None:
         await pilot.press("right_square_bracket")
         await settle(app, pilot)
         assert "version 7 of 7" in text(app, "#travel")
-        assert "node wrmfs joined subnet tdb26" in text(app, "#travel")
+        assert "node 2k4oy joined subnet tdb26" in text(app, "#travel")
         await pilot.press("l")
         await settle(app, pilot)
         assert "time travel" not in text(app, "#registry-version")
@@ -113,7 +113,7 @@ async def test_kill_and_restart_the_selected_node() -> None:
     app = IcboxApp(backend, interval=60)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        app.screen.query_one("#nodes").focus()  # its first row: wrmfs (sorted by id)
+        app.screen.query_one("#nodes").focus()  # its first row: 2k4oy (sorted by id)
         await pilot.press("k")
         await pilot.pause()
         assert "Kill node" in text(app, "#question")

@@ -220,12 +220,12 @@ FORMS: dict[str, ProposalForm] = {
             kind="register-known-neuron",
             description="Give a neuron a public name others can follow.",
             fields=(
-                Field(name="neuron", label="Neuron id"),
+                Field(name="known", label="Neuron id to name"),
                 Field(name="name", label="Name"),
                 Field(name="description", label="Description"),
             ),
             build=lambda v: actions.register_known_neuron(
-                _int(v["neuron"], "the neuron id") or 0, v["name"], v["description"] or None
+                _int(v["known"], "the neuron id") or 0, v["name"], v["description"] or None
             ),
         ),
     )
@@ -315,7 +315,7 @@ class ProposalFormDialog(ModalScreen[int | None]):
             neuron = _int(values["neuron"], "the proposing neuron")
             if neuron is None:
                 raise UsageError("give the proposing neuron")
-        except OpsError as error:
+        except (OpsError, ValueError) as error:
             self.app.notify(str(error), title="bad form", severity="error")
             return
         self._preview(neuron, values["title"], values["summary"], action)

@@ -99,15 +99,23 @@ class PollingScreen(Screen[None], Generic[T]):
 
 
 def update_table(table: DataTable[Any], rows: dict[str, tuple[Any, ...]]) -> None:
-    """Brings `table` to `rows` (row key -> cells) by diff, keeping the cursor's row."""
+    """Brings `table` to `rows` (row key -> cells, in order) by diff, keeping the cursor's row.
+
+    Rows present in both are updated in place; when rows come or go and the order differs,
+    the table is rebuilt in the order of `rows` and the cursor put back on its row."""
     columns = list(table.columns)
-    present = {str(row.value) for row in table.rows}
-    for key in present - rows.keys():
-        table.remove_row(key)
-    for key, cells in rows.items():
-        if key in present:
-            for column, cell in zip(columns, cells, strict=True):
-                if table.get_cell(key, column) != cell:
-                    table.update_cell(key, column, cell)
-        else:
+    present = [str(row.value) for row in table.rows]
+    if present != list(rows) and set(present) != set(rows):
+        cursor = None
+        if table.row_count:
+            cursor = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        table.clear()
+        for key, cells in rows.items():
             table.add_row(*cells, key=key)
+        if cursor in rows:
+            table.move_cursor(row=list(rows).index(cursor), animate=False)
+        return
+    for key, cells in rows.items():
+        for column, cell in zip(columns, cells, strict=True):
+            if table.get_cell(key, column) != cell:
+                table.update_cell(key, column, cell)

@@ -127,6 +127,10 @@ class ProposalsScreen(PollingScreen[ProposalsData]):
             return
         ask_vote(self, proposal_id, yes, self.my_neurons)
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_detail()
+
     def action_detail(self) -> None:
         from tui.screens.proposal_detail import ProposalDetailScreen
 
@@ -159,7 +163,7 @@ class ProposalsScreen(PollingScreen[ProposalsData]):
     def action_make_kind(self, kind: str) -> None:
         def made(proposal_id: int | None) -> None:
             if proposal_id is not None:
-                self.poll()
+                self.call_after_refresh(self.poll)
 
         neuron = self.my_neurons[0] if self.my_neurons else None
         self.app.push_screen(ProposalFormDialog(FORMS[kind], neuron), made)
