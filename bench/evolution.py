@@ -1,4 +1,5 @@
-"""Chain evolution on the live network: proposals adopted, and how long the processes take to follow.
+"""Chain evolution on the live network: proposals adopted, and how long the processes take to
+follow.
 
 Brings up a network of real processes (`icbox up`: an NNS subnet of 4, an
 application subnet of 4, four unassigned nodes, the `local` preset) in a

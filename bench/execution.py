@@ -118,7 +118,8 @@ def time_empty_rounds(harness: SubnetHarness, rounds: int) -> float:
 
 
 def time_aging(state_dir: Path, messages: int, rounds: int) -> dict[str, float | int]:
-    """Empty rounds on a fresh subnet and after `messages` answered messages; the round that prunes them."""
+    """Empty rounds on a fresh subnet and after `messages` answered messages; the round that prunes
+    them."""
     harness, echo = build_aging_subnet(state_dir)
     fresh_ms = time_empty_rounds(harness, rounds)
     people = senders()
@@ -163,7 +164,8 @@ def transfer_value(memo: int) -> dict[str, Any]:
 
 
 def time_transfers(harness: SubnetHarness, count: int, first_memo: int) -> tuple[float, float, int]:
-    """Submit `count` transfers, execute them in one round; returns wall and CPU seconds and replies."""
+    """Submit `count` transfers, execute them in one round; returns wall and CPU seconds and
+    replies."""
     spec = harness.engine.canisters[LEDGER_CANISTER_ID].interface.method("transfer")
     assert spec is not None
     people = senders()

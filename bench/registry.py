@@ -133,7 +133,8 @@ def grow_history(registry: Registry, target_version: int) -> dict[str, int]:
                 changes: dict[str, Any] = {field: value}
                 overlay[subnet_record_key(subnet_id)] = replace(record, **changes)
             elif kind == "node_endpoint":
-                # Each node moves between its genesis port and one 10,000 above: no two nodes collide.
+                # Each node moves between its genesis port and one 10,000 above: no two nodes
+                # collide.
                 node_id = rng.choice(nodes)
                 key = node_record_key(node_id)
                 node: NodeRecord = store.get(key)

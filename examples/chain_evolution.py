@@ -81,7 +81,8 @@ def main() -> int:
             )
             for view in icbox.watch(proposal_id, timeout_s=300):
                 say(
-                    f"proposal {proposal_id}: {view.status}, yes {view.yes} no {view.no} of {view.total}"
+                    f"proposal {proposal_id}: {view.status}, yes {view.yes} no {view.no} of "
+                    f"{view.total}"
                 )
             final = icbox.proposal(proposal_id)
             ballots_yes = icbox.session.run(

@@ -68,7 +68,8 @@ class NnsConfig:
     network: NetworkDescription = field(default_factory=NetworkDescription)
     genesis_timestamp_seconds: int | None = None
     registry_genesis: Sequence[Sequence[Mutation]] | None = None
-    """The registry's genesis batches (public records) from `deal_genesis`; None: built here from `seed`."""
+    """The registry's genesis batches (public records) from `deal_genesis`; None: built here from
+    `seed`."""
     registry_dealer_seed: bytes | None = None
     """Seeds the registry canister's initial DKG for new subnets; None: derived from `seed`."""
 

@@ -32,36 +32,43 @@ SNS_WASM_CANISTER_ID: Final = Principal.from_canister_id(10)
 ROOT_DID: Final = """
 type CanisterSettings = record {
   freezing_threshold : opt nat; controllers : opt vec principal; reserved_cycles_limit : opt nat;
-  log_visibility : opt variant { controllers; public }; wasm_memory_limit : opt nat; memory_allocation : opt nat;
+  log_visibility : opt variant { controllers; public }; wasm_memory_limit : opt nat;
+    memory_allocation : opt nat;
   compute_allocation : opt nat; wasm_memory_threshold : opt nat;
 };
 type DefiniteCanisterSettings = record {
   freezing_threshold : opt nat; controllers : vec principal; reserved_cycles_limit : opt nat;
   log_visibility : opt variant { controllers; public; allowed_viewers : vec principal };
-  wasm_memory_limit : opt nat; memory_allocation : opt nat; compute_allocation : opt nat; wasm_memory_threshold : opt nat;
+  wasm_memory_limit : opt nat; memory_allocation : opt nat; compute_allocation : opt nat;
+    wasm_memory_threshold : opt nat;
 };
 type CanisterStatusResult = record {
   status : variant { stopped; stopping; running }; memory_size : nat; cycles : nat;
   settings : DefiniteCanisterSettings; idle_cycles_burned_per_day : nat; module_hash : opt blob;
   reserved_cycles : opt nat;
   query_stats : opt record {
-    num_calls_total : opt nat; num_instructions_total : opt nat; request_payload_bytes_total : opt nat;
+    num_calls_total : opt nat; num_instructions_total : opt nat; request_payload_bytes_total : opt
+      nat;
     response_payload_bytes_total : opt nat;
   };
 };
 type Error = record { code : opt int32; description : text };
 type ChangeCanisterRequest = record {
-  arg : blob; wasm_module : blob; stop_before_installing : opt bool; mode : variant { reinstall; upgrade; install };
+  arg : blob; wasm_module : blob; stop_before_installing : opt bool; mode : variant { reinstall;
+    upgrade; install };
   canister_id : principal; memory_allocation : opt nat; compute_allocation : opt nat;
-  chunked_canister_wasm : opt record { wasm_module_hash : blob; store_canister_id : principal; chunk_hashes_list : vec blob };
+  chunked_canister_wasm : opt record { wasm_module_hash : blob; store_canister_id : principal;
+    chunk_hashes_list : vec blob };
 };
 service : {
   canister_status : (record { canister_id : principal }) -> (CanisterStatusResult);
-  change_canister_controllers : (record { target_canister_id : principal; new_controllers : vec principal }) ->
+  change_canister_controllers : (record { target_canister_id : principal; new_controllers : vec
+    principal }) ->
     (record { change_canister_controllers_result : variant { Ok; Err : Error } });
   change_nns_canister : (ChangeCanisterRequest) -> ();
   get_build_metadata : () -> (text) query;
-  stop_or_start_nns_canister : (record { action : variant { Start; Stop }; canister_id : principal }) -> ();
+  stop_or_start_nns_canister : (record { action : variant { Start; Stop }; canister_id : principal
+    }) -> ();
   update_canister_settings : (record { canister_id : principal; settings : CanisterSettings }) ->
     (variant { Ok; Err : Error });
 }
@@ -130,7 +137,8 @@ class Root:
             raise CanisterError(
                 f"root cannot apply {', '.join(unsupported)}: icbox canisters have no such settings"
             )
-        # stop_before_installing needs no action: installing a system canister is one atomic step here.
+        # stop_before_installing needs no action: installing a system canister is one atomic step
+        # here.
         ((mode, _),) = request["mode"].items()
         return self._manage(
             "install_code",
@@ -244,7 +252,10 @@ class Root:
                 "change_canister_controllers_result": {
                     "Err": {
                         "code": None,
-                        "description": f"only the SNS-W canister may change controllers through root, not {caller}",
+                        "description": (
+                            "only the SNS-W canister may change controllers through root, "
+                            f"not {caller}"
+                        ),
                     }
                 }
             }

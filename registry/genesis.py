@@ -151,7 +151,8 @@ class Genesis:
 
     batches: tuple[tuple[Mutation, ...], ...]
     nodes: tuple[GenesisNode, ...]
-    """Every node of the network in genesis order (node `index` has `NodeSecretKeys.from_seed(seed, index)`)."""
+    """Every node of the network in genesis order (node `index` has `NodeSecretKeys.from_seed(seed,
+    index)`)."""
     initial_shares: Mapping[Principal, NodeInitialShares]
     """Every node's own shares (empty for unassigned nodes), readable only with its dealing key."""
 

@@ -3,7 +3,8 @@
 Mutation methods take the payload records of the official registry interface
 (field names as in `registry.did`), add_node among them (called by a node
 operator, endpoints as `address:port` text); queries answer the latest version,
-the log's deltas and the subnet of a canister id. Deliberate difference: the IC's registry answers `get_value` and
+the log's deltas and the subnet of a canister id. Deliberate difference: the IC's registry answers
+`get_value` and
 `get_changes_since` in protobuf; icbox answers in Candid, with each value as the
 canonical CBOR of its record.
 """
@@ -32,7 +33,8 @@ from replica.types import Principal
 
 REGISTRY_DID: Final = """
 type SubnetType = variant { application; verified_application; system; cloud_engine };
-type SubnetFeatures = record { canister_sandboxing : bool; http_requests : bool; sev_enabled : opt bool };
+type SubnetFeatures = record { canister_sandboxing : bool; http_requests : bool; sev_enabled : opt
+  bool };
 type CanisterCyclesCostSchedule = variant { Normal; Free };
 type MasterPublicKeyId = variant {
   Schnorr : record { algorithm : variant { ed25519; bip340secp256k1 }; name : text };
@@ -40,7 +42,8 @@ type MasterPublicKeyId = variant {
   VetKd : record { curve : variant { bls12_381_g2 }; name : text };
 };
 type KeyConfig = record {
-  key_id : opt MasterPublicKeyId; pre_signatures_to_create_in_advance : opt nat32; max_queue_size : opt nat32;
+  key_id : opt MasterPublicKeyId; pre_signatures_to_create_in_advance : opt nat32; max_queue_size
+    : opt nat32;
 };
 type InitialChainKeyConfig = record {
   key_configs : vec record { key_config : opt KeyConfig; subnet_id : opt principal };
@@ -48,7 +51,8 @@ type InitialChainKeyConfig = record {
   max_parallel_pre_signature_transcripts_in_creation : opt nat32;
 };
 type ChainKeyConfig = record {
-  key_configs : vec KeyConfig; signature_request_timeout_ns : opt nat64; idkg_key_rotation_period_ms : opt nat64;
+  key_configs : vec KeyConfig; signature_request_timeout_ns : opt nat64;
+    idkg_key_rotation_period_ms : opt nat64;
   max_parallel_pre_signature_transcripts_in_creation : opt nat32;
 };
 type CreateSubnetPayload = record {
@@ -56,12 +60,14 @@ type CreateSubnetPayload = record {
   dkg_interval_length : nat64; unit_delay_millis : nat64; initial_notary_delay_millis : nat64;
   max_ingress_bytes_per_message : opt nat64; max_ingress_messages_per_block : opt nat64;
   max_block_payload_size : opt nat64; start_as_nns : opt bool; is_halted : opt bool;
-  subnet_id_override : opt principal; features : opt SubnetFeatures; dkg_dealings_per_block : opt nat64;
+  subnet_id_override : opt principal; features : opt SubnetFeatures; dkg_dealings_per_block : opt
+    nat64;
   max_number_of_canisters : opt nat64; chain_key_config : opt InitialChainKeyConfig;
   ssh_backup_access : opt vec text; ssh_readonly_access : opt vec text;
   canister_cycles_cost_schedule : opt CanisterCyclesCostSchedule;
   ingress_bytes_per_block_soft_cap : opt nat64; gossip_max_artifact_streams_per_peer : opt nat32;
-  gossip_max_chunk_size : opt nat32; gossip_max_chunk_wait_ms : opt nat32; gossip_max_duplicity : opt nat32;
+  gossip_max_chunk_size : opt nat32; gossip_max_chunk_wait_ms : opt nat32; gossip_max_duplicity :
+    opt nat32;
   gossip_pfn_evaluation_period_ms : opt nat32; gossip_receive_check_cache_size : opt nat32;
   gossip_registry_poll_period_ms : opt nat32; gossip_retransmission_request_ms : opt nat32;
 };
@@ -72,50 +78,66 @@ type ChangeSubnetMembershipPayload = record {
   subnet_id : principal; node_ids_add : vec principal; node_ids_remove : vec principal;
 };
 type UpdateSubnetPayload = record {
-  subnet_id : principal; max_ingress_bytes_per_message : opt nat64; max_ingress_messages_per_block : opt nat64;
-  max_block_payload_size : opt nat64; unit_delay_millis : opt nat64; initial_notary_delay_millis : opt nat64;
+  subnet_id : principal; max_ingress_bytes_per_message : opt nat64; max_ingress_messages_per_block
+    : opt nat64;
+  max_block_payload_size : opt nat64; unit_delay_millis : opt nat64; initial_notary_delay_millis :
+    opt nat64;
   dkg_interval_length : opt nat64; dkg_dealings_per_block : opt nat64; start_as_nns : opt bool;
   is_halted : opt bool; halt_at_cup_height : opt bool; max_number_of_canisters : opt nat64;
-  ssh_readonly_access : opt vec text; ssh_backup_access : opt vec text; subnet_type : opt SubnetType;
+  ssh_readonly_access : opt vec text; ssh_backup_access : opt vec text; subnet_type : opt
+    SubnetType;
   features : opt SubnetFeatures; chain_key_config : opt ChainKeyConfig;
-  chain_key_signing_enable : opt vec MasterPublicKeyId; chain_key_signing_disable : opt vec MasterPublicKeyId;
-  set_gossip_config_to_default : opt bool; max_duplicity : opt nat32; pfn_evaluation_period_ms : opt nat32;
-  retransmission_request_ms : opt nat32; registry_poll_period_ms : opt nat32; max_chunk_wait_ms : opt nat32;
-  receive_check_cache_size : opt nat32; max_chunk_size : opt nat32; max_artifact_streams_per_peer : opt nat32;
+  chain_key_signing_enable : opt vec MasterPublicKeyId; chain_key_signing_disable : opt vec
+    MasterPublicKeyId;
+  set_gossip_config_to_default : opt bool; max_duplicity : opt nat32; pfn_evaluation_period_ms :
+    opt nat32;
+  retransmission_request_ms : opt nat32; registry_poll_period_ms : opt nat32; max_chunk_wait_ms :
+    opt nat32;
+  receive_check_cache_size : opt nat32; max_chunk_size : opt nat32; max_artifact_streams_per_peer
+    : opt nat32;
 };
 type RecoverSubnetPayload = record {
-  subnet_id : principal; height : nat64; time_ns : nat64; state_hash : blob; replacement_nodes : opt vec principal;
-  registry_store_uri : opt record { text; text; nat64 }; chain_key_config : opt InitialChainKeyConfig;
+  subnet_id : principal; height : nat64; time_ns : nat64; state_hash : blob; replacement_nodes :
+    opt vec principal;
+  registry_store_uri : opt record { text; text; nat64 }; chain_key_config : opt
+    InitialChainKeyConfig;
 };
 type ReviseElectedGuestosVersionsPayload = record {
   replica_version_to_elect : opt text; release_package_sha256_hex : opt text;
   release_package_urls : vec text; replica_versions_to_unelect : vec text;
   guest_launch_measurements : opt record {
-    guest_launch_measurements : vec record { metadata : opt record { kernel_cmdline : text }; measurement : blob };
+    guest_launch_measurements : vec record { metadata : opt record { kernel_cmdline : text };
+      measurement : blob };
   };
 };
-type DeployGuestosToAllSubnetNodesPayload = record { subnet_id : principal; replica_version_id : text };
+type DeployGuestosToAllSubnetNodesPayload = record { subnet_id : principal; replica_version_id :
+  text };
 type DeployGuestosToAllUnassignedNodesPayload = record { elected_replica_version : text };
 type AddNodeOperatorPayload = record {
-  node_operator_principal_id : opt principal; node_provider_principal_id : opt principal; node_allowance : nat64;
+  node_operator_principal_id : opt principal; node_provider_principal_id : opt principal;
+    node_allowance : nat64;
   dc_id : text; ipv6 : opt text; rewardable_nodes : vec record { text; nat32 };
   max_rewardable_nodes : opt vec record { text; nat32 };
 };
 type UpdateNodeOperatorConfigPayload = record {
-  node_operator_id : opt principal; node_allowance : opt nat64; dc_id : opt text; node_provider_id : opt principal;
+  node_operator_id : opt principal; node_allowance : opt nat64; dc_id : opt text; node_provider_id
+    : opt principal;
   ipv6 : opt text; set_ipv6_to_none : opt bool; rewardable_nodes : vec record { text; nat32 };
   max_rewardable_nodes : opt vec record { text; nat32 };
 };
 type RemoveNodesPayload = record { node_ids : vec principal };
 type DataCenterRecord = record {
-  id : text; region : text; owner : text; gps : opt record { latitude : float32; longitude : float32 };
+  id : text; region : text; owner : text; gps : opt record { latitude : float32; longitude :
+    float32 };
 };
 type AddOrRemoveDataCentersProposalPayload = record {
   data_centers_to_add : vec DataCenterRecord; data_centers_to_remove : vec text;
 };
 type AddNodePayload = record {
-  node_signing_pk : blob; committee_signing_pk : blob; ni_dkg_dealing_encryption_pk : blob; transport_tls_cert : blob;
-  xnet_endpoint : text; http_endpoint : text; domain : opt text; idkg_dealing_encryption_pk : opt blob;
+  node_signing_pk : blob; committee_signing_pk : blob; ni_dkg_dealing_encryption_pk : blob;
+    transport_tls_cert : blob;
+  xnet_endpoint : text; http_endpoint : text; domain : opt text; idkg_dealing_encryption_pk : opt
+    blob;
   node_reward_type : opt text; chip_id : opt blob; public_ipv4_config : opt record {
     prefix_length : nat32; gateway_ip_addr : text; ip_addr : text;
   };
@@ -160,7 +182,8 @@ _COST_SCHEDULES: Final = {
     "Free": CanisterCyclesCostSchedule.FREE,
 }
 
-# UpdateSubnetPayload's gossip settings: still in the official payload, read by no IC replica any more.
+# UpdateSubnetPayload's gossip settings: still in the official payload, read by no IC replica any
+# more.
 _GOSSIP_FIELDS: Final = (
     "max_duplicity",
     "pfn_evaluation_period_ms",
@@ -296,7 +319,8 @@ def registry_interface(registry: object) -> Interface:
     specs: list[MethodSpec] = [
         _mutation(REGISTRY_METHODS[f], PAYLOAD_TYPES[f]) for f in sorted(REGISTRY_METHODS)
     ]
-    # The IC keeps revise_elected_replica_versions as the old name of revise_elected_guestos_versions.
+    # The IC keeps revise_elected_replica_versions as the old name of
+    # revise_elected_guestos_versions.
     elect = REGISTRY_INTERFACE.method("revise_elected_guestos_versions")
     elect_payload = PAYLOAD_TYPES[38]
     specs.append(

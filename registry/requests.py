@@ -141,7 +141,8 @@ class UpdateSubnetPayload:
     chain_key_signing_enable: tuple[object, ...] | None = None
     chain_key_signing_disable: tuple[object, ...] | None = None
     obsolete_gossip_fields: tuple[str, ...] = ()
-    """The official payload's gossip settings that were set: the IC's replicas no longer read them."""
+    """The official payload's gossip settings that were set: the IC's replicas no longer read
+    them."""
 
     def validate(self) -> None:
         _refuse_unsupported(self.chain_key_config, "chain_key_config", CHAIN_KEYS_UNSUPPORTED)
@@ -155,7 +156,8 @@ class UpdateSubnetPayload:
         )
         _require(
             not self.obsolete_gossip_fields,
-            f"{', '.join(self.obsolete_gossip_fields)}: icbox subnets have no gossip configuration to change",
+            f"{', '.join(self.obsolete_gossip_fields)}: icbox subnets have no gossip "
+            "configuration to change",
         )
         _require(
             self.features is None or not self.features.sev_enabled,

@@ -166,7 +166,8 @@ class RegistryStore:
         with self.stable.connection() as connection:
             row = connection.execute(
                 text(
-                    "SELECT version, value FROM registry_value WHERE key = :key AND version <= :version "
+                    "SELECT version, value FROM registry_value WHERE key = :key AND version <= "
+                    ":version "
                     "ORDER BY version DESC LIMIT 1"
                 ),
                 {"key": key, "version": version},
@@ -188,7 +189,8 @@ class RegistryStore:
         with self.stable.connection() as connection:
             rows = connection.execute(
                 text(
-                    "SELECT key, value FROM registry_value AS outer_value WHERE key >= :low AND key < :high "
+                    "SELECT key, value FROM registry_value AS outer_value WHERE key >= :low AND "
+                    "key < :high "
                     "AND version = (SELECT MAX(version) FROM registry_value AS inner_value "
                     "WHERE inner_value.key = outer_value.key AND inner_value.version <= :version) "
                     "ORDER BY key"

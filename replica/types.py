@@ -84,7 +84,8 @@ class Principal:
 
     @classmethod
     def derived(cls, registering: Principal, nonce: bytes) -> Principal:
-        """A derived id: SHA-224 of the registering principal's length-prefixed bytes and a nonce."""
+        """A derived id: SHA-224 of the registering principal's length-prefixed bytes and a
+        nonce."""
         prefix = bytes([len(registering.raw)]) + registering.raw
         return cls(hashlib.sha224(prefix + nonce).digest() + bytes([_DERIVED_CLASS]))
 

@@ -28,7 +28,8 @@ INDEX_DID: Final = (
     + """
 type TransactionWithId = record { id : nat; transaction : Transaction };
 type GetAccountTransactionsArgs = record { max_results : nat; start : opt nat; account : Account };
-type GetTransactions = record { balance : nat; transactions : vec TransactionWithId; oldest_tx_id : opt nat };
+type GetTransactions = record { balance : nat; transactions : vec TransactionWithId; oldest_tx_id
+  : opt nat };
 type GetTransactionsErr = record { message : text };
 type GetTransactionsResult = variant { Ok : GetTransactions; Err : GetTransactionsErr };
 type Status = record { num_blocks_synced : nat64 };

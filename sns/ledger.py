@@ -67,13 +67,19 @@ SNS_LEDGER_METHODS: Final = frozenset(
 ICRC_TRANSACTION_DID: Final = """
 type Account = record { owner : principal; subaccount : opt blob };
 type Mint = record { to : Account; memo : opt blob; created_at_time : opt nat64; amount : nat };
-type Burn = record { from : Account; memo : opt blob; created_at_time : opt nat64; amount : nat; spender : opt Account };
-type Transfer = record { to : Account; fee : opt nat; from : Account; memo : opt blob; created_at_time : opt nat64; amount : nat; spender : opt Account };
-type Approve = record { fee : opt nat; from : Account; memo : opt blob; created_at_time : opt nat64; amount : nat; expected_allowance : opt nat; expires_at : opt nat64; spender : Account };
-type Transaction = record { burn : opt Burn; kind : text; mint : opt Mint; approve : opt Approve; timestamp : nat64; transfer : opt Transfer };
+type Burn = record { from : Account; memo : opt blob; created_at_time : opt nat64; amount : nat;
+  spender : opt Account };
+type Transfer = record { to : Account; fee : opt nat; from : Account; memo : opt blob;
+  created_at_time : opt nat64; amount : nat; spender : opt Account };
+type Approve = record { fee : opt nat; from : Account; memo : opt blob; created_at_time : opt
+  nat64; amount : nat; expected_allowance : opt nat; expires_at : opt nat64; spender : Account };
+type Transaction = record { burn : opt Burn; kind : text; mint : opt Mint; approve : opt Approve;
+  timestamp : nat64; transfer : opt Transfer };
 type GetTransactionsRequest = record { start : nat; length : nat };
-type ArchivedRange = record { start : nat; length : nat; callback : func (GetTransactionsRequest) -> (record { transactions : vec Transaction }) query };
-type GetTransactionsResponse = record { first_index : nat; log_length : nat; transactions : vec Transaction; archived_transactions : vec ArchivedRange };
+type ArchivedRange = record { start : nat; length : nat; callback : func (GetTransactionsRequest)
+  -> (record { transactions : vec Transaction }) query };
+type GetTransactionsResponse = record { first_index : nat; log_length : nat; transactions : vec
+  Transaction; archived_transactions : vec ArchivedRange };
 service : { get_transactions : (GetTransactionsRequest) -> (GetTransactionsResponse) query }
 """
 """The ICRC-1 ledger's transaction types (rs/ledger_suite/icrc1/ledger/ledger.did)."""

@@ -34,14 +34,17 @@ type ChangeCanisterRequest = record {
   arg : blob; wasm_module : blob; stop_before_installing : bool;
   mode : variant { reinstall; upgrade; install }; canister_id : principal;
   memory_allocation : opt nat; compute_allocation : opt nat;
-  chunked_canister_wasm : opt record { wasm_module_hash : blob; store_canister_id : principal; chunk_hashes_list : vec blob };
+  chunked_canister_wasm : opt record { wasm_module_hash : blob; store_canister_id : principal;
+    chunk_hashes_list : vec blob };
 };
 type CanisterCallError = record { code : opt int32; description : text };
 service : {
   change_canister : (ChangeCanisterRequest) -> ();
   register_dapp_canisters : (record { canister_ids : vec principal }) -> (record {});
-  set_dapp_controllers : (record { canister_ids : opt record { canister_ids : vec principal }; controller_principal_ids : vec principal }) ->
-    (record { failed_updates : vec record { err : opt CanisterCallError; dapp_canister_id : opt principal } });
+  set_dapp_controllers : (record { canister_ids : opt record { canister_ids : vec principal };
+    controller_principal_ids : vec principal }) ->
+    (record { failed_updates : vec record { err : opt CanisterCallError; dapp_canister_id : opt
+      principal } });
   list_sns_canisters : (record {}) -> (record {
     root : opt principal; swap : opt principal; ledger : opt principal; index : opt principal;
     governance : opt principal; dapps : vec principal; archives : vec principal }) query;

@@ -2,7 +2,8 @@
 
     from tui import Client
 
-    with Client.open(directory="my-network") as icbox:      # or network="http://...", identity="alice"
+    with Client.open(directory="my-network") as icbox:      # or network="http://...",
+    identity="alice"
         neuron = icbox.stake(10, dissolve_delay_seconds=8 * 365 * 86_400)
         icbox.follow(neuron, topic="governance", followees=[1])
         proposal = icbox.make_proposal(1, "Elect 0.2.0", icbox.actions.elect_replica_version(
@@ -37,7 +38,8 @@ def _topic(topic: int | str) -> int:
 
 class Client:
     actions: ModuleType = _actions
-    """The proposal actions (`motion`, `create_subnet`, `update_subnet`, `elect_replica_version`, ...)."""
+    """The proposal actions (`motion`, `create_subnet`, `update_subnet`, `elect_replica_version`,
+    ...)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -63,7 +65,8 @@ class Client:
 
     @property
     def network_neuron(self) -> int | None:
-        """The local network's big neuron (controlled by its identity), if this is a local network."""
+        """The local network's big neuron (controlled by its identity), if this is a local
+        network."""
         return self.session.target.neuron_id
 
     # -- ICP ------------------------------------------------------------------------------------

@@ -77,14 +77,20 @@ def _refused_settings(
     settings: Mapping[str, Any] | None, subnet_type: str | None, selection: Any
 ) -> str | None:
     if subnet_type is not None or selection is not None:
-        return "icbox's cycles minting canister creates canisters on its own subnet only: no subnet type or selection"
+        return (
+            "icbox's cycles minting canister creates canisters on its own subnet only: no subnet "
+            "type or selection"
+        )
     others = sorted(
         name
         for name, value in (settings or {}).items()
         if value is not None and name != "controllers"
     )
     if others:
-        return f"icbox's cycles minting canister sets only the controllers of a new canister, not {', '.join(others)}"
+        return (
+            "icbox's cycles minting canister sets only the controllers of a new canister, not "
+            f"{', '.join(others)}"
+        )
     return None
 
 
@@ -134,16 +140,19 @@ class CyclesMinting(CyclesMintingState):
         icrc1_memo = transaction.icrc1_memo
         if transaction.memo != memo and icrc1_memo != memo.to_bytes(8, "little"):
             return _invalid(
-                f"intent in the block ({transaction.memo}) different than in the notification ({memo})"
+                f"intent in the block ({transaction.memo}) different than in the notification "
+                f"({memo})"
             )
         if operation.amount_e8s < TRANSFER_FEE_E8S:
             return _invalid(
-                f"the payment of {operation.amount_e8s} e8s is below the minimum of {TRANSFER_FEE_E8S}"
+                f"the payment of {operation.amount_e8s} e8s is below the minimum of "
+                f"{TRANSFER_FEE_E8S}"
             )
         return operation.amount_e8s, operation.from_account
 
     def _earlier_result(self, block_index: int, kind: str) -> dict[str, Any] | None:
-        """The answer to a block notified before: its result, `Processing`, or the other kind's refusal."""
+        """The answer to a block notified before: its result, `Processing`, or the other kind's
+        refusal."""
         earlier = self.get_notification(block_index)
         if earlier is None:
             return None
@@ -299,7 +308,8 @@ class CyclesMinting(CyclesMintingState):
         if caller != controller:
             return _other(
                 NotifyErrorCode.UNAUTHORIZED,
-                f"only the controller {controller} may notify the creation of its canister, not {caller}",
+                f"only the controller {controller} may notify the creation of its canister, not "
+                f"{caller}",
             )
         refused = _refused_settings(
             argument["settings"], argument["subnet_type"], argument["subnet_selection"]
@@ -367,7 +377,8 @@ class CyclesMinting(CyclesMintingState):
 
     @update(args=arguments("create_canister"), results=results("create_canister"))
     def create_canister(self, caller: Principal, argument: Mapping[str, Any]) -> object:
-        """A canister attaches cycles; the CMC creates a canister with them (controllers: the caller by default)."""
+        """A canister attaches cycles; the CMC creates a canister with them (controllers: the caller
+        by default)."""
         offered = self.environment.cycles_available()
         refused = _refused_settings(
             argument["settings"], argument["subnet_type"], argument["subnet_selection"]

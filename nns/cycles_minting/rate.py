@@ -67,7 +67,8 @@ def compute_cycles(
 
 
 def compute_average(rates: Sequence[ConversionRate], now_seconds: int) -> ConversionRate | None:
-    """The mean of the rates of the last 30 days (rounded down), stamped with the latest one's time."""
+    """The mean of the rates of the last 30 days (rounded down), stamped with the latest one's
+    time."""
     recent = [
         rate for rate in rates if rate.timestamp_seconds + AVERAGE_WINDOW_SECONDS >= now_seconds
     ]

@@ -96,8 +96,10 @@ class CyclesMintingState:
         with self.store.transaction(savepoint=False) as session:
             session.connection().execute(
                 text(
-                    "INSERT INTO cmc_notification (block_index, kind, result) VALUES (:index, :kind, :result) "
-                    "ON CONFLICT(block_index) DO UPDATE SET kind = excluded.kind, result = excluded.result"
+                    "INSERT INTO cmc_notification (block_index, kind, result) VALUES (:index, "
+                    ":kind, :result) "
+                    "ON CONFLICT(block_index) DO UPDATE SET kind = excluded.kind, result = "
+                    "excluded.result"
                 ),
                 {
                     "index": block_index,
@@ -117,7 +119,8 @@ class CyclesMintingState:
         with self.store.connection() as connection:
             rows = connection.execute(
                 text(
-                    "SELECT timestamp_seconds, xdr_permyriad_per_icp FROM cmc_rate ORDER BY timestamp_seconds"
+                    "SELECT timestamp_seconds, xdr_permyriad_per_icp FROM cmc_rate ORDER BY "
+                    "timestamp_seconds"
                 )
             ).all()
         return [
@@ -137,7 +140,8 @@ class CyclesMintingState:
     def set_icp_xdr_conversion_rate(
         self, caller: Principal, payload: dict[str, Any]
     ) -> dict[str, Any]:
-        """NNS governance sets the rate (an adopted IcpXdrConversionRate proposal); the rate is certified."""
+        """NNS governance sets the rate (an adopted IcpXdrConversionRate proposal); the rate is
+        certified."""
         if caller != GOVERNANCE_CANISTER_ID:
             return {"Err": f"only NNS governance sets the ICP/XDR conversion rate, not {caller}"}
         proposed = ConversionRate(
@@ -149,13 +153,16 @@ class CyclesMintingState:
         current = self.current_rate()
         if current is not None and proposed.timestamp_seconds <= current.timestamp_seconds:
             return {
-                "Err": f"the proposed rate's timestamp {proposed.timestamp_seconds} is not newer than the "
-                f"current rate's {current.timestamp_seconds}"
+                "Err": (
+                    f"the proposed rate's timestamp {proposed.timestamp_seconds} is not newer "
+                    f"than the current rate's {current.timestamp_seconds}"
+                )
             }
         with self.store.transaction(savepoint=False) as session:
             session.connection().execute(
                 text(
-                    "INSERT INTO cmc_rate (timestamp_seconds, xdr_permyriad_per_icp) VALUES (:time, :rate)"
+                    "INSERT INTO cmc_rate (timestamp_seconds, xdr_permyriad_per_icp) VALUES "
+                    "(:time, :rate)"
                 ),
                 {"time": proposed.timestamp_seconds, "rate": proposed.xdr_permyriad_per_icp},
             )
@@ -243,7 +250,8 @@ class CyclesMintingState:
 
     @update(args=arguments("set_authorized_subnetwork_list"), results=[])
     def set_authorized_subnetwork_list(self, caller: Principal, argument: dict[str, Any]) -> None:
-        """`who = null` sets the default subnets; otherwise the subnets `who` may create canisters on."""
+        """`who = null` sets the default subnets; otherwise the subnets `who` may create canisters
+        on."""
         self._require_governance(caller)
         who: Principal | None = argument["who"]
         subnets = list(dict.fromkeys(argument["subnets"]))

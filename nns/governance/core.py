@@ -227,7 +227,8 @@ class GovernanceCore:
         on_reject: str,
         context: object,
     ) -> None:
-        """Ask the ledger to move ICP out of a governance account (or mint, from the default one)."""
+        """Ask the ledger to move ICP out of a governance account (or mint, from the default
+        one)."""
         self.environment.call(
             OutgoingCall(
                 callee=self.ledger_id,

@@ -1,6 +1,7 @@
 """NNS governance behind its official Candid interface (the methods icbox implements).
 
-`GOVERNANCE_DID` (in `nns.governance.did`) uses the names and types of the official `governance.did` for
+`GOVERNANCE_DID` (in `nns.governance.did`) uses the names and types of the official `governance.did`
+for
 `manage_neuron`, `claim_or_refresh_neuron_from_account`, neuron queries (info,
 full neuron, list_neurons), proposal queries, reward events, known neurons and
 the network economics, `simulate_manage_neuron`, `get_neuron_index`,
@@ -318,9 +319,13 @@ def _network_economics(economics: NetworkEconomics) -> dict[str, Any]:
             "minimum_icp_xdr_rate": {"basis_points": fund.minimum_icp_xdr_rate_basis_points},
         },
         "voting_power_economics": {
-            "start_reducing_voting_power_after_seconds": voting.start_reducing_voting_power_after_seconds,
+            "start_reducing_voting_power_after_seconds": (
+                voting.start_reducing_voting_power_after_seconds
+            ),
             "clear_following_after_seconds": voting.clear_following_after_seconds,
-            "neuron_minimum_dissolve_delay_to_vote_seconds": voting.neuron_minimum_dissolve_delay_to_vote_seconds,
+            "neuron_minimum_dissolve_delay_to_vote_seconds": (
+                voting.neuron_minimum_dissolve_delay_to_vote_seconds
+            ),
         },
     }
 
@@ -457,7 +462,9 @@ def governance_interface(governance: object) -> Interface:
                     "day_after_genesis": e.day_after_genesis,
                     "actual_timestamp_seconds": e.actual_timestamp_seconds,
                     "total_available_e8s_equivalent": e.total_available_e8s_equivalent,
-                    "latest_round_available_e8s_equivalent": e.latest_round_available_e8s_equivalent,
+                    "latest_round_available_e8s_equivalent": (
+                        e.latest_round_available_e8s_equivalent
+                    ),
                     "distributed_e8s_equivalent": e.distributed_e8s_equivalent,
                     "settled_proposals": [{"id": p} for p in e.settled_proposals],
                 }

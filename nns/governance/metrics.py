@@ -5,7 +5,8 @@ neuron at one moment (the IC's `GovernanceCachedMetrics`). Neurons are
 classified by state (not dissolving, dissolving, dissolved; spawning neurons
 are counted apart, `spawning_neurons_count`, and otherwise only in the
 totals) and bucketed by dissolve delay in half years: bucket `b` holds the
-neurons with `b × ½ year ≤ dissolve delay < (b+1) × ½ year`. Stakes are minted stakes (cached stake less fees). Subsets (public
+neurons with `b × ½ year ≤ dissolve delay < (b+1) × ½ year`. Stakes are minted stakes (cached stake
+less fees). Subsets (public
 neurons, neurons whose controller is not a self-authenticating principal,
 neurons whose deciding voting power declines or is lost) get the same sums and
 buckets. `total_supply_icp` is the ledger's supply as governance last read it

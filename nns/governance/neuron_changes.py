@@ -172,7 +172,8 @@ def validate_merge(
         if neuron.dissolve_delay_seconds is None or neuron.dissolve_delay_seconds == 0:
             raise GovernanceError(
                 ErrorType.REQUIRES_NOT_DISSOLVING,
-                "Only two non-dissolving neurons with a dissolve delay greater than 0 can be merged.",
+                "Only two non-dissolving neurons with a dissolve delay greater than 0 can be "
+                "merged.",
             )
         if neuron.joined_community_fund_timestamp_seconds:
             raise precondition_failed(

@@ -229,7 +229,8 @@ class NeuronCommands:
     def disburse_maturity(
         self, session: Session, caller: Principal, neuron_id: int, command: DisburseMaturity
     ) -> DisburseMaturityResponse:
-        """governance/disburse_maturity.rs initiate_maturity_disbursement: its checks, types and order."""
+        """governance/disburse_maturity.rs initiate_maturity_disbursement: its checks, types and
+        order."""
         percentage = command.percentage_to_disburse
         if not 1 <= percentage <= 100:
             raise invalid_command("Invalid percentage: must be between 1 and 100")

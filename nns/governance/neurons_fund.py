@@ -84,5 +84,6 @@ def refuse_community_fund_settlement(
         raise invalid_command("result is not specified (Committed or Aborted).")
     record = _proposal(proposals, request.open_sns_token_swap_proposal_id)
     raise not_authorized(
-        f"Caller {caller} is not the target swap canister of an OpenSnsTokenSwap proposal {record.id}."
+        f"Caller {caller} is not the target swap canister of an OpenSnsTokenSwap proposal "
+        f"{record.id}."
     )

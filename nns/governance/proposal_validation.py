@@ -173,7 +173,8 @@ class ProposalValidation:
         name_bytes = len(action.name.encode())
         if not 0 < name_bytes <= MAX_KNOWN_NEURON_NAME_BYTES:
             raise invalid_proposal(
-                f"The known neuron name must have between 1 and {MAX_KNOWN_NEURON_NAME_BYTES} bytes."
+                f"The known neuron name must have between 1 and {MAX_KNOWN_NEURON_NAME_BYTES} "
+                "bytes."
             )
         for neuron in self.core.state.neurons.values():
             data = neuron.known_neuron_data

@@ -316,7 +316,8 @@ class GovernanceState:
         if ballots:
             connection.execute(
                 text(
-                    "INSERT INTO governance_proposal (id, data, ballots) VALUES (:id, :data, :ballots) "
+                    "INSERT INTO governance_proposal (id, data, ballots) VALUES (:id, :data, "
+                    ":ballots) "
                     "ON CONFLICT(id) DO UPDATE SET data = excluded.data, ballots = excluded.ballots"
                 ),
                 {"id": record.id, "data": data, "ballots": record.ballots.encode()},

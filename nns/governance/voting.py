@@ -165,7 +165,8 @@ class ProposalVoting:
             ):
                 raise GovernanceError(
                     ErrorType.RESOURCE_EXHAUSTED,
-                    "Reached maximum number of proposals that have not yet been taken into account for voting rewards.",
+                    "Reached maximum number of proposals that have not yet been taken into "
+                    "account for voting rewards.",
                 )
         elif (
             sum(1 for r in open_records if not r.is_manage_neuron)
@@ -414,7 +415,9 @@ class ProposalVoting:
                                 "mode": {InstallMode(action.install_mode).name.lower(): None},
                                 "wasm_module": action.wasm_module,
                                 "arg": action.arg or EMPTY_CANDID_ARGUMENTS,
-                                "stop_before_installing": not action.skip_stopping_before_installing,
+                                "stop_before_installing": (
+                                    not action.skip_stopping_before_installing
+                                ),
                             },
                             on_reply="_on_proposal_executed",
                             on_reject="_on_proposal_failed",

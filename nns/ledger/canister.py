@@ -75,12 +75,24 @@ DECIMALS: Final = 8
 # The ledger's statements. They run on the message's SQLite connection itself (`_execute`):
 # for statements this small, SQLAlchemy's execution layer costs several times the query.
 _INSERT_SUPPLY: Final = "INSERT INTO ledger_setting (name, value) VALUES ('total_supply', 0)"
-_SELECT_BLOCKS: Final = "SELECT encoded FROM ledger_block WHERE block_index >= :start AND block_index < :end ORDER BY block_index"
+_SELECT_BLOCKS: Final = (
+    "SELECT encoded FROM ledger_block WHERE block_index >= :start AND block_index < :end ORDER BY "
+    "block_index"
+)
 _SELECT_BALANCES: Final = "SELECT account, balance_e8s FROM ledger_balance ORDER BY account"
-_SELECT_DUPLICATE: Final = "SELECT block_index FROM ledger_block WHERE transaction_hash = :hash AND timestamp_ns + :window >= :now ORDER BY block_index LIMIT 1"
-_INSERT_BLOCK: Final = "INSERT INTO ledger_block (block_index, block_hash, encoded, transaction_hash, timestamp_ns) VALUES (:index, :hash, :encoded, :transaction_hash, :timestamp)"
+_SELECT_DUPLICATE: Final = (
+    "SELECT block_index FROM ledger_block WHERE transaction_hash = :hash AND timestamp_ns + "
+    ":window >= :now ORDER BY block_index LIMIT 1"
+)
+_INSERT_BLOCK: Final = (
+    "INSERT INTO ledger_block (block_index, block_hash, encoded, transaction_hash, timestamp_ns) "
+    "VALUES (:index, :hash, :encoded, :transaction_hash, :timestamp)"
+)
 _SELECT_BALANCE: Final = "SELECT balance_e8s FROM ledger_balance WHERE account = :account"
-_CREDIT: Final = "INSERT INTO ledger_balance (account, balance_e8s) VALUES (:account, :amount) ON CONFLICT(account) DO UPDATE SET balance_e8s = balance_e8s + :amount"
+_CREDIT: Final = (
+    "INSERT INTO ledger_balance (account, balance_e8s) VALUES (:account, :amount) ON "
+    "CONFLICT(account) DO UPDATE SET balance_e8s = balance_e8s + :amount"
+)
 _DELETE_BALANCE: Final = "DELETE FROM ledger_balance WHERE account = :account"
 _UPDATE_BALANCE: Final = "UPDATE ledger_balance SET balance_e8s = :balance WHERE account = :account"
 _SELECT_SUPPLY: Final = "SELECT value FROM ledger_setting WHERE name = 'total_supply'"
@@ -88,7 +100,10 @@ _ADD_SUPPLY: Final = "UPDATE ledger_setting SET value = value + :delta WHERE nam
 _SELECT_TIP: Final = (
     "SELECT block_index, block_hash FROM ledger_block ORDER BY block_index DESC LIMIT 1"
 )
-_SELECT_ALLOWANCE: Final = "SELECT allowance_e8s, expires_at_ns FROM ledger_allowance WHERE owner = :owner AND spender = :spender"
+_SELECT_ALLOWANCE: Final = (
+    "SELECT allowance_e8s, expires_at_ns FROM ledger_allowance WHERE owner = :owner AND spender = "
+    ":spender"
+)
 _DELETE_ALLOWANCE: Final = (
     "DELETE FROM ledger_allowance WHERE owner = :owner AND spender = :spender"
 )
@@ -97,7 +112,10 @@ _SELECT_ALLOWANCES: Final = (
     "WHERE owner = :owner AND spender > :after AND (expires_at_ns IS NULL OR expires_at_ns > :now) "
     "ORDER BY spender LIMIT :take"
 )
-_INSERT_ALLOWANCE: Final = "INSERT INTO ledger_allowance (owner, spender, allowance_e8s, expires_at_ns) VALUES (:owner, :spender, :amount, :expires)"
+_INSERT_ALLOWANCE: Final = (
+    "INSERT INTO ledger_allowance (owner, spender, allowance_e8s, expires_at_ns) VALUES (:owner, "
+    ":spender, :amount, :expires)"
+)
 
 
 class LedgerBalance(SQLModel, table=True):
@@ -306,7 +324,8 @@ class Ledger:
         )
 
     def remove_approval(self, caller: Principal, args: RemoveApprovalArgs) -> int:
-        """Set the spender's allowance on the caller's account to zero; an Approve block, fee charged.
+        """Set the spender's allowance on the caller's account to zero; an Approve block, fee
+        charged.
 
         As the ICP ledger does, this is an approval of 0 without expected allowance or expiry,
         so it is refused as an approval is (BadFee, InsufficientFunds, self approval).
@@ -360,7 +379,8 @@ class Ledger:
     def get_allowances(
         self, caller: Principal, args: GetAllowancesArgs
     ) -> tuple[AllowanceEntry, ...]:
-        """A page of an account's live allowances, by spender, after `prev_spender` (at most 500)."""
+        """A page of an account's live allowances, by spender, after `prev_spender` (at most
+        500)."""
         take = MAX_TAKE_ALLOWANCES if args.take is None else min(args.take, MAX_TAKE_ALLOWANCES)
         after = b"" if args.prev_spender is None else args.prev_spender.raw
         with self.store.transaction(savepoint=False) as session:

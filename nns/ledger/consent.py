@@ -54,7 +54,8 @@ FieldValue = TokenAmount | TimestampSeconds | str
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConsentMessageRequest:
-    """A decoded ICRC-21 request: the method, its argument (None if it did not decode) and the display."""
+    """A decoded ICRC-21 request: the method, its argument (None if it did not decode) and the
+    display."""
 
     method: str
     argument: ConsentArgument | None
@@ -66,7 +67,8 @@ class ConsentMessageRequest:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConsentInfo:
-    """The message as one text (`GenericDisplayMessage`) or as an intent and fields (`FieldsDisplayMessage`)."""
+    """The message as one text (`GenericDisplayMessage`) or as an intent and fields
+    (`FieldsDisplayMessage`)."""
 
     generic_text: str | None
     intent: str | None = None
@@ -127,7 +129,8 @@ def compute_consent_lines(
         )
     if argument is None:
         raise UnsupportedCanisterCall(
-            f"The argument does not decode as the argument of {request.method}: {request.decode_error}"
+            f"The argument does not decode as the argument of {request.method}: "
+            f"{request.decode_error}"
         )
     offset = request.utc_offset_minutes
     match argument:
@@ -182,7 +185,8 @@ def compute_consent_lines(
             lines = [
                 "# Approve spending",
                 "",
-                "You authorize another account to transfer funds from your account, up to the allowance.",
+                "You authorize another account to transfer funds from your account, up to the "
+                "allowance.",
                 "",
                 "**From:**",
                 _account(caller, argument.from_subaccount),

@@ -39,7 +39,8 @@ class TxTooOld(LedgerError):
 
     def __init__(self, allowed_window_nanos: int) -> None:
         super().__init__(
-            f"transaction too old: created_at_time must lie within the last {allowed_window_nanos} ns"
+            f"transaction too old: created_at_time must lie within the last {allowed_window_nanos} "
+            "ns"
         )
         self.allowed_window_nanos = allowed_window_nanos
 

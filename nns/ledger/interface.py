@@ -166,7 +166,8 @@ type Archive = record { canister_id : principal };
 type Archives = record { archives : vec Archive };
 type QueryArchiveEncodedResult = variant { Ok : vec blob; Err : QueryArchiveError };
 type ArchivedEncodedBlocksRange = record {
-  callback : func (GetBlocksArgs) -> (QueryArchiveEncodedResult) query; start : nat64; length : nat64;
+  callback : func (GetBlocksArgs) -> (QueryArchiveEncodedResult) query; start : nat64; length :
+    nat64;
 };
 type QueryEncodedBlocksResponse = record {
   certificate : opt blob; blocks : vec blob; chain_length : nat64; first_block_index : nat64;
@@ -177,12 +178,15 @@ type SendArgs = record {
   to : TextAccountIdentifier; fee : Tokens; memo : Memo; from_subaccount : opt SubAccount;
   created_at_time : opt TimeStamp; amount : Tokens;
 };
-type RemoveApprovalArgs = record { fee : opt nat; from_subaccount : opt SubAccount; spender : AccountIdentifier };
+type RemoveApprovalArgs = record { fee : opt nat; from_subaccount : opt SubAccount; spender :
+  AccountIdentifier };
 type GetAllowancesArgs = record {
-  from_account_id : TextAccountIdentifier; prev_spender_id : opt TextAccountIdentifier; take : opt nat64;
+  from_account_id : TextAccountIdentifier; prev_spender_id : opt TextAccountIdentifier; take : opt
+    nat64;
 };
 type Allowances = vec record {
-  from_account_id : TextAccountIdentifier; to_spender_id : TextAccountIdentifier; allowance : Tokens;
+  from_account_id : TextAccountIdentifier; to_spender_id : TextAccountIdentifier; allowance :
+    Tokens;
   expires_at : opt nat64;
 };
 type icrc21_consent_message_metadata = record { language : text; utc_offset_minutes : opt int16 };
@@ -245,7 +249,8 @@ service : {
   icrc2_transfer_from : (TransferFromArgs) -> (TransferFromResult);
   remove_approval : (RemoveApprovalArgs) -> (ApproveResult);
   get_allowances : (GetAllowancesArgs) -> (Allowances) query;
-  icrc21_canister_call_consent_message : (icrc21_consent_message_request) -> (icrc21_consent_message_response);
+  icrc21_canister_call_consent_message : (icrc21_consent_message_request) ->
+    (icrc21_consent_message_response);
 }
 """
 

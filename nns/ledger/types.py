@@ -91,7 +91,8 @@ class TransferFromArgs:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RemoveApprovalArgs:
-    """Remove an allowance: the spender is an account identifier, as the ICP ledger keys allowances."""
+    """Remove an allowance: the spender is an account identifier, as the ICP ledger keys
+    allowances."""
 
     from_subaccount: bytes | None
     spender: AccountIdentifier

@@ -206,7 +206,8 @@ class AsyncAgent:
         return certificate
 
     async def sync_time(self, effective_id: Principal) -> None:
-        """Measure the replica's clock through three certified reads of `/time` (agent-js `syncTime`)."""
+        """Measure the replica's clock through three certified reads of `/time` (agent-js
+        `syncTime`)."""
         offsets = []
         for _ in range(3):
             local = time.time_ns()
@@ -429,7 +430,8 @@ class AsyncAgent:
     async def subnet_node_keys(
         self, effective: Principal, *, refresh: bool = False
     ) -> dict[Principal, bytes]:
-        """The node keys of the subnet holding `effective`, from a verified read_state of `/subnet`."""
+        """The node keys of the subnet holding `effective`, from a verified read_state of
+        `/subnet`."""
         cached = self._node_keys.get(effective.raw)
         if (
             cached is not None

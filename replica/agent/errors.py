@@ -23,7 +23,8 @@ class RejectError(AgentError):
         self, reject_code: int, reject_message: str, *, error_code: str = "", certified: bool
     ) -> None:
         super().__init__(
-            f"rejected (code {reject_code}{', ' + error_code if error_code else ''}): {reject_message}"
+            f"rejected (code {reject_code}{', ' + error_code if error_code else ''}): "
+            f"{reject_message}"
         )
         self.reject_code = reject_code
         self.reject_message = reject_message

@@ -160,7 +160,8 @@ class _Checker:
             and not isinstance(official, Opt)
             and not _is_optional(official)
         ):
-            # An official `t` read at `opt t` arrives as the same value (the spec's t <: opt t rule).
+            # An official `t` read at `opt t` arrives as the same value (the spec's t <: opt t
+            # rule).
             self.type(path, ours.inner, official, direction)
             return
         if isinstance(official, PrimitiveType):

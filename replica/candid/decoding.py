@@ -504,7 +504,8 @@ class _Compiler:
 
 
 def _packed_record(wire: Record, expected: Record) -> tuple[struct.Struct, tuple[str, ...]] | None:
-    """A record of fixed-width numbers read at the same types: one `struct` format reads it whole."""
+    """A record of fixed-width numbers read at the same types: one `struct` format reads it
+    whole."""
     codes, names = [], []
     for identifier, _name, field in wire.fields:
         field = resolve(field)

@@ -65,7 +65,8 @@ def parse_did(text: str) -> Interface:
             tokens.expect("=")
             named(name)
             slots[name].define(_parse_type(tokens, named))
-            # Definitions are separated by `;` (`<def>;*`): only the last one before the service may omit it.
+            # Definitions are separated by `;` (`<def>;*`): only the last one before the service may
+            # omit it.
             if not tokens.accept(";") and tokens.peek()[1] not in ("service", ""):
                 raise CandidError(
                     f"expected ';' after the definition of {name}, found {tokens.peek()[1]!r}"
@@ -93,7 +94,8 @@ def parse_did(text: str) -> Interface:
 
 
 def parse_types(text: str, definitions: str = "") -> list[CandidType]:
-    """A tuple of types, `(nat, opt Tree)`, whose names refer to the `.did` type definitions given."""
+    """A tuple of types, `(nat, opt Tree)`, whose names refer to the `.did` type definitions
+    given."""
     interface = parse_did(definitions)
     slots = dict(interface.types)
 
@@ -110,7 +112,8 @@ def parse_types(text: str, definitions: str = "") -> list[CandidType]:
 
 
 def _strip_block_comments(text: str) -> str:
-    """Remove `/* ... */` comments, which nest (`/* a /* b */ c */` is one comment), outside strings."""
+    """Remove `/* ... */` comments, which nest (`/* a /* b */ c */` is one comment), outside
+    strings."""
     out: list[str] = []
     index, depth, in_string = 0, 0, False
     while index < len(text):

@@ -400,7 +400,8 @@ _NUMERIC_LABEL: Final = re.compile(r"^(?:0x[0-9a-fA-F][0-9a-fA-F_]*|[0-9][0-9_]*
 
 
 def _label(token: str) -> str:
-    """A field label as a name: quoted text, an identifier, or a number (`42`, `0x2a`, `4_2`), which is the id."""
+    """A field label as a name: quoted text, an identifier, or a number (`42`, `0x2a`, `4_2`), which
+    is the id."""
     if token.startswith('"'):
         return unquote(token).decode()
     if _NUMERIC_LABEL.match(token):

@@ -43,7 +43,8 @@ def idl_hash(name: str) -> int:
 
 
 def field_id(name: str) -> int:
-    """Numeric names ("0", "42") and `_<id>_` names ("_5035232_") are their ids; others are hashed."""
+    """Numeric names ("0", "42") and `_<id>_` names ("_5035232_") are their ids; others are
+    hashed."""
     if name.isdigit():
         return int(name)
     if len(name) > 2 and name[0] == "_" and name[-1] == "_" and name[1:-1].isdigit():
@@ -164,7 +165,8 @@ class Vec(CandidType):
 
 
 class _BlobType(Vec):
-    """`blob`, the same type as `vec nat8`; calling it returns itself, so `Blob` and `Blob()` agree."""
+    """`blob`, the same type as `vec nat8`; calling it returns itself, so `Blob` and `Blob()`
+    agree."""
 
     def __init__(self) -> None:
         super().__init__(Nat8)
@@ -258,7 +260,8 @@ class Service(CandidType):
 
 
 class FutureType(CandidType):
-    """A type from a later version of Candid, met in a sender's type table: its values are skipped."""
+    """A type from a later version of Candid, met in a sender's type table: its values are
+    skipped."""
 
     def __init__(self, opcode: int) -> None:
         self.opcode = opcode

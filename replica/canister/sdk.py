@@ -52,7 +52,8 @@ class CanisterEnvironment(Environment, Protocol):
     def accept_cycles(self, amount: int) -> int: ...
 
     def mint_cycles(self, amount: int) -> int:
-        """Create cycles on the canister's own balance; traps for any canister but a cycles minter."""
+        """Create cycles on the canister's own balance; traps for any canister but a cycles
+        minter."""
         ...
 
     def set_certified_data(self, data: bytes) -> None: ...

@@ -1,4 +1,5 @@
-"""The block maker: propose a block on a notarized parent when the rank's delay has passed (spec D.1, D.2).
+"""The block maker: propose a block on a notarized parent when the rank's delay has passed (spec
+D.1, D.2).
 
 At height h = notarized height + 1 the node of rank r (ranks 0..f come from
 the beacon of h−1) proposes once `now >= round_start + unit_delay · r`,
@@ -14,7 +15,8 @@ messages from the node's ingress pool that are not on the chain yet, within
 the subnet record's per-block limits, and DKG dealings with their support
 proofs (see `dealings`). A halted subnet makes
 no blocks until the registry says otherwise (`is_halted` at once,
-`halt_at_cup_height` from the next summary block on). A replica running another version than its interval's (an
+`halt_at_cup_height` from the next summary block on). A replica running another version than its
+interval's (an
 upgrade is due, spec D.8) makes empty blocks: the CUP of the interval's
 summary hands the chain over to the new version.
 """

@@ -59,7 +59,8 @@ class RoleContext:
         self.certified_height = 0
         self.executed_height = 0
         self.stable_registry_version = 0
-        """The newest registry version held for at least the stable age (the block maker's choice)."""
+        """The newest registry version held for at least the stable age (the block maker's
+        choice)."""
         self._heights: dict[int, HeightInfo] = {}
         self._records: dict[int, SubnetRecord | None] = {}
 

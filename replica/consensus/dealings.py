@@ -296,7 +296,8 @@ def make_dealings(
 def make_support_share(
     *, subnet_id: Principal, summary: DkgSummary, signed: SignedDealing, keys: NodeSecretKeys
 ) -> DealingSupportShare | None:
-    """This receiver's support of a (valid) dealing, if its share decrypts and matches the commitments."""
+    """This receiver's support of a (valid) dealing, if its share decrypts and matches the
+    commitments."""
     dealing = decode_dealing(signed.dealing)
     if dealing is None:
         return None
@@ -472,7 +473,8 @@ class DealingChecker:
         limit: int,
         get_support: SupportOf,
     ) -> tuple[tuple[SignedDealing, ...], tuple[DealingSupport, ...]]:
-        """Valid, supported pooled dealings the chain still needs (one per dealer and config), at most
+        """Valid, supported pooled dealings the chain still needs (one per dealer and config), at
+        most
         `limit`, with their support proofs."""
         counts: dict[tuple[int, str], int] = {}
         for start, tag, _ in on_chain:

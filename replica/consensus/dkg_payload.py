@@ -80,12 +80,14 @@ def make_configs(
 
 
 def get_resharing_transcript(summary: DkgSummary) -> KeyTranscript | None:
-    """The high-threshold transcript a summary's configs reshare: its next one, else its current one."""
+    """The high-threshold transcript a summary's configs reshare: its next one, else its current
+    one."""
     return summary.get_next("high") or summary.get_current("high")
 
 
 def get_dealings_on_chain(chain: ChainState, parent: Block, summary_height: int) -> list[bytes]:
-    """The dealings in the blocks after the summary at `summary_height`, up to `parent`, in chain order."""
+    """The dealings in the blocks after the summary at `summary_height`, up to `parent`, in chain
+    order."""
     dealings: list[bytes] = []
     for block in reversed(chain.iterate_chain(parent, summary_height)):
         if isinstance(block.payload, DataPayload):
@@ -103,7 +105,8 @@ def create_summary(
     get_interval_length: GetIntervalLength,
     build_transcript: TranscriptBuilder,
 ) -> DkgSummary | None:
-    """The summary payload of the block at `height` on top of `parent` (None if not computable yet)."""
+    """The summary payload of the block at `height` on top of `parent` (None if not computable
+    yet)."""
     previous_block = chain.get_last_summary_of(parent)
     if previous_block is None:
         return None

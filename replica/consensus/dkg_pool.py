@@ -177,7 +177,8 @@ class DkgPool:
                 )
 
     def add_dealing(self, signed: SignedDealing) -> bool:
-        """Keep a gossiped dealing (a few per dealer and DKG: a forged one must not shadow the real one)."""
+        """Keep a gossiped dealing (a few per dealer and DKG: a forged one must not shadow the real
+        one)."""
         dealing = decode_dealing(signed.dealing)
         if dealing is None or dealing.dkg_id.start_height < self._chain().cup.height:
             return False
@@ -190,7 +191,8 @@ class DkgPool:
 
     def support_dealings(self) -> None:
         """Decrypt and check this node's share of each new pooled dealing whose summary block is
-        finalized here; support those whose share is good (spec: dealing support, see `dealings`)."""
+        finalized here; support those whose share is good (spec: dealing support, see
+        `dealings`)."""
         if not self.unexamined:
             return
         self.unexamined = False
@@ -215,7 +217,8 @@ class DkgPool:
 
     def add_support_share(self, share: DealingSupportShare) -> bool:
         """Keep a gossiped support share. Shares are checked one by one only when they conflict with
-        a kept one or exceed a few per signer and dealer, so a forgery cannot shadow the real share."""
+        a kept one or exceed a few per signer and dealer, so a forgery cannot shadow the real
+        share."""
         if share.height < self._chain().cup.height:
             return False
         key = (share.height, share.tag, share.dealing_hash)

@@ -77,7 +77,8 @@ class StateSyncCompleted:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReplicaVersionChanged:
-    """The CUP of this height names another replica version: this replica stops; restart it in `version`."""
+    """The CUP of this height names another replica version: this replica stops; restart it in
+    `version`."""
 
     height: int
     version: str

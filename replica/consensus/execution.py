@@ -78,7 +78,8 @@ def open_state(
     install_genesis: Callable[[ExecutionEngine], None] | None,
     verify_signature: SignatureCheck,
 ) -> StateManager:
-    """The state manager at the latest checkpoint, or a fresh one at height 0 (checkpointed at once)."""
+    """The state manager at the latest checkpoint, or a fresh one at height 0 (checkpointed at
+    once)."""
     record = registry.get_subnet_record(subnet_id, registry_version)
     if record is not None:
         subnet_type = "system" if record.subnet_type == SubnetType.SYSTEM else "application"

@@ -95,7 +95,8 @@ class NodeConfig:
     replica_version: str | None = None
     """The version this replica runs; None follows whatever the registry names (no upgrades)."""
     stable_registry_age_ns: int = 0
-    """How long a registry version must have been held before blocks name it (spec D.3 (1): 10 s on the IC)."""
+    """How long a registry version must have been held before blocks name it (spec D.3 (1): 10 s on
+    the IC)."""
     idle_block_delay_ns: int = 0
     """How much longer a block maker waits before proposing a block with nothing in it (0 on the
     IC; `replica.consensus.block_maker.make_block_changes`)."""
@@ -260,7 +261,8 @@ class ConsensusInstance:
     # -- inputs ---------------------------------------------------------------------------
 
     def _is_stale(self, artifact: ConsensusArtifact) -> bool:
-        """Whether an artifact from a peer can no longer matter (a late share, a duplicate combination)."""
+        """Whether an artifact from a peer can no longer matter (a late share, a duplicate
+        combination)."""
         chain, ctx, height = self.chain, self.ctx, artifact.height
         if isinstance(artifact, NotarizationShare | Notarization):
             return height <= chain.finalized_height or chain.is_notarized(artifact.block, height)

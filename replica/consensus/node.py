@@ -173,7 +173,8 @@ class ReplicaNode:
             elif isinstance(artifact, DealingArtifact):
                 relevant |= self.instance.dkg.add_dealing(artifact.signed)
             elif isinstance(artifact, DealingSupportShare):
-                # Kept for block making, which runs on its own delays: no reason to run the roles now.
+                # Kept for block making, which runs on its own delays: no reason to run the roles
+                # now.
                 self.instance.dkg.add_support_share(artifact)
             elif isinstance(artifact, StateSyncRequest):
                 answers = self.state_sync.answer(artifact)
@@ -188,7 +189,8 @@ class ReplicaNode:
             and now_ns < self._next_wake_ns
             and self.registry.latest_version == self._registry_version_seen
         ):
-            # Nothing new and no delay has run out: no role could do anything (they are pure in pool and time).
+            # Nothing new and no delay has run out: no role could do anything (they are pure in pool
+            # and time).
             return NodeOutput(broadcast=(), wake_at_ns=None, events=())
         return self._process(now_ns)
 
@@ -313,7 +315,8 @@ class ReplicaNode:
         return self.instance.chain.certifications.get(height)
 
     def certificate(self, paths: Sequence[hashtree.LabelPath]) -> Certificate:
-        """A certificate of the latest certified state revealing `paths` (raises StateError if none)."""
+        """A certificate of the latest certified state revealing `paths` (raises StateError if
+        none)."""
         return self.instance.state.certificate(paths)
 
     def ingress_status(self, message_id: bytes) -> IngressStatus | None:

@@ -228,7 +228,8 @@ class ArtifactPool:
 
     def sync(self) -> None:
         """Make every appended artifact durable (a live replica calls this before it sends what it
-        signed, so a restart never forgets a share it promised; the IC persists before it gossips)."""
+        signed, so a restart never forgets a share it promised; the IC persists before it
+        gossips)."""
         if self._file is not None and self._unsynced:
             os.fdatasync(self._file.fileno())
             self._unsynced = False
@@ -259,7 +260,8 @@ class ArtifactPool:
                 self.unvalidated.purge_below(change.height, change.kinds)
             else:
                 removed = self.validated.purge_below(change.height, change.kinds)
-                # Partial purges (shares, every height) leave the file alone; the next full one compacts it.
+                # Partial purges (shares, every height) leave the file alone; the next full one
+                # compacts it.
                 if change.kinds is None and any(
                     isinstance(artifact, PERSISTED_TYPES) for artifact in removed
                 ):

@@ -23,7 +23,8 @@ def _field_types(kind: type) -> tuple[tuple[str, Any], ...]:
 
 
 def check_shape(value: object, expected: Any) -> None:
-    """Raise ValueError unless `value` has the type `expected` (records, tuples, unions, literals)."""
+    """Raise ValueError unless `value` has the type `expected` (records, tuples, unions,
+    literals)."""
     origin = get_origin(expected)
     if expected is Any:
         return

@@ -121,7 +121,8 @@ _WINDOWS: Final = (CURVE_ORDER.bit_length() + _WINDOW_BITS - 1) // _WINDOW_BITS
 
 @lru_cache(maxsize=1)
 def _g2_generator_table() -> tuple[tuple[G2Point, ...], ...]:
-    """Row w holds j·2^(8w)·G2 for j < 256: fixed-base multiples, computed once (about 8000 additions)."""
+    """Row w holds j·2^(8w)·G2 for j < 256: fixed-base multiples, computed once (about 8000
+    additions)."""
     rows = []
     base = G2Point()
     for _ in range(_WINDOWS):

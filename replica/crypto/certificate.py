@@ -232,7 +232,8 @@ def _signing_key(
         )
     if not is_in_ranges(effective_canister_id, _delegated_ranges(parent, delegation.subnet_id)):
         raise CertificateError(
-            f"canister {effective_canister_id} is outside the ranges of subnet {delegation.subnet_id}"
+            f"canister {effective_canister_id} is outside the ranges of subnet "
+            f"{delegation.subnet_id}"
         )
     found = parent.lookup(["subnet", delegation.subnet_id.raw, "public_key"])
     if not isinstance(found, Found):

@@ -86,7 +86,10 @@ class DkgId:
             raise DkgError("a DKG's start height is non-negative")
 
     def __str__(self) -> str:
-        return f"the {self.tag}-threshold DKG of subnet {self.subnet_id} from height {self.start_height}"
+        return (
+            f"the {self.tag}-threshold DKG of subnet {self.subnet_id} from height "
+            f"{self.start_height}"
+        )
 
     def to_cbor(self) -> list[Any]:
         return [self.subnet_id.raw, self.start_height, self.tag]
@@ -459,7 +462,8 @@ def create_transcript(config: DkgConfig, dealings: Sequence[Dealing]) -> Transcr
         by_dealer[dealing.dealer] = dealing
     if len(by_dealer) < config.collection_threshold:
         raise DkgError(
-            f"{config.collection_threshold} dealings are needed for {config.dkg_id}, got {len(by_dealer)}"
+            f"{config.collection_threshold} dealings are needed for {config.dkg_id}, got "
+            f"{len(by_dealer)}"
         )
     if config.resharing is None:
         chosen = [by_dealer[d] for d in config.dealers if d in by_dealer]

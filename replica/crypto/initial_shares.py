@@ -93,7 +93,8 @@ class NodeInitialShares:
     shares: tuple[InitialShareCiphertext, ...] = ()
 
     def find(self, dkg_id: DkgId, registry_version: int) -> InitialShareCiphertext | None:
-        """The ciphertext of this node's share of the initial transcript `dkg_id` at that version."""
+        """The ciphertext of this node's share of the initial transcript `dkg_id` at that
+        version."""
         for share in self.shares:
             if share.dkg_id == dkg_id and share.registry_version == registry_version:
                 return share

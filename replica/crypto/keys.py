@@ -69,7 +69,8 @@ def _der(public_key: Ed25519PublicKey) -> bytes:
 
 
 class NodeKeyError(CryptoError):
-    """A node key that cannot be used: malformed bytes, or a key directory that is not the node's own."""
+    """A node key that cannot be used: malformed bytes, or a key directory that is not the node's
+    own."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
@@ -101,7 +102,8 @@ class NodePublicKeys:
 
 @dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class NodeSecretKeys:
-    """The secret keys of one node. Build with `from_secrets` (or `from_seed` in tests and genesis)."""
+    """The secret keys of one node. Build with `from_secrets` (or `from_seed` in tests and
+    genesis)."""
 
     signing_key: Ed25519PrivateKey
     dealing_key: X25519PrivateKey

@@ -46,7 +46,8 @@ class InstallMode(StrEnum):
 
 
 class RoundState(Protocol):
-    """What a canister's environment reads from the engine: the round's time, height, tape, cycles."""
+    """What a canister's environment reads from the engine: the round's time, height, tape,
+    cycles."""
 
     @property
     def height(self) -> int: ...
@@ -128,7 +129,8 @@ class SystemEnvironment:
         return accepted
 
     def mint_cycles(self, amount: int) -> int:
-        """Create cycles on this canister's balance: only for the subnet's cycles minters (ic0.mint_cycles)."""
+        """Create cycles on this canister's balance: only for the subnet's cycles minters
+        (ic0.mint_cycles)."""
         if self._canister_id not in self._state.cycles_minters:
             raise CanisterError("only the cycles minting canister may mint cycles")
         if amount < 0:
@@ -140,7 +142,8 @@ class SystemEnvironment:
         self.certified_data = check_certified_data(data)
 
     def arm(self, cycles: int) -> None:
-        """Start a message with `cycles` available: no calls, no certified data, nothing accepted or minted."""
+        """Start a message with `cycles` available: no calls, no certified data, nothing accepted or
+        minted."""
         self.outbox, self.certified_data = [], None
         self.cycles_available_now, self.cycles_accepted, self.cycles_minted = cycles, 0, 0
 
@@ -184,7 +187,8 @@ def install_code(
     environment: SystemEnvironment,
     path: str,
 ) -> None:
-    """Install (or reinstall, or upgrade) `kind` on `record`, atomically; `path` is a new database file."""
+    """Install (or reinstall, or upgrade) `kind` on `record`, atomically; `path` is a new database
+    file."""
     if mode is InstallMode.INSTALL and record.instance is not None:
         raise SystemReject(
             ErrorCode.CANISTER_NON_EMPTY,

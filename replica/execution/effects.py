@@ -42,7 +42,8 @@ def check_effects(
     result: object,
     spec: MethodSpec | None,
 ) -> Effects:
-    """Everything the message produced, checked inside its transaction: a failure here rolls it back."""
+    """Everything the message produced, checked inside its transaction: a failure here rolls it
+    back."""
     calls = tuple(environment.outbox)
     attached = 0
     for call in calls:
@@ -52,7 +53,8 @@ def check_effects(
     if attached > holds:
         raise SystemReject(
             ErrorCode.INSUFFICIENT_CYCLES_IN_CALL,
-            f"canister {record.canister_id} attaches {attached} cycles to its calls but holds {holds}",
+            f"canister {record.canister_id} attaches {attached} cycles to its calls but holds "
+            f"{holds}",
         )
     reply = None
     if result is not DEFERRED and not context.answered:

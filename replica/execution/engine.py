@@ -143,7 +143,8 @@ class ExecutionEngine:
         return self.canisters[canister_id].cycles
 
     def database_path(self, canister_id: Principal, *, fresh: bool = True) -> str:
-        """Where a canister's database lives: a new file for each install, `<id>.sqlite3` when restored."""
+        """Where a canister's database lives: a new file for each install, `<id>.sqlite3` when
+        restored."""
         suffix = ""
         if fresh:
             self._database_generation += 1
@@ -189,7 +190,8 @@ class ExecutionEngine:
         *,
         mode: InstallMode = InstallMode.INSTALL,
     ) -> None:
-        """Install (or reinstall, or upgrade) the system canister `name` on `canister_id`, atomically.
+        """Install (or reinstall, or upgrade) the system canister `name` on `canister_id`,
+        atomically.
 
         A refusal or a trap of the canister's constructor or hooks raises `SystemReject`
         and leaves the canister exactly as it was.
@@ -492,7 +494,8 @@ class ExecutionEngine:
             self.queues[call.callee].append(request)
 
     def deliver_answer(self, request: Request, answer: object, *, kept: int = 0) -> None:
-        """Queue the management canister's answer to a canister's call, refunding the cycles it did not keep."""
+        """Queue the management canister's answer to a canister's call, refunding the cycles it did
+        not keep."""
         if request.callback is None:
             return
         self.queues[request.caller].append(
@@ -640,7 +643,8 @@ class ExecutionEngine:
         return snapshot.encode_metadata(self)
 
     def write_checkpoint(self, directory: str | Path) -> None:
-        """Copy every canister's database, the Wasm canisters' state and the engine's metadata into `directory`."""
+        """Copy every canister's database, the Wasm canisters' state and the engine's metadata into
+        `directory`."""
         self.wasm.write_checkpoint(Path(directory) / "wasm")
         snapshot.write_checkpoint(self, Path(directory))
 
@@ -654,7 +658,8 @@ class ExecutionEngine:
         factories: Mapping[str, SystemCanister],
         **options: Any,
     ) -> ExecutionEngine:
-        """A new engine whose state is the checkpoint's (the databases are copied to `state_dir`)."""
+        """A new engine whose state is the checkpoint's (the databases are copied to
+        `state_dir`)."""
         engine = cls(subnet_id, state_dir=state_dir, factories=factories, **options)
         snapshot.load_checkpoint(engine, Path(directory))
         engine.wasm.load_checkpoint(Path(directory) / "wasm")

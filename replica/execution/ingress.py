@@ -168,7 +168,8 @@ class IngressHistory:
         self._changed.add(message_id)
 
     def _forget_terminal_statuses(self) -> None:
-        """Replied and rejected statuses become done, oldest pruning time first, until the history fits."""
+        """Replied and rejected statuses become done, oldest pruning time first, until the history
+        fits."""
         pruning = self._pruning
         index = max(self._forget_from, self._head)
         while index < len(pruning):

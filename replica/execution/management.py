@@ -102,7 +102,8 @@ class ManagementCanister:
                 arguments=[], results=[Blob()], run=self._raw_rand, by_ingress=False
             ),
         }
-        # the interface spec's full types, and the methods for Wasm canisters (replica.execution.wasm)
+        # the interface spec's full types, and the methods for Wasm canisters
+        # (replica.execution.wasm)
         for name, (arguments, results, run, by_ingress) in wasm_methods(
             engine.wasm, self.methods
         ).items():
@@ -129,7 +130,8 @@ class ManagementCanister:
         return encode(method.results, [] if result is None else [result])
 
     def execute_request(self, request: Request) -> None:
-        """Answer a canister's call; its argument is checked against the method's Candid type first."""
+        """Answer a canister's call; its argument is checked against the method's Candid type
+        first."""
         method = self.methods.get(request.method)
         answer: Any
         if method is None:
@@ -152,7 +154,8 @@ class ManagementCanister:
         self.engine.deliver_answer(request, answer)
 
     def _with_cycles(self, caller: Principal, method: str, argument: Any, cycles: int) -> Any:
-        """A system canister's deposit_cycles or create_canister: the attached cycles go to the canister."""
+        """A system canister's deposit_cycles or create_canister: the attached cycles go to the
+        canister."""
         if method == "create_canister":
             settings = (argument or {}).get("settings") or {}
             controllers = settings.get("controllers") or [caller]

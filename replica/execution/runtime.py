@@ -42,7 +42,8 @@ class CanisterRuntime(Protocol):
         ...
 
     def inspect_ingress(self, message: IngressMessage) -> Reject | None:
-        """Charge an ingress message's induction and run `canister_inspect_message`; a reject refuses it."""
+        """Charge an ingress message's induction and run `canister_inspect_message`; a reject
+        refuses it."""
         ...
 
     def process_request(self, canister_id: Principal, request: Request) -> int:
@@ -58,7 +59,8 @@ class CanisterRuntime(Protocol):
     ) -> bytes | Reject: ...
 
     def start_round(self, previous_time_ns: int) -> int:
-        """Charge storage, continue long executions, run heartbeats and timers; the instructions used."""
+        """Charge storage, continue long executions, run heartbeats and timers; the instructions
+        used."""
         ...
 
     def state_digest(self, canister_id: Principal) -> bytes: ...

@@ -185,7 +185,10 @@ class HttpApi:
             where = "no subnet" if subnet is None else f"subnet {subnet}"
             return NonReplicatedRejection(
                 reject_code=RejectCode.DESTINATION_INVALID,
-                reject_message=f"Canister {effective_id} not found: it belongs to {where}, not to subnet {self.backend.subnet_id}",
+                reject_message=(
+                    f"Canister {effective_id} not found: it belongs to {where}, "
+                    f"not to subnet {self.backend.subnet_id}"
+                ),
                 error_code="IC0301",
             )
         return verified
@@ -243,7 +246,8 @@ class HttpApi:
             if remaining <= 0:
                 return text(
                     202,
-                    "Message did not complete execution and certification within the replica defined timeout.",
+                    "Message did not complete execution and certification within the replica "
+                    "defined timeout.",
                 )
             await self.backend.wait_for_certification(height, remaining)
 
@@ -270,7 +274,8 @@ class HttpApi:
     def _certificate(
         self, state: CertifiedState, paths: Sequence[hashtree.LabelPath]
     ) -> Certificate | None:
-        """A pruned certificate of `state`; None off the NNS subnet while the delegation is missing."""
+        """A pruned certificate of `state`; None off the NNS subnet while the delegation is
+        missing."""
         delegation = None
         if not self._is_nns_subnet():
             delegation = self.backend.nns_delegation()

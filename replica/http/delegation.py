@@ -29,14 +29,16 @@ def delegation_paths(subnet_id: Principal) -> list[LabelPath]:
 
 
 def delegation_from_state(nns_state: CertifiedState, subnet_id: Principal) -> Delegation:
-    """The delegation for `subnet_id` from the NNS subnet's certified state (in-process networks)."""
+    """The delegation for `subnet_id` from the NNS subnet's certified state (in-process
+    networks)."""
     tree = hashtree.prune(nns_state.tree, [["time"], *delegation_paths(subnet_id)])
     certificate = Certificate(tree=tree, signature=nns_state.signature)
     return Delegation(subnet_id=subnet_id, certificate=certificate.to_cbor())
 
 
 def delegation_from_certificate(certificate_cbor: bytes, subnet_id: Principal) -> Delegation:
-    """A delegation from an NNS read_state certificate; raises `CertificateError` if it lacks a path.
+    """A delegation from an NNS read_state certificate; raises `CertificateError` if it lacks a
+    path.
 
     The signature is checked by every agent against the root key; the replica
     checks only that the certificate says what a delegation must say.

@@ -106,7 +106,8 @@ def request_id(content: Mapping[str, Any]) -> bytes:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Delegation:
-    """`{pubkey, expiration, ?targets}`: the key `pubkey` may sign for the delegator until `expiration`."""
+    """`{pubkey, expiration, ?targets}`: the key `pubkey` may sign for the delegator until
+    `expiration`."""
 
     pubkey: bytes
     expiration_ns: int

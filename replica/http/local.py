@@ -5,7 +5,8 @@ replica runs: a `StateManager` over an `ExecutionEngine` executes batches of
 the ingress it accepted, builds the certified state tree of each height, and
 certifies it with the subnet's threshold key: `THRESHOLD` signature shares of
 the height's root hash, combined by Lagrange interpolation into the subnet's
-signature (the signers are the shares of one process, not separate replicas). `LocalNetwork` holds the subnets of one network:
+signature (the signers are the shares of one process, not separate replicas). `LocalNetwork` holds
+the subnets of one network:
 the first is the NNS (root) subnet, whose id is the self-authenticating id
 of its key, as on the IC; the others get the NNS delegation from its
 certified state. It serves tests and development without consensus or P2P.

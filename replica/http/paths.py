@@ -87,7 +87,8 @@ def check_canister_paths(
             if canister_id != effective_canister_id:
                 raise RequestError(
                     400,
-                    f"Effective principal id in URL {effective_canister_id} does not match requested principal id: {canister_id}.",
+                    f"Effective principal id in URL {effective_canister_id} does not match "
+                    f"requested principal id: {canister_id}.",
                 )
             continue
         if (
@@ -99,7 +100,8 @@ def check_canister_paths(
             if len(request_id) != REQUEST_ID_BYTES:
                 raise RequestError(
                     400,
-                    f"Invalid request id in paths. Maybe the request ID is not of {REQUEST_ID_BYTES} bytes in length?!",
+                    "Invalid request id in paths. Maybe the request ID is not of "
+                    f"{REQUEST_ID_BYTES} bytes in length?!",
                 )
             if seen_request_id is not None and seen_request_id != request_id:
                 raise RequestError(
@@ -116,14 +118,16 @@ def check_canister_paths(
             if origin is not None and not request.authorized.allows(origin.canister_id):
                 raise RequestError(
                     403,
-                    "The user tries to access request IDs for canisters not belonging to sender delegation targets.",
+                    "The user tries to access request IDs for canisters not belonging to sender "
+                    "delegation targets.",
                 )
             continue
         raise RequestError(404, "Invalid path requested.")
 
 
 def check_v3_canister_ranges(paths: Sequence[Sequence[bytes]], nns_subnet_id: Principal) -> None:
-    """v3 read_state: `/subnet/<id>/canister_ranges` may be asked only of the NNS subnet (IC `Version::V3`)."""
+    """v3 read_state: `/subnet/<id>/canister_ranges` may be asked only of the NNS subnet (IC
+    `Version::V3`)."""
     for path in paths:
         if (
             len(path) == 3
@@ -137,9 +141,11 @@ def check_v3_canister_ranges(paths: Sequence[Sequence[bytes]], nns_subnet_id: Pr
 def without_flat_canister_ranges(
     tree: HashTree, paths: Sequence[Sequence[bytes]], nns_subnet_id: Principal
 ) -> list[list[bytes]]:
-    """The paths to reveal so that no subnet but the NNS shows its flat `/subnet/<id>/canister_ranges`.
+    """The paths to reveal so that no subnet but the NNS shows its flat
+    `/subnet/<id>/canister_ranges`.
 
-    The IC prunes those from v3 read_state certificates (`DeprecatedCanisterRangesFilter::KeepOnlyNNS`):
+    The IC prunes those from v3 read_state certificates
+    (`DeprecatedCanisterRangesFilter::KeepOnlyNNS`):
     a path that covers one is replaced by the paths of its other children.
     """
     revealed: list[list[bytes]] = []

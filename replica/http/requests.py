@@ -123,7 +123,8 @@ def verify_call(
     ):
         raise RequestError(
             400,
-            f"Specified CanisterId {content.canister_id} does not match effective canister id in URL {effective_canister_id}",
+            f"Specified CanisterId {content.canister_id} does not match effective canister id in "
+            f"URL {effective_canister_id}",
         )
     authorized = _authenticate(
         envelope, request_id, content.sender, content.ingress_expiry_ns, now_ns

@@ -165,7 +165,8 @@ class LiveBackend:
         self.notifier.notify(height)
 
     async def keep_delegation_fresh(self) -> None:
-        """Off the NNS subnet: fetch the NNS delegation, retry until it comes, refresh it now and then."""
+        """Off the NNS subnet: fetch the NNS delegation, retry until it comes, refresh it now and
+        then."""
         if self.is_nns or self.nns_subnet_id is None:
             return
         from replica.agent.agent import AsyncAgent

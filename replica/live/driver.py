@@ -25,7 +25,8 @@ Clock = Callable[[], int]
 
 
 class LiveDriver:
-    """A node on a clock: `on_artifacts`, `on_timer` and `submit_ingress` without a time argument."""
+    """A node on a clock: `on_artifacts`, `on_timer` and `submit_ingress` without a time
+    argument."""
 
     def __init__(self, node: ReplicaNode, clock: Clock, *, durable: bool = True) -> None:
         self.node = node
@@ -35,12 +36,14 @@ class LiveDriver:
 
     @classmethod
     def open(cls, config: NodeConfig, clock: Clock, *, durable: bool = True) -> LiveDriver:
-        """The replica of a state directory: fresh at genesis, or resumed from its checkpoint and pool."""
+        """The replica of a state directory: fresh at genesis, or resumed from its checkpoint and
+        pool."""
         return cls(ReplicaNode.restart(config), clock, durable=durable)
 
     def _finish(self, output: NodeOutput) -> NodeOutput:
         # Durable before anything is sent: a step that sends nothing promised nothing, and what it
-        # appended (flushed to the OS, so a `kill -9` keeps it) is synced with the next one that does.
+        # appended (flushed to the OS, so a `kill -9` keeps it) is synced with the next one that
+        # does.
         if self.durable and output.broadcast:
             self.node.pool.sync()
         self.steps += 1
@@ -56,7 +59,8 @@ class LiveDriver:
         return self._finish(self.node.submit_ingress(message, self.clock()))
 
     def resend_above(self, cup_height: int) -> Sequence[Artifact]:
-        """What a peer whose catch-up package is at `cup_height` may lack (sent when it connects)."""
+        """What a peer whose catch-up package is at `cup_height` may lack (sent when it
+        connects)."""
         return [
             artifact
             for artifact in self.node.pool_artifacts()

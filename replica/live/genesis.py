@@ -3,7 +3,8 @@
 The replica never imports a concrete canister (DESIGN section 1): the network
 builder names a function, the process imports it by name and calls it with the
 node's genesis arguments and its registry client (the genesis registry is
-public: the NNS registry canister starts from the same records). It returns the factory table of the system canisters
+public: the NNS registry canister starts from the same records). It returns the factory table of the
+system canisters
 the subnet runs and the genesis that creates the subnet's first canisters, the
 same on every replica of the subnet (the NNS at its mainnet ids, for one).
 """

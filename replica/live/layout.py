@@ -53,7 +53,8 @@ class NodeSettings:
     application_genesis: str | None = None
     """The genesis reference of a subnet this node joins after genesis (not the NNS)."""
     idle_block_delay_ms: int = 0
-    """How much longer a block with nothing in it waits (the preset's; `NodeConfig.idle_block_delay_ns`)."""
+    """How much longer a block with nothing in it waits (the preset's;
+    `NodeConfig.idle_block_delay_ns`)."""
 
 
 def node_file(directory: Path) -> Path:

@@ -61,7 +61,8 @@ def owner_from_environment() -> int | None:
 
 
 def is_same_process(pid: int, started: int | None) -> bool:
-    """Whether `pid` runs (not a zombie) and is the process that started at `started` (None: any)."""
+    """Whether `pid` runs (not a zombie) and is the process that started at `started` (None:
+    any)."""
     ticks = process_start_ticks(pid)
     return ticks is not None and (started is None or ticks == started)
 

@@ -249,7 +249,8 @@ class ReplicaService:
         self.envelopes[message.message_id] = (ingress.envelope, message.ingress_expiry_ns)
         self.p2p.broadcast([ingress.envelope])
         self.counters.ingress_submitted += 1
-        # Into the next batch with the peers' artifacts: one pass of the roles per batch, not per call.
+        # Into the next batch with the peers' artifacts: one pass of the roles per batch, not per
+        # call.
         self._inbox.append(IngressArtifact(message=message))
         self._wake.set()
 

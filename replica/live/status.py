@@ -40,7 +40,8 @@ class ReplicaStatus:
     """The registry version of the latest CUP's summary (-1: unknown): its subnet record names
     the version to run."""
     oldest_registry_version_in_use: int = -1
-    """The oldest registry version the latest CUP still uses (what the orchestrator's leaving rule reads)."""
+    """The oldest registry version the latest CUP still uses (what the orchestrator's leaving rule
+    reads)."""
     upgrade_due: str | None = None
     """The version the subnet moved to at the latest CUP, which this replica does not run
     (it stopped there, spec D.8); None while it runs the subnet's version."""

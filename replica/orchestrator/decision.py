@@ -100,7 +100,10 @@ def decide(node_id: Principal, registry: RegistryReader, cup: LocalCup | None) -
             replica_version=None if record is None else record.replica_version_id,
             registry_version=latest,
             height=-1,
-            why=f"subnet {subnet_id} lists the node at version {latest}; start from its registry CUP",
+            why=(
+                f"subnet {subnet_id} lists the node at version {latest}; "
+                "start from its registry CUP"
+            ),
         )
     subnet_id, old = cup.subnet_id, cup.oldest_registry_version_in_use
     at_cup = registry.get_subnet_record(subnet_id, min(cup.registry_version, latest))

@@ -237,7 +237,8 @@ class Orchestrator:
         write_settings(self.directory, replace(settings, subnet_id=None))
         self.emit(
             "left subnet",
-            f"stopped replica {pid}, wiped its state ({'pool and checkpoints' if wiped else 'none'})",
+            f"stopped replica {pid}, wiped its state "
+            f"({'pool and checkpoints' if wiped else 'none'})",
             subnet=decision.subnet_id,
             height=decision.height,
         )

@@ -1,4 +1,5 @@
-"""The node's replica process: started, restarted when it dies, stopped, as the orchestrator decides.
+"""The node's replica process: started, restarted when it dies, stopped, as the orchestrator
+decides.
 
 `ReplicaProcess.ensure_replica(target)` is the one door: it makes the node run
 a replica of `target.subnet_id` at `target.replica_version`, and does nothing

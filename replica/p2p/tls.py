@@ -55,7 +55,8 @@ def write_tls_files(keys: NodeSecretKeys, directory: Path) -> tuple[Path, Path]:
 def make_context(
     certificate_path: Path, key_path: Path, trusted: Iterable[bytes], *, server: bool
 ) -> ssl.SSLContext:
-    """A TLS 1.3-only context presenting this node's certificate and trusting only `trusted` (DER)."""
+    """A TLS 1.3-only context presenting this node's certificate and trusting only `trusted`
+    (DER)."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER if server else ssl.PROTOCOL_TLS_CLIENT)
     context.minimum_version = ssl.TLSVersion.TLSv1_3
     context.maximum_version = ssl.TLSVersion.TLSv1_3
@@ -73,7 +74,8 @@ def make_context(
 def get_allowed_peers(
     registry: RegistryClient, subnet_id: Principal, versions: Iterable[int], *, own: Principal
 ) -> dict[Principal, bytes]:
-    """The nodes (and their registered certificates) that are members of the subnet at any of `versions`."""
+    """The nodes (and their registered certificates) that are members of the subnet at any of
+    `versions`."""
     allowed: dict[Principal, bytes] = {}
     for version in versions:
         record = registry.get_subnet_record(subnet_id, version)

@@ -1,4 +1,5 @@
-"""Run (or replay) one simulation: `python -m replica.sim --seed 1234 --nodes 4 --faults crash:1 --heights 60`.
+"""Run (or replay) one simulation: `python -m replica.sim --seed 1234 --nodes 4 --faults crash:1
+--heights 60`.
 
 Builds the world from its seed (with the counter canister on every subnet),
 submits a few ingress messages, runs until every honest replica has finalized
@@ -30,8 +31,10 @@ from replica.sim.world import SECOND_NS, World, WorldConfig
 
 DEFAULT_HEIGHTS = 20
 FAULTS_HELP = (
-    "comma separated KIND:COUNT (partition:START-HEAL seconds, drop:PERCENT); Byzantine kinds join with + "
-    "to give one replica several (equivocate+double-notarize:1); `mixed`: the sweep's plan for this seed. "
+    "comma separated KIND:COUNT (partition:START-HEAL seconds, drop:PERCENT); Byzantine kinds join "
+    "with + "
+    "to give one replica several (equivocate+double-notarize:1); `mixed`: the sweep's plan for "
+    "this seed. "
     f"Kinds: {', '.join(FAULT_KINDS)}"
 )
 
@@ -71,7 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--heights",
         type=int,
         default=None,
-        help=f"run until every honest replica finalized this height (default: {DEFAULT_HEIGHTS}; {SWEEP_HEIGHTS} with --seeds)",
+        help=(
+            "run until every honest replica finalized this height "
+            f"(default: {DEFAULT_HEIGHTS}; {SWEEP_HEIGHTS} with --seeds)"
+        ),
     )
     parser.add_argument(
         "--preset", default="test", choices=sorted(PRESETS), help="delays and DKG interval"
@@ -127,7 +133,8 @@ def validate(arguments: argparse.Namespace) -> None:
             raise ValueError(f"a subnet needs at least one replica (got --nodes {arguments.nodes})")
         if size in (2, 3):
             raise ValueError(
-                f"a subnet of {size} replicas tolerates no fault and needs all of them: use 1 or at least 4"
+                f"a subnet of {size} replicas tolerates no fault and needs all of them: use 1 or "
+                "at least 4"
             )
     arguments.sizes = sizes
     if arguments.heights is None:

@@ -195,7 +195,8 @@ class ConsensusAuditor:
             return
         if ranks.get(proposal.signer) != block.rank:
             self._fail(
-                f"the finalized block at height {block.height} was not made by the maker of its rank",
+                f"the finalized block at height {block.height} was not made by the maker of its "
+                "rank",
                 node,
             )
             return
@@ -223,7 +224,8 @@ class ConsensusAuditor:
             )
         if context.certified_height > parent.height:
             self._fail(
-                f"the finalized block at height {block.height} claims a certified height above its parent",
+                f"the finalized block at height {block.height} claims a certified height above "
+                "its parent",
                 node,
             )
 
@@ -267,12 +269,14 @@ class ConsensusAuditor:
             first = self._ingress.setdefault(message.message_id, height)
             if first != height:
                 self._fail(
-                    f"ingress {message.message_id.hex()[:12]} is finalized at heights {first} and {height}",
+                    f"ingress {message.message_id.hex()[:12]} is finalized at heights {first} and "
+                    f"{height}",
                     node,
                 )
             if message.ingress_expiry_ns < block.context.time_ns:
                 self._fail(
-                    f"expired ingress {message.message_id.hex()[:12]} is finalized at height {height}",
+                    f"expired ingress {message.message_id.hex()[:12]} is finalized at height "
+                    f"{height}",
                     node,
                 )
 
@@ -338,7 +342,8 @@ class ConsensusAuditor:
         for transcript in (summary.get_current("high"), summary.get_next("high")):
             if transcript is not None and transcript.public_key != self.subnet_public_key:
                 self.violations.append(
-                    f"key continuity: the summary at height {block.height} names another high-threshold key"
+                    f"key continuity: the summary at height {block.height} names another "
+                    "high-threshold key"
                 )
 
     def _summary_below(self, height: int) -> Block | None:

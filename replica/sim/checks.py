@@ -132,7 +132,8 @@ class SubnetChecker:
     ) -> None:
         if replica.finalized_height < progress.finalized:
             self.violations.append(
-                f"finalized height went back from {progress.finalized} to {replica.finalized_height} at {node}"
+                f"finalized height went back from {progress.finalized} to "
+                f"{replica.finalized_height} at {node}"
             )
             return
         if progress.top_block is None or progress.finalized == 0:
@@ -150,7 +151,8 @@ class SubnetChecker:
             first = self._ingress.setdefault(message_id, (height, block_id))
             if first != (height, block_id):
                 self.violations.append(
-                    f"double execution: message {message_id.hex()[:12]} finalized at heights {first[0]} and {height}"
+                    f"double execution: message {message_id.hex()[:12]} finalized at heights "
+                    f"{first[0]} and {height}"
                 )
 
     def _observe_state(

@@ -3,7 +3,8 @@
 `ConsensusReplicas` is the `ReplicaFactory` the simulator uses by default: it
 turns a `ReplicaSpec` into a `NodeConfig` (the node's keys derive from the
 network seed and its genesis index, as registry genesis derives its public
-keys; its genesis threshold shares are the encrypted ones the world dealt it), identifies blocks by their id, verifies certifications with the
+keys; its genesis threshold shares are the encrypted ones the world dealt it), identifies blocks by
+their id, verifies certifications with the
 subnet's public key, and gives Byzantine nodes a `ConsensusForger`.
 """
 
@@ -111,7 +112,8 @@ class ConsensusReplicas:
     def describe_violation(self, event: Any) -> str | None:
         if isinstance(event, StateDiverged):
             return (
-                f"state diverged at height {event.height}: certified root {event.certified_root_hash.hex()[:16]}, "
+                f"state diverged at height {event.height}: certified root "
+                f"{event.certified_root_hash.hex()[:16]}, "
                 f"own {event.own_root_hash.hex()[:16]}"
             )
         return None

@@ -380,7 +380,8 @@ BYZANTINE_BEHAVIOURS: Final[dict[str, Behaviour]] = {
 
 
 def get_behaviour(kind: str) -> Behaviour:
-    """The behaviour named `kind`, or several joined by `+` (raises ValueError for an unknown name)."""
+    """The behaviour named `kind`, or several joined by `+` (raises ValueError for an unknown
+    name)."""
     names = kind.split("+")
     unknown = [name for name in names if name not in BYZANTINE_BEHAVIOURS]
     if unknown:
@@ -418,7 +419,8 @@ class FaultPlan:
 
     @classmethod
     def parse(cls, text: str) -> FaultPlan:
-        """The plan a `--faults` text names (raises ValueError with one clear line if it is wrong)."""
+        """The plan a `--faults` text names (raises ValueError with one clear line if it is
+        wrong)."""
         crashes = down = drop = 0
         byzantine: list[tuple[str, int]] = []
         partition: tuple[float, float] | None = None

@@ -2,7 +2,8 @@
 
 A Byzantine node holds what an honest one holds: its own secret keys and its
 encrypted shares of the genesis threshold keys (which it decrypts), so it can do
-exactly what a real attacker holding them could: sign a second, different block for a height it makes a block for (the
+exactly what a real attacker holding them could: sign a second, different block for a height it
+makes a block for (the
 block is the honest one with its time moved by one nanosecond, so it is still
 well formed), damage the bytes of a share, produce a correct signature of
 its own over a different message than the share claims, or deal some
@@ -91,7 +92,8 @@ CUP_LURE_HEIGHTS: Final = 100
 
 
 class ConsensusForger:
-    """Forgeries by one node, `keys`, of subnet `subnet_id`, with its genesis shares `initial_shares`."""
+    """Forgeries by one node, `keys`, of subnet `subnet_id`, with its genesis shares
+    `initial_shares`."""
 
     def __init__(
         self,
@@ -391,7 +393,8 @@ class ConsensusForger:
         return []
 
     def _bad_block(self, block: Block) -> Block | None:
-        """The block with one rule broken (chosen by height), or None if that rule needs what is missing."""
+        """The block with one rule broken (chosen by height), or None if that rule needs what is
+        missing."""
         if block.is_summary:
             # R9: a summary that is not the one every replica computes (another next interval).
             summary = block.summary
@@ -460,7 +463,8 @@ class ConsensusForger:
 
     def _on_wrong_parent(self, proposal: BlockProposal) -> list[object]:
         """The proposal rebuilt on a block of the height below that was never notarized: one this
-        node makes now as the maker of its rank there if it has one, else a block two heights down."""
+        node makes now as the maker of its rank there if it has one, else a block two heights
+        down."""
         block = proposal.block
         if block.is_summary:
             return []
@@ -536,7 +540,8 @@ class ConsensusForger:
         if old is None:
             return []
         if isinstance(share, RandomBeaconShare) and isinstance(old, RandomBeaconShare):
-            # The old share as it was (another previous beacon) and under the current previous beacon.
+            # The old share as it was (another previous beacon) and under the current previous
+            # beacon.
             return [
                 replace(old, height=share.height),
                 replace(old, height=share.height, parent=share.parent),

@@ -111,7 +111,8 @@ REMOVALS: Final = (
         (
             Edit(
                 V,
-                'None if expected == block.payload else "the summary differs from the computed one"',
+                'None if expected == block.payload else "the summary differs from the computed '
+                'one"',
                 "None",
             ),
         ),
@@ -355,8 +356,8 @@ QUICK_UNITS: Final[dict[str, tuple[str, ...]]] = {
     "R28": (_EQUIVOCATION,),
     "R29": (_C + "test_rules.py::test_finalizer_rule",),
     "R30": (
-        _BYZ
-        + "test_a_well_formed_wrong_beacon_share_is_dropped_and_the_beacon_combined_from_genuine_ones",
+        _BYZ + "test_a_well_formed_wrong_beacon_share_is_dropped_and_the_beacon_combined_"
+        "from_genuine_ones",
     ),
     "R31": (
         _BYZ + "test_a_well_formed_wrong_notarization_share_is_dropped_and_the_block_notarized_"

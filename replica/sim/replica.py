@@ -33,7 +33,8 @@ class ReplicaOutput(Protocol):
 
 
 class SimulatedReplica(ObservedReplica, Protocol):
-    """A replica as the simulator sees it: inputs in, outputs out, and the read-outs of the checks."""
+    """A replica as the simulator sees it: inputs in, outputs out, and the read-outs of the
+    checks."""
 
     def on_artifacts(self, artifacts: Sequence[Any], now_ns: int) -> ReplicaOutput: ...
 
@@ -83,7 +84,8 @@ class ReplicaFactory(Protocol):
     def make_auditor(
         self, subnet_id: Principal, subnet_public_key: bytes, registry: RegistryClient
     ) -> Auditor | None:
-        """The checks of what honest replicas accept against the protocol's rules, if the factory has them."""
+        """The checks of what honest replicas accept against the protocol's rules, if the factory
+        has them."""
         ...
 
     def verify_certification(

@@ -109,7 +109,8 @@ class CounterWorkload:
                 certified = self.world.factory.certified_reply(replica, message.message_id, key)
                 if certified != status.reply:
                     raise self.world.violation(
-                        f"the reply to {message.message_id.hex()[:12]} at {node_id} is not certified"
+                        f"the reply to {message.message_id.hex()[:12]} at {node_id} is not "
+                        "certified"
                     )
             if sorted(replies) != expected:
                 raise self.world.violation(

@@ -79,11 +79,14 @@ class WorldConfig:
     heights: int = 0
     # Which subnet (index) the fault plan strikes.
     fault_subnet: int = 0
-    # Whether the factory's auditor checks every finalized height (benchmarks of the replica alone turn it off).
+    # Whether the factory's auditor checks every finalized height (benchmarks of the replica alone
+    # turn it off).
     audit: bool = True
-    # Options of the command line that shaped the run beyond this config (named in the replay command).
+    # Options of the command line that shaped the run beyond this config (named in the replay
+    # command).
     replay_options: tuple[str, ...] = ()
-    # Whether each node's orchestrator decisions (`replica.sim.orchestration`) start and stop replicas.
+    # Whether each node's orchestrator decisions (`replica.sim.orchestration`) start and stop
+    # replicas.
     orchestrators: bool = False
 
 
@@ -102,7 +105,8 @@ class SimNode:
     events: list[tuple[int, Any]] = field(default_factory=list)
     rng: random.Random = field(default_factory=random.Random)
     crashes: int = 0
-    # How many outputs the node's Byzantine behaviour changed (sent other than the honest code would).
+    # How many outputs the node's Byzantine behaviour changed (sent other than the honest code
+    # would).
     strikes: int = 0
     # The highest height of an artifact this node signed and sent, per artifact kind.
     signed_heights: dict[str, int] = field(default_factory=dict)
@@ -515,7 +519,8 @@ class World:
         self._start(node)
 
     def apply_registry(self, mutations: Sequence[Mutation]) -> int:
-        """Append one registry batch (checked against the invariants) and let every replica see it."""
+        """Append one registry batch (checked against the invariants) and let every replica see
+        it."""
         version = self._apply_batch(mutations)
         self._epoch += 1
         for node in self.nodes.values():
@@ -576,7 +581,8 @@ class World:
     def run_until_height(
         self, height: int, *, subnet: int = 0, timeout_s: float = 60.0, quorum: int | None = None
     ) -> None:
-        """Run until every honest, running member of the subnet (or `quorum` of them) has finalized `height`."""
+        """Run until every honest, running member of the subnet (or `quorum` of them) has finalized
+        `height`."""
 
         def reached() -> bool:
             done = sum(
@@ -620,7 +626,8 @@ class World:
         return missing
 
     def check_rate(self, subnet: int = 0, *, factor: float = RATE_FACTOR) -> None:
-        """Finality within `factor` times the delay formula's pace (partitions excluded), so slowdowns fail.
+        """Finality within `factor` times the delay formula's pace (partitions excluded), so
+        slowdowns fail.
 
         The pace of one height is the initial notary delay, plus one unit delay for each of the f
         block makers a faulty replica may hold back, plus two of the slowest link's latencies."""
@@ -644,8 +651,10 @@ class World:
         bound = factor * (last - first) * pace_ns
         if elapsed > bound:
             raise self.violation(
-                f"liveness rate: heights {first}..{last} took {elapsed / SECOND_NS:.2f} s of virtual time, "
-                f"bound {bound / SECOND_NS:.2f} s ({factor:g} x {pace_ns / SECOND_NS:.3f} s a height)"
+                f"liveness rate: heights {first}..{last} took {elapsed / SECOND_NS:.2f} s of "
+                "virtual time, "
+                f"bound {bound / SECOND_NS:.2f} s ({factor:g} x {pace_ns / SECOND_NS:.3f} s a "
+                "height)"
             )
 
     def violation(self, message: str) -> PropertyViolation:
@@ -655,8 +664,10 @@ class World:
         config = self.config
         sizes = ",".join(str(size) for size in config.subnet_sizes)
         parts = [
-            f"python -m replica.sim --seed {config.seed} --nodes {sizes} --faults {config.faults.to_text()}",
-            f"--heights {config.heights} --preset {config.preset.name} --fault-horizon {config.fault_horizon_s:g}",
+            f"python -m replica.sim --seed {config.seed} --nodes {sizes} --faults "
+            f"{config.faults.to_text()}",
+            f"--heights {config.heights} --preset {config.preset.name} --fault-horizon "
+            f"{config.fault_horizon_s:g}",
         ]
         if config.fault_subnet:
             parts.append(f"--fault-subnet {config.fault_subnet}")

@@ -10,7 +10,8 @@ separator, and integers are hashed big-endian:
     file hash     = H(ds("ic-state-file") || u32 chunk count || chunk hash ...)
     manifest root = H(ds("ic-state-manifest") || u32 version
                       || u32 file count || (u32 path length || path || u64 size || file hash) ...
-                      || u32 chunk count || (u32 file index || u32 size || u64 offset || chunk hash) ...)
+                      || u32 chunk count || (u32 file index || u32 size || u64 offset || chunk hash)
+                      ...)
 
 The root is the catch-up package's state hash. A replica that syncs state
 fetches the manifest of the checkpoint it wants, checks its root against the

@@ -237,7 +237,8 @@ class StateTreeBuilder:
         *,
         request_status_changes: Mapping[bytes, Mapping[str, Any] | None],
     ) -> HashTree:
-        """The tree of a state whose request statuses differ from the last tree's only in `request_status_changes`.
+        """The tree of a state whose request statuses differ from the last tree's only in
+        `request_status_changes`.
 
         `certified_state` holds the time and the canisters; each change is a request's new
         entry, or None where its status was pruned. The cost follows the changes: a height

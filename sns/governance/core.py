@@ -223,7 +223,8 @@ class SnsGovernanceCore:
         if self.mode == Mode.PRE_INITIALIZATION_SWAP and caller != self.swap_id:
             raise error(
                 ErrorType.PRECONDITION_FAILED,
-                "ClaimOrRefresh is only allowed for the swap canister in PreInitializationSwap mode.",
+                "ClaimOrRefresh is only allowed for the swap canister in PreInitializationSwap "
+                "mode.",
             )
         neuron_id = staking_subaccount(controller, memo)
         if neuron_id in self.neurons:
@@ -742,7 +743,8 @@ class SnsGovernanceCore:
     # -- rewards and maturity -----------------------------------------------------------------
 
     def reward_purse_e8s(self, total_supply_e8s: int, round_index: int) -> int:
-        """supply x rate(t) x round / year, rate in basis points (rs/sns/governance/src/reward.rs)."""
+        """supply x rate(t) x round / year, rate in basis points
+        (rs/sns/governance/src/reward.rs)."""
         rewards = self.parameters.voting_rewards_parameters
         seconds_since_genesis = round_index * rewards.round_duration_seconds
         rate_bp = rewards.reward_rate_basis_points_at(seconds_since_genesis)

@@ -8,7 +8,8 @@ from replica.canister.errors import CanisterError
 
 
 class ErrorType(IntEnum):
-    """rs/sns/governance/proto/ic_sns_governance/pb/v1/governance.proto `GovernanceError.ErrorType`."""
+    """rs/sns/governance/proto/ic_sns_governance/pb/v1/governance.proto
+    `GovernanceError.ErrorType`."""
 
     UNSPECIFIED = 0
     UNAVAILABLE = 1

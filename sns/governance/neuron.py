@@ -12,7 +12,8 @@ Voting power (rs/sns/governance/src/neuron.rs `voting_power`): with stake =
 cached stake - fees + staked maturity, d = min(dissolve delay, max) and
 a = min(age, max),
 
-    d_stake  = stake   + stake   * d * max_dissolve_delay_bonus_percentage / (100 * max_dissolve_delay)
+    d_stake  = stake   + stake   * d * max_dissolve_delay_bonus_percentage / (100 *
+    max_dissolve_delay)
     ad_stake = d_stake + d_stake * a * max_age_bonus_percentage          / (100 * max_age)
 
 in integers; the two bonuses multiply (§4.2).

@@ -133,7 +133,8 @@ def validate_parameters(p: NervousSystemParameters) -> None:
     )
     _check(
         1 <= p.max_proposals_to_keep_per_action <= MAX_PROPOSALS_TO_KEEP_PER_ACTION_CEILING,
-        f"max_proposals_to_keep_per_action must be in 1..={MAX_PROPOSALS_TO_KEEP_PER_ACTION_CEILING}",
+        "max_proposals_to_keep_per_action must be in "
+        f"1..={MAX_PROPOSALS_TO_KEEP_PER_ACTION_CEILING}",
     )
     _check(
         INITIAL_VOTING_PERIOD_SECONDS_FLOOR

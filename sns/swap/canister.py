@@ -103,8 +103,15 @@ class SnsSwap:
     def now_seconds(self) -> int:
         return self.environment.now_ns() // NANOS_PER_SECOND
 
-    def _call(self, callee: Principal, method: str, argument: object, context: object,
-              on_reply: str = "_on_step", on_reject: str = "_on_step_failed") -> None:  # fmt: skip
+    def _call(
+        self,
+        callee: Principal,
+        method: str,
+        argument: object,
+        context: object,
+        on_reply: str = "_on_step",
+        on_reject: str = "_on_step_failed",
+    ) -> None:
         self.environment.call(
             OutgoingCall(
                 callee=callee,
@@ -282,7 +289,9 @@ class SnsSwap:
             "settle_neurons_fund_participation_result": {
                 "possibility": {
                     "Ok": {
-                        "neurons_fund_participation_icp_e8s": self.core.neurons_fund_participation_icp_e8s,
+                        "neurons_fund_participation_icp_e8s": (
+                            self.core.neurons_fund_participation_icp_e8s
+                        ),
                         "neurons_fund_neurons_count": len(self.core.neurons_fund_portions or []),
                     }
                 }
@@ -442,8 +451,9 @@ class SnsSwap:
         return {
             "lifecycle": int(self.core.lifecycle),
             "decentralization_sale_open_timestamp_seconds": p.swap_start_timestamp_seconds,
-            "decentralization_swap_termination_timestamp_seconds": self.core.decided_timestamp_seconds
-            or None,
+            "decentralization_swap_termination_timestamp_seconds": (
+                self.core.decided_timestamp_seconds or None
+            ),
         }
 
     @query(**_signature("get_derived_state"))

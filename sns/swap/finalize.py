@@ -31,7 +31,8 @@ class Action:
     """One call to make: its kind and the item it is for."""
 
     kind: str
-    """sweep_icp | settle_neurons_fund | sweep_sns | claim_neurons | set_mode | set_dapp_controllers"""
+    """sweep_icp | settle_neurons_fund | sweep_sns | claim_neurons | set_mode |
+    set_dapp_controllers"""
     key: object = None
 
 

@@ -117,7 +117,8 @@ def alice(icbox: Icbox) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def staked(icbox: Icbox) -> int:
-    """A neuron of the network's identity, 8 years of dissolve delay, following neuron 1 on everything."""
+    """A neuron of the network's identity, 8 years of dissolve delay, following neuron 1 on
+    everything."""
     stake = icbox.json("neuron", "stake", "10", "--dissolve-delay", "8y", schema="stake")
     neuron_id = int(stake["neuron_id"])
     for topic in ("all", "governance"):
@@ -130,7 +131,8 @@ def staked(icbox: Icbox) -> int:
     return neuron_id
 
 
-# -- identities -------------------------------------------------------------------------------------
+# -- identities
+# -------------------------------------------------------------------------------------
 
 
 def test_identities_are_dfx_pem_files_readable_only_by_their_owner(
@@ -156,7 +158,8 @@ def test_identities_are_dfx_pem_files_readable_only_by_their_owner(
     icbox.refused("identity", "new", "alice", code=1, kind="IdentityExists")
 
 
-# -- the ledger ---------------------------------------------------------------------------------------
+# -- the ledger
+# ---------------------------------------------------------------------------------------
 
 
 def test_a_transfer_shows_its_fee_and_lands_in_both_histories(
@@ -234,7 +237,8 @@ def test_an_unreachable_network_exits_2_with_a_json_error(icbox: Icbox) -> None:
     icbox.refused("ledger", "balance", "--network", "nowhere", code=1, kind="UnknownNetwork")
 
 
-# -- neurons ------------------------------------------------------------------------------------------
+# -- neurons
+# ------------------------------------------------------------------------------------------
 
 
 def test_a_staked_neuron_is_listed_and_shown_with_its_following(icbox: Icbox, staked: int) -> None:
@@ -341,7 +345,8 @@ def test_a_hot_key_change_by_a_stranger_is_refused_and_changes_nothing(
     assert after["hot_keys"] == before["hot_keys"]
 
 
-# -- proposals ----------------------------------------------------------------------------------------
+# -- proposals
+# ----------------------------------------------------------------------------------------
 
 
 def proposal_count(icbox: Icbox) -> int:
@@ -512,7 +517,8 @@ def test_network_economics_are_previewed_from_their_current_values_and_changed(
     icbox.refused("proposal", "make", "network-economics", "--yes", code=1, text="at least one")
 
 
-# -- topology -----------------------------------------------------------------------------------------
+# -- topology
+# -----------------------------------------------------------------------------------------
 
 
 def test_topology_at_a_version_and_the_diff_after_an_election(icbox: Icbox) -> None:
@@ -548,7 +554,8 @@ def test_topology_at_a_version_and_the_diff_after_an_election(icbox: Icbox) -> N
     icbox.refused("topology", "--at-version", "100000", code=1, kind="UnknownVersion")
 
 
-# -- the example --------------------------------------------------------------------------------------
+# -- the example
+# --------------------------------------------------------------------------------------
 
 
 def test_the_chain_evolution_example_runs_to_the_end(icbox: Icbox) -> None:

@@ -1,4 +1,5 @@
-"""Faults on a real network: `kill -9` under load, two replicas of four down, catching up by state sync.
+"""Faults on a real network: `kill -9` under load, two replicas of four down, catching up by state
+sync.
 
 The module's network has an NNS subnet of 4 and an application subnet of 4
 (no unassigned nodes); the load is `add(1)` on the application subnet's
@@ -181,7 +182,8 @@ def test_two_down_stops_finalization_without_loss_and_it_resumes(network: LiveNe
 def test_kill_9_of_a_supervisor_takes_its_replica_down_and_the_node_comes_back(
     network: LiveNetwork,
 ) -> None:
-    """A replica dies with its supervisor (`replica.live.lifeline`); restarting the node resumes it."""
+    """A replica dies with its supervisor (`replica.live.lifeline`); restarting the node
+    resumes it."""
     node = network.subnet_nodes(1)[0]
     directory = network.node_dir(node)
     supervisor, replica = network.supervisor_pid(node), network.replica_pid(node)

@@ -114,7 +114,8 @@ def runs(network: LiveNetwork, node: dict[str, Any], version: str) -> bool:
 
 
 def load_on(network: LiveNetwork, subnet: int) -> PersistentLoad:
-    """Calls to every replica of the subnet, each resent to the next one when its replica restarts."""
+    """Calls to every replica of the subnet, each resent to the next one when its replica
+    restarts."""
     agents = [
         Agent(
             node["http"],

@@ -129,7 +129,8 @@ def plain(candid_type: Type, value: Any) -> Any:
 
 
 def decode_with_javascript(cases: Sequence[tuple[Sequence[Type], bytes]]) -> list[dict[str, Any]]:
-    """Each message decoded by @dfinity/candid at its types: `{"ok": [values]}` or `{"error": text}`."""
+    """Each message decoded by @dfinity/candid at its types: `{"ok": [values]}` or `{"error":
+    text}`."""
     table = TypeTable()
     job_cases = [
         {"types": [table.describe(t) for t in types], "hex": message.hex()}

@@ -56,7 +56,10 @@ _GOVERNANCE_ACTIONS: Final = (
 )
 
 NO_GTC: Final = "icbox has no Genesis Token Canister neurons"
-NO_NODE_PROVIDER_REWARDS: Final = "node provider rewards are paid by RewardNodeProvider proposals only; the monthly reward tables are not kept"
+NO_NODE_PROVIDER_REWARDS: Final = (
+    "node provider rewards are paid by RewardNodeProvider proposals only; the monthly reward "
+    "tables are not kept"
+)
 
 OMISSIONS: Final[dict[str, dict[str, str]]] = {
     "governance": {
@@ -100,9 +103,16 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
         "swap_node_in_subnet_directly": NO_DIRECT_NODE_CHANGES,
         "get_chunk": "icbox's registry stores no value large enough to be chunked",
         "remove_node_operators": "removing node operators is not implemented",
-        "set_subnet_operational_level": "the operational levels of subnet recovery are not implemented",
-        "update_ssh_readonly_access_for_all_unassigned_nodes": "icbox nodes are not reached over SSH",
-        "update_unassigned_nodes_config": "obsolete on the IC (NNS function 22); deploy_guestos_to_all_unassigned_nodes replaces it",
+        "set_subnet_operational_level": (
+            "the operational levels of subnet recovery are not implemented"
+        ),
+        "update_ssh_readonly_access_for_all_unassigned_nodes": (
+            "icbox nodes are not reached over SSH"
+        ),
+        "update_unassigned_nodes_config": (
+            "obsolete on the IC (NNS function 22); "
+            "deploy_guestos_to_all_unassigned_nodes replaces it"
+        ),
     },
     "root": {
         "add_nns_canister": "the NNS of icbox is a fixed set of canisters",

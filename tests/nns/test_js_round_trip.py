@@ -305,7 +305,8 @@ def test_the_comparison_notices_a_reply_the_official_types_do_not_describe(tmp_p
         parse_did((OFFICIAL / "cmc.did").read_text()).method("get_icp_xdr_conversion_rate").results
     )
     lacking = parse_did(
-        "type R = record { data : record { timestamp_seconds : nat64; xdr_permyriad_per_icp : nat64 } };"
+        "type R = record { data : record { timestamp_seconds : nat64; xdr_permyriad_per_icp : "
+        "nat64 } };"
     )
     message = encode(
         [lacking.types["R"]], [{"data": {"timestamp_seconds": 1, "xdr_permyriad_per_icp": 2}}]

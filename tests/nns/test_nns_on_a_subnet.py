@@ -342,7 +342,8 @@ def test_install_code_proposals_are_checked_at_submission(tmp_path: Path) -> Non
 def test_governance_moves_icp_through_the_ledger_and_pays_rewards_on_the_subnet(
     tmp_path: Path,
 ) -> None:
-    """Split, disburse, disburse-to-neuron and a reward event: asynchronous calls to the ledger canister."""
+    """Split, disburse, disburse-to-neuron and a reward event: asynchronous calls to the ledger
+    canister."""
     harness = make_nns(tmp_path)
 
     def balance(account: AccountIdentifier) -> int:

@@ -187,7 +187,7 @@ def payload_for(function: NnsFunction, registry: RegistryWorld) -> object:
             release_package_sha256_hex="ef" * 32,
             release_package_urls=("https://example.org/r.tar.gz",),
         ),
-        NnsFunction.DEPLOY_GUESTOS_TO_ALL_UNASSIGNED_NODES: DeployGuestosToAllUnassignedNodesPayload(
+        NnsFunction.DEPLOY_GUESTOS_TO_ALL_UNASSIGNED_NODES: DeployGuestosToAllUnassignedNodesPayload(  # noqa: E501
             elected_replica_version=version
         ),
     }

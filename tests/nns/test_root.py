@@ -1,5 +1,6 @@
 """NNS root's methods for governance and for everyone (rs/nns/handlers/root/impl/canister/root.did):
-canister_status, update_canister_settings, stop_or_start_nns_canister, change_canister_controllers."""
+canister_status, update_canister_settings, stop_or_start_nns_canister,
+change_canister_controllers."""
 
 from __future__ import annotations
 

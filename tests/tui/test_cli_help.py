@@ -1,6 +1,7 @@
 """The help text of every icbox command, against the snapshots in tests/tui/help/.
 
-Regenerate after a deliberate change with `ICBOX_UPDATE_SNAPSHOTS=1 pytest tests/tui/test_cli_help.py`.
+Regenerate after a deliberate change with `ICBOX_UPDATE_SNAPSHOTS=1 pytest
+tests/tui/test_cli_help.py`.
 """
 
 from __future__ import annotations
@@ -92,7 +93,8 @@ def test_help_imports_neither_the_agent_nor_the_operations(path: tuple[str, ...]
     probe = (
         f"import sys\nfrom tui.cli import main\ntry:\n    main([*{list(path)!r}, '--help'])\n"
         "except SystemExit:\n    pass\n"
-        "loaded = [m for m, module in sys.modules.items() if type(module).__name__ != '_LazyModule']\n"
+        "loaded = [m for m, module in sys.modules.items() if type(module).__name__ != "
+        "'_LazyModule']\n"
         f"print(sorted(m for m in loaded if m.startswith({HEAVY!r})))"
     )
     result = subprocess.run(

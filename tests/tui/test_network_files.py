@@ -1,4 +1,5 @@
-"""Building a network's files without starting it: node directories, the identity, pid files, the CLI."""
+"""Building a network's files without starting it: node directories, the identity, pid files, the
+CLI."""
 
 from __future__ import annotations
 

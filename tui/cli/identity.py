@@ -35,7 +35,8 @@ def _show(cli: Cli, info: identities.IdentityInfo) -> None:
     cli.emit(
         info.to_json(),
         lambda: click.echo(
-            f"{info.name}{' (default)' if info.is_default else ''}\n  principal   {info.principal}\n"
+            f"{info.name}{' (default)' if info.is_default else ''}\n  principal   "
+            f"{info.principal}\n"
             f"  account id  {info.account_id}"
             + (f"\n  pem         {info.pem_path}" if info.pem_path else "")
         ),

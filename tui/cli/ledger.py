@@ -85,7 +85,8 @@ def transfer(
     cli.emit(
         result.to_json(),
         lambda: click.echo(
-            f"sent {ops.format_icp(result.amount_e8s)} ICP to {result.to_account_id} in block {result.block_index} "
+            f"sent {ops.format_icp(result.amount_e8s)} ICP to {result.to_account_id} in block "
+            f"{result.block_index} "
             f"(fee {ops.format_icp(result.fee_e8s)} ICP, memo {result.memo})"
         ),
     )

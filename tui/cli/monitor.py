@@ -67,7 +67,10 @@ from tui.monitor.service import Monitor, MonitorConfig, run_monitor
     "events_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Append every event as a JSON line (default: .icbox/monitor-events.jsonl of a local network).",
+    help=(
+        "Append every event as a JSON line "
+        "(default: .icbox/monitor-events.jsonl of a local network)."
+    ),
 )
 @click.option("--duration", type=float, default=None, help="Stop after this many seconds.")
 @click.option(

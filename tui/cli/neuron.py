@@ -108,7 +108,8 @@ def show(cli: Cli, neuron_id: int) -> None:
         table(f"neuron {neuron_id}", COLUMNS, _neuron_rows([view], cli.session.target.time_scale))
         click.echo(f"controller  {view.controller or '(not readable)'}")
         click.echo(
-            f"maturity    {ledger.format_icp(view.maturity_e8s)} ICP (staked {ledger.format_icp(view.staked_maturity_e8s)})"
+            f"maturity    {ledger.format_icp(view.maturity_e8s)} ICP (staked "
+            f"{ledger.format_icp(view.staked_maturity_e8s)})"
         )
         click.echo(f"hot keys    {', '.join(view.hot_keys) or '-'}")
         for topic, followees in sorted(view.followees.items()):
@@ -374,7 +375,8 @@ def set_visibility(cli: Cli, neuron_id: int, visibility: str) -> None:
 @click.option("--topic", required=True, help="Topic name or number.")
 @operation
 def who_decides(cli: Cli, neuron_id: int, topic: str) -> None:
-    """Whose vote decides NEURON_ID's vote on a topic: the chains of following and the power behind each.
+    """Whose vote decides NEURON_ID's vote on a topic: the chains of following and the power behind
+    each.
 
     \b
     Example:
@@ -390,7 +392,10 @@ def who_decides(cli: Cli, neuron_id: int, topic: str) -> None:
 
         def label(node: Any) -> str:
             name = f" [bold]{node.name}[/bold]" if node.name else ""
-            return f"neuron {node.neuron_id}{name}  {ledger.format_icp(node.voting_power)} VP  [dim]{node.rule}[/dim]"
+            return (
+                f"neuron {node.neuron_id}{name}  {ledger.format_icp(node.voting_power)} VP  "
+                f"[dim]{node.rule}[/dim]"
+            )
 
         def grow(branch: Tree, node: Any) -> None:
             for child in node.followees:
@@ -405,7 +410,8 @@ def who_decides(cli: Cli, neuron_id: int, topic: str) -> None:
             chains = "; ".join(" -> ".join(map(str, chain)) for chain in decider.chains)
             verdict = "decides alone" if decider.sole else "shares the decision"
             console.print(
-                f"neuron {decider.neuron_id}{' ' + decider.name if decider.name else ''} {verdict}: "
+                f"neuron {decider.neuron_id}{' ' + decider.name if decider.name else ''} "
+                f"{verdict}: "
                 f"{ledger.format_icp(decider.voting_power_behind)} VP follows it; via {chains}"
             )
 

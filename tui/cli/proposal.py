@@ -88,10 +88,12 @@ def _render(view: ops.ProposalView) -> None:
     table(f"proposal {view.proposal_id}", COLUMNS, _rows([view]))
     click.echo(f"action    {view.action} {view.action_details}")
     click.echo(
-        f"proposer  neuron {view.proposer}; reject cost {ledger.format_icp(view.reject_cost_e8s)} ICP"
+        f"proposer  neuron {view.proposer}; reject cost {ledger.format_icp(view.reject_cost_e8s)} "
+        "ICP"
     )
     click.echo(
-        f"tally     yes {ledger.format_icp(view.yes)} / no {ledger.format_icp(view.no)} of {ledger.format_icp(view.total)}"
+        f"tally     yes {ledger.format_icp(view.yes)} / no {ledger.format_icp(view.no)} of "
+        f"{ledger.format_icp(view.total)}"
     )
     if view.failure:
         click.echo(f"failure   {view.failure}")
@@ -121,7 +123,8 @@ def show(cli: Cli, proposal_id: int) -> None:
 )
 @operation
 def watch(cli: Cli, proposal_id: int, timeout: float, until: str) -> None:
-    """Follow a proposal's tally and deadline (wait-for-quiet moves it) until it is decided and executed.
+    """Follow a proposal's tally and deadline (wait-for-quiet moves it) until it is decided and
+    executed.
 
     With --json, one JSON document per change (JSON lines), the last one final.
     """
@@ -136,7 +139,8 @@ def watch(cli: Cli, proposal_id: int, timeout: float, until: str) -> None:
         else:
             click.echo(
                 f"{time.strftime('%H:%M:%S')}  proposal {view.proposal_id}: {view.status:<9} "
-                f"yes {ledger.format_icp(view.yes)}  no {ledger.format_icp(view.no)}  of {ledger.format_icp(view.total)}  "
+                f"yes {ledger.format_icp(view.yes)}  no {ledger.format_icp(view.no)}  of "
+                f"{ledger.format_icp(view.total)}  "
                 f"deadline in {_remaining(view.deadline_s) or '-'}"
             )
     if last is not None and not cli.as_json:
@@ -177,14 +181,17 @@ def vote(cli: Cli, proposal_id: int, neurons: tuple[int, ...], yes: bool) -> Non
 
 @proposal.group()
 def make() -> None:
-    """Make a proposal: shows it, its reject cost, the registry diff and the projected tally, then asks.
+    """Make a proposal: shows it, its reject cost, the registry diff and the projected tally, then
+    asks.
 
     \b
     Examples:
       icbox proposal make motion --neuron 1 --title "Hello" --text "Let us" --yes
-      icbox proposal make create-subnet --neuron 1 --nodes N1,N2,N3,N4 --replica-version 0.1.0 --dry-run
+      icbox proposal make create-subnet --neuron 1 --nodes N1,N2,N3,N4 --replica-version 0.1.0
+      --dry-run
       icbox proposal make deploy-subnet --neuron 1 --subnet SUBNET --version 0.2.0 --json --yes
-      icbox proposal make network-economics --reject-cost 2 --min-dissolve-delay-to-vote 3mo --dry-run
+      icbox proposal make network-economics --reject-cost 2 --min-dissolve-delay-to-vote 3mo
+      --dry-run
     """
 
 
@@ -195,7 +202,8 @@ def _render_preview(preview: ops.ProposalPreview) -> None:
     for key, value in preview.action.summary_of_action.items():
         out.print(f"  {key:<12} {value}")
     out.print(
-        f"  reject cost  {ledger.format_icp(preview.reject_cost_e8s)} ICP (paid by the neuron if rejected)"
+        f"  reject cost  {ledger.format_icp(preview.reject_cost_e8s)} ICP (paid by the neuron if "
+        "rejected)"
     )
     registry = preview.registry
     if registry is not None:
@@ -216,7 +224,8 @@ def _render_preview(preview: ops.ProposalPreview) -> None:
             )
     tally = preview.projected
     out.print(
-        f"  projected    yes {ledger.format_icp(tally.yes)} of {ledger.format_icp(tally.total)} voting power "
+        f"  projected    yes {ledger.format_icp(tally.yes)} of {ledger.format_icp(tally.total)} "
+        "voting power "
         f"({tally.neurons_seen} neurons visible); "
         + ("adopted at once" if tally.adopted_at_once else "needs more votes")
     )

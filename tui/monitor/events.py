@@ -69,7 +69,8 @@ class MonitorEvent:
                 )
                 return (
                     f"{verb}: replace {node} by {data.get('added')} in subnet {subnet}; "
-                    f"Nakamoto {_coefficients(data.get('before'))} -> {_coefficients(data.get('after'))}"
+                    f"Nakamoto {_coefficients(data.get('before'))} -> "
+                    f"{_coefficients(data.get('after'))}"
                     + (f"; status {data['status']}" if data.get("status") else "")
                 )
             case "replacement_skipped":

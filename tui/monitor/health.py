@@ -9,7 +9,8 @@ member of its subnet reported at that probe (a stalled subnet does not make
 its members dead; it is reported as a subnet event). A member that has not
 been healthy for `dead_after_s` (counted from the first probe if it never
 was; a node that became a member while the monitor watched gets
-`join_grace_s` more, as a new member needs time to join) is dead: `dead_nodes` lists it until the registry no longer
+`join_grace_s` more, as a new member needs time to join) is dead: `dead_nodes` lists it until the
+registry no longer
 names it a member.
 """
 

@@ -284,9 +284,10 @@ class Monitor:
             title=f"Replace unreachable node {node} in subnet {subnet}",
             summary=(
                 f"Node {node} of subnet {subnet} has been unhealthy since "
-                f"{datetime.fromtimestamp(decision.dead.unhealthy_since_s).isoformat(timespec='seconds')} "
+                f"{datetime.fromtimestamp(decision.dead.unhealthy_since_s).isoformat(timespec='seconds')} "  # noqa: E501
                 f"({decision.dead.last_error}). Replace it with unassigned node {added}, "
-                f"which keeps or improves every Nakamoto coefficient.\n\nBefore: {before}\nAfter: {after}"
+                f"which keeps or improves every Nakamoto coefficient.\n\nBefore: {before}\nAfter: "
+                f"{after}"
             ),
             url="",
             action=action,

@@ -1,6 +1,7 @@
 """The processes of a local network: one orchestrator per node, each with its replica.
 
-Orchestrators (`replica.orchestrator`, the node's supervising process) run detached (their own session), so they outlive the command
+Orchestrators (`replica.orchestrator`, the node's supervising process) run detached (their own
+session), so they outlive the command
 that started them; their pid files (with the process start time) say which
 are running, and a stale file is detected rather than trusted. Stopping sends
 SIGTERM to every orchestrator (each stops its replica), then SIGKILL to any

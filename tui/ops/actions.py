@@ -156,7 +156,8 @@ def update_subnet(
     )
     if all(payload[name] is None for name in UPDATE_SUBNET_FIELDS):
         raise UsageError(
-            "update-subnet changes nothing: give --halt, --unhalt, --dkg-interval or --unit-delay-ms"
+            "update-subnet changes nothing: give --halt, --unhalt, --dkg-interval or "
+            "--unit-delay-ms"
         )
     return _registry_action("update-subnet", NnsFunction.UPDATE_CONFIG_OF_SUBNET, payload)
 

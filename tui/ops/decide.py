@@ -205,7 +205,8 @@ def project_tally(
     neurons: Mapping[int, NeuronNode],
     eligible: frozenset[int] | None = None,
 ) -> ProjectedTally:
-    """The tally right after the proposer votes Yes and following cascades, over the visible neurons."""
+    """The tally right after the proposer votes Yes and following cascades, over the visible
+    neurons."""
     voters = [n for n in neurons.values() if eligible is None or n.neuron_id in eligible]
     votes: dict[int, int] = {n.neuron_id: Vote.UNSPECIFIED for n in voters}
     if proposer in votes:

@@ -191,7 +191,8 @@ def watch(
     until: Callable[[ProposalView], bool] = lambda view: view.is_final,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[ProposalView]:
-    """Each change of the proposal (tally, status, deadline: wait-for-quiet moves it), until `until`."""
+    """Each change of the proposal (tally, status, deadline: wait-for-quiet moves it), until
+    `until`."""
     deadline = time.monotonic() + timeout_s
     last: ProposalView | None = None
     while True:

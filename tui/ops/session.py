@@ -5,7 +5,8 @@ whose `.icbox/network.json` is in the directory, a URL means that replica (its
 root key fetched from it, as dfx does for a local replica), and any other word
 is looked up in `<home>/networks.json` (`{"name": {"url": ..., "root_key":
 hex, "preset": "local"}}`; the preset, `mainnet` unless given, scales the
-durations people type, see `tui.ops.durations`). `Session.run` runs a client coroutine and turns every failure the
+durations people type, see `tui.ops.durations`). `Session.run` runs a client coroutine and turns
+every failure the
 agent or a client can raise into one of `tui.ops.errors`.
 """
 

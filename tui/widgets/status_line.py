@@ -17,6 +17,7 @@ class StatusLine(Static):
         app: Any = self.app
         self.set_classes(f"-{connection}")
         self.update(
-            f"network [b]{app.backend.network_name}[/b]  identity [b]{app.backend.identity_name}[/b]"
+            f"network [b]{app.backend.network_name}[/b]  identity "
+            f"[b]{app.backend.identity_name}[/b]"
             f"  {connection}"
         )

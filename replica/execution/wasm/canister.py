@@ -1,4 +1,5 @@
-"""One Wasm canister: its instance, its stable memory, and messages that leave no trace when they trap.
+"""One Wasm canister: its instance, its stable memory, and messages that leave no trace when they
+trap.
 
 A `WasmCanister` keeps one wasmtime instance alive across messages, so the
 heap persists as the IC's orthogonal persistence does. Each message runs an
@@ -170,7 +171,8 @@ class WasmCanister:
         for item in self._compiled.imports:
             if item.module != "ic0" or item.name not in SIGNATURES:
                 raise InvalidModule(
-                    f"the module imports {item.module}.{item.name}, which the System API does not provide"
+                    f"the module imports {item.module}.{item.name}, which the System API does not "
+                    "provide"
                 )
             expected = func_type(item.name, memory64=self.module.memory64)
             declared = item.type
@@ -228,7 +230,8 @@ class WasmCanister:
     def memory_bytes(self) -> int:
         return 0 if self.memory is None else self.memory.data_len(self.store)
 
-    # -- memory access for the System API -----------------------------------------------------------
+    # -- memory access for the System API
+    # -----------------------------------------------------------
 
     def _address(self) -> int:
         assert self.memory is not None
@@ -264,7 +267,8 @@ class WasmCanister:
         if cost > fuel:
             self.store.set_fuel(0)
             raise CanisterTrap(
-                f"Canister exceeded the limit of {self._limit} instructions for single message execution."
+                f"Canister exceeded the limit of {self._limit} instructions for single message "
+                "execution."
             )
         self.store.set_fuel(fuel - cost)
 
@@ -274,7 +278,8 @@ class WasmCanister:
     # -- snapshots ------------------------------------------------------------------------------
 
     def snapshot(self, *, scratch: bool = False) -> Snapshot:
-        """The state a message could change; `scratch` copies memory into the canister's reused buffer."""
+        """The state a message could change; `scratch` copies memory into the canister's reused
+        buffer."""
         if self.memory is None:
             memory: bytes | bytearray = b""
         elif scratch:
@@ -289,7 +294,8 @@ class WasmCanister:
         return Snapshot(memory, self._read_globals(), table_size)
 
     def _read_globals(self) -> tuple[Any, ...]:
-        """Global values, numbers as (kind, value), read through wasmtime's C API directly (it is faster)."""
+        """Global values, numbers as (kind, value), read through wasmtime's C API directly (it is
+        faster)."""
         context = self.store._context()
         raw = ffi.wasmtime_val_t()
         values: list[Any] = []

@@ -89,7 +89,8 @@ class CostSchedule:
         return self._scale(self.xnet_call_fee + self.xnet_byte_transmission_fee * request_bytes)
 
     def xnet_response_reservation(self, max_response_bytes: int = 2 * 1024 * 1024) -> int:
-        """What a call reserves for transmitting its response (refunded for what the response did not use)."""
+        """What a call reserves for transmitting its response (refunded for what the response did
+        not use)."""
         return self._scale(self.xnet_byte_transmission_fee * max_response_bytes)
 
     def storage_cost(self, byte_seconds: int) -> int:

@@ -1,4 +1,5 @@
-"""The management canister's Candid types for the methods Wasm canisters need (the interface spec's `ic.did`)."""
+"""The management canister's Candid types for the methods Wasm canisters need (the interface spec's
+`ic.did`)."""
 
 from __future__ import annotations
 

@@ -77,7 +77,8 @@ Handler = Callable[[Principal, Any], Any]
 def wasm_methods(
     subnet: WasmSubnet, existing: Mapping[str, Any]
 ) -> dict[str, tuple[list[Any], list[Any], Handler, bool]]:
-    """The management methods with the spec's types: (arguments, results, handler, callable by ingress).
+    """The management methods with the spec's types: (arguments, results, handler, callable by
+    ingress).
 
     Each handler runs `manage` and falls back to the method the management canister
     already had (system canisters installed by name, for instance).
@@ -110,7 +111,8 @@ def _controlled(subnet: WasmSubnet, caller: Principal, canister_id: Principal) -
     if caller not in record.controllers:
         raise SystemReject(
             ErrorCode.CANISTER_INVALID_CONTROLLER,
-            f"Only the controllers of the canister {canister_id} can control it. Canister's controllers: "
+            f"Only the controllers of the canister {canister_id} can control it. Canister's "
+            "controllers: "
             + " ".join(str(c) for c in record.controllers)
             + f". Sender's ID: {caller}",
         )
@@ -131,8 +133,14 @@ def _apply_settings(
             ErrorCode.CANISTER_REJECTED_MESSAGE,
             "the compute allocation is a percentage from 0 to 100",
         )
-    for name in ("compute_allocation", "memory_allocation", "freezing_threshold", "reserved_cycles_limit",
-                 "wasm_memory_limit", "wasm_memory_threshold"):  # fmt: skip
+    for name in (
+        "compute_allocation",
+        "memory_allocation",
+        "freezing_threshold",
+        "reserved_cycles_limit",
+        "wasm_memory_limit",
+        "wasm_memory_threshold",
+    ):
         value = settings.get(name)
         if value is not None:
             setattr(state.settings, name, int(value))
@@ -239,10 +247,12 @@ def manage(
                 max(memory, state.settings.memory_allocation), state.settings.compute_allocation
             ),
             "query_stats": {
-                "num_calls_total": 0, "num_instructions_total": 0,
-                "request_payload_bytes_total": 0, "response_payload_bytes_total": 0,
+                "num_calls_total": 0,
+                "num_instructions_total": 0,
+                "request_payload_bytes_total": 0,
+                "response_payload_bytes_total": 0,
             },
-        }  # fmt: skip
+        }
     if method == "update_settings":
         record = _controlled(subnet, caller, argument["canister_id"])
         state = subnet.state(record.canister_id)
@@ -325,7 +335,8 @@ def install(
     except InvalidModule as error:
         raise SystemReject(
             ErrorCode.CANISTER_INVALID_WASM,
-            f"Error from Canister {record.canister_id}: Canister's Wasm module is not valid: {error}",
+            f"Error from Canister {record.canister_id}: Canister's Wasm module is not valid: "
+            f"{error}",
         ) from error
     keep_memory = "keep" in (options.get("wasm_memory_persistence") or {})
     stable = StableMemory()
@@ -336,12 +347,14 @@ def install(
         if old.module.metadata(EOP_SECTION) is not None and not keep_memory:
             raise SystemReject(
                 ErrorCode.CANISTER_REJECTED_MESSAGE,
-                "Missing upgrade option: Enhanced orthogonal persistence requires the `wasm_memory_persistence` upgrade option.",
+                "Missing upgrade option: Enhanced orthogonal persistence requires the "
+                "`wasm_memory_persistence` upgrade option.",
             )
         if keep_memory and prepared.metadata(EOP_SECTION) is None:
             raise SystemReject(
                 ErrorCode.CANISTER_REJECTED_MESSAGE,
-                "Invalid upgrade option: `wasm_memory_persistence: opt Keep` requires a module with enhanced orthogonal persistence.",
+                "Invalid upgrade option: `wasm_memory_persistence: opt Keep` requires a module "
+                "with enhanced orthogonal persistence.",
             )
         if not options.get("skip_pre_upgrade"):
             message = subnet._message_state(record, Kind.PRE_UPGRADE, caller=caller.raw)
@@ -349,7 +362,8 @@ def install(
             if result.trap is not None:
                 raise SystemReject(
                     ErrorCode.CANISTER_CALLED_TRAP,
-                    f"Error from Canister {record.canister_id}: Canister called pre_upgrade and trapped: {result.trap}",
+                    f"Error from Canister {record.canister_id}: Canister called pre_upgrade and "
+                    f"trapped: {result.trap}",
                 )
         stable = StableMemory(bytes(old.stable.data))
     try:
@@ -363,7 +377,8 @@ def install(
         _undo(old, old_snapshot, old_stable)
         raise SystemReject(
             ErrorCode.CANISTER_INVALID_WASM,
-            f"Error from Canister {record.canister_id}: Canister's Wasm module is not valid: {error}",
+            f"Error from Canister {record.canister_id}: Canister's Wasm module is not valid: "
+            f"{error}",
         ) from error
     if mode == "upgrade" and keep_memory:
         assert old is not None
@@ -388,7 +403,8 @@ def install(
         _undo(old, old_snapshot, old_stable)
         raise SystemReject(
             ErrorCode.CANISTER_CALLED_TRAP,
-            f"Error from Canister {record.canister_id}: Canister called {entry.removeprefix('canister_')} and trapped: {result.trap}",
+            f"Error from Canister {record.canister_id}: Canister called "
+            f"{entry.removeprefix('canister_')} and trapped: {result.trap}",
         )
     record.cycles = max(
         0,

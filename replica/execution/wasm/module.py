@@ -383,7 +383,8 @@ def _add_exports(
     new_section = b"\x07" + _uleb(len(body)) + body
     if section is not None:
         return wasm[: section[0]] + new_section + wasm[section[1] :]
-    # no export section: insert it before the first section that must follow it (start, element, code, data...)
+    # no export section: insert it before the first section that must follow it (start, element,
+    # code, data...)
     reader = _Reader(wasm, 8)
     while reader.position < len(wasm):
         start = reader.position

@@ -62,20 +62,36 @@ class CanisterOperations:
         values = decode(reply, results)
         return values[0] if values else None
 
-    def create(self, *, controllers: list[Principal] | None = None, freezing_threshold: int | None = None,
-               compute_allocation: int | None = None, memory_allocation: int | None = None,
-               wasm_memory_limit: int | None = None) -> Principal:  # fmt: skip
+    def create(
+        self,
+        *,
+        controllers: list[Principal] | None = None,
+        freezing_threshold: int | None = None,
+        compute_allocation: int | None = None,
+        memory_allocation: int | None = None,
+        wasm_memory_limit: int | None = None,
+    ) -> Principal:
         settings = {
-            "controllers": controllers, "freezing_threshold": freezing_threshold,
-            "compute_allocation": compute_allocation, "memory_allocation": memory_allocation,
+            "controllers": controllers,
+            "freezing_threshold": freezing_threshold,
+            "compute_allocation": compute_allocation,
+            "memory_allocation": memory_allocation,
             "wasm_memory_limit": wasm_memory_limit,
-        }  # fmt: skip
+        }
         result = self._manage("create_canister", {"settings": settings})
         canister_id: Principal = result["canister_id"]
         return canister_id
 
-    def install(self, canister_id: Principal, module: bytes, arg: bytes = b"DIDL\x00\x00", *, mode: str = "install",
-                keep_memory: bool = False, skip_pre_upgrade: bool = False) -> None:  # fmt: skip
+    def install(
+        self,
+        canister_id: Principal,
+        module: bytes,
+        arg: bytes = b"DIDL\x00\x00",
+        *,
+        mode: str = "install",
+        keep_memory: bool = False,
+        skip_pre_upgrade: bool = False,
+    ) -> None:
         """Install, reinstall or upgrade; a module over 2 MiB goes through the chunk store."""
         if mode == "upgrade":
             options = {
@@ -102,10 +118,17 @@ class CanisterOperations:
                     {"canister_id": canister_id, "chunk": module[start : start + 1024 * 1024]},
                 )
             )
-        self._manage("install_chunked_code", {
-            "mode": mode_value, "target_canister": canister_id, "store_canister": None, "chunk_hashes_list": hashes,
-            "wasm_module_hash": hashlib.sha256(module).digest(), "arg": arg,
-        })  # fmt: skip
+        self._manage(
+            "install_chunked_code",
+            {
+                "mode": mode_value,
+                "target_canister": canister_id,
+                "store_canister": None,
+                "chunk_hashes_list": hashes,
+                "wasm_module_hash": hashlib.sha256(module).digest(),
+                "arg": arg,
+            },
+        )
 
     def upgrade(
         self, canister_id: Principal, module: bytes, arg: bytes = b"DIDL\x00\x00", **options: bool
@@ -126,11 +149,14 @@ class CanisterOperations:
         result = self._manage("canister_status", {"canister_id": canister_id})
         (status,) = result["status"]
         return CanisterStatus(
-            status=status, controllers=tuple(result["settings"]["controllers"]), module_hash=result["module_hash"],
-            memory_size=result["memory_size"], cycles=result["cycles"],
+            status=status,
+            controllers=tuple(result["settings"]["controllers"]),
+            module_hash=result["module_hash"],
+            memory_size=result["memory_size"],
+            cycles=result["cycles"],
             idle_cycles_burned_per_day=result["idle_cycles_burned_per_day"],
             freezing_threshold=result["settings"]["freezing_threshold"],
-        )  # fmt: skip
+        )
 
     def stop(self, canister_id: Principal) -> None:
         self._manage("stop_canister", {"canister_id": canister_id})
@@ -142,7 +168,8 @@ class CanisterOperations:
         self._manage("delete_canister", {"canister_id": canister_id})
 
     def deposit_cycles(self, canister_id: Principal, amount: int) -> None:
-        """Add cycles to a canister (what a cycles wallet's deposit does; the simulator mints them)."""
+        """Add cycles to a canister (what a cycles wallet's deposit does; the simulator mints
+        them)."""
         record = self.subnet.engine.canisters.get(canister_id)
         if record is None:
             raise KeyError(f"canister {canister_id} not found")

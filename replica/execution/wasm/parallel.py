@@ -35,9 +35,19 @@ if TYPE_CHECKING:
 def inputs(canister: WasmCanister, message: MessageState, version: int) -> tuple[Any, ...]:
     """Everything a message's execution can observe besides the canister's own state."""
     return (
-        id(canister), version, message.kind, message.method, message.argument, message.caller, message.time_ns,
-        message.balance, message.cycles_available, message.controllers, message.status, message.freezing_limit,
-    )  # fmt: skip
+        id(canister),
+        version,
+        message.kind,
+        message.method,
+        message.argument,
+        message.caller,
+        message.time_ns,
+        message.balance,
+        message.cycles_available,
+        message.controllers,
+        message.status,
+        message.freezing_limit,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -156,9 +156,11 @@ class WasmSubnet:
         state = self.state(record.canister_id)
         memory = self.memory_size(record.canister_id)
         return self.schedule.freezing_threshold_cycles(
-            freezing_threshold_seconds=state.settings.freezing_threshold, memory_bytes=memory,
-            memory_allocation=state.settings.memory_allocation, compute_allocation=state.settings.compute_allocation,
-        )  # fmt: skip
+            freezing_threshold_seconds=state.settings.freezing_threshold,
+            memory_bytes=memory,
+            memory_allocation=state.settings.memory_allocation,
+            compute_allocation=state.settings.compute_allocation,
+        )
 
     def memory_size(self, canister_id: Principal) -> int:
         state = self.states.get(canister_id)
@@ -180,10 +182,16 @@ class WasmSubnet:
         if freezing_limit is None:
             freezing_limit = self.frozen_limit(record)
         return MessageState(
-            kind=kind, canister_id=record.canister_id.raw, time_ns=self.engine.time_ns, balance=record.cycles,
-            controllers=frozenset(c.raw for c in record.controllers), status=_STATUS_CODES.get(str(record.status), 1),
-            version=state.version, freezing_limit=freezing_limit, **fields,
-        )  # fmt: skip
+            kind=kind,
+            canister_id=record.canister_id.raw,
+            time_ns=self.engine.time_ns,
+            balance=record.cycles,
+            controllers=frozenset(c.raw for c in record.controllers),
+            status=_STATUS_CODES.get(str(record.status), 1),
+            version=state.version,
+            freezing_limit=freezing_limit,
+            **fields,
+        )
 
     def inspect_ingress(self, message: IngressMessage) -> Reject | None:
         record = self.engine.canisters[message.canister_id]
@@ -214,7 +222,8 @@ class WasmSubnet:
             if not inspect.message_accepted:
                 return Reject.of(
                     ErrorCode.CANISTER_REJECTED_MESSAGE,
-                    f"Canister {message.canister_id} rejected the message in canister_inspect_message",
+                    f"Canister {message.canister_id} rejected the message in "
+                    "canister_inspect_message",
                 )
         record.cycles -= cost
         return None
@@ -240,9 +249,15 @@ class WasmSubnet:
             return None
         argument = request.argument if isinstance(request.argument, bytes) else b""
         message = self._message_state(
-            record, kind, method=request.method, argument=argument, caller=request.caller.raw,
-            cycles_available=request.cycles, deadline_ns=0, freezing_limit=frozen,
-        )  # fmt: skip
+            record,
+            kind,
+            method=request.method,
+            argument=argument,
+            caller=request.caller.raw,
+            cycles_available=request.cycles,
+            deadline_ns=0,
+            freezing_limit=frozen,
+        )
         message.balance -= prepaid
         return canister, export, message, prepaid
 
@@ -252,17 +267,22 @@ class WasmSubnet:
         canister = self.state(canister_id).canister
         assert canister is not None
         context = engine._new_context(
-            canister_id, ingress=request.ingress, caller=request.caller, callback=request.callback,
-            method=request.method, cycles=request.cycles,
-        )  # fmt: skip
+            canister_id,
+            ingress=request.ingress,
+            caller=request.caller,
+            callback=request.callback,
+            method=request.method,
+            cycles=request.cycles,
+        )
         if request.ingress is not None:
             engine._set_status(request.ingress, Status.PROCESSING)
         module = canister.module
         if request.method not in module.updates and request.method not in module.queries:
             return self._refuse(
-                context, ErrorCode.CANISTER_METHOD_NOT_FOUND,
+                context,
+                ErrorCode.CANISTER_METHOD_NOT_FOUND,
                 f"Canister {canister_id} has no update method '{request.method}'",
-            )  # fmt: skip
+            )
         if record.status != "running":
             return self._refuse(
                 context, _status_error(record), f"Canister {canister_id} is {record.status}"
@@ -288,9 +308,12 @@ class WasmSubnet:
                 )
         else:
             result = canister.run(
-                export, message, limit=self.message_limit, keep=message.kind == Kind.UPDATE,
+                export,
+                message,
+                limit=self.message_limit,
+                keep=message.kind == Kind.UPDATE,
                 hold_over=self.slice_instructions,
-            )  # fmt: skip
+            )
         return self._finish(record, context, result, request, prepaid)
 
     def process_response(self, canister_id: Principal, response: Response) -> int:
@@ -359,9 +382,13 @@ class WasmSubnet:
             return Reject.of(_status_error(record), f"Canister {canister_id} is {record.status}")
         provider = self.certificate_provider
         message = self._message_state(
-            record, Kind.QUERY, method=method, argument=arg, caller=sender.raw,
+            record,
+            Kind.QUERY,
+            method=method,
+            argument=arg,
+            caller=sender.raw,
             certificate=provider(canister_id) if provider is not None else None,
-        )  # fmt: skip
+        )
         result = canister.run(export, message, limit=MAX_INSTRUCTIONS_PER_QUERY, keep=False)
         if result.trap is not None:
             return Reject.of(
@@ -429,20 +456,27 @@ class WasmSubnet:
     # -- checkpoints -----------------------------------------------------------------------------
 
     def write_checkpoint(self, directory: Path) -> None:
-        """Write each Wasm canister's state (module, memory, globals, stable memory, settings) to `directory`."""
+        """Write each Wasm canister's state (module, memory, globals, stable memory, settings) to
+        `directory`."""
         self.abort_paused()
         directory.mkdir(parents=True, exist_ok=True)
         for canister_id, state in sorted(self.states.items()):
             canister = state.canister
             image: dict[str, Any] = {
-                "settings": state.settings, "version": state.version, "chunks": state.chunks, "installed": state.installed,
-            }  # fmt: skip
+                "settings": state.settings,
+                "version": state.version,
+                "chunks": state.chunks,
+                "installed": state.installed,
+            }
             if canister is not None:
                 snapshot = canister.snapshot()
                 image |= {
-                    "memory": snapshot.memory, "globals": list(snapshot.globals), "stable": bytes(canister.stable.data),
-                    "timer": canister.global_timer, "memory_limit": canister.max_memory_bytes,
-                }  # fmt: skip
+                    "memory": snapshot.memory,
+                    "globals": list(snapshot.globals),
+                    "stable": bytes(canister.stable.data),
+                    "timer": canister.global_timer,
+                    "memory_limit": canister.max_memory_bytes,
+                }
             (directory / f"{canister_id.to_text()}.cbor").write_bytes(codec.encode(image))
 
     def load_checkpoint(self, directory: Path) -> None:
@@ -460,9 +494,12 @@ class WasmSubnet:
                 continue
             prepared = self.host.prepare(state.installed)
             canister = WasmCanister(
-                self.host, prepared, stable=StableMemory(image["stable"]), start=False,
+                self.host,
+                prepared,
+                stable=StableMemory(image["stable"]),
+                start=False,
                 max_memory_bytes=image["memory_limit"],
-            )  # fmt: skip
+            )
             current = canister.snapshot()
             canister.restore(Snapshot(image["memory"], tuple(image["globals"]), current.table_size))
             canister.global_timer = image["timer"]
@@ -492,10 +529,13 @@ class WasmSubnet:
         fee = self.schedule.execution_cost(result.instructions, wasm64=canister.module.memory64)
         if result.held is not None:
             self.state(canister_id).paused = Paused(
-                message=message, context_id=context.id, remaining=result.instructions - self.slice_instructions,
-                held=result.held, prepaid=prepaid,
+                message=message,
+                context_id=context.id,
+                remaining=result.instructions - self.slice_instructions,
+                held=result.held,
+                prepaid=prepaid,
                 finish=lambda: self._apply(record, context, result, prepaid - fee),
-            )  # fmt: skip
+            )
             return self.slice_instructions
         self._apply(record, context, result, prepaid - fee)
         return result.instructions
@@ -545,9 +585,13 @@ class WasmSubnet:
         callback = Callback(call_context=context.id, on_reply="", on_reject="", context=call)
         callee = Principal(call.callee)
         request = Request(
-            caller=record.canister_id, callee=callee, method=call.method, argument=call.argument,
-            callback=callback, cycles=call.cycles,
-        )  # fmt: skip
+            caller=record.canister_id,
+            callee=callee,
+            method=call.method,
+            argument=call.argument,
+            callback=callback,
+            cycles=call.cycles,
+        )
         if callee == Principal.management_canister():
             answer, kept = call_management(self, request)
             engine.queues[record.canister_id].append(
@@ -624,9 +668,19 @@ class WasmSubnet:
             context = self.engine._new_context(record.canister_id, method=export, answered=True)
             message = self._message_state(record, Kind.SYSTEM_TASK)
             result = canister.run(export, message, limit=SYSTEM_TASK_LIMIT, keep=True)
-            used += self._finish(record, context, result, Request(
-                caller=record.canister_id, callee=record.canister_id, method=export, argument=b"", callback=None,
-            ), prepaid)  # fmt: skip
+            used += self._finish(
+                record,
+                context,
+                result,
+                Request(
+                    caller=record.canister_id,
+                    callee=record.canister_id,
+                    method=export,
+                    argument=b"",
+                    callback=None,
+                ),
+                prepaid,
+            )
         return used
 
 

@@ -1,4 +1,5 @@
-"""IC rules where icbox once differed (issue 11, governance rules 1-6), each against its IC source."""
+"""IC rules where icbox once differed (issue 11, governance rules 1-6), each against its IC
+source."""
 
 from __future__ import annotations
 

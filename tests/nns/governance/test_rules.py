@@ -326,7 +326,7 @@ def test_rule_09_votes_by_following_do_not_refresh() -> None:
     assert world.neuron(leader).voting_power_refreshed_timestamp_seconds == world.now()
 
 
-def test_rule_10_reward_share_uses_total_potential_power_and_rolls_over_only_when_nothing_settled() -> (
+def test_rule_10_reward_share_uses_total_potential_power_and_rolls_over_only_when_nothing_settled() -> (  # noqa: E501
     None
 ):
     world = make_world()

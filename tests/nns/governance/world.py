@@ -75,7 +75,8 @@ class World:
     def stake(
         self, owner: str, icp: float, *, memo: int = 0, delay_seconds: int | None = SIX_MONTHS
     ) -> int:
-        """Transfer ICP to the neuron's staking subaccount, claim it, lock it for `delay_seconds`."""
+        """Transfer ICP to the neuron's staking subaccount, claim it, lock it for
+        `delay_seconds`."""
         controller = principal(owner)
         subaccount = compute_neuron_staking_subaccount(controller, memo)
         self.router.call(

@@ -1,4 +1,5 @@
-"""The agent against a live local network: identities, delegations, certificate and signature checks."""
+"""The agent against a live local network: identities, delegations, certificate and signature
+checks."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ from tests.replica.http.network import APP_COUNTER, NNS_COUNTER, network_in_thre
 ADD_ONE = encode([Nat], [1])
 NO_ARGS = encode([], [])
 
-# What `dfx identity new` writes: PKCS#8 v2 (RFC 8410 OneAsymmetricKey with the public key), seed 07 x 32.
+# What `dfx identity new` writes: PKCS#8 v2 (RFC 8410 OneAsymmetricKey with the public key), seed 07
+# x 32.
 DFX_PEM_SEED = b"\x07" * 32
 DFX_PEM_V2 = (
     "-----BEGIN PRIVATE KEY-----\n"

@@ -63,7 +63,8 @@ def test_a_reply_without_a_required_field_is_caught_though_subtyping_accepts_it_
 
 
 def test_a_field_sent_at_another_type_and_an_unknown_variant_case() -> None:
-    found = problems("""type Reply = record { amount : nat; memo : opt nat; kind : variant { a; b; c } };
+    found = problems("""type Reply = record {
+          amount : nat; memo : opt nat; kind : variant { a; b; c } };
         type Arg = record { to : principal; note : opt text; mode : variant { fast; slow } };
         service : { call : (Arg) -> (Reply); read : () -> (nat) query }""")
     assert sorted(found) == sorted(
@@ -76,7 +77,8 @@ def test_a_field_sent_at_another_type_and_an_unknown_variant_case() -> None:
 
 
 def test_arguments_must_read_every_field_and_accept_every_case() -> None:
-    found = problems("""type Reply = record { amount : nat64; memo : opt text; kind : variant { a; b } };
+    found = problems("""type Reply = record {
+          amount : nat64; memo : opt text; kind : variant { a; b } };
         type Arg = record { to : principal; mode : variant { fast }; extra : nat };
         service : { call : (Arg) -> (Reply); read : () -> (nat) query }""")
     assert sorted(found) == sorted(
@@ -90,7 +92,8 @@ def test_arguments_must_read_every_field_and_accept_every_case() -> None:
 
 def test_an_argument_read_at_opt_of_its_type_is_read() -> None:
     assert (
-        problems("""type Reply = record { amount : nat64; memo : opt text; kind : variant { a; b } };
+        problems("""type Reply = record {
+          amount : nat64; memo : opt text; kind : variant { a; b } };
         type Arg = record { to : opt principal; note : opt text; mode : variant { fast; slow } };
         service : { call : (Arg) -> (Reply); read : () -> (nat) query }""")
         == []

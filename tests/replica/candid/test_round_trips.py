@@ -205,8 +205,8 @@ def test_text_form_of_common_values() -> None:
         [{"owner": Principal.from_canister_id(1), "subaccount": None}, 5], [account, _Nat64]
     )
     assert (
-        text
-        == '(record { owner = principal "rrkah-fqaaa-aaaaa-aaaaq-cai"; subaccount = null }, 5 : nat64)'
+        text == '(record { owner = principal "rrkah-fqaaa-aaaaa-aaaaq-cai"; '
+        "subaccount = null }, 5 : nat64)"
     )
     assert parse_text("(1_000 : nat64)", [_Nat64]) == [1000]
     assert parse_text('("\\u{2603}")', [Text]) == ["☃"]
@@ -229,7 +229,8 @@ def test_did_interface_with_recursion_and_a_service() -> None:
         type Tree = variant { leaf : int; node : record { left : Tree; right : Tree } };
         service : {
           account_balance : (record { account : blob }) -> (Tokens) query;
-          transfer : (record { to : blob; amount : Tokens }) -> (variant { Ok : nat64; Err : text });
+          transfer : (record { to : blob; amount : Tokens }) -> (variant { Ok : nat64; Err : text
+            });
         }
         """
     )

@@ -15,7 +15,8 @@ from replica.candid.types import CandidError, Record, Variant, resolve
 
 def test_numeric_field_labels_in_hex_or_with_underscores_are_ids() -> None:
     interface = parse_did(
-        "type A = record { 0x10 : nat; 1_000 : text; 0x1_F : bool }; type V = variant { 0x2; 3_0 : nat };"
+        "type A = record { 0x10 : nat; 1_000 : text; 0x1_F : bool }; type V = variant { 0x2; 3_0 : "
+        "nat };"
     )
     record = resolve(interface.types["A"])
     variant = resolve(interface.types["V"])
@@ -48,7 +49,8 @@ def test_numeric_labels_in_values() -> None:
 
 def test_nested_block_comments_are_accepted() -> None:
     interface = parse_did(
-        "/* outer /* inner */ still the outer comment */ type A = nat; /* a /* b /* c */ */ */ service : {}"
+        "/* outer /* inner */ still the outer comment */ type A = nat; /* a /* b /* c */ */ */ "
+        "service : {}"
     )
     assert list(interface.types) == ["A"]
     with pytest.raises(CandidError, match="unclosed comment"):

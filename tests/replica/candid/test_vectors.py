@@ -30,7 +30,8 @@ type EmptyVariant = variant { 0 : EmptyVariant };
 type VariantList = variant { nil; cons : record { head : int; tail : VariantList } };
 type MuRecordOpt = record { 0 : opt MuRecordOpt };
 type A1 = record { foo : int32; bar : bool };
-type A2 = record { foo : int32; bar : bool; bat : VariantList; baz : A1; bbb : List; bib : variant { foo; bar }; bab : A1 };
+type A2 = record { foo : int32; bar : bool; bat : VariantList; baz : A1; bbb : List; bib : variant
+  { foo; bar }; bab : A1 };
 """
 CAFFEE: Final = Principal(b"\xca\xff\xee")
 AAAAA: Final = Principal(b"")
@@ -173,7 +174,10 @@ PRIM: Final[list[Row]] = [
 LIST_MESSAGE: Final = (
     "DIDL\\02\\6e\\01\\6c\\02\\a0\\d2\\ac\\a8\\04\\7c\\90\\ed\\da\\e7\\04\\00\\01\\00"
 )
-VARIANT_LIST: Final = "DIDL\\02\\6b\\02\\d1\\a7\\cf\\02\\7f\\f1\\f3\\92\\8e\\04\\01\\6c\\02\\a0\\d2\\ac\\a8\\04\\7c\\90\\ed\\da\\e7\\04\\00\\01\\00"
+VARIANT_LIST: Final = (
+    "DIDL\\02\\6b\\02\\d1\\a7\\cf\\02\\7f\\f1\\f3\\92\\8e\\04\\01\\6c\\02"
+    "\\a0\\d2\\ac\\a8\\04\\7c\\90\\ed\\da\\e7\\04\\00\\01\\00"
+)
 SKIP_FIELDS: Final = (
     "DIDL\\07\\6c\\07\\c3\\e3\\aa\\02\\01\\d3\\e3\\aa\\02\\7e\\d5\\e3\\aa\\02\\02\\db\\e3\\aa\\02\\01\\a2\\e5\\aa\\02\\04"
     "\\bb\\f1\\aa\\02\\06\\86\\8e\\b7\\02\\75\\6c\\02\\d3\\e3\\aa\\02\\7e\\86\\8e\\b7\\02\\75\\6b\\02\\d1\\a7\\cf\\02\\7f"
@@ -644,7 +648,8 @@ CONSTRUCT: Final[list[Row]] = [
     (
         "new variant field",
         SKIP_FIELDS,
-        "(record { bat : variant { nil; cons : record { head : int; tail : VariantList }; new_field : empty } })",
+        "(record { bat : variant { nil; cons : record { head : int; tail : VariantList }; "
+        "new_field : empty } })",
         [{"bat": {"nil": None}}],
     ),
     ("new record field", SKIP_FIELDS, "(record { foo : int; new_field : bool })", FAIL),
@@ -840,7 +845,8 @@ REFERENCE: Final[list[Row]] = [
 
 
 def subtype_row(label: str, table: str, result: str, holds: bool) -> Row:
-    """The suite's idiom: `func () -> (t1)` decoded at `opt func () -> (t2)` is present iff t1 <: t2."""
+    """The suite's idiom: `func () -> (t1)` decoded at `opt func () -> (t2)` is present iff t1 <:
+    t2."""
     single = table.startswith("\\") and table.count("\\") == 1
     if single:
         message = f"DIDL\\01\\6a\\00\\01{table}\\00\\01\\00\\01\\01\\00\\01m"
@@ -980,7 +986,8 @@ SUBTYPES: Final[list[Row]] = [
     subtype_row("future type </: nat", "\\02|\\67\\00", "nat", False),
 ]
 
-# 23 table entries: two records of nulls, then records of two copies of the previous entry, 2^20 nulls deep
+# 23 table entries: two records of nulls, then records of two copies of the previous entry, 2^20
+# nulls deep
 NESTED_RECORDS: Final = (
     "DIDL\\17\\6c\\02\\01\\7f\\02\\7f\\6c\\02\\01\\00\\02\\00"
     + "".join(f"\\6c\\02\\00\\{entry - 1:02x}\\01\\{entry - 1:02x}" for entry in range(2, 21))

@@ -237,7 +237,7 @@ def test_beacon_shares_of_another_height_or_parent_never_reach_the_combination(
     assert observer.chain.beacon_height == 1 and 2 not in observer.chain.beacons
 
 
-def test_a_well_formed_wrong_notarization_share_is_dropped_and_the_block_notarized_from_genuine_ones(
+def test_a_well_formed_wrong_notarization_share_is_dropped_and_the_block_notarized_from_genuine_ones(  # noqa: E501
     tmp_path: Path,
 ) -> None:
     subnet = Subnet(tmp_path)
@@ -273,7 +273,8 @@ def test_a_well_formed_wrong_notarization_share_is_dropped_and_the_block_notariz
     )
     observer.on_timer(subnet.now_ns)  # the round of height 1 starts
     at = subnet.now_ns + 10**10  # every notary delay has passed: the observer signs too
-    # Its own share, the wrong one and one genuine share: enough to combine, and the combination fails.
+    # Its own share, the wrong one and one genuine share: enough to combine, and the combination
+    # fails.
     output = observer.on_artifacts([proposal, wrong, genuine[0]], at)
     assert rejections(output) == ["invalid multi-signature share"]
     assert not observer.chain.is_notarized(proposal.block.id, 1)

@@ -1,4 +1,5 @@
-"""Membership changes through the registry take effect at interval boundaries; the subnet key stays."""
+"""Membership changes through the registry take effect at interval boundaries; the subnet key
+stays."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ def test_replace_a_node_keeps_the_subnet_key(tmp_path: Path) -> None:
     )
     assert joining.node_id in set().union(*(notarizers(observer, h) for h in range(15, 40)))
     assert removed not in set().union(*(notarizers(observer, h) for h in range(15, 40)))
-    # The removed node still holds the current threshold keys until they are replaced at 20, then stops.
+    # The removed node still holds the current threshold keys until they are replaced at 20, then
+    # stops.
     assert stopped and stopped[0].height == 20
     assert not any(
         s.signer == removed

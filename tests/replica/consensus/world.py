@@ -85,7 +85,8 @@ class Subnet:
             self.start_node(index)
 
     def start_node(self, index: int) -> ReplicaNode:
-        """Start the replica of node `index` of the network (a spare one joins by replaying peers' pools)."""
+        """Start the replica of node `index` of the network (a spare one joins by replaying peers'
+        pools)."""
         shares: NodeInitialShares | None
         if self.key_root is None:
             keys = NodeSecretKeys.from_seed(self.seed, index)

@@ -1,4 +1,5 @@
-"""DKG: dealings, transcripts, and resharing that keeps the subnet key through membership changes."""
+"""DKG: dealings, transcripts, and resharing that keeps the subnet key through membership
+changes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Genesis deals each node only its own shares, encrypted to its key; a node's keys live in its directory."""
+"""Genesis deals each node only its own shares, encrypted to its key; a node's keys live in its
+directory."""
 
 from __future__ import annotations
 

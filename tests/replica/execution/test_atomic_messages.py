@@ -1,4 +1,5 @@
-"""One message is one atomic outcome: every failure inside it is its reject, and nothing escapes a round.
+"""One message is one atomic outcome: every failure inside it is its reject, and nothing escapes a
+round.
 
 Each test drives one path by which a message can fail after doing work, and
 checks the four parts of the outcome: the round completes, the message is
@@ -142,7 +143,8 @@ def test_a_trapping_callback_rejects_the_original_message_and_keeps_only_the_fir
         ErrorCode.CANISTER_CALLED_TRAP,
     )
     assert "ZeroDivisionError" in message
-    # the first message committed before its call was answered (as on the IC); the callback's +100 did not
+    # the first message committed before its call was answered (as on the IC); the callback's +100
+    # did not
     assert harness.query(ALICE, payer, "get") == [1]
     assert harness.query(ALICE, counter, "get") == [1]
     assert harness.engine.call_contexts == {}

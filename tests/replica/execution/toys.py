@@ -155,7 +155,8 @@ class Relay:
 
 
 class Greeter:
-    """Keeps its install argument (the init hook), certifies data, accepts half of attached cycles."""
+    """Keeps its install argument (the init hook), certifies data, accepts half of attached
+    cycles."""
 
     def __init__(self, environment: CanisterEnvironment, path: str | None, init: Any) -> None:
         self.environment = environment
@@ -260,7 +261,8 @@ class Payer(Counter):
 
     @update(args=[PrincipalType, Text], results=[Nat])
     def odd_call(self, caller: Principal, argument: tuple[Principal, str]) -> object:
-        """Writes, then makes a call the engine must refuse: an argument it cannot keep, or negative cycles."""
+        """Writes, then makes a call the engine must refuse: an argument it cannot keep, or negative
+        cycles."""
         target, kind = argument
         self._set("count", self._get("count") + 1)
         odd: object = object() if kind == "argument" else None
@@ -299,7 +301,10 @@ class Payer(Counter):
 
     def _managed(self, context: Mapping[str, object], answer: object) -> str:
         if isinstance(answer, Reject):
-            return f"{answer.code.name} {answer.error_code.text if answer.error_code else ''}: {answer.message}"
+            return (
+                f"{answer.code.name} {answer.error_code.text if answer.error_code else ''}: "
+                f"{answer.message}"
+            )
         return "replied"
 
 
@@ -356,10 +361,12 @@ FACTORIES.update(
 
 
 class Scripted:
-    """Follows a plan given as JSON text: writes, accepts cycles, makes calls, then ends as the plan says.
+    """Follows a plan given as JSON text: writes, accepts cycles, makes calls, then ends as the plan
+    says.
 
     A plan is `{"w": n, "accept": cycles, "calls": [call, ...], "end": end}`, where a call is
-    `{"to": principal text, "cycles": n, "plan": plan for the callee, "then": plan for the callback}`
+    `{"to": principal text, "cycles": n, "plan": plan for the callee, "then": plan for the
+    callback}`
     and `end` is "reply", "defer", "trap", "refuse" or "badreply" (a reply of the wrong type).
     Callbacks follow their `then` plan the same way. Fuzz tests draw plans at random.
     """

@@ -56,7 +56,8 @@ async def served_network(
 def network_in_thread(
     tmp_path: Path, specs: Sequence[LocalSubnetSpec] | None = None, **api_options: Any
 ) -> Iterator[list[str]]:
-    """A local network served from its own thread and event loop, for synchronous tests: its URLs."""
+    """A local network served from its own thread and event loop, for synchronous tests: its
+    URLs."""
     counter = LocalSubnetSpec(factories=COUNTER_FACTORIES, install_genesis=install_counter)
     subnets = list(specs) if specs is not None else [counter, counter]
     ready = threading.Event()

@@ -1,4 +1,5 @@
-"""The official JS agents (`@dfinity/agent` 3.4.3 and `@icp-sdk/core` 5.4.0, under tests/js) against the HTTP interface.
+"""The official JS agents (`@dfinity/agent` 3.4.3 and `@icp-sdk/core` 5.4.0, under tests/js) against
+the HTTP interface.
 
 It fetches the root key from status, makes an update on each subnet (v3 with
 the certificate verified, through the NNS delegation on the application

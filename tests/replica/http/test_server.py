@@ -258,7 +258,8 @@ async def test_a_slow_client_does_not_block_others(tmp_path: Path) -> None:
         writer.write(
             b"POST /api/v2/canister/"
             + str(NNS_COUNTER).encode()
-            + b"/call HTTP/1.1\r\nHost: x\r\nContent-Type: application/cbor\r\nContent-Length: 1000\r\n\r\nabc"
+            + b"/call HTTP/1.1\r\nHost: x\r\nContent-Type: application/cbor\r\n"
+            + b"Content-Length: 1000\r\n\r\nabc"
         )
         await writer.drain()
         agent = AsyncAgent(served.urls[0], identity=ALICE, fetch_root_key=True)

@@ -1,4 +1,5 @@
-"""The live driver runs the simulator's replica unchanged: same artifacts and times in, same outputs out."""
+"""The live driver runs the simulator's replica unchanged: same artifacts and times in, same outputs
+out."""
 
 from __future__ import annotations
 

@@ -104,7 +104,8 @@ def test_die_with_parent_reports_whether_it_is_in_force() -> None:
 
 
 def test_an_orchestrator_stops_when_its_owner_is_killed(tmp_path: Path) -> None:
-    """A detached orchestrator (as `icbox up` starts it) bound by ICBOX_OWNER_PID to another process."""
+    """A detached orchestrator (as `icbox up` starts it) bound by ICBOX_OWNER_PID to another
+    process."""
     directory = tmp_path / "node"
     directory.mkdir()
     write_settings(

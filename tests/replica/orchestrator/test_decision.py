@@ -1,4 +1,5 @@
-"""The orchestrator's decision (spec C; `rs/orchestrator/src/upgrade.rs`, `UnassignmentDecision`)."""
+"""The orchestrator's decision (spec C; `rs/orchestrator/src/upgrade.rs`,
+`UnassignmentDecision`)."""
 
 from __future__ import annotations
 

@@ -109,7 +109,8 @@ async def test_a_key_not_in_the_registry_is_refused_and_logged(
     a_keys, b_keys = NodeSecretKeys.from_seed(SEED, 0), NodeSecretKeys.from_seed(SEED, 1)
     intruder_keys = NodeSecretKeys.from_seed(b"another network", 1)
     a = Node(a_keys, tmp_path / "a", registry_of(a_keys, b_keys))
-    # The intruder believes it belongs (it trusts a's certificate), but a's registry does not list it.
+    # The intruder believes it belongs (it trusts a's certificate), but a's registry does not list
+    # it.
     intruder = Node(intruder_keys, tmp_path / "i", registry_of(a_keys, intruder_keys))
     await a.service.start()
     await intruder.service.start()

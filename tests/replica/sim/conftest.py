@@ -1,4 +1,5 @@
-"""The simulator's seed sweep: `pytest tests/replica/sim --seeds 5000 [--first-seed 10000]` runs thousands."""
+"""The simulator's seed sweep: `pytest tests/replica/sim --seeds 5000 [--first-seed 10000]` runs
+thousands."""
 
 from __future__ import annotations
 

@@ -35,7 +35,8 @@ class ToyBlock:
 
     @property
     def id(self) -> bytes:
-        data = f"{self.height}|{self.parent.hex()}|{self.maker}|{','.join(m.hex() for m in self.ingress)}|{self.salt}"
+        ingress = ",".join(m.hex() for m in self.ingress)
+        data = f"{self.height}|{self.parent.hex()}|{self.maker}|{ingress}|{self.salt}"
         return hashlib.sha256(data.encode()).digest()
 
 

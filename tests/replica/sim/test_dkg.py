@@ -42,7 +42,8 @@ def test_f_bad_dealers_do_not_stop_key_rotation(nodes: int, seed: int) -> None:
                         d.dealer
                         for d in to_crypto_transcript(subnet.subnet_id, transcript).dealings
                     }
-                    # The faults apply from after genesis: the genesis interval's dealings were honest.
+                    # The faults apply from after genesis: the genesis interval's dealings were
+                    # honest.
                     if summary_height > 5:
                         assert not dealers & byzantine, (
                             "a dealing with wrong shares reached a transcript"
@@ -74,7 +75,8 @@ def test_f_bad_dealers_do_not_stop_key_rotation(nodes: int, seed: int) -> None:
     strict=True,
     raises=AssertionError,
     reason=(
-        "support proofs alone do not stop a dealer that cheats at most f receivers and supports its own "
+        "support proofs alone do not stop a dealer that cheats at most f receivers and supports "
+        "its own "
         "dealing; that needs complaints and justifications (see replica.consensus.dealings)"
     ),
 )

@@ -1,4 +1,5 @@
-"""The state manager: execution in order, certification, canonical checkpoints, restore, state sync."""
+"""The state manager: execution in order, certification, canonical checkpoints, restore, state
+sync."""
 
 from __future__ import annotations
 

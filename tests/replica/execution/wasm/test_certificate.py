@@ -1,4 +1,5 @@
-"""Certified data set by a Motoko canister, read back in a query with a certificate a client verifies."""
+"""Certified data set by a Motoko canister, read back in a query with a certificate a client
+verifies."""
 
 from __future__ import annotations
 

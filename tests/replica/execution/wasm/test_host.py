@@ -1,4 +1,5 @@
-"""The wasmtime host: module checks, instrumentation, gzip, the compiled-module cache, wasm32 and wasm64."""
+"""The wasmtime host: module checks, instrumentation, gzip, the compiled-module cache, wasm32 and
+wasm64."""
 
 from __future__ import annotations
 
@@ -59,7 +60,8 @@ def test_a_method_exported_as_update_and_query_is_refused() -> None:
     import wasmtime
 
     wasm = wasmtime.wat2wasm(
-        '(module (func $f) (export "canister_update m" (func $f)) (export "canister_query m" (func $f)))'
+        '(module (func $f) (export "canister_update m" (func $f)) (export "canister_query m" (func '
+        "$f)))"
     )
     with pytest.raises(InvalidModule, match="both"):
         prepare_module(bytes(wasm))
@@ -81,7 +83,8 @@ def test_instrumentation_exports_mutable_globals_memory_and_table() -> None:
 
     wasm = bytes(
         wasmtime.wat2wasm(
-            "(module (global (mut i32) (i32.const 7)) (global i32 (i32.const 1)) (global (mut i64) (i64.const 2))"
+            "(module (global (mut i32) (i32.const 7)) (global i32 (i32.const 1)) (global (mut i64) "
+            "(i64.const 2))"
             ' (memory 1) (table 2 funcref) (func $f) (export "canister_update m" (func $f)))'
         )
     )
@@ -115,7 +118,8 @@ def test_nan_results_are_canonical() -> None:
     import wasmtime
 
     wasm = wasmtime.wat2wasm(
-        '(module (func (export "f") (result i32) (i32.reinterpret_f32 (f32.div (f32.const 0) (f32.const 0)))))'
+        '(module (func (export "f") (result i32) (i32.reinterpret_f32 (f32.div (f32.const 0) '
+        "(f32.const 0)))))"
     )
     engine = wasmtime.Engine(deterministic_config())
     store = wasmtime.Store(engine)

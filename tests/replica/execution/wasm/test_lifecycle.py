@@ -1,4 +1,5 @@
-"""Wasm canisters through the management canister: settings, install modes, chunks, stop, delete, controllers."""
+"""Wasm canisters through the management canister: settings, install modes, chunks, stop, delete,
+controllers."""
 
 from __future__ import annotations
 
@@ -87,19 +88,35 @@ def test_gzip_and_chunked_installs(tmp_path: Path) -> None:
     assert ops.status(canister).module_hash == hashlib.sha256(packed).digest()
     chunked = ops.create()
     module = fixture("motoko_counter_eop.wasm")
-    hashes = [ops._manage("upload_chunk", {"canister_id": chunked, "chunk": module[i : i + 100_000]})
-              for i in range(0, len(module), 100_000)]  # fmt: skip
+    hashes = [
+        ops._manage("upload_chunk", {"canister_id": chunked, "chunk": module[i : i + 100_000]})
+        for i in range(0, len(module), 100_000)
+    ]
     assert len(ops._manage("stored_chunks", {"canister_id": chunked})) == len(hashes)
-    ops._manage("install_chunked_code", {
-        "mode": {"install": None}, "target_canister": chunked, "store_canister": None, "chunk_hashes_list": hashes,
-        "wasm_module_hash": hashlib.sha256(module).digest(), "arg": b"DIDL\x00\x00",
-    })  # fmt: skip
+    ops._manage(
+        "install_chunked_code",
+        {
+            "mode": {"install": None},
+            "target_canister": chunked,
+            "store_canister": None,
+            "chunk_hashes_list": hashes,
+            "wasm_module_hash": hashlib.sha256(module).digest(),
+            "arg": b"DIDL\x00\x00",
+        },
+    )
     assert ops.status(chunked).module_hash == hashlib.sha256(module).digest()
     with pytest.raises(CallRejected, match="does not match"):
-        ops._manage("install_chunked_code", {
-            "mode": {"reinstall": None}, "target_canister": chunked, "store_canister": None,
-            "chunk_hashes_list": hashes[:1], "wasm_module_hash": hashlib.sha256(module).digest(), "arg": b"",
-        })  # fmt: skip
+        ops._manage(
+            "install_chunked_code",
+            {
+                "mode": {"reinstall": None},
+                "target_canister": chunked,
+                "store_canister": None,
+                "chunk_hashes_list": hashes[:1],
+                "wasm_module_hash": hashlib.sha256(module).digest(),
+                "arg": b"",
+            },
+        )
 
 
 def test_stop_waits_for_open_calls_then_delete(tmp_path: Path) -> None:
@@ -173,9 +190,12 @@ def test_a_checkpoint_keeps_wasm_canisters(tmp_path: Path) -> None:
     engine = harness.engine
     engine.write_checkpoint(tmp_path / "checkpoint")
     restored = ExecutionEngine.from_checkpoint(
-        tmp_path / "checkpoint", state_dir=tmp_path / "restored", subnet_id=engine.subnet_id, factories={},
+        tmp_path / "checkpoint",
+        state_dir=tmp_path / "restored",
+        subnet_id=engine.subnet_id,
+        factories={},
         subnet_type="application",
-    )  # fmt: skip
+    )
     assert restored.state_hash() == engine.state_hash()
     for canister in (c_canister, motoko):
         assert restored.wasm.state_digest(canister) == engine.wasm.state_digest(canister)

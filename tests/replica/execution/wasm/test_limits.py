@@ -1,4 +1,5 @@
-"""Limits, cycles and time slicing: malicious modules, the cost schedule, frozen canisters, long messages."""
+"""Limits, cycles and time slicing: malicious modules, the cost schedule, frozen canisters, long
+messages."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Canisters built by the official Motoko compiler: enhanced orthogonal persistence (moc 4.10, memory64)
+"""Canisters built by the official Motoko compiler: enhanced orthogonal persistence (moc 4.10,
+memory64)
 and classic persistence (moc 3.9, wasm32)."""
 
 from __future__ import annotations

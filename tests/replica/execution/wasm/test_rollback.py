@@ -1,4 +1,5 @@
-"""A trapped message and every query leave no trace (replica/execution/wasm/canister.py says how)."""
+"""A trapped message and every query leave no trace (replica/execution/wasm/canister.py says
+how)."""
 
 from __future__ import annotations
 
@@ -20,15 +21,26 @@ def test_a_trap_rolls_back_memory_stable_memory_globals_certified_data_timer_and
     engine = harness.engine
     wasm = engine.wasm.states[canister].canister
     assert wasm is not None
-    before = (ops.query(canister, "state"), engine.canisters[canister].certified_data, wasm.global_timer,
-              wasm.memory_bytes(), len(wasm.stable.data), engine.next_call_context)  # fmt: skip
+    before = (
+        ops.query(canister, "state"),
+        engine.canisters[canister].certified_data,
+        wasm.global_timer,
+        wasm.memory_bytes(),
+        len(wasm.stable.data),
+        engine.next_call_context,
+    )
     hash_before = engine.wasm.state_digest(canister)
     with pytest.raises(CallRejected, match="after touching"):
         ops.call(canister, "touch_then_trap")
     wasm = engine.wasm.states[canister].canister
     assert wasm is not None
-    after = (ops.query(canister, "state"), engine.canisters[canister].certified_data, wasm.global_timer,
-             wasm.memory_bytes(), len(wasm.stable.data))  # fmt: skip
+    after = (
+        ops.query(canister, "state"),
+        engine.canisters[canister].certified_data,
+        wasm.global_timer,
+        wasm.memory_bytes(),
+        len(wasm.stable.data),
+    )
     assert after == before[:5]
     assert engine.wasm.state_digest(canister) == hash_before
     # the call made before the trap was never sent: only the trapped message's own context was used
