@@ -39,7 +39,9 @@ class LiveDriver:
         return cls(ReplicaNode.restart(config), clock, durable=durable)
 
     def _finish(self, output: NodeOutput) -> NodeOutput:
-        if self.durable:
+        # Durable before anything is sent: a step that sends nothing promised nothing, and what it
+        # appended (flushed to the OS, so a `kill -9` keeps it) is synced with the next one that does.
+        if self.durable and output.broadcast:
             self.node.pool.sync()
         self.steps += 1
         return output

@@ -52,6 +52,8 @@ class NodeSettings:
     nns_subnet_id: str | None = None
     application_genesis: str | None = None
     """The genesis reference of a subnet this node joins after genesis (not the NNS)."""
+    idle_block_delay_ms: int = 0
+    """How much longer a block with nothing in it waits (the preset's; `NodeConfig.idle_block_delay_ns`)."""
 
 
 def node_file(directory: Path) -> Path:

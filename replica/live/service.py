@@ -25,6 +25,7 @@ from registry.client import RegistryClient
 from registry.records import SubnetType
 from replica.consensus.artifacts import (
     Artifact,
+    CatchUpPackage,
     IngressArtifact,
     StateChunkArtifact,
     StateManifestArtifact,
@@ -39,6 +40,7 @@ from replica.consensus.events import (
     StateSyncStarted,
 )
 from replica.consensus.node import NodeConfig, NodeOutput
+from replica.consensus.statesync import is_sync_needed
 from replica.crypto.keystore import NodeDirectory, load_node_directory
 from replica.http.backend import IngressOrigin, SignedIngress
 from replica.live.backend import LiveBackend
@@ -100,6 +102,7 @@ def make_node_config(
         initial_shares=secrets.initial_shares,
         install_genesis=canisters.install_genesis,
         replica_version=settings.replica_version,
+        idle_block_delay_ns=settings.idle_block_delay_ms * 1_000_000,
     )
 
 
@@ -178,15 +181,33 @@ class ReplicaService:
         return addresses
 
     def get_hello(self) -> Hello:
+        node = self.driver.node
         return Hello(
-            cup_height=self.driver.node.latest_cup.height,
+            cup_height=node.latest_cup.height,
             registry_version=self.registry.latest_version,
+            finalized_height=node.finalized_height,
         )
 
-    def resend_above(self, cup_height: int) -> list[Artifact | bytes]:
-        """What a (re)connecting peer may lack: ingress goes as its signed envelopes."""
+    def resend_above(self, hello: Hello) -> list[Artifact | bytes]:
+        """What a (re)connecting peer may lack: ingress goes as its signed envelopes.
+
+        Catch-up packages go first. A peer whose finalized height is so far below
+        this replica's CUP that it would state-sync to it (`is_sync_needed`) gets
+        that CUP and only what lies above it: no block for it to replay, so it
+        catches up by state sync, whichever of its peers it hears first.
+        """
+        own_cup = self.driver.node.latest_cup
+        above = hello.cup_height
+        if own_cup.height > hello.cup_height and is_sync_needed(
+            own_cup, max(hello.cup_height, hello.finalized_height)
+        ):
+            above = own_cup.height
+        artifacts = sorted(
+            self.driver.resend_above(above),
+            key=lambda artifact: not isinstance(artifact, CatchUpPackage),
+        )
         out: list[Artifact | bytes] = []
-        for artifact in self.driver.resend_above(cup_height):
+        for artifact in artifacts:
             if isinstance(artifact, IngressArtifact):
                 found = self.envelopes.get(artifact.message.message_id)
                 if found is not None:

@@ -2,6 +2,9 @@
 
 It writes its pid file (`supervisor.pid`: the node's supervising process), logs
 to the node's log file, and on SIGTERM or SIGINT stops the replica and exits.
+When its environment names an owner process (`ICBOX_OWNER_PID`, see
+`replica.live.lifeline`) it does the same when that process dies, so a network
+started by a test never outlives the test run.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import sys
 from pathlib import Path
 
 from replica.live.layout import SUPERVISOR_PID_FILE
+from replica.live.lifeline import owner_from_environment, watch
 from replica.live.pidfile import remove_pid_file, write_pid_file
 
 
@@ -35,11 +39,25 @@ def main(argv: list[str] | None = None) -> int:
     directory: Path = arguments.node_dir
     pid = os.getpid()
     write_pid_file(directory / SUPERVISOR_PID_FILE, pid)
+    # Until the event loop takes SIGTERM over, it ends the process cleanly (the pid file goes).
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    owner = owner_from_environment()
+    if owner is not None:
+        watch(owner=owner, parent=False, on_gone=_stop_this_process)
     try:
         asyncio.run(serve(directory, arguments.preset))
     finally:
         remove_pid_file(directory / SUPERVISOR_PID_FILE, pid)
     return 0
+
+
+def _exit_on_signal(signal_number: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _stop_this_process(reason: str) -> None:
+    logging.getLogger(__name__).warning("%s: stopping", reason)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 async def serve(directory: Path, preset: str | None) -> None:

@@ -29,9 +29,7 @@ def make_registry() -> tuple[RegistryStore, RegistryClient]:
     return store, client
 
 
-def change(
-    store: RegistryStore, client: RegistryClient, subnet: Principal, **fields: Any
-) -> int:
+def change(store: RegistryStore, client: RegistryClient, subnet: Principal, **fields: Any) -> int:
     record: SubnetRecord = store.get(subnet_record_key(subnet))
     with store.stable.transaction() as session:
         version = store.apply(
