@@ -34,17 +34,17 @@ from nns.governance.actions import (
     validate_stop_or_start_canister,
     validate_update_canister_settings,
 )
-from nns.governance.commands import ManageNeuronCommands
 from nns.governance.contexts import NodeProviderRewardContext, ProposalContext
 from nns.governance.enums import Topic
 from nns.governance.errors import GovernanceError, invalid_proposal, not_found, precondition_failed
 from nns.governance.neuron import Neuron
 from nns.governance.settings import DEFAULT_FOLLOWEES, NODE_PROVIDERS
+from nns.governance.sns_launch import CreateServiceNervousSystem, SnsLaunch
 from nns.ledger.accounts import AccountIdentifier
 from replica.environment import OutgoingCall, Reject
 
 
-class ActionExecution(ManageNeuronCommands):
+class ActionExecution(SnsLaunch):
     """Validation at submission and execution of the actions that act on canisters,
     known neurons and node providers."""
 
@@ -92,6 +92,8 @@ class ActionExecution(ManageNeuronCommands):
                         "icbox has no registry-derived node provider rewards."
                     )
                 return Topic.NODE_PROVIDER_REWARDS
+            case CreateServiceNervousSystem():
+                return self.validate_create_service_nervous_system(action)
             case UnsupportedAction():
                 raise invalid_proposal(
                     f"The proposal action {action.name} is not supported by icbox."
@@ -132,6 +134,8 @@ class ActionExecution(ManageNeuronCommands):
     ) -> None:
         """Carry out an adopted action; a refusal raises GovernanceError (the proposal fails)."""
         match action:
+            case CreateServiceNervousSystem():
+                self.execute_create_service_nervous_system(session, proposal_id, action)
             case StopOrStartCanister():
                 _, canister_action = validate_stop_or_start_canister(action)
                 self.call_root(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from typing import Any
 
 from sqlmodel import Session
 
@@ -48,8 +49,6 @@ from nns.governance.neurons_fund import (
     SettleCommunityFundParticipation,
     SettleNeuronsFundParticipation,
     refuse_community_fund_settlement,
-    refuse_neurons_fund_audit_info,
-    refuse_neurons_fund_settlement,
 )
 from nns.governance.parameters import (
     MAX_LIST_NEURONS,
@@ -415,12 +414,25 @@ class Governance(ManageNeuronSimulation):
     def get_neurons_fund_audit_info(
         self, caller: Principal, request: NeuronsFundAuditInfoRequest
     ) -> object:
-        refuse_neurons_fund_audit_info(self.state.proposals, request)
+        return self.neurons_fund_audit(request.nns_proposal_id)
 
     def settle_neurons_fund_participation(
-        self, caller: Principal, request: SettleNeuronsFundParticipation
+        self, caller: Principal, request: SettleNeuronsFundParticipation | Mapping[str, Any]
     ) -> object:
-        refuse_neurons_fund_settlement(self.state.proposals, caller, request)
+        """From the swap canister (a record) or an ingress message (the decoded request)."""
+        if isinstance(request, SettleNeuronsFundParticipation):
+            return self.settle_launch(
+                caller,
+                request.nns_proposal_id,
+                request.result,
+                request.total_direct_participation_icp_e8s,
+            )
+        return self.settle_launch(
+            caller,
+            request.get("nns_proposal_id"),
+            request.get("result"),
+            request.get("total_direct_participation_icp_e8s"),
+        )
 
     def settle_community_fund_participation(
         self, caller: Principal, request: SettleCommunityFundParticipation
