@@ -20,7 +20,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, fields
 from typing import Any, Final
 
+from replica.candid import encode
 from replica.candid.did import parse_did
+from replica.candid.types import Blob
 from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID, ROOT_CANISTER_ID
 from replica.canister.sdk import CanisterEnvironment, query, update
 from replica.environment import DEFERRED, OutgoingCall, Reject
@@ -295,7 +297,7 @@ class SnsWasm:
                     "mode": {"install": None},
                     "canister_id": ids[role],
                     "wasm_module": module_of(f"sns-{role}"),
-                    "arg": encode_init(argument),
+                    "arg": encode([Blob], [encode_init(argument)]),
                 },
                 {"payload": payload, "ids": ids, "pending": pending, "step": "install"},
             )

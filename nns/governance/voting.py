@@ -109,6 +109,7 @@ from nns.governance.snapshots import (
     previous_ballots_if_spike,
     record_snapshot,
 )
+from nns.governance.sns_launch import CreateServiceNervousSystem
 from nns.governance.voting_power import compute_ballots
 from registry.errors import InvalidPayload
 from replica.canister import codec
@@ -545,6 +546,7 @@ class ProposalVoting(ActionExecution):
                     | AddOrRemoveNodeProvider()
                     | RewardNodeProvider()
                     | RewardNodeProviders()
+                    | CreateServiceNervousSystem()
                 ):
                     self.execute_canister_and_provider_action(session, record.id, action)
                 case InstallCode():
