@@ -22,8 +22,8 @@ from typing import Any, Final
 
 from sqlmodel import Session
 
-from nns.governance.commands import ManageNeuronCommands
 from nns.governance.contexts import ProposalContext
+from nns.governance.core import GovernanceCore
 from nns.governance.enums import Topic
 from nns.governance.errors import invalid_command, invalid_proposal, not_authorized, not_found
 from nns.governance.state import Setting
@@ -92,16 +92,20 @@ def _init_error(error: SnsInitError) -> Exception:
     return invalid_proposal(f"Invalid CreateServiceNervousSystem: {error}")
 
 
-class SnsLaunch(ManageNeuronCommands):
-    def mark_executed(self, session: Session, proposal_id: int, failure_reason: str | None) -> None:
-        raise NotImplementedError  # ActionExecution records outcomes
+class SnsLaunch:
+    """The launch's part of governance; the canister's callbacks delegate to it."""
+
+    def __init__(self, core: GovernanceCore) -> None:
+        self.core = core
 
     @property
     def sns_launches(self) -> Mapping[int, SnsLaunchRecord]:
-        return self.state.get(SNS_LAUNCHES)
+        return self.core.state.get(SNS_LAUNCHES)
 
     def _put_launch(self, session: Session, record: SnsLaunchRecord) -> None:
-        self.state.put(session, SNS_LAUNCHES, {**self.sns_launches, record.proposal_id: record})
+        self.core.state.put(
+            session, SNS_LAUNCHES, {**self.sns_launches, record.proposal_id: record}
+        )
 
     def validate_create_service_nervous_system(self, action: CreateServiceNervousSystem) -> Topic:
         try:
@@ -116,10 +120,10 @@ class SnsLaunch(ManageNeuronCommands):
         self, session: Session, proposal_id: int, action: CreateServiceNervousSystem
     ) -> None:
         payload = from_proposal(action.record)
-        now = self.now_seconds()
+        now = self.core.now_seconds()
         time_of_day = payload.start_time_of_day_seconds
         if time_of_day is None:
-            time_of_day = random_time_of_day(self.environment.random_bytes(8))
+            time_of_day = random_time_of_day(self.core.environment.random_bytes(8))
         start, due = swap_start_and_due_timestamps(time_of_day, payload.duration_seconds or 0, now)
         launch = SnsLaunchRecord(
             proposal_id=proposal_id,
@@ -132,13 +136,13 @@ class SnsLaunch(ManageNeuronCommands):
         fund = sorted(
             (
                 n
-                for n in self.state.neurons.values()
+                for n in self.core.state.neurons.values()
                 if n.joined_community_fund_timestamp_seconds and n.maturity_e8s_equivalent > 0
             ),
             key=lambda n: n.id,
         )
         if payload.neurons_fund_participation and fund:
-            economics = self.economics.neurons_fund_economics
+            economics = self.core.economics.neurons_fund_economics
             total = sum(n.maturity_e8s_equivalent for n in fund)
             matching = MatchingFunction.from_economics(
                 contribution_threshold_xdr=economics.neurons_fund_matched_funding_curve_contribution_threshold_xdr,
@@ -183,8 +187,8 @@ class SnsLaunch(ManageNeuronCommands):
         except SnsInitError as error:
             raise _init_error(error) from None
         for reservation in launch.reservations:
-            neuron = self.state.neurons[reservation.neuron_id]
-            self.state.put_neuron(
+            neuron = self.core.state.neurons[reservation.neuron_id]
+            self.core.state.put_neuron(
                 session,
                 replace(
                     neuron,
@@ -192,7 +196,7 @@ class SnsLaunch(ManageNeuronCommands):
                 ),
             )
         self._put_launch(session, launch)
-        self.environment.call(
+        self.core.environment.call(
             OutgoingCall(
                 callee=SNS_WASM_CANISTER_ID,
                 method="deploy_new_sns",
@@ -205,9 +209,9 @@ class SnsLaunch(ManageNeuronCommands):
 
     def _refund(self, session: Session, refunds: tuple[FundReservation, ...]) -> None:
         for refund in refunds:
-            neuron = self.state.neurons.get(refund.neuron_id)
+            neuron = self.core.state.neurons.get(refund.neuron_id)
             if neuron is not None and refund.amount_e8s:
-                self.state.put_neuron(
+                self.core.state.put_neuron(
                     session,
                     replace(
                         neuron,
@@ -215,8 +219,8 @@ class SnsLaunch(ManageNeuronCommands):
                     ),
                 )
 
-    def _on_sns_deployed(self, context: ProposalContext, reply: Mapping[str, Any]) -> None:
-        with self.transaction() as session:
+    def on_sns_deployed(self, context: ProposalContext, reply: Mapping[str, Any]) -> None:
+        with self.core.transaction() as session:
             launch = self.sns_launches[context.proposal_id]
             if reply.get("error") is not None or reply.get("canisters") is None:
                 self._refund(session, launch.reservations)
@@ -224,7 +228,7 @@ class SnsLaunch(ManageNeuronCommands):
                     session, replace(launch, result="Aborted", refunds=launch.reservations)
                 )
                 message = (reply.get("error") or {}).get("message", "SNS-W deployed nothing")
-                self.mark_executed(
+                self.core.mark_executed(
                     session, context.proposal_id, f"Deploying the SNS failed: {message}"
                 )
                 return
@@ -237,18 +241,18 @@ class SnsLaunch(ManageNeuronCommands):
                     sns_governance_canister_id=canisters["governance"],
                 ),
             )
-            self.mark_executed(session, context.proposal_id, None)
+            self.core.mark_executed(session, context.proposal_id, None)
 
-    def _on_sns_deploy_failed(self, context: ProposalContext, answer: object) -> None:
+    def on_sns_deploy_failed(self, context: ProposalContext, answer: object) -> None:
         message = answer.message if isinstance(answer, Reject) else str(answer)
-        self._on_sns_deployed(context, {"error": {"message": message}, "canisters": None})
+        self.on_sns_deployed(context, {"error": {"message": message}, "canisters": None})
 
     # -- the Neurons' Fund --------------------------------------------------------------------
 
     def launch_of(self, proposal_id: int | None) -> SnsLaunchRecord:
         if proposal_id is None:
             raise invalid_command("nns_proposal_id is not specified.")
-        if proposal_id not in self.state.proposals:
+        if proposal_id not in self.core.state.proposals:
             raise not_found(f"Cannot find proposal {proposal_id}.")
         launch = self.sns_launches.get(proposal_id)
         if launch is None:
@@ -262,7 +266,7 @@ class SnsLaunch(ManageNeuronCommands):
             raise invalid_command("nns_proposal_id is not specified.")
         if result not in ("Committed", "Aborted"):
             raise invalid_command("result is not specified (Committed or Aborted).")
-        if proposal_id not in self.state.proposals:
+        if proposal_id not in self.core.state.proposals:
             raise not_found(f"Cannot find proposal {proposal_id}.")
         launch = self.sns_launches.get(proposal_id) or SnsLaunchRecord(proposal_id=proposal_id)
         if caller != launch.swap_canister_id:
@@ -272,7 +276,7 @@ class SnsLaunch(ManageNeuronCommands):
             )
         if launch.result is not None:  # settling again answers the same portions
             return self._portions(launch)
-        with self.transaction() as session:
+        with self.core.transaction() as session:
             if result == "Aborted":
                 self._refund(session, launch.reservations)
                 self._put_launch(
@@ -323,7 +327,7 @@ class SnsLaunch(ManageNeuronCommands):
         total = sum(given.values())
         if total and launch.sns_governance_canister_id is not None:
             # the fund's ICP is minted to the SNS governance's account (its ICP treasury)
-            self.call_ledger_transfer(
+            self.core.call_ledger_transfer(
                 from_subaccount=None,
                 to=AccountIdentifier.of(launch.sns_governance_canister_id),
                 amount_e8s=total,
@@ -335,10 +339,10 @@ class SnsLaunch(ManageNeuronCommands):
             )
         return self._portions(self.sns_launches[launch.proposal_id])
 
-    def _on_fund_minted(self, context: ProposalContext, reply: object) -> None:
+    def on_fund_minted(self, context: ProposalContext, reply: object) -> None:
         return None
 
-    def _on_fund_mint_failed(self, context: ProposalContext, answer: object) -> None:
+    def on_fund_mint_failed(self, context: ProposalContext, answer: object) -> None:
         return None
 
     @staticmethod
