@@ -30,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--node-dir", type=Path, required=True)
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument(
+        "--replica-version",
+        default=None,
+        help="The version this process runs (default: the one in node.json).",
+    )
     arguments = parser.parse_args(argv)
     logging.basicConfig(
         level=arguments.log_level,
@@ -57,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         profiler = cProfile.Profile()
         profiler.enable()
     try:
-        uvloop.run(serve(directory))
+        uvloop.run(serve(directory, arguments.replica_version))
     finally:
         if profiler is not None and profile_directory:
             profiler.disable()
@@ -66,10 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-async def serve(directory: Path) -> None:
+async def serve(directory: Path, replica_version: str | None = None) -> None:
     from replica.live.service import ReplicaService
 
-    service = ReplicaService(directory)
+    service = ReplicaService(directory, replica_version=replica_version)
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signal_number, service.stopping.set)

@@ -26,6 +26,8 @@ class PollingScreen(Screen[None], Generic[T]):
     """
 
     TITLE: ClassVar[str] = ""
+    ACTIONS: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    """(palette label, help, action string) of each action of the screen, for the palette."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -67,20 +69,33 @@ class PollingScreen(Screen[None], Generic[T]):
                     self._timer.stop()
                 self._timer = self.set_timer(app.interval, self.poll)
 
-    def perform(self, what: str, call: Any) -> None:
-        """Runs a blocking backend call in a worker; its failure is a notification."""
-        self._perform(what, call)
+    def perform(self, what: Any, call: Any, then: Any = None) -> None:
+        """Runs a blocking backend call in a worker; its failure is a notification.
+
+        `what` is the notification on success: a string, or a function of the call's result;
+        `then` (optional) is called with the result on the screen's thread."""
+        self._perform(what, call, then)
 
     @work(group="action")
-    async def _perform(self, what: str, call: Any) -> None:
+    async def _perform(self, what: Any, call: Any, then: Any) -> None:
         app: Any = self.app
         try:
-            await asyncio.to_thread(call)
+            result = await asyncio.to_thread(call)
         except OpsError as error:
             app.report_error(error)
         else:
-            self.notify(what, title="done")
+            app.connection = "connected"
+            self.notify(what(result) if callable(what) else what, title="done")
+            if then is not None:
+                then(result)
             self.poll()
+
+    def selected_key(self, selector: str = "DataTable") -> str | None:
+        """The row key under the cursor of a table, or None when it is empty."""
+        table: DataTable[Any] = self.query_one(selector, DataTable)
+        if table.row_count == 0:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
 
 def update_table(table: DataTable[Any], rows: dict[str, tuple[Any, ...]]) -> None:
