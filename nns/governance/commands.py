@@ -98,15 +98,25 @@ class ManageNeuronCommands(GovernanceCore):
     def configure(
         self, session: Session, caller: Principal, neuron_id: int, command: Configure
     ) -> EmptyResponse:
+        """governance.rs configure_neuron then neuron/types.rs Neuron::configure: the neuron's
+        lock, the neuron, the operation, then who may (controller; hot keys too for the
+        Neurons' Fund), each with the IC's type and text."""
+        self.require_unlocked(neuron_id)
+        neuron = self.get_neuron(neuron_id)
         operation = command.operation
         if operation is None:
-            raise invalid_command("Configure requires an operation.")
-        neuron = self.get_neuron(neuron_id)
+            raise invalid_command("Configure must have an operation.")
         if isinstance(operation, JoinCommunityFund | LeaveCommunityFund):
             if not neuron.is_authorized(caller):
-                raise not_authorized()
+                raise not_authorized(
+                    f"Caller '{caller}' must be the controller or hotkey of the neuron to join "
+                    "or leave the neuron fund."
+                )
         elif caller != neuron.controller:
-            raise not_authorized()
+            raise not_authorized(
+                f"Caller '{caller}' must be the controller of the neuron to perform this "
+                f"operation: {type(operation).__name__}"
+            )
         updated = apply_operation(
             neuron, operation, self.now_seconds(), self.durations.max_dissolve_delay_seconds
         )
@@ -248,9 +258,11 @@ class ManageNeuronCommands(GovernanceCore):
                 self.unlock_neuron(session, existing)
             minimum = self.economics.neuron_minimum_stake_e8s
             if balance < minimum:
+                # governance.rs claim_neuron / refresh_neuron: the same check, its own verb.
+                verb = "stake" if existing is None else "refresh"
                 return insufficient_funds(
-                    "Account does not have enough funds to stake a neuron. Please make sure that "
-                    f"account has at least {minimum} e8s (was {balance} e8s)"
+                    f"Account does not have enough funds to {verb} a neuron. Please make sure "
+                    f"that account has at least {minimum} e8s (was {balance} e8s)"
                 )
             now = self.now_seconds()
             if existing is not None:
@@ -384,15 +396,19 @@ class ManageNeuronCommands(GovernanceCore):
         command: Split,
         proposal_id: int | None,
     ) -> object:
-        neuron = self.get_controlled_neuron(caller, neuron_id)
+        """governance.rs split_neuron: its checks in its order, types and texts."""
+        neuron = self.get_neuron(neuron_id)
         self.require_not_spawning(neuron)
+        if caller != neuron.controller:
+            raise not_authorized("")
         economics = self.economics
         minimum, fee = economics.neuron_minimum_stake_e8s, economics.transaction_fee_e8s
         if command.amount_e8s < minimum + fee:
             raise insufficient_funds(
                 f"Trying to split a neuron with argument {command.amount_e8s} e8s. This is too "
                 f"little: at the minimum, one needs the minimum neuron stake, which is {minimum} "
-                f"e8s, plus the transaction fee, which is {fee}."
+                f"e8s, plus the transaction fee, which is {fee}. Hence the minimum split amount "
+                f"is {minimum + fee}."
             )
         minted = get_minted_stake_e8s(neuron)
         if minted < minimum + command.amount_e8s:
@@ -400,12 +416,12 @@ class ManageNeuronCommands(GovernanceCore):
                 f"Trying to split {command.amount_e8s} e8s out of neuron {neuron_id}. This is "
                 f"not allowed, because the parent has stake {minted} e8s. If the requested amount "
                 f"was subtracted from it, there would be less than the minimum allowed stake, "
-                f"which is {minimum} e8s."
+                f"which is {minimum} e8s. "
             )
         if command.memo is not None:
-            child_subaccount = compute_split_subaccount(caller, command.memo)
+            child_subaccount = compute_split_subaccount(neuron.controller, command.memo)
             if child_subaccount in self.state.by_subaccount:
-                raise precondition_failed("A neuron already uses the subaccount of this memo.")
+                raise precondition_failed("There is already a neuron with the same subaccount.")
         else:
             child_subaccount = self.new_subaccount()
         self.take_rate_limit_slot(session)
@@ -542,22 +558,32 @@ class ManageNeuronCommands(GovernanceCore):
     def spawn(
         self, session: Session, caller: Principal, neuron_id: int, command: Spawn
     ) -> SpawnResponse:
-        parent = self.get_controlled_neuron(caller, neuron_id)
-        self.require_not_spawning(parent)
-        percentage = _percentage(command.percentage_to_spawn, "percentage_to_spawn")
+        """governance.rs spawn_neuron: its checks in its order, types and texts."""
+        parent = self.get_neuron(neuron_id)
+        if get_state(parent, self.now_seconds()) == NeuronState.SPAWNING:
+            raise precondition_failed(
+                "Can't perform operation on neuron: Target neuron is spawning."
+            )
+        if caller != parent.controller:
+            raise not_authorized("")
+        percentage = 100 if command.percentage_to_spawn is None else command.percentage_to_spawn
+        if not 1 <= percentage <= 100:
+            raise precondition_failed(
+                "The percentage of maturity to spawn must be a value between 1 and 100 (inclusive)."
+            )
         maturity = parent.maturity_e8s_equivalent * percentage // 100
         minimum = self.economics.neuron_minimum_stake_e8s
-        worst_case = maturity * (10_000 + MIN_MATURITY_MODULATION_BASIS_POINTS) // 10_000
-        if worst_case < minimum:
+        # The IC's own float: (maturity_to_spawn as f64 * (1f64 - 0.05)) as u64.
+        if int(maturity * (1.0 - 0.05)) < minimum:
             raise insufficient_funds(
-                f"There isn't enough maturity to spawn a new neuron due to worst case maturity "
-                f"modulation. Worst case maturity: {worst_case} e8s, minimum stake: {minimum} e8s."
+                "There isn't enough maturity to spawn a new neuron due to worst case maturity "
+                "modulation."
             )
         controller = command.new_controller or parent.controller
         if command.nonce is not None:
             subaccount = compute_neuron_staking_subaccount(controller, command.nonce)
             if subaccount in self.state.by_subaccount:
-                raise precondition_failed("A neuron already uses the subaccount of this nonce.")
+                raise precondition_failed("There is already a neuron with the same subaccount.")
         else:
             subaccount = self.new_subaccount()
         now = self.now_seconds()
@@ -587,9 +613,17 @@ class ManageNeuronCommands(GovernanceCore):
     def stake_maturity(
         self, session: Session, caller: Principal, neuron_id: int, command: StakeMaturity
     ) -> StakeMaturityResponse:
-        neuron = self.get_controlled_neuron(caller, neuron_id)
+        """governance.rs stake_maturity_of_neuron: its checks in its order, types and texts."""
+        neuron = self.get_neuron(neuron_id)
         self.require_not_spawning(neuron)
-        percentage = _percentage(command.percentage_to_stake, "percentage_to_stake")
+        if caller != neuron.controller:
+            raise not_authorized("")
+        percentage = 100 if command.percentage_to_stake is None else command.percentage_to_stake
+        if not 1 <= percentage <= 100:
+            raise precondition_failed(
+                "The percentage of maturity to stake must be a value between 0 (exclusive) and "
+                "100 (inclusive)."
+            )
         moved = neuron.maturity_e8s_equivalent * percentage // 100
         updated = replace(
             neuron,
@@ -753,13 +787,6 @@ def require_dissolved(neuron: Neuron, now_seconds: int) -> None:
         raise precondition_failed(
             f"Neuron {neuron.id} has NOT been dissolved. It is in state {name}"
         )
-
-
-def _percentage(value: int | None, name: str) -> int:
-    percentage = 100 if value is None else value
-    if not 1 <= percentage <= 100:
-        raise invalid_command(f"{name} must be between 1 and 100, got {percentage}.")
-    return percentage
 
 
 def _external(reject: object) -> GovernanceError:

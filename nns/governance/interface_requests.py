@@ -77,11 +77,17 @@ def _operation(value: dict[str, Any] | None) -> Any:
             return StopDissolving()
         case "AddHotKey":
             if fields["new_hot_key"] is None:
-                raise GovernanceError(_invalid(), "AddHotKey needs new_hot_key.")
+                raise GovernanceError(
+                    _invalid(),
+                    "Operation AddHotKey requires the hot key to add to be specified in the input",
+                )
             return AddHotKey(new_hot_key=fields["new_hot_key"])
         case "RemoveHotKey":
             if fields["hot_key_to_remove"] is None:
-                raise GovernanceError(_invalid(), "RemoveHotKey needs hot_key_to_remove.")
+                raise GovernanceError(
+                    _invalid(),
+                    "Operation RemoveHotKey requires the hot key to remove to be specified in the input",
+                )
             return RemoveHotKey(hot_key_to_remove=fields["hot_key_to_remove"])
         case "JoinCommunityFund":
             return JoinCommunityFund()
