@@ -37,6 +37,7 @@ from nns.governance.neurons_fund import (
     SettleCommunityFundParticipation,
     SettleNeuronsFundParticipation,
 )
+from nns.governance.nns_functions import IcpXdrConversionRatePayload
 from nns.governance.parameters import NetworkEconomics
 from nns.governance.proposals import ProposalInfo
 from nns.governance.requests import (
@@ -157,6 +158,17 @@ def _candid_action(action: Any) -> Any:
                 "ExecuteNnsFunction": {
                     "nns_function": action.nns_function,
                     "payload": action.payload,
+                }
+            }
+        case ExecuteNnsFunction() if isinstance(action.payload, IcpXdrConversionRatePayload):
+            from nns.cycles_minting.interface import arguments
+
+            return {
+                "ExecuteNnsFunction": {
+                    "nns_function": action.nns_function,
+                    "payload": encode(
+                        arguments("set_icp_xdr_conversion_rate"), [action.payload.argument()]
+                    ),
                 }
             }
         case ExecuteNnsFunction():

@@ -42,7 +42,13 @@ from nns.governance.neuron import (
     get_dissolve_delay_seconds,
     get_minted_stake_e8s,
 )
-from nns.governance.nns_functions import OBSOLETE_FUNCTIONS, PAYLOAD_TYPES, TARGETS, NnsFunction
+from nns.governance.nns_functions import (
+    OBSOLETE_FUNCTIONS,
+    PAYLOAD_TYPES,
+    TARGETS,
+    IcpXdrConversionRatePayload,
+    NnsFunction,
+)
 from nns.governance.parameters import (
     GC_NEW_PROPOSALS_TRIGGER,
     MAX_MOTION_TEXT_BYTES,
@@ -378,6 +384,15 @@ class ProposalVoting(ActionExecution):
                 action.payload.validate()
             except InvalidPayload as error:
                 raise invalid_proposal(f"Invalid {function.name} payload: {error}") from error
+        if isinstance(action.payload, IcpXdrConversionRatePayload):
+            rate, minimum = (
+                action.payload.xdr_permyriad_per_icp,
+                self.economics.minimum_icp_xdr_rate,
+            )
+            if rate < minimum:  # governance.rs (IcpXdrConversionRate, before it was obsolete)
+                raise invalid_proposal(
+                    f"The proposed rate {rate} is below the minimum allowable rate"
+                )
         return target.topic
 
     def validate_known_neuron(self, action: RegisterKnownNeuron) -> None:
@@ -528,11 +543,14 @@ class ProposalVoting(ActionExecution):
                 case ExecuteNnsFunction():
                     self.validate_nns_function(action)
                     target = TARGETS[NnsFunction(action.nns_function)]
+                    payload = action.payload
+                    if isinstance(payload, IcpXdrConversionRatePayload):
+                        payload = payload.argument()
                     self.environment.call(
                         OutgoingCall(
                             callee=target.canister_id,
                             method=target.method,
-                            argument=action.payload,
+                            argument=payload,
                             on_reply="_on_proposal_executed",
                             on_reject="_on_proposal_failed",
                             context=ProposalContext(proposal_id=record.id),
@@ -623,8 +641,12 @@ class ProposalVoting(ActionExecution):
         return outcome
 
     def _on_proposal_executed(self, context: ProposalContext, reply: object) -> None:
+        # A `variant { Ok; Err : text }` reply (the CMC's rate) that is Err fails the proposal.
+        failure = None
+        if isinstance(reply, dict) and set(reply) == {"Err"}:
+            failure = str(reply["Err"])
         with self.transaction() as session:
-            self.mark_executed(session, context.proposal_id, None)
+            self.mark_executed(session, context.proposal_id, failure)
 
     def _on_proposal_failed(self, context: ProposalContext, reject: object) -> None:
         message = reject.message if isinstance(reject, Reject) else str(reject)
