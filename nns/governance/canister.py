@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from typing import Final
 
 from sqlmodel import Session
 
@@ -102,6 +103,10 @@ from replica.presets import MAINNET, Preset
 from replica.types import Principal
 
 UNSTAKE_BATCH = 100
+
+
+GENESIS_TOKEN_CANISTER_ID: Final = Principal.from_canister_id(6)
+"""The IC's Genesis Token Canister (renrk-eyaaa-aaaaa-aaada-cai); icbox runs none."""
 
 
 class Governance(ManageNeuronSimulation):
@@ -369,6 +374,42 @@ class Governance(ManageNeuronSimulation):
     ) -> tuple[NodeProvider, ...]:
         """The node providers added by AddOrRemoveNodeProvider proposals, in order."""
         return self.node_providers
+
+    def get_node_provider_by_caller(
+        self, caller: Principal, argument: object = None
+    ) -> NodeProvider:
+        """governance.rs get_node_provider: the caller's record, or NotFound."""
+        for provider in self.node_providers:
+            if provider.id == caller:
+                return provider
+        raise not_found(f"Node Provider {caller} is not known by the NNS")
+
+    def claim_gtc_neurons(
+        self, caller: Principal, argument: tuple[Principal, tuple[int, ...]]
+    ) -> None:
+        """governance.rs claim_gtc_neurons: only the Genesis Token Canister may (icbox runs
+        none, so every caller is NotAuthorized, with the IC's empty text); then each neuron
+        must be one the GTC controls, and passes to the new controller."""
+        if caller != GENESIS_TOKEN_CANISTER_ID:
+            raise not_authorized("")
+        new_controller, neuron_ids = argument
+        neurons = [self.state.neurons.get(neuron_id) for neuron_id in neuron_ids]
+        if any(n is None or n.controller != GENESIS_TOKEN_CANISTER_ID for n in neurons):
+            raise precondition_failed(
+                "At least one supplied NeuronId either does not have an associated Neuron or "
+                "the associated Neuron is not controlled by the GTC"
+            )
+        with self.transaction() as session:
+            self.state.put_neurons(
+                session, [replace(n, controller=new_controller) for n in neurons if n is not None]
+            )
+
+    def transfer_gtc_neuron(self, caller: Principal, argument: tuple[int, int]) -> None:
+        """governance.rs transfer_gtc_neuron: only the Genesis Token Canister may; icbox has
+        none, so the IC's NotAuthorized (empty text) is every caller's answer."""
+        if caller != GENESIS_TOKEN_CANISTER_ID:
+            raise not_authorized("")
+        raise precondition_failed("icbox has no Genesis Token Canister neurons to transfer")
 
     def get_network_economics_parameters(
         self, caller: Principal, argument: object = None

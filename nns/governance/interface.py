@@ -509,6 +509,32 @@ def governance_interface(governance: object) -> Interface:
     ]
     specs += [
         _spec(
+            "get_node_provider_by_caller",
+            to_results=lambda p: [
+                {
+                    "Ok": {
+                        "id": p.id,
+                        "reward_account": None
+                        if p.reward_account is None
+                        else {"hash": p.reward_account.raw},
+                    }
+                }
+            ],
+            error_results=error_variant,
+        ),
+        _spec(
+            "claim_gtc_neurons",
+            to_argument=lambda v: (v[0], tuple(n["id"] for n in v[1])),
+            to_results=lambda _: [{"Ok": None}],
+            error_results=error_variant,
+        ),
+        _spec(
+            "transfer_gtc_neuron",
+            to_argument=lambda v: (v[0]["id"], v[1]["id"]),
+            to_results=lambda _: [{"Ok": None}],
+            error_results=error_variant,
+        ),
+        _spec(
             "simulate_manage_neuron",
             to_argument=decode_request,
             to_results=lambda r: _simulated_response(governance, r),
