@@ -136,6 +136,9 @@ def install_nns(engine: ExecutionEngine, config: NnsConfig) -> None:
             registry.apply_genesis(
                 build_genesis(config.network, config.seed, SeededInitialDkg(config.seed))
             )
+    if isinstance(registry, Registry):
+        # Outside a message: the chain head of the genesis registry becomes certified data here.
+        engine.canisters[REGISTRY_CANISTER_ID].certified_data = registry.certified_head()
     governance = engine.canisters[GOVERNANCE_CANISTER_ID].instance
     if isinstance(governance, Governance) and config.neurons:
         governance.load_genesis_neurons(config.neurons)

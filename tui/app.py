@@ -25,8 +25,8 @@ from tui.screens.wallet import WalletScreen
 SCREENS_TABLE: Final = (
     ("network", "1", "Network", "Subnets, nodes, heights and the registry version", NetworkScreen),
     ("proposals", "2", "Proposals", "Proposals with tallies and deadlines; vote", ProposalsScreen),
-    ("neurons", "3", "Neurons", "My neurons: stake, dissolve state, voting power", NeuronsScreen),
-    ("wallet", "4", "Wallet", "Balance and account id", WalletScreen),
+    ("neurons", "3", "Neurons", "My neurons: stake, dissolve, follow, who decides", NeuronsScreen),
+    ("wallet", "4", "Wallet", "Balance, account id, history; transfer", WalletScreen),
 )
 """Mode name, key, label, palette help, screen class."""
 
@@ -72,14 +72,8 @@ class IcboxApp(App[None]):
             yield SystemCommand(
                 f"Show {label}", help_text, lambda name=name: self.switch_mode(name)
             )
-        if isinstance(screen, ProposalsScreen):
+        yield SystemCommand("Toggle light/dark", "Switch the theme", self.action_toggle_dark)
+        for label, help_text, action in getattr(screen, "ACTIONS", ()):
             yield SystemCommand(
-                "Vote Yes",
-                "On the selected proposal, with all my neurons",
-                lambda: screen.action_vote(True),
-            )
-            yield SystemCommand(
-                "Vote No",
-                "On the selected proposal, with all my neurons",
-                lambda: screen.action_vote(False),
+                label, help_text, lambda action=action: self.run_action(action, screen)
             )

@@ -191,7 +191,8 @@ def _encode_payload(candid_type: Any, payload: Any) -> bytes:
     value: dict[str, Any] = {}
     for field in dataclasses.fields(payload):
         item = getattr(payload, field.name)
-        if field.name == "subnet_type":
+        if field.name == "subnet_type" and item is not None:
+            # UpdateSubnet's subnet_type is optional; CreateSubnet's is not.
             item = {item.name.lower(): None}
         elif field.name == "data_centers_to_add":
             item = [{"id": dc.id, "region": dc.region, "owner": dc.owner} for dc in item]

@@ -120,6 +120,9 @@ class NodeConfig:
     """The version this replica runs; None follows whatever the registry names (no upgrades)."""
     stable_registry_age_ns: int = 0
     """How long a registry version must have been held before blocks name it (spec D.3 (1): 10 s on the IC)."""
+    idle_block_delay_ns: int = 0
+    """How much longer a block maker waits before proposing a block with nothing in it (0 on the
+    IC; `replica.consensus.block_maker.make_block_changes`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -388,6 +391,7 @@ class ReplicaNode:
                 make_summary=self._compute_summary,
                 make_dealings=self.dkg.make_dealings,
                 replica_version=self.config.replica_version,
+                idle_delay_ns=self.config.idle_block_delay_ns,
             )
             progressed |= self._apply(changes, broadcast, events)
             changes, notary_wake = notary.make_notary_changes(ctx)

@@ -6,7 +6,10 @@ The IC's rules (`rs/http_endpoints/public/src/read_state/canister.rs` and
 - `/time`, `/subnet/...` (the subnet, its public key, canister ranges, nodes
   and node keys) and `/canister_ranges/<subnet>` may be read by anyone;
 - `/canister/<id>/module_hash|controllers|metadata/<name>` only with `<id>`
-  the effective canister id of the URL (400 otherwise);
+  the effective canister id of the URL (400 otherwise); icbox also allows
+  `/canister/<id>/certified_data` there (a deliberate difference: the IC hands
+  certified data out only inside a query's data certificate, which icbox's
+  system canisters do not get; node orchestrators read the registry's this way);
 - `/request_status/<id>[/status|reply|reject_code|reject_message|error_code]`:
   one request id per request (400), 32 bytes long (400), and only by the
   sender of that request (403), for a canister its delegations allow (403);
@@ -76,7 +79,7 @@ def check_canister_paths(
             path
             and path[0] == b"canister"
             and (
-                (len(path) == 3 and path[2] in (b"controllers", b"module_hash"))
+                (len(path) == 3 and path[2] in (b"controllers", b"module_hash", b"certified_data"))
                 or (len(path) == 4 and path[2] == b"metadata")
             )
         ):

@@ -1,155 +1,189 @@
-"""The dashboard driven by Pilot over a fake backend: each screen, a vote, an unreachable network."""
+"""The dashboard driven by Pilot over a fake backend: the Network screen (sparklines, health,
+placement, time travel, event feed, kill/restart), the palette, themes, an unreachable network."""
 
 from __future__ import annotations
 
+import inspect
 import socket
 from pathlib import Path
-from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Static
+from textual.widgets import RichLog, Sparkline
 
 from tests.tui.fake_backend import NODES, SUBNET, FakeBackend
+from tests.tui.pilot import SIZE, cells, recorded_notifications, settle, text
 from tui.app import IcboxApp
 from tui.backend import OpsBackend
-from tui.screens.proposals import ProposalsScreen
+from tui.ops.dashboard import describe_diff, node_health
 from tui.widgets.status_line import StatusLine
 
-SIZE = (140, 40)
+
+def test_node_health_rule() -> None:
+    assert node_health(None, 5, 5) == "unknown"
+    assert node_health(False, None, 9) == "down"
+    assert node_health(True, None, 9) == "starting"
+    assert node_health(True, 3, 9) == "behind"
+    assert node_health(True, 4, 9) == "ok"
 
 
-def cells(app: IcboxApp, selector: str = "DataTable") -> list[list[str]]:
-    table: DataTable[Any] = app.screen.query_one(selector, DataTable)
-    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
-
-
-def text(app: IcboxApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
+def test_describe_diff_says_what_changed() -> None:
+    diff = {
+        "from_version": 1,
+        "to_version": 2,
+        "subnets_created": ["aaaaa-aa"],
+        "subnets_removed": [],
+        "subnets_changed": [
+            {
+                "id": SUBNET,
+                "nodes_added": [NODES[2]],
+                "nodes_removed": [NODES[1]],
+                "replica_version": {"from": "0.9.0", "to": "0.9.1"},
+            }
+        ],
+        "nodes_added": [],
+        "nodes_removed": [],
+        "elected_replica_versions": {"added": ["0.9.1"], "removed": []},
+    }
+    assert describe_diff(diff, {SUBNET: 40}) == [
+        "subnet aaaaa created",
+        "node mxngn joined subnet tdb26 at height 40",
+        "node 2k4oy left subnet tdb26 at height 40",
+        "subnet tdb26 upgraded from 0.9.0 to 0.9.1",
+        "replica version 0.9.1 elected",
+    ]
 
 
 @pytest.mark.asyncio
-async def test_network_screen_shows_subnets_nodes_heights_and_registry_version() -> None:
+async def test_network_screen_shows_subnets_nodes_health_placement_and_rates() -> None:
     app = IcboxApp(FakeBackend(), interval=60)
     async with app.run_test(size=SIZE) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(app, pilot)
         assert "registry version 7" in text(app, "#registry-version")
-        assert cells(app, "#subnets") == [[SUBNET, "system", "2", "0.9.0", ""]]
+        assert "(1 unassigned)" in text(app, "#registry-version")
+        assert cells(app, "#subnets") == [[SUBNET, "system", "2", "0.9.0", "412", ""]]
         nodes = {row[0]: row for row in cells(app, "#nodes")}
-        assert nodes[NODES[0]][1:3] == ["tdb26", "412"]
-        assert nodes[NODES[2]][1:3] == ["unassigned", "-"]
+        assert nodes[NODES[0]][1:6] == ["tdb26", "412", "ok", "rrkah", "zh1"]
+        assert nodes[NODES[2]][1:4] == ["unassigned", "-", "unknown"]
+        sparkline = app.screen.query_one(Sparkline)
+        assert list(sparkline.data or ()) == [1.5]
         assert app.connection == "connected"
         assert "identity alice" in str(app.screen.query_one(StatusLine).render())
 
 
 @pytest.mark.asyncio
-async def test_neurons_screen_lists_stake_state_power_and_following() -> None:
-    app = IcboxApp(FakeBackend(), interval=60)
+async def test_event_feed_shows_registry_changes_as_they_appear() -> None:
+    backend = FakeBackend()
+    backend.latest = 6
+    app = IcboxApp(backend, interval=60)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("3")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert cells(app) == [
-            ["1", "2", "not-dissolving", "182d 15h", "2", "-"],
-            ["2", "1", "not-dissolving", "182d 15h", "1", "governance: 1"],
-        ]
+        await settle(app, pilot)
+        feed = app.screen.query_one("#events", RichLog)
+        before = len(feed.lines)
+        backend.latest = 7
+        app.screen.poll()  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        new = "".join(line.text for line in feed.lines[before:])
+        assert "v7 node 2k4oy joined subnet tdb26 at height 412" in new
+        assert "registry version 7" in text(app, "#registry-version")
 
 
 @pytest.mark.asyncio
-async def test_wallet_screen_shows_balance_and_account() -> None:
+async def test_time_travel_steps_through_versions_with_their_diffs() -> None:
     app = IcboxApp(FakeBackend(), interval=60)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("4")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert "12.345 ICP" in text(app, "#balance")
-        assert "ab" * 32 in text(app, "#account")
+        await settle(app, pilot)
+        await pilot.press("left_square_bracket")
+        await settle(app, pilot)
+        assert "registry version 6 of 7 (time travel)" in text(app, "#registry-version")
+        assert "(2 unassigned)" in text(app, "#registry-version")
+        assert "a record changed" in text(app, "#travel")
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        assert "version 7 of 7" in text(app, "#travel")
+        assert "node 2k4oy joined subnet tdb26" in text(app, "#travel")
+        await pilot.press("l")
+        await settle(app, pilot)
+        assert "time travel" not in text(app, "#registry-version")
+        assert not app.screen.query_one("#travel").display
 
 
 @pytest.mark.asyncio
-async def test_vote_yes_with_all_my_neurons_updates_the_tally() -> None:
+async def test_kill_and_restart_the_selected_node() -> None:
     backend = FakeBackend()
     app = IcboxApp(backend, interval=60)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("2")
-        await app.workers.wait_for_complete()
+        await settle(app, pilot)
+        app.screen.query_one("#nodes").focus()  # its first row: 2k4oy (sorted by id)
+        await pilot.press("k")
         await pilot.pause()
-        rows = cells(app)
-        assert [row[:3] for row in rows] == [
-            ["2", "executed", "governance"],
-            ["1", "open", "governance"],
-        ]
-        assert "0.0% yes" in rows[1][4]
-        await pilot.press("down", "y")
-        await pilot.pause()
-        assert "Vote Yes on proposal 1 with neurons 1, 2?" in str(
-            app.screen.query_one("#question", Static).render()
-        )
+        assert "Kill node" in text(app, "#question")
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert isinstance(app.screen, ProposalsScreen)
-        assert backend.votes == [(1, 1, True), (1, 2, True)]
-        assert "100.0% yes" in cells(app)[1][4]
+        await settle(app, pilot)
+        assert backend.calls == [("kill_node", NODES[1])]
+        assert {row[0]: row[3] for row in cells(app, "#nodes")}[NODES[1]] == "down"
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert backend.calls[-1] == ("restart_node", NODES[1])
+        assert {row[0]: row[3] for row in cells(app, "#nodes")}[NODES[1]] == "ok"
 
 
 @pytest.mark.asyncio
-async def test_a_refused_vote_is_a_notification_not_a_crash() -> None:
-    backend = FakeBackend()
-    backend.votes.append((1, 1, False))
-    app = IcboxApp(backend, interval=60)
+async def test_theme_toggles_between_dark_and_light() -> None:
+    app = IcboxApp(FakeBackend(), interval=60)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("2")
-        await app.workers.wait_for_complete()
-        await pilot.press("down", "n", "enter")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        messages = [n.message for n in app._notifications]
-        assert any("already voted" in message for message in messages)
-        assert app.is_running
+        first = app.theme
+        await pilot.press("t")
+        assert app.theme != first
+        await pilot.press("t")
+        assert app.theme == first
 
 
 @pytest.mark.asyncio
-async def test_cancelled_vote_sends_nothing() -> None:
+async def test_the_palette_offers_every_action_of_the_current_screen() -> None:
+    app = IcboxApp(FakeBackend(), interval=60)
+    async with app.run_test(size=SIZE) as pilot:
+        for key in ("1", "2", "3", "4"):
+            await pilot.press(key)
+            await settle(app, pilot)
+            titles = {command.title for command in app.get_system_commands(app.screen)}
+            actions = getattr(app.screen, "ACTIONS", ())
+            assert actions
+            assert {label for label, _, _ in actions} <= titles
+            assert {"Show Network", "Show Wallet", "Toggle light/dark"} <= titles
+
+
+@pytest.mark.asyncio
+async def test_a_palette_command_runs_its_action() -> None:
     backend = FakeBackend()
     app = IcboxApp(backend, interval=60)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("2")
-        await app.workers.wait_for_complete()
-        await pilot.press("y", "escape")
-        await app.workers.wait_for_complete()
-        assert backend.votes == []
-
-
-async def settle(app: IcboxApp, pilot: Any) -> None:
-    """Until no worker runs and every message posted is handled."""
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+        await settle(app, pilot)
+        command = next(
+            c for c in app.get_system_commands(app.screen) if c.title == "Registry: older version"
+        )
+        result = command.callback()
+        if inspect.isawaitable(result):
+            await result
+        await settle(app, pilot)
+        assert "time travel" in text(app, "#registry-version")
 
 
 @pytest.mark.asyncio
 async def test_unreachable_network_is_shown_without_crashing_and_recovers() -> None:
     backend = FakeBackend(reachable=False)
     app = IcboxApp(backend, interval=60)
-    # Toasts expire after a few seconds of wall time, so the test counts the calls instead.
-    shown: list[str] = []
-    notify = app.notify
-
-    def record(message: str, **options: Any) -> None:
-        shown.append(message)
-        notify(message, **options)
-
-    app.notify = record  # type: ignore[method-assign]
+    shown = recorded_notifications(app)
     async with app.run_test(size=SIZE) as pilot:
         for key in ("1", "2", "3", "4"):
             await pilot.press(key)
             await settle(app, pilot)
             assert app.connection == "unreachable"
             assert "unreachable" in str(app.screen.query_one(StatusLine).render())
+        await pilot.press("s", "tab", "1", "ctrl+s")  # a transfer form, then its confirmation
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.is_running
         assert sum("unreachable" in message for message in shown) == 1
         backend.reachable = True
         await pilot.press("1")
@@ -190,8 +224,9 @@ async def test_the_real_backend_with_no_network_shows_unreachable(
     app = IcboxApp(backend, interval=60)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await pilot.press("2")
-        await settle(app, pilot)
-        assert app.connection == "unreachable"
+        for key in ("2", "3", "4"):
+            await pilot.press(key)
+            await settle(app, pilot)
+            assert app.connection == "unreachable"
         assert app.is_running
     backend.close()

@@ -219,6 +219,9 @@ def add_node_operator(
             "node_provider_principal_id": parse_principal(provider),
             "node_allowance": allowance,
             "dc_id": data_center,
+            "ipv6": None,
+            "rewardable_nodes": [],
+            "max_rewardable_nodes": None,
         },
     )
 

@@ -26,6 +26,8 @@ class PollingScreen(Screen[None], Generic[T]):
     """
 
     TITLE: ClassVar[str] = ""
+    ACTIONS: ClassVar[tuple[tuple[str, str, str], ...]] = ()
+    """(palette label, help, action string) of each action of the screen, for the palette."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -67,32 +69,53 @@ class PollingScreen(Screen[None], Generic[T]):
                     self._timer.stop()
                 self._timer = self.set_timer(app.interval, self.poll)
 
-    def perform(self, what: str, call: Any) -> None:
-        """Runs a blocking backend call in a worker; its failure is a notification."""
-        self._perform(what, call)
+    def perform(self, what: Any, call: Any, then: Any = None) -> None:
+        """Runs a blocking backend call in a worker; its failure is a notification.
+
+        `what` is the notification on success: a string, or a function of the call's result;
+        `then` (optional) is called with the result on the screen's thread."""
+        self._perform(what, call, then)
 
     @work(group="action")
-    async def _perform(self, what: str, call: Any) -> None:
+    async def _perform(self, what: Any, call: Any, then: Any) -> None:
         app: Any = self.app
         try:
-            await asyncio.to_thread(call)
+            result = await asyncio.to_thread(call)
         except OpsError as error:
             app.report_error(error)
         else:
-            self.notify(what, title="done")
+            app.connection = "connected"
+            self.notify(what(result) if callable(what) else what, title="done")
+            if then is not None:
+                then(result)
             self.poll()
+
+    def selected_key(self, selector: str = "DataTable") -> str | None:
+        """The row key under the cursor of a table, or None when it is empty."""
+        table: DataTable[Any] = self.query_one(selector, DataTable)
+        if table.row_count == 0:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
 
 def update_table(table: DataTable[Any], rows: dict[str, tuple[Any, ...]]) -> None:
-    """Brings `table` to `rows` (row key -> cells) by diff, keeping the cursor's row."""
+    """Brings `table` to `rows` (row key -> cells, in order) by diff, keeping the cursor's row.
+
+    Rows present in both are updated in place; when rows come or go and the order differs,
+    the table is rebuilt in the order of `rows` and the cursor put back on its row."""
     columns = list(table.columns)
-    present = {str(row.value) for row in table.rows}
-    for key in present - rows.keys():
-        table.remove_row(key)
-    for key, cells in rows.items():
-        if key in present:
-            for column, cell in zip(columns, cells, strict=True):
-                if table.get_cell(key, column) != cell:
-                    table.update_cell(key, column, cell)
-        else:
+    present = [str(row.value) for row in table.rows]
+    if present != list(rows) and set(present) != set(rows):
+        cursor = None
+        if table.row_count:
+            cursor = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        table.clear()
+        for key, cells in rows.items():
             table.add_row(*cells, key=key)
+        if cursor in rows:
+            table.move_cursor(row=list(rows).index(cursor), animate=False)
+        return
+    for key, cells in rows.items():
+        for column, cell in zip(columns, cells, strict=True):
+            if table.get_cell(key, column) != cell:
+                table.update_cell(key, column, cell)

@@ -1,18 +1,30 @@
-"""Neurons: the identity's neurons with stake, dissolve state, voting power and following."""
+"""Neurons: stake, dissolve state, age, voting power, maturity and following of each of mine;
+stake, change the dissolve delay, start/stop dissolving, follow, spawn, disburse, and the
+"who decides my vote" graph per topic."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar, Final
 
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
-from tui.ops.ledger import format_icp
+from nns.governance.enums import Topic
+from tui.dialogs.confirm import ConfirmDialog
+from tui.dialogs.form import Field, FormDialog, FormValues
+from tui.ops.errors import UsageError
+from tui.ops.ledger import format_icp, parse_icp
 from tui.ops.neurons import NeuronView, topic_name
 from tui.screens.base import PollingScreen, update_table
 
+DAY_S: Final = 86_400
+TOPICS: Final = tuple((topic_name(int(t)), str(int(t))) for t in Topic)
+"""(name, value) of every topic; `all` is the catch-all."""
+
 
 def duration(seconds: int) -> str:
-    days, rest = divmod(seconds, 86_400)
+    days, rest = divmod(seconds, DAY_S)
     return f"{days}d {rest // 3600}h" if days else f"{rest // 3600}h {rest % 3600 // 60}m"
 
 
@@ -26,20 +38,74 @@ def following(neuron: NeuronView) -> str:
     )
 
 
-class NeuronsScreen(PollingScreen[list[NeuronView]]):
+def parse_ids(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.replace(",", " ").split())
+    except ValueError as error:
+        raise UsageError(f"neuron ids are whole numbers, not {text!r}") from error
+
+
+def parse_days(text: str) -> int:
+    try:
+        days = float(text)
+    except ValueError as error:
+        raise UsageError(f"{text!r} is not a number of days") from error
+    if days < 0:
+        raise UsageError("a delay is not negative")
+    return int(days * DAY_S)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NeuronsData:
+    neurons: list[NeuronView]
+    known: dict[int, str]
+
+
+class NeuronsScreen(PollingScreen[NeuronsData]):
     TITLE = "Neurons"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "stake", "Stake"),
+        Binding("d", "delay", "Dissolve delay"),
+        Binding("x", "dissolve", "Start/stop dissolving"),
+        Binding("f", "follow", "Follow"),
+        Binding("p", "spawn", "Spawn"),
+        Binding("b", "disburse", "Disburse"),
+        Binding("w", "who", "Who decides"),
+    ]
+    ACTIONS = (
+        ("Stake a neuron", "From the wallet, with a dissolve delay", "stake"),
+        ("Increase dissolve delay", "Of the selected neuron", "delay"),
+        ("Start/stop dissolving", "The selected neuron", "dissolve"),
+        ("Follow", "Set the selected neuron's followees on a topic", "follow"),
+        ("Spawn", "A new neuron from the selected neuron's maturity", "spawn"),
+        ("Disburse", "The selected dissolved neuron's stake to the wallet", "disburse"),
+        ("Who decides my vote", "The following graph of the selected neuron", "who"),
+    )
+
+    neurons: dict[int, NeuronView]
+    known: dict[int, str]
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(
-            "neuron", "stake ICP", "state", "dissolve delay", "voting power", "following"
+            "neuron",
+            "stake ICP",
+            "state",
+            "dissolve delay",
+            "age",
+            "voting power",
+            "maturity",
+            "following",
         )
+        self.neurons = {}
+        self.known = {}
         super().on_mount()
 
-    def fetch(self, backend: Any) -> list[NeuronView]:
-        neurons: list[NeuronView] = backend.neurons()
-        return neurons
+    def fetch(self, backend: Any) -> NeuronsData:
+        return NeuronsData(neurons=backend.neurons(), known=backend.known_neurons())
 
-    def show(self, data: list[NeuronView]) -> None:
+    def show(self, data: NeuronsData) -> None:
+        self.neurons = {n.neuron_id: n for n in data.neurons}
+        self.known = data.known
         update_table(
             self.query_one(DataTable),
             {
@@ -49,9 +115,184 @@ class NeuronsScreen(PollingScreen[list[NeuronView]]):
                     format_icp(neuron.stake_e8s),
                     neuron.state,
                     duration(neuron.dissolve_delay_seconds),
+                    duration(neuron.age_seconds),
                     format_icp(neuron.voting_power),
+                    format_icp(neuron.maturity_e8s),
                     following(neuron),
                 )
-                for neuron in data
+                for neuron in data.neurons
             },
+        )
+
+    @property
+    def backend(self) -> Any:
+        return self.app.backend  # type: ignore[attr-defined]
+
+    def _selected(self) -> NeuronView | None:
+        key = self.selected_key()
+        neuron = None if key is None else self.neurons.get(int(key))
+        if neuron is None:
+            self.notify("no neuron is selected", severity="warning")
+        return neuron
+
+    def _form(self, title: str, fields: tuple[Field, ...], then: Any) -> None:
+        """A form; its values go to `then`, whose usage errors become a notification."""
+
+        def submitted(values: FormValues | None) -> None:
+            if values is None:
+                return
+            try:
+                then(values)
+            except UsageError as error:
+                self.app.report_error(error)  # type: ignore[attr-defined]
+
+        self.app.push_screen(FormDialog(title, fields), submitted)
+
+    def _confirm(self, question: str, what: Any, call: Any) -> None:
+        def answered(answer: bool | None) -> None:
+            if answer:
+                self.perform(what, call)
+
+        self.app.push_screen(ConfirmDialog(question), answered)
+
+    def action_stake(self) -> None:
+        backend = self.backend
+
+        def stake(values: FormValues) -> None:
+            amount, delay = parse_icp(values["amount"]), parse_days(values["days"])
+            self._confirm(
+                f"Stake [b]{format_icp(amount)} ICP[/b] in a new neuron, dissolve delay "
+                f"{duration(delay)}?",
+                lambda result: f"neuron {result.neuron_id} staked with {format_icp(amount)} ICP",
+                lambda: backend.stake(amount, delay),
+            )
+
+        self._form(
+            "Stake a new neuron from the wallet",
+            (
+                Field(name="amount", label="Amount (ICP)", placeholder="1.5"),
+                Field(name="days", label="Dissolve delay (days)", default="183"),
+            ),
+            stake,
+        )
+
+    def action_delay(self) -> None:
+        neuron = self._selected()
+        if neuron is None:
+            return
+        backend = self.backend
+
+        def delay(values: FormValues) -> None:
+            seconds = parse_days(values["days"])
+            self.perform(
+                f"neuron {neuron.neuron_id}'s dissolve delay increased by {duration(seconds)}",
+                lambda: backend.increase_dissolve_delay(neuron.neuron_id, seconds),
+            )
+
+        self._form(
+            f"Increase neuron {neuron.neuron_id}'s dissolve delay "
+            f"(now {duration(neuron.dissolve_delay_seconds)})",
+            (Field(name="days", label="Days to add", placeholder="30"),),
+            delay,
+        )
+
+    def action_dissolve(self) -> None:
+        neuron = self._selected()
+        if neuron is None:
+            return
+        start = neuron.state != "dissolving"
+        word = "Start" if start else "Stop"
+        backend = self.backend
+        self._confirm(
+            f"{word} dissolving neuron {neuron.neuron_id}?",
+            f"neuron {neuron.neuron_id}: {'started' if start else 'stopped'} dissolving",
+            lambda: backend.set_dissolving(neuron.neuron_id, start),
+        )
+
+    def action_follow(self) -> None:
+        neuron = self._selected()
+        if neuron is None:
+            return
+        backend = self.backend
+        current = neuron.followees.get(int(Topic.GOVERNANCE), ())
+        choices = tuple(
+            (f"{n} {name}", str(n))
+            for n, name in sorted(self.known.items())
+            if n != neuron.neuron_id
+        )
+
+        def follow(values: FormValues) -> None:
+            topic = int(values["topic"])
+            followees = tuple(sorted({*map(int, values["known"]), *parse_ids(values["ids"])}))
+            self.perform(
+                f"neuron {neuron.neuron_id} follows {', '.join(map(str, followees)) or 'nobody'} "
+                f"on {topic_name(topic)}",
+                lambda: backend.follow(neuron.neuron_id, topic, followees),
+            )
+
+        self._form(
+            f"Neuron {neuron.neuron_id} follows, on a topic (an empty list stops following)",
+            (
+                Field(
+                    name="topic", label="Topic", choices=TOPICS, default=str(int(Topic.GOVERNANCE))
+                ),
+                Field(name="known", label="Known neurons", choices=choices, many=True),
+                Field(
+                    name="ids",
+                    label="Other neuron ids",
+                    default=" ".join(str(n) for n in current if n not in self.known),
+                ),
+            ),
+            follow,
+        )
+
+    def action_spawn(self) -> None:
+        neuron = self._selected()
+        if neuron is None:
+            return
+        backend = self.backend
+        self._confirm(
+            f"Spawn a new neuron from neuron {neuron.neuron_id}'s maturity "
+            f"({format_icp(neuron.maturity_e8s)} ICP)?",
+            lambda created: f"neuron {created} spawned",
+            lambda: backend.spawn(neuron.neuron_id),
+        )
+
+    def action_disburse(self) -> None:
+        neuron = self._selected()
+        if neuron is None:
+            return
+        backend = self.backend
+        self._confirm(
+            f"Disburse neuron {neuron.neuron_id}'s stake ({format_icp(neuron.stake_e8s)} ICP) "
+            "to my wallet?",
+            lambda block: f"neuron {neuron.neuron_id} disbursed (block {block})",
+            lambda: backend.disburse(neuron.neuron_id),
+        )
+
+    def action_who(self) -> None:
+        from tui.screens.who_decides import WhoDecidesScreen
+
+        neuron = self._selected()
+        if neuron is None:
+            return
+
+        def chosen(values: FormValues | None) -> None:
+            if values:
+                self.app.push_screen(WhoDecidesScreen(neuron.neuron_id, int(values["topic"])))
+
+        self.app.push_screen(
+            FormDialog(
+                f"Who decides neuron {neuron.neuron_id}'s vote, on which topic?",
+                (
+                    Field(
+                        name="topic",
+                        label="Topic",
+                        choices=TOPICS,
+                        default=str(int(Topic.GOVERNANCE)),
+                    ),
+                ),
+                submit="Show",
+            ),
+            chosen,
         )

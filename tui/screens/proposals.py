@@ -1,4 +1,5 @@
-"""Proposals: status, topic, tally bar and deadline of each; vote with all my neurons."""
+"""Proposals: status, topic, tally bar and deadline (wait-for-quiet extensions shown) of each;
+vote with one or all of my neurons; open the detail view; make a chain-evolution proposal."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from typing import Any, ClassVar
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
-from tui.dialogs.confirm import ConfirmDialog
+from tui.dialogs.form import Field, FormDialog, FormValues
+from tui.dialogs.proposal_form import FORMS, ProposalFormDialog
+from tui.dialogs.vote import VoteDialog
+from tui.ops.dashboard import extension_s
 from tui.ops.proposals import ProposalView
 from tui.screens.base import PollingScreen, update_table
 from tui.widgets.tally_bar import tally_bar
@@ -21,14 +25,44 @@ class ProposalsData:
     my_neurons: tuple[int, ...]
 
 
+def span(seconds: int) -> str:
+    hours, rest = divmod(max(0, seconds), 3600)
+    return f"{hours}h {rest // 60:02d}m {rest % 60:02d}s"
+
+
 def countdown(deadline_s: int | None, now_s: float) -> str:
     if deadline_s is None:
         return "-"
     left = int(deadline_s - now_s)
-    if left <= 0:
-        return "passed"
-    hours, rest = divmod(left, 3600)
-    return f"{hours}h {rest // 60:02d}m {rest % 60:02d}s"
+    return "passed" if left <= 0 else span(left)
+
+
+def deadline_cell(view: ProposalView, now_s: float, voting_period_s: int) -> str:
+    """The countdown of an open proposal, and how far wait-for-quiet has moved its deadline."""
+    if view.status != "open":
+        return "-"
+    extended = extension_s(view, voting_period_s)
+    return countdown(view.deadline_s, now_s) + (f" (+{span(extended)} quiet)" if extended else "")
+
+
+def ask_vote(
+    screen: PollingScreen[Any], proposal_id: int, yes: bool, neurons: tuple[int, ...]
+) -> None:
+    """The vote dialog, then the vote in a worker; shared by the list and the detail view."""
+    if not neurons:
+        screen.notify("this identity controls no neurons", severity="warning")
+        return
+    word = "Yes" if yes else "No"
+    backend: Any = screen.app.backend  # type: ignore[attr-defined]
+
+    def chosen(picked: tuple[int, ...] | None) -> None:
+        if picked:
+            screen.perform(
+                f"voted {word} on proposal {proposal_id} with {', '.join(map(str, picked))}",
+                lambda: backend.vote(proposal_id, picked, yes=yes),
+            )
+
+    screen.app.push_screen(VoteDialog(proposal_id, yes, neurons), chosen)
 
 
 class ProposalsScreen(PollingScreen[ProposalsData]):
@@ -36,7 +70,19 @@ class ProposalsScreen(PollingScreen[ProposalsData]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "vote(True)", "Vote yes"),
         Binding("n", "vote(False)", "Vote no"),
+        Binding("enter", "detail", "Detail"),
+        Binding("m", "make", "Make proposal"),
     ]
+    ACTIONS = (
+        ("Vote Yes", "On the selected proposal, with my neurons", "vote(True)"),
+        ("Vote No", "On the selected proposal, with my neurons", "vote(False)"),
+        ("Proposal detail", "Payload, registry diff and my ballots", "detail"),
+        ("Make a proposal", "Any chain-evolution proposal, previewed first", "make"),
+        *(
+            (f"Make proposal: {kind}", form.description, f"make_kind('{kind}')")
+            for kind, form in FORMS.items()
+        ),
+    )
 
     my_neurons: tuple[int, ...] = ()
 
@@ -54,6 +100,7 @@ class ProposalsScreen(PollingScreen[ProposalsData]):
     def show(self, data: ProposalsData) -> None:
         self.my_neurons = data.my_neurons
         now = time.time()
+        period = int(self.app.backend.voting_period_s)  # type: ignore[attr-defined]
         update_table(
             self.query_one(DataTable),
             {
@@ -63,42 +110,60 @@ class ProposalsScreen(PollingScreen[ProposalsData]):
                     view.topic,
                     view.title[:40],
                     tally_bar(view.yes, view.no, view.total),
-                    countdown(view.deadline_s, now) if view.status == "open" else "-",
+                    deadline_cell(view, now, period),
                 )
                 for view in data.proposals
             },
         )
 
     def selected(self) -> int | None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        return int(str(key.value))
+        key = self.selected_key()
+        return None if key is None else int(key)
 
     def action_vote(self, yes: bool) -> None:
         proposal_id = self.selected()
         if proposal_id is None:
             self.notify("no proposal is selected", severity="warning")
             return
-        if not self.my_neurons:
-            self.notify("this identity controls no neurons", severity="warning")
-            return
-        neurons = self.my_neurons
-        word = "Yes" if yes else "No"
+        ask_vote(self, proposal_id, yes, self.my_neurons)
 
-        def confirmed(answer: bool | None) -> None:
-            if answer:
-                backend: Any = self.app.backend  # type: ignore[attr-defined]
-                self.perform(
-                    f"voted {word} on proposal {proposal_id}",
-                    lambda: backend.vote(proposal_id, neurons, yes=yes),
-                )
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_detail()
+
+    def action_detail(self) -> None:
+        from tui.screens.proposal_detail import ProposalDetailScreen
+
+        proposal_id = self.selected()
+        if proposal_id is None:
+            self.notify("no proposal is selected", severity="warning")
+            return
+        self.app.push_screen(ProposalDetailScreen(proposal_id, self.my_neurons))
+
+    def action_make(self) -> None:
+        def picked(values: FormValues | None) -> None:
+            if values:
+                self.action_make_kind(values["kind"])
 
         self.app.push_screen(
-            ConfirmDialog(
-                f"Vote [b]{word}[/b] on proposal {proposal_id} with neurons "
-                f"{', '.join(map(str, neurons))}?"
+            FormDialog(
+                "Make a proposal: which kind?",
+                (
+                    Field(
+                        name="kind",
+                        label="Kind",
+                        choices=tuple((f"{k}: {f.description}", k) for k, f in FORMS.items()),
+                    ),
+                ),
+                submit="Next",
             ),
-            confirmed,
+            picked,
         )
+
+    def action_make_kind(self, kind: str) -> None:
+        def made(proposal_id: int | None) -> None:
+            if proposal_id is not None:
+                self.call_after_refresh(self.poll)
+
+        neuron = self.my_neurons[0] if self.my_neurons else None
+        self.app.push_screen(ProposalFormDialog(FORMS[kind], neuron), made)
