@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import replace
-from typing import Final
+from typing import Any, Final
 
 from sqlmodel import Session
 
@@ -51,8 +51,6 @@ from nns.governance.neurons_fund import (
     SettleCommunityFundParticipation,
     SettleNeuronsFundParticipation,
     refuse_community_fund_settlement,
-    refuse_neurons_fund_audit_info,
-    refuse_neurons_fund_settlement,
 )
 from nns.governance.parameters import (
     MAX_MATURITY_MODULATION_BASIS_POINTS,
@@ -286,12 +284,26 @@ class Governance:
     def get_neurons_fund_audit_info(
         self, caller: Principal, request: NeuronsFundAuditInfoRequest
     ) -> object:
-        refuse_neurons_fund_audit_info(self.core.state.proposals, request)
+        return self.actions.sns_launch.neurons_fund_audit(request.nns_proposal_id)
 
     def settle_neurons_fund_participation(
-        self, caller: Principal, request: SettleNeuronsFundParticipation
+        self, caller: Principal, request: SettleNeuronsFundParticipation | Mapping[str, Any]
     ) -> object:
-        refuse_neurons_fund_settlement(self.core.state.proposals, caller, request)
+        """From the swap canister (a record) or an ingress message (the decoded request)."""
+        launch = self.actions.sns_launch
+        if isinstance(request, SettleNeuronsFundParticipation):
+            return launch.settle_launch(
+                caller,
+                request.nns_proposal_id,
+                request.result,
+                request.total_direct_participation_icp_e8s,
+            )
+        return launch.settle_launch(
+            caller,
+            request.get("nns_proposal_id"),
+            request.get("result"),
+            request.get("total_direct_participation_icp_e8s"),
+        )
 
     def settle_community_fund_participation(
         self, caller: Principal, request: SettleCommunityFundParticipation
@@ -443,6 +455,18 @@ class Governance:
 
     def _on_disbursed_to_neuron(self, context: DisburseToNeuronContext, block: object) -> object:
         return self.ledger_commands.on_disbursed_to_neuron(context, block)
+
+    def _on_sns_deployed(self, context: ProposalContext, reply: Mapping[str, Any]) -> None:
+        self.actions.sns_launch.on_sns_deployed(context, reply)
+
+    def _on_sns_deploy_failed(self, context: ProposalContext, answer: object) -> None:
+        self.actions.sns_launch.on_sns_deploy_failed(context, answer)
+
+    def _on_fund_minted(self, context: ProposalContext, reply: object) -> None:
+        self.actions.sns_launch.on_fund_minted(context, reply)
+
+    def _on_fund_mint_failed(self, context: ProposalContext, answer: object) -> None:
+        self.actions.sns_launch.on_fund_mint_failed(context, answer)
 
     def _on_proposal_executed(self, context: ProposalContext, reply: object) -> None:
         self.voting.on_proposal_executed(context, reply)

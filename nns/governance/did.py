@@ -54,6 +54,7 @@ type Action = variant {
   AddOrRemoveNodeProvider : AddOrRemoveNodeProvider;
   RewardNodeProvider : RewardNodeProvider;
   RewardNodeProviders : RewardNodeProviders;
+  CreateServiceNervousSystem : CreateServiceNervousSystem;
 };
 type ProposalActionRequest = variant {
   RegisterKnownNeuron : KnownNeuron;

@@ -89,6 +89,7 @@ from nns.governance.snapshots import (
     previous_ballots_if_spike,
     record_snapshot,
 )
+from nns.governance.sns_launch import CreateServiceNervousSystem
 from nns.governance.voting_power import compute_ballots
 from replica.environment import (
     DEFERRED,
@@ -404,6 +405,7 @@ class ProposalVoting:
                     | AddOrRemoveNodeProvider()
                     | RewardNodeProvider()
                     | RewardNodeProviders()
+                    | CreateServiceNervousSystem()
                 ):
                     self.actions.execute_canister_and_provider_action(session, record.id, action)
                 case InstallCode():

@@ -27,6 +27,7 @@ from nns.governance.requests import (
     RegisterKnownNeuron,
 )
 from nns.governance.settings import TOTAL_SUPPLY_E8S
+from nns.governance.sns_launch import CreateServiceNervousSystem
 from nns.ledger.accounts import Account
 from replica.candid import decode, encode
 from replica.canister.errors import CanisterError
@@ -165,7 +166,7 @@ OFFICIAL_ACTIONS: list[tuple[str, Any, type]] = [
             "swap_parameters": None,
             "initial_token_distribution": None,
         },
-        UnsupportedAction,
+        CreateServiceNervousSystem,
     ),
     ("RewardNodeProvider", reward(E8S), RewardNodeProvider),
     (
