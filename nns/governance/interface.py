@@ -37,6 +37,7 @@ from nns.governance.neurons_fund import (
     SettleCommunityFundParticipation,
     SettleNeuronsFundParticipation,
 )
+from nns.governance.nns_functions import IcpXdrConversionRatePayload
 from nns.governance.parameters import NetworkEconomics
 from nns.governance.proposals import ProposalInfo
 from nns.governance.requests import (
@@ -158,6 +159,17 @@ def _candid_action(action: Any) -> Any:
                 "ExecuteNnsFunction": {
                     "nns_function": action.nns_function,
                     "payload": action.payload,
+                }
+            }
+        case ExecuteNnsFunction() if isinstance(action.payload, IcpXdrConversionRatePayload):
+            from nns.cycles_minting.interface import arguments
+
+            return {
+                "ExecuteNnsFunction": {
+                    "nns_function": action.nns_function,
+                    "payload": encode(
+                        arguments("set_icp_xdr_conversion_rate"), [action.payload.argument()]
+                    ),
                 }
             }
         case ExecuteNnsFunction():
@@ -498,6 +510,32 @@ def governance_interface(governance: object) -> Interface:
         ),
     ]
     specs += [
+        _spec(
+            "get_node_provider_by_caller",
+            to_results=lambda p: [
+                {
+                    "Ok": {
+                        "id": p.id,
+                        "reward_account": None
+                        if p.reward_account is None
+                        else {"hash": p.reward_account.raw},
+                    }
+                }
+            ],
+            error_results=error_variant,
+        ),
+        _spec(
+            "claim_gtc_neurons",
+            to_argument=lambda v: (v[0], tuple(n["id"] for n in v[1])),
+            to_results=lambda _: [{"Ok": None}],
+            error_results=error_variant,
+        ),
+        _spec(
+            "transfer_gtc_neuron",
+            to_argument=lambda v: (v[0]["id"], v[1]["id"]),
+            to_results=lambda _: [{"Ok": None}],
+            error_results=error_variant,
+        ),
         _spec(
             "simulate_manage_neuron",
             to_argument=decode_request,
