@@ -142,8 +142,8 @@ def test_an_orchestrator_stops_when_its_owner_is_killed(tmp_path: Path) -> None:
         owner.send_signal(signal.SIGKILL)
         owner.wait()
         assert supervisor.wait(60) == 0
-        log = (tmp_path / "node.log").read_text()
-        assert f"owner process {owner.pid} is gone" in log
+        written = (tmp_path / "node.log").read_text()
+        assert f"owner process {owner.pid} is gone" in written
         assert live_pid(directory / SUPERVISOR_PID_FILE) is None
     finally:
         owner.kill()
