@@ -240,6 +240,9 @@ class SnsLedger(Ledger):
         """The balance of one ICRC account (for canisters in this process and tests)."""
         return self.balances().get(account.identifier(), 0)
 
+    def balance_of_account(self, owner: Principal, subaccount: bytes | None = None) -> int:
+        return self.balance_of(Account.of(owner, subaccount))
+
 
 def sns_ledger_interface(ledger: object) -> Interface:
     """The ICP ledger's Candid mapping restricted to the ICRC methods an SNS ledger offers,

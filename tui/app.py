@@ -7,7 +7,8 @@ command-palette entry. The screens poll the backend in workers; a failure sets
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import ClassVar, Final
 
 from textual.app import App, SystemCommand
@@ -46,10 +47,14 @@ class IcboxApp(App[None]):
 
     connection: reactive[str] = reactive("connecting")
 
-    def __init__(self, backend: Backend, *, interval: float = 1.0) -> None:
+    def __init__(
+        self, backend: Backend, *, interval: float = 1.0, clock: Callable[[], float] = time.time
+    ) -> None:
         super().__init__()
         self.backend = backend
         self.interval = interval
+        self.clock = clock
+        """Seconds since the epoch, for countdowns (fixed in snapshot tests)."""
 
     def on_mount(self) -> None:
         self.switch_mode("network")

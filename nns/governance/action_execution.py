@@ -55,6 +55,7 @@ from nns.governance.settings import (
     DEFAULT_FOLLOWEES,
     NODE_PROVIDERS,
 )
+from nns.governance.sns_launch import CreateServiceNervousSystem, SnsLaunch
 from nns.ledger.accounts import AccountIdentifier
 from replica.environment import (
     OutgoingCall,
@@ -68,6 +69,7 @@ class ActionExecution:
 
     def __init__(self, core: GovernanceCore) -> None:
         self.core = core
+        self.sns_launch = SnsLaunch(core)
 
     def validate_canister_and_provider_action(self, action: object) -> Topic:
         """The topic of a valid action; InvalidProposal (or the IC's type) otherwise."""
@@ -91,6 +93,8 @@ class ActionExecution:
                         "icbox has no registry-derived node provider rewards."
                     )
                 return Topic.NODE_PROVIDER_REWARDS
+            case CreateServiceNervousSystem():
+                return self.sns_launch.validate_create_service_nervous_system(action)
             case UnsupportedAction():
                 raise invalid_proposal(
                     f"The proposal action {action.name} is not supported by icbox."
@@ -129,6 +133,8 @@ class ActionExecution:
     ) -> None:
         """Carry out an adopted action; a refusal raises GovernanceError (the proposal fails)."""
         match action:
+            case CreateServiceNervousSystem():
+                self.sns_launch.execute_create_service_nervous_system(session, proposal_id, action)
             case StopOrStartCanister():
                 _, canister_action = validate_stop_or_start_canister(action)
                 self.call_root(

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import replace
+from typing import Any, Final
 
 from sqlmodel import Session
 
@@ -38,7 +40,7 @@ from nns.governance.contexts import (
     TotalSupplyContext,
 )
 from nns.governance.core import GovernanceCore
-from nns.governance.errors import invalid_command, not_authorized, precondition_failed
+from nns.governance.errors import invalid_command, not_authorized, not_found, precondition_failed
 from nns.governance.ledger_commands import LedgerCommands
 from nns.governance.metrics import GovernanceCachedMetrics
 from nns.governance.neuron import Neuron
@@ -49,8 +51,6 @@ from nns.governance.neurons_fund import (
     SettleCommunityFundParticipation,
     SettleNeuronsFundParticipation,
     refuse_community_fund_settlement,
-    refuse_neurons_fund_audit_info,
-    refuse_neurons_fund_settlement,
 )
 from nns.governance.parameters import (
     MAX_MATURITY_MODULATION_BASIS_POINTS,
@@ -93,6 +93,9 @@ from replica.canister.stable import StableStore
 from replica.environment import Environment
 from replica.presets import MAINNET, Preset
 from replica.types import Principal
+
+GENESIS_TOKEN_CANISTER_ID: Final = Principal.from_canister_id(6)
+"""The IC's Genesis Token Canister (renrk-eyaaa-aaaaa-aaada-cai); icbox runs none."""
 
 
 class Governance:
@@ -281,12 +284,26 @@ class Governance:
     def get_neurons_fund_audit_info(
         self, caller: Principal, request: NeuronsFundAuditInfoRequest
     ) -> object:
-        refuse_neurons_fund_audit_info(self.core.state.proposals, request)
+        return self.actions.sns_launch.neurons_fund_audit(request.nns_proposal_id)
 
     def settle_neurons_fund_participation(
-        self, caller: Principal, request: SettleNeuronsFundParticipation
+        self, caller: Principal, request: SettleNeuronsFundParticipation | Mapping[str, Any]
     ) -> object:
-        refuse_neurons_fund_settlement(self.core.state.proposals, caller, request)
+        """From the swap canister (a record) or an ingress message (the decoded request)."""
+        launch = self.actions.sns_launch
+        if isinstance(request, SettleNeuronsFundParticipation):
+            return launch.settle_launch(
+                caller,
+                request.nns_proposal_id,
+                request.result,
+                request.total_direct_participation_icp_e8s,
+            )
+        return launch.settle_launch(
+            caller,
+            request.get("nns_proposal_id"),
+            request.get("result"),
+            request.get("total_direct_participation_icp_e8s"),
+        )
 
     def settle_community_fund_participation(
         self, caller: Principal, request: SettleCommunityFundParticipation
@@ -346,6 +363,42 @@ class Governance:
         """The node providers added by AddOrRemoveNodeProvider proposals, in order."""
         return self.core.node_providers
 
+    def get_node_provider_by_caller(
+        self, caller: Principal, argument: object = None
+    ) -> NodeProvider:
+        """governance.rs get_node_provider: the caller's record, or NotFound."""
+        for provider in self.core.node_providers:
+            if provider.id == caller:
+                return provider
+        raise not_found(f"Node Provider {caller} is not known by the NNS")
+
+    def claim_gtc_neurons(
+        self, caller: Principal, argument: tuple[Principal, tuple[int, ...]]
+    ) -> None:
+        """governance.rs claim_gtc_neurons: only the Genesis Token Canister may (icbox runs
+        none, so every caller is NotAuthorized, with the IC's empty text); then each neuron
+        must be one the GTC controls, and passes to the new controller."""
+        if caller != GENESIS_TOKEN_CANISTER_ID:
+            raise not_authorized("")
+        new_controller, neuron_ids = argument
+        neurons = [self.core.state.neurons.get(neuron_id) for neuron_id in neuron_ids]
+        if any(n is None or n.controller != GENESIS_TOKEN_CANISTER_ID for n in neurons):
+            raise precondition_failed(
+                "At least one supplied NeuronId either does not have an associated Neuron or "
+                "the associated Neuron is not controlled by the GTC"
+            )
+        with self.core.transaction() as session:
+            self.core.state.put_neurons(
+                session, [replace(n, controller=new_controller) for n in neurons if n is not None]
+            )
+
+    def transfer_gtc_neuron(self, caller: Principal, argument: tuple[int, int]) -> None:
+        """governance.rs transfer_gtc_neuron: only the Genesis Token Canister may; icbox has
+        none, so the IC's NotAuthorized (empty text) is every caller's answer."""
+        if caller != GENESIS_TOKEN_CANISTER_ID:
+            raise not_authorized("")
+        raise precondition_failed("icbox has no Genesis Token Canister neurons to transfer")
+
     def get_network_economics_parameters(
         self, caller: Principal, argument: object = None
     ) -> NetworkEconomics:
@@ -402,6 +455,18 @@ class Governance:
 
     def _on_disbursed_to_neuron(self, context: DisburseToNeuronContext, block: object) -> object:
         return self.ledger_commands.on_disbursed_to_neuron(context, block)
+
+    def _on_sns_deployed(self, context: ProposalContext, reply: Mapping[str, Any]) -> None:
+        self.actions.sns_launch.on_sns_deployed(context, reply)
+
+    def _on_sns_deploy_failed(self, context: ProposalContext, answer: object) -> None:
+        self.actions.sns_launch.on_sns_deploy_failed(context, answer)
+
+    def _on_fund_minted(self, context: ProposalContext, reply: object) -> None:
+        self.actions.sns_launch.on_fund_minted(context, reply)
+
+    def _on_fund_mint_failed(self, context: ProposalContext, answer: object) -> None:
+        self.actions.sns_launch.on_fund_mint_failed(context, answer)
 
     def _on_proposal_executed(self, context: ProposalContext, reply: object) -> None:
         self.voting.on_proposal_executed(context, reply)

@@ -138,12 +138,15 @@ class GovernanceCore:
     def locks(self) -> Mapping[int, str]:
         return self.state.get(LOCKS)
 
-    def lock_neuron(self, session: Session, neuron_id: int, command: str) -> None:
+    def require_unlocked(self, neuron_id: int) -> None:
         if neuron_id in self.locks:
             raise GovernanceError(
                 ErrorType.LEDGER_UPDATE_ONGOING,
                 f"Neuron {neuron_id} has an ongoing ledger update ({self.locks[neuron_id]}).",
             )
+
+    def lock_neuron(self, session: Session, neuron_id: int, command: str) -> None:
+        self.require_unlocked(neuron_id)
         self.state.put(session, LOCKS, {**self.locks, neuron_id: command})
 
     def unlock_neuron(self, session: Session, neuron_id: int) -> None:
@@ -208,7 +211,10 @@ class GovernanceCore:
 
     def require_not_spawning(self, neuron: Neuron) -> None:
         if get_state(neuron, self.now_seconds()) == NeuronState.SPAWNING:
-            raise GovernanceError(ErrorType.PRECONDITION_FAILED, "Neuron is spawning.")
+            raise GovernanceError(
+                ErrorType.PRECONDITION_FAILED,
+                "Can't perform operation on neuron: Neuron is spawning.",
+            )
 
     def neuron_account(self, neuron: Neuron) -> AccountIdentifier:
         return AccountIdentifier.of(self.governance_id, neuron.subaccount)

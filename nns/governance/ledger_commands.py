@@ -28,6 +28,7 @@ from nns.governance.errors import (
     GovernanceError,
     insufficient_funds,
     invalid_command,
+    not_authorized,
     not_found,
     precondition_failed,
 )
@@ -137,9 +138,11 @@ class LedgerCommands:
                 self.core.unlock_neuron(session, existing)
             minimum = self.core.economics.neuron_minimum_stake_e8s
             if balance < minimum:
+                # governance.rs claim_neuron / refresh_neuron: the same check, its own verb.
+                verb = "stake" if existing is None else "refresh"
                 return insufficient_funds(
-                    "Account does not have enough funds to stake a neuron. Please make sure that "
-                    f"account has at least {minimum} e8s (was {balance} e8s)"
+                    f"Account does not have enough funds to {verb} a neuron. Please make sure "
+                    f"that account has at least {minimum} e8s (was {balance} e8s)"
                 )
             now = self.core.now_seconds()
             if existing is not None:
@@ -271,15 +274,19 @@ class LedgerCommands:
         command: Split,
         proposal_id: int | None,
     ) -> object:
-        neuron = self.core.get_controlled_neuron(caller, neuron_id)
+        """governance.rs split_neuron: its checks in its order, types and texts."""
+        neuron = self.core.get_neuron(neuron_id)
         self.core.require_not_spawning(neuron)
+        if caller != neuron.controller:
+            raise not_authorized("")
         economics = self.core.economics
         minimum, fee = economics.neuron_minimum_stake_e8s, economics.transaction_fee_e8s
         if command.amount_e8s < minimum + fee:
             raise insufficient_funds(
                 f"Trying to split a neuron with argument {command.amount_e8s} e8s. This is too "
                 f"little: at the minimum, one needs the minimum neuron stake, which is {minimum} "
-                f"e8s, plus the transaction fee, which is {fee}."
+                f"e8s, plus the transaction fee, which is {fee}. Hence the minimum split amount "
+                f"is {minimum + fee}."
             )
         minted = get_minted_stake_e8s(neuron)
         if minted < minimum + command.amount_e8s:
@@ -287,12 +294,12 @@ class LedgerCommands:
                 f"Trying to split {command.amount_e8s} e8s out of neuron {neuron_id}. This is "
                 f"not allowed, because the parent has stake {minted} e8s. If the requested amount "
                 f"was subtracted from it, there would be less than the minimum allowed stake, "
-                f"which is {minimum} e8s."
+                f"which is {minimum} e8s. "
             )
         if command.memo is not None:
-            child_subaccount = compute_split_subaccount(caller, command.memo)
+            child_subaccount = compute_split_subaccount(neuron.controller, command.memo)
             if child_subaccount in self.core.state.by_subaccount:
-                raise precondition_failed("A neuron already uses the subaccount of this memo.")
+                raise precondition_failed("There is already a neuron with the same subaccount.")
         else:
             child_subaccount = self.core.new_subaccount()
         self.core.take_rate_limit_slot(session)

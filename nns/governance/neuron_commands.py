@@ -67,15 +67,25 @@ class NeuronCommands:
     def configure(
         self, session: Session, caller: Principal, neuron_id: int, command: Configure
     ) -> EmptyResponse:
+        """governance.rs configure_neuron then neuron/types.rs Neuron::configure: the neuron's
+        lock, the neuron, the operation, then who may (controller; hot keys too for the
+        Neurons' Fund), each with the IC's type and text."""
+        self.core.require_unlocked(neuron_id)
+        neuron = self.core.get_neuron(neuron_id)
         operation = command.operation
         if operation is None:
-            raise invalid_command("Configure requires an operation.")
-        neuron = self.core.get_neuron(neuron_id)
+            raise invalid_command("Configure must have an operation.")
         if isinstance(operation, JoinCommunityFund | LeaveCommunityFund):
             if not neuron.is_authorized(caller):
-                raise not_authorized()
+                raise not_authorized(
+                    f"Caller '{caller}' must be the controller or hotkey of the neuron to join "
+                    "or leave the neuron fund."
+                )
         elif caller != neuron.controller:
-            raise not_authorized()
+            raise not_authorized(
+                f"Caller '{caller}' must be the controller of the neuron to perform this "
+                f"operation: {type(operation).__name__}"
+            )
         updated = apply_operation(
             neuron,
             operation,
@@ -166,22 +176,32 @@ class NeuronCommands:
     def spawn(
         self, session: Session, caller: Principal, neuron_id: int, command: Spawn
     ) -> SpawnResponse:
-        parent = self.core.get_controlled_neuron(caller, neuron_id)
-        self.core.require_not_spawning(parent)
-        percentage = _percentage(command.percentage_to_spawn, "percentage_to_spawn")
+        """governance.rs spawn_neuron: its checks in its order, types and texts."""
+        parent = self.core.get_neuron(neuron_id)
+        if get_state(parent, self.core.now_seconds()) == NeuronState.SPAWNING:
+            raise precondition_failed(
+                "Can't perform operation on neuron: Target neuron is spawning."
+            )
+        if caller != parent.controller:
+            raise not_authorized("")
+        percentage = 100 if command.percentage_to_spawn is None else command.percentage_to_spawn
+        if not 1 <= percentage <= 100:
+            raise precondition_failed(
+                "The percentage of maturity to spawn must be a value between 1 and 100 (inclusive)."
+            )
         maturity = parent.maturity_e8s_equivalent * percentage // 100
         minimum = self.core.economics.neuron_minimum_stake_e8s
-        worst_case = maturity * (10_000 + MIN_MATURITY_MODULATION_BASIS_POINTS) // 10_000
-        if worst_case < minimum:
+        # The IC's own float: (maturity_to_spawn as f64 * (1f64 - 0.05)) as u64.
+        if int(maturity * (1.0 - 0.05)) < minimum:
             raise insufficient_funds(
-                f"There isn't enough maturity to spawn a new neuron due to worst case maturity "
-                f"modulation. Worst case maturity: {worst_case} e8s, minimum stake: {minimum} e8s."
+                "There isn't enough maturity to spawn a new neuron due to worst case maturity "
+                "modulation."
             )
         controller = command.new_controller or parent.controller
         if command.nonce is not None:
             subaccount = compute_neuron_staking_subaccount(controller, command.nonce)
             if subaccount in self.core.state.by_subaccount:
-                raise precondition_failed("A neuron already uses the subaccount of this nonce.")
+                raise precondition_failed("There is already a neuron with the same subaccount.")
         else:
             subaccount = self.core.new_subaccount()
         now = self.core.now_seconds()
@@ -211,9 +231,17 @@ class NeuronCommands:
     def stake_maturity(
         self, session: Session, caller: Principal, neuron_id: int, command: StakeMaturity
     ) -> StakeMaturityResponse:
-        neuron = self.core.get_controlled_neuron(caller, neuron_id)
+        """governance.rs stake_maturity_of_neuron: its checks in its order, types and texts."""
+        neuron = self.core.get_neuron(neuron_id)
         self.core.require_not_spawning(neuron)
-        percentage = _percentage(command.percentage_to_stake, "percentage_to_stake")
+        if caller != neuron.controller:
+            raise not_authorized("")
+        percentage = 100 if command.percentage_to_stake is None else command.percentage_to_stake
+        if not 1 <= percentage <= 100:
+            raise precondition_failed(
+                "The percentage of maturity to stake must be a value between 0 (exclusive) and "
+                "100 (inclusive)."
+            )
         moved = neuron.maturity_e8s_equivalent * percentage // 100
         updated = replace(
             neuron,
@@ -300,10 +328,3 @@ def require_dissolved(neuron: Neuron, now_seconds: int) -> None:
         raise precondition_failed(
             f"Neuron {neuron.id} has NOT been dissolved. It is in state {name}"
         )
-
-
-def _percentage(value: int | None, name: str) -> int:
-    percentage = 100 if value is None else value
-    if not 1 <= percentage <= 100:
-        raise invalid_command(f"{name} must be between 1 and 100, got {percentage}.")
-    return percentage

@@ -15,7 +15,13 @@ from nns.governance.enums import (
 from nns.governance.errors import (
     invalid_proposal,
 )
-from nns.governance.nns_functions import OBSOLETE_FUNCTIONS, PAYLOAD_TYPES, TARGETS, NnsFunction
+from nns.governance.nns_functions import (
+    OBSOLETE_FUNCTIONS,
+    PAYLOAD_TYPES,
+    TARGETS,
+    IcpXdrConversionRatePayload,
+    NnsFunction,
+)
 from nns.governance.parameters import (
     MAX_MOTION_TEXT_BYTES,
     MAX_PAYLOAD_BYTES,
@@ -165,6 +171,13 @@ class ProposalValidation:
                 action.payload.validate()
             except InvalidPayload as error:
                 raise invalid_proposal(f"Invalid {function.name} payload: {error}") from error
+        if isinstance(action.payload, IcpXdrConversionRatePayload):
+            rate = action.payload.xdr_permyriad_per_icp
+            if rate < self.core.economics.minimum_icp_xdr_rate:
+                # governance.rs (IcpXdrConversionRate, before the exchange rate canister)
+                raise invalid_proposal(
+                    f"The proposed rate {rate} is below the minimum allowable rate"
+                )
         return target.topic
 
     def validate_known_neuron(self, action: RegisterKnownNeuron) -> None:

@@ -46,7 +46,7 @@ from nns.governance.neuron import (
     get_dissolve_delay_seconds,
     get_minted_stake_e8s,
 )
-from nns.governance.nns_functions import TARGETS, NnsFunction
+from nns.governance.nns_functions import TARGETS, IcpXdrConversionRatePayload, NnsFunction
 from nns.governance.parameters import (
     GC_NEW_PROPOSALS_TRIGGER,
     MAX_OPEN_MANAGE_NEURON_PROPOSALS,
@@ -89,6 +89,7 @@ from nns.governance.snapshots import (
     previous_ballots_if_spike,
     record_snapshot,
 )
+from nns.governance.sns_launch import CreateServiceNervousSystem
 from nns.governance.voting_power import compute_ballots
 from replica.environment import (
     DEFERRED,
@@ -385,11 +386,14 @@ class ProposalVoting:
                 case ExecuteNnsFunction():
                     self.validation.validate_nns_function(action)
                     target = TARGETS[NnsFunction(action.nns_function)]
+                    payload = action.payload
+                    if isinstance(payload, IcpXdrConversionRatePayload):
+                        payload = payload.argument()
                     self.core.environment.call(
                         OutgoingCall(
                             callee=target.canister_id,
                             method=target.method,
-                            argument=action.payload,
+                            argument=payload,
                             on_reply="_on_proposal_executed",
                             on_reject="_on_proposal_failed",
                             context=ProposalContext(proposal_id=record.id),
@@ -402,6 +406,7 @@ class ProposalVoting:
                     | AddOrRemoveNodeProvider()
                     | RewardNodeProvider()
                     | RewardNodeProviders()
+                    | CreateServiceNervousSystem()
                 ):
                     self.actions.execute_canister_and_provider_action(session, record.id, action)
                 case InstallCode():
@@ -438,8 +443,12 @@ class ProposalVoting:
             self.core.finish_command(session, record.id, outcome)
 
     def on_proposal_executed(self, context: ProposalContext, reply: object) -> None:
+        # A `variant { Ok; Err : text }` reply (the CMC's rate) that is Err fails the proposal.
+        failure = None
+        if isinstance(reply, dict) and set(reply) == {"Err"}:
+            failure = str(reply["Err"])
         with self.core.transaction() as session:
-            self.core.mark_executed(session, context.proposal_id, None)
+            self.core.mark_executed(session, context.proposal_id, failure)
 
     def on_proposal_failed(self, context: ProposalContext, reject: object) -> None:
         message = reject.message if isinstance(reject, Reject) else str(reject)

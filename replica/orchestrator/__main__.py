@@ -1,10 +1,9 @@
 """Run a node's orchestrator: `python -m replica.orchestrator --node-dir DIR`.
 
 It writes its pid file (`supervisor.pid`: the node's supervising process), logs
-to the node's log file, and on SIGTERM or SIGINT stops the replica and exits.
-When its environment names an owner process (`ICBOX_OWNER_PID`, see
-`replica.live.lifeline`) it does the same when that process dies, so a network
-started by a test never outlives the test run.
+to the node's log file, and on SIGTERM or SIGINT stops the replica and exits; it
+does the same when the owner process `ICBOX_OWNER_PID` names dies
+(`replica.live.lifeline`), and its replica process dies with it.
 """
 
 from __future__ import annotations
@@ -39,25 +38,11 @@ def main(argv: list[str] | None = None) -> int:
     directory: Path = arguments.node_dir
     pid = os.getpid()
     write_pid_file(directory / SUPERVISOR_PID_FILE, pid)
-    # Until the event loop takes SIGTERM over, it ends the process cleanly (the pid file goes).
-    signal.signal(signal.SIGTERM, _exit_on_signal)
-    owner = owner_from_environment()
-    if owner is not None:
-        watch(owner=owner, parent=False, on_gone=_stop_this_process)
     try:
         asyncio.run(serve(directory, arguments.preset))
     finally:
         remove_pid_file(directory / SUPERVISOR_PID_FILE, pid)
     return 0
-
-
-def _exit_on_signal(signal_number: int, frame: object) -> None:
-    raise SystemExit(0)
-
-
-def _stop_this_process(reason: str) -> None:
-    logging.getLogger(__name__).warning("%s: stopping", reason)
-    os.kill(os.getpid(), signal.SIGTERM)
 
 
 async def serve(directory: Path, preset: str | None) -> None:
@@ -67,6 +52,14 @@ async def serve(directory: Path, preset: str | None) -> None:
     loop = asyncio.get_running_loop()
     for number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(number, orchestrator.stopping.set)
+    owner = owner_from_environment()
+    if owner is not None:
+        # Bound to the process that owns the network (a test run): stop with it.
+        def on_owner_gone(reason: str) -> None:
+            logging.getLogger("icbox.orchestrator").warning("%s: stopping", reason)
+            loop.call_soon_threadsafe(orchestrator.stopping.set)
+
+        watch(owner=owner, parent=False, on_gone=on_owner_gone)
     await orchestrator.run()
 
 

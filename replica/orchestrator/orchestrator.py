@@ -158,6 +158,16 @@ class Orchestrator:
             if decision.height < 0:
                 self.receive_initial_shares(decision.subnet_id)
             self.upgrades.prepare_ahead(self.registry, decision.subnet_id, decision.replica_version)
+            # A replica that died is seen (and its restart backed off) before the target is
+            # ensured, so a version that crashes at start is not restarted without a pause.
+            restarted = self.process.poll()
+            if restarted is not None:
+                self.emit(
+                    "replica died" if "exited" in restarted else "replica restarted",
+                    restarted,
+                    subnet=decision.subnet_id,
+                    height=decision.height,
+                )
             # A version whose release is not verified yet is not started (the one running
             # keeps running); a refused one never is.
             done = (
@@ -174,14 +184,6 @@ class Orchestrator:
                 self.emit(
                     f"replica {done}",
                     f"{decision.kind}: version {decision.replica_version}",
-                    subnet=decision.subnet_id,
-                    height=decision.height,
-                )
-            restarted = self.process.poll()
-            if restarted is not None:
-                self.emit(
-                    "replica died" if "exited" in restarted else "replica restarted",
-                    restarted,
                     subnet=decision.subnet_id,
                     height=decision.height,
                 )

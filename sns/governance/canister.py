@@ -40,7 +40,11 @@ from sns.governance.core import (
 from sns.governance.did import GOVERNANCE_INTERFACE
 from sns.governance.errors import ErrorType, SnsGovernanceError
 from sns.governance.neuron import Neuron, staking_subaccount
-from sns.governance.parameters import NervousSystemParameters, Permission
+from sns.governance.parameters import (
+    NervousSystemParameters,
+    Permission,
+    VotingRewardsParameters,
+)
 from sns.governance.proposals import Vote
 
 VALIDATOR_REPLY: Final = [Variant({"Ok": Text, "Err": Text})]
@@ -64,7 +68,11 @@ class SnsGovernance:
     def __init__(self, environment: CanisterEnvironment, path: str | None, init: Any) -> None:
         self.environment = environment
         now = self.now_seconds()
-        parameters = NervousSystemParameters().updated(init.get("parameters", {}))
+        changes = dict(init.get("parameters", {}))
+        rewards = changes.get("voting_rewards_parameters")
+        if isinstance(rewards, Mapping):
+            changes["voting_rewards_parameters"] = VotingRewardsParameters(**rewards)
+        parameters = NervousSystemParameters().updated(changes)
         self.core = SnsGovernanceCore(
             parameters=parameters,
             governance_id=environment.canister_id,

@@ -20,21 +20,17 @@ from typing import Final
 from nns.governance.neuron import compute_subaccount
 from replica.types import Principal
 from sns.governance.actions import (
-    PRE_INITIALIZATION_SWAP_REFUSED,
     AddGenericNervousSystemFunction,
     DeregisterDappCanisters,
     ExecuteGenericNervousSystemFunction,
     GenericFunction,
     ManageNervousSystemParameters,
     ManageSnsMetadata,
-    MintSnsTokens,
     Motion,
     ProposalAction,
     RegisterDappCanisters,
     RemoveGenericNervousSystemFunction,
     SetTopicsForCustomProposals,
-    TransferSnsTreasuryFunds,
-    UpgradeSnsControlledCanister,
     function_id_of,
     native_action,
 )
@@ -45,11 +41,9 @@ from sns.governance.parameters import (
     ONE_DAY_SECONDS,
     ONE_YEAR_SECONDS,
     NervousSystemParameters,
-    ParameterError,
     Permission,
 )
 from sns.governance.proposals import (
-    FIRST_GENERIC_FUNCTION_ID,
     NATIVE_ACTION_TOPICS,
     Tally,
     Topic,
@@ -61,6 +55,7 @@ from sns.governance.proposals import (
     voting_rules,
     wait_for_quiet_deadline,
 )
+from sns.governance.validation import validate_action
 
 MAX_FOLLOWEES_PER_FUNCTION: Final = 15
 DISBURSE_MATURITY_DELAY_SECONDS: Final = 7 * ONE_DAY_SECONDS
@@ -456,95 +451,7 @@ class SnsGovernanceCore:
 
     def validate_action(self, action: ProposalAction) -> None:
         """Everything about an action that can be checked before it is proposed."""
-
-        def invalid(message: str) -> SnsGovernanceError:
-            return error(ErrorType.INVALID_PROPOSAL, message)
-
-        action_id = native_action(action)
-        if (
-            self.mode == Mode.PRE_INITIALIZATION_SWAP
-            and action_id in PRE_INITIALIZATION_SWAP_REFUSED
-        ):
-            raise error(
-                ErrorType.PRECONDITION_FAILED,
-                f"{action_id.name} proposals are not allowed while governance is in "
-                "PreInitializationSwap mode.",
-            )
-        protected = {self.root_id, self.governance_id, self.ledger_id}
-        match action:
-            case Motion():
-                if not action.motion_text:
-                    raise invalid("A motion needs a motion text.")
-            case ManageNervousSystemParameters():
-                try:
-                    self.parameters.updated(action.changes)
-                except ParameterError as problem:
-                    raise invalid(str(problem)) from None
-            case UpgradeSnsControlledCanister():
-                if action.canister_id not in self.dapp_canisters:
-                    raise invalid(
-                        f"Canister {action.canister_id} is not a dapp canister registered with "
-                        "SNS root."
-                    )
-                if not action.new_canister_wasm:
-                    raise invalid("The new canister wasm is empty.")
-            case AddGenericNervousSystemFunction():
-                function = action.function
-                if function.id < FIRST_GENERIC_FUNCTION_ID:
-                    raise invalid(
-                        f"Function id {function.id} is reserved: custom functions have ids "
-                        f">= {FIRST_GENERIC_FUNCTION_ID}."
-                    )
-                if function.id in self.functions:
-                    raise invalid(f"Function id {function.id} is already in use.")
-                if {function.target_canister_id, function.validator_canister_id} & protected:
-                    raise invalid(
-                        "A custom function may not target SNS root, governance or ledger."
-                    )
-                if not function.target_method_name or not function.validator_method_name:
-                    raise invalid("A custom function names its target and validator methods.")
-            case RemoveGenericNervousSystemFunction():
-                if action.function_id not in self.functions:
-                    raise invalid(f"Function {action.function_id} does not exist.")
-            case ExecuteGenericNervousSystemFunction():
-                custom = self.functions.get(action.function_id)
-                if custom is None:
-                    raise invalid(f"Function {action.function_id} does not exist.")
-                if self.mode == Mode.PRE_INITIALIZATION_SWAP and (
-                    custom.target_canister_id in protected
-                ):
-                    raise error(
-                        ErrorType.PRECONDITION_FAILED,
-                        "A custom function targeting SNS root, governance or ledger is not "
-                        "allowed in PreInitializationSwap mode.",
-                    )
-            case TransferSnsTreasuryFunds():
-                if action.from_treasury not in (1, 2):
-                    raise invalid("from_treasury must be 1 (ICP) or 2 (SNS token).")
-                if action.amount_e8s <= self.parameters.transaction_fee_e8s:
-                    raise invalid("The amount must exceed the transaction fee.")
-            case MintSnsTokens():
-                if action.amount_e8s <= 0:
-                    raise invalid("The amount to mint must be positive.")
-            case RegisterDappCanisters():
-                if not action.canister_ids:
-                    raise invalid("No canisters to register.")
-                already = [c for c in action.canister_ids if c in self.dapp_canisters]
-                if already:
-                    raise invalid(f"Canisters {already} are registered already.")
-            case DeregisterDappCanisters():
-                unknown = [c for c in action.canister_ids if c not in self.dapp_canisters]
-                if not action.canister_ids or unknown:
-                    raise invalid(f"Canisters {unknown} are not registered dapp canisters.")
-                if not action.new_controllers:
-                    raise invalid("Deregistered canisters need new controllers.")
-            case ManageSnsMetadata():
-                if action.url is not None and not 10 <= len(action.url.encode()) <= 512:
-                    raise invalid("The url has 10 to 512 bytes.")
-            case SetTopicsForCustomProposals():
-                unknown_ids = [i for i, _ in action.topics if i not in self.functions]
-                if unknown_ids:
-                    raise invalid(f"Custom functions {unknown_ids} do not exist.")
+        validate_action(self, action)
 
     def eligible_voting_power(self, neuron: Neuron, now: int) -> int:
         """0 below the minimum dissolve delay to vote (such neurons get no ballot)."""

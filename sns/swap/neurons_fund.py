@@ -15,7 +15,11 @@ The ideal matching function has the IC's anchor points
 (MAX_THEORETICAL_NEURONS_FUND_PARTICIPATION_AMOUNT_ICP_E8S) and
 cap = min(G, 10 % of the fund's total maturity), t1 = 10 % G, t2 = 30 % G,
 t3 = 50 % G, t4 = 2 cap; f = 0 below t1, f(t2) = t2 / 2, f(t3) = t3 capped,
-f = cap from t4 on. Between the anchor points the IC uses cubic and quartic
+f = cap from t4 on. The current NNS takes t1, t2, t3 and G from its
+`NeuronsFundEconomics` (contribution threshold, one-third and full
+participation milestones, maximum theoretical participation, in XDR) at the
+ICP/XDR rate (`from_economics`); icbox converts at the economics' minimum
+ICP/XDR rate. Between the anchor points the IC uses cubic and quartic
 polynomials; icbox joins them with straight lines (a deliberate
 simplification: the same thresholds, monotone, same values at the anchors).
 """
@@ -46,6 +50,32 @@ class MatchingFunction:
         g = MAX_THEORETICAL_NEURONS_FUND_PARTICIPATION_AMOUNT_ICP_E8S
         cap = min(g, total_maturity_e8s // 10)
         return cls(t1=g // 10, t2=3 * g // 10, t3=g // 2, t4=max(2 * cap, g // 2 + 1), cap=cap)
+
+    @classmethod
+    def from_economics(
+        cls,
+        *,
+        contribution_threshold_xdr: int,
+        one_third_participation_milestone_xdr: int,
+        full_participation_milestone_xdr: int,
+        max_theoretical_participation_xdr: int,
+        icp_xdr_rate_basis_points: int,
+        total_maturity_e8s: int,
+    ) -> MatchingFunction:
+        """The thresholds of the NNS's `NeuronsFundEconomics` (in XDR) at an ICP/XDR rate."""
+
+        def icp_e8s(xdr: int) -> int:
+            return xdr * E8S * 10_000 // icp_xdr_rate_basis_points
+
+        cap = min(icp_e8s(max_theoretical_participation_xdr), total_maturity_e8s // 10)
+        t3 = icp_e8s(full_participation_milestone_xdr)
+        return cls(
+            t1=icp_e8s(contribution_threshold_xdr),
+            t2=icp_e8s(one_third_participation_milestone_xdr),
+            t3=t3,
+            t4=max(2 * cap, t3 + 1),
+            cap=cap,
+        )
 
     def apply(self, x: int) -> int:
         """f(x) in e8s: piecewise linear through (t1, 0), (t2, t2/2), (t3, t3), (t4, cap)."""

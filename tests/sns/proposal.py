@@ -27,6 +27,10 @@ def create_service_nervous_system(
     neurons_fund: bool = False,
     start_time_of_day: int | None = 0,
     min_participants: int = 3,
+    min_direct_icp: int = 30,
+    max_direct_icp: int = 200,
+    min_participant_icp: int = 10,
+    max_participant_icp: int = 100,
 ) -> dict[str, Any]:
     return {
         "name": "Dragginz",
@@ -81,14 +85,14 @@ def create_service_nervous_system(
                 "count": 3,
             },
             "confirmation_text": None,
-            "maximum_participant_icp": tokens(100 * E8S),
+            "maximum_participant_icp": tokens(max_participant_icp * E8S),
             "minimum_icp": None,
-            "minimum_direct_participation_icp": tokens(30 * E8S),
-            "minimum_participant_icp": tokens(10 * E8S),
+            "minimum_direct_participation_icp": tokens(min_direct_icp * E8S),
+            "minimum_participant_icp": tokens(min_participant_icp * E8S),
             "start_time": None
             if start_time_of_day is None
             else {"seconds_after_utc_midnight": start_time_of_day},
-            "maximum_direct_participation_icp": tokens(200 * E8S),
+            "maximum_direct_participation_icp": tokens(max_direct_icp * E8S),
             "maximum_icp": None,
             "neurons_fund_participation": neurons_fund,
             "restricted_countries": None,

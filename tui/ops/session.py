@@ -105,9 +105,9 @@ def translate(error: Exception) -> OpsError:
     if isinstance(error, OpsError):
         return error
     if isinstance(error, GovernanceError):
-        return Refused(
-            f"governance refused: {error.error_message}", kind=error_type_name(error.error_type)
-        )
+        kind = error_type_name(error.error_type)
+        # The IC leaves the text of some refusals empty (e.g. NotAuthorized of a split).
+        return Refused(f"governance refused: {error.error_message or kind}", kind=kind)
     if isinstance(error, TransferError):
         details = error.details if isinstance(error.details, dict) else {}
         shown = ", ".join(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -84,7 +83,8 @@ class ProposalDetailScreen(PollingScreen[ProposalDetail]):
 
     def show(self, data: ProposalDetail) -> None:
         period = int(self.app.backend.voting_period_s)  # type: ignore[attr-defined]
-        self.query_one("#detail", Static).update(render_detail(data, time.time(), period))
+        now = self.app.clock()  # type: ignore[attr-defined]
+        self.query_one("#detail", Static).update(render_detail(data, now, period))
         self.query_one("#detail-tally", Static).update(
             tally_bar(data.view.yes, data.view.no, data.view.total, width=40)
         )

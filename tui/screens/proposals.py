@@ -3,7 +3,6 @@ vote with one or all of my neurons; open the detail view; make a chain-evolution
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -99,7 +98,7 @@ class ProposalsScreen(PollingScreen[ProposalsData]):
 
     def show(self, data: ProposalsData) -> None:
         self.my_neurons = data.my_neurons
-        now = time.time()
+        now = self.app.clock()  # type: ignore[attr-defined]
         period = int(self.app.backend.voting_period_s)  # type: ignore[attr-defined]
         update_table(
             self.query_one(DataTable),

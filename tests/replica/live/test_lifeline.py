@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from replica.live.layout import SUPERVISOR_PID_FILE, NodeSettings, write_settings
 from replica.live.lifeline import OWNER_VARIABLE, die_with_parent
-from replica.live.pidfile import live_pid, process_start_ticks
+from replica.live.pidfile import process_start_ticks
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 
@@ -103,55 +102,38 @@ def test_die_with_parent_reports_whether_it_is_in_force() -> None:
     assert die_with_parent(0)
 
 
-def test_an_orchestrator_stops_when_its_owner_is_killed(tmp_path: Path) -> None:
-    """A detached orchestrator (as `icbox up` starts it) bound by ICBOX_OWNER_PID to another
-    process."""
-    directory = tmp_path / "node"
-    directory.mkdir()
-    write_settings(
-        directory,
-        NodeSettings(
-            node_id="aaaaa-aa",
-            node_index=0,
-            subnet_id=None,
-            p2p_host="127.0.0.1",
-            p2p_port=0,
-            http_host="127.0.0.1",
-            http_port=0,
-            log_file=str(tmp_path / "node.log"),
-            root_key_hex="00" * 8,
-            nns_subnet_id="aaaaa-aa",
-        ),
-    )
+def test_a_process_bound_to_an_owner_exits_when_the_owner_is_killed() -> None:
+    """How a detached supervisor (started by `icbox up`, so not a child of the test run) is bound
+    to the run by ICBOX_OWNER_PID."""
     owner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
-    with open(tmp_path / "node.log", "ab") as log:
-        supervisor = subprocess.Popen(
-            [sys.executable, "-m", "replica.orchestrator", "--node-dir", str(directory)],
-            env=environment(**{OWNER_VARIABLE: str(owner.pid)}),
-            cwd=str(REPOSITORY),
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-        )
+    bound = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time\n"
+            "from replica.live.lifeline import owner_from_environment, watch\n"
+            "watch(owner=owner_from_environment(), parent=False)\n"
+            "print('ready', flush=True)\n"
+            "time.sleep(120)\n",
+        ],
+        env=environment(**{OWNER_VARIABLE: str(owner.pid)}),
+        cwd=str(REPOSITORY),
+        stdout=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
-        deadline = time.monotonic() + 20
-        while live_pid(directory / SUPERVISOR_PID_FILE) is None:
-            assert supervisor.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
-        time.sleep(1.2)
-        assert supervisor.poll() is None, "the orchestrator stopped while its owner lives"
+        assert bound.stdout is not None and bound.stdout.readline().strip() == b"ready"
+        time.sleep(1.2)  # more than two watchdog periods: the owner lives, so does the process
+        assert bound.poll() is None
         owner.send_signal(signal.SIGKILL)
         owner.wait()
-        assert supervisor.wait(60) == 0
-        log = (tmp_path / "node.log").read_text()
-        assert f"owner process {owner.pid} is gone" in log
-        assert live_pid(directory / SUPERVISOR_PID_FILE) is None
+        assert bound.wait(30) == 1
     finally:
         owner.kill()
         owner.wait()
-        if supervisor.poll() is None:
-            supervisor.kill()
-        supervisor.wait()
+        if bound.poll() is None:
+            bound.kill()
+        bound.wait()
 
 
 def test_the_owner_variable_is_read_strictly(monkeypatch: pytest.MonkeyPatch) -> None:
