@@ -187,11 +187,9 @@ def make() -> None:
     \b
     Examples:
       icbox proposal make motion --neuron 1 --title "Hello" --text "Let us" --yes
-      icbox proposal make create-subnet --neuron 1 --nodes N1,N2,N3,N4 --replica-version 0.1.0
-      --dry-run
+      icbox proposal make create-subnet --neuron 1 --nodes N1,N2,N3,N4 --replica-version 0.1.0 --dry-run
       icbox proposal make deploy-subnet --neuron 1 --subnet SUBNET --version 0.2.0 --json --yes
-      icbox proposal make network-economics --reject-cost 2 --min-dissolve-delay-to-vote 3mo
-      --dry-run
+      icbox proposal make network-economics --reject-cost 2 --min-dissolve-delay-to-vote 3mo --dry-run
     """
 
 
