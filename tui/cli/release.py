@@ -6,9 +6,6 @@ from pathlib import Path
 
 import click
 
-from replica.release.archive import build_archive, default_source_root
-from replica.release.errors import ReleaseError
-from replica.release.server import ReleaseServer, publish
 from tui.cli.common import Cli, operation
 from tui.ops.errors import OpsError
 
@@ -53,6 +50,11 @@ def build(cli: Cli, source: Path | None, out_dir: Path | None, base_url: str | N
     The same tree always gives the same archive; its SHA-256 is what `icbox
     proposal make elect-version --sha256` elects.
     """
+    # Imported here: `icbox release --help` loads no replica code.
+    from replica.release.archive import build_archive, default_source_root
+    from replica.release.errors import ReleaseError
+    from replica.release.server import publish
+
     root = source or default_source_root()
     try:
         archive = build_archive(root)
@@ -89,6 +91,8 @@ def build(cli: Cli, source: Path | None, out_dir: Path | None, base_url: str | N
 @operation
 def serve(cli: Cli, directory: Path | None, host: str, port: int) -> None:
     """Serve release archives over HTTP until interrupted (the URLs a version record names)."""
+    from replica.release.server import ReleaseServer
+
     try:
         server = ReleaseServer(
             directory or cli.directory / DEFAULT_RELEASES, host=host, port=port, verbose=True
