@@ -48,6 +48,7 @@ from replica.agent.identity import Ed25519Identity
 from replica.candid import encode
 from replica.candid.types import Nat
 from replica.live.layout import REPLICA_PID_FILE
+from replica.live.lifeline import OWNER_VARIABLE
 from replica.live.pidfile import live_pid
 from replica.types import Principal
 from tui.network.create import NetworkOptions
@@ -242,6 +243,7 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="a small run for CI")
     arguments = parser.parse_args()
     figures: dict[str, Any] = {}
+    os.environ[OWNER_VARIABLE] = str(os.getpid())  # the network dies with the benchmark
     with tempfile.TemporaryDirectory(prefix="icbox-bench-live-") as directory:
         try:
             result = bring_up(Path(directory), NetworkOptions(), timeout_s=180)

@@ -1,7 +1,8 @@
 """The NNS of a new network, installed on its NNS subnet's execution engine.
 
 Canisters keep their mainnet ids: registry 0, governance 1, ledger 2, root 3,
-cycles minting 4 (lifeline 5 controls root). Root controls the other NNS
+cycles minting 4 (lifeline 5 controls root), SNS-W 10 (SNS-W may install the
+SNS canisters it deploys, found by name in the same factory table). Root controls the other NNS
 canisters; only root may install system canisters through the management
 canister. Genesis creates the canisters at those ids, installs each by name,
 funds ledger accounts, loads genesis neurons and writes the initial registry.
@@ -30,6 +31,7 @@ from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.canister import Ledger
 from nns.ledger.interface import ledger_interface
 from nns.root import Root
+from nns.sns_wasm import SNS_WASM_CANISTER_ID, SnsWasm
 from registry.canister import Registry
 from registry.dkg import SeededInitialDkg
 from registry.genesis import NetworkDescription, build_genesis
@@ -47,6 +49,7 @@ from replica.canister.sdk import interface_of
 from replica.crypto.keys import derive_seed
 from replica.execution.engine import ExecutionEngine, SystemCanister
 from replica.presets import LOCAL, Preset
+from sns.factories import sns_factories
 
 NNS_CANISTERS: Final = (
     (REGISTRY_CANISTER_ID, "registry"),
@@ -54,6 +57,7 @@ NNS_CANISTERS: Final = (
     (LEDGER_CANISTER_ID, "ledger"),
     (ROOT_CANISTER_ID, "root"),
     (CYCLES_MINTING_CANISTER_ID, "cycles-minting"),
+    (SNS_WASM_CANISTER_ID, "sns-wasm"),
 )
 
 
@@ -80,7 +84,10 @@ class NnsConfig:
 
 def nns_engine_options() -> dict[str, Any]:
     """The NNS subnet's engine options: root installs system canisters, the CMC mints cycles."""
-    return {"system_installers": [ROOT_CANISTER_ID], "cycles_minters": [CYCLES_MINTING_CANISTER_ID]}
+    return {
+        "system_installers": [ROOT_CANISTER_ID, SNS_WASM_CANISTER_ID],
+        "cycles_minters": [CYCLES_MINTING_CANISTER_ID],
+    }
 
 
 def nns_factories(config: NnsConfig) -> dict[str, SystemCanister]:
@@ -119,6 +126,10 @@ def nns_factories(config: NnsConfig) -> dict[str, SystemCanister]:
         "cycles-minting": SystemCanister(
             create=CyclesMinting, interface=lambda instance: interface_of(type(instance))
         ),
+        "sns-wasm": SystemCanister(
+            create=SnsWasm, interface=lambda instance: interface_of(type(instance))
+        ),
+        **sns_factories(),
     }
 
 
@@ -136,6 +147,9 @@ def install_nns(engine: ExecutionEngine, config: NnsConfig) -> None:
             registry.apply_genesis(
                 build_genesis(config.network, config.seed, SeededInitialDkg(config.seed))
             )
+    if isinstance(registry, Registry):
+        # Outside a message: the chain head of the genesis registry becomes certified data here.
+        engine.canisters[REGISTRY_CANISTER_ID].certified_data = registry.certified_head()
     governance = engine.canisters[GOVERNANCE_CANISTER_ID].instance
     if isinstance(governance, Governance) and config.neurons:
         governance.load_genesis_neurons(config.neurons)

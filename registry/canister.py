@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
-from registry.dkg import InitialDkg
+from registry.certification import EMPTY_CHAIN, compute_chain_hash
+from registry.dkg import InitialDkg, InitialDkgResult
 from registry.errors import InvalidPayload, KeyNotPresent, Unauthorized
 from registry.invariants import check_global_invariants
 from registry.records import (
@@ -100,6 +101,7 @@ class Registry:
         self.store = StableStore(list(TABLES), path)
         self.registry = RegistryStore(self.store)
         self.check_invariants: Callable[[RegistryView], None] = check_global_invariants
+        self._head: tuple[int, bytes] = (0, EMPTY_CHAIN)
 
     # -- the checked path -------------------------------------------------------------------
 
@@ -110,12 +112,33 @@ class Registry:
                 yield session
         except BaseException:
             self.registry.reload()
+            self._head = (0, EMPTY_CHAIN)
             raise
 
     def apply(self, mutations: Sequence[Mutation]) -> int:
         """Check one batch against kinds and invariants and append it; returns its version."""
         with self._transaction() as session:
-            return self.registry.apply(session, mutations, check=self.check_invariants)
+            version = self.registry.apply(session, mutations, check=self.check_invariants)
+        self.certify()
+        return version
+
+    def certified_head(self) -> bytes:
+        """The head of the hash chain over the changelog (`registry.certification`)."""
+        version, head = self._head
+        if version != self.registry.latest_version:
+            if version > self.registry.latest_version:
+                version, head = 0, EMPTY_CHAIN  # a rolled-back message: chain again
+            for batch_version, changes in self.registry.changelog(after=version):
+                head = compute_chain_hash(head, batch_version, changes)
+            self._head = (self.registry.latest_version, head)
+        return self._head[1]
+
+    def certify(self) -> None:
+        """Make the chain head the canister's certified data (inside a message), so nodes can
+        check the changes they replicate against the NNS key."""
+        setter = getattr(self.environment, "set_certified_data", None)
+        if setter is not None:
+            setter(self.certified_head())
 
     def apply_genesis(self, batches: Sequence[Sequence[Mutation]]) -> int:
         """Apply the initial batches in order, each through the same checks."""
@@ -187,6 +210,7 @@ class Registry:
             state_hash=bytes(32),
             low_threshold_transcript=result.low_threshold,
             high_threshold_transcript=result.high_threshold,
+            encrypted_shares=self._encrypt_shares(subnet_id, result, payload.node_ids),
         )
         mutations = [
             upsert(SUBNET_LIST_KEY, SubnetListRecord(subnets=(*listed, subnet_id))),
@@ -200,6 +224,24 @@ class Registry:
         ]
         self.apply(mutations)
         return subnet_id
+
+    def _encrypt_shares(
+        self, subnet_id: Principal, result: InitialDkgResult, node_ids: Sequence[Principal]
+    ) -> tuple[tuple[Principal, bytes], ...]:
+        """The members' shares, each encrypted to the member's registered dealing key."""
+        encrypt = getattr(self.initial_dkg, "encrypt_shares_for_members", None)
+        if encrypt is None:
+            return ()
+        keys = {}
+        for node_id in node_ids:
+            record: PublicKeyRecord | None = self.registry.get(
+                crypto_record_key(node_id, KeyPurpose.DKG_DEALING_ENCRYPTION)
+            )
+            if record is None:
+                raise InvalidPayload(f"node {node_id} has no dealing encryption key")
+            keys[node_id] = bytes(record.key_value)
+        shares: tuple[tuple[Principal, bytes], ...] = encrypt(subnet_id, result, keys)
+        return shares
 
     def _routing_table_with(self, subnet_id: Principal) -> RoutingTable:
         """The routing table plus the next free range of 2^20 canister ids for a new subnet."""

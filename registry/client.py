@@ -20,11 +20,13 @@ from registry.records import (
     UNASSIGNED_NODES_CONFIG_KEY,
     KeyPurpose,
     NodeRecord,
+    ReplicaVersionRecord,
     RoutingTable,
     SubnetListRecord,
     SubnetRecord,
     UnassignedNodesConfigRecord,
     crypto_record_key,
+    replica_version_key,
     subnet_record_key,
     threshold_public_key_key,
 )
@@ -117,6 +119,13 @@ class RegistryClient:
     def get_replica_version(self, subnet_id: Principal, version: int | None = None) -> str | None:
         record = self.get_subnet_record(subnet_id, version)
         return record.replica_version_id if record is not None else None
+
+    def get_replica_version_record(
+        self, version_id: str, version: int | None = None
+    ) -> ReplicaVersionRecord | None:
+        """The elected release of a replica version: its package SHA-256 and URLs."""
+        record: ReplicaVersionRecord | None = self.get(replica_version_key(version_id), version)
+        return record
 
     def get_subnet_of_node(
         self, node_id: Principal, version: int | None = None

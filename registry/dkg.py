@@ -25,7 +25,11 @@ from typing import Final, Protocol
 from registry.records import InitialDkgTranscript
 from replica.crypto import bls
 from replica.crypto.dkg import DkgId, DkgTag
-from replica.crypto.initial_shares import InitialShareCiphertext, encrypt_initial_share
+from replica.crypto.initial_shares import (
+    InitialShareCiphertext,
+    NodeInitialShares,
+    encrypt_initial_share,
+)
 from replica.types import Principal
 
 _EPHEMERAL_DOMAIN: Final = b"icbox-initial-dkg-ephemeral"
@@ -147,3 +151,25 @@ class SeededInitialDkg:
                 share=share,
             )
         return dealt
+
+    def encrypt_shares_for_members(
+        self,
+        subnet_id: Principal,
+        result: InitialDkgResult,
+        dealing_keys: Mapping[Principal, bytes],
+    ) -> tuple[tuple[Principal, bytes], ...]:
+        """Each member's shares of both initial transcripts of `subnet_id`, encrypted to its own
+        dealing key, as the bytes of its `NodeInitialShares` (published in the CUP contents)."""
+        dealt: dict[Principal, list[InitialShareCiphertext]] = {}
+        transcripts: tuple[tuple[DkgTag, InitialDkgTranscript], ...] = (
+            ("low", result.low_threshold),
+            ("high", result.high_threshold),
+        )
+        for tag, transcript in transcripts:
+            dkg_id = DkgId(subnet_id=subnet_id, start_height=0, tag=tag)
+            for member, ciphertext in self.deal_shares(dkg_id, transcript, dealing_keys).items():
+                dealt.setdefault(member, []).append(ciphertext)
+        return tuple(
+            (member, NodeInitialShares(node_id=member, shares=tuple(shares)).to_bytes())
+            for member, shares in sorted(dealt.items(), key=lambda item: item[0].raw)
+        )

@@ -244,6 +244,10 @@ class CatchUpPackageContents:
     state_hash: bytes
     low_threshold_transcript: InitialDkgTranscript
     high_threshold_transcript: InitialDkgTranscript
+    encrypted_shares: tuple[tuple[Principal, bytes], ...] = ()
+    """Per member, its shares of both transcripts encrypted to its own dealing key
+    (`replica.crypto.initial_shares.NodeInitialShares` bytes): how the members of a subnet
+    created after genesis receive their keys, as an NI-DKG transcript carries its ciphertexts."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -277,12 +277,43 @@ class RegistryStore:
         """Rebuild the in-memory snapshot from the tables (after a rolled-back message)."""
         self._load()
 
-    def changelog(self) -> list[tuple[int, list[tuple[str, bytes | None]]]]:
-        """Every batch in version order: what replaying the log applies."""
+    def changelog(self, after: int = 0) -> list[tuple[int, list[tuple[str, bytes | None]]]]:
+        """Every batch after version `after`, in version order: what replaying the log applies."""
         with self.stable.connection() as connection:
             return [
                 (row[0], [tuple(item) for item in codec.decode(bytes(row[1]))])
                 for row in connection.execute(
-                    text("SELECT version, mutations FROM registry_changelog ORDER BY version")
+                    text(
+                        "SELECT version, mutations FROM registry_changelog "
+                        "WHERE version > :after ORDER BY version"
+                    ),
+                    {"after": after},
                 )
             ]
+
+    def append_replicated(
+        self, session: Any, version: int, changes: Iterable[tuple[str, bytes | None]]
+    ) -> None:
+        """Append a batch another registry certified, at its own version (a node's local store).
+
+        No checks but contiguity: the batch was checked where it was written, and the
+        caller verified it against the certified chain head (`registry.certification`).
+        """
+        if version != self.latest_version + 1:
+            raise RegistryError(
+                f"replicated version {version} does not follow the local {self.latest_version}"
+            )
+        encoded = dict(changes)
+        connection = session.connection()
+        connection.exec_driver_sql(
+            "INSERT INTO registry_value (key, version, value) VALUES (?, ?, ?)",
+            [(key, version, value) for key, value in sorted(encoded.items())],
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO registry_changelog (version, mutations) VALUES (?, ?)",
+            (version, codec.encode(sorted(encoded.items()))),
+        )
+        for key, value in encoded.items():
+            self._latest[key] = (version, value)
+            self._decoded.pop(key, None)
+        self.latest_version = version

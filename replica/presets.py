@@ -6,7 +6,8 @@ numbers change (DESIGN section 6).
 - `mainnet`: the real Internet Computer constants.
 - `local`: the same rules with governance time scaled so that one governance
   day lasts one minute (a four-day voting period takes four minutes), and
-  short DKG intervals with sub-second rounds. The default of `icbox up`.
+  short DKG intervals with sub-second rounds; an idle subnet (no ingress to include)
+  makes about one block a second. The default of `icbox up`.
 - `test`: the smallest values tests need: one governance day is one second.
 
 Every governance duration is written in mainnet seconds below and divided by
@@ -35,6 +36,8 @@ class Preset:
     dkg_interval_length: int
     initial_notary_delay_ms: int
     unit_delay_ms: int
+    idle_block_delay_ms: int = 0
+    """How much longer a live block maker waits before proposing an empty block (0: as the IC)."""
     # Ledger: how long a transaction is remembered for deduplication.
     ledger_transaction_window_seconds: int
 
@@ -68,8 +71,9 @@ LOCAL: Final = Preset(
     name="local",
     governance_time_scale=1_440,
     dkg_interval_length=19,
-    initial_notary_delay_ms=300,
+    initial_notary_delay_ms=100,
     unit_delay_ms=500,
+    idle_block_delay_ms=900,
     ledger_transaction_window_seconds=24 * 3_600,
 )
 

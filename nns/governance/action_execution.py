@@ -34,41 +34,42 @@ from nns.governance.actions import (
     validate_stop_or_start_canister,
     validate_update_canister_settings,
 )
-from nns.governance.commands import ManageNeuronCommands
-from nns.governance.contexts import NodeProviderRewardContext, ProposalContext
-from nns.governance.enums import Topic
-from nns.governance.errors import GovernanceError, invalid_proposal, not_found, precondition_failed
-from nns.governance.neuron import Neuron
-from nns.governance.settings import DEFAULT_FOLLOWEES, NODE_PROVIDERS
+from nns.governance.contexts import (
+    NodeProviderRewardContext,
+    ProposalContext,
+)
+from nns.governance.core import GovernanceCore
+from nns.governance.enums import (
+    Topic,
+)
+from nns.governance.errors import (
+    GovernanceError,
+    invalid_proposal,
+    not_found,
+    precondition_failed,
+)
+from nns.governance.neuron import (
+    Neuron,
+)
+from nns.governance.settings import (
+    DEFAULT_FOLLOWEES,
+    NODE_PROVIDERS,
+)
+from nns.governance.sns_launch import CreateServiceNervousSystem, SnsLaunch
 from nns.ledger.accounts import AccountIdentifier
-from replica.environment import OutgoingCall, Reject
+from replica.environment import (
+    OutgoingCall,
+    Reject,
+)
 
 
-class ActionExecution(ManageNeuronCommands):
+class ActionExecution:
     """Validation at submission and execution of the actions that act on canisters,
     known neurons and node providers."""
 
-    # -- state ------------------------------------------------------------------------------
-
-    @property
-    def node_providers(self) -> tuple[NodeProvider, ...]:
-        return self.state.get(NODE_PROVIDERS)
-
-    def mark_executed(self, session: Session, proposal_id: int, failure_reason: str | None) -> None:
-        """Record the outcome of an adopted proposal; a success after a failure wins."""
-        record = self.state.proposals.get(proposal_id)
-        if record is None:
-            return
-        now = self.now_seconds()
-        self.state.touch_proposal(record)
-        if failure_reason is None:
-            record.executed_timestamp_seconds, record.failure_reason = now, None
-            record.failed_timestamp_seconds = 0
-        elif not record.executed_timestamp_seconds:
-            record.failed_timestamp_seconds, record.failure_reason = now, failure_reason
-        self.state.put_proposal(session, record, ballots=False)
-
-    # -- submission -------------------------------------------------------------------------
+    def __init__(self, core: GovernanceCore) -> None:
+        self.core = core
+        self.sns_launch = SnsLaunch(core)
 
     def validate_canister_and_provider_action(self, action: object) -> Topic:
         """The topic of a valid action; InvalidProposal (or the IC's type) otherwise."""
@@ -92,6 +93,8 @@ class ActionExecution(ManageNeuronCommands):
                         "icbox has no registry-derived node provider rewards."
                     )
                 return Topic.NODE_PROVIDER_REWARDS
+            case CreateServiceNervousSystem():
+                return self.sns_launch.validate_create_service_nervous_system(action)
             case UnsupportedAction():
                 raise invalid_proposal(
                     f"The proposal action {action.name} is not supported by icbox."
@@ -104,7 +107,7 @@ class ActionExecution(ManageNeuronCommands):
             raise invalid_proposal(
                 "No neuron ID specified in the request to deregister a known neuron."
             )
-        neuron = self.get_neuron(action.id)
+        neuron = self.core.get_neuron(action.id)
         if neuron.known_neuron_data is None:
             raise precondition_failed(f"Neuron {action.id} is not a known neuron")
         return neuron
@@ -113,7 +116,7 @@ class ActionExecution(ManageNeuronCommands):
         """proposals/add_or_remove_node_provider.rs: add a new id, remove an existing one."""
         provider = validate_add_or_remove_node_provider(action)
         provider_id = node_provider_id(provider)
-        exists = any(known.id == provider_id for known in self.node_providers)
+        exists = any(known.id == provider_id for known in self.core.node_providers)
         if action.to_add is not None and exists:
             raise precondition_failed(
                 f"NodeProvider with id {provider_id.to_text()} already exists"
@@ -125,13 +128,13 @@ class ActionExecution(ManageNeuronCommands):
             )
         return provider
 
-    # -- execution --------------------------------------------------------------------------
-
     def execute_canister_and_provider_action(
         self, session: Session, proposal_id: int, action: object
     ) -> None:
         """Carry out an adopted action; a refusal raises GovernanceError (the proposal fails)."""
         match action:
+            case CreateServiceNervousSystem():
+                self.sns_launch.execute_create_service_nervous_system(session, proposal_id, action)
             case StopOrStartCanister():
                 _, canister_action = validate_stop_or_start_canister(action)
                 self.call_root(
@@ -156,16 +159,16 @@ class ActionExecution(ManageNeuronCommands):
                 )
             case DeregisterKnownNeuron():
                 neuron = self.validate_deregister_known_neuron(action)
-                self.state.put_neuron(session, replace(neuron, known_neuron_data=None))
-                self.mark_executed(session, proposal_id, None)
+                self.core.state.put_neuron(session, replace(neuron, known_neuron_data=None))
+                self.core.mark_executed(session, proposal_id, None)
             case AddOrRemoveNodeProvider():
                 provider = self.validate_node_provider_change(action)
                 if action.to_add is not None:
-                    providers = (*self.node_providers, provider)
+                    providers = (*self.core.node_providers, provider)
                 else:
-                    providers = tuple(p for p in self.node_providers if p.id != provider.id)
-                self.state.put(session, NODE_PROVIDERS, providers)
-                self.mark_executed(session, proposal_id, None)
+                    providers = tuple(p for p in self.core.node_providers if p.id != provider.id)
+                self.core.state.put(session, NODE_PROVIDERS, providers)
+                self.core.mark_executed(session, proposal_id, None)
             case RewardNodeProvider() | RewardNodeProviders():
                 self.reward_next_node_provider(session, proposal_id, 0, None)
 
@@ -177,7 +180,7 @@ class ActionExecution(ManageNeuronCommands):
         *,
         on_reply: str = "_on_proposal_executed",
     ) -> None:
-        self.environment.call(
+        self.core.environment.call(
             OutgoingCall(
                 callee=ROOT_CANISTER_ID,
                 method=method,
@@ -188,7 +191,7 @@ class ActionExecution(ManageNeuronCommands):
             )
         )
 
-    def _on_canister_settings_updated(self, context: ProposalContext, reply: object) -> None:
+    def on_canister_settings_updated(self, context: ProposalContext, reply: object) -> None:
         """Root answers `variant { Ok; Err : record { code; description } }`."""
         failure = None
         if isinstance(reply, dict) and "Err" in reply:
@@ -196,13 +199,11 @@ class ActionExecution(ManageNeuronCommands):
             failure = (
                 str(error.get("description", error)) if isinstance(error, dict) else str(error)
             )
-        with self.transaction() as session:
-            self.mark_executed(session, context.proposal_id, failure)
-
-    # -- node provider rewards --------------------------------------------------------------
+        with self.core.transaction() as session:
+            self.core.mark_executed(session, context.proposal_id, failure)
 
     def _rewards_of(self, proposal_id: int) -> tuple[RewardNodeProvider, ...]:
-        action = self.state.proposals[proposal_id].proposal.action
+        action = self.core.state.proposals[proposal_id].proposal.action
         if isinstance(action, RewardNodeProvider):
             return (action,)
         if isinstance(action, RewardNodeProviders):
@@ -221,7 +222,7 @@ class ActionExecution(ManageNeuronCommands):
             except GovernanceError as error:
                 failure = failure or error.error_message
                 index += 1
-        self.mark_executed(session, proposal_id, failure)
+        self.core.mark_executed(session, proposal_id, failure)
 
     def _mint_node_provider_reward(
         self, proposal_id: int, index: int, failure: str | None, reward: RewardNodeProvider
@@ -230,9 +231,9 @@ class ActionExecution(ManageNeuronCommands):
         provider = reward.node_provider
         if provider is None or provider.id is None:
             raise precondition_failed("Node provider has no ID.")
-        if not any(known.id == provider.id for known in self.node_providers):
+        if not any(known.id == provider.id for known in self.core.node_providers):
             raise not_found(f"Node provider with id {provider.id.to_text()} not found.")
-        maximum = self.economics.maximum_node_provider_rewards_e8s
+        maximum = self.core.economics.maximum_node_provider_rewards_e8s
         if reward.amount_e8s > maximum:
             raise precondition_failed(
                 f"Proposed reward {reward.amount_e8s} greater than maximum {maximum}"
@@ -242,12 +243,14 @@ class ActionExecution(ManageNeuronCommands):
             case None:
                 raise precondition_failed("Reward node provider proposal must have a reward mode.")
             case RewardToNeuron():
-                subaccount = self.new_subaccount()
-                to = AccountIdentifier.of(self.governance_id, subaccount)
-                context = replace(context, subaccount=subaccount, neuron_id=self.new_neuron_id())
+                subaccount = self.core.new_subaccount()
+                to = AccountIdentifier.of(self.core.governance_id, subaccount)
+                context = replace(
+                    context, subaccount=subaccount, neuron_id=self.core.new_neuron_id()
+                )
             case RewardToAccount():
                 to = reward.reward_mode.to_account or AccountIdentifier.of(provider.id)
-        self.call_ledger_transfer(
+        self.core.call_ledger_transfer(
             from_subaccount=None,
             to=to,
             amount_e8s=reward.amount_e8s,
@@ -258,22 +261,22 @@ class ActionExecution(ManageNeuronCommands):
             context=context,
         )
 
-    def _on_node_provider_reward_minted(
+    def on_node_provider_reward_minted(
         self, context: NodeProviderRewardContext, block: object
     ) -> None:
         proposal_id, index = context.proposal_id, context.index
-        with self.transaction() as session:
+        with self.core.transaction() as session:
             reward = self._rewards_of(proposal_id)[index]
             if isinstance(reward.reward_mode, RewardToNeuron) and reward.node_provider is not None:
-                self.state.put_neuron(session, self._reward_neuron(context, reward))
+                self.core.state.put_neuron(session, self._reward_neuron(context, reward))
             self.reward_next_node_provider(session, proposal_id, index + 1, context.failure)
 
-    def _on_node_provider_reward_refused(
+    def on_node_provider_reward_refused(
         self, context: NodeProviderRewardContext, reject: object
     ) -> None:
         message = reject.message if isinstance(reject, Reject) else str(reject)
         failure = context.failure or f"Couldn't perform minting transfer: {message}"
-        with self.transaction() as session:
+        with self.core.transaction() as session:
             self.reward_next_node_provider(session, context.proposal_id, context.index + 1, failure)
 
     def _reward_neuron(
@@ -283,9 +286,10 @@ class ActionExecution(ManageNeuronCommands):
         assert isinstance(reward.reward_mode, RewardToNeuron)
         assert reward.node_provider is not None and reward.node_provider.id is not None
         assert context.neuron_id is not None and context.subaccount is not None
-        now = self.now_seconds()
+        now = self.core.now_seconds()
         delay = min(
-            reward.reward_mode.dissolve_delay_seconds, self.durations.max_dissolve_delay_seconds
+            reward.reward_mode.dissolve_delay_seconds,
+            self.core.durations.max_dissolve_delay_seconds,
         )
         return Neuron(
             id=context.neuron_id,
@@ -298,5 +302,5 @@ class ActionExecution(ManageNeuronCommands):
             aging_since_timestamp_seconds=now,
             when_dissolved_timestamp_seconds=None if delay > 0 else now,
             kyc_verified=True,
-            followees=dict(self.state.get(DEFAULT_FOLLOWEES)),
+            followees=dict(self.core.state.get(DEFAULT_FOLLOWEES)),
         )

@@ -1,5 +1,11 @@
 """What every part of the governance canister shares: its state, its environment,
-its transaction discipline and its calls to the ledger."""
+its transaction discipline, its calls to the ledger and the record of proposal outcomes.
+
+Each part of the canister (`neuron_commands`, `ledger_commands`, `action_execution`,
+`proposal_validation`, `voting`, `proposal_queries`, `neuron_queries`, `periodic`,
+`simulation`) holds one `GovernanceCore` and nothing else it does not own; `canister.Governance`
+creates the core and the parts and is the canister's one face.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from dataclasses import replace
 
 from sqlmodel import Session
 
+from nns.governance.actions import NodeProvider
 from nns.governance.enums import ErrorType, NeuronState
 from nns.governance.errors import GovernanceError, not_authorized, not_found
 from nns.governance.neuron import Neuron, get_state
@@ -19,8 +26,18 @@ from nns.governance.parameters import (
     NetworkEconomics,
 )
 from nns.governance.proposals import ProposalRecord
-from nns.governance.settings import ECONOMICS, GENESIS_TIMESTAMP_SECONDS, LOCKS, NEURON_RATE_LIMIT
-from nns.governance.state import GovernanceState
+from nns.governance.rewards import RewardEvent
+from nns.governance.settings import (
+    DEFAULT_FOLLOWEES,
+    ECONOMICS,
+    GENESIS_TIMESTAMP_SECONDS,
+    LATEST_REWARD_EVENT,
+    LOCKS,
+    MATURITY_MODULATION_BASIS_POINTS,
+    NEURON_RATE_LIMIT,
+    NODE_PROVIDERS,
+)
+from nns.governance.state import TABLES, GovernanceState
 from nns.ledger.accounts import AccountIdentifier
 from nns.ledger.types import TransferArgs
 from replica.canister.stable import StableStore
@@ -32,14 +49,54 @@ from replica.types import Principal
 class GovernanceCore:
     """State, time, randomness and outgoing calls of the governance canister."""
 
-    environment: Environment
-    preset: Preset
-    durations: Durations
-    store: StableStore
-    state: GovernanceState
-    governance_id: Principal
-    ledger_id: Principal
-    cycles_minting_id: Principal
+    def __init__(
+        self,
+        environment: Environment,
+        *,
+        preset: Preset,
+        economics: NetworkEconomics | None,
+        genesis_timestamp_seconds: int | None,
+        path: str | None,
+        governance_id: Principal,
+        ledger_id: Principal,
+        cycles_minting_id: Principal,
+        default_followees: Mapping[int, tuple[int, ...]] | None,
+    ) -> None:
+        self.environment = environment
+        self.preset = preset
+        self.durations = Durations.of(preset)
+        self.governance_id = governance_id
+        self.ledger_id = ledger_id
+        self.cycles_minting_id = cycles_minting_id
+        self.store = StableStore(list(TABLES), path)
+        self.state = GovernanceState(self.store)
+        if "economics" in self.state.settings:
+            return
+        genesis = (
+            environment.now_ns() // NANOS_PER_SECOND
+            if genesis_timestamp_seconds is None
+            else genesis_timestamp_seconds
+        )
+        with self.store.transaction() as session:
+            self.state.put(
+                session, ECONOMICS, economics or NetworkEconomics.default(self.durations)
+            )
+            self.state.put(session, GENESIS_TIMESTAMP_SECONDS, genesis)
+            self.state.put(session, DEFAULT_FOLLOWEES, dict(default_followees or {}))
+            self.state.put(session, MATURITY_MODULATION_BASIS_POINTS, 0)
+            self.state.put(
+                session,
+                LATEST_REWARD_EVENT,
+                RewardEvent(
+                    day_after_genesis=0,
+                    actual_timestamp_seconds=genesis,
+                    settled_proposals=(),
+                    distributed_e8s_equivalent=0,
+                    total_available_e8s_equivalent=0,
+                    rounds_since_last_distribution=0,
+                    latest_round_available_e8s_equivalent=0,
+                ),
+            )
 
     # -- time and randomness ----------------------------------------------------------------
 
@@ -70,15 +127,26 @@ class GovernanceCore:
         return self.state.get(GENESIS_TIMESTAMP_SECONDS)
 
     @property
+    def latest_reward_event(self) -> RewardEvent:
+        return self.state.get(LATEST_REWARD_EVENT)
+
+    @property
+    def node_providers(self) -> tuple[NodeProvider, ...]:
+        return self.state.get(NODE_PROVIDERS)
+
+    @property
     def locks(self) -> Mapping[int, str]:
         return self.state.get(LOCKS)
 
-    def lock_neuron(self, session: Session, neuron_id: int, command: str) -> None:
+    def require_unlocked(self, neuron_id: int) -> None:
         if neuron_id in self.locks:
             raise GovernanceError(
                 ErrorType.LEDGER_UPDATE_ONGOING,
                 f"Neuron {neuron_id} has an ongoing ledger update ({self.locks[neuron_id]}).",
             )
+
+    def lock_neuron(self, session: Session, neuron_id: int, command: str) -> None:
+        self.require_unlocked(neuron_id)
         self.state.put(session, LOCKS, {**self.locks, neuron_id: command})
 
     def unlock_neuron(self, session: Session, neuron_id: int) -> None:
@@ -143,7 +211,10 @@ class GovernanceCore:
 
     def require_not_spawning(self, neuron: Neuron) -> None:
         if get_state(neuron, self.now_seconds()) == NeuronState.SPAWNING:
-            raise GovernanceError(ErrorType.PRECONDITION_FAILED, "Neuron is spawning.")
+            raise GovernanceError(
+                ErrorType.PRECONDITION_FAILED,
+                "Can't perform operation on neuron: Neuron is spawning.",
+            )
 
     def neuron_account(self, neuron: Neuron) -> AccountIdentifier:
         return AccountIdentifier.of(self.governance_id, neuron.subaccount)
@@ -191,3 +262,25 @@ class GovernanceCore:
         if record is None:
             raise not_found(f"Can't find proposal {proposal_id}.")
         return record
+
+    def mark_executed(self, session: Session, proposal_id: int, failure_reason: str | None) -> None:
+        """Record the outcome of an adopted proposal; a success after a failure wins."""
+        record = self.state.proposals.get(proposal_id)
+        if record is None:
+            return
+        now = self.now_seconds()
+        self.state.touch_proposal(record)
+        if failure_reason is None:
+            record.executed_timestamp_seconds, record.failure_reason = now, None
+            record.failed_timestamp_seconds = 0
+        elif not record.executed_timestamp_seconds:
+            record.failed_timestamp_seconds, record.failure_reason = now, failure_reason
+        self.state.put_proposal(session, record, ballots=False)
+
+    def finish_command(self, session: Session, proposal_id: int | None, outcome: object) -> object:
+        """The end of a ManageNeuron command: a command run by an adopted ManageNeuron
+        proposal records the proposal's outcome; the command's own outcome is returned."""
+        if proposal_id is not None:
+            failure = outcome.error_message if isinstance(outcome, GovernanceError) else None
+            self.mark_executed(session, proposal_id, failure)
+        return outcome

@@ -54,6 +54,7 @@ type Action = variant {
   AddOrRemoveNodeProvider : AddOrRemoveNodeProvider;
   RewardNodeProvider : RewardNodeProvider;
   RewardNodeProviders : RewardNodeProviders;
+  CreateServiceNervousSystem : CreateServiceNervousSystem;
 };
 type ProposalActionRequest = variant {
   RegisterKnownNeuron : KnownNeuron;
@@ -325,6 +326,9 @@ service : {
   get_latest_reward_event : () -> (RewardEvent) query;
   list_known_neurons : () -> (record { known_neurons : vec KnownNeuron }) query;
   list_node_providers : () -> (ListNodeProvidersResponse) query;
+  get_node_provider_by_caller : (null) -> (variant { Ok : NodeProvider; Err : GovernanceError }) query;
+  claim_gtc_neurons : (principal, vec NeuronId) -> (Result);
+  transfer_gtc_neuron : (NeuronId, NeuronId) -> (Result);
 }
 """
     + ACTIONS_DID

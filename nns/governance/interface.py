@@ -37,6 +37,7 @@ from nns.governance.neurons_fund import (
     SettleCommunityFundParticipation,
     SettleNeuronsFundParticipation,
 )
+from nns.governance.nns_functions import IcpXdrConversionRatePayload
 from nns.governance.parameters import NetworkEconomics
 from nns.governance.proposals import ProposalInfo
 from nns.governance.requests import (
@@ -58,6 +59,7 @@ from nns.governance.requests import (
     StakeMaturityResponse,
 )
 from nns.governance.simulation import SimulatedMergeResponse
+from nns.governance.sns_launch import SnsLaunchRecord
 from nns.governance.votes import ListNeuronVotes, NeuronIndexRequest, NeuronVotes
 from replica.candid import encode
 from replica.candid.did import parse_did
@@ -159,6 +161,17 @@ def _candid_action(action: Any) -> Any:
                     "payload": action.payload,
                 }
             }
+        case ExecuteNnsFunction() if isinstance(action.payload, IcpXdrConversionRatePayload):
+            from nns.cycles_minting.interface import arguments
+
+            return {
+                "ExecuteNnsFunction": {
+                    "nns_function": action.nns_function,
+                    "payload": encode(
+                        arguments("set_icp_xdr_conversion_rate"), [action.payload.argument()]
+                    ),
+                }
+            }
         case ExecuteNnsFunction():
             from registry.interface import payload_candid_type
 
@@ -179,7 +192,8 @@ def _encode_payload(candid_type: Any, payload: Any) -> bytes:
     value: dict[str, Any] = {}
     for field in dataclasses.fields(payload):
         item = getattr(payload, field.name)
-        if field.name == "subnet_type":
+        if field.name == "subnet_type" and item is not None:
+            # UpdateSubnet's subnet_type is optional; CreateSubnet's is not.
             item = {item.name.lower(): None}
         elif field.name == "data_centers_to_add":
             item = [{"id": dc.id, "region": dc.region, "owner": dc.owner} for dc in item]
@@ -497,6 +511,32 @@ def governance_interface(governance: object) -> Interface:
     ]
     specs += [
         _spec(
+            "get_node_provider_by_caller",
+            to_results=lambda p: [
+                {
+                    "Ok": {
+                        "id": p.id,
+                        "reward_account": None
+                        if p.reward_account is None
+                        else {"hash": p.reward_account.raw},
+                    }
+                }
+            ],
+            error_results=error_variant,
+        ),
+        _spec(
+            "claim_gtc_neurons",
+            to_argument=lambda v: (v[0], tuple(n["id"] for n in v[1])),
+            to_results=lambda _: [{"Ok": None}],
+            error_results=error_variant,
+        ),
+        _spec(
+            "transfer_gtc_neuron",
+            to_argument=lambda v: (v[0]["id"], v[1]["id"]),
+            to_results=lambda _: [{"Ok": None}],
+            error_results=error_variant,
+        ),
+        _spec(
             "simulate_manage_neuron",
             to_argument=decode_request,
             to_results=lambda r: _simulated_response(governance, r),
@@ -535,7 +575,9 @@ def governance_interface(governance: object) -> Interface:
             to_argument=lambda v: NeuronsFundAuditInfoRequest(
                 nns_proposal_id=decode_id(v[0]["nns_proposal_id"])
             ),
-            to_results=_never,
+            to_results=lambda launch: [
+                {"result": {"Ok": {"neurons_fund_audit_info": _audit_info(launch)}}}
+            ],
             error_results=lambda e: (
                 [{"result": {"Err": _error(e)}}] if isinstance(e, GovernanceError) else _raise(e)
             ),
@@ -543,9 +585,30 @@ def governance_interface(governance: object) -> Interface:
         _spec(
             "settle_neurons_fund_participation",
             to_argument=lambda v: SettleNeuronsFundParticipation(
-                nns_proposal_id=v[0]["nns_proposal_id"], result=_outcome(v[0]["result"])
+                nns_proposal_id=v[0]["nns_proposal_id"],
+                result=_outcome(v[0]["result"]),
+                total_direct_participation_icp_e8s=(v[0]["result"] or {})
+                .get("Committed", {})
+                .get("total_direct_participation_icp_e8s"),
             ),
-            to_results=_never,
+            to_results=lambda portions: [
+                {
+                    "result": {
+                        "Ok": {
+                            "neurons_fund_neuron_portions": [
+                                {
+                                    "controller": p.controller,
+                                    "hotkeys": {"principals": []},
+                                    "is_capped": None,
+                                    "nns_neuron_id": p.nns_neuron_id,
+                                    "amount_icp_e8s": p.amount_icp_e8s,
+                                }
+                                for p in portions
+                            ]
+                        }
+                    }
+                }
+            ],
             error_results=lambda e: (
                 [{"result": {"Err": _error(e)}}] if isinstance(e, GovernanceError) else _raise(e)
             ),
@@ -565,6 +628,57 @@ def governance_interface(governance: object) -> Interface:
 
 def _raise(error: CanisterError) -> list[Any]:
     raise error
+
+
+def _snapshot(entries: Any) -> dict[str, Any]:
+    return {
+        "neurons_fund_neuron_portions": [
+            {
+                "controller": entry.controller,
+                "hotkeys": [],
+                "is_capped": None,
+                "maturity_equivalent_icp_e8s": None,
+                "nns_neuron_id": {"id": entry.neuron_id},
+                "amount_icp_e8s": entry.amount_e8s,
+            }
+            for entry in entries
+        ]
+    }
+
+
+def _audit_info(launch: SnsLaunchRecord) -> dict[str, Any]:
+    """`NeuronsFundAuditInfo`: what was reserved, what the fund finally gave, what came back."""
+    limits = {
+        "min_participant_icp_e8s": launch.min_participant_icp_e8s,
+        "max_participant_icp_e8s": launch.max_participant_icp_e8s,
+        "min_direct_participation_icp_e8s": launch.min_direct_icp_e8s,
+        "max_direct_participation_icp_e8s": launch.max_direct_icp_e8s,
+    }
+    t1, t2, t3, t4, cap = launch.matching
+    function = {
+        "serialized_representation": f'{{"t_1":{t1},"t_2":{t2},"t_3":{t3},"t_4":{t4},"cap":{cap}}}'
+    }
+
+    def participation(portions: Any, direct: int | None) -> dict[str, Any]:
+        allocated = sum(p.amount_e8s for p in portions)
+        return {
+            "total_maturity_equivalent_icp_e8s": launch.total_maturity_e8s,
+            "intended_neurons_fund_participation_icp_e8s": allocated,
+            "direct_participation_icp_e8s": direct,
+            "swap_participation_limits": limits,
+            "max_neurons_fund_swap_participation_icp_e8s": launch.max_neurons_fund_icp_e8s,
+            "neurons_fund_reserves": _snapshot(portions),
+            "ideal_matched_participation_function": function,
+            "allocated_neurons_fund_participation_icp_e8s": allocated,
+        }
+
+    return {
+        "initial_neurons_fund_participation": participation(launch.reservations, None),
+        "final_neurons_fund_participation": None
+        if launch.result is None
+        else participation(launch.portions, launch.direct_participation_icp_e8s),
+        "neurons_fund_refunds": None if launch.result is None else _snapshot(launch.refunds),
+    }
 
 
 def _never(reply: object) -> list[Any]:

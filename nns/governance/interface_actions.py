@@ -12,7 +12,7 @@ its command left out (the field is optional).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
@@ -37,6 +37,7 @@ from nns.governance.requests import (
     ManageNeuronProposal,
     RegisterKnownNeuron,
 )
+from nns.governance.sns_launch import CreateServiceNervousSystem
 from nns.ledger.accounts import AccountIdentifier
 
 ACTIONS_DID: Final = """
@@ -97,9 +98,7 @@ TOPIC_TO_FOLLOW: Final = {
     "ServiceNervousSystemManagement": Topic.SERVICE_NERVOUS_SYSTEM_MANAGEMENT,
 }
 TOPIC_NAMES: Final = {topic: name for name, topic in TOPIC_TO_FOLLOW.items()}
-UNSUPPORTED: Final = frozenset(
-    {"ApproveGenesisKyc", "CreateServiceNervousSystem", "FulfillSubnetRentalRequest"}
-)
+UNSUPPORTED: Final = frozenset({"ApproveGenesisKyc", "FulfillSubnetRentalRequest"})
 
 
 def committed_topics(value: list[dict[str, None] | None] | None) -> tuple[int, ...]:
@@ -260,6 +259,8 @@ def decode_action(
             return AddOrRemoveNodeProvider(to_remove=_node_provider(provider))
         case "RewardNodeProvider":
             return _reward(fields)
+        case "CreateServiceNervousSystem":
+            return CreateServiceNervousSystem(record=fields)
         case "RewardNodeProviders":
             return RewardNodeProviders(
                 rewards=tuple(_reward(reward) for reward in fields["rewards"]),
@@ -268,6 +269,15 @@ def decode_action(
     if tag in UNSUPPORTED:
         return UnsupportedAction(name=tag)
     return None
+
+
+def _plain(value: Any) -> Any:
+    """A stored record back in Candid's shapes (stable memory keeps vectors as tuples)."""
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 def _candid_account(account: AccountIdentifier | None) -> dict[str, Any] | None:
@@ -300,6 +310,8 @@ def encode_action(
 ) -> dict[str, Any] | None:
     """The official `Action` case of an action this module decodes, or None."""
     match action:
+        case CreateServiceNervousSystem():
+            return {"CreateServiceNervousSystem": _plain(action.record)}
         case RegisterKnownNeuron():
             return {
                 "RegisterKnownNeuron": {

@@ -10,6 +10,7 @@ from nns.governance.errors import GovernanceError
 from nns.governance.interface_actions import (
     decode_action,
 )
+from nns.governance.nns_functions import IcpXdrConversionRatePayload, NnsFunction
 from nns.governance.requests import (
     AddHotKey,
     ChangeAutoStakeMaturity,
@@ -51,7 +52,7 @@ from nns.governance.requests import (
 from nns.ledger.accounts import Account, AccountIdentifier
 from registry.interface import decode_payload
 from registry.requests import PAYLOAD_TYPES as REGISTRY_PAYLOAD_TYPES
-from replica.candid import CandidError
+from replica.candid import CandidError, decode
 
 
 def decode_id(value: dict[str, int] | None) -> int | None:
@@ -77,11 +78,17 @@ def _operation(value: dict[str, Any] | None) -> Any:
             return StopDissolving()
         case "AddHotKey":
             if fields["new_hot_key"] is None:
-                raise GovernanceError(_invalid(), "AddHotKey needs new_hot_key.")
+                raise GovernanceError(
+                    _invalid(),
+                    "Operation AddHotKey requires the hot key to add to be specified in the input",
+                )
             return AddHotKey(new_hot_key=fields["new_hot_key"])
         case "RemoveHotKey":
             if fields["hot_key_to_remove"] is None:
-                raise GovernanceError(_invalid(), "RemoveHotKey needs hot_key_to_remove.")
+                raise GovernanceError(
+                    _invalid(),
+                    "Operation RemoveHotKey requires the hot key to remove to be specified in the input",
+                )
             return RemoveHotKey(hot_key_to_remove=fields["hot_key_to_remove"])
         case "JoinCommunityFund":
             return JoinCommunityFund()
@@ -126,6 +133,10 @@ def _action(value: dict[str, Any] | None) -> Any:
             skip_stopping_before_installing=bool(fields["skip_stopping_before_installing"]),
         )
     function = fields["nns_function"]
+    if function == NnsFunction.ICP_XDR_CONVERSION_RATE:
+        return ExecuteNnsFunction(
+            nns_function=function, payload=decode_rate_payload(fields["payload"])
+        )
     if function not in REGISTRY_PAYLOAD_TYPES:
         return ExecuteNnsFunction(nns_function=function, payload=fields["payload"])
     try:
@@ -279,4 +290,25 @@ def decode_request(values: list[Any]) -> ManageNeuronRequest:
         command=_command(value["command"]),
         neuron_id_or_subaccount=target,
         id=decode_id(value["id"]),
+    )
+
+
+def decode_rate_payload(data: bytes) -> IcpXdrConversionRatePayload:
+    """NNS function 10's payload, refused as the IC refused it (governance.rs, before the
+    exchange rate canister: 'could not be decoded into a UpdateIcpXdrConversionRatePayload')."""
+    from nns.cycles_minting.interface import arguments
+    from nns.governance.errors import invalid_proposal
+
+    try:
+        (value,) = decode(data, arguments("set_icp_xdr_conversion_rate"))
+    except (CandidError, TypeError, ValueError) as error:
+        raise invalid_proposal(
+            f"The payload could not be decoded into a UpdateIcpXdrConversionRatePayload: {error}"
+        ) from error
+    reason = value["reason"]
+    return IcpXdrConversionRatePayload(
+        data_source=value["data_source"],
+        timestamp_seconds=value["timestamp_seconds"],
+        xdr_permyriad_per_icp=value["xdr_permyriad_per_icp"],
+        reason=None if reason is None else next(iter(reason)),
     )

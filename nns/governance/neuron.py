@@ -168,8 +168,10 @@ def get_state(neuron: Neuron, now_seconds: int) -> NeuronState:
 
 
 def start_dissolving(neuron: Neuron, now_seconds: int) -> Neuron:
-    if neuron.dissolve_delay_seconds is None:
-        raise GovernanceError(ErrorType.REQUIRES_NOT_DISSOLVING, "Neuron must be not dissolving.")
+    """neuron/types.rs start_dissolving: only a non-dissolving neuron with a delay (a stored
+    delay of 0 is the legacy dissolved state); else RequiresNotDissolving, no message."""
+    if not neuron.dissolve_delay_seconds:
+        raise GovernanceError(ErrorType.REQUIRES_NOT_DISSOLVING, "")
     return replace(
         neuron,
         dissolve_delay_seconds=None,
@@ -181,7 +183,7 @@ def start_dissolving(neuron: Neuron, now_seconds: int) -> Neuron:
 def stop_dissolving(neuron: Neuron, now_seconds: int) -> Neuron:
     remaining = get_dissolve_delay_seconds(neuron, now_seconds)
     if neuron.dissolve_delay_seconds is not None or remaining == 0:
-        raise GovernanceError(ErrorType.REQUIRES_DISSOLVING, "Neuron must be dissolving.")
+        raise GovernanceError(ErrorType.REQUIRES_DISSOLVING, "")
     return _locked(neuron, remaining, now_seconds)
 
 
@@ -205,17 +207,20 @@ def increase_dissolve_delay(
 def set_dissolve_timestamp(
     neuron: Neuron, now_seconds: int, timestamp_seconds: int, max_dissolve_delay_seconds: int
 ) -> Neuron:
+    """neuron/types.rs Neuron::configure, SetDissolveTimestamp: its checks and texts."""
     if timestamp_seconds < now_seconds:
-        raise invalid_command("The dissolve timestamp lies in the past.")
+        raise invalid_command("The dissolve delay must be set to a future time.")
     desired = timestamp_seconds - now_seconds
     current = get_dissolve_delay_seconds(neuron, now_seconds)
     if current > desired:
-        raise invalid_command("The dissolve timestamp would decrease the dissolve delay.")
+        raise invalid_command(
+            "Can't set a dissolve delay that is smaller than the current dissolve delay."
+        )
     difference = desired - current
     if difference == 0:
-        raise invalid_command("The dissolve timestamp would not change the dissolve delay.")
+        raise invalid_command("Additional delay is 0.")
     if difference > U32_MAX:
-        raise invalid_command("The dissolve delay increase does not fit in 32 bits.")
+        raise invalid_command("Can't convert u64 dissolve delay into u32.")
     return increase_dissolve_delay(neuron, now_seconds, difference, max_dissolve_delay_seconds)
 
 

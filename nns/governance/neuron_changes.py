@@ -79,17 +79,11 @@ def apply_operation(
             )
         case JoinCommunityFund():
             if neuron.joined_community_fund_timestamp_seconds:
-                raise GovernanceError(
-                    ErrorType.ALREADY_JOINED_COMMUNITY_FUND,
-                    "Neuron is already a member of the Neurons' Fund.",
-                )
+                raise GovernanceError(ErrorType.ALREADY_JOINED_COMMUNITY_FUND, "")
             return replace(neuron, joined_community_fund_timestamp_seconds=now)
         case LeaveCommunityFund():
             if not neuron.joined_community_fund_timestamp_seconds:
-                raise GovernanceError(
-                    ErrorType.NOT_IN_THE_COMMUNITY_FUND,
-                    "Neuron is not a member of the Neurons' Fund.",
-                )
+                raise GovernanceError(ErrorType.NOT_IN_THE_COMMUNITY_FUND, "")
             return replace(neuron, joined_community_fund_timestamp_seconds=None)
         case ChangeAutoStakeMaturity():
             return replace(
@@ -101,11 +95,20 @@ def apply_operation(
 
 
 def set_visibility(neuron: Neuron, operation: SetVisibility) -> Neuron:
+    """neuron/types.rs set_visibility: its checks, types and texts. Deliberate difference:
+    Unspecified (0), which the IC stores, is refused like any value that is no visibility."""
+    if operation.visibility is None:
+        raise invalid_command("No visibility specified.")
     if operation.visibility not in (Visibility.PRIVATE, Visibility.PUBLIC):
-        raise invalid_command(f"Invalid visibility: {operation.visibility}.")
+        raise invalid_command(
+            f"Tried to set the visibility of neuron {neuron.id} to {operation.visibility}, "
+            "but that is not a valid value."
+        )
     if neuron.known_neuron_data is not None:
         if operation.visibility == Visibility.PRIVATE:
-            raise precondition_failed("Known neurons are always public.")
+            raise precondition_failed(
+                "Setting the visibility of known neurons is not allowed (they are always public)."
+            )
         return neuron
     return replace(neuron, visibility=Visibility(operation.visibility))
 

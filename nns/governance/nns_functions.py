@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Final
+from typing import Any, Final
 
 from nns.governance.enums import Topic
 from registry.requests import PAYLOAD_TYPES as REGISTRY_PAYLOAD_TYPES
 from registry.requests import REGISTRY_METHODS
-from replica.canister.nns_ids import REGISTRY_CANISTER_ID
+from replica.canister.nns_ids import CYCLES_MINTING_CANISTER_ID, REGISTRY_CANISTER_ID
 from replica.types import Principal
 
 
@@ -67,9 +67,30 @@ OBSOLETE_FUNCTIONS: Final = frozenset(
         NnsFunction.UPDATE_API_BOUNDARY_NODES_VERSION,
         NnsFunction.UPDATE_UNASSIGNED_NODES_CONFIG,
         NnsFunction.STOP_OR_START_NNS_CANISTER,
-        NnsFunction.ICP_XDR_CONVERSION_RATE,
     }
 )
+"""Deliberate difference: the IC refuses ICP_XDR_CONVERSION_RATE as obsolete since the exchange
+rate canister feeds the CMC (proposals/execute_nns_function.rs); icbox has no exchange rate
+canister, so its rate is set by proposal, with the validation the IC had (below)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IcpXdrConversionRatePayload:
+    """UpdateIcpXdrConversionRatePayload (rs/nns/cmc), the payload of NNS function 10."""
+
+    data_source: str
+    timestamp_seconds: int
+    xdr_permyriad_per_icp: int
+    reason: str | None = None
+
+    def argument(self) -> dict[str, Any]:
+        """The CMC's `set_icp_xdr_conversion_rate` argument."""
+        return {
+            "data_source": self.data_source,
+            "timestamp_seconds": self.timestamp_seconds,
+            "xdr_permyriad_per_icp": self.xdr_permyriad_per_icp,
+            "reason": None if self.reason is None else {self.reason: None},
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,6 +133,11 @@ TARGETS: Final[dict[NnsFunction, Target]] = {
     NnsFunction.DEPLOY_GUESTOS_TO_ALL_UNASSIGNED_NODES: _registry(
         Topic.IC_OS_VERSION_DEPLOYMENT, "deploy_guestos_to_all_unassigned_nodes"
     ),
+    NnsFunction.ICP_XDR_CONVERSION_RATE: Target(
+        topic=Topic.EXCHANGE_RATE,
+        canister_id=CYCLES_MINTING_CANISTER_ID,
+        method="set_icp_xdr_conversion_rate",
+    ),
 }
 
 # Payload record type per function: the registry's request types.
@@ -124,4 +150,4 @@ if any(
 PAYLOAD_TYPES: dict[NnsFunction, type] = {
     NnsFunction(function_id): payload_type
     for function_id, payload_type in REGISTRY_PAYLOAD_TYPES.items()
-}
+} | {NnsFunction.ICP_XDR_CONVERSION_RATE: IcpXdrConversionRatePayload}

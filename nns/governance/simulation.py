@@ -19,9 +19,11 @@ mainnet's `InvalidCommand`, before any other check.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+from nns.governance.core import GovernanceCore
 from nns.governance.errors import invalid_command, precondition_failed
 from nns.governance.neuron import Neuron
 from nns.governance.requests import (
@@ -34,7 +36,7 @@ from nns.governance.requests import (
     NeuronInfo,
     Split,
 )
-from nns.governance.voting import ProposalVoting
+from nns.governance.voting import RunCommand
 from replica.environment import DEFERRED, DeterministicRandom, Environment, OutgoingCall
 from replica.types import Principal
 
@@ -76,23 +78,38 @@ class _RollBack(Exception):
     """Raised to undo the simulated command's writes."""
 
 
-class ManageNeuronSimulation(ProposalVoting):
-    def neuron_info(self, neuron: Neuron, caller: Principal) -> NeuronInfo:
-        raise NotImplementedError
+def resolve_manage_neuron_target(request: ManageNeuronRequest) -> tuple[int | None, bytes | None]:
+    """The neuron id or subaccount a ManageNeuron request names (at most one)."""
+    neuron_id, subaccount = request.id, None
+    if request.neuron_id_or_subaccount is not None:
+        if request.id is not None:
+            raise precondition_failed("Both id and neuron_id_or_subaccount fields are set")
+        neuron_id = request.neuron_id_or_subaccount.neuron_id
+        subaccount = request.neuron_id_or_subaccount.subaccount
+        if (neuron_id is None) == (subaccount is None):
+            raise invalid_command("Give exactly one of a neuron id and a subaccount.")
+    return neuron_id, subaccount
 
-    def resolve_manage_neuron_target(
-        self, request: ManageNeuronRequest
-    ) -> tuple[int | None, bytes | None]:
-        """The neuron id or subaccount a ManageNeuron request names (at most one)."""
-        neuron_id, subaccount = request.id, None
-        if request.neuron_id_or_subaccount is not None:
-            if request.id is not None:
-                raise precondition_failed("Both id and neuron_id_or_subaccount fields are set")
-            neuron_id = request.neuron_id_or_subaccount.neuron_id
-            subaccount = request.neuron_id_or_subaccount.subaccount
-            if (neuron_id is None) == (subaccount is None):
-                raise invalid_command("Give exactly one of a neuron id and a subaccount.")
-        return neuron_id, subaccount
+
+NeuronInfoOf = Callable[[Neuron, Principal], NeuronInfo]
+CallbackOf = Callable[[str], Callable[[object, object], object]]
+"""The canister's callback named in an outgoing call."""
+
+
+class ManageNeuronSimulation:
+    """Runs a command through the door of ManageNeuron and undoes everything it did."""
+
+    def __init__(
+        self,
+        core: GovernanceCore,
+        run_command: RunCommand,
+        neuron_info: NeuronInfoOf,
+        callback_of: CallbackOf,
+    ) -> None:
+        self.core = core
+        self.run_command = run_command
+        self.neuron_info = neuron_info
+        self.callback_of = callback_of
 
     def simulate_manage_neuron(self, caller: Principal, request: ManageNeuronRequest) -> object:
         command = request.command
@@ -100,19 +117,20 @@ class ManageNeuronSimulation(ProposalVoting):
             raise invalid_command("No command given in simulate_manage_neuron request.")
         if isinstance(command, ClaimOrRefresh | Disburse | Split | DisburseToNeuron):
             raise invalid_command(NOT_SIMULATED)
-        neuron_id, subaccount = self.resolve_manage_neuron_target(request)
-        real = self.environment
+        neuron_id, subaccount = resolve_manage_neuron_target(request)
+        core = self.core
+        real = core.environment
         simulated = _SimulationEnvironment(real)
-        self.environment = simulated
+        core.environment = simulated
         outcome: object = None
         try:
-            with self.transaction() as session:
+            with core.transaction() as session:
                 outcome = self.run_command(session, caller, neuron_id, subaccount, command, None)
                 while outcome is DEFERRED:
                     outcome = self._answer_ledger_call(command, simulated)
                 if isinstance(outcome, MergeResponse):
-                    source = self.state.neurons[outcome.source_neuron_id]
-                    target = self.state.neurons[outcome.target_neuron_id]
+                    source = core.state.neurons[outcome.source_neuron_id]
+                    target = core.state.neurons[outcome.target_neuron_id]
                     outcome = SimulatedMergeResponse(
                         source_neuron=source,
                         target_neuron=target,
@@ -123,15 +141,15 @@ class ManageNeuronSimulation(ProposalVoting):
         except _RollBack:
             pass
         finally:
-            self.environment = real
+            core.environment = real
         return outcome
 
     def _answer_ledger_call(self, command: object, simulated: _SimulationEnvironment) -> object:
-        """Take the next ledger transfer of a Merge as done, and run the callback that receives it."""
+        """Take the next ledger transfer of a Merge as done, and run the callback that
+        receives it."""
         if not isinstance(command, Merge) or not simulated.calls:
             raise invalid_command(NOT_SIMULATED)
         call = simulated.calls.pop(0)
-        if call.callee != self.ledger_id or call.method != "transfer":
+        if call.callee != self.core.ledger_id or call.method != "transfer":
             raise invalid_command(NOT_SIMULATED)
-        callback = getattr(self, call.on_reply)
-        return callback(call.context, _SIMULATED_BLOCK_INDEX)
+        return self.callback_of(call.on_reply)(call.context, _SIMULATED_BLOCK_INDEX)

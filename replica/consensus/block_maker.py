@@ -127,7 +127,15 @@ def make_block_changes(
     make_summary: SummaryMaker,
     make_dealings: DealingsMaker,
     replica_version: str | None = None,
+    idle_delay_ns: int = 0,
 ) -> tuple[ChangeSet, int | None]:
+    """The node's block proposal for the next height when its turn has come.
+
+    `idle_delay_ns` (0 on the IC) holds back a block that would carry nothing: while no
+    ingress is includable and no dealing is due, every rank waits that much longer, so an
+    idle subnet makes fewer rounds; the first includable message (which makes the node
+    run its roles again) lets the block be made at once.
+    """
     chain = ctx.chain
     height = chain.notarized_height + 1
     info = ctx.get_height_info(height)
@@ -180,6 +188,14 @@ def make_block_changes(
             dealings=dealings,
             supports=supports,
         )
+        idle_until = ready_at + idle_delay_ns
+        if (
+            ctx.now_ns < idle_until
+            and not payload.ingress
+            and not payload.dealings
+            and not payload.supports
+        ):
+            return [], idle_until
     if payload is None:
         return [], None
     block = Block(

@@ -171,6 +171,7 @@ class ArtifactPool:
         self.invalid_count = 0
         self._path = None if directory is None else Path(directory) / POOL_FILE
         self._file: BinaryIO | None = None
+        self._unsynced = False
         self.added: list[ConsensusArtifact] = []
         """Artifacts added to the validated section since the owner last took them."""
 
@@ -206,6 +207,7 @@ class ArtifactPool:
         data = artifact.to_bytes()
         self._file.write(len(data).to_bytes(4, "big") + data)
         self._file.flush()
+        self._unsynced = True
 
     def _rewrite(self) -> None:
         if self._path is None:
@@ -227,8 +229,9 @@ class ArtifactPool:
     def sync(self) -> None:
         """Make every appended artifact durable (a live replica calls this before it sends what it
         signed, so a restart never forgets a share it promised; the IC persists before it gossips)."""
-        if self._file is not None:
-            os.fsync(self._file.fileno())
+        if self._file is not None and self._unsynced:
+            os.fdatasync(self._file.fileno())
+            self._unsynced = False
 
     def close(self) -> None:
         if self._file is not None:

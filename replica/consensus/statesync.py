@@ -10,11 +10,13 @@ a restarted replica starts from its latest checkpoint.
 
 Requests and answers are broadcast like other artifacts; a replica answers
 only for checkpoints it holds, and the requester repeats its request until
-the answer arrives.
+the answer arrives. `StateSyncOwner` is the replica's one owner of all this.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -25,6 +27,7 @@ from replica.consensus.artifacts import (
     StateSyncArtifact,
     StateSyncRequest,
 )
+from replica.consensus.catchup import is_valid_catch_up_package
 from replica.state import manifest as manifests
 from replica.state.errors import StateError
 from replica.state.manager import install_checkpoint, latest_checkpoint_in, read_checkpoint
@@ -152,3 +155,64 @@ class StateSync:
         if self.manifest is None:
             raise StateError("no manifest yet")
         install_checkpoint(self.state_dir, self.height, self.manifest, self.chunks)
+
+
+class StateSyncOwner:
+    """The one owner of a replica's state syncs: it answers peers' requests for the checkpoints
+    the replica holds, starts a sync towards a valid CUP far above the finalized height (a
+    newer one replaces an older), feeds it the manifests and chunks that arrive, and says
+    when a checkpoint is installed: the replica then starts anew from its CUP."""
+
+    def __init__(self, node_id: Principal, state_dir: Path, subnet_public_key: bytes) -> None:
+        self.node_id = node_id
+        self.state_dir = state_dir
+        self.subnet_public_key = subnet_public_key
+        self.sync: StateSync | None = None
+
+    def answer(self, request: StateSyncRequest) -> list[StateSyncArtifact]:
+        """What to send for a peer's request (nothing for this replica's own)."""
+        if request.requester == self.node_id:
+            return []
+        return answer_request(self.state_dir, request)
+
+    def on_artifact(self, artifact: StateSyncArtifact) -> bool:
+        """Feed a manifest or a chunk to the sync in progress; whether there is one."""
+        if self.sync is None:
+            return False
+        self.sync.on_artifact(artifact)
+        return True
+
+    def step(self, cups: Iterable[CatchUpPackage], finalized_height: int, now_ns: int) -> SyncStep:
+        """Start, continue or finish a sync, given the unvalidated CUPs of the pool."""
+        started: list[int] = []
+        for cup in cups:
+            if not is_sync_needed(cup, finalized_height):
+                continue
+            if self.sync is not None and cup.height <= self.sync.height:
+                continue
+            if is_valid_catch_up_package(cup, self.subnet_public_key):
+                self.sync = StateSync(cup, self.node_id, self.state_dir)
+                started.append(cup.height)
+        sync = self.sync
+        if sync is None:
+            return SyncStep(started=tuple(started))
+        if not sync.is_complete:
+            requests, wake = sync.make_requests(now_ns)
+            return SyncStep(started=tuple(started), requests=tuple(requests), wake_at_ns=wake)
+        self.sync = None
+        try:
+            sync.install()
+        except StateError:
+            return SyncStep(started=tuple(started), wake_at_ns=now_ns + 1)
+        return SyncStep(started=tuple(started), installed=sync.cup, wake_at_ns=now_ns + 1)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SyncStep:
+    """What one step of `StateSyncOwner` did: syncs started (their heights), requests to
+    send, when to look again, and the CUP whose checkpoint it installed, if it did."""
+
+    started: tuple[int, ...] = ()
+    requests: tuple[StateSyncRequest, ...] = ()
+    wake_at_ns: int | None = None
+    installed: CatchUpPackage | None = None

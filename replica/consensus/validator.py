@@ -178,10 +178,12 @@ class Validator:
         if info.ranks.get(proposal.signer) != block.rank:
             return "the signer is not the block maker of this rank"
         parent = chain.blocks.get(block.parent)
+        # A known parent at another height is refused at once (not left waiting for a
+        # notarization at the height below that can never come).
+        if parent is not None and parent.height != block.height - 1:
+            return "the parent is not at the height below"
         if parent is None or not chain.is_notarized(block.parent, block.height - 1):
             return WAIT
-        if parent.height != block.height - 1:
-            return "the parent is not at the height below"
         if block.version != info.record.replica_version_id:
             return f"replica version {block.version} is not the interval's"
         context, before = block.context, parent.context

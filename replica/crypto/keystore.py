@@ -96,6 +96,11 @@ def write_node_directory(
         shares_path.unlink()
 
 
+def write_initial_shares(directory: Path, initial_shares: NodeInitialShares) -> None:
+    """Replace the node's initial shares (a subnet it joins at creation deals it new ones)."""
+    _write_private(directory / INITIAL_SHARES_FILE, initial_shares.to_bytes())
+
+
 def load_node_directory(directory: Path) -> NodeDirectory:
     """Load a node's keys and initial shares; raises NodeKeyError if they are missing or unsafe."""
     keys = NodeSecretKeys.from_secrets(_decode_secrets(_read_private(directory / KEYS_FILE)))

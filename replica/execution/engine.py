@@ -437,7 +437,9 @@ class ExecutionEngine:
         environment = record.environment
         if environment is None:
             raise RuntimeError(f"canister {record.canister_id} has code but no environment")
-        environment.arm(context.cycles - context.accepted)
+        # Once the context is answered its unaccepted cycles went back with the answer, so a
+        # callback that runs later has none to accept (interface spec: ic0.msg_cycles_available).
+        environment.arm(0 if context.answered else context.cycles - context.accepted)
         try:
             with _transaction(record.store):
                 result = body()

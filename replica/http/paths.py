@@ -6,7 +6,11 @@ The IC's rules (`rs/http_endpoints/public/src/read_state/canister.rs` and
 - `/time`, `/subnet/...` (the subnet, its public key, canister ranges, nodes
   and node keys) and `/canister_ranges/<subnet>` may be read by anyone;
 - `/canister/<id>/module_hash|controllers|metadata/<name>` only with `<id>`
-  the effective canister id of the URL (400 otherwise);
+  the effective canister id of the URL (400 otherwise); icbox also allows
+  `/canister/<registry>/certified_data` for the NNS registry canister alone (a
+  deliberate difference: the IC hands certified data out only inside a query's
+  data certificate, which icbox's system canisters do not get; node
+  orchestrators read the registry's certified changelog head this way);
 - `/request_status/<id>[/status|reply|reject_code|reject_message|error_code]`:
   one request id per request (400), 32 bytes long (400), and only by the
   sender of that request (403), for a canister its delegations allow (403);
@@ -23,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Final
 
+from replica.canister.nns_ids import REGISTRY_CANISTER_ID
 from replica.crypto import hashtree
 from replica.crypto.hashtree import HashTree
 from replica.http.backend import IngressOrigin
@@ -77,6 +82,11 @@ def check_canister_paths(
             and path[0] == b"canister"
             and (
                 (len(path) == 3 and path[2] in (b"controllers", b"module_hash"))
+                or (
+                    len(path) == 3
+                    and path[2] == b"certified_data"
+                    and path[1] == REGISTRY_CANISTER_ID.raw
+                )
                 or (len(path) == 4 and path[2] == b"metadata")
             )
         ):

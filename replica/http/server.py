@@ -166,6 +166,9 @@ class HttpServer:
             log_level="warning",
             access_log=False,
             timeout_keep_alive=30,
+            # A replica stopping (an upgrade, `icbox down`) does not wait for calls still
+            # waiting on certification: their clients ask another replica or again later.
+            timeout_graceful_shutdown=1,
         )
         self._server = uvicorn.Server(config)
         self._task = asyncio.get_running_loop().create_task(self._server.serve(sockets=[sock]))

@@ -1,6 +1,7 @@
 """Run one replica process: `python -m replica.live --node-dir DIR`.
 
-Logs go to stderr (the supervisor sends them to the node's log file). SIGTERM
+Logs go to stderr (the supervisor sends them to the node's log file). The
+process dies with its parent (`replica.live.lifeline`). SIGTERM
 and SIGINT stop the replica cleanly; `kill -9` is survived by the next start,
 which resumes from the persisted pool and checkpoint.
 """
@@ -12,10 +13,16 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Final
 
 from replica.live.layout import REPLICA_PID_FILE
 from replica.live.pidfile import remove_pid_file, write_pid_file
+
+PROFILE_VARIABLE: Final = "ICBOX_REPLICA_PROFILE"
+"""A directory: when set, the replica runs under cProfile and writes `replica-<node dir>.prof` there
+when it stops (a development aid: `python -m pstats` reads the file)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--node-dir", type=Path, required=True)
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument(
+        "--replica-version",
+        default=None,
+        help="The version this process runs (default: the one in node.json).",
+    )
     arguments = parser.parse_args(argv)
     logging.basicConfig(
         level=arguments.log_level,
@@ -34,24 +46,61 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvloop
 
+    from replica.live.lifeline import die_with_parent, owner_from_environment, watch
+
+    # A replica never outlives its supervisor (or the run that owns the network): the kernel
+    # kills it with the parent, and a watchdog covers a parent that died before that request.
+    die_with_parent(signal.SIGKILL)
+    watch(owner=owner_from_environment(), parent=True)
     directory: Path = arguments.node_dir
     pid = os.getpid()
     write_pid_file(directory / REPLICA_PID_FILE, pid)
+    profile_directory = os.environ.get(PROFILE_VARIABLE)
+    profiler = None
+    if profile_directory:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+
+    def exit_now() -> None:
+        # The replica has closed its state (pool synced, checkpoint stores closed): end the
+        # process at once rather than wait for the loop's teardown, so a restart (an upgrade,
+        # `icbox down`) is not held up by connections still closing.
+        if profiler is not None and profile_directory:
+            profiler.disable()
+            profiler.dump_stats(str(Path(profile_directory) / f"replica-{directory.name}.prof"))
+        remove_pid_file(directory / REPLICA_PID_FILE, pid)
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
     try:
-        uvloop.run(serve(directory))
+        uvloop.run(serve(directory, arguments.replica_version, on_stopped=exit_now))
     finally:
+        if profiler is not None and profile_directory:
+            profiler.disable()
+            profiler.dump_stats(str(Path(profile_directory) / f"replica-{directory.name}.prof"))
         remove_pid_file(directory / REPLICA_PID_FILE, pid)
     return 0
 
 
-async def serve(directory: Path) -> None:
+async def serve(
+    directory: Path,
+    replica_version: str | None = None,
+    *,
+    on_stopped: Callable[[], None] | None = None,
+) -> None:
     from replica.live.service import ReplicaService
 
-    service = ReplicaService(directory)
+    service = ReplicaService(directory, replica_version=replica_version)
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signal_number, service.stopping.set)
     await service.run()
+    if on_stopped is not None:
+        on_stopped()
 
 
 if __name__ == "__main__":

@@ -39,7 +39,9 @@ class LiveDriver:
         return cls(ReplicaNode.restart(config), clock, durable=durable)
 
     def _finish(self, output: NodeOutput) -> NodeOutput:
-        if self.durable:
+        # Durable before anything is sent: a step that sends nothing promised nothing, and what it
+        # appended (flushed to the OS, so a `kill -9` keeps it) is synced with the next one that does.
+        if self.durable and output.broadcast:
             self.node.pool.sync()
         self.steps += 1
         return output
@@ -72,7 +74,10 @@ def open_local_registry(path: Path) -> tuple[RegistryStore, RegistryClient]:
     store = RegistryStore(StableStore(list(TABLES), str(path)))
 
     def fetch(version: int) -> tuple[list, int]:  # type: ignore[type-arg]
-        return store.get_changes_since(version), store.latest_version
+        # Another process (the orchestrator) appends to the file: the newest version read wins.
+        deltas = store.get_changes_since(version)
+        newest = max((v for delta in deltas for v, _ in delta.values), default=version)
+        return deltas, max(newest, store.latest_version)
 
     client = RegistryClient(fetch)
     client.sync()

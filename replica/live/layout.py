@@ -8,7 +8,8 @@
                        certificate and key as PEM, its encrypted initial threshold shares
   state/               the replica's state: consensus pool file and checkpoints
   status.json          what the running replica reports (heights, peers), rewritten atomically
-  supervisor.pid       the supervisor's pid and start time
+  events.jsonl         the orchestrator's decisions (`replica.orchestrator.events`)
+  supervisor.pid       the orchestrator's pid and start time (the node's supervising process)
   replica.pid          the replica process's pid and start time
 ```
 """
@@ -36,7 +37,7 @@ class NodeSettings:
     node_id: str
     node_index: int
     subnet_id: str | None
-    """None: an unassigned node (its supervisor runs no replica)."""
+    """None: an unassigned node (its orchestrator runs no replica)."""
     p2p_host: str
     p2p_port: int
     http_host: str
@@ -49,6 +50,10 @@ class NodeSettings:
     root_key_hex: str | None = None
     """The NNS subnet's public key (DER), which the HTTP interface reports on a local network."""
     nns_subnet_id: str | None = None
+    application_genesis: str | None = None
+    """The genesis reference of a subnet this node joins after genesis (not the NNS)."""
+    idle_block_delay_ms: int = 0
+    """How much longer a block with nothing in it waits (the preset's; `NodeConfig.idle_block_delay_ns`)."""
 
 
 def node_file(directory: Path) -> Path:

@@ -17,7 +17,7 @@ import logging
 import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -25,6 +25,7 @@ from registry.client import RegistryClient
 from registry.records import SubnetType
 from replica.consensus.artifacts import (
     Artifact,
+    CatchUpPackage,
     IngressArtifact,
     StateChunkArtifact,
     StateManifestArtifact,
@@ -39,6 +40,7 @@ from replica.consensus.events import (
     StateSyncStarted,
 )
 from replica.consensus.node import NodeConfig, NodeOutput
+from replica.consensus.statesync import is_sync_needed
 from replica.crypto.keystore import NodeDirectory, load_node_directory
 from replica.http.backend import IngressOrigin, SignedIngress
 from replica.live.backend import LiveBackend
@@ -60,9 +62,11 @@ from replica.types import Principal
 
 log = logging.getLogger("icbox.replica")
 
+CODE_DIR: Final = Path(__file__).resolve().parents[2]
 BATCH_WINDOW_S: Final = 0.002
 IDLE_TICK_S: Final = 0.5
 STATUS_PERIOD_S: Final = 0.5
+REGISTRY_PERIOD_S: Final = 0.5
 
 
 def wall_clock_ns() -> int:
@@ -98,6 +102,7 @@ def make_node_config(
         initial_shares=secrets.initial_shares,
         install_genesis=canisters.install_genesis,
         replica_version=settings.replica_version,
+        idle_block_delay_ns=settings.idle_block_delay_ms * 1_000_000,
     )
 
 
@@ -115,9 +120,13 @@ class Counters:
 class ReplicaService:
     """One replica process: the node, its P2P service and its status file."""
 
-    def __init__(self, directory: Path, *, clock: Any = wall_clock_ns) -> None:
+    def __init__(
+        self, directory: Path, *, clock: Any = wall_clock_ns, replica_version: str | None = None
+    ) -> None:
         self.directory = directory
         self.settings = read_settings(directory)
+        if replica_version is not None:
+            self.settings = replace(self.settings, replica_version=replica_version)
         self.clock = clock
         self.registry_store, self.registry = open_local_registry(directory / REGISTRY_FILE)
         secrets = load_keys(directory)
@@ -172,15 +181,33 @@ class ReplicaService:
         return addresses
 
     def get_hello(self) -> Hello:
+        node = self.driver.node
         return Hello(
-            cup_height=self.driver.node.latest_cup.height,
+            cup_height=node.latest_cup.height,
             registry_version=self.registry.latest_version,
+            finalized_height=node.finalized_height,
         )
 
-    def resend_above(self, cup_height: int) -> list[Artifact | bytes]:
-        """What a (re)connecting peer may lack: ingress goes as its signed envelopes."""
+    def resend_above(self, hello: Hello) -> list[Artifact | bytes]:
+        """What a (re)connecting peer may lack: ingress goes as its signed envelopes.
+
+        Catch-up packages go first. A peer whose finalized height is so far below
+        this replica's CUP that it would state-sync to it (`is_sync_needed`) gets
+        that CUP and only what lies above it: no block for it to replay, so it
+        catches up by state sync, whichever of its peers it hears first.
+        """
+        own_cup = self.driver.node.latest_cup
+        above = hello.cup_height
+        if own_cup.height > hello.cup_height and is_sync_needed(
+            own_cup, max(hello.cup_height, hello.finalized_height)
+        ):
+            above = own_cup.height
+        artifacts = sorted(
+            self.driver.resend_above(above),
+            key=lambda artifact: not isinstance(artifact, CatchUpPackage),
+        )
         out: list[Artifact | bytes] = []
-        for artifact in self.driver.resend_above(cup_height):
+        for artifact in artifacts:
             if isinstance(artifact, IngressArtifact):
                 found = self.envelopes.get(artifact.message.message_id)
                 if found is not None:
@@ -305,11 +332,13 @@ class ReplicaService:
 
     async def run(self) -> None:
         log.info(
-            "replica %s of subnet %s starting at height %d (pid %d)",
+            "replica %s of subnet %s version %s starting at height %d (pid %d, code in %s)",
             self.node_id,
             self.subnet_id,
+            self.settings.replica_version,
             self.driver.node.finalized_height,
             os.getpid(),
+            CODE_DIR,
         )
         await self.p2p.start()
         self.p2p.set_peers(self.get_peer_addresses())
@@ -318,6 +347,7 @@ class ReplicaService:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._step_loop())
                 group.create_task(self._status_loop())
+                group.create_task(self._registry_loop())
                 group.create_task(self.backend.keep_delegation_fresh())
                 stop = group.create_task(self.stopping.wait())
                 await stop
@@ -362,6 +392,19 @@ class ReplicaService:
                 self._handle(self.driver.on_timer())
             await asyncio.sleep(0)
 
+    async def _registry_loop(self) -> None:
+        """Read what the orchestrator replicated into the local store; new peers follow."""
+        while True:
+            await asyncio.sleep(REGISTRY_PERIOD_S)
+            before = (self.registry.latest_version, self.driver.node.latest_cup.height)
+            self.registry.sync()
+            now = (self.registry.latest_version, self.driver.node.latest_cup.height)
+            if now != before:
+                if now[0] != before[0]:
+                    log.info("registry version %d", now[0])
+                self.p2p.set_peers(self.get_peer_addresses())
+                self._wake.set()
+
     async def _status_loop(self) -> None:
         while True:
             self.write_status()
@@ -392,6 +435,10 @@ class ReplicaService:
             steps=self.counters.steps,
             recent_finalizations=tuple(self.counters.finalized_at_ns[-32:]),
             cpu_s=time.process_time(),
+            cup_registry_version=node.latest_cup.registry_version,
+            oldest_registry_version_in_use=node.latest_cup.content.oldest_registry_version,
+            upgrade_due=node.upgrade_to,
+            code_dir=str(CODE_DIR),
         )
 
     def write_status(self) -> None:

@@ -8,7 +8,7 @@ time is old, describes a replica that is gone.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any
 
 
@@ -36,6 +36,16 @@ class ReplicaStatus:
     recent_finalizations: tuple[tuple[int, int], ...]
     """(height, wall-clock ns) of the latest finalizations this replica saw."""
     cpu_s: float
+    cup_registry_version: int = -1
+    """The registry version of the latest CUP's summary (-1: unknown): its subnet record names
+    the version to run."""
+    oldest_registry_version_in_use: int = -1
+    """The oldest registry version the latest CUP still uses (what the orchestrator's leaving rule reads)."""
+    upgrade_due: str | None = None
+    """The version the subnet moved to at the latest CUP, which this replica does not run
+    (it stopped there, spec D.8); None while it runs the subnet's version."""
+    code_dir: str = ""
+    """Where the code of this process comes from (the installed tree or an unpacked release)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -44,9 +54,12 @@ class ReplicaStatus:
     def from_json(cls, value: Any) -> ReplicaStatus | None:
         if not isinstance(value, dict):
             return None
-        names = {f.name for f in fields(cls)}
         try:
-            data = {name: value[name] for name in names}
+            data = {
+                f.name: value[f.name]
+                for f in fields(cls)
+                if f.name in value or f.default is MISSING
+            }
             data["recent_finalizations"] = tuple(
                 tuple(pair) for pair in data["recent_finalizations"]
             )

@@ -42,10 +42,12 @@ class FrameKind(IntEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Hello:
-    """What the peer holds: its CUP height and the latest registry version it knows."""
+    """What the peer holds: its CUP height, the latest registry version it knows, and its
+    finalized height (a peer that sends the older 16-byte hello is taken to be at its CUP)."""
 
     cup_height: int
     registry_version: int
+    finalized_height: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,7 +125,11 @@ class Connection:
 
     def send_hello(self, hello: Hello) -> bytes:
         self._check_open()
-        body = hello.cup_height.to_bytes(8, "big") + hello.registry_version.to_bytes(8, "big")
+        body = (
+            hello.cup_height.to_bytes(8, "big")
+            + hello.registry_version.to_bytes(8, "big")
+            + max(hello.finalized_height, hello.cup_height).to_bytes(8, "big")
+        )
         return self._count(encode_frame(FrameKind.HELLO, body))
 
     def send_artifacts(self, artifacts: Sequence[Artifact]) -> bytes:
@@ -186,11 +192,13 @@ class Connection:
     def _parse(self, payload: bytes) -> ConnectionEvent:
         kind, body = payload[0], payload[1:]
         if kind == FrameKind.HELLO:
-            if len(body) != 16 or self.peer_hello is not None:
+            if len(body) not in (16, 24) or self.peer_hello is not None:
                 return self._fail("malformed or repeated hello")
+            cup_height = int.from_bytes(body[:8], "big")
             hello = Hello(
-                cup_height=int.from_bytes(body[:8], "big"),
-                registry_version=int.from_bytes(body[8:], "big"),
+                cup_height=cup_height,
+                registry_version=int.from_bytes(body[8:16], "big"),
+                finalized_height=max(cup_height, int.from_bytes(body[16:], "big")),
             )
             self.peer_hello = hello
             return hello

@@ -90,8 +90,8 @@ class _Outbox:
 
 
 ArtifactSink = Callable[[Principal, tuple[Artifact, ...]], None]
-Resend = Callable[[int], Sequence[Artifact | bytes]]
-"""The artifacts (and ingress envelopes) a peer whose CUP is at the given height may lack."""
+Resend = Callable[[Hello], Sequence[Artifact | bytes]]
+"""The artifacts (and ingress envelopes) a peer that sent this hello may lack."""
 IngressSink = Callable[[Principal, tuple[bytes, ...]], None]
 AllowedPeers = Callable[[], Mapping[Principal, bytes]]
 HelloSource = Callable[[], Hello]
@@ -239,7 +239,7 @@ class P2PService:
             stats = self.stats[node_id]
             stats.connected = True
             stats.connections += 1
-            pending: list[Artifact | bytes] = list(self._resend(hello.cup_height))
+            pending: list[Artifact | bytes] = list(self._resend(hello))
             while True:
                 if pending:
                     envelopes = [item for item in pending if isinstance(item, bytes)]

@@ -14,7 +14,8 @@ blocks, never the replica's caches or validator):
   height at most its parent's), and the chain's top is finalized by such a
   multi-signature (or is the block of a verified CUP); blocks carry a summary
   exactly at summary heights; no ingress message appears twice on the chain or
-  after its expiry;
+  after its expiry, nor more ingress than the subnet's limits; every summary
+  is the one computed from the finalized chain below it;
 - **CUPs and beacons**: every CUP a replica holds verifies under the subnet
   key and names the finalized block of its height; every beacon extends the
   previous one and verifies under the low-threshold key of its interval;
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from registry.client import RegistryClient
-from registry.records import KeyPurpose
+from registry.records import KeyPurpose, SubnetRecord
 from replica.consensus.artifacts import (
     Block,
     BlockProposal,
@@ -165,7 +166,9 @@ class ConsensusAuditor:
             )
         if below is not None:
             self._audit_context(node, block, below)
-        self._audit_payload(node, block, summary_block)
+            if block.is_summary:
+                self._audit_summary(node, replica, block, below)
+        self._audit_payload(node, block, summary_block, record)
         self._chain[height] = block
         if block.is_summary:
             self._add_summary(block)
@@ -224,7 +227,21 @@ class ConsensusAuditor:
                 node,
             )
 
-    def _audit_payload(self, node: Principal, block: Block, summary_block: Block | None) -> None:
+    def _audit_summary(
+        self, node: Principal, replica: ReplicaNode, block: Block, parent: Block
+    ) -> None:
+        """A finalized summary is the one computed from the finalized chain below it."""
+        expected = replica.instance.compute_summary(parent, block.height, block.context)
+        if expected is not None and expected != block.summary:
+            self._fail(
+                f"the summary at height {block.height} differs from the one computed from the "
+                "chain",
+                node,
+            )
+
+    def _audit_payload(
+        self, node: Principal, block: Block, summary_block: Block | None, record: SubnetRecord
+    ) -> None:
         height = block.height
         due = summary_block is not None and summary_block.summary.next_summary_height == height
         if block.is_summary != due:
@@ -239,6 +256,13 @@ class ConsensusAuditor:
         payload = block.payload
         if not isinstance(payload, DataPayload):
             return
+        if (
+            len(payload.ingress) > record.max_ingress_messages_per_block
+            or any(len(m.arg) > record.max_ingress_bytes_per_message for m in payload.ingress)
+            or sum(len(m.arg) + len(m.method) + 64 for m in payload.ingress)
+            > record.max_block_payload_size
+        ):
+            self._fail(f"the ingress at height {height} exceeds the subnet's limits", node)
         for message in payload.ingress:
             first = self._ingress.setdefault(message.message_id, height)
             if first != height:

@@ -8,8 +8,10 @@ executed twice (or lost) shows up as a repeated (or missing) reply.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any, Final
 
+from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
 from replica.candid.types import Nat
@@ -34,23 +36,37 @@ class Counter:
         self.store = StableStore([SimCounterCell], path)
 
     def _count(self) -> int:
-        with self.store.transaction() as session:
-            cell = session.get(SimCounterCell, "count")
-            return 0 if cell is None else cell.value
+        with self.store.connection() as connection:
+            row = _driver(connection).execute(_SELECT_COUNT).fetchone()
+        return 0 if row is None else int(row[0])
 
     @update(args=[Nat], results=[Nat])
     def add(self, caller: Principal, amount: int) -> int:
-        value = self._count() + amount
-        with self.store.transaction() as session:
-            cell = session.get(SimCounterCell, "count") or SimCounterCell(name="count", value=0)
-            cell.value = value
-            session.add(cell)
+        # One statement on the message's transaction: the counter is the load of the benchmarks,
+        # so its cost per message is kept to what the execution engine itself costs.
+        with self.store.transaction(savepoint=False) as session:
+            driver = _driver(session.connection())
+            driver.execute(_ADD, (amount,))
+            value = int(driver.execute(_SELECT_COUNT).fetchone()[0])
         self.environment.set_certified_data(value.to_bytes(8, "big"))
         return value
 
     @query(results=[Nat])
     def get(self, caller: Principal, argument: Any) -> int:
         return self._count()
+
+
+_SELECT_COUNT: Final = "SELECT value FROM sim_counter_cell WHERE name = 'count'"
+_ADD: Final = (
+    "INSERT INTO sim_counter_cell (name, value) VALUES ('count', ?1)"
+    " ON CONFLICT (name) DO UPDATE SET value = value + excluded.value"
+)
+
+
+def _driver(connection: Connection) -> sqlite3.Connection:
+    """The DBAPI connection under SQLAlchemy's (the open transaction's when a message runs)."""
+    driver: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
+    return driver
 
 
 COUNTER_FACTORIES: Final = {

@@ -392,12 +392,19 @@ class ConsensusForger:
 
     def _bad_block(self, block: Block) -> Block | None:
         """The block with one rule broken (chosen by height), or None if that rule needs what is missing."""
-        if block.is_summary or not isinstance(block.payload, DataPayload):
+        if block.is_summary:
+            # R9: a summary that is not the one every replica computes (another next interval).
+            summary = block.summary
+            return replace(
+                block,
+                payload=replace(summary, next_interval_length=summary.next_interval_length + 1),
+            )
+        if not isinstance(block.payload, DataPayload):
             return None
         parent = self._blocks.get(block.height - 1, {}).get(block.parent)
         context, payload = block.context, block.payload
         # Each forged block breaks the next rule in turn, from a start that varies by node.
-        variant = (self.keys.node_id.raw[-1] + self.forgeries.get(Attack.BAD_BLOCK, 0)) % 8
+        variant = (self.keys.node_id.raw[-1] + self.forgeries.get(Attack.BAD_BLOCK, 0)) % 9
         if variant == 0:
             return replace(block, rank=1 if block.rank == 0 else 0)
         if variant == 1:
@@ -415,6 +422,8 @@ class ConsensusForger:
             return None
         if variant == 5:
             return replace(block, payload=replace(payload, ingress=(*payload.ingress, template)))
+        if variant == 8:
+            return self._flooded(block, template)
         if variant == 6:
             expired = replace(
                 template,
@@ -425,6 +434,25 @@ class ConsensusForger:
         if executed is not None:
             return replace(block, payload=replace(payload, ingress=(*payload.ingress, executed)))
         return None
+
+    def _flooded(self, block: Block, template: IngressMessage) -> Block | None:
+        """R11: one ingress message more than the subnet's per-block limit, all distinct."""
+        if self.registry is None or self.subnet_id is None:
+            return None
+        record = self.registry.get_subnet_record(self.subnet_id, block.context.registry_version)
+        if record is None or not isinstance(block.payload, DataPayload):
+            return None
+        flood = tuple(
+            replace(
+                template,
+                message_id=hashlib.sha256(
+                    b"flood" + template.message_id + index.to_bytes(8, "big")
+                ).digest(),
+                ingress_expiry_ns=block.context.time_ns + 60_000_000_000,
+            )
+            for index in range(record.max_ingress_messages_per_block + 1)
+        )
+        return replace(block, payload=replace(block.payload, ingress=flood))
 
     def _other_blocks(self, height: int, block_hash: bytes) -> list[bytes]:
         others = [b for b in self._blocks.get(height, {}) if b != block_hash]

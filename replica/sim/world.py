@@ -40,6 +40,7 @@ from replica.presets import TEST, Preset
 from replica.sim.checks import PropertyViolation, SubnetChecker
 from replica.sim.faults import Behaviour, FaultPlan, Forger, Honest, assign_faults
 from replica.sim.network import MILLISECOND_NS, Network, NetworkConfig
+from replica.sim.orchestration import SimOrchestrators
 from replica.sim.replica import ReplicaFactory, ReplicaOutput, ReplicaSpec, SimulatedReplica
 from replica.sim.scheduler import EventHandle, Scheduler
 from replica.types import Principal
@@ -82,6 +83,8 @@ class WorldConfig:
     audit: bool = True
     # Options of the command line that shaped the run beyond this config (named in the replay command).
     replay_options: tuple[str, ...] = ()
+    # Whether each node's orchestrator decisions (`replica.sim.orchestration`) start and stop replicas.
+    orchestrators: bool = False
 
 
 @dataclass(slots=True, kw_only=True)
@@ -174,6 +177,10 @@ class World:
         self.node_order: list[Principal] = []
         self._build_genesis()
         self._apply_fault_plan()
+        self.orchestrators: SimOrchestrators | None = None
+        if config.orchestrators:
+            self.orchestrators = SimOrchestrators(world=self)
+            self.orchestrators.start()
 
     # -- building ---------------------------------------------------------------------------
 
@@ -484,20 +491,28 @@ class World:
         version = self.apply_registry(
             [upsert(subnet_record_key(target.subnet_id), replace(record, membership=membership))]
         )
+        if self.orchestrators is not None:
+            self.orchestrators.check_all()  # the orchestrators start the added nodes
+            return version
         for node_id in add:
             node = self.nodes[node_id]
-            node.spec = replace(
-                node.spec,
-                subnet_id=target.subnet_id,
-                registry=self._new_registry_client(),
-                subnet_type="system" if subnet == 0 else "application",
-                install_genesis=self.install_genesis,
-            )
-            if node_id not in target.roster:
-                target.roster.append(node_id)
             if not node.started:
-                self._start(node)
+                self.assign(node, target.subnet_id)
         return version
+
+    def assign(self, node: SimNode, subnet_id: Principal) -> None:
+        """Start `node`'s replica as a member of `subnet_id` (what its orchestrator does)."""
+        target = next(subnet for subnet in self.subnets if subnet.subnet_id == subnet_id)
+        node.spec = replace(
+            node.spec,
+            subnet_id=subnet_id,
+            registry=self._new_registry_client(),
+            subnet_type="system" if target.index == 0 else "application",
+            install_genesis=self.install_genesis,
+        )
+        if node.node_id not in target.roster:
+            target.roster.append(node.node_id)
+        self._start(node)
 
     def apply_registry(self, mutations: Sequence[Mutation]) -> int:
         """Append one registry batch (checked against the invariants) and let every replica see it."""

@@ -2,7 +2,9 @@
 
 Each test module that needs one gets its own network in a temporary directory
 (`live_network`), brought up with `icbox up` and brought down at the end of
-the module; teardown checks by pid that no process of it is left.
+the module; teardown checks by pid that no process of it is left. Every
+supervisor started from a test run is bound to it (`ICBOX_OWNER_PID`, see
+`replica.live.lifeline`): if the run is killed, its networks stop by themselves.
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ import pytest
 from replica.agent.identity import Ed25519Identity
 from replica.agent.sync import Agent
 from replica.live.layout import REPLICA_PID_FILE, STATUS_FILE, SUPERVISOR_PID_FILE, read_json
+from replica.live.lifeline import OWNER_VARIABLE
 from replica.live.pidfile import live_pid, process_start_ticks
 from replica.live.status import ReplicaStatus
 from tui.network.operations import bring_down
 from tui.network.paths import NetworkPaths
 
 REPOSITORY = Path(__file__).resolve().parents[2]
+
+os.environ[OWNER_VARIABLE] = str(os.getpid())
 
 
 def icbox(

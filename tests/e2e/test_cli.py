@@ -21,6 +21,8 @@ import pytest
 from click.testing import CliRunner
 from referencing import Registry, Resource
 
+from nns.governance.parameters import Durations
+from replica.presets import get_preset
 from tests.e2e.conftest import REPOSITORY, LiveNetwork
 from tui.cli import main
 
@@ -244,7 +246,11 @@ def test_a_staked_neuron_is_listed_and_shown_with_its_following(icbox: Icbox, st
         shown["followees"] == {"all": [1], "governance": [1]}
         and shown["stake_e8s"] == 10 * 100_000_000
     )
-    assert shown["dissolve_delay_seconds"] > 0 and shown["state"] == "not-dissolving"
+    assert shown["state"] == "not-dissolving"
+    # `8y` is governance time: the maximum dissolve delay in the network's preset seconds.
+    preset = json.loads((icbox.network.directory / ".icbox" / "network.json").read_text())["preset"]
+    eight_years = Durations.of(get_preset(preset)).max_dissolve_delay_seconds
+    assert shown["dissolve_delay_seconds"] == eight_years
 
 
 def test_who_decides_follows_the_chain_to_the_neuron_that_votes(icbox: Icbox, staked: int) -> None:
@@ -488,6 +494,22 @@ def test_too_short_a_dissolve_delay_cannot_vote_and_too_little_stake_cannot_prop
     assert proposal_count(icbox) == before
     voted = icbox("proposal", "vote", proposal_id, "--neuron", "1", "--yes")
     assert voted.returncode == 0, voted.stderr
+
+
+def test_network_economics_are_previewed_from_their_current_values_and_changed(
+    icbox: Icbox,
+) -> None:
+    change = ("proposal", "make", "network-economics", "--max-proposals-per-topic", "150")
+    preview = icbox.json(*change, "--dry-run", schema="make")["preview"]
+    assert preview["topic"] == "network-economics"
+    assert preview["action"] == {"max_proposals_to_keep_per_topic": {"from": 100, "to": 150}}
+    made = icbox.json(*change, "--yes", schema="make")
+    watched = icbox("proposal", "watch", str(made["proposal_id"]), "--json", "--timeout", "120")
+    assert watched.returncode == 0, watched.stderr
+    assert json.loads(watched.stdout.splitlines()[-1])["status"] == "executed"
+    again = icbox.json(*change, "--dry-run", schema="make")["preview"]["action"]
+    assert again == {"max_proposals_to_keep_per_topic": {"from": 150, "to": 150}}
+    icbox.refused("proposal", "make", "network-economics", "--yes", code=1, text="at least one")
 
 
 # -- topology -----------------------------------------------------------------------------------------

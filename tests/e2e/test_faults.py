@@ -20,6 +20,7 @@ import pytest
 from replica.agent.errors import AgentError
 from replica.candid import decode, encode
 from replica.candid.types import Nat
+from replica.live.pidfile import process_start_ticks
 from replica.types import Principal
 from tests.e2e.conftest import LiveNetwork, assert_gone, icbox, wait_until
 from tui.network.operations import bring_down
@@ -141,11 +142,6 @@ def test_kill_9_of_one_replica_under_load_loses_nothing_and_it_catches_up(
     assert len(hashes) == 1
 
 
-@pytest.mark.xfail(
-    reason="on an idle machine the last replica sometimes catches up by replay before a peer's CUP"
-    " is far enough ahead to make it state-sync; the state-sync path is open in the live network",
-    strict=False,
-)
 def test_two_down_stops_finalization_without_loss_and_it_resumes(network: LiveNetwork) -> None:
     nodes = network.subnet_nodes(1)
     up, down = nodes[:2], nodes[2:]
@@ -164,7 +160,8 @@ def test_two_down_stops_finalization_without_loss_and_it_resumes(network: LiveNe
         what="finalization to resume",
     )
     assert counter_value(network, up[0]) == value
-    # The last one was away for several intervals: it catches up by state sync from a peer's CUP.
+    # The last one was away for several intervals: its peers send it their CUP and nothing to
+    # replay below it, so it catches up by state sync (`ReplicaService.resend_above`).
     wait_until(
         lambda: min(s.cup_height for n in nodes[:3] if (s := network.status(n))) > stalled + 45,
         timeout_s=120,
@@ -179,3 +176,29 @@ def test_two_down_stops_finalization_without_loss_and_it_resumes(network: LiveNe
     )
     status = network.status(down[1])
     assert status is not None and status.state_syncs >= 1
+
+
+def test_kill_9_of_a_supervisor_takes_its_replica_down_and_the_node_comes_back(
+    network: LiveNetwork,
+) -> None:
+    """A replica dies with its supervisor (`replica.live.lifeline`); restarting the node resumes it."""
+    node = network.subnet_nodes(1)[0]
+    directory = network.node_dir(node)
+    supervisor, replica = network.supervisor_pid(node), network.replica_pid(node)
+    assert supervisor is not None and replica is not None
+    os.kill(supervisor, signal.SIGKILL)
+    wait_until(
+        lambda: all(process_start_ticks(pid) is None for pid in (supervisor, replica)),
+        timeout_s=10,
+        what="the supervisor and its replica to be gone",
+    )
+    start_node(directory)
+    wait_until(
+        lambda: (
+            (s := network.status(node)) is not None
+            and s.pid not in (replica, None)
+            and s.finalized_height >= max(network.heights(1)) - 3
+        ),
+        timeout_s=120,
+        what="the node to run again and catch up",
+    )

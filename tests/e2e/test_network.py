@@ -6,18 +6,20 @@ nodes) serves the whole module; its last test brings it down and up again.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 import ssl
 from pathlib import Path
 
+import cbor2
 import httpx
 import pytest
 
 from nns.clients.governance import GovernanceCanister
 from nns.clients.ledger import LedgerCanister
 from nns.ledger.accounts import AccountIdentifier
-from replica.agent.errors import AgentError
+from replica.agent.errors import AgentError, RejectError
 from replica.agent.identity import sign_envelope
 from replica.candid import decode, encode
 from replica.candid.types import Nat
@@ -28,6 +30,7 @@ from replica.p2p.tls import write_tls_files
 from replica.types import Principal
 from tests.e2e.conftest import LiveNetwork, assert_gone, icbox, wait_until
 from tui.network.identity import identity_principal
+from tui.network.operations import bring_down
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-network")]
 
@@ -190,6 +193,95 @@ def test_refusals_do_not_stop_the_replica(live_network: LiveNetwork) -> None:
         == 404
     )
     assert httpx.get(f"{url}/api/v2/status").status_code == 200
+
+
+def post_call(url: str, canister: Principal, body: bytes) -> httpx.Response:
+    return httpx.post(
+        f"{url}/api/v2/canister/{canister.to_text()}/call",
+        content=body,
+        headers={"content-type": "application/cbor"},
+    )
+
+
+def test_a_wrong_signature_an_expired_request_and_a_canister_elsewhere_are_refused(
+    live_network: LiveNetwork,
+) -> None:
+    """Each gets the spec's answer (http-interface.md section 3) and the replica keeps serving."""
+    node = live_network.subnet_nodes(1)[2]
+    counter = counter_of(live_network, 1)
+    agent = live_network.agent(node)
+    identity = live_network.identity
+
+    def content(canister: Principal, expiry_ns: int) -> dict[str, object]:
+        return call_content(
+            "call",
+            canister_id=canister,
+            method_name="add",
+            arg=encode([Nat], [1]),
+            sender=identity.principal,
+            ingress_expiry_ns=expiry_ns,
+        )
+
+    before = decode(agent.query(counter, "get", encode([], [])), [Nat])[0]
+    expiry = agent.inner._expiry_ns()
+    signed = sign_envelope(identity, content(counter, expiry))
+    assert signed.sender_sig is not None
+    wrong = dataclasses.replace(
+        signed, sender_sig=bytes([signed.sender_sig[0] ^ 0x01]) + signed.sender_sig[1:]
+    )
+    refused = post_call(node["http"], counter, wrong.to_cbor())
+    assert refused.status_code == 400 and "signature" in refused.text.lower(), refused.text
+
+    expired = sign_envelope(identity, content(counter, agent.inner.now_ns() - 600 * 10**9))
+    refused = post_call(node["http"], counter, expired.to_cbor())
+    assert refused.status_code == 400 and "expiry" in refused.text.lower(), refused.text
+
+    # The NNS ledger lives on the NNS subnet: the application subnet answers with a
+    # non-replicated rejection (DESTINATION_INVALID), through the agent as well.
+    ledger = Principal.from_canister_id(2)
+    answer = post_call(
+        node["http"], ledger, sign_envelope(identity, content(ledger, expiry)).to_cbor()
+    )
+    assert answer.status_code == 200
+    rejection = cbor2.loads(answer.content)
+    assert rejection["reject_code"] == 3 and rejection["error_code"] == "IC0301", rejection
+    with pytest.raises(RejectError) as raised:
+        agent.update(ledger, "transfer", encode([], []))
+    assert raised.value.reject_code == 3 and not raised.value.certified
+
+    # Nothing of the refused calls ran, and the replica still executes calls.
+    after = decode(agent.update(counter, "add", encode([Nat], [1])), [Nat])[0]
+    assert after == before + 1
+
+
+def test_a_second_network_runs_side_by_side_in_another_directory(
+    live_network: LiveNetwork, tmp_path: Path
+) -> None:
+    """Free ports and per-directory state: a one-node network next to the module's network."""
+    running = live_network.all_pids()
+    directory = tmp_path / "second"
+    directory.mkdir()
+    result = icbox(directory, "up", "--nns-nodes", "1", "--app-subnets", "", "--unassigned", "0")
+    second: LiveNetwork | None = None
+    pids: list[int] = []
+    try:
+        assert result.returncode == 0, result.stdout + result.stderr
+        second = LiveNetwork(directory)
+        pids = second.all_pids()
+        first_ports = {node["http"] for node in live_network.network["nodes"]}
+        assert not first_ports & {node["http"] for node in second.network["nodes"]}
+        assert second.network["root_key"] != live_network.network["root_key"]
+        # Both answer, each with its own root of trust.
+        for network in (live_network, second):
+            node = network.subnet_nodes(0)[0]
+            certificate = network.agent(node).read_state(Principal.from_canister_id(1), [[b"time"]])
+            assert certificate.delegation is None
+        second.close_agents()
+    finally:
+        pids += bring_down(directory)
+        assert_gone(pids)
+    # Bringing the second one down left the first one's processes alone.
+    assert live_network.all_pids() == running
 
 
 def test_a_tls_client_whose_certificate_is_not_in_the_registry_cannot_join_p2p(

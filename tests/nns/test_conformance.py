@@ -55,17 +55,13 @@ _GOVERNANCE_ACTIONS: Final = (
     "AddOrRemoveNodeProvider",
 )
 
-NO_GTC: Final = "icbox has no Genesis Token Canister neurons"
 NO_NODE_PROVIDER_REWARDS: Final = "node provider rewards are paid by RewardNodeProvider proposals only; the monthly reward tables are not kept"
 
 OMISSIONS: Final[dict[str, dict[str, str]]] = {
     "governance": {
-        "claim_gtc_neurons": NO_GTC,
-        "transfer_gtc_neuron": NO_GTC,
         "get_build_metadata": "icbox's canisters are not built from a commit to report",
         "get_monthly_node_provider_rewards": NO_NODE_PROVIDER_REWARDS,
         "get_most_recent_monthly_node_provider_rewards": NO_NODE_PROVIDER_REWARDS,
-        "get_node_provider_by_caller": NO_NODE_PROVIDER_REWARDS,
         "list_node_provider_rewards": NO_NODE_PROVIDER_REWARDS,
         "update_node_provider": NO_NODE_PROVIDER_REWARDS,
     },

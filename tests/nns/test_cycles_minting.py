@@ -11,8 +11,11 @@ import pytest
 
 from nns.cycles_minting import principal_to_subaccount
 from nns.cycles_minting.canister import MEMO_CREATE_CANISTER, MEMO_TOP_UP_CANISTER, NotifyErrorCode
+from nns.cycles_minting.interface import arguments
 from nns.cycles_minting.rate import AVERAGE_LABEL, LATEST_LABEL, ConversionRate, compute_cycles
+from nns.governance.enums import ErrorType, ProposalStatus, Topic
 from nns.ledger.accounts import AccountIdentifier
+from replica.candid import encode
 from replica.canister.errors import CallRejected
 from replica.canister.nns_ids import (
     CYCLES_MINTING_CANISTER_ID,
@@ -22,7 +25,7 @@ from replica.canister.nns_ids import (
 from replica.crypto import hashtree
 from replica.execution.harness import SubnetHarness
 from replica.types import Principal
-from tests.nns.test_nns_on_a_subnet import ALICE, BOB, E8S, make_nns
+from tests.nns.test_nns_on_a_subnet import ALICE, BOB, E8S, configure, make_nns, manage, stake
 
 FEE = 10_000
 RATE = 35_000  # 3.5 XDR per ICP
@@ -331,3 +334,58 @@ def test_subnet_types_and_default_subnets_are_set_by_governance(nns: SubnetHarne
     assert nns.query(ALICE, CYCLES_MINTING_CANISTER_ID, "get_subnet_types_to_subnets") == [
         {"data": []}
     ]
+
+
+def propose_rate(harness: SubnetHarness, neuron: int, permyriad: int, timestamp: int) -> Any:
+    payload = encode(
+        arguments("set_icp_xdr_conversion_rate"),
+        [
+            {
+                "data_source": "proposal",
+                "timestamp_seconds": timestamp,
+                "xdr_permyriad_per_icp": permyriad,
+                "reason": None,
+            }
+        ],
+    )
+    action = {"ExecuteNnsFunction": {"nns_function": 10, "payload": payload}}
+    request = {"url": "", "title": "A new rate", "summary": "", "action": action}
+    return manage(harness, ALICE, neuron, {"MakeProposal": request})
+
+
+def test_an_adopted_rate_proposal_sets_the_cmcs_certified_rate(tmp_path: Path) -> None:
+    """NNS function 10 (IcpXdrConversionRate): topic ExchangeRate, refused below the economics'
+    minimum_icp_xdr_rate ('The proposed rate R is below the minimum allowable rate', governance.rs
+    before the exchange rate canister), executed by the CMC's set_icp_xdr_conversion_rate, whose
+    Err (an older timestamp) fails the proposal. icbox keeps it: it has no exchange rate canister."""
+    harness = make_nns(tmp_path)
+    neuron = stake(harness, ALICE, 100, 1)
+    manage(
+        harness,
+        ALICE,
+        neuron,
+        configure({"IncreaseDissolveDelay": {"additional_dissolve_delay_seconds": 20_000}}),
+    )
+    (economics,) = harness.query(ALICE, GOVERNANCE_CANISTER_ID, "get_network_economics_parameters")
+    minimum = economics["minimum_icp_xdr_rate"]
+    refused = propose_rate(harness, neuron, minimum - 1, 5_000)
+    assert refused["Error"]["error_type"] == ErrorType.INVALID_PROPOSAL
+    assert refused["Error"]["error_message"] == (
+        f"The proposed rate {minimum - 1} is below the minimum allowable rate"
+    )
+    made = propose_rate(harness, neuron, RATE, 5_000)
+    proposal_id = made["MakeProposal"]["proposal_id"]["id"]
+    for _ in range(3):
+        harness.run_round()
+    (proposal,) = harness.query(ALICE, GOVERNANCE_CANISTER_ID, "get_proposal_info", proposal_id)
+    assert (
+        proposal["status"] == ProposalStatus.EXECUTED and proposal["topic"] == Topic.EXCHANGE_RATE
+    )
+    (reply,) = harness.query(ALICE, CYCLES_MINTING_CANISTER_ID, "get_icp_xdr_conversion_rate")
+    assert reply["data"] == {"timestamp_seconds": 5_000, "xdr_permyriad_per_icp": RATE}
+    stale = propose_rate(harness, neuron, RATE + 1, 4_000)["MakeProposal"]["proposal_id"]["id"]
+    for _ in range(3):
+        harness.run_round()
+    (proposal,) = harness.query(ALICE, GOVERNANCE_CANISTER_ID, "get_proposal_info", stale)
+    assert proposal["status"] == ProposalStatus.FAILED
+    assert "not newer" in proposal["failure_reason"]["error_message"]

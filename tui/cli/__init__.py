@@ -41,6 +41,22 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
         "tui.cli.topology:topology",
         "Subnets, nodes, operators and versions; diffs between versions.",
     ),
+    "release": (
+        "tui.cli.release:release",
+        "Build release archives of the replica's code; serve them over HTTP.",
+    ),
+    "events": (
+        "tui.cli.events:events",
+        "The orchestrators' decisions: what each node did and why.",
+    ),
+    "monitor": (
+        "tui.cli.monitor:monitor",
+        "Watch every node; replace a dead subnet member by proposal.",
+    ),
+    "node": (
+        "tui.cli.node:node",
+        "A node on another host: make its keys, register it, start it.",
+    ),
     "tui": ("tui.cli.tui:tui", "The dashboard: network, proposals, neurons and wallet, live."),
     "completion": (
         "tui.cli.completion:completion",

@@ -13,12 +13,14 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from tui.ops.errors import EXIT_USAGE, OpsError
-from tui.ops.session import Session
+
+if TYPE_CHECKING:
+    from tui.ops.session import Session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,6 +40,8 @@ class Cli:
     @property
     def session(self) -> Session:
         if self._session is None:
+            from tui.ops.session import Session
+
             self._session = Session.open(self.network, self.identity, directory=self.directory)
         return self._session
 

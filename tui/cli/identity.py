@@ -4,27 +4,34 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from tui.cli.common import Cli, operation, table
-from tui.ops.identities import IdentityInfo, IdentityStore
-from tui.ops.session import local_network_file
+from tui.cli.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from tui.ops import identities, session
+else:
+    identities = lazy_module("tui.ops.identities")
+    session = lazy_module("tui.ops.session")
 
 
-def _store(cli: Cli) -> IdentityStore:
+def _store(cli: Cli) -> identities.IdentityStore:
     pem = None
     try:
         import json
 
-        pem = Path(json.loads(local_network_file(cli.directory).read_text())["identity"]["pem"])
+        pem = Path(
+            json.loads(session.local_network_file(cli.directory).read_text())["identity"]["pem"]
+        )
     except (OSError, ValueError, KeyError):
         pem = None
-    return IdentityStore(network_pem=pem)
+    return identities.IdentityStore(network_pem=pem)
 
 
-def _show(cli: Cli, info: IdentityInfo) -> None:
+def _show(cli: Cli, info: identities.IdentityInfo) -> None:
     cli.emit(
         info.to_json(),
         lambda: click.echo(

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from tui.cli.common import Cli, operation, table
-from tui.ops import ledger as ops
-from tui.ops.ledger import format_icp
+from tui.cli.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from tui.ops import ledger as ops
+else:
+    ops = lazy_module("tui.ops.ledger")
 
 
 @click.group()
@@ -36,7 +41,7 @@ def balance(cli: Cli, account: str | None, subaccount: str | None) -> None:
     result = ops.get_balance(cli.session, target)
     cli.emit(
         result.to_json(),
-        lambda: click.echo(f"{format_icp(result.balance_e8s)} ICP  ({result.account_id})"),
+        lambda: click.echo(f"{ops.format_icp(result.balance_e8s)} ICP  ({result.account_id})"),
     )
 
 
@@ -80,8 +85,8 @@ def transfer(
     cli.emit(
         result.to_json(),
         lambda: click.echo(
-            f"sent {format_icp(result.amount_e8s)} ICP to {result.to_account_id} in block {result.block_index} "
-            f"(fee {format_icp(result.fee_e8s)} ICP, memo {result.memo})"
+            f"sent {ops.format_icp(result.amount_e8s)} ICP to {result.to_account_id} in block {result.block_index} "
+            f"(fee {ops.format_icp(result.fee_e8s)} ICP, memo {result.memo})"
         ),
     )
 
@@ -139,8 +144,8 @@ def history(cli: Cli, account: str | None, subaccount: str | None, limit: int) -
                     e.operation,
                     (e.from_account_id or "")[:12],
                     (e.to_account_id or "")[:12],
-                    format_icp(e.amount_e8s),
-                    format_icp(e.fee_e8s),
+                    ops.format_icp(e.amount_e8s),
+                    ops.format_icp(e.fee_e8s),
                     e.memo,
                 ]
                 for e in entries

@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from tui.network.create import NetworkError, NetworkOptions
-from tui.network.operations import bring_down, bring_up, network_status
+from tui.cli.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from tui.network import create, operations
+else:
+    create = lazy_module("tui.network.create")
+    operations = lazy_module("tui.network.operations")
 
 
 def _directory(ctx: click.Context) -> Path:
@@ -53,7 +59,7 @@ def up(
 ) -> None:
     """Start a local network here (or resume it) and wait until every subnet certifies a height."""
     sizes = tuple(int(size) for size in app_subnets.split(",") if size.strip())
-    options = NetworkOptions(
+    options = create.NetworkOptions(
         nns_nodes=nns_nodes,
         application_subnets=sizes,
         unassigned_nodes=unassigned,
@@ -73,10 +79,10 @@ def up(
         last[0] = line
 
     try:
-        result = bring_up(
+        result = operations.bring_up(
             _directory(ctx), options, clean=clean, timeout_s=timeout, progress=progress
         )
-    except NetworkError as error:
+    except create.NetworkError as error:
         if interactive:
             click.echo("", err=True)
         raise click.ClickException(str(error)) from error
@@ -118,8 +124,8 @@ def up(
 def status(ctx: click.Context, as_json: bool) -> None:
     """Subnets, nodes, heights, finalization rates, versions and processes."""
     try:
-        report = network_status(_directory(ctx))
-    except NetworkError as error:
+        report = operations.network_status(_directory(ctx))
+    except create.NetworkError as error:
         raise click.ClickException(str(error)) from error
     if as_json:
         click.echo(json.dumps(report))
@@ -164,5 +170,5 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def down(ctx: click.Context) -> None:
     """Stop every process of the network (SIGTERM, then SIGKILL after a grace period)."""
-    pids = bring_down(_directory(ctx))
+    pids = operations.bring_down(_directory(ctx))
     click.echo(f"Stopped {len(pids)} processes." if pids else "Nothing was running.")

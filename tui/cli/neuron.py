@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from tui.cli.common import Cli, operation, table
-from tui.ops import neurons as ops
+from tui.cli.lazy import lazy_module
 from tui.ops.errors import UsageError
-from tui.ops.ledger import format_icp, parse_account, parse_icp, parse_principal
 
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400, "y": 365 * 86_400 + 6 * 3600}
+if TYPE_CHECKING:
+    from tui.ops import durations, ledger
+    from tui.ops import neurons as ops
+else:
+    ops = lazy_module("tui.ops.neurons")
+    ledger = lazy_module("tui.ops.ledger")
+    durations = lazy_module("tui.ops.durations")
 
 
-def parse_duration(text: str) -> int:
-    """Seconds, or a number with a unit: 90s, 30m, 12h, 200d, 26w, 8y."""
-    cleaned = text.strip().lower()
-    try:
-        if cleaned[-1:] in UNITS:
-            return int(float(cleaned[:-1]) * UNITS[cleaned[-1]])
-        return int(cleaned)
-    except ValueError as error:
-        raise UsageError(
-            f"{text!r} is not a duration (e.g. 3600, 200d, 8y)", kind="MalformedDuration"
-        ) from error
+def _seconds(cli: Cli, text: str) -> int:
+    return durations.parse_duration(text).seconds(cli.session.target.time_scale)
 
 
 def _done(cli: Cli, document: dict[str, Any], line: str) -> None:
@@ -48,37 +44,39 @@ def neuron() -> None:
 @neuron.command()
 @click.argument("amount")
 @click.option(
-    "--dissolve-delay", default=None, help="Dissolve delay to set at once (e.g. 200d, 8y)."
+    "--dissolve-delay", default=None, help="Dissolve delay to set at once (e.g. 200d, 6mo, 8y)."
 )
 @click.option(
     "--memo", type=click.IntRange(0, 2**64 - 1), default=None, help="Nonce of the neuron's account."
 )
 @operation
 def stake(cli: Cli, amount: str, dissolve_delay: str | None, memo: int | None) -> None:
-    """Stake AMOUNT ICP in a new neuron (a ledger transfer, then a claim)."""
-    result = ops.stake(
-        cli.session,
-        parse_icp(amount),
-        memo=memo,
-        dissolve_delay_seconds=parse_duration(dissolve_delay) if dissolve_delay else 0,
-    )
+    """Stake AMOUNT ICP in a new neuron (a ledger transfer, then a claim).
+
+    A duration with a unit (s, min, h, d, w, mo, y) is governance time, scaled by
+    the network's preset (on `local` one day lasts 60 s); a bare number is the
+    network's seconds.
+    """
+    amount_e8s = ledger.parse_icp(amount)
+    delay = _seconds(cli, dissolve_delay) if dissolve_delay else 0
+    result = ops.stake(cli.session, amount_e8s, memo=memo, dissolve_delay_seconds=delay)
     _done(
         cli,
         result.to_json(),
-        f"neuron {result.neuron_id} staked with {format_icp(result.stake_e8s)} ICP "
-        f"(block {result.block_index}, fee {format_icp(result.fee_e8s)} ICP)",
+        f"neuron {result.neuron_id} staked with {ledger.format_icp(result.stake_e8s)} ICP "
+        f"(block {result.block_index}, fee {ledger.format_icp(result.fee_e8s)} ICP)",
     )
 
 
-def _neuron_rows(views: list[ops.NeuronView]) -> list[list[Any]]:
+def _neuron_rows(views: list[ops.NeuronView], time_scale: int) -> list[list[Any]]:
     return [
         [
             v.neuron_id,
             v.known_name or "",
-            format_icp(v.stake_e8s),
-            f"{v.dissolve_delay_seconds // 86_400}d",
+            ledger.format_icp(v.stake_e8s),
+            durations.describe(v.dissolve_delay_seconds, time_scale),
             v.state,
-            format_icp(v.voting_power),
+            ledger.format_icp(v.voting_power),
             v.visibility,
         ]
         for v in views
@@ -94,7 +92,8 @@ def list_(cli: Cli) -> None:
     """The neurons the identity controls or is a hot key of."""
     views = ops.list_neurons(cli.session)
     cli.emit(
-        {"neurons": [v.to_json() for v in views]}, lambda: table(None, COLUMNS, _neuron_rows(views))
+        {"neurons": [v.to_json() for v in views]},
+        lambda: table(None, COLUMNS, _neuron_rows(views, cli.session.target.time_scale)),
     )
 
 
@@ -106,10 +105,10 @@ def show(cli: Cli, neuron_id: int) -> None:
     view = ops.get_neuron(cli.session, neuron_id)
 
     def render() -> None:
-        table(f"neuron {neuron_id}", COLUMNS, _neuron_rows([view]))
+        table(f"neuron {neuron_id}", COLUMNS, _neuron_rows([view], cli.session.target.time_scale))
         click.echo(f"controller  {view.controller or '(not readable)'}")
         click.echo(
-            f"maturity    {format_icp(view.maturity_e8s)} ICP (staked {format_icp(view.staked_maturity_e8s)})"
+            f"maturity    {ledger.format_icp(view.maturity_e8s)} ICP (staked {ledger.format_icp(view.staked_maturity_e8s)})"
         )
         click.echo(f"hot keys    {', '.join(view.hot_keys) or '-'}")
         for topic, followees in sorted(view.followees.items()):
@@ -122,16 +121,22 @@ def show(cli: Cli, neuron_id: int) -> None:
 
 @neuron.command("increase-dissolve-delay")
 @click.argument("neuron_id", type=int)
-@click.option("--by", "by", required=True, help="Seconds to add (e.g. 200d, 8y).")
+@click.option("--by", "by", required=True, help="Governance time to add (e.g. 200d, 8y).")
 @operation
 def increase_dissolve_delay(cli: Cli, neuron_id: int, by: str) -> None:
-    """Add to the dissolve delay (voting needs at least six months)."""
-    seconds = parse_duration(by)
+    """Add to the dissolve delay (voting needs at least six months).
+
+    A duration with a unit (s, min, h, d, w, mo, y) is governance time, scaled by
+    the network's preset (on `local` one day lasts 60 s); a bare number is the
+    network's seconds.
+    """
+    seconds = _seconds(cli, by)
     ops.increase_dissolve_delay(cli.session, neuron_id, seconds)
     _done(
         cli,
         {"neuron_id": neuron_id, "added_seconds": seconds},
-        f"neuron {neuron_id}: dissolve delay +{seconds} s",
+        f"neuron {neuron_id}: dissolve delay "
+        f"+{durations.describe(seconds, cli.session.target.time_scale)} ({seconds} s)",
     )
 
 
@@ -222,7 +227,7 @@ def hotkey() -> None:
 @operation
 def hotkey_add(cli: Cli, neuron_id: int, principal: str) -> None:
     """Add PRINCIPAL as a hot key of the neuron."""
-    ops.add_hot_key(cli.session, neuron_id, parse_principal(principal))
+    ops.add_hot_key(cli.session, neuron_id, ledger.parse_principal(principal))
     _done(
         cli,
         {"neuron_id": neuron_id, "hot_key_added": principal},
@@ -236,7 +241,7 @@ def hotkey_add(cli: Cli, neuron_id: int, principal: str) -> None:
 @operation
 def hotkey_remove(cli: Cli, neuron_id: int, principal: str) -> None:
     """Remove PRINCIPAL from the neuron's hot keys."""
-    ops.remove_hot_key(cli.session, neuron_id, parse_principal(principal))
+    ops.remove_hot_key(cli.session, neuron_id, ledger.parse_principal(principal))
     _done(
         cli,
         {"neuron_id": neuron_id, "hot_key_removed": principal},
@@ -250,7 +255,7 @@ def hotkey_remove(cli: Cli, neuron_id: int, principal: str) -> None:
 @operation
 def split(cli: Cli, neuron_id: int, amount: str) -> None:
     """Split AMOUNT ICP off into a new neuron."""
-    created = ops.split(cli.session, neuron_id, parse_icp(amount))
+    created = ops.split(cli.session, neuron_id, ledger.parse_icp(amount))
     _done(
         cli, {"neuron_id": neuron_id, "created_neuron_id": created}, f"split off neuron {created}"
     )
@@ -282,7 +287,10 @@ def merge(cli: Cli, target_id: int, source_id: int) -> None:
 def spawn(cli: Cli, neuron_id: int, percentage: int, controller: str | None) -> None:
     """Spawn a new neuron from maturity."""
     created = ops.spawn(
-        cli.session, neuron_id, percentage, parse_principal(controller) if controller else None
+        cli.session,
+        neuron_id,
+        percentage,
+        ledger.parse_principal(controller) if controller else None,
     )
     _done(cli, {"neuron_id": neuron_id, "created_neuron_id": created}, f"spawned neuron {created}")
 
@@ -297,7 +305,7 @@ def stake_maturity(cli: Cli, neuron_id: int, percentage: int) -> None:
     _done(
         cli,
         {"neuron_id": neuron_id, "staked_maturity_e8s": staked},
-        f"neuron {neuron_id}: {format_icp(staked)} ICP of maturity staked",
+        f"neuron {neuron_id}: {ledger.format_icp(staked)} ICP of maturity staked",
     )
 
 
@@ -311,8 +319,8 @@ def disburse(cli: Cli, neuron_id: int, to: str | None, amount: str | None) -> No
     block = ops.disburse(
         cli.session,
         neuron_id,
-        parse_account(to) if to else None,
-        parse_icp(amount) if amount else None,
+        ledger.parse_account(to) if to else None,
+        ledger.parse_icp(amount) if amount else None,
     )
     _done(
         cli,
@@ -329,12 +337,12 @@ def disburse(cli: Cli, neuron_id: int, to: str | None, amount: str | None) -> No
 def disburse_maturity(cli: Cli, neuron_id: int, percentage: int, to: str | None) -> None:
     """Disburse a percentage of the neuron's maturity (paid out after seven days)."""
     amount = ops.disburse_maturity(
-        cli.session, neuron_id, percentage, parse_account(to) if to else None
+        cli.session, neuron_id, percentage, ledger.parse_account(to) if to else None
     )
     _done(
         cli,
         {"neuron_id": neuron_id, "amount_disbursed_e8s": amount},
-        f"neuron {neuron_id}: {format_icp(amount or 0)} ICP of maturity disbursing",
+        f"neuron {neuron_id}: {ledger.format_icp(amount or 0)} ICP of maturity disbursing",
     )
 
 
@@ -382,7 +390,7 @@ def who_decides(cli: Cli, neuron_id: int, topic: str) -> None:
 
         def label(node: Any) -> str:
             name = f" [bold]{node.name}[/bold]" if node.name else ""
-            return f"neuron {node.neuron_id}{name}  {format_icp(node.voting_power)} VP  [dim]{node.rule}[/dim]"
+            return f"neuron {node.neuron_id}{name}  {ledger.format_icp(node.voting_power)} VP  [dim]{node.rule}[/dim]"
 
         def grow(branch: Tree, node: Any) -> None:
             for child in node.followees:
@@ -398,7 +406,7 @@ def who_decides(cli: Cli, neuron_id: int, topic: str) -> None:
             verdict = "decides alone" if decider.sole else "shares the decision"
             console.print(
                 f"neuron {decider.neuron_id}{' ' + decider.name if decider.name else ''} {verdict}: "
-                f"{format_icp(decider.voting_power_behind)} VP follows it; via {chains}"
+                f"{ledger.format_icp(decider.voting_power_behind)} VP follows it; via {chains}"
             )
 
     cli.emit(result.to_json(), render)

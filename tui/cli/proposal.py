@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from tui.cli.common import Cli, confirm, console, operation, table
-from tui.ops import actions
-from tui.ops import proposals as ops
+from tui.cli.lazy import lazy_module
 from tui.ops.errors import UsageError
-from tui.ops.ledger import format_icp
+
+if TYPE_CHECKING:
+    from tui.ops import actions, durations, ledger
+    from tui.ops import proposals as ops
+else:
+    durations = lazy_module("tui.ops.durations")
+    actions = lazy_module("tui.ops.actions")
+    ops = lazy_module("tui.ops.proposals")
+    ledger = lazy_module("tui.ops.ledger")
 
 
 def _rows(views: list[ops.ProposalView]) -> list[list[Any]]:
@@ -23,8 +31,8 @@ def _rows(views: list[ops.ProposalView]) -> list[list[Any]]:
             v.title[:48],
             v.topic,
             v.status,
-            format_icp(v.yes),
-            format_icp(v.no),
+            ledger.format_icp(v.yes),
+            ledger.format_icp(v.no),
             _remaining(v.deadline_s) if v.status == "open" else "",
         ]
         for v in views
@@ -80,10 +88,10 @@ def _render(view: ops.ProposalView) -> None:
     table(f"proposal {view.proposal_id}", COLUMNS, _rows([view]))
     click.echo(f"action    {view.action} {view.action_details}")
     click.echo(
-        f"proposer  neuron {view.proposer}; reject cost {format_icp(view.reject_cost_e8s)} ICP"
+        f"proposer  neuron {view.proposer}; reject cost {ledger.format_icp(view.reject_cost_e8s)} ICP"
     )
     click.echo(
-        f"tally     yes {format_icp(view.yes)} / no {format_icp(view.no)} of {format_icp(view.total)}"
+        f"tally     yes {ledger.format_icp(view.yes)} / no {ledger.format_icp(view.no)} of {ledger.format_icp(view.total)}"
     )
     if view.failure:
         click.echo(f"failure   {view.failure}")
@@ -128,7 +136,7 @@ def watch(cli: Cli, proposal_id: int, timeout: float, until: str) -> None:
         else:
             click.echo(
                 f"{time.strftime('%H:%M:%S')}  proposal {view.proposal_id}: {view.status:<9} "
-                f"yes {format_icp(view.yes)}  no {format_icp(view.no)}  of {format_icp(view.total)}  "
+                f"yes {ledger.format_icp(view.yes)}  no {ledger.format_icp(view.no)}  of {ledger.format_icp(view.total)}  "
                 f"deadline in {_remaining(view.deadline_s) or '-'}"
             )
     if last is not None and not cli.as_json:
@@ -162,7 +170,7 @@ def vote(cli: Cli, proposal_id: int, neurons: tuple[int, ...], yes: bool) -> Non
         },
         lambda: click.echo(
             f"voted {'Yes' if yes else 'No'} with {len(neurons)} neuron(s); proposal is "
-            f"{view.status} (yes {format_icp(view.yes)} / no {format_icp(view.no)})"
+            f"{view.status} (yes {ledger.format_icp(view.yes)} / no {ledger.format_icp(view.no)})"
         ),
     )
 
@@ -176,6 +184,7 @@ def make() -> None:
       icbox proposal make motion --neuron 1 --title "Hello" --text "Let us" --yes
       icbox proposal make create-subnet --neuron 1 --nodes N1,N2,N3,N4 --replica-version 0.1.0 --dry-run
       icbox proposal make deploy-subnet --neuron 1 --subnet SUBNET --version 0.2.0 --json --yes
+      icbox proposal make network-economics --reject-cost 2 --min-dissolve-delay-to-vote 3mo --dry-run
     """
 
 
@@ -186,7 +195,7 @@ def _render_preview(preview: ops.ProposalPreview) -> None:
     for key, value in preview.action.summary_of_action.items():
         out.print(f"  {key:<12} {value}")
     out.print(
-        f"  reject cost  {format_icp(preview.reject_cost_e8s)} ICP (paid by the neuron if rejected)"
+        f"  reject cost  {ledger.format_icp(preview.reject_cost_e8s)} ICP (paid by the neuron if rejected)"
     )
     registry = preview.registry
     if registry is not None:
@@ -207,7 +216,7 @@ def _render_preview(preview: ops.ProposalPreview) -> None:
             )
     tally = preview.projected
     out.print(
-        f"  projected    yes {format_icp(tally.yes)} of {format_icp(tally.total)} voting power "
+        f"  projected    yes {ledger.format_icp(tally.yes)} of {ledger.format_icp(tally.total)} voting power "
         f"({tally.neurons_seen} neurons visible); "
         + ("adopted at once" if tally.adopted_at_once else "needs more votes")
     )
@@ -229,7 +238,9 @@ def make_command(
             yes: bool,
             **options: Any,
         ) -> None:
-            action = build(**options)
+            # A builder that reads the network (e.g. its preset for durations) takes `cli` too.
+            wants_cli = "cli" in inspect.signature(build).parameters
+            action = build(cli=cli, **options) if wants_cli else build(**options)
             neuron_id = neuron if neuron is not None else cli.session.target.neuron_id
             if neuron_id is None:
                 raise UsageError("give --neuron (the proposing neuron)")
@@ -423,3 +434,76 @@ def _install_code(canister: str, wasm: str, mode: str, arg_hex: str) -> actions.
 @click.option("--description", default=None)
 def _known(known: int, name: str, description: str | None) -> actions.ProposalAction:
     return actions.register_known_neuron(known, name, description)
+
+
+@make_command(
+    "network-economics",
+    "Change the network's economics (ManageNetworkEconomics); what is not given stays.",
+)
+@click.option("--reject-cost", default=None, help="ICP a rejected proposal costs its proposer.")
+@click.option("--min-stake", default=None, help="The smallest stake of a neuron, in ICP.")
+@click.option("--management-fee", default=None, help="ICP a rejected ManageNeuron proposal costs.")
+@click.option("--transaction-fee", default=None, help="The ledger fee governance assumes, in ICP.")
+@click.option(
+    "--max-node-provider-rewards", default=None, help="The most ICP one provider is paid a month."
+)
+@click.option(
+    "--min-icp-xdr-rate", type=click.IntRange(1), default=None, help="XDR permyriad per ICP."
+)
+@click.option(
+    "--max-proposals-per-topic",
+    type=click.IntRange(1, 2**32 - 1),
+    default=None,
+    help="Settled proposals kept per topic.",
+)
+@click.option(
+    "--spawn-dissolve-delay", default=None, help="Dissolve delay of a spawned neuron (e.g. 7d)."
+)
+@click.option(
+    "--min-dissolve-delay-to-vote", default=None, help="The least dissolve delay that votes (6mo)."
+)
+@click.option(
+    "--start-reducing-voting-power-after",
+    default=None,
+    help="Inactivity before voting power decreases (e.g. 6mo).",
+)
+@click.option(
+    "--clear-following-after", default=None, help="Decrease period until following is cleared."
+)
+def _network_economics(
+    cli: Cli,
+    reject_cost: str | None,
+    min_stake: str | None,
+    management_fee: str | None,
+    transaction_fee: str | None,
+    max_node_provider_rewards: str | None,
+    min_icp_xdr_rate: int | None,
+    max_proposals_per_topic: int | None,
+    spawn_dissolve_delay: str | None,
+    min_dissolve_delay_to_vote: str | None,
+    start_reducing_voting_power_after: str | None,
+    clear_following_after: str | None,
+) -> actions.ProposalAction:
+    def icp(text: str | None) -> int | None:
+        return None if text is None else ledger.parse_icp(text)
+
+    def seconds(text: str | None) -> int | None:
+        if text is None:
+            return None
+        return durations.parse_duration(text).seconds(cli.session.target.time_scale)
+
+    return actions.manage_network_economics(
+        {
+            "reject_cost_e8s": icp(reject_cost),
+            "neuron_minimum_stake_e8s": icp(min_stake),
+            "neuron_management_fee_per_proposal_e8s": icp(management_fee),
+            "transaction_fee_e8s": icp(transaction_fee),
+            "maximum_node_provider_rewards_e8s": icp(max_node_provider_rewards),
+            "minimum_icp_xdr_rate": min_icp_xdr_rate,
+            "max_proposals_to_keep_per_topic": max_proposals_per_topic,
+            "neuron_spawn_dissolve_delay_seconds": seconds(spawn_dissolve_delay),
+            "neuron_minimum_dissolve_delay_to_vote_seconds": seconds(min_dissolve_delay_to_vote),
+            "start_reducing_voting_power_after_seconds": seconds(start_reducing_voting_power_after),
+            "clear_following_after_seconds": seconds(clear_following_after),
+        }
+    )

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from tui.cli.common import Cli, console, operation, table
-from tui.ops import topology as ops
+from tui.cli.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from tui.ops import topology as ops
+else:
+    ops = lazy_module("tui.ops.topology")
 
 
 def _render_tree(topology: dict[str, Any]) -> None:

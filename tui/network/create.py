@@ -210,6 +210,8 @@ def create_network(paths: NetworkPaths, options: NetworkOptions) -> dict[str, An
             replica_version=description.replica_version_id,
             root_key_hex=root_key_der.hex(),
             nns_subnet_id=str(nns_subnet_id),
+            application_genesis="tui.network.genesis:application_subnet",
+            idle_block_delay_ms=get_preset(options.preset).idle_block_delay_ms,
         )
         write_settings(directory, settings)
         nodes_json.append(

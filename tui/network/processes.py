@@ -1,15 +1,16 @@
-"""The processes of a local network: one supervisor per node, each with its replica.
+"""The processes of a local network: one orchestrator per node, each with its replica.
 
-Supervisors run detached (their own session), so they outlive the command
+Orchestrators (`replica.orchestrator`, the node's supervising process) run detached (their own session), so they outlive the command
 that started them; their pid files (with the process start time) say which
 are running, and a stale file is detected rather than trusted. Stopping sends
-SIGTERM to every supervisor (each stops its replica), then SIGKILL to any
+SIGTERM to every orchestrator (each stops its replica), then SIGKILL to any
 process of the network still alive after the grace period.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -74,32 +75,38 @@ def inspect_network(paths: NetworkPaths) -> list[NodeProcesses]:
     return [inspect_node(directory) for directory in node_directories(paths)]
 
 
-def start_node(directory: Path) -> int:
-    """Start the node's supervisor (detached) unless it runs; its pid."""
+def start_node(directory: Path, preset: str | None = None) -> int:
+    """Start the node's orchestrator (detached) unless it runs; its pid."""
     running = live_pid(directory / SUPERVISOR_PID_FILE)
     if running is not None:
         return running
     settings = read_settings(directory)
+    command = [sys.executable, "-m", "replica.orchestrator", "--node-dir", str(directory)]
+    if preset is not None:
+        command += ["--preset", preset]
     with open(settings.log_file, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "replica.live.supervisor", "--node-dir", str(directory)],
+            command,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
             start_new_session=True,
             cwd=str(Path(__file__).resolve().parents[2]),
         )
-    # The supervisor writes its own pid file; wait for it so callers can rely on it.
+    # The orchestrator writes its own pid file; wait for it so callers can rely on it.
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and live_pid(directory / SUPERVISOR_PID_FILE) is None:
         if process.poll() is not None:
-            raise RuntimeError(f"the supervisor of {directory} exited with {process.returncode}")
+            raise RuntimeError(f"the orchestrator of {directory} exited with {process.returncode}")
         time.sleep(0.02)
     return process.pid
 
 
 def start_network(paths: NetworkPaths) -> list[int]:
-    return [start_node(directory) for directory in node_directories(paths)]
+    preset = None
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        preset = json.loads(paths.network_file.read_text())["preset"]
+    return [start_node(directory, preset) for directory in node_directories(paths)]
 
 
 def _signal(pid: int, number: int) -> None:

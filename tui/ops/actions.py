@@ -10,6 +10,7 @@ adoption (rs/nns/governance/src/proposals/ and the registry's
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -277,4 +278,49 @@ def register_known_neuron(
         topic=Topic.GOVERNANCE,
         action={"RegisterKnownNeuron": {"id": {"id": neuron_id}, "known_neuron_data": data}},
         summary_of_action={"neuron_id": neuron_id, "name": name, "description": description},
+    )
+
+
+ECONOMICS_FIELDS = (
+    "reject_cost_e8s",
+    "neuron_minimum_stake_e8s",
+    "neuron_management_fee_per_proposal_e8s",
+    "minimum_icp_xdr_rate",
+    "neuron_spawn_dissolve_delay_seconds",
+    "maximum_node_provider_rewards_e8s",
+    "transaction_fee_e8s",
+    "max_proposals_to_keep_per_topic",
+)
+VOTING_POWER_FIELDS = (
+    "start_reducing_voting_power_after_seconds",
+    "clear_following_after_seconds",
+    "neuron_minimum_dissolve_delay_to_vote_seconds",
+)
+
+
+def manage_network_economics(changes: Mapping[str, int | None]) -> ProposalAction:
+    """ManageNetworkEconomics with the given fields; every field left out (zero) keeps its value.
+
+    Governance reads a zero or absent field as "unchanged" and validates the
+    result as a whole (`NetworkEconomics` in rs/nns/governance/src/network_economics.rs).
+    """
+    given = {name: value for name, value in changes.items() if value is not None}
+    unknown = sorted(set(given) - {*ECONOMICS_FIELDS, *VOTING_POWER_FIELDS})
+    if unknown:
+        raise UsageError(f"not a network economics parameter: {', '.join(unknown)}")
+    if not given:
+        raise UsageError("give at least one parameter to change")
+    if any(value <= 0 for value in given.values()):
+        raise UsageError("a parameter is positive (zero means unchanged on the IC)")
+    voting = {name: given.get(name) for name in VOTING_POWER_FIELDS}
+    economics: dict[str, Any] = {name: given.get(name, 0) for name in ECONOMICS_FIELDS}
+    economics["voting_power_economics"] = (
+        voting if any(value is not None for value in voting.values()) else None
+    )
+    economics["neurons_fund_economics"] = None
+    return ProposalAction(
+        kind="network-economics",
+        topic=Topic.NETWORK_ECONOMICS,
+        action={"ManageNetworkEconomics": economics},
+        summary_of_action=dict(sorted(given.items())),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from nns.clients.base import variant_of
@@ -234,11 +234,20 @@ class ProposalPreview:
         }
 
 
-def get_reject_cost(session: Session) -> int:
-    economics = session.run(
+def get_network_economics(session: Session) -> dict[str, Any]:
+    economics: dict[str, Any] = session.run(
         session.governance.canister.call_one("get_network_economics_parameters")
     )
-    return int(economics["reject_cost_e8s"])
+    return economics
+
+
+def economics_changes(current: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """What a ManageNetworkEconomics proposal would change: each given field, from and to."""
+    voting = current.get("voting_power_economics") or {}
+    return {
+        name: {"from": voting.get(name) if name in voting else current.get(name), "to": value}
+        for name, value in given.items()
+    }
 
 
 def preview_proposal(
@@ -249,6 +258,11 @@ def preview_proposal(
         log: list[RegistryDelta] = []
         client = fetch_registry(session, log)
         registry_preview = preview_registry_call(client, log, action.nns_function, action.payload)
+    economics = get_network_economics(session)
+    if "ManageNetworkEconomics" in action.action:
+        action = replace(
+            action, summary_of_action=economics_changes(economics, action.summary_of_action)
+        )
     graph = neuron_graph(session, (neuron_id,))
     return ProposalPreview(
         neuron_id=neuron_id,
@@ -256,7 +270,7 @@ def preview_proposal(
         summary=summary,
         url=url,
         action=action,
-        reject_cost_e8s=get_reject_cost(session),
+        reject_cost_e8s=int(economics["reject_cost_e8s"]),
         registry=registry_preview,
         projected=project_tally(neuron_id, int(action.topic), graph),
     )

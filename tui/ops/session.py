@@ -4,7 +4,8 @@
 whose `.icbox/network.json` is in the directory, a URL means that replica (its
 root key fetched from it, as dfx does for a local replica), and any other word
 is looked up in `<home>/networks.json` (`{"name": {"url": ..., "root_key":
-hex}}`). `Session.run` runs a client coroutine and turns every failure the
+hex, "preset": "local"}}`; the preset, `mainnet` unless given, scales the
+durations people type, see `tui.ops.durations`). `Session.run` runs a client coroutine and turns every failure the
 agent or a client can raise into one of `tui.ops.errors`.
 """
 
@@ -23,6 +24,7 @@ from nns.governance.enums import ErrorType
 from replica.agent.errors import AgentError, HttpStatusError, RejectError
 from replica.agent.identity import Identity
 from replica.agent.sync import Agent
+from replica.presets import get_preset
 from tui.ops.errors import NetworkUnreachable, OpsError, Refused, UsageError
 from tui.ops.identities import IdentityStore, icbox_home
 
@@ -38,6 +40,13 @@ class NetworkTarget:
     network_pem: Path | None = None
     neuron_id: int | None = None
     """The local network's big neuron, controlled by its identity."""
+    preset: str = "mainnet"
+    """The preset that scales the network's governance time (`replica/presets.py`)."""
+
+    @property
+    def time_scale(self) -> int:
+        """Mainnet seconds of governance time per second of the network."""
+        return get_preset(self.preset).governance_time_scale
 
 
 def local_network_file(directory: Path) -> Path:
@@ -61,6 +70,7 @@ def resolve_network(network: str | None, directory: Path = Path(".")) -> Network
             root_key_der=bytes.fromhex(description["root_key"]),
             network_pem=Path(description["identity"]["pem"]),
             neuron_id=int(description["identity"]["neuron_id"]),
+            preset=str(description.get("preset", "mainnet")),
         )
     if network.startswith(("http://", "https://")):
         return NetworkTarget(name=network, urls=(network.rstrip("/"),), root_key_der=None)
@@ -68,10 +78,12 @@ def resolve_network(network: str | None, directory: Path = Path(".")) -> Network
     try:
         entry = json.loads(config.read_text())[network]
         root_key = entry.get("root_key")
+        preset = get_preset(str(entry.get("preset", "mainnet"))).name
         return NetworkTarget(
             name=network,
             urls=(str(entry["url"]).rstrip("/"),),
             root_key_der=bytes.fromhex(root_key) if root_key else None,
+            preset=preset,
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise UsageError(
@@ -92,9 +104,9 @@ def translate(error: Exception) -> OpsError:
     if isinstance(error, OpsError):
         return error
     if isinstance(error, GovernanceError):
-        return Refused(
-            f"governance refused: {error.error_message}", kind=error_type_name(error.error_type)
-        )
+        kind = error_type_name(error.error_type)
+        # The IC leaves the text of some refusals empty (e.g. NotAuthorized of a split).
+        return Refused(f"governance refused: {error.error_message or kind}", kind=kind)
     if isinstance(error, TransferError):
         details = error.details if isinstance(error.details, dict) else {}
         shown = ", ".join(

@@ -27,6 +27,7 @@ from nns.governance.requests import (
     RegisterKnownNeuron,
 )
 from nns.governance.settings import TOTAL_SUPPLY_E8S
+from nns.governance.sns_launch import CreateServiceNervousSystem
 from nns.ledger.accounts import Account
 from replica.candid import decode, encode
 from replica.canister.errors import CanisterError
@@ -165,7 +166,7 @@ OFFICIAL_ACTIONS: list[tuple[str, Any, type]] = [
             "swap_parameters": None,
             "initial_token_distribution": None,
         },
-        UnsupportedAction,
+        CreateServiceNervousSystem,
     ),
     ("RewardNodeProvider", reward(E8S), RewardNodeProvider),
     (
@@ -337,3 +338,22 @@ def test_get_metrics_counts_spawning_neurons() -> None:
     world.manage(ALICE, neuron_id, Spawn())
     metrics = client.call("get_metrics", ALICE)["Ok"]
     assert metrics["spawning_neurons_count"] == 1
+
+
+def test_node_provider_by_caller_and_the_gtc_methods_answer_as_the_ic() -> None:
+    """governance.rs get_node_provider ('Node Provider P is not known by the NNS', NotFound);
+    claim_gtc_neurons and transfer_gtc_neuron: NotAuthorized (no text) for any caller but the
+    Genesis Token Canister, which icbox does not run."""
+    world = make_world()
+    client = Client(world)
+    neuron_id = world.stake("alice", 100)
+    missing = client.call("get_node_provider_by_caller", PROVIDER, None)
+    assert missing["Err"] == {
+        "error_type": ErrorType.NOT_FOUND,
+        "error_message": f"Node Provider {PROVIDER} is not known by the NNS",
+    }
+    client.propose(neuron_id, {"AddOrRemoveNodeProvider": {"change": {"ToAdd": node_provider()}}})
+    assert client.call("get_node_provider_by_caller", PROVIDER, None) == {"Ok": node_provider()}
+    refused = {"Err": {"error_type": ErrorType.NOT_AUTHORIZED, "error_message": ""}}
+    assert client.call("claim_gtc_neurons", ALICE, ALICE, [{"id": neuron_id}]) == refused
+    assert client.call("transfer_gtc_neuron", ALICE, {"id": neuron_id}, {"id": 1}) == refused

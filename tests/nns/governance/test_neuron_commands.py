@@ -440,7 +440,7 @@ def test_spawn_mints_modulated_maturity_after_seven_days() -> None:
     refused(world, ErrorType.INSUFFICIENT_FUNDS, lambda: world.manage(ALICE, parent, Spawn()))
     refused(
         world,
-        ErrorType.INVALID_COMMAND,
+        ErrorType.PRECONDITION_FAILED,  # governance.rs spawn_neuron
         lambda: world.manage(ALICE, parent, Spawn(percentage_to_spawn=0)),
     )
 
@@ -470,7 +470,7 @@ def test_stake_and_disburse_maturity() -> None:
     assert (response.maturity_e8s, response.staked_maturity_e8s) == (3 * E8S, E8S)
     refused(
         world,
-        ErrorType.INVALID_COMMAND,
+        ErrorType.PRECONDITION_FAILED,  # governance.rs stake_maturity_of_neuron
         lambda: world.manage(ALICE, neuron_id, StakeMaturity(percentage_to_stake=101)),
     )
     refused(

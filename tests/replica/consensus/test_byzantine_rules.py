@@ -348,3 +348,50 @@ def test_a_forged_certification_from_one_share_is_refused(tmp_path: Path) -> Non
     assert observer.certification(2) is None
     observer.on_artifact(real, subnet.now_ns)
     assert observer.certification(2) == real
+
+
+def test_a_block_whose_parent_is_not_at_the_height_below_is_refused_not_kept_waiting(
+    tmp_path: Path,
+) -> None:
+    """R3: a proposal naming a notarized block two heights down is invalid at once."""
+    subnet = Subnet(tmp_path)
+    keys = keys_of(subnet)
+    observer = next(iter(subnet.nodes.values()))
+    now = subnet.now_ns
+    genesis = observer.genesis_cup.content.block
+    first = sign_proposal(maker_of(observer, 1, 0, keys), block_at(observer, genesis, 0, now))
+    beacon = beacon_at(subnet, 1, observer.chain.beacons[0])
+    observer.on_artifacts([first, notarize(subnet, observer, first.block), beacon], now + 1)
+    assert observer.notarized_height == 1
+    skipping = replace(block_at(observer, genesis, 0, now + 2), height=2)
+    proposal = sign_proposal(maker_of(observer, 2, 0, keys), skipping)
+    output = observer.on_artifact(proposal, now + 2)
+    assert rejections(output) == ["the parent is not at the height below"]
+    assert proposal.id not in observer.pool.validated
+    assert proposal.id not in observer.pool.unvalidated
+
+
+def test_a_genuine_certification_of_another_root_than_this_replicas_is_refused(
+    tmp_path: Path,
+) -> None:
+    """R23: a replica whose own state diverged never accepts the others' certification."""
+    subnet = Subnet(tmp_path)
+    observer_id = next(iter(subnet.nodes))
+    subnet.hold = lambda receiver, artifact: (
+        receiver == observer_id and type(artifact).__name__.startswith("Certif")
+    )
+    observer = subnet.nodes[observer_id]
+    others = [node for node_id, node in subnet.nodes.items() if node_id != observer_id]
+    subnet.run_until(
+        lambda: observer.executed_height >= 2 and all(node.certified_height >= 2 for node in others)
+    )
+    real = others[0].certification(2)
+    assert real is not None
+    own = observer.instance.validator.get_root_hash
+    observer.instance.validator.get_root_hash = lambda height: (
+        b"\x01" * 32 if height == 2 else own(height)
+    )
+    assert rejections(observer.on_artifact(real, subnet.now_ns)) == [
+        "the certified root hash differs from this replica's"
+    ]
+    assert observer.certification(2) is None

@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from replica.candid import encode
@@ -117,6 +117,54 @@ def restore_from_checkpoint(harness: SubnetHarness, directory: Path) -> None:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(scenario=scenarios)
+@example(  # a callback accepting cycles of a context that already replied, and so refunded them
+    scenario={
+        "application": False,
+        "balances": [2_000_000, 0, 0],
+        "rounds": [
+            [
+                (
+                    0,
+                    {
+                        "w": 0,
+                        "accept": 0,
+                        "end": "reply",
+                        "calls": [
+                            {
+                                "to": CANISTERS[0].to_text(),
+                                "cycles": 10,
+                                "plan": {
+                                    "w": 0,
+                                    "accept": 0,
+                                    "end": "reply",
+                                    "calls": [
+                                        {
+                                            "to": CANISTERS[0].to_text(),
+                                            "cycles": 0,
+                                            "plan": {
+                                                "w": 0,
+                                                "accept": 0,
+                                                "calls": [],
+                                                "end": "reply",
+                                            },
+                                            "then": {
+                                                "w": 0,
+                                                "accept": 7,
+                                                "calls": [],
+                                                "end": "reply",
+                                            },
+                                        }
+                                    ],
+                                },
+                                "then": {"w": 0, "accept": 0, "calls": [], "end": "reply"},
+                            }
+                        ],
+                    },
+                )
+            ]
+        ],
+    }
+)
 def test_random_messages_complete_every_round_and_every_engine_agrees(
     scenario: dict[str, Any],
 ) -> None:

@@ -35,15 +35,24 @@ def ingress(number: int) -> IngressArtifact:
 
 def test_artifacts_cross_in_their_canonical_encoding_whatever_the_tcp_segmentation() -> None:
     pair = ConnectionPair(piece_bytes=7)
-    assert pair.hello("a", Hello(cup_height=40, registry_version=3)) == [
-        Hello(cup_height=40, registry_version=3)
+    assert pair.hello("a", Hello(cup_height=40, registry_version=3, finalized_height=47)) == [
+        Hello(cup_height=40, registry_version=3, finalized_height=47)
     ]
     pair.hello("b", Hello(cup_height=0, registry_version=1))
     sent = [ingress(n) for n in range(5)]
     events = pair.send("a", sent)
     received = [a for e in events if isinstance(e, ArtifactsReceived) for a in e.artifacts]
     assert [a.id for a in received] == [a.id for a in sent]
-    assert pair.b.connection.peer_hello == Hello(cup_height=40, registry_version=3)
+    assert pair.b.connection.peer_hello == Hello(
+        cup_height=40, registry_version=3, finalized_height=47
+    )
+
+
+def test_a_hello_without_the_finalized_height_is_taken_to_be_at_its_cup() -> None:
+    connection = Connection()
+    body = (40).to_bytes(8, "big") + (3).to_bytes(8, "big")
+    events = connection.receive_data(encode_frame(FrameKind.HELLO, body))
+    assert events == [Hello(cup_height=40, registry_version=3, finalized_height=40)]
 
 
 def test_ingress_envelopes_travel_as_opaque_bytes() -> None:

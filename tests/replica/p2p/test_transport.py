@@ -57,8 +57,8 @@ class Node:
             key_path=key,
             get_allowed=lambda: {n: c for n, c in registered().items() if n != keys.node_id},
             get_hello=lambda: Hello(cup_height=self.cup_height, registry_version=1),
-            resend=lambda height: [
-                a for a in resend if a.height > height or isinstance(a, IngressArtifact)
+            resend=lambda hello: [
+                a for a in resend if a.height > hello.cup_height or isinstance(a, IngressArtifact)
             ],
             on_artifacts=lambda sender, artifacts: self.received.extend(
                 (sender, a) for a in artifacts

@@ -104,6 +104,6 @@ def test_certification_that_stops_is_seen(monkeypatch: pytest.MonkeyPatch) -> No
         return [] if ctx.certified_height >= 4 else original(ctx, get_root_hash)
 
     monkeypatch.setattr(certifier, "make_certification_changes", stops_at_four)
-    monkeypatch.setattr("replica.consensus.node.certifier", certifier)
+    monkeypatch.setattr("replica.consensus.instance.certifier", certifier)
     with pytest.raises(PropertyViolation, match="certification stalled"):
         run(5, "none", 60)

@@ -1,0 +1,288 @@
+"""The orchestrator's loop: replicate the registry, decide, act, and say what it did.
+
+Every check period (`OrchestratorConfig`) it polls the NNS for registry changes
+(`replicator`), reads the node's latest catch-up package from what its replica
+reports (`status.json`: height, registry version, oldest version in use), and
+applies `decision.decide`: run the replica of the node's subnet at the version
+named at the CUP, keep it running while leaving, or stop it and wipe the
+node's state when no registry version in use lists the node any more (spec C,
+`UnassignmentDecision`). A decision that differs from the last one, a started,
+restarted or stopped replica and the registry versions replicated are written
+as events (`events`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Final
+
+from registry.records import CatchUpPackageContents, catch_up_package_contents_key
+from replica.crypto.initial_shares import NodeInitialShares
+from replica.crypto.keystore import load_node_directory, write_initial_shares
+from replica.live.driver import open_local_registry
+from replica.live.layout import (
+    KEYS_DIRECTORY,
+    REGISTRY_FILE,
+    REPLICA_PID_FILE,
+    STATUS_FILE,
+    read_json,
+    read_settings,
+    write_settings,
+)
+from replica.live.status import ReplicaStatus
+from replica.orchestrator.decision import Decision, LocalCup, decide
+from replica.orchestrator.events import EventLog, OrchestratorEvent
+from replica.orchestrator.replica_process import ReplicaLauncher, ReplicaProcess, ReplicaTarget
+from replica.orchestrator.replicator import RegistryReplicator
+from replica.orchestrator.upgrades import Upgrades
+from replica.presets import get_preset
+from replica.types import Principal
+
+log = logging.getLogger("icbox.orchestrator")
+
+STATE_DIRECTORY: Final = "state"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrchestratorConfig:
+    poll_s: float = 1.0
+    """How often the registry is polled (the IC: 5 s, `poll_delay_duration_ms`)."""
+    check_s: float = 0.5
+    """How often the decision runs (the IC: 10 s, `CHECK_INTERVAL_SECS`)."""
+
+
+def config_for_preset(name: str | None) -> OrchestratorConfig:
+    """The IC's periods on `mainnet`; a fifth of the local DKG interval's pace elsewhere."""
+    if name == "mainnet":
+        return OrchestratorConfig(poll_s=5.0, check_s=10.0)
+    if name is not None:
+        get_preset(name)
+    return OrchestratorConfig()
+
+
+def read_local_cup(directory: Path) -> LocalCup | None:
+    """The node's latest CUP as its replica last reported it (it persists with the state)."""
+    status = ReplicaStatus.from_json(read_json(directory / STATUS_FILE))
+    if status is None or status.cup_registry_version < 0 or not status.subnet_id:
+        return None
+    return LocalCup(
+        subnet_id=Principal.from_text(status.subnet_id),
+        height=status.cup_height,
+        registry_version=status.cup_registry_version,
+        oldest_registry_version_in_use=status.oldest_registry_version_in_use,
+    )
+
+
+class Orchestrator:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        config: OrchestratorConfig | None = None,
+        launcher: ReplicaLauncher | None = None,
+    ) -> None:
+        self.directory = directory
+        settings = read_settings(directory)
+        self.node_id = Principal.from_text(settings.node_id)
+        self.config = config or OrchestratorConfig()
+        self.store, self.registry = open_local_registry(directory / REGISTRY_FILE)
+        self.replicator = RegistryReplicator(
+            self.store,
+            self.registry,
+            root_key_der=bytes.fromhex(settings.root_key_hex or ""),
+            nns_subnet_id=Principal.from_text(settings.nns_subnet_id or ""),
+        )
+        self.events = EventLog(directory)
+        self.last: Decision | None = None
+        self.upgrades = Upgrades(
+            directory,
+            node_id=self.node_id,
+            installed_version=settings.replica_version,
+            emit=self._emit_upgrade,
+        )
+        self.process = ReplicaProcess(
+            directory,
+            log_file=Path(settings.log_file),
+            launcher=launcher or self.upgrades.launcher,
+        )
+        self.stopping = asyncio.Event()
+
+    # -- events -----------------------------------------------------------------------------
+
+    def emit(
+        self, what: str, why: str, *, subnet: Principal | None = None, height: int = -1
+    ) -> None:
+        event = OrchestratorEvent(
+            time_ns=time.time_ns(),
+            node=str(self.node_id),
+            subnet=None if subnet is None else str(subnet),
+            registry_version=self.registry.latest_version,
+            height=height,
+            what=what,
+            why=why,
+        )
+        self.events.append(event)
+        log.info("%s: %s (%s)", what, why, event.subnet or "unassigned")
+
+    def _emit_upgrade(self, what: str, why: str) -> None:
+        last = self.last
+        self.emit(
+            what,
+            why,
+            subnet=None if last is None else last.subnet_id,
+            height=-1 if last is None else last.height,
+        )
+
+    # -- one check --------------------------------------------------------------------------
+
+    def check(self) -> Decision:
+        """Decide and act once (the replica process is started, kept, or stopped and wiped)."""
+        decision = decide(self.node_id, self.registry, read_local_cup(self.directory))
+        last, self.last = self.last, decision
+        changed = last is None or (last.kind, last.subnet_id, last.replica_version) != (
+            decision.kind,
+            decision.subnet_id,
+            decision.replica_version,
+        )
+        if changed:
+            self.emit(
+                decision.kind, decision.why, subnet=decision.subnet_id, height=decision.height
+            )
+        if decision.runs_replica and decision.subnet_id is not None:
+            if decision.height < 0:
+                self.receive_initial_shares(decision.subnet_id)
+            self.upgrades.prepare_ahead(self.registry, decision.subnet_id, decision.replica_version)
+            # A replica that died is seen (and its restart backed off) before the target is
+            # ensured, so a version that crashes at start is not restarted without a pause.
+            restarted = self.process.poll()
+            if restarted is not None:
+                self.emit(
+                    "replica died" if "exited" in restarted else "replica restarted",
+                    restarted,
+                    subnet=decision.subnet_id,
+                    height=decision.height,
+                )
+            # A version whose release is not verified yet is not started (the one running
+            # keeps running); a refused one never is.
+            done = (
+                self.process.ensure_replica(
+                    ReplicaTarget(
+                        subnet_id=decision.subnet_id.to_text(),
+                        replica_version=decision.replica_version,
+                    )
+                )
+                if self.upgrades.is_ready(self.registry, decision.replica_version)
+                else None
+            )
+            if done is not None:
+                self.emit(
+                    f"replica {done}",
+                    f"{decision.kind}: version {decision.replica_version}",
+                    subnet=decision.subnet_id,
+                    height=decision.height,
+                )
+        elif decision.kind == "leave":
+            self.leave(decision)
+        else:
+            pid = self.process.stop()
+            if pid is not None:
+                self.emit("replica stopped", f"process {pid}: the node is unassigned")
+            # Unassigned nodes take their version at once (no CUP to wait for, spec C).
+            self.upgrades.is_ready(self.registry, decision.replica_version)
+        return decision
+
+    def receive_initial_shares(self, subnet_id: Principal) -> None:
+        """Keep this node's encrypted shares of a new subnet's initial keys (from its CUP contents).
+
+        They stay encrypted to the node's dealing key; the replica decrypts and checks them
+        against the transcripts when it starts from the registry CUP.
+        """
+        contents: CatchUpPackageContents | None = self.registry.get(
+            catch_up_package_contents_key(subnet_id)
+        )
+        if contents is None:
+            return
+        mine = [data for node, data in contents.encrypted_shares if node == self.node_id]
+        if not mine:
+            return
+        keys = self.directory / KEYS_DIRECTORY
+        held = load_node_directory(keys).initial_shares
+        received = NodeInitialShares.from_bytes(mine[0])
+        kept = held.shares if held is not None else ()
+        new = tuple(share for share in received.shares if share not in kept)
+        if new:
+            write_initial_shares(
+                keys, NodeInitialShares(node_id=self.node_id, shares=(*kept, *new))
+            )
+            self.emit(
+                "keys received",
+                f"{len(new)} encrypted initial shares of subnet {subnet_id} from its CUP contents",
+                subnet=subnet_id,
+            )
+
+    def leave(self, decision: Decision) -> None:
+        """Stop the replica and wipe the node's state: it is unassigned again (spec C)."""
+        pid = self.process.stop()
+        state = self.directory / STATE_DIRECTORY
+        wiped = state.exists()
+        shutil.rmtree(state, ignore_errors=True)
+        for name in (STATUS_FILE, REPLICA_PID_FILE):
+            with contextlib.suppress(OSError):
+                (self.directory / name).unlink()
+        settings = read_settings(self.directory)
+        write_settings(self.directory, replace(settings, subnet_id=None))
+        self.emit(
+            "left subnet",
+            f"stopped replica {pid}, wiped its state ({'pool and checkpoints' if wiped else 'none'})",
+            subnet=decision.subnet_id,
+            height=decision.height,
+        )
+
+    # -- the loops --------------------------------------------------------------------------
+
+    async def replicate_once(self) -> None:
+        before = self.registry.latest_version
+        try:
+            result = await self.replicator.poll()
+        except Exception as error:  # any failure is reported and retried at the next poll
+            log.debug("registry poll failed: %s", error)
+            return
+        if result.appended:
+            self.emit(
+                "registry replicated",
+                f"versions {before + 1}..{result.appended[-1]} from {result.source}, "
+                "chained to the certified head under the NNS key",
+            )
+
+    async def _replication_loop(self) -> None:
+        while not self.stopping.is_set():
+            await self.replicate_once()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), self.config.poll_s)
+
+    async def _check_loop(self) -> None:
+        while not self.stopping.is_set():
+            self.check()  # in the loop's thread: the replicator changes the registry client
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), self.config.check_s)
+
+    async def run(self) -> None:
+        self.emit(
+            "started",
+            f"orchestrator of node {self.node_id}, registry version {self.registry.latest_version}",
+        )
+        try:
+            await asyncio.gather(self._replication_loop(), self._check_loop())
+        finally:
+            pid = await asyncio.to_thread(self.process.stop)
+            self.upgrades.close()
+            await self.replicator.close()
+            self.emit(
+                "stopped", "asked to stop" + ("" if pid is None else f"; stopped replica {pid}")
+            )

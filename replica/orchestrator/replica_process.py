@@ -1,0 +1,161 @@
+"""The node's replica process: started, restarted when it dies, stopped, as the orchestrator decides.
+
+`ReplicaProcess.ensure_replica(target)` is the one door: it makes the node run
+a replica of `target.subnet_id` at `target.replica_version`, and does nothing
+if that runs already. A different target stops the running replica first
+(SIGTERM, SIGKILL after a grace period), rewrites the node's settings and
+starts the new one. What runs comes from a `ReplicaLauncher`: `CurrentCode`
+runs `python -m replica.live` from this installation; a launcher that runs a
+release archive's code plugs in here. A replica that dies is started again
+after a backoff (0.5 s doubling to 5 s; at once after a run of 10 s or more).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Final, Protocol
+
+from replica.live.layout import read_settings, write_settings
+
+GRACE_S: Final = 5.0
+RESTART_DELAY_S: Final = 0.5
+RESTART_DELAY_MAX_S: Final = 5.0
+STABLE_RUN_S: Final = 10.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplicaTarget:
+    subnet_id: str
+    replica_version: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LaunchCommand:
+    argv: tuple[str, ...]
+    cwd: Path
+    environment: dict[str, str] | None = None
+
+
+class ReplicaLauncher(Protocol):
+    def command(self, directory: Path, target: ReplicaTarget) -> LaunchCommand: ...
+
+
+class CurrentCode:
+    """Runs the replica of this installation, whatever version the registry names."""
+
+    def command(self, directory: Path, target: ReplicaTarget) -> LaunchCommand:
+        return LaunchCommand(
+            argv=(sys.executable, "-m", "replica.live", "--node-dir", str(directory)),
+            cwd=Path(__file__).resolve().parents[2],
+        )
+
+
+class ReplicaProcess:
+    def __init__(
+        self, directory: Path, *, log_file: Path, launcher: ReplicaLauncher | None = None
+    ) -> None:
+        self.directory = directory
+        self.log_file = log_file
+        self.launcher: ReplicaLauncher = launcher or CurrentCode()
+        self.target: ReplicaTarget | None = None
+        self.child: subprocess.Popen[bytes] | None = None
+        self.started_at = 0.0
+        self.restart_at: float | None = None
+        self.delay_s = RESTART_DELAY_S
+        self.restarts = 0
+
+    @property
+    def pid(self) -> int | None:
+        child = self.child
+        return child.pid if child is not None and child.poll() is None else None
+
+    def _write_settings(self, target: ReplicaTarget) -> None:
+        settings = read_settings(self.directory)
+        changed = replace(
+            settings, subnet_id=target.subnet_id, replica_version=target.replica_version
+        )
+        if settings.subnet_id != target.subnet_id:
+            # A subnet the node joins after genesis: its canisters come from the application genesis
+            # (the NNS subnet's genesis arguments stay with the NNS nodes that were dealt them).
+            joins_nns = target.subnet_id == settings.nns_subnet_id
+            changed = replace(
+                changed,
+                genesis=settings.genesis if joins_nns else settings.application_genesis,
+                genesis_arguments=settings.genesis_arguments if joins_nns else {},
+            )
+        if changed != settings:
+            write_settings(self.directory, changed)
+
+    def _start(self, target: ReplicaTarget) -> None:
+        self._write_settings(target)
+        command = self.launcher.command(self.directory, target)
+        environment = None
+        if command.environment is not None:
+            environment = {**os.environ, **command.environment}
+        with open(self.log_file, "ab") as log:
+            self.child = subprocess.Popen(
+                list(command.argv),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                cwd=str(command.cwd),
+                env=environment,
+            )
+        self.target = target
+        self.started_at = time.monotonic()
+        self.restart_at = None
+
+    def ensure_replica(self, target: ReplicaTarget) -> str | None:
+        """Run `target`; what was done ("started", "switched") or None if it runs already."""
+        if self.target == target and (self.pid is not None or self.restart_at is not None):
+            return None
+        switched = self.target is not None and self.target != target
+        self.stop()
+        self.delay_s = RESTART_DELAY_S
+        self._start(target)
+        return "switched" if switched else "started"
+
+    def poll(self) -> str | None:
+        """Restart a replica that died (after the backoff); a description of what happened."""
+        child, target = self.child, self.target
+        if child is None or target is None:
+            return None
+        code = child.poll()
+        if code is None:
+            return None
+        now = time.monotonic()
+        if self.restart_at is None:
+            ran = now - self.started_at
+            self.delay_s = (
+                RESTART_DELAY_S
+                if ran > STABLE_RUN_S
+                else min(RESTART_DELAY_MAX_S, self.delay_s * 2)
+            )
+            self.restart_at = now + self.delay_s
+            return (
+                f"replica process {child.pid} exited with {code}; restart in {self.delay_s:.1f} s"
+            )
+        if now >= self.restart_at:
+            self.restarts += 1
+            self._start(target)
+            return f"restarted the replica (restart {self.restarts})"
+        return None
+
+    def stop(self) -> int | None:
+        """Stop the replica (SIGTERM, then SIGKILL); the pid that was running."""
+        child = self.child
+        self.child, self.target, self.restart_at = None, None, None
+        if child is None or child.poll() is not None:
+            return None
+        child.terminate()
+        try:
+            child.wait(GRACE_S)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        return child.pid

@@ -1,0 +1,253 @@
+"""The SNS ledger: an ICRC-1/ICRC-2 ledger of one SNS's token.
+
+The rules of ICRC-1 and ICRC-2 are the ones the ICP ledger already follows
+(`nns.ledger.canister.Ledger`): accounts with subaccounts, a fixed fee that is
+burned, deduplication by `created_at_time`, approvals, minting from and burning
+to the minting account, one block per accepted request. The SNS ledger reuses
+that machinery and differs where the IC's SNS ledger (the ICRC-1 ledger,
+rs/ledger_suite/icrc1/ledger, deployed by SNS-W from rs/nns/sns-wasm) differs:
+
+- the token has the SNS's own name, symbol and fee (`LedgerParameters` of the
+  CreateServiceNervousSystem proposal, rs/sns/init/src/lib.rs);
+- the minting account is SNS governance's default account, so every transfer
+  out of it mints (spec sns.md §5);
+- the initial distribution is given per ICRC account (developer neurons'
+  staking subaccounts, the treasury subaccount, the swap canister) rather than
+  per account identifier;
+- only the ICRC methods are offered: no legacy `transfer`/`account_balance`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from nns.ledger.accounts import Account, AccountIdentifier
+from nns.ledger.canister import DEFAULT_TRANSFER_FEE_E8S, Ledger
+from nns.ledger.interface import ledger_interface
+from nns.ledger.types import (
+    Approve,
+    ApproveArgs,
+    Block,
+    Burn,
+    GetBlocksArgs,
+    Icrc1TransferArgs,
+    Mint,
+    Transfer,
+    TransferFromArgs,
+)
+from replica.candid.did import parse_did
+from replica.canister.sdk import Interface, MethodSpec
+from replica.environment import Environment
+from replica.types import Principal
+
+SNS_LEDGER_METHODS: Final = frozenset(
+    {
+        "icrc1_name",
+        "icrc1_symbol",
+        "icrc1_decimals",
+        "icrc1_fee",
+        "icrc1_total_supply",
+        "icrc1_metadata",
+        "icrc1_minting_account",
+        "icrc1_balance_of",
+        "icrc1_supported_standards",
+        "icrc1_transfer",
+        "icrc2_approve",
+        "icrc2_allowance",
+        "icrc2_transfer_from",
+        "icrc10_supported_standards",
+        "is_ledger_ready",
+        "archives",
+    }
+)
+"""The methods of the official SNS (ICRC-1) ledger interface that this ledger answers."""
+
+ICRC_TRANSACTION_DID: Final = """
+type Account = record { owner : principal; subaccount : opt blob };
+type Mint = record { to : Account; memo : opt blob; created_at_time : opt nat64; amount : nat };
+type Burn = record { from : Account; memo : opt blob; created_at_time : opt nat64; amount : nat; spender : opt Account };
+type Transfer = record { to : Account; fee : opt nat; from : Account; memo : opt blob; created_at_time : opt nat64; amount : nat; spender : opt Account };
+type Approve = record { fee : opt nat; from : Account; memo : opt blob; created_at_time : opt nat64; amount : nat; expected_allowance : opt nat; expires_at : opt nat64; spender : Account };
+type Transaction = record { burn : opt Burn; kind : text; mint : opt Mint; approve : opt Approve; timestamp : nat64; transfer : opt Transfer };
+type GetTransactionsRequest = record { start : nat; length : nat };
+type ArchivedRange = record { start : nat; length : nat; callback : func (GetTransactionsRequest) -> (record { transactions : vec Transaction }) query };
+type GetTransactionsResponse = record { first_index : nat; log_length : nat; transactions : vec Transaction; archived_transactions : vec ArchivedRange };
+service : { get_transactions : (GetTransactionsRequest) -> (GetTransactionsResponse) query }
+"""
+"""The ICRC-1 ledger's transaction types (rs/ledger_suite/icrc1/ledger/ledger.did)."""
+
+TRANSACTIONS_INTERFACE: Final = parse_did(ICRC_TRANSACTION_DID)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SnsLedgerInit:
+    """What SNS-W installs the ledger with (`LedgerArg::Init` of the ICRC-1 ledger)."""
+
+    token_name: str
+    token_symbol: str
+    transfer_fee_e8s: int = DEFAULT_TRANSFER_FEE_E8S
+    minting_account: Account
+    initial_balances: tuple[tuple[Account, int], ...] = ()
+    token_logo: str | None = None
+
+
+class SnsLedger(Ledger):
+    """An ICRC ledger whose token, fee and first balances come from the SNS's init payload."""
+
+    def __init__(self, environment: Environment, init: SnsLedgerInit, path: str | None = None):
+        balances: dict[AccountIdentifier, int] = {}
+        for account, amount_e8s in init.initial_balances:
+            identifier = account.identifier()
+            balances[identifier] = balances.get(identifier, 0) + amount_e8s
+        super().__init__(
+            environment,
+            minting_account=init.minting_account,
+            transfer_fee_e8s=init.transfer_fee_e8s,
+            initial_balances=balances,
+            path=path,
+            token_symbol=init.token_symbol,
+            token_name=init.token_name,
+        )
+        self.token_logo = init.token_logo
+        # Blocks name account identifiers (hashes); an ICRC index answers with accounts, so the
+        # ledger remembers the account behind each identifier it has seen (ICRC-3 blocks carry
+        # the accounts themselves on the IC).
+        self.accounts: dict[AccountIdentifier, Account] = {
+            init.minting_account.identifier(): init.minting_account
+        }
+        for account, _amount in init.initial_balances:
+            self.accounts[account.identifier()] = account
+
+    def _remember(self, *accounts: Account) -> None:
+        for account in accounts:
+            self.accounts[account.identifier()] = account
+
+    def icrc1_transfer(self, caller: Principal, args: Icrc1TransferArgs) -> int:
+        index = super().icrc1_transfer(caller, args)
+        self._remember(Account.of(caller, args.from_subaccount), args.to)
+        return index
+
+    def icrc2_approve(self, caller: Principal, args: ApproveArgs) -> int:
+        index = super().icrc2_approve(caller, args)
+        self._remember(Account.of(caller, args.from_subaccount), args.spender)
+        return index
+
+    def icrc2_transfer_from(self, caller: Principal, args: TransferFromArgs) -> int:
+        index = super().icrc2_transfer_from(caller, args)
+        self._remember(args.from_account, args.to, Account.of(caller, args.spender_subaccount))
+        return index
+
+    def account_of(self, identifier: AccountIdentifier) -> Account | None:
+        return self.accounts.get(identifier)
+
+    def get_transactions(self, caller: Principal, request: Mapping[str, int]) -> dict[str, Any]:
+        """Blocks `start` .. `start + length` as ICRC transactions (`get_transactions` of the
+        ICRC-1 ledger's .did, rs/ledger_suite/icrc1/ledger/ledger.did)."""
+        response = self.query_blocks(
+            caller, GetBlocksArgs(start=request["start"], length=request["length"])
+        )
+        return {
+            "first_index": response.first_block_index,
+            "log_length": response.chain_length,
+            "transactions": [self._icrc_transaction(block) for block in response.blocks],
+            "archived_transactions": [],
+        }
+
+    def _account(self, identifier: AccountIdentifier) -> dict[str, Any]:
+        account = self.accounts.get(identifier)
+        if account is None:  # never seen as an account: shown as its identifier's owner-less form
+            return {"owner": Principal.anonymous(), "subaccount": identifier.raw[:32]}
+        return {
+            "owner": account.owner,
+            "subaccount": None if account.is_default_subaccount else account.subaccount,
+        }
+
+    def _icrc_transaction(self, block: Block) -> dict[str, Any]:
+        transaction = block.transaction
+        common = {
+            "memo": transaction.icrc1_memo,
+            "created_at_time": transaction.created_at_time_ns,
+        }
+        entry: dict[str, Any] = {
+            "kind": "",
+            "mint": None,
+            "burn": None,
+            "transfer": None,
+            "approve": None,
+            "timestamp": block.timestamp_ns,
+        }
+        operation = transaction.operation
+        match operation:
+            case Mint():
+                entry["kind"] = "mint"
+                entry["mint"] = {
+                    "to": self._account(operation.to),
+                    "amount": operation.amount_e8s,
+                    **common,
+                }
+            case Burn():
+                entry["kind"] = "burn"
+                entry["burn"] = {
+                    "from": self._account(operation.from_account),
+                    "amount": operation.amount_e8s,
+                    "spender": None
+                    if operation.spender is None
+                    else self._account(operation.spender),
+                    **common,
+                }
+            case Transfer():
+                entry["kind"] = "transfer"
+                entry["transfer"] = {
+                    "from": self._account(operation.from_account),
+                    "to": self._account(operation.to),
+                    "amount": operation.amount_e8s,
+                    "fee": operation.fee_e8s,
+                    "spender": None
+                    if operation.spender is None
+                    else self._account(operation.spender),
+                    **common,
+                }
+            case Approve():
+                entry["kind"] = "approve"
+                entry["approve"] = {
+                    "from": self._account(operation.from_account),
+                    "spender": self._account(operation.spender),
+                    "amount": operation.allowance_e8s,
+                    "fee": operation.fee_e8s,
+                    "expected_allowance": operation.expected_allowance_e8s,
+                    "expires_at": operation.expires_at_ns,
+                    **common,
+                }
+        return entry
+
+    def icrc1_metadata(
+        self, caller: Principal, argument: object = None
+    ) -> list[tuple[str, object]]:
+        entries = super().icrc1_metadata(caller, argument)
+        if self.token_logo is not None:
+            entries.append(("icrc1:logo", self.token_logo))
+        return entries
+
+    def balance_of(self, account: Account) -> int:
+        """The balance of one ICRC account (for canisters in this process and tests)."""
+        return self.balances().get(account.identifier(), 0)
+
+    def balance_of_account(self, owner: Principal, subaccount: bytes | None = None) -> int:
+        return self.balance_of(Account.of(owner, subaccount))
+
+
+def sns_ledger_interface(ledger: object) -> Interface:
+    """The ICP ledger's Candid mapping restricted to the ICRC methods an SNS ledger offers,
+    plus `get_transactions` (the ICRC-1 ledger's block query, with accounts)."""
+    full = ledger_interface(ledger)
+    methods = {name: spec for name, spec in full.methods.items() if name in SNS_LEDGER_METHODS}
+    signature = TRANSACTIONS_INTERFACE.method("get_transactions")
+    methods["get_transactions"] = MethodSpec(
+        name="get_transactions",
+        mode="query",
+        arguments=signature.arguments,
+        results=signature.results,
+    )
+    return Interface(methods=methods)

@@ -1,0 +1,174 @@
+"""Chain evolution on a real network: proposals change the registry, the orchestrators follow.
+
+One network for the module: an NNS subnet of 4, an application subnet of 4 and
+four unassigned nodes, every node run by its orchestrator. Replacing a node
+(ChangeSubnetMembership) under a stream of `add(1)` calls loses no certified
+reply, the new node state-syncs and keeps step, the removed one keeps serving
+while a registry version in use lists it, then stops, wipes and is unassigned
+(spec C); creating a subnet (CreateSubnet) starts replicas on the chosen
+unassigned nodes, whose canister answers a call certified with the NNS
+delegation, and whose id is the self-authenticating principal of its key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from replica.candid import decode, encode
+from replica.candid.types import Nat
+from replica.live.driver import open_local_registry
+from replica.live.layout import REGISTRY_FILE, read_settings
+from replica.orchestrator.events import read_events
+from replica.types import Principal
+from tests.e2e.conftest import LiveNetwork, assert_gone, icbox, wait_until
+from tests.e2e.test_faults import Load
+from tui.network.operations import bring_down
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-evolution")]
+
+APP_COUNTER = Principal.from_canister_id(1 << 20)
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNetwork]:
+    directory = tmp_path_factory.mktemp("evolution")
+    result = icbox(directory, "up", "--unassigned", "4")
+    pids: list[int] = []
+    try:
+        assert result.returncode == 0, result.stdout + result.stderr
+        live = LiveNetwork(directory)
+        pids = live.all_pids()
+        yield live
+        live.close_agents()
+        pids += live.all_pids()
+    finally:
+        pids += bring_down(directory)
+        assert_gone(pids)
+
+
+def propose(network: LiveNetwork, *arguments: str) -> int:
+    result = icbox(network.directory, "proposal", "make", *arguments, "--yes", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return int(json.loads(result.stdout)["proposal_id"])
+
+
+def subnet_of(network: LiveNetwork, node: dict[str, Any]) -> str | None:
+    return read_settings(network.node_dir(node)).subnet_id
+
+
+def unassigned(network: LiveNetwork) -> list[dict[str, Any]]:
+    return [node for node in network.network["nodes"] if subnet_of(network, node) is None]
+
+
+def whats(network: LiveNetwork, node: dict[str, Any]) -> list[str]:
+    return [event.what for event in read_events([network.node_dir(node)])]
+
+
+def test_a_replaced_node_leaves_and_the_new_one_keeps_step_under_load(
+    network: LiveNetwork,
+) -> None:
+    subnet_id = network.network["subnets"][1]["subnet_id"]
+    members = network.subnet_nodes(1)
+    removed, staying = members[3], members[:3]
+    added = unassigned(network)[0]
+    with Load(network, staying) as load:
+        wait_until(lambda: len(load.replies) >= 3, timeout_s=90, what="certified replies")
+        propose(
+            network,
+            "change-membership",
+            "--subnet",
+            subnet_id,
+            "--add",
+            added["node_id"],
+            "--remove",
+            removed["node_id"],
+        )
+        wait_until(
+            lambda: (s := network.status(added)) is not None and s.subnet_id == subnet_id,
+            timeout_s=120,
+            what="the added node's replica",
+        )
+        wait_until(
+            lambda: "left subnet" in whats(network, removed),
+            timeout_s=180,
+            what="the removed node to leave",
+        )
+
+        def in_step() -> bool:
+            status = network.status(added)
+            heights = [s.finalized_height for node in staying if (s := network.status(node))]
+            return (
+                status is not None and bool(heights) and status.finalized_height >= max(heights) - 3
+            )
+
+        wait_until(in_step, timeout_s=120, what="the added node in step")
+        replied = len(load.replies)
+        wait_until(lambda: len(load.replies) >= replied + 3, timeout_s=90, what="more replies")
+    replies = sorted(load.replies)
+    assert replies == list(range(1, len(replies) + 1)), "a reply was lost, repeated or changed"
+    events = whats(network, removed)
+    assert events.index("leaving") < events.index("leave") < events.index("left subnet")
+    assert events[-1] == "unassigned", "it is unassigned again"
+    assert network.replica_pid(removed) is None
+    assert not (network.node_dir(removed) / "state").exists(), "its state is wiped"
+    status = network.status(added)
+    assert status is not None and status.state_syncs >= 1, "it joined by state sync"
+
+    new_members = [*staying, added]
+
+    def same_checkpoint() -> bool:
+        statuses = [network.status(node) for node in new_members]
+        heights = {s.checkpoint_height for s in statuses if s is not None}
+        return None not in statuses and len(heights) == 1
+
+    wait_until(same_checkpoint, timeout_s=120, what="the members at one checkpoint")
+    hashes = {s.checkpoint_hash for node in new_members if (s := network.status(node))}
+    assert len(hashes) == 1, "the new member's state equals its peers'"
+    path = [b"subnet", Principal.from_text(subnet_id).raw, b"public_key"]
+    certificate = network.agent(added).read_state(APP_COUNTER, [path])
+    key = certificate.lookup(path)
+    assert getattr(key, "value", None) == bytes.fromhex(
+        network.network["subnets"][1]["public_key_der"]
+    ), "the subnet key is unchanged"
+
+
+def test_a_created_subnet_starts_and_its_canister_answers_with_the_nns_delegation(
+    network: LiveNetwork,
+) -> None:
+    chosen = unassigned(network)[:3]
+    assert len(chosen) == 3
+    propose(
+        network,
+        "create-subnet",
+        "--nodes",
+        ",".join(node["node_id"] for node in chosen),
+        "--replica-version",
+        network.network["replica_version"],
+    )
+
+    def certified() -> bool:
+        statuses = [network.status(node) for node in chosen]
+        return all(s is not None and s.certified_height >= 2 for s in statuses)
+
+    wait_until(certified, timeout_s=180, what="the new subnet to certify")
+    subnet_text = subnet_of(network, chosen[0])
+    assert subnet_text is not None and {subnet_of(network, node) for node in chosen} == {
+        subnet_text
+    }
+    _, registry = open_local_registry(Path(network.node_dir(chosen[0])) / REGISTRY_FILE)
+    subnet_id = Principal.from_text(subnet_text)
+    key = registry.get_threshold_public_key_der(subnet_id)
+    assert key is not None and Principal.self_authenticating(key) == subnet_id
+    counter = Principal.from_canister_id((len(registry.get_subnet_ids()) - 1) << 20)
+    assert registry.route(counter) == subnet_id, "the new subnet has its own canister range"
+    agent = network.agent(chosen[1])
+    first = int(decode(agent.update(counter, "add", encode([Nat], [7])), [Nat])[0])
+    assert first == 7
+    certificate = agent.read_state(counter, [[b"time"]])
+    assert certificate.delegation is not None, "certified through the NNS delegation"
+    assert "keys received" in whats(network, chosen[0])

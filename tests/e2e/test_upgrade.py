@@ -1,0 +1,258 @@
+"""Upgrading the protocol on a real network, by proposal, under load (DESIGN section 5, flow 3).
+
+One network for the module (an NNS subnet of 4, an application subnet of 4,
+one unassigned node) and one release server. The tests run in order, each
+leaving the network healthy for the next:
+
+1. a release of this tree is elected and deployed to the application subnet:
+   the subnet makes empty blocks after the summary naming it, its CUP hands
+   over, and every orchestrator restarts its replica from the archive's code;
+2. an archive that does not match its elected hash is refused by the
+   unassigned node it is deployed to, and never run;
+3. the application subnet is halted and resumed by UpdateSubnet proposals;
+4. a broken release (its replica crashes at start) stalls the subnet at the
+   handover CUP with its state intact, and the NNS subnet is unaffected.
+
+The load is `add(1)` on the application subnet's counter throughout the
+upgrade and the halt: its certified replies must be exactly 1..N.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from replica.agent.sync import Agent
+from replica.live.layout import read_json
+from replica.release.archive import RELEASE_PACKAGES, ReleaseArchive, build_archive
+from replica.release.server import ReleaseServer, publish
+from tests.e2e.conftest import REPOSITORY, LiveNetwork, assert_gone, icbox, wait_until
+from tests.e2e.test_faults import counter_value
+from tests.e2e.workload import PersistentLoad
+from tui.network.operations import bring_down
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-upgrade")]
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNetwork]:
+    directory = tmp_path_factory.mktemp("upgrade")
+    result = icbox(directory, "up", "--unassigned", "1")
+    pids: list[int] = []
+    try:
+        assert result.returncode == 0, result.stdout + result.stderr
+        live = LiveNetwork(directory)
+        pids = live.all_pids()
+        yield live
+        live.close_agents()
+        pids += live.all_pids()
+    finally:
+        pids += bring_down(directory)
+        assert_gone(pids)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReleaseServer]:
+    with ReleaseServer(tmp_path_factory.mktemp("served")) as served:
+        yield served
+
+
+def copy_tree(destination: Path) -> Path:
+    for package in RELEASE_PACKAGES:
+        shutil.copytree(
+            REPOSITORY / package,
+            destination / package,
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
+    return destination
+
+
+def served(server: ReleaseServer, archive: ReleaseArchive) -> str:
+    publish(archive, Path(server._server.directory))
+    return server.url_of(archive)
+
+
+def run_json(network: LiveNetwork, *arguments: str) -> Any:
+    result = icbox(network.directory, *arguments, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def adopt(network: LiveNetwork, kind: str, *options: str) -> int:
+    """Make a proposal with the network's neuron (its vote alone adopts it); wait until executed."""
+    made = run_json(network, "proposal", "make", kind, *options, "--yes")
+    proposal_id = int(made["proposal_id"])
+    final = run_json(network, "proposal", "watch", str(proposal_id), "--timeout", "120")
+    assert final["status"] == "executed", final
+    return proposal_id
+
+
+def elect(network: LiveNetwork, version: str, sha256: str, url: str) -> None:
+    adopt(network, "elect-version", "--version", version, "--sha256", sha256, "--package-url", url)
+
+
+def app_subnet(network: LiveNetwork) -> str:
+    return str(network.network["subnets"][1]["subnet_id"])
+
+
+def events(network: LiveNetwork, node: dict[str, Any]) -> list[dict[str, Any]]:
+    path = network.node_dir(node) / "events.jsonl"
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def runs(network: LiveNetwork, node: dict[str, Any], version: str) -> bool:
+    status = network.status(node)
+    return status is not None and status.replica_version == version and status.upgrade_due is None
+
+
+def load_on(network: LiveNetwork, subnet: int) -> PersistentLoad:
+    """Calls to every replica of the subnet, each resent to the next one when its replica restarts."""
+    agents = [
+        Agent(
+            node["http"],
+            identity=network.identity,
+            root_key_der=network.root_key,
+            poll_timeout_seconds=10.0,
+        )
+        for node in network.subnet_nodes(subnet)
+    ]
+    network._agents.extend(agents)
+    return PersistentLoad(agents, start=counter_value(network, network.subnet_nodes(subnet)[0]))
+
+
+def finalizing(network: LiveNetwork, subnet: int, above: int) -> bool:
+    return min(network.heights(subnet)) > above
+
+
+def test_a_release_elected_and_deployed_by_proposal_runs_from_its_archive(
+    network: LiveNetwork, server: ReleaseServer
+) -> None:
+    archive = build_archive(REPOSITORY)
+    elect(network, "0.2.0", archive.sha256_hex, served(server, archive))
+    nodes = network.subnet_nodes(1)
+    with load_on(network, 1) as load:
+        wait_until(lambda: len(load.replies) >= 5, timeout_s=60, what="certified replies")
+        before = max(network.heights(1))
+        adopt(network, "deploy-subnet", "--subnet", app_subnet(network), "--version", "0.2.0")
+        wait_until(
+            lambda: all(runs(network, node, "0.2.0") for node in nodes),
+            timeout_s=180,
+            what="every replica of the subnet running 0.2.0",
+        )
+        upgraded_at = max(network.heights(1))
+        wait_until(
+            lambda: finalizing(network, 1, upgraded_at + 5),
+            timeout_s=60,
+            what="finalization by the new version",
+        )
+        replied = len(load.replies)
+        wait_until(lambda: len(load.replies) >= replied + 5, timeout_s=60, what="more replies")
+    assert upgraded_at > before
+    for node in nodes:
+        status = network.status(node)
+        assert status is not None
+        code = Path(status.code_dir)
+        assert code.is_relative_to(network.node_dir(node) / "releases"), code
+        assert code.name == archive.sha256_hex
+        http_status = network.agent(node, anonymous=True).status()
+        assert http_status["impl_version"] == "0.2.0"
+    for node in network.subnet_nodes(0):
+        assert runs(network, node, "0.1.0")
+    shown = run_json(network, "status")
+    assert shown is not None
+    text = icbox(network.directory, "status").stdout
+    assert "0.2.0" in text and "0.1.0" in text
+    load.check()
+    assert counter_value(network, nodes[0]) >= len(load.replies)
+
+
+def test_an_archive_that_does_not_match_its_hash_is_refused_and_never_run(
+    network: LiveNetwork, server: ReleaseServer, tmp_path: Path
+) -> None:
+    tree = copy_tree(tmp_path / "tree")
+    (tree / "replica" / "live" / "__main__.py").write_text(
+        (tree / "replica" / "live" / "__main__.py").read_text() + "\n# 0.4.0\n"
+    )
+    elected = build_archive(tree)
+    url = served(server, elected)
+    # Someone replaces the file on the server after the election.
+    Path(server._server.directory, elected.file_name).write_bytes(build_archive(REPOSITORY).data)
+    elect(network, "0.4.0", elected.sha256_hex, url)
+    adopt(network, "deploy-unassigned", "--version", "0.4.0")
+    unassigned = [node for node in network.network["nodes"] if node["subnet_id"] is None]
+    assert unassigned
+    for node in unassigned:
+
+        def refusals(node: dict[str, Any] = node) -> list[dict[str, Any]]:
+            return [e for e in events(network, node) if e["what"] == "release refused"]
+
+        refused = wait_until(refusals, timeout_s=60, what="the refusal event")
+        assert "ReleaseHashMismatch" in refused[0]["why"], refused
+        releases = network.node_dir(node) / "releases"
+        assert not (releases / elected.sha256_hex).exists()
+        assert not (releases / elected.file_name).exists()
+
+
+def test_a_subnet_halted_by_proposal_stops_and_resumes_without_losing_a_reply(
+    network: LiveNetwork,
+) -> None:
+    subnet = app_subnet(network)
+    with load_on(network, 1) as load:
+        wait_until(lambda: len(load.replies) >= 3, timeout_s=60, what="certified replies")
+        adopt(network, "update-subnet", "--subnet", subnet, "--halt")
+
+        def settled() -> int | None:
+            first = max(network.heights(1))
+            time.sleep(3)
+            second = max(network.heights(1))
+            return second if second == first else None
+
+        halted_at = wait_until(settled, timeout_s=90, what="the halted subnet to stop")
+        replied = len(load.replies)
+        time.sleep(3)
+        assert max(network.heights(1)) == halted_at, "a halted subnet finalized a block"
+        adopt(network, "update-subnet", "--subnet", subnet, "--unhalt")
+        wait_until(
+            lambda: finalizing(network, 1, halted_at + 3), timeout_s=90, what="resumed finalization"
+        )
+        wait_until(lambda: len(load.replies) >= replied + 3, timeout_s=60, what="more replies")
+    load.check()
+
+
+def test_a_broken_release_stalls_its_subnet_with_its_state_intact(
+    network: LiveNetwork, server: ReleaseServer, tmp_path: Path
+) -> None:
+    tree = copy_tree(tmp_path / "tree")
+    service = tree / "replica" / "live" / "service.py"
+    source = service.read_text()
+    marker = "    async def run(self) -> None:\n"
+    assert marker in source
+    service.write_text(
+        source.replace(marker, marker + '        raise RuntimeError("a broken release")\n', 1)
+    )
+    broken = build_archive(tree)
+    elect(network, "0.3.0", broken.sha256_hex, served(server, broken))
+    nodes = network.subnet_nodes(1)
+    adopt(network, "deploy-subnet", "--subnet", app_subnet(network), "--version", "0.3.0")
+    wait_until(
+        lambda: all(
+            any(e["what"] == "replica died" for e in events(network, node)) for node in nodes
+        ),
+        timeout_s=180,
+        what="the broken version's replicas dying",
+    )
+    cups = {read_json(network.node_dir(node) / "status.json")["cup_height"] for node in nodes}
+    assert len(cups) == 1
+    nns_before = max(network.heights(0))
+    wait_until(lambda: finalizing(network, 0, nns_before + 5), timeout_s=60, what="NNS progress")
+    for node in nodes:
+        checkpoints = network.node_dir(node) / "state"
+        assert checkpoints.is_dir() and any(checkpoints.iterdir())
