@@ -103,6 +103,9 @@ def update_table(table: DataTable[Any], rows: dict[str, tuple[Any, ...]]) -> Non
 
     Rows present in both are updated in place; when rows come or go and the order differs,
     the table is rebuilt in the order of `rows` and the cursor put back on its row."""
+    if getattr(table, "icbox_rows", None) == rows:
+        return  # an unchanged refresh costs one comparison
+    table.icbox_rows = dict(rows)  # type: ignore[attr-defined]
     columns = list(table.columns)
     present = [str(row.value) for row in table.rows]
     if present != list(rows) and set(present) != set(rows):
