@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
 from tui.cli.common import Cli, operation
-from tui.monitor.events import MonitorEvent
-from tui.monitor.health import HealthConfig
-from tui.monitor.planner import RateLimit
-from tui.monitor.service import Monitor, MonitorConfig, run_monitor
+
+if TYPE_CHECKING:
+    from tui.monitor.events import MonitorEvent
 
 
 @click.command()
@@ -101,6 +100,10 @@ def monitor(
     coefficient of node providers, operators, data centers, their owners and regions, shown
     before and after). Never two proposals for one dead node while one is pending, also across
     restarts; rate limited. With --json every event is one JSON line on stdout."""
+    from tui.monitor.health import HealthConfig
+    from tui.monitor.planner import RateLimit
+    from tui.monitor.service import Monitor, MonitorConfig, run_monitor
+
     config = MonitorConfig(
         health=HealthConfig(
             dead_after_s=dead_after,

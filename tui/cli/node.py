@@ -7,8 +7,6 @@ from pathlib import Path
 import click
 
 from tui.cli.common import Cli, operation
-from tui.ops import nodes as ops
-from tui.ops.errors import UsageError
 
 
 @click.group()
@@ -46,6 +44,7 @@ def init(
     import json
 
     from tui.cli.common import fail
+    from tui.ops import nodes as ops
     from tui.ops.errors import OpsError
 
     try:
@@ -75,6 +74,8 @@ def init(
 def register(cli: Cli, directory: str) -> None:
     """Send the node's add_node, signed by its operator key (DIRECTORY/operator.pem, else
     --identity): the registry takes one of the operator's node allowance."""
+    from tui.ops import nodes as ops
+
     session = cli.session if cli.identity else ops.operator_session(cli.session, Path(directory))
     node_id = ops.register_node(session, Path(directory))
     cli.emit(
@@ -95,6 +96,8 @@ def register(cli: Cli, directory: str) -> None:
 def start(cli: Cli, directory: str, register: bool) -> None:
     """Start the node's process (registering it first if needed); it is unassigned until a
     proposal puts it in a subnet."""
+    from tui.ops import nodes as ops
+
     started = ops.start_node(cli.session, Path(directory), register=register)
     where = "unassigned" if started.subnet_id is None else f"member of {started.subnet_id}"
     cli.emit(
@@ -113,7 +116,9 @@ def stop(directory: str, as_json: bool) -> None:
     """Stop the node's processes."""
     import json
 
+    from tui.ops import nodes as ops
+
     if not (Path(directory) / "node.json").exists():
-        raise click.ClickException(str(UsageError(f"no started node in {directory}")))
+        raise click.ClickException(f"no started node in {directory}")
     pids = ops.stop_node(Path(directory))
     click.echo(json.dumps({"stopped": pids}) if as_json else f"stopped {len(pids)} processes")
