@@ -26,7 +26,7 @@ from replica.presets import get_preset
 from tests.e2e.conftest import REPOSITORY, LiveNetwork
 from tui.cli import main
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
 SCHEMAS = Path(__file__).parent / "schemas"
 REGISTRY: Registry = Registry().with_resources(

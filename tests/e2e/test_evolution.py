@@ -29,7 +29,7 @@ from tests.e2e.conftest import LiveNetwork, assert_gone, icbox, wait_until
 from tests.e2e.test_faults import Load
 from tui.network.operations import bring_down
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-evolution")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
 APP_COUNTER = Principal.from_canister_id(1 << 20)
 

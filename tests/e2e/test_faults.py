@@ -27,7 +27,7 @@ from tests.e2e.conftest import LiveNetwork, assert_gone, icbox, wait_until
 from tui.network.operations import bring_down
 from tui.network.processes import start_node, stop_nodes
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-faults")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
 COUNTER = Principal.from_canister_id(1 << 20)
 

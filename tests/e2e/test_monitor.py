@@ -34,7 +34,7 @@ from tui.cli import main
 from tui.monitor.service import StatusProber
 from tui.network.processes import stop_nodes
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
 MONITOR_OPTIONS = (
     "--json",

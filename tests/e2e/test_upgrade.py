@@ -37,7 +37,7 @@ from tests.e2e.test_faults import counter_value
 from tests.e2e.workload import PersistentLoad
 from tui.network.operations import bring_down
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-upgrade")]
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
 
 @pytest.fixture(scope="module")
