@@ -154,6 +154,9 @@ class Executor:
             )
             executed = self.state.execute(batch)
             self.ctx.executed_height = height
+            # A certification that arrived before its height was executed (after a restart, the
+            # pool's own) is applied by the state manager as the height executes.
+            self.ctx.certified_height = max(self.ctx.certified_height, self.state.certified_height)
             if block.is_summary:
                 self.state.write_checkpoint(height)
                 self.state.purge_checkpoints()

@@ -313,11 +313,6 @@ def test_a_tls_client_whose_certificate_is_not_in_the_registry_cannot_join_p2p(
     )
 
 
-@pytest.mark.xfail(
-    reason="after `icbox down` and `up` the NNS subnet resumes finalized above its CUP but "
-    "does not certify again (its certified height stays at the CUP's); under investigation",
-    strict=False,
-)
 def test_down_stops_every_process_and_up_resumes_from_disk(live_network: LiveNetwork) -> None:
     before = max(live_network.heights(0))
     pids = live_network.all_pids()
