@@ -9,6 +9,7 @@ supervisor started from a test run is bound to it (`ICBOX_OWNER_PID`, see
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -122,10 +123,10 @@ def assert_gone(pids: list[int]) -> None:
     assert alive == [], f"processes still running: {alive}"
 
 
-@pytest.fixture(scope="module")
-def live_network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNetwork]:
-    directory = tmp_path_factory.mktemp("network")
-    result = icbox(directory, "up", "--unassigned", "3")
+@contextlib.contextmanager
+def running_network(directory: Path, *, unassigned: int) -> Iterator[LiveNetwork]:
+    """`icbox up` in `directory`; on exit `icbox down`, checking by pid that nothing is left."""
+    result = icbox(directory, "up", "--unassigned", str(unassigned))
     pids: list[int] = []
     try:
         assert result.returncode == 0, result.stdout + result.stderr
@@ -137,3 +138,9 @@ def live_network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNetwo
     finally:
         pids += bring_down(directory)
         assert_gone(pids)
+
+
+@pytest.fixture(scope="module")
+def live_network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNetwork]:
+    with running_network(tmp_path_factory.mktemp("network"), unassigned=3) as network:
+        yield network

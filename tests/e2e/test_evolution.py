@@ -25,9 +25,8 @@ from replica.live.driver import open_local_registry
 from replica.live.layout import REGISTRY_FILE, read_settings
 from replica.orchestrator.events import read_events
 from replica.types import Principal
-from tests.e2e.conftest import LiveNetwork, assert_gone, icbox, wait_until
+from tests.e2e.conftest import LiveNetwork, icbox, running_network, wait_until
 from tests.e2e.test_faults import Load
-from tui.network.operations import bring_down
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
@@ -36,19 +35,8 @@ APP_COUNTER = Principal.from_canister_id(1 << 20)
 
 @pytest.fixture(scope="module")
 def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNetwork]:
-    directory = tmp_path_factory.mktemp("evolution")
-    result = icbox(directory, "up", "--unassigned", "4")
-    pids: list[int] = []
-    try:
-        assert result.returncode == 0, result.stdout + result.stderr
-        live = LiveNetwork(directory)
-        pids = live.all_pids()
-        yield live
-        live.close_agents()
-        pids += live.all_pids()
-    finally:
-        pids += bring_down(directory)
-        assert_gone(pids)
+    with running_network(tmp_path_factory.mktemp("evolution"), unassigned=4) as network:
+        yield network
 
 
 def propose(network: LiveNetwork, *arguments: str) -> int:

@@ -23,8 +23,7 @@ from replica.candid import decode, encode
 from replica.candid.types import Nat
 from replica.live.pidfile import process_start_ticks
 from replica.types import Principal
-from tests.e2e.conftest import LiveNetwork, assert_gone, icbox, wait_until
-from tui.network.operations import bring_down
+from tests.e2e.conftest import LiveNetwork, running_network, wait_until
 from tui.network.processes import start_node, stop_nodes
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
@@ -34,19 +33,8 @@ COUNTER = Principal.from_canister_id(1 << 20)
 
 @pytest.fixture(scope="module")
 def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNetwork]:
-    directory = tmp_path_factory.mktemp("faults")
-    result = icbox(directory, "up", "--unassigned", "0")
-    pids: list[int] = []
-    try:
-        assert result.returncode == 0, result.stdout + result.stderr
-        live = LiveNetwork(directory)
-        pids = live.all_pids()
-        yield live
-        live.close_agents()
-        pids += live.all_pids()
-    finally:
-        pids += bring_down(directory)
-        assert_gone(pids)
+    with running_network(tmp_path_factory.mktemp("faults"), unassigned=0) as network:
+        yield network
 
 
 class Load:

@@ -32,29 +32,23 @@ from replica.agent.sync import Agent
 from replica.live.layout import read_json
 from replica.release.archive import RELEASE_PACKAGES, ReleaseArchive, build_archive
 from replica.release.server import ReleaseServer, publish
-from tests.e2e.conftest import REPOSITORY, LiveNetwork, assert_gone, icbox, wait_until
+from tests.e2e.conftest import (
+    REPOSITORY,
+    LiveNetwork,
+    icbox,
+    running_network,
+    wait_until,
+)
 from tests.e2e.test_faults import counter_value
 from tests.e2e.workload import PersistentLoad
-from tui.network.operations import bring_down
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
 
 
 @pytest.fixture(scope="module")
 def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNetwork]:
-    directory = tmp_path_factory.mktemp("upgrade")
-    result = icbox(directory, "up", "--unassigned", "1")
-    pids: list[int] = []
-    try:
-        assert result.returncode == 0, result.stdout + result.stderr
-        live = LiveNetwork(directory)
-        pids = live.all_pids()
-        yield live
-        live.close_agents()
-        pids += live.all_pids()
-    finally:
-        pids += bring_down(directory)
-        assert_gone(pids)
+    with running_network(tmp_path_factory.mktemp("upgrade"), unassigned=1) as network:
+        yield network
 
 
 @pytest.fixture(scope="module")
