@@ -182,7 +182,7 @@ def encode_canister_ranges(ranges: Sequence[tuple[Principal, Principal]]) -> byt
     )
 
 
-def _delegated_ranges(
+def delegated_canister_ranges(
     certificate: Certificate, subnet_id: Principal
 ) -> list[tuple[Principal, Principal]]:
     """The subnet's canister ranges: the flat `/subnet/<id>/canister_ranges`, else its shards."""
@@ -230,7 +230,9 @@ def _signing_key(
         raise CertificateError(
             "a delegated certificate is checked against an effective canister id"
         )
-    if not is_in_ranges(effective_canister_id, _delegated_ranges(parent, delegation.subnet_id)):
+    if not is_in_ranges(
+        effective_canister_id, delegated_canister_ranges(parent, delegation.subnet_id)
+    ):
         raise CertificateError(
             f"canister {effective_canister_id} is outside the ranges of subnet "
             f"{delegation.subnet_id}"

@@ -170,6 +170,7 @@ class LiveBackend:
         if self.is_nns or self.nns_subnet_id is None:
             return
         from replica.agent.agent import AsyncAgent
+        from replica.crypto.certificate import delegated_canister_ranges
 
         registry = self.service.registry
         while True:
@@ -188,6 +189,9 @@ class LiveBackend:
                     certificate = await agent.read_subnet_state(
                         self.nns_subnet_id, delegation_paths(self.subnet_id)
                     )
+                    # An NNS replica whose registry does not yet hold this subnet's routing
+                    # (a subnet just created) answers without its ranges: ask again later.
+                    delegated_canister_ranges(certificate, self.subnet_id)
                     self._delegation = Delegation(
                         subnet_id=self.subnet_id, certificate=certificate.to_cbor()
                     )

@@ -87,7 +87,7 @@ HEAVY = (
 )
 
 
-NOT_LAZY_YET = {"events", "monitor", "node"}
+NOT_LAZY_YET = {"events"}
 """Groups whose modules still import network code at the top (to convert to tui/cli/lazy.py)."""
 
 
