@@ -155,6 +155,12 @@ def test_a_created_subnet_starts_and_its_canister_answers_with_the_nns_delegatio
     counter = Principal.from_canister_id((len(registry.get_subnet_ids()) - 1) << 20)
     assert registry.route(counter) == subnet_id, "the new subnet has its own canister range"
     agent = network.agent(chosen[1])
+    # The replica answers calls once it holds an NNS delegation revealing its subnet's ranges.
+    wait_until(
+        lambda: agent.status().get("replica_health_status") == "healthy",
+        timeout_s=120,
+        what="the new replica to hold its NNS delegation",
+    )
     first = int(decode(agent.update(counter, "add", encode([Nat], [7])), [Nat])[0])
     assert first == 7
     certificate = agent.read_state(counter, [[b"time"]])
