@@ -255,21 +255,29 @@ class CyclesMinting(CyclesMintingState):
             {"block_index": block_index, "beneficiary": canister_id.to_text(), "kind": "top-up"},
         )
 
-    def _on_top_up_block(self, context: Mapping[str, Any], answer: QueryBlocksResponse) -> object:
+    def _mint_for_payment(
+        self, context: Mapping[str, Any], answer: QueryBlocksResponse, memo: int, kind: str
+    ) -> tuple[int, dict[str, Any]] | dict[str, Any]:
+        """Check the block paying for `kind`, mark it processing and mint its cycles: the cycles and
+        the callback context that carries the payment, or the error reply."""
         payment = self._check_payment(
-            answer,
-            context["block_index"],
-            Principal.from_text(context["beneficiary"]),
-            MEMO_TOP_UP_CANISTER,
+            answer, context["block_index"], Principal.from_text(context["beneficiary"]), memo
         )
         if isinstance(payment, dict):
             return payment
-        started = self._start(context["block_index"], "top-up")
+        started = self._start(context["block_index"], kind)
         if isinstance(started, dict):
             return started
         amount, payer = payment
         cycles = compute_cycles(amount, started[0])
         self.environment.mint_cycles(cycles)
+        return cycles, {**context, "amount_e8s": amount, "payer": payer.to_hex(), "cycles": cycles}
+
+    def _on_top_up_block(self, context: Mapping[str, Any], answer: QueryBlocksResponse) -> object:
+        minted = self._mint_for_payment(context, answer, MEMO_TOP_UP_CANISTER, "top-up")
+        if isinstance(minted, dict):
+            return minted
+        cycles, paid = minted
         self.environment.call(
             OutgoingCall(
                 callee=Principal.management_canister(),
@@ -278,12 +286,7 @@ class CyclesMinting(CyclesMintingState):
                 on_reply="_on_deposited",
                 on_reject="_on_deposit_failed",
                 cycles=cycles,
-                context={
-                    **context,
-                    "amount_e8s": amount,
-                    "payer": payer.to_hex(),
-                    "cycles": cycles,
-                },
+                context=paid,
             )
         )
         return DEFERRED
@@ -332,20 +335,10 @@ class CyclesMinting(CyclesMintingState):
         )
 
     def _on_create_block(self, context: Mapping[str, Any], answer: QueryBlocksResponse) -> object:
-        payment = self._check_payment(
-            answer,
-            context["block_index"],
-            Principal.from_text(context["beneficiary"]),
-            MEMO_CREATE_CANISTER,
-        )
-        if isinstance(payment, dict):
-            return payment
-        started = self._start(context["block_index"], "create")
-        if isinstance(started, dict):
-            return started
-        amount, payer = payment
-        cycles = compute_cycles(amount, started[0])
-        self.environment.mint_cycles(cycles)
+        minted = self._mint_for_payment(context, answer, MEMO_CREATE_CANISTER, "create")
+        if isinstance(minted, dict):
+            return minted
+        cycles, paid = minted
         controllers = [Principal.from_text(text) for text in context["controllers"]]
         self.environment.call(
             OutgoingCall(
@@ -355,12 +348,7 @@ class CyclesMinting(CyclesMintingState):
                 on_reply="_on_created",
                 on_reject="_on_deposit_failed",
                 cycles=cycles,
-                context={
-                    **context,
-                    "amount_e8s": amount,
-                    "payer": payer.to_hex(),
-                    "cycles": cycles,
-                },
+                context=paid,
             )
         )
         return DEFERRED
