@@ -87,24 +87,11 @@ HEAVY = (
 )
 
 
-NOT_LAZY_YET = {"events"}
-"""Groups whose modules still import network code at the top (to convert to tui/cli/lazy.py)."""
-
-
-def lazy_case(name: str) -> object:
-    marks = (
-        [pytest.mark.xfail(strict=True, reason="imports network code at the top")]
-        if name in NOT_LAZY_YET
-        else []
-    )
-    return pytest.param((name,), marks=marks, id=name)
-
-
 @pytest.mark.parametrize(
     "path",
     [
         pytest.param((), id="icbox"),
-        *(lazy_case(name) for name in COMMANDS),
+        *(pytest.param((name,), id=name) for name in COMMANDS),
         pytest.param(("proposal", "make"), id="proposal make"),
         pytest.param(("neuron", "stake"), id="neuron stake"),
     ],
