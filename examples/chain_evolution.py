@@ -85,18 +85,8 @@ def main() -> int:
                     f"{view.total}"
                 )
             final = icbox.proposal(proposal_id)
-            ballots_yes = icbox.session.run(
-                icbox.session.governance.get_proposal(proposal_id, certified=False)
-            )
-            follower_voted = (
-                any(
-                    int(entry["0"] if isinstance(entry, dict) else entry[0]) == neuron
-                    and (entry["1"] if isinstance(entry, dict) else entry[1])["vote"] == 1
-                    for entry in ballots_yes["ballots"]
-                )
-                if ballots_yes
-                else False
-            )
+            ballot = icbox.ballots(proposal_id).get(neuron)
+            follower_voted = ballot is not None and ballot.vote == "yes"
             diff = icbox.topology_diff(before)
             say(
                 f"registry {diff['from_version']} -> {diff['to_version']}: "

@@ -23,12 +23,13 @@ from types import ModuleType
 from typing import Any
 
 from tui.ops import actions as _actions
-from tui.ops import ledger, neurons, proposals, topology
+from tui.ops import batch, ledger, neurons, proposals, topology
 from tui.ops.actions import ProposalAction
+from tui.ops.batch import Phase, StakedNeurons
 from tui.ops.decide import WhoDecides
 from tui.ops.ledger import Balance, HistoryEntry, TransferResult
 from tui.ops.neurons import NeuronView
-from tui.ops.proposals import ProposalPreview, ProposalView
+from tui.ops.proposals import Ballot, ProposalPreview, ProposalView
 from tui.ops.session import Session
 
 
@@ -100,6 +101,41 @@ class Client:
     def neuron(self, neuron_id: int) -> NeuronView:
         return neurons.get_neuron(self.session, neuron_id)
 
+    def stake_many(
+        self,
+        count: int,
+        icp: str | float,
+        *,
+        dissolve_delay_seconds: int = 0,
+        concurrency: int = batch.DEFAULT_CONCURRENCY,
+    ) -> StakedNeurons:
+        """`count` neurons of `icp` each, staked with concurrent calls (`tui.ops.batch`); their
+        ids and how long each phase (transfers, claims, dissolve delays) took."""
+        return batch.stake_many(
+            self.session,
+            count,
+            ledger.parse_icp(str(icp)),
+            dissolve_delay_seconds=dissolve_delay_seconds,
+            concurrency=concurrency,
+        )
+
+    def follow_many(
+        self,
+        neuron_ids: Iterable[int],
+        *,
+        topics: Iterable[int | str],
+        followees: Iterable[int],
+        concurrency: int = batch.DEFAULT_CONCURRENCY,
+    ) -> Phase:
+        """Each neuron follows `followees` on each of `topics` (one command per neuron)."""
+        chosen = tuple(followees)
+        return batch.follow_many(
+            self.session,
+            tuple(neuron_ids),
+            {_topic(topic): chosen for topic in topics},
+            concurrency=concurrency,
+        )
+
     def known_neurons(self) -> dict[int, str]:
         return neurons.list_known_neurons(self.session)
 
@@ -140,12 +176,19 @@ class Client:
         summary: str = "",
         url: str = "",
     ) -> int:
-        return proposals.submit_proposal(
-            self.session, self.preview(neuron_id, title, action, summary=summary, url=url)
-        )
+        """Preview the proposal (which refuses what the registry would refuse) and submit it."""
+        return self.submit(self.preview(neuron_id, title, action, summary=summary, url=url))
+
+    def submit(self, preview: ProposalPreview) -> int:
+        """Submit a previewed proposal; its id."""
+        return proposals.submit_proposal(self.session, preview)
 
     def proposal(self, proposal_id: int) -> ProposalView:
         return proposals.get_proposal(self.session, proposal_id)
+
+    def ballots(self, proposal_id: int) -> dict[int, Ballot]:
+        """The ballots of this identity's neurons on the proposal."""
+        return proposals.get_ballots(self.session, proposal_id)
 
     def proposals(self, *, limit: int = 20) -> list[ProposalView]:
         return proposals.list_proposals(self.session, limit=limit)

@@ -13,10 +13,16 @@ as an update, answered with a certificate); the default is False while the
 execution engine refuses ingress to query methods (see `governance`).
 """
 
-from nns.clients.governance import GovernanceCanister, GovernanceError
-from nns.clients.ledger import LedgerCanister, TransferError
-from nns.clients.registry import RegistryCanister
-from nns.clients.root import RootCanister
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from nns.clients.governance import GovernanceCanister, GovernanceError
+    from nns.clients.ledger import LedgerCanister, TransferError
+    from nns.clients.registry import RegistryCanister
+    from nns.clients.root import RootCanister
 
 __all__ = [
     "GovernanceCanister",
@@ -26,3 +32,19 @@ __all__ = [
     "RootCanister",
     "TransferError",
 ]
+
+_MODULES: Final = {
+    "GovernanceCanister": "nns.clients.governance",
+    "GovernanceError": "nns.clients.governance",
+    "LedgerCanister": "nns.clients.ledger",
+    "TransferError": "nns.clients.ledger",
+    "RegistryCanister": "nns.clients.registry",
+    "RootCanister": "nns.clients.root",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Each client is imported when first named, so importing one imports only its own code."""
+    if name in _MODULES:
+        return getattr(importlib.import_module(_MODULES[name]), name)
+    raise AttributeError(f"module 'nns.clients' has no attribute {name!r}")

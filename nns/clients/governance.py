@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from nns.clients.base import NnsClient, variant_of
-from nns.governance.interface import GOVERNANCE_INTERFACE
+from nns.governance.did import GOVERNANCE_DID
+from replica.candid.did import parse_did
 from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID
 from replica.types import Principal
 
@@ -32,7 +33,7 @@ class GovernanceError(Exception):
 
 class GovernanceCanister(NnsClient):
     DEFAULT_CANISTER_ID = GOVERNANCE_CANISTER_ID
-    INTERFACE = GOVERNANCE_INTERFACE
+    INTERFACE = parse_did(GOVERNANCE_DID)
 
     # -- reads --------------------------------------------------------------------------------
 

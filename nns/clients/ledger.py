@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from nns.clients.base import NnsClient, variant_of
-from nns.ledger.interface import LEDGER_INTERFACE
+from nns.ledger.did import LEDGER_DID
+from replica.candid.did import parse_did
 from replica.canister.nns_ids import LEDGER_CANISTER_ID
 from replica.types import Principal
 
@@ -23,7 +24,7 @@ class TransferError(Exception):
 
 class LedgerCanister(NnsClient):
     DEFAULT_CANISTER_ID = LEDGER_CANISTER_ID
-    INTERFACE = LEDGER_INTERFACE
+    INTERFACE = parse_did(LEDGER_DID)
 
     async def account_balance(self, account_identifier: bytes, *, certified: bool = False) -> int:
         """The balance in e8s of a 32-byte account identifier."""

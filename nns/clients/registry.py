@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from nns.clients.base import NnsClient, variant_of
-from registry.interface import REGISTRY_INTERFACE
+from registry.did import REGISTRY_DID
+from replica.candid.did import parse_did
 from replica.canister.nns_ids import REGISTRY_CANISTER_ID
 from replica.types import Principal
 
 
 class RegistryCanister(NnsClient):
     DEFAULT_CANISTER_ID = REGISTRY_CANISTER_ID
-    INTERFACE = REGISTRY_INTERFACE
+    INTERFACE = parse_did(REGISTRY_DID)
 
     async def get_latest_version(self, *, certified: bool = False) -> int:
         return int(await self.canister.call_one("get_latest_version", certified=certified))

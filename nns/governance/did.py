@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from nns.governance.interface_actions import ACTIONS_DID
+from nns.governance.actions_did import ACTIONS_DID
 
 GOVERNANCE_DID: Final = (
     """

@@ -87,7 +87,7 @@ def _view(info: dict[str, Any], full: dict[str, Any] | None) -> NeuronView:
     if full is not None:
         followees = {
             topic: tuple(int(f["id"]) for f in entry["followees"])
-            for topic, entry in map(_pair, full["followees"])
+            for topic, entry in map(pair_of, full["followees"])
         }
         hot_keys = tuple(p.to_text() for p in full["hot_keys"])
         controller = full["controller"].to_text() if full["controller"] is not None else None
@@ -120,7 +120,7 @@ def _view(info: dict[str, Any], full: dict[str, Any] | None) -> NeuronView:
     )
 
 
-def _pair(entry: Any) -> tuple[int, dict[str, Any]]:
+def pair_of(entry: Any) -> tuple[int, dict[str, Any]]:
     """A decoded Candid `record { nat64; T }`: a tuple, or a record with fields '0' and '1'."""
     if isinstance(entry, dict):
         return int(entry["0"]), entry["1"]
@@ -142,7 +142,7 @@ def list_neurons(
     answer = session.run(session.governance.canister.call_one("list_neurons", request))
     full = {int(n["id"]["id"]): n for n in answer["full_neurons"] if n["id"] is not None}
     infos = sorted(
-        (_pair(entry) for entry in answer["neuron_infos"]), key=lambda pair: int(pair[0])
+        (pair_of(entry) for entry in answer["neuron_infos"]), key=lambda pair: int(pair[0])
     )
     views = []
     for neuron_id, info in infos:

@@ -11,18 +11,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nns.clients.base import variant_of
 from nns.governance.enums import ProposalStatus, RewardStatus
-from registry.store import RegistryDelta
-from tui.ops.actions import ProposalAction
 from tui.ops.decide import ProjectedTally, project_tally
 from tui.ops.errors import Refused, UsageError
-from tui.ops.neurons import neuron_graph, topic_name
-from tui.ops.preview import RegistryPreview, preview_registry_call
+from tui.ops.neurons import neuron_graph, pair_of, topic_name
 from tui.ops.session import Session
-from tui.ops.topology import fetch_registry
+
+if TYPE_CHECKING:
+    from registry.store import RegistryDelta
+    from tui.ops.actions import ProposalAction
+    from tui.ops.preview import RegistryPreview
 
 
 def status_name(status: int) -> str:
@@ -169,6 +170,32 @@ def get_proposal(session: Session, proposal_id: int) -> ProposalView:
     return view_of(info)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ballot:
+    vote: str
+    """`yes`, `no`, or `unspecified` (not voted yet)."""
+    voting_power: int
+
+
+VOTE_NAMES = {0: "unspecified", 1: "yes", 2: "no"}
+
+
+def get_ballots(session: Session, proposal_id: int) -> dict[int, Ballot]:
+    """The ballots of the caller's neurons (controlled or hot key) on the proposal, by neuron id:
+    governance shows a caller only its own neurons' ballots."""
+    info = session.run(session.governance.get_proposal(proposal_id, certified=False))
+    if info is None:
+        raise Refused(f"there is no proposal {proposal_id}", kind="NotFound")
+    ballots = {}
+    for entry in info["ballots"]:
+        neuron_id, ballot = pair_of(entry)
+        vote = int(ballot["vote"])
+        ballots[neuron_id] = Ballot(
+            vote=VOTE_NAMES.get(vote, str(vote)), voting_power=int(ballot["voting_power"])
+        )
+    return ballots
+
+
 def vote(
     session: Session, proposal_id: int, neuron_ids: tuple[int, ...], *, yes: bool
 ) -> ProposalView:
@@ -256,6 +283,10 @@ def preview_proposal(
 ) -> ProposalPreview:
     registry_preview = None
     if action.nns_function is not None and action.payload is not None:
+        # The registry's own code, imported only to preview (a query never needs it).
+        from tui.ops.preview import preview_registry_call
+        from tui.ops.topology import fetch_registry
+
         log: list[RegistryDelta] = []
         client = fetch_registry(session, log)
         registry_preview = preview_registry_call(client, log, action.nns_function, action.payload)
