@@ -16,7 +16,9 @@
   Checked: every follower projected to vote Yes by the preview, every motion
   executed, every follower's ballot Yes (`campaign_ballots_yes` counts them),
   the tally's yes at least the followers' voting power. `campaign_phases` gives the wall time
-  of each phase. N = 1,000 and P = 20 in full size, 50 and 3 with --smoke.
+  of each phase; `campaign_claim_retries` the claims governance refused for want of a
+  neuron-creation slot (300 at once, then one per 240 s of governance time, as on the IC)
+  and that were sent again, paced. N = 1,000 and P = 20 in full size, 50 and 3 with --smoke.
 """
 
 from __future__ import annotations
@@ -110,6 +112,7 @@ def campaign(client: Any, neurons: int, proposals: int) -> dict[str, Any]:
         "campaign_phases": phases,
         "campaign_update_calls": sum(p.calls for p in (*staked.phases, followed)) + proposals,
         "campaign_ballots_yes": ballots_yes,
+        "campaign_claim_retries": sum(phase.retries for phase in staked.phases),
     }
 
 

@@ -349,6 +349,29 @@ def test_a_hot_key_change_by_a_stranger_is_refused_and_changes_nothing(
 # ----------------------------------------------------------------------------------------
 
 
+def test_maturity_commands_refuse_without_maturity_and_a_dissolved_neuron_pays_out(
+    icbox: Icbox,
+) -> None:
+    # No dissolve delay: the neuron is dissolved at once, never votes, so it has no maturity.
+    neuron = str(icbox.json("neuron", "stake", "2", schema="stake")["neuron_id"])
+    before = icbox.json("neuron", "show", neuron, schema="neuron")
+    assert before["state"] == "dissolved" and before["maturity_e8s"] == 0
+    icbox.refused("neuron", "spawn", neuron, code=3, kind="InsufficientFunds", text="maturity")
+    icbox.refused("neuron", "disburse-maturity", neuron, code=3, kind="PreconditionFailed")
+    staked = icbox("neuron", "stake-maturity", neuron, "--json")
+    assert staked.returncode == 0, staked.stderr
+    assert json.loads(staked.stdout)["staked_maturity_e8s"] == 0
+    unchanged = icbox.json("neuron", "show", neuron, schema="neuron")
+    assert (unchanged["stake_e8s"], unchanged["maturity_e8s"]) == (2 * 100_000_000, 0)
+    balance = icbox.json("ledger", "balance", schema="balance")["balance_e8s"]
+    paid = icbox("neuron", "disburse", neuron, "--json")
+    assert paid.returncode == 0, paid.stderr
+    assert json.loads(paid.stdout)["block_index"] > 0
+    after = icbox.json("ledger", "balance", schema="balance")["balance_e8s"]
+    assert after == balance + 2 * 100_000_000 - 10_000
+    assert icbox.json("neuron", "show", neuron, schema="neuron")["stake_e8s"] == 0
+
+
 def proposal_count(icbox: Icbox) -> int:
     return len(
         icbox.json("proposal", "list", "--limit", "100", schema="proposal_list")["proposals"]
@@ -423,6 +446,55 @@ def test_a_proposal_the_registry_would_refuse_is_shown_and_not_submitted(icbox: 
         kind="InvalidProposal",
     )
     icbox.refused("proposal", "make", "motion", "--text", "x", code=1, text="--yes")
+    assert proposal_count(icbox) == before
+
+
+def test_every_other_proposal_kind_is_previewed_from_the_registry(
+    icbox: Icbox, staked: int, tmp_path: Path
+) -> None:
+    before = proposal_count(icbox)
+    topology = icbox.json("topology", schema="topology")
+    unassigned = topology["unassigned_nodes"][0]
+    removal = icbox.json(
+        "proposal", "make", "remove-nodes", "--nodes", unassigned, "--dry-run", schema="make"
+    )["preview"]["registry"]
+    assert removal["valid"] and removal["diff"]["nodes_removed"] == [unassigned]
+    member = icbox.network.subnet_nodes(1)[0]["node_id"]
+    in_use = icbox.json(
+        "proposal", "make", "remove-nodes", "--nodes", member, "--dry-run", schema="make"
+    )["preview"]["registry"]
+    assert not in_use["valid"] and in_use["error"]
+    running = topology["subnets"][0]["replica_version"]
+    retire = icbox.json(
+        "proposal", "make", "retire-version", "--versions", running, "--dry-run", schema="make"
+    )["preview"]["registry"]
+    assert not retire["valid"] and running in retire["error"]
+    wasm = tmp_path / "canister.wasm"
+    wasm.write_bytes(b"\0asm\x01\0\0\0")
+    install = icbox.json(
+        "proposal",
+        "make",
+        "install-code",
+        "--canister",
+        "rwlgt-iiaaa-aaaaa-aaaaa-cai",
+        "--wasm",
+        str(wasm),
+        "--dry-run",
+        schema="make",
+    )["preview"]
+    assert install["kind"] == "install-code" and install["registry"] is None
+    known = icbox.json(
+        "proposal",
+        "make",
+        "register-known-neuron",
+        "--known-neuron",
+        str(staked),
+        "--name",
+        "CLI follower",
+        "--dry-run",
+        schema="make",
+    )["preview"]
+    assert known["kind"] == "register-known-neuron" and known["topic"] == "governance"
     assert proposal_count(icbox) == before
 
 
@@ -552,6 +624,46 @@ def test_topology_at_a_version_and_the_diff_after_an_election(icbox: Icbox) -> N
     )
     assert "subnet" in icbox("topology", "--tree").stdout
     icbox.refused("topology", "--at-version", "100000", code=1, kind="UnknownVersion")
+
+
+def test_a_campaign_script_stakes_and_follows_in_batches_and_every_ballot_follows(
+    icbox: Icbox,
+) -> None:
+    from tui import Client
+    from tui.ops.errors import Refused
+
+    with Client.open(directory=icbox.network.directory, identity="network") as client:
+        leader = client.network_neuron
+        assert leader is not None
+        balance = client.balance().balance_e8s
+        with pytest.raises(Refused) as refused:
+            client.stake_many(3, balance // 100_000_000)
+        assert refused.value.kind == "InsufficientFunds"
+        assert client.balance().balance_e8s == balance
+        staked = client.stake_many(5, 1, dissolve_delay_seconds=8 * 365 * 86_400, concurrency=2)
+        assert len(set(staked.neuron_ids)) == 5
+        assert [phase.name for phase in staked.phases] == [
+            "ledger transfer",
+            "claim",
+            "dissolve delay",
+        ]
+        assert client.balance().balance_e8s == balance - 5 * (100_000_000 + staked.fee_e8s)
+        followed = client.follow_many(
+            staked.neuron_ids, topics=("all", "governance"), followees=[leader]
+        )
+        assert followed.calls == 5
+        shown = client.neuron(staked.neuron_ids[0])
+        assert shown.followees == {0: (leader,), 4: (leader,)}
+        preview = client.preview(leader, "Batch", client.actions.motion("batch"))
+        assert set(staked.neuron_ids) <= set(preview.projected.neurons_voting_yes)
+        final = client.wait_for(client.submit(preview), timeout_s=120)
+        assert final.status == "executed"
+        ballots = client.ballots(final.proposal_id)
+        assert all(ballots[n].vote == "yes" for n in staked.neuron_ids)
+        assert final.yes >= sum(ballots[n].voting_power for n in staked.neuron_ids)
+        with pytest.raises(Refused) as unknown:
+            client.ballots(987654)
+        assert unknown.value.kind == "NotFound"
 
 
 # -- the example

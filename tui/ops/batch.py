@@ -8,9 +8,18 @@ thousand neurons sends each kind of call for all of them at once, at most
 share the replica's blocks instead of waiting for one block each. Each phase
 is timed, so the caller sees where the time goes.
 
-A phase stops at its first refusal (the calls still in flight are cancelled)
-and raises it as `tui.ops.errors` does for a single call; `stake_many` checks
-the balance first, so a campaign the account cannot pay for changes nothing.
+Governance limits neuron creation as the IC does (governance.rs:
+`MAX_SUSTAINED_NEURONS_PER_HOUR = 15`, `MAX_NEURON_CREATION_SPIKE = 300`): 300
+claims at once, then one every 240 s of governance time (a sixth of a second
+on the `local` preset, 240 s on mainnet). Claims refused for that
+(`Unavailable`) are paced: from the first such refusal on, each claim starts
+one slot interval after the previous one and is retried until it gets its
+slot; the phase counts the retries.
+
+A phase stops at its first other refusal (the calls still in flight are
+cancelled) and raises it as `tui.ops.errors` does for a single call;
+`stake_many` checks the balance first, so a campaign the account cannot pay
+for changes nothing.
 """
 
 from __future__ import annotations
@@ -19,9 +28,11 @@ import asyncio
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from dataclasses import dataclass, replace
+from typing import Any, Final, TypeVar
 
+from nns.clients.governance import GovernanceError
+from nns.governance.enums import ErrorType
 from nns.governance.neuron import compute_neuron_staking_subaccount
 from nns.ledger.accounts import AccountIdentifier
 from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID
@@ -32,8 +43,12 @@ from tui.ops.session import Session
 T = TypeVar("T")
 R = TypeVar("R")
 
-DEFAULT_CONCURRENCY = 64
+DEFAULT_CONCURRENCY: Final = 64
 """Calls in flight at once: enough to fill a block, below the agent's connection pool (100)."""
+
+NEURON_CREATION_INTERVAL_S: Final = 3600 // 15
+"""Governance time between two neuron-creation slots (governance.rs
+`MINIMUM_SECONDS_BETWEEN_ALLOWANCE_INCREASE`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,9 +58,48 @@ class Phase:
     name: str
     calls: int
     wall_s: float
+    retries: int = 0
+    """Calls refused for want of a neuron-creation slot and sent again."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "calls": self.calls, "wall_s": round(self.wall_s, 3)}
+        return {
+            "name": self.name,
+            "calls": self.calls,
+            "wall_s": round(self.wall_s, 3),
+            "retries": self.retries,
+        }
+
+
+class CreationPacer:
+    """Paces neuron claims once governance refuses one for want of a creation slot."""
+
+    def __init__(
+        self,
+        interval_s: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.interval_s = interval_s
+        self.limited = False
+        self.retries = 0
+        self._clock = clock
+        self._sleep = sleep
+        self._next_start = 0.0
+
+    async def run(self, call: Callable[[], Awaitable[R]]) -> R:
+        while True:
+            if self.limited:
+                start = max(self._clock(), self._next_start)
+                self._next_start = start + self.interval_s
+                await self._sleep(max(0.0, start - self._clock()))
+            try:
+                return await call()
+            except GovernanceError as error:
+                if error.error_type != ErrorType.UNAVAILABLE:
+                    raise
+                self.limited = True
+                self.retries += 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,9 +192,13 @@ def stake_many(
             created_at_time_ns=time.time_ns(),
         )
 
+    pacer = CreationPacer(NEURON_CREATION_INTERVAL_S / session.target.time_scale)
+
     async def claim(memo: int) -> int:
-        return await session.governance.claim_or_refresh_neuron_from_account(
-            memo=memo, controller=principal
+        return await pacer.run(
+            lambda: session.governance.claim_or_refresh_neuron_from_account(
+                memo=memo, controller=principal
+            )
         )
 
     async def delay(neuron_id: int) -> None:
@@ -150,6 +208,7 @@ def stake_many(
 
     _, transfers = run_phase(session, "ledger transfer", memos, send, concurrency=concurrency)
     neuron_ids, claims = run_phase(session, "claim", memos, claim, concurrency=concurrency)
+    claims = replace(claims, retries=pacer.retries)
     phases = [transfers, claims]
     if dissolve_delay_seconds:
         _, delays = run_phase(session, "dissolve delay", neuron_ids, delay, concurrency=concurrency)
