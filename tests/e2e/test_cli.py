@@ -454,21 +454,22 @@ def test_every_other_proposal_kind_is_previewed_from_the_registry(
 ) -> None:
     before = proposal_count(icbox)
     topology = icbox.json("topology", schema="topology")
-    unassigned = topology["unassigned_nodes"][0]
-    removal = icbox.json(
-        "proposal", "make", "remove-nodes", "--nodes", unassigned, "--dry-run", schema="make"
-    )["preview"]["registry"]
-    assert removal["valid"] and removal["diff"]["nodes_removed"] == [unassigned]
     member = icbox.network.subnet_nodes(1)[0]["node_id"]
-    in_use = icbox.json(
+    removal = icbox.json(
         "proposal", "make", "remove-nodes", "--nodes", member, "--dry-run", schema="make"
     )["preview"]["registry"]
-    assert not in_use["valid"] and in_use["error"]
+    assert removal["valid"], removal
+    assert [change["nodes_removed"] for change in removal["diff"]["subnets_changed"]] == [[member]]
+    unassigned = topology["unassigned_nodes"][0]
+    nowhere = icbox.json(
+        "proposal", "make", "remove-nodes", "--nodes", unassigned, "--dry-run", schema="make"
+    )["preview"]["registry"]
+    assert not nowhere["valid"] and "none of the nodes is a member" in nowhere["error"]
     running = topology["subnets"][0]["replica_version"]
     retire = icbox.json(
         "proposal", "make", "retire-version", "--versions", running, "--dry-run", schema="make"
     )["preview"]["registry"]
-    assert not retire["valid"] and running in retire["error"]
+    assert not retire["valid"] and f"{running} is in use" in retire["error"]
     wasm = tmp_path / "canister.wasm"
     wasm.write_bytes(b"\0asm\x01\0\0\0")
     install = icbox.json(

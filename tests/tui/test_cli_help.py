@@ -134,3 +134,33 @@ def test_an_unknown_option_is_bad_usage_with_exit_code_1() -> None:
 def test_the_completion_script_names_the_icbox_command() -> None:
     result = CliRunner().invoke(main, ["completion", "bash"], prog_name="icbox")
     assert result.exit_code == 0 and "_ICBOX_COMPLETE" in result.output
+
+
+@pytest.mark.parametrize(
+    ("words", "cword", "expected"),
+    [
+        ("icbox prop", 1, "plain,proposal"),
+        ("icbox neuron who", 2, "plain,who-decides"),
+        ("icbox proposal make retire", 3, "plain,retire-version"),
+    ],
+)
+def test_the_shell_completes_commands_in_a_new_process(
+    words: str, cword: int, expected: str
+) -> None:
+    # What bash runs on <TAB> once `eval "$(icbox completion bash)"` is in ~/.bashrc.
+    result = subprocess.run(
+        [sys.executable, "-m", "tui.cli"],
+        capture_output=True,
+        text=True,
+        cwd=REPOSITORY,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(REPOSITORY),
+            "_ICBOX_COMPLETE": "bash_complete",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(cword),
+        },
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [expected]
