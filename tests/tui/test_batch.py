@@ -61,6 +61,19 @@ def test_any_other_refusal_is_not_sent_again() -> None:
     assert pacer.retries == 0 and not pacer.limited
 
 
+def test_claims_are_not_sent_again_without_end() -> None:
+    async def claim() -> int:
+        raise GovernanceError(int(ErrorType.UNAVAILABLE), NO_SLOT)
+
+    async def sleep(seconds: float) -> None:
+        pass
+
+    pacer = CreationPacer(1.0, max_retries=3, clock=lambda: 0.0, sleep=sleep)
+    with pytest.raises(GovernanceError, match="maximum number of neurons"):
+        asyncio.run(pacer.run(claim))
+    assert pacer.retries == 3
+
+
 class LoopSession:
     """The one method of a session a phase uses: run a coroutine to completion."""
 

@@ -77,10 +77,12 @@ class CreationPacer:
         self,
         interval_s: float,
         *,
+        max_retries: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.interval_s = interval_s
+        self.max_retries = max_retries
         self.limited = False
         self.retries = 0
         self._clock = clock
@@ -96,7 +98,7 @@ class CreationPacer:
             try:
                 return await call()
             except GovernanceError as error:
-                if error.error_type != ErrorType.UNAVAILABLE:
+                if error.error_type != ErrorType.UNAVAILABLE or self.retries >= self.max_retries:
                     raise
                 self.limited = True
                 self.retries += 1
@@ -192,7 +194,10 @@ def stake_many(
             created_at_time_ns=time.time_ns(),
         )
 
-    pacer = CreationPacer(NEURON_CREATION_INTERVAL_S / session.target.time_scale)
+    # Each claim gets a slot within a few tries; past that, governance is not just rate limiting.
+    pacer = CreationPacer(
+        NEURON_CREATION_INTERVAL_S / session.target.time_scale, max_retries=4 * count + 100
+    )
 
     async def claim(memo: int) -> int:
         return await pacer.run(
