@@ -21,7 +21,6 @@ from nns.governance.errors import GovernanceError, not_authorized, not_found
 from nns.governance.neuron import Neuron, get_state
 from nns.governance.parameters import (
     NEURON_RATE_LIMIT_CAPACITY,
-    NEURON_RATE_LIMIT_REFILL_SECONDS,
     Durations,
     NetworkEconomics,
 )
@@ -155,12 +154,14 @@ class GovernanceCore:
         self.state.put(session, LOCKS, locks)
 
     def take_rate_limit_slot(self, session: Session) -> None:
-        """Neuron creation is rate limited: a slot every 240 s, at most 300 in reserve."""
+        """Neuron creation is rate limited: a slot every 240 s of governance time (scaled by
+        the preset), at most 300 in reserve."""
         now = self.now_seconds()
+        interval = self.durations.neuron_creation_interval_seconds
         available, last = self.state.get(NEURON_RATE_LIMIT) or (NEURON_RATE_LIMIT_CAPACITY, now)
-        refill = (now - last) // NEURON_RATE_LIMIT_REFILL_SECONDS
+        refill = (now - last) // interval
         available = min(NEURON_RATE_LIMIT_CAPACITY, available + refill)
-        last = last + refill * NEURON_RATE_LIMIT_REFILL_SECONDS if refill else last
+        last = last + refill * interval if refill else last
         if available <= 0:
             raise GovernanceError(
                 ErrorType.UNAVAILABLE,

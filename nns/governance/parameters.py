@@ -34,7 +34,9 @@ MAX_PAYLOAD_BYTES: Final = 70_000
 MAX_DISBURSEMENTS_IN_PROGRESS: Final = 10
 MIN_MATURITY_MODULATION_BASIS_POINTS: Final = -500
 MAX_MATURITY_MODULATION_BASIS_POINTS: Final = 500
-# Neuron creation rate limit: one slot every 3600/15 s, burst capacity 15 × 20.
+# Neuron creation rate limit (governance.rs MAX_SUSTAINED_NEURONS_PER_HOUR = 15,
+# MAX_NEURON_CREATION_SPIKE = 300): one slot every 3600/15 s of governance time (scaled by
+# the preset, `Durations.neuron_creation_interval_seconds`), burst capacity 15 × 20.
 NEURON_RATE_LIMIT_CAPACITY: Final = 300
 NEURON_RATE_LIMIT_REFILL_SECONDS: Final = 240
 # Proposal garbage collection runs after this many new proposals or a day.
@@ -58,6 +60,8 @@ class Durations:
     disburse_maturity_delay_seconds: int
     minimum_dissolve_delay_to_vote_lower_bound_seconds: int
     minimum_dissolve_delay_to_vote_upper_bound_seconds: int
+    neuron_creation_interval_seconds: int
+    """A new neuron-creation slot every this many seconds (at least 1 on fast presets)."""
 
     @classmethod
     def of(cls, preset: Preset) -> Durations:
@@ -76,6 +80,7 @@ class Durations:
             disburse_maturity_delay_seconds=scaled(7 * ONE_DAY_SECONDS),
             minimum_dissolve_delay_to_vote_lower_bound_seconds=scaled(3 * ONE_MONTH_SECONDS),
             minimum_dissolve_delay_to_vote_upper_bound_seconds=scaled(6 * ONE_MONTH_SECONDS),
+            neuron_creation_interval_seconds=scaled(NEURON_RATE_LIMIT_REFILL_SECONDS),
         )
 
 

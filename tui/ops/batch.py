@@ -10,11 +10,11 @@ is timed, so the caller sees where the time goes.
 
 Governance limits neuron creation as the IC does (governance.rs:
 `MAX_SUSTAINED_NEURONS_PER_HOUR = 15`, `MAX_NEURON_CREATION_SPIKE = 300`): 300
-claims at once, then one every 240 s of governance time (a sixth of a second
-on the `local` preset, 240 s on mainnet). Claims refused for that
-(`Unavailable`) are paced: from the first such refusal on, each claim starts
-one slot interval after the previous one and is retried until it gets its
-slot; the phase counts the retries.
+claims at once, then one every 240 s of governance time (1 s on the `local`
+and `test` presets, whose governance durations are whole seconds; 240 s on
+mainnet). Claims refused for that (`Unavailable`) are paced: from the first
+such refusal on, each claim starts one slot interval after the previous one
+and is retried until it gets its slot; the phase counts the retries.
 
 A phase stops at its first other refusal (the calls still in flight are
 cancelled) and raises it as `tui.ops.errors` does for a single call;
@@ -36,6 +36,7 @@ from nns.governance.enums import ErrorType
 from nns.governance.neuron import compute_neuron_staking_subaccount
 from nns.ledger.accounts import AccountIdentifier
 from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID
+from replica.presets import get_preset
 from tui.ops.errors import Refused, UsageError
 from tui.ops.ledger import get_balance, get_fee
 from tui.ops.session import Session
@@ -195,9 +196,8 @@ def stake_many(
         )
 
     # Each claim gets a slot within a few tries; past that, governance is not just rate limiting.
-    pacer = CreationPacer(
-        NEURON_CREATION_INTERVAL_S / session.target.time_scale, max_retries=4 * count + 100
-    )
+    interval = get_preset(session.target.preset).governance_seconds(NEURON_CREATION_INTERVAL_S)
+    pacer = CreationPacer(interval, max_retries=4 * count + 100)
 
     async def claim(memo: int) -> int:
         return await pacer.run(
