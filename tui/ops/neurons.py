@@ -130,24 +130,31 @@ def pair_of(entry: Any) -> tuple[int, dict[str, Any]]:
 def list_neurons(
     session: Session, neuron_ids: tuple[int, ...] = (), *, mine: bool = True, public: bool = False
 ) -> list[NeuronView]:
-    request = {
-        "neuron_ids": list(neuron_ids),
-        "include_neurons_readable_by_caller": mine,
-        "include_empty_neurons_readable_by_caller": None,
-        "include_public_neurons_in_full_neurons": public or None,
-        "page_number": None,
-        "page_size": None,
-        "neuron_subaccounts": None,
-    }
-    answer = session.run(session.governance.canister.call_one("list_neurons", request))
-    full = {int(n["id"]["id"]): n for n in answer["full_neurons"] if n["id"] is not None}
-    infos = sorted(
-        (pair_of(entry) for entry in answer["neuron_infos"]), key=lambda pair: int(pair[0])
-    )
+    """The neurons asked for (and the caller's, with `mine`), every page of governance's answer
+    (it gives at most 500 neurons a page)."""
     views = []
-    for neuron_id, info in infos:
-        views.append(_view({**info, "id": {"id": int(neuron_id)}}, full.get(int(neuron_id))))
-    return views
+    page = 0
+    while True:
+        request = {
+            "neuron_ids": list(neuron_ids),
+            "include_neurons_readable_by_caller": mine,
+            "include_empty_neurons_readable_by_caller": None,
+            "include_public_neurons_in_full_neurons": public or None,
+            "page_number": page,
+            "page_size": None,
+            "neuron_subaccounts": None,
+        }
+        answer = session.run(session.governance.canister.call_one("list_neurons", request))
+        full = {int(n["id"]["id"]): n for n in answer["full_neurons"] if n["id"] is not None}
+        infos = sorted(
+            (pair_of(entry) for entry in answer["neuron_infos"]), key=lambda pair: int(pair[0])
+        )
+        for neuron_id, info in infos:
+            views.append(_view({**info, "id": {"id": int(neuron_id)}}, full.get(int(neuron_id))))
+        pages = answer.get("total_pages_available")
+        page += 1
+        if pages is None or page >= int(pages) or not infos:
+            return views
 
 
 def get_neuron(session: Session, neuron_id: int) -> NeuronView:
