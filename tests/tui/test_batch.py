@@ -1,5 +1,5 @@
-"""Batches of neuron operations: claims paced by governance's neuron-creation limit, and a phase
-that stops at its first refusal."""
+"""Batches of neuron operations: claims paced by governance's neuron-creation limit, a phase
+that stops at its first refusal, and a caller's neurons read over every page."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from nns.clients.governance import GovernanceError
 from nns.governance.enums import ErrorType
 from tui.ops.batch import NEURON_CREATION_INTERVAL_S, CreationPacer, run_phase
 from tui.ops.errors import UsageError
+from tui.ops.neurons import list_neurons
 from tui.ops.session import Session
 
 T = TypeVar("T")
@@ -115,3 +116,37 @@ def test_a_phase_stops_at_its_first_refusal_and_raises_it() -> None:
     with pytest.raises(GovernanceError, match="third"):
         run_phase(session, "refused", range(100), refuse_the_third, concurrency=10)
     assert len(started) < 100
+
+
+class PagedGovernance:
+    """`list_neurons` of governance over `count` neurons, `page_size` a page."""
+
+    def __init__(self, count: int, page_size: int) -> None:
+        self.count = count
+        self.page_size = page_size
+        self.pages_asked: list[int] = []
+        self.canister = self
+
+    async def call_one(self, method: str, request: dict[str, Any]) -> dict[str, Any]:
+        assert method == "list_neurons"
+        page = int(request["page_number"] or 0)
+        self.pages_asked.append(page)
+        ids = range(1, self.count + 1)[page * self.page_size : (page + 1) * self.page_size]
+        info = {"stake_e8s": 1, "dissolve_delay_seconds": 0, "state": 1, "voting_power": 1}
+        return {
+            "neuron_infos": [(n, {**info, "age_seconds": 0}) for n in ids],
+            "full_neurons": [],
+            "total_pages_available": -(-self.count // self.page_size),
+        }
+
+
+class PagedSession(LoopSession):
+    def __init__(self, governance: PagedGovernance) -> None:
+        self.governance = governance
+
+
+def test_every_page_of_the_caller_s_neurons_is_read() -> None:
+    governance = PagedGovernance(1_201, 500)
+    views = list_neurons(cast(Session, PagedSession(governance)))
+    assert [view.neuron_id for view in views] == list(range(1, 1_202))
+    assert governance.pages_asked == [0, 1, 2]
