@@ -44,7 +44,6 @@ from nns.governance.errors import invalid_command, not_authorized, not_found, pr
 from nns.governance.ledger_commands import LedgerCommands
 from nns.governance.metrics import GovernanceCachedMetrics
 from nns.governance.neuron import Neuron
-from nns.governance.neuron_commands import NeuronCommands
 from nns.governance.neuron_queries import NeuronQueries
 from nns.governance.neurons_fund import (
     NeuronsFundAuditInfoRequest,
@@ -126,14 +125,11 @@ class Governance:
             default_followees=default_followees,
         )
         self.core = core
-        self.neuron_commands = NeuronCommands(core)
         self.ledger_commands = LedgerCommands(core)
         self.actions = ActionExecution(core)
         self.validation = ProposalValidation(core, self.actions)
         self.voting = ProposalVoting(core, self.actions, self.validation, self._run_command)
-        self.commands = CommandDispatch(
-            core, self.neuron_commands, self.ledger_commands, self.voting
-        )
+        self.commands = CommandDispatch(core, self.ledger_commands, self.voting)
         self.proposal_queries = ProposalQueries(core)
         self.neuron_queries = NeuronQueries(core)
         self.periodic = PeriodicTasks(core, self.voting)

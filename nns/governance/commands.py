@@ -13,11 +13,11 @@ from typing import Any, Final
 
 from sqlmodel import Session
 
+from nns.governance import neuron_commands
 from nns.governance.core import GovernanceCore
 from nns.governance.enums import ErrorType
 from nns.governance.errors import GovernanceError, invalid_command, not_found
 from nns.governance.ledger_commands import LedgerCommands
-from nns.governance.neuron_commands import NeuronCommands
 from nns.governance.requests import (
     ClaimOrRefresh,
     Configure,
@@ -45,12 +45,10 @@ class CommandDispatch:
     def __init__(
         self,
         core: GovernanceCore,
-        neurons: NeuronCommands,
         ledger: LedgerCommands,
         voting: ProposalVoting,
     ) -> None:
         self.core = core
-        self.neurons = neurons
         self.ledger = ledger
         self.voting = voting
 
@@ -88,9 +86,15 @@ class CommandDispatch:
 # and whether it runs on a neuron locked by an ongoing ledger update.
 Handler = Callable[[CommandDispatch, Session, Principal, int, Any, "int | None"], object]
 COMMANDS: Final[dict[type, tuple[Handler, bool]]] = {
-    Configure: (lambda d, s, c, n, command, p: d.neurons.configure(s, c, n, command), False),
-    Follow: (lambda d, s, c, n, command, p: d.neurons.follow(s, c, n, command), True),
-    SetFollowing: (lambda d, s, c, n, command, p: d.neurons.set_following(s, c, n, command), True),
+    Configure: (
+        lambda d, s, c, n, command, p: neuron_commands.configure(d.core, s, c, n, command),
+        False,
+    ),
+    Follow: (lambda d, s, c, n, command, p: neuron_commands.follow(d.core, s, c, n, command), True),
+    SetFollowing: (
+        lambda d, s, c, n, command, p: neuron_commands.set_following(d.core, s, c, n, command),
+        True,
+    ),
     RegisterVote: (
         lambda d, s, c, n, command, p: d.voting.register_vote(s, c, n, command),
         True,
@@ -100,24 +104,29 @@ COMMANDS: Final[dict[type, tuple[Handler, bool]]] = {
         True,
     ),
     RefreshVotingPower: (
-        lambda d, s, c, n, command, p: d.neurons.refresh_voting_power_command(s, c, n),
+        lambda d, s, c, n, command, p: neuron_commands.refresh_voting_power(
+            d.core, s, c, n, command
+        ),
         True,
     ),
     Disburse: (lambda d, s, c, n, command, p: d.ledger.disburse(s, c, n, command, p), False),
     Split: (lambda d, s, c, n, command, p: d.ledger.split(s, c, n, command, p), False),
     Merge: (lambda d, s, c, n, command, p: d.ledger.merge(s, c, n, command, p), False),
-    Spawn: (lambda d, s, c, n, command, p: d.neurons.spawn(s, c, n, command), False),
+    Spawn: (lambda d, s, c, n, command, p: neuron_commands.spawn(d.core, s, c, n, command), False),
     StakeMaturity: (
-        lambda d, s, c, n, command, p: d.neurons.stake_maturity(s, c, n, command),
+        lambda d, s, c, n, command, p: neuron_commands.stake_maturity(d.core, s, c, n, command),
         False,
     ),
     DisburseMaturity: (
-        lambda d, s, c, n, command, p: d.neurons.disburse_maturity(s, c, n, command),
+        lambda d, s, c, n, command, p: neuron_commands.disburse_maturity(d.core, s, c, n, command),
         False,
     ),
     DisburseToNeuron: (
         lambda d, s, c, n, command, p: d.ledger.disburse_to_neuron(s, c, n, command, p),
         False,
     ),
-    MergeMaturity: (lambda d, s, c, n, command, p: d.neurons.merge_maturity(), False),
+    MergeMaturity: (
+        lambda d, s, c, n, command, p: neuron_commands.merge_maturity(d.core, s, c, n, command),
+        False,
+    ),
 }
