@@ -24,6 +24,7 @@ from typing import Any, Final
 
 from sqlmodel import Session
 
+from nns.governance import ledger_commands
 from nns.governance.action_execution import ActionExecution
 from nns.governance.actions import NodeProvider
 from nns.governance.commands import CommandDispatch
@@ -41,7 +42,6 @@ from nns.governance.contexts import (
 )
 from nns.governance.core import GovernanceCore
 from nns.governance.errors import invalid_command, not_authorized, not_found, precondition_failed
-from nns.governance.ledger_commands import LedgerCommands
 from nns.governance.metrics import GovernanceCachedMetrics
 from nns.governance.neuron import Neuron
 from nns.governance.neuron_queries import NeuronQueries
@@ -125,11 +125,10 @@ class Governance:
             default_followees=default_followees,
         )
         self.core = core
-        self.ledger_commands = LedgerCommands(core)
         self.actions = ActionExecution(core)
         self.validation = ProposalValidation(core, self.actions)
         self.voting = ProposalVoting(core, self.actions, self.validation, self._run_command)
-        self.commands = CommandDispatch(core, self.ledger_commands, self.voting)
+        self.commands = CommandDispatch(core, self.voting)
         self.proposal_queries = ProposalQueries(core)
         self.neuron_queries = NeuronQueries(core)
         self.periodic = PeriodicTasks(core, self.voting)
@@ -423,34 +422,34 @@ class Governance:
     # -- callbacks: the names in this canister's outgoing calls -----------------------------
 
     def _on_claim_balance(self, context: ClaimContext, balance: object) -> object:
-        return self.ledger_commands.on_claim_balance(context, balance)
+        return ledger_commands.on_claim_balance(self.core, context, balance)
 
     def _on_claim_rejected(self, context: ClaimContext, reject: object) -> object:
-        return self.ledger_commands.on_claim_rejected(context, reject)
+        return ledger_commands.on_claim_rejected(self.core, context, reject)
 
     def _on_disburse_fees_burned(self, context: DisburseContext, block: object) -> object:
-        return self.ledger_commands.on_disburse_fees_burned(context, block)
+        return ledger_commands.on_disburse_fees_burned(self.core, context, block)
 
     def _on_disbursed(self, context: DisburseContext, block: object) -> object:
-        return self.ledger_commands.on_disbursed(context, block)
+        return ledger_commands.on_disbursed(self.core, context, block)
 
     def _on_neuron_ledger_rejected(self, context: NeuronTransferContext, reject: object) -> object:
-        return self.ledger_commands.on_neuron_ledger_rejected(context, reject)
+        return ledger_commands.on_neuron_ledger_rejected(self.core, context, reject)
 
     def _on_split_transferred(self, context: SplitContext, block: object) -> object:
-        return self.ledger_commands.on_split_transferred(context, block)
+        return ledger_commands.on_split_transferred(self.core, context, block)
 
     def _on_merge_fees_burned(self, context: MergeContext, block: object) -> object:
-        return self.ledger_commands.on_merge_fees_burned(context, block)
+        return ledger_commands.on_merge_fees_burned(self.core, context, block)
 
     def _on_merge_transferred(self, context: MergeContext, block: object) -> object:
-        return self.ledger_commands.on_merge_transferred(context, block)
+        return ledger_commands.on_merge_transferred(self.core, context, block)
 
     def _on_merge_rejected(self, context: MergeContext, reject: object) -> object:
-        return self.ledger_commands.on_merge_rejected(context, reject)
+        return ledger_commands.on_merge_rejected(self.core, context, reject)
 
     def _on_disbursed_to_neuron(self, context: DisburseToNeuronContext, block: object) -> object:
-        return self.ledger_commands.on_disbursed_to_neuron(context, block)
+        return ledger_commands.on_disbursed_to_neuron(self.core, context, block)
 
     def _on_sns_deployed(self, context: ProposalContext, reply: Mapping[str, Any]) -> None:
         self.actions.sns_launch.on_sns_deployed(context, reply)

@@ -13,11 +13,10 @@ from typing import Any, Final
 
 from sqlmodel import Session
 
-from nns.governance import neuron_commands
+from nns.governance import ledger_commands, neuron_commands
 from nns.governance.core import GovernanceCore
 from nns.governance.enums import ErrorType
 from nns.governance.errors import GovernanceError, invalid_command, not_found
-from nns.governance.ledger_commands import LedgerCommands
 from nns.governance.requests import (
     ClaimOrRefresh,
     Configure,
@@ -45,11 +44,9 @@ class CommandDispatch:
     def __init__(
         self,
         core: GovernanceCore,
-        ledger: LedgerCommands,
         voting: ProposalVoting,
     ) -> None:
         self.core = core
-        self.ledger = ledger
         self.voting = voting
 
     def run_command(
@@ -64,7 +61,9 @@ class CommandDispatch:
         """Dispatch a command to its handler."""
         state = self.core.state
         if isinstance(command, ClaimOrRefresh):
-            return self.ledger.claim_or_refresh(session, caller, neuron_id, subaccount, command)
+            return ledger_commands.claim_or_refresh(
+                self.core, session, caller, neuron_id, subaccount, command
+            )
         if neuron_id is None:
             if subaccount is None or subaccount not in state.by_subaccount:
                 raise not_found("No neuron id or subaccount given, or no neuron has it.")
@@ -109,9 +108,18 @@ COMMANDS: Final[dict[type, tuple[Handler, bool]]] = {
         ),
         True,
     ),
-    Disburse: (lambda d, s, c, n, command, p: d.ledger.disburse(s, c, n, command, p), False),
-    Split: (lambda d, s, c, n, command, p: d.ledger.split(s, c, n, command, p), False),
-    Merge: (lambda d, s, c, n, command, p: d.ledger.merge(s, c, n, command, p), False),
+    Disburse: (
+        lambda d, s, c, n, command, p: ledger_commands.disburse(d.core, s, c, n, command, p),
+        False,
+    ),
+    Split: (
+        lambda d, s, c, n, command, p: ledger_commands.split(d.core, s, c, n, command, p),
+        False,
+    ),
+    Merge: (
+        lambda d, s, c, n, command, p: ledger_commands.merge(d.core, s, c, n, command, p),
+        False,
+    ),
     Spawn: (lambda d, s, c, n, command, p: neuron_commands.spawn(d.core, s, c, n, command), False),
     StakeMaturity: (
         lambda d, s, c, n, command, p: neuron_commands.stake_maturity(d.core, s, c, n, command),
@@ -122,7 +130,9 @@ COMMANDS: Final[dict[type, tuple[Handler, bool]]] = {
         False,
     ),
     DisburseToNeuron: (
-        lambda d, s, c, n, command, p: d.ledger.disburse_to_neuron(s, c, n, command, p),
+        lambda d, s, c, n, command, p: ledger_commands.disburse_to_neuron(
+            d.core, s, c, n, command, p
+        ),
         False,
     ),
     MergeMaturity: (
