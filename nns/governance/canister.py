@@ -24,8 +24,7 @@ from typing import Any, Final
 
 from sqlmodel import Session
 
-from nns.governance import ledger_commands
-from nns.governance.action_execution import ActionExecution
+from nns.governance import action_execution, ledger_commands, sns_launch
 from nns.governance.actions import NodeProvider
 from nns.governance.commands import CommandDispatch
 from nns.governance.contexts import (
@@ -125,9 +124,8 @@ class Governance:
             default_followees=default_followees,
         )
         self.core = core
-        self.actions = ActionExecution(core)
-        self.validation = ProposalValidation(core, self.actions)
-        self.voting = ProposalVoting(core, self.actions, self.validation, self._run_command)
+        self.validation = ProposalValidation(core)
+        self.voting = ProposalVoting(core, self.validation, self._run_command)
         self.commands = CommandDispatch(core, self.voting)
         self.proposal_queries = ProposalQueries(core)
         self.neuron_queries = NeuronQueries(core)
@@ -279,21 +277,22 @@ class Governance:
     def get_neurons_fund_audit_info(
         self, caller: Principal, request: NeuronsFundAuditInfoRequest
     ) -> object:
-        return self.actions.sns_launch.neurons_fund_audit(request.nns_proposal_id)
+        return sns_launch.neurons_fund_audit(self.core, request.nns_proposal_id)
 
     def settle_neurons_fund_participation(
         self, caller: Principal, request: SettleNeuronsFundParticipation | Mapping[str, Any]
     ) -> object:
         """From the swap canister (a record) or an ingress message (the decoded request)."""
-        launch = self.actions.sns_launch
         if isinstance(request, SettleNeuronsFundParticipation):
-            return launch.settle_launch(
+            return sns_launch.settle_launch(
+                self.core,
                 caller,
                 request.nns_proposal_id,
                 request.result,
                 request.total_direct_participation_icp_e8s,
             )
-        return launch.settle_launch(
+        return sns_launch.settle_launch(
+            self.core,
             caller,
             request.get("nns_proposal_id"),
             request.get("result"),
@@ -452,16 +451,16 @@ class Governance:
         return ledger_commands.on_disbursed_to_neuron(self.core, context, block)
 
     def _on_sns_deployed(self, context: ProposalContext, reply: Mapping[str, Any]) -> None:
-        self.actions.sns_launch.on_sns_deployed(context, reply)
+        sns_launch.on_sns_deployed(self.core, context, reply)
 
     def _on_sns_deploy_failed(self, context: ProposalContext, answer: object) -> None:
-        self.actions.sns_launch.on_sns_deploy_failed(context, answer)
+        sns_launch.on_sns_deploy_failed(self.core, context, answer)
 
     def _on_fund_minted(self, context: ProposalContext, reply: object) -> None:
-        self.actions.sns_launch.on_fund_minted(context, reply)
+        sns_launch.on_fund_minted(self.core, context, reply)
 
     def _on_fund_mint_failed(self, context: ProposalContext, answer: object) -> None:
-        self.actions.sns_launch.on_fund_mint_failed(context, answer)
+        sns_launch.on_fund_mint_failed(self.core, context, answer)
 
     def _on_proposal_executed(self, context: ProposalContext, reply: object) -> None:
         self.voting.on_proposal_executed(context, reply)
@@ -470,17 +469,17 @@ class Governance:
         self.voting.on_proposal_failed(context, reject)
 
     def _on_canister_settings_updated(self, context: ProposalContext, reply: object) -> None:
-        self.actions.on_canister_settings_updated(context, reply)
+        action_execution.on_canister_settings_updated(self.core, context, reply)
 
     def _on_node_provider_reward_minted(
         self, context: NodeProviderRewardContext, block: object
     ) -> None:
-        self.actions.on_node_provider_reward_minted(context, block)
+        action_execution.on_node_provider_reward_minted(self.core, context, block)
 
     def _on_node_provider_reward_refused(
         self, context: NodeProviderRewardContext, reject: object
     ) -> None:
-        self.actions.on_node_provider_reward_refused(context, reject)
+        action_execution.on_node_provider_reward_refused(self.core, context, reject)
 
     def _on_spawn_minted(self, context: MintContext, block: object) -> None:
         self.periodic.on_spawn_minted(context, block)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Final, Protocol, runtime_checkable
 from urllib.parse import urlparse
 
-from nns.governance.action_execution import ActionExecution
+from nns.governance import action_execution
 from nns.governance.core import GovernanceCore
 from nns.governance.enums import (
     Topic,
@@ -89,9 +89,8 @@ def validate_install_code(action: InstallCode) -> None:
 class ProposalValidation:
     """Refuses a malformed proposal before anyone votes."""
 
-    def __init__(self, core: GovernanceCore, actions: ActionExecution) -> None:
+    def __init__(self, core: GovernanceCore) -> None:
         self.core = core
-        self.actions = actions
 
     def validate_proposal(self, proposal: Proposal) -> tuple[Topic, int | None]:
         """Refuse a malformed proposal before anyone votes; return its topic."""
@@ -142,7 +141,7 @@ class ProposalValidation:
             case InstallCode():
                 validate_install_code(action)
                 return Topic.PROTOCOL_CANISTER_MANAGEMENT, None
-        return self.actions.validate_canister_and_provider_action(action), None
+        return action_execution.validate_canister_and_provider_action(self.core, action), None
 
     def validate_nns_function(self, action: ExecuteNnsFunction) -> Topic:
         try:

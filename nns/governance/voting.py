@@ -14,7 +14,7 @@ from typing import Final, Protocol
 
 from sqlmodel import Session
 
-from nns.governance.action_execution import ActionExecution
+from nns.governance import action_execution
 from nns.governance.actions import (
     ROOT_CANISTER_ID,
     AddOrRemoveNodeProvider,
@@ -121,12 +121,10 @@ class ProposalVoting:
     def __init__(
         self,
         core: GovernanceCore,
-        actions: ActionExecution,
         validation: ProposalValidation,
         run_command: RunCommand,
     ) -> None:
         self.core = core
-        self.actions = actions
         self.validation = validation
         self.run_command = run_command
 
@@ -408,7 +406,9 @@ class ProposalVoting:
                     | RewardNodeProviders()
                     | CreateServiceNervousSystem()
                 ):
-                    self.actions.execute_canister_and_provider_action(session, record.id, action)
+                    action_execution.execute_canister_and_provider_action(
+                        self.core, session, record.id, action
+                    )
                 case InstallCode():
                     validate_install_code(action)
                     self.core.environment.call(
