@@ -58,7 +58,6 @@ from nns.governance.parameters import (
 )
 from nns.governance.periodic import PeriodicTasks
 from nns.governance.proposal_queries import ProposalQueries
-from nns.governance.proposal_validation import ProposalValidation
 from nns.governance.proposals import ProposalInfo
 from nns.governance.requests import (
     BallotInfo,
@@ -124,8 +123,7 @@ class Governance:
             default_followees=default_followees,
         )
         self.core = core
-        self.validation = ProposalValidation(core)
-        self.voting = ProposalVoting(core, self.validation, self._run_command)
+        self.voting = ProposalVoting(core, self._run_command)
         self.commands = CommandDispatch(core, self.voting)
         self.proposal_queries = ProposalQueries(core)
         self.neuron_queries = NeuronQueries(core)

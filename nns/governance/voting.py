@@ -52,7 +52,12 @@ from nns.governance.parameters import (
     MAX_OPEN_MANAGE_NEURON_PROPOSALS,
     MAX_UNSETTLED_PROPOSALS_WITH_BALLOTS,
 )
-from nns.governance.proposal_validation import ProposalValidation, validate_install_code
+from nns.governance.proposal_validation import (
+    validate_install_code,
+    validate_known_neuron,
+    validate_nns_function,
+    validate_proposal,
+)
 from nns.governance.proposals import (
     Ballots,
     ProposalRecord,
@@ -121,11 +126,9 @@ class ProposalVoting:
     def __init__(
         self,
         core: GovernanceCore,
-        validation: ProposalValidation,
         run_command: RunCommand,
     ) -> None:
         self.core = core
-        self.validation = validation
         self.run_command = run_command
 
     def make_proposal(
@@ -133,7 +136,7 @@ class ProposalVoting:
     ) -> MakeProposalResponse:
         proposer = self.core.get_authorized_neuron(caller, neuron_id)
         proposal = command.proposal
-        topic, managed_neuron_id = self.validation.validate_proposal(proposal)
+        topic, managed_neuron_id = validate_proposal(self.core, proposal)
         is_manage_neuron = topic == Topic.NEURON_MANAGEMENT
         now = self.core.now_seconds()
         economics = self.core.economics
@@ -363,7 +366,7 @@ class ProposalVoting:
                     self.core.state.put(session, ECONOMICS, economics)
                     self.core.mark_executed(session, record.id, None)
                 case RegisterKnownNeuron():
-                    self.validation.validate_known_neuron(action)
+                    validate_known_neuron(self.core, action)
                     neuron = self.core.get_neuron(action.id)
                     self.core.state.put_neuron(
                         session,
@@ -382,7 +385,7 @@ class ProposalVoting:
                 case ManageNeuronProposal():
                     self.execute_manage_neuron_proposal(session, record, action)
                 case ExecuteNnsFunction():
-                    self.validation.validate_nns_function(action)
+                    validate_nns_function(self.core, action)
                     target = TARGETS[NnsFunction(action.nns_function)]
                     payload = action.payload
                     if isinstance(payload, IcpXdrConversionRatePayload):
