@@ -24,9 +24,8 @@ from typing import Any, Final
 
 from sqlmodel import Session
 
-from nns.governance import action_execution, ledger_commands, sns_launch
+from nns.governance import action_execution, commands, ledger_commands, sns_launch, voting
 from nns.governance.actions import NodeProvider
-from nns.governance.commands import CommandDispatch
 from nns.governance.contexts import (
     ClaimContext,
     DisburseContext,
@@ -80,7 +79,6 @@ from nns.governance.simulation import ManageNeuronSimulation, resolve_manage_neu
 from nns.governance.snapshots import Snapshots
 from nns.governance.state import GovernanceState
 from nns.governance.votes import ListNeuronVotes, NeuronIndexRequest, NeuronVotes
-from nns.governance.voting import ProposalVoting
 from replica.canister.nns_ids import (
     CYCLES_MINTING_CANISTER_ID,
     GOVERNANCE_CANISTER_ID,
@@ -123,26 +121,11 @@ class Governance:
             default_followees=default_followees,
         )
         self.core = core
-        self.voting = ProposalVoting(core, self._run_command)
-        self.commands = CommandDispatch(core, self.voting)
         self.proposal_queries = ProposalQueries(core)
         self.neuron_queries = NeuronQueries(core)
-        self.periodic = PeriodicTasks(core, self.voting)
+        self.periodic = PeriodicTasks(core)
         self.simulation = ManageNeuronSimulation(
-            core, self._run_command, self.neuron_queries.neuron_info, self._callback
-        )
-
-    def _run_command(
-        self,
-        session: Session,
-        caller: Principal,
-        neuron_id: int | None,
-        subaccount: bytes | None,
-        command: object,
-        proposal_id: int | None,
-    ) -> object:
-        return self.commands.run_command(
-            session, caller, neuron_id, subaccount, command, proposal_id
+            core, commands.run_command, self.neuron_queries.neuron_info, self._callback
         )
 
     def _callback(self, name: str) -> Callable[[object, object], object]:
@@ -201,7 +184,7 @@ class Governance:
 
     @property
     def voting_power_snapshots(self) -> Snapshots:
-        return self.voting.voting_power_snapshots
+        return voting.voting_power_snapshots(self.core)
 
     def state_hash(self) -> bytes:
         return self.core.store.state_hash()
@@ -214,7 +197,9 @@ class Governance:
         if request.command is None:
             raise invalid_command("No command given.")
         with self.core.transaction() as session:
-            return self._run_command(session, caller, neuron_id, subaccount, request.command, None)
+            return commands.run_command(
+                self.core, session, caller, neuron_id, subaccount, request.command, None
+            )
 
     def simulate_manage_neuron(self, caller: Principal, request: ManageNeuronRequest) -> object:
         return self.simulation.simulate_manage_neuron(caller, request)
@@ -226,7 +211,7 @@ class Governance:
             by=ClaimByMemoAndController(memo=request.memo, controller=request.controller)
         )
         with self.core.transaction() as session:
-            return self._run_command(session, caller, None, None, command, None)
+            return commands.run_command(self.core, session, caller, None, None, command, None)
 
     def update_maturity_modulation(self, caller: Principal, basis_points: int) -> None:
         """The cycles minting canister's daily maturity modulation, within ±5%."""
@@ -254,7 +239,7 @@ class Governance:
         self, session: Session, caller: Principal, neuron_id: int, command: MakeProposal
     ) -> MakeProposalResponse:
         """MakeProposal inside a transaction the caller holds (benchmarks batch proposals)."""
-        return self.voting.make_proposal(session, caller, neuron_id, command)
+        return commands.make_proposal(self.core, session, caller, neuron_id, command)
 
     def distribute_rewards(self, session: Session, total_supply_e8s: int) -> RewardEvent | None:
         return self.periodic.distribute_rewards(session, total_supply_e8s)
@@ -461,10 +446,10 @@ class Governance:
         sns_launch.on_fund_mint_failed(self.core, context, answer)
 
     def _on_proposal_executed(self, context: ProposalContext, reply: object) -> None:
-        self.voting.on_proposal_executed(context, reply)
+        voting.on_proposal_executed(self.core, context, reply)
 
     def _on_proposal_failed(self, context: ProposalContext, reject: object) -> None:
-        self.voting.on_proposal_failed(context, reject)
+        voting.on_proposal_failed(self.core, context, reject)
 
     def _on_canister_settings_updated(self, context: ProposalContext, reply: object) -> None:
         action_execution.on_canister_settings_updated(self.core, context, reply)

@@ -1,9 +1,13 @@
 """The one door of ManageNeuron: every command, its handler and whether it may run on a
 neuron locked by an ongoing ledger update, in one table.
 
-The handlers live in the parts that own them: `neuron_commands` (no ledger),
-`ledger_commands` (commands that move ICP and answer from a callback) and `voting`
-(RegisterVote, MakeProposal). ClaimOrRefresh names no neuron and comes first.
+A handler is a function of the governance state (`core`), the message's session, the caller,
+the neuron, the command and the ManageNeuron proposal that runs it (or None). The handlers live
+in the modules that own their rules: `neuron_commands` (no ledger; they answer at once),
+`ledger_commands` (commands that move ICP and answer from a callback, which is why they carry
+the proposal id) and `voting` (RegisterVote, MakeProposal, which may execute an adopted
+proposal and so receive this door, `run_command`). ClaimOrRefresh names no neuron and comes
+first.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any, Final
 
 from sqlmodel import Session
 
-from nns.governance import ledger_commands, neuron_commands
+from nns.governance import ledger_commands, neuron_commands, voting
 from nns.governance.core import GovernanceCore
 from nns.governance.enums import ErrorType
 from nns.governance.errors import GovernanceError, invalid_command, not_found
@@ -25,6 +29,7 @@ from nns.governance.requests import (
     DisburseToNeuron,
     Follow,
     MakeProposal,
+    MakeProposalResponse,
     Merge,
     MergeMaturity,
     RefreshVotingPower,
@@ -34,109 +39,88 @@ from nns.governance.requests import (
     Split,
     StakeMaturity,
 )
-from nns.governance.voting import ProposalVoting
 from replica.types import Principal
 
+Handler = Callable[[GovernanceCore, Session, Principal, int, Any, "int | None"], object]
+"""A command's handler: (core, session, caller, neuron id, command, proposal id)."""
 
-class CommandDispatch:
-    """Runs a ManageNeuron command through the handler the table names for its type."""
+ImmediateHandler = Callable[[GovernanceCore, Session, Principal, int, Any], object]
+"""A command that answers at once: a proposal that runs it records the answer itself."""
 
-    def __init__(
-        self,
+
+def run_command(
+    core: GovernanceCore,
+    session: Session,
+    caller: Principal,
+    neuron_id: int | None,
+    subaccount: bytes | None,
+    command: object,
+    proposal_id: int | None,
+) -> object:
+    """Run a ManageNeuron command through the handler the table names for its type."""
+    state = core.state
+    if isinstance(command, ClaimOrRefresh):
+        return ledger_commands.claim_or_refresh(
+            core, session, caller, neuron_id, subaccount, command
+        )
+    if neuron_id is None:
+        if subaccount is None or subaccount not in state.by_subaccount:
+            raise not_found("No neuron id or subaccount given, or no neuron has it.")
+        neuron_id = state.by_subaccount[subaccount]
+    entry = COMMANDS.get(type(command))
+    if entry is None:
+        raise invalid_command("No command given.")
+    handler, allowed_while_locked = entry
+    locks = core.locks
+    if neuron_id in locks and not allowed_while_locked:
+        raise GovernanceError(
+            ErrorType.LEDGER_UPDATE_ONGOING,
+            f"Neuron {neuron_id} has an ongoing ledger update ({locks[neuron_id]}).",
+        )
+    return handler(core, session, caller, neuron_id, command, proposal_id)
+
+
+def _immediate(handler: ImmediateHandler) -> Handler:
+    def run(
         core: GovernanceCore,
-        voting: ProposalVoting,
-    ) -> None:
-        self.core = core
-        self.voting = voting
-
-    def run_command(
-        self,
         session: Session,
         caller: Principal,
-        neuron_id: int | None,
-        subaccount: bytes | None,
-        command: object,
+        neuron_id: int,
+        command: Any,
         proposal_id: int | None,
     ) -> object:
-        """Dispatch a command to its handler."""
-        state = self.core.state
-        if isinstance(command, ClaimOrRefresh):
-            return ledger_commands.claim_or_refresh(
-                self.core, session, caller, neuron_id, subaccount, command
-            )
-        if neuron_id is None:
-            if subaccount is None or subaccount not in state.by_subaccount:
-                raise not_found("No neuron id or subaccount given, or no neuron has it.")
-            neuron_id = state.by_subaccount[subaccount]
-        entry = COMMANDS.get(type(command))
-        if entry is None:
-            raise invalid_command("No command given.")
-        handler, allowed_while_locked = entry
-        locks = self.core.locks
-        if neuron_id in locks and not allowed_while_locked:
-            raise GovernanceError(
-                ErrorType.LEDGER_UPDATE_ONGOING,
-                f"Neuron {neuron_id} has an ongoing ledger update ({locks[neuron_id]}).",
-            )
-        return handler(self, session, caller, neuron_id, command, proposal_id)
+        return handler(core, session, caller, neuron_id, command)
+
+    return run
 
 
-# The commands of ManageNeuron (ClaimOrRefresh aside, which names no neuron): each one's handler
-# and whether it runs on a neuron locked by an ongoing ledger update.
-Handler = Callable[[CommandDispatch, Session, Principal, int, Any, "int | None"], object]
+def register_vote(
+    core: GovernanceCore, session: Session, caller: Principal, neuron_id: int, command: RegisterVote
+) -> object:
+    return voting.register_vote(core, session, caller, neuron_id, command, run_command)
+
+
+def make_proposal(
+    core: GovernanceCore, session: Session, caller: Principal, neuron_id: int, command: MakeProposal
+) -> MakeProposalResponse:
+    return voting.make_proposal(core, session, caller, neuron_id, command, run_command)
+
+
 COMMANDS: Final[dict[type, tuple[Handler, bool]]] = {
-    Configure: (
-        lambda d, s, c, n, command, p: neuron_commands.configure(d.core, s, c, n, command),
-        False,
-    ),
-    Follow: (lambda d, s, c, n, command, p: neuron_commands.follow(d.core, s, c, n, command), True),
-    SetFollowing: (
-        lambda d, s, c, n, command, p: neuron_commands.set_following(d.core, s, c, n, command),
-        True,
-    ),
-    RegisterVote: (
-        lambda d, s, c, n, command, p: d.voting.register_vote(s, c, n, command),
-        True,
-    ),
-    MakeProposal: (
-        lambda d, s, c, n, command, p: d.voting.make_proposal(s, c, n, command),
-        True,
-    ),
-    RefreshVotingPower: (
-        lambda d, s, c, n, command, p: neuron_commands.refresh_voting_power(
-            d.core, s, c, n, command
-        ),
-        True,
-    ),
-    Disburse: (
-        lambda d, s, c, n, command, p: ledger_commands.disburse(d.core, s, c, n, command, p),
-        False,
-    ),
-    Split: (
-        lambda d, s, c, n, command, p: ledger_commands.split(d.core, s, c, n, command, p),
-        False,
-    ),
-    Merge: (
-        lambda d, s, c, n, command, p: ledger_commands.merge(d.core, s, c, n, command, p),
-        False,
-    ),
-    Spawn: (lambda d, s, c, n, command, p: neuron_commands.spawn(d.core, s, c, n, command), False),
-    StakeMaturity: (
-        lambda d, s, c, n, command, p: neuron_commands.stake_maturity(d.core, s, c, n, command),
-        False,
-    ),
-    DisburseMaturity: (
-        lambda d, s, c, n, command, p: neuron_commands.disburse_maturity(d.core, s, c, n, command),
-        False,
-    ),
-    DisburseToNeuron: (
-        lambda d, s, c, n, command, p: ledger_commands.disburse_to_neuron(
-            d.core, s, c, n, command, p
-        ),
-        False,
-    ),
-    MergeMaturity: (
-        lambda d, s, c, n, command, p: neuron_commands.merge_maturity(d.core, s, c, n, command),
-        False,
-    ),
+    Configure: (_immediate(neuron_commands.configure), False),
+    Follow: (_immediate(neuron_commands.follow), True),
+    SetFollowing: (_immediate(neuron_commands.set_following), True),
+    RegisterVote: (_immediate(register_vote), True),
+    MakeProposal: (_immediate(make_proposal), True),
+    RefreshVotingPower: (_immediate(neuron_commands.refresh_voting_power), True),
+    Disburse: (ledger_commands.disburse, False),
+    Split: (ledger_commands.split, False),
+    Merge: (ledger_commands.merge, False),
+    Spawn: (_immediate(neuron_commands.spawn), False),
+    StakeMaturity: (_immediate(neuron_commands.stake_maturity), False),
+    DisburseMaturity: (_immediate(neuron_commands.disburse_maturity), False),
+    DisburseToNeuron: (ledger_commands.disburse_to_neuron, False),
+    MergeMaturity: (_immediate(neuron_commands.merge_maturity), False),
 }
+"""The commands of ManageNeuron (ClaimOrRefresh aside, which names no neuron): each one's
+handler and whether it runs on a neuron locked by an ongoing ledger update."""

@@ -9,6 +9,8 @@ from dataclasses import replace
 
 from sqlmodel import Session
 
+from nns.governance import voting
+from nns.governance.commands import run_command
 from nns.governance.contexts import (
     MintContext,
     TotalSupplyContext,
@@ -35,7 +37,6 @@ from nns.governance.settings import (
     MATURITY_MODULATION_BASIS_POINTS,
     TOTAL_SUPPLY_E8S,
 )
-from nns.governance.voting import ProposalVoting
 from nns.ledger.accounts import AccountIdentifier
 from replica.environment import (
     OutgoingCall,
@@ -47,22 +48,21 @@ UNSTAKE_BATCH = 100
 class PeriodicTasks:
     """The periodic tasks and the callbacks of the ledger calls they make."""
 
-    def __init__(self, core: GovernanceCore, voting: ProposalVoting) -> None:
+    def __init__(self, core: GovernanceCore) -> None:
         self.core = core
-        self.voting = voting
 
     def run(self, session: Session) -> None:
         """Everything that happens because time passed."""
         now = self.core.now_seconds()
         for record in sorted(self.core.state.proposals.values(), key=lambda r: r.id):
-            self.voting.process_proposal(session, record)
+            voting.process_proposal(self.core, session, record, run_command)
         self._spawn_neurons(session, now)
         self._finalize_maturity_disbursements(session, now)
         self._unstake_maturity_of_dissolved_neurons(session, now)
         self._prune_following(session, now)
         self._maybe_start_reward_event(now)
-        self.voting.snapshot_voting_power(session, now)
-        self.voting.maybe_collect_garbage(session)
+        voting.snapshot_voting_power(self.core, session, now)
+        voting.maybe_collect_garbage(self.core, session)
 
     def _spawn_neurons(self, session: Session, now: int) -> None:
         modulation = self.core.state.get(MATURITY_MODULATION_BASIS_POINTS)

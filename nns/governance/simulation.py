@@ -125,7 +125,9 @@ class ManageNeuronSimulation:
         outcome: object = None
         try:
             with core.transaction() as session:
-                outcome = self.run_command(session, caller, neuron_id, subaccount, command, None)
+                outcome = self.run_command(
+                    core, session, caller, neuron_id, subaccount, command, None
+                )
                 while outcome is DEFERRED:
                     outcome = self._answer_ledger_call(command, simulated)
                 if isinstance(outcome, MergeResponse):
