@@ -24,7 +24,14 @@ from typing import Any, Final
 
 from sqlmodel import Session
 
-from nns.governance import action_execution, commands, ledger_commands, sns_launch, voting
+from nns.governance import (
+    action_execution,
+    commands,
+    ledger_commands,
+    periodic,
+    sns_launch,
+    voting,
+)
 from nns.governance.actions import NodeProvider
 from nns.governance.contexts import (
     ClaimContext,
@@ -55,7 +62,6 @@ from nns.governance.parameters import (
     Durations,
     NetworkEconomics,
 )
-from nns.governance.periodic import PeriodicTasks
 from nns.governance.proposal_queries import ProposalQueries
 from nns.governance.proposals import ProposalInfo
 from nns.governance.requests import (
@@ -123,7 +129,6 @@ class Governance:
         self.core = core
         self.proposal_queries = ProposalQueries(core)
         self.neuron_queries = NeuronQueries(core)
-        self.periodic = PeriodicTasks(core)
         self.simulation = ManageNeuronSimulation(
             core, commands.run_command, self.neuron_queries.neuron_info, self._callback
         )
@@ -229,7 +234,7 @@ class Governance:
     def run_periodic_tasks(self, caller: Principal, argument: object = None) -> None:
         """Everything that happens because time passed."""
         with self.core.transaction() as session:
-            self.periodic.run(session)
+            periodic.run_periodic_tasks(self.core, session)
 
     def heartbeat(self) -> None:
         """On a replica, the periodic tasks run at every round's heartbeat."""
@@ -242,7 +247,7 @@ class Governance:
         return commands.make_proposal(self.core, session, caller, neuron_id, command)
 
     def distribute_rewards(self, session: Session, total_supply_e8s: int) -> RewardEvent | None:
-        return self.periodic.distribute_rewards(session, total_supply_e8s)
+        return periodic.distribute_rewards(self.core, session, total_supply_e8s)
 
     def load_genesis_neurons(self, neurons: Iterable[Neuron]) -> int:
         """Bulk-load neurons at genesis (and in benchmarks); returns how many were loaded."""
@@ -465,19 +470,19 @@ class Governance:
         action_execution.on_node_provider_reward_refused(self.core, context, reject)
 
     def _on_spawn_minted(self, context: MintContext, block: object) -> None:
-        self.periodic.on_spawn_minted(context, block)
+        periodic.on_spawn_minted(self.core, context, block)
 
     def _on_maturity_disbursed(self, context: MintContext, block: object) -> None:
-        self.periodic.on_maturity_disbursed(context, block)
+        periodic.on_maturity_disbursed(self.core, context, block)
 
     def _on_mint_rejected(self, context: MintContext, reject: object) -> None:
-        self.periodic.on_mint_rejected(context, reject)
+        periodic.on_mint_rejected(self.core, context, reject)
 
     def _on_total_supply(self, context: TotalSupplyContext, supply: object) -> None:
-        self.periodic.on_total_supply(context, supply)
+        periodic.on_total_supply(self.core, context, supply)
 
     def _on_total_supply_rejected(self, context: TotalSupplyContext, reject: object) -> None:
-        self.periodic.on_total_supply_rejected(context, reject)
+        periodic.on_total_supply_rejected(self.core, context, reject)
 
 
 CALLBACKS: dict[str, Callable[..., object]] = {
