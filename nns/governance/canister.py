@@ -28,7 +28,9 @@ from nns.governance import (
     action_execution,
     commands,
     ledger_commands,
+    neuron_queries,
     periodic,
+    proposal_queries,
     sns_launch,
     voting,
 )
@@ -49,7 +51,6 @@ from nns.governance.core import GovernanceCore
 from nns.governance.errors import invalid_command, not_authorized, not_found, precondition_failed
 from nns.governance.metrics import GovernanceCachedMetrics
 from nns.governance.neuron import Neuron
-from nns.governance.neuron_queries import NeuronQueries
 from nns.governance.neurons_fund import (
     NeuronsFundAuditInfoRequest,
     SettleCommunityFundParticipation,
@@ -62,7 +63,6 @@ from nns.governance.parameters import (
     Durations,
     NetworkEconomics,
 )
-from nns.governance.proposal_queries import ProposalQueries
 from nns.governance.proposals import ProposalInfo
 from nns.governance.requests import (
     BallotInfo,
@@ -81,7 +81,7 @@ from nns.governance.requests import (
 )
 from nns.governance.rewards import RewardEvent
 from nns.governance.settings import MATURITY_MODULATION_BASIS_POINTS
-from nns.governance.simulation import ManageNeuronSimulation, resolve_manage_neuron_target
+from nns.governance.simulation import resolve_manage_neuron_target, simulate_manage_neuron
 from nns.governance.snapshots import Snapshots
 from nns.governance.state import GovernanceState
 from nns.governance.votes import ListNeuronVotes, NeuronIndexRequest, NeuronVotes
@@ -127,11 +127,6 @@ class Governance:
             default_followees=default_followees,
         )
         self.core = core
-        self.proposal_queries = ProposalQueries(core)
-        self.neuron_queries = NeuronQueries(core)
-        self.simulation = ManageNeuronSimulation(
-            core, commands.run_command, self.neuron_queries.neuron_info, self._callback
-        )
 
     def _callback(self, name: str) -> Callable[[object, object], object]:
         callback: Callable[[object, object], object] = CALLBACKS[name].__get__(self)
@@ -207,7 +202,7 @@ class Governance:
             )
 
     def simulate_manage_neuron(self, caller: Principal, request: ManageNeuronRequest) -> object:
-        return self.simulation.simulate_manage_neuron(caller, request)
+        return simulate_manage_neuron(self.core, caller, request, self._callback)
 
     def claim_or_refresh_neuron_from_account(
         self, caller: Principal, request: ClaimOrRefreshNeuronFromAccount
@@ -295,49 +290,49 @@ class Governance:
     # -- queries ----------------------------------------------------------------------------
 
     def get_neuron_info(self, caller: Principal, neuron_id: int) -> NeuronInfo:
-        return self.neuron_queries.get_neuron_info(caller, neuron_id)
+        return neuron_queries.get_neuron_info(self.core, caller, neuron_id)
 
     def get_neuron_info_by_id_or_subaccount(
         self, caller: Principal, which: NeuronIdOrSubaccount
     ) -> NeuronInfo:
-        return self.neuron_queries.get_neuron_info_by_id_or_subaccount(caller, which)
+        return neuron_queries.get_neuron_info_by_id_or_subaccount(self.core, caller, which)
 
     def get_full_neuron(self, caller: Principal, neuron_id: int) -> Neuron:
-        return self.neuron_queries.get_full_neuron(caller, neuron_id)
+        return neuron_queries.get_full_neuron(self.core, caller, neuron_id)
 
     def get_full_neuron_by_id_or_subaccount(
         self, caller: Principal, which: NeuronIdOrSubaccount
     ) -> Neuron:
-        return self.neuron_queries.get_full_neuron_by_id_or_subaccount(caller, which)
+        return neuron_queries.get_full_neuron_by_id_or_subaccount(self.core, caller, which)
 
     def get_recent_ballots(self, neuron: Neuron) -> tuple[BallotInfo, ...]:
-        return self.neuron_queries.get_recent_ballots(neuron)
+        return neuron_queries.get_recent_ballots(self.core, neuron)
 
     def get_voting_powers(self, neuron: Neuron) -> tuple[int, int]:
         """(deciding, potential) voting power now."""
-        return self.neuron_queries.get_voting_powers(neuron)
+        return neuron_queries.get_voting_powers(self.core, neuron)
 
     def get_neuron_ids(self, caller: Principal, argument: object = None) -> tuple[int, ...]:
-        return self.neuron_queries.get_neuron_ids(caller)
+        return neuron_queries.get_neuron_ids(self.core, caller)
 
     def list_neurons(self, caller: Principal, request: ListNeurons) -> ListNeuronsResponse:
-        return self.neuron_queries.list_neurons(caller, request)
+        return neuron_queries.list_neurons(self.core, caller, request)
 
     def list_known_neurons(
         self, caller: Principal, argument: object = None
     ) -> tuple[KnownNeuron, ...]:
-        return self.neuron_queries.list_known_neurons(caller)
+        return neuron_queries.list_known_neurons(self.core, caller)
 
     def get_neuron_index(
         self, caller: Principal, request: NeuronIndexRequest
     ) -> tuple[NeuronInfo, ...]:
-        return self.neuron_queries.get_neuron_index(caller, request)
+        return neuron_queries.get_neuron_index(self.core, caller, request)
 
     def list_neuron_votes(self, caller: Principal, request: ListNeuronVotes) -> NeuronVotes:
-        return self.neuron_queries.list_neuron_votes(caller, request)
+        return neuron_queries.list_neuron_votes(self.core, caller, request)
 
     def get_metrics(self, caller: Principal, argument: object = None) -> GovernanceCachedMetrics:
-        return self.neuron_queries.get_metrics(caller)
+        return neuron_queries.get_metrics(self.core, caller)
 
     def list_node_providers(
         self, caller: Principal, argument: object = None
@@ -394,17 +389,17 @@ class Governance:
         return None
 
     def get_proposal_info(self, caller: Principal, proposal_id: int) -> ProposalInfo | None:
-        return self.proposal_queries.get_proposal_info(caller, proposal_id)
+        return proposal_queries.get_proposal_info(self.core, caller, proposal_id)
 
     def get_pending_proposals(
         self, caller: Principal, argument: object = None
     ) -> tuple[ProposalInfo, ...]:
-        return self.proposal_queries.get_pending_proposals(caller)
+        return proposal_queries.get_pending_proposals(self.core, caller)
 
     def list_proposals(
         self, caller: Principal, request: ListProposalInfo
     ) -> tuple[ProposalInfo, ...]:
-        return self.proposal_queries.list_proposals(caller, request)
+        return proposal_queries.list_proposals(self.core, caller, request)
 
     # -- callbacks: the names in this canister's outgoing calls -----------------------------
 
