@@ -11,8 +11,9 @@ deadlines, spawning, maturity disbursements, unstaking the maturity of
 dissolved neurons, pruning the following of stale neurons, daily reward events
 and garbage collection.
 
-`Governance` owns the parts that do the work (see `core`) and is the canister's face:
-its entry points and the callbacks named in its outgoing calls delegate to them.
+`Governance` owns the governance state (`core.GovernanceCore`) and is the canister's face:
+its entry points and the callbacks named in its outgoing calls call the functions of the rule
+modules (`commands`, `ledger_commands`, `voting`, `periodic`, the queries...) with that state.
 """
 
 from __future__ import annotations
