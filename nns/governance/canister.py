@@ -116,7 +116,7 @@ class Governance:
         cycles_minting_id: Principal = CYCLES_MINTING_CANISTER_ID,
         default_followees: Mapping[int, tuple[int, ...]] | None = None,
     ) -> None:
-        core = GovernanceCore(
+        self.core = GovernanceCore(
             environment,
             preset=preset,
             economics=economics,
@@ -127,7 +127,6 @@ class Governance:
             cycles_minting_id=cycles_minting_id,
             default_followees=default_followees,
         )
-        self.core = core
 
     def _callback(self, name: str) -> Callable[[object, object], object]:
         callback: Callable[[object, object], object] = CALLBACKS[name].__get__(self)
