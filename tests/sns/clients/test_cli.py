@@ -26,7 +26,7 @@ class Icbox:
         self.life = life
 
         def open_session(
-            cls: type[Session], network: str | None = None, identity: str | None = None, **_: Any
+            cls: type[Session], /, network: str | None = None, identity: str | None = None, **_: Any
         ) -> Session:
             return HarnessSession(life.harness, IDENTITIES[identity or "alice"])
 
