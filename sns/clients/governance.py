@@ -15,22 +15,11 @@ from typing import Any, Final
 
 from nns.clients.base import variant_of
 from sns.clients.base import SnsClient
+from sns.governance.candid import TOPIC_NAMES
 from sns.governance.did import GOVERNANCE_INTERFACE
 from sns.governance.proposals import Tally, Topic, Vote, VotingRules, is_accepted
 
 PROPOSAL_STATUSES: Final = ("open", "rejected", "adopted", "executed", "failed")
-
-TOPIC_NAMES: Final = {
-    Topic.DAO_COMMUNITY_SETTINGS: "DaoCommunitySettings",
-    Topic.SNS_FRAMEWORK_MANAGEMENT: "SnsFrameworkManagement",
-    Topic.DAPP_CANISTER_MANAGEMENT: "DappCanisterManagement",
-    Topic.APPLICATION_BUSINESS_LOGIC: "ApplicationBusinessLogic",
-    Topic.GOVERNANCE: "Governance",
-    Topic.TREASURY_ASSET_MANAGEMENT: "TreasuryAssetManagement",
-    Topic.CRITICAL_DAPP_OPERATIONS: "CriticalDappOperations",
-}
-"""The `Topic` variant's cases of governance.did, by the enum's value."""
-
 
 class SnsGovernanceError(Exception):
     def __init__(self, error_type: int, message: str) -> None:
@@ -115,15 +104,19 @@ class SnsGovernanceCanister(SnsClient):
         limit: int = 100,
         before_proposal: int | None = None,
         exclude_type: Sequence[int] = (),
+        topics: Sequence[Topic] | None = None,
         certified: bool = False,
     ) -> list[dict[str, Any]]:
-        """Proposals, newest first."""
+        """Proposals, newest first (only those on `topics`, when given)."""
         request = {
             "limit": limit,
             "before_proposal": None if before_proposal is None else {"id": before_proposal},
             "exclude_type": list(exclude_type),
             "include_status": [],
             "include_reward_status": [],
+            "include_topics": None
+            if topics is None
+            else [{"topic": {TOPIC_NAMES[topic]: None}} for topic in topics],
         }
         answer = await self.canister.call_one("list_proposals", request, certified=certified)
         return list(answer["proposals"])

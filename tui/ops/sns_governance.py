@@ -11,11 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sns.clients.governance import (
-    TOPIC_NAMES,
-    SnsGovernanceCanister,
-    proposal_status,
-)
+from sns.clients.governance import SnsGovernanceCanister, proposal_status
+from sns.governance.candid import TOPIC_NAMES
 from sns.governance.parameters import Permission
 from sns.governance.proposals import Topic, Vote
 from tui.ops.errors import UsageError
