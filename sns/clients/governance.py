@@ -21,6 +21,7 @@ from sns.governance.proposals import Tally, Topic, Vote, VotingRules, is_accepte
 
 PROPOSAL_STATUSES: Final = ("open", "rejected", "adopted", "executed", "failed")
 
+
 class SnsGovernanceError(Exception):
     def __init__(self, error_type: int, message: str) -> None:
         super().__init__(f"SNS governance error {error_type}: {message}")

@@ -115,6 +115,15 @@ class SnsIndexCanister(SnsClient):
         result: dict[str, Any] = value
         return result
 
+    async def balance(
+        self, owner: Principal, subaccount: bytes | None = None, *, certified: bool = False
+    ) -> int:
+        """The account's balance as the index computed it (it trails the ledger until synced)."""
+        answer = await self.canister.call_one(
+            "icrc1_balance_of", _account(owner, subaccount), certified=certified
+        )
+        return int(answer)
+
     async def ledger_id(self, *, certified: bool = False) -> Principal:
         answer: Principal = await self.canister.call_one("ledger_id", certified=certified)
         return answer

@@ -10,6 +10,7 @@ an argument field icbox does not read. Each difference must be a deliberate omis
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Final
 
@@ -31,9 +32,26 @@ NO_FRAMEWORK_UPGRADES: Final = (
     "upgrades of the SNS framework itself (versions, target version, journal) are not run by "
     "icbox's SNS governance"
 )
+NO_DATA_CERTIFICATE: Final = (
+    "a Python canister cannot read its data certificate (ic0.data_certificate_copy is offered to "
+    "Wasm canisters only)"
+)
 NO_SETTINGS: Final = "icbox canisters have no settings beyond controllers to manage"
 NO_STATUS_PROXY: Final = "canister status is read through SNS root's get_sns_canisters_summary"
+NO_ACCESS_CONTROL: Final = "only NNS governance deploys SNSs; SNS-W keeps no allow list"
+NO_WASM_STORE: Final = (
+    "the blessed SNS canisters are icbox's Python canisters, known by name and hash; their code "
+    "is not served as Wasm"
+)
 SWAP_NOT_EXPOSED: Final = "the swap keeps this state but does not answer this read yet"
+
+
+def record_fields(path: Path, name: str) -> list[str]:
+    """The field names of record type `name` in a .did file."""
+    body = re.search(rf"type {name} = record {{(.*?)\n}};", path.read_text(), re.DOTALL)
+    assert body is not None, name
+    return re.findall(r"^\s*(\w+) :", body.group(1), re.MULTILINE)
+
 
 OMISSIONS: Final[dict[str, dict[str, str]]] = {
     "governance": {
@@ -86,6 +104,21 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
             "changing the ledger's token parameters by proposal is not implemented"
         ),
     },
+    "ledger": {
+        "get_blocks": "the pre-ICRC-3 block query; icrc3_get_blocks answers for the blocks",
+        "get_data_certificate": NO_DATA_CERTIFICATE,
+        "icrc3_get_tip_certificate": NO_DATA_CERTIFICATE,
+        "icrc103_get_allowances": "listing allowances (ICRC-103) is not implemented",
+        "icrc106_get_index_principal": "the ledger is not told its index (ICRC-106)",
+        "icrc21_canister_call_consent_message": (
+            "consent messages (ICRC-21) are answered by the ICP ledger only"
+        ),
+    },
+    "index": {
+        "get_blocks": "the index keeps the ledger's transactions, not its ICRC-3 blocks",
+        "get_fee_collectors_ranges": "the SNS ledger has no fee collector (fees are burned)",
+        "list_subaccounts": "the index lists an account's transactions, not an owner's subaccounts",
+    },
     "root": {
         "get_build_metadata": NO_BUILD,
         "get_timers": NO_TIMERS,
@@ -93,6 +126,25 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
         "canister_status": NO_STATUS_PROXY,
         "manage_dapp_canister_settings": NO_SETTINGS,
         "register_extension": NO_EXTENSIONS,
+    },
+    "sns_wasm": {
+        **{
+            f"deploy_new_sns arg0.sns_init_payload.{field}": (
+                "NNS governance hands SNS-W the checked CreateServiceNervousSystem payload "
+                "in-process (both are NNS canisters of icbox); it is not re-encoded as Candid"
+            )
+            for field in record_fields(OFFICIAL / "sns_wasm.did", "SnsInitPayload")
+        },
+        "get_allowed_principals": NO_ACCESS_CONTROL,
+        "update_allowed_principals": NO_ACCESS_CONTROL,
+        "update_sns_subnet_list": (
+            "SNSs are deployed on the subnet of SNS-W; the SNS subnet list is not kept"
+        ),
+        "get_wasm": NO_WASM_STORE,
+        "get_wasm_metadata": NO_WASM_STORE,
+        "get_proposal_id_that_added_wasm": NO_WASM_STORE,
+        "insert_upgrade_path_entries": NO_FRAMEWORK_UPGRADES,
+        "list_upgrade_steps": NO_FRAMEWORK_UPGRADES,
     },
     "swap": {
         "get_timers": NO_TIMERS,
@@ -114,8 +166,12 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
 @pytest.fixture(scope="module")
 def life(tmp_path_factory: pytest.TempPathFactory) -> Life:
     life = make_life(tmp_path_factory.mktemp("sns-conformance"))
-    life.propose_sns(min_direct_icp=30_000, max_direct_icp=300_000, min_participant_icp=10_000,
-                     max_participant_icp=150_000)
+    life.propose_sns(
+        min_direct_icp=30_000,
+        max_direct_icp=300_000,
+        min_participant_icp=10_000,
+        max_participant_icp=150_000,
+    )
     return life
 
 

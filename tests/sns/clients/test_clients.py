@@ -125,6 +125,9 @@ def test_the_clients_follow_an_sns_from_its_launch_to_a_vote(tmp_path: Path) -> 
 
     history = run(sns.index.get_account_transactions(deployed.governance, proposer_id))
     assert history["balance"] == run(sns.ledger.balance(deployed.governance, proposer_id))
+    assert run(sns.index.balance(deployed.governance, proposer_id)) == history["balance"]
+    assert run(sns.index.ledger_id()) == deployed.ledger
+    assert run(sns.index.num_blocks_synced()) > 0
     with pytest.raises(SnsTransferError) as poor:
         run(sns.ledger.transfer(to_owner=ALICE, amount_e8s=10**18))
     assert poor.value.kind == "InsufficientFunds"
