@@ -152,13 +152,15 @@ class SnsLedger(Ledger):
             raise KeyError(f"no ICRC account is known for {identifier.to_hex()}")
         return account
 
-    def _extend_icrc3(self) -> None:
-        """Give every block appended since the last call its ICRC-3 value and hash (in the update
-        that appended it, so queries only read)."""
-        while True:
+    def _extend_icrc3(self, upto: int | None = None) -> None:
+        """Give every block appended since the last call, up to block `upto` (all when None), its
+        ICRC-3 value and hash, in the update that appended it, so queries only read."""
+        while upto is None or len(self.icrc3.values) <= upto:
+            start = len(self.icrc3.values)
+            wanted = MAX_BLOCKS_PER_QUERY if upto is None else upto + 1 - start
             response = self.query_blocks(
                 self.minting_account.owner,
-                GetBlocksArgs(start=len(self.icrc3.values), length=MAX_BLOCKS_PER_QUERY),
+                GetBlocksArgs(start=start, length=min(wanted, MAX_BLOCKS_PER_QUERY)),
             )
             if not response.blocks:
                 return
@@ -171,19 +173,19 @@ class SnsLedger(Ledger):
     def icrc1_transfer(self, caller: Principal, args: Icrc1TransferArgs) -> int:
         index = super().icrc1_transfer(caller, args)
         self._remember(Account.of(caller, args.from_subaccount), args.to)
-        self._extend_icrc3()
+        self._extend_icrc3(index)
         return index
 
     def icrc2_approve(self, caller: Principal, args: ApproveArgs) -> int:
         index = super().icrc2_approve(caller, args)
         self._remember(Account.of(caller, args.from_subaccount), args.spender)
-        self._extend_icrc3()
+        self._extend_icrc3(index)
         return index
 
     def icrc2_transfer_from(self, caller: Principal, args: TransferFromArgs) -> int:
         index = super().icrc2_transfer_from(caller, args)
         self._remember(args.from_account, args.to, Account.of(caller, args.spender_subaccount))
-        self._extend_icrc3()
+        self._extend_icrc3(index)
         return index
 
     # -- ICRC-3 -----------------------------------------------------------------------------
