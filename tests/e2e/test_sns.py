@@ -49,6 +49,14 @@ def test_an_nns_proposal_deploys_an_sns_that_icbox_sns_reads(
             )
         },
     )
+
+    def decided() -> dict[str, Any] | None:
+        info = governance.get_proposal(proposal_id)
+        done = info and (info["executed_timestamp_seconds"] or info["failed_timestamp_seconds"])
+        return info if done else None
+
+    info = wait_until(decided, timeout_s=120, what="the proposal to be executed")
+    assert info["executed_timestamp_seconds"], info["failure_reason"]
     wasm = SnsWasmCanister.create(agent)
     deployed = wait_until(
         lambda: wasm.get_deployed_sns_by_proposal_id(proposal_id),
