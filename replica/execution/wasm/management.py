@@ -278,6 +278,17 @@ def manage(
             )
         target.cycles += cycles
         return None
+    if method == "provisional_top_up_canister":
+        # A development network's way to fund a canister (`dfx ledger fabricate-cycles`): the
+        # interface spec's provisional method, open to every caller as on a local replica whose
+        # provisional whitelist is "all" (rs/execution_environment: ProvisionalTopUpCanister).
+        target = engine.canisters.get(argument["canister_id"])
+        if target is None:
+            raise SystemReject(
+                ErrorCode.CANISTER_NOT_FOUND, f"Canister {argument['canister_id']} not found"
+            )
+        target.cycles += int(argument["amount"])
+        return None
     return NOT_HANDLED
 
 
