@@ -37,6 +37,10 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
         "tui.cli.proposal:proposal",
         "List, show, watch, vote on and make proposals of every kind.",
     ),
+    "canister": (
+        "tui.cli.canister:canister",
+        "Wasm canisters: create, install, call, query, upgrade, status, stop, delete.",
+    ),
     "topology": (
         "tui.cli.topology:topology",
         "Subnets, nodes, operators and versions; diffs between versions.",
