@@ -218,6 +218,8 @@ def manage(
     if method == "uninstall_code":
         record = _controlled(subnet, caller, argument["canister_id"])
         state = subnet.state(record.canister_id)
+        if state.paused is not None and state.paused.job is not None:
+            state.paused.job.abort()
         state.canister, state.installed, state.paused = None, b"", None
         state.version += 1
         record.module_hash, record.certified_data = None, b""

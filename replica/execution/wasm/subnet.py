@@ -16,15 +16,16 @@ memory held since the previous round. A canister whose balance is below its
 freezing threshold (plus the fee it would prepay) refuses messages with
 SYS_TRANSIENT, as the IC's "out of cycles" errors do.
 
-Deterministic time slicing: a message that uses more instructions than one
-slice (`slice_instructions`) runs to completion, but its new state is held
-aside (the canister's visible state stays the old one, for queries too) and
-applied only in the round where the slices it needs have elapsed, one slice
-counted against each round's budget; the canister takes no other message
-meanwhile, other canisters run. `abort_paused()` (what a checkpoint does)
-drops held results and puts the messages back at the front of their queues,
-so they run again from the start, as the IC aborts paused executions at a
-checkpoint.
+Deterministic time slicing (`slicing.py`): an update that uses more
+instructions than one slice (`slice_instructions`) continues on a thread of
+its own across rounds, its new state held aside (the canister's visible state
+stays the old one, for queries too) and applied in the round where the slices
+it needs have elapsed, one slice counted against each round's budget; the
+canister takes no other message meanwhile, other canisters run. A long
+callback, or an update run ahead on the thread pool, has its result already
+and only waits for its slices. `abort_paused()` (what a checkpoint does)
+stops them and puts the messages back at the front of their queues, so they
+run again from the start, as the IC aborts paused executions at a checkpoint.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from replica.execution.wasm.costs import (
 )
 from replica.execution.wasm.host import WasmHost, default_host
 from replica.execution.wasm.parallel import Speculator, inputs
+from replica.execution.wasm.slicing import Paused, continue_paused, start_long
 from replica.execution.wasm.system_api import Kind, MessageState, OutgoingWasmCall
 from replica.types import Principal
 
@@ -81,18 +83,6 @@ class Settings:
     wasm_memory_limit: int = DEFAULT_WASM_MEMORY_LIMIT
     wasm_memory_threshold: int = 0
     log_visibility: str = "controllers"
-
-
-@dataclass(slots=True, kw_only=True)
-class Paused:
-    """A long execution whose result waits for its slices to elapse."""
-
-    message: Request | Response
-    context_id: int
-    remaining: int
-    held: tuple[Snapshot, bytes]
-    finish: Callable[[], None]
-    prepaid: int
 
 
 @dataclass(slots=True, kw_only=True)
@@ -166,6 +156,8 @@ class WasmSubnet:
         state = self.states.get(canister_id)
         if state is None or state.canister is None:
             return 0
+        if state.paused is not None and state.paused.job is not None:
+            return state.paused.memory_size
         return (
             state.canister.memory_bytes() + len(state.canister.stable.data) + len(state.installed)
         )
@@ -195,9 +187,7 @@ class WasmSubnet:
 
     def inspect_ingress(self, message: IngressMessage) -> Reject | None:
         record = self.engine.canisters[message.canister_id]
-        state = self.state(message.canister_id)
-        canister = state.canister
-        assert canister is not None
+        canister = self.instance_for_reading(message.canister_id)
         cost = self.schedule.ingress_induction_cost(len(message.arg) + len(message.method))
         if record.cycles - cost < self.frozen_limit(record):
             return Reject.of(
@@ -306,6 +296,11 @@ class WasmSubnet:
                 result = RunResult(
                     state=speculated.state, instructions=speculated.instructions, trap=None
                 )
+        elif message.kind == Kind.UPDATE and self.message_limit > self.slice_instructions:
+            pristine = message.restarted()
+            result = canister.run(export, message, limit=self.slice_instructions, keep=True)
+            if result.exhausted:
+                return start_long(self, record, context, request, export, pristine, prepaid)
         else:
             result = canister.run(
                 export,
@@ -315,6 +310,17 @@ class WasmSubnet:
                 hold_over=self.slice_instructions,
             )
         return self._finish(record, context, result, request, prepaid)
+
+    def instance_for_reading(self, canister_id: Principal) -> WasmCanister:
+        """The instance a query or inspect_message runs on: the canister's, or while a long
+        execution holds it, one at the state before that execution."""
+        state = self.state(canister_id)
+        canister = state.canister
+        assert canister is not None
+        paused = state.paused
+        if paused is not None and paused.job is not None:
+            return paused.shadow_of(canister)
+        return canister
 
     def process_response(self, canister_id: Principal, response: Response) -> int:
         engine = self.engine
@@ -366,8 +372,7 @@ class WasmSubnet:
         self, canister_id: Principal, method: str, arg: bytes, sender: Principal
     ) -> bytes | Reject:
         record = self.engine.canisters[canister_id]
-        canister = self.state(canister_id).canister
-        assert canister is not None
+        canister = self.instance_for_reading(canister_id)
         module = canister.module
         if method in module.queries:
             export = f"canister_query {method}"
@@ -442,6 +447,8 @@ class WasmSubnet:
         state = self.states.get(canister_id)
         if state is None or state.canister is None:
             return b""
+        if state.paused is not None and state.paused.job is not None:
+            return state.paused.digest
         canister = state.canister
         digest = hashlib.sha256(b"icbox-wasm-canister")
         snapshot = canister.snapshot()
@@ -531,10 +538,10 @@ class WasmSubnet:
             self.state(canister_id).paused = Paused(
                 message=message,
                 context_id=context.id,
-                remaining=result.instructions - self.slice_instructions,
-                held=result.held,
                 prepaid=prepaid,
-                finish=lambda: self._apply(record, context, result, prepaid - fee),
+                complete=lambda held: self._apply(record, context, held, prepaid - fee),
+                held=result,
+                remaining=result.instructions - self.slice_instructions,
             )
             return self.slice_instructions
         self._apply(record, context, result, prepaid - fee)
@@ -621,15 +628,7 @@ class WasmSubnet:
     # -- long executions ---------------------------------------------------------------------------
 
     def _continue(self, canister_id: Principal, state: WasmState) -> int:
-        paused = state.paused
-        assert paused is not None and state.canister is not None
-        step = min(self.slice_instructions, paused.remaining)
-        paused.remaining -= step
-        if paused.remaining <= 0:
-            state.paused = None
-            state.canister.install_held(paused.held)
-            paused.finish()
-        return step
+        return continue_paused(self, state)
 
     def abort_paused(self) -> None:
         """Drop every held long execution and queue its message again (a checkpoint does this)."""
@@ -639,6 +638,8 @@ class WasmSubnet:
             paused = state.paused
             if paused is None:
                 continue
+            if paused.job is not None:
+                paused.job.abort()
             state.paused = None
             record = engine.canisters[canister_id]
             record.cycles += paused.prepaid

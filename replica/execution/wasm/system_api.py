@@ -16,7 +16,7 @@ does not trap.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 
@@ -160,6 +160,24 @@ class MessageState:
     @property
     def answered(self) -> bool:
         return self.replied or self.reply is not None or self.reject is not None
+
+    def restarted(self) -> MessageState:
+        """The same message before it ran: what it sees, none of what it did."""
+        return replace(
+            self,
+            reply_buffer=bytearray(),
+            reply=None,
+            reject=None,
+            pending=None,
+            calls=[],
+            cycles_accepted=0,
+            cycles_burned=0,
+            cycles_sent=0,
+            certified_data=None,
+            global_timer=None,
+            message_accepted=False,
+            debug=[],
+        )
 
     def spendable(self) -> int:
         return max(
