@@ -46,11 +46,11 @@ from replica.execution.messages import (
 )
 from replica.execution.runtime import RawReply
 from replica.execution.wasm.canister import RunResult, Snapshot, StableMemory, WasmCanister
+from replica.execution.wasm.composite import execute_query
 from replica.execution.wasm.costs import (
     DEFAULT_FREEZING_THRESHOLD_SECONDS,
     MAX_INSTRUCTIONS_PER_INSTALL_CODE,
     MAX_INSTRUCTIONS_PER_MESSAGE,
-    MAX_INSTRUCTIONS_PER_QUERY,
     MAX_INSTRUCTIONS_PER_SLICE,
     CostSchedule,
 )
@@ -267,6 +267,13 @@ class WasmSubnet:
         if request.ingress is not None:
             engine._set_status(request.ingress, Status.PROCESSING)
         module = canister.module
+        if request.method in module.composite_queries:
+            return self._refuse(
+                context,
+                ErrorCode.COMPOSITE_QUERY_CALLED_IN_REPLICATED_MODE,
+                f"Composite query method '{request.method}' of canister {canister_id} cannot be "
+                "called in replicated mode",
+            )
         if request.method not in module.updates and request.method not in module.queries:
             return self._refuse(
                 context,
@@ -371,42 +378,8 @@ class WasmSubnet:
     def query(
         self, canister_id: Principal, method: str, arg: bytes, sender: Principal
     ) -> bytes | Reject:
-        record = self.engine.canisters[canister_id]
-        canister = self.instance_for_reading(canister_id)
-        module = canister.module
-        if method in module.queries:
-            export = f"canister_query {method}"
-        elif method in module.composite_queries:
-            export = f"canister_composite_query {method}"
-        else:
-            return Reject.of(
-                ErrorCode.CANISTER_METHOD_NOT_FOUND,
-                f"Canister {canister_id} has no query method '{method}'",
-            )
-        if record.status != "running":
-            return Reject.of(_status_error(record), f"Canister {canister_id} is {record.status}")
-        provider = self.certificate_provider
-        message = self._message_state(
-            record,
-            Kind.QUERY,
-            method=method,
-            argument=arg,
-            caller=sender.raw,
-            certificate=provider(canister_id) if provider is not None else None,
-        )
-        result = canister.run(export, message, limit=MAX_INSTRUCTIONS_PER_QUERY, keep=False)
-        if result.trap is not None:
-            return Reject.of(
-                ErrorCode.CANISTER_CALLED_TRAP, f"Error from Canister {canister_id}: {result.trap}"
-            )
-        if message.reject is not None:
-            return Reject(code=RejectCode.CANISTER_REJECT, message=message.reject)
-        if message.reply is None:
-            return Reject.of(
-                ErrorCode.CANISTER_DID_NOT_REPLY,
-                f"Canister {canister_id} did not reply to the call",
-            )
-        return message.reply
+        """A query or composite query (`composite.py`): its answer, and no state change."""
+        return execute_query(self, canister_id, method, arg, sender)
 
     def set_threads(self, threads: int) -> None:
         """Execute independent canisters on `threads` threads (1: sequentially)."""

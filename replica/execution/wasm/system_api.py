@@ -46,6 +46,8 @@ class Kind(StrEnum):
     COMPOSITE_QUERY = "CQ"
     REPLY = "Ry"
     REJECT = "Rt"
+    COMPOSITE_REPLY = "CRy"  # the callbacks of a composite query's calls
+    COMPOSITE_REJECT = "CRt"
     CLEANUP = "C"
     INSPECT = "F"
     SYSTEM_TASK = "T"  # heartbeat, global timer
@@ -60,16 +62,31 @@ ARG_KINDS: Final = frozenset(
         Kind.QUERY,
         Kind.COMPOSITE_QUERY,
         Kind.REPLY,
+        Kind.COMPOSITE_REPLY,
         Kind.INSPECT,
     }
 )
-REPLY_KINDS: Final = frozenset(
-    {Kind.UPDATE, Kind.REPLICATED_QUERY, Kind.QUERY, Kind.COMPOSITE_QUERY, Kind.REPLY, Kind.REJECT}
+COMPOSITE_CALLBACK_KINDS: Final = frozenset({Kind.COMPOSITE_REPLY, Kind.COMPOSITE_REJECT})
+REPLY_KINDS: Final = (
+    frozenset(
+        {
+            Kind.UPDATE,
+            Kind.REPLICATED_QUERY,
+            Kind.QUERY,
+            Kind.COMPOSITE_QUERY,
+            Kind.REPLY,
+            Kind.REJECT,
+        }
+    )
+    | COMPOSITE_CALLBACK_KINDS
 )
 CALLBACK_KINDS: Final = frozenset({Kind.REPLY, Kind.REJECT})
-CALL_KINDS: Final = frozenset(
-    {Kind.UPDATE, Kind.COMPOSITE_QUERY, Kind.REPLY, Kind.REJECT, Kind.SYSTEM_TASK}
+REJECT_CODE_KINDS: Final = CALLBACK_KINDS | COMPOSITE_CALLBACK_KINDS
+CALL_KINDS: Final = (
+    frozenset({Kind.UPDATE, Kind.COMPOSITE_QUERY, Kind.REPLY, Kind.REJECT, Kind.SYSTEM_TASK})
+    | COMPOSITE_CALLBACK_KINDS
 )
+CYCLE_CALL_KINDS: Final = frozenset({Kind.UPDATE, Kind.REPLY, Kind.REJECT, Kind.SYSTEM_TASK})
 CYCLE_ACCEPT_KINDS: Final = frozenset({Kind.UPDATE, Kind.REPLY, Kind.REJECT})
 CHANGING_KINDS: Final = frozenset(
     {
@@ -82,7 +99,9 @@ CHANGING_KINDS: Final = frozenset(
         Kind.SYSTEM_TASK,
     }
 )
-QUERY_KINDS: Final = frozenset({Kind.QUERY, Kind.COMPOSITE_QUERY, Kind.REPLICATED_QUERY})
+QUERY_KINDS: Final = (
+    frozenset({Kind.QUERY, Kind.COMPOSITE_QUERY, Kind.REPLICATED_QUERY}) | COMPOSITE_CALLBACK_KINDS
+)
 
 
 class CanisterTrap(Exception):
@@ -254,16 +273,18 @@ class SystemApi:
         )
 
     def msg_reject_code(self) -> int:
-        return self._allow("msg_reject_code", CALLBACK_KINDS).reject_code
+        return self._allow("msg_reject_code", REJECT_CODE_KINDS).reject_code
 
     def msg_reject_msg_size(self) -> int:
         return len(
-            self._allow("msg_reject_msg_size", frozenset({Kind.REJECT})).reject_message.encode()
+            self._allow(
+                "msg_reject_msg_size", frozenset({Kind.REJECT, Kind.COMPOSITE_REJECT})
+            ).reject_message.encode()
         )
 
     def msg_reject_msg_copy(self, dst: int, offset: int, size: int) -> None:
         message = self._allow(
-            "msg_reject_msg_copy", frozenset({Kind.REJECT})
+            "msg_reject_msg_copy", frozenset({Kind.REJECT, Kind.COMPOSITE_REJECT})
         ).reject_message.encode()
         self._copy_out("msg_reject_msg_copy", message, dst, offset, size)
 
@@ -387,7 +408,10 @@ class SystemApi:
         return int(self._read(src, size) in self.state.controllers)
 
     def in_replicated_execution(self) -> int:
-        return int(self.state.kind not in (Kind.QUERY, Kind.COMPOSITE_QUERY))
+        return int(
+            self.state.kind
+            not in (Kind.QUERY, Kind.COMPOSITE_QUERY, Kind.COMPOSITE_REPLY, Kind.COMPOSITE_REJECT)
+        )
 
     # -- calls ----------------------------------------------------------------------------------
 
@@ -434,7 +458,7 @@ class SystemApi:
         pending.timeout_seconds = max(1, min(_u32(timeout_seconds), 300))
 
     def _add_cycles(self, name: str, amount: int) -> None:
-        state = self.state
+        state = self._allow(name, CYCLE_CALL_KINDS)
         pending = self._pending(name)
         if amount > state.spendable():
             raise CanisterTrap(f"ic0.{name}: the canister cannot spend {amount} cycles")
@@ -451,9 +475,6 @@ class SystemApi:
         state = self.state
         pending = self._pending("call_perform")
         state.pending = None
-        if state.kind == Kind.COMPOSITE_QUERY:
-            state.cycles_sent -= pending.cycles
-            return 2  # SYS_TRANSIENT: composite queries are not executed by this replica
         state.calls.append(
             OutgoingWasmCall(
                 callee=pending.callee,
@@ -564,6 +585,8 @@ _MODE_NAMES: Final = {
     Kind.COMPOSITE_QUERY: "composite query",
     Kind.REPLY: "reply callback",
     Kind.REJECT: "reject callback",
+    Kind.COMPOSITE_REPLY: "composite query reply callback",
+    Kind.COMPOSITE_REJECT: "composite query reject callback",
     Kind.CLEANUP: "cleanup",
     Kind.INSPECT: "inspect message",
     Kind.SYSTEM_TASK: "system task",
