@@ -54,6 +54,7 @@ from replica.execution.wasm.costs import (
     MAX_INSTRUCTIONS_PER_SLICE,
     CostSchedule,
 )
+from replica.execution.wasm.deadlines import deadline_of, expire_calls, is_dropped
 from replica.execution.wasm.host import WasmHost, default_host
 from replica.execution.wasm.parallel import Speculator, inputs
 from replica.execution.wasm.slicing import Paused, continue_paused, start_long
@@ -245,7 +246,7 @@ class WasmSubnet:
             argument=argument,
             caller=request.caller.raw,
             cycles_available=request.cycles,
-            deadline_ns=0,
+            deadline_ns=deadline_of(request),
             freezing_limit=frozen,
         )
         message.balance -= prepaid
@@ -336,6 +337,8 @@ class WasmSubnet:
         assert canister is not None
         call: OutgoingWasmCall = response.callback.context
         record.cycles += response.refund_cycles
+        if is_dropped(call, response.answer):
+            return 0
         context = engine.call_contexts.get(response.callback.call_context)
         if context is None:
             return 0
@@ -349,6 +352,7 @@ class WasmSubnet:
             "cycles_refunded": response.refund_cycles,
             "replied": context.answered,
             "caller": (context.caller or record.canister_id).raw,
+            "deadline_ns": call.deadline_ns,
         }
         if isinstance(answer, Reject):
             message = self._message_state(
@@ -391,6 +395,7 @@ class WasmSubnet:
 
     def start_round(self, previous_time_ns: int) -> int:
         self.speculator.clear()
+        expire_calls(self)
         elapsed = max(0, self.engine.time_ns - previous_time_ns) // 1_000_000_000
         used = 0
         for canister_id in sorted(self.states):

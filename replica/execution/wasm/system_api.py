@@ -126,6 +126,10 @@ class OutgoingWasmCall:
     on_reject: WasmCallback
     on_cleanup: WasmCallback | None
     timeout_seconds: int | None
+    deadline_ns: int = 0
+    """A best-effort call's deadline (the call's time plus its timeout); 0 for a guaranteed one."""
+    timed_out: bool = False
+    """The deadline passed before the answer: the caller got SYS_UNKNOWN, the answer is dropped."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -485,6 +489,9 @@ class SystemApi:
                 on_reject=pending.on_reject,
                 on_cleanup=pending.on_cleanup,
                 timeout_seconds=pending.timeout_seconds,
+                deadline_ns=0
+                if pending.timeout_seconds is None
+                else state.time_ns + pending.timeout_seconds * 1_000_000_000,
             )
         )
         return 0
