@@ -305,10 +305,11 @@ class WasmSubnet:
                     state=speculated.state, instructions=speculated.instructions, trap=None
                 )
         elif message.kind == Kind.UPDATE and self.message_limit > self.slice_instructions:
-            pristine = message.restarted()
             result = canister.run(export, message, limit=self.slice_instructions, keep=True)
-            if result.exhausted:
-                return start_long(self, record, context, request, export, pristine, prepaid)
+            if result.exhausted:  # a message changes only its results: its inputs start it again
+                return start_long(
+                    self, record, context, request, export, message.restarted(), prepaid
+                )
         else:
             result = canister.run(
                 export,
