@@ -186,7 +186,7 @@ class CyclesMintingState:
         return {
             "data": latest.to_candid(),
             "hash_tree": witness(tree, LATEST_LABEL),
-            "certificate": b"",
+            "certificate": self.environment.data_certificate() or b"",
         }
 
     def get_average_icp_xdr_conversion_rate(self) -> dict[str, Any]:
@@ -198,7 +198,7 @@ class CyclesMintingState:
         return {
             "data": average.to_candid(),
             "hash_tree": witness(tree, AVERAGE_LABEL),
-            "certificate": b"",
+            "certificate": self.environment.data_certificate() or b"",
         }
 
     @query(results=results("neuron_maturity_modulation"))

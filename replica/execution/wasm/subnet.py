@@ -127,7 +127,6 @@ class WasmSubnet:
         self.message_limit = message_limit
         self.install_limit = install_limit
         self.states: dict[Principal, WasmState] = {}
-        self.certificate_provider: Callable[[Principal], bytes | None] | None = None
         self.speculator = Speculator(threads)
 
     @property
@@ -363,7 +362,13 @@ class WasmSubnet:
         return self._finish(record, context, result, response, prepaid)
 
     def query(
-        self, canister_id: Principal, method: str, arg: bytes, sender: Principal
+        self,
+        canister_id: Principal,
+        method: str,
+        arg: bytes,
+        sender: Principal,
+        *,
+        data_certificate: bytes | None = None,
     ) -> bytes | Reject:
         record = self.engine.canisters[canister_id]
         canister = self.state(canister_id).canister
@@ -380,14 +385,13 @@ class WasmSubnet:
             )
         if record.status != "running":
             return Reject.of(_status_error(record), f"Canister {canister_id} is {record.status}")
-        provider = self.certificate_provider
         message = self._message_state(
             record,
             Kind.QUERY,
             method=method,
             argument=arg,
             caller=sender.raw,
-            certificate=provider(canister_id) if provider is not None else None,
+            certificate=data_certificate,
         )
         result = canister.run(export, message, limit=MAX_INSTRUCTIONS_PER_QUERY, keep=False)
         if result.trap is not None:
