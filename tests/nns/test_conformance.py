@@ -38,7 +38,6 @@ NO_API_BOUNDARY_NODES: Final = "icbox runs no API boundary nodes"
 NO_FIREWALL: Final = "icbox nodes have no firewall to configure"
 NO_MIGRATION: Final = "moving canister ranges between subnets is not implemented"
 NO_HOSTOS: Final = "icbox nodes have no HostOS"
-NO_NODE_REWARDS: Final = "node provider rewards are not implemented"
 NO_DIRECT_NODE_CHANGES: Final = "node operators change nodes only through add_node and proposals"
 
 _GOVERNANCE_ACTIONS: Final = (
@@ -88,9 +87,10 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
         "update_elected_hostos_versions": NO_HOSTOS,
         "revise_elected_hostos_versions": NO_HOSTOS,
         "update_nodes_hostos_version": NO_HOSTOS,
-        "get_node_operators_and_dcs_of_node_provider": NO_NODE_REWARDS,
-        "get_node_providers_monthly_xdr_rewards": NO_NODE_REWARDS,
-        "update_node_rewards_table": NO_NODE_REWARDS,
+        "get_node_operators_and_dcs_of_node_provider": (
+            "node provider rewards are computed (get_node_providers_monthly_xdr_rewards); this "
+            "dashboard listing of a provider's operators and data centers is not served"
+        ),
         "remove_node_directly": NO_DIRECT_NODE_CHANGES,
         "update_node_directly": NO_DIRECT_NODE_CHANGES,
         "update_node_domain_directly": NO_DIRECT_NODE_CHANGES,
