@@ -625,7 +625,7 @@ class Registry:
 
     def get_node_providers_monthly_xdr_rewards(
         self, caller: Principal, version: int | None
-    ) -> tuple[dict[Principal, int], int]:
+    ) -> tuple[tuple[tuple[Principal, int], ...], int]:
         """Each node provider's monthly reward at `version` (latest if None) and that version
         (rs/registry/canister/src/get_node_providers_monthly_xdr_rewards.rs)."""
         at = self.registry.latest_version if version is None else version
@@ -641,7 +641,8 @@ class Registry:
                 for key in self.registry.keys_at(DATA_CENTER_RECORD_PREFIX, at)
             )
         }
-        return compute_rewards_per_node_provider(table, operators, data_centers), at
+        rewards = compute_rewards_per_node_provider(table, operators, data_centers)
+        return tuple(sorted(rewards.items())), at
 
     # -- queries (spec A.2) -----------------------------------------------------------------
 

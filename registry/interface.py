@@ -424,9 +424,7 @@ def registry_interface(registry: object) -> Interface:
             to_results=lambda reply: [
                 {
                     "Ok": {
-                        "rewards": [
-                            (provider.to_text(), xdr) for provider, xdr in sorted(reply[0].items())
-                        ],
+                        "rewards": [(provider.to_text(), xdr) for provider, xdr in reply[0]],
                         "registry_version": reply[1],
                     }
                 }

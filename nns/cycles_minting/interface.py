@@ -67,6 +67,8 @@ service : {
   change_subnet_type_assignment : (variant { Add : SubnetListWithType; Remove : SubnetListWithType
     }) -> ();
   set_icp_xdr_conversion_rate : (UpdateIcpXdrConversionRatePayload) -> (variant { Ok; Err : text });
+  get_average_icp_xdr_conversion_rate : () -> (record { data : IcpXdrConversionRate; hash_tree :
+    blob; certificate : blob }) query;
   neuron_maturity_modulation : () -> (variant { Ok : int32; Err : text }) query;
 }
 """

@@ -189,8 +189,12 @@ class CyclesMintingState:
             "certificate": self.environment.data_certificate() or b"",
         }
 
-    def get_average_icp_xdr_conversion_rate(self) -> dict[str, Any]:
-        """The 30-day average and its witness (the IC's `get_average_icp_xdr_conversion_rate`)."""
+    @query(results=results("get_average_icp_xdr_conversion_rate"))
+    def get_average_icp_xdr_conversion_rate(
+        self, caller: Principal, argument: object = None
+    ) -> dict[str, Any]:
+        """The 30-day average and its witness (a hidden query of the IC's CMC, which governance
+        reads for the node provider rewards)."""
         latest, tree = self._rate_tree()
         average = compute_average(self.rates(), latest.timestamp_seconds)
         if average is None:

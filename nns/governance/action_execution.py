@@ -7,7 +7,9 @@ and AddOrRemoveNodeProvider change governance state at once. RewardNodeProvider
 and RewardNodeProviders mint each reward in turn (to an account, or to a new
 neuron of the node provider), as governance.rs `reward_node_provider_helper`
 and `mint_reward_to_neuron_or_account` do: a failed reward does not stop the
-others, and the proposal fails with the first failure.
+others, and the proposal fails with the first failure. With
+`use_registry_derived_rewards`, RewardNodeProviders mints the month the
+registry derives (`node_provider_payments`) and records it.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from nns.governance.errors import (
 from nns.governance.neuron import (
     Neuron,
 )
+from nns.governance.node_provider_payments import NodeProviderPayments
 from nns.governance.settings import (
     DEFAULT_FOLLOWEES,
     NODE_PROVIDERS,
@@ -70,6 +73,7 @@ class ActionExecution:
     def __init__(self, core: GovernanceCore) -> None:
         self.core = core
         self.sns_launch = SnsLaunch(core)
+        self.payments = NodeProviderPayments(core, self)
 
     def validate_canister_and_provider_action(self, action: object) -> Topic:
         """The topic of a valid action; InvalidProposal (or the IC's type) otherwise."""
@@ -87,11 +91,6 @@ class ActionExecution:
             case RewardNodeProvider():
                 return Topic.NODE_PROVIDER_REWARDS
             case RewardNodeProviders():
-                if action.use_registry_derived_rewards:
-                    raise invalid_proposal(
-                        "RewardNodeProviders with use_registry_derived_rewards is not supported: "
-                        "icbox has no registry-derived node provider rewards."
-                    )
                 return Topic.NODE_PROVIDER_REWARDS
             case CreateServiceNervousSystem():
                 return self.sns_launch.validate_create_service_nervous_system(action)
@@ -169,6 +168,9 @@ class ActionExecution:
                     providers = tuple(p for p in self.core.node_providers if p.id != provider.id)
                 self.core.state.put(session, NODE_PROVIDERS, providers)
                 self.core.mark_executed(session, proposal_id, None)
+            case RewardNodeProviders() if action.use_registry_derived_rewards:
+                # reward_node_providers_from_proposal: mint the month the registry derives
+                self.payments.mint_for_proposal(session, proposal_id)
             case RewardNodeProvider() | RewardNodeProviders():
                 self.reward_next_node_provider(session, proposal_id, 0, None)
 
@@ -202,7 +204,10 @@ class ActionExecution:
         with self.core.transaction() as session:
             self.core.mark_executed(session, context.proposal_id, failure)
 
-    def _rewards_of(self, proposal_id: int) -> tuple[RewardNodeProvider, ...]:
+    def _rewards_of(self, proposal_id: int, monthly: bool) -> tuple[RewardNodeProvider, ...]:
+        if monthly:
+            month = self.payments.pending_rewards()
+            return () if month is None else month.rewards
         action = self.core.state.proposals[proposal_id].proposal.action
         if isinstance(action, RewardNodeProvider):
             return (action,)
@@ -211,21 +216,39 @@ class ActionExecution:
         return ()
 
     def reward_next_node_provider(
-        self, session: Session, proposal_id: int, index: int, failure: str | None
+        self,
+        session: Session,
+        proposal_id: int,
+        index: int,
+        failure: str | None,
+        *,
+        monthly: bool = False,
     ) -> None:
-        """Mint reward `index` of the proposal, or finish once every reward was tried."""
-        rewards = self._rewards_of(proposal_id)
+        """Mint reward `index` of the proposal (or of the month), or finish once every reward was
+        tried."""
+        rewards = self._rewards_of(proposal_id, monthly)
         while index < len(rewards):
             try:
-                self._mint_node_provider_reward(proposal_id, index, failure, rewards[index])
+                self._mint_node_provider_reward(
+                    proposal_id, index, failure, rewards[index], monthly=monthly
+                )
                 return
             except GovernanceError as error:
                 failure = failure or error.error_message
                 index += 1
-        self.core.mark_executed(session, proposal_id, failure)
+        if monthly:
+            self.payments.record(session, proposal_id)
+        else:
+            self.core.mark_executed(session, proposal_id, failure)
 
     def _mint_node_provider_reward(
-        self, proposal_id: int, index: int, failure: str | None, reward: RewardNodeProvider
+        self,
+        proposal_id: int,
+        index: int,
+        failure: str | None,
+        reward: RewardNodeProvider,
+        *,
+        monthly: bool,
     ) -> None:
         """governance.rs reward_node_provider_helper, then the minting transfer."""
         provider = reward.node_provider
@@ -238,7 +261,9 @@ class ActionExecution:
             raise precondition_failed(
                 f"Proposed reward {reward.amount_e8s} greater than maximum {maximum}"
             )
-        context = NodeProviderRewardContext(proposal_id=proposal_id, index=index, failure=failure)
+        context = NodeProviderRewardContext(
+            proposal_id=proposal_id, index=index, failure=failure, monthly=monthly
+        )
         match reward.reward_mode:
             case None:
                 raise precondition_failed("Reward node provider proposal must have a reward mode.")
@@ -266,10 +291,12 @@ class ActionExecution:
     ) -> None:
         proposal_id, index = context.proposal_id, context.index
         with self.core.transaction() as session:
-            reward = self._rewards_of(proposal_id)[index]
+            reward = self._rewards_of(proposal_id, context.monthly)[index]
             if isinstance(reward.reward_mode, RewardToNeuron) and reward.node_provider is not None:
                 self.core.state.put_neuron(session, self._reward_neuron(context, reward))
-            self.reward_next_node_provider(session, proposal_id, index + 1, context.failure)
+            self.reward_next_node_provider(
+                session, proposal_id, index + 1, context.failure, monthly=context.monthly
+            )
 
     def on_node_provider_reward_refused(
         self, context: NodeProviderRewardContext, reject: object
@@ -277,7 +304,9 @@ class ActionExecution:
         message = reject.message if isinstance(reject, Reject) else str(reject)
         failure = context.failure or f"Couldn't perform minting transfer: {message}"
         with self.core.transaction() as session:
-            self.reward_next_node_provider(session, context.proposal_id, context.index + 1, failure)
+            self.reward_next_node_provider(
+                session, context.proposal_id, context.index + 1, failure, monthly=context.monthly
+            )
 
     def _reward_neuron(
         self, context: NodeProviderRewardContext, reward: RewardNodeProvider

@@ -27,6 +27,8 @@ from nns.governance.did import GOVERNANCE_DID
 from nns.governance.enums import Vote
 from nns.governance.errors import GovernanceError
 from nns.governance.interface_actions import (
+    candid_provider,
+    candid_reward,
     encode_action,
     known_neuron_data,
 )
@@ -39,6 +41,7 @@ from nns.governance.neurons_fund import (
     SettleNeuronsFundParticipation,
 )
 from nns.governance.nns_functions import IcpXdrConversionRatePayload
+from nns.governance.node_provider_rewards import DateRangeFilter, MonthlyNodeProviderRewards
 from nns.governance.parameters import NetworkEconomics
 from nns.governance.proposals import ProposalInfo
 from nns.governance.requests import (
@@ -377,6 +380,27 @@ def _manage_neuron_error(error: CanisterError) -> list[Any]:
     raise error
 
 
+def _monthly_rewards(month: MonthlyNodeProviderRewards) -> dict[str, Any]:
+    """MonthlyNodeProviderRewards of the registry-derived rewards: no dates, no algorithm
+    version (those belong to the IC's later node rewards canister)."""
+    rate = month.xdr_conversion_rate
+    return {
+        "minimum_xdr_permyriad_per_icp": month.minimum_xdr_permyriad_per_icp,
+        "registry_version": month.registry_version,
+        "algorithm_version": None,
+        "node_providers": [candid_provider(p) for p in month.node_providers],
+        "timestamp": month.timestamp,
+        "start_date": None,
+        "end_date": None,
+        "rewards": [candid_reward(reward) for reward in month.rewards],
+        "xdr_conversion_rate": {
+            "xdr_permyriad_per_icp": rate.xdr_permyriad_per_icp,
+            "timestamp_seconds": rate.timestamp_seconds,
+        },
+        "maximum_node_provider_rewards_e8s": month.maximum_node_provider_rewards_e8s,
+    }
+
+
 def governance_interface(governance: object) -> Interface:
     if not isinstance(governance, Governance):
         raise TypeError("governance_interface needs a Governance")
@@ -529,6 +553,35 @@ def governance_interface(governance: object) -> Interface:
                     }
                 }
             ],
+            error_results=error_variant,
+        ),
+        _spec(
+            "get_monthly_node_provider_rewards",
+            to_results=lambda month: [{"Ok": _monthly_rewards(month)}],
+            error_results=error_variant,
+        ),
+        _spec(
+            "get_most_recent_monthly_node_provider_rewards",
+            to_results=lambda month: [None if month is None else _monthly_rewards(month)],
+        ),
+        _spec(
+            "list_node_provider_rewards",
+            to_argument=lambda v: (
+                None
+                if v[0]["date_filter"] is None
+                else DateRangeFilter(
+                    start_timestamp_seconds=v[0]["date_filter"]["start_timestamp_seconds"],
+                    end_timestamp_seconds=v[0]["date_filter"]["end_timestamp_seconds"],
+                )
+            ),
+            to_results=lambda months: [{"rewards": [_monthly_rewards(m) for m in months]}],
+        ),
+        _spec(
+            "update_node_provider",
+            to_argument=lambda v: (
+                None if v[0]["reward_account"] is None else v[0]["reward_account"]["hash"]
+            ),
+            to_results=lambda _: [{"Ok": None}],
             error_results=error_variant,
         ),
         _spec(

@@ -54,18 +54,9 @@ _GOVERNANCE_ACTIONS: Final = (
     "AddOrRemoveNodeProvider",
 )
 
-NO_NODE_PROVIDER_REWARDS: Final = (
-    "node provider rewards are paid by RewardNodeProvider proposals only; the monthly reward "
-    "tables are not kept"
-)
-
 OMISSIONS: Final[dict[str, dict[str, str]]] = {
     "governance": {
         "get_build_metadata": "icbox's canisters are not built from a commit to report",
-        "get_monthly_node_provider_rewards": NO_NODE_PROVIDER_REWARDS,
-        "get_most_recent_monthly_node_provider_rewards": NO_NODE_PROVIDER_REWARDS,
-        "list_node_provider_rewards": NO_NODE_PROVIDER_REWARDS,
-        "update_node_provider": NO_NODE_PROVIDER_REWARDS,
     },
     "ledger": {},
     "registry": {
@@ -121,7 +112,7 @@ REFUSALS: Final[dict[str, dict[str, str]]] = {
         "notify_mint_cycles": (
             "icbox runs no cycles ledger: the payment is checked as the IC checks it, then "
             "refunded with the IC's own answer for a CMC without one (Refunded, \"No cycles ledger "
-            "canister id configured.\")"
+            'canister id configured.")'
         ),
     },
 }

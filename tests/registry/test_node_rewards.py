@@ -149,8 +149,8 @@ def test_the_registry_extends_its_table_and_answers_each_providers_rewards_at_a_
         ),
     )  # fmt: skip
     before, version = registry.get_node_providers_monthly_xdr_rewards(GOVERNANCE, None)
-    assert before[NP1] == 3 * 68 + 1  # no type2 rate anywhere: 1
+    assert dict(before)[NP1] == 3 * 68 + 1  # no type2 rate anywhere: 1
     registry.update_node_rewards_table(GOVERNANCE, payload(Europe=rates(type2=(11, None))))
     after, _ = registry.get_node_providers_monthly_xdr_rewards(GOVERNANCE, None)
-    assert after[NP1] == 3 * 68 + 11  # extended: the type0 rate stays
+    assert dict(after)[NP1] == 3 * 68 + 11  # extended: the type0 rate stays
     assert registry.get_node_providers_monthly_xdr_rewards(GOVERNANCE, version) == (before, version)
