@@ -5,8 +5,10 @@ for
 `manage_neuron`, `claim_or_refresh_neuron_from_account`, neuron queries (info,
 full neuron, list_neurons), proposal queries, reward events, known neurons and
 the network economics, `simulate_manage_neuron`, `get_neuron_index`,
-`list_neuron_votes`, `get_metrics`, `get_restore_aging_summary` and the
-Neurons' Fund methods; `governance_interface` maps them onto
+`list_neuron_votes`, `get_metrics`, `get_restore_aging_summary`, the
+node provider rewards (`get_monthly_node_provider_rewards`,
+`get_most_recent_monthly_node_provider_rewards`, `list_node_provider_rewards`,
+`update_node_provider`) and the Neurons' Fund methods; `governance_interface` maps them onto
 the `Governance` canister. Refusals become `ManageNeuronResponse{ command =
 Error }` (or the `Err` variant) as the official interface answers them.
 ExecuteNnsFunction payloads arrive as Candid blobs of the registry's payload
