@@ -61,8 +61,13 @@ def execute_query(
     arg: bytes,
     sender: Principal,
     graph: CallGraph | None = None,
+    *,
+    data_certificate: bytes | None = None,
 ) -> bytes | Reject:
-    """A query or composite query of a Wasm canister: its reply or reject, no state change."""
+    """A query or composite query of a Wasm canister: its reply or reject, no state change.
+
+    `data_certificate` certifies the canister's certified data in a non-replicated query
+    from a client; a canister called from a composite query gets none."""
     record = subnet.engine.canisters[canister_id]
     canister = subnet.instance_for_reading(canister_id)
     module = canister.module
@@ -82,14 +87,13 @@ def execute_query(
             else ErrorCode.CANISTER_STOPPING,
             f"Canister {canister_id} is {record.status}",
         )
-    provider = subnet.certificate_provider
     message = subnet._message_state(
         record,
         kind,
         method=method,
         argument=arg,
         caller=sender.raw,
-        certificate=provider(canister_id) if provider is not None else None,
+        certificate=data_certificate if graph is None else None,
     )
     if kind == Kind.QUERY:
         limit = MAX_INSTRUCTIONS_PER_QUERY if graph is None else graph.budget.limit()

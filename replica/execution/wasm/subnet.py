@@ -62,7 +62,6 @@ from replica.execution.wasm.system_api import Kind, MessageState, OutgoingWasmCa
 from replica.types import Principal
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from pathlib import Path
 
     from replica.execution.canisters import CanisterRecord
@@ -118,7 +117,6 @@ class WasmSubnet:
         self.message_limit = message_limit
         self.install_limit = install_limit
         self.states: dict[Principal, WasmState] = {}
-        self.certificate_provider: Callable[[Principal], bytes | None] | None = None
         self.speculator = Speculator(threads)
 
     @property
@@ -381,10 +379,18 @@ class WasmSubnet:
         return self._finish(record, context, result, response, prepaid)
 
     def query(
-        self, canister_id: Principal, method: str, arg: bytes, sender: Principal
+        self,
+        canister_id: Principal,
+        method: str,
+        arg: bytes,
+        sender: Principal,
+        *,
+        data_certificate: bytes | None = None,
     ) -> bytes | Reject:
         """A query or composite query (`composite.py`): its answer, and no state change."""
-        return execute_query(self, canister_id, method, arg, sender)
+        return execute_query(
+            self, canister_id, method, arg, sender, data_certificate=data_certificate
+        )
 
     def set_threads(self, threads: int) -> None:
         """Execute independent canisters on `threads` threads (1: sequentially)."""
