@@ -9,13 +9,15 @@ blocks, never the replica's caches or validator):
 - **validity**: the finalized chain is linked; every block on it was proposed
   by the maker of its rank (ranks from the previous beacon and the members of
   its registry version), is notarized by at least n − f distinct members of the
-  height's notarization committee, names the interval's replica version and a
+  height's notarization committee (every notarization and finalization a replica
+  holds, not only one), names the interval's replica version and a
   validation context that never goes back (time after its parent's, certified
   height at most its parent's), and the chain's top is finalized by such a
   multi-signature (or is the block of a verified CUP); blocks carry a summary
   exactly at summary heights; no ingress message appears twice on the chain or
-  after its expiry, nor more ingress than the subnet's limits; every summary
-  is the one computed from the finalized chain below it;
+  after its expiry, nor more ingress than the subnet's limits; every dealing
+  comes with a valid support proof; every summary is the one computed from the
+  finalized chain below it;
 - **CUPs and beacons**: every CUP a replica holds verifies under the subnet
   key and names the finalized block of its height; every beacon extends the
   previous one and verifies under the low-threshold key of its interval;
@@ -42,10 +44,13 @@ from replica.consensus.artifacts import (
     RandomBeacon,
     beacon_message,
     catch_up_content_message,
+    compute_dealing_hash,
+    dealing_support_message,
     finalization_message,
     notarization_message,
     proposal_message,
 )
+from replica.consensus.dealings import decode_dealing, get_config_of, get_support_threshold
 from replica.consensus.membership import (
     compute_block_maker_ranks,
     compute_faults_tolerated,
@@ -99,8 +104,11 @@ class ConsensusAuditor:
             self._add_summary(cup.content.block)
         for height in range(start + 1, top + 1):
             block = replica.finalized_block(height)
-            if block is not None and height not in self._chain:
+            if block is None:
+                continue
+            if height not in self._chain:
                 self._audit_block(node, replica, block)
+            self._audit_signatures(node, replica, block)
         if top > start:
             self._audit_top(node, replica, top)
         self._progress[node] = max(self._progress.get(node, 0), top)
@@ -139,26 +147,11 @@ class ConsensusAuditor:
             compute_block_maker_ranks(members, beacon),
             active.registry_version,
         )
-        committee = compute_notarization_committee(members, beacon)
-        needed = 2 * compute_faults_tolerated(len(members)) + 1  # n − f of a 3f + 1 committee
         notarizations = [
             n for n in replica.pool.validated.get(Notarization, height) if n.block == block.id
         ]
         if not notarizations and height > replica.latest_cup.height:
             self._fail(f"the finalized block at height {height} has no notarization", node)
-        for notarization in notarizations[:1]:
-            message = notarization_message(height, block.id)
-            if not self._is_valid_multisignature(
-                notarization.signers,
-                committee,
-                needed,
-                active.registry_version,
-                message,
-                notarization.signature,
-            ):
-                self._fail(
-                    f"the notarization of the finalized block at height {height} is invalid", node
-                )
         if block.version != record.replica_version_id:
             self._fail(
                 f"the finalized block at height {height} names replica version {block.version}",
@@ -172,6 +165,42 @@ class ConsensusAuditor:
         self._chain[height] = block
         if block.is_summary:
             self._add_summary(block)
+
+    def _audit_signatures(self, node: Principal, replica: ReplicaNode, block: Block) -> None:
+        """Every notarization of the finalized block and every finalization at its height that
+        this replica holds (not only one: a forged one accepted next to a genuine one is a broken
+        check all the same; the verifications are memoised by the crypto layer)."""
+        height = block.height
+        summary_block = self._summary_below(height)
+        beacon = self._beacons.get(height - 1) or replica.chain.beacons.get(height - 1)
+        active = None if summary_block is None else get_active_data_at(summary_block, height)
+        if active is None or beacon is None:
+            return
+        record = self.registry.get_subnet_record(self.subnet_id, active.registry_version)
+        if record is None:
+            return
+        committee = compute_notarization_committee(record.membership, beacon)
+        needed = 2 * compute_faults_tolerated(len(record.membership)) + 1  # n − f of 3f + 1
+        version = active.registry_version
+        message = notarization_message(height, block.id)
+        for notarization in replica.pool.validated.get(Notarization, height):
+            if notarization.block == block.id and not self._is_valid_multisignature(
+                notarization.signers, committee, needed, version, message, notarization.signature
+            ):
+                self._fail(
+                    f"the notarization of the finalized block at height {height} is invalid", node
+                )
+                break
+        message = finalization_message(height, block.id)
+        for finalization in replica.pool.validated.get(Finalization, height):
+            if finalization.block != block.id:
+                self._fail(f"another block than the finalized one is finalized at {height}", node)
+                break
+            if not self._is_valid_multisignature(
+                finalization.signers, committee, needed, version, message, finalization.signature
+            ):
+                self._fail(f"a finalization at height {height} is invalid", node)
+                break
 
     def _audit_maker(
         self,
@@ -258,6 +287,8 @@ class ConsensusAuditor:
         payload = block.payload
         if not isinstance(payload, DataPayload):
             return
+        if payload.dealings and summary_block is not None:
+            self._audit_dealings(node, height, payload, summary_block)
         if (
             len(payload.ingress) > record.max_ingress_messages_per_block
             or any(len(m.arg) > record.max_ingress_bytes_per_message for m in payload.ingress)
@@ -279,6 +310,42 @@ class ConsensusAuditor:
                     f"{height}",
                     node,
                 )
+
+    def _audit_dealings(
+        self, node: Principal, height: int, payload: DataPayload, summary_block: Block
+    ) -> None:
+        """Every dealing on the chain comes with a support proof of at least the support threshold
+        of distinct receivers of its config, whose multi-signature verifies (spec D.3)."""
+        proofs = {support.dealing_hash: support for support in payload.supports}
+        for signed in payload.dealings:
+            dealing = decode_dealing(signed.dealing)
+            config = None if dealing is None else get_config_of(summary_block.summary, dealing)
+            proof = proofs.get(compute_dealing_hash(signed.dealing))
+            valid = (
+                config is not None
+                and proof is not None
+                and len(set(proof.signers)) == len(proof.signers) >= get_support_threshold(config)
+                and set(proof.signers) <= set(config.receivers)
+            )
+            if valid and config is not None and proof is not None:
+                keys = [
+                    self.registry.get_node_public_key(
+                        signer, KeyPurpose.COMMITTEE_SIGNING, config.registry_version
+                    )
+                    for signer in proof.signers
+                ]
+                message = dealing_support_message(
+                    self.subnet_id, config.start_height, config.tag, proof.dealing_hash
+                )
+                present = [key for key in keys if key is not None]
+                valid = len(present) == len(keys) and multisig.verify_aggregate(
+                    present, message, proof.signature
+                )
+            if not valid:
+                self._fail(
+                    f"a dealing without a valid support proof is finalized at height {height}", node
+                )
+                return
 
     def _audit_top(self, node: Principal, replica: ReplicaNode, top: int) -> None:
         block = self._chain.get(top)
@@ -307,7 +374,7 @@ class ConsensusAuditor:
             self._is_valid_multisignature(
                 f.signers, committee, needed, active.registry_version, message, f.signature
             )
-            for f in finalizations[:2]
+            for f in finalizations
         ):
             self._fail(f"height {top} is finalized without a valid finalization", node)
         self._finalized_tops.add(block.id)

@@ -22,7 +22,8 @@ and, as block maker, in place of its own block, one version of it for each
 validity rule of a block it can break, each breaking that rule alone (a rank
 it does not hold, another replica version, a time not after its parent's, a
 certified height above its parent or below its parent's, a summary at a data
-height or another summary at a summary height, an ingress message twice, an
+height or another summary at a summary height, its own dealing without a
+support proof, an ingress message twice, an
 expired one, one already executed, one more than the subnet's limit), so that
 with any one check missing exactly one version is valid; and combined
 artifacts that are only its own share (notarizations and finalizations naming
@@ -125,6 +126,7 @@ class ConsensusForger:
         self._own_shares: dict[tuple[type, int], object] = {}
         self._executed: list[IngressMessage] = []
         self._summary: DkgSummary | None = None
+        self._own_dealing: SignedDealing | None = None
         # The genesis threshold shares: valid signatures of this node until the keys change.
         self.low_share = self._initial_share(initial_shares, "low")
         self.high_share = self._initial_share(initial_shares, "high")
@@ -289,6 +291,9 @@ class ConsensusForger:
             self._blocks.setdefault(artifact.height, {})[artifact.block.id] = artifact.block
             if artifact.block.is_summary:
                 self._summary = artifact.block.summary
+        elif self.is_own_dealing(artifact):
+            assert isinstance(artifact, DealingArtifact)
+            self._own_dealing = artifact.signed
         elif isinstance(artifact, Finalization):
             block = self._blocks.get(artifact.height, {}).get(artifact.block)
             if block is not None and isinstance(block.payload, DataPayload):
@@ -467,6 +472,11 @@ class ConsensusForger:
         if self._summary is not None:
             # R10: a summary at a height that is not a summary height.
             bad.append(replace(block, payload=self._summary))
+
+        own = self._own_dealing
+        if own is not None and own not in payload.dealings:
+            # R15: its own dealing without a support proof.
+            bad.append(replace(block, payload=replace(payload, dealings=(*payload.dealings, own))))
 
         def adding(message: IngressMessage) -> Block:
             return replace(block, payload=replace(payload, ingress=(*payload.ingress, message)))

@@ -163,7 +163,7 @@ REMOVALS: Final = (
     Removal(
         "R15",
         (Edit(V, "return self.check_dealings(parent, payload)", "return None"),),
-        ("bad-dealing",),
+        ("bad-block",),
     ),
     Removal(
         "R16",
