@@ -20,7 +20,8 @@ blocks, never the replica's caches or validator):
   finalized chain below it;
 - **CUPs and beacons**: every CUP a replica holds verifies under the subnet
   key and names the finalized block of its height; every beacon extends the
-  previous one and verifies under the low-threshold key of its interval;
+  previous one and, like every random tape, verifies under the low-threshold
+  key of its interval;
 - **key continuity**: every summary names the subnet key as its high-threshold
   key, current and next;
 - **certification progress**: a replica's certified height never trails its
@@ -49,6 +50,7 @@ from replica.consensus.artifacts import (
     finalization_message,
     notarization_message,
     proposal_message,
+    tape_message,
 )
 from replica.consensus.dealings import decode_dealing, get_config_of, get_support_threshold
 from replica.consensus.membership import (
@@ -85,6 +87,7 @@ class ConsensusAuditor:
     _ingress: dict[bytes, int] = field(default_factory=dict)
     _finalized_tops: set[bytes] = field(default_factory=set)
     _cups: set[bytes] = field(default_factory=set)
+    _tapes: set[bytes] = field(default_factory=set)
     _progress: dict[Principal, int] = field(default_factory=dict)
     _lagging_since: dict[Principal, int] = field(default_factory=dict)
 
@@ -98,6 +101,7 @@ class ConsensusAuditor:
         cup = replica.latest_cup
         self._audit_cup(node, cup)
         self._audit_beacons(node, replica)
+        self._audit_tapes(node, replica)
         start = max(self._progress.get(node, 0), cup.height)
         top = replica.finalized_height
         if cup.height not in self._chain and cup.height > 0 and cup.id in self._cups:
@@ -445,6 +449,23 @@ class ConsensusAuditor:
             if known is not None and known.id != beacon.id and height > replica.latest_cup.height:
                 self._fail(f"two different beacons at height {height}", node)
                 break
+
+    def _audit_tapes(self, node: Principal, replica: ReplicaNode) -> None:
+        """Every random tape a replica holds verifies under the low-threshold key of its
+        interval (execution takes its randomness from it)."""
+        for height, tape in replica.chain.tapes.items():
+            if tape.id in self._tapes or height <= replica.latest_cup.height:
+                continue
+            summary_block = self._summary_below(height)
+            active = None if summary_block is None else get_active_data_at(summary_block, height)
+            if active is None:
+                continue
+            self._tapes.add(tape.id)
+            if not bls.verify(active.low.public_key, tape_message(height), tape.signature):
+                self._fail(
+                    f"the random tape of height {height} does not verify under its interval's key",
+                    node,
+                )
 
     def _audit_cup(self, node: Principal, cup: CatchUpPackage) -> None:
         if cup.height == 0 or cup.id in self._cups:
