@@ -14,10 +14,10 @@ blocks, never the replica's caches or validator):
   validation context that never goes back (time after its parent's, certified
   height at most its parent's), and the chain's top is finalized by such a
   multi-signature (or is the block of a verified CUP); blocks carry a summary
-  exactly at summary heights; no ingress message appears twice on the chain or
-  after its expiry, nor more ingress than the subnet's limits; every dealing
-  comes with a valid support proof; every summary is the one computed from the
-  finalized chain below it;
+  exactly at summary heights; no ingress message appears twice in a block or
+  on the chain or after its expiry, nor more ingress than the subnet's limits;
+  every dealing comes with a valid support proof; every summary is the one
+  computed from the finalized chain below it;
 - **CUPs and beacons**: every CUP a replica holds verifies under the subnet
   key and names the finalized block of its height; every beacon extends the
   previous one and, like every random tape, verifies under the low-threshold
@@ -300,6 +300,9 @@ class ConsensusAuditor:
             > record.max_block_payload_size
         ):
             self._fail(f"the ingress at height {height} exceeds the subnet's limits", node)
+        ids = [message.message_id for message in payload.ingress]
+        if len(set(ids)) != len(ids):
+            self._fail(f"an ingress message appears twice in the block at height {height}", node)
         for message in payload.ingress:
             first = self._ingress.setdefault(message.message_id, height)
             if first != height:

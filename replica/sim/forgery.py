@@ -482,14 +482,22 @@ class ConsensusForger:
             return replace(block, payload=replace(payload, ingress=(*payload.ingress, message)))
 
         executed = self._executed[-1] if self._executed else None
-        if payload.ingress:
-            # R12: a message twice.
-            bad.append(adding(payload.ingress[0]))
         if executed is not None and executed not in payload.ingress:
             # R13: a message already executed.
             bad.append(adding(executed))
         template = payload.ingress[0] if payload.ingress else executed
         if template is not None:
+            # R12: a message twice (one of its payload, or a new one).
+            twice = payload.ingress[0] if payload.ingress else None
+            if twice is None:
+                twice = replace(
+                    template,
+                    message_id=hashlib.sha256(b"twice" + template.message_id).digest(),
+                    ingress_expiry_ns=context.time_ns + 60_000_000_000,
+                )
+                bad.append(replace(block, payload=replace(payload, ingress=(twice, twice))))
+            else:
+                bad.append(adding(twice))
             # R14: an expired message.
             expired = replace(
                 template,
