@@ -18,9 +18,11 @@ from replica.consensus.artifacts import (
     BlockProposal,
     CatchUpPackage,
     DataPayload,
+    Notarization,
     RandomTape,
     ValidationContext,
     catch_up_content_message,
+    notarization_message,
     tape_message,
 )
 from replica.consensus.node import ReplicaNode
@@ -258,3 +260,34 @@ def test_a_validly_signed_catch_up_package_of_another_block_is_refused(tmp_path:
     assert observer.latest_cup.height < cup.height
     observer.on_artifact(cup, subnet.now_ns)
     assert observer.latest_cup == cup
+
+
+def test_a_notarization_signed_by_a_member_outside_the_committee_is_refused(
+    tmp_path: Path,
+) -> None:
+    """R17: with five members the committee is 3f + 1 = 4 of them; a genuine multi-signature
+    that counts the fifth (a member with a committee key, only not sampled at this height)
+    toward the threshold is refused."""
+    subnet = Subnet(tmp_path, n=5)
+    keys = keys_of(subnet)
+    observer = next(iter(subnet.nodes.values()))
+    info = observer.ctx.get_height_info(1)
+    assert info is not None and len(info.committee) == 4
+    outsider = next(node for node in subnet.nodes if node not in info.committee)
+    genesis = observer.genesis_cup.content.block
+    proposal = sign_proposal(
+        maker_of(observer, 1, 0, keys), block_at(observer, genesis, 0, subnet.now_ns)
+    )
+    observer.on_artifact(proposal, subnet.now_ns)
+    message = notarization_message(1, proposal.block.id)
+    signers = (*sorted(info.committee)[: info.notarization_threshold - 1], outsider)
+    forged = Notarization(
+        height=1,
+        block=proposal.block.id,
+        signers=signers,
+        signature=multisig.aggregate([keys[s].sign_committee(message) for s in signers]),
+    )
+    assert rejections(observer.on_artifact(forged, subnet.now_ns)) == [
+        "a signer is not in the committee"
+    ]
+    assert not observer.chain.is_notarized(proposal.block.id, 1)
