@@ -10,7 +10,8 @@ blocks, never the replica's caches or validator):
   by the maker of its rank (ranks from the previous beacon and the members of
   its registry version), is notarized by at least n − f distinct members of the
   height's notarization committee (every notarization and finalization a replica
-  holds, not only one), names the interval's replica version and a
+  holds, not only one; and every equivocation proof it holds has two blocks
+  signed by their maker), names the interval's replica version and a
   validation context that never goes back (time after its parent's, certified
   height at most its parent's), and the chain's top is finalized by such a
   multi-signature (or is the block of a verified CUP); blocks carry a summary
@@ -40,6 +41,7 @@ from replica.consensus.artifacts import (
     BlockProposal,
     CatchUpPackage,
     DataPayload,
+    EquivocationProof,
     Finalization,
     Notarization,
     RandomBeacon,
@@ -195,6 +197,14 @@ class ConsensusAuditor:
                     f"the notarization of the finalized block at height {height} is invalid", node
                 )
                 break
+        for proof in replica.pool.validated.get(EquivocationProof, height):
+            if not self._is_equivocation(proof, version):
+                self._fail(
+                    f"an equivocation proof at height {height} does not hold two blocks signed by "
+                    "its maker",
+                    node,
+                )
+                break
         message = finalization_message(height, block.id)
         for finalization in replica.pool.validated.get(Finalization, height):
             if finalization.block != block.id:
@@ -205,6 +215,22 @@ class ConsensusAuditor:
             ):
                 self._fail(f"a finalization at height {height} is invalid", node)
                 break
+
+    def _is_equivocation(self, proof: EquivocationProof, version: int) -> bool:
+        """Two different blocks of one height, both signed by the maker the proof names (a
+        disqualification on anything less takes an honest maker's turn)."""
+        first, second = proof.first, proof.second
+        if (
+            first.signer != second.signer
+            or first.height != second.height
+            or first.block.id == second.block.id
+        ):
+            return False
+        key = self.registry.get_node_public_key(first.signer, KeyPurpose.NODE_SIGNING, version)
+        return key is not None and all(
+            verify_node_signature(key, proposal_message(p.block.id), p.signature)
+            for p in (first, second)
+        )
 
     def _audit_maker(
         self,

@@ -28,8 +28,9 @@ expired one, one already executed, one more than the subnet's limit), so that
 with any one check missing exactly one version is valid; and combined
 artifacts that are only its own share (notarizations and finalizations naming
 itself alone or n − f members, beacons, tapes), its beacons relabelled with
-another parent, and, instead of its block, the block under the name of the
-maker of the next rank.
+another parent, instead of its block the block under the name of the maker
+of the next rank, and equivocation proofs framing the makers of the blocks it
+notarizes (their block and a copy under their name with its own signature).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from replica.consensus.artifacts import (
     DealingArtifact,
     DealingSupportShare,
     DkgSummary,
+    EquivocationProof,
     Finalization,
     FinalizationShare,
     Notarization,
@@ -127,6 +129,7 @@ class ConsensusForger:
         self._executed: list[IngressMessage] = []
         self._summary: DkgSummary | None = None
         self._own_dealing: SignedDealing | None = None
+        self._proposals: dict[bytes, BlockProposal] = {}
         # The genesis threshold shares: valid signatures of this node until the keys change.
         self.low_share = self._initial_share(initial_shares, "low")
         self.high_share = self._initial_share(initial_shares, "high")
@@ -289,6 +292,7 @@ class ConsensusForger:
         """An artifact that reached this node (blocks and beacons feed the attacks)."""
         if isinstance(artifact, BlockProposal):
             self._blocks.setdefault(artifact.height, {})[artifact.block.id] = artifact.block
+            self._proposals[artifact.block.id] = artifact
             if artifact.block.is_summary:
                 self._summary = artifact.block.summary
         elif self.is_own_dealing(artifact):
@@ -301,7 +305,8 @@ class ConsensusForger:
         elif isinstance(artifact, RandomBeacon):
             self._beacons[artifact.height] = artifact
         for height in [h for h in self._blocks if h < artifact_height(artifact) - 8]:
-            del self._blocks[height]
+            for block_hash in self._blocks.pop(height):
+                self._proposals.pop(block_hash, None)
 
     def replaces(self, attack: Attack, artifact: object) -> bool:
         if attack in (Attack.WRONG_PARENT, Attack.BAD_BLOCK, Attack.FORGE_COMBINED):
@@ -382,7 +387,7 @@ class ConsensusForger:
         )
         if isinstance(artifact, NotarizationShare | FinalizationShare):
             kind = Notarization if isinstance(artifact, NotarizationShare) else Finalization
-            return [
+            combined = [
                 kind(
                     height=artifact.height,
                     block=artifact.block,
@@ -391,6 +396,7 @@ class ConsensusForger:
                 )
                 for signers in ((me,), quorum if me in quorum else (me, *quorum[1:]))
             ]
+            return [*self._framed(artifact), *combined]
         if isinstance(artifact, RandomBeaconShare):
             return [
                 RandomBeacon(
@@ -408,6 +414,23 @@ class ConsensusForger:
             assert isinstance(artifact, BlockProposal)
             return self._impersonated(artifact.block)
         return []
+
+    def _framed(self, share: NotarizationShare | FinalizationShare) -> list[object]:
+        """With its notarization share, an equivocation proof against the maker of the block it
+        signs: the genuine proposal and the block under that maker's name, signed by itself."""
+        if not isinstance(share, NotarizationShare):
+            return []
+        real = self._proposals.get(share.block)
+        if real is None or real.signer == self.keys.node_id:
+            return []
+        block = replace(
+            real.block,
+            context=replace(real.block.context, time_ns=real.block.context.time_ns + 3),
+        )
+        fake = BlockProposal(
+            block=block, signer=real.signer, signature=self.keys.sign(proposal_message(block.id))
+        )
+        return [EquivocationProof(first=real, second=fake)]
 
     def _impersonated(self, block: Block) -> list[object]:
         """Its block as the block of the maker of the next rank, under that maker's name and its own

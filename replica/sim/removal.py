@@ -226,7 +226,7 @@ REMOVALS: Final = (
         ),
         ("forge-cup",),
     ),
-    Removal("R26", (_off(V, "not verify_node_signature("),), ("equivocate",)),
+    Removal("R26", (_off(V, "not verify_node_signature("),), ("forge-combined",)),
     Removal(
         "R27",
         (
