@@ -252,7 +252,7 @@ REMOVALS: Final = (
                 "return True",
             ),
         ),
-        ("held-back", "double-finalize"),
+        ("held-back",),
     ),
     Removal(
         "R30",
@@ -379,7 +379,9 @@ QUICK_UNITS: Final[dict[str, tuple[str, ...]]] = {
     "R25": _CUP,
     "R26": (_EQUIVOCATION,),
     "R27": (_C + "test_roles.py",),
-    "R28": (_EQUIVOCATION,),
+    "R28": (
+        _RULES + "test_the_notary_never_signs_a_block_of_a_maker_disqualified_for_equivocation",
+    ),
     "R29": (_C + "test_rules.py::test_finalizer_rule",),
     "R30": (
         _BYZ + "test_a_well_formed_wrong_beacon_share_is_dropped_and_the_beacon_combined_"

@@ -19,6 +19,7 @@ from replica.consensus.artifacts import (
     CatchUpPackage,
     DataPayload,
     Notarization,
+    NotarizationShare,
     RandomTape,
     ValidationContext,
     catch_up_content_message,
@@ -291,3 +292,27 @@ def test_a_notarization_signed_by_a_member_outside_the_committee_is_refused(
         "a signer is not in the committee"
     ]
     assert not observer.chain.is_notarized(proposal.block.id, 1)
+
+
+def test_the_notary_never_signs_a_block_of_a_maker_disqualified_for_equivocation(
+    tmp_path: Path,
+) -> None:
+    """R28 (spec D.1): once two blocks of the rank-0 maker are seen, the notary signs the
+    rank-1 block, not either of the equivocator's (the observer makes no block at height 1)."""
+    subnet = Subnet(tmp_path)
+    keys = keys_of(subnet)
+    some = next(iter(subnet.nodes.values()))
+    info = some.ctx.get_height_info(1)
+    assert info is not None
+    observer = next(node for node in subnet.nodes.values() if node.node_id not in info.ranks)
+    now = subnet.now_ns
+    genesis = observer.genesis_cup.content.block
+    maker = maker_of(observer, 1, 0, keys)
+    first = sign_proposal(maker, block_at(observer, genesis, 0, now))
+    second = sign_proposal(maker, block_at(observer, genesis, 0, now + 1))
+    honest = sign_proposal(maker_of(observer, 1, 1, keys), block_at(observer, genesis, 1, now + 2))
+    observer.on_timer(now)  # the round of height 1 starts
+    output = observer.on_artifacts([first, second, honest], now + 10**10)
+    assert maker.node_id in observer.chain.disqualified[1]
+    signed = [a.block for a in output.broadcast if isinstance(a, NotarizationShare)]
+    assert signed == [honest.block.id]
