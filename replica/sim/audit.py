@@ -24,7 +24,7 @@ blocks, never the replica's caches or validator):
   previous one and, like every random tape, verifies under the low-threshold
   key of its interval;
 - **key continuity**: every summary names the subnet key as its high-threshold
-  key, current and next;
+  key, current and next, with a threshold of 2f + 1 (n − f of 3f + 1);
 - **certification progress**: a replica's certified height never trails its
   finalized height by more than `CERTIFICATION_GAP` for `CERTIFICATION_STALL_NS`.
 """
@@ -445,6 +445,20 @@ class ConsensusAuditor:
                     f"key continuity: the summary at height {block.height} names another "
                     "high-threshold key"
                 )
+        # The high threshold is 2f + 1 (n − f of 3f + 1; spec H), computed here on its own.
+        highs = [
+            (len(t.committee), t.threshold)
+            for t in (summary.get_current("high"), summary.get_next("high"))
+            if t is not None
+        ]
+        highs += [(len(c.receivers), c.threshold) for c in summary.configs if c.tag == "high"]
+        for size, threshold in highs:
+            if threshold != 2 * ((size - 1) // 3) + 1:
+                self.violations.append(
+                    f"the summary at height {block.height} has a high-threshold key of threshold "
+                    f"{threshold} for {size} members, not 2f + 1"
+                )
+                break
 
     def _summary_below(self, height: int) -> Block | None:
         below = [h for h in self._summaries if h < height]

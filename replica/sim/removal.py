@@ -393,7 +393,7 @@ QUICK_UNITS: Final[dict[str, tuple[str, ...]]] = {
     ),
     "R32": (_BYZ + "test_beacon_shares_of_another_height_or_parent_never_reach_the_combination",),
     "R33": (_C + "test_rules.py::test_thresholds_follow_the_fault_bound",),
-    "R34": (_C + "test_rules.py::test_thresholds_follow_the_fault_bound",),
+    "R34": (_RULES + "test_the_high_threshold_is_n_minus_f_and_the_summary_configs_use_it",),
     "R35": (_C + "test_pool_and_summary.py",),
 }
 """With `--quick`: the unit tests RULES.md names for each rule (or the closest candidates),

@@ -26,6 +26,7 @@ from replica.consensus.artifacts import (
     notarization_message,
     tape_message,
 )
+from replica.consensus.membership import compute_faults_tolerated, compute_high_threshold
 from replica.consensus.node import ReplicaNode
 from replica.consensus.signing import sign_proposal
 from replica.crypto import multisig
@@ -316,3 +317,15 @@ def test_the_notary_never_signs_a_block_of_a_maker_disqualified_for_equivocation
     assert maker.node_id in observer.chain.disqualified[1]
     signed = [a.block for a in output.broadcast if isinstance(a, NotarizationShare)]
     assert signed == [honest.block.id]
+
+
+def test_the_high_threshold_is_n_minus_f_and_the_summary_configs_use_it(tmp_path: Path) -> None:
+    """R34 (spec H): certification and CUPs need 2f + 1 shares (n − f of 3f + 1), so f Byzantine
+    replicas and f honest ones that diverged can never certify a state together."""
+    for n in range(1, 50):
+        assert compute_high_threshold(n) == 2 * compute_faults_tolerated(n) + 1
+    subnet = Subnet(tmp_path)
+    observer = next(iter(subnet.nodes.values()))
+    summary = observer.genesis_cup.content.block.summary
+    high = [config for config in summary.configs if config.tag == "high"]
+    assert high and all(config.threshold == 3 == len(config.receivers) - 1 for config in high)
