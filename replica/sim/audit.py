@@ -11,9 +11,11 @@ blocks, never the replica's caches or validator):
   its registry version), is notarized by at least n − f distinct members of the
   height's notarization committee (every notarization and finalization a replica
   holds, not only one; and every equivocation proof it holds has two blocks
-  signed by their maker), names the interval's replica version and a
-  validation context that never goes back (time after its parent's, certified
-  height at most its parent's), and the chain's top is finalized by such a
+  signed by their maker; a block finalized by a finalization is the only
+  notarized block of its height, the finalizer rule's guarantee), names the
+  interval's replica version and a validation context that never goes back
+  (time after its parent's, certified height at most its parent's), and the
+  chain's top is finalized by such a
   multi-signature (or is the block of a verified CUP); blocks carry a summary
   exactly at summary heights; no ingress message appears twice in a block or
   on the chain or after its expiry, nor more ingress than the subnet's limits;
@@ -90,6 +92,8 @@ class ConsensusAuditor:
     _finalized_tops: set[bytes] = field(default_factory=set)
     _cups: set[bytes] = field(default_factory=set)
     _tapes: set[bytes] = field(default_factory=set)
+    _finalized_explicitly: set[int] = field(default_factory=set)
+    _notarized_others: set[int] = field(default_factory=set)
     _progress: dict[Principal, int] = field(default_factory=dict)
     _lagging_since: dict[Principal, int] = field(default_factory=dict)
 
@@ -190,7 +194,10 @@ class ConsensusAuditor:
         version = active.registry_version
         message = notarization_message(height, block.id)
         for notarization in replica.pool.validated.get(Notarization, height):
-            if notarization.block == block.id and not self._is_valid_multisignature(
+            if notarization.block != block.id:
+                self._notarized_others.add(height)
+                continue
+            if not self._is_valid_multisignature(
                 notarization.signers, committee, needed, version, message, notarization.signature
             ):
                 self._fail(
@@ -215,6 +222,16 @@ class ConsensusAuditor:
             ):
                 self._fail(f"a finalization at height {height} is invalid", node)
                 break
+            self._finalized_explicitly.add(height)
+        # The finalizer rule's guarantee (spec D.1): a finalization needs n − 2f honest finalizers
+        # that notarized no other block of the height, another notarization n − 2f honest
+        # notaries, and 2(n − 2f) > n − f; so a block finalized explicitly is the only notarized
+        # one of its height (one finalized through a descendant need not be).
+        if height in self._finalized_explicitly and height in self._notarized_others:
+            self._fail(
+                f"another block than the one finalized at height {height} is notarized", node
+            )
+            self._notarized_others.discard(height)
 
     def _is_equivocation(self, proof: EquivocationProof, version: int) -> bool:
         """Two different blocks of one height, both signed by the maker the proof names (a
