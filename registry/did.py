@@ -117,6 +117,18 @@ type AddNodePayload = record {
   };
   prometheus_metrics_endpoint : opt text; p2p_flow_endpoints : opt vec text;
 };
+type NodeRewardRate = record {
+  xdr_permyriad_per_node_per_month : nat64; reward_coefficient_percent : opt int32;
+};
+type NodeRewardRates = record { rates : vec record { text; NodeRewardRate } };
+type UpdateNodeRewardsTableProposalPayload = record {
+  new_entries : vec record { text; NodeRewardRates };
+};
+type GetNodeProvidersMonthlyXdrRewardsRequest = record { registry_version : opt nat64 };
+type GetNodeProvidersMonthlyXdrRewardsResponse = variant {
+  Ok : record { rewards : vec record { text; nat64 }; registry_version : opt nat64 };
+  Err : text;
+};
 type Delta = record { key : text; values : vec record { version : nat64; value : opt blob } };
 service : {
   get_latest_version : () -> (nat64) query;
@@ -134,6 +146,9 @@ service : {
   update_node_operator_config : (UpdateNodeOperatorConfigPayload) -> ();
   remove_nodes : (RemoveNodesPayload) -> ();
   add_or_remove_data_centers : (AddOrRemoveDataCentersProposalPayload) -> ();
+  update_node_rewards_table : (UpdateNodeRewardsTableProposalPayload) -> ();
+  get_node_providers_monthly_xdr_rewards : (opt GetNodeProvidersMonthlyXdrRewardsRequest) ->
+    (GetNodeProvidersMonthlyXdrRewardsResponse) query;
   add_node : (AddNodePayload) -> (principal);
   get_build_metadata : () -> (text) query;
   get_subnet_for_canister : (record { "principal" : opt principal }) ->

@@ -18,6 +18,7 @@ from typing import Any, Final
 from registry.canister import Registry
 from registry.did import REGISTRY_DID
 from registry.errors import InvalidPayload
+from registry.node_rewards import NodeRewardRate
 from registry.records import (
     CanisterCyclesCostSchedule,
     DataCenterRecord,
@@ -91,6 +92,25 @@ def _convert(name: str, item: Any) -> Any:
         return _COST_SCHEDULES[tag]
     if name in ("rewardable_nodes", "max_rewardable_nodes"):
         return _node_counts(item)
+    if name == "new_entries":
+        return tuple(
+            (
+                entry["0"],
+                tuple(
+                    (
+                        rate["0"],
+                        NodeRewardRate(
+                            xdr_permyriad_per_node_per_month=rate["1"][
+                                "xdr_permyriad_per_node_per_month"
+                            ],
+                            reward_coefficient_percent=rate["1"]["reward_coefficient_percent"],
+                        ),
+                    )
+                    for rate in entry["1"]["rates"]
+                ),
+            )
+            for entry in item
+        )
     if name == "data_centers_to_add":
         return tuple(_data_center(entry) for entry in item)
     if isinstance(item, list):
@@ -226,6 +246,7 @@ def registry_interface(registry: object) -> Interface:
     ]
     add_node = REGISTRY_INTERFACE.method("add_node")
     subnet_for = REGISTRY_INTERFACE.method("get_subnet_for_canister")
+    monthly = REGISTRY_INTERFACE.method("get_node_providers_monthly_xdr_rewards")
     specs += [
         MethodSpec(
             name="add_node",
@@ -242,6 +263,22 @@ def registry_interface(registry: object) -> Interface:
             results=subnet_for.results,
             to_argument=_canister_argument,
             to_results=lambda subnet: [{"Ok": {"subnet_id": subnet}}],
+            error_results=lambda error: [{"Err": str(error)}],
+        ),
+        MethodSpec(
+            name="get_node_providers_monthly_xdr_rewards",
+            mode="query",
+            arguments=monthly.arguments,
+            results=monthly.results,
+            to_argument=lambda values: (values[0] or {}).get("registry_version"),
+            to_results=lambda reply: [
+                {
+                    "Ok": {
+                        "rewards": [(provider.to_text(), xdr) for provider, xdr in reply[0]],
+                        "registry_version": reply[1],
+                    }
+                }
+            ],
             error_results=lambda error: [{"Err": str(error)}],
         ),
         MethodSpec(
