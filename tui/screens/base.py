@@ -121,4 +121,4 @@ def update_table(table: DataTable[Any], rows: dict[str, tuple[Any, ...]]) -> Non
     for key, cells in rows.items():
         for column, cell in zip(columns, cells, strict=True):
             if table.get_cell(key, column) != cell:
-                table.update_cell(key, column, cell)
+                table.update_cell(key, column, cell, update_width=True)
