@@ -2,20 +2,24 @@
 `icbox tui`.
 
 One small network for the module (an NNS subnet of one node, an application
-subnet of one node, one unassigned node: the fewest processes that still show a
-topology). In the dashboard a person stakes a neuron, makes it follow neuron 1,
-makes a proposal with it that halts the application subnet (the registry change
-the Network screen shows fastest: no replica starts or stops), votes Yes with
+subnet of one node, two unassigned nodes: the fewest processes that still show
+a topology and leave spare nodes for the demo's steps). In the dashboard a
+person stakes a neuron, makes it follow neuron 1, makes a proposal with it
+that halts the application subnet (the registry change the Network screen
+shows fastest: no replica starts or stops), votes Yes with
 all their neurons (the proposer's ballot is already cast, so only neuron 1
 votes), and sees the proposal executed and the subnet halted on the Network
 screen, its registry version in the event feed. In a real terminal, `icbox tui`
-votes on the proposal that unhalts it and shows the change. Last, the NNS node
+votes on the proposal that unhalts it and shows the change. The steps of `icbox
+demo` run (a subnet created, a node killed and replaced, an upgrade) while the
+Network screen shows the orchestrators' decisions. Last, the NNS node
 is killed from the dashboard: the network is unreachable, a notification says
 so and the app keeps running; restarted, the dashboard reconnects.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sys
@@ -32,6 +36,7 @@ from tests.e2e.terminal import terminal
 from tests.tui.pilot import SIZE, cells, recorded_notifications, text
 from tui.app import IcboxApp
 from tui.backend import OpsBackend
+from tui.demo import STEPS, Story
 from tui.ops.dashboard import short
 from tui.screens.proposals import ProposalsScreen
 
@@ -45,7 +50,7 @@ WAIT_S = 120.0
 def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveNetwork]:
     with running_network(
         tmp_path_factory.mktemp("dashboard"),
-        unassigned=1,
+        unassigned=2,
         options=("--nns-nodes", "1", "--app-subnets", "1"),
     ) as network:
         yield network
@@ -234,13 +239,51 @@ def test_a_vote_in_a_real_terminal_lands_and_the_topology_updates(
         window.send("y")
         window.wait_for(f"Vote Yes on proposal {proposal}", timeout_s=WAIT_S)
         window.send("Enter")
-        row = window.wait_for_line(
-            lambda line: line.split()[:2] == [str(proposal), "executed"], timeout_s=WAIT_S
+        # A capture may catch a frame half drawn: wait for the whole row.
+        window.wait_for_line(
+            lambda line: line.split()[:2] == [str(proposal), "executed"] and "100.0% yes" in line,
+            timeout_s=WAIT_S,
         )
-        assert "100.0% yes" in row, row
         window.send("1")
         screen = window.wait_for(f"subnet {short(subnet)} unhalted", timeout_s=WAIT_S)
         assert "registry version" in screen
+
+
+@pytest.mark.asyncio
+async def test_the_demo_story_runs_while_the_dashboard_shows_each_decision(
+    network: LiveNetwork,
+) -> None:
+    """`icbox demo`'s steps on this network (one-node subnets: the smoke form of the story),
+    with the Network screen open: the orchestrators' decisions appear in its feed."""
+    said: list[str] = []
+
+    async def steps(app: IcboxApp, pilot: Pilot[None]) -> None:
+        story = asyncio.create_task(
+            asyncio.to_thread(Story(network.directory, say=said.append).run)
+        )
+        results = await until(app, pilot, lambda: story.done() and story.result(), what="the story")
+        assert [result.step for result in results] == list(STEPS)
+        created, replaced, upgraded = results
+        assert len(created.proposal_ids) == 1 and len(upgraded.proposal_ids) == 2
+        joined = [line for line in said if "created on node" in line]
+        assert joined, said
+        node = joined[0].split("created on node ")[1].split(",")[0]
+        subnet = joined[0].split("subnet ")[1].split(" ")[0]
+        await until(
+            app,
+            pilot,
+            lambda: f"node {node} joined subnet {subnet}" in feed(app, "#orchestrator"),
+            what="the new subnet's node joining, in the orchestrator feed",
+        )
+        await until(
+            app,
+            pilot,
+            lambda: f"subnet {subnet} created" in feed(app),
+            what="the new subnet in the registry feed",
+        )
+        assert "replaced by" in replaced.text and "runs replica version" in upgraded.text
+
+    await in_dashboard(network, steps)
 
 
 @pytest.mark.asyncio
