@@ -82,7 +82,9 @@ def terminal(
     socket = f"icbox-test-{os.getpid()}-{time.monotonic_ns()}"
     session = "icbox"
     environment = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
-    shell = f"cd {shlex.quote(str(cwd))} && exec env {environment} {shlex.join(command)}"
+    # The terminal gives the size: COLUMNS and LINES inherited from a test run would override it.
+    unset = "-u COLUMNS -u LINES"
+    shell = f"cd {shlex.quote(str(cwd))} && exec env {unset} {environment} {shlex.join(command)}"
     size = ("-x", str(width), "-y", str(height))
     subprocess.run(
         ["tmux", "-L", socket, "new-session", "-d", "-s", session, *size, shell],
