@@ -198,6 +198,10 @@ def _encode_payload(candid_type: Any, payload: Any) -> bytes:
             item = {item.name.lower(): None}
         elif field.name == "data_centers_to_add":
             item = [{"id": dc.id, "region": dc.region, "owner": dc.owner} for dc in item]
+        elif field.name == "features" and dataclasses.is_dataclass(item):
+            item = dataclasses.asdict(item)  # a SubnetFeatures record (CreateSubnet's default)
+        elif field.name == "canister_cycles_cost_schedule" and item is not None:
+            item = {item.name.capitalize(): None}  # the variant Normal or Free
         elif isinstance(item, tuple):
             item = list(item)
         value[field.name] = item
