@@ -190,6 +190,8 @@ def _candid_action(action: Any) -> Any:
 def _encode_payload(candid_type: Any, payload: Any) -> bytes:
     import dataclasses
 
+    from registry.records import SubnetFeatures
+
     value: dict[str, Any] = {}
     for field in dataclasses.fields(payload):
         item = getattr(payload, field.name)
@@ -198,7 +200,7 @@ def _encode_payload(candid_type: Any, payload: Any) -> bytes:
             item = {item.name.lower(): None}
         elif field.name == "data_centers_to_add":
             item = [{"id": dc.id, "region": dc.region, "owner": dc.owner} for dc in item]
-        elif field.name == "features" and dataclasses.is_dataclass(item):
+        elif field.name == "features" and isinstance(item, SubnetFeatures):
             item = dataclasses.asdict(item)  # a SubnetFeatures record (CreateSubnet's default)
         elif field.name == "canister_cycles_cost_schedule" and item is not None:
             item = {item.name.capitalize(): None}  # the variant Normal or Free

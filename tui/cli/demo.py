@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import threading
 from pathlib import Path
@@ -81,20 +82,23 @@ def _with_dashboard(directory: Path, steps: tuple[str, ...]) -> None:
     app = IcboxApp(backend)
     stop = threading.Event()
 
-    def say(text: str) -> None:
-        app.call_from_thread(app.notify, text, title="demo", timeout=8)
+    def say(text: str, severity: str = "information") -> None:
+        with contextlib.suppress(RuntimeError):  # the app has exited
+            app.call_from_thread(app.notify, text, title="demo", severity=severity, timeout=8)
 
     def tell() -> None:
+        while not app.is_running and not stop.wait(0.1):
+            pass  # the story starts once the dashboard shows the network
         try:
             Story(directory, say=say, stop=stop).run(steps)
             say("the story is over: look around, q quits")
         except Stopped:
             return
         except DemoError as error:
-            app.call_from_thread(app.notify, str(error), title="demo", severity="error")
+            say(str(error), "error")
 
     teller = threading.Thread(target=tell, name="demo-story", daemon=True)
-    app.call_later(teller.start)
+    teller.start()
     try:
         app.run()
     finally:
