@@ -184,33 +184,42 @@ class OpsBackend:
         from tui.ops.dashboard import placements
 
         client = self._client()
-        live = self._live()
+        topology = topology_at(client)
+        live = self._live({node for subnet in topology["subnets"] for node in subnet["members"]})
         return NetworkView(
-            topology=topology_at(client),
+            topology=topology,
             heights={node: state.finalized_height for node, state in live.items()},
             live=live,
             placements=placements(client),
         )
 
-    def _live(self) -> dict[str, NodeLive]:
+    def _live(self, assigned: set[str]) -> dict[str, NodeLive]:
+        """The process state of each local node in a subnet of the latest registry version, or
+        running a replica (a node of a subnet created after `icbox up` included)."""
         if not self.is_local:
             return {}
-        from tui.network.create import NetworkError
-        from tui.network.operations import network_status
+        from tui.network.operations import read_network
+        from tui.network.paths import NetworkPaths
+        from tui.network.processes import inspect_network
 
+        paths = NetworkPaths.in_directory(self._directory)
         try:
-            report = network_status(self._directory)
-        except (NetworkError, OSError, ValueError):
+            description = read_network(paths)
+            processes = {node.index: node for node in inspect_network(paths)}
+        except (OSError, ValueError):
             return {}
-        return {
-            replica["node_id"]: NodeLive(
-                alive=bool(replica["alive"]),
-                finalized_height=replica["finalized_height"],
-                finalization_rate=replica["finalization_rate"],
+        found: dict[str, NodeLive] = {}
+        for node in (description or {}).get("nodes", ()):
+            process = processes.get(node["index"])
+            if process is None or (node["node_id"] not in assigned and process.replica_pid is None):
+                continue
+            status = process.live_status
+            found[node["node_id"]] = NodeLive(
+                alive=process.replica_pid is not None,
+                finalized_height=None if status is None else status.finalized_height,
+                finalization_rate=None if status is None else round(status.finalization_rate, 3),
             )
-            for subnet in report["subnets"]
-            for replica in subnet["replicas"]
-        }
+        return found
 
     def topology_at(self, version: int) -> dict[str, Any]:
         from tui.ops.topology import get_topology

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import tempfile
 import threading
 from pathlib import Path
@@ -45,6 +46,12 @@ def demo(
     directory = Path(given) if given != "." else Path(tempfile.mkdtemp(prefix="icbox-demo-"))
     if read_network(NetworkPaths.in_directory(directory)) is not None:
         raise click.ClickException(f"{directory} has a network already: the demo needs a fresh one")
+    if not keep:
+        # The network belongs to this command: if it is killed (its terminal closed), the
+        # network's processes stop by themselves (`replica.live.lifeline`).
+        from replica.live.lifeline import OWNER_VARIABLE
+
+        os.environ.setdefault(OWNER_VARIABLE, str(os.getpid()))
     chosen = steps or STEPS
     spares = ("create-subnet" in chosen) + ("replace-node" in chosen)
     click.echo(f"bringing up a network in {directory} ...", err=True)
