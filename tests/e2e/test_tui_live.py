@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -197,6 +198,7 @@ async def test_stake_follow_propose_vote_and_see_the_subnet_halt(
     await in_dashboard(network, steps)
 
 
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_a_vote_in_a_real_terminal_lands_and_the_topology_updates(
     network: LiveNetwork, story: dict[str, Any]
 ) -> None:
