@@ -32,10 +32,11 @@ type GetTransactions = record { balance : nat; transactions : vec TransactionWit
   : opt nat };
 type GetTransactionsErr = record { message : text };
 type GetTransactionsResult = variant { Ok : GetTransactions; Err : GetTransactionsErr };
-type Status = record { num_blocks_synced : nat64 };
+type Status = record { num_blocks_synced : nat };
 service : {
   get_account_transactions : (GetAccountTransactionsArgs) -> (GetTransactionsResult) query;
   ledger_id : () -> (principal) query;
+  icrc1_balance_of : (Account) -> (nat) query;
   status : () -> (Status) query;
 }
 """
@@ -156,7 +157,12 @@ class SnsIndex:
             }
         }
 
-    @query(**_signature("ledger_id"))
+    @query(**_signature("icrc1_balance_of"))
+    def icrc1_balance_of(self, caller: Principal, account: Mapping[str, Any]) -> int:
+        """The account's balance as the index has computed it from the blocks it has synced."""
+        return self.balances.get(account_key(account), 0)
+
+    @query(name="ledger_id", **_signature("ledger_id"))
     def get_ledger_id(self, caller: Principal, argument: object = None) -> Principal:
         return self.ledger_id
 

@@ -14,17 +14,20 @@ rs/ledger_suite/icrc1/ledger, deployed by SNS-W from rs/nns/sns-wasm) differs:
 - the initial distribution is given per ICRC account (developer neurons'
   staking subaccounts, the treasury subaccount, the swap canister) rather than
   per account identifier;
-- only the ICRC methods are offered: no legacy `transfer`/`account_balance`.
+- only the ICRC methods are offered: no legacy `transfer`/`account_balance`;
+- the block log is also served as ICRC-3 blocks (`sns.icrc3`), hashed and chained as the
+  standard says; the tip certificate is not offered (a Python canister cannot read its data
+  certificate).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from nns.ledger.accounts import Account, AccountIdentifier
-from nns.ledger.canister import DEFAULT_TRANSFER_FEE_E8S, Ledger
+from nns.ledger.canister import DEFAULT_TRANSFER_FEE_E8S, MAX_BLOCKS_PER_QUERY, Ledger
 from nns.ledger.interface import ledger_interface
 from nns.ledger.types import (
     Approve,
@@ -41,6 +44,7 @@ from replica.candid.did import parse_did
 from replica.canister.sdk import Interface, MethodSpec
 from replica.environment import Environment
 from replica.types import Principal
+from sns.icrc3 import SUPPORTED_BLOCK_TYPES, BlockChain, icrc3_candid
 
 SNS_LEDGER_METHODS: Final = frozenset(
     {
@@ -59,7 +63,6 @@ SNS_LEDGER_METHODS: Final = frozenset(
         "icrc2_transfer_from",
         "icrc10_supported_standards",
         "is_ledger_ready",
-        "archives",
     }
 )
 """The methods of the official SNS (ICRC-1) ledger interface that this ledger answers."""
@@ -80,9 +83,24 @@ type ArchivedRange = record { start : nat; length : nat; callback : func (GetTra
   -> (record { transactions : vec Transaction }) query };
 type GetTransactionsResponse = record { first_index : nat; log_length : nat; transactions : vec
   Transaction; archived_transactions : vec ArchivedRange };
-service : { get_transactions : (GetTransactionsRequest) -> (GetTransactionsResponse) query }
+type ArchiveInfo = record { canister_id : principal; block_range_start : nat; block_range_end : nat
+  };
+type ICRC3Value = variant { Blob : blob; Text : text; Nat : nat; Int : int; Array : vec ICRC3Value;
+  Map : vec record { text; ICRC3Value } };
+type GetBlocksArgs = record { start : nat; length : nat };
+type GetBlocksResult = record { log_length : nat; blocks : vec record { id : nat; block : ICRC3Value
+  }; archived_blocks : vec record { args : vec GetBlocksArgs; callback : func (vec GetBlocksArgs)
+  -> (GetBlocksResult) query } };
+service : {
+  get_transactions : (GetTransactionsRequest) -> (GetTransactionsResponse) query;
+  archives : () -> (vec ArchiveInfo) query;
+  icrc3_get_blocks : (vec GetBlocksArgs) -> (GetBlocksResult) query;
+  icrc3_get_archives : (record { from : opt principal }) -> (vec record { canister_id : principal;
+    start : nat; end : nat }) query;
+  icrc3_supported_block_types : () -> (vec record { block_type : text; url : text }) query;
+}
 """
-"""The ICRC-1 ledger's transaction types (rs/ledger_suite/icrc1/ledger/ledger.did)."""
+"""The ICRC-1 ledger's transaction and ICRC-3 types (rs/ledger_suite/icrc1/ledger/ledger.did)."""
 
 TRANSACTIONS_INTERFACE: Final = parse_did(ICRC_TRANSACTION_DID)
 
@@ -125,6 +143,28 @@ class SnsLedger(Ledger):
         }
         for account, _amount in init.initial_balances:
             self.accounts[account.identifier()] = account
+        self.icrc3 = BlockChain(self._account_for_block)
+        self._extend_icrc3()
+
+    def _account_for_block(self, identifier: AccountIdentifier) -> Account:
+        account = self.accounts.get(identifier)
+        if account is None:
+            raise KeyError(f"no ICRC account is known for {identifier.to_hex()}")
+        return account
+
+    def _extend_icrc3(self, upto: int | None = None) -> None:
+        """Give every block appended since the last call, up to block `upto` (all when None), its
+        ICRC-3 value and hash, in the update that appended it, so queries only read."""
+        while upto is None or len(self.icrc3.values) <= upto:
+            start = len(self.icrc3.values)
+            wanted = MAX_BLOCKS_PER_QUERY if upto is None else upto + 1 - start
+            response = self.query_blocks(
+                self.minting_account.owner,
+                GetBlocksArgs(start=start, length=min(wanted, MAX_BLOCKS_PER_QUERY)),
+            )
+            if not response.blocks:
+                return
+            self.icrc3.extend(response.blocks)
 
     def _remember(self, *accounts: Account) -> None:
         for account in accounts:
@@ -133,17 +173,62 @@ class SnsLedger(Ledger):
     def icrc1_transfer(self, caller: Principal, args: Icrc1TransferArgs) -> int:
         index = super().icrc1_transfer(caller, args)
         self._remember(Account.of(caller, args.from_subaccount), args.to)
+        self._extend_icrc3(index)
         return index
 
     def icrc2_approve(self, caller: Principal, args: ApproveArgs) -> int:
         index = super().icrc2_approve(caller, args)
         self._remember(Account.of(caller, args.from_subaccount), args.spender)
+        self._extend_icrc3(index)
         return index
 
     def icrc2_transfer_from(self, caller: Principal, args: TransferFromArgs) -> int:
         index = super().icrc2_transfer_from(caller, args)
         self._remember(args.from_account, args.to, Account.of(caller, args.spender_subaccount))
+        self._extend_icrc3(index)
         return index
+
+    # -- ICRC-3 -----------------------------------------------------------------------------
+
+    def icrc1_supported_standards(
+        self, caller: Principal, argument: object = None
+    ) -> list[tuple[str, str]]:
+        return [
+            *super().icrc1_supported_standards(caller, argument),
+            ("ICRC-3", "https://github.com/dfinity/ICRC-1/tree/main/standards/ICRC-3"),
+        ]
+
+    def icrc3_get_blocks(
+        self, caller: Principal, requests: Sequence[Mapping[str, int]]
+    ) -> dict[str, Any]:
+        """The blocks of each requested range as ICRC-3 values; all of them live here, so
+        nothing is archived (at most `MAX_BLOCKS_PER_QUERY` in one answer)."""
+        log_length = len(self.icrc3.values)
+        chosen: list[dict[str, Any]] = []
+        for request in requests:
+            start = min(int(request["start"]), log_length)
+            end = min(start + int(request["length"]), log_length)
+            for block_id in range(start, end):
+                if len(chosen) == MAX_BLOCKS_PER_QUERY:
+                    break
+                chosen.append({"id": block_id, "block": icrc3_candid(self.icrc3.values[block_id])})
+        return {"log_length": log_length, "blocks": chosen, "archived_blocks": []}
+
+    def icrc3_get_archives(
+        self, caller: Principal, request: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        return []
+
+    def icrc3_supported_block_types(
+        self, caller: Principal, argument: object = None
+    ) -> list[dict[str, str]]:
+        return [{"block_type": kind, "url": url} for kind, url in SUPPORTED_BLOCK_TYPES]
+
+    def icrc3_tip(self) -> tuple[int, bytes] | None:
+        """The last block's index and ICRC-3 hash (what a tip certificate would certify)."""
+        if not self.icrc3.hashes:
+            return None
+        return len(self.icrc3.hashes) - 1, self.icrc3.hashes[-1]
 
     def account_of(self, identifier: AccountIdentifier) -> Account | None:
         return self.accounts.get(identifier)
@@ -255,5 +340,18 @@ def sns_ledger_interface(ledger: object) -> Interface:
         mode="query",
         arguments=signature.arguments,
         results=signature.results,
+    )
+    for name in ("icrc3_get_blocks", "icrc3_get_archives", "icrc3_supported_block_types"):
+        icrc3 = TRANSACTIONS_INTERFACE.method(name)
+        methods[name] = MethodSpec(
+            name=name, mode="query", arguments=icrc3.arguments, results=icrc3.results
+        )
+    archives = TRANSACTIONS_INTERFACE.method("archives")
+    methods["archives"] = MethodSpec(
+        name="archives",
+        mode="query",
+        arguments=archives.arguments,
+        results=archives.results,
+        to_results=lambda archived: [list(archived)],
     )
     return Interface(methods=methods)

@@ -24,12 +24,16 @@ from replica.types import Principal
 
 ROOT_DID: Final = """
 type CanisterStatusType = variant { stopped; stopping; running };
-type DefiniteCanisterSettings = record { controllers : vec principal };
-type CanisterStatusResult = record {
-  status : CanisterStatusType; memory_size : nat; cycles : nat; settings : DefiniteCanisterSettings;
+type DefiniteCanisterSettingsArgs = record {
+  freezing_threshold : nat; controllers : vec principal; wasm_memory_limit : opt nat;
+  memory_allocation : nat; compute_allocation : nat; wasm_memory_threshold : opt nat;
+};
+type CanisterStatusResultV2 = record {
+  status : CanisterStatusType; memory_size : nat; cycles : nat;
+  settings : DefiniteCanisterSettingsArgs; idle_cycles_burned_per_day : nat;
   module_hash : opt blob;
 };
-type CanisterSummary = record { status : opt CanisterStatusResult; canister_id : opt principal };
+type CanisterSummary = record { status : opt CanisterStatusResultV2; canister_id : opt principal };
 type ChangeCanisterRequest = record {
   arg : blob; wasm_module : blob; stop_before_installing : bool;
   mode : variant { reinstall; upgrade; install }; canister_id : principal;
@@ -41,6 +45,7 @@ type CanisterCallError = record { code : opt int32; description : text };
 service : {
   change_canister : (ChangeCanisterRequest) -> ();
   register_dapp_canisters : (record { canister_ids : vec principal }) -> (record {});
+  register_dapp_canister : (record { canister_id : opt principal }) -> (record {});
   set_dapp_controllers : (record { canister_ids : opt record { canister_ids : vec principal };
     controller_principal_ids : vec principal }) ->
     (record { failed_updates : vec record { err : opt CanisterCallError; dapp_canister_id : opt
@@ -132,6 +137,14 @@ class SnsRoot:
         self._require(caller, self.governance_id)
         pending = [c for c in request["canister_ids"] if c not in self.dapps]
         return self._register_next({"pending": pending})
+
+    @update(**_signature("register_dapp_canister"))
+    def register_dapp_canister(self, caller: Principal, request: Mapping[str, Any]) -> object:
+        """The one-canister form of `register_dapp_canisters` (root.did)."""
+        canister_id = request["canister_id"]
+        if canister_id is None:
+            raise CanisterError("register_dapp_canister needs a canister_id")
+        return self.register_dapp_canisters(caller, {"canister_ids": [canister_id]})
 
     def _register_next(self, context: Mapping[str, Any]) -> object:
         pending = list(context["pending"])
@@ -252,11 +265,18 @@ class SnsRoot:
 
     def _on_summary_status(self, context: Mapping[str, Any], status: Mapping[str, Any]) -> object:
         pending = list(context["pending"])
+        settings = status["settings"]
         entry = {
             "status": status["status"],
             "memory_size": status.get("memory_size", 0),
             "cycles": status.get("cycles", 0),
-            "settings": {"controllers": list(status["settings"]["controllers"])},
+            "settings": {
+                "controllers": list(settings["controllers"]),
+                "freezing_threshold": settings.get("freezing_threshold") or 0,
+                "memory_allocation": settings.get("memory_allocation") or 0,
+                "compute_allocation": settings.get("compute_allocation") or 0,
+            },
+            "idle_cycles_burned_per_day": status.get("idle_cycles_burned_per_day") or 0,
             "module_hash": status.get("module_hash"),
         }
         return self._summarize(

@@ -8,6 +8,9 @@ and RewardNodeProviders mint each reward in turn (to an account, or to a new
 neuron of the node provider), as governance.rs `reward_node_provider_helper`
 and `mint_reward_to_neuron_or_account` do: a failed reward does not stop the
 others, and the proposal fails with the first failure.
+
+Validation, execution and the callbacks of root's and the ledger's answers are functions of
+the governance state (`core`); the SNS launch's part is `nns.governance.sns_launch`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import replace
 
 from sqlmodel import Session
 
+from nns.governance import sns_launch
 from nns.governance.actions import (
     ROOT_CANISTER_ID,
     AddOrRemoveNodeProvider,
@@ -55,7 +59,7 @@ from nns.governance.settings import (
     DEFAULT_FOLLOWEES,
     NODE_PROVIDERS,
 )
-from nns.governance.sns_launch import CreateServiceNervousSystem, SnsLaunch
+from nns.governance.sns_launch import CreateServiceNervousSystem
 from nns.ledger.accounts import AccountIdentifier
 from replica.environment import (
     OutgoingCall,
@@ -63,244 +67,249 @@ from replica.environment import (
 )
 
 
-class ActionExecution:
-    """Validation at submission and execution of the actions that act on canisters,
-    known neurons and node providers."""
-
-    def __init__(self, core: GovernanceCore) -> None:
-        self.core = core
-        self.sns_launch = SnsLaunch(core)
-
-    def validate_canister_and_provider_action(self, action: object) -> Topic:
-        """The topic of a valid action; InvalidProposal (or the IC's type) otherwise."""
-        match action:
-            case StopOrStartCanister():
-                return validate_stop_or_start_canister(action)[0]
-            case UpdateCanisterSettings():
-                return validate_update_canister_settings(action)
-            case DeregisterKnownNeuron():
-                self.validate_deregister_known_neuron(action)
-                return Topic.GOVERNANCE
-            case AddOrRemoveNodeProvider():
-                self.validate_node_provider_change(action)
-                return Topic.PARTICIPANT_MANAGEMENT
-            case RewardNodeProvider():
-                return Topic.NODE_PROVIDER_REWARDS
-            case RewardNodeProviders():
-                if action.use_registry_derived_rewards:
-                    raise invalid_proposal(
-                        "RewardNodeProviders with use_registry_derived_rewards is not supported: "
-                        "icbox has no registry-derived node provider rewards."
-                    )
-                return Topic.NODE_PROVIDER_REWARDS
-            case CreateServiceNervousSystem():
-                return self.sns_launch.validate_create_service_nervous_system(action)
-            case UnsupportedAction():
+def validate_canister_and_provider_action(core: GovernanceCore, action: object) -> Topic:
+    """The topic of a valid action; InvalidProposal (or the IC's type) otherwise."""
+    match action:
+        case StopOrStartCanister():
+            return validate_stop_or_start_canister(action)[0]
+        case UpdateCanisterSettings():
+            return validate_update_canister_settings(action)
+        case DeregisterKnownNeuron():
+            validate_deregister_known_neuron(core, action)
+            return Topic.GOVERNANCE
+        case AddOrRemoveNodeProvider():
+            validate_node_provider_change(core, action)
+            return Topic.PARTICIPANT_MANAGEMENT
+        case RewardNodeProvider():
+            return Topic.NODE_PROVIDER_REWARDS
+        case RewardNodeProviders():
+            if action.use_registry_derived_rewards:
                 raise invalid_proposal(
-                    f"The proposal action {action.name} is not supported by icbox."
+                    "RewardNodeProviders with use_registry_derived_rewards is not supported: "
+                    "icbox has no registry-derived node provider rewards."
                 )
-        raise invalid_proposal(f"Unsupported proposal action {type(action).__name__}.")
+            return Topic.NODE_PROVIDER_REWARDS
+        case CreateServiceNervousSystem():
+            return sns_launch.validate_create_service_nervous_system(action)
+        case UnsupportedAction():
+            raise invalid_proposal(f"The proposal action {action.name} is not supported by icbox.")
+    raise invalid_proposal(f"Unsupported proposal action {type(action).__name__}.")
 
-    def validate_deregister_known_neuron(self, action: DeregisterKnownNeuron) -> Neuron:
-        """proposals/deregister_known_neuron.rs DeregisterKnownNeuron::validate."""
-        if action.id is None:
-            raise invalid_proposal(
-                "No neuron ID specified in the request to deregister a known neuron."
-            )
-        neuron = self.core.get_neuron(action.id)
-        if neuron.known_neuron_data is None:
-            raise precondition_failed(f"Neuron {action.id} is not a known neuron")
-        return neuron
 
-    def validate_node_provider_change(self, action: AddOrRemoveNodeProvider) -> NodeProvider:
-        """proposals/add_or_remove_node_provider.rs: add a new id, remove an existing one."""
-        provider = validate_add_or_remove_node_provider(action)
-        provider_id = node_provider_id(provider)
-        exists = any(known.id == provider_id for known in self.core.node_providers)
-        if action.to_add is not None and exists:
-            raise precondition_failed(
-                f"NodeProvider with id {provider_id.to_text()} already exists"
-            )
-        if action.to_remove is not None and not exists:
-            raise precondition_failed(
-                "AddOrRemoveNodeProvider ToRemove must target an existing Node Provider but "
-                f"targeted {provider_id.to_text()}"
-            )
-        return provider
-
-    def execute_canister_and_provider_action(
-        self, session: Session, proposal_id: int, action: object
-    ) -> None:
-        """Carry out an adopted action; a refusal raises GovernanceError (the proposal fails)."""
-        match action:
-            case CreateServiceNervousSystem():
-                self.sns_launch.execute_create_service_nervous_system(session, proposal_id, action)
-            case StopOrStartCanister():
-                _, canister_action = validate_stop_or_start_canister(action)
-                self.call_root(
-                    "stop_or_start_nns_canister",
-                    {
-                        "canister_id": action.canister_id,
-                        "action": {canister_action.name.capitalize(): None},
-                    },
-                    proposal_id,
-                )
-            case UpdateCanisterSettings():
-                validate_update_canister_settings(action)
-                assert action.settings is not None
-                self.call_root(
-                    "update_canister_settings",
-                    {
-                        "canister_id": action.canister_id,
-                        "settings": root_canister_settings(action.settings),
-                    },
-                    proposal_id,
-                    on_reply="_on_canister_settings_updated",
-                )
-            case DeregisterKnownNeuron():
-                neuron = self.validate_deregister_known_neuron(action)
-                self.core.state.put_neuron(session, replace(neuron, known_neuron_data=None))
-                self.core.mark_executed(session, proposal_id, None)
-            case AddOrRemoveNodeProvider():
-                provider = self.validate_node_provider_change(action)
-                if action.to_add is not None:
-                    providers = (*self.core.node_providers, provider)
-                else:
-                    providers = tuple(p for p in self.core.node_providers if p.id != provider.id)
-                self.core.state.put(session, NODE_PROVIDERS, providers)
-                self.core.mark_executed(session, proposal_id, None)
-            case RewardNodeProvider() | RewardNodeProviders():
-                self.reward_next_node_provider(session, proposal_id, 0, None)
-
-    def call_root(
-        self,
-        method: str,
-        argument: object,
-        proposal_id: int,
-        *,
-        on_reply: str = "_on_proposal_executed",
-    ) -> None:
-        self.core.environment.call(
-            OutgoingCall(
-                callee=ROOT_CANISTER_ID,
-                method=method,
-                argument=argument,
-                on_reply=on_reply,
-                on_reject="_on_proposal_failed",
-                context=ProposalContext(proposal_id=proposal_id),
-            )
+def validate_deregister_known_neuron(core: GovernanceCore, action: DeregisterKnownNeuron) -> Neuron:
+    """proposals/deregister_known_neuron.rs DeregisterKnownNeuron::validate."""
+    if action.id is None:
+        raise invalid_proposal(
+            "No neuron ID specified in the request to deregister a known neuron."
         )
+    neuron = core.get_neuron(action.id)
+    if neuron.known_neuron_data is None:
+        raise precondition_failed(f"Neuron {action.id} is not a known neuron")
+    return neuron
 
-    def on_canister_settings_updated(self, context: ProposalContext, reply: object) -> None:
-        """Root answers `variant { Ok; Err : record { code; description } }`."""
-        failure = None
-        if isinstance(reply, dict) and "Err" in reply:
-            error = reply["Err"]
-            failure = (
-                str(error.get("description", error)) if isinstance(error, dict) else str(error)
+
+def validate_node_provider_change(
+    core: GovernanceCore, action: AddOrRemoveNodeProvider
+) -> NodeProvider:
+    """proposals/add_or_remove_node_provider.rs: add a new id, remove an existing one."""
+    provider = validate_add_or_remove_node_provider(action)
+    provider_id = node_provider_id(provider)
+    exists = any(known.id == provider_id for known in core.node_providers)
+    if action.to_add is not None and exists:
+        raise precondition_failed(f"NodeProvider with id {provider_id.to_text()} already exists")
+    if action.to_remove is not None and not exists:
+        raise precondition_failed(
+            "AddOrRemoveNodeProvider ToRemove must target an existing Node Provider but "
+            f"targeted {provider_id.to_text()}"
+        )
+    return provider
+
+
+def execute_canister_and_provider_action(
+    core: GovernanceCore, session: Session, proposal_id: int, action: object
+) -> None:
+    """Carry out an adopted action; a refusal raises GovernanceError (the proposal fails)."""
+    match action:
+        case CreateServiceNervousSystem():
+            sns_launch.execute_create_service_nervous_system(core, session, proposal_id, action)
+        case StopOrStartCanister():
+            _, canister_action = validate_stop_or_start_canister(action)
+            call_root(
+                core,
+                "stop_or_start_nns_canister",
+                {
+                    "canister_id": action.canister_id,
+                    "action": {canister_action.name.capitalize(): None},
+                },
+                proposal_id,
             )
-        with self.core.transaction() as session:
-            self.core.mark_executed(session, context.proposal_id, failure)
-
-    def _rewards_of(self, proposal_id: int) -> tuple[RewardNodeProvider, ...]:
-        action = self.core.state.proposals[proposal_id].proposal.action
-        if isinstance(action, RewardNodeProvider):
-            return (action,)
-        if isinstance(action, RewardNodeProviders):
-            return action.rewards
-        return ()
-
-    def reward_next_node_provider(
-        self, session: Session, proposal_id: int, index: int, failure: str | None
-    ) -> None:
-        """Mint reward `index` of the proposal, or finish once every reward was tried."""
-        rewards = self._rewards_of(proposal_id)
-        while index < len(rewards):
-            try:
-                self._mint_node_provider_reward(proposal_id, index, failure, rewards[index])
-                return
-            except GovernanceError as error:
-                failure = failure or error.error_message
-                index += 1
-        self.core.mark_executed(session, proposal_id, failure)
-
-    def _mint_node_provider_reward(
-        self, proposal_id: int, index: int, failure: str | None, reward: RewardNodeProvider
-    ) -> None:
-        """governance.rs reward_node_provider_helper, then the minting transfer."""
-        provider = reward.node_provider
-        if provider is None or provider.id is None:
-            raise precondition_failed("Node provider has no ID.")
-        if not any(known.id == provider.id for known in self.core.node_providers):
-            raise not_found(f"Node provider with id {provider.id.to_text()} not found.")
-        maximum = self.core.economics.maximum_node_provider_rewards_e8s
-        if reward.amount_e8s > maximum:
-            raise precondition_failed(
-                f"Proposed reward {reward.amount_e8s} greater than maximum {maximum}"
+        case UpdateCanisterSettings():
+            validate_update_canister_settings(action)
+            assert action.settings is not None
+            call_root(
+                core,
+                "update_canister_settings",
+                {
+                    "canister_id": action.canister_id,
+                    "settings": root_canister_settings(action.settings),
+                },
+                proposal_id,
+                on_reply="_on_canister_settings_updated",
             )
-        context = NodeProviderRewardContext(proposal_id=proposal_id, index=index, failure=failure)
-        match reward.reward_mode:
-            case None:
-                raise precondition_failed("Reward node provider proposal must have a reward mode.")
-            case RewardToNeuron():
-                subaccount = self.core.new_subaccount()
-                to = AccountIdentifier.of(self.core.governance_id, subaccount)
-                context = replace(
-                    context, subaccount=subaccount, neuron_id=self.core.new_neuron_id()
-                )
-            case RewardToAccount():
-                to = reward.reward_mode.to_account or AccountIdentifier.of(provider.id)
-        self.core.call_ledger_transfer(
-            from_subaccount=None,
-            to=to,
-            amount_e8s=reward.amount_e8s,
-            fee_e8s=0,
-            memo=0,
-            on_reply="_on_node_provider_reward_minted",
-            on_reject="_on_node_provider_reward_refused",
-            context=context,
-        )
+        case DeregisterKnownNeuron():
+            neuron = validate_deregister_known_neuron(core, action)
+            core.state.put_neuron(session, replace(neuron, known_neuron_data=None))
+            core.mark_executed(session, proposal_id, None)
+        case AddOrRemoveNodeProvider():
+            provider = validate_node_provider_change(core, action)
+            if action.to_add is not None:
+                providers = (*core.node_providers, provider)
+            else:
+                providers = tuple(p for p in core.node_providers if p.id != provider.id)
+            core.state.put(session, NODE_PROVIDERS, providers)
+            core.mark_executed(session, proposal_id, None)
+        case RewardNodeProvider() | RewardNodeProviders():
+            reward_next_node_provider(core, session, proposal_id, 0, None)
 
-    def on_node_provider_reward_minted(
-        self, context: NodeProviderRewardContext, block: object
-    ) -> None:
-        proposal_id, index = context.proposal_id, context.index
-        with self.core.transaction() as session:
-            reward = self._rewards_of(proposal_id)[index]
-            if isinstance(reward.reward_mode, RewardToNeuron) and reward.node_provider is not None:
-                self.core.state.put_neuron(session, self._reward_neuron(context, reward))
-            self.reward_next_node_provider(session, proposal_id, index + 1, context.failure)
 
-    def on_node_provider_reward_refused(
-        self, context: NodeProviderRewardContext, reject: object
-    ) -> None:
-        message = reject.message if isinstance(reject, Reject) else str(reject)
-        failure = context.failure or f"Couldn't perform minting transfer: {message}"
-        with self.core.transaction() as session:
-            self.reward_next_node_provider(session, context.proposal_id, context.index + 1, failure)
+def call_root(
+    core: GovernanceCore,
+    method: str,
+    argument: object,
+    proposal_id: int,
+    *,
+    on_reply: str = "_on_proposal_executed",
+) -> None:
+    core.environment.call(
+        OutgoingCall(
+            callee=ROOT_CANISTER_ID,
+            method=method,
+            argument=argument,
+            on_reply=on_reply,
+            on_reject="_on_proposal_failed",
+            context=ProposalContext(proposal_id=proposal_id),
+        )
+    )
 
-    def _reward_neuron(
-        self, context: NodeProviderRewardContext, reward: RewardNodeProvider
-    ) -> Neuron:
-        """mint_reward_to_neuron_or_account: a KYC-verified neuron of the node provider."""
-        assert isinstance(reward.reward_mode, RewardToNeuron)
-        assert reward.node_provider is not None and reward.node_provider.id is not None
-        assert context.neuron_id is not None and context.subaccount is not None
-        now = self.core.now_seconds()
-        delay = min(
-            reward.reward_mode.dissolve_delay_seconds,
-            self.core.durations.max_dissolve_delay_seconds,
+
+def on_canister_settings_updated(
+    core: GovernanceCore, context: ProposalContext, reply: object
+) -> None:
+    """Root answers `variant { Ok; Err : record { code; description } }`."""
+    failure = None
+    if isinstance(reply, dict) and "Err" in reply:
+        error = reply["Err"]
+        failure = str(error.get("description", error)) if isinstance(error, dict) else str(error)
+    with core.transaction() as session:
+        core.mark_executed(session, context.proposal_id, failure)
+
+
+def _rewards_of(core: GovernanceCore, proposal_id: int) -> tuple[RewardNodeProvider, ...]:
+    action = core.state.proposals[proposal_id].proposal.action
+    if isinstance(action, RewardNodeProvider):
+        return (action,)
+    if isinstance(action, RewardNodeProviders):
+        return action.rewards
+    return ()
+
+
+def reward_next_node_provider(
+    core: GovernanceCore, session: Session, proposal_id: int, index: int, failure: str | None
+) -> None:
+    """Mint reward `index` of the proposal, or finish once every reward was tried."""
+    rewards = _rewards_of(core, proposal_id)
+    while index < len(rewards):
+        try:
+            _mint_node_provider_reward(core, proposal_id, index, failure, rewards[index])
+            return
+        except GovernanceError as error:
+            failure = failure or error.error_message
+            index += 1
+    core.mark_executed(session, proposal_id, failure)
+
+
+def _mint_node_provider_reward(
+    core: GovernanceCore,
+    proposal_id: int,
+    index: int,
+    failure: str | None,
+    reward: RewardNodeProvider,
+) -> None:
+    """governance.rs reward_node_provider_helper, then the minting transfer."""
+    provider = reward.node_provider
+    if provider is None or provider.id is None:
+        raise precondition_failed("Node provider has no ID.")
+    if not any(known.id == provider.id for known in core.node_providers):
+        raise not_found(f"Node provider with id {provider.id.to_text()} not found.")
+    maximum = core.economics.maximum_node_provider_rewards_e8s
+    if reward.amount_e8s > maximum:
+        raise precondition_failed(
+            f"Proposed reward {reward.amount_e8s} greater than maximum {maximum}"
         )
-        return Neuron(
-            id=context.neuron_id,
-            subaccount=context.subaccount,
-            controller=reward.node_provider.id,
-            created_timestamp_seconds=now,
-            voting_power_refreshed_timestamp_seconds=now,
-            cached_neuron_stake_e8s=reward.amount_e8s,
-            dissolve_delay_seconds=delay if delay > 0 else None,
-            aging_since_timestamp_seconds=now,
-            when_dissolved_timestamp_seconds=None if delay > 0 else now,
-            kyc_verified=True,
-            followees=dict(self.core.state.get(DEFAULT_FOLLOWEES)),
-        )
+    context = NodeProviderRewardContext(proposal_id=proposal_id, index=index, failure=failure)
+    match reward.reward_mode:
+        case None:
+            raise precondition_failed("Reward node provider proposal must have a reward mode.")
+        case RewardToNeuron():
+            subaccount = core.new_subaccount()
+            to = AccountIdentifier.of(core.governance_id, subaccount)
+            context = replace(context, subaccount=subaccount, neuron_id=core.new_neuron_id())
+        case RewardToAccount():
+            to = reward.reward_mode.to_account or AccountIdentifier.of(provider.id)
+    core.call_ledger_transfer(
+        from_subaccount=None,
+        to=to,
+        amount_e8s=reward.amount_e8s,
+        fee_e8s=0,
+        memo=0,
+        on_reply="_on_node_provider_reward_minted",
+        on_reject="_on_node_provider_reward_refused",
+        context=context,
+    )
+
+
+def on_node_provider_reward_minted(
+    core: GovernanceCore, context: NodeProviderRewardContext, block: object
+) -> None:
+    proposal_id, index = context.proposal_id, context.index
+    with core.transaction() as session:
+        reward = _rewards_of(core, proposal_id)[index]
+        if isinstance(reward.reward_mode, RewardToNeuron) and reward.node_provider is not None:
+            core.state.put_neuron(session, _reward_neuron(core, context, reward))
+        reward_next_node_provider(core, session, proposal_id, index + 1, context.failure)
+
+
+def on_node_provider_reward_refused(
+    core: GovernanceCore, context: NodeProviderRewardContext, reject: object
+) -> None:
+    message = reject.message if isinstance(reject, Reject) else str(reject)
+    failure = context.failure or f"Couldn't perform minting transfer: {message}"
+    with core.transaction() as session:
+        reward_next_node_provider(core, session, context.proposal_id, context.index + 1, failure)
+
+
+def _reward_neuron(
+    core: GovernanceCore, context: NodeProviderRewardContext, reward: RewardNodeProvider
+) -> Neuron:
+    """mint_reward_to_neuron_or_account: a KYC-verified neuron of the node provider."""
+    assert isinstance(reward.reward_mode, RewardToNeuron)
+    assert reward.node_provider is not None and reward.node_provider.id is not None
+    assert context.neuron_id is not None and context.subaccount is not None
+    now = core.now_seconds()
+    delay = min(
+        reward.reward_mode.dissolve_delay_seconds,
+        core.durations.max_dissolve_delay_seconds,
+    )
+    return Neuron(
+        id=context.neuron_id,
+        subaccount=context.subaccount,
+        controller=reward.node_provider.id,
+        created_timestamp_seconds=now,
+        voting_power_refreshed_timestamp_seconds=now,
+        cached_neuron_stake_e8s=reward.amount_e8s,
+        dissolve_delay_seconds=delay if delay > 0 else None,
+        aging_since_timestamp_seconds=now,
+        when_dissolved_timestamp_seconds=None if delay > 0 else now,
+        kyc_verified=True,
+        followees=dict(core.state.get(DEFAULT_FOLLOWEES)),
+    )

@@ -11,8 +11,9 @@ deadlines, spawning, maturity disbursements, unstaking the maturity of
 dissolved neurons, pruning the following of stale neurons, daily reward events
 and garbage collection.
 
-`Governance` owns the parts that do the work (see `core`) and is the canister's face:
-its entry points and the callbacks named in its outgoing calls delegate to them.
+`Governance` owns the governance state (`core.GovernanceCore`) and is the canister's face:
+its entry points and the callbacks named in its outgoing calls call the functions of the rule
+modules (`commands`, `ledger_commands`, `voting`, `periodic`, the queries...) with that state.
 """
 
 from __future__ import annotations
@@ -24,9 +25,17 @@ from typing import Any, Final
 
 from sqlmodel import Session
 
-from nns.governance.action_execution import ActionExecution
+from nns.governance import (
+    action_execution,
+    commands,
+    ledger_commands,
+    neuron_queries,
+    periodic,
+    proposal_queries,
+    sns_launch,
+    voting,
+)
 from nns.governance.actions import NodeProvider
-from nns.governance.commands import CommandDispatch
 from nns.governance.contexts import (
     ClaimContext,
     DisburseContext,
@@ -41,11 +50,8 @@ from nns.governance.contexts import (
 )
 from nns.governance.core import GovernanceCore
 from nns.governance.errors import invalid_command, not_authorized, not_found, precondition_failed
-from nns.governance.ledger_commands import LedgerCommands
 from nns.governance.metrics import GovernanceCachedMetrics
 from nns.governance.neuron import Neuron
-from nns.governance.neuron_commands import NeuronCommands
-from nns.governance.neuron_queries import NeuronQueries
 from nns.governance.neurons_fund import (
     NeuronsFundAuditInfoRequest,
     SettleCommunityFundParticipation,
@@ -58,9 +64,6 @@ from nns.governance.parameters import (
     Durations,
     NetworkEconomics,
 )
-from nns.governance.periodic import PeriodicTasks
-from nns.governance.proposal_queries import ProposalQueries
-from nns.governance.proposal_validation import ProposalValidation
 from nns.governance.proposals import ProposalInfo
 from nns.governance.requests import (
     BallotInfo,
@@ -79,11 +82,10 @@ from nns.governance.requests import (
 )
 from nns.governance.rewards import RewardEvent
 from nns.governance.settings import MATURITY_MODULATION_BASIS_POINTS
-from nns.governance.simulation import ManageNeuronSimulation, resolve_manage_neuron_target
+from nns.governance.simulation import resolve_manage_neuron_target, simulate_manage_neuron
 from nns.governance.snapshots import Snapshots
 from nns.governance.state import GovernanceState
 from nns.governance.votes import ListNeuronVotes, NeuronIndexRequest, NeuronVotes
-from nns.governance.voting import ProposalVoting
 from replica.canister.nns_ids import (
     CYCLES_MINTING_CANISTER_ID,
     GOVERNANCE_CANISTER_ID,
@@ -114,7 +116,7 @@ class Governance:
         cycles_minting_id: Principal = CYCLES_MINTING_CANISTER_ID,
         default_followees: Mapping[int, tuple[int, ...]] | None = None,
     ) -> None:
-        core = GovernanceCore(
+        self.core = GovernanceCore(
             environment,
             preset=preset,
             economics=economics,
@@ -124,34 +126,6 @@ class Governance:
             ledger_id=ledger_id,
             cycles_minting_id=cycles_minting_id,
             default_followees=default_followees,
-        )
-        self.core = core
-        self.neuron_commands = NeuronCommands(core)
-        self.ledger_commands = LedgerCommands(core)
-        self.actions = ActionExecution(core)
-        self.validation = ProposalValidation(core, self.actions)
-        self.voting = ProposalVoting(core, self.actions, self.validation, self._run_command)
-        self.commands = CommandDispatch(
-            core, self.neuron_commands, self.ledger_commands, self.voting
-        )
-        self.proposal_queries = ProposalQueries(core)
-        self.neuron_queries = NeuronQueries(core)
-        self.periodic = PeriodicTasks(core, self.voting)
-        self.simulation = ManageNeuronSimulation(
-            core, self._run_command, self.neuron_queries.neuron_info, self._callback
-        )
-
-    def _run_command(
-        self,
-        session: Session,
-        caller: Principal,
-        neuron_id: int | None,
-        subaccount: bytes | None,
-        command: object,
-        proposal_id: int | None,
-    ) -> object:
-        return self.commands.run_command(
-            session, caller, neuron_id, subaccount, command, proposal_id
         )
 
     def _callback(self, name: str) -> Callable[[object, object], object]:
@@ -210,7 +184,7 @@ class Governance:
 
     @property
     def voting_power_snapshots(self) -> Snapshots:
-        return self.voting.voting_power_snapshots
+        return voting.voting_power_snapshots(self.core)
 
     def state_hash(self) -> bytes:
         return self.core.store.state_hash()
@@ -223,10 +197,12 @@ class Governance:
         if request.command is None:
             raise invalid_command("No command given.")
         with self.core.transaction() as session:
-            return self._run_command(session, caller, neuron_id, subaccount, request.command, None)
+            return commands.run_command(
+                self.core, session, caller, neuron_id, subaccount, request.command, None
+            )
 
     def simulate_manage_neuron(self, caller: Principal, request: ManageNeuronRequest) -> object:
-        return self.simulation.simulate_manage_neuron(caller, request)
+        return simulate_manage_neuron(self.core, caller, request, self._callback)
 
     def claim_or_refresh_neuron_from_account(
         self, caller: Principal, request: ClaimOrRefreshNeuronFromAccount
@@ -235,7 +211,7 @@ class Governance:
             by=ClaimByMemoAndController(memo=request.memo, controller=request.controller)
         )
         with self.core.transaction() as session:
-            return self._run_command(session, caller, None, None, command, None)
+            return commands.run_command(self.core, session, caller, None, None, command, None)
 
     def update_maturity_modulation(self, caller: Principal, basis_points: int) -> None:
         """The cycles minting canister's daily maturity modulation, within ±5%."""
@@ -253,7 +229,7 @@ class Governance:
     def run_periodic_tasks(self, caller: Principal, argument: object = None) -> None:
         """Everything that happens because time passed."""
         with self.core.transaction() as session:
-            self.periodic.run(session)
+            periodic.run_periodic_tasks(self.core, session)
 
     def heartbeat(self) -> None:
         """On a replica, the periodic tasks run at every round's heartbeat."""
@@ -263,10 +239,10 @@ class Governance:
         self, session: Session, caller: Principal, neuron_id: int, command: MakeProposal
     ) -> MakeProposalResponse:
         """MakeProposal inside a transaction the caller holds (benchmarks batch proposals)."""
-        return self.voting.make_proposal(session, caller, neuron_id, command)
+        return commands.make_proposal(self.core, session, caller, neuron_id, command)
 
     def distribute_rewards(self, session: Session, total_supply_e8s: int) -> RewardEvent | None:
-        return self.periodic.distribute_rewards(session, total_supply_e8s)
+        return periodic.distribute_rewards(self.core, session, total_supply_e8s)
 
     def load_genesis_neurons(self, neurons: Iterable[Neuron]) -> int:
         """Bulk-load neurons at genesis (and in benchmarks); returns how many were loaded."""
@@ -284,21 +260,22 @@ class Governance:
     def get_neurons_fund_audit_info(
         self, caller: Principal, request: NeuronsFundAuditInfoRequest
     ) -> object:
-        return self.actions.sns_launch.neurons_fund_audit(request.nns_proposal_id)
+        return sns_launch.neurons_fund_audit(self.core, request.nns_proposal_id)
 
     def settle_neurons_fund_participation(
         self, caller: Principal, request: SettleNeuronsFundParticipation | Mapping[str, Any]
     ) -> object:
         """From the swap canister (a record) or an ingress message (the decoded request)."""
-        launch = self.actions.sns_launch
         if isinstance(request, SettleNeuronsFundParticipation):
-            return launch.settle_launch(
+            return sns_launch.settle_launch(
+                self.core,
                 caller,
                 request.nns_proposal_id,
                 request.result,
                 request.total_direct_participation_icp_e8s,
             )
-        return launch.settle_launch(
+        return sns_launch.settle_launch(
+            self.core,
             caller,
             request.get("nns_proposal_id"),
             request.get("result"),
@@ -313,49 +290,49 @@ class Governance:
     # -- queries ----------------------------------------------------------------------------
 
     def get_neuron_info(self, caller: Principal, neuron_id: int) -> NeuronInfo:
-        return self.neuron_queries.get_neuron_info(caller, neuron_id)
+        return neuron_queries.get_neuron_info(self.core, caller, neuron_id)
 
     def get_neuron_info_by_id_or_subaccount(
         self, caller: Principal, which: NeuronIdOrSubaccount
     ) -> NeuronInfo:
-        return self.neuron_queries.get_neuron_info_by_id_or_subaccount(caller, which)
+        return neuron_queries.get_neuron_info_by_id_or_subaccount(self.core, caller, which)
 
     def get_full_neuron(self, caller: Principal, neuron_id: int) -> Neuron:
-        return self.neuron_queries.get_full_neuron(caller, neuron_id)
+        return neuron_queries.get_full_neuron(self.core, caller, neuron_id)
 
     def get_full_neuron_by_id_or_subaccount(
         self, caller: Principal, which: NeuronIdOrSubaccount
     ) -> Neuron:
-        return self.neuron_queries.get_full_neuron_by_id_or_subaccount(caller, which)
+        return neuron_queries.get_full_neuron_by_id_or_subaccount(self.core, caller, which)
 
     def get_recent_ballots(self, neuron: Neuron) -> tuple[BallotInfo, ...]:
-        return self.neuron_queries.get_recent_ballots(neuron)
+        return neuron_queries.get_recent_ballots(self.core, neuron)
 
     def get_voting_powers(self, neuron: Neuron) -> tuple[int, int]:
         """(deciding, potential) voting power now."""
-        return self.neuron_queries.get_voting_powers(neuron)
+        return neuron_queries.get_voting_powers(self.core, neuron)
 
     def get_neuron_ids(self, caller: Principal, argument: object = None) -> tuple[int, ...]:
-        return self.neuron_queries.get_neuron_ids(caller)
+        return neuron_queries.get_neuron_ids(self.core, caller)
 
     def list_neurons(self, caller: Principal, request: ListNeurons) -> ListNeuronsResponse:
-        return self.neuron_queries.list_neurons(caller, request)
+        return neuron_queries.list_neurons(self.core, caller, request)
 
     def list_known_neurons(
         self, caller: Principal, argument: object = None
     ) -> tuple[KnownNeuron, ...]:
-        return self.neuron_queries.list_known_neurons(caller)
+        return neuron_queries.list_known_neurons(self.core, caller)
 
     def get_neuron_index(
         self, caller: Principal, request: NeuronIndexRequest
     ) -> tuple[NeuronInfo, ...]:
-        return self.neuron_queries.get_neuron_index(caller, request)
+        return neuron_queries.get_neuron_index(self.core, caller, request)
 
     def list_neuron_votes(self, caller: Principal, request: ListNeuronVotes) -> NeuronVotes:
-        return self.neuron_queries.list_neuron_votes(caller, request)
+        return neuron_queries.list_neuron_votes(self.core, caller, request)
 
     def get_metrics(self, caller: Principal, argument: object = None) -> GovernanceCachedMetrics:
-        return self.neuron_queries.get_metrics(caller)
+        return neuron_queries.get_metrics(self.core, caller)
 
     def list_node_providers(
         self, caller: Principal, argument: object = None
@@ -412,95 +389,95 @@ class Governance:
         return None
 
     def get_proposal_info(self, caller: Principal, proposal_id: int) -> ProposalInfo | None:
-        return self.proposal_queries.get_proposal_info(caller, proposal_id)
+        return proposal_queries.get_proposal_info(self.core, caller, proposal_id)
 
     def get_pending_proposals(
         self, caller: Principal, argument: object = None
     ) -> tuple[ProposalInfo, ...]:
-        return self.proposal_queries.get_pending_proposals(caller)
+        return proposal_queries.get_pending_proposals(self.core, caller)
 
     def list_proposals(
         self, caller: Principal, request: ListProposalInfo
     ) -> tuple[ProposalInfo, ...]:
-        return self.proposal_queries.list_proposals(caller, request)
+        return proposal_queries.list_proposals(self.core, caller, request)
 
     # -- callbacks: the names in this canister's outgoing calls -----------------------------
 
     def _on_claim_balance(self, context: ClaimContext, balance: object) -> object:
-        return self.ledger_commands.on_claim_balance(context, balance)
+        return ledger_commands.on_claim_balance(self.core, context, balance)
 
     def _on_claim_rejected(self, context: ClaimContext, reject: object) -> object:
-        return self.ledger_commands.on_claim_rejected(context, reject)
+        return ledger_commands.on_claim_rejected(self.core, context, reject)
 
     def _on_disburse_fees_burned(self, context: DisburseContext, block: object) -> object:
-        return self.ledger_commands.on_disburse_fees_burned(context, block)
+        return ledger_commands.on_disburse_fees_burned(self.core, context, block)
 
     def _on_disbursed(self, context: DisburseContext, block: object) -> object:
-        return self.ledger_commands.on_disbursed(context, block)
+        return ledger_commands.on_disbursed(self.core, context, block)
 
     def _on_neuron_ledger_rejected(self, context: NeuronTransferContext, reject: object) -> object:
-        return self.ledger_commands.on_neuron_ledger_rejected(context, reject)
+        return ledger_commands.on_neuron_ledger_rejected(self.core, context, reject)
 
     def _on_split_transferred(self, context: SplitContext, block: object) -> object:
-        return self.ledger_commands.on_split_transferred(context, block)
+        return ledger_commands.on_split_transferred(self.core, context, block)
 
     def _on_merge_fees_burned(self, context: MergeContext, block: object) -> object:
-        return self.ledger_commands.on_merge_fees_burned(context, block)
+        return ledger_commands.on_merge_fees_burned(self.core, context, block)
 
     def _on_merge_transferred(self, context: MergeContext, block: object) -> object:
-        return self.ledger_commands.on_merge_transferred(context, block)
+        return ledger_commands.on_merge_transferred(self.core, context, block)
 
     def _on_merge_rejected(self, context: MergeContext, reject: object) -> object:
-        return self.ledger_commands.on_merge_rejected(context, reject)
+        return ledger_commands.on_merge_rejected(self.core, context, reject)
 
     def _on_disbursed_to_neuron(self, context: DisburseToNeuronContext, block: object) -> object:
-        return self.ledger_commands.on_disbursed_to_neuron(context, block)
+        return ledger_commands.on_disbursed_to_neuron(self.core, context, block)
 
     def _on_sns_deployed(self, context: ProposalContext, reply: Mapping[str, Any]) -> None:
-        self.actions.sns_launch.on_sns_deployed(context, reply)
+        sns_launch.on_sns_deployed(self.core, context, reply)
 
     def _on_sns_deploy_failed(self, context: ProposalContext, answer: object) -> None:
-        self.actions.sns_launch.on_sns_deploy_failed(context, answer)
+        sns_launch.on_sns_deploy_failed(self.core, context, answer)
 
     def _on_fund_minted(self, context: ProposalContext, reply: object) -> None:
-        self.actions.sns_launch.on_fund_minted(context, reply)
+        sns_launch.on_fund_minted(self.core, context, reply)
 
     def _on_fund_mint_failed(self, context: ProposalContext, answer: object) -> None:
-        self.actions.sns_launch.on_fund_mint_failed(context, answer)
+        sns_launch.on_fund_mint_failed(self.core, context, answer)
 
     def _on_proposal_executed(self, context: ProposalContext, reply: object) -> None:
-        self.voting.on_proposal_executed(context, reply)
+        voting.on_proposal_executed(self.core, context, reply)
 
     def _on_proposal_failed(self, context: ProposalContext, reject: object) -> None:
-        self.voting.on_proposal_failed(context, reject)
+        voting.on_proposal_failed(self.core, context, reject)
 
     def _on_canister_settings_updated(self, context: ProposalContext, reply: object) -> None:
-        self.actions.on_canister_settings_updated(context, reply)
+        action_execution.on_canister_settings_updated(self.core, context, reply)
 
     def _on_node_provider_reward_minted(
         self, context: NodeProviderRewardContext, block: object
     ) -> None:
-        self.actions.on_node_provider_reward_minted(context, block)
+        action_execution.on_node_provider_reward_minted(self.core, context, block)
 
     def _on_node_provider_reward_refused(
         self, context: NodeProviderRewardContext, reject: object
     ) -> None:
-        self.actions.on_node_provider_reward_refused(context, reject)
+        action_execution.on_node_provider_reward_refused(self.core, context, reject)
 
     def _on_spawn_minted(self, context: MintContext, block: object) -> None:
-        self.periodic.on_spawn_minted(context, block)
+        periodic.on_spawn_minted(self.core, context, block)
 
     def _on_maturity_disbursed(self, context: MintContext, block: object) -> None:
-        self.periodic.on_maturity_disbursed(context, block)
+        periodic.on_maturity_disbursed(self.core, context, block)
 
     def _on_mint_rejected(self, context: MintContext, reject: object) -> None:
-        self.periodic.on_mint_rejected(context, reject)
+        periodic.on_mint_rejected(self.core, context, reject)
 
     def _on_total_supply(self, context: TotalSupplyContext, supply: object) -> None:
-        self.periodic.on_total_supply(context, supply)
+        periodic.on_total_supply(self.core, context, supply)
 
     def _on_total_supply_rejected(self, context: TotalSupplyContext, reject: object) -> None:
-        self.periodic.on_total_supply_rejected(context, reject)
+        periodic.on_total_supply_rejected(self.core, context, reject)
 
 
 CALLBACKS: dict[str, Callable[..., object]] = {

@@ -1,9 +1,13 @@
 """The one door of ManageNeuron: every command, its handler and whether it may run on a
 neuron locked by an ongoing ledger update, in one table.
 
-The handlers live in the parts that own them: `neuron_commands` (no ledger),
-`ledger_commands` (commands that move ICP and answer from a callback) and `voting`
-(RegisterVote, MakeProposal). ClaimOrRefresh names no neuron and comes first.
+A handler is a function of the governance state (`core`), the message's session, the caller,
+the neuron, the command and the ManageNeuron proposal that runs it (or None). The handlers live
+in the modules that own their rules: `neuron_commands` (no ledger; they answer at once),
+`ledger_commands` (commands that move ICP and answer from a callback, which is why they carry
+the proposal id) and `voting` (RegisterVote, MakeProposal, which may execute an adopted
+proposal and so receive this door, `run_command`). ClaimOrRefresh names no neuron and comes
+first.
 """
 
 from __future__ import annotations
@@ -13,11 +17,10 @@ from typing import Any, Final
 
 from sqlmodel import Session
 
+from nns.governance import ledger_commands, neuron_commands, voting
 from nns.governance.core import GovernanceCore
 from nns.governance.enums import ErrorType
 from nns.governance.errors import GovernanceError, invalid_command, not_found
-from nns.governance.ledger_commands import LedgerCommands
-from nns.governance.neuron_commands import NeuronCommands
 from nns.governance.requests import (
     ClaimOrRefresh,
     Configure,
@@ -26,6 +29,7 @@ from nns.governance.requests import (
     DisburseToNeuron,
     Follow,
     MakeProposal,
+    MakeProposalResponse,
     Merge,
     MergeMaturity,
     RefreshVotingPower,
@@ -35,89 +39,88 @@ from nns.governance.requests import (
     Split,
     StakeMaturity,
 )
-from nns.governance.voting import ProposalVoting
 from replica.types import Principal
 
+Handler = Callable[[GovernanceCore, Session, Principal, int, Any, "int | None"], object]
+"""A command's handler: (core, session, caller, neuron id, command, proposal id)."""
 
-class CommandDispatch:
-    """Runs a ManageNeuron command through the handler the table names for its type."""
+ImmediateHandler = Callable[[GovernanceCore, Session, Principal, int, Any], object]
+"""A command that answers at once: a proposal that runs it records the answer itself."""
 
-    def __init__(
-        self,
+
+def run_command(
+    core: GovernanceCore,
+    session: Session,
+    caller: Principal,
+    neuron_id: int | None,
+    subaccount: bytes | None,
+    command: object,
+    proposal_id: int | None,
+) -> object:
+    """Run a ManageNeuron command through the handler the table names for its type."""
+    state = core.state
+    if isinstance(command, ClaimOrRefresh):
+        return ledger_commands.claim_or_refresh(
+            core, session, caller, neuron_id, subaccount, command
+        )
+    if neuron_id is None:
+        if subaccount is None or subaccount not in state.by_subaccount:
+            raise not_found("No neuron id or subaccount given, or no neuron has it.")
+        neuron_id = state.by_subaccount[subaccount]
+    entry = COMMANDS.get(type(command))
+    if entry is None:
+        raise invalid_command("No command given.")
+    handler, allowed_while_locked = entry
+    locks = core.locks
+    if neuron_id in locks and not allowed_while_locked:
+        raise GovernanceError(
+            ErrorType.LEDGER_UPDATE_ONGOING,
+            f"Neuron {neuron_id} has an ongoing ledger update ({locks[neuron_id]}).",
+        )
+    return handler(core, session, caller, neuron_id, command, proposal_id)
+
+
+def _immediate(handler: ImmediateHandler) -> Handler:
+    def run(
         core: GovernanceCore,
-        neurons: NeuronCommands,
-        ledger: LedgerCommands,
-        voting: ProposalVoting,
-    ) -> None:
-        self.core = core
-        self.neurons = neurons
-        self.ledger = ledger
-        self.voting = voting
-
-    def run_command(
-        self,
         session: Session,
         caller: Principal,
-        neuron_id: int | None,
-        subaccount: bytes | None,
-        command: object,
+        neuron_id: int,
+        command: Any,
         proposal_id: int | None,
     ) -> object:
-        """Dispatch a command to its handler."""
-        state = self.core.state
-        if isinstance(command, ClaimOrRefresh):
-            return self.ledger.claim_or_refresh(session, caller, neuron_id, subaccount, command)
-        if neuron_id is None:
-            if subaccount is None or subaccount not in state.by_subaccount:
-                raise not_found("No neuron id or subaccount given, or no neuron has it.")
-            neuron_id = state.by_subaccount[subaccount]
-        entry = COMMANDS.get(type(command))
-        if entry is None:
-            raise invalid_command("No command given.")
-        handler, allowed_while_locked = entry
-        locks = self.core.locks
-        if neuron_id in locks and not allowed_while_locked:
-            raise GovernanceError(
-                ErrorType.LEDGER_UPDATE_ONGOING,
-                f"Neuron {neuron_id} has an ongoing ledger update ({locks[neuron_id]}).",
-            )
-        return handler(self, session, caller, neuron_id, command, proposal_id)
+        return handler(core, session, caller, neuron_id, command)
+
+    return run
 
 
-# The commands of ManageNeuron (ClaimOrRefresh aside, which names no neuron): each one's handler
-# and whether it runs on a neuron locked by an ongoing ledger update.
-Handler = Callable[[CommandDispatch, Session, Principal, int, Any, "int | None"], object]
+def register_vote(
+    core: GovernanceCore, session: Session, caller: Principal, neuron_id: int, command: RegisterVote
+) -> object:
+    return voting.register_vote(core, session, caller, neuron_id, command, run_command)
+
+
+def make_proposal(
+    core: GovernanceCore, session: Session, caller: Principal, neuron_id: int, command: MakeProposal
+) -> MakeProposalResponse:
+    return voting.make_proposal(core, session, caller, neuron_id, command, run_command)
+
+
 COMMANDS: Final[dict[type, tuple[Handler, bool]]] = {
-    Configure: (lambda d, s, c, n, command, p: d.neurons.configure(s, c, n, command), False),
-    Follow: (lambda d, s, c, n, command, p: d.neurons.follow(s, c, n, command), True),
-    SetFollowing: (lambda d, s, c, n, command, p: d.neurons.set_following(s, c, n, command), True),
-    RegisterVote: (
-        lambda d, s, c, n, command, p: d.voting.register_vote(s, c, n, command),
-        True,
-    ),
-    MakeProposal: (
-        lambda d, s, c, n, command, p: d.voting.make_proposal(s, c, n, command),
-        True,
-    ),
-    RefreshVotingPower: (
-        lambda d, s, c, n, command, p: d.neurons.refresh_voting_power_command(s, c, n),
-        True,
-    ),
-    Disburse: (lambda d, s, c, n, command, p: d.ledger.disburse(s, c, n, command, p), False),
-    Split: (lambda d, s, c, n, command, p: d.ledger.split(s, c, n, command, p), False),
-    Merge: (lambda d, s, c, n, command, p: d.ledger.merge(s, c, n, command, p), False),
-    Spawn: (lambda d, s, c, n, command, p: d.neurons.spawn(s, c, n, command), False),
-    StakeMaturity: (
-        lambda d, s, c, n, command, p: d.neurons.stake_maturity(s, c, n, command),
-        False,
-    ),
-    DisburseMaturity: (
-        lambda d, s, c, n, command, p: d.neurons.disburse_maturity(s, c, n, command),
-        False,
-    ),
-    DisburseToNeuron: (
-        lambda d, s, c, n, command, p: d.ledger.disburse_to_neuron(s, c, n, command, p),
-        False,
-    ),
-    MergeMaturity: (lambda d, s, c, n, command, p: d.neurons.merge_maturity(), False),
+    Configure: (_immediate(neuron_commands.configure), False),
+    Follow: (_immediate(neuron_commands.follow), True),
+    SetFollowing: (_immediate(neuron_commands.set_following), True),
+    RegisterVote: (_immediate(register_vote), True),
+    MakeProposal: (_immediate(make_proposal), True),
+    RefreshVotingPower: (_immediate(neuron_commands.refresh_voting_power), True),
+    Disburse: (ledger_commands.disburse, False),
+    Split: (ledger_commands.split, False),
+    Merge: (ledger_commands.merge, False),
+    Spawn: (_immediate(neuron_commands.spawn), False),
+    StakeMaturity: (_immediate(neuron_commands.stake_maturity), False),
+    DisburseMaturity: (_immediate(neuron_commands.disburse_maturity), False),
+    DisburseToNeuron: (ledger_commands.disburse_to_neuron, False),
+    MergeMaturity: (_immediate(neuron_commands.merge_maturity), False),
 }
+"""The commands of ManageNeuron (ClaimOrRefresh aside, which names no neuron): each one's
+handler and whether it runs on a neuron locked by an ongoing ledger update."""

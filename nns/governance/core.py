@@ -1,10 +1,13 @@
-"""What every part of the governance canister shares: its state, its environment,
-its transaction discipline, its calls to the ledger and the record of proposal outcomes.
+"""The typed state of the governance canister, which every rule shares: its state and
+indexes, its environment, its transaction discipline, its calls to the ledger and the record
+of proposal outcomes.
 
-Each part of the canister (`neuron_commands`, `ledger_commands`, `action_execution`,
-`proposal_validation`, `voting`, `proposal_queries`, `neuron_queries`, `periodic`,
-`simulation`) holds one `GovernanceCore` and nothing else it does not own; `canister.Governance`
-creates the core and the parts and is the canister's one face.
+Every rule is a module of functions whose first argument is a `GovernanceCore`
+(`neuron_commands`, `ledger_commands`, `action_execution`, `sns_launch`,
+`proposal_validation`, `voting`, `periodic`, `proposal_queries`, `neuron_queries`,
+`simulation`; `commands` is the ManageNeuron dispatch table). It is a class because it holds
+state; the rules hold none. `canister.Governance` creates the core and is the canister's one
+face.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """What a proposal must be to be submitted (spec 4.2): sizes, its action's own rules, and the
-topic it falls under.
+topic it falls under: functions of the governance state (`core`) that refuse a malformed
+proposal before anyone votes.
 """
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 from typing import Final, Protocol, runtime_checkable
 from urllib.parse import urlparse
 
-from nns.governance.action_execution import ActionExecution
+from nns.governance import action_execution
 from nns.governance.core import GovernanceCore
 from nns.governance.enums import (
     Topic,
@@ -86,125 +87,117 @@ def validate_install_code(action: InstallCode) -> None:
         )
 
 
-class ProposalValidation:
-    """Refuses a malformed proposal before anyone votes."""
-
-    def __init__(self, core: GovernanceCore, actions: ActionExecution) -> None:
-        self.core = core
-        self.actions = actions
-
-    def validate_proposal(self, proposal: Proposal) -> tuple[Topic, int | None]:
-        """Refuse a malformed proposal before anyone votes; return its topic."""
-        action = proposal.action
-        if action is None:
-            raise invalid_proposal("Proposal lacks an action.")
-        if len(proposal.summary.encode()) > MAX_SUMMARY_BYTES:
+def validate_proposal(core: GovernanceCore, proposal: Proposal) -> tuple[Topic, int | None]:
+    """Refuse a malformed proposal before anyone votes; return its topic."""
+    action = proposal.action
+    if action is None:
+        raise invalid_proposal("Proposal lacks an action.")
+    if len(proposal.summary.encode()) > MAX_SUMMARY_BYTES:
+        raise invalid_proposal(
+            f"The maximum proposal summary size is {MAX_SUMMARY_BYTES} bytes, this proposal "
+            f"is: {len(proposal.summary.encode())} bytes"
+        )
+    if proposal.url and not MIN_URL_CHARS <= len(proposal.url) <= MAX_URL_CHARS:
+        raise invalid_proposal(
+            f"The url must be between {MIN_URL_CHARS} and {MAX_URL_CHARS} characters long."
+        )
+    if not isinstance(action, ManageNeuronProposal):
+        title = proposal.title or ""
+        if not MIN_TITLE_BYTES <= len(title.encode()) <= MAX_TITLE_BYTES:
             raise invalid_proposal(
-                f"The maximum proposal summary size is {MAX_SUMMARY_BYTES} bytes, this proposal "
-                f"is: {len(proposal.summary.encode())} bytes"
+                f"Proposal title must be between {MIN_TITLE_BYTES} and {MAX_TITLE_BYTES} "
+                "bytes long."
             )
-        if proposal.url and not MIN_URL_CHARS <= len(proposal.url) <= MAX_URL_CHARS:
-            raise invalid_proposal(
-                f"The url must be between {MIN_URL_CHARS} and {MAX_URL_CHARS} characters long."
-            )
-        if not isinstance(action, ManageNeuronProposal):
-            title = proposal.title or ""
-            if not MIN_TITLE_BYTES <= len(title.encode()) <= MAX_TITLE_BYTES:
+    match action:
+        case Motion():
+            if len(action.motion_text.encode()) > MAX_MOTION_TEXT_BYTES:
                 raise invalid_proposal(
-                    f"Proposal title must be between {MIN_TITLE_BYTES} and {MAX_TITLE_BYTES} "
-                    "bytes long."
+                    f"The maximum motion text size in bytes is {MAX_MOTION_TEXT_BYTES}, this "
+                    f"motion text is: {len(action.motion_text.encode())} bytes"
                 )
-        match action:
-            case Motion():
-                if len(action.motion_text.encode()) > MAX_MOTION_TEXT_BYTES:
-                    raise invalid_proposal(
-                        f"The maximum motion text size in bytes is {MAX_MOTION_TEXT_BYTES}, this "
-                        f"motion text is: {len(action.motion_text.encode())} bytes"
-                    )
-                return Topic.GOVERNANCE, None
-            case ManageNetworkEconomics():
-                self.core.economics.inherit(action.economics).validate(self.core.durations)
-                return Topic.NETWORK_ECONOMICS, None
-            case RegisterKnownNeuron():
-                self.validate_known_neuron(action)
-                return Topic.GOVERNANCE, None
-            case ManageNeuronProposal():
-                managed = self.core.get_neuron(action.neuron_id)
-                if not managed.followees.get(Topic.NEURON_MANAGEMENT):
-                    raise invalid_proposal(
-                        "The neuron to manage has no followees on the NeuronManagement topic."
-                    )
-                if isinstance(action.command, MakeProposal):
-                    raise invalid_proposal("A ManageNeuron proposal cannot make a proposal.")
-                return Topic.NEURON_MANAGEMENT, action.neuron_id
-            case ExecuteNnsFunction():
-                return self.validate_nns_function(action), None
-            case InstallCode():
-                validate_install_code(action)
-                return Topic.PROTOCOL_CANISTER_MANAGEMENT, None
-        return self.actions.validate_canister_and_provider_action(action), None
+            return Topic.GOVERNANCE, None
+        case ManageNetworkEconomics():
+            core.economics.inherit(action.economics).validate(core.durations)
+            return Topic.NETWORK_ECONOMICS, None
+        case RegisterKnownNeuron():
+            validate_known_neuron(core, action)
+            return Topic.GOVERNANCE, None
+        case ManageNeuronProposal():
+            managed = core.get_neuron(action.neuron_id)
+            if not managed.followees.get(Topic.NEURON_MANAGEMENT):
+                raise invalid_proposal(
+                    "The neuron to manage has no followees on the NeuronManagement topic."
+                )
+            if isinstance(action.command, MakeProposal):
+                raise invalid_proposal("A ManageNeuron proposal cannot make a proposal.")
+            return Topic.NEURON_MANAGEMENT, action.neuron_id
+        case ExecuteNnsFunction():
+            return validate_nns_function(core, action), None
+        case InstallCode():
+            validate_install_code(action)
+            return Topic.PROTOCOL_CANISTER_MANAGEMENT, None
+    return action_execution.validate_canister_and_provider_action(core, action), None
 
-    def validate_nns_function(self, action: ExecuteNnsFunction) -> Topic:
+
+def validate_nns_function(core: GovernanceCore, action: ExecuteNnsFunction) -> Topic:
+    try:
+        function = NnsFunction(action.nns_function)
+    except ValueError:
+        raise invalid_proposal(f"Invalid NnsFunction id: {action.nns_function}") from None
+    if function in OBSOLETE_FUNCTIONS:
+        raise invalid_proposal(f"{function.name} is obsolete.")
+    target = TARGETS.get(function)
+    payload_type = PAYLOAD_TYPES.get(function)
+    if target is None or payload_type is None:
+        raise invalid_proposal(f"{function.name} is not supported by this network.")
+    if not isinstance(action.payload, payload_type):
+        raise invalid_proposal(
+            f"{function.name} takes a {payload_type.__name__} payload, got "
+            f"{type(action.payload).__name__}."
+        )
+    size = len(codec.encode(action.payload))
+    if size > MAX_PAYLOAD_BYTES:
+        raise invalid_proposal(
+            f"The maximum NNS function payload size is {MAX_PAYLOAD_BYTES} bytes, "
+            f"this payload is {size} bytes."
+        )
+    if isinstance(action.payload, ValidatedPayload):
         try:
-            function = NnsFunction(action.nns_function)
-        except ValueError:
-            raise invalid_proposal(f"Invalid NnsFunction id: {action.nns_function}") from None
-        if function in OBSOLETE_FUNCTIONS:
-            raise invalid_proposal(f"{function.name} is obsolete.")
-        target = TARGETS.get(function)
-        payload_type = PAYLOAD_TYPES.get(function)
-        if target is None or payload_type is None:
-            raise invalid_proposal(f"{function.name} is not supported by this network.")
-        if not isinstance(action.payload, payload_type):
-            raise invalid_proposal(
-                f"{function.name} takes a {payload_type.__name__} payload, got "
-                f"{type(action.payload).__name__}."
-            )
-        size = len(codec.encode(action.payload))
-        if size > MAX_PAYLOAD_BYTES:
-            raise invalid_proposal(
-                f"The maximum NNS function payload size is {MAX_PAYLOAD_BYTES} bytes, "
-                f"this payload is {size} bytes."
-            )
-        if isinstance(action.payload, ValidatedPayload):
-            try:
-                action.payload.validate()
-            except InvalidPayload as error:
-                raise invalid_proposal(f"Invalid {function.name} payload: {error}") from error
-        if isinstance(action.payload, IcpXdrConversionRatePayload):
-            rate = action.payload.xdr_permyriad_per_icp
-            if rate < self.core.economics.minimum_icp_xdr_rate:
-                # governance.rs (IcpXdrConversionRate, before the exchange rate canister)
-                raise invalid_proposal(
-                    f"The proposed rate {rate} is below the minimum allowable rate"
-                )
-        return target.topic
+            action.payload.validate()
+        except InvalidPayload as error:
+            raise invalid_proposal(f"Invalid {function.name} payload: {error}") from error
+    if isinstance(action.payload, IcpXdrConversionRatePayload):
+        rate = action.payload.xdr_permyriad_per_icp
+        if rate < core.economics.minimum_icp_xdr_rate:
+            # governance.rs (IcpXdrConversionRate, before the exchange rate canister)
+            raise invalid_proposal(f"The proposed rate {rate} is below the minimum allowable rate")
+    return target.topic
 
-    def validate_known_neuron(self, action: RegisterKnownNeuron) -> None:
-        if action.id not in self.core.state.neurons:
-            raise invalid_proposal(f"Neuron {action.id} does not exist.")
-        name_bytes = len(action.name.encode())
-        if not 0 < name_bytes <= MAX_KNOWN_NEURON_NAME_BYTES:
-            raise invalid_proposal(
-                f"The known neuron name must have between 1 and {MAX_KNOWN_NEURON_NAME_BYTES} "
-                "bytes."
-            )
-        for neuron in self.core.state.neurons.values():
-            data = neuron.known_neuron_data
-            if data is not None and data.name == action.name and neuron.id != action.id:
-                raise invalid_proposal(f"The name {action.name} already belongs to a known neuron.")
-        if (
-            action.description is not None
-            and len(action.description.encode()) > MAX_KNOWN_NEURON_DESCRIPTION_BYTES
+
+def validate_known_neuron(core: GovernanceCore, action: RegisterKnownNeuron) -> None:
+    if action.id not in core.state.neurons:
+        raise invalid_proposal(f"Neuron {action.id} does not exist.")
+    name_bytes = len(action.name.encode())
+    if not 0 < name_bytes <= MAX_KNOWN_NEURON_NAME_BYTES:
+        raise invalid_proposal(
+            f"The known neuron name must have between 1 and {MAX_KNOWN_NEURON_NAME_BYTES} bytes."
+        )
+    for neuron in core.state.neurons.values():
+        data = neuron.known_neuron_data
+        if data is not None and data.name == action.name and neuron.id != action.id:
+            raise invalid_proposal(f"The name {action.name} already belongs to a known neuron.")
+    if (
+        action.description is not None
+        and len(action.description.encode()) > MAX_KNOWN_NEURON_DESCRIPTION_BYTES
+    ):
+        raise invalid_proposal(
+            f"The description has more than {MAX_KNOWN_NEURON_DESCRIPTION_BYTES} bytes."
+        )
+    if len(action.links) > MAX_KNOWN_NEURON_LINKS:
+        raise invalid_proposal(f"A known neuron has at most {MAX_KNOWN_NEURON_LINKS} links.")
+    for link in action.links:
+        parsed = urlparse(link)
+        if len(link.encode()) > MAX_KNOWN_NEURON_LINK_BYTES or not (
+            parsed.scheme in ("http", "https") and parsed.netloc
         ):
-            raise invalid_proposal(
-                f"The description has more than {MAX_KNOWN_NEURON_DESCRIPTION_BYTES} bytes."
-            )
-        if len(action.links) > MAX_KNOWN_NEURON_LINKS:
-            raise invalid_proposal(f"A known neuron has at most {MAX_KNOWN_NEURON_LINKS} links.")
-        for link in action.links:
-            parsed = urlparse(link)
-            if len(link.encode()) > MAX_KNOWN_NEURON_LINK_BYTES or not (
-                parsed.scheme in ("http", "https") and parsed.netloc
-            ):
-                raise invalid_proposal(f"Invalid link: {link!r}.")
+            raise invalid_proposal(f"Invalid link: {link!r}.")

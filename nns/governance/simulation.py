@@ -23,9 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+from nns.governance.commands import run_command
 from nns.governance.core import GovernanceCore
 from nns.governance.errors import invalid_command, precondition_failed
 from nns.governance.neuron import Neuron
+from nns.governance.neuron_queries import neuron_info
 from nns.governance.requests import (
     ClaimOrRefresh,
     Disburse,
@@ -36,7 +38,6 @@ from nns.governance.requests import (
     NeuronInfo,
     Split,
 )
-from nns.governance.voting import RunCommand
 from replica.environment import DEFERRED, DeterministicRandom, Environment, OutgoingCall
 from replica.types import Principal
 
@@ -91,65 +92,57 @@ def resolve_manage_neuron_target(request: ManageNeuronRequest) -> tuple[int | No
     return neuron_id, subaccount
 
 
-NeuronInfoOf = Callable[[Neuron, Principal], NeuronInfo]
 CallbackOf = Callable[[str], Callable[[object, object], object]]
 """The canister's callback named in an outgoing call."""
 
 
-class ManageNeuronSimulation:
-    """Runs a command through the door of ManageNeuron and undoes everything it did."""
+def simulate_manage_neuron(
+    core: GovernanceCore, caller: Principal, request: ManageNeuronRequest, callback_of: CallbackOf
+) -> object:
+    """Run the command through the door of ManageNeuron and undo everything it did."""
+    command = request.command
+    if command is None:
+        raise invalid_command("No command given in simulate_manage_neuron request.")
+    if isinstance(command, ClaimOrRefresh | Disburse | Split | DisburseToNeuron):
+        raise invalid_command(NOT_SIMULATED)
+    neuron_id, subaccount = resolve_manage_neuron_target(request)
+    real = core.environment
+    simulated = _SimulationEnvironment(real)
+    core.environment = simulated
+    outcome: object = None
+    try:
+        with core.transaction() as session:
+            outcome = run_command(core, session, caller, neuron_id, subaccount, command, None)
+            while outcome is DEFERRED:
+                outcome = _answer_ledger_call(core, command, simulated, callback_of)
+            if isinstance(outcome, MergeResponse):
+                source = core.state.neurons[outcome.source_neuron_id]
+                target = core.state.neurons[outcome.target_neuron_id]
+                outcome = SimulatedMergeResponse(
+                    source_neuron=source,
+                    target_neuron=target,
+                    source_neuron_info=neuron_info(core, source, caller),
+                    target_neuron_info=neuron_info(core, target, caller),
+                )
+            raise _RollBack
+    except _RollBack:
+        pass
+    finally:
+        core.environment = real
+    return outcome
 
-    def __init__(
-        self,
-        core: GovernanceCore,
-        run_command: RunCommand,
-        neuron_info: NeuronInfoOf,
-        callback_of: CallbackOf,
-    ) -> None:
-        self.core = core
-        self.run_command = run_command
-        self.neuron_info = neuron_info
-        self.callback_of = callback_of
 
-    def simulate_manage_neuron(self, caller: Principal, request: ManageNeuronRequest) -> object:
-        command = request.command
-        if command is None:
-            raise invalid_command("No command given in simulate_manage_neuron request.")
-        if isinstance(command, ClaimOrRefresh | Disburse | Split | DisburseToNeuron):
-            raise invalid_command(NOT_SIMULATED)
-        neuron_id, subaccount = resolve_manage_neuron_target(request)
-        core = self.core
-        real = core.environment
-        simulated = _SimulationEnvironment(real)
-        core.environment = simulated
-        outcome: object = None
-        try:
-            with core.transaction() as session:
-                outcome = self.run_command(session, caller, neuron_id, subaccount, command, None)
-                while outcome is DEFERRED:
-                    outcome = self._answer_ledger_call(command, simulated)
-                if isinstance(outcome, MergeResponse):
-                    source = core.state.neurons[outcome.source_neuron_id]
-                    target = core.state.neurons[outcome.target_neuron_id]
-                    outcome = SimulatedMergeResponse(
-                        source_neuron=source,
-                        target_neuron=target,
-                        source_neuron_info=self.neuron_info(source, caller),
-                        target_neuron_info=self.neuron_info(target, caller),
-                    )
-                raise _RollBack
-        except _RollBack:
-            pass
-        finally:
-            core.environment = real
-        return outcome
-
-    def _answer_ledger_call(self, command: object, simulated: _SimulationEnvironment) -> object:
-        """Take the next ledger transfer of a Merge as done, and run the callback that
-        receives it."""
-        if not isinstance(command, Merge) or not simulated.calls:
-            raise invalid_command(NOT_SIMULATED)
-        call = simulated.calls.pop(0)
-        if call.callee != self.core.ledger_id or call.method != "transfer":
-            raise invalid_command(NOT_SIMULATED)
-        return self.callback_of(call.on_reply)(call.context, _SIMULATED_BLOCK_INDEX)
+def _answer_ledger_call(
+    core: GovernanceCore,
+    command: object,
+    simulated: _SimulationEnvironment,
+    callback_of: CallbackOf,
+) -> object:
+    """Take the next ledger transfer of a Merge as done, and run the callback that
+    receives it."""
+    if not isinstance(command, Merge) or not simulated.calls:
+        raise invalid_command(NOT_SIMULATED)
+    call = simulated.calls.pop(0)
+    if call.callee != core.ledger_id or call.method != "transfer":
+        raise invalid_command(NOT_SIMULATED)
+    return callback_of(call.on_reply)(call.context, _SIMULATED_BLOCK_INDEX)

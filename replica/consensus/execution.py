@@ -77,13 +77,14 @@ def open_state(
     subnet_type: EngineSubnetType,
     install_genesis: Callable[[ExecutionEngine], None] | None,
     verify_signature: SignatureCheck,
+    engine_options: Mapping[str, Any] | None = None,
 ) -> StateManager:
     """The state manager at the latest checkpoint, or a fresh one at height 0 (checkpointed at
     once)."""
     record = registry.get_subnet_record(subnet_id, registry_version)
     if record is not None:
         subnet_type = "system" if record.subnet_type == SubnetType.SYSTEM else "application"
-    options: dict[str, Any] = {"subnet_type": subnet_type}
+    options: dict[str, Any] = {**(engine_options or {}), "subnet_type": subnet_type}
     ranges = get_canister_ranges(registry, subnet_id, registry_version)
     if ranges:
         options["canister_id_ranges"] = ranges

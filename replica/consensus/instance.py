@@ -16,9 +16,9 @@ owner and applies them, then executes newly finalized heights.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from registry.client import RegistryClient
 from replica.consensus import beacon, block_maker, catchup, certifier, finalizer, notary, purger
@@ -92,6 +92,8 @@ class NodeConfig:
     holds none and only follows until DKG deals it shares."""
     install_genesis: Callable[[ExecutionEngine], None] | None = None
     """Creates the subnet's initial canisters on a fresh engine (height 0)."""
+    engine_options: Mapping[str, Any] = field(default_factory=dict)
+    """More options of the execution engine (`replica.live.genesis.SubnetCanisters`)."""
     replica_version: str | None = None
     """The version this replica runs; None follows whatever the registry names (no upgrades)."""
     stable_registry_age_ns: int = 0
@@ -129,6 +131,7 @@ class ConsensusInstance:
             subnet_type=config.subnet_type,
             install_genesis=config.install_genesis,
             verify_signature=self._verify_subnet_signature,
+            engine_options=config.engine_options,
         )
         ingress.is_known = self._is_ingress_known
         self.pool = ArtifactPool(state_dir)

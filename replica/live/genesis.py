@@ -24,6 +24,9 @@ from replica.execution.engine import ExecutionEngine, SystemCanister
 class SubnetCanisters:
     factories: Mapping[str, SystemCanister] = field(default_factory=dict)
     install_genesis: Callable[[ExecutionEngine], None] | None = None
+    engine_options: Mapping[str, Any] = field(default_factory=dict)
+    """Options of the subnet's execution engine (e.g. the NNS's system installers and cycles
+    minters), as `ExecutionEngine` takes them."""
 
 
 class GenesisFunction(Protocol):

@@ -101,6 +101,7 @@ def make_node_config(
         subnet_type=subnet_type,
         initial_shares=secrets.initial_shares,
         install_genesis=canisters.install_genesis,
+        engine_options=canisters.engine_options,
         replica_version=settings.replica_version,
         idle_block_delay_ns=settings.idle_block_delay_ms * 1_000_000,
     )

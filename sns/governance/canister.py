@@ -447,14 +447,21 @@ class SnsGovernance:
     def list_proposals(self, caller: Principal, request: Mapping[str, Any]) -> dict[str, Any]:
         before = request["before_proposal"]
         excluded = set(request["exclude_type"])
+        selectors = request.get("include_topics")
+        # include_topics filters by topic; a selector without a topic selects proposals that have
+        # none (list_proposals of rs/sns/governance/src/governance.rs)
+        topics = None if selectors is None else {candid.topic_value(s["topic"]) for s in selectors}
         chosen = [
             p
             for p_id, p in sorted(self.core.proposals.items(), reverse=True)
-            if (before is None or p_id < before["id"]) and p.function_id not in excluded
+            if (before is None or p_id < before["id"])
+            and p.function_id not in excluded
+            and (topics is None or p.topic in topics)
         ][: request["limit"] or 100]
         return {
             "proposals": [candid.proposal_candid(p, with_ballots=False) for p in chosen],
             "include_ballots_by_caller": None,
+            "include_topic_filtering": True,
         }
 
     @query(**_signature("get_nervous_system_parameters"))

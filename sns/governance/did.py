@@ -175,8 +175,10 @@ service : {
   get_proposal : (record { proposal_id : opt ProposalId }) -> (record { result : opt variant {
     Error : GovernanceError; Proposal : ProposalData } }) query;
   list_proposals : (record { limit : nat32; before_proposal : opt ProposalId; exclude_type : vec
-    nat64; include_status : vec int32; include_reward_status : vec int32 }) -> (record { proposals :
-    vec ProposalData; include_ballots_by_caller : opt bool }) query;
+    nat64; include_status : vec int32; include_reward_status : vec int32;
+    include_topics : opt vec record { topic : opt Topic } }) -> (record { proposals :
+    vec ProposalData; include_ballots_by_caller : opt bool; include_topic_filtering : opt bool })
+    query;
   get_nervous_system_parameters : (null) -> (NervousSystemParameters) query;
   get_mode : (record {}) -> (record { mode : opt int32 }) query;
   set_mode : (record { mode : int32 }) -> (record {});

@@ -8,6 +8,7 @@ from typing import Final
 from replica.candid.did import parse_did
 
 SWAP_DID: Final = """
+type CanisterCallError = record { code : opt int32; description : text };
 type Icrc1Account = record { owner : opt principal; subaccount : opt blob };
 type Ticket = record { creation_time : nat64; ticket_id : nat64; account : opt Icrc1Account;
   amount_icp_e8s : nat64 };
@@ -35,11 +36,10 @@ type FinalizeSwapResponse = record {
   settle_neurons_fund_participation_result : opt record { possibility : opt variant { Ok : record
     { neurons_fund_participation_icp_e8s : opt nat64; neurons_fund_neurons_count : opt nat64 }; Err
     : record { message : opt text } } };
-  set_mode_call_result : opt record { possibility : opt variant { Ok : record {}; Err : record {
-    message : opt text } } };
+  set_mode_call_result : opt record { possibility : opt variant { Ok : record {}; Err :
+    CanisterCallError } };
   set_dapp_controllers_call_result : opt record { possibility : opt variant { Ok : record {
-    failed_updates : vec record { dapp_canister_id : opt principal } }; Err : record { message : opt
-    text } } };
+    failed_updates : vec record { dapp_canister_id : opt principal } }; Err : CanisterCallError } };
   error_message : opt text;
 };
 service : {

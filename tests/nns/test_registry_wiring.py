@@ -216,13 +216,13 @@ def test_every_chain_evolution_function_executes_into_the_registry(function: int
 
 def test_an_update_subnet_proposal_without_a_subnet_type_is_shown() -> None:
     """UpdateSubnet's `subnet_type` is optional: a halt proposal leaves it out."""
-    from nns.governance.interface import _candid_action
+    from nns.governance.interface_replies import candid_action
     from registry.requests import UpdateSubnetPayload
 
     action = ExecuteNnsFunction(
         nns_function=NnsFunction.UPDATE_CONFIG_OF_SUBNET,
         payload=UpdateSubnetPayload(subnet_id=principal("subnet"), is_halted=True),
     )
-    shown = _candid_action(action)
+    shown = candid_action(action)
     assert shown["ExecuteNnsFunction"]["nns_function"] == NnsFunction.UPDATE_CONFIG_OF_SUBNET
     assert isinstance(shown["ExecuteNnsFunction"]["payload"], bytes)

@@ -84,7 +84,13 @@ def test_the_token_is_the_sns_token_and_only_icrc_methods_are_offered(tmp_path: 
     assert q("icrc1_minting_account") == account(GOVERNANCE)
     assert {"0": "icrc1:logo", "1": {"Text": "data:image/png;base64,AA=="}} in q("icrc1_metadata")
     methods = set(harness.engine.canisters[LEDGER].interface.methods)
-    assert methods == SNS_LEDGER_METHODS | {"get_transactions"}
+    assert methods == SNS_LEDGER_METHODS | {
+        "get_transactions",
+        "archives",
+        "icrc3_get_blocks",
+        "icrc3_get_archives",
+        "icrc3_supported_block_types",
+    }
     assert "transfer" not in methods and "account_balance" not in methods
 
 

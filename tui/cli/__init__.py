@@ -37,6 +37,10 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
         "tui.cli.proposal:proposal",
         "List, show, watch, vote on and make proposals of every kind.",
     ),
+    "sns": (
+        "tui.cli.sns:sns",
+        "SNSs: list, show, take part in a swap; SNS neurons and proposals.",
+    ),
     "topology": (
         "tui.cli.topology:topology",
         "Subnets, nodes, operators and versions; diffs between versions.",

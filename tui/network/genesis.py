@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from nns.genesis import NnsConfig, install_nns, nns_factories
+from nns.genesis import NnsConfig, install_nns, nns_engine_options, nns_factories
 from nns.governance.neuron import Neuron
 from nns.ledger.accounts import AccountIdentifier
 from registry.client import RegistryClient
@@ -91,7 +91,11 @@ def nns_subnet(arguments: Mapping[str, Any], registry: RegistryClient) -> Subnet
     def install(engine: ExecutionEngine) -> None:
         install_nns(engine, config)
 
-    return SubnetCanisters(factories=nns_factories(config), install_genesis=install)
+    return SubnetCanisters(
+        factories=nns_factories(config),
+        install_genesis=install,
+        engine_options=nns_engine_options(),
+    )
 
 
 def application_subnet(arguments: Mapping[str, Any], registry: RegistryClient) -> SubnetCanisters:

@@ -1,0 +1,181 @@
+"""ICRC-3 blocks of the SNS ledger: each block as a `Value`, linked by the hash of its parent.
+
+ICRC-3 (dfinity/ICRC-1 standards/ICRC-3/README.md) serves a ledger's block log losslessly as the
+generic `Value` type and chains the blocks with the representation-independent hash of the IC
+interface spec ("hash of map"): a blob hashes its bytes, a text its UTF-8, a nat its LEB128, an
+int its SLEB128, an array the concatenation of its elements' hashes, and a map the sorted
+concatenation of (hash of key, hash of value) pairs. ICRC-1 and ICRC-2 blocks keep the legacy
+schema (no `btype`): `ts`, `tx` with `op` = xfer, mint, burn or approve, `phash` except in the
+genesis block, and a top-level `fee` with the fee the ledger charged (the IC's ICRC-1 ledger,
+rs/ledger_suite/icrc1/src/lib.rs, writes the same fields).
+
+Values are plain Python values tagged by their ICRC-3 case, `("Nat", 5)`, `("Map", [...])`, the
+shape the Candid `ICRC3Value` variant decodes to once wrapped (`icrc3_candid`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+
+from nns.ledger.accounts import Account, AccountIdentifier
+from nns.ledger.types import Approve, Block, Burn, Mint, Transfer
+
+Value = tuple[str, Any]
+
+ICRC1_URL: Final = "https://github.com/dfinity/ICRC-1/blob/main/standards/ICRC-1/README.md"
+ICRC2_URL: Final = "https://github.com/dfinity/ICRC-1/blob/main/standards/ICRC-2/README.md"
+SUPPORTED_BLOCK_TYPES: Final = (
+    ("1burn", ICRC1_URL),
+    ("1mint", ICRC1_URL),
+    ("1xfer", ICRC1_URL),
+    ("2approve", ICRC2_URL),
+    ("2xfer", ICRC2_URL),
+)
+"""`icrc3_supported_block_types` of the ICRC-1 ledger (legacy blocks carry no `btype`)."""
+
+
+def leb128(number: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = number & 0x7F
+        number >>= 7
+        if number:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def sleb128(number: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = number & 0x7F
+        number >>= 7
+        done = (number == 0 and not byte & 0x40) or (number == -1 and byte & 0x40)
+        out.append(byte if done else byte | 0x80)
+        if done:
+            return bytes(out)
+
+
+def compute_value_hash(value: Value) -> bytes:
+    """The representation-independent hash of an ICRC-3 `Value`."""
+    kind, inner = value
+    match kind:
+        case "Blob":
+            data = bytes(inner)
+        case "Text":
+            data = str(inner).encode()
+        case "Nat":
+            data = leb128(int(inner))
+        case "Int":
+            data = sleb128(int(inner))
+        case "Array":
+            data = b"".join(compute_value_hash(item) for item in inner)
+        case "Map":
+            data = b"".join(
+                sorted(
+                    hashlib.sha256(key.encode()).digest() + compute_value_hash(item)
+                    for key, item in inner
+                )
+            )
+        case _:
+            raise ValueError(f"not an ICRC-3 value: {kind}")
+    return hashlib.sha256(data).digest()
+
+
+def account_value(account: Account) -> Value:
+    """An account as `Array [owner]` or `Array [owner, subaccount]`."""
+    parts: list[Value] = [("Blob", account.owner.raw)]
+    if not account.is_default_subaccount:
+        parts.append(("Blob", account.subaccount))
+    return ("Array", parts)
+
+
+AccountOf = Callable[[AccountIdentifier], Account]
+
+
+def block_value(block: Block, parent_hash: bytes | None, account_of: AccountOf) -> Value:
+    """One ledger block in the legacy ICRC-1/ICRC-2 schema."""
+    transaction = block.transaction
+    operation = transaction.operation
+    tx: list[tuple[str, Value]] = []
+    fee: int | None = None
+    match operation:
+        case Transfer():
+            tx += [
+                ("op", ("Text", "xfer")),
+                ("from", account_value(account_of(operation.from_account))),
+                ("to", account_value(account_of(operation.to))),
+                ("amt", ("Nat", operation.amount_e8s)),
+            ]
+            fee = operation.fee_e8s
+        case Mint():
+            tx += [
+                ("op", ("Text", "mint")),
+                ("to", account_value(account_of(operation.to))),
+                ("amt", ("Nat", operation.amount_e8s)),
+            ]
+        case Burn():
+            tx += [
+                ("op", ("Text", "burn")),
+                ("from", account_value(account_of(operation.from_account))),
+                ("amt", ("Nat", operation.amount_e8s)),
+            ]
+        case Approve():
+            tx += [
+                ("op", ("Text", "approve")),
+                ("from", account_value(account_of(operation.from_account))),
+                ("spender", account_value(account_of(operation.spender))),
+                ("amt", ("Nat", operation.allowance_e8s)),
+            ]
+            if operation.expected_allowance_e8s is not None:
+                tx.append(("expected_allowance", ("Nat", operation.expected_allowance_e8s)))
+            if operation.expires_at_ns is not None:
+                tx.append(("expires_at", ("Nat", operation.expires_at_ns)))
+            fee = operation.fee_e8s
+    spender = getattr(operation, "spender", None)
+    if spender is not None and not isinstance(operation, Approve):
+        tx.append(("spender", account_value(account_of(spender))))
+    if transaction.icrc1_memo is not None:
+        tx.append(("memo", ("Blob", transaction.icrc1_memo)))
+    if transaction.created_at_time_ns is not None:
+        tx.append(("ts", ("Nat", transaction.created_at_time_ns)))
+    fields: list[tuple[str, Value]] = [
+        ("ts", ("Nat", block.timestamp_ns)),
+        ("tx", ("Map", tx)),
+    ]
+    if parent_hash is not None:
+        fields.append(("phash", ("Blob", parent_hash)))
+    if fee is not None:
+        fields.append(("fee", ("Nat", fee)))
+    return ("Map", fields)
+
+
+def icrc3_candid(value: Value) -> dict[str, Any]:
+    """A value as the Candid `ICRC3Value` variant."""
+    kind, inner = value
+    if kind == "Array":
+        return {"Array": [icrc3_candid(item) for item in inner]}
+    if kind == "Map":
+        return {"Map": [{"0": key, "1": icrc3_candid(item)} for key, item in inner]}
+    return {kind: inner}
+
+
+class BlockChain:
+    """The ICRC-3 values and hashes of a ledger's blocks, computed once per block, in order
+    (a block's value needs its parent's hash)."""
+
+    def __init__(self, account_of: AccountOf) -> None:
+        self.account_of = account_of
+        self.values: list[Value] = []
+        self.hashes: list[bytes] = []
+
+    def extend(self, blocks: Sequence[Block]) -> None:
+        """Append the next blocks of the chain (the first is block `len(self.values)`)."""
+        for block in blocks:
+            parent = self.hashes[-1] if self.hashes else None
+            value = block_value(block, parent, self.account_of)
+            self.values.append(value)
+            self.hashes.append(compute_value_hash(value))
