@@ -17,10 +17,18 @@ from registry.certification import EMPTY_CHAIN, compute_chain_hash
 from registry.dkg import InitialDkg, InitialDkgResult
 from registry.errors import InvalidPayload, KeyNotPresent, Unauthorized
 from registry.invariants import check_global_invariants
+from registry.node_rewards import (
+    NODE_REWARDS_TABLE_KEY,
+    NodeRewardsTable,
+    UpdateNodeRewardsTableProposalPayload,
+    compute_rewards_per_node_provider,
+)
 from registry.records import (
     BLESSED_REPLICA_VERSIONS_KEY,
     CANISTER_IDS_PER_SUBNET,
+    DATA_CENTER_RECORD_PREFIX,
     NNS_SUBNET_ID_KEY,
+    NODE_OPERATOR_RECORD_PREFIX,
     NODE_RECORD_PREFIX,
     ROUTING_TABLE_KEY,
     SUBNET_LIST_KEY,
@@ -603,6 +611,38 @@ class Registry:
             delete(data_center_record_key(dc_id)) for dc_id in payload.data_centers_to_remove
         ]
         return self.apply(mutations)
+
+    # -- node rewards (registry/node_rewards.py) ---------------------------------------------
+
+    def update_node_rewards_table(
+        self, caller: Principal, payload: UpdateNodeRewardsTableProposalPayload
+    ) -> int:
+        """Extend the node rewards table (NNS function 20, `do_update_node_rewards_table`)."""
+        self._require_governance(caller)
+        payload.validate()
+        table = self.registry.get(NODE_REWARDS_TABLE_KEY) or NodeRewardsTable()
+        return self.apply([upsert(NODE_REWARDS_TABLE_KEY, table.extended(payload.entries()))])
+
+    def get_node_providers_monthly_xdr_rewards(
+        self, caller: Principal, version: int | None
+    ) -> tuple[tuple[tuple[Principal, int], ...], int]:
+        """Each node provider's monthly reward at `version` (latest if None) and that version
+        (rs/registry/canister/src/get_node_providers_monthly_xdr_rewards.rs)."""
+        at = self.registry.latest_version if version is None else version
+        table = self.registry.get(NODE_REWARDS_TABLE_KEY, at)
+        if table is None:
+            raise InvalidPayload("Node Rewards Table was not found in the Registry")
+        operator_keys = self.registry.keys_at(NODE_OPERATOR_RECORD_PREFIX, at)
+        operators = [(key, self.registry.get(key, at)) for key in operator_keys]
+        data_centers = {
+            record.id: record
+            for record in (
+                self.registry.get(key, at)
+                for key in self.registry.keys_at(DATA_CENTER_RECORD_PREFIX, at)
+            )
+        }
+        rewards = compute_rewards_per_node_provider(table, operators, data_centers)
+        return tuple(sorted(rewards.items())), at
 
     # -- queries (spec A.2) -----------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from registry.canister import Registry
 from registry.errors import InvalidPayload
+from registry.node_rewards import NodeRewardRate
 from registry.records import (
     CanisterCyclesCostSchedule,
     DataCenterRecord,
@@ -143,6 +144,18 @@ type AddNodePayload = record {
   };
   prometheus_metrics_endpoint : opt text; p2p_flow_endpoints : opt vec text;
 };
+type NodeRewardRate = record {
+  xdr_permyriad_per_node_per_month : nat64; reward_coefficient_percent : opt int32;
+};
+type NodeRewardRates = record { rates : vec record { text; NodeRewardRate } };
+type UpdateNodeRewardsTableProposalPayload = record {
+  new_entries : vec record { text; NodeRewardRates };
+};
+type GetNodeProvidersMonthlyXdrRewardsRequest = record { registry_version : opt nat64 };
+type GetNodeProvidersMonthlyXdrRewardsResponse = variant {
+  Ok : record { rewards : vec record { text; nat64 }; registry_version : opt nat64 };
+  Err : text;
+};
 type Delta = record { key : text; values : vec record { version : nat64; value : opt blob } };
 service : {
   get_latest_version : () -> (nat64) query;
@@ -160,6 +173,9 @@ service : {
   update_node_operator_config : (UpdateNodeOperatorConfigPayload) -> ();
   remove_nodes : (RemoveNodesPayload) -> ();
   add_or_remove_data_centers : (AddOrRemoveDataCentersProposalPayload) -> ();
+  update_node_rewards_table : (UpdateNodeRewardsTableProposalPayload) -> ();
+  get_node_providers_monthly_xdr_rewards : (opt GetNodeProvidersMonthlyXdrRewardsRequest) ->
+    (GetNodeProvidersMonthlyXdrRewardsResponse) query;
   add_node : (AddNodePayload) -> (principal);
   get_build_metadata : () -> (text) query;
   get_subnet_for_canister : (record { "principal" : opt principal }) ->
@@ -226,6 +242,25 @@ def _convert(name: str, item: Any) -> Any:
         return _COST_SCHEDULES[tag]
     if name in ("rewardable_nodes", "max_rewardable_nodes"):
         return _node_counts(item)
+    if name == "new_entries":
+        return tuple(
+            (
+                entry["0"],
+                tuple(
+                    (
+                        rate["0"],
+                        NodeRewardRate(
+                            xdr_permyriad_per_node_per_month=rate["1"][
+                                "xdr_permyriad_per_node_per_month"
+                            ],
+                            reward_coefficient_percent=rate["1"]["reward_coefficient_percent"],
+                        ),
+                    )
+                    for rate in entry["1"]["rates"]
+                ),
+            )
+            for entry in item
+        )
     if name == "data_centers_to_add":
         return tuple(_data_center(entry) for entry in item)
     if isinstance(item, list):
@@ -361,6 +396,7 @@ def registry_interface(registry: object) -> Interface:
     ]
     add_node = REGISTRY_INTERFACE.method("add_node")
     subnet_for = REGISTRY_INTERFACE.method("get_subnet_for_canister")
+    monthly = REGISTRY_INTERFACE.method("get_node_providers_monthly_xdr_rewards")
     specs += [
         MethodSpec(
             name="add_node",
@@ -377,6 +413,22 @@ def registry_interface(registry: object) -> Interface:
             results=subnet_for.results,
             to_argument=_canister_argument,
             to_results=lambda subnet: [{"Ok": {"subnet_id": subnet}}],
+            error_results=lambda error: [{"Err": str(error)}],
+        ),
+        MethodSpec(
+            name="get_node_providers_monthly_xdr_rewards",
+            mode="query",
+            arguments=monthly.arguments,
+            results=monthly.results,
+            to_argument=lambda values: (values[0] or {}).get("registry_version"),
+            to_results=lambda reply: [
+                {
+                    "Ok": {
+                        "rewards": [(provider.to_text(), xdr) for provider, xdr in reply[0]],
+                        "registry_version": reply[1],
+                    }
+                }
+            ],
             error_results=lambda error: [{"Err": str(error)}],
         ),
         MethodSpec(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from registry.errors import InvalidPayload
+from registry.node_rewards import UpdateNodeRewardsTableProposalPayload
 from registry.records import (
     NO_SUBNET_FEATURES,
     CanisterCyclesCostSchedule,
@@ -353,6 +354,7 @@ PAYLOAD_TYPES: Final[dict[int, type]] = {
     13: RemoveNodesFromSubnetPayload,
     16: UpdateNodeOperatorConfigPayload,
     18: RemoveNodesPayload,
+    20: UpdateNodeRewardsTableProposalPayload,
     21: AddOrRemoveDataCentersProposalPayload,
     31: ChangeSubnetMembershipPayload,
     38: ReviseElectedGuestosVersionsPayload,
@@ -369,6 +371,7 @@ REGISTRY_METHODS: Final[dict[int, str]] = {
     13: "remove_nodes_from_subnet",
     16: "update_node_operator_config",
     18: "remove_nodes",
+    20: "update_node_rewards_table",
     21: "add_or_remove_data_centers",
     31: "change_subnet_membership",
     38: "revise_elected_guestos_versions",

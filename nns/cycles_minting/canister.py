@@ -7,24 +7,26 @@ The payment protocol of the IC's CMC (rs/nns/cmc/src/main.rs):
   then anyone calls `notify_top_up { block_index, canister_id }`;
 - **create**: a transfer to the CMC's account whose subaccount is the future
   controller's, memo `CREA` (0x41455243); the controller itself calls
-  `notify_create_canister` (anyone else: `Other { Unauthorized }`).
+  `notify_create_canister` (anyone else: `Other { Unauthorized }`);
+- **mint**: a transfer to the CMC's account whose subaccount is the caller's,
+  memo `MINT` (0x544e494d); the caller calls `notify_mint_cycles`.
 
 The CMC reads the block from the ledger, checks destination and memo, mints
 the cycles the ICP buy at the current rate (`rate.compute_cycles`) and gives
 them to the canister (management `deposit_cycles`, or `create_canister` with
 the cycles attached); then it burns the ICP (a transfer to the minting account,
 fee 0). If the canister cannot be reached or created, the ICP go back to the
-payer less one fee (`Refunded`, naming the refund block). Each block is
+payer less the transfer fee and the action's refund fee, which is burned
+(`Refunded`, naming the refund block). Each block is
 processed once: a second notification answers the first one's result;
 `Processing` while it runs. `create_canister` creates a canister with the
 cycles a canister attaches to the call.
 
 Deliberate differences: icbox's CMC creates canisters on its own subnet only,
 so a subnet selection, a subnet type or a setting other than the controllers
-is refused with a clear error; there is no cycles ledger (`notify_mint_cycles`);
-the reply's `certificate` is empty because the execution engine hands
-canisters no data certificate yet (the `hash_tree` is certified through the
-canister's certified data).
+is refused with a clear error; there is no cycles ledger, so `notify_mint_cycles`
+checks the payment and refunds it with the IC's answer for a CMC that has no
+cycles ledger configured.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from nns.cycles_minting.rate import compute_cycles
 from nns.cycles_minting.state import GOVERNANCE_CANISTER_ID, CyclesMintingState
 from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.types import GetBlocksArgs, QueryBlocksResponse, Transfer, TransferArgs
+from replica.canister.errors import CanisterError
 from replica.canister.sdk import update
 from replica.environment import DEFERRED, OutgoingCall, Reject
 from replica.types import Principal
@@ -45,8 +48,16 @@ from replica.types import Principal
 LEDGER_CANISTER_ID: Final = Principal.from_canister_id(2)
 MEMO_TOP_UP_CANISTER: Final = 0x50555054  # "TPUP"
 MEMO_CREATE_CANISTER: Final = 0x41455243  # "CREA"
+MEMO_MINT_CYCLES: Final = 0x544E494D  # "MINT"
+MAX_DEPOSIT_MEMO_BYTES: Final = 32  # MAX_MEMO_LENGTH of rs/nns/cmc/src/main.rs
+NO_CYCLES_LEDGER: Final = "No cycles ledger canister id configured."
 TRANSFER_FEE_E8S: Final = 10_000
 MINTING_ACCOUNT: Final = Account.of(GOVERNANCE_CANISTER_ID).identifier()
+REFUND_FEES_E8S: Final = {  # rs/nns/cmc/src/lib.rs: the fee of a refunded action, burned
+    "create": 4 * TRANSFER_FEE_E8S,  # CREATE_CANISTER_REFUND_FEE
+    "top-up": 2 * TRANSFER_FEE_E8S,  # TOP_UP_CANISTER_REFUND_FEE
+    "mint": 2 * TRANSFER_FEE_E8S,  # MINT_CYCLES_REFUND_FEE
+}
 
 
 class NotifyErrorCode(IntEnum):
@@ -57,6 +68,7 @@ class NotifyErrorCode(IntEnum):
     REFUND_FAILED = 3
     BAD_SUBNET_SELECTION = 4
     UNAUTHORIZED = 5
+    DEPOSIT_MEMO_TOO_LONG = 6
 
 
 def principal_to_subaccount(principal: Principal) -> bytes:
@@ -182,7 +194,10 @@ class CyclesMinting(CyclesMintingState):
         self.put_notification(context["block_index"], context["kind"], result)
         return result
 
-    def _burn(self, context: Mapping[str, Any], on_reply: str) -> object:
+    def _burn(
+        self, context: Mapping[str, Any], on_reply: str, *, amount_e8s: int | None = None
+    ) -> object:
+        """Burn the payment (or `amount_e8s` of it): a transfer to the minting account, fee 0."""
         subaccount = principal_to_subaccount(Principal.from_text(context["beneficiary"]))
         self.environment.call(
             OutgoingCall(
@@ -190,7 +205,7 @@ class CyclesMinting(CyclesMintingState):
                 method="transfer",
                 argument=TransferArgs(
                     memo=0,
-                    amount_e8s=context["amount_e8s"],
+                    amount_e8s=context["amount_e8s"] if amount_e8s is None else amount_e8s,
                     fee_e8s=0,
                     from_subaccount=subaccount,
                     to=MINTING_ACCOUNT,
@@ -203,12 +218,14 @@ class CyclesMinting(CyclesMintingState):
         return DEFERRED
 
     def _refund(self, context: Mapping[str, Any], reason: str) -> object:
-        """Send the payment back to the payer less one fee; answer `Refunded` from the callback."""
-        refund = context["amount_e8s"] - TRANSFER_FEE_E8S
+        """Send the payment back to the payer less the transfer fee and the action's refund fee,
+        which is burned (`refund_icp` in rs/nns/cmc/src/main.rs: a payment too small to cover
+        both is burned whole); answer `Refunded` once done."""
+        amount, extra_fee = context["amount_e8s"], REFUND_FEES_E8S[context["kind"]]
+        refund = amount - TRANSFER_FEE_E8S - extra_fee
+        context = {**context, "reason": reason, "burn_e8s": extra_fee if refund > 0 else amount}
         if refund <= 0:
-            return self._finish(
-                context, {"Err": {"Refunded": {"reason": reason, "block_index": None}}}
-            )
+            return self._burn_refund_fee(context, None)
         subaccount = principal_to_subaccount(Principal.from_text(context["beneficiary"]))
         self.environment.call(
             OutgoingCall(
@@ -221,18 +238,24 @@ class CyclesMinting(CyclesMintingState):
                     from_subaccount=subaccount,
                     to=AccountIdentifier(bytes.fromhex(context["payer"])),
                 ),
-                on_reply="_on_refunded",
+                on_reply="_burn_refund_fee",
                 on_reject="_on_refund_failed",
-                context={**context, "reason": reason},
+                context=context,
             )
         )
         return DEFERRED
 
-    def _on_refunded(self, context: Mapping[str, Any], refund_block: int) -> dict[str, Any]:
-        return self._finish(
-            context,
-            {"Err": {"Refunded": {"reason": context["reason"], "block_index": refund_block}}},
-        )
+    def _burn_refund_fee(self, context: Mapping[str, Any], refund_block: int | None) -> object:
+        """Burn what the refund kept, unless it is below the fee (`burn_and_log`: "amount too
+        small"); then answer `Refunded`."""
+        context = {**context, "refund_block": refund_block}
+        if context["burn_e8s"] < TRANSFER_FEE_E8S:
+            return self._on_refunded(context, None)
+        return self._burn(context, "_on_refunded", amount_e8s=context["burn_e8s"])
+
+    def _on_refunded(self, context: Mapping[str, Any], answer: object) -> dict[str, Any]:
+        refunded = {"reason": context["reason"], "block_index": context["refund_block"]}
+        return self._finish(context, {"Err": {"Refunded": refunded}})
 
     def _on_refund_failed(self, context: Mapping[str, Any], answer: object) -> dict[str, Any]:
         message = answer.message if isinstance(answer, Reject) else str(answer)
@@ -302,6 +325,52 @@ class CyclesMinting(CyclesMintingState):
         return self._refund(
             context, f"depositing cycles to {context['beneficiary']} failed: {message}"
         )
+
+    # -- mint cycles to the cycles ledger ----------------------------------------------------
+
+    @update(args=arguments("notify_mint_cycles"), results=results("notify_mint_cycles"))
+    def notify_mint_cycles(self, caller: Principal, argument: Mapping[str, Any]) -> object:
+        """ICP sent to the CMC's account with the caller's subaccount and memo `MINT` become
+        cycles deposited into the caller's account on the cycles ledger (`notify_mint_cycles` in
+        rs/nns/cmc/src/main.rs). icbox runs no cycles ledger, so the payment is checked as the IC
+        checks it and then refunded with the IC's answer for a CMC without one
+        (`do_mint_cycles`: "No cycles ledger canister id configured."), less the fees."""
+        to_subaccount = argument["to_subaccount"]
+        if to_subaccount is not None and len(to_subaccount) != 32:
+            raise CanisterError(
+                f"a cycles ledger subaccount has 32 bytes, not {len(to_subaccount)}"
+            )  # the IC's `Account` does not decode
+        memo = argument["deposit_memo"] or b""
+        if len(memo) > MAX_DEPOSIT_MEMO_BYTES:
+            return _other(
+                NotifyErrorCode.DEPOSIT_MEMO_TOO_LONG,
+                f"Memo length {len(memo)} exceeds the maximum length of {MAX_DEPOSIT_MEMO_BYTES}",
+            )
+        block_index = argument["block_index"]
+        earlier = self._earlier_result(block_index, "mint")
+        if earlier is not None:
+            return earlier
+        return self._fetch_block(
+            block_index,
+            "_on_mint_block",
+            {"block_index": block_index, "beneficiary": caller.to_text(), "kind": "mint"},
+        )
+
+    def _on_mint_block(self, context: Mapping[str, Any], answer: QueryBlocksResponse) -> object:
+        payment = self._check_payment(
+            answer,
+            context["block_index"],
+            Principal.from_text(context["beneficiary"]),
+            MEMO_MINT_CYCLES,
+        )
+        if isinstance(payment, dict):
+            return payment
+        started = self._start(context["block_index"], "mint")
+        if isinstance(started, dict):
+            return started
+        amount, payer = payment
+        paid = {**context, "amount_e8s": amount, "payer": payer.to_hex()}
+        return self._refund(paid, NO_CYCLES_LEDGER)
 
     # -- create a canister from ICP -----------------------------------------------------------
 

@@ -38,6 +38,10 @@ type NotifyError = variant {
   InvalidTransaction : text;
   Other : record { error_code : nat64; error_message : text };
 };
+type NotifyMintCyclesArg = record {
+  block_index : BlockIndex; to_subaccount : opt blob; deposit_memo : opt blob;
+};
+type NotifyMintCyclesSuccess = record { block_index : nat; minted : nat; balance : nat };
 type IcpXdrConversionRate = record { timestamp_seconds : nat64; xdr_permyriad_per_icp : nat64 };
 type UpdateIcpXdrConversionRatePayload = record {
   data_source : text; timestamp_seconds : nat64; xdr_permyriad_per_icp : nat64;
@@ -46,6 +50,8 @@ type UpdateIcpXdrConversionRatePayload = record {
 type SubnetListWithType = record { subnets : vec principal; subnet_type : text };
 service : {
   notify_top_up : (NotifyTopUpArg) -> (variant { Ok : nat; Err : NotifyError });
+  notify_mint_cycles : (NotifyMintCyclesArg) -> (variant { Ok : NotifyMintCyclesSuccess; Err :
+    NotifyError });
   create_canister : (CreateCanisterArg) -> (variant { Ok : principal; Err : CreateCanisterError });
   notify_create_canister : (NotifyCreateCanisterArg) -> (variant { Ok : principal; Err :
     NotifyError });
@@ -61,6 +67,8 @@ service : {
   change_subnet_type_assignment : (variant { Add : SubnetListWithType; Remove : SubnetListWithType
     }) -> ();
   set_icp_xdr_conversion_rate : (UpdateIcpXdrConversionRatePayload) -> (variant { Ok; Err : text });
+  get_average_icp_xdr_conversion_rate : () -> (record { data : IcpXdrConversionRate; hash_tree :
+    blob; certificate : blob }) query;
   neuron_maturity_modulation : () -> (variant { Ok : int32; Err : text }) query;
 }
 """

@@ -186,11 +186,15 @@ class CyclesMintingState:
         return {
             "data": latest.to_candid(),
             "hash_tree": witness(tree, LATEST_LABEL),
-            "certificate": b"",
+            "certificate": self.environment.data_certificate() or b"",
         }
 
-    def get_average_icp_xdr_conversion_rate(self) -> dict[str, Any]:
-        """The 30-day average and its witness (the IC's `get_average_icp_xdr_conversion_rate`)."""
+    @query(results=results("get_average_icp_xdr_conversion_rate"))
+    def get_average_icp_xdr_conversion_rate(
+        self, caller: Principal, argument: object = None
+    ) -> dict[str, Any]:
+        """The 30-day average and its witness (a hidden query of the IC's CMC, which governance
+        reads for the node provider rewards)."""
         latest, tree = self._rate_tree()
         average = compute_average(self.rates(), latest.timestamp_seconds)
         if average is None:
@@ -198,7 +202,7 @@ class CyclesMintingState:
         return {
             "data": average.to_candid(),
             "hash_tree": witness(tree, AVERAGE_LABEL),
-            "certificate": b"",
+            "certificate": self.environment.data_certificate() or b"",
         }
 
     @query(results=results("neuron_maturity_modulation"))

@@ -7,7 +7,9 @@ and AddOrRemoveNodeProvider change governance state at once. RewardNodeProvider
 and RewardNodeProviders mint each reward in turn (to an account, or to a new
 neuron of the node provider), as governance.rs `reward_node_provider_helper`
 and `mint_reward_to_neuron_or_account` do: a failed reward does not stop the
-others, and the proposal fails with the first failure.
+others, and the proposal fails with the first failure. With
+`use_registry_derived_rewards`, RewardNodeProviders mints the month the
+registry derives (`node_provider_payments`) and records it.
 
 Validation, execution and the callbacks of root's and the ledger's answers are functions of
 the governance state (`core`); the SNS launch's part is `nns.governance.sns_launch`.
@@ -16,10 +18,11 @@ the governance state (`core`); the SNS launch's part is `nns.governance.sns_laun
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from sqlmodel import Session
 
-from nns.governance import sns_launch
+from nns.governance import node_provider_payments, sns_launch
 from nns.governance.actions import (
     ROOT_CANISTER_ID,
     AddOrRemoveNodeProvider,
@@ -55,6 +58,7 @@ from nns.governance.errors import (
 from nns.governance.neuron import (
     Neuron,
 )
+from nns.governance.node_provider_payments import MonthlyRewardsContext
 from nns.governance.settings import (
     DEFAULT_FOLLOWEES,
     NODE_PROVIDERS,
@@ -83,11 +87,6 @@ def validate_canister_and_provider_action(core: GovernanceCore, action: object) 
         case RewardNodeProvider():
             return Topic.NODE_PROVIDER_REWARDS
         case RewardNodeProviders():
-            if action.use_registry_derived_rewards:
-                raise invalid_proposal(
-                    "RewardNodeProviders with use_registry_derived_rewards is not supported: "
-                    "icbox has no registry-derived node provider rewards."
-                )
             return Topic.NODE_PROVIDER_REWARDS
         case CreateServiceNervousSystem():
             return sns_launch.validate_create_service_nervous_system(action)
@@ -168,6 +167,9 @@ def execute_canister_and_provider_action(
                 providers = tuple(p for p in core.node_providers if p.id != provider.id)
             core.state.put(session, NODE_PROVIDERS, providers)
             core.mark_executed(session, proposal_id, None)
+        case RewardNodeProviders() if action.use_registry_derived_rewards:
+            # reward_node_providers_from_proposal: mint the month the registry derives
+            node_provider_payments.mint_for_proposal(core, session, proposal_id)
         case RewardNodeProvider() | RewardNodeProviders():
             reward_next_node_provider(core, session, proposal_id, 0, None)
 
@@ -204,7 +206,26 @@ def on_canister_settings_updated(
         core.mark_executed(session, context.proposal_id, failure)
 
 
-def _rewards_of(core: GovernanceCore, proposal_id: int) -> tuple[RewardNodeProvider, ...]:
+def on_monthly_rewards_computed(
+    core: GovernanceCore, context: MonthlyRewardsContext, reply: Any
+) -> object:
+    """The CMC's average rate arrived: the month is the reply, or (when minting) every reward of
+    it is minted in turn and the month recorded."""
+    month = node_provider_payments.month_of(core, context, reply)
+    if not context.mint:
+        return month
+    with core.transaction() as session:
+        node_provider_payments.begin_minting(core, session, month)
+        reward_next_node_provider(core, session, context.proposal_id or 0, 0, None, monthly=True)
+    return None
+
+
+def _rewards_of(
+    core: GovernanceCore, proposal_id: int, monthly: bool
+) -> tuple[RewardNodeProvider, ...]:
+    if monthly:
+        month = node_provider_payments.pending_rewards(core)
+        return () if month is None else month.rewards
     action = core.state.proposals[proposal_id].proposal.action
     if isinstance(action, RewardNodeProvider):
         return (action,)
@@ -214,18 +235,30 @@ def _rewards_of(core: GovernanceCore, proposal_id: int) -> tuple[RewardNodeProvi
 
 
 def reward_next_node_provider(
-    core: GovernanceCore, session: Session, proposal_id: int, index: int, failure: str | None
+    core: GovernanceCore,
+    session: Session,
+    proposal_id: int,
+    index: int,
+    failure: str | None,
+    *,
+    monthly: bool = False,
 ) -> None:
-    """Mint reward `index` of the proposal, or finish once every reward was tried."""
-    rewards = _rewards_of(core, proposal_id)
+    """Mint reward `index` of the proposal (or of the month), or finish once every reward was
+    tried."""
+    rewards = _rewards_of(core, proposal_id, monthly)
     while index < len(rewards):
         try:
-            _mint_node_provider_reward(core, proposal_id, index, failure, rewards[index])
+            _mint_node_provider_reward(
+                core, proposal_id, index, failure, rewards[index], monthly=monthly
+            )
             return
         except GovernanceError as error:
             failure = failure or error.error_message
             index += 1
-    core.mark_executed(session, proposal_id, failure)
+    if monthly:
+        node_provider_payments.record(core, session, proposal_id)
+    else:
+        core.mark_executed(session, proposal_id, failure)
 
 
 def _mint_node_provider_reward(
@@ -234,6 +267,8 @@ def _mint_node_provider_reward(
     index: int,
     failure: str | None,
     reward: RewardNodeProvider,
+    *,
+    monthly: bool,
 ) -> None:
     """governance.rs reward_node_provider_helper, then the minting transfer."""
     provider = reward.node_provider
@@ -246,7 +281,9 @@ def _mint_node_provider_reward(
         raise precondition_failed(
             f"Proposed reward {reward.amount_e8s} greater than maximum {maximum}"
         )
-    context = NodeProviderRewardContext(proposal_id=proposal_id, index=index, failure=failure)
+    context = NodeProviderRewardContext(
+        proposal_id=proposal_id, index=index, failure=failure, monthly=monthly
+    )
     match reward.reward_mode:
         case None:
             raise precondition_failed("Reward node provider proposal must have a reward mode.")
@@ -273,10 +310,12 @@ def on_node_provider_reward_minted(
 ) -> None:
     proposal_id, index = context.proposal_id, context.index
     with core.transaction() as session:
-        reward = _rewards_of(core, proposal_id)[index]
+        reward = _rewards_of(core, proposal_id, context.monthly)[index]
         if isinstance(reward.reward_mode, RewardToNeuron) and reward.node_provider is not None:
             core.state.put_neuron(session, _reward_neuron(core, context, reward))
-        reward_next_node_provider(core, session, proposal_id, index + 1, context.failure)
+        reward_next_node_provider(
+            core, session, proposal_id, index + 1, context.failure, monthly=context.monthly
+        )
 
 
 def on_node_provider_reward_refused(
@@ -285,7 +324,9 @@ def on_node_provider_reward_refused(
     message = reject.message if isinstance(reject, Reject) else str(reject)
     failure = context.failure or f"Couldn't perform minting transfer: {message}"
     with core.transaction() as session:
-        reward_next_node_provider(core, session, context.proposal_id, context.index + 1, failure)
+        reward_next_node_provider(
+            core, session, context.proposal_id, context.index + 1, failure, monthly=context.monthly
+        )
 
 
 def _reward_neuron(

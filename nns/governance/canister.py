@@ -30,6 +30,7 @@ from nns.governance import (
     commands,
     ledger_commands,
     neuron_queries,
+    node_provider_payments,
     periodic,
     proposal_queries,
     sns_launch,
@@ -58,6 +59,13 @@ from nns.governance.neurons_fund import (
     SettleNeuronsFundParticipation,
     refuse_community_fund_settlement,
 )
+from nns.governance.node_provider_payments import MonthlyRewardsContext
+from nns.governance.node_provider_rewards import (
+    DateRangeFilter,
+    MonthlyNodeProviderRewards,
+    select_rewards,
+    updated_node_provider,
+)
 from nns.governance.parameters import (
     MAX_MATURITY_MODULATION_BASIS_POINTS,
     MIN_MATURITY_MODULATION_BASIS_POINTS,
@@ -81,7 +89,12 @@ from nns.governance.requests import (
     NeuronInfo,
 )
 from nns.governance.rewards import RewardEvent
-from nns.governance.settings import MATURITY_MODULATION_BASIS_POINTS
+from nns.governance.settings import (
+    MATURITY_MODULATION_BASIS_POINTS,
+    MOST_RECENT_MONTHLY_NODE_PROVIDER_REWARDS,
+    NODE_PROVIDER_REWARDS_LOG,
+    NODE_PROVIDERS,
+)
 from nns.governance.simulation import resolve_manage_neuron_target, simulate_manage_neuron
 from nns.governance.snapshots import Snapshots
 from nns.governance.state import GovernanceState
@@ -340,6 +353,30 @@ class Governance:
         """The node providers added by AddOrRemoveNodeProvider proposals, in order."""
         return self.core.node_providers
 
+    def get_monthly_node_provider_rewards(
+        self, caller: Principal, argument: object = None
+    ) -> object:
+        """The month's rewards of every node provider, computed now and not minted
+        (governance.rs `get_monthly_node_provider_rewards`)."""
+        return node_provider_payments.start(self.core, MonthlyRewardsContext(mint=False))
+
+    def get_most_recent_monthly_node_provider_rewards(
+        self, caller: Principal, argument: object = None
+    ) -> MonthlyNodeProviderRewards | None:
+        return self.core.state.get(MOST_RECENT_MONTHLY_NODE_PROVIDER_REWARDS)
+
+    def list_node_provider_rewards(
+        self, caller: Principal, date_filter: DateRangeFilter | None
+    ) -> tuple[MonthlyNodeProviderRewards, ...]:
+        return select_rewards(self.core.state.get(NODE_PROVIDER_REWARDS_LOG), date_filter)
+
+    def update_node_provider(self, caller: Principal, reward_account: bytes | None) -> None:
+        """The caller, a node provider, sets its reward account (governance.rs
+        `update_node_provider`)."""
+        with self.core.transaction() as session:
+            providers = updated_node_provider(self.core.node_providers, caller, reward_account)
+            self.core.state.put(session, NODE_PROVIDERS, providers)
+
     def get_node_provider_by_caller(
         self, caller: Principal, argument: object = None
     ) -> NodeProvider:
@@ -463,6 +500,15 @@ class Governance:
         self, context: NodeProviderRewardContext, reject: object
     ) -> None:
         action_execution.on_node_provider_reward_refused(self.core, context, reject)
+
+    def _on_node_provider_xdr_rewards(self, context: MonthlyRewardsContext, reply: Any) -> object:
+        return node_provider_payments.on_xdr_rewards(self.core, context, reply)
+
+    def _on_average_icp_xdr_rate(self, context: MonthlyRewardsContext, reply: Any) -> object:
+        return action_execution.on_monthly_rewards_computed(self.core, context, reply)
+
+    def _on_monthly_rewards_failed(self, context: MonthlyRewardsContext, answer: object) -> object:
+        return node_provider_payments.on_failed(self.core, context, answer)
 
     def _on_spawn_minted(self, context: MintContext, block: object) -> None:
         periodic.on_spawn_minted(self.core, context, block)

@@ -86,7 +86,8 @@ class ProposalContext:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NodeProviderRewardContext:
-    """Reward `index` of a node provider reward proposal; `failure` is the first one so far.
+    """Reward `index` of a node provider reward proposal (or of the month being minted, when
+    `monthly`); `failure` is the first one so far.
 
     A reward paid into a new neuron names that neuron's id and subaccount."""
 
@@ -95,6 +96,7 @@ class NodeProviderRewardContext:
     failure: str | None = None
     neuron_id: int | None = None
     subaccount: bytes | None = None
+    monthly: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -350,6 +350,24 @@ type SettleCommunityFundParticipation = record {
 };
 type Result = variant { Ok; Err : GovernanceError };
 type ListNodeProvidersResponse = record { node_providers : vec NodeProvider };
+type DateUtc = record { year : nat32; month : nat32; day : nat32 };
+type XdrConversionRate = record {
+  xdr_permyriad_per_icp : opt nat64; timestamp_seconds : opt nat64;
+};
+type MonthlyNodeProviderRewards = record {
+  minimum_xdr_permyriad_per_icp : opt nat64; registry_version : opt nat64; algorithm_version : opt
+    nat32;
+  node_providers : vec NodeProvider; timestamp : nat64; start_date : opt DateUtc; end_date : opt
+    DateUtc;
+  rewards : vec RewardNodeProvider; xdr_conversion_rate : opt XdrConversionRate;
+  maximum_node_provider_rewards_e8s : opt nat64;
+};
+type DateRangeFilter = record {
+  start_timestamp_seconds : opt nat64; end_timestamp_seconds : opt nat64;
+};
+type ListNodeProviderRewardsRequest = record { date_filter : opt DateRangeFilter };
+type ListNodeProviderRewardsResponse = record { rewards : vec MonthlyNodeProviderRewards };
+type UpdateNodeProvider = record { reward_account : opt AccountIdentifier };
 service : {
   manage_neuron : (ManageNeuronRequest) -> (ManageNeuronResponse);
   simulate_manage_neuron : (ManageNeuronRequest) -> (ManageNeuronResponse);
@@ -379,6 +397,12 @@ service : {
   list_node_providers : () -> (ListNodeProvidersResponse) query;
   get_node_provider_by_caller : (null) -> (variant { Ok : NodeProvider; Err : GovernanceError })
     query;
+  get_monthly_node_provider_rewards : () -> (variant { Ok : MonthlyNodeProviderRewards; Err :
+    GovernanceError });
+  get_most_recent_monthly_node_provider_rewards : () -> (opt MonthlyNodeProviderRewards) query;
+  list_node_provider_rewards : (ListNodeProviderRewardsRequest) ->
+    (ListNodeProviderRewardsResponse) query;
+  update_node_provider : (UpdateNodeProvider) -> (Result);
   claim_gtc_neurons : (principal, vec NeuronId) -> (Result);
   transfer_gtc_neuron : (NeuronId, NeuronId) -> (Result);
 }

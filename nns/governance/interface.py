@@ -4,7 +4,9 @@
 `governance.did` for `manage_neuron`, `claim_or_refresh_neuron_from_account`, neuron queries
 (info, full neuron, list_neurons), proposal queries, reward events, known neurons and the
 network economics, `simulate_manage_neuron`, `get_neuron_index`, `list_neuron_votes`,
-`get_metrics`, `get_restore_aging_summary` and the Neurons' Fund methods;
+`get_metrics`, `get_restore_aging_summary`, the node provider rewards
+(`get_monthly_node_provider_rewards`, `get_most_recent_monthly_node_provider_rewards`,
+`list_node_provider_rewards`, `update_node_provider`) and the Neurons' Fund methods;
 `governance_interface` maps them onto the `Governance` canister: arguments through
 `nns.governance.interface_requests`, replies through `nns.governance.interface_replies`.
 Refusals become `ManageNeuronResponse{ command = Error }` (or the `Err` variant) as the
@@ -31,6 +33,7 @@ from nns.governance.interface_replies import (
     error_record,
     full_neuron,
     manage_neuron_reply,
+    monthly_rewards,
     network_economics,
     neuron_info,
     neuron_votes,
@@ -43,6 +46,7 @@ from nns.governance.neurons_fund import (
     SettleCommunityFundParticipation,
     SettleNeuronsFundParticipation,
 )
+from nns.governance.node_provider_rewards import DateRangeFilter
 from nns.governance.requests import (
     ClaimOrRefreshNeuronFromAccount,
     ListNeurons,
@@ -252,6 +256,35 @@ def governance_interface(governance: object) -> Interface:
                     }
                 }
             ],
+            error_results=error_variant,
+        ),
+        _spec(
+            "get_monthly_node_provider_rewards",
+            to_results=lambda month: [{"Ok": monthly_rewards(month)}],
+            error_results=error_variant,
+        ),
+        _spec(
+            "get_most_recent_monthly_node_provider_rewards",
+            to_results=lambda month: [None if month is None else monthly_rewards(month)],
+        ),
+        _spec(
+            "list_node_provider_rewards",
+            to_argument=lambda v: (
+                None
+                if v[0]["date_filter"] is None
+                else DateRangeFilter(
+                    start_timestamp_seconds=v[0]["date_filter"]["start_timestamp_seconds"],
+                    end_timestamp_seconds=v[0]["date_filter"]["end_timestamp_seconds"],
+                )
+            ),
+            to_results=lambda months: [{"rewards": [monthly_rewards(m) for m in months]}],
+        ),
+        _spec(
+            "update_node_provider",
+            to_argument=lambda v: (
+                None if v[0]["reward_account"] is None else v[0]["reward_account"]["hash"]
+            ),
+            to_results=lambda _: [{"Ok": None}],
             error_results=error_variant,
         ),
         _spec(

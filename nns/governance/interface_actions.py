@@ -315,13 +315,13 @@ def _candid_account(account: AccountIdentifier | None) -> dict[str, Any] | None:
     return None if account is None else {"hash": account.raw}
 
 
-def _candid_provider(provider: NodeProvider | None) -> dict[str, Any] | None:
+def candid_provider(provider: NodeProvider | None) -> dict[str, Any] | None:
     if provider is None:
         return None
     return {"id": provider.id, "reward_account": _candid_account(provider.reward_account)}
 
 
-def _candid_reward(reward: RewardNodeProvider) -> dict[str, Any]:
+def candid_reward(reward: RewardNodeProvider) -> dict[str, Any]:
     mode: dict[str, Any] | None = None
     if isinstance(reward.reward_mode, RewardToNeuron):
         mode = {
@@ -330,7 +330,7 @@ def _candid_reward(reward: RewardNodeProvider) -> dict[str, Any]:
     elif isinstance(reward.reward_mode, RewardToAccount):
         mode = {"RewardToAccount": {"to_account": _candid_account(reward.reward_mode.to_account)}}
     return {
-        "node_provider": _candid_provider(reward.node_provider),
+        "node_provider": candid_provider(reward.node_provider),
         "reward_mode": mode,
         "amount_e8s": reward.amount_e8s,
     }
@@ -388,19 +388,19 @@ def encode_action(
             }
         case AddOrRemoveNodeProvider():
             if action.to_add is not None:
-                change: dict[str, Any] | None = {"ToAdd": _candid_provider(action.to_add)}
+                change: dict[str, Any] | None = {"ToAdd": candid_provider(action.to_add)}
             elif action.to_remove is not None:
-                change = {"ToRemove": _candid_provider(action.to_remove)}
+                change = {"ToRemove": candid_provider(action.to_remove)}
             else:
                 change = None
             return {"AddOrRemoveNodeProvider": {"change": change}}
         case RewardNodeProvider():
-            return {"RewardNodeProvider": _candid_reward(action)}
+            return {"RewardNodeProvider": candid_reward(action)}
         case RewardNodeProviders():
             return {
                 "RewardNodeProviders": {
                     "use_registry_derived_rewards": action.use_registry_derived_rewards,
-                    "rewards": [_candid_reward(reward) for reward in action.rewards],
+                    "rewards": [candid_reward(reward) for reward in action.rewards],
                 }
             }
     return None

@@ -16,12 +16,15 @@ from nns.governance.canister import Governance
 from nns.governance.enums import Vote
 from nns.governance.errors import GovernanceError
 from nns.governance.interface_actions import (
+    candid_provider,
+    candid_reward,
     encode_action,
     known_neuron_data,
 )
 from nns.governance.metrics import GovernanceCachedMetrics, NeuronSubsetMetrics
 from nns.governance.neuron import KnownNeuronData, Neuron
 from nns.governance.nns_functions import IcpXdrConversionRatePayload
+from nns.governance.node_provider_rewards import MonthlyNodeProviderRewards
 from nns.governance.parameters import NetworkEconomics
 from nns.governance.proposals import ProposalInfo
 from nns.governance.requests import (
@@ -410,3 +413,24 @@ def candid_metrics(value: GovernanceCachedMetrics | NeuronSubsetMetrics) -> dict
             entry = candid_metrics(entry)
         record[item.name] = entry
     return record
+
+
+def monthly_rewards(month: MonthlyNodeProviderRewards) -> dict[str, Any]:
+    """MonthlyNodeProviderRewards of the registry-derived rewards: no dates, no algorithm
+    version (those belong to the IC's later node rewards canister)."""
+    rate = month.xdr_conversion_rate
+    return {
+        "minimum_xdr_permyriad_per_icp": month.minimum_xdr_permyriad_per_icp,
+        "registry_version": month.registry_version,
+        "algorithm_version": None,
+        "node_providers": [candid_provider(p) for p in month.node_providers],
+        "timestamp": month.timestamp,
+        "start_date": None,
+        "end_date": None,
+        "rewards": [candid_reward(reward) for reward in month.rewards],
+        "xdr_conversion_rate": {
+            "xdr_permyriad_per_icp": rate.xdr_permyriad_per_icp,
+            "timestamp_seconds": rate.timestamp_seconds,
+        },
+        "maximum_node_provider_rewards_e8s": month.maximum_node_provider_rewards_e8s,
+    }

@@ -133,6 +133,9 @@ TARGETS: Final[dict[NnsFunction, Target]] = {
     NnsFunction.DEPLOY_GUESTOS_TO_ALL_UNASSIGNED_NODES: _registry(
         Topic.IC_OS_VERSION_DEPLOYMENT, "deploy_guestos_to_all_unassigned_nodes"
     ),
+    NnsFunction.UPDATE_NODE_REWARDS_TABLE: _registry(
+        Topic.NETWORK_ECONOMICS, "update_node_rewards_table"
+    ),
     NnsFunction.ICP_XDR_CONVERSION_RATE: Target(
         topic=Topic.EXCHANGE_RATE,
         canister_id=CYCLES_MINTING_CANISTER_ID,

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from sqlmodel import Session
 
-from nns.governance import voting
+from nns.governance import node_provider_payments, voting
 from nns.governance.commands import run_command
 from nns.governance.contexts import (
     MintContext,
@@ -61,6 +61,7 @@ def run_periodic_tasks(core: GovernanceCore, session: Session) -> None:
     _maybe_start_reward_event(core, now)
     voting.snapshot_voting_power(core, session, now)
     voting.maybe_collect_garbage(core, session)
+    node_provider_payments.maybe_mint(core, session)
 
 
 def _spawn_neurons(core: GovernanceCore, session: Session, now: int) -> None:

@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Final
 
 from nns.governance.actions import NodeProvider
+from nns.governance.node_provider_rewards import MonthlyNodeProviderRewards
 from nns.governance.parameters import NetworkEconomics
 from nns.governance.rewards import RewardEvent
 from nns.governance.snapshots import VotingPowerSnapshot
@@ -39,3 +40,16 @@ VOTING_POWER_SNAPSHOTS: Final = Setting[tuple[VotingPowerSnapshot, ...]](
 )
 VOTING_POWER_SNAPSHOT_DUE: Final = Setting[int]("voting_power_snapshot_due", 0)
 NODE_PROVIDERS: Final = Setting[tuple[NodeProvider, ...]]("node_providers", ())
+MOST_RECENT_MONTHLY_NODE_PROVIDER_REWARDS: Final = Setting[MonthlyNodeProviderRewards | None](
+    "most_recent_monthly_node_provider_rewards", None
+)
+NODE_PROVIDER_REWARDS_LOG: Final = Setting[tuple[MonthlyNodeProviderRewards, ...]](
+    "node_provider_rewards_log", ()
+)
+# the month being minted, and whether a computation or minting is under way
+PENDING_MONTHLY_NODE_PROVIDER_REWARDS: Final = Setting[MonthlyNodeProviderRewards | None](
+    "pending_monthly_node_provider_rewards", None
+)
+MONTHLY_NODE_PROVIDER_REWARDS_UNDER_WAY: Final = Setting[bool](
+    "monthly_node_provider_rewards_under_way", False
+)

@@ -16,7 +16,8 @@ ways to build one:
 
 A method learns its caller from its first argument and everything else from
 its `CanisterEnvironment`: the time, its id, its cycles, the cycles attached to
-the call, and a way to set its certified data.
+the call, a way to set its certified data and, in a non-replicated query, the
+certificate of that data.
 """
 
 from __future__ import annotations
@@ -57,6 +58,11 @@ class CanisterEnvironment(Environment, Protocol):
         ...
 
     def set_certified_data(self, data: bytes) -> None: ...
+
+    def data_certificate(self) -> bytes | None:
+        """The subnet's certificate of the canister's certified data: present only in a
+        non-replicated query (interface spec, `ic0.data_certificate_present`)."""
+        ...
 
 
 def _identity_arguments(values: list[Any]) -> Any:

@@ -86,6 +86,7 @@ class SystemEnvironment:
         self._canister_id = canister_id
         self.outbox: list[OutgoingCall] = []
         self.certified_data: bytes | None = None
+        self.query_certificate: bytes | None = None
         self.cycles_available_now = 0
         self.cycles_accepted = 0
         self.cycles_minted = 0
@@ -140,6 +141,11 @@ class SystemEnvironment:
 
     def set_certified_data(self, data: bytes) -> None:
         self.certified_data = check_certified_data(data)
+
+    def data_certificate(self) -> bytes | None:
+        """The certificate of this canister's certified data, in a non-replicated query only
+        (ic0.data_certificate_copy); None in updates and replicated queries."""
+        return self.query_certificate
 
     def arm(self, cycles: int) -> None:
         """Start a message with `cycles` available: no calls, no certified data, nothing accepted or

@@ -39,6 +39,8 @@ from typing import Any, Final, Literal
 from replica.canister.errors import SystemReject
 from replica.canister.sdk import MethodSpec, method_named, python_method
 from replica.canister.stable import StableStore
+from replica.crypto.certificate import Certificate
+from replica.crypto.hashtree import Absent, Found
 from replica.environment import DEFERRED, ErrorCode, OutgoingCall, Reject
 from replica.execution import snapshot
 from replica.execution.canisters import (
@@ -580,12 +582,28 @@ class ExecutionEngine:
     # -- queries ----------------------------------------------------------------------------
 
     def query(
-        self, canister_id: Principal, method: str, arg: bytes, sender: Principal
+        self,
+        canister_id: Principal,
+        method: str,
+        arg: bytes,
+        sender: Principal,
+        *,
+        certificate: Certificate | None = None,
     ) -> bytes | Reject:
-        """Run a query method; whatever it changes is rolled back."""
+        """Run a query method; whatever it changes is rolled back.
+
+        `certificate` is the subnet's certificate of the latest certified state, revealing the
+        canister's certified data: only a non-replicated query gets one (interface spec,
+        "Certified data"). The canister sees it as its data certificate when it certifies the data
+        the canister holds now; a certificate of older data would prove nothing about the reply."""
         record = self.canisters.get(canister_id)
+        data_certificate = (
+            None if record is None else matching_data_certificate(record, certificate)
+        )
         if record is not None and self.wasm.owns(canister_id):
-            return self.wasm.query(canister_id, method, arg, sender)
+            return self.wasm.query(
+                canister_id, method, arg, sender, data_certificate=data_certificate
+            )
         if record is None or record.instance is None or record.environment is None:
             return Reject.of(ErrorCode.CANISTER_NOT_FOUND, f"canister {canister_id} not found")
         spec = record.interface.method(method)
@@ -603,6 +621,7 @@ class ExecutionEngine:
             return Reject.of(code, f"canister {canister_id} is {record.status}")
         function = python_method(record.instance, spec)
         record.environment.arm(0)
+        record.environment.query_certificate = data_certificate
         reply = b""
         try:
             with _transaction(record.store):
@@ -614,6 +633,7 @@ class ExecutionEngine:
             return failure_answer(error, spec)
         finally:
             record.environment.arm(0)
+            record.environment.query_certificate = None
         return reply
 
     # -- state ------------------------------------------------------------------------------
@@ -672,6 +692,20 @@ class ExecutionEngine:
 
     def ingress_status(self, message_id: bytes) -> IngressStatus | None:
         return self.ingress_history.get(message_id)
+
+
+def matching_data_certificate(
+    record: CanisterRecord, certificate: Certificate | None
+) -> bytes | None:
+    """The CBOR of `certificate` if it certifies the canister's current certified data (absent
+    data counts as empty), else None."""
+    if certificate is None:
+        return None
+    found = certificate.lookup(["canister", record.canister_id.raw, "certified_data"])
+    if not isinstance(found, Found | Absent):
+        return None
+    certified = found.value if isinstance(found, Found) else b""
+    return certificate.to_cbor() if certified == record.certified_data else None
 
 
 def _transaction(store: StableStore | None) -> AbstractContextManager[object]:

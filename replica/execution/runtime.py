@@ -55,8 +55,16 @@ class CanisterRuntime(Protocol):
         ...
 
     def query(
-        self, canister_id: Principal, method: str, arg: bytes, sender: Principal
-    ) -> bytes | Reject: ...
+        self,
+        canister_id: Principal,
+        method: str,
+        arg: bytes,
+        sender: Principal,
+        *,
+        data_certificate: bytes | None = None,
+    ) -> bytes | Reject:
+        """Run a query; `data_certificate` is what the canister reads as its data certificate."""
+        ...
 
     def start_round(self, previous_time_ns: int) -> int:
         """Charge storage, continue long executions, run heartbeats and timers; the instructions

@@ -344,9 +344,21 @@ class HttpApi:
             )
         else:
             answer = self.backend.query(
-                content.canister_id, content.method_name, content.arg, content.sender
+                content.canister_id,
+                content.method_name,
+                content.arg,
+                content.sender,
+                certificate=self._data_certificate(content.canister_id),
             )
         return cbor_response(self.signed_query_response(verified.request_id, answer))
+
+    def _data_certificate(self, canister_id: Principal) -> Certificate | None:
+        """The certificate a non-replicated query hands the canister: the latest certified state
+        pruned to the canister's certified data (with the NNS delegation off the NNS subnet)."""
+        state = self.backend.latest_certified_state()
+        if state is None:
+            return None
+        return self._certificate(state, [["canister", canister_id.raw, "certified_data"]])
 
     def signed_query_response(self, request_id: bytes, answer: bytes | Reject) -> dict[str, Any]:
         """The query response with this node's signature (IC spec "Query call", node signatures)."""

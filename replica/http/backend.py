@@ -69,7 +69,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Final, Literal, Protocol
 
-from replica.crypto.certificate import Delegation
+from replica.crypto.certificate import Certificate, Delegation
 from replica.crypto.hashtree import HashTree
 from replica.environment import Reject, RejectCode
 from replica.execution.messages import IngressMessage
@@ -181,8 +181,16 @@ class ReplicaBackend(Protocol):
     def submit_ingress(self, ingress: SignedIngress) -> SubmitOutcome: ...
 
     def query(
-        self, canister_id: Principal, method: str, arg: bytes, sender: Principal
-    ) -> bytes | Reject: ...
+        self,
+        canister_id: Principal,
+        method: str,
+        arg: bytes,
+        sender: Principal,
+        *,
+        certificate: Certificate | None = None,
+    ) -> bytes | Reject:
+        """Run a non-replicated query; `certificate` reveals the canister's certified data."""
+        ...
 
     def latest_certified_state(self) -> CertifiedState | None: ...
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Final
 
 from replica.crypto import bls, threshold
-from replica.crypto.certificate import Delegation, signed_message
+from replica.crypto.certificate import Certificate, Delegation, signed_message
 from replica.crypto.keys import NodeSecretKeys, derive_scalar
 from replica.environment import Reject, RejectCode
 from replica.execution.engine import ExecutionEngine, SystemCanister
@@ -181,9 +181,15 @@ class LocalReplica:
         return Accepted()
 
     def query(
-        self, canister_id: Principal, method: str, arg: bytes, sender: Principal
+        self,
+        canister_id: Principal,
+        method: str,
+        arg: bytes,
+        sender: Principal,
+        *,
+        certificate: Certificate | None = None,
     ) -> bytes | Reject:
-        return self.state.engine.query(canister_id, method, arg, sender)
+        return self.state.engine.query(canister_id, method, arg, sender, certificate=certificate)
 
     def latest_certified_state(self) -> CertifiedState | None:
         certification = self.state.latest_certification

@@ -17,7 +17,7 @@ import random
 import time
 from typing import TYPE_CHECKING, Final
 
-from replica.crypto.certificate import Delegation
+from replica.crypto.certificate import Certificate, Delegation
 from replica.environment import Reject, RejectCode
 from replica.http.backend import (
     Accepted,
@@ -124,9 +124,17 @@ class LiveBackend:
         return Accepted()
 
     def query(
-        self, canister_id: Principal, method: str, arg: bytes, sender: Principal
+        self,
+        canister_id: Principal,
+        method: str,
+        arg: bytes,
+        sender: Principal,
+        *,
+        certificate: Certificate | None = None,
     ) -> bytes | Reject:
-        return self.service.driver.node.state.engine.query(canister_id, method, arg, sender)
+        return self.service.driver.node.state.engine.query(
+            canister_id, method, arg, sender, certificate=certificate
+        )
 
     def latest_certified_state(self) -> CertifiedState | None:
         state = self.service.driver.node.state

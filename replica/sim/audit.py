@@ -9,18 +9,24 @@ blocks, never the replica's caches or validator):
 - **validity**: the finalized chain is linked; every block on it was proposed
   by the maker of its rank (ranks from the previous beacon and the members of
   its registry version), is notarized by at least n − f distinct members of the
-  height's notarization committee, names the interval's replica version and a
-  validation context that never goes back (time after its parent's, certified
-  height at most its parent's), and the chain's top is finalized by such a
+  height's notarization committee (every notarization and finalization a replica
+  holds, not only one; and every equivocation proof it holds has two blocks
+  signed by their maker; a block finalized by a finalization is the only
+  notarized block of its height, the finalizer rule's guarantee), names the
+  interval's replica version and a validation context that never goes back
+  (time after its parent's, certified height at most its parent's), and the
+  chain's top is finalized by such a
   multi-signature (or is the block of a verified CUP); blocks carry a summary
-  exactly at summary heights; no ingress message appears twice on the chain or
-  after its expiry, nor more ingress than the subnet's limits; every summary
-  is the one computed from the finalized chain below it;
+  exactly at summary heights; no ingress message appears twice in a block or
+  on the chain or after its expiry, nor more ingress than the subnet's limits;
+  every dealing comes with a valid support proof; every summary is the one
+  computed from the finalized chain below it;
 - **CUPs and beacons**: every CUP a replica holds verifies under the subnet
   key and names the finalized block of its height; every beacon extends the
-  previous one and verifies under the low-threshold key of its interval;
+  previous one and, like every random tape, verifies under the low-threshold
+  key of its interval;
 - **key continuity**: every summary names the subnet key as its high-threshold
-  key, current and next;
+  key, current and next, with a threshold of 2f + 1 (n − f of 3f + 1);
 - **certification progress**: a replica's certified height never trails its
   finalized height by more than `CERTIFICATION_GAP` for `CERTIFICATION_STALL_NS`.
 """
@@ -37,15 +43,20 @@ from replica.consensus.artifacts import (
     BlockProposal,
     CatchUpPackage,
     DataPayload,
+    EquivocationProof,
     Finalization,
     Notarization,
     RandomBeacon,
     beacon_message,
     catch_up_content_message,
+    compute_dealing_hash,
+    dealing_support_message,
     finalization_message,
     notarization_message,
     proposal_message,
+    tape_message,
 )
+from replica.consensus.dealings import decode_dealing, get_config_of, get_support_threshold
 from replica.consensus.membership import (
     compute_block_maker_ranks,
     compute_faults_tolerated,
@@ -80,6 +91,9 @@ class ConsensusAuditor:
     _ingress: dict[bytes, int] = field(default_factory=dict)
     _finalized_tops: set[bytes] = field(default_factory=set)
     _cups: set[bytes] = field(default_factory=set)
+    _tapes: set[bytes] = field(default_factory=set)
+    _finalized_explicitly: set[int] = field(default_factory=set)
+    _notarized_others: set[int] = field(default_factory=set)
     _progress: dict[Principal, int] = field(default_factory=dict)
     _lagging_since: dict[Principal, int] = field(default_factory=dict)
 
@@ -93,14 +107,18 @@ class ConsensusAuditor:
         cup = replica.latest_cup
         self._audit_cup(node, cup)
         self._audit_beacons(node, replica)
+        self._audit_tapes(node, replica)
         start = max(self._progress.get(node, 0), cup.height)
         top = replica.finalized_height
         if cup.height not in self._chain and cup.height > 0 and cup.id in self._cups:
             self._add_summary(cup.content.block)
         for height in range(start + 1, top + 1):
             block = replica.finalized_block(height)
-            if block is not None and height not in self._chain:
+            if block is None:
+                continue
+            if height not in self._chain:
                 self._audit_block(node, replica, block)
+            self._audit_signatures(node, replica, block)
         if top > start:
             self._audit_top(node, replica, top)
         self._progress[node] = max(self._progress.get(node, 0), top)
@@ -139,26 +157,11 @@ class ConsensusAuditor:
             compute_block_maker_ranks(members, beacon),
             active.registry_version,
         )
-        committee = compute_notarization_committee(members, beacon)
-        needed = 2 * compute_faults_tolerated(len(members)) + 1  # n − f of a 3f + 1 committee
         notarizations = [
             n for n in replica.pool.validated.get(Notarization, height) if n.block == block.id
         ]
         if not notarizations and height > replica.latest_cup.height:
             self._fail(f"the finalized block at height {height} has no notarization", node)
-        for notarization in notarizations[:1]:
-            message = notarization_message(height, block.id)
-            if not self._is_valid_multisignature(
-                notarization.signers,
-                committee,
-                needed,
-                active.registry_version,
-                message,
-                notarization.signature,
-            ):
-                self._fail(
-                    f"the notarization of the finalized block at height {height} is invalid", node
-                )
         if block.version != record.replica_version_id:
             self._fail(
                 f"the finalized block at height {height} names replica version {block.version}",
@@ -172,6 +175,79 @@ class ConsensusAuditor:
         self._chain[height] = block
         if block.is_summary:
             self._add_summary(block)
+
+    def _audit_signatures(self, node: Principal, replica: ReplicaNode, block: Block) -> None:
+        """Every notarization of the finalized block and every finalization at its height that
+        this replica holds (not only one: a forged one accepted next to a genuine one is a broken
+        check all the same; the verifications are memoised by the crypto layer)."""
+        height = block.height
+        summary_block = self._summary_below(height)
+        beacon = self._beacons.get(height - 1) or replica.chain.beacons.get(height - 1)
+        active = None if summary_block is None else get_active_data_at(summary_block, height)
+        if active is None or beacon is None:
+            return
+        record = self.registry.get_subnet_record(self.subnet_id, active.registry_version)
+        if record is None:
+            return
+        committee = compute_notarization_committee(record.membership, beacon)
+        needed = 2 * compute_faults_tolerated(len(record.membership)) + 1  # n − f of 3f + 1
+        version = active.registry_version
+        message = notarization_message(height, block.id)
+        for notarization in replica.pool.validated.get(Notarization, height):
+            if notarization.block != block.id:
+                self._notarized_others.add(height)
+                continue
+            if not self._is_valid_multisignature(
+                notarization.signers, committee, needed, version, message, notarization.signature
+            ):
+                self._fail(
+                    f"the notarization of the finalized block at height {height} is invalid", node
+                )
+                break
+        for proof in replica.pool.validated.get(EquivocationProof, height):
+            if not self._is_equivocation(proof, version):
+                self._fail(
+                    f"an equivocation proof at height {height} does not hold two blocks signed by "
+                    "its maker",
+                    node,
+                )
+                break
+        message = finalization_message(height, block.id)
+        for finalization in replica.pool.validated.get(Finalization, height):
+            if finalization.block != block.id:
+                self._fail(f"another block than the finalized one is finalized at {height}", node)
+                break
+            if not self._is_valid_multisignature(
+                finalization.signers, committee, needed, version, message, finalization.signature
+            ):
+                self._fail(f"a finalization at height {height} is invalid", node)
+                break
+            self._finalized_explicitly.add(height)
+        # The finalizer rule's guarantee (spec D.1): a finalization needs n − 2f honest finalizers
+        # that notarized no other block of the height, another notarization n − 2f honest
+        # notaries, and 2(n − 2f) > n − f; so a block finalized explicitly is the only notarized
+        # one of its height (one finalized through a descendant need not be).
+        if height in self._finalized_explicitly and height in self._notarized_others:
+            self._fail(
+                f"another block than the one finalized at height {height} is notarized", node
+            )
+            self._notarized_others.discard(height)
+
+    def _is_equivocation(self, proof: EquivocationProof, version: int) -> bool:
+        """Two different blocks of one height, both signed by the maker the proof names (a
+        disqualification on anything less takes an honest maker's turn)."""
+        first, second = proof.first, proof.second
+        if (
+            first.signer != second.signer
+            or first.height != second.height
+            or first.block.id == second.block.id
+        ):
+            return False
+        key = self.registry.get_node_public_key(first.signer, KeyPurpose.NODE_SIGNING, version)
+        return key is not None and all(
+            verify_node_signature(key, proposal_message(p.block.id), p.signature)
+            for p in (first, second)
+        )
 
     def _audit_maker(
         self,
@@ -258,6 +334,8 @@ class ConsensusAuditor:
         payload = block.payload
         if not isinstance(payload, DataPayload):
             return
+        if payload.dealings and summary_block is not None:
+            self._audit_dealings(node, height, payload, summary_block)
         if (
             len(payload.ingress) > record.max_ingress_messages_per_block
             or any(len(m.arg) > record.max_ingress_bytes_per_message for m in payload.ingress)
@@ -265,6 +343,9 @@ class ConsensusAuditor:
             > record.max_block_payload_size
         ):
             self._fail(f"the ingress at height {height} exceeds the subnet's limits", node)
+        ids = [message.message_id for message in payload.ingress]
+        if len(set(ids)) != len(ids):
+            self._fail(f"an ingress message appears twice in the block at height {height}", node)
         for message in payload.ingress:
             first = self._ingress.setdefault(message.message_id, height)
             if first != height:
@@ -279,6 +360,42 @@ class ConsensusAuditor:
                     f"{height}",
                     node,
                 )
+
+    def _audit_dealings(
+        self, node: Principal, height: int, payload: DataPayload, summary_block: Block
+    ) -> None:
+        """Every dealing on the chain comes with a support proof of at least the support threshold
+        of distinct receivers of its config, whose multi-signature verifies (spec D.3)."""
+        proofs = {support.dealing_hash: support for support in payload.supports}
+        for signed in payload.dealings:
+            dealing = decode_dealing(signed.dealing)
+            config = None if dealing is None else get_config_of(summary_block.summary, dealing)
+            proof = proofs.get(compute_dealing_hash(signed.dealing))
+            valid = (
+                config is not None
+                and proof is not None
+                and len(set(proof.signers)) == len(proof.signers) >= get_support_threshold(config)
+                and set(proof.signers) <= set(config.receivers)
+            )
+            if valid and config is not None and proof is not None:
+                keys = [
+                    self.registry.get_node_public_key(
+                        signer, KeyPurpose.COMMITTEE_SIGNING, config.registry_version
+                    )
+                    for signer in proof.signers
+                ]
+                message = dealing_support_message(
+                    self.subnet_id, config.start_height, config.tag, proof.dealing_hash
+                )
+                present = [key for key in keys if key is not None]
+                valid = len(present) == len(keys) and multisig.verify_aggregate(
+                    present, message, proof.signature
+                )
+            if not valid:
+                self._fail(
+                    f"a dealing without a valid support proof is finalized at height {height}", node
+                )
+                return
 
     def _audit_top(self, node: Principal, replica: ReplicaNode, top: int) -> None:
         block = self._chain.get(top)
@@ -307,7 +424,7 @@ class ConsensusAuditor:
             self._is_valid_multisignature(
                 f.signers, committee, needed, active.registry_version, message, f.signature
             )
-            for f in finalizations[:2]
+            for f in finalizations
         ):
             self._fail(f"height {top} is finalized without a valid finalization", node)
         self._finalized_tops.add(block.id)
@@ -345,6 +462,20 @@ class ConsensusAuditor:
                     f"key continuity: the summary at height {block.height} names another "
                     "high-threshold key"
                 )
+        # The high threshold is 2f + 1 (n − f of 3f + 1; spec H), computed here on its own.
+        highs = [
+            (len(t.committee), t.threshold)
+            for t in (summary.get_current("high"), summary.get_next("high"))
+            if t is not None
+        ]
+        highs += [(len(c.receivers), c.threshold) for c in summary.configs if c.tag == "high"]
+        for size, threshold in highs:
+            if threshold != 2 * ((size - 1) // 3) + 1:
+                self.violations.append(
+                    f"the summary at height {block.height} has a high-threshold key of threshold "
+                    f"{threshold} for {size} members, not 2f + 1"
+                )
+                break
 
     def _summary_below(self, height: int) -> Block | None:
         below = [h for h in self._summaries if h < height]
@@ -378,6 +509,23 @@ class ConsensusAuditor:
             if known is not None and known.id != beacon.id and height > replica.latest_cup.height:
                 self._fail(f"two different beacons at height {height}", node)
                 break
+
+    def _audit_tapes(self, node: Principal, replica: ReplicaNode) -> None:
+        """Every random tape a replica holds verifies under the low-threshold key of its
+        interval (execution takes its randomness from it)."""
+        for height, tape in replica.chain.tapes.items():
+            if tape.id in self._tapes or height <= replica.latest_cup.height:
+                continue
+            summary_block = self._summary_below(height)
+            active = None if summary_block is None else get_active_data_at(summary_block, height)
+            if active is None:
+                continue
+            self._tapes.add(tape.id)
+            if not bls.verify(active.low.public_key, tape_message(height), tape.signature):
+                self._fail(
+                    f"the random tape of height {height} does not verify under its interval's key",
+                    node,
+                )
 
     def _audit_cup(self, node: Principal, cup: CatchUpPackage) -> None:
         if cup.height == 0 or cup.id in self._cups:

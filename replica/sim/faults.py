@@ -60,7 +60,12 @@ class Forger(Protocol):
         ...
 
     def forge(self, attack: Attack, artifact: object) -> list[object]:
-        """The forgeries `attack` makes of `artifact` (for WRONG_PARENT: what replaces it)."""
+        """The forgeries `attack` makes of `artifact`."""
+        ...
+
+    def replaces(self, attack: Attack, artifact: object) -> bool:
+        """Whether the forgeries of `attack` go out instead of `artifact` (its own block rebuilt,
+        a beacon relabelled), not besides it."""
         ...
 
     def is_share(self, artifact: object) -> bool:
@@ -278,8 +283,9 @@ class FewBadShares:
 
 @dataclass(frozen=True, slots=True)
 class Forging:
-    """Sends what the honest code sends plus the forgeries of one `Attack` (for WRONG_PARENT and
-    BAD_BLOCK, the rebuilt block instead of its own)."""
+    """Sends what the honest code sends plus the forgeries of one `Attack` (instead of the
+    artifact where `Forger.replaces` says so: its own block rebuilt, for WRONG_PARENT, BAD_BLOCK and
+    FORGE_COMBINED, and a beacon relabelled)."""
 
     attack: Attack
     name: str = ""
@@ -294,7 +300,7 @@ class Forging:
         sends = []
         for artifact in artifacts:
             forged = forger.forge(self.attack, artifact)
-            if not (forged and self.attack in (Attack.WRONG_PARENT, Attack.BAD_BLOCK)):
+            if not (forged and forger.replaces(self.attack, artifact)):
                 sends.append(Send(artifact=artifact, receivers=tuple(peers)))
             sends.extend(Send(artifact=item, receivers=tuple(peers)) for item in forged)
         return sends

@@ -18,13 +18,19 @@ height below that it made itself and never had notarized (or on a block two
 heights down), certifications and CUPs combined from its own share alone (a
 CUP also moved far ahead, to lure replicas into state sync), and its beacon
 and notarization shares of the height before replayed for the current one;
-and, as block maker, a block that breaks one validity rule of its payload or
-header (each time the next: a rank it does not hold, another replica version,
-a time not after its parent's, a certified height above its parent or below
-its parent's, an ingress message twice, an expired one, one
-already executed) in place of its own; and combined artifacts that are only
-its own share (notarizations and finalizations naming itself alone or n − f
-members, beacons, tapes) and its block under another maker's name.
+and, as block maker, in place of its own block, one version of it for each
+validity rule of a block it can break, each breaking that rule alone (a rank
+it does not hold, another replica version, a time not after its parent's, a
+certified height above its parent or below its parent's, a summary at a data
+height or another summary at a summary height, its own dealing without a
+support proof, an ingress message twice, an
+expired one, one already executed, one more than the subnet's limit), so that
+with any one check missing exactly one version is valid; and combined
+artifacts that are only its own share (notarizations and finalizations naming
+itself alone or n − f members, beacons, tapes), its beacons relabelled with
+another parent, instead of its block the block under the name of the maker
+of the next rank, and equivocation proofs framing the makers of the blocks it
+notarizes (their block and a copy under their name with its own signature).
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ from replica.consensus.artifacts import (
     DataPayload,
     DealingArtifact,
     DealingSupportShare,
+    DkgSummary,
+    EquivocationProof,
     Finalization,
     FinalizationShare,
     Notarization,
@@ -119,6 +127,9 @@ class ConsensusForger:
         self._beacons: dict[int, RandomBeacon] = {}
         self._own_shares: dict[tuple[type, int], object] = {}
         self._executed: list[IngressMessage] = []
+        self._summary: DkgSummary | None = None
+        self._own_dealing: SignedDealing | None = None
+        self._proposals: dict[bytes, BlockProposal] = {}
         # The genesis threshold shares: valid signatures of this node until the keys change.
         self.low_share = self._initial_share(initial_shares, "low")
         self.high_share = self._initial_share(initial_shares, "high")
@@ -281,6 +292,12 @@ class ConsensusForger:
         """An artifact that reached this node (blocks and beacons feed the attacks)."""
         if isinstance(artifact, BlockProposal):
             self._blocks.setdefault(artifact.height, {})[artifact.block.id] = artifact.block
+            self._proposals[artifact.block.id] = artifact
+            if artifact.block.is_summary:
+                self._summary = artifact.block.summary
+        elif self.is_own_dealing(artifact):
+            assert isinstance(artifact, DealingArtifact)
+            self._own_dealing = artifact.signed
         elif isinstance(artifact, Finalization):
             block = self._blocks.get(artifact.height, {}).get(artifact.block)
             if block is not None and isinstance(block.payload, DataPayload):
@@ -288,10 +305,18 @@ class ConsensusForger:
         elif isinstance(artifact, RandomBeacon):
             self._beacons[artifact.height] = artifact
         for height in [h for h in self._blocks if h < artifact_height(artifact) - 8]:
-            del self._blocks[height]
+            for block_hash in self._blocks.pop(height):
+                self._proposals.pop(block_hash, None)
+
+    def replaces(self, attack: Attack, artifact: object) -> bool:
+        if attack in (Attack.WRONG_PARENT, Attack.BAD_BLOCK, Attack.FORGE_COMBINED):
+            return self.is_block_proposal(artifact) or (
+                attack is Attack.FORGE_COMBINED and isinstance(artifact, RandomBeacon)
+            )
+        return False
 
     def forge(self, attack: Attack, artifact: object) -> list[object]:
-        """What `attack` sends besides (or, for WRONG_PARENT, instead of) `artifact`."""
+        """What `attack` sends besides (or, where `replaces`, instead of) `artifact`."""
         made = self._forge(attack, artifact)
         if made:
             self.forgeries[attack] = self.forgeries.get(attack, 0) + 1
@@ -343,11 +368,14 @@ class ConsensusForger:
             return self._forged_combinations(artifact)
         if attack is Attack.BAD_BLOCK and self.is_block_proposal(artifact):
             assert isinstance(artifact, BlockProposal)
-            bad = self._bad_block(artifact.block)
-            if bad is None:
-                return []
-            signature = self.keys.sign(proposal_message(bad.id))
-            return [BlockProposal(block=bad, signer=artifact.signer, signature=signature)]
+            return [
+                BlockProposal(
+                    block=bad,
+                    signer=artifact.signer,
+                    signature=self.keys.sign(proposal_message(bad.id)),
+                )
+                for bad in self._bad_blocks(artifact.block)
+            ]
         return []
 
     def _forged_combinations(self, artifact: object) -> list[object]:
@@ -359,7 +387,7 @@ class ConsensusForger:
         )
         if isinstance(artifact, NotarizationShare | FinalizationShare):
             kind = Notarization if isinstance(artifact, NotarizationShare) else Finalization
-            return [
+            combined = [
                 kind(
                     height=artifact.height,
                     block=artifact.block,
@@ -368,6 +396,7 @@ class ConsensusForger:
                 )
                 for signers in ((me,), quorum if me in quorum else (me, *quorum[1:]))
             ]
+            return [*self._framed(artifact), *combined]
         if isinstance(artifact, RandomBeaconShare):
             return [
                 RandomBeacon(
@@ -376,67 +405,134 @@ class ConsensusForger:
             ]
         if isinstance(artifact, RandomTapeShare):
             return [RandomTape(height=artifact.height, signature=artifact.signature)]
+        if isinstance(artifact, RandomBeacon):
+            # Its genuine signature under another parent: valid only where R19 is not checked.
+            return [
+                replace(artifact, parent=hashlib.sha256(b"relabelled" + artifact.parent).digest())
+            ]
         if self.is_block_proposal(artifact):
             assert isinstance(artifact, BlockProposal)
-            other = next((m for m in self.members if m != me), None)
-            if other is None:
-                return []
-            block = replace(
-                artifact.block,
-                context=replace(artifact.block.context, time_ns=artifact.block.context.time_ns + 2),
-            )
-            return [
-                BlockProposal(
-                    block=block, signer=other, signature=self.keys.sign(proposal_message(block.id))
-                )
-            ]
+            return self._impersonated(artifact.block)
         return []
 
-    def _bad_block(self, block: Block) -> Block | None:
-        """The block with one rule broken (chosen by height), or None if that rule needs what is
-        missing."""
+    def _framed(self, share: NotarizationShare | FinalizationShare) -> list[object]:
+        """With its notarization share, an equivocation proof against the maker of the block it
+        signs: the genuine proposal and the block under that maker's name, signed by itself."""
+        if not isinstance(share, NotarizationShare):
+            return []
+        real = self._proposals.get(share.block)
+        if real is None or real.signer == self.keys.node_id:
+            return []
+        block = replace(
+            real.block,
+            context=replace(real.block.context, time_ns=real.block.context.time_ns + 3),
+        )
+        fake = BlockProposal(
+            block=block, signer=real.signer, signature=self.keys.sign(proposal_message(block.id))
+        )
+        return [EquivocationProof(first=real, second=fake)]
+
+    def _impersonated(self, block: Block) -> list[object]:
+        """Its block as the block of the maker of the next rank, under that maker's name and its own
+        signature (sent instead of its own block, so that only the proposal check stops it)."""
+        ranks = self._ranks(block)
+        rank = block.rank + 1
+        other = next((node for node, r in ranks.items() if r == rank), None)
+        if other is None or other == self.keys.node_id:
+            return []
+        forged = replace(
+            block,
+            rank=rank,
+            context=replace(block.context, time_ns=block.context.time_ns + 2),
+        )
+        return [
+            BlockProposal(
+                block=forged, signer=other, signature=self.keys.sign(proposal_message(forged.id))
+            )
+        ]
+
+    def _ranks(self, block: Block) -> dict[Principal, int]:
+        """The block makers' ranks at the block's height, from the beacon below (or none)."""
+        beacon = self._beacons.get(block.height - 1)
+        if beacon is None or self.registry is None or self.subnet_id is None:
+            return {}
+        members = self.registry.get_subnet_members(self.subnet_id, block.context.registry_version)
+        return compute_block_maker_ranks(members, beacon)
+
+    def _bad_blocks(self, block: Block) -> list[Block]:
+        """Its block rebuilt once for each validity rule of a block it can break, each version
+        breaking that rule alone: honest replicas refuse them all, and with any one check missing
+        exactly one version is valid (its rule's), so a removed check lets a bad block through."""
         if block.is_summary:
+            self._summary = block.summary
             # R9: a summary that is not the one every replica computes (another next interval).
             summary = block.summary
-            return replace(
-                block,
-                payload=replace(summary, next_interval_length=summary.next_interval_length + 1),
-            )
+            return [
+                replace(
+                    block,
+                    payload=replace(summary, next_interval_length=summary.next_interval_length + 1),
+                )
+            ]
         if not isinstance(block.payload, DataPayload):
-            return None
+            return []
         parent = self._blocks.get(block.height - 1, {}).get(block.parent)
         context, payload = block.context, block.payload
-        # Each forged block breaks the next rule in turn, from a start that varies by node.
-        variant = (self.keys.node_id.raw[-1] + self.forgeries.get(Attack.BAD_BLOCK, 0)) % 9
-        if variant == 0:
-            return replace(block, rank=1 if block.rank == 0 else 0)
-        if variant == 1:
-            return replace(block, version=block.version + "-forged")
-        if variant == 2 and parent is not None:
-            return replace(block, context=replace(context, time_ns=parent.context.time_ns))
-        if variant == 3:
-            return replace(block, context=replace(context, certified_height=block.height))
-        if variant == 4 and parent is not None and parent.context.certified_height > 0:
-            lower = replace(context, certified_height=parent.context.certified_height - 1)
-            return replace(block, context=lower)
+        bad = [
+            # R1: a rank it does not hold.
+            replace(block, rank=1 if block.rank == 0 else 0),
+            # R4: another replica version.
+            replace(block, version=block.version + "-forged"),
+            # R7: a certified height above its parent.
+            replace(block, context=replace(context, certified_height=block.height)),
+        ]
+        if parent is not None:
+            # R6: a time not after its parent's.
+            bad.append(replace(block, context=replace(context, time_ns=parent.context.time_ns)))
+            if parent.context.certified_height > 0:
+                # R5: a certified height below its parent's.
+                lower = replace(context, certified_height=parent.context.certified_height - 1)
+                bad.append(replace(block, context=lower))
+        if self._summary is not None:
+            # R10: a summary at a height that is not a summary height.
+            bad.append(replace(block, payload=self._summary))
+
+        own = self._own_dealing
+        if own is not None and own not in payload.dealings:
+            # R15: its own dealing without a support proof.
+            bad.append(replace(block, payload=replace(payload, dealings=(*payload.dealings, own))))
+
+        def adding(message: IngressMessage) -> Block:
+            return replace(block, payload=replace(payload, ingress=(*payload.ingress, message)))
+
         executed = self._executed[-1] if self._executed else None
+        if executed is not None and executed not in payload.ingress:
+            # R13: a message already executed.
+            bad.append(adding(executed))
         template = payload.ingress[0] if payload.ingress else executed
-        if template is None:
-            return None
-        if variant == 5:
-            return replace(block, payload=replace(payload, ingress=(*payload.ingress, template)))
-        if variant == 8:
-            return self._flooded(block, template)
-        if variant == 6:
+        if template is not None:
+            # R12: a message twice (one of its payload, or a new one).
+            twice = payload.ingress[0] if payload.ingress else None
+            if twice is None:
+                twice = replace(
+                    template,
+                    message_id=hashlib.sha256(b"twice" + template.message_id).digest(),
+                    ingress_expiry_ns=context.time_ns + 60_000_000_000,
+                )
+                bad.append(replace(block, payload=replace(payload, ingress=(twice, twice))))
+            else:
+                bad.append(adding(twice))
+            # R14: an expired message.
             expired = replace(
                 template,
                 message_id=hashlib.sha256(b"expired" + template.message_id).digest(),
                 ingress_expiry_ns=context.time_ns - 1,
             )
-            return replace(block, payload=replace(payload, ingress=(*payload.ingress, expired)))
-        if executed is not None:
-            return replace(block, payload=replace(payload, ingress=(*payload.ingress, executed)))
-        return None
+            bad.append(adding(expired))
+            # R11: one message more than the subnet's limit.
+            flooded = self._flooded(block, template)
+            if flooded is not None:
+                bad.append(flooded)
+        return bad
 
     def _flooded(self, block: Block, template: IngressMessage) -> Block | None:
         """R11: one ingress message more than the subnet's per-block limit, all distinct."""

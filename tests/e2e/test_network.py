@@ -18,6 +18,7 @@ import pytest
 
 from nns.clients.governance import GovernanceCanister
 from nns.clients.ledger import LedgerCanister
+from nns.cycles_minting.certified import verify_rate_response
 from nns.ledger.accounts import AccountIdentifier
 from replica.agent.errors import AgentError, RejectError
 from replica.agent.identity import sign_envelope
@@ -29,6 +30,7 @@ from replica.http.envelope import call_content
 from replica.p2p.tls import write_tls_files
 from replica.types import Principal
 from tests.e2e.conftest import LiveNetwork, assert_gone, icbox, wait_until
+from tests.nns.certified_rate import propose_rate, wait_for_certified_rate
 from tui.network.identity import identity_principal
 from tui.network.operations import bring_down
 
@@ -117,6 +119,20 @@ def test_a_motion_proposal_is_adopted_by_the_default_neuron_and_executed(
 
     wait_until(executed, timeout_s=60, what="the motion to be executed")
     assert governance.get_proposal(proposal_id, certified=False)["status"] == MOTION_STATUS_EXECUTED
+
+
+def test_the_cmcs_rate_set_by_proposal_is_certified_by_the_nns_subnet(
+    live_network: LiveNetwork,
+) -> None:
+    """The CMC answers get_icp_xdr_conversion_rate with the certificate of its certified data,
+    which a live replica hands it in a non-replicated query (rs/nns/cmc/src/main.rs)."""
+    agent = live_network.agent(live_network.subnet_nodes(0)[1])
+    governance = GovernanceCanister.create(agent)
+    neuron_id = live_network.network["identity"]["neuron_id"]
+    propose_rate(governance, neuron_id, permyriad=52_000, timestamp_seconds=2_000)
+    response = wait_for_certified_rate(agent, timeout_s=90)
+    rate = verify_rate_response(response, live_network.root_key)
+    assert rate.xdr_permyriad_per_icp == 52_000 and rate.timestamp_seconds == 2_000
 
 
 def test_an_update_on_each_subnet_is_certified_with_the_delegation_off_the_nns(

@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 
 from nns.cycles_minting import principal_to_subaccount
-from nns.cycles_minting.canister import MEMO_CREATE_CANISTER, MEMO_TOP_UP_CANISTER, NotifyErrorCode
+from nns.cycles_minting.canister import (
+    MEMO_CREATE_CANISTER,
+    MEMO_MINT_CYCLES,
+    MEMO_TOP_UP_CANISTER,
+    NO_CYCLES_LEDGER,
+    NotifyErrorCode,
+)
 from nns.cycles_minting.interface import arguments
 from nns.cycles_minting.rate import AVERAGE_LABEL, LATEST_LABEL, ConversionRate, compute_cycles
 from nns.governance.enums import ErrorType, ProposalStatus, Topic
@@ -212,9 +218,96 @@ def test_a_top_up_of_a_missing_canister_refunds_the_payment_less_a_fee(nns: Subn
     )
     refunded = reply["Err"]["Refunded"]
     assert refunded["block_index"] == block + 1 and "not found" in refunded["reason"]
+    # refund_icp: the payment less the refund's fee and TOP_UP_CANISTER_REFUND_FEE (2 fees,
+    # burned) goes back (rs/nns/cmc/src/main.rs, rs/nns/cmc/src/lib.rs).
+    assert balance(nns, AccountIdentifier.of(ALICE)) == alice_before - 4 * FEE
+    cmc_account = AccountIdentifier.of(CYCLES_MINTING_CANISTER_ID, principal_to_subaccount(missing))
+    assert balance(nns, cmc_account) == 0
+
+
+def mint_request(block_index: int, **fields: Any) -> dict[str, Any]:
+    return {"block_index": block_index, "to_subaccount": None, "deposit_memo": None, **fields}
+
+
+def test_notify_mint_cycles_checks_the_payment_and_refunds_it_without_a_cycles_ledger(
+    nns: SubnetHarness,
+) -> None:
+    """notify_mint_cycles (rs/nns/cmc/src/main.rs): a deposit memo over MAX_MEMO_LENGTH (32) is
+    refused (Other, DepositMemoTooLong = 6); the payment must be a transfer to the CMC's account
+    with the caller's subaccount and memo MINT; with no cycles ledger configured do_mint_cycles
+    fails and refund_icp returns the payment less the fee and MINT_CYCLES_REFUND_FEE (2 fees,
+    burned); the Refunded answer is final."""
+    (too_long,) = nns.call(
+        ALICE,
+        CYCLES_MINTING_CANISTER_ID,
+        "notify_mint_cycles",
+        mint_request(0, deposit_memo=b"m" * 33),
+    )
+    assert too_long["Err"]["Other"] == {
+        "error_code": NotifyErrorCode.DEPOSIT_MEMO_TOO_LONG,
+        "error_message": "Memo length 33 exceeds the maximum length of 32",
+    }
+    alice_before, supply_before = balance(nns, AccountIdentifier.of(ALICE)), supply(nns)
+    block = pay_cmc(nns, ALICE, ALICE, E8S, MEMO_MINT_CYCLES)
+    (not_the_payer,) = nns.call(
+        BOB, CYCLES_MINTING_CANISTER_ID, "notify_mint_cycles", mint_request(block)
+    )
+    assert "destination account" in not_the_payer["Err"]["InvalidTransaction"]
+    (reply,) = nns.call(
+        ALICE,
+        CYCLES_MINTING_CANISTER_ID,
+        "notify_mint_cycles",
+        mint_request(block, deposit_memo=b"m" * 32),
+    )
+    assert reply == {"Err": {"Refunded": {"reason": NO_CYCLES_LEDGER, "block_index": block + 1}}}
+    assert balance(nns, AccountIdentifier.of(ALICE)) == alice_before - 4 * FEE
     assert (
-        balance(nns, AccountIdentifier.of(ALICE)) == alice_before - 2 * FEE
-    )  # the payment's fee and the refund's
+        balance(
+            nns, AccountIdentifier.of(CYCLES_MINTING_CANISTER_ID, principal_to_subaccount(ALICE))
+        )
+        == 0
+    )
+    assert supply(nns) == supply_before - 4 * FEE  # two ledger fees and the refund fee burned
+    assert nns.call(
+        ALICE, CYCLES_MINTING_CANISTER_ID, "notify_mint_cycles", mint_request(block)
+    ) == [reply]
+    (as_top_up,) = nns.call(
+        ALICE,
+        CYCLES_MINTING_CANISTER_ID,
+        "notify_top_up",
+        {"block_index": block, "canister_id": ALICE},
+    )
+    assert "already processed as a mint request" in as_top_up["Err"]["InvalidTransaction"]
+    top_up_memo = pay_cmc(nns, ALICE, ALICE, E8S, MEMO_TOP_UP_CANISTER)
+    (wrong_memo,) = nns.call(
+        ALICE, CYCLES_MINTING_CANISTER_ID, "notify_mint_cycles", mint_request(top_up_memo)
+    )
+    assert "intent in the block" in wrong_memo["Err"]["InvalidTransaction"]
+    with pytest.raises(CallRejected, match="32 bytes"):
+        nns.call(
+            ALICE,
+            CYCLES_MINTING_CANISTER_ID,
+            "notify_mint_cycles",
+            mint_request(block, to_subaccount=b"s"),
+        )
+
+
+def test_a_payment_too_small_for_the_refund_fees_is_burned_whole(nns: SubnetHarness) -> None:
+    """refund_icp: when the payment does not cover the fee and the refund fee, nothing goes back
+    and the whole payment is burned (Refunded without a block)."""
+    supply_before = supply(nns)
+    block = pay_cmc(nns, ALICE, ALICE, 3 * FEE, MEMO_MINT_CYCLES)
+    (reply,) = nns.call(
+        ALICE, CYCLES_MINTING_CANISTER_ID, "notify_mint_cycles", mint_request(block)
+    )
+    assert reply == {"Err": {"Refunded": {"reason": NO_CYCLES_LEDGER, "block_index": None}}}
+    assert (
+        balance(
+            nns, AccountIdentifier.of(CYCLES_MINTING_CANISTER_ID, principal_to_subaccount(ALICE))
+        )
+        == 0
+    )
+    assert supply(nns) == supply_before - FEE - 3 * FEE
 
 
 def test_notify_create_canister_creates_a_canister_with_the_cycles_for_its_controller(

@@ -27,6 +27,7 @@ from replica.execution.harness import SubnetHarness
 from replica.types import Principal
 from tests.nns.js_candid import decode_with_javascript, plain, unavailable_reason
 from tests.nns.test_nns_on_a_subnet import ALICE, BOB, E8S, configure, make_nns, manage, stake
+from tests.nns.test_node_provider_rewards import configure_registry
 
 pytestmark = pytest.mark.skipif(unavailable_reason() is not None, reason=unavailable_reason() or "")
 
@@ -275,6 +276,24 @@ def collect(tmp_path: Path) -> Replies:
         "notify_top_up",
         {"block_index": 10_000, "canister_id": GOVERNANCE_CANISTER_ID},
     )
+    replies.call(
+        ALICE,
+        CYCLES_MINTING_CANISTER_ID,
+        "notify_mint_cycles",
+        {"block_index": paid["Ok"], "to_subaccount": None, "deposit_memo": None},
+    )
+    # Node provider rewards: the registry's computation (it fails without a rewards table: the
+    # Err case) and governance's month, its record and update_node_provider's refusal.
+    replies.query(ALICE, REGISTRY_CANISTER_ID, "get_node_providers_monthly_xdr_rewards", None)
+    replies.call(ALICE, GOVERNANCE_CANISTER_ID, "get_monthly_node_provider_rewards")
+    configure_registry(harness)
+    replies.query(ALICE, REGISTRY_CANISTER_ID, "get_node_providers_monthly_xdr_rewards", None)
+    replies.call(ALICE, GOVERNANCE_CANISTER_ID, "get_monthly_node_provider_rewards")
+    replies.query(ALICE, GOVERNANCE_CANISTER_ID, "get_most_recent_monthly_node_provider_rewards")
+    replies.query(
+        ALICE, GOVERNANCE_CANISTER_ID, "list_node_provider_rewards", {"date_filter": None}
+    )
+    replies.call(ALICE, GOVERNANCE_CANISTER_ID, "update_node_provider", {"reward_account": None})
     for method in (
         "get_icp_xdr_conversion_rate",
         "get_subnet_types_to_subnets",
@@ -290,7 +309,7 @@ def test_the_official_javascript_decoder_reads_icbox_replies_at_the_official_typ
 ) -> None:
     replies = collect(tmp_path)
     decoded = decode_with_javascript([(types, message) for _, types, message in replies.cases])
-    assert len(decoded) == len(replies.cases) >= 35
+    assert len(decoded) == len(replies.cases) >= 45
     for (name, types, message), javascript in zip(replies.cases, decoded, strict=True):
         assert "ok" in javascript, (
             f"{name}: @dfinity/candid refused icbox's reply: {javascript.get('error')}"

@@ -41,6 +41,10 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
         "tui.cli.sns:sns",
         "SNSs: list, show, take part in a swap; SNS neurons and proposals.",
     ),
+    "canister": (
+        "tui.cli.canister:canister",
+        "Wasm canisters: create, install, call, query, upgrade, status, stop, delete.",
+    ),
     "topology": (
         "tui.cli.topology:topology",
         "Subnets, nodes, operators and versions; diffs between versions.",

@@ -22,15 +22,25 @@ Rollback, how it is done: before a message runs, the canister takes a
   engine applies after a message that does not trap and discards otherwise.
 
 Queries always roll back, by the same path as a trap.
+
+Host calls and threads: wasmtime's Python binding hands an exception raised in
+a host function back to the caller through one process-wide slot, which two
+threads running Wasm at once (a long execution on its own thread, parallel
+execution) could take from each other. Each `ic0` import is therefore wrapped
+to keep its exception on its own canister, and the binding's slot is emptied
+instead of raised (`_keep_host_exceptions_per_canister` below): `_run` reads
+the trap's cause from the canister.
 """
 
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import wasmtime
+import wasmtime._func as wasmtime_func
 from wasmtime import _ffi as ffi
 
 from replica.execution.wasm.costs import (
@@ -59,6 +69,18 @@ from replica.execution.wasm.system_api import (
 )
 
 _NUMERIC_FIELDS = {0: "i32", 1: "i64", 2: "f32", 3: "f64"}  # wasmtime's value kinds
+NO_DEADLINE: Final = 1 << 40  # epoch ticks: no interrupt ever reaches an ordinary execution
+INTERRUPTED: Final = "Canister execution was interrupted."
+
+
+def _keep_host_exceptions_per_canister() -> None:
+    def drop_last_exception() -> None:
+        wasmtime_func.LAST_EXCEPTION = None
+
+    wasmtime_func.maybe_raise_last_exn = drop_last_exception
+
+
+_keep_host_exceptions_per_canister()
 
 
 class StableMemory:
@@ -125,6 +147,7 @@ class RunResult:
     instructions: int
     trap: str | None
     held: tuple[Snapshot, bytes] | None = None  # the new state of a long execution, not yet visible
+    exhausted: bool = False  # it trapped because it used its whole instruction limit
 
 
 class WasmCanister:
@@ -149,6 +172,10 @@ class WasmCanister:
         self.global_timer = 0
         self.instructions_before = 0
         self._limit = 0
+        self._host_error: BaseException | None = None
+        self._exhausted = False
+        self.watch: Callable[[int], None] | None = None
+        """Called with the instructions used so far after each host call (long executions)."""
         self.api = SystemApi(self)
         self._compiled = host.compile(module)
         self._instantiate()
@@ -167,6 +194,7 @@ class WasmCanister:
             memories=1,
         )
         store.set_fuel(0)
+        store.set_epoch_deadline(NO_DEADLINE)
         imports: list[wasmtime.Func] = []
         for item in self._compiled.imports:
             if item.module != "ic0" or item.name not in SIGNATURES:
@@ -180,7 +208,9 @@ class WasmCanister:
                 expected
             ):
                 raise InvalidModule(f"the module imports ic0.{item.name} with the wrong type")
-            imports.append(wasmtime.Func(store, expected, getattr(self.api, item.name)))
+            imports.append(
+                wasmtime.Func(store, expected, self._guard(getattr(self.api, item.name)))
+            )
         self.store = store
         try:
             # the start function runs with no fuel budget of its own: it gets the install's
@@ -208,6 +238,21 @@ class WasmCanister:
             exported = exports.get(f"{GLOBAL_EXPORT_PREFIX}{index}")
             if isinstance(exported, wasmtime.Global):
                 self._globals.append(exported)
+
+    def _guard(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        """A host function whose exception stays with this canister (see the module docstring)."""
+
+        def call(*arguments: Any) -> Any:
+            try:
+                result = function(*arguments)
+            except BaseException as error:
+                self._host_error = error
+                raise
+            if self.watch is not None:
+                self.watch(self._limit - self.store.get_fuel())
+            return result
+
+        return call
 
     def run_start(self) -> None:
         """Run the module's start function (instantiation leaves it to the host)."""
@@ -266,6 +311,7 @@ class WasmCanister:
         cost = instructions + 50
         if cost > fuel:
             self.store.set_fuel(0)
+            self._exhausted = True
             raise CanisterTrap(
                 f"Canister exceeded the limit of {self._limit} instructions for single message "
                 "execution."
@@ -370,6 +416,20 @@ class WasmCanister:
             lambda: self._call_table(callback), state, limit=limit, keep=keep, hold_over=hold_over
         )
 
+    def run_interruptible(
+        self, body: Callable[[WasmCanister], RunResult], watch: Callable[[int], None] | None
+    ) -> RunResult:
+        """Run `body` (a `run` or `run_callback`) so that `WasmHost.interrupt` stops it, with
+        `watch` told the instructions used so far after each host call. Called on the thread
+        that owns the canister while it runs."""
+        self.store.set_epoch_deadline(1)
+        self.watch = watch
+        try:
+            return body(self)
+        finally:
+            self.watch = None
+            self.store.set_epoch_deadline(NO_DEADLINE)
+
     def install_held(self, held: tuple[Snapshot, bytes]) -> None:
         """Make a held execution's state the canister's."""
         self.restore(held[0])
@@ -402,17 +462,12 @@ class WasmCanister:
         self.message = state
         self._limit = limit
         self.store.set_fuel(limit)
+        self._host_error, self._exhausted = None, False
         trap: str | None = None
         try:
             body()
-        except CanisterTrap as error:
-            trap = str(error)
-        except wasmtime.Trap as error:
-            trap = _trap_message(error, limit)
-        except wasmtime.WasmtimeError as error:
-            trap = " ".join(str(error).split())[:300]
-        except RecursionError:
-            trap = "Canister trapped: stack overflow"
+        except (CanisterTrap, wasmtime.Trap, wasmtime.WasmtimeError, RecursionError) as error:
+            trap = self._trap_text(error, limit)
         finally:
             self.message = None
         instructions = limit - self.store.get_fuel()
@@ -426,13 +481,38 @@ class WasmCanister:
         else:
             self.stable.rollback()
             self.restore(snapshot)
-        return RunResult(state=state, instructions=instructions, trap=trap, held=held)
+        return RunResult(
+            state=state,
+            instructions=instructions,
+            trap=trap,
+            held=held,
+            exhausted=trap is not None and self._exhausted,
+        )
+
+    def _trap_text(self, error: BaseException, limit: int) -> str:
+        """Why an execution trapped; a host function's own exception comes first."""
+        host, self._host_error = self._host_error, None
+        if host is not None:
+            error = host
+        if isinstance(error, CanisterTrap):
+            return str(error)
+        if isinstance(error, RecursionError):
+            return "Canister trapped: stack overflow"
+        if isinstance(error, wasmtime.Trap):
+            if error.trap_code == wasmtime.TrapCode.OUT_OF_FUEL:
+                self._exhausted = True
+            return _trap_message(error, limit)
+        if isinstance(error, wasmtime.WasmtimeError):
+            return " ".join(str(error).split())[:300]
+        raise error
 
 
 def _trap_message(error: wasmtime.Trap, limit: int) -> str:
     code = error.trap_code
     if code == wasmtime.TrapCode.OUT_OF_FUEL:
         return f"Canister exceeded the limit of {limit} instructions for single message execution."
+    if code == wasmtime.TrapCode.INTERRUPT:
+        return INTERRUPTED
     if code == wasmtime.TrapCode.STACK_OVERFLOW:
         return "Canister trapped: stack overflow"
     if code == wasmtime.TrapCode.MEMORY_OUT_OF_BOUNDS:

@@ -6,7 +6,9 @@ memory, no relaxed SIMD (its results may differ between machines), NaN
 canonicalisation so every float operation yields the same bits everywhere,
 fuel as the instruction counter (one unit per Wasm instruction), memory64 and
 table64 for wasm64 modules, bulk memory, reference types and multi-value.
-Compilation is single-threaded and deterministic.
+Compilation is single-threaded and deterministic. Epoch interruption is on, so
+that a long execution running on its own thread can be stopped from outside
+(a checkpoint aborts it); it never decides a result.
 
 Compiling a module is the costly step of an install, so compiled modules are
 kept in a cache keyed by the SHA-256 of the instrumented binary: a second
@@ -45,6 +47,8 @@ def deterministic_config() -> wasmtime.Config:
     config.parallel_compilation = False
     config.max_wasm_stack = MAX_WASM_STACK
     config.cranelift_opt_level = "speed"
+    # a long execution on its own thread is stopped by an epoch tick (`WasmHost.interrupt`)
+    config.epoch_interruption = True
     return config
 
 
@@ -58,6 +62,11 @@ class WasmHost:
         self._cache_entries = cache_entries
         self._lock = threading.Lock()
         self.compilations = 0
+
+    def interrupt(self) -> None:
+        """Stop every execution running with an epoch deadline (the long ones, see
+        `WasmCanister.run_interruptible`); the others have a deadline no tick reaches."""
+        self.engine.increment_epoch()
 
     def prepare(self, installed: bytes) -> PreparedModule:
         """Decode and instrument a module (cached by the hash of what was installed)."""

@@ -119,4 +119,8 @@ SIGNATURES: Final[dict[str, tuple[list[Any], list[Any]]]] = {
     "deposit_cycles": ([CANISTER_ID_RECORD], []),
     "update_settings": ([UPDATE_SETTINGS_ARGS], []),
     "raw_rand": ([], [Blob]),
+    "provisional_top_up_canister": (
+        [Record({"canister_id": PrincipalType, "amount": Nat})],
+        [],
+    ),
 }

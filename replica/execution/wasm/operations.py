@@ -1,9 +1,11 @@
 """dfx-like canister operations over a subnet: what `icbox canister ...` runs.
 
-`CanisterOperations` wraps anything that can submit ingress and run rounds
-(the simulator's `SubnetHarness` today) and offers create, install, upgrade,
-reinstall, call, query, status, stop, start, delete and deposit-cycles, each
-one management canister call with the interface spec's Candid types.
+`ManagementOperations` offers create, install, upgrade, reinstall, call,
+status, stop, start, delete and deposit-cycles, each one management canister
+call with the interface spec's Candid types; `CanisterOperations` runs them on
+anything in this process that can submit ingress and run rounds (the
+simulator's `SubnetHarness`), and `tui.ops.canisters` runs them over the agent
+on a live network.
 Arguments and replies can be Candid text: `call_text` decodes the reply with
 the types of the module's `candid:service` metadata when the module has it,
 and prints it in the Candid text form.
@@ -11,9 +13,10 @@ and prints it in the Candid text form.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from replica.candid import decode, encode
 from replica.candid.decoding import decode_untyped
@@ -23,6 +26,9 @@ from replica.execution.wasm.interface import SIGNATURES
 from replica.types import Principal
 
 MANAGEMENT = Principal.management_canister()
+MAX_INLINE_MODULE_BYTES: Final = 2 * 1024 * 1024 - 4096
+"""A module up to this size goes in one install_code (the ingress limit is 2 MiB)."""
+CHUNK_BYTES: Final = 1024 * 1024
 
 
 class Subnet(Protocol):
@@ -46,18 +52,36 @@ class CanisterStatus:
     freezing_threshold: int
 
 
-class CanisterOperations:
-    def __init__(self, subnet: Subnet, identity: Principal) -> None:
-        self.subnet = subnet
-        self.identity = identity
+class ManagementOperations:
+    """The dfx-like operations as management canister calls; a subclass says how a call travels.
 
-    def _manage(self, method: str, argument: Any) -> Any:
+    `submit_update(canister_id, method, arg, effective_canister_id)` sends one update and
+    returns its reply bytes (raising `CallRejected` on a reject); `query` sends one query.
+    Management calls name the canister they concern as the effective canister id (the
+    interface spec's rule for calls to `aaaaa-aa`); `create_canister` names none and the
+    subclass picks the subnet.
+    """
+
+    def submit_update(
+        self,
+        canister_id: Principal,
+        method: str,
+        arg: bytes,
+        effective_canister_id: Principal | None,
+    ) -> bytes:
+        raise NotImplementedError
+
+    def query(self, canister_id: Principal, method: str, arg: bytes = b"DIDL\x00\x00") -> bytes:
+        raise NotImplementedError
+
+    def manage(self, method: str, argument: Any, *, canister_id: Principal | None = None) -> Any:
+        """One management canister call with the spec's Candid types: the decoded result."""
         arguments, results = SIGNATURES[method]
-        reply = self.subnet.update(
-            self.identity,
+        reply = self.submit_update(
             MANAGEMENT,
             method,
             encode(arguments, [] if argument is None else [argument]),
+            canister_id,
         )
         values = decode(reply, results)
         return values[0] if values else None
@@ -78,7 +102,7 @@ class CanisterOperations:
             "memory_allocation": memory_allocation,
             "wasm_memory_limit": wasm_memory_limit,
         }
-        result = self._manage("create_canister", {"settings": settings})
+        result = self.manage("create_canister", {"settings": settings})
         canister_id: Principal = result["canister_id"]
         return canister_id
 
@@ -101,24 +125,24 @@ class CanisterOperations:
             mode_value: dict[str, Any] = {"upgrade": options}
         else:
             mode_value = {mode: None}
-        if len(module) <= 2 * 1024 * 1024 - 4096:
-            self._manage(
+        if len(module) <= MAX_INLINE_MODULE_BYTES:
+            self.manage(
                 "install_code",
                 {"mode": mode_value, "canister_id": canister_id, "wasm_module": module, "arg": arg},
+                canister_id=canister_id,
             )
             return
-        import hashlib
-
-        self._manage("clear_chunk_store", {"canister_id": canister_id})
+        self.manage("clear_chunk_store", {"canister_id": canister_id}, canister_id=canister_id)
         hashes = []
-        for start in range(0, len(module), 1024 * 1024):
+        for start in range(0, len(module), CHUNK_BYTES):
             hashes.append(
-                self._manage(
+                self.manage(
                     "upload_chunk",
-                    {"canister_id": canister_id, "chunk": module[start : start + 1024 * 1024]},
+                    {"canister_id": canister_id, "chunk": module[start : start + CHUNK_BYTES]},
+                    canister_id=canister_id,
                 )
             )
-        self._manage(
+        self.manage(
             "install_chunked_code",
             {
                 "mode": mode_value,
@@ -128,6 +152,7 @@ class CanisterOperations:
                 "wasm_module_hash": hashlib.sha256(module).digest(),
                 "arg": arg,
             },
+            canister_id=canister_id,
         )
 
     def upgrade(
@@ -136,17 +161,12 @@ class CanisterOperations:
         self.install(canister_id, module, arg, mode="upgrade", **options)
 
     def call(self, canister_id: Principal, method: str, arg: bytes = b"DIDL\x00\x00") -> bytes:
-        return self.subnet.update(self.identity, canister_id, method, arg)
-
-    def query(self, canister_id: Principal, method: str, arg: bytes = b"DIDL\x00\x00") -> bytes:
-        answer = self.subnet.engine.query(canister_id, method, arg, self.identity)
-        if isinstance(answer, Reject):
-            raise CallRejected(answer)
-        reply: bytes = answer
-        return reply
+        return self.submit_update(canister_id, method, arg, canister_id)
 
     def status(self, canister_id: Principal) -> CanisterStatus:
-        result = self._manage("canister_status", {"canister_id": canister_id})
+        result = self.manage(
+            "canister_status", {"canister_id": canister_id}, canister_id=canister_id
+        )
         (status,) = result["status"]
         return CanisterStatus(
             status=status,
@@ -159,21 +179,46 @@ class CanisterOperations:
         )
 
     def stop(self, canister_id: Principal) -> None:
-        self._manage("stop_canister", {"canister_id": canister_id})
+        self.manage("stop_canister", {"canister_id": canister_id}, canister_id=canister_id)
 
     def start(self, canister_id: Principal) -> None:
-        self._manage("start_canister", {"canister_id": canister_id})
+        self.manage("start_canister", {"canister_id": canister_id}, canister_id=canister_id)
 
     def delete(self, canister_id: Principal) -> None:
-        self._manage("delete_canister", {"canister_id": canister_id})
+        self.manage("delete_canister", {"canister_id": canister_id}, canister_id=canister_id)
 
     def deposit_cycles(self, canister_id: Principal, amount: int) -> None:
-        """Add cycles to a canister (what a cycles wallet's deposit does; the simulator mints
-        them)."""
-        record = self.subnet.engine.canisters.get(canister_id)
-        if record is None:
-            raise KeyError(f"canister {canister_id} not found")
-        record.cycles += amount
+        """Add cycles to a canister: the provisional top-up of a development network (what
+        `dfx ledger fabricate-cycles` does on a local replica)."""
+        self.manage(
+            "provisional_top_up_canister",
+            {"canister_id": canister_id, "amount": amount},
+            canister_id=canister_id,
+        )
+
+
+class CanisterOperations(ManagementOperations):
+    """The operations over a subnet in this process (the simulator's `SubnetHarness`)."""
+
+    def __init__(self, subnet: Subnet, identity: Principal) -> None:
+        self.subnet = subnet
+        self.identity = identity
+
+    def submit_update(
+        self,
+        canister_id: Principal,
+        method: str,
+        arg: bytes,
+        effective_canister_id: Principal | None,
+    ) -> bytes:
+        return self.subnet.update(self.identity, canister_id, method, arg)
+
+    def query(self, canister_id: Principal, method: str, arg: bytes = b"DIDL\x00\x00") -> bytes:
+        answer = self.subnet.engine.query(canister_id, method, arg, self.identity)
+        if isinstance(answer, Reject):
+            raise CallRejected(answer)
+        reply: bytes = answer
+        return reply
 
     def candid_service(self, canister_id: Principal) -> str | None:
         state = self.subnet.engine.wasm.states.get(canister_id)

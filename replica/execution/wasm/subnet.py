@@ -16,15 +16,16 @@ memory held since the previous round. A canister whose balance is below its
 freezing threshold (plus the fee it would prepay) refuses messages with
 SYS_TRANSIENT, as the IC's "out of cycles" errors do.
 
-Deterministic time slicing: a message that uses more instructions than one
-slice (`slice_instructions`) runs to completion, but its new state is held
-aside (the canister's visible state stays the old one, for queries too) and
-applied only in the round where the slices it needs have elapsed, one slice
-counted against each round's budget; the canister takes no other message
-meanwhile, other canisters run. `abort_paused()` (what a checkpoint does)
-drops held results and puts the messages back at the front of their queues,
-so they run again from the start, as the IC aborts paused executions at a
-checkpoint.
+Deterministic time slicing (`slicing.py`): an update that uses more
+instructions than one slice (`slice_instructions`) continues on a thread of
+its own across rounds, its new state held aside (the canister's visible state
+stays the old one, for queries too) and applied in the round where the slices
+it needs have elapsed, one slice counted against each round's budget; the
+canister takes no other message meanwhile, other canisters run. A long
+callback, or an update run ahead on the thread pool, has its result already
+and only waits for its slices. `abort_paused()` (what a checkpoint does)
+stops them and puts the messages back at the front of their queues, so they
+run again from the start, as the IC aborts paused executions at a checkpoint.
 """
 
 from __future__ import annotations
@@ -45,21 +46,22 @@ from replica.execution.messages import (
 )
 from replica.execution.runtime import RawReply
 from replica.execution.wasm.canister import RunResult, Snapshot, StableMemory, WasmCanister
+from replica.execution.wasm.composite import execute_query
 from replica.execution.wasm.costs import (
     DEFAULT_FREEZING_THRESHOLD_SECONDS,
     MAX_INSTRUCTIONS_PER_INSTALL_CODE,
     MAX_INSTRUCTIONS_PER_MESSAGE,
-    MAX_INSTRUCTIONS_PER_QUERY,
     MAX_INSTRUCTIONS_PER_SLICE,
     CostSchedule,
 )
+from replica.execution.wasm.deadlines import deadline_of, expire_calls, is_dropped
 from replica.execution.wasm.host import WasmHost, default_host
 from replica.execution.wasm.parallel import Speculator, inputs
+from replica.execution.wasm.slicing import Paused, continue_paused, start_long
 from replica.execution.wasm.system_api import Kind, MessageState, OutgoingWasmCall
 from replica.types import Principal
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from pathlib import Path
 
     from replica.execution.canisters import CanisterRecord
@@ -81,18 +83,6 @@ class Settings:
     wasm_memory_limit: int = DEFAULT_WASM_MEMORY_LIMIT
     wasm_memory_threshold: int = 0
     log_visibility: str = "controllers"
-
-
-@dataclass(slots=True, kw_only=True)
-class Paused:
-    """A long execution whose result waits for its slices to elapse."""
-
-    message: Request | Response
-    context_id: int
-    remaining: int
-    held: tuple[Snapshot, bytes]
-    finish: Callable[[], None]
-    prepaid: int
 
 
 @dataclass(slots=True, kw_only=True)
@@ -127,7 +117,6 @@ class WasmSubnet:
         self.message_limit = message_limit
         self.install_limit = install_limit
         self.states: dict[Principal, WasmState] = {}
-        self.certificate_provider: Callable[[Principal], bytes | None] | None = None
         self.speculator = Speculator(threads)
 
     @property
@@ -166,6 +155,8 @@ class WasmSubnet:
         state = self.states.get(canister_id)
         if state is None or state.canister is None:
             return 0
+        if state.paused is not None and state.paused.job is not None:
+            return state.paused.memory_size
         return (
             state.canister.memory_bytes() + len(state.canister.stable.data) + len(state.installed)
         )
@@ -195,9 +186,7 @@ class WasmSubnet:
 
     def inspect_ingress(self, message: IngressMessage) -> Reject | None:
         record = self.engine.canisters[message.canister_id]
-        state = self.state(message.canister_id)
-        canister = state.canister
-        assert canister is not None
+        canister = self.instance_for_reading(message.canister_id)
         cost = self.schedule.ingress_induction_cost(len(message.arg) + len(message.method))
         if record.cycles - cost < self.frozen_limit(record):
             return Reject.of(
@@ -255,7 +244,7 @@ class WasmSubnet:
             argument=argument,
             caller=request.caller.raw,
             cycles_available=request.cycles,
-            deadline_ns=0,
+            deadline_ns=deadline_of(request),
             freezing_limit=frozen,
         )
         message.balance -= prepaid
@@ -277,6 +266,13 @@ class WasmSubnet:
         if request.ingress is not None:
             engine._set_status(request.ingress, Status.PROCESSING)
         module = canister.module
+        if request.method in module.composite_queries:
+            return self._refuse(
+                context,
+                ErrorCode.COMPOSITE_QUERY_CALLED_IN_REPLICATED_MODE,
+                f"Composite query method '{request.method}' of canister {canister_id} cannot be "
+                "called in replicated mode",
+            )
         if request.method not in module.updates and request.method not in module.queries:
             return self._refuse(
                 context,
@@ -306,6 +302,12 @@ class WasmSubnet:
                 result = RunResult(
                     state=speculated.state, instructions=speculated.instructions, trap=None
                 )
+        elif message.kind == Kind.UPDATE and self.message_limit > self.slice_instructions:
+            result = canister.run(export, message, limit=self.slice_instructions, keep=True)
+            if result.exhausted:  # a message changes only its results: its inputs start it again
+                return start_long(
+                    self, record, context, request, export, message.restarted(), prepaid
+                )
         else:
             result = canister.run(
                 export,
@@ -316,6 +318,17 @@ class WasmSubnet:
             )
         return self._finish(record, context, result, request, prepaid)
 
+    def instance_for_reading(self, canister_id: Principal) -> WasmCanister:
+        """The instance a query or inspect_message runs on: the canister's, or while a long
+        execution holds it, one at the state before that execution."""
+        state = self.state(canister_id)
+        canister = state.canister
+        assert canister is not None
+        paused = state.paused
+        if paused is not None and paused.job is not None:
+            return paused.shadow_of(canister)
+        return canister
+
     def process_response(self, canister_id: Principal, response: Response) -> int:
         engine = self.engine
         record = engine.canisters[canister_id]
@@ -323,6 +336,8 @@ class WasmSubnet:
         assert canister is not None
         call: OutgoingWasmCall = response.callback.context
         record.cycles += response.refund_cycles
+        if is_dropped(call, response.answer):
+            return 0
         context = engine.call_contexts.get(response.callback.call_context)
         if context is None:
             return 0
@@ -336,6 +351,7 @@ class WasmSubnet:
             "cycles_refunded": response.refund_cycles,
             "replied": context.answered,
             "caller": (context.caller or record.canister_id).raw,
+            "deadline_ns": call.deadline_ns,
         }
         if isinstance(answer, Reject):
             message = self._message_state(
@@ -363,45 +379,18 @@ class WasmSubnet:
         return self._finish(record, context, result, response, prepaid)
 
     def query(
-        self, canister_id: Principal, method: str, arg: bytes, sender: Principal
+        self,
+        canister_id: Principal,
+        method: str,
+        arg: bytes,
+        sender: Principal,
+        *,
+        data_certificate: bytes | None = None,
     ) -> bytes | Reject:
-        record = self.engine.canisters[canister_id]
-        canister = self.state(canister_id).canister
-        assert canister is not None
-        module = canister.module
-        if method in module.queries:
-            export = f"canister_query {method}"
-        elif method in module.composite_queries:
-            export = f"canister_composite_query {method}"
-        else:
-            return Reject.of(
-                ErrorCode.CANISTER_METHOD_NOT_FOUND,
-                f"Canister {canister_id} has no query method '{method}'",
-            )
-        if record.status != "running":
-            return Reject.of(_status_error(record), f"Canister {canister_id} is {record.status}")
-        provider = self.certificate_provider
-        message = self._message_state(
-            record,
-            Kind.QUERY,
-            method=method,
-            argument=arg,
-            caller=sender.raw,
-            certificate=provider(canister_id) if provider is not None else None,
+        """A query or composite query (`composite.py`): its answer, and no state change."""
+        return execute_query(
+            self, canister_id, method, arg, sender, data_certificate=data_certificate
         )
-        result = canister.run(export, message, limit=MAX_INSTRUCTIONS_PER_QUERY, keep=False)
-        if result.trap is not None:
-            return Reject.of(
-                ErrorCode.CANISTER_CALLED_TRAP, f"Error from Canister {canister_id}: {result.trap}"
-            )
-        if message.reject is not None:
-            return Reject(code=RejectCode.CANISTER_REJECT, message=message.reject)
-        if message.reply is None:
-            return Reject.of(
-                ErrorCode.CANISTER_DID_NOT_REPLY,
-                f"Canister {canister_id} did not reply to the call",
-            )
-        return message.reply
 
     def set_threads(self, threads: int) -> None:
         """Execute independent canisters on `threads` threads (1: sequentially)."""
@@ -413,6 +402,7 @@ class WasmSubnet:
 
     def start_round(self, previous_time_ns: int) -> int:
         self.speculator.clear()
+        expire_calls(self)
         elapsed = max(0, self.engine.time_ns - previous_time_ns) // 1_000_000_000
         used = 0
         for canister_id in sorted(self.states):
@@ -442,6 +432,8 @@ class WasmSubnet:
         state = self.states.get(canister_id)
         if state is None or state.canister is None:
             return b""
+        if state.paused is not None and state.paused.job is not None:
+            return state.paused.digest
         canister = state.canister
         digest = hashlib.sha256(b"icbox-wasm-canister")
         snapshot = canister.snapshot()
@@ -531,10 +523,10 @@ class WasmSubnet:
             self.state(canister_id).paused = Paused(
                 message=message,
                 context_id=context.id,
-                remaining=result.instructions - self.slice_instructions,
-                held=result.held,
                 prepaid=prepaid,
-                finish=lambda: self._apply(record, context, result, prepaid - fee),
+                complete=lambda held: self._apply(record, context, held, prepaid - fee),
+                held=result,
+                remaining=result.instructions - self.slice_instructions,
             )
             return self.slice_instructions
         self._apply(record, context, result, prepaid - fee)
@@ -621,15 +613,7 @@ class WasmSubnet:
     # -- long executions ---------------------------------------------------------------------------
 
     def _continue(self, canister_id: Principal, state: WasmState) -> int:
-        paused = state.paused
-        assert paused is not None and state.canister is not None
-        step = min(self.slice_instructions, paused.remaining)
-        paused.remaining -= step
-        if paused.remaining <= 0:
-            state.paused = None
-            state.canister.install_held(paused.held)
-            paused.finish()
-        return step
+        return continue_paused(self, state)
 
     def abort_paused(self) -> None:
         """Drop every held long execution and queue its message again (a checkpoint does this)."""
@@ -639,6 +623,8 @@ class WasmSubnet:
             paused = state.paused
             if paused is None:
                 continue
+            if paused.job is not None:
+                paused.job.abort()
             state.paused = None
             record = engine.canisters[canister_id]
             record.cycles += paused.prepaid

@@ -16,7 +16,7 @@ does not trap.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 
@@ -46,6 +46,8 @@ class Kind(StrEnum):
     COMPOSITE_QUERY = "CQ"
     REPLY = "Ry"
     REJECT = "Rt"
+    COMPOSITE_REPLY = "CRy"  # the callbacks of a composite query's calls
+    COMPOSITE_REJECT = "CRt"
     CLEANUP = "C"
     INSPECT = "F"
     SYSTEM_TASK = "T"  # heartbeat, global timer
@@ -60,16 +62,31 @@ ARG_KINDS: Final = frozenset(
         Kind.QUERY,
         Kind.COMPOSITE_QUERY,
         Kind.REPLY,
+        Kind.COMPOSITE_REPLY,
         Kind.INSPECT,
     }
 )
-REPLY_KINDS: Final = frozenset(
-    {Kind.UPDATE, Kind.REPLICATED_QUERY, Kind.QUERY, Kind.COMPOSITE_QUERY, Kind.REPLY, Kind.REJECT}
+COMPOSITE_CALLBACK_KINDS: Final = frozenset({Kind.COMPOSITE_REPLY, Kind.COMPOSITE_REJECT})
+REPLY_KINDS: Final = (
+    frozenset(
+        {
+            Kind.UPDATE,
+            Kind.REPLICATED_QUERY,
+            Kind.QUERY,
+            Kind.COMPOSITE_QUERY,
+            Kind.REPLY,
+            Kind.REJECT,
+        }
+    )
+    | COMPOSITE_CALLBACK_KINDS
 )
 CALLBACK_KINDS: Final = frozenset({Kind.REPLY, Kind.REJECT})
-CALL_KINDS: Final = frozenset(
-    {Kind.UPDATE, Kind.COMPOSITE_QUERY, Kind.REPLY, Kind.REJECT, Kind.SYSTEM_TASK}
+REJECT_CODE_KINDS: Final = CALLBACK_KINDS | COMPOSITE_CALLBACK_KINDS
+CALL_KINDS: Final = (
+    frozenset({Kind.UPDATE, Kind.COMPOSITE_QUERY, Kind.REPLY, Kind.REJECT, Kind.SYSTEM_TASK})
+    | COMPOSITE_CALLBACK_KINDS
 )
+CYCLE_CALL_KINDS: Final = frozenset({Kind.UPDATE, Kind.REPLY, Kind.REJECT, Kind.SYSTEM_TASK})
 CYCLE_ACCEPT_KINDS: Final = frozenset({Kind.UPDATE, Kind.REPLY, Kind.REJECT})
 CHANGING_KINDS: Final = frozenset(
     {
@@ -82,7 +99,9 @@ CHANGING_KINDS: Final = frozenset(
         Kind.SYSTEM_TASK,
     }
 )
-QUERY_KINDS: Final = frozenset({Kind.QUERY, Kind.COMPOSITE_QUERY, Kind.REPLICATED_QUERY})
+QUERY_KINDS: Final = (
+    frozenset({Kind.QUERY, Kind.COMPOSITE_QUERY, Kind.REPLICATED_QUERY}) | COMPOSITE_CALLBACK_KINDS
+)
 
 
 class CanisterTrap(Exception):
@@ -107,6 +126,10 @@ class OutgoingWasmCall:
     on_reject: WasmCallback
     on_cleanup: WasmCallback | None
     timeout_seconds: int | None
+    deadline_ns: int = 0
+    """A best-effort call's deadline (the call's time plus its timeout); 0 for a guaranteed one."""
+    timed_out: bool = False
+    """The deadline passed before the answer: the caller got SYS_UNKNOWN, the answer is dropped."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -160,6 +183,24 @@ class MessageState:
     @property
     def answered(self) -> bool:
         return self.replied or self.reply is not None or self.reject is not None
+
+    def restarted(self) -> MessageState:
+        """The same message before it ran: what it sees, none of what it did."""
+        return replace(
+            self,
+            reply_buffer=bytearray(),
+            reply=None,
+            reject=None,
+            pending=None,
+            calls=[],
+            cycles_accepted=0,
+            cycles_burned=0,
+            cycles_sent=0,
+            certified_data=None,
+            global_timer=None,
+            message_accepted=False,
+            debug=[],
+        )
 
     def spendable(self) -> int:
         return max(
@@ -236,16 +277,18 @@ class SystemApi:
         )
 
     def msg_reject_code(self) -> int:
-        return self._allow("msg_reject_code", CALLBACK_KINDS).reject_code
+        return self._allow("msg_reject_code", REJECT_CODE_KINDS).reject_code
 
     def msg_reject_msg_size(self) -> int:
         return len(
-            self._allow("msg_reject_msg_size", frozenset({Kind.REJECT})).reject_message.encode()
+            self._allow(
+                "msg_reject_msg_size", frozenset({Kind.REJECT, Kind.COMPOSITE_REJECT})
+            ).reject_message.encode()
         )
 
     def msg_reject_msg_copy(self, dst: int, offset: int, size: int) -> None:
         message = self._allow(
-            "msg_reject_msg_copy", frozenset({Kind.REJECT})
+            "msg_reject_msg_copy", frozenset({Kind.REJECT, Kind.COMPOSITE_REJECT})
         ).reject_message.encode()
         self._copy_out("msg_reject_msg_copy", message, dst, offset, size)
 
@@ -369,7 +412,10 @@ class SystemApi:
         return int(self._read(src, size) in self.state.controllers)
 
     def in_replicated_execution(self) -> int:
-        return int(self.state.kind not in (Kind.QUERY, Kind.COMPOSITE_QUERY))
+        return int(
+            self.state.kind
+            not in (Kind.QUERY, Kind.COMPOSITE_QUERY, Kind.COMPOSITE_REPLY, Kind.COMPOSITE_REJECT)
+        )
 
     # -- calls ----------------------------------------------------------------------------------
 
@@ -416,7 +462,7 @@ class SystemApi:
         pending.timeout_seconds = max(1, min(_u32(timeout_seconds), 300))
 
     def _add_cycles(self, name: str, amount: int) -> None:
-        state = self.state
+        state = self._allow(name, CYCLE_CALL_KINDS)
         pending = self._pending(name)
         if amount > state.spendable():
             raise CanisterTrap(f"ic0.{name}: the canister cannot spend {amount} cycles")
@@ -433,9 +479,6 @@ class SystemApi:
         state = self.state
         pending = self._pending("call_perform")
         state.pending = None
-        if state.kind == Kind.COMPOSITE_QUERY:
-            state.cycles_sent -= pending.cycles
-            return 2  # SYS_TRANSIENT: composite queries are not executed by this replica
         state.calls.append(
             OutgoingWasmCall(
                 callee=pending.callee,
@@ -446,6 +489,9 @@ class SystemApi:
                 on_reject=pending.on_reject,
                 on_cleanup=pending.on_cleanup,
                 timeout_seconds=pending.timeout_seconds,
+                deadline_ns=0
+                if pending.timeout_seconds is None
+                else state.time_ns + pending.timeout_seconds * 1_000_000_000,
             )
         )
         return 0
@@ -546,6 +592,8 @@ _MODE_NAMES: Final = {
     Kind.COMPOSITE_QUERY: "composite query",
     Kind.REPLY: "reply callback",
     Kind.REJECT: "reject callback",
+    Kind.COMPOSITE_REPLY: "composite query reply callback",
+    Kind.COMPOSITE_REJECT: "composite query reject callback",
     Kind.CLEANUP: "cleanup",
     Kind.INSPECT: "inspect message",
     Kind.SYSTEM_TASK: "system task",

@@ -15,6 +15,8 @@ from nns.clients import (
     RootCanister,
     TransferError,
 )
+from nns.cycles_minting.certified import CertifiedRateError, verify_rate_response
+from nns.cycles_minting.rate import witness
 from nns.genesis import NnsConfig, install_nns, nns_factories
 from nns.governance.neuron import compute_neuron_staking_subaccount
 from nns.ledger.accounts import AccountIdentifier
@@ -22,7 +24,9 @@ from replica.agent.errors import RejectError
 from replica.agent.identity import Ed25519Identity
 from replica.agent.sync import Agent
 from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID, LEDGER_CANISTER_ID, ROOT_CANISTER_ID
+from replica.crypto import hashtree
 from replica.http.local import LocalSubnetSpec
+from tests.nns.certified_rate import propose_rate, wait_for_certified_rate
 from tests.replica.http.network import network_in_thread
 
 E8S = 100_000_000
@@ -102,3 +106,34 @@ def test_a_transfer_a_neuron_and_a_motion_proposal_through_the_clients(nns_url: 
                     "arg": b"",
                 }
             )
+
+
+def test_the_cmcs_rate_comes_with_a_certificate_of_its_certified_data(nns_url: str) -> None:
+    """A non-replicated query hands the canister the certificate of its certified data (interface
+    spec, "Certified data"); the CMC answers it with the rate's hash tree, whose root is that data
+    (rs/nns/cmc/src/main.rs, get_icp_xdr_conversion_rate)."""
+    with Agent(nns_url, identity=ALICE, fetch_root_key=True) as agent:
+        ledger, governance = LedgerCanister.create(agent), GovernanceCanister.create(agent)
+        memo = 9
+        subaccount = compute_neuron_staking_subaccount(ALICE.principal, memo)
+        ledger.transfer(
+            to=AccountIdentifier.of(GOVERNANCE_CANISTER_ID, subaccount).raw,
+            amount_e8s=100 * E8S,
+            memo=memo,
+        )
+        neuron_id = governance.claim_or_refresh_neuron_from_account(
+            memo=memo, controller=ALICE.principal
+        )
+        governance.increase_dissolve_delay(
+            neuron_id=neuron_id, additional_dissolve_delay_seconds=366 * 24 * 3600
+        )
+        propose_rate(governance, neuron_id, permyriad=41_234, timestamp_seconds=1_000)
+        response = wait_for_certified_rate(agent)
+        rate = verify_rate_response(response, agent.fetch_root_key())
+        assert rate.xdr_permyriad_per_icp == 41_234 and rate.timestamp_seconds == 1_000
+        forged = {**response, "data": {**response["data"], "xdr_permyriad_per_icp": 1}}
+        with pytest.raises(CertifiedRateError, match="not the rate in the reply"):
+            verify_rate_response(forged, agent.fetch_root_key())
+        other_root = {**response, "hash_tree": witness(hashtree.build({b"x": b"y"}), b"x")}
+        with pytest.raises(CertifiedRateError, match="not the CMC's certified data"):
+            verify_rate_response(other_root, agent.fetch_root_key())

@@ -366,9 +366,6 @@ def test_reward_node_providers_pays_the_others_when_one_fails() -> None:
     assert provider_balance(world) == 2 * E8S
     assert record.get_status() == ProposalStatus.FAILED
     assert record.failure_reason is not None and "not found" in record.failure_reason
-    refused_proposal(
-        world, neuron_id, RewardNodeProviders(rewards=(), use_registry_derived_rewards=True)
-    )
 
 
 def test_actions_icbox_does_not_carry_out_are_refused_by_name() -> None:

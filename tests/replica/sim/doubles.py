@@ -202,6 +202,9 @@ class ToyForger:
     def forge(self, attack: Attack, artifact: object) -> list[object]:
         return []
 
+    def replaces(self, attack: Attack, artifact: object) -> bool:
+        return False
+
     def is_share(self, artifact: object) -> bool:
         return isinstance(artifact, ToyShare)
 

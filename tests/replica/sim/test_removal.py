@@ -42,3 +42,12 @@ def test_every_rule_names_unit_tests_for_the_quick_exercise() -> None:
             assert (ROOT / path).is_file(), unit
             if "::" in unit:
                 assert f"def {unit.split('::')[1]}(" in (ROOT / path).read_text(), unit
+
+
+def test_a_disabled_condition_is_false_whatever_its_or_parts() -> None:
+    from replica.sim.removal import _off
+
+    edit = _off("x.py", "a or b:")
+    assert edit.new == "if False and (a or b):"
+    # Unparenthesised, `False and a or b` would still be true when `b` is.
+    assert eval(edit.new[3:-1], {"a": True, "b": True}) is False

@@ -43,11 +43,13 @@ def test_a_client_verifies_the_certificate_a_query_returns(tmp_path: Path) -> No
         height=1, root_hash=root_hash, signature=bls.sign(SUBNET_SECRET, signed_message(root_hash))
     )
     assert manager.deliver_certification(certification)
-    engine.wasm.certificate_provider = lambda cid: manager.certificate(
-        [["canister", cid.raw, "certified_data"]]
-    ).to_cbor()
-
-    answer = engine.query(canister, "certificate", b"DIDL\x00\x00", ALICE)
+    answer = engine.query(
+        canister,
+        "certificate",
+        b"DIDL\x00\x00",
+        ALICE,
+        certificate=manager.certificate([["canister", canister.raw, "certified_data"]]),
+    )
     assert not isinstance(answer, Reject)
     (raw,) = decode(answer, [Opt(Blob)])
     certificate = Certificate.from_cbor(bytes(raw))

@@ -124,6 +124,7 @@ def test_nan_results_are_canonical() -> None:
     engine = wasmtime.Engine(deterministic_config())
     store = wasmtime.Store(engine)
     store.set_fuel(1000)
+    store.set_epoch_deadline(1)  # the configuration interrupts executions at an epoch tick
     instance = wasmtime.Instance(store, wasmtime.Module(engine, bytes(wasm)), [])
     function = instance.exports(store)["f"]
     assert isinstance(function, wasmtime.Func)

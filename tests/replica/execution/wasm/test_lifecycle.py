@@ -89,11 +89,11 @@ def test_gzip_and_chunked_installs(tmp_path: Path) -> None:
     chunked = ops.create()
     module = fixture("motoko_counter_eop.wasm")
     hashes = [
-        ops._manage("upload_chunk", {"canister_id": chunked, "chunk": module[i : i + 100_000]})
+        ops.manage("upload_chunk", {"canister_id": chunked, "chunk": module[i : i + 100_000]})
         for i in range(0, len(module), 100_000)
     ]
-    assert len(ops._manage("stored_chunks", {"canister_id": chunked})) == len(hashes)
-    ops._manage(
+    assert len(ops.manage("stored_chunks", {"canister_id": chunked})) == len(hashes)
+    ops.manage(
         "install_chunked_code",
         {
             "mode": {"install": None},
@@ -106,7 +106,7 @@ def test_gzip_and_chunked_installs(tmp_path: Path) -> None:
     )
     assert ops.status(chunked).module_hash == hashlib.sha256(module).digest()
     with pytest.raises(CallRejected, match="does not match"):
-        ops._manage(
+        ops.manage(
             "install_chunked_code",
             {
                 "mode": {"reinstall": None},
@@ -154,7 +154,7 @@ def test_stop_waits_for_open_calls_then_delete(tmp_path: Path) -> None:
 def test_update_settings_and_deposit_cycles(tmp_path: Path) -> None:
     harness, ops = subnet(tmp_path)
     canister = deploy(ops, fixture("c_counter_wasm32.wasm"))
-    ops._manage(
+    ops.manage(
         "update_settings",
         {"canister_id": canister, "settings": {"controllers": [BOB], "freezing_threshold": 7}},
     )

@@ -81,7 +81,7 @@ def test_a_canister_below_its_freezing_threshold_refuses_messages(tmp_path: Path
     harness, ops = subnet(tmp_path)
     canister = deploy(ops, fixture("c_counter_wasm32.wasm"))
     harness.engine.canisters[canister].cycles = 10**9
-    ops._manage(
+    ops.manage(
         "update_settings", {"canister_id": canister, "settings": {"freezing_threshold": 10**10}}
     )
     with pytest.raises(CallRejected) as frozen:

@@ -73,8 +73,11 @@ def test_raw_rand_certified_data_and_the_certificate(tmp_path: Path) -> None:
     ops.call(canister, "certify", encode([Blob], [b"motoko"]))
     assert harness.engine.canisters[canister].certified_data == b"motoko"
     assert decode(ops.query(canister, "certificate", EMPTY), [Opt(Blob)]) == [None]
-    harness.engine.wasm.certificate_provider = lambda cid: b"a certificate"
-    assert decode(ops.query(canister, "certificate", EMPTY), [Opt(Blob)]) == [b"a certificate"]
+    answer = harness.engine.wasm.query(
+        canister, "certificate", EMPTY, ALICE, data_certificate=b"a certificate"
+    )
+    assert isinstance(answer, bytes)
+    assert decode(answer, [Opt(Blob)]) == [b"a certificate"]
 
 
 def test_the_timer_fires_every_second(tmp_path: Path) -> None:

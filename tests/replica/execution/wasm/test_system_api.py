@@ -106,8 +106,10 @@ def test_certified_data_and_the_certificate_in_queries(tmp_path: Path, target: s
     with pytest.raises(CallRejected, match="certified_data_set"):
         ops.call(canister, "set_certified", b"x" * 33)
     assert ops.query(canister, "certificate") == b""  # no certificate without a certifying replica
-    harness.engine.wasm.certificate_provider = lambda cid: b"certificate of " + cid.raw
-    assert ops.query(canister, "certificate") == b"certificate of " + canister.raw
+    answer = harness.engine.wasm.query(
+        canister, "certificate", b"", ALICE, data_certificate=b"certificate of " + canister.raw
+    )
+    assert answer == b"certificate of " + canister.raw
 
 
 def test_the_global_timer_fires_once_when_due(tmp_path: Path, target: str) -> None:
