@@ -22,6 +22,7 @@ from tui.ops.decide import WhoDecides
 from tui.ops.errors import NetworkUnreachable, OpsError, UsageError
 from tui.ops.ledger import Balance, HistoryEntry, TransferResult
 from tui.ops.neurons import NeuronView, StakeResult
+from tui.ops.orchestrator_feed import EventCursor, FeedLine
 from tui.ops.proposals import ProposalPreview, ProposalView
 
 
@@ -50,6 +51,8 @@ class Backend(Protocol):
     network_name: str
     identity_name: str
     voting_period_s: int
+    time_scale: int
+    """Mainnet seconds of governance time per second of the network (its preset's)."""
 
     def network(self) -> NetworkView: ...
 
@@ -58,6 +61,8 @@ class Backend(Protocol):
     def topology_diff(self, before: int, after: int) -> dict[str, Any]: ...
 
     def registry_events(self, since: int, heights: dict[str, int]) -> list[RegistryEvent]: ...
+
+    def orchestrator_events(self, cursor: EventCursor) -> tuple[list[FeedLine], EventCursor]: ...
 
     def kill_node(self, node_id: str) -> None: ...
 
@@ -118,7 +123,7 @@ class OpsBackend:
         self._session: Any = None
         self._registry: Any = None
         self._lock = threading.RLock()
-        self.voting_period_s = self._voting_period()
+        self.voting_period_s, self.time_scale = self._governance_time()
 
     @property
     def is_local(self) -> bool:
@@ -130,15 +135,17 @@ class OpsBackend:
 
         return read_network(NetworkPaths.in_directory(self._directory)) if self.is_local else None
 
-    def _voting_period(self) -> int:
+    def _governance_time(self) -> tuple[int, int]:
+        """The initial voting period and the time scale of the network's preset."""
+        from replica.presets import get_preset
         from tui.ops.dashboard import voting_period_s
 
         description = self._description()
         preset = description.get("preset", "local") if description else "mainnet"
         try:
-            return voting_period_s(preset)
+            return voting_period_s(preset), get_preset(preset).governance_time_scale
         except (KeyError, ValueError):
-            return voting_period_s("mainnet")
+            return voting_period_s("mainnet"), 1
 
     def _open(self) -> Any:
         from tui.ops.session import Session
@@ -177,33 +184,42 @@ class OpsBackend:
         from tui.ops.dashboard import placements
 
         client = self._client()
-        live = self._live()
+        topology = topology_at(client)
+        live = self._live({node for subnet in topology["subnets"] for node in subnet["members"]})
         return NetworkView(
-            topology=topology_at(client),
+            topology=topology,
             heights={node: state.finalized_height for node, state in live.items()},
             live=live,
             placements=placements(client),
         )
 
-    def _live(self) -> dict[str, NodeLive]:
+    def _live(self, assigned: set[str]) -> dict[str, NodeLive]:
+        """The process state of each local node in a subnet of the latest registry version, or
+        running a replica (a node of a subnet created after `icbox up` included)."""
         if not self.is_local:
             return {}
-        from tui.network.create import NetworkError
-        from tui.network.operations import network_status
+        from tui.network.operations import read_network
+        from tui.network.paths import NetworkPaths
+        from tui.network.processes import inspect_network
 
+        paths = NetworkPaths.in_directory(self._directory)
         try:
-            report = network_status(self._directory)
-        except (NetworkError, OSError, ValueError):
+            description = read_network(paths)
+            processes = {node.index: node for node in inspect_network(paths)}
+        except (OSError, ValueError):
             return {}
-        return {
-            replica["node_id"]: NodeLive(
-                alive=bool(replica["alive"]),
-                finalized_height=replica["finalized_height"],
-                finalization_rate=replica["finalization_rate"],
+        found: dict[str, NodeLive] = {}
+        for node in (description or {}).get("nodes", ()):
+            process = processes.get(node["index"])
+            if process is None or (node["node_id"] not in assigned and process.replica_pid is None):
+                continue
+            status = process.live_status
+            found[node["node_id"]] = NodeLive(
+                alive=process.replica_pid is not None,
+                finalized_height=None if status is None else status.finalized_height,
+                finalization_rate=None if status is None else round(status.finalization_rate, 3),
             )
-            for subnet in report["subnets"]
-            for replica in subnet["replicas"]
-        }
+        return found
 
     def topology_at(self, version: int) -> dict[str, Any]:
         from tui.ops.topology import get_topology
@@ -220,6 +236,19 @@ class OpsBackend:
         from tui.ops.dashboard import registry_events
 
         return registry_events(self._client(), since, heights)
+
+    def orchestrator_events(self, cursor: EventCursor) -> tuple[list[FeedLine], EventCursor]:
+        """What the local nodes' orchestrators decided since `cursor` (none for a remote
+        network: their files are on other hosts)."""
+        if not self.is_local:
+            return [], cursor
+        from tui.network.paths import NetworkPaths
+        from tui.network.processes import node_directories
+        from tui.ops.orchestrator_feed import feed_lines, read_new_events
+
+        directories = node_directories(NetworkPaths.in_directory(self._directory))
+        events, after = read_new_events(directories, cursor)
+        return feed_lines(events), after
 
     def _node_directory(self, node_id: str) -> Path:
         description = self._description()
@@ -256,9 +285,9 @@ class OpsBackend:
         return detail
 
     def vote(self, proposal_id: int, neuron_ids: tuple[int, ...], *, yes: bool) -> ProposalView:
-        from tui.ops.proposals import vote
+        from tui.ops.dashboard import vote_unvoted
 
-        view: ProposalView = self._call(vote, proposal_id, neuron_ids, yes=yes)
+        view: ProposalView = self._call(vote_unvoted, proposal_id, neuron_ids, yes=yes)
         return view
 
     def preview(

@@ -165,6 +165,8 @@ def candid_action(action: Any) -> Any:
 
 
 def _encode_payload(candid_type: Any, payload: Any) -> bytes:
+    from registry.records import SubnetFeatures
+
     value: dict[str, Any] = {}
     for field in dataclasses.fields(payload):
         item = getattr(payload, field.name)
@@ -173,6 +175,10 @@ def _encode_payload(candid_type: Any, payload: Any) -> bytes:
             item = {item.name.lower(): None}
         elif field.name == "data_centers_to_add":
             item = [{"id": dc.id, "region": dc.region, "owner": dc.owner} for dc in item]
+        elif field.name == "features" and isinstance(item, SubnetFeatures):
+            item = dataclasses.asdict(item)  # a SubnetFeatures record (CreateSubnet's default)
+        elif field.name == "canister_cycles_cost_schedule" and item is not None:
+            item = {item.name.capitalize(): None}  # the variant Normal or Free
         elif isinstance(item, tuple):
             item = list(item)
         value[field.name] = item

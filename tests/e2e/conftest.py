@@ -124,9 +124,12 @@ def assert_gone(pids: list[int]) -> None:
 
 
 @contextlib.contextmanager
-def running_network(directory: Path, *, unassigned: int) -> Iterator[LiveNetwork]:
-    """`icbox up` in `directory`; on exit `icbox down`, checking by pid that nothing is left."""
-    result = icbox(directory, "up", "--unassigned", str(unassigned))
+def running_network(
+    directory: Path, *, unassigned: int, options: tuple[str, ...] = ()
+) -> Iterator[LiveNetwork]:
+    """`icbox up` in `directory` (with `options`, e.g. `--nns-nodes 1`); on exit `icbox down`,
+    checking by pid that nothing is left."""
+    result = icbox(directory, "up", "--unassigned", str(unassigned), *options)
     pids: list[int] = []
     try:
         assert result.returncode == 0, result.stdout + result.stderr

@@ -3,8 +3,9 @@
 Its records are the real ones of `tui.ops` (ProposalView, NeuronView, Balance, ...)
 and its pure rules are the real ones (`registry.topology.diff_topology`,
 `tui.ops.dashboard.describe_diff`, `tui.ops.decide.who_decides`); its vote adds
-each neuron's voting power to the tally as governance does, and refuses a second
-vote by the same neuron (governance's `NeuronAlreadyVoted`). With `reachable`
+each neuron's voting power to the tally as governance does, with only the neurons
+that have not voted yet (`tui.ops.dashboard.vote_unvoted`), refused when all have
+(governance's `NeuronAlreadyVoted`). With `reachable`
 False every call raises `NetworkUnreachable`, as `tui.ops` does. Every action is
 recorded in `calls`. `proposals`/`neurons` at construction make it as large as
 a benchmark wants.
@@ -15,9 +16,11 @@ from __future__ import annotations
 import copy
 import dataclasses
 import threading
+from pathlib import Path
 from typing import Any
 
 from registry.topology import diff_topology
+from replica.orchestrator.events import OrchestratorEvent
 from tui.backend import NetworkView, NodeLive
 from tui.ops.actions import ProposalAction
 from tui.ops.dashboard import Placement, ProposalDetail, RegistryEvent, describe_diff
@@ -25,6 +28,7 @@ from tui.ops.decide import NeuronNode, ProjectedTally, WhoDecides, who_decides
 from tui.ops.errors import NetworkUnreachable, Refused
 from tui.ops.ledger import Balance, HistoryEntry, TransferResult
 from tui.ops.neurons import NeuronView, StakeResult
+from tui.ops.orchestrator_feed import EventCursor, FeedLine, feed_lines
 from tui.ops.preview import RegistryPreview
 from tui.ops.proposals import ProposalPreview, ProposalView
 
@@ -63,6 +67,18 @@ def proposal(proposal_id: int, title: str, *, status: str = "open") -> ProposalV
         executed_s=0,
         failure=None,
         reject_cost_e8s=100_000_000,
+    )
+
+
+def decision(node: str, what: str, height: int) -> OrchestratorEvent:
+    return OrchestratorEvent(
+        time_ns=NOW_S * 10**9,
+        node=node,
+        subnet=None if what == "started" else SUBNET,
+        registry_version=LATEST,
+        height=height,
+        what=what,
+        why="the registry lists the node in the subnet",
     )
 
 
@@ -118,6 +134,7 @@ class FakeBackend:
     network_name = "fake"
     identity_name = "alice"
     voting_period_s = VOTING_PERIOD_S
+    time_scale = 1
 
     def __init__(self, *, reachable: bool = True, proposals: int = 0, neurons: int = 0) -> None:
         self.reachable = reachable
@@ -136,6 +153,12 @@ class FakeBackend:
         for extra in range(3, 3 + proposals):
             self._proposals[extra] = proposal(extra, f"Motion {extra}")
         self._balance = 1_234_500_000
+        self.decisions = [
+            decision(NODES[0], "started", -1),
+            decision(NODES[0], "run", 400),
+            decision(NODES[0], "registry replicated", -1),
+        ]
+        """The orchestrators' events, as the nodes' files would hold them."""
 
     def _check(self) -> None:
         if not self.reachable:
@@ -184,6 +207,13 @@ class FakeBackend:
             or ["a record changed (no topology change)"]
         ]
 
+    def orchestrator_events(self, cursor: EventCursor) -> tuple[list[FeedLine], EventCursor]:
+        self._check()
+        read = cursor.offset(Path("events"))
+        return feed_lines(self.decisions[read:]), EventCursor(
+            offsets=(("events", len(self.decisions)),)
+        )
+
     def kill_node(self, node_id: str) -> None:
         self._record("kill_node", node_id)
         self._alive[node_id] = False
@@ -218,12 +248,15 @@ class FakeBackend:
             view = self._proposals.get(proposal_id)
             if view is None:
                 raise Refused(f"there is no proposal {proposal_id}", kind="NotFound")
-            for neuron_id in neuron_ids:
-                if any(v[:2] == (proposal_id, neuron_id) for v in self.votes):
-                    raise Refused(
-                        "governance refused: Neuron already voted on proposal.",
-                        kind="NeuronAlreadyVoted",
-                    )
+            voted = {n for p, n, _ in self.votes if p == proposal_id}
+            pending = [n for n in neuron_ids if n not in voted]
+            if not pending:
+                raise Refused(
+                    f"neurons {', '.join(map(str, neuron_ids))} already voted on proposal "
+                    f"{proposal_id}",
+                    kind="NeuronAlreadyVoted",
+                )
+            for neuron_id in pending:
                 power = self._neurons[neuron_id].voting_power
                 view = dataclasses.replace(
                     view, yes=view.yes + power * yes, no=view.no + power * (not yes)

@@ -1,5 +1,6 @@
 """The dashboard driven by Pilot over a fake backend: the Network screen (sparklines, health,
-placement, time travel, event feed, kill/restart), the palette, themes, an unreachable network."""
+placement, time travel, the registry and orchestrator feeds, kill/restart), the palette,
+themes, an unreachable network."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from pathlib import Path
 import pytest
 from textual.widgets import RichLog, Sparkline
 
-from tests.tui.fake_backend import NODES, SUBNET, FakeBackend
+from replica.orchestrator.events import EVENTS_FILE, EventLog
+from tests.tui.fake_backend import NODES, SUBNET, FakeBackend, decision
 from tests.tui.pilot import SIZE, cells, recorded_notifications, settle, text
 from tui.app import IcboxApp
 from tui.backend import OpsBackend
 from tui.ops.dashboard import describe_diff, node_health
+from tui.ops.orchestrator_feed import EventCursor, describe_event, feed_lines, read_new_events
 from tui.widgets.status_line import StatusLine
 
 
@@ -85,6 +88,54 @@ async def test_event_feed_shows_registry_changes_as_they_appear() -> None:
         new = "".join(line.text for line in feed.lines[before:])
         assert "v7 node 2k4oy joined subnet tdb26 at height 412" in new
         assert "registry version 7" in text(app, "#registry-version")
+
+
+@pytest.mark.asyncio
+async def test_orchestrator_feed_shows_each_decision_as_it_is_made() -> None:
+    backend = FakeBackend()
+    app = IcboxApp(backend, interval=60)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        feed = app.screen.query_one("#orchestrator", RichLog)
+        shown = [line.text for line in feed.lines]
+        assert shown == [
+            "v7 node 3tt37: orchestrator started",
+            "v7 node 3tt37 joined subnet tdb26 at height 400",
+        ]
+        backend.decisions += [
+            decision(NODES[2], "run", 415),
+            decision(NODES[1], "left subnet", 416),
+        ]
+        app.screen.poll()  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        new = [line.text for line in feed.lines[len(shown) :]]
+        assert new == [
+            "v7 node mxngn joined subnet tdb26 at height 415",
+            "v7 node 2k4oy left subnet tdb26 at height 416; its state is wiped",
+        ]
+        app.screen.poll()  # type: ignore[attr-defined]
+        await settle(app, pilot)
+        assert len(feed.lines) == 4, "each decision is shown once"
+
+
+def test_orchestrator_events_are_read_as_their_files_grow(tmp_path: Path) -> None:
+    nodes = [tmp_path / "node-00", tmp_path / "node-01"]
+    for node in nodes:
+        node.mkdir()
+    EventLog(nodes[0]).append(decision(NODES[0], "run", 10))
+    events, cursor = read_new_events(nodes, EventCursor())
+    assert [e.what for e in events] == ["run"]
+    with (nodes[1] / EVENTS_FILE).open("a") as partial:
+        partial.write('{"time_ns": 1, "node"')  # a line being written is not read yet
+    assert read_new_events(nodes, cursor)[0] == []
+    EventLog(nodes[0]).append(decision(NODES[0], "registry replicated", -1))
+    events, cursor = read_new_events(nodes, cursor)
+    assert [e.what for e in events] == ["registry replicated"]
+    assert feed_lines(events) == [], "the registry feed says what each version changed"
+    (nodes[0] / EVENTS_FILE).write_text("")  # the node was wiped: its file starts again
+    EventLog(nodes[0]).append(decision(NODES[0], "unassigned", -1))
+    events, _ = read_new_events(nodes, cursor)
+    assert [describe_event(e) for e in events] == ["node 3tt37 is unassigned"]
 
 
 @pytest.mark.asyncio

@@ -73,7 +73,7 @@ async def test_vote_no_with_one_neuron() -> None:
 @pytest.mark.asyncio
 async def test_a_refused_vote_is_a_notification_not_a_crash() -> None:
     backend = FakeBackend()
-    backend.votes.append((1, 1, False))
+    backend.votes += [(1, 1, False), (1, 2, False)]
     app = IcboxApp(backend, interval=60)
     shown = recorded_notifications(app)
     async with app.run_test(size=SIZE) as pilot:
@@ -82,6 +82,18 @@ async def test_a_refused_vote_is_a_notification_not_a_crash() -> None:
         await settle(app, pilot)
         assert any("already voted" in message for message in shown)
         assert app.is_running
+
+
+@pytest.mark.asyncio
+async def test_a_vote_with_all_my_neurons_skips_those_that_voted_already() -> None:
+    backend = FakeBackend()
+    backend.votes.append((1, 1, True))
+    app = IcboxApp(backend, interval=60)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_proposals(app, pilot)
+        await pilot.press("down", "n", "enter")
+        await settle(app, pilot)
+        assert backend.votes == [(1, 1, True), (1, 2, False)]
 
 
 @pytest.mark.asyncio

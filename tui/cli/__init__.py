@@ -66,6 +66,10 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
         "A node on another host: make its keys, register it, start it.",
     ),
     "tui": ("tui.cli.tui:tui", "The dashboard: network, proposals, neurons and wallet, live."),
+    "demo": (
+        "tui.cli.demo:demo",
+        "A chain-evolution story on a fresh network, shown by the dashboard.",
+    ),
     "completion": (
         "tui.cli.completion:completion",
         "Print the shell completion script (bash, zsh or fish).",

@@ -25,7 +25,7 @@ from replica.presets import get_preset
 from replica.types import Principal
 from tui.ops.errors import Refused
 from tui.ops.preview import RegistryPreview, preview_registry_call
-from tui.ops.proposals import ProposalView, view_of
+from tui.ops.proposals import ProposalView, view_of, vote
 from tui.ops.session import Session
 from tui.ops.topology import fetch_registry
 
@@ -227,3 +227,24 @@ def proposal_detail(
     return ProposalDetail(
         view=view, payload=payload, registry=registry, ballots=_ballots(info, my_neurons)
     )
+
+
+def vote_unvoted(
+    session: Session, proposal_id: int, neuron_ids: tuple[int, ...], *, yes: bool
+) -> ProposalView:
+    """Votes with those of `neuron_ids` whose ballot is still unspecified, as the NNS dapp does.
+
+    A neuron votes once (governance refuses a second ballot with `NeuronAlreadyVoted`,
+    rs/nns/governance/src/governance.rs `register_vote`); the proposer's neuron has voted
+    Yes when the proposal was made. Refused when every chosen neuron has voted already."""
+    info = session.run(session.governance.get_proposal(proposal_id, certified=False))
+    if info is None:
+        raise Refused(f"there is no proposal {proposal_id}", kind="NotFound")
+    ballots = _ballots(info, neuron_ids)
+    pending = tuple(n for n in neuron_ids if ballots.get(n, "unspecified") == "unspecified")
+    if not pending:
+        raise Refused(
+            f"neurons {', '.join(map(str, neuron_ids))} already voted on proposal {proposal_id}",
+            kind="NeuronAlreadyVoted",
+        )
+    return vote(session, proposal_id, pending, yes=yes)

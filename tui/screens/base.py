@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any, ClassVar, Generic, TypeVar
 
 from textual import work
 from textual.app import ComposeResult
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header
@@ -62,7 +64,10 @@ class PollingScreen(Screen[None], Generic[T]):
             app.report_error(error)
         else:
             app.connection = "connected"
-            self.show(data)
+            # A poll that ends while the app closes finds its widgets gone: nothing to show.
+            with contextlib.suppress(NoMatches):
+                if self.is_attached:
+                    self.show(data)
         finally:
             if self.is_attached:
                 if self._timer is not None:
@@ -121,4 +126,4 @@ def update_table(table: DataTable[Any], rows: dict[str, tuple[Any, ...]]) -> Non
     for key, cells in rows.items():
         for column, cell in zip(columns, cells, strict=True):
             if table.get_cell(key, column) != cell:
-                table.update_cell(key, column, cell)
+                table.update_cell(key, column, cell, update_width=True)

@@ -2,8 +2,10 @@
 registry version, time travel through registry versions, the event feed, kill/restart a node.
 
 Time travel (`[` and `]`, `l` back to live) shows the topology of one registry
-version and the diff from the one before it. The event feed says what each new
-registry version changed ("node X joined subnet Y at height H") as it appears.
+version and the diff from the one before it. Two feeds: what each new registry
+version changed ("v9 node X joined subnet Y at height H"), and what each local
+node's orchestrator decided ("v9 node X joined subnet Y at height 412"), as they
+appear (`tui.ops.orchestrator_feed`).
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ from textual.widgets import DataTable, Label, RichLog, Sparkline, Static
 from tui.backend import NetworkView
 from tui.dialogs.confirm import ConfirmDialog
 from tui.ops.dashboard import RegistryEvent, describe_diff, node_health, short
+from tui.ops.orchestrator_feed import EventCursor, FeedLine
 from tui.screens.base import PollingScreen, update_table
 
 SAMPLES: Final = 60
 """Finalization-rate samples kept per subnet (one per refresh)."""
 HISTORY: Final = 5
 """Registry versions the event feed shows when the screen first loads."""
+ORCHESTRATOR_HISTORY: Final = 20
+"""Orchestrator decisions the feed shows when the screen first loads."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -41,6 +46,8 @@ class NetworkData:
     view: NetworkView
     events: list[RegistryEvent] = field(default_factory=list)
     travel: Travel | None = None
+    decisions: list[FeedLine] = field(default_factory=list)
+    cursor: EventCursor = field(default_factory=EventCursor)
 
 
 def subnet_heights(view: NetworkView) -> dict[str, int]:
@@ -77,7 +84,9 @@ class NetworkScreen(PollingScreen[NetworkData]):
             yield DataTable(id="subnets", cursor_type="row", zebra_stripes=True)
             yield Vertical(id="rates")
         yield DataTable(id="nodes", cursor_type="row", zebra_stripes=True)
-        yield RichLog(id="events", markup=True, wrap=True, max_lines=500)
+        with Horizontal(id="feeds"):
+            yield RichLog(id="events", markup=True, wrap=True, max_lines=500)
+            yield RichLog(id="orchestrator", markup=True, wrap=True, max_lines=500)
 
     def on_mount(self) -> None:
         self.query_one("#subnets", DataTable).add_columns(
@@ -87,6 +96,9 @@ class NetworkScreen(PollingScreen[NetworkData]):
             "node", "subnet", "height", "health", "provider", "data center", "operator", "http"
         )
         self.query_one("#travel", Static).display = False
+        self.query_one("#events", RichLog).border_title = "registry"
+        self.query_one("#orchestrator", RichLog).border_title = "orchestrators"
+        self.cursor: EventCursor | None = None
         self.latest: int | None = None
         self.travel_to: int | None = None
         self.rates: dict[str, deque[float]] = {}
@@ -105,7 +117,12 @@ class NetworkScreen(PollingScreen[NetworkData]):
             target = max(1, min(target, latest))
             diff = backend.topology_diff(target - 1, target) if target > 1 else None
             travel = Travel(version=target, topology=backend.topology_at(target), diff=diff)
-        return NetworkData(view=view, events=events, travel=travel)
+        decisions, cursor = backend.orchestrator_events(self.cursor or EventCursor())
+        if self.cursor is None:
+            decisions = decisions[-ORCHESTRATOR_HISTORY:]
+        return NetworkData(
+            view=view, events=events, travel=travel, decisions=decisions, cursor=cursor
+        )
 
     def show(self, data: NetworkData) -> None:
         view = data.view
@@ -115,6 +132,10 @@ class NetworkScreen(PollingScreen[NetworkData]):
             if self.latest is None or event.version > self.latest:
                 log.write(f"[b]v{event.version}[/b] {event.text}")
         self.latest = latest
+        decisions = self.query_one("#orchestrator", RichLog)
+        for line in data.decisions:
+            decisions.write(f"[b]v{line.registry_version}[/b] {line.text}")
+        self.cursor = data.cursor
         self._sample_rates(view)
         topology = view.topology if data.travel is None else data.travel.topology
         self._show_travel(data.travel, latest)

@@ -45,14 +45,16 @@ def parse_ids(text: str) -> tuple[int, ...]:
         raise UsageError(f"neuron ids are whole numbers, not {text!r}") from error
 
 
-def parse_days(text: str) -> int:
+def parse_days(text: str, time_scale: int = 1) -> int:
+    """Governance days as the network's seconds (a preset scales governance time,
+    `tui.ops.durations`): 183 days is 10,980 s on `local`, where a day lasts 60 s."""
     try:
         days = float(text)
     except ValueError as error:
         raise UsageError(f"{text!r} is not a number of days") from error
     if days < 0:
         raise UsageError("a delay is not negative")
-    return int(days * DAY_S)
+    return max(1, int(days * DAY_S) // time_scale) if days else 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,6 +108,7 @@ class NeuronsScreen(PollingScreen[NeuronsData]):
     def show(self, data: NeuronsData) -> None:
         self.neurons = {n.neuron_id: n for n in data.neurons}
         self.known = data.known
+        scale = self.time_scale
         update_table(
             self.query_one(DataTable),
             {
@@ -114,8 +117,8 @@ class NeuronsScreen(PollingScreen[NeuronsData]):
                     + (f" ({neuron.known_name})" if neuron.known_name else ""),
                     format_icp(neuron.stake_e8s),
                     neuron.state,
-                    duration(neuron.dissolve_delay_seconds),
-                    duration(neuron.age_seconds),
+                    duration(neuron.dissolve_delay_seconds * scale),
+                    duration(neuron.age_seconds * scale),
                     format_icp(neuron.voting_power),
                     format_icp(neuron.maturity_e8s),
                     following(neuron),
@@ -127,6 +130,11 @@ class NeuronsScreen(PollingScreen[NeuronsData]):
     @property
     def backend(self) -> Any:
         return self.app.backend  # type: ignore[attr-defined]
+
+    @property
+    def time_scale(self) -> int:
+        """Durations are shown and typed in governance time."""
+        return int(getattr(self.backend, "time_scale", 1))
 
     def _selected(self) -> NeuronView | None:
         key = self.selected_key()
@@ -159,10 +167,11 @@ class NeuronsScreen(PollingScreen[NeuronsData]):
         backend = self.backend
 
         def stake(values: FormValues) -> None:
-            amount, delay = parse_icp(values["amount"]), parse_days(values["days"])
+            amount = parse_icp(values["amount"])
+            delay = parse_days(values["days"], self.time_scale)
             self._confirm(
                 f"Stake [b]{format_icp(amount)} ICP[/b] in a new neuron, dissolve delay "
-                f"{duration(delay)}?",
+                f"{duration(delay * self.time_scale)}?",
                 lambda result: f"neuron {result.neuron_id} staked with {format_icp(amount)} ICP",
                 lambda: backend.stake(amount, delay),
             )
@@ -183,15 +192,16 @@ class NeuronsScreen(PollingScreen[NeuronsData]):
         backend = self.backend
 
         def delay(values: FormValues) -> None:
-            seconds = parse_days(values["days"])
+            seconds = parse_days(values["days"], self.time_scale)
             self.perform(
-                f"neuron {neuron.neuron_id}'s dissolve delay increased by {duration(seconds)}",
+                f"neuron {neuron.neuron_id}'s dissolve delay increased by "
+                f"{duration(seconds * self.time_scale)}",
                 lambda: backend.increase_dissolve_delay(neuron.neuron_id, seconds),
             )
 
         self._form(
             f"Increase neuron {neuron.neuron_id}'s dissolve delay "
-            f"(now {duration(neuron.dissolve_delay_seconds)})",
+            f"(now {duration(neuron.dissolve_delay_seconds * self.time_scale)})",
             (Field(name="days", label="Days to add", placeholder="30"),),
             delay,
         )

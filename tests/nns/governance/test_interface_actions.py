@@ -291,6 +291,22 @@ def test_stop_or_start_and_manage_neuron_actions_are_shown_in_proposal_info() ->
     assert info["topic"] == Topic.PROTOCOL_CANISTER_MANAGEMENT
 
 
+def test_a_create_subnet_proposal_is_shown_in_proposal_info() -> None:
+    """Its payload's features (absent from the request) are a record again in the answer."""
+    from registry.interface import decode_payload
+    from tui.ops.actions import create_subnet
+
+    world = make_world()
+    client = Client(world)
+    neuron_id = world.stake("alice", 100)
+    action = create_subnet([str(ALICE)], replica_version="0.1.0").action
+    made = client.propose(neuron_id, action)
+    info = client.call("get_proposal_info", ALICE, made["MakeProposal"]["proposal_id"]["id"])
+    shown = info["proposal"]["action"]["ExecuteNnsFunction"]
+    payload = decode_payload(shown["nns_function"], shown["payload"])
+    assert payload.replica_version_id == "0.1.0" and payload.features.http_requests is False
+
+
 def test_disburse_maturity_goes_to_the_account_the_caller_names() -> None:
     world = make_world()
     client = Client(world)
