@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# The suite runs beside live networks on two cores: generating an example may be slow there
+# through no fault of the property, so slowness is never a failure (properties still are).
+settings.register_profile("icbox", suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("icbox")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
