@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.types import Approve, Block, Burn, Mint, Transfer
+from replica.candid.wire import leb128, sleb128
 
 Value = tuple[str, Any]
 
@@ -34,29 +35,6 @@ SUPPORTED_BLOCK_TYPES: Final = (
     ("2xfer", ICRC2_URL),
 )
 """`icrc3_supported_block_types` of the ICRC-1 ledger (legacy blocks carry no `btype`)."""
-
-
-def leb128(number: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = number & 0x7F
-        number >>= 7
-        if number:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def sleb128(number: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = number & 0x7F
-        number >>= 7
-        done = (number == 0 and not byte & 0x40) or (number == -1 and byte & 0x40)
-        out.append(byte if done else byte | 0x80)
-        if done:
-            return bytes(out)
 
 
 def compute_value_hash(value: Value) -> bytes:

@@ -79,6 +79,20 @@ def write_sleb(value: int, out: bytearray) -> None:
         out.append(byte | 0x80)
 
 
+def leb128(value: int) -> bytes:
+    """`value` as unsigned LEB128 bytes."""
+    out = bytearray()
+    write_leb(value, out)
+    return bytes(out)
+
+
+def sleb128(value: int) -> bytes:
+    """`value` as signed LEB128 bytes."""
+    out = bytearray()
+    write_sleb(value, out)
+    return bytes(out)
+
+
 def read_leb(data: bytes, position: int) -> tuple[int, int]:
     """Read unsigned LEB128 at `position`; an IndexError means the input ended."""
     byte = data[position]

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from replica.candid.wire import leb128, sleb128
 from replica.http.cbor import CborError, decode, encode
 from replica.types import Principal, PrincipalError
 
@@ -44,29 +45,6 @@ class EnvelopeError(ValueError):
 # -- hashing ----------------------------------------------------------------------------------
 
 
-def _leb128(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
-def _sleb128(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if (value == 0 and not byte & 0x40) or (value == -1 and byte & 0x40):
-            out.append(byte)
-            return bytes(out)
-        out.append(byte | 0x80)
-
-
 def hash_value(value: Any) -> bytes:
     """`H(value)` of the representation-independent hash."""
     if isinstance(value, bytes | bytearray | memoryview):
@@ -76,7 +54,7 @@ def hash_value(value: Any) -> bytes:
     if isinstance(value, bool):
         raise EnvelopeError("booleans have no representation-independent hash")
     if isinstance(value, int):
-        return hashlib.sha256(_leb128(value) if value >= 0 else _sleb128(value)).digest()
+        return hashlib.sha256(leb128(value) if value >= 0 else sleb128(value)).digest()
     if isinstance(value, Mapping):
         return hash_of_map(value)
     if isinstance(value, list | tuple):

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from sns.icrc3 import Value, compute_value_hash, leb128, sleb128
+from replica.candid.wire import leb128, sleb128
+from sns.icrc3 import Value, compute_value_hash
 from tests.sns.test_ledger_index import (
     ALICE,
     BOB,

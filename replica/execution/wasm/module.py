@@ -32,6 +32,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Final
 
+from replica.candid.wire import leb128
+
 WASM_MAGIC: Final = b"\x00asm"
 GZIP_MAGIC: Final = b"\x1f\x8b"
 GLOBAL_EXPORT_PREFIX: Final = "__icbox_global_"
@@ -174,21 +176,9 @@ class _Reader:
                 )
 
 
-def _uleb(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        if value:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
-
-
 def _name(text: str) -> bytes:
     encoded = text.encode()
-    return _uleb(len(encoded)) + encoded
+    return leb128(len(encoded)) + encoded
 
 
 def decompress(module: bytes) -> bytes:
@@ -377,10 +367,10 @@ def _add_exports(
     if not added:
         return wasm
     entries = b"".join(
-        _name(name) + bytes([kind]) + _uleb(index) for name, kind, index in exports + added
+        _name(name) + bytes([kind]) + leb128(index) for name, kind, index in exports + added
     )
-    body = _uleb(len(exports) + len(added)) + entries
-    new_section = b"\x07" + _uleb(len(body)) + body
+    body = leb128(len(exports) + len(added)) + entries
+    new_section = b"\x07" + leb128(len(body)) + body
     if section is not None:
         return wasm[: section[0]] + new_section + wasm[section[1] :]
     # no export section: insert it before the first section that must follow it (start, element,
