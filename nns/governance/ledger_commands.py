@@ -201,16 +201,7 @@ def disburse(
         neuron_id=neuron_id, amount=amount, to=destination, proposal_id=proposal_id
     )
     if neuron.neuron_fees_e8s > fee:
-        core.call_ledger_transfer(
-            from_subaccount=neuron.subaccount,
-            to=core.minting_account(),
-            amount_e8s=neuron.neuron_fees_e8s,
-            fee_e8s=0,
-            memo=0,
-            on_reply="_on_disburse_fees_burned",
-            on_reject="_on_neuron_ledger_rejected",
-            context=step,
-        )
+        _burn_fees(core, neuron, "_on_disburse_fees_burned", "_on_neuron_ledger_rejected", step)
     else:
         _disburse_transfer(core, step)
     return DEFERRED
@@ -234,15 +225,7 @@ def on_disburse_fees_burned(
     core: GovernanceCore, context: DisburseContext, block: object
 ) -> object:
     with core.transaction() as session:
-        neuron = core.state.neurons[context.neuron_id]
-        core.state.put_neuron(
-            session,
-            replace(
-                neuron,
-                cached_neuron_stake_e8s=neuron.cached_neuron_stake_e8s - neuron.neuron_fees_e8s,
-                neuron_fees_e8s=0,
-            ),
-        )
+        _fees_burned(core, session, context.neuron_id)
         _disburse_transfer(core, context)
     return DEFERRED
 
@@ -371,31 +354,14 @@ def merge(
     step = MergeContext(source_id=source.id, target_id=target.id, proposal_id=proposal_id)
     fee = core.economics.transaction_fee_e8s
     if source.neuron_fees_e8s > fee:
-        core.call_ledger_transfer(
-            from_subaccount=source.subaccount,
-            to=core.minting_account(),
-            amount_e8s=source.neuron_fees_e8s,
-            fee_e8s=0,
-            memo=0,
-            on_reply="_on_merge_fees_burned",
-            on_reject="_on_merge_rejected",
-            context=step,
-        )
+        _burn_fees(core, source, "_on_merge_fees_burned", "_on_merge_rejected", step)
         return DEFERRED
     return _merge_transfer(core, session, step)
 
 
 def on_merge_fees_burned(core: GovernanceCore, context: MergeContext, block: object) -> object:
     with core.transaction() as session:
-        source = core.state.neurons[context.source_id]
-        core.state.put_neuron(
-            session,
-            replace(
-                source,
-                cached_neuron_stake_e8s=source.cached_neuron_stake_e8s - source.neuron_fees_e8s,
-                neuron_fees_e8s=0,
-            ),
-        )
+        _fees_burned(core, session, context.source_id)
         return _merge_transfer(core, session, context)
 
 
@@ -535,3 +501,32 @@ def on_disbursed_to_neuron(
 def _external(reject: object) -> GovernanceError:
     message = reject.message if isinstance(reject, Reject) else str(reject)
     return GovernanceError(ErrorType.EXTERNAL, f"Ledger refused the transfer: {message}")
+
+
+def _burn_fees(
+    core: GovernanceCore, neuron: Neuron, on_reply: str, on_reject: str, context: object
+) -> None:
+    """Burn the fees a neuron owes (its rejected proposals' costs) before its stake moves."""
+    core.call_ledger_transfer(
+        from_subaccount=neuron.subaccount,
+        to=core.minting_account(),
+        amount_e8s=neuron.neuron_fees_e8s,
+        fee_e8s=0,
+        memo=0,
+        on_reply=on_reply,
+        on_reject=on_reject,
+        context=context,
+    )
+
+
+def _fees_burned(core: GovernanceCore, session: Session, neuron_id: int) -> None:
+    """The ledger burned the neuron's fees: they leave its stake."""
+    neuron = core.state.neurons[neuron_id]
+    core.state.put_neuron(
+        session,
+        replace(
+            neuron,
+            cached_neuron_stake_e8s=neuron.cached_neuron_stake_e8s - neuron.neuron_fees_e8s,
+            neuron_fees_e8s=0,
+        ),
+    )
