@@ -67,10 +67,14 @@ class EventLog:
             os.close(descriptor)
 
 
-def _read_file(path: Path, offset: int = 0) -> tuple[list[OrchestratorEvent], int]:
-    """The complete lines of `path` from `offset`, and the offset after them."""
+def read_events_after(path: Path, offset: int = 0) -> tuple[list[OrchestratorEvent], int]:
+    """The events on the complete lines of `path` after `offset`, and the offset after them.
+
+    A file shorter than `offset` was replaced (its node was wiped): it is read from the start."""
     try:
         with path.open("rb") as source:
+            if source.seek(0, 2) < offset:
+                offset = 0
             source.seek(offset)
             data = source.read()
     except OSError:
@@ -91,7 +95,7 @@ def read_events(directories: Sequence[Path]) -> list[OrchestratorEvent]:
     """Every event of these nodes, oldest first."""
     events: list[OrchestratorEvent] = []
     for directory in directories:
-        events += _read_file(directory / EVENTS_FILE)[0]
+        events += read_events_after(directory / EVENTS_FILE)[0]
     return sorted(events, key=lambda event: (event.time_ns, event.node))
 
 
@@ -104,7 +108,7 @@ def follow_events(
         fresh: list[OrchestratorEvent] = []
         for directory in directories:
             path = directory / EVENTS_FILE
-            events, offsets[path] = _read_file(path, offsets.get(path, 0))
+            events, offsets[path] = read_events_after(path, offsets.get(path, 0))
             fresh += events
         yield from sorted(fresh, key=lambda event: (event.time_ns, event.node))
         time.sleep(poll_s)

@@ -13,13 +13,12 @@ registry feed already says what each version changed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from replica.orchestrator.events import EVENTS_FILE, OrchestratorEvent
+from replica.orchestrator.events import EVENTS_FILE, OrchestratorEvent, read_events_after
 
 QUIET: Final = frozenset({"registry replicated"})
 """Event kinds the feed leaves out."""
@@ -42,28 +41,6 @@ class FeedLine:
     text: str
 
 
-def _read_from(path: Path, offset: int) -> tuple[list[OrchestratorEvent], int]:
-    """The events on the complete lines of `path` after `offset`, and the offset after them."""
-    try:
-        with path.open("rb") as source:
-            if source.seek(0, 2) < offset:
-                offset = 0  # the file was replaced (the node was wiped): read it from the start
-            source.seek(offset)
-            data = source.read()
-    except OSError:
-        return [], offset
-    end = data.rfind(b"\n") + 1
-    found = []
-    for line in data[:end].splitlines():
-        try:
-            event = OrchestratorEvent.from_json(json.loads(line))
-        except ValueError:
-            event = None
-        if event is not None:
-            found.append(event)
-    return found, offset + end
-
-
 def read_new_events(
     directories: Sequence[Path], cursor: EventCursor
 ) -> tuple[list[OrchestratorEvent], EventCursor]:
@@ -72,7 +49,7 @@ def read_new_events(
     offsets: list[tuple[str, int]] = []
     for directory in directories:
         path = directory / EVENTS_FILE
-        found, offset = _read_from(path, cursor.offset(path))
+        found, offset = read_events_after(path, cursor.offset(path))
         events += found
         offsets.append((str(path), offset))
     events.sort(key=lambda event: (event.time_ns, event.node))
