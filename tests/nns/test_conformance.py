@@ -17,7 +17,7 @@ from typing import Final
 
 import pytest
 
-from replica.candid.conformance import Difference, MethodSignature, compare_service
+from replica.candid.conformance import Difference
 from replica.candid.did import parse_did
 from replica.canister.nns_ids import (
     CYCLES_MINTING_CANISTER_ID,
@@ -26,9 +26,9 @@ from replica.canister.nns_ids import (
     REGISTRY_CANISTER_ID,
     ROOT_CANISTER_ID,
 )
-from replica.canister.sdk import Interface
 from replica.execution.harness import SubnetHarness
 from replica.types import Principal
+from tests.conformance import differences_from_official
 from tests.nns.test_nns_on_a_subnet import make_nns
 
 OFFICIAL: Final = Path(__file__).parent / "official"
@@ -118,18 +118,9 @@ def nns(tmp_path_factory: pytest.TempPathFactory) -> SubnetHarness:
     return make_nns(tmp_path_factory.mktemp("conformance"))
 
 
-def signatures(interface: Interface) -> dict[str, MethodSignature]:
-    return {
-        name: MethodSignature(mode=spec.mode, arguments=spec.arguments, results=spec.results)
-        for name, spec in interface.methods.items()
-    }
-
-
 def differences(nns: SubnetHarness, canister: str) -> list[Difference]:
-    official = parse_did((OFFICIAL / f"{canister}.did").read_text()).service
-    assert official is not None
-    return compare_service(
-        signatures(nns.engine.canisters[CANISTERS[canister]].interface), official
+    return differences_from_official(
+        nns.engine.canisters[CANISTERS[canister]].interface, OFFICIAL / f"{canister}.did"
     )
 
 

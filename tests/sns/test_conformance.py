@@ -17,10 +17,9 @@ from typing import Final
 import pytest
 
 from nns.sns_wasm import SNS_WASM_CANISTER_ID
-from replica.candid.conformance import Difference, MethodSignature, compare_service
-from replica.candid.did import parse_did
-from replica.canister.sdk import Interface
+from replica.candid.conformance import Difference
 from replica.types import Principal
+from tests.conformance import differences_from_official
 from tests.sns.life.harness import Life, make_life
 
 OFFICIAL: Final = Path(__file__).parent / "official"
@@ -181,18 +180,9 @@ def canister_of(life: Life, canister: str) -> Principal:
     return life.deployed(1)[canister]  # the SNS of the first proposal
 
 
-def signatures(interface: Interface) -> dict[str, MethodSignature]:
-    return {
-        name: MethodSignature(mode=spec.mode, arguments=spec.arguments, results=spec.results)
-        for name, spec in interface.methods.items()
-    }
-
-
 def differences(life: Life, canister: str) -> list[Difference]:
-    official = parse_did((OFFICIAL / f"{canister}.did").read_text()).service
-    assert official is not None
     record = life.harness.engine.canisters[canister_of(life, canister)]
-    return compare_service(signatures(record.interface), official)
+    return differences_from_official(record.interface, OFFICIAL / f"{canister}.did")
 
 
 def test_every_vendored_file_names_its_revision() -> None:
