@@ -94,6 +94,9 @@ class ConsensusAuditor:
     _tapes: set[bytes] = field(default_factory=set)
     _finalized_explicitly: set[int] = field(default_factory=set)
     _notarized_others: set[int] = field(default_factory=set)
+    double_notarized: set[int] = field(default_factory=set)
+    """Heights at which an honest replica held notarizations of two blocks (what the `held-back`
+    attack is for)."""
     _progress: dict[Principal, int] = field(default_factory=dict)
     _lagging_since: dict[Principal, int] = field(default_factory=dict)
 
@@ -110,6 +113,10 @@ class ConsensusAuditor:
         self._audit_tapes(node, replica)
         start = max(self._progress.get(node, 0), cup.height)
         top = replica.finalized_height
+        chain = replica.chain
+        for height in range(top + 1, chain.notarized_height + 1):
+            if len(chain.notarized.get(height, ())) > 1:
+                self.double_notarized.add(height)
         if cup.height not in self._chain and cup.height > 0 and cup.id in self._cups:
             self._add_summary(cup.content.block)
         for height in range(start + 1, top + 1):
@@ -196,6 +203,7 @@ class ConsensusAuditor:
         for notarization in replica.pool.validated.get(Notarization, height):
             if notarization.block != block.id:
                 self._notarized_others.add(height)
+                self.double_notarized.add(height)
                 continue
             if not self._is_valid_multisignature(
                 notarization.signers, committee, needed, version, message, notarization.signature
