@@ -241,7 +241,7 @@ REMOVALS: Final = (
     Removal(
         "R28",
         (_off("replica/consensus/notary.py", "proposal.signer in disqualified:"),),
-        ("equivocate", "held-back"),
+        ("equivocate",),
     ),
     Removal(
         "R29",
