@@ -75,9 +75,6 @@ CERTIFICATION_GAP: Final = 8
 """Heights the certified height may trail the finalized height (the notary slows beyond 3)."""
 CERTIFICATION_STALL_NS: Final = 10_000_000_000
 """How long a larger gap may last (a restarted replica replays its chain before it certifies)."""
-NOTARY_WINDOW: Final = 3
-"""Finalized heights below the top whose notarization shares the audit of the notary reads
-again (a replica's own shares stay in its pool until the height is certified)."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -104,6 +101,7 @@ class ConsensusAuditor:
     """Heights at which an honest replica held notarizations of two blocks (what the `held-back`
     attack is for)."""
     _notary_reported: set[tuple[Principal, int]] = field(default_factory=set)
+    _notary_seen: dict[Principal, int] = field(default_factory=dict)
     _progress: dict[Principal, int] = field(default_factory=dict)
     _lagging_since: dict[Principal, int] = field(default_factory=dict)
 
@@ -124,7 +122,7 @@ class ConsensusAuditor:
         for height in range(top + 1, chain.notarized_height + 1):
             if len(chain.notarized.get(height, ())) > 1:
                 self.double_notarized.add(height)
-        self._audit_notary(node, replica, max(cup.height, top - NOTARY_WINDOW) + 1)
+        self._audit_notary(node, replica, cup.height)
         if cup.height not in self._chain and cup.height > 0 and cup.id in self._cups:
             self._add_summary(cup.content.block)
         for height in range(start + 1, top + 1):
@@ -139,14 +137,19 @@ class ConsensusAuditor:
         self._progress[node] = max(self._progress.get(node, 0), top)
         self._audit_certification(node, replica, now_ns)
 
-    def _audit_notary(self, node: Principal, replica: ReplicaNode, start: int) -> None:
+    def _audit_notary(self, node: Principal, replica: ReplicaNode, floor: int) -> None:
         """An honest notary signs at most one block of a maker at a height: once it holds two,
         the maker is disqualified for the height and none of its blocks is signed (spec D.1;
         `find_lowest_ranked_non_disqualified_proposals` in the IC's
         rs/consensus/utils/src/lib.rs). Without the rule an equivocating maker has every honest
         notary sign each of its versions, which then stops every one of them from
-        finality-signing the height."""
+        finality-signing the height.
+
+        A notary signs only at the height above its notarized height, so each height is read
+        from the notarized height of the replica's previous observation on."""
         chain = replica.chain
+        start = max(floor, self._notary_seen.get(node, 0)) + 1
+        self._notary_seen[node] = chain.notarized_height
         for height in range(start, chain.notarized_height + 2):
             own = [
                 share.block
@@ -170,6 +173,7 @@ class ConsensusAuditor:
 
     def restarted(self, node: Principal) -> None:
         self._progress.pop(node, None)
+        self._notary_seen.pop(node, None)
         self._lagging_since.pop(node, None)
 
     # -- the finalized chain ---------------------------------------------------------------
