@@ -78,9 +78,10 @@ def open_state(
     install_genesis: Callable[[ExecutionEngine], None] | None,
     verify_signature: SignatureCheck,
     engine_options: Mapping[str, Any] | None = None,
+    checkpoint_height: int | None = None,
 ) -> StateManager:
-    """The state manager at the latest checkpoint, or a fresh one at height 0 (checkpointed at
-    once)."""
+    """The state manager at the latest checkpoint (or the one of `checkpoint_height`: a recovery
+    CUP's), or a fresh one at height 0 (checkpointed at once)."""
     record = registry.get_subnet_record(subnet_id, registry_version)
     if record is not None:
         subnet_type = "system" if record.subnet_type == SubnetType.SYSTEM else "application"
@@ -89,10 +90,11 @@ def open_state(
     if ranges:
         options["canister_id_ranges"] = ranges
     subnets = get_subnet_infos(registry, registry_version)
-    if latest_checkpoint_in(state_dir) is not None:
+    if checkpoint_height is not None or latest_checkpoint_in(state_dir) is not None:
         return StateManager.restore(
             state_dir,
             subnet_id=subnet_id,
+            height=checkpoint_height,
             factories=factories,
             subnets=subnets,
             verify_signature=verify_signature,
