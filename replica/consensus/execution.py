@@ -147,7 +147,7 @@ class Executor:
             tape = chain.tapes.get(height)
             if block is None or tape is None:
                 break
-            self._update_subnet_info(height)
+            self._update_subnet_info(block.context.registry_version)
             ingress = block.payload.ingress if isinstance(block.payload, DataPayload) else ()
             batch = Batch(
                 height=height,
@@ -174,12 +174,15 @@ class Executor:
             batches.append(batch)
         return batches
 
-    def _update_subnet_info(self, height: int) -> None:
-        active = self.ctx.get_active(height)
-        if active is None or active.registry_version == self._subnet_info_version:
+    def _update_subnet_info(self, registry_version: int) -> None:
+        """The subnets' keys and ranges of the state tree, at the registry version of the block
+        being executed (the IC's message routing reads the network topology at the batch's
+        registry version), so a subnet's new key (a recovery) is certified from the first block
+        that names a registry version holding it."""
+        if registry_version <= self._subnet_info_version:
             return
-        self._subnet_info_version = active.registry_version
-        self.state.set_subnets(get_subnet_infos(self.registry, active.registry_version))
+        self._subnet_info_version = registry_version
+        self.state.set_subnets(get_subnet_infos(self.registry, registry_version))
 
     def deliver_certification(self, certification: Certification, events: list[NodeEvent]) -> None:
         try:

@@ -32,6 +32,7 @@ from typing import Any
 
 import pytest
 
+from replica.agent.errors import VerificationError
 from replica.agent.sync import Agent
 from replica.crypto.hashtree import Found
 from replica.live.layout import read_json
@@ -288,7 +289,16 @@ def test_a_broken_release_stalls_its_subnet_and_a_recovery_cup_restores_the_prev
     wait_until(
         lambda: finalizing(network, 1, stalled_at + 3), timeout_s=120, what="the recovered chain"
     )
-    value = counter_value(network, nodes[0])
+
+    def settled_value() -> int | None:
+        # The recovered subnet signs with its new key: its answers verify once the NNS certifies
+        # that key and the replicas hold a delegation that names it.
+        try:
+            return counter_value(network, nodes[0])
+        except VerificationError:
+            return None
+
+    value = wait_until(settled_value, timeout_s=120, what="a verified answer of the new key")
     with load_on(network, 1) as load:
         assert load.start == value
         wait_until(lambda: len(load.replies) >= 5, timeout_s=120, what="replies after recovery")

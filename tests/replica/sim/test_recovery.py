@@ -114,11 +114,11 @@ def test_a_subnet_stalled_at_a_cup_restarts_from_the_registrys_recovery_cup() ->
         )
         # What each orchestrator does with the contents: keep its new encrypted shares.
         for node_id, data in shares:
-            node = world.nodes[node_id]
-            held = node.spec.initial_shares
+            sim_node = world.nodes[node_id]
+            held = sim_node.spec.initial_shares
             new = NodeInitialShares.from_bytes(data).shares
-            node.spec = replace(
-                node.spec,
+            sim_node.spec = replace(
+                sim_node.spec,
                 initial_shares=NodeInitialShares(
                     node_id=node_id, shares=(*(held.shares if held else ()), *new)
                 ),
