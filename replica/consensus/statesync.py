@@ -106,7 +106,13 @@ class StateSync:
 
     @property
     def fetched_bytes(self) -> int:
-        return 0 if self.assembler is None else self.assembler.bytes_written
+        """The bytes of the chunks fetched from peers (the local ones are copied at the end)."""
+        return 0 if self.assembler is None else self.assembler.fetched_bytes
+
+    @property
+    def checkpoint_bytes(self) -> int:
+        manifest = self.manifest
+        return 0 if manifest is None else sum(f.size_bytes for f in manifest.file_table)
 
     def on_artifact(self, artifact: StateSyncArtifact) -> None:
         if artifact.height != self.height or artifact.state_hash != self.state_hash:
@@ -227,7 +233,13 @@ class StateSyncOwner:
             sync.install()
         except StateError:
             return SyncStep(started=tuple(started), wake_at_ns=now_ns + 1)
-        return SyncStep(started=tuple(started), installed=sync.cup, wake_at_ns=now_ns + 1)
+        return SyncStep(
+            started=tuple(started),
+            installed=sync.cup,
+            wake_at_ns=now_ns + 1,
+            fetched_bytes=sync.fetched_bytes,
+            checkpoint_bytes=sync.checkpoint_bytes,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -239,3 +251,5 @@ class SyncStep:
     requests: tuple[StateSyncRequest, ...] = ()
     wake_at_ns: int | None = None
     installed: CatchUpPackage | None = None
+    fetched_bytes: int = 0
+    checkpoint_bytes: int = 0

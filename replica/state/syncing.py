@@ -56,6 +56,7 @@ class CheckpointAssembler:
         self._handles: dict[int, BinaryIO] = {}
         self.written: set[int] = set()
         self.bytes_written = 0
+        self.copied_bytes = 0
         for file in manifest.file_table:
             path = self.staging / file.relative_path
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,6 +85,10 @@ class CheckpointAssembler:
         self.bytes_written += len(data)
         return True
 
+    @property
+    def fetched_bytes(self) -> int:
+        return self.bytes_written - self.copied_bytes
+
     def copy_local_chunks(self, local: CheckpointInfo | None) -> None:
         """Copy every chunk not fetched from the local checkpoint that holds the same hash."""
         found = {} if local is None else manifests.find_local_chunks(local.manifest)
@@ -96,6 +101,7 @@ class CheckpointAssembler:
             data = manifests.read_chunk(local.directory, local.manifest, source)
             if not self.write_chunk(index, data):
                 raise CheckpointError(f"the local copy of chunk {index} does not match")
+            self.copied_bytes += len(data)
 
     def finish(self) -> CheckpointInfo:
         """Complete the checkpoint: local chunks copied, files synced, renamed into place."""
