@@ -14,7 +14,8 @@ from tui.dialogs.proposal_form import FORMS, ProposalFormDialog
 from tui.dialogs.vote import VoteDialog
 from tui.ops.dashboard import extension_s
 from tui.ops.proposals import ProposalView
-from tui.screens.base import PollingScreen, update_table
+from tui.screens.base import PollingScreen
+from tui.widgets.paged_table import PagedTable, RowsPlan, plan_rows
 from tui.widgets.tally_bar import tally_bar
 
 
@@ -22,6 +23,8 @@ from tui.widgets.tally_bar import tally_bar
 class ProposalsData:
     proposals: list[ProposalView]
     my_neurons: tuple[int, ...]
+    plan: RowsPlan | None
+    """The table's change, made in the worker thread (None: nothing to change)."""
 
 
 def span(seconds: int) -> str:
@@ -86,34 +89,37 @@ class ProposalsScreen(PollingScreen[ProposalsData]):
     my_neurons: tuple[int, ...] = ()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("id", "status", "topic", "title", "tally", "deadline")
+        self.table = self.query_one(PagedTable)
+        self.table.add_columns("id", "status", "topic", "title", "tally", "deadline")
         super().on_mount()
 
     def fetch(self, backend: Any) -> ProposalsData:
+        """The proposals and the table's change, both in the worker thread: a long list is
+        formatted and compared off the event loop."""
         proposals = backend.proposals()
         neurons = backend.neurons()
+        now = self.app.clock()  # type: ignore[attr-defined]
+        period = int(backend.voting_period_s)
+        rows = {
+            str(view.proposal_id): (
+                str(view.proposal_id),
+                view.status,
+                view.topic,
+                view.title[:40],
+                tally_bar(view.yes, view.no, view.total),
+                deadline_cell(view, now, period),
+            )
+            for view in proposals
+        }
         return ProposalsData(
-            proposals=proposals, my_neurons=tuple(neuron.neuron_id for neuron in neurons)
+            proposals=proposals,
+            my_neurons=tuple(neuron.neuron_id for neuron in neurons),
+            plan=plan_rows(self.table.shown, rows),
         )
 
     def show(self, data: ProposalsData) -> None:
         self.my_neurons = data.my_neurons
-        now = self.app.clock()  # type: ignore[attr-defined]
-        period = int(self.app.backend.voting_period_s)  # type: ignore[attr-defined]
-        update_table(
-            self.query_one(DataTable),
-            {
-                str(view.proposal_id): (
-                    str(view.proposal_id),
-                    view.status,
-                    view.topic,
-                    view.title[:40],
-                    tally_bar(view.yes, view.no, view.total),
-                    deadline_cell(view, now, period),
-                )
-                for view in data.proposals
-            },
-        )
+        self.table.apply(data.plan)
 
     def selected(self) -> int | None:
         key = self.selected_key()
