@@ -3,6 +3,7 @@ vote with one or all of my neurons; open the detail view; make a chain-evolution
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -48,9 +49,16 @@ def deadline_cell(view: ProposalView, now_s: float, voting_period_s: int) -> str
 
 
 def ask_vote(
-    screen: PollingScreen[Any], proposal_id: int, yes: bool, neurons: tuple[int, ...]
+    screen: PollingScreen[Any],
+    proposal_id: int,
+    yes: bool,
+    neurons: tuple[int, ...],
+    then: Callable[[ProposalView, tuple[int, ...]], None] | None = None,
 ) -> None:
-    """The vote dialog, then the vote in a worker; shared by the list and the detail view."""
+    """The vote dialog, then the vote in a worker; shared by the list and the detail view.
+
+    `then` (optional) gets the proposal as the vote left it and the neurons chosen, at once
+    (before the screen's next poll)."""
     if not neurons:
         screen.notify("this identity controls no neurons", severity="warning")
         return
@@ -62,6 +70,7 @@ def ask_vote(
             screen.perform(
                 f"voted {word} on proposal {proposal_id} with {', '.join(map(str, picked))}",
                 lambda: backend.vote(proposal_id, picked, yes=yes),
+                None if then is None else lambda view: then(view, picked),
             )
 
     screen.app.push_screen(VoteDialog(proposal_id, yes, neurons), chosen)
