@@ -23,6 +23,19 @@ Rollback, how it is done: before a message runs, the canister takes a
 
 Queries always roll back, by the same path as a trap.
 
+The funcref table and the dropped state of element and data segments are not
+state at all on the IC, which builds a new instance for every message from the
+module, the memory and the globals (rs/embedders/src/wasmtime_embedder.rs,
+`new_instance`): whatever a message does to them is gone when it ends, whether
+it trapped or not. A module whose code can change its table (`code.scan_code`
+finds `table.set`, `table.grow`, `table.fill`, `table.copy` or `table.init`)
+has its table put back after every message: the entries the module's element
+segments gave it are written back, and a table that grew makes the instance be
+rebuilt (tables cannot shrink), memory and globals copied over. A module that
+drops segments (`elem.drop`, `data.drop`) is rebuilt after every message. The
+scan costs nothing at run time, and modules that do neither (clang's and
+Motoko's) pay nothing.
+
 Host calls and threads: wasmtime's Python binding hands an exception raised in
 a host function back to the caller through one process-wide slot, which two
 threads running Wasm at once (a long execution on its own thread, parallel
@@ -178,6 +191,8 @@ class WasmCanister:
         """Called with the instructions used so far after each host call (long executions)."""
         self.api = SystemApi(self)
         self._compiled = host.compile(module)
+        self._facts = host.code_facts(module)
+        self._table_entries: list[Any] = []
         self._instantiate()
         if start:
             self.run_start()
@@ -238,6 +253,9 @@ class WasmCanister:
             exported = exports.get(f"{GLOBAL_EXPORT_PREFIX}{index}")
             if isinstance(exported, wasmtime.Global):
                 self._globals.append(exported)
+        if self._facts.writes_table and self.table is not None:
+            table = self.table
+            self._table_entries = [table.get(store, i) for i in range(table.size(store))]
 
     def _guard(self, function: Callable[..., Any]) -> Callable[..., Any]:
         """A host function whose exception stays with this canister (see the module docstring)."""
@@ -382,6 +400,20 @@ class WasmCanister:
             self.write_memory(0, snapshot.memory)
         self._write_globals(snapshot.globals)
 
+    def _reset_instance_state(self) -> None:
+        """Undo what a message did to the table and the segments (see the module docstring)."""
+        table = self.table
+        if self._facts.drops_segments or (
+            table is not None and table.size(self.store) > len(self._table_entries)
+        ):
+            snapshot = self.snapshot()
+            self._instantiate()
+            self.restore(snapshot)
+            return
+        if table is not None:
+            for index, entry in enumerate(self._table_entries):
+                table.set(self.store, index, entry)
+
     # -- running entry points ---------------------------------------------------------------------
 
     def run(
@@ -481,6 +513,8 @@ class WasmCanister:
         else:
             self.stable.rollback()
             self.restore(snapshot)
+        if self._facts.changes_instance:
+            self._reset_instance_state()
         return RunResult(
             state=state,
             instructions=instructions,

@@ -80,9 +80,9 @@ def expire_calls(subnet: WasmSubnet) -> int:
         ]
         for item, late in dropped:
             queue.remove(item)
-            caller = engine.canisters.get(item.caller)
-            if caller is not None:
-                caller.cycles += item.cycles
+            origin = engine.canisters.get(item.caller)
+            if origin is not None:
+                origin.cycles += item.cycles
             expired.append((item.caller, late))
     for context_id in sorted(engine.call_contexts):
         context = engine.call_contexts[context_id]
