@@ -8,10 +8,18 @@ exported entry point with the fuel of its instruction limit.
 Rollback, how it is done: before a message runs, the canister takes a
 `Snapshot` of what the message could change:
 
-- main memory: a copy of its bytes (one `memcpy`; the instance keeps running on
-  the live memory, restored from the copy only if the message traps or is a
-  query). A memory that grew during a trapped message cannot shrink in Wasm, so
-  the instance is then rebuilt at the old size and the old bytes written back;
+- main memory: below `PAGE_TRACKING_MIN_BYTES` (1 MiB), a copy of its bytes
+  (one `memcpy`; the instance keeps running on the live memory, restored from
+  the copy only if the message traps or is a query); from that size on, nothing
+  is copied: the memory is a copy-on-write mapping of its committed state and
+  only the pages the message wrote are dropped (rollback) or written back
+  (commit), see `pages.py`. Measured per message (CPU time): the copy costs
+  about 22 us for the C counter's 128 KiB and 600 us for the Motoko counter's
+  5.3 MiB, page tracking about 6 us plus 15-20 us per page written (a Motoko
+  `inc` writes 5), so small memories are copied and large ones tracked. A
+  memory that grew during a trapped message cannot shrink in Wasm, so the
+  instance is then rebuilt at the old size and the old bytes put back (by
+  mapping the committed state over it, or from the copy);
 - mutable globals: their values, read through the `__icbox_global_<n>`
   exports the instrumentation adds (see `module.py`);
 - stable memory: an undo journal (`StableMemory` records the old bytes of each
@@ -64,6 +72,7 @@ from replica.execution.wasm.costs import (
     WASM_PAGE_SIZE,
 )
 from replica.execution.wasm.host import WasmHost
+from replica.execution.wasm.pages import MemoryPages
 from replica.execution.wasm.module import (
     GLOBAL_EXPORT_PREFIX,
     MEMORY_EXPORT,
@@ -84,6 +93,7 @@ from replica.execution.wasm.system_api import (
 _NUMERIC_FIELDS = {0: "i32", 1: "i64", 2: "f32", 3: "f64"}  # wasmtime's value kinds
 NO_DEADLINE: Final = 1 << 40  # epoch ticks: no interrupt ever reaches an ordinary execution
 INTERRUPTED: Final = "Canister execution was interrupted."
+PAGE_TRACKING_MIN_BYTES: Final = 1024 * 1024
 
 
 def _keep_host_exceptions_per_canister() -> None:
@@ -182,6 +192,8 @@ class WasmCanister:
         self.max_memory_bytes = min(max_memory_bytes or architecture, architecture)
         self.message: MessageState | None = None
         self._scratch = bytearray()
+        self._pages: MemoryPages | None = None
+        self.page_tracking_min_bytes = PAGE_TRACKING_MIN_BYTES
         self.global_timer = 0
         self.instructions_before = 0
         self._limit = 0
@@ -486,10 +498,48 @@ class WasmCanister:
             raise CanisterTrap(f"callback {index} is not a function")
         function(self.store, callback.env)
 
+    def _begin(self) -> Snapshot:
+        """What a message's rollback needs: globals and the table's size, and a copy of main
+        memory unless its pages are tracked (then `memory` is empty and the pages are committed
+        as they are now)."""
+        memory = self.memory
+        if memory is None or memory.data_len(self.store) < self.page_tracking_min_bytes:
+            return self.snapshot(scratch=True)
+        base, size = self._address(), memory.data_len(self.store)
+        pages = self._pages
+        if pages is not None and not pages.moved(base, size):
+            pages.commit(size)  # writes made between messages (a restore, an upgrade)
+        else:
+            if pages is not None:
+                pages.close()
+            pages = self._pages = MemoryPages.attach(base, size)
+            if pages is None:
+                return self.snapshot(scratch=True)
+        table_size = 0 if self.table is None else self.table.size(self.store)
+        return Snapshot(b"", self._read_globals(), table_size)
+
+    def _roll_back(self, saved: Snapshot) -> None:
+        pages = self._pages
+        if saved.memory or pages is None:
+            self.restore(saved)
+            return
+        assert self.memory is not None
+        grew = self.memory.data_len(self.store) > pages.size
+        table_grew = self.table is not None and self.table.size(self.store) > saved.table_size
+        if grew or table_grew:
+            self._instantiate()
+            current = self.memory.data_len(self.store)
+            if current < pages.size:
+                self.memory.grow(self.store, (pages.size - current) // WASM_PAGE_SIZE)
+            pages.remap(self._address(), pages.size)
+        else:
+            pages.rollback()
+        self._write_globals(saved.globals)
+
     def _run(
         self, body: Any, state: MessageState, *, limit: int, keep: bool, hold_over: int | None
     ) -> RunResult:
-        snapshot = self.snapshot(scratch=True)
+        snapshot = self._begin()
         self.stable.begin()
         self.message = state
         self._limit = limit
@@ -510,9 +560,11 @@ class WasmCanister:
             keep = False
         if trap is None and keep:
             self.stable.commit()
+            if self._pages is not None and not snapshot.memory:
+                self._pages.commit(self.memory_bytes())
         else:
             self.stable.rollback()
-            self.restore(snapshot)
+            self._roll_back(snapshot)
         if self._facts.changes_instance:
             self._reset_instance_state()
         return RunResult(
