@@ -193,6 +193,7 @@ class WasmCanister:
         self.message: MessageState | None = None
         self._scratch = bytearray()
         self._pages: MemoryPages | None = None
+        self._written_outside = True  # memory written since the pages were last committed
         self.page_tracking_min_bytes = PAGE_TRACKING_MIN_BYTES
         self.global_timer = 0
         self.instructions_before = 0
@@ -289,6 +290,7 @@ class WasmCanister:
         start = self._exports.get(START_EXPORT)
         if not isinstance(start, wasmtime.Func):
             return
+        self._written_outside = True
         self.store.set_fuel(10_000_000_000)
         try:
             start(self.store)
@@ -322,6 +324,8 @@ class WasmCanister:
     def write_memory(self, offset: int, data: bytes | bytearray) -> None:
         if not data:
             return
+        if self.message is None:
+            self._written_outside = True
         if (
             self.memory is None
             or offset < 0
@@ -401,6 +405,7 @@ class WasmCanister:
 
     def restore(self, snapshot: Snapshot) -> None:
         """Put memory, globals and the table's size back as `snapshot` has them."""
+        self._written_outside = True
         grew = self.memory is not None and self.memory.data_len(self.store) > len(snapshot.memory)
         table_grew = self.table is not None and self.table.size(self.store) > snapshot.table_size
         if grew or table_grew:
@@ -508,13 +513,15 @@ class WasmCanister:
         base, size = self._address(), memory.data_len(self.store)
         pages = self._pages
         if pages is not None and not pages.moved(base, size):
-            pages.commit(size)  # writes made between messages (a restore, an upgrade)
+            if self._written_outside:  # a restore, an upgrade: writes made between messages
+                pages.commit(size)
         else:
             if pages is not None:
                 pages.close()
             pages = self._pages = MemoryPages.attach(base, size)
             if pages is None:
                 return self.snapshot(scratch=True)
+        self._written_outside = False
         table_size = 0 if self.table is None else self.table.size(self.store)
         return Snapshot(b"", self._read_globals(), table_size)
 
