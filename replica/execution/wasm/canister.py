@@ -72,7 +72,6 @@ from replica.execution.wasm.costs import (
     WASM_PAGE_SIZE,
 )
 from replica.execution.wasm.host import WasmHost
-from replica.execution.wasm.pages import MemoryPages
 from replica.execution.wasm.module import (
     GLOBAL_EXPORT_PREFIX,
     MEMORY_EXPORT,
@@ -81,6 +80,7 @@ from replica.execution.wasm.module import (
     InvalidModule,
     PreparedModule,
 )
+from replica.execution.wasm.pages import MemoryPages
 from replica.execution.wasm.system_api import (
     SIGNATURES,
     CanisterTrap,
