@@ -22,6 +22,7 @@ from typing import Any, Final
 from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.types import Approve, Block, Burn, Mint, Transfer
 from replica.candid.wire import leb128, sleb128
+from replica.crypto import hashtree
 
 Value = tuple[str, Any]
 
@@ -139,6 +140,26 @@ def icrc3_candid(value: Value) -> dict[str, Any]:
     if kind == "Map":
         return {"Map": [{"0": key, "1": icrc3_candid(item)} for key, item in inner]}
     return {kind: inner}
+
+
+LAST_BLOCK_HASH: Final = b"last_block_hash"
+LAST_BLOCK_INDEX: Final = b"last_block_index"
+
+
+def tip_tree(tip: tuple[int, bytes] | None) -> hashtree.HashTree:
+    """The tree a ledger certifies: its last block's hash and index (LEB128), or an empty tree
+    before the first block.
+
+    ICRC-3 ("icrc3_get_tip_certificate") and the IC's ICRC-1 ledger
+    (rs/ledger_suite/icrc1/ledger/src/lib.rs `construct_hash_tree`: `fork(label("last_block_hash",
+    leaf(hash)), label("last_block_index", leaf(leb128(index))))`); the labels are sorted, so
+    `hashtree.build` lays the two out in that same fork. (The legacy ledger core certified
+    `tip_hash` and a big-endian index; the ICRC-1 ledger of current SNSs follows the standard.)
+    """
+    if tip is None:
+        return hashtree.EMPTY
+    index, block_hash = tip
+    return hashtree.build({LAST_BLOCK_HASH: block_hash, LAST_BLOCK_INDEX: leb128(index)})
 
 
 class BlockChain:

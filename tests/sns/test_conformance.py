@@ -31,10 +31,6 @@ NO_FRAMEWORK_UPGRADES: Final = (
     "upgrades of the SNS framework itself (versions, target version, journal) are not run by "
     "icbox's SNS governance"
 )
-NO_DATA_CERTIFICATE: Final = (
-    "a Python canister cannot read its data certificate (ic0.data_certificate_copy is offered to "
-    "Wasm canisters only)"
-)
 NO_SETTINGS: Final = "icbox canisters have no settings beyond controllers to manage"
 NO_STATUS_PROXY: Final = "canister status is read through SNS root's get_sns_canisters_summary"
 NO_ACCESS_CONTROL: Final = "only NNS governance deploys SNSs; SNS-W keeps no allow list"
@@ -105,8 +101,6 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
     },
     "ledger": {
         "get_blocks": "the pre-ICRC-3 block query; icrc3_get_blocks answers for the blocks",
-        "get_data_certificate": NO_DATA_CERTIFICATE,
-        "icrc3_get_tip_certificate": NO_DATA_CERTIFICATE,
         "icrc103_get_allowances": "listing allowances (ICRC-103) is not implemented",
         "icrc106_get_index_principal": "the ledger is not told its index (ICRC-106)",
         "icrc21_canister_call_consent_message": (

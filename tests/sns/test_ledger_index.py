@@ -90,6 +90,8 @@ def test_the_token_is_the_sns_token_and_only_icrc_methods_are_offered(tmp_path: 
         "icrc3_get_blocks",
         "icrc3_get_archives",
         "icrc3_supported_block_types",
+        "icrc3_get_tip_certificate",
+        "get_data_certificate",
     }
     assert "transfer" not in methods and "account_balance" not in methods
 
