@@ -16,7 +16,7 @@ shape the Candid `ICRC3Value` variant decodes to once wrapped (`icrc3_candid`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from nns.ledger.accounts import Account, AccountIdentifier
@@ -160,6 +160,16 @@ def tip_tree(tip: tuple[int, bytes] | None) -> hashtree.HashTree:
         return hashtree.EMPTY
     index, block_hash = tip
     return hashtree.build({LAST_BLOCK_HASH: block_hash, LAST_BLOCK_INDEX: leb128(index)})
+
+
+def value_of_candid(candid: Mapping[str, Any]) -> Value:
+    """The value of a Candid `ICRC3Value` (the inverse of `icrc3_candid`)."""
+    ((kind, inner),) = candid.items()
+    if kind == "Array":
+        return ("Array", [value_of_candid(item) for item in inner])
+    if kind == "Map":
+        return ("Map", [(entry["0"], value_of_candid(entry["1"])) for entry in inner])
+    return (kind, inner)
 
 
 class BlockChain:
