@@ -38,6 +38,19 @@ SUPPORTED_BLOCK_TYPES: Final = (
 """`icrc3_supported_block_types` of the ICRC-1 ledger (legacy blocks carry no `btype`)."""
 
 
+_KEY_HASHES: dict[str, bytes] = {}
+"""The hashes of map keys seen so far (a ledger's blocks use a handful of keys)."""
+
+
+def _key_hash(key: str) -> bytes:
+    cached = _KEY_HASHES.get(key)
+    if cached is None:
+        cached = hashlib.sha256(key.encode()).digest()
+        if len(_KEY_HASHES) < 1_024:
+            _KEY_HASHES[key] = cached
+    return cached
+
+
 def compute_value_hash(value: Value) -> bytes:
     """The representation-independent hash of an ICRC-3 `Value`."""
     kind, inner = value
@@ -51,13 +64,10 @@ def compute_value_hash(value: Value) -> bytes:
         case "Int":
             data = sleb128(int(inner))
         case "Array":
-            data = b"".join(compute_value_hash(item) for item in inner)
+            data = b"".join([compute_value_hash(item) for item in inner])
         case "Map":
             data = b"".join(
-                sorted(
-                    hashlib.sha256(key.encode()).digest() + compute_value_hash(item)
-                    for key, item in inner
-                )
+                sorted([_key_hash(key) + compute_value_hash(item) for key, item in inner])
             )
         case _:
             raise ValueError(f"not an ICRC-3 value: {kind}")
@@ -152,14 +162,17 @@ def tip_tree(tip: tuple[int, bytes] | None) -> hashtree.HashTree:
 
     ICRC-3 ("icrc3_get_tip_certificate") and the IC's ICRC-1 ledger
     (rs/ledger_suite/icrc1/ledger/src/lib.rs `construct_hash_tree`: `fork(label("last_block_hash",
-    leaf(hash)), label("last_block_index", leaf(leb128(index))))`); the labels are sorted, so
-    `hashtree.build` lays the two out in that same fork. (The legacy ledger core certified
+    leaf(hash)), label("last_block_index", leaf(leb128(index))))`); the labels are in
+    increasing order, as a well-formed tree needs. (The legacy ledger core certified
     `tip_hash` and a big-endian index; the ICRC-1 ledger of current SNSs follows the standard.)
     """
     if tip is None:
         return hashtree.EMPTY
     index, block_hash = tip
-    return hashtree.build({LAST_BLOCK_HASH: block_hash, LAST_BLOCK_INDEX: leb128(index)})
+    return hashtree.Fork(
+        hashtree.Labeled(LAST_BLOCK_HASH, hashtree.Leaf(block_hash)),
+        hashtree.Labeled(LAST_BLOCK_INDEX, hashtree.Leaf(leb128(index))),
+    )
 
 
 def value_of_candid(candid: Mapping[str, Any]) -> Value:

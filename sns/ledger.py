@@ -143,6 +143,7 @@ class SnsLedger(Ledger):
         }
         for account, _amount in init.initial_balances:
             self.accounts[account.identifier()] = account
+        self._remembered: set[Account] = set(self.accounts.values())
         self.icrc3 = BlockChain(self._account_for_block)
         balances: dict[AccountIdentifier, int] = {}
         for account, amount_e8s in init.initial_balances:
@@ -200,7 +201,7 @@ class SnsLedger(Ledger):
         return index
 
     def _certify(self) -> None:
-        self.canister_environment.set_certified_data(hashtree.reconstruct(self.tip_tree()))
+        self.canister_environment.set_certified_data(self.tip_tree().digest)
 
     def certify_tip(self) -> None:
         """Certify the tip (again): the certified data set while installing is not kept."""
@@ -208,7 +209,9 @@ class SnsLedger(Ledger):
 
     def _remember(self, *accounts: Account) -> None:
         for account in accounts:
-            self.accounts[account.identifier()] = account
+            if account not in self._remembered:
+                self._remembered.add(account)
+                self.accounts[account.identifier()] = account
 
     def icrc1_transfer(self, caller: Principal, args: Icrc1TransferArgs) -> int:
         self._remember(Account.of(caller, args.from_subaccount), args.to)
