@@ -20,7 +20,7 @@ from replica.canister.nns_ids import LEDGER_CANISTER_ID as ICP_LEDGER_CANISTER_I
 from replica.canister.sdk import CanisterEnvironment, heartbeat, query, update
 from replica.environment import DEFERRED, NANOS_PER_SECOND, OutgoingCall, Reject
 from replica.types import Principal
-from sns.governance import candid
+from sns.governance import candid, topics
 from sns.governance.actions import (
     DeregisterDappCanisters,
     ExecuteGenericNervousSystemFunction,
@@ -478,12 +478,11 @@ class SnsGovernance:
     def list_nervous_system_functions(
         self, caller: Principal, argument: object = None
     ) -> dict[str, Any]:
-        return {
-            "reserved_ids": [],
-            "functions": [
-                candid.function_candid(f) for _, f in sorted(self.core.functions.items())
-            ],
-        }
+        return topics.list_nervous_system_functions(self.core.functions.values())
+
+    @query(**_signature("list_topics"))
+    def list_topics(self, caller: Principal, argument: object = None) -> dict[str, Any]:
+        return topics.list_topics(self.core.functions.values())
 
     @query(**_signature("get_metadata"))
     def get_metadata(self, caller: Principal, argument: object = None) -> dict[str, Any]:

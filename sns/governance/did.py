@@ -165,6 +165,12 @@ type NeuronRecipe = record {
     NeuronId;
 };
 type SwapNeuron = record { id : opt NeuronId; status : int32 };
+type TopicInfo = record {
+  topic : opt Topic; name : opt text; description : opt text;
+  native_functions : opt vec NervousSystemFunction; custom_functions : opt vec
+    NervousSystemFunction;
+  is_critical : opt bool;
+};
 service : {
   manage_neuron : (record { subaccount : blob; command : opt Command }) -> (record { command : opt
     Command_1 });
@@ -184,6 +190,8 @@ service : {
   set_mode : (record { mode : int32 }) -> (record {});
   list_nervous_system_functions : () -> (record { reserved_ids : vec nat64; functions : vec
     NervousSystemFunction }) query;
+  list_topics : (record {}) -> (record { topics : opt vec TopicInfo; uncategorized_functions : opt
+    vec NervousSystemFunction }) query;
   get_metadata : (record {}) -> (record { url : opt text; logo : opt text; name : opt text;
     description : opt text }) query;
   claim_swap_neurons : (record { neuron_recipes : opt record { neuron_recipes : vec NeuronRecipe }
