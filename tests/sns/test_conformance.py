@@ -38,7 +38,6 @@ NO_WASM_STORE: Final = (
     "the blessed SNS canisters are icbox's Python canisters, known by name and hash; their code "
     "is not served as Wasm"
 )
-SWAP_NOT_EXPOSED: Final = "the swap keeps this state but does not answer this read yet"
 
 
 def record_fields(path: Path, name: str) -> list[str]:
@@ -142,15 +141,6 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
         "get_timers": NO_TIMERS,
         "reset_timers": NO_TIMERS,
         "get_canister_status": NO_STATUS_PROXY,
-        "get_state": SWAP_NOT_EXPOSED,
-        "get_init": SWAP_NOT_EXPOSED,
-        "get_buyers_total": SWAP_NOT_EXPOSED,
-        "get_auto_finalization_status": SWAP_NOT_EXPOSED,
-        "list_sns_neuron_recipes": SWAP_NOT_EXPOSED,
-        "list_community_fund_participants": (
-            "obsolete on the IC (the Neurons' Fund settles with NNS governance)"
-        ),
-        "notify_payment_failure": "an unpaid ticket cannot be dropped by its buyer yet",
     },
 }
 

@@ -56,7 +56,7 @@ def test_the_clients_follow_an_sns_from_its_launch_to_a_vote(tmp_path: Path) -> 
     assert run(sns.ledger.tip_certificate()) is None  # this agent's queries carry no certificate
     assert run(sns.governance.get_mode()) == 2  # PreInitializationSwap
     topics = run(sns.governance.list_topics())
-    assert [t["name"] for t in topics["topics"]][0] == "DAO community settings"
+    assert topics["topics"][0]["name"] == "DAO community settings"
     assert run(sns.governance.list_nervous_system_functions())[0]["name"] == "Motion"
     assert run(sns.swap.get_lifecycle())["lifecycle"] == Lifecycle.ADOPTED
     with pytest.raises(SwapError) as refused:

@@ -57,7 +57,11 @@ def test_custom_functions_go_to_their_topic_or_to_uncategorized() -> None:
     assert [f["id"] for f in business["custom_functions"]] == [1_001]
     assert business["native_functions"] == [] and business["is_critical"] is False
     assert [f["id"] for f in answer["uncategorized_functions"]] == [1_002, 1_003]
-    assert all(not t["custom_functions"] for name, t in by_topic.items() if name != "ApplicationBusinessLogic")
+    assert all(
+        not t["custom_functions"]
+        for name, t in by_topic.items()
+        if name != "ApplicationBusinessLogic"
+    )
 
 
 def test_list_nervous_system_functions_lists_the_native_functions_first() -> None:

@@ -70,6 +70,18 @@ def test_an_sns_is_launched_sold_and_upgrades_its_dapp(tmp_path: Path) -> None:
     life.open_swap(sns["swap"])
     assert swap.core.lifecycle == Lifecycle.OPEN
     before = {b: life.icp_balance(b) for b in BUYERS[:3]}
+    # a buyer whose payment failed drops its ticket and may ask again (notify_payment_failure)
+    ticket = life.call(
+        BUYERS[3],
+        sns["swap"],
+        "new_sale_ticket",
+        {"amount_icp_e8s": 10_000 * E8S, "subaccount": None},
+    )["result"]["Ok"]["ticket"]
+    assert life.call(BUYERS[3], sns["swap"], "notify_payment_failure", {}) == {"ticket": ticket}
+    assert life.query(BUYERS[3], sns["swap"], "get_open_ticket", {})["result"]["Ok"] == {
+        "ticket": None
+    }
+    assert life.call(BUYERS[3], sns["swap"], "notify_payment_failure", {}) == {"ticket": None}
     for buyer in BUYERS[:3]:
         accepted = life.participate(sns["swap"], buyer, 100_000 * E8S)
         assert accepted["icp_accepted_participation_e8s"] == 100_000 * E8S
@@ -100,6 +112,48 @@ def test_an_sns_is_launched_sold_and_upgrades_its_dapp(tmp_path: Path) -> None:
     )
     treasury_icp = life.icp_balance(sns["governance"])
     assert treasury_icp == 3 * (100_000 * E8S - ICP_FEE) + fund
+
+    # the swap's reads after finalization (swap.did)
+    total = life.call(ALICE, sns["swap"], "get_buyers_total", {})
+    assert total == {"buyers_total": 300_000 * E8S + fund}
+    auto = life.query(ALICE, sns["swap"], "get_auto_finalization_status", {})
+    assert auto["is_auto_finalize_enabled"] and auto["has_auto_finalize_been_attempted"]
+    assert auto["auto_finalize_swap_response"]["sweep_icp_result"]["success"] == 3
+    assert auto["auto_finalize_swap_response"]["error_message"] is None
+    recipes = life.query(
+        ALICE, sns["swap"], "list_sns_neuron_recipes", {"offset": None, "limit": None}
+    )["sns_neuron_recipes"]
+    assert len(recipes) == 15 and {r["claimed_status"] for r in recipes} == {2}  # Success
+    direct = [r for r in recipes if "Direct" in r["investor"]]
+    assert {r["investor"]["Direct"]["buyer_principal"] for r in direct} == {
+        b.to_text() for b in BUYERS[:3]
+    }
+    assert [r["neuron_attributes"]["dissolve_delay_seconds"] for r in direct[:3]] == [
+        0,
+        90 * 86_400,
+        180 * 86_400,
+    ]
+    assert all(
+        r["sns"]["amount_transferred_e8s"] == r["sns"]["amount_e8s"] - 10_000 for r in recipes
+    )
+    assert {
+        r["investor"]["CommunityFund"]["nns_neuron_id"] for r in recipes if r not in direct
+    } == {p.nns_neuron_id for p in portions}
+    page = life.query(ALICE, sns["swap"], "list_sns_neuron_recipes", {"offset": 3, "limit": 2})
+    assert page["sns_neuron_recipes"] == recipes[3:5]
+    init = life.query(ALICE, sns["swap"], "get_init", {})["init"]
+    assert init["sns_root_canister_id"] == sns["root"].to_text()
+    assert init["neuron_basket_construction_parameters"]["count"] == 3
+    state = life.query(ALICE, sns["swap"], "get_state", {})
+    assert state["swap"]["lifecycle"] == Lifecycle.COMMITTED
+    buyers = {entry["0"]: entry["1"] for entry in state["swap"]["buyers"]}
+    assert set(buyers) == {b.to_text() for b in BUYERS[:3]}
+    assert all(b["icp"]["amount_e8s"] == 100_000 * E8S for b in buyers.values())
+    assert state["swap"]["neuron_recipes"] == recipes and state["swap"]["init"] == init
+    assert state["derived"]["buyer_total_icp_e8s"] == 300_000 * E8S + fund
+    assert life.query(
+        ALICE, sns["swap"], "list_community_fund_participants", {"offset": None, "limit": None}
+    ) == {"cf_participants": []}
 
     # neurons in baskets: 3 direct buyers and 2 fund neurons, 3 neurons each, plus the developer
     assert governance.core.mode == Mode.NORMAL
