@@ -484,6 +484,19 @@ class SnsGovernance:
     def list_topics(self, caller: Principal, argument: object = None) -> dict[str, Any]:
         return topics.list_topics(self.core.functions.values())
 
+    @query(**_signature("get_latest_reward_event"))
+    def get_latest_reward_event(self, caller: Principal, argument: object = None) -> dict[str, Any]:
+        event = self.core.latest_reward_event
+        return {
+            "round": event.round,
+            "actual_timestamp_seconds": event.actual_timestamp_seconds,
+            "end_timestamp_seconds": event.end_timestamp_seconds,
+            "settled_proposals": [{"id": i} for i in event.settled_proposals],
+            "distributed_e8s_equivalent": event.distributed_e8s_equivalent,
+            "total_available_e8s_equivalent": event.total_available_e8s_equivalent,
+            "rounds_since_last_distribution": event.rounds_since_last_distribution,
+        }
+
     @query(**_signature("get_metadata"))
     def get_metadata(self, caller: Principal, argument: object = None) -> dict[str, Any]:
         m = self.core.metadata

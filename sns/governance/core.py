@@ -45,6 +45,7 @@ from sns.governance.parameters import (
 )
 from sns.governance.proposals import (
     NATIVE_ACTION_TOPICS,
+    RewardEvent,
     Tally,
     Topic,
     Vote,
@@ -161,6 +162,13 @@ class SnsGovernanceCore:
     next_proposal_id: int = 1
     latest_reward_round: int = 0
     rewards_rollover_e8s: int = 0
+    latest_reward_event: RewardEvent = field(init=False)
+
+    def __post_init__(self) -> None:
+        genesis = self.genesis_timestamp_seconds  # round 0 ends at genesis (governance.rs `new`)
+        self.latest_reward_event = RewardEvent(
+            actual_timestamp_seconds=genesis, end_timestamp_seconds=genesis
+        )
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -691,19 +699,30 @@ class SnsGovernanceCore:
                     used[neuron_id] = used.get(neuron_id, 0) + power
             proposal.reward_event_round = round_index
         total_used = sum(used.values())
+        previous_round = self.latest_reward_round
         self.latest_reward_round = round_index
+        paid = 0
         if total_used == 0:
             self.rewards_rollover_e8s = purse
-            return 0
-        paid = 0
-        for neuron_id, power in sorted(used.items()):
-            neuron = self.neurons.get(neuron_id)
-            if neuron is None:
-                continue
-            share = purse * power // total_used
-            neuron.maturity_e8s_equivalent += share
-            paid += share
-        self.rewards_rollover_e8s = 0
+        else:
+            for neuron_id, power in sorted(used.items()):
+                neuron = self.neurons.get(neuron_id)
+                if neuron is None:
+                    continue
+                share = purse * power // total_used
+                neuron.maturity_e8s_equivalent += share
+                paid += share
+            self.rewards_rollover_e8s = 0
+        round_seconds = self.parameters.voting_rewards_parameters.round_duration_seconds
+        self.latest_reward_event = RewardEvent(
+            round=round_index,
+            actual_timestamp_seconds=now,
+            end_timestamp_seconds=self.genesis_timestamp_seconds + round_index * round_seconds,
+            settled_proposals=tuple(sorted(p.id for p in settled)),
+            distributed_e8s_equivalent=paid,
+            total_available_e8s_equivalent=purse,
+            rounds_since_last_distribution=round_index - previous_round,
+        )
         return paid
 
     def stake_maturity(self, caller: Principal, neuron_id: bytes, percentage: int | None) -> int:

@@ -171,7 +171,13 @@ type TopicInfo = record {
     NervousSystemFunction;
   is_critical : opt bool;
 };
+type RewardEvent = record {
+  rounds_since_last_distribution : opt nat64; actual_timestamp_seconds : nat64;
+  end_timestamp_seconds : opt nat64; total_available_e8s_equivalent : opt nat64;
+  distributed_e8s_equivalent : nat64; round : nat64; settled_proposals : vec ProposalId;
+};
 service : {
+  get_latest_reward_event : () -> (RewardEvent) query;
   manage_neuron : (record { subaccount : blob; command : opt Command }) -> (record { command : opt
     Command_1 });
   get_neuron : (record { neuron_id : opt NeuronId }) -> (record { result : opt variant { Error :

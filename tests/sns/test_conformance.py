@@ -58,9 +58,6 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
         "manage_neuron arg0.command.MakeProposal.action.AdvanceSnsTargetVersion": (
             NO_FRAMEWORK_UPGRADES
         ),
-        "get_latest_reward_event": (
-            "reward rounds are paid as maturity, but the reward event record is not exposed"
-        ),
         "get_maturity_modulation": "maturity modulation is not modelled (always 0)",
         "get_metrics": "the metrics API is not implemented",
         "get_metrics_replicated": "the metrics API is not implemented",

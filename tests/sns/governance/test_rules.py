@@ -455,6 +455,12 @@ def test_reward_rate_decays_quadratically_and_rewards_become_maturity() -> None:
     assert core.neuron(a).maturity_e8s_equivalent == purse * va // (va + vb)
     assert core.neuron(b).maturity_e8s_equivalent == purse * vb // (va + vb)
     assert paid <= purse
+    event = core.latest_reward_event  # get_latest_reward_event (governance.proto RewardEvent)
+    assert (event.round, event.actual_timestamp_seconds) == (core.latest_reward_round, now)
+    assert event.settled_proposals == (proposal_id,)
+    assert (event.distributed_e8s_equivalent, event.total_available_e8s_equivalent) == (paid, purse)
+    assert event.rounds_since_last_distribution == core.latest_reward_round
+    assert event.end_timestamp_seconds == T0 + core.latest_reward_round * ONE_DAY_SECONDS
     staked = core.stake_maturity(principal("a"), a, 50)
     assert core.neuron(a).staked_maturity_e8s_equivalent == staked
     amount = core.disburse_maturity(principal("b"), b, 100, (principal("b"), None), now)
