@@ -51,6 +51,7 @@ from replica.candid.did import parse_did
 from replica.canister.sdk import CanisterEnvironment, Interface, MethodSpec
 from replica.crypto import hashtree
 from replica.types import Principal
+from sns import ledger_allowances
 from sns.icrc3 import SUPPORTED_BLOCK_TYPES, BlockChain, icrc3_candid, tip_tree
 
 SNS_LEDGER_METHODS: Final = frozenset(
@@ -95,6 +96,14 @@ type ArchiveInfo = record { canister_id : principal; block_range_start : nat; bl
 type ICRC3Value = variant { Blob : blob; Text : text; Nat : nat; Int : int; Array : vec ICRC3Value;
   Map : vec record { text; ICRC3Value } };
 type GetBlocksArgs = record { start : nat; length : nat };
+type GetAllowancesArgs = record { from_account : opt Account; prev_spender : opt Account; take :
+  opt nat };
+type Allowance103 = record { from_account : Account; to_spender : Account; allowance : nat;
+  expires_at : opt nat64 };
+type GetAllowancesError = variant { AccessDenied : record { reason : text }; GenericError : record
+  { error_code : nat; message : text } };
+type GetIndexPrincipalError = variant { IndexPrincipalNotSet; GenericError : record { error_code :
+  nat; description : text } };
 type ICRC3DataCertificate = record { certificate : blob; hash_tree : blob };
 type DataCertificate = record { certificate : opt blob; hash_tree : blob };
 type GetBlocksResult = record { log_length : nat; blocks : vec record { id : nat; block : ICRC3Value
@@ -109,6 +118,10 @@ service : {
   icrc3_supported_block_types : () -> (vec record { block_type : text; url : text }) query;
   icrc3_get_tip_certificate : () -> (opt ICRC3DataCertificate) query;
   get_data_certificate : () -> (DataCertificate) query;
+  icrc103_get_allowances : (GetAllowancesArgs) -> (variant { Ok : vec Allowance103; Err :
+    GetAllowancesError }) query;
+  icrc106_get_index_principal : () -> (variant { Ok : principal; Err : GetIndexPrincipalError })
+    query;
 }
 """
 """The ICRC-1 ledger's transaction and ICRC-3 types (rs/ledger_suite/icrc1/ledger/ledger.did)."""
@@ -126,6 +139,8 @@ class SnsLedgerInit:
     minting_account: Account
     initial_balances: tuple[tuple[Account, int], ...] = ()
     token_logo: str | None = None
+    index_id: Principal | None = None
+    """The SNS's index canister (ICRC-106), as SNS-W names it at deployment."""
 
 
 class SnsLedger(Ledger):
@@ -159,6 +174,7 @@ class SnsLedger(Ledger):
             token_name=init.token_name,
         )
         self.token_logo = init.token_logo
+        self.index_id = init.index_id
         self._extend_icrc3()  # a reopened ledger reads its blocks back
 
     def _account_for_block(self, identifier: AccountIdentifier) -> Account:
@@ -255,7 +271,27 @@ class SnsLedger(Ledger):
         return [
             *super().icrc1_supported_standards(caller, argument),
             ("ICRC-3", "https://github.com/dfinity/ICRC-1/tree/main/standards/ICRC-3"),
+            ("ICRC-103", "https://github.com/dfinity/ICRC/tree/main/ICRCs/ICRC-103"),
+            ("ICRC-106", "https://github.com/dfinity/ICRC/pull/106"),
         ]
+
+    # -- ICRC-103 and ICRC-106 --------------------------------------------------------------
+
+    def icrc103_get_allowances(
+        self, caller: Principal, request: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        return ledger_allowances.get_allowances(
+            caller, request, lambda args: self.get_allowances(caller, args), self.account_of
+        )
+
+    def icrc106_get_index_principal(
+        self, caller: Principal, argument: object = None
+    ) -> dict[str, Any]:
+        """The index SNS-W deployed with this ledger (ICRC-106; `IndexPrincipalNotSet` when
+        none was named)."""
+        if self.index_id is None:
+            return {"Err": {"IndexPrincipalNotSet": None}}
+        return {"Ok": self.index_id}
 
     def icrc3_get_blocks(
         self, caller: Principal, requests: Sequence[Mapping[str, int]]
@@ -378,6 +414,7 @@ class SnsLedger(Ledger):
         entries = super().icrc1_metadata(caller, argument)
         if self.token_logo is not None:
             entries.append(("icrc1:logo", self.token_logo))
+        entries.extend(ledger_allowances.METADATA)
         return entries
 
     def balance_of(self, account: Account) -> int:
@@ -406,6 +443,8 @@ def sns_ledger_interface(ledger: object) -> Interface:
         "icrc3_supported_block_types",
         "icrc3_get_tip_certificate",
         "get_data_certificate",
+        "icrc103_get_allowances",
+        "icrc106_get_index_principal",
     ):
         icrc3 = TRANSACTIONS_INTERFACE.method(name)
         methods[name] = MethodSpec(

@@ -96,8 +96,6 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
     },
     "ledger": {
         "get_blocks": "the pre-ICRC-3 block query; icrc3_get_blocks answers for the blocks",
-        "icrc103_get_allowances": "listing allowances (ICRC-103) is not implemented",
-        "icrc106_get_index_principal": "the ledger is not told its index (ICRC-106)",
         "icrc21_canister_call_consent_message": (
             "consent messages (ICRC-21) are answered by the ICP ledger only"
         ),

@@ -54,6 +54,7 @@ def test_an_sns_is_launched_sold_and_upgrades_its_dapp(tmp_path: Path) -> None:
     assert [entry["swap_canister_id"] for entry in listed] == [sns["swap"]]
     assert life.controllers(life.dapp) == {sns["root"], ROOT_CANISTER_ID}
     assert life.controllers(sns["governance"]) == {sns["root"]}
+    assert life.query(ALICE, sns["ledger"], "icrc106_get_index_principal") == {"Ok": sns["index"]}
     assert life.controllers(sns["root"]) == {sns["governance"]}
     governance = life.instance(sns["governance"])
     assert governance.core.mode == Mode.PRE_INITIALIZATION_SWAP
