@@ -169,6 +169,14 @@ class SnsGovernance:
                     core.increase_dissolve_delay(
                         caller, neuron_id, detail["additional_dissolve_delay_seconds"], now
                     )
+                elif kind == "SetDissolveTimestamp":
+                    core.set_dissolve_timestamp(
+                        caller, neuron_id, detail["dissolve_timestamp_seconds"], now
+                    )
+                elif kind == "ChangeAutoStakeMaturity":
+                    core.change_auto_stake_maturity(
+                        caller, neuron_id, detail["requested_setting_for_auto_stake_maturity"]
+                    )
                 elif kind == "StartDissolving":
                     core.start_dissolving(caller, neuron_id, now)
                 else:

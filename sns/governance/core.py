@@ -325,6 +325,32 @@ class SnsGovernanceCore:
                 maximum, remaining + additional_seconds
             )
 
+    def set_dissolve_timestamp(
+        self, caller: Principal, neuron_id: bytes, timestamp_seconds: int, now: int
+    ) -> None:
+        """Dissolve (or be able to) at `timestamp_seconds`: the dissolve delay grows to reach it,
+        never shrinks (rs/sns/governance/src/neuron.rs `configure`, SetDissolveTimestamp)."""
+        neuron = self.require_permission(caller, neuron_id, Permission.CONFIGURE_DISSOLVE_STATE)
+        self.require_normal_mode("Configuring the dissolve state")
+        if now > timestamp_seconds:
+            raise error(
+                ErrorType.INVALID_COMMAND, "The dissolve delay must be set to a future time."
+            )
+        desired, current = timestamp_seconds - now, neuron.dissolve_delay_at(now)
+        if current > desired:
+            raise error(
+                ErrorType.INVALID_COMMAND,
+                "Can't set a dissolve delay that is smaller than the current dissolve delay.",
+            )
+        if desired > current:
+            self.increase_dissolve_delay(caller, neuron_id, desired - current, now)
+
+    def change_auto_stake_maturity(self, caller: Principal, neuron_id: bytes, on: bool) -> None:
+        """Rewards become staked maturity while on (neuron.rs, ChangeAutoStakeMaturity)."""
+        neuron = self.require_permission(caller, neuron_id, Permission.CONFIGURE_DISSOLVE_STATE)
+        self.require_normal_mode("Configuring the neuron")
+        neuron.auto_stake_maturity = on
+
     def start_dissolving(self, caller: Principal, neuron_id: bytes, now: int) -> None:
         neuron = self.require_permission(caller, neuron_id, Permission.CONFIGURE_DISSOLVE_STATE)
         self.require_normal_mode("Configuring the dissolve state")
@@ -710,7 +736,10 @@ class SnsGovernanceCore:
                 if neuron is None:
                     continue
                 share = purse * power // total_used
-                neuron.maturity_e8s_equivalent += share
+                if neuron.auto_stake_maturity:
+                    neuron.staked_maturity_e8s_equivalent += share
+                else:
+                    neuron.maturity_e8s_equivalent += share
                 paid += share
             self.rewards_rollover_e8s = 0
         round_seconds = self.parameters.voting_rewards_parameters.round_duration_seconds

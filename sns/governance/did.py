@@ -108,6 +108,8 @@ type By = variant {
 type Operation = variant {
   StopDissolving : record {}; StartDissolving : record {};
   IncreaseDissolveDelay : record { additional_dissolve_delay_seconds : nat32 };
+  SetDissolveTimestamp : record { dissolve_timestamp_seconds : nat64 };
+  ChangeAutoStakeMaturity : record { requested_setting_for_auto_stake_maturity : bool };
 };
 type Command = variant {
   Follow : record { function_id : nat64; followees : vec NeuronId };

@@ -65,12 +65,6 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
         "get_sns_initialization_parameters": "the init payload is not kept as text",
         "manage_neuron arg0.command.Split": "splitting SNS neurons is not implemented",
         "manage_neuron arg0.command.MergeMaturity": "obsolete (StakeMaturity replaces it)",
-        "manage_neuron arg0.command.Configure.operation.ChangeAutoStakeMaturity": (
-            "auto-staking of maturity is not implemented"
-        ),
-        "manage_neuron arg0.command.Configure.operation.SetDissolveTimestamp": (
-            "dissolve delays are set by IncreaseDissolveDelay only"
-        ),
         **{
             "manage_neuron arg0.command.MakeProposal.action.ManageDappCanisterSettings."
             + field: NO_SETTINGS
