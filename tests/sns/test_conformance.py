@@ -97,7 +97,6 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
     "index": {
         "get_blocks": "the index keeps the ledger's transactions, not its ICRC-3 blocks",
         "get_fee_collectors_ranges": "the SNS ledger has no fee collector (fees are burned)",
-        "list_subaccounts": "the index lists an account's transactions, not an owner's subaccounts",
     },
     "root": {
         "get_build_metadata": NO_BUILD,

@@ -198,6 +198,14 @@ def test_the_index_answers_an_accounts_transactions_newest_first(tmp_path: Path)
     for _ in range(3):
         harness.run_round()
     assert harness.query(ALICE, INDEX, "status") == [{"num_blocks_synced": 4}]
+    # list_subaccounts: BOB's default and TREASURY subaccounts, in byte order, after `start`
+    assert harness.query(ALICE, INDEX, "list_subaccounts", {"owner": BOB, "start": None}) == [
+        [bytes(32), TREASURY]
+    ]
+    assert harness.query(ALICE, INDEX, "list_subaccounts", {"owner": BOB, "start": bytes(32)}) == [
+        [TREASURY]
+    ]
+    assert harness.query(ALICE, INDEX, "list_subaccounts", {"owner": INDEX, "start": None}) == [[]]
     (alice,) = harness.query(
         ALICE,
         INDEX,
