@@ -20,7 +20,7 @@ from replica.canister.nns_ids import LEDGER_CANISTER_ID as ICP_LEDGER_CANISTER_I
 from replica.canister.sdk import CanisterEnvironment, heartbeat, query, update
 from replica.environment import DEFERRED, NANOS_PER_SECOND, OutgoingCall, Reject
 from replica.types import Principal
-from sns.governance import candid, topics
+from sns.governance import candid, split, topics
 from sns.governance.actions import (
     DeregisterDappCanisters,
     ExecuteGenericNervousSystemFunction,
@@ -246,6 +246,8 @@ class SnsGovernance:
                 }
             case "Disburse":
                 return self._disburse(caller, neuron_id, inner, now)
+            case "Split":
+                return self._split(caller, neuron_id, inner, now)
             case "MakeProposal":
                 return self._make_proposal(caller, neuron_id, inner, now)
         raise candid.invalid(f"Command {tag} is not supported.")
@@ -310,6 +312,35 @@ class SnsGovernance:
         if neuron is not None:
             neuron.cached_neuron_stake_e8s -= context["spent"]
         return {"command": {"Disburse": {"transfer_block_height": block_index}}}
+
+    def _split(
+        self, caller: Principal, neuron_id: bytes, inner: Mapping[str, Any], now: int
+    ) -> object:
+        core, amount = self.core, inner["amount_e8s"]
+        child_id = split.prepare_split(core, caller, neuron_id, amount, inner["memo"], now)
+        fee = core.parameters.transaction_fee_e8s
+        self._call(
+            core.ledger_id,
+            "icrc1_transfer",
+            Icrc1TransferArgs(
+                from_subaccount=neuron_id,
+                to=Account.of(core.governance_id, child_id),
+                amount_e8s=amount - fee,
+                fee_e8s=fee,
+            ),
+            "_on_split",
+            "_on_split_failed",
+            {"parent": neuron_id, "child": child_id, "amount": amount},
+        )
+        return DEFERRED
+
+    def _on_split(self, context: Mapping[str, Any], block_index: int) -> dict[str, Any]:
+        split.complete_split(self.core, context["parent"], context["child"], context["amount"])
+        return {"command": {"Split": {"created_neuron_id": {"id": context["child"]}}}}
+
+    def _on_split_failed(self, context: Mapping[str, Any], answer: object) -> dict[str, Any]:
+        split.abandon_split(self.core, context["child"])
+        return self._on_ledger_failed(context, answer)
 
     def _make_proposal(
         self, caller: Principal, neuron_id: bytes, inner: Mapping[str, Any], now: int

@@ -125,6 +125,7 @@ type Command = variant {
   AddNeuronPermissions : record { permissions_to_add : opt NeuronPermissionList; principal_id :
     opt principal };
   Disburse : record { to_account : opt Account; amount : opt record { e8s : nat64 } };
+  Split : record { memo : nat64; amount_e8s : nat64 };
 };
 type Command_1 = variant {
   Error : GovernanceError;
@@ -138,6 +139,7 @@ type Command_1 = variant {
   RemoveNeuronPermission : record {};
   StakeMaturity : record { maturity_e8s : nat64; staked_maturity_e8s : nat64 };
   Disburse : record { transfer_block_height : nat64 };
+  Split : record { created_neuron_id : opt NeuronId };
   AddNeuronPermission : record {};
 };
 type Ballot = record { vote : int32; cast_timestamp_seconds : nat64; voting_power : nat64 };

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -176,6 +177,37 @@ def test_an_sns_is_launched_sold_and_upgrades_its_dapp(tmp_path: Path) -> None:
         *FUND_CONTROLLERS,
     }
     assert life.controllers(life.dapp) == {sns["root"]}
+
+    # a basket neuron is split (governance.rs `split_neuron`): the ledger moves amount - fee
+    parent = mine[1]
+    stake_before = parent.cached_neuron_stake_e8s
+    sns_ledger = life.instance(sns["ledger"])
+
+    def split(amount: int, memo: int) -> Any:
+        return life.call(
+            BUYERS[0],
+            sns["governance"],
+            "manage_neuron",
+            {
+                "subaccount": parent.id,
+                "command": {"Split": {"memo": memo, "amount_e8s": amount}},
+            },
+        )["command"]
+
+    too_little = split(10_000, 7)
+    assert too_little["Error"]["error_type"] == 11  # InsufficientFunds: nothing changed
+    assert parent.cached_neuron_stake_e8s == stake_before and len(neurons) == 16
+    child_id = split(100 * E8S, 7)["Split"]["created_neuron_id"]["id"]
+    child = governance.core.neurons[child_id]
+    assert parent.cached_neuron_stake_e8s == stake_before - 100 * E8S
+    assert child.cached_neuron_stake_e8s == 100 * E8S - 10_000
+    assert child.dissolve_delay_seconds == parent.dissolve_delay_seconds
+    assert child.permissions == parent.permissions
+    assert sns_ledger.balance_of_account(sns["governance"], child_id) == 100 * E8S - 10_000
+    assert sns_ledger.balance_of_account(sns["governance"], parent.id) == (
+        parent.cached_neuron_stake_e8s
+    )
+    assert split(100 * E8S, 7)["Error"]["error_type"] == 12  # PreconditionFailed: id taken
 
     # an SNS proposal upgrades the dapp through SNS root
     proposer = mine[2]
