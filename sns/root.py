@@ -73,6 +73,25 @@ def _message(answer: object) -> str:
     return answer.message if isinstance(answer, Reject) else str(answer)
 
 
+def status_result(status: Mapping[str, Any]) -> dict[str, Any]:
+    """The management canister's `canister_status` as `CanisterStatusResultV2` of the SNS
+    .did files."""
+    settings = status["settings"]
+    return {
+        "status": status["status"],
+        "memory_size": status.get("memory_size", 0),
+        "cycles": status.get("cycles", 0),
+        "settings": {
+            "controllers": list(settings["controllers"]),
+            "freezing_threshold": settings.get("freezing_threshold") or 0,
+            "memory_allocation": settings.get("memory_allocation") or 0,
+            "compute_allocation": settings.get("compute_allocation") or 0,
+        },
+        "idle_cycles_burned_per_day": status.get("idle_cycles_burned_per_day") or 0,
+        "module_hash": status.get("module_hash"),
+    }
+
+
 class SnsRoot:
     def __init__(self, environment: CanisterEnvironment, path: str | None, init: Any) -> None:
         self.environment = environment
@@ -265,20 +284,7 @@ class SnsRoot:
 
     def _on_summary_status(self, context: Mapping[str, Any], status: Mapping[str, Any]) -> object:
         pending = list(context["pending"])
-        settings = status["settings"]
-        entry = {
-            "status": status["status"],
-            "memory_size": status.get("memory_size", 0),
-            "cycles": status.get("cycles", 0),
-            "settings": {
-                "controllers": list(settings["controllers"]),
-                "freezing_threshold": settings.get("freezing_threshold") or 0,
-                "memory_allocation": settings.get("memory_allocation") or 0,
-                "compute_allocation": settings.get("compute_allocation") or 0,
-            },
-            "idle_cycles_burned_per_day": status.get("idle_cycles_burned_per_day") or 0,
-            "module_hash": status.get("module_hash"),
-        }
+        entry = status_result(status)
         return self._summarize(
             {"pending": pending[1:], "done": [*context["done"], (pending[0], entry)]}
         )

@@ -16,6 +16,7 @@ from nns.ledger.accounts import Account
 from nns.ledger.types import Icrc1TransferArgs
 from replica.candid import decode
 from replica.candid.types import Text, Variant
+from replica.canister.errors import CanisterError
 from replica.canister.nns_ids import LEDGER_CANISTER_ID as ICP_LEDGER_CANISTER_ID
 from replica.canister.sdk import CanisterEnvironment, heartbeat, query, update
 from replica.environment import DEFERRED, NANOS_PER_SECOND, OutgoingCall, Reject
@@ -46,6 +47,7 @@ from sns.governance.parameters import (
     VotingRewardsParameters,
 )
 from sns.governance.proposals import Vote
+from sns.root import status_result
 
 VALIDATOR_REPLY: Final = [Variant({"Ok": Text, "Err": Text})]
 SWAP_NEURON_STATUS: Final = {"created": 1, "already exists": 4}
@@ -522,6 +524,27 @@ class SnsGovernance:
     @query(**_signature("list_topics"))
     def list_topics(self, caller: Principal, argument: object = None) -> dict[str, Any]:
         return topics.list_topics(self.core.functions.values())
+
+    @update(**_signature("get_root_canister_status"))
+    def get_root_canister_status(self, caller: Principal, argument: object = None) -> object:
+        """SNS root's status, asked of the management canister by governance, root's controller
+        (rs/sns/governance/canister/canister.rs `get_root_canister_status`; SNS root's summary
+        lists itself this way on the IC)."""
+        self._call(
+            Principal.management_canister(),
+            "canister_status",
+            {"canister_id": self.core.root_id},
+            "_on_root_status",
+            "_on_root_status_failed",
+            {},
+        )
+        return DEFERRED
+
+    def _on_root_status(self, context: object, status: Mapping[str, Any]) -> dict[str, Any]:
+        return status_result(status)
+
+    def _on_root_status_failed(self, context: object, answer: object) -> None:
+        raise CanisterError(f"The status of SNS root is not available: {_message(answer)}")
 
     @query(**_signature("get_latest_reward_event"))
     def get_latest_reward_event(self, caller: Principal, argument: object = None) -> dict[str, Any]:

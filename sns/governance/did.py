@@ -180,7 +180,18 @@ type RewardEvent = record {
   end_timestamp_seconds : opt nat64; total_available_e8s_equivalent : opt nat64;
   distributed_e8s_equivalent : nat64; round : nat64; settled_proposals : vec ProposalId;
 };
+type CanisterStatusType = variant { stopped; stopping; running };
+type DefiniteCanisterSettingsArgs = record {
+  freezing_threshold : nat; controllers : vec principal; wasm_memory_limit : opt nat;
+  memory_allocation : nat; compute_allocation : nat; wasm_memory_threshold : opt nat;
+};
+type CanisterStatusResultV2 = record {
+  status : CanisterStatusType; memory_size : nat; cycles : nat;
+  settings : DefiniteCanisterSettingsArgs; idle_cycles_burned_per_day : nat;
+  module_hash : opt blob;
+};
 service : {
+  get_root_canister_status : (null) -> (CanisterStatusResultV2);
   get_latest_reward_event : () -> (RewardEvent) query;
   manage_neuron : (record { subaccount : blob; command : opt Command }) -> (record { command : opt
     Command_1 });

@@ -61,7 +61,6 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
         "get_maturity_modulation": "maturity modulation is not modelled (always 0)",
         "get_metrics": "the metrics API is not implemented",
         "get_metrics_replicated": "the metrics API is not implemented",
-        "get_root_canister_status": NO_STATUS_PROXY,
         "get_sns_initialization_parameters": "the init payload is not kept as text",
         "manage_neuron arg0.command.MergeMaturity": "obsolete (StakeMaturity replaces it)",
         **{

@@ -251,6 +251,9 @@ def test_an_sns_is_launched_sold_and_upgrades_its_dapp(tmp_path: Path) -> None:
     )
     assert summary["dapps"][0]["status"]["module_hash"] == life.module_hash(life.dapp)
     assert summary["governance"]["status"]["settings"]["controllers"] == [sns["root"]]
+    root_status = life.call(ALICE, sns["governance"], "get_root_canister_status", None)
+    assert root_status["settings"]["controllers"] == [sns["governance"]]
+    assert root_status["module_hash"] == life.module_hash(sns["root"])
 
 
 def test_an_aborted_swap_refunds_everyone_exactly(tmp_path: Path) -> None:
