@@ -42,7 +42,17 @@ type ChangeCanisterRequest = record {
     chunk_hashes_list : vec blob };
 };
 type CanisterCallError = record { code : opt int32; description : text };
+type DefiniteCanisterSettings = record {
+  freezing_threshold : opt nat; controllers : vec principal; memory_allocation : opt nat;
+  compute_allocation : opt nat;
+};
+type CanisterStatusResult = record {
+  status : CanisterStatusType; memory_size : nat; cycles : nat; settings :
+    DefiniteCanisterSettings;
+  idle_cycles_burned_per_day : opt nat; module_hash : opt blob;
+};
 service : {
+  canister_status : (record { canister_id : principal }) -> (CanisterStatusResult);
   change_canister : (ChangeCanisterRequest) -> ();
   register_dapp_canisters : (record { canister_ids : vec principal }) -> (record {});
   register_dapp_canister : (record { canister_id : opt principal }) -> (record {});
@@ -248,6 +258,26 @@ class SnsRoot:
             "dapps": list(self.dapps),
             "archives": [],
         }
+
+    @update(**_signature("canister_status"))
+    def canister_status(self, caller: Principal, request: Mapping[str, Any]) -> object:
+        """The status of a canister root controls, asked of the management canister on the
+        caller's behalf (rs/sns/root/canister/canister.rs `canister_status`)."""
+        self._manage(
+            "canister_status",
+            {"canister_id": request["canister_id"]},
+            "_on_canister_status",
+            "_on_canister_status_failed",
+            {},
+        )
+        return DEFERRED
+
+    def _on_canister_status(self, context: object, status: Mapping[str, Any]) -> dict[str, Any]:
+        result = status_result(status)
+        return {**result, "settings": dict(result["settings"])}
+
+    def _on_canister_status_failed(self, context: object, answer: object) -> None:
+        raise CanisterError(f"The management canister refused canister_status: {_message(answer)}")
 
     @update(**_signature("get_sns_canisters_summary"))
     def get_sns_canisters_summary(self, caller: Principal, request: object = None) -> object:

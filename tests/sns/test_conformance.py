@@ -100,7 +100,6 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
         "get_build_metadata": NO_BUILD,
         "get_timers": NO_TIMERS,
         "reset_timers": NO_TIMERS,
-        "canister_status": NO_STATUS_PROXY,
         "manage_dapp_canister_settings": NO_SETTINGS,
         "register_extension": NO_EXTENSIONS,
     },

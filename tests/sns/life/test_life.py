@@ -254,6 +254,9 @@ def test_an_sns_is_launched_sold_and_upgrades_its_dapp(tmp_path: Path) -> None:
     root_status = life.call(ALICE, sns["governance"], "get_root_canister_status", None)
     assert root_status["settings"]["controllers"] == [sns["governance"]]
     assert root_status["module_hash"] == life.module_hash(sns["root"])
+    dapp_status = life.call(ALICE, sns["root"], "canister_status", {"canister_id": life.dapp})
+    assert dapp_status["settings"]["controllers"] == [sns["root"]]
+    assert dapp_status["module_hash"] == life.module_hash(life.dapp)
 
 
 def test_an_aborted_swap_refunds_everyone_exactly(tmp_path: Path) -> None:
