@@ -17,6 +17,7 @@ from nns.ledger.types import Icrc1TransferArgs
 from replica.candid import decode
 from replica.candid.types import Text, Variant
 from replica.canister.errors import CanisterError
+from replica.canister.nns_ids import CYCLES_MINTING_CANISTER_ID
 from replica.canister.nns_ids import LEDGER_CANISTER_ID as ICP_LEDGER_CANISTER_ID
 from replica.canister.sdk import CanisterEnvironment, heartbeat, query, update
 from replica.environment import DEFERRED, NANOS_PER_SECOND, OutgoingCall, Reject
@@ -102,6 +103,7 @@ class SnsGovernance:
             )
         self.executing: set[int] = set()
         self.rewards_pending = False
+        self.modulation_pending = False
 
     def now_seconds(self) -> int:
         return self.environment.now_ns() // NANOS_PER_SECOND
@@ -581,12 +583,27 @@ class SnsGovernance:
                 "_on_supply_failed",
                 {},
             )
+        if not self.modulation_pending and self.core.maturity_modulation_due(now):
+            self.modulation_pending = True
+            self._call(
+                CYCLES_MINTING_CANISTER_ID,
+                "neuron_maturity_modulation",
+                None,
+                "_on_modulation",
+                "_on_modulation_failed",
+                {},
+            )
+        modulation = self.core.effective_maturity_modulation()
+        if modulation is None:  # disbursements wait for the first modulation
+            return
         for neuron_id, amount, owner, subaccount in self.core.due_disbursements(now):
             self._call(
                 self.core.ledger_id,
                 "icrc1_transfer",
                 Icrc1TransferArgs(
-                    from_subaccount=None, to=Account.of(owner, subaccount), amount_e8s=amount
+                    from_subaccount=None,
+                    to=Account.of(owner, subaccount),
+                    amount_e8s=self.core.modulated(amount, modulation),
                 ),
                 "_ignore",
                 "_on_disbursement_failed",
@@ -597,6 +614,26 @@ class SnsGovernance:
                     "subaccount": subaccount,
                 },
             )
+
+    def _on_modulation(self, context: object, answer: Mapping[str, Any]) -> None:
+        self.modulation_pending = False
+        if "Ok" in answer:
+            self.core.set_maturity_modulation(int(answer["Ok"]), self.now_seconds())
+
+    def _on_modulation_failed(self, context: object, answer: object) -> None:
+        self.modulation_pending = False  # asked again at the next heartbeat
+
+    @update(**_signature("get_maturity_modulation"))
+    def get_maturity_modulation(self, caller: Principal, argument: object = None) -> dict[str, Any]:
+        """The modulation last fetched from the CMC, if any (governance.rs)."""
+        if self.core.maturity_modulation_basis_points is None:
+            return {"maturity_modulation": None}
+        return {
+            "maturity_modulation": {
+                "current_basis_points": self.core.maturity_modulation_basis_points,
+                "updated_at_timestamp_seconds": self.core.maturity_modulation_updated_at_seconds,
+            }
+        }
 
     def _on_supply(self, context: object, supply: int) -> None:
         self.rewards_pending = False

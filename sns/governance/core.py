@@ -163,6 +163,9 @@ class SnsGovernanceCore:
     latest_reward_round: int = 0
     rewards_rollover_e8s: int = 0
     latest_reward_event: RewardEvent = field(init=False)
+    maturity_modulation_basis_points: int | None = None
+    """The CMC's maturity modulation as last fetched (None until the first answer)."""
+    maturity_modulation_updated_at_seconds: int = 0
 
     def __post_init__(self) -> None:
         genesis = self.genesis_timestamp_seconds  # round 0 ends at genesis (governance.rs `new`)
@@ -787,6 +790,28 @@ class SnsGovernanceCore:
         neuron.maturity_e8s_equivalent -= amount
         neuron.disbursements.append((now + DISBURSE_MATURITY_DELAY_SECONDS, amount, to[0], to[1]))
         return amount
+
+    def maturity_modulation_due(self, now: int) -> bool:
+        """Fetch the modulation again once a day (governance.rs
+        `should_update_maturity_modulation`)."""
+        return now - self.maturity_modulation_updated_at_seconds >= ONE_DAY_SECONDS
+
+    def set_maturity_modulation(self, basis_points: int, now: int) -> None:
+        self.maturity_modulation_basis_points = basis_points
+        self.maturity_modulation_updated_at_seconds = now
+
+    def effective_maturity_modulation(self) -> int | None:
+        """0 when the parameters disable it, else the fetched value (None: not known yet, so
+        no disbursement can settle; governance.rs `effective_maturity_modulation_basis_points`)."""
+        if self.parameters.maturity_modulation_disabled:
+            return 0
+        return self.maturity_modulation_basis_points
+
+    @staticmethod
+    def modulated(amount_e8s: int, basis_points: int) -> int:
+        """The maturity minted for `amount_e8s`: amount x (1 + bp / 10,000), rounded down
+        (rs/nervous_system/common `apply_maturity_modulation`)."""
+        return amount_e8s * (10_000 + basis_points) // 10_000
 
     def due_disbursements(self, now: int) -> list[tuple[bytes, int, Principal, bytes | None]]:
         """Take the maturity disbursements that are due (to be minted by the canister)."""

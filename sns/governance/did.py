@@ -191,6 +191,8 @@ type CanisterStatusResultV2 = record {
   module_hash : opt blob;
 };
 service : {
+  get_maturity_modulation : (record {}) -> (record { maturity_modulation : opt record {
+    current_basis_points : opt int32; updated_at_timestamp_seconds : opt nat64 } });
   get_root_canister_status : (null) -> (CanisterStatusResultV2);
   get_latest_reward_event : () -> (RewardEvent) query;
   manage_neuron : (record { subaccount : blob; command : opt Command }) -> (record { command : opt

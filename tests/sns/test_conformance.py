@@ -58,7 +58,6 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
         "manage_neuron arg0.command.MakeProposal.action.AdvanceSnsTargetVersion": (
             NO_FRAMEWORK_UPGRADES
         ),
-        "get_maturity_modulation": "maturity modulation is not modelled (always 0)",
         "get_metrics": "the metrics API is not implemented",
         "get_metrics_replicated": "the metrics API is not implemented",
         "get_sns_initialization_parameters": "the init payload is not kept as text",

@@ -512,3 +512,19 @@ def test_set_dissolve_timestamp_only_lengthens_and_auto_stake_moves_rewards_to_s
     c = add_neuron(preinit, "c", 10)
     with pytest.raises(SnsGovernanceError):
         preinit.change_auto_stake_maturity(principal("c"), c, True)
+
+
+def test_maturity_modulation_is_fetched_daily_and_applied_when_maturity_is_minted() -> None:
+    """governance.rs `should_update_maturity_modulation` (a day old), `effective_maturity_
+    modulation_basis_points` (0 when disabled; unknown blocks disbursements) and
+    rs/nervous_system/common `apply_maturity_modulation`."""
+    core = make_core()
+    assert core.maturity_modulation_due(T0) and core.effective_maturity_modulation() is None
+    core.set_maturity_modulation(-250, T0)
+    assert not core.maturity_modulation_due(T0 + ONE_DAY_SECONDS - 1)
+    assert core.maturity_modulation_due(T0 + ONE_DAY_SECONDS)
+    assert core.effective_maturity_modulation() == -250
+    assert core.modulated(10_000 * E8S, -250) == 9_750 * E8S
+    assert core.modulated(1_000, 500) == 1_050
+    disabled = make_core(parameters=NervousSystemParameters(maturity_modulation_disabled=True))
+    assert disabled.effective_maturity_modulation() == 0

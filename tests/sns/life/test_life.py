@@ -178,6 +178,10 @@ def test_an_sns_is_launched_sold_and_upgrades_its_dapp(tmp_path: Path) -> None:
     }
     assert life.controllers(life.dapp) == {sns["root"]}
 
+    # the maturity modulation is fetched from the CMC (0 basis points on icbox's CMC)
+    modulation = life.call(ALICE, sns["governance"], "get_maturity_modulation", {})
+    assert modulation["maturity_modulation"]["current_basis_points"] == 0
+
     # a basket neuron is split (governance.rs `split_neuron`): the ledger moves amount - fee
     parent = mine[1]
     stake_before = parent.cached_neuron_stake_e8s
