@@ -25,7 +25,6 @@ from typing import Final
 from registry.records import CatchUpPackageContents, catch_up_package_contents_key
 from replica.crypto.initial_shares import NodeInitialShares
 from replica.crypto.keystore import load_node_directory, write_initial_shares
-from replica.live.driver import open_local_registry
 from replica.live.layout import (
     KEYS_DIRECTORY,
     REGISTRY_FILE,
@@ -35,6 +34,7 @@ from replica.live.layout import (
     read_settings,
     write_settings,
 )
+from replica.live.local_registry import open_local_registry
 from replica.live.status import ReplicaStatus
 from replica.orchestrator.decision import Decision, LocalCup, decide
 from replica.orchestrator.events import EventLog, OrchestratorEvent
