@@ -37,7 +37,11 @@ from replica.types import Principal
 STATE_SYNC_LAG: Final = 25
 """How far a valid CUP must be above the finalized height before the replica syncs to it."""
 REQUEST_INTERVAL_NS: Final = 500_000_000
-CHUNKS_PER_REQUEST: Final = 16
+CHUNKS_PER_REQUEST: Final = 8
+WINDOW_CHUNKS: Final = 32
+"""Chunks asked for and not arrived yet, at most (32 MiB in flight)."""
+CHUNK_TIMEOUT_NS: Final = 3_000_000_000
+"""A chunk not arrived this long after it was asked for is asked for again (of another peer)."""
 
 
 def is_sync_needed(cup: CatchUpPackage, finalized_height: int) -> bool:
@@ -78,8 +82,8 @@ class StateSync:
     """One state sync in progress, towards the checkpoint of `cup`.
 
     Chunks go to disk as they arrive (`replica.state.syncing.CheckpointAssembler`), each
-    checked against the manifest; only the indices still missing are kept. Requests for them
-    are sent again when no chunk arrived for a request interval.
+    checked against the manifest; only the indices still missing are kept, and a window of
+    them is asked for at a time (`make_requests`).
     """
 
     def __init__(self, cup: CatchUpPackage, requester: Principal, state_dir: Path) -> None:
@@ -90,7 +94,8 @@ class StateSync:
         self.missing: set[int] = set()
         self.assembler: CheckpointAssembler | None = None
         self._last_request_ns: int | None = None
-        self._progressed = False
+        self._in_flight: dict[int, int] = {}
+        """Chunks asked for and not arrived yet, with when they were asked for."""
 
     @property
     def height(self) -> int:
@@ -139,38 +144,49 @@ class StateSync:
             and self.assembler.write_chunk(artifact.index, artifact.data)
         ):
             self.missing.discard(artifact.index)
-            self._progressed = True
+            self._in_flight.pop(artifact.index, None)
 
     def make_requests(self, now_ns: int) -> tuple[list[StateSyncRequest], int]:
-        """The requests to (re)send now, and when to look again: chunks still missing are asked
-        for again only after a request interval in which none arrived."""
-        if self._progressed and self._last_request_ns is not None:
-            self._progressed = False
-            self._last_request_ns = now_ns
-        if (
-            self._last_request_ns is not None
-            and now_ns < self._last_request_ns + REQUEST_INTERVAL_NS
-        ):
-            return [], self._last_request_ns + REQUEST_INTERVAL_NS
-        self._last_request_ns = now_ns
+        """The requests to send now, and when to look again.
+
+        The manifest is asked for every request interval until it comes. Chunks are asked
+        for in a window: at most `WINDOW_CHUNKS` requested and not yet arrived, each asked
+        for again (of the next peer) only if it has not arrived within `CHUNK_TIMEOUT_NS`,
+        so a slow peer is neither flooded with repeats nor waited for forever.
+        """
         if self.manifest is None:
-            requests = [
-                StateSyncRequest(
-                    height=self.height, state_hash=self.state_hash, requester=self.requester
-                )
-            ]
-        else:
-            missing = sorted(self.missing)
-            requests = [
-                StateSyncRequest(
-                    height=self.height,
-                    state_hash=self.state_hash,
-                    requester=self.requester,
-                    chunks=tuple(missing[i : i + CHUNKS_PER_REQUEST]),
-                )
-                for i in range(0, len(missing), CHUNKS_PER_REQUEST)
-            ]
-        return requests, now_ns + REQUEST_INTERVAL_NS
+            if (
+                self._last_request_ns is not None
+                and now_ns < self._last_request_ns + REQUEST_INTERVAL_NS
+            ):
+                return [], self._last_request_ns + REQUEST_INTERVAL_NS
+            self._last_request_ns = now_ns
+            request = StateSyncRequest(
+                height=self.height, state_hash=self.state_hash, requester=self.requester
+            )
+            return [request], now_ns + REQUEST_INTERVAL_NS
+        for index in [i for i, at in self._in_flight.items() if now_ns >= at + CHUNK_TIMEOUT_NS]:
+            del self._in_flight[index]
+        free = WINDOW_CHUNKS - len(self._in_flight)
+        wanted = sorted(index for index in self.missing if index not in self._in_flight)
+        wanted = wanted[: max(0, free)]
+        for index in wanted:
+            self._in_flight[index] = now_ns
+        requests = [
+            StateSyncRequest(
+                height=self.height,
+                state_hash=self.state_hash,
+                requester=self.requester,
+                chunks=tuple(wanted[i : i + CHUNKS_PER_REQUEST]),
+            )
+            for i in range(0, len(wanted), CHUNKS_PER_REQUEST)
+        ]
+        wake = (
+            min(self._in_flight.values()) + CHUNK_TIMEOUT_NS
+            if self._in_flight
+            else now_ns + REQUEST_INTERVAL_NS
+        )
+        return requests, wake
 
     def install(self) -> None:
         """Finish the checkpoint: the chunks held locally copied in, synced, renamed into place."""
