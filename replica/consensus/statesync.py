@@ -86,8 +86,21 @@ class StateSync:
     them is asked for at a time (`make_requests`).
     """
 
-    def __init__(self, cup: CatchUpPackage, requester: Principal, state_dir: Path) -> None:
+    def __init__(
+        self,
+        cup: CatchUpPackage,
+        requester: Principal,
+        state_dir: Path,
+        previous: StateSync | None = None,
+    ) -> None:
         self.cup = cup
+        # A newer CUP replaces a sync in progress: the chunks it fetched are kept and copied
+        # (by hash) instead of fetched again; older ones are dropped.
+        self.previous: CheckpointAssembler | None = None
+        if previous is not None:
+            if previous.previous is not None:
+                previous.previous.abort()
+            self.previous = previous.assembler
         self.requester = requester
         self.state_dir = state_dir
         self.manifest: manifests.Manifest | None = None
@@ -133,9 +146,14 @@ class StateSync:
             local = latest_checkpoint_in(self.state_dir)
             self.assembler = CheckpointAssembler(self.state_dir, self.height, manifest)
             self.manifest = manifest
-            self.missing = set(
-                manifests.chunks_to_fetch(None if local is None else local.manifest, manifest)
-            )
+            held = set() if self.previous is None else set(self.previous.held_hashes())
+            self.missing = {
+                index
+                for index in manifests.chunks_to_fetch(
+                    None if local is None else local.manifest, manifest
+                )
+                if manifest.chunk_table[index].hash not in held
+            }
             self._last_request_ns = None
         elif (
             isinstance(artifact, StateChunkArtifact)
@@ -192,12 +210,9 @@ class StateSync:
         """Finish the checkpoint: the chunks held locally copied in, synced, renamed into place."""
         if self.assembler is None:
             raise StateError("no manifest yet")
-        self.assembler.finish()
-
-    def abandon(self) -> None:
-        """Remove what a sync replaced by a newer one had written."""
-        if self.assembler is not None:
-            self.assembler.abort()
+        self.assembler.finish(self.previous)
+        if self.previous is not None:
+            self.previous.abort()
 
 
 class StateSyncOwner:
@@ -234,9 +249,7 @@ class StateSyncOwner:
             if self.sync is not None and cup.height <= self.sync.height:
                 continue
             if is_valid_catch_up_package(cup, self.subnet_public_key):
-                if self.sync is not None:
-                    self.sync.abandon()
-                self.sync = StateSync(cup, self.node_id, self.state_dir)
+                self.sync = StateSync(cup, self.node_id, self.state_dir, previous=self.sync)
                 started.append(cup.height)
         sync = self.sync
         if sync is None:
