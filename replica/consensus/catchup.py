@@ -39,7 +39,8 @@ from replica.consensus.errors import ConsensusError
 from replica.consensus.pool import AddToValidated, ChangeSet
 from replica.consensus.shares import collect_shares, combine_threshold_shares
 from replica.crypto import bls
-from replica.crypto.dkg import DkgTag
+from replica.crypto.dkg import DkgTag, Transcript
+from replica.crypto.errors import CryptoError
 from replica.crypto.threshold import PublicCoefficients
 from replica.types import Principal
 
@@ -138,6 +139,18 @@ def _initial_transcript(
     tag: DkgTag, initial: InitialDkgTranscript, start_height: int
 ) -> KeyTranscript:
     coefficients = PublicCoefficients.from_concatenated(initial.transcript)
+    if initial.internal_transcript:
+        # A remote DKG's transcript: its dealings must make exactly the published key.
+        try:
+            whole = Transcript.from_bytes(initial.internal_transcript)
+        except CryptoError as error:
+            raise ConsensusError(f"a malformed initial {tag}-threshold transcript") from error
+        if (
+            whole.coefficients.commitments != coefficients.commitments
+            or whole.committee != tuple(initial.committee)
+            or whole.threshold != initial.threshold
+        ):
+            raise ConsensusError(f"the initial {tag}-threshold transcript contradicts its record")
     return KeyTranscript(
         tag=tag,
         dkg_start_height=start_height,
@@ -145,6 +158,7 @@ def _initial_transcript(
         committee=initial.committee,
         threshold=initial.threshold,
         commitments=coefficients.commitments,
+        body=initial.internal_transcript,
     )
 
 

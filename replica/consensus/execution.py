@@ -2,7 +2,8 @@
 
 Every finalized height becomes one batch once its random tape is known: the
 block's time, the tape (hashed) as the round's randomness, and the block's
-ingress messages (a summary block is an empty batch). The state manager
+ingress messages (a summary block has none, but answers the `setup_initial_dkg`
+calls its remote DKG results finish). The state manager
 executes it and gives the root hash of the height's certified state tree,
 which the certifier signs; at summary heights it writes the checkpoint whose
 manifest root is the catch-up package's state hash. The state tree lists the
@@ -23,6 +24,7 @@ from replica.consensus.artifacts import Certification, DataPayload
 from replica.consensus.chain import ChainState
 from replica.consensus.context import RoleContext
 from replica.consensus.events import BatchExecuted, CertificationCreated, NodeEvent, StateDiverged
+from replica.consensus.remote_dkg import make_initial_dkg_answers
 from replica.execution.engine import ExecutionEngine, SystemCanister
 from replica.execution.engine import SubnetType as EngineSubnetType
 from replica.execution.messages import Batch
@@ -154,6 +156,9 @@ class Executor:
                 time_ns=block.context.time_ns,
                 random_tape=hashlib.sha256(b"random_tape" + tape.signature).digest(),
                 ingress=ingress,
+                initial_dkg_answers=(
+                    make_initial_dkg_answers(block.summary) if block.is_summary else ()
+                ),
             )
             executed = self.state.execute(batch)
             self.ctx.executed_height = height

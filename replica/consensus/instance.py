@@ -72,6 +72,7 @@ from replica.consensus.pool import (
     ChangeSet,
     HandleInvalid,
 )
+from replica.consensus.remote_dkg import InitialDkgRequest
 from replica.consensus.signing import Signer
 from replica.consensus.validator import Validator
 from replica.crypto import bls
@@ -303,6 +304,21 @@ class ConsensusInstance:
             get_members=self._get_members,
             get_interval_length=self._get_interval_length,
             build_transcript=self._build_transcript,
+            get_initial_dkg_requests=self._get_initial_dkg_requests,
+        )
+
+    def _get_initial_dkg_requests(self, height: int) -> tuple[InitialDkgRequest, ...] | None:
+        """The `setup_initial_dkg` calls open in the state at `height` (None if not executed)."""
+        engine = self.state.engine
+        if engine.height < height:
+            return None
+        return tuple(
+            InitialDkgRequest(
+                target=context.target,
+                node_ids=context.node_ids,
+                registry_version=context.registry_version,
+            )
+            for context in engine.subnet_calls.get_open_at(height)
         )
 
     def _is_ingress_known(self, message_id: bytes) -> bool:

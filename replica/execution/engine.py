@@ -71,6 +71,7 @@ from replica.execution.messages import (
     Status,
 )
 from replica.execution.runtime import RawReply
+from replica.execution.subnet_calls import InitialDkgAnswer, SubnetCallContexts
 from replica.execution.wasm.subnet import WasmSubnet
 from replica.types import Principal
 
@@ -128,6 +129,8 @@ class ExecutionEngine:
         self.ingress_history = IngressHistory(memory_capacity=ingress_memory_capacity)
         self.call_contexts: dict[int, CallContext] = {}
         self.next_call_context = 1
+        # calls the subnet's consensus answers (`setup_initial_dkg`)
+        self.subnet_calls = SubnetCallContexts()
         self.next_canister_index = self.canister_id_ranges[0][0]
         self.height = 0
         # the time canisters installed before the first batch see (genesis)
@@ -231,6 +234,8 @@ class ExecutionEngine:
         self._completed = []
         self.ingress_history.begin_round()
         self.ingress_history.prune(self.time_ns)
+        for answer in batch.initial_dkg_answers:
+            self._deliver_initial_dkg(answer)
         for message in batch.ingress:
             self._induct(message)
         used = self.wasm.start_round(previous_time_ns)
@@ -242,6 +247,19 @@ class ExecutionEngine:
             completed=tuple(self._completed),
             instructions_used=used,
         )
+
+    def _deliver_initial_dkg(self, answer: InitialDkgAnswer) -> None:
+        """Answer a waiting `setup_initial_dkg` call with what consensus computed
+        (`replica.execution.subnet_calls`)."""
+        context = self.subnet_calls.answer(answer.target, self.height)
+        if context is None or context.request is None:
+            return
+        if answer.reject:
+            self.deliver_answer(
+                context.request, Reject.of(ErrorCode.CANISTER_REJECTED_MESSAGE, answer.reject)
+            )
+        else:
+            self.deliver_answer(context.request, answer.reply)
 
     def _induct(self, message: IngressMessage) -> None:
         # The ingress selector's rule: a message is valid from the batch time to MAX_INGRESS_TTL

@@ -29,6 +29,7 @@ from replica.http.backend import (
     NonReplicatedRejection,
     Refused,
     ReplicaHealth,
+    ServedCatchUpPackage,
     SignedIngress,
     SubmitOutcome,
 )
@@ -96,6 +97,12 @@ class LiveBackend:
 
     def now_ns(self) -> int:
         return time.time_ns()
+
+    def catch_up_package(self) -> ServedCatchUpPackage | None:
+        cup = self.service.driver.node.latest_cup
+        return ServedCatchUpPackage(
+            data=cup.to_bytes(), height=cup.height, registry_version=cup.registry_version
+        )
 
     def route(self, canister_id: Principal) -> Principal | None:
         return self.service.registry.route(canister_id)

@@ -55,6 +55,7 @@ from replica.live.layout import (
     write_json_atomically,
 )
 from replica.live.status import ReplicaStatus
+from replica.orchestrator.cup_provider import read_peer_cup
 from replica.p2p.frames import Hello
 from replica.p2p.peers import P2PService, PeerAddress
 from replica.p2p.tls import get_allowed_peers
@@ -269,6 +270,16 @@ class ReplicaService:
         )
         self._wake.set()
 
+    def take_peer_cup(self) -> None:
+        """Hand consensus the newer CUP the orchestrator fetched from peers over HTTP
+        (`replica.orchestrator.cup_provider`): a replica that starts behind jumps to it and
+        state-syncs its checkpoint. Consensus checks it like any CUP a peer sends."""
+        cup = read_peer_cup(self.directory)
+        if cup is not None and cup.height > self.driver.node.latest_cup.height:
+            log.info("starting from the peers' CUP at height %d", cup.height)
+            self._inbox.append(cup)
+            self._wake.set()
+
     # -- inputs -----------------------------------------------------------------------------
 
     def _handle(self, output: NodeOutput) -> None:
@@ -354,6 +365,7 @@ class ReplicaService:
         await self.p2p.start()
         self.p2p.set_peers(self.get_peer_addresses())
         await self.start_http()
+        self.take_peer_cup()
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._step_loop())

@@ -371,6 +371,8 @@ class ConsensusAuditor:
             dealing = decode_dealing(signed.dealing)
             config = None if dealing is None else get_config_of(summary_block.summary, dealing)
             proof = proofs.get(compute_dealing_hash(signed.dealing))
+            if config is not None and config.target and proof is None:
+                continue  # a remote DKG's receivers are elsewhere: its dealings have no proof
             valid = (
                 config is not None
                 and proof is not None

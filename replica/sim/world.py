@@ -31,9 +31,16 @@ from typing import Any, Final
 from registry.client import RegistryClient
 from registry.genesis import NetworkDescription, SubnetSpec, deal_genesis
 from registry.invariants import check_global_invariants
-from registry.records import SubnetRecord, SubnetType, subnet_record_key
+from registry.records import (
+    SubnetRecord,
+    SubnetType,
+    ThresholdPublicKeyRecord,
+    subnet_record_key,
+    threshold_public_key_key,
+)
 from registry.store import TABLES, Mutation, RegistryDelta, RegistryStore, upsert
 from replica.canister.stable import StableStore
+from replica.crypto import bls
 from replica.execution.engine import ExecutionEngine, SystemCanister
 from replica.execution.messages import IngressMessage
 from replica.presets import TEST, Preset
@@ -517,6 +524,29 @@ class World:
         if node.node_id not in target.roster:
             target.roster.append(node.node_id)
         self._start(node)
+
+    def add_subnet(self, subnet_id: Principal) -> SimSubnet:
+        """Watch a subnet the registry has just created (its key from the registry); the
+        orchestrators start its members (`replica.sim.orchestration`)."""
+        record: ThresholdPublicKeyRecord = self.registry.get(threshold_public_key_key(subnet_id))
+        public_key = bls.public_key_from_der(record.public_key_der)
+        checker = SubnetChecker(block_id=self.factory.block_id, ingress_of=self.factory.ingress_of)
+        subnet = SimSubnet(
+            subnet_id=subnet_id, index=len(self.subnets), checker=checker, public_key=public_key
+        )
+
+        def verify(certification: Any, height: int, key: bytes = public_key) -> bool:
+            return self.factory.verify_certification(certification, height, key)
+
+        checker.verify_certification = verify
+        if self.config.audit:
+            checker.auditor = self.factory.make_auditor(
+                subnet_id, public_key, self._new_registry_client()
+            )
+        self.subnets.append(subnet)
+        if self.orchestrators is not None:
+            self.orchestrators.check_all()
+        return subnet
 
     def apply_registry(self, mutations: Sequence[Mutation]) -> int:
         """Append one registry batch (checked against the invariants) and let every replica see

@@ -17,12 +17,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from registry.records import catch_up_package_contents_key
 from replica.candid import decode, encode
 from replica.candid.types import Nat
+from replica.crypto.dkg import Transcript
 from replica.live.driver import open_local_registry
 from replica.live.layout import REGISTRY_FILE, read_settings
+from replica.orchestrator.cup_provider import encode_cup_param, verify_peer_cup
 from replica.orchestrator.events import read_events
 from replica.types import Principal
 from tests.e2e.conftest import LiveNetwork, icbox, running_network, wait_until
@@ -165,4 +169,32 @@ def test_a_created_subnet_starts_and_its_canister_answers_with_the_nns_delegatio
     assert first == 7
     certificate = agent.read_state(counter, [[b"time"]])
     assert certificate.delegation is not None, "certified through the NNS delegation"
-    assert "keys received" in whats(network, chosen[0])
+    # The keys came from the NNS subnet's remote DKG, not from a dealer: the transcripts in the
+    # CUP contents are the NNS nodes' dealings, and no dealer seed exists anywhere on disk.
+    contents = registry.get(catch_up_package_contents_key(subnet_id))
+    assert contents.encrypted_shares == ()
+    nns_members = set(registry.get_subnet_members(registry.get_subnet_ids()[0]))
+    for record in (contents.low_threshold_transcript, contents.high_threshold_transcript):
+        transcript = Transcript.from_bytes(record.internal_transcript)
+        assert transcript.dkg_id.target, "a remote DKG"
+        assert {dealing.dealer for dealing in transcript.dealings} <= nns_members
+    assert "keys received" not in whats(network, chosen[0])
+    for path in Path(network.directory).rglob("*.json"):
+        assert b"dealer_seed" not in path.read_bytes(), path
+
+    # Its replicas serve their CUP over HTTP, signed with the subnet key.
+    def has_cup() -> bool:
+        status = network.status(chosen[0])
+        return status is not None and status.cup_height > 0
+
+    wait_until(has_cup, timeout_s=120, what="the new subnet's first CUP")
+    answer = httpx.post(chosen[1]["http"] + "/_/catch_up_package", content=b"", timeout=10)
+    assert answer.status_code == 200
+    cup = verify_peer_cup(answer.content, registry, subnet_id)
+    assert cup is not None and cup.height > 0, "a CUP signed with the subnet key"
+    newer = httpx.post(
+        chosen[1]["http"] + "/_/catch_up_package",
+        content=encode_cup_param(cup.height, cup.registry_version),
+        timeout=10,
+    )
+    assert newer.status_code in (200, 204)

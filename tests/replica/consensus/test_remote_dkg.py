@@ -1,0 +1,120 @@
+"""The remote part of a summary block (`rs/consensus/dkg/src/payload_builder.rs`,
+`compute_remote_dkg_data`): one new remote DKG per interval, dealt by this subnet's members at
+the request's registry version to the requested nodes; results carried while the request stays
+open; an error after `MAX_REMOTE_DKG_ATTEMPTS` intervals without transcripts."""
+
+from __future__ import annotations
+
+from replica.consensus.artifacts import (
+    DkgConfigRecord,
+    DkgSummary,
+    KeyTranscript,
+    RemoteDkgResult,
+    ValidationContext,
+)
+from replica.consensus.remote_dkg import (
+    MAX_REMOTE_DKG_ATTEMPTS,
+    REMOTE_DKG_REPEATED_FAILURE_ERROR,
+    InitialDkgRequest,
+    RemoteDkgData,
+    compute_remote_dkg_data,
+    make_initial_dkg_answers,
+)
+from replica.crypto import bls
+from replica.types import Principal
+
+DEALERS = tuple(Principal.self_authenticating(b"nns" + bytes([n])) for n in range(4))
+NODES = tuple(Principal.self_authenticating(b"new" + bytes([n])) for n in range(4))
+FIRST, SECOND = bytes([1]) * 32, bytes([2]) * 32
+CONTEXT = ValidationContext(registry_version=5, certified_height=9, time_ns=1)
+
+
+def summary(
+    configs: tuple[DkgConfigRecord, ...] = (),
+    results: tuple[RemoteDkgResult, ...] = (),
+    attempts: tuple[tuple[bytes, int], ...] = (),
+) -> DkgSummary:
+    return DkgSummary(
+        registry_version=5,
+        configs=configs,
+        current_transcripts=(),
+        next_transcripts=(),
+        interval_length=4,
+        next_interval_length=4,
+        height=5,
+        remote_results=results,
+        remote_attempts=attempts,
+    )
+
+
+def transcript_of(config: DkgConfigRecord) -> KeyTranscript:
+    return KeyTranscript(
+        tag=config.tag,
+        dkg_start_height=config.start_height,
+        registry_version=config.registry_version,
+        committee=config.receivers,
+        threshold=config.threshold,
+        commitments=(bls.public_key(7),) * config.threshold,
+    )
+
+
+def remote(
+    previous: DkgSummary, requests: list[InitialDkgRequest], *, builds: bool = True
+) -> RemoteDkgData:
+    return compute_remote_dkg_data(
+        previous=previous,
+        height=10,
+        context=CONTEXT,
+        requests=requests,
+        get_members=lambda version: DEALERS,
+        build_transcript=lambda config: transcript_of(config) if builds else None,
+    )
+
+
+def request(target: bytes, version: int = 4) -> InitialDkgRequest:
+    return InitialDkgRequest(target=target, node_ids=NODES, registry_version=version)
+
+
+def test_one_request_per_interval_gets_fresh_low_and_high_configs() -> None:
+    data = remote(summary(), [request(FIRST), request(SECOND)])
+    assert [(c.tag, c.target) for c in data.configs] == [("low", FIRST), ("high", FIRST)]
+    assert all(c.dealers == DEALERS and c.receivers == NODES for c in data.configs)
+    assert all(not c.resharing and c.registry_version == 4 for c in data.configs)
+    assert [c.threshold for c in data.configs] == [2, 3]
+    assert data.attempts == ((FIRST, 1),)
+    assert data.results == ()
+
+
+def test_a_request_of_a_registry_version_the_block_lacks_waits() -> None:
+    data = remote(summary(), [request(FIRST, version=6)])
+    assert data.configs == () and data.attempts == ()
+
+
+def test_the_next_summary_carries_the_transcripts_and_their_answer() -> None:
+    first = remote(summary(), [request(FIRST)])
+    second = remote(summary(first.configs, attempts=first.attempts), [request(FIRST)])
+    (result,) = second.results
+    assert result.target == FIRST and result.low is not None and result.high is not None
+    assert second.configs == (), "no new DKG for an answered target"
+    (answer,) = make_initial_dkg_answers(summary(results=second.results))
+    key_der = bls.public_key_to_der(result.high.public_key)
+    assert answer.reply["fresh_subnet_id"] == Principal.self_authenticating(key_der)
+    assert answer.reply["subnet_threshold_public_key"] == key_der
+    # While the state at the certified height still holds the request, the result stays.
+    third = remote(summary(results=second.results), [request(FIRST)])
+    assert third.results == second.results and third.configs == ()
+    # Once answered, it is gone.
+    assert remote(summary(results=second.results), []).results == ()
+
+
+def test_repeated_failures_end_in_an_error_answer() -> None:
+    previous = summary(attempts=((FIRST, MAX_REMOTE_DKG_ATTEMPTS - 1),))
+    retried = remote(previous, [request(FIRST)], builds=False)
+    assert retried.attempts == ((FIRST, MAX_REMOTE_DKG_ATTEMPTS),) and retried.configs
+    failed = remote(
+        summary(retried.configs, attempts=retried.attempts), [request(FIRST)], builds=False
+    )
+    (result,) = failed.results
+    assert result.error == REMOTE_DKG_REPEATED_FAILURE_ERROR and result.low is None
+    (answer,) = make_initial_dkg_answers(summary(results=failed.results))
+    assert answer.reject == REMOTE_DKG_REPEATED_FAILURE_ERROR
