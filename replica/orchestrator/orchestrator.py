@@ -31,7 +31,6 @@ from replica.consensus.artifacts import CatchUpPackage
 from replica.crypto.initial_shares import NodeInitialShares
 from replica.crypto.keystore import load_node_directory, write_initial_shares
 from replica.http.api import is_newer_catch_up_package
-from replica.live.driver import open_local_registry
 from replica.live.layout import (
     KEYS_DIRECTORY,
     REGISTRY_FILE,
@@ -41,6 +40,7 @@ from replica.live.layout import (
     read_settings,
     write_settings,
 )
+from replica.live.local_registry import open_local_registry
 from replica.live.status import ReplicaStatus
 from replica.orchestrator.cup_provider import (
     PEER_CUP_FILE,

@@ -611,15 +611,7 @@ class WasmSubnet:
                 request,
                 Reject.of(ErrorCode.CANISTER_NOT_FOUND, f"Canister {callee} not found"),
             )
-        elif not self.owns(callee) and engine.canisters[callee].instance is not None:
-            engine.deliver_answer(
-                request,
-                Reject.of(
-                    ErrorCode.CANISTER_CONTRACT_VIOLATION,
-                    f"Canister {callee} is a system canister; Wasm canisters cannot call it",
-                ),
-            )
-        else:
+        else:  # a Wasm canister or a Python system canister (interop.py)
             engine.queues[callee].append(request)
 
     # -- long executions ---------------------------------------------------------------------------
