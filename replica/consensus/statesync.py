@@ -37,7 +37,11 @@ from replica.types import Principal
 STATE_SYNC_LAG: Final = 25
 """How far a valid CUP must be above the finalized height before the replica syncs to it."""
 REQUEST_INTERVAL_NS: Final = 500_000_000
-CHUNKS_PER_REQUEST: Final = 16
+CHUNKS_PER_REQUEST: Final = 8
+WINDOW_CHUNKS: Final = 32
+"""Chunks asked for and not arrived yet, at most (32 MiB in flight)."""
+CHUNK_TIMEOUT_NS: Final = 3_000_000_000
+"""A chunk not arrived this long after it was asked for is asked for again (of another peer)."""
 
 
 def is_sync_needed(cup: CatchUpPackage, finalized_height: int) -> bool:
@@ -78,19 +82,33 @@ class StateSync:
     """One state sync in progress, towards the checkpoint of `cup`.
 
     Chunks go to disk as they arrive (`replica.state.syncing.CheckpointAssembler`), each
-    checked against the manifest; only the indices still missing are kept. Requests for them
-    are sent again when no chunk arrived for a request interval.
+    checked against the manifest; only the indices still missing are kept, and a window of
+    them is asked for at a time (`make_requests`).
     """
 
-    def __init__(self, cup: CatchUpPackage, requester: Principal, state_dir: Path) -> None:
+    def __init__(
+        self,
+        cup: CatchUpPackage,
+        requester: Principal,
+        state_dir: Path,
+        previous: StateSync | None = None,
+    ) -> None:
         self.cup = cup
+        # A newer CUP replaces a sync in progress: the chunks it fetched are kept and copied
+        # (by hash) instead of fetched again; older ones are dropped.
+        self.previous: CheckpointAssembler | None = None
+        if previous is not None:
+            if previous.previous is not None:
+                previous.previous.abort()
+            self.previous = previous.assembler
         self.requester = requester
         self.state_dir = state_dir
         self.manifest: manifests.Manifest | None = None
         self.missing: set[int] = set()
         self.assembler: CheckpointAssembler | None = None
         self._last_request_ns: int | None = None
-        self._progressed = False
+        self._in_flight: dict[int, int] = {}
+        """Chunks asked for and not arrived yet, with when they were asked for."""
 
     @property
     def height(self) -> int:
@@ -128,9 +146,14 @@ class StateSync:
             local = latest_checkpoint_in(self.state_dir)
             self.assembler = CheckpointAssembler(self.state_dir, self.height, manifest)
             self.manifest = manifest
-            self.missing = set(
-                manifests.chunks_to_fetch(None if local is None else local.manifest, manifest)
-            )
+            held = set() if self.previous is None else set(self.previous.held_hashes())
+            self.missing = {
+                index
+                for index in manifests.chunks_to_fetch(
+                    None if local is None else local.manifest, manifest
+                )
+                if manifest.chunk_table[index].hash not in held
+            }
             self._last_request_ns = None
         elif (
             isinstance(artifact, StateChunkArtifact)
@@ -139,49 +162,57 @@ class StateSync:
             and self.assembler.write_chunk(artifact.index, artifact.data)
         ):
             self.missing.discard(artifact.index)
-            self._progressed = True
+            self._in_flight.pop(artifact.index, None)
 
     def make_requests(self, now_ns: int) -> tuple[list[StateSyncRequest], int]:
-        """The requests to (re)send now, and when to look again: chunks still missing are asked
-        for again only after a request interval in which none arrived."""
-        if self._progressed and self._last_request_ns is not None:
-            self._progressed = False
-            self._last_request_ns = now_ns
-        if (
-            self._last_request_ns is not None
-            and now_ns < self._last_request_ns + REQUEST_INTERVAL_NS
-        ):
-            return [], self._last_request_ns + REQUEST_INTERVAL_NS
-        self._last_request_ns = now_ns
+        """The requests to send now, and when to look again.
+
+        The manifest is asked for every request interval until it comes. Chunks are asked
+        for in a window: at most `WINDOW_CHUNKS` requested and not yet arrived, each asked
+        for again (of the next peer) only if it has not arrived within `CHUNK_TIMEOUT_NS`,
+        so a slow peer is neither flooded with repeats nor waited for forever.
+        """
         if self.manifest is None:
-            requests = [
-                StateSyncRequest(
-                    height=self.height, state_hash=self.state_hash, requester=self.requester
-                )
-            ]
-        else:
-            missing = sorted(self.missing)
-            requests = [
-                StateSyncRequest(
-                    height=self.height,
-                    state_hash=self.state_hash,
-                    requester=self.requester,
-                    chunks=tuple(missing[i : i + CHUNKS_PER_REQUEST]),
-                )
-                for i in range(0, len(missing), CHUNKS_PER_REQUEST)
-            ]
-        return requests, now_ns + REQUEST_INTERVAL_NS
+            if (
+                self._last_request_ns is not None
+                and now_ns < self._last_request_ns + REQUEST_INTERVAL_NS
+            ):
+                return [], self._last_request_ns + REQUEST_INTERVAL_NS
+            self._last_request_ns = now_ns
+            request = StateSyncRequest(
+                height=self.height, state_hash=self.state_hash, requester=self.requester
+            )
+            return [request], now_ns + REQUEST_INTERVAL_NS
+        for index in [i for i, at in self._in_flight.items() if now_ns >= at + CHUNK_TIMEOUT_NS]:
+            del self._in_flight[index]
+        free = WINDOW_CHUNKS - len(self._in_flight)
+        wanted = sorted(index for index in self.missing if index not in self._in_flight)
+        wanted = wanted[: max(0, free)]
+        for index in wanted:
+            self._in_flight[index] = now_ns
+        requests = [
+            StateSyncRequest(
+                height=self.height,
+                state_hash=self.state_hash,
+                requester=self.requester,
+                chunks=tuple(wanted[i : i + CHUNKS_PER_REQUEST]),
+            )
+            for i in range(0, len(wanted), CHUNKS_PER_REQUEST)
+        ]
+        wake = (
+            min(self._in_flight.values()) + CHUNK_TIMEOUT_NS
+            if self._in_flight
+            else now_ns + REQUEST_INTERVAL_NS
+        )
+        return requests, wake
 
     def install(self) -> None:
         """Finish the checkpoint: the chunks held locally copied in, synced, renamed into place."""
         if self.assembler is None:
             raise StateError("no manifest yet")
-        self.assembler.finish()
-
-    def abandon(self) -> None:
-        """Remove what a sync replaced by a newer one had written."""
-        if self.assembler is not None:
-            self.assembler.abort()
+        self.assembler.finish(self.previous)
+        if self.previous is not None:
+            self.previous.abort()
 
 
 class StateSyncOwner:
@@ -218,9 +249,7 @@ class StateSyncOwner:
             if self.sync is not None and cup.height <= self.sync.height:
                 continue
             if is_valid_catch_up_package(cup, self.subnet_public_key):
-                if self.sync is not None:
-                    self.sync.abandon()
-                self.sync = StateSync(cup, self.node_id, self.state_dir)
+                self.sync = StateSync(cup, self.node_id, self.state_dir, previous=self.sync)
                 started.append(cup.height)
         sync = self.sync
         if sync is None:

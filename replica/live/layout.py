@@ -52,6 +52,10 @@ class NodeSettings:
     nns_subnet_id: str | None = None
     application_genesis: str | None = None
     """The genesis reference of a subnet this node joins after genesis (not the NNS)."""
+    nns_genesis: str | None = None
+    """The NNS subnet's genesis reference, for a node that joins the NNS after genesis (with
+    `genesis_arguments`, the NNS's public genesis description: a joining node state-syncs the
+    NNS canisters' state, it needs their factories, not their genesis)."""
     idle_block_delay_ms: int = 0
     """How much longer a block with nothing in it waits (the preset's;
     `NodeConfig.idle_block_delay_ns`)."""

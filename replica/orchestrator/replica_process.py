@@ -85,13 +85,15 @@ class ReplicaProcess:
             settings, subnet_id=target.subnet_id, replica_version=target.replica_version
         )
         if settings.subnet_id != target.subnet_id:
-            # A subnet the node joins after genesis: its canisters come from the application genesis
-            # (the NNS subnet's genesis arguments stay with the NNS nodes that were dealt them).
+            # A subnet the node joins after genesis: its canisters come from the application
+            # genesis, or the NNS's (its description is public: no secret of the network's
+            # keys is in it) for a node that replaces an NNS node.
             joins_nns = target.subnet_id == settings.nns_subnet_id
             changed = replace(
                 changed,
-                genesis=settings.genesis if joins_nns else settings.application_genesis,
-                genesis_arguments=settings.genesis_arguments if joins_nns else {},
+                genesis=(settings.nns_genesis or settings.genesis)
+                if joins_nns
+                else settings.application_genesis,
             )
         if changed != settings:
             write_settings(self.directory, changed)

@@ -46,12 +46,10 @@ class CheckpointAssembler:
         self.state_dir = state_dir
         self.height = height
         self.manifest = manifest
-        # Outside `checkpoints/`, whose purge removes unfinished writes; one sync at a time, so
-        # whatever an earlier (interrupted) sync left there goes.
-        syncing = state_dir / SYNCING_DIRECTORY
-        if syncing.exists():
-            shutil.rmtree(syncing)
-        self.staging = syncing / str(height)
+        # Outside `checkpoints/`, whose purge removes unfinished writes.
+        self.staging = state_dir / SYNCING_DIRECTORY / str(height)
+        if self.staging.exists():
+            shutil.rmtree(self.staging)
         self.staging.mkdir(parents=True)
         self._handles: dict[int, BinaryIO] = {}
         self.written: set[int] = set()
@@ -89,26 +87,42 @@ class CheckpointAssembler:
     def fetched_bytes(self) -> int:
         return self.bytes_written - self.copied_bytes
 
-    def copy_local_chunks(self, local: CheckpointInfo | None) -> None:
-        """Copy every chunk not fetched from the local checkpoint that holds the same hash."""
+    def held_hashes(self) -> dict[bytes, int]:
+        """The hashes of the chunks written so far, with their indices (a newer sync that
+        replaces this one copies them instead of fetching them again)."""
+        return {self.manifest.chunk_table[index].hash: index for index in self.written}
+
+    def read_written(self, chunk_index: int) -> bytes:
+        self.close()
+        return manifests.read_chunk(self.staging, self.manifest, chunk_index)
+
+    def copy_local_chunks(
+        self, local: CheckpointInfo | None, previous: CheckpointAssembler | None = None
+    ) -> None:
+        """Copy every chunk not fetched from the local checkpoint, or from an earlier sync's
+        chunks, that holds the same hash."""
         found = {} if local is None else manifests.find_local_chunks(local.manifest)
+        earlier = {} if previous is None else previous.held_hashes()
         for index, chunk in enumerate(self.manifest.chunk_table):
             if index in self.written:
                 continue
-            source = found.get(chunk.hash)
-            if local is None or source is None:
+            if local is not None and chunk.hash in found:
+                data = manifests.read_chunk(local.directory, local.manifest, found[chunk.hash])
+            elif previous is not None and chunk.hash in earlier:
+                data = previous.read_written(earlier[chunk.hash])
+            else:
                 raise CheckpointError(f"chunk {index} is neither fetched nor held locally")
-            data = manifests.read_chunk(local.directory, local.manifest, source)
             if not self.write_chunk(index, data):
                 raise CheckpointError(f"the local copy of chunk {index} does not match")
             self.copied_bytes += len(data)
 
-    def finish(self) -> CheckpointInfo:
-        """Complete the checkpoint: local chunks copied, files synced, renamed into place."""
+    def finish(self, previous: CheckpointAssembler | None = None) -> CheckpointInfo:
+        """Complete the checkpoint: local chunks (and those of the `previous` sync this one
+        replaced) copied, files synced, renamed into place."""
         from replica.state.manager import latest_checkpoint_in
 
         try:
-            self.copy_local_chunks(latest_checkpoint_in(self.state_dir))
+            self.copy_local_chunks(latest_checkpoint_in(self.state_dir), previous)
             self.close()
             (self.staging / MANIFEST_FILE).write_bytes(self.manifest.to_cbor())
             sync_tree(self.staging)
@@ -121,7 +135,6 @@ class CheckpointAssembler:
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(self.staging, final)
         sync_directory(final.parent)
-        shutil.rmtree(self.staging.parent, ignore_errors=True)
         mark_verified(final, self.manifest.root_hash)
         return CheckpointInfo(height=self.height, directory=final, manifest=self.manifest)
 
@@ -132,4 +145,4 @@ class CheckpointAssembler:
 
     def abort(self) -> None:
         self.close()
-        shutil.rmtree(self.staging.parent, ignore_errors=True)
+        shutil.rmtree(self.staging, ignore_errors=True)

@@ -7,7 +7,9 @@ reply, the new node state-syncs and keeps step, the removed one keeps serving
 while a registry version in use lists it, then stops, wipes and is unassigned
 (spec C); creating a subnet (CreateSubnet) starts replicas on the chosen
 unassigned nodes, whose canister answers a call certified with the NNS
-delegation, and whose id is the self-authenticating principal of its key.
+delegation, and whose id is the self-authenticating principal of its key; a
+node of the NNS subnet itself is replaced the same way, its key unchanged and
+the registry still served.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import pytest
 
 from registry.records import catch_up_package_contents_key
 from replica.candid import decode, encode
-from replica.candid.types import Nat
+from replica.candid.types import Nat, Nat64
+from replica.canister.nns_ids import REGISTRY_CANISTER_ID
 from replica.crypto.dkg import Transcript
 from replica.live.driver import open_local_registry
 from replica.live.layout import REGISTRY_FILE, read_settings
@@ -198,3 +201,58 @@ def test_a_created_subnet_starts_and_its_canister_answers_with_the_nns_delegatio
         timeout=10,
     )
     assert newer.status_code in (200, 204)
+
+
+def test_a_node_of_the_nns_subnet_is_replaced_and_the_registry_is_still_served(
+    network: LiveNetwork,
+) -> None:
+    """ChangeSubnetMembership on the NNS subnet itself: the subnet that runs the registry the
+    orchestrators replicate keeps its key (the network's root key) and keeps serving it."""
+    nns_id = network.network["nns_subnet_id"]
+    members = network.subnet_nodes(0)
+    removed, staying = members[3], members[:3]
+    added = unassigned(network)[0]
+    propose(
+        network,
+        "change-membership",
+        "--subnet",
+        nns_id,
+        "--add",
+        added["node_id"],
+        "--remove",
+        removed["node_id"],
+    )
+    wait_until(
+        lambda: (s := network.status(added)) is not None and s.subnet_id == nns_id,
+        timeout_s=180,
+        what="the added node's NNS replica",
+    )
+    wait_until(
+        lambda: "left subnet" in whats(network, removed),
+        timeout_s=240,
+        what="the removed NNS node to leave",
+    )
+
+    def in_step() -> bool:
+        status = network.status(added)
+        heights = [s.finalized_height for node in staying if (s := network.status(node))]
+        return status is not None and bool(heights) and status.finalized_height >= max(heights) - 3
+
+    wait_until(in_step, timeout_s=180, what="the added node in step with the NNS")
+    status = network.status(added)
+    assert status is not None and status.state_syncs >= 1, "it joined by state sync"
+    path = [b"subnet", Principal.from_text(nns_id).raw, b"public_key"]
+    certificate = network.agent(added).read_subnet_state(Principal.from_text(nns_id), [path])
+    key = certificate.lookup(path)
+    assert getattr(key, "value", None) == network.root_key, "the NNS key is unchanged"
+    # The new member serves the registry canister, and a new version still reaches it.
+    agent = network.agent(added)
+
+    def latest() -> int:
+        reply = agent.query(REGISTRY_CANISTER_ID, "get_latest_version", encode([], []))
+        return int(decode(reply, [Nat64])[0])
+
+    before = latest()
+    app_id = network.network["subnets"][1]["subnet_id"]
+    propose(network, "update-subnet", "--subnet", app_id, "--dkg-interval", "19")
+    wait_until(lambda: latest() > before, timeout_s=180, what="a new registry version")

@@ -205,11 +205,12 @@ def create_network(paths: NetworkPaths, options: NetworkOptions) -> dict[str, An
                 if subnet_number == 0
                 else "tui.network.genesis:application_subnet"
             ),
-            genesis_arguments=nns_arguments if subnet_number == 0 else {},
+            genesis_arguments=nns_arguments,
             replica_version=description.replica_version_id,
             root_key_hex=root_key_der.hex(),
             nns_subnet_id=str(nns_subnet_id),
             application_genesis="tui.network.genesis:application_subnet",
+            nns_genesis="tui.network.genesis:nns_subnet",
             idle_block_delay_ms=get_preset(options.preset).idle_block_delay_ms,
         )
         write_settings(directory, settings)

@@ -83,3 +83,23 @@ def test_an_incomplete_sync_installs_nothing(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError):
         assembler.finish()
     assert latest_checkpoint_in(target) is None
+
+
+def test_a_newer_sync_copies_the_chunks_an_earlier_one_fetched(tmp_path: Path) -> None:
+    manager, harness, _ = grown(tmp_path, 3)
+    older = manager.write_checkpoint()
+    harness.run_round()
+    newer = manager.write_checkpoint()
+    target = tmp_path / "target"
+    first = CheckpointAssembler(target, older.height, older.manifest)
+    for index in manifests.chunks_to_fetch(None, older.manifest):
+        first.write_chunk(index, manager.read_chunk(older.height, index))
+    second = CheckpointAssembler(target, newer.height, newer.manifest)
+    held = first.held_hashes()
+    for index, chunk in enumerate(newer.manifest.chunk_table):
+        if chunk.hash not in held:
+            assert second.write_chunk(index, manager.read_chunk(newer.height, index))
+    assert second.fetched_bytes < 3 * MIB, "the stable memory's chunks were not fetched again"
+    installed = second.finish(first)
+    assert installed.root_hash == newer.root_hash
+    assert second.copied_bytes >= 3 * MIB
