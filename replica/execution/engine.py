@@ -72,6 +72,8 @@ from replica.execution.messages import (
     Status,
 )
 from replica.execution.runtime import RawReply
+from replica.execution.subnet_calls import InitialDkgAnswer, SubnetCallContexts
+from replica.execution.wasm.interop import speaks_candid
 from replica.execution.wasm.subnet import WasmSubnet
 from replica.types import Principal
 
@@ -129,6 +131,8 @@ class ExecutionEngine:
         self.ingress_history = IngressHistory(memory_capacity=ingress_memory_capacity)
         self.call_contexts: dict[int, CallContext] = {}
         self.next_call_context = 1
+        # calls the subnet's consensus answers (`setup_initial_dkg`)
+        self.subnet_calls = SubnetCallContexts()
         self.next_canister_index = self.canister_id_ranges[0][0]
         self.height = 0
         # the time canisters installed before the first batch see (genesis)
@@ -236,6 +240,8 @@ class ExecutionEngine:
         self._completed = []
         self.ingress_history.begin_round()
         self.ingress_history.prune(self.time_ns)
+        for answer in batch.initial_dkg_answers:
+            self._deliver_initial_dkg(answer)
         for message in batch.ingress:
             self._induct(message)
         used = self.wasm.start_round(previous_time_ns)
@@ -250,6 +256,19 @@ class ExecutionEngine:
             completed=tuple(self._completed),
             instructions_used=used,
         )
+
+    def _deliver_initial_dkg(self, answer: InitialDkgAnswer) -> None:
+        """Answer a waiting `setup_initial_dkg` call with what consensus computed
+        (`replica.execution.subnet_calls`)."""
+        context = self.subnet_calls.answer(answer.target, self.height)
+        if context is None or context.request is None:
+            return
+        if answer.reject:
+            self.deliver_answer(
+                context.request, Reject.of(ErrorCode.CANISTER_REJECTED_MESSAGE, answer.reject)
+            )
+        else:
+            self.deliver_answer(context.request, answer.reply)
 
     def _close_rounds(self) -> None:
         """Commit the round's transaction of every store a message of the round touched."""
@@ -383,7 +402,7 @@ class ExecutionEngine:
             return cost
         function = python_method(record.instance, spec)
         caller, argument = message.caller, message.argument
-        if message.ingress is not None:
+        if message.ingress is not None or speaks_candid(message.callback):
             self._execute(
                 record, context, lambda: function(caller, spec.decode_argument(argument)), spec=spec
             )
@@ -438,7 +457,8 @@ class ExecutionEngine:
         if callback is None:  # the code changed since the call was made
             self._finish_if_stuck(context)
             return INSTRUCTIONS_PER_MESSAGE
-        spec = record.interface.method(context.method) if context.ingress is not None else None
+        candid = context.ingress is not None or speaks_candid(context.callback)
+        spec = record.interface.method(context.method) if candid else None
         data, answer = message.callback.context, message.answer
         self._execute(record, context, lambda: callback(data, answer), spec=spec)
         return INSTRUCTIONS_PER_MESSAGE
@@ -468,7 +488,8 @@ class ExecutionEngine:
                 effects = check_effects(record, context, environment, result, spec)
         except Exception as error:  # the trap boundary: whatever the canister's code raised
             environment.arm(0)
-            failure = failure_answer(error, spec if context.ingress is not None else None)
+            candid = context.ingress is not None or speaks_candid(context.callback)
+            failure = failure_answer(error, spec if candid else None)
             if isinstance(failure, Reject):
                 self._answer(context, failure)
             else:
@@ -549,7 +570,10 @@ class ExecutionEngine:
                 Response(
                     caller=context.caller,
                     callback=context.callback,
-                    answer=outcome,
+                    # a Wasm caller reads the Candid of a Python canister's reply
+                    answer=outcome
+                    if encoded is None or isinstance(outcome, Reject)
+                    else RawReply(encoded),
                     refund_cycles=context.cycles - context.accepted,
                 )
             )

@@ -81,7 +81,6 @@ def nns_config_from_json(
     return NnsConfig(
         seed=b"",
         registry_genesis=None if registry is None else registry_genesis_of(registry),
-        registry_dealer_seed=bytes.fromhex(value["registry_dealer_seed"]),
         preset=get_preset(value["description"]["preset"]),
         ledger_balances={
             AccountIdentifier.from_hex(account): e8s for account, e8s in value["balances"].items()
