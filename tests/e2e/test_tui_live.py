@@ -8,7 +8,8 @@ person stakes a neuron, makes it follow neuron 1, makes a proposal with it
 that halts the application subnet (the registry change the Network screen
 shows fastest: no replica starts or stops), votes Yes with
 all their neurons (the proposer's ballot is already cast, so only neuron 1
-votes), and sees the proposal executed and the subnet halted on the Network
+votes), sees the proposal executed, the registry version it wrote in its
+detail view, and the subnet halted on the Network
 screen, its registry version in the event feed. In a real terminal, `icbox tui`
 votes on the proposal that unhalts it and shows the change. The steps of `icbox
 demo` run (a subnet created, a node killed and replaced, an upgrade) while the
@@ -39,6 +40,7 @@ from tui.app import IcboxApp
 from tui.backend import OpsBackend
 from tui.demo import STEPS, Story
 from tui.ops.dashboard import short
+from tui.screens.proposal_detail import ProposalDetailScreen
 from tui.screens.proposals import ProposalsScreen
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
@@ -183,6 +185,22 @@ async def test_stake_follow_propose_vote_and_see_the_subnet_halt(
             what="the proposal executed",
         )
         assert "100.0% yes" in executed[4]
+
+        # Its detail: the registry version the proposal wrote, and what it changed.
+        select_row(app, proposal)
+        await pilot.press("enter")
+        shown = await until(
+            app,
+            pilot,
+            lambda: (
+                isinstance(app.screen, ProposalDetailScreen)
+                and "registry diff it made" in text(app, "#detail")
+                and text(app, "#detail")
+            ),
+            what="the registry diff the proposal made",
+        )
+        assert f"subnet {short(subnet)} halted" in shown, shown
+        await pilot.press("escape")
 
         # Network: the subnet is halted, and the event feed says which version did it.
         await pilot.press("1")
