@@ -38,7 +38,7 @@ from tests.e2e.terminal import terminal
 from tests.tui.pilot import SIZE, cells, recorded_notifications, text
 from tui.app import IcboxApp
 from tui.backend import OpsBackend
-from tui.demo import STEPS, Story
+from tui.demo import STEP_TIMEOUT_S, STEPS, Story
 from tui.ops.dashboard import short
 from tui.screens.proposal_detail import ProposalDetailScreen
 from tui.screens.proposals import ProposalsScreen
@@ -70,13 +70,18 @@ def app_subnet(network: LiveNetwork) -> str:
 
 
 async def until(
-    app: IcboxApp, pilot: Pilot[None], condition: Callable[[], Any], *, what: str
+    app: IcboxApp,
+    pilot: Pilot[None],
+    condition: Callable[[], Any],
+    *,
+    what: str,
+    timeout_s: float = WAIT_S,
 ) -> Any:
     """Lets the app run (its own refresh polls meanwhile) until `condition()` is true.
 
     (Not `settle`: a live refresh re-arms every interval, so a poll is always pending and
     the exclusive poll worker being waited on may be replaced by the next.)"""
-    deadline = time.monotonic() + WAIT_S
+    deadline = time.monotonic() + timeout_s
     while True:
         await pilot.pause(0.2)
         value = condition()
@@ -281,7 +286,14 @@ async def test_the_demo_story_runs_while_the_dashboard_shows_each_decision(
         story = asyncio.create_task(
             asyncio.to_thread(Story(network.directory, say=said.append).run)
         )
-        results = await until(app, pilot, lambda: story.done() and story.result(), what="the story")
+        # Each step has its own time limit (`tui.demo.STEP_TIMEOUT_S`); the story, all of them.
+        results = await until(
+            app,
+            pilot,
+            lambda: story.done() and story.result(),
+            what="the story",
+            timeout_s=len(STEPS) * STEP_TIMEOUT_S,
+        )
         assert [result.step for result in results] == list(STEPS)
         created, replaced, upgraded = results
         assert len(created.proposal_ids) == 1 and len(upgraded.proposal_ids) == 2
