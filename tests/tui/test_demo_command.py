@@ -7,17 +7,20 @@ operations and the story are recorded instead, so the command's choices are chec
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-import tui.demo
-import tui.network.operations
 from replica.live.lifeline import OWNER_VARIABLE
 from tui.cli import main
 from tui.network.create import NetworkOptions
+
+
+def demo_module() -> Any:
+    return importlib.import_module("tui.demo")
 
 
 class Recorder:
@@ -32,7 +35,7 @@ class Recorder:
             def run(self, steps: tuple[str, ...]) -> list[Any]:
                 recorder.calls.append(("story", directory, steps))
                 if recorder.fail:
-                    raise tui.demo.DemoError("the proposal failed")
+                    raise demo_module().DemoError("the proposal failed")
                 return []
 
         return Story()
@@ -43,17 +46,20 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     recorder = Recorder()
     # the command marks the network as its own in the environment: restored after the test
     monkeypatch.delenv(OWNER_VARIABLE, raising=False)
+    # the modules the command imports when it runs (`tui/cli/lazy.py` may have put lazy ones in
+    # sys.modules, which their package does not hold as attributes)
+    operations = importlib.import_module("tui.network.operations")
     monkeypatch.setattr(
-        tui.network.operations,
+        operations,
         "bring_up",
         lambda directory, options: recorder.calls.append(("up", directory, options)),
     )
     monkeypatch.setattr(
-        tui.network.operations,
+        operations,
         "bring_down",
         lambda directory: recorder.calls.append(("down", directory)),
     )
-    monkeypatch.setattr(tui.demo, "Story", recorder.story)
+    monkeypatch.setattr(demo_module(), "Story", recorder.story)
     return recorder
 
 
@@ -68,7 +74,7 @@ def test_the_demo_brings_up_a_fresh_network_runs_every_step_and_brings_it_down(
             tmp_path,
             NetworkOptions(nns_nodes=1, application_subnets=(4,), unassigned_nodes=2),
         ),
-        ("story", tmp_path, tui.demo.STEPS),
+        ("story", tmp_path, demo_module().STEPS),
         ("down", tmp_path),
     ]
 
