@@ -8,7 +8,8 @@ person stakes a neuron, makes it follow neuron 1, makes a proposal with it
 that halts the application subnet (the registry change the Network screen
 shows fastest: no replica starts or stops), votes Yes with
 all their neurons (the proposer's ballot is already cast, so only neuron 1
-votes), and sees the proposal executed and the subnet halted on the Network
+votes), sees the proposal executed, the registry version it wrote in its
+detail view, and the subnet halted on the Network
 screen, its registry version in the event feed. In a real terminal, `icbox tui`
 votes on the proposal that unhalts it and shows the change. The steps of `icbox
 demo` run (a subnet created, a node killed and replaced, an upgrade) while the
@@ -37,8 +38,9 @@ from tests.e2e.terminal import terminal
 from tests.tui.pilot import SIZE, cells, recorded_notifications, text
 from tui.app import IcboxApp
 from tui.backend import OpsBackend
-from tui.demo import STEPS, Story
+from tui.demo import STEP_TIMEOUT_S, STEPS, Story
 from tui.ops.dashboard import short
+from tui.screens.proposal_detail import ProposalDetailScreen
 from tui.screens.proposals import ProposalsScreen
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
@@ -68,13 +70,18 @@ def app_subnet(network: LiveNetwork) -> str:
 
 
 async def until(
-    app: IcboxApp, pilot: Pilot[None], condition: Callable[[], Any], *, what: str
+    app: IcboxApp,
+    pilot: Pilot[None],
+    condition: Callable[[], Any],
+    *,
+    what: str,
+    timeout_s: float = WAIT_S,
 ) -> Any:
     """Lets the app run (its own refresh polls meanwhile) until `condition()` is true.
 
     (Not `settle`: a live refresh re-arms every interval, so a poll is always pending and
     the exclusive poll worker being waited on may be replaced by the next.)"""
-    deadline = time.monotonic() + WAIT_S
+    deadline = time.monotonic() + timeout_s
     while True:
         await pilot.pause(0.2)
         value = condition()
@@ -184,6 +191,22 @@ async def test_stake_follow_propose_vote_and_see_the_subnet_halt(
         )
         assert "100.0% yes" in executed[4]
 
+        # Its detail: the registry version the proposal wrote, and what it changed.
+        select_row(app, proposal)
+        await pilot.press("enter")
+        shown = await until(
+            app,
+            pilot,
+            lambda: (
+                isinstance(app.screen, ProposalDetailScreen)
+                and "registry diff it made" in text(app, "#detail")
+                and text(app, "#detail")
+            ),
+            what="the registry diff the proposal made",
+        )
+        assert f"subnet {short(subnet)} halted" in shown, shown
+        await pilot.press("escape")
+
         # Network: the subnet is halted, and the event feed says which version did it.
         await pilot.press("1")
         halted = await until(
@@ -263,7 +286,14 @@ async def test_the_demo_story_runs_while_the_dashboard_shows_each_decision(
         story = asyncio.create_task(
             asyncio.to_thread(Story(network.directory, say=said.append).run)
         )
-        results = await until(app, pilot, lambda: story.done() and story.result(), what="the story")
+        # Each step has its own time limit (`tui.demo.STEP_TIMEOUT_S`); the story, all of them.
+        results = await until(
+            app,
+            pilot,
+            lambda: story.done() and story.result(),
+            what="the story",
+            timeout_s=len(STEPS) * STEP_TIMEOUT_S,
+        )
         assert [result.step for result in results] == list(STEPS)
         created, replaced, upgraded = results
         assert len(created.proposal_ids) == 1 and len(upgraded.proposal_ids) == 2

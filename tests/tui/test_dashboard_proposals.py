@@ -26,6 +26,8 @@ def test_wait_for_quiet_extension_is_the_deadline_beyond_the_voting_period() -> 
     assert deadline_cell(moved, NOW_S + 40, VOTING_PERIOD_S) == "0h 04m 50s (+0h 01m 30s quiet)"
     assert deadline_cell(moved, NOW_S + 9999, VOTING_PERIOD_S).startswith("passed")
     assert deadline_cell(proposal(2, "y", status="executed"), NOW_S, VOTING_PERIOD_S) == "-"
+    days = dataclasses.replace(view, deadline_s=NOW_S + 2 * 86_400 + 125)
+    assert deadline_cell(days, NOW_S, VOTING_PERIOD_S).startswith("48h 02m (+")
 
 
 async def open_proposals(app: IcboxApp, pilot: object) -> None:

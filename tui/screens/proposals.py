@@ -34,10 +34,17 @@ def span(seconds: int) -> str:
 
 
 def countdown(deadline_s: int | None, now_s: float) -> str:
+    """The time left, to the second in the last hour and to the minute before: a deadline days
+    away changes its row once a minute, not every second (each change repaints the table)."""
     if deadline_s is None:
         return "-"
     left = int(deadline_s - now_s)
-    return "passed" if left <= 0 else span(left)
+    if left <= 0:
+        return "passed"
+    if left < 3600:
+        return span(left)
+    hours, rest = divmod(left, 3600)
+    return f"{hours}h {rest // 60:02d}m"
 
 
 def deadline_cell(view: ProposalView, now_s: float, voting_period_s: int) -> str:
