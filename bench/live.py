@@ -8,8 +8,9 @@ measures, in one run:
 - `update_p50_s`, `update_p99_s`: update-call latency at light load (one call
   at a time, `add(1)` on the application subnet's counter, each reply
   certified and verified by the agent);
-- `updates_per_s`: signed update calls per second with pipelined clients (many
-  calls in flight, spread over the subnet's four replicas);
+- `updates_per_s`: signed update calls per second with pipelined clients (300
+  calls in flight over keep-alive connections, spread over the subnet's four
+  replicas);
 - `transfers_per_s`: ledger transfers per second, pipelined, on the NNS subnet;
 - `queries_per_s`: queries per second, pipelined (node signatures checked);
 - `cpu_ms_per_update`: CPU time summed over the four application replicas per
@@ -117,11 +118,11 @@ async def measure_network(network: dict[str, Any], smoke: bool) -> dict[str, Any
             if (pid := live_pid(Path(node["directory"]) / REPLICA_PID_FILE))
         ]
         cpu_before = sum(process_cpu_s(pid) for pid in pids)
-        updates = 40 if smoke else 400
+        updates = 40 if smoke else 1_200
         figures["updates_per_s"] = round(
             await pipelined(
                 updates,
-                32 if smoke else 200,
+                32 if smoke else 300,
                 lambda i: app_agents[i % 4].update(COUNTER, "add", add),
             ),
             1,
@@ -131,22 +132,22 @@ async def measure_network(network: dict[str, Any], smoke: bool) -> dict[str, Any
 
         ledgers = [LedgerCanister(agent) for agent in nns_agents]
         to = AccountIdentifier.of(Principal.self_authenticating(b"bench-live")).raw
-        transfers = 20 if smoke else 150
+        transfers = 20 if smoke else 400
         figures["transfers_per_s"] = round(
             await pipelined(
                 transfers,
-                16 if smoke else 100,
+                16 if smoke else 200,
                 lambda i: ledgers[i % 4].transfer(to=to, amount_e8s=1_000, memo=i + 1),
             ),
             1,
         )
 
         empty = encode([], [])
-        queries = 50 if smoke else 500
+        queries = 50 if smoke else 2_000
         figures["queries_per_s"] = round(
             await pipelined(
                 queries,
-                16 if smoke else 64,
+                16 if smoke else 128,
                 lambda i: app_agents[i % 4].query(COUNTER, "get", empty),
             ),
             1,

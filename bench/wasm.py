@@ -73,7 +73,7 @@ def instructions_per_s(iterations: int) -> float:
 
 def updates_per_s(
     harness: SubnetHarness, canister: Principal, method: str, arg: bytes, count: int
-) -> float:
+) -> tuple[float, float]:
     messages = [
         harness.submit(Principal.self_authenticating(b"sender-%d" % index), canister, method, arg)
         for index in range(count)

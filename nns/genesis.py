@@ -11,10 +11,9 @@ The replica finds the NNS canisters only through the factory table built here.
 The registry canister's genesis records are public; a node process that runs
 the NNS gets them as `NnsConfig.registry_genesis` (the batches of
 `registry.genesis.deal_genesis`, made once by the network's creator) and never
-the network seed, from which every node's keys derive. The registry canister's
-own dealer, for subnets created or recovered later, is seeded with
-`registry_dealer_seed` (by default a seed derived from `seed` for that one
-purpose, which derives no node key).
+the network seed, from which every node's keys derive. The registry canister
+has no dealer: the keys of subnets created or recovered later come from the
+NNS subnet's remote DKG (`setup_initial_dkg`, `replica.consensus.remote_dkg`).
 """
 
 from __future__ import annotations
@@ -46,7 +45,6 @@ from replica.canister.nns_ids import (
     ROOT_CANISTER_ID,
 )
 from replica.canister.sdk import interface_of
-from replica.crypto.keys import derive_seed
 from replica.execution.engine import ExecutionEngine, SystemCanister
 from replica.presets import LOCAL, Preset
 from sns.factories import sns_factories
@@ -74,13 +72,6 @@ class NnsConfig:
     registry_genesis: Sequence[Sequence[Mutation]] | None = None
     """The registry's genesis batches (public records) from `deal_genesis`; None: built here from
     `seed`."""
-    registry_dealer_seed: bytes | None = None
-    """Seeds the registry canister's initial DKG for new subnets; None: derived from `seed`."""
-
-    def get_registry_dealer_seed(self) -> bytes:
-        if self.registry_dealer_seed is not None:
-            return self.registry_dealer_seed
-        return derive_seed(self.seed, "registry-initial-dkg")
 
 
 def nns_engine_options() -> dict[str, Any]:
@@ -93,7 +84,6 @@ def nns_engine_options() -> dict[str, Any]:
 
 def nns_factories(config: NnsConfig) -> dict[str, SystemCanister]:
     """The system canisters of the NNS by name, built for this network's configuration."""
-    dkg = SeededInitialDkg(config.get_registry_dealer_seed())
 
     def ledger(environment: Any, path: str | None, init: Any) -> Ledger:
         balances = dict(config.ledger_balances) if init == "genesis" else {}
@@ -113,9 +103,7 @@ def nns_factories(config: NnsConfig) -> dict[str, SystemCanister]:
         )
 
     def registry(environment: Any, path: str | None, init: Any) -> Registry:
-        return Registry(
-            environment, initial_dkg=dkg, governance_id=GOVERNANCE_CANISTER_ID, path=path
-        )
+        return Registry(environment, governance_id=GOVERNANCE_CANISTER_ID, path=path)
 
     return {
         "ledger": SystemCanister(create=ledger, interface=ledger_interface),

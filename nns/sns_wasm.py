@@ -161,6 +161,7 @@ def init_arguments(
             "minting_account": governance,
             "initial_balances": balances,
             "token_logo": payload.token_logo,
+            "index_id": ids["index"],
         },
         "swap": {
             "min_participants": payload.min_participants,

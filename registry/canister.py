@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+from typing import Any, Final
 
 from registry.certification import EMPTY_CHAIN, compute_chain_hash
-from registry.dkg import InitialDkg, InitialDkgResult
+from registry.dkg import InitialDkg, InitialDkgResult, initial_dkg_result_from_reply
 from registry.errors import InvalidPayload, KeyNotPresent, Unauthorized
 from registry.invariants import check_global_invariants
 from registry.node_rewards import (
@@ -25,7 +25,6 @@ from registry.node_rewards import (
 )
 from registry.records import (
     BLESSED_REPLICA_VERSIONS_KEY,
-    CANISTER_IDS_PER_SUBNET,
     DATA_CENTER_RECORD_PREFIX,
     NNS_SUBNET_ID_KEY,
     NODE_OPERATOR_RECORD_PREFIX,
@@ -41,7 +40,6 @@ from registry.records import (
     PublicKeyRecord,
     ReplicaVersionRecord,
     RoutingTable,
-    RoutingTableEntry,
     SubnetListRecord,
     SubnetRecord,
     ThresholdPublicKeyRecord,
@@ -84,12 +82,15 @@ from registry.store import (
     update,
     upsert,
 )
+from registry.subnet_creation import make_create_subnet_mutations
 from replica.canister import codec
 from replica.canister.nns_ids import GOVERNANCE_CANISTER_ID
 from replica.canister.stable import StableStore
 from replica.crypto import bls
-from replica.environment import Environment
+from replica.environment import DEFERRED, Environment, OutgoingCall
 from replica.types import Principal
+
+MANAGEMENT_CANISTER: Final = Principal.management_canister()
 
 
 class Registry:
@@ -99,7 +100,7 @@ class Registry:
         self,
         environment: Environment,
         *,
-        initial_dkg: InitialDkg,
+        initial_dkg: InitialDkg | None = None,
         governance_id: Principal = GOVERNANCE_CANISTER_ID,
         path: str | None = None,
     ) -> None:
@@ -179,7 +180,12 @@ class Registry:
 
     # -- subnets (spec B) -------------------------------------------------------------------
 
-    def create_subnet(self, caller: Principal, payload: CreateSubnetPayload) -> Principal:
+    def create_subnet(self, caller: Principal, payload: CreateSubnetPayload) -> Any:
+        """Create a subnet of unassigned nodes (`MUT/do_create_subnet.rs`): its initial keys come
+        from the NNS subnet's `setup_initial_dkg` (a remote DKG its consensus runs; the reply
+        arrives in `_on_initial_dkg_for_new_subnet`), or at once from an in-process dealer when
+        this registry was given one (tests, previews). Answers the new subnet's id, or DEFERRED
+        while the NNS subnet deals its keys."""
         self._require_governance(caller)
         payload.validate()
         self._require_nodes(payload.node_ids)
@@ -187,56 +193,65 @@ class Registry:
             subnet = self.subnet_of(node_id)
             if subnet is not None:
                 raise InvalidPayload(f"node {node_id} is already a member of subnet {subnet}")
+        if self.initial_dkg is None:
+            self._ask_initial_dkg(payload.node_ids, "_on_initial_dkg_for_new_subnet", payload)
+            return DEFERRED
         result = self.initial_dkg.setup_initial_dkg(payload.node_ids, self.registry.latest_version)
         subnet_id = payload.subnet_id_override or result.subnet_id
-        subnet_list: SubnetListRecord | None = self.registry.get(SUBNET_LIST_KEY)
-        listed = subnet_list.subnets if subnet_list is not None else ()
-        if subnet_id in listed:
-            raise InvalidPayload(f"subnet {subnet_id} exists already")
-        record = SubnetRecord(
-            membership=payload.node_ids,
-            subnet_type=payload.subnet_type,
-            replica_version_id=payload.replica_version_id,
-            dkg_interval_length=payload.dkg_interval_length,
-            unit_delay_millis=payload.unit_delay_millis,
-            initial_notary_delay_millis=payload.initial_notary_delay_millis,
-            max_ingress_bytes_per_message=payload.max_ingress_bytes_per_message,
-            max_ingress_messages_per_block=payload.max_ingress_messages_per_block,
-            max_block_payload_size=payload.max_block_payload_size,
-            dkg_dealings_per_block=payload.dkg_dealings_per_block,
-            start_as_nns=payload.start_as_nns,
-            is_halted=payload.is_halted,
-            max_number_of_canisters=payload.max_number_of_canisters,
-            ssh_readonly_access=payload.ssh_readonly_access,
-            ssh_backup_access=payload.ssh_backup_access,
-            features=payload.features,
-            canister_cycles_cost_schedule=payload.canister_cycles_cost_schedule,
+        return self._write_new_subnet(
+            payload, result, self._encrypt_shares(subnet_id, result, payload.node_ids)
         )
-        cup = CatchUpPackageContents(
-            height=0,
-            time_ns=0,
-            state_hash=bytes(32),
-            low_threshold_transcript=result.low_threshold,
-            high_threshold_transcript=result.high_threshold,
-            encrypted_shares=self._encrypt_shares(subnet_id, result, payload.node_ids),
+
+    def _ask_initial_dkg(
+        self, node_ids: Sequence[Principal], on_reply: str, context: object
+    ) -> None:
+        """Call the management canister's `setup_initial_dkg` at the latest registry version."""
+        self.environment.call(
+            OutgoingCall(
+                callee=MANAGEMENT_CANISTER,
+                method="setup_initial_dkg",
+                argument={
+                    "node_ids": list(node_ids),
+                    "registry_version": self.registry.latest_version,
+                },
+                on_reply=on_reply,
+                on_reject="_on_initial_dkg_refused",
+                context=context,
+            )
         )
-        mutations = [
-            upsert(SUBNET_LIST_KEY, SubnetListRecord(subnets=(*listed, subnet_id))),
-            insert(subnet_record_key(subnet_id), record),
-            insert(catch_up_package_contents_key(subnet_id), cup),
-            insert(
-                threshold_public_key_key(subnet_id),
-                ThresholdPublicKeyRecord(public_key_der=result.public_key_der),
-            ),
-            upsert(ROUTING_TABLE_KEY, self._routing_table_with(subnet_id)),
-        ]
+
+    def _on_initial_dkg_for_new_subnet(
+        self, payload: CreateSubnetPayload, reply: object
+    ) -> Principal:
+        return self._write_new_subnet(payload, initial_dkg_result_from_reply(reply), ())
+
+    def _on_initial_dkg_refused(self, context: object, reject: object) -> None:
+        message = getattr(reject, "message", str(reject))
+        raise InvalidPayload(f"the initial DKG failed: {message}")
+
+    def _write_new_subnet(
+        self,
+        payload: CreateSubnetPayload,
+        result: InitialDkgResult,
+        encrypted_shares: tuple[tuple[Principal, bytes], ...],
+    ) -> Principal:
+        """Write the subnet record, the subnet list, the CUP contents, the threshold key and a
+        routing-table range in one version."""
+        subnet_id, mutations = make_create_subnet_mutations(
+            self.registry, payload, result, encrypted_shares
+        )
         self.apply(mutations)
         return subnet_id
 
     def _encrypt_shares(
-        self, subnet_id: Principal, result: InitialDkgResult, node_ids: Sequence[Principal]
+        self,
+        subnet_id: Principal,
+        result: InitialDkgResult,
+        node_ids: Sequence[Principal],
+        start_height: int = 0,
     ) -> tuple[tuple[Principal, bytes], ...]:
-        """The members' shares, each encrypted to the member's registered dealing key."""
+        """The members' shares from an in-process dealer, each encrypted to the member's registered
+        dealing key (a remote DKG's transcripts carry them instead)."""
         encrypt = getattr(self.initial_dkg, "encrypt_shares_for_members", None)
         if encrypt is None:
             return ()
@@ -248,22 +263,8 @@ class Registry:
             if record is None:
                 raise InvalidPayload(f"node {node_id} has no dealing encryption key")
             keys[node_id] = bytes(record.key_value)
-        shares: tuple[tuple[Principal, bytes], ...] = encrypt(subnet_id, result, keys)
+        shares: tuple[tuple[Principal, bytes], ...] = encrypt(subnet_id, result, keys, start_height)
         return shares
-
-    def _routing_table_with(self, subnet_id: Principal) -> RoutingTable:
-        """The routing table plus the next free range of 2^20 canister ids for a new subnet."""
-        table: RoutingTable | None = self.registry.get(ROUTING_TABLE_KEY)
-        entries = table.entries if table is not None else ()
-        start = (
-            0
-            if not entries
-            else (entries[-1].end // CANISTER_IDS_PER_SUBNET + 1) * CANISTER_IDS_PER_SUBNET
-        )
-        entry = RoutingTableEntry(
-            start=start, end=start + CANISTER_IDS_PER_SUBNET - 1, subnet_id=subnet_id
-        )
-        return RoutingTable(entries=(*entries, entry))
 
     def add_nodes_to_subnet(self, caller: Principal, payload: AddNodesToSubnetPayload) -> int:
         self._require_governance(caller)
@@ -345,19 +346,32 @@ class Registry:
             [update(subnet_record_key(payload.subnet_id), replace(record, **changes))]
         )
 
-    def recover_subnet(self, caller: Principal, payload: RecoverSubnetPayload) -> int:
-        """A new CUP (and new keys) for a stalled subnet, optionally with new members."""
+    def recover_subnet(self, caller: Principal, payload: RecoverSubnetPayload) -> Any:
+        """A new CUP (and new keys, from `setup_initial_dkg` like a new subnet's) for a stalled
+        subnet, optionally with new members (`MUT/do_recover_subnet.rs`)."""
         self._require_governance(caller)
         payload.validate()
         record = self._subnet(payload.subnet_id)
-        mutations = []
+        if payload.replacement_nodes is not None:
+            self._require_nodes(payload.replacement_nodes)
+            record = replace(record, membership=payload.replacement_nodes)
+        if self.initial_dkg is None:
+            self._ask_initial_dkg(record.membership, "_on_initial_dkg_for_recovery", payload)
+            return DEFERRED
+        result = self.initial_dkg.setup_initial_dkg(record.membership, self.registry.latest_version)
+        return self._write_recovery(payload, result)
+
+    def _on_initial_dkg_for_recovery(self, payload: RecoverSubnetPayload, reply: object) -> int:
+        return self._write_recovery(payload, initial_dkg_result_from_reply(reply))
+
+    def _write_recovery(self, payload: RecoverSubnetPayload, result: InitialDkgResult) -> int:
+        record = self._subnet(payload.subnet_id)
         if payload.replacement_nodes is not None:
             self._require_nodes(payload.replacement_nodes)
             record = replace(record, membership=payload.replacement_nodes)
         record = replace(record, halt_at_cup_height=False, is_halted=True)
-        mutations.append(update(subnet_record_key(payload.subnet_id), record))
-        result = self.initial_dkg.setup_initial_dkg(record.membership, self.registry.latest_version)
-        mutations.append(
+        mutations = [
+            update(subnet_record_key(payload.subnet_id), record),
             update(
                 catch_up_package_contents_key(payload.subnet_id),
                 CatchUpPackageContents(
@@ -366,15 +380,16 @@ class Registry:
                     state_hash=payload.state_hash,
                     low_threshold_transcript=result.low_threshold,
                     high_threshold_transcript=result.high_threshold,
+                    encrypted_shares=self._encrypt_shares(
+                        payload.subnet_id, result, record.membership, payload.height
+                    ),
                 ),
-            )
-        )
-        mutations.append(
+            ),
             update(
                 threshold_public_key_key(payload.subnet_id),
                 ThresholdPublicKeyRecord(public_key_der=result.public_key_der),
-            )
-        )
+            ),
+        ]
         return self.apply(mutations)
 
     # -- replica versions (spec B) ----------------------------------------------------------

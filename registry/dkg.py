@@ -1,12 +1,15 @@
 """The initial DKG a new (or recovered) subnet needs.
 
-On the IC the registry asks the NNS subnet's management canister to run a
-remote NI-DKG for the chosen nodes (spec B, `setup_initial_dkg`). Here that
-step is an interface, `InitialDkg`. `SeededInitialDkg` is a deterministic
-implementation: a dealer derives the polynomial of each transcript from a
-network seed, the nodes and the registry version, and publishes the Feldman
-commitments (compressed G2 points) as the transcript; its first commitment is
-the subnet's public key. The replica's distributed DKG replaces it.
+The registry asks the NNS subnet's management canister to run a remote DKG
+for the chosen nodes (spec B, `setup_initial_dkg`; the NNS subnet's consensus
+runs it, `replica.consensus.remote_dkg`), and `initial_dkg_result_from_reply`
+reads its answer. Genesis has no NNS subnet to ask: there an in-process
+dealer, `InitialDkg`, deals the keys. `SeededInitialDkg` is a deterministic
+one: it derives the polynomial of each transcript from a network seed, the
+nodes and the registry version, and publishes the Feldman commitments
+(compressed G2 points) as the transcript; its first commitment is the
+subnet's public key. Tests and previews give a registry canister one, so that
+it creates subnets at once.
 
 The dealer knows every share, so it lives only in the process that creates
 the network (`registry.genesis.deal_genesis`) and in the registry canister; the
@@ -20,8 +23,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
+from registry.errors import InvalidPayload
 from registry.records import InitialDkgTranscript
 from replica.crypto import bls
 from replica.crypto.dkg import DkgId, DkgTag
@@ -45,6 +49,38 @@ class InitialDkgResult:
     def subnet_id(self) -> Principal:
         """The self-authenticating principal of the subnet's DER public key."""
         return Principal.self_authenticating(self.public_key_der)
+
+
+def _transcript_from_record(value: Any) -> InitialDkgTranscript:
+    return InitialDkgTranscript(
+        threshold=int(value["threshold"]),
+        committee=tuple(value["committee"]),
+        registry_version=int(value["registry_version"]),
+        public_key_der=bytes(value["public_key_der"]),
+        transcript=bytes(value["transcript"]),
+        internal_transcript=bytes(value["internal_transcript"]),
+    )
+
+
+def initial_dkg_result_from_reply(reply: object) -> InitialDkgResult:
+    """The management canister's `setup_initial_dkg` reply (the IC's `SetupInitialDKGResponse`)
+    as an `InitialDkgResult`; raises InvalidPayload if it does not hold together."""
+    try:
+        if not isinstance(reply, Mapping):
+            raise TypeError("not a record")
+        result = InitialDkgResult(
+            low_threshold=_transcript_from_record(reply["low_threshold_transcript_record"]),
+            high_threshold=_transcript_from_record(reply["high_threshold_transcript_record"]),
+            public_key_der=bytes(reply["subnet_threshold_public_key"]),
+        )
+        fresh_subnet_id = reply["fresh_subnet_id"]
+    except (KeyError, TypeError, ValueError) as error:
+        raise InvalidPayload(f"a malformed setup_initial_dkg reply: {error}") from error
+    if result.public_key_der != result.high_threshold.public_key_der:
+        raise InvalidPayload("the subnet key is not the high-threshold transcript's key")
+    if fresh_subnet_id != result.subnet_id:
+        raise InvalidPayload("the fresh subnet id is not the principal of the subnet key")
+    return result
 
 
 class InitialDkg(Protocol):
@@ -157,16 +193,19 @@ class SeededInitialDkg:
         subnet_id: Principal,
         result: InitialDkgResult,
         dealing_keys: Mapping[Principal, bytes],
+        start_height: int = 0,
     ) -> tuple[tuple[Principal, bytes], ...]:
         """Each member's shares of both initial transcripts of `subnet_id`, encrypted to its own
-        dealing key, as the bytes of its `NodeInitialShares` (published in the CUP contents)."""
+        dealing key, as the bytes of its `NodeInitialShares` (published in the CUP contents).
+        `start_height` is the CUP's height: 0 for a new subnet, the recovery height for a
+        recovered one."""
         dealt: dict[Principal, list[InitialShareCiphertext]] = {}
         transcripts: tuple[tuple[DkgTag, InitialDkgTranscript], ...] = (
             ("low", result.low_threshold),
             ("high", result.high_threshold),
         )
         for tag, transcript in transcripts:
-            dkg_id = DkgId(subnet_id=subnet_id, start_height=0, tag=tag)
+            dkg_id = DkgId(subnet_id=subnet_id, start_height=start_height, tag=tag)
             for member, ciphertext in self.deal_shares(dkg_id, transcript, dealing_keys).items():
                 dealt.setdefault(member, []).append(ciphertext)
         return tuple(

@@ -235,6 +235,11 @@ class InitialDkgTranscript:
     registry_version: int
     public_key_der: bytes
     transcript: bytes
+    """The Feldman commitments, concatenated compressed G2 points."""
+    internal_transcript: bytes = b""
+    """The whole transcript of a remote DKG (`replica.crypto.dkg.Transcript` bytes: the dealings,
+    with each member's share encrypted to the member's dealing key; the IC's
+    `internal_csp_transcript`); empty for one the genesis dealer made."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

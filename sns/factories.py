@@ -37,6 +37,7 @@ def _ledger(environment: Any, path: str | None, init: dict[str, Any]) -> SnsLedg
                 for owner, subaccount, amount in init["initial_balances"]
             ),
             token_logo=init.get("token_logo"),
+            index_id=init.get("index_id"),
         ),
         path,
     )

@@ -16,12 +16,13 @@ shape the Candid `ICRC3Value` variant decodes to once wrapped (`icrc3_candid`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.types import Approve, Block, Burn, Mint, Transfer
 from replica.candid.wire import leb128, sleb128
+from replica.crypto import hashtree
 
 Value = tuple[str, Any]
 
@@ -37,6 +38,19 @@ SUPPORTED_BLOCK_TYPES: Final = (
 """`icrc3_supported_block_types` of the ICRC-1 ledger (legacy blocks carry no `btype`)."""
 
 
+_KEY_HASHES: dict[str, bytes] = {}
+"""The hashes of map keys seen so far (a ledger's blocks use a handful of keys)."""
+
+
+def _key_hash(key: str) -> bytes:
+    cached = _KEY_HASHES.get(key)
+    if cached is None:
+        cached = hashlib.sha256(key.encode()).digest()
+        if len(_KEY_HASHES) < 1_024:
+            _KEY_HASHES[key] = cached
+    return cached
+
+
 def compute_value_hash(value: Value) -> bytes:
     """The representation-independent hash of an ICRC-3 `Value`."""
     kind, inner = value
@@ -50,13 +64,10 @@ def compute_value_hash(value: Value) -> bytes:
         case "Int":
             data = sleb128(int(inner))
         case "Array":
-            data = b"".join(compute_value_hash(item) for item in inner)
+            data = b"".join([compute_value_hash(item) for item in inner])
         case "Map":
             data = b"".join(
-                sorted(
-                    hashlib.sha256(key.encode()).digest() + compute_value_hash(item)
-                    for key, item in inner
-                )
+                sorted([_key_hash(key) + compute_value_hash(item) for key, item in inner])
             )
         case _:
             raise ValueError(f"not an ICRC-3 value: {kind}")
@@ -139,6 +150,39 @@ def icrc3_candid(value: Value) -> dict[str, Any]:
     if kind == "Map":
         return {"Map": [{"0": key, "1": icrc3_candid(item)} for key, item in inner]}
     return {kind: inner}
+
+
+LAST_BLOCK_HASH: Final = b"last_block_hash"
+LAST_BLOCK_INDEX: Final = b"last_block_index"
+
+
+def tip_tree(tip: tuple[int, bytes] | None) -> hashtree.HashTree:
+    """The tree a ledger certifies: its last block's hash and index (LEB128), or an empty tree
+    before the first block.
+
+    ICRC-3 ("icrc3_get_tip_certificate") and the IC's ICRC-1 ledger
+    (rs/ledger_suite/icrc1/ledger/src/lib.rs `construct_hash_tree`: `fork(label("last_block_hash",
+    leaf(hash)), label("last_block_index", leaf(leb128(index))))`); the labels are in
+    increasing order, as a well-formed tree needs. (The legacy ledger core certified
+    `tip_hash` and a big-endian index; the ICRC-1 ledger of current SNSs follows the standard.)
+    """
+    if tip is None:
+        return hashtree.EMPTY
+    index, block_hash = tip
+    return hashtree.Fork(
+        hashtree.Labeled(LAST_BLOCK_HASH, hashtree.Leaf(block_hash)),
+        hashtree.Labeled(LAST_BLOCK_INDEX, hashtree.Leaf(leb128(index))),
+    )
+
+
+def value_of_candid(candid: Mapping[str, Any]) -> Value:
+    """The value of a Candid `ICRC3Value` (the inverse of `icrc3_candid`)."""
+    ((kind, inner),) = candid.items()
+    if kind == "Array":
+        return ("Array", [value_of_candid(item) for item in inner])
+    if kind == "Map":
+        return ("Map", [(entry["0"], value_of_candid(entry["1"])) for entry in inner])
+    return (kind, inner)
 
 
 class BlockChain:

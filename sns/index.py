@@ -21,6 +21,8 @@ from replica.types import Principal
 from sns.ledger import ICRC_TRANSACTION_DID
 
 BLOCKS_PER_POLL: Final = 2_000
+MAX_SUBACCOUNTS: Final = 2_000
+"""index-ng's `DEFAULT_MAX_BLOCKS_PER_RESPONSE`, which also bounds `list_subaccounts`."""
 MAX_RESULTS: Final = 500
 
 INDEX_DID: Final = (
@@ -38,6 +40,7 @@ service : {
   ledger_id : () -> (principal) query;
   icrc1_balance_of : (Account) -> (nat) query;
   status : () -> (Status) query;
+  list_subaccounts : (record { owner : principal; start : opt blob }) -> (vec blob) query;
 }
 """
 )
@@ -165,6 +168,17 @@ class SnsIndex:
     @query(name="ledger_id", **_signature("ledger_id"))
     def get_ledger_id(self, caller: Principal, argument: object = None) -> Principal:
         return self.ledger_id
+
+    @query(**_signature("list_subaccounts"))
+    def list_subaccounts(self, caller: Principal, request: Mapping[str, Any]) -> list[bytes]:
+        """The subaccounts of `owner` the index has seen in a block, in byte order, after `start`
+        (the default subaccount, all zeros, is listed too; index-ng main.rs `list_subaccounts`)."""
+        owner: Principal = request["owner"]
+        start = request["start"]
+        subaccounts = sorted(sub for (raw, sub) in self.balances if raw == owner.raw)
+        if start is not None:
+            subaccounts = [sub for sub in subaccounts if sub > bytes(start)]
+        return subaccounts[:MAX_SUBACCOUNTS]
 
     @query(**_signature("status"))
     def status(self, caller: Principal, argument: object = None) -> dict[str, int]:

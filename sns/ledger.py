@@ -16,8 +16,12 @@ rs/ledger_suite/icrc1/ledger, deployed by SNS-W from rs/nns/sns-wasm) differs:
   per account identifier;
 - only the ICRC methods are offered: no legacy `transfer`/`account_balance`;
 - the block log is also served as ICRC-3 blocks (`sns.icrc3`), hashed and chained as the
-  standard says; the tip certificate is not offered (a Python canister cannot read its data
-  certificate).
+  standard says, and the tip is certified: every block sets the canister's certified data to the
+  root of `sns.icrc3.tip_tree` (last block hash and index), and `icrc3_get_tip_certificate` (and
+  the older `get_data_certificate`) answer that tree with the subnet's certificate in a
+  non-replicated query (rs/ledger_suite/icrc1/ledger/src/main.rs). The replica keeps no certified
+  data set while a Python canister is installed, so the heartbeat certifies the tip of the
+  initial distribution (and again after an upgrade).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
+
+from sqlalchemy.engine import Connection
 
 from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.canister import DEFAULT_TRANSFER_FEE_E8S, MAX_BLOCKS_PER_QUERY, Ledger
@@ -37,14 +43,16 @@ from nns.ledger.types import (
     GetBlocksArgs,
     Icrc1TransferArgs,
     Mint,
+    Transaction,
     Transfer,
     TransferFromArgs,
 )
 from replica.candid.did import parse_did
-from replica.canister.sdk import Interface, MethodSpec
-from replica.environment import Environment
+from replica.canister.sdk import CanisterEnvironment, Interface, MethodSpec
+from replica.crypto import hashtree
 from replica.types import Principal
-from sns.icrc3 import SUPPORTED_BLOCK_TYPES, BlockChain, icrc3_candid
+from sns import ledger_allowances
+from sns.icrc3 import SUPPORTED_BLOCK_TYPES, BlockChain, icrc3_candid, tip_tree
 
 SNS_LEDGER_METHODS: Final = frozenset(
     {
@@ -88,6 +96,16 @@ type ArchiveInfo = record { canister_id : principal; block_range_start : nat; bl
 type ICRC3Value = variant { Blob : blob; Text : text; Nat : nat; Int : int; Array : vec ICRC3Value;
   Map : vec record { text; ICRC3Value } };
 type GetBlocksArgs = record { start : nat; length : nat };
+type GetAllowancesArgs = record { from_account : opt Account; prev_spender : opt Account; take :
+  opt nat };
+type Allowance103 = record { from_account : Account; to_spender : Account; allowance : nat;
+  expires_at : opt nat64 };
+type GetAllowancesError = variant { AccessDenied : record { reason : text }; GenericError : record
+  { error_code : nat; message : text } };
+type GetIndexPrincipalError = variant { IndexPrincipalNotSet; GenericError : record { error_code :
+  nat; description : text } };
+type ICRC3DataCertificate = record { certificate : blob; hash_tree : blob };
+type DataCertificate = record { certificate : opt blob; hash_tree : blob };
 type GetBlocksResult = record { log_length : nat; blocks : vec record { id : nat; block : ICRC3Value
   }; archived_blocks : vec record { args : vec GetBlocksArgs; callback : func (vec GetBlocksArgs)
   -> (GetBlocksResult) query } };
@@ -98,6 +116,12 @@ service : {
   icrc3_get_archives : (record { from : opt principal }) -> (vec record { canister_id : principal;
     start : nat; end : nat }) query;
   icrc3_supported_block_types : () -> (vec record { block_type : text; url : text }) query;
+  icrc3_get_tip_certificate : () -> (opt ICRC3DataCertificate) query;
+  get_data_certificate : () -> (DataCertificate) query;
+  icrc103_get_allowances : (GetAllowancesArgs) -> (variant { Ok : vec Allowance103; Err :
+    GetAllowancesError }) query;
+  icrc106_get_index_principal : () -> (variant { Ok : principal; Err : GetIndexPrincipalError })
+    query;
 }
 """
 """The ICRC-1 ledger's transaction and ICRC-3 types (rs/ledger_suite/icrc1/ledger/ledger.did)."""
@@ -115,12 +139,27 @@ class SnsLedgerInit:
     minting_account: Account
     initial_balances: tuple[tuple[Account, int], ...] = ()
     token_logo: str | None = None
+    index_id: Principal | None = None
+    """The SNS's index canister (ICRC-106), as SNS-W names it at deployment."""
 
 
 class SnsLedger(Ledger):
     """An ICRC ledger whose token, fee and first balances come from the SNS's init payload."""
 
-    def __init__(self, environment: Environment, init: SnsLedgerInit, path: str | None = None):
+    def __init__(
+        self, environment: CanisterEnvironment, init: SnsLedgerInit, path: str | None = None
+    ):
+        self.canister_environment = environment
+        # Blocks name account identifiers (hashes); an ICRC index answers with accounts, so the
+        # ledger remembers the account behind each identifier it has seen (ICRC-3 blocks carry
+        # the accounts themselves on the IC).
+        self.accounts: dict[AccountIdentifier, Account] = {
+            init.minting_account.identifier(): init.minting_account
+        }
+        for account, _amount in init.initial_balances:
+            self.accounts[account.identifier()] = account
+        self._remembered: set[Account] = set(self.accounts.values())
+        self.icrc3 = BlockChain(self._account_for_block)
         balances: dict[AccountIdentifier, int] = {}
         for account, amount_e8s in init.initial_balances:
             identifier = account.identifier()
@@ -135,16 +174,8 @@ class SnsLedger(Ledger):
             token_name=init.token_name,
         )
         self.token_logo = init.token_logo
-        # Blocks name account identifiers (hashes); an ICRC index answers with accounts, so the
-        # ledger remembers the account behind each identifier it has seen (ICRC-3 blocks carry
-        # the accounts themselves on the IC).
-        self.accounts: dict[AccountIdentifier, Account] = {
-            init.minting_account.identifier(): init.minting_account
-        }
-        for account, _amount in init.initial_balances:
-            self.accounts[account.identifier()] = account
-        self.icrc3 = BlockChain(self._account_for_block)
-        self._extend_icrc3()
+        self.index_id = init.index_id
+        self._extend_icrc3()  # a reopened ledger reads its blocks back
 
     def _account_for_block(self, identifier: AccountIdentifier) -> Account:
         account = self.accounts.get(identifier)
@@ -166,27 +197,71 @@ class SnsLedger(Ledger):
                 return
             self.icrc3.extend(response.blocks)
 
+    def _record(
+        self,
+        connection: Connection,
+        transaction: Transaction,
+        transaction_hash: bytes | None = None,
+    ) -> int:
+        """Append the block, give it its ICRC-3 value and hash from the transaction itself (no
+        read back), and certify the new tip."""
+        index = super()._record(connection, transaction, transaction_hash)
+        if len(self.icrc3.values) == index:
+            block = Block(
+                parent_hash=None, transaction=transaction, timestamp_ns=self.environment.now_ns()
+            )  # the ICRC-3 value uses the ICRC-3 parent hash, not the legacy one
+            self.icrc3.extend((block,))
+        else:
+            self._extend_icrc3(index)
+        self._certify()
+        return index
+
+    def _certify(self) -> None:
+        self.canister_environment.set_certified_data(self.tip_tree().digest)
+
+    def certify_tip(self) -> None:
+        """Certify the tip (again): the certified data set while installing is not kept."""
+        self._certify()
+
     def _remember(self, *accounts: Account) -> None:
         for account in accounts:
-            self.accounts[account.identifier()] = account
+            if account not in self._remembered:
+                self._remembered.add(account)
+                self.accounts[account.identifier()] = account
 
     def icrc1_transfer(self, caller: Principal, args: Icrc1TransferArgs) -> int:
-        index = super().icrc1_transfer(caller, args)
         self._remember(Account.of(caller, args.from_subaccount), args.to)
-        self._extend_icrc3(index)
-        return index
+        return super().icrc1_transfer(caller, args)
 
     def icrc2_approve(self, caller: Principal, args: ApproveArgs) -> int:
-        index = super().icrc2_approve(caller, args)
         self._remember(Account.of(caller, args.from_subaccount), args.spender)
-        self._extend_icrc3(index)
-        return index
+        return super().icrc2_approve(caller, args)
 
     def icrc2_transfer_from(self, caller: Principal, args: TransferFromArgs) -> int:
-        index = super().icrc2_transfer_from(caller, args)
         self._remember(args.from_account, args.to, Account.of(caller, args.spender_subaccount))
-        self._extend_icrc3(index)
-        return index
+        return super().icrc2_transfer_from(caller, args)
+
+    # -- the certified tip ------------------------------------------------------------------
+
+    def tip_tree(self) -> hashtree.HashTree:
+        return tip_tree(self.icrc3_tip())
+
+    def icrc3_get_tip_certificate(
+        self, caller: Principal, argument: object = None
+    ) -> dict[str, bytes] | None:
+        """The subnet's certificate of the tip and the tree it certifies; None where no
+        certificate is present (an update or a replicated query)."""
+        certificate = self.canister_environment.data_certificate()
+        if certificate is None:
+            return None
+        return {"certificate": certificate, "hash_tree": hashtree.encode(self.tip_tree())}
+
+    def get_data_certificate(self, caller: Principal, argument: object = None) -> dict[str, Any]:
+        """The pre-ICRC-3 form of the same proof (`get_data_certificate` of the ledger .did)."""
+        return {
+            "certificate": self.canister_environment.data_certificate(),
+            "hash_tree": hashtree.encode(self.tip_tree()),
+        }
 
     # -- ICRC-3 -----------------------------------------------------------------------------
 
@@ -196,7 +271,27 @@ class SnsLedger(Ledger):
         return [
             *super().icrc1_supported_standards(caller, argument),
             ("ICRC-3", "https://github.com/dfinity/ICRC-1/tree/main/standards/ICRC-3"),
+            ("ICRC-103", "https://github.com/dfinity/ICRC/tree/main/ICRCs/ICRC-103"),
+            ("ICRC-106", "https://github.com/dfinity/ICRC/pull/106"),
         ]
+
+    # -- ICRC-103 and ICRC-106 --------------------------------------------------------------
+
+    def icrc103_get_allowances(
+        self, caller: Principal, request: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        return ledger_allowances.get_allowances(
+            caller, request, lambda args: self.get_allowances(caller, args), self.account_of
+        )
+
+    def icrc106_get_index_principal(
+        self, caller: Principal, argument: object = None
+    ) -> dict[str, Any]:
+        """The index SNS-W deployed with this ledger (ICRC-106; `IndexPrincipalNotSet` when
+        none was named)."""
+        if self.index_id is None:
+            return {"Err": {"IndexPrincipalNotSet": None}}
+        return {"Ok": self.index_id}
 
     def icrc3_get_blocks(
         self, caller: Principal, requests: Sequence[Mapping[str, int]]
@@ -319,6 +414,7 @@ class SnsLedger(Ledger):
         entries = super().icrc1_metadata(caller, argument)
         if self.token_logo is not None:
             entries.append(("icrc1:logo", self.token_logo))
+        entries.extend(ledger_allowances.METADATA)
         return entries
 
     def balance_of(self, account: Account) -> int:
@@ -341,10 +437,22 @@ def sns_ledger_interface(ledger: object) -> Interface:
         arguments=signature.arguments,
         results=signature.results,
     )
-    for name in ("icrc3_get_blocks", "icrc3_get_archives", "icrc3_supported_block_types"):
+    for name in (
+        "icrc3_get_blocks",
+        "icrc3_get_archives",
+        "icrc3_supported_block_types",
+        "icrc3_get_tip_certificate",
+        "get_data_certificate",
+        "icrc103_get_allowances",
+        "icrc106_get_index_principal",
+    ):
         icrc3 = TRANSACTIONS_INTERFACE.method(name)
         methods[name] = MethodSpec(
-            name=name, mode="query", arguments=icrc3.arguments, results=icrc3.results
+            name=name,
+            mode="query",
+            arguments=icrc3.arguments,
+            results=icrc3.results,
+            to_results=lambda reply: [reply],  # an opt reply: None is a value
         )
     archives = TRANSACTIONS_INTERFACE.method("archives")
     methods["archives"] = MethodSpec(
@@ -354,4 +462,4 @@ def sns_ledger_interface(ledger: object) -> Interface:
         results=archives.results,
         to_results=lambda archived: [list(archived)],
     )
-    return Interface(methods=methods)
+    return Interface(methods=methods, heartbeat="certify_tip")

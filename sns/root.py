@@ -42,7 +42,17 @@ type ChangeCanisterRequest = record {
     chunk_hashes_list : vec blob };
 };
 type CanisterCallError = record { code : opt int32; description : text };
+type DefiniteCanisterSettings = record {
+  freezing_threshold : opt nat; controllers : vec principal; memory_allocation : opt nat;
+  compute_allocation : opt nat;
+};
+type CanisterStatusResult = record {
+  status : CanisterStatusType; memory_size : nat; cycles : nat; settings :
+    DefiniteCanisterSettings;
+  idle_cycles_burned_per_day : opt nat; module_hash : opt blob;
+};
 service : {
+  canister_status : (record { canister_id : principal }) -> (CanisterStatusResult);
   change_canister : (ChangeCanisterRequest) -> ();
   register_dapp_canisters : (record { canister_ids : vec principal }) -> (record {});
   register_dapp_canister : (record { canister_id : opt principal }) -> (record {});
@@ -71,6 +81,25 @@ def _signature(method: str) -> dict[str, Any]:
 
 def _message(answer: object) -> str:
     return answer.message if isinstance(answer, Reject) else str(answer)
+
+
+def status_result(status: Mapping[str, Any]) -> dict[str, Any]:
+    """The management canister's `canister_status` as `CanisterStatusResultV2` of the SNS
+    .did files."""
+    settings = status["settings"]
+    return {
+        "status": status["status"],
+        "memory_size": status.get("memory_size", 0),
+        "cycles": status.get("cycles", 0),
+        "settings": {
+            "controllers": list(settings["controllers"]),
+            "freezing_threshold": settings.get("freezing_threshold") or 0,
+            "memory_allocation": settings.get("memory_allocation") or 0,
+            "compute_allocation": settings.get("compute_allocation") or 0,
+        },
+        "idle_cycles_burned_per_day": status.get("idle_cycles_burned_per_day") or 0,
+        "module_hash": status.get("module_hash"),
+    }
 
 
 class SnsRoot:
@@ -230,6 +259,26 @@ class SnsRoot:
             "archives": [],
         }
 
+    @update(**_signature("canister_status"))
+    def canister_status(self, caller: Principal, request: Mapping[str, Any]) -> object:
+        """The status of a canister root controls, asked of the management canister on the
+        caller's behalf (rs/sns/root/canister/canister.rs `canister_status`)."""
+        self._manage(
+            "canister_status",
+            {"canister_id": request["canister_id"]},
+            "_on_canister_status",
+            "_on_canister_status_failed",
+            {},
+        )
+        return DEFERRED
+
+    def _on_canister_status(self, context: object, status: Mapping[str, Any]) -> dict[str, Any]:
+        result = status_result(status)
+        return {**result, "settings": dict(result["settings"])}
+
+    def _on_canister_status_failed(self, context: object, answer: object) -> None:
+        raise CanisterError(f"The management canister refused canister_status: {_message(answer)}")
+
     @update(**_signature("get_sns_canisters_summary"))
     def get_sns_canisters_summary(self, caller: Principal, request: object = None) -> object:
         """The status of each canister root controls, asked of the management canister in turn;
@@ -265,20 +314,7 @@ class SnsRoot:
 
     def _on_summary_status(self, context: Mapping[str, Any], status: Mapping[str, Any]) -> object:
         pending = list(context["pending"])
-        settings = status["settings"]
-        entry = {
-            "status": status["status"],
-            "memory_size": status.get("memory_size", 0),
-            "cycles": status.get("cycles", 0),
-            "settings": {
-                "controllers": list(settings["controllers"]),
-                "freezing_threshold": settings.get("freezing_threshold") or 0,
-                "memory_allocation": settings.get("memory_allocation") or 0,
-                "compute_allocation": settings.get("compute_allocation") or 0,
-            },
-            "idle_cycles_burned_per_day": status.get("idle_cycles_burned_per_day") or 0,
-            "module_hash": status.get("module_hash"),
-        }
+        entry = status_result(status)
         return self._summarize(
             {"pending": pending[1:], "done": [*context["done"], (pending[0], entry)]}
         )

@@ -33,8 +33,6 @@ import time
 from collections.abc import Sequence
 from typing import Any, Final, Literal
 
-import httpx
-
 from replica.agent.errors import (
     AgentError,
     HttpStatusError,
@@ -44,6 +42,7 @@ from replica.agent.errors import (
     VerificationError,
 )
 from replica.agent.identity import AnonymousIdentity, Identity, sign_envelope
+from replica.agent.transport import HttpAnswer, Transport
 from replica.crypto import hashtree
 from replica.crypto.certificate import (
     Certificate,
@@ -108,20 +107,12 @@ class AsyncAgent:
         self._use_v3_call = True
         self._use_v3_query = True
         self._node_keys: dict[bytes, tuple[float, dict[Principal, bytes]]] = {}
-        self._client: httpx.AsyncClient | None = None
+        self._transport = Transport(request_timeout_seconds)
 
     # -- plumbing -----------------------------------------------------------------------------
 
-    @property
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.request_timeout_seconds)
-        return self._client
-
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self._transport.close()
 
     def now_ns(self) -> int:
         return time.time_ns() + self.time_offset_ns
@@ -129,14 +120,13 @@ class AsyncAgent:
     def _expiry_ns(self) -> int:
         return self.now_ns() + DEFAULT_EXPIRY_SECONDS * NANOS_PER_SECOND
 
-    async def _post(self, path: str, body: bytes) -> httpx.Response:
-        try:
-            return await self.client.post(self.url + path, content=body, headers=CBOR_HEADERS)
-        except httpx.HTTPError as error:
-            raise AgentError(f"POST {path} failed: {error}") from error
+    async def _post(self, path: str, body: bytes) -> HttpAnswer:
+        return await self._transport.request(
+            "POST", self.url + path, body=body, headers=CBOR_HEADERS
+        )
 
     @staticmethod
-    def _decode(response: httpx.Response) -> dict[str, Any]:
+    def _decode(response: HttpAnswer) -> dict[str, Any]:
         try:
             value = cbor.decode(response.content)
         except cbor.CborError as error:
@@ -146,16 +136,13 @@ class AsyncAgent:
         return value
 
     @staticmethod
-    def _refusal(response: httpx.Response) -> HttpStatusError:
+    def _refusal(response: HttpAnswer) -> HttpStatusError:
         return HttpStatusError(response.status_code, response.text)
 
     # -- status and root key ------------------------------------------------------------------
 
     async def status(self) -> dict[str, Any]:
-        try:
-            response = await self.client.get(self.url + "/api/v2/status")
-        except httpx.HTTPError as error:
-            raise AgentError(f"GET /api/v2/status failed: {error}") from error
+        response = await self._transport.request("GET", self.url + "/api/v2/status", headers={})
         if response.status_code != 200:
             raise self._refusal(response)
         return self._decode(response)

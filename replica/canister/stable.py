@@ -10,6 +10,12 @@ joins the open transaction instead (a savepoint costs about as much as a small
 message): for work that raises every refusal before its first write, so that
 there is nothing for a savepoint to undo.
 
+The execution engine runs a whole round in one transaction (`open_round`,
+`close_round`): while a round is open each message's `transaction()` is a
+savepoint of the round's session, so a trapped message still rolls back alone,
+and the round commits once. Nothing is written to the file until the round
+commits; a store is copied, snapshot or hashed only with no round open.
+
 `state_hash()` is the canonical hash of the whole database: tables in name
 order, rows in primary-key order, each value tagged by its type. Equal states
 give equal hashes, whatever order the rows were written in. The hash is kept
@@ -47,6 +53,35 @@ def _begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
+def _driver_of(connection: Any) -> sqlite3.Connection:
+    driver: sqlite3.Connection = connection.connection.driver_connection
+    return driver
+
+
+def _savepoint(connection: Any, name: str) -> None:
+    _driver_of(connection).execute(f'SAVEPOINT "{name}"')
+
+
+def _release_savepoint(connection: Any, name: str) -> None:
+    _driver_of(connection).execute(f'RELEASE SAVEPOINT "{name}"')
+
+
+def _rollback_to_savepoint(connection: Any, name: str) -> None:
+    _driver_of(connection).execute(f'ROLLBACK TO SAVEPOINT "{name}"')
+
+
+def _direct_savepoints(engine: Engine) -> None:
+    """Savepoints as plain statements on the DBAPI connection.
+
+    SQLAlchemy compiles each savepoint statement anew (every savepoint has a new name, so its
+    statement cache never hits): that cost more than the message it protects. The statements
+    are the same; they change nothing the state hash sees.
+    """
+    setattr(engine.dialect, "do_savepoint", _savepoint)  # noqa: B010
+    setattr(engine.dialect, "do_release_savepoint", _release_savepoint)  # noqa: B010
+    setattr(engine.dialect, "do_rollback_to_savepoint", _rollback_to_savepoint)  # noqa: B010
+
+
 # Statements that never change the database's content; any other one clears the cached hash.
 _CHANGES_KEY: Final = "icbox_total_changes"
 _READ_ONLY_PREFIXES: Final = (
@@ -77,6 +112,7 @@ class StableStore:
         event.listen(self.engine, "connect", _set_sqlite_pragmas)
         event.listen(self.engine, "begin", _begin)
         event.listen(self.engine, "after_cursor_execute", self._after_execute)
+        _direct_savepoints(self.engine)
         self._hash: bytes | None = None
         self._tables: list[Table] = sorted(
             (model.__table__ for model in tables),  # type: ignore[attr-defined]
@@ -84,6 +120,8 @@ class StableStore:
         )
         SQLModel.metadata.create_all(self.engine, tables=self._tables)
         self._session: Session | None = None
+        self._round: Session | None = None  # the round's session while a round is open
+        self._depth = 0  # units of work open: the outermost transaction and its savepoints
 
     @property
     def tables(self) -> list[Table]:
@@ -92,22 +130,32 @@ class StableStore:
     @contextmanager
     def transaction(self, *, savepoint: bool = True) -> Iterator[Session]:
         """One unit of work: commit on return, roll back on any exception."""
-        if self._session is not None and not savepoint:
-            yield self._session
+        session = self._session
+        if session is not None and not savepoint and self._depth > 0:
+            yield session
             return
-        if self._session is not None:
-            nested = self._session.begin_nested()
+        if session is not None:
+            # a message inside a round, or a nested unit of work: a savepoint of the open session
+            nested = session.begin_nested()
+            self._depth += 1
             try:
-                yield self._session
+                yield session
             except BaseException:
                 nested.rollback()
                 raise
             else:
                 if nested.is_active:
                     nested.commit()
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    # a message of the round ended: the next one starts with no objects loaded,
+                    # as it did with a session of its own
+                    session.expunge_all()
             return
         session = Session(self.engine, expire_on_commit=False)
         self._session = session
+        self._depth = 1
         try:
             yield session
             self._note_changes(session)
@@ -117,11 +165,43 @@ class StableStore:
             raise
         finally:
             self._session = None
+            self._depth = 0
+            session.close()
+
+    def open_round(self) -> None:
+        """Begin the round's transaction: until `close_round` every `transaction()` is one of its
+        savepoints."""
+        if self._session is not None:
+            raise RuntimeError("a round cannot begin inside a transaction")
+        session = Session(self.engine, expire_on_commit=False)
+        session.connection()  # BEGIN now: the round's first message then only sets a savepoint
+        self._session = self._round = session
+        self._depth = 0
+
+    def close_round(self) -> None:
+        """Commit the round's transaction (what its messages' savepoints kept)."""
+        session = self._round
+        if session is None:
+            return
+        try:
+            self._note_changes(session)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            self._session = self._round = None
             session.close()
 
     @property
+    def in_round(self) -> bool:
+        return self._round is not None
+
+    @property
     def in_transaction(self) -> bool:
-        return self._session is not None
+        """True while a message (or another unit of work) runs, not merely while a round is
+        open."""
+        return self._session is not None and self._depth > 0
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:

@@ -121,6 +121,19 @@ class DkgConfigRecord:
     threshold: int
     registry_version: int
     resharing: bool
+    target: bytes = b""
+    """A remote DKG's target id (`replica.consensus.remote_dkg`); empty for the subnet's own."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RemoteDkgResult:
+    """What a remote DKG (the initial keys of a subnet being created) produced for one request:
+    both transcripts, or why there are none (spec B, `setup_initial_dkg`)."""
+
+    target: bytes
+    low: KeyTranscript | None = None
+    high: KeyTranscript | None = None
+    error: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -134,6 +147,12 @@ class DkgSummary:
     interval_length: int
     next_interval_length: int
     height: int
+    remote_results: tuple[RemoteDkgResult, ...] = ()
+    """Finished remote DKGs, answered to the management canister's waiting calls when the summary
+    is executed (the IC's `transcripts_for_remote_subnets`)."""
+    remote_attempts: tuple[tuple[bytes, int], ...] = ()
+    """How many intervals each open remote DKG target has been attempted (the IC's
+    `initial_dkg_attempts`)."""
 
     def get_current(self, tag: DkgTag) -> KeyTranscript | None:
         return next((t for t in self.current_transcripts if t.tag == tag), None)

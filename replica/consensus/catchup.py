@@ -39,7 +39,8 @@ from replica.consensus.errors import ConsensusError
 from replica.consensus.pool import AddToValidated, ChangeSet
 from replica.consensus.shares import collect_shares, combine_threshold_shares
 from replica.crypto import bls
-from replica.crypto.dkg import DkgTag
+from replica.crypto.dkg import DkgTag, Transcript
+from replica.crypto.errors import CryptoError
 from replica.crypto.threshold import PublicCoefficients
 from replica.types import Principal
 
@@ -138,6 +139,18 @@ def _initial_transcript(
     tag: DkgTag, initial: InitialDkgTranscript, start_height: int
 ) -> KeyTranscript:
     coefficients = PublicCoefficients.from_concatenated(initial.transcript)
+    if initial.internal_transcript:
+        # A remote DKG's transcript: its dealings must make exactly the published key.
+        try:
+            whole = Transcript.from_bytes(initial.internal_transcript)
+        except CryptoError as error:
+            raise ConsensusError(f"a malformed initial {tag}-threshold transcript") from error
+        if (
+            whole.coefficients.commitments != coefficients.commitments
+            or whole.committee != tuple(initial.committee)
+            or whole.threshold != initial.threshold
+        ):
+            raise ConsensusError(f"the initial {tag}-threshold transcript contradicts its record")
     return KeyTranscript(
         tag=tag,
         dkg_start_height=start_height,
@@ -145,11 +158,12 @@ def _initial_transcript(
         committee=initial.committee,
         threshold=initial.threshold,
         commitments=coefficients.commitments,
+        body=initial.internal_transcript,
     )
 
 
 def make_genesis_cup(registry: RegistryClient, subnet_id: Principal) -> CatchUpPackage:
-    """The CUP a subnet starts from, built from the registry's catch-up package contents.
+    """The CUP a subnet starts from, built from the registry's first catch-up package contents.
 
     Its block is the genesis summary (spec D.3 `get_dkg_summary_from_cup_contents`):
     both intervals use the record's `dkg_interval_length`, the configs use the
@@ -162,11 +176,46 @@ def make_genesis_cup(registry: RegistryClient, subnet_id: Principal) -> CatchUpP
         raise ConsensusError(
             f"the registry has no catch-up package contents for subnet {subnet_id}"
         )
-    contents: CatchUpPackageContents = registry.get(key, version)
-    record = registry.get_subnet_record(subnet_id, version)
-    if record is None:
+    return make_cup_from_contents(registry, subnet_id, version)
+
+
+def make_registry_cup(registry: RegistryClient, subnet_id: Principal) -> CatchUpPackage:
+    """The CUP of the newest catch-up package contents: the genesis CUP, or the recovery CUP a
+    RecoverSubnet proposal wrote (`make_registry_cup` in the IC's `rs/consensus/src/cup_utils.rs`).
+
+    Its registry version is the version that wrote the contents, so a recovery CUP at the
+    height of the subnet's last CUP is newer than that CUP (`is_newer_cup`).
+    """
+    key = catch_up_package_contents_key(subnet_id)
+    version = registry.get_value_version(key)
+    if version is None:
         raise ConsensusError(
-            f"the registry has no record of subnet {subnet_id} at version {version}"
+            f"the registry has no catch-up package contents for subnet {subnet_id}"
+        )
+    return make_cup_from_contents(registry, subnet_id, version)
+
+
+def is_newer_cup(height: int, registry_version: int, than: tuple[int, int]) -> bool:
+    """Whether a CUP of (`height`, `registry_version`) is newer than one of `than` (height,
+    registry version): higher with a registry version not older, or as high with a newer
+    registry version (`CatchUpPackageParam` ordering, `rs/types/types/src/consensus/catchup.rs`)."""
+    other_height, other_version = than
+    if height > other_height:
+        return registry_version >= other_version
+    return height == other_height and registry_version > other_version
+
+
+def make_cup_from_contents(
+    registry: RegistryClient, subnet_id: Principal, version: int
+) -> CatchUpPackage:
+    """The unsigned CUP built from the catch-up package contents at registry `version`."""
+    key = catch_up_package_contents_key(subnet_id)
+    contents: CatchUpPackageContents | None = registry.get(key, version)
+    record = registry.get_subnet_record(subnet_id, version)
+    if contents is None or record is None:
+        raise ConsensusError(
+            f"the registry has no record or catch-up package contents of subnet {subnet_id} "
+            f"at version {version}"
         )
     height = contents.height
     low = _initial_transcript("low", contents.low_threshold_transcript, height)

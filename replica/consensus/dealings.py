@@ -58,6 +58,17 @@ unanswered complaint on chain. That needs complaint and justification windows
 of several heights each inside an interval, which the test preset's five-height
 intervals do not leave, so it is not done here.
 
+Remote dealings. A remote DKG (`replica.consensus.remote_dkg`) deals the
+initial keys of a subnet being created: this subnet's members deal, the new
+subnet's nodes receive. Those receivers run no replica of this subnet, so they
+cannot sign support shares; a remote dealing enters a block without a support
+proof (and a proof beside one is refused), its public part checked like any
+other. The IC closes that gap with the NI-DKG's proof that the ciphertexts
+match the commitments; here a remote dealing that encrypts a bad share is found
+only by its receiver, when it computes its share of the transcript
+(`replica.crypto.dkg.compute_secret_share` names the dealer), and that receiver
+then holds no share of the new subnet's keys.
+
 Transcripts go into summary blocks as `KeyTranscript` records whose body is
 the crypto layer's canonical transcript bytes; the crypto layer's configs and
 transcripts are rebuilt from the records on demand (and kept in caches:
@@ -95,7 +106,18 @@ from replica.crypto.threshold import PublicCoefficients
 from replica.types import Principal
 
 DealingKey = tuple[int, str, Principal]
-"""(start height, tag, dealer): at most one dealing of each on a chain."""
+"""(start height, config tag, dealer): at most one dealing of each on a chain."""
+
+
+def compute_config_tag(tag: str, target: bytes) -> str:
+    """The tag that tells a summary's configs apart: the key's tag, and a remote DKG's target."""
+    return f"{tag}:{target.hex()}" if target else tag
+
+
+def get_tag_of_config_tag(config_tag: str) -> dkg.DkgTag:
+    """The key's tag ('low' or 'high') of a config tag."""
+    return "low" if config_tag.split(":", 1)[0] == "low" else "high"
+
 
 _TRANSCRIPT_CACHE: Final = 64
 
@@ -123,7 +145,12 @@ def to_crypto_config(
     subnet_id: Principal, config: DkgConfigRecord, resharing: KeyTranscript | None
 ) -> dkg.DkgConfig:
     return dkg.DkgConfig(
-        dkg_id=dkg.DkgId(subnet_id=subnet_id, start_height=config.start_height, tag=config.tag),
+        dkg_id=dkg.DkgId(
+            subnet_id=subnet_id,
+            start_height=config.start_height,
+            tag=config.tag,
+            target=config.target,
+        ),
         dealers=config.dealers,
         receivers=config.receivers,
         threshold=config.threshold,
@@ -145,15 +172,20 @@ def get_config_of(summary: DkgSummary, dealing: dkg.Dealing) -> DkgConfigRecord 
         (
             c
             for c in summary.configs
-            if c.tag == dealing.dkg_id.tag and c.start_height == dealing.dkg_id.start_height
+            if c.tag == dealing.dkg_id.tag
+            and c.start_height == dealing.dkg_id.start_height
+            and c.target == dealing.dkg_id.target
         ),
         None,
     )
 
 
 def get_collection_threshold(summary: DkgSummary, config: DkgConfigRecord) -> int:
+    """How many dealings make the config's transcript (`replica.crypto.dkg.DkgConfig`)."""
     resharing = get_config_resharing(summary, config)
-    return resharing.threshold if resharing is not None else config.threshold
+    if resharing is not None:
+        return resharing.threshold
+    return (len(config.dealers) - 1) // 3 + 1
 
 
 @lru_cache(maxsize=1024)
@@ -165,7 +197,12 @@ def decode_dealing(data: bytes) -> dkg.Dealing | None:
 
 
 def dealing_key(dealing: dkg.Dealing) -> DealingKey:
-    return (dealing.dkg_id.start_height, dealing.dkg_id.tag, dealing.dealer)
+    dkg_id = dealing.dkg_id
+    return (dkg_id.start_height, compute_config_tag(dkg_id.tag, dkg_id.target), dealing.dealer)
+
+
+def config_key(config: DkgConfigRecord) -> tuple[int, str]:
+    return (config.start_height, compute_config_tag(config.tag, config.target))
 
 
 def build_transcript(
@@ -182,6 +219,7 @@ def build_transcript(
             dealing is not None
             and dealing.dkg_id.start_height == config.start_height
             and dealing.dkg_id.tag == config.tag
+            and dealing.dkg_id.target == config.target
         ):
             mine.append(data)
     return _build_transcript(subnet_id, config, resharing, tuple(mine))
@@ -457,6 +495,11 @@ class DealingChecker:
                 return "a dealing already on the chain"
             seen.add(key)
             support = proofs.pop(compute_dealing_hash(signed.dealing), None)
+            if dealing.dkg_id.target:
+                # A remote DKG's receivers are not on this subnet: nobody here can support it.
+                if support is not None:
+                    return "a support proof of a remote dealing"
+                continue
             if support is None:
                 return "a dealing without a support proof"
             if not self.is_valid_support(summary, signed, support):
@@ -479,29 +522,28 @@ class DealingChecker:
         counts: dict[tuple[int, str], int] = {}
         for start, tag, _ in on_chain:
             counts[(start, tag)] = counts.get((start, tag), 0) + 1
-        needed = {
-            (c.start_height, c.tag): get_collection_threshold(summary, c) for c in summary.configs
-        }
-        configs = {(c.start_height, c.tag): c for c in summary.configs}
+        needed = {config_key(c): get_collection_threshold(summary, c) for c in summary.configs}
+        configs = {config_key(c): c for c in summary.configs}
         chosen: list[SignedDealing] = []
         proofs: list[DealingSupport] = []
         for key in sorted(pool, key=lambda k: (k[0], k[1], k[2].raw)):
-            config_key = (key[0], key[1])
+            wanted = (key[0], key[1])
             if len(chosen) >= limit:
                 break
-            if (
-                key in on_chain
-                or config_key not in needed
-                or counts.get(config_key, 0) >= needed[config_key]
-            ):
+            if key in on_chain or wanted not in needed or counts.get(wanted, 0) >= needed[wanted]:
                 continue
             for signed in pool[key]:
                 if not self.is_valid(summary, signed):
                     continue
-                support = get_support(configs[config_key], signed)
+                config = configs[wanted]
+                if config.target:
+                    chosen.append(signed)
+                    counts[wanted] = counts.get(wanted, 0) + 1
+                    break
+                support = get_support(config, signed)
                 if support is not None:
                     chosen.append(signed)
                     proofs.append(support)
-                    counts[config_key] = counts.get(config_key, 0) + 1
+                    counts[wanted] = counts.get(wanted, 0) + 1
                     break
         return tuple(chosen), tuple(proofs)

@@ -20,6 +20,10 @@ validation context:
   the current one), threshold n−f of the receivers, so the subnet's public key
   never changes.
 
+A summary of a subnet that answers `setup_initial_dkg` calls (the NNS) also
+carries remote DKG configs and results, computed from the calls open in the
+state at the block's certified height (`replica.consensus.remote_dkg`).
+
 Every replica computes the summary itself and accepts a summary block only if
 its payload is exactly that.
 """
@@ -34,10 +38,12 @@ from replica.consensus.artifacts import (
     DkgConfigRecord,
     DkgSummary,
     KeyTranscript,
+    RemoteDkgResult,
     ValidationContext,
 )
 from replica.consensus.chain import ChainState
 from replica.consensus.membership import compute_high_threshold, compute_low_threshold
+from replica.consensus.remote_dkg import GetInitialDkgRequests, compute_remote_dkg_data
 from replica.crypto.dkg import DkgTag
 from replica.types import Principal
 
@@ -104,6 +110,7 @@ def create_summary(
     get_members: GetMembers,
     get_interval_length: GetIntervalLength,
     build_transcript: TranscriptBuilder,
+    get_initial_dkg_requests: GetInitialDkgRequests | None = None,
 ) -> DkgSummary | None:
     """The summary payload of the block at `height` on top of `parent` (None if not computable
     yet)."""
@@ -116,6 +123,8 @@ def create_summary(
     dealings = get_dealings_on_chain(chain, parent, previous.height)
     next_transcripts: list[KeyTranscript] = []
     for config in previous.configs:
+        if config.target:
+            continue  # a remote DKG's transcripts are the remote results below
         resharing = get_resharing_transcript(previous) if config.resharing else None
         transcript = build_transcript(config, resharing, dealings)
         if transcript is not None:
@@ -133,6 +142,23 @@ def create_summary(
     reshared = next((t for t in next_transcripts if t.tag == "high"), None) or next(
         (t for t in current if t.tag == "high"), None
     )
+    remote_configs: tuple[DkgConfigRecord, ...] = ()
+    remote_results: tuple[RemoteDkgResult, ...] = ()
+    remote_attempts: tuple[tuple[bytes, int], ...] = ()
+    if get_initial_dkg_requests is not None:
+        requests = get_initial_dkg_requests(context.certified_height)
+        if requests is None:
+            return None
+        remote = compute_remote_dkg_data(
+            previous=previous,
+            height=height,
+            context=context,
+            requests=requests,
+            get_members=get_members,
+            build_transcript=lambda config: build_transcript(config, None, dealings),
+        )
+        remote_configs, remote_results = remote.configs, remote.results
+        remote_attempts = remote.attempts
     return DkgSummary(
         registry_version=previous_block.context.registry_version,
         configs=make_configs(
@@ -140,7 +166,10 @@ def create_summary(
             registry_version=context.registry_version,
             receivers=members,
             resharing=reshared,
-        ),
+        )
+        + remote_configs,
+        remote_results=remote_results,
+        remote_attempts=remote_attempts,
         current_transcripts=tuple(current),
         next_transcripts=tuple(next_transcripts),
         interval_length=previous.next_interval_length,

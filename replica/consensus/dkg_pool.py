@@ -42,6 +42,7 @@ from replica.consensus.dealings import (
     get_collection_threshold,
     get_dealing_keys_on_chain,
     get_support_threshold,
+    get_tag_of_config_tag,
     make_dealings,
     make_support_share,
 )
@@ -110,7 +111,10 @@ class DkgPool:
         return self.checker.select(summary, on_chain, self.dealings, limit, self.get_support)
 
     def get_support(self, config: DkgConfigRecord, signed: SignedDealing) -> DealingSupport | None:
-        """The support proof of a pooled dealing from the support shares at hand (combined once)."""
+        """The support proof of a pooled dealing from the support shares at hand (combined once);
+        a remote DKG's dealings have none (`replica.consensus.dealings`)."""
+        if config.target:
+            return None
         dealing_hash = compute_dealing_hash(signed.dealing)
         key = (config.start_height, config.tag, dealing_hash)
         proof = self._support_proofs.get(key)
@@ -241,7 +245,9 @@ class DkgPool:
         summary_block = self._chain().finalized.get(share.height)
         if summary_block is None or not summary_block.is_summary:
             return False
-        config = next((c for c in summary_block.summary.configs if c.tag == share.tag), None)
+        config = next(
+            (c for c in summary_block.summary.configs if c.tag == share.tag and not c.target), None
+        )
         if config is None or share.signer not in config.receivers:
             return False
         message = dealing_support_message(
@@ -265,7 +271,10 @@ class DkgPool:
         for (start, tag, _), known in sorted(
             self.dealings.items(), key=lambda item: (item[0][0], item[0][1])
         ):
-            out.extend(DealingArtifact(height=start, tag=tag, signed=signed) for signed in known)  # type: ignore[arg-type]
+            out.extend(
+                DealingArtifact(height=start, tag=get_tag_of_config_tag(tag), signed=signed)
+                for signed in known
+            )
         for (start, tag, dealing_hash), shares in sorted(
             self.supports.items(), key=lambda item: item[0][:2]
         ):

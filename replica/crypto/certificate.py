@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final
 
 import cbor2
@@ -212,6 +213,19 @@ def _check_time(certificate: Certificate, now_ns: int | None, max_age_ns: int) -
         raise CertificateError(f"the certificate is in the future: time {time_ns}, now {now_ns}")
 
 
+@lru_cache(maxsize=64)
+def _delegation_certificate(data: bytes) -> Certificate:
+    """A delegation's certificate, parsed (and its tree hashed) once: every certificate of a
+    subnet carries the same delegation until the subnet fetches a new one. Its signature and age
+    are still checked on each use (the signature check is memoised by `bls.verify`)."""
+    return Certificate.from_cbor(data)
+
+
+@lru_cache(maxsize=64)
+def _delegated_ranges(data: bytes, subnet_id: Principal) -> tuple[tuple[Principal, Principal], ...]:
+    return tuple(delegated_canister_ranges(_delegation_certificate(data), subnet_id))
+
+
 def _signing_key(
     certificate: Certificate,
     root_key: bytes,
@@ -222,7 +236,7 @@ def _signing_key(
     delegation = certificate.delegation
     if delegation is None:
         return root_key
-    parent = Certificate.from_cbor(delegation.certificate)
+    parent = _delegation_certificate(delegation.certificate)
     if parent.delegation is not None:
         raise CertificateError("a delegation's certificate must not carry a delegation of its own")
     verify_certificate_with_key(parent, root_key, now_ns=now_ns, max_age_ns=DELEGATION_MAX_AGE_NS)
@@ -231,7 +245,7 @@ def _signing_key(
             "a delegated certificate is checked against an effective canister id"
         )
     if not is_in_ranges(
-        effective_canister_id, delegated_canister_ranges(parent, delegation.subnet_id)
+        effective_canister_id, _delegated_ranges(delegation.certificate, delegation.subnet_id)
     ):
         raise CertificateError(
             f"canister {effective_canister_id} is outside the ranges of subnet "

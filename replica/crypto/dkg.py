@@ -64,6 +64,7 @@ DkgTag = Literal["low", "high"]
 SCALAR_BYTES: Final = 32
 ENCRYPTED_SHARE_BYTES: Final = SCALAR_BYTES + 16
 X25519_KEY_BYTES: Final = 32
+TARGET_ID_BYTES: Final = 32
 _NONCE: Final = bytes(12)  # each (ephemeral key, receiver) pair derives its own AEAD key
 _KDF_INFO: Final = b"icbox-dkg-share-key"
 _AAD_DOMAIN: Final = b"icbox-dkg-share"
@@ -73,29 +74,44 @@ _EPHEMERAL_DOMAIN: Final = b"icbox-dkg-ephemeral"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DkgId:
-    """Which DKG: the subnet, the height of the summary block that scheduled it, the tag."""
+    """Which DKG: the dealing subnet, the height of the summary block that scheduled it, the tag,
+    and for a *remote* DKG (one whose receivers are another subnet's future members, the IC's
+    `NiDkgTargetSubnet::Remote`) the 32-byte target id of the request it answers; empty for a
+    subnet's own DKGs."""
 
     subnet_id: Principal
     start_height: int
     tag: DkgTag
+    target: bytes = b""
 
     def __post_init__(self) -> None:
         if self.tag not in get_args(DkgTag):
             raise DkgError(f"a DKG tag is 'low' or 'high', got {self.tag!r}")
         if self.start_height < 0:
             raise DkgError("a DKG's start height is non-negative")
+        if self.target and len(self.target) != TARGET_ID_BYTES:
+            raise DkgError(f"a remote DKG's target id has {TARGET_ID_BYTES} bytes")
 
     def __str__(self) -> str:
+        remote = f" for target {self.target.hex()[:16]}" if self.target else ""
         return (
-            f"the {self.tag}-threshold DKG of subnet {self.subnet_id} from height "
+            f"the {self.tag}-threshold DKG of subnet {self.subnet_id}{remote} from height "
             f"{self.start_height}"
         )
 
     def to_cbor(self) -> list[Any]:
-        return [self.subnet_id.raw, self.start_height, self.tag]
+        local = [self.subnet_id.raw, self.start_height, self.tag]
+        return [*local, self.target] if self.target else local
 
     @classmethod
     def from_cbor(cls, value: Any) -> DkgId:
+        if isinstance(value, list) and len(value) == 4:
+            subnet, height, tag, target = value
+            if not isinstance(target, bytes) or not target:
+                raise DkgError("malformed DKG id: a remote DKG names its target id")
+            return cls(
+                subnet_id=_principal(subnet), start_height=_natural(height), tag=tag, target=target
+            )
         subnet, height, tag = _fields(value, 3, "DKG id")
         return cls(subnet_id=_principal(subnet), start_height=_natural(height), tag=tag)
 
@@ -330,9 +346,13 @@ class DkgConfig:
 
     @property
     def collection_threshold(self) -> int:
-        """How many valid dealings make a transcript: the old threshold for a resharing, else the
-        new threshold (which for the low-threshold key, f + 1, guarantees an honest dealer)."""
-        return self.resharing.threshold if self.resharing is not None else self.threshold
+        """How many valid dealings make a transcript: the old threshold for a resharing, else
+        f + 1 of the dealers (f = (dealers − 1) // 3), which guarantees an honest dealer among them
+        (the IC's `max_corrupt_dealers + 1`). When the dealers are the receivers, as in a subnet's
+        own low-threshold DKG, that is the new threshold f + 1."""
+        if self.resharing is not None:
+            return self.resharing.threshold
+        return (len(self.dealers) - 1) // 3 + 1
 
     def receiver_index(self, receiver: Principal) -> int:
         try:

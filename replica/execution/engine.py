@@ -6,8 +6,9 @@ ones are dropped), then executes messages canister by canister, round-robin
 from an offset that moves with the height, until the queues are empty or the
 round's instruction budget is spent; what is left waits for the next round.
 
-One message is one atomic outcome. It runs in one transaction of the target
-canister's stable store, and everything it produces (its reply, the calls it
+One message is one atomic outcome. It runs in one savepoint of the target
+canister's stable store (a round is one transaction of each store it touches,
+committed before the state is hashed), and everything it produces (its reply, the calls it
 makes, the cycles it attaches and accepts, its certified data) is checked
 inside that transaction. Any failure (a trap, a refusal, a reply that does not
 fit its type, calls attaching more cycles than the canister holds) rolls the
@@ -71,6 +72,7 @@ from replica.execution.messages import (
     Status,
 )
 from replica.execution.runtime import RawReply
+from replica.execution.subnet_calls import InitialDkgAnswer, SubnetCallContexts
 from replica.execution.wasm.interop import speaks_candid
 from replica.execution.wasm.subnet import WasmSubnet
 from replica.types import Principal
@@ -129,6 +131,8 @@ class ExecutionEngine:
         self.ingress_history = IngressHistory(memory_capacity=ingress_memory_capacity)
         self.call_contexts: dict[int, CallContext] = {}
         self.next_call_context = 1
+        # calls the subnet's consensus answers (`setup_initial_dkg`)
+        self.subnet_calls = SubnetCallContexts()
         self.next_canister_index = self.canister_id_ranges[0][0]
         self.height = 0
         # the time canisters installed before the first batch see (genesis)
@@ -139,6 +143,7 @@ class ExecutionEngine:
         self.management = ManagementCanister(self)
         self._completed: list[bytes] = []
         self._database_generation = 0
+        self._round_stores: list[StableStore] = []  # stores whose round transaction is open
 
     # -- canisters --------------------------------------------------------------------------
 
@@ -209,6 +214,8 @@ class ExecutionEngine:
             raise SystemReject(
                 ErrorCode.CANISTER_INVALID_WASM, f"no system canister is called {name!r}"
             )
+        if record.store is not None:  # the install copies or replaces the database: settle it
+            record.store.close_round()
         install_code(
             record,
             kind,
@@ -221,6 +228,7 @@ class ExecutionEngine:
 
     def close(self) -> None:
         """Release every canister's database (the files stay)."""
+        self._close_rounds()
         for record in self.canisters.values():
             release_code(record)
 
@@ -232,17 +240,41 @@ class ExecutionEngine:
         self._completed = []
         self.ingress_history.begin_round()
         self.ingress_history.prune(self.time_ns)
+        for answer in batch.initial_dkg_answers:
+            self._deliver_initial_dkg(answer)
         for message in batch.ingress:
             self._induct(message)
         used = self.wasm.start_round(previous_time_ns)
-        used += self._run_heartbeats()
-        used += self._drain(self.instruction_limit_per_round - used)
+        try:
+            used += self._run_heartbeats()
+            used += self._drain(self.instruction_limit_per_round - used)
+        finally:
+            self._close_rounds()
         return RoundResult(
             height=batch.height,
             state_hash=self.state_hash(),
             completed=tuple(self._completed),
             instructions_used=used,
         )
+
+    def _deliver_initial_dkg(self, answer: InitialDkgAnswer) -> None:
+        """Answer a waiting `setup_initial_dkg` call with what consensus computed
+        (`replica.execution.subnet_calls`)."""
+        context = self.subnet_calls.answer(answer.target, self.height)
+        if context is None or context.request is None:
+            return
+        if answer.reject:
+            self.deliver_answer(
+                context.request, Reject.of(ErrorCode.CANISTER_REJECTED_MESSAGE, answer.reject)
+            )
+        else:
+            self.deliver_answer(context.request, answer.reply)
+
+    def _close_rounds(self) -> None:
+        """Commit the round's transaction of every store a message of the round touched."""
+        stores, self._round_stores = self._round_stores, []
+        for store in stores:
+            store.close_round()
 
     def _induct(self, message: IngressMessage) -> None:
         # The ingress selector's rule: a message is valid from the batch time to MAX_INGRESS_TTL
@@ -446,8 +478,12 @@ class ExecutionEngine:
         # Once the context is answered its unaccepted cycles went back with the answer, so a
         # callback that runs later has none to accept (interface spec: ic0.msg_cycles_available).
         environment.arm(0 if context.answered else context.cycles - context.accepted)
+        store = record.store
+        if store is not None and not store.in_round:
+            store.open_round()
+            self._round_stores.append(store)
         try:
-            with _transaction(record.store):
+            with _transaction(store):
                 result = body()
                 effects = check_effects(record, context, environment, result, spec)
         except Exception as error:  # the trap boundary: whatever the canister's code raised

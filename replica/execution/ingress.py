@@ -17,9 +17,10 @@ The engine inducts only requests that expire at most MAX_INGRESS_TTL after the
 batch time (the ingress selector's rule), so a request has expired before its
 status is pruned and can never run twice.
 
-The history keeps an incremental digest of its content (`digest()`), and the
-ids whose status changed in the current round (`changes`), for the certified
-state tree.
+The history keeps an incremental digest of its content (`digest()`, brought
+up to date when asked: a message's three statuses of one round are hashed
+once), and the ids whose status changed in the current round (`changes`), for
+the certified state tree.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ class IngressHistory:
         self._forget_from = 0  # the pruning-time group where forgetting stopped last
         self._memory = 0
         self._digest = MapDigest(b"icbox-ingress-history")
+        self._stale: set[bytes] = set()  # ids whose digest entry is behind their status
         self._changed: set[bytes] = set()
 
     def get(self, message_id: bytes) -> IngressStatus | None:
@@ -115,7 +117,15 @@ class IngressHistory:
             yield message_id, self._statuses[message_id]
 
     def digest(self) -> bytes:
-        return self._digest.digest()
+        statuses, digest = self._statuses, self._digest
+        for message_id in self._stale:
+            status = statuses.get(message_id)
+            if status is None:
+                digest.discard(message_id)
+            else:
+                digest.set(message_id, encode_status(status))
+        self._stale.clear()
+        return digest.digest()
 
     def begin_round(self) -> None:
         """Start recording the ids this round changes (see `changes`)."""
@@ -150,7 +160,7 @@ class IngressHistory:
             removed = self._statuses.pop(message_id, None)
             if removed is not None:
                 self._memory -= payload_bytes(removed)
-                self._digest.discard(message_id)
+                self._stale.add(message_id)
                 self._changed.add(message_id)
         self._forget_from = max(self._forget_from, self._head)
         if self._head > _COMPACT_AFTER and self._head * 2 > len(pruning):
@@ -164,7 +174,7 @@ class IngressHistory:
             self._memory -= payload_bytes(old)
         self._statuses[message_id] = status
         self._memory += payload_bytes(status)
-        self._digest.set(message_id, encode_status(status))
+        self._stale.add(message_id)
         self._changed.add(message_id)
 
     def _forget_terminal_statuses(self) -> None:

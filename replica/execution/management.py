@@ -2,7 +2,9 @@
 
 create_canister, install_code (system canisters by name: the module is the
 UTF-8 name, optionally prefixed `icbox:`), canister_status, start_canister,
-stop_canister, update_settings and raw_rand. Ingress arrives Candid-encoded
+stop_canister, update_settings, raw_rand, and `setup_initial_dkg`, which only
+the registry canister on a system subnet may call and which the subnet's
+consensus answers later (`replica.execution.subnet_calls`). Ingress arrives Candid-encoded
 with the interface spec's types; canisters call it with the same values
 already decoded (checked against the same types). Only controllers may manage a
 canister; only the configured installers (NNS root) may install system
@@ -21,6 +23,7 @@ from replica.candid.types import (
     Blob,
     CandidType,
     Nat,
+    Nat64,
     Null,
     Opt,
     PrincipalType,
@@ -29,6 +32,7 @@ from replica.candid.types import (
     Vec,
 )
 from replica.canister.errors import CanisterError, SystemReject
+from replica.canister.nns_ids import REGISTRY_CANISTER_ID
 from replica.environment import ErrorCode, Reject
 from replica.execution.canisters import CanisterRecord, CanisterStatus, InstallMode
 from replica.execution.messages import IngressMessage, Request
@@ -56,6 +60,29 @@ CANISTER_STATUS_RESULT: Final = Record(
         "cycles": Nat,
     }
 )
+
+SETUP_INITIAL_DKG_ARGS: Final = Record({"node_ids": Vec(PrincipalType), "registry_version": Nat64})
+INITIAL_TRANSCRIPT_RECORD: Final = Record(
+    {
+        "threshold": Nat64,
+        "committee": Vec(PrincipalType),
+        "registry_version": Nat64,
+        "public_key_der": Blob(),
+        "transcript": Blob(),
+        "internal_transcript": Blob(),
+    }
+)
+SETUP_INITIAL_DKG_RESULT: Final = Record(
+    {
+        "low_threshold_transcript_record": INITIAL_TRANSCRIPT_RECORD,
+        "high_threshold_transcript_record": INITIAL_TRANSCRIPT_RECORD,
+        "fresh_subnet_id": PrincipalType,
+        "subnet_threshold_public_key": Blob(),
+    }
+)
+"""What `setup_initial_dkg` answers (the IC's `SetupInitialDKGResponse`): both initial transcripts
+(the commitments, and the whole transcript with the dealings each member decrypts its shares
+from), the subnet id (the self-authenticating principal of the key) and the key (DER)."""
 
 Handler = Callable[[Principal, Any], Any]
 
@@ -101,6 +128,12 @@ class ManagementCanister:
             "raw_rand": ManagementMethod(
                 arguments=[], results=[Blob()], run=self._raw_rand, by_ingress=False
             ),
+            "setup_initial_dkg": ManagementMethod(
+                arguments=[SETUP_INITIAL_DKG_ARGS],
+                results=[SETUP_INITIAL_DKG_RESULT],
+                run=self._refuse_unparked,
+                by_ingress=False,
+            ),
         }
         # the interface spec's full types, and the methods for Wasm canisters
         # (replica.execution.wasm)
@@ -142,6 +175,9 @@ class ManagementCanister:
         else:
             try:
                 argument = _checked(method.arguments, request.argument)
+                if request.method == "setup_initial_dkg":
+                    self._setup_initial_dkg(request, argument)
+                    return  # consensus answers it (`replica.execution.subnet_calls`)
                 if request.cycles and request.method in ("deposit_cycles", "create_canister"):
                     answer = self._with_cycles(
                         request.caller, request.method, argument, request.cycles
@@ -233,6 +269,34 @@ class ManagementCanister:
         controllers = argument["settings"].get("controllers")
         if controllers is not None:
             record.controllers = tuple(controllers)
+
+    def _refuse_unparked(self, caller: Principal, argument: Any) -> None:
+        raise SystemReject(
+            ErrorCode.CANISTER_CONTRACT_VIOLATION, "setup_initial_dkg is answered by consensus"
+        )
+
+    def _setup_initial_dkg(self, request: Request, argument: Any) -> None:
+        """Park the call for the subnet's consensus (the IC allows it only from the NNS: here the
+        registry canister on a system subnet)."""
+        engine = self.engine
+        if request.caller != REGISTRY_CANISTER_ID or engine.subnet_type != "system":
+            raise SystemReject(
+                ErrorCode.CANISTER_CONTRACT_VIOLATION,
+                f"setup_initial_dkg is called by {request.caller}; only the NNS registry may",
+            )
+        node_ids = tuple(argument["node_ids"])
+        if not node_ids or len(set(node_ids)) != len(node_ids):
+            raise SystemReject(
+                ErrorCode.INVALID_MANAGEMENT_PAYLOAD, "setup_initial_dkg needs distinct node ids"
+            )
+        engine.subnet_calls.push(
+            request=request,
+            node_ids=node_ids,
+            registry_version=argument["registry_version"],
+            height=engine.height,
+            time_ns=engine.time_ns,
+            random_tape=engine.random_tape,
+        )
 
     def _raw_rand(self, caller: Principal, argument: Any) -> bytes:
         return self.engine.random_bytes_for(caller)

@@ -28,6 +28,9 @@ class Batch:
     time_ns: int
     random_tape: bytes
     ingress: tuple[IngressMessage, ...] = ()
+    initial_dkg_answers: tuple[Any, ...] = ()
+    """Consensus's answers to waiting `setup_initial_dkg` calls
+    (`replica.execution.subnet_calls.InitialDkgAnswer`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

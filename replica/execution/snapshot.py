@@ -83,7 +83,15 @@ def state_hash(engine: ExecutionEngine) -> bytes:
 
 def _live_metadata(engine: ExecutionEngine) -> dict[str, Any]:
     """Everything but the ingress history and the databases."""
+    subnet_calls = engine.subnet_calls
+    # Only a subnet that has had a `setup_initial_dkg` call holds subnet call contexts.
+    extra = (
+        {"subnet_calls": subnet_calls.encode()}
+        if subnet_calls.contexts or subnet_calls.next_callback_id
+        else {}
+    )
     return {
+        **extra,
         "height": engine.height,
         "time": engine.time_ns,
         "next_canister_index": engine.next_canister_index,
@@ -183,6 +191,8 @@ def load_checkpoint(engine: ExecutionEngine, source: Path) -> None:
     engine.height, engine.time_ns = metadata["height"], metadata["time"]
     engine.next_canister_index = metadata["next_canister_index"]
     engine.next_call_context = metadata["next_call_context"]
+    if "subnet_calls" in metadata:
+        engine.subnet_calls.restore(metadata["subnet_calls"])
     for raw, controllers, cycles, status, module_name, module_hash, certified in metadata[
         "canisters"
     ]:

@@ -79,6 +79,15 @@ def cbor_response(value: Any, status: int = 200) -> HttpResponse:
     return HttpResponse(status, cbor.encode(value), CONTENT_TYPE_CBOR)
 
 
+def is_newer_catch_up_package(candidate: tuple[int, int], than: tuple[int, int]) -> bool:
+    """CUP order by (height, registry version): a higher height at a registry version not lower,
+    or the same height at a higher registry version (`CatchUpPackageParam`, spec C)."""
+    (height, version), (other_height, other_version) = candidate, than
+    if height > other_height:
+        return version >= other_version
+    return height == other_height and version > other_version
+
+
 def _not_found() -> HttpResponse:
     return text(404, "Not found.")
 
@@ -115,6 +124,12 @@ class HttpApi:
         parts = path.strip("/").split("/")
         if parts == ["api", "v2", "status"]:
             return self.status() if method in ("GET", "HEAD") else text(405, "Method not allowed.")
+        if parts == ["_", "catch_up_package"]:
+            return (
+                self.catch_up_package(body)
+                if method == "POST"
+                else text(405, "Method not allowed.")
+            )
         if (
             len(parts) != 5
             or parts[0] != "api"
@@ -148,6 +163,27 @@ class HttpApi:
         if endpoint == "query":
             return self.query(effective_id, body)
         return self.canister_read_state(effective_id, body, version=version)
+
+    # -- catch-up packages ---------------------------------------------------------------------
+
+    def catch_up_package(self, body: bytes) -> HttpResponse:
+        """`POST /_/catch_up_package` (`rs/http_endpoints/public/src/catch_up_package.rs`): the
+        replica's latest CUP; with a CBOR body {height, registry_version} only if it is newer
+        than that (else 204, no content), so orchestrators poll peers cheaply."""
+        served = self.backend.catch_up_package()
+        if body:
+            try:
+                param = cbor.decode(body)
+                height, version = int(param["height"]), int(param["registry_version"])
+            except (ValueError, TypeError, KeyError) as error:
+                return text(400, f"Could not parse body as CatchUpPackage param: {error}")
+            if served is None or not is_newer_catch_up_package(
+                (served.height, served.registry_version), (height, version)
+            ):
+                return HttpResponse(204)
+        if served is None:
+            return HttpResponse(204)
+        return HttpResponse(200, served.data, CONTENT_TYPE_CBOR)
 
     # -- status -------------------------------------------------------------------------------
 

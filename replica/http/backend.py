@@ -152,6 +152,16 @@ class CertifiedState:
     signature: bytes
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServedCatchUpPackage:
+    """The replica's latest catch-up package: its canonical bytes and its (height, registry
+    version), by which a requester asks only for a newer one."""
+
+    data: bytes
+    height: int
+    registry_version: int
+
+
 class ReplicaBackend(Protocol):
     """The replica as the HTTP server sees it (see the module docstring)."""
 
@@ -197,6 +207,10 @@ class ReplicaBackend(Protocol):
     def ingress_origin(self, request_id: bytes) -> IngressOrigin | None: ...
 
     async def wait_for_certification(self, after_height: int, timeout_seconds: float) -> None: ...
+
+    def catch_up_package(self) -> ServedCatchUpPackage | None:
+        """The latest CUP this replica holds, for `/_/catch_up_package` (None: it serves none)."""
+        ...
 
 
 class CertificationNotifier:

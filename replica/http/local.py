@@ -40,6 +40,7 @@ from replica.http.backend import (
     IngressOrigin,
     NonReplicatedRejection,
     ReplicaHealth,
+    ServedCatchUpPackage,
     SignedIngress,
     SubmitOutcome,
 )
@@ -153,6 +154,9 @@ class LocalReplica:
         if self.index != 0 and self.nns_delegation() is None:
             return "waiting_for_root_delegation"
         return "healthy"
+
+    def catch_up_package(self) -> ServedCatchUpPackage | None:
+        return None  # a single replica without consensus makes no catch-up packages
 
     def now_ns(self) -> int:
         return self.network.now_ns()

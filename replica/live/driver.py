@@ -12,14 +12,13 @@ from the same artifacts at the same times (tests/replica/live checks this).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 
-from registry.client import RegistryClient
-from registry.store import TABLES, RegistryStore
-from replica.canister.stable import StableStore
 from replica.consensus.artifacts import Artifact, CatchUpPackage, IngressArtifact
 from replica.consensus.node import NodeConfig, NodeOutput, ReplicaNode
 from replica.execution.messages import IngressMessage
+from replica.live.local_registry import open_local_registry
+
+__all__ = ["Clock", "LiveDriver", "open_local_registry"]
 
 Clock = Callable[[], int]
 
@@ -71,18 +70,3 @@ class LiveDriver:
 
     def close(self) -> None:
         self.node.close()
-
-
-def open_local_registry(path: Path) -> tuple[RegistryStore, RegistryClient]:
-    """The node's local registry store and a client synced to it."""
-    store = RegistryStore(StableStore(list(TABLES), str(path)))
-
-    def fetch(version: int) -> tuple[list, int]:  # type: ignore[type-arg]
-        # Another process (the orchestrator) appends to the file: the newest version read wins.
-        deltas = store.get_changes_since(version)
-        newest = max((v for delta in deltas for v, _ in delta.values), default=version)
-        return deltas, max(newest, store.latest_version)
-
-    client = RegistryClient(fetch)
-    client.sync()
-    return store, client

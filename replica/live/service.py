@@ -55,6 +55,7 @@ from replica.live.layout import (
     write_json_atomically,
 )
 from replica.live.status import ReplicaStatus
+from replica.orchestrator.cup_provider import read_peer_cup
 from replica.p2p.frames import Hello
 from replica.p2p.peers import P2PService, PeerAddress
 from replica.p2p.tls import get_allowed_peers
@@ -141,6 +142,7 @@ class ReplicaService:
         self._wake = asyncio.Event()
         self._deadline_ns: int | None = None
         self._sync_requesters: dict[tuple[int, bytes], set[Principal]] = {}
+        self._next_sync_peer = 0
         certificate, key = secrets.tls_certificate_path, secrets.tls_key_path
         self.p2p = P2PService(
             node_id=self.node_id,
@@ -268,6 +270,16 @@ class ReplicaService:
         )
         self._wake.set()
 
+    def take_peer_cup(self) -> None:
+        """Hand consensus the newer CUP the orchestrator fetched from peers over HTTP
+        (`replica.orchestrator.cup_provider`): a replica that starts behind jumps to it and
+        state-syncs its checkpoint. Consensus checks it like any CUP a peer sends."""
+        cup = read_peer_cup(self.directory)
+        if cup is not None and cup.height > self.driver.node.latest_cup.height:
+            log.info("starting from the peers' CUP at height %d", cup.height)
+            self._inbox.append(cup)
+            self._wake.set()
+
     # -- inputs -----------------------------------------------------------------------------
 
     def _handle(self, output: NodeOutput) -> None:
@@ -294,6 +306,14 @@ class ReplicaService:
             if isinstance(artifact, StateManifestArtifact | StateChunkArtifact):
                 for peer in self._sync_requesters.get((artifact.height, artifact.state_hash), ()):
                     self.p2p.send_to(peer, [artifact])
+            elif isinstance(artifact, StateSyncRequest) and artifact.chunks is not None:
+                # Each request for chunks goes to one peer, the next in turn: the chunks come
+                # from several peers at once and each only once (a request repeated after a
+                # silence goes to the next peer).
+                peers = sorted(self.p2p.connected_peers, key=lambda peer: peer.raw)
+                if peers:
+                    self._next_sync_peer = (self._next_sync_peer + 1) % len(peers)
+                    self.p2p.send_to(peers[self._next_sync_peer], [artifact])
             else:
                 general.append(artifact)
         self.p2p.broadcast(general)
@@ -345,6 +365,7 @@ class ReplicaService:
         await self.p2p.start()
         self.p2p.set_peers(self.get_peer_addresses())
         await self.start_http()
+        self.take_peer_cup()
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._step_loop())

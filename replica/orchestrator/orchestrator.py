@@ -6,9 +6,11 @@ reports (`status.json`: height, registry version, oldest version in use), and
 applies `decision.decide`: run the replica of the node's subnet at the version
 named at the CUP, keep it running while leaving, or stop it and wipe the
 node's state when no registry version in use lists the node any more (spec C,
-`UnassignmentDecision`). A decision that differs from the last one, a started,
-restarted or stopped replica and the registry versions replicated are written
-as events (`events`).
+`UnassignmentDecision`). While the node is in a subnet it also asks its replica
+and its peers for a newer catch-up package over HTTP, verified with the
+subnet's key, and keeps it for its replica (`cup_provider`). A decision that
+differs from the last one, a started, restarted or stopped replica and the
+registry versions replicated are written as events (`events`).
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
 
+import httpx
+
 from registry.records import CatchUpPackageContents, catch_up_package_contents_key
+from replica.consensus.artifacts import CatchUpPackage
 from replica.crypto.initial_shares import NodeInitialShares
 from replica.crypto.keystore import load_node_directory, write_initial_shares
-from replica.live.driver import open_local_registry
+from replica.http.api import is_newer_catch_up_package
 from replica.live.layout import (
     KEYS_DIRECTORY,
     REGISTRY_FILE,
@@ -35,8 +40,16 @@ from replica.live.layout import (
     read_settings,
     write_settings,
 )
+from replica.live.local_registry import open_local_registry
 from replica.live.status import ReplicaStatus
-from replica.orchestrator.decision import Decision, LocalCup, decide
+from replica.orchestrator.cup_provider import (
+    PEER_CUP_FILE,
+    fetch_newest_cup,
+    get_peer_urls,
+    read_peer_cup,
+    write_peer_cup,
+)
+from replica.orchestrator.decision import Decision, LocalCup, decide, get_registry_cup
 from replica.orchestrator.events import EventLog, OrchestratorEvent
 from replica.orchestrator.replica_process import ReplicaLauncher, ReplicaProcess, ReplicaTarget
 from replica.orchestrator.replicator import RegistryReplicator
@@ -47,6 +60,7 @@ from replica.types import Principal
 log = logging.getLogger("icbox.orchestrator")
 
 STATE_DIRECTORY: Final = "state"
+CUP_FETCH_TIMEOUT_S: Final = 5.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,12 +69,14 @@ class OrchestratorConfig:
     """How often the registry is polled (the IC: 5 s, `poll_delay_duration_ms`)."""
     check_s: float = 0.5
     """How often the decision runs (the IC: 10 s, `CHECK_INTERVAL_SECS`)."""
+    cup_fetch_s: float = 2.0
+    """How often the newest CUP is asked of the subnet's replicas (the IC: every check)."""
 
 
 def config_for_preset(name: str | None) -> OrchestratorConfig:
     """The IC's periods on `mainnet`; a fifth of the local DKG interval's pace elsewhere."""
     if name == "mainnet":
-        return OrchestratorConfig(poll_s=5.0, check_s=10.0)
+        return OrchestratorConfig(poll_s=5.0, check_s=10.0, cup_fetch_s=10.0)
     if name is not None:
         get_preset(name)
     return OrchestratorConfig()
@@ -155,7 +171,7 @@ class Orchestrator:
                 decision.kind, decision.why, subnet=decision.subnet_id, height=decision.height
             )
         if decision.runs_replica and decision.subnet_id is not None:
-            if decision.height < 0:
+            if decision.height < 0 or decision.recovery:
                 self.receive_initial_shares(decision.subnet_id)
             self.upgrades.prepare_ahead(self.registry, decision.subnet_id, decision.replica_version)
             # A replica that died is seen (and its restart backed off) before the target is
@@ -175,6 +191,7 @@ class Orchestrator:
                     ReplicaTarget(
                         subnet_id=decision.subnet_id.to_text(),
                         replica_version=decision.replica_version,
+                        registry_cup=get_registry_cup(self.registry, decision.subnet_id),
                     )
                 )
                 if self.upgrades.is_ready(self.registry, decision.replica_version)
@@ -232,7 +249,7 @@ class Orchestrator:
         state = self.directory / STATE_DIRECTORY
         wiped = state.exists()
         shutil.rmtree(state, ignore_errors=True)
-        for name in (STATUS_FILE, REPLICA_PID_FILE):
+        for name in (STATUS_FILE, REPLICA_PID_FILE, PEER_CUP_FILE):
             with contextlib.suppress(OSError):
                 (self.directory / name).unlink()
         settings = read_settings(self.directory)
@@ -267,6 +284,55 @@ class Orchestrator:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), self.config.poll_s)
 
+    async def fetch_cup_once(self, client: httpx.AsyncClient) -> CatchUpPackage | None:
+        """Ask the subnet's replicas for a CUP newer than the node's (the one its replica reports,
+        or the one fetched before); keep a newer verified one for the replica."""
+        last = self.last
+        if last is None or not last.runs_replica or last.subnet_id is None:
+            return None
+        subnet_id = last.subnet_id
+        held = read_peer_cup(self.directory)
+        local = read_local_cup(self.directory)
+        have = None if local is None else (local.height, local.registry_version)
+        if held is not None and (
+            have is None or is_newer_catch_up_package((held.height, held.registry_version), have)
+        ):
+            have = (held.height, held.registry_version)
+
+        async def post(url: str, body: bytes) -> tuple[int, bytes]:
+            response = await client.post(
+                url, content=body, headers={"content-type": "application/cbor"}
+            )
+            return response.status_code, response.content
+
+        cup = await fetch_newest_cup(
+            urls=get_peer_urls(self.registry, subnet_id, self.node_id),
+            post=post,
+            registry=self.registry,
+            subnet_id=subnet_id,
+            have=have,
+        )
+        if cup is not None:
+            write_peer_cup(self.directory, cup)
+            self.emit(
+                "catch-up package fetched",
+                f"a peer's CUP at height {cup.height} (registry version {cup.registry_version}), "
+                "verified with the subnet key",
+                subnet=subnet_id,
+                height=cup.height,
+            )
+        return cup
+
+    async def _cup_loop(self) -> None:
+        async with httpx.AsyncClient(timeout=CUP_FETCH_TIMEOUT_S) as client:
+            while not self.stopping.is_set():
+                try:
+                    await self.fetch_cup_once(client)
+                except Exception as error:  # reported and retried at the next round
+                    log.debug("CUP fetch failed: %s", error)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stopping.wait(), self.config.cup_fetch_s)
+
     async def _check_loop(self) -> None:
         while not self.stopping.is_set():
             self.check()  # in the loop's thread: the replicator changes the registry client
@@ -279,7 +345,7 @@ class Orchestrator:
             f"orchestrator of node {self.node_id}, registry version {self.registry.latest_version}",
         )
         try:
-            await asyncio.gather(self._replication_loop(), self._check_loop())
+            await asyncio.gather(self._replication_loop(), self._check_loop(), self._cup_loop())
         finally:
             pid = await asyncio.to_thread(self.process.stop)
             self.upgrades.close()

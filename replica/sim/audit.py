@@ -21,6 +21,8 @@ blocks, never the replica's caches or validator):
   on the chain or after its expiry, nor more ingress than the subnet's limits;
   every dealing comes with a valid support proof; every summary is the one
   computed from the finalized chain below it;
+- **the notary**: no honest notary signs two blocks of one maker at a height
+  (the second makes the maker disqualified for it);
 - **CUPs and beacons**: every CUP a replica holds verifies under the subnet
   key and names the finalized block of its height; every beacon extends the
   previous one and, like every random tape, verifies under the low-threshold
@@ -46,6 +48,7 @@ from replica.consensus.artifacts import (
     EquivocationProof,
     Finalization,
     Notarization,
+    NotarizationShare,
     RandomBeacon,
     beacon_message,
     catch_up_content_message,
@@ -72,6 +75,9 @@ CERTIFICATION_GAP: Final = 8
 """Heights the certified height may trail the finalized height (the notary slows beyond 3)."""
 CERTIFICATION_STALL_NS: Final = 10_000_000_000
 """How long a larger gap may last (a restarted replica replays its chain before it certifies)."""
+NOTARY_WINDOW: Final = 3
+"""Finalized heights below the top whose notarization shares the audit of the notary reads
+again (a replica's own shares stay in its pool until the height is certified)."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -94,6 +100,10 @@ class ConsensusAuditor:
     _tapes: set[bytes] = field(default_factory=set)
     _finalized_explicitly: set[int] = field(default_factory=set)
     _notarized_others: set[int] = field(default_factory=set)
+    double_notarized: set[int] = field(default_factory=set)
+    """Heights at which an honest replica held notarizations of two blocks (what the `held-back`
+    attack is for)."""
+    _notary_reported: set[tuple[Principal, int]] = field(default_factory=set)
     _progress: dict[Principal, int] = field(default_factory=dict)
     _lagging_since: dict[Principal, int] = field(default_factory=dict)
 
@@ -110,6 +120,11 @@ class ConsensusAuditor:
         self._audit_tapes(node, replica)
         start = max(self._progress.get(node, 0), cup.height)
         top = replica.finalized_height
+        chain = replica.chain
+        for height in range(top + 1, chain.notarized_height + 1):
+            if len(chain.notarized.get(height, ())) > 1:
+                self.double_notarized.add(height)
+        self._audit_notary(node, replica, max(cup.height, top - NOTARY_WINDOW) + 1)
         if cup.height not in self._chain and cup.height > 0 and cup.id in self._cups:
             self._add_summary(cup.content.block)
         for height in range(start + 1, top + 1):
@@ -123,6 +138,35 @@ class ConsensusAuditor:
             self._audit_top(node, replica, top)
         self._progress[node] = max(self._progress.get(node, 0), top)
         self._audit_certification(node, replica, now_ns)
+
+    def _audit_notary(self, node: Principal, replica: ReplicaNode, start: int) -> None:
+        """An honest notary signs at most one block of a maker at a height: once it holds two,
+        the maker is disqualified for the height and none of its blocks is signed (spec D.1;
+        `find_lowest_ranked_non_disqualified_proposals` in the IC's
+        rs/consensus/utils/src/lib.rs). Without the rule an equivocating maker has every honest
+        notary sign each of its versions, which then stops every one of them from
+        finality-signing the height."""
+        chain = replica.chain
+        for height in range(start, chain.notarized_height + 2):
+            own = [
+                share.block
+                for share in replica.pool.validated.get(NotarizationShare, height)
+                if share.signer == node
+            ]
+            if len(own) < 2 or (node, height) in self._notary_reported:
+                continue
+            makers = [
+                proposal.signer
+                for block in own
+                if (proposal := chain.proposals.get(block)) is not None
+            ]
+            if len(set(makers)) < len(makers):
+                self._notary_reported.add((node, height))
+                self._fail(
+                    f"a notary signed two blocks of one maker at height {height}, whose "
+                    "equivocation disqualifies it",
+                    node,
+                )
 
     def restarted(self, node: Principal) -> None:
         self._progress.pop(node, None)
@@ -196,6 +240,7 @@ class ConsensusAuditor:
         for notarization in replica.pool.validated.get(Notarization, height):
             if notarization.block != block.id:
                 self._notarized_others.add(height)
+                self.double_notarized.add(height)
                 continue
             if not self._is_valid_multisignature(
                 notarization.signers, committee, needed, version, message, notarization.signature
@@ -371,6 +416,8 @@ class ConsensusAuditor:
             dealing = decode_dealing(signed.dealing)
             config = None if dealing is None else get_config_of(summary_block.summary, dealing)
             proof = proofs.get(compute_dealing_hash(signed.dealing))
+            if config is not None and config.target and proof is None:
+                continue  # a remote DKG's receivers are elsewhere: its dealings have no proof
             valid = (
                 config is not None
                 and proof is not None

@@ -11,10 +11,11 @@ deals wrong shares to some receivers of its DKG dealings (a dealing the
 support rule must keep off the chain). It also mounts the `Attack`s: double
 signing as notary or finalizer, blocks on a wrong or unnotarized parent,
 certifications and CUPs forged from its own share, replayed stale shares; and,
-as block maker, holds its block back until the honest replicas notarize a
-block of the next rank, then sends two versions of it with its own
-notarization shares on both, so that two blocks of one height can be
-notarized (the case the finalizer rule is for). Behaviours combine with `+`
+as block maker, holds its block back on every link until the receiver has
+signed a notarization share for another block of the height (its notary delay
+for the next rank has ended), so that honest notaries sign both and two blocks
+of one height are notarized (the case the finalizer rule is for; see
+`HeldBackMaker`). Behaviours combine with `+`
 (`equivocate+double-notarize:1`): one node, several kinds of misbehaviour.
 The transformations know the artifacts through a `Forger`, which holds the
 Byzantine node's keys, as a real attacker would.
@@ -29,7 +30,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Final, Protocol
+from typing import Final, Protocol, runtime_checkable
 
 from replica.types import Principal
 
@@ -52,8 +53,8 @@ class Attack(Enum):
 class Forger(Protocol):
     """What a Byzantine transformation needs to know about artifacts (and the node's keys)."""
 
-    stash: dict[int, list[object]]
-    """Artifacts a behaviour holds back, by height."""
+    stash: dict[int, HeldBack]
+    """What a behaviour holds back, by height."""
 
     def note(self, artifact: object) -> None:
         """An artifact that reached the Byzantine node."""
@@ -73,6 +74,23 @@ class Forger(Protocol):
         ...
 
     def is_block_proposal(self, artifact: object) -> bool: ...
+
+    def proposed_block(self, artifact: object) -> bytes | None:
+        """The id of the block a proposal carries (None: not a proposal)."""
+        ...
+
+    def notarization_share_of(self, artifact: object) -> tuple[int, bytes, Principal] | None:
+        """(height, block, signer) of a notarization share (None: not one)."""
+        ...
+
+    def quorum(self) -> int:
+        """n − f of the node's subnet."""
+        ...
+
+    def notarization(self, height: int, block: bytes, shares: Sequence[object]) -> object | None:
+        """The notarization of `block` combined from peers' notarization `shares` and this node's
+        own share (anyone can aggregate), if they make n − f signers."""
+        ...
 
     def corrupt_share(self, artifact: object) -> object:
         """The share with its signature bytes damaged."""
@@ -100,6 +118,19 @@ class Forger(Protocol):
         ...
 
 
+@dataclass(slots=True)
+class HeldBack:
+    """What a held-back block maker holds at one height, and what it saw of it."""
+
+    proposals: list[object] = field(default_factory=list)
+    signed_other: set[Principal] = field(default_factory=set)
+    """Honest notaries that signed a share for another block of the height."""
+    released: set[Principal] = field(default_factory=set)
+    shares: dict[bytes, list[object]] = field(default_factory=dict)
+    """Honest notarization shares of the height, by block."""
+    combined: set[bytes] = field(default_factory=set)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Send:
     """One artifact to some receivers."""
@@ -119,6 +150,44 @@ class Behaviour(Protocol):
         rng: random.Random,
         forger: Forger,
     ) -> list[Send]: ...
+
+
+@runtime_checkable
+class Watching(Protocol):
+    """A behaviour that also sees what its honest peers send, as the network adversary of the
+    partially synchronous model does (it may delay its own messages on any link as long as it
+    likes): the world hands it each honest output and delivers what it returns at once."""
+
+    def watch(
+        self,
+        peer: Principal,
+        artifacts: Sequence[object],
+        peers: Sequence[Principal],
+        rng: random.Random,
+        forger: Forger,
+    ) -> list[Send]:
+        """What to deliver now (to some of `peers`), seeing that `peer` sent `artifacts`."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Seen:
+    """What the checks saw honest replicas hold, for `Striking.has_struck`."""
+
+    double_notarized_heights: int = 0
+
+
+@runtime_checkable
+class Striking(Protocol):
+    """A behaviour whose strike is more than sending other than the honest code: the sweep waits
+    until `has_struck` says the attack happened."""
+
+    def has_struck(self, seen: Seen) -> bool: ...
+
+    @property
+    def strike(self) -> str:
+        """What the strike is, for the message when it never happened."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,13 +376,29 @@ class Forging:
 
 
 @dataclass(frozen=True, slots=True)
-class HeldBackEquivocator:
-    """As block maker, holds its block back until it signs a notarization share for another block
-    of the height (the honest replicas' notary delay for the next rank has passed); then sends its
-    block to half of its peers and a second version to the others, each with its own notarization
-    share (and any other block of the height double-signed too)."""
+class HeldBackMaker:
+    """As block maker, holds its block and its own notarization share back, and acts as the
+    network adversary on its own links (`watch`): it releases the block to the honest notaries
+    that signed a share for another block of the height as soon as n − f − 1 of them have (their
+    notary delay for the next rank has ended), and combines notarizations itself from the honest
+    shares and its own, its block's first, then the other block's.
+
+    None of those notaries can notarize the other block yet (it needs one more share, the last
+    honest notary's or this node's, which it withholds), and a notary signs a block of a lower
+    rank than one it signed, so each signs the held-back block too: both blocks get n − f − 1
+    honest shares, this node completes and delivers both notarizations, and two blocks of one
+    height are notarized by honest notaries, the only case where the finalizer rule decides (a
+    notary that signed both must not finality-sign either; without the rule those notaries and
+    the last one finalize the held-back block while the other is notarized). The strike the
+    sweep waits for is that: an honest replica holding two notarizations of one height.
+
+    An equivocation (two versions of its own block) would not serve: an honest notary signs at
+    most one block of a maker at a height, since it disqualifies a maker once it holds two of its
+    blocks, and two blocks need 2(n − 2f) > n − f honest shares; so the pair notarized is the
+    held-back block and the next rank's."""
 
     name: str = "held-back"
+    strike: str = "held-back (two notarized blocks at one height)"
 
     def transform(
         self,
@@ -326,31 +411,67 @@ class HeldBackEquivocator:
         for artifact in artifacts:
             height = getattr(artifact, "height", -1)
             if forger.is_block_proposal(artifact):
-                forger.stash.setdefault(height, []).append(artifact)
+                forger.stash.setdefault(height, HeldBack()).proposals.append(artifact)
                 continue
+            share = forger.notarization_share_of(artifact)
+            held = forger.stash.get(height)
+            if share is not None and held is not None and share[1] in _blocks(held, forger):
+                continue  # its own share: it combines the notarization itself
             sends.append(Send(artifact=artifact, receivers=tuple(peers)))
-            held = forger.stash.pop(height, []) if forger.is_share(artifact) else []
-            for old in [h for h in forger.stash if h < height]:
-                held += forger.stash.pop(old)
-            for proposal in held:
-                other = forger.equivocate(proposal)
-                shuffled = list(peers)
-                rng.shuffle(shuffled)
-                half = len(shuffled) // 2
-                for version, receivers in ((proposal, shuffled[:half]), (other, shuffled[half:])):
-                    if version is None:
-                        continue
-                    forger.note(version)
-                    sends.append(Send(artifact=version, receivers=tuple(receivers)))
-                if forger.is_share(artifact):
-                    for share in forger.forge(Attack.DOUBLE_NOTARIZE, artifact):
-                        sends.append(Send(artifact=share, receivers=tuple(peers)))
+            for old in [h for h in forger.stash if h < height - 1]:
+                del forger.stash[old]
         return sends
+
+    def watch(
+        self,
+        peer: Principal,
+        artifacts: Sequence[object],
+        peers: Sequence[Principal],
+        rng: random.Random,
+        forger: Forger,
+    ) -> list[Send]:
+        sends = []
+        for artifact in artifacts:
+            share = forger.notarization_share_of(artifact)
+            if share is None or share[2] != peer:
+                continue
+            height, block, _ = share
+            held = forger.stash.get(height)
+            if held is None or not held.proposals:
+                continue
+            own = _blocks(held, forger)
+            held.shares.setdefault(block, []).append(artifact)
+            if block not in own:
+                held.signed_other.add(peer)
+            if len(held.signed_other) >= forger.quorum() - 1:
+                for receiver in sorted(held.signed_other - held.released, key=str):
+                    held.released.add(receiver)
+                    sends += [Send(artifact=item, receivers=(receiver,)) for item in held.proposals]
+            for candidate in [*own, *held.shares]:
+                if candidate in held.combined or (candidate not in own and not own & held.combined):
+                    continue
+                notarization = forger.notarization(
+                    height, candidate, held.shares.get(candidate, [])
+                )
+                if notarization is not None:
+                    held.combined.add(candidate)
+                    sends.append(Send(artifact=notarization, receivers=tuple(peers)))
+        return sends
+
+    def has_struck(self, seen: Seen) -> bool:
+        return seen.double_notarized_heights > 0
+
+
+def _blocks(held: HeldBack, forger: Forger) -> set[bytes]:
+    return {block for p in held.proposals if (block := forger.proposed_block(p)) is not None}
 
 
 @dataclass(frozen=True, slots=True)
 class Combined:
-    """Several behaviours of one node: each transforms what the one before sends."""
+    """Several behaviours of one node: each transforms what the one before sends (and what a
+    watching part releases goes through the parts after it). Its strike is any output changed: a
+    part after `held-back` may replace the held-back block, so two notarizations of a height are
+    not awaited."""
 
     parts: tuple[Behaviour, ...]
     name: str = ""
@@ -363,7 +484,29 @@ class Combined:
         forger: Forger,
     ) -> list[Send]:
         sends = [Send(artifact=artifact, receivers=tuple(peers)) for artifact in artifacts]
-        for part in self.parts:
+        return self._through(self.parts, sends, rng, forger)
+
+    def watch(
+        self,
+        peer: Principal,
+        artifacts: Sequence[object],
+        peers: Sequence[Principal],
+        rng: random.Random,
+        forger: Forger,
+    ) -> list[Send]:
+        """What the watching parts deliver, through the parts after each."""
+        sends: list[Send] = []
+        for index, part in enumerate(self.parts):
+            if isinstance(part, Watching):
+                released = part.watch(peer, artifacts, peers, rng, forger)
+                sends += self._through(self.parts[index + 1 :], released, rng, forger)
+        return sends
+
+    @staticmethod
+    def _through(
+        parts: Sequence[Behaviour], sends: list[Send], rng: random.Random, forger: Forger
+    ) -> list[Send]:
+        for part in parts:
             sends = [
                 out
                 for send in sends
@@ -379,7 +522,7 @@ BYZANTINE_BEHAVIOURS: Final[dict[str, Behaviour]] = {
     "missing-shares": MissingShares(),
     "stop-signing": StopsSigning(),
     "bad-dealing": BadDealer(),
-    "held-back": HeldBackEquivocator(),
+    "held-back": HeldBackMaker(),
     **{attack.value: Forging(attack, name=attack.value) for attack in Attack},
 }
 """Every kind of Byzantine replica by its name in a fault plan."""

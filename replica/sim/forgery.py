@@ -36,6 +36,7 @@ notarizes (their block and a copy under their name with its own signature).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Final
 
@@ -74,13 +75,16 @@ from replica.consensus.artifacts import (
     tape_message,
 )
 from replica.consensus.dealings import compute_dealing_seed, compute_dkg_seed, decode_dealing
-from replica.consensus.membership import compute_block_maker_ranks
-from replica.crypto import bls, dkg, threshold
+from replica.consensus.membership import (
+    compute_block_maker_ranks,
+    compute_notarization_threshold,
+)
+from replica.crypto import bls, dkg, multisig, threshold
 from replica.crypto.errors import CryptoError
 from replica.crypto.initial_shares import NodeInitialShares, decrypt_initial_share
 from replica.crypto.keys import NodeSecretKeys
 from replica.execution.messages import IngressMessage
-from replica.sim.faults import Attack
+from replica.sim.faults import Attack, HeldBack
 from replica.types import Principal
 
 SHARE_TYPES: Final = (
@@ -117,7 +121,7 @@ class ConsensusForger:
         self.broken_shares = 0
         self.bad_dealings = 0
         self.forgeries: dict[Attack, int] = {}
-        self.stash: dict[int, list[object]] = {}
+        self.stash: dict[int, HeldBack] = {}
         self.members: tuple[Principal, ...] = (
             registry.get_subnet_members(subnet_id)
             if registry is not None and subnet_id is not None
@@ -150,6 +154,38 @@ class ConsensusForger:
 
     def is_block_proposal(self, artifact: object) -> bool:
         return isinstance(artifact, BlockProposal) and artifact.signer == self.keys.node_id
+
+    def proposed_block(self, artifact: object) -> bytes | None:
+        return artifact.block.id if isinstance(artifact, BlockProposal) else None
+
+    def notarization_share_of(self, artifact: object) -> tuple[int, bytes, Principal] | None:
+        if not isinstance(artifact, NotarizationShare):
+            return None
+        return artifact.height, artifact.block, artifact.signer
+
+    def quorum(self) -> int:
+        return compute_notarization_threshold(len(self.members))
+
+    def notarization(self, height: int, block: bytes, shares: Sequence[object]) -> object | None:
+        me = self.keys.node_id
+        signatures = {
+            share.signer: share.signature
+            for share in shares
+            if isinstance(share, NotarizationShare)
+            and share.height == height
+            and share.block == block
+            and share.signer != me
+        }
+        signatures[me] = self.keys.sign_committee(notarization_message(height, block))
+        if len(signatures) < self.quorum():
+            return None
+        signers = tuple(sorted(signatures)[: self.quorum()])
+        return Notarization(
+            height=height,
+            block=block,
+            signers=signers,
+            signature=multisig.aggregate([signatures[signer] for signer in signers]),
+        )
 
     def corrupt_share(self, artifact: object) -> object:
         if not isinstance(artifact, SHARE_TYPES):

@@ -241,7 +241,7 @@ REMOVALS: Final = (
     Removal(
         "R28",
         (_off("replica/consensus/notary.py", "proposal.signer in disqualified:"),),
-        ("equivocate", "held-back"),
+        ("equivocate",),
     ),
     Removal(
         "R29",
@@ -378,7 +378,7 @@ QUICK_UNITS: Final[dict[str, tuple[str, ...]]] = {
     "R24": (_RULES + "test_a_validly_signed_catch_up_package_of_another_block_is_refused",),
     "R25": _CUP,
     "R26": (_EQUIVOCATION,),
-    "R27": (_C + "test_roles.py",),
+    "R27": (_RULES + "test_the_notary_never_signs_a_higher_rank_than_a_block_it_signed",),
     "R28": (
         _RULES + "test_the_notary_never_signs_a_block_of_a_maker_disqualified_for_equivocation",
     ),

@@ -31,14 +31,30 @@ from typing import Any, Final
 from registry.client import RegistryClient
 from registry.genesis import NetworkDescription, SubnetSpec, deal_genesis
 from registry.invariants import check_global_invariants
-from registry.records import SubnetRecord, SubnetType, subnet_record_key
+from registry.records import (
+    SubnetRecord,
+    SubnetType,
+    ThresholdPublicKeyRecord,
+    subnet_record_key,
+    threshold_public_key_key,
+)
 from registry.store import TABLES, Mutation, RegistryDelta, RegistryStore, upsert
 from replica.canister.stable import StableStore
+from replica.crypto import bls
 from replica.execution.engine import ExecutionEngine, SystemCanister
 from replica.execution.messages import IngressMessage
 from replica.presets import TEST, Preset
 from replica.sim.checks import PropertyViolation, SubnetChecker
-from replica.sim.faults import Behaviour, FaultPlan, Forger, Honest, assign_faults
+from replica.sim.faults import (
+    Behaviour,
+    FaultPlan,
+    Forger,
+    Honest,
+    Seen,
+    Striking,
+    Watching,
+    assign_faults,
+)
 from replica.sim.network import MILLISECOND_NS, Network, NetworkConfig
 from replica.sim.orchestration import SimOrchestrators
 from replica.sim.replica import ReplicaFactory, ReplicaOutput, ReplicaSpec, SimulatedReplica
@@ -177,6 +193,8 @@ class World:
         self.registry_stable = StableStore(list(TABLES))
         self.registry = RegistryStore(self.registry_stable)
         self.nodes: dict[Principal, SimNode] = {}
+        # Byzantine nodes whose behaviour watches honest outputs (`faults.Watching`).
+        self._watchers: list[SimNode] = []
         self.subnets: list[SimSubnet] = []
         self.node_order: list[Principal] = []
         self._build_genesis()
@@ -268,6 +286,7 @@ class World:
             node = self.nodes[members[index]]
             node.behaviour = behaviour
             node.forger = self.factory.forger(node.spec)
+        self._find_watchers()
         for crash in assignment.crashes:
             node_id = members[crash.node]
             self.scheduler.schedule(crash.at_ns, functools.partial(self.crash, node_id))
@@ -404,6 +423,8 @@ class World:
             peers = self._peers(node)
             if node.forger is None:
                 self.network.broadcast(node.node_id, peers, tuple(output.broadcast))
+                if self._watchers:
+                    self._watch(node, output.broadcast)
             else:
                 bundles: dict[Principal, list[Any]] = {}
                 for artifact in output.broadcast:
@@ -433,6 +454,25 @@ class World:
             if node.honest:
                 for height in range(before + 1, replica.finalized_height + 1):
                     subnet.finalized_at_ns.setdefault(height, now)
+
+    def _watch(self, node: SimNode, artifacts: Sequence[Any]) -> None:
+        """Byzantine behaviours that watch honest outputs release what they held for `node`."""
+        for watcher in self._watchers:
+            behaviour, forger = watcher.behaviour, watcher.forger
+            if watcher.replica is None or forger is None or not isinstance(behaviour, Watching):
+                continue
+            if watcher.spec.subnet_id != node.spec.subnet_id:
+                continue
+            peers = self._peers(watcher)
+            sends = behaviour.watch(node.node_id, artifacts, peers, watcher.rng, forger)
+            if sends:
+                watcher.strikes += 1
+            bundles: dict[Principal, list[Any]] = {}
+            for send in sends:
+                for receiver in send.receivers:
+                    bundles.setdefault(receiver, []).append(send.artifact)
+            for receiver, bundle in bundles.items():
+                self._deliver(watcher.node_id, receiver, tuple(bundle))
 
     # -- faults -----------------------------------------------------------------------------
 
@@ -470,6 +510,14 @@ class World:
         node = self.nodes[node_id]
         node.behaviour = behaviour
         node.forger = None if isinstance(behaviour, Honest) else self.factory.forger(node.spec)
+        self._find_watchers()
+
+    def _find_watchers(self) -> None:
+        self._watchers = [
+            node
+            for node in self.nodes.values()
+            if node.forger is not None and isinstance(node.behaviour, Watching)
+        ]
 
     def partition(
         self, groups: Iterable[Iterable[Principal]], *, start_ns: int, heal_ns: int
@@ -517,6 +565,29 @@ class World:
         if node.node_id not in target.roster:
             target.roster.append(node.node_id)
         self._start(node)
+
+    def add_subnet(self, subnet_id: Principal) -> SimSubnet:
+        """Watch a subnet the registry has just created (its key from the registry); the
+        orchestrators start its members (`replica.sim.orchestration`)."""
+        record: ThresholdPublicKeyRecord = self.registry.get(threshold_public_key_key(subnet_id))
+        public_key = bls.public_key_from_der(record.public_key_der)
+        checker = SubnetChecker(block_id=self.factory.block_id, ingress_of=self.factory.ingress_of)
+        subnet = SimSubnet(
+            subnet_id=subnet_id, index=len(self.subnets), checker=checker, public_key=public_key
+        )
+
+        def verify(certification: Any, height: int, key: bytes = public_key) -> bool:
+            return self.factory.verify_certification(certification, height, key)
+
+        checker.verify_certification = verify
+        if self.config.audit:
+            checker.auditor = self.factory.make_auditor(
+                subnet_id, public_key, self._new_registry_client()
+            )
+        self.subnets.append(subnet)
+        if self.orchestrators is not None:
+            self.orchestrators.check_all()
+        return subnet
 
     def apply_registry(self, mutations: Sequence[Mutation]) -> int:
         """Append one registry batch (checked against the invariants) and let every replica see
@@ -610,6 +681,10 @@ class World:
             return missing
         subnet = self.subnets[self.config.fault_subnet]
         nodes = [self.nodes[node_id] for node_id in subnet.roster]
+        auditor = subnet.checker.auditor
+        seen = Seen(
+            double_notarized_heights=0 if auditor is None else len(auditor.double_notarized)
+        )
         planned_crashes = plan.crashes + plan.down
         if sum(1 for node in nodes if node.crashes) < planned_crashes:
             missing.append("crash")
@@ -621,8 +696,13 @@ class World:
             if self.now_ns < heal or start >= heal:
                 missing.append("partition")
         for node in nodes:
-            if not node.honest and node.strikes == 0:
-                missing.append(node.behaviour.name)
+            if node.honest:
+                continue
+            behaviour = node.behaviour
+            if node.strikes == 0:
+                missing.append(behaviour.name)
+            elif isinstance(behaviour, Striking) and not behaviour.has_struck(seen):
+                missing.append(behaviour.strike)
         return missing
 
     def check_rate(self, subnet: int = 0, *, factor: float = RATE_FACTOR) -> None:

@@ -142,6 +142,14 @@ class SnsGovernanceCanister(SnsClient):
         answer = await self.canister.call_one("list_nervous_system_functions", certified=certified)
         return list(answer["functions"])
 
+    async def list_topics(self, *, certified: bool = False) -> dict[str, Any]:
+        """Each topic with its native and custom functions and criticality, and the custom
+        functions without a topic (`listTopics` of `@dfinity/sns`)."""
+        answer: dict[str, Any] = await self.canister.call_one(
+            "list_topics", {}, certified=certified
+        )
+        return answer
+
     # -- manage_neuron ------------------------------------------------------------------------
 
     async def manage_neuron(self, neuron_id: bytes, command: dict[str, Any]) -> tuple[str, Any]:

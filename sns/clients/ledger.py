@@ -12,15 +12,20 @@ from nns.ledger.interface import LEDGER_INTERFACE
 from replica.candid.types import Func
 from replica.types import Principal
 from sns.clients.base import SnsClient
+from sns.icrc3 import compute_value_hash, value_of_candid
 from sns.index import INDEX_INTERFACE
 from sns.ledger import SNS_LEDGER_METHODS, TRANSACTIONS_INTERFACE
+from sns.tip_certificate import CertifiedTip, TipCertificateError, verify_tip_certificate
 
 SnsTransferError = TransferError
 """The ledger refused a transfer: the ICRC-1 error's tag and its fields (as for ICP)."""
 
 SNS_LEDGER_CLIENT_METHODS: Final[Mapping[str, Func]] = {
     **{name: LEDGER_INTERFACE.method(name) for name in sorted(SNS_LEDGER_METHODS)},
-    "get_transactions": TRANSACTIONS_INTERFACE.method("get_transactions"),
+    **{
+        name: TRANSACTIONS_INTERFACE.method(name)
+        for name in ("get_transactions", "icrc3_get_blocks", "icrc3_get_tip_certificate")
+    },
 }
 
 
@@ -83,6 +88,35 @@ class SnsLedgerCanister(SnsClient):
             "get_transactions", {"start": start, "length": length}, certified=certified
         )
         return answer
+
+    async def tip(self) -> tuple[int, bytes] | None:
+        """The last block's index and ICRC-3 hash, from the blocks themselves (a query)."""
+        length = (await self.get_transactions(start=0, length=0))["log_length"]
+        if not length:
+            return None
+        answer = await self.canister.call_one(
+            "icrc3_get_blocks", [{"start": int(length) - 1, "length": 1}]
+        )
+        (last,) = answer["blocks"]
+        return int(last["id"]), compute_value_hash(value_of_candid(last["block"]))
+
+    async def tip_certificate(self) -> dict[str, bytes] | None:
+        """`icrc3_get_tip_certificate` as answered (a non-replicated query, so the replica hands
+        the ledger its certificate): None until the subnet has certified the current tip."""
+        answer: dict[str, bytes] | None = await self.canister.call_one("icrc3_get_tip_certificate")
+        return answer
+
+    async def certified_tip(
+        self, root_key_der: bytes, *, now_ns: int | None = None
+    ) -> CertifiedTip:
+        """The tip once its certificate verifies against the root key (`TipCertificateError`
+        otherwise)."""
+        response = await self.tip_certificate()
+        if response is None:
+            raise TipCertificateError("the ledger's tip is not certified yet")
+        return verify_tip_certificate(
+            response, self.canister.canister_id, root_key_der, now_ns=now_ns
+        )
 
 
 class SnsIndexError(Exception):

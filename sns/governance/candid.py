@@ -297,7 +297,7 @@ def neuron_candid(neuron: Neuron) -> dict[str, Any]:
         "cached_neuron_stake_e8s": neuron.cached_neuron_stake_e8s,
         "created_timestamp_seconds": neuron.created_timestamp_seconds,
         "source_nns_neuron_id": neuron.source_nns_neuron_id,
-        "auto_stake_maturity": None,
+        "auto_stake_maturity": True if neuron.auto_stake_maturity else None,
         "aging_since_timestamp_seconds": neuron.aging_since_timestamp_seconds,
         "dissolve_state": dissolve,
         "voting_power_percentage_multiplier": 100,

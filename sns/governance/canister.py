@@ -16,11 +16,13 @@ from nns.ledger.accounts import Account
 from nns.ledger.types import Icrc1TransferArgs
 from replica.candid import decode
 from replica.candid.types import Text, Variant
+from replica.canister.errors import CanisterError
+from replica.canister.nns_ids import CYCLES_MINTING_CANISTER_ID
 from replica.canister.nns_ids import LEDGER_CANISTER_ID as ICP_LEDGER_CANISTER_ID
 from replica.canister.sdk import CanisterEnvironment, heartbeat, query, update
 from replica.environment import DEFERRED, NANOS_PER_SECOND, OutgoingCall, Reject
 from replica.types import Principal
-from sns.governance import candid
+from sns.governance import candid, split, topics
 from sns.governance.actions import (
     DeregisterDappCanisters,
     ExecuteGenericNervousSystemFunction,
@@ -46,6 +48,7 @@ from sns.governance.parameters import (
     VotingRewardsParameters,
 )
 from sns.governance.proposals import Vote
+from sns.root import status_result
 
 VALIDATOR_REPLY: Final = [Variant({"Ok": Text, "Err": Text})]
 SWAP_NEURON_STATUS: Final = {"created": 1, "already exists": 4}
@@ -100,6 +103,7 @@ class SnsGovernance:
             )
         self.executing: set[int] = set()
         self.rewards_pending = False
+        self.modulation_pending = False
 
     def now_seconds(self) -> int:
         return self.environment.now_ns() // NANOS_PER_SECOND
@@ -168,6 +172,14 @@ class SnsGovernance:
                 if kind == "IncreaseDissolveDelay":
                     core.increase_dissolve_delay(
                         caller, neuron_id, detail["additional_dissolve_delay_seconds"], now
+                    )
+                elif kind == "SetDissolveTimestamp":
+                    core.set_dissolve_timestamp(
+                        caller, neuron_id, detail["dissolve_timestamp_seconds"], now
+                    )
+                elif kind == "ChangeAutoStakeMaturity":
+                    core.change_auto_stake_maturity(
+                        caller, neuron_id, detail["requested_setting_for_auto_stake_maturity"]
                     )
                 elif kind == "StartDissolving":
                     core.start_dissolving(caller, neuron_id, now)
@@ -238,6 +250,8 @@ class SnsGovernance:
                 }
             case "Disburse":
                 return self._disburse(caller, neuron_id, inner, now)
+            case "Split":
+                return self._split(caller, neuron_id, inner, now)
             case "MakeProposal":
                 return self._make_proposal(caller, neuron_id, inner, now)
         raise candid.invalid(f"Command {tag} is not supported.")
@@ -302,6 +316,35 @@ class SnsGovernance:
         if neuron is not None:
             neuron.cached_neuron_stake_e8s -= context["spent"]
         return {"command": {"Disburse": {"transfer_block_height": block_index}}}
+
+    def _split(
+        self, caller: Principal, neuron_id: bytes, inner: Mapping[str, Any], now: int
+    ) -> object:
+        core, amount = self.core, inner["amount_e8s"]
+        child_id = split.prepare_split(core, caller, neuron_id, amount, inner["memo"], now)
+        fee = core.parameters.transaction_fee_e8s
+        self._call(
+            core.ledger_id,
+            "icrc1_transfer",
+            Icrc1TransferArgs(
+                from_subaccount=neuron_id,
+                to=Account.of(core.governance_id, child_id),
+                amount_e8s=amount - fee,
+                fee_e8s=fee,
+            ),
+            "_on_split",
+            "_on_split_failed",
+            {"parent": neuron_id, "child": child_id, "amount": amount},
+        )
+        return DEFERRED
+
+    def _on_split(self, context: Mapping[str, Any], block_index: int) -> dict[str, Any]:
+        split.complete_split(self.core, context["parent"], context["child"], context["amount"])
+        return {"command": {"Split": {"created_neuron_id": {"id": context["child"]}}}}
+
+    def _on_split_failed(self, context: Mapping[str, Any], answer: object) -> dict[str, Any]:
+        split.abandon_split(self.core, context["child"])
+        return self._on_ledger_failed(context, answer)
 
     def _make_proposal(
         self, caller: Principal, neuron_id: bytes, inner: Mapping[str, Any], now: int
@@ -478,11 +521,44 @@ class SnsGovernance:
     def list_nervous_system_functions(
         self, caller: Principal, argument: object = None
     ) -> dict[str, Any]:
+        return topics.list_nervous_system_functions(self.core.functions.values())
+
+    @query(**_signature("list_topics"))
+    def list_topics(self, caller: Principal, argument: object = None) -> dict[str, Any]:
+        return topics.list_topics(self.core.functions.values())
+
+    @update(**_signature("get_root_canister_status"))
+    def get_root_canister_status(self, caller: Principal, argument: object = None) -> object:
+        """SNS root's status, asked of the management canister by governance, root's controller
+        (rs/sns/governance/canister/canister.rs `get_root_canister_status`; SNS root's summary
+        lists itself this way on the IC)."""
+        self._call(
+            Principal.management_canister(),
+            "canister_status",
+            {"canister_id": self.core.root_id},
+            "_on_root_status",
+            "_on_root_status_failed",
+            {},
+        )
+        return DEFERRED
+
+    def _on_root_status(self, context: object, status: Mapping[str, Any]) -> dict[str, Any]:
+        return status_result(status)
+
+    def _on_root_status_failed(self, context: object, answer: object) -> None:
+        raise CanisterError(f"The status of SNS root is not available: {_message(answer)}")
+
+    @query(**_signature("get_latest_reward_event"))
+    def get_latest_reward_event(self, caller: Principal, argument: object = None) -> dict[str, Any]:
+        event = self.core.latest_reward_event
         return {
-            "reserved_ids": [],
-            "functions": [
-                candid.function_candid(f) for _, f in sorted(self.core.functions.items())
-            ],
+            "round": event.round,
+            "actual_timestamp_seconds": event.actual_timestamp_seconds,
+            "end_timestamp_seconds": event.end_timestamp_seconds,
+            "settled_proposals": [{"id": i} for i in event.settled_proposals],
+            "distributed_e8s_equivalent": event.distributed_e8s_equivalent,
+            "total_available_e8s_equivalent": event.total_available_e8s_equivalent,
+            "rounds_since_last_distribution": event.rounds_since_last_distribution,
         }
 
     @query(**_signature("get_metadata"))
@@ -507,12 +583,27 @@ class SnsGovernance:
                 "_on_supply_failed",
                 {},
             )
+        if not self.modulation_pending and self.core.maturity_modulation_due(now):
+            self.modulation_pending = True
+            self._call(
+                CYCLES_MINTING_CANISTER_ID,
+                "neuron_maturity_modulation",
+                None,
+                "_on_modulation",
+                "_on_modulation_failed",
+                {},
+            )
+        modulation = self.core.effective_maturity_modulation()
+        if modulation is None:  # disbursements wait for the first modulation
+            return
         for neuron_id, amount, owner, subaccount in self.core.due_disbursements(now):
             self._call(
                 self.core.ledger_id,
                 "icrc1_transfer",
                 Icrc1TransferArgs(
-                    from_subaccount=None, to=Account.of(owner, subaccount), amount_e8s=amount
+                    from_subaccount=None,
+                    to=Account.of(owner, subaccount),
+                    amount_e8s=self.core.modulated(amount, modulation),
                 ),
                 "_ignore",
                 "_on_disbursement_failed",
@@ -523,6 +614,26 @@ class SnsGovernance:
                     "subaccount": subaccount,
                 },
             )
+
+    def _on_modulation(self, context: object, answer: Mapping[str, Any]) -> None:
+        self.modulation_pending = False
+        if "Ok" in answer:
+            self.core.set_maturity_modulation(int(answer["Ok"]), self.now_seconds())
+
+    def _on_modulation_failed(self, context: object, answer: object) -> None:
+        self.modulation_pending = False  # asked again at the next heartbeat
+
+    @update(**_signature("get_maturity_modulation"))
+    def get_maturity_modulation(self, caller: Principal, argument: object = None) -> dict[str, Any]:
+        """The modulation last fetched from the CMC, if any (governance.rs)."""
+        if self.core.maturity_modulation_basis_points is None:
+            return {"maturity_modulation": None}
+        return {
+            "maturity_modulation": {
+                "current_basis_points": self.core.maturity_modulation_basis_points,
+                "updated_at_timestamp_seconds": self.core.maturity_modulation_updated_at_seconds,
+            }
+        }
 
     def _on_supply(self, context: object, supply: int) -> None:
         self.rewards_pending = False

@@ -45,6 +45,7 @@ from sns.governance.parameters import (
 )
 from sns.governance.proposals import (
     NATIVE_ACTION_TOPICS,
+    RewardEvent,
     Tally,
     Topic,
     Vote,
@@ -161,6 +162,16 @@ class SnsGovernanceCore:
     next_proposal_id: int = 1
     latest_reward_round: int = 0
     rewards_rollover_e8s: int = 0
+    latest_reward_event: RewardEvent = field(init=False)
+    maturity_modulation_basis_points: int | None = None
+    """The CMC's maturity modulation as last fetched (None until the first answer)."""
+    maturity_modulation_updated_at_seconds: int = 0
+
+    def __post_init__(self) -> None:
+        genesis = self.genesis_timestamp_seconds  # round 0 ends at genesis (governance.rs `new`)
+        self.latest_reward_event = RewardEvent(
+            actual_timestamp_seconds=genesis, end_timestamp_seconds=genesis
+        )
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -316,6 +327,32 @@ class SnsGovernanceCore:
             neuron.when_dissolved_timestamp_seconds = now + min(
                 maximum, remaining + additional_seconds
             )
+
+    def set_dissolve_timestamp(
+        self, caller: Principal, neuron_id: bytes, timestamp_seconds: int, now: int
+    ) -> None:
+        """Dissolve (or be able to) at `timestamp_seconds`: the dissolve delay grows to reach it,
+        never shrinks (rs/sns/governance/src/neuron.rs `configure`, SetDissolveTimestamp)."""
+        neuron = self.require_permission(caller, neuron_id, Permission.CONFIGURE_DISSOLVE_STATE)
+        self.require_normal_mode("Configuring the dissolve state")
+        if now > timestamp_seconds:
+            raise error(
+                ErrorType.INVALID_COMMAND, "The dissolve delay must be set to a future time."
+            )
+        desired, current = timestamp_seconds - now, neuron.dissolve_delay_at(now)
+        if current > desired:
+            raise error(
+                ErrorType.INVALID_COMMAND,
+                "Can't set a dissolve delay that is smaller than the current dissolve delay.",
+            )
+        if desired > current:
+            self.increase_dissolve_delay(caller, neuron_id, desired - current, now)
+
+    def change_auto_stake_maturity(self, caller: Principal, neuron_id: bytes, on: bool) -> None:
+        """Rewards become staked maturity while on (neuron.rs, ChangeAutoStakeMaturity)."""
+        neuron = self.require_permission(caller, neuron_id, Permission.CONFIGURE_DISSOLVE_STATE)
+        self.require_normal_mode("Configuring the neuron")
+        neuron.auto_stake_maturity = on
 
     def start_dissolving(self, caller: Principal, neuron_id: bytes, now: int) -> None:
         neuron = self.require_permission(caller, neuron_id, Permission.CONFIGURE_DISSOLVE_STATE)
@@ -691,19 +728,33 @@ class SnsGovernanceCore:
                     used[neuron_id] = used.get(neuron_id, 0) + power
             proposal.reward_event_round = round_index
         total_used = sum(used.values())
+        previous_round = self.latest_reward_round
         self.latest_reward_round = round_index
+        paid = 0
         if total_used == 0:
             self.rewards_rollover_e8s = purse
-            return 0
-        paid = 0
-        for neuron_id, power in sorted(used.items()):
-            neuron = self.neurons.get(neuron_id)
-            if neuron is None:
-                continue
-            share = purse * power // total_used
-            neuron.maturity_e8s_equivalent += share
-            paid += share
-        self.rewards_rollover_e8s = 0
+        else:
+            for neuron_id, power in sorted(used.items()):
+                neuron = self.neurons.get(neuron_id)
+                if neuron is None:
+                    continue
+                share = purse * power // total_used
+                if neuron.auto_stake_maturity:
+                    neuron.staked_maturity_e8s_equivalent += share
+                else:
+                    neuron.maturity_e8s_equivalent += share
+                paid += share
+            self.rewards_rollover_e8s = 0
+        round_seconds = self.parameters.voting_rewards_parameters.round_duration_seconds
+        self.latest_reward_event = RewardEvent(
+            round=round_index,
+            actual_timestamp_seconds=now,
+            end_timestamp_seconds=self.genesis_timestamp_seconds + round_index * round_seconds,
+            settled_proposals=tuple(sorted(p.id for p in settled)),
+            distributed_e8s_equivalent=paid,
+            total_available_e8s_equivalent=purse,
+            rounds_since_last_distribution=round_index - previous_round,
+        )
         return paid
 
     def stake_maturity(self, caller: Principal, neuron_id: bytes, percentage: int | None) -> int:
@@ -739,6 +790,28 @@ class SnsGovernanceCore:
         neuron.maturity_e8s_equivalent -= amount
         neuron.disbursements.append((now + DISBURSE_MATURITY_DELAY_SECONDS, amount, to[0], to[1]))
         return amount
+
+    def maturity_modulation_due(self, now: int) -> bool:
+        """Fetch the modulation again once a day (governance.rs
+        `should_update_maturity_modulation`)."""
+        return now - self.maturity_modulation_updated_at_seconds >= ONE_DAY_SECONDS
+
+    def set_maturity_modulation(self, basis_points: int, now: int) -> None:
+        self.maturity_modulation_basis_points = basis_points
+        self.maturity_modulation_updated_at_seconds = now
+
+    def effective_maturity_modulation(self) -> int | None:
+        """0 when the parameters disable it, else the fetched value (None: not known yet, so
+        no disbursement can settle; governance.rs `effective_maturity_modulation_basis_points`)."""
+        if self.parameters.maturity_modulation_disabled:
+            return 0
+        return self.maturity_modulation_basis_points
+
+    @staticmethod
+    def modulated(amount_e8s: int, basis_points: int) -> int:
+        """The maturity minted for `amount_e8s`: amount x (1 + bp / 10,000), rounded down
+        (rs/nervous_system/common `apply_maturity_modulation`)."""
+        return amount_e8s * (10_000 + basis_points) // 10_000
 
     def due_disbursements(self, now: int) -> list[tuple[bytes, int, Principal, bytes | None]]:
         """Take the maturity disbursements that are due (to be minted by the canister)."""

@@ -108,6 +108,8 @@ type By = variant {
 type Operation = variant {
   StopDissolving : record {}; StartDissolving : record {};
   IncreaseDissolveDelay : record { additional_dissolve_delay_seconds : nat32 };
+  SetDissolveTimestamp : record { dissolve_timestamp_seconds : nat64 };
+  ChangeAutoStakeMaturity : record { requested_setting_for_auto_stake_maturity : bool };
 };
 type Command = variant {
   Follow : record { function_id : nat64; followees : vec NeuronId };
@@ -123,6 +125,7 @@ type Command = variant {
   AddNeuronPermissions : record { permissions_to_add : opt NeuronPermissionList; principal_id :
     opt principal };
   Disburse : record { to_account : opt Account; amount : opt record { e8s : nat64 } };
+  Split : record { memo : nat64; amount_e8s : nat64 };
 };
 type Command_1 = variant {
   Error : GovernanceError;
@@ -136,6 +139,7 @@ type Command_1 = variant {
   RemoveNeuronPermission : record {};
   StakeMaturity : record { maturity_e8s : nat64; staked_maturity_e8s : nat64 };
   Disburse : record { transfer_block_height : nat64 };
+  Split : record { created_neuron_id : opt NeuronId };
   AddNeuronPermission : record {};
 };
 type Ballot = record { vote : int32; cast_timestamp_seconds : nat64; voting_power : nat64 };
@@ -165,7 +169,32 @@ type NeuronRecipe = record {
     NeuronId;
 };
 type SwapNeuron = record { id : opt NeuronId; status : int32 };
+type TopicInfo = record {
+  topic : opt Topic; name : opt text; description : opt text;
+  native_functions : opt vec NervousSystemFunction; custom_functions : opt vec
+    NervousSystemFunction;
+  is_critical : opt bool;
+};
+type RewardEvent = record {
+  rounds_since_last_distribution : opt nat64; actual_timestamp_seconds : nat64;
+  end_timestamp_seconds : opt nat64; total_available_e8s_equivalent : opt nat64;
+  distributed_e8s_equivalent : nat64; round : nat64; settled_proposals : vec ProposalId;
+};
+type CanisterStatusType = variant { stopped; stopping; running };
+type DefiniteCanisterSettingsArgs = record {
+  freezing_threshold : nat; controllers : vec principal; wasm_memory_limit : opt nat;
+  memory_allocation : nat; compute_allocation : nat; wasm_memory_threshold : opt nat;
+};
+type CanisterStatusResultV2 = record {
+  status : CanisterStatusType; memory_size : nat; cycles : nat;
+  settings : DefiniteCanisterSettingsArgs; idle_cycles_burned_per_day : nat;
+  module_hash : opt blob;
+};
 service : {
+  get_maturity_modulation : (record {}) -> (record { maturity_modulation : opt record {
+    current_basis_points : opt int32; updated_at_timestamp_seconds : opt nat64 } });
+  get_root_canister_status : (null) -> (CanisterStatusResultV2);
+  get_latest_reward_event : () -> (RewardEvent) query;
   manage_neuron : (record { subaccount : blob; command : opt Command }) -> (record { command : opt
     Command_1 });
   get_neuron : (record { neuron_id : opt NeuronId }) -> (record { result : opt variant { Error :
@@ -184,6 +213,8 @@ service : {
   set_mode : (record { mode : int32 }) -> (record {});
   list_nervous_system_functions : () -> (record { reserved_ids : vec nat64; functions : vec
     NervousSystemFunction }) query;
+  list_topics : (record {}) -> (record { topics : opt vec TopicInfo; uncategorized_functions : opt
+    vec NervousSystemFunction }) query;
   get_metadata : (record {}) -> (record { url : opt text; logo : opt text; name : opt text;
     description : opt text }) query;
   claim_swap_neurons : (record { neuron_recipes : opt record { neuron_recipes : vec NeuronRecipe }

@@ -62,6 +62,8 @@ class Neuron:
     staked_maturity_e8s_equivalent: int = 0
     vesting_period_seconds: int | None = None
     source_nns_neuron_id: int | None = None
+    auto_stake_maturity: bool = False
+    """Rewards go to staked maturity instead of maturity (ChangeAutoStakeMaturity)."""
     topic_followees: dict[int, tuple[Followee, ...]] = field(default_factory=dict)
     function_followees: dict[int, tuple[bytes, ...]] = field(default_factory=dict)
     disbursements: list[tuple[int, int, Principal, bytes | None]] = field(default_factory=list)

@@ -196,3 +196,18 @@ def wait_for_quiet_deadline(
         - elapsed // 2,
     )
     return max(current_deadline_seconds, now_seconds + required_margin)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RewardEvent:
+    """The last distribution of voting rewards (`RewardEvent` of governance.proto): the round
+    it paid up to, when, the proposals it settled, what was available and what was paid (the
+    rest rolls over when nobody voted)."""
+
+    round: int = 0
+    actual_timestamp_seconds: int = 0
+    end_timestamp_seconds: int = 0
+    settled_proposals: tuple[int, ...] = ()
+    distributed_e8s_equivalent: int = 0
+    total_available_e8s_equivalent: int = 0
+    rounds_since_last_distribution: int = 0

@@ -19,6 +19,7 @@ from replica.canister.errors import CanisterError
 from replica.canister.sdk import CanisterEnvironment, heartbeat, query, update
 from replica.environment import DEFERRED, NANOS_PER_SECOND, OutgoingCall, Reject
 from replica.types import Principal
+from sns.swap import reads
 from sns.swap.core import (
     Lifecycle,
     SwapCore,
@@ -99,6 +100,10 @@ class SnsSwap:
         self.should_auto_finalize: bool = init.get("should_auto_finalize", True)
         self.finalization = Finalization()
         self.refunded: set[Principal] = set()
+        self.init: dict[str, Any] = dict(init)
+        self.auto_finalizing = False
+        self.already_tried_to_auto_finalize = False
+        self.auto_finalize_swap_response: dict[str, Any] | None = None
 
     def now_seconds(self) -> int:
         return self.environment.now_ns() // NANOS_PER_SECOND
@@ -138,7 +143,9 @@ class SnsSwap:
             and not self.finalization.in_progress
             and self.finalization.error_message is None
             and not self.finalization.is_done(self.core)
+            and not self.already_tried_to_auto_finalize
         ):
+            self.already_tried_to_auto_finalize = self.auto_finalizing = True
             self._start_finalization()
 
     # -- participation ------------------------------------------------------------------------
@@ -313,7 +320,7 @@ class SnsSwap:
             action = f.next_action(core, self.nns_governance_id)
             if action is None:
                 f.in_progress = False
-                return self._response(None)
+                return self._ended(self._response(None))
             context = {"kind": action.kind, "key": action.key}
             match action.kind:
                 case "sweep_icp":
@@ -441,7 +448,14 @@ class SnsSwap:
     def _fail(self, message: str) -> dict[str, Any]:
         self.finalization.in_progress = False
         self.finalization.error_message = message
-        return self._response(message)
+        return self._ended(self._response(message))
+
+    def _ended(self, response: dict[str, Any]) -> dict[str, Any]:
+        """The end of a run: the automatic one's answer is kept (`get_auto_finalization_status`)."""
+        if self.auto_finalizing:
+            self.auto_finalizing = False
+            self.auto_finalize_swap_response = response
+        return response
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -469,6 +483,83 @@ class SnsSwap:
             "direct_participant_count": len(core.buyers),
             "cf_neuron_count": len(portions),
         }
+
+    @query(**_signature("get_init"))
+    def get_init(self, caller: Principal, argument: object = None) -> dict[str, Any]:
+        return {"init": reads.init_candid(self.init, self.core)}
+
+    @update(**_signature("get_buyers_total"))
+    def get_buyers_total(self, caller: Principal, argument: object = None) -> dict[str, int]:
+        """The ICP of every participant, direct and Neurons' Fund (swap.rs `get_buyers_total`:
+        `participant_total_icp_e8s`)."""
+        return {"buyers_total": self.core.total_participation_icp_e8s()}
+
+    @query(**_signature("get_auto_finalization_status"))
+    def get_auto_finalization_status(
+        self, caller: Principal, argument: object = None
+    ) -> dict[str, Any]:
+        return {
+            "is_auto_finalize_enabled": self.should_auto_finalize,
+            "has_auto_finalize_been_attempted": self.already_tried_to_auto_finalize,
+            "auto_finalize_swap_response": self.auto_finalize_swap_response,
+        }
+
+    @query(**_signature("list_sns_neuron_recipes"))
+    def list_sns_neuron_recipes(
+        self, caller: Principal, request: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        fee = self.core.params.sns_transaction_fee_e8s
+        recipes = reads.list_recipes(
+            self.finalization, fee, request["offset"] or 0, request["limit"]
+        )
+        return {"sns_neuron_recipes": recipes}
+
+    @query(**_signature("list_community_fund_participants"))
+    def list_community_fund_participants(
+        self, caller: Principal, request: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Always empty, as on the IC since matched funding: the Neurons' Fund is settled with NNS
+        governance and its neurons are listed by `list_sns_neuron_recipes` (swap.rs keeps
+        `cf_participants` only for swaps of the older Community Fund)."""
+        return {"cf_participants": []}
+
+    @update(**_signature("notify_payment_failure"))
+    def notify_payment_failure(self, caller: Principal, argument: object = None) -> dict[str, Any]:
+        """The caller's payment failed: its open ticket is dropped and returned, so that it can
+        ask for a new one (swap.rs `notify_payment_failure`)."""
+        ticket = self.core.tickets.pop(caller, None)
+        return {"ticket": None if ticket is None else self._ticket(ticket)}
+
+    @query(**_signature("get_state"))
+    def get_state(self, caller: Principal, argument: object = None) -> dict[str, Any]:
+        core, f = self.core, self.finalization
+        lifecycle = self.get_lifecycle(caller)
+        derived = self.get_derived_state(caller)
+        fee = core.params.sns_transaction_fee_e8s
+        swap = {
+            "lifecycle": int(core.lifecycle),
+            "init": reads.init_candid(self.init, core),
+            "params": self.get_sale_parameters(caller)["params"],
+            "buyers": [
+                {"0": buyer.to_text(), "1": self._buyer_state(buyer)}
+                for buyer in sorted(core.buyers)
+            ],
+            "neuron_recipes": [reads.recipe_candid(r, f, fee) for r in f.recipes or []],
+            "cf_participants": [],
+            "next_ticket_id": core.next_ticket_id,
+            "decentralization_sale_open_timestamp_seconds": lifecycle[
+                "decentralization_sale_open_timestamp_seconds"
+            ],
+            "decentralization_swap_termination_timestamp_seconds": lifecycle[
+                "decentralization_swap_termination_timestamp_seconds"
+            ],
+            "finalize_swap_in_progress": f.in_progress,
+            "already_tried_to_auto_finalize": self.already_tried_to_auto_finalize,
+            "auto_finalize_swap_response": self.auto_finalize_swap_response,
+            "neurons_fund_participation_icp_e8s": core.neurons_fund_participation_icp_e8s,
+            "direct_participation_icp_e8s": core.direct_participation_icp_e8s,
+        }
+        return {"swap": swap, "derived": derived}
 
     @query(**_signature("get_sale_parameters"))
     def get_sale_parameters(self, caller: Principal, argument: object = None) -> dict[str, Any]:

@@ -42,7 +42,57 @@ type FinalizeSwapResponse = record {
     failed_updates : vec record { dapp_canister_id : opt principal } }; Err : CanisterCallError } };
   error_message : opt text;
 };
+type Init = record {
+  nns_proposal_id : opt nat64; sns_root_canister_id : text; neurons_fund_participation : opt bool;
+  min_participant_icp_e8s : opt nat64;
+  neuron_basket_construction_parameters : opt NeuronBasketConstructionParameters;
+  fallback_controller_principal_ids : vec text; confirmation_text : opt text;
+  swap_start_timestamp_seconds : opt nat64; swap_due_timestamp_seconds : opt nat64;
+  min_participants : opt nat32; sns_token_e8s : opt nat64; nns_governance_canister_id : text;
+  transaction_fee_e8s : opt nat64; icp_ledger_canister_id : text; sns_ledger_canister_id : text;
+  should_auto_finalize : opt bool; max_participant_icp_e8s : opt nat64;
+  sns_governance_canister_id : text; min_direct_participation_icp_e8s : opt nat64;
+  max_direct_participation_icp_e8s : opt nat64;
+};
+type CfInvestment = record { controller : opt principal; hotkey_principal : text; hotkeys : opt
+  record { principals : vec principal }; nns_neuron_id : nat64 };
+type SnsNeuronRecipe = record {
+  sns : opt TransferableAmount; claimed_status : opt int32;
+  neuron_attributes : opt record { dissolve_delay_seconds : nat64; memo : nat64; followees : vec
+    record { id : blob } };
+  investor : opt variant { CommunityFund : CfInvestment; Direct : record { buyer_principal : text
+    } };
+};
+type CfParticipant = record { controller : opt principal; hotkey_principal : text; cf_neurons : vec
+  record { has_created_neuron_recipes : opt bool; hotkeys : opt record { principals : vec principal
+    }; nns_neuron_id : nat64; amount_icp_e8s : nat64 } };
+type Swap = record {
+  auto_finalize_swap_response : opt FinalizeSwapResponse; neuron_recipes : vec SnsNeuronRecipe;
+  next_ticket_id : opt nat64; decentralization_sale_open_timestamp_seconds : opt nat64;
+  finalize_swap_in_progress : opt bool; cf_participants : vec CfParticipant; init : opt Init;
+  already_tried_to_auto_finalize : opt bool; neurons_fund_participation_icp_e8s : opt nat64;
+  direct_participation_icp_e8s : opt nat64; lifecycle : int32;
+  decentralization_swap_termination_timestamp_seconds : opt nat64;
+  buyers : vec record { text; BuyerState }; params : opt Params;
+};
+type DerivedState = record {
+  sns_tokens_per_icp : float32; buyer_total_icp_e8s : nat64; cf_participant_count : opt nat64;
+  neurons_fund_participation_icp_e8s : opt nat64; direct_participation_icp_e8s : opt nat64;
+  direct_participant_count : opt nat64; cf_neuron_count : opt nat64;
+};
 service : {
+  get_init : (record {}) -> (record { init : opt Init }) query;
+  get_state : (record {}) -> (record { swap : opt Swap; derived : opt DerivedState }) query;
+  get_buyers_total : (record {}) -> (record { buyers_total : nat64 });
+  get_auto_finalization_status : (record {}) -> (record {
+    auto_finalize_swap_response : opt FinalizeSwapResponse; has_auto_finalize_been_attempted : opt
+      bool;
+    is_auto_finalize_enabled : opt bool }) query;
+  list_sns_neuron_recipes : (record { offset : opt nat64; limit : opt nat32 }) -> (record {
+    sns_neuron_recipes : vec SnsNeuronRecipe }) query;
+  list_community_fund_participants : (record { offset : opt nat64; limit : opt nat32 }) -> (record
+    { cf_participants : vec CfParticipant }) query;
+  notify_payment_failure : (record {}) -> (record { ticket : opt Ticket });
   get_lifecycle : (record {}) -> (record {
     decentralization_sale_open_timestamp_seconds : opt nat64; lifecycle : opt int32;
     decentralization_swap_termination_timestamp_seconds : opt nat64 }) query;

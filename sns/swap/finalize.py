@@ -51,6 +51,7 @@ class Finalization:
     recipes: list[Recipe] | None = None
     recipes_by_id: dict[bytes, Recipe] = field(default_factory=dict)
     sweep_cursor: int = 0
+    claim_cursor: int = 0
     buyer_order: list[Principal] | None = None
     buyer_cursor: int = 0
     sns_swept: set[bytes] = field(default_factory=set)
@@ -88,7 +89,16 @@ class Finalization:
                 if recipe.neuron_id not in self.sns_swept:
                     return Action("sweep_sns", recipe.neuron_id)
                 self.sweep_cursor += 1
-            batch = [r for r in self.recipes if r.neuron_id not in self.claimed][:CLAIM_BATCH]
+            while (
+                self.claim_cursor < len(self.recipes)
+                and self.recipes[self.claim_cursor].neuron_id in self.claimed
+            ):
+                self.claim_cursor += 1
+            batch = [
+                r
+                for r in self.recipes[self.claim_cursor : self.claim_cursor + CLAIM_BATCH]
+                if r.neuron_id not in self.claimed
+            ]
             if batch:
                 return Action("claim_neurons", tuple(r.neuron_id for r in batch))
             if not self.mode_set:

@@ -14,6 +14,8 @@ import pytest
 
 from nns.clients.governance import GovernanceCanister
 from sns.clients import SnsWasmCanister
+from sns.clients.ledger import SnsLedgerCanister
+from sns.tip_certificate import CertifiedTip, TipCertificateError
 from tests.e2e.conftest import LiveNetwork, icbox, running_network, wait_until
 from tests.sns.proposal import create_service_nervous_system
 
@@ -63,6 +65,18 @@ def test_an_nns_proposal_deploys_an_sns_that_icbox_sns_reads(
         timeout_s=120,
         what="SNS-W to deploy the SNS",
     )
+    # the SNS ledger's tip (its initial distribution) is certified by the subnet (ICRC-3)
+    ledger = SnsLedgerCanister.create(agent, deployed.ledger)
+
+    def certified() -> CertifiedTip | None:
+        try:
+            tip: CertifiedTip = ledger.certified_tip(network.root_key)
+        except TipCertificateError:
+            return None
+        return tip
+
+    tip = wait_until(certified, timeout_s=60, what="the SNS ledger's tip to be certified")
+    assert (tip.last_block_index, tip.last_block_hash) == ledger.tip()
     code, listed = sns(network, "list")
     assert code == 0
     (entry,) = listed["snses"]

@@ -31,10 +31,6 @@ NO_FRAMEWORK_UPGRADES: Final = (
     "upgrades of the SNS framework itself (versions, target version, journal) are not run by "
     "icbox's SNS governance"
 )
-NO_DATA_CERTIFICATE: Final = (
-    "a Python canister cannot read its data certificate (ic0.data_certificate_copy is offered to "
-    "Wasm canisters only)"
-)
 NO_SETTINGS: Final = "icbox canisters have no settings beyond controllers to manage"
 NO_STATUS_PROXY: Final = "canister status is read through SNS root's get_sns_canisters_summary"
 NO_ACCESS_CONTROL: Final = "only NNS governance deploys SNSs; SNS-W keeps no allow list"
@@ -42,7 +38,6 @@ NO_WASM_STORE: Final = (
     "the blessed SNS canisters are icbox's Python canisters, known by name and hash; their code "
     "is not served as Wasm"
 )
-SWAP_NOT_EXPOSED: Final = "the swap keeps this state but does not answer this read yet"
 
 
 def record_fields(path: Path, name: str) -> list[str]:
@@ -63,23 +58,10 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
         "manage_neuron arg0.command.MakeProposal.action.AdvanceSnsTargetVersion": (
             NO_FRAMEWORK_UPGRADES
         ),
-        "get_latest_reward_event": (
-            "reward rounds are paid as maturity, but the reward event record is not exposed"
-        ),
-        "get_maturity_modulation": "maturity modulation is not modelled (always 0)",
         "get_metrics": "the metrics API is not implemented",
         "get_metrics_replicated": "the metrics API is not implemented",
-        "get_root_canister_status": NO_STATUS_PROXY,
         "get_sns_initialization_parameters": "the init payload is not kept as text",
-        "list_topics": "each function's topic is listed by list_nervous_system_functions",
-        "manage_neuron arg0.command.Split": "splitting SNS neurons is not implemented",
         "manage_neuron arg0.command.MergeMaturity": "obsolete (StakeMaturity replaces it)",
-        "manage_neuron arg0.command.Configure.operation.ChangeAutoStakeMaturity": (
-            "auto-staking of maturity is not implemented"
-        ),
-        "manage_neuron arg0.command.Configure.operation.SetDissolveTimestamp": (
-            "dissolve delays are set by IncreaseDissolveDelay only"
-        ),
         **{
             "manage_neuron arg0.command.MakeProposal.action.ManageDappCanisterSettings."
             + field: NO_SETTINGS
@@ -105,10 +87,6 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
     },
     "ledger": {
         "get_blocks": "the pre-ICRC-3 block query; icrc3_get_blocks answers for the blocks",
-        "get_data_certificate": NO_DATA_CERTIFICATE,
-        "icrc3_get_tip_certificate": NO_DATA_CERTIFICATE,
-        "icrc103_get_allowances": "listing allowances (ICRC-103) is not implemented",
-        "icrc106_get_index_principal": "the ledger is not told its index (ICRC-106)",
         "icrc21_canister_call_consent_message": (
             "consent messages (ICRC-21) are answered by the ICP ledger only"
         ),
@@ -116,13 +94,11 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
     "index": {
         "get_blocks": "the index keeps the ledger's transactions, not its ICRC-3 blocks",
         "get_fee_collectors_ranges": "the SNS ledger has no fee collector (fees are burned)",
-        "list_subaccounts": "the index lists an account's transactions, not an owner's subaccounts",
     },
     "root": {
         "get_build_metadata": NO_BUILD,
         "get_timers": NO_TIMERS,
         "reset_timers": NO_TIMERS,
-        "canister_status": NO_STATUS_PROXY,
         "manage_dapp_canister_settings": NO_SETTINGS,
         "register_extension": NO_EXTENSIONS,
     },
@@ -149,15 +125,6 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
         "get_timers": NO_TIMERS,
         "reset_timers": NO_TIMERS,
         "get_canister_status": NO_STATUS_PROXY,
-        "get_state": SWAP_NOT_EXPOSED,
-        "get_init": SWAP_NOT_EXPOSED,
-        "get_buyers_total": SWAP_NOT_EXPOSED,
-        "get_auto_finalization_status": SWAP_NOT_EXPOSED,
-        "list_sns_neuron_recipes": SWAP_NOT_EXPOSED,
-        "list_community_fund_participants": (
-            "obsolete on the IC (the Neurons' Fund settles with NNS governance)"
-        ),
-        "notify_payment_failure": "an unpaid ticket cannot be dropped by its buyer yet",
     },
 }
 

@@ -90,6 +90,10 @@ def test_the_token_is_the_sns_token_and_only_icrc_methods_are_offered(tmp_path: 
         "icrc3_get_blocks",
         "icrc3_get_archives",
         "icrc3_supported_block_types",
+        "icrc3_get_tip_certificate",
+        "get_data_certificate",
+        "icrc103_get_allowances",
+        "icrc106_get_index_principal",
     }
     assert "transfer" not in methods and "account_balance" not in methods
 
@@ -139,6 +143,54 @@ def test_approve_and_transfer_from(tmp_path: Path) -> None:
     assert allowance["allowance"] == 2_000_000 - 1_100_000
 
 
+def test_icrc103_lists_an_accounts_allowances_by_spender_and_icrc106_names_the_index(
+    tmp_path: Path,
+) -> None:
+    """ICRC-103 (rs/ledger_suite/icrc1/ledger/src/lib.rs `get_allowances`): public, by spender
+    account, after `prev_spender`, at most `take`; expired allowances are not listed."""
+    harness = make(tmp_path)
+    spenders = sorted(
+        [account(BOB), account(BOB, TREASURY), account(GOVERNANCE)],
+        key=lambda a: (a["owner"].raw, a["subaccount"] or bytes(32)),
+    )
+    for amount, spender in enumerate(spenders, start=1):
+        approve = {
+            "from_subaccount": None,
+            "spender": spender,
+            "amount": amount,
+            "expected_allowance": None,
+            "expires_at": None,
+            "fee": None,
+            "memo": None,
+            "created_at_time": None,
+        }
+        harness.call(ALICE, LEDGER, "icrc2_approve", approve)
+    expired = {**approve, "spender": account(INDEX), "expires_at": harness.time_ns + 1}
+    harness.call(ALICE, LEDGER, "icrc2_approve", expired)
+    harness.advance(10)
+
+    def listed(**request: Any) -> list[Any]:
+        full = {"from_account": account(ALICE), "prev_spender": None, "take": None, **request}
+        (answer,) = harness.query(BOB, LEDGER, "icrc103_get_allowances", full)
+        return list(answer["Ok"])
+
+    everything = listed()
+    assert [entry["to_spender"] for entry in everything] == spenders
+    assert [entry["allowance"] for entry in everything] == [1, 2, 3]
+    assert all(entry["from_account"] == account(ALICE) for entry in everything)
+    assert listed(prev_spender=spenders[0], take=1) == everything[1:2]
+    (own,) = harness.query(
+        ALICE,
+        LEDGER,
+        "icrc103_get_allowances",
+        {"from_account": None, "prev_spender": None, "take": None},
+    )
+    assert own["Ok"] == everything
+    assert harness.query(ALICE, LEDGER, "icrc106_get_index_principal") == [
+        {"Err": {"IndexPrincipalNotSet": None}}
+    ]
+
+
 def test_the_index_answers_an_accounts_transactions_newest_first(tmp_path: Path) -> None:
     harness = make(tmp_path)
     harness.call(ALICE, LEDGER, "icrc1_transfer", transfer(account(BOB), 1_000_000))
@@ -146,6 +198,14 @@ def test_the_index_answers_an_accounts_transactions_newest_first(tmp_path: Path)
     for _ in range(3):
         harness.run_round()
     assert harness.query(ALICE, INDEX, "status") == [{"num_blocks_synced": 4}]
+    # list_subaccounts: BOB's default and TREASURY subaccounts, in byte order, after `start`
+    assert harness.query(ALICE, INDEX, "list_subaccounts", {"owner": BOB, "start": None}) == [
+        [bytes(32), TREASURY]
+    ]
+    assert harness.query(ALICE, INDEX, "list_subaccounts", {"owner": BOB, "start": bytes(32)}) == [
+        [TREASURY]
+    ]
+    assert harness.query(ALICE, INDEX, "list_subaccounts", {"owner": INDEX, "start": None}) == [[]]
     (alice,) = harness.query(
         ALICE,
         INDEX,

@@ -154,7 +154,6 @@ def create_network(paths: NetworkPaths, options: NetworkOptions) -> dict[str, An
 
     neuron_subaccount = compute_neuron_staking_subaccount(principal, 0)
     nns_arguments = {
-        "registry_dealer_seed": os.urandom(32).hex(),
         "description": description_json,
         "balances": {
             AccountIdentifier.of(principal).to_hex(): IDENTITY_BALANCE_E8S,

@@ -4,16 +4,16 @@
 ledger balances and neurons; `application_subnet` installs the counter
 canister (a trivial update method, at the subnet's first canister id). Every
 replica of a subnet gets the same arguments, so all build the same state.
+
+The NNS modules are imported by `nns_subnet` only: an application replica
+imports this module too, and has no use for them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nns.genesis import NnsConfig, install_nns, nns_engine_options, nns_factories
-from nns.governance.neuron import Neuron
-from nns.ledger.accounts import AccountIdentifier
 from registry.client import RegistryClient
 from registry.genesis import NetworkDescription, SubnetSpec
 from registry.records import SubnetType
@@ -23,6 +23,9 @@ from replica.live.genesis import SubnetCanisters
 from replica.presets import get_preset
 from replica.sim.canister import COUNTER_FACTORIES, install_counter
 from replica.types import Principal
+
+if TYPE_CHECKING:
+    from nns.genesis import NnsConfig
 
 
 def description_from_json(value: Mapping[str, Any]) -> NetworkDescription:
@@ -55,6 +58,10 @@ def registry_genesis_of(registry: RegistryClient) -> list[list[Mutation]]:
 def nns_config_from_json(
     value: Mapping[str, Any], registry: RegistryClient | None = None
 ) -> NnsConfig:
+    from nns.genesis import NnsConfig
+    from nns.governance.neuron import Neuron
+    from nns.ledger.accounts import AccountIdentifier
+
     neurons = []
     for neuron in value["neurons"]:
         controller = Principal.from_text(neuron["controller"])
@@ -74,7 +81,6 @@ def nns_config_from_json(
     return NnsConfig(
         seed=b"",
         registry_genesis=None if registry is None else registry_genesis_of(registry),
-        registry_dealer_seed=bytes.fromhex(value["registry_dealer_seed"]),
         preset=get_preset(value["description"]["preset"]),
         ledger_balances={
             AccountIdentifier.from_hex(account): e8s for account, e8s in value["balances"].items()
@@ -86,6 +92,8 @@ def nns_config_from_json(
 
 
 def nns_subnet(arguments: Mapping[str, Any], registry: RegistryClient) -> SubnetCanisters:
+    from nns.genesis import install_nns, nns_engine_options, nns_factories
+
     config = nns_config_from_json(arguments, registry)
 
     def install(engine: ExecutionEngine) -> None:

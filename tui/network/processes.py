@@ -10,6 +10,7 @@ process of the network still alive after the grace period.
 
 from __future__ import annotations
 
+import compileall
 import contextlib
 import json
 import os
@@ -33,6 +34,8 @@ from replica.live.status import ReplicaStatus
 from tui.network.paths import NetworkPaths
 
 GRACE_S: Final = 8.0
+PROJECT_ROOT: Final = Path(__file__).resolve().parents[2]
+PROJECT_PACKAGES: Final = ("nns", "registry", "replica", "sns", "tui")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,7 +106,22 @@ def start_node(directory: Path, preset: str | None = None) -> int:
     return process.pid
 
 
+def compile_project() -> None:
+    """Write the bytecode of the project's modules once, before starting a network's processes.
+
+    Every process of a network imports most of the project: without bytecode on disk (an
+    environment with `PYTHONDONTWRITEBYTECODE`, or a fresh checkout) each of them compiles every
+    module again, about 0.7 s of CPU per process, 19 processes for the default network. Files
+    whose bytecode is up to date are skipped (about 60 ms for the whole project); a directory
+    that cannot be written is left as it is.
+    """
+    for package in PROJECT_PACKAGES:
+        with contextlib.suppress(OSError):
+            compileall.compile_dir(PROJECT_ROOT / package, quiet=2)
+
+
 def start_network(paths: NetworkPaths) -> list[int]:
+    compile_project()
     preset = None
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         preset = json.loads(paths.network_file.read_text())["preset"]

@@ -56,6 +56,8 @@ the trap's cause from the canister.
 from __future__ import annotations
 
 import ctypes
+import hashlib
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -106,14 +108,40 @@ def _keep_host_exceptions_per_canister() -> None:
 _keep_host_exceptions_per_canister()
 
 
+_GENERATIONS = itertools.count(1)
+"""Generations are unique across stable memories: (generation) names one content in a process."""
+
+
 class StableMemory:
-    """Stable memory in 64 KiB pages, with an undo journal for rollback."""
+    """Stable memory in 64 KiB pages, with an undo journal for rollback.
+
+    Every change (a write, a grow, a rollback, new contents) bumps `generation`, so what is
+    computed from the bytes (their digest, a checkpoint file) is reused while it stays the
+    same: a large stable memory is hashed once per change, not once per round.
+    """
 
     def __init__(self, data: bytes = b"", *, max_bytes: int = MAX_STABLE_MEMORY_BYTES) -> None:
-        self.data = bytearray(data)
+        self._data = bytearray(data)
         self.max_bytes = max_bytes
         self._journal: list[tuple[int, bytes]] | None = None
         self._size_before = 0
+        self.generation = next(_GENERATIONS)
+        self._digest: tuple[int, bytes] | None = None
+
+    @property
+    def data(self) -> bytearray:
+        return self._data
+
+    @data.setter
+    def data(self, value: bytearray) -> None:
+        self._data = value
+        self.generation = next(_GENERATIONS)
+
+    def digest(self) -> bytes:
+        """SHA-256 of the contents, computed again only after a change."""
+        if self._digest is None or self._digest[0] != self.generation:
+            self._digest = (self.generation, hashlib.sha256(self._data).digest())
+        return self._digest[1]
 
     def pages(self) -> int:
         return len(self.data) // WASM_PAGE_SIZE
@@ -123,6 +151,7 @@ class StableMemory:
         if (old + pages) * WASM_PAGE_SIZE > self.max_bytes:
             return -1
         self.data.extend(bytes(pages * WASM_PAGE_SIZE))
+        self.generation = next(_GENERATIONS)
         return old
 
     def read(self, offset: int, size: int) -> bytes:
@@ -139,6 +168,7 @@ class StableMemory:
         if self._journal is not None and offset < self._size_before:
             self._journal.append((offset, bytes(self.data[offset : min(end, self._size_before)])))
         self.data[offset:end] = data
+        self.generation = next(_GENERATIONS)
 
     def begin(self) -> None:
         self._journal, self._size_before = [], len(self.data)
@@ -149,10 +179,13 @@ class StableMemory:
     def rollback(self) -> None:
         if self._journal is None:
             return
+        changed = bool(self._journal) or len(self.data) != self._size_before
         for offset, old in reversed(self._journal):
             self.data[offset : offset + len(old)] = old
         del self.data[self._size_before :]
         self._journal = None
+        if changed:
+            self.generation = next(_GENERATIONS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,12 @@ from replica.execution.wasm.slicing import (
     start_long,
     start_long_callback,
 )
+from replica.execution.wasm.stable_files import (
+    CACHE_DIRECTORY,
+    STABLE_SUFFIX,
+    StableFiles,
+    read_stable_file,
+)
 from replica.execution.wasm.system_api import Kind, MessageState, OutgoingWasmCall
 from replica.types import Principal
 
@@ -123,6 +129,7 @@ class WasmSubnet:
         self.install_limit = install_limit
         self.states: dict[Principal, WasmState] = {}
         self.speculator = Speculator(threads)
+        self.stable_files = StableFiles(engine.state_dir / CACHE_DIRECTORY)
 
     @property
     def host(self) -> WasmHost:
@@ -454,7 +461,7 @@ class WasmSubnet:
         snapshot = canister.snapshot()
         digest.update(hashlib.sha256(snapshot.memory).digest())
         digest.update(repr(snapshot.globals).encode())
-        digest.update(hashlib.sha256(canister.stable.data).digest())
+        digest.update(canister.stable.digest())
         digest.update(canister.module.module_hash)
         digest.update(canister.global_timer.to_bytes(8, "big"))
         digest.update(state.version.to_bytes(8, "big"))
@@ -480,10 +487,14 @@ class WasmSubnet:
                 image |= {
                     "memory": snapshot.memory,
                     "globals": list(snapshot.globals),
-                    "stable": bytes(canister.stable.data),
                     "timer": canister.global_timer,
                     "memory_limit": canister.max_memory_bytes,
                 }
+                self.stable_files.write(
+                    canister_id,
+                    canister.stable,
+                    directory / f"{canister_id.to_text()}{STABLE_SUFFIX}",
+                )
             (directory / f"{canister_id.to_text()}.cbor").write_bytes(codec.encode(image))
 
     def load_checkpoint(self, directory: Path) -> None:
@@ -500,10 +511,11 @@ class WasmSubnet:
             if "memory" not in image:
                 continue
             prepared = self.host.prepare(state.installed)
+            stable = read_stable_file(directory, Principal.from_text(path.stem))
             canister = WasmCanister(
                 self.host,
                 prepared,
-                stable=StableMemory(image["stable"]),
+                stable=StableMemory(image["stable"] if stable is None else stable),
                 start=False,
                 max_memory_bytes=image["memory_limit"],
             )

@@ -319,6 +319,34 @@ def test_the_notary_never_signs_a_block_of_a_maker_disqualified_for_equivocation
     assert signed == [honest.block.id]
 
 
+def test_the_notary_never_signs_a_higher_rank_than_a_block_it_signed(tmp_path: Path) -> None:
+    """R27 (spec D.1; the IC's rs/consensus/src/consensus/notary.rs: shares only for blocks of a
+    rank at most that of every non-disqualified block the node signed at the round). The notary
+    reads the ranks it signed from its own shares, not from the proposals it weighs: here the
+    rank-0 block it signed is taken out of its pool by hand (no role does that, so in a run the
+    lowest rank it weighs never exceeds one it signed), and it still does not sign the rank-1
+    block whose delay has passed."""
+    subnet = Subnet(tmp_path)
+    keys = keys_of(subnet)
+    some = next(iter(subnet.nodes.values()))
+    info = some.ctx.get_height_info(1)
+    assert info is not None
+    observer = next(node for node in subnet.nodes.values() if node.node_id not in info.ranks)
+    now = subnet.now_ns
+    genesis = observer.genesis_cup.content.block
+    first = sign_proposal(maker_of(observer, 1, 0, keys), block_at(observer, genesis, 0, now))
+    second = sign_proposal(maker_of(observer, 1, 1, keys), block_at(observer, genesis, 1, now + 1))
+    observer.on_timer(now)  # the round of height 1 starts
+    output = observer.on_artifacts([first], now + 10**10)
+    assert [a.block for a in output.broadcast if isinstance(a, NotarizationShare)] == [
+        first.block.id
+    ]
+    observer.pool.validated.remove(first)
+    output = observer.on_artifacts([second], now + 2 * 10**10)
+    assert not [a for a in output.broadcast if isinstance(a, NotarizationShare)]
+    assert second.block.id in observer.chain.blocks  # validated, and past its notary delay
+
+
 def test_the_high_threshold_is_n_minus_f_and_the_summary_configs_use_it(tmp_path: Path) -> None:
     """R34 (spec H): certification and CUPs need 2f + 1 shares (n − f of 3f + 1), so f Byzantine
     replicas and f honest ones that diverged can never certify a state together."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from replica.execution.messages import IngressMessage, IngressStatus, Status
-from replica.sim.faults import Attack
+from replica.sim.faults import Attack, HeldBack
 from replica.sim.replica import ReplicaSpec
 from replica.types import Principal
 
@@ -194,9 +194,21 @@ class ToyReplica:
 
 class ToyForger:
     def __init__(self) -> None:
-        self.stash: dict[int, list[object]] = {}
+        self.stash: dict[int, HeldBack] = {}
 
     def note(self, artifact: object) -> None:
+        return None
+
+    def proposed_block(self, artifact: object) -> bytes | None:
+        return None
+
+    def notarization_share_of(self, artifact: object) -> tuple[int, bytes, Principal] | None:
+        return None
+
+    def quorum(self) -> int:
+        return 1
+
+    def notarization(self, height: int, block: bytes, shares: Sequence[object]) -> object | None:
         return None
 
     def forge(self, attack: Attack, artifact: object) -> list[object]:

@@ -168,6 +168,7 @@ def test_what_the_auditor_finds_is_a_violation() -> None:
     @dataclass
     class Auditor:
         violations: list[str] = field(default_factory=list)
+        double_notarized: set[int] = field(default_factory=set)
         restarts: int = 0
 
         def observe(self, node: Principal, replica: object, now_ns: int) -> None:

@@ -52,7 +52,12 @@ def test_the_clients_follow_an_sns_from_its_launch_to_a_vote(tmp_path: Path) -> 
     metadata = run(sns.ledger.metadata())
     assert metadata["icrc1:symbol"] == "DKP" and metadata["icrc1:fee"] == 10_000
     assert run(sns.ledger.transaction_fee()) == 10_000
+    assert run(sns.ledger.tip()) == life.instance(deployed.ledger).icrc3_tip()
+    assert run(sns.ledger.tip_certificate()) is None  # this agent's queries carry no certificate
     assert run(sns.governance.get_mode()) == 2  # PreInitializationSwap
+    topics = run(sns.governance.list_topics())
+    assert topics["topics"][0]["name"] == "DAO community settings"
+    assert run(sns.governance.list_nervous_system_functions())[0]["name"] == "Motion"
     assert run(sns.swap.get_lifecycle())["lifecycle"] == Lifecycle.ADOPTED
     with pytest.raises(SwapError) as refused:
         run(sns.swap.new_sale_ticket(amount_icp_e8s=100_000 * E8S))

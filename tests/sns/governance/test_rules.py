@@ -455,6 +455,12 @@ def test_reward_rate_decays_quadratically_and_rewards_become_maturity() -> None:
     assert core.neuron(a).maturity_e8s_equivalent == purse * va // (va + vb)
     assert core.neuron(b).maturity_e8s_equivalent == purse * vb // (va + vb)
     assert paid <= purse
+    event = core.latest_reward_event  # get_latest_reward_event (governance.proto RewardEvent)
+    assert (event.round, event.actual_timestamp_seconds) == (core.latest_reward_round, now)
+    assert event.settled_proposals == (proposal_id,)
+    assert (event.distributed_e8s_equivalent, event.total_available_e8s_equivalent) == (paid, purse)
+    assert event.rounds_since_last_distribution == core.latest_reward_round
+    assert event.end_timestamp_seconds == T0 + core.latest_reward_round * ONE_DAY_SECONDS
     staked = core.stake_maturity(principal("a"), a, 50)
     assert core.neuron(a).staked_maturity_e8s_equivalent == staked
     amount = core.disburse_maturity(principal("b"), b, 100, (principal("b"), None), now)
@@ -465,3 +471,60 @@ def test_reward_rate_decays_quadratically_and_rewards_become_maturity() -> None:
 def test_record_fields_cover_the_parameter_table() -> None:
     names = {f.name for f in fields(NervousSystemParameters)}
     assert len(names) == 21
+
+
+def test_set_dissolve_timestamp_only_lengthens_and_auto_stake_moves_rewards_to_staked() -> None:
+    """rs/sns/governance/src/neuron.rs `configure`: SetDissolveTimestamp must be in the future
+    and not shorten the delay (it adds the difference, capped at the maximum);
+    ChangeAutoStakeMaturity makes rewards staked maturity (governance.rs `distribute_rewards`)."""
+    rewards = VotingRewardsParameters(
+        round_duration_seconds=ONE_DAY_SECONDS,
+        reward_rate_transition_duration_seconds=100,
+        initial_reward_rate_basis_points=1_000,
+        final_reward_rate_basis_points=200,
+    )
+    core = make_core(parameters=NervousSystemParameters(voting_rewards_parameters=rewards))
+    a = add_neuron(core, "a", 10)
+    now = T0 + 100
+    with pytest.raises(SnsGovernanceError, match="future time"):
+        core.set_dissolve_timestamp(principal("a"), a, now - 1, now)
+    with pytest.raises(SnsGovernanceError, match="smaller than the current"):
+        core.set_dissolve_timestamp(principal("a"), a, now + ONE_YEAR_SECONDS - 1, now)
+    with pytest.raises(SnsGovernanceError) as refused:
+        core.set_dissolve_timestamp(principal("b"), a, now + 2 * ONE_YEAR_SECONDS, now)
+    assert refused.value.error_type == ErrorType.NOT_AUTHORIZED
+    core.set_dissolve_timestamp(principal("a"), a, now + 2 * ONE_YEAR_SECONDS, now)
+    assert core.neuron(a).dissolve_delay_seconds == 2 * ONE_YEAR_SECONDS
+    core.start_dissolving(principal("a"), a, now)
+    core.set_dissolve_timestamp(principal("a"), a, now + 3 * ONE_YEAR_SECONDS, now + 10)
+    assert core.neuron(a).when_dissolved_timestamp_seconds == now + 3 * ONE_YEAR_SECONDS
+
+    b = add_neuron(core, "b", 30)
+    core.change_auto_stake_maturity(principal("b"), b, True)
+    proposal_id = core.make_proposal(
+        principal("b"), b, title="m", summary="", url="", action=Motion(motion_text="x"), now=T0
+    )
+    core.process_proposals(T0 + 2)
+    paid = core.distribute_rewards(core.proposal(proposal_id).deadline_seconds + 1, 10**15)
+    assert paid > 0 and core.neuron(b).staked_maturity_e8s_equivalent == paid
+    assert core.neuron(b).maturity_e8s_equivalent == 0
+    preinit = make_core(mode=Mode.PRE_INITIALIZATION_SWAP)
+    c = add_neuron(preinit, "c", 10)
+    with pytest.raises(SnsGovernanceError):
+        preinit.change_auto_stake_maturity(principal("c"), c, True)
+
+
+def test_maturity_modulation_is_fetched_daily_and_applied_when_maturity_is_minted() -> None:
+    """governance.rs `should_update_maturity_modulation` (a day old), `effective_maturity_
+    modulation_basis_points` (0 when disabled; unknown blocks disbursements) and
+    rs/nervous_system/common `apply_maturity_modulation`."""
+    core = make_core()
+    assert core.maturity_modulation_due(T0) and core.effective_maturity_modulation() is None
+    core.set_maturity_modulation(-250, T0)
+    assert not core.maturity_modulation_due(T0 + ONE_DAY_SECONDS - 1)
+    assert core.maturity_modulation_due(T0 + ONE_DAY_SECONDS)
+    assert core.effective_maturity_modulation() == -250
+    assert core.modulated(10_000 * E8S, -250) == 9_750 * E8S
+    assert core.modulated(1_000, 500) == 1_050
+    disabled = make_core(parameters=NervousSystemParameters(maturity_modulation_disabled=True))
+    assert disabled.effective_maturity_modulation() == 0

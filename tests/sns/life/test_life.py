@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,6 +55,7 @@ def test_an_sns_is_launched_sold_and_upgrades_its_dapp(tmp_path: Path) -> None:
     assert [entry["swap_canister_id"] for entry in listed] == [sns["swap"]]
     assert life.controllers(life.dapp) == {sns["root"], ROOT_CANISTER_ID}
     assert life.controllers(sns["governance"]) == {sns["root"]}
+    assert life.query(ALICE, sns["ledger"], "icrc106_get_index_principal") == {"Ok": sns["index"]}
     assert life.controllers(sns["root"]) == {sns["governance"]}
     governance = life.instance(sns["governance"])
     assert governance.core.mode == Mode.PRE_INITIALIZATION_SWAP
@@ -70,6 +72,18 @@ def test_an_sns_is_launched_sold_and_upgrades_its_dapp(tmp_path: Path) -> None:
     life.open_swap(sns["swap"])
     assert swap.core.lifecycle == Lifecycle.OPEN
     before = {b: life.icp_balance(b) for b in BUYERS[:3]}
+    # a buyer whose payment failed drops its ticket and may ask again (notify_payment_failure)
+    ticket = life.call(
+        BUYERS[3],
+        sns["swap"],
+        "new_sale_ticket",
+        {"amount_icp_e8s": 10_000 * E8S, "subaccount": None},
+    )["result"]["Ok"]["ticket"]
+    assert life.call(BUYERS[3], sns["swap"], "notify_payment_failure", {}) == {"ticket": ticket}
+    assert life.query(BUYERS[3], sns["swap"], "get_open_ticket", {})["result"]["Ok"] == {
+        "ticket": None
+    }
+    assert life.call(BUYERS[3], sns["swap"], "notify_payment_failure", {}) == {"ticket": None}
     for buyer in BUYERS[:3]:
         accepted = life.participate(sns["swap"], buyer, 100_000 * E8S)
         assert accepted["icp_accepted_participation_e8s"] == 100_000 * E8S
@@ -101,6 +115,48 @@ def test_an_sns_is_launched_sold_and_upgrades_its_dapp(tmp_path: Path) -> None:
     treasury_icp = life.icp_balance(sns["governance"])
     assert treasury_icp == 3 * (100_000 * E8S - ICP_FEE) + fund
 
+    # the swap's reads after finalization (swap.did)
+    total = life.call(ALICE, sns["swap"], "get_buyers_total", {})
+    assert total == {"buyers_total": 300_000 * E8S + fund}
+    auto = life.query(ALICE, sns["swap"], "get_auto_finalization_status", {})
+    assert auto["is_auto_finalize_enabled"] and auto["has_auto_finalize_been_attempted"]
+    assert auto["auto_finalize_swap_response"]["sweep_icp_result"]["success"] == 3
+    assert auto["auto_finalize_swap_response"]["error_message"] is None
+    recipes = life.query(
+        ALICE, sns["swap"], "list_sns_neuron_recipes", {"offset": None, "limit": None}
+    )["sns_neuron_recipes"]
+    assert len(recipes) == 15 and {r["claimed_status"] for r in recipes} == {2}  # Success
+    direct = [r for r in recipes if "Direct" in r["investor"]]
+    assert {r["investor"]["Direct"]["buyer_principal"] for r in direct} == {
+        b.to_text() for b in BUYERS[:3]
+    }
+    assert [r["neuron_attributes"]["dissolve_delay_seconds"] for r in direct[:3]] == [
+        0,
+        90 * 86_400,
+        180 * 86_400,
+    ]
+    assert all(
+        r["sns"]["amount_transferred_e8s"] == r["sns"]["amount_e8s"] - 10_000 for r in recipes
+    )
+    assert {
+        r["investor"]["CommunityFund"]["nns_neuron_id"] for r in recipes if r not in direct
+    } == {p.nns_neuron_id for p in portions}
+    page = life.query(ALICE, sns["swap"], "list_sns_neuron_recipes", {"offset": 3, "limit": 2})
+    assert page["sns_neuron_recipes"] == recipes[3:5]
+    init = life.query(ALICE, sns["swap"], "get_init", {})["init"]
+    assert init["sns_root_canister_id"] == sns["root"].to_text()
+    assert init["neuron_basket_construction_parameters"]["count"] == 3
+    state = life.query(ALICE, sns["swap"], "get_state", {})
+    assert state["swap"]["lifecycle"] == Lifecycle.COMMITTED
+    buyers = {entry["0"]: entry["1"] for entry in state["swap"]["buyers"]}
+    assert set(buyers) == {b.to_text() for b in BUYERS[:3]}
+    assert all(b["icp"]["amount_e8s"] == 100_000 * E8S for b in buyers.values())
+    assert state["swap"]["neuron_recipes"] == recipes and state["swap"]["init"] == init
+    assert state["derived"]["buyer_total_icp_e8s"] == 300_000 * E8S + fund
+    assert life.query(
+        ALICE, sns["swap"], "list_community_fund_participants", {"offset": None, "limit": None}
+    ) == {"cf_participants": []}
+
     # neurons in baskets: 3 direct buyers and 2 fund neurons, 3 neurons each, plus the developer
     assert governance.core.mode == Mode.NORMAL
     neurons = governance.core.neurons
@@ -121,6 +177,41 @@ def test_an_sns_is_launched_sold_and_upgrades_its_dapp(tmp_path: Path) -> None:
         *FUND_CONTROLLERS,
     }
     assert life.controllers(life.dapp) == {sns["root"]}
+
+    # the maturity modulation is fetched from the CMC (0 basis points on icbox's CMC)
+    modulation = life.call(ALICE, sns["governance"], "get_maturity_modulation", {})
+    assert modulation["maturity_modulation"]["current_basis_points"] == 0
+
+    # a basket neuron is split (governance.rs `split_neuron`): the ledger moves amount - fee
+    parent = mine[1]
+    stake_before = parent.cached_neuron_stake_e8s
+    sns_ledger = life.instance(sns["ledger"])
+
+    def split(amount: int, memo: int) -> Any:
+        return life.call(
+            BUYERS[0],
+            sns["governance"],
+            "manage_neuron",
+            {
+                "subaccount": parent.id,
+                "command": {"Split": {"memo": memo, "amount_e8s": amount}},
+            },
+        )["command"]
+
+    too_little = split(10_000, 7)
+    assert too_little["Error"]["error_type"] == 11  # InsufficientFunds: nothing changed
+    assert parent.cached_neuron_stake_e8s == stake_before and len(neurons) == 16
+    child_id = split(100 * E8S, 7)["Split"]["created_neuron_id"]["id"]
+    child = governance.core.neurons[child_id]
+    assert parent.cached_neuron_stake_e8s == stake_before - 100 * E8S
+    assert child.cached_neuron_stake_e8s == 100 * E8S - 10_000
+    assert child.dissolve_delay_seconds == parent.dissolve_delay_seconds
+    assert child.permissions == parent.permissions
+    assert sns_ledger.balance_of_account(sns["governance"], child_id) == 100 * E8S - 10_000
+    assert sns_ledger.balance_of_account(sns["governance"], parent.id) == (
+        parent.cached_neuron_stake_e8s
+    )
+    assert split(100 * E8S, 7)["Error"]["error_type"] == 12  # PreconditionFailed: id taken
 
     # an SNS proposal upgrades the dapp through SNS root
     proposer = mine[2]
@@ -164,6 +255,12 @@ def test_an_sns_is_launched_sold_and_upgrades_its_dapp(tmp_path: Path) -> None:
     )
     assert summary["dapps"][0]["status"]["module_hash"] == life.module_hash(life.dapp)
     assert summary["governance"]["status"]["settings"]["controllers"] == [sns["root"]]
+    root_status = life.call(ALICE, sns["governance"], "get_root_canister_status", None)
+    assert root_status["settings"]["controllers"] == [sns["governance"]]
+    assert root_status["module_hash"] == life.module_hash(sns["root"])
+    dapp_status = life.call(ALICE, sns["root"], "canister_status", {"canister_id": life.dapp})
+    assert dapp_status["settings"]["controllers"] == [sns["root"]]
+    assert dapp_status["module_hash"] == life.module_hash(life.dapp)
 
 
 def test_an_aborted_swap_refunds_everyone_exactly(tmp_path: Path) -> None:
