@@ -8,6 +8,14 @@ canisters run, and a checkpoint aborts the paused execution, which then runs
 again from its start (rs/execution_environment/src/scheduler.rs,
 `abort_paused_executions_at_checkpoint`).
 
+Responses are sliced the same way (the IC's DTS covers them,
+rs/execution_environment/src/execution/response.rs): a reply or reject
+callback that runs out of its first slice starts again on its own thread
+(`start_long_callback`), and its cleanup callback, if it traps, runs when its
+result lands. An aborted response goes back to the front of the queue with its
+call context kept open, the refund it carried taken back (it is credited again
+when the response runs again).
+
 Here a message is first run with a budget of one slice. If it runs out, it is
 rolled back and started again on a thread of its own (`LongExecution`) with
 the message's whole limit, its new state held aside: the canister's visible
@@ -40,12 +48,13 @@ from replica.execution.wasm.canister import (
     WasmCanister,
 )
 from replica.execution.wasm.host import WasmHost
+from replica.execution.wasm.system_api import Kind
 
 if TYPE_CHECKING:
     from replica.execution.canisters import CanisterRecord
     from replica.execution.messages import CallContext
     from replica.execution.wasm.subnet import WasmState, WasmSubnet
-    from replica.execution.wasm.system_api import MessageState
+    from replica.execution.wasm.system_api import MessageState, WasmCallback
 
 Body = Callable[[WasmCanister], RunResult]
 
@@ -184,6 +193,53 @@ def start_long(
 
     paused = Paused(
         message=request,
+        context_id=context.id,
+        prepaid=prepaid,
+        complete=complete,
+        digest=subnet.state_digest(canister_id),
+        memory_size=subnet.memory_size(canister_id),
+        snapshot=canister.snapshot(),
+        stable=bytes(canister.stable.data),
+        global_timer=canister.global_timer,
+    )
+    paused.job = LongExecution(subnet.host, canister, body)
+    subnet.state(canister_id).paused = paused
+    return subnet.slice_instructions
+
+
+def start_long_callback(
+    subnet: WasmSubnet,
+    record: CanisterRecord,
+    context: CallContext,
+    response: Response,
+    callback: WasmCallback,
+    cleanup: WasmCallback | None,
+    pristine: MessageState,
+    prepaid: int,
+) -> int:
+    """A reply or reject callback used its first slice: it runs again on its own thread."""
+    canister_id = record.canister_id
+    canister = subnet.state(canister_id).canister
+    assert canister is not None
+    limit = subnet.message_limit
+    wasm64 = canister.module.memory64
+
+    def body(instance: WasmCanister) -> RunResult:
+        return instance.run_callback(
+            callback, pristine.restarted(), limit=limit, keep=True, hold_over=-1
+        )
+
+    def complete(result: RunResult) -> None:
+        if result.trap is not None and cleanup is not None:
+            instance = subnet.state(canister_id).canister
+            assert instance is not None
+            message = subnet._message_state(record, Kind.CLEANUP, replied=context.answered)
+            instance.run_callback(cleanup, message, limit=limit, keep=True)
+        fee = subnet.schedule.execution_cost(result.instructions, wasm64=wasm64)
+        subnet._apply(record, context, result, prepaid - fee)
+
+    paused = Paused(
+        message=response,
         context_id=context.id,
         prepaid=prepaid,
         complete=complete,

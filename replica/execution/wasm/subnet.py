@@ -21,9 +21,9 @@ instructions than one slice (`slice_instructions`) continues on a thread of
 its own across rounds, its new state held aside (the canister's visible state
 stays the old one, for queries too) and applied in the round where the slices
 it needs have elapsed, one slice counted against each round's budget; the
-canister takes no other message meanwhile, other canisters run. A long
-callback, or an update run ahead on the thread pool, has its result already
-and only waits for its slices. `abort_paused()` (what a checkpoint does)
+canister takes no other message meanwhile, other canisters run. A reply or
+reject callback is sliced the same way. An update run ahead on the thread pool
+has its result already and only waits for its slices. `abort_paused()` (what a checkpoint does)
 stops them and puts the messages back at the front of their queues, so they
 run again from the start, as the IC aborts paused executions at a checkpoint.
 """
@@ -57,7 +57,12 @@ from replica.execution.wasm.costs import (
 from replica.execution.wasm.deadlines import deadline_of, expire_calls, is_dropped
 from replica.execution.wasm.host import WasmHost, default_host
 from replica.execution.wasm.parallel import Speculator, inputs
-from replica.execution.wasm.slicing import Paused, continue_paused, start_long
+from replica.execution.wasm.slicing import (
+    Paused,
+    continue_paused,
+    start_long,
+    start_long_callback,
+)
 from replica.execution.wasm.stable_files import (
     CACHE_DIRECTORY,
     STABLE_SUFFIX,
@@ -373,13 +378,23 @@ class WasmSubnet:
             data = answer.data if isinstance(answer, RawReply) else b""
             message = self._message_state(record, Kind.REPLY, argument=data, **common)
             callback = call.on_reply
-        result = canister.run_callback(
-            callback,
-            message,
-            limit=self.message_limit,
-            keep=True,
-            hold_over=self.slice_instructions,
-        )
+        if self.message_limit > self.slice_instructions:
+            result = canister.run_callback(
+                callback, message, limit=self.slice_instructions, keep=True
+            )
+            if result.exhausted:  # it goes on across rounds, from its start (slicing.py)
+                return start_long_callback(
+                    self,
+                    record,
+                    context,
+                    response,
+                    callback,
+                    call.on_cleanup,
+                    message.restarted(),
+                    prepaid,
+                )
+        else:
+            result = canister.run_callback(callback, message, limit=self.message_limit, keep=True)
         if result.trap is not None and call.on_cleanup is not None:
             cleanup = self._message_state(record, Kind.CLEANUP, replied=context.answered)
             canister.run_callback(call.on_cleanup, cleanup, limit=self.message_limit, keep=True)
@@ -632,7 +647,14 @@ class WasmSubnet:
             state.paused = None
             record = engine.canisters[canister_id]
             record.cycles += paused.prepaid
-            engine.call_contexts.pop(paused.context_id, None)
+            if isinstance(paused.message, Response):
+                # the caller's call context stays open; the response credits its refund again
+                context = engine.call_contexts.get(paused.context_id)
+                if context is not None:
+                    context.outstanding += 1
+                record.cycles -= paused.message.refund_cycles
+            else:
+                engine.call_contexts.pop(paused.context_id, None)
             engine.queues[canister_id].appendleft(paused.message)
 
     def _system_tasks(self, record: CanisterRecord, state: WasmState) -> int:

@@ -123,3 +123,30 @@ def test_no_thread_outlives_the_executions(tmp_path: Path) -> None:
     harness.engine.write_checkpoint(tmp_path / "checkpoint")
     _rounds_until_answered(harness, message, counter)
     assert {t for t in threading.enumerate() if t.name == "wasm-long"} <= before
+
+
+def test_a_long_callback_runs_across_rounds_and_survives_a_checkpoint(tmp_path: Path) -> None:
+    """A reply callback that needs several slices pauses between rounds like an update
+    (rs/execution_environment/src/execution/response.rs); a checkpoint aborts it, the response
+    goes back to the queue with the caller's call context still open, and it runs again with the
+    same result. wat/long_callback.wat's callback loops as many times as `start` is told."""
+    answers = []
+    for checkpoint in (None, tmp_path / "checkpoint"):
+        harness, ops = subnet(tmp_path / ("with" if checkpoint else "without"))
+        harness.engine.wasm.slice_instructions = SLICE
+        caller = deploy(ops, fixture("wat_long_callback.wasm"))
+        counter = deploy(ops, fixture("c_counter_wasm32.wasm"))
+        message = harness.submit(ALICE, caller, "start", (1_000_000).to_bytes(4, "little"))
+        harness.run_round()  # the call and its reply are queued; the callback runs next round
+        harness.run_round()
+        paused = harness.engine.wasm.states[caller].paused
+        assert paused is not None and paused.job is not None  # the callback runs on its own
+        assert u64(ops.query(caller, "done")) == 0  # queries see the state before the callback
+        rounds, counts = _rounds_until_answered(harness, message, counter, checkpoint=checkpoint)
+        assert rounds >= 2 and counts == sorted(counts)  # the counter ran every round
+        status = harness.status(message)
+        assert status is not None and status.status == Status.REPLIED
+        assert u64(status.reply or b"") == 1 and u64(ops.query(caller, "done")) == 1
+        assert not harness.engine.call_contexts
+        answers.append((status.reply, harness.engine.canisters[caller].cycles))
+    assert answers[0] == answers[1]  # aborted and run again: the same outcome, the same cycles
