@@ -139,7 +139,7 @@ class StableStore:
             nested = session.begin_nested()
             self._depth += 1
             try:
-                yield self._session
+                yield session
             except BaseException:
                 nested.rollback()
                 raise
