@@ -11,9 +11,13 @@ and measures in one run:
   verified it (the time of its `registry replicated` event);
 - `node_replacement_s`: ChangeSubnetMembership written until the added node
   is in step (finalized within 3 heights of the members that stayed);
-- `state_synced_mb`, `state_sync_mb_per_s`: the checkpoint the added node
-  fetched (its size on disk) and the rate of that state sync (from its
-  `StateSyncStarted` to its `StateSyncCompleted`);
+- `state_synced_mb`, `state_sync_mb_per_s`: what the added node's state sync
+  fetched from its peers (the bytes of the chunks it lacked, from its
+  `StateSyncCompleted` event) and the rate of that state sync (from its
+  `StateSyncStarted` to its `StateSyncCompleted`). Before the replacement a
+  Wasm canister (`bench/ballast.py`) grows its stable memory to 100 MB (16 MB
+  with `--smoke`) of distinct pseudo-random chunks, so the sync moves that much;
+  `checkpoint_mb` is the size of the whole checkpoint;
 - `subnet_creation_s`: CreateSubnet written until the new subnet's first
   finalized block;
 - `upgrade_gap_s`: the longest gap between finalized blocks during an
@@ -44,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _report import print_figures
 
+from bench.ballast import MIB, ballast_wasm, decode_size, grow_argument
 from replica.agent.identity import Ed25519Identity
 from replica.agent.sync import Agent
 from replica.candid import decode, encode
@@ -60,7 +65,13 @@ from tui.network.operations import bring_down, bring_up
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 COUNTER = Principal.from_canister_id(1 << 20)
-LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) .*(StateSync\w+) height=(\d+)")
+LOG_TIME = re.compile(
+    r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) .*(StateSync\w+) height=(\d+)"
+    r"(?: fetched_bytes=(\d+) checkpoint_bytes=(\d+))?"
+)
+STATE_MB = 100
+SMOKE_STATE_MB = 16
+GROW_STEP_MB = 20
 
 
 def icbox(directory: Path, *arguments: str) -> dict[str, Any]:
@@ -161,9 +172,35 @@ def replicated_at(nodes: list[dict[str, Any]], version: int) -> float | None:
     return latest
 
 
-def state_sync_of(node: dict[str, Any], after: float) -> tuple[float, float] | None:
-    """(seconds, MB) of the node's last completed state sync after `after`."""
+def fill_ballast(
+    directory: Path,
+    network: dict[str, Any],
+    node: dict[str, Any],
+    identity: Ed25519Identity,
+    subnet_id: str,
+    megabytes: int,
+) -> tuple[Principal, float]:
+    """A ballast canister on the subnet with `megabytes` of stable memory; the seconds it took."""
+    started = time.time()
+    module = directory / "ballast.wasm"
+    module.write_bytes(ballast_wasm())
+    created = icbox(directory, "canister", "create", "--subnet", subnet_id, "--json")
+    canister = Principal.from_text(created["canister_id"])
+    icbox(directory, "canister", "install", canister.to_text(), str(module), "--json")
+    with Agent(
+        node["http"], identity=identity, root_key_der=bytes.fromhex(network["root_key"])
+    ) as agent:
+        held = 0
+        while held < megabytes * MIB:
+            step = min(GROW_STEP_MB, megabytes - held // MIB)
+            held = decode_size(agent.update(canister, "grow", grow_argument(step)))
+    return canister, time.time() - started
+
+
+def state_sync_of(node: dict[str, Any], after: float) -> tuple[float, float, float] | None:
+    """(seconds, MB fetched, MB of the checkpoint) of the node's last state sync after `after`."""
     started = completed = None
+    fetched = whole = 0.0
     for line in Path(node["log"]).read_text(errors="replace").splitlines():
         match = LOG_TIME.match(line)
         if match is None:
@@ -178,15 +215,10 @@ def state_sync_of(node: dict[str, Any], after: float) -> tuple[float, float] | N
             started = moment
         elif match.group(3) == "StateSyncCompleted" and started is not None:
             completed = moment
+            fetched, whole = int(match.group(5) or 0) / 1e6, int(match.group(6) or 0) / 1e6
     if started is None or completed is None:
         return None
-    state = Path(node["directory"]) / "state"
-    size = sum(
-        path.stat().st_size
-        for path in state.rglob("*")
-        if path.is_file() and "checkpoint" in str(path)
-    )
-    return max(completed - started, 1e-3), size / 1e6
+    return max(completed - started, 1e-3), fetched, whole
 
 
 def block_time_s(nodes: list[dict[str, Any]]) -> float:
@@ -203,7 +235,6 @@ def measure(directory: Path, network: dict[str, Any], smoke: bool) -> dict[str, 
     members = [node for node in nodes if node["subnet_id"] == app_id]
     spare = [node for node in nodes if node["subnet_id"] is None]
     preset = get_preset(network["preset"])
-    interval_s = (preset.dkg_interval_length + 1) * block_time_s(members)
     poll_s = OrchestratorConfig().poll_s
     figures: dict[str, Any] = {}
     sync_s = 0.0
@@ -211,6 +242,10 @@ def measure(directory: Path, network: dict[str, Any], smoke: bool) -> dict[str, 
     load = Load(network, members[0], identity)
     try:
         wait(lambda: load.replies, 120, "a first certified reply", 0.2)
+        megabytes = SMOKE_STATE_MB if smoke else STATE_MB
+        _, fill_s = fill_ballast(directory, network, members[0], identity, app_id, megabytes)
+        figures["ballast_mb"] = megabytes
+        figures["ballast_fill_s"] = round(fill_s, 2)
         before = max(watcher.seen, default=1)
         added, removed = spare[0], members[-1]
         icbox(
@@ -253,7 +288,8 @@ def measure(directory: Path, network: dict[str, Any], smoke: bool) -> dict[str, 
         )
         sync_s = synced[0]
         figures["state_synced_mb"] = round(synced[1], 3)
-        figures["state_sync_mb_per_s"] = round(synced[1] / synced[0], 4)
+        figures["checkpoint_mb"] = round(synced[2], 3)
+        figures["state_sync_mb_per_s"] = round(synced[1] / synced[0], 2)
         figures["state_sync_s"] = round(sync_s, 2)
 
         chosen = spare[1:4]
@@ -286,7 +322,11 @@ def measure(directory: Path, network: dict[str, Any], smoke: bool) -> dict[str, 
     finally:
         load.close()
         watcher.close()
-    figures["block_time_s"] = round(block_time_s(members), 3)
+    # The block time of the members that stayed, measured at the end (at the start, replicas
+    # replaying their first heights report rates no interval has).
+    block_s = block_time_s(members[:-1])
+    interval_s = (preset.dkg_interval_length + 1) * block_s
+    figures["block_time_s"] = round(block_s, 3)
     figures["interval_s"] = round(interval_s, 2)
     figures["subnet_creation_ratio_to_structural"] = round(
         figures["subnet_creation_s"] / (interval_s + poll_s), 2

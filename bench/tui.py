@@ -56,10 +56,11 @@ def screen_text(app: Any, selector: str) -> str:
 
 
 def table_rows(app: Any, selector: str = "DataTable") -> int:
-    from textual.widgets import DataTable
+    """The rows a table lists (all its pages: `tui.widgets.paged_table`)."""
+    from tui.widgets.paged_table import PagedTable
 
     try:
-        return int(app.screen.query_one(selector, DataTable).row_count)
+        return int(app.screen.query_one(selector, PagedTable).total_rows)
     except Exception:
         return 0
 

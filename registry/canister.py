@@ -244,7 +244,11 @@ class Registry:
         return subnet_id
 
     def _encrypt_shares(
-        self, subnet_id: Principal, result: InitialDkgResult, node_ids: Sequence[Principal]
+        self,
+        subnet_id: Principal,
+        result: InitialDkgResult,
+        node_ids: Sequence[Principal],
+        start_height: int = 0,
     ) -> tuple[tuple[Principal, bytes], ...]:
         """The members' shares from an in-process dealer, each encrypted to the member's registered
         dealing key (a remote DKG's transcripts carry them instead)."""
@@ -259,7 +263,7 @@ class Registry:
             if record is None:
                 raise InvalidPayload(f"node {node_id} has no dealing encryption key")
             keys[node_id] = bytes(record.key_value)
-        shares: tuple[tuple[Principal, bytes], ...] = encrypt(subnet_id, result, keys)
+        shares: tuple[tuple[Principal, bytes], ...] = encrypt(subnet_id, result, keys, start_height)
         return shares
 
     def add_nodes_to_subnet(self, caller: Principal, payload: AddNodesToSubnetPayload) -> int:
@@ -376,6 +380,9 @@ class Registry:
                     state_hash=payload.state_hash,
                     low_threshold_transcript=result.low_threshold,
                     high_threshold_transcript=result.high_threshold,
+                    encrypted_shares=self._encrypt_shares(
+                        payload.subnet_id, result, record.membership, payload.height
+                    ),
                 ),
             ),
             update(

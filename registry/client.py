@@ -91,6 +91,14 @@ class RegistryClient:
             self._decoded[cache_key] = codec.decode(raw)
         return self._decoded[cache_key]
 
+    def get_value_version(self, key: str, version: int | None = None) -> int | None:
+        """The registry version that wrote the value of `key` seen at `version` (None: absent)."""
+        versions = self._versions.get(key)
+        position = -1 if not versions else bisect_right(versions, self._at(version)) - 1
+        if versions is None or position < 0 or self._values[key][position] is None:
+            return None
+        return versions[position]
+
     def keys(self, prefix: str, version: int | None = None) -> list[str]:
         return sorted(
             key

@@ -193,16 +193,19 @@ class SeededInitialDkg:
         subnet_id: Principal,
         result: InitialDkgResult,
         dealing_keys: Mapping[Principal, bytes],
+        start_height: int = 0,
     ) -> tuple[tuple[Principal, bytes], ...]:
         """Each member's shares of both initial transcripts of `subnet_id`, encrypted to its own
-        dealing key, as the bytes of its `NodeInitialShares` (published in the CUP contents)."""
+        dealing key, as the bytes of its `NodeInitialShares` (published in the CUP contents).
+        `start_height` is the CUP's height: 0 for a new subnet, the recovery height for a
+        recovered one."""
         dealt: dict[Principal, list[InitialShareCiphertext]] = {}
         transcripts: tuple[tuple[DkgTag, InitialDkgTranscript], ...] = (
             ("low", result.low_threshold),
             ("high", result.high_threshold),
         )
         for tag, transcript in transcripts:
-            dkg_id = DkgId(subnet_id=subnet_id, start_height=0, tag=tag)
+            dkg_id = DkgId(subnet_id=subnet_id, start_height=start_height, tag=tag)
             for member, ciphertext in self.deal_shares(dkg_id, transcript, dealing_keys).items():
                 dealt.setdefault(member, []).append(ciphertext)
         return tuple(

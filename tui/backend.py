@@ -122,6 +122,8 @@ class OpsBackend:
         self._directory = directory
         self._session: Any = None
         self._registry: Any = None
+        self._changes: dict[int, Any] = {}
+        """Proposal id -> the registry change an executed proposal made (it stays)."""
         self._lock = threading.RLock()
         self.voting_period_s, self.time_scale = self._governance_time()
 
@@ -281,7 +283,7 @@ class OpsBackend:
     def proposal_detail(self, proposal_id: int, my_neurons: tuple[int, ...]) -> ProposalDetail:
         from tui.ops.dashboard import proposal_detail
 
-        detail: ProposalDetail = self._call(proposal_detail, proposal_id, my_neurons)
+        detail: ProposalDetail = self._call(proposal_detail, proposal_id, my_neurons, self._changes)
         return detail
 
     def vote(self, proposal_id: int, neuron_ids: tuple[int, ...], *, yes: bool) -> ProposalView:

@@ -167,29 +167,36 @@ class AsyncAgent:
         root_key = await self.fetch_root_key()
         try:
             certificate = Certificate.from_cbor(certificate_cbor)
+        except CertificateError as error:
+            raise VerificationError(str(error)) from error
+        try:
+            verify_certificate(
+                certificate,
+                root_key,
+                now_ns=self.now_ns() if check_time else None,
+                effective_canister_id=effective_id,
+            )
+            return certificate
+        except CertificateError as error:
+            if not check_time:
+                raise VerificationError(str(error)) from error
+            stale = error
+        # Invalid, or only not fresh by this agent's clock: checked without the time, it tells.
+        try:
             verify_certificate(
                 certificate, root_key, now_ns=None, effective_canister_id=effective_id
             )
         except CertificateError as error:
             raise VerificationError(str(error)) from error
-        if check_time:
-            try:
-                verify_certificate(
-                    certificate, root_key, now_ns=self.now_ns(), effective_canister_id=effective_id
-                )
-            except CertificateError as error:
-                if self._synced_time:
-                    raise VerificationError(str(error)) from error
-                await self.sync_time(effective_id)
-                try:
-                    verify_certificate(
-                        certificate,
-                        root_key,
-                        now_ns=self.now_ns(),
-                        effective_canister_id=effective_id,
-                    )
-                except CertificateError as again:
-                    raise VerificationError(str(again)) from again
+        if self._synced_time:
+            raise VerificationError(str(stale)) from stale
+        await self.sync_time(effective_id)
+        try:
+            verify_certificate(
+                certificate, root_key, now_ns=self.now_ns(), effective_canister_id=effective_id
+            )
+        except CertificateError as again:
+            raise VerificationError(str(again)) from again
         return certificate
 
     async def sync_time(self, effective_id: Principal) -> None:

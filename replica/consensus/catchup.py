@@ -163,7 +163,7 @@ def _initial_transcript(
 
 
 def make_genesis_cup(registry: RegistryClient, subnet_id: Principal) -> CatchUpPackage:
-    """The CUP a subnet starts from, built from the registry's catch-up package contents.
+    """The CUP a subnet starts from, built from the registry's first catch-up package contents.
 
     Its block is the genesis summary (spec D.3 `get_dkg_summary_from_cup_contents`):
     both intervals use the record's `dkg_interval_length`, the configs use the
@@ -176,11 +176,46 @@ def make_genesis_cup(registry: RegistryClient, subnet_id: Principal) -> CatchUpP
         raise ConsensusError(
             f"the registry has no catch-up package contents for subnet {subnet_id}"
         )
-    contents: CatchUpPackageContents = registry.get(key, version)
-    record = registry.get_subnet_record(subnet_id, version)
-    if record is None:
+    return make_cup_from_contents(registry, subnet_id, version)
+
+
+def make_registry_cup(registry: RegistryClient, subnet_id: Principal) -> CatchUpPackage:
+    """The CUP of the newest catch-up package contents: the genesis CUP, or the recovery CUP a
+    RecoverSubnet proposal wrote (`make_registry_cup` in the IC's `rs/consensus/src/cup_utils.rs`).
+
+    Its registry version is the version that wrote the contents, so a recovery CUP at the
+    height of the subnet's last CUP is newer than that CUP (`is_newer_cup`).
+    """
+    key = catch_up_package_contents_key(subnet_id)
+    version = registry.get_value_version(key)
+    if version is None:
         raise ConsensusError(
-            f"the registry has no record of subnet {subnet_id} at version {version}"
+            f"the registry has no catch-up package contents for subnet {subnet_id}"
+        )
+    return make_cup_from_contents(registry, subnet_id, version)
+
+
+def is_newer_cup(height: int, registry_version: int, than: tuple[int, int]) -> bool:
+    """Whether a CUP of (`height`, `registry_version`) is newer than one of `than` (height,
+    registry version): higher with a registry version not older, or as high with a newer
+    registry version (`CatchUpPackageParam` ordering, `rs/types/types/src/consensus/catchup.rs`)."""
+    other_height, other_version = than
+    if height > other_height:
+        return registry_version >= other_version
+    return height == other_height and registry_version > other_version
+
+
+def make_cup_from_contents(
+    registry: RegistryClient, subnet_id: Principal, version: int
+) -> CatchUpPackage:
+    """The unsigned CUP built from the catch-up package contents at registry `version`."""
+    key = catch_up_package_contents_key(subnet_id)
+    contents: CatchUpPackageContents | None = registry.get(key, version)
+    record = registry.get_subnet_record(subnet_id, version)
+    if contents is None or record is None:
+        raise ConsensusError(
+            f"the registry has no record or catch-up package contents of subnet {subnet_id} "
+            f"at version {version}"
         )
     height = contents.height
     low = _initial_transcript("low", contents.low_threshold_transcript, height)

@@ -73,6 +73,10 @@ class StateSyncCompleted:
     """The checkpoint is installed; the node continues from the CUP of this height."""
 
     height: int
+    fetched_bytes: int = 0
+    """What the sync fetched from peers (the chunks the node did not hold)."""
+    checkpoint_bytes: int = 0
+    """The size of the checkpoint's files."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

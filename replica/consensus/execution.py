@@ -80,9 +80,10 @@ def open_state(
     install_genesis: Callable[[ExecutionEngine], None] | None,
     verify_signature: SignatureCheck,
     engine_options: Mapping[str, Any] | None = None,
+    checkpoint_height: int | None = None,
 ) -> StateManager:
-    """The state manager at the latest checkpoint, or a fresh one at height 0 (checkpointed at
-    once)."""
+    """The state manager at the latest checkpoint (or the one of `checkpoint_height`: a recovery
+    CUP's), or a fresh one at height 0 (checkpointed at once)."""
     record = registry.get_subnet_record(subnet_id, registry_version)
     if record is not None:
         subnet_type = "system" if record.subnet_type == SubnetType.SYSTEM else "application"
@@ -91,10 +92,11 @@ def open_state(
     if ranges:
         options["canister_id_ranges"] = ranges
     subnets = get_subnet_infos(registry, registry_version)
-    if latest_checkpoint_in(state_dir) is not None:
+    if checkpoint_height is not None or latest_checkpoint_in(state_dir) is not None:
         return StateManager.restore(
             state_dir,
             subnet_id=subnet_id,
+            height=checkpoint_height,
             factories=factories,
             subnets=subnets,
             verify_signature=verify_signature,
@@ -147,7 +149,7 @@ class Executor:
             tape = chain.tapes.get(height)
             if block is None or tape is None:
                 break
-            self._update_subnet_info(height)
+            self._update_subnet_info(block.context.registry_version)
             ingress = block.payload.ingress if isinstance(block.payload, DataPayload) else ()
             batch = Batch(
                 height=height,
@@ -177,12 +179,15 @@ class Executor:
             batches.append(batch)
         return batches
 
-    def _update_subnet_info(self, height: int) -> None:
-        active = self.ctx.get_active(height)
-        if active is None or active.registry_version == self._subnet_info_version:
+    def _update_subnet_info(self, registry_version: int) -> None:
+        """The subnets' keys and ranges of the state tree, at the registry version of the block
+        being executed (the IC's message routing reads the network topology at the batch's
+        registry version), so a subnet's new key (a recovery) is certified from the first block
+        that names a registry version holding it."""
+        if registry_version <= self._subnet_info_version:
             return
-        self._subnet_info_version = active.registry_version
-        self.state.set_subnets(get_subnet_infos(self.registry, active.registry_version))
+        self._subnet_info_version = registry_version
+        self.state.set_subnets(get_subnet_infos(self.registry, registry_version))
 
     def deliver_certification(self, certification: Certification, events: list[NodeEvent]) -> None:
         try:

@@ -65,7 +65,13 @@ from replica.consensus.events import (
 )
 from replica.consensus.execution import Executor, open_state
 from replica.consensus.ingress_pool import IngressPool
-from replica.consensus.pool import AddToValidated, ArtifactPool, ChangeSet, HandleInvalid
+from replica.consensus.pool import (
+    POOL_FILE,
+    AddToValidated,
+    ArtifactPool,
+    ChangeSet,
+    HandleInvalid,
+)
 from replica.consensus.remote_dkg import InitialDkgRequest
 from replica.consensus.signing import Signer
 from replica.consensus.validator import Validator
@@ -119,25 +125,40 @@ class ConsensusInstance:
         state_dir = Path(config.state_dir)
         state_dir.mkdir(parents=True, exist_ok=True)
         self.genesis_cup = catchup.make_genesis_cup(self.registry, self.subnet_id)
-        high = self.genesis_cup.content.block.summary.get_current("high")
+        # The registry's newest CUP: the genesis CUP, or a recovery CUP (with new keys).
+        self.registry_cup = catchup.make_registry_cup(self.registry, self.subnet_id)
+        high = self.registry_cup.content.block.summary.get_current("high")
         if high is None:
-            raise ConsensusError("the genesis summary has no high-threshold transcript")
+            raise ConsensusError("the registry CUP has no high-threshold transcript")
         self.subnet_public_key = high.public_key
+        self.pool = ArtifactPool(state_dir)
+        persisted = self.pool.load()
+        self.recovering = self._is_recovering(persisted)
+        if self.recovering:
+            persisted = self._set_pool_aside()
         self.state = open_state(
             state_dir=state_dir,
             subnet_id=self.subnet_id,
             registry=self.registry,
-            registry_version=self.genesis_cup.registry_version,
+            registry_version=self.registry_cup.registry_version,
             factories=config.factories,
             subnet_type=config.subnet_type,
             install_genesis=config.install_genesis,
             verify_signature=self._verify_subnet_signature,
             engine_options=config.engine_options,
+            checkpoint_height=self.registry_cup.height if self.recovering else None,
         )
+        if (
+            self.recovering
+            and self.state.checkpoint(self.registry_cup.height).root_hash
+            != self.registry_cup.content.state_hash
+        ):
+            raise ConsensusError(
+                f"the checkpoint at the recovery height {self.registry_cup.height} does not have "
+                "the recovery CUP's state hash"
+            )
         ingress.is_known = self._is_ingress_known
-        self.pool = ArtifactPool(state_dir)
-        persisted = self.pool.load()
-        start = self.genesis_cup
+        start = self.registry_cup
         for artifact in persisted:
             if (
                 isinstance(artifact, CatchUpPackage)
@@ -156,7 +177,7 @@ class ConsensusInstance:
         )
         self.ctx.executed_height = self.state.height
         self.ctx.certified_height = max(self.state.certified_height, start.height)
-        self.ctx.stable_registry_version = self.genesis_cup.registry_version
+        self.ctx.stable_registry_version = self.registry_cup.registry_version
         self.executor = Executor(self.state, self.registry, self.ctx, state_dir)
         self._get_root_hash = self.executor.get_root_hash
         self.dkg = DkgPool(
@@ -211,6 +232,32 @@ class ConsensusInstance:
         return self.round_artifacts_above(cup.height)
 
     # -- construction helpers -------------------------------------------------------------
+
+    def _is_recovering(self, persisted: Sequence[ConsensusArtifact]) -> bool:
+        """Whether the registry holds a recovery CUP newer than every CUP this replica persisted
+        (the IC's orchestrator restarts the replica on such a CUP,
+        `stop_replica_if_new_recovery_cup` in `rs/orchestrator/src/upgrade.rs`, and the replica
+        starts from it)."""
+        cup = self.registry_cup
+        if cup.registry_version == self.genesis_cup.registry_version:
+            return False
+        return all(
+            catchup.is_newer_cup(
+                cup.height, cup.registry_version, (artifact.height, artifact.registry_version)
+            )
+            for artifact in persisted
+            if isinstance(artifact, CatchUpPackage)
+        )
+
+    def _set_pool_aside(self) -> list[ConsensusArtifact]:
+        """Start a recovered subnet's chain on an empty pool; the old chain's artifacts are kept
+        beside it, renamed (as the IC's recovery backs up the consensus pool)."""
+        self.pool.close()
+        path = Path(self.config.state_dir) / POOL_FILE
+        if path.exists():
+            path.rename(path.with_name(f"{POOL_FILE}.before-recovery-{self.registry_cup.height}"))
+        self.pool = ArtifactPool(Path(self.config.state_dir))
+        return []
 
     def _verify_subnet_signature(self, message: bytes, signature: bytes) -> bool:
         return bls.verify(self.subnet_public_key, message, signature)

@@ -261,7 +261,13 @@ class ReplicaNode:
         self._outbox.extend(step.requests)
         if step.installed is not None:
             self._resume_from(step.installed, now_ns)
-            events.append(StateSyncCompleted(height=step.installed.height))
+            events.append(
+                StateSyncCompleted(
+                    height=step.installed.height,
+                    fetched_bytes=step.fetched_bytes,
+                    checkpoint_bytes=step.checkpoint_bytes,
+                )
+            )
         return step.wake_at_ns
 
     def _resume_from(self, cup: CatchUpPackage, now_ns: int) -> None:

@@ -30,13 +30,14 @@ from replica.consensus.artifacts import (
 from replica.consensus.catchup import is_valid_catch_up_package
 from replica.state import manifest as manifests
 from replica.state.errors import StateError
-from replica.state.manager import install_checkpoint, latest_checkpoint_in, read_checkpoint
+from replica.state.manager import latest_checkpoint_in, read_checkpoint
+from replica.state.syncing import CheckpointAssembler
 from replica.types import Principal
 
 STATE_SYNC_LAG: Final = 25
 """How far a valid CUP must be above the finalized height before the replica syncs to it."""
 REQUEST_INTERVAL_NS: Final = 500_000_000
-CHUNKS_PER_REQUEST: Final = 64
+CHUNKS_PER_REQUEST: Final = 16
 
 
 def is_sync_needed(cup: CatchUpPackage, finalized_height: int) -> bool:
@@ -74,7 +75,12 @@ def answer_request(state_dir: Path, request: StateSyncRequest) -> list[StateSync
 
 
 class StateSync:
-    """One state sync in progress, towards the checkpoint of `cup`."""
+    """One state sync in progress, towards the checkpoint of `cup`.
+
+    Chunks go to disk as they arrive (`replica.state.syncing.CheckpointAssembler`), each
+    checked against the manifest; only the indices still missing are kept. Requests for them
+    are sent again when no chunk arrived for a request interval.
+    """
 
     def __init__(self, cup: CatchUpPackage, requester: Principal, state_dir: Path) -> None:
         self.cup = cup
@@ -82,8 +88,9 @@ class StateSync:
         self.state_dir = state_dir
         self.manifest: manifests.Manifest | None = None
         self.missing: set[int] = set()
-        self.chunks: dict[int, bytes] = {}
+        self.assembler: CheckpointAssembler | None = None
         self._last_request_ns: int | None = None
+        self._progressed = False
 
     @property
     def height(self) -> int:
@@ -97,6 +104,16 @@ class StateSync:
     def is_complete(self) -> bool:
         return self.manifest is not None and not self.missing
 
+    @property
+    def fetched_bytes(self) -> int:
+        """The bytes of the chunks fetched from peers (the local ones are copied at the end)."""
+        return 0 if self.assembler is None else self.assembler.fetched_bytes
+
+    @property
+    def checkpoint_bytes(self) -> int:
+        manifest = self.manifest
+        return 0 if manifest is None else sum(f.size_bytes for f in manifest.file_table)
+
     def on_artifact(self, artifact: StateSyncArtifact) -> None:
         if artifact.height != self.height or artifact.state_hash != self.state_hash:
             return
@@ -109,6 +126,7 @@ class StateSync:
             if manifest.root_hash != self.state_hash:
                 return
             local = latest_checkpoint_in(self.state_dir)
+            self.assembler = CheckpointAssembler(self.state_dir, self.height, manifest)
             self.manifest = manifest
             self.missing = set(
                 manifests.chunks_to_fetch(None if local is None else local.manifest, manifest)
@@ -116,15 +134,19 @@ class StateSync:
             self._last_request_ns = None
         elif (
             isinstance(artifact, StateChunkArtifact)
-            and self.manifest is not None
+            and self.assembler is not None
             and artifact.index in self.missing
-            and manifests.is_valid_chunk(self.manifest, artifact.index, artifact.data)
+            and self.assembler.write_chunk(artifact.index, artifact.data)
         ):
-            self.chunks[artifact.index] = artifact.data
             self.missing.discard(artifact.index)
+            self._progressed = True
 
     def make_requests(self, now_ns: int) -> tuple[list[StateSyncRequest], int]:
-        """The requests to (re)send now, and when to look again."""
+        """The requests to (re)send now, and when to look again: chunks still missing are asked
+        for again only after a request interval in which none arrived."""
+        if self._progressed and self._last_request_ns is not None:
+            self._progressed = False
+            self._last_request_ns = now_ns
         if (
             self._last_request_ns is not None
             and now_ns < self._last_request_ns + REQUEST_INTERVAL_NS
@@ -151,10 +173,15 @@ class StateSync:
         return requests, now_ns + REQUEST_INTERVAL_NS
 
     def install(self) -> None:
-        """Write the fetched checkpoint (checked chunk by chunk and as a whole)."""
-        if self.manifest is None:
+        """Finish the checkpoint: the chunks held locally copied in, synced, renamed into place."""
+        if self.assembler is None:
             raise StateError("no manifest yet")
-        install_checkpoint(self.state_dir, self.height, self.manifest, self.chunks)
+        self.assembler.finish()
+
+    def abandon(self) -> None:
+        """Remove what a sync replaced by a newer one had written."""
+        if self.assembler is not None:
+            self.assembler.abort()
 
 
 class StateSyncOwner:
@@ -191,6 +218,8 @@ class StateSyncOwner:
             if self.sync is not None and cup.height <= self.sync.height:
                 continue
             if is_valid_catch_up_package(cup, self.subnet_public_key):
+                if self.sync is not None:
+                    self.sync.abandon()
                 self.sync = StateSync(cup, self.node_id, self.state_dir)
                 started.append(cup.height)
         sync = self.sync
@@ -204,7 +233,13 @@ class StateSyncOwner:
             sync.install()
         except StateError:
             return SyncStep(started=tuple(started), wake_at_ns=now_ns + 1)
-        return SyncStep(started=tuple(started), installed=sync.cup, wake_at_ns=now_ns + 1)
+        return SyncStep(
+            started=tuple(started),
+            installed=sync.cup,
+            wake_at_ns=now_ns + 1,
+            fetched_bytes=sync.fetched_bytes,
+            checkpoint_bytes=sync.checkpoint_bytes,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -216,3 +251,5 @@ class SyncStep:
     requests: tuple[StateSyncRequest, ...] = ()
     wake_at_ns: int | None = None
     installed: CatchUpPackage | None = None
+    fetched_bytes: int = 0
+    checkpoint_bytes: int = 0

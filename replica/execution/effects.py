@@ -19,6 +19,7 @@ from replica.canister.sdk import MethodSpec, method_named
 from replica.environment import DEFERRED, ErrorCode, OutgoingCall, Reject
 from replica.execution.canisters import CanisterRecord, SystemEnvironment
 from replica.execution.messages import CallContext
+from replica.execution.wasm.interop import speaks_candid
 from replica.types import Principal
 
 
@@ -32,7 +33,7 @@ class Effects:
     minted: int = 0
     result: object
     reply: bytes | None
-    """The Candid of the reply to an ingress message (None otherwise)."""
+    """The Candid of the reply to an ingress message or a Wasm canister's call (None otherwise)."""
 
 
 def check_effects(
@@ -58,7 +59,7 @@ def check_effects(
         )
     reply = None
     if result is not DEFERRED and not context.answered:
-        if context.ingress is not None:
+        if context.ingress is not None or speaks_candid(context.callback):
             try:
                 reply = spec.encode_reply(result) if spec is not None else b""
             except CandidError as error:

@@ -73,6 +73,7 @@ from replica.execution.messages import (
 )
 from replica.execution.runtime import RawReply
 from replica.execution.subnet_calls import InitialDkgAnswer, SubnetCallContexts
+from replica.execution.wasm.interop import speaks_candid
 from replica.execution.wasm.subnet import WasmSubnet
 from replica.types import Principal
 
@@ -256,12 +257,6 @@ class ExecutionEngine:
             instructions_used=used,
         )
 
-    def _close_rounds(self) -> None:
-        """Commit the round's transaction of every store a message of the round touched."""
-        stores, self._round_stores = self._round_stores, []
-        for store in stores:
-            store.close_round()
-
     def _deliver_initial_dkg(self, answer: InitialDkgAnswer) -> None:
         """Answer a waiting `setup_initial_dkg` call with what consensus computed
         (`replica.execution.subnet_calls`)."""
@@ -274,6 +269,12 @@ class ExecutionEngine:
             )
         else:
             self.deliver_answer(context.request, answer.reply)
+
+    def _close_rounds(self) -> None:
+        """Commit the round's transaction of every store a message of the round touched."""
+        stores, self._round_stores = self._round_stores, []
+        for store in stores:
+            store.close_round()
 
     def _induct(self, message: IngressMessage) -> None:
         # The ingress selector's rule: a message is valid from the batch time to MAX_INGRESS_TTL
@@ -401,7 +402,7 @@ class ExecutionEngine:
             return cost
         function = python_method(record.instance, spec)
         caller, argument = message.caller, message.argument
-        if message.ingress is not None:
+        if message.ingress is not None or speaks_candid(message.callback):
             self._execute(
                 record, context, lambda: function(caller, spec.decode_argument(argument)), spec=spec
             )
@@ -456,7 +457,8 @@ class ExecutionEngine:
         if callback is None:  # the code changed since the call was made
             self._finish_if_stuck(context)
             return INSTRUCTIONS_PER_MESSAGE
-        spec = record.interface.method(context.method) if context.ingress is not None else None
+        candid = context.ingress is not None or speaks_candid(context.callback)
+        spec = record.interface.method(context.method) if candid else None
         data, answer = message.callback.context, message.answer
         self._execute(record, context, lambda: callback(data, answer), spec=spec)
         return INSTRUCTIONS_PER_MESSAGE
@@ -486,7 +488,8 @@ class ExecutionEngine:
                 effects = check_effects(record, context, environment, result, spec)
         except Exception as error:  # the trap boundary: whatever the canister's code raised
             environment.arm(0)
-            failure = failure_answer(error, spec if context.ingress is not None else None)
+            candid = context.ingress is not None or speaks_candid(context.callback)
+            failure = failure_answer(error, spec if candid else None)
             if isinstance(failure, Reject):
                 self._answer(context, failure)
             else:
@@ -567,7 +570,10 @@ class ExecutionEngine:
                 Response(
                     caller=context.caller,
                     callback=context.callback,
-                    answer=outcome,
+                    # a Wasm caller reads the Candid of a Python canister's reply
+                    answer=outcome
+                    if encoded is None or isinstance(outcome, Reject)
+                    else RawReply(encoded),
                     refund_cycles=context.cycles - context.accepted,
                 )
             )

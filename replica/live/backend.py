@@ -17,7 +17,9 @@ import random
 import time
 from typing import TYPE_CHECKING, Final
 
+from replica.crypto import bls
 from replica.crypto.certificate import Certificate, Delegation
+from replica.crypto.hashtree import Found
 from replica.environment import Reject, RejectCode
 from replica.http.backend import (
     Accepted,
@@ -179,6 +181,12 @@ class LiveBackend:
     def on_certified(self, height: int) -> None:
         self.notifier.notify(height)
 
+    def is_own_key_certified(self, certificate: Certificate) -> bool:
+        """Whether an NNS certificate names the key this replica's subnet signs with."""
+        found = certificate.lookup(["subnet", self.subnet_id.raw, "public_key"])
+        own = bls.public_key_to_der(self.service.driver.node.subnet_public_key)
+        return isinstance(found, Found) and found.value == own
+
     async def keep_delegation_fresh(self) -> None:
         """Off the NNS subnet: fetch the NNS delegation, retry until it comes, refresh it now and
         then."""
@@ -207,6 +215,10 @@ class LiveBackend:
                     # An NNS replica whose registry does not yet hold this subnet's routing
                     # (a subnet just created) answers without its ranges: ask again later.
                     delegated_canister_ranges(certificate, self.subnet_id)
+                    # An NNS replica that does not yet certify this subnet's current key (a
+                    # recovered subnet's new one) would make every certificate fail: ask again.
+                    if not self.is_own_key_certified(certificate):
+                        raise ValueError("the NNS does not certify this subnet's key yet")
                     self._delegation = Delegation(
                         subnet_id=self.subnet_id, certificate=certificate.to_cbor()
                     )

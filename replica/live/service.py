@@ -142,6 +142,7 @@ class ReplicaService:
         self._wake = asyncio.Event()
         self._deadline_ns: int | None = None
         self._sync_requesters: dict[tuple[int, bytes], set[Principal]] = {}
+        self._next_sync_peer = 0
         certificate, key = secrets.tls_certificate_path, secrets.tls_key_path
         self.p2p = P2PService(
             node_id=self.node_id,
@@ -305,6 +306,14 @@ class ReplicaService:
             if isinstance(artifact, StateManifestArtifact | StateChunkArtifact):
                 for peer in self._sync_requesters.get((artifact.height, artifact.state_hash), ()):
                     self.p2p.send_to(peer, [artifact])
+            elif isinstance(artifact, StateSyncRequest) and artifact.chunks is not None:
+                # Each request for chunks goes to one peer, the next in turn: the chunks come
+                # from several peers at once and each only once (a request repeated after a
+                # silence goes to the next peer).
+                peers = sorted(self.p2p.connected_peers, key=lambda peer: peer.raw)
+                if peers:
+                    self._next_sync_peer = (self._next_sync_peer + 1) % len(peers)
+                    self.p2p.send_to(peers[self._next_sync_peer], [artifact])
             else:
                 general.append(artifact)
         self.p2p.broadcast(general)

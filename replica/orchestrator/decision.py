@@ -16,14 +16,20 @@ simulator make the same decisions. It follows the IC's orchestrator
   listed at some version in `[old, L)` keeps serving ("later"); one listed at
   none is told to stop and wipe ("now"). A registry behind the CUP (`L < old`)
   never wipes a node.
+- Recovery: a catch-up package the registry holds (`catch_up_package_contents`, written
+  by RecoverSubnet) that is newer than the local one (`is_newer_cup`: higher, or as high
+  with a newer registry version) wins (`rs/orchestrator/src/catch_up_package_provider.rs`
+  prefers the highest of the local, the registry and the peers' CUPs); its registry
+  version is the version that wrote it, so the replica version is the one named there.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
-from registry.records import SubnetRecord
+from registry.records import SubnetRecord, catch_up_package_contents_key
+from replica.consensus.catchup import is_newer_cup
 from replica.types import Principal
 
 DecisionKind = Literal["unassigned", "run", "leaving", "leave"]
@@ -44,6 +50,10 @@ class RegistryReader(Protocol):
     ) -> Principal | None: ...
 
     def get_unassigned_replica_version(self, version: int | None = None) -> str | None: ...
+
+    def get(self, key: str, version: int | None = None) -> Any: ...
+
+    def get_value_version(self, key: str, version: int | None = None) -> int | None: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,6 +77,8 @@ class Decision:
     height: int
     """The height of the CUP it used (-1: none)."""
     why: str
+    recovery: bool = False
+    """Whether that CUP is the registry's recovery CUP, newer than the node's own."""
 
     @property
     def runs_replica(self) -> bool:
@@ -80,8 +92,35 @@ def is_member(
     return record is not None and node_id in record.membership
 
 
+def get_registry_cup(registry: RegistryReader, subnet_id: Principal) -> tuple[int, int] | None:
+    """(height, registry version) of the CUP the registry holds for a subnet: its genesis CUP, or
+    the recovery CUP of the latest RecoverSubnet."""
+    key = catch_up_package_contents_key(subnet_id)
+    version = registry.get_value_version(key)
+    contents = None if version is None else registry.get(key, version)
+    if version is None or contents is None:
+        return None
+    return int(contents.height), version
+
+
+def newer_registry_cup(registry: RegistryReader, cup: LocalCup) -> LocalCup | None:
+    """The registry's CUP of the node's subnet when it is newer than the local one."""
+    found = get_registry_cup(registry, cup.subnet_id)
+    if found is None or not is_newer_cup(found[0], found[1], (cup.height, cup.registry_version)):
+        return None
+    return LocalCup(
+        subnet_id=cup.subnet_id,
+        height=found[0],
+        registry_version=found[1],
+        oldest_registry_version_in_use=found[1],
+    )
+
+
 def decide(node_id: Principal, registry: RegistryReader, cup: LocalCup | None) -> Decision:
     latest = registry.latest_version
+    recovery = None if cup is None else newer_registry_cup(registry, cup)
+    if recovery is not None:
+        cup = recovery
     if cup is None:
         subnet_id = registry.get_subnet_of_node(node_id, latest)
         if subnet_id is None:
@@ -116,7 +155,8 @@ def decide(node_id: Principal, registry: RegistryReader, cup: LocalCup | None) -
             replica_version=version,
             registry_version=latest,
             height=cup.height,
-            why=why,
+            why=why if recovery is None else f"recovery CUP at height {cup.height}: {why}",
+            recovery=recovery is not None,
         )
 
     if latest < old:

@@ -49,7 +49,7 @@ from replica.orchestrator.cup_provider import (
     read_peer_cup,
     write_peer_cup,
 )
-from replica.orchestrator.decision import Decision, LocalCup, decide
+from replica.orchestrator.decision import Decision, LocalCup, decide, get_registry_cup
 from replica.orchestrator.events import EventLog, OrchestratorEvent
 from replica.orchestrator.replica_process import ReplicaLauncher, ReplicaProcess, ReplicaTarget
 from replica.orchestrator.replicator import RegistryReplicator
@@ -171,7 +171,7 @@ class Orchestrator:
                 decision.kind, decision.why, subnet=decision.subnet_id, height=decision.height
             )
         if decision.runs_replica and decision.subnet_id is not None:
-            if decision.height < 0:
+            if decision.height < 0 or decision.recovery:
                 self.receive_initial_shares(decision.subnet_id)
             self.upgrades.prepare_ahead(self.registry, decision.subnet_id, decision.replica_version)
             # A replica that died is seen (and its restart backed off) before the target is
@@ -191,6 +191,7 @@ class Orchestrator:
                     ReplicaTarget(
                         subnet_id=decision.subnet_id.to_text(),
                         replica_version=decision.replica_version,
+                        registry_cup=get_registry_cup(self.registry, decision.subnet_id),
                     )
                 )
                 if self.upgrades.is_ready(self.registry, decision.replica_version)

@@ -33,6 +33,10 @@ STABLE_RUN_S: Final = 10.0
 class ReplicaTarget:
     subnet_id: str
     replica_version: str | None
+    registry_cup: tuple[int, int] | None = None
+    """(height, registry version) of the subnet's CUP in the registry: a new one (a recovery
+    CUP) restarts the replica so that it starts from it (the IC's
+    `stop_replica_if_new_recovery_cup`)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,6 +7,8 @@ of writes), so a checkpoint holds instead:
 
     engine.cbor                   the engine's own state, as canonical CBOR
     canisters/<canister id>.cbor  one canister's database: its schema and its rows
+    wasm/<canister id>.cbor       a Wasm canister: module, heap, globals, settings
+    wasm/<canister id>.stable     its stable memory, raw (`replica.execution.wasm.stable_files`)
 
 A database dump is canonical CBOR of `{"schema": [...], "tables": [...]}`: the
 schema statements in (kind, name) order, and every table's rows in primary-key
@@ -34,6 +36,7 @@ from replica.types import Principal
 ENGINE_FILE: Final = "engine.cbor"
 CANISTERS_DIRECTORY: Final = "canisters"
 DUMP_SUFFIX: Final = ".cbor"
+WASM_DIRECTORY: Final = "wasm"
 
 
 def dump_store(store: StableStore) -> bytes:
@@ -102,6 +105,8 @@ def write_engine_files(engine: ExecutionEngine, directory: Path) -> None:
             (canisters / f"{canister_id.to_text()}{DUMP_SUFFIX}").write_bytes(
                 dump_store(record.store)
             )
+    if engine.wasm.states:
+        engine.wasm.write_checkpoint(directory / WASM_DIRECTORY)
     (directory / ENGINE_FILE).write_bytes(engine.checkpoint_metadata())
 
 
@@ -130,8 +135,11 @@ def restore_engine(
         for dump in sorted((directory / CANISTERS_DIRECTORY).glob(f"*{DUMP_SUFFIX}")):
             database = staging / CANISTERS_DIRECTORY / (dump.name[: -len(DUMP_SUFFIX)] + ".sqlite3")
             load_store_file(database, dump.read_bytes())
-        return ExecutionEngine.from_checkpoint(
+        engine = ExecutionEngine.from_checkpoint(
             staging, state_dir=live_dir, subnet_id=subnet_id, factories=factories, **engine_options
         )
+        # The Wasm canisters are read where they are (their stable memories can be large).
+        engine.wasm.load_checkpoint(directory / WASM_DIRECTORY)
+        return engine
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -166,9 +166,10 @@ class StateManager:
         info = read_checkpoint(root, height) if height is not None else latest_checkpoint_in(root)
         if info is None:
             raise CheckpointError(f"no checkpoint under {root}")
-        found = manifests.compute_manifest(info.directory, exclude=[MANIFEST_FILE])
-        if found.root_hash != info.root_hash:
-            raise CheckpointError(f"checkpoint {info.height} does not match its manifest")
+        if not is_verified(info.directory, info.root_hash):
+            found = manifests.compute_manifest(info.directory, exclude=[MANIFEST_FILE])
+            if found.root_hash != info.root_hash:
+                raise CheckpointError(f"checkpoint {info.height} does not match its manifest")
         engine = restore_engine(
             info.directory,
             live_dir=root / ENGINE_DIRECTORY,
@@ -390,9 +391,14 @@ class StateManager:
         if staging.exists():
             shutil.rmtree(staging)
         staging.mkdir(parents=True)
+        previous = self.latest_checkpoint()
         write_engine_files(self.engine, staging)
         (staging / SUBNETS_FILE).write_bytes(encode_subnets(self._tree_subnets))
-        manifest = manifests.compute_manifest(staging, exclude=[MANIFEST_FILE])
+        manifest = manifests.compute_manifest(
+            staging,
+            exclude=[MANIFEST_FILE],
+            reuse=None if previous is None else (previous.directory, previous.manifest),
+        )
         (staging / MANIFEST_FILE).write_bytes(manifest.to_cbor())
         sync_tree(staging)
         if final.exists():
@@ -423,6 +429,20 @@ class StateManager:
             for leftover in self.checkpoints_dir.iterdir():
                 if leftover.is_dir() and not leftover.name.isdigit():
                     shutil.rmtree(leftover)
+
+
+_VERIFIED: set[tuple[Path, bytes]] = set()
+"""Checkpoints this process assembled from checked chunks (state sync): (directory, root)."""
+
+
+def mark_verified(directory: Path, root_hash: bytes) -> None:
+    """This process assembled `directory` from chunks it checked against the manifest of
+    `root_hash`: a restore in this process need not read it again."""
+    _VERIFIED.add((directory.resolve(), root_hash))
+
+
+def is_verified(directory: Path, root_hash: bytes) -> bool:
+    return (directory.resolve(), root_hash) in _VERIFIED
 
 
 def checkpoint_heights_in(state_dir: str | Path) -> list[int]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import struct
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -177,14 +177,35 @@ def list_files(directory: Path, *, exclude: Iterable[str] = ()) -> list[str]:
     return sorted(paths, key=lambda p: p.encode("utf-8"))
 
 
-def compute_manifest(directory: str | Path, *, exclude: Iterable[str] = ()) -> Manifest:
-    """Read a checkpoint directory and compute its manifest, one chunk in memory at a time."""
+def compute_manifest(
+    directory: str | Path,
+    *,
+    exclude: Iterable[str] = (),
+    reuse: tuple[Path, Manifest] | None = None,
+) -> Manifest:
+    """Read a checkpoint directory and compute its manifest, one chunk in memory at a time.
+
+    With `reuse` (a previous checkpoint's directory and manifest), a file that is the same
+    inode as the previous checkpoint's file of that path (a hard link: checkpoint files are
+    never changed in place) takes its entries from the previous manifest instead of being
+    read again, as the IC's state manager computes manifests incrementally.
+    """
     root = Path(directory)
     if not root.is_dir():
         raise CheckpointError(f"no checkpoint directory at {root}")
+    previous = _entries_by_path(reuse[1]) if reuse is not None else {}
     file_table: list[FileInfo] = []
     chunk_table: list[ChunkInfo] = []
     for index, relative in enumerate(list_files(root, exclude=exclude)):
+        known = previous.get(relative)
+        if (
+            reuse is not None
+            and known is not None
+            and _is_same_file(root / relative, reuse[0] / relative)
+        ):
+            file_table.append(known[0])
+            chunk_table.extend(replace(chunk, file_index=index) for chunk in known[1])
+            continue
         hashes = []
         size = 0
         with (root / relative).open("rb") as handle:
@@ -199,6 +220,22 @@ def compute_manifest(directory: str | Path, *, exclude: Iterable[str] = ()) -> M
     return Manifest(
         version=MANIFEST_VERSION, file_table=tuple(file_table), chunk_table=tuple(chunk_table)
     )
+
+
+def _entries_by_path(manifest: Manifest) -> dict[str, tuple[FileInfo, list[ChunkInfo]]]:
+    entries: dict[str, tuple[FileInfo, list[ChunkInfo]]] = {
+        file.relative_path: (file, []) for file in manifest.file_table
+    }
+    for chunk in manifest.chunk_table:
+        entries[manifest.file_table[chunk.file_index].relative_path][1].append(chunk)
+    return entries
+
+
+def _is_same_file(path: Path, other: Path) -> bool:
+    try:
+        return path.samefile(other)
+    except OSError:
+        return False
 
 
 def validate_manifest(manifest: Manifest) -> None:

@@ -11,7 +11,11 @@ leaving the network healthy for the next:
    unassigned node it is deployed to, and never run;
 3. the application subnet is halted and resumed by UpdateSubnet proposals;
 4. a broken release (its replica crashes at start) stalls the subnet at the
-   handover CUP with its state intact, and the NNS subnet is unaffected.
+   handover CUP with its state intact, and the NNS subnet is unaffected; then
+   `icbox subnet recover` deploys the previous version, files RecoverSubnet at
+   the stalled height and unhalts it: the subnet resumes on the previous version
+   with its canister state unchanged (the IC's subnet recovery test with a broken
+   replica, `rs/tests/consensus/subnet_recovery/`).
 
 The load is `add(1)` on the application subnet's counter throughout the
 upgrade and the halt: its certified replies must be exactly 1..N.
@@ -28,10 +32,13 @@ from typing import Any
 
 import pytest
 
+from replica.agent.errors import VerificationError
 from replica.agent.sync import Agent
+from replica.crypto.hashtree import Found
 from replica.live.layout import read_json
 from replica.release.archive import RELEASE_PACKAGES, ReleaseArchive, build_archive
 from replica.release.server import ReleaseServer, publish
+from replica.types import Principal
 from tests.e2e.conftest import (
     REPOSITORY,
     LiveNetwork,
@@ -121,6 +128,17 @@ def load_on(network: LiveNetwork, subnet: int) -> PersistentLoad:
     ]
     network._agents.extend(agents)
     return PersistentLoad(agents, start=counter_value(network, network.subnet_nodes(subnet)[0]))
+
+
+def subnet_public_key(network: LiveNetwork, subnet: str) -> bytes:
+    """The subnet's public key as the NNS subnet certifies it (from the registry)."""
+    subnet_id = Principal.from_text(subnet)
+    nns = Principal.from_text(str(network.network["nns_subnet_id"]))
+    agent = network.agent(network.subnet_nodes(0)[0], anonymous=True)
+    path = [b"subnet", subnet_id.raw, b"public_key"]
+    found = agent.read_subnet_state(nns, [path]).lookup(path)
+    assert isinstance(found, Found), found
+    return found.value
 
 
 def finalizing(network: LiveNetwork, subnet: int, above: int) -> bool:
@@ -222,7 +240,7 @@ def test_a_subnet_halted_by_proposal_stops_and_resumes_without_losing_a_reply(
     load.check()
 
 
-def test_a_broken_release_stalls_its_subnet_with_its_state_intact(
+def test_a_broken_release_stalls_its_subnet_and_a_recovery_cup_restores_the_previous_version(
     network: LiveNetwork, server: ReleaseServer, tmp_path: Path
 ) -> None:
     tree = copy_tree(tmp_path / "tree")
@@ -236,7 +254,9 @@ def test_a_broken_release_stalls_its_subnet_with_its_state_intact(
     broken = build_archive(tree)
     elect(network, "0.3.0", broken.sha256_hex, served(server, broken))
     nodes = network.subnet_nodes(1)
-    adopt(network, "deploy-subnet", "--subnet", app_subnet(network), "--version", "0.3.0")
+    subnet = app_subnet(network)
+    key_before = subnet_public_key(network, subnet)
+    adopt(network, "deploy-subnet", "--subnet", subnet, "--version", "0.3.0")
     wait_until(
         lambda: all(
             any(e["what"] == "replica died" for e in events(network, node)) for node in nodes
@@ -246,8 +266,46 @@ def test_a_broken_release_stalls_its_subnet_with_its_state_intact(
     )
     cups = {read_json(network.node_dir(node) / "status.json")["cup_height"] for node in nodes}
     assert len(cups) == 1
+    stalled_at = cups.pop()
     nns_before = max(network.heights(0))
     wait_until(lambda: finalizing(network, 0, nns_before + 5), timeout_s=60, what="NNS progress")
     for node in nodes:
-        checkpoints = network.node_dir(node) / "state"
-        assert checkpoints.is_dir() and any(checkpoints.iterdir())
+        checkpoints = network.node_dir(node) / "state" / "checkpoints" / str(stalled_at)
+        assert checkpoints.is_dir(), "the stalled subnet lost its checkpoint"
+
+    # The recovery: the previous version deployed, a recovery CUP at the stall, the subnet unhalted.
+    point = run_json(network, "subnet", "recover", "--subnet", subnet, "--dry-run")["point"]
+    assert point["height"] == stalled_at and len(point["nodes"]) == len(nodes)
+    recovered = run_json(
+        network, "subnet", "recover", "--subnet", subnet, "--version", "0.2.0", "--yes"
+    )
+    kinds = [filed["kind"] for filed in recovered["proposals"]]
+    assert kinds == ["deploy-subnet", "recover-subnet", "update-subnet"], recovered
+    wait_until(
+        lambda: all(runs(network, node, "0.2.0") for node in nodes),
+        timeout_s=180,
+        what="every replica back on 0.2.0",
+    )
+    wait_until(
+        lambda: finalizing(network, 1, stalled_at + 3), timeout_s=120, what="the recovered chain"
+    )
+
+    def settled_value() -> int | None:
+        # The recovered subnet signs with its new key: its answers verify once the NNS certifies
+        # that key and the replicas hold a delegation that names it.
+        try:
+            return counter_value(network, nodes[0])
+        except VerificationError:
+            return None
+
+    value = wait_until(settled_value, timeout_s=120, what="a verified answer of the new key")
+    with load_on(network, 1) as load:
+        assert load.start == value
+        wait_until(lambda: len(load.replies) >= 5, timeout_s=120, what="replies after recovery")
+    load.check()
+    assert counter_value(network, nodes[1]) >= value + 5
+    # A recovery deals new threshold keys (`do_recover_subnet.rs`); the subnet id stays.
+    key_after = subnet_public_key(network, subnet)
+    assert key_after != key_before
+    for node in nodes:
+        assert any(e["what"] == "keys received" for e in events(network, node))

@@ -19,7 +19,7 @@ from registry.certification import (
     verify_batches,
 )
 from registry.records import catch_up_package_contents_key
-from registry.requests import ChangeSubnetMembershipPayload
+from registry.requests import ChangeSubnetMembershipPayload, RecoverSubnetPayload
 from registry.store import RegistryDelta
 from replica.crypto.initial_shares import NodeInitialShares
 from replica.environment import ManualEnvironment
@@ -110,3 +110,20 @@ def test_a_created_subnet_publishes_each_members_shares_encrypted_to_it() -> Non
         assert shares.node_id == node
         assert sorted(share.dkg_id.tag for share in shares.shares) == ["high", "low"]
         assert all(share.dkg_id.subnet_id == subnet for share in shares.shares)
+
+
+def test_a_recovered_subnet_publishes_new_shares_bound_to_the_recovery_height() -> None:
+    world: RegistryWorld = make_registry()
+    members = world.members(world.app_subnet)
+    world.registry.recover_subnet(
+        GOVERNANCE,
+        RecoverSubnetPayload(
+            subnet_id=world.app_subnet, height=120, time_ns=7, state_hash=b"\x02" * 32
+        ),
+    )
+    contents = world.registry.registry.get(catch_up_package_contents_key(world.app_subnet))
+    assert (contents.height, contents.state_hash) == (120, b"\x02" * 32)
+    assert [node for node, _ in contents.encrypted_shares] == sorted(members, key=lambda n: n.raw)
+    for _, data in contents.encrypted_shares:
+        shares = NodeInitialShares.from_bytes(data)
+        assert {share.dkg_id.start_height for share in shares.shares} == {120}

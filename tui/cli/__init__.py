@@ -61,6 +61,10 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
         "tui.cli.monitor:monitor",
         "Watch every node; replace a dead subnet member by proposal.",
     ),
+    "subnet": (
+        "tui.cli.subnet:subnet",
+        "Recover a subnet a broken release stalled (a recovery CUP by proposal).",
+    ),
     "node": (
         "tui.cli.node:node",
         "A node on another host: make its keys, register it, start it.",

@@ -193,6 +193,33 @@ def retire_replica_versions(versions: list[str]) -> ProposalAction:
     )
 
 
+def recover_subnet(
+    subnet: str,
+    *,
+    height: int,
+    time_ns: int,
+    state_hash: bytes,
+    replacement_nodes: list[str] | None = None,
+) -> ProposalAction:
+    """RecoverSubnet (NNS function 6): a recovery CUP at `height` with the state hash the members'
+    checkpoint has there, and new threshold keys (`do_recover_subnet.rs`)."""
+    return _registry_action(
+        "recover-subnet",
+        NnsFunction.RECOVER_SUBNET,
+        {
+            "subnet_id": parse_principal(subnet),
+            "height": height,
+            "time_ns": time_ns,
+            "state_hash": state_hash,
+            "replacement_nodes": (
+                None if replacement_nodes is None else principals(replacement_nodes)
+            ),
+            "registry_store_uri": None,
+            "chain_key_config": None,
+        },
+    )
+
+
 def deploy_to_subnet(subnet: str, version: str) -> ProposalAction:
     return _registry_action(
         "deploy-subnet",

@@ -5,7 +5,8 @@ operator, node provider and data center is; what each registry version changed,
 as the lines of an event feed), the health rule of a node, the wait-for-quiet
 extension of a proposal's deadline, and `proposal_detail`, which reads one
 proposal with its decoded payload, the registry diff it would make (from the
-registry's own validation, `tui.ops.preview`) and the ballots of my neurons.
+registry's own validation, `tui.ops.preview`) or made once executed
+(`tui.ops.registry_change`), and the ballots of my neurons.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from replica.presets import get_preset
 from replica.types import Principal
 from tui.ops.errors import Refused
 from tui.ops.preview import RegistryPreview, preview_registry_call
-from tui.ops.proposals import ProposalView, view_of, vote
+from tui.ops.proposals import ProposalView, register_votes, view_of
+from tui.ops.registry_change import RegistryChange, executed_change
 from tui.ops.session import Session
 from tui.ops.topology import fetch_registry
 
@@ -188,6 +190,8 @@ class ProposalDetail:
     """The action's decoded payload (plain data), or None."""
     registry: RegistryPreview | None
     """For an open registry proposal: what adopting it would change."""
+    executed: RegistryChange | None = None
+    """For an executed registry proposal: the version(s) it wrote and their diff."""
     ballots: dict[int, str]
     """My neurons' ballots on it: neuron id -> yes, no or unspecified."""
 
@@ -204,8 +208,14 @@ def _ballots(info: dict[str, Any], mine: tuple[int, ...]) -> dict[int, str]:
 
 
 def proposal_detail(
-    session: Session, proposal_id: int, my_neurons: tuple[int, ...] = ()
+    session: Session,
+    proposal_id: int,
+    my_neurons: tuple[int, ...] = (),
+    changes: dict[int, RegistryChange | None] | None = None,
 ) -> ProposalDetail:
+    """One proposal: decoded payload, my ballots, and for a registry proposal the change it
+    would make (open: the registry's own validation, `tui.ops.preview`) or made (executed:
+    `tui.ops.registry_change`, kept in `changes` by proposal id: it never changes again)."""
     info = session.run(session.governance.get_proposal(proposal_id, certified=False))
     if info is None:
         raise Refused(f"there is no proposal {proposal_id}", kind="NotFound")
@@ -214,18 +224,30 @@ def proposal_detail(
     tag, value = variant_of(action) if action else ("none", {})
     payload: Any = plain(value) if tag != "none" else None
     registry = None
+    executed = None
     if tag == "ExecuteNnsFunction":
         function, blob = int(value["nns_function"]), bytes(value["payload"])
         try:
             payload = {"nns_function": function, "payload": plain(decode_payload(function, blob))}
         except (KeyError, ValueError, TypeError):
             payload = {"nns_function": function, "payload": plain(blob)}
+        log: list[RegistryDelta] = []
         if view.status == "open":
-            log: list[RegistryDelta] = []
             client = fetch_registry(session, log)
             registry = preview_registry_call(client, log, function, blob)
+        elif view.status == "executed":
+            changes = {} if changes is None else changes
+            if proposal_id not in changes:
+                log = []
+                client = fetch_registry(session, log)
+                changes[proposal_id] = executed_change(client, log, function, blob)
+            executed = changes[proposal_id]
     return ProposalDetail(
-        view=view, payload=payload, registry=registry, ballots=_ballots(info, my_neurons)
+        view=view,
+        payload=payload,
+        registry=registry,
+        executed=executed,
+        ballots=_ballots(info, my_neurons),
     )
 
 
@@ -247,4 +269,4 @@ def vote_unvoted(
             f"neurons {', '.join(map(str, neuron_ids))} already voted on proposal {proposal_id}",
             kind="NeuronAlreadyVoted",
         )
-    return vote(session, proposal_id, pending, yes=yes)
+    return register_votes(session, proposal_id, pending, yes=yes)

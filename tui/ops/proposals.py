@@ -200,6 +200,13 @@ def vote(
     session: Session, proposal_id: int, neuron_ids: tuple[int, ...], *, yes: bool
 ) -> ProposalView:
     get_proposal(session, proposal_id)
+    return register_votes(session, proposal_id, neuron_ids, yes=yes)
+
+
+def register_votes(
+    session: Session, proposal_id: int, neuron_ids: tuple[int, ...], *, yes: bool
+) -> ProposalView:
+    """Each neuron's ballot on a proposal known to exist; the proposal after them."""
     for neuron_id in neuron_ids:
         session.run(
             session.governance.register_vote(

@@ -14,6 +14,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header
 
 from tui.ops.errors import OpsError
+from tui.widgets.paged_table import PagedTable, Rows
 from tui.widgets.status_line import StatusLine
 
 T = TypeVar("T")
@@ -38,7 +39,7 @@ class PollingScreen(Screen[None], Generic[T]):
         yield Footer()
 
     def body(self) -> ComposeResult:
-        yield DataTable(cursor_type="row", zebra_stripes=True)
+        yield PagedTable()
 
     def on_mount(self) -> None:
         self.title = self.TITLE
@@ -97,33 +98,11 @@ class PollingScreen(Screen[None], Generic[T]):
 
     def selected_key(self, selector: str = "DataTable") -> str | None:
         """The row key under the cursor of a table, or None when it is empty."""
-        table: DataTable[Any] = self.query_one(selector, DataTable)
-        if table.row_count == 0:
-            return None
-        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        return self.query_one(selector, PagedTable).cursor_key()
 
 
-def update_table(table: DataTable[Any], rows: dict[str, tuple[Any, ...]]) -> None:
-    """Brings `table` to `rows` (row key -> cells, in order) by diff, keeping the cursor's row.
-
-    Rows present in both are updated in place; when rows come or go and the order differs,
-    the table is rebuilt in the order of `rows` and the cursor put back on its row."""
-    if getattr(table, "icbox_rows", None) == rows:
-        return  # an unchanged refresh costs one comparison
-    table.icbox_rows = dict(rows)  # type: ignore[attr-defined]
-    columns = list(table.columns)
-    present = [str(row.value) for row in table.rows]
-    if present != list(rows) and set(present) != set(rows):
-        cursor = None
-        if table.row_count:
-            cursor = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        table.clear()
-        for key, cells in rows.items():
-            table.add_row(*cells, key=key)
-        if cursor in rows:
-            table.move_cursor(row=list(rows).index(cursor), animate=False)
-        return
-    for key, cells in rows.items():
-        for column, cell in zip(columns, cells, strict=True):
-            if table.get_cell(key, column) != cell:
-                table.update_cell(key, column, cell, update_width=True)
+def update_table(table: DataTable[Any], rows: Rows) -> None:
+    """Brings `table` (a `PagedTable`) to `rows` (row key -> cells, in order), changing only
+    the rows that differ and keeping the cursor on its row."""
+    assert isinstance(table, PagedTable)
+    table.update_rows(rows)

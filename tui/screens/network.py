@@ -25,6 +25,7 @@ from tui.dialogs.confirm import ConfirmDialog
 from tui.ops.dashboard import RegistryEvent, describe_diff, node_health, short
 from tui.ops.orchestrator_feed import EventCursor, FeedLine
 from tui.screens.base import PollingScreen, update_table
+from tui.widgets.paged_table import PagedTable
 
 SAMPLES: Final = 60
 """Finalization-rate samples kept per subnet (one per refresh)."""
@@ -81,9 +82,9 @@ class NetworkScreen(PollingScreen[NetworkData]):
         yield Static("registry version -", id="registry-version")
         yield Static("", id="travel")
         with Horizontal(id="network-top"):
-            yield DataTable(id="subnets", cursor_type="row", zebra_stripes=True)
+            yield PagedTable(id="subnets")
             yield Vertical(id="rates")
-        yield DataTable(id="nodes", cursor_type="row", zebra_stripes=True)
+        yield PagedTable(id="nodes")
         with Horizontal(id="feeds"):
             yield RichLog(id="events", markup=True, wrap=True, max_lines=500)
             yield RichLog(id="orchestrator", markup=True, wrap=True, max_lines=500)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable
 
 from nns.governance.enums import Topic
 from tui.dialogs.confirm import ConfirmDialog
@@ -16,7 +15,8 @@ from tui.dialogs.form import Field, FormDialog, FormValues
 from tui.ops.errors import UsageError
 from tui.ops.ledger import format_icp, parse_icp
 from tui.ops.neurons import NeuronView, topic_name
-from tui.screens.base import PollingScreen, update_table
+from tui.screens.base import PollingScreen
+from tui.widgets.paged_table import PagedTable, RowsPlan, plan_rows
 
 DAY_S: Final = 86_400
 TOPICS: Final = tuple((topic_name(int(t)), str(int(t))) for t in Topic)
@@ -59,8 +59,10 @@ def parse_days(text: str, time_scale: int = 1) -> int:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NeuronsData:
-    neurons: list[NeuronView]
+    neurons: dict[int, NeuronView]
     known: dict[int, str]
+    plan: RowsPlan | None
+    """The table's change, made in the worker thread (None: nothing to change)."""
 
 
 class NeuronsScreen(PollingScreen[NeuronsData]):
@@ -88,7 +90,8 @@ class NeuronsScreen(PollingScreen[NeuronsData]):
     known: dict[int, str]
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(
+        self.table = self.query_one(PagedTable)
+        self.table.add_columns(
             "neuron",
             "stake ICP",
             "state",
@@ -103,29 +106,34 @@ class NeuronsScreen(PollingScreen[NeuronsData]):
         super().on_mount()
 
     def fetch(self, backend: Any) -> NeuronsData:
-        return NeuronsData(neurons=backend.neurons(), known=backend.known_neurons())
+        """The neurons and the table's change, both in the worker thread: 10,000 neurons are
+        formatted and compared off the event loop."""
+        neurons: list[NeuronView] = backend.neurons()
+        known = backend.known_neurons()
+        scale = int(getattr(backend, "time_scale", 1))
+        rows = {
+            str(neuron.neuron_id): (
+                str(neuron.neuron_id) + (f" ({neuron.known_name})" if neuron.known_name else ""),
+                format_icp(neuron.stake_e8s),
+                neuron.state,
+                duration(neuron.dissolve_delay_seconds * scale),
+                duration(neuron.age_seconds * scale),
+                format_icp(neuron.voting_power),
+                format_icp(neuron.maturity_e8s),
+                following(neuron),
+            )
+            for neuron in neurons
+        }
+        return NeuronsData(
+            neurons={n.neuron_id: n for n in neurons},
+            known=known,
+            plan=plan_rows(self.table.shown, rows),
+        )
 
     def show(self, data: NeuronsData) -> None:
-        self.neurons = {n.neuron_id: n for n in data.neurons}
+        self.neurons = data.neurons
         self.known = data.known
-        scale = self.time_scale
-        update_table(
-            self.query_one(DataTable),
-            {
-                str(neuron.neuron_id): (
-                    str(neuron.neuron_id)
-                    + (f" ({neuron.known_name})" if neuron.known_name else ""),
-                    format_icp(neuron.stake_e8s),
-                    neuron.state,
-                    duration(neuron.dissolve_delay_seconds * scale),
-                    duration(neuron.age_seconds * scale),
-                    format_icp(neuron.voting_power),
-                    format_icp(neuron.maturity_e8s),
-                    following(neuron),
-                )
-                for neuron in data.neurons
-            },
-        )
+        self.table.apply(data.plan)
 
     @property
     def backend(self) -> Any:

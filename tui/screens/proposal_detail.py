@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from functools import partial
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -12,6 +14,7 @@ from textual.widgets import Static
 
 from tui.ops.dashboard import ProposalDetail, describe_diff
 from tui.ops.ledger import format_icp
+from tui.ops.proposals import ProposalView
 from tui.screens.base import PollingScreen
 from tui.screens.proposals import ask_vote, deadline_cell
 from tui.widgets.tally_bar import tally_bar
@@ -45,8 +48,16 @@ def render_detail(detail: ProposalDetail, now_s: float, voting_period_s: int) ->
             lines += [f"  {line}" for line in describe_diff(detail.registry.diff)] or [
                 "  no topology change"
             ]
-    elif view.action == "ExecuteNnsFunction" and view.status != "open":
-        lines += ["", "registry: decided; its change is in the Network screen's time travel"]
+    elif detail.executed is not None:
+        change = detail.executed
+        if not change.versions:
+            lines += ["", "[b]registry diff it made[/b]", "  no registry version matches it"]
+        else:
+            written = ", ".join(map(str, change.versions))
+            lines += ["", f"[b]registry diff it made[/b] (registry version {written})"]
+            lines += [f"  {line}" for line in describe_diff(change.diff or {})] or [
+                "  no topology change"
+            ]
     return "\n".join(lines)
 
 
@@ -67,6 +78,7 @@ class ProposalDetailScreen(PollingScreen[ProposalDetail]):
         super().__init__()
         self.proposal_id = proposal_id
         self.my_neurons = my_neurons
+        self.shown: ProposalDetail | None = None
 
     def body(self) -> ComposeResult:
         with VerticalScroll(id="detail-scroll"):
@@ -82,6 +94,7 @@ class ProposalDetailScreen(PollingScreen[ProposalDetail]):
         return detail
 
     def show(self, data: ProposalDetail) -> None:
+        self.shown = data
         period = int(self.app.backend.voting_period_s)  # type: ignore[attr-defined]
         now = self.app.clock()  # type: ignore[attr-defined]
         self.query_one("#detail", Static).update(render_detail(data, now, period))
@@ -90,7 +103,19 @@ class ProposalDetailScreen(PollingScreen[ProposalDetail]):
         )
 
     def action_vote(self, yes: bool) -> None:
-        ask_vote(self, self.proposal_id, yes, self.my_neurons)
+        ask_vote(self, self.proposal_id, yes, self.my_neurons, partial(self.voted, yes))
+
+    def voted(self, yes: bool, view: ProposalView, picked: tuple[int, ...]) -> None:
+        """The tally the vote's own answer carries, and my new ballots, shown at once."""
+        shown = self.shown
+        if shown is None or not self.is_attached:
+            return
+        cast = {
+            neuron: "yes" if yes else "no"
+            for neuron in picked
+            if shown.ballots.get(neuron, "unspecified") == "unspecified"
+        }
+        self.show(replace(shown, view=view, ballots={**shown.ballots, **cast}))
 
     def action_back(self) -> None:
         self.dismiss()

@@ -3,6 +3,7 @@ vote with one or all of my neurons; open the detail view; make a chain-evolution
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -14,7 +15,8 @@ from tui.dialogs.proposal_form import FORMS, ProposalFormDialog
 from tui.dialogs.vote import VoteDialog
 from tui.ops.dashboard import extension_s
 from tui.ops.proposals import ProposalView
-from tui.screens.base import PollingScreen, update_table
+from tui.screens.base import PollingScreen
+from tui.widgets.paged_table import PagedTable, RowsPlan, plan_rows
 from tui.widgets.tally_bar import tally_bar
 
 
@@ -22,6 +24,8 @@ from tui.widgets.tally_bar import tally_bar
 class ProposalsData:
     proposals: list[ProposalView]
     my_neurons: tuple[int, ...]
+    plan: RowsPlan | None
+    """The table's change, made in the worker thread (None: nothing to change)."""
 
 
 def span(seconds: int) -> str:
@@ -45,9 +49,16 @@ def deadline_cell(view: ProposalView, now_s: float, voting_period_s: int) -> str
 
 
 def ask_vote(
-    screen: PollingScreen[Any], proposal_id: int, yes: bool, neurons: tuple[int, ...]
+    screen: PollingScreen[Any],
+    proposal_id: int,
+    yes: bool,
+    neurons: tuple[int, ...],
+    then: Callable[[ProposalView, tuple[int, ...]], None] | None = None,
 ) -> None:
-    """The vote dialog, then the vote in a worker; shared by the list and the detail view."""
+    """The vote dialog, then the vote in a worker; shared by the list and the detail view.
+
+    `then` (optional) gets the proposal as the vote left it and the neurons chosen, at once
+    (before the screen's next poll)."""
     if not neurons:
         screen.notify("this identity controls no neurons", severity="warning")
         return
@@ -59,6 +70,7 @@ def ask_vote(
             screen.perform(
                 f"voted {word} on proposal {proposal_id} with {', '.join(map(str, picked))}",
                 lambda: backend.vote(proposal_id, picked, yes=yes),
+                None if then is None else lambda view: then(view, picked),
             )
 
     screen.app.push_screen(VoteDialog(proposal_id, yes, neurons), chosen)
@@ -86,34 +98,37 @@ class ProposalsScreen(PollingScreen[ProposalsData]):
     my_neurons: tuple[int, ...] = ()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("id", "status", "topic", "title", "tally", "deadline")
+        self.table = self.query_one(PagedTable)
+        self.table.add_columns("id", "status", "topic", "title", "tally", "deadline")
         super().on_mount()
 
     def fetch(self, backend: Any) -> ProposalsData:
+        """The proposals and the table's change, both in the worker thread: a long list is
+        formatted and compared off the event loop."""
         proposals = backend.proposals()
         neurons = backend.neurons()
+        now = self.app.clock()  # type: ignore[attr-defined]
+        period = int(backend.voting_period_s)
+        rows = {
+            str(view.proposal_id): (
+                str(view.proposal_id),
+                view.status,
+                view.topic,
+                view.title[:40],
+                tally_bar(view.yes, view.no, view.total),
+                deadline_cell(view, now, period),
+            )
+            for view in proposals
+        }
         return ProposalsData(
-            proposals=proposals, my_neurons=tuple(neuron.neuron_id for neuron in neurons)
+            proposals=proposals,
+            my_neurons=tuple(neuron.neuron_id for neuron in neurons),
+            plan=plan_rows(self.table.shown, rows),
         )
 
     def show(self, data: ProposalsData) -> None:
         self.my_neurons = data.my_neurons
-        now = self.app.clock()  # type: ignore[attr-defined]
-        period = int(self.app.backend.voting_period_s)  # type: ignore[attr-defined]
-        update_table(
-            self.query_one(DataTable),
-            {
-                str(view.proposal_id): (
-                    str(view.proposal_id),
-                    view.status,
-                    view.topic,
-                    view.title[:40],
-                    tally_bar(view.yes, view.no, view.total),
-                    deadline_cell(view, now, period),
-                )
-                for view in data.proposals
-            },
-        )
+        self.table.apply(data.plan)
 
     def selected(self) -> int | None:
         key = self.selected_key()

@@ -15,6 +15,7 @@ from tui.dialogs.form import Field, FormDialog, FormValues
 from tui.ops.errors import UsageError
 from tui.ops.ledger import Balance, HistoryEntry, format_icp, parse_icp
 from tui.screens.base import PollingScreen, update_table
+from tui.widgets.paged_table import PagedTable
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,7 +46,7 @@ class WalletScreen(PollingScreen[WalletData]):
     def body(self) -> ComposeResult:
         yield Static("balance -", id="balance")
         yield Static("account -", id="account")
-        yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+        yield PagedTable(id="history")
 
     def on_mount(self) -> None:
         self.query_one("#history", DataTable).add_columns(

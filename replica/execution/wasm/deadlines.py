@@ -6,10 +6,16 @@ deadline, its time plus the timeout (1 to 300 s). The callee reads it with
 reject callbacks. If the deadline passes before the answer is on its way back
 (the request still queued at the callee, or the callee still working on it),
 the caller's reject callback runs with `SYS_UNKNOWN` and "Call deadline has
-expired.", and the answer the callee gives later is dropped (its refund still
-reaches the caller); an answer already queued for the caller is delivered
-(rs/replicated_state/src/canister_state/system_state/call_context_manager.rs,
-`expire_callbacks`; the interface spec's "best-effort responses").
+expired." (it refunds nothing itself), and an answer already queued for the
+caller is delivered (rs/replicated_state/src/canister_state/system_state/
+call_context_manager.rs, `expire_callbacks`; the interface spec's
+"best-effort responses"). The cycles attached to the call come back as the IC
+returns them: a request still queued at the callee is dropped there, never
+executed, and its cycles are refunded to the caller at once (the IC's
+`CanisterQueues::time_out_messages` enqueues a refund for every dropped
+message that carried cycles, rs/replicated_state/src/canister_state/queues.rs
+and queues/refunds.rs); a callee already working on it answers later, and that
+answer is dropped but the cycles it refunds still reach the caller.
 
 What is outstanding is read from the engine's own state (queues, open call
 contexts, paused executions) each round, and a timed-out call is marked on the
@@ -67,10 +73,17 @@ def expire_calls(subnet: WasmSubnet) -> int:
     expired: list[tuple[Principal, Callback]] = []
     for canister_id in sorted(engine.queues):
         queue = engine.queues[canister_id]
-        for index, item in enumerate(queue):
-            if isinstance(item, Request) and (late := _expired(item.callback, now)) is not None:
-                queue[index] = replace(item, callback=late)
-                expired.append((item.caller, late))
+        dropped = [
+            (item, late)
+            for item in queue
+            if isinstance(item, Request) and (late := _expired(item.callback, now)) is not None
+        ]
+        for item, late in dropped:
+            queue.remove(item)
+            origin = engine.canisters.get(item.caller)
+            if origin is not None:
+                origin.cycles += item.cycles
+            expired.append((item.caller, late))
     for context_id in sorted(engine.call_contexts):
         context = engine.call_contexts[context_id]
         late = _expired(context.callback, now)

@@ -13,7 +13,9 @@ that a long execution running on its own thread can be stopped from outside
 Compiling a module is the costly step of an install, so compiled modules are
 kept in a cache keyed by the SHA-256 of the instrumented binary: a second
 canister with the same module, a reinstall or a replica that restarts with the
-same modules compiles nothing.
+same modules compiles nothing. What the module's code can change besides memory
+and globals (`code.scan_code`, its table) is found while wasmtime compiles it,
+on a thread of its own (the compiler does not hold the interpreter lock).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Final
 
 import wasmtime
 
+from replica.execution.wasm.code import CodeFacts, scan_code
 from replica.execution.wasm.module import InvalidModule, PreparedModule, prepare_module
 
 MAX_WASM_STACK: Final = 1024 * 1024  # bytes of native stack a message may use (the IC allows 5 MiB)
@@ -59,6 +62,7 @@ class WasmHost:
         self.engine = wasmtime.Engine(deterministic_config())
         self._cache: OrderedDict[bytes, wasmtime.Module] = OrderedDict()
         self._prepared: dict[bytes, PreparedModule] = {}
+        self._facts: dict[bytes, CodeFacts] = {}
         self._cache_entries = cache_entries
         self._lock = threading.Lock()
         self.compilations = 0
@@ -86,18 +90,36 @@ class WasmHost:
             if module is not None:
                 self._cache.move_to_end(key)
                 return module
+        facts: list[CodeFacts] = []
+        scan = threading.Thread(target=lambda: facts.append(scan_code(prepared.wasm)))
+        scan.start()
         try:
             module = wasmtime.Module(self.engine, prepared.wasm)
         except wasmtime.WasmtimeError as error:
             raise InvalidModule(
                 f"the module does not validate: {_first_line(str(error))}"
             ) from error
+        finally:
+            scan.join()
+        if facts:
+            with self._lock:
+                self._facts[key] = facts[0]
         with self._lock:
             self.compilations += 1
             self._cache[key] = module
             while len(self._cache) > self._cache_entries:
                 self._cache.popitem(last=False)
         return module
+
+    def code_facts(self, prepared: PreparedModule) -> CodeFacts:
+        """What the module's code can change besides main memory and globals."""
+        key = hashlib.sha256(prepared.wasm).digest()
+        facts = self._facts.get(key)
+        if facts is None:
+            facts = scan_code(prepared.wasm)
+            with self._lock:
+                self._facts[key] = facts
+        return facts
 
 
 def _first_line(text: str) -> str:

@@ -58,6 +58,12 @@ from replica.execution.wasm.deadlines import deadline_of, expire_calls, is_dropp
 from replica.execution.wasm.host import WasmHost, default_host
 from replica.execution.wasm.parallel import Speculator, inputs
 from replica.execution.wasm.slicing import Paused, continue_paused, start_long
+from replica.execution.wasm.stable_files import (
+    CACHE_DIRECTORY,
+    STABLE_SUFFIX,
+    StableFiles,
+    read_stable_file,
+)
 from replica.execution.wasm.system_api import Kind, MessageState, OutgoingWasmCall
 from replica.types import Principal
 
@@ -118,6 +124,7 @@ class WasmSubnet:
         self.install_limit = install_limit
         self.states: dict[Principal, WasmState] = {}
         self.speculator = Speculator(threads)
+        self.stable_files = StableFiles(engine.state_dir / CACHE_DIRECTORY)
 
     @property
     def host(self) -> WasmHost:
@@ -439,7 +446,7 @@ class WasmSubnet:
         snapshot = canister.snapshot()
         digest.update(hashlib.sha256(snapshot.memory).digest())
         digest.update(repr(snapshot.globals).encode())
-        digest.update(hashlib.sha256(canister.stable.data).digest())
+        digest.update(canister.stable.digest())
         digest.update(canister.module.module_hash)
         digest.update(canister.global_timer.to_bytes(8, "big"))
         digest.update(state.version.to_bytes(8, "big"))
@@ -465,10 +472,14 @@ class WasmSubnet:
                 image |= {
                     "memory": snapshot.memory,
                     "globals": list(snapshot.globals),
-                    "stable": bytes(canister.stable.data),
                     "timer": canister.global_timer,
                     "memory_limit": canister.max_memory_bytes,
                 }
+                self.stable_files.write(
+                    canister_id,
+                    canister.stable,
+                    directory / f"{canister_id.to_text()}{STABLE_SUFFIX}",
+                )
             (directory / f"{canister_id.to_text()}.cbor").write_bytes(codec.encode(image))
 
     def load_checkpoint(self, directory: Path) -> None:
@@ -485,10 +496,11 @@ class WasmSubnet:
             if "memory" not in image:
                 continue
             prepared = self.host.prepare(state.installed)
+            stable = read_stable_file(directory, Principal.from_text(path.stem))
             canister = WasmCanister(
                 self.host,
                 prepared,
-                stable=StableMemory(image["stable"]),
+                stable=StableMemory(image["stable"] if stable is None else stable),
                 start=False,
                 max_memory_bytes=image["memory_limit"],
             )
@@ -599,15 +611,7 @@ class WasmSubnet:
                 request,
                 Reject.of(ErrorCode.CANISTER_NOT_FOUND, f"Canister {callee} not found"),
             )
-        elif not self.owns(callee) and engine.canisters[callee].instance is not None:
-            engine.deliver_answer(
-                request,
-                Reject.of(
-                    ErrorCode.CANISTER_CONTRACT_VIOLATION,
-                    f"Canister {callee} is a system canister; Wasm canisters cannot call it",
-                ),
-            )
-        else:
+        else:  # a Wasm canister or a Python system canister (interop.py)
             engine.queues[callee].append(request)
 
     # -- long executions ---------------------------------------------------------------------------

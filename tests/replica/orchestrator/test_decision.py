@@ -9,9 +9,16 @@ from typing import Any
 from registry.client import RegistryClient
 from registry.dkg import SeededInitialDkg
 from registry.genesis import NetworkDescription, SubnetSpec, build_genesis
-from registry.records import SubnetRecord, SubnetType, subnet_record_key
+from registry.records import (
+    CatchUpPackageContents,
+    SubnetRecord,
+    SubnetType,
+    catch_up_package_contents_key,
+    subnet_record_key,
+)
 from registry.store import TABLES, RegistryStore, upsert
 from replica.canister.stable import StableStore
+from replica.consensus.catchup import is_newer_cup
 from replica.orchestrator.decision import LocalCup, decide
 from replica.types import Principal
 
@@ -100,3 +107,53 @@ def test_a_registry_behind_the_cup_never_wipes_a_node() -> None:
         subnet_id=subnet, height=100, registry_version=9, oldest_registry_version_in_use=9
     )
     assert decide(stranger, client, cup).kind == "run"
+
+
+def recover(store: RegistryStore, client: RegistryClient, subnet: Principal, height: int) -> int:
+    """What RecoverSubnet writes for the decision: new CUP contents at `height`."""
+    key = catch_up_package_contents_key(subnet)
+    contents: CatchUpPackageContents = store.get(key)
+    with store.stable.transaction() as session:
+        version = store.apply(session, [upsert(key, replace(contents, height=height))])
+    client.sync()
+    return version
+
+
+def test_a_recovery_cup_newer_than_the_local_one_wins_and_names_the_version() -> None:
+    # `rs/orchestrator/src/catch_up_package_provider.rs`: the highest of the local and the
+    # registry's CUP; as high with a newer registry version is newer (`CatchUpPackageParam`).
+    store, client = make_registry()
+    subnet = client.get_subnet_ids()[0]
+    member = client.get_subnet_members(subnet)[0]
+    broken = change(store, client, subnet, replica_version_id="0.3.0")
+    stalled = LocalCup(
+        subnet_id=subnet, height=40, registry_version=broken, oldest_registry_version_in_use=broken
+    )
+    assert decide(member, client, stalled).replica_version == "0.3.0"
+    change(store, client, subnet, replica_version_id="0.2.0")
+    version = recover(store, client, subnet, 40)
+    decision = decide(member, client, stalled)
+    assert decision.recovery and decision.kind == "run"
+    assert (decision.height, decision.replica_version) == (40, "0.2.0")
+    assert "recovery CUP" in decision.why
+    resumed = replace(stalled, registry_version=version, oldest_registry_version_in_use=version)
+    assert not decide(member, client, resumed).recovery, "the replica started from it"
+    later = replace(resumed, height=60)
+    assert not decide(member, client, later).recovery
+
+
+def test_a_recovery_cup_below_the_local_one_is_ignored() -> None:
+    store, client = make_registry()
+    subnet = client.get_subnet_ids()[0]
+    member = client.get_subnet_members(subnet)[0]
+    recover(store, client, subnet, 20)
+    cup = LocalCup(
+        subnet_id=subnet, height=40, registry_version=1, oldest_registry_version_in_use=1
+    )
+    assert not decide(member, client, cup).recovery
+
+
+def test_cup_ordering_follows_height_then_registry_version() -> None:
+    assert is_newer_cup(10, 5, (9, 5)) and not is_newer_cup(10, 4, (9, 5))
+    assert is_newer_cup(10, 6, (10, 5)) and not is_newer_cup(10, 5, (10, 5))
+    assert not is_newer_cup(9, 9, (10, 5))
