@@ -81,6 +81,37 @@ class SnsSwapCanister(SnsClient):
         ticket: dict[str, Any] | None = value["ticket"]
         return ticket
 
+    async def get_init(self, *, certified: bool = False) -> dict[str, Any] | None:
+        answer = await self.canister.call_one("get_init", {}, certified=certified)
+        init: dict[str, Any] | None = answer["init"]
+        return init
+
+    async def get_buyers_total(self) -> int:
+        """The ICP of every participant, direct and Neurons' Fund (an update, as on the IC)."""
+        answer = await self.canister.call_one("get_buyers_total", {})
+        return int(answer["buyers_total"])
+
+    async def get_auto_finalization_status(self, *, certified: bool = False) -> dict[str, Any]:
+        answer: dict[str, Any] = await self.canister.call_one(
+            "get_auto_finalization_status", {}, certified=certified
+        )
+        return answer
+
+    async def list_sns_neuron_recipes(
+        self, *, offset: int = 0, limit: int = 1_000, certified: bool = False
+    ) -> list[dict[str, Any]]:
+        """The basket neurons finalization creates (none before it computed them)."""
+        answer = await self.canister.call_one(
+            "list_sns_neuron_recipes", {"offset": offset, "limit": limit}, certified=certified
+        )
+        return list(answer["sns_neuron_recipes"])
+
+    async def notify_payment_failure(self) -> dict[str, Any] | None:
+        """Drop the caller's open ticket (its payment failed); the ticket dropped, if any."""
+        answer = await self.canister.call_one("notify_payment_failure", {})
+        ticket: dict[str, Any] | None = answer["ticket"]
+        return ticket
+
     # -- participation ------------------------------------------------------------------------
 
     async def new_sale_ticket(

@@ -88,6 +88,13 @@ def test_the_clients_follow_an_sns_from_its_launch_to_a_vote(tmp_path: Path) -> 
     life.rounds(40)
     assert run(sns.swap.get_lifecycle())["lifecycle"] == Lifecycle.COMMITTED
     assert run(sns.governance.get_mode()) == 1  # Normal
+    committed = run(sns.swap.get_derived_state())
+    assert run(sns.swap.get_buyers_total()) == committed["buyer_total_icp_e8s"] > 300_000 * E8S
+    assert run(sns.swap.get_auto_finalization_status())["has_auto_finalize_been_attempted"]
+    recipes = run(sns.swap.list_sns_neuron_recipes())
+    assert len(recipes) == 3 * (3 + committed["cf_neuron_count"])  # a basket of 3 each
+    assert run(sns.swap.get_init())["sns_root_canister_id"] == deployed.root.to_text()
+    assert run(sns.swap.notify_payment_failure()) is None
 
     neurons = run(sns.governance.list_neurons(of_principal=BUYERS[0]))
     assert len(neurons) == 3
