@@ -21,18 +21,11 @@ from replica.canister.errors import CanisterError
 from replica.canister.sdk import CanisterEnvironment, query, update
 from replica.environment import DEFERRED, OutgoingCall, Reject
 from replica.types import Principal
+from sns.canister_status import CANISTER_STATUS_DID
 
-ROOT_DID: Final = """
-type CanisterStatusType = variant { stopped; stopping; running };
-type DefiniteCanisterSettingsArgs = record {
-  freezing_threshold : nat; controllers : vec principal; wasm_memory_limit : opt nat;
-  memory_allocation : nat; compute_allocation : nat; wasm_memory_threshold : opt nat;
-};
-type CanisterStatusResultV2 = record {
-  status : CanisterStatusType; memory_size : nat; cycles : nat;
-  settings : DefiniteCanisterSettingsArgs; idle_cycles_burned_per_day : nat;
-  module_hash : opt blob;
-};
+ROOT_DID: Final = (
+    CANISTER_STATUS_DID
+    + """
 type CanisterSummary = record { status : opt CanisterStatusResultV2; canister_id : opt principal };
 type ChangeCanisterRequest = record {
   arg : blob; wasm_module : blob; stop_before_installing : bool;
@@ -69,6 +62,7 @@ service : {
     archives : vec CanisterSummary });
 }
 """
+)
 
 ROOT_INTERFACE: Final = parse_did(ROOT_DID)
 SUMMARY_ROLES: Final = ("root", "governance", "ledger", "index", "swap")

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Final
 
 from replica.candid.did import parse_did
+from sns.canister_status import CANISTER_STATUS_DID
 
-GOVERNANCE_DID: Final = """
+GOVERNANCE_DID: Final = (
+    """
 type NeuronId = record { id : blob };
 type ProposalId = record { id : nat64 };
 type Subaccount = record { subaccount : blob };
@@ -180,17 +182,9 @@ type RewardEvent = record {
   end_timestamp_seconds : opt nat64; total_available_e8s_equivalent : opt nat64;
   distributed_e8s_equivalent : nat64; round : nat64; settled_proposals : vec ProposalId;
 };
-type CanisterStatusType = variant { stopped; stopping; running };
-type DefiniteCanisterSettingsArgs = record {
-  freezing_threshold : nat; controllers : vec principal; wasm_memory_limit : opt nat;
-  memory_allocation : nat; compute_allocation : nat; wasm_memory_threshold : opt nat;
-};
-type CanisterStatusResultV2 = record {
-  status : CanisterStatusType; memory_size : nat; cycles : nat;
-  settings : DefiniteCanisterSettingsArgs; idle_cycles_burned_per_day : nat;
-  module_hash : opt blob;
-};
-service : {
+"""
+    + CANISTER_STATUS_DID
+    + """service : {
   get_maturity_modulation : (record {}) -> (record { maturity_modulation : opt record {
     current_basis_points : opt int32; updated_at_timestamp_seconds : opt nat64 } });
   get_root_canister_status : (null) -> (CanisterStatusResultV2);
@@ -223,5 +217,6 @@ service : {
       SwapNeuron }; Err : int32 } });
 }
 """
+)
 
 GOVERNANCE_INTERFACE: Final = parse_did(GOVERNANCE_DID)

@@ -23,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from replica.candid.types import CandidError
+from replica.candid.wire import read_leb
 from replica.execution.wasm.module import InvalidModule
 
 CODE_SECTION: Final = 10
@@ -64,26 +66,13 @@ def scan_code(wasm: bytes) -> CodeFacts:
     try:
         while position < len(wasm):
             section_id = wasm[position]
-            size, position = _uleb(wasm, position + 1)
+            size, position = read_leb(wasm, position + 1)
             if section_id == CODE_SECTION:
                 return _scan_bodies(wasm, position, position + size)
             position += size
-    except (_Unknown, IndexError, InvalidModule):
+    except (_Unknown, IndexError, InvalidModule, CandidError):
         return UNKNOWN
     return CodeFacts()
-
-
-def _uleb(data: bytes, position: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        byte = data[position]
-        position += 1
-        result |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return result, position
-        shift += 7
-        if shift > 70:
-            raise InvalidModule("malformed LEB128 number")
 
 
 def _skip_leb(data: bytes, position: int) -> int:
@@ -93,7 +82,7 @@ def _skip_leb(data: bytes, position: int) -> int:
 
 
 def _skip_memarg(data: bytes, position: int) -> int:
-    flags, position = _uleb(data, position)
+    flags, position = read_leb(data, position)
     if flags & 0x40:  # multi-memory: a memory index follows
         position = _skip_leb(data, position)
     return _skip_leb(data, position)
@@ -117,11 +106,11 @@ _KIND: Final = bytes(
 def _scan_bodies(data: bytes, position: int, end: int) -> CodeFacts:
     writes_table = drops = False
     kinds = _KIND
-    count, position = _uleb(data, position)
+    count, position = read_leb(data, position)
     for _ in range(count):
-        size, position = _uleb(data, position)
+        size, position = read_leb(data, position)
         body_end = position + size
-        groups, position = _uleb(data, position)
+        groups, position = read_leb(data, position)
         for _ in range(groups):
             position = _skip_leb(data, position)
             kind = data[position]
@@ -158,18 +147,18 @@ def _scan_bodies(data: bytes, position: int, end: int) -> CodeFacts:
             elif opcode in (0x11, 0x13):  # call_indirect, return_call_indirect
                 position = _skip_leb(data, _skip_leb(data, position))
             elif opcode == 0x0E:  # br_table
-                targets, position = _uleb(data, position)
+                targets, position = read_leb(data, position)
                 for _ in range(targets + 1):
                     position = _skip_leb(data, position)
             elif opcode == 0x1C:  # select with types
-                types, position = _uleb(data, position)
+                types, position = read_leb(data, position)
                 position += types
             elif opcode == 0x43:
                 position += 4
             elif opcode == 0x44:
                 position += 8
             elif opcode == 0xFC:
-                sub, position = _uleb(data, position)
+                sub, position = read_leb(data, position)
                 if sub > 17:
                     raise _Unknown
                 writes_table = writes_table or sub in _TABLE_WRITES
@@ -177,7 +166,7 @@ def _scan_bodies(data: bytes, position: int, end: int) -> CodeFacts:
                 for _ in range(_FC_IMMEDIATES.get(sub, 0)):
                     position = _skip_leb(data, position)
             elif opcode == 0xFD:
-                sub, position = _uleb(data, position)
+                sub, position = read_leb(data, position)
                 if sub in _SIMD_MEMARG:
                     position = _skip_memarg(data, position)
                 elif sub in (12, 13):  # v128.const, i8x16.shuffle

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from replica.execution.messages import CallContext
     from replica.execution.wasm.subnet import WasmState, WasmSubnet
     from replica.execution.wasm.system_api import MessageState, WasmCallback
+    from replica.types import Principal
 
 Body = Callable[[WasmCanister], RunResult]
 
@@ -191,20 +192,7 @@ def start_long(
         fee = subnet.schedule.execution_cost(result.instructions, wasm64=wasm64)
         subnet._apply(record, context, result, prepaid - fee)
 
-    paused = Paused(
-        message=request,
-        context_id=context.id,
-        prepaid=prepaid,
-        complete=complete,
-        digest=subnet.state_digest(canister_id),
-        memory_size=subnet.memory_size(canister_id),
-        snapshot=canister.snapshot(),
-        stable=bytes(canister.stable.data),
-        global_timer=canister.global_timer,
-    )
-    paused.job = LongExecution(subnet.host, canister, body)
-    subnet.state(canister_id).paused = paused
-    return subnet.slice_instructions
+    return _pause(subnet, canister_id, request, context, prepaid, body, complete)
 
 
 def start_long_callback(
@@ -238,8 +226,24 @@ def start_long_callback(
         fee = subnet.schedule.execution_cost(result.instructions, wasm64=wasm64)
         subnet._apply(record, context, result, prepaid - fee)
 
+    return _pause(subnet, canister_id, response, context, prepaid, body, complete)
+
+
+def _pause(
+    subnet: WasmSubnet,
+    canister_id: Principal,
+    message: Request | Response,
+    context: CallContext,
+    prepaid: int,
+    body: Callable[[WasmCanister], RunResult],
+    complete: Callable[[RunResult], None],
+) -> int:
+    """Hold the canister's state as it was before the message and start `body` on its own
+    thread; the canister takes nothing else until the paused execution lands."""
+    canister = subnet.state(canister_id).canister
+    assert canister is not None
     paused = Paused(
-        message=response,
+        message=message,
         context_id=context.id,
         prepaid=prepaid,
         complete=complete,
