@@ -47,6 +47,7 @@ from replica.consensus.artifacts import (
 )
 from replica.consensus.membership import compute_high_threshold, compute_low_threshold
 from replica.crypto import bls
+from replica.crypto.dkg import DkgTag
 from replica.execution.subnet_calls import InitialDkgAnswer
 from replica.types import Principal
 
@@ -82,28 +83,21 @@ def make_remote_configs(
     registry_version: int,
 ) -> tuple[DkgConfigRecord, DkgConfigRecord]:
     """The low and high configs of one remote DKG: both fresh, dealt by `dealers`."""
-    return (
-        DkgConfigRecord(
-            tag="low",
+
+    def config(tag: DkgTag, threshold: int) -> DkgConfigRecord:
+        return DkgConfigRecord(
+            tag=tag,
             start_height=start_height,
             dealers=dealers,
             receivers=receivers,
-            threshold=compute_low_threshold(len(receivers)),
+            threshold=threshold,
             registry_version=registry_version,
             resharing=False,
             target=target,
-        ),
-        DkgConfigRecord(
-            tag="high",
-            start_height=start_height,
-            dealers=dealers,
-            receivers=receivers,
-            threshold=compute_high_threshold(len(receivers)),
-            registry_version=registry_version,
-            resharing=False,
-            target=target,
-        ),
-    )
+        )
+
+    size = len(receivers)
+    return config("low", compute_low_threshold(size)), config("high", compute_high_threshold(size))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
