@@ -15,7 +15,7 @@ and measures in one run:
   fetched from its peers (the bytes of the chunks it lacked, from its
   `StateSyncCompleted` event) and the rate of that state sync (from its
   `StateSyncStarted` to its `StateSyncCompleted`). Before the replacement a
-  Wasm canister (`bench/ballast.py`) grows its stable memory to 100 MB (16 MB
+  Wasm canister (`bench/_ballast.py`) grows its stable memory to 100 MB (16 MB
   with `--smoke`) of distinct pseudo-random chunks, so the sync moves that much;
   `checkpoint_mb` is the size of the whole checkpoint;
 - `subnet_creation_s`: the CreateSubnet proposal adopted until the new
@@ -52,7 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _report import print_figures
 
-from bench.ballast import MIB, ballast_wasm, decode_size, grow_argument
+from bench._ballast import MIB, ballast_wasm, decode_size, grow_argument
 from replica.agent.identity import Ed25519Identity
 from replica.agent.sync import Agent
 from replica.candid import decode, encode

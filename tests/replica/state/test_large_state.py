@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.ballast import MIB, ballast_wasm, decode_size, grow_argument
+from bench._ballast import MIB, ballast_wasm, decode_size, grow_argument
 from replica.execution.harness import SubnetHarness
 from replica.state import manifest as manifests
 from replica.state.errors import CheckpointError
