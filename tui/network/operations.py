@@ -11,10 +11,13 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Callable
+import urllib.request
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
+
+import cbor2
 
 from tui.network.create import NetworkError, NetworkOptions, create_network
 from tui.network.paths import NetworkPaths
@@ -57,6 +60,26 @@ def certified_heights(
                 heights[status.subnet_id], min(status.certified_height, status.finalized_height)
             )
     return heights
+
+
+def replica_health(url: str) -> str | None:
+    """The `replica_health_status` a replica's `/api/v2/status` reports (None: no answer)."""
+    try:
+        with urllib.request.urlopen(f"{url}/api/v2/status", timeout=2.0) as response:
+            value = cbor2.loads(response.read())
+    except (OSError, ValueError, cbor2.CBORDecodeError):
+        return None
+    value = value.value if isinstance(value, cbor2.CBORTag) else value
+    health = value.get("replica_health_status") if isinstance(value, Mapping) else None
+    return health if isinstance(health, str) else None
+
+
+def unhealthy_replicas(network: dict[str, Any], nodes: list[NodeProcesses]) -> list[str]:
+    """The HTTP endpoints of running replicas that do not yet answer `healthy` (an application
+    replica is healthy once it holds the NNS delegation its certificates need)."""
+    urls = {entry["index"]: entry["http"] for entry in network["nodes"]}
+    running = [node for node in nodes if node.live_status is not None and node.index in urls]
+    return [urls[node.index] for node in running if replica_health(urls[node.index]) != "healthy"]
 
 
 def bring_up(
@@ -106,11 +129,15 @@ def bring_up(
         if progress:
             progress("waiting for every subnet to certify a height", heights)
         if all(heights[subnet] > baseline[subnet] for subnet in heights):
-            break
+            unhealthy = unhealthy_replicas(network, inspect_network(paths))
+            if not unhealthy:
+                break
+            if progress:
+                progress(f"waiting for {len(unhealthy)} replica(s) to report healthy", heights)
         if time.monotonic() > deadline:
             raise NetworkError(
-                f"subnets did not certify a height within {timeout_s:.0f} s: {heights} "
-                f"(logs in {paths.logs})"
+                f"subnets did not certify a height and report healthy within {timeout_s:.0f} s: "
+                f"{heights} (logs in {paths.logs})"
             )
         time.sleep(0.2)
     return UpResult(
