@@ -689,3 +689,13 @@ def catch_up_content_message(content: CatchUpContent) -> bytes:
         state_hash=content.state_hash,
         oldest_registry_version=content.oldest_registry_version,
     )
+
+
+def is_newer_cup(height: int, registry_version: int, than: tuple[int, int]) -> bool:
+    """Whether a CUP of (`height`, `registry_version`) is newer than one of `than` (height,
+    registry version): higher with a registry version not older, or as high with a newer
+    registry version (`CatchUpPackageParam` ordering, `rs/types/types/src/consensus/catchup.rs`)."""
+    other_height, other_version = than
+    if height > other_height:
+        return registry_version >= other_version
+    return height == other_height and registry_version > other_version

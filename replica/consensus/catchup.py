@@ -195,16 +195,6 @@ def make_registry_cup(registry: RegistryClient, subnet_id: Principal) -> CatchUp
     return make_cup_from_contents(registry, subnet_id, version)
 
 
-def is_newer_cup(height: int, registry_version: int, than: tuple[int, int]) -> bool:
-    """Whether a CUP of (`height`, `registry_version`) is newer than one of `than` (height,
-    registry version): higher with a registry version not older, or as high with a newer
-    registry version (`CatchUpPackageParam` ordering, `rs/types/types/src/consensus/catchup.rs`)."""
-    other_height, other_version = than
-    if height > other_height:
-        return registry_version >= other_version
-    return height == other_height and registry_version > other_version
-
-
 def make_cup_from_contents(
     registry: RegistryClient, subnet_id: Principal, version: int
 ) -> CatchUpPackage:

@@ -43,6 +43,7 @@ from replica.consensus.artifacts import (
     RandomTape,
     RandomTapeShare,
     ValidationContext,
+    is_newer_cup,
 )
 from replica.consensus.chain import ChainState
 from replica.consensus.context import RoleContext
@@ -242,7 +243,7 @@ class ConsensusInstance:
         if cup.registry_version == self.genesis_cup.registry_version:
             return False
         return all(
-            catchup.is_newer_cup(
+            is_newer_cup(
                 cup.height, cup.registry_version, (artifact.height, artifact.registry_version)
             )
             for artifact in persisted

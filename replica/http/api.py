@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from replica.consensus.artifacts import is_newer_cup
 from replica.crypto import hashtree
 from replica.crypto.certificate import Certificate
 from replica.crypto.hashtree import Found, HashTree
@@ -77,15 +78,6 @@ def text(status: int, reason: str) -> HttpResponse:
 
 def cbor_response(value: Any, status: int = 200) -> HttpResponse:
     return HttpResponse(status, cbor.encode(value), CONTENT_TYPE_CBOR)
-
-
-def is_newer_catch_up_package(candidate: tuple[int, int], than: tuple[int, int]) -> bool:
-    """CUP order by (height, registry version): a higher height at a registry version not lower,
-    or the same height at a higher registry version (`CatchUpPackageParam`, spec C)."""
-    (height, version), (other_height, other_version) = candidate, than
-    if height > other_height:
-        return version >= other_version
-    return height == other_height and version > other_version
 
 
 def _not_found() -> HttpResponse:
@@ -177,8 +169,8 @@ class HttpApi:
                 height, version = int(param["height"]), int(param["registry_version"])
             except (ValueError, TypeError, KeyError) as error:
                 return text(400, f"Could not parse body as CatchUpPackage param: {error}")
-            if served is None or not is_newer_catch_up_package(
-                (served.height, served.registry_version), (height, version)
+            if served is None or not is_newer_cup(
+                served.height, served.registry_version, (height, version)
             ):
                 return HttpResponse(204)
         if served is None:

@@ -27,11 +27,10 @@ import cbor2
 
 from registry.client import RegistryClient
 from registry.records import ThresholdPublicKeyRecord, threshold_public_key_key
-from replica.consensus.artifacts import CatchUpPackage, artifact_from_bytes
+from replica.consensus.artifacts import CatchUpPackage, artifact_from_bytes, is_newer_cup
 from replica.consensus.catchup import is_valid_catch_up_package
 from replica.crypto import bls
 from replica.crypto.errors import CryptoError
-from replica.http.api import is_newer_catch_up_package
 from replica.types import Principal
 
 PEER_CUP_FILE: Final = "peer_cup.cbor"
@@ -118,7 +117,7 @@ async def fetch_newest_cup(
         cup = verify_peer_cup(data, registry, subnet_id)
         if cup is None:
             continue
-        if floor is None or is_newer_catch_up_package((cup.height, cup.registry_version), floor):
+        if floor is None or is_newer_cup(cup.height, cup.registry_version, floor):
             best = cup
     return best
 

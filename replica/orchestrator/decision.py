@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from registry.records import SubnetRecord, catch_up_package_contents_key
-from replica.consensus.catchup import is_newer_cup
+from replica.consensus.artifacts import is_newer_cup
 from replica.types import Principal
 
 DecisionKind = Literal["unassigned", "run", "leaving", "leave"]

@@ -27,10 +27,9 @@ from typing import Final
 import httpx
 
 from registry.records import CatchUpPackageContents, catch_up_package_contents_key
-from replica.consensus.artifacts import CatchUpPackage
+from replica.consensus.artifacts import CatchUpPackage, is_newer_cup
 from replica.crypto.initial_shares import NodeInitialShares
 from replica.crypto.keystore import load_node_directory, write_initial_shares
-from replica.http.api import is_newer_catch_up_package
 from replica.live.layout import (
     KEYS_DIRECTORY,
     REGISTRY_FILE,
@@ -295,7 +294,7 @@ class Orchestrator:
         local = read_local_cup(self.directory)
         have = None if local is None else (local.height, local.registry_version)
         if held is not None and (
-            have is None or is_newer_catch_up_package((held.height, held.registry_version), have)
+            have is None or is_newer_cup(held.height, held.registry_version, have)
         ):
             have = (held.height, held.registry_version)
 

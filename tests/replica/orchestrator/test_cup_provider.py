@@ -19,9 +19,9 @@ from typing import cast
 import pytest
 
 from registry.client import RegistryClient
-from replica.consensus.artifacts import CatchUpPackage
+from replica.consensus.artifacts import CatchUpPackage, is_newer_cup
 from replica.consensus.node import ReplicaNode
-from replica.http.api import HttpApi, is_newer_catch_up_package
+from replica.http.api import HttpApi
 from replica.http.backend import ReplicaBackend, ServedCatchUpPackage
 from replica.orchestrator.cup_provider import (
     encode_cup_param,
@@ -96,10 +96,10 @@ def test_the_endpoint_answers_the_latest_cup_or_only_a_newer_one() -> None:
 
 
 def test_cup_order_follows_height_then_registry_version() -> None:
-    assert is_newer_catch_up_package((10, 2), (5, 2))
-    assert is_newer_catch_up_package((5, 3), (5, 2))
-    assert not is_newer_catch_up_package((10, 1), (5, 2)), "a lower registry version never"
-    assert not is_newer_catch_up_package((5, 2), (5, 2))
+    assert is_newer_cup(10, 2, (5, 2))
+    assert is_newer_cup(5, 3, (5, 2))
+    assert not is_newer_cup(10, 1, (5, 2)), "a lower registry version never"
+    assert not is_newer_cup(5, 2, (5, 2))
 
 
 def test_the_newest_verified_peer_cup_wins(

@@ -18,7 +18,7 @@ from registry.records import (
 )
 from registry.store import TABLES, RegistryStore, upsert
 from replica.canister.stable import StableStore
-from replica.consensus.catchup import is_newer_cup
+from replica.consensus.artifacts import is_newer_cup
 from replica.orchestrator.decision import LocalCup, decide
 from replica.types import Principal
 
