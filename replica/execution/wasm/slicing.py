@@ -55,7 +55,6 @@ if TYPE_CHECKING:
     from replica.execution.messages import CallContext
     from replica.execution.wasm.subnet import WasmState, WasmSubnet
     from replica.execution.wasm.system_api import MessageState, WasmCallback
-    from replica.types import Principal
 
 Body = Callable[[WasmCanister], RunResult]
 
@@ -179,20 +178,12 @@ def start_long(
     prepaid: int,
 ) -> int:
     """The update used its first slice: it runs again from the start on its own thread."""
-    canister_id = record.canister_id
-    canister = subnet.state(canister_id).canister
-    assert canister is not None
     limit = subnet.message_limit
-    wasm64 = canister.module.memory64
 
     def body(instance: WasmCanister) -> RunResult:
         return instance.run(export, pristine.restarted(), limit=limit, keep=True, hold_over=-1)
 
-    def complete(result: RunResult) -> None:
-        fee = subnet.schedule.execution_cost(result.instructions, wasm64=wasm64)
-        subnet._apply(record, context, result, prepaid - fee)
-
-    return _pause(subnet, canister_id, request, context, prepaid, body, complete)
+    return _pause(subnet, record, request, context, prepaid, body)
 
 
 def start_long_callback(
@@ -206,42 +197,47 @@ def start_long_callback(
     prepaid: int,
 ) -> int:
     """A reply or reject callback used its first slice: it runs again on its own thread."""
-    canister_id = record.canister_id
-    canister = subnet.state(canister_id).canister
-    assert canister is not None
     limit = subnet.message_limit
-    wasm64 = canister.module.memory64
 
     def body(instance: WasmCanister) -> RunResult:
         return instance.run_callback(
             callback, pristine.restarted(), limit=limit, keep=True, hold_over=-1
         )
 
-    def complete(result: RunResult) -> None:
+    def run_cleanup(result: RunResult) -> None:
         if result.trap is not None and cleanup is not None:
-            instance = subnet.state(canister_id).canister
+            instance = subnet.state(record.canister_id).canister
             assert instance is not None
             message = subnet._message_state(record, Kind.CLEANUP, replied=context.answered)
             instance.run_callback(cleanup, message, limit=limit, keep=True)
-        fee = subnet.schedule.execution_cost(result.instructions, wasm64=wasm64)
-        subnet._apply(record, context, result, prepaid - fee)
 
-    return _pause(subnet, canister_id, response, context, prepaid, body, complete)
+    return _pause(subnet, record, response, context, prepaid, body, before_apply=run_cleanup)
 
 
 def _pause(
     subnet: WasmSubnet,
-    canister_id: Principal,
+    record: CanisterRecord,
     message: Request | Response,
     context: CallContext,
     prepaid: int,
     body: Callable[[WasmCanister], RunResult],
-    complete: Callable[[RunResult], None],
+    *,
+    before_apply: Callable[[RunResult], None] | None = None,
 ) -> int:
     """Hold the canister's state as it was before the message and start `body` on its own
-    thread; the canister takes nothing else until the paused execution lands."""
+    thread; the canister takes nothing else until the paused execution lands, and then the
+    result is applied (after `before_apply`) with the fee for the instructions it used."""
+    canister_id = record.canister_id
     canister = subnet.state(canister_id).canister
     assert canister is not None
+    wasm64 = canister.module.memory64
+
+    def complete(result: RunResult) -> None:
+        if before_apply is not None:
+            before_apply(result)
+        fee = subnet.schedule.execution_cost(result.instructions, wasm64=wasm64)
+        subnet._apply(record, context, result, prepaid - fee)
+
     paused = Paused(
         message=message,
         context_id=context.id,
