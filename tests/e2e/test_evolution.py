@@ -64,6 +64,52 @@ def whats(network: LiveNetwork, node: dict[str, Any]) -> list[str]:
     return [event.what for event in read_events([network.node_dir(node)])]
 
 
+def replace_member(
+    network: LiveNetwork,
+    subnet_id: str,
+    added: dict[str, Any],
+    removed: dict[str, Any],
+    staying: list[dict[str, Any]],
+    *,
+    timeout_s: float,
+) -> None:
+    """Adopt ChangeSubnetMembership (add `added`, remove `removed`) and wait until the added
+    node runs a replica of the subnet, the removed one has left and is unassigned again, and
+    the added one is within three heights of the members that stayed."""
+    propose(
+        network,
+        "change-membership",
+        "--subnet",
+        subnet_id,
+        "--add",
+        added["node_id"],
+        "--remove",
+        removed["node_id"],
+    )
+    wait_until(
+        lambda: (s := network.status(added)) is not None and s.subnet_id == subnet_id,
+        timeout_s=timeout_s,
+        what="the added node's replica",
+    )
+
+    def left_and_unassigned() -> bool:
+        events = whats(network, removed)
+        return "left subnet" in events and events[-1] == "unassigned"
+
+    wait_until(
+        left_and_unassigned,
+        timeout_s=timeout_s + 60,
+        what="the removed node to leave and be unassigned",
+    )
+
+    def in_step() -> bool:
+        status = network.status(added)
+        heights = [s.finalized_height for node in staying if (s := network.status(node))]
+        return status is not None and bool(heights) and status.finalized_height >= max(heights) - 3
+
+    wait_until(in_step, timeout_s=timeout_s, what="the added node in step")
+
+
 def test_a_replaced_node_leaves_and_the_new_one_keeps_step_under_load(
     network: LiveNetwork,
 ) -> None:
@@ -73,35 +119,7 @@ def test_a_replaced_node_leaves_and_the_new_one_keeps_step_under_load(
     added = unassigned(network)[0]
     with Load(network, staying) as load:
         wait_until(lambda: len(load.replies) >= 3, timeout_s=90, what="certified replies")
-        propose(
-            network,
-            "change-membership",
-            "--subnet",
-            subnet_id,
-            "--add",
-            added["node_id"],
-            "--remove",
-            removed["node_id"],
-        )
-        wait_until(
-            lambda: (s := network.status(added)) is not None and s.subnet_id == subnet_id,
-            timeout_s=120,
-            what="the added node's replica",
-        )
-        wait_until(
-            lambda: "left subnet" in whats(network, removed),
-            timeout_s=180,
-            what="the removed node to leave",
-        )
-
-        def in_step() -> bool:
-            status = network.status(added)
-            heights = [s.finalized_height for node in staying if (s := network.status(node))]
-            return (
-                status is not None and bool(heights) and status.finalized_height >= max(heights) - 3
-            )
-
-        wait_until(in_step, timeout_s=120, what="the added node in step")
+        replace_member(network, subnet_id, added, removed, staying, timeout_s=120)
         replied = len(load.replies)
         wait_until(lambda: len(load.replies) >= replied + 3, timeout_s=90, what="more replies")
     replies = sorted(load.replies)
@@ -212,33 +230,7 @@ def test_a_node_of_the_nns_subnet_is_replaced_and_the_registry_is_still_served(
     members = network.subnet_nodes(0)
     removed, staying = members[3], members[:3]
     added = unassigned(network)[0]
-    propose(
-        network,
-        "change-membership",
-        "--subnet",
-        nns_id,
-        "--add",
-        added["node_id"],
-        "--remove",
-        removed["node_id"],
-    )
-    wait_until(
-        lambda: (s := network.status(added)) is not None and s.subnet_id == nns_id,
-        timeout_s=180,
-        what="the added node's NNS replica",
-    )
-    wait_until(
-        lambda: "left subnet" in whats(network, removed),
-        timeout_s=240,
-        what="the removed NNS node to leave",
-    )
-
-    def in_step() -> bool:
-        status = network.status(added)
-        heights = [s.finalized_height for node in staying if (s := network.status(node))]
-        return status is not None and bool(heights) and status.finalized_height >= max(heights) - 3
-
-    wait_until(in_step, timeout_s=180, what="the added node in step with the NNS")
+    replace_member(network, nns_id, added, removed, staying, timeout_s=180)
     status = network.status(added)
     assert status is not None and status.state_syncs >= 1, "it joined by state sync"
     path = [b"subnet", Principal.from_text(nns_id).raw, b"public_key"]
