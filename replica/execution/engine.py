@@ -285,7 +285,11 @@ class ExecutionEngine:
             return
         self._set_status(message, Status.RECEIVED)
         if message.canister_id == MANAGEMENT_CANISTER_ID:
-            self._finish_ingress(message, self.management.execute_ingress(message))
+            outcome = self.management.execute_ingress(message)
+            if outcome is None:  # answered in a later round (a long install_code)
+                self._set_status(message, Status.PROCESSING)
+            else:
+                self._finish_ingress(message, outcome)
             return
         record = self.canisters.get(message.canister_id)
         if record is None:

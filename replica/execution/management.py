@@ -37,6 +37,7 @@ from replica.environment import ErrorCode, Reject
 from replica.execution.canisters import CanisterRecord, CanisterStatus, InstallMode
 from replica.execution.messages import IngressMessage, Request
 from replica.execution.wasm.management import wasm_methods
+from replica.execution.wasm.pending import WAITS, ManagementCall, execute_call
 from replica.types import Principal
 
 if TYPE_CHECKING:
@@ -144,8 +145,10 @@ class ManagementCanister:
                 arguments=arguments, results=results, run=run, by_ingress=by_ingress
             )
 
-    def execute_ingress(self, message: IngressMessage) -> bytes | Reject:
-        """The answer to an ingress message: Candid reply bytes or a reject."""
+    def execute_ingress(self, message: IngressMessage) -> bytes | Reject | None:
+        """The answer to an ingress message: Candid reply bytes or a reject, or None when it is
+        answered in a later round (a call that waits for its canister, a long install:
+        `replica.execution.wasm.pending`)."""
         method = self.methods.get(message.method)
         if method is None or not method.by_ingress:
             return Reject.of(
@@ -156,10 +159,18 @@ class ManagementCanister:
             values = decode(message.arg, method.arguments)
         except CandidError as error:
             return Reject.of(ErrorCode.INVALID_MANAGEMENT_PAYLOAD, f"invalid argument: {error}")
+        argument = values[0] if values else None
+        call = ManagementCall(
+            method=message.method, caller=message.sender, argument=argument, ingress=message
+        )
         try:
-            result = method.run(message.sender, values[0] if values else None)
+            result = execute_call(
+                self.engine.wasm, call, lambda: method.run(message.sender, argument)
+            )
         except CanisterError as error:
             return error.to_reject()
+        if result is WAITS:
+            return None
         return encode(method.results, [] if result is None else [result])
 
     def execute_request(self, request: Request) -> None:
@@ -184,7 +195,14 @@ class ManagementCanister:
                     )
                     self.engine.deliver_answer(request, answer, kept=request.cycles)
                     return
-                answer = method.run(request.caller, argument)
+                call = ManagementCall(
+                    method=request.method, caller=request.caller, argument=argument, request=request
+                )
+                answer = execute_call(
+                    self.engine.wasm, call, lambda: method.run(request.caller, argument)
+                )
+                if answer is WAITS:
+                    return
             except CanisterError as error:
                 answer = error.to_reject()
         self.engine.deliver_answer(request, answer)

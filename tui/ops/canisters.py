@@ -32,7 +32,7 @@ from replica.agent.sync import Agent
 from replica.candid import CandidError, decode, encode, parse_text, to_text
 from replica.candid.did import Interface, parse_did
 from replica.crypto.hashtree import Found
-from replica.execution.wasm.management import EOP_SECTION
+from replica.execution.wasm.install import EOP_SECTION
 from replica.execution.wasm.module import InvalidModule, PreparedModule, prepare_module
 from replica.execution.wasm.operations import CanisterStatus, ManagementOperations, format_reply
 from replica.types import Principal

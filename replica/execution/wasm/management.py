@@ -27,18 +27,17 @@ from replica.canister.errors import CanisterError, SystemReject
 from replica.environment import ErrorCode, Reject, RejectCode
 from replica.execution.messages import Request
 from replica.execution.runtime import RawReply
-from replica.execution.wasm.canister import Snapshot, StableMemory, WasmCanister
-from replica.execution.wasm.costs import MAX_CHUNK_SIZE, MAX_CHUNKS, MAX_WASM64_MEMORY_BYTES
+from replica.execution.wasm.costs import MAX_CHUNK_SIZE, MAX_CHUNKS
+from replica.execution.wasm.install import install
 from replica.execution.wasm.interface import SIGNATURES
-from replica.execution.wasm.module import GZIP_MAGIC, WASM_MAGIC, InvalidModule
-from replica.execution.wasm.system_api import Kind
+from replica.execution.wasm.module import GZIP_MAGIC, WASM_MAGIC
+from replica.execution.wasm.pending import WAITS, ManagementCall, execute_call
 from replica.types import Principal
 
 if TYPE_CHECKING:
     from replica.execution.canisters import CanisterRecord
     from replica.execution.wasm.subnet import WasmState, WasmSubnet
 
-EOP_SECTION: Final = "enhanced-orthogonal-persistence"
 NOT_HANDLED: Final = object()
 
 
@@ -46,8 +45,9 @@ def is_wasm(module: bytes) -> bool:
     return module.startswith(WASM_MAGIC) or module.startswith(GZIP_MAGIC)
 
 
-def call_management(subnet: WasmSubnet, request: Request) -> tuple[RawReply | Reject, int]:
-    """A Wasm canister's call to the management canister: the answer and the cycles it kept."""
+def call_management(subnet: WasmSubnet, request: Request) -> tuple[RawReply | Reject | None, int]:
+    """A Wasm canister's call to the management canister: the answer and the cycles it kept, or
+    None if it is answered in a later round (`pending.py`)."""
     method = subnet.engine.management.methods.get(request.method)
     if method is None:
         return Reject.of(
@@ -61,12 +61,20 @@ def call_management(subnet: WasmSubnet, request: Request) -> tuple[RawReply | Re
             ErrorCode.INVALID_MANAGEMENT_PAYLOAD, f"invalid argument to {request.method}: {error}"
         ), 0
     argument = values[0] if values else None
-    try:
+    call = ManagementCall(
+        method=request.method, caller=request.caller, argument=argument, request=request, raw=True
+    )
+
+    def run() -> Any:
         result = manage(subnet, request.caller, request.method, argument, cycles=request.cycles)
-        if result is NOT_HANDLED:
-            result = method.run(request.caller, argument)
+        return method.run(request.caller, argument) if result is NOT_HANDLED else result
+
+    try:
+        result = execute_call(subnet, call, run)
     except CanisterError as error:
         return error.to_reject(), 0
+    if result is WAITS:
+        return None, 0
     kept = request.cycles if request.method in ("deposit_cycles", "create_canister") else 0
     return RawReply(encode(method.results, [] if result is None else [result])), kept
 
@@ -308,139 +316,3 @@ def _reject_open_contexts(subnet: WasmSubnet, canister_id: Principal) -> None:
             Reject(code=RejectCode.CANISTER_REJECT, message="Canister has been uninstalled."),
         )
         del engine.call_contexts[context.id]
-
-
-def install(
-    subnet: WasmSubnet,
-    record: CanisterRecord,
-    caller: Principal,
-    mode_value: dict[str, Any],
-    module: bytes,
-    arg: bytes,
-) -> None:
-    """Install, reinstall or upgrade a Wasm module; on any trap the canister is unchanged."""
-    ((mode, options),) = mode_value.items()
-    options = options or {}
-    state = subnet.state(record.canister_id)
-    old = state.canister
-    if record.instance is not None:
-        raise SystemReject(
-            ErrorCode.CANISTER_NON_EMPTY,
-            f"Canister {record.canister_id} runs a system canister; it cannot take a Wasm module",
-        )
-    if mode == "install" and old is not None:
-        raise SystemReject(
-            ErrorCode.CANISTER_ALREADY_INSTALLED,
-            f"Canister {record.canister_id} is already installed",
-        )
-    if mode == "upgrade" and old is None:
-        raise SystemReject(
-            ErrorCode.CANISTER_WASM_MODULE_NOT_FOUND,
-            f"Canister {record.canister_id} is empty; it cannot be upgraded",
-        )
-    if state.paused is not None:
-        raise SystemReject(
-            ErrorCode.CANISTER_REJECTED_MESSAGE,
-            f"Canister {record.canister_id} is executing a long message",
-        )
-    try:
-        prepared = subnet.host.prepare(module)
-    except InvalidModule as error:
-        raise SystemReject(
-            ErrorCode.CANISTER_INVALID_WASM,
-            f"Error from Canister {record.canister_id}: Canister's Wasm module is not valid: "
-            f"{error}",
-        ) from error
-    keep_memory = "keep" in (options.get("wasm_memory_persistence") or {})
-    stable = StableMemory()
-    old_stable = bytes(old.stable.data) if old is not None else b""
-    old_snapshot = old.snapshot() if old is not None else None
-    if mode == "upgrade":
-        assert old is not None
-        if old.module.metadata(EOP_SECTION) is not None and not keep_memory:
-            raise SystemReject(
-                ErrorCode.CANISTER_REJECTED_MESSAGE,
-                "Missing upgrade option: Enhanced orthogonal persistence requires the "
-                "`wasm_memory_persistence` upgrade option.",
-            )
-        if keep_memory and prepared.metadata(EOP_SECTION) is None:
-            raise SystemReject(
-                ErrorCode.CANISTER_REJECTED_MESSAGE,
-                "Invalid upgrade option: `wasm_memory_persistence: opt Keep` requires a module "
-                "with enhanced orthogonal persistence.",
-            )
-        if not options.get("skip_pre_upgrade"):
-            message = subnet._message_state(record, Kind.PRE_UPGRADE, caller=caller.raw)
-            result = old.run("canister_pre_upgrade", message, limit=subnet.install_limit, keep=True)
-            if result.trap is not None:
-                raise SystemReject(
-                    ErrorCode.CANISTER_CALLED_TRAP,
-                    f"Error from Canister {record.canister_id}: Canister called pre_upgrade and "
-                    f"trapped: {result.trap}",
-                )
-        stable = StableMemory(bytes(old.stable.data))
-    try:
-        limit = min(
-            state.settings.wasm_memory_limit or MAX_WASM64_MEMORY_BYTES, MAX_WASM64_MEMORY_BYTES
-        )
-        canister = WasmCanister(
-            subnet.host, prepared, stable=stable, start=not keep_memory, max_memory_bytes=limit
-        )
-    except InvalidModule as error:
-        _undo(old, old_snapshot, old_stable)
-        raise SystemReject(
-            ErrorCode.CANISTER_INVALID_WASM,
-            f"Error from Canister {record.canister_id}: Canister's Wasm module is not valid: "
-            f"{error}",
-        ) from error
-    if mode == "upgrade" and keep_memory:
-        assert old is not None
-        # the kept memory, then the new module's data segments on top, as instantiation over it does
-        fresh = canister.snapshot()
-        canister.restore(Snapshot(old.snapshot().memory, fresh.globals, fresh.table_size))
-        for offset, data in prepared.data_segments:
-            canister.write_memory(offset, data)
-        try:
-            canister.run_start()
-        except InvalidModule as error:
-            _undo(old, old_snapshot, old_stable)
-            raise SystemReject(
-                ErrorCode.CANISTER_INVALID_WASM,
-                f"Error from Canister {record.canister_id}: {error}",
-            ) from error
-        canister.global_timer = 0
-    entry = "canister_post_upgrade" if mode == "upgrade" else "canister_init"
-    message = subnet._message_state(record, Kind.INIT, caller=caller.raw, argument=arg)
-    result = canister.run(entry, message, limit=subnet.install_limit, keep=True)
-    if result.trap is not None:
-        _undo(old, old_snapshot, old_stable)
-        raise SystemReject(
-            ErrorCode.CANISTER_CALLED_TRAP,
-            f"Error from Canister {record.canister_id}: Canister called "
-            f"{entry.removeprefix('canister_')} and trapped: {result.trap}",
-        )
-    record.cycles = max(
-        0,
-        record.cycles
-        - subnet.schedule.execution_cost(result.instructions, wasm64=prepared.memory64),
-    )
-    state.canister, state.installed = canister, module
-    state.version += 1
-    record.module_hash = prepared.module_hash
-    record.module_name = None
-    if mode != "upgrade":
-        record.certified_data = b""
-    if message.certified_data is not None:
-        record.certified_data = message.certified_data
-    if message.global_timer is not None:
-        canister.global_timer = message.global_timer
-    context = subnet.engine._new_context(record.canister_id, method=entry, answered=True)
-    for call in message.calls:
-        subnet._send(record, context, call)
-    subnet.engine._finish_if_stuck(context)
-
-
-def _undo(old: WasmCanister | None, snapshot: Any, stable: bytes) -> None:
-    if old is not None and snapshot is not None:
-        old.restore(snapshot)
-        old.stable.data = bytearray(stable)

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from replica.execution.wasm.system_api import MessageState, WasmCallback
 
 Body = Callable[[WasmCanister], RunResult]
+Runner = Callable[[Callable[[int], None]], RunResult]
 
 
 @dataclass(slots=True, kw_only=True)
@@ -72,10 +73,15 @@ class Paused:
     `stable`).
     """
 
-    message: Request | Response
+    message: Request | Response | None
     context_id: int
     prepaid: int
     complete: Callable[[RunResult], None]
+    on_abort: Callable[[], None] | None = None
+    """What a checkpoint's abort does instead of putting `message` back in its queue (an install,
+    a heartbeat or a timer)."""
+    height: int = -1
+    """The round it started in: it gets its next slice in the next round."""
     held: RunResult | None = None
     remaining: int = 0
     job: LongExecution | None = None
@@ -104,13 +110,21 @@ class Paused:
         return self.shadow
 
 
-class LongExecution:
-    """One long execution, running on its own thread until it ends or is aborted."""
+def on_canister(canister: WasmCanister, body: Body) -> Runner:
+    """A runner for `body` on one canister's instance."""
+    return lambda watch: canister.run_interruptible(body, watch)
 
-    def __init__(self, host: WasmHost, canister: WasmCanister, body: Body) -> None:
+
+class LongExecution:
+    """One long execution, running on its own thread until it ends or is aborted.
+
+    `run` executes it from its start, telling the watch the instructions used so far after
+    each host call; an execution stopped by an epoch tick it was not meant for runs again.
+    """
+
+    def __init__(self, host: WasmHost, run: Runner) -> None:
         self.host = host
-        self.canister = canister
-        self.body = body
+        self.run = run
         self.progress = 0
         """Instructions used so far, as last reported by a host call: a lower bound of the total."""
         self.result: RunResult | None = None
@@ -133,7 +147,7 @@ class LongExecution:
         try:
             while True:
                 self.runs += 1
-                result = self.canister.run_interruptible(self.body, self._watch)
+                result = self.run(self._watch)
                 if result.trap != INTERRUPTED or self._aborted:
                     break
         except BaseException as error:  # a fault of the replica itself: raised to the engine
@@ -223,6 +237,7 @@ def _pause(
     body: Callable[[WasmCanister], RunResult],
     *,
     before_apply: Callable[[RunResult], None] | None = None,
+    on_abort: Callable[[], None] | None = None,
 ) -> int:
     """Hold the canister's state as it was before the message and start `body` on its own
     thread; the canister takes nothing else until the paused execution lands, and then the
@@ -243,13 +258,15 @@ def _pause(
         context_id=context.id,
         prepaid=prepaid,
         complete=complete,
+        on_abort=on_abort,
+        height=subnet.engine.height,
         digest=subnet.state_digest(canister_id),
         memory_size=subnet.memory_size(canister_id),
         snapshot=canister.snapshot(),
         stable=bytes(canister.stable.data),
         global_timer=canister.global_timer,
     )
-    paused.job = LongExecution(subnet.host, canister, body)
+    paused.job = LongExecution(subnet.host, on_canister(canister, body))
     subnet.state(canister_id).paused = paused
     return subnet.slice_instructions
 
@@ -257,7 +274,7 @@ def _pause(
 def continue_paused(subnet: WasmSubnet, state: WasmState) -> int:
     """Give a paused execution this round's slice; apply its result if it lands now."""
     paused = state.paused
-    assert paused is not None and state.canister is not None
+    assert paused is not None
     if paused.job is None:
         assert paused.held is not None
         step = min(subnet.slice_instructions, paused.remaining)
@@ -274,6 +291,34 @@ def continue_paused(subnet: WasmSubnet, state: WasmState) -> int:
         step = result.instructions - (paused.slices - 1) * subnet.slice_instructions
     state.paused = None
     if result.held is not None:
+        assert state.canister is not None
         state.canister.install_held(result.held)
     paused.complete(result)
     return step
+
+
+def start_long_task(
+    subnet: WasmSubnet,
+    record: CanisterRecord,
+    context: CallContext,
+    export: str,
+    pristine: MessageState,
+    prepaid: int,
+    on_abort: Callable[[], None],
+) -> int:
+    """A heartbeat or global timer used its first slice: it runs again on its own thread, as the
+    IC slices canister tasks like updates (rs/execution_environment/src/execution/call_or_task.rs);
+    a checkpoint's abort keeps it to run again from its start (`on_abort`)."""
+    limit = subnet.message_limit
+
+    def body(instance: WasmCanister) -> RunResult:
+        return instance.run(export, pristine.restarted(), limit=limit, keep=True, hold_over=-1)
+
+    task = Request(
+        caller=record.canister_id,
+        callee=record.canister_id,
+        method=export,
+        argument=b"",
+        callback=None,
+    )
+    return _pause(subnet, record, task, context, prepaid, body, on_abort=on_abort)

@@ -31,7 +31,9 @@ run again from the start, as the IC aborts paused executions at a checkpoint.
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 from replica.canister import codec
@@ -57,11 +59,18 @@ from replica.execution.wasm.costs import (
 from replica.execution.wasm.deadlines import deadline_of, expire_calls, is_dropped
 from replica.execution.wasm.host import WasmHost, default_host
 from replica.execution.wasm.parallel import Speculator, inputs
+from replica.execution.wasm.pending import (
+    ManagementCall,
+    read_waiting,
+    run_waiting,
+    write_waiting,
+)
 from replica.execution.wasm.slicing import (
     Paused,
     continue_paused,
     start_long,
     start_long_callback,
+    start_long_task,
 )
 from replica.execution.wasm.stable_files import (
     CACHE_DIRECTORY,
@@ -79,7 +88,6 @@ if TYPE_CHECKING:
     from replica.execution.engine import ExecutionEngine
 
 INSPECT_LIMIT: Final = 200_000_000
-SYSTEM_TASK_LIMIT: Final = MAX_INSTRUCTIONS_PER_MESSAGE
 DEFAULT_RESERVED_CYCLES_LIMIT: Final = 5_000_000_000_000
 DEFAULT_WASM_MEMORY_LIMIT: Final = 3 * 1024**3
 _STATUS_CODES: Final = {"running": 1, "stopping": 2, "stopped": 3}
@@ -104,6 +112,8 @@ class WasmState:
     version: int = 0
     chunks: dict[bytes, bytes] = field(default_factory=dict)
     paused: Paused | None = None
+    aborted_task: str | None = None
+    """A heartbeat or timer a checkpoint aborted: it runs again from its start next round."""
     debug: list[str] = field(default_factory=list)
 
 
@@ -128,6 +138,8 @@ class WasmSubnet:
         self.message_limit = message_limit
         self.install_limit = install_limit
         self.states: dict[Principal, WasmState] = {}
+        self.waiting: deque[ManagementCall] = deque()
+        """Management calls waiting for their canister (`pending.py`)."""
         self.speculator = Speculator(threads)
         self.stable_files = StableFiles(engine.state_dir / CACHE_DIRECTORY)
 
@@ -150,8 +162,12 @@ class WasmSubnet:
         return state is not None and state.canister is not None
 
     def busy(self, canister_id: Principal) -> bool:
+        """Whether the canister is held: a long execution, an aborted task or a waiting management
+        call comes first."""
         state = self.states.get(canister_id)
-        return state is not None and state.paused is not None
+        if state is not None and (state.paused is not None or state.aborted_task is not None):
+            return True
+        return any(call.canister_id == canister_id for call in self.waiting)
 
     def frozen_limit(self, record: CanisterRecord) -> int:
         state = self.state(record.canister_id)
@@ -427,10 +443,17 @@ class WasmSubnet:
         expire_calls(self)
         elapsed = max(0, self.engine.time_ns - previous_time_ns) // 1_000_000_000
         used = 0
+        continued: set[Principal] = set()
         for canister_id in sorted(self.states):
             record = self.engine.canisters.get(canister_id)
             state = self.states[canister_id]
-            if record is None or state.canister is None:
+            if record is None:
+                continue
+            if state.paused is not None:
+                continued.add(canister_id)
+                if state.paused.height != self.engine.height:
+                    used += self._continue(canister_id, state)
+            if state.canister is None:
                 continue
             if elapsed:
                 charged = max(self.memory_size(canister_id), state.settings.memory_allocation)
@@ -444,10 +467,14 @@ class WasmSubnet:
                         state.settings.compute_allocation, elapsed
                     ),
                 )
-            if state.paused is not None:
-                used += self._continue(canister_id, state)
+        run_waiting(self)
+        for canister_id in sorted(self.states):
+            record = self.engine.canisters.get(canister_id)
+            state = self.states[canister_id]
+            if record is None or state.canister is None or canister_id in continued:
                 continue
-            used += self._system_tasks(record, state)
+            if (state.paused is None and not self.busy(canister_id)) or state.aborted_task:
+                used += self._system_tasks(record, state)
         return used
 
     def state_digest(self, canister_id: Principal) -> bytes:
@@ -465,6 +492,7 @@ class WasmSubnet:
         digest.update(canister.module.module_hash)
         digest.update(canister.global_timer.to_bytes(8, "big"))
         digest.update(state.version.to_bytes(8, "big"))
+        digest.update((state.aborted_task or "").encode())
         return digest.digest()
 
     # -- checkpoints -----------------------------------------------------------------------------
@@ -474,6 +502,7 @@ class WasmSubnet:
         `directory`."""
         self.abort_paused()
         directory.mkdir(parents=True, exist_ok=True)
+        write_waiting(self, directory)
         for canister_id, state in sorted(self.states.items()):
             canister = state.canister
             image: dict[str, Any] = {
@@ -481,6 +510,7 @@ class WasmSubnet:
                 "version": state.version,
                 "chunks": state.chunks,
                 "installed": state.installed,
+                "aborted_task": state.aborted_task,
             }
             if canister is not None:
                 snapshot = canister.snapshot()
@@ -499,6 +529,7 @@ class WasmSubnet:
 
     def load_checkpoint(self, directory: Path) -> None:
         """Restore the Wasm canisters `write_checkpoint` wrote."""
+        self.waiting = read_waiting(directory)
         for path in sorted(directory.glob("*.cbor")):
             image = codec.decode(path.read_bytes())
             state = self.state(Principal.from_text(path.stem))
@@ -508,6 +539,7 @@ class WasmSubnet:
                 image["chunks"],
             )
             state.installed = image["installed"]
+            state.aborted_task = image.get("aborted_task")
             if "memory" not in image:
                 continue
             prepared = self.host.prepare(state.installed)
@@ -613,6 +645,8 @@ class WasmSubnet:
         )
         if callee == Principal.management_canister():
             answer, kept = call_management(self, request)
+            if answer is None:  # answered in a later round (`pending.py`)
+                return
             engine.queues[record.canister_id].append(
                 Response(
                     caller=record.canister_id,
@@ -647,6 +681,9 @@ class WasmSubnet:
             state.paused = None
             record = engine.canisters[canister_id]
             record.cycles += paused.prepaid
+            if paused.on_abort is not None:  # an install, a heartbeat or a timer
+                paused.on_abort()
+                continue
             if isinstance(paused.message, Response):
                 # the caller's call context stays open; the response credits its refund again
                 context = engine.call_contexts.get(paused.context_id)
@@ -655,22 +692,34 @@ class WasmSubnet:
                 record.cycles -= paused.message.refund_cycles
             else:
                 engine.call_contexts.pop(paused.context_id, None)
+            assert paused.message is not None
             engine.queues[canister_id].appendleft(paused.message)
 
     def _system_tasks(self, record: CanisterRecord, state: WasmState) -> int:
+        """The heartbeat and a due global timer, each sliced like an update; a task a checkpoint
+        aborted runs again first, in place of the round's own (the IC keeps an aborted canister
+        task, `AbortedExecution`, in front of the canister's task queue)."""
         canister = state.canister
         assert canister is not None
         if record.status != "running":
             return 0
         used = 0
         tasks: list[str] = []
-        if "canister_heartbeat" in canister.module.system_exports:
-            tasks.append("canister_heartbeat")
-        if canister.global_timer and canister.global_timer <= self.engine.time_ns:
-            canister.global_timer = 0
-            if "canister_global_timer" in canister.module.system_exports:
-                tasks.append("canister_global_timer")
+        if state.aborted_task is not None:
+            tasks.append(state.aborted_task)
+            state.aborted_task = None
+        else:
+            if "canister_heartbeat" in canister.module.system_exports:
+                tasks.append("canister_heartbeat")
+            if canister.global_timer and canister.global_timer <= self.engine.time_ns:
+                if "canister_global_timer" in canister.module.system_exports:
+                    tasks.append("canister_global_timer")
+                else:
+                    canister.global_timer = 0
         for export in tasks:
+            deadline = canister.global_timer
+            if export == "canister_global_timer":
+                canister.global_timer = 0  # the global timer is one-off
             prepaid = self.schedule.prepay_execution(
                 self.message_limit, wasm64=canister.module.memory64
             )
@@ -679,7 +728,21 @@ class WasmSubnet:
             record.cycles -= prepaid
             context = self.engine._new_context(record.canister_id, method=export, answered=True)
             message = self._message_state(record, Kind.SYSTEM_TASK)
-            result = canister.run(export, message, limit=SYSTEM_TASK_LIMIT, keep=True)
+            if self.message_limit > self.slice_instructions:
+                result = canister.run(export, message, limit=self.slice_instructions, keep=True)
+                if result.exhausted:  # it goes on across rounds, from its start (slicing.py)
+                    used += start_long_task(
+                        self,
+                        record,
+                        context,
+                        export,
+                        message.restarted(),
+                        prepaid,
+                        partial(self._abort_task, record.canister_id, context.id, export, deadline),
+                    )
+                    break
+            else:
+                result = canister.run(export, message, limit=self.message_limit, keep=True)
             used += self._finish(
                 record,
                 context,
@@ -694,6 +757,19 @@ class WasmSubnet:
                 prepaid,
             )
         return used
+
+    def _abort_task(
+        self, canister_id: Principal, context_id: int, export: str, deadline: int
+    ) -> None:
+        """A checkpoint stopped a long heartbeat or timer: it runs again next round, and until
+        then the timer is armed as before it ran."""
+        self.engine.call_contexts.pop(context_id, None)
+        state = self.states.get(canister_id)
+        if state is None or state.canister is None:
+            return
+        state.aborted_task = export
+        if export == "canister_global_timer":
+            state.canister.global_timer = deadline
 
 
 def _status_error(record: CanisterRecord) -> ErrorCode:
