@@ -103,8 +103,7 @@ def test_a_long_install_goes_on_across_rounds_and_holds_its_canister(tmp_path: P
         status = harness.status(waiting)
         assert status is None or status.status not in FINAL
     assert harness.engine.canisters[target].module_hash is None
-    rounds = _rounds_until(harness, install, counter)
-    assert rounds >= 1
+    assert _rounds_until(harness, install, counter) >= 3  # about 14 million instructions
     status = harness.status(install)
     assert status is not None and status.status == Status.REPLIED
     assert _state(ops, target)[0] == sum(range(1_500_000))
@@ -146,7 +145,9 @@ def test_installs_run_one_at_a_time(tmp_path: Path) -> None:
         assert _state(ops, canister)[0] == sum(range(1_000_000))
 
 
-def _upgrade_world(tmp_path: Path) -> tuple[SubnetHarness, CanisterOperations, Principal, Principal]:
+def _upgrade_world(
+    tmp_path: Path,
+) -> tuple[SubnetHarness, CanisterOperations, Principal, Principal]:
     harness, ops, counter = _world(tmp_path)
     target = deploy(ops, TASKS, (1000).to_bytes(8, "little"))
     ops.call(target, "configure", (700_000).to_bytes(8, "little") + bytes(16))  # a long pre_upgrade
@@ -175,7 +176,7 @@ def test_a_checkpoint_aborts_a_long_upgrade_and_it_runs_again_to_the_same_state(
 ) -> None:
     outcomes = []
     for checkpoint in (None, tmp_path / "checkpoint"):
-        harness, ops, counter, target = _upgrade_world(tmp_path / str(checkpoint is not None))
+        harness, _, counter, target = _upgrade_world(tmp_path / str(checkpoint is not None))
         upgrade = _install(harness, target, 300_000, UPGRADE)
         rounds = _rounds_until(harness, upgrade, counter, checkpoint=checkpoint)
         status = harness.status(upgrade)

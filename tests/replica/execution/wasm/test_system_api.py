@@ -220,3 +220,31 @@ def test_the_heartbeat_runs_every_round_and_its_traps_change_nothing(tmp_path: P
         harness.run_round()
     # every heartbeat counts, until the one that would reach 3 traps: rolled back, again and again
     assert int.from_bytes(ops.query(canister, "beats"), "little") == 2
+
+
+def test_the_c_fixture_imports_every_ic0_function(target: str) -> None:
+    import wasmtime
+
+    from replica.execution.wasm.system_api import SIGNATURES
+
+    module = wasmtime.Module(wasmtime.Engine(), fixture(f"c_canister_{target}.wasm"))
+    imported = {entry.name for entry in module.imports if entry.module == "ic0"}
+    assert imported == set(SIGNATURES)
+
+
+def test_the_legacy_cycles_and_stable_memory_forms(tmp_path: Path, target: str) -> None:
+    """The 64-bit cycles functions and the 32-bit stable memory API the spec keeps for old
+    modules: the same amounts and bytes as their newer forms."""
+    harness, ops = subnet(tmp_path, subnet_type="system")  # no fees: cycles add up exactly
+    caller = deploy(ops, fixture(f"c_canister_{target}.wasm"))
+    callee = deploy(ops, fixture(f"c_canister_{target}.wasm"))
+    stable = ops.call(caller, "legacy_stable", b"hello")
+    assert (u64(stable) & 0xFFFFFFFF, u64(stable) >> 32, stable[8:]) == (0, 1, b"hello")
+    before = harness.engine.canisters[callee].cycles
+    answer = ops.call(caller, "call_legacy_cycles", call_arg(callee, "legacy_cycles", b"", 1000))
+    assert answer[:1] == b"R"
+    assert int.from_bytes(answer[1:17], "little") == 500  # msg_cycles_refunded
+    assert [u64(answer[17:], i) for i in range(3)] == [before, 1000, 500]
+    assert harness.engine.canisters[callee].cycles == before + 500
+    answer = ops.call(caller, "call_legacy_cycles", call_arg(callee, "reject", b"", 70))
+    assert answer[:1] == b"J" and int.from_bytes(answer[2:18], "little") == 70
