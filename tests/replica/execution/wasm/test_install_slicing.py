@@ -18,7 +18,7 @@ from typing import Any
 from replica.candid import decode, encode
 from replica.execution.engine import ExecutionEngine
 from replica.execution.harness import SubnetHarness
-from replica.execution.messages import Status
+from replica.execution.messages import Request, Status
 from replica.execution.wasm.interface import SIGNATURES
 from replica.execution.wasm.operations import CanisterOperations
 from replica.types import Principal
@@ -247,7 +247,7 @@ def test_a_long_heartbeat_is_sliced_and_an_aborted_one_runs_again_from_its_start
     wasm = harness.engine.wasm
     while (paused := wasm.states[target].paused) is None:
         _round_with_counter(harness, counter)
-    assert paused.message is not None and paused.message.method == "canister_heartbeat"
+    assert isinstance(paused.message, Request) and paused.message.method == "canister_heartbeat"
     beats = _state(ops, target)[2]
     harness.engine.write_checkpoint(tmp_path / "checkpoint")
     state = wasm.states[target]
@@ -259,7 +259,7 @@ def test_a_long_heartbeat_is_sliced_and_an_aborted_one_runs_again_from_its_start
     for replica in (harness, restarted):
         replica.run_round()  # the aborted heartbeat runs again, from its start, on its thread
         again = replica.engine.wasm.states[target].paused
-        assert again is not None and again.message is not None
+        assert again is not None and isinstance(again.message, Request)
         assert again.message.method == "canister_heartbeat"
         assert replica.engine.wasm.states[target].aborted_task is None
         for _ in range(6):
@@ -277,7 +277,8 @@ def test_an_aborted_global_timer_stays_armed_and_fires_once(tmp_path: Path) -> N
     assert instance is not None and instance.global_timer == deadline
     while (paused := wasm.states[target].paused) is None:
         _round_with_counter(harness, counter)
-    assert paused.message is not None and paused.message.method == "canister_global_timer"
+    assert isinstance(paused.message, Request)
+    assert paused.message.method == "canister_global_timer"
     harness.engine.write_checkpoint(tmp_path / "checkpoint")
     assert wasm.states[target].aborted_task == "canister_global_timer"
     assert instance.global_timer == deadline  # armed as it was before the aborted run
