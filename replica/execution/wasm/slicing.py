@@ -16,6 +16,12 @@ result lands. An aborted response goes back to the front of the queue with its
 call context kept open, the refund it carried taken back (it is credited again
 when the response runs again).
 
+Heartbeats and global timers are sliced like updates (the IC executes canister
+tasks as `CanisterCallOrTask::Task`, call_or_task.rs); an aborted one stays the
+canister's next execution (`AbortedExecution` with a task as its input) and
+runs again from its start (`start_long_task`). install_code runs its steps the
+same way, on its own runner (`install.py`).
+
 Here a message is first run with a budget of one slice. If it runs out, it is
 rolled back and started again on a thread of its own (`LongExecution`) with
 the message's whole limit, its new state held aside: the canister's visible

@@ -22,10 +22,13 @@ its own across rounds, its new state held aside (the canister's visible state
 stays the old one, for queries too) and applied in the round where the slices
 it needs have elapsed, one slice counted against each round's budget; the
 canister takes no other message meanwhile, other canisters run. A reply or
-reject callback is sliced the same way. An update run ahead on the thread pool
+reject callback is sliced the same way, and so are heartbeats, global timers
+and install_code (`install.py`). An update run ahead on the thread pool
 has its result already and only waits for its slices. `abort_paused()` (what a checkpoint does)
 stops them and puts the messages back at the front of their queues, so they
-run again from the start, as the IC aborts paused executions at a checkpoint.
+run again from the start, as the IC aborts paused executions at a checkpoint;
+an aborted heartbeat or timer is kept in `WasmState.aborted_task`, an aborted
+install waits in front of the management calls (`pending.py`).
 """
 
 from __future__ import annotations
