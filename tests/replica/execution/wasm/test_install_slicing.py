@@ -22,7 +22,7 @@ from replica.execution.messages import Request, Status
 from replica.execution.wasm.interface import SIGNATURES
 from replica.execution.wasm.operations import CanisterOperations
 from replica.types import Principal
-from tests.replica.execution.wasm.helpers import ALICE, deploy, fixture, subnet, u64
+from tests.replica.execution.wasm.helpers import ALICE, call_arg, deploy, fixture, subnet, u64
 
 EMPTY = b"DIDL\x00\x00"
 SLICE = 2_000_000
@@ -111,6 +111,37 @@ def test_a_long_install_goes_on_across_rounds_and_holds_its_canister(tmp_path: P
     _, results = SIGNATURES["canister_status"]
     assert decode(answered.reply or b"", results)[0]["module_hash"] is not None
     assert harness.await_status(update).status == Status.REPLIED  # it ran after the install
+
+
+def test_a_canister_that_installs_code_gets_its_answer_when_the_install_lands(
+    tmp_path: Path,
+) -> None:
+    # a Wasm canister's call to aaaaa-aa: its reply callback runs once the long install is done
+    harness, ops, counter = _world(tmp_path)
+    installer = deploy(ops, fixture("c_canister_wasm32.wasm"))
+    target = ops.create(controllers=[installer])
+    arguments, _ = SIGNATURES["install_code"]
+    payload = encode(
+        arguments,
+        [
+            {
+                "mode": {"install": None},
+                "canister_id": target,
+                "wasm_module": TASKS,
+                "arg": (1_000_000).to_bytes(8, "little"),
+            }
+        ],
+    )
+    message = harness.submit(
+        ALICE, installer, "call", call_arg(MANAGEMENT, "install_code", payload)
+    )
+    harness.run_round()
+    assert harness.engine.wasm.states[target].paused is not None
+    assert _rounds_until(harness, message, counter) >= 2
+    status = harness.status(message)
+    assert status is not None and status.status == Status.REPLIED
+    assert (status.reply or b"")[:1] == b"R" and (status.reply or b"")[17:] == EMPTY
+    assert _state(ops, target)[0] == sum(range(1_000_000))
 
 
 def test_the_round_a_long_install_lands_in_is_decided_by_its_instructions(tmp_path: Path) -> None:
