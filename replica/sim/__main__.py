@@ -157,6 +157,7 @@ def validate(arguments: argparse.Namespace) -> None:
         arguments.plan = FaultPlan.mixed_for_seed(arguments.seed, target)
     else:
         arguments.plan = FaultPlan.parse(arguments.faults)
+    arguments.plan.check_subnet(target)
     f = (target - 1) // 3
     if arguments.plan.faulty_nodes > f and not arguments.allow_unsafe:
         raise ValueError(

@@ -92,6 +92,11 @@ class Forger(Protocol):
         own share (anyone can aggregate), if they make n − f signers."""
         ...
 
+    def outside_committee(self, height: int) -> bool:
+        """Whether the node is known to be outside the notarization committee of `height` (only
+        possible in a subnet of more than 3f + 1 replicas)."""
+        ...
+
     def corrupt_share(self, artifact: object) -> object:
         """The share with its signature bytes damaged."""
         ...
@@ -462,6 +467,63 @@ class HeldBackMaker:
         return seen.double_notarized_heights > 0
 
 
+@dataclass(frozen=True, slots=True)
+class OutsideCommittee:
+    """A member outside the height's notarization committee (a subnet of 5 or 6 replicas has 4 of
+    them in it, drawn anew each height) that signs notarizations all the same: it sends what the
+    honest code sends, and as the network adversary (`watch`) it collects the honest notarization
+    shares of each block at a height where it is not in the committee, and as soon as it has
+    n − f − 1 of them it combines a notarization from them and its own share (a genuine
+    multi-signature under its committee key, which every member has) and delivers it to every
+    peer at once, before any honest replica holds n − f shares to combine its own. Only the rule
+    that every signer is in the height's committee (RULES.md R17) refuses it; without the rule,
+    honest replicas notarize the block with it, and the audit, which checks every notarization
+    of a finalized block against the committee, sees a signer outside it.
+
+    It strikes only where a member can be outside the committee: a plan that has it in a subnet
+    of n = 3f + 1 replicas is refused (`FaultPlan.check_subnet`)."""
+
+    name: str = "outside-committee"
+
+    def transform(
+        self,
+        artifacts: Sequence[object],
+        peers: Sequence[Principal],
+        rng: random.Random,
+        forger: Forger,
+    ) -> list[Send]:
+        return [Send(artifact=artifact, receivers=tuple(peers)) for artifact in artifacts]
+
+    def watch(
+        self,
+        peer: Principal,
+        artifacts: Sequence[object],
+        peers: Sequence[Principal],
+        rng: random.Random,
+        forger: Forger,
+    ) -> list[Send]:
+        sends = []
+        for artifact in artifacts:
+            share = forger.notarization_share_of(artifact)
+            if share is None or share[2] != peer:
+                continue
+            height, block, _ = share
+            if not forger.outside_committee(height):
+                continue
+            seen = forger.stash.setdefault(height, HeldBack())
+            for old in [h for h in forger.stash if h < height - 1]:
+                del forger.stash[old]
+            shares = seen.shares.setdefault(block, [])
+            shares.append(artifact)
+            if block in seen.combined or len(shares) < forger.quorum() - 1:
+                continue
+            notarization = forger.notarization(height, block, shares)
+            if notarization is not None:
+                seen.combined.add(block)
+                sends.append(Send(artifact=notarization, receivers=tuple(peers)))
+        return sends
+
+
 def _blocks(held: HeldBack, forger: Forger) -> set[bytes]:
     return {block for p in held.proposals if (block := forger.proposed_block(p)) is not None}
 
@@ -523,6 +585,7 @@ BYZANTINE_BEHAVIOURS: Final[dict[str, Behaviour]] = {
     "stop-signing": StopsSigning(),
     "bad-dealing": BadDealer(),
     "held-back": HeldBackMaker(),
+    "outside-committee": OutsideCommittee(),
     **{attack.value: Forging(attack, name=attack.value) for attack in Attack},
 }
 """Every kind of Byzantine replica by its name in a fault plan."""
@@ -610,6 +673,18 @@ class FaultPlan:
             drop_percent=drop,
         )
 
+    def check_subnet(self, nodes: int) -> None:
+        """Refuse a plan that cannot strike in a subnet of `nodes` replicas (raises ValueError with
+        one line): `outside-committee` needs a member outside the committee, so more than
+        3f + 1 replicas."""
+        if nodes == 3 * ((nodes - 1) // 3) + 1 and any(
+            OUTSIDE_COMMITTEE in kind.split("+") for kind, _ in self.byzantine
+        ):
+            raise ValueError(
+                f"{OUTSIDE_COMMITTEE} needs a member outside the committee: every one of {nodes} "
+                "replicas (3f + 1) is in it; use 5 or 6"
+            )
+
     def to_text(self) -> str:
         parts = []
         if self.crashes:
@@ -632,6 +707,19 @@ class FaultPlan:
         in four gives a Byzantine replica several kinds of misbehaviour at once."""
         rng = random.Random(f"fault-plan:{seed}:{nodes}")
         f = (nodes - 1) // 3
+        if nodes > 3 * f + 1:
+            # A member can be outside the committee: each faulty one signs notarizations there
+            # (R17), half the time with another kind of misbehaviour.
+            kind = OUTSIDE_COMMITTEE
+            if rng.random() < 0.5:
+                kind += "+" + rng.choice(SWEEP_BEHAVIOURS)
+            extra = rng.choice(("none", "drop", "partition"))
+            start = rng.choice((0.3, 0.6, 0.9))
+            return cls(
+                byzantine=((kind, f),),
+                drop_percent=rng.choice((5, 10, 20)) if extra == "drop" else 0,
+                partition_s=(start, start + 1.0) if extra == "partition" else None,
+            )
         kinds = ["crash", "drop", "partition", *SWEEP_BEHAVIOURS, "several"]
         choice = kinds[rng.randrange(len(kinds))]
         drop = rng.choice((5, 10, 20))
@@ -666,7 +754,12 @@ def _parse_count(token: str, value: str) -> int:
     return count
 
 
-SWEEP_BEHAVIOURS: Final = [name for name in BYZANTINE_BEHAVIOURS if name != "few-bad-shares"]
+OUTSIDE_COMMITTEE: Final = "outside-committee"
+SWEEP_BEHAVIOURS: Final = [
+    name for name in BYZANTINE_BEHAVIOURS if name not in ("few-bad-shares", OUTSIDE_COMMITTEE)
+]
+"""The kinds the mixed plans draw from (`outside-committee` is the plan of every subnet with
+members outside the committee, and strikes nowhere else)."""
 
 
 @dataclass(slots=True, kw_only=True)

@@ -77,6 +77,7 @@ from replica.consensus.artifacts import (
 from replica.consensus.dealings import compute_dealing_seed, compute_dkg_seed, decode_dealing
 from replica.consensus.membership import (
     compute_block_maker_ranks,
+    compute_notarization_committee,
     compute_notarization_threshold,
 )
 from replica.crypto import bls, dkg, multisig, threshold
@@ -186,6 +187,12 @@ class ConsensusForger:
             signers=signers,
             signature=multisig.aggregate([signatures[signer] for signer in signers]),
         )
+
+    def outside_committee(self, height: int) -> bool:
+        beacon = self._beacons.get(height - 1)
+        if beacon is None or not self.members or self.keys.node_id not in self.members:
+            return False
+        return self.keys.node_id not in compute_notarization_committee(self.members, beacon)
 
     def corrupt_share(self, artifact: object) -> object:
         if not isinstance(artifact, SHARE_TYPES):
@@ -507,7 +514,9 @@ class ConsensusForger:
                 replace(
                     block,
                     payload=replace(summary, next_interval_length=summary.next_interval_length + 1),
-                )
+                ),
+                # R10: a data block (an empty one) at a summary height.
+                replace(block, payload=DataPayload()),
             ]
         if not isinstance(block.payload, DataPayload):
             return []

@@ -130,10 +130,7 @@ REMOVALS: Final = (
     ),
     Removal(
         "R10",
-        (
-            _off(V, "not isinstance(block.payload, DkgSummary):"),
-            _off(V, "not isinstance(block.payload, DataPayload):"),
-        ),
+        (_off(V, "is_summary != isinstance(block.payload, DkgSummary):"),),
         ("bad-block",),
     ),
     Removal(

@@ -223,6 +223,9 @@ class ToyForger:
     def is_block_proposal(self, artifact: object) -> bool:
         return isinstance(artifact, ToyBlock)
 
+    def outside_committee(self, height: int) -> bool:
+        return False
+
     def corrupt_share(self, artifact: object) -> object:
         assert isinstance(artifact, ToyShare)
         return ToyShare(height=artifact.height, signer=artifact.signer, signature=b"bad")

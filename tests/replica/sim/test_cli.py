@@ -25,6 +25,11 @@ from tests.replica.sim.doubles import ToyFactory
         (["--faults", "drop:150"], "percentage"),
         (["--nodes", "4,4", "--fault-subnet", "2"], "there are 2 subnets"),
         (["--seeds", "0"], "--seeds must be at least 1"),
+        (["--faults", "outside-committee:1"], "needs a member outside the committee"),
+        (
+            ["--nodes", "4,7", "--faults", "outside-committee:1", "--fault-subnet", "1"],
+            "use 5 or 6",
+        ),
     ],
 )
 def test_a_bad_argument_gets_one_clear_line(
