@@ -693,7 +693,8 @@ class FaultPlan:
             parts.append(f"down:{self.down}")
         parts += [f"{kind}:{count}" for kind, count in self.byzantine]
         if self.partition_s is not None:
-            parts.append(f"partition:{self.partition_s[0]:g}-{self.partition_s[1]:g}")
+            start, heal = self.partition_s
+            parts.append(f"partition:{exact(start)}-{exact(heal)}")
         if self.drop_percent:
             parts.append(f"drop:{self.drop_percent}")
         return ",".join(parts) or "none"
@@ -742,6 +743,13 @@ class FaultPlan:
             # One replica crashes and restarts while the others are Byzantine.
             return replace(plan, crashes=1, byzantine=((choice, f - 1),))
         return replace(plan, byzantine=((choice, f),))
+
+
+def exact(value: float) -> str:
+    """The shortest text of `value` that reads back as the same number (`2.5`, not `2.50000` or
+    a rounded `0.333333`), for a replay command that repeats the run exactly."""
+    text = f"{value:g}"
+    return text if float(text) == value else repr(value)
 
 
 def _parse_count(token: str, value: str) -> int:

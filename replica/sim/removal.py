@@ -172,7 +172,11 @@ REMOVALS: Final = (
         ),
         ("forge-combined",),
     ),
-    Removal("R17", (_off(V, "any(signer not in info.committee for signer in signers):"),), (ANY,)),
+    Removal(
+        "R17",
+        (_off(V, "any(signer not in info.committee for signer in signers):"),),
+        ("outside-committee",),
+    ),
     Removal("R18", (_off(V, "not ctx.signer.verify_multisignature("),), ("forge-combined",)),
     Removal("R19", (_off(V, "artifact.parent != previous.id:"),), ("forge-combined",)),
     Removal(

@@ -54,6 +54,7 @@ from replica.sim.faults import (
     Striking,
     Watching,
     assign_faults,
+    exact,
 )
 from replica.sim.network import MILLISECOND_NS, Network, NetworkConfig
 from replica.sim.orchestration import SimOrchestrators
@@ -747,7 +748,7 @@ class World:
             f"python -m replica.sim --seed {config.seed} --nodes {sizes} --faults "
             f"{config.faults.to_text()}",
             f"--heights {config.heights} --preset {config.preset.name} --fault-horizon "
-            f"{config.fault_horizon_s:g}",
+            f"{exact(config.fault_horizon_s)}",
         ]
         if config.fault_subnet:
             parts.append(f"--fault-subnet {config.fault_subnet}")

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import pytest
 
 from replica.sim.faults import (
+    Combined,
     Equivocator,
     FaultPlan,
     InvalidShares,
@@ -15,7 +16,9 @@ from replica.sim.faults import (
     OutsideCommittee,
     StopsSigning,
     assign_faults,
+    get_behaviour,
 )
+from replica.sim.sweep import sweep_nodes
 from replica.types import Principal
 from tests.replica.sim.doubles import ToyBlock, ToyForger, ToyShare
 
@@ -142,6 +145,28 @@ def test_an_outsider_combines_a_notarization_from_quorum_less_one_honest_shares(
         (("notarization", 5, b"x", 2), PEERS)
     ]
     assert behaviour.watch(PEERS[3], [(5, b"x", PEERS[3])], PEERS, rng, forger) == []
+
+
+def test_one_replica_with_several_kinds_of_misbehaviour_does_each() -> None:
+    """`stop-signing+equivocate`: its block goes out in two versions and no share at all."""
+    behaviour = get_behaviour("stop-signing+equivocate")
+    assert isinstance(behaviour, Combined) and behaviour.name == "stop-signing+equivocate"
+    sends = behaviour.transform([BLOCK, SHARE], PEERS[1:], random.Random(1), ToyForger())
+    assert all(isinstance(send.artifact, ToyBlock) for send in sends)
+    assert len({send.artifact for send in sends}) == 2
+    assert FaultPlan.parse("stop-signing+equivocate:1").faulty_nodes == 1
+
+
+def test_the_default_sweep_gives_subnets_of_four_several_kinds_of_misbehaviour() -> None:
+    several = [
+        seed
+        for seed in range(150)
+        if sweep_nodes(seed) == 4
+        and any(
+            len(kind.split("+")) == 3 for kind, _ in FaultPlan.mixed_for_seed(seed, 4).byzantine
+        )
+    ]
+    assert len(several) >= 3
 
 
 def test_a_bad_dealer_replaces_only_its_own_dealings() -> None:
