@@ -15,7 +15,9 @@ as block maker, holds its block back on every link until the receiver has
 signed a notarization share for another block of the height (its notary delay
 for the next rank has ended), so that honest notaries sign both and two blocks
 of one height are notarized (the case the finalizer rule is for; see
-`HeldBackMaker`). Behaviours combine with `+`
+`HeldBackMaker`); and, in a subnet of more than 3f + 1 replicas, combines
+notarizations from honest shares and its own at heights where it is outside the
+committee (`OutsideCommittee`). Behaviours combine with `+`
 (`equivocate+double-notarize:1`): one node, several kinds of misbehaviour.
 The transformations know the artifacts through a `Forger`, which holds the
 Byzantine node's keys, as a real attacker would.

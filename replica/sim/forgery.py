@@ -22,7 +22,7 @@ and, as block maker, in place of its own block, one version of it for each
 validity rule of a block it can break, each breaking that rule alone (a rank
 it does not hold, another replica version, a time not after its parent's, a
 certified height above its parent or below its parent's, a summary at a data
-height or another summary at a summary height, its own dealing without a
+height, a data block or another summary at a summary height, its own dealing without a
 support proof, an ingress message twice, an
 expired one, one already executed, one more than the subnet's limit), so that
 with any one check missing exactly one version is valid; and combined
