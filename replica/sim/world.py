@@ -281,6 +281,7 @@ class World:
             raise ValueError(f"no subnet {self.config.fault_subnet} to put faults on")
         subnet = self.subnets[self.config.fault_subnet]
         members = list(subnet.roster)
+        plan.check_subnet(len(members))
         horizon = int(self.config.fault_horizon_s * SECOND_NS)
         assignment = assign_faults(plan, len(members), self.config.seed, horizon_ns=horizon)
         for index, behaviour in assignment.behaviours.items():
