@@ -35,7 +35,8 @@ FAULTS_HELP = (
     "with + "
     "to give one replica several (equivocate+double-notarize:1); `mixed`: the sweep's plan for "
     "this seed. "
-    f"Kinds: {', '.join(FAULT_KINDS)}"
+    f"Kinds: {', '.join(FAULT_KINDS)} (outside-committee needs a subnet of more than 3f + 1 "
+    "replicas, e.g. 5 or 6)"
 )
 
 
