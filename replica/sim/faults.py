@@ -58,6 +58,10 @@ class Forger(Protocol):
     stash: dict[int, HeldBack]
     """What a behaviour holds back, by height."""
 
+    gathered: dict[int, HeldBack]
+    """The honest shares `outside-committee` gathered, by height (apart from `stash`, so that it
+    combines with `held-back` on one replica)."""
+
     def note(self, artifact: object) -> None:
         """An artifact that reached the Byzantine node."""
         ...
@@ -512,12 +516,13 @@ class OutsideCommittee:
             height, block, _ = share
             if not forger.outside_committee(height):
                 continue
-            seen = forger.stash.setdefault(height, HeldBack())
-            for old in [h for h in forger.stash if h < height - 1]:
-                del forger.stash[old]
+            seen = forger.gathered.setdefault(height, HeldBack())
+            for old in [h for h in forger.gathered if h < height - 1]:
+                del forger.gathered[old]
             shares = seen.shares.setdefault(block, [])
             shares.append(artifact)
-            if block in seen.combined or len(shares) < forger.quorum() - 1:
+            signers = {forger.notarization_share_of(s) for s in shares}
+            if block in seen.combined or len(signers) < forger.quorum() - 1:
                 continue
             notarization = forger.notarization(height, block, shares)
             if notarization is not None:

@@ -123,6 +123,7 @@ class ConsensusForger:
         self.bad_dealings = 0
         self.forgeries: dict[Attack, int] = {}
         self.stash: dict[int, HeldBack] = {}
+        self.gathered: dict[int, HeldBack] = {}
         self.members: tuple[Principal, ...] = (
             registry.get_subnet_members(subnet_id)
             if registry is not None and subnet_id is not None

@@ -195,6 +195,7 @@ class ToyReplica:
 class ToyForger:
     def __init__(self) -> None:
         self.stash: dict[int, HeldBack] = {}
+        self.gathered: dict[int, HeldBack] = {}
 
     def note(self, artifact: object) -> None:
         return None

@@ -139,10 +139,11 @@ def test_an_outsider_combines_a_notarization_from_quorum_less_one_honest_shares(
     a, b = PEERS[1], PEERS[2]
     assert behaviour.watch(a, [(4, b"x", a)], PEERS, rng, forger) == []  # in the committee
     assert behaviour.watch(a, [(5, b"x", a)], PEERS, rng, forger) == []  # one share of two
+    assert behaviour.watch(a, [(5, b"x", a)], PEERS, rng, forger) == []  # the same one again
     assert behaviour.watch(a, [(5, b"x", b)], PEERS, rng, forger) == []  # not its sender's
     sends = behaviour.watch(b, [(5, b"x", b)], PEERS, rng, forger)
     assert [(send.artifact, send.receivers) for send in sends] == [
-        (("notarization", 5, b"x", 2), PEERS)
+        (("notarization", 5, b"x", 3), PEERS)
     ]
     assert behaviour.watch(PEERS[3], [(5, b"x", PEERS[3])], PEERS, rng, forger) == []
 
