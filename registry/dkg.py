@@ -147,9 +147,11 @@ class SeededInitialDkg:
     def setup_initial_dkg(
         self, node_ids: tuple[Principal, ...], registry_version: int
     ) -> InitialDkgResult:
-        n, f = len(node_ids), compute_fault_tolerance(len(node_ids))
+        # The IC's NiDkgTag::threshold_for_subnet_of_size: f + 1 and 2f + 1 (the committee of
+        # 3f + 1 less f), which is n − f only when n = 3f + 1.
+        f = compute_fault_tolerance(len(node_ids))
         low = self._transcript("low", node_ids, registry_version, f + 1)
-        high = self._transcript("high", node_ids, registry_version, n - f)
+        high = self._transcript("high", node_ids, registry_version, 2 * f + 1)
         return InitialDkgResult(
             low_threshold=low, high_threshold=high, public_key_der=high.public_key_der
         )

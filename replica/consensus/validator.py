@@ -216,18 +216,26 @@ class Validator:
         is_summary = self.ctx.chain.is_summary_height(block.height)
         if is_summary is None:
             return WAIT
-        if is_summary:
-            if not isinstance(block.payload, DkgSummary):
-                return "a summary block is due at this height"
+        # R10 is its own check: each kind of payload is then checked by its own rules below, so a
+        # block of the wrong kind meets checks that refuse it, never code that assumes the kind.
+        if is_summary != isinstance(block.payload, DkgSummary):
+            return (
+                "a summary block is due at this height"
+                if is_summary
+                else "a summary block at a height that is not a summary height"
+            )
+        if isinstance(block.payload, DkgSummary):
             expected = self.compute_summary(parent, block.height, block.context)
             if expected is None:
                 return WAIT
             return (
                 None if expected == block.payload else "the summary differs from the computed one"
             )
-        if not isinstance(block.payload, DataPayload):
-            return "a summary block at a height that is not a summary height"
-        payload = block.payload
+        return self._check_data_payload(block, block.payload, parent, info)
+
+    def _check_data_payload(
+        self, block: Block, payload: DataPayload, parent: Block, info: HeightInfo
+    ) -> Verdict:
         record = info.record
         if len(payload.ingress) > record.max_ingress_messages_per_block:
             return "too many ingress messages"

@@ -24,7 +24,7 @@ from replica.presets import PRESETS, get_preset
 from replica.sim.canister import COUNTER_FACTORIES, install_counter
 from replica.sim.checks import PropertyViolation
 from replica.sim.consensus import ConsensusReplicas
-from replica.sim.faults import FAULT_KINDS, FaultPlan
+from replica.sim.faults import FAULT_KINDS, FaultPlan, exact
 from replica.sim.sweep import SWEEP_HEIGHTS, default_fault_horizon_s, run_seeds
 from replica.sim.workload import CounterWorkload
 from replica.sim.world import SECOND_NS, World, WorldConfig
@@ -35,7 +35,8 @@ FAULTS_HELP = (
     "with + "
     "to give one replica several (equivocate+double-notarize:1); `mixed`: the sweep's plan for "
     "this seed. "
-    f"Kinds: {', '.join(FAULT_KINDS)}"
+    f"Kinds: {', '.join(FAULT_KINDS)} (outside-committee needs a subnet of more than 3f + 1 "
+    "replicas, e.g. 5 or 6)"
 )
 
 
@@ -157,6 +158,7 @@ def validate(arguments: argparse.Namespace) -> None:
         arguments.plan = FaultPlan.mixed_for_seed(arguments.seed, target)
     else:
         arguments.plan = FaultPlan.parse(arguments.faults)
+    arguments.plan.check_subnet(target)
     f = (target - 1) // 3
     if arguments.plan.faulty_nodes > f and not arguments.allow_unsafe:
         raise ValueError(
@@ -171,21 +173,21 @@ def validate(arguments: argparse.Namespace) -> None:
 
 def replay_options(arguments: argparse.Namespace) -> tuple[str, ...]:
     """The options beyond `WorldConfig` that shaped the run, as the replay command repeats them."""
-    options = [f"--timeout {arguments.timeout:g}", f"--ingress {arguments.ingress}"]
+    options = [f"--timeout {exact(arguments.timeout)}", f"--ingress {arguments.ingress}"]
     if arguments.allow_unsafe:
         options.append("--allow-unsafe")
     return tuple(options)
 
 
-def run(arguments: argparse.Namespace) -> dict[str, Any]:
-    sizes = arguments.sizes
+def world_config(arguments: argparse.Namespace) -> WorldConfig:
+    """The world the arguments describe (its replay command repeats every option that shaped it)."""
     preset = get_preset(arguments.preset)
     horizon = arguments.fault_horizon
     if horizon is None:
         horizon = default_fault_horizon_s(arguments.heights, preset.initial_notary_delay_ms)
-    config = WorldConfig(
+    return WorldConfig(
         seed=arguments.seed,
-        subnet_sizes=sizes,
+        subnet_sizes=arguments.sizes,
         spare_nodes=arguments.spare_nodes,
         faults=arguments.plan,
         preset=preset,
@@ -194,6 +196,11 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
         fault_subnet=arguments.fault_subnet,
         replay_options=replay_options(arguments),
     )
+
+
+def run(arguments: argparse.Namespace) -> dict[str, Any]:
+    sizes = arguments.sizes
+    config = world_config(arguments)
     began = time.process_time()
     world = World(
         config, ConsensusReplicas(), factories=COUNTER_FACTORIES, install_genesis=install_counter

@@ -246,11 +246,14 @@ class ConsensusAuditor:
                 self._notarized_others.add(height)
                 self.double_notarized.add(height)
                 continue
-            if not self._is_valid_multisignature(
+            fault = self._multisignature_fault(
                 notarization.signers, committee, needed, version, message, notarization.signature
-            ):
+            )
+            if fault is not None:
                 self._fail(
-                    f"the notarization of the finalized block at height {height} is invalid", node
+                    f"the notarization of the finalized block at height {height} is invalid: "
+                    f"{fault}",
+                    node,
                 )
                 break
         for proof in replica.pool.validated.get(EquivocationProof, height):
@@ -266,10 +269,11 @@ class ConsensusAuditor:
             if finalization.block != block.id:
                 self._fail(f"another block than the finalized one is finalized at {height}", node)
                 break
-            if not self._is_valid_multisignature(
+            fault = self._multisignature_fault(
                 finalization.signers, committee, needed, version, message, finalization.signature
-            ):
-                self._fail(f"a finalization at height {height} is invalid", node)
+            )
+            if fault is not None:
+                self._fail(f"a finalization at height {height} is invalid: {fault}", node)
                 break
             self._finalized_explicitly.add(height)
         # The finalizer rule's guarantee (spec D.1): a finalization needs n − 2f honest finalizers
@@ -471,16 +475,17 @@ class ConsensusAuditor:
         finalizations = [
             f for f in replica.pool.validated.get(Finalization, top) if f.block == block.id
         ]
-        if not any(
-            self._is_valid_multisignature(
+        if all(
+            self._multisignature_fault(
                 f.signers, committee, needed, active.registry_version, message, f.signature
             )
+            is not None
             for f in finalizations
         ):
             self._fail(f"height {top} is finalized without a valid finalization", node)
         self._finalized_tops.add(block.id)
 
-    def _is_valid_multisignature(
+    def _multisignature_fault(
         self,
         signers: tuple[Principal, ...],
         committee: frozenset[Principal],
@@ -488,19 +493,20 @@ class ConsensusAuditor:
         version: int,
         message: bytes,
         signature: bytes,
-    ) -> bool:
-        if (
-            len(set(signers)) != len(signers)
-            or len(signers) < needed
-            or not set(signers) <= committee
-        ):
-            return False
+    ) -> str | None:
+        """What is wrong with a notarization's or finalization's multi-signature (None: valid)."""
+        if len(set(signers)) != len(signers) or len(signers) < needed:
+            return f"fewer than {needed} distinct signers"
+        if not set(signers) <= committee:
+            return "a signer is outside the height's committee"
         keys = [
             self.registry.get_node_public_key(s, KeyPurpose.COMMITTEE_SIGNING, version)
             for s in signers
         ]
         present = [key for key in keys if key is not None]
-        return len(present) == len(keys) and multisig.verify_aggregate(present, message, signature)
+        if len(present) != len(keys) or not multisig.verify_aggregate(present, message, signature):
+            return "the multi-signature does not verify"
+        return None
 
     # -- summaries, beacons, CUPs ----------------------------------------------------------
 

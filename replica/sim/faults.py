@@ -15,7 +15,9 @@ as block maker, holds its block back on every link until the receiver has
 signed a notarization share for another block of the height (its notary delay
 for the next rank has ended), so that honest notaries sign both and two blocks
 of one height are notarized (the case the finalizer rule is for; see
-`HeldBackMaker`). Behaviours combine with `+`
+`HeldBackMaker`); and, in a subnet of more than 3f + 1 replicas, combines
+notarizations from honest shares and its own at heights where it is outside the
+committee (`OutsideCommittee`). Behaviours combine with `+`
 (`equivocate+double-notarize:1`): one node, several kinds of misbehaviour.
 The transformations know the artifacts through a `Forger`, which holds the
 Byzantine node's keys, as a real attacker would.
@@ -56,6 +58,10 @@ class Forger(Protocol):
     stash: dict[int, HeldBack]
     """What a behaviour holds back, by height."""
 
+    gathered: dict[int, HeldBack]
+    """The honest shares `outside-committee` gathered, by height (apart from `stash`, so that it
+    combines with `held-back` on one replica)."""
+
     def note(self, artifact: object) -> None:
         """An artifact that reached the Byzantine node."""
         ...
@@ -90,6 +96,11 @@ class Forger(Protocol):
     def notarization(self, height: int, block: bytes, shares: Sequence[object]) -> object | None:
         """The notarization of `block` combined from peers' notarization `shares` and this node's
         own share (anyone can aggregate), if they make n − f signers."""
+        ...
+
+    def outside_committee(self, height: int) -> bool:
+        """Whether the node is known to be outside the notarization committee of `height` (only
+        possible in a subnet of more than 3f + 1 replicas)."""
         ...
 
     def corrupt_share(self, artifact: object) -> object:
@@ -462,6 +473,64 @@ class HeldBackMaker:
         return seen.double_notarized_heights > 0
 
 
+@dataclass(frozen=True, slots=True)
+class OutsideCommittee:
+    """A member outside the height's notarization committee (a subnet of 5 or 6 replicas has 4 of
+    them in it, drawn anew each height) that signs notarizations all the same: it sends what the
+    honest code sends, and as the network adversary (`watch`) it collects the honest notarization
+    shares of each block at a height where it is not in the committee, and as soon as it has
+    n − f − 1 of them it combines a notarization from them and its own share (a genuine
+    multi-signature under its committee key, which every member has) and delivers it to every
+    peer at once, before any honest replica holds n − f shares to combine its own. Only the rule
+    that every signer is in the height's committee (RULES.md R17) refuses it; without the rule,
+    honest replicas notarize the block with it, and the audit, which checks every notarization
+    of a finalized block against the committee, sees a signer outside it.
+
+    It strikes only where a member can be outside the committee: a plan that has it in a subnet
+    of n = 3f + 1 replicas is refused (`FaultPlan.check_subnet`)."""
+
+    name: str = "outside-committee"
+
+    def transform(
+        self,
+        artifacts: Sequence[object],
+        peers: Sequence[Principal],
+        rng: random.Random,
+        forger: Forger,
+    ) -> list[Send]:
+        return [Send(artifact=artifact, receivers=tuple(peers)) for artifact in artifacts]
+
+    def watch(
+        self,
+        peer: Principal,
+        artifacts: Sequence[object],
+        peers: Sequence[Principal],
+        rng: random.Random,
+        forger: Forger,
+    ) -> list[Send]:
+        sends = []
+        for artifact in artifacts:
+            share = forger.notarization_share_of(artifact)
+            if share is None or share[2] != peer:
+                continue
+            height, block, _ = share
+            if not forger.outside_committee(height):
+                continue
+            seen = forger.gathered.setdefault(height, HeldBack())
+            for old in [h for h in forger.gathered if h < height - 1]:
+                del forger.gathered[old]
+            shares = seen.shares.setdefault(block, [])
+            shares.append(artifact)
+            signers = {forger.notarization_share_of(s) for s in shares}
+            if block in seen.combined or len(signers) < forger.quorum() - 1:
+                continue
+            notarization = forger.notarization(height, block, shares)
+            if notarization is not None:
+                seen.combined.add(block)
+                sends.append(Send(artifact=notarization, receivers=tuple(peers)))
+        return sends
+
+
 def _blocks(held: HeldBack, forger: Forger) -> set[bytes]:
     return {block for p in held.proposals if (block := forger.proposed_block(p)) is not None}
 
@@ -523,6 +592,7 @@ BYZANTINE_BEHAVIOURS: Final[dict[str, Behaviour]] = {
     "stop-signing": StopsSigning(),
     "bad-dealing": BadDealer(),
     "held-back": HeldBackMaker(),
+    "outside-committee": OutsideCommittee(),
     **{attack.value: Forging(attack, name=attack.value) for attack in Attack},
 }
 """Every kind of Byzantine replica by its name in a fault plan."""
@@ -610,6 +680,18 @@ class FaultPlan:
             drop_percent=drop,
         )
 
+    def check_subnet(self, nodes: int) -> None:
+        """Refuse a plan that cannot strike in a subnet of `nodes` replicas (raises ValueError with
+        one line): `outside-committee` needs a member outside the committee, so more than
+        3f + 1 replicas."""
+        if nodes == 3 * ((nodes - 1) // 3) + 1 and any(
+            OUTSIDE_COMMITTEE in kind.split("+") for kind, _ in self.byzantine
+        ):
+            raise ValueError(
+                f"{OUTSIDE_COMMITTEE} needs a member outside the committee: every one of {nodes} "
+                "replicas (3f + 1) is in it; use 5 or 6"
+            )
+
     def to_text(self) -> str:
         parts = []
         if self.crashes:
@@ -618,7 +700,8 @@ class FaultPlan:
             parts.append(f"down:{self.down}")
         parts += [f"{kind}:{count}" for kind, count in self.byzantine]
         if self.partition_s is not None:
-            parts.append(f"partition:{self.partition_s[0]:g}-{self.partition_s[1]:g}")
+            start, heal = self.partition_s
+            parts.append(f"partition:{exact(start)}-{exact(heal)}")
         if self.drop_percent:
             parts.append(f"drop:{self.drop_percent}")
         return ",".join(parts) or "none"
@@ -632,6 +715,19 @@ class FaultPlan:
         in four gives a Byzantine replica several kinds of misbehaviour at once."""
         rng = random.Random(f"fault-plan:{seed}:{nodes}")
         f = (nodes - 1) // 3
+        if nodes > 3 * f + 1:
+            # A member can be outside the committee: each faulty one signs notarizations there
+            # (R17), half the time with another kind of misbehaviour.
+            kind = OUTSIDE_COMMITTEE
+            if rng.random() < 0.5:
+                kind += "+" + rng.choice(SWEEP_BEHAVIOURS)
+            extra = rng.choice(("none", "drop", "partition"))
+            start = rng.choice((0.3, 0.6, 0.9))
+            return cls(
+                byzantine=((kind, f),),
+                drop_percent=rng.choice((5, 10, 20)) if extra == "drop" else 0,
+                partition_s=(start, start + 1.0) if extra == "partition" else None,
+            )
         kinds = ["crash", "drop", "partition", *SWEEP_BEHAVIOURS, "several"]
         choice = kinds[rng.randrange(len(kinds))]
         drop = rng.choice((5, 10, 20))
@@ -656,6 +752,13 @@ class FaultPlan:
         return replace(plan, byzantine=((choice, f),))
 
 
+def exact(value: float) -> str:
+    """The shortest text of `value` that reads back as the same number (`2.5`, not `2.50000` or
+    a rounded `0.333333`), for a replay command that repeats the run exactly."""
+    text = f"{value:g}"
+    return text if float(text) == value else repr(value)
+
+
 def _parse_count(token: str, value: str) -> int:
     try:
         count = int(value or 1)
@@ -666,7 +769,12 @@ def _parse_count(token: str, value: str) -> int:
     return count
 
 
-SWEEP_BEHAVIOURS: Final = [name for name in BYZANTINE_BEHAVIOURS if name != "few-bad-shares"]
+OUTSIDE_COMMITTEE: Final = "outside-committee"
+SWEEP_BEHAVIOURS: Final = [
+    name for name in BYZANTINE_BEHAVIOURS if name not in ("few-bad-shares", OUTSIDE_COMMITTEE)
+]
+"""The kinds the mixed plans draw from (`outside-committee` is the plan of every subnet with
+members outside the committee, and strikes nowhere else)."""
 
 
 @dataclass(slots=True, kw_only=True)

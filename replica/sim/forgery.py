@@ -22,7 +22,7 @@ and, as block maker, in place of its own block, one version of it for each
 validity rule of a block it can break, each breaking that rule alone (a rank
 it does not hold, another replica version, a time not after its parent's, a
 certified height above its parent or below its parent's, a summary at a data
-height or another summary at a summary height, its own dealing without a
+height, a data block or another summary at a summary height, its own dealing without a
 support proof, an ingress message twice, an
 expired one, one already executed, one more than the subnet's limit), so that
 with any one check missing exactly one version is valid; and combined
@@ -77,6 +77,7 @@ from replica.consensus.artifacts import (
 from replica.consensus.dealings import compute_dealing_seed, compute_dkg_seed, decode_dealing
 from replica.consensus.membership import (
     compute_block_maker_ranks,
+    compute_notarization_committee,
     compute_notarization_threshold,
 )
 from replica.crypto import bls, dkg, multisig, threshold
@@ -122,6 +123,7 @@ class ConsensusForger:
         self.bad_dealings = 0
         self.forgeries: dict[Attack, int] = {}
         self.stash: dict[int, HeldBack] = {}
+        self.gathered: dict[int, HeldBack] = {}
         self.members: tuple[Principal, ...] = (
             registry.get_subnet_members(subnet_id)
             if registry is not None and subnet_id is not None
@@ -186,6 +188,12 @@ class ConsensusForger:
             signers=signers,
             signature=multisig.aggregate([signatures[signer] for signer in signers]),
         )
+
+    def outside_committee(self, height: int) -> bool:
+        beacon = self._beacons.get(height - 1)
+        if beacon is None or not self.members or self.keys.node_id not in self.members:
+            return False
+        return self.keys.node_id not in compute_notarization_committee(self.members, beacon)
 
     def corrupt_share(self, artifact: object) -> object:
         if not isinstance(artifact, SHARE_TYPES):
@@ -507,7 +515,9 @@ class ConsensusForger:
                 replace(
                     block,
                     payload=replace(summary, next_interval_length=summary.next_interval_length + 1),
-                )
+                ),
+                # R10: a data block (an empty one) at a summary height.
+                replace(block, payload=DataPayload()),
             ]
         if not isinstance(block.payload, DataPayload):
             return []

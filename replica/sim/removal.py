@@ -130,10 +130,7 @@ REMOVALS: Final = (
     ),
     Removal(
         "R10",
-        (
-            _off(V, "not isinstance(block.payload, DkgSummary):"),
-            _off(V, "not isinstance(block.payload, DataPayload):"),
-        ),
+        (_off(V, "is_summary != isinstance(block.payload, DkgSummary):"),),
         ("bad-block",),
     ),
     Removal(
@@ -175,7 +172,11 @@ REMOVALS: Final = (
         ),
         ("forge-combined",),
     ),
-    Removal("R17", (_off(V, "any(signer not in info.committee for signer in signers):"),), (ANY,)),
+    Removal(
+        "R17",
+        (_off(V, "any(signer not in info.committee for signer in signers):"),),
+        ("outside-committee",),
+    ),
     Removal("R18", (_off(V, "not ctx.signer.verify_multisignature("),), ("forge-combined",)),
     Removal("R19", (_off(V, "artifact.parent != previous.id:"),), ("forge-combined",)),
     Removal(

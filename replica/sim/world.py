@@ -54,6 +54,7 @@ from replica.sim.faults import (
     Striking,
     Watching,
     assign_faults,
+    exact,
 )
 from replica.sim.network import MILLISECOND_NS, Network, NetworkConfig
 from replica.sim.orchestration import SimOrchestrators
@@ -280,6 +281,7 @@ class World:
             raise ValueError(f"no subnet {self.config.fault_subnet} to put faults on")
         subnet = self.subnets[self.config.fault_subnet]
         members = list(subnet.roster)
+        plan.check_subnet(len(members))
         horizon = int(self.config.fault_horizon_s * SECOND_NS)
         assignment = assign_faults(plan, len(members), self.config.seed, horizon_ns=horizon)
         for index, behaviour in assignment.behaviours.items():
@@ -747,7 +749,7 @@ class World:
             f"python -m replica.sim --seed {config.seed} --nodes {sizes} --faults "
             f"{config.faults.to_text()}",
             f"--heights {config.heights} --preset {config.preset.name} --fault-horizon "
-            f"{config.fault_horizon_s:g}",
+            f"{exact(config.fault_horizon_s)}",
         ]
         if config.fault_subnet:
             parts.append(f"--fault-subnet {config.fault_subnet}")

@@ -24,6 +24,7 @@ from registry.requests import (
 from registry.store import TABLES, RegistryStore, update
 from replica.canister import codec
 from replica.canister.stable import StableStore
+from replica.types import Principal
 from tests.registry.world import GOVERNANCE, SEED, make_registry
 
 
@@ -144,3 +145,14 @@ def test_seeded_dkg_is_deterministic() -> None:
     nodes = tuple(make_registry().registry.node_ids()[:4])
     assert first.setup_initial_dkg(nodes, 3) == second.setup_initial_dkg(nodes, 3)
     assert first.setup_initial_dkg(nodes, 3) != first.setup_initial_dkg(nodes, 4)
+
+
+def test_initial_dkg_thresholds_are_f_plus_one_and_two_f_plus_one() -> None:
+    """As the IC's `NiDkgTag::threshold_for_subnet_of_size`: the high threshold is 2f + 1 (a
+    committee of 3f + 1 less f), the threshold consensus reshares the key with, also for subnets
+    of more than 3f + 1 nodes (n − f would be one more for 5 nodes, two more for 6)."""
+    dkg = SeededInitialDkg(SEED)
+    nodes = tuple(Principal.self_authenticating(bytes([i])) for i in range(8))
+    for n, low, high in ((1, 1, 1), (4, 2, 3), (5, 2, 3), (6, 2, 3), (7, 3, 5), (8, 3, 5)):
+        result = dkg.setup_initial_dkg(nodes[:n], 1)
+        assert (result.low_threshold.threshold, result.high_threshold.threshold) == (low, high)

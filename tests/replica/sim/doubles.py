@@ -195,6 +195,7 @@ class ToyReplica:
 class ToyForger:
     def __init__(self) -> None:
         self.stash: dict[int, HeldBack] = {}
+        self.gathered: dict[int, HeldBack] = {}
 
     def note(self, artifact: object) -> None:
         return None
@@ -222,6 +223,9 @@ class ToyForger:
 
     def is_block_proposal(self, artifact: object) -> bool:
         return isinstance(artifact, ToyBlock)
+
+    def outside_committee(self, height: int) -> bool:
+        return False
 
     def corrupt_share(self, artifact: object) -> object:
         assert isinstance(artifact, ToyShare)

@@ -11,6 +11,7 @@ import pytest
 
 from replica.consensus import certifier, dkg_payload, notary
 from replica.consensus.catchup import is_valid_catch_up_package
+from replica.consensus.signing import ThresholdKey
 from replica.consensus.validator import Validator
 from replica.sim.checks import PropertyViolation
 from replica.sim.faults import Attack
@@ -107,3 +108,39 @@ def test_certification_that_stops_is_seen(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr("replica.consensus.instance.certifier", certifier)
     with pytest.raises(PropertyViolation, match="certification stalled"):
         run(5, "none", 60)
+
+
+@pytest.mark.parametrize(
+    ("check", "seen"),
+    [
+        # Honest replicas take different forged beacons first: the checks see them differ, or
+        # the audit sees one that does not verify.
+        ("_check_beacon", r"two different beacons at height|beacon of height \d+ does not verify"),
+        # The counter canister draws no randomness, so only the audit sees a forged tape.
+        ("_check_tape", r"the random tape of height \d+ does not verify"),
+    ],
+)
+def test_beacons_and_tapes_accepted_without_their_signatures_are_seen(
+    check: str, seen: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R20 or R21 removed from the validator alone (the threshold key verifies as before
+    everywhere else): the beacons or tapes `forge-combined` makes of its own share are accepted,
+    and the audit verifies every one under its interval's key."""
+    checking: list[bool] = []
+    verify = ThresholdKey.verify
+    original: Callable[[Validator, object], Any] = getattr(Validator, check)
+
+    def lenient(self: ThresholdKey, message: bytes, signature: bytes) -> bool:
+        return True if checking else verify(self, message, signature)
+
+    def without_signature_check(self: Validator, artifact: object) -> Any:
+        checking.append(True)
+        try:
+            return original(self, artifact)
+        finally:
+            checking.pop()
+
+    monkeypatch.setattr(Validator, check, without_signature_check)
+    monkeypatch.setattr(ThresholdKey, "verify", lenient)
+    with pytest.raises(PropertyViolation, match=seen):
+        run(3, "forge-combined:1", 12)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from replica.sim.__main__ import build_parser, main, parse_arguments
+from replica.sim.__main__ import build_parser, main, parse_arguments, world_config
 from replica.sim.faults import FAULT_KINDS, FaultPlan
 from replica.sim.world import World, WorldConfig
 from tests.replica.sim.doubles import ToyFactory
@@ -25,6 +25,11 @@ from tests.replica.sim.doubles import ToyFactory
         (["--faults", "drop:150"], "percentage"),
         (["--nodes", "4,4", "--fault-subnet", "2"], "there are 2 subnets"),
         (["--seeds", "0"], "--seeds must be at least 1"),
+        (["--faults", "outside-committee:1"], "needs a member outside the committee"),
+        (
+            ["--nodes", "4,7", "--faults", "outside-committee:1", "--fault-subnet", "1"],
+            "use 5 or 6",
+        ),
     ],
 )
 def test_a_bad_argument_gets_one_clear_line(
@@ -87,6 +92,42 @@ def test_the_replay_command_names_every_option_that_shaped_the_run() -> None:
         "2",
     ]
     assert parse_arguments(command.split()[3:]).fault_subnet == 1
+
+
+def test_the_replay_command_of_a_run_from_the_command_line_repeats_that_run() -> None:
+    """Every option that shapes a run, each away from its default (numbers that `%g` would round
+    among them), survives the trip through the printed replay command."""
+    argv = [
+        "--seed",
+        "77",
+        "--nodes",
+        "4,5",
+        "--faults",
+        "crash:2,partition:0.125-1.0000001,drop:7",
+        "--fault-subnet",
+        "1",
+        "--allow-unsafe",
+        "--heights",
+        "9",
+        "--preset",
+        "local",
+        "--spare-nodes",
+        "2",
+        "--fault-horizon",
+        "2.123456789",
+        "--timeout",
+        "45.0000001",
+        "--ingress",
+        "5",
+    ]
+    original = parse_arguments(argv)
+    config = world_config(original)
+    with World(config, ToyFactory()) as world:
+        command = world.replay_command()
+    replayed = parse_arguments(command.split()[3:])
+    assert world_config(replayed) == config
+    for name in ("timeout", "ingress", "allow_unsafe"):
+        assert getattr(replayed, name) == getattr(original, name)
 
 
 def test_faults_strike_the_subnet_named() -> None:

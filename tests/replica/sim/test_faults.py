@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 
 import pytest
 
 from replica.sim.faults import (
+    Combined,
     Equivocator,
     FaultPlan,
     InvalidShares,
     MissingShares,
+    OutsideCommittee,
     StopsSigning,
     assign_faults,
+    get_behaviour,
 )
+from replica.sim.sweep import sweep_nodes
 from replica.types import Principal
 from tests.replica.sim.doubles import ToyBlock, ToyForger, ToyShare
 
@@ -45,8 +50,24 @@ def test_unknown_faults_are_refused() -> None:
 
 def test_mixed_plans_never_exceed_f_faulty_replicas() -> None:
     for seed in range(300):
-        for nodes in (1, 4, 7):
+        for nodes in (1, 4, 5, 6, 7):
             assert FaultPlan.mixed_for_seed(seed, nodes).faulty_nodes <= (nodes - 1) // 3
+
+
+def test_outside_committee_is_planned_only_where_a_member_is_outside_the_committee() -> None:
+    """Subnets of 5 and 6 (n > 3f + 1) always get it, those of 3f + 1 never, and a plan naming it
+    for one is refused: it could never strike there."""
+    for seed in range(200):
+        for nodes in (4, 7):
+            assert "outside-committee" not in FaultPlan.mixed_for_seed(seed, nodes).to_text()
+        for nodes in (5, 6):
+            plan = FaultPlan.mixed_for_seed(seed, nodes)
+            assert plan.byzantine[0][0].startswith("outside-committee")
+            plan.check_subnet(nodes)
+    for nodes in (1, 4, 7):
+        with pytest.raises(ValueError, match="outside the committee"):
+            FaultPlan.parse("drop:5,stop-signing+outside-committee:1").check_subnet(nodes)
+    FaultPlan.parse("stop-signing:1").check_subnet(4)
 
 
 def test_assignment_is_a_function_of_the_seed_and_uses_distinct_nodes() -> None:
@@ -85,6 +106,68 @@ def test_share_faults() -> None:
     partial = MissingShares(0.5).transform([SHARE] * 20, PEERS, random.Random(1), forger)
     delivered = sum(len(send.receivers) for send in partial)
     assert 0 < delivered < 20 * len(PEERS)
+
+
+def test_an_outsider_combines_a_notarization_from_quorum_less_one_honest_shares() -> None:
+    """Honest shares reach it through `watch`; at a height where it is outside the committee it
+    combines a notarization as soon as it holds n − f − 1 of a block's shares (its own completes
+    it), once per block, and sends what the honest code sends unchanged."""
+
+    class Outsider(ToyForger):
+        def notarization_share_of(self, artifact: object) -> tuple[int, bytes, Principal] | None:
+            if not isinstance(artifact, tuple):
+                return None
+            height, block, signer = artifact
+            return height, block, signer
+
+        def quorum(self) -> int:
+            return 3
+
+        def outside_committee(self, height: int) -> bool:
+            return height == 5
+
+        def notarization(
+            self, height: int, block: bytes, shares: Sequence[object]
+        ) -> object | None:
+            return ("notarization", height, block, len(shares))
+
+    forger, rng, behaviour = Outsider(), random.Random(1), OutsideCommittee()
+    assert [s.artifact for s in behaviour.transform([BLOCK, SHARE], PEERS, rng, forger)] == [
+        BLOCK,
+        SHARE,
+    ]
+    a, b = PEERS[1], PEERS[2]
+    assert behaviour.watch(a, [(4, b"x", a)], PEERS, rng, forger) == []  # in the committee
+    assert behaviour.watch(a, [(5, b"x", a)], PEERS, rng, forger) == []  # one share of two
+    assert behaviour.watch(a, [(5, b"x", a)], PEERS, rng, forger) == []  # the same one again
+    assert behaviour.watch(a, [(5, b"x", b)], PEERS, rng, forger) == []  # not its sender's
+    sends = behaviour.watch(b, [(5, b"x", b)], PEERS, rng, forger)
+    assert [(send.artifact, send.receivers) for send in sends] == [
+        (("notarization", 5, b"x", 3), PEERS)
+    ]
+    assert behaviour.watch(PEERS[3], [(5, b"x", PEERS[3])], PEERS, rng, forger) == []
+
+
+def test_one_replica_with_several_kinds_of_misbehaviour_does_each() -> None:
+    """`stop-signing+equivocate`: its block goes out in two versions and no share at all."""
+    behaviour = get_behaviour("stop-signing+equivocate")
+    assert isinstance(behaviour, Combined) and behaviour.name == "stop-signing+equivocate"
+    sends = behaviour.transform([BLOCK, SHARE], PEERS[1:], random.Random(1), ToyForger())
+    assert all(isinstance(send.artifact, ToyBlock) for send in sends)
+    assert len({send.artifact for send in sends}) == 2
+    assert FaultPlan.parse("stop-signing+equivocate:1").faulty_nodes == 1
+
+
+def test_the_default_sweep_gives_subnets_of_four_several_kinds_of_misbehaviour() -> None:
+    several = [
+        seed
+        for seed in range(150)
+        if sweep_nodes(seed) == 4
+        and any(
+            len(kind.split("+")) == 3 for kind, _ in FaultPlan.mixed_for_seed(seed, 4).byzantine
+        )
+    ]
+    assert len(several) >= 3
 
 
 def test_a_bad_dealer_replaces_only_its_own_dealings() -> None:

@@ -1,7 +1,9 @@
 """Safety over many seeds: each seed draws its own mix of faults (at most f faulty replicas).
 
-Most seeds run four replicas, every eighth seven (f = 2), for 12 heights: two DKG
-intervals of the test preset, so key changes and CUPs are crossed. Every planned
+Most seeds run four replicas, every eighth seven (f = 2), every sixteenth five or
+six (a Byzantine member outside the committee signs notarizations), for 12
+heights: two DKG intervals of the test preset, so key changes and CUPs are
+crossed. Every planned
 fault must have struck (a crash and its restart, lost messages, a partition that
 started and healed, a Byzantine replica that sent something the honest code would
 not), or the run goes on until it has. Checked all along: never two different
@@ -17,7 +19,16 @@ that replays its seed.
 
 from __future__ import annotations
 
-from replica.sim.sweep import SWEEP_HEIGHTS, check_seed
+from replica.presets import TEST
+from replica.sim.sweep import SWEEP_HEIGHTS, check_seed, sweep_world
+
+
+def test_the_sweep_crosses_two_dkg_intervals() -> None:
+    """Two summary heights after genesis (5 and 10 with the test preset), so key changes and
+    CUPs are crossed by every seed."""
+    with sweep_world(0) as world:
+        assert world.config.preset == TEST
+    assert 2 * (TEST.dkg_interval_length + 1) <= SWEEP_HEIGHTS
 
 
 def test_safety_holds_for_every_seed(sweep_seed: int) -> None:

@@ -126,3 +126,37 @@ def test_a_byzantine_leader_split_is_gossiped_to_every_honest_replica() -> None:
             if node != leader_of(world)
         }
         assert len(firsts) == 1
+
+
+def test_a_planned_fault_counts_only_once_it_has_struck() -> None:
+    """What the sweep waits for: a crash and its restart, lost messages and a partition that
+    started and healed are each reported missing until they happened."""
+    plan = FaultPlan.parse("crash:1,partition:2-3,drop:10")
+    with toy_world(seed=2, faults=plan, fault_horizon_s=4.0) as world:
+        assert {"crash", "restart", "partition"} <= set(world.unstruck_faults())
+        world.run_for(2.5)
+        assert "partition" in world.unstruck_faults()
+        world.run_until(
+            lambda: not world.unstruck_faults(), timeout_s=10, what="every planned fault struck"
+        )
+        assert world.now_ns >= 3_000_000_000
+        crashed = [node for node in world.nodes.values() if node.crashes]
+        assert len(crashed) == 1 and crashed[0].is_up
+        assert world.network.stats.dropped > 0
+
+
+def test_a_byzantine_replica_that_never_misbehaves_fails_the_wait_for_its_strike() -> None:
+    """An equivocator that never makes a block (a follower of the toy subnet) sends only what the
+    honest code sends: it has not struck, and waiting for it is a liveness failure."""
+    with toy_world(seed=3) as world:
+        follower = next(node for node in world.members() if node != leader_of(world))
+        world.make_byzantine(follower, Equivocator())
+        world.run_for(1.0)
+        assert world.unstruck_faults() == ["equivocate"]
+        with pytest.raises(PropertyViolation, match="every planned fault struck not reached"):
+            world.run_until(
+                lambda: not world.unstruck_faults(), timeout_s=1, what="every planned fault struck"
+            )
+        world.make_byzantine(leader_of(world), Equivocator())
+        world.run_for(0.5)
+        assert world.unstruck_faults() == ["equivocate"]  # the follower still has not
