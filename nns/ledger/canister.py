@@ -17,6 +17,7 @@ refused (spec nns-governance section 8).
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Mapping
 from typing import Final
@@ -498,8 +499,9 @@ class Ledger:
         """Check time and duplicates, apply the operation, and append its block."""
         now = self.environment.now_ns()
         created = transaction.created_at_time_ns
-        transaction_hash = transaction.hash()
+        transaction_hash = None
         if created is not None:
+            transaction_hash = transaction.hash()
             if created + self.transaction_window_ns < now:
                 raise TxTooOld(self.transaction_window_ns)
             if created > now + PERMITTED_DRIFT_NS:
@@ -565,14 +567,18 @@ class Ledger:
             timestamp_ns=now,
         )
         index = 0 if tip is None else tip[0] + 1
+        # each encoded once: the block embeds the transaction's bytes, and each hash is the
+        # hash of its bytes
+        transaction_cbor = transaction.encode()
+        encoded = block.encode(transaction_cbor)
         _execute(
             connection,
             _INSERT_BLOCK,
             {
                 "index": index,
-                "hash": block.hash(),
-                "encoded": block.encode(),
-                "transaction_hash": transaction_hash or transaction.hash(),
+                "hash": hashlib.sha256(encoded).digest(),
+                "encoded": encoded,
+                "transaction_hash": transaction_hash or hashlib.sha256(transaction_cbor).digest(),
                 "timestamp": now,
             },
         )
