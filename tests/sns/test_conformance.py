@@ -86,7 +86,6 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
         ),
     },
     "ledger": {
-        "get_blocks": "the pre-ICRC-3 block query; icrc3_get_blocks answers for the blocks",
         "icrc21_canister_call_consent_message": (
             "consent messages (ICRC-21) are answered by the ICP ledger only"
         ),
