@@ -34,6 +34,8 @@ from sqlalchemy.engine import Connection
 
 from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.canister import DEFAULT_TRANSFER_FEE_E8S, MAX_BLOCKS_PER_QUERY, Ledger
+from nns.ledger.consent import ConsentInfo, ConsentMessageRequest
+from nns.ledger.errors import UnsupportedCanisterCall
 from nns.ledger.interface import ledger_interface
 from nns.ledger.types import (
     Approve,
@@ -70,10 +72,14 @@ SNS_LEDGER_METHODS: Final = frozenset(
         "icrc2_allowance",
         "icrc2_transfer_from",
         "icrc10_supported_standards",
+        "icrc21_canister_call_consent_message",
         "is_ledger_ready",
     }
 )
 """The methods of the official SNS (ICRC-1) ledger interface that this ledger answers."""
+
+ICRC21_METHODS: Final = ("icrc1_transfer", "icrc2_approve", "icrc2_transfer_from")
+"""The methods the SNS ledger explains in an ICRC-21 consent message."""
 
 ICRC_TRANSACTION_DID: Final = """
 type Account = record { owner : principal; subaccount : opt blob };
@@ -247,6 +253,19 @@ class SnsLedger(Ledger):
     def icrc2_transfer_from(self, caller: Principal, args: TransferFromArgs) -> int:
         self._remember(args.from_account, args.to, Account.of(caller, args.spender_subaccount))
         return super().icrc2_transfer_from(caller, args)
+
+    def icrc21_canister_call_consent_message(
+        self, caller: Principal, request: ConsentMessageRequest
+    ) -> ConsentInfo:
+        """ICRC-21 consent messages for the ICRC methods that move or commit funds, in the SNS
+        token (the ICRC-1 ledger builds them with the ICP ledger's shared builder,
+        `build_icrc21_consent_info_for_icrc1_and_icrc2_endpoints`); the legacy `transfer` is no
+        method of this ledger, so it gets none."""
+        if request.method not in ICRC21_METHODS:
+            raise UnsupportedCanisterCall(
+                f"The ledger gives no consent message for the method {request.method!r}."
+            )
+        return super().icrc21_canister_call_consent_message(caller, request)
 
     # -- the certified tip ------------------------------------------------------------------
 

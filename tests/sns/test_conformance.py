@@ -86,12 +86,8 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
         ),
     },
     "ledger": {
-        "icrc21_canister_call_consent_message": (
-            "consent messages (ICRC-21) are answered by the ICP ledger only"
-        ),
     },
     "index": {
-        "get_blocks": "the index keeps the ledger's transactions, not its ICRC-3 blocks",
         "get_fee_collectors_ranges": "the SNS ledger has no fee collector (fees are burned)",
     },
     "root": {
