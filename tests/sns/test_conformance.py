@@ -85,8 +85,7 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
             "changing the ledger's token parameters by proposal is not implemented"
         ),
     },
-    "ledger": {
-    },
+    "ledger": {},
     "index": {
         "get_fee_collectors_ranges": "the SNS ledger has no fee collector (fees are burned)",
     },
