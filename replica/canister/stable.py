@@ -29,7 +29,7 @@ import hashlib
 import sqlite3
 import struct
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Final, Protocol, cast, runtime_checkable
 
 from sqlalchemy import Table, event
@@ -132,16 +132,18 @@ class StableStore:
     def tables(self) -> list[Table]:
         return list(self._tables)
 
-    @contextmanager
-    def transaction(self, *, savepoint: bool = True) -> Iterator[Session]:
+    def transaction(self, *, savepoint: bool = True) -> AbstractContextManager[Session]:
         """One unit of work: commit on return, roll back on any exception."""
         session = self._session
         if session is not None and not savepoint and self._depth > 0:
-            yield session
-            return
+            return nullcontext(session)
         if session is not None and session is self._round and self._depth == 0:
-            yield from self._message_savepoint(session)
-            return
+            return _MessageSavepoint(self, session)
+        return self._unit_of_work()
+
+    @contextmanager
+    def _unit_of_work(self) -> Iterator[Session]:
+        session = self._session
         if session is not None:
             # a nested unit of work: a savepoint of the open session
             nested = session.begin_nested()
@@ -175,33 +177,6 @@ class StableStore:
             self._session = None
             self._depth = 0
             session.close()
-
-    def _message_savepoint(self, session: Session) -> Iterator[Session]:
-        """A message of the round: one savepoint, set and released on the round's connection.
-
-        The session holds no objects between messages (each message ends with `expunge_all`),
-        so the savepoint needs none of the session's bookkeeping of a nested transaction: the
-        message's ORM writes are flushed inside it, and a failure drops what the session holds
-        and rolls the savepoint back. The statements are the ones `begin_nested` would run.
-        """
-        driver = self._round_driver
-        if driver is None:
-            raise RuntimeError("a message savepoint needs an open round")
-        driver.execute(_MESSAGE_SAVEPOINT)
-        self._depth = 1
-        try:
-            yield session
-            session.flush()
-        except BaseException:
-            session.expunge_all()
-            driver.execute(_ROLLBACK_MESSAGE)
-            driver.execute(_RELEASE_MESSAGE)
-            raise
-        else:
-            driver.execute(_RELEASE_MESSAGE)
-        finally:
-            self._depth = 0
-            session.expunge_all()
 
     def open_round(self) -> None:
         """Begin the round's transaction: until `close_round` every `transaction()` is one of its
@@ -338,6 +313,56 @@ class StableStore:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class _MessageSavepoint:
+    """A message of the round: one savepoint, set and released on the round's connection.
+
+    The session holds no objects between messages (each message ends with `expunge_all`), so
+    the savepoint needs none of the session's bookkeeping of a nested transaction: the message's
+    ORM writes are flushed inside it, and a failure drops what the session holds and rolls the
+    savepoint back. The statements are the ones `begin_nested` would run.
+    """
+
+    __slots__ = ("driver", "session", "store")
+
+    def __init__(self, store: StableStore, session: Session) -> None:
+        self.store = store
+        self.session = session
+        self.driver: sqlite3.Connection | None = None
+
+    def __enter__(self) -> Session:
+        driver = self.store._round_driver
+        if driver is None:
+            raise RuntimeError("a message savepoint needs an open round")
+        driver.execute(_MESSAGE_SAVEPOINT)
+        self.driver = driver
+        self.store._depth = 1
+        return self.session
+
+    def __exit__(self, kind: type[BaseException] | None, *_rest: object) -> None:
+        session, driver = self.session, self.driver
+        if driver is None:
+            raise RuntimeError("a message savepoint that was not entered")
+        try:
+            if kind is None:
+                try:
+                    session.flush()
+                except BaseException:
+                    self._roll_back(session, driver)
+                    raise
+                driver.execute(_RELEASE_MESSAGE)
+            else:
+                self._roll_back(session, driver)
+        finally:
+            self.store._depth = 0
+            session.expunge_all()
+
+    @staticmethod
+    def _roll_back(session: Session, driver: sqlite3.Connection) -> None:
+        session.expunge_all()
+        driver.execute(_ROLLBACK_MESSAGE)
+        driver.execute(_RELEASE_MESSAGE)
 
 
 @runtime_checkable
