@@ -356,13 +356,20 @@ class _MessageSavepoint:
                 self._roll_back(session, driver)
         finally:
             self.store._depth = 0
-            session.expunge_all()
+            _forget_objects(session)
 
     @staticmethod
     def _roll_back(session: Session, driver: sqlite3.Connection) -> None:
-        session.expunge_all()
+        _forget_objects(session)
         driver.execute(_ROLLBACK_MESSAGE)
         driver.execute(_RELEASE_MESSAGE)
+
+
+def _forget_objects(session: Session) -> None:
+    """`expunge_all`, skipped when the session holds nothing (messages that wrote through the
+    SQLite connection, as the ledgers do, load no objects)."""
+    if len(session.identity_map) or session.new:
+        session.expunge_all()
 
 
 @runtime_checkable
