@@ -176,7 +176,8 @@ class Ledger:
         self.transaction_window_ns = transaction_window_seconds * NANOS_PER_SECOND
         self.token_symbol = token_symbol
         self.token_name = token_name
-        self.store = StableStore(list(TABLES), path)
+        # every statement runs on the SQLite connection (`_execute`): no ORM objects
+        self.store = StableStore(list(TABLES), path, direct_sql=True)
         with self.store.transaction(savepoint=False) as session:
             connection = session.connection()
             if _count_blocks(connection) == 0:

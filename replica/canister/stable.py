@@ -102,7 +102,12 @@ _READ_ONLY_PREFIXES: Final = (
 class StableStore:
     """A canister's database with message-scoped transactions."""
 
-    def __init__(self, tables: Sequence[type[SQLModel]], path: str | None = None) -> None:
+    def __init__(
+        self, tables: Sequence[type[SQLModel]], path: str | None = None, *, direct_sql: bool = False
+    ) -> None:
+        """`direct_sql`: the canister writes only through the SQLite connection, never through
+        ORM objects, so a message of a round needs only a savepoint set on that connection
+        (`_MessageSavepoint`) instead of a nested transaction of the session."""
         if path is None:
             self.engine: Engine = create_engine(
                 "sqlite://",
@@ -127,6 +132,7 @@ class StableStore:
         self._round: Session | None = None  # the round's session while a round is open
         self._round_driver: sqlite3.Connection | None = None  # and its SQLite connection
         self._depth = 0  # units of work open: the outermost transaction and its savepoints
+        self.direct_sql = direct_sql
 
     @property
     def tables(self) -> list[Table]:
@@ -137,7 +143,7 @@ class StableStore:
         session = self._session
         if session is not None and not savepoint and self._depth > 0:
             return nullcontext(session)
-        if session is not None and session is self._round and self._depth == 0:
+        if self.direct_sql and session is not None and session is self._round and self._depth == 0:
             return _MessageSavepoint(self, session)
         return self._unit_of_work()
 
@@ -316,11 +322,12 @@ class StableStore:
 
 
 class _MessageSavepoint:
-    """A message of the round: one savepoint, set and released on the round's connection.
+    """A message of the round of a `direct_sql` store: one savepoint, set and released on the
+    round's connection.
 
-    The session holds no objects between messages (each message ends with `expunge_all`), so
-    the savepoint needs none of the session's bookkeeping of a nested transaction: the message's
-    ORM writes are flushed inside it, and a failure drops what the session holds and rolls the
+    The message writes through the SQLite connection only, so the savepoint needs none of the
+    session's bookkeeping of a nested transaction (a failed flush of ORM objects would leave the
+    round's session unusable without it): a failure drops what the session holds and rolls the
     savepoint back. The statements are the ones `begin_nested` would run.
     """
 
