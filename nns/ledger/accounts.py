@@ -15,7 +15,6 @@ lowercase base32, 7 characters (ICRC-1 standard, "Textual encoding").
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import zlib
 from dataclasses import dataclass
@@ -101,7 +100,7 @@ class Account:
         return self.subaccount == DEFAULT_SUBACCOUNT
 
     def identifier(self) -> AccountIdentifier:
-        return _identifier_of(self)
+        return AccountIdentifier.of(self.owner, self.subaccount)
 
     def to_text(self) -> str:
         if self.is_default_subaccount:
@@ -133,10 +132,3 @@ class Account:
 
     def __str__(self) -> str:
         return self.to_text()
-
-
-@functools.lru_cache(maxsize=65_536)
-def _identifier_of(account: Account) -> AccountIdentifier:
-    """An account's identifier, remembered for the accounts in use (a transfer names each of its
-    accounts more than once, and an identifier costs a SHA-224)."""
-    return AccountIdentifier.of(account.owner, account.subaccount)
