@@ -6,7 +6,9 @@ its log and keeps, per account, the ids of the blocks that touch it, newest
 first; `get_account_transactions` pages through them and reports the account's
 balance as the index computed it. This index does the same from a heartbeat:
 each beat asks the ledger (`get_transactions`) for the blocks after the last
-one it has and indexes them when the answer arrives.
+one it has and indexes them when the answer arrives. It also keeps the blocks
+themselves, as the ledger's generic values (`get_blocks` of the ledger), and
+serves them with its own `get_blocks`.
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ type GetTransactions = record { balance : nat; transactions : vec TransactionWit
 type GetTransactionsErr = record { message : text };
 type GetTransactionsResult = variant { Ok : GetTransactions; Err : GetTransactionsErr };
 type Status = record { num_blocks_synced : nat };
+type IndexGetBlocksResponse = record { chain_length : nat64; blocks : vec Value };
 service : {
+  get_blocks : (GetBlocksArgs) -> (IndexGetBlocksResponse) query;
   get_account_transactions : (GetAccountTransactionsArgs) -> (GetTransactionsResult) query;
   ledger_id : () -> (principal) query;
   icrc1_balance_of : (Account) -> (nat) query;
@@ -108,10 +112,13 @@ class SnsIndex:
         self.transactions: list[dict[str, Any]] = []
         self.by_account: dict[AccountKey, list[int]] = {}
         self.balances: dict[AccountKey, int] = {}
+        self.blocks: list[dict[str, Any]] = []
         self.polling = False
+        self.polling_blocks = False
 
     @heartbeat
     def poll(self) -> None:
+        self._poll_blocks()
         if self.polling:
             return
         self.polling = True
@@ -133,6 +140,37 @@ class SnsIndex:
 
     def _on_poll_failed(self, context: object, answer: object) -> None:
         self.polling = False
+
+    def _poll_blocks(self) -> None:
+        if self.polling_blocks:
+            return
+        self.polling_blocks = True
+        self.environment.call(
+            OutgoingCall(
+                callee=self.ledger_id,
+                method="get_blocks",
+                argument={"start": len(self.blocks), "length": BLOCKS_PER_POLL},
+                on_reply="_on_generic_blocks",
+                on_reject="_on_blocks_poll_failed",
+            )
+        )
+
+    def _on_generic_blocks(self, context: object, response: Mapping[str, Any]) -> None:
+        self.polling_blocks = False
+        if response["first_index"] == len(self.blocks):
+            self.blocks.extend(response["blocks"])
+
+    def _on_blocks_poll_failed(self, context: object, answer: object) -> None:
+        self.polling_blocks = False
+
+    @query(**_signature("get_blocks"))
+    def get_blocks(self, caller: Principal, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Blocks `start` .. `start + length` of the index's copy of the log, as generic values,
+        at most `BLOCKS_PER_POLL` (index-ng main.rs `get_blocks`: `chain_length` is the number of
+        blocks the index has synced)."""
+        start = min(int(request["start"]), len(self.blocks))
+        end = start + min(int(request["length"]), BLOCKS_PER_POLL)
+        return {"chain_length": len(self.blocks), "blocks": self.blocks[start:end]}
 
     def index_transactions(self, transactions: list[dict[str, Any]]) -> None:
         for transaction in transactions:

@@ -34,6 +34,8 @@ from sqlalchemy.engine import Connection
 
 from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.canister import DEFAULT_TRANSFER_FEE_E8S, MAX_BLOCKS_PER_QUERY, Ledger
+from nns.ledger.consent import ConsentInfo, ConsentMessageRequest
+from nns.ledger.errors import UnsupportedCanisterCall
 from nns.ledger.interface import ledger_interface
 from nns.ledger.types import (
     Approve,
@@ -70,10 +72,14 @@ SNS_LEDGER_METHODS: Final = frozenset(
         "icrc2_allowance",
         "icrc2_transfer_from",
         "icrc10_supported_standards",
+        "icrc21_canister_call_consent_message",
         "is_ledger_ready",
     }
 )
 """The methods of the official SNS (ICRC-1) ledger interface that this ledger answers."""
+
+ICRC21_METHODS: Final = ("icrc1_transfer", "icrc2_approve", "icrc2_transfer_from")
+"""The methods the SNS ledger explains in an ICRC-21 consent message."""
 
 ICRC_TRANSACTION_DID: Final = """
 type Account = record { owner : principal; subaccount : opt blob };
@@ -96,6 +102,12 @@ type ArchiveInfo = record { canister_id : principal; block_range_start : nat; bl
 type ICRC3Value = variant { Blob : blob; Text : text; Nat : nat; Int : int; Array : vec ICRC3Value;
   Map : vec record { text; ICRC3Value } };
 type GetBlocksArgs = record { start : nat; length : nat };
+type Value = variant { Blob : blob; Text : text; Nat : nat; Nat64 : nat64; Int : int; Array : vec
+  Value; Map : vec record { text; Value } };
+type BlockRange = record { blocks : vec Value };
+type GetBlocksResponse = record { first_index : nat; chain_length : nat64; certificate : opt blob;
+  blocks : vec Value; archived_blocks : vec record { start : nat; length : nat; callback : func
+  (GetBlocksArgs) -> (BlockRange) query } };
 type GetAllowancesArgs = record { from_account : opt Account; prev_spender : opt Account; take :
   opt nat };
 type Allowance103 = record { from_account : Account; to_spender : Account; allowance : nat;
@@ -112,6 +124,7 @@ type GetBlocksResult = record { log_length : nat; blocks : vec record { id : nat
 service : {
   get_transactions : (GetTransactionsRequest) -> (GetTransactionsResponse) query;
   archives : () -> (vec ArchiveInfo) query;
+  get_blocks : (GetBlocksArgs) -> (GetBlocksResponse) query;
   icrc3_get_blocks : (vec GetBlocksArgs) -> (GetBlocksResult) query;
   icrc3_get_archives : (record { from : opt principal }) -> (vec record { canister_id : principal;
     start : nat; end : nat }) query;
@@ -241,6 +254,19 @@ class SnsLedger(Ledger):
         self._remember(args.from_account, args.to, Account.of(caller, args.spender_subaccount))
         return super().icrc2_transfer_from(caller, args)
 
+    def icrc21_canister_call_consent_message(
+        self, caller: Principal, request: ConsentMessageRequest
+    ) -> ConsentInfo:
+        """ICRC-21 consent messages for the ICRC methods that move or commit funds, in the SNS
+        token (the ICRC-1 ledger builds them with the ICP ledger's shared builder,
+        `build_icrc21_consent_info_for_icrc1_and_icrc2_endpoints`); the legacy `transfer` is no
+        method of this ledger, so it gets none."""
+        if request.method not in ICRC21_METHODS:
+            raise UnsupportedCanisterCall(
+                f"The ledger gives no consent message for the method {request.method!r}."
+            )
+        return super().icrc21_canister_call_consent_message(caller, request)
+
     # -- the certified tip ------------------------------------------------------------------
 
     def tip_tree(self) -> hashtree.HashTree:
@@ -308,6 +334,27 @@ class SnsLedger(Ledger):
                     break
                 chosen.append({"id": block_id, "block": icrc3_candid(self.icrc3.values[block_id])})
         return {"log_length": log_length, "blocks": chosen, "archived_blocks": []}
+
+    def get_blocks(self, caller: Principal, request: Mapping[str, int]) -> dict[str, Any]:
+        """Blocks `start` .. `start + length` as generic values, the pre-ICRC-3 block query of the
+        ICRC-1 ledger (`get_blocks`, rs/ledger_suite/icrc1/ledger/src/main.rs).
+
+        Its blocks are the ledger's encoded blocks read as generic values (CBOR integers as
+        `Nat`, rs/ledger_suite/icrc1/src/blocks.rs `encoded_block_to_generic_block`): the values
+        `icrc3_get_blocks` serves. The range is cut at the chain's end and at
+        `MAX_BLOCKS_PER_QUERY`; nothing is archived; `certificate` is the subnet's certificate
+        of the tip in a non-replicated query (None otherwise).
+        """
+        log_length = len(self.icrc3.values)
+        start = min(int(request["start"]), log_length)
+        end = min(start + min(int(request["length"]), MAX_BLOCKS_PER_QUERY), log_length)
+        return {
+            "first_index": start,
+            "chain_length": log_length,
+            "certificate": self.canister_environment.data_certificate(),
+            "blocks": [icrc3_candid(value) for value in self.icrc3.values[start:end]],
+            "archived_blocks": [],
+        }
 
     def icrc3_get_archives(
         self, caller: Principal, request: Mapping[str, Any]
@@ -438,6 +485,7 @@ def sns_ledger_interface(ledger: object) -> Interface:
         results=signature.results,
     )
     for name in (
+        "get_blocks",
         "icrc3_get_blocks",
         "icrc3_get_archives",
         "icrc3_supported_block_types",

@@ -17,6 +17,7 @@ refused (spec nns-governance section 8).
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Mapping
 from typing import Final
@@ -149,6 +150,9 @@ class LedgerSetting(SQLModel, table=True):
 
 TABLES: Final = (LedgerBalance, LedgerBlock, LedgerAllowance, LedgerSetting)
 
+Database = Connection | sqlite3.Connection
+"""What the statements run on: the session's connection or the SQLite connection under it."""
+
 
 class Ledger:
     """The ICP ledger: balances, the block chain and ICRC-2 allowances."""
@@ -172,7 +176,8 @@ class Ledger:
         self.transaction_window_ns = transaction_window_seconds * NANOS_PER_SECOND
         self.token_symbol = token_symbol
         self.token_name = token_name
-        self.store = StableStore(list(TABLES), path)
+        # every statement runs on the SQLite connection (`_execute`): no ORM objects
+        self.store = StableStore(list(TABLES), path, direct_sql=True)
         with self.store.transaction(savepoint=False) as session:
             connection = session.connection()
             if _count_blocks(connection) == 0:
@@ -498,8 +503,9 @@ class Ledger:
         """Check time and duplicates, apply the operation, and append its block."""
         now = self.environment.now_ns()
         created = transaction.created_at_time_ns
-        transaction_hash = transaction.hash()
+        transaction_hash = None
         if created is not None:
+            transaction_hash = transaction.hash()
             if created + self.transaction_window_ns < now:
                 raise TxTooOld(self.transaction_window_ns)
             if created > now + PERMITTED_DRIFT_NS:
@@ -515,11 +521,13 @@ class Ledger:
 
     def _record(
         self,
-        connection: Connection,
+        session_connection: Connection,
         transaction: Transaction,
         transaction_hash: bytes | None = None,
     ) -> int:
         now = self.environment.now_ns()
+        # the open transaction's SQLite connection, looked up once for all the statements
+        connection: Database = session_connection.connection.driver_connection  # type: ignore[assignment]
         operation = transaction.operation
         # Every refusal is raised before the first write, so a refused request
         # changes nothing even when it runs inside a caller's transaction.
@@ -565,14 +573,18 @@ class Ledger:
             timestamp_ns=now,
         )
         index = 0 if tip is None else tip[0] + 1
+        # each encoded once: the block embeds the transaction's bytes, and each hash is the
+        # hash of its bytes
+        transaction_cbor = transaction.encode()
+        encoded = block.encode(transaction_cbor)
         _execute(
             connection,
             _INSERT_BLOCK,
             {
                 "index": index,
-                "hash": block.hash(),
-                "encoded": block.encode(),
-                "transaction_hash": transaction_hash or transaction.hash(),
+                "hash": hashlib.sha256(encoded).digest(),
+                "encoded": encoded,
+                "transaction_hash": transaction_hash or hashlib.sha256(transaction_cbor).digest(),
                 "timestamp": now,
             },
         )
@@ -580,9 +592,11 @@ class Ledger:
 
 
 def _execute(
-    connection: Connection, statement: str, parameters: Mapping[str, object] | None = None
+    connection: Database, statement: str, parameters: Mapping[str, object] | None = None
 ) -> sqlite3.Cursor:
     """Run a statement on the DBAPI connection under the open transaction."""
+    if isinstance(connection, sqlite3.Connection):
+        return connection.execute(statement, parameters or {})
     driver: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
     return driver.execute(statement, parameters or {})
 
@@ -606,7 +620,7 @@ def _check_memo(memo: bytes | None) -> None:
         )
 
 
-def _balance(connection: Connection, account: bytes) -> int:
+def _balance(connection: Database, account: bytes) -> int:
     row = _execute(
         connection,
         _SELECT_BALANCE,
@@ -615,7 +629,7 @@ def _balance(connection: Connection, account: bytes) -> int:
     return 0 if row is None else int(row[0])
 
 
-def _credit(connection: Connection, account: bytes, amount_e8s: int) -> None:
+def _credit(connection: Database, account: bytes, amount_e8s: int) -> None:
     if amount_e8s == 0:
         return
     _execute(
@@ -625,7 +639,7 @@ def _credit(connection: Connection, account: bytes, amount_e8s: int) -> None:
     )
 
 
-def _required_balance(connection: Connection, account: bytes, amount_e8s: int) -> int:
+def _required_balance(connection: Database, account: bytes, amount_e8s: int) -> int:
     """The account's balance, if it covers `amount_e8s`; otherwise InsufficientFunds."""
     balance = _balance(connection, account)
     if balance < amount_e8s:
@@ -633,7 +647,7 @@ def _required_balance(connection: Connection, account: bytes, amount_e8s: int) -
     return balance
 
 
-def _write_balance(connection: Connection, account: bytes, balance_e8s: int) -> None:
+def _write_balance(connection: Database, account: bytes, balance_e8s: int) -> None:
     """Set a debited account's balance; an empty account has no row."""
     if balance_e8s == 0:
         _execute(connection, _DELETE_BALANCE, {"account": account})
@@ -641,12 +655,12 @@ def _write_balance(connection: Connection, account: bytes, balance_e8s: int) -> 
         _execute(connection, _UPDATE_BALANCE, {"account": account, "balance": balance_e8s})
 
 
-def _total_supply(connection: Connection) -> int:
+def _total_supply(connection: Database) -> int:
     row = _execute(connection, _SELECT_SUPPLY).fetchone()
     return 0 if row is None else int(row[0])
 
 
-def _add_supply(connection: Connection, delta_e8s: int) -> None:
+def _add_supply(connection: Database, delta_e8s: int) -> None:
     if delta_e8s:
         _execute(
             connection,
@@ -655,18 +669,18 @@ def _add_supply(connection: Connection, delta_e8s: int) -> None:
         )
 
 
-def _tip(connection: Connection) -> tuple[int, bytes] | None:
+def _tip(connection: Database) -> tuple[int, bytes] | None:
     row = _execute(connection, _SELECT_TIP).fetchone()
     return None if row is None else (int(row[0]), bytes(row[1]))
 
 
-def _count_blocks(connection: Connection) -> int:
+def _count_blocks(connection: Database) -> int:
     tip = _tip(connection)
     return 0 if tip is None else tip[0] + 1
 
 
 def _allowance(
-    connection: Connection, owner: bytes, spender: bytes, now_ns: int
+    connection: Database, owner: bytes, spender: bytes, now_ns: int
 ) -> tuple[int, int | None]:
     row = _execute(
         connection,
@@ -679,7 +693,7 @@ def _allowance(
 
 
 def _required_allowance(
-    connection: Connection,
+    connection: Database,
     owner: bytes,
     spender: AccountIdentifier | None,
     amount_e8s: int,
@@ -698,7 +712,7 @@ def _required_allowance(
 
 
 def _use_allowance(
-    connection: Connection,
+    connection: Database,
     owner: bytes,
     spender: AccountIdentifier | None,
     allowance: tuple[int, int | None],
@@ -710,7 +724,7 @@ def _use_allowance(
 
 
 def _write_allowance(
-    connection: Connection, owner: bytes, spender: bytes, amount_e8s: int, expires_at_ns: int | None
+    connection: Database, owner: bytes, spender: bytes, amount_e8s: int, expires_at_ns: int | None
 ) -> None:
     _execute(connection, _DELETE_ALLOWANCE, {"owner": owner, "spender": spender})
     if amount_e8s:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import cbor2
 
@@ -167,9 +167,24 @@ class Transaction:
     icrc1_memo: bytes | None = None
     created_at_time_ns: int | None = None
 
+    def encode(self) -> bytes:
+        """The canonical CBOR of the transaction (as it appears inside its block's encoding).
+
+        Its maps are built in canonical key order and hold only integers, byte strings, text
+        and null, which CBOR always writes in their shortest form: the plain encoding is the
+        canonical one, without the cost of sorting.
+        """
+        return cbor2.dumps(_transaction_to_cbor(self))
+
     def hash(self) -> bytes:
         """SHA-256 of the canonical encoding: equal transactions, equal hashes."""
-        return hashlib.sha256(cbor2.dumps(_transaction_to_cbor(self), canonical=True)).digest()
+        return hashlib.sha256(self.encode()).digest()
+
+
+_BLOCK_MAP_HEADER: Final = b"\xa3"  # a map of three entries
+_TIMESTAMP_KEY: Final = cbor2.dumps("timestamp")
+_PARENT_HASH_KEY: Final = cbor2.dumps("parent_hash")
+_TRANSACTION_KEY: Final = cbor2.dumps("transaction")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -178,14 +193,25 @@ class Block:
     transaction: Transaction
     timestamp_ns: int
 
-    def encode(self) -> bytes:
-        return cbor2.dumps(
-            {
-                "parent_hash": self.parent_hash,
-                "transaction": _transaction_to_cbor(self.transaction),
-                "timestamp": self.timestamp_ns,
-            },
-            canonical=True,
+    def encode(self, transaction_cbor: bytes | None = None) -> bytes:
+        """The canonical CBOR of the map {parent_hash, transaction, timestamp}.
+
+        Canonical CBOR encodes a nested value the same wherever it appears, so the transaction's
+        own encoding (`transaction_cbor`, when the caller has it already) is spliced in as it is.
+        The keys come in canonical order: shorter encodings first, then bytewise.
+        """
+        if transaction_cbor is None:
+            transaction_cbor = self.transaction.encode()
+        return b"".join(
+            (
+                _BLOCK_MAP_HEADER,
+                _TIMESTAMP_KEY,
+                cbor2.dumps(self.timestamp_ns),
+                _PARENT_HASH_KEY,
+                cbor2.dumps(self.parent_hash),
+                _TRANSACTION_KEY,
+                transaction_cbor,
+            )
         )
 
     @classmethod
@@ -220,6 +246,8 @@ def _account_or_none(value: AccountIdentifier | None) -> bytes | None:
 
 
 def _operation_to_cbor(operation: Operation) -> dict[str, Any]:
+    # Keys in canonical CBOR order (shorter first, then bytewise), so that encoding the map as
+    # it is gives its canonical bytes (`Transaction.encode`).
     match operation:
         case Mint():
             return {"Mint": {"to": operation.to.raw, "amount": operation.amount_e8s}}
@@ -234,22 +262,22 @@ def _operation_to_cbor(operation: Operation) -> dict[str, Any]:
         case Transfer():
             return {
                 "Transfer": {
-                    "from": operation.from_account.raw,
                     "to": operation.to.raw,
-                    "amount": operation.amount_e8s,
                     "fee": operation.fee_e8s,
+                    "from": operation.from_account.raw,
+                    "amount": operation.amount_e8s,
                     "spender": _account_or_none(operation.spender),
                 }
             }
         case Approve():
             return {
                 "Approve": {
+                    "fee": operation.fee_e8s,
                     "from": operation.from_account.raw,
                     "spender": operation.spender.raw,
                     "allowance": operation.allowance_e8s,
-                    "expected_allowance": operation.expected_allowance_e8s,
                     "expires_at": operation.expires_at_ns,
-                    "fee": operation.fee_e8s,
+                    "expected_allowance": operation.expected_allowance_e8s,
                 }
             }
 
@@ -289,9 +317,9 @@ def _operation_from_cbor(raw: dict[str, Any]) -> Operation:
 
 
 def _transaction_to_cbor(transaction: Transaction) -> dict[str, Any]:
-    return {
-        "operation": _operation_to_cbor(transaction.operation),
+    return {  # in canonical key order, as the operation's map
         "memo": transaction.memo,
+        "operation": _operation_to_cbor(transaction.operation),
         "icrc1_memo": transaction.icrc1_memo,
         "created_at_time": transaction.created_at_time_ns,
     }

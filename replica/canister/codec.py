@@ -27,21 +27,82 @@ def encode(value: object) -> bytes:
     return cbor2.dumps(_to_plain(value), canonical=True)
 
 
+def check_encodable(value: object) -> None:
+    """Raise what `encode(value)` would raise, without building the bytes.
+
+    Records, sequences and maps are walked; a leaf of a type CBOR writes as it is needs no
+    work, and any other leaf is encoded on its own (a container encodes if and only if its
+    keys and items do).
+    """
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        return
+    if isinstance(value, Enum):  # written as its value, as it is
+        if type(value.value) not in _PLAIN_TYPES:
+            cbor2.dumps(value.value, canonical=True)
+        return
+    if kind is not type:
+        shape = _record_shape(kind)
+        if shape is not None:
+            for field in shape[1]:
+                item = getattr(value, field)
+                if type(item) not in _PLAIN_TYPES:
+                    check_encodable(item)
+            return
+    if isinstance(value, tuple | list):
+        for item in value:
+            if type(item) not in _PLAIN_TYPES:
+                check_encodable(item)
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if type(key) not in _PLAIN_TYPES:
+                check_encodable(key)
+            if type(item) not in _PLAIN_TYPES:
+                check_encodable(item)
+        return
+    encode(value)
+
+
 def decode(data: bytes) -> Any:
     return _from_plain(cbor2.loads(data))
 
 
+_PLAIN_TYPES: Final = frozenset({int, str, bytes, bool, float, type(None)})
+"""Types written as they are (the common leaves, checked first)."""
+
+_record_fields: dict[type, tuple[str, tuple[str, ...]]] = {}
+"""Per record type: its qualified name and the names of the fields it stores."""
+
+
+def _record_shape(kind: type) -> tuple[str, tuple[str, ...]] | None:
+    """A record type's name and stored fields (cached); None when `kind` is not a record."""
+    shape = _record_fields.get(kind)
+    if shape is None:
+        if not dataclasses.is_dataclass(kind):
+            return None
+        names = tuple(
+            field.name
+            for field in dataclasses.fields(kind)
+            if not field.metadata.get("stored_apart")
+        )
+        shape = (f"{kind.__module__}:{kind.__qualname__}", names)
+        _record_fields[kind] = shape
+    return shape
+
+
 def _to_plain(value: object) -> Any:
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        return value
     if isinstance(value, Enum):
         return value.value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        kind = type(value)
-        fields = {
-            field.name: _to_plain(getattr(value, field.name))
-            for field in dataclasses.fields(value)
-            if not field.metadata.get("stored_apart")
-        }
-        return cbor2.CBORTag(_RECORD_TAG, [f"{kind.__module__}:{kind.__qualname__}", fields])
+    if kind is not type:
+        shape = _record_shape(kind)
+        if shape is not None:
+            name, names = shape
+            fields = {field: _to_plain(getattr(value, field)) for field in names}
+            return cbor2.CBORTag(_RECORD_TAG, [name, fields])
     if isinstance(value, tuple | list):
         return [_to_plain(item) for item in value]
     if isinstance(value, dict):

@@ -29,10 +29,10 @@ import hashlib
 import sqlite3
 import struct
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any, Final, Protocol, runtime_checkable
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any, Final, Protocol, cast, runtime_checkable
 
-from sqlalchemy import Table, event, text
+from sqlalchemy import Table, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
@@ -82,6 +82,10 @@ def _direct_savepoints(engine: Engine) -> None:
     setattr(engine.dialect, "do_rollback_to_savepoint", _rollback_to_savepoint)  # noqa: B010
 
 
+_MESSAGE_SAVEPOINT: Final = 'SAVEPOINT "icbox_message"'
+_RELEASE_MESSAGE: Final = 'RELEASE SAVEPOINT "icbox_message"'
+_ROLLBACK_MESSAGE: Final = 'ROLLBACK TO SAVEPOINT "icbox_message"'
+
 # Statements that never change the database's content; any other one clears the cached hash.
 _CHANGES_KEY: Final = "icbox_total_changes"
 _READ_ONLY_PREFIXES: Final = (
@@ -98,7 +102,12 @@ _READ_ONLY_PREFIXES: Final = (
 class StableStore:
     """A canister's database with message-scoped transactions."""
 
-    def __init__(self, tables: Sequence[type[SQLModel]], path: str | None = None) -> None:
+    def __init__(
+        self, tables: Sequence[type[SQLModel]], path: str | None = None, *, direct_sql: bool = False
+    ) -> None:
+        """`direct_sql`: the canister writes only through the SQLite connection, never through
+        ORM objects, so a message of a round needs only a savepoint set on that connection
+        (`_MessageSavepoint`) instead of a nested transaction of the session."""
         if path is None:
             self.engine: Engine = create_engine(
                 "sqlite://",
@@ -121,21 +130,28 @@ class StableStore:
         SQLModel.metadata.create_all(self.engine, tables=self._tables)
         self._session: Session | None = None
         self._round: Session | None = None  # the round's session while a round is open
+        self._round_driver: sqlite3.Connection | None = None  # and its SQLite connection
         self._depth = 0  # units of work open: the outermost transaction and its savepoints
+        self.direct_sql = direct_sql
 
     @property
     def tables(self) -> list[Table]:
         return list(self._tables)
 
-    @contextmanager
-    def transaction(self, *, savepoint: bool = True) -> Iterator[Session]:
+    def transaction(self, *, savepoint: bool = True) -> AbstractContextManager[Session]:
         """One unit of work: commit on return, roll back on any exception."""
         session = self._session
         if session is not None and not savepoint and self._depth > 0:
-            yield session
-            return
+            return nullcontext(session)
+        if self.direct_sql and session is not None and session is self._round and self._depth == 0:
+            return _MessageSavepoint(self, session)
+        return self._unit_of_work()
+
+    @contextmanager
+    def _unit_of_work(self) -> Iterator[Session]:
+        session = self._session
         if session is not None:
-            # a message inside a round, or a nested unit of work: a savepoint of the open session
+            # a nested unit of work: a savepoint of the open session
             nested = session.begin_nested()
             self._depth += 1
             try:
@@ -174,7 +190,8 @@ class StableStore:
         if self._session is not None:
             raise RuntimeError("a round cannot begin inside a transaction")
         session = Session(self.engine, expire_on_commit=False)
-        session.connection()  # BEGIN now: the round's first message then only sets a savepoint
+        # BEGIN now: the round's first message then only sets a savepoint
+        self._round_driver = _driver_of(session.connection())
         self._session = self._round = session
         self._depth = 0
 
@@ -191,6 +208,7 @@ class StableStore:
             raise
         finally:
             self._session = self._round = None
+            self._round_driver = None
             session.close()
 
     @property
@@ -254,14 +272,16 @@ class StableStore:
                 ]
                 order = ", ".join(f'"{name}"' for name in keys)
                 columns = ", ".join(f'"{column.name}"' for column in table.columns)
-                rows = connection.execute(
-                    text(f'SELECT {columns} FROM "{table.name}" ORDER BY {order}')
+                rows = _driver_of(connection).execute(
+                    f'SELECT {columns} FROM "{table.name}" ORDER BY {order}'
                 )
+                # the same bytes as feeding each value in turn, joined into one update
+                pieces: list[bytes] = []
                 count = 0
                 for row in rows:
                     count += 1
-                    for value in row:
-                        _update_with_value(digest, value)
+                    pieces.extend(map(_value_bytes, row))
+                digest.update(b"".join(pieces))
                 _update_with_value(digest, count)
         return digest.digest()
 
@@ -301,6 +321,64 @@ class StableStore:
         self.engine.dispose()
 
 
+class _MessageSavepoint:
+    """A message of the round of a `direct_sql` store: one savepoint, set and released on the
+    round's connection.
+
+    The message writes through the SQLite connection only, so the savepoint needs none of the
+    session's bookkeeping of a nested transaction (a failed flush of ORM objects would leave the
+    round's session unusable without it): a failure drops what the session holds and rolls the
+    savepoint back. The statements are the ones `begin_nested` would run.
+    """
+
+    __slots__ = ("driver", "session", "store")
+
+    def __init__(self, store: StableStore, session: Session) -> None:
+        self.store = store
+        self.session = session
+        self.driver: sqlite3.Connection | None = None
+
+    def __enter__(self) -> Session:
+        driver = self.store._round_driver
+        if driver is None:
+            raise RuntimeError("a message savepoint needs an open round")
+        driver.execute(_MESSAGE_SAVEPOINT)
+        self.driver = driver
+        self.store._depth = 1
+        return self.session
+
+    def __exit__(self, kind: type[BaseException] | None, *_rest: object) -> None:
+        session, driver = self.session, self.driver
+        if driver is None:
+            raise RuntimeError("a message savepoint that was not entered")
+        try:
+            if kind is None:
+                try:
+                    session.flush()
+                except BaseException:
+                    self._roll_back(session, driver)
+                    raise
+                driver.execute(_RELEASE_MESSAGE)
+            else:
+                self._roll_back(session, driver)
+        finally:
+            self.store._depth = 0
+            _forget_objects(session)
+
+    @staticmethod
+    def _roll_back(session: Session, driver: sqlite3.Connection) -> None:
+        _forget_objects(session)
+        driver.execute(_ROLLBACK_MESSAGE)
+        driver.execute(_RELEASE_MESSAGE)
+
+
+def _forget_objects(session: Session) -> None:
+    """`expunge_all`, skipped when the session holds nothing (messages that wrote through the
+    SQLite connection, as the ledgers do, load no objects)."""
+    if len(session.identity_map) or session.new:
+        session.expunge_all()
+
+
 @runtime_checkable
 class Persistent(Protocol):
     """A canister object whose state lives in its stable memory."""
@@ -326,23 +404,37 @@ class StoreSnapshot:
         self.connection.close()
 
 
+_LENGTH: Final = struct.Struct(">I")
+
+
 def _update_with_value(digest: Any, value: object) -> None:
     """Feed one SQLite value to the digest with a type tag and a length."""
-    if value is None:
-        digest.update(b"N")
-    elif isinstance(value, bool):
-        digest.update(b"T" if value else b"F")
-    elif isinstance(value, int):
+    digest.update(_value_bytes(value))
+
+
+def _value_bytes(value: object) -> bytes:
+    """One SQLite value as the digest sees it: a type tag, a length, the value's bytes."""
+    kind = type(value)
+    if kind is int:  # the common cases first (SQLite gives exactly these types)
         encoded = str(value).encode()
-        digest.update(b"I" + struct.pack(">I", len(encoded)) + encoded)
-    elif isinstance(value, float):
-        digest.update(b"R" + struct.pack(">d", value))
-    elif isinstance(value, str):
+        return b"I" + _LENGTH.pack(len(encoded)) + encoded
+    if kind is bytes:
+        raw = cast(bytes, value)
+        return b"B" + _LENGTH.pack(len(raw)) + raw
+    if value is None:
+        return b"N"
+    if isinstance(value, bool):
+        return b"T" if value else b"F"
+    if isinstance(value, int):
+        encoded = str(value).encode()
+        return b"I" + _LENGTH.pack(len(encoded)) + encoded
+    if isinstance(value, float):
+        return b"R" + struct.pack(">d", value)
+    if isinstance(value, str):
         encoded = value.encode()
-        digest.update(b"S" + struct.pack(">I", len(encoded)) + encoded)
-    elif isinstance(value, bytes | bytearray | memoryview):
+        return b"S" + _LENGTH.pack(len(encoded)) + encoded
+    if isinstance(value, bytes | bytearray | memoryview):
         raw = bytes(value)
-        digest.update(b"B" + struct.pack(">I", len(raw)) + raw)
-    else:
-        encoded = repr(value).encode()
-        digest.update(b"O" + struct.pack(">I", len(encoded)) + encoded)
+        return b"B" + _LENGTH.pack(len(raw)) + raw
+    encoded = repr(value).encode()
+    return b"O" + _LENGTH.pack(len(encoded)) + encoded

@@ -67,7 +67,7 @@ def check_effects(
                     ErrorCode.CANISTER_CONTRACT_VIOLATION, f"reply does not fit its type: {error}"
                 ) from error
         else:
-            codec.encode(result)  # the response waits in a queue the state hash covers
+            codec.check_encodable(result)  # the response waits in a queue the state hash covers
     return Effects(
         calls=calls,
         certified_data=environment.certified_data,
@@ -94,7 +94,7 @@ def _check_call(record: CanisterRecord, call: object) -> None:
             raise SystemReject(
                 ErrorCode.CANISTER_CONTRACT_VIOLATION, f"the callback {name!r} is not a method"
             )
-    codec.encode(
+    codec.check_encodable(
         [call.argument, call.context]
     )  # the request waits in a queue the state hash covers
 

@@ -32,7 +32,6 @@ NO_FRAMEWORK_UPGRADES: Final = (
     "icbox's SNS governance"
 )
 NO_SETTINGS: Final = "icbox canisters have no settings beyond controllers to manage"
-NO_STATUS_PROXY: Final = "canister status is read through SNS root's get_sns_canisters_summary"
 NO_ACCESS_CONTROL: Final = "only NNS governance deploys SNSs; SNS-W keeps no allow list"
 NO_WASM_STORE: Final = (
     "the blessed SNS canisters are icbox's Python canisters, known by name and hash; their code "
@@ -85,14 +84,8 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
             "changing the ledger's token parameters by proposal is not implemented"
         ),
     },
-    "ledger": {
-        "get_blocks": "the pre-ICRC-3 block query; icrc3_get_blocks answers for the blocks",
-        "icrc21_canister_call_consent_message": (
-            "consent messages (ICRC-21) are answered by the ICP ledger only"
-        ),
-    },
+    "ledger": {},
     "index": {
-        "get_blocks": "the index keeps the ledger's transactions, not its ICRC-3 blocks",
         "get_fee_collectors_ranges": "the SNS ledger has no fee collector (fees are burned)",
     },
     "root": {
@@ -124,7 +117,11 @@ OMISSIONS: Final[dict[str, dict[str, str]]] = {
     "swap": {
         "get_timers": NO_TIMERS,
         "reset_timers": NO_TIMERS,
-        "get_canister_status": NO_STATUS_PROXY,
+        "get_canister_status": (
+            "the IC's swap reads its own status as one of its controllers (NNS root and the "
+            "swap itself); icbox's swap is controlled by NNS root alone, and its status is read "
+            "through SNS root's get_sns_canisters_summary"
+        ),
     },
 }
 

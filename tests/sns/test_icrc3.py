@@ -122,3 +122,23 @@ def test_the_block_log_chains_by_parent_hash_and_records_each_operation(tmp_path
     assert harness.query(ALICE, LEDGER, "icrc3_get_archives", {"from": None}) == [[]]
     (standards,) = harness.query(ALICE, LEDGER, "icrc1_supported_standards")
     assert "ICRC-3" in {entry["name"] for entry in standards}
+
+
+def test_get_blocks_serves_the_same_values_as_generic_blocks(tmp_path: Path) -> None:
+    """`get_blocks` (pre-ICRC-3): the encoded blocks read as generic values, CBOR integers as
+    Nat (rs/ledger_suite/icrc1/src/blocks.rs), so each value is the ICRC-3 block of that index;
+    the range is cut at the chain's end, nothing is archived, and a replicated query gets no
+    certificate."""
+    harness = make(tmp_path)
+    harness.call(ALICE, LEDGER, "icrc1_transfer", transfer(account(BOB), 1_000_000))
+    (icrc3,) = harness.query(ALICE, LEDGER, "icrc3_get_blocks", [{"start": 0, "length": 100}])
+    (answer,) = harness.query(ALICE, LEDGER, "get_blocks", {"start": 1, "length": 100})
+    assert answer["first_index"] == 1 and answer["chain_length"] == 3
+    assert answer["archived_blocks"] == [] and answer["certificate"] is None
+    assert answer["blocks"] == [entry["block"] for entry in icrc3["blocks"][1:]]
+    values = [candid_to_value(block) for block in answer["blocks"]]
+    assert fields(values[1])["phash"] == ("Blob", compute_value_hash(values[0]))
+    (past_the_end,) = harness.query(ALICE, LEDGER, "get_blocks", {"start": 7, "length": 2})
+    assert past_the_end["first_index"] == 3 and past_the_end["blocks"] == []
+    (none,) = harness.query(ALICE, LEDGER, "get_blocks", {"start": 0, "length": 0})
+    assert none["blocks"] == [] and none["chain_length"] == 3

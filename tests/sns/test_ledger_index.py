@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from nns.ledger.accounts import Account
+from replica.candid import encode
 from replica.canister.sdk import interface_of
 from replica.execution.canisters import SystemCanister
 from replica.execution.harness import SubnetHarness
@@ -86,6 +87,7 @@ def test_the_token_is_the_sns_token_and_only_icrc_methods_are_offered(tmp_path: 
     methods = set(harness.engine.canisters[LEDGER].interface.methods)
     assert methods == SNS_LEDGER_METHODS | {
         "get_transactions",
+        "get_blocks",
         "archives",
         "icrc3_get_blocks",
         "icrc3_get_archives",
@@ -235,3 +237,66 @@ def test_the_index_answers_an_accounts_transactions_newest_first(tmp_path: Path)
         {"account": account(ALICE), "start": 2, "max_results": 1},
     )
     assert [entry["id"] for entry in paged["Ok"]["transactions"]] == [2]
+
+
+def test_the_index_keeps_and_serves_the_ledgers_blocks(tmp_path: Path) -> None:
+    """index-ng `get_blocks`: the index's copy of the ledger's blocks as generic values, with
+    the number it has synced as `chain_length`; the ranges are cut at its end."""
+    harness = make(tmp_path)
+    harness.call(ALICE, LEDGER, "icrc1_transfer", transfer(account(BOB), 1_000_000))
+    for _ in range(3):
+        harness.run_round()
+    (ledger,) = harness.query(ALICE, LEDGER, "get_blocks", {"start": 0, "length": 100})
+    (index,) = harness.query(ALICE, INDEX, "get_blocks", {"start": 0, "length": 100})
+    assert index == {"chain_length": 3, "blocks": ledger["blocks"]} and len(index["blocks"]) == 3
+    (tail,) = harness.query(ALICE, INDEX, "get_blocks", {"start": 2, "length": 5})
+    assert tail == {"chain_length": 3, "blocks": ledger["blocks"][2:]}
+    (past,) = harness.query(ALICE, INDEX, "get_blocks", {"start": 9, "length": 5})
+    assert past == {"chain_length": 3, "blocks": []}
+    harness.call(BOB, LEDGER, "icrc1_transfer", transfer(account(ALICE), 100_000))
+    for _ in range(3):
+        harness.run_round()
+    (later,) = harness.query(ALICE, INDEX, "get_blocks", {"start": 3, "length": 5})
+    assert later["chain_length"] == 4
+    assert (
+        later["blocks"]
+        == harness.query(ALICE, LEDGER, "get_blocks", {"start": 3, "length": 1})[0]["blocks"]
+    )
+
+
+def consent(harness: SubnetHarness, method: str, arg: bytes) -> Any:
+    (reply,) = harness.call(
+        ALICE,
+        LEDGER,
+        "icrc21_canister_call_consent_message",
+        {
+            "method": method,
+            "arg": arg,
+            "user_preferences": {
+                "metadata": {"language": "en", "utc_offset_minutes": None},
+                "device_spec": None,
+            },
+        },
+    )
+    return reply
+
+
+def test_consent_messages_speak_of_the_sns_token_and_only_of_its_methods(tmp_path: Path) -> None:
+    """ICRC-21 on the SNS ledger: the ICRC transfers and approvals in the SNS's own symbol and
+    fee; the ICP ledger's legacy `transfer` is no method here, so it gets no message; nothing
+    changes."""
+    harness = make(tmp_path)
+    store = harness.engine.canisters[LEDGER].store
+    spec = harness.engine.canisters[LEDGER].interface.method("icrc1_transfer")
+    assert store is not None and spec is not None
+    before = store.state_hash()
+    arg = encode(spec.arguments, [{**transfer(account(BOB), 150_000_000), "memo": b"rent"}])
+    text = consent(harness, "icrc1_transfer", arg)["Ok"]["consent_message"]["GenericDisplayMessage"]
+    assert "# Send DKP" in text and "1.5 DKP" in text and "0.001 DKP" in text
+    assert Account.of(ALICE).to_text() in text and Account.of(BOB).to_text() in text
+    assert "rent" in text
+    legacy = consent(harness, "transfer", arg)
+    assert "UnsupportedCanisterCall" in legacy["Err"]
+    balance = consent(harness, "icrc1_balance_of", arg)
+    assert "UnsupportedCanisterCall" in balance["Err"]
+    assert store.state_hash() == before

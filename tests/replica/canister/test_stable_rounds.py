@@ -70,3 +70,36 @@ def test_a_store_cannot_be_copied_while_its_round_is_open(tmp_path: Path) -> Non
     store.close_round()
     store.copy_to(str(tmp_path / "copy.sqlite3"))
     store.dispose()
+
+
+@pytest.mark.parametrize("direct_sql", [False, True])
+def test_a_direct_sql_store_rolls_a_failed_message_back_alone_too(
+    tmp_path: Path, direct_sql: bool
+) -> None:
+    """A store whose canister writes only through the SQLite connection sets each message's
+    savepoint on it directly: the same outcome as the session's nested transaction, also when
+    the failure is a statement SQLite refuses, and nested units of work still nest."""
+    path = tmp_path / "store.sqlite3"
+    store = StableStore([SimCounterCell], str(path), direct_sql=direct_sql)
+    store.open_round()
+    write(store, "a", 1)
+    with pytest.raises(Trap), store.transaction() as session:
+        session.connection().execute(text("INSERT INTO sim_counter_cell VALUES ('b', 2)"))
+        raise Trap
+    with pytest.raises(sqlite3.IntegrityError), store.transaction() as session:
+        session.connection().execute(text("INSERT INTO sim_counter_cell VALUES ('d', 4)"))
+        session.connection().connection.driver_connection.execute(  # type: ignore[union-attr]
+            "INSERT INTO sim_counter_cell VALUES ('a', 5)"  # a duplicate key
+        )
+    with store.transaction() as session:
+        session.connection().execute(text("INSERT INTO sim_counter_cell VALUES ('e', 5)"))
+        with pytest.raises(Trap), store.transaction() as inner:
+            inner.connection().execute(text("INSERT INTO sim_counter_cell VALUES ('f', 6)"))
+            raise Trap
+        with store.transaction(savepoint=False) as joined:
+            joined.connection().execute(text("INSERT INTO sim_counter_cell VALUES ('g', 7)"))
+    write(store, "c", 3)
+    assert not store.in_transaction
+    store.close_round()
+    assert rows_on_disk(path) == {"a": 1, "c": 3, "e": 5, "g": 7}
+    store.dispose()
