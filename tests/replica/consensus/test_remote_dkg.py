@@ -6,6 +6,7 @@ open; an error after `MAX_REMOTE_DKG_ATTEMPTS` intervals without transcripts."""
 from __future__ import annotations
 
 from replica.consensus.artifacts import (
+    DataPayload,
     DkgConfigRecord,
     DkgSummary,
     KeyTranscript,
@@ -17,6 +18,7 @@ from replica.consensus.remote_dkg import (
     REMOTE_DKG_REPEATED_FAILURE_ERROR,
     InitialDkgRequest,
     RemoteDkgData,
+    compute_early_remote_results,
     compute_remote_dkg_data,
     make_initial_dkg_answers,
 )
@@ -118,3 +120,35 @@ def test_repeated_failures_end_in_an_error_answer() -> None:
     assert result.error == REMOTE_DKG_REPEATED_FAILURE_ERROR and result.low is None
     (answer,) = make_initial_dkg_answers(summary(results=failed.results))
     assert answer.reject == REMOTE_DKG_REPEATED_FAILURE_ERROR
+
+
+def early(
+    previous: DkgSummary,
+    requests: list[InitialDkgRequest],
+    *,
+    delivered: frozenset[bytes] = frozenset(),
+    builds: frozenset[str] = frozenset({"low", "high"}),
+) -> tuple[RemoteDkgResult, ...]:
+    return compute_early_remote_results(
+        summary=previous,
+        requests=requests,
+        delivered=delivered,
+        build_transcript=lambda config: transcript_of(config) if config.tag in builds else None,
+    )
+
+
+def test_a_data_block_carries_a_remote_result_once_both_transcripts_are_made() -> None:
+    """`create_early_remote_transcripts`: both transcripts of a target, while its request is open
+    and no block of the interval carried them; a data block's results are answered like a
+    summary's."""
+    dealt = remote(summary(), [request(FIRST)])
+    scheduled = summary(dealt.configs, attempts=dealt.attempts)
+    (result,) = early(scheduled, [request(FIRST)])
+    assert result.target == FIRST and result.low is not None and result.high is not None
+    assert result.low.tag == "low" and result.high.tag == "high"
+    (answer,) = make_initial_dkg_answers(DataPayload(remote_results=(result,)))
+    assert answer.target == FIRST and answer.reply["subnet_threshold_public_key"]
+    assert early(scheduled, [request(FIRST)], builds=frozenset({"low"})) == (), "one is missing"
+    assert early(scheduled, [request(FIRST)], delivered=frozenset({FIRST})) == (), "carried"
+    assert early(scheduled, []) == (), "answered already in the state"
+    assert early(summary(), [request(FIRST)]) == (), "no remote DKG in this interval"
