@@ -110,7 +110,8 @@ class NodeConfig:
     the IC)."""
     idle_block_delay_ns: int = 0
     """How much longer a block maker waits before proposing a block with nothing in it (0 on the
-    IC; `replica.consensus.block_maker.make_block_changes`)."""
+    IC; `replica.consensus.block_maker.make_block_changes`); not while a `setup_initial_dkg` call
+    waits for the chain (its remote DKG needs the next summary block)."""
 
 
 class ConsensusInstance:
@@ -335,6 +336,13 @@ class ConsensusInstance:
             for context in engine.subnet_calls.get_open_at(height)
         )
 
+    def _is_awaited(self) -> bool:
+        """Whether a call waits for this subnet's chain: a `setup_initial_dkg` call open in the
+        executed state, whose remote DKG starts at the next summary block. Blocks are then made at
+        the pace of the IC, without the idle delay."""
+        engine = self.state.engine
+        return bool(engine.subnet_calls.get_open_at(engine.height))
+
     def _is_ingress_known(self, message_id: bytes) -> bool:
         return self.state.engine.ingress_status(message_id) is not None
 
@@ -383,7 +391,7 @@ class ConsensusInstance:
                 make_dealings=self.dkg.make_dealings,
                 make_remote_results=self.compute_remote_results,
                 replica_version=self.config.replica_version,
-                idle_delay_ns=self.config.idle_block_delay_ns,
+                idle_delay_ns=0 if self._is_awaited() else self.config.idle_block_delay_ns,
             )
             progressed |= self._apply(changes, broadcast, events)
             changes, notary_wake = notary.make_notary_changes(ctx)
