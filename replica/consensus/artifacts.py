@@ -194,11 +194,14 @@ class DealingSupport:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DataPayload:
     """The payload of an ordinary block: ingress messages, DKG dealings and their support proofs
-    (exactly one proof per dealing, in the same block)."""
+    (exactly one proof per dealing, in the same block), and the results of remote DKGs finished
+    early (`replica.consensus.remote_dkg`; the IC's `transcripts_for_remote_subnets` of a data
+    payload)."""
 
     ingress: tuple[IngressMessage, ...] = ()
     dealings: tuple[SignedDealing, ...] = ()
     supports: tuple[DealingSupport, ...] = ()
+    remote_results: tuple[RemoteDkgResult, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

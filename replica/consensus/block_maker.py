@@ -12,8 +12,9 @@ its own, the time its clock (strictly after the parent's).
 
 The payload is a DKG summary at the summary heights and otherwise ingress
 messages from the node's ingress pool that are not on the chain yet, within
-the subnet record's per-block limits, and DKG dealings with their support
-proofs (see `dealings`). A halted subnet makes
+the subnet record's per-block limits, DKG dealings with their support
+proofs (see `dealings`), and the result of a remote DKG as soon as the dealings
+on chain make it (`remote_dkg.compute_early_remote_results`). A halted subnet makes
 no blocks until the registry says otherwise (`is_halted` at once,
 `halt_at_cup_height` from the next summary block on). A replica running another version than its
 interval's (an
@@ -32,6 +33,7 @@ from replica.consensus.artifacts import (
     DataPayload,
     DealingSupport,
     DkgSummary,
+    RemoteDkgResult,
     SignedDealing,
     ValidationContext,
 )
@@ -47,6 +49,9 @@ MAX_INGRESS_TTL_NS: Final = 5 * 60 * 1_000_000_000
 SummaryMaker = Callable[[Block, int, ValidationContext], DkgSummary | None]
 DealingsMaker = Callable[[Block, int], tuple[tuple[SignedDealing, ...], tuple[DealingSupport, ...]]]
 """The dealings a block on `parent` at a height carries, with their support proofs."""
+RemoteResultsMaker = Callable[[Block, ValidationContext], tuple[RemoteDkgResult, ...] | None]
+"""The remote DKG results finished early that a data block on `parent` carries (None: not known
+yet, so none)."""
 
 
 def compute_block_maker_delay_ns(rank: int, unit_delay_ms: int) -> int:
@@ -128,6 +133,7 @@ def make_block_changes(
     is_ingress_known: Callable[[bytes], bool],
     make_summary: SummaryMaker,
     make_dealings: DealingsMaker,
+    make_remote_results: RemoteResultsMaker | None = None,
     replica_version: str | None = None,
     idle_delay_ns: int = 0,
 ) -> tuple[ChangeSet, int | None]:
@@ -189,6 +195,9 @@ def make_block_changes(
             ),
             dealings=dealings,
             supports=supports,
+            remote_results=(
+                (make_remote_results(parent, context) or ()) if make_remote_results else ()
+            ),
         )
         idle_until = ready_at + idle_delay_ns
         if (
@@ -196,6 +205,7 @@ def make_block_changes(
             and not payload.ingress
             and not payload.dealings
             and not payload.supports
+            and not payload.remote_results
         ):
             return [], idle_until
     if payload is None:

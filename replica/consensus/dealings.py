@@ -517,8 +517,7 @@ class DealingChecker:
         get_support: SupportOf,
     ) -> tuple[tuple[SignedDealing, ...], tuple[DealingSupport, ...]]:
         """Valid, supported pooled dealings the chain still needs (one per dealer and config), at
-        most
-        `limit`, with their support proofs."""
+        most `limit`, with their support proofs; a remote DKG's first."""
         counts: dict[tuple[int, str], int] = {}
         for start, tag, _ in on_chain:
             counts[(start, tag)] = counts.get((start, tag), 0) + 1
@@ -526,7 +525,10 @@ class DealingChecker:
         configs = {config_key(c): c for c in summary.configs}
         chosen: list[SignedDealing] = []
         proofs: list[DealingSupport] = []
-        for key in sorted(pool, key=lambda k: (k[0], k[1], k[2].raw)):
+        # A remote DKG's dealings first: a call waits for its transcripts (which a data block
+        # carries as soon as the dealings on chain make them), the subnet's own keys are due only
+        # at the next summary.
+        for key in sorted(pool, key=lambda k: (k[0], ":" not in k[1], k[1], k[2].raw)):
             wanted = (key[0], key[1])
             if len(chosen) >= limit:
                 break

@@ -22,7 +22,9 @@ validation context:
 
 A summary of a subnet that answers `setup_initial_dkg` calls (the NNS) also
 carries remote DKG configs and results, computed from the calls open in the
-state at the block's certified height (`replica.consensus.remote_dkg`).
+state at the block's certified height (`replica.consensus.remote_dkg`); a data
+block carries a remote DKG's result as soon as the dealings on chain make it
+(`create_early_remote_results`).
 
 Every replica computes the summary itself and accepts a summary block only if
 its payload is exactly that.
@@ -43,7 +45,11 @@ from replica.consensus.artifacts import (
 )
 from replica.consensus.chain import ChainState
 from replica.consensus.membership import compute_high_threshold, compute_low_threshold
-from replica.consensus.remote_dkg import GetInitialDkgRequests, compute_remote_dkg_data
+from replica.consensus.remote_dkg import (
+    GetInitialDkgRequests,
+    compute_early_remote_results,
+    compute_remote_dkg_data,
+)
 from replica.crypto.dkg import DkgTag
 from replica.types import Principal
 
@@ -175,6 +181,40 @@ def create_summary(
         interval_length=previous.next_interval_length,
         next_interval_length=next_interval_length,
         height=height,
+    )
+
+
+def create_early_remote_results(
+    *,
+    chain: ChainState,
+    parent: Block,
+    context: ValidationContext,
+    build_transcript: TranscriptBuilder,
+    get_initial_dkg_requests: GetInitialDkgRequests,
+) -> tuple[RemoteDkgResult, ...] | None:
+    """The remote DKG results a data block on top of `parent` carries (None if the state at the
+    context's certified height is not executed yet), `remote_dkg.compute_early_remote_results`
+    over the dealings on chain since the last summary."""
+    summary_block = chain.get_last_summary_of(parent)
+    if summary_block is None:
+        return None
+    summary = summary_block.summary
+    if not any(config.target for config in summary.configs):
+        return ()
+    requests = get_initial_dkg_requests(context.certified_height)
+    if requests is None:
+        return None
+    dealings: list[bytes] = []
+    delivered: set[bytes] = set()
+    for block in reversed(chain.iterate_chain(parent, summary.height)):
+        if isinstance(block.payload, DataPayload):
+            dealings.extend(signed.dealing for signed in block.payload.dealings)
+            delivered.update(result.target for result in block.payload.remote_results)
+    return compute_early_remote_results(
+        summary=summary,
+        requests=requests,
+        delivered=delivered,
+        build_transcript=lambda config: build_transcript(config, None, dealings),
     )
 
 

@@ -156,9 +156,7 @@ class Executor:
                 time_ns=block.context.time_ns,
                 random_tape=hashlib.sha256(b"random_tape" + tape.signature).digest(),
                 ingress=ingress,
-                initial_dkg_answers=(
-                    make_initial_dkg_answers(block.summary) if block.is_summary else ()
-                ),
+                initial_dkg_answers=make_initial_dkg_answers(block.payload),
             )
             executed = self.state.execute(batch)
             self.ctx.executed_height = height

@@ -42,6 +42,7 @@ from replica.consensus.artifacts import (
     RandomBeaconShare,
     RandomTape,
     RandomTapeShare,
+    RemoteDkgResult,
     ValidationContext,
     is_newer_cup,
 )
@@ -52,7 +53,7 @@ from replica.consensus.dealings import (
     compute_dkg_secret_share,
     compute_initial_share,
 )
-from replica.consensus.dkg_payload import create_summary
+from replica.consensus.dkg_payload import create_early_remote_results, create_summary
 from replica.consensus.dkg_pool import DkgPool
 from replica.consensus.errors import ConsensusError
 from replica.consensus.events import (
@@ -109,7 +110,8 @@ class NodeConfig:
     the IC)."""
     idle_block_delay_ns: int = 0
     """How much longer a block maker waits before proposing a block with nothing in it (0 on the
-    IC; `replica.consensus.block_maker.make_block_changes`)."""
+    IC; `replica.consensus.block_maker.make_block_changes`); not while a `setup_initial_dkg` call
+    waits for the chain (its remote DKG needs the next summary block)."""
 
 
 class ConsensusInstance:
@@ -196,6 +198,7 @@ class ConsensusInstance:
             get_root_hash=self._get_root_hash,
             is_ingress_known=self._is_ingress_known,
             subnet_public_key=self.subnet_public_key,
+            compute_remote_results=self.compute_remote_results,
         )
         self._share_floor = 0
         self._chain_floor = 0
@@ -308,6 +311,17 @@ class ConsensusInstance:
             get_initial_dkg_requests=self._get_initial_dkg_requests,
         )
 
+    def compute_remote_results(
+        self, parent: Block, context: ValidationContext
+    ) -> tuple[RemoteDkgResult, ...] | None:
+        return create_early_remote_results(
+            chain=self.chain,
+            parent=parent,
+            context=context,
+            build_transcript=self._build_transcript,
+            get_initial_dkg_requests=self._get_initial_dkg_requests,
+        )
+
     def _get_initial_dkg_requests(self, height: int) -> tuple[InitialDkgRequest, ...] | None:
         """The `setup_initial_dkg` calls open in the state at `height` (None if not executed)."""
         engine = self.state.engine
@@ -321,6 +335,13 @@ class ConsensusInstance:
             )
             for context in engine.subnet_calls.get_open_at(height)
         )
+
+    def _is_awaited(self) -> bool:
+        """Whether a call waits for this subnet's chain: a `setup_initial_dkg` call open in the
+        executed state, whose remote DKG starts at the next summary block. Blocks are then made at
+        the pace of the IC, without the idle delay."""
+        engine = self.state.engine
+        return bool(engine.subnet_calls.get_open_at(engine.height))
 
     def _is_ingress_known(self, message_id: bytes) -> bool:
         return self.state.engine.ingress_status(message_id) is not None
@@ -368,8 +389,9 @@ class ConsensusInstance:
                 is_ingress_known=self._is_ingress_known,
                 make_summary=self.compute_summary,
                 make_dealings=self.dkg.make_dealings,
+                make_remote_results=self.compute_remote_results,
                 replica_version=self.config.replica_version,
-                idle_delay_ns=self.config.idle_block_delay_ns,
+                idle_delay_ns=0 if self._is_awaited() else self.config.idle_block_delay_ns,
             )
             progressed |= self._apply(changes, broadcast, events)
             changes, notary_wake = notary.make_notary_changes(ctx)

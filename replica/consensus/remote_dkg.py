@@ -15,12 +15,19 @@ The NNS subnet's consensus answers it (`rs/consensus/dkg/src/payload_builder.rs`
 - During the interval this subnet's members deal for them like for their own
   configs (the dealings enter blocks without support proofs, see
   `replica.consensus.dealings`).
+- As soon as the dealings on chain make both transcripts of a target, a data
+  block carries them as that target's result (`compute_early_remote_results`,
+  the IC's `create_early_remote_transcripts`): at most one target a block, only
+  while the state at the block's certified height holds the request open and no
+  block since the summary carried that target's result. Validators compute the
+  same and refuse a block whose results differ (a block may also carry none).
 - The next summary builds both transcripts from the dealings on chain and puts
   them in `remote_results`; a target still waiting whose transcripts are not
   there gets new configs, at most `MAX_REMOTE_DKG_ATTEMPTS` intervals in all,
   then an error result. A result stays in the summaries while the state at
-  their certified height still holds its context unanswered.
-- Executing a summary answers each context its results name
+  their certified height still holds its context unanswered (a target answered
+  early may so be answered again, which the management canister ignores).
+- Executing a block answers each context its results name
   (`make_initial_dkg_answers`): the two transcript records, the subnet's key
   (the high-threshold transcript's public key, DER) and the fresh subnet id,
   the self-authenticating principal of that key (the IC's
@@ -34,11 +41,12 @@ else ever holds them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from replica.consensus.artifacts import (
+    DataPayload,
     DkgConfigRecord,
     DkgSummary,
     KeyTranscript,
@@ -178,6 +186,34 @@ def compute_remote_dkg_data(
     )
 
 
+def compute_early_remote_results(
+    *,
+    summary: DkgSummary,
+    requests: Sequence[InitialDkgRequest],
+    delivered: Collection[bytes],
+    build_transcript: BuildTranscript,
+) -> tuple[RemoteDkgResult, ...]:
+    """The remote result a data block in `summary`'s interval carries: the first target (in
+    config order) whose request is open in `requests`, whose result no block since the summary
+    carried (`delivered`) and whose low and high transcripts the dealings on chain make."""
+    remote = [config for config in summary.configs if config.target]
+    if not remote or not requests:
+        return ()
+    open_targets = {request.target for request in requests}
+    for target in dict.fromkeys(config.target for config in remote):
+        if target in delivered or target not in open_targets:
+            continue
+        built: dict[str, KeyTranscript] = {}
+        for config in remote:
+            if config.target == target:
+                transcript = build_transcript(config)
+                if transcript is not None:
+                    built[config.tag] = transcript
+        if "low" in built and "high" in built:
+            return (RemoteDkgResult(target=target, low=built["low"], high=built["high"]),)
+    return ()
+
+
 def make_transcript_record(transcript: KeyTranscript) -> dict[str, Any]:
     """A transcript as the registry's `InitialDkgTranscript` record (Candid field names)."""
     return {
@@ -190,10 +226,11 @@ def make_transcript_record(transcript: KeyTranscript) -> dict[str, Any]:
     }
 
 
-def make_initial_dkg_answers(summary: DkgSummary) -> tuple[InitialDkgAnswer, ...]:
-    """The answers a summary's remote results give the waiting `setup_initial_dkg` calls."""
+def make_initial_dkg_answers(payload: DkgSummary | DataPayload) -> tuple[InitialDkgAnswer, ...]:
+    """The answers a block's remote results (a summary's, or a data block's early ones) give the
+    waiting `setup_initial_dkg` calls."""
     answers = []
-    for result in summary.remote_results:
+    for result in payload.remote_results:
         if result.low is None or result.high is None:
             answers.append(
                 InitialDkgAnswer(

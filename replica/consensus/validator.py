@@ -43,6 +43,7 @@ from replica.consensus.artifacts import (
     Notarization,
     RandomBeacon,
     RandomTape,
+    RemoteDkgResult,
     ValidationContext,
     beacon_message,
     certification_message,
@@ -67,6 +68,8 @@ SummaryComputer = Callable[[Block, int, ValidationContext], DkgSummary | None]
 DealingsCheck = Callable[[Block, DataPayload], str | None]
 """Why the dealings and support proofs of a block's payload are refused, or None."""
 RootHashOf = Callable[[int], bytes | None]
+RemoteResultsComputer = Callable[[Block, ValidationContext], tuple[RemoteDkgResult, ...] | None]
+"""The remote DKG results a data block on a parent with a context carries (None: not yet known)."""
 
 
 class Wait(Enum):
@@ -88,10 +91,12 @@ class Validator:
         get_root_hash: RootHashOf,
         is_ingress_known: Callable[[bytes], bool],
         subnet_public_key: bytes,
+        compute_remote_results: RemoteResultsComputer,
     ) -> None:
         self.ctx = ctx
         self.compute_summary = compute_summary
         self.check_dealings = check_dealings
+        self.compute_remote_results = compute_remote_results
         self.get_root_hash = get_root_hash
         self.is_ingress_known = is_ingress_known
         self.subnet_public_key = subnet_public_key
@@ -255,6 +260,13 @@ class Validator:
                 return "an ingress message is expired or expires too late"
             if len(message.arg) > record.max_ingress_bytes_per_message:
                 return "an ingress message is too large"
+        if payload.remote_results:
+            # Early remote DKG results: exactly those every replica computes (or none at all).
+            results = self.compute_remote_results(parent, block.context)
+            if results is None:
+                return WAIT
+            if results != payload.remote_results:
+                return "remote DKG results other than the computed ones"
         return self.check_dealings(parent, payload)
 
     # -- combined signatures --------------------------------------------------------------

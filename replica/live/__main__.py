@@ -36,6 +36,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="The version this process runs (default: the one in node.json).",
     )
+    parser.add_argument(
+        "--standby",
+        action="store_true",
+        help="Load the replica's code, then wait for the line 'start' on stdin before reading the "
+        "node directory and running (the orchestrator of an unassigned node keeps one ready); "
+        "anything else, or the end of stdin, ends the process.",
+    )
     arguments = parser.parse_args(argv)
     logging.basicConfig(
         level=arguments.log_level,
@@ -52,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     # kills it with the parent, and a watchdog covers a parent that died before that request.
     die_with_parent(signal.SIGKILL)
     watch(owner=owner_from_environment(), parent=True)
+    if arguments.standby:
+        # The imports are most of a replica's start; the node directory is read only once the
+        # orchestrator has written the settings of the subnet the node joins.
+        import replica.live.service  # noqa: F401
+
+        if sys.stdin.readline().strip() != "start":
+            return 0
     directory: Path = arguments.node_dir
     pid = os.getpid()
     write_pid_file(directory / REPLICA_PID_FILE, pid)

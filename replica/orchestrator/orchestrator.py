@@ -210,7 +210,11 @@ class Orchestrator:
             if pid is not None:
                 self.emit("replica stopped", f"process {pid}: the node is unassigned")
             # Unassigned nodes take their version at once (no CUP to wait for, spec C).
-            self.upgrades.is_ready(self.registry, decision.replica_version)
+            if self.upgrades.is_ready(self.registry, decision.replica_version):
+                # A replica process with its code loaded waits for the subnet the node joins.
+                self.process.prepare(
+                    ReplicaTarget(subnet_id="", replica_version=decision.replica_version)
+                )
         return decision
 
     def receive_initial_shares(self, subnet_id: Principal) -> None:
@@ -347,6 +351,7 @@ class Orchestrator:
             await asyncio.gather(self._replication_loop(), self._check_loop(), self._cup_loop())
         finally:
             pid = await asyncio.to_thread(self.process.stop)
+            self.process.drop_standby()
             self.upgrades.close()
             await self.replicator.close()
             self.emit(

@@ -9,6 +9,15 @@ starts the new one. What runs comes from a `ReplicaLauncher`: `CurrentCode`
 runs `python -m replica.live` from this installation; a launcher that runs a
 release archive's code plugs in here. A replica that dies is started again
 after a backoff (0.5 s doubling to 5 s; at once after a run of 10 s or more).
+
+Warm start: while the node is unassigned, `prepare(target)` keeps a *standby*
+process of the command the node would run (`--standby`: it has loaded the
+replica's code and waits on its stdin). Starting that command then writes the
+node's settings and tells the standby `start`, so a node chosen for a new
+subnet (or a replacement) does not wait for the interpreter to load the
+replica's code. A standby that ends without being asked (a release whose
+replica knows no `--standby`) is not made again for that command; the
+replica is then started the ordinary way.
 """
 
 from __future__ import annotations
@@ -60,6 +69,16 @@ class CurrentCode:
         )
 
 
+STANDBY_FLAG: Final = "--standby"
+START_LINE: Final = b"start\n"
+
+CommandKey = tuple[tuple[str, ...], str, tuple[tuple[str, str], ...]]
+
+
+def get_command_key(command: LaunchCommand) -> CommandKey:
+    return (command.argv, str(command.cwd), tuple(sorted((command.environment or {}).items())))
+
+
 class ReplicaProcess:
     def __init__(
         self, directory: Path, *, log_file: Path, launcher: ReplicaLauncher | None = None
@@ -69,6 +88,10 @@ class ReplicaProcess:
         self.launcher: ReplicaLauncher = launcher or CurrentCode()
         self.target: ReplicaTarget | None = None
         self.child: subprocess.Popen[bytes] | None = None
+        self.standby: subprocess.Popen[bytes] | None = None
+        """A process that loaded the replica's code and waits for `start` (see the docstring)."""
+        self._standby_key: CommandKey | None = None
+        self._standby_failed: set[CommandKey] = set()
         self.started_at = 0.0
         self.restart_at: float | None = None
         self.delay_s = RESTART_DELAY_S
@@ -98,21 +121,71 @@ class ReplicaProcess:
         if changed != settings:
             write_settings(self.directory, changed)
 
-    def _start(self, target: ReplicaTarget) -> None:
-        self._write_settings(target)
-        command = self.launcher.command(self.directory, target)
+    def _spawn(self, command: LaunchCommand, *, standby: bool) -> subprocess.Popen[bytes]:
         environment = None
         if command.environment is not None:
             environment = {**os.environ, **command.environment}
         with open(self.log_file, "ab") as log:
-            self.child = subprocess.Popen(
-                list(command.argv),
-                stdin=subprocess.DEVNULL,
+            return subprocess.Popen(
+                [*command.argv, STANDBY_FLAG] if standby else list(command.argv),
+                stdin=subprocess.PIPE if standby else subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
                 cwd=str(command.cwd),
                 env=environment,
             )
+
+    def prepare(self, target: ReplicaTarget) -> bool:
+        """Keep a standby process of the command that would run `target` (while no replica
+        runs); whether one was started now."""
+        if self.pid is not None:
+            return False
+        command = self.launcher.command(self.directory, target)
+        key = get_command_key(command)
+        if self.standby is not None:
+            if self.standby.poll() is None and self._standby_key == key:
+                return False
+            self.drop_standby()
+        if key in self._standby_failed:
+            return False
+        self.standby, self._standby_key = self._spawn(command, standby=True), key
+        return True
+
+    def drop_standby(self) -> None:
+        """End the standby process, if any (one that ended by itself is not made again)."""
+        standby, key = self.standby, self._standby_key
+        self.standby, self._standby_key = None, None
+        if standby is None:
+            return
+        if standby.poll() is not None:
+            if key is not None:
+                self._standby_failed.add(key)
+            return
+        standby.kill()
+        standby.wait()
+
+    def _take_standby(self, command: LaunchCommand) -> subprocess.Popen[bytes] | None:
+        """The standby process of `command`, told to start (None if there is none alive)."""
+        standby = self.standby
+        if standby is None or self._standby_key != get_command_key(command):
+            self.drop_standby()
+            return None
+        if standby.poll() is not None or standby.stdin is None:
+            self.drop_standby()
+            return None
+        try:
+            standby.stdin.write(START_LINE)
+            standby.stdin.close()
+        except OSError:
+            self.drop_standby()
+            return None
+        self.standby, self._standby_key = None, None
+        return standby
+
+    def _start(self, target: ReplicaTarget) -> None:
+        self._write_settings(target)
+        command = self.launcher.command(self.directory, target)
+        self.child = self._take_standby(command) or self._spawn(command, standby=False)
         self.target = target
         self.started_at = time.monotonic()
         self.restart_at = None

@@ -5,7 +5,10 @@ open; an error after `MAX_REMOTE_DKG_ATTEMPTS` intervals without transcripts."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from replica.consensus.artifacts import (
+    DataPayload,
     DkgConfigRecord,
     DkgSummary,
     KeyTranscript,
@@ -17,15 +20,18 @@ from replica.consensus.remote_dkg import (
     REMOTE_DKG_REPEATED_FAILURE_ERROR,
     InitialDkgRequest,
     RemoteDkgData,
+    compute_early_remote_results,
     compute_remote_dkg_data,
     make_initial_dkg_answers,
 )
 from replica.crypto import bls
 from replica.types import Principal
+from tests.replica.consensus.world import Subnet
 
 DEALERS = tuple(Principal.self_authenticating(b"nns" + bytes([n])) for n in range(4))
 NODES = tuple(Principal.self_authenticating(b"new" + bytes([n])) for n in range(4))
 FIRST, SECOND = bytes([1]) * 32, bytes([2]) * 32
+IDLE_NS = 5_000_000_000
 CONTEXT = ValidationContext(registry_version=5, certified_height=9, time_ns=1)
 
 
@@ -118,3 +124,65 @@ def test_repeated_failures_end_in_an_error_answer() -> None:
     assert result.error == REMOTE_DKG_REPEATED_FAILURE_ERROR and result.low is None
     (answer,) = make_initial_dkg_answers(summary(results=failed.results))
     assert answer.reject == REMOTE_DKG_REPEATED_FAILURE_ERROR
+
+
+def early(
+    previous: DkgSummary,
+    requests: list[InitialDkgRequest],
+    *,
+    delivered: frozenset[bytes] = frozenset(),
+    builds: frozenset[str] = frozenset({"low", "high"}),
+) -> tuple[RemoteDkgResult, ...]:
+    return compute_early_remote_results(
+        summary=previous,
+        requests=requests,
+        delivered=delivered,
+        build_transcript=lambda config: transcript_of(config) if config.tag in builds else None,
+    )
+
+
+def test_a_data_block_carries_a_remote_result_once_both_transcripts_are_made() -> None:
+    """`create_early_remote_transcripts`: both transcripts of a target, while its request is open
+    and no block of the interval carried them; a data block's results are answered like a
+    summary's."""
+    dealt = remote(summary(), [request(FIRST)])
+    scheduled = summary(dealt.configs, attempts=dealt.attempts)
+    (result,) = early(scheduled, [request(FIRST)])
+    assert result.target == FIRST and result.low is not None and result.high is not None
+    assert result.low.tag == "low" and result.high.tag == "high"
+    (answer,) = make_initial_dkg_answers(DataPayload(remote_results=(result,)))
+    assert answer.target == FIRST and answer.reply["subnet_threshold_public_key"]
+    assert early(scheduled, [request(FIRST)], builds=frozenset({"low"})) == (), "one is missing"
+    assert early(scheduled, [request(FIRST)], delivered=frozenset({FIRST})) == (), "carried"
+    assert early(scheduled, []) == (), "answered already in the state"
+    assert early(summary(), [request(FIRST)]) == (), "no remote DKG in this interval"
+
+
+def test_blocks_skip_the_idle_delay_while_a_setup_initial_dkg_call_waits(tmp_path: Path) -> None:
+    """The idle delay (icbox's, not the IC's) holds back empty blocks; while a `setup_initial_dkg`
+    call waits for the chain (its remote DKG starts at the next summary), blocks come at the pace
+    of the IC's delays."""
+    subnet = Subnet(tmp_path)
+    for node_id in list(subnet.nodes):
+        subnet.crash(node_id)
+        subnet.restart(node_id, idle_block_delay_ns=IDLE_NS)
+
+    def seconds_per_height(heights: int) -> float:
+        start_height, start_ns = subnet.min_finalized(), subnet.now_ns
+        subnet.run_until(lambda: subnet.min_finalized() >= start_height + heights)
+        return (subnet.now_ns - start_ns) / heights / 1e9
+
+    # Summary blocks and blocks with dealings never wait; the empty blocks between them do.
+    idle = seconds_per_height(10)
+    assert idle >= IDLE_NS / 1e9 / 4, "empty blocks wait for the idle delay"
+    for node in subnet.nodes.values():
+        engine = node.instance.state.engine
+        engine.subnet_calls.push(
+            request=None,
+            node_ids=NODES,
+            registry_version=1,
+            height=engine.height,
+            time_ns=engine.time_ns,
+            random_tape=bytes(32),
+        )
+    assert seconds_per_height(10) < idle / 10, "a waiting call lifts the idle delay"

@@ -21,6 +21,7 @@ from replica.consensus.artifacts import (
     Notarization,
     NotarizationShare,
     RandomTape,
+    RemoteDkgResult,
     ValidationContext,
     catch_up_content_message,
     notarization_message,
@@ -51,6 +52,27 @@ def test_a_block_naming_another_replica_version_is_refused(tmp_path: Path) -> No
         "replica version other-version is not the interval's"
     ]
     assert proposal.id not in observer.pool.validated
+
+
+def test_remote_dkg_results_no_replica_computes_are_refused(tmp_path: Path) -> None:
+    """Early remote DKG results in a data block are exactly the ones every replica computes from
+    the chain and the state (here none: no remote DKG is open), as the IC's payload validator
+    compares them with `create_early_remote_transcripts`."""
+    subnet, observer, keys = setup(tmp_path)
+    genesis = observer.genesis_cup.content.block
+    high = genesis.summary.get_current("high")
+    low = genesis.summary.get_current("low")
+    assert high is not None and low is not None
+    forged = RemoteDkgResult(target=bytes(32), low=low, high=high)
+    proposal = sign_proposal(
+        keys[0], block_at_one(subnet, observer, 0, payload=DataPayload(remote_results=(forged,)))
+    )
+    assert rejections(observer.on_artifact(proposal, subnet.now_ns)) == [
+        "remote DKG results other than the computed ones"
+    ]
+    assert proposal.id not in observer.pool.validated
+    valid = sign_proposal(keys[0], block_at_one(subnet, observer, 0))
+    assert rejections(observer.on_artifact(valid, subnet.now_ns)) == []
 
 
 def test_a_validation_context_below_the_parents_is_refused(tmp_path: Path) -> None:

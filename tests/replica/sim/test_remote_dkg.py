@@ -2,8 +2,8 @@
 
 The NNS subnet's management canister parks a `setup_initial_dkg` call; the NNS
 replicas deal the new subnet's keys in their DKG payloads (remote configs of a
-summary block), the next summary carries the transcripts, and executing it
-answers the call (`rs/consensus/dkg/src/payload_builder.rs`,
+summary block), a data block carries the transcripts as soon as the dealings on
+chain make them, and executing it answers the call (`rs/consensus/dkg/src/payload_builder.rs`,
 `rs/consensus/src/consensus/batch_delivery.rs`). The answer goes into the
 registry as the registry canister writes it; the chosen nodes, which never saw
 a dealer, decrypt their shares from the transcripts and the new subnet
@@ -25,7 +25,7 @@ from replica.candid import encode
 from replica.candid.types import Nat64, PrincipalType, Vec
 from replica.canister.nns_ids import REGISTRY_CANISTER_ID
 from replica.canister.sdk import CanisterEnvironment, interface_of, update
-from replica.consensus.artifacts import Block
+from replica.consensus.artifacts import Block, DataPayload
 from replica.consensus.node import ReplicaNode
 from replica.crypto import bls
 from replica.crypto.dkg import Transcript
@@ -95,6 +95,25 @@ def requester(world: World, node_id: Principal) -> DkgRequester:
     return instance
 
 
+def early_result_heights(world: World, node_id: Principal) -> tuple[int, int]:
+    """The height of the summary that scheduled the remote DKG and of the data block that carried
+    its result, in the finalized chain of an NNS replica."""
+    replica = world.replica(node_id)
+    assert isinstance(replica, ReplicaNode)
+    dealt = early = None
+    for height in range(replica.finalized_height + 1):
+        block = replica.finalized_block(height)
+        if not isinstance(block, Block):
+            continue
+        if block.is_summary and any(c.target for c in block.summary.configs) and dealt is None:
+            dealt = height
+        elif isinstance(block.payload, DataPayload) and block.payload.remote_results:
+            assert early is None, "one data block carries the result"
+            early = height
+    assert dealt is not None and early is not None
+    return dealt, early
+
+
 @pytest.mark.parametrize(("seed", "faults"), [(1301, "none"), (1302, "drop:10")])
 def test_the_nns_deals_a_new_subnet_its_keys_and_the_subnet_finalizes_with_them(
     seed: int, faults: str
@@ -141,6 +160,10 @@ def test_the_nns_deals_a_new_subnet_its_keys_and_the_subnet_finalizes_with_them(
             assert transcript.dkg_id.target, "a remote DKG names its target"
             assert {dealing.dealer for dealing in transcript.dealings} <= set(nns)
             assert not set(transcript.committee) & set(nns)
+        # The answer came early: a data block of the interval that dealt it carried the result,
+        # before the next summary.
+        dealt, early = early_result_heights(world, nns[0])
+        assert dealt < early < dealt + TEST.dkg_interval_length + 1
 
         payload = CreateSubnetPayload(
             node_ids=tuple(chosen),
