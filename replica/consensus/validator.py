@@ -26,6 +26,7 @@ Shares are not validated here: the roles combine them (see `shares`).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from enum import Enum
 from typing import Final
@@ -62,6 +63,7 @@ from replica.consensus.pool import (
     MoveToValidated,
     RemoveFromUnvalidated,
 )
+from replica.crypto import bls
 from replica.crypto.keys import verify_node_signature
 
 SummaryComputer = Callable[[Block, int, ValidationContext], DkgSummary | None]
@@ -103,6 +105,7 @@ class Validator:
         self.wake_at_ns: int | None = None
 
     def make_changes(self) -> ChangeSet:
+        self._verify_signatures_together()
         self.wake_at_ns = None
         changes: ChangeSet = []
         changes += self._validate_proposals()
@@ -114,6 +117,34 @@ class Validator:
         changes += self._validate_simple(CatchUpPackage, self._check_cup)
         changes += self._validate_simple(EquivocationProof, self._check_equivocation)
         return changes
+
+    def _verify_signatures_together(self) -> None:
+        """Check the combined BLS signatures this pass will ask for with one multi-pairing.
+
+        A first run of the checks of notarizations, finalizations, beacons, tapes and
+        certifications stops at each signature whose answer is not known yet and lists it
+        (`bls.collect_claims`); when there are several, `bls.verify_together` checks them at
+        once, and the checks below find them answered. Every signature is still checked; a
+        false one fails the joint check and is then checked alone, so the verdicts are those of
+        one check at a time.
+        """
+        unvalidated, validated = self.ctx.pool.unvalidated, self.ctx.pool.validated
+        with bls.collect_claims() as claims:
+            for kind, check in (
+                (Notarization, self._check_notarization),
+                (Finalization, self._check_finalization),
+                (RandomBeacon, self._check_beacon),
+                (RandomTape, self._check_tape),
+                (Certification, self._check_certification),
+            ):
+                for height in unvalidated.heights(kind):
+                    for artifact in unvalidated.get(kind, height):
+                        if artifact.id in validated:
+                            continue
+                        with contextlib.suppress(bls.Deferred):
+                            check(artifact)
+        if len(claims) > 1:
+            bls.verify_together(claims)
 
     def _validate_simple(
         self, kind: type[ConsensusArtifact], check: Callable[[object], Verdict]

@@ -222,3 +222,61 @@ def test_the_facade_constants_are_the_curve_and_the_ic_ones() -> None:
     assert len(bls.PUBLIC_KEY_DER_PREFIX) + bls.PUBLIC_KEY_BYTES == 133
     assert bls.public_key_from_der(bls.public_key_to_der(SPEC_PUBLIC_KEY)) == SPEC_PUBLIC_KEY
     assert bls.DST.endswith(b"_NUL_") and bls.POP_DST.endswith(b"_POP_")
+
+
+def _claims(count: int) -> list[bls.Claim]:
+    secrets = [(index + 3) * 1_000_003 for index in range(count)]
+    claims = [
+        (bls.public_key(s), b"height %d" % i, bls.sign(s, b"height %d" % i), bls.DST)
+        for i, s in enumerate(secrets)
+    ]
+    # Two claims under one key (a beacon and a tape under the low threshold key).
+    claims.append((claims[0][0], b"tape", bls.sign(secrets[0], b"tape"), bls.DST))
+    return claims
+
+
+def test_claims_verified_together_are_answered_from_memory() -> None:
+    bls.clear_caches()
+    claims = _claims(3)
+    assert bls.verify_together(claims)
+    with bls.collect_claims() as pending:  # every answer is known: nothing is deferred
+        assert all(bls.verify(key, message, signature) for key, message, signature, _ in claims)
+    assert pending == []
+    assert not bls.verify_together(claims[:1])  # one claim alone: nothing to gain, left as is
+
+
+def test_one_false_claim_fails_the_joint_check_and_is_then_found_alone() -> None:
+    claims = _claims(3)
+    wrong = [*claims]
+    wrong[1] = (claims[1][0], claims[1][1], claims[2][2], bls.DST)  # another message's signature
+    swapped = [*claims]  # two signatures swapped between keys: wrong one by one
+    swapped[0], swapped[1] = (
+        (claims[0][0], claims[0][1], claims[1][2], bls.DST),
+        (claims[1][0], claims[1][1], claims[0][2], bls.DST),
+    )
+    malformed = [*claims]
+    malformed[2] = (claims[2][0], claims[2][1], b"\x00" * 48, bls.DST)
+    identity = [*claims, (bls.G2_IDENTITY, b"x", bls.G1_IDENTITY, bls.DST)]
+    for claim_set in (wrong, swapped, malformed, identity):
+        bls.clear_caches()
+        assert not bls.verify_together(claim_set)
+        verdicts = [bls.verify(key, message, signature) for key, message, signature, _ in claim_set]
+        assert verdicts == [claim in claims for claim in claim_set]
+
+
+def test_collecting_defers_unknown_claims_and_answers_known_ones() -> None:
+    bls.clear_caches()
+    claims = _claims(2)
+    known = claims[0]
+    assert bls.verify(*known[:3])
+    with bls.collect_claims() as pending:
+        assert bls.verify(*known[:3])
+        with pytest.raises(bls.Deferred):
+            bls.verify(*claims[1][:3])
+        with pytest.raises(bls.Deferred):  # not an Exception: no broad handler swallows it
+            try:
+                bls.verify(*claims[2][:3])
+            except Exception:  # pragma: no cover - the point of the test
+                pytest.fail("Deferred was caught as an Exception")
+    assert pending == [claims[1], claims[2]]
+    assert bls.verify(*claims[1][:3])  # outside, verify answers again

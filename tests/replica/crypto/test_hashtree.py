@@ -241,3 +241,20 @@ def test_lookup_in_a_large_tree_walks_one_path() -> None:
     assert lookup(witness, ["request_status", (11).to_bytes(4, "big"), "status"]) is ABSENT
     assert lookup(witness, ["request_status", (10).to_bytes(4, "big")]) is UNKNOWN
     assert len(hashtree.encode(witness)) < 2000
+
+
+@given(st.integers(min_value=1, max_value=70))
+@settings(max_examples=40, deadline=None)
+def test_a_fork_forest_is_the_pairwise_forks_with_their_digests(count: int) -> None:
+    trees = [Labeled(index.to_bytes(2, "big"), Leaf(bytes([index % 7]))) for index in range(count)]
+    expected: list[hashtree.HashTree] = list(trees)
+    while len(expected) > 1:  # adjacent pairs, round by round; an odd tree out moves up
+        paired = [Fork(expected[i], expected[i + 1]) for i in range(0, len(expected) - 1, 2)]
+        expected = paired + ([expected[-1]] if len(expected) % 2 else [])
+    forest = hashtree.fork_forest(trees)
+    assert forest == expected[0]
+    assert forest.digest == hashtree.reconstruct(expected[0]) == hashtree.reconstruct(forest)
+    if count > 1:
+        assert isinstance(forest, Fork)
+        with pytest.raises(AttributeError):  # still frozen
+            forest.left = forest.right  # type: ignore[misc]
