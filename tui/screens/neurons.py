@@ -5,6 +5,7 @@ stake, change the dissolve delay, start/stop dissolving, follow, spawn, disburse
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar, Final
 
 from textual.binding import Binding, BindingType
@@ -16,7 +17,7 @@ from tui.ops.errors import UsageError
 from tui.ops.ledger import format_icp, parse_icp
 from tui.ops.neurons import NeuronView, topic_name
 from tui.screens.base import PollingScreen
-from tui.widgets.paged_table import PagedTable, RowsPlan, plan_rows
+from tui.widgets.paged_table import Cells, Listing, PagedTable, make_listing
 
 DAY_S: Final = 86_400
 TOPICS: Final = tuple((topic_name(int(t)), str(int(t))) for t in Topic)
@@ -57,12 +58,26 @@ def parse_days(text: str, time_scale: int = 1) -> int:
     return max(1, int(days * DAY_S) // time_scale) if days else 0
 
 
+def neuron_cells(time_scale: int, neuron: NeuronView) -> Cells:
+    """A neuron's row (durations in governance time)."""
+    return (
+        str(neuron.neuron_id) + (f" ({neuron.known_name})" if neuron.known_name else ""),
+        format_icp(neuron.stake_e8s),
+        neuron.state,
+        duration(neuron.dissolve_delay_seconds * time_scale),
+        duration(neuron.age_seconds * time_scale),
+        format_icp(neuron.voting_power),
+        format_icp(neuron.maturity_e8s),
+        following(neuron),
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NeuronsData:
     neurons: dict[int, NeuronView]
     known: dict[int, str]
-    plan: RowsPlan | None
-    """The table's change, made in the worker thread (None: nothing to change)."""
+    listing: Listing
+    """The table's list, compared with the one shown in the worker thread."""
 
 
 class NeuronsScreen(PollingScreen[NeuronsData]):
@@ -106,34 +121,25 @@ class NeuronsScreen(PollingScreen[NeuronsData]):
         super().on_mount()
 
     def fetch(self, backend: Any) -> NeuronsData:
-        """The neurons and the table's change, both in the worker thread: 10,000 neurons are
-        formatted and compared off the event loop."""
+        """The neurons, listed in the worker thread; the table formats only the rows it shows,
+        so 10,000 neurons cost a refresh one comparison of their ids."""
         neurons: list[NeuronView] = backend.neurons()
         known = backend.known_neurons()
         scale = int(getattr(backend, "time_scale", 1))
-        rows = {
-            str(neuron.neuron_id): (
-                str(neuron.neuron_id) + (f" ({neuron.known_name})" if neuron.known_name else ""),
-                format_icp(neuron.stake_e8s),
-                neuron.state,
-                duration(neuron.dissolve_delay_seconds * scale),
-                duration(neuron.age_seconds * scale),
-                format_icp(neuron.voting_power),
-                format_icp(neuron.maturity_e8s),
-                following(neuron),
-            )
-            for neuron in neurons
-        }
         return NeuronsData(
             neurons={n.neuron_id: n for n in neurons},
             known=known,
-            plan=plan_rows(self.table.shown, rows),
+            listing=make_listing(
+                self.table.shown,
+                {str(neuron.neuron_id): neuron for neuron in neurons},
+                partial(neuron_cells, scale),
+            ),
         )
 
     def show(self, data: NeuronsData) -> None:
         self.neurons = data.neurons
         self.known = data.known
-        self.table.apply(data.plan)
+        self.table.apply(data.listing)
 
     @property
     def backend(self) -> Any:

@@ -16,7 +16,7 @@ from tui.dialogs.vote import VoteDialog
 from tui.ops.dashboard import extension_s
 from tui.ops.proposals import ProposalView
 from tui.screens.base import PollingScreen
-from tui.widgets.paged_table import PagedTable, RowsPlan, plan_rows
+from tui.widgets.paged_table import Cells, Listing, PagedTable, make_listing
 from tui.widgets.tally_bar import tally_bar
 
 
@@ -24,8 +24,8 @@ from tui.widgets.tally_bar import tally_bar
 class ProposalsData:
     proposals: list[ProposalView]
     my_neurons: tuple[int, ...]
-    plan: RowsPlan | None
-    """The table's change, made in the worker thread (None: nothing to change)."""
+    listing: Listing
+    """The table's list, compared with the one shown in the worker thread."""
 
 
 def span(seconds: int) -> str:
@@ -53,6 +53,19 @@ def deadline_cell(view: ProposalView, now_s: float, voting_period_s: int) -> str
         return "-"
     extended = extension_s(view, voting_period_s)
     return countdown(view.deadline_s, now_s) + (f" (+{span(extended)} quiet)" if extended else "")
+
+
+def proposal_cells(item: tuple[ProposalView, str]) -> Cells:
+    """A proposal's row, from the proposal and its deadline cell."""
+    view, deadline = item
+    return (
+        str(view.proposal_id),
+        view.status,
+        view.topic,
+        view.title[:40],
+        tally_bar(view.yes, view.no, view.total),
+        deadline,
+    )
 
 
 def ask_vote(
@@ -110,32 +123,28 @@ class ProposalsScreen(PollingScreen[ProposalsData]):
         super().on_mount()
 
     def fetch(self, backend: Any) -> ProposalsData:
-        """The proposals and the table's change, both in the worker thread: a long list is
-        formatted and compared off the event loop."""
+        """The proposals, listed in the worker thread; the table formats only the rows it
+        shows (each with the deadline's countdown at this poll's time)."""
         proposals = backend.proposals()
         neurons = backend.neurons()
         now = self.app.clock()  # type: ignore[attr-defined]
         period = int(backend.voting_period_s)
-        rows = {
-            str(view.proposal_id): (
-                str(view.proposal_id),
-                view.status,
-                view.topic,
-                view.title[:40],
-                tally_bar(view.yes, view.no, view.total),
-                deadline_cell(view, now, period),
-            )
-            for view in proposals
-        }
         return ProposalsData(
             proposals=proposals,
             my_neurons=tuple(neuron.neuron_id for neuron in neurons),
-            plan=plan_rows(self.table.shown, rows),
+            listing=make_listing(
+                self.table.shown,
+                {
+                    str(view.proposal_id): (view, deadline_cell(view, now, period))
+                    for view in proposals
+                },
+                proposal_cells,
+            ),
         )
 
     def show(self, data: ProposalsData) -> None:
         self.my_neurons = data.my_neurons
-        self.table.apply(data.plan)
+        self.table.apply(data.listing)
 
     def selected(self) -> int | None:
         key = self.selected_key()

@@ -1,77 +1,142 @@
-"""A table over a list of any length that holds one page of it at a time.
+"""A table over a list of any length that formats and holds only the page shown.
 
-Textual's `DataTable` measures every cell of every row it holds (column widths
-on the first idle after rows are added) and keeps per-row bookkeeping: 10,000
-neurons in one table block the event loop for seconds. `PagedTable` keeps the
-whole list as plain data (`RowsPlan`) and gives the `DataTable` only the page
-under the cursor (`PAGE_ROWS` rows); the cursor keys walk across pages as if
-the list were one (down on the last row shows the next page, up on the first
-the previous, page down/up and ctrl+home/end likewise), and the border's
-subtitle says which rows are shown once there is more than one page.
+Textual's `DataTable` measures every cell of every row it holds and keeps
+per-row bookkeeping: 10,000 neurons in one table block the event loop for
+seconds, and formatting 10,000 rows on every refresh (even in a worker thread)
+keeps the process busy, so a key waits for the interpreter lock. `PagedTable`
+keeps the whole list as plain data (a `Listing`: each row's key and item, in
+order) and turns into cells only the rows of the page under the cursor
+(`PAGE_ROWS` rows), with the listing's `format`, when that page is shown or
+its items change. The cursor keys walk across pages as if the list were one
+(down on the last row shows the next page, up on the first the previous, page
+down/up and ctrl+home/end likewise), and the border's subtitle says which rows
+are shown once there is more than one page.
 
-`plan_rows` compares new rows with the rows shown (a plain function, meant to
-run in a worker thread for a long list): the event loop then touches only the
-changed rows of the page shown.
+Moving the cursor re-renders two rows: `DataTable` keys each rendered line by the cursor's
+position, so a move (and the scroll it brings) would render every visible line again;
+`PagedTable` keys a row's line by whether the cursor is on that row.
+
+A refresh costs the event loop one comparison of the row keys (made in the
+poll's worker thread by `make_listing`) and, for the page shown, one
+comparison per row of its item with the item shown: only a changed row is
+formatted, and only its changed cells are written.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from rich.style import Style
+from textual.cache import LRUCache
+from textual.strip import Strip
 from textual.widgets import DataTable
 
 PAGE_ROWS: Final = 100
 
-Rows = dict[str, tuple[Any, ...]]
+Cells = tuple[Any, ...]
+Rows = Mapping[str, Cells]
 """Row key -> its cells, in the order shown."""
+
+Format = Callable[[Any], Cells]
+"""A row's item -> its cells."""
+
+
+def as_cells(item: Any) -> Cells:
+    """The `Format` of rows whose items are their cells already."""
+    return tuple(item)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class RowsPlan:
-    """A table's whole list, and what changed from the list it was compared with (`base`)."""
+class Listing:
+    """A table's whole list: row keys in order, each row's item, and how an item is shown."""
 
-    rows: Rows
     keys: tuple[str, ...]
-    index: dict[str, int]
-    base: RowsPlan | None
-    reordered: bool
-    """Rows came, went or moved: the page shown is rebuilt."""
-    changed: frozenset[str]
-    """Otherwise, the rows whose cells differ."""
+    items: Mapping[str, Any]
+    index: Mapping[str, int]
+    """Row key -> its position."""
+    format: Format
+    base: Listing | None
+    """The listing the keys were compared with (`same_keys`)."""
+    same_keys: bool
+    """The rows are those of `base`, in the same order: only items may differ."""
 
 
-def plan_rows(shown: RowsPlan | None, rows: Rows) -> RowsPlan | None:
-    """What brings a table showing `shown` to `rows`; None when nothing differs."""
-    keys = tuple(rows)
-    if shown is not None and shown.keys == keys:
-        changed = frozenset(key for key, cells in rows.items() if shown.rows[key] != cells)
-        if not changed:
-            return None
-        index = shown.index
-        return RowsPlan(
-            rows=dict(rows), keys=keys, index=index, base=shown, reordered=False, changed=changed
-        )
-    return RowsPlan(
-        rows=dict(rows),
+def make_listing(shown: Listing | None, items: Mapping[str, Any], format: Format) -> Listing:
+    """A listing of `items` (row key -> item, in order) compared with the listing `shown`.
+
+    A plain function over the keys alone (no row is formatted): meant for the poll's worker
+    thread, where a long list costs the event loop nothing."""
+    keys = tuple(items)
+    same = shown is not None and shown.keys == keys
+    return Listing(
         keys=keys,
-        index={key: position for position, key in enumerate(keys)},
+        items=items,
+        index=shown.index
+        if same and shown is not None
+        else {key: position for position, key in enumerate(keys)},
+        format=format,
         base=shown,
-        reordered=True,
-        changed=frozenset(keys),
+        same_keys=same,
     )
 
 
+class RowLineCache(LRUCache[Any, Strip]):
+    """The `DataTable`'s own line cache, whose clearing (a new style, column width or row)
+    clears the table's row lines too."""
+
+    def __init__(self, maxsize: int, row_lines: LRUCache[Any, Strip]) -> None:
+        super().__init__(maxsize)
+        self.row_lines = row_lines
+
+    def clear(self) -> None:
+        super().clear()
+        self.row_lines.clear()
+
+
 class PagedTable(DataTable[Any]):
-    """A `DataTable` showing one page of a `RowsPlan`; see the module."""
+    """A `DataTable` showing one page of a `Listing`; see the module."""
 
     def __init__(self, *, page_rows: int = PAGE_ROWS, **options: Any) -> None:
         options.setdefault("cursor_type", "row")
         options.setdefault("zebra_stripes", True)
         super().__init__(**options)
         self.page_rows = page_rows
-        self.shown: RowsPlan | None = None
+        self.shown: Listing | None = None
         self.page = 0
+        self._page_rows: dict[str, tuple[Any, Cells]] = {}
+        """Row key -> (item, cells) of each row on the page shown."""
+        self._row_lines: LRUCache[Any, Strip] = LRUCache(1000)
+        self._line_cache = RowLineCache(1000, self._row_lines)
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        """A line of the table, kept by whether the cursor (or the mouse) is on its row."""
+        if self.cursor_type != "row":
+            return super()._render_line(y, x1, x2, base_style)
+        try:
+            row_key, _ = self._get_offsets(y)
+        except LookupError:
+            return super()._render_line(y, x1, x2, base_style)
+        row = self._row_locations.get(row_key)
+        if row is None:  # the header
+            row = -1
+        key = (
+            y,
+            x1,
+            x2,
+            self.size.width,
+            self.show_cursor and row == self.cursor_row,
+            self._show_hover_cursor and row == self.hover_row,
+            base_style,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        line = self._row_lines.get(key)
+        if line is None:
+            line = super()._render_line(y, x1, x2, base_style)
+            self._row_lines[key] = line
+        return line
 
     @property
     def total_rows(self) -> int:
@@ -82,41 +147,52 @@ class PagedTable(DataTable[Any]):
         return max(1, -(-self.total_rows // self.page_rows))
 
     def update_rows(self, rows: Rows) -> None:
-        """Shows `rows` (compared here, on the event loop: for short lists)."""
-        plan = plan_rows(self.shown, rows)
-        if plan is not None:
-            self.apply(plan)
+        """Shows `rows` (row key -> cells, in order)."""
+        self.apply(make_listing(self.shown, rows, as_cells))
 
-    def apply(self, plan: RowsPlan | None) -> None:
-        """Shows a plan made by `plan_rows`, keeping the cursor on its row."""
-        if plan is None:
-            return
-        if plan.base is not self.shown:  # made against a list since replaced: compare again
-            plan = plan_rows(self.shown, plan.rows)
-            if plan is None:
-                return
-        if plan.reordered:
+    def apply(self, listing: Listing) -> None:
+        """Shows a listing made by `make_listing`, keeping the cursor on its row."""
+        same = (
+            listing.same_keys
+            if listing.base is self.shown
+            # made against a listing since replaced: compare the keys again
+            else self.shown is not None and self.shown.keys == listing.keys
+        )
+        if not same:
             cursor = self.cursor_key()
-            self.shown = plan
-            if cursor in plan.index:
-                position = plan.index[cursor]
+            self.shown = listing
+            if cursor is not None and cursor in listing.index:
+                position = listing.index[cursor]
                 self._show_page(position // self.page_rows, position % self.page_rows, True)
             else:
                 self._show_page(self.page, self.cursor_row, True)
             return
-        self.shown = plan
+        self.shown = listing
         low, high = self._bounds(self.page)
         columns = list(self.columns)
-        for key in plan.changed:
-            if low <= plan.index[key] < high:
-                for column, cell in zip(columns, plan.rows[key], strict=True):
-                    if self.get_cell(key, column) != cell:
-                        self.update_cell(key, column, cell, update_width=True)
+        for key in listing.keys[low:high]:
+            item = listing.items[key]
+            before_item, before = self._page_rows[key]
+            if item == before_item:
+                continue
+            cells = listing.format(item)
+            self._page_rows[key] = (item, cells)
+            for column, old, new in zip(columns, before, cells, strict=True):
+                if old != new:
+                    self.update_cell(key, column, new, update_width=True)
 
     def cursor_key(self) -> str | None:
         if self.row_count == 0:
             return None
         return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
+
+    def cells(self, key: str) -> Cells:
+        """The cells of a row of the list, on any page."""
+        if self.shown is None or key not in self.shown.index:
+            raise KeyError(key)
+        if key in self._page_rows:
+            return self._page_rows[key][1]
+        return self.shown.format(self.shown.items[key])
 
     def select_key(self, key: str) -> None:
         """Puts the cursor on the row of `key`, showing its page."""
@@ -135,9 +211,13 @@ class PagedTable(DataTable[Any]):
         low, high = self._bounds(page)
         if rebuild or page != self.page:
             self.clear()
-            rows = self.shown.rows if self.shown is not None else {}
-            for key in self.shown.keys[low:high] if self.shown is not None else ():
-                self.add_row(*rows[key], key=key)
+            self._page_rows = {}
+            if self.shown is not None:
+                for key in self.shown.keys[low:high]:
+                    item = self.shown.items[key]
+                    cells = self.shown.format(item)
+                    self._page_rows[key] = (item, cells)
+                    self.add_row(*cells, key=key)
         self.page = page
         if self.row_count:
             self.move_cursor(row=max(0, min(row, self.row_count - 1)), animate=False)
