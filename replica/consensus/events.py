@@ -77,6 +77,8 @@ class StateSyncCompleted:
     """What the sync fetched from peers (the chunks the node did not hold)."""
     checkpoint_bytes: int = 0
     """The size of the checkpoint's files."""
+    fetch_ns: int = 0
+    """How long fetching the chunks took (first chunks asked for to the last arrived)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
