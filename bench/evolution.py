@@ -80,7 +80,8 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 COUNTER = Principal.from_canister_id(1 << 20)
 LOG_TIME = re.compile(
     r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) .*(StateSync\w+) height=(\d+)"
-    r"(?: fetched_bytes=(\d+) checkpoint_bytes=(\d+))?(?: fetch_ns=(\d+))?"
+    r"(?: fetched_bytes=(\d+) checkpoint_bytes=(\d+))?"
+    r"(?: fetch_ns=(\d+))?(?: manifest_ns=(\d+))?"
 )
 STATE_MB = 100
 SMOKE_STATE_MB = 16
@@ -210,11 +211,13 @@ def fill_ballast(
     return canister, time.time() - started
 
 
-def state_sync_of(node: dict[str, Any], after: float) -> tuple[float, float, float, float] | None:
-    """(seconds, MB fetched, MB of the checkpoint, seconds of the transfer) of the node's last
-    state sync after `after`."""
+def state_sync_of(
+    node: dict[str, Any], after: float
+) -> tuple[float, float, float, float, float] | None:
+    """(seconds, MB fetched, MB of the checkpoint, seconds of the transfer, seconds until the
+    manifest) of the node's last state sync after `after`."""
     started = completed = None
-    fetched = whole = fetch_s = 0.0
+    fetched = whole = fetch_s = manifest_s = 0.0
     for line in Path(node["log"]).read_text(errors="replace").splitlines():
         match = LOG_TIME.match(line)
         if match is None:
@@ -231,10 +234,11 @@ def state_sync_of(node: dict[str, Any], after: float) -> tuple[float, float, flo
             completed = moment
             fetched, whole = int(match.group(5) or 0) / 1e6, int(match.group(6) or 0) / 1e6
             fetch_s = int(match.group(7) or 0) / 1e9
+            manifest_s = int(match.group(8) or 0) / 1e9
     if started is None or completed is None:
         return None
     total_s = max(completed - started, 1e-3)
-    return total_s, fetched, whole, fetch_s or total_s
+    return total_s, fetched, whole, fetch_s or total_s, manifest_s
 
 
 def block_time_s(nodes: list[dict[str, Any]]) -> float:
@@ -307,6 +311,7 @@ def measure(directory: Path, network: dict[str, Any], smoke: bool) -> dict[str, 
         figures["checkpoint_mb"] = round(synced[2], 3)
         figures["state_sync_mb_per_s"] = round(synced[1] / max(synced[3], 1e-3), 2)
         figures["state_sync_fetch_s"] = round(synced[3], 2)
+        figures["state_sync_manifest_s"] = round(synced[4], 2)
         figures["state_sync_s"] = round(sync_s, 2)
         figures["state_sync_total_mb_per_s"] = round(synced[1] / synced[0], 2)
 

@@ -79,6 +79,8 @@ class StateSyncCompleted:
     """The size of the checkpoint's files."""
     fetch_ns: int = 0
     """How long fetching the chunks took (first chunks asked for to the last arrived)."""
+    manifest_ns: int = 0
+    """How long the manifest took (the sync's start to the first chunks asked for)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

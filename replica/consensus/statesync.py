@@ -99,8 +99,10 @@ class StateSync:
         requester: Principal,
         state_dir: Path,
         previous: StateSync | None = None,
+        started_at_ns: int = 0,
     ) -> None:
         self.height = height
+        self.started_at_ns = started_at_ns
         self.state_hash = state_hash
         # A newer CUP replaces a sync in progress: the chunks it fetched are kept and copied
         # (by hash) instead of fetched again; older ones are dropped.
@@ -273,6 +275,7 @@ class StateSyncOwner:
                     requester=self.node_id,
                     state_dir=self.state_dir,
                     previous=self.sync,
+                    started_at_ns=now_ns,
                 )
                 self.sync_cup = cup
                 started.append(cup.height)
@@ -295,6 +298,7 @@ class StateSyncOwner:
             fetched_bytes=sync.fetched_bytes,
             checkpoint_bytes=sync.checkpoint_bytes,
             fetch_ns=0 if asked_at is None else now_ns - asked_at,
+            manifest_ns=0 if asked_at is None else asked_at - sync.started_at_ns,
         )
 
 
@@ -311,3 +315,5 @@ class SyncStep:
     checkpoint_bytes: int = 0
     fetch_ns: int = 0
     """From the first chunks asked for to the last one arrived (the transfer itself)."""
+    manifest_ns: int = 0
+    """From the sync's start to the first chunks asked for (the manifest's round trip)."""

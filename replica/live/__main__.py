@@ -4,6 +4,12 @@ Logs go to stderr (the supervisor sends them to the node's log file). The
 process dies with its parent (`replica.live.lifeline`). SIGTERM
 and SIGINT stop the replica cleanly; `kill -9` is survived by the next start,
 which resumes from the persisted pool and checkpoint.
+
+With `--standby` the process loads its code and then waits for the line
+`go` on its standard input before it touches the node directory (end of
+input instead: it exits). The orchestrator starts the next version's
+replica so ahead of an upgrade, and the switch at the CUP does not wait for
+imports (`replica.orchestrator.replica_process`).
 """
 
 from __future__ import annotations
@@ -36,6 +42,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="The version this process runs (default: the one in node.json).",
     )
+    parser.add_argument(
+        "--standby",
+        action="store_true",
+        help="Load the code, then start only when `go` arrives on standard input.",
+    )
     arguments = parser.parse_args(argv)
     logging.basicConfig(
         level=arguments.log_level,
@@ -52,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     # kills it with the parent, and a watchdog covers a parent that died before that request.
     die_with_parent(signal.SIGKILL)
     watch(owner=owner_from_environment(), parent=True)
+    if arguments.standby and not wait_in_standby():
+        return 0
     directory: Path = arguments.node_dir
     pid = os.getpid()
     write_pid_file(directory / REPLICA_PID_FILE, pid)
@@ -84,6 +97,17 @@ def main(argv: list[str] | None = None) -> int:
             profiler.dump_stats(str(Path(profile_directory) / f"replica-{directory.name}.prof"))
         remove_pid_file(directory / REPLICA_PID_FILE, pid)
     return 0
+
+
+def wait_in_standby() -> bool:
+    """Load what a replica's start needs, then wait for `go`; whether it came."""
+    from replica.crypto import bls
+    from replica.http import api, requests, server  # noqa: F401 (loaded lazily by the service)
+    from replica.live import service  # noqa: F401
+
+    bls.public_key(1)  # the fixed-base table every start computes (signing keys)
+    logging.getLogger("icbox.replica").info("standby: code loaded, waiting for go")
+    return sys.stdin.buffer.readline().strip() == b"go"
 
 
 async def serve(

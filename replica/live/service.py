@@ -143,6 +143,7 @@ class ReplicaService:
         self._deadline_ns: int | None = None
         self._sync_requesters: dict[tuple[int, bytes], set[Principal]] = {}
         self._next_sync_peer = 0
+        self._upgrade_reported = False
         certificate, key = secrets.tls_certificate_path, secrets.tls_key_path
         self.p2p = P2PService(
             node_id=self.node_id,
@@ -290,6 +291,11 @@ class ReplicaService:
         certified = self.driver.node.certified_height
         if certified > self.backend.notifier.height:
             self.backend.on_certified(certified)
+        if self.driver.node.upgrade_to is not None and not self._upgrade_reported:
+            # The CUP that hands the subnet over to another version: the orchestrator switches
+            # as soon as the status says so, not at the next status period.
+            self._upgrade_reported = True
+            self.write_status()
         now = self.clock()
         wake = output.wake_at_ns
         if wake is None and self._deadline_ns is None:

@@ -9,6 +9,16 @@ starts the new one. What runs comes from a `ReplicaLauncher`: `CurrentCode`
 runs `python -m replica.live` from this installation; a launcher that runs a
 release archive's code plugs in here. A replica that dies is started again
 after a backoff (0.5 s doubling to 5 s; at once after a run of 10 s or more).
+
+An upgrade restarts the replica at the CUP that hands the subnet over, and
+the subnet finalizes nothing until the new processes run. So that the gap is
+not spent loading code, `prepare(target)` starts the next version's process
+ahead of time in standby (`--standby`: it imports its code, then waits on
+its standard input); the switch stops the old replica and tells the standby
+to go, and only a process whose command is exactly the target's is used.
+A standby is started once per command: a release that dies while loading is
+not started again before the switch, which then starts it as usual (and
+backs off if it dies).
 """
 
 from __future__ import annotations
@@ -24,6 +34,8 @@ from typing import Final, Protocol
 from replica.live.layout import read_settings, write_settings
 
 GRACE_S: Final = 5.0
+STANDBY_ARGUMENT: Final = "--standby"
+GO_LINE: Final = b"go\n"
 RESTART_DELAY_S: Final = 0.5
 RESTART_DELAY_MAX_S: Final = 5.0
 STABLE_RUN_S: Final = 10.0
@@ -73,6 +85,9 @@ class ReplicaProcess:
         self.restart_at: float | None = None
         self.delay_s = RESTART_DELAY_S
         self.restarts = 0
+        self.standby: subprocess.Popen[bytes] | None = None
+        self.standby_command: LaunchCommand | None = None
+        """The command of the standby process (started once per command)."""
 
     @property
     def pid(self) -> int | None:
@@ -98,21 +113,61 @@ class ReplicaProcess:
         if changed != settings:
             write_settings(self.directory, changed)
 
-    def _start(self, target: ReplicaTarget) -> None:
-        self._write_settings(target)
-        command = self.launcher.command(self.directory, target)
+    def _spawn(self, command: LaunchCommand, *, standby: bool) -> subprocess.Popen[bytes]:
         environment = None
         if command.environment is not None:
             environment = {**os.environ, **command.environment}
         with open(self.log_file, "ab") as log:
-            self.child = subprocess.Popen(
-                list(command.argv),
-                stdin=subprocess.DEVNULL,
+            return subprocess.Popen(
+                [*command.argv, STANDBY_ARGUMENT] if standby else list(command.argv),
+                stdin=subprocess.PIPE if standby else subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
                 cwd=str(command.cwd),
                 env=environment,
             )
+
+    def prepare(self, target: ReplicaTarget) -> bool:
+        """Start `target`'s process in standby, ahead of a switch to it; whether one started."""
+        command = self.launcher.command(self.directory, target)
+        if command == self.standby_command:
+            return False
+        self.drop_standby()
+        self.standby = self._spawn(command, standby=True)
+        self.standby_command = command
+        return True
+
+    def _take_standby(self, command: LaunchCommand) -> subprocess.Popen[bytes] | None:
+        """The standby process of `command`, told to go, if it is still waiting."""
+        standby = self.standby
+        if standby is None or command != self.standby_command or standby.poll() is not None:
+            return None
+        self.standby = None
+        try:
+            if standby.stdin is not None:
+                standby.stdin.write(GO_LINE)
+                standby.stdin.close()
+        except OSError:
+            standby.kill()
+            standby.wait()
+            return None
+        return standby
+
+    def drop_standby(self) -> None:
+        standby, self.standby = self.standby, None
+        if standby is not None and standby.poll() is None:
+            if standby.stdin is not None:
+                standby.stdin.close()  # end of input: the standby exits
+            try:
+                standby.wait(GRACE_S)
+            except subprocess.TimeoutExpired:
+                standby.kill()
+                standby.wait()
+
+    def _start(self, target: ReplicaTarget) -> None:
+        self._write_settings(target)
+        command = self.launcher.command(self.directory, target)
+        self.child = self._take_standby(command) or self._spawn(command, standby=False)
         self.target = target
         self.started_at = time.monotonic()
         self.restart_at = None
@@ -152,6 +207,16 @@ class ReplicaProcess:
             self._start(target)
             return f"restarted the replica (restart {self.restarts})"
         return None
+
+    def forget_standby(self) -> None:
+        """No switch is coming: a standby still waiting exits, and the next may start one."""
+        self.drop_standby()
+        self.standby_command = None
+
+    def stop_all(self) -> int | None:
+        """Stop the replica and any standby process; the pid of the replica that was running."""
+        self.drop_standby()
+        return self.stop()
 
     def stop(self) -> int | None:
         """Stop the replica (SIGTERM, then SIGKILL); the pid that was running."""
