@@ -119,6 +119,7 @@ async def serve(
     from replica.live.service import ReplicaService
 
     service = ReplicaService(directory, replica_version=replica_version)
+    service.exit_when_closed = on_stopped
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signal_number, service.stopping.set)

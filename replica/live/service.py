@@ -16,7 +16,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -161,6 +161,9 @@ class ReplicaService:
         self.backend = LiveBackend(self)
         self.http_server: Any = None
         self.stopping = asyncio.Event()
+        self.exit_when_closed: Callable[[], None] | None = None
+        """Called once the state is closed at a stop, before the network teardown (a process
+        that exits there: `python -m replica.live`)."""
 
     # -- P2P callbacks ----------------------------------------------------------------------
 
@@ -384,6 +387,15 @@ class ReplicaService:
         except* _Stop:
             pass
         finally:
+            if self.exit_when_closed is not None:
+                # A process that ends at the stop: once its state is closed (the pool synced,
+                # the status written) it exits, without waiting for connections to wind down;
+                # peers reconnect to the next process and clients ask another replica. An
+                # upgrade's gap is not spent in the teardown.
+                self.write_status()
+                self.driver.close()
+                log.info("replica %s stopped", self.node_id)
+                self.exit_when_closed()
             if self.http_server is not None:
                 await self.http_server.stop()
             await self.p2p.close()
