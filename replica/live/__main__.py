@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     die_with_parent(signal.SIGKILL)
     watch(owner=owner_from_environment(), parent=True)
     if arguments.standby and not wait_in_standby():
-        return 0
+        os._exit(0)  # no switch came: nothing to close, and no teardown of the loaded code
     directory: Path = arguments.node_dir
     pid = os.getpid()
     write_pid_file(directory / REPLICA_PID_FILE, pid)

@@ -194,8 +194,6 @@ class Orchestrator:
                         subnet=decision.subnet_id,
                         height=decision.height,
                     )
-            elif coming is None:
-                self.process.forget_standby()
             # A replica that died is seen (and its restart backed off) before the target is
             # ensured, so a version that crashes at start is not restarted without a pause.
             restarted = self.process.poll()
@@ -226,6 +224,10 @@ class Orchestrator:
                     subnet=decision.subnet_id,
                     height=decision.height,
                 )
+            if not self.switch_coming:
+                # After the switch took it, or when no switch is coming any more (only now: the
+                # check that switches is the first in which none is coming).
+                self.process.forget_standby()
         elif decision.kind == "leave":
             self.leave(decision)
         else:
