@@ -16,7 +16,9 @@ checked against the manifest as it is written, then the checkpoint finished
   written (what `StateSyncCompleted.fetch_ns` reports in a live replica);
 - `state_sync_total_s` and `state_sync_total_mb_per_s`: from the manifest
   request to the checkpoint installed (manifest, transfer, fsync, rename);
-- `state_synced_mb`, `state_sync_install_s`;
+- `state_synced_mb`, `state_sync_install_s`; `chunks_fetched_twice`: chunks
+  that arrived again after a repeated request (a request is repeated, of the
+  next peer, when its chunks are late);
 - `baseline_copy_mb_per_s`: reading the same file and writing a copy with
   fsync in this process (the disk and page cache of this machine, the
   ceiling of any sync on it), and `ratio_to_copy`.
@@ -166,6 +168,7 @@ async def receive(
     )
     started = time.monotonic()
     next_peer = 0
+    chunks_received = 0
     async with asyncio.timeout(600):
         while not sync.is_complete:
             now_ns = time.monotonic_ns()
@@ -190,6 +193,7 @@ async def receive(
                 batch, inbox[:] = list(inbox), []
                 for artifact in batch:
                     if isinstance(artifact, StateManifestArtifact | StateChunkArtifact):
+                        chunks_received += isinstance(artifact, StateChunkArtifact)
                         sync.on_artifact(artifact)
     fetched = time.monotonic_ns()
     fetch_s = (fetched - (sync.chunks_asked_at_ns or fetched)) / 1e9
@@ -206,6 +210,8 @@ async def receive(
         "state_sync_install_s": round(done - install_started, 3),
         "state_sync_total_s": round(total_s, 3),
         "state_sync_total_mb_per_s": round(megabytes / total_s, 1),
+        "chunks_fetched_twice": chunks_received
+        - len(sync.manifest.chunk_table if sync.manifest else ()),
     }
 
 

@@ -41,7 +41,9 @@ CHUNKS_PER_REQUEST: Final = 8
 WINDOW_CHUNKS: Final = 32
 """Chunks asked for and not arrived yet, at most (32 MiB in flight)."""
 CHUNK_TIMEOUT_NS: Final = 3_000_000_000
-"""A chunk not arrived this long after it was asked for is asked for again (of another peer)."""
+"""A chunk not arrived this long after it was asked for is asked for again (of another peer),
+or twice as long as the window takes at the rate seen so far, if that is longer (so a sync
+slower than a window per timeout does not ask for every chunk twice and slow itself down)."""
 
 
 def is_sync_needed(cup: CatchUpPackage, finalized_height: int) -> bool:
@@ -121,6 +123,7 @@ class StateSync:
         """Chunks asked for and not arrived yet, with when they were asked for."""
         self.chunks_asked_at_ns: int | None = None
         """When the first chunks were asked for (the manifest had arrived)."""
+        self.chunks_arrived = 0
 
     @property
     def is_complete(self) -> bool:
@@ -167,6 +170,7 @@ class StateSync:
         ):
             self.missing.discard(artifact.index)
             self._in_flight.pop(artifact.index, None)
+            self.chunks_arrived += 1
 
     def make_requests(self, now_ns: int) -> tuple[list[StateSyncRequest], int]:
         """The requests to send now, and when to look again.
@@ -189,7 +193,8 @@ class StateSync:
             return [request], now_ns + REQUEST_INTERVAL_NS
         if self.chunks_asked_at_ns is None:
             self.chunks_asked_at_ns = now_ns
-        for index in [i for i, at in self._in_flight.items() if now_ns >= at + CHUNK_TIMEOUT_NS]:
+        timeout_ns = self.get_chunk_timeout_ns(now_ns)
+        for index in [i for i, at in self._in_flight.items() if now_ns >= at + timeout_ns]:
             del self._in_flight[index]
         free = WINDOW_CHUNKS - len(self._in_flight)
         wanted = sorted(index for index in self.missing if index not in self._in_flight)
@@ -206,11 +211,19 @@ class StateSync:
             for i in range(0, len(wanted), CHUNKS_PER_REQUEST)
         ]
         wake = (
-            min(self._in_flight.values()) + CHUNK_TIMEOUT_NS
+            min(self._in_flight.values()) + timeout_ns
             if self._in_flight
             else now_ns + REQUEST_INTERVAL_NS
         )
         return requests, wake
+
+    def get_chunk_timeout_ns(self, now_ns: int) -> int:
+        """How long a chunk asked for may take before it is asked for again (`CHUNK_TIMEOUT_NS`)."""
+        asked = self.chunks_asked_at_ns
+        if asked is None or self.chunks_arrived == 0 or now_ns <= asked:
+            return CHUNK_TIMEOUT_NS
+        window_ns = (now_ns - asked) * WINDOW_CHUNKS // self.chunks_arrived
+        return max(CHUNK_TIMEOUT_NS, 2 * window_ns)
 
     def install(self) -> None:
         """Finish the checkpoint: the chunks held locally copied in, synced, renamed into place."""
