@@ -101,12 +101,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def wait_in_standby() -> bool:
     """Load what a replica's start needs, then wait for `go`; whether it came."""
+    import os
+
     from replica.crypto import bls
     from replica.http import api, requests, server  # noqa: F401 (loaded lazily by the service)
     from replica.live import service  # noqa: F401
 
     bls.public_key(1)  # the fixed-base table every start computes (signing keys)
-    logging.getLogger("icbox.replica").info("standby: code loaded, waiting for go")
+    logging.getLogger("icbox.replica").info(
+        "standby: code loaded, waiting for go (pid %d)", os.getpid()
+    )
     return sys.stdin.buffer.readline().strip() == b"go"
 
 
