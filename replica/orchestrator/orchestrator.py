@@ -336,6 +336,11 @@ class Orchestrator:
             subnet_id=subnet_id,
             have=have,
         )
+        now = self.last
+        if cup is not None and (now is None or not now.runs_replica or now.subnet_id != subnet_id):
+            # The node left the subnet while the peers answered (its state and peer CUP are
+            # wiped): a CUP of that subnet is no longer its business.
+            return None
         if cup is not None:
             write_peer_cup(self.directory, cup)
             self.emit(
