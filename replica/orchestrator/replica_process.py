@@ -154,15 +154,14 @@ class ReplicaProcess:
         return standby
 
     def drop_standby(self) -> None:
+        """End the standby process, if any: it has touched nothing yet, so it is killed."""
         standby, self.standby = self.standby, None
-        if standby is not None and standby.poll() is None:
-            if standby.stdin is not None:
-                standby.stdin.close()  # end of input: the standby exits
-            try:
-                standby.wait(GRACE_S)
-            except subprocess.TimeoutExpired:
+        if standby is not None:
+            if standby.poll() is None:
                 standby.kill()
-                standby.wait()
+            standby.wait()
+            if standby.stdin is not None:
+                standby.stdin.close()
 
     def _start(self, target: ReplicaTarget) -> None:
         self._write_settings(target)

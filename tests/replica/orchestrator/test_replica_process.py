@@ -26,7 +26,6 @@ if version == "die":
 if "--standby" in sys.argv:
     (directory / f"standby-{os.getpid()}").write_text(version)
     if sys.stdin.readline().strip() != "go":
-        (directory / f"gone-{os.getpid()}").write_text(version)
         sys.exit(0)
 (directory / f"running-{os.getpid()}").write_text(version)
 time.sleep(60)
@@ -102,7 +101,7 @@ def test_the_switch_runs_the_standby_started_ahead_of_it(tmp_path: Path) -> None
     assert process.pid is None
 
 
-def test_a_standby_of_another_command_is_not_run_and_exits_when_dropped(tmp_path: Path) -> None:
+def test_a_standby_of_another_command_is_not_run_and_ends_when_dropped(tmp_path: Path) -> None:
     process = make_process(tmp_path)
     try:
         process.ensure_replica(ReplicaTarget(subnet_id="s", replica_version="0.1.0"))
@@ -111,8 +110,10 @@ def test_a_standby_of_another_command_is_not_run_and_exits_when_dropped(tmp_path
         process.ensure_replica(ReplicaTarget(subnet_id="s", replica_version="0.3.0"))
         wait_until(lambda: "0.3.0" in marks(process, "running").values())
         assert "0.3.0" not in marks(process, "standby").values()
+        standby = process.standby
         process.forget_standby()
-        assert "0.2.0" in marks(process, "gone").values()
+        assert standby is not None and standby.poll() is not None, "it is ended"
+        assert process.standby is None and process.standby_command is None
         assert "0.2.0" not in marks(process, "running").values()
     finally:
         process.stop_all()
