@@ -13,8 +13,13 @@ and measures in one run:
   is in step (finalized within 3 heights of the members that stayed);
 - `state_synced_mb`, `state_sync_mb_per_s`: what the added node's state sync
   fetched from its peers (the bytes of the chunks it lacked, from its
-  `StateSyncCompleted` event) and the rate of that state sync (from its
-  `StateSyncStarted` to its `StateSyncCompleted`). Before the replacement a
+  `StateSyncCompleted` event) and the rate of the transfer itself (the
+  event's `fetch_ns`: from the first chunks asked for to the last one checked
+  and written); `state_sync_s` and `state_sync_total_mb_per_s` are the whole
+  sync, from its `StateSyncStarted` to its `StateSyncCompleted` (also the wait
+  for the manifest, the fsync of the checkpoint and the restart of consensus
+  from it; `bench/statesync.py` measures the transfer alone between
+  processes). Before the replacement a
   Wasm canister (`bench/_ballast.py`) grows its stable memory to 100 MB (16 MB
   with `--smoke`) of distinct pseudo-random chunks, so the sync moves that much;
   `checkpoint_mb` is the size of the whole checkpoint;
@@ -78,6 +83,7 @@ COUNTER = Principal.from_canister_id(1 << 20)
 LOG_TIME = re.compile(
     r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) .*(StateSync\w+) height=(\d+)"
     r"(?: fetched_bytes=(\d+) checkpoint_bytes=(\d+))?"
+    r"(?: fetch_ns=(\d+))?(?: manifest_ns=(\d+))?"
 )
 STATE_MB = 100
 SMOKE_STATE_MB = 16
@@ -207,10 +213,13 @@ def fill_ballast(
     return canister, time.time() - started
 
 
-def state_sync_of(node: dict[str, Any], after: float) -> tuple[float, float, float] | None:
-    """(seconds, MB fetched, MB of the checkpoint) of the node's last state sync after `after`."""
+def state_sync_of(
+    node: dict[str, Any], after: float
+) -> tuple[float, float, float, float, float] | None:
+    """(seconds, MB fetched, MB of the checkpoint, seconds of the transfer, seconds until the
+    manifest) of the node's last state sync after `after`."""
     started = completed = None
-    fetched = whole = 0.0
+    fetched = whole = fetch_s = manifest_s = 0.0
     for line in Path(node["log"]).read_text(errors="replace").splitlines():
         match = LOG_TIME.match(line)
         if match is None:
@@ -226,9 +235,12 @@ def state_sync_of(node: dict[str, Any], after: float) -> tuple[float, float, flo
         elif match.group(3) == "StateSyncCompleted" and started is not None:
             completed = moment
             fetched, whole = int(match.group(5) or 0) / 1e6, int(match.group(6) or 0) / 1e6
+            fetch_s = int(match.group(7) or 0) / 1e9
+            manifest_s = int(match.group(8) or 0) / 1e9
     if started is None or completed is None:
         return None
-    return max(completed - started, 1e-3), fetched, whole
+    total_s = max(completed - started, 1e-3)
+    return total_s, fetched, whole, fetch_s or total_s, manifest_s
 
 
 def block_time_s(nodes: list[dict[str, Any]]) -> float:
@@ -299,8 +311,11 @@ def measure(directory: Path, network: dict[str, Any], smoke: bool) -> dict[str, 
         sync_s = synced[0]
         figures["state_synced_mb"] = round(synced[1], 3)
         figures["checkpoint_mb"] = round(synced[2], 3)
-        figures["state_sync_mb_per_s"] = round(synced[1] / synced[0], 2)
+        figures["state_sync_mb_per_s"] = round(synced[1] / max(synced[3], 1e-3), 2)
+        figures["state_sync_fetch_s"] = round(synced[3], 2)
+        figures["state_sync_manifest_s"] = round(synced[4], 2)
         figures["state_sync_s"] = round(sync_s, 2)
+        figures["state_sync_total_mb_per_s"] = round(synced[1] / synced[0], 2)
 
         chosen = spare[1:4]
         before = max(watcher.seen)

@@ -77,6 +77,10 @@ class StateSyncCompleted:
     """What the sync fetched from peers (the chunks the node did not hold)."""
     checkpoint_bytes: int = 0
     """The size of the checkpoint's files."""
+    fetch_ns: int = 0
+    """How long fetching the chunks took (first chunks asked for to the last arrived)."""
+    manifest_ns: int = 0
+    """How long the manifest took (the sync's start to the first chunks asked for)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

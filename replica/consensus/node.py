@@ -266,6 +266,8 @@ class ReplicaNode:
                     height=step.installed.height,
                     fetched_bytes=step.fetched_bytes,
                     checkpoint_bytes=step.checkpoint_bytes,
+                    fetch_ns=step.fetch_ns,
+                    manifest_ns=step.manifest_ns,
                 )
             )
         return step.wake_at_ns

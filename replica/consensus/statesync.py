@@ -30,7 +30,7 @@ from replica.consensus.artifacts import (
 from replica.consensus.catchup import is_valid_catch_up_package
 from replica.state import manifest as manifests
 from replica.state.errors import StateError
-from replica.state.manager import latest_checkpoint_in, read_checkpoint
+from replica.state.manager import CheckpointInfo, latest_checkpoint_in, read_checkpoint
 from replica.state.syncing import CheckpointAssembler
 from replica.types import Principal
 
@@ -41,20 +41,26 @@ CHUNKS_PER_REQUEST: Final = 8
 WINDOW_CHUNKS: Final = 32
 """Chunks asked for and not arrived yet, at most (32 MiB in flight)."""
 CHUNK_TIMEOUT_NS: Final = 3_000_000_000
-"""A chunk not arrived this long after it was asked for is asked for again (of another peer)."""
+"""A chunk not arrived this long after it was asked for is asked for again (of another peer),
+or twice as long as the window takes at the rate seen so far, if that is longer (so a sync
+slower than a window per timeout does not ask for every chunk twice and slow itself down)."""
 
 
 def is_sync_needed(cup: CatchUpPackage, finalized_height: int) -> bool:
     return cup.height > finalized_height + STATE_SYNC_LAG
 
 
-def answer_request(state_dir: Path, request: StateSyncRequest) -> list[StateSyncArtifact]:
-    """What this replica can send for a peer's request: the manifest or the chunks it asked for."""
-    try:
-        checkpoint = read_checkpoint(state_dir, request.height)
-    except (StateError, OSError):
-        return []
-    if checkpoint.root_hash != request.state_hash:
+def answer_request(
+    state_dir: Path, request: StateSyncRequest, checkpoint: CheckpointInfo | None = None
+) -> list[StateSyncArtifact]:
+    """What this replica can send for a peer's request: the manifest or the chunks it asked for
+    (from `checkpoint`, the one of the request's height and hash read before, if given)."""
+    if checkpoint is None:
+        try:
+            checkpoint = read_checkpoint(state_dir, request.height)
+        except (StateError, OSError):
+            return []
+    if checkpoint.height != request.height or checkpoint.root_hash != request.state_hash:
         return []
     if request.chunks is None:
         return [
@@ -79,7 +85,8 @@ def answer_request(state_dir: Path, request: StateSyncRequest) -> list[StateSync
 
 
 class StateSync:
-    """One state sync in progress, towards the checkpoint of `cup`.
+    """One state sync in progress, towards the checkpoint of `height` whose manifest's root is
+    `state_hash` (a valid CUP's).
 
     Chunks go to disk as they arrive (`replica.state.syncing.CheckpointAssembler`), each
     checked against the manifest; only the indices still missing are kept, and a window of
@@ -88,12 +95,17 @@ class StateSync:
 
     def __init__(
         self,
-        cup: CatchUpPackage,
+        *,
+        height: int,
+        state_hash: bytes,
         requester: Principal,
         state_dir: Path,
         previous: StateSync | None = None,
+        started_at_ns: int = 0,
     ) -> None:
-        self.cup = cup
+        self.height = height
+        self.started_at_ns = started_at_ns
+        self.state_hash = state_hash
         # A newer CUP replaces a sync in progress: the chunks it fetched are kept and copied
         # (by hash) instead of fetched again; older ones are dropped.
         self.previous: CheckpointAssembler | None = None
@@ -109,14 +121,9 @@ class StateSync:
         self._last_request_ns: int | None = None
         self._in_flight: dict[int, int] = {}
         """Chunks asked for and not arrived yet, with when they were asked for."""
-
-    @property
-    def height(self) -> int:
-        return self.cup.height
-
-    @property
-    def state_hash(self) -> bytes:
-        return self.cup.content.state_hash
+        self.chunks_asked_at_ns: int | None = None
+        """When the first chunks were asked for (the manifest had arrived)."""
+        self.chunks_arrived = 0
 
     @property
     def is_complete(self) -> bool:
@@ -163,6 +170,7 @@ class StateSync:
         ):
             self.missing.discard(artifact.index)
             self._in_flight.pop(artifact.index, None)
+            self.chunks_arrived += 1
 
     def make_requests(self, now_ns: int) -> tuple[list[StateSyncRequest], int]:
         """The requests to send now, and when to look again.
@@ -183,7 +191,10 @@ class StateSync:
                 height=self.height, state_hash=self.state_hash, requester=self.requester
             )
             return [request], now_ns + REQUEST_INTERVAL_NS
-        for index in [i for i, at in self._in_flight.items() if now_ns >= at + CHUNK_TIMEOUT_NS]:
+        if self.chunks_asked_at_ns is None:
+            self.chunks_asked_at_ns = now_ns
+        timeout_ns = self.get_chunk_timeout_ns(now_ns)
+        for index in [i for i, at in self._in_flight.items() if now_ns >= at + timeout_ns]:
             del self._in_flight[index]
         free = WINDOW_CHUNKS - len(self._in_flight)
         wanted = sorted(index for index in self.missing if index not in self._in_flight)
@@ -200,11 +211,19 @@ class StateSync:
             for i in range(0, len(wanted), CHUNKS_PER_REQUEST)
         ]
         wake = (
-            min(self._in_flight.values()) + CHUNK_TIMEOUT_NS
+            min(self._in_flight.values()) + timeout_ns
             if self._in_flight
             else now_ns + REQUEST_INTERVAL_NS
         )
         return requests, wake
+
+    def get_chunk_timeout_ns(self, now_ns: int) -> int:
+        """How long a chunk asked for may take before it is asked for again (`CHUNK_TIMEOUT_NS`)."""
+        asked = self.chunks_asked_at_ns
+        if asked is None or self.chunks_arrived == 0 or now_ns <= asked:
+            return CHUNK_TIMEOUT_NS
+        window_ns = (now_ns - asked) * WINDOW_CHUNKS // self.chunks_arrived
+        return max(CHUNK_TIMEOUT_NS, 2 * window_ns)
 
     def install(self) -> None:
         """Finish the checkpoint: the chunks held locally copied in, synced, renamed into place."""
@@ -226,12 +245,26 @@ class StateSyncOwner:
         self.state_dir = state_dir
         self.subnet_public_key = subnet_public_key
         self.sync: StateSync | None = None
+        self.sync_cup: CatchUpPackage | None = None
+        """The CUP the sync in progress is towards."""
+        self._served: CheckpointInfo | None = None
+        """The checkpoint last served to a peer (a sync asks for its chunks many times)."""
 
     def answer(self, request: StateSyncRequest) -> list[StateSyncArtifact]:
         """What to send for a peer's request (nothing for this replica's own)."""
         if request.requester == self.node_id:
             return []
-        return answer_request(self.state_dir, request)
+        served = self._served
+        if served is None or (served.height, served.root_hash) != (
+            request.height,
+            request.state_hash,
+        ):
+            try:
+                served = read_checkpoint(self.state_dir, request.height)
+            except (StateError, OSError):
+                return []
+            self._served = served
+        return answer_request(self.state_dir, request, served)
 
     def on_artifact(self, artifact: StateSyncArtifact) -> bool:
         """Feed a manifest or a chunk to the sync in progress; whether there is one."""
@@ -249,25 +282,36 @@ class StateSyncOwner:
             if self.sync is not None and cup.height <= self.sync.height:
                 continue
             if is_valid_catch_up_package(cup, self.subnet_public_key):
-                self.sync = StateSync(cup, self.node_id, self.state_dir, previous=self.sync)
+                self.sync = StateSync(
+                    height=cup.height,
+                    state_hash=cup.content.state_hash,
+                    requester=self.node_id,
+                    state_dir=self.state_dir,
+                    previous=self.sync,
+                    started_at_ns=now_ns,
+                )
+                self.sync_cup = cup
                 started.append(cup.height)
-        sync = self.sync
-        if sync is None:
+        sync, target = self.sync, self.sync_cup
+        if sync is None or target is None:
             return SyncStep(started=tuple(started))
         if not sync.is_complete:
             requests, wake = sync.make_requests(now_ns)
             return SyncStep(started=tuple(started), requests=tuple(requests), wake_at_ns=wake)
-        self.sync = None
+        self.sync = self.sync_cup = None
+        asked_at = sync.chunks_asked_at_ns
         try:
             sync.install()
         except StateError:
             return SyncStep(started=tuple(started), wake_at_ns=now_ns + 1)
         return SyncStep(
             started=tuple(started),
-            installed=sync.cup,
+            installed=target,
             wake_at_ns=now_ns + 1,
             fetched_bytes=sync.fetched_bytes,
             checkpoint_bytes=sync.checkpoint_bytes,
+            fetch_ns=0 if asked_at is None else now_ns - asked_at,
+            manifest_ns=0 if asked_at is None else asked_at - sync.started_at_ns,
         )
 
 
@@ -282,3 +326,7 @@ class SyncStep:
     installed: CatchUpPackage | None = None
     fetched_bytes: int = 0
     checkpoint_bytes: int = 0
+    fetch_ns: int = 0
+    """From the first chunks asked for to the last one arrived (the transfer itself)."""
+    manifest_ns: int = 0
+    """From the sync's start to the first chunks asked for (the manifest's round trip)."""

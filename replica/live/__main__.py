@@ -4,6 +4,13 @@ Logs go to stderr (the supervisor sends them to the node's log file). The
 process dies with its parent (`replica.live.lifeline`). SIGTERM
 and SIGINT stop the replica cleanly; `kill -9` is survived by the next start,
 which resumes from the persisted pool and checkpoint.
+
+With `--standby` the process loads its code and then waits for the line
+`go` on its standard input before it touches the node directory (end of
+input instead: it exits). The orchestrator starts the next version's
+replica so ahead of an upgrade, and an unassigned node keeps one ready for
+the subnet it may join, so that neither waits for imports
+(`replica.orchestrator.replica_process`).
 """
 
 from __future__ import annotations
@@ -21,14 +28,14 @@ from typing import Final
 from replica.live.layout import REPLICA_PID_FILE
 from replica.live.pidfile import remove_pid_file, write_pid_file
 
+PROFILE_VARIABLE: Final = "ICBOX_REPLICA_PROFILE"
+"""A directory: when set, the replica runs under cProfile and writes `replica-<node dir>.prof` there
+when it stops (a development aid: `python -m pstats` reads the file)."""
+
 GC_YOUNG_THRESHOLD: Final = 20_000
 """Allocations between two collections of the youngest generation (CPython's default is 700): a
 replica allocates and frees many short-lived objects per message, few of them in cycles, and at
 the default the collector ran hundreds of times a second under load."""
-
-PROFILE_VARIABLE: Final = "ICBOX_REPLICA_PROFILE"
-"""A directory: when set, the replica runs under cProfile and writes `replica-<node dir>.prof` there
-when it stops (a development aid: `python -m pstats` reads the file)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,9 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--standby",
         action="store_true",
-        help="Load the replica's code, then wait for the line 'start' on stdin before reading the "
-        "node directory and running (the orchestrator of an unassigned node keeps one ready); "
-        "anything else, or the end of stdin, ends the process.",
+        help="Load the code, then start only when `go` arrives on standard input.",
     )
     arguments = parser.parse_args(argv)
     logging.basicConfig(
@@ -65,13 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     # kills it with the parent, and a watchdog covers a parent that died before that request.
     die_with_parent(signal.SIGKILL)
     watch(owner=owner_from_environment(), parent=True)
-    if arguments.standby:
-        # The imports are most of a replica's start; the node directory is read only once the
-        # orchestrator has written the settings of the subnet the node joins.
-        import replica.live.service  # noqa: F401
-
-        if sys.stdin.readline().strip() != "start":
-            return 0
+    if arguments.standby and not wait_in_standby():
+        os._exit(0)  # no switch came: nothing to close, and no teardown of the loaded code
     directory: Path = arguments.node_dir
     pid = os.getpid()
     write_pid_file(directory / REPLICA_PID_FILE, pid)
@@ -106,6 +106,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def wait_in_standby() -> bool:
+    """Load what a replica's start needs, then wait for `go`; whether it came."""
+    import os
+
+    from replica.crypto import bls
+    from replica.http import api, requests, server  # noqa: F401 (loaded lazily by the service)
+    from replica.live import service  # noqa: F401
+
+    bls.public_key(1)  # the fixed-base table every start computes (signing keys)
+    logging.getLogger("icbox.replica").info(
+        "standby: code loaded, waiting for go (pid %d)", os.getpid()
+    )
+    return sys.stdin.buffer.readline().strip() == b"go"
+
+
 async def serve(
     directory: Path,
     replica_version: str | None = None,
@@ -115,6 +130,7 @@ async def serve(
     from replica.live.service import ReplicaService
 
     service = ReplicaService(directory, replica_version=replica_version)
+    service.exit_when_closed = on_stopped
     # What is loaded by now (modules, the registry, the restored state) lives as long as the
     # process: moved out of the collector's reach, later collections no longer walk it.
     gc.collect()

@@ -16,7 +16,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -143,6 +143,7 @@ class ReplicaService:
         self._deadline_ns: int | None = None
         self._sync_requesters: dict[tuple[int, bytes], set[Principal]] = {}
         self._next_sync_peer = 0
+        self._upgrade_reported = False
         certificate, key = secrets.tls_certificate_path, secrets.tls_key_path
         self.p2p = P2PService(
             node_id=self.node_id,
@@ -160,6 +161,9 @@ class ReplicaService:
         self.backend = LiveBackend(self)
         self.http_server: Any = None
         self.stopping = asyncio.Event()
+        self.exit_when_closed: Callable[[], None] | None = None
+        """Called once the state is closed at a stop, before the network teardown (a process
+        that exits there: `python -m replica.live`)."""
 
     # -- P2P callbacks ----------------------------------------------------------------------
 
@@ -290,6 +294,11 @@ class ReplicaService:
         certified = self.driver.node.certified_height
         if certified > self.backend.notifier.height:
             self.backend.on_certified(certified)
+        if self.driver.node.upgrade_to is not None and not self._upgrade_reported:
+            # The CUP that hands the subnet over to another version: the orchestrator switches
+            # as soon as the status says so, not at the next status period.
+            self._upgrade_reported = True
+            self.write_status()
         now = self.clock()
         wake = output.wake_at_ns
         if wake is None and self._deadline_ns is None:
@@ -378,6 +387,15 @@ class ReplicaService:
         except* _Stop:
             pass
         finally:
+            if self.exit_when_closed is not None:
+                # A process that ends at the stop: once its state is closed (the pool synced,
+                # the status written) it exits, without waiting for connections to wind down;
+                # peers reconnect to the next process and clients ask another replica. An
+                # upgrade's gap is not spent in the teardown.
+                self.write_status()
+                self.driver.close()
+                log.info("replica %s stopped", self.node_id)
+                self.exit_when_closed()
             if self.http_server is not None:
                 await self.http_server.stop()
             await self.p2p.close()

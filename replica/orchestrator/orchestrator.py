@@ -70,6 +70,9 @@ class OrchestratorConfig:
     """How often the decision runs (the IC: 10 s, `CHECK_INTERVAL_SECS`)."""
     cup_fetch_s: float = 2.0
     """How often the newest CUP is asked of the subnet's replicas (the IC: every check)."""
+    switch_check_s: float = 0.1
+    """How often the decision runs while a switch to a prepared version is coming (the CUP
+    that hands the subnet over is acted on within this, not within `check_s`)."""
 
 
 def config_for_preset(name: str | None) -> OrchestratorConfig:
@@ -115,6 +118,8 @@ class Orchestrator:
         )
         self.events = EventLog(directory)
         self.last: Decision | None = None
+        self.switch_coming = False
+        """A prepared version is named by the latest registry version: a switch is coming."""
         self.upgrades = Upgrades(
             directory,
             node_id=self.node_id,
@@ -169,10 +174,26 @@ class Orchestrator:
             self.emit(
                 decision.kind, decision.why, subnet=decision.subnet_id, height=decision.height
             )
+        self.switch_coming = False
         if decision.runs_replica and decision.subnet_id is not None:
             if decision.height < 0 or decision.recovery:
                 self.receive_initial_shares(decision.subnet_id)
-            self.upgrades.prepare_ahead(self.registry, decision.subnet_id, decision.replica_version)
+            coming = self.upgrades.prepare_ahead(
+                self.registry, decision.subnet_id, decision.replica_version
+            )
+            if coming is not None and self.process.target is not None:
+                # The next version's process loads its code now, in standby; the switch at the
+                # CUP only tells it to go.
+                self.switch_coming = True
+                if self.process.prepare(
+                    ReplicaTarget(subnet_id=decision.subnet_id.to_text(), replica_version=coming)
+                ):
+                    self.emit(
+                        "replica standby",
+                        f"version {coming} loading ahead of the switch at the next CUP",
+                        subnet=decision.subnet_id,
+                        height=decision.height,
+                    )
             # A replica that died is seen (and its restart backed off) before the target is
             # ensured, so a version that crashes at start is not restarted without a pause.
             restarted = self.process.poll()
@@ -203,9 +224,14 @@ class Orchestrator:
                     subnet=decision.subnet_id,
                     height=decision.height,
                 )
+            if not self.switch_coming:
+                # After the switch took it, or when no switch is coming any more (only now: the
+                # check that switches is the first in which none is coming).
+                self.process.forget_standby()
         elif decision.kind == "leave":
             self.leave(decision)
         else:
+            # (the standby, if any, stays: it is the one `prepare` keeps for an unassigned node)
             pid = self.process.stop()
             if pid is not None:
                 self.emit("replica stopped", f"process {pid}: the node is unassigned")
@@ -248,7 +274,7 @@ class Orchestrator:
 
     def leave(self, decision: Decision) -> None:
         """Stop the replica and wipe the node's state: it is unassigned again (spec C)."""
-        pid = self.process.stop()
+        pid = self.process.stop_all()
         state = self.directory / STATE_DIRECTORY
         wiped = state.exists()
         shutil.rmtree(state, ignore_errors=True)
@@ -315,6 +341,11 @@ class Orchestrator:
             subnet_id=subnet_id,
             have=have,
         )
+        now = self.last
+        if cup is not None and (now is None or not now.runs_replica or now.subnet_id != subnet_id):
+            # The node left the subnet while the peers answered (its state and peer CUP are
+            # wiped): a CUP of that subnet is no longer its business.
+            return None
         if cup is not None:
             write_peer_cup(self.directory, cup)
             self.emit(
@@ -339,8 +370,9 @@ class Orchestrator:
     async def _check_loop(self) -> None:
         while not self.stopping.is_set():
             self.check()  # in the loop's thread: the replicator changes the registry client
+            period = self.config.switch_check_s if self.switch_coming else self.config.check_s
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stopping.wait(), self.config.check_s)
+                await asyncio.wait_for(self.stopping.wait(), period)
 
     async def run(self) -> None:
         self.emit(
@@ -350,8 +382,7 @@ class Orchestrator:
         try:
             await asyncio.gather(self._replication_loop(), self._check_loop(), self._cup_loop())
         finally:
-            pid = await asyncio.to_thread(self.process.stop)
-            self.process.drop_standby()
+            pid = await asyncio.to_thread(self.process.stop_all)
             self.upgrades.close()
             await self.replicator.close()
             self.emit(

@@ -10,14 +10,19 @@ runs `python -m replica.live` from this installation; a launcher that runs a
 release archive's code plugs in here. A replica that dies is started again
 after a backoff (0.5 s doubling to 5 s; at once after a run of 10 s or more).
 
-Warm start: while the node is unassigned, `prepare(target)` keeps a *standby*
-process of the command the node would run (`--standby`: it has loaded the
-replica's code and waits on its stdin). Starting that command then writes the
-node's settings and tells the standby `start`, so a node chosen for a new
-subnet (or a replacement) does not wait for the interpreter to load the
-replica's code. A standby that ends without being asked (a release whose
-replica knows no `--standby`) is not made again for that command; the
-replica is then started the ordinary way.
+Standby: `prepare(target)` starts the process of `target`'s command ahead of
+time in standby (`--standby`: it imports its code, then waits on its standard
+input, touching nothing of the node); starting that command later writes the
+node's settings and tells the standby to go, and only a process whose command
+is exactly the target's is used. Two moments use it. An upgrade restarts the
+replica at the CUP that hands the subnet over, and the subnet finalizes
+nothing until the new processes run: the next version's process loads while
+the old one still runs, and the switch stops the old one and lets the standby
+go. An unassigned node keeps one of the command it would run, so a node
+chosen for a new subnet (or as a replacement) does not wait for the
+interpreter to load the replica's code. A standby is started once per command:
+a release that dies while loading (or knows no `--standby`) is not started
+again, and the replica is then started as usual (backing off if it dies).
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from typing import Final, Protocol
 from replica.live.layout import read_settings, write_settings
 
 GRACE_S: Final = 5.0
+STANDBY_ARGUMENT: Final = "--standby"
+GO_LINE: Final = b"go\n"
 RESTART_DELAY_S: Final = 0.5
 RESTART_DELAY_MAX_S: Final = 5.0
 STABLE_RUN_S: Final = 10.0
@@ -69,16 +76,6 @@ class CurrentCode:
         )
 
 
-STANDBY_FLAG: Final = "--standby"
-START_LINE: Final = b"start\n"
-
-CommandKey = tuple[tuple[str, ...], str, tuple[tuple[str, str], ...]]
-
-
-def get_command_key(command: LaunchCommand) -> CommandKey:
-    return (command.argv, str(command.cwd), tuple(sorted((command.environment or {}).items())))
-
-
 class ReplicaProcess:
     def __init__(
         self, directory: Path, *, log_file: Path, launcher: ReplicaLauncher | None = None
@@ -88,14 +85,13 @@ class ReplicaProcess:
         self.launcher: ReplicaLauncher = launcher or CurrentCode()
         self.target: ReplicaTarget | None = None
         self.child: subprocess.Popen[bytes] | None = None
-        self.standby: subprocess.Popen[bytes] | None = None
-        """A process that loaded the replica's code and waits for `start` (see the docstring)."""
-        self._standby_key: CommandKey | None = None
-        self._standby_failed: set[CommandKey] = set()
         self.started_at = 0.0
         self.restart_at: float | None = None
         self.delay_s = RESTART_DELAY_S
         self.restarts = 0
+        self.standby: subprocess.Popen[bytes] | None = None
+        self.standby_command: LaunchCommand | None = None
+        """The command of the standby process (started once per command)."""
 
     @property
     def pid(self) -> int | None:
@@ -127,7 +123,7 @@ class ReplicaProcess:
             environment = {**os.environ, **command.environment}
         with open(self.log_file, "ab") as log:
             return subprocess.Popen(
-                [*command.argv, STANDBY_FLAG] if standby else list(command.argv),
+                [*command.argv, STANDBY_ARGUMENT] if standby else list(command.argv),
                 stdin=subprocess.PIPE if standby else subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
@@ -136,51 +132,40 @@ class ReplicaProcess:
             )
 
     def prepare(self, target: ReplicaTarget) -> bool:
-        """Keep a standby process of the command that would run `target` (while no replica
-        runs); whether one was started now."""
-        if self.pid is not None:
-            return False
+        """Start `target`'s process in standby, ahead of a switch to it; whether one started."""
         command = self.launcher.command(self.directory, target)
-        key = get_command_key(command)
-        if self.standby is not None:
-            if self.standby.poll() is None and self._standby_key == key:
-                return False
-            self.drop_standby()
-        if key in self._standby_failed:
+        if command == self.standby_command:
             return False
-        self.standby, self._standby_key = self._spawn(command, standby=True), key
+        self.drop_standby()
+        self.standby = self._spawn(command, standby=True)
+        self.standby_command = command
         return True
 
-    def drop_standby(self) -> None:
-        """End the standby process, if any (one that ended by itself is not made again)."""
-        standby, key = self.standby, self._standby_key
-        self.standby, self._standby_key = None, None
-        if standby is None:
-            return
-        if standby.poll() is not None:
-            if key is not None:
-                self._standby_failed.add(key)
-            return
-        standby.kill()
-        standby.wait()
-
     def _take_standby(self, command: LaunchCommand) -> subprocess.Popen[bytes] | None:
-        """The standby process of `command`, told to start (None if there is none alive)."""
+        """The standby process of `command`, told to go, if it is still waiting."""
         standby = self.standby
-        if standby is None or self._standby_key != get_command_key(command):
-            self.drop_standby()
+        if standby is None or command != self.standby_command or standby.poll() is not None:
             return None
-        if standby.poll() is not None or standby.stdin is None:
-            self.drop_standby()
-            return None
+        self.standby = None
         try:
-            standby.stdin.write(START_LINE)
-            standby.stdin.close()
+            if standby.stdin is not None:
+                standby.stdin.write(GO_LINE)
+                standby.stdin.close()
         except OSError:
-            self.drop_standby()
+            standby.kill()
+            standby.wait()
             return None
-        self.standby, self._standby_key = None, None
         return standby
+
+    def drop_standby(self) -> None:
+        """End the standby process, if any: it has touched nothing yet, so it is killed."""
+        standby, self.standby = self.standby, None
+        if standby is not None:
+            if standby.poll() is None:
+                standby.kill()
+            standby.wait()
+            if standby.stdin is not None:
+                standby.stdin.close()
 
     def _start(self, target: ReplicaTarget) -> None:
         self._write_settings(target)
@@ -225,6 +210,16 @@ class ReplicaProcess:
             self._start(target)
             return f"restarted the replica (restart {self.restarts})"
         return None
+
+    def forget_standby(self) -> None:
+        """No switch is coming: a standby still waiting exits, and the next may start one."""
+        self.drop_standby()
+        self.standby_command = None
+
+    def stop_all(self) -> int | None:
+        """Stop the replica and any standby process; the pid of the replica that was running."""
+        self.forget_standby()
+        return self.stop()
 
     def stop(self) -> int | None:
         """Stop the replica (SIGTERM, then SIGKILL); the pid that was running."""

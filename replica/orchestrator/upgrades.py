@@ -86,15 +86,21 @@ class Upgrades:
 
     def prepare_ahead(
         self, registry: RegistryClient, subnet_id: Principal | None, running: str | None
-    ) -> None:
-        """Fetch the version the latest registry version names, if it is not the one running."""
+    ) -> str | None:
+        """Fetch the version the latest registry version names, if it is not the one running;
+        that version once its release is ready (the subnet switches to it at a coming CUP)."""
         latest = (
             registry.get_unassigned_replica_version()
             if subnet_id is None
             else registry.get_replica_version(subnet_id)
         )
-        if latest is not None and latest != running:
-            self.get_preparation(registry, latest)
+        if (
+            latest is not None
+            and latest != running
+            and self.get_preparation(registry, latest).state == "ready"
+        ):
+            return latest
+        return None
 
     def close(self) -> None:
         self.preparer.close()

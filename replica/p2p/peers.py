@@ -124,6 +124,8 @@ class P2PService:
         self._on_ingress = on_ingress
         self._outboxes: dict[Principal, _Outbox] = {}
         self._dialers: dict[Principal, asyncio.Task[None]] = {}
+        self._redial: dict[Principal, asyncio.Event] = {}
+        """Set when a peer that is not connected dials in: it is up, so dial it back now."""
         self._peers: dict[Principal, PeerAddress] = {}
         self.stats: dict[Principal, PeerStats] = {}
         self.refused = 0
@@ -139,10 +141,12 @@ class P2PService:
         for node_id in [n for n in self._dialers if n not in wanted]:
             self._dialers.pop(node_id).cancel()
             self._outboxes.pop(node_id, None)
+            self._redial.pop(node_id, None)
         for node_id, peer in wanted.items():
             self._peers[node_id] = peer
             if node_id not in self._dialers:
                 self._outboxes[node_id] = _Outbox()
+                self._redial[node_id] = asyncio.Event()
                 self.stats.setdefault(node_id, PeerStats())
                 self._dialers[node_id] = asyncio.get_running_loop().create_task(
                     self._dial_forever(node_id)
@@ -213,7 +217,13 @@ class P2PService:
             except Exception:
                 log.exception("connection to %s failed", node_id)
             stats.connected = False
-            await asyncio.sleep(delay)
+            # The backoff ends early when the peer dials in (a peer restarting, as at an upgrade,
+            # is then reached at once rather than after up to RECONNECT_MAX_S).
+            redial = self._redial[node_id]
+            redial.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await redial.wait()
             delay = min(RECONNECT_MAX_S, delay * 2)
 
     async def _dial_once(self, node_id: Principal) -> None:
@@ -291,6 +301,9 @@ class P2PService:
                 async with asyncio.timeout(CONNECT_TIMEOUT_S):
                     await self._server_handshake(session, reader, writer)
                 node_id = identify_peer(session.peer_certificate(), allowed)
+                redial = self._redial.get(node_id)
+                if redial is not None and not self.stats[node_id].connected:
+                    redial.set()
             except (ssl.SSLError, PeerRefused, TimeoutError, ConnectionError) as error:
                 self.refused += 1
                 log.warning(

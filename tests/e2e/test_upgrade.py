@@ -175,6 +175,11 @@ def test_a_release_elected_and_deployed_by_proposal_runs_from_its_archive(
     for node in nodes:
         status = network.status(node)
         assert status is not None
+        # The replica that runs is the standby started ahead of the switch (its code loaded
+        # before the CUP), not a process started at the switch.
+        assert "replica standby" in [event["what"] for event in events(network, node)]
+        log = Path(node["log"]).read_text(errors="replace")
+        assert f"standby: code loaded, waiting for go (pid {status.pid})" in log
         code = Path(status.code_dir)
         assert code.is_relative_to(network.node_dir(node) / "releases"), code
         assert code.name == archive.sha256_hex

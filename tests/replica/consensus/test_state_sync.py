@@ -9,11 +9,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from replica.consensus.artifacts import StateSyncRequest
+from replica.consensus.artifacts import (
+    StateChunkArtifact,
+    StateManifestArtifact,
+    StateSyncRequest,
+)
 from replica.consensus.events import StateSyncCompleted, StateSyncStarted
 from replica.consensus.instance import ConsensusInstance
 from replica.consensus.node import NodeOutput, ReplicaNode
-from replica.consensus.statesync import StateSyncOwner
+from replica.consensus.statesync import (
+    CHUNK_TIMEOUT_NS,
+    CHUNKS_PER_REQUEST,
+    WINDOW_CHUNKS,
+    StateSync,
+    StateSyncOwner,
+)
+from replica.state import manifest as manifests
 from replica.types import Principal
 from tests.replica.consensus.world import Subnet
 
@@ -76,3 +87,77 @@ def test_a_replica_answers_peers_state_sync_requests_but_never_its_own(tmp_path:
     )
     assert owner.answer(own) == []
     assert owner.on_artifact(owner.answer(request)[0]) is False, "no sync in progress"
+
+
+def _small_sync(tmp_path: Path) -> tuple[StateSync, dict[str, bytes]]:
+    """A sync of a checkpoint of 64 one-byte files (64 chunks), its manifest arrived."""
+    contents = {f"f{index:02}": bytes([index]) for index in range(64)}
+    manifest = manifests.manifest_of_contents(contents)
+    sync = StateSync(
+        height=40,
+        state_hash=manifest.root_hash,
+        requester=Principal.anonymous(),
+        state_dir=tmp_path,
+        started_at_ns=0,
+    )
+    sync.on_artifact(
+        StateManifestArtifact(height=40, state_hash=manifest.root_hash, manifest=manifest.to_cbor())
+    )
+    return sync, contents
+
+
+def _chunk(sync: StateSync, index: int) -> StateChunkArtifact:
+    return StateChunkArtifact(
+        height=40, state_hash=sync.state_hash, index=index, data=bytes([index])
+    )
+
+
+def _asked(requests: list[StateSyncRequest]) -> list[int]:
+    return [index for request in requests for index in request.chunks or ()]
+
+
+def test_chunks_are_asked_for_in_a_window_and_again_only_when_late(tmp_path: Path) -> None:
+    sync, _ = _small_sync(tmp_path)
+    second = 1_000_000_000
+    requests, wake = sync.make_requests(second)
+    assert _asked(requests) == list(range(WINDOW_CHUNKS))
+    assert all(len(request.chunks or ()) <= CHUNKS_PER_REQUEST for request in requests)
+    assert wake == second + CHUNK_TIMEOUT_NS
+    assert _asked(sync.make_requests(2 * second)[0]) == [], "the window is full"
+    # Nothing arrived for the timeout: the whole window is asked for again (of the next peer).
+    assert _asked(sync.make_requests(second + CHUNK_TIMEOUT_NS)[0]) == list(range(WINDOW_CHUNKS))
+
+
+def test_a_slow_sync_waits_as_long_as_its_window_takes_before_asking_again(
+    tmp_path: Path,
+) -> None:
+    sync, _ = _small_sync(tmp_path)
+    second = 1_000_000_000
+    sync.make_requests(0)
+    # Four chunks in 10 s: a window of 32 takes 80 s at that rate; nothing is late yet at 20 s.
+    for index in range(4):
+        sync.on_artifact(_chunk(sync, index))
+    assert sync.get_chunk_timeout_ns(10 * second) == 2 * 80 * second
+    requests, wake = sync.make_requests(20 * second)
+    assert _asked(requests) == list(range(WINDOW_CHUNKS, WINDOW_CHUNKS + 4)), "only new ones"
+    assert wake == 0 + sync.get_chunk_timeout_ns(20 * second)
+    # A fast sync keeps the floor of CHUNK_TIMEOUT_NS.
+    fast, _ = _small_sync(tmp_path / "fast")
+    fast.make_requests(0)
+    for index in range(16):
+        fast.on_artifact(_chunk(fast, index))
+    assert fast.get_chunk_timeout_ns(second // 10) == CHUNK_TIMEOUT_NS
+
+
+def test_every_chunk_is_checked_and_the_checkpoint_installed(tmp_path: Path) -> None:
+    sync, contents = _small_sync(tmp_path)
+    sync.make_requests(0)
+    forged = StateChunkArtifact(height=40, state_hash=sync.state_hash, index=0, data=b"\xff")
+    sync.on_artifact(forged)
+    assert 0 in sync.missing, "a chunk that does not match the manifest is not taken"
+    for index in range(64):
+        sync.on_artifact(_chunk(sync, index))
+    assert sync.is_complete and sync.fetched_bytes == 64
+    sync.install()
+    for name, data in contents.items():
+        assert (tmp_path / "checkpoints" / "40" / name).read_bytes() == data

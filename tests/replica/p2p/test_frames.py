@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from replica.consensus.artifacts import IngressArtifact, StateChunkArtifact
+from replica.consensus.artifacts import Artifact, IngressArtifact, StateChunkArtifact
 from replica.execution.messages import IngressMessage
 from replica.p2p.frames import (
     ArtifactsReceived,
@@ -116,3 +116,54 @@ def test_a_non_canonical_artifact_encoding_is_refused() -> None:
         encode_frame(FrameKind.ARTIFACTS, len(tampered).to_bytes(4, "big") + tampered)
     )
     assert isinstance(events[0], ProtocolViolation)
+
+
+def test_state_chunks_travel_as_raw_bytes_beside_other_artifacts() -> None:
+    pair = ConnectionPair(piece_bytes=1_000)
+    pair.hello("a", Hello(cup_height=0, registry_version=1))
+    chunks = [
+        StateChunkArtifact(height=2**40, state_hash=bytes([i]) * 32, index=i, data=bytes([i]) * 5)
+        for i in range(3)
+    ]
+    empty = StateChunkArtifact(height=7, state_hash=b"", index=2**32 - 1, data=b"")
+    sent: list[Artifact] = [chunks[0], ingress(1), chunks[1], empty, chunks[2]]
+    data = pair.a.connection.send_artifacts(sent)
+    kinds = []
+    offset = 0
+    while offset < len(data):
+        size = int.from_bytes(data[offset : offset + 4], "big")
+        kinds.append(data[offset + 4])
+        offset += 4 + size
+    assert kinds == [FrameKind.ARTIFACTS, FrameKind.STATE_CHUNKS]
+    received = [e for e in pair.send_raw("a", data) if isinstance(e, ArtifactsReceived)]
+    assert [a for e in received for a in e.artifacts] == [ingress(1), *chunks[:2], empty, chunks[2]]
+    assert received[1].artifacts[0].to_bytes() == chunks[0].to_bytes()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\x00\x00\x00\x05abcde",  # shorter than the chunk header
+        b"\x00\x00\x00\x20" + bytes(13),  # the item runs past the frame
+        b"\x00\x00\x00\x0d" + bytes(12) + b"\x05",  # the state hash runs past the item
+        b"\x00\x00",  # a truncated item length
+    ],
+)
+def test_a_malformed_state_chunk_frame_ends_the_connection(body: bytes) -> None:
+    connection = Connection()
+    connection.receive_data(encode_frame(FrameKind.HELLO, bytes(16)))
+    events = connection.receive_data(encode_frame(FrameKind.STATE_CHUNKS, body))
+    assert isinstance(events[-1], ProtocolViolation) and "truncated" in events[-1].reason
+
+
+def test_many_small_frames_in_one_read_and_a_frame_split_across_reads() -> None:
+    sender, receiver = Connection(), Connection()
+    data = sender.send_hello(Hello(cup_height=0, registry_version=1))
+    data += b"".join(sender.send_artifacts([ingress(n)]) for n in range(200))
+    chunk = StateChunkArtifact(height=3, state_hash=bytes(32), index=0, data=bytes(range(256)) * 9)
+    data += sender.send_artifacts([chunk])
+    events = receiver.receive_data(data[:-100]) + receiver.receive_data(data[-100:-1])
+    assert len(events) == 201
+    events += receiver.receive_data(data[-1:])
+    artifacts = [a for e in events if isinstance(e, ArtifactsReceived) for a in e.artifacts]
+    assert artifacts == [*(ingress(n) for n in range(200)), chunk]
