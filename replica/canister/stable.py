@@ -167,7 +167,7 @@ class StableStore:
                 if self._depth == 0:
                     # a message of the round ended: the next one starts with no objects loaded,
                     # as it did with a session of its own
-                    session.expunge_all()
+                    _forget_objects(session)
             return
         session = Session(self.engine, expire_on_commit=False)
         self._session = session

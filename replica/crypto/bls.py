@@ -29,6 +29,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Final
 
@@ -169,8 +170,9 @@ def verify(public_key: bytes, message: bytes, signature: bytes, *, dst: bytes = 
         and isinstance(signature, bytes)
     ):
         return False
-    if _collecting is not None and not _VERIFIED.holds(public_key, message, signature, dst):
-        _collecting.append((public_key, message, signature, dst))
+    collecting = _COLLECTING.get()
+    if collecting is not None and not _VERIFIED.holds(public_key, message, signature, dst):
+        collecting.append((public_key, message, signature, dst))
         raise Deferred
     return _verify_cached(public_key, message, signature, dst)
 
@@ -281,7 +283,9 @@ class Deferred(BaseException):
     """
 
 
-_collecting: list[Claim] | None = None
+_COLLECTING: Final[ContextVar[list[Claim] | None]] = ContextVar("bls_collecting", default=None)
+"""The claims `collect_claims` lists, per thread and per task: a check running elsewhere at the
+same time (an execution thread, another coroutine) verifies as usual."""
 
 
 @contextmanager
@@ -289,12 +293,12 @@ def collect_claims() -> Iterator[list[Claim]]:
     """Inside, `verify` answers claims it already knows and raises `Deferred` for the others,
     which it lists here: a caller runs its checks once to learn which pairings they need,
     `verify_together`s them, then runs the checks for real."""
-    global _collecting
-    outer, _collecting = _collecting, []
+    claims: list[Claim] = []
+    token = _COLLECTING.set(claims)
     try:
-        yield _collecting
+        yield claims
     finally:
-        _collecting = outer
+        _COLLECTING.reset(token)
 
 
 def verify_together(claims: Sequence[Claim]) -> bool:
