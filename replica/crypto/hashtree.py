@@ -321,6 +321,138 @@ def _hashed_fork(left: HashTree, right: HashTree, digest: bytes) -> Fork:
     return fork
 
 
+class SortedForest:
+    """A fork forest of labeled subtrees kept in label order across changes.
+
+    `tree()` equals `fork_forest` of the labeled nodes in label order, node for
+    node and byte for byte, but costs what the changes and the hashing cost: the
+    labels stay sorted as they change (no sort of the whole forest per tree), the
+    fork digests are computed level by level over contiguous 32-byte slots, and a
+    fork object is made only when something walks to it (a lookup or a pruned
+    answer walks one path). The certified state tree's request statuses are such
+    a forest: thousands of entries, a few hundred of them new at each height,
+    each one at a random place, so every fork to its right changes with the IC's
+    pairing of adjacent trees; hashing them is unavoidable, building them is not.
+    """
+
+    __slots__ = ("_digests", "_labels", "_nodes")
+
+    def __init__(self) -> None:
+        self._labels: list[bytes] = []
+        self._nodes: list[Labeled] = []
+        self._digests: list[bytes] = []
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+    def set(self, node: Labeled) -> None:
+        """Put `node` in place of the node with its label, or among the others."""
+        labels, label = self._labels, node.label
+        index = bisect.bisect_left(labels, label)
+        if index < len(labels) and labels[index] == label:
+            self._nodes[index] = node
+            self._digests[index] = node.digest
+            return
+        labels.insert(index, label)
+        self._nodes.insert(index, node)
+        self._digests.insert(index, node.digest)
+
+    def discard(self, label: bytes) -> None:
+        labels = self._labels
+        index = bisect.bisect_left(labels, label)
+        if index < len(labels) and labels[index] == label:
+            del labels[index], self._nodes[index], self._digests[index]
+
+    def tree(self) -> HashTree:
+        """The forest as it is now, laid out as `fork_forest` lays it out."""
+        count = len(self._nodes)
+        if count == 0:
+            return EMPTY
+        if count == 1:
+            return self._nodes[0]
+        level = b"".join(self._digests)
+        levels = [level]
+        counts = [count]
+        sha256, fork_ds = _sha256, _FORK_DS
+        while count > 1:
+            paired = [
+                sha256(fork_ds + level[offset : offset + 64]).digest()
+                for offset in range(0, (count - 1) * 32, 64)
+            ]
+            if count % 2:
+                paired.append(level[-32:])  # the odd tree out moves up unpaired
+            level = b"".join(paired)
+            count = len(paired)
+            levels.append(level)
+            counts.append(count)
+        forest = _Forest(tuple(self._nodes), tuple(levels), tuple(counts))
+        return forest.node(len(levels) - 1, 0)
+
+
+class _Forest:
+    """One version of a `SortedForest`: its nodes and the digests of every level."""
+
+    __slots__ = ("counts", "levels", "nodes")
+
+    def __init__(
+        self, nodes: tuple[Labeled, ...], levels: tuple[bytes, ...], counts: tuple[int, ...]
+    ) -> None:
+        self.nodes = nodes
+        self.levels = levels
+        self.counts = counts
+
+    def node(self, level: int, index: int) -> HashTree:
+        """The tree at `index` of `level` (level 0: the labeled nodes)."""
+        counts = self.counts
+        while level:  # a tree carried up unpaired is the one below it
+            below = counts[level - 1]
+            if below % 2 and index == below // 2:
+                level, index = level - 1, index * 2
+            else:
+                break
+        if level == 0:
+            return self.nodes[index]
+        fork: _LazyFork = object.__new__(_LazyFork)
+        _SET_DIGEST(fork, self.levels[level][32 * index : 32 * index + 32])
+        first = index << level  # the labeled nodes below: aligned blocks of 2**level
+        last = min(first + (1 << level), counts[0]) - 1
+        _SET_SUMMARY(fork, (self.nodes[first].label, self.nodes[last].label, True))
+        _SET_PLACE(fork, (self, level, index))
+        return fork
+
+
+class _LazyFork(Fork):
+    """A fork of a `SortedForest` whose children are made when first asked for.
+
+    Its digest and its summary (first and last label; sorted) are set when it is
+    made; reading `left` or `right` finds the slot empty and lands in
+    `__getattr__`, which fills both from the forest's levels.
+    """
+
+    __slots__ = ("_place",)
+    _place: tuple[_Forest, int, int]
+
+    def __getattr__(self, name: str) -> HashTree:
+        if name not in ("left", "right"):
+            raise AttributeError(name)
+        forest, level, index = self._place
+        left = forest.node(level - 1, 2 * index)
+        right = forest.node(level - 1, 2 * index + 1)
+        _SET_LEFT(self, left)
+        _SET_RIGHT(self, right)
+        return left if name == "left" else right
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Fork):
+            return NotImplemented
+        return self.left == other.left and self.right == other.right
+
+    __hash__ = Fork.__hash__
+
+
+_SET_PLACE: Final = _LazyFork.__dict__["_place"].__set__
+
+
 def build(value: TreeValue) -> HashTree:
     """A well-formed tree from a nested mapping of labels to values, subtrees or mappings.
 

@@ -33,7 +33,7 @@ import cbor2
 
 from replica.crypto import hashtree
 from replica.crypto.certificate import SELF_DESCRIBED_CBOR_TAG, encode_canister_ranges
-from replica.crypto.hashtree import HashTree, TreeValue
+from replica.crypto.hashtree import HashTree, SortedForest, TreeValue
 from replica.state.errors import StateError
 from replica.types import Principal
 
@@ -212,12 +212,15 @@ class StateTreeBuilder:
     """
 
     def __init__(self) -> None:
-        self._entries: dict[str, dict[bytes, tuple[tuple[Any, ...], HashTree]]] = {
+        self._entries: dict[str, dict[bytes, tuple[tuple[Any, ...], hashtree.Labeled]]] = {
             "request_status": {},
             "canister": {},
         }
-        self._sections: dict[str, tuple[list[HashTree], HashTree]] = {}
+        self._sections: dict[str, tuple[list[hashtree.Labeled], HashTree]] = {}
         self._subnets: tuple[tuple[SubnetInfo, ...], HashTree, HashTree] | None = None
+        self._status_forest: SortedForest | None = None
+        """The request statuses in label order, kept by `update` (rebuilt after a `build`)."""
+        self._status_tree: HashTree | None = None
 
     def build(self, certified_state: Mapping[str, Any], subnets: Sequence[SubnetInfo]) -> HashTree:
         if "time" not in certified_state:
@@ -228,6 +231,7 @@ class StateTreeBuilder:
             _request_status_key,
             request_status_subtree,
         )
+        self._status_forest, self._status_tree = None, request_status
         return self._top(certified_state, request_status, subnets)
 
     def update(
@@ -241,30 +245,36 @@ class StateTreeBuilder:
         `request_status_changes`.
 
         `certified_state` holds the time and the canisters; each change is a request's new
-        entry, or None where its status was pruned. The cost follows the changes: a height
-        that changed no status reuses the request_status section as it is.
+        entry, or None where its status was pruned. A height that changed no status reuses
+        the request_status section as it is; otherwise the statuses' forest
+        (`hashtree.SortedForest`) takes the changes in place and hashes its forks again.
         """
         if "time" not in certified_state:
             raise StateError("the certified state has no time")
         entries = self._entries["request_status"]
-        last = self._sections.get("request_status")
+        forest = self._status_forest
+        if forest is None:  # the first update after a full build: the forest from its entries
+            forest = SortedForest()
+            for label in sorted(entries):
+                forest.set(entries[label][1])
+            self._status_forest = forest
+        last = self._status_tree
         if request_status_changes or last is None:
             for raw_label, entry in request_status_changes.items():
                 label = bytes(raw_label)
                 if entry is None:
-                    entries.pop(label, None)
+                    if entries.pop(label, None) is not None:
+                        forest.discard(label)
                     continue
                 key = _request_status_key(entry)
                 cached = entries.get(label)
                 if cached is None or cached[0] != key:
-                    entries[label] = (
-                        key,
-                        hashtree.Labeled(label, hashtree.build(request_status_subtree(entry))),
-                    )
-            nodes = [entries[label][1] for label in sorted(entries)]
-            last = (nodes, hashtree.fork_forest(nodes))
-            self._sections["request_status"] = last
-        return self._top(certified_state, last[1], subnets)
+                    node = hashtree.Labeled(label, hashtree.build(request_status_subtree(entry)))
+                    entries[label] = (key, node)
+                    forest.set(node)
+            last = forest.tree()
+            self._status_tree = last
+        return self._top(certified_state, last, subnets)
 
     def _top(
         self,
@@ -293,7 +303,7 @@ class StateTreeBuilder:
         subtree_of: Callable[[Mapping[str, Any]], dict[bytes | str, TreeValue]],
     ) -> HashTree:
         previous = self._entries[name]
-        current: dict[bytes, tuple[tuple[Any, ...], HashTree]] = {}
+        current: dict[bytes, tuple[tuple[Any, ...], hashtree.Labeled]] = {}
         for raw_label, entry in entries.items():
             label = bytes(raw_label)
             key = key_of(entry)

@@ -258,3 +258,40 @@ def test_a_fork_forest_is_the_pairwise_forks_with_their_digests(count: int) -> N
         assert isinstance(forest, Fork)
         with pytest.raises(AttributeError):  # still frozen
             forest.left = forest.right  # type: ignore[misc]
+
+
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.binary(min_size=0, max_size=2), st.binary(max_size=3)),
+        max_size=120,
+    ),
+    st.lists(st.binary(max_size=2), max_size=5),
+)
+@settings(max_examples=60, deadline=None)
+def test_a_sorted_forest_is_the_fork_forest_of_its_nodes_in_label_order(
+    operations: list[tuple[bool, bytes, bytes]], looked_up: list[bytes]
+) -> None:
+    forest = hashtree.SortedForest()
+    nodes: dict[bytes, Labeled] = {}
+    for is_set, label, value in operations:
+        if is_set:
+            nodes[label] = Labeled(label, Leaf(value))
+            forest.set(nodes[label])
+        else:
+            nodes.pop(label, None)
+            forest.discard(label)
+        tree = forest.tree()
+        expected = hashtree.fork_forest([nodes[key] for key in sorted(nodes)])
+        assert len(forest) == len(nodes)
+        assert tree.digest == expected.digest
+    tree, expected = forest.tree(), hashtree.fork_forest([nodes[key] for key in sorted(nodes)])
+    for label in looked_up:  # present or absent: the same answer and the same witness
+        assert lookup(tree, [label]) == lookup(expected, [label])
+        assert hashtree.encode(prune(tree, [[label]])) == hashtree.encode(
+            prune(expected, [[label]])
+        )
+    assert tree == expected and expected == tree
+    assert hashtree.encode(tree) == hashtree.encode(expected)
+    if isinstance(tree, Fork):
+        with pytest.raises(AttributeError):  # still frozen
+            tree.left = tree.right  # type: ignore[misc]

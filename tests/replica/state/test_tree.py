@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 
 import cbor2
+import pytest
 
 from replica.crypto import bls, hashtree
 from replica.crypto.certificate import (
@@ -191,3 +192,60 @@ def test_the_incremental_builder_builds_exactly_the_full_tree(tmp_path: Path) ->
         assert manager.tree(height) == build_state_tree(
             manager.engine.certified_state(), [subnet_info()]
         )
+
+
+def _status_entry(rng: random.Random) -> dict[str, object]:
+    kind = rng.choice(["received", "processing", "replied", "rejected", "done"])
+    return {
+        "status": kind,
+        "reply": rng.randbytes(rng.randrange(0, 12)) if kind == "replied" else None,
+        "reject_code": rng.randrange(1, 6) if kind == "rejected" else None,
+        "reject_message": "no" if kind == "rejected" else None,
+        "error_code": rng.choice([None, "IC0503"]) if kind == "rejected" else None,
+    }
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_updated_tree_equals_the_full_rebuild_at_every_height(seed: int) -> None:
+    """Heights that add statuses at random places, change some, prune the oldest (and
+    prune nothing, or everything), checked against the full rebuild node for node, with
+    full builds in between that the updates carry on from."""
+    rng = random.Random(seed)
+    builder = StateTreeBuilder()
+    statuses: dict[bytes, dict[str, object]] = {}
+    order: list[bytes] = []  # ids in the order they came, the oldest pruned first
+    canisters = certified_state()["canister"]
+    for height in range(1, 80):
+        changes: dict[bytes, dict[str, object] | None] = {}
+        for _ in range(rng.choice([0, 1, 3, 40])):
+            message_id = rng.randbytes(rng.choice([1, 2, 32]))  # short ids collide: replaced
+            statuses[message_id] = changes[message_id] = _status_entry(rng)
+            order.append(message_id)
+        for message_id in rng.sample(sorted(statuses), min(len(statuses), rng.randrange(4))):
+            statuses[message_id] = changes[message_id] = _status_entry(rng)
+        pruned = len(order) if height == 50 else rng.choice([0, 0, 5, 30])
+        for message_id in order[:pruned]:
+            if statuses.pop(message_id, None) is not None:
+                changes[message_id] = None
+        del order[:pruned]
+        if rng.random() < 0.2:  # a change the state does not hold: no entry to remove
+            changes[b"\xff" * 33] = None
+        state = {"time": height, "request_status": dict(statuses), "canister": canisters}
+        expected = build_state_tree(state, [subnet_info()])
+        if height % 17 == 0:
+            tree = builder.build(state, [subnet_info()])
+        else:
+            tree = builder.update(
+                {"time": height, "canister": canisters},
+                [subnet_info()],
+                request_status_changes=changes,
+            )
+        assert tree.digest == expected.digest
+        assert tree == expected
+        assert hashtree.encode(tree) == hashtree.encode(expected)
+        for message_id in [*rng.sample(sorted(statuses), min(3, len(statuses))), b"\x00\x01"]:
+            path: list[bytes | str] = ["request_status", message_id, "status"]
+            assert lookup(tree, path) == lookup(expected, path)
+            assert hashtree.encode(hashtree.prune(tree, [path])) == hashtree.encode(
+                hashtree.prune(expected, [path])
+            )
