@@ -174,8 +174,10 @@ def _is_sorted_forest(tree: HashTree) -> bool:
 def _find_in_sorted(tree: HashTree, label: bytes) -> Labeled | None:
     node = tree
     while isinstance(node, Fork):
-        first_right = _summary(node.right)[0]
-        node = node.right if first_right is not None and label >= first_right else node.left
+        right = node.right
+        # The first label on the right: a labeled node's own (the common case at the bottom).
+        first_right = right.label if type(right) is Labeled else _summary(right)[0]
+        node = right if first_right is not None and label >= first_right else node.left
     return node if isinstance(node, Labeled) and node.label == label else None
 
 

@@ -268,7 +268,11 @@ class HttpApi:
         while True:
             state = self.backend.latest_certified_state()
             height = 0 if state is None else state.height
-            if state is not None and self._terminal_in(state, request_id):
+            if (
+                state is not None
+                and self.backend.is_request_finished(request_id)  # cheap: no tree walk before
+                and self._terminal_in(state, request_id)
+            ):
                 return self._call_certificate(state, request_id)
             remaining = deadline - time.monotonic()
             if remaining <= 0:

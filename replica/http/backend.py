@@ -54,6 +54,11 @@ A live driver must implement, on one object:
   `IngressMessage`s of the batches it executes as long as their status is in
   the ingress history), None otherwise. `read_state` of
   `/request_status/<id>` is allowed only to that sender.
+- `is_request_finished(request_id)`: whether the latest executed state holds
+  a terminal status (replied, rejected or done) for the request. A certified
+  state can hold one only then: a synchronous call reads the certified tree
+  for its status only once this is true, as the IC's ingress watcher learns
+  which messages completed instead of reading the state for each waiting call.
 - `wait_for_certification(after_height, timeout_seconds)`: return when a
   height above `after_height` is certified, or when the timeout elapses
   (without raising). `CertificationNotifier` below does this: call its
@@ -205,6 +210,8 @@ class ReplicaBackend(Protocol):
     def latest_certified_state(self) -> CertifiedState | None: ...
 
     def ingress_origin(self, request_id: bytes) -> IngressOrigin | None: ...
+
+    def is_request_finished(self, request_id: bytes) -> bool: ...
 
     async def wait_for_certification(self, after_height: int, timeout_seconds: float) -> None: ...
 

@@ -64,13 +64,38 @@ def hash_value(value: Any) -> bytes:
     )
 
 
+_KEY_HASHES: Final = {
+    key: hashlib.sha256(key.encode()).digest()
+    for key in (
+        "request_type",
+        "canister_id",
+        "method_name",
+        "arg",
+        "sender",
+        "ingress_expiry",
+        "nonce",
+        "paths",
+        "pubkey",
+        "expiration",
+        "targets",
+    )
+}
+"""SHA-256 of the keys every request and delegation has, computed once."""
+
+
 def hash_of_map(fields: Mapping[Any, Any]) -> bytes:
     """The representation-independent hash of a map with text keys."""
     pairs = []
     for key, value in fields.items():
         if not isinstance(key, str):
             raise EnvelopeError("map keys must be text")
-        pairs.append(hashlib.sha256(key.encode()).digest() + hash_value(value))
+        key_hash = _KEY_HASHES.get(key)
+        if key_hash is None:
+            key_hash = hashlib.sha256(key.encode()).digest()
+        if type(value) is bytes:  # most values are blobs
+            pairs.append(key_hash + hashlib.sha256(value).digest())
+        else:
+            pairs.append(key_hash + hash_value(value))
     pairs.sort()
     return hashlib.sha256(b"".join(pairs)).digest()
 

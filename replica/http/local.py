@@ -208,6 +208,10 @@ class LocalReplica:
     def ingress_origin(self, request_id: bytes) -> IngressOrigin | None:
         return self.origins.get(request_id)
 
+    def is_request_finished(self, request_id: bytes) -> bool:
+        status = self.state.engine.ingress_status(request_id)
+        return status is not None and status.status.is_terminal
+
     async def wait_for_certification(self, after_height: int, timeout_seconds: float) -> None:
         await self.notifier.wait_for_certification(after_height, timeout_seconds)
 

@@ -163,6 +163,8 @@ class HttpServer:
             self.app,
             http="httptools",
             lifespan="off",
+            # Clients reach a replica directly: no X-Forwarded-* headers to trust or rewrite.
+            proxy_headers=False,
             log_level="warning",
             access_log=False,
             timeout_keep_alive=30,

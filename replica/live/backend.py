@@ -162,6 +162,10 @@ class LiveBackend:
         found = self.origins.get(request_id)
         return None if found is None else found[0]
 
+    def is_request_finished(self, request_id: bytes) -> bool:
+        status = self.service.driver.node.ingress_status(request_id)
+        return status is not None and status.status.is_terminal
+
     async def wait_for_certification(self, after_height: int, timeout_seconds: float) -> None:
         await self.notifier.wait_for_certification(after_height, timeout_seconds)
 

@@ -319,3 +319,27 @@ async def test_a_call_larger_than_the_subnet_allows_is_413(tmp_path: Path) -> No
             sign_envelope(identity, content).to_cbor(),
         )
         assert response.status_code == 413 and "is too large" in response.text
+
+
+@pytest.mark.asyncio
+async def test_a_request_is_finished_once_its_executed_status_is_terminal(
+    tmp_path: Path,
+) -> None:
+    """What a synchronous call waits for before it reads the certified tree: false while the
+    request is unknown or pending, true once its executed status is replied (and its certified
+    status can be read then)."""
+    async with served_network(tmp_path) as served, httpx.AsyncClient() as client:
+        replica = served.network.replicas[0]
+        body, request_id = add_body(ALICE, amount=3)
+        assert not replica.is_request_finished(request_id)
+        assert (
+            await post(client, f"{served.urls[0]}/api/v2/canister/{NNS_COUNTER}/call", body)
+        ).status_code == 202
+        while not replica.is_request_finished(request_id):
+            await asyncio.sleep(0.01)
+        status = replica.state.engine.ingress_status(request_id)
+        assert status is not None and status.status.is_terminal
+        response = await post(client, f"{served.urls[0]}/api/v3/canister/{NNS_COUNTER}/call", body)
+        assert response.status_code == 200
+        certificate = Certificate.from_cbor(cbor.decode(response.content)["certificate"])
+        assert certificate.lookup(["request_status", request_id, "status"]).value == b"replied"  # type: ignore[union-attr]
