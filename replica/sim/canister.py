@@ -33,7 +33,9 @@ class SimCounterCell(SQLModel, table=True):
 class Counter:
     def __init__(self, environment: CanisterEnvironment, path: str | None, init: Any) -> None:
         self.environment = environment
-        self.store = StableStore([SimCounterCell], path)
+        # The counter writes through the SQLite connection alone (`add`): a message needs only a
+        # savepoint on it, not a nested transaction of the session.
+        self.store = StableStore([SimCounterCell], path, direct_sql=True)
 
     def _count(self) -> int:
         with self.store.connection() as connection:
