@@ -68,68 +68,6 @@ def decode(data: bytes) -> Any:
     return _from_plain(cbor2.loads(data))
 
 
-def decode_canonical(data: bytes) -> Any:
-    """Decode bytes that must be the canonical encoding of what they decode to.
-
-    Raises ValueError unless `encode(decode(data)) == data`, the check bytes from
-    a peer need; it costs one decoding and a re-encoding of the decoded CBOR items
-    (in C) instead of the records. That is the same check when every record reads
-    back as it was written: its name and its fields exactly the ones `encode`
-    writes for its type, each kept as given (no field left to its default, no
-    alias of the type's name, nothing a `__post_init__` changed). Bytes where one
-    is not so are checked by encoding the records again.
-    """
-    plain = cbor2.loads(data)
-    value, exact = _from_plain_exact(plain)
-    encoded = cbor2.dumps(plain, canonical=True) if exact else encode(value)
-    if encoded != data:
-        raise ValueError("not the canonical encoding of the record")
-    return value
-
-
-_MISSING: Final[Any] = object()
-
-
-def _from_plain_exact(value: Any) -> tuple[Any, bool]:
-    """`_from_plain`, and whether `_to_plain` of the result gives `value` back."""
-    if isinstance(value, cbor2.CBORTag) and value.tag == _RECORD_TAG:
-        name, fields = value.value
-        kind = _resolve(name)
-        exact = True
-        converted = {}
-        for key, item in fields.items():
-            converted[key], item_exact = _from_plain_exact(item)
-            exact = exact and item_exact
-        record = kind(**converted)
-        if exact:
-            shape = _record_shape(kind)
-            exact = (
-                shape is not None
-                and shape[0] == name
-                and len(shape[1]) == len(converted)
-                and all(
-                    getattr(record, field) is converted.get(field, _MISSING) for field in shape[1]
-                )
-            )
-        return record, exact
-    if isinstance(value, list | tuple):
-        items = []
-        exact = True
-        for item in value:
-            converted_item, item_exact = _from_plain_exact(item)
-            items.append(converted_item)
-            exact = exact and item_exact
-        return tuple(items), exact
-    if isinstance(value, Mapping):
-        mapping = {}
-        exact = True
-        for key, item in value.items():
-            mapping[key], item_exact = _from_plain_exact(item)
-            exact = exact and item_exact
-        return mapping, exact
-    return value, type(value) in _PLAIN_TYPES
-
-
 _PLAIN_TYPES: Final = frozenset({int, str, bytes, bool, float, type(None)})
 """Types written as they are (the common leaves, checked first)."""
 

@@ -598,13 +598,14 @@ def artifact_from_bytes(data: bytes) -> Artifact:
     type, all the way down, and the bytes must be the canonical encoding.
     """
     try:
-        value = codec.decode_canonical(data)
+        value = codec.decode(data)
     except MALFORMED_INPUT_ERRORS as error:
         raise ValueError(f"not an artifact: {error}") from error
     if not isinstance(value, ARTIFACT_TYPES):
         raise ValueError(f"not an artifact: {type(value).__name__}")
     check_shape(value, type(value))
-    object.__setattr__(value, "_bytes", bytes(data))  # its canonical bytes, checked above
+    if value.to_bytes() != data:
+        raise ValueError("not the canonical encoding of the artifact")
     return value
 
 
