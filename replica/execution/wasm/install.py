@@ -242,23 +242,35 @@ def execute_install(
         )
 
     canister_id = record.canister_id
+
+    def run_step(
+        instance: WasmCanister, export: str, message: MessageState, name: str
+    ) -> InstallOutcome | None:
+        """Run one step within what is left of the limit; the failed outcome if it trapped."""
+        nonlocal used
+        result = step(instance, export, message)
+        used += result.instructions
+        if result.trap is None:
+            return None
+        return failed(
+            SystemReject(
+                ErrorCode.CANISTER_CALLED_TRAP,
+                f"Error from Canister {canister_id}: Canister called {name} and trapped: "
+                f"{result.trap}",
+            ),
+            message,
+            result,
+        )
+
     stable = StableMemory()
     if plan.mode == "upgrade":
         assert old is not None
         if plan.pre_upgrade is not None:
-            message = plan.pre_upgrade.restarted()
-            result = step(old, "canister_pre_upgrade", message)
-            used += result.instructions
-            if result.trap is not None:
-                return failed(
-                    SystemReject(
-                        ErrorCode.CANISTER_CALLED_TRAP,
-                        f"Error from Canister {canister_id}: Canister called pre_upgrade and "
-                        f"trapped: {result.trap}",
-                    ),
-                    message,
-                    result,
-                )
+            trapped = run_step(
+                old, "canister_pre_upgrade", plan.pre_upgrade.restarted(), "pre_upgrade"
+            )
+            if trapped is not None:
+                return trapped
         stable = StableMemory(bytes(old.stable.data))
     entry_message = plan.entry_message.restarted()
     try:
@@ -284,35 +296,16 @@ def execute_install(
         canister.restore(Snapshot(old.snapshot().memory, fresh.globals, fresh.table_size))
         for offset, data in plan.prepared.data_segments:
             canister.write_memory(offset, data)
+        canister.global_timer = 0
     # The start function is a step of the install like the others: within the install's
     # instructions, and sliced with them (install.rs, `PausedStartExecutionDuringInstall`).
-    start_message = plan.start_message.restarted()
-    result = step(canister, START_EXPORT, start_message)
-    used += result.instructions
-    if result.trap is not None:
-        return failed(
-            SystemReject(
-                ErrorCode.CANISTER_CALLED_TRAP,
-                f"Error from Canister {canister_id}: Canister called start and trapped: "
-                f"{result.trap}",
-            ),
-            entry_message,
-            result,
+    trapped = run_step(canister, START_EXPORT, plan.start_message.restarted(), "start")
+    if trapped is None:
+        trapped = run_step(
+            canister, plan.entry, entry_message, plan.entry.removeprefix("canister_")
         )
-    if plan.keep_memory:
-        canister.global_timer = 0
-    result = step(canister, plan.entry, entry_message)
-    used += result.instructions
-    if result.trap is not None:
-        return failed(
-            SystemReject(
-                ErrorCode.CANISTER_CALLED_TRAP,
-                f"Error from Canister {canister_id}: Canister called "
-                f"{plan.entry.removeprefix('canister_')} and trapped: {result.trap}",
-            ),
-            entry_message,
-            result,
-        )
+    if trapped is not None:
+        return trapped
     return InstallOutcome(instructions=used, message=entry_message, canister=canister)
 
 
