@@ -145,7 +145,15 @@ def threshold_round_ms(nodes: int, samples: int) -> tuple[float, float]:
 @contextmanager
 def bls_memos_disabled() -> Iterator[None]:
     """Every BLS memo (hash to G1, point decoding, verification) bypassed while inside."""
-    names = ("hash_to_g1", "decode_g1", "decode_g2", "_verify_cached")
+    names = (
+        "hash_to_g1",
+        "decode_g1",
+        "decode_g2",
+        "_blst_hash_to_g1",
+        "_blst_g1",
+        "_blst_g2",
+        "_verify_cached",
+    )
     memoised = {name: getattr(bls, name) for name in names}
     for name, function in memoised.items():
         setattr(bls, name, function.__wrapped__)

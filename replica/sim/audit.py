@@ -19,8 +19,9 @@ blocks, never the replica's caches or validator):
   multi-signature (or is the block of a verified CUP); blocks carry a summary
   exactly at summary heights; no ingress message appears twice in a block or
   on the chain or after its expiry, nor more ingress than the subnet's limits;
-  every dealing comes with a valid support proof; every summary is the one
-  computed from the finalized chain below it;
+  every dealing comes with a valid support proof; every remote DKG result is
+  an error or the transcripts of a remote DKG of the subnet for its target;
+  every summary is the one computed from the finalized chain below it;
 - **the notary**: no honest notary signs two blocks of one maker at a height
   (the second makes the maker disqualified for it);
 - **CUPs and beacons**: every CUP a replica holds verifies under the subnet
@@ -50,6 +51,7 @@ from replica.consensus.artifacts import (
     Notarization,
     NotarizationShare,
     RandomBeacon,
+    RemoteDkgResult,
     beacon_message,
     catch_up_content_message,
     compute_dealing_hash,
@@ -68,6 +70,8 @@ from replica.consensus.membership import (
 )
 from replica.consensus.node import ReplicaNode
 from replica.crypto import bls, multisig
+from replica.crypto.dkg import Transcript
+from replica.crypto.errors import CryptoError
 from replica.crypto.keys import verify_node_signature
 from replica.types import Principal
 
@@ -389,6 +393,13 @@ class ConsensusAuditor:
             return
         if payload.dealings and summary_block is not None:
             self._audit_dealings(node, height, payload, summary_block)
+        for result in payload.remote_results:
+            if not self._is_remote_result(result):
+                self._fail(
+                    f"the remote DKG result at height {height} is not made by a remote DKG of "
+                    "this subnet for its target",
+                    node,
+                )
         if (
             len(payload.ingress) > record.max_ingress_messages_per_block
             or any(len(m.arg) > record.max_ingress_bytes_per_message for m in payload.ingress)
@@ -413,6 +424,22 @@ class ConsensusAuditor:
                     f"{height}",
                     node,
                 )
+
+    def _is_remote_result(self, result: RemoteDkgResult) -> bool:
+        """A remote DKG result answers with an error, or with both transcripts of a remote DKG
+        this subnet ran for the result's target (spec B, `setup_initial_dkg`)."""
+        if result.low is None and result.high is None:
+            return bool(result.error)
+        for transcript in (result.low, result.high):
+            if transcript is None:
+                return False
+            try:
+                dkg_id = Transcript.from_bytes(transcript.body).dkg_id
+            except CryptoError:
+                return False
+            if dkg_id.target != result.target or dkg_id.subnet_id != self.subnet_id:
+                return False
+        return True
 
     def _audit_dealings(
         self, node: Principal, height: int, payload: DataPayload, summary_block: Block

@@ -63,6 +63,7 @@ from replica.consensus.artifacts import (
     RandomBeaconShare,
     RandomTape,
     RandomTapeShare,
+    RemoteDkgResult,
     SignedDealing,
     ValidationContext,
     certification_message,
@@ -541,6 +542,13 @@ class ConsensusForger:
         if self._summary is not None:
             # R10: a summary at a height that is not a summary height.
             bad.append(replace(block, payload=self._summary))
+
+            # R36: a remote DKG result no replica computes (the interval's own keys as the
+            # transcripts of a remote DKG).
+            low, high = self._summary.get_current("low"), self._summary.get_current("high")
+            if low is not None and high is not None and not payload.remote_results:
+                forged = RemoteDkgResult(target=bytes(32), low=low, high=high)
+                bad.append(replace(block, payload=replace(payload, remote_results=(forged,))))
 
         own = self._own_dealing
         if own is not None and own not in payload.dealings:

@@ -331,6 +331,7 @@ REMOVALS: Final = (
         ),
         (ANY,),
     ),
+    Removal("R36", (_off(V, "results != payload.remote_results:"),), ("bad-block",)),
 )
 
 
@@ -396,6 +397,7 @@ QUICK_UNITS: Final[dict[str, tuple[str, ...]]] = {
     "R33": (_C + "test_rules.py::test_thresholds_follow_the_fault_bound",),
     "R34": (_RULES + "test_the_high_threshold_is_n_minus_f_and_the_summary_configs_use_it",),
     "R35": (_C + "test_pool_and_summary.py",),
+    "R36": (_RULES + "test_remote_dkg_results_no_replica_computes_are_refused",),
 }
 """With `--quick`: the unit tests RULES.md names for each rule (or the closest candidates),
 instead of every consensus unit test."""

@@ -75,7 +75,17 @@ def replace_member(
 ) -> None:
     """Adopt ChangeSubnetMembership (add `added`, remove `removed`) and wait until the added
     node runs a replica of the subnet, the removed one has left and is unassigned again, and
-    the added one is within three heights of the members that stayed."""
+    the added one is within three heights of the members that stayed.
+
+    The proposal waits for a CUP past the subnet's first: a node that joins while the
+    registry's CUP is still the latest replays the blocks since it and needs no state sync,
+    while past it those blocks are purged and the new node must sync the state."""
+
+    def past_first_cup() -> bool:
+        heights = [s.cup_height for node in staying if (s := network.status(node))]
+        return len(heights) == len(staying) and min(heights) > 0
+
+    wait_until(past_first_cup, timeout_s=timeout_s, what="a CUP past the subnet's first")
     propose(
         network,
         "change-membership",

@@ -175,11 +175,20 @@ def test_a_release_elected_and_deployed_by_proposal_runs_from_its_archive(
     for node in nodes:
         status = network.status(node)
         assert status is not None
-        # The replica that runs is the standby started ahead of the switch (its code loaded
-        # before the CUP), not a process started at the switch.
-        assert "replica standby" in [event["what"] for event in events(network, node)]
+        # A node whose release was ready before the CUP that switches runs the standby started
+        # ahead of the switch (its code loaded before the CUP), not a process started at the
+        # switch; one whose release was still being fetched at that CUP starts it once ready.
+        whats = [(event["what"], event["why"]) for event in events(network, node)]
+        ready = next(
+            i for i, (what, why) in enumerate(whats) if what == "release ready" and "0.2.0" in why
+        )
+        switch = next(i for i, (what, why) in enumerate(whats) if what == "run" and "0.2.0" in why)
         log = Path(node["log"]).read_text(errors="replace")
-        assert f"standby: code loaded, waiting for go (pid {status.pid})" in log
+        if ready < switch:
+            assert "replica standby" in [what for what, _ in whats[ready:switch]]
+            assert f"standby: code loaded, waiting for go (pid {status.pid})" in log
+        else:
+            assert "replica switched" in [what for what, _ in whats[ready:]]
         code = Path(status.code_dir)
         assert code.is_relative_to(network.node_dir(node) / "releases"), code
         assert code.name == archive.sha256_hex

@@ -86,6 +86,7 @@ from replica.execution.wasm.pages import MemoryPages
 from replica.execution.wasm.system_api import (
     SIGNATURES,
     CanisterTrap,
+    Kind,
     MessageState,
     SystemApi,
     WasmCallback,
@@ -96,6 +97,9 @@ _NUMERIC_FIELDS = {0: "i32", 1: "i64", 2: "f32", 3: "f64"}  # wasmtime's value k
 NO_DEADLINE: Final = 1 << 40  # epoch ticks: no interrupt ever reaches an ordinary execution
 INTERRUPTED: Final = "Canister execution was interrupted."
 PAGE_TRACKING_MIN_BYTES: Final = 1024 * 1024
+START_LIMIT: Final = 10_000_000_000
+"""The start function's limit when an instance is made outside an install (an install runs it
+within the install's own limit and slices)."""
 
 
 def _keep_host_exceptions_per_canister() -> None:
@@ -241,7 +245,9 @@ class WasmCanister:
         self._table_entries: list[Any] = []
         self._instantiate()
         if start:
-            self.run_start()
+            result = self.run_start()
+            if result.trap is not None:
+                raise InvalidModule(f"the module's start function trapped: {result.trap}")
 
     # -- the instance ---------------------------------------------------------------------------
 
@@ -274,8 +280,9 @@ class WasmCanister:
             )
         self.store = store
         try:
-            # the start function runs with no fuel budget of its own: it gets the install's
-            store.set_fuel(10_000_000_000)
+            # none of the module's code runs here (its start function is exported and run by
+            # `run_start`); a trap is a segment that does not fit
+            store.set_fuel(START_LIMIT)
             self.instance = wasmtime.Instance(store, self._compiled, imports)
         except wasmtime.WasmtimeError as error:
             raise InvalidModule(
@@ -283,7 +290,7 @@ class WasmCanister:
             ) from error
         except wasmtime.Trap as error:
             raise InvalidModule(
-                f"the module's start function trapped: {error.message[:300]}"
+                f"the module cannot be instantiated: {error.message[:300]}"
             ) from error
         store.set_fuel(0)
         exports = self.instance.exports(store)
@@ -318,21 +325,14 @@ class WasmCanister:
 
         return call
 
-    def run_start(self) -> None:
-        """Run the module's start function (instantiation leaves it to the host)."""
-        start = self._exports.get(START_EXPORT)
-        if not isinstance(start, wasmtime.Func):
-            return
-        self._written_outside = True
-        self.store.set_fuel(10_000_000_000)
-        try:
-            start(self.store)
-        except (wasmtime.Trap, wasmtime.WasmtimeError, CanisterTrap) as error:
-            raise InvalidModule(
-                f"the module's start function trapped: {' '.join(str(error).split())[:300]}"
-            ) from error
-        finally:
-            self.store.set_fuel(0)
+    def run_start(
+        self, state: MessageState | None = None, *, limit: int = START_LIMIT
+    ) -> RunResult:
+        """Run the module's start function (instantiation leaves it to the host) as the spec's
+        `(start)` context: within `limit` instructions, its effects kept unless it traps."""
+        return self.run(
+            START_EXPORT, state or MessageState(kind=Kind.START), limit=limit, keep=True
+        )
 
     def has_export(self, name: str) -> bool:
         return isinstance(self._exports.get(name), wasmtime.Func)

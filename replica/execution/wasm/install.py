@@ -1,14 +1,14 @@
 """install_code for a Wasm module: its steps, in one slice or across rounds.
 
 An install runs `canister_pre_upgrade` on the old module (an upgrade, unless
-`skip_pre_upgrade`), instantiates the new module (its start function; over the
-kept main memory when `wasm_memory_persistence = keep`), then `canister_init`
-or `canister_post_upgrade`. The entry points share one instruction limit
-(`MAX_INSTRUCTIONS_PER_INSTALL_CODE`, 300 billion), as the IC's
-`InstallCodeHelper` counts `instructions_left` across the steps
+`skip_pre_upgrade`), instantiates the new module (over the kept main memory
+when `wasm_memory_persistence = keep`) and runs its start function, then
+`canister_init` or `canister_post_upgrade`. The steps share one instruction
+limit (`MAX_INSTRUCTIONS_PER_INSTALL_CODE`, 300 billion), as the IC's
+`InstallCodeHelper` counts `instructions_left` across them
 (rs/execution_environment/src/execution/install_code.rs); the start function
-runs under its own limit and is not counted. Any failure leaves the canister
-exactly as it was and charges nothing.
+runs in the spec's `(start)` context, where only the `* s` System API works.
+Any failure leaves the canister exactly as it was and charges nothing.
 
 Deterministic time slicing (the IC's `PausedInstallCode`, install.rs and
 upgrade.rs): the install first runs with a budget of one slice
@@ -40,7 +40,7 @@ from replica.execution.wasm.canister import (
     WasmCanister,
 )
 from replica.execution.wasm.costs import MAX_WASM64_MEMORY_BYTES
-from replica.execution.wasm.module import InvalidModule, PreparedModule
+from replica.execution.wasm.module import START_EXPORT, InvalidModule, PreparedModule
 from replica.execution.wasm.slicing import LongExecution, Paused
 from replica.execution.wasm.system_api import Kind, MessageState
 
@@ -68,6 +68,7 @@ class InstallPlan:
     module: bytes
     memory_limit: int
     pre_upgrade: MessageState | None
+    start_message: MessageState
     entry_message: MessageState
 
     @property
@@ -194,6 +195,7 @@ def plan_install(
             state.settings.wasm_memory_limit or MAX_WASM64_MEMORY_BYTES, MAX_WASM64_MEMORY_BYTES
         ),
         pre_upgrade=pre_upgrade,
+        start_message=subnet._message_state(record, Kind.START),
         entry_message=subnet._message_state(record, Kind.INIT, caller=caller.raw, argument=arg),
     )
 
@@ -240,23 +242,35 @@ def execute_install(
         )
 
     canister_id = record.canister_id
+
+    def run_step(
+        instance: WasmCanister, export: str, message: MessageState, name: str
+    ) -> InstallOutcome | None:
+        """Run one step within what is left of the limit; the failed outcome if it trapped."""
+        nonlocal used
+        result = step(instance, export, message)
+        used += result.instructions
+        if result.trap is None:
+            return None
+        return failed(
+            SystemReject(
+                ErrorCode.CANISTER_CALLED_TRAP,
+                f"Error from Canister {canister_id}: Canister called {name} and trapped: "
+                f"{result.trap}",
+            ),
+            message,
+            result,
+        )
+
     stable = StableMemory()
     if plan.mode == "upgrade":
         assert old is not None
         if plan.pre_upgrade is not None:
-            message = plan.pre_upgrade.restarted()
-            result = step(old, "canister_pre_upgrade", message)
-            used += result.instructions
-            if result.trap is not None:
-                return failed(
-                    SystemReject(
-                        ErrorCode.CANISTER_CALLED_TRAP,
-                        f"Error from Canister {canister_id}: Canister called pre_upgrade and "
-                        f"trapped: {result.trap}",
-                    ),
-                    message,
-                    result,
-                )
+            trapped = run_step(
+                old, "canister_pre_upgrade", plan.pre_upgrade.restarted(), "pre_upgrade"
+            )
+            if trapped is not None:
+                return trapped
         stable = StableMemory(bytes(old.stable.data))
     entry_message = plan.entry_message.restarted()
     try:
@@ -264,7 +278,7 @@ def execute_install(
             subnet.host,
             plan.prepared,
             stable=stable,
-            start=not plan.keep_memory,
+            start=False,
             max_memory_bytes=plan.memory_limit,
         )
     except InvalidModule as error:
@@ -282,28 +296,16 @@ def execute_install(
         canister.restore(Snapshot(old.snapshot().memory, fresh.globals, fresh.table_size))
         for offset, data in plan.prepared.data_segments:
             canister.write_memory(offset, data)
-        try:
-            canister.run_start()
-        except InvalidModule as error:
-            return failed(
-                SystemReject(
-                    ErrorCode.CANISTER_INVALID_WASM, f"Error from Canister {canister_id}: {error}"
-                ),
-                entry_message,
-            )
         canister.global_timer = 0
-    result = step(canister, plan.entry, entry_message)
-    used += result.instructions
-    if result.trap is not None:
-        return failed(
-            SystemReject(
-                ErrorCode.CANISTER_CALLED_TRAP,
-                f"Error from Canister {canister_id}: Canister called "
-                f"{plan.entry.removeprefix('canister_')} and trapped: {result.trap}",
-            ),
-            entry_message,
-            result,
+    # The start function is a step of the install like the others: within the install's
+    # instructions, and sliced with them (install.rs, `PausedStartExecutionDuringInstall`).
+    trapped = run_step(canister, START_EXPORT, plan.start_message.restarted(), "start")
+    if trapped is None:
+        trapped = run_step(
+            canister, plan.entry, entry_message, plan.entry.removeprefix("canister_")
         )
+    if trapped is not None:
+        return trapped
     return InstallOutcome(instructions=used, message=entry_message, canister=canister)
 
 

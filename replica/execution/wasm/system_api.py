@@ -51,9 +51,11 @@ class Kind(StrEnum):
     CLEANUP = "C"
     INSPECT = "F"
     SYSTEM_TASK = "T"  # heartbeat, global timer
+    START = "s"  # the module's start function, run at install
 
 
-ALL: Final = frozenset(Kind)
+ALL: Final = frozenset(Kind) - {Kind.START}
+"""The spec's `*`: everywhere but the start function."""
 ARG_KINDS: Final = frozenset(
     {
         Kind.INIT,
@@ -377,34 +379,40 @@ class SystemApi:
         self._write128(dst, amount)
 
     def canister_cycle_balance128(self, dst: int) -> None:
-        state = self.state
+        state = self._allow("canister_cycle_balance128", ALL)
         self._write128(
             dst, state.balance + state.cycles_accepted - state.cycles_sent - state.cycles_burned
         )
 
     def canister_cycle_balance(self) -> int:
-        state = self.state
+        state = self._allow("canister_cycle_balance", ALL)
         return min(
             state.balance + state.cycles_accepted - state.cycles_sent - state.cycles_burned,
             (1 << 64) - 1,
         )
 
     def canister_liquid_cycle_balance128(self, dst: int) -> None:
-        self._write128(dst, self.state.spendable())
+        self._write128(dst, self._allow("canister_liquid_cycle_balance128", ALL).spendable())
 
     # -- the canister ---------------------------------------------------------------------------
 
     def canister_self_size(self) -> int:
-        return len(self.state.canister_id)
+        return len(self._allow("canister_self_size", ALL).canister_id)
 
     def canister_self_copy(self, dst: int, offset: int, size: int) -> None:
-        self._copy_out("canister_self_copy", self.state.canister_id, dst, offset, size)
+        self._copy_out(
+            "canister_self_copy",
+            self._allow("canister_self_copy", ALL).canister_id,
+            dst,
+            offset,
+            size,
+        )
 
     def canister_status(self) -> int:
-        return self.state.status
+        return self._allow("canister_status", ALL).status
 
     def canister_version(self) -> int:
-        return self.state.version
+        return self._allow("canister_version", ALL).version
 
     def is_controller(self, src: int, size: int) -> int:
         if size > 29:
@@ -538,7 +546,7 @@ class SystemApi:
         state.certified_data = self._read(src, size)
 
     def data_certificate_present(self) -> int:
-        return int(self.state.certificate is not None)
+        return int(self._allow("data_certificate_present", ALL).certificate is not None)
 
     def data_certificate_size(self) -> int:
         certificate = self._allow(
@@ -557,7 +565,7 @@ class SystemApi:
         self._copy_out("data_certificate_copy", certificate, dst, offset, size)
 
     def time(self) -> int:
-        return self.state.time_ns
+        return self._allow("time", ALL).time_ns
 
     def global_timer_set(self, timestamp: int) -> int:
         state = self._allow("global_timer_set", CHANGING_KINDS - {Kind.CLEANUP})
@@ -597,6 +605,7 @@ _MODE_NAMES: Final = {
     Kind.CLEANUP: "cleanup",
     Kind.INSPECT: "inspect message",
     Kind.SYSTEM_TASK: "system task",
+    Kind.START: "start",
 }
 
 

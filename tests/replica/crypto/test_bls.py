@@ -95,6 +95,38 @@ def _non_subgroup_g1_point() -> bytes:
     raise AssertionError("no point outside the subgroup found")
 
 
+@settings(max_examples=12, deadline=None)
+@given(
+    secret=st.integers(min_value=1, max_value=bls.CURVE_ORDER - 1),
+    message=st.binary(max_size=64),
+    tamper=st.sampled_from(["none", "message", "key", "signature"]),
+)
+def test_blst_verdicts_are_the_arkworks_pairing_checks(
+    secret: int, message: bytes, tamper: str
+) -> None:
+    """Signing and pairing checks run on blst: each verdict is the one of arkworks' pairing
+    check e(σ, −G2) · e(H(m), pk) = 1 on the same bytes, and signatures are arkworks' s·H(m)."""
+    from py_arkworks_bls12381 import GT, G2Point, Scalar
+
+    bls.clear_caches()
+    public_key, signature = bls.public_key(secret), bls.sign(secret, message)
+    assert signature == bytes((bls.hash_to_g1(message) * Scalar(secret)).to_compressed_bytes())
+    if tamper == "message":
+        message += b"!"
+    elif tamper == "key":
+        public_key = bls.public_key(secret % (bls.CURVE_ORDER - 1) + 1)
+    elif tamper == "signature":
+        signature = bls.sign(secret, message + b"?")
+    expected = GT.pairing_check(
+        [bls.decode_g1(signature), bls.hash_to_g1(message)],
+        [-G2Point(), bls.decode_g2(public_key)],
+    )
+    assert bls.verify(public_key, message, signature) is bool(expected)
+    other = (bls.public_key(7), b"other", bls.sign(7, b"other"), bls.DST)
+    bls.clear_caches()
+    assert bls.verify_together([(public_key, message, signature, bls.DST), other]) is bool(expected)
+
+
 def test_a_point_outside_the_subgroup_is_rejected() -> None:
     from replica.crypto import bls_reference as reference
 
@@ -105,6 +137,8 @@ def test_a_point_outside_the_subgroup_is_rejected() -> None:
     with pytest.raises(CryptoError):
         reference.decode_g1(corrupted)
     assert not bls.verify(SPEC_PUBLIC_KEY, SPEC_MESSAGE, corrupted)
+    good = (SPEC_PUBLIC_KEY, SPEC_MESSAGE, SPEC_SIGNATURE, bls.DST)
+    assert not bls.verify_together([good, (SPEC_PUBLIC_KEY, b"other", corrupted, bls.DST)])
 
 
 @pytest.mark.parametrize(
