@@ -71,7 +71,7 @@ def rounds_until_final(harness: SubnetHarness, message: bytes) -> int:
 
 
 def test_a_short_start_function_runs_at_install(tmp_path: Path) -> None:
-    harness, ops = subnet(tmp_path)
+    _harness, ops = subnet(tmp_path)
     canister = deploy(ops, start_module(1000), b"")
     reply = ops.query(canister, "get")
     assert (u64(reply, 0), u64(reply, 1)) == (1000, 1), "its loop and its stable page stayed"
