@@ -30,10 +30,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy.engine import Connection
-
 from nns.ledger.accounts import Account, AccountIdentifier
-from nns.ledger.canister import DEFAULT_TRANSFER_FEE_E8S, MAX_BLOCKS_PER_QUERY, Ledger
+from nns.ledger.canister import (
+    DEFAULT_TRANSFER_FEE_E8S,
+    MAX_BLOCKS_PER_QUERY,
+    Database,
+    Ledger,
+)
 from nns.ledger.consent import ConsentInfo, ConsentMessageRequest
 from nns.ledger.errors import UnsupportedCanisterCall
 from nns.ledger.interface import ledger_interface
@@ -54,7 +57,7 @@ from replica.canister.sdk import CanisterEnvironment, Interface, MethodSpec
 from replica.crypto import hashtree
 from replica.types import Principal
 from sns import ledger_allowances
-from sns.icrc3 import SUPPORTED_BLOCK_TYPES, BlockChain, icrc3_candid, tip_tree
+from sns.icrc3 import SUPPORTED_BLOCK_TYPES, BlockChain, icrc3_candid, tip_digest, tip_tree
 
 SNS_LEDGER_METHODS: Final = frozenset(
     {
@@ -212,7 +215,7 @@ class SnsLedger(Ledger):
 
     def _record(
         self,
-        connection: Connection,
+        connection: Database,
         transaction: Transaction,
         transaction_hash: bytes | None = None,
     ) -> int:
@@ -230,7 +233,7 @@ class SnsLedger(Ledger):
         return index
 
     def _certify(self) -> None:
-        self.canister_environment.set_certified_data(self.tip_tree().digest)
+        self.canister_environment.set_certified_data(tip_digest(self.icrc3_tip()))
 
     def certify_tip(self) -> None:
         """Certify the tip (again): the certified data set while installing is not kept."""

@@ -54,10 +54,19 @@ class AccountIdentifier:
 
     @classmethod
     def of(cls, owner: Principal, subaccount: bytes | None = None) -> AccountIdentifier:
-        digest = hashlib.sha224(
-            _ACCOUNT_ID_DOMAIN + owner.raw + validate_subaccount(subaccount)
-        ).digest()
-        return cls(zlib.crc32(digest).to_bytes(4, "big") + digest)
+        subaccount = validate_subaccount(subaccount)
+        # a subaccount has a fixed length, so subaccount + owner names one pair
+        key = subaccount + owner.raw
+        identifier = _IDENTIFIERS.get(key)
+        if identifier is None or type(identifier) is not cls:
+            digest = hashlib.sha224(_ACCOUNT_ID_DOMAIN + owner.raw + subaccount).digest()
+            # built here, so its checksum is right: no need to check it again (`__post_init__`)
+            identifier = object.__new__(cls)
+            object.__setattr__(identifier, "raw", zlib.crc32(digest).to_bytes(4, "big") + digest)
+            if len(_IDENTIFIERS) >= _MAX_REMEMBERED_IDENTIFIERS:
+                _IDENTIFIERS.clear()
+            _IDENTIFIERS[key] = identifier
+        return identifier
 
     @classmethod
     def from_bytes(cls, data: bytes) -> AccountIdentifier:
@@ -81,6 +90,13 @@ class AccountIdentifier:
         return self.to_hex()
 
 
+_MAX_REMEMBERED_IDENTIFIERS: Final = 65_536
+_IDENTIFIERS: dict[bytes, AccountIdentifier] = {}
+"""The identifiers computed lately, by subaccount + owner: a ledger meets the same accounts again
+(the source and destination of each transfer, the accounts it remembers), and identifiers are
+immutable."""
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Account:
     """An ICRC-1 account: an owner and a 32-byte subaccount (zeros by default)."""
@@ -93,7 +109,11 @@ class Account:
 
     @classmethod
     def of(cls, owner: Principal, subaccount: bytes | None = None) -> Account:
-        return cls(owner, validate_subaccount(subaccount))
+        # the subaccount is checked here, so `__post_init__` need not check it again
+        account = object.__new__(cls)
+        object.__setattr__(account, "owner", owner)
+        object.__setattr__(account, "subaccount", validate_subaccount(subaccount))
+        return account
 
     @property
     def is_default_subaccount(self) -> bool:

@@ -178,6 +178,9 @@ class Ledger:
         self.token_name = token_name
         # every statement runs on the SQLite connection (`_execute`): no ORM objects
         self.store = StableStore(list(TABLES), path, direct_sql=True)
+        # the last block's index and hash as this ledger wrote it, with the store's rollback
+        # count then: trusted while no rollback happened since (else read from the table)
+        self._known_tip: tuple[int, tuple[int, bytes]] | None = None
         with self.store.transaction(savepoint=False) as session:
             connection = session.connection()
             if _count_blocks(connection) == 0:
@@ -199,7 +202,7 @@ class Ledger:
             operation=operation, memo=args.memo, created_at_time_ns=args.created_at_time_ns
         )
         with self.store.transaction(savepoint=False) as session:
-            return self._apply(session.connection(), transaction)
+            return self._apply(self.store.sqlite_connection(session), transaction)
 
     def account_balance(self, caller: Principal, args: AccountBalanceArgs) -> int:
         with self.store.transaction(savepoint=False) as session:
@@ -246,7 +249,7 @@ class Ledger:
             operation=operation, icrc1_memo=args.memo, created_at_time_ns=args.created_at_time_ns
         )
         with self.store.transaction(savepoint=False) as session:
-            return self._apply(session.connection(), transaction)
+            return self._apply(self.store.sqlite_connection(session), transaction)
 
     def icrc1_balance_of(self, caller: Principal, account: Account) -> int:
         with self.store.transaction(savepoint=False) as session:
@@ -379,7 +382,7 @@ class Ledger:
             operation=operation, icrc1_memo=memo, created_at_time_ns=created_at_time_ns
         )
         with self.store.transaction(savepoint=False) as session:
-            return self._apply(session.connection(), transaction)
+            return self._apply(self.store.sqlite_connection(session), transaction)
 
     def get_allowances(
         self, caller: Principal, args: GetAllowancesArgs
@@ -447,7 +450,7 @@ class Ledger:
             operation=operation, icrc1_memo=args.memo, created_at_time_ns=args.created_at_time_ns
         )
         with self.store.transaction(savepoint=False) as session:
-            return self._apply(session.connection(), transaction)
+            return self._apply(self.store.sqlite_connection(session), transaction)
 
     # -- state ------------------------------------------------------------------------------
 
@@ -499,7 +502,7 @@ class Ledger:
             spender=spender,
         )
 
-    def _apply(self, connection: Connection, transaction: Transaction) -> int:
+    def _apply(self, connection: Database, transaction: Transaction) -> int:
         """Check time and duplicates, apply the operation, and append its block."""
         now = self.environment.now_ns()
         created = transaction.created_at_time_ns
@@ -521,13 +524,17 @@ class Ledger:
 
     def _record(
         self,
-        session_connection: Connection,
+        database: Database,
         transaction: Transaction,
         transaction_hash: bytes | None = None,
     ) -> int:
         now = self.environment.now_ns()
         # the open transaction's SQLite connection, looked up once for all the statements
-        connection: Database = session_connection.connection.driver_connection  # type: ignore[assignment]
+        connection: Database = (
+            database
+            if isinstance(database, sqlite3.Connection)
+            else database.connection.driver_connection  # type: ignore[assignment]
+        )
         operation = transaction.operation
         # Every refusal is raised before the first write, so a refused request
         # changes nothing even when it runs inside a caller's transaction.
@@ -566,7 +573,10 @@ class Ledger:
                 )
                 _write_balance(connection, source, balance - operation.fee_e8s)
                 _add_supply(connection, -operation.fee_e8s)
-        tip = _tip(connection)
+        known = self._known_tip
+        tip = (
+            known[1] if known is not None and known[0] == self.store.rollbacks else _tip(connection)
+        )
         block = Block(
             parent_hash=None if tip is None else tip[1],
             transaction=transaction,
@@ -577,17 +587,19 @@ class Ledger:
         # hash of its bytes
         transaction_cbor = transaction.encode()
         encoded = block.encode(transaction_cbor)
+        block_hash = hashlib.sha256(encoded).digest()
         _execute(
             connection,
             _INSERT_BLOCK,
             {
                 "index": index,
-                "hash": hashlib.sha256(encoded).digest(),
+                "hash": block_hash,
                 "encoded": encoded,
                 "transaction_hash": transaction_hash or hashlib.sha256(transaction_cbor).digest(),
                 "timestamp": now,
             },
         )
+        self._known_tip = (self.store.rollbacks, (index, block_hash))
         return index
 
 

@@ -74,12 +74,19 @@ _PLAIN_TYPES: Final = frozenset({int, str, bytes, bool, float, type(None)})
 _record_fields: dict[type, tuple[str, tuple[str, ...]]] = {}
 """Per record type: its qualified name and the names of the fields it stores."""
 
+_not_records: set[type] = set()
+"""Types met that are not records (dicts, lists, ...): no need to ask again."""
+
 
 def _record_shape(kind: type) -> tuple[str, tuple[str, ...]] | None:
     """A record type's name and stored fields (cached); None when `kind` is not a record."""
     shape = _record_fields.get(kind)
     if shape is None:
+        if kind in _not_records:
+            return None
         if not dataclasses.is_dataclass(kind):
+            if len(_not_records) < 1_024:
+                _not_records.add(kind)
             return None
         names = tuple(
             field.name

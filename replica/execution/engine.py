@@ -344,10 +344,11 @@ class ExecutionEngine:
     def _drain(self, budget: int) -> int:
         used = 0
         while used < budget:
+            held = self.wasm.held()
             ready = sorted(
                 canister_id
                 for canister_id, queue in self.queues.items()
-                if queue and not self.wasm.busy(canister_id)
+                if queue and canister_id not in held
             )
             if not ready:
                 break

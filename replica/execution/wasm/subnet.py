@@ -172,6 +172,15 @@ class WasmSubnet:
             return True
         return any(call.canister_id == canister_id for call in self.waiting)
 
+    def held(self) -> set[Principal]:
+        """Every canister that `busy` says is held, found in one pass (for a scan of all the
+        queues)."""
+        held = {call.canister_id for call in self.waiting if call.canister_id is not None}
+        for canister_id, state in self.states.items():
+            if state.paused is not None or state.aborted_task is not None:
+                held.add(canister_id)
+        return held
+
     def frozen_limit(self, record: CanisterRecord) -> int:
         state = self.state(record.canister_id)
         memory = self.memory_size(record.canister_id)
