@@ -79,45 +79,6 @@ def compute_value_hash(value: Value) -> bytes:
     return _sha256(data).digest()
 
 
-_MAX_REMEMBERED: Final = 4_096
-_TEXT_HASHES: dict[str, bytes] = {}
-_NAT_HASHES: dict[int, bytes] = {}
-_BLOBS_HASHES: dict[tuple[bytes, ...], bytes] = {}
-
-
-def _remembered(cache: dict[Any, bytes], key: Any, compute: Callable[[], bytes]) -> bytes:
-    found = cache.get(key)
-    if found is None:
-        found = compute()
-        if len(cache) >= _MAX_REMEMBERED:
-            cache.clear()
-        cache[key] = found
-    return found
-
-
-def compute_block_value_hash(value: Value) -> bytes:
-    """`compute_value_hash` of a block's value, with the hashes of the parts that blocks repeat
-    remembered: texts (the operation), naturals below 2^32 (fees, amounts) and arrays of blobs
-    (accounts). The same bytes as `compute_value_hash` (tested against it)."""
-    kind, inner = value
-    if kind == "Map":
-        return _sha256(
-            b"".join(
-                sorted([_key_hash(key) + compute_block_value_hash(item) for key, item in inner])
-            )
-        ).digest()
-    if kind == "Blob" and type(inner) is bytes:
-        return _sha256(inner).digest()
-    if kind == "Nat" and type(inner) is int and 0 <= inner < 2**32:
-        return _remembered(_NAT_HASHES, inner, lambda: compute_value_hash(value))
-    if kind == "Text" and type(inner) is str:
-        return _remembered(_TEXT_HASHES, inner, lambda: compute_value_hash(value))
-    if kind == "Array" and all(item[0] == "Blob" and type(item[1]) is bytes for item in inner):
-        key = tuple(item[1] for item in inner)
-        return _remembered(_BLOBS_HASHES, key, lambda: compute_value_hash(value))
-    return compute_value_hash(value)
-
-
 def account_value(account: Account) -> Value:
     """An account as `Array [owner]` or `Array [owner, subaccount]`."""
     parts: list[Value] = [("Blob", account.owner.raw)]
@@ -186,92 +147,85 @@ def block_value(block: Block, parent_hash: bytes | None, account_of: AccountOf) 
     return ("Map", fields)
 
 
-_XFER: Final = ("Text", "xfer")
-_MINT: Final = ("Text", "mint")
-_BURN: Final = ("Text", "burn")
+_MAX_REMEMBERED: Final = 4_096
+_NAT_HASHES: dict[int, bytes] = {}
+_ACCOUNT_HASHES: dict[Account, bytes] = {}
 _OPERATION_HASHES: Final = {
     name: _key_hash("op") + compute_value_hash(("Text", name)) for name in ("xfer", "mint", "burn")
 }
-_ACCOUNT_HASHES: dict[Account, bytes] = {}
+"""The (key hash + value hash) of the `op` entry of each operation."""
 
 
 def _nat_hash(number: int) -> bytes:
-    if number < 2**32:
-        return _remembered(_NAT_HASHES, number, lambda: compute_value_hash(("Nat", number)))
-    return _sha256(leb128(number)).digest()
+    """The hash of a natural; those below 2^32 (fees, amounts) are remembered."""
+    if number >= 2**32:
+        return _sha256(leb128(number)).digest()
+    found = _NAT_HASHES.get(number)
+    if found is None:
+        found = compute_value_hash(("Nat", number))
+        if len(_NAT_HASHES) >= _MAX_REMEMBERED:
+            _NAT_HASHES.clear()
+        _NAT_HASHES[number] = found
+    return found
 
 
-def _account_entry(key: str, account: Account) -> tuple[Value, bytes]:
-    """An account's value and the (key hash + value hash) of its map entry."""
-    value = account_value(account)
+def _account_entry(key: str, account: Account) -> bytes:
+    """The (key hash + value hash) of an account's map entry."""
     found = _ACCOUNT_HASHES.get(account)
     if found is None:
-        found = compute_value_hash(value)
+        found = compute_value_hash(account_value(account))
         if len(_ACCOUNT_HASHES) >= _MAX_REMEMBERED:
             _ACCOUNT_HASHES.clear()
         _ACCOUNT_HASHES[account] = found
-    return value, _key_hash(key) + found
+    return _key_hash(key) + found
 
 
-def hashed_block_value(
-    block: Block, parent_hash: bytes | None, account_of: AccountOf
-) -> tuple[Value, bytes]:
-    """`block_value` and its `compute_value_hash` in one pass, for the blocks a ledger writes
-    most (transfers, mints and burns without a spender); the other blocks take the plain way.
-    The same value and bytes as the plain definitions (tested against them)."""
+def compute_block_hash(block: Block, parent_hash: bytes | None, account_of: AccountOf) -> bytes:
+    """`compute_value_hash(block_value(block, parent_hash, account_of))` without building the
+    value, for the blocks a ledger writes most (transfers, mints and burns without a spender);
+    the other blocks take the plain way. The same bytes as the plain definition (tested against
+    it)."""
     transaction = block.transaction
     operation = transaction.operation
-    tx: list[tuple[str, Value]]
     fee: int | None = None
     if isinstance(operation, Transfer) and operation.spender is None:
-        source, source_hash = _account_entry("from", account_of(operation.from_account))
-        target, target_hash = _account_entry("to", account_of(operation.to))
-        amount = operation.amount_e8s
-        tx = [("op", _XFER), ("from", source), ("to", target), ("amt", ("Nat", amount))]
-        hashes = [_OPERATION_HASHES["xfer"], source_hash, target_hash]
+        hashes = [
+            _OPERATION_HASHES["xfer"],
+            _account_entry("from", account_of(operation.from_account)),
+            _account_entry("to", account_of(operation.to)),
+        ]
         fee = operation.fee_e8s
     elif isinstance(operation, Mint):
-        target, target_hash = _account_entry("to", account_of(operation.to))
-        amount = operation.amount_e8s
-        tx = [("op", _MINT), ("to", target), ("amt", ("Nat", amount))]
-        hashes = [_OPERATION_HASHES["mint"], target_hash]
+        hashes = [_OPERATION_HASHES["mint"], _account_entry("to", account_of(operation.to))]
     elif isinstance(operation, Burn) and operation.spender is None:
-        source, source_hash = _account_entry("from", account_of(operation.from_account))
-        amount = operation.amount_e8s
-        tx = [("op", _BURN), ("from", source), ("amt", ("Nat", amount))]
-        hashes = [_OPERATION_HASHES["burn"], source_hash]
+        hashes = [
+            _OPERATION_HASHES["burn"],
+            _account_entry("from", account_of(operation.from_account)),
+        ]
     else:
-        value = block_value(block, parent_hash, account_of)
-        return value, compute_block_value_hash(value)
-    if type(amount) is not int or amount < 0:  # not a ledger amount: the plain way decides
-        value = block_value(block, parent_hash, account_of)
-        return value, compute_block_value_hash(value)
+        return compute_value_hash(block_value(block, parent_hash, account_of))
+    amount = operation.amount_e8s
+    if type(amount) is not int or amount < 0 or (fee is not None and type(fee) is not int):
+        # not a ledger amount: the plain way decides what it hashes to (or refuses it)
+        return compute_value_hash(block_value(block, parent_hash, account_of))
     hashes.append(_key_hash("amt") + _nat_hash(amount))
     memo = transaction.icrc1_memo
     if memo is not None:
-        tx.append(("memo", ("Blob", memo)))
         hashes.append(_key_hash("memo") + compute_value_hash(("Blob", memo)))
     created = transaction.created_at_time_ns
     if created is not None:
-        tx.append(("ts", ("Nat", created)))
         hashes.append(_key_hash("ts") + compute_value_hash(("Nat", created)))
     hashes.sort()
-    fields: list[tuple[str, Value]] = [
-        ("ts", ("Nat", block.timestamp_ns)),
-        ("tx", ("Map", tx)),
-    ]
     top = [
         _key_hash("ts") + compute_value_hash(("Nat", block.timestamp_ns)),
         _key_hash("tx") + _sha256(b"".join(hashes)).digest(),
     ]
     if parent_hash is not None:
-        fields.append(("phash", ("Blob", parent_hash)))
         top.append(_key_hash("phash") + compute_value_hash(("Blob", parent_hash)))
     if fee is not None:
-        fields.append(("fee", ("Nat", fee)))
-        top.append(_key_hash("fee") + compute_block_value_hash(("Nat", fee)))
+        top.append(_key_hash("fee") + _nat_hash(fee))
     top.sort()
-    return ("Map", fields), _sha256(b"".join(top)).digest()
+    return _sha256(b"".join(top)).digest()
 
 
 def icrc3_candid(value: Value) -> dict[str, Any]:
@@ -337,18 +291,29 @@ def value_of_candid(candid: Mapping[str, Any]) -> Value:
 
 
 class BlockChain:
-    """The ICRC-3 values and hashes of a ledger's blocks, computed once per block, in order
-    (a block's value needs its parent's hash)."""
+    """The ICRC-3 hashes of a ledger's blocks, computed once per block, in order (a block's value
+    holds its parent's hash). Only the hashes are kept: a block's value is built again from the
+    ledger's block when it is served (`values`), so the log costs 32 bytes a block in memory."""
 
     def __init__(self, account_of: AccountOf) -> None:
         self.account_of = account_of
-        self.values: list[Value] = []
         self.hashes: list[bytes] = []
 
+    def __len__(self) -> int:
+        return len(self.hashes)
+
     def extend(self, blocks: Sequence[Block]) -> None:
-        """Append the next blocks of the chain (the first is block `len(self.values)`)."""
+        """Append the next blocks of the chain (the first is block `len(self)`)."""
         for block in blocks:
             parent = self.hashes[-1] if self.hashes else None
-            value, value_hash = hashed_block_value(block, parent, self.account_of)
-            self.values.append(value)
-            self.hashes.append(value_hash)
+            self.hashes.append(compute_block_hash(block, parent, self.account_of))
+
+    def values(self, start: int, blocks: Sequence[Block]) -> list[Value]:
+        """The ICRC-3 values of blocks `start`, `start + 1`, ... (the ledger's blocks of those
+        indexes, already hashed into the chain)."""
+        return [
+            block_value(
+                block, self.hashes[start + offset - 1] if start + offset else None, self.account_of
+            )
+            for offset, block in enumerate(blocks)
+        ]

@@ -90,7 +90,7 @@ class AccountIdentifier:
         return self.to_hex()
 
 
-_MAX_REMEMBERED_IDENTIFIERS: Final = 65_536
+_MAX_REMEMBERED_IDENTIFIERS: Final = 4_096
 _IDENTIFIERS: dict[bytes, AccountIdentifier] = {}
 """The identifiers computed lately, by subaccount + owner: a ledger meets the same accounts again
 (the source and destination of each transfer, the accounts it remembers), and identifiers are

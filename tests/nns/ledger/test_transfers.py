@@ -151,6 +151,30 @@ def test_block_chain_links_parent_hashes(world: LedgerWorld) -> None:
     assert tip.tip_index == 4 and tip.tip_hash == blocks[-1].hash()
 
 
+@pytest.mark.parametrize("in_round", [False, True])
+def test_a_block_rolled_back_is_no_parent(world: LedgerWorld, in_round: bool) -> None:
+    """The ledger keeps its last block in memory to spare a read per block: a message whose
+    block rolled back (it trapped after the ledger wrote) must not leave it there."""
+    store = world.ledger.store
+    world.ledger.transfer(ALICE, legacy(AccountIdentifier.of(BOB), ICP))
+    if in_round:
+        store.open_round()
+    with pytest.raises(RuntimeError), store.transaction():
+        world.ledger.transfer(ALICE, legacy(AccountIdentifier.of(BOB), ICP))
+        raise RuntimeError("trap after the transfer")
+    with store.transaction():
+        index = world.ledger.transfer(ALICE, legacy(AccountIdentifier.of(BOB), 2 * ICP))
+    if in_round:
+        store.close_round()
+    assert index == 3
+    blocks = world.ledger.query_blocks(ALICE, GetBlocksArgs(start=0, length=100)).blocks
+    last = blocks[3].transaction.operation
+    assert len(blocks) == 4 and isinstance(last, Transfer) and last.amount_e8s == 2 * ICP
+    for parent, child in itertools.pairwise(blocks):
+        assert child.parent_hash == parent.hash()
+    assert world.balance(BOB) == 5 * ICP + 3 * ICP
+
+
 def test_query_blocks_pages(world: LedgerWorld) -> None:
     for _ in range(5):
         world.ledger.transfer(ALICE, legacy(AccountIdentifier.of(BOB), ICP))
