@@ -40,6 +40,16 @@ class Principal:
 
     raw: bytes
 
+    # Equality and hash as the dataclass would make them, on the bytes themselves rather than a
+    # one-element tuple of them: principals key every queue and canister table.
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self.raw == other.raw
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.raw)
+
     def __post_init__(self) -> None:
         if not isinstance(self.raw, bytes):
             raise PrincipalError("a principal is made of bytes")

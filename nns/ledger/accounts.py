@@ -46,6 +46,15 @@ class AccountIdentifier:
 
     raw: bytes
 
+    # as the dataclass would make them, without a tuple of the one field
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self.raw == other.raw
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.raw)
+
     def __post_init__(self) -> None:
         if len(self.raw) != 32:
             raise AccountError(f"an account identifier has 32 bytes, got {len(self.raw)}")
@@ -103,6 +112,15 @@ class Account:
 
     owner: Principal
     subaccount: bytes = DEFAULT_SUBACCOUNT
+
+    # as the dataclass would make them, on the bytes of both fields
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self.subaccount == other.subaccount and self.owner == other.owner
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.owner.raw, self.subaccount))
 
     def __post_init__(self) -> None:
         validate_subaccount(self.subaccount)

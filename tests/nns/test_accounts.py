@@ -73,3 +73,17 @@ def test_identifiers_and_accounts_built_fast_are_the_plain_ones(
         Account.of(Principal(owners[0]), b"short")
     with pytest.raises(AccountError):
         AccountIdentifier.of(Principal(owners[0]), b"short")
+
+
+def test_principals_and_accounts_compare_and_hash_by_their_bytes() -> None:
+    """Principals, identifiers and accounts define equality and hash on their bytes (no tuple per
+    call): equal values hash alike, a different class is never equal, and order is unchanged."""
+    a, b, c = Principal(b"\x01"), Principal(b"\x01"), Principal(b"\x02")
+    assert a == b and hash(a) == hash(b) and a != c and a < c and sorted([c, a]) == [a, c]
+    assert a != b"\x01" and a.__eq__(AccountIdentifier.of(a)) is NotImplemented
+    first, again = Account.of(a, bytes(31) + b"\x05"), Account.of(b, bytes(31) + b"\x05")
+    assert first == again and hash(first) == hash(again) and {first: 1}[again] == 1
+    assert first != Account.of(a) and first != Account.of(c, bytes(31) + b"\x05")
+    ids = AccountIdentifier.of(a), AccountIdentifier.of(b), AccountIdentifier.of(c)
+    assert ids[0] == ids[1] and hash(ids[0]) == hash(ids[1]) and ids[0] != ids[2]
+    assert len({*ids}) == 2 and ids[0] != ids[0].raw
