@@ -149,6 +149,7 @@ def block_value(block: Block, parent_hash: bytes | None, account_of: AccountOf) 
 
 _MAX_REMEMBERED: Final = 4_096
 _NAT_HASHES: dict[int, bytes] = {}
+_last_large_nat: tuple[int, bytes] = (-1, b"")
 _ACCOUNT_HASHES: dict[Account, bytes] = {}
 _OPERATION_HASHES: Final = {
     name: _key_hash("op") + compute_value_hash(("Text", name)) for name in ("xfer", "mint", "burn")
@@ -157,16 +158,22 @@ _OPERATION_HASHES: Final = {
 
 
 def _nat_hash(number: int) -> bytes:
-    """The hash of a natural; those below 2^32 (fees, amounts) are remembered."""
+    """The hash of a natural; those below 2^32 (fees, amounts) are remembered, and so is the last
+    larger one (the blocks of one round share their timestamp)."""
     if number >= 2**32:
-        return _sha256(leb128(number)).digest()
-    found = _NAT_HASHES.get(number)
-    if found is None:
-        found = compute_value_hash(("Nat", number))
+        global _last_large_nat
+        if number == _last_large_nat[0]:
+            return _last_large_nat[1]
+        large = _sha256(leb128(number)).digest()
+        _last_large_nat = (number, large)
+        return large
+    small = _NAT_HASHES.get(number)
+    if small is None:
+        small = compute_value_hash(("Nat", number))
         if len(_NAT_HASHES) >= _MAX_REMEMBERED:
             _NAT_HASHES.clear()
-        _NAT_HASHES[number] = found
-    return found
+        _NAT_HASHES[number] = small
+    return small
 
 
 def _account_entry(key: str, account: Account) -> bytes:
@@ -205,7 +212,14 @@ def compute_block_hash(block: Block, parent_hash: bytes | None, account_of: Acco
     else:
         return compute_value_hash(block_value(block, parent_hash, account_of))
     amount = operation.amount_e8s
-    if type(amount) is not int or amount < 0 or (fee is not None and type(fee) is not int):
+    timestamp = block.timestamp_ns
+    if not (
+        type(amount) is int
+        and type(timestamp) is int
+        and amount >= 0
+        and timestamp >= 0
+        and (fee is None or (type(fee) is int and fee >= 0))
+    ):
         # not a ledger amount: the plain way decides what it hashes to (or refuses it)
         return compute_value_hash(block_value(block, parent_hash, account_of))
     hashes.append(_key_hash("amt") + _nat_hash(amount))
@@ -217,7 +231,7 @@ def compute_block_hash(block: Block, parent_hash: bytes | None, account_of: Acco
         hashes.append(_key_hash("ts") + compute_value_hash(("Nat", created)))
     hashes.sort()
     top = [
-        _key_hash("ts") + compute_value_hash(("Nat", block.timestamp_ns)),
+        _key_hash("ts") + _nat_hash(timestamp),
         _key_hash("tx") + _sha256(b"".join(hashes)).digest(),
     ]
     if parent_hash is not None:
