@@ -391,7 +391,7 @@ class _MessageSavepoint:
 def _forget_objects(session: Session) -> None:
     """`expunge_all`, skipped when the session holds nothing (messages that wrote through the
     SQLite connection, as the ledgers do, load no objects)."""
-    if len(session.identity_map) or session.new:
+    if len(session.identity_map) or session._new:  # `new` would build a set to answer
         session.expunge_all()
 
 

@@ -354,9 +354,7 @@ class ExecutionEngine:
                 break
             start = self.height % len(ready)
             order = ready[start:] + ready[:start]
-            self.wasm.speculate(
-                [(canister_id, self.queues[canister_id][0]) for canister_id in order]
-            )
+            self.wasm.speculate((canister_id, self.queues[canister_id][0]) for canister_id in order)
             for canister_id in order:
                 if used >= budget:
                     break

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final
@@ -447,7 +448,8 @@ class WasmSubnet:
         self.speculator.close()
         self.speculator = Speculator(threads)
 
-    def speculate(self, heads: list[tuple[Principal, Request | Response]]) -> None:
+    def speculate(self, heads: Iterable[tuple[Principal, Request | Response]]) -> None:
+        """Run ahead the heads of the queues (read only if there are threads to run them on)."""
         self.speculator.speculate(self, heads)
 
     def start_round(self, previous_time_ns: int) -> int:
