@@ -79,7 +79,11 @@ def test_principals_and_accounts_compare_and_hash_by_their_bytes() -> None:
     """Principals, identifiers and accounts define equality and hash on their bytes (no tuple per
     call): equal values hash alike, a different class is never equal, and order is unchanged."""
     a, b, c = Principal(b"\x01"), Principal(b"\x01"), Principal(b"\x02")
-    assert a == b and hash(a) == hash(b) and a != c and a < c and sorted([c, a]) == [a, c]
+    assert a == b and hash(a) == hash(b) and a != c and sorted([c, a]) == [a, c]
+    assert a < c and a <= b and c > a and b >= a and not a < b and not c <= a
+    assert Principal(b"") < Principal(b"\x00") < Principal(b"\x00\x00") < Principal(b"\x01")
+    with pytest.raises(TypeError):
+        assert a < b"\x02"  # type: ignore[operator]
     assert a != b"\x01" and a.__eq__(AccountIdentifier.of(a)) is NotImplemented
     first, again = Account.of(a, bytes(31) + b"\x05"), Account.of(b, bytes(31) + b"\x05")
     assert first == again and hash(first) == hash(again) and {first: 1}[again] == 1
