@@ -34,7 +34,6 @@ from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.canister import (
     DEFAULT_TRANSFER_FEE_E8S,
     MAX_BLOCKS_PER_QUERY,
-    Database,
     Ledger,
 )
 from nns.ledger.consent import ConsentInfo, ConsentMessageRequest
@@ -48,7 +47,6 @@ from nns.ledger.types import (
     GetBlocksArgs,
     Icrc1TransferArgs,
     Mint,
-    Transaction,
     Transfer,
     TransferFromArgs,
 )
@@ -221,24 +219,15 @@ class SnsLedger(Ledger):
                 return
             self.icrc3.extend(response.blocks)
 
-    def _record(
-        self,
-        connection: Database,
-        transaction: Transaction,
-        transaction_hash: bytes | None = None,
-    ) -> int:
-        """Append the block, give it its ICRC-3 value and hash from the transaction itself (no
-        read back), and certify the new tip."""
-        index = super()._record(connection, transaction, transaction_hash)
+    def _appended(self, index: int, block: Block) -> None:
+        """Give the new block its ICRC-3 hash from the block itself (no read back; the ICRC-3
+        chain links by its own parent hash, not the legacy one the block holds) and certify the
+        new tip."""
         if len(self.icrc3) == index:
-            block = Block(
-                parent_hash=None, transaction=transaction, timestamp_ns=self.environment.now_ns()
-            )  # the ICRC-3 value uses the ICRC-3 parent hash, not the legacy one
             self.icrc3.extend((block,))
         else:
             self._extend_icrc3(index)
         self._certify()
-        return index
 
     def _certify(self) -> None:
         self.canister_environment.set_certified_data(tip_digest(self.icrc3_tip()))

@@ -603,7 +603,11 @@ class Ledger:
             },
         )
         self._known_tip = (self.store.rollbacks, (index, block_hash))
+        self._appended(index, block)
         return index
+
+    def _appended(self, index: int, block: Block) -> None:
+        """What a ledger built on this one does with each block it appends (nothing here)."""
 
 
 def _execute(
