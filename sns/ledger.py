@@ -31,11 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from nns.ledger.accounts import Account, AccountIdentifier
-from nns.ledger.canister import (
-    DEFAULT_TRANSFER_FEE_E8S,
-    MAX_BLOCKS_PER_QUERY,
-    Ledger,
-)
+from nns.ledger.canister import DEFAULT_TRANSFER_FEE_E8S, MAX_BLOCKS_PER_QUERY, Ledger
 from nns.ledger.consent import ConsentInfo, ConsentMessageRequest
 from nns.ledger.errors import UnsupportedCanisterCall
 from nns.ledger.interface import ledger_interface
