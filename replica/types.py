@@ -34,11 +34,41 @@ class PrincipalError(ValueError):
     """A byte string or text that is not a valid principal."""
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Principal:
     """A principal, held as its raw bytes."""
 
     raw: bytes
+
+    # Equality, hash and order as `dataclass(order=True)` would make them, on the bytes themselves
+    # rather than a one-element tuple of them: principals key every queue and canister table.
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self.raw == other.raw
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.raw)
+
+    def __lt__(self, other: Principal) -> bool:
+        if other.__class__ is self.__class__:
+            return self.raw < other.raw
+        return NotImplemented
+
+    def __le__(self, other: Principal) -> bool:
+        if other.__class__ is self.__class__:
+            return self.raw <= other.raw
+        return NotImplemented
+
+    def __gt__(self, other: Principal) -> bool:
+        if other.__class__ is self.__class__:
+            return self.raw > other.raw
+        return NotImplemented
+
+    def __ge__(self, other: Principal) -> bool:
+        if other.__class__ is self.__class__:
+            return self.raw >= other.raw
+        return NotImplemented
 
     def __post_init__(self) -> None:
         if not isinstance(self.raw, bytes):

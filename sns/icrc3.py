@@ -147,6 +147,101 @@ def block_value(block: Block, parent_hash: bytes | None, account_of: AccountOf) 
     return ("Map", fields)
 
 
+_MAX_REMEMBERED: Final = 4_096
+_NAT_HASHES: dict[int, bytes] = {}
+_last_large_nat: tuple[int, bytes] = (-1, b"")
+_ACCOUNT_HASHES: dict[Account, bytes] = {}
+_OPERATION_HASHES: Final = {
+    name: _key_hash("op") + compute_value_hash(("Text", name)) for name in ("xfer", "mint", "burn")
+}
+"""The (key hash + value hash) of the `op` entry of each operation."""
+
+
+def _nat_hash(number: int) -> bytes:
+    """The hash of a natural; those below 2^32 (fees, amounts) are remembered, and so is the last
+    larger one (the blocks of one round share their timestamp)."""
+    if number >= 2**32:
+        global _last_large_nat
+        if number == _last_large_nat[0]:
+            return _last_large_nat[1]
+        large = _sha256(leb128(number)).digest()
+        _last_large_nat = (number, large)
+        return large
+    small = _NAT_HASHES.get(number)
+    if small is None:
+        small = compute_value_hash(("Nat", number))
+        if len(_NAT_HASHES) >= _MAX_REMEMBERED:
+            _NAT_HASHES.clear()
+        _NAT_HASHES[number] = small
+    return small
+
+
+def _account_entry(key: str, account: Account) -> bytes:
+    """The (key hash + value hash) of an account's map entry."""
+    found = _ACCOUNT_HASHES.get(account)
+    if found is None:
+        found = compute_value_hash(account_value(account))
+        if len(_ACCOUNT_HASHES) >= _MAX_REMEMBERED:
+            _ACCOUNT_HASHES.clear()
+        _ACCOUNT_HASHES[account] = found
+    return _key_hash(key) + found
+
+
+def compute_block_hash(block: Block, parent_hash: bytes | None, account_of: AccountOf) -> bytes:
+    """`compute_value_hash(block_value(block, parent_hash, account_of))` without building the
+    value, for the blocks a ledger writes most (transfers, mints and burns without a spender);
+    the other blocks take the plain way. The same bytes as the plain definition (tested against
+    it)."""
+    transaction = block.transaction
+    operation = transaction.operation
+    fee: int | None = None
+    if isinstance(operation, Transfer) and operation.spender is None:
+        hashes = [
+            _OPERATION_HASHES["xfer"],
+            _account_entry("from", account_of(operation.from_account)),
+            _account_entry("to", account_of(operation.to)),
+        ]
+        fee = operation.fee_e8s
+    elif isinstance(operation, Mint):
+        hashes = [_OPERATION_HASHES["mint"], _account_entry("to", account_of(operation.to))]
+    elif isinstance(operation, Burn) and operation.spender is None:
+        hashes = [
+            _OPERATION_HASHES["burn"],
+            _account_entry("from", account_of(operation.from_account)),
+        ]
+    else:
+        return compute_value_hash(block_value(block, parent_hash, account_of))
+    amount = operation.amount_e8s
+    timestamp = block.timestamp_ns
+    if not (
+        type(amount) is int
+        and type(timestamp) is int
+        and amount >= 0
+        and timestamp >= 0
+        and (fee is None or (type(fee) is int and fee >= 0))
+    ):
+        # not a ledger amount: the plain way decides what it hashes to (or refuses it)
+        return compute_value_hash(block_value(block, parent_hash, account_of))
+    hashes.append(_key_hash("amt") + _nat_hash(amount))
+    memo = transaction.icrc1_memo
+    if memo is not None:
+        hashes.append(_key_hash("memo") + compute_value_hash(("Blob", memo)))
+    created = transaction.created_at_time_ns
+    if created is not None:
+        hashes.append(_key_hash("ts") + compute_value_hash(("Nat", created)))
+    hashes.sort()
+    top = [
+        _key_hash("ts") + _nat_hash(timestamp),
+        _key_hash("tx") + _sha256(b"".join(hashes)).digest(),
+    ]
+    if parent_hash is not None:
+        top.append(_key_hash("phash") + compute_value_hash(("Blob", parent_hash)))
+    if fee is not None:
+        top.append(_key_hash("fee") + _nat_hash(fee))
+    top.sort()
+    return _sha256(b"".join(top)).digest()
+
+
 def icrc3_candid(value: Value) -> dict[str, Any]:
     """A value as the Candid `ICRC3Value` variant."""
     kind, inner = value
@@ -159,6 +254,25 @@ def icrc3_candid(value: Value) -> dict[str, Any]:
 
 LAST_BLOCK_HASH: Final = b"last_block_hash"
 LAST_BLOCK_INDEX: Final = b"last_block_index"
+_LEAF_PREFIX: Final = hashtree.domain_separator("ic-hashtree-leaf")
+_HASH_LABEL_PREFIX: Final = hashtree.domain_separator("ic-hashtree-labeled") + LAST_BLOCK_HASH
+_INDEX_LABEL_PREFIX: Final = hashtree.domain_separator("ic-hashtree-labeled") + LAST_BLOCK_INDEX
+_FORK_PREFIX: Final = hashtree.domain_separator("ic-hashtree-fork")
+
+
+def tip_digest(tip: tuple[int, bytes] | None) -> bytes:
+    """`tip_tree(tip).digest`, hashed straight from the tip without building the tree (what a
+    ledger certifies after every block; tested against the tree)."""
+    if tip is None:
+        return hashtree.EMPTY_HASH
+    index, block_hash = tip
+    hash_leaf = _sha256(_LEAF_PREFIX + block_hash).digest()
+    index_leaf = _sha256(_LEAF_PREFIX + leb128(index)).digest()
+    return _sha256(
+        _FORK_PREFIX
+        + _sha256(_HASH_LABEL_PREFIX + hash_leaf).digest()
+        + _sha256(_INDEX_LABEL_PREFIX + index_leaf).digest()
+    ).digest()
 
 
 def tip_tree(tip: tuple[int, bytes] | None) -> hashtree.HashTree:
@@ -191,18 +305,29 @@ def value_of_candid(candid: Mapping[str, Any]) -> Value:
 
 
 class BlockChain:
-    """The ICRC-3 values and hashes of a ledger's blocks, computed once per block, in order
-    (a block's value needs its parent's hash)."""
+    """The ICRC-3 hashes of a ledger's blocks, computed once per block, in order (a block's value
+    holds its parent's hash). Only the hashes are kept: a block's value is built again from the
+    ledger's block when it is served (`values`), so the log costs 32 bytes a block in memory."""
 
     def __init__(self, account_of: AccountOf) -> None:
         self.account_of = account_of
-        self.values: list[Value] = []
         self.hashes: list[bytes] = []
 
+    def __len__(self) -> int:
+        return len(self.hashes)
+
     def extend(self, blocks: Sequence[Block]) -> None:
-        """Append the next blocks of the chain (the first is block `len(self.values)`)."""
+        """Append the next blocks of the chain (the first is block `len(self)`)."""
         for block in blocks:
             parent = self.hashes[-1] if self.hashes else None
-            value = block_value(block, parent, self.account_of)
-            self.values.append(value)
-            self.hashes.append(compute_value_hash(value))
+            self.hashes.append(compute_block_hash(block, parent, self.account_of))
+
+    def values(self, start: int, blocks: Sequence[Block]) -> list[Value]:
+        """The ICRC-3 values of blocks `start`, `start + 1`, ... (the ledger's blocks of those
+        indexes, already hashed into the chain)."""
+        return [
+            block_value(
+                block, self.hashes[start + offset - 1] if start + offset else None, self.account_of
+            )
+            for offset, block in enumerate(blocks)
+        ]

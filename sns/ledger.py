@@ -30,8 +30,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy.engine import Connection
-
 from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.canister import DEFAULT_TRANSFER_FEE_E8S, MAX_BLOCKS_PER_QUERY, Ledger
 from nns.ledger.consent import ConsentInfo, ConsentMessageRequest
@@ -45,7 +43,6 @@ from nns.ledger.types import (
     GetBlocksArgs,
     Icrc1TransferArgs,
     Mint,
-    Transaction,
     Transfer,
     TransferFromArgs,
 )
@@ -54,7 +51,14 @@ from replica.canister.sdk import CanisterEnvironment, Interface, MethodSpec
 from replica.crypto import hashtree
 from replica.types import Principal
 from sns import ledger_allowances
-from sns.icrc3 import SUPPORTED_BLOCK_TYPES, BlockChain, icrc3_candid, tip_tree
+from sns.icrc3 import (
+    SUPPORTED_BLOCK_TYPES,
+    BlockChain,
+    Value,
+    icrc3_candid,
+    tip_digest,
+    tip_tree,
+)
 
 SNS_LEDGER_METHODS: Final = frozenset(
     {
@@ -198,9 +202,10 @@ class SnsLedger(Ledger):
 
     def _extend_icrc3(self, upto: int | None = None) -> None:
         """Give every block appended since the last call, up to block `upto` (all when None), its
-        ICRC-3 value and hash, in the update that appended it, so queries only read."""
-        while upto is None or len(self.icrc3.values) <= upto:
-            start = len(self.icrc3.values)
+        ICRC-3 hash, in the update that appended it (a query builds the values it serves from the
+        blocks and these hashes)."""
+        while upto is None or len(self.icrc3) <= upto:
+            start = len(self.icrc3)
             wanted = MAX_BLOCKS_PER_QUERY if upto is None else upto + 1 - start
             response = self.query_blocks(
                 self.minting_account.owner,
@@ -210,27 +215,18 @@ class SnsLedger(Ledger):
                 return
             self.icrc3.extend(response.blocks)
 
-    def _record(
-        self,
-        connection: Connection,
-        transaction: Transaction,
-        transaction_hash: bytes | None = None,
-    ) -> int:
-        """Append the block, give it its ICRC-3 value and hash from the transaction itself (no
-        read back), and certify the new tip."""
-        index = super()._record(connection, transaction, transaction_hash)
-        if len(self.icrc3.values) == index:
-            block = Block(
-                parent_hash=None, transaction=transaction, timestamp_ns=self.environment.now_ns()
-            )  # the ICRC-3 value uses the ICRC-3 parent hash, not the legacy one
+    def _appended(self, index: int, block: Block) -> None:
+        """Give the new block its ICRC-3 hash from the block itself (no read back; the ICRC-3
+        chain links by its own parent hash, not the legacy one the block holds) and certify the
+        new tip."""
+        if len(self.icrc3) == index:
             self.icrc3.extend((block,))
         else:
             self._extend_icrc3(index)
         self._certify()
-        return index
 
     def _certify(self) -> None:
-        self.canister_environment.set_certified_data(self.tip_tree().digest)
+        self.canister_environment.set_certified_data(tip_digest(self.icrc3_tip()))
 
     def certify_tip(self) -> None:
         """Certify the tip (again): the certified data set while installing is not kept."""
@@ -324,16 +320,24 @@ class SnsLedger(Ledger):
     ) -> dict[str, Any]:
         """The blocks of each requested range as ICRC-3 values; all of them live here, so
         nothing is archived (at most `MAX_BLOCKS_PER_QUERY` in one answer)."""
-        log_length = len(self.icrc3.values)
+        log_length = len(self.icrc3)
         chosen: list[dict[str, Any]] = []
         for request in requests:
             start = min(int(request["start"]), log_length)
             end = min(start + int(request["length"]), log_length)
-            for block_id in range(start, end):
-                if len(chosen) == MAX_BLOCKS_PER_QUERY:
-                    break
-                chosen.append({"id": block_id, "block": icrc3_candid(self.icrc3.values[block_id])})
+            end = min(end, start + MAX_BLOCKS_PER_QUERY - len(chosen))
+            for offset, value in enumerate(self._icrc3_values(start, end)):
+                chosen.append({"id": start + offset, "block": icrc3_candid(value)})
         return {"log_length": log_length, "blocks": chosen, "archived_blocks": []}
+
+    def _icrc3_values(self, start: int, end: int) -> list[Value]:
+        """The ICRC-3 values of blocks `start` .. `end` (at most `MAX_BLOCKS_PER_QUERY`)."""
+        if end <= start:
+            return []
+        blocks = self.query_blocks(
+            self.minting_account.owner, GetBlocksArgs(start=start, length=end - start)
+        ).blocks
+        return self.icrc3.values(start, blocks)
 
     def get_blocks(self, caller: Principal, request: Mapping[str, int]) -> dict[str, Any]:
         """Blocks `start` .. `start + length` as generic values, the pre-ICRC-3 block query of the
@@ -345,14 +349,14 @@ class SnsLedger(Ledger):
         `MAX_BLOCKS_PER_QUERY`; nothing is archived; `certificate` is the subnet's certificate
         of the tip in a non-replicated query (None otherwise).
         """
-        log_length = len(self.icrc3.values)
+        log_length = len(self.icrc3)
         start = min(int(request["start"]), log_length)
         end = min(start + min(int(request["length"]), MAX_BLOCKS_PER_QUERY), log_length)
         return {
             "first_index": start,
             "chain_length": log_length,
             "certificate": self.canister_environment.data_certificate(),
-            "blocks": [icrc3_candid(value) for value in self.icrc3.values[start:end]],
+            "blocks": [icrc3_candid(value) for value in self._icrc3_values(start, end)],
             "archived_blocks": [],
         }
 

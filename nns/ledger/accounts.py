@@ -46,6 +46,15 @@ class AccountIdentifier:
 
     raw: bytes
 
+    # as the dataclass would make them, without a tuple of the one field
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self.raw == other.raw
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.raw)
+
     def __post_init__(self) -> None:
         if len(self.raw) != 32:
             raise AccountError(f"an account identifier has 32 bytes, got {len(self.raw)}")
@@ -54,10 +63,19 @@ class AccountIdentifier:
 
     @classmethod
     def of(cls, owner: Principal, subaccount: bytes | None = None) -> AccountIdentifier:
-        digest = hashlib.sha224(
-            _ACCOUNT_ID_DOMAIN + owner.raw + validate_subaccount(subaccount)
-        ).digest()
-        return cls(zlib.crc32(digest).to_bytes(4, "big") + digest)
+        subaccount = validate_subaccount(subaccount)
+        # a subaccount has a fixed length, so subaccount + owner names one pair
+        key = subaccount + owner.raw
+        identifier = _IDENTIFIERS.get(key)
+        if identifier is None or type(identifier) is not cls:
+            digest = hashlib.sha224(_ACCOUNT_ID_DOMAIN + owner.raw + subaccount).digest()
+            # built here, so its checksum is right: no need to check it again (`__post_init__`)
+            identifier = object.__new__(cls)
+            object.__setattr__(identifier, "raw", zlib.crc32(digest).to_bytes(4, "big") + digest)
+            if len(_IDENTIFIERS) >= _MAX_REMEMBERED_IDENTIFIERS:
+                _IDENTIFIERS.clear()
+            _IDENTIFIERS[key] = identifier
+        return identifier
 
     @classmethod
     def from_bytes(cls, data: bytes) -> AccountIdentifier:
@@ -81,6 +99,13 @@ class AccountIdentifier:
         return self.to_hex()
 
 
+_MAX_REMEMBERED_IDENTIFIERS: Final = 4_096
+_IDENTIFIERS: dict[bytes, AccountIdentifier] = {}
+"""The identifiers computed lately, by subaccount + owner: a ledger meets the same accounts again
+(the source and destination of each transfer, the accounts it remembers), and identifiers are
+immutable."""
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Account:
     """An ICRC-1 account: an owner and a 32-byte subaccount (zeros by default)."""
@@ -88,12 +113,25 @@ class Account:
     owner: Principal
     subaccount: bytes = DEFAULT_SUBACCOUNT
 
+    # as the dataclass would make them, on the bytes of both fields
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return self.subaccount == other.subaccount and self.owner == other.owner
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.owner.raw, self.subaccount))
+
     def __post_init__(self) -> None:
         validate_subaccount(self.subaccount)
 
     @classmethod
     def of(cls, owner: Principal, subaccount: bytes | None = None) -> Account:
-        return cls(owner, validate_subaccount(subaccount))
+        # the subaccount is checked here, so `__post_init__` need not check it again
+        account = object.__new__(cls)
+        object.__setattr__(account, "owner", owner)
+        object.__setattr__(account, "subaccount", validate_subaccount(subaccount))
+        return account
 
     @property
     def is_default_subaccount(self) -> bool:

@@ -95,6 +95,11 @@ _CREDIT: Final = (
     "CONFLICT(account) DO UPDATE SET balance_e8s = balance_e8s + :amount"
 )
 _DELETE_BALANCE: Final = "DELETE FROM ledger_balance WHERE account = :account"
+_DEBIT: Final = (
+    "UPDATE ledger_balance SET balance_e8s = balance_e8s - :amount WHERE account = :account AND "
+    "balance_e8s > :amount"
+)
+_DEBIT_ALL: Final = "DELETE FROM ledger_balance WHERE account = :account AND balance_e8s = :amount"
 _UPDATE_BALANCE: Final = "UPDATE ledger_balance SET balance_e8s = :balance WHERE account = :account"
 _SELECT_SUPPLY: Final = "SELECT value FROM ledger_setting WHERE name = 'total_supply'"
 _ADD_SUPPLY: Final = "UPDATE ledger_setting SET value = value + :delta WHERE name = 'total_supply'"
@@ -178,6 +183,9 @@ class Ledger:
         self.token_name = token_name
         # every statement runs on the SQLite connection (`_execute`): no ORM objects
         self.store = StableStore(list(TABLES), path, direct_sql=True)
+        # the last block's index and hash as this ledger wrote it, with the store's rollback
+        # count then: trusted while no rollback happened since (else read from the table)
+        self._known_tip: tuple[int, tuple[int, bytes]] | None = None
         with self.store.transaction(savepoint=False) as session:
             connection = session.connection()
             if _count_blocks(connection) == 0:
@@ -199,7 +207,7 @@ class Ledger:
             operation=operation, memo=args.memo, created_at_time_ns=args.created_at_time_ns
         )
         with self.store.transaction(savepoint=False) as session:
-            return self._apply(session.connection(), transaction)
+            return self._apply(self.store.sqlite_connection(session), transaction)
 
     def account_balance(self, caller: Principal, args: AccountBalanceArgs) -> int:
         with self.store.transaction(savepoint=False) as session:
@@ -246,7 +254,7 @@ class Ledger:
             operation=operation, icrc1_memo=args.memo, created_at_time_ns=args.created_at_time_ns
         )
         with self.store.transaction(savepoint=False) as session:
-            return self._apply(session.connection(), transaction)
+            return self._apply(self.store.sqlite_connection(session), transaction)
 
     def icrc1_balance_of(self, caller: Principal, account: Account) -> int:
         with self.store.transaction(savepoint=False) as session:
@@ -379,7 +387,7 @@ class Ledger:
             operation=operation, icrc1_memo=memo, created_at_time_ns=created_at_time_ns
         )
         with self.store.transaction(savepoint=False) as session:
-            return self._apply(session.connection(), transaction)
+            return self._apply(self.store.sqlite_connection(session), transaction)
 
     def get_allowances(
         self, caller: Principal, args: GetAllowancesArgs
@@ -447,7 +455,7 @@ class Ledger:
             operation=operation, icrc1_memo=args.memo, created_at_time_ns=args.created_at_time_ns
         )
         with self.store.transaction(savepoint=False) as session:
-            return self._apply(session.connection(), transaction)
+            return self._apply(self.store.sqlite_connection(session), transaction)
 
     # -- state ------------------------------------------------------------------------------
 
@@ -499,7 +507,7 @@ class Ledger:
             spender=spender,
         )
 
-    def _apply(self, connection: Connection, transaction: Transaction) -> int:
+    def _apply(self, connection: Database, transaction: Transaction) -> int:
         """Check time and duplicates, apply the operation, and append its block."""
         now = self.environment.now_ns()
         created = transaction.created_at_time_ns
@@ -521,13 +529,17 @@ class Ledger:
 
     def _record(
         self,
-        session_connection: Connection,
+        database: Database,
         transaction: Transaction,
         transaction_hash: bytes | None = None,
     ) -> int:
         now = self.environment.now_ns()
         # the open transaction's SQLite connection, looked up once for all the statements
-        connection: Database = session_connection.connection.driver_connection  # type: ignore[assignment]
+        connection: Database = (
+            database
+            if isinstance(database, sqlite3.Connection)
+            else database.connection.driver_connection  # type: ignore[assignment]
+        )
         operation = transaction.operation
         # Every refusal is raised before the first write, so a refused request
         # changes nothing even when it runs inside a caller's transaction.
@@ -540,17 +552,15 @@ class Ledger:
                 allowance = _required_allowance(
                     connection, source, spender, operation.amount_e8s, now
                 )
-                balance = _required_balance(connection, source, operation.amount_e8s)
+                _debit(connection, source, operation.amount_e8s)
                 _use_allowance(connection, source, spender, allowance, operation.amount_e8s)
-                _write_balance(connection, source, balance - operation.amount_e8s)
                 _add_supply(connection, -operation.amount_e8s)
             case Transfer():
                 source, spender = operation.from_account.raw, operation.spender
                 total = operation.amount_e8s + operation.fee_e8s
                 allowance = _required_allowance(connection, source, spender, total, now)
-                balance = _required_balance(connection, source, total)
+                _debit(connection, source, total)
                 _use_allowance(connection, source, spender, allowance, total)
-                _write_balance(connection, source, balance - total)
                 _credit(connection, operation.to.raw, operation.amount_e8s)
                 _add_supply(connection, -operation.fee_e8s)
             case Approve():
@@ -566,7 +576,10 @@ class Ledger:
                 )
                 _write_balance(connection, source, balance - operation.fee_e8s)
                 _add_supply(connection, -operation.fee_e8s)
-        tip = _tip(connection)
+        known = self._known_tip
+        tip = (
+            known[1] if known is not None and known[0] == self.store.rollbacks else _tip(connection)
+        )
         block = Block(
             parent_hash=None if tip is None else tip[1],
             transaction=transaction,
@@ -577,18 +590,24 @@ class Ledger:
         # hash of its bytes
         transaction_cbor = transaction.encode()
         encoded = block.encode(transaction_cbor)
+        block_hash = hashlib.sha256(encoded).digest()
         _execute(
             connection,
             _INSERT_BLOCK,
             {
                 "index": index,
-                "hash": hashlib.sha256(encoded).digest(),
+                "hash": block_hash,
                 "encoded": encoded,
                 "transaction_hash": transaction_hash or hashlib.sha256(transaction_cbor).digest(),
                 "timestamp": now,
             },
         )
+        self._known_tip = (self.store.rollbacks, (index, block_hash))
+        self._appended(index, block)
         return index
+
+    def _appended(self, index: int, block: Block) -> None:
+        """What a ledger built on this one does with each block it appends (nothing here)."""
 
 
 def _execute(
@@ -645,6 +664,24 @@ def _required_balance(connection: Database, account: bytes, amount_e8s: int) -> 
     if balance < amount_e8s:
         raise InsufficientFunds(balance)
     return balance
+
+
+def _debit(connection: Database, account: bytes, amount_e8s: int) -> None:
+    """Take `amount_e8s` from the account (an emptied account has no row); InsufficientFunds,
+    with nothing written, if it holds less.
+
+    The check and the write are one statement where the account keeps a balance (the same as
+    `_required_balance` then `_write_balance`, one statement fewer): a debit that empties the
+    account deletes its row, and the balance is read only to name it in a refusal.
+    """
+    if amount_e8s == 0:  # every balance covers it, and writing it back changes nothing
+        return
+    parameters = {"account": account, "amount": amount_e8s}
+    if _execute(connection, _DEBIT, parameters).rowcount == 1:
+        return
+    if _execute(connection, _DEBIT_ALL, parameters).rowcount == 1:
+        return
+    raise InsufficientFunds(_balance(connection, account))
 
 
 def _write_balance(connection: Database, account: bytes, balance_e8s: int) -> None:

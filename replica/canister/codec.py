@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any, Final
 
@@ -37,6 +38,18 @@ def check_encodable(value: object) -> None:
     kind = type(value)
     if kind in _PLAIN_TYPES:
         return
+    # the common containers first: records met before, then exact lists, tuples and dicts
+    fields_of = _record_getters.get(kind)
+    if fields_of is not None:
+        for item in fields_of(value):
+            if type(item) not in _PLAIN_TYPES:
+                check_encodable(item)
+        return
+    if kind is list or kind is tuple:
+        for item in value:  # type: ignore[attr-defined]
+            if type(item) not in _PLAIN_TYPES:
+                check_encodable(item)
+        return
     if isinstance(value, Enum):  # written as its value, as it is
         if type(value.value) not in _PLAIN_TYPES:
             cbor2.dumps(value.value, canonical=True)
@@ -44,6 +57,8 @@ def check_encodable(value: object) -> None:
     if kind is not type:
         shape = _record_shape(kind)
         if shape is not None:
+            if len(_record_getters) < 1_024:
+                _record_getters[kind] = _fields_getter(shape[1])
             for field in shape[1]:
                 item = getattr(value, field)
                 if type(item) not in _PLAIN_TYPES:
@@ -74,12 +89,32 @@ _PLAIN_TYPES: Final = frozenset({int, str, bytes, bool, float, type(None)})
 _record_fields: dict[type, tuple[str, tuple[str, ...]]] = {}
 """Per record type: its qualified name and the names of the fields it stores."""
 
+_record_getters: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+"""Per record type (not an enum) met by `check_encodable`: the values of its stored fields."""
+
+
+def _fields_getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    if len(names) > 1:
+        return operator.attrgetter(*names)
+    if names:
+        (name,) = names
+        return lambda record: (getattr(record, name),)
+    return lambda record: ()
+
+
+_not_records: set[type] = set()
+"""Types met that are not records (dicts, lists, ...): no need to ask again."""
+
 
 def _record_shape(kind: type) -> tuple[str, tuple[str, ...]] | None:
     """A record type's name and stored fields (cached); None when `kind` is not a record."""
     shape = _record_fields.get(kind)
     if shape is None:
+        if kind in _not_records:
+            return None
         if not dataclasses.is_dataclass(kind):
+            if len(_not_records) < 1_024:
+                _not_records.add(kind)
             return None
         names = tuple(
             field.name

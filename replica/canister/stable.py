@@ -133,6 +133,9 @@ class StableStore:
         self._round_driver: sqlite3.Connection | None = None  # and its SQLite connection
         self._depth = 0  # units of work open: the outermost transaction and its savepoints
         self.direct_sql = direct_sql
+        self.rollbacks = 0
+        """How many times written rows were put back (a rollback, a restore): a canister that
+        keeps a copy of a row in memory trusts it only while this count is unchanged."""
 
     @property
     def tables(self) -> list[Table]:
@@ -157,11 +160,14 @@ class StableStore:
             try:
                 yield session
             except BaseException:
+                self.rollbacks += 1
                 nested.rollback()
                 raise
             else:
                 if nested.is_active:
                     nested.commit()
+                else:  # something inside rolled it back
+                    self.rollbacks += 1
             finally:
                 self._depth -= 1
                 if self._depth == 0:
@@ -177,6 +183,7 @@ class StableStore:
             self._note_changes(session)
             session.commit()
         except BaseException:
+            self.rollbacks += 1
             session.rollback()
             raise
         finally:
@@ -204,12 +211,19 @@ class StableStore:
             self._note_changes(session)
             session.commit()
         except BaseException:
+            self.rollbacks += 1
             session.rollback()
             raise
         finally:
             self._session = self._round = None
             self._round_driver = None
             session.close()
+
+    def sqlite_connection(self, session: Session) -> sqlite3.Connection:
+        """The SQLite connection under `session`'s transaction (the round's is kept at hand)."""
+        if session is self._round and self._round_driver is not None:
+            return self._round_driver
+        return _driver_of(session.connection())
 
     @property
     def in_round(self) -> bool:
@@ -306,6 +320,7 @@ class StableStore:
         with self._driver() as destination:
             snapshot.connection.backup(destination)
         self._hash = None
+        self.rollbacks += 1
 
     @contextmanager
     def _driver(self) -> Iterator[sqlite3.Connection]:
@@ -354,7 +369,8 @@ class _MessageSavepoint:
         try:
             if kind is None:
                 try:
-                    session.flush()
+                    if not session._is_clean():  # what `flush` asks first, without its setup
+                        session.flush()
                 except BaseException:
                     self._roll_back(session, driver)
                     raise
@@ -365,8 +381,8 @@ class _MessageSavepoint:
             self.store._depth = 0
             _forget_objects(session)
 
-    @staticmethod
-    def _roll_back(session: Session, driver: sqlite3.Connection) -> None:
+    def _roll_back(self, session: Session, driver: sqlite3.Connection) -> None:
+        self.store.rollbacks += 1
         _forget_objects(session)
         driver.execute(_ROLLBACK_MESSAGE)
         driver.execute(_RELEASE_MESSAGE)
@@ -375,7 +391,7 @@ class _MessageSavepoint:
 def _forget_objects(session: Session) -> None:
     """`expunge_all`, skipped when the session holds nothing (messages that wrote through the
     SQLite connection, as the ledgers do, load no objects)."""
-    if len(session.identity_map) or session.new:
+    if len(session.identity_map) or session._new:  # `new` would build a set to answer
         session.expunge_all()
 
 

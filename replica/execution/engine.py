@@ -344,18 +344,17 @@ class ExecutionEngine:
     def _drain(self, budget: int) -> int:
         used = 0
         while used < budget:
+            held = self.wasm.held()
             ready = sorted(
                 canister_id
                 for canister_id, queue in self.queues.items()
-                if queue and not self.wasm.busy(canister_id)
+                if queue and canister_id not in held
             )
             if not ready:
                 break
             start = self.height % len(ready)
             order = ready[start:] + ready[:start]
-            self.wasm.speculate(
-                [(canister_id, self.queues[canister_id][0]) for canister_id in order]
-            )
+            self.wasm.speculate((canister_id, self.queues[canister_id][0]) for canister_id in order)
             for canister_id in order:
                 if used >= budget:
                     break

@@ -41,6 +41,10 @@ class CanisterRuntime(Protocol):
         """Whether the canister is in the middle of a long execution (its queue waits)."""
         ...
 
+    def held(self) -> set[Principal]:
+        """Every canister `busy` holds, at once."""
+        ...
+
     def inspect_ingress(self, message: IngressMessage) -> Reject | None:
         """Charge an ingress message's induction and run `canister_inspect_message`; a reject
         refuses it."""

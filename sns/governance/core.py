@@ -275,6 +275,7 @@ class SnsGovernanceCore:
         if caller != self.swap_id:
             raise error(ErrorType.NOT_AUTHORIZED, "Only the swap canister may claim swap neurons.")
         results: list[tuple[bytes, str]] = []
+        claimer = self.claimer_permissions()  # the same for every recipe (and immutable)
         for recipe in recipes:
             neuron_id = recipe.neuron_id
             if neuron_id in self.neurons:
@@ -283,7 +284,7 @@ class SnsGovernanceCore:
             if recipe.stake_e8s < self.parameters.neuron_minimum_stake_e8s:
                 results.append((neuron_id, "invalid: stake below the neuron minimum stake"))
                 continue
-            permissions = {recipe.controller: self.claimer_permissions()}
+            permissions = {recipe.controller: claimer}
             if recipe.nns_neuron_controller is not None:
                 permissions[recipe.nns_neuron_controller] = VOTING_PERMISSIONS
             neuron = Neuron(

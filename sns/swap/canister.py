@@ -432,9 +432,11 @@ class SnsSwap:
                 self.core.neurons_fund_portions = [p for p in reply if isinstance(p, FundPortion)]
             else:
                 ok = False
-        if action.kind == "claim_neurons" and isinstance(reply, Mapping):
-            ok = "Ok" in (reply.get("claim_swap_neurons_result") or {})
-        if isinstance(reply, Mapping) and "failed_updates" in reply and reply["failed_updates"]:
+        # most replies are a ledger's block index: the Mapping ABC is asked only of the others
+        mapping = reply if type(reply) is not int and isinstance(reply, Mapping) else None
+        if action.kind == "claim_neurons" and mapping is not None:
+            ok = "Ok" in (mapping.get("claim_swap_neurons_result") or {})
+        if mapping is not None and "failed_updates" in mapping and mapping["failed_updates"]:
             ok = False
         self.finalization.record(action, ok)
         if not ok:

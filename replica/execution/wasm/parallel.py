@@ -17,6 +17,7 @@ slot, which concurrent traps could mix up).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -76,7 +77,7 @@ class Speculator:
         self._results.clear()
 
     def speculate(
-        self, subnet: WasmSubnet, heads: list[tuple[Principal, Request | Response]]
+        self, subnet: WasmSubnet, heads: Iterable[tuple[Principal, Request | Response]]
     ) -> None:
         """Run ahead, in parallel, the updates at the head of the Wasm canisters' queues."""
         self._results.clear()

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final
@@ -171,6 +172,15 @@ class WasmSubnet:
         if state is not None and (state.paused is not None or state.aborted_task is not None):
             return True
         return any(call.canister_id == canister_id for call in self.waiting)
+
+    def held(self) -> set[Principal]:
+        """Every canister that `busy` says is held, found in one pass (for a scan of all the
+        queues)."""
+        held = {call.canister_id for call in self.waiting if call.canister_id is not None}
+        for canister_id, state in self.states.items():
+            if state.paused is not None or state.aborted_task is not None:
+                held.add(canister_id)
+        return held
 
     def frozen_limit(self, record: CanisterRecord) -> int:
         state = self.state(record.canister_id)
@@ -438,7 +448,8 @@ class WasmSubnet:
         self.speculator.close()
         self.speculator = Speculator(threads)
 
-    def speculate(self, heads: list[tuple[Principal, Request | Response]]) -> None:
+    def speculate(self, heads: Iterable[tuple[Principal, Request | Response]]) -> None:
+        """Run ahead the heads of the queues (read only if there are threads to run them on)."""
         self.speculator.speculate(self, heads)
 
     def start_round(self, previous_time_ns: int) -> int:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
+from nns.ledger import canister as ledger_canister
 from nns.ledger.accounts import Account, AccountIdentifier
 from nns.ledger.errors import (
     BadBurn,
@@ -26,7 +29,15 @@ from nns.ledger.types import (
     Transfer,
     TransferArgs,
 )
-from tests.nns.ledger.conftest import ALICE, BOB, GOVERNANCE, START_NS, LedgerWorld
+from tests.nns.ledger.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    GOVERNANCE,
+    START_NS,
+    LedgerWorld,
+    make_ledger,
+)
 
 ICP = 100_000_000
 FEE = 10_000
@@ -151,6 +162,30 @@ def test_block_chain_links_parent_hashes(world: LedgerWorld) -> None:
     assert tip.tip_index == 4 and tip.tip_hash == blocks[-1].hash()
 
 
+@pytest.mark.parametrize("in_round", [False, True])
+def test_a_block_rolled_back_is_no_parent(world: LedgerWorld, in_round: bool) -> None:
+    """The ledger keeps its last block in memory to spare a read per block: a message whose
+    block rolled back (it trapped after the ledger wrote) must not leave it there."""
+    store = world.ledger.store
+    world.ledger.transfer(ALICE, legacy(AccountIdentifier.of(BOB), ICP))
+    if in_round:
+        store.open_round()
+    with pytest.raises(RuntimeError), store.transaction():
+        world.ledger.transfer(ALICE, legacy(AccountIdentifier.of(BOB), ICP))
+        raise RuntimeError("trap after the transfer")
+    with store.transaction():
+        index = world.ledger.transfer(ALICE, legacy(AccountIdentifier.of(BOB), 2 * ICP))
+    if in_round:
+        store.close_round()
+    assert index == 3
+    blocks = world.ledger.query_blocks(ALICE, GetBlocksArgs(start=0, length=100)).blocks
+    last = blocks[3].transaction.operation
+    assert len(blocks) == 4 and isinstance(last, Transfer) and last.amount_e8s == 2 * ICP
+    for parent, child in itertools.pairwise(blocks):
+        assert child.parent_hash == parent.hash()
+    assert world.balance(BOB) == 5 * ICP + 3 * ICP
+
+
 def test_query_blocks_pages(world: LedgerWorld) -> None:
     for _ in range(5):
         world.ledger.transfer(ALICE, legacy(AccountIdentifier.of(BOB), ICP))
@@ -200,3 +235,34 @@ def test_metadata(world: LedgerWorld) -> None:
     assert world.ledger.icrc1_fee(ALICE) == FEE
     assert world.ledger.icrc1_minting_account(ALICE) == Account.of(GOVERNANCE)
     assert ("icrc1:fee", FEE) in world.ledger.icrc1_metadata(ALICE)
+
+
+@pytest.mark.parametrize("held", [None, 1, 5 * ICP])
+@pytest.mark.parametrize("delta", [-1, 0, 1])
+def test_a_debit_is_the_balance_check_and_write_it_stands_for(held: int | None, delta: int) -> None:
+    """`_debit` checks and writes in one statement what `_required_balance` then `_write_balance`
+    do: the same rows after, the same refusal (naming the same balance) with nothing written."""
+    account = AccountIdentifier.of(CAROL).raw
+    amount = max(0, (held or 0) + delta)
+
+    def outcome(debit: Callable[[Any], None]) -> tuple[object, list[tuple[Any, ...]]]:
+        world = make_ledger(alice=1)
+        with world.ledger.store.transaction() as session:
+            connection = world.ledger.store.sqlite_connection(session)
+            if held is not None:
+                connection.execute("INSERT INTO ledger_balance VALUES (?, ?)", (account, held))
+        refusal: object = None
+        with world.ledger.store.transaction() as session:
+            connection = world.ledger.store.sqlite_connection(session)
+            try:
+                debit(connection)
+            except InsufficientFunds as error:
+                refusal = error.balance_e8s
+            rows = connection.execute("SELECT * FROM ledger_balance ORDER BY account").fetchall()
+        return refusal, rows
+
+    def plain(connection: Any) -> None:
+        balance = ledger_canister._required_balance(connection, account, amount)
+        ledger_canister._write_balance(connection, account, balance - amount)
+
+    assert outcome(lambda c: ledger_canister._debit(c, account, amount)) == outcome(plain)

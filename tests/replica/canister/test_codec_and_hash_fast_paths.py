@@ -42,6 +42,16 @@ class Opaque:
     """Not something CBOR can write."""
 
 
+@dataclass(frozen=True, slots=True)
+class One:
+    only: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Nothing:
+    pass
+
+
 leaves = st.one_of(
     st.none(),
     st.booleans(),
@@ -62,6 +72,8 @@ values = st.recursive(
         st.tuples(inner, inner),
         st.dictionaries(st.text(max_size=3) | st.integers(0, 3), inner, max_size=3),
         st.builds(Pair, inner, inner, inner),
+        st.builds(One, inner),
+        st.just(Nothing()),
     ),
     max_leaves=8,
 )
@@ -81,12 +93,20 @@ def test_check_encodable_refuses_exactly_what_encode_refuses(value: object) -> N
 
 
 def test_check_encodable_looks_inside_records_lists_and_keys() -> None:
-    codec.check_encodable(Pair([1, b"x", {"a": Principal.anonymous()}], hidden=Opaque()))
-    for bad in (Pair(Opaque()), [1, (2, Opaque())], {"k": Opaque()}, {(1, Opaque()): 1}):
-        with pytest.raises(Exception):  # noqa: B017 (whatever encode raises)
-            codec.encode(bad)
-        with pytest.raises(Exception):  # noqa: B017
-            codec.check_encodable(bad)
+    for _ in range(2):  # a record type met again is walked the remembered way
+        codec.check_encodable(Pair([1, b"x", {"a": Principal.anonymous()}], hidden=Opaque()))
+        codec.check_encodable(One(Nothing()))
+        for bad in (
+            Pair(Opaque()),
+            Pair(1, One(Opaque())),
+            [1, (2, Opaque())],
+            {"k": Opaque()},
+            {(1, Opaque()): 1},
+        ):
+            with pytest.raises(Exception):  # noqa: B017 (whatever encode raises)
+                codec.encode(bad)
+            with pytest.raises(Exception):  # noqa: B017
+                codec.check_encodable(bad)
 
 
 def reference_update(digest: Any, value: object) -> None:

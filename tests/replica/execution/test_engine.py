@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -10,10 +11,15 @@ from replica.candid import decode, encode
 from replica.candid.types import Nat
 from replica.canister.errors import CallRejected
 from replica.environment import ErrorCode, RejectCode
-from replica.execution.engine import DEFAULT_CANISTER_CYCLES, ExecutionEngine
+from replica.execution.engine import (
+    DEFAULT_CANISTER_CYCLES,
+    MANAGEMENT_CANISTER_ID,
+    ExecutionEngine,
+)
 from replica.execution.harness import SubnetHarness
 from replica.execution.management import CANISTER_ID_RECORD, CREATE_CANISTER_ARGS, INSTALL_CODE_ARGS
 from replica.execution.messages import Status
+from replica.execution.wasm.pending import ManagementCall
 from replica.types import Principal
 from tests.replica.execution.toys import FACTORIES, Counter
 
@@ -228,3 +234,32 @@ def test_expired_ingress_is_not_inducted(tmp_path: Path) -> None:
     harness.advance(5)
     harness.run_round()
     assert harness.status(message) is None
+
+
+def test_held_names_every_canister_busy_holds(tmp_path: Path) -> None:
+    """The scheduler asks once per pass which canisters are held (`held`) instead of asking
+    `busy` of each queue: the two agree for paused executions, aborted tasks and waiting
+    management calls."""
+    harness, counter, relay = make(tmp_path)
+    wasm = harness.engine.wasm
+    others = [Principal.from_canister_id(n) for n in range(20, 25)]
+    everyone = [counter, relay, *others, MANAGEMENT_CANISTER_ID]
+
+    def agree() -> None:
+        assert wasm.held() == {c for c in everyone if wasm.busy(c)}
+
+    agree()
+    wasm.state(others[0]).aborted_task = "canister_heartbeat"
+    wasm.state(others[1]).paused = cast(Any, object())  # busy asks only whether one is there
+    wasm.state(others[2])  # a state with nothing held
+    wasm.waiting.append(ManagementCall(method="stop_canister", caller=ALICE, argument={}))
+    wasm.waiting.append(
+        ManagementCall(method="start_canister", caller=ALICE, argument={"canister_id": others[3]})
+    )
+    wasm.waiting.append(
+        ManagementCall(
+            method="install_chunked_code", caller=ALICE, argument={"target_canister": counter}
+        )
+    )
+    agree()
+    assert wasm.held() == {others[0], others[1], others[3], counter}
