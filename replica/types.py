@@ -14,7 +14,7 @@ import functools
 import hashlib
 import zlib
 from dataclasses import dataclass
-from typing import Final, NewType
+from typing import Final, NewType, Self
 
 E8s = NewType("E8s", int)
 """An amount of ICP (or of an ICRC token) in its smallest unit, 10^-8."""
@@ -34,14 +34,14 @@ class PrincipalError(ValueError):
     """A byte string or text that is not a valid principal."""
 
 
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """A principal, held as its raw bytes."""
+class RawBytesKey:
+    """Equality, hash and order on the `raw` bytes alone: what `dataclass(order=True)` makes of a
+    one-field class, without a one-element tuple per comparison. Such values (principals,
+    account identifiers) key every queue, canister table and balance."""
 
+    __slots__ = ()
     raw: bytes
 
-    # Equality, hash and order as `dataclass(order=True)` would make them, on the bytes themselves
-    # rather than a one-element tuple of them: principals key every queue and canister table.
     def __eq__(self, other: object) -> bool:
         if other.__class__ is self.__class__:
             return self.raw == other.raw
@@ -50,25 +50,32 @@ class Principal:
     def __hash__(self) -> int:
         return hash(self.raw)
 
-    def __lt__(self, other: Principal) -> bool:
+    def __lt__(self, other: Self) -> bool:
         if other.__class__ is self.__class__:
             return self.raw < other.raw
         return NotImplemented
 
-    def __le__(self, other: Principal) -> bool:
+    def __le__(self, other: Self) -> bool:
         if other.__class__ is self.__class__:
             return self.raw <= other.raw
         return NotImplemented
 
-    def __gt__(self, other: Principal) -> bool:
+    def __gt__(self, other: Self) -> bool:
         if other.__class__ is self.__class__:
             return self.raw > other.raw
         return NotImplemented
 
-    def __ge__(self, other: Principal) -> bool:
+    def __ge__(self, other: Self) -> bool:
         if other.__class__ is self.__class__:
             return self.raw >= other.raw
         return NotImplemented
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Principal(RawBytesKey):
+    """A principal, held as its raw bytes."""
+
+    raw: bytes
 
     def __post_init__(self) -> None:
         if not isinstance(self.raw, bytes):

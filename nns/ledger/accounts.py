@@ -20,7 +20,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Final
 
-from replica.types import Principal, PrincipalError
+from replica.types import Principal, PrincipalError, RawBytesKey
 
 SUBACCOUNT_BYTES: Final = 32
 DEFAULT_SUBACCOUNT: Final = bytes(SUBACCOUNT_BYTES)
@@ -40,20 +40,11 @@ def validate_subaccount(subaccount: bytes | None) -> bytes:
     return bytes(subaccount)
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class AccountIdentifier:
+@dataclass(frozen=True, slots=True, eq=False)
+class AccountIdentifier(RawBytesKey):
     """The 32-byte legacy ICP account identifier (checksum included)."""
 
     raw: bytes
-
-    # as the dataclass would make them, without a tuple of the one field
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            return self.raw == other.raw
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self.raw)
 
     def __post_init__(self) -> None:
         if len(self.raw) != 32:

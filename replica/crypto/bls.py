@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
-from typing import Final
+from typing import Any, Final
 
 from py_arkworks_bls12381 import G1Point, G2Point, Scalar
 from pyblst import BlstFP12Element, BlstP1Element, BlstP2Element, final_verify, miller_loop
@@ -85,36 +85,29 @@ def hash_to_g1(message: bytes, dst: bytes = DST) -> G1Point:
 @lru_cache(maxsize=_POINT_CACHE_SIZE)
 def decode_g1(data: bytes) -> G1Point:
     """A compressed G1 point, checked to be on the curve and in the subgroup."""
-    if not isinstance(data, bytes) or len(data) != SIGNATURE_BYTES:
-        raise CryptoError(f"a compressed G1 point has {SIGNATURE_BYTES} bytes")
-    # arkworks decodes any bytes with the infinity flag as the identity; only one is canonical.
-    if data[0] & _INFINITY_FLAG and data != G1_IDENTITY:
-        raise CryptoError("a non-canonical encoding of the point at infinity")
-    try:
-        return G1Point.from_compressed_bytes(data)
-    except ValueError as error:
-        raise CryptoError(f"not a G1 point in the subgroup: {error}") from error
+    point: G1Point = _decode_point(G1Point.from_compressed_bytes, data, SIGNATURE_BYTES, "G1")
+    return point
 
 
 @lru_cache(maxsize=_POINT_CACHE_SIZE)
 def decode_g2(data: bytes) -> G2Point:
     """A compressed G2 point, checked to be on the curve and in the subgroup."""
-    if not isinstance(data, bytes) or len(data) != PUBLIC_KEY_BYTES:
-        raise CryptoError(f"a compressed G2 point has {PUBLIC_KEY_BYTES} bytes")
-    # arkworks decodes any bytes with the infinity flag as the identity; only one is canonical.
-    if data[0] & _INFINITY_FLAG and data != G2_IDENTITY:
-        raise CryptoError("a non-canonical encoding of the point at infinity")
-    try:
-        return G2Point.from_compressed_bytes(data)
-    except ValueError as error:
-        raise CryptoError(f"not a G2 point in the subgroup: {error}") from error
+    point: G2Point = _decode_point(G2Point.from_compressed_bytes, data, PUBLIC_KEY_BYTES, "G2")
+    return point
 
 
-def _check_canonical(data: bytes, size: int, identity: bytes, group: str) -> None:
+def _decode_point(decode: Callable[[bytes], Any], data: bytes, size: int, group: str) -> Any:
+    """`decode(data)` (a binding's decoder, which checks the curve and the subgroup) once `data`
+    has the group's size and, if it has the infinity flag, is the one canonical identity: the
+    bindings decode any bytes with that flag as the identity."""
     if not isinstance(data, bytes) or len(data) != size:
         raise CryptoError(f"a compressed {group} point has {size} bytes")
-    if data[0] & _INFINITY_FLAG and data != identity:
+    if data[0] & _INFINITY_FLAG and data != (G1_IDENTITY if group == "G1" else G2_IDENTITY):
         raise CryptoError("a non-canonical encoding of the point at infinity")
+    try:
+        return decode(data)
+    except ValueError as error:
+        raise CryptoError(f"not a {group} point in the subgroup: {error}") from error
 
 
 @lru_cache(maxsize=_HASH_CACHE_SIZE)
@@ -126,21 +119,13 @@ def _blst_hash_to_g1(message: bytes, dst: bytes) -> BlstP1Element:
 @lru_cache(maxsize=_POINT_CACHE_SIZE)
 def _blst_g1(data: bytes) -> BlstP1Element:
     """A compressed G1 point decoded by blst, which checks the curve and the subgroup."""
-    _check_canonical(data, SIGNATURE_BYTES, G1_IDENTITY, "G1")
-    try:
-        return BlstP1Element.uncompress(data)
-    except ValueError as error:
-        raise CryptoError(f"not a G1 point in the subgroup: {error}") from error
+    return _decode_point(BlstP1Element.uncompress, data, SIGNATURE_BYTES, "G1")
 
 
 @lru_cache(maxsize=_POINT_CACHE_SIZE)
 def _blst_g2(data: bytes) -> BlstP2Element:
     """A compressed G2 point decoded by blst, which checks the curve and the subgroup."""
-    _check_canonical(data, PUBLIC_KEY_BYTES, G2_IDENTITY, "G2")
-    try:
-        return BlstP2Element.uncompress(data)
-    except ValueError as error:
-        raise CryptoError(f"not a G2 point in the subgroup: {error}") from error
+    return _decode_point(BlstP2Element.uncompress, data, PUBLIC_KEY_BYTES, "G2")
 
 
 def is_valid_public_key(public_key: bytes) -> bool:
