@@ -187,7 +187,7 @@ class Ledger:
         # count then: trusted while no rollback happened since (else read from the table)
         self._known_tip: tuple[int, tuple[int, bytes]] | None = None
         with self.store.transaction(savepoint=False) as session:
-            connection = session.connection()
+            connection = self.store.sqlite_connection(session)
             if _count_blocks(connection) == 0:
                 _execute(connection, _INSERT_SUPPLY)
                 for account, amount in sorted((initial_balances or {}).items()):
@@ -507,7 +507,7 @@ class Ledger:
             spender=spender,
         )
 
-    def _apply(self, connection: Database, transaction: Transaction) -> int:
+    def _apply(self, connection: sqlite3.Connection, transaction: Transaction) -> int:
         """Check time and duplicates, apply the operation, and append its block."""
         now = self.environment.now_ns()
         created = transaction.created_at_time_ns
@@ -529,17 +529,13 @@ class Ledger:
 
     def _record(
         self,
-        database: Database,
+        connection: sqlite3.Connection,
         transaction: Transaction,
         transaction_hash: bytes | None = None,
     ) -> int:
+        """Apply the operation and append its block, on the open transaction's SQLite
+        connection."""
         now = self.environment.now_ns()
-        # the open transaction's SQLite connection, looked up once for all the statements
-        connection: Database = (
-            database
-            if isinstance(database, sqlite3.Connection)
-            else database.connection.driver_connection  # type: ignore[assignment]
-        )
         operation = transaction.operation
         # Every refusal is raised before the first write, so a refused request
         # changes nothing even when it runs inside a caller's transaction.
