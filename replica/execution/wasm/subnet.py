@@ -120,6 +120,11 @@ class WasmState:
     """A heartbeat or timer a checkpoint aborted: it runs again from its start next round."""
     debug: list[str] = field(default_factory=list)
 
+    @property
+    def holds_canister(self) -> bool:
+        """A long execution or an aborted task comes before anything else on the canister."""
+        return self.paused is not None or self.aborted_task is not None
+
 
 class WasmSubnet:
     """The Wasm side of one execution engine."""
@@ -169,7 +174,7 @@ class WasmSubnet:
         """Whether the canister is held: a long execution, an aborted task or a waiting management
         call comes first."""
         state = self.states.get(canister_id)
-        if state is not None and (state.paused is not None or state.aborted_task is not None):
+        if state is not None and state.holds_canister:
             return True
         return any(call.canister_id == canister_id for call in self.waiting)
 
@@ -177,9 +182,9 @@ class WasmSubnet:
         """Every canister that `busy` says is held, found in one pass (for a scan of all the
         queues)."""
         held = {call.canister_id for call in self.waiting if call.canister_id is not None}
-        for canister_id, state in self.states.items():
-            if state.paused is not None or state.aborted_task is not None:
-                held.add(canister_id)
+        held.update(
+            canister_id for canister_id, state in self.states.items() if state.holds_canister
+        )
         return held
 
     def frozen_limit(self, record: CanisterRecord) -> int:
