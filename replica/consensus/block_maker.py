@@ -100,7 +100,7 @@ def select_ingress(
             or not is_ingress_includable(message, time_ns)
         ):
             continue
-        message_size = len(message.arg) + len(message.method) + 64
+        message_size = message.size_bytes
         if size + message_size > max_bytes:
             continue
         chosen.append(message)

@@ -76,7 +76,7 @@ from replica.consensus.pool import (
 )
 from replica.consensus.remote_dkg import InitialDkgRequest
 from replica.consensus.signing import Signer
-from replica.consensus.validator import Validator
+from replica.consensus.validator import IngressAuthenticator, Validator
 from replica.crypto import bls
 from replica.crypto.initial_shares import NodeInitialShares
 from replica.crypto.keys import NodeSecretKeys
@@ -112,6 +112,12 @@ class NodeConfig:
     """How much longer a block maker waits before proposing a block with nothing in it (0 on the
     IC; `replica.consensus.block_maker.make_block_changes`); not while a `setup_initial_dkg` call
     waits for the chain (its remote DKG needs the next summary block)."""
+    authenticate_ingress: IngressAuthenticator | None = None
+    """Checks that a block's ingress message is signed by its sender: why its envelope does not
+    authenticate it at a block's time, or None (the live replica's is
+    `replica.http.requests.authenticate_ingress`). A message this replica's pool holds was
+    checked when it arrived and is not checked again. None: ingress carries no signatures (the
+    simulator's workload) and blocks are not checked for them."""
 
 
 class ConsensusInstance:
@@ -197,6 +203,8 @@ class ConsensusInstance:
             check_dealings=self.dkg.check_dealings,
             get_root_hash=self._get_root_hash,
             is_ingress_known=self._is_ingress_known,
+            ingress_pool=self.ingress.messages,
+            authenticate_ingress=config.authenticate_ingress,
             subnet_public_key=self.subnet_public_key,
             compute_remote_results=self.compute_remote_results,
         )

@@ -10,8 +10,10 @@ beacon, the registry version its context names, the time its block claims).
   version), extends a notarized block of the height below, never goes back in
   registry version, certified height or time, carries the replica version of
   its interval and exactly the summary every replica computes at summary
-  heights, or ingress within the subnet's limits that is not on the chain yet
-  and valid dealings, each with a valid support proof (see `dealings`).
+  heights, or ingress within the subnet's limits that is not on the chain yet,
+  each message signed by its sender (its envelope checked unless this replica
+  already checked that very message), and valid dealings, each with a valid
+  support proof (see `dealings`).
   Two different proposals of one maker at one height are an equivocation:
   the proof disqualifies the maker for that height (both blocks are kept, since
   replicas that saw only one of them may still notarize it).
@@ -27,7 +29,7 @@ Shares are not validated here: the roles combine them (see `shares`).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Final
 
@@ -65,13 +67,20 @@ from replica.consensus.pool import (
 )
 from replica.crypto import bls
 from replica.crypto.keys import verify_node_signature
+from replica.execution.messages import IngressMessage
 
 SummaryComputer = Callable[[Block, int, ValidationContext], DkgSummary | None]
 DealingsCheck = Callable[[Block, DataPayload], str | None]
 """Why the dealings and support proofs of a block's payload are refused, or None."""
 RootHashOf = Callable[[int], bytes | None]
+IngressAuthenticator = Callable[[IngressMessage, int], str | None]
+"""Why an ingress message's envelope does not show its sender asked for it at a time, or None."""
 RemoteResultsComputer = Callable[[Block, ValidationContext], tuple[RemoteDkgResult, ...] | None]
 """The remote DKG results a data block on a parent with a context carries (None: not yet known)."""
+
+
+MAX_AUTHENTICATED: Final = 20_000
+"""How many messages checked from blocks' envelopes a validator remembers."""
 
 
 class Wait(Enum):
@@ -94,6 +103,8 @@ class Validator:
         is_ingress_known: Callable[[bytes], bool],
         subnet_public_key: bytes,
         compute_remote_results: RemoteResultsComputer,
+        ingress_pool: Mapping[bytes, IngressMessage] | None = None,
+        authenticate_ingress: IngressAuthenticator | None = None,
     ) -> None:
         self.ctx = ctx
         self.compute_summary = compute_summary
@@ -101,8 +112,47 @@ class Validator:
         self.compute_remote_results = compute_remote_results
         self.get_root_hash = get_root_hash
         self.is_ingress_known = is_ingress_known
+        self.ingress_pool: Mapping[bytes, IngressMessage] = (
+            {} if ingress_pool is None else ingress_pool
+        )
+        self.authenticate_ingress = authenticate_ingress
+        self._authenticated: dict[bytes, IngressMessage] = {}
+        """Messages whose envelopes a block showed valid, by id (a message is often in several
+        blocks: of other ranks, or again after a block that was not finalized)."""
         self.subnet_public_key = subnet_public_key
         self.wake_at_ns: int | None = None
+
+    def _check_senders(self, ingress: tuple[IngressMessage, ...], time_ns: int) -> str | None:
+        """Why a block's ingress is not all signed by its senders, or None.
+
+        A message equal to the one this replica's pool holds (envelope included) was checked
+        when it arrived, over HTTP or from a peer; so was one an earlier block showed valid.
+        Any other is checked from its envelope at the block's time, as the IC's ingress
+        manager does (`validate_ingress` runs `validate_request` at the context's time).
+        """
+        assert self.authenticate_ingress is not None
+        authenticated = self._authenticated
+        for message in ingress:
+            message_id = message.message_id
+            if (
+                self.ingress_pool.get(message_id) == message
+                or authenticated.get(message_id) == message
+            ):
+                continue
+            if not message.envelope:
+                return "an ingress message is not signed"
+            reason = self.authenticate_ingress(message, time_ns)
+            if reason is not None:
+                return f"an ingress message is not signed by its sender: {reason}"
+            if len(authenticated) >= MAX_AUTHENTICATED:
+                for expired in [
+                    key for key, kept in authenticated.items() if kept.ingress_expiry_ns < time_ns
+                ]:
+                    del authenticated[expired]
+                if len(authenticated) >= MAX_AUTHENTICATED:
+                    authenticated.clear()
+            authenticated[message_id] = message
+        return None
 
     def make_changes(self) -> ChangeSet:
         self._verify_signatures_together()
@@ -275,10 +325,7 @@ class Validator:
         record = info.record
         if len(payload.ingress) > record.max_ingress_messages_per_block:
             return "too many ingress messages"
-        if (
-            sum(len(m.arg) + len(m.method) + 64 for m in payload.ingress)
-            > record.max_block_payload_size
-        ):
+        if sum(m.size_bytes for m in payload.ingress) > record.max_block_payload_size:
             return "the payload is too large"
         ids = [m.message_id for m in payload.ingress]
         if len(set(ids)) != len(ids):
@@ -291,6 +338,10 @@ class Validator:
                 return "an ingress message is expired or expires too late"
             if len(message.arg) > record.max_ingress_bytes_per_message:
                 return "an ingress message is too large"
+        if self.authenticate_ingress is not None:
+            reason = self._check_senders(payload.ingress, block.context.time_ns)
+            if reason is not None:
+                return reason
         if payload.remote_results:
             # Early remote DKG results: exactly those every replica computes (or none at all).
             results = self.compute_remote_results(parent, block.context)

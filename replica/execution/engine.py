@@ -243,7 +243,7 @@ class ExecutionEngine:
         for answer in batch.initial_dkg_answers:
             self._deliver_initial_dkg(answer)
         for message in batch.ingress:
-            self._induct(message)
+            self._induct(message.unsigned())
         used = self.wasm.start_round(previous_time_ns)
         try:
             used += self._run_heartbeats()

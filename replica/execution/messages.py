@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -18,6 +18,24 @@ class IngressMessage:
     method: str
     arg: bytes
     ingress_expiry_ns: int
+    envelope: bytes = b""
+    """The signed request this message came in, as its sender sent it (the CBOR envelope of
+    the IC's HTTP interface): what lets every replica check, from a block alone, that the
+    sender asked for this call. Empty where nobody signs (the simulator's workload, tests);
+    execution never reads it."""
+
+    @property
+    def size_bytes(self) -> int:
+        """What the message counts against a block's byte limit: its envelope's size (the IC's
+        `count_bytes` of a `SignedIngress`), or, unsigned, its argument and method name and 64
+        bytes for the rest."""
+        if self.envelope:
+            return len(self.envelope)
+        return len(self.arg) + len(self.method) + 64
+
+    def unsigned(self) -> IngressMessage:
+        """The message without its envelope: what execution keeps in its state."""
+        return replace(self, envelope=b"") if self.envelope else self
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

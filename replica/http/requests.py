@@ -7,7 +7,8 @@ signatures and delegations. Each refusal is a `RequestError` with the HTTP
 status and the one-line reason the IC gives (`rs/http_endpoints/public/src/
 call.rs`, `common.rs`, `rs/validator`). `parse_call_envelope` is what a
 replica runs on an ingress message a peer gossiped: the same checks, giving
-the message to execute.
+the message to execute, and `authenticate_ingress` what a validator runs on a
+message a block carries.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class VerifiedCall:
                 method=content.method_name,
                 arg=content.arg,
                 ingress_expiry_ns=content.ingress_expiry_ns,
+                envelope=self.body,
             ),
             envelope=self.body,
             nonce=content.nonce,
@@ -157,3 +159,16 @@ def parse_call_envelope(body: bytes, now_ns: int) -> SignedIngress:
     return verify_call(
         body, request_type="call", effective_canister_id=None, now_ns=now_ns
     ).to_ingress()
+
+
+def authenticate_ingress(message: IngressMessage, time_ns: int) -> str | None:
+    """Why a block's ingress message is not the call its envelope signs at the block's time,
+    or None (`replica.consensus.instance.NodeConfig.authenticate_ingress`): the envelope passes
+    every check of a gossiped call, and the message is exactly what it holds."""
+    try:
+        signed = parse_call_envelope(message.envelope, time_ns)
+    except (RequestError, ValueError) as error:
+        return error.reason if isinstance(error, RequestError) else str(error)
+    if signed.message != message:
+        return "the message differs from the call its envelope holds"
+    return None

@@ -43,6 +43,7 @@ from replica.consensus.node import NodeConfig, NodeOutput
 from replica.consensus.statesync import is_sync_needed
 from replica.crypto.keystore import NodeDirectory, load_node_directory
 from replica.http.backend import IngressOrigin, SignedIngress
+from replica.http.requests import authenticate_ingress
 from replica.live.backend import LiveBackend
 from replica.live.driver import LiveDriver, open_local_registry
 from replica.live.genesis import load_subnet_canisters
@@ -105,6 +106,7 @@ def make_node_config(
         engine_options=canisters.engine_options,
         replica_version=settings.replica_version,
         idle_block_delay_ns=settings.idle_block_delay_ms * 1_000_000,
+        authenticate_ingress=authenticate_ingress,
     )
 
 

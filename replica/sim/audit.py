@@ -403,8 +403,7 @@ class ConsensusAuditor:
         if (
             len(payload.ingress) > record.max_ingress_messages_per_block
             or any(len(m.arg) > record.max_ingress_bytes_per_message for m in payload.ingress)
-            or sum(len(m.arg) + len(m.method) + 64 for m in payload.ingress)
-            > record.max_block_payload_size
+            or sum(m.size_bytes for m in payload.ingress) > record.max_block_payload_size
         ):
             self._fail(f"the ingress at height {height} exceeds the subnet's limits", node)
         ids = [message.message_id for message in payload.ingress]

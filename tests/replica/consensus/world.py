@@ -13,6 +13,7 @@ from registry.store import TABLES, RegistryStore, upsert
 from replica.canister.stable import StableStore
 from replica.consensus.artifacts import Artifact
 from replica.consensus.node import NodeConfig, NodeOutput, ReplicaNode
+from replica.consensus.validator import IngressAuthenticator
 from replica.crypto.initial_shares import NodeInitialShares
 from replica.crypto.keys import NodeSecretKeys
 from replica.crypto.keystore import load_node_directory, write_node_directory
@@ -46,7 +47,9 @@ class Subnet:
         replica_version: str | None = None,
         stable_registry_age_ns: int = 0,
         node_directories: bool = False,
+        authenticate_ingress: IngressAuthenticator | None = None,
     ) -> None:
+        self.authenticate_ingress = authenticate_ingress
         self.replica_version = replica_version
         self.stable_registry_age_ns = stable_registry_age_ns
         self.root = root
@@ -105,6 +108,7 @@ class Subnet:
             install_genesis=install_counter,
             replica_version=self.replica_version,
             stable_registry_age_ns=self.stable_registry_age_ns,
+            authenticate_ingress=self.authenticate_ingress,
         )
         peers = list(self.nodes.values())
         self.configs[keys.node_id] = config

@@ -1,0 +1,185 @@
+"""R37: every ingress message a block carries is signed by its sender.
+
+Honest replicas check each call's envelope when it arrives (over HTTP or from a peer), so the
+blocks they make hold only signed calls; a replica validating a block made by another checks
+each message again unless it holds that very message, envelope and all, in its own pool or has
+already seen it valid in another block. The IC's ingress manager does the same
+(rs/ingress_manager/src/ingress_selector.rs: `validate_ingress` runs the request validator's
+`validate_request`, signatures and delegations included, at the block's time).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from replica.agent.identity import Ed25519Identity, sign_envelope
+from replica.candid import encode
+from replica.candid.types import Nat
+from replica.consensus.artifacts import DataPayload, ValidationContext
+from replica.consensus.node import ReplicaNode
+from replica.consensus.signing import sign_proposal
+from replica.crypto.keys import NodeSecretKeys
+from replica.execution.messages import IngressMessage
+from replica.http.envelope import call_content, request_id
+from replica.http.requests import authenticate_ingress, parse_call_envelope
+from replica.types import Principal
+from tests.replica.consensus.test_validator import block_at_one, rejections
+from tests.replica.consensus.world import COUNTER, Subnet
+
+ALICE_KEY = Ed25519Identity.from_seed(hashlib.sha256(b"signed-ingress alice").digest())
+MALLORY_KEY = Ed25519Identity.from_seed(hashlib.sha256(b"signed-ingress mallory").digest())
+
+
+def signed_add(
+    amount: int,
+    now_ns: int,
+    *,
+    signer: Ed25519Identity = ALICE_KEY,
+    sender: Principal | None = None,
+) -> IngressMessage:
+    """An `add(amount)` call to the counter, its envelope signed by `signer`; `sender` other than
+    the signer's principal makes an envelope that claims another user."""
+    content = call_content(
+        "call",
+        canister_id=COUNTER,
+        method_name="add",
+        arg=encode([Nat], [amount]),
+        sender=signer.principal if sender is None else sender,
+        ingress_expiry_ns=now_ns + 60 * 10**9,
+    )
+    return IngressMessage(
+        message_id=request_id(content),
+        sender=signer.principal if sender is None else sender,
+        canister_id=COUNTER,
+        method="add",
+        arg=content["arg"],
+        ingress_expiry_ns=content["ingress_expiry"],
+        envelope=sign_envelope(signer, content).to_cbor(),
+    )
+
+
+class CountingAuthenticator:
+    """`authenticate_ingress`, counting the envelopes it checks."""
+
+    def __init__(self) -> None:
+        self.checked = 0
+
+    def __call__(self, message: IngressMessage, time_ns: int) -> str | None:
+        self.checked += 1
+        return authenticate_ingress(message, time_ns)
+
+
+def setup(
+    tmp_path: Path, authenticate: Callable[[IngressMessage, int], str | None]
+) -> tuple[Subnet, ReplicaNode, dict[int, NodeSecretKeys]]:
+    subnet = Subnet(tmp_path, authenticate_ingress=authenticate)
+    observer = next(iter(subnet.nodes.values()))
+    info = observer.ctx.get_height_info(1)
+    assert info is not None
+    keys = {rank: subnet.configs[node].keys for node, rank in info.ranks.items()}
+    return subnet, observer, keys
+
+
+def propose(
+    subnet: Subnet,
+    observer: ReplicaNode,
+    keys: dict[int, NodeSecretKeys],
+    ingress: tuple[IngressMessage, ...],
+    *,
+    rank: int = 0,
+    offset: int = 0,
+) -> list[str]:
+    """Offer the observer a block at height 1 with this ingress; its refusals."""
+    at = subnet.now_ns + offset
+    block = block_at_one(
+        subnet,
+        observer,
+        rank,
+        payload=DataPayload(ingress=ingress),
+        context=ValidationContext(registry_version=1, certified_height=0, time_ns=at),
+    )
+    proposal = sign_proposal(keys[rank], block)
+    refusals = rejections(observer.on_artifact(proposal, at))
+    assert (proposal.id in observer.pool.validated) == (not refusals)
+    return refusals
+
+
+def test_a_signed_message_the_replica_never_saw_is_checked_from_its_envelope(
+    tmp_path: Path,
+) -> None:
+    counting = CountingAuthenticator()
+    subnet, observer, keys = setup(tmp_path, counting)
+    message = signed_add(1, subnet.now_ns)
+    assert parse_call_envelope(message.envelope, subnet.now_ns).message == message
+    assert message.message_id not in observer.ingress_pool
+    assert propose(subnet, observer, keys, (message,)) == []
+    assert counting.checked == 1
+    # The same message in a block of another rank is not checked twice.
+    assert propose(subnet, observer, keys, (message,), rank=1) == []
+    assert counting.checked == 1
+
+
+def test_unsigned_altered_and_forged_messages_are_refused(tmp_path: Path) -> None:
+    subnet, observer, keys = setup(tmp_path, authenticate_ingress)
+    now = subnet.now_ns
+    message = signed_add(1, now)
+    other = signed_add(2, now)
+    cases = [
+        (replace(message, envelope=b""), "an ingress message is not signed"),
+        (
+            replace(message, arg=encode([Nat], [1_000_000])),
+            "an ingress message is not signed by its sender: the message differs from the call "
+            "its envelope holds",
+        ),
+        (
+            # The envelope of another call, signed by the same user.
+            replace(message, envelope=other.envelope),
+            "an ingress message is not signed by its sender: the message differs from the call "
+            "its envelope holds",
+        ),
+        (
+            signed_add(1, now, signer=MALLORY_KEY, sender=ALICE_KEY.principal),
+            f"an ingress message is not signed by its sender: The user id {ALICE_KEY.principal} "
+            f"does not match the public key {MALLORY_KEY.public_key_der.hex()}",
+        ),
+        (
+            replace(message, envelope=message.envelope[:-8]),
+            "an ingress message is not signed by its sender: Could not parse body as call message",
+        ),
+    ]
+    for offset, (ingress, reason) in enumerate(cases):
+        refusals = propose(subnet, observer, keys, (other, ingress), offset=offset)
+        assert len(refusals) == 1 and refusals[0].startswith(reason), refusals
+    # The signed message alone is valid.
+    assert propose(subnet, observer, keys, (other, message), offset=len(cases)) == []
+
+
+def test_a_message_the_pool_holds_is_not_checked_again_unless_it_differs(tmp_path: Path) -> None:
+    counting = CountingAuthenticator()
+    subnet, observer, keys = setup(tmp_path, counting)
+    message = signed_add(1, subnet.now_ns)
+    observer.submit_ingress(message, subnet.now_ns)
+    assert observer.ingress_pool[message.message_id] == message
+    # The pool's message with its arguments changed (the id kept) is checked, and refused.
+    altered = replace(message, arg=encode([Nat], [7]))
+    assert propose(subnet, observer, keys, (altered,)) == [
+        "an ingress message is not signed by its sender: the message differs from the call its "
+        "envelope holds"
+    ]
+    assert counting.checked == 1
+    assert propose(subnet, observer, keys, (message,), offset=1) == []
+    assert counting.checked == 1
+
+
+def test_without_an_authenticator_blocks_are_not_checked_for_signatures(tmp_path: Path) -> None:
+    """The simulator's replicas take unsigned ingress (`NodeConfig.authenticate_ingress` None)."""
+    subnet = Subnet(tmp_path)
+    observer = next(iter(subnet.nodes.values()))
+    info = observer.ctx.get_height_info(1)
+    assert info is not None
+    keys = {rank: subnet.configs[node].keys for node, rank in info.ranks.items()}
+    unsigned = replace(signed_add(1, subnet.now_ns), envelope=b"")
+    assert propose(subnet, observer, keys, (unsigned,)) == []
