@@ -122,7 +122,12 @@ class Validator:
         self.subnet_public_key = subnet_public_key
         self.wake_at_ns: int | None = None
 
-    def _check_senders(self, ingress: tuple[IngressMessage, ...], time_ns: int) -> str | None:
+    def _check_senders(
+        self,
+        authenticate: IngressAuthenticator,
+        ingress: tuple[IngressMessage, ...],
+        time_ns: int,
+    ) -> str | None:
         """Why a block's ingress is not all signed by its senders, or None.
 
         A message equal to the one this replica's pool holds (envelope included) was checked
@@ -130,7 +135,6 @@ class Validator:
         Any other is checked from its envelope at the block's time, as the IC's ingress
         manager does (`validate_ingress` runs `validate_request` at the context's time).
         """
-        assert self.authenticate_ingress is not None
         authenticated = self._authenticated
         for message in ingress:
             message_id = message.message_id
@@ -141,7 +145,7 @@ class Validator:
                 continue
             if not message.envelope:
                 return "an ingress message is not signed"
-            reason = self.authenticate_ingress(message, time_ns)
+            reason = authenticate(message, time_ns)
             if reason is not None:
                 return f"an ingress message is not signed by its sender: {reason}"
             if len(authenticated) >= MAX_AUTHENTICATED:
@@ -339,7 +343,9 @@ class Validator:
             if len(message.arg) > record.max_ingress_bytes_per_message:
                 return "an ingress message is too large"
         if self.authenticate_ingress is not None:
-            reason = self._check_senders(payload.ingress, block.context.time_ns)
+            reason = self._check_senders(
+                self.authenticate_ingress, payload.ingress, block.context.time_ns
+            )
             if reason is not None:
                 return reason
         if payload.remote_results:
