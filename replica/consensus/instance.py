@@ -435,19 +435,6 @@ class ConsensusInstance:
                 # Keys dealt two intervals before the floor's summary may still be current there.
                 oldest = floor.height - 3 * (floor.summary.interval_length + 1)
                 self.signer.forget_threshold_keys(lambda t: t.dkg_start_height >= oldest)
-        changes, self._share_floor, self._chain_floor = purger.make_purge_changes(
-            ctx, self._share_floor, self._chain_floor
-        )
-        if changes:
-            self.pool.apply(changes)
-            self.pool.take_added()
-            self.chain.purge_below(self._chain_floor)
-            ctx.purge_below(min(self._share_floor, self._chain_floor))
-            floor = self.chain.get_summary_block_below(self._chain_floor)
-            if floor is not None:
-                # Keys dealt two intervals before the floor's summary may still be current there.
-                oldest = floor.height - 3 * (floor.summary.interval_length + 1)
-                self.signer.forget_threshold_keys(lambda t: t.dkg_start_height >= oldest)
         return wake, events
 
     def _apply(
