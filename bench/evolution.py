@@ -69,6 +69,7 @@ from replica.agent.sync import Agent
 from replica.candid import decode, encode
 from replica.candid.types import Nat, Nat64
 from replica.canister.nns_ids import REGISTRY_CANISTER_ID
+from replica.consensus.statesync import STATE_SYNC_LAG
 from replica.live.layout import STATUS_FILE, read_json
 from replica.live.status import ReplicaStatus
 from replica.orchestrator.events import read_events
@@ -268,8 +269,16 @@ def measure(directory: Path, network: dict[str, Any], smoke: bool) -> dict[str, 
         _, fill_s = fill_ballast(directory, network, members[0], identity, app_id, megabytes)
         figures["ballast_mb"] = megabytes
         figures["ballast_fill_s"] = round(fill_s, 2)
-        before = max(watcher.seen, default=1)
         added, removed = spare[0], members[-1]
+
+        def sync_needed() -> bool:
+            # A new node starts at height 0; below a CUP this far up it would replay the blocks
+            # its peers still hold instead of syncing the state.
+            cups = [s.cup_height for node in members[:-1] if (s := status(node))]
+            return len(cups) == len(members) - 1 and min(cups) > STATE_SYNC_LAG
+
+        wait(sync_needed, 120, "a CUP that makes a new node sync")
+        before = max(watcher.seen, default=1)
         icbox(
             directory,
             "proposal",

@@ -26,6 +26,7 @@ from registry.records import catch_up_package_contents_key
 from replica.candid import decode, encode
 from replica.candid.types import Nat, Nat64
 from replica.canister.nns_ids import REGISTRY_CANISTER_ID
+from replica.consensus.statesync import STATE_SYNC_LAG
 from replica.crypto.dkg import Transcript
 from replica.live.driver import open_local_registry
 from replica.live.layout import REGISTRY_FILE, read_settings
@@ -77,15 +78,16 @@ def replace_member(
     node runs a replica of the subnet, the removed one has left and is unassigned again, and
     the added one is within three heights of the members that stayed.
 
-    The proposal waits for a CUP past the subnet's first: a node that joins while the
-    registry's CUP is still the latest replays the blocks since it and needs no state sync,
-    while past it those blocks are purged and the new node must sync the state."""
+    The proposal waits until every member's CUP is more than `STATE_SYNC_LAG` heights above
+    the new node's start (height 0): a node that joins below that replays the blocks from the
+    start, as it should (peers still hold them), and needs no state sync; above it, every peer
+    hands it the CUP and nothing below, so it must sync the state."""
 
-    def past_first_cup() -> bool:
+    def sync_needed() -> bool:
         heights = [s.cup_height for node in staying if (s := network.status(node))]
-        return len(heights) == len(staying) and min(heights) > 0
+        return len(heights) == len(staying) and min(heights) > STATE_SYNC_LAG
 
-    wait_until(past_first_cup, timeout_s=timeout_s, what="a CUP past the subnet's first")
+    wait_until(sync_needed, timeout_s=timeout_s, what="a CUP that makes a new node sync")
     propose(
         network,
         "change-membership",
