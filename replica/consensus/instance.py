@@ -114,10 +114,10 @@ class NodeConfig:
     waits for the chain (its remote DKG needs the next summary block)."""
     authenticate_ingress: IngressAuthenticator | None = None
     """Checks that a block's ingress message is signed by its sender: why its envelope does not
-    authenticate it at a block's time, or None (the live replica's is
+    authenticate it at a block's time, or None (the live replica's and the simulator's is
     `replica.http.requests.authenticate_ingress`). A message this replica's pool holds was
-    checked when it arrived and is not checked again. None: ingress carries no signatures (the
-    simulator's workload) and blocks are not checked for them."""
+    checked when it arrived and is not checked again. None: ingress carries no signatures (unit
+    tests of other rules) and blocks are not checked for them."""
 
 
 class ConsensusInstance:

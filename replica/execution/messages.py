@@ -21,8 +21,8 @@ class IngressMessage:
     envelope: bytes = b""
     """The signed request this message came in, as its sender sent it (the CBOR envelope of
     the IC's HTTP interface): what lets every replica check, from a block alone, that the
-    sender asked for this call. Empty where nobody signs (the simulator's workload, tests);
-    execution never reads it."""
+    sender asked for this call. Empty where a message is made without one (the execution
+    harness, unit tests); execution never reads it."""
 
     @property
     def size_bytes(self) -> int:

@@ -8,7 +8,7 @@ disk and makes some Byzantine by transforming what they send (`forgery` signs
 their equivocating blocks and broken shares with their own keys). `world`
 builds the network from registry genesis, keeps the registry and every
 replica's registry client, applies membership changes and submits ingress;
-`workload` puts ingress on the `canister` counter; `checks` holds the run to
-its safety properties as it goes. A run is a function of its seed, and
-`python -m replica.sim` replays one.
+`workload` puts ingress on the `canister` counter, calls its `users` sign;
+`checks` holds the run to its safety properties as it goes. A run is a
+function of its seed, and `python -m replica.sim` replays one.
 """

@@ -18,7 +18,10 @@ blocks, never the replica's caches or validator):
   chain's top is finalized by such a
   multi-signature (or is the block of a verified CUP); blocks carry a summary
   exactly at summary heights; no ingress message appears twice in a block or
-  on the chain or after its expiry, nor more ingress than the subnet's limits;
+  on the chain or after its expiry or expiring beyond the ingress TTL, nor
+  more ingress than the subnet's limits; every ingress message is signed by its
+  sender (its envelope authenticates it at the block's time, as
+  `replica.http.requests.authenticate_ingress` checks a call a peer gossiped);
   every dealing comes with a valid support proof; every remote DKG result is
   an error or the transcripts of a remote DKG of the subnet for its target;
   every summary is the one computed from the finalized chain below it;
@@ -73,6 +76,8 @@ from replica.crypto import bls, multisig
 from replica.crypto.dkg import Transcript
 from replica.crypto.errors import CryptoError
 from replica.crypto.keys import verify_node_signature
+from replica.execution.ingress import MAX_INGRESS_TTL_NS
+from replica.http.requests import authenticate_ingress
 from replica.types import Principal
 
 CERTIFICATION_GAP: Final = 8
@@ -421,6 +426,23 @@ class ConsensusAuditor:
                 self._fail(
                     f"expired ingress {message.message_id.hex()[:12]} is finalized at height "
                     f"{height}",
+                    node,
+                )
+            elif message.ingress_expiry_ns > block.context.time_ns + MAX_INGRESS_TTL_NS:
+                self._fail(
+                    f"ingress {message.message_id.hex()[:12]} expiring beyond the ingress TTL is "
+                    f"finalized at height {height}",
+                    node,
+                )
+            reason = (
+                authenticate_ingress(message, block.context.time_ns)
+                if message.envelope
+                else "it has no envelope"
+            )
+            if reason is not None:
+                self._fail(
+                    f"the ingress {message.message_id.hex()[:12]} at height {height} is not "
+                    f"signed by its sender: {reason}",
                     node,
                 )
 

@@ -3,7 +3,9 @@
 `add(n)` adds to a count kept in stable memory, certifies the new count and
 replies with it. If every `add(1)` message is executed exactly once, the
 replies of N messages are exactly 1..N, whatever order they ran in; a message
-executed twice (or lost) shows up as a repeated (or missing) reply.
+executed twice (or lost) shows up as a repeated (or missing) reply. Any caller
+may add: the workload's user (`workload.CounterWorkload.user`, derived from the
+seed) is not its controller.
 """
 
 from __future__ import annotations

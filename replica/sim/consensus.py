@@ -3,8 +3,9 @@
 `ConsensusReplicas` is the `ReplicaFactory` the simulator uses by default: it
 turns a `ReplicaSpec` into a `NodeConfig` (the node's keys derive from the
 network seed and its genesis index, as registry genesis derives its public
-keys; its genesis threshold shares are the encrypted ones the world dealt it), identifies blocks by
-their id, verifies certifications with the
+keys; its genesis threshold shares are the encrypted ones the world dealt it;
+it checks the ingress of a block against its senders' envelopes, as the live
+replica does), identifies blocks by their id, verifies certifications with the
 subnet's public key, and gives Byzantine nodes a `ConsensusForger`.
 """
 
@@ -22,6 +23,7 @@ from replica.crypto.certificate import verify_certificate_with_key
 from replica.crypto.errors import CryptoError
 from replica.crypto.hashtree import Found
 from replica.crypto.keys import NodeSecretKeys
+from replica.http.requests import authenticate_ingress
 from replica.sim.audit import ConsensusAuditor
 from replica.sim.checks import Auditor
 from replica.sim.forgery import ConsensusForger
@@ -54,6 +56,7 @@ class ConsensusReplicas:
             subnet_type=spec.subnet_type,
             initial_shares=spec.initial_shares,
             install_genesis=spec.install_genesis,
+            authenticate_ingress=authenticate_ingress,
         )
 
     def start(self, spec: ReplicaSpec) -> SimulatedReplica:

@@ -22,15 +22,22 @@ and, as block maker, in place of its own block, one version of it for each
 validity rule of a block it can break, each breaking that rule alone (a rank
 it does not hold, another replica version, a time not after its parent's, a
 certified height above its parent or below its parent's, a summary at a data
-height, a data block or another summary at a summary height, its own dealing without a
-support proof, an ingress message twice, an
-expired one, one already executed, one more than the subnet's limit), so that
-with any one check missing exactly one version is valid; and combined
+height, a data block or another summary at a summary height, its own dealing
+without a support proof, an ingress message twice, one expiring beyond the
+ingress TTL, one already executed, one more than the subnet's limit, a user's
+message with its argument altered under the user's envelope, a call it signed
+itself claiming another user as its sender), so that with any one check
+missing exactly one version is valid; and combined
 artifacts that are only its own share (notarizations and finalizations naming
 itself alone or n − f members, beacons, tapes), its beacons relabelled with
 another parent, instead of its block the block under the name of the maker
 of the next rank, and equivocation proofs framing the makers of the blocks it
 notarizes (their block and a copy under their name with its own signature).
+
+The ingress it makes up is signed: it plays a user of its own
+(`users.derive_user`), whose calls are as valid as anyone's, so that each
+version breaks its rule alone and not also the rule that every message is
+signed by its sender (R37).
 """
 
 from __future__ import annotations
@@ -75,6 +82,7 @@ from replica.consensus.artifacts import (
     proposal_message,
     tape_message,
 )
+from replica.consensus.block_maker import MAX_INGRESS_TTL_NS, is_ingress_includable
 from replica.consensus.dealings import compute_dealing_seed, compute_dkg_seed, decode_dealing
 from replica.consensus.membership import (
     compute_block_maker_ranks,
@@ -86,7 +94,9 @@ from replica.crypto.errors import CryptoError
 from replica.crypto.initial_shares import NodeInitialShares, decrypt_initial_share
 from replica.crypto.keys import NodeSecretKeys
 from replica.execution.messages import IngressMessage
+from replica.http.auth import PERMITTED_DRIFT_AT_VALIDATOR_NS
 from replica.sim.faults import Attack, HeldBack
+from replica.sim.users import derive_user, signed_call
 from replica.types import Principal
 
 SHARE_TYPES: Final = (
@@ -137,6 +147,9 @@ class ConsensusForger:
         self._summary: DkgSummary | None = None
         self._own_dealing: SignedDealing | None = None
         self._proposals: dict[bytes, BlockProposal] = {}
+        self.user = derive_user(keys.node_id.raw, "forger")
+        """The user this node plays: what it signs are genuine calls of a user of its own."""
+        self._flood: tuple[IngressMessage, ...] = ()
         # The genesis threshold shares: valid signatures of this node until the keys change.
         self.low_share = self._initial_share(initial_shares, "low")
         self.high_share = self._initial_share(initial_shares, "high")
@@ -567,45 +580,75 @@ class ConsensusForger:
             # R12: a message twice (one of its payload, or a new one).
             twice = payload.ingress[0] if payload.ingress else None
             if twice is None:
-                twice = replace(
-                    template,
-                    message_id=hashlib.sha256(b"twice" + template.message_id).digest(),
-                    ingress_expiry_ns=context.time_ns + 60_000_000_000,
-                )
+                twice = self._own_call(template, b"twice", context.time_ns + 60_000_000_000)
                 bad.append(replace(block, payload=replace(payload, ingress=(twice, twice))))
             else:
                 bad.append(adding(twice))
-            # R14: an expired message.
-            expired = replace(
-                template,
-                message_id=hashlib.sha256(b"expired" + template.message_id).digest(),
-                ingress_expiry_ns=context.time_ns - 1,
-            )
-            bad.append(adding(expired))
+            # R14: a message expiring beyond the ingress TTL after the block time, yet within
+            # the drift a signature check allows (an expired one would be unsigned at the block's
+            # time as well, and R37 would refuse it).
+            late = context.time_ns + MAX_INGRESS_TTL_NS + PERMITTED_DRIFT_AT_VALIDATOR_NS // 2
+            bad.append(adding(self._own_call(template, b"late", late)))
             # R11: one message more than the subnet's limit.
             flooded = self._flooded(block, template)
             if flooded is not None:
                 bad.append(flooded)
+        # R37 (one version, as for every rule: two valid versions would be an equivocation): a
+        # user's message with its argument altered under the user's own envelope, or, with no
+        # message in its payload, a call signed by this node's own key that claims the user of an
+        # executed message as its sender.
+        if payload.ingress:
+            first = payload.ingress[0]
+            altered = replace(first, arg=_altered(first.arg))
+            bad.append(
+                replace(block, payload=replace(payload, ingress=(altered, *payload.ingress[1:])))
+            )
+        elif executed is not None:
+            expiry_ns = context.time_ns + 60_000_000_000
+            bad.append(
+                adding(self._own_call(executed, b"forged", expiry_ns, sender=executed.sender))
+            )
         return bad
 
+    def _own_call(
+        self,
+        template: IngressMessage,
+        purpose: bytes,
+        expiry_ns: int,
+        *,
+        sender: Principal | None = None,
+    ) -> IngressMessage:
+        """A call like `template` (same canister, method and argument), signed by this node's
+        user (as `sender` if given: then the envelope claims another user)."""
+        return signed_call(
+            self.user,
+            canister_id=template.canister_id,
+            method=template.method,
+            arg=template.arg,
+            ingress_expiry_ns=expiry_ns,
+            nonce=purpose,
+            sender=sender,
+        )
+
     def _flooded(self, block: Block, template: IngressMessage) -> Block | None:
-        """R11: one ingress message more than the subnet's per-block limit, all distinct."""
+        """R11: one ingress message more than the subnet's per-block limit, all distinct, all
+        signed by this node's user (signed once, and again only when they no longer fit a block's
+        time)."""
         if self.registry is None or self.subnet_id is None:
             return None
         record = self.registry.get_subnet_record(self.subnet_id, block.context.registry_version)
         if record is None or not isinstance(block.payload, DataPayload):
             return None
-        flood = tuple(
-            replace(
-                template,
-                message_id=hashlib.sha256(
-                    b"flood" + template.message_id + index.to_bytes(8, "big")
-                ).digest(),
-                ingress_expiry_ns=block.context.time_ns + 60_000_000_000,
+        count = record.max_ingress_messages_per_block + 1
+        time_ns = block.context.time_ns
+        if len(self._flood) != count or not is_ingress_includable(self._flood[0], time_ns):
+            # The latest expiry a block of this time takes: the flood fits blocks for the TTL.
+            expiry_ns = time_ns + MAX_INGRESS_TTL_NS - 1
+            self._flood = tuple(
+                self._own_call(template, b"flood" + index.to_bytes(8, "big"), expiry_ns)
+                for index in range(count)
             )
-            for index in range(record.max_ingress_messages_per_block + 1)
-        )
-        return replace(block, payload=replace(block.payload, ingress=flood))
+        return replace(block, payload=replace(block.payload, ingress=self._flood))
 
     def _other_blocks(self, height: int, block_hash: bytes) -> list[bytes]:
         others = [b for b in self._blocks.get(height, {}) if b != block_hash]
@@ -702,6 +745,11 @@ class ConsensusForger:
                 replace(old, height=share.height, block=share.block),
             ]
         return []
+
+
+def _altered(arg: bytes) -> bytes:
+    """The argument with its last byte changed (the counter's `add(1)` becomes `add(0)`)."""
+    return arg[:-1] + bytes([arg[-1] ^ 0x01]) if arg else b"\x00"
 
 
 def artifact_height(artifact: object) -> int:

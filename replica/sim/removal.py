@@ -48,6 +48,7 @@ UNIT_TESTS: Final = (
     "tests/replica/consensus/test_pool_and_summary.py",
     "tests/replica/consensus/test_roles.py",
     "tests/replica/consensus/test_validity_rules.py",
+    "tests/replica/consensus/test_signed_ingress.py",
 )
 COPIED: Final = ("registry", "replica", "tests/__init__.py", "tests/conftest.py", "tests/replica")
 ANY: Final = "any"
@@ -137,11 +138,7 @@ REMOVALS: Final = (
         "R11",
         (
             _off(V, "len(payload.ingress) > record.max_ingress_messages_per_block:"),
-            Edit(
-                V,
-                "            > record.max_block_payload_size\n        ):",
-                "            > record.max_block_payload_size\n            and False\n        ):",
-            ),
+            _off(V, "sum(m.size_bytes for m in payload.ingress) > record.max_block_payload_size:"),
             _off(V, "len(message.arg) > record.max_ingress_bytes_per_message:"),
         ),
         ("bad-block",),
@@ -332,6 +329,7 @@ REMOVALS: Final = (
         (ANY,),
     ),
     Removal("R36", (_off(V, "results != payload.remote_results:"),), ("bad-block",)),
+    Removal("R37", (_off(V, "self.authenticate_ingress is not None:"),), ("bad-block",)),
 )
 
 
@@ -398,6 +396,7 @@ QUICK_UNITS: Final[dict[str, tuple[str, ...]]] = {
     "R34": (_RULES + "test_the_high_threshold_is_n_minus_f_and_the_summary_configs_use_it",),
     "R35": (_C + "test_pool_and_summary.py",),
     "R36": (_RULES + "test_remote_dkg_results_no_replica_computes_are_refused",),
+    "R37": (_C + "test_signed_ingress.py::test_unsigned_altered_and_forged_messages_are_refused",),
 }
 """With `--quick`: the unit tests RULES.md names for each rule (or the closest candidates),
 instead of every consensus unit test."""

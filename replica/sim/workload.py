@@ -2,16 +2,18 @@
 
 `CounterWorkload` submits `add(1)` messages to replicas of a subnet chosen
 from the seed, some of them to two replicas at once (a user retrying through
-another node). When the run is over, `check` holds the subnet to its promise:
-on every honest replica that is up, every message has a reply, the replies are
-exactly 1..N (each message ran once), and each reply is certified: the
-replica's certificate for `/request_status/<id>/reply` verifies against the
-subnet's public key and reveals that reply.
+another node). Each is a call its user signed, as a user's agent sends it over
+the IC's HTTP interface (`users.signed_call`): the user's Ed25519 key derives
+from the seed, and the message's id is the call's request id. When the run is
+over, `check` holds the subnet to its promise: on every honest replica that is
+up, every message has a reply, the replies are exactly 1..N (each message ran
+once), and each reply is certified: the replica's certificate for
+`/request_status/<id>/reply` verifies against the subnet's public key and
+reveals that reply.
 """
 
 from __future__ import annotations
 
-import hashlib
 import random
 from typing import Final
 
@@ -19,8 +21,8 @@ from registry.records import ROUTING_TABLE_KEY, RoutingTable
 from replica.candid import decode, encode
 from replica.candid.types import Nat
 from replica.execution.messages import IngressMessage, Status
-from replica.sim.canister import COUNTER_CONTROLLER
 from replica.sim.checks import PropertyViolation
+from replica.sim.users import derive_user, signed_call
 from replica.sim.world import SECOND_NS, World
 from replica.types import Principal
 
@@ -36,6 +38,8 @@ class CounterWorkload:
         self.messages: list[IngressMessage] = []
         self.duplicates = 0
         self._random = random.Random(world.config.seed * 31 + subnet)
+        self.user = derive_user(world.seed_bytes, f"counter-{subnet}")
+        """Who sends the messages (the counter lets any caller add)."""
 
     @property
     def counter_id(self) -> Principal:
@@ -50,15 +54,13 @@ class CounterWorkload:
         `duplicate_every`-th also to a second one."""
         for _ in range(count):
             nonce = len(self.messages)
-            message = IngressMessage(
-                message_id=hashlib.sha256(
-                    self.world.seed_bytes + b"counter-add" + nonce.to_bytes(4, "big")
-                ).digest(),
-                sender=COUNTER_CONTROLLER,
+            message = signed_call(
+                self.user,
                 canister_id=self.counter_id,
                 method="add",
                 arg=encode([Nat], [1]),
                 ingress_expiry_ns=self.world.now_ns + INGRESS_TTL_NS,
+                nonce=nonce.to_bytes(4, "big"),
             )
             self.messages.append(message)
             targets = self.world.honest_up_members(self.subnet)

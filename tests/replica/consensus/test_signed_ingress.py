@@ -175,7 +175,8 @@ def test_a_message_the_pool_holds_is_not_checked_again_unless_it_differs(tmp_pat
 
 
 def test_without_an_authenticator_blocks_are_not_checked_for_signatures(tmp_path: Path) -> None:
-    """The simulator's replicas take unsigned ingress (`NodeConfig.authenticate_ingress` None)."""
+    """Replicas built without an authenticator (`NodeConfig.authenticate_ingress` None, as in unit
+    tests of other rules) take unsigned ingress."""
     subnet = Subnet(tmp_path)
     observer = next(iter(subnet.nodes.values()))
     info = observer.ctx.get_height_info(1)

@@ -16,6 +16,7 @@ from replica.consensus.validator import Validator
 from replica.sim.checks import PropertyViolation
 from replica.sim.faults import Attack
 from replica.sim.forgery import ConsensusForger
+from replica.sim.workload import CounterWorkload
 from tests.replica.sim.scenarios import consensus_world
 
 
@@ -56,6 +57,25 @@ def test_an_honest_run_under_every_attack_passes_the_audit() -> None:
         forger = next(node.forger for node in world.nodes.values() if node.forger is not None)
         assert isinstance(forger, ConsensusForger)
         assert {Attack.FORGE_CUP, Attack.FORGE_CERTIFICATION} <= set(forger.forgeries)
+
+
+def test_ingress_not_signed_by_its_sender_is_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """R37 removed from the validator: the `bad-block` version that carries a user's message with
+    its argument altered (under the user's envelope), or a call whose envelope claims another
+    user, is accepted; the audit authenticates every finalized message at its block's time."""
+    monkeypatch.setattr(Validator, "_check_senders", lambda *arguments: None)
+    with (
+        pytest.raises(
+            PropertyViolation,
+            match=r"the ingress \w+ at height \d+ is not signed by its sender: (the message "
+            r"differs from the call its envelope holds|The user id .* does not match)",
+        ),
+        consensus_world(3, nodes=4, faults="bad-block:1", heights=12) as world,
+    ):
+        workload = CounterWorkload(world)
+        world.run_until_height(1)
+        workload.submit(3)
+        world.run_until_height(12, timeout_s=60)
 
 
 def test_blocks_on_unnotarized_parents_are_seen(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,6 @@ finalizes and certifies under the key the NNS subnet made.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from registry.dkg import initial_dkg_result_from_reply
 from registry.records import SubnetType
 from registry.requests import CreateSubnetPayload
 from registry.subnet_creation import make_create_subnet_mutations
+from replica.agent.identity import AnonymousIdentity
 from replica.candid import encode
 from replica.candid.types import Nat64, PrincipalType, Vec
 from replica.canister.nns_ids import REGISTRY_CANISTER_ID
@@ -31,11 +31,11 @@ from replica.crypto import bls
 from replica.crypto.dkg import Transcript
 from replica.environment import DEFERRED, OutgoingCall
 from replica.execution.engine import ExecutionEngine, SystemCanister
-from replica.execution.messages import IngressMessage
 from replica.presets import TEST
 from replica.sim.canister import COUNTER_FACTORIES, install_counter
 from replica.sim.consensus import ConsensusReplicas
 from replica.sim.faults import FaultPlan
+from replica.sim.users import signed_call
 from replica.sim.world import World, WorldConfig
 from replica.types import Principal
 
@@ -131,13 +131,14 @@ def test_the_nns_deals_a_new_subnet_its_keys_and_the_subnet_finalizes_with_them(
         world.run_until_height(2)
         chosen = world.spare_nodes()
         version = world.registry.latest_version
-        message = IngressMessage(
-            message_id=hashlib.sha256(b"setup-initial-dkg" + bytes([seed % 256])).digest(),
-            sender=Principal.anonymous(),
+        # An anonymous call: its envelope carries no signature, which the replicas accept.
+        message = signed_call(
+            AnonymousIdentity(),
             canister_id=REGISTRY_CANISTER_ID,
             method="request",
             arg=encode([Vec(PrincipalType), Nat64], [chosen, version]),
             ingress_expiry_ns=world.now_ns + 60 * 1_000_000_000,
+            nonce=b"setup-initial-dkg" + bytes([seed % 256]),
         )
         for node_id in world.members():
             world.submit_ingress(node_id, message)
