@@ -113,11 +113,14 @@ class NodeConfig:
     IC; `replica.consensus.block_maker.make_block_changes`); not while a `setup_initial_dkg` call
     waits for the chain (its remote DKG needs the next summary block)."""
     authenticate_ingress: IngressAuthenticator | None = None
-    """Checks that a block's ingress message is signed by its sender: why its envelope does not
-    authenticate it at a block's time, or None (the live replica's and the simulator's is
-    `replica.http.requests.authenticate_ingress`). A message this replica's pool holds was
-    checked when it arrived and is not checked again. None: ingress carries no signatures (unit
-    tests of other rules) and blocks are not checked for them."""
+    """Checks that an ingress message is signed by its sender: why its envelope does not
+    authenticate it at a time, or None. The node runs it on every new message before its pool
+    takes it (R38), and the validator on a block's messages at the block's time (R37), except
+    one equal to the message this replica's pool holds, which was checked when it arrived. The
+    simulator's is `replica.http.requests.authenticate_ingress`; the live replica's trusts the
+    envelopes its service checked on arrival (`replica.live.verified.VerifiedIngress`). None:
+    ingress carries no signatures (unit tests of other rules), and neither pool nor blocks are
+    checked for them."""
 
 
 class ConsensusInstance:

@@ -19,6 +19,17 @@ The node keeps its pool in an append-only file and its state in checkpoints
 under `state_dir`; `ReplicaNode.restart` resumes from the latest checkpoint
 and replays the finalized blocks of the persisted pool.
 
+A replica pools only ingress whose envelope authenticates it (rule R38 of
+`replica/consensus/RULES.md`): every new message, from a user or gossiped by
+a peer, goes through `NodeConfig.authenticate_ingress` at the current time
+before it enters the ingress pool; a refused one is dropped, reported as an
+`ArtifactRejected` event, and never offered to a peer. Otherwise a Byzantine
+replica could gossip a forged call, honest makers would put it in their
+blocks, and every validator would take it, as it equals the copy its own
+pool holds (the IC's ingress handler runs `validate_request` on each message
+of the unvalidated ingress pool before it moves it to the validated section:
+`IngressHandler::on_state_change`, rs/ingress_manager/src/ingress_handler.rs).
+
 The node owns the parts that outlive the consensus state around them, each
 with its seam for the driver and P2P: the ingress pool (`ingress_pool`), the
 outbox of artifacts to broadcast, the state syncs (`statesync.StateSyncOwner`)
@@ -31,7 +42,7 @@ and hands it the round artifacts still pending.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
 
@@ -53,7 +64,12 @@ from replica.consensus.chain import ChainState
 from replica.consensus.context import RoleContext
 from replica.consensus.dealings import DealingChecker, DealingKey
 from replica.consensus.dkg_pool import DkgPool, SupportKey
-from replica.consensus.events import NodeEvent, StateSyncCompleted, StateSyncStarted
+from replica.consensus.events import (
+    ArtifactRejected,
+    NodeEvent,
+    StateSyncCompleted,
+    StateSyncStarted,
+)
 from replica.consensus.ingress_pool import IngressPool
 from replica.consensus.instance import ConsensusInstance
 from replica.consensus.instance import NodeConfig as NodeConfig
@@ -167,9 +183,10 @@ class ReplicaNode:
 
     def on_artifacts(self, artifacts: Iterable[Artifact], now_ns: int) -> NodeOutput:
         relevant = False
+        refused: list[NodeEvent] = []
         for artifact in artifacts:
             if isinstance(artifact, IngressArtifact):
-                relevant |= self.ingress.add(artifact.message, now_ns)
+                relevant |= self._add_ingress(artifact.message, now_ns, refused)
             elif isinstance(artifact, DealingArtifact):
                 relevant |= self.instance.dkg.add_dealing(artifact.signed)
             elif isinstance(artifact, DealingSupportShare):
@@ -191,23 +208,41 @@ class ReplicaNode:
         ):
             # Nothing new and no delay has run out: no role could do anything (they are pure in pool
             # and time).
-            return NodeOutput(broadcast=(), wake_at_ns=None, events=())
-        return self._process(now_ns)
+            return NodeOutput(broadcast=(), wake_at_ns=None, events=tuple(refused))
+        return _with_events(refused, self._process(now_ns))
 
     def on_timer(self, now_ns: int) -> NodeOutput:
         return self._process(now_ns)
 
     def submit_ingress(self, message: IngressMessage, now_ns: int) -> NodeOutput:
-        """Ingress from a user: kept for block making and gossiped to the other replicas."""
-        added = self.ingress.add(message, now_ns)
-        output = self._process(now_ns)
+        """Ingress from a user: kept for block making and gossiped to the other replicas, if its
+        envelope authenticates it (as a peer's gossip must)."""
+        refused: list[NodeEvent] = []
+        added = self._add_ingress(message, now_ns, refused)
+        output = _with_events(refused, self._process(now_ns))
         if not added:
             return output
-        return NodeOutput(
-            broadcast=(IngressArtifact(message=message), *output.broadcast),
-            wake_at_ns=output.wake_at_ns,
-            events=output.events,
-        )
+        return replace(output, broadcast=(IngressArtifact(message=message), *output.broadcast))
+
+    def _add_ingress(self, message: IngressMessage, now_ns: int, refused: list[NodeEvent]) -> bool:
+        """Pool a new message if its envelope shows its sender asked for it at `now_ns` (R38);
+        whether it was pooled. A message the pool would not keep anyway (held, known to the
+        state, expired) is not checked."""
+        if not self.ingress.is_new(message, now_ns):
+            return False
+        authenticate = self.config.authenticate_ingress
+        if authenticate is not None:
+            reason = authenticate(message, now_ns)
+            if reason is not None:
+                refused.append(
+                    ArtifactRejected(
+                        kind=IngressArtifact.__name__,
+                        height=0,
+                        reason=f"an ingress message is not signed by its sender: {reason}",
+                    )
+                )
+                return False
+        return self.ingress.add(message, now_ns)
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -349,3 +384,10 @@ class ReplicaNode:
 
     def close(self) -> None:
         self.instance.pool.close()
+
+
+def _with_events(events: Sequence[NodeEvent], output: NodeOutput) -> NodeOutput:
+    """`output` with `events` (of the inputs, before the roles ran) ahead of its own."""
+    if not events:
+        return output
+    return replace(output, events=(*events, *output.events))

@@ -131,7 +131,8 @@ class Validator:
         """Why a block's ingress is not all signed by its senders, or None.
 
         A message equal to the one this replica's pool holds (envelope included) was checked
-        when it arrived, over HTTP or from a peer; so was one an earlier block showed valid.
+        when it arrived, over HTTP or from a peer, since the node pools no other (R38); so was
+        one an earlier block showed valid.
         Any other is checked from its envelope at the block's time, as the IC's ingress
         manager does (`validate_ingress` runs `validate_request` at the context's time).
         """

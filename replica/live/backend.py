@@ -112,7 +112,7 @@ class LiveBackend:
         node = self.service.driver.node
         if (
             message.message_id in node.ingress_pool
-            or message.message_id in self.service.envelopes
+            or message.message_id in self.service.verified
             or node.ingress_status(message.message_id) is not None
         ):
             return Accepted(known=True)

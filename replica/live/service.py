@@ -43,7 +43,6 @@ from replica.consensus.node import NodeConfig, NodeOutput
 from replica.consensus.statesync import is_sync_needed
 from replica.crypto.keystore import NodeDirectory, load_node_directory
 from replica.http.backend import IngressOrigin, SignedIngress
-from replica.http.requests import authenticate_ingress
 from replica.live.backend import LiveBackend
 from replica.live.driver import LiveDriver, open_local_registry
 from replica.live.genesis import load_subnet_canisters
@@ -56,6 +55,7 @@ from replica.live.layout import (
     write_json_atomically,
 )
 from replica.live.status import ReplicaStatus
+from replica.live.verified import VerifiedIngress
 from replica.orchestrator.cup_provider import read_peer_cup
 from replica.p2p.frames import Hello
 from replica.p2p.peers import P2PService, PeerAddress
@@ -81,8 +81,14 @@ def load_keys(directory: Path) -> NodeDirectory:
 
 
 def make_node_config(
-    directory: Path, settings: NodeSettings, registry: RegistryClient, secrets: NodeDirectory
+    directory: Path,
+    settings: NodeSettings,
+    registry: RegistryClient,
+    secrets: NodeDirectory,
+    verified: VerifiedIngress,
 ) -> NodeConfig:
+    """The node of a node directory; it checks ingress with `verified`, which trusts the calls
+    the service checked on arrival and checks any other."""
     if settings.subnet_id is None:
         raise ValueError(f"node {settings.node_id} is not assigned to a subnet")
     canisters = load_subnet_canisters(settings.genesis, settings.genesis_arguments, registry)
@@ -106,7 +112,7 @@ def make_node_config(
         engine_options=canisters.engine_options,
         replica_version=settings.replica_version,
         idle_block_delay_ns=settings.idle_block_delay_ms * 1_000_000,
-        authenticate_ingress=authenticate_ingress,
+        authenticate_ingress=verified.authenticate,
     )
 
 
@@ -134,7 +140,10 @@ class ReplicaService:
         self.clock = clock
         self.registry_store, self.registry = open_local_registry(directory / REGISTRY_FILE)
         secrets = load_keys(directory)
-        config = make_node_config(directory, self.settings, self.registry, secrets)
+        self.verified = VerifiedIngress()
+        """The calls in the ingress pool, each as its envelope was checked on arrival (over HTTP
+        or from a peer): the node trusts them without checking them again."""
+        config = make_node_config(directory, self.settings, self.registry, secrets, self.verified)
         self.keys = config.keys
         self.node_id = config.node_id
         self.subnet_id = config.subnet_id
@@ -158,8 +167,6 @@ class ReplicaService:
             on_artifacts=self.on_peer_artifacts,
             on_ingress=self.on_peer_ingress,
         )
-        self.envelopes: dict[bytes, tuple[bytes, int]] = {}
-        """Signed envelopes of the calls in the ingress pool (request id -> envelope, expiry)."""
         self.backend = LiveBackend(self)
         self.http_server: Any = None
         self.stopping = asyncio.Event()
@@ -218,15 +225,16 @@ class ReplicaService:
         out: list[Artifact | bytes] = []
         for artifact in artifacts:
             if isinstance(artifact, IngressArtifact):
-                found = self.envelopes.get(artifact.message.message_id)
-                if found is not None:
-                    out.append(found[0])
+                envelope = self.verified.get_envelope(artifact.message.message_id)
+                if envelope is not None:
+                    out.append(envelope)
             else:
                 out.append(artifact)
         return out
 
     def on_peer_ingress(self, sender: Principal, envelopes: tuple[bytes, ...]) -> None:
-        """Calls a peer gossiped: checked again (envelope, signatures, expiry), then kept."""
+        """Calls a peer gossiped: checked again (envelope, signatures, expiry), then kept (the
+        node trusts what is checked here and does not verify it a second time)."""
         from replica.http.requests import RequestError, parse_call_envelope
 
         now = self.clock()
@@ -239,11 +247,11 @@ class ReplicaService:
                 continue
             message = ingress.message
             if (
-                message.message_id in self.envelopes
+                message.message_id in self.verified
                 or node.ingress_status(message.message_id) is not None
             ):
                 continue
-            self.envelopes[message.message_id] = (envelope, message.ingress_expiry_ns)
+            self.verified.keep(message)
             self.backend.remember(
                 message.message_id,
                 IngressOrigin(sender=message.sender, canister_id=message.canister_id),
@@ -255,7 +263,7 @@ class ReplicaService:
     def submit_signed_ingress(self, ingress: SignedIngress) -> None:
         """A call the HTTP layer accepted: into the pool, and its envelope to every peer."""
         message = ingress.message
-        self.envelopes[message.message_id] = (ingress.envelope, message.ingress_expiry_ns)
+        self.verified.keep(message)
         self.p2p.broadcast([ingress.envelope])
         self.counters.ingress_submitted += 1
         # Into the next batch with the peers' artifacts: one pass of the roles per batch, not per
@@ -351,14 +359,10 @@ class ReplicaService:
 
     def _forget_envelopes(self) -> None:
         node, now = self.driver.node, self.clock()
-        done = [
-            key
-            for key, (_, expiry) in self.envelopes.items()
-            if expiry < now
-            or (key not in node.ingress_pool and node.ingress_status(key) is not None)
-        ]
-        for key in done:
-            del self.envelopes[key]
+        self.verified.forget(
+            now,
+            lambda key: key not in node.ingress_pool and node.ingress_status(key) is not None,
+        )
         self.backend.forget_expired(now)
 
     # -- the loops --------------------------------------------------------------------------

@@ -27,7 +27,10 @@ without a support proof, an ingress message twice, one expiring beyond the
 ingress TTL, one already executed, one more than the subnet's limit, a user's
 message with its argument altered under the user's envelope, a call it signed
 itself claiming another user as its sender), so that with any one check
-missing exactly one version is valid; and combined
+missing exactly one version is valid, and with them, gossiped to its peers'
+ingress pools, a call it signed itself claiming another user (a replica that
+pooled it unchecked would put it in its own blocks, and every validator
+holding the same copy would take them); and combined
 artifacts that are only its own share (notarizations and finalizations naming
 itself alone or n − f members, beacons, tapes), its beacons relabelled with
 another parent, instead of its block the block under the name of the maker
@@ -64,6 +67,7 @@ from replica.consensus.artifacts import (
     EquivocationProof,
     Finalization,
     FinalizationShare,
+    IngressArtifact,
     Notarization,
     NotarizationShare,
     RandomBeacon,
@@ -426,7 +430,7 @@ class ConsensusForger:
             return self._forged_combinations(artifact)
         if attack is Attack.BAD_BLOCK and self.is_block_proposal(artifact):
             assert isinstance(artifact, BlockProposal)
-            return [
+            proposals: list[object] = [
                 BlockProposal(
                     block=bad,
                     signer=artifact.signer,
@@ -434,7 +438,33 @@ class ConsensusForger:
                 )
                 for bad in self._bad_blocks(artifact.block)
             ]
+            return [*proposals, *self._forged_gossip(artifact.block)] if proposals else []
         return []
+
+    def _forged_gossip(self, block: Block) -> list[object]:
+        """R38: a call for the peers' ingress pools that claims the user of a message of its block
+        (or of an executed one) as its sender, signed by this node's own key. It adds 0 to the
+        counter, so that, taken, it changes no reply and only the check of its sender sees it.
+        Sent beside the block's versions, not inside one: an honest maker that pooled it puts it
+        in an honest block, which no validator holding the same copy refuses (R37 trusts a
+        message its pool holds)."""
+        if not isinstance(block.payload, DataPayload):
+            return []
+        template = block.payload.ingress[0] if block.payload.ingress else None
+        if template is None and self._executed:
+            template = self._executed[-1]
+        if template is None or template.sender == self.user.principal:
+            return []
+        forged = signed_call(
+            self.user,
+            canister_id=template.canister_id,
+            method=template.method,
+            arg=_altered(template.arg),
+            ingress_expiry_ns=block.context.time_ns + 60_000_000_000,
+            nonce=b"gossip" + block.height.to_bytes(8, "big"),
+            sender=template.sender,
+        )
+        return [IngressArtifact(message=forged)]
 
     def _forged_combinations(self, artifact: object) -> list[object]:
         """Notarizations and finalizations of its own share alone (naming itself, or n − f members),

@@ -58,6 +58,7 @@ UNIT_TIMEOUT_S: Final = 1_800
 SEED_TIMEOUT_S: Final = 600
 
 V: Final = "replica/consensus/validator.py"
+N: Final = "replica/consensus/node.py"
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +331,7 @@ REMOVALS: Final = (
     ),
     Removal("R36", (_off(V, "results != payload.remote_results:"),), ("bad-block",)),
     Removal("R37", (_off(V, "self.authenticate_ingress is not None:"),), ("bad-block",)),
+    Removal("R38", (_off(N, "authenticate is not None:"),), ("bad-block",)),
 )
 
 
@@ -397,6 +399,10 @@ QUICK_UNITS: Final[dict[str, tuple[str, ...]]] = {
     "R35": (_C + "test_pool_and_summary.py",),
     "R36": (_RULES + "test_remote_dkg_results_no_replica_computes_are_refused",),
     "R37": (_C + "test_signed_ingress.py::test_unsigned_altered_and_forged_messages_are_refused",),
+    "R38": (
+        _C + "test_signed_ingress.py::test_a_forged_ingress_artifact_from_a_peer_is_not_pooled_and_"
+        "a_signed_one_is",
+    ),
 }
 """With `--quick`: the unit tests RULES.md names for each rule (or the closest candidates),
 instead of every consensus unit test."""

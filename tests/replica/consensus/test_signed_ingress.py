@@ -1,4 +1,5 @@
-"""R37: every ingress message a block carries is signed by its sender.
+"""R37: every ingress message a block carries is signed by its sender; R38: a replica pools only
+ingress whose envelope authenticates it.
 
 Honest replicas check each call's envelope when it arrives (over HTTP or from a peer), so the
 blocks they make hold only signed calls; a replica validating a block made by another checks
@@ -6,6 +7,10 @@ each message again unless it holds that very message, envelope and all, in its o
 already seen it valid in another block. The IC's ingress manager does the same
 (rs/ingress_manager/src/ingress_selector.rs: `validate_ingress` runs the request validator's
 `validate_request`, signatures and delegations included, at the block's time).
+
+That trust in the pool holds because the node checks every new message before its pool takes
+it, from a user or gossiped by a peer (R38): a forged call a Byzantine peer gossips never reaches
+a pool, so no honest maker puts it in a block that validators would take as their pool's copy.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from pathlib import Path
 from replica.agent.identity import Ed25519Identity, sign_envelope
 from replica.candid import encode
 from replica.candid.types import Nat
-from replica.consensus.artifacts import DataPayload, ValidationContext
+from replica.consensus.artifacts import DataPayload, IngressArtifact, ValidationContext
 from replica.consensus.node import ReplicaNode
 from replica.consensus.signing import sign_proposal
 from replica.crypto.keys import NodeSecretKeys
@@ -163,15 +168,16 @@ def test_a_message_the_pool_holds_is_not_checked_again_unless_it_differs(tmp_pat
     message = signed_add(1, subnet.now_ns)
     observer.submit_ingress(message, subnet.now_ns)
     assert observer.ingress_pool[message.message_id] == message
+    assert counting.checked == 1  # on its way into the pool (R38)
     # The pool's message with its arguments changed (the id kept) is checked, and refused.
     altered = replace(message, arg=encode([Nat], [7]))
     assert propose(subnet, observer, keys, (altered,)) == [
         "an ingress message is not signed by its sender: the message differs from the call its "
         "envelope holds"
     ]
-    assert counting.checked == 1
+    assert counting.checked == 2
     assert propose(subnet, observer, keys, (message,), offset=1) == []
-    assert counting.checked == 1
+    assert counting.checked == 2
 
 
 def test_without_an_authenticator_blocks_are_not_checked_for_signatures(tmp_path: Path) -> None:
@@ -184,3 +190,102 @@ def test_without_an_authenticator_blocks_are_not_checked_for_signatures(tmp_path
     keys = {rank: subnet.configs[node].keys for node, rank in info.ranks.items()}
     unsigned = replace(signed_add(1, subnet.now_ns), envelope=b"")
     assert propose(subnet, observer, keys, (unsigned,)) == []
+
+
+def forged_calls(now_ns: int) -> list[tuple[IngressMessage, str]]:
+    """Calls a Byzantine peer could gossip, each with why a replica refuses to pool it."""
+    message = signed_add(1, now_ns)
+    return [
+        (
+            replace(message, arg=encode([Nat], [1_000_000])),
+            "an ingress message is not signed by its sender: the message differs from the call "
+            "its envelope holds",
+        ),
+        (
+            signed_add(2, now_ns, signer=MALLORY_KEY, sender=ALICE_KEY.principal),
+            f"an ingress message is not signed by its sender: The user id {ALICE_KEY.principal} "
+            f"does not match the public key {MALLORY_KEY.public_key_der.hex()}",
+        ),
+        (
+            replace(signed_add(3, now_ns), envelope=b""),
+            "an ingress message is not signed by its sender: Could not parse body as call message",
+        ),
+    ]
+
+
+def test_a_forged_ingress_artifact_from_a_peer_is_not_pooled_and_a_signed_one_is(
+    tmp_path: Path,
+) -> None:
+    """R38."""
+    counting = CountingAuthenticator()
+    subnet, observer, _ = setup(tmp_path, counting)
+    now = subnet.now_ns
+    for forged, reason in forged_calls(now):
+        refusals = rejections(observer.on_artifact(IngressArtifact(message=forged), now))
+        assert len(refusals) == 1 and refusals[0].startswith(reason), refusals
+        assert forged.message_id not in observer.ingress_pool
+    # Nothing refused is offered to a peer that (re)connects.
+    assert not any(isinstance(a, IngressArtifact) for a in observer.pool_artifacts())
+    checked = counting.checked
+    message = signed_add(1, now)
+    assert rejections(observer.on_artifact(IngressArtifact(message=message), now)) == []
+    assert observer.ingress_pool[message.message_id] == message
+    assert IngressArtifact(message=message) in observer.pool_artifacts()
+    assert counting.checked == checked + 1
+    # The same message again, or a forged copy under its id, is not checked: the pool holds it.
+    observer.on_artifact(IngressArtifact(message=message), now)
+    altered = replace(message, arg=encode([Nat], [9]))
+    observer.on_artifact(IngressArtifact(message=altered), now)
+    assert observer.ingress_pool[message.message_id] == message
+    assert counting.checked == checked + 1
+
+
+def test_a_forged_call_a_user_submits_is_not_pooled_nor_gossiped(tmp_path: Path) -> None:
+    """R38 for a call handed to the node directly (the live replica's HTTP layer checks it
+    before; the simulator's users have none)."""
+    subnet, observer, _ = setup(tmp_path, authenticate_ingress)
+    forged, reason = forged_calls(subnet.now_ns)[1]
+    output = observer.submit_ingress(forged, subnet.now_ns)
+    assert rejections(output) == [reason]
+    assert forged.message_id not in observer.ingress_pool
+    assert not any(isinstance(a, IngressArtifact) for a in output.broadcast)
+    message = signed_add(1, subnet.now_ns)
+    output = observer.submit_ingress(message, subnet.now_ns)
+    assert rejections(output) == []
+    assert IngressArtifact(message=message) in output.broadcast
+
+
+def test_a_forged_call_gossiped_to_every_replica_never_reaches_a_block(tmp_path: Path) -> None:
+    """R38 in a running subnet: a forged call offered to every replica stays out of every pool
+    and every finalized block, while a signed call gossiped beside it is executed."""
+    subnet = Subnet(tmp_path, authenticate_ingress=authenticate_ingress)
+    forged, _ = forged_calls(subnet.now_ns)[1]
+    message = signed_add(1, subnet.now_ns)
+    for node_id in subnet.nodes:
+        subnet.queue += [(node_id, IngressArtifact(message=m)) for m in (forged, message)]
+    subnet.run_until(
+        lambda: all(
+            node.ingress_status(message.message_id) is not None for node in subnet.nodes.values()
+        )
+    )
+    for node in subnet.nodes.values():
+        assert node.ingress_status(forged.message_id) is None
+        assert forged.message_id not in node.ingress_pool
+        finalized = [node.finalized_block(h) for h in range(1, node.finalized_height + 1)]
+        assert not any(
+            isinstance(block.payload, DataPayload)
+            and forged.message_id in {m.message_id for m in block.payload.ingress}
+            for block in finalized
+            if block is not None
+        )
+
+
+def test_without_an_authenticator_gossiped_ingress_is_pooled_unchecked(tmp_path: Path) -> None:
+    """A replica built without an authenticator (unit tests of other rules) pools what it gets."""
+    subnet = Subnet(tmp_path)
+    observer = next(iter(subnet.nodes.values()))
+    for forged, _ in forged_calls(subnet.now_ns):
+        assert (
+            rejections(observer.on_artifact(IngressArtifact(message=forged), subnet.now_ns)) == []
+        )
+        assert observer.ingress_pool[forged.message_id] == forged
