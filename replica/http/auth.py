@@ -32,7 +32,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from cryptography.hazmat.primitives.serialization import load_der_public_key
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+    load_der_public_key,
+)
+from nacl.bindings import crypto_sign_open
+from nacl.exceptions import BadSignatureError, CryptoError
 
 from replica.http.envelope import REQUEST_DOMAIN, SignedDelegation
 from replica.types import Principal
@@ -100,11 +106,35 @@ def load_public_key(der: bytes) -> PublicKey:
     )
 
 
+@lru_cache(maxsize=4096)
+def _raw_ed25519(der: bytes) -> bytes:
+    key = load_public_key(der)
+    return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def _is_accepted_by_libsodium(public_key_der: bytes, message: bytes, signature: bytes) -> bool:
+    try:
+        crypto_sign_open(signature + message, _raw_ed25519(public_key_der))
+    except (BadSignatureError, CryptoError, ValueError, TypeError):
+        return False
+    return True
+
+
 def is_valid_signature(public_key_der: bytes, message: bytes, signature: bytes) -> bool:
-    """Whether `signature` signs `message` under the DER key. Raises only for an unusable key."""
+    """Whether `signature` signs `message` under the DER key. Raises only for an unusable key.
+
+    An Ed25519 signature is checked by libsodium first, in about half OpenSSL's time. Both
+    check the same cofactorless equation, and libsodium also refuses small-order keys and
+    points and non-canonical encodings, which OpenSSL accepts; so what libsodium accepts,
+    OpenSSL accepts, and a refusal is settled by OpenSSL: the verdicts are OpenSSL's.
+    """
     key = load_public_key(public_key_der)
     try:
         if isinstance(key, Ed25519PublicKey):
+            if len(signature) == 64 and _is_accepted_by_libsodium(
+                public_key_der, message, signature
+            ):
+                return True
             key.verify(signature, message)
             return True
         if len(signature) != 64:

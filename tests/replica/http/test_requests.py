@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -224,3 +226,38 @@ def test_shape_checks_bound_items_and_depth_quickly() -> None:
     with pytest.raises(cbor.CborError):
         cbor.check_shape(b"\x9a" + (300_000).to_bytes(4, "big") + b"\x00" * 300_000)
     assert time.process_time() - started < 5.0
+
+
+ED25519_DER_PREFIX = bytes.fromhex("302a300506032b6570032100")
+
+
+@given(
+    seed=st.binary(min_size=32, max_size=32),
+    message=st.binary(max_size=64),
+    flip=st.integers(min_value=0, max_value=64 * 8),
+)
+def test_ed25519_verdicts_are_openssls(seed: bytes, message: bytes, flip: int) -> None:
+    """libsodium checks first and OpenSSL settles its refusals: a genuine signature passes, and
+    a signature with any one bit flipped (or none: flip 512) gets OpenSSL's own verdict."""
+    identity = Ed25519Identity.from_seed(seed)
+    signature = bytearray(identity.sign(message))
+    if flip < 512:
+        signature[flip // 8] ^= 1 << (flip % 8)
+    key = Ed25519PublicKey.from_public_bytes(identity.public_key_der[-32:])
+    try:
+        key.verify(bytes(signature), message)
+        openssl = True
+    except InvalidSignature:
+        openssl = False
+    assert is_valid_signature(identity.public_key_der, message, bytes(signature)) is openssl
+    assert openssl is (flip == 512)
+
+
+def test_a_small_order_key_that_openssl_accepts_is_accepted() -> None:
+    """The identity point as the key and R, S = 0: libsodium refuses small-order points, OpenSSL
+    (and the IC's ZIP215 rules) accept the signature, and so does icbox, by OpenSSL's verdict."""
+    identity_point = bytes([1]) + bytes(31)
+    der = ED25519_DER_PREFIX + identity_point
+    signature = identity_point + bytes(32)
+    assert is_valid_signature(der, b"any message", signature)
+    assert not is_valid_signature(der, b"any message", identity_point + bytes([1]) + bytes(31))
