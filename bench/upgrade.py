@@ -10,14 +10,16 @@ its archive and has finalized 10 more blocks. It prints:
 - `upgrade_gap_s`: the longest gap between consecutive finalized heights of
   the subnet from the deploy proposal to the end (the handover: the old
   version's last block at the CUP, the new version's first after it);
-- `block_interval_s`: the median gap between finalized heights before the
-  deploy (the subnet's normal pace, measured in the same run), and
+- `block_interval_s`: the median gap between finalized heights from the
+  deploy until every replica runs the new version (the pace the upgrade
+  waited at, measured in the same run: this flow runs no calls, so the
+  blocks are empty and come at the `local` preset's idle pace), and
   `gap_in_blocks` = upgrade_gap_s / block_interval_s;
 - `upgrade_s`: from the deploy proposal's submission (it is adopted and
   executed at once: the network's neuron alone decides) to every replica running
   the new version (on the IC this is the wait for the next summary, one more
   interval, and the restart: spec D.8, 1-2 DKG intervals);
-- `dkg_interval_s`: one DKG interval at the measured pace, and
+- `dkg_interval_s`: one DKG interval at that pace, and
   `upgrade_in_intervals` = upgrade_s / dkg_interval_s, the ratio to the IC's
   structural figure.
 
@@ -141,7 +143,6 @@ def measure_upgrade(directory: Path, network: dict[str, Any]) -> dict[str, Any]:
         finalizations.sample()
         deployed_ns = time.time_ns()
         adopt(directory, "deploy-subnet", "--subnet", subnet_id, "--version", NEW_VERSION)
-        normal = finalizations.gaps_s(until_ns=deployed_ns)
 
         def upgraded(statuses: list[ReplicaStatus | None]) -> bool:
             return all(
@@ -151,6 +152,8 @@ def measure_upgrade(directory: Path, network: dict[str, Any]) -> dict[str, Any]:
 
         statuses = wait_sampling(finalizations, upgraded, timeout_s=600, what="the upgrade")
         upgraded_ns = time.time_ns()
+        # The pace of the wait, without the handover's own gap.
+        pace = sorted(finalizations.gaps_s(since_ns=deployed_ns, until_ns=upgraded_ns))[:-1]
         target = max(s.finalized_height for s in statuses if s is not None) + 10
         wait_sampling(
             finalizations,
@@ -159,7 +162,7 @@ def measure_upgrade(directory: Path, network: dict[str, Any]) -> dict[str, Any]:
             what="10 blocks of the new version",
         )
     gap = max(finalizations.gaps_s(since_ns=deployed_ns))
-    interval = statistics.median(normal) if normal else float("nan")
+    interval = statistics.median(pace) if pace else float("nan")
     dkg_interval_s = (get_preset("local").dkg_interval_length + 1) * interval
     upgrade_s = (upgraded_ns - deployed_ns) / 1e9
     return {
