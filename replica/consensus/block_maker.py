@@ -75,6 +75,11 @@ def get_ingress_on_chain(ctx: RoleContext, parent: Block) -> set[bytes]:
     return seen
 
 
+IngressAuthenticator = Callable[[IngressMessage, int], str | None]
+"""Why an ingress message's envelope does not show its sender asked for it at a time, or None
+(`replica.consensus.instance.NodeConfig.authenticate_ingress`)."""
+
+
 def is_ingress_includable(message: IngressMessage, time_ns: int) -> bool:
     return time_ns <= message.ingress_expiry_ns <= time_ns + MAX_INGRESS_TTL_NS
 
@@ -87,7 +92,12 @@ def select_ingress(
     is_known: Callable[[bytes], bool],
     max_messages: int,
     max_bytes: int,
+    authenticate: IngressAuthenticator | None = None,
 ) -> tuple[IngressMessage, ...]:
+    """Pooled messages a block on `parent` at `time_ns` may carry, in arrival order, within the
+    limits. With `authenticate`, each is checked at the block's time as its validators will
+    (a sender's delegation may have ended since the message arrived), as the IC's payload
+    builder runs `validate_ingress` on every message it selects."""
     on_chain = get_ingress_on_chain(ctx, parent)
     chosen: list[IngressMessage] = []
     size = 0
@@ -102,6 +112,8 @@ def select_ingress(
             continue
         message_size = message.size_bytes
         if size + message_size > max_bytes:
+            continue
+        if authenticate is not None and authenticate(message, time_ns) is not None:
             continue
         chosen.append(message)
         size += message_size
@@ -136,6 +148,7 @@ def make_block_changes(
     make_remote_results: RemoteResultsMaker | None = None,
     replica_version: str | None = None,
     idle_delay_ns: int = 0,
+    authenticate_ingress: IngressAuthenticator | None = None,
 ) -> tuple[ChangeSet, int | None]:
     """The node's block proposal for the next height when its turn has come.
 
@@ -192,6 +205,7 @@ def make_block_changes(
                 is_ingress_known,
                 info.record.max_ingress_messages_per_block,
                 info.record.max_block_payload_size,
+                authenticate_ingress,
             ),
             dealings=dealings,
             supports=supports,

@@ -46,6 +46,7 @@ from replica.consensus.artifacts import (
     ValidationContext,
     is_newer_cup,
 )
+from replica.consensus.block_maker import IngressAuthenticator
 from replica.consensus.chain import ChainState
 from replica.consensus.context import RoleContext
 from replica.consensus.dealings import (
@@ -76,7 +77,7 @@ from replica.consensus.pool import (
 )
 from replica.consensus.remote_dkg import InitialDkgRequest
 from replica.consensus.signing import Signer
-from replica.consensus.validator import IngressAuthenticator, Validator
+from replica.consensus.validator import Validator
 from replica.crypto import bls
 from replica.crypto.initial_shares import NodeInitialShares
 from replica.crypto.keys import NodeSecretKeys
@@ -115,12 +116,12 @@ class NodeConfig:
     authenticate_ingress: IngressAuthenticator | None = None
     """Checks that an ingress message is signed by its sender: why its envelope does not
     authenticate it at a time, or None. The node runs it on every new message before its pool
-    takes it (R38), and the validator on a block's messages at the block's time (R37), except
-    one equal to the message this replica's pool holds, which was checked when it arrived. The
-    simulator's is `replica.http.requests.authenticate_ingress`; the live replica's trusts the
-    envelopes its service checked on arrival (`replica.live.verified.VerifiedIngress`). None:
-    ingress carries no signatures (unit tests of other rules), and neither pool nor blocks are
-    checked for them."""
+    takes it (R38), the block maker on every message it selects and the validator on a block's
+    messages, both at the block's time (R37). The simulator's is
+    `replica.http.requests.authenticate_ingress`; the live replica's trusts the envelopes its
+    service checked on arrival while their delegations last
+    (`replica.live.verified.VerifiedIngress`). None: ingress carries no signatures (unit tests
+    of other rules), and neither pool nor blocks are checked for them."""
 
 
 class ConsensusInstance:
@@ -206,7 +207,6 @@ class ConsensusInstance:
             check_dealings=self.dkg.check_dealings,
             get_root_hash=self._get_root_hash,
             is_ingress_known=self._is_ingress_known,
-            ingress_pool=self.ingress.messages,
             authenticate_ingress=config.authenticate_ingress,
             subnet_public_key=self.subnet_public_key,
             compute_remote_results=self.compute_remote_results,
@@ -403,6 +403,7 @@ class ConsensusInstance:
                 make_remote_results=self.compute_remote_results,
                 replica_version=self.config.replica_version,
                 idle_delay_ns=0 if self._is_awaited() else self.config.idle_block_delay_ns,
+                authenticate_ingress=self.config.authenticate_ingress,
             )
             progressed |= self._apply(changes, broadcast, events)
             changes, notary_wake = notary.make_notary_changes(ctx)

@@ -29,7 +29,7 @@ Shares are not validated here: the roles combine them (see `shares`).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from enum import Enum
 from typing import Final
 
@@ -55,7 +55,11 @@ from replica.consensus.artifacts import (
     proposal_message,
     tape_message,
 )
-from replica.consensus.block_maker import get_ingress_on_chain, is_ingress_includable
+from replica.consensus.block_maker import (
+    IngressAuthenticator,
+    get_ingress_on_chain,
+    is_ingress_includable,
+)
 from replica.consensus.catchup import is_valid_catch_up_package
 from replica.consensus.context import HeightInfo, RoleContext
 from replica.consensus.pool import (
@@ -73,14 +77,8 @@ SummaryComputer = Callable[[Block, int, ValidationContext], DkgSummary | None]
 DealingsCheck = Callable[[Block, DataPayload], str | None]
 """Why the dealings and support proofs of a block's payload are refused, or None."""
 RootHashOf = Callable[[int], bytes | None]
-IngressAuthenticator = Callable[[IngressMessage, int], str | None]
-"""Why an ingress message's envelope does not show its sender asked for it at a time, or None."""
 RemoteResultsComputer = Callable[[Block, ValidationContext], tuple[RemoteDkgResult, ...] | None]
 """The remote DKG results a data block on a parent with a context carries (None: not yet known)."""
-
-
-MAX_AUTHENTICATED: Final = 20_000
-"""How many messages checked from blocks' envelopes a validator remembers."""
 
 
 class Wait(Enum):
@@ -103,7 +101,6 @@ class Validator:
         is_ingress_known: Callable[[bytes], bool],
         subnet_public_key: bytes,
         compute_remote_results: RemoteResultsComputer,
-        ingress_pool: Mapping[bytes, IngressMessage] | None = None,
         authenticate_ingress: IngressAuthenticator | None = None,
     ) -> None:
         self.ctx = ctx
@@ -112,13 +109,7 @@ class Validator:
         self.compute_remote_results = compute_remote_results
         self.get_root_hash = get_root_hash
         self.is_ingress_known = is_ingress_known
-        self.ingress_pool: Mapping[bytes, IngressMessage] = (
-            {} if ingress_pool is None else ingress_pool
-        )
         self.authenticate_ingress = authenticate_ingress
-        self._authenticated: dict[bytes, IngressMessage] = {}
-        """Messages whose envelopes a block showed valid, by id (a message is often in several
-        blocks: of other ranks, or again after a block that was not finalized)."""
         self.subnet_public_key = subnet_public_key
         self.wake_at_ns: int | None = None
 
@@ -128,35 +119,18 @@ class Validator:
         ingress: tuple[IngressMessage, ...],
         time_ns: int,
     ) -> str | None:
-        """Why a block's ingress is not all signed by its senders, or None.
-
-        A message equal to the one this replica's pool holds (envelope included) was checked
-        when it arrived, over HTTP or from a peer, since the node pools no other (R38); so was
-        one an earlier block showed valid.
-        Any other is checked from its envelope at the block's time, as the IC's ingress
-        manager does (`validate_ingress` runs `validate_request` at the context's time).
-        """
-        authenticated = self._authenticated
+        """Why a block's ingress is not all signed by its senders at the block's time, or None:
+        every message is checked from its envelope at the block's time, as the IC's ingress
+        manager does (`validate_ingress` runs `validate_request` at the context's time), so a
+        sender's delegation that has ended since the call arrived refuses it. The authenticator
+        decides what it need not check again (the live replica's trusts the envelopes it checked
+        on arrival while their delegations last: `replica.live.verified`)."""
         for message in ingress:
-            message_id = message.message_id
-            if (
-                self.ingress_pool.get(message_id) == message
-                or authenticated.get(message_id) == message
-            ):
-                continue
             if not message.envelope:
                 return "an ingress message is not signed"
             reason = authenticate(message, time_ns)
             if reason is not None:
                 return f"an ingress message is not signed by its sender: {reason}"
-            if len(authenticated) >= MAX_AUTHENTICATED:
-                for expired in [
-                    key for key, kept in authenticated.items() if kept.ingress_expiry_ns < time_ns
-                ]:
-                    del authenticated[expired]
-                if len(authenticated) >= MAX_AUTHENTICATED:
-                    authenticated.clear()
-            authenticated[message_id] = message
         return None
 
     def make_changes(self) -> ChangeSet:

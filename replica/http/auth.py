@@ -61,6 +61,9 @@ class Authorized:
 
     sender: Principal
     targets: frozenset[Principal] | None
+    valid_until_ns: int | None = None
+    """The earliest expiration of the sender's delegations (None: no delegation): after it the
+    same request no longer authenticates."""
 
     def allows(self, canister_id: Principal) -> bool:
         return self.targets is None or canister_id in self.targets
@@ -150,8 +153,9 @@ def is_valid_signature(public_key_der: bytes, message: bytes, signature: bytes) 
 
 def _validate_delegations(
     chain: tuple[SignedDelegation, ...], sender_pubkey: bytes, now_ns: int
-) -> tuple[bytes, frozenset[Principal] | None]:
-    """The key that must sign the request and the targets the chain allows."""
+) -> tuple[bytes, frozenset[Principal] | None, int | None]:
+    """The key that must sign the request, the targets the chain allows and the chain's
+    earliest expiration."""
     for signed in chain:
         if signed.delegation.expiration_ns < now_ns:
             raise AuthenticationError(
@@ -179,7 +183,8 @@ def _validate_delegations(
         if key in seen:
             raise AuthenticationError("Invalid delegation: the delegation chain contains a cycle")
         seen.add(key)
-    return key, targets
+    valid_until_ns = min((signed.delegation.expiration_ns for signed in chain), default=None)
+    return key, targets, valid_until_ns
 
 
 def authenticate(
@@ -206,7 +211,9 @@ def authenticate(
         raise AuthenticationError(
             f"The user id {sender} does not match the public key {sender_pubkey.hex()}"
         )
-    signing_key, targets = _validate_delegations(sender_delegation, sender_pubkey, now_ns)
+    signing_key, targets, valid_until_ns = _validate_delegations(
+        sender_delegation, sender_pubkey, now_ns
+    )
     try:
         valid = is_valid_signature(signing_key, REQUEST_DOMAIN + request_id, sender_sig)
     except AuthenticationError as error:
@@ -215,7 +222,7 @@ def authenticate(
         raise AuthenticationError(
             f"Invalid signature: Invalid basic signature on request {request_id.hex()}"
         )
-    return Authorized(sender=sender, targets=targets)
+    return Authorized(sender=sender, targets=targets, valid_until_ns=valid_until_ns)
 
 
 def check_target(authorized: Authorized, canister_id: Principal) -> None:

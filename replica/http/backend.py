@@ -107,6 +107,9 @@ class SignedIngress:
     envelope: bytes
     """The CBOR envelope as received, signatures included: what is gossiped to peers."""
     nonce: bytes | None = None
+    valid_until_ns: int | None = None
+    """When the sender's delegations expire (None: no delegation): the envelope authenticates
+    the call only until then."""
 
     @property
     def request_id(self) -> bytes:

@@ -69,6 +69,7 @@ class VerifiedCall:
             ),
             envelope=self.body,
             nonce=content.nonce,
+            valid_until_ns=self.authorized.valid_until_ns,
         )
 
 
@@ -161,14 +162,21 @@ def parse_call_envelope(body: bytes, now_ns: int) -> SignedIngress:
     ).to_ingress()
 
 
-def authenticate_ingress(message: IngressMessage, time_ns: int) -> str | None:
-    """Why a block's ingress message is not the call its envelope signs at the block's time,
-    or None (`replica.consensus.instance.NodeConfig.authenticate_ingress`): the envelope passes
-    every check of a gossiped call, and the message is exactly what it holds."""
+def check_ingress(message: IngressMessage, time_ns: int) -> SignedIngress | str:
+    """The call a block's (or a peer's) ingress message is, checked at `time_ns`, or why it is
+    not one: the envelope passes every check of a gossiped call, and the message is exactly what
+    it holds."""
     try:
         signed = parse_call_envelope(message.envelope, time_ns)
     except (RequestError, ValueError) as error:
         return error.reason if isinstance(error, RequestError) else str(error)
     if signed.message != message:
         return "the message differs from the call its envelope holds"
-    return None
+    return signed
+
+
+def authenticate_ingress(message: IngressMessage, time_ns: int) -> str | None:
+    """Why an ingress message is not the call its envelope signs at `time_ns`, or None
+    (`replica.consensus.instance.NodeConfig.authenticate_ingress`; `check_ingress`)."""
+    checked = check_ingress(message, time_ns)
+    return checked if isinstance(checked, str) else None

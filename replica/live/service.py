@@ -251,7 +251,7 @@ class ReplicaService:
                 or node.ingress_status(message.message_id) is not None
             ):
                 continue
-            self.verified.keep(message)
+            self.verified.keep(message, ingress.valid_until_ns)
             self.backend.remember(
                 message.message_id,
                 IngressOrigin(sender=message.sender, canister_id=message.canister_id),
@@ -263,7 +263,7 @@ class ReplicaService:
     def submit_signed_ingress(self, ingress: SignedIngress) -> None:
         """A call the HTTP layer accepted: into the pool, and its envelope to every peer."""
         message = ingress.message
-        self.verified.keep(message)
+        self.verified.keep(message, ingress.valid_until_ns)
         self.p2p.broadcast([ingress.envelope])
         self.counters.ingress_submitted += 1
         # Into the next batch with the peers' artifacts: one pass of the roles per batch, not per

@@ -12,8 +12,8 @@ from registry.records import SubnetType, subnet_record_key
 from registry.store import TABLES, RegistryStore, upsert
 from replica.canister.stable import StableStore
 from replica.consensus.artifacts import Artifact
+from replica.consensus.block_maker import IngressAuthenticator
 from replica.consensus.node import NodeConfig, NodeOutput, ReplicaNode
-from replica.consensus.validator import IngressAuthenticator
 from replica.crypto.initial_shares import NodeInitialShares
 from replica.crypto.keys import NodeSecretKeys
 from replica.crypto.keystore import load_node_directory, write_node_directory

@@ -11,12 +11,14 @@ from replica.candid import encode
 from replica.candid.types import Nat
 from replica.consensus.artifacts import DataPayload, IngressArtifact, ValidationContext
 from replica.consensus.signing import sign_proposal
-from replica.http.requests import parse_call_envelope
+from replica.execution.messages import IngressMessage
+from replica.http.backend import SignedIngress
+from replica.http.requests import check_ingress, parse_call_envelope
 from replica.live.verified import VerifiedIngress
 from tests.replica.consensus.test_signed_ingress import (
     ALICE_KEY,
     MALLORY_KEY,
-    CountingAuthenticator,
+    delegated_add,
     setup,
     signed_add,
 )
@@ -24,8 +26,19 @@ from tests.replica.consensus.test_validator import block_at_one, rejections
 from tests.replica.consensus.world import START_NS
 
 
+class CountingCheck:
+    """`check_ingress`, counting the envelopes it checks."""
+
+    def __init__(self) -> None:
+        self.checked = 0
+
+    def __call__(self, message: IngressMessage, time_ns: int) -> SignedIngress | str:
+        self.checked += 1
+        return check_ingress(message, time_ns)
+
+
 def test_a_checked_envelope_is_trusted_and_any_other_message_is_checked() -> None:
-    counting = CountingAuthenticator()
+    counting = CountingCheck()
     verified = VerifiedIngress(counting)
     message = parse_call_envelope(signed_add(1, START_NS).envelope, START_NS).message
     verified.keep(message)
@@ -60,7 +73,7 @@ def test_verified_calls_are_forgotten_once_expired_or_done() -> None:
 def test_a_node_with_the_services_authenticator_verifies_only_what_the_service_did_not(
     tmp_path: Path,
 ) -> None:
-    counting = CountingAuthenticator()
+    counting = CountingCheck()
     verified = VerifiedIngress(counting)
     subnet, observer, keys = setup(tmp_path, verified.authenticate)
     now = subnet.now_ns
@@ -87,3 +100,34 @@ def test_a_node_with_the_services_authenticator_verifies_only_what_the_service_d
     assert rejections(observer.on_artifact(IngressArtifact(message=forged), now))
     assert forged.message_id not in observer.ingress_pool
     assert counting.checked == 2
+
+
+def test_a_call_first_seen_in_a_block_is_checked_once() -> None:
+    counting = CountingCheck()
+    verified = VerifiedIngress(counting)
+    message = signed_add(1, START_NS)
+    assert verified.authenticate(message, START_NS) is None
+    assert verified.authenticate(message, START_NS + 1) is None
+    assert counting.checked == 1
+    assert message.message_id not in verified  # not a pooled call: no envelope to resend
+
+
+def test_a_checked_call_is_trusted_only_while_its_delegation_lasts() -> None:
+    """The IC checks a sender delegation's expiry again at each block's time."""
+    counting = CountingCheck()
+    verified = VerifiedIngress(counting)
+    ends = START_NS + 10
+    signed = parse_call_envelope(
+        delegated_add(1, START_NS, delegation_ends_ns=ends).envelope, START_NS
+    )
+    assert signed.valid_until_ns == ends
+    verified.keep(signed.message, signed.valid_until_ns)
+    assert verified.authenticate(signed.message, ends) is None
+    assert counting.checked == 0
+    reason = verified.authenticate(signed.message, ends + 1)
+    assert reason is not None and reason.startswith("Specified sender delegation has expired")
+    assert counting.checked == 1
+    # The same through a block: first seen there, then at a later block's time.
+    other = VerifiedIngress(counting)
+    assert other.authenticate(signed.message, ends) is None
+    assert other.authenticate(signed.message, ends + 1) is not None
