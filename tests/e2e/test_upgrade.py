@@ -33,7 +33,7 @@ from typing import Any
 import pytest
 
 from registry.records import catch_up_package_contents_key
-from replica.agent.errors import VerificationError
+from replica.agent.errors import HttpStatusError, VerificationError
 from replica.agent.sync import Agent
 from replica.crypto.dkg import Transcript
 from replica.crypto.hashtree import Found
@@ -309,10 +309,15 @@ def test_a_broken_release_stalls_its_subnet_and_a_recovery_cup_restores_the_prev
 
     def settled_value() -> int | None:
         # The recovered subnet signs with its new key: its answers verify once the NNS certifies
-        # that key and the replicas hold a delegation that names it.
+        # that key and the replicas hold a delegation that names it (until then a replica may
+        # also answer 503, `waiting_for_root_delegation`, as the IC's does).
         try:
             return counter_value(network, nodes[0])
         except VerificationError:
+            return None
+        except HttpStatusError as error:
+            if error.status != 503:
+                raise
             return None
 
     value = wait_until(settled_value, timeout_s=120, what="a verified answer of the new key")
