@@ -16,11 +16,10 @@ a pool, so no honest maker puts it in a block that validators would take as thei
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from replica.agent.identity import Ed25519Identity, delegate, sign_envelope
+from replica.agent.identity import Ed25519Identity, Identity, delegate
 from replica.candid import encode
 from replica.candid.types import Nat
 from replica.consensus.artifacts import DataPayload, IngressArtifact, ValidationContext
@@ -29,10 +28,10 @@ from replica.consensus.node import ReplicaNode
 from replica.consensus.signing import sign_proposal
 from replica.crypto.keys import NodeSecretKeys
 from replica.execution.messages import IngressMessage
-from replica.http.envelope import call_content, request_id
 from replica.http.requests import authenticate_ingress, parse_call_envelope
+from replica.sim.users import signed_call
 from replica.types import Principal
-from tests.replica.consensus.test_validator import block_at_one, rejections
+from tests.replica.consensus.test_validator import block_at_one, rejections, setup
 from tests.replica.consensus.world import COUNTER, Subnet
 
 ALICE_KEY = Ed25519Identity.from_seed(hashlib.sha256(b"signed-ingress alice").digest())
@@ -43,27 +42,18 @@ def signed_add(
     amount: int,
     now_ns: int,
     *,
-    signer: Ed25519Identity = ALICE_KEY,
+    signer: Identity = ALICE_KEY,
     sender: Principal | None = None,
 ) -> IngressMessage:
     """An `add(amount)` call to the counter, its envelope signed by `signer`; `sender` other than
     the signer's principal makes an envelope that claims another user."""
-    content = call_content(
-        "call",
-        canister_id=COUNTER,
-        method_name="add",
-        arg=encode([Nat], [amount]),
-        sender=signer.principal if sender is None else sender,
-        ingress_expiry_ns=now_ns + 60 * 10**9,
-    )
-    return IngressMessage(
-        message_id=request_id(content),
-        sender=signer.principal if sender is None else sender,
+    return signed_call(
+        signer,
         canister_id=COUNTER,
         method="add",
-        arg=content["arg"],
-        ingress_expiry_ns=content["ingress_expiry"],
-        envelope=sign_envelope(signer, content).to_cbor(),
+        arg=encode([Nat], [amount]),
+        ingress_expiry_ns=now_ns + 60 * 10**9,
+        sender=sender,
     )
 
 
@@ -76,17 +66,6 @@ class CountingAuthenticator:
     def __call__(self, message: IngressMessage, time_ns: int) -> str | None:
         self.checked += 1
         return authenticate_ingress(message, time_ns)
-
-
-def setup(
-    tmp_path: Path, authenticate: Callable[[IngressMessage, int], str | None]
-) -> tuple[Subnet, ReplicaNode, dict[int, NodeSecretKeys]]:
-    subnet = Subnet(tmp_path, authenticate_ingress=authenticate)
-    observer = next(iter(subnet.nodes.values()))
-    info = observer.ctx.get_height_info(1)
-    assert info is not None
-    keys = {rank: subnet.configs[node].keys for node, rank in info.ranks.items()}
-    return subnet, observer, keys
 
 
 def propose(
@@ -186,16 +165,9 @@ def delegated_add(amount: int, now_ns: int, *, delegation_ends_ns: int) -> Ingre
     """An `add(amount)` call signed by a session key that ALICE_KEY delegated to until
     `delegation_ends_ns`."""
     session = Ed25519Identity.from_seed(hashlib.sha256(b"signed-ingress session").digest())
-    identity = delegate(ALICE_KEY, session, expiration_ns=delegation_ends_ns)
-    content = call_content(
-        "call",
-        canister_id=COUNTER,
-        method_name="add",
-        arg=encode([Nat], [amount]),
-        sender=identity.principal,
-        ingress_expiry_ns=now_ns + 60 * 10**9,
+    return signed_add(
+        amount, now_ns, signer=delegate(ALICE_KEY, session, expiration_ns=delegation_ends_ns)
     )
-    return parse_call_envelope(sign_envelope(identity, content).to_cbor(), now_ns).message
 
 
 def test_a_call_whose_delegation_ended_is_neither_included_nor_valid_in_a_block(
@@ -235,11 +207,7 @@ def test_a_call_whose_delegation_ended_is_neither_included_nor_valid_in_a_block(
 def test_without_an_authenticator_blocks_are_not_checked_for_signatures(tmp_path: Path) -> None:
     """Replicas built without an authenticator (`NodeConfig.authenticate_ingress` None, as in unit
     tests of other rules) take unsigned ingress."""
-    subnet = Subnet(tmp_path)
-    observer = next(iter(subnet.nodes.values()))
-    info = observer.ctx.get_height_info(1)
-    assert info is not None
-    keys = {rank: subnet.configs[node].keys for node, rank in info.ranks.items()}
+    subnet, observer, keys = setup(tmp_path)
     unsigned = replace(signed_add(1, subnet.now_ns), envelope=b"")
     assert propose(subnet, observer, keys, (unsigned,)) == []
 

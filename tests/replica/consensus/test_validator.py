@@ -17,6 +17,7 @@ from replica.consensus.artifacts import (
     dealing_message,
     notarization_message,
 )
+from replica.consensus.block_maker import IngressAuthenticator
 from replica.consensus.events import ArtifactRejected
 from replica.consensus.node import NodeOutput, ReplicaNode
 from replica.consensus.signing import sign_proposal
@@ -27,8 +28,10 @@ from tests.replica.consensus.test_subnet import add_message
 from tests.replica.consensus.world import Subnet
 
 
-def setup(tmp_path: Path) -> tuple[Subnet, ReplicaNode, dict[int, NodeSecretKeys]]:
-    subnet = Subnet(tmp_path)
+def setup(
+    tmp_path: Path, authenticate_ingress: IngressAuthenticator | None = None
+) -> tuple[Subnet, ReplicaNode, dict[int, NodeSecretKeys]]:
+    subnet = Subnet(tmp_path, authenticate_ingress=authenticate_ingress)
     observer = next(iter(subnet.nodes.values()))
     info = observer.ctx.get_height_info(1)
     assert info is not None

@@ -19,10 +19,9 @@ from tests.replica.consensus.test_signed_ingress import (
     ALICE_KEY,
     MALLORY_KEY,
     delegated_add,
-    setup,
     signed_add,
 )
-from tests.replica.consensus.test_validator import block_at_one, rejections
+from tests.replica.consensus.test_validator import block_at_one, rejections, setup
 from tests.replica.consensus.world import START_NS
 
 
